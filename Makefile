@@ -1,0 +1,52 @@
+# fngate: top-level build.  `make run` and `make test` are the two commands
+# a user needs (see README.md); each installs what is missing first.
+
+ROOT     := $(CURDIR)
+BUILD    := $(ROOT)/build
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
+            -I$(ROOT)/lib -I$(ROOT)/vmpool -I$(ROOT)/fcgi_backend
+export ROOT BUILD
+
+.PHONY: all deps build unit test run bench clean
+all: build
+
+# Each tree adds its targets to BUILD_TARGETS and UNIT_TESTS.
+BUILD_TARGETS :=
+UNIT_TESTS    :=
+include lib/build.mk
+include vmpool/build.mk
+include fcgi_backend/build.mk
+include ngx_module/build.mk
+
+deps:
+	util/deps.sh
+
+build: $(BUILD_TARGETS)
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
+
+unit: $(UNIT_TESTS)
+	@rc=0; for t in $(UNIT_TESTS); do $$t || rc=1; done; exit $$rc
+
+test: deps
+	$(MAKE) build
+	$(MAKE) unit
+	util/run-tests.sh
+
+run: deps
+	$(MAKE) build
+	util/fngate up
+	util/fngate demo
+
+bench: deps
+	$(MAKE) build
+	util/bench.sh
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,43 @@
+/*
+ * fg_keys: Redis key names, the only place they are spelled.  Keys of one
+ * account share the hash tag {ACCOUNT} so the data can move to Redis Cluster
+ * unchanged.
+ *
+ *   fg:key:AKID                    hash  account, secret, created
+ *                                        (access key id -> account)
+ *   fg:accounts                    set   every account id
+ *   fg:acct:{A}                    hash  name, created, access_key
+ *   fg:fns:{A}                     zset  function names (score 0, ordered
+ *                                        by name)
+ *   fg:fn:{A}:NAME                 hash  $LATEST configuration; fields
+ *                                        FunctionName Runtime Handler
+ *                                        MemorySize Timeout Environment
+ *                                        (JSON object) Description
+ *                                        CodeSha256 (hex) CodeSize
+ *                                        LastModified RevisionId
+ *   fg:code:{A}:SHA256HEX          string the function's zip, as uploaded
+ *   fg:coderefs:{A}                hash  SHA256HEX -> number of functions /
+ *                                        versions that use it
+ *
+ * Each returns snprintf's value: the length written, or >= size when
+ * truncated (callers treat that as an error).
+ */
+
+#ifndef FG_KEYS_H
+#define FG_KEYS_H
+
+#include <stddef.h>
+
+#define FG_KEY_MAX  256
+
+int fg_key_access_key(char *dst, size_t size, const char *akid);
+int fg_key_accounts(char *dst, size_t size);
+int fg_key_account(char *dst, size_t size, const char *account);
+int fg_key_functions(char *dst, size_t size, const char *account);
+int fg_key_function(char *dst, size_t size, const char *account,
+    const char *function);
+int fg_key_code(char *dst, size_t size, const char *account,
+    const char *sha256hex);
+int fg_key_coderefs(char *dst, size_t size, const char *account);
+
+#endif /* FG_KEYS_H */

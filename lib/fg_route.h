@@ -1,0 +1,96 @@
+/*
+ * fg_route: which Lambda REST API call a request is, and which function it
+ * names.  Shared by the nginx module (which decides) and fngated (which
+ * trusts what the module passed, but uses the same names).
+ *
+ * Paths (API version 2015-03-31):
+ *   POST   /2015-03-31/functions                      CreateFunction
+ *   GET    /2015-03-31/functions/                     ListFunctions
+ *          (also without the trailing slash)
+ *   GET    /2015-03-31/functions/NAME                 GetFunction
+ *   DELETE /2015-03-31/functions/NAME                 DeleteFunction
+ *   POST   /2015-03-31/functions/NAME/invocations     Invoke
+ *
+ * NAME is percent-decoded and may be a plain name ("my-function"), a name
+ * with a qualifier ("my-function:v1"), a partial ARN ("123456789012:function:
+ * my-function") or a full ARN ("arn:aws:lambda:us-east-1:123456789012:
+ * function:my-function[:QUALIFIER]").  "?Qualifier=" may also name the
+ * qualifier.
+ */
+
+#ifndef FG_ROUTE_H
+#define FG_ROUTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define FG_ACCOUNT_LEN        12
+#define FG_FUNCTION_NAME_MAX  64
+#define FG_QUALIFIER_MAX      128
+
+typedef enum {
+    FG_ACTION_NONE = 0,             /* not an API path: 404 */
+    FG_ACTION_CREATE_FUNCTION,
+    FG_ACTION_LIST_FUNCTIONS,
+    FG_ACTION_GET_FUNCTION,
+    FG_ACTION_DELETE_FUNCTION,
+    FG_ACTION_INVOKE,
+    FG_ACTION_METHOD_NOT_ALLOWED    /* a known path with another method */
+} fg_action_t;
+
+typedef enum {
+    FG_ROUTE_OK = 0,
+    FG_ROUTE_NOT_FOUND,        /* no such API path */
+    FG_ROUTE_BAD_METHOD,       /* path known, method not */
+    FG_ROUTE_BAD_NAME,         /* function name / ARN invalid */
+    FG_ROUTE_BAD_QUALIFIER,    /* qualifier invalid, or ARN and query
+                                  disagree */
+    FG_ROUTE_TOO_LONG
+} fg_route_rc_t;
+
+typedef struct {
+    fg_action_t  action;
+    char         account[FG_ACCOUNT_LEN + 1];   /* from an ARN, else "" */
+    char         region[32];                    /* from an ARN, else "" */
+    char         function[FG_FUNCTION_NAME_MAX + 1];  /* "" for list/create */
+    char         qualifier[FG_QUALIFIER_MAX + 1];     /* "" if none */
+} fg_route_t;
+
+/*
+ * Parses method + raw path (percent-encoded, no query) + raw query (no '?').
+ * Returns FG_ROUTE_OK with r filled, or an error with r->action set as far
+ * as it is known.
+ */
+fg_route_rc_t fg_route_parse(const char *method, size_t method_len,
+    const char *path, size_t path_len, const char *query, size_t query_len,
+    fg_route_t *r);
+
+/* "CreateFunction", "Invoke", ... ; "" for FG_ACTION_NONE. */
+const char *fg_action_name(fg_action_t a);
+fg_action_t fg_action_from_name(const char *name);
+
+/* Function names: 1-64 of [A-Za-z0-9_-]. */
+bool fg_function_name_valid(const char *name, size_t len);
+
+/* Qualifiers: "$LATEST", a version number, or an alias name
+ * ((?!^[0-9]+$)([a-zA-Z0-9-_]+), 1-128). */
+bool fg_qualifier_valid(const char *q, size_t len);
+
+/* 12 decimal digits. */
+bool fg_account_valid(const char *a, size_t len);
+
+/* Percent-decodes src into dst (dst_size includes the NUL); -1 on bad
+ * escapes or overflow, else the decoded length. */
+int fg_url_decode(const char *src, size_t len, char *dst, size_t dst_size);
+
+/* The query parameter named key, decoded into dst; 1 found, 0 not found,
+ * -1 bad encoding or overflow. */
+int fg_query_get(const char *query, size_t len, const char *key, char *dst,
+    size_t dst_size);
+
+/* "arn:aws:lambda:REGION:ACCOUNT:function:NAME" (+ ":QUALIFIER" when
+ * qualifier is non-empty) into dst; returns snprintf's value. */
+int fg_function_arn(char *dst, size_t size, const char *region,
+    const char *account, const char *function, const char *qualifier);
+
+#endif /* FG_ROUTE_H */

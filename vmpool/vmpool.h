@@ -1,0 +1,110 @@
+/*
+ * vmpool: warm libvirt domains per account.
+ *
+ * The pool keeps `warm` generic guests booted ahead of demand.  The first
+ * call of an account takes one of them (a cold start for that account) and
+ * from then on the guest serves only that account: it is reused for the
+ * account's later calls (one call at a time per guest) and destroyed after
+ * `idle_timeout_s` without calls; a background thread boots replacements so
+ * the warm set stays full.  No guest ever serves two accounts.
+ *
+ * Thread-safe: fngated's FastCGI threads call acquire/call/release
+ * concurrently.
+ */
+
+#ifndef VMPOOL_H
+#define VMPOOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+#include "fg_frame.h"
+
+typedef struct vmp_pool vmp_pool_t;
+typedef struct vmp_vm vmp_vm_t;
+
+typedef struct {
+    const char  *uri;            /* libvirt URI, "qemu:///system" */
+    const char  *kernel;         /* guest kernel (bzImage) path */
+    const char  *initrd;         /* initramfs built by util/mkinitramfs */
+    const char  *domain_xml;     /* template file, conf/domain.xml */
+    const char  *state_dir;      /* .fngate/vm: consoles, probe cache */
+    const char  *name_prefix;    /* domain names: PREFIX-N, "fngate" */
+    const char  *accel;          /* "auto", "kvm" or "tcg" */
+    unsigned     warm;           /* generic guests kept booted */
+    unsigned     max_vms;        /* all guests, warm and assigned */
+    unsigned     vm_memory_mb;   /* guest RAM */
+    unsigned     vcpus;
+    unsigned     idle_timeout_s; /* assigned guest idle -> destroyed */
+    unsigned     boot_timeout_ms;/* agent HELLO must arrive within */
+    unsigned     acquire_timeout_ms; /* a call waits this long for a guest */
+} vmp_config_t;
+
+typedef struct {
+    bool         cold;           /* the account had no idle guest */
+    unsigned     init_ms;        /* time to obtain the guest (and load code
+                                    when the caller does it) */
+} vmp_acquire_info_t;
+
+/* Fills cfg with the defaults documented in conf/fngated.conf. */
+void vmp_config_defaults(vmp_config_t *cfg);
+
+/*
+ * Connects to libvirt, removes stale domains named PREFIX-* left by an
+ * earlier run, decides the accelerator (probing KVM when accel is "auto":
+ * a guest that does not say HELLO within the boot timeout under kvm means
+ * tcg), and starts the background thread that boots the warm set.  Returns
+ * NULL with a malloc'd message in *err.
+ */
+vmp_pool_t *vmp_pool_new(const vmp_config_t *cfg, char **err);
+
+/* Destroys every guest of the pool and frees it.  Accepts NULL. */
+void vmp_pool_free(vmp_pool_t *pool);
+
+/* "kvm" or "tcg", as decided. */
+const char *vmp_pool_accel(const vmp_pool_t *pool);
+
+/*
+ * A guest for account: its idle guest if it has one, else a warm one
+ * assigned to it for good, else a new boot (when under max_vms), else wait
+ * up to acquire_timeout_ms.  Returns 0, or -1 with a malloc'd message in
+ * *err (no guest could be had in time: the caller answers 429/503).
+ */
+int vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vm,
+    vmp_acquire_info_t *info, char **err);
+
+/* Hands the guest back.  healthy false: the guest is destroyed (and
+ * replaced in the background). */
+void vmp_pool_release(vmp_pool_t *pool, vmp_vm_t *vm, bool healthy);
+
+/* The domain name ("fngate-7"). */
+const char *vmp_vm_name(const vmp_vm_t *vm);
+
+/* The code (zip sha256 hex) loaded in the guest, "" if none; set by the
+ * caller after a successful LOAD. */
+const char *vmp_vm_code(const vmp_vm_t *vm);
+void vmp_vm_set_code(vmp_vm_t *vm, const char *sha256hex);
+
+/*
+ * One request/response exchange with the guest's agent: sends the frame in
+ * req (built with fg_frame_begin/end; its seq is rewritten), waits up to
+ * timeout_ms for the reply with the same seq, which is parsed into resp
+ * (pointing into resp_buf).  Returns 0, or -1 with a malloc'd message
+ * (timeout, agent gone, protocol error: the guest is then unhealthy).
+ */
+int vmp_vm_call(vmp_vm_t *vm, fg_buf_t *req, fg_buf_t *resp_buf,
+    fg_frame_t *resp, unsigned timeout_ms, char **err);
+
+/* Status for `fngate status` and logs: counts per state. */
+typedef struct {
+    unsigned  booting;
+    unsigned  warm;
+    unsigned  idle;       /* assigned, not in a call */
+    unsigned  busy;
+    unsigned  total;
+} vmp_stats_t;
+
+void vmp_pool_stats(vmp_pool_t *pool, vmp_stats_t *st);
+
+#endif /* VMPOOL_H */
