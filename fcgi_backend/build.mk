@@ -1,0 +1,29 @@
+# fcgi_backend/: fngated, the FastCGI backend.  Included by the top-level
+# Makefile; builds $(BUILD)/fngated and the CUnit binary
+# $(BUILD)/t/test_fngated.
+
+FNGATED          := $(BUILD)/fngated
+# The logic tests reach without Redis, libvirt or FastCGI.
+FNGATED_PURE     := fcgi_backend/fngated_util.c fcgi_backend/fngated_api.c \
+                    fcgi_backend/fngated_conf.c fcgi_backend/fngated_result.c
+FNGATED_DAEMON   := fcgi_backend/fngated.c fcgi_backend/fngated_store.c \
+                    fcgi_backend/fngated_invoke.c
+FNGATED_PURE_OBJS   := $(FNGATED_PURE:%.c=$(BUILD)/obj/%.o)
+FNGATED_DAEMON_OBJS := $(FNGATED_DAEMON:%.c=$(BUILD)/obj/%.o)
+FNGATED_LIBS     := -lfcgi -lhiredis -lyajl -larchive -lvirt -lcrypto \
+                    -lpthread
+
+$(FNGATED): $(FNGATED_DAEMON_OBJS) $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
+            $(BUILD)/libfg.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $(FNGATED_DAEMON_OBJS) $(FNGATED_PURE_OBJS) \
+	    $(BUILD)/libvmpool.a $(BUILD)/libfg.a $(FNGATED_LIBS)
+
+$(BUILD)/t/test_fngated: $(BUILD)/obj/t/unit/test_fngated.o \
+                         $(FNGATED_PURE_OBJS) $(BUILD)/libfg.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(FNGATED_PURE_OBJS) $(BUILD)/libfg.a \
+	    -lcunit -lyajl -larchive -lcrypto -lpthread
+
+BUILD_TARGETS += $(FNGATED)
+UNIT_TESTS    += $(BUILD)/t/test_fngated

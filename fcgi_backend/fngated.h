@@ -1,0 +1,56 @@
+/*
+ * fngated: shared types of the daemon's files (fngated.c: process,
+ * threads, FastCGI I/O, dispatch; fngated_store.c: Redis;
+ * fngated_invoke.c: Invoke through vmpool).  The pure logic is in
+ * fngated_priv.h.
+ */
+
+#ifndef FNGATED_H
+#define FNGATED_H
+
+#include <hiredis/hiredis.h>
+
+#include "fngated_priv.h"
+
+typedef struct {
+    const fgd_conf_t  *conf;
+    redisContext     **redis;          /* this thread's connection */
+    const char        *request_id;
+    const char        *action;
+    const char        *caller;         /* FNGATE_CALLER, validated */
+    const char        *owner;          /* function owner account */
+    const char        *function;       /* FNGATE_FUNCTION */
+    const char        *qualifier;      /* FNGATE_QUALIFIER, "" if none */
+    const char        *pool_key;       /* VM dedication account */
+    const char        *billing;        /* billed account */
+    const char        *region;
+    const char        *log_type;       /* FNGATE_LOG_TYPE */
+    const char        *invocation_type;
+    const char        *query;          /* QUERY_STRING */
+    const char        *body;
+    size_t             body_len;
+} fgd_req_t;
+
+/* Logging: one line on stderr, "TIME LEVEL [request id] message". */
+void fgd_log(const char *level, const char *rid, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Redis (fngated_store.c).  Each returns 0, or -1 with r filled (404,
+ * 409, 503 ServiceException when Redis is down, ...). */
+int fgd_store_create(const fgd_req_t *q, const fgd_create_t *c,
+    fgd_resp_t *r);
+int fgd_store_get(const fgd_req_t *q, const char *account,
+    const char *name, fgd_fn_t *fn, fgd_resp_t *r);
+int fgd_store_list(const fgd_req_t *q, const char *marker,
+    unsigned max_items, fgd_fn_t **fns, size_t *n, char *next_marker,
+    size_t next_size, fgd_resp_t *r);
+int fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r);
+int fgd_store_code(const fgd_req_t *q, const char *account,
+    const char *sha256hex, uint8_t **zip, size_t *len, fgd_resp_t *r);
+
+/* Invoke (fngated_invoke.c). */
+void fgd_pool_start(const fgd_conf_t *conf);
+void fgd_pool_stop(void);
+int fgd_invoke(const fgd_req_t *q, fgd_resp_t *r);
+
+#endif /* FNGATED_H */

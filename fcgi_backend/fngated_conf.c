@@ -1,0 +1,327 @@
+/*
+ * fngated_conf: `key = value` configuration (conf/fngated.conf documents
+ * every key with the default set here).  An unknown key, a key given
+ * twice or a bad value is an error: fngated refuses to start.
+ */
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fngated_priv.h"
+
+typedef enum { FGD_STR, FGD_UINT, FGD_SIZE } fgd_conf_type_t;
+
+typedef struct {
+    const char       *key;
+    fgd_conf_type_t   type;
+    size_t            offset;      /* in fgd_conf_t */
+    unsigned long     min, max;    /* numbers */
+    int             (*check)(const char *v);   /* strings */
+} fgd_conf_key_t;
+
+static int
+fgd_check_listen(const char *v)
+{
+    const char *colon;
+    char       *end;
+    long        port;
+
+    if (strncmp(v, "unix:", 5) == 0)
+        return (v[5] == '/' && strlen(v + 5) < 108) ? 0 : -1;
+    colon = strrchr(v, ':');
+    if (colon == NULL || colon == v)
+        return -1;
+    errno = 0;
+    port = strtol(colon + 1, &end, 10);
+    if (errno != 0 || *end != '\0' || colon[1] == '\0' || port < 1 ||
+        port > 65535)
+        return -1;
+    return 0;
+}
+
+static int
+fgd_check_accel(const char *v)
+{
+    return (strcmp(v, "auto") == 0 || strcmp(v, "kvm") == 0 ||
+            strcmp(v, "tcg") == 0) ? 0 : -1;
+}
+
+static int
+fgd_check_region(const char *v)
+{
+    size_t i, n = strlen(v);
+
+    if (n == 0 || n > 31)
+        return -1;
+    for (i = 0; i < n; i++)
+        if (!(islower((unsigned char) v[i]) ||
+              isdigit((unsigned char) v[i]) || v[i] == '-'))
+            return -1;
+    return 0;
+}
+
+static int
+fgd_check_path(const char *v)
+{
+    return v[0] == '/' ? 0 : -1;
+}
+
+static int
+fgd_check_prefix(const char *v)
+{
+    size_t i, n = strlen(v);
+
+    if (n == 0 || n > 32)
+        return -1;
+    for (i = 0; i < n; i++)
+        if (!(isalnum((unsigned char) v[i]) || v[i] == '-' || v[i] == '_'))
+            return -1;
+    return 0;
+}
+
+static int
+fgd_check_any(const char *v)
+{
+    return v[0] != '\0' ? 0 : -1;
+}
+
+#define OFF(f)  offsetof(fgd_conf_t, f)
+
+static const fgd_conf_key_t fgd_conf_keys[] = {
+    { "listen",          FGD_STR,  OFF(listen), 0, 0, fgd_check_listen },
+    { "redis",           FGD_STR,  OFF(redis), 0, 0, fgd_check_listen },
+    { "threads",         FGD_UINT, OFF(threads), 1, 1024, NULL },
+    { "region",          FGD_STR,  OFF(region), 0, 0, fgd_check_region },
+    { "libvirt_uri",     FGD_STR,  OFF(libvirt_uri), 0, 0, fgd_check_any },
+    { "kernel",          FGD_STR,  OFF(kernel), 0, 0, fgd_check_path },
+    { "initrd",          FGD_STR,  OFF(initrd), 0, 0, fgd_check_path },
+    { "domain_xml",      FGD_STR,  OFF(domain_xml), 0, 0, fgd_check_path },
+    { "state_dir",       FGD_STR,  OFF(state_dir), 0, 0, fgd_check_path },
+    { "accel",           FGD_STR,  OFF(accel), 0, 0, fgd_check_accel },
+    { "name_prefix",     FGD_STR,  OFF(name_prefix), 0, 0,
+      fgd_check_prefix },
+    { "warm",            FGD_UINT, OFF(vm.warm), 0, 256, NULL },
+    { "max_vms",         FGD_UINT, OFF(vm.max_vms), 1, 1024, NULL },
+    { "vm_memory_mb",    FGD_UINT, OFF(vm.vm_memory_mb), 64, 1u << 20,
+      NULL },
+    { "vcpus",           FGD_UINT, OFF(vm.vcpus), 1, 256, NULL },
+    { "idle_timeout",    FGD_UINT, OFF(vm.idle_timeout_s), 1, 86400 * 7,
+      NULL },
+    { "boot_timeout",    FGD_UINT, OFF(vm.boot_timeout_ms), 100,
+      3600000, NULL },
+    { "acquire_timeout", FGD_UINT, OFF(vm.acquire_timeout_ms), 0,
+      3600000, NULL },
+    { "max_code_size",   FGD_SIZE, OFF(max_code_size), 1024,
+      64ul * 1024 * 1024, NULL },
+    { "max_memory_mb",   FGD_UINT, OFF(max_memory_mb), FGD_MEMORY_MIN,
+      10240, NULL },
+    { NULL, 0, 0, 0, 0, NULL }
+};
+
+static int
+fgd_set_str(char **dst, const char *v)
+{
+    char *d = strdup(v);
+
+    if (d == NULL)
+        return -1;
+    free(*dst);
+    *dst = d;
+    return 0;
+}
+
+int
+fgd_conf_init(fgd_conf_t *conf)
+{
+    memset(conf, 0, sizeof(*conf));
+    conf->threads = 8;
+    conf->max_code_size = 50u * 1024 * 1024;
+    conf->max_memory_mb = 512;
+    conf->vm.warm = 2;
+    conf->vm.max_vms = 4;
+    conf->vm.vm_memory_mb = 768;
+    conf->vm.vcpus = 1;
+    conf->vm.idle_timeout_s = 300;
+    conf->vm.boot_timeout_ms = 60000;
+    conf->vm.acquire_timeout_ms = 10000;
+
+    if (fgd_set_str(&conf->listen, "unix:/run/fngate/fngated.sock") != 0 ||
+        fgd_set_str(&conf->redis, "127.0.0.1:6379") != 0 ||
+        fgd_set_str(&conf->region, "us-east-1") != 0 ||
+        fgd_set_str(&conf->libvirt_uri, "qemu:///system") != 0 ||
+        fgd_set_str(&conf->kernel, "/var/lib/fngate/kernel/vmlinuz") != 0 ||
+        fgd_set_str(&conf->initrd,
+            "/var/lib/fngate/initramfs.cpio.gz") != 0 ||
+        fgd_set_str(&conf->domain_xml, "/etc/fngate/domain.xml") != 0 ||
+        fgd_set_str(&conf->state_dir, "/var/lib/fngate/vm") != 0 ||
+        fgd_set_str(&conf->accel, "auto") != 0 ||
+        fgd_set_str(&conf->name_prefix, "fngate") != 0) {
+        fgd_conf_free(conf);
+        return -1;
+    }
+    return 0;
+}
+
+void
+fgd_conf_free(fgd_conf_t *conf)
+{
+    if (conf == NULL)
+        return;
+    free(conf->listen);
+    free(conf->redis);
+    free(conf->region);
+    free(conf->libvirt_uri);
+    free(conf->kernel);
+    free(conf->initrd);
+    free(conf->domain_xml);
+    free(conf->state_dir);
+    free(conf->accel);
+    free(conf->name_prefix);
+    memset(conf, 0, sizeof(*conf));
+}
+
+static char *
+fgd_trim(char *s)
+{
+    char *e;
+
+    while (isspace((unsigned char) *s))
+        s++;
+    e = s + strlen(s);
+    while (e > s && isspace((unsigned char) e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+int
+fgd_conf_line(fgd_conf_t *conf, const char *line, char *err,
+    size_t err_size)
+{
+    char                  *copy, *s, *eq, *key, *val, *end;
+    const fgd_conf_key_t  *k;
+    unsigned long long     n;
+    size_t                 i;
+    int                    rc = -1;
+
+    copy = strdup(line);
+    if (copy == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    s = fgd_trim(copy);
+    if (s[0] == '\0' || s[0] == '#') {
+        rc = 0;
+        goto cleanup;
+    }
+    eq = strchr(s, '=');
+    if (eq == NULL) {
+        snprintf(err, err_size, "expected \"key = value\", got \"%.60s\"",
+            s);
+        goto cleanup;
+    }
+    *eq = '\0';
+    key = fgd_trim(s);
+    val = fgd_trim(eq + 1);
+
+    for (i = 0, k = fgd_conf_keys; k->key != NULL; k++, i++)
+        if (strcmp(k->key, key) == 0)
+            break;
+    if (k->key == NULL) {
+        snprintf(err, err_size, "unknown key \"%.60s\"", key);
+        goto cleanup;
+    }
+    if (conf->seen & (1ul << i)) {
+        snprintf(err, err_size, "key \"%s\" given twice", key);
+        goto cleanup;
+    }
+    if (val[0] == '\0') {
+        snprintf(err, err_size, "key \"%s\" has no value", key);
+        goto cleanup;
+    }
+
+    if (k->type == FGD_STR) {
+        if (k->check != NULL && k->check(val) != 0) {
+            snprintf(err, err_size, "bad value \"%.100s\" for \"%s\"", val,
+                key);
+            goto cleanup;
+        }
+        if (fgd_set_str((char **) ((char *) conf + k->offset), val) != 0) {
+            snprintf(err, err_size, "out of memory");
+            goto cleanup;
+        }
+    } else {
+        errno = 0;
+        n = strtoull(val, &end, 10);
+        if (!isdigit((unsigned char) val[0]) || *end != '\0' ||
+            errno != 0 || n < k->min || n > k->max) {
+            snprintf(err, err_size, "bad value \"%.60s\" for \"%s\" "
+                "(a whole number from %lu to %lu)", val, key, k->min,
+                k->max);
+            goto cleanup;
+        }
+        if (k->type == FGD_UINT)
+            *(unsigned *) ((char *) conf + k->offset) = (unsigned) n;
+        else
+            *(size_t *) ((char *) conf + k->offset) = (size_t) n;
+    }
+    conf->seen |= 1ul << i;
+    rc = 0;
+
+cleanup:
+    free(copy);
+    return rc;
+}
+
+int
+fgd_conf_load(fgd_conf_t *conf, const char *path, char *err,
+    size_t err_size)
+{
+    FILE      *f;
+    char      *line = NULL, msg[256];
+    size_t     cap = 0;
+    ssize_t    n;
+    unsigned   lineno = 0;
+    int        rc = 0;
+
+    f = fopen(path, "r");
+    if (f == NULL) {
+        snprintf(err, err_size, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    conf->seen = 0;
+    while ((n = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        if (memchr(line, '\0', (size_t) n) != NULL) {
+            snprintf(err, err_size, "%s:%u: NUL byte", path, lineno);
+            rc = -1;
+            break;
+        }
+        if (fgd_conf_line(conf, line, msg, sizeof(msg)) != 0) {
+            snprintf(err, err_size, "%s:%u: %s", path, lineno, msg);
+            rc = -1;
+            break;
+        }
+    }
+    if (rc == 0 && ferror(f)) {
+        snprintf(err, err_size, "%s: read error", path);
+        rc = -1;
+    }
+    free(line);
+    fclose(f);
+    if (rc == 0 && conf->vm.warm > conf->vm.max_vms) {
+        snprintf(err, err_size, "%s: warm (%u) is larger than max_vms (%u)",
+            path, conf->vm.warm, conf->vm.max_vms);
+        rc = -1;
+    }
+    if (rc == 0 && conf->max_memory_mb > conf->vm.vm_memory_mb) {
+        snprintf(err, err_size, "%s: max_memory_mb (%u) is larger than "
+            "vm_memory_mb (%u): a function could ask for more memory than "
+            "its guest has", path, conf->max_memory_mb,
+            conf->vm.vm_memory_mb);
+        rc = -1;
+    }
+    return rc;
+}

@@ -1,0 +1,383 @@
+/*
+ * fngated_invoke: Invoke through vmpool.
+ *
+ * The pool is created by a background thread at start (creating it probes
+ * the accelerator and may take a boot timeout), and re-tried every few
+ * seconds if libvirt is not there yet, so management calls never wait for
+ * VMs.  An Invoke that arrives before the pool exists waits for it up to
+ * acquire_timeout, then gets 503 ServiceException.
+ *
+ * One call: read the function ($LATEST) from Redis; DryRun stops there
+ * (204).  Acquire a guest for the pool key (the billed account: a guest
+ * only ever serves one account); none in time -> 429
+ * TooManyRequestsException, Reason ConcurrentInvocationLimitExceeded,
+ * Retry-After: 1.  LOAD the zip when the guest holds other code, INVOKE,
+ * map the RESULT (fgd_result_response).  A guest that fails the exchange
+ * (timeout beyond the function's own, agent gone, protocol error, LOAD
+ * refused) is released unhealthy (destroyed and replaced) and the call
+ * gets 502 ServiceException.
+ */
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fngated.h"
+
+/* Extra time the agent gets beyond the function's timeout to report. */
+#define FGD_INVOKE_GRACE_MS  10000u
+#define FGD_LOAD_TIMEOUT_MS  60000u
+
+static pthread_mutex_t   fgd_pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t    fgd_pool_cond = PTHREAD_COND_INITIALIZER;
+static vmp_pool_t       *fgd_pool;
+static char              fgd_pool_err[256] = "the VM pool is starting";
+static bool              fgd_pool_quit;
+static pthread_t         fgd_pool_thread;
+static bool              fgd_pool_thread_started;
+static vmp_config_t      fgd_vmcfg;
+
+static void *
+fgd_pool_main(void *arg)
+{
+    (void) arg;
+    for (;;) {
+        char            *err = NULL;
+        vmp_pool_t      *pool;
+        struct timespec  until;
+
+        pthread_mutex_lock(&fgd_pool_lock);
+        if (fgd_pool_quit) {
+            pthread_mutex_unlock(&fgd_pool_lock);
+            return NULL;
+        }
+        pthread_mutex_unlock(&fgd_pool_lock);
+
+        pool = vmp_pool_new(&fgd_vmcfg, &err);
+
+        pthread_mutex_lock(&fgd_pool_lock);
+        if (pool != NULL) {
+            fgd_pool = pool;
+            pthread_cond_broadcast(&fgd_pool_cond);
+            pthread_mutex_unlock(&fgd_pool_lock);
+            fgd_log("info", NULL, "vm pool ready: accel %s, warm %u, max %u",
+                vmp_pool_accel(pool), fgd_vmcfg.warm, fgd_vmcfg.max_vms);
+            return NULL;
+        }
+        snprintf(fgd_pool_err, sizeof(fgd_pool_err), "%s",
+            err ? err : "vmp_pool_new failed");
+        fgd_log("error", NULL, "vm pool: %s; retrying in 5 s", fgd_pool_err);
+        free(err);
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 5;
+        while (!fgd_pool_quit &&
+               pthread_cond_timedwait(&fgd_pool_cond, &fgd_pool_lock, &until)
+               == 0)
+            ;
+        pthread_mutex_unlock(&fgd_pool_lock);
+    }
+}
+
+void
+fgd_pool_start(const fgd_conf_t *conf)
+{
+    vmp_config_defaults(&fgd_vmcfg);
+    fgd_vmcfg.uri = conf->libvirt_uri;
+    fgd_vmcfg.kernel = conf->kernel;
+    fgd_vmcfg.initrd = conf->initrd;
+    fgd_vmcfg.domain_xml = conf->domain_xml;
+    fgd_vmcfg.state_dir = conf->state_dir;
+    fgd_vmcfg.name_prefix = conf->name_prefix;
+    fgd_vmcfg.accel = conf->accel;
+    fgd_vmcfg.warm = conf->vm.warm;
+    fgd_vmcfg.max_vms = conf->vm.max_vms;
+    fgd_vmcfg.vm_memory_mb = conf->vm.vm_memory_mb;
+    fgd_vmcfg.vcpus = conf->vm.vcpus;
+    fgd_vmcfg.idle_timeout_s = conf->vm.idle_timeout_s;
+    fgd_vmcfg.boot_timeout_ms = conf->vm.boot_timeout_ms;
+    fgd_vmcfg.acquire_timeout_ms = conf->vm.acquire_timeout_ms;
+
+    if (pthread_create(&fgd_pool_thread, NULL, fgd_pool_main, NULL) != 0) {
+        fgd_log("error", NULL, "can not start the vm pool thread");
+        snprintf(fgd_pool_err, sizeof(fgd_pool_err),
+            "the VM pool could not be started");
+        return;
+    }
+    fgd_pool_thread_started = true;
+}
+
+void
+fgd_pool_stop(void)
+{
+    pthread_mutex_lock(&fgd_pool_lock);
+    fgd_pool_quit = true;
+    pthread_cond_broadcast(&fgd_pool_cond);
+    pthread_mutex_unlock(&fgd_pool_lock);
+    /* vmp_pool_new itself is not interruptible: a stop during the first
+     * boot waits for it. */
+    if (fgd_pool_thread_started)
+        pthread_join(fgd_pool_thread, NULL);
+    vmp_pool_free(fgd_pool);
+    fgd_pool = NULL;
+}
+
+static vmp_pool_t *
+fgd_pool_wait(unsigned timeout_ms)
+{
+    struct timespec  until;
+    vmp_pool_t      *pool;
+
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (long) (timeout_ms % 1000) * 1000000;
+    if (until.tv_nsec >= 1000000000) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000;
+    }
+    pthread_mutex_lock(&fgd_pool_lock);
+    while (fgd_pool == NULL && !fgd_pool_quit &&
+           pthread_cond_timedwait(&fgd_pool_cond, &fgd_pool_lock, &until)
+           == 0)
+        ;
+    pool = fgd_pool;
+    pthread_mutex_unlock(&fgd_pool_lock);
+    return pool;
+}
+
+static unsigned
+fgd_ms_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    long long       ms;
+
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ms = (long long) (t1.tv_sec - t0->tv_sec) * 1000 +
+         (t1.tv_nsec - t0->tv_nsec) / 1000000;
+    return ms < 0 ? 0 : (unsigned) ms;
+}
+
+/* Sends the function's zip to the guest.  0, or -1 with r (the guest is
+ * then unhealthy unless *guest_ok). */
+static int
+fgd_load(const fgd_req_t *q, vmp_vm_t *vm, const fgd_fn_t *fn,
+    fgd_resp_t *r, bool *guest_ok)
+{
+    uint8_t     *zip = NULL;
+    size_t       zip_len;
+    fg_buf_t     req = { 0 }, resp_buf = { 0 };
+    fg_frame_t   resp;
+    char        *err = NULL;
+    const uint8_t *st;
+    size_t       st_len;
+    int          rc = -1;
+
+    *guest_ok = true;
+    if (fgd_store_code(q, q->owner, fn->sha256, &zip, &zip_len, r) != 0)
+        return -1;
+    if (vmp_load_frame(&req, fn->sha256, zip, zip_len, &err) != 0) {
+        fgd_log("error", q->request_id, "LOAD frame for %s: %s", fn->sha256,
+            err ? err : "?");
+        fgd_error(r, 500, "ServiceException",
+            "The function's code could not be prepared");
+        goto cleanup;
+    }
+    if (vmp_vm_call(vm, &req, &resp_buf, &resp, FGD_LOAD_TIMEOUT_MS, &err)
+        != 0) {
+        *guest_ok = false;
+        fgd_log("error", q->request_id, "LOAD on %s: %s", vmp_vm_name(vm),
+            err ? err : "?");
+        fgd_error(r, 502, "ServiceException",
+            "The function's execution environment failed to load its code");
+        goto cleanup;
+    }
+    st = fg_frame_get(&resp, "status", &st_len);
+    if (resp.type != FG_FRAME_LOADED || st == NULL || st_len != 2 ||
+        memcmp(st, "ok", 2) != 0) {
+        size_t         ml = 0;
+        const uint8_t *m = fg_frame_get(&resp, "message", &ml);
+
+        *guest_ok = false;
+        fgd_log("error", q->request_id, "LOAD on %s refused: %.*s",
+            vmp_vm_name(vm), (int) (ml > 200 ? 200 : ml),
+            m ? (const char *) m : "");
+        fgd_error(r, 502, "ServiceException",
+            "The function's execution environment failed to load its code");
+        goto cleanup;
+    }
+    vmp_vm_set_code(vm, fn->sha256);
+    rc = 0;
+
+cleanup:
+    free(err);
+    free(zip);
+    fg_buf_free(&req);
+    fg_buf_free(&resp_buf);
+    return rc;
+}
+
+/* Appends "Name: value\r\n" to r->headers. */
+static int
+fgd_header(fgd_resp_t *r, const char *name, const char *value)
+{
+    size_t  old = r->headers ? strlen(r->headers) : 0;
+    size_t  add = strlen(name) + strlen(value) + 5;
+    char   *h = realloc(r->headers, old + add);
+
+    if (h == NULL)
+        return -1;
+    snprintf(h + old, add, "%s: %s\r\n", name, value);
+    r->headers = h;
+    return 0;
+}
+
+int
+fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
+{
+    fgd_invocation_type_t  type;
+    fgd_fn_t               fn;
+    vmp_pool_t            *pool = NULL;
+    vmp_vm_t              *vm = NULL;
+    vmp_acquire_info_t     info = { 0 };
+    fg_buf_t               req = { 0 }, resp_buf = { 0 };
+    fg_frame_t             resp;
+    fgd_result_t           res;
+    struct timespec        t0, now;
+    char                  *err = NULL, num[32], *tail = NULL, *b64 = NULL;
+    bool                   healthy = true, loaded = false, cold;
+    unsigned               init_ms = 0;
+    size_t                 tail_len;
+    int                    rc = -1;
+
+    memset(&fn, 0, sizeof(fn));
+    if (fgd_invocation_type(q->invocation_type, &type, r) != 0)
+        return -1;
+    if (fgd_qualifier_check(q->qualifier, q->region, q->owner, q->function,
+            r) != 0)
+        return -1;
+    if (q->log_type[0] != '\0' && strcmp(q->log_type, "Tail") != 0 &&
+        strcmp(q->log_type, "None") != 0)
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "1 validation error detected: Value '%.40s' at 'logType' failed "
+            "to satisfy constraint: Member must satisfy enum value set: "
+            "[Tail, None]", q->log_type);
+    if (fgd_store_get(q, q->owner, q->function, &fn, r) != 0)
+        return -1;
+
+    if (type == FGD_INVOKE_DRY_RUN) {
+        r->status = 204;
+        fgd_header(r, "X-Amz-Executed-Version", "$LATEST");
+        rc = 0;
+        goto cleanup;
+    }
+
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    pool = fgd_pool_wait(q->conf->vm.acquire_timeout_ms);
+    if (pool == NULL) {
+        pthread_mutex_lock(&fgd_pool_lock);
+        fgd_log("error", q->request_id, "no vm pool: %s", fgd_pool_err);
+        pthread_mutex_unlock(&fgd_pool_lock);
+        fgd_error(r, 503, "ServiceException",
+            "The service is unavailable: no execution environment can be "
+            "started");
+        goto cleanup;
+    }
+    {
+        /* The pool key decides which account's guests run the call. */
+        const char *key = q->pool_key[0] ? q->pool_key
+                        : q->billing[0] ? q->billing : q->caller;
+        if (vmp_pool_acquire(pool, key, &vm, &info, &err) != 0) {
+            fgd_log("warn", q->request_id, "no guest for %s: %s", key,
+                err ? err : "?");
+            r->throttle_reason = "ConcurrentInvocationLimitExceeded";
+            fgd_error(r, 429, "TooManyRequestsException", "Rate Exceeded.");
+            goto cleanup;
+        }
+    }
+
+    if (strcmp(vmp_vm_code(vm), fn.sha256) != 0) {
+        bool guest_ok;
+        if (fgd_load(q, vm, &fn, r, &guest_ok) != 0) {
+            healthy = guest_ok;
+            goto cleanup;
+        }
+        loaded = true;
+    }
+    cold = info.cold || loaded;
+    init_ms = cold ? fgd_ms_since(&t0) : 0;
+
+    if (fgd_invoke_frame(&req, &fn, q->region, q->request_id,
+            (const uint8_t *) q->body, q->body_len) != 0) {
+        fgd_error(r, 500, "ServiceException", "out of memory");
+        goto cleanup;
+    }
+    if (vmp_vm_call(vm, &req, &resp_buf, &resp,
+            fn.timeout_s * 1000 + FGD_INVOKE_GRACE_MS, &err) != 0) {
+        healthy = false;
+        fgd_log("error", q->request_id, "INVOKE on %s: %s", vmp_vm_name(vm),
+            err ? err : "?");
+        fgd_error(r, 502, "ServiceException",
+            "The function's execution environment failed");
+        goto cleanup;
+    }
+    if (fgd_result_parse(&resp, q->request_id, &res) != 0) {
+        healthy = false;
+        fgd_log("error", q->request_id, "INVOKE on %s: bad RESULT frame",
+            vmp_vm_name(vm));
+        fgd_error(r, 502, "ServiceException",
+            "The function's execution environment answered nonsense");
+        goto cleanup;
+    }
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (fgd_result_response(&res, q->request_id, fn.timeout_s, &now, r,
+            &healthy) != 0) {
+        fgd_log("error", q->request_id, "RESULT from %s: %s",
+            vmp_vm_name(vm), r->message);
+        goto cleanup;
+    }
+    if (res.status[0] != 'o' || res.status[1] != 'k')
+        fgd_log("info", q->request_id, "function error: %s (exit %lld) %s",
+            res.status, res.exit_code, res.message);
+
+    /* Response headers: Lambda's and the counters for the billing log. */
+    fgd_header(r, "X-Amz-Executed-Version", "$LATEST");
+    if (strcmp(q->log_type, "Tail") == 0) {
+        tail = fgd_log_tail(&res, q->request_id, "$LATEST", fn.memory_mb,
+            init_ms, cold, &tail_len);
+        if (tail != NULL && (b64 = malloc(tail_len / 3 * 4 + 8)) != NULL) {
+            fgd_base64_encode((const uint8_t *) tail, tail_len, b64);
+            fgd_header(r, "X-Amz-Log-Result", b64);
+        }
+    }
+    fgd_duration_ms(res.duration_us, num, sizeof(num));
+    fgd_header(r, "X-Fngate-Duration-Ms", num);
+    snprintf(num, sizeof(num), "%llu",
+        (unsigned long long) fgd_billed_ms(res.duration_us));
+    fgd_header(r, "X-Fngate-Billed-Ms", num);
+    snprintf(num, sizeof(num), "%u", fn.memory_mb);
+    fgd_header(r, "X-Fngate-Memory-Mb", num);
+    snprintf(num, sizeof(num), "%llu",
+        (unsigned long long) fgd_memory_used_mb(res.max_rss_kb));
+    fgd_header(r, "X-Fngate-Max-Memory-Mb", num);
+    snprintf(num, sizeof(num), "%u", init_ms);
+    fgd_header(r, "X-Fngate-Init-Ms", num);
+    fgd_header(r, "X-Fngate-Cold-Start", cold ? "true" : "false");
+    fgd_header(r, "X-Fngate-Vm", vmp_vm_name(vm));
+    rc = 0;
+
+cleanup:
+    if (vm != NULL) {
+        if (!healthy)
+            fgd_log("warn", q->request_id, "guest %s released unhealthy",
+                vmp_vm_name(vm));
+        vmp_pool_release(pool, vm, healthy);
+    }
+    free(err);
+    free(tail);
+    free(b64);
+    fg_buf_free(&req);
+    fg_buf_free(&resp_buf);
+    fgd_fn_clear(&fn);
+    return rc;
+}

@@ -1,0 +1,304 @@
+/*
+ * fngated internals that need neither Redis, libvirt nor a FastCGI
+ * connection: configuration parsing, request validation, JSON shapes,
+ * error mapping, base64, Lambda time formats and the mapping of an agent
+ * RESULT to an Invoke response.  Exported so t/unit/test_fngated.c can
+ * test them directly.
+ *
+ * Prefix: fgd_ (fngated).  Every function that fills an fgd_resp_t on
+ * failure leaves a complete Lambda-style error in it (status, type,
+ * message), ready to send.
+ */
+
+#ifndef FNGATED_PRIV_H
+#define FNGATED_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "fg_frame.h"
+#include "fg_route.h"
+#include "vmpool.h"
+
+#define FGD_MAX_PAYLOAD        6291456u   /* Invoke request, as Lambda */
+#define FGD_MAX_OUTPUT         6291556u   /* Invoke response, as Lambda */
+#define FGD_LOG_TAIL           4096u      /* X-Amz-Log-Result bytes */
+#define FGD_ENV_MAX            4096u      /* Environment.Variables JSON */
+#define FGD_DESCRIPTION_MAX    256u
+#define FGD_HANDLER_MAX        128u
+#define FGD_ROLE_MAX           2048u
+#define FGD_TIMEOUT_MAX        900u
+#define FGD_MEMORY_MIN         128u
+#define FGD_JSON_DEPTH_MAX     32u
+#define FGD_LIST_DEFAULT       50u
+#define FGD_LIST_MAX           10000u
+#define FGD_SHA256_HEX         65         /* 64 + NUL */
+#define FGD_TIME_LEN           32
+
+/* ------------------------------------------------------------------ */
+/* Configuration (fngated -c FILE)                                      */
+
+typedef struct {
+    char          *listen;          /* "unix:/path" or "host:port" */
+    char          *redis;           /* "host:port" or "unix:/path" */
+    unsigned       threads;
+    char          *region;
+    size_t         max_code_size;   /* bytes of zip */
+    unsigned       max_memory_mb;   /* largest MemorySize accepted */
+    vmp_config_t   vm;              /* strings owned by the fields below */
+    char          *libvirt_uri;
+    char          *kernel;
+    char          *initrd;
+    char          *domain_xml;
+    char          *state_dir;
+    char          *accel;
+    char          *name_prefix;
+    unsigned long  seen;            /* keys given, one bit each */
+} fgd_conf_t;
+
+/* Defaults (the values conf/fngated.conf documents).  0 or -1 (ENOMEM). */
+int fgd_conf_init(fgd_conf_t *conf);
+void fgd_conf_free(fgd_conf_t *conf);           /* accepts NULL */
+
+/*
+ * Applies one "key = value" line (comments and blank lines are ignored).
+ * Returns 0, or -1 with a message in err ("unknown key \"x\"", "bad value
+ * ...").
+ */
+int fgd_conf_line(fgd_conf_t *conf, const char *line, char *err,
+    size_t err_size);
+
+/* Reads a whole file; -1 with "FILE:LINE: message" in err. */
+int fgd_conf_load(fgd_conf_t *conf, const char *path, char *err,
+    size_t err_size);
+
+/* ------------------------------------------------------------------ */
+/* Responses                                                            */
+
+typedef struct {
+    int        status;               /* HTTP status */
+    const char *error_type;          /* x-amzn-ErrorType, NULL if none */
+    const char *function_error;      /* X-Amz-Function-Error, or NULL */
+    const char *throttle_reason;     /* TooManyRequests Reason, or NULL */
+    char      *headers;              /* extra "Name: value\r\n" lines,
+                                        malloc'd, or NULL */
+    char      *body;                 /* malloc'd, may be NULL */
+    size_t     body_len;
+    char       message[512];         /* the error message, for the log */
+} fgd_resp_t;
+
+void fgd_resp_free(fgd_resp_t *r);               /* accepts NULL */
+
+/*
+ * Makes r a Lambda error: status, x-amzn-ErrorType type, body
+ * {"Type":"User"|"Service","message":"..."} (plus "Reason" for
+ * TooManyRequestsException).  Always returns -1 so callers can
+ * "return fgd_error(...)".
+ */
+int fgd_error(fgd_resp_t *r, int status, const char *type,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Status line text: 200 -> "OK". */
+const char *fgd_status_text(int status);
+
+/* ------------------------------------------------------------------ */
+/* Small helpers                                                        */
+
+/* Standard base64 with padding; dst needs 4*ceil(len/3)+1 bytes.
+ * Returns the length written (NUL-terminated). */
+size_t fgd_base64_encode(const uint8_t *src, size_t len, char *dst);
+
+/* Decodes standard base64 (padding optional, no whitespace).  dst needs
+ * len/4*3+3 bytes.  Returns the decoded length, or -1 on a bad
+ * character or length. */
+ssize_t fgd_base64_decode(const char *src, size_t len, uint8_t *dst);
+
+/* "2019-08-14T22:26:11.234+0000" (LastModified) */
+void fgd_time_lambda(const struct timespec *ts, char *dst, size_t size);
+/* "2019-08-14T22:26:11.234Z" (timeout messages) */
+void fgd_time_rfc3339(const struct timespec *ts, char *dst, size_t size);
+
+/* Lower-case Go-style signal description: 9 -> "killed". */
+const char *fgd_signal_name(int sig);
+
+/* true when body (len bytes) has no NUL and JSON nesting <= max_depth
+ * (checked before yajl builds a tree, whose free is recursive). */
+bool fgd_json_shape_ok(const char *body, size_t len, unsigned max_depth);
+
+/* 36-char lower-case uuid v4 from rnd (16 bytes). */
+void fgd_uuid_format(const uint8_t rnd[16], char dst[37]);
+
+/* Lowercase hex of 32 bytes into dst[65]. */
+void fgd_hex(const uint8_t *src, size_t len, char *dst);
+/* Hex sha256 -> base64 of the digest (CodeSha256); -1 if not hex. */
+int fgd_sha_hex_to_b64(const char *hex, char dst[45]);
+
+/* ------------------------------------------------------------------ */
+/* Functions                                                            */
+
+/* One function's $LATEST configuration, as stored in fg:fn:{A}:NAME. */
+typedef struct {
+    char      name[FG_FUNCTION_NAME_MAX + 1];
+    char      runtime[32];
+    char     *role;                 /* malloc'd, "" if none */
+    char      handler[FGD_HANDLER_MAX + 1];
+    char     *description;          /* malloc'd */
+    unsigned  memory_mb;
+    unsigned  timeout_s;
+    char     *environment;          /* malloc'd JSON object text of the
+                                       Variables map, NULL if none */
+    char      sha256[FGD_SHA256_HEX];   /* hex */
+    uint64_t  code_size;
+    char      last_modified[FGD_TIME_LEN];
+    char      revision_id[37];
+} fgd_fn_t;
+
+void fgd_fn_clear(fgd_fn_t *fn);                 /* frees members */
+
+/* A parsed, validated CreateFunction request. */
+typedef struct {
+    fgd_fn_t   fn;
+    uint8_t   *zip;                 /* decoded Code.ZipFile, malloc'd */
+    size_t     zip_len;
+} fgd_create_t;
+
+void fgd_create_clear(fgd_create_t *c);
+
+typedef struct {
+    size_t    max_code_size;        /* zip bytes */
+    size_t    max_unzipped;         /* sum of file sizes */
+    unsigned  max_memory_mb;
+} fgd_limits_t;
+
+/*
+ * Parses and validates a CreateFunction body: every field Lambda checks
+ * (see the list in fngated_api.c), the zip included (fgd_zip_check).  On
+ * success fills c (sha256, code size, LastModified and RevisionId are
+ * filled in too) and returns 0; else -1 with the error in r.
+ */
+int fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
+    fgd_create_t *c, fgd_resp_t *r);
+
+/* Validates Environment.Variables given as a yajl object; on success
+ * *json is its canonical JSON text (malloc'd, NULL for none). */
+struct yajl_val_s;
+int fgd_env_validate(struct yajl_val_s *vars, char **json, fgd_resp_t *r);
+
+/* true for the variable names Lambda reserves. */
+bool fgd_env_reserved(const char *name);
+
+/* Handler names: 1-128, no whitespace, relative, no ".." component. */
+bool fgd_handler_valid(const char *h);
+
+/*
+ * The zip must open as a zip, hold only regular files and directories
+ * with relative paths free of "..", unpack to at most max_unzipped bytes
+ * and contain handler as a regular file.  0, or -1 with the error in r.
+ */
+int fgd_zip_check(const uint8_t *zip, size_t len, const char *handler,
+    size_t max_unzipped, fgd_resp_t *r);
+
+/*
+ * Fills fn from the field/value pairs of an HGETALL reply (count = number
+ * of strings).  Returns 0, or -1 when a required field is missing or bad
+ * (a corrupt record).
+ */
+int fgd_fn_from_fields(fgd_fn_t *fn, const char *const *fv,
+    const size_t *lens, size_t count);
+
+/* The field/value pairs to store (HSET); values point into fn or into
+ * buf (which must outlive the use).  Returns the number of strings. */
+#define FGD_FN_FIELDS_MAX 24
+size_t fgd_fn_to_fields(const fgd_fn_t *fn, const char **fv,
+    size_t *lens, char buf[128]);
+
+/*
+ * JSON bodies (malloc'd NUL-terminated text in *out, length in *out_len);
+ * 0 or -1 (no memory).  location is GetFunction's Code.Location.
+ */
+int fgd_json_function_config(const fgd_fn_t *fn, const char *region,
+    const char *account, char **out, size_t *out_len);
+int fgd_json_get_function(const fgd_fn_t *fn, const char *region,
+    const char *account, char **out, size_t *out_len);
+int fgd_json_list_functions(const fgd_fn_t *fns, size_t n,
+    const char *next_marker, const char *region, const char *account,
+    char **out, size_t *out_len);
+
+/* GetFunction's Code.Location (see fngated_api.c for why it looks like
+ * this). */
+int fgd_code_location(char *dst, size_t size, const char *region,
+    const char *account, const char *sha256hex);
+
+/* Parses ListFunctions' Marker / MaxItems from the raw query string.
+ * marker gets "" when absent.  0, or -1 with the error in r. */
+int fgd_list_query(const char *query, char *marker, size_t marker_size,
+    unsigned *max_items, fgd_resp_t *r);
+
+/* ------------------------------------------------------------------ */
+/* Invoke                                                               */
+
+typedef enum {
+    FGD_INVOKE_REQUEST_RESPONSE = 0,
+    FGD_INVOKE_DRY_RUN,
+    FGD_INVOKE_EVENT
+} fgd_invocation_type_t;
+
+/* "" / "RequestResponse" / "DryRun" accepted; "Event" -> 400 (not yet
+ * supported); anything else -> 400.  0 or -1 with r. */
+int fgd_invocation_type(const char *s, fgd_invocation_type_t *t,
+    fgd_resp_t *r);
+
+/* "" and "$LATEST" name $LATEST; other qualifiers do not exist yet:
+ * 404 with r.  0 or -1. */
+int fgd_qualifier_check(const char *qualifier, const char *region,
+    const char *account, const char *function, fgd_resp_t *r);
+
+/* Appends the INVOKE fields after request_id / handler / event:
+ * the env entries (reserved Lambda variables, then the function's own),
+ * timeout_ms, memory_mb, max_output.  0 or -1 (no memory / bad env). */
+int fgd_invoke_frame(fg_buf_t *b, const fgd_fn_t *fn, const char *region,
+    const char *request_id, const uint8_t *event, size_t event_len);
+
+/* What an agent RESULT says, parsed. */
+typedef struct {
+    char           status[16];
+    long long      exit_code;
+    const uint8_t *out;
+    size_t         out_len;
+    const uint8_t *err;            /* stderr tail */
+    size_t         err_len;
+    uint64_t       duration_us;
+    uint64_t       max_rss_kb;
+    char           message[256];
+} fgd_result_t;
+
+/* Reads a RESULT frame; -1 when it is not one or request_id differs. */
+int fgd_result_parse(const fg_frame_t *f, const char *request_id,
+    fgd_result_t *res);
+
+/*
+ * The Invoke response for a result: 200 with the output for "ok"; 200 +
+ * X-Amz-Function-Error: Unhandled + {"errorMessage","errorType"} for
+ * function errors (HACKING.md, "Function errors"); 502 ServiceException
+ * for an unknown status (*healthy is set false then).  now is the time
+ * used in the timeout message.
+ */
+int fgd_result_response(const fgd_result_t *res, const char *request_id,
+    unsigned timeout_s, const struct timespec *now, fgd_resp_t *r,
+    bool *healthy);
+
+/* The X-Amz-Log-Result text before base64: Lambda's START line, the
+ * stderr tail, END and REPORT, clipped to its last FGD_LOG_TAIL bytes.
+ * malloc'd, NULL on no memory. */
+char *fgd_log_tail(const fgd_result_t *res, const char *request_id,
+    const char *version, unsigned memory_mb, unsigned init_ms, bool cold,
+    size_t *len);
+
+/* Counters: "12.34", billed = ceil, at least 1; MB = ceil(kB/1024). */
+void fgd_duration_ms(uint64_t us, char *dst, size_t size);
+uint64_t fgd_billed_ms(uint64_t us);
+uint64_t fgd_memory_used_mb(uint64_t kb);
+
+#endif /* FNGATED_PRIV_H */

@@ -1,0 +1,301 @@
+/*
+ * fngated_result: building an INVOKE frame and turning the agent's RESULT
+ * into the Invoke response (HACKING.md, "Function errors").  No libvirt.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+#include "fngated_priv.h"
+
+#define GSTR(g, s)  yajl_gen_string((g), (const unsigned char *) (s), \
+                        strlen(s))
+
+static int
+fgd_add_env(fg_buf_t *b, const char *k, const char *v)
+{
+    char   *kv;
+    int     rc;
+    size_t  n = strlen(k) + strlen(v) + 2;
+
+    kv = malloc(n);
+    if (kv == NULL)
+        return -1;
+    snprintf(kv, n, "%s=%s", k, v);
+    rc = fg_frame_add_str(b, "env", kv);
+    free(kv);
+    return rc;
+}
+
+int
+fgd_invoke_frame(fg_buf_t *b, const fgd_fn_t *fn, const char *region,
+    const char *request_id, const uint8_t *event, size_t event_len)
+{
+    char      num[24], group[128];
+    yajl_val  vars = NULL;
+    size_t    i;
+    int       rc = -1;
+
+    if (fg_frame_begin(b, FG_FRAME_INVOKE, 0) != 0 ||
+        fg_frame_add_str(b, "request_id", request_id) != 0 ||
+        fg_frame_add_str(b, "handler", fn->handler) != 0 ||
+        fg_frame_add(b, "event", event, event_len) != 0)
+        goto cleanup;
+
+    snprintf(num, sizeof(num), "%u", fn->memory_mb);
+    snprintf(group, sizeof(group), "/aws/lambda/%s", fn->name);
+    if (fgd_add_env(b, "AWS_LAMBDA_FUNCTION_NAME", fn->name) != 0 ||
+        fgd_add_env(b, "AWS_LAMBDA_FUNCTION_VERSION", "$LATEST") != 0 ||
+        fgd_add_env(b, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", num) != 0 ||
+        fgd_add_env(b, "AWS_LAMBDA_LOG_GROUP_NAME", group) != 0 ||
+        fgd_add_env(b, "AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand") != 0 ||
+        fgd_add_env(b, "AWS_REGION", region) != 0 ||
+        fgd_add_env(b, "AWS_DEFAULT_REGION", region) != 0 ||
+        fgd_add_env(b, "AWS_EXECUTION_ENV", "AWS_Lambda_provided") != 0 ||
+        fgd_add_env(b, "AWS_REQUEST_ID", request_id) != 0 ||
+        fgd_add_env(b, "LAMBDA_TASK_ROOT", "/var/task") != 0 ||
+        fgd_add_env(b, "_HANDLER", fn->handler) != 0 ||
+        fgd_add_env(b, "TZ", ":UTC") != 0)
+        goto cleanup;
+
+    if (fn->environment != NULL && fn->environment[0] != '\0') {
+        vars = yajl_tree_parse(fn->environment, NULL, 0);
+        if (!YAJL_IS_OBJECT(vars))
+            goto cleanup;
+        for (i = 0; i < vars->u.object.len; i++) {
+            yajl_val v = vars->u.object.values[i];
+            if (!YAJL_IS_STRING(v) ||
+                fgd_env_reserved(vars->u.object.keys[i]))
+                continue;
+            if (fgd_add_env(b, vars->u.object.keys[i], ((v)->u.string))
+                != 0)
+                goto cleanup;
+        }
+    }
+
+    if (fg_frame_add_u64(b, "timeout_ms", (uint64_t) fn->timeout_s * 1000)
+            != 0 ||
+        fg_frame_add_u64(b, "memory_mb", fn->memory_mb) != 0 ||
+        fg_frame_add_u64(b, "max_output", FGD_MAX_OUTPUT) != 0 ||
+        fg_frame_end(b) != 0)
+        goto cleanup;
+    rc = 0;
+
+cleanup:
+    yajl_tree_free(vars);
+    return rc;
+}
+
+int
+fgd_result_parse(const fg_frame_t *f, const char *request_id,
+    fgd_result_t *res)
+{
+    const uint8_t *v;
+    size_t         len;
+    uint64_t       u;
+
+    memset(res, 0, sizeof(*res));
+    if (f->type != FG_FRAME_RESULT)
+        return -1;
+    v = fg_frame_get(f, "request_id", &len);
+    if (v == NULL || len != strlen(request_id) ||
+        memcmp(v, request_id, len) != 0)
+        return -1;
+    v = fg_frame_get(f, "status", &len);
+    if (v == NULL || len == 0 || len >= sizeof(res->status) ||
+        memchr(v, '\0', len) != NULL)
+        return -1;
+    memcpy(res->status, v, len);
+    res->status[len] = '\0';
+
+    if (fg_frame_get_u64(f, "exit", &u) == 0)
+        res->exit_code = (long long) (u > 1u << 30 ? 0 : u);
+    if (fg_frame_get_u64(f, "duration_us", &u) == 0)
+        res->duration_us = u;
+    if (fg_frame_get_u64(f, "max_rss_kb", &u) == 0)
+        res->max_rss_kb = u;
+    res->out = fg_frame_get(f, "stdout", &res->out_len);
+    res->err = fg_frame_get(f, "stderr", &res->err_len);
+    if (res->err != NULL && res->err_len > FGD_LOG_TAIL) {
+        res->err += res->err_len - FGD_LOG_TAIL;
+        res->err_len = FGD_LOG_TAIL;
+    }
+    v = fg_frame_get(f, "message", &len);
+    if (v != NULL) {
+        size_t i, n = len < sizeof(res->message) - 1
+                      ? len : sizeof(res->message) - 1;
+        for (i = 0; i < n; i++)
+            res->message[i] = v[i] ? (char) v[i] : ' ';
+        res->message[n] = '\0';
+    }
+    return 0;
+}
+
+/* {"errorMessage": msg[, "errorType": type]} into r, 200 Unhandled. */
+static int
+fgd_function_error(fgd_resp_t *r, const char *msg, const char *type)
+{
+    yajl_gen             g;
+    const unsigned char *buf;
+    size_t               len;
+    char                *m;
+
+    m = strdup(msg);
+    g = yajl_gen_alloc(NULL);
+    if (g == NULL || m == NULL) {
+        free(m);
+        if (g != NULL)
+            yajl_gen_free(g);
+        return fgd_error(r, 500, "ServiceException", "out of memory");
+    }
+    /* The agent's message may carry any bytes; JSON needs UTF-8. */
+    for (unsigned char *p = (unsigned char *) m; *p; p++)
+        if (*p >= 0x80 || *p < 0x20)
+            *p = (*p == '\n' || *p == '\t') ? *p : '?';
+
+    yajl_gen_map_open(g);
+    GSTR(g, "errorMessage");
+    GSTR(g, m);
+    if (type != NULL) {
+        GSTR(g, "errorType");
+        GSTR(g, type);
+    }
+    yajl_gen_map_close(g);
+    free(m);
+    free(r->body);
+    r->body = NULL;
+    r->body_len = 0;
+    if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok &&
+        (r->body = malloc(len + 1)) != NULL) {
+        memcpy(r->body, buf, len);
+        r->body[len] = '\0';
+        r->body_len = len;
+    }
+    yajl_gen_free(g);
+    if (r->body == NULL)
+        return fgd_error(r, 500, "ServiceException", "out of memory");
+    r->status = 200;
+    r->error_type = NULL;
+    r->function_error = "Unhandled";
+    snprintf(r->message, sizeof(r->message), "%s%s%s", type ? type : "",
+        type ? ": " : "", msg);
+    return 0;
+}
+
+int
+fgd_result_response(const fgd_result_t *res, const char *request_id,
+    unsigned timeout_s, const struct timespec *now, fgd_resp_t *r,
+    bool *healthy)
+{
+    char  msg[512], ts[FGD_TIME_LEN];
+    const char *s = res->status;
+
+    *healthy = true;
+    r->function_error = NULL;
+    r->error_type = NULL;
+
+    if (strcmp(s, "ok") == 0) {
+        free(r->body);
+        r->body_len = res->out_len;
+        r->body = malloc(res->out_len + 1);
+        if (r->body == NULL)
+            return fgd_error(r, 500, "ServiceException", "out of memory");
+        if (res->out_len > 0)
+            memcpy(r->body, res->out, res->out_len);
+        r->body[res->out_len] = '\0';
+        r->status = 200;
+        r->message[0] = '\0';
+        return 0;
+    }
+    if (strcmp(s, "error") == 0) {
+        snprintf(msg, sizeof(msg), "RequestId: %s Error: Runtime exited "
+            "with error: exit status %lld", request_id, res->exit_code);
+        return fgd_function_error(r, msg, "Runtime.ExitError");
+    }
+    if (strcmp(s, "signal") == 0 || strcmp(s, "oom") == 0) {
+        bool        oom = s[0] == 'o';
+        int         sig = oom ? 9 : (int) res->exit_code;
+        const char *name = fgd_signal_name(sig);
+
+        if (name != NULL)
+            snprintf(msg, sizeof(msg), "RequestId: %s Error: Runtime "
+                "exited with error: signal: %s", request_id, name);
+        else
+            snprintf(msg, sizeof(msg), "RequestId: %s Error: Runtime "
+                "exited with error: signal: signal %d", request_id, sig);
+        return fgd_function_error(r, msg,
+            oom ? "Runtime.OutOfMemory" : "Runtime.ExitError");
+    }
+    if (strcmp(s, "timeout") == 0) {
+        fgd_time_rfc3339(now, ts, sizeof(ts));
+        snprintf(msg, sizeof(msg), "%s %s Task timed out after %u.00 "
+            "seconds", ts, request_id, timeout_s);
+        return fgd_function_error(r, msg, NULL);
+    }
+    if (strcmp(s, "too_large") == 0) {
+        snprintf(msg, sizeof(msg), "Response payload size exceeded maximum "
+            "allowed payload size (%u bytes).", FGD_MAX_OUTPUT);
+        return fgd_function_error(r, msg, "Function.ResponseSizeTooLarge");
+    }
+    if (strcmp(s, "failed") == 0) {
+        snprintf(msg, sizeof(msg), "RequestId: %s Error: %s", request_id,
+            res->message[0] ? res->message : "could not start the handler");
+        return fgd_function_error(r, msg, "Runtime.InvalidEntrypoint");
+    }
+    *healthy = false;
+    return fgd_error(r, 502, "ServiceException",
+        "The function's execution environment answered an unknown status "
+        "\"%.15s\"", s);
+}
+
+char *
+fgd_log_tail(const fgd_result_t *res, const char *request_id,
+    const char *version, unsigned memory_mb, unsigned init_ms, bool cold,
+    size_t *len)
+{
+    fg_buf_t  b = { 0 };
+    char      line[512], dur[32], init[64] = "";
+    char     *out;
+    size_t    start;
+
+    fgd_duration_ms(res->duration_us, dur, sizeof(dur));
+    if (cold)
+        snprintf(init, sizeof(init), "Init Duration: %u.00 ms\t", init_ms);
+
+    snprintf(line, sizeof(line), "START RequestId: %s Version: %s\n",
+        request_id, version);
+    if (fg_buf_append(&b, line, strlen(line)) != 0)
+        goto fail;
+    if (res->err_len > 0) {
+        if (fg_buf_append(&b, res->err, res->err_len) != 0)
+            goto fail;
+        if (res->err[res->err_len - 1] != '\n' &&
+            fg_buf_append(&b, "\n", 1) != 0)
+            goto fail;
+    }
+    snprintf(line, sizeof(line), "END RequestId: %s\nREPORT RequestId: %s\t"
+        "Duration: %s ms\tBilled Duration: %llu ms\tMemory Size: %u MB\t"
+        "Max Memory Used: %llu MB\t%s\n", request_id, request_id, dur,
+        (unsigned long long) fgd_billed_ms(res->duration_us), memory_mb,
+        (unsigned long long) fgd_memory_used_mb(res->max_rss_kb), init);
+    if (fg_buf_append(&b, line, strlen(line)) != 0)
+        goto fail;
+
+    start = b.len > FGD_LOG_TAIL ? b.len - FGD_LOG_TAIL : 0;
+    out = malloc(b.len - start + 1);
+    if (out == NULL)
+        goto fail;
+    memcpy(out, b.data + start, b.len - start);
+    out[b.len - start] = '\0';
+    *len = b.len - start;
+    fg_buf_free(&b);
+    return out;
+
+fail:
+    fg_buf_free(&b);
+    return NULL;
+}

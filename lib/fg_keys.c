@@ -1,0 +1,90 @@
+/*
+ * fg_keys: the Redis key names of fg_keys.h.  Every per-account key carries
+ * the hash tag {ACCOUNT} so one account's keys land in one Redis Cluster
+ * slot and MULTI/EXEC or a script can touch them together.
+ *
+ * A NULL argument writes "" (when size allows) and returns -1.
+ */
+
+#include <stdio.h>
+
+#include "fg_keys.h"
+
+
+static int
+fg_key_null(char *dst, size_t size)
+{
+    if (dst != NULL && size > 0) {
+        dst[0] = '\0';
+    }
+    return -1;
+}
+
+
+int
+fg_key_access_key(char *dst, size_t size, const char *akid)
+{
+    if (akid == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return snprintf(dst, size, "fg:key:%s", akid);
+}
+
+
+int
+fg_key_accounts(char *dst, size_t size)
+{
+    return snprintf(dst, size, "fg:accounts");
+}
+
+
+int
+fg_key_account(char *dst, size_t size, const char *account)
+{
+    if (account == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return snprintf(dst, size, "fg:acct:{%s}", account);
+}
+
+
+int
+fg_key_functions(char *dst, size_t size, const char *account)
+{
+    if (account == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return snprintf(dst, size, "fg:fns:{%s}", account);
+}
+
+
+int
+fg_key_function(char *dst, size_t size, const char *account,
+    const char *function)
+{
+    if (account == NULL || function == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return snprintf(dst, size, "fg:fn:{%s}:%s", account, function);
+}
+
+
+int
+fg_key_code(char *dst, size_t size, const char *account,
+    const char *sha256hex)
+{
+    if (account == NULL || sha256hex == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return snprintf(dst, size, "fg:code:{%s}:%s", account, sha256hex);
+}
+
+
+int
+fg_key_coderefs(char *dst, size_t size, const char *account)
+{
+    if (account == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return snprintf(dst, size, "fg:coderefs:{%s}", account);
+}

@@ -1,0 +1,538 @@
+/*
+ * fg_route: Lambda REST paths, function names, ARNs and qualifiers.
+ *
+ * libc only, no global state.  '+' is a literal plus everywhere (paths and
+ * queries are RFC 3986, as the AWS SDKs send them); "%00" is refused so a
+ * decoded name can never be cut short by a NUL.
+ */
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fg_route.h"
+
+#define FG_API_PREFIX      "/2015-03-31/functions"
+#define FG_INVOCATIONS     "invocations"
+
+/* Longest decoded NAME segment: a full ARN with the longest region,
+ * function name and qualifier is well under this. */
+#define FG_ROUTE_NAME_BUF  512
+
+#define FG_DECODE_BAD      -1     /* bad escape or %00 */
+#define FG_DECODE_OVERFLOW -2     /* does not fit */
+
+
+static int
+fg_hexval(unsigned char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+
+/* fg_url_decode with distinct error codes. */
+static long
+fg_decode(const char *src, size_t len, char *dst, size_t dst_size)
+{
+    size_t  i, n = 0;
+    int     hi, lo;
+    char    c;
+
+    if (dst == NULL || dst_size == 0) {
+        return FG_DECODE_OVERFLOW;
+    }
+
+    for (i = 0; i < len; i++) {
+        c = src[i];
+        if (c == '%') {
+            if (len - i < 3) {
+                return FG_DECODE_BAD;
+            }
+            hi = fg_hexval((unsigned char) src[i + 1]);
+            lo = fg_hexval((unsigned char) src[i + 2]);
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+                return FG_DECODE_BAD;
+            }
+            c = (char) (hi << 4 | lo);
+            i += 2;
+        } else if (c == '\0') {
+            return FG_DECODE_BAD;
+        }
+
+        if (n + 1 >= dst_size) {
+            return FG_DECODE_OVERFLOW;
+        }
+        dst[n++] = c;
+    }
+
+    dst[n] = '\0';
+    return (long) n;
+}
+
+
+int
+fg_url_decode(const char *src, size_t len, char *dst, size_t dst_size)
+{
+    long  n;
+
+    if (src == NULL && len != 0) {
+        return -1;
+    }
+
+    if (len > INT_MAX) {
+        return -1;
+    }
+
+    n = fg_decode(src, len, dst, dst_size);
+    return n < 0 ? -1 : (int) n;
+}
+
+
+int
+fg_query_get(const char *query, size_t len, const char *key, char *dst,
+    size_t dst_size)
+{
+    const char  *p, *end, *pair, *eq;
+    size_t       plen, klen, want;
+    char         name[FG_ROUTE_NAME_BUF];
+    long         n;
+
+    if (key == NULL || (query == NULL && len != 0)) {
+        return -1;
+    }
+
+    want = strlen(key);
+    if (want + 1 > sizeof(name)) {
+        return -1;
+    }
+
+    p = query;
+    end = query + len;
+
+    while (p < end) {
+        pair = p;
+        while (p < end && *p != '&') {
+            p++;
+        }
+        plen = (size_t) (p - pair);
+        if (p < end) {
+            p++;
+        }
+
+        if (plen == 0) {
+            continue;
+        }
+
+        eq = memchr(pair, '=', plen);
+        klen = eq ? (size_t) (eq - pair) : plen;
+
+        /* A name that does not fit cannot be key; escapes are still
+         * checked so a malformed query is reported as one. */
+        n = fg_decode(pair, klen, name, want + 2);
+        if (n == FG_DECODE_BAD) {
+            return -1;
+        }
+        if (n == FG_DECODE_OVERFLOW || (size_t) n != want
+            || memcmp(name, key, want) != 0)
+        {
+            continue;
+        }
+
+        if (eq == NULL) {
+            if (dst == NULL || dst_size == 0) {
+                return -1;
+            }
+            dst[0] = '\0';
+            return 1;
+        }
+
+        n = fg_decode(eq + 1, plen - klen - 1, dst, dst_size);
+        return n < 0 ? -1 : 1;
+    }
+
+    return 0;
+}
+
+
+/* [A-Za-z0-9_-] */
+static bool
+fg_name_chars(const char *s, size_t len)
+{
+    size_t  i;
+    char    c;
+
+    for (i = 0; i < len; i++) {
+        c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+              || (c >= '0' && c <= '9') || c == '-' || c == '_'))
+        {
+            return false;
+        }
+    }
+
+    return true;
+}
+
+
+bool
+fg_function_name_valid(const char *name, size_t len)
+{
+    if (name == NULL || len == 0 || len > FG_FUNCTION_NAME_MAX) {
+        return false;
+    }
+
+    return fg_name_chars(name, len);
+}
+
+
+bool
+fg_qualifier_valid(const char *q, size_t len)
+{
+    if (q == NULL || len == 0 || len > FG_QUALIFIER_MAX) {
+        return false;
+    }
+
+    if (len == 7 && memcmp(q, "$LATEST", 7) == 0) {
+        return true;
+    }
+
+    /* A version is all digits, an alias is [A-Za-z0-9_-]+ but not all
+     * digits: together, any string of that set. */
+    return fg_name_chars(q, len);
+}
+
+
+bool
+fg_account_valid(const char *a, size_t len)
+{
+    size_t  i;
+
+    if (a == NULL || len != FG_ACCOUNT_LEN) {
+        return false;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (a[i] < '0' || a[i] > '9') {
+            return false;
+        }
+    }
+
+    return true;
+}
+
+
+/* Regions as AWS spells them: lowercase letters, digits and '-'. */
+static bool
+fg_region_valid(const char *r, size_t len, size_t max)
+{
+    size_t  i;
+
+    if (len == 0 || len > max) {
+        return false;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (!((r[i] >= 'a' && r[i] <= 'z') || (r[i] >= '0' && r[i] <= '9')
+              || r[i] == '-'))
+        {
+            return false;
+        }
+    }
+
+    return r[0] != '-' && r[len - 1] != '-';
+}
+
+
+/* "aws", "aws-cn", "aws-us-gov", ...: "aws" then [a-zA-Z-]. */
+static bool
+fg_partition_valid(const char *p, size_t len)
+{
+    size_t  i;
+
+    if (len < 3 || memcmp(p, "aws", 3) != 0) {
+        return false;
+    }
+
+    for (i = 3; i < len; i++) {
+        if (!((p[i] >= 'a' && p[i] <= 'z') || (p[i] >= 'A' && p[i] <= 'Z')
+              || p[i] == '-'))
+        {
+            return false;
+        }
+    }
+
+    return true;
+}
+
+
+static int
+fg_part_is(const char *s, size_t len, const char *lit)
+{
+    return strlen(lit) == len && memcmp(s, lit, len) == 0;
+}
+
+
+static void
+fg_copy(char *dst, const char *src, size_t len)
+{
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
+
+/*
+ * Parses a decoded NAME:
+ *   NAME | NAME:QUALIFIER | ACCOUNT:function:NAME[:QUALIFIER]
+ *   | arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]
+ */
+static fg_route_rc_t
+fg_parse_name(const char *s, size_t len, fg_route_t *r)
+{
+    const char  *part[8];
+    size_t       plen[8];
+    size_t       n = 0, i, name_idx;
+    const char  *p = s, *end = s + len;
+
+    for ( ;; ) {
+        if (n == 8) {
+            return FG_ROUTE_BAD_NAME;
+        }
+        part[n] = p;
+        while (p < end && *p != ':') {
+            p++;
+        }
+        plen[n] = (size_t) (p - part[n]);
+        n++;
+        if (p == end) {
+            break;
+        }
+        p++;
+    }
+
+    if (n >= 7 && fg_part_is(part[0], plen[0], "arn")) {
+        if (n > 8 || !fg_partition_valid(part[1], plen[1])
+            || !fg_part_is(part[2], plen[2], "lambda")
+            || !fg_region_valid(part[3], plen[3], sizeof(r->region) - 1)
+            || !fg_account_valid(part[4], plen[4])
+            || !fg_part_is(part[5], plen[5], "function"))
+        {
+            return FG_ROUTE_BAD_NAME;
+        }
+        fg_copy(r->region, part[3], plen[3]);
+        fg_copy(r->account, part[4], plen[4]);
+        name_idx = 6;
+
+    } else if (n >= 3 && n <= 4 && fg_part_is(part[1], plen[1], "function"))
+    {
+        if (!fg_account_valid(part[0], plen[0])) {
+            return FG_ROUTE_BAD_NAME;
+        }
+        fg_copy(r->account, part[0], plen[0]);
+        name_idx = 2;
+
+    } else if (n <= 2) {
+        name_idx = 0;
+
+    } else {
+        return FG_ROUTE_BAD_NAME;
+    }
+
+    if (!fg_function_name_valid(part[name_idx], plen[name_idx])) {
+        return FG_ROUTE_BAD_NAME;
+    }
+    fg_copy(r->function, part[name_idx], plen[name_idx]);
+
+    i = name_idx + 1;
+    if (i < n) {
+        if (i + 1 != n || !fg_qualifier_valid(part[i], plen[i])) {
+            return FG_ROUTE_BAD_QUALIFIER;
+        }
+        fg_copy(r->qualifier, part[i], plen[i]);
+    }
+
+    return FG_ROUTE_OK;
+}
+
+
+fg_route_rc_t
+fg_route_parse(const char *method, size_t method_len, const char *path,
+    size_t path_len, const char *query, size_t query_len, fg_route_t *r)
+{
+    static const char   prefix[] = FG_API_PREFIX;
+    const char         *rest, *seg, *end, *slash;
+    size_t              rest_len, seg_len;
+    char                name[FG_ROUTE_NAME_BUF];
+    char                qual[FG_QUALIFIER_MAX + 1];
+    long                n;
+    int                 q;
+    fg_route_rc_t       rc;
+
+    memset(r, 0, sizeof(fg_route_t));
+    r->action = FG_ACTION_NONE;
+
+    if (path == NULL || method == NULL || path_len < sizeof(prefix) - 1
+        || memcmp(path, prefix, sizeof(prefix) - 1) != 0)
+    {
+        return FG_ROUTE_NOT_FOUND;
+    }
+
+    rest = path + sizeof(prefix) - 1;
+    rest_len = path_len - (sizeof(prefix) - 1);
+
+    /* the collection: /functions and /functions/ */
+    if (rest_len == 0 || (rest_len == 1 && rest[0] == '/')) {
+        if (fg_part_is(method, method_len, "GET")) {
+            r->action = FG_ACTION_LIST_FUNCTIONS;
+            return FG_ROUTE_OK;
+        }
+        if (fg_part_is(method, method_len, "POST")) {
+            r->action = FG_ACTION_CREATE_FUNCTION;
+            return FG_ROUTE_OK;
+        }
+        r->action = FG_ACTION_METHOD_NOT_ALLOWED;
+        return FG_ROUTE_BAD_METHOD;
+    }
+
+    if (rest[0] != '/') {
+        return FG_ROUTE_NOT_FOUND;          /* "/functionsX" */
+    }
+
+    seg = rest + 1;
+    end = rest + rest_len;
+    slash = memchr(seg, '/', (size_t) (end - seg));
+    seg_len = (size_t) ((slash ? slash : end) - seg);
+
+    if (slash == NULL) {
+        if (fg_part_is(method, method_len, "GET")) {
+            r->action = FG_ACTION_GET_FUNCTION;
+        } else if (fg_part_is(method, method_len, "DELETE")) {
+            r->action = FG_ACTION_DELETE_FUNCTION;
+        } else {
+            r->action = FG_ACTION_METHOD_NOT_ALLOWED;
+            return FG_ROUTE_BAD_METHOD;
+        }
+
+    } else if (fg_part_is(slash + 1, (size_t) (end - slash - 1),
+                          FG_INVOCATIONS))
+    {
+        if (!fg_part_is(method, method_len, "POST")) {
+            r->action = FG_ACTION_METHOD_NOT_ALLOWED;
+            return FG_ROUTE_BAD_METHOD;
+        }
+        r->action = FG_ACTION_INVOKE;
+
+    } else {
+        return FG_ROUTE_NOT_FOUND;
+    }
+
+    n = fg_decode(seg, seg_len, name, sizeof(name));
+    if (n == FG_DECODE_OVERFLOW) {
+        return FG_ROUTE_TOO_LONG;
+    }
+    if (n <= 0 || memchr(name, '/', (size_t) n) != NULL) {
+        return FG_ROUTE_BAD_NAME;
+    }
+
+    rc = fg_parse_name(name, (size_t) n, r);
+    if (rc != FG_ROUTE_OK) {
+        return rc;
+    }
+
+    q = fg_query_get(query, query ? query_len : 0, "Qualifier", qual,
+                     sizeof(qual));
+    if (q < 0) {
+        return FG_ROUTE_BAD_QUALIFIER;
+    }
+
+    if (q == 1) {
+        if (!fg_qualifier_valid(qual, strlen(qual))) {
+            return FG_ROUTE_BAD_QUALIFIER;
+        }
+        if (r->qualifier[0] != '\0' && strcmp(r->qualifier, qual) != 0) {
+            return FG_ROUTE_BAD_QUALIFIER;
+        }
+        memcpy(r->qualifier, qual, strlen(qual) + 1);
+    }
+
+    return FG_ROUTE_OK;
+}
+
+
+const char *
+fg_action_name(fg_action_t a)
+{
+    switch (a) {
+    case FG_ACTION_CREATE_FUNCTION:
+        return "CreateFunction";
+    case FG_ACTION_LIST_FUNCTIONS:
+        return "ListFunctions";
+    case FG_ACTION_GET_FUNCTION:
+        return "GetFunction";
+    case FG_ACTION_DELETE_FUNCTION:
+        return "DeleteFunction";
+    case FG_ACTION_INVOKE:
+        return "Invoke";
+    case FG_ACTION_NONE:
+    case FG_ACTION_METHOD_NOT_ALLOWED:
+        break;
+    }
+
+    return "";
+}
+
+
+fg_action_t
+fg_action_from_name(const char *name)
+{
+    static const fg_action_t  all[] = {
+        FG_ACTION_CREATE_FUNCTION, FG_ACTION_LIST_FUNCTIONS,
+        FG_ACTION_GET_FUNCTION, FG_ACTION_DELETE_FUNCTION, FG_ACTION_INVOKE
+    };
+    size_t                    i;
+
+    if (name == NULL || name[0] == '\0') {
+        return FG_ACTION_NONE;
+    }
+
+    for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        if (strcmp(name, fg_action_name(all[i])) == 0) {
+            return all[i];
+        }
+    }
+
+    return FG_ACTION_NONE;
+}
+
+
+int
+fg_function_arn(char *dst, size_t size, const char *region,
+    const char *account, const char *function, const char *qualifier)
+{
+    if (region == NULL || account == NULL || function == NULL) {
+        if (dst && size) {
+            dst[0] = '\0';
+        }
+        return -1;
+    }
+
+    if (qualifier != NULL && qualifier[0] != '\0') {
+        return snprintf(dst, size, "arn:aws:lambda:%s:%s:function:%s:%s",
+                        region, account, function, qualifier);
+    }
+
+    return snprintf(dst, size, "arn:aws:lambda:%s:%s:function:%s", region,
+                    account, function);
+}

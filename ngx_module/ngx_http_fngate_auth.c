@@ -1,0 +1,929 @@
+
+/*
+ * fngate: AWS Signature Version 4 in the Authorization header.
+ *
+ * The canonical request and the signature are fg_sigv4's; this file finds
+ * their inputs in the request, fetches the secret of the access key, hashes
+ * the body as nginx reads it, and turns each failure into the answer AWS
+ * gives.
+ */
+
+
+#include "ngx_http_fngate_module.h"
+
+
+#define NGX_HTTP_FNGATE_ACCESS_KEY_MAX  128
+
+
+static ngx_table_elt_t *ngx_http_fngate_header(ngx_http_request_t *r,
+    const char *lowcase, size_t len);
+static ngx_int_t ngx_http_fngate_check_time(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx, time_t t, time_t skew);
+static ngx_int_t ngx_http_fngate_key_reply(ngx_http_request_t *r,
+    redisReply *reply);
+static ngx_int_t ngx_http_fngate_copy_reply(ngx_http_request_t *r,
+    redisReply *reply, ngx_str_t *dst);
+static void ngx_http_fngate_body_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_fngate_hash_bufs(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx);
+static ngx_int_t ngx_http_fngate_body_hashed(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx);
+static u_char *ngx_http_fngate_amz_time(u_char *buf, time_t t);
+
+
+static const char  ngx_http_fngate_mismatch[] =
+    "The request signature we calculated does not match the signature you "
+    "provided. Check your AWS Secret Access Key and signing method. "
+    "Consult the service documentation for details.";
+
+
+/*
+ * Everything that needs neither Redis nor the body: the Authorization
+ * header and its scope, the date, the route, and the declared body size.
+ */
+
+ngx_int_t
+ngx_http_fngate_auth_start(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
+{
+    u_char                      *p;
+    time_t                       t;
+    fg_str_t                     value;
+    ngx_str_t                    path;
+    fg_sigv4_rc_t                rc;
+    ngx_table_elt_t             *h;
+    ngx_http_fngate_loc_conf_t  *flcf;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
+
+    /* the route is reported only once the caller is known */
+
+    if (ngx_http_fngate_raw_path(r, &path) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->route_rc = fg_route_parse((char *) r->method_name.data,
+                                   r->method_name.len,
+                                   (char *) path.data, path.len,
+                                   (char *) r->args.data, r->args.len,
+                                   &ctx->route);
+
+    ctx->action.data = (u_char *) fg_action_name(ctx->route.action);
+    ctx->action.len = ngx_strlen(ctx->action.data);
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: route \"%V\": rc:%d action:\"%V\"",
+                   &path, (int) ctx->route_rc, &ctx->action);
+
+    h = r->headers_in.authorization;
+
+    if (h == NULL) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: no authorization header");
+        return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
+                   "MissingAuthenticationTokenException",
+                   "Missing Authentication Token");
+    }
+
+    value.data = (char *) h->value.data;
+    value.len = h->value.len;
+
+    rc = fg_sigv4_parse_auth(value, &ctx->auth);
+
+    if (rc != FG_SIGV4_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: malformed authorization header \"%V\"",
+                      &h->value);
+        return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
+                   "InvalidSignatureException",
+                   "Authorization header requires 'Credential', "
+                   "'SignedHeaders' and 'Signature' parameters of the "
+                   "AWS4-HMAC-SHA256 algorithm.");
+    }
+
+    ctx->access_key.len = ctx->auth.access_key.len;
+
+    if (ctx->access_key.len == 0
+        || ctx->access_key.len > NGX_HTTP_FNGATE_ACCESS_KEY_MAX)
+    {
+        goto bad_key;
+    }
+
+    for (p = (u_char *) ctx->auth.access_key.data;
+         p < (u_char *) ctx->auth.access_key.data + ctx->access_key.len;
+         p++)
+    {
+        if ((*p < 'A' || *p > 'Z') && (*p < 'a' || *p > 'z')
+            && (*p < '0' || *p > '9'))
+        {
+            goto bad_key;
+        }
+    }
+
+    ctx->access_key.data = ngx_pnalloc(r->pool, ctx->access_key.len + 1);
+    if (ctx->access_key.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(ctx->access_key.data, ctx->auth.access_key.data,
+               ctx->access_key.len);
+    ctx->access_key.data[ctx->access_key.len] = '\0';
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: access key \"%V\"", &ctx->access_key);
+
+    if (ctx->auth.service.len != sizeof("lambda") - 1
+        || ngx_strncmp(ctx->auth.service.data, "lambda", 6) != 0)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: credential scoped to service \"%*s\"",
+                      ctx->auth.service.len, ctx->auth.service.data);
+        return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
+                   "InvalidSignatureException",
+                   "Credential should be scoped to correct service: "
+                   "'lambda'. ");
+    }
+
+    if (ctx->auth.region.len != flcf->region.len
+        || ngx_strncmp(ctx->auth.region.data, flcf->region.data,
+                       flcf->region.len) != 0)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: credential scoped to region \"%*s\", "
+                      "not \"%V\"", ctx->auth.region.len,
+                      ctx->auth.region.data, &flcf->region);
+        return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
+                   "InvalidSignatureException",
+                   "Credential should be scoped to a valid region. ");
+    }
+
+    h = ngx_http_fngate_header(r, "x-amz-date", sizeof("x-amz-date") - 1);
+
+    if (h == NULL) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: no x-amz-date header");
+        return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
+                   "InvalidSignatureException",
+                   "Authorization header requires existence of either "
+                   "a 'X-Amz-Date' or a 'Date' header.");
+    }
+
+    ctx->amz_date = h->value;
+
+    value.data = (char *) h->value.data;
+    value.len = h->value.len;
+
+    t = fg_sigv4_parse_date(value);
+
+    if (t == (time_t) -1) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: malformed x-amz-date \"%V\"", &h->value);
+        return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
+                   "InvalidSignatureException",
+                   "Date must be in ISO-8601 'basic format'. Got '%V'. "
+                   "See http://en.wikipedia.org/wiki/ISO_8601", &h->value);
+    }
+
+    if (ctx->auth.date.len != 8
+        || ngx_strncmp(ctx->auth.date.data, h->value.data, 8) != 0)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: credential date \"%*s\" is not the day of "
+                      "x-amz-date \"%V\"", ctx->auth.date.len,
+                      ctx->auth.date.data, &h->value);
+        return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
+                   "InvalidSignatureException",
+                   "Date in Credential scope does not match YYYYMMDD from "
+                   "ISO-8601 version of date from HTTP: '%*s' != '%*s', "
+                   "from '%V'.", ctx->auth.date.len, ctx->auth.date.data,
+                   (size_t) 8, h->value.data, &h->value);
+    }
+
+    if (ngx_http_fngate_check_time(r, ctx, t, flcf->clock_skew) != NGX_OK) {
+        return NGX_DONE;
+    }
+
+    if (ctx->route.action == FG_ACTION_INVOKE
+        && r->headers_in.content_length_n > (off_t) flcf->max_payload)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: invoke payload of %O bytes is larger than "
+                      "fngate_max_payload %uz",
+                      r->headers_in.content_length_n, flcf->max_payload);
+        return ngx_http_fngate_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                   "RequestTooLargeException",
+                   "Request must be smaller than %uz bytes for the "
+                   "InvokeFunction operation", flcf->max_payload);
+    }
+
+    return NGX_OK;
+
+bad_key:
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "fngate: invalid access key \"%*s\"",
+                  ngx_min(ctx->auth.access_key.len, 256),
+                  ctx->auth.access_key.data);
+
+    return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
+               "UnrecognizedClientException",
+               "The security token included in the request is invalid.");
+}
+
+
+static ngx_int_t
+ngx_http_fngate_check_time(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
+    time_t t, time_t skew)
+{
+    time_t   now;
+    u_char  *p, limit[20], current[20], amount[32];
+
+    now = ngx_time();
+
+    if (t >= now - skew && t <= now + skew) {
+        return NGX_OK;
+    }
+
+    p = ngx_http_fngate_amz_time(current, now);
+    *p = '\0';
+
+    if (skew % 60 == 0) {
+        p = ngx_sprintf(amount, "%T min.", skew / 60);
+
+    } else {
+        p = ngx_sprintf(amount, "%T sec.", skew);
+    }
+
+    *p = '\0';
+
+    if (t < now - skew) {
+        p = ngx_http_fngate_amz_time(limit, now - skew);
+        *p = '\0';
+
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: signature expired: x-amz-date \"%V\" "
+                      "is before \"%s\"", &ctx->amz_date, limit);
+
+        (void) ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
+                   "InvalidSignatureException",
+                   "Signature expired: %V is now earlier than %s (%s - %s)",
+                   &ctx->amz_date, limit, current, amount);
+        return NGX_DONE;
+    }
+
+    p = ngx_http_fngate_amz_time(limit, now + skew);
+    *p = '\0';
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "fngate: signature not yet current: x-amz-date \"%V\" "
+                  "is after \"%s\"", &ctx->amz_date, limit);
+
+    (void) ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
+               "InvalidSignatureException",
+               "Signature not yet current: %V is still later than %s "
+               "(%s + %s)", &ctx->amz_date, limit, current, amount);
+    return NGX_DONE;
+}
+
+
+/*
+ * The account and secret of the access key: from the worker's cache, or
+ * by HMGET fg:key:AKID account secret.
+ */
+
+ngx_int_t
+ngx_http_fngate_auth_key(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
+{
+    int         n;
+    u_char     *p;
+    ngx_int_t   rc;
+    ngx_str_t   name, value;
+    u_char      key[FG_KEY_MAX];
+    const char *argv[4];
+    size_t      argvlen[4];
+
+    name.len = sizeof("k:") - 1 + ctx->access_key.len;
+    name.data = ngx_pnalloc(r->pool, name.len);
+    if (name.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_cpymem(name.data, "k:", 2);
+    ngx_memcpy(p, ctx->access_key.data, ctx->access_key.len);
+
+    if (!ctx->redis_replied) {
+
+        if (ngx_http_fngate_cache_get(&name, &value, r->pool) == NGX_OK
+            && value.len > FG_ACCOUNT_LEN)
+        {
+            ctx->caller.data = ngx_pnalloc(r->pool, FG_ACCOUNT_LEN + 1);
+            if (ctx->caller.data == NULL) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            ngx_memcpy(ctx->caller.data, value.data, FG_ACCOUNT_LEN);
+            ctx->caller.data[FG_ACCOUNT_LEN] = '\0';
+            ctx->caller.len = FG_ACCOUNT_LEN;
+
+            ctx->secret.data = value.data + FG_ACCOUNT_LEN;
+            ctx->secret.len = value.len - FG_ACCOUNT_LEN;
+
+            ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "fngate: access key \"%V\" of %V from cache",
+                           &ctx->access_key, &ctx->caller);
+            return NGX_OK;
+        }
+
+        n = fg_key_access_key((char *) key, sizeof(key),
+                              (char *) ctx->access_key.data);
+        if (n < 0 || (size_t) n >= sizeof(key)) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        argv[0] = "HMGET";
+        argvlen[0] = sizeof("HMGET") - 1;
+        argv[1] = (char *) key;
+        argvlen[1] = n;
+        argv[2] = "account";
+        argvlen[2] = sizeof("account") - 1;
+        argv[3] = "secret";
+        argvlen[3] = sizeof("secret") - 1;
+
+        rc = ngx_http_fngate_redis_command(r, ctx, ngx_http_fngate_key_reply,
+                                           4, argv, argvlen);
+        if (rc == NGX_ERROR) {
+            ctx->redis_rc = NGX_HTTP_FNGATE_REDIS_DOWN;
+            return ngx_http_fngate_redis_failed(r, ctx);
+        }
+
+        return NGX_AGAIN;
+    }
+
+    ctx->redis_replied = 0;
+
+    if (ctx->redis_rc != NGX_HTTP_FNGATE_REDIS_OK) {
+        return ngx_http_fngate_redis_failed(r, ctx);
+    }
+
+    if (!ctx->found) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: unknown access key \"%V\"", &ctx->access_key);
+        return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
+                   "UnrecognizedClientException",
+                   "The security token included in the request is invalid.");
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: access key \"%V\" of %V from redis",
+                   &ctx->access_key, &ctx->caller);
+
+    value.len = ctx->caller.len + ctx->secret.len;
+    value.data = ngx_pnalloc(r->pool, value.len);
+    if (value.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_cpymem(value.data, ctx->caller.data, ctx->caller.len);
+    ngx_memcpy(p, ctx->secret.data, ctx->secret.len);
+
+    ngx_http_fngate_cache_put(&name, &value, r->connection->log);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_fngate_key_reply(ngx_http_request_t *r, redisReply *reply)
+{
+    ngx_http_fngate_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
+
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: unexpected redis reply type %d to HMGET",
+                      reply->type);
+        return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
+    }
+
+    ctx->found = 0;
+
+    if (reply->element[0]->type == REDIS_REPLY_NIL
+        || reply->element[1]->type == REDIS_REPLY_NIL)
+    {
+        return NGX_HTTP_FNGATE_REDIS_OK;
+    }
+
+    if (ngx_http_fngate_copy_reply(r, reply->element[0], &ctx->caller)
+        != NGX_OK
+        || ngx_http_fngate_copy_reply(r, reply->element[1], &ctx->secret)
+           != NGX_OK)
+    {
+        return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
+    }
+
+    if (!fg_account_valid((char *) ctx->caller.data, ctx->caller.len)
+        || ctx->secret.len == 0)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: access key \"%V\" has an invalid account "
+                      "or secret in redis", &ctx->access_key);
+        return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
+    }
+
+    ctx->found = 1;
+
+    return NGX_HTTP_FNGATE_REDIS_OK;
+}
+
+
+static ngx_int_t
+ngx_http_fngate_copy_reply(ngx_http_request_t *r, redisReply *reply,
+    ngx_str_t *dst)
+{
+    if (reply->type != REDIS_REPLY_STRING) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: unexpected redis reply type %d",
+                      reply->type);
+        return NGX_ERROR;
+    }
+
+    dst->len = reply->len;
+    dst->data = ngx_pnalloc(r->pool, reply->len + 1);
+    if (dst->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(dst->data, reply->str, reply->len);
+    dst->data[dst->len] = '\0';
+
+    return NGX_OK;
+}
+
+
+/*
+ * The body is read here, in the access phase, because its hash is part of
+ * the signature.  It is hashed by the request body filter as nginx reads
+ * it, before any of it is written to a temporary file, so a large body is
+ * never read back from disk.
+ */
+
+ngx_int_t
+ngx_http_fngate_auth_body(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
+{
+    ngx_int_t  rc;
+
+    if (ctx->body_read) {
+        return ngx_http_fngate_body_hashed(r, ctx);
+    }
+
+    ctx->sha = EVP_MD_CTX_new();
+    if (ctx->sha == NULL
+        || EVP_DigestInit_ex(ctx->sha, EVP_sha256(), NULL) != 1)
+    {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "fngate: EVP_DigestInit_ex() failed");
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (r->request_body) {
+        /* read before us, by another module: hash what it kept */
+
+        if (ngx_http_fngate_hash_bufs(r, ctx) != NGX_OK) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ctx->body_read = 1;
+        return ngx_http_fngate_body_hashed(r, ctx);
+    }
+
+    rc = ngx_http_read_client_request_body(r, ngx_http_fngate_body_handler);
+
+    if (rc == NGX_ERROR || rc >= NGX_HTTP_SPECIAL_RESPONSE) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "fngate: reading the body failed: %i", rc);
+        return rc;
+    }
+
+    if (ctx->body_read) {
+        return ngx_http_fngate_body_hashed(r, ctx);
+    }
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: waiting for the body");
+
+    ctx->waiting_body = 1;
+
+    return NGX_AGAIN;
+}
+
+
+static void
+ngx_http_fngate_body_handler(ngx_http_request_t *r)
+{
+    ngx_http_fngate_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
+
+    /* ngx_http_read_client_request_body() took a reference */
+
+    r->main->count--;
+
+    ctx->body_read = 1;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: body read, %O bytes hashed", ctx->body_bytes);
+
+    if (ctx->waiting_body) {
+        ctx->waiting_body = 0;
+        ngx_http_core_run_phases(r);
+    }
+}
+
+
+/* Called by the request body filter with each buffer nginx reads. */
+
+ngx_int_t
+ngx_http_fngate_hash_chain(ngx_http_request_t *r, ngx_chain_t *in)
+{
+    size_t                  size;
+    ngx_chain_t            *cl;
+    ngx_http_fngate_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
+
+    if (ctx == NULL || ctx->sha == NULL || ctx->body_read) {
+        return NGX_OK;
+    }
+
+    for (cl = in; cl; cl = cl->next) {
+
+        if (!ngx_buf_in_memory(cl->buf)) {
+            if (ngx_buf_size(cl->buf)) {
+                ctx->hash_failed = 1;
+            }
+
+            continue;
+        }
+
+        size = cl->buf->last - cl->buf->pos;
+
+        if (size == 0) {
+            continue;
+        }
+
+        if (EVP_DigestUpdate(ctx->sha, cl->buf->pos, size) != 1) {
+            ctx->hash_failed = 1;
+            return NGX_OK;
+        }
+
+        ctx->body_bytes += size;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The body was read before the access phase (another module asked for
+ * it): hash the buffers it left, reading back those in a temporary file.
+ */
+
+static ngx_int_t
+ngx_http_fngate_hash_bufs(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
+{
+    off_t         offset;
+    size_t        size;
+    ssize_t       n;
+    ngx_buf_t    *b;
+    ngx_chain_t  *cl;
+    u_char        buf[8192];
+
+    for (cl = r->request_body->bufs; cl; cl = cl->next) {
+        b = cl->buf;
+
+        if (ngx_buf_in_memory(b)) {
+            size = b->last - b->pos;
+
+            if (size && EVP_DigestUpdate(ctx->sha, b->pos, size) != 1) {
+                return NGX_ERROR;
+            }
+
+            ctx->body_bytes += size;
+            continue;
+        }
+
+        if (!b->in_file || b->file == NULL) {
+            continue;
+        }
+
+        for (offset = b->file_pos; offset < b->file_last; offset += n) {
+            size = (size_t) ngx_min(b->file_last - offset,
+                                    (off_t) sizeof(buf));
+
+            n = ngx_read_file(b->file, buf, size, offset);
+
+            if (n == NGX_ERROR || n == 0) {
+                return NGX_ERROR;
+            }
+
+            if (EVP_DigestUpdate(ctx->sha, buf, n) != 1) {
+                return NGX_ERROR;
+            }
+
+            ctx->body_bytes += n;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_fngate_body_hashed(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
+{
+    unsigned int                 mdlen;
+    ngx_table_elt_t             *h;
+    ngx_http_fngate_loc_conf_t  *flcf;
+    u_char                       md[EVP_MAX_MD_SIZE];
+
+    if (ctx->payload_hash[0]) {
+        return NGX_OK;
+    }
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
+
+    if (ctx->hash_failed
+        || (r->headers_in.content_length_n >= 0
+            && r->headers_in.content_length_n != ctx->body_bytes
+            && !r->headers_in.chunked))
+    {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "fngate: body of %O bytes hashed as %O bytes",
+                      r->headers_in.content_length_n, ctx->body_bytes);
+        return ngx_http_fngate_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                   "ServiceException", "The request body was not read.");
+    }
+
+    if (EVP_DigestFinal_ex(ctx->sha, md, &mdlen) != 1 || mdlen != 32) {
+        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                      "fngate: EVP_DigestFinal_ex() failed");
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    EVP_MD_CTX_free(ctx->sha);
+    ctx->sha = NULL;
+
+    ngx_hex_dump(ctx->payload_hash, md, 32);
+    ctx->payload_hash[FG_SHA256_HEX_LEN] = '\0';
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: body %O bytes, sha256 %s",
+                   ctx->body_bytes, ctx->payload_hash);
+
+    if (ctx->route.action == FG_ACTION_INVOKE
+        && ctx->body_bytes > (off_t) flcf->max_payload)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: invoke payload of %O bytes is larger than "
+                      "fngate_max_payload %uz",
+                      ctx->body_bytes, flcf->max_payload);
+        return ngx_http_fngate_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+                   "RequestTooLargeException",
+                   "Request must be smaller than %uz bytes for the "
+                   "InvokeFunction operation", flcf->max_payload);
+    }
+
+    h = ngx_http_fngate_header(r, "x-amz-content-sha256",
+                               sizeof("x-amz-content-sha256") - 1);
+
+    if (h
+        && (h->value.len != FG_SHA256_HEX_LEN
+            || ngx_strncasecmp(h->value.data, ctx->payload_hash,
+                               FG_SHA256_HEX_LEN) != 0))
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: x-amz-content-sha256 \"%V\" is not the "
+                      "body's sha256 \"%s\"", &h->value, ctx->payload_hash);
+        return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
+                   "InvalidSignatureException",
+                   "The provided 'x-amz-content-sha256' header does not "
+                   "match what was computed.");
+    }
+
+    return NGX_OK;
+}
+
+
+ngx_int_t
+ngx_http_fngate_auth_verify(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
+{
+    ngx_uint_t                   i, n;
+    ngx_str_t                    path;
+    fg_str_t                     secret;
+    fg_header_t                 *headers;
+    fg_sigv4_rc_t                rc;
+    ngx_list_part_t             *part;
+    ngx_table_elt_t             *h;
+    fg_sigv4_request_t           req;
+    ngx_http_fngate_loc_conf_t  *flcf;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
+
+    n = 1;
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        n += part->nelts;
+    }
+
+    headers = ngx_palloc(r->pool, n * sizeof(fg_header_t));
+    if (headers == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    n = 0;
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
+
+        for (i = 0; i < part->nelts; i++) {
+            headers[n].name.data = (char *) h[i].key.data;
+            headers[n].name.len = h[i].key.len;
+            headers[n].value.data = (char *) h[i].value.data;
+            headers[n].value.len = h[i].value.len;
+            n++;
+        }
+    }
+
+    /* HTTP/2 sends ":authority" instead of a Host header */
+
+    if (r->headers_in.host == NULL && r->headers_in.server.len) {
+        headers[n].name.data = "host";
+        headers[n].name.len = 4;
+        headers[n].value.data = (char *) r->headers_in.server.data;
+        headers[n].value.len = r->headers_in.server.len;
+        n++;
+    }
+
+    if (ngx_http_fngate_raw_path(r, &path) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    req.method.data = (char *) r->method_name.data;
+    req.method.len = r->method_name.len;
+    req.uri.data = (char *) path.data;
+    req.uri.len = path.len;
+    req.query.data = (char *) r->args.data;
+    req.query.len = r->args.len;
+    req.headers = headers;
+    req.nheaders = n;
+    req.payload_hash.data = (char *) ctx->payload_hash;
+    req.payload_hash.len = FG_SHA256_HEX_LEN;
+    req.amz_date.data = (char *) ctx->amz_date.data;
+    req.amz_date.len = ctx->amz_date.len;
+
+    secret.data = (char *) ctx->secret.data;
+    secret.len = ctx->secret.len;
+
+    rc = fg_sigv4_verify(&req, &ctx->auth, secret, ngx_time(),
+                         (unsigned) flcf->clock_skew);
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: signature of \"%V\": %s", &ctx->access_key,
+                   fg_sigv4_strerror(rc));
+
+    switch (rc) {
+
+    case FG_SIGV4_OK:
+        ctx->authenticated = 1;
+        return NGX_OK;
+
+    case FG_SIGV4_NOMEM:
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+
+    case FG_SIGV4_EXPIRED:
+        if (ngx_http_fngate_check_time(r, ctx,
+                                       fg_sigv4_parse_date(req.amz_date),
+                                       flcf->clock_skew)
+            != NGX_OK)
+        {
+            return NGX_DONE;
+        }
+
+        break;
+
+    case FG_SIGV4_MISSING_HEADER:
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: signed header missing, or host not signed: "
+                      "\"%*s\"", ctx->auth.signed_headers.len,
+                      ctx->auth.signed_headers.data);
+        return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
+                   "InvalidSignatureException",
+                   "'Host' or ':authority' must be a 'SignedHeader' in the "
+                   "AWS Authorization.");
+
+    case FG_SIGV4_BAD_SCOPE:
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: bad credential scope for access key \"%V\"",
+                      &ctx->access_key);
+        return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
+                   "InvalidSignatureException",
+                   "Credential should be scoped with a valid terminator: "
+                   "'aws4_request'.");
+
+    default:
+        break;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "fngate: signature mismatch for access key \"%V\" (%s)",
+                  &ctx->access_key, fg_sigv4_strerror(rc));
+
+    return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
+               "InvalidSignatureException", "%s", ngx_http_fngate_mismatch);
+}
+
+
+/* The path as sent, still percent-encoded, without the query. */
+
+ngx_int_t
+ngx_http_fngate_raw_path(ngx_http_request_t *r, ngx_str_t *path)
+{
+    u_char  *p, *last;
+
+    p = r->unparsed_uri.data;
+    last = p + r->unparsed_uri.len;
+
+    if (p == NULL) {
+        *path = r->uri;
+        return NGX_OK;
+    }
+
+    if (p < last && *p != '/') {
+        /* "http://host/path": skip the scheme and the host */
+
+        p = ngx_strlcasestrn(p, last, (u_char *) "://", 3 - 1);
+        if (p == NULL) {
+            *path = r->uri;
+            return NGX_OK;
+        }
+
+        p += 3;
+
+        while (p < last && *p != '/') {
+            p++;
+        }
+    }
+
+    path->data = p;
+
+    while (p < last && *p != '?') {
+        p++;
+    }
+
+    path->len = p - path->data;
+
+    if (path->len == 0) {
+        ngx_str_set(path, "/");
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_table_elt_t *
+ngx_http_fngate_header(ngx_http_request_t *r, const char *lowcase, size_t len)
+{
+    ngx_uint_t        i;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
+
+        for (i = 0; i < part->nelts; i++) {
+            if (h[i].key.len == len
+                && ngx_strncasecmp(h[i].key.data, (u_char *) lowcase, len)
+                   == 0)
+            {
+                return &h[i];
+            }
+        }
+    }
+
+    return NULL;
+}
+
+
+/* yyyymmddThhmmssZ */
+
+static u_char *
+ngx_http_fngate_amz_time(u_char *buf, time_t t)
+{
+    ngx_tm_t  tm;
+
+    ngx_gmtime(t, &tm);
+
+    return ngx_sprintf(buf, "%4d%02d%02dT%02d%02d%02dZ",
+                       tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
+                       tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
+}

@@ -1,0 +1,330 @@
+
+/*
+ * fngate: the access phase handler and the Lambda-style error responses.
+ */
+
+
+#include "ngx_http_fngate_module.h"
+
+
+#define NGX_HTTP_FNGATE_MESSAGE_MAX  1024
+
+
+static void ngx_http_fngate_cleanup(void *data);
+
+
+ngx_http_fngate_ctx_t *
+ngx_http_fngate_get_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t     *cln;
+    ngx_http_fngate_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
+    if (ctx) {
+        return ctx;
+    }
+
+    ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_fngate_ctx_t));
+    if (ctx == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     ctx->step = NGX_HTTP_FNGATE_STEP_START;
+     *     ctx->cmd = NULL;
+     *     ctx->sha = NULL;
+     *     the strings = { 0, NULL };
+     *     the flags = 0;
+     */
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NULL;
+    }
+
+    cln->handler = ngx_http_fngate_cleanup;
+    cln->data = ctx;
+
+    if (ngx_http_fngate_request_id(r, ctx) != NGX_OK) {
+        return NULL;
+    }
+
+    ngx_http_set_ctx(r, ctx, ngx_http_fngate_module);
+
+    return ctx;
+}
+
+
+/*
+ * The request is going away, perhaps while a Redis command is in flight:
+ * the command forgets the request so its reply is dropped.
+ */
+
+static void
+ngx_http_fngate_cleanup(void *data)
+{
+    ngx_http_fngate_ctx_t  *ctx = data;
+
+    ngx_http_fngate_redis_detach(ctx);
+
+    if (ctx->sha) {
+        EVP_MD_CTX_free(ctx->sha);
+        ctx->sha = NULL;
+    }
+}
+
+
+/*
+ * The access phase runs the steps in order.  A step returns NGX_OK when it
+ * is done, NGX_AGAIN when it waits for Redis or for the body (its event
+ * resumes the phases, which call this handler again and the same step
+ * picks up its result), or NGX_DONE once it has answered the client.
+ */
+
+ngx_int_t
+ngx_http_fngate_access_handler(ngx_http_request_t *r)
+{
+    ngx_int_t                    rc;
+    ngx_http_fngate_ctx_t       *ctx;
+    ngx_http_fngate_loc_conf_t  *flcf;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
+
+    if (!flcf->enable || r != r->main) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_fngate_get_ctx(r);
+    if (ctx == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (ctx->waiting_redis || ctx->waiting_body) {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "fngate: access still waiting");
+        return NGX_AGAIN;
+    }
+
+    if (ctx->done) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "fngate: access already decided: %s",
+                       ctx->allowed ? "allowed" : "answered");
+        return ctx->allowed ? NGX_OK : NGX_DONE;
+    }
+
+    for ( ;; ) {
+
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "fngate: access step %ui", (ngx_uint_t) ctx->step);
+
+        switch (ctx->step) {
+
+        case NGX_HTTP_FNGATE_STEP_START:
+            rc = ngx_http_fngate_auth_start(r, ctx);
+            break;
+
+        case NGX_HTTP_FNGATE_STEP_KEY:
+            rc = ngx_http_fngate_auth_key(r, ctx);
+            break;
+
+        case NGX_HTTP_FNGATE_STEP_BODY:
+            rc = ngx_http_fngate_auth_body(r, ctx);
+            break;
+
+        case NGX_HTTP_FNGATE_STEP_VERIFY:
+            rc = ngx_http_fngate_auth_verify(r, ctx);
+            break;
+
+        case NGX_HTTP_FNGATE_STEP_ROUTE:
+            rc = ngx_http_fngate_lookup_route(r, ctx);
+            break;
+
+        case NGX_HTTP_FNGATE_STEP_PERMISSION:
+            rc = ngx_http_fngate_lookup_permission(r, ctx);
+            break;
+
+        case NGX_HTTP_FNGATE_STEP_FUNCTION:
+            rc = ngx_http_fngate_lookup_function(r, ctx);
+            break;
+
+        default: /* NGX_HTTP_FNGATE_STEP_DONE */
+            ngx_log_debug5(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "fngate: allowed %V by %V on \"%V\" of %V "
+                           "billed to %V", &ctx->action, &ctx->caller,
+                           &ctx->function, &ctx->owner,
+                           &ctx->billing_account);
+            ctx->done = 1;
+            ctx->allowed = 1;
+            return NGX_OK;
+        }
+
+        if (rc == NGX_OK) {
+            ctx->step++;
+            continue;
+        }
+
+        if (rc == NGX_AGAIN) {
+            return NGX_AGAIN;
+        }
+
+        if (rc == NGX_DONE) {
+            ctx->done = 1;
+            return NGX_DONE;
+        }
+
+        /* NGX_ERROR or an HTTP status nginx answers itself */
+
+        ctx->done = 1;
+        return rc;
+    }
+}
+
+
+/*
+ * A Redis reply or a timeout came for the request: run its phases again,
+ * from the access handler, and then whatever subrequests that posted.
+ */
+
+void
+ngx_http_fngate_resume(ngx_http_request_t *r)
+{
+    ngx_connection_t  *c;
+
+    c = r->connection;
+
+    ngx_http_set_log_request(c->log, r);
+
+    ngx_log_debug0(NGX_LOG_DEBUG_HTTP, c->log, 0, "fngate: resume");
+
+    ngx_http_core_run_phases(r);
+    ngx_http_run_posted_requests(c);
+}
+
+
+/* Answers for a Redis command that failed; ctx->redis_rc says how. */
+
+ngx_int_t
+ngx_http_fngate_redis_failed(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
+{
+    switch (ctx->redis_rc) {
+
+    case NGX_HTTP_FNGATE_REDIS_TIMEOUT:
+        return ngx_http_fngate_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
+                   "ServiceException",
+                   "The metadata store did not answer in time.");
+
+    case NGX_HTTP_FNGATE_REDIS_BAD_REPLY:
+        return ngx_http_fngate_error(r, NGX_HTTP_BAD_GATEWAY,
+                   "ServiceException",
+                   "The metadata store gave an unexpected answer.");
+
+    default:
+        return ngx_http_fngate_error(r, NGX_HTTP_BAD_GATEWAY,
+                   "ServiceException",
+                   "The metadata store is unavailable.");
+    }
+}
+
+
+/*
+ * Sends a Lambda-style error: the status, "x-amzn-ErrorType: TYPE" and
+ * {"Type":"User","message":"..."} ("Service" for 5xx), then finalizes the
+ * request.  Returns NGX_DONE for the access handler to return.  The caller
+ * has logged the reason.
+ */
+
+ngx_int_t
+ngx_http_fngate_error(ngx_http_request_t *r, ngx_uint_t status,
+    const char *type, const char *fmt, ...)
+{
+    u_char                 *p, *last;
+    size_t                  len, tlen;
+    va_list                 args;
+    ngx_int_t               rc;
+    ngx_buf_t              *b;
+    ngx_chain_t             out;
+    ngx_table_elt_t        *h;
+    ngx_http_fngate_ctx_t  *ctx;
+    u_char                  msg[NGX_HTTP_FNGATE_MESSAGE_MAX];
+
+    static u_char  user[] = "{\"Type\":\"User\",\"message\":\"";
+    static u_char  service[] = "{\"Type\":\"Service\",\"message\":\"";
+
+    va_start(args, fmt);
+    last = ngx_vslprintf(msg, msg + sizeof(msg), fmt, args);
+    va_end(args);
+
+    len = last - msg;
+    tlen = ngx_strlen(type);
+
+    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: answer %ui %s \"%*s\"", status, type, len, msg);
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
+
+    if (ctx) {
+        ctx->error_type.data = (u_char *) type;
+        ctx->error_type.len = tlen;
+    }
+
+    if (ngx_http_discard_request_body(r) != NGX_OK) {
+        r->keepalive = 0;
+    }
+
+    b = ngx_create_temp_buf(r->pool, sizeof(service) - 1
+                            + len + ngx_escape_json(NULL, msg, len)
+                            + sizeof("\"}") - 1);
+    if (b == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return NGX_DONE;
+    }
+
+    p = b->last;
+
+    if (status >= NGX_HTTP_INTERNAL_SERVER_ERROR) {
+        p = ngx_cpymem(p, service, sizeof(service) - 1);
+
+    } else {
+        p = ngx_cpymem(p, user, sizeof(user) - 1);
+    }
+
+    p = (u_char *) ngx_escape_json(p, msg, len);
+    p = ngx_cpymem(p, "\"}", 2);
+
+    b->last = p;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return NGX_DONE;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "x-amzn-ErrorType");
+    h->value.data = (u_char *) type;
+    h->value.len = tlen;
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = b->last - b->pos;
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type_lowcase = NULL;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        ngx_http_finalize_request(r, rc);
+        return NGX_DONE;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    ngx_http_finalize_request(r, ngx_http_output_filter(r, &out));
+
+    return NGX_DONE;
+}

@@ -1,0 +1,527 @@
+
+/*
+ * fngate: which function a request names, whether the caller may act on
+ * it, and whether it exists; and the worker's cache of such lookups.
+ *
+ * The cache holds what Redis said for at most fngate_cache_ttl: an access
+ * key's account and secret, and that a function exists.  Only positive
+ * answers are kept, so a key or function created a moment ago is found at
+ * once; a deleted one may still be believed in for up to the ttl (fngated
+ * then answers 404 itself), except in the worker that saw the deletion,
+ * which forgets it at once.
+ */
+
+
+#include "ngx_http_fngate_module.h"
+
+
+#define NGX_HTTP_FNGATE_CACHE_MAX  10000
+
+
+typedef struct {
+    ngx_str_node_t             sn;        /* sn.str is the name */
+    ngx_queue_t                queue;     /* most recently used first */
+    ngx_msec_t                 expires;
+    ngx_str_t                  value;
+} ngx_http_fngate_cache_node_t;
+
+
+typedef struct {
+    ngx_rbtree_t               rbtree;
+    ngx_rbtree_node_t          sentinel;
+    ngx_queue_t                queue;
+    ngx_uint_t                 count;
+    ngx_msec_t                 ttl;
+} ngx_http_fngate_cache_t;
+
+
+static ngx_int_t ngx_http_fngate_function_name(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx, ngx_str_t *name);
+static ngx_int_t ngx_http_fngate_function_reply(ngx_http_request_t *r,
+    redisReply *reply);
+static ngx_int_t ngx_http_fngate_not_found(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx, const char *region);
+static const char *ngx_http_fngate_iam_action(fg_action_t action);
+static void ngx_http_fngate_cache_free(ngx_http_fngate_cache_node_t *cn);
+
+
+/* One per worker process. */
+static ngx_http_fngate_cache_t  ngx_http_fngate_cache;
+
+
+/*
+ * The route was parsed before authentication; its errors are reported
+ * only now, to an authenticated caller.  Then the names of the call.
+ */
+
+ngx_int_t
+ngx_http_fngate_lookup_route(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
+{
+    ngx_str_t                    path;
+    fg_route_t                  *rt;
+    ngx_http_fngate_loc_conf_t  *flcf;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
+
+    rt = &ctx->route;
+
+    if (ngx_http_fngate_raw_path(r, &path) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    switch (ctx->route_rc) {
+
+    case FG_ROUTE_OK:
+        break;
+
+    case FG_ROUTE_NOT_FOUND:
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: no api path \"%V\"", &path);
+        return ngx_http_fngate_error(r, NGX_HTTP_NOT_FOUND,
+                   "ResourceNotFoundException",
+                   "The resource you requested does not exist.");
+
+    case FG_ROUTE_BAD_METHOD:
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: method \"%V\" not allowed on \"%V\"",
+                      &r->method_name, &path);
+        return ngx_http_fngate_error(r, NGX_HTTP_NOT_ALLOWED,
+                   "MethodNotAllowedException",
+                   "The method %V is not allowed for the requested "
+                   "resource.", &r->method_name);
+
+    case FG_ROUTE_BAD_QUALIFIER:
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: invalid qualifier in \"%V\"", &path);
+        return ngx_http_fngate_error(r, NGX_HTTP_BAD_REQUEST,
+                   "InvalidParameterValueException",
+                   "The qualifier is not valid, or does not match the "
+                   "qualifier of the function ARN.");
+
+    default: /* FG_ROUTE_BAD_NAME, FG_ROUTE_TOO_LONG */
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: invalid function name in \"%V\"", &path);
+        return ngx_http_fngate_error(r, NGX_HTTP_BAD_REQUEST,
+                   "InvalidParameterValueException",
+                   "1 validation error detected: Value at 'functionName' "
+                   "failed to satisfy constraint: Member must satisfy "
+                   "regular expression pattern: "
+                   "(arn:(aws[a-zA-Z-]*)?:lambda:)?"
+                   "([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?"
+                   "(function:)?([a-zA-Z0-9-_]+)"
+                   "(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+    }
+
+    ctx->function.data = (u_char *) rt->function;
+    ctx->function.len = ngx_strlen(rt->function);
+    ctx->qualifier.data = (u_char *) rt->qualifier;
+    ctx->qualifier.len = ngx_strlen(rt->qualifier);
+
+    if (rt->account[0]) {
+        ctx->owner.data = (u_char *) rt->account;
+        ctx->owner.len = ngx_strlen(rt->account);
+
+    } else {
+        ctx->owner = ctx->caller;
+    }
+
+    /* the caller pays for what it calls; grants may change that later */
+
+    ctx->billing_account = ctx->caller;
+
+    ngx_log_debug5(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: %V function \"%V\" qualifier \"%V\" owner %V "
+                   "caller %V", &ctx->action, &ctx->function,
+                   &ctx->qualifier, &ctx->owner, &ctx->caller);
+
+    if (rt->region[0]
+        && (ngx_strlen(rt->region) != flcf->region.len
+            || ngx_strncmp(rt->region, flcf->region.data, flcf->region.len)
+               != 0))
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: function arn of region \"%s\", not \"%V\"",
+                      rt->region, &flcf->region);
+        return ngx_http_fngate_not_found(r, ctx, rt->region);
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * May the caller do this to the function?  Calls on the caller's own
+ * functions are always allowed.  Another account's function needs a grant
+ * in its resource policy; grants are not implemented yet, so such calls
+ * are refused here.  A grant lookup will be a Redis command issued from
+ * this step, as ngx_http_fngate_lookup_function() issues its own.
+ */
+
+ngx_int_t
+ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx)
+{
+    const char                  *action;
+    ngx_http_fngate_loc_conf_t  *flcf;
+
+    action = ngx_http_fngate_iam_action(ctx->route.action);
+
+    if (action == NULL) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "fngate: %V acts on the caller's own account",
+                       &ctx->action);
+        return NGX_OK;
+    }
+
+    if (ctx->owner.len == ctx->caller.len
+        && ngx_strncmp(ctx->owner.data, ctx->caller.data, ctx->caller.len)
+           == 0)
+    {
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "fngate: %V on own function \"%V\" allowed",
+                       &ctx->action, &ctx->function);
+        return NGX_OK;
+    }
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "fngate: %V may not %s \"%V\" of %V", &ctx->caller,
+                  action, &ctx->function, &ctx->owner);
+
+    return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
+               "AccessDeniedException",
+               "User: arn:aws:iam::%V:root is not authorized to perform: "
+               "%s on resource: arn:aws:lambda:%V:%V:function:%V because no "
+               "resource-based policy allows the %s action",
+               &ctx->caller, action, &flcf->region, &ctx->owner,
+               &ctx->function, action);
+}
+
+
+/* GetFunction, DeleteFunction and Invoke need the function to exist. */
+
+ngx_int_t
+ngx_http_fngate_lookup_function(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx)
+{
+    int          n;
+    ngx_int_t    rc;
+    ngx_str_t    name, value;
+    u_char       key[FG_KEY_MAX];
+    const char  *argv[2];
+    size_t       argvlen[2];
+
+    if (ngx_http_fngate_iam_action(ctx->route.action) == NULL) {
+        return NGX_OK;
+    }
+
+    if (ngx_http_fngate_function_name(r, ctx, &name) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (!ctx->redis_replied) {
+
+        if (ngx_http_fngate_cache_get(&name, &value, r->pool) == NGX_OK) {
+            ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "fngate: function \"%V\" of %V exists (cache)",
+                           &ctx->function, &ctx->owner);
+            return NGX_OK;
+        }
+
+        n = fg_key_function((char *) key, sizeof(key),
+                            ctx->route.account[0] ? ctx->route.account
+                                                 : (char *) ctx->caller.data,
+                            ctx->route.function);
+        if (n < 0 || (size_t) n >= sizeof(key)) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        argv[0] = "EXISTS";
+        argvlen[0] = sizeof("EXISTS") - 1;
+        argv[1] = (char *) key;
+        argvlen[1] = n;
+
+        rc = ngx_http_fngate_redis_command(r, ctx,
+                                           ngx_http_fngate_function_reply,
+                                           2, argv, argvlen);
+        if (rc == NGX_ERROR) {
+            ctx->redis_rc = NGX_HTTP_FNGATE_REDIS_DOWN;
+            return ngx_http_fngate_redis_failed(r, ctx);
+        }
+
+        return NGX_AGAIN;
+    }
+
+    ctx->redis_replied = 0;
+
+    if (ctx->redis_rc != NGX_HTTP_FNGATE_REDIS_OK) {
+        return ngx_http_fngate_redis_failed(r, ctx);
+    }
+
+    if (!ctx->found) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: function \"%V\" of %V not found",
+                      &ctx->function, &ctx->owner);
+        return ngx_http_fngate_not_found(r, ctx, NULL);
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: function \"%V\" of %V exists (redis)",
+                   &ctx->function, &ctx->owner);
+
+    ngx_str_set(&value, "1");
+
+    ngx_http_fngate_cache_put(&name, &value, r->connection->log);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_fngate_function_reply(ngx_http_request_t *r, redisReply *reply)
+{
+    ngx_http_fngate_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
+
+    if (reply->type != REDIS_REPLY_INTEGER) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: unexpected redis reply type %d to EXISTS",
+                      reply->type);
+        return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
+    }
+
+    ctx->found = (reply->integer > 0);
+
+    return NGX_HTTP_FNGATE_REDIS_OK;
+}
+
+
+static ngx_int_t
+ngx_http_fngate_not_found(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
+    const char *region)
+{
+    ngx_http_fngate_loc_conf_t  *flcf;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
+
+    if (region) {
+        return ngx_http_fngate_error(r, NGX_HTTP_NOT_FOUND,
+                   "ResourceNotFoundException",
+                   "Function not found: arn:aws:lambda:%s:%V:function:%V",
+                   region, &ctx->owner, &ctx->function);
+    }
+
+    return ngx_http_fngate_error(r, NGX_HTTP_NOT_FOUND,
+               "ResourceNotFoundException",
+               "Function not found: arn:aws:lambda:%V:%V:function:%V",
+               &flcf->region, &ctx->owner, &ctx->function);
+}
+
+
+/* The IAM action of a call on one function; NULL for the others. */
+
+static const char *
+ngx_http_fngate_iam_action(fg_action_t action)
+{
+    switch (action) {
+
+    case FG_ACTION_GET_FUNCTION:
+        return "lambda:GetFunction";
+
+    case FG_ACTION_DELETE_FUNCTION:
+        return "lambda:DeleteFunction";
+
+    case FG_ACTION_INVOKE:
+        return "lambda:InvokeFunction";
+
+    default:
+        return NULL;
+    }
+}
+
+
+/* "f:OWNER:NAME", the cache name of a function. */
+
+static ngx_int_t
+ngx_http_fngate_function_name(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx, ngx_str_t *name)
+{
+    u_char  *p;
+
+    name->len = sizeof("f::") - 1 + ctx->owner.len + ctx->function.len;
+    name->data = ngx_pnalloc(r->pool, name->len);
+    if (name->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(name->data, "f:", 2);
+    p = ngx_cpymem(p, ctx->owner.data, ctx->owner.len);
+    *p++ = ':';
+    ngx_memcpy(p, ctx->function.data, ctx->function.len);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The backend deleted a function: forget it in this worker's cache at
+ * once.  Other workers forget it when their entry expires.
+ */
+
+void
+ngx_http_fngate_function_changed(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx)
+{
+    ngx_str_t  name;
+
+    if (ctx->function.len == 0 || ctx->owner.len == 0) {
+        return;
+    }
+
+    if (ngx_http_fngate_function_name(r, ctx, &name) != NGX_OK) {
+        return;
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: cache forgets \"%V\"", &name);
+
+    ngx_http_fngate_cache_delete(&name);
+}
+
+
+ngx_int_t
+ngx_http_fngate_cache_init(ngx_cycle_t *cycle,
+    ngx_http_fngate_main_conf_t *fmcf)
+{
+    ngx_http_fngate_cache_t  *cache = &ngx_http_fngate_cache;
+
+    ngx_rbtree_init(&cache->rbtree, &cache->sentinel,
+                    ngx_str_rbtree_insert_value);
+    ngx_queue_init(&cache->queue);
+
+    cache->count = 0;
+    cache->ttl = fmcf->cache_ttl;
+
+    return NGX_OK;
+}
+
+
+/* Copies the value into pool; NGX_DECLINED if absent or expired. */
+
+ngx_int_t
+ngx_http_fngate_cache_get(ngx_str_t *name, ngx_str_t *value,
+    ngx_pool_t *pool)
+{
+    uint32_t                       hash;
+    ngx_http_fngate_cache_t       *cache = &ngx_http_fngate_cache;
+    ngx_http_fngate_cache_node_t  *cn;
+
+    if (cache->ttl == 0) {
+        return NGX_DECLINED;
+    }
+
+    hash = ngx_crc32_short(name->data, name->len);
+
+    cn = (ngx_http_fngate_cache_node_t *)
+             ngx_str_rbtree_lookup(&cache->rbtree, name, hash);
+
+    if (cn == NULL) {
+        return NGX_DECLINED;
+    }
+
+    if ((ngx_msec_int_t) (cn->expires - ngx_current_msec) <= 0) {
+        ngx_http_fngate_cache_free(cn);
+        return NGX_DECLINED;
+    }
+
+    value->len = cn->value.len;
+    value->data = ngx_pnalloc(pool, value->len);
+    if (value->data == NULL) {
+        return NGX_DECLINED;
+    }
+
+    ngx_memcpy(value->data, cn->value.data, value->len);
+
+    ngx_queue_remove(&cn->queue);
+    ngx_queue_insert_head(&cache->queue, &cn->queue);
+
+    return NGX_OK;
+}
+
+
+void
+ngx_http_fngate_cache_put(ngx_str_t *name, ngx_str_t *value, ngx_log_t *log)
+{
+    u_char                        *p;
+    ngx_queue_t                   *q;
+    ngx_http_fngate_cache_t       *cache = &ngx_http_fngate_cache;
+    ngx_http_fngate_cache_node_t  *cn;
+
+    if (cache->ttl == 0) {
+        return;
+    }
+
+    ngx_http_fngate_cache_delete(name);
+
+    if (cache->count >= NGX_HTTP_FNGATE_CACHE_MAX) {
+        q = ngx_queue_last(&cache->queue);
+        ngx_http_fngate_cache_free(
+            ngx_queue_data(q, ngx_http_fngate_cache_node_t, queue));
+    }
+
+    cn = ngx_alloc(sizeof(ngx_http_fngate_cache_node_t) + name->len
+                   + value->len, log);
+    if (cn == NULL) {
+        return;
+    }
+
+    p = (u_char *) cn + sizeof(ngx_http_fngate_cache_node_t);
+
+    cn->sn.str.data = p;
+    cn->sn.str.len = name->len;
+    p = ngx_cpymem(p, name->data, name->len);
+
+    cn->value.data = p;
+    cn->value.len = value->len;
+    ngx_memcpy(p, value->data, value->len);
+
+    cn->sn.node.key = ngx_crc32_short(name->data, name->len);
+    cn->expires = ngx_current_msec + cache->ttl;
+
+    ngx_rbtree_insert(&cache->rbtree, &cn->sn.node);
+    ngx_queue_insert_head(&cache->queue, &cn->queue);
+    cache->count++;
+}
+
+
+void
+ngx_http_fngate_cache_delete(ngx_str_t *name)
+{
+    ngx_http_fngate_cache_t       *cache = &ngx_http_fngate_cache;
+    ngx_http_fngate_cache_node_t  *cn;
+
+    if (cache->count == 0) {
+        return;
+    }
+
+    cn = (ngx_http_fngate_cache_node_t *)
+             ngx_str_rbtree_lookup(&cache->rbtree, name,
+                                   ngx_crc32_short(name->data, name->len));
+
+    if (cn) {
+        ngx_http_fngate_cache_free(cn);
+    }
+}
+
+
+static void
+ngx_http_fngate_cache_free(ngx_http_fngate_cache_node_t *cn)
+{
+    ngx_rbtree_delete(&ngx_http_fngate_cache.rbtree, &cn->sn.node);
+    ngx_queue_remove(&cn->queue);
+    ngx_http_fngate_cache.count--;
+
+    ngx_free(cn);
+}

@@ -1,0 +1,200 @@
+
+/*
+ * fngate: the Lambda REST API in front of fngated.
+ *
+ * Types shared by the files of ngx_http_fngate_module:
+ *   ngx_http_fngate_module.c   directives, configuration, phase registration
+ *   ngx_http_fngate_handler.c  the access phase handler and error responses
+ *   ngx_http_fngate_auth.c     SigV4 verification
+ *   ngx_http_fngate_lookup.c   routes, functions, permissions, the cache
+ *   ngx_http_fngate_redis.c    hiredis on nginx's event loop
+ *   ngx_http_fngate_var.c      the $fngate_* variables
+ *   ngx_http_fngate_filter.c   header filter and request body filter
+ */
+
+
+#ifndef _NGX_HTTP_FNGATE_MODULE_H_INCLUDED_
+#define _NGX_HTTP_FNGATE_MODULE_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <hiredis/hiredis.h>
+#include <hiredis/async.h>
+#include <openssl/evp.h>
+
+#include "fg_keys.h"
+#include "fg_route.h"
+#include "fg_sigv4.h"
+
+
+#define NGX_HTTP_FNGATE_REQUEST_ID_LEN  36
+
+
+typedef struct {
+    ngx_str_t                  redis;          /* as configured */
+    ngx_str_t                  redis_host;     /* numeric, NUL-terminated */
+    ngx_str_t                  redis_path;     /* unix socket, NUL-terminated */
+    ngx_int_t                  redis_port;
+    ngx_msec_t                 redis_timeout;
+    ngx_msec_t                 cache_ttl;
+} ngx_http_fngate_main_conf_t;
+
+
+typedef struct {
+    ngx_flag_t                 enable;
+    ngx_str_t                  region;
+    time_t                     clock_skew;
+    size_t                     max_payload;
+} ngx_http_fngate_loc_conf_t;
+
+
+/* The steps of the access phase handler, in order. */
+typedef enum {
+    NGX_HTTP_FNGATE_STEP_START = 0,    /* headers, scope, route, size */
+    NGX_HTTP_FNGATE_STEP_KEY,          /* the secret of the access key */
+    NGX_HTTP_FNGATE_STEP_BODY,         /* read and hash the body */
+    NGX_HTTP_FNGATE_STEP_VERIFY,       /* check the signature */
+    NGX_HTTP_FNGATE_STEP_ROUTE,        /* report route errors, set names */
+    NGX_HTTP_FNGATE_STEP_PERMISSION,   /* may the caller act on it */
+    NGX_HTTP_FNGATE_STEP_FUNCTION,     /* does the function exist */
+    NGX_HTTP_FNGATE_STEP_DONE
+} ngx_http_fngate_step_e;
+
+
+typedef enum {
+    NGX_HTTP_FNGATE_REDIS_OK = 0,
+    NGX_HTTP_FNGATE_REDIS_DOWN,        /* no connection, or it was lost */
+    NGX_HTTP_FNGATE_REDIS_TIMEOUT,     /* no answer in fngate_redis_timeout */
+    NGX_HTTP_FNGATE_REDIS_BAD_REPLY    /* an error or unexpected reply */
+} ngx_http_fngate_redis_rc_e;
+
+
+typedef struct ngx_http_fngate_redis_cmd_s  ngx_http_fngate_redis_cmd_t;
+
+/*
+ * Called with the reply of a command while the request still exists;
+ * copies what it needs into the request's pool and returns
+ * NGX_HTTP_FNGATE_REDIS_OK or NGX_HTTP_FNGATE_REDIS_BAD_REPLY.
+ */
+typedef ngx_int_t (*ngx_http_fngate_redis_handler_pt)(ngx_http_request_t *r,
+    redisReply *reply);
+
+
+typedef struct {
+    ngx_str_t                  request_id;
+    ngx_http_fngate_step_e     step;
+
+    fg_route_t                 route;
+    fg_route_rc_t              route_rc;
+    fg_sigv4_auth_t            auth;          /* points into headers_in */
+    ngx_str_t                  amz_date;
+
+    ngx_str_t                  action;
+    ngx_str_t                  access_key;
+    ngx_str_t                  secret;
+    ngx_str_t                  caller;
+    ngx_str_t                  owner;
+    ngx_str_t                  function;
+    ngx_str_t                  qualifier;
+    ngx_str_t                  billing_account;
+
+    EVP_MD_CTX                *sha;           /* body hash in progress */
+    off_t                      body_bytes;    /* bytes hashed */
+    u_char                     payload_hash[FG_SHA256_HEX_LEN + 1];
+
+    ngx_http_fngate_redis_cmd_t  *cmd;        /* the command in flight */
+    ngx_event_t                redis_timer;
+    ngx_http_fngate_redis_rc_e  redis_rc;
+    ngx_int_t                  found;         /* set by a reply handler */
+
+    /* from the backend's response headers */
+    ngx_str_t                  version;
+    ngx_str_t                  function_error;
+    ngx_str_t                  error_type;
+    ngx_str_t                  duration_ms;
+    ngx_str_t                  billed_ms;
+    ngx_str_t                  memory_mb;
+    ngx_str_t                  max_memory_mb;
+    ngx_str_t                  init_ms;
+    ngx_str_t                  cold_start;
+    ngx_str_t                  vm;
+
+    unsigned                   waiting_redis:1;  /* a lookup is in flight */
+    unsigned                   redis_replied:1;  /* its outcome is in
+                                                    redis_rc and found */
+    unsigned                   waiting_body:1;   /* the body is being read
+                                                    after we returned */
+    unsigned                   body_read:1;      /* the body is complete */
+    unsigned                   hash_failed:1;    /* a body buffer was not
+                                                    in memory */
+    unsigned                   authenticated:1;  /* the signature verified */
+    unsigned                   done:1;           /* access decided: allowed
+                                                    or answered */
+    unsigned                   allowed:1;        /* the request goes on to
+                                                    the content phase */
+} ngx_http_fngate_ctx_t;
+
+
+/* ngx_http_fngate_handler.c */
+ngx_int_t ngx_http_fngate_access_handler(ngx_http_request_t *r);
+ngx_http_fngate_ctx_t *ngx_http_fngate_get_ctx(ngx_http_request_t *r);
+ngx_int_t ngx_http_fngate_error(ngx_http_request_t *r, ngx_uint_t status,
+    const char *type, const char *fmt, ...);
+ngx_int_t ngx_http_fngate_redis_failed(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx);
+void ngx_http_fngate_resume(ngx_http_request_t *r);
+
+/* ngx_http_fngate_auth.c */
+ngx_int_t ngx_http_fngate_auth_start(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx);
+ngx_int_t ngx_http_fngate_auth_key(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx);
+ngx_int_t ngx_http_fngate_auth_body(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx);
+ngx_int_t ngx_http_fngate_auth_verify(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx);
+ngx_int_t ngx_http_fngate_raw_path(ngx_http_request_t *r, ngx_str_t *path);
+ngx_int_t ngx_http_fngate_hash_chain(ngx_http_request_t *r, ngx_chain_t *in);
+
+/* ngx_http_fngate_lookup.c */
+ngx_int_t ngx_http_fngate_lookup_route(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx);
+ngx_int_t ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx);
+ngx_int_t ngx_http_fngate_lookup_function(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx);
+ngx_int_t ngx_http_fngate_cache_init(ngx_cycle_t *cycle,
+    ngx_http_fngate_main_conf_t *fmcf);
+ngx_int_t ngx_http_fngate_cache_get(ngx_str_t *name, ngx_str_t *value,
+    ngx_pool_t *pool);
+void ngx_http_fngate_cache_put(ngx_str_t *name, ngx_str_t *value,
+    ngx_log_t *log);
+void ngx_http_fngate_cache_delete(ngx_str_t *name);
+void ngx_http_fngate_function_changed(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx);
+
+/* ngx_http_fngate_redis.c */
+ngx_int_t ngx_http_fngate_redis_init(ngx_cycle_t *cycle,
+    ngx_http_fngate_main_conf_t *fmcf);
+void ngx_http_fngate_redis_exit(ngx_cycle_t *cycle);
+ngx_int_t ngx_http_fngate_redis_command(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx, ngx_http_fngate_redis_handler_pt handler,
+    int argc, const char **argv, const size_t *argvlen);
+void ngx_http_fngate_redis_detach(ngx_http_fngate_ctx_t *ctx);
+
+/* ngx_http_fngate_var.c */
+ngx_int_t ngx_http_fngate_add_variables(ngx_conf_t *cf);
+ngx_int_t ngx_http_fngate_request_id(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx);
+
+/* ngx_http_fngate_filter.c */
+ngx_int_t ngx_http_fngate_filter_init(ngx_conf_t *cf);
+
+
+extern ngx_module_t  ngx_http_fngate_module;
+
+
+#endif /* _NGX_HTTP_FNGATE_MODULE_H_INCLUDED_ */

@@ -1,0 +1,269 @@
+
+/*
+ * fngate: the $fngate_* variables.
+ *
+ * The names of the call are known after the access phase; the counters
+ * come from the backend's headers, in the header filter.  None is
+ * cacheable: each is read from the request's context when it is used.
+ */
+
+
+#include "ngx_http_fngate_module.h"
+
+#include <openssl/rand.h>
+
+
+static ngx_int_t ngx_http_fngate_variable_str(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_fngate_variable_counter(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_fngate_variable_region(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+
+
+#define ngx_http_fngate_field(name)  offsetof(ngx_http_fngate_ctx_t, name)
+
+
+static ngx_http_variable_t  ngx_http_fngate_vars[] = {
+
+    { ngx_string("fngate_request_id"), NULL,
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(request_id),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_action"), NULL,
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(action),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_caller"), NULL,
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(caller),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_owner"), NULL,
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(owner),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_function"), NULL,
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(function),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_qualifier"), NULL,
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(qualifier),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_billing_account"), NULL,
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(billing_account),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    /* the VM dedication key is the billed account */
+
+    { ngx_string("fngate_pool_key"), NULL,
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(billing_account),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_region"), NULL,
+      ngx_http_fngate_variable_region, 0,
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_version"), NULL,
+      ngx_http_fngate_variable_counter, ngx_http_fngate_field(version),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_function_error"), NULL,
+      ngx_http_fngate_variable_counter,
+      ngx_http_fngate_field(function_error),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_error_type"), NULL,
+      ngx_http_fngate_variable_counter, ngx_http_fngate_field(error_type),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_duration_ms"), NULL,
+      ngx_http_fngate_variable_counter, ngx_http_fngate_field(duration_ms),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_billed_ms"), NULL,
+      ngx_http_fngate_variable_counter, ngx_http_fngate_field(billed_ms),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_memory_mb"), NULL,
+      ngx_http_fngate_variable_counter, ngx_http_fngate_field(memory_mb),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_max_memory_mb"), NULL,
+      ngx_http_fngate_variable_counter,
+      ngx_http_fngate_field(max_memory_mb),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_init_ms"), NULL,
+      ngx_http_fngate_variable_counter, ngx_http_fngate_field(init_ms),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_cold_start"), NULL,
+      ngx_http_fngate_variable_counter, ngx_http_fngate_field(cold_start),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_vm"), NULL,
+      ngx_http_fngate_variable_counter, ngx_http_fngate_field(vm),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
+ngx_int_t
+ngx_http_fngate_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_fngate_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * A names variable: empty but found in a fngate location before the
+ * access phase has set it, not found elsewhere.
+ */
+
+static ngx_int_t
+ngx_http_fngate_variable_str(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t              *s;
+    ngx_http_fngate_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_fngate_module);
+
+    if (ctx == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    s = (ngx_str_t *) ((u_char *) ctx + data);
+
+    v->len = s->len;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+    v->data = s->data;
+
+    return NGX_OK;
+}
+
+
+/* A counter variable: not found ("-" in a log) until the backend sets it. */
+
+static ngx_int_t
+ngx_http_fngate_variable_counter(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t              *s;
+    ngx_http_fngate_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_fngate_module);
+
+    if (ctx == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    s = (ngx_str_t *) ((u_char *) ctx + data);
+
+    if (s->len == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    v->len = s->len;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+    v->data = s->data;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_fngate_variable_region(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_fngate_loc_conf_t  *flcf;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
+
+    v->len = flcf->region.len;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+    v->data = flcf->region.data;
+
+    return NGX_OK;
+}
+
+
+/*
+ * A version 4 UUID from OpenSSL's generator, which never blocks once the
+ * process is seeded.  Should it fail, the pid, the time and a counter make
+ * an id that is still unique.
+ */
+
+ngx_int_t
+ngx_http_fngate_request_id(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
+{
+    u_char             *id;
+    uint32_t            n;
+    u_char              b[16];
+
+    static ngx_uint_t   counter;
+
+    id = ngx_pnalloc(r->pool, NGX_HTTP_FNGATE_REQUEST_ID_LEN);
+    if (id == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (RAND_bytes(b, sizeof(b)) != 1) {
+        ngx_log_error(NGX_LOG_WARN, r->connection->log, 0,
+                      "fngate: RAND_bytes() failed, request id from pid "
+                      "and time");
+
+        n = (uint32_t) ngx_pid;
+        ngx_memcpy(b, &n, 4);
+        n = (uint32_t) ngx_time();
+        ngx_memcpy(b + 4, &n, 4);
+        n = (uint32_t) ngx_current_msec;
+        ngx_memcpy(b + 8, &n, 4);
+        n = (uint32_t) counter++;
+        ngx_memcpy(b + 12, &n, 4);
+    }
+
+    b[6] = (b[6] & 0x0f) | 0x40;    /* version 4 */
+    b[8] = (b[8] & 0x3f) | 0x80;    /* RFC 4122 variant */
+
+    ngx_hex_dump(id, b, 4);
+    id[8] = '-';
+    ngx_hex_dump(id + 9, b + 4, 2);
+    id[13] = '-';
+    ngx_hex_dump(id + 14, b + 6, 2);
+    id[18] = '-';
+    ngx_hex_dump(id + 19, b + 8, 2);
+    id[23] = '-';
+    ngx_hex_dump(id + 24, b + 10, 6);
+
+    ctx->request_id.data = id;
+    ctx->request_id.len = NGX_HTTP_FNGATE_REQUEST_ID_LEN;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: request id %V", &ctx->request_id);
+
+    return NGX_OK;
+}

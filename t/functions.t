@@ -1,0 +1,212 @@
+# Managing functions: CreateFunction, GetFunction, ListFunctions,
+# DeleteFunction, each signed by the account that owns the function.
+use Test::Nginx::Socket;
+use FngateTest;
+
+repeat_each(1);     # the blocks build on each other
+no_shuffle();
+fngate_defaults();
+
+our $ALICE = account('alice')->{AccountId};
+our $BOB = account('bob')->{AccountId};
+our $ARN = "arn:aws:lambda:us-east-1:$ALICE:function:hello";
+our $ZIP = zip_b64({ handler => [0755, "#!/bin/sh\ncat\n"] });
+
+plan tests => repeat_each() * count_tests();
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: CreateFunction makes $LATEST of a function in the caller's account
+--- request eval
+"POST /2015-03-31/functions\n" . FngateTest::create_function_body(
+    name => 'hello', zip_b64 => $main::ZIP, memory => 128, timeout => 3)
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: alice
+--- error_code: 201
+--- response_headers
+Content-Type: application/json
+--- response_body_like eval
+qr/"FunctionName":\s*"hello".*"FunctionArn":\s*"\Q$main::ARN\E"/s
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: the same name again is ResourceConflictException
+--- request eval
+"POST /2015-03-31/functions\n" . FngateTest::create_function_body(
+    name => 'hello', zip_b64 => $main::ZIP)
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: alice
+--- error_code: 409
+--- response_headers
+x-amzn-ErrorType: ResourceConflictException
+--- response_body_like: ^\{"Type":"User","message":"[^"]*hello[^"]*"\}$
+--- error_log
+http fastcgi header: "x-amzn-ErrorType: ResourceConflictException"
+--- access_log
+"error_type":"ResourceConflictException"
+
+
+
+=== TEST 3: another account may use the same name for its own function
+--- request eval
+"POST /2015-03-31/functions\n" . FngateTest::create_function_body(
+    name => 'hello', zip_b64 => $main::ZIP)
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 201
+--- response_body_like eval
+qr/"FunctionArn":\s*"arn:aws:lambda:us-east-1:$main::BOB:function:hello"/
+--- no_error_log
+[error]
+
+
+
+=== TEST 4: GetFunction shows the configuration and the code's sha256
+--- request
+GET /2015-03-31/functions/hello
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- response_body_like eval
+qr/"Configuration":\s*\{.*"FunctionName":\s*"hello".*"MemorySize":\s*128.*"Timeout":\s*3/s
+--- no_error_log
+[error]
+
+
+
+=== TEST 5: GetFunction by full ARN
+--- request eval
+"GET /2015-03-31/functions/$main::ARN"
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- response_body_like eval
+qr/"CodeSha256":\s*"[A-Za-z0-9+\/=]+"/
+--- no_error_log
+[error]
+
+
+
+=== TEST 6: ListFunctions lists the caller's functions only
+--- request
+GET /2015-03-31/functions/
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- response_body_like eval
+qr/^\{"Functions":\[\{[^\[]*"FunctionArn":\s*"\Q$main::ARN\E"[^\[]*\}\]/
+--- no_error_log
+[error]
+
+
+
+=== TEST 7: another account may not read the function's code or settings
+--- request eval
+"GET /2015-03-31/functions/$main::ARN"
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- error_code: 403
+--- response_headers
+x-amzn-ErrorType: AccessDeniedException
+--- response_body_like: ^\{"Type":"User","message":"[^"]+"\}$
+--- error_log eval
+qr/fngate: $main::BOB may not \S+ "hello" of $main::ALICE/
+
+
+
+=== TEST 8: another account may not delete it
+--- request eval
+"DELETE /2015-03-31/functions/$main::ARN"
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- error_code: 403
+--- response_headers
+x-amzn-ErrorType: AccessDeniedException
+--- error_log eval
+qr/fngate: $main::BOB may not \S+ "hello" of $main::ALICE/
+
+
+
+=== TEST 9: a function that does not exist is ResourceNotFoundException
+--- request
+GET /2015-03-31/functions/nobody-made-this
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- error_code: 404
+--- response_headers
+x-amzn-ErrorType: ResourceNotFoundException
+--- response_body_like: ^\{"Type":"User","message":"[^"]*nobody-made-this[^"]*"\}$
+--- error_log eval
+"fngate: function \"nobody-made-this\" of $main::ALICE not found"
+
+
+
+=== TEST 10: an invalid function name is InvalidParameterValueException
+--- request eval
+"POST /2015-03-31/functions\n" . FngateTest::create_function_body(
+    name => 'no spaces allowed', zip_b64 => $main::ZIP)
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: alice
+--- error_code: 400
+--- response_headers
+x-amzn-ErrorType: InvalidParameterValueException
+--- response_body_like: ^\{"Type":"User","message":"[^"]+"\}$
+--- error_log
+http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
+--- access_log
+"error_type":"InvalidParameterValueException"
+
+
+
+=== TEST 11: DeleteFunction removes it
+--- request
+DELETE /2015-03-31/functions/hello
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- error_code: 204
+--- response_body:
+--- no_error_log
+[error]
+
+
+
+=== TEST 12: after DeleteFunction it is gone for its owner
+--- request
+GET /2015-03-31/functions/hello
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- error_code: 404
+--- response_headers
+x-amzn-ErrorType: ResourceNotFoundException
+--- error_log eval
+"fngate: function \"hello\" of $main::ALICE not found"
+
+
+
+=== TEST 13: and the other account's function of the same name is still there
+--- request
+GET /2015-03-31/functions/hello
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- response_body_like eval
+qr/"FunctionArn":\s*"arn:aws:lambda:us-east-1:$main::BOB:function:hello"/
+--- no_error_log
+[error]
+
+
+
+=== TEST 14: deleting it twice is ResourceNotFoundException
+--- request
+DELETE /2015-03-31/functions/hello
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- error_code: 404
+--- response_headers
+x-amzn-ErrorType: ResourceNotFoundException
+--- error_log eval
+"fngate: function \"hello\" of $main::ALICE not found"

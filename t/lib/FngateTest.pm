@@ -1,0 +1,474 @@
+package FngateTest;
+
+# Helpers for fngate's t/*.t files.  They work the same under CPAN's
+# Test::Nginx::Socket and under fngate's fallback of it.
+#
+#   fngate_defaults();       blocks without --- main_config / --- http_config
+#                            / --- config get the fngate ones (the module
+#                            loaded, the test Redis, a `location /` with
+#                            `fngate on` and fastcgi_pass to the test
+#                            fngated, the billing log in logs/access.log)
+#   account('alice')         an account made with `util/fngate admin account
+#                            create` in the test Redis (once per name per
+#                            run): {AccountId, AccessKeyId, SecretAccessKey}
+#   --- more_headers
+#   X-Fngate-Test-Sign: alice [region=R] [service=S] [date=yyyymmddThhmmssZ]
+#                       [key=AKID] [secret=S] [tamper=1] [scope_date=D]
+#                            replaced, just before the block runs, by Host,
+#                            X-Amz-Date and a SigV4 Authorization header
+#                            for the request the block sends (its body as
+#                            Test::Nginx sends it)
+#   sigv4_headers(...)       the same, for use in eval sections
+#   zip_b64({ 'handler' => [0755, "#!/bin/sh\n..."] })   base64 of a zip
+#   create_function_body(name => ..., files => {...}, ...)  JSON document
+#   aws_cli('alice', 'lambda', 'list-functions')  runs /usr/bin/aws against
+#                            the test nginx; returns "exit=N\n" . stdout .
+#                            stderr (for --- init, see t/sigv4.t)
+#   python_boto3('alice', $code)  the same with /usr/bin/python3 + boto3
+#   save_output($name, $text)   writes $text to t/servroot/html/$name so a
+#                            block can GET it (see t/sigv4.t)
+
+use strict;
+use warnings;
+
+use Cwd ();
+use Digest::SHA qw(sha256_hex hmac_sha256 hmac_sha256_hex);
+use File::Basename ();
+use IO::Compress::Zip qw(zip $ZipError);
+use JSON::PP ();
+use MIME::Base64 ();
+use POSIX ();
+
+use Exporter 'import';
+our @EXPORT = qw(
+    fngate_defaults count_tests account sigv4_headers zip_b64
+    create_function_body
+    aws_cli python_boto3 curl_sigv4 save_output run_cmd fngate_root json_encode
+    json_decode
+);
+
+our $Region = 'us-east-1';
+our %Accounts;
+our $JSON = JSON::PP->new->canonical(1);
+
+sub fngate_root {
+    return $ENV{FNGATE_ROOT} if $ENV{FNGATE_ROOT};
+    my $dir = File::Basename::dirname(Cwd::abs_path(__FILE__));
+    return Cwd::abs_path("$dir/../..");
+}
+
+sub json_encode { $JSON->encode(shift) }
+sub json_decode { $JSON->decode(shift) }
+
+sub need_env {
+    my $name = shift;
+    die "FngateTest: environment variable $name is not set "
+        . "(run the tests through util/run-tests.sh)\n"
+        unless defined $ENV{$name} && $ENV{$name} ne '';
+    return $ENV{$name};
+}
+
+sub run_cmd {
+    my (@cmd) = @_;
+    my $out = `@cmd 2>&1`;
+    return ($? >> 8, $out);
+}
+
+sub shell_quote {
+    my $s = shift;
+    $s =~ s/'/'\\''/g;
+    return "'$s'";
+}
+
+# Accounts
+
+sub account {
+    my $name = shift;
+    return $Accounts{$name} if $Accounts{$name};
+
+    my $root = fngate_root();
+    my $port = need_env('TEST_NGINX_REDIS_PORT');
+    my $cmd = "FNGATE_REDIS_PORT=$port " . shell_quote("$root/util/fngate")
+              . " admin account create " . shell_quote("test-$name");
+    my ($rc, $out) = run_cmd($cmd);
+    die "FngateTest: $cmd failed ($rc): $out" if $rc != 0;
+    my $acct = eval { json_decode($out) }
+        or die "FngateTest: $cmd printed no JSON: $out";
+    $Accounts{$name} = $acct;
+    return $acct;
+}
+
+# SigV4
+
+sub uri_escape_aws {
+    my $s = shift;
+    $s =~ s/([^A-Za-z0-9\-._~])/sprintf('%%%02X', ord $1)/ge;
+    return $s;
+}
+
+sub uri_unescape {
+    my $s = shift;
+    $s =~ s/%([0-9A-Fa-f]{2})/chr hex $1/ge;
+    return $s;
+}
+
+# AWS's canonical URI for services other than S3: dot segments removed,
+# slashes folded, then the path as sent encoded once more.
+sub canonical_uri {
+    my $path = shift;
+    my @out;
+    for my $seg (split m{/}, $path, -1) {
+        next if $seg eq '.';
+        if ($seg eq '..') { pop @out; next }
+        push @out, $seg;
+    }
+    my $p = join '/', @out;
+    $p =~ s{/+}{/}g;
+    $p = "/$p" unless $p =~ m{^/};
+    return join '/', map { uri_escape_aws($_) } split m{/}, $p, -1;
+}
+
+sub canonical_query {
+    my $q = shift;
+    return '' unless defined $q && $q ne '';
+    my @pairs;
+    for my $kv (split /&/, $q) {
+        next if $kv eq '';
+        my ($k, $v) = split /=/, $kv, 2;
+        push @pairs, [uri_escape_aws(uri_unescape($k)),
+                      uri_escape_aws(uri_unescape($v // ''))];
+    }
+    return join '&', map { "$_->[0]=$_->[1]" }
+        sort { $a->[0] cmp $b->[0] || $a->[1] cmp $b->[1] } @pairs;
+}
+
+sub amz_date {
+    my $t = shift // time;
+    return POSIX::strftime('%Y%m%dT%H%M%SZ', gmtime $t);
+}
+
+# sigv4_headers(account => 'alice' | {..}, method => 'GET', uri =>
+# '/path?query', body => '', headers => [[name, value], ...],
+# host => 'localhost', region, service, date, key, secret, tamper,
+# scope_date).  Returns "Host: ..\nX-Amz-Date: ..\nAuthorization: ..\n".
+sub sigv4_headers {
+    my %a = @_;
+
+    my $acct = ref $a{account} ? $a{account} : account($a{account});
+    my $akid = $a{key} // $acct->{AccessKeyId};
+    my $secret = $a{secret} // $acct->{SecretAccessKey};
+    my $region = $a{region} // $Region;
+    my $service = $a{service} // 'lambda';
+    my $date = $a{date} // amz_date();
+    my $scope_date = $a{scope_date} // substr($date, 0, 8);
+    my $host = $a{host} // 'localhost';
+    my $body = $a{body} // '';
+
+    my ($path, $query) = split /\?/, $a{uri}, 2;
+
+    my %h = (host => $host, 'x-amz-date' => $date);
+    for my $kv (@{ $a{headers} || [] }) {
+        my $n = lc $kv->[0];
+        $h{$n} = $kv->[1] if $n =~ /^x-amz-/ || $n eq 'content-type';
+    }
+    my @names = sort keys %h;
+    my $canon_headers = join '', map {
+        (my $v = $h{$_}) =~ s/^\s+|\s+$//g;
+        $v =~ s/\s+/ /g;
+        "$_:$v\n";
+    } @names;
+    my $signed = join ';', @names;
+
+    my $creq = join "\n", uc $a{method}, canonical_uri($path),
+        canonical_query($query), $canon_headers, $signed, sha256_hex($body);
+    my $scope = "$scope_date/$region/$service/aws4_request";
+    my $sts = join "\n", 'AWS4-HMAC-SHA256', $date, $scope, sha256_hex($creq);
+
+    my $k = hmac_sha256($scope_date, "AWS4$secret");
+    $k = hmac_sha256($region, $k);
+    $k = hmac_sha256($service, $k);
+    $k = hmac_sha256('aws4_request', $k);
+    my $sig = hmac_sha256_hex($sts, $k);
+
+    if ($a{tamper}) {
+        substr($sig, 0, 1) = substr($sig, 0, 1) eq '0' ? '1' : '0';
+    }
+
+    return "Host: $host\nX-Amz-Date: $date\n"
+         . "Authorization: AWS4-HMAC-SHA256 Credential=$akid/$scope, "
+         . "SignedHeaders=$signed, Signature=$sig\n";
+}
+
+# The request Test::Nginx will send for a block: method, uri, body.
+sub block_request {
+    my ($request, $more_headers) = @_;
+    while ($request =~ s/^\s*#[^\n]+\s+|^\s+//gs) { }
+    my ($first, $content) = split /\n/, $request, 2;
+    $content //= '';
+    my ($meth, $uri) = split ' ', $first;
+    $uri //= '/';
+    if ($content ne '' && $more_headers !~ /(?:^|\n)Content-Length:/) {
+        $content =~ s/^\s+|\s+$//gs;
+    }
+    return ($meth, $uri, $content);
+}
+
+sub sign_block {
+    my $block = shift;
+    my $more = $block->more_headers;
+    return unless defined $more && !ref $more
+                  && $more =~ /^X-Fngate-Test-Sign:/mi;
+
+    my $request = $block->request;
+    die $block->name . ": X-Fngate-Test-Sign needs a single --- request\n"
+        if !defined $request || ref $request;
+
+    my (@keep, @opts, $who);
+    for my $line (split /\n/, $more) {
+        if ($line =~ /^X-Fngate-Test-Sign:\s*(\S+)\s*(.*)$/i) {
+            $who = $1;
+            @opts = map { split /=/, $_, 2 } split ' ', $2;
+        } else {
+            push @keep, $line;
+        }
+    }
+    my %opts = @opts;
+    my $rest = join "\n", @keep;
+
+    my ($meth, $uri, $body) = block_request($request, $rest);
+    my @hdrs = map { [split /:\s*/, $_, 2] } grep { /:/ && !/^\s*#/ } @keep;
+    my ($host) = map { $_->[1] } grep { lc $_->[0] eq 'host' } @hdrs;
+    @hdrs = grep { lc $_->[0] ne 'host' } @hdrs;
+
+    my $signed = sigv4_headers(%opts, account => $who, method => $meth,
+        uri => $uri, body => $body, headers => \@hdrs,
+        host => $host // 'localhost');
+    $rest = join "\n", grep { !/^Host:/i } @keep;
+    $block->set_value('more_headers',
+                      $signed . ($rest ne '' ? "$rest\n" : ''));
+}
+
+# Block defaults
+
+sub default_main_config {
+    return "load_module $ENV{TEST_NGINX_FNGATE_MODULE};\n";
+}
+
+sub default_http_config {
+    my $redis = need_env('TEST_NGINX_REDIS_PORT');
+    open my $in, '<', fngate_root() . '/conf/nginx.conf'
+        or die "conf/nginx.conf: $!";
+    my $conf = do { local $/; <$in> };
+    close $in;
+    # The billing log_format is the shipped one, so the tests check it.
+    my ($fmt) = $conf =~ /^(\s*log_format fngate_billing .*?;)\s*$/ms
+        or die "conf/nginx.conf has no log_format fngate_billing";
+    return "    fngate_redis 127.0.0.1:$redis;\n$fmt\n";
+}
+
+# The shipped conf/nginx.conf, for the parts the tests reuse.
+sub shipped_conf {
+    open my $in, '<', fngate_root() . '/conf/nginx.conf'
+        or die "conf/nginx.conf: $!";
+    my $conf = do { local $/; <$in> };
+    close $in;
+    return $conf;
+}
+
+# default_config([SOCKET]): the location block of the tests; SOCKET
+# replaces the test fngated's.
+sub default_config {
+    my $sock = shift // need_env('TEST_NGINX_FNGATED_SOCKET');
+    my $root = fngate_root();
+    my $conf = shipped_conf();
+    # The error pages for nginx's own errors, as shipped.
+    my $pages = join "\n", $conf =~ /^(\s*error_page [^;]*;)\s*$/mg;
+    my $named = join "\n", $conf =~ /^(\s*location \@fngate_\w+ \{.*?^\s*\})/msg;
+    return <<_EOC_;
+    client_max_body_size 70m;
+    client_body_buffer_size 1m;
+
+    location / {
+        fngate on;
+        include $root/conf/fngate_params;
+        fastcgi_pass unix:$sock;
+        fastcgi_read_timeout 300s;
+        access_log logs/access.log fngate_billing;
+$pages
+    }
+
+$named
+
+    # what a block's --- init saved with save_output()
+    location ^~ /t/out/ {
+        alias \$TEST_NGINX_SERVER_ROOT/html/;
+    }
+_EOC_
+}
+
+# The number of tests run_tests runs for the blocks, once each (multiply by
+# repeat_each()): what Test::Nginx::Socket counts per request.
+sub count_tests {
+    my $n = 0;
+    for my $block (Test::Base::blocks()) {
+        my $req = $block->request;
+        my $nreq = ref $req eq 'ARRAY' ? @$req : 1;
+        my $per = 1;
+        for my $sec (qw(response_headers response_headers_like)) {
+            my $v = $block->$sec;
+            next unless defined $v;
+            $v = $v->[0] if ref $v eq 'ARRAY';
+            $per += grep { /\S/ } split /\n/, $v;
+            last;
+        }
+        $per++ if defined $block->response_body
+                  || defined $block->response_body_like
+                  || defined $block->response_body_unlike;
+        my $logs = 0;
+        for my $sec (qw(error_log no_error_log access_log no_access_log)) {
+            my $v = $block->$sec;
+            next unless defined $v;
+            $logs += ref $v eq 'ARRAY' ? @$v
+                   : ref $v ? 1 : scalar grep { /\S/ } split /\n+/, $v;
+        }
+        $n += $nreq * $per + $nreq * $logs;
+    }
+    return $n;
+}
+
+sub fngate_defaults {
+    # The blocks' own `location /` serves the API.
+    Test::Nginx::Socket::no_root_location();
+    Test::Nginx::Socket::add_block_preprocessor(sub {
+        my $block = shift;
+        $block->set_value('main_config', default_main_config())
+            unless defined $block->main_config;
+        $block->set_value('http_config', default_http_config())
+            unless defined $block->http_config;
+        $block->set_value('config', default_config())
+            unless defined $block->config;
+        sign_block($block);
+    });
+}
+
+# Code
+
+# files: { path => [mode, content] | content }  (content alone: mode 0755)
+sub zip_bytes {
+    my $files = shift;
+    my $buf = '';
+    my $z;
+    for my $path (sort keys %$files) {
+        my ($mode, $data) = ref $files->{$path}
+                            ? @{ $files->{$path} } : (0755, $files->{$path});
+        # (Minimal => 1 would drop the Unix mode bits)
+        my %o = (Name => $path, ExtAttr => ((0100000 | $mode) << 16),
+                 TextFlag => 0);
+        if ($z) {
+            $z->newStream(%o);
+        } else {
+            $z = IO::Compress::Zip->new(\$buf, %o)
+                or die "zip: $ZipError";
+        }
+        $z->print($data);
+    }
+    $z->close if $z;
+    return $buf;
+}
+
+sub zip_b64 {
+    return MIME::Base64::encode_base64(zip_bytes(shift), '');
+}
+
+# create_function_body(name => 'echo', files => {...} | zip_b64 => '...',
+#   handler => 'handler', runtime => 'provided', memory => 128, timeout => 3,
+#   env => {...})
+sub create_function_body {
+    my %a = @_;
+    my %doc = (
+        FunctionName => $a{name},
+        Runtime      => $a{runtime} // 'provided',
+        Role         => 'arn:aws:iam::000000000000:role/fngate',
+        Handler      => $a{handler} // 'handler',
+        Code         => { ZipFile => $a{zip_b64} // zip_b64($a{files}) },
+    );
+    $doc{MemorySize} = $a{memory} if defined $a{memory};
+    $doc{Timeout} = $a{timeout} if defined $a{timeout};
+    $doc{Environment} = { Variables => $a{env} } if $a{env};
+    return json_encode(\%doc);
+}
+
+# Tools run against the test nginx (from --- init, when nginx is up)
+
+sub tool_env {
+    my $who = shift;
+    my $acct = ref $who ? $who : account($who);
+    return join ' ',
+        'env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp',
+        'AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null',
+        'AWS_PAGER= AWS_MAX_ATTEMPTS=1 AWS_RETRY_MODE=standard',
+        "AWS_DEFAULT_REGION=$Region",
+        "AWS_ACCESS_KEY_ID=$acct->{AccessKeyId}",
+        "AWS_SECRET_ACCESS_KEY=$acct->{SecretAccessKey}";
+}
+
+sub endpoint {
+    my $port = $ENV{TEST_NGINX_SERVER_PORT} || 1984;
+    return "http://127.0.0.1:$port";
+}
+
+sub aws_cli {
+    my ($who, @args) = @_;
+    my $cmd = tool_env($who) . ' /usr/bin/aws --endpoint-url ' . endpoint()
+              . ' --cli-read-timeout 120 --cli-connect-timeout 5 '
+              . join ' ', map { shell_quote($_) } @args;
+    my ($rc, $out) = run_cmd($cmd);
+    return "exit=$rc\n$out";
+}
+
+sub python_boto3 {
+    my ($who, $code) = @_;
+    my $prelude = <<'_EOC_';
+import os, json, boto3, botocore.config
+lam = boto3.client('lambda', endpoint_url=os.environ['FNGATE_ENDPOINT'],
+    config=botocore.config.Config(retries={'max_attempts': 1},
+                                  read_timeout=120))
+_EOC_
+    my $file = "/tmp/fngate-boto3-$$.py";
+    open my $out, '>', $file or die "$file: $!";
+    print $out $prelude, $code;
+    close $out;
+    my $cmd = tool_env($who) . ' FNGATE_ENDPOINT=' . endpoint()
+              . " /usr/bin/python3 $file";
+    my ($rc, $text) = run_cmd($cmd);
+    unlink $file;
+    return "exit=$rc\n$text";
+}
+
+# curl_sigv4('alice', '/2015-03-31/functions/', extra curl args...): curl's
+# own SigV4 signing (--aws-sigv4); "exit=N\n" . body . "\nhttp=CODE\n".
+sub curl_sigv4 {
+    my ($who, $path, @args) = @_;
+    my $acct = ref $who ? $who : account($who);
+    my $cmd = join ' ', 'curl -sS --max-time 120',
+        "--aws-sigv4 'aws:amz:$Region:lambda'",
+        "--user '$acct->{AccessKeyId}:$acct->{SecretAccessKey}'",
+        q{-w '\nhttp=%{http_code}\n'},
+        (map { shell_quote($_) } @args),
+        shell_quote(endpoint() . $path);
+    my ($rc, $out) = run_cmd($cmd);
+    return "exit=$rc\n$out";
+}
+
+sub save_output {
+    my ($name, $text) = @_;
+    my $root = $ENV{TEST_NGINX_SERVER_ROOT}
+               || Cwd::abs_path('t') . '/servroot';
+    my $dir = "$root/html";
+    mkdir $dir unless -d $dir;
+    open my $out, '>', "$dir/$name" or die "$dir/$name: $!";
+    print $out $text;
+    close $out;
+}
+
+1;

@@ -1,0 +1,503 @@
+/*
+ * CUnit tests of lib/fg_route.c: Lambda paths and methods, function names,
+ * ARNs, qualifiers, percent-decoding.
+ */
+
+#include <stdio.h>
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#include "fg_route.h"
+
+
+static fg_route_rc_t
+route(const char *method, const char *path, const char *query, fg_route_t *r)
+{
+    return fg_route_parse(method, strlen(method), path, strlen(path),
+                          query, query ? strlen(query) : 0, r);
+}
+
+
+static void
+test_paths_and_methods(void)
+{
+    static const struct {
+        const char     *method;
+        const char     *path;
+        fg_route_rc_t   rc;
+        fg_action_t     action;
+        const char     *function;
+    } cases[] = {
+        { "POST", "/2015-03-31/functions", FG_ROUTE_OK,
+          FG_ACTION_CREATE_FUNCTION, "" },
+        { "POST", "/2015-03-31/functions/", FG_ROUTE_OK,
+          FG_ACTION_CREATE_FUNCTION, "" },
+        { "GET", "/2015-03-31/functions/", FG_ROUTE_OK,
+          FG_ACTION_LIST_FUNCTIONS, "" },
+        { "GET", "/2015-03-31/functions", FG_ROUTE_OK,
+          FG_ACTION_LIST_FUNCTIONS, "" },
+        { "GET", "/2015-03-31/functions/my-function", FG_ROUTE_OK,
+          FG_ACTION_GET_FUNCTION, "my-function" },
+        { "DELETE", "/2015-03-31/functions/my_function", FG_ROUTE_OK,
+          FG_ACTION_DELETE_FUNCTION, "my_function" },
+        { "POST", "/2015-03-31/functions/F1/invocations", FG_ROUTE_OK,
+          FG_ACTION_INVOKE, "F1" },
+
+        { "PUT", "/2015-03-31/functions", FG_ROUTE_BAD_METHOD,
+          FG_ACTION_METHOD_NOT_ALLOWED, "" },
+        { "DELETE", "/2015-03-31/functions/", FG_ROUTE_BAD_METHOD,
+          FG_ACTION_METHOD_NOT_ALLOWED, "" },
+        { "POST", "/2015-03-31/functions/f", FG_ROUTE_BAD_METHOD,
+          FG_ACTION_METHOD_NOT_ALLOWED, "" },
+        { "PUT", "/2015-03-31/functions/f", FG_ROUTE_BAD_METHOD,
+          FG_ACTION_METHOD_NOT_ALLOWED, "" },
+        { "GET", "/2015-03-31/functions/f/invocations", FG_ROUTE_BAD_METHOD,
+          FG_ACTION_METHOD_NOT_ALLOWED, "" },
+        { "post", "/2015-03-31/functions/f/invocations", FG_ROUTE_BAD_METHOD,
+          FG_ACTION_METHOD_NOT_ALLOWED, "" },
+
+        { "GET", "/", FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
+        { "GET", "", FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
+        { "GET", "/2015-03-31", FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
+        { "GET", "/2015-03-31/functionsX", FG_ROUTE_NOT_FOUND,
+          FG_ACTION_NONE, "" },
+        { "GET", "/2016-03-31/functions/", FG_ROUTE_NOT_FOUND,
+          FG_ACTION_NONE, "" },
+        { "GET", "/2015-03-31/functions//", FG_ROUTE_NOT_FOUND,
+          FG_ACTION_NONE, "" },
+        { "GET", "/2015-03-31/functions/f/", FG_ROUTE_NOT_FOUND,
+          FG_ACTION_NONE, "" },
+        { "GET", "/2015-03-31/functions/f/configuration",
+          FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
+        { "POST", "/2015-03-31/functions/f/invocations/",
+          FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
+        { "POST", "/2015-03-31/functions/f/x/invocations",
+          FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
+        { "POST", "/2015-03-31/functions/f/Invocations",
+          FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
+    };
+    fg_route_t  r;
+    size_t      i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memset(&r, 0x55, sizeof(r));
+        CU_ASSERT_EQUAL(route(cases[i].method, cases[i].path, NULL, &r),
+                        cases[i].rc);
+        CU_ASSERT_EQUAL(r.action, cases[i].action);
+        CU_ASSERT_STRING_EQUAL(r.function, cases[i].function);
+        CU_ASSERT_STRING_EQUAL(r.account, "");
+        CU_ASSERT_STRING_EQUAL(r.region, "");
+        CU_ASSERT_STRING_EQUAL(r.qualifier, "");
+        if (route(cases[i].method, cases[i].path, NULL, &r) != cases[i].rc) {
+            fprintf(stderr, "\ncase %zu: %s %s\n", i, cases[i].method,
+                    cases[i].path);
+        }
+    }
+}
+
+
+static void
+test_names(void)
+{
+    static const struct {
+        const char     *name;       /* the path segment, as sent */
+        fg_route_rc_t   rc;
+        const char     *function;
+        const char     *account;
+        const char     *region;
+        const char     *qualifier;
+    } cases[] = {
+        { "f", FG_ROUTE_OK, "f", "", "", "" },
+        { "f:v1", FG_ROUTE_OK, "f", "", "", "v1" },
+        { "f:7", FG_ROUTE_OK, "f", "", "", "7" },
+        { "f:$LATEST", FG_ROUTE_OK, "f", "", "", "$LATEST" },
+        { "f%3A%24LATEST", FG_ROUTE_OK, "f", "", "", "$LATEST" },
+        { "123456789012:function:f", FG_ROUTE_OK, "f", "123456789012", "",
+          "" },
+        { "123456789012:function:f:prod", FG_ROUTE_OK, "f", "123456789012",
+          "", "prod" },
+        { "arn:aws:lambda:us-east-1:123456789012:function:my-fn",
+          FG_ROUTE_OK, "my-fn", "123456789012", "us-east-1", "" },
+        { "arn:aws:lambda:eu-west-3:210987654321:function:my-fn:12",
+          FG_ROUTE_OK, "my-fn", "210987654321", "eu-west-3", "12" },
+        { "arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012%3Afunction%3Af%3A"
+          "prod", FG_ROUTE_OK, "f", "123456789012", "us-east-1", "prod" },
+        { "arn:aws-us-gov:lambda:us-gov-west-1:123456789012:function:f",
+          FG_ROUTE_OK, "f", "123456789012", "us-gov-west-1", "" },
+        /* 64 characters is the longest name */
+        { "a123456789b123456789c123456789d123456789e123456789f123456789ghij",
+          FG_ROUTE_OK,
+          "a123456789b123456789c123456789d123456789e123456789f123456789ghij",
+          "", "", "" },
+
+        { "", FG_ROUTE_BAD_NAME, "", "", "", "" },
+        { "a123456789b123456789c123456789d123456789e123456789f123456789ghijk",
+          FG_ROUTE_BAD_NAME, "", "", "", "" },
+        { "my.function", FG_ROUTE_BAD_NAME, "", "", "", "" },
+        { "my%20function", FG_ROUTE_BAD_NAME, "", "", "", "" },
+        { "my+function", FG_ROUTE_BAD_NAME, "", "", "", "" },
+        { "f%2Fg", FG_ROUTE_BAD_NAME, "", "", "", "" },
+        { "f%00", FG_ROUTE_BAD_NAME, "", "", "", "" },
+        { "f%zz", FG_ROUTE_BAD_NAME, "", "", "", "" },
+        { "f%4", FG_ROUTE_BAD_NAME, "", "", "", "" },
+        { "%C3%A9t%C3%A9", FG_ROUTE_BAD_NAME, "", "", "", "" },
+        { ":v1", FG_ROUTE_BAD_NAME, "", "", "", "" },
+        { "12345678901:function:f", FG_ROUTE_BAD_NAME, "", "", "", "" },
+        { "12345678901x:function:f", FG_ROUTE_BAD_NAME, "", "", "", "" },
+        { "123456789012:func:f", FG_ROUTE_BAD_NAME, "", "", "", "" },
+        { "123456789012:function:", FG_ROUTE_BAD_NAME, "", "", "", "" },
+        { "a:b:c", FG_ROUTE_BAD_NAME, "", "", "", "" },
+        { "arn:aws:s3:us-east-1:123456789012:function:f", FG_ROUTE_BAD_NAME,
+          "", "", "", "" },
+        { "arn:gcp:lambda:us-east-1:123456789012:function:f",
+          FG_ROUTE_BAD_NAME, "", "", "", "" },
+        { "arn:aws:lambda::123456789012:function:f", FG_ROUTE_BAD_NAME,
+          "", "", "", "" },
+        { "arn:aws:lambda:US-EAST-1:123456789012:function:f",
+          FG_ROUTE_BAD_NAME, "", "", "", "" },
+        { "arn:aws:lambda:us-east-1:1234:function:f", FG_ROUTE_BAD_NAME,
+          "", "", "", "" },
+        { "arn:aws:lambda:us-east-1:123456789012:layer:f", FG_ROUTE_BAD_NAME,
+          "", "", "", "" },
+        { "arn:aws:lambda:us-east-1:123456789012:function:f:1:2",
+          FG_ROUTE_BAD_NAME, "", "", "", "" },
+        { "arn:aws:lambda:a-region-name-that-is-far-too-long-1:"
+          "123456789012:function:f", FG_ROUTE_BAD_NAME, "", "", "", "" },
+
+        { "f:", FG_ROUTE_BAD_QUALIFIER, "", "", "", "" },
+        { "f:v.1", FG_ROUTE_BAD_QUALIFIER, "", "", "", "" },
+        { "f:$latest", FG_ROUTE_BAD_QUALIFIER, "", "", "", "" },
+        { "123456789012:function:f:", FG_ROUTE_BAD_QUALIFIER, "", "", "",
+          "" },
+        { "123456789012:function:f:a%20b", FG_ROUTE_BAD_QUALIFIER, "", "",
+          "", "" },
+    };
+    fg_route_t  r;
+    char        path[1024];
+    size_t      i;
+    fg_route_rc_t  rc;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(path, sizeof(path), "/2015-03-31/functions/%s/invocations",
+                 cases[i].name);
+        rc = route("POST", path, NULL, &r);
+        CU_ASSERT_EQUAL(rc, cases[i].rc);
+        CU_ASSERT_EQUAL(r.action, FG_ACTION_INVOKE);
+        if (rc != cases[i].rc) {
+            fprintf(stderr, "\ncase %zu (%s): rc %d\n", i, cases[i].name,
+                    (int) rc);
+        }
+        if (cases[i].rc != FG_ROUTE_OK) {
+            continue;
+        }
+        CU_ASSERT_STRING_EQUAL(r.function, cases[i].function);
+        CU_ASSERT_STRING_EQUAL(r.account, cases[i].account);
+        CU_ASSERT_STRING_EQUAL(r.region, cases[i].region);
+        CU_ASSERT_STRING_EQUAL(r.qualifier, cases[i].qualifier);
+
+        /* the same NAME routes the same for GetFunction */
+        snprintf(path, sizeof(path), "/2015-03-31/functions/%s",
+                 cases[i].name);
+        CU_ASSERT_EQUAL(route("GET", path, NULL, &r), FG_ROUTE_OK);
+        CU_ASSERT_EQUAL(r.action, FG_ACTION_GET_FUNCTION);
+        CU_ASSERT_STRING_EQUAL(r.function, cases[i].function);
+        CU_ASSERT_STRING_EQUAL(r.qualifier, cases[i].qualifier);
+    }
+}
+
+
+static void
+test_query_qualifier(void)
+{
+    fg_route_t  r;
+    const char *inv = "/2015-03-31/functions/f/invocations";
+    const char *arn = "/2015-03-31/functions/arn:aws:lambda:us-east-1:"
+                      "123456789012:function:f:prod/invocations";
+    char        q[300];
+
+    CU_ASSERT_EQUAL(route("POST", inv, "Qualifier=v2", &r), FG_ROUTE_OK);
+    CU_ASSERT_STRING_EQUAL(r.qualifier, "v2");
+    CU_ASSERT_EQUAL(route("POST", inv, "Qualifier=%24LATEST", &r),
+                    FG_ROUTE_OK);
+    CU_ASSERT_STRING_EQUAL(r.qualifier, "$LATEST");
+    CU_ASSERT_EQUAL(route("POST", inv, "a=1&Qualifier=3&b", &r),
+                    FG_ROUTE_OK);
+    CU_ASSERT_STRING_EQUAL(r.qualifier, "3");
+    CU_ASSERT_EQUAL(route("POST", inv, "qualifier=3", &r), FG_ROUTE_OK);
+    CU_ASSERT_STRING_EQUAL(r.qualifier, "");
+    CU_ASSERT_EQUAL(route("POST", inv, "", &r), FG_ROUTE_OK);
+    CU_ASSERT_STRING_EQUAL(r.qualifier, "");
+    CU_ASSERT_EQUAL(route("GET", "/2015-03-31/functions/f", "Qualifier=1",
+                          &r), FG_ROUTE_OK);
+    CU_ASSERT_EQUAL(r.action, FG_ACTION_GET_FUNCTION);
+    CU_ASSERT_STRING_EQUAL(r.qualifier, "1");
+    CU_ASSERT_EQUAL(route("DELETE", "/2015-03-31/functions/f", "Qualifier=1",
+                          &r), FG_ROUTE_OK);
+    CU_ASSERT_STRING_EQUAL(r.qualifier, "1");
+
+    /* ARN and query agree, or only one of them names it */
+    CU_ASSERT_EQUAL(route("POST", arn, "Qualifier=prod", &r), FG_ROUTE_OK);
+    CU_ASSERT_STRING_EQUAL(r.qualifier, "prod");
+    CU_ASSERT_STRING_EQUAL(r.account, "123456789012");
+    CU_ASSERT_EQUAL(route("POST", arn, NULL, &r), FG_ROUTE_OK);
+    CU_ASSERT_STRING_EQUAL(r.qualifier, "prod");
+
+    /* ... or they disagree */
+    CU_ASSERT_EQUAL(route("POST", arn, "Qualifier=dev", &r),
+                    FG_ROUTE_BAD_QUALIFIER);
+    CU_ASSERT_EQUAL(r.action, FG_ACTION_INVOKE);
+    CU_ASSERT_EQUAL(route("POST", "/2015-03-31/functions/f:1/invocations",
+                          "Qualifier=2", &r), FG_ROUTE_BAD_QUALIFIER);
+
+    /* bad qualifiers in the query */
+    CU_ASSERT_EQUAL(route("POST", inv, "Qualifier=", &r),
+                    FG_ROUTE_BAD_QUALIFIER);
+    CU_ASSERT_EQUAL(route("POST", inv, "Qualifier", &r),
+                    FG_ROUTE_BAD_QUALIFIER);
+    CU_ASSERT_EQUAL(route("POST", inv, "Qualifier=a.b", &r),
+                    FG_ROUTE_BAD_QUALIFIER);
+    CU_ASSERT_EQUAL(route("POST", inv, "Qualifier=%zz", &r),
+                    FG_ROUTE_BAD_QUALIFIER);
+    CU_ASSERT_EQUAL(route("POST", inv, "Qualifier=a%00", &r),
+                    FG_ROUTE_BAD_QUALIFIER);
+    memset(q, 'a', sizeof(q));
+    memcpy(q, "Qualifier=", 10);
+    q[10 + 128] = '\0';
+    CU_ASSERT_EQUAL(route("POST", inv, q, &r), FG_ROUTE_OK);
+    CU_ASSERT_EQUAL(strlen(r.qualifier), 128);
+    q[10 + 128] = 'a';
+    q[10 + 129] = '\0';
+    CU_ASSERT_EQUAL(route("POST", inv, q, &r), FG_ROUTE_BAD_QUALIFIER);
+
+    /* the query of list/create is not looked at */
+    CU_ASSERT_EQUAL(route("GET", "/2015-03-31/functions/",
+                          "MaxItems=10&Marker=%zz", &r), FG_ROUTE_OK);
+    CU_ASSERT_EQUAL(r.action, FG_ACTION_LIST_FUNCTIONS);
+}
+
+
+static void
+test_too_long(void)
+{
+    fg_route_t  r;
+    char        path[2048];
+    size_t      n;
+
+    n = (size_t) snprintf(path, sizeof(path), "/2015-03-31/functions/");
+    memset(path + n, 'a', 600);
+    memcpy(path + n + 600, "/invocations", 13);
+    CU_ASSERT_EQUAL(route("POST", path, NULL, &r), FG_ROUTE_TOO_LONG);
+    CU_ASSERT_EQUAL(r.action, FG_ACTION_INVOKE);
+
+    /* 100 characters is simply an invalid name */
+    memcpy(path + n + 100, "/invocations", 13);
+    CU_ASSERT_EQUAL(route("POST", path, NULL, &r), FG_ROUTE_BAD_NAME);
+}
+
+
+static void
+test_validators(void)
+{
+    char  q[200];
+
+    CU_ASSERT_TRUE(fg_function_name_valid("a", 1));
+    CU_ASSERT_TRUE(fg_function_name_valid("A-z_0-9", 7));
+    CU_ASSERT_FALSE(fg_function_name_valid("", 0));
+    CU_ASSERT_FALSE(fg_function_name_valid(NULL, 0));
+    CU_ASSERT_FALSE(fg_function_name_valid("a b", 3));
+    CU_ASSERT_FALSE(fg_function_name_valid("a:b", 3));
+    CU_ASSERT_FALSE(fg_function_name_valid("a\0b", 3));
+
+    CU_ASSERT_TRUE(fg_qualifier_valid("$LATEST", 7));
+    CU_ASSERT_TRUE(fg_qualifier_valid("1", 1));
+    CU_ASSERT_TRUE(fg_qualifier_valid("123", 3));
+    CU_ASSERT_TRUE(fg_qualifier_valid("prod", 4));
+    CU_ASSERT_TRUE(fg_qualifier_valid("blue-green_2", 12));
+    CU_ASSERT_FALSE(fg_qualifier_valid("", 0));
+    CU_ASSERT_FALSE(fg_qualifier_valid("$LATEST2", 8));
+    CU_ASSERT_FALSE(fg_qualifier_valid("LATEST$", 7));
+    CU_ASSERT_FALSE(fg_qualifier_valid("a.b", 3));
+    memset(q, 'x', sizeof(q));
+    CU_ASSERT_TRUE(fg_qualifier_valid(q, 128));
+    CU_ASSERT_FALSE(fg_qualifier_valid(q, 129));
+
+    CU_ASSERT_TRUE(fg_account_valid("123456789012", 12));
+    CU_ASSERT_TRUE(fg_account_valid("000000000000", 12));
+    CU_ASSERT_FALSE(fg_account_valid("12345678901", 11));
+    CU_ASSERT_FALSE(fg_account_valid("1234567890123", 13));
+    CU_ASSERT_FALSE(fg_account_valid("12345678901a", 12));
+    CU_ASSERT_FALSE(fg_account_valid(NULL, 12));
+}
+
+
+static void
+test_url_decode(void)
+{
+    char  d[16];
+
+    CU_ASSERT_EQUAL(fg_url_decode("abc", 3, d, sizeof(d)), 3);
+    CU_ASSERT_STRING_EQUAL(d, "abc");
+    CU_ASSERT_EQUAL(fg_url_decode("a%3Ab%3ac", 9, d, sizeof(d)), 5);
+    CU_ASSERT_STRING_EQUAL(d, "a:b:c");
+    CU_ASSERT_EQUAL(fg_url_decode("a+b", 3, d, sizeof(d)), 3);
+    CU_ASSERT_STRING_EQUAL(d, "a+b");
+    CU_ASSERT_EQUAL(fg_url_decode("%25%41", 6, d, sizeof(d)), 2);
+    CU_ASSERT_STRING_EQUAL(d, "%A");
+    CU_ASSERT_EQUAL(fg_url_decode("%E1%88%B4", 9, d, sizeof(d)), 3);
+    CU_ASSERT_STRING_EQUAL(d, "\xe1\x88\xb4");
+    CU_ASSERT_EQUAL(fg_url_decode("", 0, d, sizeof(d)), 0);
+    CU_ASSERT_STRING_EQUAL(d, "");
+    /* only len bytes are looked at */
+    CU_ASSERT_EQUAL(fg_url_decode("abcdef", 2, d, sizeof(d)), 2);
+    CU_ASSERT_STRING_EQUAL(d, "ab");
+
+    CU_ASSERT_EQUAL(fg_url_decode("%", 1, d, sizeof(d)), -1);
+    CU_ASSERT_EQUAL(fg_url_decode("%4", 2, d, sizeof(d)), -1);
+    CU_ASSERT_EQUAL(fg_url_decode("%4g", 3, d, sizeof(d)), -1);
+    CU_ASSERT_EQUAL(fg_url_decode("%g4", 3, d, sizeof(d)), -1);
+    CU_ASSERT_EQUAL(fg_url_decode("a%00b", 5, d, sizeof(d)), -1);
+    /* "%41" followed by a byte the length excludes */
+    CU_ASSERT_EQUAL(fg_url_decode("%41", 2, d, sizeof(d)), -1);
+
+    /* dst_size includes the NUL */
+    CU_ASSERT_EQUAL(fg_url_decode("abcd", 4, d, 5), 4);
+    CU_ASSERT_EQUAL(fg_url_decode("abcd", 4, d, 4), -1);
+    CU_ASSERT_EQUAL(fg_url_decode("%41%42", 6, d, 3), 2);
+    CU_ASSERT_EQUAL(fg_url_decode("%41%42", 6, d, 2), -1);
+    CU_ASSERT_EQUAL(fg_url_decode("", 0, d, 0), -1);
+}
+
+
+static void
+test_query_get(void)
+{
+    char        d[8];
+    const char *q = "a=1&b=&c&d=x%20y&a=2&e%3D=3&=4&f=%zz&long=0123456789";
+
+#define QG(key) fg_query_get(q, strlen(q), key, d, sizeof(d))
+    CU_ASSERT_EQUAL(QG("a"), 1);
+    CU_ASSERT_STRING_EQUAL(d, "1");         /* the first one */
+    CU_ASSERT_EQUAL(QG("b"), 1);
+    CU_ASSERT_STRING_EQUAL(d, "");
+    CU_ASSERT_EQUAL(QG("c"), 1);
+    CU_ASSERT_STRING_EQUAL(d, "");
+    CU_ASSERT_EQUAL(QG("d"), 1);
+    CU_ASSERT_STRING_EQUAL(d, "x y");
+    CU_ASSERT_EQUAL(QG("e="), 1);
+    CU_ASSERT_STRING_EQUAL(d, "3");
+    CU_ASSERT_EQUAL(QG(""), 1);
+    CU_ASSERT_STRING_EQUAL(d, "4");
+    CU_ASSERT_EQUAL(QG("A"), 0);
+    CU_ASSERT_EQUAL(QG("zz"), 0);
+    CU_ASSERT_EQUAL(QG("f"), -1);
+    CU_ASSERT_EQUAL(QG("long"), -1);
+#undef QG
+
+    CU_ASSERT_EQUAL(fg_query_get("", 0, "a", d, sizeof(d)), 0);
+    CU_ASSERT_EQUAL(fg_query_get(NULL, 0, "a", d, sizeof(d)), 0);
+    /* a malformed name is reported, even before the wanted key */
+    CU_ASSERT_EQUAL(fg_query_get("%z=1&a=2", 8, "a", d, sizeof(d)), -1);
+    /* only len bytes count */
+    CU_ASSERT_EQUAL(fg_query_get("a=1&b=2", 3, "b", d, sizeof(d)), 0);
+}
+
+
+static void
+test_action_names_and_arn(void)
+{
+    static const fg_action_t  all[] = {
+        FG_ACTION_CREATE_FUNCTION, FG_ACTION_LIST_FUNCTIONS,
+        FG_ACTION_GET_FUNCTION, FG_ACTION_DELETE_FUNCTION, FG_ACTION_INVOKE
+    };
+    char    arn[200];
+    size_t  i;
+
+    CU_ASSERT_STRING_EQUAL(fg_action_name(FG_ACTION_CREATE_FUNCTION),
+                           "CreateFunction");
+    CU_ASSERT_STRING_EQUAL(fg_action_name(FG_ACTION_LIST_FUNCTIONS),
+                           "ListFunctions");
+    CU_ASSERT_STRING_EQUAL(fg_action_name(FG_ACTION_GET_FUNCTION),
+                           "GetFunction");
+    CU_ASSERT_STRING_EQUAL(fg_action_name(FG_ACTION_DELETE_FUNCTION),
+                           "DeleteFunction");
+    CU_ASSERT_STRING_EQUAL(fg_action_name(FG_ACTION_INVOKE), "Invoke");
+    CU_ASSERT_STRING_EQUAL(fg_action_name(FG_ACTION_NONE), "");
+    CU_ASSERT_STRING_EQUAL(fg_action_name(FG_ACTION_METHOD_NOT_ALLOWED), "");
+
+    for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        CU_ASSERT_EQUAL(fg_action_from_name(fg_action_name(all[i])), all[i]);
+    }
+    CU_ASSERT_EQUAL(fg_action_from_name(""), FG_ACTION_NONE);
+    CU_ASSERT_EQUAL(fg_action_from_name(NULL), FG_ACTION_NONE);
+    CU_ASSERT_EQUAL(fg_action_from_name("invoke"), FG_ACTION_NONE);
+    CU_ASSERT_EQUAL(fg_action_from_name("InvokeX"), FG_ACTION_NONE);
+
+    CU_ASSERT_EQUAL(fg_function_arn(arn, sizeof(arn), "us-east-1",
+                                    "123456789012", "f", ""), 48);
+    CU_ASSERT_STRING_EQUAL(arn,
+                           "arn:aws:lambda:us-east-1:123456789012:function:f");
+    CU_ASSERT_EQUAL(fg_function_arn(arn, sizeof(arn), "us-east-1",
+                                    "123456789012", "f", NULL), 48);
+    CU_ASSERT_EQUAL(fg_function_arn(arn, sizeof(arn), "eu-west-1",
+                                    "123456789012", "f", "$LATEST"), 56);
+    CU_ASSERT_STRING_EQUAL(arn, "arn:aws:lambda:eu-west-1:123456789012:"
+                                "function:f:$LATEST");
+    /* truncated: snprintf's value, NUL-terminated */
+    CU_ASSERT_EQUAL(fg_function_arn(arn, 10, "us-east-1", "123456789012",
+                                    "f", ""), 48);
+    CU_ASSERT_STRING_EQUAL(arn, "arn:aws:l");
+
+    /* what fg_function_arn writes, fg_route_parse reads back */
+    fg_function_arn(arn, sizeof(arn), "ap-south-1", "999999999999", "x_y",
+                    "live");
+    {
+        fg_route_t  r;
+        char        path[300];
+
+        snprintf(path, sizeof(path), "/2015-03-31/functions/%s", arn);
+        CU_ASSERT_EQUAL(route("GET", path, NULL, &r), FG_ROUTE_OK);
+        CU_ASSERT_STRING_EQUAL(r.region, "ap-south-1");
+        CU_ASSERT_STRING_EQUAL(r.account, "999999999999");
+        CU_ASSERT_STRING_EQUAL(r.function, "x_y");
+        CU_ASSERT_STRING_EQUAL(r.qualifier, "live");
+    }
+}
+
+
+int
+main(void)
+{
+    CU_pSuite  s;
+    unsigned   failed;
+
+    if (CU_initialize_registry() != CUE_SUCCESS) {
+        return 2;
+    }
+
+    s = CU_add_suite("fg_route", NULL, NULL);
+    if (s == NULL
+        || !CU_add_test(s, "paths and methods", test_paths_and_methods)
+        || !CU_add_test(s, "names and ARNs", test_names)
+        || !CU_add_test(s, "?Qualifier=", test_query_qualifier)
+        || !CU_add_test(s, "too long", test_too_long)
+        || !CU_add_test(s, "validators", test_validators)
+        || !CU_add_test(s, "percent-decoding", test_url_decode)
+        || !CU_add_test(s, "query parameters", test_query_get)
+        || !CU_add_test(s, "action names and ARNs",
+                        test_action_names_and_arn))
+    {
+        CU_cleanup_registry();
+        return 2;
+    }
+
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    failed = CU_get_number_of_failures();
+    if (CU_get_error() != CUE_SUCCESS) {
+        failed++;
+    }
+    CU_cleanup_registry();
+
+    return failed ? 1 : 0;
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# util/deps.sh: installs the Debian 12 packages fngate needs to build, run
+# and test, and nothing when they are all present already.  Used by
+# `make run`, `make test` and CI; run as root on a fresh machine.
+set -euo pipefail
+
+PACKAGES=(
+    # build
+    build-essential pkg-config
+    libhiredis-dev libfcgi-dev libyajl-dev libcunit1-dev libssl-dev
+    libvirt-dev libarchive-dev
+    nginx nginx-dev
+    # run
+    redis-server libfcgi-bin
+    libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
+    # guest image (util/fetch-kernel.sh, util/mkinitramfs.sh)
+    busybox-static cpio kmod
+    # tools and tests
+    awscli python3-boto3 wrk valgrind curl zip unzip jq procps
+    libtest-base-perl libspiffy-perl libtest-longstring-perl
+    liblist-moreutils-perl libtext-diff-perl libhttp-message-perl
+    liburi-perl libwww-perl
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+    st=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
+    case "$st" in
+        ii*) ;;
+        *) missing+=("$p") ;;
+    esac
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "deps: all ${#PACKAGES[@]} packages present"
+    exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "deps: missing packages: ${missing[*]}" >&2
+    echo "deps: run as root (or install them with apt-get)" >&2
+    exit 1
+fi
+
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"

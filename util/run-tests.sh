@@ -1,0 +1,139 @@
+#!/usr/bin/env bash
+# util/run-tests.sh: the t/ part of `make test`.
+#
+# Starts what the Test::Nginx tests need around the nginx that
+# Test::Nginx::Socket itself starts: libvirtd/virtlogd when they are not
+# running, a Redis of its own (TEST_NGINX_REDIS_PORT, default 16391, no
+# persistence) and a test fngated with its own state directory; exports the
+# TEST_NGINX_* variables of HACKING.md; runs `prove -I t/lib t/` (or prove
+# on the files given as arguments); stops what it started; exits with
+# prove's status.  prove's summary is the last thing it prints.
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+cd "$ROOT"
+
+export FNGATE_ROOT=$ROOT
+export TEST_NGINX_BINARY=${TEST_NGINX_BINARY:-/usr/sbin/nginx}
+export TEST_NGINX_FNGATE_MODULE=${TEST_NGINX_FNGATE_MODULE:-$BUILD/ngx_http_fngate_module.so}
+export TEST_NGINX_SERVER_PORT=${TEST_NGINX_SERVER_PORT:-1984}
+export TEST_NGINX_REDIS_PORT=${TEST_NGINX_REDIS_PORT:-16391}
+
+TSTATE=${FNGATE_TEST_STATE:-$ROOT/t/servroot-state}
+export TEST_NGINX_FNGATED_SOCKET=$TSTATE/fngated/fngated.sock
+LOG=$TSTATE/run-tests.log
+
+started=()      # what to stop, in reverse order
+
+note() { echo "run-tests: $*" >&2; }
+
+cleanup() {
+    local i what
+    for ((i = ${#started[@]} - 1; i >= 0; i--)); do
+        what=${started[$i]}
+        case $what in
+            redis) redis-cli -h 127.0.0.1 -p "$TEST_NGINX_REDIS_PORT" \
+                       shutdown nosave >/dev/null 2>&1 ;;
+            pid:*) stop_pid "${what#pid:}" ;;
+            daemon:*) pkill_one "${what#daemon:}" ;;
+        esac
+    done
+    started=()
+    # Test::Nginx leaves its last nginx running; stop it too.
+    stop_pid_file "${TEST_NGINX_SERVROOT:-$ROOT/t/servroot}/logs/nginx.pid"
+}
+
+alive() {
+    [ -d "/proc/$1" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null
+}
+
+stop_pid() {
+    local pid=$1 i
+    alive "$pid" || return 0
+    kill -TERM "$pid" 2>/dev/null
+    for ((i = 0; i < 100; i++)); do
+        alive "$pid" || return 0
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null
+}
+
+stop_pid_file() {
+    local f=$1 pid
+    [ -s "$f" ] || return 0
+    pid=$(cat "$f")
+    [[ "$pid" =~ ^[0-9]+$ ]] && stop_pid "$pid"
+}
+
+pkill_one() {
+    # A daemon we started whose pid we learned from pgrep after it forked.
+    stop_pid "$1"
+}
+
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+rm -rf "$TSTATE"
+mkdir -p "$TSTATE/redis" "$TSTATE/fngated" "$TSTATE/vm"
+: >"$LOG"
+
+# libvirt, when absent
+if ! pgrep -x virtlogd >/dev/null; then
+    virtlogd -d && started+=("daemon:$(pgrep -x virtlogd | head -n 1)")
+fi
+if ! pgrep -x libvirtd >/dev/null; then
+    libvirtd -d && started+=("daemon:$(pgrep -x libvirtd | head -n 1)")
+    for ((i = 0; i < 100; i++)); do
+        virsh -c qemu:///system version >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+fi
+
+# Redis of our own
+if redis-cli -h 127.0.0.1 -p "$TEST_NGINX_REDIS_PORT" ping >/dev/null 2>&1; then
+    note "port $TEST_NGINX_REDIS_PORT is taken by another Redis; set TEST_NGINX_REDIS_PORT"
+    exit 1
+fi
+redis-server --bind 127.0.0.1 --port "$TEST_NGINX_REDIS_PORT" \
+    --daemonize yes --dir "$TSTATE/redis" --save '' --appendonly no \
+    --pidfile "$TSTATE/redis/redis.pid" --logfile "$TSTATE/redis/redis.log" \
+    && started+=(redis)
+for ((i = 0; i < 100; i++)); do
+    redis-cli -h 127.0.0.1 -p "$TEST_NGINX_REDIS_PORT" ping 2>/dev/null |
+        grep -q PONG && break
+    sleep 0.1
+done
+
+# fngated of our own
+if [ -x "$BUILD/fngated" ] && [ -f conf/fngated.conf ]; then
+    sed -e "s|@STATE@|$TSTATE|g" -e "s|@ROOT@|$ROOT|g" \
+        -e "s|@REDIS_PORT@|$TEST_NGINX_REDIS_PORT|g" -e "s|@BUILD@|$BUILD|g" \
+        conf/fngated.conf >"$TSTATE/fngated/fngated.conf"
+    setsid "$BUILD/fngated" -c "$TSTATE/fngated/fngated.conf" </dev/null \
+        >>"$TSTATE/fngated/fngated.log" 2>&1 &
+    fpid=$!
+    started+=("pid:$fpid")
+    echo "$fpid" >"$TSTATE/fngated/fngated.pid"
+    for ((i = 0; i < 300; i++)); do
+        perl -MIO::Socket::UNIX -e \
+            'exit(IO::Socket::UNIX->new(Peer => $ARGV[0]) ? 0 : 1)' \
+            "$TEST_NGINX_FNGATED_SOCKET" 2>/dev/null && break
+        alive "$fpid" || { note "fngated exited; see $TSTATE/fngated/fngated.log"; break; }
+        sleep 0.1
+    done
+else
+    note "no $BUILD/fngated or conf/fngated.conf: tests that reach the backend will fail"
+fi
+
+[ -f "$TEST_NGINX_FNGATE_MODULE" ] ||
+    note "no $TEST_NGINX_FNGATE_MODULE: the tests can not load the module"
+
+if [ $# -eq 0 ]; then
+    set -- t/
+fi
+prove -I t/lib "$@"
+rc=$?
+cleanup >>"$LOG" 2>&1
+trap - EXIT
+exit $rc

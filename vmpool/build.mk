@@ -1,0 +1,40 @@
+# vmpool/: the pool library over libvirt, the guest agent and its
+# initramfs, the vmctl tool.  Included by the top-level Makefile.
+
+VMPOOL        := $(BUILD)/libvmpool.a
+VMPOOL_SRCS   := vmpool/vmpool.c vmpool/vmp_state.c vmpool/vmp_zip.c
+VMPOOL_OBJS   := $(VMPOOL_SRCS:%.c=$(BUILD)/obj/%.o)
+VMPOOL_LIBS   := -lvirt -larchive -lcrypto -pthread
+
+VMP_KERNEL    := $(ROOT)/.fngate/kernel
+VMP_AGENT     := $(BUILD)/fngate-agent
+VMP_INITRAMFS := $(BUILD)/initramfs.cpio.gz
+
+$(VMPOOL): $(VMPOOL_OBJS)
+	@mkdir -p $(dir $@)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+# PID 1 of the guest: static, so the initramfs needs no libc.
+$(VMP_AGENT): $(BUILD)/obj/vmpool/agent/fngate-agent.o $(LIBFG)
+	@mkdir -p $(dir $@)
+	$(CC) -static -o $@ $< $(LIBFG)
+
+# The Debian kernel, unpacked (never installed): util/fetch-kernel.sh.
+$(VMP_KERNEL)/.package: util/fetch-kernel.sh
+	util/fetch-kernel.sh $(VMP_KERNEL)
+	@touch $@
+
+$(VMP_INITRAMFS): $(VMP_AGENT) util/mkinitramfs.sh $(VMP_KERNEL)/.package
+	util/mkinitramfs.sh $@ $(VMP_AGENT) $(VMP_KERNEL)
+
+$(BUILD)/vmctl: $(BUILD)/obj/util/vmctl.o $(VMPOOL) $(LIBFG)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(VMPOOL) $(LIBFG) $(VMPOOL_LIBS)
+
+$(BUILD)/t/test_vmpool: $(BUILD)/obj/t/unit/test_vmpool.o $(VMPOOL) $(LIBFG)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(VMPOOL) $(LIBFG) -lcunit $(VMPOOL_LIBS)
+
+BUILD_TARGETS += $(VMPOOL) $(VMP_AGENT) $(VMP_INITRAMFS) $(BUILD)/vmctl
+UNIT_TESTS    += $(BUILD)/t/test_vmpool
