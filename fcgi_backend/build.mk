@@ -19,11 +19,16 @@ $(FNGATED): $(FNGATED_DAEMON_OBJS) $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
 	$(CC) $(CFLAGS) -o $@ $(FNGATED_DAEMON_OBJS) $(FNGATED_PURE_OBJS) \
 	    $(BUILD)/libvmpool.a $(BUILD)/libfg.a $(FNGATED_LIBS)
 
+# libvmpool for vmp_config_defaults (the VM keys' defaults).
 $(BUILD)/t/test_fngated: $(BUILD)/obj/t/unit/test_fngated.o \
-                         $(FNGATED_PURE_OBJS) $(BUILD)/libfg.a
+                         $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
+                         $(BUILD)/libfg.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(FNGATED_PURE_OBJS) $(BUILD)/libfg.a \
-	    -lcunit -lyajl -larchive -lcrypto -lpthread
+	$(CC) $(CFLAGS) -o $@ $< $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
+	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lvirt -lcrypto -lpthread
 
 BUILD_TARGETS += $(FNGATED)
 UNIT_TESTS    += $(BUILD)/t/test_fngated
+
+# The test reads the shipped conf/fngated.conf.
+$(BUILD)/obj/t/unit/test_fngated.o: CFLAGS += -DFNGATE_ROOT='"$(ROOT)"'

@@ -170,34 +170,42 @@ fgd_read_body(FCGX_Request *req, size_t limit, char **body, size_t *len)
     return 0;
 }
 
+/* libfcgi's FCGX_FPrintF knows no %zu: headers are formatted here. */
 static void
 fgd_send(FCGX_Request *req, const fgd_resp_t *r)
 {
-    FCGX_FPrintF(req->out, "Status: %d %s\r\n", r->status,
+    char    head[1024];
+    int     n;
+
+    n = snprintf(head, sizeof(head), "Status: %d %s\r\n", r->status,
         fgd_status_text(r->status));
     if (r->status != 204)
-        FCGX_FPrintF(req->out, "Content-Type: application/json\r\n"
-            "Content-Length: %zu\r\n", r->body ? r->body_len : 0);
+        n += snprintf(head + n, sizeof(head) - (size_t) n,
+            "Content-Type: application/json\r\nContent-Length: %zu\r\n",
+            r->body ? r->body_len : 0);
     if (r->error_type != NULL)
-        FCGX_FPrintF(req->out, "x-amzn-ErrorType: %s\r\n", r->error_type);
+        n += snprintf(head + n, sizeof(head) - (size_t) n,
+            "x-amzn-ErrorType: %s\r\n", r->error_type);
     if (r->error_type != NULL &&
         strcmp(r->error_type, "TooManyRequestsException") == 0)
-        FCGX_PutS("Retry-After: 1\r\n", req->out);
+        n += snprintf(head + n, sizeof(head) - (size_t) n,
+            "Retry-After: 1\r\n");
     if (r->function_error != NULL)
-        FCGX_FPrintF(req->out, "X-Amz-Function-Error: %s\r\n",
-            r->function_error);
+        n += snprintf(head + n, sizeof(head) - (size_t) n,
+            "X-Amz-Function-Error: %s\r\n", r->function_error);
+    FCGX_PutS(head, req->out);
     if (r->headers != NULL)
         FCGX_PutS(r->headers, req->out);
     FCGX_PutS("\r\n", req->out);
     if (r->status != 204 && r->body != NULL && r->body_len > 0) {
         size_t off = 0;
         while (off < r->body_len) {
-            size_t n = r->body_len - off;
-            if (n > (1u << 30))
-                n = 1u << 30;
-            if (FCGX_PutStr(r->body + off, (int) n, req->out) < 0)
+            size_t chunk = r->body_len - off;
+            if (chunk > (1u << 30))
+                chunk = 1u << 30;
+            if (FCGX_PutStr(r->body + off, (int) chunk, req->out) < 0)
                 break;
-            off += n;
+            off += chunk;
         }
     }
 }
@@ -389,7 +397,7 @@ fgd_handle(FCGX_Request *req, redisContext **redis)
     if (rc == 1) {
         fgd_error(&r, 413, "RequestTooLargeException",
             "Request must be smaller than %zu bytes for the %s operation",
-            fgd_body_limit(action) + 1,
+            fgd_body_limit(action),
             action == FG_ACTION_INVOKE ? "InvokeFunction" : q.action);
         goto done;
     }

@@ -146,12 +146,6 @@ fgd_env_validate(struct yajl_val_s *vars, char **json, fgd_resp_t *r)
             return fgd_error(r, 400, "InvalidRequestContentException",
                 FGD_BAD_JSON "Environment.Variables values must be "
                 "strings");
-        if (!fgd_env_name_valid(k))
-            return fgd_error(r, 400, "InvalidParameterValueException",
-                "1 validation error detected: Value at "
-                "'environment.variables' failed to satisfy constraint: "
-                "Map keys must satisfy constraint: [Member must satisfy "
-                "regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]");
         if (fgd_env_reserved(k)) {
             size_t used = strlen(reserved);
             if (used + strlen(k) + 3 < sizeof(reserved))
@@ -166,6 +160,13 @@ fgd_env_validate(struct yajl_val_s *vars, char **json, fgd_resp_t *r)
             "reserved keys that are currently not supported for "
             "modification. Reserved keys used in this request: %s",
             reserved);
+    for (i = 0; i < vars->u.object.len; i++)
+        if (!fgd_env_name_valid(vars->u.object.keys[i]))
+            return fgd_error(r, 400, "InvalidParameterValueException",
+                "1 validation error detected: Value at "
+                "'environment.variables' failed to satisfy constraint: "
+                "Map keys must satisfy constraint: [Member must satisfy "
+                "regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]");
 
     g = yajl_gen_alloc(NULL);
     if (g == NULL)
@@ -217,22 +218,30 @@ fgd_handler_valid(const char *h)
     return h[len - 1] != '/';
 }
 
-/* Relative, no ".." component, not empty. */
+/*
+ * The rule vmpool's LOAD builder applies (vmp_load_frame_from_zip), so a
+ * zip accepted here always loads: relative, shorter than 4096, no empty,
+ * "." or ".." component; a trailing "/" marks a directory.
+ */
 static bool
 fgd_zip_path_safe(const char *path)
 {
-    const char *p;
+    const char *p = path, *slash;
+    size_t      n;
 
-    if (path[0] == '\0' || path[0] == '/')
+    if (path[0] == '\0' || path[0] == '/' || strlen(path) >= 4096)
         return false;
-    for (p = path; p != NULL; ) {
-        const char *slash = strchr(p, '/');
-        size_t      n = slash ? (size_t) (slash - p) : strlen(p);
-        if (n == 2 && p[0] == '.' && p[1] == '.')
+    for (;;) {
+        slash = strchr(p, '/');
+        n = slash ? (size_t) (slash - p) : strlen(p);
+        if (n == 0 && slash != NULL)
             return false;
-        p = slash ? slash + 1 : NULL;
+        if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+            return false;
+        if (slash == NULL || slash[1] == '\0')
+            return true;
+        p = slash + 1;
     }
-    return true;
 }
 
 int
@@ -280,7 +289,7 @@ fgd_zip_check(const uint8_t *zip, size_t len, const char *handler,
         if (path == NULL || !fgd_zip_path_safe(path)) {
             fgd_error(r, 400, "InvalidParameterValueException",
                 "Could not unzip uploaded file: entry \"%.200s\" has an "
-                "absolute path or a \"..\" component",
+                "absolute path or an empty, \".\" or \"..\" component",
                 path ? path : "(unreadable name)");
             goto cleanup;
         }
@@ -291,13 +300,8 @@ fgd_zip_check(const uint8_t *zip, size_t len, const char *handler,
                 "a regular file nor a directory", path);
             goto cleanup;
         }
-        if (type == AE_IFREG) {
-            const char *p = path;
-            while (p[0] == '.' && p[1] == '/')
-                p += 2;
-            if (strcmp(p, handler) == 0)
-                found = true;
-        }
+        if (type == AE_IFREG && strcmp(path, handler) == 0)
+            found = true;
         /* Reading the data checks each entry's CRC and real size. */
         total += strlen(path) + 64;
         while ((n = archive_read_data(a, buf, sizeof(buf))) > 0) {

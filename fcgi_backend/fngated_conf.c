@@ -133,36 +133,48 @@ fgd_set_str(char **dst, const char *v)
     return 0;
 }
 
+/*
+ * The VM keys take vmpool's own defaults (vmp_config_defaults), so there
+ * is one set; conf/fngated.conf documents them and test_fngated checks
+ * that the shipped file agrees.
+ */
 int
 fgd_conf_init(fgd_conf_t *conf)
 {
     memset(conf, 0, sizeof(*conf));
+    vmp_config_defaults(&conf->vm);
+
     conf->threads = 8;
     conf->max_code_size = 50u * 1024 * 1024;
-    conf->max_memory_mb = 512;
-    conf->vm.warm = 2;
-    conf->vm.max_vms = 4;
-    conf->vm.vm_memory_mb = 768;
-    conf->vm.vcpus = 1;
-    conf->vm.idle_timeout_s = 300;
-    conf->vm.boot_timeout_ms = 60000;
-    conf->vm.acquire_timeout_ms = 10000;
+    conf->max_memory_mb = 128;
 
     if (fgd_set_str(&conf->listen, "unix:/run/fngate/fngated.sock") != 0 ||
         fgd_set_str(&conf->redis, "127.0.0.1:6379") != 0 ||
         fgd_set_str(&conf->region, "us-east-1") != 0 ||
-        fgd_set_str(&conf->libvirt_uri, "qemu:///system") != 0 ||
-        fgd_set_str(&conf->kernel, "/var/lib/fngate/kernel/vmlinuz") != 0 ||
-        fgd_set_str(&conf->initrd,
-            "/var/lib/fngate/initramfs.cpio.gz") != 0 ||
-        fgd_set_str(&conf->domain_xml, "/etc/fngate/domain.xml") != 0 ||
-        fgd_set_str(&conf->state_dir, "/var/lib/fngate/vm") != 0 ||
-        fgd_set_str(&conf->accel, "auto") != 0 ||
-        fgd_set_str(&conf->name_prefix, "fngate") != 0) {
+        fgd_set_str(&conf->libvirt_uri, conf->vm.uri) != 0 ||
+        fgd_set_str(&conf->kernel, conf->vm.kernel) != 0 ||
+        fgd_set_str(&conf->initrd, conf->vm.initrd) != 0 ||
+        fgd_set_str(&conf->domain_xml, conf->vm.domain_xml) != 0 ||
+        fgd_set_str(&conf->state_dir, conf->vm.state_dir) != 0 ||
+        fgd_set_str(&conf->accel, conf->vm.accel) != 0 ||
+        fgd_set_str(&conf->name_prefix, conf->vm.name_prefix) != 0) {
         fgd_conf_free(conf);
         return -1;
     }
+    fgd_conf_vm_strings(conf);
     return 0;
+}
+
+void
+fgd_conf_vm_strings(fgd_conf_t *conf)
+{
+    conf->vm.uri = conf->libvirt_uri;
+    conf->vm.kernel = conf->kernel;
+    conf->vm.initrd = conf->initrd;
+    conf->vm.domain_xml = conf->domain_xml;
+    conf->vm.state_dir = conf->state_dir;
+    conf->vm.name_prefix = conf->name_prefix;
+    conf->vm.accel = conf->accel;
 }
 
 void
@@ -268,6 +280,7 @@ fgd_conf_line(fgd_conf_t *conf, const char *line, char *err,
             *(size_t *) ((char *) conf + k->offset) = (size_t) n;
     }
     conf->seen |= 1ul << i;
+    fgd_conf_vm_strings(conf);
     rc = 0;
 
 cleanup:
@@ -316,12 +329,14 @@ fgd_conf_load(fgd_conf_t *conf, const char *path, char *err,
             path, conf->vm.warm, conf->vm.max_vms);
         rc = -1;
     }
-    if (rc == 0 && conf->max_memory_mb > conf->vm.vm_memory_mb) {
-        snprintf(err, err_size, "%s: max_memory_mb (%u) is larger than "
-            "vm_memory_mb (%u): a function could ask for more memory than "
-            "its guest has", path, conf->max_memory_mb,
-            conf->vm.vm_memory_mb);
+    if (rc == 0 && conf->max_memory_mb + FGD_GUEST_RESERVE_MB >
+                   conf->vm.vm_memory_mb) {
+        snprintf(err, err_size, "%s: max_memory_mb (%u) must be at most "
+            "vm_memory_mb (%u) - %u: a guest keeps %u MB for its kernel "
+            "and agent", path, conf->max_memory_mb, conf->vm.vm_memory_mb,
+            FGD_GUEST_RESERVE_MB, FGD_GUEST_RESERVE_MB);
         rc = -1;
     }
+    fgd_conf_vm_strings(conf);
     return rc;
 }

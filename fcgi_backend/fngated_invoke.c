@@ -83,21 +83,9 @@ fgd_pool_main(void *arg)
 void
 fgd_pool_start(const fgd_conf_t *conf)
 {
-    vmp_config_defaults(&fgd_vmcfg);
-    fgd_vmcfg.uri = conf->libvirt_uri;
-    fgd_vmcfg.kernel = conf->kernel;
-    fgd_vmcfg.initrd = conf->initrd;
-    fgd_vmcfg.domain_xml = conf->domain_xml;
-    fgd_vmcfg.state_dir = conf->state_dir;
-    fgd_vmcfg.name_prefix = conf->name_prefix;
-    fgd_vmcfg.accel = conf->accel;
-    fgd_vmcfg.warm = conf->vm.warm;
-    fgd_vmcfg.max_vms = conf->vm.max_vms;
-    fgd_vmcfg.vm_memory_mb = conf->vm.vm_memory_mb;
-    fgd_vmcfg.vcpus = conf->vm.vcpus;
-    fgd_vmcfg.idle_timeout_s = conf->vm.idle_timeout_s;
-    fgd_vmcfg.boot_timeout_ms = conf->vm.boot_timeout_ms;
-    fgd_vmcfg.acquire_timeout_ms = conf->vm.acquire_timeout_ms;
+    /* conf->vm started from vmp_config_defaults and holds every key of
+     * the file; its strings point into conf, which outlives the pool. */
+    fgd_vmcfg = conf->vm;
 
     if (pthread_create(&fgd_pool_thread, NULL, fgd_pool_main, NULL) != 0) {
         fgd_log("error", NULL, "can not start the vm pool thread");
@@ -176,7 +164,7 @@ fgd_load(const fgd_req_t *q, vmp_vm_t *vm, const fgd_fn_t *fn,
     *guest_ok = true;
     if (fgd_store_code(q, q->owner, fn->sha256, &zip, &zip_len, r) != 0)
         return -1;
-    if (vmp_load_frame(&req, fn->sha256, zip, zip_len, &err) != 0) {
+    if (vmp_load_frame_from_zip(zip, zip_len, fn->sha256, &req, &err) != 0) {
         fgd_log("error", q->request_id, "LOAD frame for %s: %s", fn->sha256,
             err ? err : "?");
         fgd_error(r, 500, "ServiceException",
@@ -262,6 +250,8 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
             "1 validation error detected: Value '%.40s' at 'logType' failed "
             "to satisfy constraint: Member must satisfy enum value set: "
             "[Tail, None]", q->log_type);
+    if (fgd_payload_check(q->body, q->body_len, r) != 0)
+        return -1;
     if (fgd_store_get(q, q->owner, q->function, &fn, r) != 0)
         return -1;
 
@@ -308,7 +298,8 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     init_ms = cold ? fgd_ms_since(&t0) : 0;
 
     if (fgd_invoke_frame(&req, &fn, q->region, q->request_id,
-            (const uint8_t *) q->body, q->body_len) != 0) {
+            (const uint8_t *) (q->body_len ? q->body : "{}"),
+            q->body_len ? q->body_len : 2) != 0) {
         fgd_error(r, 500, "ServiceException", "out of memory");
         goto cleanup;
     }

@@ -36,6 +36,7 @@
 #define FGD_LIST_MAX           10000u
 #define FGD_SHA256_HEX         65         /* 64 + NUL */
 #define FGD_TIME_LEN           32
+#define FGD_GUEST_RESERVE_MB   64u        /* guest RAM beyond MemorySize */
 
 /* ------------------------------------------------------------------ */
 /* Configuration (fngated -c FILE)                                      */
@@ -58,8 +59,11 @@ typedef struct {
     unsigned long  seen;            /* keys given, one bit each */
 } fgd_conf_t;
 
-/* Defaults (the values conf/fngated.conf documents).  0 or -1 (ENOMEM). */
+/* Defaults (the values conf/fngated.conf documents; the VM keys are
+ * vmp_config_defaults').  0 or -1 (ENOMEM). */
 int fgd_conf_init(fgd_conf_t *conf);
+/* Points conf->vm's strings at the owned copies (done by init / load). */
+void fgd_conf_vm_strings(fgd_conf_t *conf);
 void fgd_conf_free(fgd_conf_t *conf);           /* accepts NULL */
 
 /*
@@ -254,6 +258,10 @@ int fgd_invocation_type(const char *s, fgd_invocation_type_t *t,
  * 404 with r.  0 or -1. */
 int fgd_qualifier_check(const char *qualifier, const char *region,
     const char *account, const char *function, fgd_resp_t *r);
+
+/* The Invoke payload must be JSON, as Lambda requires (empty is allowed
+ * and becomes "{}").  0, or -1 with 400 InvalidRequestContentException. */
+int fgd_payload_check(const char *body, size_t len, fgd_resp_t *r);
 
 /* Appends the INVOKE fields after request_id / handler / event:
  * the env entries (reserved Lambda variables, then the function's own),

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include <yajl/yajl_gen.h>
+#include <yajl/yajl_parse.h>
 #include <yajl/yajl_tree.h>
 
 #include "fngated_priv.h"
@@ -87,6 +88,39 @@ fgd_invoke_frame(fg_buf_t *b, const fgd_fn_t *fn, const char *region,
 
 cleanup:
     yajl_tree_free(vars);
+    return rc;
+}
+
+int
+fgd_payload_check(const char *body, size_t len, fgd_resp_t *r)
+{
+    yajl_handle     h;
+    yajl_status     st;
+    unsigned char  *msg;
+    int             rc = 0;
+
+    if (len == 0)
+        return 0;
+    h = yajl_alloc(NULL, NULL, NULL);
+    if (h == NULL)
+        return fgd_error(r, 500, "ServiceException", "out of memory");
+    st = yajl_parse(h, (const unsigned char *) body, len);
+    if (st == yajl_status_ok)
+        st = yajl_complete_parse(h);
+    if (st != yajl_status_ok) {
+        msg = yajl_get_error(h, 0, (const unsigned char *) body, len);
+        if (msg != NULL) {
+            char *nl = strchr((char *) msg, '\n');
+            if (nl != NULL)
+                *nl = '\0';
+        }
+        rc = fgd_error(r, 400, "InvalidRequestContentException",
+            "Could not parse request body into json: Could not parse "
+            "payload into json: %s", msg ? (char *) msg : "malformed JSON");
+        if (msg != NULL)
+            yajl_free_error(h, msg);
+    }
+    yajl_free(h);
     return rc;
 }
 

@@ -107,6 +107,16 @@ fgd_redis(const fgd_req_t *q, bool idempotent, int argc, const char **argv,
                 return NULL;
             }
             fresh = true;
+        } else if (!idempotent) {
+            /* A write is not retried, so first make sure the connection
+             * survived (Redis may have restarted since it was used). */
+            reply = redisCommand(*ctx, "PING");
+            if (reply == NULL) {
+                redisFree(*ctx);
+                *ctx = NULL;
+                continue;
+            }
+            freeReplyObject(reply);
         }
         reply = redisCommandArgv(*ctx, argc, argv, lens);
         if (reply == NULL) {

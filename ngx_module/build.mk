@@ -41,7 +41,9 @@ $(NGX_BUILD_DIR)/objs/Makefile: SHELL := /bin/bash
 
 $(NGX_MODULE_SO): $(NGX_BUILD_DIR)/objs/Makefile $(NGX_MODULE_SRCS)
 	$(MAKE) -C $(NGX_BUILD_DIR) -f objs/Makefile modules
-	cp $(NGX_BUILD_DIR)/objs/ngx_http_fngate_module.so $@
+	# a new file, not the old one rewritten: a running nginx maps it
+	cp $(NGX_BUILD_DIR)/objs/ngx_http_fngate_module.so $@.tmp
+	mv -f $@.tmp $@
 
 BUILD_TARGETS += $(NGX_MODULE_SO)
 

@@ -654,14 +654,33 @@ ngx_http_fngate_body_hashed(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 
     if (ctx->hash_failed
         || (r->headers_in.content_length_n >= 0
-            && r->headers_in.content_length_n != ctx->body_bytes
-            && !r->headers_in.chunked))
+            && r->headers_in.content_length_n != ctx->body_bytes))
     {
-        ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
-                      "fngate: body of %O bytes hashed as %O bytes",
-                      r->headers_in.content_length_n, ctx->body_bytes);
-        return ngx_http_fngate_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
-                   "ServiceException", "The request body was not read.");
+        /*
+         * The filter did not see the whole body (a protocol module that
+         * bypasses request body filters): hash what nginx kept instead.
+         */
+
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "fngate: body of %O bytes, %O hashed by the filter, "
+                       "hashing the buffers", r->headers_in.content_length_n,
+                       ctx->body_bytes);
+
+        ctx->hash_failed = 0;
+        ctx->body_bytes = 0;
+
+        if (r->request_body == NULL
+            || EVP_DigestInit_ex(ctx->sha, EVP_sha256(), NULL) != 1
+            || ngx_http_fngate_hash_bufs(r, ctx) != NGX_OK
+            || (r->headers_in.content_length_n >= 0
+                && r->headers_in.content_length_n != ctx->body_bytes))
+        {
+            ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
+                          "fngate: body of %O bytes hashed as %O bytes",
+                          r->headers_in.content_length_n, ctx->body_bytes);
+            return ngx_http_fngate_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
+                       "ServiceException", "The request body was not read.");
+        }
     }
 
     if (EVP_DigestFinal_ex(ctx->sha, md, &mdlen) != 1 || mdlen != 32) {

@@ -92,7 +92,12 @@ ngx_http_fngate_access_handler(ngx_http_request_t *r)
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
 
-    if (!flcf->enable || r != r->main) {
+    if (!flcf->enable) {
+        return NGX_DECLINED;
+    }
+
+    if (r != r->main) {
+        /* nginx runs no access phase for subrequests; see below */
         return NGX_DECLINED;
     }
 
@@ -170,7 +175,7 @@ ngx_http_fngate_access_handler(ngx_http_request_t *r)
         }
 
         if (rc == NGX_DONE) {
-            ctx->done = 1;
+            /* answered and finalized: the request may be gone already */
             return NGX_DONE;
         }
 
@@ -179,6 +184,42 @@ ngx_http_fngate_access_handler(ngx_http_request_t *r)
         ctx->done = 1;
         return rc;
     }
+}
+
+
+/*
+ * nginx skips the access phase of subrequests (auth_request, SSI, mirror),
+ * yet a subrequest into a fngate location would reach the backend with the
+ * variables of its main request.  It may do so only on behalf of a main
+ * request that fngate allowed.
+ */
+
+ngx_int_t
+ngx_http_fngate_precontent_handler(ngx_http_request_t *r)
+{
+    ngx_http_fngate_ctx_t       *ctx;
+    ngx_http_fngate_loc_conf_t  *flcf;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
+
+    if (!flcf->enable || r == r->main) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_get_module_ctx(r->main, ngx_http_fngate_module);
+
+    if (ctx && ctx->allowed) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "fngate: subrequest \"%V\" of an allowed request",
+                       &r->uri);
+        return NGX_DECLINED;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "fngate: subrequest \"%V\" of an unauthenticated request "
+                  "refused", &r->uri);
+
+    return NGX_HTTP_FORBIDDEN;
 }
 
 
@@ -231,8 +272,9 @@ ngx_http_fngate_redis_failed(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 /*
  * Sends a Lambda-style error: the status, "x-amzn-ErrorType: TYPE" and
  * {"Type":"User","message":"..."} ("Service" for 5xx), then finalizes the
- * request.  Returns NGX_DONE for the access handler to return.  The caller
- * has logged the reason.
+ * request.  Returns NGX_DONE for the access handler to return; neither
+ * may touch the request after, as finalizing may have freed it.  The
+ * caller has logged the reason.
  */
 
 ngx_int_t
@@ -265,8 +307,14 @@ ngx_http_fngate_error(ngx_http_request_t *r, ngx_uint_t status,
     ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
 
     if (ctx) {
+        ctx->done = 1;
         ctx->error_type.data = (u_char *) type;
         ctx->error_type.len = tlen;
+    }
+
+    if (r->request_body == NULL) {
+        /* no "100 Continue" invites a body only to discard it */
+        r->expect_tested = 1;
     }
 
     if (ngx_http_discard_request_body(r) != NGX_OK) {

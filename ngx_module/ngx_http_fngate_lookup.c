@@ -408,6 +408,23 @@ ngx_http_fngate_cache_init(ngx_cycle_t *cycle,
 }
 
 
+void
+ngx_http_fngate_cache_exit(void)
+{
+    ngx_queue_t  *q;
+
+    if (ngx_http_fngate_cache.ttl == 0) {
+        return;
+    }
+
+    while (!ngx_queue_empty(&ngx_http_fngate_cache.queue)) {
+        q = ngx_queue_head(&ngx_http_fngate_cache.queue);
+        ngx_http_fngate_cache_free(
+            ngx_queue_data(q, ngx_http_fngate_cache_node_t, queue));
+    }
+}
+
+
 /* Copies the value into pool; NGX_DECLINED if absent or expired. */
 
 ngx_int_t

@@ -130,6 +130,13 @@ ngx_http_fngate_postconfiguration(ngx_conf_t *cf)
 
     *h = ngx_http_fngate_access_handler;
 
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PRECONTENT_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_fngate_precontent_handler;
+
     return ngx_http_fngate_filter_init(cf);
 }
 
@@ -352,4 +359,5 @@ static void
 ngx_http_fngate_exit_process(ngx_cycle_t *cycle)
 {
     ngx_http_fngate_redis_exit(cycle);
+    ngx_http_fngate_cache_exit();
 }

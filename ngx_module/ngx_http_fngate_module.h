@@ -140,6 +140,7 @@ typedef struct {
 
 /* ngx_http_fngate_handler.c */
 ngx_int_t ngx_http_fngate_access_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_fngate_precontent_handler(ngx_http_request_t *r);
 ngx_http_fngate_ctx_t *ngx_http_fngate_get_ctx(ngx_http_request_t *r);
 ngx_int_t ngx_http_fngate_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *type, const char *fmt, ...);
@@ -168,6 +169,7 @@ ngx_int_t ngx_http_fngate_lookup_function(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
 ngx_int_t ngx_http_fngate_cache_init(ngx_cycle_t *cycle,
     ngx_http_fngate_main_conf_t *fmcf);
+void ngx_http_fngate_cache_exit(void);
 ngx_int_t ngx_http_fngate_cache_get(ngx_str_t *name, ngx_str_t *value,
     ngx_pool_t *pool);
 void ngx_http_fngate_cache_put(ngx_str_t *name, ngx_str_t *value,

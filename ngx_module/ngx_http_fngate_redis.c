@@ -36,6 +36,8 @@ typedef struct {
     ngx_uint_t                         replies;   /* replies received on the
                                                      current connection */
     unsigned                           exiting:1;
+    unsigned                           timed_out:1; /* dropping a connection
+                                                       that does not answer */
 } ngx_http_fngate_redis_t;
 
 
@@ -449,7 +451,13 @@ ngx_http_fngate_redis_callback(redisAsyncContext *ac, void *reply,
 
     rr = reply;
 
-    if (rr == NULL) {
+    if (rr == NULL && ngx_http_fngate_redis.timed_out) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: redis \"%V\" gave no reply in time",
+                      &ngx_http_fngate_redis.conf->redis);
+        ctx->redis_rc = NGX_HTTP_FNGATE_REDIS_TIMEOUT;
+
+    } else if (rr == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: redis \"%V\" gave no reply: %s",
                       &ngx_http_fngate_redis.conf->redis,
@@ -518,8 +526,12 @@ ngx_http_fngate_redis_timeout(ngx_event_t *ev)
                           "closing the connection",
                           &ngx_http_fngate_redis.conf->redis);
 
+            /* the other commands on it fail as timed out too */
+
             ngx_http_fngate_redis.ac = NULL;
+            ngx_http_fngate_redis.timed_out = 1;
             redisAsyncFree(ac);
+            ngx_http_fngate_redis.timed_out = 0;
         }
     }
 

@@ -74,7 +74,7 @@ GET /2015-03-31/functions/hello
 --- more_headers
 X-Fngate-Test-Sign: alice
 --- response_body_like eval
-qr/"Configuration":\s*\{.*"FunctionName":\s*"hello".*"MemorySize":\s*128.*"Timeout":\s*3/s
+qr/^\{"Configuration":\{"FunctionName":"hello",(?=.*"MemorySize":128,)(?=.*"Timeout":3,)(?=.*"Version":"\$LATEST")/s
 --- no_error_log
 [error]
 
@@ -98,7 +98,7 @@ GET /2015-03-31/functions/
 --- more_headers
 X-Fngate-Test-Sign: alice
 --- response_body_like eval
-qr/^\{"Functions":\[\{[^\[]*"FunctionArn":\s*"\Q$main::ARN\E"[^\[]*\}\]/
+qr/^\{"Functions":\[\{"FunctionName":"hello","FunctionArn":"\Q$main::ARN\E"(?!.*"FunctionName").*\}\]\}$/s
 --- no_error_log
 [error]
 

@@ -50,7 +50,7 @@ X-Amz-Executed-Version: $LATEST
 --- response_body chomp
 {"hello":"world"}
 --- access_log eval
-qr/"action":"Invoke","caller":"$main::ALICE","billing_account":"$main::ALICE","owner":"$main::ALICE","function":"echo","qualifier":"","version":"\$LATEST","status":"200","duration_ms":"[0-9.]+","billed_ms":"[1-9][0-9]*","memory_mb":"128","max_memory_used_mb":"[0-9]+","init_ms":"[0-9]+","cold_start":"true","vm":"fngate-[0-9]+"/
+qr/"action":"Invoke","caller":"$main::ALICE","billing_account":"$main::ALICE","owner":"$main::ALICE","function":"echo","qualifier":"","version":"\$LATEST","status":"200","duration_ms":"[0-9.]+","billed_ms":"[1-9][0-9]*","memory_mb":"128","max_memory_used_mb":"[0-9]+","init_ms":"[0-9]+","cold_start":"true","vm":"[\w-]+-[0-9]+"/
 --- no_error_log
 [error]
 
@@ -66,7 +66,7 @@ X-Fngate-Test-Sign: alice
 --- response_body chomp
 {"again":true}
 --- access_log eval
-qr/"function":"echo",.*"status":"200",.*"init_ms":"0","cold_start":"false","vm":"fngate-[0-9]+","function_error":""/
+qr/"function":"echo",.*"status":"200",.*"init_ms":"0","cold_start":"false","vm":"[\w-]+-[0-9]+","function_error":""/
 --- no_error_log
 [error]
 
@@ -123,7 +123,7 @@ X-Fngate-Test-Sign: alice
 --- response_headers
 X-Amz-Function-Error: Unhandled
 X-Amz-Executed-Version: $LATEST
---- response_body_like: ^\{"errorType":"Runtime.ExitError","errorMessage":"RequestId: [0-9a-f-]{36} Error: Runtime exited with error: exit status 3"\}$
+--- response_body_like: ^\{(?=.*"errorType":"Runtime\.ExitError")(?=.*"errorMessage":"RequestId: [0-9a-f-]{36} Error: Runtime exited with error: exit status 3")("error(Type|Message)":"[^"]+",?){2}\}$
 --- access_log eval
 qr/"function":"fails",.*"status":"200",.*"function_error":"Unhandled"/
 --- no_error_log

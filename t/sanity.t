@@ -113,4 +113,5 @@ x-amzn-ErrorType: ServiceException
 --- response_body chomp
 {"Type":"Service","message":"fngated, the function backend, is not available"}
 --- error_log
+[crit]
 no-such.sock failed (2: No such file or directory) while connecting to upstream

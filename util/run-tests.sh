@@ -74,8 +74,13 @@ pkill_one() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# A fresh state, but the KVM probe's cached result (keyed by kernel and
+# QEMU versions) is kept: probing costs a guest boot.
+probe=''
+[ -s "$TSTATE/vm/accel-probe" ] && probe=$(cat "$TSTATE/vm/accel-probe")
 rm -rf "$TSTATE"
 mkdir -p "$TSTATE/redis" "$TSTATE/fngated" "$TSTATE/vm"
+[ -n "$probe" ] && printf '%s\n' "$probe" >"$TSTATE/vm/accel-probe"
 : >"$LOG"
 
 # libvirt, when absent
@@ -105,11 +110,20 @@ for ((i = 0; i < 100; i++)); do
     sleep 0.1
 done
 
-# fngated of our own
+# fngated of our own, with the guest kernel `make build` unpacked
+if [ -d "$ROOT/.fngate/kernel" ]; then
+    ln -s "$ROOT/.fngate/kernel" "$TSTATE/kernel"
+fi
 if [ -x "$BUILD/fngated" ] && [ -f conf/fngated.conf ]; then
+    # Its guests get their own name prefix: fngated destroys the domains
+    # of its prefix when it starts, and must not touch `fngate up`'s.
     sed -e "s|@STATE@|$TSTATE|g" -e "s|@ROOT@|$ROOT|g" \
         -e "s|@REDIS_PORT@|$TEST_NGINX_REDIS_PORT|g" -e "s|@BUILD@|$BUILD|g" \
+        -e "s|^name_prefix *=.*|name_prefix = fgtest|" \
+        -e "s|^idle_timeout *=.*|idle_timeout = 60|" \
         conf/fngated.conf >"$TSTATE/fngated/fngated.conf"
+    grep -q '^name_prefix = fgtest' "$TSTATE/fngated/fngated.conf" ||
+        echo "name_prefix = fgtest" >>"$TSTATE/fngated/fngated.conf"
     setsid "$BUILD/fngated" -c "$TSTATE/fngated/fngated.conf" </dev/null \
         >>"$TSTATE/fngated/fngated.log" 2>&1 &
     fpid=$!
@@ -122,6 +136,14 @@ if [ -x "$BUILD/fngated" ] && [ -f conf/fngated.conf ]; then
         alive "$fpid" || { note "fngated exited; see $TSTATE/fngated/fngated.log"; break; }
         sleep 0.1
     done
+    # The first Invoke should not race the pool's first boot.
+    for ((i = 0; i < 1800; i++)); do
+        grep -q 'vm pool ready' "$TSTATE/fngated/fngated.log" && break
+        alive "$fpid" || break
+        sleep 0.1
+    done
+    grep -q 'vm pool ready' "$TSTATE/fngated/fngated.log" ||
+        note "fngated's VM pool is not ready; see $TSTATE/fngated/fngated.log"
 else
     note "no $BUILD/fngated or conf/fngated.conf: tests that reach the backend will fail"
 fi

@@ -39,6 +39,9 @@ typedef struct {
     unsigned     idle_timeout_s; /* assigned guest idle -> destroyed */
     unsigned     boot_timeout_ms;/* agent HELLO must arrive within */
     unsigned     acquire_timeout_ms; /* a call waits this long for a guest */
+    /* Added by vmpool (defaults from vmp_config_defaults): */
+    unsigned     kvm_probe_timeout_ms; /* accel auto: kvm guest's HELLO */
+    unsigned     tb_cache_mb;    /* TCG translation cache per guest */
 } vmp_config_t;
 
 typedef struct {
@@ -106,5 +109,27 @@ typedef struct {
 } vmp_stats_t;
 
 void vmp_pool_stats(vmp_pool_t *pool, vmp_stats_t *st);
+
+/*
+ * The LOAD frame for a function's zip (see lib/fg_frame.h), appended to
+ * out: "sha256" then "path", "mode", "data" for each regular file, in zip
+ * order; directory entries are skipped.  sha256hex NULL: computed here.
+ * Returns 0, or -1 with a malloc'd message in *err (not a zip, a path that
+ * is absolute or has "..", a link or device entry, over
+ * FG_FRAME_MAX_PAYLOAD).
+ */
+int vmp_load_frame_from_zip(const void *zip, size_t len,
+    const char *sha256hex, fg_buf_t *out, char **err);
+
+/* Lower-case hex sha256 of data into hex (65 bytes with the NUL). */
+void vmp_sha256_hex(const void *data, size_t len, char hex[65]);
+
+/* The time the guest's boot took (domain create -> agent HELLO), for
+ * logs and init_ms accounting. */
+unsigned vmp_vm_boot_ms(const vmp_vm_t *vm);
+
+/* Why the accelerator was chosen ("/dev/kvm absent", "kvm guest said
+ * HELLO in 2100 ms", "cached probe: ..."). */
+const char *vmp_pool_accel_reason(const vmp_pool_t *pool);
 
 #endif /* VMPOOL_H */

@@ -284,12 +284,12 @@ sub default_config {
     # The error pages for nginx's own errors, as shipped.
     my $pages = join "\n", $conf =~ /^(\s*error_page [^;]*;)\s*$/mg;
     my $named = join "\n", $conf =~ /^(\s*location \@fngate_\w+ \{.*?^\s*\})/msg;
+    # (Test::Nginx sets client_max_body_size 30M for the server)
     return <<_EOC_;
-    client_max_body_size 70m;
-    client_body_buffer_size 1m;
-
     location / {
         fngate on;
+        client_max_body_size 70m;
+        client_body_buffer_size 1m;
         include $root/conf/fngate_params;
         fastcgi_pass unix:$sock;
         fastcgi_read_timeout 300s;

@@ -334,6 +334,15 @@ test_buf(void)
 
 /* Reading from a socketpair. */
 
+/* fg_frame_read with f cleared first, so that after a failed read the
+ * checks that follow fail instead of following stale pointers. */
+static int
+read_frame(int fd, fg_buf_t *b, fg_frame_t *f, unsigned timeout_ms)
+{
+    memset(f, 0, sizeof(fg_frame_t));
+    return fg_frame_read(fd, b, f, timeout_ms);
+}
+
 typedef struct {
     int             fd;
     const uint8_t  *data;
@@ -391,7 +400,7 @@ test_read_write(void)
     int          sv[2];
     fg_buf_t     out = { NULL, 0, 0 }, in = { NULL, 0, 0 };
     fg_frame_t   f;
-    size_t       len;
+    size_t       len = 0;
     const uint8_t  *v;
 
     CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
@@ -408,7 +417,7 @@ test_read_write(void)
         w.chunk = out.len;
         CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, writer_main, &w), 0);
 
-        CU_ASSERT_EQUAL(fg_frame_read(sv[1], &in, &f, 10000), 0);
+        CU_ASSERT_EQUAL(read_frame(sv[1], &in, &f, 10000), 0);
         pthread_join(t, NULL);
     }
 
@@ -429,10 +438,10 @@ test_read_write(void)
     CU_ASSERT_EQUAL(fg_frame_end(&out), 0);
     CU_ASSERT_EQUAL(fg_frame_write_all(sv[0], &out), 0);
 
-    CU_ASSERT_EQUAL(fg_frame_read(sv[1], &in, &f, 1000), 0);
+    CU_ASSERT_EQUAL(read_frame(sv[1], &in, &f, 1000), 0);
     CU_ASSERT_EQUAL(f.type, FG_FRAME_PING);
     CU_ASSERT_EQUAL(f.len, 0);
-    CU_ASSERT_EQUAL(fg_frame_read(sv[1], &in, &f, 1000), 0);
+    CU_ASSERT_EQUAL(read_frame(sv[1], &in, &f, 1000), 0);
     CU_ASSERT_EQUAL(f.type, FG_FRAME_HELLO);
     CU_ASSERT_EQUAL(f.seq, 2);
     CU_ASSERT(field_is(&f, "version", "1"));
@@ -464,7 +473,7 @@ test_read_bytewise(void)
     w.gap_ns = 200000;
     CU_ASSERT_EQUAL_FATAL(pthread_create(&t, NULL, writer_main, &w), 0);
 
-    CU_ASSERT_EQUAL(fg_frame_read(sv[1], &in, &f, 0), 0);
+    CU_ASSERT_EQUAL(read_frame(sv[1], &in, &f, 0), 0);
     pthread_join(t, NULL);
 
     CU_ASSERT_EQUAL(f.type, FG_FRAME_RESULT);
@@ -534,7 +543,7 @@ test_read_eintr(void)
     it.it_value.tv_usec = 5000;
     CU_ASSERT_EQUAL(setitimer(ITIMER_REAL, &it, NULL), 0);
 
-    CU_ASSERT_EQUAL(fg_frame_read(sv[1], &in, &f, 5000), 0);
+    CU_ASSERT_EQUAL(read_frame(sv[1], &in, &f, 5000), 0);
 
     memset(&off, 0, sizeof(off));
     setitimer(ITIMER_REAL, &off, NULL);
@@ -575,7 +584,7 @@ test_read_timeout_eof_bad(void)
     /* nothing at all */
     t0 = now_ms();
     errno = 0;
-    CU_ASSERT_EQUAL(fg_frame_read(sv[1], &in, &f, 100), -1);
+    CU_ASSERT_EQUAL(read_frame(sv[1], &in, &f, 100), -1);
     CU_ASSERT_EQUAL(errno, ETIMEDOUT);
     dt = now_ms() - t0;
     CU_ASSERT(dt >= 100 && dt < 2000);
@@ -586,7 +595,7 @@ test_read_timeout_eof_bad(void)
                     (ssize_t) (out.len / 2));
     t0 = now_ms();
     errno = 0;
-    CU_ASSERT_EQUAL(fg_frame_read(sv[1], &in, &f, 150), -1);
+    CU_ASSERT_EQUAL(read_frame(sv[1], &in, &f, 150), -1);
     CU_ASSERT_EQUAL(errno, ETIMEDOUT);
     dt = now_ms() - t0;
     CU_ASSERT(dt >= 150 && dt < 2000);
@@ -597,7 +606,7 @@ test_read_timeout_eof_bad(void)
     CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
     CU_ASSERT_EQUAL(write(sv[0], "GET / HTTP/1.1\r\n", 16), 16);
     errno = 0;
-    CU_ASSERT_EQUAL(fg_frame_read(sv[1], &in, &f, 1000), -1);
+    CU_ASSERT_EQUAL(read_frame(sv[1], &in, &f, 1000), -1);
     CU_ASSERT_EQUAL(errno, EPROTO);
     close(sv[0]);
     close(sv[1]);
@@ -607,7 +616,7 @@ test_read_timeout_eof_bad(void)
     CU_ASSERT_EQUAL(write(sv[0], "FG\x05\x00\x00\x00\x00\x01\x00\x00\x00\x03"
                                  "\x00\x09k", 15), 15);
     errno = 0;
-    CU_ASSERT_EQUAL(fg_frame_read(sv[1], &in, &f, 1000), -1);
+    CU_ASSERT_EQUAL(read_frame(sv[1], &in, &f, 1000), -1);
     CU_ASSERT_EQUAL(errno, EPROTO);
     close(sv[0]);
     close(sv[1]);
@@ -618,7 +627,7 @@ test_read_timeout_eof_bad(void)
     close(sv[0]);
     t0 = now_ms();
     errno = 0;
-    CU_ASSERT_EQUAL(fg_frame_read(sv[1], &in, &f, 5000), -1);
+    CU_ASSERT_EQUAL(read_frame(sv[1], &in, &f, 5000), -1);
     CU_ASSERT_EQUAL(errno, ECONNRESET);
     CU_ASSERT(now_ms() - t0 < 1000);
 
@@ -631,14 +640,14 @@ test_read_timeout_eof_bad(void)
     /* a pipe is not a socket: write_all falls back to write() */
     CU_ASSERT_EQUAL_FATAL(pipe(sv), 0);
     CU_ASSERT_EQUAL(fg_frame_write_all(sv[1], &out), 0);
-    CU_ASSERT_EQUAL(fg_frame_read(sv[0], &in, &f, 1000), 0);
+    CU_ASSERT_EQUAL(read_frame(sv[0], &in, &f, 1000), 0);
     CU_ASSERT(field_is(&f, "request_id", "id-1"));
     close(sv[0]);
     close(sv[1]);
 
     /* a closed descriptor */
     errno = 0;
-    CU_ASSERT_EQUAL(fg_frame_read(sv[0], &in, &f, 100), -1);
+    CU_ASSERT_EQUAL(read_frame(sv[0], &in, &f, 100), -1);
     CU_ASSERT_EQUAL(errno, EBADF);
 
     fg_buf_free(&out);

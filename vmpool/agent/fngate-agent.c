@@ -626,7 +626,7 @@ invoke_req_parse(const fg_frame_t *f, invoke_req_t *r, char *msg,
 static int
 invoke_cgroup(char *dir, size_t size, uint64_t memory_mb)
 {
-    char  path[PATH_MAX], num[32];
+    char  path[PATH_MAX + 64], num[32];
 
     if (!agent.cgroup_ok)
         return -1;
@@ -654,7 +654,7 @@ invoke_cgroup(char *dir, size_t size, uint64_t memory_mb)
 static uint64_t
 cgroup_read_key(const char *dir, const char *file, const char *key)
 {
-    char   path[PATH_MAX], buf[2048], *p;
+    char   path[PATH_MAX + 64], buf[2048], *p;
     size_t klen = key ? strlen(key) : 0;
 
     snprintf(path, sizeof(path), "%s/%s", dir, file);
@@ -713,7 +713,7 @@ static void
 invoke_child(const invoke_req_t *r, int in, int out, int err, int status_fd,
     const char *cgdir)
 {
-    char              path[PATH_MAX], *argv[3];
+    char              path[PATH_MAX + 64], *argv[3];
     struct rlimit     rl;
     sigset_t          none;
     int               e;
@@ -764,7 +764,7 @@ invoke_run(const invoke_req_t *r, invoke_res_t *res)
 {
     int        in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
     int        st[2] = { -1, -1 }, pidfd = -1, wstatus = 0, e;
-    char       cgdir[PATH_MAX], buf[65536];
+    char       cgdir[256], buf[65536];
     bool       have_cg, killed_large = false, killed_timeout = false;
     bool       exited = false;
     size_t     in_off = 0;
@@ -772,6 +772,8 @@ invoke_run(const invoke_req_t *r, invoke_res_t *res)
     pid_t      pid;
     struct rusage  ru;
     ssize_t    n;
+
+    memset(&ru, 0, sizeof(ru));
 
     res->status = "failed";
     have_cg = invoke_cgroup(cgdir, sizeof(cgdir), r->memory_mb) == 0;
@@ -895,7 +897,7 @@ invoke_run(const invoke_req_t *r, invoke_res_t *res)
             }
         }
         if ((ipid >= 0 && pfd[ipid].revents) || pidfd < 0) {
-            if (waitpid(pid, &wstatus, WNOHANG) == pid)
+            if (wait4(pid, &wstatus, WNOHANG, &ru) == pid)
                 exited = true;
         }
     }
@@ -903,7 +905,7 @@ invoke_run(const invoke_req_t *r, invoke_res_t *res)
     if (!exited) {
         kill(-pid, SIGKILL);
         kill(pid, SIGKILL);
-        if (waitpid(pid, &wstatus, 0) == pid)
+        if (wait4(pid, &wstatus, 0, &ru) == pid)
             exited = true;
     }
     res->duration_us = now_us() - start;
@@ -932,8 +934,8 @@ invoke_run(const invoke_req_t *r, invoke_res_t *res)
             res->status = "oom";
         }
     }
-    if (res->max_rss_kb == 0 && getrusage(RUSAGE_CHILDREN, &ru) == 0)
-        res->max_rss_kb = (uint64_t) ru.ru_maxrss;
+    if (res->max_rss_kb == 0 && exited)
+        res->max_rss_kb = (uint64_t) ru.ru_maxrss;  /* the handler alone */
 
     res->code = 0;
     if (killed_large) {

@@ -369,14 +369,15 @@ sub start_nginx ($$) {
     while (1) {
         # nginx reports configuration errors on stderr before it opens its
         # error log: keep them for the diagnostics.
-        my $stderr = `$cmd 2>&1`;
+        (my $run = $cmd) =~ s{ > /dev/null$}{ 2>&1 > /dev/null};
+        my $stderr = `$run`;
         my $rc = $?;
         last if $rc == 0;
         print STDERR $stderr;
         # The only failure worth a retry is the port of the previous
         # nginx not being free yet.
-        if ($waited < 3 && "$stderr" . tail_error_log()
-                           =~ /Address already in use/)
+        if ($waited < 3
+            && ($stderr . tail_error_log()) =~ /Address already in use/)
         {
             sleep 0.1;
             $waited += 0.1;
@@ -774,7 +775,10 @@ sub check_log_patterns ($$$$$) {
         next unless defined $pat;
         Test::More::fail("$name - pattern \"$pat\" should match a line in "
                          . "$what");
-        Test::More::diag("$what:\n" . join '', @$lines);
+        # the log's lines other than debug ones, the last 30
+        my @shown = grep { !/^\S+ \S+ \[debug\]/ } @$lines;
+        splice @shown, 0, @shown - 30 if @shown > 30;
+        Test::More::diag("$what (without debug lines):\n" . join '', @shown);
     }
 
     my %found;

@@ -1,0 +1,1103 @@
+/*
+ * CUnit tests of fngated's pure logic (fcgi_backend/fngated_priv.h):
+ * configuration, CreateFunction validation (JSON, fields, environment,
+ * zip), stored form, response shapes, Invoke results.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <CUnit/Basic.h>
+#include <yajl/yajl_tree.h>
+
+#include "fngated_priv.h"
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                               */
+
+typedef struct {
+    const char  *path;
+    const char  *data;          /* NULL: a directory */
+    mode_t       type;          /* 0: regular / dir from data */
+} zentry_t;
+
+/* Builds a zip in memory with libarchive's writer. */
+static uint8_t *
+make_zip(const zentry_t *e, size_t n, size_t *len)
+{
+    struct archive        *a = archive_write_new();
+    struct archive_entry  *ae;
+    size_t                 cap = 1 << 20, used = 0, i;
+    uint8_t               *buf = malloc(cap);
+
+    archive_write_set_format_zip(a);
+    archive_write_open_memory(a, buf, cap, &used);
+    for (i = 0; i < n; i++) {
+        ae = archive_entry_new();
+        archive_entry_set_pathname(ae, e[i].path);
+        if (e[i].type == AE_IFLNK) {
+            archive_entry_set_filetype(ae, AE_IFLNK);
+            archive_entry_set_symlink(ae, "/etc/passwd");
+            archive_entry_set_perm(ae, 0777);
+        } else if (e[i].data == NULL) {
+            archive_entry_set_filetype(ae, AE_IFDIR);
+            archive_entry_set_perm(ae, 0755);
+        } else {
+            archive_entry_set_filetype(ae, AE_IFREG);
+            archive_entry_set_perm(ae, 0755);
+            archive_entry_set_size(ae, (la_int64_t) strlen(e[i].data));
+        }
+        archive_write_header(a, ae);
+        if (e[i].data != NULL && e[i].type != AE_IFLNK)
+            archive_write_data(a, e[i].data, strlen(e[i].data));
+        archive_entry_free(ae);
+    }
+    archive_write_close(a);
+    archive_write_free(a);
+    *len = used;
+    return buf;
+}
+
+static char *
+b64(const uint8_t *d, size_t len)
+{
+    char *s = malloc(len / 3 * 4 + 8);
+    fgd_base64_encode(d, len, s);
+    return s;
+}
+
+static const zentry_t ok_zip[] = {
+    { "bootstrap", "#!/bin/sh\ncat\n", 0 },
+    { "lib/", NULL, 0 },
+    { "lib/x.txt", "hello", 0 },
+};
+
+/* A CreateFunction body with ZIP replaced by zip_b64 and EXTRA spliced. */
+static char *
+body_with(const char *zip_b64, const char *extra)
+{
+    const char *fmt = "{\"FunctionName\":\"f1\",\"Runtime\":\"provided\","
+        "\"Handler\":\"bootstrap\",\"Role\":\"arn:aws:iam::123456789012:"
+        "role/r\",\"Code\":{\"ZipFile\":\"%s\"}%s}";
+    size_t n = strlen(fmt) + strlen(zip_b64) + strlen(extra) + 1;
+    char  *s = malloc(n);
+    snprintf(s, n, fmt, zip_b64, extra);
+    return s;
+}
+
+static char *ok_b64;
+
+static fgd_limits_t lim = { 1 << 20, 1 << 20, 1024 };
+
+static int
+parse(const char *body, fgd_create_t *c, fgd_resp_t *r)
+{
+    memset(r, 0, sizeof(*r));
+    return fgd_create_parse(body, strlen(body), &lim, c, r);
+}
+
+/* Expects a failure with status and type, message containing needle. */
+static void
+expect_fail(const char *body, int status, const char *type,
+    const char *needle)
+{
+    fgd_create_t  c;
+    fgd_resp_t    r;
+    int           rc = parse(body, &c, &r);
+
+    CU_ASSERT_EQUAL(rc, -1);
+    CU_ASSERT_EQUAL(r.status, status);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r.error_type);
+    CU_ASSERT_STRING_EQUAL(r.error_type, type);
+    if (needle != NULL && strstr(r.message, needle) == NULL) {
+        fprintf(stderr, "\nmessage \"%s\" lacks \"%s\"\n", r.message,
+            needle);
+        CU_FAIL("message");
+    }
+    /* Every error body is Lambda's {"Type","message"}. */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r.body);
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "\"Type\":\"User\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(r.body, "\"message\":"));
+    fgd_resp_free(&r);
+}
+
+static void
+expect_fail_extra(const char *extra, int status, const char *type,
+    const char *needle)
+{
+    char *body = body_with(ok_b64, extra);
+    expect_fail(body, status, type, needle);
+    free(body);
+}
+
+static void
+expect_fail_zip(const zentry_t *e, size_t n, const char *needle)
+{
+    size_t   len;
+    uint8_t *zip = make_zip(e, n, &len);
+    char    *s = b64(zip, len), *body = body_with(s, "");
+
+    expect_fail(body, 400, "InvalidParameterValueException", needle);
+    free(body);
+    free(s);
+    free(zip);
+}
+
+/* ------------------------------------------------------------------ */
+
+static void
+test_base64(void)
+{
+    char     enc[64];
+    uint8_t  dec[64];
+
+    CU_ASSERT_EQUAL(fgd_base64_encode((const uint8_t *) "", 0, enc), 0);
+    fgd_base64_encode((const uint8_t *) "f", 1, enc);
+    CU_ASSERT_STRING_EQUAL(enc, "Zg==");
+    fgd_base64_encode((const uint8_t *) "fo", 2, enc);
+    CU_ASSERT_STRING_EQUAL(enc, "Zm8=");
+    fgd_base64_encode((const uint8_t *) "foobar", 6, enc);
+    CU_ASSERT_STRING_EQUAL(enc, "Zm9vYmFy");
+
+    CU_ASSERT_EQUAL(fgd_base64_decode("Zm9vYmFy", 8, dec), 6);
+    CU_ASSERT_EQUAL(memcmp(dec, "foobar", 6), 0);
+    CU_ASSERT_EQUAL(fgd_base64_decode("Zg==", 4, dec), 1);
+    CU_ASSERT_EQUAL(dec[0], 'f');
+    CU_ASSERT_EQUAL(fgd_base64_decode("Zm8", 3, dec), 2);   /* no pad */
+    CU_ASSERT_EQUAL(fgd_base64_decode("", 0, dec), 0);
+    CU_ASSERT_EQUAL(fgd_base64_decode("Zm9v!mFy", 8, dec), -1);
+    CU_ASSERT_EQUAL(fgd_base64_decode("Z", 1, dec), -1);
+    CU_ASSERT_EQUAL(fgd_base64_decode("Zg=", 3, dec), -1);
+    CU_ASSERT_EQUAL(fgd_base64_decode("Zm9v\nYmFy", 9, dec), -1);
+    CU_ASSERT_EQUAL(fgd_base64_decode("Zh==", 4, dec), -1); /* bits */
+}
+
+static void
+test_time(void)
+{
+    struct timespec ts = { 1565821571, 234567891 };
+    char            buf[FGD_TIME_LEN];
+
+    fgd_time_lambda(&ts, buf, sizeof(buf));
+    CU_ASSERT_STRING_EQUAL(buf, "2019-08-14T22:26:11.234+0000");
+    fgd_time_rfc3339(&ts, buf, sizeof(buf));
+    CU_ASSERT_STRING_EQUAL(buf, "2019-08-14T22:26:11.234Z");
+}
+
+static void
+test_counters(void)
+{
+    char buf[32];
+
+    fgd_duration_ms(12345, buf, sizeof(buf));
+    CU_ASSERT_STRING_EQUAL(buf, "12.35");
+    fgd_duration_ms(0, buf, sizeof(buf));
+    CU_ASSERT_STRING_EQUAL(buf, "0.00");
+    fgd_duration_ms(1000, buf, sizeof(buf));
+    CU_ASSERT_STRING_EQUAL(buf, "1.00");
+    CU_ASSERT_EQUAL(fgd_billed_ms(0), 1);
+    CU_ASSERT_EQUAL(fgd_billed_ms(1000), 1);
+    CU_ASSERT_EQUAL(fgd_billed_ms(1001), 2);
+    CU_ASSERT_EQUAL(fgd_billed_ms(12345), 13);
+    CU_ASSERT_EQUAL(fgd_memory_used_mb(0), 0);
+    CU_ASSERT_EQUAL(fgd_memory_used_mb(1), 1);
+    CU_ASSERT_EQUAL(fgd_memory_used_mb(3072), 3);
+    CU_ASSERT_EQUAL(fgd_memory_used_mb(3073), 4);
+}
+
+static void
+test_json_shape(void)
+{
+    char deep[200];
+
+    CU_ASSERT_TRUE(fgd_json_shape_ok("{\"a\":[1,{\"b\":2}]}", 17, 4));
+    CU_ASSERT_FALSE(fgd_json_shape_ok("{\"a\":1}\0", 8, 4));
+    memset(deep, '[', sizeof(deep));
+    CU_ASSERT_FALSE(fgd_json_shape_ok(deep, sizeof(deep), 32));
+    CU_ASSERT_TRUE(fgd_json_shape_ok("\"[[[[[[[[[[\"", 12, 2)); /* string */
+    CU_ASSERT_FALSE(fgd_json_shape_ok("{\"a\":\"x\\u0000\"}", 15, 4));
+    CU_ASSERT_TRUE(fgd_json_shape_ok("{\"a\":\"x\\\\u0000\"}", 16, 4));
+}
+
+static void
+test_misc(void)
+{
+    uint8_t rnd[16];
+    char    u[37], b[45];
+
+    memset(rnd, 0xff, sizeof(rnd));
+    fgd_uuid_format(rnd, u);
+    CU_ASSERT_EQUAL(strlen(u), 36);
+    CU_ASSERT_EQUAL(u[14], '4');
+    CU_ASSERT_EQUAL(u[8], '-');
+    CU_ASSERT_EQUAL(fgd_sha_hex_to_b64(
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", b),
+        0);
+    CU_ASSERT_STRING_EQUAL(b, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+    CU_ASSERT_EQUAL(fgd_sha_hex_to_b64("xyz", b), -1);
+    CU_ASSERT_STRING_EQUAL(fgd_signal_name(9), "killed");
+    CU_ASSERT_STRING_EQUAL(fgd_signal_name(11), "segmentation fault");
+    CU_ASSERT_PTR_NULL(fgd_signal_name(99));
+    CU_ASSERT_STRING_EQUAL(fgd_status_text(429), "Too Many Requests");
+}
+
+static void
+test_error_shape(void)
+{
+    fgd_resp_t  r = { 0 };
+    yajl_val    v;
+    const char *p1[] = { "Type", NULL }, *p2[] = { "message", NULL };
+    const char *p3[] = { "Reason", NULL };
+
+    CU_ASSERT_EQUAL(fgd_error(&r, 404, "ResourceNotFoundException",
+        "Function not found: %s", "x\"y"), -1);
+    CU_ASSERT_EQUAL(r.status, 404);
+    v = yajl_tree_parse(r.body, NULL, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    CU_ASSERT_STRING_EQUAL(YAJL_GET_STRING(yajl_tree_get(v, p1,
+        yajl_t_string)), "User");
+    CU_ASSERT_STRING_EQUAL(YAJL_GET_STRING(yajl_tree_get(v, p2,
+        yajl_t_string)), "Function not found: x\"y");
+    yajl_tree_free(v);
+
+    fgd_error(&r, 502, "ServiceException", "bad \xff byte");
+    v = yajl_tree_parse(r.body, NULL, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    CU_ASSERT_STRING_EQUAL(YAJL_GET_STRING(yajl_tree_get(v, p1,
+        yajl_t_string)), "Service");
+    yajl_tree_free(v);
+
+    fgd_error(&r, 429, "TooManyRequestsException", "Rate Exceeded.");
+    v = yajl_tree_parse(r.body, NULL, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    CU_ASSERT_STRING_EQUAL(YAJL_GET_STRING(yajl_tree_get(v, p3,
+        yajl_t_string)), "ConcurrentInvocationLimitExceeded");
+    yajl_tree_free(v);
+    fgd_resp_free(&r);
+}
+
+/* ------------------------------------------------------------------ */
+/* Configuration                                                         */
+
+static void
+test_conf(void)
+{
+    fgd_conf_t  c;
+    char        err[256], path[] = "/tmp/test_fngated_confXXXXXX";
+    int         fd;
+    FILE       *f;
+
+    CU_ASSERT_EQUAL_FATAL(fgd_conf_init(&c), 0);
+    CU_ASSERT_EQUAL(c.threads, 8);
+    CU_ASSERT_STRING_EQUAL(c.region, "us-east-1");
+    CU_ASSERT_EQUAL(c.max_code_size, 52428800);
+    CU_ASSERT_EQUAL(c.vm.acquire_timeout_ms, 60000);
+    CU_ASSERT_EQUAL(c.max_memory_mb, 128);
+    CU_ASSERT_PTR_NOT_NULL(c.vm.uri);
+    CU_ASSERT_STRING_EQUAL(c.vm.accel, "auto");
+
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "  # comment", err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "", err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "threads = 3\n", err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(c.threads, 3);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "threads = 4", err, sizeof(err)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "twice"));
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "listen=unix:/tmp/x.sock", err,
+        sizeof(err)), 0);
+    CU_ASSERT_STRING_EQUAL(c.listen, "unix:/tmp/x.sock");
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "redis = localhost:99999", err,
+        sizeof(err)), -1);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "redis = unix:relative", err,
+        sizeof(err)), -1);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "redis = 127.0.0.1:6392", err,
+        sizeof(err)), 0);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "bogus = 1", err, sizeof(err)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown key \"bogus\""));
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "warm = -1", err, sizeof(err)), -1);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "max_vms = 0", err, sizeof(err)), -1);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "vcpus = 2x", err, sizeof(err)), -1);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "accel = xen", err, sizeof(err)), -1);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "accel = tcg", err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "kernel = rel/path", err,
+        sizeof(err)), -1);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "region = US", err, sizeof(err)), -1);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "max_code_size = 99999999999", err,
+        sizeof(err)), -1);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "region", err, sizeof(err)), -1);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "region =", err, sizeof(err)), -1);
+    fgd_conf_free(&c);
+
+    /* A file: error names the line; warm > max_vms refused. */
+    fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    f = fdopen(fd, "w");
+    fputs("# x\nthreads = 2\nwarm = 5\nmax_vms = 3\n", f);
+    fclose(f);
+    fgd_conf_init(&c);
+    CU_ASSERT_EQUAL(fgd_conf_load(&c, path, err, sizeof(err)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "warm"));
+    fgd_conf_free(&c);
+
+    f = fopen(path, "w");
+    fputs("threads = 2\nnope = 1\n", f);
+    fclose(f);
+    fgd_conf_init(&c);
+    CU_ASSERT_EQUAL(fgd_conf_load(&c, path, err, sizeof(err)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, ":2: unknown key"));
+    fgd_conf_free(&c);
+
+    fgd_conf_init(&c);
+    CU_ASSERT_EQUAL(fgd_conf_load(&c, "/nonexistent/x.conf", err,
+        sizeof(err)), -1);
+    fgd_conf_free(&c);
+    unlink(path);
+}
+
+/* The shipped conf/fngated.conf, placeholders filled, loads and matches
+ * the built-in defaults. */
+static void
+test_conf_shipped(void)
+{
+    fgd_conf_t  c, d;
+    char        err[256], line[1024], path[] = "/tmp/test_fngated_shipXXXXXX";
+    FILE       *in, *out;
+    int         fd;
+
+    in = fopen(FNGATE_ROOT "/conf/fngated.conf", "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(in);
+    fd = mkstemp(path);
+    out = fdopen(fd, "w");
+    while (fgets(line, sizeof(line), in) != NULL) {
+        char *p;
+        while ((p = strstr(line, "@STATE@")) != NULL ||
+               (p = strstr(line, "@ROOT@")) != NULL ||
+               (p = strstr(line, "@BUILD@")) != NULL) {
+            size_t n = p[1] == 'R' ? 6 : 7;
+            memmove(p + 4, p + n, strlen(p + n) + 1);
+            memcpy(p, "/tmp", 4);
+        }
+        if ((p = strstr(line, "@REDIS_PORT@")) != NULL) {
+            memmove(p + 4, p + 12, strlen(p + 12) + 1);
+            memcpy(p, "6379", 4);
+        }
+        fputs(line, out);
+    }
+    fclose(in);
+    fclose(out);
+    fgd_conf_init(&c);
+    fgd_conf_init(&d);
+    CU_ASSERT_EQUAL(fgd_conf_load(&c, path, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(c.threads, d.threads);
+    CU_ASSERT_EQUAL(c.vm.vcpus, d.vm.vcpus);
+    CU_ASSERT_STRING_EQUAL(c.name_prefix, d.name_prefix);
+    CU_ASSERT_STRING_EQUAL(c.libvirt_uri, d.libvirt_uri);
+    CU_ASSERT_EQUAL(c.vm.warm, d.vm.warm);
+    CU_ASSERT_EQUAL(c.vm.max_vms, d.vm.max_vms);
+    CU_ASSERT_EQUAL(c.vm.vm_memory_mb, d.vm.vm_memory_mb);
+    CU_ASSERT_EQUAL(c.vm.boot_timeout_ms, d.vm.boot_timeout_ms);
+    CU_ASSERT_EQUAL(c.vm.acquire_timeout_ms, d.vm.acquire_timeout_ms);
+    CU_ASSERT_EQUAL(c.vm.idle_timeout_s, d.vm.idle_timeout_s);
+    CU_ASSERT_EQUAL(c.max_code_size, d.max_code_size);
+    CU_ASSERT_EQUAL(c.max_memory_mb, d.max_memory_mb);
+    CU_ASSERT_STRING_EQUAL(c.accel, d.accel);
+    CU_ASSERT_STRING_EQUAL(c.region, d.region);
+    fgd_conf_free(&c);
+    fgd_conf_free(&d);
+    unlink(path);
+}
+
+/* ------------------------------------------------------------------ */
+/* CreateFunction                                                        */
+
+static void
+test_create_ok(void)
+{
+    fgd_create_t  c;
+    fgd_resp_t    r;
+    char         *body = body_with(ok_b64, ",\"MemorySize\":256,\"Timeout\":"
+        "30,\"Description\":\"d\",\"Environment\":{\"Variables\":{\"AA\":"
+        "\"1\",\"BB_2\":\"x y\"}},\"Architectures\":[\"x86_64\"],"
+        "\"PackageType\":\"Zip\",\"Publish\":false,\"Tags\":{\"k\":\"v\"}");
+
+    CU_ASSERT_EQUAL_FATAL(parse(body, &c, &r), 0);
+    CU_ASSERT_STRING_EQUAL(c.fn.name, "f1");
+    CU_ASSERT_STRING_EQUAL(c.fn.handler, "bootstrap");
+    CU_ASSERT_EQUAL(c.fn.memory_mb, 256);
+    CU_ASSERT_EQUAL(c.fn.timeout_s, 30);
+    CU_ASSERT_STRING_EQUAL(c.fn.description, "d");
+    CU_ASSERT_STRING_EQUAL(c.fn.role, "arn:aws:iam::123456789012:role/r");
+    CU_ASSERT_STRING_EQUAL(c.fn.environment, "{\"AA\":\"1\",\"BB_2\":\"x y\"}");
+    CU_ASSERT_EQUAL(strlen(c.fn.sha256), 64);
+    CU_ASSERT_EQUAL(c.fn.code_size, c.zip_len);
+    CU_ASSERT_EQUAL(strlen(c.fn.last_modified), 28);
+    CU_ASSERT_EQUAL(strlen(c.fn.revision_id), 36);
+    fgd_create_clear(&c);
+    free(body);
+
+    /* Defaults. */
+    body = body_with(ok_b64, "");
+    CU_ASSERT_EQUAL_FATAL(parse(body, &c, &r), 0);
+    CU_ASSERT_EQUAL(c.fn.memory_mb, 128);
+    CU_ASSERT_EQUAL(c.fn.timeout_s, 3);
+    CU_ASSERT_STRING_EQUAL(c.fn.description, "");
+    CU_ASSERT_PTR_NULL(c.fn.environment);
+    fgd_create_clear(&c);
+    free(body);
+}
+
+static void
+test_create_bad_json(void)
+{
+    expect_fail("", 400, "InvalidRequestContentException", NULL);
+    expect_fail("{", 400, "InvalidRequestContentException", NULL);
+    expect_fail("{\"FunctionName\":}", 400, "InvalidRequestContentException",
+        NULL);
+    expect_fail("[1,2]", 400, "InvalidRequestContentException", "object");
+    expect_fail("\"x\"", 400, "InvalidRequestContentException", "object");
+    expect_fail("{\"FunctionName\":\"\xff\xfe\"}", 400,
+        "InvalidRequestContentException", NULL);
+    expect_fail("{\"FunctionName\":\"a\\u0000b\"}", 400,
+        "InvalidRequestContentException", NULL);
+
+    char *deep = malloc(100001);
+    memset(deep, '[', 100000);
+    deep[100000] = '\0';
+    expect_fail(deep, 400, "InvalidRequestContentException", "nesting");
+    free(deep);
+}
+
+static void
+test_create_types(void)
+{
+    expect_fail("{\"FunctionName\":5}", 400,
+        "InvalidRequestContentException", "FunctionName must be a string");
+    expect_fail_extra(",\"Timeout\":\"3\"", 400,
+        "InvalidRequestContentException", "Timeout must be an integer");
+    expect_fail_extra(",\"MemorySize\":128.5", 400,
+        "InvalidRequestContentException", "MemorySize");
+    expect_fail_extra(",\"Environment\":[]", 400,
+        "InvalidRequestContentException", "Environment");
+    expect_fail_extra(",\"Environment\":{\"Variables\":{\"AA\":1}}", 400,
+        "InvalidRequestContentException", "strings");
+    expect_fail_extra(",\"Environment\":{\"Variables\":[]}", 400,
+        "InvalidRequestContentException", "object");
+    expect_fail_extra(",\"Architectures\":\"x86_64\"", 400,
+        "InvalidRequestContentException", "Architectures");
+    expect_fail_extra(",\"Publish\":\"yes\"", 400,
+        "InvalidRequestContentException", "Publish");
+    expect_fail("{\"FunctionName\":\"f\",\"Runtime\":\"provided\","
+        "\"Handler\":\"h\",\"Code\":\"x\"}", 400,
+        "InvalidRequestContentException", "Code must be an object");
+    expect_fail("{\"FunctionName\":\"f\",\"Runtime\":\"provided\","
+        "\"Handler\":\"h\",\"Code\":{\"ZipFile\":[]}}", 400,
+        "InvalidRequestContentException", "ZipFile");
+}
+
+static void
+test_create_fields(void)
+{
+    expect_fail("{}", 400, "InvalidParameterValueException",
+        "functionName");
+    expect_fail("{\"FunctionName\":\"bad name\"}", 400,
+        "InvalidParameterValueException", "functionName");
+    expect_fail("{\"FunctionName\":\"\"}", 400,
+        "InvalidParameterValueException", "functionName");
+    expect_fail("{\"FunctionName\":\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        "aaaaaaaaaaaaaaaaaaaaaaaaa\"}", 400,
+        "InvalidParameterValueException", "functionName");
+    expect_fail("{\"FunctionName\":\"f\",\"Handler\":\"h\"}", 400,
+        "InvalidParameterValueException", "Runtime and Handler");
+    expect_fail("{\"FunctionName\":\"f\",\"Runtime\":\"provided\"}", 400,
+        "InvalidParameterValueException", "Runtime and Handler");
+    expect_fail("{\"FunctionName\":\"f\",\"Runtime\":\"python3.12\","
+        "\"Handler\":\"h\"}", 400, "InvalidParameterValueException",
+        "python3.12");
+    expect_fail("{\"FunctionName\":\"f\",\"Runtime\":\"provided\","
+        "\"Handler\":\"../h\"}", 400, "InvalidParameterValueException",
+        "handler");
+    expect_fail("{\"FunctionName\":\"f\",\"Runtime\":\"provided\","
+        "\"Handler\":\"/bin/sh\"}", 400, "InvalidParameterValueException",
+        "handler");
+    expect_fail("{\"FunctionName\":\"f\",\"Runtime\":\"provided\","
+        "\"Handler\":\"a b\"}", 400, "InvalidParameterValueException",
+        "handler");
+    expect_fail("{\"FunctionName\":\"f\",\"Runtime\":\"provided\","
+        "\"Handler\":\"h\"}", 400, "InvalidParameterValueException",
+        "'code'");
+    expect_fail_extra(",\"Timeout\":0", 400,
+        "InvalidParameterValueException", "greater than or equal to 1");
+    expect_fail_extra(",\"Timeout\":901", 400,
+        "InvalidParameterValueException", "less than or equal to 900");
+    expect_fail_extra(",\"MemorySize\":127", 400,
+        "InvalidParameterValueException", "memorySize");
+    expect_fail_extra(",\"MemorySize\":1025", 400,
+        "InvalidParameterValueException", "less than or equal to 1024");
+    expect_fail_extra(",\"PackageType\":\"Image\"", 400,
+        "InvalidParameterValueException", "PackageType");
+    expect_fail_extra(",\"Architectures\":[\"arm64\"]", 400,
+        "InvalidParameterValueException", "x86_64");
+    expect_fail_extra(",\"Publish\":true", 400,
+        "InvalidParameterValueException", "Publish");
+
+    char desc[400];
+    memset(desc, 'd', sizeof(desc));
+    memcpy(desc, ",\"Description\":\"", 16);
+    strcpy(desc + 16 + 257, "\"");
+    expect_fail_extra(desc, 400, "InvalidParameterValueException",
+        "description");
+}
+
+static void
+test_create_env(void)
+{
+    char big[5000];
+    int  i, n;
+
+    expect_fail_extra(",\"Environment\":{\"Variables\":{\"AWS_REGION\":"
+        "\"x\",\"OK\":\"1\",\"_HANDLER\":\"y\"}}", 400,
+        "InvalidParameterValueException",
+        "Reserved keys used in this request: AWS_REGION,_HANDLER");
+    expect_fail_extra(",\"Environment\":{\"Variables\":{\"AWS_ACCESS_KEY_ID"
+        "\":\"x\"}}", 400, "InvalidParameterValueException", "reserved");
+    expect_fail_extra(",\"Environment\":{\"Variables\":{\"1A\":\"x\"}}", 400,
+        "InvalidParameterValueException", "regular expression");
+    n = snprintf(big, sizeof(big), ",\"Environment\":{\"Variables\":{");
+    for (i = 0; i < 50; i++)
+        n += snprintf(big + n, sizeof(big) - (size_t) n,
+            "%s\"VAR%02d\":\"%080d\"", i ? "," : "", i, 0);
+    snprintf(big + n, sizeof(big) - (size_t) n, "}}");
+    expect_fail_extra(big, 400, "InvalidParameterValueException", "4KB");
+}
+
+static void
+test_create_code(void)
+{
+    size_t    len;
+    uint8_t  *zip;
+    char     *s, *body;
+    fgd_create_t c;
+    fgd_resp_t   r;
+
+    expect_fail("{\"FunctionName\":\"f\",\"Runtime\":\"provided\","
+        "\"Handler\":\"h\",\"Code\":{\"S3Bucket\":\"b\",\"S3Key\":\"k\"}}",
+        400, "InvalidParameterValueException", "ZipFile");
+    expect_fail("{\"FunctionName\":\"f\",\"Runtime\":\"provided\","
+        "\"Handler\":\"h\",\"Code\":{}}", 400,
+        "InvalidParameterValueException", "ZipFile");
+    body = body_with("not base64!", "");
+    expect_fail(body, 400, "InvalidParameterValueException", "base64");
+    free(body);
+    /* valid base64 of something that is not a zip */
+    body = body_with("aGVsbG8gd29ybGQsIHRoaXMgaXMgbm90IGEgemlwIGZpbGUh", "");
+    expect_fail(body, 400, "InvalidParameterValueException",
+        "Could not unzip");
+    free(body);
+    body = body_with("", "");
+    expect_fail(body, 400, "InvalidParameterValueException",
+        "Could not unzip");
+    free(body);
+
+    {
+        zentry_t e[] = { { "other", "x", 0 } };
+        expect_fail_zip(e, 1, "handler \"bootstrap\"");
+    }
+    {
+        zentry_t e[] = { { "bootstrap/", NULL, 0 } };
+        expect_fail_zip(e, 1, "handler \"bootstrap\"");
+    }
+    {
+        zentry_t e[] = { { "bootstrap", "x", 0 }, { "../evil", "x", 0 } };
+        expect_fail_zip(e, 2, "\"..\"");
+    }
+    {
+        zentry_t e[] = { { "bootstrap", "x", 0 }, { "a/../../evil", "x", 0 } };
+        expect_fail_zip(e, 2, "\"..\"");
+    }
+    {
+        zentry_t e[] = { { "bootstrap", "x", 0 }, { "/etc/evil", "x", 0 } };
+        expect_fail_zip(e, 2, "absolute");
+    }
+    {
+        zentry_t e[] = { { "bootstrap", "x", 0 },
+                         { "link", "x", AE_IFLNK } };
+        expect_fail_zip(e, 2, "regular file");
+    }
+    {
+        zentry_t e[] = { { "./bootstrap", "x", 0 } };
+        expect_fail_zip(e, 1, "\".\"");
+    }
+    {
+        zentry_t e[] = { { "bootstrap", "x", 0 }, { "a//b", "x", 0 } };
+        expect_fail_zip(e, 2, "empty");
+    }
+
+    /* Zip larger than max_code_size: 413. */
+    {
+        fgd_limits_t  small = { 64, 1 << 20, 1024 };
+        body = body_with(ok_b64, "");
+        memset(&r, 0, sizeof(r));
+        CU_ASSERT_EQUAL(fgd_create_parse(body, strlen(body), &small, &c, &r),
+            -1);
+        CU_ASSERT_EQUAL(r.status, 413);
+        CU_ASSERT_STRING_EQUAL(r.error_type, "RequestTooLargeException");
+        fgd_resp_free(&r);
+        free(body);
+    }
+    /* Unzipped larger than the limit. */
+    {
+        fgd_limits_t  small = { 1 << 20, 100, 1024 };
+        char         *data = malloc(5001);
+        memset(data, 'a', 5000);
+        data[5000] = '\0';
+        zentry_t e[] = { { "bootstrap", data, 0 } };
+        zip = make_zip(e, 1, &len);
+        s = b64(zip, len);
+        body = body_with(s, "");
+        memset(&r, 0, sizeof(r));
+        CU_ASSERT_EQUAL(fgd_create_parse(body, strlen(body), &small, &c, &r),
+            -1);
+        CU_ASSERT_EQUAL(r.status, 400);
+        CU_ASSERT_PTR_NOT_NULL(strstr(r.message, "Unzipped size"));
+        fgd_resp_free(&r);
+        free(body); free(s); free(zip); free(data);
+    }
+    /* A zip cut short. */
+    {
+        zip = make_zip(ok_zip, 3, &len);
+        s = b64(zip, len / 2);
+        body = body_with(s, "");
+        expect_fail(body, 400, "InvalidParameterValueException",
+            "Could not unzip");
+        free(body); free(s); free(zip);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Stored form and responses                                             */
+
+static void
+test_fields_roundtrip(void)
+{
+    fgd_create_t  c;
+    fgd_resp_t    r;
+    fgd_fn_t      fn;
+    const char   *fv[FGD_FN_FIELDS_MAX];
+    size_t        lens[FGD_FN_FIELDS_MAX], n;
+    char          buf[128];
+    char         *body = body_with(ok_b64, ",\"Environment\":{\"Variables\":"
+        "{\"KK\":\"v\"}},\"Timeout\":7");
+
+    CU_ASSERT_EQUAL_FATAL(parse(body, &c, &r), 0);
+    n = fgd_fn_to_fields(&c.fn, fv, lens, buf);
+    CU_ASSERT_EQUAL(n % 2, 0);
+    CU_ASSERT_EQUAL_FATAL(fgd_fn_from_fields(&fn, fv, lens, n), 0);
+    CU_ASSERT_STRING_EQUAL(fn.name, "f1");
+    CU_ASSERT_EQUAL(fn.timeout_s, 7);
+    CU_ASSERT_EQUAL(fn.memory_mb, 128);
+    CU_ASSERT_STRING_EQUAL(fn.environment, "{\"KK\":\"v\"}");
+    CU_ASSERT_STRING_EQUAL(fn.sha256, c.fn.sha256);
+    CU_ASSERT_STRING_EQUAL(fn.role, c.fn.role);
+    CU_ASSERT_EQUAL(fn.code_size, c.fn.code_size);
+    fgd_fn_clear(&fn);
+
+    /* A record without CodeSha256 is corrupt. */
+    CU_ASSERT_EQUAL(fgd_fn_from_fields(&fn, fv, lens, 16), -1);
+    {
+        const char *bad[] = { "FunctionName", "f", "Runtime", "provided",
+            "Handler", "h", "MemorySize", "12x", "Timeout", "3",
+            "CodeSha256", c.fn.sha256, "CodeSize", "5" };
+        size_t bl[14], i;
+        for (i = 0; i < 14; i++)
+            bl[i] = strlen(bad[i]);
+        CU_ASSERT_EQUAL(fgd_fn_from_fields(&fn, bad, bl, 14), -1);
+        bad[7] = "128";
+        CU_ASSERT_EQUAL(fgd_fn_from_fields(&fn, bad, bl, 14), 0);
+        fgd_fn_clear(&fn);
+    }
+    fgd_create_clear(&c);
+    free(body);
+}
+
+static const char *
+jstr(yajl_val v, const char **path)
+{
+    yajl_val s = yajl_tree_get(v, path, yajl_t_string);
+    return s ? YAJL_GET_STRING(s) : "(missing)";
+}
+
+static void
+test_json_out(void)
+{
+    fgd_create_t  c;
+    fgd_resp_t    r;
+    char         *out, *body = body_with(ok_b64, ",\"Environment\":"
+        "{\"Variables\":{\"KK\":\"v\"}}");
+    size_t        len;
+    yajl_val      v;
+    const char   *p_name[] = { "FunctionName", NULL };
+    const char   *p_arn[] = { "FunctionArn", NULL };
+    const char   *p_ver[] = { "Version", NULL };
+    const char   *p_state[] = { "State", NULL };
+    const char   *p_env[] = { "Environment", "Variables", "KK", NULL };
+    const char   *p_sha[] = { "CodeSha256", NULL };
+    const char   *p_mem[] = { "MemorySize", NULL };
+    const char   *p_cfg[] = { "Configuration", "FunctionName", NULL };
+    const char   *p_loc[] = { "Code", "Location", NULL };
+    const char   *p_rt[] = { "Code", "RepositoryType", NULL };
+    const char   *p_fns[] = { "Functions", NULL };
+    const char   *p_next[] = { "NextMarker", NULL };
+
+    CU_ASSERT_EQUAL_FATAL(parse(body, &c, &r), 0);
+    CU_ASSERT_EQUAL_FATAL(fgd_json_function_config(&c.fn, "us-east-1",
+        "123456789012", &out, &len), 0);
+    CU_ASSERT_EQUAL(strlen(out), len);
+    v = yajl_tree_parse(out, NULL, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    CU_ASSERT_STRING_EQUAL(jstr(v, p_name), "f1");
+    CU_ASSERT_STRING_EQUAL(jstr(v, p_arn),
+        "arn:aws:lambda:us-east-1:123456789012:function:f1");
+    CU_ASSERT_STRING_EQUAL(jstr(v, p_ver), "$LATEST");
+    CU_ASSERT_STRING_EQUAL(jstr(v, p_state), "Active");
+    CU_ASSERT_STRING_EQUAL(jstr(v, p_env), "v");
+    CU_ASSERT_EQUAL(strlen(jstr(v, p_sha)), 44);
+    CU_ASSERT_EQUAL(YAJL_GET_INTEGER(yajl_tree_get(v, p_mem,
+        yajl_t_number)), 128);
+    yajl_tree_free(v);
+    free(out);
+
+    CU_ASSERT_EQUAL_FATAL(fgd_json_get_function(&c.fn, "us-east-1",
+        "123456789012", &out, &len), 0);
+    v = yajl_tree_parse(out, NULL, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    CU_ASSERT_STRING_EQUAL(jstr(v, p_cfg), "f1");
+    CU_ASSERT_STRING_EQUAL(jstr(v, p_rt), "S3");
+    CU_ASSERT_PTR_NOT_NULL(strstr(jstr(v, p_loc), "123456789012"));
+    yajl_tree_free(v);
+    free(out);
+
+    CU_ASSERT_EQUAL_FATAL(fgd_json_list_functions(&c.fn, 1, "f1",
+        "us-east-1", "123456789012", &out, &len), 0);
+    v = yajl_tree_parse(out, NULL, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    CU_ASSERT_EQUAL(YAJL_GET_ARRAY(yajl_tree_get(v, p_fns,
+        yajl_t_array))->len, 1);
+    CU_ASSERT_STRING_EQUAL(jstr(v, p_next), "f1");
+    yajl_tree_free(v);
+    free(out);
+
+    CU_ASSERT_EQUAL_FATAL(fgd_json_list_functions(NULL, 0, "", "us-east-1",
+        "123456789012", &out, &len), 0);
+    CU_ASSERT_STRING_EQUAL(out, "{\"Functions\":[]}");
+    free(out);
+    fgd_create_clear(&c);
+    free(body);
+}
+
+static void
+test_list_query(void)
+{
+    char        m[65];
+    unsigned    n;
+    fgd_resp_t  r = { 0 };
+
+    CU_ASSERT_EQUAL(fgd_list_query("", m, sizeof(m), &n, &r), 0);
+    CU_ASSERT_EQUAL(n, 50);
+    CU_ASSERT_STRING_EQUAL(m, "");
+    CU_ASSERT_EQUAL(fgd_list_query("MaxItems=2&Marker=abc", m, sizeof(m),
+        &n, &r), 0);
+    CU_ASSERT_EQUAL(n, 2);
+    CU_ASSERT_STRING_EQUAL(m, "abc");
+    CU_ASSERT_EQUAL(fgd_list_query("MaxItems=0", m, sizeof(m), &n, &r), -1);
+    CU_ASSERT_EQUAL(r.status, 400);
+    CU_ASSERT_EQUAL(fgd_list_query("MaxItems=10001", m, sizeof(m), &n, &r),
+        -1);
+    CU_ASSERT_EQUAL(fgd_list_query("MaxItems=x", m, sizeof(m), &n, &r), -1);
+    CU_ASSERT_EQUAL(fgd_list_query("Marker=a%20b", m, sizeof(m), &n, &r),
+        -1);
+    CU_ASSERT_EQUAL(fgd_list_query("Marker=%zz", m, sizeof(m), &n, &r), -1);
+    fgd_resp_free(&r);
+}
+
+static void
+test_invoke_params(void)
+{
+    fgd_invocation_type_t  t;
+    fgd_resp_t             r = { 0 };
+
+    CU_ASSERT_EQUAL(fgd_invocation_type("", &t, &r), 0);
+    CU_ASSERT_EQUAL(t, FGD_INVOKE_REQUEST_RESPONSE);
+    CU_ASSERT_EQUAL(fgd_invocation_type("RequestResponse", &t, &r), 0);
+    CU_ASSERT_EQUAL(fgd_invocation_type("DryRun", &t, &r), 0);
+    CU_ASSERT_EQUAL(t, FGD_INVOKE_DRY_RUN);
+    CU_ASSERT_EQUAL(fgd_invocation_type("Event", &t, &r), -1);
+    CU_ASSERT_EQUAL(r.status, 400);
+    CU_ASSERT_EQUAL(fgd_invocation_type("Sometimes", &t, &r), -1);
+    CU_ASSERT_STRING_EQUAL(r.error_type, "InvalidParameterValueException");
+
+    CU_ASSERT_EQUAL(fgd_payload_check("", 0, &r), 0);
+    CU_ASSERT_EQUAL(fgd_payload_check("{\"a\":[1,2]}", 11, &r), 0);
+    CU_ASSERT_EQUAL(fgd_payload_check("\"str\"", 5, &r), 0);
+    CU_ASSERT_EQUAL(fgd_payload_check("{\"a\":", 5, &r), -1);
+    CU_ASSERT_EQUAL(r.status, 400);
+    CU_ASSERT_STRING_EQUAL(r.error_type, "InvalidRequestContentException");
+    CU_ASSERT_EQUAL(fgd_payload_check("hello", 5, &r), -1);
+    CU_ASSERT_EQUAL(fgd_payload_check("{} {}", 5, &r), -1);
+
+    CU_ASSERT_EQUAL(fgd_qualifier_check("", "us-east-1", "123456789012",
+        "f", &r), 0);
+    CU_ASSERT_EQUAL(fgd_qualifier_check("$LATEST", "us-east-1",
+        "123456789012", "f", &r), 0);
+    CU_ASSERT_EQUAL(fgd_qualifier_check("1", "us-east-1", "123456789012",
+        "f", &r), -1);
+    CU_ASSERT_EQUAL(r.status, 404);
+    CU_ASSERT_STRING_EQUAL(r.message, "Function not found: "
+        "arn:aws:lambda:us-east-1:123456789012:function:f:1");
+    fgd_resp_free(&r);
+}
+
+/* ------------------------------------------------------------------ */
+/* Invoke                                                                */
+
+static void
+test_invoke_frame(void)
+{
+    fgd_fn_t     fn;
+    fg_buf_t     b = { 0 };
+    fg_frame_t   f;
+    fg_field_iter_t it;
+    const char  *k;
+    const uint8_t *v;
+    size_t       kl, vl;
+    uint64_t     u;
+    int          envs = 0;
+    bool         saw_user = false, saw_name = false;
+
+    memset(&fn, 0, sizeof(fn));
+    strcpy(fn.name, "f1");
+    strcpy(fn.handler, "bootstrap");
+    fn.memory_mb = 256;
+    fn.timeout_s = 5;
+    fn.environment = strdup("{\"MY_VAR\":\"x=y\"}");
+
+    CU_ASSERT_EQUAL_FATAL(fgd_invoke_frame(&b, &fn, "eu-west-1", "rid-1",
+        (const uint8_t *) "{\"a\":1}", 7), 0);
+    CU_ASSERT_EQUAL_FATAL(fg_frame_parse(b.data, b.len, &f), (ssize_t) b.len);
+    CU_ASSERT_EQUAL(f.type, FG_FRAME_INVOKE);
+    CU_ASSERT_EQUAL(fg_frame_get_u64(&f, "timeout_ms", &u), 0);
+    CU_ASSERT_EQUAL(u, 5000);
+    CU_ASSERT_EQUAL(fg_frame_get_u64(&f, "memory_mb", &u), 0);
+    CU_ASSERT_EQUAL(u, 256);
+    CU_ASSERT_EQUAL(fg_frame_get_u64(&f, "max_output", &u), 0);
+    CU_ASSERT_EQUAL(u, 6291556);
+    v = fg_frame_get(&f, "event", &vl);
+    CU_ASSERT_EQUAL(vl, 7);
+    fg_field_iter_init(&it, &f);
+    while (fg_field_next(&it, &k, &kl, &v, &vl) == 1) {
+        if (kl == 3 && memcmp(k, "env", 3) == 0) {
+            envs++;
+            if (vl == 10 && memcmp(v, "MY_VAR=x=y", 10) == 0)
+                saw_user = true;
+            if (vl == 27 && memcmp(v, "AWS_LAMBDA_FUNCTION_NAME=f1", 27) == 0)
+                saw_name = true;
+        }
+    }
+    CU_ASSERT_TRUE(saw_user);
+    CU_ASSERT_TRUE(saw_name);
+    CU_ASSERT(envs >= 10);
+    fg_buf_free(&b);
+    fgd_fn_clear(&fn);
+}
+
+static void
+result_frame(fg_buf_t *b, fg_frame_t *f, const char *rid,
+    const char *status, unsigned exit_code, const char *out,
+    const char *msg)
+{
+    fg_buf_reset(b);
+    fg_frame_begin(b, FG_FRAME_RESULT, 1);
+    fg_frame_add_str(b, "request_id", rid);
+    fg_frame_add_str(b, "status", status);
+    fg_frame_add_u64(b, "exit", exit_code);
+    fg_frame_add_str(b, "stdout", out);
+    fg_frame_add_str(b, "stderr", "log line\n");
+    fg_frame_add_u64(b, "duration_us", 12345);
+    fg_frame_add_u64(b, "max_rss_kb", 3000);
+    if (msg != NULL)
+        fg_frame_add_str(b, "message", msg);
+    fg_frame_end(b);
+    CU_ASSERT_EQUAL(fg_frame_parse(b->data, b->len, f), (ssize_t) b->len);
+}
+
+/* Runs status through parse + response; checks the outcome. */
+static void
+check_result(const char *status, unsigned code, const char *msg,
+    int want_status, const char *want_fe, const char *want_type,
+    const char *want_msg_part)
+{
+    fg_buf_t         b = { 0 };
+    fg_frame_t       f;
+    fgd_result_t     res;
+    fgd_resp_t       r = { 0 };
+    bool             healthy;
+    struct timespec  now = { 1565821571, 234000000 };
+    const char      *p_type[] = { "errorType", NULL };
+    const char      *p_msg[] = { "errorMessage", NULL };
+
+    result_frame(&b, &f, "rid-9", status, code, "{\"ok\":true}", msg);
+    CU_ASSERT_EQUAL_FATAL(fgd_result_parse(&f, "rid-9", &res), 0);
+    fgd_result_response(&res, "rid-9", 3, &now, &r, &healthy);
+    CU_ASSERT_EQUAL(r.status, want_status);
+    if (want_fe == NULL) {
+        CU_ASSERT_PTR_NULL(r.function_error);
+    } else {
+        CU_ASSERT_PTR_NOT_NULL_FATAL(r.function_error);
+        CU_ASSERT_STRING_EQUAL(r.function_error, want_fe);
+        CU_ASSERT_TRUE(healthy);
+        yajl_val v = yajl_tree_parse(r.body, NULL, 0);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+        if (want_type == NULL) {
+            CU_ASSERT_PTR_NULL(yajl_tree_get(v, p_type, yajl_t_string));
+        } else {
+            CU_ASSERT_STRING_EQUAL(jstr(v, p_type), want_type);
+        }
+        if (strstr(jstr(v, p_msg), want_msg_part) == NULL) {
+            fprintf(stderr, "\n\"%s\" lacks \"%s\"\n", jstr(v, p_msg),
+                want_msg_part);
+            CU_FAIL("errorMessage");
+        }
+        yajl_tree_free(v);
+    }
+    fgd_resp_free(&r);
+    fg_buf_free(&b);
+}
+
+static void
+test_results(void)
+{
+    fg_buf_t         b = { 0 };
+    fg_frame_t       f;
+    fgd_result_t     res;
+    fgd_resp_t       r = { 0 };
+    bool             healthy;
+    struct timespec  now = { 0, 0 };
+    char            *tail;
+    size_t           len;
+
+    /* ok: the output as it is. */
+    result_frame(&b, &f, "rid-9", "ok", 0, "{\"ok\":true}", NULL);
+    CU_ASSERT_EQUAL_FATAL(fgd_result_parse(&f, "rid-9", &res), 0);
+    CU_ASSERT_EQUAL(fgd_result_response(&res, "rid-9", 3, &now, &r,
+        &healthy), 0);
+    CU_ASSERT_EQUAL(r.status, 200);
+    CU_ASSERT_PTR_NULL(r.function_error);
+    CU_ASSERT_STRING_EQUAL(r.body, "{\"ok\":true}");
+    CU_ASSERT_EQUAL(res.duration_us, 12345);
+    CU_ASSERT_EQUAL(res.max_rss_kb, 3000);
+
+    /* The log tail: Lambda's START / END / REPORT around stderr. */
+    tail = fgd_log_tail(&res, "rid-9", "$LATEST", 128, 0, false, &len);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(tail);
+    CU_ASSERT_PTR_NOT_NULL(strstr(tail,
+        "START RequestId: rid-9 Version: $LATEST\nlog line\nEND"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(tail, "Duration: 12.35 ms\tBilled "
+        "Duration: 13 ms\tMemory Size: 128 MB\tMax Memory Used: 3 MB"));
+    free(tail);
+
+    /* A long stderr: the tail keeps the last 4 KB, REPORT included. */
+    {
+        fgd_result_t  big = res;
+        char         *err = malloc(10000);
+        memset(err, 'e', 10000);
+        big.err = (const uint8_t *) err;
+        big.err_len = 10000;
+        tail = fgd_log_tail(&big, "rid-9", "$LATEST", 128, 250, true, &len);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(tail);
+        CU_ASSERT_EQUAL(len, FGD_LOG_TAIL);
+        CU_ASSERT_PTR_NULL(strstr(tail, "START"));
+        CU_ASSERT_PTR_NOT_NULL(strstr(tail, "Init Duration: 250.00 ms"));
+        free(tail);
+        free(err);
+    }
+
+    /* Another request's RESULT, or not a RESULT, is refused. */
+    CU_ASSERT_EQUAL(fgd_result_parse(&f, "rid-8", &res), -1);
+    f.type = FG_FRAME_LOADED;
+    CU_ASSERT_EQUAL(fgd_result_parse(&f, "rid-9", &res), -1);
+    fgd_resp_free(&r);
+    fg_buf_free(&b);
+
+    check_result("error", 3, NULL, 200, "Unhandled", "Runtime.ExitError",
+        "RequestId: rid-9 Error: Runtime exited with error: exit status 3");
+    check_result("signal", 9, NULL, 200, "Unhandled", "Runtime.ExitError",
+        "Runtime exited with error: signal: killed");
+    check_result("signal", 11, NULL, 200, "Unhandled", "Runtime.ExitError",
+        "signal: segmentation fault");
+    check_result("oom", 9, NULL, 200, "Unhandled", "Runtime.OutOfMemory",
+        "signal: killed");
+    check_result("timeout", 0, NULL, 200, "Unhandled", NULL,
+        "2019-08-14T22:26:11.234Z rid-9 Task timed out after 3.00 seconds");
+    check_result("too_large", 0, NULL, 200, "Unhandled",
+        "Function.ResponseSizeTooLarge", "6291556 bytes");
+    check_result("failed", 0, "exec /var/task/bootstrap: permission denied",
+        200, "Unhandled", "Runtime.InvalidEntrypoint",
+        "RequestId: rid-9 Error: exec /var/task/bootstrap");
+
+    /* An unknown status: the guest is not trusted any more. */
+    result_frame(&b, &f, "rid-9", "weird", 0, "", NULL);
+    CU_ASSERT_EQUAL_FATAL(fgd_result_parse(&f, "rid-9", &res), 0);
+    CU_ASSERT_EQUAL(fgd_result_response(&res, "rid-9", 3, &now, &r,
+        &healthy), -1);
+    CU_ASSERT_EQUAL(r.status, 502);
+    CU_ASSERT_FALSE(healthy);
+    CU_ASSERT_STRING_EQUAL(r.error_type, "ServiceException");
+    fgd_resp_free(&r);
+    fg_buf_free(&b);
+}
+
+int
+main(void)
+{
+    CU_pSuite  s;
+    size_t     len;
+    uint8_t   *zip;
+    unsigned   failed;
+
+    zip = make_zip(ok_zip, 3, &len);
+    ok_b64 = b64(zip, len);
+    free(zip);
+
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    s = CU_add_suite("fngated", NULL, NULL);
+    CU_add_test(s, "base64", test_base64);
+    CU_add_test(s, "time formats", test_time);
+    CU_add_test(s, "counters", test_counters);
+    CU_add_test(s, "JSON pre-check", test_json_shape);
+    CU_add_test(s, "uuid, sha, signals", test_misc);
+    CU_add_test(s, "error shape", test_error_shape);
+    CU_add_test(s, "configuration", test_conf);
+    CU_add_test(s, "shipped conf = defaults", test_conf_shipped);
+    CU_add_test(s, "CreateFunction ok", test_create_ok);
+    CU_add_test(s, "CreateFunction malformed JSON", test_create_bad_json);
+    CU_add_test(s, "CreateFunction wrong types", test_create_types);
+    CU_add_test(s, "CreateFunction bad fields", test_create_fields);
+    CU_add_test(s, "CreateFunction environment", test_create_env);
+    CU_add_test(s, "CreateFunction code", test_create_code);
+    CU_add_test(s, "stored fields round trip", test_fields_roundtrip);
+    CU_add_test(s, "response JSON", test_json_out);
+    CU_add_test(s, "ListFunctions query", test_list_query);
+    CU_add_test(s, "Invoke parameters", test_invoke_params);
+    CU_add_test(s, "INVOKE frame", test_invoke_frame);
+    CU_add_test(s, "RESULT -> response", test_results);
+
+    CU_basic_set_mode(CU_BRM_NORMAL);
+    CU_basic_run_tests();
+    failed = CU_get_number_of_failures();
+    CU_cleanup_registry();
+    free(ok_b64);
+    return failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,192 @@
+/*
+ * CUnit tests of lib/fg_keys.c: the exact Redis key names (they are stored
+ * data, so changing one is a migration), hash tags, truncation.
+ */
+
+#include <string.h>
+
+#include <CUnit/Basic.h>
+
+#include "fg_keys.h"
+
+#define ACCT  "123456789012"
+#define SHA   "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+
+
+/* The hash tag Redis Cluster uses: the first {...} with something in it. */
+static int
+hash_tag(const char *key, char *tag, size_t size)
+{
+    const char  *open, *close;
+
+    open = strchr(key, '{');
+    if (open == NULL) {
+        return 0;
+    }
+    close = strchr(open + 1, '}');
+    if (close == NULL || close == open + 1
+        || (size_t) (close - open - 1) >= size)
+    {
+        return 0;
+    }
+    memcpy(tag, open + 1, (size_t) (close - open - 1));
+    tag[close - open - 1] = '\0';
+    return 1;
+}
+
+
+static void
+test_exact_names(void)
+{
+    char  k[FG_KEY_MAX];
+
+    CU_ASSERT_EQUAL(fg_key_access_key(k, sizeof(k), "AKIDEXAMPLE"), 18);
+    CU_ASSERT_STRING_EQUAL(k, "fg:key:AKIDEXAMPLE");
+
+    CU_ASSERT_EQUAL(fg_key_accounts(k, sizeof(k)), 11);
+    CU_ASSERT_STRING_EQUAL(k, "fg:accounts");
+
+    CU_ASSERT_EQUAL(fg_key_account(k, sizeof(k), ACCT), 22);
+    CU_ASSERT_STRING_EQUAL(k, "fg:acct:{123456789012}");
+
+    CU_ASSERT_EQUAL(fg_key_functions(k, sizeof(k), ACCT), 21);
+    CU_ASSERT_STRING_EQUAL(k, "fg:fns:{123456789012}");
+
+    CU_ASSERT_EQUAL(fg_key_function(k, sizeof(k), ACCT, "my-fn"), 26);
+    CU_ASSERT_STRING_EQUAL(k, "fg:fn:{123456789012}:my-fn");
+
+    CU_ASSERT_EQUAL(fg_key_code(k, sizeof(k), ACCT, SHA), 87);
+    CU_ASSERT_STRING_EQUAL(k, "fg:code:{123456789012}:" SHA);
+
+    CU_ASSERT_EQUAL(fg_key_coderefs(k, sizeof(k), ACCT), 26);
+    CU_ASSERT_STRING_EQUAL(k, "fg:coderefs:{123456789012}");
+}
+
+
+/* Every key of one account hashes to that account's slot. */
+static void
+test_hash_tags(void)
+{
+    char  k[FG_KEY_MAX], tag[32];
+
+    fg_key_account(k, sizeof(k), ACCT);
+    CU_ASSERT_TRUE(hash_tag(k, tag, sizeof(tag)));
+    CU_ASSERT_STRING_EQUAL(tag, ACCT);
+
+    fg_key_functions(k, sizeof(k), ACCT);
+    CU_ASSERT_TRUE(hash_tag(k, tag, sizeof(tag)));
+    CU_ASSERT_STRING_EQUAL(tag, ACCT);
+
+    /* a function name can not move the tag: the first braces count */
+    fg_key_function(k, sizeof(k), ACCT, "fn");
+    CU_ASSERT_TRUE(hash_tag(k, tag, sizeof(tag)));
+    CU_ASSERT_STRING_EQUAL(tag, ACCT);
+
+    fg_key_code(k, sizeof(k), ACCT, SHA);
+    CU_ASSERT_TRUE(hash_tag(k, tag, sizeof(tag)));
+    CU_ASSERT_STRING_EQUAL(tag, ACCT);
+
+    fg_key_coderefs(k, sizeof(k), ACCT);
+    CU_ASSERT_TRUE(hash_tag(k, tag, sizeof(tag)));
+    CU_ASSERT_STRING_EQUAL(tag, ACCT);
+
+    /* global keys have none */
+    fg_key_accounts(k, sizeof(k));
+    CU_ASSERT_FALSE(hash_tag(k, tag, sizeof(tag)));
+    fg_key_access_key(k, sizeof(k), "AKIDEXAMPLE");
+    CU_ASSERT_FALSE(hash_tag(k, tag, sizeof(tag)));
+
+    /* different accounts, different tags */
+    fg_key_function(k, sizeof(k), "210987654321", "fn");
+    CU_ASSERT_STRING_EQUAL(k, "fg:fn:{210987654321}:fn");
+}
+
+
+static void
+test_truncation(void)
+{
+    char  k[16];
+
+    memset(k, 'X', sizeof(k));
+    CU_ASSERT_EQUAL(fg_key_function(k, sizeof(k), ACCT, "my-fn"), 26);
+    CU_ASSERT_STRING_EQUAL(k, "fg:fn:{12345678");      /* 15 + NUL */
+
+    memset(k, 'X', sizeof(k));
+    CU_ASSERT_EQUAL(fg_key_code(k, 1, ACCT, SHA), 87);
+    CU_ASSERT_EQUAL(k[0], '\0');
+    CU_ASSERT_EQUAL(k[1], 'X');
+
+    /* exactly fitting: length size - 1 */
+    CU_ASSERT_EQUAL(fg_key_accounts(k, 12), 11);
+    CU_ASSERT_STRING_EQUAL(k, "fg:accounts");
+    CU_ASSERT_EQUAL(fg_key_accounts(k, 11), 11);
+    CU_ASSERT_STRING_EQUAL(k, "fg:account");
+
+    /* size 0 writes nothing but still says how long the key is */
+    k[0] = 'X';
+    CU_ASSERT_EQUAL(fg_key_coderefs(NULL, 0, ACCT), 26);
+    CU_ASSERT_EQUAL(fg_key_coderefs(k, 0, ACCT), 26);
+    CU_ASSERT_EQUAL(k[0], 'X');
+
+    /* the longest real key fits FG_KEY_MAX: a 64-character name */
+    {
+        char  big[FG_KEY_MAX];
+        int   n;
+
+        n = fg_key_function(big, sizeof(big), ACCT,
+                            "a123456789b123456789c123456789d123456789"
+                            "e123456789f123456789ghij");
+        CU_ASSERT(n > 0 && n < FG_KEY_MAX);
+    }
+}
+
+
+static void
+test_null_arguments(void)
+{
+    char  k[FG_KEY_MAX];
+
+    k[0] = 'X';
+    CU_ASSERT_EQUAL(fg_key_access_key(k, sizeof(k), NULL), -1);
+    CU_ASSERT_STRING_EQUAL(k, "");
+    CU_ASSERT_EQUAL(fg_key_account(k, sizeof(k), NULL), -1);
+    CU_ASSERT_EQUAL(fg_key_functions(k, sizeof(k), NULL), -1);
+    CU_ASSERT_EQUAL(fg_key_function(k, sizeof(k), ACCT, NULL), -1);
+    CU_ASSERT_EQUAL(fg_key_function(k, sizeof(k), NULL, "f"), -1);
+    CU_ASSERT_EQUAL(fg_key_code(k, sizeof(k), ACCT, NULL), -1);
+    CU_ASSERT_EQUAL(fg_key_coderefs(k, sizeof(k), NULL), -1);
+    CU_ASSERT_STRING_EQUAL(k, "");
+}
+
+
+int
+main(void)
+{
+    CU_pSuite  s;
+    unsigned   failed;
+
+    if (CU_initialize_registry() != CUE_SUCCESS) {
+        return 2;
+    }
+
+    s = CU_add_suite("fg_keys", NULL, NULL);
+    if (s == NULL
+        || !CU_add_test(s, "exact key names", test_exact_names)
+        || !CU_add_test(s, "hash tags", test_hash_tags)
+        || !CU_add_test(s, "truncation", test_truncation)
+        || !CU_add_test(s, "NULL arguments", test_null_arguments))
+    {
+        CU_cleanup_registry();
+        return 2;
+    }
+
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    failed = CU_get_number_of_failures();
+    if (CU_get_error() != CUE_SUCCESS) {
+        failed++;
+    }
+    CU_cleanup_registry();
+
+    return failed ? 1 : 0;
+}

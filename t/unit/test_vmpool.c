@@ -1,0 +1,576 @@
+/*
+ * CUnit tests of vmpool: the state machine and helpers of vmpool_priv.h,
+ * the zip -> LOAD frame, and the pool against libvirt's in-process
+ * test:/// driver (no libvirtd, no QEMU).
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <archive.h>
+#include <archive_entry.h>
+#include <libvirt/libvirt.h>
+#include <CUnit/Basic.h>
+
+#include "vmpool_priv.h"
+
+
+/* ---- state machine ---- */
+
+static void
+test_transitions(void)
+{
+    CU_ASSERT(vmp_transition_ok(VMP_BOOTING, VMP_WARM));
+    CU_ASSERT(vmp_transition_ok(VMP_BOOTING, VMP_BUSY));
+    CU_ASSERT(vmp_transition_ok(VMP_WARM, VMP_BUSY));
+    CU_ASSERT(vmp_transition_ok(VMP_BUSY, VMP_IDLE));
+    CU_ASSERT(vmp_transition_ok(VMP_IDLE, VMP_BUSY));
+    CU_ASSERT(vmp_transition_ok(VMP_IDLE, VMP_DEAD));
+    CU_ASSERT(vmp_transition_ok(VMP_BOOTING, VMP_DEAD));
+
+    CU_ASSERT_FALSE(vmp_transition_ok(VMP_IDLE, VMP_WARM));
+    CU_ASSERT_FALSE(vmp_transition_ok(VMP_BUSY, VMP_WARM));
+    CU_ASSERT_FALSE(vmp_transition_ok(VMP_WARM, VMP_IDLE));
+    CU_ASSERT_FALSE(vmp_transition_ok(VMP_DEAD, VMP_BUSY));
+    CU_ASSERT_FALSE(vmp_transition_ok(VMP_DEAD, VMP_DEAD));
+    CU_ASSERT_FALSE(vmp_transition_ok(VMP_BUSY, VMP_BUSY));
+    CU_ASSERT_STRING_EQUAL(vmp_state_name(VMP_IDLE), "idle");
+}
+
+
+static void
+set_free(vmp_set_t *set)
+{
+    vmp_vm_t  *vm;
+
+    while ((vm = set->head) != NULL) {
+        vmp_set_unlink(set, vm);
+        vmp_vm_free(vm);
+    }
+}
+
+
+static void
+test_account_never_changes(void)
+{
+    vmp_set_t  set = { 0 };
+    vmp_vm_t  *vm;
+
+    vm = vmp_set_new_vm(&set, "fg", NULL, 100);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
+    CU_ASSERT_STRING_EQUAL(vm->name, "fg-1");
+    CU_ASSERT_EQUAL(set.booting_generic, 1);
+
+    /* A generic guest can not go busy without an account. */
+    CU_ASSERT_EQUAL(vmp_set_move(&set, vm, VMP_WARM, NULL, 200), 0);
+    CU_ASSERT_EQUAL(set.booting_generic, 0);
+    CU_ASSERT_EQUAL(set.count[VMP_WARM], 1);
+    CU_ASSERT_EQUAL(vmp_set_move(&set, vm, VMP_BUSY, NULL, 200), -1);
+
+    CU_ASSERT_EQUAL(vmp_set_move(&set, vm, VMP_BUSY, "111111111111", 300),
+        0);
+    CU_ASSERT_STRING_EQUAL(vm->account, "111111111111");
+    CU_ASSERT_EQUAL(vmp_set_move(&set, vm, VMP_IDLE, NULL, 400), 0);
+    CU_ASSERT_EQUAL(vm->last_used_ms, 400);
+
+    /* Another account is refused, the same one is fine. */
+    CU_ASSERT_EQUAL(vmp_set_move(&set, vm, VMP_BUSY, "222222222222", 500),
+        -1);
+    CU_ASSERT_EQUAL(vm->state, VMP_IDLE);
+    CU_ASSERT_EQUAL(vmp_set_move(&set, vm, VMP_BUSY, "111111111111", 500),
+        0);
+    CU_ASSERT_EQUAL(vm->calls, 2);
+    CU_ASSERT_EQUAL(vmp_set_move(&set, vm, VMP_IDLE, NULL, 600), 0);
+
+    /* An assigned guest never becomes warm (generic) again. */
+    CU_ASSERT_EQUAL(vmp_set_move(&set, vm, VMP_DEAD, NULL, 700), 0);
+    CU_ASSERT_EQUAL(vmp_set_move(&set, vm, VMP_IDLE, NULL, 700), -1);
+    CU_ASSERT_EQUAL(vmp_set_live(&set), 0);
+
+    /* Booted on demand: carries its account from the start. */
+    vm = vmp_set_new_vm(&set, "fg", "333333333333", 800);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
+    CU_ASSERT_EQUAL(set.booting_generic, 0);
+    CU_ASSERT_EQUAL(vmp_set_move(&set, vm, VMP_WARM, NULL, 900), -1);
+    CU_ASSERT_EQUAL(vmp_set_move(&set, vm, VMP_BUSY, "444444444444", 900),
+        -1);
+    CU_ASSERT_EQUAL(vmp_set_move(&set, vm, VMP_BUSY, "333333333333", 900),
+        0);
+    set_free(&set);
+}
+
+
+static vmp_vm_t *
+add_vm(vmp_set_t *set, vmp_state_t state, const char *account,
+    uint64_t born, uint64_t used)
+{
+    vmp_vm_t  *vm = vmp_set_new_vm(set, "fg", NULL, born);
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
+    if (state == VMP_BOOTING)
+        return vm;
+    if (account == NULL) {
+        CU_ASSERT_EQUAL(vmp_set_move(set, vm, VMP_WARM, NULL, born), 0);
+        if (state == VMP_WARM)
+            return vm;
+    }
+    CU_ASSERT_EQUAL(vmp_set_move(set, vm, VMP_BUSY, account, used), 0);
+    if (state == VMP_IDLE)
+        CU_ASSERT_EQUAL(vmp_set_move(set, vm, VMP_IDLE, NULL, used), 0);
+    return vm;
+}
+
+
+static void
+test_choose(void)
+{
+    vmp_set_t   set = { 0 };
+    vmp_vm_t   *a1, *a2, *b1, *w1, *w2, *vm;
+
+    /* Empty pool: boot, unless at the cap. */
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 4, 0, &vm), VMP_PICK_BOOT);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 0, 0, &vm), VMP_PICK_WAIT);
+
+    a1 = add_vm(&set, VMP_IDLE, "A", 10, 100);
+    a2 = add_vm(&set, VMP_IDLE, "A", 11, 300);
+    b1 = add_vm(&set, VMP_IDLE, "B", 12, 50);
+    w2 = add_vm(&set, VMP_WARM, NULL, 30, 0);
+    w1 = add_vm(&set, VMP_WARM, NULL, 20, 0);
+
+    /* The account's most recently used idle guest. */
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 8, 0, &vm), VMP_PICK_IDLE);
+    CU_ASSERT_PTR_EQUAL(vm, a2);
+    vmp_set_move(&set, a2, VMP_BUSY, "A", 400);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 8, 0, &vm), VMP_PICK_IDLE);
+    CU_ASSERT_PTR_EQUAL(vm, a1);
+    vmp_set_move(&set, a1, VMP_BUSY, "A", 400);
+
+    /* All of A's guests busy: the oldest warm one; never B's. */
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 8, 0, &vm), VMP_PICK_WARM);
+    CU_ASSERT_PTR_EQUAL(vm, w1);
+    vmp_set_move(&set, w1, VMP_BUSY, "A", 400);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "C", 8, 0, &vm), VMP_PICK_WARM);
+    CU_ASSERT_PTR_EQUAL(vm, w2);
+    vmp_set_move(&set, w2, VMP_BUSY, "C", 400);
+
+    /* No warm guest: boot under the cap (5 live < 6). */
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "D", 6, 0, &vm), VMP_PICK_BOOT);
+
+    /* At the cap: evict another account's idle guest (B's). */
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "D", 5, 0, &vm), VMP_PICK_EVICT);
+    CU_ASSERT_PTR_EQUAL(vm, b1);
+    /* ...but B itself reuses it. */
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "B", 5, 0, &vm), VMP_PICK_IDLE);
+    CU_ASSERT_PTR_EQUAL(vm, b1);
+
+    vmp_set_move(&set, b1, VMP_DEAD, NULL, 500);
+    vmp_set_unlink(&set, b1);
+    vmp_vm_free(b1);
+    /* 4 live, cap 4, all busy: wait. */
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "D", 4, 0, &vm), VMP_PICK_WAIT);
+
+    /* A warm guest booting: the first waiter waits for it, a second
+     * acquirer boots its own. */
+    add_vm(&set, VMP_BOOTING, NULL, 600, 0);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "D", 8, 0, &vm), VMP_PICK_WAIT);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "E", 8, 1, &vm), VMP_PICK_BOOT);
+    set_free(&set);
+}
+
+
+static void
+test_boots_needed(void)
+{
+    vmp_set_t  set = { 0 };
+    vmp_vm_t  *vm;
+
+    CU_ASSERT_EQUAL(vmp_set_boots_needed(&set, 2, 8), 2);
+    CU_ASSERT_EQUAL(vmp_set_boots_needed(&set, 2, 1), 1);
+    CU_ASSERT_EQUAL(vmp_set_boots_needed(&set, 0, 8), 0);
+
+    add_vm(&set, VMP_BOOTING, NULL, 1, 0);
+    CU_ASSERT_EQUAL(vmp_set_boots_needed(&set, 2, 8), 1);
+    add_vm(&set, VMP_WARM, NULL, 1, 0);
+    CU_ASSERT_EQUAL(vmp_set_boots_needed(&set, 2, 8), 0);
+
+    /* Assigned guests do not count as warm; on-demand boots neither. */
+    add_vm(&set, VMP_IDLE, "A", 1, 5);
+    vm = vmp_set_new_vm(&set, "fg", "B", 1);
+    CU_ASSERT_PTR_NOT_NULL(vm);
+    CU_ASSERT_EQUAL(vmp_set_boots_needed(&set, 3, 8), 1);
+    /* ...but all count against max_vms. */
+    CU_ASSERT_EQUAL(vmp_set_boots_needed(&set, 3, 4), 0);
+    set_free(&set);
+}
+
+
+static void
+test_expired_and_stats(void)
+{
+    vmp_set_t    set = { 0 };
+    vmp_vm_t    *old, *vm;
+    vmp_stats_t  st;
+
+    add_vm(&set, VMP_WARM, NULL, 0, 0);          /* warm never expires */
+    old = add_vm(&set, VMP_IDLE, "A", 0, 1000);
+    add_vm(&set, VMP_IDLE, "B", 0, 5000);
+    add_vm(&set, VMP_BUSY, "C", 0, 0);           /* busy never expires */
+    add_vm(&set, VMP_BOOTING, NULL, 0, 0);
+
+    CU_ASSERT_PTR_NULL(vmp_set_expired(&set, 5000, 10000));
+    vm = vmp_set_expired(&set, 12000, 10000);
+    CU_ASSERT_PTR_EQUAL(vm, old);
+    vmp_set_move(&set, old, VMP_DEAD, NULL, 12000);
+    vmp_set_unlink(&set, old);
+    vmp_vm_free(old);
+    CU_ASSERT_PTR_NULL(vmp_set_expired(&set, 12000, 10000));
+    CU_ASSERT_PTR_NOT_NULL(vmp_set_expired(&set, 15000, 10000));
+
+    vmp_set_stats(&set, &st);
+    CU_ASSERT_EQUAL(st.booting, 1);
+    CU_ASSERT_EQUAL(st.warm, 1);
+    CU_ASSERT_EQUAL(st.idle, 1);
+    CU_ASSERT_EQUAL(st.busy, 1);
+    CU_ASSERT_EQUAL(st.total, 4);
+    set_free(&set);
+}
+
+
+/* ---- helpers ---- */
+
+static void
+test_template(void)
+{
+    const char  *keys[] = { "NAME", "MEMORY_MB" };
+    const char  *vals[] = { "fngate-3", "256" };
+    char        *s;
+
+    s = vmp_template_expand("<name>@NAME@</name><m>@MEMORY_MB@</m>@X@ a@b "
+        "@NAME@@", keys, vals, 2);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(s);
+    CU_ASSERT_STRING_EQUAL(s, "<name>fngate-3</name><m>256</m>@X@ a@b "
+        "fngate-3@");
+    free(s);
+    s = vmp_template_expand("", keys, vals, 2);
+    CU_ASSERT_STRING_EQUAL(s, "");
+    free(s);
+}
+
+
+static void
+test_channel_path(void)
+{
+    const char  *xml =
+        "<domain><devices>"
+        "<channel type='unix'>"
+        "<source mode='bind' path='/var/lib/other'/>"
+        "<target type='virtio' name='org.qemu.guest_agent.0'/>"
+        "</channel>"
+        "<channel type='unix'>\n"
+        "  <source mode='bind' path='/var/lib/libvirt/qemu/channel/target/"
+        "domain-7-fngate-3/org.fngate.agent.0'/>\n"
+        "  <target type='virtio' name='org.fngate.agent.0' "
+        "state='disconnected'/>\n"
+        "</channel></devices></domain>";
+    char        *p;
+
+    p = vmp_xml_channel_path(xml, "org.fngate.agent.0");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT_STRING_EQUAL(p, "/var/lib/libvirt/qemu/channel/target/"
+        "domain-7-fngate-3/org.fngate.agent.0");
+    free(p);
+    CU_ASSERT_PTR_NULL(vmp_xml_channel_path(xml, "org.none"));
+    CU_ASSERT_PTR_NULL(vmp_xml_channel_path("<domain/>", "x"));
+    CU_ASSERT_PTR_NULL(vmp_xml_channel_path(
+        "<channel><source mode='bind'/><target name='x'/></channel>", "x"));
+}
+
+
+static void
+test_path_ok(void)
+{
+    CU_ASSERT(vmp_path_ok("handler.sh"));
+    CU_ASSERT(vmp_path_ok("lib/a/b.txt"));
+    CU_ASSERT(vmp_path_ok("lib/"));
+    CU_ASSERT(vmp_path_ok("..hidden"));
+    CU_ASSERT_FALSE(vmp_path_ok(""));
+    CU_ASSERT_FALSE(vmp_path_ok("/etc/passwd"));
+    CU_ASSERT_FALSE(vmp_path_ok("../x"));
+    CU_ASSERT_FALSE(vmp_path_ok("a/../../x"));
+    CU_ASSERT_FALSE(vmp_path_ok("a/.."));
+    CU_ASSERT_FALSE(vmp_path_ok("./a"));
+    CU_ASSERT_FALSE(vmp_path_ok("a//b"));
+}
+
+
+/* ---- zip -> LOAD ---- */
+
+typedef struct {
+    const char  *path;
+    const char  *data;
+    unsigned     mode;
+    int          type;
+} zip_entry_t;
+
+static size_t
+make_zip(const zip_entry_t *e, unsigned n, char *buf, size_t size)
+{
+    struct archive        *a = archive_write_new();
+    struct archive_entry  *ae;
+    size_t                 used = 0;
+    unsigned               i;
+
+    archive_write_set_format_zip(a);
+    CU_ASSERT_EQUAL_FATAL(archive_write_open_memory(a, buf, size, &used),
+        ARCHIVE_OK);
+    for (i = 0; i < n; i++) {
+        ae = archive_entry_new();
+        archive_entry_set_pathname(ae, e[i].path);
+        archive_entry_set_filetype(ae, e[i].type);
+        archive_entry_set_perm(ae, e[i].mode);
+        if (e[i].type == AE_IFLNK)
+            archive_entry_set_symlink(ae, "/etc/passwd");
+        archive_entry_set_size(ae, e[i].type == AE_IFREG
+            ? (la_int64_t) strlen(e[i].data) : 0);
+        archive_write_header(a, ae);
+        if (e[i].type == AE_IFREG)
+            archive_write_data(a, e[i].data, strlen(e[i].data));
+        archive_entry_free(ae);
+    }
+    archive_write_close(a);
+    archive_write_free(a);
+    return used;
+}
+
+
+static void
+test_zip_load(void)
+{
+    static const zip_entry_t  good[] = {
+        { "handler.sh", "#!/bin/sh\ncat\n", 0755, AE_IFREG },
+        { "lib/", "", 0755, AE_IFDIR },
+        { "lib/data.txt", "hello", 0644, AE_IFREG },
+    };
+    static char      zip[65536];
+    fg_buf_t         b = { 0 };
+    fg_frame_t       f;
+    fg_field_iter_t  it;
+    const char      *key;
+    const uint8_t   *val;
+    size_t           len, klen, vlen;
+    char            *err = NULL, hex[65], got[512] = "";
+    unsigned         n = 0;
+
+    len = make_zip(good, 3, zip, sizeof(zip));
+    CU_ASSERT_FATAL(len > 0);
+    CU_ASSERT_EQUAL_FATAL(vmp_load_frame_from_zip(zip, len, NULL, &b, &err),
+        0);
+    CU_ASSERT_PTR_NULL(err);
+    CU_ASSERT_EQUAL_FATAL(fg_frame_parse(b.data, b.len, &f),
+        (ssize_t) b.len);
+    CU_ASSERT_EQUAL(f.type, FG_FRAME_LOAD);
+
+    vmp_sha256_hex(zip, len, hex);
+    val = fg_frame_get(&f, "sha256", &vlen);
+    CU_ASSERT_FATAL(val != NULL && vlen == 64);
+    CU_ASSERT(memcmp(val, hex, 64) == 0);
+
+    /* path, mode, data per regular file, in zip order; no directory. */
+    fg_field_iter_init(&it, &f);
+    while (fg_field_next(&it, &key, &klen, &val, &vlen) == 1) {
+        size_t  l = strlen(got);
+
+        snprintf(got + l, sizeof(got) - l, "%.*s=%.*s;", (int) klen, key,
+            (int) vlen, (const char *) val);
+        n++;
+    }
+    CU_ASSERT_EQUAL(n, 7);
+    CU_ASSERT_STRING_EQUAL(strchr(got, ';') + 1,
+        "path=handler.sh;mode=755;data=#!/bin/sh\ncat\n;"
+        "path=lib/data.txt;mode=644;data=hello;");
+
+    /* Given sha256 is used as is; frames append. */
+    len = b.len;
+    CU_ASSERT_EQUAL(vmp_load_frame_from_zip(zip, make_zip(good, 1, zip,
+        sizeof(zip)), "abc", &b, &err), 0);
+    CU_ASSERT_EQUAL(fg_frame_parse(b.data + len, b.len - len, &f),
+        (ssize_t) (b.len - len));
+    val = fg_frame_get(&f, "sha256", &vlen);
+    CU_ASSERT(val != NULL && vlen == 3 && memcmp(val, "abc", 3) == 0);
+    fg_buf_free(&b);
+}
+
+
+static void
+test_zip_bad(void)
+{
+    static const zip_entry_t  dotdot[] = {
+        { "../evil.sh", "x", 0755, AE_IFREG } };
+    static const zip_entry_t  abs[] = {
+        { "/etc/cron.d/x", "x", 0644, AE_IFREG } };
+    static const zip_entry_t  link[] = {
+        { "passwd", "", 0777, AE_IFLNK } };
+    static char  zip[65536];
+    fg_buf_t     b = { 0 };
+    char        *err = NULL;
+    size_t       len;
+
+    len = make_zip(dotdot, 1, zip, sizeof(zip));
+    CU_ASSERT_EQUAL(vmp_load_frame_from_zip(zip, len, NULL, &b, &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(err);
+    CU_ASSERT(err && strstr(err, "bad path") != NULL);
+    CU_ASSERT_EQUAL(b.len, 0);               /* nothing half-written */
+    free(err);
+
+    len = make_zip(abs, 1, zip, sizeof(zip));
+    CU_ASSERT_EQUAL(vmp_load_frame_from_zip(zip, len, NULL, &b, &err), -1);
+    free(err);
+
+    len = make_zip(link, 1, zip, sizeof(zip));
+    CU_ASSERT_EQUAL(vmp_load_frame_from_zip(zip, len, NULL, &b, &err), -1);
+    CU_ASSERT(err && strstr(err, "not a regular file") != NULL);
+    free(err);
+
+    CU_ASSERT_EQUAL(vmp_load_frame_from_zip("not a zip at all", 16, NULL,
+        &b, &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(err);
+    CU_ASSERT_EQUAL(b.len, 0);
+    free(err);
+    fg_buf_free(&b);
+}
+
+
+/* ---- the pool on libvirt's test driver ---- */
+
+static char  tmpdir[] = "/tmp/test_vmpool.XXXXXX";
+static char  tmpl_path[256];
+
+static const char  *test_xml =
+    "<domain type='test'><name>@NAME@</name>"
+    "<memory unit='MiB'>@MEMORY_MB@</memory><vcpu>@VCPUS@</vcpu>"
+    "<os><type>hvm</type></os></domain>";
+
+static void
+test_pool_test_driver(void)
+{
+    vmp_config_t        cfg;
+    vmp_pool_t         *pool;
+    vmp_vm_t           *vm = NULL;
+    vmp_acquire_info_t  info;
+    vmp_stats_t         st;
+    virConnectPtr       conn;
+    virDomainPtr        d1, d2, d3;
+    char                xml[512], *err = NULL;
+    FILE               *f;
+
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(tmpdir));
+    snprintf(tmpl_path, sizeof(tmpl_path), "%s/domain.xml", tmpdir);
+    f = fopen(tmpl_path, "w");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    fputs(test_xml, f);
+    fclose(f);
+
+    /* test:///default is one shared state per process. */
+    conn = virConnectOpen("test:///default");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(conn);
+    snprintf(xml, sizeof(xml), "<domain type='test'><name>utest-7</name>"
+        "<memory>65536</memory><os><type>hvm</type></os></domain>");
+    d1 = virDomainCreateXML(conn, xml, 0);
+    snprintf(xml, sizeof(xml), "<domain type='test'><name>utestx-1</name>"
+        "<memory>65536</memory><os><type>hvm</type></os></domain>");
+    d2 = virDomainCreateXML(conn, xml, 0);
+    snprintf(xml, sizeof(xml), "<domain type='test'><name>utest-mine</name>"
+        "<memory>65536</memory><os><type>hvm</type></os></domain>");
+    d3 = virDomainCreateXML(conn, xml, 0);
+    CU_ASSERT_FATAL(d1 && d2 && d3);
+
+    vmp_config_defaults(&cfg);
+    cfg.uri = "test:///default";
+    cfg.kernel = "/dev/null";
+    cfg.initrd = "/dev/null";
+    cfg.domain_xml = tmpl_path;
+    cfg.state_dir = tmpdir;
+    cfg.name_prefix = "utest";
+    cfg.accel = "tcg";
+    cfg.warm = 0;
+    cfg.max_vms = 1;
+    cfg.boot_timeout_ms = 1000;
+    cfg.acquire_timeout_ms = 200;
+
+    pool = vmp_pool_new(&cfg, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pool);
+    CU_ASSERT_STRING_EQUAL(vmp_pool_accel(pool), "tcg");
+
+    /* Only PREFIX-<number> is ours: utest-7 went, the others stay. */
+    CU_ASSERT_NOT_EQUAL(virDomainIsActive(d1), 1);
+    CU_ASSERT_EQUAL(virDomainIsActive(d2), 1);
+    CU_ASSERT_EQUAL(virDomainIsActive(d3), 1);
+
+    /* No guest can boot on the test driver (it has no QEMU, refuses
+     * AUTODESTROY): acquire fails with a message naming the account and
+     * leaves no domain behind. */
+    CU_ASSERT_EQUAL(vmp_pool_acquire(pool, "111111111111", &vm, &info,
+        &err), -1);
+    CU_ASSERT_PTR_NULL(vm);
+    CU_ASSERT_PTR_NOT_NULL(err);
+    CU_ASSERT(err && strstr(err, "boot for account 111111111111 failed")
+        != NULL);
+    free(err);
+    err = NULL;
+    CU_ASSERT_EQUAL(virConnectNumOfDomains(conn), 3);   /* test, d2, d3 */
+    vmp_pool_stats(pool, &st);
+    CU_ASSERT_EQUAL(st.total, 0);
+
+    CU_ASSERT_EQUAL(vmp_pool_acquire(pool, "", &vm, &info, &err), -1);
+    free(err);
+    vmp_pool_free(pool);
+    vmp_pool_free(NULL);
+
+    /* Bad config is refused with a message. */
+    cfg.accel = "fast";
+    CU_ASSERT_PTR_NULL(vmp_pool_new(&cfg, &err));
+    CU_ASSERT(err && strstr(err, "fast") != NULL);
+    free(err);
+    cfg.accel = "tcg";
+    cfg.domain_xml = "/nonexistent/domain.xml";
+    CU_ASSERT_PTR_NULL(vmp_pool_new(&cfg, &err));
+    CU_ASSERT_PTR_NOT_NULL(err);
+    free(err);
+
+    virDomainFree(d1);
+    virDomainFree(d2);
+    virDomainFree(d3);
+    virConnectClose(conn);
+    unlink(tmpl_path);
+    rmdir(tmpdir);
+}
+
+
+int
+main(void)
+{
+    CU_pSuite  s;
+    unsigned   failed;
+
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 1;
+    s = CU_add_suite("vmpool", NULL, NULL);
+    CU_add_test(s, "state transitions", test_transitions);
+    CU_add_test(s, "a guest never changes account", test_account_never_changes);
+    CU_add_test(s, "choice of guest", test_choose);
+    CU_add_test(s, "warm set refill", test_boots_needed);
+    CU_add_test(s, "idle expiry and stats", test_expired_and_stats);
+    CU_add_test(s, "template expansion", test_template);
+    CU_add_test(s, "channel path from live XML", test_channel_path);
+    CU_add_test(s, "path rules", test_path_ok);
+    CU_add_test(s, "zip to LOAD frame", test_zip_load);
+    CU_add_test(s, "bad zips", test_zip_bad);
+    CU_add_test(s, "pool on the test:/// driver", test_pool_test_driver);
+
+    CU_basic_set_mode(CU_BRM_NORMAL);
+    CU_basic_run_tests();
+    failed = CU_get_number_of_failures();
+    CU_cleanup_registry();
+    return failed ? 1 : 0;
+}

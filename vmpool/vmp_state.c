@@ -1,0 +1,357 @@
+/*
+ * vmp_state: the pool's state machine, without libvirt (see
+ * vmpool_priv.h).  Callers hold the pool lock.
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmpool_priv.h"
+
+static const char *const vmp_state_names[VMP_NSTATES] = {
+    "booting", "warm", "idle", "busy", "dead"
+};
+
+
+const char *
+vmp_state_name(vmp_state_t s)
+{
+    return (unsigned) s < VMP_NSTATES ? vmp_state_names[s] : "?";
+}
+
+
+bool
+vmp_transition_ok(vmp_state_t from, vmp_state_t to)
+{
+    if (to == VMP_DEAD)
+        return from != VMP_DEAD;
+
+    switch (from) {
+    case VMP_BOOTING:
+        return to == VMP_WARM || to == VMP_BUSY;
+    case VMP_WARM:
+        return to == VMP_BUSY;
+    case VMP_IDLE:
+        return to == VMP_BUSY;
+    case VMP_BUSY:
+        return to == VMP_IDLE;
+    default:
+        return false;
+    }
+}
+
+
+static void
+vmp_set_count(vmp_set_t *set, const vmp_vm_t *vm, int delta)
+{
+    set->count[vm->state] += (unsigned) delta;
+    if (vm->state == VMP_BOOTING && vm->account == NULL)
+        set->booting_generic += (unsigned) delta;
+}
+
+
+vmp_vm_t *
+vmp_set_new_vm(vmp_set_t *set, const char *prefix, const char *account,
+    uint64_t now_ms)
+{
+    vmp_vm_t  *vm;
+
+    vm = calloc(1, sizeof(vmp_vm_t));
+    if (vm == NULL)
+        return NULL;
+    if (account != NULL) {
+        vm->account = strdup(account);
+        if (vm->account == NULL) {
+            free(vm);
+            return NULL;
+        }
+    }
+    vm->id = ++set->next_id;
+    snprintf(vm->name, sizeof(vm->name), "%s-%u", prefix, vm->id);
+    vm->state = VMP_BOOTING;
+    vm->fd = -1;
+    vm->born_ms = now_ms;
+    vm->last_used_ms = now_ms;
+
+    vm->next = set->head;
+    set->head = vm;
+    vmp_set_count(set, vm, 1);
+    return vm;
+}
+
+
+int
+vmp_set_move(vmp_set_t *set, vmp_vm_t *vm, vmp_state_t to,
+    const char *account, uint64_t now_ms)
+{
+    char  *acct = NULL;
+
+    if (!vmp_transition_ok(vm->state, to))
+        return -1;
+    if (account != NULL && vm->account != NULL
+        && strcmp(account, vm->account) != 0)
+    {
+        return -1;                     /* never a second account */
+    }
+    if (to == VMP_BUSY && vm->account == NULL && account == NULL)
+        return -1;                     /* a call needs an account */
+    if (to == VMP_WARM && vm->account != NULL)
+        return -1;                     /* an assigned guest is never warm */
+    if (account != NULL && vm->account == NULL) {
+        acct = strdup(account);
+        if (acct == NULL)
+            return -1;
+    }
+
+    vmp_set_count(set, vm, -1);
+    if (acct != NULL)
+        vm->account = acct;
+    vm->state = to;
+    if (to == VMP_IDLE)
+        vm->last_used_ms = now_ms;
+    if (to == VMP_BUSY)
+        vm->calls++;
+    vmp_set_count(set, vm, 1);
+    return 0;
+}
+
+
+void
+vmp_set_unlink(vmp_set_t *set, vmp_vm_t *vm)
+{
+    vmp_vm_t  **pp;
+
+    for (pp = &set->head; *pp != NULL; pp = &(*pp)->next) {
+        if (*pp == vm) {
+            *pp = vm->next;
+            vm->next = NULL;
+            vmp_set_count(set, vm, -1);
+            return;
+        }
+    }
+}
+
+
+unsigned
+vmp_set_live(const vmp_set_t *set)
+{
+    return set->count[VMP_BOOTING] + set->count[VMP_WARM]
+        + set->count[VMP_IDLE] + set->count[VMP_BUSY];
+}
+
+
+vmp_pick_t
+vmp_set_choose(const vmp_set_t *set, const char *account, unsigned max_vms,
+    unsigned waiting, vmp_vm_t **vm)
+{
+    vmp_vm_t  *v, *idle = NULL, *warm = NULL, *victim = NULL;
+
+    *vm = NULL;
+    for (v = set->head; v != NULL; v = v->next) {
+        switch (v->state) {
+        case VMP_IDLE:
+            if (strcmp(v->account, account) == 0) {
+                /* The most recently used: the others may age out. */
+                if (idle == NULL || v->last_used_ms > idle->last_used_ms)
+                    idle = v;
+            } else if (victim == NULL
+                       || v->last_used_ms < victim->last_used_ms)
+            {
+                victim = v;
+            }
+            break;
+        case VMP_WARM:
+            /* The oldest warm guest first. */
+            if (warm == NULL || v->born_ms < warm->born_ms
+                || (v->born_ms == warm->born_ms && v->id < warm->id))
+            {
+                warm = v;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+
+    if (idle != NULL) {
+        *vm = idle;
+        return VMP_PICK_IDLE;
+    }
+    if (warm != NULL) {
+        *vm = warm;
+        return VMP_PICK_WARM;
+    }
+    /* Guests already booting for the warm set go to earlier waiters. */
+    if (set->booting_generic > waiting)
+        return VMP_PICK_WAIT;
+    if (vmp_set_live(set) < max_vms)
+        return VMP_PICK_BOOT;
+    if (victim != NULL) {
+        *vm = victim;
+        return VMP_PICK_EVICT;
+    }
+    return VMP_PICK_WAIT;
+}
+
+
+unsigned
+vmp_set_boots_needed(const vmp_set_t *set, unsigned warm, unsigned max_vms)
+{
+    unsigned  have = set->count[VMP_WARM] + set->booting_generic;
+    unsigned  live = vmp_set_live(set);
+    unsigned  need, room;
+
+    if (have >= warm || live >= max_vms)
+        return 0;
+    need = warm - have;
+    room = max_vms - live;
+    return need < room ? need : room;
+}
+
+
+vmp_vm_t *
+vmp_set_expired(const vmp_set_t *set, uint64_t now_ms, uint64_t idle_ms)
+{
+    vmp_vm_t  *v, *oldest = NULL;
+
+    for (v = set->head; v != NULL; v = v->next) {
+        if (v->state != VMP_IDLE || now_ms - v->last_used_ms < idle_ms)
+            continue;
+        if (oldest == NULL || v->last_used_ms < oldest->last_used_ms)
+            oldest = v;
+    }
+    return oldest;
+}
+
+
+void
+vmp_set_stats(const vmp_set_t *set, vmp_stats_t *st)
+{
+    st->booting = set->count[VMP_BOOTING];
+    st->warm = set->count[VMP_WARM];
+    st->idle = set->count[VMP_IDLE];
+    st->busy = set->count[VMP_BUSY];
+    st->total = vmp_set_live(set);
+}
+
+
+void
+vmp_vm_free(vmp_vm_t *vm)
+{
+    if (vm == NULL)
+        return;
+    free(vm->account);
+    free(vm);
+}
+
+
+char *
+vmp_template_expand(const char *tmpl, const char *const *keys,
+    const char *const *vals, unsigned n)
+{
+    size_t       cap = strlen(tmpl) + 1, len = 0;
+    const char  *p = tmpl, *end;
+    char        *out, *tmp;
+    unsigned     i;
+
+    out = malloc(cap);
+    if (out == NULL)
+        return NULL;
+
+    while (*p != '\0') {
+        const char  *add = p;
+        size_t       alen = 1, skip = 1;
+
+        if (*p == '@' && (end = strchr(p + 1, '@')) != NULL) {
+            for (i = 0; i < n; i++) {
+                if (strlen(keys[i]) == (size_t) (end - p - 1)
+                    && strncmp(keys[i], p + 1, (size_t) (end - p - 1)) == 0)
+                {
+                    add = vals[i];
+                    alen = strlen(vals[i]);
+                    skip = (size_t) (end - p) + 1;
+                    break;
+                }
+            }
+        }
+        if (len + alen + 1 > cap) {
+            cap = (len + alen + 1) * 2;
+            tmp = realloc(out, cap);
+            if (tmp == NULL) {
+                free(out);
+                return NULL;
+            }
+            out = tmp;
+        }
+        memcpy(out + len, add, alen);
+        len += alen;
+        p += skip;
+    }
+    out[len] = '\0';
+    return out;
+}
+
+
+char *
+vmp_xml_channel_path(const char *xml, const char *name)
+{
+    const char  *ch, *end, *target, *src, *q;
+    char         want[160];
+    char         quote;
+
+    for (ch = strstr(xml, "<channel"); ch != NULL;
+         ch = strstr(end, "<channel"))
+    {
+        end = strstr(ch, "</channel>");
+        if (end == NULL)
+            return NULL;
+        snprintf(want, sizeof(want), "name='%s'", name);
+        target = strstr(ch, want);
+        if (target == NULL || target > end) {
+            snprintf(want, sizeof(want), "name=\"%s\"", name);
+            target = strstr(ch, want);
+            if (target == NULL || target > end)
+                continue;
+        }
+        src = strstr(ch, "<source");
+        if (src == NULL || src > end)
+            return NULL;
+        src = strstr(src, "path=");
+        if (src == NULL || src > end)
+            return NULL;
+        quote = src[5];
+        if (quote != '\'' && quote != '"')
+            return NULL;
+        src += 6;
+        q = strchr(src, quote);
+        if (q == NULL || q > end || memchr(src, '&', (size_t) (q - src)))
+            return NULL;               /* escaped paths are not ours */
+        return strndup(src, (size_t) (q - src));
+    }
+    return NULL;
+}
+
+
+bool
+vmp_path_ok(const char *path)
+{
+    const char  *p = path, *slash;
+    size_t       n;
+
+    if (*path == '\0' || *path == '/' || strlen(path) >= 4096)
+        return false;
+    for ( ;; ) {
+        slash = strchr(p, '/');
+        n = slash ? (size_t) (slash - p) : strlen(p);
+        if (n == 0 && slash != NULL)
+            return false;
+        if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+            return false;
+        if (slash == NULL)
+            return true;
+        p = slash + 1;
+        if (*p == '\0')
+            return true;               /* "dir/": a directory entry */
+    }
+}

@@ -1,0 +1,1041 @@
+/*
+ * vmpool: warm libvirt guests per account (see vmpool.h).
+ *
+ * One mutex guards the set of guests (vmp_state.c); libvirt calls, boots
+ * and agent exchanges run without it.  A background thread keeps the warm
+ * set full, reaps idle guests and notices warm or idle guests whose agent
+ * went away.  Guests are transient domains started with AUTODESTROY, so
+ * they die with the pool's libvirt connection even if the process does.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/utsname.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "vmpool_priv.h"
+
+#define VMP_AGENT_PORT   "org.fngate.agent.0"
+#define VMP_TICK_MS      1000
+
+struct vmp_pool {
+    vmp_config_t     cfg;
+    char            *strings;       /* one block holding cfg's strings */
+    virConnectPtr    conn;
+    char            *tmpl;          /* domain XML template */
+    const char      *type;          /* libvirt domain type: kvm or qemu */
+    char             accel[4];      /* "kvm" or "tcg" */
+    char             accel_reason[256];
+
+    pthread_mutex_t  lock;
+    pthread_cond_t   changed;       /* a guest became warm, idle or gone */
+    pthread_cond_t   wake;          /* the background thread has work */
+    vmp_set_t        set;
+    unsigned         waiting;       /* acquirers in cond wait */
+    vmp_vm_t        *pending;       /* first warm guest, queued by new */
+    bool             stop;
+    bool             thread_started;
+    pthread_t        thread;
+};
+
+
+static uint64_t
+vmp_now_ms(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+
+static void
+vmp_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+vmp_log(const char *fmt, ...)
+{
+    va_list  ap;
+    char     line[1024];
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "vmpool: %s\n", line);
+}
+
+
+static void
+vmp_seterr(char **err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+vmp_seterr(char **err, const char *fmt, ...)
+{
+    va_list  ap;
+
+    if (err == NULL)
+        return;
+    va_start(ap, fmt);
+    if (vasprintf(err, fmt, ap) < 0)
+        *err = NULL;
+    va_end(ap);
+}
+
+
+static const char *
+vmp_virt_error(void)
+{
+    virErrorPtr  e = virGetLastError();
+
+    return e != NULL && e->message != NULL ? e->message : "unknown error";
+}
+
+
+/* libvirt prints every error on stderr by default; we report our own. */
+static void
+vmp_virt_quiet(void *data, virErrorPtr e)
+{
+}
+
+
+void
+vmp_config_defaults(vmp_config_t *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->uri = "qemu:///system";
+    cfg->kernel = ".fngate/kernel/vmlinuz";
+    cfg->initrd = "build/initramfs.cpio.gz";
+    cfg->domain_xml = "conf/domain.xml";
+    cfg->state_dir = ".fngate/vm";
+    cfg->name_prefix = "fngate";
+    cfg->accel = "auto";
+    cfg->warm = 1;
+    cfg->max_vms = 8;
+    cfg->vm_memory_mb = 256;
+    cfg->vcpus = 1;
+    cfg->idle_timeout_s = 300;
+    cfg->boot_timeout_ms = 60000;
+    cfg->acquire_timeout_ms = 60000;
+    cfg->kvm_probe_timeout_ms = 15000;
+    cfg->tb_cache_mb = 32;
+}
+
+
+/* ---- guests ---- */
+
+static int
+vmp_connect_unix(const char *path, unsigned timeout_ms)
+{
+    struct sockaddr_un  sa;
+    uint64_t            deadline = vmp_now_ms() + timeout_ms;
+    int                 fd;
+
+    if (strlen(path) >= sizeof(sa.sun_path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memset(&sa, 0, sizeof(sa));
+    sa.sun_family = AF_UNIX;
+    strcpy(sa.sun_path, path);
+
+    for ( ;; ) {
+        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+            return -1;
+        if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0)
+            return fd;
+        close(fd);
+        if ((errno != ENOENT && errno != ECONNREFUSED)
+            || vmp_now_ms() >= deadline)
+        {
+            return -1;
+        }
+        usleep(20000);
+    }
+}
+
+
+static void
+vmp_vm_destroy(vmp_pool_t *pool, vmp_vm_t *vm)
+{
+    if (vm == NULL)
+        return;
+    if (vm->fd >= 0)
+        close(vm->fd);
+    if (vm->dom != NULL) {
+        if (virDomainDestroy(vm->dom) < 0
+            && virGetLastErrorCode() != VIR_ERR_NO_DOMAIN)
+        {
+            vmp_log("destroy %s: %s", vm->name, vmp_virt_error());
+        }
+        virDomainFree(vm->dom);
+    }
+    vmp_vm_free(vm);
+}
+
+
+/*
+ * Creates the domain for vm as type (kvm or qemu), connects to its agent
+ * channel and waits for HELLO.  Runs without the pool lock: vm is BOOTING
+ * and nobody else touches it.
+ */
+static int
+vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
+    unsigned timeout_ms, char **err)
+{
+    char        mem[32], vcpus[32], tb[128], log[4096], *xml = NULL;
+    char       *live = NULL, *path = NULL;
+    const char *keys[] = { "NAME", "TYPE", "MEMORY_MB", "VCPUS", "KERNEL",
+                           "INITRD", "CONSOLE_LOG", "TCG_FEATURES" };
+    const char *vals[8];
+    uint64_t    start = vmp_now_ms();
+    fg_buf_t    buf = { 0 };
+    fg_frame_t  f;
+    struct pollfd  pfd;
+    int         rc = -1;
+    unsigned    left;
+
+    snprintf(mem, sizeof(mem), "%u", pool->cfg.vm_memory_mb);
+    snprintf(vcpus, sizeof(vcpus), "%u", pool->cfg.vcpus);
+    tb[0] = '\0';
+    if (strcmp(type, "qemu") == 0 && pool->cfg.tb_cache_mb > 0)
+        snprintf(tb, sizeof(tb), "<tcg><tb-cache unit='MiB'>%u</tb-cache>"
+            "</tcg>", pool->cfg.tb_cache_mb);
+    snprintf(log, sizeof(log), "%s/%s.log", pool->cfg.state_dir, vm->name);
+    unlink(log);
+    vals[0] = vm->name;
+    vals[1] = type;
+    vals[2] = mem;
+    vals[3] = vcpus;
+    vals[4] = pool->cfg.kernel;
+    vals[5] = pool->cfg.initrd;
+    vals[6] = log;
+    vals[7] = tb;
+
+    xml = vmp_template_expand(pool->tmpl, keys, vals, 8);
+    if (xml == NULL) {
+        vmp_seterr(err, "out of memory");
+        goto cleanup;
+    }
+    vm->dom = virDomainCreateXML(pool->conn, xml,
+        VIR_DOMAIN_START_AUTODESTROY);
+    if (vm->dom == NULL) {
+        vmp_seterr(err, "create %s (%s): %s", vm->name, type,
+            vmp_virt_error());
+        goto cleanup;
+    }
+    live = virDomainGetXMLDesc(vm->dom, 0);
+    path = live ? vmp_xml_channel_path(live, VMP_AGENT_PORT) : NULL;
+    if (path == NULL) {
+        vmp_seterr(err, "%s: no unix socket for channel %s in live XML",
+            vm->name, VMP_AGENT_PORT);
+        goto cleanup;
+    }
+    vm->fd = vmp_connect_unix(path, 5000);
+    if (vm->fd < 0) {
+        vmp_seterr(err, "%s: connect %s: %s", vm->name, path,
+            strerror(errno));
+        goto cleanup;
+    }
+
+    for ( ;; ) {
+        uint64_t  now = vmp_now_ms();
+
+        if (now >= start + timeout_ms) {
+            vmp_seterr(err, "%s: no HELLO from the agent within %u ms "
+                "(console: %s)", vm->name, timeout_ms, log);
+            goto cleanup;
+        }
+        left = (unsigned) (start + timeout_ms - now);
+
+        /* Wait in slices so that vmp_pool_free need not sit out a boot. */
+        if (__atomic_load_n(&pool->stop, __ATOMIC_RELAXED)) {
+            vmp_seterr(err, "%s: pool is shutting down", vm->name);
+            goto cleanup;
+        }
+        pfd.fd = vm->fd;
+        pfd.events = POLLIN;
+        if (poll(&pfd, 1, left > 250 ? 250 : (int) left) == 0)
+            continue;
+        if (fg_frame_read(vm->fd, &buf, &f, left) < 0) {
+            if (errno == ETIMEDOUT)
+                continue;
+            vmp_seterr(err, "%s: agent channel: %s (console: %s)", vm->name,
+                strerror(errno), log);
+            goto cleanup;
+        }
+        if (f.type == FG_FRAME_HELLO)
+            break;
+    }
+    vm->boot_ms = (unsigned) (vmp_now_ms() - start);
+    rc = 0;
+
+cleanup:
+    if (rc < 0) {
+        if (vm->fd >= 0) {
+            close(vm->fd);
+            vm->fd = -1;
+        }
+        if (vm->dom != NULL) {
+            virDomainDestroy(vm->dom);
+            virDomainFree(vm->dom);
+            vm->dom = NULL;
+        }
+    }
+    fg_buf_free(&buf);
+    free(path);
+    free(live);
+    free(xml);
+    return rc;
+}
+
+
+/* ---- accelerator ---- */
+
+static char *
+vmp_probe_key(vmp_pool_t *pool)
+{
+    struct stat      st;
+    struct utsname   u;
+    unsigned long    qemu = 0;
+    char            *key;
+
+    if (stat(pool->cfg.kernel, &st) < 0)
+        memset(&st, 0, sizeof(st));
+    uname(&u);
+    virConnectGetVersion(pool->conn, &qemu);
+    if (asprintf(&key, "guest-kernel=%lld:%lld host-kernel=%s qemu=%lu",
+            (long long) st.st_size, (long long) st.st_mtime, u.release,
+            qemu) < 0)
+    {
+        return NULL;
+    }
+    return key;
+}
+
+
+static void
+vmp_choose_accel(vmp_pool_t *pool)
+{
+    char       cache[4096], line[1024], *key = NULL, *err = NULL;
+    FILE      *f;
+    vmp_vm_t  *vm;
+    bool       kvm = false;
+
+    if (strcmp(pool->cfg.accel, "kvm") == 0
+        || strcmp(pool->cfg.accel, "tcg") == 0)
+    {
+        kvm = strcmp(pool->cfg.accel, "kvm") == 0;
+        snprintf(pool->accel_reason, sizeof(pool->accel_reason),
+            "configured accel %s", pool->cfg.accel);
+        goto done;
+    }
+    if (access("/dev/kvm", R_OK | W_OK) < 0) {
+        snprintf(pool->accel_reason, sizeof(pool->accel_reason),
+            "/dev/kvm: %s", strerror(errno));
+        goto done;
+    }
+
+    key = vmp_probe_key(pool);
+    snprintf(cache, sizeof(cache), "%s/accel-probe", pool->cfg.state_dir);
+    f = fopen(cache, "re");
+    if (f != NULL && key != NULL) {
+        if (fgets(line, sizeof(line), f) != NULL) {
+            line[strcspn(line, "\n")] = '\0';
+            if (strcmp(line, key) == 0
+                && fgets(line, sizeof(line), f) != NULL)
+            {
+                line[strcspn(line, "\n")] = '\0';
+                kvm = strncmp(line, "kvm", 3) == 0;
+                snprintf(pool->accel_reason, sizeof(pool->accel_reason),
+                    "cached probe (%.100s): %.120s", cache, line);
+                fclose(f);
+                goto done;
+            }
+        }
+    }
+    if (f != NULL)
+        fclose(f);
+
+    /* Probe: one kvm guest must say HELLO in time. */
+    pthread_mutex_lock(&pool->lock);
+    vm = vmp_set_new_vm(&pool->set, pool->cfg.name_prefix, NULL,
+        vmp_now_ms());
+    if (vm != NULL)
+        vmp_set_unlink(&pool->set, vm);   /* not part of the pool */
+    pthread_mutex_unlock(&pool->lock);
+    if (vm == NULL) {
+        snprintf(pool->accel_reason, sizeof(pool->accel_reason),
+            "out of memory for the kvm probe");
+        goto done;
+    }
+    vmp_log("probing kvm with %s (up to %u ms)", vm->name,
+        pool->cfg.kvm_probe_timeout_ms);
+    if (vmp_vm_boot(pool, vm, "kvm", pool->cfg.kvm_probe_timeout_ms, &err)
+        == 0)
+    {
+        kvm = true;
+        snprintf(pool->accel_reason, sizeof(pool->accel_reason),
+            "kvm guest said HELLO in %u ms", vm->boot_ms);
+    } else {
+        snprintf(pool->accel_reason, sizeof(pool->accel_reason),
+            "kvm probe failed: %s", err ? err : "?");
+    }
+    free(err);
+    vmp_vm_destroy(pool, vm);
+
+    f = key != NULL ? fopen(cache, "we") : NULL;
+    if (f != NULL) {
+        fprintf(f, "%s\n%s: %s\n", key, kvm ? "kvm" : "tcg",
+            pool->accel_reason);
+        fclose(f);
+    }
+
+done:
+    free(key);
+    strcpy(pool->accel, kvm ? "kvm" : "tcg");
+    pool->type = kvm ? "kvm" : "qemu";
+    vmp_log("accelerator %s: %s", pool->accel, pool->accel_reason);
+}
+
+
+/* ---- the background thread ---- */
+
+/* Warm and idle guests whose agent channel closed or spoke out of turn. */
+static void
+vmp_check_health(vmp_pool_t *pool)
+{
+    vmp_vm_t  *vm, *next, *dead = NULL;
+    char       c;
+
+    for (vm = pool->set.head; vm != NULL; vm = next) {
+        struct pollfd  p = { .fd = vm->fd, .events = POLLIN };
+
+        next = vm->next;
+        if (vm->state != VMP_WARM && vm->state != VMP_IDLE)
+            continue;
+        if (poll(&p, 1, 0) <= 0)
+            continue;
+        if ((p.revents & (POLLHUP | POLLERR))
+            || recv(vm->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+        {
+            vmp_log("%s: agent went away while %s", vm->name,
+                vmp_state_name(vm->state));
+            vmp_set_move(&pool->set, vm, VMP_DEAD, NULL, vmp_now_ms());
+            vmp_set_unlink(&pool->set, vm);
+            vm->next = dead;
+            dead = vm;
+        }
+    }
+    if (dead != NULL) {
+        pthread_cond_broadcast(&pool->changed);
+        pthread_mutex_unlock(&pool->lock);
+        for (vm = dead; vm != NULL; vm = next) {
+            next = vm->next;
+            vmp_vm_destroy(pool, vm);
+        }
+        pthread_mutex_lock(&pool->lock);
+    }
+}
+
+
+static void *
+vmp_thread(void *arg)
+{
+    vmp_pool_t  *pool = arg;
+    vmp_vm_t    *vm;
+    unsigned     failures = 0;
+    char        *err;
+
+    pthread_mutex_lock(&pool->lock);
+    while (!pool->stop) {
+        uint64_t         now = vmp_now_ms();
+        struct timespec  ts;
+
+        /* Idle guests past their timeout. */
+        while ((vm = vmp_set_expired(&pool->set, now,
+                    (uint64_t) pool->cfg.idle_timeout_s * 1000)) != NULL)
+        {
+            vmp_log("%s: idle for %us, destroying (account %s, %u calls)",
+                vm->name, pool->cfg.idle_timeout_s, vm->account, vm->calls);
+            vmp_set_move(&pool->set, vm, VMP_DEAD, NULL, now);
+            vmp_set_unlink(&pool->set, vm);
+            pthread_cond_broadcast(&pool->changed);
+            pthread_mutex_unlock(&pool->lock);
+            vmp_vm_destroy(pool, vm);
+            pthread_mutex_lock(&pool->lock);
+        }
+
+        vmp_check_health(pool);
+
+        /* One boot at a time: parallel boots only slow each other. */
+        vm = NULL;
+        if (pool->pending != NULL) {
+            vm = pool->pending;
+            pool->pending = NULL;
+        } else if (!pool->stop
+                   && vmp_set_boots_needed(&pool->set, pool->cfg.warm,
+                          pool->cfg.max_vms) > 0)
+        {
+            vm = vmp_set_new_vm(&pool->set, pool->cfg.name_prefix, NULL,
+                vmp_now_ms());
+        }
+        if (!pool->stop) {
+            if (vm != NULL) {
+                pthread_mutex_unlock(&pool->lock);
+                err = NULL;
+                if (vmp_vm_boot(pool, vm, pool->type,
+                        pool->cfg.boot_timeout_ms, &err) == 0)
+                {
+                    pthread_mutex_lock(&pool->lock);
+                    vmp_set_move(&pool->set, vm, VMP_WARM, NULL,
+                        vmp_now_ms());
+                    pthread_cond_broadcast(&pool->changed);
+                    vmp_log("%s: warm (boot %u ms, %s)", vm->name,
+                        vm->boot_ms, pool->accel);
+                    failures = 0;
+                    continue;
+                }
+                vmp_log("boot failed: %s", err ? err : "?");
+                free(err);
+                pthread_mutex_lock(&pool->lock);
+                vmp_set_unlink(&pool->set, vm);
+                vmp_vm_destroy(pool, vm);
+                pthread_cond_broadcast(&pool->changed);
+                failures++;
+            }
+        }
+
+        /* Back off after failed boots, up to 30 s. */
+        clock_gettime(CLOCK_REALTIME, &ts);
+        now = (uint64_t) VMP_TICK_MS
+            * (failures ? (failures > 30 ? 30 : failures) : 1);
+        ts.tv_sec += (time_t) (now / 1000);
+        ts.tv_nsec += (long) (now % 1000) * 1000000;
+        if (ts.tv_nsec >= 1000000000) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000;
+        }
+        if (!pool->stop)
+            pthread_cond_timedwait(&pool->wake, &pool->lock, &ts);
+    }
+    pthread_mutex_unlock(&pool->lock);
+    return NULL;
+}
+
+
+/* ---- the pool ---- */
+
+static char *
+vmp_read_file(const char *path)
+{
+    FILE    *f;
+    char    *s = NULL;
+    size_t   len = 0;
+    long     size;
+
+    f = fopen(path, "re");
+    if (f == NULL)
+        return NULL;
+    if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0
+        && fseek(f, 0, SEEK_SET) == 0 && (s = malloc((size_t) size + 1)))
+    {
+        len = fread(s, 1, (size_t) size, f);
+        s[len] = '\0';
+    }
+    fclose(f);
+    return s;
+}
+
+
+static int
+vmp_mkdirs(const char *dir)
+{
+    char  *p, *s = strdup(dir);
+
+    if (s == NULL)
+        return -1;
+    for (p = s + 1; *p != '\0'; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(s, 0755);
+            *p = '/';
+        }
+    }
+    if (mkdir(s, 0755) < 0 && errno != EEXIST) {
+        free(s);
+        return -1;
+    }
+    free(s);
+    return 0;
+}
+
+
+/* Copies cfg's strings into one block the pool owns, absolute paths. */
+static int
+vmp_copy_config(vmp_pool_t *pool, const vmp_config_t *cfg)
+{
+    const char  **fields[] = {
+        &pool->cfg.uri, &pool->cfg.kernel, &pool->cfg.initrd,
+        &pool->cfg.domain_xml, &pool->cfg.state_dir, &pool->cfg.name_prefix,
+        &pool->cfg.accel
+    };
+    char         *abs[7] = { NULL };
+    size_t        total = 0, off = 0, i;
+
+    pool->cfg = *cfg;
+    for (i = 0; i < 7; i++) {
+        const char  *v = *fields[i] ? *fields[i] : "";
+
+        /* libvirt resolves paths itself: give it absolute ones. */
+        if (i >= 1 && i <= 4 && v[0] != '/' && v[0] != '\0') {
+            abs[i] = realpath(v, NULL);
+            if (abs[i] == NULL && i == 4) {
+                vmp_mkdirs(v);
+                abs[i] = realpath(v, NULL);
+            }
+            if (abs[i] != NULL)
+                v = abs[i];
+        }
+        *fields[i] = v;
+        total += strlen(v) + 1;
+    }
+    pool->strings = malloc(total);
+    if (pool->strings == NULL)
+        goto fail;
+    for (i = 0; i < 7; i++) {
+        size_t  n = strlen(*fields[i]) + 1;
+
+        memcpy(pool->strings + off, *fields[i], n);
+        *fields[i] = pool->strings + off;
+        off += n;
+    }
+    for (i = 0; i < 7; i++)
+        free(abs[i]);
+    return 0;
+
+fail:
+    for (i = 0; i < 7; i++)
+        free(abs[i]);
+    return -1;
+}
+
+
+/* Destroys domains named PREFIX-N that an earlier run left behind. */
+static void
+vmp_cleanup_stale(vmp_pool_t *pool)
+{
+    virDomainPtr  *doms = NULL;
+    int            n, i;
+    size_t         plen = strlen(pool->cfg.name_prefix);
+
+    n = virConnectListAllDomains(pool->conn, &doms, 0);
+    for (i = 0; i < n; i++) {
+        const char  *name = virDomainGetName(doms[i]);
+        const char  *p;
+
+        if (name != NULL && strncmp(name, pool->cfg.name_prefix, plen) == 0
+            && name[plen] == '-' && name[plen + 1] != '\0')
+        {
+            for (p = name + plen + 1; *p >= '0' && *p <= '9'; p++) { }
+            if (*p == '\0') {
+                vmp_log("destroying stale domain %s", name);
+                if (virDomainIsActive(doms[i]) == 1)
+                    virDomainDestroy(doms[i]);
+                if (virDomainIsPersistent(doms[i]) == 1)
+                    virDomainUndefine(doms[i]);
+            }
+        }
+        virDomainFree(doms[i]);
+    }
+    free(doms);
+}
+
+
+vmp_pool_t *
+vmp_pool_new(const vmp_config_t *cfg, char **err)
+{
+    vmp_pool_t  *pool;
+
+    *err = NULL;
+    pool = calloc(1, sizeof(vmp_pool_t));
+    if (pool == NULL) {
+        vmp_seterr(err, "out of memory");
+        return NULL;
+    }
+    pthread_mutex_init(&pool->lock, NULL);
+    pthread_cond_init(&pool->changed, NULL);
+    pthread_cond_init(&pool->wake, NULL);
+
+    if (vmp_copy_config(pool, cfg) < 0) {
+        vmp_seterr(err, "out of memory");
+        goto fail;
+    }
+    if (pool->cfg.max_vms == 0 || pool->cfg.vm_memory_mb == 0
+        || pool->cfg.vcpus == 0 || pool->cfg.name_prefix[0] == '\0')
+    {
+        vmp_seterr(err, "bad vmpool config: max_vms, vm_memory_mb, vcpus "
+            "and name_prefix must be set");
+        goto fail;
+    }
+    if (strcmp(pool->cfg.accel, "auto") != 0
+        && strcmp(pool->cfg.accel, "kvm") != 0
+        && strcmp(pool->cfg.accel, "tcg") != 0)
+    {
+        vmp_seterr(err, "accel \"%s\": not auto, kvm or tcg",
+            pool->cfg.accel);
+        goto fail;
+    }
+    if (pool->cfg.warm > pool->cfg.max_vms)
+        pool->cfg.warm = pool->cfg.max_vms;
+    if (access(pool->cfg.kernel, R_OK) < 0
+        || access(pool->cfg.initrd, R_OK) < 0)
+    {
+        vmp_seterr(err, "kernel \"%s\" or initrd \"%s\" not readable "
+            "(make build fetches and builds them)", pool->cfg.kernel,
+            pool->cfg.initrd);
+        goto fail;
+    }
+    pool->tmpl = vmp_read_file(pool->cfg.domain_xml);
+    if (pool->tmpl == NULL) {
+        vmp_seterr(err, "domain template \"%s\": %s", pool->cfg.domain_xml,
+            strerror(errno));
+        goto fail;
+    }
+    if (vmp_mkdirs(pool->cfg.state_dir) < 0) {
+        vmp_seterr(err, "state dir \"%s\": %s", pool->cfg.state_dir,
+            strerror(errno));
+        goto fail;
+    }
+
+    virSetErrorFunc(NULL, vmp_virt_quiet);
+    pool->conn = virConnectOpen(pool->cfg.uri);
+    if (pool->conn == NULL) {
+        vmp_seterr(err, "libvirt \"%s\": %s", pool->cfg.uri,
+            vmp_virt_error());
+        goto fail;
+    }
+
+    vmp_cleanup_stale(pool);
+    vmp_choose_accel(pool);
+
+    /*
+     * The first warm guest is counted as booting before the thread runs,
+     * so an acquire that comes at once waits for it instead of starting a
+     * second boot beside it.
+     */
+    if (pool->cfg.warm > 0)
+        pool->pending = vmp_set_new_vm(&pool->set, pool->cfg.name_prefix,
+            NULL, vmp_now_ms());
+
+    if (pthread_create(&pool->thread, NULL, vmp_thread, pool) != 0) {
+        vmp_seterr(err, "pthread_create failed");
+        goto fail;
+    }
+    pool->thread_started = true;
+    return pool;
+
+fail:
+    vmp_pool_free(pool);
+    return NULL;
+}
+
+
+void
+vmp_pool_free(vmp_pool_t *pool)
+{
+    vmp_vm_t  *vm;
+
+    if (pool == NULL)
+        return;
+    if (pool->thread_started) {
+        pthread_mutex_lock(&pool->lock);
+        pool->stop = true;
+        pthread_cond_broadcast(&pool->wake);
+        pthread_cond_broadcast(&pool->changed);
+        pthread_mutex_unlock(&pool->lock);
+        pthread_join(pool->thread, NULL);
+    }
+    while ((vm = pool->set.head) != NULL) {
+        vmp_set_unlink(&pool->set, vm);
+        vmp_vm_destroy(pool, vm);
+    }
+    if (pool->conn != NULL)
+        virConnectClose(pool->conn);
+    pthread_cond_destroy(&pool->wake);
+    pthread_cond_destroy(&pool->changed);
+    pthread_mutex_destroy(&pool->lock);
+    free(pool->tmpl);
+    free(pool->strings);
+    free(pool);
+}
+
+
+const char *
+vmp_pool_accel(const vmp_pool_t *pool)
+{
+    return pool->accel;
+}
+
+
+const char *
+vmp_pool_accel_reason(const vmp_pool_t *pool)
+{
+    return pool->accel_reason;
+}
+
+
+static void
+vmp_deadline(struct timespec *ts, uint64_t ms)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_sec += (time_t) (ms / 1000);
+    ts->tv_nsec += (long) (ms % 1000) * 1000000;
+    if (ts->tv_nsec >= 1000000000) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000;
+    }
+}
+
+
+int
+vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
+    vmp_acquire_info_t *info, char **err)
+{
+    uint64_t         start = vmp_now_ms(), now;
+    uint64_t         deadline = start + pool->cfg.acquire_timeout_ms;
+    vmp_vm_t        *vm;
+    vmp_acquire_info_t  dummy;
+    struct timespec  ts;
+    char            *berr;
+    int              rc = -1;
+
+    *err = NULL;
+    *vmp = NULL;
+    if (info == NULL)
+        info = &dummy;
+    info->cold = false;
+    info->init_ms = 0;
+    if (account == NULL || account[0] == '\0') {
+        vmp_seterr(err, "no account");
+        return -1;
+    }
+
+    pthread_mutex_lock(&pool->lock);
+    for ( ;; ) {
+        if (pool->stop) {
+            vmp_seterr(err, "pool is shutting down");
+            break;
+        }
+        switch (vmp_set_choose(&pool->set, account, pool->cfg.max_vms,
+                    pool->waiting, &vm))
+        {
+        case VMP_PICK_IDLE:
+            vmp_set_move(&pool->set, vm, VMP_BUSY, account, vmp_now_ms());
+            *vmp = vm;
+            rc = 0;
+            goto done;
+
+        case VMP_PICK_WARM:
+            vmp_set_move(&pool->set, vm, VMP_BUSY, account, vmp_now_ms());
+            vmp_log("%s: assigned to account %s", vm->name, account);
+            info->cold = true;
+            pthread_cond_signal(&pool->wake);   /* refill the warm set */
+            *vmp = vm;
+            rc = 0;
+            goto done;
+
+        case VMP_PICK_BOOT:
+            vm = vmp_set_new_vm(&pool->set, pool->cfg.name_prefix, account,
+                vmp_now_ms());
+            if (vm == NULL) {
+                vmp_seterr(err, "out of memory");
+                goto done;
+            }
+            pthread_mutex_unlock(&pool->lock);
+            berr = NULL;
+            rc = vmp_vm_boot(pool, vm, pool->type, pool->cfg.boot_timeout_ms,
+                &berr);
+            pthread_mutex_lock(&pool->lock);
+            if (rc < 0) {
+                vmp_set_unlink(&pool->set, vm);
+                pthread_cond_broadcast(&pool->changed);
+                pthread_mutex_unlock(&pool->lock);
+                vmp_vm_destroy(pool, vm);
+                vmp_seterr(err, "boot for account %s failed: %s", account,
+                    berr ? berr : "?");
+                free(berr);
+                return -1;
+            }
+            vmp_set_move(&pool->set, vm, VMP_BUSY, account, vmp_now_ms());
+            vmp_log("%s: booted for account %s in %u ms", vm->name, account,
+                vm->boot_ms);
+            info->cold = true;
+            *vmp = vm;
+            goto done;
+
+        case VMP_PICK_EVICT:
+            vmp_log("%s: evicting idle guest of account %s for %s",
+                vm->name, vm->account, account);
+            vmp_set_move(&pool->set, vm, VMP_DEAD, NULL, vmp_now_ms());
+            vmp_set_unlink(&pool->set, vm);
+            pthread_mutex_unlock(&pool->lock);
+            vmp_vm_destroy(pool, vm);
+            pthread_mutex_lock(&pool->lock);
+            continue;
+
+        case VMP_PICK_WAIT:
+            now = vmp_now_ms();
+            if (now >= deadline) {
+                vmp_seterr(err, "no guest for account %s within %u ms "
+                    "(max_vms %u reached or guests still booting)", account,
+                    pool->cfg.acquire_timeout_ms, pool->cfg.max_vms);
+                goto done;
+            }
+            vmp_deadline(&ts, deadline - now);
+            pool->waiting++;
+            pthread_cond_signal(&pool->wake);
+            pthread_cond_timedwait(&pool->changed, &pool->lock, &ts);
+            pool->waiting--;
+            continue;
+        }
+    }
+
+done:
+    pthread_mutex_unlock(&pool->lock);
+    info->init_ms = (unsigned) (vmp_now_ms() - start);
+    return rc;
+}
+
+
+void
+vmp_pool_release(vmp_pool_t *pool, vmp_vm_t *vm, bool healthy)
+{
+    if (vm == NULL)
+        return;
+    pthread_mutex_lock(&pool->lock);
+    if (healthy && !pool->stop
+        && vmp_set_move(&pool->set, vm, VMP_IDLE, NULL, vmp_now_ms()) == 0)
+    {
+        pthread_cond_broadcast(&pool->changed);
+        pthread_mutex_unlock(&pool->lock);
+        return;
+    }
+    vmp_log("%s: released unhealthy, destroying", vm->name);
+    vmp_set_move(&pool->set, vm, VMP_DEAD, NULL, vmp_now_ms());
+    vmp_set_unlink(&pool->set, vm);
+    pthread_cond_broadcast(&pool->changed);
+    pthread_cond_signal(&pool->wake);
+    pthread_mutex_unlock(&pool->lock);
+    vmp_vm_destroy(pool, vm);
+}
+
+
+const char *
+vmp_vm_name(const vmp_vm_t *vm)
+{
+    return vm->name;
+}
+
+
+const char *
+vmp_vm_code(const vmp_vm_t *vm)
+{
+    return vm->code;
+}
+
+
+void
+vmp_vm_set_code(vmp_vm_t *vm, const char *sha256hex)
+{
+    snprintf(vm->code, sizeof(vm->code), "%s", sha256hex ? sha256hex : "");
+}
+
+
+unsigned
+vmp_vm_boot_ms(const vmp_vm_t *vm)
+{
+    return vm->boot_ms;
+}
+
+
+int
+vmp_vm_call(vmp_vm_t *vm, fg_buf_t *req, fg_buf_t *resp_buf,
+    fg_frame_t *resp, unsigned timeout_ms, char **err)
+{
+    uint64_t  deadline = vmp_now_ms() + timeout_ms, now;
+    uint32_t  seq;
+
+    *err = NULL;
+    if (vm->fd < 0) {
+        vmp_seterr(err, "%s: no agent channel", vm->name);
+        return -1;
+    }
+    if (req->len < FG_FRAME_HEADER_SIZE) {
+        vmp_seterr(err, "%s: empty request", vm->name);
+        return -1;
+    }
+    seq = ++vm->seq;
+    if (seq == 0)
+        seq = ++vm->seq;                  /* 0 is the agent's own */
+    req->data[4] = (uint8_t) (seq >> 24);
+    req->data[5] = (uint8_t) (seq >> 16);
+    req->data[6] = (uint8_t) (seq >> 8);
+    req->data[7] = (uint8_t) seq;
+
+    if (fg_frame_write_all(vm->fd, req) < 0) {
+        vmp_seterr(err, "%s: write to agent: %s", vm->name, strerror(errno));
+        return -1;
+    }
+
+    /* Frames with another seq (a late reply, a HELLO) are skipped. */
+    for ( ;; ) {
+        now = vmp_now_ms();
+        if (now >= deadline) {
+            vmp_seterr(err, "%s: no reply from the agent within %u ms",
+                vm->name, timeout_ms);
+            return -1;
+        }
+        if (fg_frame_read(vm->fd, resp_buf, resp,
+                (unsigned) (deadline - now)) < 0)
+        {
+            vmp_seterr(err, "%s: %s from the agent", vm->name,
+                errno == ETIMEDOUT ? "no reply in time"
+                : errno == EPROTO ? "malformed frame" : strerror(errno));
+            return -1;
+        }
+        if (resp->seq != seq)
+            continue;
+        if (resp->type == FG_FRAME_ERROR) {
+            size_t          len;
+            const uint8_t  *m = fg_frame_get(resp, "message", &len);
+
+            vmp_seterr(err, "%s: agent error: %.*s", vm->name,
+                m ? (int) len : 1, m ? (const char *) m : "?");
+            return -1;
+        }
+        return 0;
+    }
+}
+
+
+void
+vmp_pool_stats(vmp_pool_t *pool, vmp_stats_t *st)
+{
+    pthread_mutex_lock(&pool->lock);
+    vmp_set_stats(&pool->set, st);
+    pthread_mutex_unlock(&pool->lock);
+}

@@ -1,0 +1,122 @@
+/*
+ * vmpool internals: the pool's state machine, kept apart from libvirt so
+ * that t/unit/test_vmpool.c can drive it directly.
+ *
+ * A guest moves through
+ *
+ *     BOOTING --hello--> WARM --assign(account)--> BUSY <--> IDLE
+ *        |                 |                         |         |
+ *        +-------+---------+-----------+-------------+---------+
+ *                                      v
+ *                                    DEAD
+ *
+ * A guest booted on demand for an account carries that account from the
+ * start and goes BOOTING -> BUSY.  Once a guest has an account it never
+ * loses it: the only way out is DEAD.
+ */
+
+#ifndef VMPOOL_PRIV_H
+#define VMPOOL_PRIV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmpool.h"
+
+typedef enum {
+    VMP_BOOTING = 0,
+    VMP_WARM,
+    VMP_IDLE,         /* assigned to an account, not in a call */
+    VMP_BUSY,         /* in a call */
+    VMP_DEAD,
+    VMP_NSTATES
+} vmp_state_t;
+
+struct vmp_vm {
+    unsigned     id;
+    char         name[64];
+    vmp_state_t  state;
+    char        *account;       /* NULL while generic (booting or warm) */
+    char         code[65];      /* sha256 hex of the loaded zip, "" none */
+    uint64_t     born_ms;       /* monotonic ms when the boot began */
+    uint64_t     last_used_ms;  /* monotonic ms of the last release */
+    unsigned     boot_ms;       /* create -> HELLO */
+    unsigned     calls;         /* acquisitions served */
+    int          fd;            /* agent channel, -1 when not connected */
+    uint32_t     seq;           /* last request number sent */
+    void        *dom;           /* virDomainPtr, NULL in unit tests */
+    vmp_vm_t    *next;
+};
+
+typedef struct {
+    vmp_vm_t    *head;
+    unsigned     count[VMP_NSTATES];
+    unsigned     booting_generic;  /* BOOTING without an account */
+    unsigned     next_id;
+} vmp_set_t;
+
+typedef enum {
+    VMP_PICK_IDLE,    /* reuse vm, the account's own idle guest */
+    VMP_PICK_WARM,    /* assign vm, a warm generic guest, to the account */
+    VMP_PICK_BOOT,    /* boot a guest for the account (under max_vms) */
+    VMP_PICK_EVICT,   /* destroy vm (another account's idle guest), then
+                         choose again */
+    VMP_PICK_WAIT     /* nothing now: wait for a change */
+} vmp_pick_t;
+
+const char *vmp_state_name(vmp_state_t s);
+
+/* Whether the state machine allows from -> to. */
+bool vmp_transition_ok(vmp_state_t from, vmp_state_t to);
+
+/* New guest in BOOTING with the next id, name PREFIX-ID, account NULL or a
+ * copy; added to set.  NULL on allocation failure. */
+vmp_vm_t *vmp_set_new_vm(vmp_set_t *set, const char *prefix,
+    const char *account, uint64_t now_ms);
+
+/* Moves vm to state (and to account when assigning a generic guest).
+ * Returns 0, or -1 if the transition is not allowed or would change the
+ * account of an assigned guest. */
+int vmp_set_move(vmp_set_t *set, vmp_vm_t *vm, vmp_state_t to,
+    const char *account, uint64_t now_ms);
+
+/* Unlinks vm from set (any state); the caller frees it. */
+void vmp_set_unlink(vmp_set_t *set, vmp_vm_t *vm);
+
+/* Guests counted against max_vms: every state but DEAD. */
+unsigned vmp_set_live(const vmp_set_t *set);
+
+/*
+ * What acquire should do for account.  waiting is the number of other
+ * acquirers already waiting (they have first claim on guests that are
+ * booting).  *vm is set for IDLE, WARM and EVICT.
+ */
+vmp_pick_t vmp_set_choose(const vmp_set_t *set, const char *account,
+    unsigned max_vms, unsigned waiting, vmp_vm_t **vm);
+
+/* Generic boots the background thread should start now to bring the warm
+ * set up to `warm`, within max_vms. */
+unsigned vmp_set_boots_needed(const vmp_set_t *set, unsigned warm,
+    unsigned max_vms);
+
+/* The idle guest that has been idle longest, if for idle_ms or more. */
+vmp_vm_t *vmp_set_expired(const vmp_set_t *set, uint64_t now_ms,
+    uint64_t idle_ms);
+
+void vmp_set_stats(const vmp_set_t *set, vmp_stats_t *st);
+
+void vmp_vm_free(vmp_vm_t *vm);      /* accepts NULL; not the domain */
+
+/* Template expansion: replaces each @KEY@ of tmpl found in keys/vals
+ * (n pairs).  Unknown @...@ stay as they are.  malloc'd, NULL on ENOMEM. */
+char *vmp_template_expand(const char *tmpl, const char *const *keys,
+    const char *const *vals, unsigned n);
+
+/* The unix socket path of the channel named name in a live domain XML,
+ * malloc'd, or NULL. */
+char *vmp_xml_channel_path(const char *xml, const char *name);
+
+/* Same rules as the agent: relative, no "..", "." or empty components. */
+bool vmp_path_ok(const char *path);
+
+#endif /* VMPOOL_PRIV_H */
