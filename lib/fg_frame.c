@@ -582,7 +582,7 @@ fg_read_full(int fd, uint8_t *p, size_t len, uint64_t deadline)
         }
 
         p += n;
-        len -= (size_t) n; if (len) break;
+        len -= (size_t) n;
     }
 
     return 0;
