@@ -17,7 +17,7 @@ BUSYBOX=${BUSYBOX:-/bin/busybox}
 
 # Modules the guest needs when the kernel has them as =m: the PCI transport
 # and the virtio-serial driver (the agent's channel).
-WANT=${FNGATE_MODULES:-"virtio_pci virtio_console virtio_balloon"}
+WANT=${FNGATE_MODULES:-"virtio_pci virtio_console"}
 
 ver=$(cat "$KDIR/version")
 mdir="$KDIR/lib/modules/$ver"

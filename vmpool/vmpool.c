@@ -130,7 +130,7 @@ vmp_config_defaults(vmp_config_t *cfg)
     cfg->boot_timeout_ms = 60000;
     cfg->acquire_timeout_ms = 60000;
     cfg->kvm_probe_timeout_ms = 15000;
-    cfg->tb_cache_mb = 32;
+    cfg->tb_cache_mb = 16;
 }
 
 

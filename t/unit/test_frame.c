@@ -586,6 +586,7 @@ test_read_timeout_eof_bad(void)
     fg_buf_t     out = { NULL, 0, 0 }, in = { NULL, 0, 0 };
     fg_frame_t   f;
     uint64_t     t0, dt;
+    int          rc;
 
     CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 
@@ -647,9 +648,13 @@ test_read_timeout_eof_bad(void)
 
     /* a pipe is not a socket: write_all falls back to write() */
     CU_ASSERT_EQUAL_FATAL(pipe(sv), 0);
-    CU_ASSERT_EQUAL(fg_frame_write_all(sv[1], &out), 0);
-    CU_ASSERT_EQUAL(read_frame(sv[0], &in, &f, 0), 0);
-    CU_ASSERT(field_is(&f, "request_id", "id-1"));
+    rc = fg_frame_write_all(sv[1], &out);
+    CU_ASSERT_EQUAL(rc, 0);
+    if (rc == 0) {
+        /* the bytes are in the pipe already: no deadline (0) is safe */
+        CU_ASSERT_EQUAL(read_frame(sv[0], &in, &f, 0), 0);
+        CU_ASSERT(field_is(&f, "request_id", "id-1"));
+    }
     close(sv[0]);
     close(sv[1]);
 

@@ -154,6 +154,8 @@ test_names(void)
           FG_ROUTE_BAD_NAME, "", "", "", "" },
         { "arn:aws:lambda::123456789012:function:f", FG_ROUTE_BAD_NAME,
           "", "", "", "" },
+        { "arn:aws:lambda:-us-east-1:123456789012:function:f",
+          FG_ROUTE_BAD_NAME, "", "", "", "" },
         { "arn:aws:lambda:US-EAST-1:123456789012:function:f",
           FG_ROUTE_BAD_NAME, "", "", "", "" },
         { "arn:aws:lambda:us-east-1:1234:function:f", FG_ROUTE_BAD_NAME,

@@ -48,7 +48,10 @@ static const vector_t  suite[] = {
     {
         "get-vanilla", "GET", "/", "",
         "",
-        2, { H("Host", "example.amazonaws.com"), H("X-Amz-Date", "20150830T123600Z") },
+        2, {
+            H("Host", "example.amazonaws.com"),
+            H("X-Amz-Date", "20150830T123600Z")
+        },
         "host;x-amz-date",
         /* canonical request */
         "GET\n"
@@ -67,7 +70,10 @@ static const vector_t  suite[] = {
     {
         "get-vanilla-query", "GET", "/", "",
         "",
-        2, { H("Host", "example.amazonaws.com"), H("X-Amz-Date", "20150830T123600Z") },
+        2, {
+            H("Host", "example.amazonaws.com"),
+            H("X-Amz-Date", "20150830T123600Z")
+        },
         "host;x-amz-date",
         /* canonical request */
         "GET\n"
@@ -86,7 +92,10 @@ static const vector_t  suite[] = {
     {
         "get-vanilla-empty-query-key", "GET", "/", "Param1=value1",
         "",
-        2, { H("Host", "example.amazonaws.com"), H("X-Amz-Date", "20150830T123600Z") },
+        2, {
+            H("Host", "example.amazonaws.com"),
+            H("X-Amz-Date", "20150830T123600Z")
+        },
         "host;x-amz-date",
         /* canonical request */
         "GET\n"
@@ -105,7 +114,10 @@ static const vector_t  suite[] = {
     {
         "get-vanilla-query-order-key-case", "GET", "/", "Param2=value2&Param1=value1",
         "",
-        2, { H("Host", "example.amazonaws.com"), H("X-Amz-Date", "20150830T123600Z") },
+        2, {
+            H("Host", "example.amazonaws.com"),
+            H("X-Amz-Date", "20150830T123600Z")
+        },
         "host;x-amz-date",
         /* canonical request */
         "GET\n"
@@ -124,7 +136,10 @@ static const vector_t  suite[] = {
     {
         "get-vanilla-query-unreserved", "GET", "/", "-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz=-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz",
         "",
-        2, { H("Host", "example.amazonaws.com"), H("X-Amz-Date", "20150830T123600Z") },
+        2, {
+            H("Host", "example.amazonaws.com"),
+            H("X-Amz-Date", "20150830T123600Z")
+        },
         "host;x-amz-date",
         /* canonical request */
         "GET\n"
@@ -143,7 +158,10 @@ static const vector_t  suite[] = {
     {
         "get-vanilla-utf8-query", "GET", "/", "%E1%88%B4=bar",
         "",
-        2, { H("Host", "example.amazonaws.com"), H("X-Amz-Date", "20150830T123600Z") },
+        2, {
+            H("Host", "example.amazonaws.com"),
+            H("X-Amz-Date", "20150830T123600Z")
+        },
         "host;x-amz-date",
         /* canonical request */
         "GET\n"
@@ -162,7 +180,13 @@ static const vector_t  suite[] = {
     {
         "get-header-key-duplicate", "GET", "/", "",
         "",
-        5, { H("Host", "example.amazonaws.com"), H("My-Header1", "value2"), H("My-Header1", "value2"), H("My-Header1", "value1"), H("X-Amz-Date", "20150830T123600Z") },
+        5, {
+            H("Host", "example.amazonaws.com"),
+            H("My-Header1", "value2"),
+            H("My-Header1", "value2"),
+            H("My-Header1", "value1"),
+            H("X-Amz-Date", "20150830T123600Z")
+        },
         "host;my-header1;x-amz-date",
         /* canonical request */
         "GET\n"
@@ -182,7 +206,13 @@ static const vector_t  suite[] = {
     {
         "get-header-value-multiline", "GET", "/", "",
         "",
-        5, { H("Host", "example.amazonaws.com"), H("My-Header1", "value1"), H("My-Header1", "  value2"), H("My-Header1", "     value3"), H("X-Amz-Date", "20150830T123600Z") },
+        5, {
+            H("Host", "example.amazonaws.com"),
+            H("My-Header1", "value1"),
+            H("My-Header1", "  value2"),
+            H("My-Header1", "     value3"),
+            H("X-Amz-Date", "20150830T123600Z")
+        },
         "host;my-header1;x-amz-date",
         /* canonical request */
         "GET\n"
@@ -202,7 +232,14 @@ static const vector_t  suite[] = {
     {
         "get-header-value-order", "GET", "/", "",
         "",
-        6, { H("Host", "example.amazonaws.com"), H("My-Header1", "value4"), H("My-Header1", "value1"), H("My-Header1", "value3"), H("My-Header1", "value2"), H("X-Amz-Date", "20150830T123600Z") },
+        6, {
+            H("Host", "example.amazonaws.com"),
+            H("My-Header1", "value4"),
+            H("My-Header1", "value1"),
+            H("My-Header1", "value3"),
+            H("My-Header1", "value2"),
+            H("X-Amz-Date", "20150830T123600Z")
+        },
         "host;my-header1;x-amz-date",
         /* canonical request */
         "GET\n"
@@ -222,7 +259,12 @@ static const vector_t  suite[] = {
     {
         "get-header-value-trim", "GET", "/", "",
         "",
-        4, { H("Host", "example.amazonaws.com"), H("My-Header1", " value1"), H("My-Header2", " \"a   b   c\""), H("X-Amz-Date", "20150830T123600Z") },
+        4, {
+            H("Host", "example.amazonaws.com"),
+            H("My-Header1", " value1"),
+            H("My-Header2", " \"a   b   c\""),
+            H("X-Amz-Date", "20150830T123600Z")
+        },
         "host;my-header1;my-header2;x-amz-date",
         /* canonical request */
         "GET\n"
@@ -243,7 +285,10 @@ static const vector_t  suite[] = {
     {
         "get-unreserved", "GET", "/-._~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", "",
         "",
-        2, { H("Host", "example.amazonaws.com"), H("X-Amz-Date", "20150830T123600Z") },
+        2, {
+            H("Host", "example.amazonaws.com"),
+            H("X-Amz-Date", "20150830T123600Z")
+        },
         "host;x-amz-date",
         /* canonical request */
         "GET\n"
@@ -262,7 +307,10 @@ static const vector_t  suite[] = {
     {
         "get-utf8", "GET", "/\xe1""\x88""\xb4""", "",
         "",
-        2, { H("Host", "example.amazonaws.com"), H("X-Amz-Date", "20150830T123600Z") },
+        2, {
+            H("Host", "example.amazonaws.com"),
+            H("X-Amz-Date", "20150830T123600Z")
+        },
         "host;x-amz-date",
         /* canonical request */
         "GET\n"
@@ -281,7 +329,10 @@ static const vector_t  suite[] = {
     {
         "get-space", "GET", "/example space/", "",
         "",
-        2, { H("Host", "example.amazonaws.com"), H("X-Amz-Date", "20150830T123600Z") },
+        2, {
+            H("Host", "example.amazonaws.com"),
+            H("X-Amz-Date", "20150830T123600Z")
+        },
         "host;x-amz-date",
         /* canonical request */
         "GET\n"
@@ -300,7 +351,10 @@ static const vector_t  suite[] = {
     {
         "get-slash", "GET", "//", "",
         "",
-        2, { H("Host", "example.amazonaws.com"), H("X-Amz-Date", "20150830T123600Z") },
+        2, {
+            H("Host", "example.amazonaws.com"),
+            H("X-Amz-Date", "20150830T123600Z")
+        },
         "host;x-amz-date",
         /* canonical request */
         "GET\n"
@@ -319,7 +373,10 @@ static const vector_t  suite[] = {
     {
         "get-slash-dot-slash", "GET", "/./", "",
         "",
-        2, { H("Host", "example.amazonaws.com"), H("X-Amz-Date", "20150830T123600Z") },
+        2, {
+            H("Host", "example.amazonaws.com"),
+            H("X-Amz-Date", "20150830T123600Z")
+        },
         "host;x-amz-date",
         /* canonical request */
         "GET\n"
@@ -338,7 +395,10 @@ static const vector_t  suite[] = {
     {
         "get-slash-pointless-dot", "GET", "/./example", "",
         "",
-        2, { H("Host", "example.amazonaws.com"), H("X-Amz-Date", "20150830T123600Z") },
+        2, {
+            H("Host", "example.amazonaws.com"),
+            H("X-Amz-Date", "20150830T123600Z")
+        },
         "host;x-amz-date",
         /* canonical request */
         "GET\n"
@@ -357,7 +417,10 @@ static const vector_t  suite[] = {
     {
         "get-slashes", "GET", "//example//", "",
         "",
-        2, { H("Host", "example.amazonaws.com"), H("X-Amz-Date", "20150830T123600Z") },
+        2, {
+            H("Host", "example.amazonaws.com"),
+            H("X-Amz-Date", "20150830T123600Z")
+        },
         "host;x-amz-date",
         /* canonical request */
         "GET\n"
@@ -376,7 +439,10 @@ static const vector_t  suite[] = {
     {
         "get-relative", "GET", "/example/..", "",
         "",
-        2, { H("Host", "example.amazonaws.com"), H("X-Amz-Date", "20150830T123600Z") },
+        2, {
+            H("Host", "example.amazonaws.com"),
+            H("X-Amz-Date", "20150830T123600Z")
+        },
         "host;x-amz-date",
         /* canonical request */
         "GET\n"
@@ -395,7 +461,10 @@ static const vector_t  suite[] = {
     {
         "get-relative-relative", "GET", "/example1/example2/../..", "",
         "",
-        2, { H("Host", "example.amazonaws.com"), H("X-Amz-Date", "20150830T123600Z") },
+        2, {
+            H("Host", "example.amazonaws.com"),
+            H("X-Amz-Date", "20150830T123600Z")
+        },
         "host;x-amz-date",
         /* canonical request */
         "GET\n"
@@ -414,7 +483,10 @@ static const vector_t  suite[] = {
     {
         "post-vanilla", "POST", "/", "",
         "",
-        2, { H("Host", "example.amazonaws.com"), H("X-Amz-Date", "20150830T123600Z") },
+        2, {
+            H("Host", "example.amazonaws.com"),
+            H("X-Amz-Date", "20150830T123600Z")
+        },
         "host;x-amz-date",
         /* canonical request */
         "POST\n"
@@ -433,7 +505,10 @@ static const vector_t  suite[] = {
     {
         "post-vanilla-query", "POST", "/", "Param1=value1",
         "",
-        2, { H("Host", "example.amazonaws.com"), H("X-Amz-Date", "20150830T123600Z") },
+        2, {
+            H("Host", "example.amazonaws.com"),
+            H("X-Amz-Date", "20150830T123600Z")
+        },
         "host;x-amz-date",
         /* canonical request */
         "POST\n"
@@ -452,7 +527,10 @@ static const vector_t  suite[] = {
     {
         "post-header-key-case", "POST", "/", "",
         "",
-        2, { H("HOST", "example.amazonaws.com"), H("X-AMZ-DATE", "20150830T123600Z") },
+        2, {
+            H("HOST", "example.amazonaws.com"),
+            H("X-AMZ-DATE", "20150830T123600Z")
+        },
         "host;x-amz-date",
         /* canonical request */
         "POST\n"
@@ -471,7 +549,11 @@ static const vector_t  suite[] = {
     {
         "post-header-key-sort", "POST", "/", "",
         "",
-        3, { H("Host", "example.amazonaws.com"), H("X-Amz-Date", "20150830T123600Z"), H("My-Header1", "value1") },
+        3, {
+            H("Host", "example.amazonaws.com"),
+            H("X-Amz-Date", "20150830T123600Z"),
+            H("My-Header1", "value1")
+        },
         "host;my-header1;x-amz-date",
         /* canonical request */
         "POST\n"
@@ -491,7 +573,11 @@ static const vector_t  suite[] = {
     {
         "post-header-value-case", "POST", "/", "",
         "",
-        3, { H("Host", "example.amazonaws.com"), H("My-Header1", "VALUE1"), H("X-Amz-Date", "20150830T123600Z") },
+        3, {
+            H("Host", "example.amazonaws.com"),
+            H("My-Header1", "VALUE1"),
+            H("X-Amz-Date", "20150830T123600Z")
+        },
         "host;my-header1;x-amz-date",
         /* canonical request */
         "POST\n"
@@ -511,7 +597,11 @@ static const vector_t  suite[] = {
     {
         "post-x-www-form-urlencoded", "POST", "/", "",
         "Param1=value1",
-        3, { H("Content-Type", "application/x-www-form-urlencoded"), H("Host", "example.amazonaws.com"), H("X-Amz-Date", "20150830T123600Z") },
+        3, {
+            H("Content-Type", "application/x-www-form-urlencoded"),
+            H("Host", "example.amazonaws.com"),
+            H("X-Amz-Date", "20150830T123600Z")
+        },
         "content-type;host;x-amz-date",
         /* canonical request */
         "POST\n"
@@ -531,7 +621,11 @@ static const vector_t  suite[] = {
     {
         "post-x-www-form-urlencoded-parameters", "POST", "/", "",
         "Param1=value1",
-        3, { H("Content-Type", "application/x-www-form-urlencoded; charset=utf8"), H("Host", "example.amazonaws.com"), H("X-Amz-Date", "20150830T123600Z") },
+        3, {
+            H("Content-Type", "application/x-www-form-urlencoded; charset=utf8"),
+            H("Host", "example.amazonaws.com"),
+            H("X-Amz-Date", "20150830T123600Z")
+        },
         "content-type;host;x-amz-date",
         /* canonical request */
         "POST\n"
