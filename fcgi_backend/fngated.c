@@ -466,8 +466,16 @@ fgd_worker(void *arg)
         pthread_mutex_lock(&fgd_accept_lock);
         rc = fgd_stopping ? -1 : FCGX_Accept_r(&req);
         pthread_mutex_unlock(&fgd_accept_lock);
-        if (rc < 0)
-            break;
+        if (rc < 0) {
+            if (fgd_stopping)
+                break;
+            /* accept failed (EMFILE, ENOMEM, ...): the thread stays, the
+             * process must not slowly lose all its workers. */
+            fgd_log("error", NULL, "accept: %s; retrying in 1 s",
+                strerror(-rc > 0 ? -rc : EIO));
+            sleep(1);
+            continue;
+        }
         fgd_handle(&req, &redis);
         FCGX_Finish_r(&req);
     }

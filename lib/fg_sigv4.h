@@ -69,9 +69,10 @@ fg_sigv4_rc_t fg_sigv4_parse_auth(fg_str_t value, fg_sigv4_auth_t *auth);
 
 /*
  * Builds the canonical request into out (malloc'd, NUL-terminated; caller
- * frees).  The URI is normalised as AWS does for non-S3 services: each path
- * segment is decoded then encoded once more, "." and ".." segments removed,
- * repeated slashes folded; query parameters sorted by encoded key then value.
+ * frees).  The URI is normalised as AWS does for non-S3 services: the path
+ * as sent has "." and ".." segments removed and repeated slashes folded, then
+ * is percent-encoded once more ("%3A" signs as "%253A", as botocore does);
+ * query parameters are decoded, re-encoded and sorted by key then value.
  */
 fg_sigv4_rc_t fg_sigv4_canonical_request(const fg_sigv4_request_t *req,
     fg_str_t signed_headers, char **out);

@@ -182,6 +182,11 @@ main(int argc, char **argv)
         return 1;
     }
 
+    /* libfcgi catches SIGTERM to finish the current request, but threads
+     * blocked in accept() never look: let SIGTERM and SIGINT just end it */
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+
     addr = argv[1];
     path = NULL;
 

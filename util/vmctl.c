@@ -18,6 +18,8 @@
  *   -k SECONDS  keep the pool up this long after the calls (virsh list)
  *   -w          wait for the warm guest before acquiring (measures a
  *               warm cold-start rather than a boot)
+ *   -i SECONDS  idle_timeout_s (with -k: watch the idle guest go)
+ *   -W N        warm guests (default 1)
  * ROOT is $FNGATE_ROOT, else the parent of the directory holding vmctl.
  */
 
@@ -98,6 +100,7 @@ usage(void)
 {
     fprintf(stderr, "usage: vmctl [-n N] [-t MS] [-m MB] [-o BYTES] "
         "[-e K=V] [-a ACCEL] [-p PREFIX] [-M MB] [-S DIR] [-k S] [-w] "
+        "[-i S] [-W N] "
         "invoke ZIP HANDLER EVENT [ACCOUNT]\n");
     return 2;
 }
@@ -133,7 +136,7 @@ main(int argc, char **argv)
     cfg.warm = 1;
     cfg.max_vms = 2;
 
-    while ((opt = getopt(argc, argv, "n:t:m:o:e:a:p:M:S:k:w")) != -1) {
+    while ((opt = getopt(argc, argv, "n:t:m:o:e:a:p:M:S:k:wi:W:")) != -1) {
         switch (opt) {
         case 'n': n = (unsigned) atoi(optarg); break;
         case 't': timeout_ms = (unsigned) atoi(optarg); break;
@@ -149,6 +152,8 @@ main(int argc, char **argv)
         case 'S': state_dir = optarg; break;
         case 'k': keep = (unsigned) atoi(optarg); break;
         case 'w': wait_warm = true; break;
+        case 'i': cfg.idle_timeout_s = (unsigned) atoi(optarg); break;
+        case 'W': cfg.warm = (unsigned) atoi(optarg); break;
         default: return usage();
         }
     }
@@ -292,6 +297,10 @@ cleanup:
             st.booting, st.warm, st.idle, st.busy, st.total);
         fflush(stdout);
         sleep(keep);
+        vmp_pool_stats(pool, &st);
+        printf("stats after %us: booting %u warm %u idle %u busy %u "
+            "total %u\n", keep, st.booting, st.warm, st.idle, st.busy,
+            st.total);
     }
     vmp_pool_free(pool);
     fg_buf_free(&req);

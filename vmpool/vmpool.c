@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -634,6 +635,32 @@ fail:
 }
 
 
+/*
+ * Without udev (containers, no systemd) /dev/kvm stays root:root 0600; then
+ * libvirt finds at each domain start that the QEMU user can not use the KVM
+ * it saw when it probed QEMU, throws its capability cache away and probes
+ * again: every start takes about 50 s, even for TCG guests.  Say so.
+ */
+static void
+vmp_check_kvm_node(void)
+{
+    struct stat     st;
+    struct group   *g;
+
+    if (stat("/dev/kvm", &st) < 0)
+        return;
+    g = getgrnam("kvm");
+    if (g != NULL && st.st_gid == g->gr_gid
+        && (st.st_mode & (S_IRGRP | S_IWGRP)) == (S_IRGRP | S_IWGRP))
+    {
+        return;
+    }
+    vmp_log("warning: /dev/kvm is not rw for group kvm (no udev?): libvirt "
+        "re-probes QEMU at every domain start, ~50 s each; fix with "
+        "\"chgrp kvm /dev/kvm && chmod 660 /dev/kvm\" (what udev does)");
+}
+
+
 /* Destroys domains named PREFIX-N that an earlier run left behind. */
 static void
 vmp_cleanup_stale(vmp_pool_t *pool)
@@ -729,6 +756,7 @@ vmp_pool_new(const vmp_config_t *cfg, char **err)
         goto fail;
     }
 
+    vmp_check_kvm_node();
     vmp_cleanup_stale(pool);
     vmp_choose_accel(pool);
 
