@@ -81,13 +81,26 @@ ngx_http_fngate_header_filter(ngx_http_request_t *r)
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
 
-    if (!flcf->enable || r != r->main) {
+    if (r != r->main) {
         return ngx_http_next_header_filter(r);
     }
 
-    ctx = ngx_http_fngate_get_ctx(r);
+    /*
+     * A request that passed a fngate location keeps its request id after
+     * an internal redirect to a location without "fngate on" (error_page).
+     */
+
+    ctx = ngx_http_fngate_find_ctx(r);
+
     if (ctx == NULL) {
-        return NGX_ERROR;
+        if (!flcf->enable) {
+            return ngx_http_next_header_filter(r);
+        }
+
+        ctx = ngx_http_fngate_get_ctx(r);
+        if (ctx == NULL) {
+            return NGX_ERROR;
+        }
     }
 
     for (part = &r->headers_out.headers.part; part; part = part->next) {

@@ -13,13 +13,44 @@
 static void ngx_http_fngate_cleanup(void *data);
 
 
+/*
+ * An internal redirect (error_page, also to a named location, which does not
+ * mark the request internal) clears the module contexts,
+ * but the billing line and x-amzn-RequestId of the redirected request must
+ * still name the call: the context is found again through its pool cleanup,
+ * as the realip module finds its own.
+ */
+
+ngx_http_fngate_ctx_t *
+ngx_http_fngate_find_ctx(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t     *cln;
+    ngx_http_fngate_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
+    if (ctx) {
+        return ctx;
+    }
+
+    for (cln = r->pool->cleanup; cln; cln = cln->next) {
+        if (cln->handler == ngx_http_fngate_cleanup) {
+            ctx = cln->data;
+            ngx_http_set_ctx(r, ctx, ngx_http_fngate_module);
+            return ctx;
+        }
+    }
+
+    return NULL;
+}
+
+
 ngx_http_fngate_ctx_t *
 ngx_http_fngate_get_ctx(ngx_http_request_t *r)
 {
     ngx_pool_cleanup_t     *cln;
     ngx_http_fngate_ctx_t  *ctx;
 
-    ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
+    ctx = ngx_http_fngate_find_ctx(r);
     if (ctx) {
         return ctx;
     }

@@ -141,6 +141,7 @@ typedef struct {
 /* ngx_http_fngate_handler.c */
 ngx_int_t ngx_http_fngate_access_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_fngate_precontent_handler(ngx_http_request_t *r);
+ngx_http_fngate_ctx_t *ngx_http_fngate_find_ctx(ngx_http_request_t *r);
 ngx_http_fngate_ctx_t *ngx_http_fngate_get_ctx(ngx_http_request_t *r);
 ngx_int_t ngx_http_fngate_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *type, const char *fmt, ...);

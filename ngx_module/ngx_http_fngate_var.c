@@ -141,7 +141,7 @@ ngx_http_fngate_variable_str(ngx_http_request_t *r,
     ngx_str_t              *s;
     ngx_http_fngate_ctx_t  *ctx;
 
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_fngate_module);
+    ctx = ngx_http_fngate_find_ctx(r->main);
 
     if (ctx == NULL) {
         v->not_found = 1;
@@ -169,7 +169,7 @@ ngx_http_fngate_variable_counter(ngx_http_request_t *r,
     ngx_str_t              *s;
     ngx_http_fngate_ctx_t  *ctx;
 
-    ctx = ngx_http_get_module_ctx(r->main, ngx_http_fngate_module);
+    ctx = ngx_http_fngate_find_ctx(r->main);
 
     if (ctx == NULL) {
         v->not_found = 1;

@@ -110,6 +110,8 @@ X-Fngate-Test-Sign: alice
 --- error_code: 502
 --- response_headers
 x-amzn-ErrorType: ServiceException
+--- response_headers_like
+x-amzn-RequestId: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 --- response_body chomp
 {"Type":"Service","message":"fngated, the function backend, is not available"}
 --- error_log

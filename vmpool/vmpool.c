@@ -510,9 +510,10 @@ vmp_thread(void *arg)
                     failures = 0;
                     continue;
                 }
-                vmp_log("boot failed: %s", err ? err : "?");
-                free(err);
                 pthread_mutex_lock(&pool->lock);
+                if (!pool->stop)
+                    vmp_log("boot failed: %s", err ? err : "?");
+                free(err);
                 vmp_set_unlink(&pool->set, vm);
                 vmp_vm_destroy(pool, vm);
                 pthread_cond_broadcast(&pool->changed);

@@ -319,7 +319,6 @@ sub count_tests {
             next unless defined $v;
             $v = $v->[0] if ref $v eq 'ARRAY';
             $per += grep { /\S/ } split /\n/, $v;
-            last;
         }
         $per++ if defined $block->response_body
                   || defined $block->response_body_like

@@ -674,7 +674,9 @@ sub check_response_headers ($$$$$) {
             Test::More::is($got // '', $val, "$name - header $key ok");
         }
 
-    } elsif (defined $block->response_headers_like) {
+    }
+
+    if (defined $block->response_headers_like) {
         my $hs = parse_headers(indexed($block->response_headers_like, $idx,
                                        $need_array));
         for my $h (@$hs) {
