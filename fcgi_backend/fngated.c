@@ -211,7 +211,7 @@ fgd_send(FCGX_Request *req, const fgd_resp_t *r)
 }
 
 static int
-fgd_do_create(const fgd_req_t *q, fgd_resp_t *r)
+fgd_do_create(fgd_req_t *q, fgd_resp_t *r)
 {
     fgd_limits_t  lim;
     fgd_create_t  c;
@@ -222,6 +222,7 @@ fgd_do_create(const fgd_req_t *q, fgd_resp_t *r)
     lim.max_memory_mb = fgd_conf.max_memory_mb;
     if (fgd_create_parse(q->body, q->body_len, &lim, &c, r) != 0)
         return -1;
+    snprintf(q->name, sizeof(q->name), "%s", c.fn.name);
     rc = fgd_store_create(q, &c, r);
     if (rc == 0) {
         if (fgd_json_function_config(&c.fn, q->region, q->caller, &r->body,
@@ -421,6 +422,8 @@ fgd_handle(FCGX_Request *req, redisContext **redis)
 done:
     if (r.status == 0)
         fgd_error(&r, 500, "ServiceException", "no response was made");
+    if (q.function[0] == '\0' && q.name[0] != '\0')
+        q.function = q.name;
     fgd_send(req, &r);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     {

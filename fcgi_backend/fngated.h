@@ -29,6 +29,8 @@ typedef struct {
     const char        *query;          /* QUERY_STRING */
     const char        *body;
     size_t             body_len;
+    char               name[FG_FUNCTION_NAME_MAX + 1];  /* CreateFunction's
+                                          FunctionName, for the log */
 } fgd_req_t;
 
 /* Logging: one line on stderr, "TIME LEVEL [request id] message". */
