@@ -293,6 +293,7 @@ sub default_config {
         include $root/conf/fngate_params;
         fastcgi_pass unix:$sock;
         fastcgi_read_timeout 300s;
+        fastcgi_buffer_size 16k;
         access_log logs/access.log fngate_billing;
 $pages
     }
