@@ -3,10 +3,12 @@
  *
  *   vmctl [options] invoke ZIP HANDLER EVENT [ACCOUNT]
  *
- * Starts a pool (warm 1), acquires a guest for ACCOUNT (default
- * 000000000001), LOADs the zip, INVOKEs HANDLER with EVENT (a string, or
- * @FILE) and prints the RESULT fields and timings.  Options:
- *   -n N        invoke N times on the same guest (reuse)
+ * Starts a pool (warm 1) and makes calls as fngated does: acquire a guest
+ * for ACCOUNT (default 000000000001), LOAD the zip unless the guest has it,
+ * INVOKE HANDLER with EVENT (a string, or @FILE), print the RESULT fields
+ * and timings, release.  ACCOUNT may be a list "A,B,A": one call each, in
+ * turn.  Options:
+ *   -n N        N rounds of calls (a guest is reused by its account)
  *   -t MS       timeout_ms (default 3000)
  *   -m MB       memory_mb (default 128)
  *   -o BYTES    max_output (default 6291456)
@@ -114,20 +116,23 @@ main(int argc, char **argv)
     vmp_vm_t           *vm = NULL;
     vmp_acquire_info_t  info;
     vmp_stats_t         st;
-    fg_buf_t            req = { 0 }, resp_buf = { 0 };
+    fg_buf_t            req = { 0 }, load = { 0 }, resp_buf = { 0 };
     fg_frame_t          resp;
     char                root[PATH_MAX], exe[PATH_MAX], kernel[PATH_MAX + 32];
     char                initrd[PATH_MAX + 32], xml[PATH_MAX + 32];
     char                state[PATH_MAX + 32], sha[65], rid[64];
     char               *zip = NULL, *event = NULL, *err = NULL;
-    const char         *env[VMCTL_MAX_ENV], *account = "000000000001";
+    const char         *env[VMCTL_MAX_ENV], *account;
+    const char         *accounts[16] = { "000000000001" };
+    char               *tok, *save = NULL;
+    unsigned            naccounts = 1;
     const char         *state_dir = NULL;
     size_t              zip_len, event_len;
     unsigned            n = 1, timeout_ms = 3000, memory_mb = 128;
     unsigned            nenv = 0, keep = 0, i, j;
     unsigned long       max_output = 6 * 1024 * 1024;
     bool                wait_warm = false, healthy = true;
-    double              t0, t1;
+    double              t0;
     int                 opt, rc = 1;
     ssize_t             el;
 
@@ -161,8 +166,16 @@ main(int argc, char **argv)
     argv += optind;
     if (argc < 4 || strcmp(argv[0], "invoke") != 0)
         return usage();
-    if (argc > 4)
-        account = argv[4];
+    if (argc > 4) {
+        naccounts = 0;
+        for (tok = strtok_r(argv[4], ",", &save); tok != NULL && naccounts < 16;
+             tok = strtok_r(NULL, ",", &save))
+        {
+            accounts[naccounts++] = tok;
+        }
+        if (naccounts == 0)
+            return usage();
+    }
 
     if (getenv("FNGATE_ROOT") != NULL) {
         snprintf(root, sizeof(root), "%s", getenv("FNGATE_ROOT"));
@@ -200,7 +213,7 @@ main(int argc, char **argv)
 
     /* A bad zip is refused before any guest is touched. */
     vmp_sha256_hex(zip, zip_len, sha);
-    if (vmp_load_frame_from_zip(zip, zip_len, sha, &req, &err) < 0) {
+    if (vmp_load_frame_from_zip(zip, zip_len, sha, &load, &err) < 0) {
         fprintf(stderr, "vmctl: zip: %s\n", err);
         goto cleanup;
     }
@@ -226,29 +239,32 @@ main(int argc, char **argv)
         printf("warm_after_ms: %.1f\n", now_ms() - t0);
     }
 
-    t0 = now_ms();
-    if (vmp_pool_acquire(pool, account, &vm, &info, &err) < 0) {
-        fprintf(stderr, "vmctl: acquire: %s\n", err);
-        goto cleanup;
-    }
-    printf("vm: %s cold: %s acquire_ms: %.1f boot_ms: %u\n", vmp_vm_name(vm),
-        info.cold ? "true" : "false", now_ms() - t0, vmp_vm_boot_ms(vm));
-
-    if (strcmp(vmp_vm_code(vm), sha) != 0) {
+    /* Each call as fngated makes it: acquire, LOAD unless the guest has
+     * the code already, INVOKE, release. */
+    for (i = 0; i < n * naccounts; i++) {
+        account = accounts[i % naccounts];
         t0 = now_ms();
-        if (vmp_vm_call(vm, &req, &resp_buf, &resp, 30000, &err) < 0) {
-            fprintf(stderr, "vmctl: load: %s\n", err);
-            healthy = false;
+        if (vmp_pool_acquire(pool, account, &vm, &info, &err) < 0) {
+            fprintf(stderr, "vmctl: acquire: %s\n", err);
             goto cleanup;
         }
-        t1 = now_ms();
-        printf("load_ms: %.1f (%zu bytes)\n", t1 - t0, req.len);
-        print_field(&resp, "status");
-        print_field(&resp, "message");
-        vmp_vm_set_code(vm, sha);
-    }
+        printf("--- call %u: account %s vm %s cold %s acquire_ms %.1f "
+            "boot_ms %u\n", i + 1, account, vmp_vm_name(vm),
+            info.cold ? "true" : "false", now_ms() - t0, vmp_vm_boot_ms(vm));
 
-    for (i = 0; i < n; i++) {
+        if (strcmp(vmp_vm_code(vm), sha) != 0) {
+            t0 = now_ms();
+            if (vmp_vm_call(vm, &load, &resp_buf, &resp, 30000, &err) < 0) {
+                fprintf(stderr, "vmctl: load: %s\n", err);
+                healthy = false;
+                goto cleanup;
+            }
+            printf("load_ms: %.1f (%zu bytes)\n", now_ms() - t0, load.len);
+            print_field(&resp, "status");
+            print_field(&resp, "message");
+            vmp_vm_set_code(vm, sha);
+        }
+
         fg_buf_reset(&req);
         snprintf(rid, sizeof(rid), "vmctl-%u-%u", (unsigned) getpid(), i);
         if (fg_frame_begin(&req, FG_FRAME_INVOKE, 0) < 0
@@ -276,7 +292,7 @@ main(int argc, char **argv)
             healthy = false;
             goto cleanup;
         }
-        printf("--- call %u: round_trip_ms: %.1f\n", i + 1, now_ms() - t0);
+        printf("round_trip_ms: %.1f\n", now_ms() - t0);
         print_field(&resp, "request_id");
         print_field(&resp, "status");
         print_field(&resp, "exit");
@@ -285,6 +301,8 @@ main(int argc, char **argv)
         print_field(&resp, "message");
         print_field(&resp, "stdout");
         print_field(&resp, "stderr");
+        vmp_pool_release(pool, vm, true);
+        vm = NULL;
     }
     rc = 0;
 
@@ -304,6 +322,7 @@ cleanup:
     }
     vmp_pool_free(pool);
     fg_buf_free(&req);
+    fg_buf_free(&load);
     fg_buf_free(&resp_buf);
     free(err);
     free(zip);
