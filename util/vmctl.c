@@ -186,7 +186,7 @@ main(int argc, char **argv)
         exe[el] = '\0';
         snprintf(root, sizeof(root), "%s", dirname(dirname(exe)));
     }
-    snprintf(kernel, sizeof(kernel), "%s/.fngate/kernel/vmlinuz", root);
+    snprintf(kernel, sizeof(kernel), "%s/.fngate/kernel/vmlinux", root);
     snprintf(initrd, sizeof(initrd), "%s/build/initramfs.cpio.gz", root);
     snprintf(xml, sizeof(xml), "%s/conf/domain.xml", root);
     snprintf(state, sizeof(state), "%s/.fngate/vm", root);

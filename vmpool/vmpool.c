@@ -40,6 +40,7 @@ struct vmp_pool {
     char             accel[4];      /* "kvm" or "tcg" */
     char             accel_reason[256];
 
+    pthread_mutex_t  conn_lock;     /* conn, replaced after libvirtd restarts */
     pthread_mutex_t  lock;
     pthread_cond_t   changed;       /* a guest became warm, idle or gone */
     pthread_cond_t   wake;          /* the background thread has work */
@@ -117,7 +118,7 @@ vmp_config_defaults(vmp_config_t *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
     cfg->uri = "qemu:///system";
-    cfg->kernel = ".fngate/kernel/vmlinuz";
+    cfg->kernel = ".fngate/kernel/vmlinux";
     cfg->initrd = "build/initramfs.cpio.gz";
     cfg->domain_xml = "conf/domain.xml";
     cfg->state_dir = ".fngate/vm";
@@ -136,6 +137,31 @@ vmp_config_defaults(vmp_config_t *cfg)
 
 
 /* ---- guests ---- */
+
+/*
+ * The libvirt connection, with a reference for the caller (virConnectClose
+ * when done).  A connection that died (libvirtd restarted) is replaced; the
+ * domains made through it hold their own references to it.
+ */
+static virConnectPtr
+vmp_conn_get(vmp_pool_t *pool)
+{
+    virConnectPtr  c;
+
+    pthread_mutex_lock(&pool->conn_lock);
+    if (pool->conn != NULL && virConnectIsAlive(pool->conn) != 1) {
+        vmp_log("libvirt connection to %s lost; reconnecting", pool->cfg.uri);
+        virConnectClose(pool->conn);
+        pool->conn = NULL;
+    }
+    if (pool->conn == NULL)
+        pool->conn = virConnectOpen(pool->cfg.uri);
+    c = pool->conn;
+    if (c != NULL)
+        virConnectRef(c);
+    pthread_mutex_unlock(&pool->conn_lock);
+    return c;
+}
 
 static int
 vmp_connect_unix(const char *path, unsigned timeout_ms)
@@ -206,6 +232,7 @@ vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
     fg_buf_t    buf = { 0 };
     fg_frame_t  f;
     struct pollfd  pfd;
+    virConnectPtr  conn = NULL;
     int         rc = -1;
     unsigned    left;
 
@@ -231,8 +258,13 @@ vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
         vmp_seterr(err, "out of memory");
         goto cleanup;
     }
-    vm->dom = virDomainCreateXML(pool->conn, xml,
-        VIR_DOMAIN_START_AUTODESTROY);
+    conn = vmp_conn_get(pool);
+    if (conn == NULL) {
+        vmp_seterr(err, "libvirt \"%s\": %s", pool->cfg.uri,
+            vmp_virt_error());
+        goto cleanup;
+    }
+    vm->dom = virDomainCreateXML(conn, xml, VIR_DOMAIN_START_AUTODESTROY);
     if (vm->dom == NULL) {
         vmp_seterr(err, "create %s (%s): %s", vm->name, type,
             vmp_virt_error());
@@ -296,6 +328,8 @@ cleanup:
             vm->dom = NULL;
         }
     }
+    if (conn != NULL)
+        virConnectClose(conn);
     fg_buf_free(&buf);
     free(path);
     free(live);
@@ -704,6 +738,7 @@ vmp_pool_new(const vmp_config_t *cfg, char **err)
         vmp_seterr(err, "out of memory");
         return NULL;
     }
+    pthread_mutex_init(&pool->conn_lock, NULL);
     pthread_mutex_init(&pool->lock, NULL);
     pthread_cond_init(&pool->changed, NULL);
     pthread_cond_init(&pool->wake, NULL);
@@ -807,6 +842,7 @@ vmp_pool_free(vmp_pool_t *pool)
     pthread_cond_destroy(&pool->wake);
     pthread_cond_destroy(&pool->changed);
     pthread_mutex_destroy(&pool->lock);
+    pthread_mutex_destroy(&pool->conn_lock);
     free(pool->tmpl);
     free(pool->strings);
     free(pool);

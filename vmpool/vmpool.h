@@ -26,7 +26,7 @@ typedef struct vmp_vm vmp_vm_t;
 
 typedef struct {
     const char  *uri;            /* libvirt URI, "qemu:///system" */
-    const char  *kernel;         /* guest kernel (bzImage) path */
+    const char  *kernel;         /* guest kernel: vmlinux (PVH) or bzImage */
     const char  *initrd;         /* initramfs built by util/mkinitramfs */
     const char  *domain_xml;     /* template file, conf/domain.xml */
     const char  *state_dir;      /* .fngate/vm: consoles, probe cache */

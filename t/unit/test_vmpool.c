@@ -1,13 +1,22 @@
 /*
  * CUnit tests of vmpool: the state machine and helpers of vmpool_priv.h,
- * the zip -> LOAD frame, and the pool against libvirt's in-process
- * test:/// driver (no libvirtd, no QEMU).
+ * the zip -> LOAD frame, the pool against libvirt's in-process test:///
+ * driver (no libvirtd, no QEMU), and the guest agent itself, run on the
+ * host on a socketpair (fngate-agent -f FD; no cgroup, so no OOM case).
  */
 
+#include <errno.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <archive.h>
 #include <archive_entry.h>
 #include <libvirt/libvirt.h>
@@ -547,6 +556,304 @@ test_pool_test_driver(void)
 }
 
 
+/* ---- the agent, on the host ---- */
+
+static int    agent_fd = -1;
+static pid_t  agent_pid = -1;
+static char   agent_task[] = "/tmp/test_vmpool_task.XXXXXX";
+static char   agent_bin[PATH_MAX];
+static uint32_t  agent_seq;
+
+static int
+agent_suite_init(void)
+{
+    char     exe[PATH_MAX];
+    ssize_t  n;
+    int      sv[2];
+    char     fdarg[16];
+
+    /* $(BUILD)/t/test_vmpool -> $(BUILD)/fngate-agent */
+    n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n < 0)
+        return -1;
+    exe[n] = '\0';
+    snprintf(agent_bin, sizeof(agent_bin), "%s/fngate-agent",
+        dirname(dirname(exe)));
+    if (access(agent_bin, X_OK) < 0 || mkdtemp(agent_task) == NULL)
+        return -1;
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+        return -1;
+    agent_pid = fork();
+    if (agent_pid < 0)
+        return -1;
+    if (agent_pid == 0) {
+        close(sv[0]);
+        snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
+        execl(agent_bin, agent_bin, "-f", fdarg, "-t", agent_task,
+            (char *) NULL);
+        _exit(127);
+    }
+    close(sv[1]);
+    agent_fd = sv[0];
+    return 0;
+}
+
+
+static int
+agent_suite_clean(void)
+{
+    char  cmd[PATH_MAX + 16];
+
+    if (agent_fd >= 0)
+        close(agent_fd);               /* the agent exits on hang-up */
+    if (agent_pid > 0)
+        waitpid(agent_pid, NULL, 0);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", agent_task);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+
+/* Sends b (its seq set to a fresh number) and reads the reply. */
+static int
+agent_exchange(fg_buf_t *b, fg_buf_t *rbuf, fg_frame_t *f)
+{
+    uint32_t  seq = ++agent_seq;
+
+    b->data[4] = (uint8_t) (seq >> 24);
+    b->data[5] = (uint8_t) (seq >> 16);
+    b->data[6] = (uint8_t) (seq >> 8);
+    b->data[7] = (uint8_t) seq;
+    if (fg_frame_write_all(agent_fd, b) < 0)
+        return -1;
+    if (fg_frame_read(agent_fd, rbuf, f, 10000) < 0)
+        return -1;
+    return f->seq == seq ? 0 : -1;
+}
+
+
+static bool
+field_is(const fg_frame_t *f, const char *key, const char *want)
+{
+    size_t          len;
+    const uint8_t  *v = fg_frame_get(f, key, &len);
+
+    return v != NULL && len == strlen(want) && memcmp(v, want, len) == 0;
+}
+
+
+static int
+agent_load(const char *path, const char *mode, const char *data,
+    fg_buf_t *rbuf, fg_frame_t *f)
+{
+    fg_buf_t  b = { 0 };
+    int       rc;
+
+    fg_frame_begin(&b, FG_FRAME_LOAD, 0);
+    fg_frame_add_str(&b, "sha256", "00");
+    fg_frame_add_str(&b, "path", path);
+    fg_frame_add_str(&b, "mode", mode);
+    fg_frame_add_str(&b, "data", data);
+    fg_frame_end(&b);
+    rc = agent_exchange(&b, rbuf, f);
+    fg_buf_free(&b);
+    return rc;
+}
+
+
+static int
+agent_invoke(const char *handler, const char *event, unsigned timeout_ms,
+    unsigned max_output, fg_buf_t *rbuf, fg_frame_t *f)
+{
+    fg_buf_t  b = { 0 };
+    int       rc;
+
+    fg_frame_begin(&b, FG_FRAME_INVOKE, 0);
+    fg_frame_add_str(&b, "request_id", "req-1");
+    fg_frame_add_str(&b, "handler", handler);
+    fg_frame_add_str(&b, "event", event);
+    fg_frame_add_str(&b, "env", "FOO=bar baz");
+    fg_frame_add_str(&b, "env", "AWS_LAMBDA_FUNCTION_NAME=f1");
+    fg_frame_add_u64(&b, "timeout_ms", timeout_ms);
+    fg_frame_add_u64(&b, "memory_mb", 512);
+    fg_frame_add_u64(&b, "max_output", max_output);
+    fg_frame_end(&b);
+    rc = agent_exchange(&b, rbuf, f);
+    fg_buf_free(&b);
+    return rc;
+}
+
+
+static void
+test_agent_hello_ping(void)
+{
+    fg_buf_t    rbuf = { 0 }, b = { 0 };
+    fg_frame_t  f;
+
+    CU_ASSERT_EQUAL_FATAL(fg_frame_read(agent_fd, &rbuf, &f, 5000), 0);
+    CU_ASSERT_EQUAL(f.type, FG_FRAME_HELLO);
+    CU_ASSERT(field_is(&f, "version", "1"));
+    CU_ASSERT_PTR_NOT_NULL(fg_frame_get(&f, "kernel", NULL));
+
+    fg_frame_begin(&b, FG_FRAME_PING, 0);
+    fg_frame_end(&b);
+    CU_ASSERT_EQUAL(agent_exchange(&b, &rbuf, &f), 0);
+    CU_ASSERT_EQUAL(f.type, FG_FRAME_PONG);
+
+    /* An unknown type is answered, not fatal. */
+    fg_buf_reset(&b);
+    fg_frame_begin(&b, (fg_frame_type_t) 99, 0);
+    fg_frame_end(&b);
+    CU_ASSERT_EQUAL(agent_exchange(&b, &rbuf, &f), 0);
+    CU_ASSERT_EQUAL(f.type, FG_FRAME_ERROR);
+    fg_buf_free(&b);
+    fg_buf_free(&rbuf);
+}
+
+
+static void
+test_agent_load_invoke(void)
+{
+    fg_buf_t        rbuf = { 0 };
+    fg_frame_t      f;
+    const uint8_t  *v;
+    size_t          len;
+    char            path[PATH_MAX];
+    struct stat     st;
+
+    CU_ASSERT_EQUAL_FATAL(agent_load("bin/handler.sh", "755",
+        "#!/bin/sh\necho \"in=$(cat) foo=$FOO fn=$AWS_LAMBDA_FUNCTION_NAME\"\n"
+        "echo to-stderr >&2\npwd\n", &rbuf, &f), 0);
+    CU_ASSERT_EQUAL(f.type, FG_FRAME_LOADED);
+    CU_ASSERT(field_is(&f, "status", "ok"));
+    snprintf(path, sizeof(path), "%s/bin/handler.sh", agent_task);
+    CU_ASSERT(stat(path, &st) == 0 && (st.st_mode & 0777) == 0755);
+
+    CU_ASSERT_EQUAL_FATAL(agent_invoke("bin/handler.sh", "{\"a\":1}", 3000,
+        4096, &rbuf, &f), 0);
+    CU_ASSERT_EQUAL(f.type, FG_FRAME_RESULT);
+    CU_ASSERT(field_is(&f, "request_id", "req-1"));
+    CU_ASSERT(field_is(&f, "status", "ok"));
+    CU_ASSERT(field_is(&f, "exit", "0"));
+    CU_ASSERT(field_is(&f, "stderr", "to-stderr\n"));
+    v = fg_frame_get(&f, "stdout", &len);
+    snprintf(path, sizeof(path), "in={\"a\":1} foo=bar baz fn=f1\n%s\n",
+        agent_task);
+    CU_ASSERT(v != NULL && len == strlen(path) && memcmp(v, path, len) == 0);
+    CU_ASSERT_PTR_NOT_NULL(fg_frame_get(&f, "duration_us", NULL));
+    CU_ASSERT_PTR_NOT_NULL(fg_frame_get(&f, "max_rss_kb", NULL));
+    fg_buf_free(&rbuf);
+}
+
+
+static void
+test_agent_bad_load(void)
+{
+    fg_buf_t    rbuf = { 0 };
+    fg_frame_t  f;
+    char        path[PATH_MAX];
+
+    CU_ASSERT_EQUAL_FATAL(agent_load("ok.sh", "755", "#!/bin/sh\necho ok\n",
+        &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "status", "ok"));
+
+    /* Refused before anything is touched: ok.sh stays. */
+    CU_ASSERT_EQUAL_FATAL(agent_load("../escape.sh", "755", "x", &rbuf, &f),
+        0);
+    CU_ASSERT_EQUAL(f.type, FG_FRAME_LOADED);
+    CU_ASSERT(field_is(&f, "status", "error"));
+    CU_ASSERT_EQUAL(agent_load("/etc/x", "644", "x", &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "status", "error"));
+    CU_ASSERT_EQUAL(agent_load("a/../../x", "644", "x", &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "status", "error"));
+    snprintf(path, sizeof(path), "%s/../escape.sh", agent_task);
+    CU_ASSERT_NOT_EQUAL(access(path, F_OK), 0);
+    snprintf(path, sizeof(path), "%s/ok.sh", agent_task);
+    CU_ASSERT_EQUAL(access(path, F_OK), 0);
+
+    /* Handlers outside /var/task or missing: "failed". */
+    CU_ASSERT_EQUAL(agent_invoke("../../bin/sh", "", 1000, 100, &rbuf, &f),
+        0);
+    CU_ASSERT(field_is(&f, "status", "failed"));
+    CU_ASSERT_EQUAL(agent_invoke("missing.sh", "", 1000, 100, &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "status", "failed"));
+    fg_buf_free(&rbuf);
+}
+
+
+static double
+mono_ms(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+
+static void
+test_agent_failures(void)
+{
+    fg_buf_t        rbuf = { 0 };
+    fg_frame_t      f;
+    const uint8_t  *v;
+    size_t          len;
+    double          t0;
+
+    CU_ASSERT_EQUAL_FATAL(agent_load("h.sh", "755",
+        "#!/bin/sh\n"
+        "case \"$(cat)\" in\n"
+        "exit3) echo partial; exit 3 ;;\n"
+        "sleep) sleep 5 ;;\n"
+        "flood) exec yes ;;\n"
+        "segv) kill -SEGV $$ ;;\n"
+        "bg) sleep 30 & echo quick ;;\n"
+        "noisy) i=0; while [ $i -lt 1000 ]; do "
+        "echo \"line $i of stderr\" >&2; i=$((i+1)); done ;;\n"
+        "esac\n", &rbuf, &f), 0);
+
+    CU_ASSERT_EQUAL(agent_invoke("h.sh", "exit3", 3000, 4096, &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "status", "error"));
+    CU_ASSERT(field_is(&f, "exit", "3"));
+    CU_ASSERT(field_is(&f, "stdout", "partial\n"));
+
+    t0 = mono_ms();
+    CU_ASSERT_EQUAL(agent_invoke("h.sh", "sleep", 300, 4096, &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "status", "timeout"));
+    CU_ASSERT(mono_ms() - t0 < 2000);
+
+    CU_ASSERT_EQUAL(agent_invoke("h.sh", "flood", 3000, 1000, &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "status", "too_large"));
+    v = fg_frame_get(&f, "stdout", &len);
+    CU_ASSERT(v != NULL && len == 0);
+
+    CU_ASSERT_EQUAL(agent_invoke("h.sh", "segv", 3000, 4096, &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "status", "signal"));
+    CU_ASSERT(field_is(&f, "exit", "11"));
+
+    /* A background child holding stdout does not hold the call. */
+    t0 = mono_ms();
+    CU_ASSERT_EQUAL(agent_invoke("h.sh", "bg", 10000, 4096, &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "status", "ok"));
+    CU_ASSERT(field_is(&f, "stdout", "quick\n"));
+    CU_ASSERT(mono_ms() - t0 < 5000);
+
+    /* Only the last 4096 bytes of stderr. */
+    CU_ASSERT_EQUAL(agent_invoke("h.sh", "noisy", 10000, 4096, &rbuf, &f),
+        0);
+    CU_ASSERT(field_is(&f, "status", "ok"));
+    v = fg_frame_get(&f, "stderr", &len);
+    CU_ASSERT_EQUAL(len, 4096);
+    CU_ASSERT(v != NULL && len >= 24
+        && memcmp(v + len - 24, "line 999 of stderr\n", 19) != 0
+        && memcmp(v + len - 19, "line 999 of stderr\n", 19) == 0);
+
+    /* Still serving after all that. */
+    CU_ASSERT_EQUAL(agent_invoke("h.sh", "exit3", 3000, 4096, &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "exit", "3"));
+    fg_buf_free(&rbuf);
+}
+
+
 int
 main(void)
 {
@@ -567,6 +874,13 @@ main(void)
     CU_add_test(s, "zip to LOAD frame", test_zip_load);
     CU_add_test(s, "bad zips", test_zip_bad);
     CU_add_test(s, "pool on the test:/// driver", test_pool_test_driver);
+
+    s = CU_add_suite("fngate-agent", agent_suite_init, agent_suite_clean);
+    CU_add_test(s, "HELLO, PING, unknown frame", test_agent_hello_ping);
+    CU_add_test(s, "LOAD and INVOKE", test_agent_load_invoke);
+    CU_add_test(s, "bad LOAD and handler paths", test_agent_bad_load);
+    CU_add_test(s, "exit, timeout, flood, signal, stderr tail",
+        test_agent_failures);
 
     CU_basic_set_mode(CU_BRM_NORMAL);
     CU_basic_run_tests();

@@ -576,6 +576,23 @@ invoke_req_free(invoke_req_t *r)
 }
 
 
+static bool
+env_has(const invoke_req_t *r, const char *name)
+{
+    size_t    n = strlen(name);
+    unsigned  i;
+
+    for (i = 0; i < r->nenv; i++) {
+        if (r->env[i] != NULL && strncmp(r->env[i], name, n) == 0
+            && r->env[i][n] == '=')
+        {
+            return true;
+        }
+    }
+    return false;
+}
+
+
 static int
 invoke_req_parse(const fg_frame_t *f, invoke_req_t *r, char *msg,
     size_t msize)
@@ -590,7 +607,7 @@ invoke_req_parse(const fg_frame_t *f, invoke_req_t *r, char *msg,
     r->memory_mb = 128;
     r->max_output = 6 * 1024 * 1024;
 
-    r->env = calloc(AGENT_MAX_ENV + 1, sizeof(char *));
+    r->env = calloc(AGENT_MAX_ENV + 3, sizeof(char *));
     if (r->env == NULL) {
         snprintf(msg, msize, "out of memory");
         return -1;
@@ -610,6 +627,16 @@ invoke_req_parse(const fg_frame_t *f, invoke_req_t *r, char *msg,
             }
             r->nenv++;
         }
+    }
+
+    /* What Lambda's environment always has, unless the host set it. */
+    if (!env_has(r, "PATH"))
+        r->env[r->nenv++] = strdup("PATH=/usr/local/bin:/usr/bin:/bin");
+    if (!env_has(r, "LAMBDA_TASK_ROOT")) {
+        char  *e;
+
+        if (asprintf(&e, "LAMBDA_TASK_ROOT=%s", agent.task_dir) >= 0)
+            r->env[r->nenv++] = e;
     }
 
     val = fg_frame_get(f, "request_id", &vlen);
@@ -1096,7 +1123,7 @@ agent_serve(int fd, bool is_port)
         int            rc;
 
         agent_reap();
-        rc = poll(&p, 1, 1000);
+        rc = poll(&p, 1, connected ? 1000 : 0);
         if (rc < 0 && errno != EINTR) {
             agent_log("poll: %s", strerror(errno));
             sleep(1);

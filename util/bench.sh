@@ -1,0 +1,497 @@
+#!/usr/bin/env bash
+# util/bench.sh: `make bench`.  Measures fngate on this machine and prints
+# one table.  Not a test: nothing here runs in `make test`.
+#
+# Starts everything it needs on loopback and stops it on exit: libvirtd and
+# virtlogd (only when not running), a Redis of its own, fcgi-echo, fngated
+# (guests named fgbench-N, never another prefix) and an nginx generated from
+# conf/nginx.conf with three servers:
+#
+#   PORT      the product: fngate on, fastcgi_pass to fngated
+#   PORT+1    fngate on, fastcgi_pass to fcgi-echo (the gateway alone)
+#   PORT+2    no module, fastcgi_pass to the same fcgi-echo (the baseline)
+#
+# Then: (1) gateway overhead with wrk, (2) warm Invoke of a static no-op
+# handler through the whole path with 1 and 2 connections, (3) cold starts
+# of new accounts and guest boot times, (4) host memory per idle guest,
+# (5) kvm or tcg.
+#
+# Environment: FNGATE_BENCH_STATE (default CHECKOUT/.fngate/bench),
+# FNGATE_BENCH_PORT (18480; uses it and the next two),
+# FNGATE_BENCH_REDIS_PORT (16480), FNGATE_BENCH_SECONDS (10, per wrk run),
+# FNGATE_BENCH_COLD (3, new accounts for the cold starts), BUILD.
+
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build}
+STATE=${FNGATE_BENCH_STATE:-$ROOT/.fngate/bench}
+PORT=${FNGATE_BENCH_PORT:-18480}
+ECHO_PORT=$((PORT + 1))
+PLAIN_PORT=$((PORT + 2))
+REDIS_PORT=${FNGATE_BENCH_REDIS_PORT:-16480}
+SECS=${FNGATE_BENCH_SECONDS:-10}
+COLD=${FNGATE_BENCH_COLD:-3}
+PREFIX=fgbench
+NGINX=/usr/sbin/nginx
+PY=/usr/bin/python3
+LIBVIRT_URI=qemu:///system
+FN=bench-noop
+INVOKE_PATH=/2015-03-31/functions/$FN/invocations
+HZ=$(getconf CLK_TCK)
+
+FLOG=$STATE/fngated/fngated.log
+ALOG=$STATE/nginx/logs/access.log
+
+started=()      # what to stop, in reverse order
+T0=$(date +%s)
+
+note() { echo "bench: $*" >&2; }
+die() { echo "bench: $*" >&2; exit 1; }
+
+alive() {
+    [ -d "/proc/$1" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null
+}
+
+stop_pid() {
+    # stop_pid PID [SIGNAL]: signals it and waits up to 20 s, then KILL.
+    local pid=$1 sig=${2:-TERM} i
+    alive "$pid" || return 0
+    kill "-$sig" "$pid" 2>/dev/null || return 0
+    for ((i = 0; i < 200; i++)); do
+        alive "$pid" || return 0
+        sleep 0.1
+    done
+    note "pid $pid did not stop; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+    local i what
+    for ((i = ${#started[@]} - 1; i >= 0; i--)); do
+        what=${started[$i]}
+        case $what in
+            redis) redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave \
+                       >/dev/null 2>&1 || true ;;
+            nginx:*) stop_pid "${what#nginx:}" QUIT ;;
+            pid:*) stop_pid "${what#pid:}" ;;
+        esac
+    done
+    started=()
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND until it succeeds.
+wait_for() {
+    local secs=$1 what=$2 i
+    shift 2
+    for ((i = 0; i < secs * 10; i++)); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    die "$what not within ${secs}s"
+}
+
+unix_socket_answers() {
+    perl -MIO::Socket::UNIX -e \
+        'exit(IO::Socket::UNIX->new(Peer => $ARGV[0]) ? 0 : 1)' "$1"
+}
+
+for f in "$BUILD/fngated" "$BUILD/fcgi-echo" "$BUILD/ngx_http_fngate_module.so" \
+         "$BUILD/initramfs.cpio.gz"; do
+    [ -e "$f" ] || die "$f is not built (make build)"
+done
+[ -e "$ROOT/.fngate/kernel/vmlinuz" ] ||
+    die "no guest kernel in $ROOT/.fngate/kernel (make build)"
+for c in wrk redis-server redis-cli curl jq zip gcc "$NGINX" "$PY"; do
+    command -v "$c" >/dev/null || die "$c is missing (make deps)"
+done
+for p in "$PORT" "$ECHO_PORT" "$PLAIN_PORT" "$REDIS_PORT"; do
+    if (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+        die "port $p is taken (set FNGATE_BENCH_PORT / FNGATE_BENCH_REDIS_PORT)"
+    fi
+done
+
+# A fresh state directory, keeping the cached kvm probe (a probe costs a
+# guest boot, 15 s when kvm hangs); seeded from `make run`'s when absent.
+probe=''
+if [ -s "$STATE/vm/accel-probe" ]; then
+    probe=$(cat "$STATE/vm/accel-probe")
+elif [ -s "$ROOT/.fngate/vm/accel-probe" ]; then
+    probe=$(cat "$ROOT/.fngate/vm/accel-probe")
+fi
+rm -rf "$STATE"
+mkdir -p "$STATE"/{redis,nginx/logs,nginx/temp,fngated,vm,echo,work}
+[ -n "$probe" ] && printf '%s\n' "$probe" >"$STATE/vm/accel-probe"
+ln -s "$ROOT/.fngate/kernel" "$STATE/kernel"
+W=$STATE/work
+
+# ------------------------------------------------------------ the stack
+
+if ! pgrep -x virtlogd >/dev/null; then
+    virtlogd -d
+    started+=("pid:$(pgrep -x virtlogd | head -n 1)")
+fi
+if ! pgrep -x libvirtd >/dev/null; then
+    libvirtd -d
+    started+=("pid:$(pgrep -x libvirtd | head -n 1)")
+fi
+wait_for 30 libvirtd virsh -c "$LIBVIRT_URI" version
+
+redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --daemonize yes \
+    --dir "$STATE/redis" --save '' --appendonly no \
+    --pidfile "$STATE/redis/redis.pid" --logfile "$STATE/redis/redis.log"
+started+=(redis)
+wait_for 20 redis sh -c "redis-cli -h 127.0.0.1 -p $REDIS_PORT ping | grep -q PONG"
+
+setsid "$BUILD/fcgi-echo" "unix:$STATE/echo/fcgi-echo.sock" 4 </dev/null \
+    >"$STATE/echo/fcgi-echo.log" 2>&1 &
+ECHO_PID=$!
+started+=("pid:$ECHO_PID")
+
+sed -e "s|@STATE@|$STATE|g" -e "s|@ROOT@|$ROOT|g" \
+    -e "s|@REDIS_PORT@|$REDIS_PORT|g" -e "s|@BUILD@|$BUILD|g" \
+    -e "s|^name_prefix *=.*|name_prefix = $PREFIX|" \
+    -e "s|^idle_timeout *=.*|idle_timeout = 900|" \
+    "$ROOT/conf/fngated.conf" >"$STATE/fngated/fngated.conf"
+grep -q "^name_prefix = $PREFIX\$" "$STATE/fngated/fngated.conf" ||
+    die "could not set name_prefix in $STATE/fngated/fngated.conf"
+setsid "$BUILD/fngated" -c "$STATE/fngated/fngated.conf" </dev/null \
+    >>"$FLOG" 2>&1 &
+FNGATED_PID=$!
+started+=("pid:$FNGATED_PID")
+
+# nginx: the template as `fngate up` fills it, plus the two echo servers.
+NCONF=$STATE/nginx/nginx.conf
+sed -e "s|@STATE@|$STATE|g" -e "s|@ROOT@|$ROOT|g" -e "s|@PORT@|$PORT|g" \
+    -e "s|@REDIS_PORT@|$REDIS_PORT|g" -e "s|@BUILD@|$BUILD|g" \
+    -e "s|@MODULE@|$BUILD/ngx_http_fngate_module.so|g" \
+    -e "s|@USER@|root|g" "$ROOT/conf/nginx.conf" >"$NCONF.tmp"
+[ "$(tail -n 1 "$NCONF.tmp")" = "}" ] ||
+    die "conf/nginx.conf does not end with the http block's }"
+{
+    sed '$d' "$NCONF.tmp"
+    cat <<EOF
+
+    # Added by util/bench.sh: the gateway alone, and the baseline without
+    # the module; both pass the same params to the same fcgi-echo.
+    server {
+        listen 127.0.0.1:$ECHO_PORT;
+        server_name localhost;
+        location / {
+            fngate on;
+            include $ROOT/conf/fngate_params;
+            fastcgi_pass unix:$STATE/echo/fcgi-echo.sock;
+        }
+    }
+
+    server {
+        listen 127.0.0.1:$PLAIN_PORT;
+        server_name localhost;
+        location / {
+            include $ROOT/conf/fngate_params;
+            fastcgi_pass unix:$STATE/echo/fcgi-echo.sock;
+        }
+    }
+}
+EOF
+} >"$NCONF"
+rm -f "$NCONF.tmp"
+
+wait_for 30 fngated unix_socket_answers "$STATE/fngated/fngated.sock"
+wait_for 10 fcgi-echo unix_socket_answers "$STATE/echo/fcgi-echo.sock"
+if ! err=$("$NGINX" -q -t -p "$STATE/nginx/" -c "$NCONF" 2>&1); then
+    # conf/nginx.conf's `fastcgi_buffer_size 16k` with the default
+    # `fastcgi_buffers 8 4k` fails `nginx -t` (busy buffers 32k >= 28k);
+    # give the buffers the same size so the bench measures the rest.
+    grep -q 'fastcgi_busy_buffers_size' <<<"$err" || die "nginx rejects $NCONF: $err"
+    note "conf/nginx.conf fails nginx -t ($err); adding fastcgi_buffers 8 16k"
+    sed -i 's|^\( *\)fastcgi_buffer_size 16k;|&\n\1fastcgi_buffers 8 16k;|' "$NCONF"
+    CONF_PATCHED="conf/nginx.conf fails nginx -t: bench added fastcgi_buffers 8 16k"
+    "$NGINX" -q -t -p "$STATE/nginx/" -c "$NCONF" || die "nginx rejects $NCONF"
+fi
+"$NGINX" -p "$STATE/nginx/" -c "$NCONF"
+wait_for 10 nginx test -s "$STATE/nginx/nginx.pid"
+NGINX_PID=$(cat "$STATE/nginx/nginx.pid")
+started+=("nginx:$NGINX_PID")
+wait_for 20 nginx curl -s -o /dev/null "http://127.0.0.1:$PORT/"
+note "stack up: nginx $NGINX_PID, fngated $FNGATED_PID, fcgi-echo $ECHO_PID, redis :$REDIS_PORT"
+
+# ------------------------------------------------------------ helpers
+
+# py sign METHOD URL BODY AKID SECRET: SigV4 headers by botocore, one
+# "Name: value" a line.  py create ENDPOINT AKID SECRET NAME ZIP HANDLER.
+PY_HELPER='
+import sys
+mode = sys.argv[1]
+if mode == "sign":
+    from botocore.auth import SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials
+    method, url, body, akid, secret = sys.argv[2:7]
+    req = AWSRequest(method=method, url=url, data=body.encode(),
+                     headers={"Content-Type": "application/json"})
+    SigV4Auth(Credentials(akid, secret), "lambda", "us-east-1").add_auth(req)
+    for k in ("Host", "Content-Type", "X-Amz-Date", "Authorization"):
+        v = req.headers.get(k) or (url.split("/")[2] if k == "Host" else None)
+        print("%s: %s" % (k, v))
+elif mode == "create":
+    import boto3
+    from botocore.config import Config
+    endpoint, akid, secret, name, zpath, handler = sys.argv[2:8]
+    c = boto3.client("lambda", endpoint_url=endpoint, region_name="us-east-1",
+                     aws_access_key_id=akid, aws_secret_access_key=secret,
+                     config=Config(retries={"max_attempts": 1}))
+    with open(zpath, "rb") as f:
+        r = c.create_function(FunctionName=name, Runtime="provided",
+                              Handler=handler, Role="arn:aws:iam::000000000000:role/b",
+                              Code={"ZipFile": f.read()})
+    print(r["CodeSize"])
+'
+py() { "$PY" -c "$PY_HELPER" "$@"; }
+
+account_new() {
+    # account_new NAME: prints "ID AKID SECRET".
+    FNGATE_STATE=$STATE FNGATE_REDIS_PORT=$REDIS_PORT \
+        "$ROOT/util/fngate" admin account create "$1" |
+        jq -r '"\(.AccountId) \(.AccessKeyId) \(.SecretAccessKey)"'
+}
+
+# wrk_script FILE PORT AKID SECRET [count]: a wrk script that POSTs {} to
+# the Invoke path with a SigV4 signature made now (valid for the clock
+# skew, 5 min); with "count" it also counts 200s and function errors.
+wrk_script() {
+    local file=$1 port=$2 akid=$3 secret=$4 count=${5:-}
+    {
+        echo 'wrk.method = "POST"'
+        echo 'wrk.body = "{}"'
+        py sign POST "http://localhost$INVOKE_PATH" '{}' "$akid" "$secret" |
+            while IFS=': ' read -r k v; do
+                printf 'wrk.headers["%s"] = "%s"\n' "$k" "$v"
+            done
+        cat <<'EOF'
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) ok = 0; ferr = 0 end
+EOF
+        if [ -n "$count" ]; then
+            cat <<'EOF'
+function response(status, headers, body)
+    if status == 200 then ok = ok + 1 end
+    if headers["X-Amz-Function-Error"] then ferr = ferr + 1 end
+end
+EOF
+        fi
+        cat <<'EOF'
+function done(summary, latency, requests)
+    local o, f = 0, 0
+    for _, t in ipairs(threads) do o = o + t:get("ok"); f = f + t:get("ferr") end
+    local e = summary.errors
+    io.write(string.format("BENCH requests=%d duration_us=%d p50_us=%d p99_us=%d "
+        .. "max_us=%d errors=%d status_errors=%d ok=%d function_errors=%d\n",
+        summary.requests, summary.duration, latency:percentile(50),
+        latency:percentile(99), latency.max,
+        e.connect + e.read + e.write + e.timeout, e.status, o, f))
+end
+EOF
+    } >"$file"
+}
+
+# field LINE NAME: the value of NAME=... in a BENCH line.
+field() { sed -n "s/.* $2=\([0-9]*\).*/\1/p" <<<" $1"; }
+
+# cpu_ticks PID...: utime + stime, in clock ticks, of the processes.
+cpu_ticks() {
+    local pid total=0 s
+    for pid in "$@"; do
+        s=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+        s=${s##*) }
+        total=$((total + $(awk '{ print $12 + $13 }' <<<"$s")))
+    done
+    echo "$total"
+}
+
+nginx_workers() { pgrep -P "$NGINX_PID" | tr '\n' ' '; }
+
+# run_wrk NAME PORT CONNS SECONDS SCRIPT: runs wrk, prints the BENCH line
+# with the nginx workers' and fcgi-echo's CPU ticks appended.
+run_wrk() {
+    local name=$1 port=$2 conns=$3 secs=$4 script=$5 w c0 e0 out line
+    w=$(nginx_workers)
+    c0=$(cpu_ticks $w)
+    e0=$(cpu_ticks "$ECHO_PID")
+    out=$(wrk -t 1 -c "$conns" -d "${secs}s" --timeout 30s --latency \
+              -s "$script" "http://127.0.0.1:$port$INVOKE_PATH" 2>&1) ||
+        die "wrk $name failed: $out"
+    echo "$out" >"$W/wrk-$name.txt"
+    line=$(grep '^BENCH ' <<<"$out") || die "wrk $name printed no result: $out"
+    echo "$line nginx_ticks=$(($(cpu_ticks $w) - c0)) echo_ticks=$(($(cpu_ticks "$ECHO_PID") - e0))"
+}
+
+warm_count() { grep -c ": warm (boot " "$FLOG" 2>/dev/null || true; }
+
+# wait_warm N SECONDS: until the pool has made N warm guests in all.
+wait_warm() {
+    local n=$1 secs=$2 i
+    for ((i = 0; i < secs * 10; i++)); do
+        [ "$(warm_count)" -ge "$n" ] && return 0
+        alive "$FNGATED_PID" || die "fngated exited; see $FLOG"
+        sleep 0.1
+    done
+    die "no warm guest #$n within ${secs}s; see $FLOG"
+}
+
+ms() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
+median() { sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "-" }'; }
+maxof() { sort -n | tail -n 1; }
+
+# ------------------------------------------------------------ setup
+
+# The no-op handler: a static binary that copies stdin to stdout.
+cat >"$W/noop.c" <<'EOF'
+#include <unistd.h>
+int main(void) { char b[4096]; ssize_t n;
+    while ((n = read(0, b, sizeof b)) > 0) if (write(1, b, n) != n) return 1;
+    return 0; }
+EOF
+gcc -static -Os -s -o "$W/handler" "$W/noop.c" || die "gcc -static failed"
+(cd "$W" && zip -q -X noop.zip handler)
+
+read -r ACCT AKID SECRET < <(account_new bench) || die "account create failed"
+size=$(py create "http://127.0.0.1:$PORT" "$AKID" "$SECRET" "$FN" "$W/noop.zip" handler) ||
+    die "CreateFunction failed"
+note "account $ACCT, function $FN ($size bytes zipped, static no-op)"
+
+note "waiting for the first warm guest"
+wait_warm 1 180
+
+# ------------------------------------------------------------ 1: gateway
+
+py sign POST "http://localhost$INVOKE_PATH" '{}' "$AKID" "$SECRET" >"$W/hdrs"
+out=$(curl -s -w '\n%{http_code}' -H @"$W/hdrs" --data '{}' \
+        "http://127.0.0.1:$ECHO_PORT$INVOKE_PATH")
+grep -q "\"FNGATE_CALLER\":\"$ACCT\"" <<<"$out" && [ "${out##*$'\n'}" = 200 ] ||
+    die "the gateway to fcgi-echo did not pass the signed call: $out"
+out=$(curl -s -w '\n%{http_code}' -H @"$W/hdrs" --data '{}' \
+        "http://127.0.0.1:$PLAIN_PORT$INVOKE_PATH")
+[ "${out##*$'\n'}" = 200 ] || die "plain fastcgi_pass failed: $out"
+
+note "gateway overhead: wrk ${SECS}s, 4 connections, module vs plain"
+declare -A R
+for which in plain gw; do
+    p=$PLAIN_PORT
+    [ $which = gw ] && p=$ECHO_PORT
+    wrk_script "$W/$which.lua" "$p" "$AKID" "$SECRET"
+    run_wrk "$which-warmup" "$p" 4 2 "$W/$which.lua" >/dev/null
+    R[$which]=$(run_wrk "$which" "$p" 4 "$SECS" "$W/$which.lua")
+    note "$which: ${R[$which]}"
+done
+
+# ------------------------------------------------------------ 2: warm
+
+note "warm invoke: first call (cold), then wrk 1 and 2 connections"
+py sign POST "http://localhost$INVOKE_PATH" '{}' "$AKID" "$SECRET" >"$W/hdrs"
+out=$(curl -s -w '\n%{http_code}' -H @"$W/hdrs" --data '{"x":1}' \
+        "http://127.0.0.1:$PORT$INVOKE_PATH")
+[ "$out" = $'{"x":1}\n200' ] || die "the no-op function did not echo: $out"
+# The pool boots a replacement warm guest now; it would steal a CPU.
+wait_warm 2 180
+for c in 1 2; do
+    wrk_script "$W/invoke.lua" "$PORT" "$AKID" "$SECRET" count
+    run_wrk "invoke-warmup$c" "$PORT" "$c" 2 "$W/invoke.lua" >/dev/null
+    lines0=$(wc -l <"$ALOG")
+    R[inv$c]=$(run_wrk "invoke$c" "$PORT" "$c" "$SECS" "$W/invoke.lua")
+    # The handler's own time, from the billing lines of this run.
+    R[dur$c]=$(tail -n +"$((lines0 + 1))" "$ALOG" |
+               jq -r 'select(.action == "Invoke") | .duration_ms' | median)
+    note "invoke c=$c: ${R[inv$c]} handler_p50_ms=${R[dur$c]}"
+done
+
+# ------------------------------------------------------------ 3: cold
+
+note "cold starts: $COLD new accounts"
+cold_ttfb=() cold_init=()
+for ((i = 1; i <= COLD; i++)); do
+    read -r a k s < <(account_new "bench-cold-$i")
+    py create "http://127.0.0.1:$PORT" "$k" "$s" "$FN" "$W/noop.zip" handler >/dev/null ||
+        die "CreateFunction for cold account $i failed"
+    # A warm generic guest must be there, as in steady state.
+    wait_warm $((i + 1)) 180
+    py sign POST "http://localhost$INVOKE_PATH" '{}' "$k" "$s" >"$W/hdrs"
+    lines0=$(wc -l <"$ALOG")
+    out=$(curl -s -o "$W/cold.out" -w '%{http_code} %{time_starttransfer}' \
+            -H @"$W/hdrs" --data '{}' "http://127.0.0.1:$PORT$INVOKE_PATH")
+    [ "${out%% *}" = 200 ] || die "cold call $i: $out $(cat "$W/cold.out")"
+    cold_ttfb+=("$(awk -v t="${out#* }" 'BEGIN { printf "%.1f", t * 1000 }')")
+    cold_init+=("$(tail -n +"$((lines0 + 1))" "$ALOG" |
+                   jq -r 'select(.action == "Invoke") | "\(.init_ms) \(.cold_start)"' |
+                   head -n 1)")
+    note "cold $i (account $a): ttfb ${cold_ttfb[-1]} ms, init_ms/cold_start ${cold_init[-1]}"
+done
+
+# ------------------------------------------------------------ 4: memory
+
+wait_warm $((COLD + 2)) 180
+sleep 2     # let the last guest settle after its HELLO
+mem_rows=() pss_all=()
+while read -r pid; do
+    name=$(tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n 's/^guest=\([^,]*\).*/\1/p')
+    [[ "$name" == "$PREFIX"-* ]] || continue
+    rss=$(awk '/^Rss:/ { print $2 }' "/proc/$pid/smaps_rollup")
+    pss=$(awk '/^Pss:/ { print $2 }' "/proc/$pid/smaps_rollup")
+    mem_rows+=("$name rss=$((rss / 1024))MiB pss=$((pss / 1024))MiB")
+    pss_all+=("$pss")
+done < <(pgrep -x qemu-system-x86 | sort -u)
+[ ${#pss_all[@]} -gt 0 ] || die "found no qemu process of $PREFIX-* guests"
+
+# ------------------------------------------------------------ the table
+
+accel=$(grep -o -E 'accelerator (kvm|tcg): .*' "$FLOG" | tail -n 1)
+boots=$(grep -o -E ': warm \(boot [0-9]+ ms' "$FLOG" | grep -o -E '[0-9]+' )
+gw_rps=$(awk -v r="$(field "${R[gw]}" requests)" -v d="$(field "${R[gw]}" duration_us)" 'BEGIN { printf "%.0f", r / d * 1e6 }')
+pl_rps=$(awk -v r="$(field "${R[plain]}" requests)" -v d="$(field "${R[plain]}" duration_us)" 'BEGIN { printf "%.0f", r / d * 1e6 }')
+cpu_us() { # cpu_us BENCHLINE TICKFIELD: CPU microseconds per request
+    awk -v t="$(field "$1" "$2")" -v r="$(field "$1" requests)" -v hz="$HZ" \
+        'BEGIN { printf "%.1f", t / hz * 1e6 / r }'
+}
+gw_cpu=$(cpu_us "${R[gw]}" nginx_ticks)
+pl_cpu=$(cpu_us "${R[plain]}" nginx_ticks)
+rate() { awk -v r="$(field "$1" requests)" -v d="$(field "$1" duration_us)" 'BEGIN { printf "%.1f", r / d * 1e6 }'; }
+pss_sorted=$(printf '%s\n' "${pss_all[@]}" | sort -n)
+pss_med=$(median <<<"$pss_sorted")
+pss_max=$(maxof <<<"$pss_sorted")
+fit=$((8 * 1024 * 1024 / pss_max))
+
+echo
+echo "fngate bench  $(date -u +%Y-%m-%dT%H:%M:%SZ)  $(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), kernel $(uname -r)"
+printf '%-44s %s\n' "measure" "result"
+printf '%-44s %s\n' "-------" "------"
+printf '%-44s %s\n' "1 gateway (module+fastcgi_pass -> fcgi-echo)" \
+    "$gw_rps req/s, p50 $(ms "$(field "${R[gw]}" p50_us)") ms, p99 $(ms "$(field "${R[gw]}" p99_us)") ms (wrk -c4 ${SECS}s, $(field "${R[gw]}" status_errors) non-2xx, $(field "${R[gw]}" errors) socket errors)"
+printf '%-44s %s\n' "1 plain fastcgi_pass -> fcgi-echo" \
+    "$pl_rps req/s, p50 $(ms "$(field "${R[plain]}" p50_us)") ms, p99 $(ms "$(field "${R[plain]}" p99_us)") ms (wrk -c4 ${SECS}s, $(field "${R[plain]}" status_errors) non-2xx)"
+printf '%-44s %s\n' "1 gateway / plain throughput" \
+    "$(awk -v a="$gw_rps" -v b="$pl_rps" 'BEGIN { printf "%.0f%%", a / b * 100 }')"
+printf '%-44s %s\n' "1 nginx worker CPU per request" \
+    "gateway $gw_cpu us, plain $pl_cpu us, module $(awk -v a="$gw_cpu" -v b="$pl_cpu" 'BEGIN { printf "%.1f", a - b }') us (fcgi-echo: $(cpu_us "${R[gw]}" echo_ticks) / $(cpu_us "${R[plain]}" echo_ticks) us)"
+for c in 1 2; do
+    l=${R[inv$c]}
+    printf '%-44s %s\n' "2 warm invoke, static no-op, $c conn" \
+        "$(rate "$l") calls/s, p50 $(ms "$(field "$l" p50_us)") ms, p99 $(ms "$(field "$l" p99_us)") ms, max $(ms "$(field "$l" max_us)") ms; handler p50 ${R[dur$c]} ms; $(field "$l" ok)/$(field "$l" requests) 200, $(field "$l" function_errors) function errors"
+done
+printf '%-44s %s\n' "  (one account = one VM, one call at a time: 2 conns queue)" ""
+printf '%-44s %s\n' "3 cold start TTFB, $COLD new accounts" \
+    "p50 $(printf '%s\n' "${cold_ttfb[@]}" | median) ms, max $(printf '%s\n' "${cold_ttfb[@]}" | maxof) ms (each: ${cold_ttfb[*]} ms)"
+printf '%-44s %s\n' "3 cold start init_ms (billing log)" \
+    "$(printf '%s\n' "${cold_init[@]}" | awk '{ printf "%s%s", NR > 1 ? ", " : "", $1 }') ms (cold_start $(printf '%s\n' "${cold_init[@]}" | awk '{ print $2 }' | sort -u | tr '\n' ' ')$(printf ')')"
+printf '%-44s %s\n' "3 guest boot to agent HELLO ($(wc -w <<<"$boots") boots)" \
+    "p50 $(median <<<"$boots") ms, max $(maxof <<<"$boots") ms"
+printf '%-44s %s\n' "4 host memory per idle guest (${#pss_all[@]} qemu)" \
+    "PSS p50 $((pss_med / 1024)) MiB, max $((pss_max / 1024)) MiB; $fit fit in 8 GiB (by max PSS)"
+for r in "${mem_rows[@]}"; do
+    printf '%-44s %s\n' "  $(cut -d' ' -f1 <<<"$r")" "$(cut -d' ' -f2- <<<"$r")"
+done
+printf '%-44s %s\n' "5 accelerator" "${accel:-unknown}"
+[ -n "${CONF_PATCHED:-}" ] && echo "NOTE: $CONF_PATCHED"
+echo "(run took $(($(date +%s) - T0)) s; state and wrk output in $STATE)"
