@@ -118,6 +118,9 @@ static const fgd_conf_key_t fgd_conf_keys[] = {
       64ul * 1024 * 1024, NULL },
     { "max_memory_mb",   FGD_UINT, OFF(max_memory_mb), FGD_MEMORY_MIN,
       10240, NULL },
+    { "kvm_probe_timeout", FGD_UINT, OFF(vm.kvm_probe_timeout_ms), 1000,
+      600000, NULL },
+    { "tb_cache_mb",     FGD_UINT, OFF(vm.tb_cache_mb), 0, 4096, NULL },
     { NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -146,7 +149,7 @@ fgd_conf_init(fgd_conf_t *conf)
 
     conf->threads = 8;
     conf->max_code_size = 50u * 1024 * 1024;
-    conf->max_memory_mb = 128;
+    conf->max_memory_mb = 512;
 
     if (fgd_set_str(&conf->listen, "unix:/run/fngate/fngated.sock") != 0 ||
         fgd_set_str(&conf->redis, "127.0.0.1:6379") != 0 ||

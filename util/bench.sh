@@ -391,7 +391,7 @@ done
 # ------------------------------------------------------------ 2: warm
 
 note "warm invoke: first call (cold), then wrk 1 and 2 connections"
-py sign POST "http://localhost$INVOKE_PATH" '{}' "$AKID" "$SECRET" >"$W/hdrs"
+py sign POST "http://localhost$INVOKE_PATH" '{"x":1}' "$AKID" "$SECRET" >"$W/hdrs"
 out=$(curl -s -w '\n%{http_code}' -H @"$W/hdrs" --data '{"x":1}' \
         "http://127.0.0.1:$PORT$INVOKE_PATH")
 [ "$out" = $'{"x":1}\n200' ] || die "the no-op function did not echo: $out"

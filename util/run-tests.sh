@@ -84,16 +84,10 @@ mkdir -p "$TSTATE/redis" "$TSTATE/fngated" "$TSTATE/vm"
 : >"$LOG"
 
 # libvirt, when absent
-if ! pgrep -x virtlogd >/dev/null; then
-    virtlogd -d && started+=("daemon:$(pgrep -x virtlogd | head -n 1)")
-fi
-if ! pgrep -x libvirtd >/dev/null; then
-    libvirtd -d && started+=("daemon:$(pgrep -x libvirtd | head -n 1)")
-    for ((i = 0; i < 100; i++)); do
-        virsh -c qemu:///system version >/dev/null 2>&1 && break
-        sleep 0.1
-    done
-fi
+lv=$("$ROOT/util/libvirt-up.sh") || { note "libvirtd is not usable"; exit 1; }
+while read -r _ name pid; do
+    [ -n "${pid:-}" ] && started+=("daemon:$pid")
+done <<<"$lv"
 
 # Redis of our own
 if redis-cli -h 127.0.0.1 -p "$TEST_NGINX_REDIS_PORT" ping >/dev/null 2>&1; then

@@ -126,7 +126,7 @@ vmp_config_defaults(vmp_config_t *cfg)
     cfg->accel = "auto";
     cfg->warm = 1;
     cfg->max_vms = 8;
-    cfg->vm_memory_mb = 256;
+    cfg->vm_memory_mb = 640;
     cfg->vcpus = 1;
     cfg->idle_timeout_s = 300;
     cfg->boot_timeout_ms = 60000;

@@ -296,7 +296,7 @@ test_conf(void)
     CU_ASSERT_STRING_EQUAL(c.region, "us-east-1");
     CU_ASSERT_EQUAL(c.max_code_size, 52428800);
     CU_ASSERT_EQUAL(c.vm.acquire_timeout_ms, 60000);
-    CU_ASSERT_EQUAL(c.max_memory_mb, 128);
+    CU_ASSERT_EQUAL(c.max_memory_mb, 512);
     CU_ASSERT_PTR_NOT_NULL(c.vm.uri);
     CU_ASSERT_STRING_EQUAL(c.vm.accel, "auto");
 
@@ -403,6 +403,9 @@ test_conf_shipped(void)
     CU_ASSERT_EQUAL(c.vm.idle_timeout_s, d.vm.idle_timeout_s);
     CU_ASSERT_EQUAL(c.max_code_size, d.max_code_size);
     CU_ASSERT_EQUAL(c.max_memory_mb, d.max_memory_mb);
+    CU_ASSERT_EQUAL(c.vm.kvm_probe_timeout_ms, d.vm.kvm_probe_timeout_ms);
+    CU_ASSERT_EQUAL(c.vm.tb_cache_mb, d.vm.tb_cache_mb);
+    CU_ASSERT_STRING_EQUAL(c.kernel, "/tmp/kernel/vmlinux");
     CU_ASSERT_STRING_EQUAL(c.accel, d.accel);
     CU_ASSERT_STRING_EQUAL(c.region, d.region);
     fgd_conf_free(&c);
