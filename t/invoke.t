@@ -201,3 +201,33 @@ GET /t/out/boto3.out
 --- response_body_like: ^exit=0\n200 Unhandled Runtime.ExitError\n$
 --- no_error_log
 [error]
+
+
+
+=== TEST 13: a function that logs a lot
+--- request eval
+main::create('noisy', "#!/bin/sh\ni=0\nwhile [ \$i -lt 200 ]; do echo \"log line \$i of a chatty function, padded to be long enough\" >&2; i=\$((i+1)); done\necho '\"done\"'\n")
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: alice
+--- error_code: 201
+--- no_error_log
+[error]
+
+
+
+=== TEST 14: with Log-Type Tail gets the last 4 KB of its log whole through nginx's buffers
+--- timeout: 60
+--- request
+POST /2015-03-31/functions/noisy/invocations
+{}
+--- more_headers
+X-Amz-Log-Type: Tail
+X-Fngate-Test-Sign: alice
+--- error_code: 200
+--- response_headers_like
+X-Amz-Log-Result: [A-Za-z0-9+/]{5400,5462}=*
+--- response_body
+"done"
+--- no_error_log
+[error]

@@ -283,6 +283,8 @@ sub default_config {
     my $conf = shipped_conf();
     # The error pages for nginx's own errors, as shipped.
     my $pages = join "\n", $conf =~ /^(\s*error_page [^;]*;)\s*$/mg;
+    # The FastCGI buffers, as shipped (room for X-Amz-Log-Result).
+    my $buffers = join "\n", $conf =~ /^(\s*fastcgi_buffer(?:s|_size) [^;]*;)\s*$/mg;
     my $named = join "\n", $conf =~ /^(\s*location \@fngate_\w+ \{.*?^\s*\})/msg;
     # (Test::Nginx sets client_max_body_size 30M for the server)
     return <<_EOC_;
@@ -293,7 +295,7 @@ sub default_config {
         include $root/conf/fngate_params;
         fastcgi_pass unix:$sock;
         fastcgi_read_timeout 300s;
-        fastcgi_buffer_size 16k;
+$buffers
         access_log logs/access.log fngate_billing;
 $pages
     }
