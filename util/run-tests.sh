@@ -21,6 +21,8 @@ export TEST_NGINX_SERVER_PORT=${TEST_NGINX_SERVER_PORT:-1984}
 export TEST_NGINX_REDIS_PORT=${TEST_NGINX_REDIS_PORT:-16391}
 
 TSTATE=${FNGATE_TEST_STATE:-$ROOT/t/servroot-state}
+# The test fngated's VMs are PREFIX-N; two runs at once need two prefixes.
+PREFIX=${FNGATE_TEST_PREFIX:-fgtest}
 export TEST_NGINX_FNGATED_SOCKET=$TSTATE/fngated/fngated.sock
 LOG=$TSTATE/run-tests.log
 
@@ -113,11 +115,11 @@ if [ -x "$BUILD/fngated" ] && [ -f conf/fngated.conf ]; then
     # of its prefix when it starts, and must not touch `fngate up`'s.
     sed -e "s|@STATE@|$TSTATE|g" -e "s|@ROOT@|$ROOT|g" \
         -e "s|@REDIS_PORT@|$TEST_NGINX_REDIS_PORT|g" -e "s|@BUILD@|$BUILD|g" \
-        -e "s|^name_prefix *=.*|name_prefix = fgtest|" \
+        -e "s|^name_prefix *=.*|name_prefix = $PREFIX|" \
         -e "s|^idle_timeout *=.*|idle_timeout = 60|" \
         conf/fngated.conf >"$TSTATE/fngated/fngated.conf"
-    grep -q '^name_prefix = fgtest' "$TSTATE/fngated/fngated.conf" ||
-        echo "name_prefix = fgtest" >>"$TSTATE/fngated/fngated.conf"
+    grep -q "^name_prefix = $PREFIX\$" "$TSTATE/fngated/fngated.conf" ||
+        echo "name_prefix = $PREFIX" >>"$TSTATE/fngated/fngated.conf"
     setsid "$BUILD/fngated" -c "$TSTATE/fngated/fngated.conf" </dev/null \
         >>"$TSTATE/fngated/fngated.log" 2>&1 &
     fpid=$!
