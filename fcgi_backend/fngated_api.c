@@ -30,12 +30,12 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
 #include "fg_route.h"
+#include "fg_sigv4.h"
 #include "fngated_priv.h"
 
 #define FGD_BAD_JSON "Could not parse request body into json: "
@@ -218,32 +218,6 @@ fgd_handler_valid(const char *h)
     return h[len - 1] != '/';
 }
 
-/*
- * The rule vmpool's LOAD builder applies (vmp_load_frame_from_zip), so a
- * zip accepted here always loads: relative, shorter than 4096, no empty,
- * "." or ".." component; a trailing "/" marks a directory.
- */
-static bool
-fgd_zip_path_safe(const char *path)
-{
-    const char *p = path, *slash;
-    size_t      n;
-
-    if (path[0] == '\0' || path[0] == '/' || strlen(path) >= 4096)
-        return false;
-    for (;;) {
-        slash = strchr(p, '/');
-        n = slash ? (size_t) (slash - p) : strlen(p);
-        if (n == 0 && slash != NULL)
-            return false;
-        if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
-            return false;
-        if (slash == NULL || slash[1] == '\0')
-            return true;
-        p = slash + 1;
-    }
-}
-
 int
 fgd_zip_check(const uint8_t *zip, size_t len, const char *handler,
     size_t max_unzipped, fgd_resp_t *r)
@@ -285,8 +259,10 @@ fgd_zip_check(const uint8_t *zip, size_t len, const char *handler,
                 "then try to upload again.");
             goto cleanup;
         }
+        /* vmpool's LOAD builder applies the same rule: a zip accepted
+         * here always loads. */
         path = archive_entry_pathname(e);
-        if (path == NULL || !fgd_zip_path_safe(path)) {
+        if (path == NULL || !fg_frame_path_ok(path, strlen(path))) {
             fgd_error(r, 400, "InvalidParameterValueException",
                 "Could not unzip uploaded file: entry \"%.200s\" has an "
                 "absolute path or an empty, \".\" or \"..\" component",
@@ -422,8 +398,6 @@ fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
     yajl_val     root = NULL, v, code;
     const char  *name, *runtime, *handler, *role, *desc, *zipb64, *s;
     unsigned     max_mem;
-    uint8_t      digest[32];
-    unsigned     dlen = 0;
     size_t       zlen;
     ssize_t      n;
     int          rc = -1;
@@ -635,12 +609,11 @@ fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
             r) != 0)
         goto cleanup;
 
-    if (EVP_Digest(c->zip, c->zip_len, digest, &dlen, EVP_sha256(), NULL)
-        != 1 || dlen != 32) {
+    fg_sha256_hex(c->zip, c->zip_len, c->fn.sha256);
+    if (c->fn.sha256[0] == '\0') {
         fgd_error(r, 500, "ServiceException", "sha256 failed");
         goto cleanup;
     }
-    fgd_hex(digest, 32, c->fn.sha256);
     c->fn.code_size = c->zip_len;
     fgd_stamp(&c->fn);
     rc = 0;

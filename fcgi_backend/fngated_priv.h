@@ -134,8 +134,6 @@ bool fgd_json_shape_ok(const char *body, size_t len, unsigned max_depth);
 /* 36-char lower-case uuid v4 from rnd (16 bytes). */
 void fgd_uuid_format(const uint8_t rnd[16], char dst[37]);
 
-/* Lowercase hex of 32 bytes into dst[65]. */
-void fgd_hex(const uint8_t *src, size_t len, char *dst);
 /* Hex sha256 -> base64 of the digest (CodeSha256); -1 if not hex. */
 int fgd_sha_hex_to_b64(const char *hex, char dst[45]);
 

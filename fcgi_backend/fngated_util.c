@@ -10,6 +10,7 @@
 
 #include <yajl/yajl_gen.h>
 
+#include "fg_util.h"
 #include "fngated_priv.h"
 
 void
@@ -309,22 +310,9 @@ fgd_uuid_format(const uint8_t rnd[16], char dst[37])
     memcpy(u, rnd, 16);
     u[6] = (u[6] & 0x0f) | 0x40;
     u[8] = (u[8] & 0x3f) | 0x80;
-    fgd_hex(u, 16, hex);
+    fg_hex_encode(u, 16, hex);
     snprintf(dst, 37, "%.8s-%.4s-%.4s-%.4s-%.12s", hex, hex + 8, hex + 12,
         hex + 16, hex + 20);
-}
-
-void
-fgd_hex(const uint8_t *src, size_t len, char *dst)
-{
-    static const char  x[] = "0123456789abcdef";
-    size_t             i;
-
-    for (i = 0; i < len; i++) {
-        dst[2 * i] = x[src[i] >> 4];
-        dst[2 * i + 1] = x[src[i] & 15];
-    }
-    dst[2 * len] = '\0';
 }
 
 int

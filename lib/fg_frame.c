@@ -17,10 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "fg_frame.h"
+#include "fg_util.h"
 
 #define FG_FIELD_KEY_MAX  UINT16_MAX
 
@@ -464,6 +464,42 @@ fg_frame_get(const fg_frame_t *f, const char *key, size_t *len)
 }
 
 
+bool
+fg_frame_path_ok(const void *path, size_t len)
+{
+    const uint8_t  *p = path;
+    size_t          i, n, start = 0;
+
+    if (len == 0 || len >= 4096 || p[0] == '/') {
+        return false;
+    }
+
+    for (i = 0; i <= len; i++) {
+        if (i < len && p[i] == '\0') {
+            return false;
+        }
+
+        if (i == len || p[i] == '/') {
+            n = i - start;
+
+            if (n == 0 && i != len) {       /* "a//b" */
+                return false;
+            }
+
+            if ((n == 1 && p[start] == '.')
+                || (n == 2 && p[start] == '.' && p[start + 1] == '.'))
+            {
+                return false;
+            }
+
+            start = i + 1;
+        }
+    }
+
+    return true;
+}
+
+
 int
 fg_frame_get_u64(const fg_frame_t *f, const char *key, uint64_t *out)
 {
@@ -492,17 +528,6 @@ fg_frame_get_u64(const fg_frame_t *f, const char *key, uint64_t *out)
         *out = n;
     }
     return 0;
-}
-
-
-/* Milliseconds on the monotonic clock. */
-static uint64_t
-fg_now_ms(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
 }
 
 

@@ -130,6 +130,13 @@ const uint8_t *fg_frame_get(const fg_frame_t *f, const char *key,
 /* First field named key as a number; -1 if absent or not a number. */
 int fg_frame_get_u64(const fg_frame_t *f, const char *key, uint64_t *out);
 
+/*
+ * The rule for a LOAD "path" and an INVOKE "handler", the same in fngated,
+ * the pool and the agent: relative, shorter than 4096 bytes, no NUL, no
+ * empty, "." or ".." component; a trailing "/" marks a directory.
+ */
+bool fg_frame_path_ok(const void *path, size_t len);
+
 /* Blocking helpers for a file descriptor (host side and agent).  read_frame
  * reads exactly one frame into b (b is reset first) and parses it into f;
  * returns 0, or -1 with errno (EPROTO for a malformed frame, ETIMEDOUT when

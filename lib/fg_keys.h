@@ -14,7 +14,7 @@
  *                                        MemorySize Timeout Environment
  *                                        (JSON object) Description
  *                                        CodeSha256 (hex) CodeSize
- *                                        LastModified RevisionId
+ *                                        LastModified RevisionId Role
  *   fg:code:{A}:SHA256HEX          string the function's zip, as uploaded
  *   fg:coderefs:{A}                hash  SHA256HEX -> number of functions /
  *                                        versions that use it

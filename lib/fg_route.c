@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "fg_route.h"
+#include "fg_util.h"
 
 #define FG_API_PREFIX      "/2015-03-31/functions"
 #define FG_INVOCATIONS     "invocations"
@@ -25,22 +26,6 @@
 
 #define FG_DECODE_BAD      -1     /* bad escape or %00 */
 #define FG_DECODE_OVERFLOW -2     /* does not fit */
-
-
-static int
-fg_hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 
 /* fg_url_decode with distinct error codes. */

@@ -38,6 +38,7 @@
 #include <openssl/hmac.h>
 
 #include "fg_sigv4.h"
+#include "fg_util.h"
 
 #define FG_SIGV4_ALGORITHM   "AWS4-HMAC-SHA256"
 #define FG_SIGV4_TERMINATOR  "aws4_request"
@@ -58,7 +59,6 @@ typedef struct {
 } fg_qparam_t;
 
 
-static const char  fg_hex_lower[] = "0123456789abcdef";
 static const char  fg_hex_upper[] = "0123456789ABCDEF";
 
 
@@ -146,22 +146,6 @@ fg_is_unreserved(unsigned char c)
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
            || (c >= '0' && c <= '9')
            || c == '-' || c == '_' || c == '.' || c == '~';
-}
-
-
-static int
-fg_hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
 }
 
 
@@ -622,19 +606,6 @@ fg_sigv4_canonical_request(const fg_sigv4_request_t *req,
 cleanup:
     fg_sb_free(&sb);
     return rc;
-}
-
-
-static void
-fg_hex_encode(const unsigned char *in, size_t len, char *hex)
-{
-    size_t  i;
-
-    for (i = 0; i < len; i++) {
-        hex[2 * i] = fg_hex_lower[in[i] >> 4];
-        hex[2 * i + 1] = fg_hex_lower[in[i] & 0x0f];
-    }
-    hex[2 * len] = '\0';
 }
 
 

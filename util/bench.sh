@@ -397,7 +397,13 @@ for which in plain gw; do
     [ $which = gw ] && p=$ECHO_PORT
     wrk_script "$W/$which.lua" "$p" "$AKID" "$SECRET"
     run_wrk "$which-warmup" "$p" 4 2 "$W/$which.lua" >/dev/null
+    if [ -n "${FNGATE_BENCH_PERF:-}" ]; then
+        # FNGATE_BENCH_PERF=1: a perf profile of the nginx workers too.
+        perf record -q -g -o "$W/perf-$which.data" -p "$(nginx_workers | tr ' ' ',' | sed 's/,$//')" \
+            -- sleep $((SECS / 2)) >/dev/null 2>&1 &
+    fi
     R[$which]=$(run_wrk "$which" "$p" 4 "$SECS" "$W/$which.lua")
+    wait
     note "$which: ${R[$which]}"
 done
 
@@ -442,9 +448,9 @@ for ((i = 1; i <= COLD; i++)); do
     [ "${out%% *}" = 200 ] || die "cold call $i: $out $(cat "$W/cold.out")"
     cold_ttfb+=("$(awk -v t="${out#* }" 'BEGIN { printf "%.1f", t * 1000 }')")
     cold_init+=("$(tail -n +"$((lines0 + 1))" "$ALOG" |
-                   jq -r 'select(.action == "Invoke") | "\(.init_ms) \(.cold_start)"' |
+                   jq -r 'select(.action == "Invoke") | "\(.init_ms) \(.cold_start) \(.duration_ms)"' |
                    head -n 1)")
-    note "cold $i (account $a): ttfb ${cold_ttfb[-1]} ms, init_ms/cold_start ${cold_init[-1]}"
+    note "cold $i (account $a): ttfb ${cold_ttfb[-1]} ms, init_ms/cold_start/duration_ms ${cold_init[-1]}"
 done
 
 # ------------------------------------------------------------ 4: memory
@@ -457,7 +463,7 @@ while read -r pid; do
     rss=$(awk '/^Rss:/ { print $2 }' "/proc/$pid/smaps_rollup")
     pss=$(awk '/^Pss:/ { print $2 }' "/proc/$pid/smaps_rollup")
     who=$(grep -o -E "^vmpool: $name: assigned to account [0-9]+" "$FLOG" |
-          tail -n 1 | sed 's/.* account /idle, account /')
+          tail -n 1 | sed 's/.* account /idle, account /' || true)
     mem_rows+=("$name RSS $((rss / 1024)) MiB, PSS $((pss / 1024)) MiB (${who:-warm, generic})")
     pss_all+=("$pss")
 done < <(pgrep -x qemu-system-x86 | sort -u)
@@ -501,8 +507,8 @@ done
 printf '%s\n' "  (a guest runs one call at a time; a concurrent call of the same account gets another guest, up to max_vms)"
 printf '%-44s %s\n' "3 cold start TTFB, $COLD new accounts" \
     "p50 $(printf '%s\n' "${cold_ttfb[@]}" | median) ms, max $(printf '%s\n' "${cold_ttfb[@]}" | maxof) ms (each: ${cold_ttfb[*]} ms)"
-printf '%-44s %s\n' "3 cold start init_ms (billing log)" \
-    "$(printf '%s\n' "${cold_init[@]}" | awk '{ printf "%s%s", (NR > 1 ? ", " : ""), $1 }') ms (cold_start $(printf '%s\n' "${cold_init[@]}" | awk '{ print $2 }' | sort -u | tr '\n' ' ')$(printf ')')"
+printf '%-44s %s\n' "3 cold start init_ms, handler ms (billing log)" \
+    "init $(printf '%s\n' "${cold_init[@]}" | awk '{ printf "%s%s", (NR > 1 ? ", " : ""), $1 }') ms; handler $(printf '%s\n' "${cold_init[@]}" | awk '{ printf "%s%s", (NR > 1 ? ", " : ""), $3 }') ms (cold_start $(printf '%s\n' "${cold_init[@]}" | awk '{ print $2 }' | sort -u | tr '\n' ' ')$(printf ')')"
 printf '%-44s %s\n' "3 guest boot to agent HELLO ($(wc -w <<<"$boots") boots)" \
     "p50 $(median <<<"$boots") ms, max $(maxof <<<"$boots") ms"
 printf '%-44s %s\n' "4 host memory per idle guest (${#pss_all[@]} qemu)" \

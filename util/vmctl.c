@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fg_sigv4.h"
 #include "vmpool.h"
 
 #define VMCTL_MAX_ENV 64
@@ -212,7 +213,7 @@ main(int argc, char **argv)
     }
 
     /* A bad zip is refused before any guest is touched. */
-    vmp_sha256_hex(zip, zip_len, sha);
+    fg_sha256_hex(zip, zip_len, sha);
     if (vmp_load_frame_from_zip(zip, zip_len, sha, &load, &err) < 0) {
         fprintf(stderr, "vmctl: zip: %s\n", err);
         goto cleanup;

@@ -331,27 +331,3 @@ vmp_xml_channel_path(const char *xml, const char *name)
     }
     return NULL;
 }
-
-
-bool
-vmp_path_ok(const char *path)
-{
-    const char  *p = path, *slash;
-    size_t       n;
-
-    if (*path == '\0' || *path == '/' || strlen(path) >= 4096)
-        return false;
-    for ( ;; ) {
-        slash = strchr(p, '/');
-        n = slash ? (size_t) (slash - p) : strlen(p);
-        if (n == 0 && slash != NULL)
-            return false;
-        if ((n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
-            return false;
-        if (slash == NULL)
-            return true;
-        p = slash + 1;
-        if (*p == '\0')
-            return true;               /* "dir/": a directory entry */
-    }
-}

@@ -8,21 +8,9 @@
 #include <string.h>
 #include <archive.h>
 #include <archive_entry.h>
-#include <openssl/sha.h>
 
+#include "fg_sigv4.h"
 #include "vmpool_priv.h"
-
-
-void
-vmp_sha256_hex(const void *data, size_t len, char hex[65])
-{
-    unsigned char  md[SHA256_DIGEST_LENGTH];
-    unsigned       i;
-
-    SHA256(data, len, md);
-    for (i = 0; i < SHA256_DIGEST_LENGTH; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
-}
 
 
 static int
@@ -49,7 +37,7 @@ vmp_load_frame_from_zip(const void *zip, size_t len, const char *sha256hex,
     if (err != NULL)
         *err = NULL;
     if (sha256hex == NULL) {
-        vmp_sha256_hex(zip, len, hex);
+        fg_sha256_hex(zip, len, hex);
         sha256hex = hex;
     }
 
@@ -86,7 +74,8 @@ vmp_load_frame_from_zip(const void *zip, size_t len, const char *sha256hex,
             vmp_zip_fail(err, "zip entry \"%s\" is not a regular file", path);
             goto cleanup;
         }
-        if (!vmp_path_ok(path) || path[strlen(path) - 1] == '/') {
+        if (!fg_frame_path_ok(path, strlen(path)) ||
+            path[strlen(path) - 1] == '/') {
             vmp_zip_fail(err, "bad path in zip: \"%s\"", path);
             goto cleanup;
         }

@@ -26,6 +26,7 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "fg_util.h"
 #include "vmpool_priv.h"
 
 #define VMP_AGENT_PORT   "org.fngate.agent.0"
@@ -51,16 +52,6 @@ struct vmp_pool {
     bool             thread_started;
     pthread_t        thread;
 };
-
-
-static uint64_t
-vmp_now_ms(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
 
 
 static void
@@ -167,7 +158,7 @@ static int
 vmp_connect_unix(const char *path, unsigned timeout_ms)
 {
     struct sockaddr_un  sa;
-    uint64_t            deadline = vmp_now_ms() + timeout_ms;
+    uint64_t            deadline = fg_now_ms() + timeout_ms;
     int                 fd;
 
     if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -186,7 +177,7 @@ vmp_connect_unix(const char *path, unsigned timeout_ms)
             return fd;
         close(fd);
         if ((errno != ENOENT && errno != ECONNREFUSED)
-            || vmp_now_ms() >= deadline)
+            || fg_now_ms() >= deadline)
         {
             return -1;
         }
@@ -228,7 +219,7 @@ vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
     const char *keys[] = { "NAME", "TYPE", "MEMORY_MB", "VCPUS", "KERNEL",
                            "INITRD", "CONSOLE_LOG", "TCG_FEATURES" };
     const char *vals[8];
-    uint64_t    start = vmp_now_ms();
+    uint64_t    start = fg_now_ms();
     fg_buf_t    buf = { 0 };
     fg_frame_t  f;
     struct pollfd  pfd;
@@ -285,7 +276,7 @@ vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
     }
 
     for ( ;; ) {
-        uint64_t  now = vmp_now_ms();
+        uint64_t  now = fg_now_ms();
 
         if (now >= start + timeout_ms) {
             vmp_seterr(err, "%s: no HELLO from the agent within %u ms "
@@ -313,7 +304,7 @@ vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
         if (f.type == FG_FRAME_HELLO)
             break;
     }
-    vm->boot_ms = (unsigned) (vmp_now_ms() - start);
+    vm->boot_ms = (unsigned) (fg_now_ms() - start);
     rc = 0;
 
 cleanup:
@@ -408,7 +399,7 @@ vmp_choose_accel(vmp_pool_t *pool)
     /* Probe: one kvm guest must say HELLO in time. */
     pthread_mutex_lock(&pool->lock);
     vm = vmp_set_new_vm(&pool->set, pool->cfg.name_prefix, NULL,
-        vmp_now_ms());
+        fg_now_ms());
     if (vm != NULL)
         vmp_set_unlink(&pool->set, vm);   /* not part of the pool */
     pthread_mutex_unlock(&pool->lock);
@@ -469,7 +460,7 @@ vmp_check_health(vmp_pool_t *pool)
         {
             vmp_log("%s: agent went away while %s", vm->name,
                 vmp_state_name(vm->state));
-            vmp_set_move(&pool->set, vm, VMP_DEAD, NULL, vmp_now_ms());
+            vmp_set_move(&pool->set, vm, VMP_DEAD, NULL, fg_now_ms());
             vmp_set_unlink(&pool->set, vm);
             vm->next = dead;
             dead = vm;
@@ -497,7 +488,7 @@ vmp_thread(void *arg)
 
     pthread_mutex_lock(&pool->lock);
     while (!pool->stop) {
-        uint64_t         now = vmp_now_ms();
+        uint64_t         now = fg_now_ms();
         struct timespec  ts;
 
         /* Idle guests past their timeout. */
@@ -526,7 +517,7 @@ vmp_thread(void *arg)
                           pool->cfg.max_vms) > 0)
         {
             vm = vmp_set_new_vm(&pool->set, pool->cfg.name_prefix, NULL,
-                vmp_now_ms());
+                fg_now_ms());
         }
         if (!pool->stop) {
             if (vm != NULL) {
@@ -537,7 +528,7 @@ vmp_thread(void *arg)
                 {
                     pthread_mutex_lock(&pool->lock);
                     vmp_set_move(&pool->set, vm, VMP_WARM, NULL,
-                        vmp_now_ms());
+                        fg_now_ms());
                     pthread_cond_broadcast(&pool->changed);
                     vmp_log("%s: warm (boot %u ms, %s)", vm->name,
                         vm->boot_ms, pool->accel);
@@ -803,7 +794,7 @@ vmp_pool_new(const vmp_config_t *cfg, char **err)
      */
     if (pool->cfg.warm > 0)
         pool->pending = vmp_set_new_vm(&pool->set, pool->cfg.name_prefix,
-            NULL, vmp_now_ms());
+            NULL, fg_now_ms());
 
     if (pthread_create(&pool->thread, NULL, vmp_thread, pool) != 0) {
         vmp_seterr(err, "pthread_create failed");
@@ -880,7 +871,7 @@ int
 vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
     vmp_acquire_info_t *info, char **err)
 {
-    uint64_t         start = vmp_now_ms(), now;
+    uint64_t         start = fg_now_ms(), now;
     uint64_t         deadline = start + pool->cfg.acquire_timeout_ms;
     vmp_vm_t        *vm;
     vmp_acquire_info_t  dummy;
@@ -909,13 +900,13 @@ vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
                     pool->waiting, &vm))
         {
         case VMP_PICK_IDLE:
-            vmp_set_move(&pool->set, vm, VMP_BUSY, account, vmp_now_ms());
+            vmp_set_move(&pool->set, vm, VMP_BUSY, account, fg_now_ms());
             *vmp = vm;
             rc = 0;
             goto done;
 
         case VMP_PICK_WARM:
-            vmp_set_move(&pool->set, vm, VMP_BUSY, account, vmp_now_ms());
+            vmp_set_move(&pool->set, vm, VMP_BUSY, account, fg_now_ms());
             vmp_log("%s: assigned to account %s", vm->name, account);
             info->cold = true;
             pthread_cond_signal(&pool->wake);   /* refill the warm set */
@@ -925,7 +916,7 @@ vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
 
         case VMP_PICK_BOOT:
             vm = vmp_set_new_vm(&pool->set, pool->cfg.name_prefix, account,
-                vmp_now_ms());
+                fg_now_ms());
             if (vm == NULL) {
                 vmp_seterr(err, "out of memory");
                 goto done;
@@ -945,7 +936,7 @@ vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
                 free(berr);
                 return -1;
             }
-            vmp_set_move(&pool->set, vm, VMP_BUSY, account, vmp_now_ms());
+            vmp_set_move(&pool->set, vm, VMP_BUSY, account, fg_now_ms());
             vmp_log("%s: booted for account %s in %u ms", vm->name, account,
                 vm->boot_ms);
             info->cold = true;
@@ -955,7 +946,7 @@ vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
         case VMP_PICK_EVICT:
             vmp_log("%s: evicting idle guest of account %s for %s",
                 vm->name, vm->account, account);
-            vmp_set_move(&pool->set, vm, VMP_DEAD, NULL, vmp_now_ms());
+            vmp_set_move(&pool->set, vm, VMP_DEAD, NULL, fg_now_ms());
             vmp_set_unlink(&pool->set, vm);
             pthread_mutex_unlock(&pool->lock);
             vmp_vm_destroy(pool, vm);
@@ -963,7 +954,7 @@ vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
             continue;
 
         case VMP_PICK_WAIT:
-            now = vmp_now_ms();
+            now = fg_now_ms();
             if (now >= deadline) {
                 vmp_seterr(err, "no guest for account %s within %u ms "
                     "(max_vms %u reached or guests still booting)", account,
@@ -981,7 +972,7 @@ vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
 
 done:
     pthread_mutex_unlock(&pool->lock);
-    info->init_ms = (unsigned) (vmp_now_ms() - start);
+    info->init_ms = (unsigned) (fg_now_ms() - start);
     return rc;
 }
 
@@ -993,14 +984,14 @@ vmp_pool_release(vmp_pool_t *pool, vmp_vm_t *vm, bool healthy)
         return;
     pthread_mutex_lock(&pool->lock);
     if (healthy && !pool->stop
-        && vmp_set_move(&pool->set, vm, VMP_IDLE, NULL, vmp_now_ms()) == 0)
+        && vmp_set_move(&pool->set, vm, VMP_IDLE, NULL, fg_now_ms()) == 0)
     {
         pthread_cond_broadcast(&pool->changed);
         pthread_mutex_unlock(&pool->lock);
         return;
     }
     vmp_log("%s: released unhealthy, destroying", vm->name);
-    vmp_set_move(&pool->set, vm, VMP_DEAD, NULL, vmp_now_ms());
+    vmp_set_move(&pool->set, vm, VMP_DEAD, NULL, fg_now_ms());
     vmp_set_unlink(&pool->set, vm);
     pthread_cond_broadcast(&pool->changed);
     pthread_cond_signal(&pool->wake);
@@ -1041,7 +1032,7 @@ int
 vmp_vm_call(vmp_vm_t *vm, fg_buf_t *req, fg_buf_t *resp_buf,
     fg_frame_t *resp, unsigned timeout_ms, char **err)
 {
-    uint64_t  deadline = vmp_now_ms() + timeout_ms, now;
+    uint64_t  deadline = fg_now_ms() + timeout_ms, now;
     uint32_t  seq;
 
     *err = NULL;
@@ -1068,7 +1059,7 @@ vmp_vm_call(vmp_vm_t *vm, fg_buf_t *req, fg_buf_t *resp_buf,
 
     /* Frames with another seq (a late reply, a HELLO) are skipped. */
     for ( ;; ) {
-        now = vmp_now_ms();
+        now = fg_now_ms();
         if (now >= deadline) {
             vmp_seterr(err, "%s: no reply from the agent within %u ms",
                 vm->name, timeout_ms);

@@ -121,9 +121,6 @@ void vmp_pool_stats(vmp_pool_t *pool, vmp_stats_t *st);
 int vmp_load_frame_from_zip(const void *zip, size_t len,
     const char *sha256hex, fg_buf_t *out, char **err);
 
-/* Lower-case hex sha256 of data into hex (65 bytes with the NUL). */
-void vmp_sha256_hex(const void *data, size_t len, char hex[65]);
-
 /* The time the guest's boot took (domain create -> agent HELLO), for
  * logs and init_ms accounting. */
 unsigned vmp_vm_boot_ms(const vmp_vm_t *vm);

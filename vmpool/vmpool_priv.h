@@ -116,7 +116,5 @@ char *vmp_template_expand(const char *tmpl, const char *const *keys,
  * malloc'd, or NULL. */
 char *vmp_xml_channel_path(const char *xml, const char *name);
 
-/* Same rules as the agent: relative, no "..", "." or empty components. */
-bool vmp_path_ok(const char *path);
 
 #endif /* VMPOOL_PRIV_H */

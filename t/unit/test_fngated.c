@@ -14,6 +14,7 @@
 #include <CUnit/Basic.h>
 #include <yajl/yajl_tree.h>
 
+#include "cu_main.h"
 #include "fngated_priv.h"
 
 /* ------------------------------------------------------------------ */
@@ -1061,46 +1062,47 @@ test_results(void)
     fg_buf_free(&b);
 }
 
+static const cu_test_t  fngated_tests[] = {
+    { "base64", test_base64 },
+    { "time formats", test_time },
+    { "counters", test_counters },
+    { "JSON pre-check", test_json_shape },
+    { "uuid, sha, signals", test_misc },
+    { "error shape", test_error_shape },
+    { "configuration", test_conf },
+    { "shipped conf = defaults", test_conf_shipped },
+    { "CreateFunction ok", test_create_ok },
+    { "CreateFunction malformed JSON", test_create_bad_json },
+    { "CreateFunction wrong types", test_create_types },
+    { "CreateFunction bad fields", test_create_fields },
+    { "CreateFunction environment", test_create_env },
+    { "CreateFunction code", test_create_code },
+    { "stored fields round trip", test_fields_roundtrip },
+    { "response JSON", test_json_out },
+    { "ListFunctions query", test_list_query },
+    { "Invoke parameters", test_invoke_params },
+    { "INVOKE frame", test_invoke_frame },
+    { "RESULT -> response", test_results },
+    { NULL, NULL }
+};
+
+static const cu_suite_t  fngated_suites[] = {
+    { "fngated", NULL, NULL, fngated_tests },
+    { NULL, NULL, NULL, NULL }
+};
+
 int
 main(void)
 {
-    CU_pSuite  s;
     size_t     len;
     uint8_t   *zip;
-    unsigned   failed;
+    int        rc;
 
     zip = make_zip(ok_zip, 3, &len);
     ok_b64 = b64(zip, len);
     free(zip);
 
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    s = CU_add_suite("fngated", NULL, NULL);
-    CU_add_test(s, "base64", test_base64);
-    CU_add_test(s, "time formats", test_time);
-    CU_add_test(s, "counters", test_counters);
-    CU_add_test(s, "JSON pre-check", test_json_shape);
-    CU_add_test(s, "uuid, sha, signals", test_misc);
-    CU_add_test(s, "error shape", test_error_shape);
-    CU_add_test(s, "configuration", test_conf);
-    CU_add_test(s, "shipped conf = defaults", test_conf_shipped);
-    CU_add_test(s, "CreateFunction ok", test_create_ok);
-    CU_add_test(s, "CreateFunction malformed JSON", test_create_bad_json);
-    CU_add_test(s, "CreateFunction wrong types", test_create_types);
-    CU_add_test(s, "CreateFunction bad fields", test_create_fields);
-    CU_add_test(s, "CreateFunction environment", test_create_env);
-    CU_add_test(s, "CreateFunction code", test_create_code);
-    CU_add_test(s, "stored fields round trip", test_fields_roundtrip);
-    CU_add_test(s, "response JSON", test_json_out);
-    CU_add_test(s, "ListFunctions query", test_list_query);
-    CU_add_test(s, "Invoke parameters", test_invoke_params);
-    CU_add_test(s, "INVOKE frame", test_invoke_frame);
-    CU_add_test(s, "RESULT -> response", test_results);
-
-    CU_basic_set_mode(CU_BRM_NORMAL);
-    CU_basic_run_tests();
-    failed = CU_get_number_of_failures();
-    CU_cleanup_registry();
+    rc = cu_main_run(fngated_suites, CU_BRM_NORMAL);
     free(ok_b64);
-    return failed == 0 ? 0 : 1;
+    return rc;
 }

@@ -19,7 +19,9 @@
 
 #include <CUnit/Basic.h>
 
+#include "cu_main.h"
 #include "fg_frame.h"
+#include "fg_util.h"
 
 
 static int
@@ -569,16 +571,6 @@ test_read_eintr(void)
 }
 
 
-static uint64_t
-now_ms(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
-
 static void
 test_read_timeout_eof_bad(void)
 {
@@ -591,22 +583,22 @@ test_read_timeout_eof_bad(void)
     CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 
     /* nothing at all */
-    t0 = now_ms();
+    t0 = fg_now_ms();
     errno = 0;
     CU_ASSERT_EQUAL(read_frame(sv[1], &in, &f, 100), -1);
     CU_ASSERT_EQUAL(errno, ETIMEDOUT);
-    dt = now_ms() - t0;
+    dt = fg_now_ms() - t0;
     CU_ASSERT(dt >= 100 && dt < 2000);
 
     /* half a frame: the deadline covers the whole frame */
     build_result(&out, 64);
     CU_ASSERT_EQUAL(write(sv[0], out.data, out.len / 2),
                     (ssize_t) (out.len / 2));
-    t0 = now_ms();
+    t0 = fg_now_ms();
     errno = 0;
     CU_ASSERT_EQUAL(read_frame(sv[1], &in, &f, 150), -1);
     CU_ASSERT_EQUAL(errno, ETIMEDOUT);
-    dt = now_ms() - t0;
+    dt = fg_now_ms() - t0;
     CU_ASSERT(dt >= 150 && dt < 2000);
     close(sv[0]);
     close(sv[1]);
@@ -634,11 +626,11 @@ test_read_timeout_eof_bad(void)
     CU_ASSERT_EQUAL_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
     CU_ASSERT_EQUAL(write(sv[0], out.data, 20), 20);
     close(sv[0]);
-    t0 = now_ms();
+    t0 = fg_now_ms();
     errno = 0;
     CU_ASSERT_EQUAL(read_frame(sv[1], &in, &f, 5000), -1);
     CU_ASSERT_EQUAL(errno, ECONNRESET);
-    CU_ASSERT(now_ms() - t0 < 1000);
+    CU_ASSERT(fg_now_ms() - t0 < 1000);
 
     /* writing to a closed peer fails with EPIPE instead of killing us */
     errno = 0;
@@ -668,41 +660,28 @@ test_read_timeout_eof_bad(void)
 }
 
 
+static const cu_test_t  frame_tests[] = {
+    { "round trip", test_round_trip },
+    { "empty and chained frames", test_empty_and_chained },
+    { "partial buffers", test_partial },
+    { "bad frames", test_bad_frames },
+    { "repeated keys", test_repeated_keys },
+    { "growable buffer", test_buf },
+    { "read/write over a socketpair", test_read_write },
+    { "read byte by byte", test_read_bytewise },
+    { "read interrupted by signals", test_read_eintr },
+    { "read timeout, EOF, bad input", test_read_timeout_eof_bad },
+    { NULL, NULL }
+};
+
+static const cu_suite_t  frame_suites[] = {
+    { "fg_frame", NULL, NULL, frame_tests },
+    { NULL, NULL, NULL, NULL }
+};
+
+
 int
 main(void)
 {
-    CU_pSuite  s;
-    unsigned   failed;
-
-    if (CU_initialize_registry() != CUE_SUCCESS) {
-        return 2;
-    }
-
-    s = CU_add_suite("fg_frame", NULL, NULL);
-    if (s == NULL
-        || !CU_add_test(s, "round trip", test_round_trip)
-        || !CU_add_test(s, "empty and chained frames", test_empty_and_chained)
-        || !CU_add_test(s, "partial buffers", test_partial)
-        || !CU_add_test(s, "bad frames", test_bad_frames)
-        || !CU_add_test(s, "repeated keys", test_repeated_keys)
-        || !CU_add_test(s, "growable buffer", test_buf)
-        || !CU_add_test(s, "read/write over a socketpair", test_read_write)
-        || !CU_add_test(s, "read byte by byte", test_read_bytewise)
-        || !CU_add_test(s, "read interrupted by signals", test_read_eintr)
-        || !CU_add_test(s, "read timeout, EOF, bad input",
-                        test_read_timeout_eof_bad))
-    {
-        CU_cleanup_registry();
-        return 2;
-    }
-
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    failed = CU_get_number_of_failures();
-    if (CU_get_error() != CUE_SUCCESS) {
-        failed++;
-    }
-    CU_cleanup_registry();
-
-    return failed ? 1 : 0;
+    return cu_main_run(frame_suites, CU_BRM_VERBOSE);
 }

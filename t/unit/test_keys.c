@@ -7,6 +7,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "cu_main.h"
 #include "fg_keys.h"
 
 #define ACCT  "123456789012"
@@ -159,34 +160,22 @@ test_null_arguments(void)
 }
 
 
+static const cu_test_t  keys_tests[] = {
+    { "exact key names", test_exact_names },
+    { "hash tags", test_hash_tags },
+    { "truncation", test_truncation },
+    { "NULL arguments", test_null_arguments },
+    { NULL, NULL }
+};
+
+static const cu_suite_t  keys_suites[] = {
+    { "fg_keys", NULL, NULL, keys_tests },
+    { NULL, NULL, NULL, NULL }
+};
+
+
 int
 main(void)
 {
-    CU_pSuite  s;
-    unsigned   failed;
-
-    if (CU_initialize_registry() != CUE_SUCCESS) {
-        return 2;
-    }
-
-    s = CU_add_suite("fg_keys", NULL, NULL);
-    if (s == NULL
-        || !CU_add_test(s, "exact key names", test_exact_names)
-        || !CU_add_test(s, "hash tags", test_hash_tags)
-        || !CU_add_test(s, "truncation", test_truncation)
-        || !CU_add_test(s, "NULL arguments", test_null_arguments))
-    {
-        CU_cleanup_registry();
-        return 2;
-    }
-
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    failed = CU_get_number_of_failures();
-    if (CU_get_error() != CUE_SUCCESS) {
-        failed++;
-    }
-    CU_cleanup_registry();
-
-    return failed ? 1 : 0;
+    return cu_main_run(keys_suites, CU_BRM_VERBOSE);
 }

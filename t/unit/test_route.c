@@ -8,6 +8,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "cu_main.h"
 #include "fg_route.h"
 
 
@@ -467,39 +468,26 @@ test_action_names_and_arn(void)
 }
 
 
+static const cu_test_t  route_tests[] = {
+    { "paths and methods", test_paths_and_methods },
+    { "names and ARNs", test_names },
+    { "?Qualifier=", test_query_qualifier },
+    { "too long", test_too_long },
+    { "validators", test_validators },
+    { "percent-decoding", test_url_decode },
+    { "query parameters", test_query_get },
+    { "action names and ARNs", test_action_names_and_arn },
+    { NULL, NULL }
+};
+
+static const cu_suite_t  route_suites[] = {
+    { "fg_route", NULL, NULL, route_tests },
+    { NULL, NULL, NULL, NULL }
+};
+
+
 int
 main(void)
 {
-    CU_pSuite  s;
-    unsigned   failed;
-
-    if (CU_initialize_registry() != CUE_SUCCESS) {
-        return 2;
-    }
-
-    s = CU_add_suite("fg_route", NULL, NULL);
-    if (s == NULL
-        || !CU_add_test(s, "paths and methods", test_paths_and_methods)
-        || !CU_add_test(s, "names and ARNs", test_names)
-        || !CU_add_test(s, "?Qualifier=", test_query_qualifier)
-        || !CU_add_test(s, "too long", test_too_long)
-        || !CU_add_test(s, "validators", test_validators)
-        || !CU_add_test(s, "percent-decoding", test_url_decode)
-        || !CU_add_test(s, "query parameters", test_query_get)
-        || !CU_add_test(s, "action names and ARNs",
-                        test_action_names_and_arn))
-    {
-        CU_cleanup_registry();
-        return 2;
-    }
-
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    failed = CU_get_number_of_failures();
-    if (CU_get_error() != CUE_SUCCESS) {
-        failed++;
-    }
-    CU_cleanup_registry();
-
-    return failed ? 1 : 0;
+    return cu_main_run(route_suites, CU_BRM_VERBOSE);
 }

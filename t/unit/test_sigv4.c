@@ -20,6 +20,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "cu_main.h"
 #include "fg_sigv4.h"
 
 #define MAXH  8
@@ -1261,44 +1262,29 @@ test_sha256_and_strerror(void)
 }
 
 
+static const cu_test_t  sigv4_tests[] = {
+    { "AWS SigV4 test suite vectors", test_suite_vectors },
+    { "Lambda requests signed by botocore", test_lambda_vectors },
+    { "raw UTF-8 query", test_raw_utf8_query },
+    { "encoded path is encoded twice", test_space_encoded },
+    { "canonical query", test_query_canonical_forms },
+    { "canonical URI", test_uri_canonical_forms },
+    { "header values and SignedHeaders", test_header_folding },
+    { "Authorization parsing", test_parse_auth },
+    { "verify rejects", test_verify_rejects },
+    { "x-amz-date parsing", test_parse_date },
+    { "sha256 and strerror", test_sha256_and_strerror },
+    { NULL, NULL }
+};
+
+static const cu_suite_t  sigv4_suites[] = {
+    { "fg_sigv4", NULL, NULL, sigv4_tests },
+    { NULL, NULL, NULL, NULL }
+};
+
+
 int
 main(void)
 {
-    CU_pSuite  s;
-    unsigned   failed;
-
-    if (CU_initialize_registry() != CUE_SUCCESS) {
-        return 2;
-    }
-
-    s = CU_add_suite("fg_sigv4", NULL, NULL);
-    if (s == NULL
-        || !CU_add_test(s, "AWS SigV4 test suite vectors", test_suite_vectors)
-        || !CU_add_test(s, "Lambda requests signed by botocore",
-                        test_lambda_vectors)
-        || !CU_add_test(s, "raw UTF-8 query", test_raw_utf8_query)
-        || !CU_add_test(s, "encoded path is encoded twice",
-                        test_space_encoded)
-        || !CU_add_test(s, "canonical query", test_query_canonical_forms)
-        || !CU_add_test(s, "canonical URI", test_uri_canonical_forms)
-        || !CU_add_test(s, "header values and SignedHeaders",
-                        test_header_folding)
-        || !CU_add_test(s, "Authorization parsing", test_parse_auth)
-        || !CU_add_test(s, "verify rejects", test_verify_rejects)
-        || !CU_add_test(s, "x-amz-date parsing", test_parse_date)
-        || !CU_add_test(s, "sha256 and strerror", test_sha256_and_strerror))
-    {
-        CU_cleanup_registry();
-        return 2;
-    }
-
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    failed = CU_get_number_of_failures();
-    if (CU_get_error() != CUE_SUCCESS) {
-        failed++;
-    }
-    CU_cleanup_registry();
-
-    return failed ? 1 : 0;
+    return cu_main_run(sigv4_suites, CU_BRM_VERBOSE);
 }

@@ -22,6 +22,8 @@
 #include <libvirt/libvirt.h>
 #include <CUnit/Basic.h>
 
+#include "cu_main.h"
+#include "fg_sigv4.h"
 #include "vmpool_priv.h"
 
 
@@ -296,20 +298,27 @@ test_channel_path(void)
 }
 
 
+static bool
+path_ok(const char *path)
+{
+    return fg_frame_path_ok(path, strlen(path));
+}
+
+
 static void
 test_path_ok(void)
 {
-    CU_ASSERT(vmp_path_ok("handler.sh"));
-    CU_ASSERT(vmp_path_ok("lib/a/b.txt"));
-    CU_ASSERT(vmp_path_ok("lib/"));
-    CU_ASSERT(vmp_path_ok("..hidden"));
-    CU_ASSERT_FALSE(vmp_path_ok(""));
-    CU_ASSERT_FALSE(vmp_path_ok("/etc/passwd"));
-    CU_ASSERT_FALSE(vmp_path_ok("../x"));
-    CU_ASSERT_FALSE(vmp_path_ok("a/../../x"));
-    CU_ASSERT_FALSE(vmp_path_ok("a/.."));
-    CU_ASSERT_FALSE(vmp_path_ok("./a"));
-    CU_ASSERT_FALSE(vmp_path_ok("a//b"));
+    CU_ASSERT(path_ok("handler.sh"));
+    CU_ASSERT(path_ok("lib/a/b.txt"));
+    CU_ASSERT(path_ok("lib/"));
+    CU_ASSERT(path_ok("..hidden"));
+    CU_ASSERT_FALSE(path_ok(""));
+    CU_ASSERT_FALSE(path_ok("/etc/passwd"));
+    CU_ASSERT_FALSE(path_ok("../x"));
+    CU_ASSERT_FALSE(path_ok("a/../../x"));
+    CU_ASSERT_FALSE(path_ok("a/.."));
+    CU_ASSERT_FALSE(path_ok("./a"));
+    CU_ASSERT_FALSE(path_ok("a//b"));
 }
 
 
@@ -380,7 +389,7 @@ test_zip_load(void)
         (ssize_t) b.len);
     CU_ASSERT_EQUAL(f.type, FG_FRAME_LOAD);
 
-    vmp_sha256_hex(zip, len, hex);
+    fg_sha256_hex(zip, len, hex);
     val = fg_frame_get(&f, "sha256", &vlen);
     CU_ASSERT_FATAL(val != NULL && vlen == 64);
     CU_ASSERT(memcmp(val, hex, 64) == 0);
@@ -854,37 +863,38 @@ test_agent_failures(void)
 }
 
 
+static const cu_test_t  vmpool_tests[] = {
+    { "state transitions", test_transitions },
+    { "a guest never changes account", test_account_never_changes },
+    { "choice of guest", test_choose },
+    { "warm set refill", test_boots_needed },
+    { "idle expiry and stats", test_expired_and_stats },
+    { "template expansion", test_template },
+    { "channel path from live XML", test_channel_path },
+    { "path rules", test_path_ok },
+    { "zip to LOAD frame", test_zip_load },
+    { "bad zips", test_zip_bad },
+    { "pool on the test:/// driver", test_pool_test_driver },
+    { NULL, NULL }
+};
+
+static const cu_test_t  agent_tests[] = {
+    { "HELLO, PING, unknown frame", test_agent_hello_ping },
+    { "LOAD and INVOKE", test_agent_load_invoke },
+    { "bad LOAD and handler paths", test_agent_bad_load },
+    { "exit, timeout, flood, signal, stderr tail", test_agent_failures },
+    { NULL, NULL }
+};
+
+static const cu_suite_t  vmpool_suites[] = {
+    { "vmpool", NULL, NULL, vmpool_tests },
+    { "fngate-agent", agent_suite_init, agent_suite_clean, agent_tests },
+    { NULL, NULL, NULL, NULL }
+};
+
+
 int
 main(void)
 {
-    CU_pSuite  s;
-    unsigned   failed;
-
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    s = CU_add_suite("vmpool", NULL, NULL);
-    CU_add_test(s, "state transitions", test_transitions);
-    CU_add_test(s, "a guest never changes account", test_account_never_changes);
-    CU_add_test(s, "choice of guest", test_choose);
-    CU_add_test(s, "warm set refill", test_boots_needed);
-    CU_add_test(s, "idle expiry and stats", test_expired_and_stats);
-    CU_add_test(s, "template expansion", test_template);
-    CU_add_test(s, "channel path from live XML", test_channel_path);
-    CU_add_test(s, "path rules", test_path_ok);
-    CU_add_test(s, "zip to LOAD frame", test_zip_load);
-    CU_add_test(s, "bad zips", test_zip_bad);
-    CU_add_test(s, "pool on the test:/// driver", test_pool_test_driver);
-
-    s = CU_add_suite("fngate-agent", agent_suite_init, agent_suite_clean);
-    CU_add_test(s, "HELLO, PING, unknown frame", test_agent_hello_ping);
-    CU_add_test(s, "LOAD and INVOKE", test_agent_load_invoke);
-    CU_add_test(s, "bad LOAD and handler paths", test_agent_bad_load);
-    CU_add_test(s, "exit, timeout, flood, signal, stderr tail",
-        test_agent_failures);
-
-    CU_basic_set_mode(CU_BRM_NORMAL);
-    CU_basic_run_tests();
-    failed = CU_get_number_of_failures();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+    return cu_main_run(vmpool_suites, CU_BRM_NORMAL);
 }

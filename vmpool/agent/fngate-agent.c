@@ -330,34 +330,6 @@ agent_send_hello(int fd)
 
 /* ---- LOAD ---- */
 
-/* A relative path without "..", "." or empty components. */
-static bool
-agent_path_ok(const uint8_t *p, size_t len)
-{
-    size_t  i, start = 0;
-
-    if (len == 0 || len >= 4096 || p[0] == '/')
-        return false;
-    for (i = 0; i <= len; i++) {
-        if (i < len && p[i] == '\0')
-            return false;
-        if (i == len || p[i] == '/') {
-            size_t  n = i - start;
-
-            if (n == 0 && i != len)   /* "a//b" */
-                return false;
-            if ((n == 1 && p[start] == '.')
-                || (n == 2 && p[start] == '.' && p[start + 1] == '.'))
-            {
-                return false;
-            }
-            start = i + 1;
-        }
-    }
-    return true;
-}
-
-
 static int
 rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 {
@@ -457,7 +429,7 @@ agent_load(int fd, const fg_frame_t *f)
             if (state != 0) {
                 snprintf(msg, sizeof(msg), "\"path\" out of order");
                 ok = false;
-            } else if (!agent_path_ok(val, vlen)) {
+            } else if (!fg_frame_path_ok(val, vlen)) {
                 snprintf(msg, sizeof(msg), "bad path \"%.*s\"",
                     (int) (vlen > 200 ? 200 : vlen), (const char *) val);
                 ok = false;
@@ -642,7 +614,7 @@ invoke_req_parse(const fg_frame_t *f, invoke_req_t *r, char *msg,
     val = fg_frame_get(f, "request_id", &vlen);
     r->request_id = val ? dup_field(val, vlen) : strdup("");
     val = fg_frame_get(f, "handler", &vlen);
-    if (val == NULL || !agent_path_ok(val, vlen)
+    if (val == NULL || !fg_frame_path_ok(val, vlen)
         || (r->handler = dup_field(val, vlen)) == NULL)
     {
         snprintf(msg, msize, "bad or missing handler");

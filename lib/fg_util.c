@@ -1,0 +1,51 @@
+/*
+ * fg_util: hex digits and the monotonic clock (see fg_util.h).
+ */
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
+#include <time.h>
+
+#include "fg_util.h"
+
+
+int
+fg_hexval(unsigned char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+
+void
+fg_hex_encode(const unsigned char *in, size_t len, char *hex)
+{
+    static const char  digits[] = "0123456789abcdef";
+    size_t             i;
+
+    for (i = 0; i < len; i++) {
+        hex[2 * i] = digits[in[i] >> 4];
+        hex[2 * i + 1] = digits[in[i] & 0x0f];
+    }
+    hex[2 * len] = '\0';
+}
+
+
+uint64_t
+fg_now_ms(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}

@@ -1,0 +1,24 @@
+/*
+ * fg_util: small helpers that more than one part of fngate needs: hex
+ * digits and the monotonic clock.
+ *
+ * libc only, no global state: linked into the nginx module, fngated, the
+ * pool library and the static guest agent.
+ */
+
+#ifndef FG_UTIL_H
+#define FG_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The value of a hex digit (either case), or -1 when c is not one. */
+int fg_hexval(unsigned char c);
+
+/* Writes 2 * len lowercase hex digits of in, then a NUL, to hex. */
+void fg_hex_encode(const unsigned char *in, size_t len, char *hex);
+
+/* Milliseconds on the monotonic clock. */
+uint64_t fg_now_ms(void);
+
+#endif /* FG_UTIL_H */
