@@ -69,20 +69,6 @@ fgd_param(FCGX_Request *req, const char *name)
 }
 
 static bool
-fgd_region_ok(const char *v)
-{
-    size_t i, n = strlen(v);
-
-    if (n == 0 || n > 31)
-        return false;
-    for (i = 0; i < n; i++)
-        if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= '0' && v[i] <= '9')
-              || v[i] == '-'))
-            return false;
-    return true;
-}
-
-static bool
 fgd_request_id_ok(const char *v)
 {
     size_t i, n = strlen(v);
@@ -337,7 +323,7 @@ fgd_handle(FCGX_Request *req, redisContext **redis)
     q.log_type = fgd_param(req, "FNGATE_LOG_TYPE");
     q.invocation_type = fgd_param(req, "FNGATE_INVOCATION_TYPE");
     q.query = fgd_param(req, "QUERY_STRING");
-    if (!fgd_region_ok(q.region))
+    if (!fg_region_valid(q.region, strlen(q.region)))
         q.region = fgd_conf.region;
 
     action = fg_action_from_name(q.action);

@@ -328,21 +328,41 @@ fgd_obj_get(yajl_val obj, const char *key)
     return NULL;
 }
 
+/*
+ * A present, non-null member must be of type (a string, an object or an
+ * array); *out is NULL when it is absent or null.
+ */
+static int
+fgd_get_member(yajl_val obj, const char *key, yajl_type type, yajl_val *out,
+    fgd_resp_t *r)
+{
+    yajl_val     v = fgd_obj_get(obj, key);
+    const char  *what;
+
+    *out = NULL;
+    if (v == NULL || YAJL_IS_NULL(v))
+        return 0;
+    if (v->type != type) {
+        what = type == yajl_t_string ? "a string"
+               : type == yajl_t_object ? "an object" : "an array";
+        return fgd_error(r, 400, "InvalidRequestContentException",
+            FGD_BAD_JSON "%s must be %s", key, what);
+    }
+    *out = v;
+    return 0;
+}
+
 /* A present, non-null field must be a string; *s is NULL when absent. */
 static int
 fgd_get_string(yajl_val obj, const char *key, const char **s,
     fgd_resp_t *r)
 {
-    yajl_val v = fgd_obj_get(obj, key);
+    yajl_val  v;
+    int       rc;
 
-    *s = NULL;
-    if (v == NULL || YAJL_IS_NULL(v))
-        return 0;
-    if (!YAJL_IS_STRING(v))
-        return fgd_error(r, 400, "InvalidRequestContentException",
-            FGD_BAD_JSON "%s must be a string", key);
-    *s = ((v)->u.string);
-    return 0;
+    rc = fgd_get_member(obj, key, yajl_t_string, &v, r);
+    *s = v != NULL ? v->u.string : NULL;
+    return rc;
 }
 
 static int
@@ -461,19 +481,14 @@ fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
             s);
         goto cleanup;
     }
-    v = fgd_obj_get(root, "Architectures");
-    if (v != NULL && !YAJL_IS_NULL(v)) {
-        if (!YAJL_IS_ARRAY(v)) {
-            fgd_error(r, 400, "InvalidRequestContentException",
-                FGD_BAD_JSON "Architectures must be an array");
-            goto cleanup;
-        }
-        if (v->u.array.len != 1 || !YAJL_IS_STRING(v->u.array.values[0]) ||
-            strcmp(((v->u.array.values[0])->u.string), "x86_64") != 0) {
-            fgd_error(r, 400, "InvalidParameterValueException",
-                "Architectures must be [\"x86_64\"]");
-            goto cleanup;
-        }
+    if (fgd_get_member(root, "Architectures", yajl_t_array, &v, r) != 0)
+        goto cleanup;
+    if (v != NULL && (v->u.array.len != 1 ||
+            !YAJL_IS_STRING(v->u.array.values[0]) ||
+            strcmp(v->u.array.values[0]->u.string, "x86_64") != 0)) {
+        fgd_error(r, 400, "InvalidParameterValueException",
+            "Architectures must be [\"x86_64\"]");
+        goto cleanup;
     }
     v = fgd_obj_get(root, "Publish");
     if (v != NULL && !YAJL_IS_NULL(v) && !YAJL_IS_TRUE(v) &&
@@ -541,28 +556,18 @@ fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
             max_mem, "memorySize", &c->fn.memory_mb, r) != 0)
         goto cleanup;
 
-    v = fgd_obj_get(root, "Environment");
-    if (v != NULL && !YAJL_IS_NULL(v)) {
-        if (!YAJL_IS_OBJECT(v)) {
-            fgd_error(r, 400, "InvalidRequestContentException",
-                FGD_BAD_JSON "Environment must be an object");
-            goto cleanup;
-        }
-        if (fgd_env_validate(fgd_obj_get(v, "Variables"),
-                &c->fn.environment, r) != 0)
-            goto cleanup;
-    }
+    if (fgd_get_member(root, "Environment", yajl_t_object, &v, r) != 0)
+        goto cleanup;
+    if (v != NULL && fgd_env_validate(fgd_obj_get(v, "Variables"),
+            &c->fn.environment, r) != 0)
+        goto cleanup;
 
-    code = fgd_obj_get(root, "Code");
-    if (code == NULL || YAJL_IS_NULL(code)) {
+    if (fgd_get_member(root, "Code", yajl_t_object, &code, r) != 0)
+        goto cleanup;
+    if (code == NULL) {
         fgd_error(r, 400, "InvalidParameterValueException",
             "1 validation error detected: Value null at 'code' failed to "
             "satisfy constraint: Member must not be null");
-        goto cleanup;
-    }
-    if (!YAJL_IS_OBJECT(code)) {
-        fgd_error(r, 400, "InvalidRequestContentException",
-            FGD_BAD_JSON "Code must be an object");
         goto cleanup;
     }
     if (fgd_obj_get(code, "S3Bucket") != NULL ||

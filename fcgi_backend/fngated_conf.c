@@ -52,15 +52,7 @@ fgd_check_accel(const char *v)
 static int
 fgd_check_region(const char *v)
 {
-    size_t i, n = strlen(v);
-
-    if (n == 0 || n > 31)
-        return -1;
-    for (i = 0; i < n; i++)
-        if (!(islower((unsigned char) v[i]) ||
-              isdigit((unsigned char) v[i]) || v[i] == '-'))
-            return -1;
-    return 0;
+    return fg_region_valid(v, strlen(v)) ? 0 : -1;
 }
 
 static int

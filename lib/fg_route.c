@@ -109,13 +109,7 @@ fg_query_get(const char *query, size_t len, const char *key, char *dst,
 
     while (p < end) {
         pair = p;
-        while (p < end && *p != '&') {
-            p++;
-        }
-        plen = (size_t) (p - pair);
-        if (p < end) {
-            p++;
-        }
+        plen = fg_next_field(&p, end, '&');
 
         if (plen == 0) {
             continue;
@@ -220,12 +214,12 @@ fg_account_valid(const char *a, size_t len)
 
 
 /* Regions as AWS spells them: lowercase letters, digits and '-'. */
-static bool
-fg_region_valid(const char *r, size_t len, size_t max)
+bool
+fg_region_valid(const char *r, size_t len)
 {
     size_t  i;
 
-    if (len == 0 || len > max) {
+    if (r == NULL || len == 0 || len > FG_REGION_MAX) {
         return false;
     }
 
@@ -237,7 +231,7 @@ fg_region_valid(const char *r, size_t len, size_t max)
         }
     }
 
-    return r[0] != '-' && r[len - 1] != '-';
+    return true;
 }
 
 
@@ -310,7 +304,8 @@ fg_parse_name(const char *s, size_t len, fg_route_t *r)
     if (n >= 7 && fg_part_is(part[0], plen[0], "arn")) {
         if (n > 8 || !fg_partition_valid(part[1], plen[1])
             || !fg_part_is(part[2], plen[2], "lambda")
-            || !fg_region_valid(part[3], plen[3], sizeof(r->region) - 1)
+            || !fg_region_valid(part[3], plen[3])
+            || part[3][0] == '-' || part[3][plen[3] - 1] == '-'
             || !fg_account_valid(part[4], plen[4])
             || !fg_part_is(part[5], plen[5], "function"))
         {

@@ -27,6 +27,7 @@
 #define FG_ACCOUNT_LEN        12
 #define FG_FUNCTION_NAME_MAX  64
 #define FG_QUALIFIER_MAX      128
+#define FG_REGION_MAX         31
 
 typedef enum {
     FG_ACTION_NONE = 0,             /* not an API path: 404 */
@@ -51,7 +52,7 @@ typedef enum {
 typedef struct {
     fg_action_t  action;
     char         account[FG_ACCOUNT_LEN + 1];   /* from an ARN, else "" */
-    char         region[32];                    /* from an ARN, else "" */
+    char         region[FG_REGION_MAX + 1];     /* from an ARN, else "" */
     char         function[FG_FUNCTION_NAME_MAX + 1];  /* "" for list/create */
     char         qualifier[FG_QUALIFIER_MAX + 1];     /* "" if none */
 } fg_route_t;
@@ -78,6 +79,10 @@ bool fg_qualifier_valid(const char *q, size_t len);
 
 /* 12 decimal digits. */
 bool fg_account_valid(const char *a, size_t len);
+
+/* Regions (fngate_region, fngated's "region", FNGATE_REGION): 1-31 of
+ * [a-z0-9-].  In an ARN the region may not start or end with '-' either. */
+bool fg_region_valid(const char *r, size_t len);
 
 /* Percent-decodes src into dst (dst_size includes the NUL); -1 on bad
  * escapes or overflow, else the decoded length. */

@@ -345,13 +345,7 @@ fg_canonical_query(fg_sb_t *sb, fg_str_t query)
 
     while (p < end) {
         pair = p;
-        while (p < end && *p != '&') {
-            p++;
-        }
-        plen = (size_t) (p - pair);
-        if (p < end) {
-            p++;                    /* the '&' */
-        }
+        plen = fg_next_field(&p, end, '&');
 
         if (plen == 0) {
             continue;
@@ -558,13 +552,7 @@ fg_sigv4_canonical_request(const fg_sigv4_request_t *req,
 
     while (p < end) {
         name = p;
-        while (p < end && *p != ';') {
-            p++;
-        }
-        nlen = (size_t) (p - name);
-        if (p < end) {
-            p++;
-        }
+        nlen = fg_next_field(&p, end, ';');
 
         fg_sb_add(&sb, name, nlen);
         fg_sb_addc(&sb, ':');
@@ -890,7 +878,7 @@ fg_sigv4_parse_auth(fg_str_t value, fg_sigv4_auth_t *auth)
 {
     static const char  alg[] = FG_SIGV4_ALGORITHM;
     fg_str_t           item, key, val, cred = { NULL, 0 };
-    const char        *p, *end, *s, *eq;
+    const char        *p, *end, *eq;
     int                have_cred = 0, have_sh = 0, have_sig = 0;
     fg_sigv4_rc_t      rc;
 
@@ -914,15 +902,8 @@ fg_sigv4_parse_auth(fg_str_t value, fg_sigv4_auth_t *auth)
     end = value.data + value.len;
 
     while (p < end) {
-        s = p;
-        while (p < end && *p != ',') {
-            p++;
-        }
-        item.data = s;
-        item.len = (size_t) (p - s);
-        if (p < end) {
-            p++;
-        }
+        item.data = p;
+        item.len = fg_next_field(&p, end, ',');
 
         fg_trim(&item);
         if (item.len == 0) {
@@ -993,14 +974,9 @@ fg_list_has(fg_str_t sh, const char *name)
 
     while (p < end) {
         s = p;
-        while (p < end && *p != ';') {
-            p++;
-        }
-        if ((size_t) (p - s) == nlen && memcmp(s, name, nlen) == 0) {
+        if (fg_next_field(&p, end, ';') == nlen && memcmp(s, name, nlen) == 0)
+        {
             return 1;
-        }
-        if (p < end) {
-            p++;
         }
     }
 

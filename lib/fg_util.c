@@ -1,5 +1,5 @@
 /*
- * fg_util: hex digits and the monotonic clock (see fg_util.h).
+ * fg_util: hex digits, lists and the monotonic clock (see fg_util.h).
  */
 
 #ifndef _GNU_SOURCE
@@ -38,6 +38,21 @@ fg_hex_encode(const unsigned char *in, size_t len, char *hex)
         hex[2 * i + 1] = digits[in[i] & 0x0f];
     }
     hex[2 * len] = '\0';
+}
+
+
+size_t
+fg_next_field(const char **p, const char *end, char sep)
+{
+    const char  *s = *p, *q = *p;
+
+    while (q < end && *q != sep) {
+        q++;
+    }
+
+    *p = q < end ? q + 1 : q;
+
+    return (size_t) (q - s);
 }
 
 

@@ -1,6 +1,6 @@
 /*
  * fg_util: small helpers that more than one part of fngate needs: hex
- * digits and the monotonic clock.
+ * digits, splitting lists and the monotonic clock.
  *
  * libc only, no global state: linked into the nginx module, fngated, the
  * pool library and the static guest agent.
@@ -17,6 +17,12 @@ int fg_hexval(unsigned char c);
 
 /* Writes 2 * len lowercase hex digits of in, then a NUL, to hex. */
 void fg_hex_encode(const unsigned char *in, size_t len, char *hex);
+
+/*
+ * The field at *p of a list separated by sep that ends at end: returns its
+ * length and moves *p past the field and its separator.
+ */
+size_t fg_next_field(const char **p, const char *end, char sep);
 
 /* Milliseconds on the monotonic clock. */
 uint64_t fg_now_ms(void);

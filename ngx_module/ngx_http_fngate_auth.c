@@ -295,7 +295,6 @@ ngx_http_fngate_auth_key(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 {
     int         n;
     u_char     *p;
-    ngx_int_t   rc;
     ngx_str_t   name, value;
     u_char      key[FG_KEY_MAX];
     const char *argv[4];
@@ -348,14 +347,9 @@ ngx_http_fngate_auth_key(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
         argv[3] = "secret";
         argvlen[3] = sizeof("secret") - 1;
 
-        rc = ngx_http_fngate_redis_command(r, ctx, ngx_http_fngate_key_reply,
-                                           4, argv, argvlen);
-        if (rc == NGX_ERROR) {
-            ctx->redis_rc = NGX_HTTP_FNGATE_REDIS_DOWN;
-            return ngx_http_fngate_redis_failed(r, ctx);
-        }
-
-        return NGX_AGAIN;
+        return ngx_http_fngate_redis_command(r, ctx,
+                                             ngx_http_fngate_key_reply,
+                                             4, argv, argvlen);
     }
 
     ctx->redis_replied = 0;

@@ -206,7 +206,6 @@ ngx_http_fngate_lookup_function(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx)
 {
     int          n;
-    ngx_int_t    rc;
     ngx_str_t    name, value;
     u_char       key[FG_KEY_MAX];
     const char  *argv[2];
@@ -242,15 +241,9 @@ ngx_http_fngate_lookup_function(ngx_http_request_t *r,
         argv[1] = (char *) key;
         argvlen[1] = n;
 
-        rc = ngx_http_fngate_redis_command(r, ctx,
-                                           ngx_http_fngate_function_reply,
-                                           2, argv, argvlen);
-        if (rc == NGX_ERROR) {
-            ctx->redis_rc = NGX_HTTP_FNGATE_REDIS_DOWN;
-            return ngx_http_fngate_redis_failed(r, ctx);
-        }
-
-        return NGX_AGAIN;
+        return ngx_http_fngate_redis_command(r, ctx,
+                                             ngx_http_fngate_function_reply,
+                                             2, argv, argvlen);
     }
 
     ctx->redis_replied = 0;

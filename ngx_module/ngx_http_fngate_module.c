@@ -217,27 +217,16 @@ ngx_http_fngate_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_fngate_loc_conf_t *prev = parent;
     ngx_http_fngate_loc_conf_t *conf = child;
 
-    u_char  *p;
-
     ngx_conf_merge_value(conf->enable, prev->enable, 0);
     ngx_conf_merge_str_value(conf->region, prev->region, "us-east-1");
     ngx_conf_merge_sec_value(conf->clock_skew, prev->clock_skew, 300);
     ngx_conf_merge_size_value(conf->max_payload, prev->max_payload,
                               6 * 1024 * 1024);
 
-    if (conf->region.len == 0 || conf->region.len > 31) {
+    if (!fg_region_valid((char *) conf->region.data, conf->region.len)) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "invalid fngate_region \"%V\"", &conf->region);
         return NGX_CONF_ERROR;
-    }
-
-    for (p = conf->region.data; p < conf->region.data + conf->region.len; p++)
-    {
-        if ((*p < 'a' || *p > 'z') && (*p < '0' || *p > '9') && *p != '-') {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "invalid fngate_region \"%V\"", &conf->region);
-            return NGX_CONF_ERROR;
-        }
     }
 
     return NGX_CONF_OK;

@@ -328,8 +328,8 @@ ngx_http_fngate_redis_disconnected(const redisAsyncContext *ac, int status)
 /*
  * Sends a command for the request.  Returns NGX_AGAIN when it is on its
  * way: the handler runs with the reply, then the request's phases resume.
- * Returns NGX_ERROR when Redis can not be reached now; the caller answers
- * the client.
+ * When Redis can not be reached now, the client is answered at once (as
+ * for a reply that never came) and that answer is returned.
  */
 
 ngx_int_t
@@ -341,13 +341,13 @@ ngx_http_fngate_redis_command(ngx_http_request_t *r,
 
     if (ngx_http_fngate_redis.ac == NULL) {
         if (ngx_http_fngate_redis_connect(r->connection->log) != NGX_OK) {
-            return NGX_ERROR;
+            goto failed;
         }
     }
 
     cmd = ngx_alloc(sizeof(ngx_http_fngate_redis_cmd_t), r->connection->log);
     if (cmd == NULL) {
-        return NGX_ERROR;
+        goto failed;
     }
 
     cmd->request = r;
@@ -365,7 +365,7 @@ ngx_http_fngate_redis_command(ngx_http_request_t *r,
                       ngx_http_fngate_redis.ac
                       ? ngx_http_fngate_redis.ac->errstr : "no connection");
         ngx_free(cmd);
-        return NGX_ERROR;
+        goto failed;
     }
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
@@ -384,6 +384,12 @@ ngx_http_fngate_redis_command(ngx_http_request_t *r,
                   ngx_http_fngate_redis.conf->redis_timeout);
 
     return NGX_AGAIN;
+
+failed:
+
+    ctx->redis_rc = NGX_HTTP_FNGATE_REDIS_DOWN;
+
+    return ngx_http_fngate_redis_failed(r, ctx);
 }
 
 

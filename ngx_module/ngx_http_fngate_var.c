@@ -19,6 +19,8 @@ static ngx_int_t ngx_http_fngate_variable_counter(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_fngate_variable_region(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_fngate_variable_field(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data, ngx_uint_t empty_found);
 
 
 #define ngx_http_fngate_field(name)  offsetof(ngx_http_fngate_ctx_t, name)
@@ -138,25 +140,7 @@ static ngx_int_t
 ngx_http_fngate_variable_str(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
-    ngx_str_t              *s;
-    ngx_http_fngate_ctx_t  *ctx;
-
-    ctx = ngx_http_fngate_find_ctx(r->main);
-
-    if (ctx == NULL) {
-        v->not_found = 1;
-        return NGX_OK;
-    }
-
-    s = (ngx_str_t *) ((u_char *) ctx + data);
-
-    v->len = s->len;
-    v->valid = 1;
-    v->no_cacheable = 1;
-    v->not_found = 0;
-    v->data = s->data;
-
-    return NGX_OK;
+    return ngx_http_fngate_variable_field(r, v, data, 1);
 }
 
 
@@ -165,6 +149,19 @@ ngx_http_fngate_variable_str(ngx_http_request_t *r,
 static ngx_int_t
 ngx_http_fngate_variable_counter(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
+{
+    return ngx_http_fngate_variable_field(r, v, data, 0);
+}
+
+
+/*
+ * The ngx_str_t at offset data of the request's context; an empty one is
+ * found only when empty_found is set.
+ */
+
+static ngx_int_t
+ngx_http_fngate_variable_field(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data, ngx_uint_t empty_found)
 {
     ngx_str_t              *s;
     ngx_http_fngate_ctx_t  *ctx;
@@ -178,7 +175,7 @@ ngx_http_fngate_variable_counter(ngx_http_request_t *r,
 
     s = (ngx_str_t *) ((u_char *) ctx + data);
 
-    if (s->len == 0) {
+    if (s->len == 0 && !empty_found) {
         v->not_found = 1;
         return NGX_OK;
     }
