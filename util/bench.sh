@@ -201,16 +201,7 @@ rm -f "$NCONF.tmp"
 
 wait_for 30 fngated unix_socket_answers "$STATE/fngated/fngated.sock"
 wait_for 10 fcgi-echo unix_socket_answers "$STATE/echo/fcgi-echo.sock"
-if ! err=$("$NGINX" -q -t -p "$STATE/nginx/" -c "$NCONF" 2>&1); then
-    # conf/nginx.conf's `fastcgi_buffer_size 16k` with the default
-    # `fastcgi_buffers 8 4k` fails `nginx -t` (busy buffers 32k >= 28k);
-    # give the buffers the same size so the bench measures the rest.
-    grep -q 'fastcgi_busy_buffers_size' <<<"$err" || die "nginx rejects $NCONF: $err"
-    note "conf/nginx.conf fails nginx -t ($err); adding fastcgi_buffers 8 16k"
-    sed -i 's|^\( *\)fastcgi_buffer_size 16k;|&\n\1fastcgi_buffers 8 16k;|' "$NCONF"
-    CONF_PATCHED="conf/nginx.conf fails nginx -t: bench added fastcgi_buffers 8 16k"
-    "$NGINX" -q -t -p "$STATE/nginx/" -c "$NCONF" || die "nginx rejects $NCONF"
-fi
+"$NGINX" -q -t -p "$STATE/nginx/" -c "$NCONF" || die "nginx rejects $NCONF"
 "$NGINX" -p "$STATE/nginx/" -c "$NCONF"
 wait_for 10 nginx test -s "$STATE/nginx/nginx.pid"
 NGINX_PID=$(cat "$STATE/nginx/nginx.pid")
@@ -401,9 +392,10 @@ for which in plain gw; do
         # FNGATE_BENCH_PERF=1: a perf profile of the nginx workers too.
         perf record -q -g -o "$W/perf-$which.data" -p "$(nginx_workers | tr ' ' ',' | sed 's/,$//')" \
             -- sleep $((SECS / 2)) >/dev/null 2>&1 &
+        perf_pid=$!
     fi
     R[$which]=$(run_wrk "$which" "$p" 4 "$SECS" "$W/$which.lua")
-    wait
+    [ -z "${perf_pid:-}" ] || wait "$perf_pid" || true
     note "$which: ${R[$which]}"
 done
 
@@ -472,6 +464,7 @@ done < <(pgrep -x qemu-system-x86 | sort -u)
 # ------------------------------------------------------------ the table
 
 accel=$(grep -o -E 'accelerator (kvm|tcg): .*' "$FLOG" | tail -n 1)
+accel=${accel%% (console: *}
 boots=$(grep -o -E ': warm \(boot [0-9]+ ms' "$FLOG" | grep -o -E '[0-9]+' )
 gw_rps=$(awk -v r="$(field "${R[gw]}" requests)" -v d="$(field "${R[gw]}" duration_us)" 'BEGIN { printf "%.0f", r / d * 1e6 }')
 pl_rps=$(awk -v r="$(field "${R[plain]}" requests)" -v d="$(field "${R[plain]}" duration_us)" 'BEGIN { printf "%.0f", r / d * 1e6 }')
@@ -511,7 +504,8 @@ printf '%-44s %s\n' "3 cold start init_ms, handler ms (billing log)" \
     "init $(printf '%s\n' "${cold_init[@]}" | awk '{ printf "%s%s", (NR > 1 ? ", " : ""), $1 }') ms; handler $(printf '%s\n' "${cold_init[@]}" | awk '{ printf "%s%s", (NR > 1 ? ", " : ""), $3 }') ms (cold_start $(printf '%s\n' "${cold_init[@]}" | awk '{ print $2 }' | sort -u | tr '\n' ' ')$(printf ')')"
 printf '%-44s %s\n' "3 guest boot to agent HELLO ($(wc -w <<<"$boots") boots)" \
     "p50 $(median <<<"$boots") ms, max $(maxof <<<"$boots") ms"
-printf '%-44s %s\n' "4 host memory per idle guest (${#pss_all[@]} qemu)" \
+vm_mb=$(sed -n 's/^vm_memory_mb *= *//p' "$STATE/fngated/fngated.conf")
+printf '%-44s %s\n' "4 host memory per idle guest (${#pss_all[@]} qemu, ${vm_mb:-256} MB RAM each)" \
     "PSS p50 $((pss_med / 1024)) MiB, max $((pss_max / 1024)) MiB; $fit fit in 8 GiB (by max PSS)"
 for r in "${mem_rows[@]}"; do
     printf '%-44s %s\n' "  $(cut -d' ' -f1 <<<"$r")" "$(cut -d' ' -f2- <<<"$r")"
@@ -521,5 +515,4 @@ others=$(pgrep -x qemu-system-x86 | while read -r p; do
               tr '\0' '\n' <"/proc/$p/cmdline" | grep -q "^guest=$PREFIX-" || echo "$p"
           done | wc -l)
 [ "$others" -eq 0 ] || echo "NOTE: $others other guest(s) (not $PREFIX-*) were running on this host at the end: numbers are noisy"
-[ -n "${CONF_PATCHED:-}" ] && echo "NOTE: $CONF_PATCHED"
 echo "(run took $(($(date +%s) - T0)) s; state and wrk output in $STATE)"
