@@ -88,3 +88,60 @@ fg_key_coderefs(char *dst, size_t size, const char *account)
     }
     return snprintf(dst, size, "fg:coderefs:{%s}", account);
 }
+
+
+int
+fg_key_version(char *dst, size_t size, const char *account,
+    const char *function, const char *version)
+{
+    if (account == NULL || function == NULL || version == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return snprintf(dst, size, "fg:ver:{%s}:%s:%s", account, function,
+                    version);
+}
+
+
+int
+fg_key_versions(char *dst, size_t size, const char *account,
+    const char *function)
+{
+    if (account == NULL || function == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return snprintf(dst, size, "fg:vers:{%s}:%s", account, function);
+}
+
+
+int
+fg_key_version_refs(char *dst, size_t size, const char *account,
+    const char *function)
+{
+    if (account == NULL || function == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return snprintf(dst, size, "fg:verrefs:{%s}:%s", account, function);
+}
+
+
+int
+fg_key_alias(char *dst, size_t size, const char *account,
+    const char *function, const char *alias)
+{
+    if (account == NULL || function == NULL || alias == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return snprintf(dst, size, "fg:alias:{%s}:%s:%s", account, function,
+                    alias);
+}
+
+
+int
+fg_key_aliases(char *dst, size_t size, const char *account,
+    const char *function)
+{
+    if (account == NULL || function == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return snprintf(dst, size, "fg:aliases:{%s}:%s", account, function);
+}

@@ -15,6 +15,23 @@
  *                                        (JSON object) Description
  *                                        CodeSha256 (hex) CodeSize
  *                                        LastModified RevisionId Role
+ *                                        LastVersion (the last number
+ *                                        PublishVersion gave, never
+ *                                        reused) PublishedRevision (the
+ *                                        RevisionId $LATEST had then)
+ *   fg:ver:{A}:NAME:N              hash  version N: the fields of fg:fn
+ *                                        at publication (its own
+ *                                        RevisionId, Description) and
+ *                                        Version; never changed
+ *   fg:vers:{A}:NAME               zset  version numbers (score = N)
+ *   fg:verrefs:{A}:NAME            hash  N -> number of aliases routing
+ *                                        to version N ($LATEST is not
+ *                                        counted)
+ *   fg:alias:{A}:NAME:ALIAS        hash  Name FunctionVersion Description
+ *                                        AdditionalVersion
+ *                                        AdditionalWeight ("" when none)
+ *                                        RevisionId
+ *   fg:aliases:{A}:NAME            zset  alias names (score 0, by name)
  *   fg:code:{A}:SHA256HEX          string the function's zip, as uploaded
  *   fg:coderefs:{A}                hash  SHA256HEX -> number of functions /
  *                                        versions that use it
@@ -39,5 +56,15 @@ int fg_key_function(char *dst, size_t size, const char *account,
 int fg_key_code(char *dst, size_t size, const char *account,
     const char *sha256hex);
 int fg_key_coderefs(char *dst, size_t size, const char *account);
+int fg_key_version(char *dst, size_t size, const char *account,
+    const char *function, const char *version);
+int fg_key_versions(char *dst, size_t size, const char *account,
+    const char *function);
+int fg_key_version_refs(char *dst, size_t size, const char *account,
+    const char *function);
+int fg_key_alias(char *dst, size_t size, const char *account,
+    const char *function, const char *alias);
+int fg_key_aliases(char *dst, size_t size, const char *account,
+    const char *function);
 
 #endif /* FG_KEYS_H */

@@ -19,6 +19,7 @@
 
 #define FG_API_PREFIX      "/2015-03-31/functions"
 #define FG_INVOCATIONS     "invocations"
+#define FG_ALIASES         "aliases"
 
 /* Longest decoded NAME segment: a full ARN with the longest region,
  * function name and qualifier is well under this. */
@@ -195,6 +196,46 @@ fg_qualifier_valid(const char *q, size_t len)
 
 
 bool
+fg_alias_name_valid(const char *name, size_t len)
+{
+    size_t  i;
+
+    if (name == NULL || len == 0 || len > FG_QUALIFIER_MAX
+        || !fg_name_chars(name, len))
+    {
+        return false;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (name[i] < '0' || name[i] > '9') {
+            return true;
+        }
+    }
+
+    return false;                   /* all digits: a version */
+}
+
+
+bool
+fg_version_valid(const char *v, size_t len)
+{
+    size_t  i;
+
+    if (v == NULL || len == 0 || len > 10 || v[0] == '0') {
+        return false;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (v[i] < '0' || v[i] > '9') {
+            return false;
+        }
+    }
+
+    return true;
+}
+
+
+bool
 fg_account_valid(const char *a, size_t len)
 {
     size_t  i;
@@ -347,6 +388,57 @@ fg_parse_name(const char *s, size_t len, fg_route_t *r)
 }
 
 
+/* The calls on a function's sub-resource: SUB is "invocations",
+ * "versions", ...; item is set for "aliases/ALIAS". */
+static fg_route_rc_t
+fg_route_sub(const char *method, size_t method_len, const char *sub,
+    size_t sub_len, bool item, fg_route_t *r)
+{
+    static const struct {
+        const char   *sub;
+        const char   *method;
+        bool          item;
+        fg_action_t   action;
+    } calls[] = {
+        { FG_INVOCATIONS, "POST", false, FG_ACTION_INVOKE },
+        { "versions", "POST", false, FG_ACTION_PUBLISH_VERSION },
+        { "versions", "GET", false, FG_ACTION_LIST_VERSIONS },
+        { "configuration", "GET", false,
+          FG_ACTION_GET_FUNCTION_CONFIGURATION },
+        { "configuration", "PUT", false,
+          FG_ACTION_UPDATE_FUNCTION_CONFIGURATION },
+        { "code", "PUT", false, FG_ACTION_UPDATE_FUNCTION_CODE },
+        { FG_ALIASES, "POST", false, FG_ACTION_CREATE_ALIAS },
+        { FG_ALIASES, "GET", false, FG_ACTION_LIST_ALIASES },
+        { FG_ALIASES, "GET", true, FG_ACTION_GET_ALIAS },
+        { FG_ALIASES, "PUT", true, FG_ACTION_UPDATE_ALIAS },
+        { FG_ALIASES, "DELETE", true, FG_ACTION_DELETE_ALIAS },
+    };
+    size_t  i;
+    bool    known = false;
+
+    for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+        if (calls[i].item != item
+            || !fg_part_is(sub, sub_len, calls[i].sub))
+        {
+            continue;
+        }
+        known = true;
+        if (fg_part_is(method, method_len, calls[i].method)) {
+            r->action = calls[i].action;
+            return FG_ROUTE_OK;
+        }
+    }
+
+    if (known) {
+        r->action = FG_ACTION_METHOD_NOT_ALLOWED;
+        return FG_ROUTE_BAD_METHOD;
+    }
+
+    return FG_ROUTE_NOT_FOUND;
+}
+
+
 fg_route_rc_t
 fg_route_parse(const char *method, size_t method_len, const char *path,
     size_t path_len, const char *query, size_t query_len, fg_route_t *r)
@@ -356,6 +448,8 @@ fg_route_parse(const char *method, size_t method_len, const char *path,
     size_t              rest_len, seg_len;
     char                name[FG_ROUTE_NAME_BUF];
     char                qual[FG_QUALIFIER_MAX + 1];
+    const char         *sub, *alias;
+    size_t              sub_len, alias_len;
     long                n;
     int                 q;
     fg_route_rc_t       rc;
@@ -395,6 +489,9 @@ fg_route_parse(const char *method, size_t method_len, const char *path,
     slash = memchr(seg, '/', (size_t) (end - seg));
     seg_len = (size_t) ((slash ? slash : end) - seg);
 
+    alias = NULL;
+    alias_len = 0;
+
     if (slash == NULL) {
         if (fg_part_is(method, method_len, "GET")) {
             r->action = FG_ACTION_GET_FUNCTION;
@@ -405,17 +502,26 @@ fg_route_parse(const char *method, size_t method_len, const char *path,
             return FG_ROUTE_BAD_METHOD;
         }
 
-    } else if (fg_part_is(slash + 1, (size_t) (end - slash - 1),
-                          FG_INVOCATIONS))
-    {
-        if (!fg_part_is(method, method_len, "POST")) {
-            r->action = FG_ACTION_METHOD_NOT_ALLOWED;
-            return FG_ROUTE_BAD_METHOD;
-        }
-        r->action = FG_ACTION_INVOKE;
-
     } else {
-        return FG_ROUTE_NOT_FOUND;
+        sub = slash + 1;
+        sub_len = (size_t) (end - sub);
+
+        if (sub_len > sizeof(FG_ALIASES)
+            && memcmp(sub, FG_ALIASES "/", sizeof(FG_ALIASES)) == 0)
+        {
+            alias = sub + sizeof(FG_ALIASES);
+            alias_len = sub_len - sizeof(FG_ALIASES);
+            sub_len = sizeof(FG_ALIASES) - 1;
+            if (memchr(alias, '/', alias_len) != NULL) {
+                return FG_ROUTE_NOT_FOUND;
+            }
+        }
+
+        rc = fg_route_sub(method, method_len, sub, sub_len, alias != NULL,
+                          r);
+        if (rc != FG_ROUTE_OK) {
+            return rc;
+        }
     }
 
     n = fg_decode(seg, seg_len, name, sizeof(name));
@@ -444,7 +550,25 @@ fg_route_parse(const char *method, size_t method_len, const char *path,
         if (r->qualifier[0] != '\0' && strcmp(r->qualifier, qual) != 0) {
             return FG_ROUTE_BAD_QUALIFIER;
         }
+        if (alias != NULL) {
+            return FG_ROUTE_BAD_QUALIFIER;
+        }
         memcpy(r->qualifier, qual, strlen(qual) + 1);
+    }
+
+    /* .../aliases/ALIAS: the alias is what the call acts on */
+    if (alias != NULL) {
+        if (r->qualifier[0] != '\0') {
+            return FG_ROUTE_BAD_QUALIFIER;
+        }
+        n = fg_decode(alias, alias_len, qual, sizeof(qual));
+        if (n == FG_DECODE_OVERFLOW) {
+            return FG_ROUTE_TOO_LONG;
+        }
+        if (n <= 0 || !fg_alias_name_valid(qual, (size_t) n)) {
+            return FG_ROUTE_BAD_QUALIFIER;
+        }
+        memcpy(r->qualifier, qual, (size_t) n + 1);
     }
 
     return FG_ROUTE_OK;
@@ -465,6 +589,26 @@ fg_action_name(fg_action_t a)
         return "DeleteFunction";
     case FG_ACTION_INVOKE:
         return "Invoke";
+    case FG_ACTION_PUBLISH_VERSION:
+        return "PublishVersion";
+    case FG_ACTION_LIST_VERSIONS:
+        return "ListVersionsByFunction";
+    case FG_ACTION_GET_FUNCTION_CONFIGURATION:
+        return "GetFunctionConfiguration";
+    case FG_ACTION_UPDATE_FUNCTION_CODE:
+        return "UpdateFunctionCode";
+    case FG_ACTION_UPDATE_FUNCTION_CONFIGURATION:
+        return "UpdateFunctionConfiguration";
+    case FG_ACTION_CREATE_ALIAS:
+        return "CreateAlias";
+    case FG_ACTION_LIST_ALIASES:
+        return "ListAliases";
+    case FG_ACTION_GET_ALIAS:
+        return "GetAlias";
+    case FG_ACTION_UPDATE_ALIAS:
+        return "UpdateAlias";
+    case FG_ACTION_DELETE_ALIAS:
+        return "DeleteAlias";
     case FG_ACTION_NONE:
     case FG_ACTION_METHOD_NOT_ALLOWED:
         break;
@@ -479,7 +623,12 @@ fg_action_from_name(const char *name)
 {
     static const fg_action_t  all[] = {
         FG_ACTION_CREATE_FUNCTION, FG_ACTION_LIST_FUNCTIONS,
-        FG_ACTION_GET_FUNCTION, FG_ACTION_DELETE_FUNCTION, FG_ACTION_INVOKE
+        FG_ACTION_GET_FUNCTION, FG_ACTION_DELETE_FUNCTION, FG_ACTION_INVOKE,
+        FG_ACTION_PUBLISH_VERSION, FG_ACTION_LIST_VERSIONS,
+        FG_ACTION_GET_FUNCTION_CONFIGURATION, FG_ACTION_UPDATE_FUNCTION_CODE,
+        FG_ACTION_UPDATE_FUNCTION_CONFIGURATION, FG_ACTION_CREATE_ALIAS,
+        FG_ACTION_LIST_ALIASES, FG_ACTION_GET_ALIAS, FG_ACTION_UPDATE_ALIAS,
+        FG_ACTION_DELETE_ALIAS
     };
     size_t                    i;
 

@@ -10,6 +10,20 @@
  *   GET    /2015-03-31/functions/NAME                 GetFunction
  *   DELETE /2015-03-31/functions/NAME                 DeleteFunction
  *   POST   /2015-03-31/functions/NAME/invocations     Invoke
+ *   POST   /2015-03-31/functions/NAME/versions        PublishVersion
+ *   GET    /2015-03-31/functions/NAME/versions        ListVersionsByFunction
+ *   GET    /2015-03-31/functions/NAME/configuration   GetFunctionConfiguration
+ *   PUT    /2015-03-31/functions/NAME/configuration   UpdateFunctionConfiguration
+ *   PUT    /2015-03-31/functions/NAME/code            UpdateFunctionCode
+ *   POST   /2015-03-31/functions/NAME/aliases         CreateAlias
+ *   GET    /2015-03-31/functions/NAME/aliases         ListAliases
+ *   GET    /2015-03-31/functions/NAME/aliases/ALIAS   GetAlias
+ *   PUT    /2015-03-31/functions/NAME/aliases/ALIAS   UpdateAlias
+ *   DELETE /2015-03-31/functions/NAME/aliases/ALIAS   DeleteAlias
+ *
+ * For the three .../aliases/ALIAS calls the alias name is the route's
+ * qualifier (it is what they act on); NAME may then carry no qualifier of
+ * its own, nor may "?Qualifier=" be given.
  *
  * NAME is percent-decoded and may be a plain name ("my-function"), a name
  * with a qualifier ("my-function:v1"), a partial ARN ("123456789012:function:
@@ -36,6 +50,16 @@ typedef enum {
     FG_ACTION_GET_FUNCTION,
     FG_ACTION_DELETE_FUNCTION,
     FG_ACTION_INVOKE,
+    FG_ACTION_PUBLISH_VERSION,
+    FG_ACTION_LIST_VERSIONS,
+    FG_ACTION_GET_FUNCTION_CONFIGURATION,
+    FG_ACTION_UPDATE_FUNCTION_CODE,
+    FG_ACTION_UPDATE_FUNCTION_CONFIGURATION,
+    FG_ACTION_CREATE_ALIAS,
+    FG_ACTION_LIST_ALIASES,
+    FG_ACTION_GET_ALIAS,
+    FG_ACTION_UPDATE_ALIAS,
+    FG_ACTION_DELETE_ALIAS,
     FG_ACTION_METHOD_NOT_ALLOWED    /* a known path with another method */
 } fg_action_t;
 
@@ -76,6 +100,12 @@ bool fg_function_name_valid(const char *name, size_t len);
 /* Qualifiers: "$LATEST", a version number, or an alias name
  * ((?!^[0-9]+$)([a-zA-Z0-9-_]+), 1-128). */
 bool fg_qualifier_valid(const char *q, size_t len);
+
+/* Alias names: 1-128 of [A-Za-z0-9_-], not all digits. */
+bool fg_alias_name_valid(const char *name, size_t len);
+
+/* Version numbers: 1-10 decimal digits, no leading zero. */
+bool fg_version_valid(const char *v, size_t len);
 
 /* 12 decimal digits. */
 bool fg_account_valid(const char *a, size_t len);

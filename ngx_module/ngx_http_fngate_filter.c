@@ -164,6 +164,7 @@ ngx_http_fngate_header_filter(ngx_http_request_t *r)
 
     if (r->upstream
         && ctx->route.action == FG_ACTION_DELETE_FUNCTION
+        && ctx->route.qualifier[0] == '\0'
         && r->headers_out.status >= NGX_HTTP_OK
         && r->headers_out.status < NGX_HTTP_SPECIAL_RESPONSE)
     {

@@ -199,7 +199,10 @@ ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
 }
 
 
-/* GetFunction, DeleteFunction and Invoke need the function to exist. */
+/*
+ * Every call on one function needs the function to exist.  Which version
+ * a qualifier names is fngated's to resolve for now.
+ */
 
 ngx_int_t
 ngx_http_fngate_lookup_function(ngx_http_request_t *r,
@@ -313,7 +316,8 @@ ngx_http_fngate_not_found(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
 }
 
 
-/* The IAM action of a call on one function; NULL for the others. */
+/* The IAM action of a call on one function (they all need the function to
+ * exist, and another account's function a grant); NULL for the others. */
 
 static const char *
 ngx_http_fngate_iam_action(fg_action_t action)
@@ -328,6 +332,36 @@ ngx_http_fngate_iam_action(fg_action_t action)
 
     case FG_ACTION_INVOKE:
         return "lambda:InvokeFunction";
+
+    case FG_ACTION_PUBLISH_VERSION:
+        return "lambda:PublishVersion";
+
+    case FG_ACTION_LIST_VERSIONS:
+        return "lambda:ListVersionsByFunction";
+
+    case FG_ACTION_GET_FUNCTION_CONFIGURATION:
+        return "lambda:GetFunctionConfiguration";
+
+    case FG_ACTION_UPDATE_FUNCTION_CODE:
+        return "lambda:UpdateFunctionCode";
+
+    case FG_ACTION_UPDATE_FUNCTION_CONFIGURATION:
+        return "lambda:UpdateFunctionConfiguration";
+
+    case FG_ACTION_CREATE_ALIAS:
+        return "lambda:CreateAlias";
+
+    case FG_ACTION_LIST_ALIASES:
+        return "lambda:ListAliases";
+
+    case FG_ACTION_GET_ALIAS:
+        return "lambda:GetAlias";
+
+    case FG_ACTION_UPDATE_ALIAS:
+        return "lambda:UpdateAlias";
+
+    case FG_ACTION_DELETE_ALIAS:
+        return "lambda:DeleteAlias";
 
     default:
         return NULL;

@@ -61,6 +61,21 @@ test_exact_names(void)
 
     CU_ASSERT_EQUAL(fg_key_coderefs(k, sizeof(k), ACCT), 26);
     CU_ASSERT_STRING_EQUAL(k, "fg:coderefs:{123456789012}");
+
+    CU_ASSERT_EQUAL(fg_key_version(k, sizeof(k), ACCT, "my-fn", "12"), 30);
+    CU_ASSERT_STRING_EQUAL(k, "fg:ver:{123456789012}:my-fn:12");
+
+    CU_ASSERT_EQUAL(fg_key_versions(k, sizeof(k), ACCT, "my-fn"), 28);
+    CU_ASSERT_STRING_EQUAL(k, "fg:vers:{123456789012}:my-fn");
+
+    CU_ASSERT_EQUAL(fg_key_version_refs(k, sizeof(k), ACCT, "my-fn"), 31);
+    CU_ASSERT_STRING_EQUAL(k, "fg:verrefs:{123456789012}:my-fn");
+
+    CU_ASSERT_EQUAL(fg_key_alias(k, sizeof(k), ACCT, "my-fn", "live"), 34);
+    CU_ASSERT_STRING_EQUAL(k, "fg:alias:{123456789012}:my-fn:live");
+
+    CU_ASSERT_EQUAL(fg_key_aliases(k, sizeof(k), ACCT, "my-fn"), 31);
+    CU_ASSERT_STRING_EQUAL(k, "fg:aliases:{123456789012}:my-fn");
 }
 
 
@@ -88,6 +103,23 @@ test_hash_tags(void)
     CU_ASSERT_STRING_EQUAL(tag, ACCT);
 
     fg_key_coderefs(k, sizeof(k), ACCT);
+    CU_ASSERT_TRUE(hash_tag(k, tag, sizeof(tag)));
+    CU_ASSERT_STRING_EQUAL(tag, ACCT);
+
+    /* a version, alias or alias list sits in its function's slot */
+    fg_key_version(k, sizeof(k), ACCT, "fn", "3");
+    CU_ASSERT_TRUE(hash_tag(k, tag, sizeof(tag)));
+    CU_ASSERT_STRING_EQUAL(tag, ACCT);
+    fg_key_versions(k, sizeof(k), ACCT, "fn");
+    CU_ASSERT_TRUE(hash_tag(k, tag, sizeof(tag)));
+    CU_ASSERT_STRING_EQUAL(tag, ACCT);
+    fg_key_version_refs(k, sizeof(k), ACCT, "fn");
+    CU_ASSERT_TRUE(hash_tag(k, tag, sizeof(tag)));
+    CU_ASSERT_STRING_EQUAL(tag, ACCT);
+    fg_key_alias(k, sizeof(k), ACCT, "fn", "live");
+    CU_ASSERT_TRUE(hash_tag(k, tag, sizeof(tag)));
+    CU_ASSERT_STRING_EQUAL(tag, ACCT);
+    fg_key_aliases(k, sizeof(k), ACCT, "fn");
     CU_ASSERT_TRUE(hash_tag(k, tag, sizeof(tag)));
     CU_ASSERT_STRING_EQUAL(tag, ACCT);
 
@@ -138,6 +170,15 @@ test_truncation(void)
                             "a123456789b123456789c123456789d123456789"
                             "e123456789f123456789ghij");
         CU_ASSERT(n > 0 && n < FG_KEY_MAX);
+        /* and the longest alias of such a function: 128 characters */
+        n = fg_key_alias(big, sizeof(big), ACCT,
+                         "a123456789b123456789c123456789d123456789"
+                         "e123456789f123456789ghij",
+                         "a123456789b123456789c123456789d123456789"
+                         "e123456789f123456789g123456789h123456789"
+                         "i123456789j123456789k123456789l1234567"
+                         "m123456789");
+        CU_ASSERT(n > 0 && n < FG_KEY_MAX);
     }
 }
 
@@ -156,6 +197,11 @@ test_null_arguments(void)
     CU_ASSERT_EQUAL(fg_key_function(k, sizeof(k), NULL, "f"), -1);
     CU_ASSERT_EQUAL(fg_key_code(k, sizeof(k), ACCT, NULL), -1);
     CU_ASSERT_EQUAL(fg_key_coderefs(k, sizeof(k), NULL), -1);
+    CU_ASSERT_EQUAL(fg_key_version(k, sizeof(k), ACCT, "f", NULL), -1);
+    CU_ASSERT_EQUAL(fg_key_versions(k, sizeof(k), ACCT, NULL), -1);
+    CU_ASSERT_EQUAL(fg_key_version_refs(k, sizeof(k), NULL, "f"), -1);
+    CU_ASSERT_EQUAL(fg_key_alias(k, sizeof(k), ACCT, "f", NULL), -1);
+    CU_ASSERT_EQUAL(fg_key_aliases(k, sizeof(k), ACCT, NULL), -1);
     CU_ASSERT_STRING_EQUAL(k, "");
 }
 

@@ -44,6 +44,31 @@ test_paths_and_methods(void)
           FG_ACTION_DELETE_FUNCTION, "my_function" },
         { "POST", "/2015-03-31/functions/F1/invocations", FG_ROUTE_OK,
           FG_ACTION_INVOKE, "F1" },
+        { "POST", "/2015-03-31/functions/f/versions", FG_ROUTE_OK,
+          FG_ACTION_PUBLISH_VERSION, "f" },
+        { "GET", "/2015-03-31/functions/f/versions", FG_ROUTE_OK,
+          FG_ACTION_LIST_VERSIONS, "f" },
+        { "GET", "/2015-03-31/functions/f/configuration", FG_ROUTE_OK,
+          FG_ACTION_GET_FUNCTION_CONFIGURATION, "f" },
+        { "PUT", "/2015-03-31/functions/f/configuration", FG_ROUTE_OK,
+          FG_ACTION_UPDATE_FUNCTION_CONFIGURATION, "f" },
+        { "PUT", "/2015-03-31/functions/f/code", FG_ROUTE_OK,
+          FG_ACTION_UPDATE_FUNCTION_CODE, "f" },
+        { "POST", "/2015-03-31/functions/f/aliases", FG_ROUTE_OK,
+          FG_ACTION_CREATE_ALIAS, "f" },
+        { "GET", "/2015-03-31/functions/f/aliases", FG_ROUTE_OK,
+          FG_ACTION_LIST_ALIASES, "f" },
+
+        { "DELETE", "/2015-03-31/functions/f/versions", FG_ROUTE_BAD_METHOD,
+          FG_ACTION_METHOD_NOT_ALLOWED, "" },
+        { "POST", "/2015-03-31/functions/f/configuration",
+          FG_ROUTE_BAD_METHOD, FG_ACTION_METHOD_NOT_ALLOWED, "" },
+        { "GET", "/2015-03-31/functions/f/code", FG_ROUTE_BAD_METHOD,
+          FG_ACTION_METHOD_NOT_ALLOWED, "" },
+        { "PUT", "/2015-03-31/functions/f/aliases", FG_ROUTE_BAD_METHOD,
+          FG_ACTION_METHOD_NOT_ALLOWED, "" },
+        { "POST", "/2015-03-31/functions/f/aliases/live",
+          FG_ROUTE_BAD_METHOD, FG_ACTION_METHOD_NOT_ALLOWED, "" },
 
         { "PUT", "/2015-03-31/functions", FG_ROUTE_BAD_METHOD,
           FG_ACTION_METHOD_NOT_ALLOWED, "" },
@@ -69,7 +94,13 @@ test_paths_and_methods(void)
           FG_ACTION_NONE, "" },
         { "GET", "/2015-03-31/functions/f/", FG_ROUTE_NOT_FOUND,
           FG_ACTION_NONE, "" },
-        { "GET", "/2015-03-31/functions/f/configuration",
+        { "GET", "/2015-03-31/functions/f/concurrency",
+          FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
+        { "GET", "/2015-03-31/functions/f/aliases/",
+          FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
+        { "GET", "/2015-03-31/functions/f/aliases/a/b",
+          FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
+        { "GET", "/2015-03-31/functions/f/versions/1",
           FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
         { "POST", "/2015-03-31/functions/f/invocations/",
           FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
@@ -406,12 +437,78 @@ test_query_get(void)
 }
 
 
+/* .../aliases/ALIAS: the alias is the route's qualifier */
+static void
+test_alias_paths(void)
+{
+    fg_route_t  r;
+
+    CU_ASSERT_EQUAL(route("GET", "/2015-03-31/functions/f/aliases/live",
+                          NULL, &r), FG_ROUTE_OK);
+    CU_ASSERT_EQUAL(r.action, FG_ACTION_GET_ALIAS);
+    CU_ASSERT_STRING_EQUAL(r.function, "f");
+    CU_ASSERT_STRING_EQUAL(r.qualifier, "live");
+
+    CU_ASSERT_EQUAL(route("PUT", "/2015-03-31/functions/f/aliases/a-1_B",
+                          NULL, &r), FG_ROUTE_OK);
+    CU_ASSERT_EQUAL(r.action, FG_ACTION_UPDATE_ALIAS);
+    CU_ASSERT_STRING_EQUAL(r.qualifier, "a-1_B");
+
+    CU_ASSERT_EQUAL(route("DELETE", "/2015-03-31/functions/"
+                          "arn%3Aaws%3Alambda%3Aus-east-1%3A123456789012"
+                          "%3Afunction%3Af/aliases/live", NULL, &r),
+                    FG_ROUTE_OK);
+    CU_ASSERT_EQUAL(r.action, FG_ACTION_DELETE_ALIAS);
+    CU_ASSERT_STRING_EQUAL(r.account, "123456789012");
+    CU_ASSERT_STRING_EQUAL(r.qualifier, "live");
+
+    /* a version number, $LATEST or bad characters are no alias name */
+    CU_ASSERT_EQUAL(route("GET", "/2015-03-31/functions/f/aliases/12",
+                          NULL, &r), FG_ROUTE_BAD_QUALIFIER);
+    CU_ASSERT_EQUAL(route("GET", "/2015-03-31/functions/f/aliases/%24LATEST",
+                          NULL, &r), FG_ROUTE_BAD_QUALIFIER);
+    CU_ASSERT_EQUAL(route("GET", "/2015-03-31/functions/f/aliases/a.b",
+                          NULL, &r), FG_ROUTE_BAD_QUALIFIER);
+    /* the function may not be qualified besides */
+    CU_ASSERT_EQUAL(route("GET", "/2015-03-31/functions/f%3A1/aliases/live",
+                          NULL, &r), FG_ROUTE_BAD_QUALIFIER);
+    CU_ASSERT_EQUAL(route("GET", "/2015-03-31/functions/f/aliases/live",
+                          "Qualifier=live", &r), FG_ROUTE_BAD_QUALIFIER);
+
+    /* the validators themselves */
+    CU_ASSERT_TRUE(fg_alias_name_valid("live", 4));
+    CU_ASSERT_TRUE(fg_alias_name_valid("1a", 2));
+    CU_ASSERT_FALSE(fg_alias_name_valid("123", 3));
+    CU_ASSERT_FALSE(fg_alias_name_valid("", 0));
+    CU_ASSERT_FALSE(fg_alias_name_valid("$LATEST", 7));
+    CU_ASSERT_FALSE(fg_alias_name_valid("a b", 3));
+    CU_ASSERT_TRUE(fg_version_valid("1", 1));
+    CU_ASSERT_TRUE(fg_version_valid("4294967295", 10));
+    CU_ASSERT_FALSE(fg_version_valid("0", 1));
+    CU_ASSERT_FALSE(fg_version_valid("01", 2));
+    CU_ASSERT_FALSE(fg_version_valid("12345678901", 11));
+    CU_ASSERT_FALSE(fg_version_valid("1a", 2));
+    {
+        char  big[FG_QUALIFIER_MAX + 2];
+
+        memset(big, 'a', sizeof(big));
+        CU_ASSERT_TRUE(fg_alias_name_valid(big, FG_QUALIFIER_MAX));
+        CU_ASSERT_FALSE(fg_alias_name_valid(big, FG_QUALIFIER_MAX + 1));
+    }
+}
+
+
 static void
 test_action_names_and_arn(void)
 {
     static const fg_action_t  all[] = {
         FG_ACTION_CREATE_FUNCTION, FG_ACTION_LIST_FUNCTIONS,
-        FG_ACTION_GET_FUNCTION, FG_ACTION_DELETE_FUNCTION, FG_ACTION_INVOKE
+        FG_ACTION_GET_FUNCTION, FG_ACTION_DELETE_FUNCTION, FG_ACTION_INVOKE,
+        FG_ACTION_PUBLISH_VERSION, FG_ACTION_LIST_VERSIONS,
+        FG_ACTION_GET_FUNCTION_CONFIGURATION, FG_ACTION_UPDATE_FUNCTION_CODE,
+        FG_ACTION_UPDATE_FUNCTION_CONFIGURATION, FG_ACTION_CREATE_ALIAS,
+        FG_ACTION_LIST_ALIASES, FG_ACTION_GET_ALIAS, FG_ACTION_UPDATE_ALIAS,
+        FG_ACTION_DELETE_ALIAS
     };
     char    arn[200];
     size_t  i;
@@ -425,6 +522,27 @@ test_action_names_and_arn(void)
     CU_ASSERT_STRING_EQUAL(fg_action_name(FG_ACTION_DELETE_FUNCTION),
                            "DeleteFunction");
     CU_ASSERT_STRING_EQUAL(fg_action_name(FG_ACTION_INVOKE), "Invoke");
+    CU_ASSERT_STRING_EQUAL(fg_action_name(FG_ACTION_PUBLISH_VERSION),
+                           "PublishVersion");
+    CU_ASSERT_STRING_EQUAL(fg_action_name(FG_ACTION_LIST_VERSIONS),
+                           "ListVersionsByFunction");
+    CU_ASSERT_STRING_EQUAL(
+        fg_action_name(FG_ACTION_GET_FUNCTION_CONFIGURATION),
+        "GetFunctionConfiguration");
+    CU_ASSERT_STRING_EQUAL(fg_action_name(FG_ACTION_UPDATE_FUNCTION_CODE),
+                           "UpdateFunctionCode");
+    CU_ASSERT_STRING_EQUAL(
+        fg_action_name(FG_ACTION_UPDATE_FUNCTION_CONFIGURATION),
+        "UpdateFunctionConfiguration");
+    CU_ASSERT_STRING_EQUAL(fg_action_name(FG_ACTION_CREATE_ALIAS),
+                           "CreateAlias");
+    CU_ASSERT_STRING_EQUAL(fg_action_name(FG_ACTION_LIST_ALIASES),
+                           "ListAliases");
+    CU_ASSERT_STRING_EQUAL(fg_action_name(FG_ACTION_GET_ALIAS), "GetAlias");
+    CU_ASSERT_STRING_EQUAL(fg_action_name(FG_ACTION_UPDATE_ALIAS),
+                           "UpdateAlias");
+    CU_ASSERT_STRING_EQUAL(fg_action_name(FG_ACTION_DELETE_ALIAS),
+                           "DeleteAlias");
     CU_ASSERT_STRING_EQUAL(fg_action_name(FG_ACTION_NONE), "");
     CU_ASSERT_STRING_EQUAL(fg_action_name(FG_ACTION_METHOD_NOT_ALLOWED), "");
 
@@ -476,6 +594,7 @@ static const cu_test_t  route_tests[] = {
     { "validators", test_validators },
     { "percent-decoding", test_url_decode },
     { "query parameters", test_query_get },
+    { "alias paths", test_alias_paths },
     { "action names and ARNs", test_action_names_and_arn },
     { NULL, NULL }
 };
