@@ -86,7 +86,7 @@ fgd_request_id_ok(const char *v)
 static size_t
 fgd_body_limit(fg_action_t a)
 {
-    if (a == FG_ACTION_CREATE_FUNCTION)
+    if (a == FG_ACTION_CREATE_FUNCTION || a == FG_ACTION_UPDATE_FUNCTION_CODE)
         return fgd_conf.max_code_size / 3 * 4 + 8 + 256 * 1024;
     if (a == FG_ACTION_INVOKE)
         return FGD_MAX_PAYLOAD;
@@ -196,6 +196,15 @@ fgd_send(FCGX_Request *req, const fgd_resp_t *r)
     }
 }
 
+/* The limits CreateFunction and UpdateFunctionCode check. */
+static void
+fgd_limits(fgd_limits_t *lim)
+{
+    lim->max_code_size = fgd_conf.max_code_size;
+    lim->max_unzipped = FG_FRAME_MAX_PAYLOAD - 64 * 1024;
+    lim->max_memory_mb = fgd_conf.max_memory_mb;
+}
+
 static int
 fgd_do_create(fgd_req_t *q, fgd_resp_t *r)
 {
@@ -203,13 +212,21 @@ fgd_do_create(fgd_req_t *q, fgd_resp_t *r)
     fgd_create_t  c;
     int           rc;
 
-    lim.max_code_size = fgd_conf.max_code_size;
-    lim.max_unzipped = FG_FRAME_MAX_PAYLOAD - 64 * 1024;
-    lim.max_memory_mb = fgd_conf.max_memory_mb;
+    fgd_limits(&lim);
     if (fgd_create_parse(q->body, q->body_len, &lim, &c, r) != 0)
         return -1;
     snprintf(q->name, sizeof(q->name), "%s", c.fn.name);
     rc = fgd_store_create(q, &c, r);
+    if (rc == 0 && c.publish) {
+        fgd_publish_t  p;
+        char           version[FGD_VERSION_LEN];
+        bool           created;
+
+        memset(&p, 0, sizeof(p));
+        rc = fgd_store_publish(q, c.fn.name, &p, version, &created, r);
+        if (rc == 0)
+            snprintf(c.fn.version, sizeof(c.fn.version), "%s", version);
+    }
     if (rc == 0) {
         if (fgd_json_function_config(&c.fn, q->region, q->caller, &r->body,
                 &r->body_len) != 0)
@@ -223,19 +240,25 @@ fgd_do_create(fgd_req_t *q, fgd_resp_t *r)
     return rc;
 }
 
+/* GetFunction and GetFunctionConfiguration: the version the qualifier
+ * names (an alias: its FunctionVersion). */
 static int
-fgd_do_get(const fgd_req_t *q, fgd_resp_t *r)
+fgd_do_get(const fgd_req_t *q, fgd_resp_t *r, bool config_only)
 {
     fgd_fn_t  fn;
     int       rc;
 
-    if (fgd_qualifier_check(q->qualifier, q->region, q->caller, q->function,
-            r) != 0)
+    if (fgd_store_resolve(q, q->caller, q->function, q->qualifier, false,
+            &fn, r) != 0)
         return -1;
-    if (fgd_store_get(q, q->caller, q->function, &fn, r) != 0)
-        return -1;
-    rc = fgd_json_get_function(&fn, q->region, q->caller, &r->body,
-        &r->body_len);
+    if (strcmp(fn.version, "$LATEST") == 0 &&
+        strcmp(q->qualifier, "$LATEST") != 0)
+        fn.version[0] = '\0';
+    rc = config_only
+         ? fgd_json_function_config(&fn, q->region, q->caller, &r->body,
+               &r->body_len)
+         : fgd_json_get_function(&fn, q->region, q->caller, &r->body,
+               &r->body_len);
     fgd_fn_clear(&fn);
     if (rc != 0)
         return fgd_error(r, 500, "ServiceException", "out of memory");
@@ -277,13 +300,290 @@ fgd_do_delete(const fgd_req_t *q, fgd_resp_t *r)
             return fgd_error(r, 400, "InvalidParameterValueException",
                 "$LATEST version cannot be deleted without deleting the "
                 "function.");
-        return fgd_qualifier_check(q->qualifier, q->region, q->caller,
-            q->function, r);
+        if (!fg_version_valid(q->qualifier, strlen(q->qualifier)))
+            return fgd_error(r, 400, "InvalidParameterValueException",
+                "Deletion of aliases is not supported by DeleteFunction; "
+                "use DeleteAlias");
+        if (fgd_store_delete_version(q, q->function, q->qualifier, r) != 0)
+            return -1;
+        fgd_log("info", q->request_id, "deleted %s:%s:%s", q->caller,
+            q->function, q->qualifier);
+        r->status = 204;
+        return 0;
     }
     if (fgd_store_delete(q, q->function, r) != 0)
         return -1;
     fgd_log("info", q->request_id, "deleted %s:%s", q->caller, q->function);
     r->status = 204;
+    return 0;
+}
+
+/* The calls on a whole function take no qualifier. */
+static int
+fgd_no_qualifier(const fgd_req_t *q, fgd_resp_t *r)
+{
+    if (q->qualifier[0] == '\0')
+        return 0;
+    return fgd_error(r, 400, "InvalidParameterValueException",
+        "%s does not take a qualifier; name the function without one",
+        q->action);
+}
+
+/* Answers with version (of q->function) as FunctionConfiguration. */
+static int
+fgd_reply_version(const fgd_req_t *q, const char *version, int status,
+    fgd_resp_t *r)
+{
+    fgd_fn_t  fn;
+    int       rc;
+
+    if (fgd_store_get_version(q, q->caller, q->function, version, &fn, r)
+        != 0)
+        return -1;
+    rc = fgd_json_function_config(&fn, q->region, q->caller, &r->body,
+        &r->body_len);
+    fgd_fn_clear(&fn);
+    if (rc != 0)
+        return fgd_error(r, 500, "ServiceException", "out of memory");
+    r->status = status;
+    return 0;
+}
+
+static int
+fgd_do_publish(const fgd_req_t *q, fgd_resp_t *r)
+{
+    fgd_publish_t  p;
+    char           version[FGD_VERSION_LEN];
+    bool           created;
+
+    if (fgd_no_qualifier(q, r) != 0 ||
+        fgd_publish_parse(q->body, q->body_len, &p, r) != 0 ||
+        fgd_store_publish(q, q->function, &p, version, &created, r) != 0)
+        return -1;
+    fgd_log("info", q->request_id, "%s %s:%s version %s", created
+        ? "published" : "unchanged since", q->caller, q->function, version);
+    return fgd_reply_version(q, version, 201, r);
+}
+
+static int
+fgd_do_list_versions(const fgd_req_t *q, fgd_resp_t *r)
+{
+    char       marker[FGD_VERSION_LEN], next[FGD_VERSION_LEN];
+    unsigned   max_items;
+    fgd_fn_t  *fns = NULL;
+    size_t     n = 0, i;
+    int        rc;
+
+    if (fgd_no_qualifier(q, r) != 0 ||
+        fgd_versions_query(q->query, marker, sizeof(marker), &max_items, r)
+            != 0 ||
+        fgd_store_list_versions(q, q->function, marker, max_items, &fns, &n,
+            next, sizeof(next), r) != 0)
+        return -1;
+    rc = fgd_json_list_versions(fns, n, next, q->region, q->caller,
+        &r->body, &r->body_len);
+    for (i = 0; i < n; i++)
+        fgd_fn_clear(&fns[i]);
+    free(fns);
+    if (rc != 0)
+        return fgd_error(r, 500, "ServiceException", "out of memory");
+    r->status = 200;
+    return 0;
+}
+
+static int
+fgd_do_update_code(const fgd_req_t *q, fgd_resp_t *r)
+{
+    fgd_limits_t  lim;
+    fgd_create_t  c;
+    fgd_fn_t      fn;
+    char          want[37], version[FGD_VERSION_LEN] = "$LATEST";
+    bool          created;
+    int           rc = -1;
+
+    if (fgd_no_qualifier(q, r) != 0 ||
+        fgd_store_get(q, q->caller, q->function, &fn, r) != 0)
+        return -1;
+    fgd_limits(&lim);
+    if (fgd_update_code_parse(q->body, q->body_len, &lim, fn.handler, &c,
+            want, r) != 0)
+        goto cleanup;
+    if (want[0] != '\0' && strcmp(want, fn.revision_id) != 0) {
+        fgd_error(r, 412, "PreconditionFailedException",
+            "The Revision Id provided does not match the latest Revision "
+            "Id. Call the GetFunction/GetAlias API to retrieve the latest "
+            "Revision Id");
+        goto cleanup;
+    }
+    if (fgd_store_update_code(q, q->function, fn.sha256, &c, want, r) != 0)
+        goto cleanup;
+    fgd_log("info", q->request_id, "updated code of %s:%s: sha256 %s",
+        q->caller, q->function, c.fn.sha256);
+    if (c.publish) {
+        fgd_publish_t  p;
+
+        memset(&p, 0, sizeof(p));
+        if (fgd_store_publish(q, q->function, &p, version, &created, r)
+            != 0)
+            goto cleanup;
+    }
+    rc = fgd_reply_version(q, version, 200, r);
+
+cleanup:
+    fgd_create_clear(&c);
+    fgd_fn_clear(&fn);
+    return rc;
+}
+
+static int
+fgd_do_update_config(const fgd_req_t *q, fgd_resp_t *r)
+{
+    fgd_limits_t  lim;
+    fgd_fn_t      fn;
+    char          want[37], read_rev[37];
+    int           rc = -1;
+
+    if (fgd_no_qualifier(q, r) != 0 ||
+        fgd_store_get(q, q->caller, q->function, &fn, r) != 0)
+        return -1;
+    snprintf(read_rev, sizeof(read_rev), "%s", fn.revision_id);
+    fgd_limits(&lim);
+    if (fgd_update_config_parse(q->body, q->body_len, &lim, &fn, want, r)
+        != 0)
+        goto cleanup;
+    if (want[0] != '\0' && strcmp(want, read_rev) != 0) {
+        fgd_error(r, 412, "PreconditionFailedException",
+            "The Revision Id provided does not match the latest Revision "
+            "Id. Call the GetFunction/GetAlias API to retrieve the latest "
+            "Revision Id");
+        goto cleanup;
+    }
+    if (fgd_store_update_config(q, &fn, read_rev, r) != 0)
+        goto cleanup;
+    fgd_log("info", q->request_id, "updated configuration of %s:%s",
+        q->caller, q->function);
+    if (fgd_json_function_config(&fn, q->region, q->caller, &r->body,
+            &r->body_len) != 0) {
+        fgd_error(r, 500, "ServiceException", "out of memory");
+        goto cleanup;
+    }
+    r->status = 200;
+    rc = 0;
+
+cleanup:
+    fgd_fn_clear(&fn);
+    return rc;
+}
+
+static int
+fgd_reply_alias(const fgd_req_t *q, const fgd_alias_t *a, int status,
+    fgd_resp_t *r)
+{
+    if (fgd_json_alias(a, q->region, q->caller, q->function, &r->body,
+            &r->body_len) != 0)
+        return fgd_error(r, 500, "ServiceException", "out of memory");
+    r->status = status;
+    return 0;
+}
+
+static int
+fgd_do_create_alias(const fgd_req_t *q, fgd_resp_t *r)
+{
+    fgd_alias_req_t  a;
+
+    if (fgd_no_qualifier(q, r) != 0 ||
+        fgd_alias_parse(q->body, q->body_len, true, &a, r) != 0 ||
+        fgd_alias_check(&a.a, r) != 0)
+        return -1;
+    fgd_revision_new(a.a.revision_id);
+    if (fgd_store_alias_put(q, q->function, &a.a, NULL, r) != 0)
+        return -1;
+    fgd_log("info", q->request_id, "alias %s:%s:%s -> %s", q->caller,
+        q->function, a.a.name, a.a.version);
+    return fgd_reply_alias(q, &a.a, 201, r);
+}
+
+static int
+fgd_do_get_alias(const fgd_req_t *q, fgd_resp_t *r)
+{
+    fgd_alias_t  a;
+
+    if (fgd_store_alias_get(q, q->caller, q->function, q->qualifier, &a, r)
+        != 0)
+        return -1;
+    return fgd_reply_alias(q, &a, 200, r);
+}
+
+static int
+fgd_do_update_alias(const fgd_req_t *q, fgd_resp_t *r)
+{
+    fgd_alias_req_t  u;
+    fgd_alias_t      a;
+    char             read_rev[37];
+
+    if (fgd_alias_parse(q->body, q->body_len, false, &u, r) != 0 ||
+        fgd_store_alias_get(q, q->caller, q->function, q->qualifier, &a, r)
+            != 0)
+        return -1;
+    if (u.want_revision[0] != '\0' &&
+        strcmp(u.want_revision, a.revision_id) != 0)
+        return fgd_error(r, 412, "PreconditionFailedException",
+            "The Revision Id provided does not match the latest Revision "
+            "Id. Call the GetFunction/GetAlias API to retrieve the latest "
+            "Revision Id");
+    snprintf(read_rev, sizeof(read_rev), "%s", a.revision_id);
+    fgd_alias_merge(&a, &u);
+    if (fgd_alias_check(&a, r) != 0)
+        return -1;
+    fgd_revision_new(a.revision_id);
+    if (fgd_store_alias_put(q, q->function, &a, read_rev, r) != 0)
+        return -1;
+    fgd_log("info", q->request_id, "alias %s:%s:%s -> %s", q->caller,
+        q->function, a.name, a.version);
+    return fgd_reply_alias(q, &a, 200, r);
+}
+
+static int
+fgd_do_delete_alias(const fgd_req_t *q, fgd_resp_t *r)
+{
+    if (fgd_store_alias_delete(q, q->function, q->qualifier, r) != 0)
+        return -1;
+    fgd_log("info", q->request_id, "deleted alias %s:%s:%s", q->caller,
+        q->function, q->qualifier);
+    r->status = 204;
+    return 0;
+}
+
+static int
+fgd_do_list_aliases(const fgd_req_t *q, fgd_resp_t *r)
+{
+    char          marker[FG_QUALIFIER_MAX + 1], next[FG_QUALIFIER_MAX + 1];
+    char          version[FGD_VERSION_LEN];
+    unsigned      max_items;
+    fgd_alias_t  *as = NULL;
+    size_t        n = 0;
+    int           rc;
+
+    if (fgd_no_qualifier(q, r) != 0 ||
+        fgd_aliases_query(q->query, marker, sizeof(marker), &max_items,
+            version, r) != 0)
+        return -1;
+    /* An unknown function is 404, not an empty list. */
+    {
+        fgd_fn_t fn;
+        if (fgd_store_get(q, q->caller, q->function, &fn, r) != 0)
+            return -1;
+        fgd_fn_clear(&fn);
+    }
+    if (fgd_store_list_aliases(q, q->function, marker, max_items, version,
+            &as, &n, next, sizeof(next), r) != 0)
+        return -1;
+    rc = fgd_json_list_aliases(as, n, next, q->region, q->caller,
+        q->function, &r->body, &r->body_len);
+    free(as);
+    if (rc != 0)
+        return fgd_error(r, 500, "ServiceException", "out of memory");
+    r->status = 200;
     return 0;
 }
 
@@ -333,6 +633,16 @@ fgd_handle(FCGX_Request *req, redisContext **redis)
     case FG_ACTION_GET_FUNCTION:
     case FG_ACTION_DELETE_FUNCTION:
     case FG_ACTION_INVOKE:
+    case FG_ACTION_PUBLISH_VERSION:
+    case FG_ACTION_LIST_VERSIONS:
+    case FG_ACTION_GET_FUNCTION_CONFIGURATION:
+    case FG_ACTION_UPDATE_FUNCTION_CODE:
+    case FG_ACTION_UPDATE_FUNCTION_CONFIGURATION:
+    case FG_ACTION_CREATE_ALIAS:
+    case FG_ACTION_LIST_ALIASES:
+    case FG_ACTION_GET_ALIAS:
+    case FG_ACTION_UPDATE_ALIAS:
+    case FG_ACTION_DELETE_ALIAS:
         break;
     default:
         fgd_error(&r, 404, "ResourceNotFoundException",
@@ -399,9 +709,25 @@ fgd_handle(FCGX_Request *req, redisContext **redis)
     switch (action) {
     case FG_ACTION_CREATE_FUNCTION: fgd_do_create(&q, &r); break;
     case FG_ACTION_LIST_FUNCTIONS:  fgd_do_list(&q, &r);   break;
-    case FG_ACTION_GET_FUNCTION:    fgd_do_get(&q, &r);    break;
+    case FG_ACTION_GET_FUNCTION:    fgd_do_get(&q, &r, false); break;
     case FG_ACTION_DELETE_FUNCTION: fgd_do_delete(&q, &r); break;
     case FG_ACTION_INVOKE:          fgd_invoke(&q, &r);    break;
+    case FG_ACTION_PUBLISH_VERSION: fgd_do_publish(&q, &r); break;
+    case FG_ACTION_LIST_VERSIONS:   fgd_do_list_versions(&q, &r); break;
+    case FG_ACTION_GET_FUNCTION_CONFIGURATION:
+        fgd_do_get(&q, &r, true);
+        break;
+    case FG_ACTION_UPDATE_FUNCTION_CODE:
+        fgd_do_update_code(&q, &r);
+        break;
+    case FG_ACTION_UPDATE_FUNCTION_CONFIGURATION:
+        fgd_do_update_config(&q, &r);
+        break;
+    case FG_ACTION_CREATE_ALIAS:    fgd_do_create_alias(&q, &r); break;
+    case FG_ACTION_LIST_ALIASES:    fgd_do_list_aliases(&q, &r); break;
+    case FG_ACTION_GET_ALIAS:       fgd_do_get_alias(&q, &r); break;
+    case FG_ACTION_UPDATE_ALIAS:    fgd_do_update_alias(&q, &r); break;
+    case FG_ACTION_DELETE_ALIAS:    fgd_do_delete_alias(&q, &r); break;
     default: break;
     }
 

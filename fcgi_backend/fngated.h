@@ -50,6 +50,36 @@ int fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r);
 int fgd_store_code(const fgd_req_t *q, const char *account,
     const char *sha256hex, uint8_t **zip, size_t *len, fgd_resp_t *r);
 
+int fgd_store_get_version(const fgd_req_t *q, const char *account,
+    const char *name, const char *version, fgd_fn_t *fn, fgd_resp_t *r);
+int fgd_store_resolve(const fgd_req_t *q, const char *account,
+    const char *name, const char *qualifier, bool weighted, fgd_fn_t *fn,
+    fgd_resp_t *r);
+int fgd_store_publish(const fgd_req_t *q, const char *name,
+    const fgd_publish_t *p, char version[FGD_VERSION_LEN], bool *created,
+    fgd_resp_t *r);
+int fgd_store_update_code(const fgd_req_t *q, const char *name,
+    const char *old_sha, const fgd_create_t *c, const char *want_revision,
+    fgd_resp_t *r);
+int fgd_store_update_config(const fgd_req_t *q, const fgd_fn_t *fn,
+    const char *read_revision, fgd_resp_t *r);
+int fgd_store_list_versions(const fgd_req_t *q, const char *name,
+    const char *marker, unsigned max_items, fgd_fn_t **fns, size_t *n,
+    char *next_marker, size_t next_size, fgd_resp_t *r);
+int fgd_store_delete_version(const fgd_req_t *q, const char *name,
+    const char *version, fgd_resp_t *r);
+int fgd_store_alias_get(const fgd_req_t *q, const char *account,
+    const char *name, const char *alias, fgd_alias_t *a, fgd_resp_t *r);
+/* read_revision NULL: create; else the RevisionId the update read. */
+int fgd_store_alias_put(const fgd_req_t *q, const char *name,
+    const fgd_alias_t *a, const char *read_revision, fgd_resp_t *r);
+int fgd_store_alias_delete(const fgd_req_t *q, const char *name,
+    const char *alias, fgd_resp_t *r);
+int fgd_store_list_aliases(const fgd_req_t *q, const char *name,
+    const char *marker, unsigned max_items, const char *version,
+    fgd_alias_t **as, size_t *n, char *next_marker, size_t next_size,
+    fgd_resp_t *r);
+
 /* Invoke (fngated_invoke.c). */
 void fgd_pool_start(const fgd_conf_t *conf);
 void fgd_pool_stop(void);

@@ -6,8 +6,9 @@
  *   body not a JSON object          400 InvalidRequestContentException
  *   a field of the wrong JSON type  400 InvalidRequestContentException
  *   FunctionName missing / bad      400 InvalidParameterValueException
- *   PackageType other than Zip, Architectures other than ["x86_64"],
- *   Publish true (no versions yet)  400 InvalidParameterValueException
+ *   Publish not a boolean           400 InvalidRequestContentException
+ *   PackageType other than Zip, Architectures other than ["x86_64"]
+ *                                   400 InvalidParameterValueException
  *   Runtime / Handler missing       400 InvalidParameterValueException
  *   Runtime other than "provided"   400 InvalidParameterValueException
  *   Handler bad                     400 InvalidParameterValueException
@@ -393,6 +394,20 @@ fgd_get_uint(yajl_val obj, const char *key, unsigned def, unsigned lo,
     return 0;
 }
 
+void
+fgd_revision_new(char dst[37])
+{
+    struct timespec  ts;
+    uint8_t          rnd[16];
+
+    if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+        clock_gettime(CLOCK_REALTIME, &ts);
+        memset(rnd, 0, sizeof(rnd));
+        memcpy(rnd, &ts, sizeof(ts) < 16 ? sizeof(ts) : 16);
+    }
+    fgd_uuid_format(rnd, dst);
+}
+
 static void
 fgd_stamp(fgd_fn_t *fn)
 {
@@ -409,21 +424,22 @@ fgd_stamp(fgd_fn_t *fn)
     fgd_uuid_format(rnd, fn->revision_id);
 }
 
-int
-fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
-    fgd_create_t *c, fgd_resp_t *r)
+/*
+ * Parses a request body that must be a JSON object (an empty body is {}
+ * when allow_empty).  0 with *root (yajl_tree_free it), or -1 with r.
+ */
+static int
+fgd_parse_doc(const char *body, size_t len, bool allow_empty,
+    yajl_val *root, fgd_resp_t *r)
 {
-    char         errbuf[256];
-    char        *text = NULL;
-    yajl_val     root = NULL, v, code;
-    const char  *name, *runtime, *handler, *role, *desc, *zipb64, *s;
-    unsigned     max_mem;
-    size_t       zlen;
-    ssize_t      n;
-    int          rc = -1;
+    char   errbuf[256];
+    char  *text;
 
-    memset(c, 0, sizeof(*c));
-
+    *root = NULL;
+    if (len == 0 && allow_empty) {
+        body = "{}";
+        len = 2;
+    }
     if (len == 0)
         return fgd_error(r, 400, "InvalidRequestContentException",
             FGD_BAD_JSON "empty body");
@@ -437,20 +453,39 @@ fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
     memcpy(text, body, len);
     text[len] = '\0';
     errbuf[0] = '\0';
-    root = yajl_tree_parse(text, errbuf, sizeof(errbuf));
+    *root = yajl_tree_parse(text, errbuf, sizeof(errbuf));
     free(text);
-    if (root == NULL) {
+    if (*root == NULL) {
         char *nl = strchr(errbuf, '\n');
         if (nl != NULL)
             *nl = '\0';
         return fgd_error(r, 400, "InvalidRequestContentException",
             FGD_BAD_JSON "%s", errbuf[0] ? errbuf : "malformed JSON");
     }
-    if (!YAJL_IS_OBJECT(root)) {
-        fgd_error(r, 400, "InvalidRequestContentException",
+    if (!YAJL_IS_OBJECT(*root)) {
+        yajl_tree_free(*root);
+        *root = NULL;
+        return fgd_error(r, 400, "InvalidRequestContentException",
             FGD_BAD_JSON "the body must be a JSON object");
-        goto cleanup;
     }
+    return 0;
+}
+
+int
+fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
+    fgd_create_t *c, fgd_resp_t *r)
+{
+    yajl_val     root = NULL, v, code;
+    const char  *name, *runtime, *handler, *role, *desc, *zipb64, *s;
+    unsigned     max_mem;
+    size_t       zlen;
+    ssize_t      n;
+    int          rc = -1;
+
+    memset(c, 0, sizeof(*c));
+
+    if (fgd_parse_doc(body, len, false, &root, r) != 0)
+        return -1;
 
     if (fgd_get_string(root, "FunctionName", &name, r) != 0 ||
         fgd_get_string(root, "Runtime", &runtime, r) != 0 ||
@@ -497,11 +532,7 @@ fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
             FGD_BAD_JSON "Publish must be a boolean");
         goto cleanup;
     }
-    if (YAJL_IS_TRUE(v)) {
-        fgd_error(r, 400, "InvalidParameterValueException",
-            "Publish is not supported yet: fngate serves $LATEST only");
-        goto cleanup;
-    }
+    c->publish = YAJL_IS_TRUE(v);
 
     if (runtime == NULL || handler == NULL) {
         fgd_error(r, 400, "InvalidParameterValueException",
@@ -719,6 +750,9 @@ fgd_fn_from_fields(fgd_fn_t *fn, const char *const *fv, const size_t *lens,
         } else if (KEY("RevisionId")) {
             if (!fgd_copy(fn->revision_id, sizeof(fn->revision_id), v, vl))
                 goto bad;
+        } else if (KEY("Version")) {
+            if (!fgd_copy(fn->version, sizeof(fn->version), v, vl))
+                goto bad;
         } else if (KEY("Role")) {
             free(fn->role);
             if ((fn->role = fgd_dup(v, vl)) == NULL) goto bad;
@@ -804,7 +838,10 @@ fgd_gen_config(yajl_gen g, const fgd_fn_t *fn, const char *region,
 {
     char  arn[256], b64[45];
 
-    fg_function_arn(arn, sizeof(arn), region, account, fn->name, "");
+    /* $LATEST's ARN is unqualified, a version's carries its number */
+    fg_function_arn(arn, sizeof(arn), region, account, fn->name,
+        fn->version[0] && strcmp(fn->version, "$LATEST") != 0
+        ? fn->version : "");
     if (fgd_sha_hex_to_b64(fn->sha256, b64) != 0)
         b64[0] = '\0';
 
@@ -821,7 +858,7 @@ fgd_gen_config(yajl_gen g, const fgd_fn_t *fn, const char *region,
     GSTR(g, "MemorySize");    yajl_gen_integer(g, fn->memory_mb);
     GSTR(g, "LastModified");  GSTR(g, fn->last_modified);
     GSTR(g, "CodeSha256");    GSTR(g, b64);
-    GSTR(g, "Version");       GSTR(g, "$LATEST");
+    GSTR(g, "Version");       GSTR(g, fgd_fn_version(fn));
     if (fn->environment != NULL && fn->environment[0] != '\0') {
         GSTR(g, "Environment");
         yajl_gen_map_open(g);
@@ -992,16 +1029,698 @@ fgd_invocation_type(const char *s, fgd_invocation_type_t *t, fgd_resp_t *r)
         "[Event, RequestResponse, DryRun]", s);
 }
 
-int
-fgd_qualifier_check(const char *qualifier, const char *region,
-    const char *account, const char *function, fgd_resp_t *r)
-{
-    char arn[512];
+/* ------------------------------------------------------------------ */
+/* Versions                                                              */
 
-    if (qualifier == NULL || qualifier[0] == '\0' ||
-        strcmp(qualifier, "$LATEST") == 0)
+unsigned long
+fgd_version_next(const char *last)
+{
+    uint64_t  n = 0;
+
+    if (last != NULL && last[0] != '\0' &&
+        !fgd_parse_u64(last, strlen(last), &n))
         return 0;
-    fg_function_arn(arn, sizeof(arn), region, account, function, qualifier);
-    return fgd_error(r, 404, "ResourceNotFoundException",
-        "Function not found: %s", arn);
+    if (n >= 4294967295u)
+        return 0;
+    return (unsigned long) n + 1;
+}
+
+const char *
+fgd_fn_version(const fgd_fn_t *fn)
+{
+    return fn->version[0] != '\0' ? fn->version : "$LATEST";
+}
+
+/* Lambda's RevisionId precondition: a uuid. */
+static int
+fgd_get_revision(yajl_val root, char dst[37], fgd_resp_t *r)
+{
+    const char *s;
+
+    dst[0] = '\0';
+    if (fgd_get_string(root, "RevisionId", &s, r) != 0)
+        return -1;
+    if (s == NULL)
+        return 0;
+    if (strlen(s) > 36)
+        return fgd_error(r, 412, "PreconditionFailedException",
+            "The Revision Id provided does not match the latest Revision "
+            "Id. Call the GetFunction/GetAlias API to retrieve the latest "
+            "Revision Id");
+    snprintf(dst, 37, "%s", s);
+    return 0;
+}
+
+static int
+fgd_get_description(yajl_val root, char *dst, size_t size, bool *has,
+    fgd_resp_t *r)
+{
+    const char *s;
+
+    *has = false;
+    dst[0] = '\0';
+    if (fgd_get_string(root, "Description", &s, r) != 0)
+        return -1;
+    if (s == NULL)
+        return 0;
+    if (strlen(s) > FGD_DESCRIPTION_MAX)
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "1 validation error detected: Value at 'description' failed to "
+            "satisfy constraint: Member must have length less than or "
+            "equal to %u", FGD_DESCRIPTION_MAX);
+    snprintf(dst, size, "%s", s);
+    *has = true;
+    return 0;
+}
+
+/* Base64 sha256 -> hex; -1 when it is not one. */
+static int
+fgd_sha_b64_to_hex(const char *b64, char hex[FGD_SHA256_HEX])
+{
+    uint8_t  d[48];
+    ssize_t  n;
+    size_t   i;
+
+    if (strlen(b64) != 44)
+        return -1;
+    n = fgd_base64_decode(b64, 44, d);
+    if (n != 32)
+        return -1;
+    for (i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    return 0;
+}
+
+int
+fgd_publish_parse(const char *body, size_t len, fgd_publish_t *p,
+    fgd_resp_t *r)
+{
+    yajl_val     root;
+    const char  *sha;
+    int          rc = -1;
+
+    memset(p, 0, sizeof(*p));
+    if (fgd_parse_doc(body, len, true, &root, r) != 0)
+        return -1;
+    if (fgd_get_string(root, "CodeSha256", &sha, r) != 0 ||
+        fgd_get_description(root, p->description, sizeof(p->description),
+            &p->has_description, r) != 0 ||
+        fgd_get_revision(root, p->revision_id, r) != 0)
+        goto cleanup;
+    if (sha != NULL && fgd_sha_b64_to_hex(sha, p->sha256) != 0) {
+        fgd_error(r, 400, "InvalidParameterValueException",
+            "CodeSha256 (%.60s) is not the base64 of a SHA-256 digest",
+            sha);
+        goto cleanup;
+    }
+    rc = 0;
+
+cleanup:
+    yajl_tree_free(root);
+    return rc;
+}
+
+/* Decodes and checks Code.ZipFile-like base64 zip text into c. */
+static int
+fgd_zip_take(const char *zipb64, const fgd_limits_t *lim,
+    const char *handler, fgd_create_t *c, fgd_resp_t *r)
+{
+    size_t   zlen = strlen(zipb64);
+    ssize_t  n;
+
+    if (zlen / 4 * 3 > lim->max_code_size + 3)
+        return fgd_error(r, 413, "RequestTooLargeException",
+            "Zipped code size must be at most %zu bytes",
+            lim->max_code_size);
+    c->zip = malloc(zlen / 4 * 3 + 3);
+    if (c->zip == NULL)
+        return fgd_error(r, 500, "ServiceException", "out of memory");
+    n = fgd_base64_decode(zipb64, zlen, c->zip);
+    if (n < 0)
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "ZipFile is not valid base64");
+    c->zip_len = (size_t) n;
+    if (c->zip_len > lim->max_code_size)
+        return fgd_error(r, 413, "RequestTooLargeException",
+            "Zipped code size must be at most %zu bytes",
+            lim->max_code_size);
+    if (fgd_zip_check(c->zip, c->zip_len, handler, lim->max_unzipped, r)
+        != 0)
+        return -1;
+    fg_sha256_hex(c->zip, c->zip_len, c->fn.sha256);
+    if (c->fn.sha256[0] == '\0')
+        return fgd_error(r, 500, "ServiceException", "sha256 failed");
+    c->fn.code_size = c->zip_len;
+    fgd_stamp(&c->fn);
+    return 0;
+}
+
+int
+fgd_update_code_parse(const char *body, size_t len, const fgd_limits_t *lim,
+    const char *handler, fgd_create_t *c, char revision_id[37],
+    fgd_resp_t *r)
+{
+    yajl_val     root, v;
+    const char  *zipb64;
+    int          rc = -1;
+
+    memset(c, 0, sizeof(*c));
+    revision_id[0] = '\0';
+    if (fgd_parse_doc(body, len, false, &root, r) != 0)
+        return -1;
+    if (fgd_get_string(root, "ZipFile", &zipb64, r) != 0 ||
+        fgd_get_revision(root, revision_id, r) != 0)
+        goto cleanup;
+    v = fgd_obj_get(root, "Publish");
+    if (v != NULL && !YAJL_IS_NULL(v) && !YAJL_IS_TRUE(v) &&
+        !YAJL_IS_FALSE(v)) {
+        fgd_error(r, 400, "InvalidRequestContentException",
+            FGD_BAD_JSON "Publish must be a boolean");
+        goto cleanup;
+    }
+    c->publish = YAJL_IS_TRUE(v);
+    if (fgd_obj_get(root, "S3Bucket") != NULL ||
+        fgd_obj_get(root, "S3Key") != NULL ||
+        fgd_obj_get(root, "ImageUri") != NULL) {
+        fgd_error(r, 400, "InvalidParameterValueException",
+            "fngate accepts code only as ZipFile (S3 and image locations "
+            "are not supported)");
+        goto cleanup;
+    }
+    if (zipb64 == NULL) {
+        fgd_error(r, 400, "InvalidParameterValueException",
+            "Please provide a source for function code: ZipFile");
+        goto cleanup;
+    }
+    if (fgd_zip_take(zipb64, lim, handler, c, r) != 0)
+        goto cleanup;
+    rc = 0;
+
+cleanup:
+    yajl_tree_free(root);
+    if (rc != 0)
+        fgd_create_clear(c);
+    return rc;
+}
+
+int
+fgd_update_config_parse(const char *body, size_t len,
+    const fgd_limits_t *lim, fgd_fn_t *fn, char revision_id[37],
+    fgd_resp_t *r)
+{
+    yajl_val     root, v;
+    const char  *runtime, *handler, *role;
+    char         desc[FGD_DESCRIPTION_MAX + 1], *env = NULL;
+    bool         has_desc;
+    unsigned     max_mem, u;
+    int          rc = -1;
+
+    revision_id[0] = '\0';
+    if (fgd_parse_doc(body, len, false, &root, r) != 0)
+        return -1;
+    if (fgd_get_string(root, "Runtime", &runtime, r) != 0 ||
+        fgd_get_string(root, "Handler", &handler, r) != 0 ||
+        fgd_get_string(root, "Role", &role, r) != 0 ||
+        fgd_get_description(root, desc, sizeof(desc), &has_desc, r) != 0 ||
+        fgd_get_revision(root, revision_id, r) != 0)
+        goto cleanup;
+    if (runtime != NULL && strcmp(runtime, "provided") != 0) {
+        fgd_error(r, 400, "InvalidParameterValueException",
+            "The runtime parameter of %.40s is not supported by fngate; "
+            "use provided.", runtime);
+        goto cleanup;
+    }
+    if (handler != NULL && !fgd_handler_valid(handler)) {
+        fgd_error(r, 400, "InvalidParameterValueException",
+            "1 validation error detected: Value '%.140s' at 'handler' "
+            "failed to satisfy constraint: Member must be a relative file "
+            "name of 1 to %u characters without whitespace or \"..\"",
+            handler, FGD_HANDLER_MAX);
+        goto cleanup;
+    }
+    if (role != NULL && strlen(role) > FGD_ROLE_MAX) {
+        fgd_error(r, 400, "InvalidParameterValueException",
+            "1 validation error detected: Value at 'role' failed to "
+            "satisfy constraint: Member must have length less than or "
+            "equal to %u", FGD_ROLE_MAX);
+        goto cleanup;
+    }
+    max_mem = lim->max_memory_mb < FGD_MEMORY_MIN ? FGD_MEMORY_MIN
+                                                  : lim->max_memory_mb;
+    if (fgd_get_uint(root, "Timeout", fn->timeout_s, 1, FGD_TIMEOUT_MAX,
+            "timeout", &u, r) != 0)
+        goto cleanup;
+    fn->timeout_s = u;
+    if (fgd_get_uint(root, "MemorySize", fn->memory_mb, FGD_MEMORY_MIN,
+            max_mem, "memorySize", &u, r) != 0)
+        goto cleanup;
+    fn->memory_mb = u;
+    if (fgd_get_member(root, "Environment", yajl_t_object, &v, r) != 0)
+        goto cleanup;
+    if (v != NULL) {
+        if (fgd_env_validate(fgd_obj_get(v, "Variables"), &env, r) != 0)
+            goto cleanup;
+        free(fn->environment);
+        fn->environment = env;
+    }
+    if (handler != NULL)
+        snprintf(fn->handler, sizeof(fn->handler), "%s", handler);
+    if (has_desc) {
+        char *d = strdup(desc);
+        if (d == NULL) {
+            fgd_error(r, 500, "ServiceException", "out of memory");
+            goto cleanup;
+        }
+        free(fn->description);
+        fn->description = d;
+    }
+    if (role != NULL) {
+        char *d = strdup(role);
+        if (d == NULL) {
+            fgd_error(r, 500, "ServiceException", "out of memory");
+            goto cleanup;
+        }
+        free(fn->role);
+        fn->role = d;
+    }
+    fgd_stamp(fn);
+    rc = 0;
+
+cleanup:
+    yajl_tree_free(root);
+    return rc;
+}
+
+/* Shared by both list queries: MaxItems 1..10000, default 50. */
+static int
+fgd_max_items(const char *query, size_t qlen, unsigned *max_items,
+    fgd_resp_t *r)
+{
+    char      buf[64];
+    uint64_t  n;
+    int       got;
+
+    *max_items = FGD_LIST_DEFAULT;
+    got = fg_query_get(query, qlen, "MaxItems", buf, sizeof(buf));
+    if (got < 0)
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "Invalid MaxItems");
+    if (got == 1) {
+        if (!fgd_parse_u64(buf, strlen(buf), &n) || n < 1 ||
+            n > FGD_LIST_MAX)
+            return fgd_error(r, 400, "InvalidParameterValueException",
+                "1 validation error detected: Value '%.20s' at 'maxItems' "
+                "failed to satisfy constraint: Member must have value "
+                "between 1 and %u", buf, FGD_LIST_MAX);
+        *max_items = (unsigned) n;
+    }
+    return 0;
+}
+
+int
+fgd_versions_query(const char *query, char *marker, size_t marker_size,
+    unsigned *max_items, fgd_resp_t *r)
+{
+    size_t  qlen = query ? strlen(query) : 0;
+    int     got;
+
+    marker[0] = '\0';
+    *max_items = FGD_LIST_DEFAULT;
+    if (qlen == 0)
+        return 0;
+    got = fg_query_get(query, qlen, "Marker", marker, marker_size);
+    if (got < 0 || (got == 1 && marker[0] != '\0' &&
+                    strcmp(marker, "$LATEST") != 0 &&
+                    !fg_version_valid(marker, strlen(marker)))) {
+        marker[0] = '\0';
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "Invalid Marker");
+    }
+    return fgd_max_items(query, qlen, max_items, r);
+}
+
+int
+fgd_json_list_versions(const fgd_fn_t *fns, size_t n,
+    const char *next_marker, const char *region, const char *account,
+    char **out, size_t *out_len)
+{
+    yajl_gen  g = yajl_gen_alloc(NULL);
+    size_t    i;
+    int       rc;
+
+    if (g == NULL)
+        return -1;
+    yajl_gen_map_open(g);
+    GSTR(g, "Versions");
+    yajl_gen_array_open(g);
+    for (i = 0; i < n; i++)
+        fgd_gen_config(g, &fns[i], region, account);
+    yajl_gen_array_close(g);
+    if (next_marker != NULL && next_marker[0] != '\0') {
+        GSTR(g, "NextMarker");
+        GSTR(g, next_marker);
+    }
+    yajl_gen_map_close(g);
+    rc = fgd_gen_take(g, out, out_len);
+    yajl_gen_free(g);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* Aliases                                                               */
+
+#define FGD_ALIAS_NAME_PATTERN  "(?!^[0-9]+$)([a-zA-Z0-9-_]+)"
+#define FGD_VERSION_PATTERN     "(\\$LATEST|[0-9]+)"
+
+static bool
+fgd_version_name_ok(const char *v)
+{
+    return strcmp(v, "$LATEST") == 0 || fg_version_valid(v, strlen(v));
+}
+
+int
+fgd_alias_parse(const char *body, size_t len, bool create,
+    fgd_alias_req_t *q, fgd_resp_t *r)
+{
+    yajl_val     root, rc_obj, w;
+    const char  *name, *version;
+    int          rc = -1;
+
+    memset(q, 0, sizeof(*q));
+    if (fgd_parse_doc(body, len, !create, &root, r) != 0)
+        return -1;
+    if (fgd_get_string(root, "Name", &name, r) != 0 ||
+        fgd_get_string(root, "FunctionVersion", &version, r) != 0 ||
+        fgd_get_description(root, q->a.description,
+            sizeof(q->a.description), &q->has_description, r) != 0 ||
+        fgd_get_member(root, "RoutingConfig", yajl_t_object, &rc_obj, r)
+            != 0)
+        goto cleanup;
+    if (!create && fgd_get_revision(root, q->want_revision, r) != 0)
+        goto cleanup;
+
+    if (create) {
+        if (name == NULL) {
+            fgd_error(r, 400, "InvalidParameterValueException",
+                "1 validation error detected: Value null at 'name' failed "
+                "to satisfy constraint: Member must not be null");
+            goto cleanup;
+        }
+        if (!fg_alias_name_valid(name, strlen(name))) {
+            fgd_error(r, 400, "InvalidParameterValueException",
+                "1 validation error detected: Value '%.140s' at 'name' "
+                "failed to satisfy constraint: Member must satisfy regular "
+                "expression pattern: " FGD_ALIAS_NAME_PATTERN, name);
+            goto cleanup;
+        }
+        snprintf(q->a.name, sizeof(q->a.name), "%s", name);
+        if (version == NULL) {
+            fgd_error(r, 400, "InvalidParameterValueException",
+                "1 validation error detected: Value null at "
+                "'functionVersion' failed to satisfy constraint: Member "
+                "must not be null");
+            goto cleanup;
+        }
+    }
+    if (version != NULL) {
+        if (!fgd_version_name_ok(version)) {
+            fgd_error(r, 400, "InvalidParameterValueException",
+                "1 validation error detected: Value '%.40s' at "
+                "'functionVersion' failed to satisfy constraint: Member "
+                "must satisfy regular expression pattern: "
+                FGD_VERSION_PATTERN, version);
+            goto cleanup;
+        }
+        snprintf(q->a.version, sizeof(q->a.version), "%s", version);
+        q->has_version = true;
+    }
+
+    if (rc_obj != NULL) {
+        q->has_routing = true;
+        if (fgd_get_member(rc_obj, "AdditionalVersionWeights",
+                yajl_t_object, &w, r) != 0)
+            goto cleanup;
+        if (w != NULL && w->u.object.len > 1) {
+            fgd_error(r, 400, "InvalidParameterValueException",
+                "1 validation error detected: Value at "
+                "'routingConfig.additionalVersionWeights' failed to "
+                "satisfy constraint: Member must have length less than or "
+                "equal to 1");
+            goto cleanup;
+        }
+        if (w != NULL && w->u.object.len == 1) {
+            const char *k = w->u.object.keys[0];
+            yajl_val    wv = w->u.object.values[0];
+            double      d;
+
+            if (!YAJL_IS_NUMBER(wv)) {
+                fgd_error(r, 400, "InvalidRequestContentException",
+                    FGD_BAD_JSON "AdditionalVersionWeights values must be "
+                    "numbers");
+                goto cleanup;
+            }
+            if (!fg_version_valid(k, strlen(k))) {
+                fgd_error(r, 400, "InvalidParameterValueException",
+                    "1 validation error detected: Value at "
+                    "'routingConfig.additionalVersionWeights' failed to "
+                    "satisfy constraint: Map keys must satisfy constraint: "
+                    "[Member must satisfy regular expression pattern: "
+                    "[0-9]+]");
+                goto cleanup;
+            }
+            d = YAJL_GET_DOUBLE(wv);
+            if (YAJL_IS_INTEGER(wv))
+                d = (double) YAJL_GET_INTEGER(wv);
+            if (!(d >= 0.0 && d <= 1.0)) {
+                fgd_error(r, 400, "InvalidParameterValueException",
+                    "1 validation error detected: Value '%.40s' at "
+                    "'routingConfig.additionalVersionWeights' failed to "
+                    "satisfy constraint: Map value must satisfy "
+                    "constraint: [Member must have value less than or "
+                    "equal to 1.0, Member must have value greater than or "
+                    "equal to 0.0]",
+                    YAJL_IS_INTEGER(wv) || YAJL_IS_DOUBLE(wv)
+                        ? wv->u.number.r : "?");
+                goto cleanup;
+            }
+            snprintf(q->a.extra_version, sizeof(q->a.extra_version), "%s",
+                k);
+            q->a.extra_weight = d;
+        }
+    }
+    rc = 0;
+
+cleanup:
+    yajl_tree_free(root);
+    return rc;
+}
+
+void
+fgd_alias_merge(fgd_alias_t *a, const fgd_alias_req_t *q)
+{
+    if (q->has_version)
+        snprintf(a->version, sizeof(a->version), "%s", q->a.version);
+    if (q->has_description)
+        snprintf(a->description, sizeof(a->description), "%s",
+            q->a.description);
+    if (q->has_routing) {
+        snprintf(a->extra_version, sizeof(a->extra_version), "%s",
+            q->a.extra_version);
+        a->extra_weight = q->a.extra_weight;
+    }
+}
+
+int
+fgd_alias_check(const fgd_alias_t *a, fgd_resp_t *r)
+{
+    if (a->extra_version[0] == '\0')
+        return 0;
+    if (strcmp(a->version, "$LATEST") == 0)
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "$LATEST is not supported for an alias pointing to more than 1 "
+            "version");
+    if (strcmp(a->version, a->extra_version) == 0)
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "Invalid function version %s. Function version %s is already "
+            "included in routing configuration.", a->extra_version,
+            a->extra_version);
+    return 0;
+}
+
+const char *
+fgd_alias_choose(const fgd_alias_t *a, double u)
+{
+    if (a->extra_version[0] != '\0' && u < a->extra_weight)
+        return a->extra_version;
+    return a->version;
+}
+
+size_t
+fgd_alias_to_fields(const fgd_alias_t *a, const char **fv, size_t *lens,
+    char buf[32])
+{
+    size_t  n = 0;
+
+    if (a->extra_version[0] != '\0')
+        snprintf(buf, 32, "%.17g", a->extra_weight);
+    else
+        buf[0] = '\0';
+#define PUT(k, v) do { fv[n] = (k); lens[n] = strlen(k); n++;            \
+                       fv[n] = (v); lens[n] = strlen(v); n++; } while (0)
+    PUT("Name", a->name);
+    PUT("FunctionVersion", a->version);
+    PUT("Description", a->description);
+    PUT("AdditionalVersion", a->extra_version);
+    PUT("AdditionalWeight", buf);
+    PUT("RevisionId", a->revision_id);
+#undef PUT
+    return n;
+}
+
+int
+fgd_alias_from_fields(fgd_alias_t *a, const char *const *fv,
+    const size_t *lens, size_t count)
+{
+    size_t    i;
+    unsigned  seen = 0;
+    char      num[40], *end;
+
+    memset(a, 0, sizeof(*a));
+    for (i = 0; i + 1 < count; i += 2) {
+        const char *k = fv[i], *v = fv[i + 1];
+        size_t      vl = lens[i + 1];
+
+#define KEY(s) (lens[i] == sizeof(s) - 1 && memcmp(k, s, lens[i]) == 0)
+        if (KEY("Name")) {
+            if (!fgd_copy(a->name, sizeof(a->name), v, vl)) return -1;
+            seen |= 1;
+        } else if (KEY("FunctionVersion")) {
+            if (!fgd_copy(a->version, sizeof(a->version), v, vl) ||
+                !fgd_version_name_ok(a->version))
+                return -1;
+            seen |= 2;
+        } else if (KEY("Description")) {
+            if (!fgd_copy(a->description, sizeof(a->description), v, vl))
+                return -1;
+        } else if (KEY("AdditionalVersion")) {
+            if (!fgd_copy(a->extra_version, sizeof(a->extra_version), v,
+                    vl))
+                return -1;
+        } else if (KEY("AdditionalWeight")) {
+            if (vl > 0) {
+                if (!fgd_copy(num, sizeof(num), v, vl))
+                    return -1;
+                a->extra_weight = strtod(num, &end);
+                if (*end != '\0' || !(a->extra_weight >= 0.0 &&
+                                      a->extra_weight <= 1.0))
+                    return -1;
+            }
+        } else if (KEY("RevisionId")) {
+            if (!fgd_copy(a->revision_id, sizeof(a->revision_id), v, vl))
+                return -1;
+            seen |= 4;
+        }
+#undef KEY
+    }
+    return seen == 7 ? 0 : -1;
+}
+
+static void
+fgd_gen_alias(yajl_gen g, const fgd_alias_t *a, const char *region,
+    const char *account, const char *function)
+{
+    char  arn[512];
+
+    fg_function_arn(arn, sizeof(arn), region, account, function, a->name);
+    yajl_gen_map_open(g);
+    GSTR(g, "AliasArn");         GSTR(g, arn);
+    GSTR(g, "Name");             GSTR(g, a->name);
+    GSTR(g, "FunctionVersion");  GSTR(g, a->version);
+    GSTR(g, "Description");      GSTR(g, a->description);
+    if (a->extra_version[0] != '\0') {
+        GSTR(g, "RoutingConfig");
+        yajl_gen_map_open(g);
+        GSTR(g, "AdditionalVersionWeights");
+        yajl_gen_map_open(g);
+        GSTR(g, a->extra_version);
+        yajl_gen_double(g, a->extra_weight);
+        yajl_gen_map_close(g);
+        yajl_gen_map_close(g);
+    }
+    GSTR(g, "RevisionId");       GSTR(g, a->revision_id);
+    yajl_gen_map_close(g);
+}
+
+int
+fgd_json_alias(const fgd_alias_t *a, const char *region,
+    const char *account, const char *function, char **out, size_t *out_len)
+{
+    yajl_gen  g = yajl_gen_alloc(NULL);
+    int       rc;
+
+    if (g == NULL)
+        return -1;
+    fgd_gen_alias(g, a, region, account, function);
+    rc = fgd_gen_take(g, out, out_len);
+    yajl_gen_free(g);
+    return rc;
+}
+
+int
+fgd_json_list_aliases(const fgd_alias_t *as, size_t n,
+    const char *next_marker, const char *region, const char *account,
+    const char *function, char **out, size_t *out_len)
+{
+    yajl_gen  g = yajl_gen_alloc(NULL);
+    size_t    i;
+    int       rc;
+
+    if (g == NULL)
+        return -1;
+    yajl_gen_map_open(g);
+    GSTR(g, "Aliases");
+    yajl_gen_array_open(g);
+    for (i = 0; i < n; i++)
+        fgd_gen_alias(g, &as[i], region, account, function);
+    yajl_gen_array_close(g);
+    if (next_marker != NULL && next_marker[0] != '\0') {
+        GSTR(g, "NextMarker");
+        GSTR(g, next_marker);
+    }
+    yajl_gen_map_close(g);
+    rc = fgd_gen_take(g, out, out_len);
+    yajl_gen_free(g);
+    return rc;
+}
+
+int
+fgd_aliases_query(const char *query, char *marker, size_t marker_size,
+    unsigned *max_items, char version[FGD_VERSION_LEN], fgd_resp_t *r)
+{
+    size_t  qlen = query ? strlen(query) : 0;
+    int     got;
+
+    marker[0] = '\0';
+    version[0] = '\0';
+    *max_items = FGD_LIST_DEFAULT;
+    if (qlen == 0)
+        return 0;
+    got = fg_query_get(query, qlen, "Marker", marker, marker_size);
+    if (got < 0 || (got == 1 && marker[0] != '\0' &&
+                    !fg_alias_name_valid(marker, strlen(marker)))) {
+        marker[0] = '\0';
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "Invalid Marker");
+    }
+    got = fg_query_get(query, qlen, "FunctionVersion", version,
+        FGD_VERSION_LEN);
+    if (got < 0 || (got == 1 && version[0] != '\0' &&
+                    !fgd_version_name_ok(version))) {
+        version[0] = '\0';
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "1 validation error detected: Value at 'functionVersion' "
+            "failed to satisfy constraint: Member must satisfy regular "
+            "expression pattern: " FGD_VERSION_PATTERN);
+    }
+    return fgd_max_items(query, qlen, max_items, r);
 }

@@ -7,15 +7,18 @@
  * VMs.  An Invoke that arrives before the pool exists waits for it up to
  * acquire_timeout, then gets 503 ServiceException.
  *
- * One call: read the function ($LATEST) from Redis; DryRun stops there
+ * One call: read the version the qualifier names ($LATEST, a number, or
+ * an alias: its version, or with its weight its additional version) from
+ * Redis; DryRun stops there
  * (204).  Acquire a guest for the pool key (the billed account: a guest
  * only ever serves one account); none in time -> 429
  * TooManyRequestsException, Reason ConcurrentInvocationLimitExceeded,
  * Retry-After: 1.  LOAD the zip when the guest holds other code, INVOKE,
- * map the RESULT (fgd_result_response).  A guest that fails the exchange
- * (timeout beyond the function's own, agent gone, protocol error, LOAD
- * refused) is released unhealthy (destroyed and replaced) and the call
- * gets 502 ServiceException.
+ * map the RESULT (fgd_result_response).  A guest holds the code of one
+ * sha256 at a time, so calls of versions with other code load theirs.
+ * A guest that fails the exchange (timeout beyond the function's own,
+ * agent gone, protocol error, LOAD refused) is released unhealthy
+ * (destroyed and replaced) and the call gets 502 ServiceException.
  */
 
 #include <pthread.h>
@@ -241,9 +244,6 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     memset(&fn, 0, sizeof(fn));
     if (fgd_invocation_type(q->invocation_type, &type, r) != 0)
         return -1;
-    if (fgd_qualifier_check(q->qualifier, q->region, q->owner, q->function,
-            r) != 0)
-        return -1;
     if (q->log_type[0] != '\0' && strcmp(q->log_type, "Tail") != 0 &&
         strcmp(q->log_type, "None") != 0)
         return fgd_error(r, 400, "InvalidParameterValueException",
@@ -252,12 +252,14 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
             "[Tail, None]", q->log_type);
     if (fgd_payload_check(q->body, q->body_len, r) != 0)
         return -1;
-    if (fgd_store_get(q, q->owner, q->function, &fn, r) != 0)
+    /* The qualifier names $LATEST, a version or an alias (weighted). */
+    if (fgd_store_resolve(q, q->owner, q->function, q->qualifier, true, &fn,
+            r) != 0)
         return -1;
 
     if (type == FGD_INVOKE_DRY_RUN) {
         r->status = 204;
-        fgd_header(r, "X-Amz-Executed-Version", "$LATEST");
+        fgd_header(r, "X-Amz-Executed-Version", fgd_fn_version(&fn));
         rc = 0;
         goto cleanup;
     }
@@ -332,9 +334,10 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
             res.status, res.exit_code, res.message);
 
     /* Response headers: Lambda's and the counters for the billing log. */
-    fgd_header(r, "X-Amz-Executed-Version", "$LATEST");
+    fgd_header(r, "X-Amz-Executed-Version", fgd_fn_version(&fn));
     if (strcmp(q->log_type, "Tail") == 0) {
-        tail = fgd_log_tail(&res, q->request_id, "$LATEST", fn.memory_mb,
+        tail = fgd_log_tail(&res, q->request_id, fgd_fn_version(&fn),
+            fn.memory_mb,
             init_ms, cold, &tail_len);
         if (tail != NULL && (b64 = malloc(tail_len / 3 * 4 + 8)) != NULL) {
             fgd_base64_encode((const uint8_t *) tail, tail_len, b64);

@@ -37,6 +37,7 @@
 #define FGD_SHA256_HEX         65         /* 64 + NUL */
 #define FGD_TIME_LEN           32
 #define FGD_GUEST_RESERVE_MB   64u        /* guest RAM beyond MemorySize */
+#define FGD_VERSION_LEN        16         /* "$LATEST", or up to 10 digits */
 
 /* ------------------------------------------------------------------ */
 /* Configuration (fngated -c FILE)                                      */
@@ -155,6 +156,8 @@ typedef struct {
     uint64_t  code_size;
     char      last_modified[FGD_TIME_LEN];
     char      revision_id[37];
+    char      version[FGD_VERSION_LEN];  /* "$LATEST" or "N" ("" is
+                                            $LATEST) */
 } fgd_fn_t;
 
 void fgd_fn_clear(fgd_fn_t *fn);                 /* frees members */
@@ -164,6 +167,7 @@ typedef struct {
     fgd_fn_t   fn;
     uint8_t   *zip;                 /* decoded Code.ZipFile, malloc'd */
     size_t     zip_len;
+    bool       publish;             /* Publish: true */
 } fgd_create_t;
 
 void fgd_create_clear(fgd_create_t *c);
@@ -239,6 +243,117 @@ int fgd_list_query(const char *query, char *marker, size_t marker_size,
     unsigned *max_items, fgd_resp_t *r);
 
 /* ------------------------------------------------------------------ */
+/* Versions                                                             */
+
+/* The version number after last ("" or "0": none yet): 1, 2, ...; 0 when
+ * last is not a number or the numbers are used up. */
+unsigned long fgd_version_next(const char *last);
+
+/* "$LATEST" for "" (the version a fgd_fn_t is). */
+const char *fgd_fn_version(const fgd_fn_t *fn);
+
+/* PublishVersion's body: CodeSha256 (base64, converted to hex here),
+ * Description, RevisionId; each "" when absent. */
+typedef struct {
+    char      sha256[FGD_SHA256_HEX];
+    bool      has_description;
+    char      description[FGD_DESCRIPTION_MAX + 1];
+    char      revision_id[37];
+} fgd_publish_t;
+
+int fgd_publish_parse(const char *body, size_t len, fgd_publish_t *p,
+    fgd_resp_t *r);
+
+/*
+ * UpdateFunctionCode's body: Code.ZipFile (checked as CreateFunction
+ * checks it, against handler), Publish, RevisionId.  Fills c->zip,
+ * c->fn.sha256, code_size, LastModified and RevisionId, c->publish.
+ */
+int fgd_update_code_parse(const char *body, size_t len,
+    const fgd_limits_t *lim, const char *handler, fgd_create_t *c,
+    char revision_id[37], fgd_resp_t *r);
+
+/*
+ * UpdateFunctionConfiguration's body applied to fn (the stored $LATEST):
+ * Runtime, Handler, Description, MemorySize, Timeout, Environment, Role,
+ * checked as CreateFunction checks them; fn gets a new LastModified and
+ * RevisionId.  revision_id gets the body's RevisionId ("" if none).
+ */
+int fgd_update_config_parse(const char *body, size_t len,
+    const fgd_limits_t *lim, fgd_fn_t *fn, char revision_id[37],
+    fgd_resp_t *r);
+
+/* ListVersionsByFunction's Marker ("$LATEST" or a version) / MaxItems. */
+int fgd_versions_query(const char *query, char *marker, size_t marker_size,
+    unsigned *max_items, fgd_resp_t *r);
+
+int fgd_json_list_versions(const fgd_fn_t *fns, size_t n,
+    const char *next_marker, const char *region, const char *account,
+    char **out, size_t *out_len);
+
+/* ------------------------------------------------------------------ */
+/* Aliases                                                              */
+
+typedef struct {
+    char      name[FG_QUALIFIER_MAX + 1];
+    char      version[FGD_VERSION_LEN];        /* FunctionVersion */
+    char      description[FGD_DESCRIPTION_MAX + 1];
+    char      extra_version[FGD_VERSION_LEN];  /* "" when no routing */
+    double    extra_weight;                    /* 0..1 */
+    char      revision_id[37];
+} fgd_alias_t;
+
+/* Which fields a CreateAlias / UpdateAlias body gave. */
+typedef struct {
+    fgd_alias_t  a;
+    bool         has_version;
+    bool         has_description;
+    bool         has_routing;
+    char         want_revision[37];            /* UpdateAlias RevisionId */
+} fgd_alias_req_t;
+
+/*
+ * Parses a CreateAlias (create: Name and FunctionVersion required) or
+ * UpdateAlias body; types, the name, the version's pattern and the
+ * routing's shape (at most one version, a number, weight 0..1) are
+ * checked here.  0, or -1 with r.
+ */
+int fgd_alias_parse(const char *body, size_t len, bool create,
+    fgd_alias_req_t *q, fgd_resp_t *r);
+
+/* Applies an UpdateAlias request to the stored alias a. */
+void fgd_alias_merge(fgd_alias_t *a, const fgd_alias_req_t *q);
+
+/* The rules between the fields: routing needs a numbered FunctionVersion
+ * and another version.  0, or -1 with 400 in r. */
+int fgd_alias_check(const fgd_alias_t *a, fgd_resp_t *r);
+
+/* The version a call through the alias runs, for u uniform in [0,1): the
+ * additional version when u < its weight, else FunctionVersion. */
+const char *fgd_alias_choose(const fgd_alias_t *a, double u);
+
+/* A new RevisionId (uuid v4). */
+void fgd_revision_new(char dst[37]);
+
+/* Stored form of fg:alias:{A}:NAME:ALIAS. */
+#define FGD_ALIAS_FIELDS_MAX 12
+size_t fgd_alias_to_fields(const fgd_alias_t *a, const char **fv,
+    size_t *lens, char buf[32]);
+int fgd_alias_from_fields(fgd_alias_t *a, const char *const *fv,
+    const size_t *lens, size_t count);
+
+/* AliasConfiguration, and ListAliases' {"Aliases": [...]}. */
+int fgd_json_alias(const fgd_alias_t *a, const char *region,
+    const char *account, const char *function, char **out, size_t *out_len);
+int fgd_json_list_aliases(const fgd_alias_t *as, size_t n,
+    const char *next_marker, const char *region, const char *account,
+    const char *function, char **out, size_t *out_len);
+
+/* ListAliases' Marker (an alias name), MaxItems and FunctionVersion. */
+int fgd_aliases_query(const char *query, char *marker, size_t marker_size,
+    unsigned *max_items, char version[FGD_VERSION_LEN], fgd_resp_t *r);
+
+/* ------------------------------------------------------------------ */
 /* Invoke                                                               */
 
 typedef enum {
@@ -252,11 +367,6 @@ typedef enum {
 int fgd_invocation_type(const char *s, fgd_invocation_type_t *t,
     fgd_resp_t *r);
 
-/* "" and "$LATEST" name $LATEST; other qualifiers do not exist yet:
- * 404 with r.  0 or -1. */
-int fgd_qualifier_check(const char *qualifier, const char *region,
-    const char *account, const char *function, fgd_resp_t *r);
-
 /* The Invoke payload must be JSON, as Lambda requires (empty is allowed
  * and becomes "{}").  0, or -1 with 400 InvalidRequestContentException. */
 int fgd_payload_check(const char *body, size_t len, fgd_resp_t *r);
@@ -264,6 +374,7 @@ int fgd_payload_check(const char *body, size_t len, fgd_resp_t *r);
 /* Appends the INVOKE fields after request_id / handler / event:
  * the env entries (reserved Lambda variables, then the function's own),
  * timeout_ms, memory_mb, max_output.  0 or -1 (no memory / bad env). */
+/* AWS_LAMBDA_FUNCTION_VERSION is fgd_fn_version(fn). */
 int fgd_invoke_frame(fg_buf_t *b, const fgd_fn_t *fn, const char *region,
     const char *request_id, const uint8_t *event, size_t event_len);
 

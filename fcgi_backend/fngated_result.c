@@ -50,7 +50,8 @@ fgd_invoke_frame(fg_buf_t *b, const fgd_fn_t *fn, const char *region,
     snprintf(num, sizeof(num), "%u", fn->memory_mb);
     snprintf(group, sizeof(group), "/aws/lambda/%s", fn->name);
     if (fgd_add_env(b, "AWS_LAMBDA_FUNCTION_NAME", fn->name) != 0 ||
-        fgd_add_env(b, "AWS_LAMBDA_FUNCTION_VERSION", "$LATEST") != 0 ||
+        fgd_add_env(b, "AWS_LAMBDA_FUNCTION_VERSION",
+            fgd_fn_version(fn)) != 0 ||
         fgd_add_env(b, "AWS_LAMBDA_FUNCTION_MEMORY_SIZE", num) != 0 ||
         fgd_add_env(b, "AWS_LAMBDA_LOG_GROUP_NAME", group) != 0 ||
         fgd_add_env(b, "AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand") != 0 ||

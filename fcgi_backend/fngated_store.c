@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/rand.h>
+
 #include "fg_keys.h"
 #include "fngated.h"
 
@@ -30,21 +32,6 @@ static const char fgd_lua_create[] =
     "for i = 4, #ARGV do f[#f + 1] = ARGV[i] end\n"
     "redis.call('HSET', KEYS[1], unpack(f))\n"
     "redis.call('ZADD', KEYS[2], 0, ARGV[1])\n"
-    "return 1\n";
-
-/* KEYS: fn, fns, code, coderefs.  ARGV: name, sha the caller read.
- * 0: no such function; -1: its code changed meanwhile (read again). */
-static const char fgd_lua_delete[] =
-    "local sha = redis.call('HGET', KEYS[1], 'CodeSha256')\n"
-    "if not sha then return 0 end\n"
-    "if sha ~= ARGV[2] then return -1 end\n"
-    "redis.call('DEL', KEYS[1])\n"
-    "redis.call('ZREM', KEYS[2], ARGV[1])\n"
-    "local n = redis.call('HINCRBY', KEYS[4], sha, -1)\n"
-    "if n <= 0 then\n"
-    "  redis.call('HDEL', KEYS[4], sha)\n"
-    "  redis.call('DEL', KEYS[3])\n"
-    "end\n"
     "return 1\n";
 
 static redisContext *
@@ -346,70 +333,6 @@ cleanup:
 }
 
 int
-fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
-{
-    char         kfn[FG_KEY_MAX], kfns[FG_KEY_MAX], kcode[FG_KEY_MAX];
-    char         krefs[FG_KEY_MAX], arn[256], sha[FGD_SHA256_HEX];
-    const char  *argv[9];
-    size_t       lens[9], i;
-    redisReply  *reply;
-    int          attempt;
-
-    fg_function_arn(arn, sizeof(arn), q->region, q->caller, name, "");
-    for (attempt = 0; attempt < 5; attempt++) {
-        if (fg_key_function(kfn, sizeof(kfn), q->caller, name)
-            >= FG_KEY_MAX)
-            return fgd_error(r, 500, "ServiceException", "key too long");
-        argv[0] = "HGET"; argv[1] = kfn; argv[2] = "CodeSha256";
-        for (i = 0; i < 3; i++)
-            lens[i] = strlen(argv[i]);
-        reply = fgd_redis(q, true, 3, argv, lens, r);
-        if (reply == NULL)
-            return -1;
-        if (reply->type != REDIS_REPLY_STRING || reply->len != 64) {
-            bool missing = reply->type == REDIS_REPLY_NIL;
-            freeReplyObject(reply);
-            if (missing)
-                return fgd_error(r, 404, "ResourceNotFoundException",
-                    "Function not found: %s", arn);
-            return fgd_error(r, 500, "ServiceException",
-                "The function's stored configuration is unreadable");
-        }
-        memcpy(sha, reply->str, 64);
-        sha[64] = '\0';
-        freeReplyObject(reply);
-
-        if (fgd_keys(q->caller, name, sha, kfn, kfns, kcode, krefs) != 0)
-            return fgd_error(r, 500, "ServiceException", "key too long");
-        argv[0] = "EVAL";  argv[1] = fgd_lua_delete;  argv[2] = "4";
-        argv[3] = kfn;  argv[4] = kfns;  argv[5] = kcode;  argv[6] = krefs;
-        argv[7] = name;  argv[8] = sha;
-        for (i = 0; i < 9; i++)
-            lens[i] = strlen(argv[i]);
-        reply = fgd_redis(q, false, 9, argv, lens, r);
-        if (reply == NULL)
-            return -1;
-        if (reply->type != REDIS_REPLY_INTEGER) {
-            freeReplyObject(reply);
-            return fgd_error(r, 502, "ServiceException",
-                "The service's storage answered unexpectedly");
-        }
-        if (reply->integer == 1) {
-            freeReplyObject(reply);
-            return 0;
-        }
-        if (reply->integer == 0) {
-            freeReplyObject(reply);
-            return fgd_error(r, 404, "ResourceNotFoundException",
-                "Function not found: %s", arn);
-        }
-        freeReplyObject(reply);      /* changed under us: read again */
-    }
-    return fgd_error(r, 409, "ResourceConflictException",
-        "The function is being modified; try again");
-}
-
-int
 fgd_store_code(const fgd_req_t *q, const char *account,
     const char *sha256hex, uint8_t **zip, size_t *len, fgd_resp_t *r)
 {
@@ -442,4 +365,1072 @@ fgd_store_code(const fgd_req_t *q, const char *account,
     *len = reply->len;
     freeReplyObject(reply);
     return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Versions and aliases                                                  */
+
+/*
+ * PublishVersion.  KEYS: fn, vers, ver (the new number), coderefs,
+ * ver (the last number).  ARGV: last number read, new number, "1" when
+ * a Description is given, the Description, CodeSha256 precondition (hex
+ * or ""), RevisionId precondition (or ""), the version's RevisionId.
+ * {1, N} published; {2, N} $LATEST's code and configuration are what
+ * they were when version N, which still exists, was published; {0} no
+ * function; {-1} another publish came first (read again); {-2, sha}
+ * CodeSha256 differs; {-3} RevisionId differs.
+ */
+static const char fgd_lua_publish[] =
+    "local f = redis.call('HGETALL', KEYS[1])\n"
+    "if #f == 0 then return {0} end\n"
+    "local h = {}\n"
+    "for i = 1, #f, 2 do h[f[i]] = f[i + 1] end\n"
+    "if ARGV[5] ~= '' and h['CodeSha256'] ~= ARGV[5] then\n"
+    "  return {-2, h['CodeSha256']}\n"
+    "end\n"
+    "if ARGV[6] ~= '' and h['RevisionId'] ~= ARGV[6] then return {-3} end\n"
+    "if (h['LastVersion'] or '0') ~= ARGV[1] then return {-1} end\n"
+    "local cfg = cjson.encode({h['CodeSha256'] or '', h['Runtime'] or '',\n"
+    "  h['Handler'] or '', h['MemorySize'] or '', h['Timeout'] or '',\n"
+    "  h['Environment'] or '', h['Role'] or '', h['Description'] or ''})\n"
+    "if h['PublishedConfig'] == cfg\n"
+    "   and redis.call('EXISTS', KEYS[5]) == 1 then\n"
+    "  return {2, ARGV[1]}\n"
+    "end\n"
+    "redis.call('HSET', KEYS[3], unpack(f))\n"
+    "redis.call('HDEL', KEYS[3], 'LastVersion', 'PublishedConfig')\n"
+    "redis.call('HSET', KEYS[3], 'Version', ARGV[2], 'RevisionId', ARGV[7])\n"
+    "if ARGV[3] == '1' then\n"
+    "  redis.call('HSET', KEYS[3], 'Description', ARGV[4])\n"
+    "end\n"
+    "redis.call('ZADD', KEYS[2], tonumber(ARGV[2]), ARGV[2])\n"
+    "redis.call('HINCRBY', KEYS[4], h['CodeSha256'], 1)\n"
+    "redis.call('HSET', KEYS[1], 'LastVersion', ARGV[2],\n"
+    "           'PublishedConfig', cfg)\n"
+    "return {1, ARGV[2]}\n";
+
+/*
+ * UpdateFunctionCode.  KEYS: fn, new code, coderefs, old code.  ARGV: old
+ * sha read, RevisionId precondition, new sha, zip, CodeSize,
+ * LastModified, RevisionId.  1 done; 0 no function; -1 changed meanwhile;
+ * -3 RevisionId differs.
+ */
+static const char fgd_lua_update_code[] =
+    "local cur = redis.call('HMGET', KEYS[1], 'CodeSha256', 'RevisionId')\n"
+    "if not cur[1] then return 0 end\n"
+    "if cur[1] ~= ARGV[1] then return -1 end\n"
+    "if ARGV[2] ~= '' and cur[2] ~= ARGV[2] then return -3 end\n"
+    "redis.call('SET', KEYS[2], ARGV[4], 'NX')\n"
+    "redis.call('HINCRBY', KEYS[3], ARGV[3], 1)\n"
+    "local n = redis.call('HINCRBY', KEYS[3], ARGV[1], -1)\n"
+    "if n <= 0 then\n"
+    "  redis.call('HDEL', KEYS[3], ARGV[1])\n"
+    "  redis.call('DEL', KEYS[4])\n"
+    "end\n"
+    "redis.call('HSET', KEYS[1], 'CodeSha256', ARGV[3], 'CodeSize', ARGV[5],\n"
+    "           'LastModified', ARGV[6], 'RevisionId', ARGV[7])\n"
+    "return 1\n";
+
+/* UpdateFunctionConfiguration.  KEYS: fn.  ARGV: RevisionId read, then
+ * field/values.  1 done; 0 no function; -1 changed meanwhile. */
+static const char fgd_lua_update_config[] =
+    "local rev = redis.call('HGET', KEYS[1], 'RevisionId')\n"
+    "if not rev then return 0 end\n"
+    "if rev ~= ARGV[1] then return -1 end\n"
+    "local f = {}\n"
+    "for i = 2, #ARGV do f[#f + 1] = ARGV[i] end\n"
+    "redis.call('HSET', KEYS[1], unpack(f))\n"
+    "return 1\n";
+
+/* DeleteFunction of a version.  KEYS: ver, vers, coderefs, verrefs,
+ * code.  ARGV: N, sha read.  1 done; 0 no version; -1 changed; -2 an
+ * alias routes to it. */
+static const char fgd_lua_delete_version[] =
+    "local sha = redis.call('HGET', KEYS[1], 'CodeSha256')\n"
+    "if not sha then return 0 end\n"
+    "if sha ~= ARGV[2] then return -1 end\n"
+    "if tonumber(redis.call('HGET', KEYS[4], ARGV[1]) or '0') > 0 then\n"
+    "  return -2\n"
+    "end\n"
+    "redis.call('DEL', KEYS[1])\n"
+    "redis.call('ZREM', KEYS[2], ARGV[1])\n"
+    "local n = redis.call('HINCRBY', KEYS[3], sha, -1)\n"
+    "if n <= 0 then\n"
+    "  redis.call('HDEL', KEYS[3], sha)\n"
+    "  redis.call('DEL', KEYS[5])\n"
+    "end\n"
+    "return 1\n";
+
+/*
+ * DeleteFunction of the whole function.  KEYS: fn, fns, coderefs, vers,
+ * verrefs, aliases, NV version keys, NA alias keys, 1 + NV code keys
+ * ($LATEST's, then each version's).  ARGV: name, NV, NA, the version
+ * numbers, the alias names, the 1 + NV shas.  The lists must be what is
+ * stored now, else -1 (read again).  1 done; 0 no function.
+ */
+static const char fgd_lua_delete_all[] =
+    "local nv, na = tonumber(ARGV[2]), tonumber(ARGV[3])\n"
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
+    "local vers = redis.call('ZRANGE', KEYS[4], 0, -1)\n"
+    "local als = redis.call('ZRANGE', KEYS[6], 0, -1)\n"
+    "if #vers ~= nv or #als ~= na then return -1 end\n"
+    "for i = 1, nv do if vers[i] ~= ARGV[3 + i] then return -1 end end\n"
+    "for i = 1, na do\n"
+    "  if als[i] ~= ARGV[3 + nv + i] then return -1 end\n"
+    "end\n"
+    "local shas = { redis.call('HGET', KEYS[1], 'CodeSha256') }\n"
+    "for i = 1, nv do\n"
+    "  shas[#shas + 1] = redis.call('HGET', KEYS[6 + i], 'CodeSha256')\n"
+    "end\n"
+    "for i = 1, #shas do\n"
+    "  if shas[i] ~= ARGV[3 + nv + na + i] then return -1 end\n"
+    "end\n"
+    "for i = 1, #shas do\n"
+    "  local n = redis.call('HINCRBY', KEYS[3], shas[i], -1)\n"
+    "  if n <= 0 then\n"
+    "    redis.call('HDEL', KEYS[3], shas[i])\n"
+    "    redis.call('DEL', KEYS[6 + nv + na + i])\n"
+    "  end\n"
+    "end\n"
+    "for i = 1, nv + na do redis.call('DEL', KEYS[6 + i]) end\n"
+    "redis.call('DEL', KEYS[1], KEYS[4], KEYS[5], KEYS[6])\n"
+    "redis.call('ZREM', KEYS[2], ARGV[1])\n"
+    "return 1\n";
+
+/*
+ * CreateAlias / UpdateAlias.  KEYS: alias, aliases, verrefs, the key that
+ * must exist for FunctionVersion (fn for $LATEST, else its ver), the key
+ * for the additional version (ignored when ARGV[5] is "").  ARGV: "create"
+ * or "update", RevisionId read (update), name, FunctionVersion,
+ * additional version or "", field/values.  1 done; 0 exists (create);
+ * -4 missing (update); -1 changed meanwhile; -2 FunctionVersion missing;
+ * -3 additional version missing.
+ */
+static const char fgd_lua_alias_put[] =
+    "local old = redis.call('HMGET', KEYS[1], 'RevisionId',\n"
+    "                       'FunctionVersion', 'AdditionalVersion')\n"
+    "if ARGV[1] == 'create' then\n"
+    "  if old[1] then return 0 end\n"
+    "else\n"
+    "  if not old[1] then return -4 end\n"
+    "  if old[1] ~= ARGV[2] then return -1 end\n"
+    "end\n"
+    "if redis.call('EXISTS', KEYS[4]) == 0 then return -2 end\n"
+    "if ARGV[5] ~= '' and redis.call('EXISTS', KEYS[5]) == 0 then\n"
+    "  return -3\n"
+    "end\n"
+    "local function ref(v, d)\n"
+    "  if v and v ~= '' and v ~= '$LATEST' then\n"
+    "    if redis.call('HINCRBY', KEYS[3], v, d) <= 0 then\n"
+    "      redis.call('HDEL', KEYS[3], v)\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "if old[1] then ref(old[2], -1); ref(old[3], -1) end\n"
+    "ref(ARGV[4], 1); ref(ARGV[5], 1)\n"
+    "local f = {}\n"
+    "for i = 6, #ARGV do f[#f + 1] = ARGV[i] end\n"
+    "redis.call('HSET', KEYS[1], unpack(f))\n"
+    "redis.call('ZADD', KEYS[2], 0, ARGV[3])\n"
+    "return 1\n";
+
+/* DeleteAlias.  KEYS: alias, aliases, verrefs.  ARGV: name.  1 / 0. */
+static const char fgd_lua_alias_delete[] =
+    "local old = redis.call('HMGET', KEYS[1], 'FunctionVersion',\n"
+    "                       'AdditionalVersion')\n"
+    "if not old[1] then return 0 end\n"
+    "for _, v in ipairs({old[1], old[2]}) do\n"
+    "  if v and v ~= '' and v ~= '$LATEST' then\n"
+    "    if redis.call('HINCRBY', KEYS[3], v, -1) <= 0 then\n"
+    "      redis.call('HDEL', KEYS[3], v)\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "redis.call('DEL', KEYS[1])\n"
+    "redis.call('ZREM', KEYS[2], ARGV[1])\n"
+    "return 1\n";
+
+/* Runs EVAL with the script, nkeys keys and the arguments; lens may be
+ * NULL for NUL-terminated arguments. */
+static redisReply *
+fgd_eval(const fgd_req_t *q, const char *script, size_t script_len,
+    int nkeys, int nargs, const char **args, const size_t *alens,
+    fgd_resp_t *r)
+{
+    const char  **argv;
+    size_t       *lens;
+    char          num[16];
+    redisReply   *reply;
+    int           i;
+
+    argv = calloc((size_t) nargs + 3, sizeof(*argv));
+    lens = calloc((size_t) nargs + 3, sizeof(*lens));
+    if (argv == NULL || lens == NULL) {
+        free(argv);
+        free(lens);
+        fgd_error(r, 500, "ServiceException", "out of memory");
+        return NULL;
+    }
+    snprintf(num, sizeof(num), "%d", nkeys);
+    argv[0] = "EVAL";  lens[0] = 4;
+    argv[1] = script;  lens[1] = script_len;
+    argv[2] = num;     lens[2] = strlen(num);
+    for (i = 0; i < nargs; i++) {
+        argv[3 + i] = args[i];
+        lens[3 + i] = alens ? alens[i] : strlen(args[i]);
+    }
+    reply = fgd_redis(q, false, nargs + 3, argv, lens, r);
+    free(argv);
+    free(lens);
+    return reply;
+}
+
+static int
+fgd_unexpected(redisReply *reply, fgd_resp_t *r)
+{
+    freeReplyObject(reply);
+    return fgd_error(r, 502, "ServiceException",
+        "The service's storage answered unexpectedly");
+}
+
+/* HGETALL key; NULL with r on failure, an empty array when missing. */
+static redisReply *
+fgd_hgetall(const fgd_req_t *q, const char *key, fgd_resp_t *r)
+{
+    const char  *argv[2] = { "HGETALL", key };
+    size_t       lens[2] = { 7, strlen(key) };
+    redisReply  *reply;
+
+    reply = fgd_redis(q, true, 2, argv, lens, r);
+    if (reply != NULL && reply->type != REDIS_REPLY_ARRAY) {
+        fgd_unexpected(reply, r);
+        return NULL;
+    }
+    return reply;
+}
+
+int
+fgd_store_get_version(const fgd_req_t *q, const char *account,
+    const char *name, const char *version, fgd_fn_t *fn, fgd_resp_t *r)
+{
+    char         key[FG_KEY_MAX], arn[512];
+    redisReply  *reply;
+    int          rc = -1;
+
+    if (version[0] == '\0' || strcmp(version, "$LATEST") == 0)
+        return fgd_store_get(q, account, name, fn, r);
+    if (fg_key_version(key, sizeof(key), account, name, version)
+        >= FG_KEY_MAX)
+        return fgd_error(r, 500, "ServiceException", "key too long");
+    reply = fgd_hgetall(q, key, r);
+    if (reply == NULL)
+        return -1;
+    if (reply->elements == 0) {
+        fg_function_arn(arn, sizeof(arn), q->region, account, name,
+            version);
+        fgd_error(r, 404, "ResourceNotFoundException",
+            "Function not found: %s", arn);
+        goto cleanup;
+    }
+    if (fgd_fn_from_reply(fn, reply) != 0) {
+        fgd_log("error", q->request_id, "corrupt record %s", key);
+        fgd_error(r, 500, "ServiceException",
+            "The function's stored configuration is unreadable");
+        goto cleanup;
+    }
+    rc = 0;
+
+cleanup:
+    freeReplyObject(reply);
+    return rc;
+}
+
+int
+fgd_store_alias_get(const fgd_req_t *q, const char *account,
+    const char *name, const char *alias, fgd_alias_t *a, fgd_resp_t *r)
+{
+    char          key[FG_KEY_MAX], arn[512];
+    redisReply   *reply;
+    const char  **fv = NULL;
+    size_t       *lens = NULL, i;
+    int           rc = -1;
+
+    if (fg_key_alias(key, sizeof(key), account, name, alias) >= FG_KEY_MAX)
+        return fgd_error(r, 500, "ServiceException", "key too long");
+    reply = fgd_hgetall(q, key, r);
+    if (reply == NULL)
+        return -1;
+    if (reply->elements == 0) {
+        fg_function_arn(arn, sizeof(arn), q->region, account, name, alias);
+        fgd_error(r, 404, "ResourceNotFoundException",
+            "Alias not found: %s", arn);
+        goto cleanup;
+    }
+    fv = calloc(reply->elements, sizeof(*fv));
+    lens = calloc(reply->elements, sizeof(*lens));
+    if (fv == NULL || lens == NULL) {
+        fgd_error(r, 500, "ServiceException", "out of memory");
+        goto cleanup;
+    }
+    for (i = 0; i < reply->elements; i++) {
+        const redisReply *e = reply->element[i];
+        fv[i] = e->type == REDIS_REPLY_STRING ? e->str : "";
+        lens[i] = e->type == REDIS_REPLY_STRING ? e->len : 0;
+    }
+    if (fgd_alias_from_fields(a, fv, lens, reply->elements) != 0) {
+        fgd_log("error", q->request_id, "corrupt record %s", key);
+        fgd_error(r, 500, "ServiceException",
+            "The alias's stored configuration is unreadable");
+        goto cleanup;
+    }
+    rc = 0;
+
+cleanup:
+    free(fv);
+    free(lens);
+    freeReplyObject(reply);
+    return rc;
+}
+
+/* Reads one string field; 1 found (into dst), 0 missing, -1 with r. */
+static int
+fgd_hget(const fgd_req_t *q, const char *key, const char *field, char *dst,
+    size_t size, fgd_resp_t *r)
+{
+    const char  *argv[3] = { "HGET", key, field };
+    size_t       lens[3] = { 4, strlen(key), strlen(field) };
+    redisReply  *reply;
+
+    dst[0] = '\0';
+    reply = fgd_redis(q, true, 3, argv, lens, r);
+    if (reply == NULL)
+        return -1;
+    if (reply->type == REDIS_REPLY_NIL) {
+        freeReplyObject(reply);
+        return 0;
+    }
+    if (reply->type != REDIS_REPLY_STRING || reply->len >= size)
+        return fgd_unexpected(reply, r);
+    memcpy(dst, reply->str, reply->len);
+    dst[reply->len] = '\0';
+    freeReplyObject(reply);
+    return 1;
+}
+
+int
+fgd_store_publish(const fgd_req_t *q, const char *name,
+    const fgd_publish_t *p, char version[FGD_VERSION_LEN], bool *created,
+    fgd_resp_t *r)
+{
+    char           kfn[FG_KEY_MAX], kvers[FG_KEY_MAX], kver[FG_KEY_MAX];
+    char           krefs[FG_KEY_MAX], klast[FG_KEY_MAX], last[24];
+    char           next[24], rev[37], arn[256];
+    const char    *args[12];
+    unsigned long  n;
+    redisReply    *reply;
+    int            attempt, got;
+
+    *created = false;
+    fg_function_arn(arn, sizeof(arn), q->region, q->caller, name, "");
+    fgd_revision_new(rev);
+    for (attempt = 0; attempt < 5; attempt++) {
+        if (fg_key_function(kfn, sizeof(kfn), q->caller, name) >= FG_KEY_MAX)
+            return fgd_error(r, 500, "ServiceException", "key too long");
+        got = fgd_hget(q, kfn, "LastVersion", last, sizeof(last), r);
+        if (got < 0)
+            return -1;
+        if (got == 0)
+            snprintf(last, sizeof(last), "0");
+        n = fgd_version_next(last);
+        if (n == 0)
+            return fgd_error(r, 500, "ServiceException",
+                "The function's version counter is unreadable");
+        snprintf(next, sizeof(next), "%lu", n);
+        if (fg_key_versions(kvers, sizeof(kvers), q->caller, name)
+                >= FG_KEY_MAX ||
+            fg_key_version(kver, sizeof(kver), q->caller, name, next)
+                >= FG_KEY_MAX ||
+            fg_key_coderefs(krefs, sizeof(krefs), q->caller) >= FG_KEY_MAX ||
+            fg_key_version(klast, sizeof(klast), q->caller, name, last)
+                >= FG_KEY_MAX)
+            return fgd_error(r, 500, "ServiceException", "key too long");
+        args[0] = kfn;  args[1] = kvers;  args[2] = kver;  args[3] = krefs;
+        args[4] = klast;
+        args[5] = last;  args[6] = next;
+        args[7] = p->has_description ? "1" : "0";
+        args[8] = p->description;  args[9] = p->sha256;
+        args[10] = p->revision_id;  args[11] = rev;
+        reply = fgd_eval(q, fgd_lua_publish, sizeof(fgd_lua_publish) - 1, 5,
+            12, args, NULL, r);
+        if (reply == NULL)
+            return -1;
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
+            reply->element[0]->type != REDIS_REPLY_INTEGER)
+            return fgd_unexpected(reply, r);
+        switch (reply->element[0]->integer) {
+        case 1:
+        case 2:
+            if (reply->elements < 2 ||
+                reply->element[1]->type != REDIS_REPLY_STRING ||
+                reply->element[1]->len >= FGD_VERSION_LEN)
+                return fgd_unexpected(reply, r);
+            memcpy(version, reply->element[1]->str, reply->element[1]->len);
+            version[reply->element[1]->len] = '\0';
+            *created = reply->element[0]->integer == 1;
+            freeReplyObject(reply);
+            return 0;
+        case 0:
+            freeReplyObject(reply);
+            return fgd_error(r, 404, "ResourceNotFoundException",
+                "Function not found: %s", arn);
+        case -2: {
+            char have[45] = "";
+            if (reply->elements >= 2 &&
+                reply->element[1]->type == REDIS_REPLY_STRING)
+                fgd_sha_hex_to_b64(reply->element[1]->str, have);
+            freeReplyObject(reply);
+            return fgd_error(r, 400, "InvalidParameterValueException",
+                "CodeSHA256 does not match the current CodeSHA256 in "
+                "$LATEST (%s). Please try again.", have);
+        }
+        case -3:
+            freeReplyObject(reply);
+            return fgd_error(r, 412, "PreconditionFailedException",
+                "The Revision Id provided does not match the latest "
+                "Revision Id. Call the GetFunction/GetAlias API to "
+                "retrieve the latest Revision Id");
+        default:
+            freeReplyObject(reply);         /* published meanwhile */
+        }
+    }
+    return fgd_error(r, 409, "ResourceConflictException",
+        "The function is being modified; try again");
+}
+
+int
+fgd_store_update_code(const fgd_req_t *q, const char *name,
+    const char *old_sha, const fgd_create_t *c, const char *want_revision,
+    fgd_resp_t *r)
+{
+    char         kfn[FG_KEY_MAX], kcode[FG_KEY_MAX], krefs[FG_KEY_MAX];
+    char         kold[FG_KEY_MAX], size[24], arn[256];
+    const char  *args[11];
+    size_t       lens[11];
+    redisReply  *reply;
+    int          i;
+    long long    v;
+
+    fg_function_arn(arn, sizeof(arn), q->region, q->caller, name, "");
+    if (fg_key_function(kfn, sizeof(kfn), q->caller, name) >= FG_KEY_MAX ||
+        fg_key_coderefs(krefs, sizeof(krefs), q->caller) >= FG_KEY_MAX ||
+        fg_key_code(kcode, sizeof(kcode), q->caller, c->fn.sha256)
+            >= FG_KEY_MAX ||
+        fg_key_code(kold, sizeof(kold), q->caller, old_sha) >= FG_KEY_MAX)
+        return fgd_error(r, 500, "ServiceException", "key too long");
+    snprintf(size, sizeof(size), "%llu",
+        (unsigned long long) c->fn.code_size);
+    args[0] = kfn;  args[1] = kcode;  args[2] = krefs;  args[3] = kold;
+    args[4] = old_sha;  args[5] = want_revision;  args[6] = c->fn.sha256;
+    args[7] = (const char *) c->zip;  args[8] = size;
+    args[9] = c->fn.last_modified;  args[10] = c->fn.revision_id;
+    for (i = 0; i < 11; i++)
+        lens[i] = i == 7 ? c->zip_len : strlen(args[i]);
+    reply = fgd_eval(q, fgd_lua_update_code, sizeof(fgd_lua_update_code) - 1,
+        4, 11, args, lens, r);
+    if (reply == NULL)
+        return -1;
+    if (reply->type != REDIS_REPLY_INTEGER)
+        return fgd_unexpected(reply, r);
+    v = reply->integer;
+    freeReplyObject(reply);
+    if (v == 1)
+        return 0;
+    if (v == 0)
+        return fgd_error(r, 404, "ResourceNotFoundException",
+            "Function not found: %s", arn);
+    if (v == -3)
+        return fgd_error(r, 412, "PreconditionFailedException",
+            "The Revision Id provided does not match the latest Revision "
+            "Id. Call the GetFunction/GetAlias API to retrieve the latest "
+            "Revision Id");
+    return fgd_error(r, 409, "ResourceConflictException",
+        "The operation cannot be performed at this time. An update is in "
+        "progress for resource: %s", arn);
+}
+
+int
+fgd_store_update_config(const fgd_req_t *q, const fgd_fn_t *fn,
+    const char *read_revision, fgd_resp_t *r)
+{
+    char         kfn[FG_KEY_MAX], numbuf[128], arn[256];
+    const char  *args[2 + FGD_FN_FIELDS_MAX];
+    size_t       lens[2 + FGD_FN_FIELDS_MAX], n, i;
+    redisReply  *reply;
+    long long    v;
+
+    fg_function_arn(arn, sizeof(arn), q->region, q->caller, fn->name, "");
+    if (fg_key_function(kfn, sizeof(kfn), q->caller, fn->name) >= FG_KEY_MAX)
+        return fgd_error(r, 500, "ServiceException", "key too long");
+    args[0] = kfn;
+    args[1] = read_revision;
+    n = fgd_fn_to_fields(fn, args + 2, lens + 2, numbuf);
+    lens[0] = strlen(kfn);
+    lens[1] = strlen(read_revision);
+    for (i = 2; i < n + 2; i++)
+        lens[i] = strlen(args[i]);
+    reply = fgd_eval(q, fgd_lua_update_config,
+        sizeof(fgd_lua_update_config) - 1, 1, (int) (n + 2), args, lens, r);
+    if (reply == NULL)
+        return -1;
+    if (reply->type != REDIS_REPLY_INTEGER)
+        return fgd_unexpected(reply, r);
+    v = reply->integer;
+    freeReplyObject(reply);
+    if (v == 1)
+        return 0;
+    if (v == 0)
+        return fgd_error(r, 404, "ResourceNotFoundException",
+            "Function not found: %s", arn);
+    return fgd_error(r, 409, "ResourceConflictException",
+        "The operation cannot be performed at this time. An update is in "
+        "progress for resource: %s", arn);
+}
+
+/* ZRANGE key 0 -1 (or by lex from a marker); the reply, or NULL with r. */
+static redisReply *
+fgd_zrange(const fgd_req_t *q, const char *key, fgd_resp_t *r)
+{
+    const char  *argv[4] = { "ZRANGE", key, "0", "-1" };
+    size_t       lens[4] = { 6, strlen(key), 1, 2 };
+    redisReply  *reply;
+
+    reply = fgd_redis(q, true, 4, argv, lens, r);
+    if (reply != NULL && reply->type != REDIS_REPLY_ARRAY) {
+        fgd_unexpected(reply, r);
+        return NULL;
+    }
+    return reply;
+}
+
+int
+fgd_store_list_versions(const fgd_req_t *q, const char *name,
+    const char *marker, unsigned max_items, fgd_fn_t **fns, size_t *n,
+    char *next_marker, size_t next_size, fgd_resp_t *r)
+{
+    char         key[FG_KEY_MAX];
+    redisReply  *vers = NULL;
+    fgd_fn_t    *out = NULL;
+    size_t       i, got = 0, total;
+    bool         started;
+    int          rc = -1;
+
+    *fns = NULL;
+    *n = 0;
+    next_marker[0] = '\0';
+    if (fg_key_versions(key, sizeof(key), q->caller, name) >= FG_KEY_MAX)
+        return fgd_error(r, 500, "ServiceException", "key too long");
+    vers = fgd_zrange(q, key, r);
+    if (vers == NULL)
+        return -1;
+    total = vers->elements + 1;
+    out = calloc(total, sizeof(*out));
+    if (out == NULL) {
+        fgd_error(r, 500, "ServiceException", "out of memory");
+        goto cleanup;
+    }
+    /* $LATEST, then the versions in order; the marker is the last one
+     * of the previous page. */
+    started = marker[0] == '\0';
+    for (i = 0; i < total; i++) {
+        const char  *v;
+        fgd_resp_t   tmp = { 0 };
+        unsigned long mv, cv;
+
+        if (i == 0) {
+            v = "$LATEST";
+        } else {
+            if (vers->element[i - 1]->type != REDIS_REPLY_STRING)
+                continue;
+            v = vers->element[i - 1]->str;
+        }
+        if (!started) {
+            if (strcmp(marker, "$LATEST") == 0) {
+                started = true;
+                continue;
+            }
+            mv = strtoul(marker, NULL, 10);
+            cv = i == 0 ? 0 : strtoul(v, NULL, 10);
+            if (cv <= mv)
+                continue;
+            started = true;
+        }
+        if (got == max_items) {
+            snprintf(next_marker, next_size, "%s",
+                fgd_fn_version(&out[got - 1]));
+            break;
+        }
+        if (fgd_store_get_version(q, q->caller, name, v, &out[got], &tmp)
+            == 0) {
+            if (i == 0)
+                snprintf(out[got].version, sizeof(out[got].version),
+                    "$LATEST");
+            got++;
+        } else if (tmp.status != 404) {
+            *r = tmp;
+            memset(&tmp, 0, sizeof(tmp));
+            goto cleanup;
+        } else if (i == 0) {
+            *r = tmp;                   /* the function itself is gone */
+            memset(&tmp, 0, sizeof(tmp));
+            goto cleanup;
+        }
+        fgd_resp_free(&tmp);
+    }
+    *fns = out;
+    *n = got;
+    out = NULL;
+    rc = 0;
+
+cleanup:
+    if (out != NULL) {
+        for (i = 0; i < got; i++)
+            fgd_fn_clear(&out[i]);
+        free(out);
+    }
+    freeReplyObject(vers);
+    return rc;
+}
+
+int
+fgd_store_list_aliases(const fgd_req_t *q, const char *name,
+    const char *marker, unsigned max_items, const char *version,
+    fgd_alias_t **as, size_t *n, char *next_marker, size_t next_size,
+    fgd_resp_t *r)
+{
+    char         key[FG_KEY_MAX];
+    redisReply  *names = NULL;
+    fgd_alias_t *out = NULL;
+    size_t       i, got = 0;
+    int          rc = -1;
+
+    *as = NULL;
+    *n = 0;
+    next_marker[0] = '\0';
+    if (fg_key_aliases(key, sizeof(key), q->caller, name) >= FG_KEY_MAX)
+        return fgd_error(r, 500, "ServiceException", "key too long");
+    names = fgd_zrange(q, key, r);
+    if (names == NULL)
+        return -1;
+    out = calloc(names->elements ? names->elements : 1, sizeof(*out));
+    if (out == NULL) {
+        fgd_error(r, 500, "ServiceException", "out of memory");
+        goto cleanup;
+    }
+    for (i = 0; i < names->elements; i++) {
+        const redisReply *e = names->element[i];
+        fgd_resp_t        tmp = { 0 };
+
+        if (e->type != REDIS_REPLY_STRING ||
+            (marker[0] != '\0' && strcmp(e->str, marker) <= 0))
+            continue;
+        if (fgd_store_alias_get(q, q->caller, name, e->str, &out[got], &tmp)
+            != 0) {
+            if (tmp.status != 404) {
+                *r = tmp;
+                goto cleanup;
+            }
+            fgd_resp_free(&tmp);
+            continue;
+        }
+        if (version[0] != '\0' && strcmp(out[got].version, version) != 0 &&
+            strcmp(out[got].extra_version, version) != 0)
+            continue;
+        if (got == max_items) {
+            snprintf(next_marker, next_size, "%s", out[got - 1].name);
+            break;
+        }
+        got++;
+    }
+    *as = out;
+    *n = got;
+    out = NULL;
+    rc = 0;
+
+cleanup:
+    free(out);
+    freeReplyObject(names);
+    return rc;
+}
+
+/* The names of the aliases routing to version, ", "-separated, for the
+ * message of a refused version delete. */
+static void
+fgd_aliases_of(const fgd_req_t *q, const char *name, const char *version,
+    char *dst, size_t size)
+{
+    fgd_alias_t  *as = NULL;
+    fgd_resp_t    tmp = { 0 };
+    char          next[FG_QUALIFIER_MAX + 1];
+    size_t        n = 0, i, used = 0;
+
+    dst[0] = '\0';
+    if (fgd_store_list_aliases(q, name, "", FGD_LIST_MAX, version, &as, &n,
+            next, sizeof(next), &tmp) != 0) {
+        fgd_resp_free(&tmp);
+        return;
+    }
+    for (i = 0; i < n && used + 3 < size; i++)
+        used += (size_t) snprintf(dst + used, size - used, "%s%s",
+            i ? ", " : "", as[i].name);
+    free(as);
+}
+
+int
+fgd_store_delete_version(const fgd_req_t *q, const char *name,
+    const char *version, fgd_resp_t *r)
+{
+    char         kver[FG_KEY_MAX], kvers[FG_KEY_MAX], krefs[FG_KEY_MAX];
+    char         kvrefs[FG_KEY_MAX], kcode[FG_KEY_MAX], sha[FGD_SHA256_HEX];
+    char         arn[512], names[512];
+    const char  *args[7];
+    redisReply  *reply;
+    long long    v;
+    int          attempt, got;
+
+    fg_function_arn(arn, sizeof(arn), q->region, q->caller, name, version);
+    for (attempt = 0; attempt < 5; attempt++) {
+        if (fg_key_version(kver, sizeof(kver), q->caller, name, version)
+                >= FG_KEY_MAX ||
+            fg_key_versions(kvers, sizeof(kvers), q->caller, name)
+                >= FG_KEY_MAX ||
+            fg_key_coderefs(krefs, sizeof(krefs), q->caller) >= FG_KEY_MAX ||
+            fg_key_version_refs(kvrefs, sizeof(kvrefs), q->caller, name)
+                >= FG_KEY_MAX)
+            return fgd_error(r, 500, "ServiceException", "key too long");
+        got = fgd_hget(q, kver, "CodeSha256", sha, sizeof(sha), r);
+        if (got < 0)
+            return -1;
+        if (got == 0)
+            return fgd_error(r, 404, "ResourceNotFoundException",
+                "Function not found: %s", arn);
+        if (fg_key_code(kcode, sizeof(kcode), q->caller, sha) >= FG_KEY_MAX)
+            return fgd_error(r, 500, "ServiceException", "key too long");
+        args[0] = kver;  args[1] = kvers;  args[2] = krefs;
+        args[3] = kvrefs;  args[4] = kcode;  args[5] = version;
+        args[6] = sha;
+        reply = fgd_eval(q, fgd_lua_delete_version,
+            sizeof(fgd_lua_delete_version) - 1, 5, 7, args, NULL, r);
+        if (reply == NULL)
+            return -1;
+        if (reply->type != REDIS_REPLY_INTEGER)
+            return fgd_unexpected(reply, r);
+        v = reply->integer;
+        freeReplyObject(reply);
+        if (v == 1)
+            return 0;
+        if (v == 0)
+            return fgd_error(r, 404, "ResourceNotFoundException",
+                "Function not found: %s", arn);
+        if (v == -2) {
+            fgd_aliases_of(q, name, version, names, sizeof(names));
+            return fgd_error(r, 409, "ResourceConflictException",
+                "Unable to delete version because the following aliases "
+                "reference it: [%s]", names);
+        }
+    }
+    return fgd_error(r, 409, "ResourceConflictException",
+        "The function is being modified; try again");
+}
+
+int
+fgd_store_alias_put(const fgd_req_t *q, const char *name,
+    const fgd_alias_t *a, const char *read_revision, fgd_resp_t *r)
+{
+    char         kal[FG_KEY_MAX], kals[FG_KEY_MAX], kvrefs[FG_KEY_MAX];
+    char         kv1[FG_KEY_MAX], kv2[FG_KEY_MAX], wbuf[32], arn[512];
+    const char  *args[10 + FGD_ALIAS_FIELDS_MAX];
+    size_t       lens[10 + FGD_ALIAS_FIELDS_MAX], n, i;
+    redisReply  *reply;
+    long long    v;
+    bool         create = read_revision == NULL;
+
+    if (fg_key_alias(kal, sizeof(kal), q->caller, name, a->name)
+            >= FG_KEY_MAX ||
+        fg_key_aliases(kals, sizeof(kals), q->caller, name) >= FG_KEY_MAX ||
+        fg_key_version_refs(kvrefs, sizeof(kvrefs), q->caller, name)
+            >= FG_KEY_MAX ||
+        (strcmp(a->version, "$LATEST") == 0
+         ? fg_key_function(kv1, sizeof(kv1), q->caller, name)
+         : fg_key_version(kv1, sizeof(kv1), q->caller, name, a->version))
+            >= FG_KEY_MAX ||
+        (a->extra_version[0] == '\0'
+         ? fg_key_function(kv2, sizeof(kv2), q->caller, name)
+         : fg_key_version(kv2, sizeof(kv2), q->caller, name,
+               a->extra_version)) >= FG_KEY_MAX)
+        return fgd_error(r, 500, "ServiceException", "key too long");
+    args[0] = kal;  args[1] = kals;  args[2] = kvrefs;  args[3] = kv1;
+    args[4] = kv2;
+    args[5] = create ? "create" : "update";
+    args[6] = create ? "" : read_revision;
+    args[7] = a->name;  args[8] = a->version;  args[9] = a->extra_version;
+    n = fgd_alias_to_fields(a, args + 10, lens + 10, wbuf);
+    for (i = 0; i < 10; i++)
+        lens[i] = strlen(args[i]);
+    reply = fgd_eval(q, fgd_lua_alias_put, sizeof(fgd_lua_alias_put) - 1, 5,
+        (int) (10 + n), args, lens, r);
+    if (reply == NULL)
+        return -1;
+    if (reply->type != REDIS_REPLY_INTEGER)
+        return fgd_unexpected(reply, r);
+    v = reply->integer;
+    freeReplyObject(reply);
+    switch (v) {
+    case 1:
+        return 0;
+    case 0:
+        fg_function_arn(arn, sizeof(arn), q->region, q->caller, name,
+            a->name);
+        return fgd_error(r, 409, "ResourceConflictException",
+            "Alias already exists: %s", arn);
+    case -4:
+        fg_function_arn(arn, sizeof(arn), q->region, q->caller, name,
+            a->name);
+        return fgd_error(r, 404, "ResourceNotFoundException",
+            "Alias not found: %s", arn);
+    case -2:
+    case -3:
+        fg_function_arn(arn, sizeof(arn), q->region, q->caller, name,
+            v == -2 ? (strcmp(a->version, "$LATEST") == 0 ? ""
+                                                           : a->version)
+                    : a->extra_version);
+        return fgd_error(r, 404, "ResourceNotFoundException",
+            "Function not found: %s", arn);
+    default:
+        return fgd_error(r, 412, "PreconditionFailedException",
+            "The Revision Id provided does not match the latest Revision "
+            "Id. Call the GetFunction/GetAlias API to retrieve the latest "
+            "Revision Id");
+    }
+}
+
+int
+fgd_store_alias_delete(const fgd_req_t *q, const char *name,
+    const char *alias, fgd_resp_t *r)
+{
+    char         kal[FG_KEY_MAX], kals[FG_KEY_MAX], kvrefs[FG_KEY_MAX];
+    char         arn[512];
+    const char  *args[4];
+    redisReply  *reply;
+    long long    v;
+
+    if (fg_key_alias(kal, sizeof(kal), q->caller, name, alias)
+            >= FG_KEY_MAX ||
+        fg_key_aliases(kals, sizeof(kals), q->caller, name) >= FG_KEY_MAX ||
+        fg_key_version_refs(kvrefs, sizeof(kvrefs), q->caller, name)
+            >= FG_KEY_MAX)
+        return fgd_error(r, 500, "ServiceException", "key too long");
+    args[0] = kal;  args[1] = kals;  args[2] = kvrefs;  args[3] = alias;
+    reply = fgd_eval(q, fgd_lua_alias_delete,
+        sizeof(fgd_lua_alias_delete) - 1, 3, 4, args, NULL, r);
+    if (reply == NULL)
+        return -1;
+    if (reply->type != REDIS_REPLY_INTEGER)
+        return fgd_unexpected(reply, r);
+    v = reply->integer;
+    freeReplyObject(reply);
+    if (v == 1)
+        return 0;
+    fg_function_arn(arn, sizeof(arn), q->region, q->caller, name, alias);
+    return fgd_error(r, 404, "ResourceNotFoundException",
+        "Alias not found: %s", arn);
+}
+
+/*
+ * The version a qualifier names: "" and "$LATEST" are $LATEST, a number is
+ * that version, anything else an alias of the function (for Invoke,
+ * weighted: the alias's additional version with its weight).  The module
+ * may later resolve this itself and pass the version; fngated would then
+ * only read it.  0 with fn (fn->version set), or -1 with r (404 for an
+ * unknown version or alias).
+ */
+int
+fgd_store_resolve(const fgd_req_t *q, const char *account, const char *name,
+    const char *qualifier, bool weighted, fgd_fn_t *fn, fgd_resp_t *r)
+{
+    fgd_alias_t  a;
+    fgd_resp_t   tmp = { 0 };
+    char         arn[512];
+    const char  *version;
+    double       u = 0.0;
+
+    if (qualifier[0] == '\0' || strcmp(qualifier, "$LATEST") == 0 ||
+        fg_version_valid(qualifier, strlen(qualifier))) {
+        if (fgd_store_get_version(q, account, name, qualifier, fn, r) != 0)
+            return -1;
+        if (fn->version[0] == '\0')
+            snprintf(fn->version, sizeof(fn->version), "$LATEST");
+        return 0;
+    }
+    if (!fg_alias_name_valid(qualifier, strlen(qualifier))) {
+        fg_function_arn(arn, sizeof(arn), q->region, account, name,
+            qualifier);
+        return fgd_error(r, 404, "ResourceNotFoundException",
+            "Function not found: %s", arn);
+    }
+    if (fgd_store_alias_get(q, account, name, qualifier, &a, &tmp) != 0) {
+        if (tmp.status == 404) {
+            fgd_resp_free(&tmp);
+            fg_function_arn(arn, sizeof(arn), q->region, account, name,
+                qualifier);
+            return fgd_error(r, 404, "ResourceNotFoundException",
+                "Function not found: %s", arn);
+        }
+        *r = tmp;
+        return -1;
+    }
+    if (weighted && a.extra_version[0] != '\0') {
+        uint32_t x;
+        if (RAND_bytes((unsigned char *) &x, sizeof(x)) != 1)
+            x = (uint32_t) rand();
+        u = (double) x / 4294967296.0;
+    }
+    version = fgd_alias_choose(&a, u);
+    if (fgd_store_get_version(q, account, name, version, fn, r) != 0)
+        return -1;
+    if (fn->version[0] == '\0')
+        snprintf(fn->version, sizeof(fn->version), "$LATEST");
+    return 0;
+}
+
+/*
+ * DeleteFunction: $LATEST, every version and every alias, in one script.
+ * The script is given what was read (the version and alias lists and the
+ * code of each) and refuses when anything changed since; then it is read
+ * again.
+ */
+int
+fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
+{
+    char          kfn[FG_KEY_MAX], kfns[FG_KEY_MAX], krefs[FG_KEY_MAX];
+    char          kvers[FG_KEY_MAX], kvrefs[FG_KEY_MAX], kals[FG_KEY_MAX];
+    char          arn[256], nv_s[24], na_s[24];
+    char        (*keys)[FG_KEY_MAX] = NULL, (*shas)[FGD_SHA256_HEX] = NULL;
+    const char  **args = NULL;
+    redisReply   *vers = NULL, *als = NULL, *reply;
+    size_t        nv, na, i, k, nargs;
+    int           attempt, got, rc = -1;
+    long long     v;
+
+    fg_function_arn(arn, sizeof(arn), q->region, q->caller, name, "");
+    if (fg_key_function(kfn, sizeof(kfn), q->caller, name) >= FG_KEY_MAX ||
+        fg_key_functions(kfns, sizeof(kfns), q->caller) >= FG_KEY_MAX ||
+        fg_key_coderefs(krefs, sizeof(krefs), q->caller) >= FG_KEY_MAX ||
+        fg_key_versions(kvers, sizeof(kvers), q->caller, name)
+            >= FG_KEY_MAX ||
+        fg_key_version_refs(kvrefs, sizeof(kvrefs), q->caller, name)
+            >= FG_KEY_MAX ||
+        fg_key_aliases(kals, sizeof(kals), q->caller, name) >= FG_KEY_MAX)
+        return fgd_error(r, 500, "ServiceException", "key too long");
+
+    for (attempt = 0; attempt < 5; attempt++) {
+        freeReplyObject(vers);
+        freeReplyObject(als);
+        free(keys);
+        free(shas);
+        free(args);
+        vers = als = NULL;
+        keys = NULL;
+        shas = NULL;
+        args = NULL;
+
+        if ((vers = fgd_zrange(q, kvers, r)) == NULL ||
+            (als = fgd_zrange(q, kals, r)) == NULL)
+            goto cleanup;
+        nv = vers->elements;
+        na = als->elements;
+        keys = calloc(nv + na + 1 + nv, sizeof(*keys));
+        shas = calloc(nv + 1, sizeof(*shas));
+        nargs = 6 + (nv + na + 1 + nv) + 3 + nv + na + (1 + nv);
+        args = calloc(nargs, sizeof(*args));
+        if (keys == NULL || shas == NULL || args == NULL) {
+            fgd_error(r, 500, "ServiceException", "out of memory");
+            goto cleanup;
+        }
+        got = fgd_hget(q, kfn, "CodeSha256", shas[0], FGD_SHA256_HEX, r);
+        if (got < 0)
+            goto cleanup;
+        if (got == 0) {
+            fgd_error(r, 404, "ResourceNotFoundException",
+                "Function not found: %s", arn);
+            goto cleanup;
+        }
+        k = 0;
+        for (i = 0; i < nv; i++) {
+            if (vers->element[i]->type != REDIS_REPLY_STRING ||
+                fg_key_version(keys[k++], FG_KEY_MAX, q->caller, name,
+                    vers->element[i]->str) >= FG_KEY_MAX) {
+                fgd_error(r, 500, "ServiceException", "bad version entry");
+                goto cleanup;
+            }
+            if (fgd_hget(q, keys[k - 1], "CodeSha256", shas[1 + i],
+                    FGD_SHA256_HEX, r) < 0)
+                goto cleanup;
+        }
+        for (i = 0; i < na; i++)
+            if (als->element[i]->type != REDIS_REPLY_STRING ||
+                fg_key_alias(keys[k++], FG_KEY_MAX, q->caller, name,
+                    als->element[i]->str) >= FG_KEY_MAX) {
+                fgd_error(r, 500, "ServiceException", "bad alias entry");
+                goto cleanup;
+            }
+        for (i = 0; i < 1 + nv; i++)
+            fg_key_code(keys[k++], FG_KEY_MAX, q->caller, shas[i]);
+
+        k = 0;
+        args[k++] = kfn;  args[k++] = kfns;  args[k++] = krefs;
+        args[k++] = kvers;  args[k++] = kvrefs;  args[k++] = kals;
+        for (i = 0; i < nv + na + 1 + nv; i++)
+            args[k++] = keys[i];
+        snprintf(nv_s, sizeof(nv_s), "%zu", nv);
+        snprintf(na_s, sizeof(na_s), "%zu", na);
+        args[k++] = name;  args[k++] = nv_s;  args[k++] = na_s;
+        for (i = 0; i < nv; i++)
+            args[k++] = vers->element[i]->str;
+        for (i = 0; i < na; i++)
+            args[k++] = als->element[i]->str;
+        for (i = 0; i < 1 + nv; i++)
+            args[k++] = shas[i];
+
+        reply = fgd_eval(q, fgd_lua_delete_all,
+            sizeof(fgd_lua_delete_all) - 1, (int) (6 + nv + na + 1 + nv),
+            (int) k, args, NULL, r);
+        if (reply == NULL)
+            goto cleanup;
+        if (reply->type != REDIS_REPLY_INTEGER) {
+            fgd_unexpected(reply, r);
+            goto cleanup;
+        }
+        v = reply->integer;
+        freeReplyObject(reply);
+        if (v == 1) {
+            rc = 0;
+            goto cleanup;
+        }
+        if (v == 0) {
+            fgd_error(r, 404, "ResourceNotFoundException",
+                "Function not found: %s", arn);
+            goto cleanup;
+        }
+        /* changed under us: read again */
+    }
+    fgd_error(r, 409, "ResourceConflictException",
+        "The function is being modified; try again");
+
+cleanup:
+    freeReplyObject(vers);
+    freeReplyObject(als);
+    free(keys);
+    free(shas);
+    free(args);
+    return rc;
 }

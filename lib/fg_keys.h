@@ -17,8 +17,9 @@
  *                                        LastModified RevisionId Role
  *                                        LastVersion (the last number
  *                                        PublishVersion gave, never
- *                                        reused) PublishedRevision (the
- *                                        RevisionId $LATEST had then)
+ *                                        reused) PublishedConfig (the
+ *                                        code and configuration it was
+ *                                        published with, as JSON)
  *   fg:ver:{A}:NAME:N              hash  version N: the fields of fg:fn
  *                                        at publication (its own
  *                                        RevisionId, Description) and

@@ -13,7 +13,8 @@
  *   POST   /2015-03-31/functions/NAME/versions        PublishVersion
  *   GET    /2015-03-31/functions/NAME/versions        ListVersionsByFunction
  *   GET    /2015-03-31/functions/NAME/configuration   GetFunctionConfiguration
- *   PUT    /2015-03-31/functions/NAME/configuration   UpdateFunctionConfiguration
+ *   PUT    /2015-03-31/functions/NAME/configuration   UpdateFunction-
+ *                                                     Configuration
  *   PUT    /2015-03-31/functions/NAME/code            UpdateFunctionCode
  *   POST   /2015-03-31/functions/NAME/aliases         CreateAlias
  *   GET    /2015-03-31/functions/NAME/aliases         ListAliases

@@ -439,6 +439,14 @@ test_create_ok(void)
     CU_ASSERT_EQUAL(c.fn.code_size, c.zip_len);
     CU_ASSERT_EQUAL(strlen(c.fn.last_modified), 28);
     CU_ASSERT_EQUAL(strlen(c.fn.revision_id), 36);
+    CU_ASSERT_FALSE(c.publish);
+    fgd_create_clear(&c);
+    free(body);
+
+    /* Publish: true publishes version 1 along with $LATEST. */
+    body = body_with(ok_b64, ",\"Publish\":true");
+    CU_ASSERT_EQUAL_FATAL(parse(body, &c, &r), 0);
+    CU_ASSERT_TRUE(c.publish);
     fgd_create_clear(&c);
     free(body);
 
@@ -544,8 +552,6 @@ test_create_fields(void)
         "InvalidParameterValueException", "PackageType");
     expect_fail_extra(",\"Architectures\":[\"arm64\"]", 400,
         "InvalidParameterValueException", "x86_64");
-    expect_fail_extra(",\"Publish\":true", 400,
-        "InvalidParameterValueException", "Publish");
 
     char desc[400];
     memset(desc, 'd', sizeof(desc));
@@ -850,16 +856,6 @@ test_invoke_params(void)
     CU_ASSERT_STRING_EQUAL(r.error_type, "InvalidRequestContentException");
     CU_ASSERT_EQUAL(fgd_payload_check("hello", 5, &r), -1);
     CU_ASSERT_EQUAL(fgd_payload_check("{} {}", 5, &r), -1);
-
-    CU_ASSERT_EQUAL(fgd_qualifier_check("", "us-east-1", "123456789012",
-        "f", &r), 0);
-    CU_ASSERT_EQUAL(fgd_qualifier_check("$LATEST", "us-east-1",
-        "123456789012", "f", &r), 0);
-    CU_ASSERT_EQUAL(fgd_qualifier_check("1", "us-east-1", "123456789012",
-        "f", &r), -1);
-    CU_ASSERT_EQUAL(r.status, 404);
-    CU_ASSERT_STRING_EQUAL(r.message, "Function not found: "
-        "arn:aws:lambda:us-east-1:123456789012:function:f:1");
     fgd_resp_free(&r);
 }
 
@@ -1062,6 +1058,378 @@ test_results(void)
     fg_buf_free(&b);
 }
 
+/* ------------------------------------------------------------------ */
+/* Versions and aliases                                                  */
+
+/* Expects rc -1 with status, type and needle in the message. */
+static void
+expect_err(int rc, fgd_resp_t *r, int status, const char *type,
+    const char *needle)
+{
+    CU_ASSERT_EQUAL(rc, -1);
+    CU_ASSERT_EQUAL(r->status, status);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r->error_type);
+    CU_ASSERT_STRING_EQUAL(r->error_type, type);
+    if (needle != NULL && strstr(r->message, needle) == NULL) {
+        fprintf(stderr, "\nmessage \"%s\" lacks \"%s\"\n", r->message,
+            needle);
+        CU_FAIL("message");
+    }
+    fgd_resp_free(r);
+    memset(r, 0, sizeof(*r));
+}
+
+static void
+test_version_numbers(void)
+{
+    fgd_fn_t  fn;
+
+    CU_ASSERT_EQUAL(fgd_version_next(""), 1);
+    CU_ASSERT_EQUAL(fgd_version_next(NULL), 1);
+    CU_ASSERT_EQUAL(fgd_version_next("0"), 1);
+    CU_ASSERT_EQUAL(fgd_version_next("1"), 2);
+    CU_ASSERT_EQUAL(fgd_version_next("41"), 42);
+    CU_ASSERT_EQUAL(fgd_version_next("4294967294"), 4294967295ul);
+    CU_ASSERT_EQUAL(fgd_version_next("4294967295"), 0);    /* used up */
+    CU_ASSERT_EQUAL(fgd_version_next("x"), 0);
+    CU_ASSERT_EQUAL(fgd_version_next("-1"), 0);
+
+    memset(&fn, 0, sizeof(fn));
+    CU_ASSERT_STRING_EQUAL(fgd_fn_version(&fn), "$LATEST");
+    snprintf(fn.version, sizeof(fn.version), "7");
+    CU_ASSERT_STRING_EQUAL(fgd_fn_version(&fn), "7");
+}
+
+static void
+test_publish_parse(void)
+{
+    fgd_publish_t  p;
+    fgd_resp_t     r;
+    const char    *b;
+
+    memset(&r, 0, sizeof(r));
+    CU_ASSERT_EQUAL(fgd_publish_parse("", 0, &p, &r), 0);
+    CU_ASSERT_STRING_EQUAL(p.sha256, "");
+    CU_ASSERT_FALSE(p.has_description);
+
+    /* base64 of sha256("") */
+    b = "{\"CodeSha256\":\"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\","
+        "\"Description\":\"v1\",\"RevisionId\":\"abc\"}";
+    CU_ASSERT_EQUAL(fgd_publish_parse(b, strlen(b), &p, &r), 0);
+    CU_ASSERT_STRING_EQUAL(p.sha256, "e3b0c44298fc1c149afbf4c8996fb924"
+        "27ae41e4649b934ca495991b7852b855");
+    CU_ASSERT_TRUE(p.has_description);
+    CU_ASSERT_STRING_EQUAL(p.description, "v1");
+    CU_ASSERT_STRING_EQUAL(p.revision_id, "abc");
+
+    b = "{\"CodeSha256\":\"nope\"}";
+    expect_err(fgd_publish_parse(b, strlen(b), &p, &r), &r, 400,
+        "InvalidParameterValueException", "CodeSha256");
+    b = "{\"Description\":5}";
+    expect_err(fgd_publish_parse(b, strlen(b), &p, &r), &r, 400,
+        "InvalidRequestContentException", "Description");
+    b = "[1]";
+    expect_err(fgd_publish_parse(b, strlen(b), &p, &r), &r, 400,
+        "InvalidRequestContentException", "object");
+}
+
+static void
+test_update_parse(void)
+{
+    fgd_create_t  c;
+    fgd_fn_t      fn;
+    fgd_resp_t    r;
+    char          rev[37], *b;
+    size_t        n;
+
+    memset(&r, 0, sizeof(r));
+    n = strlen(ok_b64) + 64;
+    b = malloc(n);
+    snprintf(b, n, "{\"ZipFile\":\"%s\",\"Publish\":true}", ok_b64);
+    CU_ASSERT_EQUAL_FATAL(fgd_update_code_parse(b, strlen(b), &lim,
+        "bootstrap", &c, rev, &r), 0);
+    CU_ASSERT_TRUE(c.publish);
+    CU_ASSERT_EQUAL(strlen(c.fn.sha256), 64);
+    CU_ASSERT_EQUAL(c.fn.code_size, c.zip_len);
+    CU_ASSERT_STRING_EQUAL(rev, "");
+    fgd_create_clear(&c);
+    /* the zip must hold the function's current handler */
+    expect_err(fgd_update_code_parse(b, strlen(b), &lim, "other", &c, rev,
+        &r), &r, 400, "InvalidParameterValueException", "other");
+    free(b);
+    b = "{\"Publish\":false}";
+    expect_err(fgd_update_code_parse(b, strlen(b), &lim, "bootstrap", &c,
+        rev, &r), &r, 400, "InvalidParameterValueException", "ZipFile");
+
+    memset(&fn, 0, sizeof(fn));
+    fn.memory_mb = 128;
+    fn.timeout_s = 3;
+    snprintf(fn.handler, sizeof(fn.handler), "bootstrap");
+    fn.description = strdup("old");
+    fn.role = strdup("");
+    b = "{\"MemorySize\":256,\"Timeout\":10,\"Description\":\"new\","
+        "\"Environment\":{\"Variables\":{\"A\":\"1\"}},"
+        "\"Handler\":\"bin/h\",\"RevisionId\":\"r1\"}";
+    CU_ASSERT_EQUAL_FATAL(fgd_update_config_parse(b, strlen(b), &lim, &fn,
+        rev, &r), -1);     /* "A": Lambda's names are 2+ characters */
+    fgd_resp_free(&r);
+    memset(&r, 0, sizeof(r));
+    b = "{\"MemorySize\":256,\"Timeout\":10,\"Description\":\"new\","
+        "\"Environment\":{\"Variables\":{\"AB\":\"1\"}},"
+        "\"Handler\":\"bin/h\",\"RevisionId\":\"r1\"}";
+    CU_ASSERT_EQUAL_FATAL(fgd_update_config_parse(b, strlen(b), &lim, &fn,
+        rev, &r), 0);
+    CU_ASSERT_EQUAL(fn.memory_mb, 256);
+    CU_ASSERT_EQUAL(fn.timeout_s, 10);
+    CU_ASSERT_STRING_EQUAL(fn.description, "new");
+    CU_ASSERT_STRING_EQUAL(fn.handler, "bin/h");
+    CU_ASSERT_STRING_EQUAL(fn.environment, "{\"AB\":\"1\"}");
+    CU_ASSERT_STRING_EQUAL(rev, "r1");
+    CU_ASSERT_EQUAL(strlen(fn.revision_id), 36);
+    /* what is not given stays */
+    b = "{\"Timeout\":20}";
+    CU_ASSERT_EQUAL(fgd_update_config_parse(b, strlen(b), &lim, &fn, rev,
+        &r), 0);
+    CU_ASSERT_EQUAL(fn.memory_mb, 256);
+    CU_ASSERT_EQUAL(fn.timeout_s, 20);
+    CU_ASSERT_STRING_EQUAL(fn.description, "new");
+    CU_ASSERT_STRING_EQUAL(fn.environment, "{\"AB\":\"1\"}");
+    b = "{\"MemorySize\":64}";
+    expect_err(fgd_update_config_parse(b, strlen(b), &lim, &fn, rev, &r),
+        &r, 400, "InvalidParameterValueException", "memorySize");
+    b = "{\"Runtime\":\"python3.12\"}";
+    expect_err(fgd_update_config_parse(b, strlen(b), &lim, &fn, rev, &r),
+        &r, 400, "InvalidParameterValueException", "runtime");
+    b = "{\"Handler\":\"../x\"}";
+    expect_err(fgd_update_config_parse(b, strlen(b), &lim, &fn, rev, &r),
+        &r, 400, "InvalidParameterValueException", "handler");
+    CU_ASSERT_EQUAL(fn.timeout_s, 20);
+    fgd_fn_clear(&fn);
+}
+
+static void
+test_alias_parse(void)
+{
+    fgd_alias_req_t  q;
+    fgd_resp_t       r;
+    const char      *b;
+
+    memset(&r, 0, sizeof(r));
+    b = "{\"Name\":\"live\",\"FunctionVersion\":\"1\","
+        "\"Description\":\"d\",\"RoutingConfig\":"
+        "{\"AdditionalVersionWeights\":{\"2\":0.25}}}";
+    CU_ASSERT_EQUAL_FATAL(fgd_alias_parse(b, strlen(b), true, &q, &r), 0);
+    CU_ASSERT_STRING_EQUAL(q.a.name, "live");
+    CU_ASSERT_STRING_EQUAL(q.a.version, "1");
+    CU_ASSERT_STRING_EQUAL(q.a.description, "d");
+    CU_ASSERT_STRING_EQUAL(q.a.extra_version, "2");
+    CU_ASSERT_DOUBLE_EQUAL(q.a.extra_weight, 0.25, 1e-12);
+    CU_ASSERT_EQUAL(fgd_alias_check(&q.a, &r), 0);
+
+    /* weights 0 and 1 are integers in JSON */
+    b = "{\"Name\":\"a\",\"FunctionVersion\":\"1\",\"RoutingConfig\":"
+        "{\"AdditionalVersionWeights\":{\"2\":1}}}";
+    CU_ASSERT_EQUAL(fgd_alias_parse(b, strlen(b), true, &q, &r), 0);
+    CU_ASSERT_DOUBLE_EQUAL(q.a.extra_weight, 1.0, 1e-12);
+
+    /* names */
+    b = "{\"Name\":\"123\",\"FunctionVersion\":\"1\"}";
+    expect_err(fgd_alias_parse(b, strlen(b), true, &q, &r), &r, 400,
+        "InvalidParameterValueException", "at 'name'");
+    b = "{\"Name\":\"a.b\",\"FunctionVersion\":\"1\"}";
+    expect_err(fgd_alias_parse(b, strlen(b), true, &q, &r), &r, 400,
+        "InvalidParameterValueException", "at 'name'");
+    b = "{\"FunctionVersion\":\"1\"}";
+    expect_err(fgd_alias_parse(b, strlen(b), true, &q, &r), &r, 400,
+        "InvalidParameterValueException", "null at 'name'");
+    b = "{\"Name\":\"x\"}";
+    expect_err(fgd_alias_parse(b, strlen(b), true, &q, &r), &r, 400,
+        "InvalidParameterValueException", "functionVersion");
+    b = "{\"Name\":\"x\",\"FunctionVersion\":\"v1\"}";
+    expect_err(fgd_alias_parse(b, strlen(b), true, &q, &r), &r, 400,
+        "InvalidParameterValueException", "functionVersion");
+    /* routing */
+    b = "{\"Name\":\"x\",\"FunctionVersion\":\"1\",\"RoutingConfig\":"
+        "{\"AdditionalVersionWeights\":{\"2\":1.5}}}";
+    expect_err(fgd_alias_parse(b, strlen(b), true, &q, &r), &r, 400,
+        "InvalidParameterValueException", "less than or equal to 1.0");
+    b = "{\"Name\":\"x\",\"FunctionVersion\":\"1\",\"RoutingConfig\":"
+        "{\"AdditionalVersionWeights\":{\"2\":-0.1}}}";
+    expect_err(fgd_alias_parse(b, strlen(b), true, &q, &r), &r, 400,
+        "InvalidParameterValueException", "greater than or equal to 0.0");
+    b = "{\"Name\":\"x\",\"FunctionVersion\":\"1\",\"RoutingConfig\":"
+        "{\"AdditionalVersionWeights\":{\"2\":0.5,\"3\":0.5}}}";
+    expect_err(fgd_alias_parse(b, strlen(b), true, &q, &r), &r, 400,
+        "InvalidParameterValueException", "length less than or equal to 1");
+    b = "{\"Name\":\"x\",\"FunctionVersion\":\"1\",\"RoutingConfig\":"
+        "{\"AdditionalVersionWeights\":{\"$LATEST\":0.5}}}";
+    expect_err(fgd_alias_parse(b, strlen(b), true, &q, &r), &r, 400,
+        "InvalidParameterValueException", "Map keys");
+    b = "{\"Name\":\"x\",\"FunctionVersion\":\"1\",\"RoutingConfig\":"
+        "{\"AdditionalVersionWeights\":{\"2\":\"0.5\"}}}";
+    expect_err(fgd_alias_parse(b, strlen(b), true, &q, &r), &r, 400,
+        "InvalidRequestContentException", "numbers");
+
+    /* rules between fields */
+    b = "{\"Name\":\"x\",\"FunctionVersion\":\"$LATEST\","
+        "\"RoutingConfig\":{\"AdditionalVersionWeights\":{\"2\":0.5}}}";
+    CU_ASSERT_EQUAL(fgd_alias_parse(b, strlen(b), true, &q, &r), 0);
+    expect_err(fgd_alias_check(&q.a, &r), &r, 400,
+        "InvalidParameterValueException", "$LATEST is not supported");
+    b = "{\"Name\":\"x\",\"FunctionVersion\":\"2\","
+        "\"RoutingConfig\":{\"AdditionalVersionWeights\":{\"2\":0.5}}}";
+    CU_ASSERT_EQUAL(fgd_alias_parse(b, strlen(b), true, &q, &r), 0);
+    expect_err(fgd_alias_check(&q.a, &r), &r, 400,
+        "InvalidParameterValueException", "already included");
+
+    /* UpdateAlias: everything optional, an empty body changes nothing */
+    CU_ASSERT_EQUAL(fgd_alias_parse("", 0, false, &q, &r), 0);
+    CU_ASSERT_FALSE(q.has_version || q.has_description || q.has_routing);
+    {
+        fgd_alias_t a;
+
+        memset(&a, 0, sizeof(a));
+        snprintf(a.name, sizeof(a.name), "live");
+        snprintf(a.version, sizeof(a.version), "1");
+        snprintf(a.extra_version, sizeof(a.extra_version), "2");
+        a.extra_weight = 0.5;
+        b = "{\"FunctionVersion\":\"3\",\"RevisionId\":\"r\"}";
+        CU_ASSERT_EQUAL(fgd_alias_parse(b, strlen(b), false, &q, &r), 0);
+        CU_ASSERT_STRING_EQUAL(q.want_revision, "r");
+        fgd_alias_merge(&a, &q);
+        CU_ASSERT_STRING_EQUAL(a.version, "3");
+        CU_ASSERT_STRING_EQUAL(a.extra_version, "2");  /* kept */
+        b = "{\"RoutingConfig\":{}}";
+        CU_ASSERT_EQUAL(fgd_alias_parse(b, strlen(b), false, &q, &r), 0);
+        fgd_alias_merge(&a, &q);
+        CU_ASSERT_STRING_EQUAL(a.extra_version, "");   /* cleared */
+        CU_ASSERT_EQUAL(fgd_alias_check(&a, &r), 0);
+    }
+}
+
+static void
+test_alias_choose(void)
+{
+    fgd_alias_t  a;
+    unsigned     i, extra = 0;
+
+    memset(&a, 0, sizeof(a));
+    snprintf(a.version, sizeof(a.version), "1");
+    CU_ASSERT_STRING_EQUAL(fgd_alias_choose(&a, 0.0), "1");
+    CU_ASSERT_STRING_EQUAL(fgd_alias_choose(&a, 0.99), "1");
+
+    snprintf(a.extra_version, sizeof(a.extra_version), "2");
+    a.extra_weight = 0.3;
+    CU_ASSERT_STRING_EQUAL(fgd_alias_choose(&a, 0.0), "2");
+    CU_ASSERT_STRING_EQUAL(fgd_alias_choose(&a, 0.2999), "2");
+    CU_ASSERT_STRING_EQUAL(fgd_alias_choose(&a, 0.3), "1");
+    CU_ASSERT_STRING_EQUAL(fgd_alias_choose(&a, 0.9999), "1");
+    /* over an even spread of u the share is the weight */
+    for (i = 0; i < 1000; i++)
+        if (strcmp(fgd_alias_choose(&a, i / 1000.0), "2") == 0)
+            extra++;
+    CU_ASSERT_EQUAL(extra, 300);
+    a.extra_weight = 0.0;
+    CU_ASSERT_STRING_EQUAL(fgd_alias_choose(&a, 0.0), "1");
+    a.extra_weight = 1.0;
+    CU_ASSERT_STRING_EQUAL(fgd_alias_choose(&a, 0.9999), "2");
+}
+
+static void
+test_alias_stored(void)
+{
+    fgd_alias_t  a, b;
+    const char  *fv[FGD_ALIAS_FIELDS_MAX];
+    size_t       lens[FGD_ALIAS_FIELDS_MAX], n;
+    char         buf[32], *json;
+    size_t       len;
+
+    memset(&a, 0, sizeof(a));
+    snprintf(a.name, sizeof(a.name), "live");
+    snprintf(a.version, sizeof(a.version), "1");
+    snprintf(a.description, sizeof(a.description), "prod");
+    snprintf(a.extra_version, sizeof(a.extra_version), "2");
+    a.extra_weight = 0.1;
+    fgd_revision_new(a.revision_id);
+    n = fgd_alias_to_fields(&a, fv, lens, buf);
+    CU_ASSERT_EQUAL(n, 12);
+    CU_ASSERT_EQUAL_FATAL(fgd_alias_from_fields(&b, fv, lens, n), 0);
+    CU_ASSERT_STRING_EQUAL(b.name, "live");
+    CU_ASSERT_STRING_EQUAL(b.version, "1");
+    CU_ASSERT_STRING_EQUAL(b.description, "prod");
+    CU_ASSERT_STRING_EQUAL(b.extra_version, "2");
+    CU_ASSERT_DOUBLE_EQUAL(b.extra_weight, 0.1, 1e-15);
+    CU_ASSERT_STRING_EQUAL(b.revision_id, a.revision_id);
+    /* a record without its version is corrupt */
+    CU_ASSERT_EQUAL(fgd_alias_from_fields(&b, fv + 4, lens + 4, n - 4), -1);
+
+    CU_ASSERT_EQUAL_FATAL(fgd_json_alias(&a, "us-east-1", "123456789012",
+        "f", &json, &len), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(json, "{\"AliasArn\":\"arn:aws:lambda:"
+        "us-east-1:123456789012:function:f:live\",\"Name\":\"live\","
+        "\"FunctionVersion\":\"1\",\"Description\":\"prod\","
+        "\"RoutingConfig\":{\"AdditionalVersionWeights\":{\"2\":0.1"));
+    free(json);
+    a.extra_version[0] = '\0';
+    CU_ASSERT_EQUAL_FATAL(fgd_json_alias(&a, "us-east-1", "123456789012",
+        "f", &json, &len), 0);
+    CU_ASSERT_PTR_NULL(strstr(json, "RoutingConfig"));
+    free(json);
+}
+
+static void
+test_list_queries(void)
+{
+    char        m[130], v[FGD_VERSION_LEN];
+    unsigned    max;
+    fgd_resp_t  r;
+
+    memset(&r, 0, sizeof(r));
+    CU_ASSERT_EQUAL(fgd_versions_query("Marker=%24LATEST&MaxItems=2", m,
+        sizeof(m), &max, &r), 0);
+    CU_ASSERT_STRING_EQUAL(m, "$LATEST");
+    CU_ASSERT_EQUAL(max, 2);
+    CU_ASSERT_EQUAL(fgd_versions_query("Marker=12", m, sizeof(m), &max, &r),
+        0);
+    CU_ASSERT_EQUAL(max, FGD_LIST_DEFAULT);
+    expect_err(fgd_versions_query("Marker=live", m, sizeof(m), &max, &r),
+        &r, 400, "InvalidParameterValueException", "Marker");
+    expect_err(fgd_versions_query("MaxItems=0", m, sizeof(m), &max, &r),
+        &r, 400, "InvalidParameterValueException", "maxItems");
+
+    CU_ASSERT_EQUAL(fgd_aliases_query("FunctionVersion=3&Marker=b", m,
+        sizeof(m), &max, v, &r), 0);
+    CU_ASSERT_STRING_EQUAL(v, "3");
+    CU_ASSERT_STRING_EQUAL(m, "b");
+    expect_err(fgd_aliases_query("FunctionVersion=x", m, sizeof(m), &max,
+        v, &r), &r, 400, "InvalidParameterValueException",
+        "functionVersion");
+    expect_err(fgd_aliases_query("Marker=12", m, sizeof(m), &max, v, &r),
+        &r, 400, "InvalidParameterValueException", "Marker");
+}
+
+static void
+test_version_config_json(void)
+{
+    fgd_fn_t   fn;
+    char      *json;
+    size_t     len;
+
+    memset(&fn, 0, sizeof(fn));
+    snprintf(fn.name, sizeof(fn.name), "f");
+    snprintf(fn.runtime, sizeof(fn.runtime), "provided");
+    snprintf(fn.handler, sizeof(fn.handler), "h");
+    snprintf(fn.sha256, sizeof(fn.sha256), "e3b0c44298fc1c149afbf4c8996fb924"
+        "27ae41e4649b934ca495991b7852b855");
+    snprintf(fn.version, sizeof(fn.version), "3");
+    CU_ASSERT_EQUAL_FATAL(fgd_json_function_config(&fn, "us-east-1",
+        "123456789012", &json, &len), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(json, "\"FunctionArn\":\"arn:aws:lambda:"
+        "us-east-1:123456789012:function:f:3\""));
+    CU_ASSERT_PTR_NOT_NULL(strstr(json, "\"Version\":\"3\""));
+    free(json);
+}
+
 static const cu_test_t  fngated_tests[] = {
     { "base64", test_base64 },
     { "time formats", test_time },
@@ -1083,6 +1451,14 @@ static const cu_test_t  fngated_tests[] = {
     { "Invoke parameters", test_invoke_params },
     { "INVOKE frame", test_invoke_frame },
     { "RESULT -> response", test_results },
+    { "version numbers", test_version_numbers },
+    { "PublishVersion body", test_publish_parse },
+    { "UpdateFunctionCode/Configuration bodies", test_update_parse },
+    { "alias bodies and rules", test_alias_parse },
+    { "weighted alias choice", test_alias_choose },
+    { "alias stored form and JSON", test_alias_stored },
+    { "version and alias list queries", test_list_queries },
+    { "a version's FunctionConfiguration", test_version_config_json },
     { NULL, NULL }
 };
 

@@ -1,0 +1,493 @@
+# Versions: PublishVersion snapshots $LATEST, UpdateFunctionCode and
+# UpdateFunctionConfiguration change $LATEST only, GetFunction,
+# GetFunctionConfiguration and Invoke take a version qualifier, and
+# DeleteFunction with one deletes that version.
+use Test::Nginx::Socket;
+use FngateTest;
+
+repeat_each(1);     # the blocks build on each other
+no_shuffle();
+fngate_defaults();
+
+our $ALICE = account('alice')->{AccountId};
+our $BOB = account('bob')->{AccountId};
+our $ARN = "arn:aws:lambda:us-east-1:$ALICE:function:vf";
+
+sub zip_says {
+    my $what = shift;
+    return zip_b64({ handler => [0755, "#!/bin/sh\necho '\"$what\"'\n"] });
+}
+
+# The stored keys of function vf (none once it is deleted).
+sub vf_keys {
+    my $port = $ENV{TEST_NGINX_REDIS_PORT};
+    my $out = '';
+    for my $pat ("fg:*{$ALICE}:vf", "fg:*{$ALICE}:vf:*") {
+        my ($rc, $text) = run_cmd("redis-cli -p $port --scan --pattern '$pat'");
+        $out .= $text;
+    }
+    return join("\n", sort split /\n/, $out) . "\n";
+}
+
+# One zip for every block that uploads "v2" (a zip records times).
+our $V2 = zip_says('v2');
+
+plan tests => repeat_each() * count_tests();
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: a function whose code says "v1"
+--- request eval
+"POST /2015-03-31/functions\n" . FngateTest::create_function_body(
+    name => 'vf', zip_b64 => main::zip_says('v1'))
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: alice
+--- error_code: 201
+--- response_body_like: "Version":"\$LATEST"
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: PublishVersion makes version 1, a snapshot of $LATEST
+--- request
+POST /2015-03-31/functions/vf/versions
+{"Description":"first"}
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: alice
+--- error_code: 201
+--- response_body_like eval
+qr/^\{"FunctionName":"vf","FunctionArn":"\Q$main::ARN\E:1",(?=.*"Description":"first")(?=.*"Version":"1")/
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: publishing an unchanged $LATEST again answers the existing version 1
+--- request
+POST /2015-03-31/functions/vf/versions
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- error_code: 201
+--- response_body_like: "FunctionArn":"[^"]*:function:vf:1",.*"Version":"1"
+--- no_error_log
+[error]
+
+
+
+=== TEST 4: UpdateFunctionCode with Publish changes $LATEST's code and publishes version 2
+--- request eval
+"PUT /2015-03-31/functions/vf/code\n" . FngateTest::json_encode(
+    { ZipFile => $main::V2, Publish => JSON::PP::true })
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: alice
+--- error_code: 200
+--- response_body_like: "Version":"2"
+--- no_error_log
+[error]
+
+
+
+=== TEST 5: UpdateFunctionConfiguration changes $LATEST only
+--- request
+PUT /2015-03-31/functions/vf/configuration
+{"Timeout":5,"MemorySize":256,"Description":"later","Environment":{"Variables":{"STAGE":"dev"}}}
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: alice
+--- error_code: 200
+--- response_body_like: ^\{"FunctionName":"vf",(?=.*"Timeout":5,)(?=.*"MemorySize":256,)(?=.*"Description":"later")(?=.*"Version":"\$LATEST")(?=.*"Variables":\{"STAGE":"dev"\})
+--- no_error_log
+[error]
+
+
+
+=== TEST 6: GetFunctionConfiguration ?Qualifier=1 shows version 1 as published
+--- request
+GET /2015-03-31/functions/vf/configuration?Qualifier=1
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- response_body_like: ^\{"FunctionName":"vf",(?=.*:function:vf:1")(?=.*"Timeout":3,)(?=.*"MemorySize":128,)(?=.*"Description":"first")(?=.*"Version":"1")
+--- no_error_log
+[error]
+
+
+
+=== TEST 7: GetFunction NAME:2 shows version 2
+--- request
+GET /2015-03-31/functions/vf:2
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- response_body_like: ^\{"Configuration":\{"FunctionName":"vf",(?=.*"Version":"2")(?=.*"Timeout":3,).*"Code":\{"RepositoryType":"S3","Location":"urn:fngate:code:
+--- no_error_log
+[error]
+
+
+
+=== TEST 8: ListVersionsByFunction lists $LATEST, then the versions in order
+--- request
+GET /2015-03-31/functions/vf/versions
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- response_body_like: ^\{"Versions":\[\{"FunctionName":"vf","FunctionArn":"[^"]*:function:vf",[^{]*"Version":"\$LATEST".*\{"FunctionName":"vf","FunctionArn":"[^"]*:function:vf:1",[^{]*"Version":"1".*\{"FunctionName":"vf","FunctionArn":"[^"]*:function:vf:2",[^{]*"Version":"2"(?!.*"FunctionName").*\}\]\}$
+--- no_error_log
+[error]
+
+
+
+=== TEST 9: MaxItems pages, NextMarker is where the next page starts
+--- request
+GET /2015-03-31/functions/vf/versions?MaxItems=2
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- response_body_like: "Version":"\$LATEST".*"Version":"1".*\],"NextMarker":"1"\}$
+--- no_error_log
+[error]
+
+
+
+=== TEST 10: the next page
+--- request
+GET /2015-03-31/functions/vf/versions?Marker=1&MaxItems=2
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- response_body_like: ^\{"Versions":\[\{"FunctionName":"vf","FunctionArn":"[^"]*:function:vf:2",[^{]*"Version":"2"(?!.*"FunctionName").*\}\]\}$
+--- no_error_log
+[error]
+
+
+
+=== TEST 11: Invoke NAME:1 runs version 1's code and says so
+--- timeout: 180
+--- request
+POST /2015-03-31/functions/vf:1/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- response_headers
+X-Amz-Executed-Version: 1
+--- response_body
+"v1"
+--- access_log eval
+qr/"action":"Invoke",.*"function":"vf","qualifier":"1","version":"1","status":"200"/
+--- no_error_log
+[error]
+
+
+
+=== TEST 12: Invoke ?Qualifier=2 runs version 2's code (the VM loads it)
+--- timeout: 60
+--- request
+POST /2015-03-31/functions/vf/invocations?Qualifier=2
+{}
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- response_headers
+X-Amz-Executed-Version: 2
+--- response_body
+"v2"
+--- access_log eval
+qr/"function":"vf","qualifier":"2","version":"2","status":"200"/
+--- no_error_log
+[error]
+
+
+
+=== TEST 13: Invoke by the ARN with qualifier 1 goes back to version 1's code
+--- timeout: 60
+--- request eval
+"POST /2015-03-31/functions/$main::ARN:1/invocations\n{}"
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- response_headers
+X-Amz-Executed-Version: 1
+--- response_body
+"v1"
+--- no_error_log
+[error]
+
+
+
+=== TEST 14: $LATEST has version 2's code and its own configuration
+--- timeout: 60
+--- request
+POST /2015-03-31/functions/vf/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- response_headers
+X-Amz-Executed-Version: $LATEST
+--- response_body
+"v2"
+--- access_log eval
+qr/"function":"vf","qualifier":"","version":"\$LATEST","status":"200",.*"memory_mb":"256"/
+--- no_error_log
+[error]
+
+
+
+=== TEST 15: a version that does not exist is ResourceNotFoundException
+--- request
+POST /2015-03-31/functions/vf:9/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- error_code: 404
+--- response_headers
+x-amzn-ErrorType: ResourceNotFoundException
+--- response_body_like eval
+qr/^\{"Type":"User","message":"Function not found: \Q$main::ARN\E:9"\}$/
+--- error_log
+http fastcgi header: "x-amzn-ErrorType: ResourceNotFoundException"
+
+
+
+=== TEST 16: PublishVersion with a CodeSha256 that is not $LATEST's is refused
+--- request
+POST /2015-03-31/functions/vf/versions
+{"CodeSha256":"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="}
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: alice
+--- error_code: 400
+--- response_headers
+x-amzn-ErrorType: InvalidParameterValueException
+--- response_body_like: CodeSHA256
+--- error_log
+http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
+
+
+
+=== TEST 17: PublishVersion with a stale RevisionId is PreconditionFailedException
+--- request
+POST /2015-03-31/functions/vf/versions
+{"RevisionId":"00000000-0000-4000-8000-000000000000"}
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: alice
+--- error_code: 412
+--- response_headers
+x-amzn-ErrorType: PreconditionFailedException
+--- error_log
+http fastcgi header: "x-amzn-ErrorType: PreconditionFailedException"
+
+
+
+=== TEST 18: UpdateFunctionConfiguration checks values as CreateFunction does
+--- request
+PUT /2015-03-31/functions/vf/configuration
+{"MemorySize":64}
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: alice
+--- error_code: 400
+--- response_headers
+x-amzn-ErrorType: InvalidParameterValueException
+--- response_body_like: memorySize
+--- error_log
+http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
+
+
+
+=== TEST 19: UpdateFunctionCode with a zip that lacks the handler is refused
+--- request eval
+"PUT /2015-03-31/functions/vf/code\n" . FngateTest::json_encode(
+    { ZipFile => FngateTest::zip_b64({ other => "x" }) })
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: alice
+--- error_code: 400
+--- response_headers
+x-amzn-ErrorType: InvalidParameterValueException
+--- response_body_like: handler
+--- error_log
+http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
+
+
+
+=== TEST 20: another account may not publish the function
+--- request eval
+"POST /2015-03-31/functions/$main::ARN/versions\n{}"
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 403
+--- response_headers
+x-amzn-ErrorType: AccessDeniedException
+--- error_log eval
+qr/fngate: $main::BOB may not lambda:PublishVersion "vf" of $main::ALICE/
+
+
+
+=== TEST 21: nor list its versions or read a version's configuration
+--- request eval
+"GET /2015-03-31/functions/$main::ARN:1/configuration"
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- error_code: 403
+--- response_headers
+x-amzn-ErrorType: AccessDeniedException
+--- error_log eval
+qr/fngate: $main::BOB may not lambda:GetFunctionConfiguration "vf" of $main::ALICE/
+
+
+
+=== TEST 22: PUT on the versions is MethodNotAllowedException
+--- request
+PUT /2015-03-31/functions/vf/versions
+{}
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- error_code: 405
+--- response_headers
+x-amzn-ErrorType: MethodNotAllowedException
+--- error_log
+fngate: method "PUT" not allowed on "/2015-03-31/functions/vf/versions"
+
+
+
+=== TEST 23: PublishVersion takes no qualifier
+--- request
+POST /2015-03-31/functions/vf:1/versions
+{}
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- error_code: 400
+--- response_headers
+x-amzn-ErrorType: InvalidParameterValueException
+--- response_body_like: PublishVersion does not take a qualifier
+--- error_log
+http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
+
+
+
+=== TEST 24: DeleteFunction ?Qualifier=$LATEST is refused
+--- request
+DELETE /2015-03-31/functions/vf?Qualifier=$LATEST
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- error_code: 400
+--- response_headers
+x-amzn-ErrorType: InvalidParameterValueException
+--- error_log
+http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
+
+
+
+=== TEST 25: DeleteFunction ?Qualifier=1 deletes version 1
+--- request
+DELETE /2015-03-31/functions/vf?Qualifier=1
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- error_code: 204
+--- no_error_log
+[error]
+
+
+
+=== TEST 26: and it is gone, while the function stays
+--- request
+GET /2015-03-31/functions/vf:1
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- error_code: 404
+--- response_headers
+x-amzn-ErrorType: ResourceNotFoundException
+--- error_log
+http fastcgi header: "x-amzn-ErrorType: ResourceNotFoundException"
+
+
+
+=== TEST 27: version numbers are never reused: the next publish is 3
+--- request
+PUT /2015-03-31/functions/vf/configuration
+{"Description":"third"}
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: alice
+--- error_code: 200
+--- no_error_log
+[error]
+
+
+
+=== TEST 28: published
+--- request
+POST /2015-03-31/functions/vf/versions
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- error_code: 201
+--- response_body_like: "FunctionArn":"[^"]*:function:vf:3",.*"Description":"third".*"Version":"3"
+--- no_error_log
+[error]
+
+
+
+=== TEST 29: uploading the code $LATEST already has
+--- request eval
+"PUT /2015-03-31/functions/vf/code\n" . FngateTest::json_encode(
+    { ZipFile => $main::V2 })
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: alice
+--- error_code: 200
+--- response_body_like: "Version":"\$LATEST"
+--- no_error_log
+[error]
+
+
+
+=== TEST 30: leaves nothing new to publish: PublishVersion answers version 3
+--- request
+POST /2015-03-31/functions/vf/versions
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- error_code: 201
+--- response_body_like: "FunctionArn":"[^"]*:function:vf:3",.*"Version":"3"
+--- no_error_log
+[error]
+
+
+
+=== TEST 31: the AWS CLI publishes versions and lists them
+--- timeout: 120
+--- init
+FngateTest::save_output('versions-aws.out', join '',
+    FngateTest::aws_cli('alice', 'lambda', 'publish-version',
+        '--function-name', 'vf', '--query', 'Version', '--output', 'text'),
+    FngateTest::aws_cli('alice', 'lambda', 'list-versions-by-function',
+        '--function-name', 'vf', '--query', 'Versions[].Version',
+        '--output', 'text'));
+--- request
+GET /t/out/versions-aws.out
+--- response_body_like: ^exit=0\n3\nexit=0\n\$LATEST\s+2\s+3\n$
+--- no_error_log
+[error]
+
+
+
+=== TEST 32: DeleteFunction removes $LATEST and every version
+--- request
+DELETE /2015-03-31/functions/vf
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- error_code: 204
+--- no_error_log
+[error]
+
+
+
+=== TEST 33: nothing of the function is left in Redis
+--- init
+FngateTest::save_output('versions-keys.out', main::vf_keys());
+--- request
+GET /t/out/versions-keys.out
+--- response_body eval
+"\n"
+--- no_error_log
+[error]
