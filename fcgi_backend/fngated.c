@@ -266,23 +266,19 @@ fgd_do_get(const fgd_req_t *q, fgd_resp_t *r, bool config_only)
     return 0;
 }
 
-static int
-fgd_do_list(const fgd_req_t *q, fgd_resp_t *r)
-{
-    char       marker[FG_FUNCTION_NAME_MAX + 1], next[FG_FUNCTION_NAME_MAX + 1];
-    unsigned   max_items;
-    fgd_fn_t  *fns = NULL;
-    size_t     n = 0, i;
-    int        rc;
+typedef int (*fgd_json_list_pt)(const fgd_fn_t *fns, size_t n,
+    const char *next_marker, const char *region, const char *account,
+    char **out, size_t *out_len);
 
-    if (fgd_list_query(q->query, marker, sizeof(marker), &max_items, r)
-        != 0)
-        return -1;
-    if (fgd_store_list(q, marker, max_items, &fns, &n, next, sizeof(next),
-            r) != 0)
-        return -1;
-    rc = fgd_json_list_functions(fns, n, next, q->region, q->caller,
-        &r->body, &r->body_len);
+/* A 200 with a page of configurations; frees fns. */
+static int
+fgd_answer_list(const fgd_req_t *q, fgd_json_list_pt json, fgd_fn_t *fns,
+    size_t n, const char *next, fgd_resp_t *r)
+{
+    size_t  i;
+    int     rc;
+
+    rc = json(fns, n, next, q->region, q->caller, &r->body, &r->body_len);
     for (i = 0; i < n; i++)
         fgd_fn_clear(&fns[i]);
     free(fns);
@@ -290,6 +286,23 @@ fgd_do_list(const fgd_req_t *q, fgd_resp_t *r)
         return fgd_error(r, 500, "ServiceException", "out of memory");
     r->status = 200;
     return 0;
+}
+
+static int
+fgd_do_list(const fgd_req_t *q, fgd_resp_t *r)
+{
+    char       marker[FG_FUNCTION_NAME_MAX + 1], next[FG_FUNCTION_NAME_MAX + 1];
+    unsigned   max_items;
+    fgd_fn_t  *fns = NULL;
+    size_t     n = 0;
+
+    if (fgd_list_query(q->query, marker, sizeof(marker), &max_items, r)
+        != 0)
+        return -1;
+    if (fgd_store_list(q, marker, max_items, &fns, &n, next, sizeof(next),
+            r) != 0)
+        return -1;
+    return fgd_answer_list(q, fgd_json_list_functions, fns, n, next, r);
 }
 
 static int
@@ -371,8 +384,7 @@ fgd_do_list_versions(const fgd_req_t *q, fgd_resp_t *r)
     char       marker[FGD_VERSION_LEN], next[FGD_VERSION_LEN];
     unsigned   max_items;
     fgd_fn_t  *fns = NULL;
-    size_t     n = 0, i;
-    int        rc;
+    size_t     n = 0;
 
     if (fgd_no_qualifier(q, r) != 0 ||
         fgd_versions_query(q->query, marker, sizeof(marker), &max_items, r)
@@ -380,15 +392,7 @@ fgd_do_list_versions(const fgd_req_t *q, fgd_resp_t *r)
         fgd_store_list_versions(q, q->function, marker, max_items, &fns, &n,
             next, sizeof(next), r) != 0)
         return -1;
-    rc = fgd_json_list_versions(fns, n, next, q->region, q->caller,
-        &r->body, &r->body_len);
-    for (i = 0; i < n; i++)
-        fgd_fn_clear(&fns[i]);
-    free(fns);
-    if (rc != 0)
-        return fgd_error(r, 500, "ServiceException", "out of memory");
-    r->status = 200;
-    return 0;
+    return fgd_answer_list(q, fgd_json_list_versions, fns, n, next, r);
 }
 
 static int

@@ -939,8 +939,9 @@ fgd_json_get_function(const fgd_fn_t *fn, const char *region,
     return rc;
 }
 
-int
-fgd_json_list_functions(const fgd_fn_t *fns, size_t n,
+/* {"<list>": [FunctionConfiguration, ...], "NextMarker": ...} */
+static int
+fgd_json_config_list(const char *list, const fgd_fn_t *fns, size_t n,
     const char *next_marker, const char *region, const char *account,
     char **out, size_t *out_len)
 {
@@ -951,7 +952,7 @@ fgd_json_list_functions(const fgd_fn_t *fns, size_t n,
     if (g == NULL)
         return -1;
     yajl_gen_map_open(g);
-    GSTR(g, "Functions");
+    GSTR(g, list);
     yajl_gen_array_open(g);
     for (i = 0; i < n; i++)
         fgd_gen_config(g, &fns[i], region, account);
@@ -964,6 +965,15 @@ fgd_json_list_functions(const fgd_fn_t *fns, size_t n,
     rc = fgd_gen_take(g, out, out_len);
     yajl_gen_free(g);
     return rc;
+}
+
+int
+fgd_json_list_functions(const fgd_fn_t *fns, size_t n,
+    const char *next_marker, const char *region, const char *account,
+    char **out, size_t *out_len)
+{
+    return fgd_json_config_list("Functions", fns, n, next_marker, region,
+        account, out, out_len);
 }
 
 /*
@@ -1364,26 +1374,8 @@ fgd_json_list_versions(const fgd_fn_t *fns, size_t n,
     const char *next_marker, const char *region, const char *account,
     char **out, size_t *out_len)
 {
-    yajl_gen  g = yajl_gen_alloc(NULL);
-    size_t    i;
-    int       rc;
-
-    if (g == NULL)
-        return -1;
-    yajl_gen_map_open(g);
-    GSTR(g, "Versions");
-    yajl_gen_array_open(g);
-    for (i = 0; i < n; i++)
-        fgd_gen_config(g, &fns[i], region, account);
-    yajl_gen_array_close(g);
-    if (next_marker != NULL && next_marker[0] != '\0') {
-        GSTR(g, "NextMarker");
-        GSTR(g, next_marker);
-    }
-    yajl_gen_map_close(g);
-    rc = fgd_gen_take(g, out, out_len);
-    yajl_gen_free(g);
-    return rc;
+    return fgd_json_config_list("Versions", fns, n, next_marker, region,
+        account, out, out_len);
 }
 
 /* ------------------------------------------------------------------ */

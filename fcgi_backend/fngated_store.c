@@ -218,25 +218,48 @@ fgd_fn_from_reply(fgd_fn_t *fn, const redisReply *reply)
     return rc;
 }
 
-int
-fgd_store_get(const fgd_req_t *q, const char *account, const char *name,
-    fgd_fn_t *fn, fgd_resp_t *r)
+static int
+fgd_unexpected(redisReply *reply, fgd_resp_t *r)
 {
-    char         key[FG_KEY_MAX], arn[256];
-    const char  *argv[2];
-    size_t       lens[2];
+    freeReplyObject(reply);
+    return fgd_error(r, 502, "ServiceException",
+        "The service's storage answered unexpectedly");
+}
+
+/* HGETALL key; NULL with r on failure, an empty array when missing. */
+static redisReply *
+fgd_hgetall(const fgd_req_t *q, const char *key, fgd_resp_t *r)
+{
+    const char  *argv[2] = { "HGETALL", key };
+    size_t       lens[2] = { 7, strlen(key) };
+    redisReply  *reply;
+
+    reply = fgd_redis(q, true, 2, argv, lens, r);
+    if (reply != NULL && reply->type != REDIS_REPLY_ARRAY) {
+        fgd_unexpected(reply, r);
+        return NULL;
+    }
+    return reply;
+}
+
+/*
+ * The function record ($LATEST or a version) at key into fn; 404 naming
+ * the function's ARN with qualifier when there is none.
+ */
+static int
+fgd_store_read_fn(const fgd_req_t *q, const char *key, const char *account,
+    const char *name, const char *qualifier, fgd_fn_t *fn, fgd_resp_t *r)
+{
+    char         arn[512];
     redisReply  *reply;
     int          rc = -1;
 
-    if (fg_key_function(key, sizeof(key), account, name) >= FG_KEY_MAX)
-        return fgd_error(r, 500, "ServiceException", "key too long");
-    argv[0] = "HGETALL";  lens[0] = 7;
-    argv[1] = key;        lens[1] = strlen(key);
-    reply = fgd_redis(q, true, 2, argv, lens, r);
+    reply = fgd_hgetall(q, key, r);
     if (reply == NULL)
         return -1;
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0) {
-        fg_function_arn(arn, sizeof(arn), q->region, account, name, "");
+    if (reply->elements == 0) {
+        fg_function_arn(arn, sizeof(arn), q->region, account, name,
+            qualifier);
         fgd_error(r, 404, "ResourceNotFoundException",
             "Function not found: %s", arn);
         goto cleanup;
@@ -252,6 +275,17 @@ fgd_store_get(const fgd_req_t *q, const char *account, const char *name,
 cleanup:
     freeReplyObject(reply);
     return rc;
+}
+
+int
+fgd_store_get(const fgd_req_t *q, const char *account, const char *name,
+    fgd_fn_t *fn, fgd_resp_t *r)
+{
+    char  key[FG_KEY_MAX];
+
+    if (fg_key_function(key, sizeof(key), account, name) >= FG_KEY_MAX)
+        return fgd_error(r, 500, "ServiceException", "key too long");
+    return fgd_store_read_fn(q, key, account, name, "", fn, r);
 }
 
 int
@@ -585,64 +619,18 @@ fgd_eval(const fgd_req_t *q, const char *script, size_t script_len,
     return reply;
 }
 
-static int
-fgd_unexpected(redisReply *reply, fgd_resp_t *r)
-{
-    freeReplyObject(reply);
-    return fgd_error(r, 502, "ServiceException",
-        "The service's storage answered unexpectedly");
-}
-
-/* HGETALL key; NULL with r on failure, an empty array when missing. */
-static redisReply *
-fgd_hgetall(const fgd_req_t *q, const char *key, fgd_resp_t *r)
-{
-    const char  *argv[2] = { "HGETALL", key };
-    size_t       lens[2] = { 7, strlen(key) };
-    redisReply  *reply;
-
-    reply = fgd_redis(q, true, 2, argv, lens, r);
-    if (reply != NULL && reply->type != REDIS_REPLY_ARRAY) {
-        fgd_unexpected(reply, r);
-        return NULL;
-    }
-    return reply;
-}
-
 int
 fgd_store_get_version(const fgd_req_t *q, const char *account,
     const char *name, const char *version, fgd_fn_t *fn, fgd_resp_t *r)
 {
-    char         key[FG_KEY_MAX], arn[512];
-    redisReply  *reply;
-    int          rc = -1;
+    char  key[FG_KEY_MAX];
 
     if (version[0] == '\0' || strcmp(version, "$LATEST") == 0)
         return fgd_store_get(q, account, name, fn, r);
     if (fg_key_version(key, sizeof(key), account, name, version)
         >= FG_KEY_MAX)
         return fgd_error(r, 500, "ServiceException", "key too long");
-    reply = fgd_hgetall(q, key, r);
-    if (reply == NULL)
-        return -1;
-    if (reply->elements == 0) {
-        fg_function_arn(arn, sizeof(arn), q->region, account, name,
-            version);
-        fgd_error(r, 404, "ResourceNotFoundException",
-            "Function not found: %s", arn);
-        goto cleanup;
-    }
-    if (fgd_fn_from_reply(fn, reply) != 0) {
-        fgd_log("error", q->request_id, "corrupt record %s", key);
-        fgd_error(r, 500, "ServiceException",
-            "The function's stored configuration is unreadable");
-        goto cleanup;
-    }
-    rc = 0;
-
-cleanup:
-    freeReplyObject(reply);
-    return rc;
+    return fgd_store_read_fn(q, key, account, name, version, fn, r);
 }
 
 int
