@@ -241,21 +241,26 @@ fgd_do_create(fgd_req_t *q, fgd_resp_t *r)
 }
 
 /* GetFunction and GetFunctionConfiguration: the version the qualifier
- * names (an alias: its FunctionVersion). */
+ * names (an alias: its FunctionVersion), of the owner's function (the
+ * caller's, or one the owner granted it lambda:GetFunction on). */
 static int
 fgd_do_get(const fgd_req_t *q, fgd_resp_t *r, bool config_only)
 {
     fgd_fn_t  fn;
     int       rc;
 
-    if (fgd_store_resolve(q, q->caller, q->function, q->qualifier, false,
+    if (fgd_store_resolve(q, q->owner, q->function, q->qualifier, false,
             &fn, r) != 0)
         return -1;
     if (strcmp(fn.version, "$LATEST") == 0 &&
         strcmp(q->qualifier, "$LATEST") != 0)
         fn.version[0] = '\0';
+    /* a grantee sees the configuration, never where the code is */
     rc = config_only
-         ? fgd_json_function_config(&fn, q->region, q->caller, &r->body,
+         ? fgd_json_function_config(&fn, q->region, q->owner, &r->body,
+               &r->body_len)
+         : strcmp(q->owner, q->caller) != 0
+         ? fgd_json_get_function_shared(&fn, q->region, q->owner, &r->body,
                &r->body_len)
          : fgd_json_get_function(&fn, q->region, q->caller, &r->body,
                &r->body_len);
@@ -591,6 +596,90 @@ fgd_do_list_aliases(const fgd_req_t *q, fgd_resp_t *r)
     return 0;
 }
 
+/* AddPermission: the statement names the function (and qualifier) the
+ * policy is of. */
+static int
+fgd_do_add_permission(const fgd_req_t *q, fgd_resp_t *r)
+{
+    fgd_permission_t  p;
+    char             *st = NULL, revision[37];
+    size_t            st_len;
+    int               rc;
+
+    if (fgd_permission_parse(q->body, q->body_len, &p, r) != 0)
+        return -1;
+    if (fgd_json_statement(&p, q->region, q->caller, q->function,
+            q->qualifier, &st, &st_len) != 0)
+        return fgd_error(r, 500, "ServiceException", "out of memory");
+    rc = fgd_store_permission_add(q, &p, st, revision, r);
+    if (rc == 0) {
+        fgd_log("info", q->request_id, "policy %s:%s%s%s grants %s %s (%s)",
+            q->caller, q->function, q->qualifier[0] ? ":" : "",
+            q->qualifier, p.principal, p.action, p.sid);
+        if (fgd_json_add_permission(st, &r->body, &r->body_len) != 0)
+            rc = fgd_error(r, 500, "ServiceException", "out of memory");
+        else
+            r->status = 201;
+    }
+    free(st);
+    return rc;
+}
+
+/* RemovePermission: the statement id is the path's last segment, read
+ * with the module's own parser. */
+static int
+fgd_do_remove_permission(const fgd_req_t *q, const char *method,
+    const char *uri, fgd_resp_t *r)
+{
+    fg_route_t   rt;
+    const char  *qm;
+    char         want[64];
+    int          got;
+
+    qm = strchr(uri, '?');
+    if (fg_route_parse(method, strlen(method), uri,
+            qm ? (size_t) (qm - uri) : strlen(uri), qm ? qm + 1 : "",
+            qm ? strlen(qm + 1) : 0, &rt) != FG_ROUTE_OK ||
+        rt.action != FG_ACTION_REMOVE_PERMISSION)
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "The statement id of the request is not valid");
+    got = fg_query_get(q->query, strlen(q->query), "RevisionId", want,
+        sizeof(want));
+    if (got < 0 || strlen(want) > 36)
+        return fgd_error(r, 412, "PreconditionFailedException",
+            "The Revision Id provided does not match the latest Revision "
+            "Id. Call the GetPolicy API to retrieve the latest Revision Id");
+    if (got == 0)
+        want[0] = '\0';
+    if (fgd_store_permission_remove(q, rt.statement_id, want, r) != 0)
+        return -1;
+    fgd_log("info", q->request_id, "policy %s:%s%s%s lost %s", q->caller,
+        q->function, q->qualifier[0] ? ":" : "", q->qualifier,
+        rt.statement_id);
+    r->status = 204;
+    return 0;
+}
+
+static int
+fgd_do_get_policy(const fgd_req_t *q, fgd_resp_t *r)
+{
+    char    **st, revision[37];
+    size_t    n, i;
+    int       rc;
+
+    if (fgd_store_policy_get(q, &st, &n, revision, r) != 0)
+        return -1;
+    rc = fgd_json_policy((const char *const *) st, n, revision, &r->body,
+        &r->body_len);
+    for (i = 0; i < n; i++)
+        free(st[i]);
+    free(st);
+    if (rc != 0)
+        return fgd_error(r, 500, "ServiceException", "out of memory");
+    r->status = 200;
+    return 0;
+}
+
 static void
 fgd_handle(FCGX_Request *req, redisContext **redis)
 {
@@ -647,6 +736,9 @@ fgd_handle(FCGX_Request *req, redisContext **redis)
     case FG_ACTION_GET_ALIAS:
     case FG_ACTION_UPDATE_ALIAS:
     case FG_ACTION_DELETE_ALIAS:
+    case FG_ACTION_ADD_PERMISSION:
+    case FG_ACTION_REMOVE_PERMISSION:
+    case FG_ACTION_GET_POLICY:
         break;
     default:
         fgd_error(&r, 404, "ResourceNotFoundException",
@@ -684,8 +776,14 @@ fgd_handle(FCGX_Request *req, redisContext **redis)
         goto done;
     }
     /* Management calls act on the caller's own functions only; another
-     * account's code and settings are never shown (DESIGN.md). */
-    if (action != FG_ACTION_INVOKE && strcmp(q.owner, q.caller) != 0) {
+     * account's code and settings are never shown (DESIGN.md).  The
+     * module let through only what the owner's policy grants: Invoke, and
+     * GetFunction / GetFunctionConfiguration (answered without the code's
+     * location). */
+    if (action != FG_ACTION_INVOKE &&
+        action != FG_ACTION_GET_FUNCTION &&
+        action != FG_ACTION_GET_FUNCTION_CONFIGURATION &&
+        strcmp(q.owner, q.caller) != 0) {
         char arn[256];
         fg_function_arn(arn, sizeof(arn), q.region, q.owner, q.function, "");
         fgd_error(&r, 403, "AccessDeniedException",
@@ -732,6 +830,12 @@ fgd_handle(FCGX_Request *req, redisContext **redis)
     case FG_ACTION_GET_ALIAS:       fgd_do_get_alias(&q, &r); break;
     case FG_ACTION_UPDATE_ALIAS:    fgd_do_update_alias(&q, &r); break;
     case FG_ACTION_DELETE_ALIAS:    fgd_do_delete_alias(&q, &r); break;
+    case FG_ACTION_ADD_PERMISSION:  fgd_do_add_permission(&q, &r); break;
+    case FG_ACTION_REMOVE_PERMISSION:
+        fgd_do_remove_permission(&q, fgd_param(req, "REQUEST_METHOD"),
+            fgd_param(req, "REQUEST_URI"), &r);
+        break;
+    case FG_ACTION_GET_POLICY:      fgd_do_get_policy(&q, &r); break;
     default: break;
     }
 

@@ -476,10 +476,26 @@ static const char fgd_lua_update_config[] =
     "redis.call('HSET', KEYS[1], unpack(f))\n"
     "return 1\n";
 
+/* Removes the policy of qualifier q (its statements and grants). */
+#define FGD_LUA_DROP_POLICY \
+    "local function drop(kp, kg, q)\n" \
+    "  local pre = q .. ':'\n" \
+    "  for _, k in ipairs({kp, kg}) do\n" \
+    "    local f = redis.call('HKEYS', k)\n" \
+    "    for i = 1, #f do\n" \
+    "      if string.sub(f[i], 1, #pre) == pre then\n" \
+    "        redis.call('HDEL', k, f[i])\n" \
+    "      end\n" \
+    "    end\n" \
+    "  end\n" \
+    "  redis.call('HDEL', kp, '#' .. q)\n" \
+    "end\n"
+
 /* DeleteFunction of a version.  KEYS: ver, vers, coderefs, verrefs,
- * code.  ARGV: N, sha read.  1 done; 0 no version; -1 changed; -2 an
- * alias routes to it. */
+ * code, policy, grants.  ARGV: N, sha read.  1 done; 0 no version; -1
+ * changed; -2 an alias routes to it. */
 static const char fgd_lua_delete_version[] =
+    FGD_LUA_DROP_POLICY
     "local sha = redis.call('HGET', KEYS[1], 'CodeSha256')\n"
     "if not sha then return 0 end\n"
     "if sha ~= ARGV[2] then return -1 end\n"
@@ -493,12 +509,13 @@ static const char fgd_lua_delete_version[] =
     "  redis.call('HDEL', KEYS[3], sha)\n"
     "  redis.call('DEL', KEYS[5])\n"
     "end\n"
+    "drop(KEYS[6], KEYS[7], ARGV[1])\n"
     "return 1\n";
 
 /*
  * DeleteFunction of the whole function.  KEYS: fn, fns, coderefs, vers,
  * verrefs, aliases, NV version keys, NA alias keys, 1 + NV code keys
- * ($LATEST's, then each version's).  ARGV: name, NV, NA, the version
+ * ($LATEST's, then each version's), policy, grants.  ARGV: name, NV, NA, the version
  * numbers, the alias names, the 1 + NV shas.  The lists must be what is
  * stored now, else -1 (read again).  1 done; 0 no function.
  */
@@ -528,6 +545,7 @@ static const char fgd_lua_delete_all[] =
     "end\n"
     "for i = 1, nv + na do redis.call('DEL', KEYS[6 + i]) end\n"
     "redis.call('DEL', KEYS[1], KEYS[4], KEYS[5], KEYS[6])\n"
+    "redis.call('DEL', KEYS[#KEYS - 1], KEYS[#KEYS])\n"
     "redis.call('ZREM', KEYS[2], ARGV[1])\n"
     "return 1\n";
 
@@ -568,8 +586,10 @@ static const char fgd_lua_alias_put[] =
     "redis.call('ZADD', KEYS[2], 0, ARGV[3])\n"
     "return 1\n";
 
-/* DeleteAlias.  KEYS: alias, aliases, verrefs.  ARGV: name.  1 / 0. */
+/* DeleteAlias.  KEYS: alias, aliases, verrefs, policy, grants.  ARGV:
+ * name.  1 / 0. */
 static const char fgd_lua_alias_delete[] =
+    FGD_LUA_DROP_POLICY
     "local old = redis.call('HMGET', KEYS[1], 'FunctionVersion',\n"
     "                       'AdditionalVersion')\n"
     "if not old[1] then return 0 end\n"
@@ -582,6 +602,55 @@ static const char fgd_lua_alias_delete[] =
     "end\n"
     "redis.call('DEL', KEYS[1])\n"
     "redis.call('ZREM', KEYS[2], ARGV[1])\n"
+    "drop(KEYS[4], KEYS[5], ARGV[1])\n"
+    "return 1\n";
+
+/*
+ * AddPermission.  KEYS: policy, grants, the key that must exist (fn,
+ * ver or alias).  ARGV: qualifier, sid, statement, grant field, RevisionId
+ * wanted or "", new RevisionId.  1 done; 0 no such qualifier; -1 stale
+ * RevisionId; -2 the sid exists.
+ */
+static const char fgd_lua_permission_add[] =
+    "if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end\n"
+    "local rev = redis.call('HGET', KEYS[1], '#' .. ARGV[1]) or ''\n"
+    "if ARGV[5] ~= '' and rev ~= ARGV[5] then return -1 end\n"
+    "local f = ARGV[1] .. ':' .. ARGV[2]\n"
+    "if redis.call('HEXISTS', KEYS[1], f) == 1 then return -2 end\n"
+    "redis.call('HSET', KEYS[1], f, ARGV[3], '#' .. ARGV[1], ARGV[6])\n"
+    "redis.call('HINCRBY', KEYS[2], ARGV[4], 1)\n"
+    "return 1\n";
+
+/*
+ * RemovePermission.  KEYS: policy, grants.  ARGV: qualifier, sid,
+ * RevisionId wanted or "", new RevisionId.  The grant field is read back
+ * from the stored statement.  1 done; 0 no such statement; -1 stale.
+ */
+static const char fgd_lua_permission_remove[] =
+    "local f = ARGV[1] .. ':' .. ARGV[2]\n"
+    "local st = redis.call('HGET', KEYS[1], f)\n"
+    "if not st then return 0 end\n"
+    "local rev = redis.call('HGET', KEYS[1], '#' .. ARGV[1]) or ''\n"
+    "if ARGV[3] ~= '' and rev ~= ARGV[3] then return -1 end\n"
+    "local s = cjson.decode(st)\n"
+    "local acct = string.match(s.Principal.AWS, '^arn:aws:iam::(%d+):root$')\n"
+    "local g = ARGV[1] .. ':' .. s.Action .. ':' .. acct\n"
+    "if redis.call('HINCRBY', KEYS[2], g, -1) <= 0 then\n"
+    "  redis.call('HDEL', KEYS[2], g)\n"
+    "end\n"
+    "redis.call('HDEL', KEYS[1], f)\n"
+    "local left = false\n"
+    "for _, k in ipairs(redis.call('HKEYS', KEYS[1])) do\n"
+    "  if string.sub(k, 1, #ARGV[1] + 1) == ARGV[1] .. ':' then\n"
+    "    left = true\n"
+    "    break\n"
+    "  end\n"
+    "end\n"
+    "if left then\n"
+    "  redis.call('HSET', KEYS[1], '#' .. ARGV[1], ARGV[4])\n"
+    "else\n"
+    "  redis.call('HDEL', KEYS[1], '#' .. ARGV[1])\n"
+    "end\n"
     "return 1\n";
 
 /* Runs EVAL with the script, nkeys keys and the arguments; lens may be
@@ -1079,8 +1148,8 @@ fgd_store_delete_version(const fgd_req_t *q, const char *name,
 {
     char         kver[FG_KEY_MAX], kvers[FG_KEY_MAX], krefs[FG_KEY_MAX];
     char         kvrefs[FG_KEY_MAX], kcode[FG_KEY_MAX], sha[FGD_SHA256_HEX];
-    char         arn[512], names[512];
-    const char  *args[7];
+    char         arn[512], names[512], kpol[FG_KEY_MAX], kgr[FG_KEY_MAX];
+    const char  *args[9];
     redisReply  *reply;
     long long    v;
     int          attempt, got;
@@ -1093,7 +1162,10 @@ fgd_store_delete_version(const fgd_req_t *q, const char *name,
                 >= FG_KEY_MAX ||
             fg_key_coderefs(krefs, sizeof(krefs), q->caller) >= FG_KEY_MAX ||
             fg_key_version_refs(kvrefs, sizeof(kvrefs), q->caller, name)
-                >= FG_KEY_MAX)
+                >= FG_KEY_MAX ||
+            fg_key_policy(kpol, sizeof(kpol), q->caller, name)
+                >= FG_KEY_MAX ||
+            fg_key_grants(kgr, sizeof(kgr), q->caller, name) >= FG_KEY_MAX)
             return fgd_error(r, 500, "ServiceException", "key too long");
         got = fgd_hget(q, kver, "CodeSha256", sha, sizeof(sha), r);
         if (got < 0)
@@ -1104,10 +1176,10 @@ fgd_store_delete_version(const fgd_req_t *q, const char *name,
         if (fg_key_code(kcode, sizeof(kcode), q->caller, sha) >= FG_KEY_MAX)
             return fgd_error(r, 500, "ServiceException", "key too long");
         args[0] = kver;  args[1] = kvers;  args[2] = krefs;
-        args[3] = kvrefs;  args[4] = kcode;  args[5] = version;
-        args[6] = sha;
+        args[3] = kvrefs;  args[4] = kcode;  args[5] = kpol;
+        args[6] = kgr;  args[7] = version;  args[8] = sha;
         reply = fgd_eval(q, fgd_lua_delete_version,
-            sizeof(fgd_lua_delete_version) - 1, 5, 7, args, NULL, r);
+            sizeof(fgd_lua_delete_version) - 1, 7, 9, args, NULL, r);
         if (reply == NULL)
             return -1;
         if (reply->type != REDIS_REPLY_INTEGER)
@@ -1206,8 +1278,8 @@ fgd_store_alias_delete(const fgd_req_t *q, const char *name,
     const char *alias, fgd_resp_t *r)
 {
     char         kal[FG_KEY_MAX], kals[FG_KEY_MAX], kvrefs[FG_KEY_MAX];
-    char         arn[512];
-    const char  *args[4];
+    char         arn[512], kpol[FG_KEY_MAX], kgr[FG_KEY_MAX];
+    const char  *args[6];
     redisReply  *reply;
     long long    v;
 
@@ -1215,11 +1287,14 @@ fgd_store_alias_delete(const fgd_req_t *q, const char *name,
             >= FG_KEY_MAX ||
         fg_key_aliases(kals, sizeof(kals), q->caller, name) >= FG_KEY_MAX ||
         fg_key_version_refs(kvrefs, sizeof(kvrefs), q->caller, name)
-            >= FG_KEY_MAX)
+            >= FG_KEY_MAX ||
+        fg_key_policy(kpol, sizeof(kpol), q->caller, name) >= FG_KEY_MAX ||
+        fg_key_grants(kgr, sizeof(kgr), q->caller, name) >= FG_KEY_MAX)
         return fgd_error(r, 500, "ServiceException", "key too long");
-    args[0] = kal;  args[1] = kals;  args[2] = kvrefs;  args[3] = alias;
+    args[0] = kal;  args[1] = kals;  args[2] = kvrefs;  args[3] = kpol;
+    args[4] = kgr;  args[5] = alias;
     reply = fgd_eval(q, fgd_lua_alias_delete,
-        sizeof(fgd_lua_alias_delete) - 1, 3, 4, args, NULL, r);
+        sizeof(fgd_lua_alias_delete) - 1, 5, 6, args, NULL, r);
     if (reply == NULL)
         return -1;
     if (reply->type != REDIS_REPLY_INTEGER)
@@ -1302,6 +1377,7 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
     char          kfn[FG_KEY_MAX], kfns[FG_KEY_MAX], krefs[FG_KEY_MAX];
     char          kvers[FG_KEY_MAX], kvrefs[FG_KEY_MAX], kals[FG_KEY_MAX];
     char          arn[256], nv_s[24], na_s[24];
+    char          kpol[FG_KEY_MAX], kgr[FG_KEY_MAX];
     char        (*keys)[FG_KEY_MAX] = NULL, (*shas)[FGD_SHA256_HEX] = NULL;
     const char  **args = NULL;
     redisReply   *vers = NULL, *als = NULL, *reply;
@@ -1317,7 +1393,9 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
             >= FG_KEY_MAX ||
         fg_key_version_refs(kvrefs, sizeof(kvrefs), q->caller, name)
             >= FG_KEY_MAX ||
-        fg_key_aliases(kals, sizeof(kals), q->caller, name) >= FG_KEY_MAX)
+        fg_key_aliases(kals, sizeof(kals), q->caller, name) >= FG_KEY_MAX ||
+        fg_key_policy(kpol, sizeof(kpol), q->caller, name) >= FG_KEY_MAX ||
+        fg_key_grants(kgr, sizeof(kgr), q->caller, name) >= FG_KEY_MAX)
         return fgd_error(r, 500, "ServiceException", "key too long");
 
     for (attempt = 0; attempt < 5; attempt++) {
@@ -1338,7 +1416,7 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
         na = als->elements;
         keys = calloc(nv + na + 1 + nv, sizeof(*keys));
         shas = calloc(nv + 1, sizeof(*shas));
-        nargs = 6 + (nv + na + 1 + nv) + 3 + nv + na + (1 + nv);
+        nargs = 6 + (nv + na + 1 + nv) + 2 + 3 + nv + na + (1 + nv);
         args = calloc(nargs, sizeof(*args));
         if (keys == NULL || shas == NULL || args == NULL) {
             fgd_error(r, 500, "ServiceException", "out of memory");
@@ -1379,6 +1457,7 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
         args[k++] = kvers;  args[k++] = kvrefs;  args[k++] = kals;
         for (i = 0; i < nv + na + 1 + nv; i++)
             args[k++] = keys[i];
+        args[k++] = kpol;  args[k++] = kgr;
         snprintf(nv_s, sizeof(nv_s), "%zu", nv);
         snprintf(na_s, sizeof(na_s), "%zu", na);
         args[k++] = name;  args[k++] = nv_s;  args[k++] = na_s;
@@ -1390,7 +1469,8 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
             args[k++] = shas[i];
 
         reply = fgd_eval(q, fgd_lua_delete_all,
-            sizeof(fgd_lua_delete_all) - 1, (int) (6 + nv + na + 1 + nv),
+            sizeof(fgd_lua_delete_all) - 1,
+            (int) (6 + nv + na + 1 + nv + 2),
             (int) k, args, NULL, r);
         if (reply == NULL)
             goto cleanup;
@@ -1420,5 +1500,186 @@ cleanup:
     free(keys);
     free(shas);
     free(args);
+    return rc;
+}
+
+/*
+ * Resource policies.  One hash per function holds the statements of the
+ * function's own policy and of each qualifier's ("QUALIFIER:SID"), and
+ * each policy's RevisionId ("#QUALIFIER"); a second hash is the grant
+ * index the module reads (fg_keys.h).  Both change only in the scripts.
+ */
+int
+fgd_store_permission_add(const fgd_req_t *q, const fgd_permission_t *p,
+    const char *statement, char revision[37], fgd_resp_t *r)
+{
+    char         kpol[FG_KEY_MAX], kgr[FG_KEY_MAX], kmust[FG_KEY_MAX];
+    char         field[FG_KEY_MAX], arn[512];
+    const char  *args[9];
+    redisReply  *reply;
+    long long    v;
+    int          n;
+
+    if (q->qualifier[0] == '\0')
+        n = fg_key_function(kmust, sizeof(kmust), q->caller, q->function);
+    else if (fg_version_valid(q->qualifier, strlen(q->qualifier)))
+        n = fg_key_version(kmust, sizeof(kmust), q->caller, q->function,
+            q->qualifier);
+    else if (fg_alias_name_valid(q->qualifier, strlen(q->qualifier)))
+        n = fg_key_alias(kmust, sizeof(kmust), q->caller, q->function,
+            q->qualifier);
+    else
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "The qualifier '%.130s' can not have a policy: name a version "
+            "or an alias", q->qualifier);
+    if (n < 0 || n >= FG_KEY_MAX ||
+        fg_key_policy(kpol, sizeof(kpol), q->caller, q->function)
+            >= FG_KEY_MAX ||
+        fg_key_grants(kgr, sizeof(kgr), q->caller, q->function)
+            >= FG_KEY_MAX ||
+        fg_key_grant_field(field, sizeof(field), q->qualifier, p->action,
+            p->principal) >= FG_KEY_MAX)
+        return fgd_error(r, 500, "ServiceException", "key too long");
+    fgd_revision_new(revision);
+    args[0] = kpol;  args[1] = kgr;  args[2] = kmust;
+    args[3] = q->qualifier;  args[4] = p->sid;  args[5] = statement;
+    args[6] = field;  args[7] = p->want_revision;  args[8] = revision;
+    reply = fgd_eval(q, fgd_lua_permission_add,
+        sizeof(fgd_lua_permission_add) - 1, 3, 9, args, NULL, r);
+    if (reply == NULL)
+        return -1;
+    if (reply->type != REDIS_REPLY_INTEGER)
+        return fgd_unexpected(reply, r);
+    v = reply->integer;
+    freeReplyObject(reply);
+    switch (v) {
+    case 1:
+        return 0;
+    case 0:
+        fg_function_arn(arn, sizeof(arn), q->region, q->caller, q->function,
+            q->qualifier);
+        return fgd_error(r, 404, "ResourceNotFoundException",
+            "Function not found: %s", arn);
+    case -2:
+        return fgd_error(r, 409, "ResourceConflictException",
+            "The statement id (%s) provided already exists. Please provide "
+            "a new statement id, or remove the existing statement.", p->sid);
+    default:
+        return fgd_error(r, 412, "PreconditionFailedException",
+            "The Revision Id provided does not match the latest Revision "
+            "Id. Call the GetPolicy API to retrieve the latest Revision Id");
+    }
+}
+
+int
+fgd_store_permission_remove(const fgd_req_t *q, const char *sid,
+    const char *want_revision, fgd_resp_t *r)
+{
+    char         kpol[FG_KEY_MAX], kgr[FG_KEY_MAX], revision[37];
+    const char  *args[6];
+    redisReply  *reply;
+    long long    v;
+
+    if (fg_key_policy(kpol, sizeof(kpol), q->caller, q->function)
+            >= FG_KEY_MAX ||
+        fg_key_grants(kgr, sizeof(kgr), q->caller, q->function)
+            >= FG_KEY_MAX)
+        return fgd_error(r, 500, "ServiceException", "key too long");
+    fgd_revision_new(revision);
+    args[0] = kpol;  args[1] = kgr;  args[2] = q->qualifier;  args[3] = sid;
+    args[4] = want_revision;  args[5] = revision;
+    reply = fgd_eval(q, fgd_lua_permission_remove,
+        sizeof(fgd_lua_permission_remove) - 1, 2, 6, args, NULL, r);
+    if (reply == NULL)
+        return -1;
+    if (reply->type != REDIS_REPLY_INTEGER)
+        return fgd_unexpected(reply, r);
+    v = reply->integer;
+    freeReplyObject(reply);
+    if (v == 1)
+        return 0;
+    if (v == 0)
+        return fgd_error(r, 404, "ResourceNotFoundException",
+            "Statement %s is not found in resource policy.", sid);
+    return fgd_error(r, 412, "PreconditionFailedException",
+        "The Revision Id provided does not match the latest Revision Id. "
+        "Call the GetPolicy API to retrieve the latest Revision Id");
+}
+
+static int
+fgd_str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+int
+fgd_store_policy_get(const fgd_req_t *q, char ***statements, size_t *n,
+    char revision[37], fgd_resp_t *r)
+{
+    char         kpol[FG_KEY_MAX], pre[FG_QUALIFIER_MAX + 2];
+    char       **st = NULL;
+    redisReply  *reply;
+    size_t       i, k = 0, plen;
+    int          rc = -1;
+
+    *statements = NULL;
+    *n = 0;
+    revision[0] = '\0';
+    if (fg_key_policy(kpol, sizeof(kpol), q->caller, q->function)
+            >= FG_KEY_MAX)
+        return fgd_error(r, 500, "ServiceException", "key too long");
+    reply = fgd_hgetall(q, kpol, r);
+    if (reply == NULL)
+        return -1;
+    snprintf(pre, sizeof(pre), "%s:", q->qualifier);
+    plen = strlen(pre);
+    st = calloc(reply->elements / 2 + 1, sizeof(*st));
+    if (st == NULL) {
+        fgd_error(r, 500, "ServiceException", "out of memory");
+        goto cleanup;
+    }
+    for (i = 0; i + 1 < reply->elements; i += 2) {
+        const redisReply *f = reply->element[i], *v = reply->element[i + 1];
+        if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
+            continue;
+        if (f->str[0] == '#' && strcmp(f->str + 1, q->qualifier) == 0) {
+            snprintf(revision, 37, "%s", v->str);
+            continue;
+        }
+        if (f->len > plen && memcmp(f->str, pre, plen) == 0) {
+            /* sorted by field, that is by Sid */
+            st[k] = malloc(f->len + 1 + v->len + 1);
+            if (st[k] == NULL) {
+                fgd_error(r, 500, "ServiceException", "out of memory");
+                goto cleanup;
+            }
+            memcpy(st[k], f->str, f->len);
+            st[k][f->len] = '\0';
+            memcpy(st[k] + f->len + 1, v->str, v->len + 1);
+            k++;
+        }
+    }
+    if (k == 0) {
+        fgd_error(r, 404, "ResourceNotFoundException",
+            "The resource you requested does not exist.");
+        goto cleanup;
+    }
+    qsort(st, k, sizeof(*st), fgd_str_cmp);
+    /* keep only the statements: move each past its sort key */
+    for (i = 0; i < k; i++)
+        memmove(st[i], st[i] + strlen(st[i]) + 1,
+            strlen(st[i] + strlen(st[i]) + 1) + 1);
+    *statements = st;
+    *n = k;
+    st = NULL;
+    rc = 0;
+
+cleanup:
+    if (st != NULL) {
+        for (i = 0; i < k; i++)
+            free(st[i]);
+        free(st);
+    }
+    freeReplyObject(reply);
     return rc;
 }

@@ -145,3 +145,36 @@ fg_key_aliases(char *dst, size_t size, const char *account,
     }
     return snprintf(dst, size, "fg:aliases:{%s}:%s", account, function);
 }
+
+
+int
+fg_key_policy(char *dst, size_t size, const char *account,
+    const char *function)
+{
+    if (account == NULL || function == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return snprintf(dst, size, "fg:policy:{%s}:%s", account, function);
+}
+
+
+int
+fg_key_grants(char *dst, size_t size, const char *account,
+    const char *function)
+{
+    if (account == NULL || function == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return snprintf(dst, size, "fg:grant:{%s}:%s", account, function);
+}
+
+
+int
+fg_key_grant_field(char *dst, size_t size, const char *qualifier,
+    const char *action, const char *principal)
+{
+    if (qualifier == NULL || action == NULL || principal == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return snprintf(dst, size, "%s:%s:%s", qualifier, action, principal);
+}

@@ -33,6 +33,18 @@
  *                                        AdditionalWeight ("" when none)
  *                                        RevisionId
  *   fg:aliases:{A}:NAME            zset  alias names (score 0, by name)
+ *   fg:policy:{A}:NAME             hash  the resource policies of the
+ *                                        function and of its qualifiers:
+ *                                        "QUALIFIER:SID" -> statement JSON
+ *                                        ("" qualifier: the function's
+ *                                        own policy), "#QUALIFIER" ->
+ *                                        that policy's RevisionId
+ *   fg:grant:{A}:NAME              hash  the index the module reads:
+ *                                        "QUALIFIER:ACTION:PRINCIPAL" ->
+ *                                        number of statements granting
+ *                                        it (ACTION lambda:InvokeFunction
+ *                                        or lambda:GetFunction, PRINCIPAL
+ *                                        an account id)
  *   fg:code:{A}:SHA256HEX          string the function's zip, as uploaded
  *   fg:coderefs:{A}                hash  SHA256HEX -> number of functions /
  *                                        versions that use it
@@ -67,5 +79,12 @@ int fg_key_alias(char *dst, size_t size, const char *account,
     const char *function, const char *alias);
 int fg_key_aliases(char *dst, size_t size, const char *account,
     const char *function);
+int fg_key_policy(char *dst, size_t size, const char *account,
+    const char *function);
+int fg_key_grants(char *dst, size_t size, const char *account,
+    const char *function);
+/* A field of fg_key_grants: "QUALIFIER:ACTION:PRINCIPAL". */
+int fg_key_grant_field(char *dst, size_t size, const char *qualifier,
+    const char *action, const char *principal);
 
 #endif /* FG_KEYS_H */

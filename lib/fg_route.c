@@ -20,6 +20,7 @@
 #define FG_API_PREFIX      "/2015-03-31/functions"
 #define FG_INVOCATIONS     "invocations"
 #define FG_ALIASES         "aliases"
+#define FG_POLICY          "policy"
 
 /* Longest decoded NAME segment: a full ARN with the longest region,
  * function name and qualifier is well under this. */
@@ -213,6 +214,17 @@ fg_alias_name_valid(const char *name, size_t len)
     }
 
     return false;                   /* all digits: a version */
+}
+
+
+bool
+fg_statement_id_valid(const char *sid, size_t len)
+{
+    if (sid == NULL || len == 0 || len > FG_STATEMENT_ID_MAX) {
+        return false;
+    }
+
+    return fg_name_chars(sid, len);
 }
 
 
@@ -413,6 +425,9 @@ fg_route_sub(const char *method, size_t method_len, const char *sub,
         { FG_ALIASES, "GET", true, FG_ACTION_GET_ALIAS },
         { FG_ALIASES, "PUT", true, FG_ACTION_UPDATE_ALIAS },
         { FG_ALIASES, "DELETE", true, FG_ACTION_DELETE_ALIAS },
+        { FG_POLICY, "POST", false, FG_ACTION_ADD_PERMISSION },
+        { FG_POLICY, "GET", false, FG_ACTION_GET_POLICY },
+        { FG_POLICY, "DELETE", true, FG_ACTION_REMOVE_PERMISSION },
     };
     size_t  i;
     bool    known = false;
@@ -448,8 +463,8 @@ fg_route_parse(const char *method, size_t method_len, const char *path,
     size_t              rest_len, seg_len;
     char                name[FG_ROUTE_NAME_BUF];
     char                qual[FG_QUALIFIER_MAX + 1];
-    const char         *sub, *alias;
-    size_t              sub_len, alias_len;
+    const char         *sub, *alias, *sid;
+    size_t              sub_len, alias_len, sid_len;
     long                n;
     int                 q;
     fg_route_rc_t       rc;
@@ -491,6 +506,8 @@ fg_route_parse(const char *method, size_t method_len, const char *path,
 
     alias = NULL;
     alias_len = 0;
+    sid = NULL;
+    sid_len = 0;
 
     if (slash == NULL) {
         if (fg_part_is(method, method_len, "GET")) {
@@ -515,10 +532,20 @@ fg_route_parse(const char *method, size_t method_len, const char *path,
             if (memchr(alias, '/', alias_len) != NULL) {
                 return FG_ROUTE_NOT_FOUND;
             }
+
+        } else if (sub_len > sizeof(FG_POLICY)
+                   && memcmp(sub, FG_POLICY "/", sizeof(FG_POLICY)) == 0)
+        {
+            sid = sub + sizeof(FG_POLICY);
+            sid_len = sub_len - sizeof(FG_POLICY);
+            sub_len = sizeof(FG_POLICY) - 1;
+            if (memchr(sid, '/', sid_len) != NULL) {
+                return FG_ROUTE_NOT_FOUND;
+            }
         }
 
-        rc = fg_route_sub(method, method_len, sub, sub_len, alias != NULL,
-                          r);
+        rc = fg_route_sub(method, method_len, sub, sub_len,
+                          alias != NULL || sid != NULL, r);
         if (rc != FG_ROUTE_OK) {
             return rc;
         }
@@ -554,6 +581,16 @@ fg_route_parse(const char *method, size_t method_len, const char *path,
             return FG_ROUTE_BAD_QUALIFIER;
         }
         memcpy(r->qualifier, qual, strlen(qual) + 1);
+    }
+
+    /* .../policy/SID: the statement RemovePermission removes */
+    if (sid != NULL) {
+        n = fg_decode(sid, sid_len, r->statement_id,
+                      sizeof(r->statement_id));
+        if (n < 0 || !fg_statement_id_valid(r->statement_id, (size_t) n)) {
+            r->statement_id[0] = '\0';
+            return FG_ROUTE_BAD_STATEMENT_ID;
+        }
     }
 
     /* .../aliases/ALIAS: the alias is what the call acts on */
@@ -609,6 +646,12 @@ fg_action_name(fg_action_t a)
         return "UpdateAlias";
     case FG_ACTION_DELETE_ALIAS:
         return "DeleteAlias";
+    case FG_ACTION_ADD_PERMISSION:
+        return "AddPermission";
+    case FG_ACTION_REMOVE_PERMISSION:
+        return "RemovePermission";
+    case FG_ACTION_GET_POLICY:
+        return "GetPolicy";
     case FG_ACTION_NONE:
     case FG_ACTION_METHOD_NOT_ALLOWED:
         break;
@@ -628,7 +671,8 @@ fg_action_from_name(const char *name)
         FG_ACTION_GET_FUNCTION_CONFIGURATION, FG_ACTION_UPDATE_FUNCTION_CODE,
         FG_ACTION_UPDATE_FUNCTION_CONFIGURATION, FG_ACTION_CREATE_ALIAS,
         FG_ACTION_LIST_ALIASES, FG_ACTION_GET_ALIAS, FG_ACTION_UPDATE_ALIAS,
-        FG_ACTION_DELETE_ALIAS
+        FG_ACTION_DELETE_ALIAS, FG_ACTION_ADD_PERMISSION,
+        FG_ACTION_REMOVE_PERMISSION, FG_ACTION_GET_POLICY
     };
     size_t                    i;
 

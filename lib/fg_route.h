@@ -21,6 +21,13 @@
  *   GET    /2015-03-31/functions/NAME/aliases/ALIAS   GetAlias
  *   PUT    /2015-03-31/functions/NAME/aliases/ALIAS   UpdateAlias
  *   DELETE /2015-03-31/functions/NAME/aliases/ALIAS   DeleteAlias
+ *   POST   /2015-03-31/functions/NAME/policy          AddPermission
+ *   GET    /2015-03-31/functions/NAME/policy          GetPolicy
+ *   DELETE /2015-03-31/functions/NAME/policy/SID      RemovePermission
+ *
+ * The policy calls take "?Qualifier=" (or NAME:QUALIFIER) as the others;
+ * RemovePermission's statement id is in statement_id, and "?RevisionId="
+ * is left to fngated.
  *
  * For the three .../aliases/ALIAS calls the alias name is the route's
  * qualifier (it is what they act on); NAME may then carry no qualifier of
@@ -43,6 +50,7 @@
 #define FG_FUNCTION_NAME_MAX  64
 #define FG_QUALIFIER_MAX      128
 #define FG_REGION_MAX         31
+#define FG_STATEMENT_ID_MAX   100
 
 typedef enum {
     FG_ACTION_NONE = 0,             /* not an API path: 404 */
@@ -61,6 +69,9 @@ typedef enum {
     FG_ACTION_GET_ALIAS,
     FG_ACTION_UPDATE_ALIAS,
     FG_ACTION_DELETE_ALIAS,
+    FG_ACTION_ADD_PERMISSION,
+    FG_ACTION_REMOVE_PERMISSION,
+    FG_ACTION_GET_POLICY,
     FG_ACTION_METHOD_NOT_ALLOWED    /* a known path with another method */
 } fg_action_t;
 
@@ -71,7 +82,8 @@ typedef enum {
     FG_ROUTE_BAD_NAME,         /* function name / ARN invalid */
     FG_ROUTE_BAD_QUALIFIER,    /* qualifier invalid, or ARN and query
                                   disagree */
-    FG_ROUTE_TOO_LONG
+    FG_ROUTE_TOO_LONG,
+    FG_ROUTE_BAD_STATEMENT_ID  /* RemovePermission's id invalid */
 } fg_route_rc_t;
 
 typedef struct {
@@ -80,6 +92,8 @@ typedef struct {
     char         region[FG_REGION_MAX + 1];     /* from an ARN, else "" */
     char         function[FG_FUNCTION_NAME_MAX + 1];  /* "" for list/create */
     char         qualifier[FG_QUALIFIER_MAX + 1];     /* "" if none */
+    char         statement_id[FG_STATEMENT_ID_MAX + 1];
+                                        /* RemovePermission's, else "" */
 } fg_route_t;
 
 /*
@@ -104,6 +118,9 @@ bool fg_qualifier_valid(const char *q, size_t len);
 
 /* Alias names: 1-128 of [A-Za-z0-9_-], not all digits. */
 bool fg_alias_name_valid(const char *name, size_t len);
+
+/* Statement ids of a resource policy: 1-100 of [A-Za-z0-9_-]. */
+bool fg_statement_id_valid(const char *sid, size_t len);
 
 /* Version numbers: 1-10 decimal digits, no leading zero. */
 bool fg_version_valid(const char *v, size_t len);

@@ -5,10 +5,12 @@
  *
  * The cache holds what Redis said for at most fngate_cache_ttl: an access
  * key's account and secret, and that a function exists.  Only positive
- * answers are kept, so a key or function created a moment ago is found at
- * once; a deleted one may still be believed in for up to the ttl (fngated
- * then answers 404 itself), except in the worker that saw the deletion,
- * which forgets it at once.
+ * answers are kept of those, so a key or function created a moment ago is
+ * found at once; a deleted one may still be believed in for up to the ttl
+ * (fngated then answers 404 itself), except in the worker that saw the
+ * deletion, which forgets it at once.  Grants on another account's
+ * function are kept both ways, granted or not, so a grant added or
+ * removed takes effect within the ttl.
  */
 
 
@@ -39,6 +41,11 @@ static ngx_int_t ngx_http_fngate_function_name(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx, ngx_str_t *name);
 static ngx_int_t ngx_http_fngate_function_reply(ngx_http_request_t *r,
     redisReply *reply);
+static ngx_int_t ngx_http_fngate_grant_reply(ngx_http_request_t *r,
+    redisReply *reply);
+static ngx_int_t ngx_http_fngate_denied(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx, const char *action);
+static const char *ngx_http_fngate_grant_action(fg_action_t action);
 static ngx_int_t ngx_http_fngate_not_found(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx, const char *region);
 static const char *ngx_http_fngate_iam_action(fg_action_t action);
@@ -98,6 +105,15 @@ ngx_http_fngate_lookup_route(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
                    "The qualifier is not valid, or does not match the "
                    "qualifier of the function ARN.");
 
+    case FG_ROUTE_BAD_STATEMENT_ID:
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: invalid statement id in \"%V\"", &path);
+        return ngx_http_fngate_error(r, NGX_HTTP_BAD_REQUEST,
+                   "InvalidParameterValueException",
+                   "1 validation error detected: Value at 'statementId' "
+                   "failed to satisfy constraint: Member must satisfy "
+                   "regular expression pattern: ([a-zA-Z0-9-_]+)");
+
     default: /* FG_ROUTE_BAD_NAME, FG_ROUTE_TOO_LONG */
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: invalid function name in \"%V\"", &path);
@@ -151,18 +167,28 @@ ngx_http_fngate_lookup_route(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 
 /*
  * May the caller do this to the function?  Calls on the caller's own
- * functions are always allowed.  Another account's function needs a grant
- * in its resource policy; grants are not implemented yet, so such calls
- * are refused here.  A grant lookup will be a Redis command issued from
- * this step, as ngx_http_fngate_lookup_function() issues its own.
+ * functions are always allowed.  Another account's function (named by its
+ * full ARN) needs a grant in its resource policy, and only Invoke
+ * (lambda:InvokeFunction) and GetFunction / GetFunctionConfiguration
+ * (lambda:GetFunction) can be granted.  A grant on the function covers
+ * every qualifier; one on a qualifier only that qualifier.  The answer is
+ * one HMGET of the owner's grant index, asked from here and re-entered when
+ * Redis replied; it is cached either way for fngate_cache_ttl.  A refusal
+ * says nothing about whether the function exists.
  */
 
 ngx_int_t
 ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx)
 {
-    const char                  *action;
-    ngx_http_fngate_loc_conf_t  *flcf;
+    int           n, argc;
+    u_char       *p;
+    ngx_str_t     name, value;
+    const char   *action, *grant;
+    u_char        key[FG_KEY_MAX], f1[FG_KEY_MAX], f2[FG_KEY_MAX];
+    u_char        caller[FG_ACCOUNT_LEN + 1];
+    const char   *argv[4];
+    size_t        argvlen[4];
 
     action = ngx_http_fngate_iam_action(ctx->route.action);
 
@@ -183,11 +209,173 @@ ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
+    grant = ngx_http_fngate_grant_action(ctx->route.action);
 
-    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                  "fngate: %V may not %s \"%V\" of %V", &ctx->caller,
-                  action, &ctx->function, &ctx->owner);
+    /* only a full ARN names another account's function */
+
+    if (ctx->route.region[0] == '\0') {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: %V may not %s \"%V\" of %V: another "
+                      "account's function is named by its full arn",
+                      &ctx->caller, action, &ctx->function, &ctx->owner);
+        return ngx_http_fngate_denied(r, ctx, action);
+    }
+
+    if (grant == NULL) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: %V may not %s \"%V\" of %V: not grantable",
+                      &ctx->caller, action, &ctx->function, &ctx->owner);
+        return ngx_http_fngate_denied(r, ctx, action);
+    }
+
+    /* "g:OWNER:NAME:QUALIFIER:ACTION:CALLER", the cache name of a grant */
+
+    name.len = sizeof("g:::::") - 1 + ctx->owner.len + ctx->function.len
+               + ctx->qualifier.len + ngx_strlen(grant) + ctx->caller.len;
+    name.data = ngx_pnalloc(r->pool, name.len);
+    if (name.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_sprintf(name.data, "g:%V:%V:%V:%s:%V", &ctx->owner,
+                    &ctx->function, &ctx->qualifier, grant, &ctx->caller);
+    name.len = p - name.data;
+
+    if (!ctx->redis_replied) {
+
+        if (ngx_http_fngate_cache_get(&name, &value, r->pool) == NGX_OK) {
+            ctx->found = (value.len == 1 && value.data[0] == '1');
+            ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "fngate: %V %s %s \"%V\" (cache)", &ctx->caller,
+                           ctx->found ? "granted" : "not granted", grant,
+                           &ctx->function);
+            goto decided;
+        }
+
+        if (ctx->caller.len != FG_ACCOUNT_LEN) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_memcpy(caller, ctx->caller.data, FG_ACCOUNT_LEN);
+        caller[FG_ACCOUNT_LEN] = '\0';
+
+        n = fg_key_grants((char *) key, sizeof(key), ctx->route.account,
+                          ctx->route.function);
+        if (n < 0 || (size_t) n >= sizeof(key)) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        argv[0] = "HMGET";
+        argvlen[0] = sizeof("HMGET") - 1;
+        argv[1] = (char *) key;
+        argvlen[1] = n;
+
+        n = fg_key_grant_field((char *) f1, sizeof(f1), "", grant,
+                               (char *) caller);
+        if (n < 0 || (size_t) n >= sizeof(f1)) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        argv[2] = (char *) f1;
+        argvlen[2] = n;
+        argc = 3;
+
+        if (ctx->route.qualifier[0]) {
+            n = fg_key_grant_field((char *) f2, sizeof(f2),
+                                   ctx->route.qualifier, grant,
+                                   (char *) caller);
+            if (n < 0 || (size_t) n >= sizeof(f2)) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            argv[3] = (char *) f2;
+            argvlen[3] = n;
+            argc = 4;
+        }
+
+        return ngx_http_fngate_redis_command(r, ctx,
+                                             ngx_http_fngate_grant_reply,
+                                             argc, argv, argvlen);
+    }
+
+    ctx->redis_replied = 0;
+
+    if (ctx->redis_rc != NGX_HTTP_FNGATE_REDIS_OK) {
+        return ngx_http_fngate_redis_failed(r, ctx);
+    }
+
+    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: %V %s %s \"%V\" (redis)", &ctx->caller,
+                   ctx->found ? "granted" : "not granted", grant,
+                   &ctx->function);
+
+    if (ctx->found) {
+        ngx_str_set(&value, "1");
+
+    } else {
+        ngx_str_set(&value, "0");
+    }
+
+    ngx_http_fngate_cache_put(&name, &value, r->connection->log);
+
+decided:
+
+    if (!ctx->found) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: %V may not %s \"%V\" of %V: no statement "
+                      "grants %s", &ctx->caller, action, &ctx->function,
+                      &ctx->owner, grant);
+        return ngx_http_fngate_denied(r, ctx, action);
+    }
+
+    /* the grantee's call runs in its own VMs and is billed to it */
+
+    ctx->billing_account = ctx->caller;
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: %V granted \"%V\" of %V, billed to the caller",
+                   &ctx->caller, &ctx->function, &ctx->owner);
+
+    return NGX_OK;
+}
+
+
+/* Any non-nil field of the HMGET: some statement grants it. */
+
+static ngx_int_t
+ngx_http_fngate_grant_reply(ngx_http_request_t *r, redisReply *reply)
+{
+    size_t                  i;
+    ngx_http_fngate_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
+
+    if (reply->type != REDIS_REPLY_ARRAY) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: unexpected redis reply type %d to HMGET",
+                      reply->type);
+        return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
+    }
+
+    ctx->found = 0;
+
+    for (i = 0; i < reply->elements; i++) {
+        if (reply->element[i]->type == REDIS_REPLY_STRING) {
+            ctx->found = 1;
+        }
+    }
+
+    return NGX_HTTP_FNGATE_REDIS_OK;
+}
+
+
+static ngx_int_t
+ngx_http_fngate_denied(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
+    const char *action)
+{
+    ngx_http_fngate_loc_conf_t  *flcf;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
 
     return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
                "AccessDeniedException",
@@ -196,6 +384,26 @@ ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
                "resource-based policy allows the %s action",
                &ctx->caller, action, &flcf->region, &ctx->owner,
                &ctx->function, action);
+}
+
+
+/* The action a resource policy grants for a call; NULL: not grantable. */
+
+static const char *
+ngx_http_fngate_grant_action(fg_action_t action)
+{
+    switch (action) {
+
+    case FG_ACTION_INVOKE:
+        return "lambda:InvokeFunction";
+
+    case FG_ACTION_GET_FUNCTION:
+    case FG_ACTION_GET_FUNCTION_CONFIGURATION:
+        return "lambda:GetFunction";
+
+    default:
+        return NULL;
+    }
 }
 
 
@@ -362,6 +570,15 @@ ngx_http_fngate_iam_action(fg_action_t action)
 
     case FG_ACTION_DELETE_ALIAS:
         return "lambda:DeleteAlias";
+
+    case FG_ACTION_ADD_PERMISSION:
+        return "lambda:AddPermission";
+
+    case FG_ACTION_REMOVE_PERMISSION:
+        return "lambda:RemovePermission";
+
+    case FG_ACTION_GET_POLICY:
+        return "lambda:GetPolicy";
 
     default:
         return NULL;

@@ -206,11 +206,42 @@ test_null_arguments(void)
 }
 
 
+static void
+test_policy_keys(void)
+{
+    char  k[FG_KEY_MAX];
+
+    CU_ASSERT_EQUAL(fg_key_policy(k, sizeof(k), ACCT, "my-fn"), 30);
+    CU_ASSERT_STRING_EQUAL(k, "fg:policy:{123456789012}:my-fn");
+    CU_ASSERT_EQUAL(fg_key_grants(k, sizeof(k), ACCT, "my-fn"), 29);
+    CU_ASSERT_STRING_EQUAL(k, "fg:grant:{123456789012}:my-fn");
+
+    CU_ASSERT_EQUAL(fg_key_grant_field(k, sizeof(k), "",
+        "lambda:InvokeFunction", "210987654321"), 35);
+    CU_ASSERT_STRING_EQUAL(k, ":lambda:InvokeFunction:210987654321");
+    CU_ASSERT_EQUAL(fg_key_grant_field(k, sizeof(k), "live",
+        "lambda:GetFunction", "210987654321"), 36);
+    CU_ASSERT_STRING_EQUAL(k, "live:lambda:GetFunction:210987654321");
+
+    /* truncation is reported as for the other keys */
+    CU_ASSERT(fg_key_policy(k, 10, ACCT, "my-fn") >= 10);
+
+    k[0] = 'X';
+    CU_ASSERT_EQUAL(fg_key_policy(k, sizeof(k), NULL, "f"), -1);
+    CU_ASSERT_STRING_EQUAL(k, "");
+    CU_ASSERT_EQUAL(fg_key_grants(k, sizeof(k), ACCT, NULL), -1);
+    CU_ASSERT_EQUAL(fg_key_grant_field(k, sizeof(k), NULL, "a", "b"), -1);
+    CU_ASSERT_EQUAL(fg_key_grant_field(k, sizeof(k), "", NULL, "b"), -1);
+    CU_ASSERT_EQUAL(fg_key_grant_field(k, sizeof(k), "", "a", NULL), -1);
+}
+
+
 static const cu_test_t  keys_tests[] = {
     { "exact key names", test_exact_names },
     { "hash tags", test_hash_tags },
     { "truncation", test_truncation },
     { "NULL arguments", test_null_arguments },
+    { "policy and grant keys", test_policy_keys },
     { NULL, NULL }
 };
 

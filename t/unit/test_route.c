@@ -586,6 +586,85 @@ test_action_names_and_arn(void)
 }
 
 
+static void
+test_policy_paths(void)
+{
+    fg_route_t  r;
+
+    CU_ASSERT_EQUAL(route("POST", "/2015-03-31/functions/f/policy", NULL, &r),
+                    FG_ROUTE_OK);
+    CU_ASSERT_EQUAL(r.action, FG_ACTION_ADD_PERMISSION);
+    CU_ASSERT_STRING_EQUAL(r.function, "f");
+    CU_ASSERT_STRING_EQUAL(r.qualifier, "");
+    CU_ASSERT_STRING_EQUAL(r.statement_id, "");
+
+    CU_ASSERT_EQUAL(route("GET", "/2015-03-31/functions/f/policy",
+                          "Qualifier=live", &r), FG_ROUTE_OK);
+    CU_ASSERT_EQUAL(r.action, FG_ACTION_GET_POLICY);
+    CU_ASSERT_STRING_EQUAL(r.qualifier, "live");
+
+    CU_ASSERT_EQUAL(route("GET", "/2015-03-31/functions/"
+                          "arn:aws:lambda:us-east-1:123456789012:function:f:3"
+                          "/policy", NULL, &r), FG_ROUTE_OK);
+    CU_ASSERT_EQUAL(r.action, FG_ACTION_GET_POLICY);
+    CU_ASSERT_STRING_EQUAL(r.account, "123456789012");
+    CU_ASSERT_STRING_EQUAL(r.qualifier, "3");
+
+    CU_ASSERT_EQUAL(route("DELETE", "/2015-03-31/functions/f/policy/bob-1_x",
+                          "Qualifier=2&RevisionId=abc", &r), FG_ROUTE_OK);
+    CU_ASSERT_EQUAL(r.action, FG_ACTION_REMOVE_PERMISSION);
+    CU_ASSERT_STRING_EQUAL(r.statement_id, "bob-1_x");
+    CU_ASSERT_STRING_EQUAL(r.qualifier, "2");
+
+    /* percent-encoded statement ids are decoded, then checked */
+    CU_ASSERT_EQUAL(route("DELETE", "/2015-03-31/functions/f/policy/a%2Db",
+                          NULL, &r), FG_ROUTE_OK);
+    CU_ASSERT_STRING_EQUAL(r.statement_id, "a-b");
+    CU_ASSERT_EQUAL(route("DELETE", "/2015-03-31/functions/f/policy/a%20b",
+                          NULL, &r), FG_ROUTE_BAD_STATEMENT_ID);
+    CU_ASSERT_STRING_EQUAL(r.statement_id, "");
+    CU_ASSERT_EQUAL(route("DELETE", "/2015-03-31/functions/f/policy/a.b",
+                          NULL, &r), FG_ROUTE_BAD_STATEMENT_ID);
+    CU_ASSERT_EQUAL(route("DELETE", "/2015-03-31/functions/f/policy/"
+                          "a123456789b123456789c123456789d123456789"
+                          "e123456789f123456789g123456789h123456789"
+                          "i123456789j1234567890", NULL, &r),
+                    FG_ROUTE_BAD_STATEMENT_ID);
+
+    /* methods and shapes */
+    CU_ASSERT_EQUAL(route("PUT", "/2015-03-31/functions/f/policy", NULL, &r),
+                    FG_ROUTE_BAD_METHOD);
+    CU_ASSERT_EQUAL(r.action, FG_ACTION_METHOD_NOT_ALLOWED);
+    CU_ASSERT_EQUAL(route("DELETE", "/2015-03-31/functions/f/policy", NULL,
+                          &r), FG_ROUTE_BAD_METHOD);
+    CU_ASSERT_EQUAL(route("GET", "/2015-03-31/functions/f/policy/s1", NULL,
+                          &r), FG_ROUTE_BAD_METHOD);
+    CU_ASSERT_EQUAL(route("DELETE", "/2015-03-31/functions/f/policy/", NULL,
+                          &r), FG_ROUTE_NOT_FOUND);
+    CU_ASSERT_EQUAL(route("DELETE", "/2015-03-31/functions/f/policy/a/b",
+                          NULL, &r), FG_ROUTE_NOT_FOUND);
+    CU_ASSERT_EQUAL(route("GET", "/2015-03-31/functions/f/policyx", NULL,
+                          &r), FG_ROUTE_NOT_FOUND);
+
+    CU_ASSERT_STRING_EQUAL(fg_action_name(FG_ACTION_ADD_PERMISSION),
+                           "AddPermission");
+    CU_ASSERT_STRING_EQUAL(fg_action_name(FG_ACTION_REMOVE_PERMISSION),
+                           "RemovePermission");
+    CU_ASSERT_STRING_EQUAL(fg_action_name(FG_ACTION_GET_POLICY), "GetPolicy");
+    CU_ASSERT_EQUAL(fg_action_from_name("AddPermission"),
+                    FG_ACTION_ADD_PERMISSION);
+    CU_ASSERT_EQUAL(fg_action_from_name("RemovePermission"),
+                    FG_ACTION_REMOVE_PERMISSION);
+    CU_ASSERT_EQUAL(fg_action_from_name("GetPolicy"), FG_ACTION_GET_POLICY);
+
+    CU_ASSERT(fg_statement_id_valid("a", 1));
+    CU_ASSERT(fg_statement_id_valid("A-z_09", 6));
+    CU_ASSERT(!fg_statement_id_valid("", 0));
+    CU_ASSERT(!fg_statement_id_valid("a:b", 3));
+    CU_ASSERT(!fg_statement_id_valid(NULL, 0));
+}
+
+
 static const cu_test_t  route_tests[] = {
     { "paths and methods", test_paths_and_methods },
     { "names and ARNs", test_names },
@@ -596,6 +675,7 @@ static const cu_test_t  route_tests[] = {
     { "query parameters", test_query_get },
     { "alias paths", test_alias_paths },
     { "action names and ARNs", test_action_names_and_arn },
+    { "policy paths", test_policy_paths },
     { NULL, NULL }
 };
 
