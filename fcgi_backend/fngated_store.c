@@ -688,6 +688,26 @@ fgd_eval(const fgd_req_t *q, const char *script, size_t script_len,
     return reply;
 }
 
+/* fgd_eval for the scripts that answer one integer: 0 with *v, or -1
+ * with r. */
+static int
+fgd_eval_int(const fgd_req_t *q, const char *script, size_t script_len,
+    int nkeys, int nargs, const char **args, const size_t *alens,
+    long long *v, fgd_resp_t *r)
+{
+    redisReply  *reply;
+
+    reply = fgd_eval(q, script, script_len, nkeys, nargs, args, alens, r);
+    if (reply == NULL)
+        return -1;
+    if (reply->type != REDIS_REPLY_INTEGER)
+        return fgd_unexpected(reply, r);
+    *v = reply->integer;
+    freeReplyObject(reply);
+    return 0;
+}
+
+
 int
 fgd_store_get_version(const fgd_req_t *q, const char *account,
     const char *name, const char *version, fgd_fn_t *fn, fgd_resp_t *r)
@@ -873,7 +893,6 @@ fgd_store_update_code(const fgd_req_t *q, const char *name,
     char         kold[FG_KEY_MAX], size[24], arn[256];
     const char  *args[11];
     size_t       lens[11];
-    redisReply  *reply;
     int          i;
     long long    v;
 
@@ -892,14 +911,9 @@ fgd_store_update_code(const fgd_req_t *q, const char *name,
     args[9] = c->fn.last_modified;  args[10] = c->fn.revision_id;
     for (i = 0; i < 11; i++)
         lens[i] = i == 7 ? c->zip_len : strlen(args[i]);
-    reply = fgd_eval(q, fgd_lua_update_code, sizeof(fgd_lua_update_code) - 1,
-        4, 11, args, lens, r);
-    if (reply == NULL)
+    if (fgd_eval_int(q, fgd_lua_update_code, sizeof(fgd_lua_update_code) - 1,
+        4, 11, args, lens, &v, r) != 0)
         return -1;
-    if (reply->type != REDIS_REPLY_INTEGER)
-        return fgd_unexpected(reply, r);
-    v = reply->integer;
-    freeReplyObject(reply);
     if (v == 1)
         return 0;
     if (v == 0)
@@ -922,7 +936,6 @@ fgd_store_update_config(const fgd_req_t *q, const fgd_fn_t *fn,
     char         kfn[FG_KEY_MAX], numbuf[128], arn[256];
     const char  *args[2 + FGD_FN_FIELDS_MAX];
     size_t       lens[2 + FGD_FN_FIELDS_MAX], n, i;
-    redisReply  *reply;
     long long    v;
 
     fg_function_arn(arn, sizeof(arn), q->region, q->caller, fn->name, "");
@@ -935,14 +948,9 @@ fgd_store_update_config(const fgd_req_t *q, const fgd_fn_t *fn,
     lens[1] = strlen(read_revision);
     for (i = 2; i < n + 2; i++)
         lens[i] = strlen(args[i]);
-    reply = fgd_eval(q, fgd_lua_update_config,
-        sizeof(fgd_lua_update_config) - 1, 1, (int) (n + 2), args, lens, r);
-    if (reply == NULL)
+    if (fgd_eval_int(q, fgd_lua_update_config,
+        sizeof(fgd_lua_update_config) - 1, 1, (int) (n + 2), args, lens, &v, r) != 0)
         return -1;
-    if (reply->type != REDIS_REPLY_INTEGER)
-        return fgd_unexpected(reply, r);
-    v = reply->integer;
-    freeReplyObject(reply);
     if (v == 1)
         return 0;
     if (v == 0)
@@ -1150,7 +1158,6 @@ fgd_store_delete_version(const fgd_req_t *q, const char *name,
     char         kvrefs[FG_KEY_MAX], kcode[FG_KEY_MAX], sha[FGD_SHA256_HEX];
     char         arn[512], names[512], kpol[FG_KEY_MAX], kgr[FG_KEY_MAX];
     const char  *args[9];
-    redisReply  *reply;
     long long    v;
     int          attempt, got;
 
@@ -1178,14 +1185,9 @@ fgd_store_delete_version(const fgd_req_t *q, const char *name,
         args[0] = kver;  args[1] = kvers;  args[2] = krefs;
         args[3] = kvrefs;  args[4] = kcode;  args[5] = kpol;
         args[6] = kgr;  args[7] = version;  args[8] = sha;
-        reply = fgd_eval(q, fgd_lua_delete_version,
-            sizeof(fgd_lua_delete_version) - 1, 7, 9, args, NULL, r);
-        if (reply == NULL)
+        if (fgd_eval_int(q, fgd_lua_delete_version,
+            sizeof(fgd_lua_delete_version) - 1, 7, 9, args, NULL, &v, r) != 0)
             return -1;
-        if (reply->type != REDIS_REPLY_INTEGER)
-            return fgd_unexpected(reply, r);
-        v = reply->integer;
-        freeReplyObject(reply);
         if (v == 1)
             return 0;
         if (v == 0)
@@ -1210,7 +1212,6 @@ fgd_store_alias_put(const fgd_req_t *q, const char *name,
     char         kv1[FG_KEY_MAX], kv2[FG_KEY_MAX], wbuf[32], arn[512];
     const char  *args[10 + FGD_ALIAS_FIELDS_MAX];
     size_t       lens[10 + FGD_ALIAS_FIELDS_MAX], n, i;
-    redisReply  *reply;
     long long    v;
     bool         create = read_revision == NULL;
 
@@ -1236,14 +1237,9 @@ fgd_store_alias_put(const fgd_req_t *q, const char *name,
     n = fgd_alias_to_fields(a, args + 10, lens + 10, wbuf);
     for (i = 0; i < 10; i++)
         lens[i] = strlen(args[i]);
-    reply = fgd_eval(q, fgd_lua_alias_put, sizeof(fgd_lua_alias_put) - 1, 5,
-        (int) (10 + n), args, lens, r);
-    if (reply == NULL)
+    if (fgd_eval_int(q, fgd_lua_alias_put, sizeof(fgd_lua_alias_put) - 1, 5,
+        (int) (10 + n), args, lens, &v, r) != 0)
         return -1;
-    if (reply->type != REDIS_REPLY_INTEGER)
-        return fgd_unexpected(reply, r);
-    v = reply->integer;
-    freeReplyObject(reply);
     switch (v) {
     case 1:
         return 0;
@@ -1280,7 +1276,6 @@ fgd_store_alias_delete(const fgd_req_t *q, const char *name,
     char         kal[FG_KEY_MAX], kals[FG_KEY_MAX], kvrefs[FG_KEY_MAX];
     char         arn[512], kpol[FG_KEY_MAX], kgr[FG_KEY_MAX];
     const char  *args[6];
-    redisReply  *reply;
     long long    v;
 
     if (fg_key_alias(kal, sizeof(kal), q->caller, name, alias)
@@ -1293,14 +1288,9 @@ fgd_store_alias_delete(const fgd_req_t *q, const char *name,
         return fgd_error(r, 500, "ServiceException", "key too long");
     args[0] = kal;  args[1] = kals;  args[2] = kvrefs;  args[3] = kpol;
     args[4] = kgr;  args[5] = alias;
-    reply = fgd_eval(q, fgd_lua_alias_delete,
-        sizeof(fgd_lua_alias_delete) - 1, 5, 6, args, NULL, r);
-    if (reply == NULL)
+    if (fgd_eval_int(q, fgd_lua_alias_delete,
+        sizeof(fgd_lua_alias_delete) - 1, 5, 6, args, NULL, &v, r) != 0)
         return -1;
-    if (reply->type != REDIS_REPLY_INTEGER)
-        return fgd_unexpected(reply, r);
-    v = reply->integer;
-    freeReplyObject(reply);
     if (v == 1)
         return 0;
     fg_function_arn(arn, sizeof(arn), q->region, q->caller, name, alias);
@@ -1516,7 +1506,6 @@ fgd_store_permission_add(const fgd_req_t *q, const fgd_permission_t *p,
     char         kpol[FG_KEY_MAX], kgr[FG_KEY_MAX], kmust[FG_KEY_MAX];
     char         field[FG_KEY_MAX], arn[512];
     const char  *args[9];
-    redisReply  *reply;
     long long    v;
     int          n;
 
@@ -1544,14 +1533,9 @@ fgd_store_permission_add(const fgd_req_t *q, const fgd_permission_t *p,
     args[0] = kpol;  args[1] = kgr;  args[2] = kmust;
     args[3] = q->qualifier;  args[4] = p->sid;  args[5] = statement;
     args[6] = field;  args[7] = p->want_revision;  args[8] = revision;
-    reply = fgd_eval(q, fgd_lua_permission_add,
-        sizeof(fgd_lua_permission_add) - 1, 3, 9, args, NULL, r);
-    if (reply == NULL)
+    if (fgd_eval_int(q, fgd_lua_permission_add,
+        sizeof(fgd_lua_permission_add) - 1, 3, 9, args, NULL, &v, r) != 0)
         return -1;
-    if (reply->type != REDIS_REPLY_INTEGER)
-        return fgd_unexpected(reply, r);
-    v = reply->integer;
-    freeReplyObject(reply);
     switch (v) {
     case 1:
         return 0;
@@ -1577,7 +1561,6 @@ fgd_store_permission_remove(const fgd_req_t *q, const char *sid,
 {
     char         kpol[FG_KEY_MAX], kgr[FG_KEY_MAX], revision[37];
     const char  *args[6];
-    redisReply  *reply;
     long long    v;
 
     if (fg_key_policy(kpol, sizeof(kpol), q->caller, q->function)
@@ -1588,14 +1571,9 @@ fgd_store_permission_remove(const fgd_req_t *q, const char *sid,
     fgd_revision_new(revision);
     args[0] = kpol;  args[1] = kgr;  args[2] = q->qualifier;  args[3] = sid;
     args[4] = want_revision;  args[5] = revision;
-    reply = fgd_eval(q, fgd_lua_permission_remove,
-        sizeof(fgd_lua_permission_remove) - 1, 2, 6, args, NULL, r);
-    if (reply == NULL)
+    if (fgd_eval_int(q, fgd_lua_permission_remove,
+        sizeof(fgd_lua_permission_remove) - 1, 2, 6, args, NULL, &v, r) != 0)
         return -1;
-    if (reply->type != REDIS_REPLY_INTEGER)
-        return fgd_unexpected(reply, r);
-    v = reply->integer;
-    freeReplyObject(reply);
     if (v == 1)
         return 0;
     if (v == 0)
