@@ -502,13 +502,23 @@ fgd_do_create_alias(const fgd_req_t *q, fgd_resp_t *r)
 
     if (fgd_no_qualifier(q, r) != 0 ||
         fgd_alias_parse(q->body, q->body_len, true, &a, r) != 0 ||
-        fgd_alias_check(&a.a, r) != 0)
+        fgd_alias_check(&a.a, r) != 0 ||
+        (a.a.target[0] != '\0' && fgd_store_xalias_check(q, &a.a, r) != 0))
         return -1;
+    /* the module leaves this check to us: a cross-account alias needs no
+     * function of the caller, an ordinary one does */
+    if (a.a.target[0] == '\0') {
+        fgd_fn_t fn;
+        if (fgd_store_get(q, q->caller, q->function, &fn, r) != 0)
+            return -1;
+        fgd_fn_clear(&fn);
+    }
     fgd_revision_new(a.a.revision_id);
     if (fgd_store_alias_put(q, q->function, &a.a, NULL, r) != 0)
         return -1;
     fgd_log("info", q->request_id, "alias %s:%s:%s -> %s", q->caller,
-        q->function, a.a.name, a.a.version);
+        q->function, a.a.name,
+        a.a.target[0] != '\0' ? a.a.target : a.a.version);
     return fgd_reply_alias(q, &a.a, 201, r);
 }
 
@@ -542,13 +552,14 @@ fgd_do_update_alias(const fgd_req_t *q, fgd_resp_t *r)
             "Revision Id");
     snprintf(read_rev, sizeof(read_rev), "%s", a.revision_id);
     fgd_alias_merge(&a, &u);
-    if (fgd_alias_check(&a, r) != 0)
+    if (fgd_alias_check(&a, r) != 0 ||
+        (a.target[0] != '\0' && fgd_store_xalias_check(q, &a, r) != 0))
         return -1;
     fgd_revision_new(a.revision_id);
     if (fgd_store_alias_put(q, q->function, &a, read_rev, r) != 0)
         return -1;
     fgd_log("info", q->request_id, "alias %s:%s:%s -> %s", q->caller,
-        q->function, a.name, a.version);
+        q->function, a.name, a.target[0] != '\0' ? a.target : a.version);
     return fgd_reply_alias(q, &a, 200, r);
 }
 
@@ -577,16 +588,19 @@ fgd_do_list_aliases(const fgd_req_t *q, fgd_resp_t *r)
         fgd_aliases_query(q->query, marker, sizeof(marker), &max_items,
             version, r) != 0)
         return -1;
-    /* An unknown function is 404, not an empty list. */
-    {
-        fgd_fn_t fn;
-        if (fgd_store_get(q, q->caller, q->function, &fn, r) != 0)
-            return -1;
-        fgd_fn_clear(&fn);
-    }
     if (fgd_store_list_aliases(q, q->function, marker, max_items, version,
             &as, &n, next, sizeof(next), r) != 0)
         return -1;
+    /* An unknown function is 404, not an empty list; a name that only
+     * cross-account aliases use is not a function but has aliases. */
+    if (n == 0) {
+        fgd_fn_t fn;
+        free(as);
+        if (fgd_store_get(q, q->caller, q->function, &fn, r) != 0)
+            return -1;
+        fgd_fn_clear(&fn);
+        as = NULL;
+    }
     rc = fgd_json_list_aliases(as, n, next, q->region, q->caller,
         q->function, &r->body, &r->body_len);
     free(as);
@@ -713,6 +727,7 @@ fgd_handle(FCGX_Request *req, redisContext **redis)
     q.billing = fgd_param(req, "FNGATE_BILLING_ACCOUNT");
     q.pool_key = fgd_param(req, "FNGATE_POOL_KEY");
     q.region = fgd_param(req, "FNGATE_REGION");
+    q.alias = fgd_param(req, "FNGATE_ALIAS");
     q.log_type = fgd_param(req, "FNGATE_LOG_TYPE");
     q.invocation_type = fgd_param(req, "FNGATE_INVOCATION_TYPE");
     q.query = fgd_param(req, "QUERY_STRING");

@@ -24,6 +24,9 @@ typedef struct {
     const char        *pool_key;       /* VM dedication account */
     const char        *billing;        /* billed account */
     const char        *region;
+    const char        *alias;          /* FNGATE_ALIAS: the cross-account
+                                          alias ARN the call came by, or
+                                          "" */
     const char        *log_type;       /* FNGATE_LOG_TYPE */
     const char        *invocation_type;
     const char        *query;          /* QUERY_STRING */
@@ -73,6 +76,9 @@ int fgd_store_alias_get(const fgd_req_t *q, const char *account,
 /* read_revision NULL: create; else the RevisionId the update read. */
 int fgd_store_alias_put(const fgd_req_t *q, const char *name,
     const fgd_alias_t *a, const char *read_revision, fgd_resp_t *r);
+/* A cross-account alias's target: granted, existing, not chained. */
+int fgd_store_xalias_check(const fgd_req_t *q, const fgd_alias_t *a,
+    fgd_resp_t *r);
 int fgd_store_alias_delete(const fgd_req_t *q, const char *name,
     const char *alias, fgd_resp_t *r);
 int fgd_store_list_aliases(const fgd_req_t *q, const char *name,

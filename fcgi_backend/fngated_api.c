@@ -1452,7 +1452,35 @@ fgd_alias_parse(const char *body, size_t len, bool create,
             goto cleanup;
         }
     }
-    if (version != NULL) {
+    if (version != NULL && fg_is_arn(version, strlen(version))) {
+        /* a cross-account alias: the full ARN of another account's
+         * version or alias; whose it is is checked against the caller */
+        fg_route_t t;
+
+        switch (fg_alias_target_parse(version, strlen(version), &t)) {
+        case FG_TARGET_OK:
+            break;
+        case FG_TARGET_LATEST:
+            fgd_error(r, 400, "InvalidParameterValueException",
+                "A cross-account alias can not point at $LATEST: name a "
+                "published version or an alias of the function");
+            goto cleanup;
+        case FG_TARGET_NO_QUALIFIER:
+            fgd_error(r, 400, "InvalidParameterValueException",
+                "A cross-account alias must name a version or an alias "
+                "of the function: %.300s", version);
+            goto cleanup;
+        default:
+            fgd_error(r, 400, "InvalidParameterValueException",
+                "1 validation error detected: Value '%.300s' at "
+                "'functionVersion' failed to satisfy constraint: Member "
+                "must be a version number, $LATEST or the full ARN of "
+                "another account's function version or alias", version);
+            goto cleanup;
+        }
+        snprintf(q->a.target, sizeof(q->a.target), "%s", version);
+        q->has_version = true;
+    } else if (version != NULL) {
         if (!fgd_version_name_ok(version)) {
             fgd_error(r, 400, "InvalidParameterValueException",
                 "1 validation error detected: Value '%.40s' at "
@@ -1528,8 +1556,10 @@ cleanup:
 void
 fgd_alias_merge(fgd_alias_t *a, const fgd_alias_req_t *q)
 {
-    if (q->has_version)
+    if (q->has_version) {
         snprintf(a->version, sizeof(a->version), "%s", q->a.version);
+        snprintf(a->target, sizeof(a->target), "%s", q->a.target);
+    }
     if (q->has_description)
         snprintf(a->description, sizeof(a->description), "%s",
             q->a.description);
@@ -1543,6 +1573,9 @@ fgd_alias_merge(fgd_alias_t *a, const fgd_alias_req_t *q)
 int
 fgd_alias_check(const fgd_alias_t *a, fgd_resp_t *r)
 {
+    if (a->target[0] != '\0' && a->extra_version[0] != '\0')
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "RoutingConfig is not supported on a cross-account alias");
     if (a->extra_version[0] == '\0')
         return 0;
     if (strcmp(a->version, "$LATEST") == 0)
@@ -1578,7 +1611,7 @@ fgd_alias_to_fields(const fgd_alias_t *a, const char **fv, size_t *lens,
 #define PUT(k, v) do { fv[n] = (k); lens[n] = strlen(k); n++;            \
                        fv[n] = (v); lens[n] = strlen(v); n++; } while (0)
     PUT("Name", a->name);
-    PUT("FunctionVersion", a->version);
+    PUT("FunctionVersion", a->target[0] != '\0' ? a->target : a->version);
     PUT("Description", a->description);
     PUT("AdditionalVersion", a->extra_version);
     PUT("AdditionalWeight", buf);
@@ -1605,8 +1638,13 @@ fgd_alias_from_fields(fgd_alias_t *a, const char *const *fv,
             if (!fgd_copy(a->name, sizeof(a->name), v, vl)) return -1;
             seen |= 1;
         } else if (KEY("FunctionVersion")) {
-            if (!fgd_copy(a->version, sizeof(a->version), v, vl) ||
-                !fgd_version_name_ok(a->version))
+            if (fg_is_arn(v, vl)) {
+                fg_route_t t;
+                if (!fgd_copy(a->target, sizeof(a->target), v, vl) ||
+                    fg_alias_target_parse(v, vl, &t) != FG_TARGET_OK)
+                    return -1;
+            } else if (!fgd_copy(a->version, sizeof(a->version), v, vl) ||
+                       !fgd_version_name_ok(a->version))
                 return -1;
             seen |= 2;
         } else if (KEY("Description")) {
@@ -1645,7 +1683,8 @@ fgd_gen_alias(yajl_gen g, const fgd_alias_t *a, const char *region,
     yajl_gen_map_open(g);
     GSTR(g, "AliasArn");         GSTR(g, arn);
     GSTR(g, "Name");             GSTR(g, a->name);
-    GSTR(g, "FunctionVersion");  GSTR(g, a->version);
+    GSTR(g, "FunctionVersion");
+    GSTR(g, a->target[0] != '\0' ? a->target : a->version);
     GSTR(g, "Description");      GSTR(g, a->description);
     if (a->extra_version[0] != '\0') {
         GSTR(g, "RoutingConfig");

@@ -254,8 +254,29 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
         return -1;
     /* The qualifier names $LATEST, a version or an alias (weighted). */
     if (fgd_store_resolve(q, q->owner, q->function, q->qualifier, true, &fn,
-            r) != 0)
+            r) != 0) {
+        if (q->alias != NULL && q->alias[0] != '\0' &&
+            (r->status == 404 || r->status == 400)) {
+            /* through a cross-account alias: name the caller's alias,
+             * never the other account's function */
+            fgd_log("error", q->request_id, "alias %s: target %s:%s:%s: %d",
+                q->alias, q->owner, q->function, q->qualifier, r->status);
+            if (r->status == 400) {
+                fgd_resp_free(r);
+                memset(r, 0, sizeof(*r));
+                return fgd_error(r, 400, "InvalidParameterValueException",
+                    "The target of the cross-account alias %s is itself a "
+                    "cross-account alias; cross-account aliases can not be "
+                    "chained", q->alias);
+            }
+            fgd_resp_free(r);
+            memset(r, 0, sizeof(*r));
+            return fgd_error(r, 404, "ResourceNotFoundException",
+                "Function not found: %s (the target of the cross-account "
+                "alias no longer exists or can not be used)", q->alias);
+        }
         return -1;
+    }
 
     if (type == FGD_INVOKE_DRY_RUN) {
         r->status = 204;
@@ -335,7 +356,10 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
 
     /* Response headers: Lambda's and the counters for the billing log. */
     fgd_header(r, "X-Amz-Executed-Version", fgd_fn_version(&fn));
-    if (strcmp(q->log_type, "Tail") == 0) {
+    /* the log of another account's code is not shown through a
+     * cross-account alias (its owner can not yet allow it) */
+    if (strcmp(q->log_type, "Tail") == 0 &&
+        (q->alias == NULL || q->alias[0] == '\0')) {
         tail = fgd_log_tail(&res, q->request_id, fgd_fn_version(&fn),
             fn.memory_mb,
             init_ms, cold, &tail_len);

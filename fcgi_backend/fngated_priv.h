@@ -305,6 +305,11 @@ typedef struct {
     char      extra_version[FGD_VERSION_LEN];  /* "" when no routing */
     double    extra_weight;                    /* 0..1 */
     char      revision_id[37];
+    char      target[FG_TARGET_ARN_MAX + 1];   /* a cross-account alias:
+                                                  the ARN of the other
+                                                  account's version or
+                                                  alias (version is then
+                                                  ""); "" otherwise */
 } fgd_alias_t;
 
 /* Which fields a CreateAlias / UpdateAlias body gave. */

@@ -551,12 +551,14 @@ static const char fgd_lua_delete_all[] =
 
 /*
  * CreateAlias / UpdateAlias.  KEYS: alias, aliases, verrefs, the key that
- * must exist for FunctionVersion (fn for $LATEST, else its ver), the key
- * for the additional version (ignored when ARGV[5] is "").  ARGV: "create"
- * or "update", RevisionId read (update), name, FunctionVersion,
- * additional version or "", field/values.  1 done; 0 exists (create);
- * -4 missing (update); -1 changed meanwhile; -2 FunctionVersion missing;
- * -3 additional version missing.
+ * must exist for FunctionVersion (fn for $LATEST, else its ver; for a
+ * cross-account alias, FunctionVersion "", the caller's fn, which must
+ * not exist), the key for the additional version (ignored when ARGV[5] is
+ * "").  ARGV: "create" or "update", RevisionId read (update), name,
+ * FunctionVersion, additional version or "", field/values.  1 done; 0
+ * exists (create); -4 missing (update); -1 changed meanwhile; -2
+ * FunctionVersion missing; -3 additional version missing; -5 a
+ * cross-account alias on the name of one of the caller's functions.
  */
 static const char fgd_lua_alias_put[] =
     "local old = redis.call('HMGET', KEYS[1], 'RevisionId',\n"
@@ -567,7 +569,9 @@ static const char fgd_lua_alias_put[] =
     "  if not old[1] then return -4 end\n"
     "  if old[1] ~= ARGV[2] then return -1 end\n"
     "end\n"
-    "if redis.call('EXISTS', KEYS[4]) == 0 then return -2 end\n"
+    "if ARGV[4] == '' then\n"
+    "  if redis.call('EXISTS', KEYS[4]) == 1 then return -5 end\n"
+    "elseif redis.call('EXISTS', KEYS[4]) == 0 then return -2 end\n"
     "if ARGV[5] ~= '' and redis.call('EXISTS', KEYS[5]) == 0 then\n"
     "  return -3\n"
     "end\n"
@@ -1220,7 +1224,7 @@ fgd_store_alias_put(const fgd_req_t *q, const char *name,
         fg_key_aliases(kals, sizeof(kals), q->caller, name) >= FG_KEY_MAX ||
         fg_key_version_refs(kvrefs, sizeof(kvrefs), q->caller, name)
             >= FG_KEY_MAX ||
-        (strcmp(a->version, "$LATEST") == 0
+        (strcmp(a->version, "$LATEST") == 0 || a->target[0] != '\0'
          ? fg_key_function(kv1, sizeof(kv1), q->caller, name)
          : fg_key_version(kv1, sizeof(kv1), q->caller, name, a->version))
             >= FG_KEY_MAX ||
@@ -1253,6 +1257,11 @@ fgd_store_alias_put(const fgd_req_t *q, const char *name,
             a->name);
         return fgd_error(r, 404, "ResourceNotFoundException",
             "Alias not found: %s", arn);
+    case -5:
+        fg_function_arn(arn, sizeof(arn), q->region, q->caller, name, "");
+        return fgd_error(r, 409, "ResourceConflictException",
+            "A cross-account alias needs a name that is not one of your "
+            "functions: %s exists", arn);
     case -2:
     case -3:
         fg_function_arn(arn, sizeof(arn), q->region, q->caller, name,
@@ -1299,6 +1308,106 @@ fgd_store_alias_delete(const fgd_req_t *q, const char *name,
 }
 
 /*
+ * A cross-account alias of the caller may point at a's target only where
+ * the target's owner grants the caller lambda:InvokeFunction on the
+ * function or on the qualifier, and where the target exists and is a
+ * version or an alias that is not itself cross-account (no chains, so no
+ * loops).  The caller learns nothing about the target it was not granted.
+ */
+int
+fgd_store_xalias_check(const fgd_req_t *q, const fgd_alias_t *a,
+    fgd_resp_t *r)
+{
+    fg_route_t    t;
+    fgd_alias_t   ta;
+    fgd_resp_t    tmp = { 0 };
+    char          key[FG_KEY_MAX], f1[FG_KEY_MAX], f2[FG_KEY_MAX];
+    const char   *argv[4];
+    size_t        lens[4], i;
+    redisReply   *reply;
+    bool          granted = false;
+    int           rc;
+
+    if (fg_alias_target_parse(a->target, strlen(a->target), &t)
+        != FG_TARGET_OK)
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "Invalid cross-account alias target %.300s", a->target);
+    if (strcmp(t.account, q->caller) == 0)
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "FunctionVersion names a function of your own account; give "
+            "its version number instead of its ARN");
+    if (strcmp(t.region, q->region) != 0)
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "FunctionVersion names a function of region %s, not %s",
+            t.region, q->region);
+
+    if (fg_key_grants(key, sizeof(key), t.account, t.function)
+            >= FG_KEY_MAX ||
+        fg_key_grant_field(f1, sizeof(f1), "", "lambda:InvokeFunction",
+            q->caller) >= FG_KEY_MAX ||
+        fg_key_grant_field(f2, sizeof(f2), t.qualifier,
+            "lambda:InvokeFunction", q->caller) >= FG_KEY_MAX)
+        return fgd_error(r, 500, "ServiceException", "key too long");
+    argv[0] = "HMGET";  argv[1] = key;  argv[2] = f1;  argv[3] = f2;
+    for (i = 0; i < 4; i++)
+        lens[i] = strlen(argv[i]);
+    reply = fgd_redis(q, true, 4, argv, lens, r);
+    if (reply == NULL)
+        return -1;
+    if (reply->type != REDIS_REPLY_ARRAY)
+        return fgd_unexpected(reply, r);
+    for (i = 0; i < reply->elements; i++)
+        if (reply->element[i]->type == REDIS_REPLY_STRING)
+            granted = true;
+    freeReplyObject(reply);
+    if (!granted) {
+        fgd_log("error", q->request_id, "%s may not alias %s: no statement "
+            "grants lambda:InvokeFunction", q->caller, a->target);
+        return fgd_error(r, 403, "AccessDeniedException",
+            "User: arn:aws:iam::%s:root is not authorized to perform: "
+            "lambda:InvokeFunction on resource: arn:aws:lambda:%s:%s:"
+            "function:%s because no resource-based policy allows the "
+            "lambda:InvokeFunction action", q->caller, t.region, t.account,
+            t.function);
+    }
+
+    if (fg_version_valid(t.qualifier, strlen(t.qualifier))) {
+        if (fg_key_version(key, sizeof(key), t.account, t.function,
+                t.qualifier) >= FG_KEY_MAX)
+            return fgd_error(r, 500, "ServiceException", "key too long");
+        argv[0] = "EXISTS";  argv[1] = key;
+        lens[0] = 6;  lens[1] = strlen(key);
+        reply = fgd_redis(q, true, 2, argv, lens, r);
+        if (reply == NULL)
+            return -1;
+        if (reply->type != REDIS_REPLY_INTEGER)
+            return fgd_unexpected(reply, r);
+        rc = reply->integer > 0 ? 0 : -1;
+        freeReplyObject(reply);
+        if (rc != 0)
+            return fgd_error(r, 404, "ResourceNotFoundException",
+                "Function not found: %s", a->target);
+        return 0;
+    }
+
+    if (fgd_store_alias_get(q, t.account, t.function, t.qualifier, &ta,
+            &tmp) != 0) {
+        if (tmp.status != 404) {
+            *r = tmp;
+            return -1;
+        }
+        fgd_resp_free(&tmp);
+        return fgd_error(r, 404, "ResourceNotFoundException",
+            "Function not found: %s", a->target);
+    }
+    if (ta.target[0] != '\0')
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "%s is itself a cross-account alias; cross-account aliases can "
+            "not be chained", a->target);
+    return 0;
+}
+
+/*
  * The version a qualifier names: "" and "$LATEST" are $LATEST, a number is
  * that version, anything else an alias of the function (for Invoke,
  * weighted: the alias's additional version with its weight).  The module
@@ -1340,6 +1449,15 @@ fgd_store_resolve(const fgd_req_t *q, const char *account, const char *name,
         }
         *r = tmp;
         return -1;
+    }
+    if (a.target[0] != '\0') {
+        /* a cross-account alias is resolved by the module, one step deep;
+         * one reached here is the second step of a chain (B -> A -> C) */
+        fg_function_arn(arn, sizeof(arn), q->region, account, name,
+            qualifier);
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "Alias %s points at another account's function; cross-account "
+            "aliases can not be chained", arn);
     }
     if (weighted && a.extra_version[0] != '\0') {
         uint32_t x;

@@ -28,7 +28,11 @@
  *   fg:verrefs:{A}:NAME            hash  N -> number of aliases routing
  *                                        to version N ($LATEST is not
  *                                        counted)
- *   fg:alias:{A}:NAME:ALIAS        hash  Name FunctionVersion Description
+ *   fg:alias:{A}:NAME:ALIAS        hash  Name FunctionVersion (a version,
+ *                                        $LATEST, or for a cross-account
+ *                                        alias the full ARN of another
+ *                                        account's version or alias)
+ *                                        Description
  *                                        AdditionalVersion
  *                                        AdditionalWeight ("" when none)
  *                                        RevisionId

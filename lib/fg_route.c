@@ -709,3 +709,33 @@ fg_function_arn(char *dst, size_t size, const char *region,
     return snprintf(dst, size, "arn:aws:lambda:%s:%s:function:%s", region,
                     account, function);
 }
+
+
+bool
+fg_is_arn(const char *s, size_t len)
+{
+    return len >= 4 && memcmp(s, "arn:", 4) == 0;
+}
+
+
+fg_target_rc_t
+fg_alias_target_parse(const char *s, size_t len, fg_route_t *t)
+{
+    memset(t, 0, sizeof(*t));
+
+    if (!fg_is_arn(s, len) || len > FG_TARGET_ARN_MAX
+        || fg_parse_name(s, len, t) != FG_ROUTE_OK || t->region[0] == '\0')
+    {
+        return FG_TARGET_BAD_ARN;
+    }
+
+    if (t->qualifier[0] == '\0') {
+        return FG_TARGET_NO_QUALIFIER;
+    }
+
+    if (strcmp(t->qualifier, "$LATEST") == 0) {
+        return FG_TARGET_LATEST;
+    }
+
+    return FG_TARGET_OK;
+}

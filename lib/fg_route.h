@@ -146,4 +146,26 @@ int fg_query_get(const char *query, size_t len, const char *key, char *dst,
 int fg_function_arn(char *dst, size_t size, const char *region,
     const char *account, const char *function, const char *qualifier);
 
+/*
+ * The target of a cross-account alias, as CreateAlias / UpdateAlias's
+ * FunctionVersion gives it: the full ARN of a version or an alias of a
+ * function ("arn:aws:lambda:REGION:ACCOUNT:function:NAME:QUALIFIER").
+ * t gets account, region, function and qualifier.  Whose account it is
+ * and whether the region is ours is the caller's to check.
+ */
+#define FG_TARGET_ARN_MAX  (sizeof("arn:aws:lambda::000000000000:function::") \
+                            - 1 + FG_REGION_MAX + FG_FUNCTION_NAME_MAX     \
+                            + FG_QUALIFIER_MAX)
+
+typedef enum {
+    FG_TARGET_OK = 0,
+    FG_TARGET_BAD_ARN,        /* not a valid full function ARN */
+    FG_TARGET_NO_QUALIFIER,   /* names a function, not a version or alias */
+    FG_TARGET_LATEST          /* $LATEST: mutable code, refused */
+} fg_target_rc_t;
+
+bool fg_is_arn(const char *s, size_t len);
+fg_target_rc_t fg_alias_target_parse(const char *s, size_t len,
+    fg_route_t *t);
+
 #endif /* FG_ROUTE_H */

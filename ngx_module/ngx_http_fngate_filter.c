@@ -171,6 +171,15 @@ ngx_http_fngate_header_filter(ngx_http_request_t *r)
         ngx_http_fngate_function_changed(r, ctx);
     }
 
+    if (r->upstream
+        && (ctx->route.action == FG_ACTION_UPDATE_ALIAS
+            || ctx->route.action == FG_ACTION_DELETE_ALIAS)
+        && r->headers_out.status >= NGX_HTTP_OK
+        && r->headers_out.status < NGX_HTTP_SPECIAL_RESPONSE)
+    {
+        ngx_http_fngate_alias_changed(r, ctx);
+    }
+
     return ngx_http_next_header_filter(r);
 }
 

@@ -177,6 +177,10 @@ ngx_http_fngate_access_handler(ngx_http_request_t *r)
             rc = ngx_http_fngate_lookup_route(r, ctx);
             break;
 
+        case NGX_HTTP_FNGATE_STEP_ALIAS:
+            rc = ngx_http_fngate_lookup_alias(r, ctx);
+            break;
+
         case NGX_HTTP_FNGATE_STEP_PERMISSION:
             rc = ngx_http_fngate_lookup_permission(r, ctx);
             break;

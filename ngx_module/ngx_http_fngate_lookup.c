@@ -10,7 +10,11 @@
  * (fngated then answers 404 itself), except in the worker that saw the
  * deletion, which forgets it at once.  Grants on another account's
  * function are kept both ways, granted or not, so a grant added or
- * removed takes effect within the ttl.
+ * removed takes effect within the ttl.  An alias the caller invokes is
+ * kept with its target when it is a cross-account alias, and as "-" when
+ * it is an ordinary one (a missing alias is not kept, so one created a
+ * moment ago is found at once); an alias updated or deleted through this
+ * worker is forgotten here at once, in the others within the ttl.
  */
 
 
@@ -40,6 +44,10 @@ typedef struct {
 static ngx_int_t ngx_http_fngate_function_name(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx, ngx_str_t *name);
 static ngx_int_t ngx_http_fngate_function_reply(ngx_http_request_t *r,
+    redisReply *reply);
+static ngx_int_t ngx_http_fngate_alias_name(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx, ngx_str_t *name);
+static ngx_int_t ngx_http_fngate_alias_reply(ngx_http_request_t *r,
     redisReply *reply);
 static ngx_int_t ngx_http_fngate_grant_reply(ngx_http_request_t *r,
     redisReply *reply);
@@ -162,6 +170,242 @@ ngx_http_fngate_lookup_route(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * An Invoke of one of the caller's own aliases may be an Invoke of its
+ * cross-account alias: an alias record whose FunctionVersion is the ARN of
+ * another account's version or alias.  One HGET of the record (cached as
+ * the file's comment says) tells; for a cross-account alias the call goes
+ * on as a call of the target by its ARN, so the permission step checks the
+ * target owner's grant for the caller at every call (within the ttl), and
+ * the caller is billed and served by its own VMs.  $fngate_alias keeps the
+ * caller's alias ARN for the billing line and for errors.
+ */
+
+ngx_int_t
+ngx_http_fngate_lookup_alias(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx)
+{
+    int                          n;
+    u_char                      *p;
+    ngx_str_t                    name, value;
+    fg_route_t                  *t;
+    u_char                       key[FG_KEY_MAX];
+    const char                  *argv[3];
+    size_t                       argvlen[3];
+    ngx_http_fngate_loc_conf_t  *flcf;
+
+    if (ctx->route.action != FG_ACTION_INVOKE
+        || ctx->owner.len != ctx->caller.len
+        || ngx_strncmp(ctx->owner.data, ctx->caller.data, ctx->caller.len)
+           != 0
+        || !fg_alias_name_valid(ctx->route.qualifier,
+                                ngx_strlen(ctx->route.qualifier)))
+    {
+        return NGX_OK;
+    }
+
+    if (ngx_http_fngate_alias_name(r, ctx, &name) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (!ctx->redis_replied) {
+
+        if (ngx_http_fngate_cache_get(&name, &value, r->pool) == NGX_OK) {
+            ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "fngate: alias \"%V\" -> \"%V\" (cache)",
+                           &name, &value);
+            goto decided;
+        }
+
+        n = fg_key_alias((char *) key, sizeof(key), ctx->route.account[0]
+                                                    ? ctx->route.account
+                                                    : (char *) ctx->caller.data,
+                         ctx->route.function, ctx->route.qualifier);
+        if (n < 0 || (size_t) n >= sizeof(key)) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        argv[0] = "HGET";
+        argvlen[0] = sizeof("HGET") - 1;
+        argv[1] = (char *) key;
+        argvlen[1] = n;
+        argv[2] = "FunctionVersion";
+        argvlen[2] = sizeof("FunctionVersion") - 1;
+
+        ngx_str_null(&ctx->target);
+
+        return ngx_http_fngate_redis_command(r, ctx,
+                                             ngx_http_fngate_alias_reply,
+                                             3, argv, argvlen);
+    }
+
+    ctx->redis_replied = 0;
+
+    if (ctx->redis_rc != NGX_HTTP_FNGATE_REDIS_OK) {
+        return ngx_http_fngate_redis_failed(r, ctx);
+    }
+
+    if (!ctx->found) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "fngate: no alias \"%V\" (redis)", &name);
+        return NGX_OK;
+    }
+
+    value = ctx->target;
+
+    if (!fg_is_arn((char *) value.data, value.len)) {
+        ngx_str_set(&value, "-");
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: alias \"%V\" -> \"%V\" (redis)", &name, &value);
+
+    ngx_http_fngate_cache_put(&name, &value, r->connection->log);
+
+decided:
+
+    if (!fg_is_arn((char *) value.data, value.len)) {
+        return NGX_OK;
+    }
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
+
+    /* the caller's alias ARN, before the names become the target's */
+
+    ctx->alias.len = sizeof("arn:aws:lambda:::function::") - 1
+                     + flcf->region.len + ctx->caller.len
+                     + ctx->function.len + ctx->qualifier.len;
+    ctx->alias.data = ngx_pnalloc(r->pool, ctx->alias.len);
+    if (ctx->alias.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_sprintf(ctx->alias.data, "arn:aws:lambda:%V:%V:function:%V:%V",
+                    &flcf->region, &ctx->caller, &ctx->function,
+                    &ctx->qualifier);
+    ctx->alias.len = p - ctx->alias.data;
+
+    t = &ctx->route;
+
+    p = ngx_pnalloc(r->pool, value.len + 1);
+    if (p == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_memcpy(p, value.data, value.len);
+    p[value.len] = '\0';
+
+    if (fg_alias_target_parse((char *) p, value.len, t) != FG_TARGET_OK) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: alias \"%V\" has an invalid target \"%V\"",
+                      &ctx->alias, &value);
+        return ngx_http_fngate_error(r, NGX_HTTP_NOT_FOUND,
+                   "ResourceNotFoundException",
+                   "Function not found: %V", &ctx->alias);
+    }
+
+    t->action = FG_ACTION_INVOKE;
+
+    ctx->owner.data = (u_char *) t->account;
+    ctx->owner.len = ngx_strlen(t->account);
+    ctx->function.data = (u_char *) t->function;
+    ctx->function.len = ngx_strlen(t->function);
+    ctx->qualifier.data = (u_char *) t->qualifier;
+    ctx->qualifier.len = ngx_strlen(t->qualifier);
+    ctx->xalias = 1;
+
+    ngx_log_debug5(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: cross-account alias \"%V\" of %V -> \"%V:%V\" "
+                   "of %V", &ctx->alias, &ctx->caller, &ctx->function,
+                   &ctx->qualifier, &ctx->owner);
+
+    return NGX_OK;
+}
+
+
+/* The HGET of an alias's FunctionVersion: copied into the request pool. */
+
+static ngx_int_t
+ngx_http_fngate_alias_reply(ngx_http_request_t *r, redisReply *reply)
+{
+    ngx_http_fngate_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
+
+    if (reply->type == REDIS_REPLY_NIL) {
+        ctx->found = 0;
+        return NGX_HTTP_FNGATE_REDIS_OK;
+    }
+
+    if (reply->type != REDIS_REPLY_STRING || reply->len == 0) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: unexpected redis reply type %d to HGET",
+                      reply->type);
+        return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
+    }
+
+    ctx->target.data = ngx_pnalloc(r->pool, reply->len);
+    if (ctx->target.data == NULL) {
+        return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
+    }
+
+    ngx_memcpy(ctx->target.data, reply->str, reply->len);
+    ctx->target.len = reply->len;
+    ctx->found = 1;
+
+    return NGX_HTTP_FNGATE_REDIS_OK;
+}
+
+
+/* "x:ACCOUNT:NAME:ALIAS", the cache name of an alias's target. */
+
+static ngx_int_t
+ngx_http_fngate_alias_name(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx, ngx_str_t *name)
+{
+    u_char  *p;
+
+    name->len = sizeof("x:::") - 1 + ctx->caller.len + ctx->function.len
+                + ctx->qualifier.len;
+    name->data = ngx_pnalloc(r->pool, name->len);
+    if (name->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_sprintf(name->data, "x:%V:%V:%V", &ctx->caller, &ctx->function,
+                    &ctx->qualifier);
+    name->len = p - name->data;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The backend updated or deleted one of the caller's aliases: forget its
+ * target in this worker's cache at once.
+ */
+
+void
+ngx_http_fngate_alias_changed(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx)
+{
+    ngx_str_t  name;
+
+    if (ctx->function.len == 0 || ctx->qualifier.len == 0) {
+        return;
+    }
+
+    if (ngx_http_fngate_alias_name(r, ctx, &name) != NGX_OK) {
+        return;
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: cache forgets \"%V\"", &name);
+
+    ngx_http_fngate_cache_delete(&name);
 }
 
 
@@ -320,6 +564,21 @@ ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
 
 decided:
 
+    if (!ctx->found && ctx->xalias) {
+
+        /*
+         * A deleted function takes its grants with it: whether the alias
+         * dangles (404 naming the caller's alias) or was revoked (403) is
+         * told by the function step.
+         */
+
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "fngate: alias \"%V\" not granted by %V, unless its "
+                       "target is gone", &ctx->alias, &ctx->owner);
+        ctx->xdenied = 1;
+        return NGX_OK;
+    }
+
     if (!ctx->found) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: %V may not %s \"%V\" of %V: no statement "
@@ -409,25 +668,46 @@ ngx_http_fngate_grant_action(fg_action_t action)
 
 /*
  * Every call on one function needs the function to exist.  Which version
- * a qualifier names is fngated's to resolve for now.
+ * a qualifier names is fngated's to resolve for now.  A name may also be
+ * only the caller's cross-account aliases' (they need no function of the
+ * caller): the alias calls need the function or aliases of that name, and
+ * CreateAlias, which may start such a name, is left to fngated.
  */
 
 ngx_int_t
 ngx_http_fngate_lookup_function(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx)
 {
-    int          n;
+    int          n, argc;
     ngx_str_t    name, value;
-    u_char       key[FG_KEY_MAX];
-    const char  *argv[2];
-    size_t       argvlen[2];
+    ngx_uint_t   aliases;
+    u_char       key[FG_KEY_MAX], key2[FG_KEY_MAX];
+    const char  *argv[3];
+    size_t       argvlen[3];
 
     if (ngx_http_fngate_iam_action(ctx->route.action) == NULL) {
         return NGX_OK;
     }
 
+    if (ctx->route.action == FG_ACTION_CREATE_ALIAS) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "fngate: CreateAlias on \"%V\": fngated checks the "
+                       "function", &ctx->function);
+        return NGX_OK;
+    }
+
+    aliases = (ctx->route.action == FG_ACTION_LIST_ALIASES
+               || ctx->route.action == FG_ACTION_GET_ALIAS
+               || ctx->route.action == FG_ACTION_UPDATE_ALIAS
+               || ctx->route.action == FG_ACTION_DELETE_ALIAS);
+
     if (ngx_http_fngate_function_name(r, ctx, &name) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    if (aliases) {
+        /* "a:OWNER:NAME": the function or aliases of that name exist */
+        name.data[0] = 'a';
     }
 
     if (!ctx->redis_replied) {
@@ -436,7 +716,7 @@ ngx_http_fngate_lookup_function(ngx_http_request_t *r,
             ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                            "fngate: function \"%V\" of %V exists (cache)",
                            &ctx->function, &ctx->owner);
-            return NGX_OK;
+            goto exists;
         }
 
         n = fg_key_function((char *) key, sizeof(key),
@@ -451,10 +731,26 @@ ngx_http_fngate_lookup_function(ngx_http_request_t *r,
         argvlen[0] = sizeof("EXISTS") - 1;
         argv[1] = (char *) key;
         argvlen[1] = n;
+        argc = 2;
+
+        if (aliases) {
+            n = fg_key_aliases((char *) key2, sizeof(key2),
+                               ctx->route.account[0]
+                               ? ctx->route.account
+                               : (char *) ctx->caller.data,
+                               ctx->route.function);
+            if (n < 0 || (size_t) n >= sizeof(key2)) {
+                return NGX_HTTP_INTERNAL_SERVER_ERROR;
+            }
+
+            argv[2] = (char *) key2;
+            argvlen[2] = n;
+            argc = 3;
+        }
 
         return ngx_http_fngate_redis_command(r, ctx,
                                              ngx_http_fngate_function_reply,
-                                             2, argv, argvlen);
+                                             argc, argv, argvlen);
     }
 
     ctx->redis_replied = 0;
@@ -477,6 +773,16 @@ ngx_http_fngate_lookup_function(ngx_http_request_t *r,
     ngx_str_set(&value, "1");
 
     ngx_http_fngate_cache_put(&name, &value, r->connection->log);
+
+exists:
+
+    if (ctx->xdenied) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: %V may not lambda:InvokeFunction \"%V\" of "
+                      "%V: no statement grants lambda:InvokeFunction",
+                      &ctx->caller, &ctx->function, &ctx->owner);
+        return ngx_http_fngate_denied(r, ctx, "lambda:InvokeFunction");
+    }
 
     return NGX_OK;
 }
@@ -509,6 +815,12 @@ ngx_http_fngate_not_found(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
     ngx_http_fngate_loc_conf_t  *flcf;
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
+
+    if (ctx->xalias) {
+        return ngx_http_fngate_error(r, NGX_HTTP_NOT_FOUND,
+                   "ResourceNotFoundException",
+                   "Function not found: %V", &ctx->alias);
+    }
 
     if (region) {
         return ngx_http_fngate_error(r, NGX_HTTP_NOT_FOUND,

@@ -58,6 +58,7 @@ typedef enum {
     NGX_HTTP_FNGATE_STEP_BODY,         /* read and hash the body */
     NGX_HTTP_FNGATE_STEP_VERIFY,       /* check the signature */
     NGX_HTTP_FNGATE_STEP_ROUTE,        /* report route errors, set names */
+    NGX_HTTP_FNGATE_STEP_ALIAS,        /* follow a cross-account alias */
     NGX_HTTP_FNGATE_STEP_PERMISSION,   /* may the caller act on it */
     NGX_HTTP_FNGATE_STEP_FUNCTION,     /* does the function exist */
     NGX_HTTP_FNGATE_STEP_DONE
@@ -100,6 +101,10 @@ typedef struct {
     ngx_str_t                  function;
     ngx_str_t                  qualifier;
     ngx_str_t                  billing_account;
+    ngx_str_t                  alias;         /* the caller's cross-account
+                                                 alias ARN, or "" */
+    ngx_str_t                  target;        /* its FunctionVersion, set
+                                                 by the HGET's reply */
 
     EVP_MD_CTX                *sha;           /* body hash in progress */
     off_t                      body_bytes;    /* bytes hashed */
@@ -135,6 +140,14 @@ typedef struct {
                                                     or answered */
     unsigned                   allowed:1;        /* the request goes on to
                                                     the content phase */
+    unsigned                   xalias:1;         /* the names are the
+                                                    target of the caller's
+                                                    cross-account alias */
+    unsigned                   xdenied:1;        /* its target's owner
+                                                    grants it no more; the
+                                                    function step answers
+                                                    404 if the target is
+                                                    gone, else 403 */
 } ngx_http_fngate_ctx_t;
 
 
@@ -164,6 +177,8 @@ ngx_int_t ngx_http_fngate_hash_chain(ngx_http_request_t *r, ngx_chain_t *in);
 /* ngx_http_fngate_lookup.c */
 ngx_int_t ngx_http_fngate_lookup_route(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
+ngx_int_t ngx_http_fngate_lookup_alias(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx);
 ngx_int_t ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
 ngx_int_t ngx_http_fngate_lookup_function(ngx_http_request_t *r,
@@ -176,6 +191,8 @@ ngx_int_t ngx_http_fngate_cache_get(ngx_str_t *name, ngx_str_t *value,
 void ngx_http_fngate_cache_put(ngx_str_t *name, ngx_str_t *value,
     ngx_log_t *log);
 void ngx_http_fngate_cache_delete(ngx_str_t *name);
+void ngx_http_fngate_alias_changed(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx);
 void ngx_http_fngate_function_changed(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
 

@@ -52,6 +52,12 @@ static ngx_http_variable_t  ngx_http_fngate_vars[] = {
       ngx_http_fngate_variable_str, ngx_http_fngate_field(qualifier),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
+    /* the caller's cross-account alias the call came by, or "" */
+
+    { ngx_string("fngate_alias"), NULL,
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(alias),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
     { ngx_string("fngate_billing_account"), NULL,
       ngx_http_fngate_variable_str, ngx_http_fngate_field(billing_account),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },

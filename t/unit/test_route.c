@@ -665,6 +665,55 @@ test_policy_paths(void)
 }
 
 
+static void
+test_alias_target(void)
+{
+    fg_route_t   t;
+    const char  *s;
+
+#define PARSE(x) fg_alias_target_parse((x), strlen(x), &t)
+
+    s = "arn:aws:lambda:us-east-1:111111111111:function:resize:3";
+    CU_ASSERT_EQUAL(PARSE(s), FG_TARGET_OK);
+    CU_ASSERT_STRING_EQUAL(t.account, "111111111111");
+    CU_ASSERT_STRING_EQUAL(t.region, "us-east-1");
+    CU_ASSERT_STRING_EQUAL(t.function, "resize");
+    CU_ASSERT_STRING_EQUAL(t.qualifier, "3");
+
+    s = "arn:aws:lambda:us-east-1:111111111111:function:resize:live";
+    CU_ASSERT_EQUAL(PARSE(s), FG_TARGET_OK);
+    CU_ASSERT_STRING_EQUAL(t.qualifier, "live");
+
+    CU_ASSERT_EQUAL(PARSE("arn:aws:lambda:us-east-1:111111111111:function:"
+                          "resize:$LATEST"), FG_TARGET_LATEST);
+    CU_ASSERT_EQUAL(PARSE("arn:aws:lambda:us-east-1:111111111111:function:"
+                          "resize"), FG_TARGET_NO_QUALIFIER);
+
+    /* partial ARNs, plain names and malformed ARNs are not targets */
+    CU_ASSERT_EQUAL(PARSE("111111111111:function:resize:3"),
+                    FG_TARGET_BAD_ARN);
+    CU_ASSERT_EQUAL(PARSE("resize:3"), FG_TARGET_BAD_ARN);
+    CU_ASSERT_EQUAL(PARSE("3"), FG_TARGET_BAD_ARN);
+    CU_ASSERT_EQUAL(PARSE("arn:aws:lambda:us-east-1:1111:function:r:3"),
+                    FG_TARGET_BAD_ARN);
+    CU_ASSERT_EQUAL(PARSE("arn:aws:s3:us-east-1:111111111111:function:r:3"),
+                    FG_TARGET_BAD_ARN);
+    CU_ASSERT_EQUAL(PARSE("arn:aws:lambda:us-east-1:111111111111:function:"
+                          "re size:3"), FG_TARGET_BAD_ARN);
+    CU_ASSERT_EQUAL(PARSE("arn:aws:lambda:us-east-1:111111111111:function:"
+                          "resize:3:4"), FG_TARGET_BAD_ARN);
+    CU_ASSERT_NOT_EQUAL(PARSE("arn:aws:lambda:us-east-1:111111111111:"
+                              "function:resize:a.b"), FG_TARGET_OK);
+    CU_ASSERT_EQUAL(PARSE(""), FG_TARGET_BAD_ARN);
+
+    CU_ASSERT(fg_is_arn("arn:x", 5));
+    CU_ASSERT(!fg_is_arn("3", 1));
+    CU_ASSERT(!fg_is_arn("$LATEST", 7));
+
+#undef PARSE
+}
+
+
 static const cu_test_t  route_tests[] = {
     { "paths and methods", test_paths_and_methods },
     { "names and ARNs", test_names },
@@ -676,6 +725,7 @@ static const cu_test_t  route_tests[] = {
     { "alias paths", test_alias_paths },
     { "action names and ARNs", test_action_names_and_arn },
     { "policy paths", test_policy_paths },
+    { "cross-account alias targets", test_alias_target },
     { NULL, NULL }
 };
 

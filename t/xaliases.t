@@ -1,0 +1,750 @@
+# Cross-account aliases: Bob's alias "thumbs:prod", in his own namespace,
+# points at a version or alias of Alice's function "xresize" (CreateAlias
+# with the full ARN as FunctionVersion).  Bob invokes it as his own alias;
+# Alice's grant is checked at every call, Alice's code runs in Bob's VM and
+# Bob is billed; Bob never sees Alice's configuration.
+use Test::Nginx::Socket;
+use FngateTest;
+use Time::HiRes ();
+
+repeat_each(1);     # the blocks build on each other
+no_shuffle();
+fngate_defaults();
+
+our $ALICE = account('alice')->{AccountId};
+our $BOB = account('bob')->{AccountId};
+our $ARN = "arn:aws:lambda:us-east-1:$ALICE:function:xresize";
+our $THUMBS = "arn:aws:lambda:us-east-1:$BOB:function:thumbs";
+our $ZIP = zip_b64({ handler => [0755,
+    "#!/bin/sh\necho \"\\\"pong \$AWS_LAMBDA_FUNCTION_VERSION\\\"\"\n"] });
+our $TTL = 3;       # fngate_cache_ttl of the revocation block
+
+sub http_code { my $t = shift; $t =~ /http=(\d+)\s*$/ ? $1 : 'none' }
+
+sub thumbs_keys {
+    my $port = $ENV{TEST_NGINX_REDIS_PORT};
+    my ($rc, $text) = run_cmd(
+        "redis-cli -p $port --scan --pattern 'fg:*{$BOB}:thumbs*'");
+    return join("\n", sort split /\n/, $text) . "\n";
+}
+
+# Bob invokes thumbs:prod, signed as boto3 signs it: "read" once, or
+# "poll": call, then call again until the answer changes, printing the
+# first answer, the new one and when it came.
+sub bob_calls {
+    my $mode = shift;
+    my $out = FngateTest::python_boto3('bob', <<_EOP_);
+import time
+def call():
+    try:
+        lam.invoke(FunctionName='thumbs:prod', Payload=b'{}')
+        return 200
+    except lam.exceptions.ClientError as e:
+        return e.response['ResponseMetadata']['HTTPStatusCode']
+if '$mode' == 'read':
+    print(call())
+else:
+    first = call()
+    t0 = time.time()
+    now = first
+    while now == first and time.time() - t0 < $TTL + 5:
+        time.sleep(0.1)
+        now = call()
+    print(first, now, '%.3f' % time.time())
+_EOP_
+    return $out =~ /^exit=0\n(.*?)\s*$/s ? $1 : $out;
+}
+
+# The billing line of each account's last Invoke in access.log.
+sub last_calls {
+    my $root = $ENV{TEST_NGINX_SERVER_ROOT} || 't/servroot';
+    open my $in, '<', "$root/logs/access.log" or return {};
+    my %last;
+    while (<$in>) {
+        next unless /"action":"Invoke","caller":"(\d+)","billing_account":"(\d+)","owner":"(\d+)".*"vm":"([^"]*)".*"alias":"([^"]*)"/;
+        $last{$1} = { billing => $2, owner => $3, vm => $4, alias => $5 };
+    }
+    close $in;
+    return \%last;
+}
+
+add_block_preprocessor(sub {
+    my $block = shift;
+    return unless $block->name =~ /revoked/;
+    $block->set_value('http_config', FngateTest::default_http_config()
+                                     . "    fngate_cache_ttl ${TTL}s;\n");
+});
+
+plan tests => repeat_each() * count_tests();
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: Alice's function xresize, published as version 1
+--- request eval
+"POST /2015-03-31/functions\n" . FngateTest::create_function_body(
+    name => 'xresize', zip_b64 => $main::ZIP) =~ s/\}$/,"Publish":true}/r
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: alice
+--- error_code: 201
+--- response_body_like: "Version":"1"
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: and her alias "live" for version 1
+--- request
+POST /2015-03-31/functions/xresize/aliases
+{"Name":"live","FunctionVersion":"1"}
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: alice
+--- error_code: 201
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: without a grant Bob's alias on Alice's version is refused
+--- request eval
+qq{POST /2015-03-31/functions/thumbs/aliases\n{"Name":"prod","FunctionVersion":"$main::ARN:1"}}
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 403
+--- response_headers
+x-amzn-ErrorType: AccessDeniedException
+--- response_body eval
+qq{{"Type":"User","message":"User: arn:aws:iam::$main::BOB:root is not authorized to perform: lambda:InvokeFunction on resource: $main::ARN because no resource-based policy allows the lambda:InvokeFunction action"}}
+--- error_log
+http fastcgi header: "x-amzn-ErrorType: AccessDeniedException"
+
+
+
+=== TEST 4: Alice grants Bob lambda:InvokeFunction on xresize
+--- request eval
+qq{POST /2015-03-31/functions/xresize/policy\n{"StatementId":"bob-x","Action":"lambda:InvokeFunction","Principal":"$main::BOB"}}
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: alice
+--- error_code: 201
+--- no_error_log
+[error]
+
+
+
+=== TEST 5: $LATEST of another account is refused (its code may change under Bob)
+--- request eval
+qq{POST /2015-03-31/functions/thumbs/aliases\n{"Name":"prod","FunctionVersion":"$main::ARN:\$LATEST"}}
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 400
+--- response_headers
+x-amzn-ErrorType: InvalidParameterValueException
+--- response_body_like: can not point at \$LATEST
+--- error_log
+http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
+
+
+
+=== TEST 6: so is an ARN without a version or alias
+--- request eval
+qq{POST /2015-03-31/functions/thumbs/aliases\n{"Name":"prod","FunctionVersion":"$main::ARN"}}
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 400
+--- response_body_like: must name a version or an alias
+--- error_log
+http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
+
+
+
+=== TEST 7: and an ARN that is not valid
+--- request eval
+qq{POST /2015-03-31/functions/thumbs/aliases\n{"Name":"prod","FunctionVersion":"arn:aws:lambda:us-east-1:1234:function:xresize:1"}}
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 400
+--- response_body_like: Value 'arn:aws:lambda:us-east-1:1234:function:xresize:1' at 'functionVersion' failed to satisfy constraint
+--- error_log
+http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
+
+
+
+=== TEST 8: an invalid alias name
+--- request eval
+qq{POST /2015-03-31/functions/thumbs/aliases\n{"Name":"pr od","FunctionVersion":"$main::ARN:1"}}
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 400
+--- response_body_like: Value 'pr od' at 'name' failed to satisfy constraint
+--- error_log
+http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
+
+
+
+=== TEST 9: an invalid function name in the path
+--- request eval
+qq{POST /2015-03-31/functions/thu\%20mbs/aliases\n{"Name":"prod","FunctionVersion":"$main::ARN:1"}}
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 400
+--- response_headers
+x-amzn-ErrorType: InvalidParameterValueException
+--- error_log
+fngate: invalid function name in
+
+
+
+=== TEST 10: RoutingConfig weights on a cross-account alias are refused
+--- request eval
+qq{POST /2015-03-31/functions/thumbs/aliases\n{"Name":"prod","FunctionVersion":"$main::ARN:1","RoutingConfig":{"AdditionalVersionWeights":{"2":0.5}}}}
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 400
+--- response_body_like: RoutingConfig is not supported on a cross-account alias
+--- error_log
+http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
+
+
+
+=== TEST 11: a version Alice does not have
+--- request eval
+qq{POST /2015-03-31/functions/thumbs/aliases\n{"Name":"prod","FunctionVersion":"$main::ARN:9"}}
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 404
+--- response_body eval
+qq{{"Type":"User","message":"Function not found: $main::ARN:9"}}
+--- error_log
+http fastcgi header: "x-amzn-ErrorType: ResourceNotFoundException"
+
+
+
+=== TEST 12: a FunctionVersion ARN of Bob's own account is refused
+--- request eval
+qq{POST /2015-03-31/functions/thumbs/aliases\n{"Name":"prod","FunctionVersion":"$main::THUMBS:1"}}
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 400
+--- response_body_like: names a function of your own account
+--- error_log
+http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
+
+
+
+=== TEST 13: nothing of thumbs was written by the refusals
+--- init
+FngateTest::save_output('xa-keys0.out', main::thumbs_keys());
+--- request
+GET /t/out/xa-keys0.out
+--- response_body eval
+"\n"
+--- no_error_log
+[error]
+
+
+
+=== TEST 14: Bob's thumbs:prod points at Alice's version 1
+--- request eval
+qq{POST /2015-03-31/functions/thumbs/aliases\n{"Name":"prod","FunctionVersion":"$main::ARN:1","Description":"via alice"}}
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 201
+--- response_body_like eval
+'^\{"AliasArn":"' . quotemeta($main::THUMBS) . ':prod","Name":"prod","FunctionVersion":"' . quotemeta($main::ARN) . ':1","Description":"via alice","RevisionId":"[0-9a-f-]{36}"\}$'
+--- no_error_log
+[error]
+
+
+
+=== TEST 15: the same alias again is ResourceConflictException
+--- request eval
+qq{POST /2015-03-31/functions/thumbs/aliases\n{"Name":"prod","FunctionVersion":"$main::ARN:1"}}
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 409
+--- response_body eval
+qq{{"Type":"User","message":"Alias already exists: $main::THUMBS:prod"}}
+--- error_log
+http fastcgi header: "x-amzn-ErrorType: ResourceConflictException"
+
+
+
+=== TEST 16: Bob invokes thumbs:prod: Alice's version 1, billed to Bob
+--- timeout: 120
+--- request
+POST /2015-03-31/functions/thumbs:prod/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- error_code: 200
+--- response_headers
+X-Amz-Executed-Version: 1
+--- response_body
+"pong 1"
+--- access_log eval
+qr/"action":"Invoke","caller":"$main::BOB","billing_account":"$main::BOB","owner":"$main::ALICE","function":"xresize","qualifier":"1","version":"1","status":"200".*"alias":"\Q$main::THUMBS\E:prod"/
+--- no_error_log
+[error]
+
+
+
+=== TEST 17: by ?Qualifier= as well
+--- timeout: 120
+--- request
+POST /2015-03-31/functions/thumbs/invocations?Qualifier=prod
+{}
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- error_code: 200
+--- response_body
+"pong 1"
+--- no_error_log
+[error]
+
+
+
+=== TEST 18: and by the alias's full ARN
+--- timeout: 120
+--- request eval
+"POST /2015-03-31/functions/$main::THUMBS:prod/invocations\n{}"
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- error_code: 200
+--- response_body
+"pong 1"
+--- no_error_log
+[error]
+
+
+
+=== TEST 19: Bob's call ran in a VM of Bob's, not in Alice's
+--- timeout: 180
+--- init
+FngateTest::curl_sigv4('alice', '/2015-03-31/functions/xresize/invocations?Qualifier=1',
+    '-d', '{}');
+FngateTest::python_boto3('bob',
+    "lam.invoke(FunctionName='thumbs:prod', Payload=b'{}')\n");
+my $c = main::last_calls();
+my ($a, $b) = ($c->{$main::ALICE}, $c->{$main::BOB});
+FngateTest::save_output('xa-vm.out',
+    !$a || !$b ? "missing billing lines\n"
+    : "bob billed=" . ($b->{billing} eq $main::BOB ? 'bob' : $b->{billing})
+      . " owner=" . ($b->{owner} eq $main::ALICE ? 'alice' : $b->{owner})
+      . " alias=" . ($b->{alias} eq "$main::THUMBS:prod" ? 'thumbs:prod'
+                                                         : $b->{alias})
+      . " own_vm=" . ($b->{vm} ne '' && $b->{vm} ne $a->{vm} ? 1 : 0)
+      . "\nalice alias=" . ($a->{alias} eq '' ? 'none' : $a->{alias}) . "\n");
+--- request
+GET /t/out/xa-vm.out
+--- response_body
+bob billed=bob owner=alice alias=thumbs:prod own_vm=1
+alice alias=none
+--- no_error_log
+[error]
+
+
+
+=== TEST 20: Bob's GetAlias shows his alias only, none of Alice's configuration
+--- request
+GET /2015-03-31/functions/thumbs/aliases/prod
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- error_code: 200
+--- response_body_like eval
+'^\{"AliasArn":"' . quotemeta($main::THUMBS) . ':prod","Name":"prod","FunctionVersion":"' . quotemeta($main::ARN) . ':1","Description":"via alice","RevisionId":"[0-9a-f-]{36}"\}$'
+--- no_error_log
+[error]
+
+
+
+=== TEST 21: ListAliases of thumbs, which is not a function of Bob's
+--- request
+GET /2015-03-31/functions/thumbs/aliases
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- error_code: 200
+--- response_body_like eval
+'^\{"Aliases":\[\{"AliasArn":"' . quotemeta($main::THUMBS) . ':prod","Name":"prod","FunctionVersion":"' . quotemeta($main::ARN) . ':1",[^\]]*\}\]\}$'
+--- no_error_log
+[error]
+
+
+
+=== TEST 22: Bob's GetFunction of Alice's function is refused
+--- request eval
+"GET /2015-03-31/functions/$main::ARN"
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- error_code: 403
+--- response_headers
+x-amzn-ErrorType: AccessDeniedException
+--- error_log eval
+qr/fngate: $main::BOB may not lambda:GetFunction "xresize" of $main::ALICE: no statement grants lambda:GetFunction/
+
+
+
+=== TEST 23: and GetFunction of thumbs (not a function) is ResourceNotFound
+--- request
+GET /2015-03-31/functions/thumbs
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- error_code: 404
+--- response_headers
+x-amzn-ErrorType: ResourceNotFoundException
+--- error_log eval
+qr/fngate: function "thumbs" of $main::BOB not found/
+
+
+
+=== TEST 24: X-Amz-Log-Type: Tail shows no log of Alice's code to Bob
+--- timeout: 120
+--- request
+POST /2015-03-31/functions/thumbs:prod/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: bob
+X-Amz-Log-Type: Tail
+--- error_code: 200
+--- response_headers
+!X-Amz-Log-Result
+X-Amz-Executed-Version: 1
+--- response_body
+"pong 1"
+--- no_error_log
+[error]
+
+
+
+=== TEST 25: a cross-account alias on the name of one of Bob's functions is refused
+--- init
+FngateTest::curl_sigv4('bob', '/2015-03-31/functions',
+    '-H', 'Content-Type: application/json',
+    '-d', FngateTest::create_function_body(name => 'bobfn',
+              zip_b64 => $main::ZIP) =~ s/\}$/,"Publish":true}/r);
+--- request eval
+qq{POST /2015-03-31/functions/bobfn/aliases\n{"Name":"ext","FunctionVersion":"$main::ARN:1"}}
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 409
+--- response_body_like: needs a name that is not one of your functions
+--- error_log
+http fastcgi header: "x-amzn-ErrorType: ResourceConflictException"
+
+
+
+=== TEST 26: Alice's alias "live" as target; UpdateAlias re-targets with the same checks
+--- timeout: 120
+--- init
+my @s;
+push @s, 'create=' . main::http_code(FngateTest::curl_sigv4('bob',
+    '/2015-03-31/functions/thumbs/aliases', '-H', 'Content-Type: application/json',
+    '-d', qq{{"Name":"hop","FunctionVersion":"$main::ARN:live"}}));
+push @s, 'invoke=' . main::http_code(FngateTest::curl_sigv4('bob',
+    '/2015-03-31/functions/thumbs/invocations?Qualifier=hop', '-d', '{}'));
+push @s, 'latest=' . main::http_code(FngateTest::curl_sigv4('bob',
+    '/2015-03-31/functions/thumbs/aliases/hop', '-X', 'PUT',
+    '-H', 'Content-Type: application/json',
+    '-d', qq{{"FunctionVersion":"$main::ARN:\$LATEST"}}));
+push @s, 'nosuch=' . main::http_code(FngateTest::curl_sigv4('bob',
+    '/2015-03-31/functions/thumbs/aliases/hop', '-X', 'PUT',
+    '-H', 'Content-Type: application/json',
+    '-d', qq{{"FunctionVersion":"$main::ARN:nope"}}));
+push @s, 'retarget=' . main::http_code(FngateTest::curl_sigv4('bob',
+    '/2015-03-31/functions/thumbs/aliases/hop', '-X', 'PUT',
+    '-H', 'Content-Type: application/json',
+    '-d', qq{{"FunctionVersion":"$main::ARN:1"}}));
+my $g = FngateTest::curl_sigv4('bob', '/2015-03-31/functions/thumbs/aliases/hop');
+push @s, 'target=' . ($g =~ /"FunctionVersion":"\Q$main::ARN\E:1"/ ? 'v1' : $g);
+FngateTest::save_output('xa-hop.out', join("\n", @s) . "\n");
+--- request
+GET /t/out/xa-hop.out
+--- response_body
+create=201
+invoke=200
+latest=400
+nosuch=404
+retarget=200
+target=v1
+
+
+
+=== TEST 27: a loop is refused: an alias of Alice's that itself points at another account
+--- timeout: 120
+--- init
+my @s;
+# Bob grants Alice his bobfn; Alice makes her own cross-account alias
+# "back:to-bob" on it, then a function "back" (so Alice can grant Bob on it)
+push @s, 'bobgrant=' . main::http_code(FngateTest::curl_sigv4('bob',
+    '/2015-03-31/functions/bobfn/policy', '-H', 'Content-Type: application/json',
+    '-d', qq{{"StatementId":"alice","Action":"lambda:InvokeFunction","Principal":"$main::ALICE"}}));
+push @s, 'alicex=' . main::http_code(FngateTest::curl_sigv4('alice',
+    '/2015-03-31/functions/back/aliases', '-H', 'Content-Type: application/json',
+    '-d', qq{{"Name":"to-bob","FunctionVersion":"arn:aws:lambda:us-east-1:$main::BOB:function:bobfn:1"}}));
+push @s, 'back=' . main::http_code(FngateTest::curl_sigv4('alice',
+    '/2015-03-31/functions', '-H', 'Content-Type: application/json',
+    '-d', FngateTest::create_function_body(name => 'back',
+              zip_b64 => $main::ZIP)));
+push @s, 'alicegrant=' . main::http_code(FngateTest::curl_sigv4('alice',
+    '/2015-03-31/functions/back/policy', '-H', 'Content-Type: application/json',
+    '-d', qq{{"StatementId":"bob","Action":"lambda:InvokeFunction","Principal":"$main::BOB"}}));
+# at create time
+my $c = FngateTest::curl_sigv4('bob',
+    '/2015-03-31/functions/thumbs/aliases', '-H', 'Content-Type: application/json',
+    '-d', qq{{"Name":"loop","FunctionVersion":"arn:aws:lambda:us-east-1:$main::ALICE:function:back:to-bob"}});
+push @s, 'create=' . main::http_code($c)
+    . ($c =~ /can not be chained/ ? ' chained' : '');
+FngateTest::save_output('xa-loop.out', join("\n", @s) . "\n");
+--- request
+GET /t/out/xa-loop.out
+--- response_body
+bobgrant=201
+alicex=201
+back=201
+alicegrant=201
+create=400 chained
+
+
+
+=== TEST 28: and at call time: Alice's alias made cross-account after Bob's alias was
+--- timeout: 120
+--- init
+my @s;
+# Alice's "back" gets an ordinary alias "plain"; Bob aliases it; Alice
+# then deletes "back" (its aliases with it), makes "plain" a cross-account
+# alias and recreates "back" with her grant to Bob
+push @s, 'plain=' . main::http_code(FngateTest::curl_sigv4('alice',
+    '/2015-03-31/functions/back/aliases', '-H', 'Content-Type: application/json',
+    '-d', '{"Name":"plain","FunctionVersion":"$LATEST"}'));
+push @s, 'bobx=' . main::http_code(FngateTest::curl_sigv4('bob',
+    '/2015-03-31/functions/thumbs/aliases', '-H', 'Content-Type: application/json',
+    '-d', qq{{"Name":"loop2","FunctionVersion":"arn:aws:lambda:us-east-1:$main::ALICE:function:back:plain"}}));
+push @s, 'delete=' . main::http_code(FngateTest::curl_sigv4('alice',
+    '/2015-03-31/functions/back', '-X', 'DELETE'));
+push @s, 'alicex=' . main::http_code(FngateTest::curl_sigv4('alice',
+    '/2015-03-31/functions/back/aliases', '-H', 'Content-Type: application/json',
+    '-d', qq{{"Name":"plain","FunctionVersion":"arn:aws:lambda:us-east-1:$main::BOB:function:bobfn:1"}}));
+push @s, 'back=' . main::http_code(FngateTest::curl_sigv4('alice',
+    '/2015-03-31/functions', '-H', 'Content-Type: application/json',
+    '-d', FngateTest::create_function_body(name => 'back',
+              zip_b64 => $main::ZIP)));
+push @s, 'alicegrant=' . main::http_code(FngateTest::curl_sigv4('alice',
+    '/2015-03-31/functions/back/policy', '-H', 'Content-Type: application/json',
+    '-d', qq{{"StatementId":"bob","Action":"lambda:InvokeFunction","Principal":"$main::BOB"}}));
+my $c = FngateTest::curl_sigv4('bob',
+    '/2015-03-31/functions/thumbs/invocations?Qualifier=loop2', '-d', '{}');
+push @s, 'invoke=' . main::http_code($c)
+    . ($c =~ /can not be chained/ ? ' chained' : '')
+    . ($c =~ /\Q$main::THUMBS\E:loop2/ ? ' names-bobs-alias' : '');
+FngateTest::save_output('xa-loop2.out', join("\n", @s) . "\n");
+--- request
+GET /t/out/xa-loop2.out
+--- response_body
+plain=201
+bobx=201
+delete=204
+alicex=201
+back=201
+alicegrant=201
+invoke=400 chained names-bobs-alias
+
+
+
+=== TEST 29: a dangling target (Alice deleted her alias) is ResourceNotFound naming Bob's alias
+--- timeout: 120
+--- init
+FngateTest::curl_sigv4('bob', '/2015-03-31/functions/thumbs/aliases', '-H',
+    'Content-Type: application/json',
+    '-d', qq{{"Name":"viaLive","FunctionVersion":"$main::ARN:live"}});
+FngateTest::curl_sigv4('alice', '/2015-03-31/functions/xresize/aliases/live',
+    '-X', 'DELETE');
+--- request
+POST /2015-03-31/functions/thumbs:viaLive/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- error_code: 404
+--- response_headers
+x-amzn-ErrorType: ResourceNotFoundException
+--- response_body_like eval
+qr/^\{"Type":"User","message":"Function not found: \Q$main::THUMBS\E:viaLive \(the target/
+--- error_log
+http fastcgi header: "x-amzn-ErrorType: ResourceNotFoundException"
+
+
+
+=== TEST 30: a dangling version as well
+--- timeout: 120
+--- init
+FngateTest::curl_sigv4('alice', '/2015-03-31/functions/xresize/configuration',
+    '-X', 'PUT', '-H', 'Content-Type: application/json',
+    '-d', '{"Timeout":7}');
+FngateTest::curl_sigv4('alice', '/2015-03-31/functions/xresize/versions',
+    '-H', 'Content-Type: application/json', '-d', '{}');
+FngateTest::curl_sigv4('bob', '/2015-03-31/functions/thumbs/aliases', '-H',
+    'Content-Type: application/json',
+    '-d', qq{{"Name":"v2","FunctionVersion":"$main::ARN:2"}});
+FngateTest::curl_sigv4('alice',
+    '/2015-03-31/functions/xresize?Qualifier=2', '-X', 'DELETE');
+--- request
+POST /2015-03-31/functions/thumbs:v2/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- error_code: 404
+--- response_body_like eval
+qr/^\{"Type":"User","message":"Function not found: \Q$main::THUMBS\E:v2 \(the target/
+--- error_log
+http fastcgi header: "x-amzn-ErrorType: ResourceNotFoundException"
+
+
+
+=== TEST 31: a grant revoked stops Bob's alias within fngate_cache_ttl
+--- timeout: 90
+--- init
+my @steps;
+push @steps, 'call=' . main::bob_calls('read');
+push @steps, 'revoke=' . main::http_code(FngateTest::curl_sigv4('alice',
+    '/2015-03-31/functions/xresize/policy/bob-x', '-X', 'DELETE'));
+my $t0 = Time::HiRes::time();
+my ($cached, $after, $t) = split ' ', main::bob_calls('poll');
+push @steps, "cached=$cached", "after=$after";
+push @steps, 'within_ttl='
+    . (defined $t && $t - $t0 <= $main::TTL + 0.5 ? 1 : $t // 'none');
+push @steps, 'regrant=' . main::http_code(FngateTest::curl_sigv4('alice',
+    '/2015-03-31/functions/xresize/policy', '-H', 'Content-Type: application/json',
+    '-d', qq{{"StatementId":"bob-x","Action":"lambda:InvokeFunction","Principal":"$main::BOB"}}));
+$t0 = Time::HiRes::time();
+($cached, $after, $t) = split ' ', main::bob_calls('poll');
+push @steps, "cached=$cached", "after=$after";
+push @steps, 'within_ttl='
+    . (defined $t && $t - $t0 <= $main::TTL + 0.5 ? 1 : $t // 'none');
+FngateTest::save_output('xa-revoke.out', join("\n", @steps) . "\n");
+--- request
+GET /t/out/xa-revoke.out
+--- response_body
+call=200
+revoke=204
+cached=200
+after=403
+within_ttl=1
+regrant=201
+cached=403
+after=200
+within_ttl=1
+--- error_log eval
+qr/fngate: $main::BOB may not lambda:InvokeFunction "xresize" of $main::ALICE: no statement grants lambda:InvokeFunction/
+
+
+
+=== TEST 32: the AWS CLI: create-alias with an ARN FunctionVersion, invoke thumbs:cli
+--- timeout: 180
+--- init
+FngateTest::save_output('xa-aws.out', join '',
+    FngateTest::aws_cli('bob', 'lambda', 'create-alias',
+        '--function-name', 'thumbs', '--name', 'cli',
+        '--function-version', "$main::ARN:1",
+        '--query', 'FunctionVersion', '--output', 'text'),
+    FngateTest::aws_cli('bob', 'lambda', 'invoke', '--function-name',
+        'thumbs:cli', '--payload', '{}', '/dev/stdout'),
+    FngateTest::aws_cli('bob', 'lambda', 'invoke', '--function-name',
+        'thumbs', '--qualifier', 'cli', '--payload', '{}', '/dev/stdout'));
+--- request
+GET /t/out/xa-aws.out
+--- response_body_like eval
+qr/^exit=0\n\Q$main::ARN\E:1\nexit=0\n"pong 1"\n.*"StatusCode":\s*200.*"ExecutedVersion":\s*"1".*exit=0\n"pong 1"\n/s
+--- no_error_log
+[error]
+
+
+
+=== TEST 33: boto3: create_alias, get_alias, invoke, list_aliases, delete_alias
+--- timeout: 180
+--- init
+FngateTest::save_output('xa-boto3.out', FngateTest::python_boto3('bob', <<_EOP_));
+a = lam.create_alias(FunctionName='thumbs', Name='boto',
+                     FunctionVersion='$main::ARN:1')
+print(a['AliasArn'] == '$main::THUMBS:boto', a['FunctionVersion'])
+g = lam.get_alias(FunctionName='thumbs', Name='boto')
+print(sorted(k for k in g if k != 'ResponseMetadata'))
+r = lam.invoke(FunctionName='thumbs:boto', Payload=b'{}')
+print(r['StatusCode'], r['ExecutedVersion'], r['Payload'].read().decode().strip())
+names = [x['Name'] for x in lam.list_aliases(FunctionName='thumbs')['Aliases']]
+print('boto' in names)
+lam.delete_alias(FunctionName='thumbs', Name='boto')
+try:
+    lam.get_alias(FunctionName='thumbs', Name='boto')
+except lam.exceptions.ResourceNotFoundException:
+    print('deleted')
+_EOP_
+--- request
+GET /t/out/xa-boto3.out
+--- response_body eval
+"exit=0\nTrue $main::ARN:1\n['AliasArn', 'Description', 'FunctionVersion', 'Name', 'RevisionId']\n200 1 \"pong 1\"\nTrue\ndeleted\n"
+--- no_error_log
+[error]
+
+
+
+=== TEST 34: Alice deletes xresize: Bob's alias dangles, ResourceNotFound naming it
+--- init
+FngateTest::curl_sigv4('alice', '/2015-03-31/functions/xresize', '-X',
+    'DELETE');
+--- request
+POST /2015-03-31/functions/thumbs:prod/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- error_code: 404
+--- response_headers
+x-amzn-ErrorType: ResourceNotFoundException
+--- response_body eval
+qq{{"Type":"User","message":"Function not found: $main::THUMBS:prod"}}
+--- error_log eval
+qr/fngate: function "xresize" of $main::ALICE not found/
+
+
+
+=== TEST 35: Bob deletes all his thumbs aliases: nothing of thumbs is left in Redis
+--- init
+for my $a (qw(prod hop loop2 viaLive v2 cli)) {
+    FngateTest::curl_sigv4('bob', "/2015-03-31/functions/thumbs/aliases/$a",
+        '-X', 'DELETE');
+}
+FngateTest::save_output('xa-keys.out', main::thumbs_keys());
+--- request
+GET /t/out/xa-keys.out
+--- response_body eval
+"\n"
+--- no_error_log
+[error]
+
+
+
+=== TEST 36: and ListAliases of thumbs is ResourceNotFound again
+--- request
+GET /2015-03-31/functions/thumbs/aliases
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- error_code: 404
+--- response_headers
+x-amzn-ErrorType: ResourceNotFoundException
+--- response_body eval
+qq{{"Type":"User","message":"Function not found: $main::THUMBS"}}
+--- error_log eval
+qr/fngate: function "thumbs" of $main::BOB not found|http fastcgi header: "x-amzn-ErrorType: ResourceNotFoundException"/
