@@ -16,65 +16,15 @@ our $ZIP = zip_b64({ handler => [0755,
     "#!/bin/sh\necho \"\\\"pong \$AWS_LAMBDA_FUNCTION_VERSION\\\"\"\n"] });
 our $TTL = 3;       # fngate_cache_ttl of the revocation block
 
-sub pf_keys {
-    my $port = $ENV{TEST_NGINX_REDIS_PORT};
-    my $out = '';
-    for my $pat ("fg:*{$ALICE}:pf", "fg:*{$ALICE}:pf:*") {
-        my ($rc, $text) = run_cmd("redis-cli -p $port --scan --pattern '$pat'");
-        $out .= $text;
-    }
-    return join("\n", sort split /\n/, $out) . "\n";
-}
+sub pf_keys { redis_keys("fg:*{$ALICE}:pf", "fg:*{$ALICE}:pf:*") }
 
-sub http_code { my $t = shift; $t =~ /http=(\d+)\s*$/ ? $1 : 'none' }
-
-# Bob's GetFunctionConfiguration of Alice's function, by full ARN, signed
-# as boto3 signs it: "read" once, or "poll": read, then read again until
-# the answer changes, printing the first answer, the new one and when it
-# came.
+# Bob's GetFunctionConfiguration of Alice's function, by full ARN.
 sub bob_reads {
-    my $mode = shift;
-    my $out = FngateTest::python_boto3('bob', <<_EOP_);
-import time
-def read():
-    try:
-        lam.get_function_configuration(FunctionName='$ARN')
-        return 200
-    except lam.exceptions.ClientError as e:
-        return e.response['ResponseMetadata']['HTTPStatusCode']
-if '$mode' == 'read':
-    print(read())
-else:
-    first = read()
-    t0 = time.time()
-    now = first
-    while now == first and time.time() - t0 < $TTL + 5:
-        time.sleep(0.1)
-        now = read()
-    print(first, now, '%.3f' % time.time())
-_EOP_
-    return $out =~ /^exit=0\n(.*?)\s*$/s ? $1 : $out;
+    boto3_status('bob', "lam.get_function_configuration(FunctionName='$ARN')",
+                 shift, $TTL);
 }
 
-# The vm of the billing line of each account's last call in access.log.
-sub last_vms {
-    my $root = $ENV{TEST_NGINX_SERVER_ROOT} || 't/servroot';
-    open my $in, '<', "$root/logs/access.log" or return {};
-    my %vm;
-    while (<$in>) {
-        next unless /"action":"Invoke","caller":"(\d+)","billing_account":"(\d+)","owner":"(\d+)".*"vm":"([^"]*)"/;
-        $vm{$1} = { billing => $2, owner => $3, vm => $4 };
-    }
-    close $in;
-    return \%vm;
-}
-
-add_block_preprocessor(sub {
-    my $block = shift;
-    return unless $block->name =~ /revoked/;
-    $block->set_value('http_config', FngateTest::default_http_config()
-                                     . "    fngate_cache_ttl ${TTL}s;\n");
-});
+revocation_ttl($TTL);
 
 plan tests => repeat_each() * count_tests();
 
@@ -339,7 +289,7 @@ FngateTest::curl_sigv4('alice', '/2015-03-31/functions/pf/invocations',
     '-d', '{}');
 FngateTest::python_boto3('bob',
     "lam.invoke(FunctionName='$main::ARN', Payload=b'{}')\n");
-my $vm = main::last_vms();
+my $vm = FngateTest::last_invokes();
 my ($a, $b) = ($vm->{$main::ALICE}, $vm->{$main::BOB});
 FngateTest::save_output('perm-vm.out',
     !$a || !$b ? "missing billing lines\n"
@@ -532,11 +482,11 @@ fngate: invalid statement id in "/2015-03-31/functions/pf/policy/bad%20sid"
 --- timeout: 60
 --- init
 my @steps;
-push @steps, 'grant=' . main::http_code(FngateTest::curl_sigv4('alice',
+push @steps, 'grant=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
     '/2015-03-31/functions/pf/policy', '-H', 'Content-Type: application/json',
     '-d', qq{{"StatementId":"bob-read","Action":"lambda:GetFunction","Principal":"$main::BOB"}}));
 push @steps, 'read=' . main::bob_reads('read');
-push @steps, 'revoke=' . main::http_code(FngateTest::curl_sigv4('alice',
+push @steps, 'revoke=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
     '/2015-03-31/functions/pf/policy/bob-read', '-X', 'DELETE'));
 my $t0 = Time::HiRes::time();
 my ($cached, $after, $t) = split ' ', main::bob_reads('poll');
@@ -544,7 +494,7 @@ push @steps, "cached=$cached", "after=$after";
 push @steps, 'within_ttl='
     . (defined $t && $t - $t0 <= $main::TTL + 0.5 ? 1 : $t // 'none');
 # a refusal is cached as well: a new grant is seen within the ttl too
-push @steps, 'regrant=' . main::http_code(FngateTest::curl_sigv4('alice',
+push @steps, 'regrant=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
     '/2015-03-31/functions/pf/policy', '-H', 'Content-Type: application/json',
     '-d', qq{{"StatementId":"bob-read","Action":"lambda:GetFunction","Principal":"$main::BOB"}}));
 $t0 = Time::HiRes::time();
@@ -552,7 +502,7 @@ $t0 = Time::HiRes::time();
 push @steps, "cached=$cached", "after=$after";
 push @steps, 'within_ttl='
     . (defined $t && $t - $t0 <= $main::TTL + 0.5 ? 1 : $t // 'none');
-push @steps, 'revoke=' . main::http_code(FngateTest::curl_sigv4('alice',
+push @steps, 'revoke=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
     '/2015-03-31/functions/pf/policy/bob-read', '-X', 'DELETE'));
 FngateTest::save_output('perm-revoke.out', join("\n", @steps) . "\n");
 --- request

@@ -19,61 +19,15 @@ our $ZIP = zip_b64({ handler => [0755,
     "#!/bin/sh\necho \"\\\"pong \$AWS_LAMBDA_FUNCTION_VERSION\\\"\"\n"] });
 our $TTL = 3;       # fngate_cache_ttl of the revocation block
 
-sub http_code { my $t = shift; $t =~ /http=(\d+)\s*$/ ? $1 : 'none' }
+sub thumbs_keys { redis_keys("fg:*{$BOB}:thumbs*") }
 
-sub thumbs_keys {
-    my $port = $ENV{TEST_NGINX_REDIS_PORT};
-    my ($rc, $text) = run_cmd(
-        "redis-cli -p $port --scan --pattern 'fg:*{$BOB}:thumbs*'");
-    return join("\n", sort split /\n/, $text) . "\n";
-}
-
-# Bob invokes thumbs:prod, signed as boto3 signs it: "read" once, or
-# "poll": call, then call again until the answer changes, printing the
-# first answer, the new one and when it came.
+# Bob invokes thumbs:prod.
 sub bob_calls {
-    my $mode = shift;
-    my $out = FngateTest::python_boto3('bob', <<_EOP_);
-import time
-def call():
-    try:
-        lam.invoke(FunctionName='thumbs:prod', Payload=b'{}')
-        return 200
-    except lam.exceptions.ClientError as e:
-        return e.response['ResponseMetadata']['HTTPStatusCode']
-if '$mode' == 'read':
-    print(call())
-else:
-    first = call()
-    t0 = time.time()
-    now = first
-    while now == first and time.time() - t0 < $TTL + 5:
-        time.sleep(0.1)
-        now = call()
-    print(first, now, '%.3f' % time.time())
-_EOP_
-    return $out =~ /^exit=0\n(.*?)\s*$/s ? $1 : $out;
+    boto3_status('bob', "lam.invoke(FunctionName='thumbs:prod', Payload=b'{}')",
+                 shift, $TTL);
 }
 
-# The billing line of each account's last Invoke in access.log.
-sub last_calls {
-    my $root = $ENV{TEST_NGINX_SERVER_ROOT} || 't/servroot';
-    open my $in, '<', "$root/logs/access.log" or return {};
-    my %last;
-    while (<$in>) {
-        next unless /"action":"Invoke","caller":"(\d+)","billing_account":"(\d+)","owner":"(\d+)".*"vm":"([^"]*)".*"alias":"([^"]*)"/;
-        $last{$1} = { billing => $2, owner => $3, vm => $4, alias => $5 };
-    }
-    close $in;
-    return \%last;
-}
-
-add_block_preprocessor(sub {
-    my $block = shift;
-    return unless $block->name =~ /revoked/;
-    $block->set_value('http_config', FngateTest::default_http_config()
-                                     . "    fngate_cache_ttl ${TTL}s;\n");
-});
+revocation_ttl($TTL);
 
 plan tests => repeat_each() * count_tests();
 
@@ -339,7 +293,7 @@ FngateTest::curl_sigv4('alice', '/2015-03-31/functions/xresize/invocations?Quali
     '-d', '{}');
 FngateTest::python_boto3('bob',
     "lam.invoke(FunctionName='thumbs:prod', Payload=b'{}')\n");
-my $c = main::last_calls();
+my $c = FngateTest::last_invokes();
 my ($a, $b) = ($c->{$main::ALICE}, $c->{$main::BOB});
 FngateTest::save_output('xa-vm.out',
     !$a || !$b ? "missing billing lines\n"
@@ -452,20 +406,20 @@ http fastcgi header: "x-amzn-ErrorType: ResourceConflictException"
 --- timeout: 120
 --- init
 my @s;
-push @s, 'create=' . main::http_code(FngateTest::curl_sigv4('bob',
+push @s, 'create=' . FngateTest::http_code(FngateTest::curl_sigv4('bob',
     '/2015-03-31/functions/thumbs/aliases', '-H', 'Content-Type: application/json',
     '-d', qq{{"Name":"hop","FunctionVersion":"$main::ARN:live"}}));
-push @s, 'invoke=' . main::http_code(FngateTest::curl_sigv4('bob',
+push @s, 'invoke=' . FngateTest::http_code(FngateTest::curl_sigv4('bob',
     '/2015-03-31/functions/thumbs/invocations?Qualifier=hop', '-d', '{}'));
-push @s, 'latest=' . main::http_code(FngateTest::curl_sigv4('bob',
+push @s, 'latest=' . FngateTest::http_code(FngateTest::curl_sigv4('bob',
     '/2015-03-31/functions/thumbs/aliases/hop', '-X', 'PUT',
     '-H', 'Content-Type: application/json',
     '-d', qq{{"FunctionVersion":"$main::ARN:\$LATEST"}}));
-push @s, 'nosuch=' . main::http_code(FngateTest::curl_sigv4('bob',
+push @s, 'nosuch=' . FngateTest::http_code(FngateTest::curl_sigv4('bob',
     '/2015-03-31/functions/thumbs/aliases/hop', '-X', 'PUT',
     '-H', 'Content-Type: application/json',
     '-d', qq{{"FunctionVersion":"$main::ARN:nope"}}));
-push @s, 'retarget=' . main::http_code(FngateTest::curl_sigv4('bob',
+push @s, 'retarget=' . FngateTest::http_code(FngateTest::curl_sigv4('bob',
     '/2015-03-31/functions/thumbs/aliases/hop', '-X', 'PUT',
     '-H', 'Content-Type: application/json',
     '-d', qq{{"FunctionVersion":"$main::ARN:1"}}));
@@ -490,24 +444,24 @@ target=v1
 my @s;
 # Bob grants Alice his bobfn; Alice makes her own cross-account alias
 # "back:to-bob" on it, then a function "back" (so Alice can grant Bob on it)
-push @s, 'bobgrant=' . main::http_code(FngateTest::curl_sigv4('bob',
+push @s, 'bobgrant=' . FngateTest::http_code(FngateTest::curl_sigv4('bob',
     '/2015-03-31/functions/bobfn/policy', '-H', 'Content-Type: application/json',
     '-d', qq{{"StatementId":"alice","Action":"lambda:InvokeFunction","Principal":"$main::ALICE"}}));
-push @s, 'alicex=' . main::http_code(FngateTest::curl_sigv4('alice',
+push @s, 'alicex=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
     '/2015-03-31/functions/back/aliases', '-H', 'Content-Type: application/json',
     '-d', qq{{"Name":"to-bob","FunctionVersion":"arn:aws:lambda:us-east-1:$main::BOB:function:bobfn:1"}}));
-push @s, 'back=' . main::http_code(FngateTest::curl_sigv4('alice',
+push @s, 'back=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
     '/2015-03-31/functions', '-H', 'Content-Type: application/json',
     '-d', FngateTest::create_function_body(name => 'back',
               zip_b64 => $main::ZIP)));
-push @s, 'alicegrant=' . main::http_code(FngateTest::curl_sigv4('alice',
+push @s, 'alicegrant=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
     '/2015-03-31/functions/back/policy', '-H', 'Content-Type: application/json',
     '-d', qq{{"StatementId":"bob","Action":"lambda:InvokeFunction","Principal":"$main::BOB"}}));
 # at create time
 my $c = FngateTest::curl_sigv4('bob',
     '/2015-03-31/functions/thumbs/aliases', '-H', 'Content-Type: application/json',
     '-d', qq{{"Name":"loop","FunctionVersion":"arn:aws:lambda:us-east-1:$main::ALICE:function:back:to-bob"}});
-push @s, 'create=' . main::http_code($c)
+push @s, 'create=' . FngateTest::http_code($c)
     . ($c =~ /can not be chained/ ? ' chained' : '');
 FngateTest::save_output('xa-loop.out', join("\n", @s) . "\n");
 --- request
@@ -528,27 +482,27 @@ my @s;
 # Alice's "back" gets an ordinary alias "plain"; Bob aliases it; Alice
 # then deletes "back" (its aliases with it), makes "plain" a cross-account
 # alias and recreates "back" with her grant to Bob
-push @s, 'plain=' . main::http_code(FngateTest::curl_sigv4('alice',
+push @s, 'plain=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
     '/2015-03-31/functions/back/aliases', '-H', 'Content-Type: application/json',
     '-d', '{"Name":"plain","FunctionVersion":"$LATEST"}'));
-push @s, 'bobx=' . main::http_code(FngateTest::curl_sigv4('bob',
+push @s, 'bobx=' . FngateTest::http_code(FngateTest::curl_sigv4('bob',
     '/2015-03-31/functions/thumbs/aliases', '-H', 'Content-Type: application/json',
     '-d', qq{{"Name":"loop2","FunctionVersion":"arn:aws:lambda:us-east-1:$main::ALICE:function:back:plain"}}));
-push @s, 'delete=' . main::http_code(FngateTest::curl_sigv4('alice',
+push @s, 'delete=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
     '/2015-03-31/functions/back', '-X', 'DELETE'));
-push @s, 'alicex=' . main::http_code(FngateTest::curl_sigv4('alice',
+push @s, 'alicex=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
     '/2015-03-31/functions/back/aliases', '-H', 'Content-Type: application/json',
     '-d', qq{{"Name":"plain","FunctionVersion":"arn:aws:lambda:us-east-1:$main::BOB:function:bobfn:1"}}));
-push @s, 'back=' . main::http_code(FngateTest::curl_sigv4('alice',
+push @s, 'back=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
     '/2015-03-31/functions', '-H', 'Content-Type: application/json',
     '-d', FngateTest::create_function_body(name => 'back',
               zip_b64 => $main::ZIP)));
-push @s, 'alicegrant=' . main::http_code(FngateTest::curl_sigv4('alice',
+push @s, 'alicegrant=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
     '/2015-03-31/functions/back/policy', '-H', 'Content-Type: application/json',
     '-d', qq{{"StatementId":"bob","Action":"lambda:InvokeFunction","Principal":"$main::BOB"}}));
 my $c = FngateTest::curl_sigv4('bob',
     '/2015-03-31/functions/thumbs/invocations?Qualifier=loop2', '-d', '{}');
-push @s, 'invoke=' . main::http_code($c)
+push @s, 'invoke=' . FngateTest::http_code($c)
     . ($c =~ /can not be chained/ ? ' chained' : '')
     . ($c =~ /\Q$main::THUMBS\E:loop2/ ? ' names-bobs-alias' : '');
 FngateTest::save_output('xa-loop2.out', join("\n", @s) . "\n");
@@ -619,14 +573,14 @@ http fastcgi header: "x-amzn-ErrorType: ResourceNotFoundException"
 --- init
 my @steps;
 push @steps, 'call=' . main::bob_calls('read');
-push @steps, 'revoke=' . main::http_code(FngateTest::curl_sigv4('alice',
+push @steps, 'revoke=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
     '/2015-03-31/functions/xresize/policy/bob-x', '-X', 'DELETE'));
 my $t0 = Time::HiRes::time();
 my ($cached, $after, $t) = split ' ', main::bob_calls('poll');
 push @steps, "cached=$cached", "after=$after";
 push @steps, 'within_ttl='
     . (defined $t && $t - $t0 <= $main::TTL + 0.5 ? 1 : $t // 'none');
-push @steps, 'regrant=' . main::http_code(FngateTest::curl_sigv4('alice',
+push @steps, 'regrant=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
     '/2015-03-31/functions/xresize/policy', '-H', 'Content-Type: application/json',
     '-d', qq{{"StatementId":"bob-x","Action":"lambda:InvokeFunction","Principal":"$main::BOB"}}));
 $t0 = Time::HiRes::time();

@@ -44,7 +44,7 @@ our @EXPORT = qw(
     fngate_defaults count_tests account sigv4_headers zip_b64
     create_function_body
     aws_cli python_boto3 curl_sigv4 save_output run_cmd fngate_root json_encode
-    json_decode
+    json_decode http_code redis_keys boto3_status last_invokes revocation_ttl
 );
 
 our $Region = 'us-east-1';
@@ -471,6 +471,78 @@ sub save_output {
     open my $out, '>', "$dir/$name" or die "$dir/$name: $!";
     print $out $text;
     close $out;
+}
+
+# The status curl_sigv4 reported ("http=NNN" at the end of its output).
+sub http_code {
+    my $t = shift;
+    return $t =~ /http=(\d+)\s*$/ ? $1 : 'none';
+}
+
+# The keys of the test Redis matching each pattern, sorted, one a line.
+sub redis_keys {
+    my $port = need_env('TEST_NGINX_REDIS_PORT');
+    my $out = '';
+    for my $pat (@_) {
+        my ($rc, $text) = run_cmd("redis-cli -p $port --scan --pattern "
+                                  . shell_quote($pat));
+        $out .= $text;
+    }
+    return join("\n", sort split /\n/, $out) . "\n";
+}
+
+# ACCOUNT makes the boto3 call CALL (a Python expression on "lam") and
+# reports the HTTP status: MODE "read" once; "poll" calls again until the
+# answer changes (for at most TTL + 5 seconds) and prints the first
+# answer, the new one and when it came.
+sub boto3_status {
+    my ($account, $call, $mode, $ttl) = @_;
+    $ttl //= 0;
+    my $out = python_boto3($account, <<_EOP_);
+import time
+def status():
+    try:
+        $call
+        return 200
+    except lam.exceptions.ClientError as e:
+        return e.response['ResponseMetadata']['HTTPStatusCode']
+if '$mode' == 'read':
+    print(status())
+else:
+    first = status()
+    t0 = time.time()
+    now = first
+    while now == first and time.time() - t0 < $ttl + 5:
+        time.sleep(0.1)
+        now = status()
+    print(first, now, '%.3f' % time.time())
+_EOP_
+    return $out =~ /^exit=0\n(.*?)\s*$/s ? $1 : $out;
+}
+
+# The billing line of each caller's last Invoke in the test nginx's
+# access.log: { CALLER => { billing, owner, vm, alias } }.
+sub last_invokes {
+    my $root = $ENV{TEST_NGINX_SERVER_ROOT} || 't/servroot';
+    open my $in, '<', "$root/logs/access.log" or return {};
+    my %last;
+    while (<$in>) {
+        next unless /"action":"Invoke","caller":"(\d+)","billing_account":"(\d+)","owner":"(\d+)".*"vm":"([^"]*)".*"alias":"([^"]*)"/;
+        $last{$1} = { billing => $2, owner => $3, vm => $4, alias => $5 };
+    }
+    close $in;
+    return \%last;
+}
+
+# Blocks whose name says "revoked" run with fngate_cache_ttl TTL seconds.
+sub revocation_ttl {
+    my $ttl = shift;
+    Test::Nginx::Socket::add_block_preprocessor(sub {
+        my $block = shift;
+        return unless $block->name =~ /revoked/;
+        $block->set_value('http_config', default_http_config()
+                                         . "    fngate_cache_ttl ${ttl}s;\n");
+    });
 }
 
 1;
