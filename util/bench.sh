@@ -14,7 +14,10 @@
 # Then: (1) gateway overhead with wrk, (2) warm Invoke of a static no-op
 # handler through the whole path with 1 and 2 connections, (3) cold starts
 # of new accounts and guest boot times, (4) host memory per idle guest,
-# (5) kvm or tcg.
+# (5) kvm or tcg, (6) a call through a cross-account alias against the
+# same call by full ARN (a second account B; its alias xbench:live points
+# at version 1 of the bench function), through the whole path and through
+# the gateway alone.
 #
 # Environment: FNGATE_BENCH_STATE (default CHECKOUT/.fngate/bench),
 # FNGATE_BENCH_PORT (18480; uses it and the next two),
@@ -213,9 +216,17 @@ note "stack up: nginx $NGINX_PID, fngated $FNGATED_PID, fcgi-echo $ECHO_PID, red
 
 # py sign METHOD URL BODY AKID SECRET: SigV4 headers by botocore, one
 # "Name: value" a line.  py create ENDPOINT AKID SECRET NAME ZIP HANDLER.
+# py call ENDPOINT AKID SECRET OPERATION JSON: a boto3 call, its answer as
+# JSON.
 PY_HELPER='
 import sys
 mode = sys.argv[1]
+def client(endpoint, akid, secret):
+    import boto3
+    from botocore.config import Config
+    return boto3.client("lambda", endpoint_url=endpoint, region_name="us-east-1",
+                        aws_access_key_id=akid, aws_secret_access_key=secret,
+                        config=Config(retries={"max_attempts": 1}))
 if mode == "sign":
     from botocore.auth import SigV4Auth
     from botocore.awsrequest import AWSRequest
@@ -228,17 +239,19 @@ if mode == "sign":
         v = req.headers.get(k) or (url.split("/")[2] if k == "Host" else None)
         print("%s: %s" % (k, v))
 elif mode == "create":
-    import boto3
-    from botocore.config import Config
     endpoint, akid, secret, name, zpath, handler = sys.argv[2:8]
-    c = boto3.client("lambda", endpoint_url=endpoint, region_name="us-east-1",
-                     aws_access_key_id=akid, aws_secret_access_key=secret,
-                     config=Config(retries={"max_attempts": 1}))
+    c = client(endpoint, akid, secret)
     with open(zpath, "rb") as f:
         r = c.create_function(FunctionName=name, Runtime="provided",
                               Handler=handler, Role="arn:aws:iam::000000000000:role/b",
                               Code={"ZipFile": f.read()})
     print(r["CodeSize"])
+elif mode == "call":
+    import json
+    endpoint, akid, secret, op, args = sys.argv[2:7]
+    r = getattr(client(endpoint, akid, secret), op)(**json.loads(args))
+    r.pop("ResponseMetadata", None)
+    print(json.dumps(r, default=str))
 '
 py() { "$PY" -c "$PY_HELPER" "$@"; }
 
@@ -249,15 +262,16 @@ account_new() {
         jq -r '"\(.AccountId) \(.AccessKeyId) \(.SecretAccessKey)"'
 }
 
-# wrk_script FILE PORT AKID SECRET [count]: a wrk script that POSTs {} to
-# the Invoke path with a SigV4 signature made now (valid for the clock
-# skew, 5 min); with "count" it also counts 200s and function errors.
+# wrk_script FILE PORT AKID SECRET [count [PATH]]: a wrk script that POSTs
+# {} to the Invoke path (or PATH) with a SigV4 signature made now (valid for
+# the clock skew, 5 min); with "count" it also counts 200s and function
+# errors.
 wrk_script() {
-    local file=$1 port=$2 akid=$3 secret=$4 count=${5:-}
+    local file=$1 port=$2 akid=$3 secret=$4 count=${5:-} path=${6:-$INVOKE_PATH}
     {
         echo 'wrk.method = "POST"'
         echo 'wrk.body = "{}"'
-        py sign POST "http://localhost$INVOKE_PATH" '{}' "$akid" "$secret" |
+        py sign POST "http://localhost$path" '{}' "$akid" "$secret" |
             while IFS=': ' read -r k v; do
                 printf 'wrk.headers["%s"] = "%s"\n' "$k" "$v"
             done
@@ -303,17 +317,22 @@ cpu_ticks() {
     echo "$total"
 }
 
+redis_cmds() {
+    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" info stats |
+        sed -n 's/^total_commands_processed:\([0-9]*\).*/\1/p'
+}
+
 nginx_workers() { pgrep -P "$NGINX_PID" | tr '\n' ' '; }
 
-# run_wrk NAME PORT CONNS SECONDS SCRIPT: runs wrk, prints the BENCH line
-# with the nginx workers' and fcgi-echo's CPU ticks appended.
+# run_wrk NAME PORT CONNS SECONDS SCRIPT [PATH]: runs wrk, prints the BENCH
+# line with the nginx workers' and fcgi-echo's CPU ticks appended.
 run_wrk() {
-    local name=$1 port=$2 conns=$3 secs=$4 script=$5 w c0 e0 out line
+    local name=$1 port=$2 conns=$3 secs=$4 script=$5 path=${6:-$INVOKE_PATH} w c0 e0 out line
     w=$(nginx_workers)
     c0=$(cpu_ticks $w)
     e0=$(cpu_ticks "$ECHO_PID")
     out=$(wrk -t 1 -c "$conns" -d "${secs}s" --timeout 30s --latency \
-              -s "$script" "http://127.0.0.1:$port$INVOKE_PATH" 2>&1) ||
+              -s "$script" "http://127.0.0.1:$port$path" 2>&1) ||
         die "wrk $name failed: $out"
     echo "$out" >"$W/wrk-$name.txt"
     line=$(grep '^BENCH ' <<<"$out") || die "wrk $name printed no result: $out"
@@ -423,6 +442,86 @@ for c in 1 2; do
     note "invoke c=$c: ${R[inv$c]} handler_p50_ms=${R[dur$c]}"
 done
 
+# ------------------------------------------------------------ 6: cross-account alias
+
+# Account A (the bench account) publishes version 1 and grants account B
+# lambda:InvokeFunction; B names A's version 1 as its own alias
+# xbench:live.  Both requests below are B's and run A's code in B's one
+# guest: (a) by A's full ARN, (b) through B's alias.  So the guest, its
+# warmth, the pool key and the billing are the same, and the difference is
+# what the module does for the alias (B's alias record, then A's grant, as
+# for (a); both cached per worker for fngate_cache_ttl).
+note "cross-account alias: account B, alias xbench:live -> $FN:1 of account $ACCT"
+EP=http://127.0.0.1:$PORT
+FN_ARN=arn:aws:lambda:us-east-1:$ACCT:function:$FN
+XA_DIRECT_PATH=/2015-03-31/functions/$FN_ARN:1/invocations
+XA_ALIAS_PATH=/2015-03-31/functions/xbench:live/invocations
+out=$(py call "$EP" "$AKID" "$SECRET" publish_version "{\"FunctionName\":\"$FN\"}") ||
+    die "PublishVersion failed: $out"
+[ "$(jq -r .Version <<<"$out")" = 1 ] || die "PublishVersion did not make version 1: $out"
+read -r BACCT BAKID BSECRET < <(account_new bench-xb) || die "account create (B) failed"
+out=$(py call "$EP" "$AKID" "$SECRET" add_permission \
+        "{\"FunctionName\":\"$FN\",\"StatementId\":\"xbench\",\"Action\":\"lambda:InvokeFunction\",\"Principal\":\"$BACCT\"}") ||
+    die "AddPermission failed: $out"
+out=$(py call "$EP" "$BAKID" "$BSECRET" create_alias \
+        "{\"FunctionName\":\"xbench\",\"Name\":\"live\",\"FunctionVersion\":\"$FN_ARN:1\"}") ||
+    die "CreateAlias (B) failed: $out"
+note "account B $BACCT: $(jq -r .AliasArn <<<"$out") -> $(jq -r .FunctionVersion <<<"$out")"
+
+# First calls: (a) is B's cold start (B's first guest), (b) then runs warm.
+for which in direct alias; do
+    p=$XA_DIRECT_PATH
+    [ $which = alias ] && p=$XA_ALIAS_PATH
+    py sign POST "http://localhost$p" '{"x":1}' "$BAKID" "$BSECRET" >"$W/hdrs"
+    out=$(curl -s -D "$W/xa-$which.hdrs" -w '\n%{http_code}' -H @"$W/hdrs" --data '{"x":1}' \
+            "http://127.0.0.1:$PORT$p")
+    [ "$out" = $'{"x":1}\n200' ] || die "B's call ($which) did not echo: $out"
+    grep -qi '^X-Amz-Executed-Version: 1' "$W/xa-$which.hdrs" ||
+        die "B's call ($which) did not run version 1: $(cat "$W/xa-$which.hdrs")"
+    out=$(curl -s -w '\n%{http_code}' -H @"$W/hdrs" --data '{"x":1}' \
+            "http://127.0.0.1:$ECHO_PORT$p")
+    [ "${out##*$'\n'}" = 200 ] && grep -q "\"FNGATE_CALLER\":\"$BACCT\"" <<<"$out" &&
+        grep -q "\"FNGATE_OWNER\":\"$ACCT\"" <<<"$out" ||
+        die "the gateway to fcgi-echo did not pass B's call ($which): $out"
+    if [ $which = alias ]; then
+        grep -q '"FNGATE_ALIAS":"arn:[^"]*:xbench:live"' <<<"$out" ||
+            die "the gateway did not resolve B's alias: $out"
+    fi
+done
+# B's cold start took the warm guest; the pool boots a replacement.
+wait_warm 180
+for which in direct alias; do
+    p=$XA_DIRECT_PATH
+    [ $which = alias ] && p=$XA_ALIAS_PATH
+    wrk_script "$W/xa-$which.lua" "$PORT" "$BAKID" "$BSECRET" count "$p"
+    run_wrk "xa-$which-warmup" "$PORT" 1 2 "$W/xa-$which.lua" "$p" >/dev/null
+    sleep 0.5       # the warm-up's last call, cut by wrk, is logged too
+    lines0=$(wc -l <"$ALOG")
+    R[xa_$which]=$(run_wrk "xa-$which" "$PORT" 1 "$SECS" "$W/xa-$which.lua" "$p")
+    R[xa_dur_$which]=$(tail -n +"$((lines0 + 1))" "$ALOG" |
+                       jq -r 'select(.action == "Invoke") | .duration_ms' | median)
+    # Every call of the run billed to B, and through the alias for (b):
+    # "MATCHING/ALL" Invoke lines (with the one wrk cut at the end).
+    R[xa_bill_$which]=$(tail -n +"$((lines0 + 1))" "$ALOG" |
+        jq -r --arg b "$BACCT" --arg w "$which" 'select(.action == "Invoke")
+            | if .billing_account == $b and .owner != $b
+                 and ((.alias != "") == ($w == "alias")) then 1 else 0 end' |
+        awk '{ m += $1 } END { printf "%d/%d", m, NR }')
+    note "x-account $which: ${R[xa_$which]} handler_p50_ms=${R[xa_dur_$which]} billed_as_expected=${R[xa_bill_$which]}"
+done
+R[xa_vms]=$(grep -c ": assigned to account $BACCT\$" "$FLOG" || true)
+for which in direct alias; do
+    p=$XA_DIRECT_PATH
+    [ $which = alias ] && p=$XA_ALIAS_PATH
+    wrk_script "$W/xe-$which.lua" "$ECHO_PORT" "$BAKID" "$BSECRET" count "$p"
+    run_wrk "xe-$which-warmup" "$ECHO_PORT" 1 2 "$W/xe-$which.lua" "$p" >/dev/null
+    # Redis commands per call: what the per-worker cache leaves to Redis.
+    r0=$(redis_cmds)
+    R[xe_$which]=$(run_wrk "xe-$which" "$ECHO_PORT" 1 "$SECS" "$W/xe-$which.lua" "$p")
+    R[xe_$which]+=" redis_cmds=$(($(redis_cmds) - r0))"
+    note "x-account gateway only $which: ${R[xe_$which]}"
+done
+
 # ------------------------------------------------------------ 3: cold
 
 note "cold starts: $COLD new accounts"
@@ -511,6 +610,31 @@ for r in "${mem_rows[@]}"; do
     printf '%-44s %s\n' "  $(cut -d' ' -f1 <<<"$r")" "$(cut -d' ' -f2- <<<"$r")"
 done
 printf '%-44s %s\n' "5 accelerator" "${accel:-unknown}"
+xa_row() { # xa_row BENCHLINE [DUR]: calls/s, p50, p99, max; handler; 200s
+    local l=$1
+    printf '%s calls/s, p50 %s ms, p99 %s ms, max %s ms%s; %s/%s 200, %s function errors' \
+        "$(rate "$l")" "$(ms "$(field "$l" p50_us)")" "$(ms "$(field "$l" p99_us)")" \
+        "$(ms "$(field "$l" max_us)")" "${2:+; handler p50 $2 ms}" \
+        "$(field "$l" ok)" "$(field "$l" requests)" "$(field "$l" function_errors)"
+}
+xa_ratio() { # xa_ratio DIRECTLINE ALIASLINE: alias / direct, p50 and calls/s
+    awk -v pd="$(field "$1" p50_us)" -v pa="$(field "$2" p50_us)" \
+        -v rd="$(rate "$1")" -v ra="$(rate "$2")" \
+        'BEGIN { printf "p50 %.3f (%+.3f ms), calls/s %.3f", pa / pd, (pa - pd) / 1000, ra / rd }'
+}
+printf '%-44s %s\n' "6 x-acct: B -> A's $FN:1 by ARN, c1" \
+    "$(xa_row "${R[xa_direct]}" "${R[xa_dur_direct]}") (${R[xa_vms]} guest(s) of B)"
+printf '%-44s %s\n' "6 x-acct: B -> B's alias xbench:live, c1" \
+    "$(xa_row "${R[xa_alias]}" "${R[xa_dur_alias]}")"
+printf '%-44s %s\n' "6 alias / ARN (target: p50 <= 1.10)" \
+    "$(xa_ratio "${R[xa_direct]}" "${R[xa_alias]}"); billing lines as expected (B billed, A's code, alias set on (b) only): ${R[xa_bill_direct]}, ${R[xa_bill_alias]}"
+for which in direct alias; do
+    l=${R[xe_$which]}
+    printf '%-44s %s\n' "6 gateway only (fcgi-echo): $([ $which = direct ] && echo 'B by ARN, c1' || echo "B's alias, c1")" \
+        "$(xa_row "$l"); nginx CPU $(cpu_us "$l" nginx_ticks) us/call, Redis $(awk -v c="$(field "$l" redis_cmds)" -v r="$(field "$l" requests)" 'BEGIN { printf "%.4f", c / r }') cmds/call"
+done
+printf '%-44s %s\n' "6 gateway only alias / ARN" \
+    "$(xa_ratio "${R[xe_direct]}" "${R[xe_alias]}")"
 others=$(pgrep -x qemu-system-x86 | while read -r p; do
               tr '\0' '\n' <"/proc/$p/cmdline" | grep -q "^guest=$PREFIX-" || echo "$p"
           done | wc -l)
