@@ -471,6 +471,33 @@ fgd_parse_doc(const char *body, size_t len, bool allow_empty,
     return 0;
 }
 
+/*
+ * Runtime, Handler and Role, as CreateFunction and
+ * UpdateFunctionConfiguration check them; NULL is "not given".  0, or -1
+ * with the 400 in r.
+ */
+static int
+fgd_settings_check(const char *runtime, const char *handler,
+    const char *role, fgd_resp_t *r)
+{
+    if (runtime != NULL && strcmp(runtime, "provided") != 0)
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "The runtime parameter of %.40s is not supported by fngate; "
+            "use provided.", runtime);
+    if (handler != NULL && !fgd_handler_valid(handler))
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "1 validation error detected: Value '%.140s' at 'handler' "
+            "failed to satisfy constraint: Member must be a relative file "
+            "name of 1 to %u characters without whitespace or \"..\"",
+            handler, FGD_HANDLER_MAX);
+    if (role != NULL && strlen(role) > FGD_ROLE_MAX)
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "1 validation error detected: Value at 'role' failed to "
+            "satisfy constraint: Member must have length less than or "
+            "equal to %u", FGD_ROLE_MAX);
+    return 0;
+}
+
 int
 fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
     fgd_create_t *c, fgd_resp_t *r)
@@ -540,27 +567,8 @@ fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
             "created with deployment packages.");
         goto cleanup;
     }
-    if (strcmp(runtime, "provided") != 0) {
-        fgd_error(r, 400, "InvalidParameterValueException",
-            "The runtime parameter of %.40s is not supported by fngate; "
-            "use provided.", runtime);
+    if (fgd_settings_check(runtime, handler, role, r) != 0)
         goto cleanup;
-    }
-    if (!fgd_handler_valid(handler)) {
-        fgd_error(r, 400, "InvalidParameterValueException",
-            "1 validation error detected: Value '%.140s' at 'handler' "
-            "failed to satisfy constraint: Member must be a relative file "
-            "name of 1 to %u characters without whitespace or \"..\"",
-            handler, FGD_HANDLER_MAX);
-        goto cleanup;
-    }
-    if (role != NULL && strlen(role) > FGD_ROLE_MAX) {
-        fgd_error(r, 400, "InvalidParameterValueException",
-            "1 validation error detected: Value at 'role' failed to "
-            "satisfy constraint: Member must have length less than or "
-            "equal to %u", FGD_ROLE_MAX);
-        goto cleanup;
-    }
     if (desc != NULL && strlen(desc) > FGD_DESCRIPTION_MAX) {
         fgd_error(r, 400, "InvalidParameterValueException",
             "1 validation error detected: Value at 'description' failed to "
@@ -1272,27 +1280,8 @@ fgd_update_config_parse(const char *body, size_t len,
         fgd_get_description(root, desc, sizeof(desc), &has_desc, r) != 0 ||
         fgd_get_revision(root, revision_id, r) != 0)
         goto cleanup;
-    if (runtime != NULL && strcmp(runtime, "provided") != 0) {
-        fgd_error(r, 400, "InvalidParameterValueException",
-            "The runtime parameter of %.40s is not supported by fngate; "
-            "use provided.", runtime);
+    if (fgd_settings_check(runtime, handler, role, r) != 0)
         goto cleanup;
-    }
-    if (handler != NULL && !fgd_handler_valid(handler)) {
-        fgd_error(r, 400, "InvalidParameterValueException",
-            "1 validation error detected: Value '%.140s' at 'handler' "
-            "failed to satisfy constraint: Member must be a relative file "
-            "name of 1 to %u characters without whitespace or \"..\"",
-            handler, FGD_HANDLER_MAX);
-        goto cleanup;
-    }
-    if (role != NULL && strlen(role) > FGD_ROLE_MAX) {
-        fgd_error(r, 400, "InvalidParameterValueException",
-            "1 validation error detected: Value at 'role' failed to "
-            "satisfy constraint: Member must have length less than or "
-            "equal to %u", FGD_ROLE_MAX);
-        goto cleanup;
-    }
     max_mem = lim->max_memory_mb < FGD_MEMORY_MIN ? FGD_MEMORY_MIN
                                                   : lim->max_memory_mb;
     if (fgd_get_uint(root, "Timeout", fn->timeout_s, 1, FGD_TIMEOUT_MAX,
