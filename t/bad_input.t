@@ -7,12 +7,6 @@ repeat_each(1);     # the blocks build on each other
 no_shuffle();
 fngate_defaults();
 
-sub create {
-    my ($name, $script, %opt) = @_;
-    return "POST /2015-03-31/functions\n" . create_function_body(
-        name => $name, files => { handler => [0755, $script] }, %opt);
-}
-
 plan tests => repeat_each() * count_tests();
 
 run_tests();
@@ -129,7 +123,7 @@ client intended to send too large body: 74448896 bytes
 
 === TEST 7: a function to call with bad events
 --- request eval
-main::create('echo', "#!/bin/sh\ncat\n")
+FngateTest::create_request('echo', "#!/bin/sh\ncat\n")
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
@@ -156,7 +150,7 @@ fngate: invoke payload of 6291468 bytes is larger than fngate_max_payload 629145
 
 === TEST 9: a handler killed by a signal (a crash) is a function error
 --- request eval
-main::create('crasher', "#!/bin/sh\nkill -SEGV \$\$\n")
+FngateTest::create_request('crasher', "#!/bin/sh\nkill -SEGV \$\$\n")
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
@@ -183,7 +177,7 @@ X-Amz-Function-Error: Unhandled
 
 === TEST 11: a handler that never ends
 --- request eval
-main::create('spinner', "#!/bin/sh\nwhile :; do :; done\n", timeout => 2)
+FngateTest::create_request('spinner', "#!/bin/sh\nwhile :; do :; done\n", timeout => 2)
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
@@ -210,7 +204,7 @@ X-Amz-Function-Error: Unhandled
 
 === TEST 13: a handler that floods stdout
 --- request eval
-main::create('flood', "#!/bin/sh\nhead -c 8000000 /dev/zero | tr '\\000' x\n")
+FngateTest::create_request('flood', "#!/bin/sh\nhead -c 8000000 /dev/zero | tr '\\000' x\n")
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
@@ -237,7 +231,7 @@ X-Amz-Function-Error: Unhandled
 
 === TEST 15: a handler that eats memory
 --- request eval
-main::create('eater', "#!/bin/sh\ndd if=/dev/zero of=/dev/null bs=400M count=1\necho survived\n", memory => 128, timeout => 30)
+FngateTest::create_request('eater', "#!/bin/sh\ndd if=/dev/zero of=/dev/null bs=400M count=1\necho survived\n", memory => 128, timeout => 30)
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice

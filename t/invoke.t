@@ -9,12 +9,6 @@ fngate_defaults();
 
 our $ALICE = account('alice')->{AccountId};
 
-sub create {
-    my ($name, $script, %opt) = @_;
-    return "POST /2015-03-31/functions\n" . create_function_body(
-        name => $name, files => { handler => [0755, $script] }, %opt);
-}
-
 plan tests => repeat_each() * count_tests();
 
 run_tests();
@@ -23,7 +17,7 @@ __DATA__
 
 === TEST 1: create a function whose handler echoes its event
 --- request eval
-main::create('echo', "#!/bin/sh\necho 'echo says hi' >&2\ncat\n")
+FngateTest::create_request('echo', "#!/bin/sh\necho 'echo says hi' >&2\ncat\n")
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
@@ -103,7 +97,7 @@ X-Fngate-Test-Sign: alice
 
 === TEST 6: a handler that exits non-zero is a function error, 200 + Unhandled
 --- request eval
-main::create('fails', "#!/bin/sh\necho 'about to fail' >&2\nexit 3\n")
+FngateTest::create_request('fails', "#!/bin/sh\necho 'about to fail' >&2\nexit 3\n")
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
@@ -133,7 +127,7 @@ qr/"function":"fails",.*"status":"200",.*"function_error":"Unhandled"/
 
 === TEST 8: a function that runs past its Timeout
 --- request eval
-main::create('sleeper', "#!/bin/sh\nsleep 30\necho late\n", timeout => 1)
+FngateTest::create_request('sleeper', "#!/bin/sh\nsleep 30\necho late\n", timeout => 1)
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
@@ -206,7 +200,7 @@ GET /t/out/boto3.out
 
 === TEST 13: a function that logs a lot
 --- request eval
-main::create('noisy', "#!/bin/sh\ni=0\nwhile [ \$i -lt 200 ]; do echo \"log line \$i of a chatty function, padded to be long enough\" >&2; i=\$((i+1)); done\necho '\"done\"'\n")
+FngateTest::create_request('noisy', "#!/bin/sh\ni=0\nwhile [ \$i -lt 200 ]; do echo \"log line \$i of a chatty function, padded to be long enough\" >&2; i=\$((i+1)); done\necho '\"done\"'\n")
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice

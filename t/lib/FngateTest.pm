@@ -473,6 +473,14 @@ sub save_output {
     close $out;
 }
 
+# The CreateFunction request line and body of a function whose handler is
+# the executable SCRIPT; OPT as create_function_body takes them.
+sub create_request {
+    my ($name, $script, %opt) = @_;
+    return "POST /2015-03-31/functions\n" . create_function_body(
+        name => $name, files => { handler => [0755, $script] }, %opt);
+}
+
 # The status curl_sigv4 reported ("http=NNN" at the end of its output).
 sub http_code {
     my $t = shift;
