@@ -5,7 +5,8 @@
 FNGATED          := $(BUILD)/fngated
 # The logic tests reach without Redis, libvirt or FastCGI.
 FNGATED_PURE     := fcgi_backend/fngated_util.c fcgi_backend/fngated_api.c \
-                    fcgi_backend/fngated_conf.c fcgi_backend/fngated_result.c
+                    fcgi_backend/fngated_conf.c fcgi_backend/fngated_result.c \
+                    fcgi_backend/fngated_overrides.c
 FNGATED_DAEMON   := fcgi_backend/fngated.c fcgi_backend/fngated_store.c \
                     fcgi_backend/fngated_invoke.c
 FNGATED_PURE_OBJS   := $(FNGATED_PURE:%.c=$(BUILD)/obj/%.o)

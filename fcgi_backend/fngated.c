@@ -694,6 +694,143 @@ fgd_do_get_policy(const fgd_req_t *q, fgd_resp_t *r)
     return 0;
 }
 
+/* The bounds as GetExecutionBounds / PutExecutionBounds answer them. */
+static int
+fgd_reply_bounds(const fgd_req_t *q, const fgd_bounds_t *b, fgd_resp_t *r)
+{
+    char  arn[512];
+
+    fg_function_arn(arn, sizeof(arn), q->region, q->caller, q->function,
+        "");
+    if (fgd_json_bounds(b, arn, &r->body, &r->body_len) != 0)
+        return fgd_error(r, 500, "ServiceException", "out of memory");
+    r->status = 200;
+    return 0;
+}
+
+/* Get/Put/DeleteExecutionBounds: what other accounts' aliases of the
+ * caller's function may change (a GET without bounds shows the
+ * defaults). */
+static int
+fgd_do_bounds(const fgd_req_t *q, fg_action_t action, fgd_resp_t *r)
+{
+    fgd_bounds_t  b;
+    char         *json = NULL;
+    int           rc;
+
+    if (fgd_no_qualifier(q, r) != 0)
+        return -1;
+    if (action == FG_ACTION_GET_EXECUTION_BOUNDS) {
+        if (fgd_store_bounds_get(q, q->caller, q->function, &b, r) != 0)
+            return -1;
+        return fgd_reply_bounds(q, &b, r);
+    }
+    if (action == FG_ACTION_DELETE_EXECUTION_BOUNDS) {
+        if (fgd_store_bounds_put(q, q->function, "", r) != 0)
+            return -1;
+        fgd_log("info", q->request_id, "bounds of %s:%s dropped", q->caller,
+            q->function);
+        r->status = 204;
+        return 0;
+    }
+    if (fgd_bounds_parse(q->body, q->body_len, q->conf->max_memory_mb, &b,
+            r) != 0)
+        return -1;
+    if (fgd_json_bounds(&b, NULL, &json, NULL) != 0)
+        return fgd_error(r, 500, "ServiceException", "out of memory");
+    rc = fgd_store_bounds_put(q, q->function, json, r);
+    if (rc == 0)
+        fgd_log("info", q->request_id, "bounds of %s:%s: %s", q->caller,
+            q->function, json);
+    free(json);
+    return rc == 0 ? fgd_reply_bounds(q, &b, r) : -1;
+}
+
+/*
+ * Get/Put/DeleteAliasOverrides on the caller's cross-account alias.  A
+ * PUT is checked as UpdateAlias checks the alias (granted, target there,
+ * no chain) and against the target owner's bounds of the moment.
+ */
+static int
+fgd_do_overrides(const fgd_req_t *q, fg_action_t action, fgd_resp_t *r)
+{
+    fgd_alias_t      a;
+    fgd_overrides_t  cur, o = { 0 };
+    fgd_bounds_t     b;
+    fgd_fn_t         target;
+    fg_route_t       t;
+    char             arn[512], rev[37], *json = NULL;
+    int              rc = -1;
+
+    memset(&target, 0, sizeof(target));
+    if (fgd_store_alias_read(q, q->caller, q->function, q->qualifier, &a,
+            &cur, r) != 0)
+        return -1;
+    fg_function_arn(arn, sizeof(arn), q->region, q->caller, q->function,
+        q->qualifier);
+    if (a.target[0] == '\0') {
+        fgd_error(r, 400, "InvalidParameterValueException",
+            "Alias %s is not a cross-account alias", arn);
+        goto cleanup;
+    }
+    if (action == FG_ACTION_GET_ALIAS_OVERRIDES) {
+        if (fgd_json_overrides(&cur, arn, a.revision_id, &r->body,
+                &r->body_len) != 0) {
+            fgd_error(r, 500, "ServiceException", "out of memory");
+            goto cleanup;
+        }
+        r->status = 200;
+        rc = 0;
+        goto cleanup;
+    }
+    fgd_revision_new(rev);
+    if (action == FG_ACTION_DELETE_ALIAS_OVERRIDES) {
+        if (fgd_store_overrides_put(q, q->function, q->qualifier,
+                a.revision_id, "", rev, r) != 0)
+            goto cleanup;
+        fgd_log("info", q->request_id, "overrides of %s dropped", arn);
+        r->status = 204;
+        rc = 0;
+        goto cleanup;
+    }
+    if (fgd_overrides_parse(q->body, q->body_len, q->conf->max_memory_mb,
+            &o, r) != 0 ||
+        fgd_store_xalias_check(q, &a, r) != 0)
+        goto cleanup;
+    if (fg_alias_target_parse(a.target, strlen(a.target), &t)
+        != FG_TARGET_OK) {
+        fgd_error(r, 500, "ServiceException", "The alias's target is "
+            "unreadable");
+        goto cleanup;
+    }
+    if (fgd_store_bounds_get(q, t.account, t.function, &b, r) != 0 ||
+        fgd_store_resolve(q, t.account, t.function, t.qualifier, false,
+            &target, r) != 0 ||
+        fgd_overrides_allowed(&o, &b, &target, a.target, r) != 0)
+        goto cleanup;
+    if (fgd_json_overrides(&o, NULL, NULL, &json, NULL) != 0) {
+        fgd_error(r, 500, "ServiceException", "out of memory");
+        goto cleanup;
+    }
+    if (fgd_store_overrides_put(q, q->function, q->qualifier, a.revision_id,
+            json, rev, r) != 0)
+        goto cleanup;
+    fgd_log("info", q->request_id, "overrides of %s: %s", arn, json);
+    if (fgd_json_overrides(&o, arn, rev, &r->body, &r->body_len) != 0) {
+        fgd_error(r, 500, "ServiceException", "out of memory");
+        goto cleanup;
+    }
+    r->status = 200;
+    rc = 0;
+
+cleanup:
+    free(json);
+    fgd_overrides_clear(&cur);
+    fgd_overrides_clear(&o);
+    fgd_fn_clear(&target);
+    return rc;
+}
+
 static void
 fgd_handle(FCGX_Request *req, redisContext **redis)
 {
@@ -735,27 +872,7 @@ fgd_handle(FCGX_Request *req, redisContext **redis)
         q.region = fgd_conf.region;
 
     action = fg_action_from_name(q.action);
-    switch (action) {
-    case FG_ACTION_CREATE_FUNCTION:
-    case FG_ACTION_LIST_FUNCTIONS:
-    case FG_ACTION_GET_FUNCTION:
-    case FG_ACTION_DELETE_FUNCTION:
-    case FG_ACTION_INVOKE:
-    case FG_ACTION_PUBLISH_VERSION:
-    case FG_ACTION_LIST_VERSIONS:
-    case FG_ACTION_GET_FUNCTION_CONFIGURATION:
-    case FG_ACTION_UPDATE_FUNCTION_CODE:
-    case FG_ACTION_UPDATE_FUNCTION_CONFIGURATION:
-    case FG_ACTION_CREATE_ALIAS:
-    case FG_ACTION_LIST_ALIASES:
-    case FG_ACTION_GET_ALIAS:
-    case FG_ACTION_UPDATE_ALIAS:
-    case FG_ACTION_DELETE_ALIAS:
-    case FG_ACTION_ADD_PERMISSION:
-    case FG_ACTION_REMOVE_PERMISSION:
-    case FG_ACTION_GET_POLICY:
-        break;
-    default:
+    if (action == FG_ACTION_NONE) {
         fgd_error(&r, 404, "ResourceNotFoundException",
             "Unknown operation \"%.40s\"", q.action);
         goto done;
@@ -851,6 +968,16 @@ fgd_handle(FCGX_Request *req, redisContext **redis)
             fgd_param(req, "REQUEST_URI"), &r);
         break;
     case FG_ACTION_GET_POLICY:      fgd_do_get_policy(&q, &r); break;
+    case FG_ACTION_GET_EXECUTION_BOUNDS:
+    case FG_ACTION_PUT_EXECUTION_BOUNDS:
+    case FG_ACTION_DELETE_EXECUTION_BOUNDS:
+        fgd_do_bounds(&q, action, &r);
+        break;
+    case FG_ACTION_GET_ALIAS_OVERRIDES:
+    case FG_ACTION_PUT_ALIAS_OVERRIDES:
+    case FG_ACTION_DELETE_ALIAS_OVERRIDES:
+        fgd_do_overrides(&q, action, &r);
+        break;
     default: break;
     }
 

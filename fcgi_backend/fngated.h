@@ -86,6 +86,24 @@ int fgd_store_list_aliases(const fgd_req_t *q, const char *name,
     fgd_alias_t **as, size_t *n, char *next_marker, size_t next_size,
     fgd_resp_t *r);
 
+/* The alias and, when o is not NULL, its execution overrides. */
+int fgd_store_alias_read(const fgd_req_t *q, const char *account,
+    const char *name, const char *alias, fgd_alias_t *a,
+    fgd_overrides_t *o, fgd_resp_t *r);
+
+/* Execution bounds: get leaves b zero when none are set. */
+int fgd_store_bounds_get(const fgd_req_t *q, const char *account,
+    const char *name, fgd_bounds_t *b, fgd_resp_t *r);
+/* Sets the caller's bounds of name (json ""  drops them); 404 without the
+ * function. */
+int fgd_store_bounds_put(const fgd_req_t *q, const char *name,
+    const char *json, fgd_resp_t *r);
+/* Sets (json "": drops) the overrides of the caller's cross-account alias
+ * if its RevisionId is still read_revision, and gives it new_revision. */
+int fgd_store_overrides_put(const fgd_req_t *q, const char *name,
+    const char *alias, const char *read_revision, const char *json,
+    const char *new_revision, fgd_resp_t *r);
+
 /* Invoke (fngated_invoke.c). */
 void fgd_pool_start(const fgd_conf_t *conf);
 void fgd_pool_stop(void);

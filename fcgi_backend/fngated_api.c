@@ -37,9 +37,8 @@
 
 #include "fg_route.h"
 #include "fg_sigv4.h"
-#include "fngated_priv.h"
+#include "fngated_json.h"
 
-#define FGD_BAD_JSON "Could not parse request body into json: "
 
 void
 fgd_fn_clear(fgd_fn_t *fn)
@@ -88,7 +87,7 @@ fgd_env_reserved(const char *name)
 }
 
 /* Lambda's key pattern: [a-zA-Z]([a-zA-Z0-9_])+ */
-static bool
+bool
 fgd_env_name_valid(const char *s)
 {
     size_t i;
@@ -102,7 +101,7 @@ fgd_env_name_valid(const char *s)
     return i >= 2;
 }
 
-static int
+int
 fgd_gen_take(yajl_gen g, char **out, size_t *out_len)
 {
     const unsigned char *buf;
@@ -121,8 +120,6 @@ fgd_gen_take(yajl_gen g, char **out, size_t *out_len)
     return 0;
 }
 
-#define GSTR(g, s)  yajl_gen_string((g), (const unsigned char *) (s), \
-                        strlen(s))
 
 int
 fgd_env_validate(struct yajl_val_s *vars, char **json, fgd_resp_t *r)
@@ -318,7 +315,7 @@ cleanup:
 
 /* ------------------------------------------------------------------ */
 
-static yajl_val
+yajl_val
 fgd_obj_get(yajl_val obj, const char *key)
 {
     size_t i;
@@ -333,7 +330,7 @@ fgd_obj_get(yajl_val obj, const char *key)
  * A present, non-null member must be of type (a string, an object or an
  * array); *out is NULL when it is absent or null.
  */
-static int
+int
 fgd_get_member(yajl_val obj, const char *key, yajl_type type, yajl_val *out,
     fgd_resp_t *r)
 {
@@ -366,7 +363,7 @@ fgd_get_string(yajl_val obj, const char *key, const char **s,
     return rc;
 }
 
-static int
+int
 fgd_get_uint(yajl_val obj, const char *key, unsigned def, unsigned lo,
     unsigned hi, const char *member, unsigned *out, fgd_resp_t *r)
 {
@@ -428,7 +425,7 @@ fgd_stamp(fgd_fn_t *fn)
  * Parses a request body that must be a JSON object (an empty body is {}
  * when allow_empty).  0 with *root (yajl_tree_free it), or -1 with r.
  */
-static int
+int
 fgd_parse_doc(const char *body, size_t len, bool allow_empty,
     yajl_val *root, fgd_resp_t *r)
 {

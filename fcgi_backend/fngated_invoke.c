@@ -10,7 +10,9 @@
  * One call: read the version the qualifier names ($LATEST, a number, or
  * an alias: its version, or with its weight its additional version) from
  * Redis; DryRun stops there
- * (204).  Acquire a guest for the pool key (the billed account: a guest
+ * (204).  A call of another account's code gets the overrides of the
+ * caller's cross-account alias within the owner's bounds, and its log
+ * only where the owner allows (fgd_cross_account).  Acquire a guest for the pool key (the billed account: a guest
  * only ever serves one account); none in time -> 429
  * TooManyRequestsException, Reason ConcurrentInvocationLimitExceeded,
  * Retry-After: 1.  LOAD the zip when the guest holds other code, INVOKE,
@@ -223,6 +225,54 @@ fgd_header(fgd_resp_t *r, const char *name, const char *value)
     return 0;
 }
 
+/*
+ * A call of another account's code.  Through the caller's cross-account
+ * alias, the alias's overrides go into fn as far as the owner's bounds
+ * allow them now; *tail_ok: whether the owner lets the log be shown.
+ * Redis is read only for what the call needs.  0, or -1 with r.
+ */
+static int
+fgd_cross_account(const fgd_req_t *q, fgd_fn_t *fn, bool *tail_ok,
+    fgd_resp_t *r)
+{
+    fgd_bounds_t     b;
+    fgd_overrides_t  o = { 0 };
+    fgd_alias_t      a;
+    fg_route_t       t;
+    char             note[256];
+    bool             tail = strcmp(q->log_type, "Tail") == 0;
+    int              rc = -1;
+
+    *tail_ok = false;
+    if (q->alias[0] != '\0') {
+        if (fg_alias_target_parse(q->alias, strlen(q->alias), &t)
+            != FG_TARGET_OK)
+            return fgd_error(r, 400, "InvalidParameterValueException",
+                "The alias of the call is not valid");
+        if (fgd_store_alias_read(q, t.account, t.function, t.qualifier, &a,
+                &o, r) != 0)
+            return -1;
+    }
+    if (!tail && o.memory_mb == 0 && o.timeout_s == 0 &&
+        o.environment == NULL)
+        return 0;
+    if (fgd_store_bounds_get(q, q->owner, q->function, &b, r) != 0)
+        goto cleanup;
+    *tail_ok = b.allow_log_tail;
+    if (fgd_overrides_apply(&o, &b, fn, note, sizeof(note)) != 0) {
+        fgd_error(r, 500, "ServiceException", "out of memory");
+        goto cleanup;
+    }
+    if (note[0] != '\0')
+        fgd_log("warn", q->request_id, "alias %s: beyond the owner's "
+            "bounds, left at the owner's values: %s", q->alias, note);
+    rc = 0;
+
+cleanup:
+    fgd_overrides_clear(&o);
+    return rc;
+}
+
 int
 fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
 {
@@ -237,6 +287,7 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     struct timespec        t0, now;
     char                  *err = NULL, num[32], *tail = NULL, *b64 = NULL;
     bool                   healthy = true, loaded = false, cold;
+    bool                   tail_ok = true;
     unsigned               init_ms = 0;
     size_t                 tail_len;
     int                    rc = -1;
@@ -284,6 +335,10 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
         rc = 0;
         goto cleanup;
     }
+
+    if (strcmp(q->owner, q->caller) != 0 &&
+        fgd_cross_account(q, &fn, &tail_ok, r) != 0)
+        goto cleanup;
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
     pool = fgd_pool_wait(q->conf->vm.acquire_timeout_ms);
@@ -356,10 +411,8 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
 
     /* Response headers: Lambda's and the counters for the billing log. */
     fgd_header(r, "X-Amz-Executed-Version", fgd_fn_version(&fn));
-    /* the log of another account's code is not shown through a
-     * cross-account alias (its owner can not yet allow it) */
-    if (strcmp(q->log_type, "Tail") == 0 &&
-        (q->alias == NULL || q->alias[0] == '\0')) {
+    /* the log of another account's code only where its owner allows */
+    if (strcmp(q->log_type, "Tail") == 0 && tail_ok) {
         tail = fgd_log_tail(&res, q->request_id, fgd_fn_version(&fn),
             fn.memory_mb,
             init_ms, cold, &tail_len);

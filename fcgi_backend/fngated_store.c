@@ -515,7 +515,8 @@ static const char fgd_lua_delete_version[] =
 /*
  * DeleteFunction of the whole function.  KEYS: fn, fns, coderefs, vers,
  * verrefs, aliases, NV version keys, NA alias keys, 1 + NV code keys
- * ($LATEST's, then each version's), policy, grants.  ARGV: name, NV, NA, the version
+ * ($LATEST's, then each version's), policy, grants, bounds.  ARGV: name,
+ * NV, NA, the version
  * numbers, the alias names, the 1 + NV shas.  The lists must be what is
  * stored now, else -1 (read again).  1 done; 0 no function.
  */
@@ -545,7 +546,7 @@ static const char fgd_lua_delete_all[] =
     "end\n"
     "for i = 1, nv + na do redis.call('DEL', KEYS[6 + i]) end\n"
     "redis.call('DEL', KEYS[1], KEYS[4], KEYS[5], KEYS[6])\n"
-    "redis.call('DEL', KEYS[#KEYS - 1], KEYS[#KEYS])\n"
+    "redis.call('DEL', KEYS[#KEYS - 2], KEYS[#KEYS - 1], KEYS[#KEYS])\n"
     "redis.call('ZREM', KEYS[2], ARGV[1])\n"
     "return 1\n";
 
@@ -730,11 +731,22 @@ int
 fgd_store_alias_get(const fgd_req_t *q, const char *account,
     const char *name, const char *alias, fgd_alias_t *a, fgd_resp_t *r)
 {
+    return fgd_store_alias_read(q, account, name, alias, a, NULL, r);
+}
+
+int
+fgd_store_alias_read(const fgd_req_t *q, const char *account,
+    const char *name, const char *alias, fgd_alias_t *a,
+    fgd_overrides_t *o, fgd_resp_t *r)
+{
     char          key[FG_KEY_MAX], arn[512];
     redisReply   *reply;
     const char  **fv = NULL;
     size_t       *lens = NULL, i;
     int           rc = -1;
+
+    if (o != NULL)
+        memset(o, 0, sizeof(*o));
 
     if (fg_key_alias(key, sizeof(key), account, name, alias) >= FG_KEY_MAX)
         return fgd_error(r, 500, "ServiceException", "key too long");
@@ -763,6 +775,22 @@ fgd_store_alias_get(const fgd_req_t *q, const char *account,
         fgd_error(r, 500, "ServiceException",
             "The alias's stored configuration is unreadable");
         goto cleanup;
+    }
+    for (i = 0; o != NULL && i + 1 < reply->elements; i += 2) {
+        fgd_resp_t  tmp = { 0 };
+
+        if (lens[i] != sizeof("Overrides") - 1 ||
+            memcmp(fv[i], "Overrides", lens[i]) != 0)
+            continue;
+        if (fgd_overrides_parse(fv[i + 1], lens[i + 1], FGD_MEMORY_LIMIT_MB,
+                o, &tmp) != 0) {
+            fgd_log("error", q->request_id, "corrupt overrides in %s: %s",
+                key, tmp.message);
+            fgd_resp_free(&tmp);
+            fgd_error(r, 500, "ServiceException",
+                "The alias's stored configuration is unreadable");
+            goto cleanup;
+        }
     }
     rc = 0;
 
@@ -1485,7 +1513,7 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
     char          kfn[FG_KEY_MAX], kfns[FG_KEY_MAX], krefs[FG_KEY_MAX];
     char          kvers[FG_KEY_MAX], kvrefs[FG_KEY_MAX], kals[FG_KEY_MAX];
     char          arn[256], nv_s[24], na_s[24];
-    char          kpol[FG_KEY_MAX], kgr[FG_KEY_MAX];
+    char          kpol[FG_KEY_MAX], kgr[FG_KEY_MAX], kbnd[FG_KEY_MAX];
     char        (*keys)[FG_KEY_MAX] = NULL, (*shas)[FGD_SHA256_HEX] = NULL;
     const char  **args = NULL;
     redisReply   *vers = NULL, *als = NULL, *reply;
@@ -1503,7 +1531,8 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
             >= FG_KEY_MAX ||
         fg_key_aliases(kals, sizeof(kals), q->caller, name) >= FG_KEY_MAX ||
         fg_key_policy(kpol, sizeof(kpol), q->caller, name) >= FG_KEY_MAX ||
-        fg_key_grants(kgr, sizeof(kgr), q->caller, name) >= FG_KEY_MAX)
+        fg_key_grants(kgr, sizeof(kgr), q->caller, name) >= FG_KEY_MAX ||
+        fg_key_bounds(kbnd, sizeof(kbnd), q->caller, name) >= FG_KEY_MAX)
         return fgd_error(r, 500, "ServiceException", "key too long");
 
     for (attempt = 0; attempt < 5; attempt++) {
@@ -1524,7 +1553,7 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
         na = als->elements;
         keys = calloc(nv + na + 1 + nv, sizeof(*keys));
         shas = calloc(nv + 1, sizeof(*shas));
-        nargs = 6 + (nv + na + 1 + nv) + 2 + 3 + nv + na + (1 + nv);
+        nargs = 6 + (nv + na + 1 + nv) + 3 + 3 + nv + na + (1 + nv);
         args = calloc(nargs, sizeof(*args));
         if (keys == NULL || shas == NULL || args == NULL) {
             fgd_error(r, 500, "ServiceException", "out of memory");
@@ -1565,7 +1594,7 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
         args[k++] = kvers;  args[k++] = kvrefs;  args[k++] = kals;
         for (i = 0; i < nv + na + 1 + nv; i++)
             args[k++] = keys[i];
-        args[k++] = kpol;  args[k++] = kgr;
+        args[k++] = kpol;  args[k++] = kgr;  args[k++] = kbnd;
         snprintf(nv_s, sizeof(nv_s), "%zu", nv);
         snprintf(na_s, sizeof(na_s), "%zu", na);
         args[k++] = name;  args[k++] = nv_s;  args[k++] = na_s;
@@ -1578,7 +1607,7 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
 
         reply = fgd_eval(q, fgd_lua_delete_all,
             sizeof(fgd_lua_delete_all) - 1,
-            (int) (6 + nv + na + 1 + nv + 2),
+            (int) (6 + nv + na + 1 + nv + 3),
             (int) k, args, NULL, r);
         if (reply == NULL)
             goto cleanup;
@@ -1778,4 +1807,127 @@ cleanup:
     }
     freeReplyObject(reply);
     return rc;
+}
+
+/*
+ * Execution bounds (fg_key_bounds): one string of JSON per function,
+ * written only while the function exists and dropped with it.
+ */
+
+/* PutExecutionBounds.  KEYS: fn, bounds.  ARGV: the bounds' JSON, or ""
+ * to drop them.  1 done; 0 no function. */
+static const char fgd_lua_bounds_put[] =
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
+    "if ARGV[1] == '' then redis.call('DEL', KEYS[2])\n"
+    "else redis.call('SET', KEYS[2], ARGV[1]) end\n"
+    "return 1\n";
+
+int
+fgd_store_bounds_get(const fgd_req_t *q, const char *account,
+    const char *name, fgd_bounds_t *b, fgd_resp_t *r)
+{
+    char         key[FG_KEY_MAX];
+    const char  *argv[2] = { "GET", key };
+    size_t       lens[2];
+    redisReply  *reply;
+    fgd_resp_t   tmp = { 0 };
+    int          rc;
+
+    memset(b, 0, sizeof(*b));
+    if (fg_key_bounds(key, sizeof(key), account, name) >= FG_KEY_MAX)
+        return fgd_error(r, 500, "ServiceException", "key too long");
+    lens[0] = 3;
+    lens[1] = strlen(key);
+    reply = fgd_redis(q, true, 2, argv, lens, r);
+    if (reply == NULL)
+        return -1;
+    if (reply->type == REDIS_REPLY_NIL) {
+        freeReplyObject(reply);
+        return 0;
+    }
+    if (reply->type != REDIS_REPLY_STRING)
+        return fgd_unexpected(reply, r);
+    rc = fgd_bounds_parse(reply->str, reply->len, FGD_MEMORY_LIMIT_MB, b,
+        &tmp);
+    if (rc != 0) {
+        fgd_log("error", q->request_id, "corrupt record %s: %s", key,
+            tmp.message);
+        fgd_resp_free(&tmp);
+        memset(b, 0, sizeof(*b));
+    }
+    freeReplyObject(reply);
+    return rc == 0 ? 0 : fgd_error(r, 500, "ServiceException",
+        "The function's stored execution bounds are unreadable");
+}
+
+int
+fgd_store_bounds_put(const fgd_req_t *q, const char *name, const char *json,
+    fgd_resp_t *r)
+{
+    char         kfn[FG_KEY_MAX], kbnd[FG_KEY_MAX], arn[512];
+    const char  *args[3];
+    long long    v;
+
+    if (fg_key_function(kfn, sizeof(kfn), q->caller, name) >= FG_KEY_MAX ||
+        fg_key_bounds(kbnd, sizeof(kbnd), q->caller, name) >= FG_KEY_MAX)
+        return fgd_error(r, 500, "ServiceException", "key too long");
+    args[0] = kfn;  args[1] = kbnd;  args[2] = json;
+    if (fgd_eval_int(q, fgd_lua_bounds_put, sizeof(fgd_lua_bounds_put) - 1,
+            2, 3, args, NULL, &v, r) != 0)
+        return -1;
+    if (v == 1)
+        return 0;
+    fg_function_arn(arn, sizeof(arn), q->region, q->caller, name, "");
+    return fgd_error(r, 404, "ResourceNotFoundException",
+        "Function not found: %s", arn);
+}
+
+/*
+ * PutAliasOverrides / DeleteAliasOverrides.  KEYS: alias.  ARGV: the
+ * RevisionId read, the overrides' JSON or "" to drop them, the new
+ * RevisionId.  1 done; -4 no alias; -1 changed since read; -6 not a
+ * cross-account alias.
+ */
+static const char fgd_lua_overrides_put[] =
+    "local old = redis.call('HMGET', KEYS[1], 'RevisionId',\n"
+    "                       'FunctionVersion')\n"
+    "if not old[1] then return -4 end\n"
+    "if old[1] ~= ARGV[1] then return -1 end\n"
+    "if string.sub(old[2] or '', 1, 4) ~= 'arn:' then return -6 end\n"
+    "if ARGV[2] == '' then redis.call('HDEL', KEYS[1], 'Overrides')\n"
+    "else redis.call('HSET', KEYS[1], 'Overrides', ARGV[2]) end\n"
+    "redis.call('HSET', KEYS[1], 'RevisionId', ARGV[3])\n"
+    "return 1\n";
+
+int
+fgd_store_overrides_put(const fgd_req_t *q, const char *name,
+    const char *alias, const char *read_revision, const char *json,
+    const char *new_revision, fgd_resp_t *r)
+{
+    char         kal[FG_KEY_MAX], arn[512];
+    const char  *args[4];
+    long long    v;
+
+    if (fg_key_alias(kal, sizeof(kal), q->caller, name, alias) >= FG_KEY_MAX)
+        return fgd_error(r, 500, "ServiceException", "key too long");
+    args[0] = kal;  args[1] = read_revision;  args[2] = json;
+    args[3] = new_revision;
+    if (fgd_eval_int(q, fgd_lua_overrides_put,
+            sizeof(fgd_lua_overrides_put) - 1, 1, 4, args, NULL, &v, r)
+        != 0)
+        return -1;
+    fg_function_arn(arn, sizeof(arn), q->region, q->caller, name, alias);
+    switch (v) {
+    case 1:
+        return 0;
+    case -4:
+        return fgd_error(r, 404, "ResourceNotFoundException",
+            "Alias not found: %s", arn);
+    case -6:
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "Alias %s is not a cross-account alias", arn);
+    default:
+        return fgd_error(r, 409, "ResourceConflictException",
+            "The alias %s is being modified; try again", arn);
+    }
 }

@@ -170,6 +170,17 @@ fg_key_grants(char *dst, size_t size, const char *account,
 
 
 int
+fg_key_bounds(char *dst, size_t size, const char *account,
+    const char *function)
+{
+    if (account == NULL || function == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return snprintf(dst, size, "fg:bounds:{%s}:%s", account, function);
+}
+
+
+int
 fg_key_grant_field(char *dst, size_t size, const char *qualifier,
     const char *action, const char *principal)
 {

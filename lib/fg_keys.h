@@ -36,6 +36,9 @@
  *                                        AdditionalVersion
  *                                        AdditionalWeight ("" when none)
  *                                        RevisionId
+ *                                        Overrides (a cross-account
+ *                                        alias's execution overrides,
+ *                                        JSON; absent when none)
  *   fg:aliases:{A}:NAME            zset  alias names (score 0, by name)
  *   fg:policy:{A}:NAME             hash  the resource policies of the
  *                                        function and of its qualifiers:
@@ -49,6 +52,11 @@
  *                                        it (ACTION lambda:InvokeFunction
  *                                        or lambda:GetFunction, PRINCIPAL
  *                                        an account id)
+ *   fg:bounds:{A}:NAME             string the execution bounds the owner
+ *                                        sets for other accounts'
+ *                                        aliases (JSON, as
+ *                                        GetExecutionBounds without
+ *                                        FunctionArn)
  *   fg:code:{A}:SHA256HEX          string the function's zip, as uploaded
  *   fg:coderefs:{A}                hash  SHA256HEX -> number of functions /
  *                                        versions that use it
@@ -84,6 +92,8 @@ int fg_key_alias(char *dst, size_t size, const char *account,
 int fg_key_aliases(char *dst, size_t size, const char *account,
     const char *function);
 int fg_key_policy(char *dst, size_t size, const char *account,
+    const char *function);
+int fg_key_bounds(char *dst, size_t size, const char *account,
     const char *function);
 int fg_key_grants(char *dst, size_t size, const char *account,
     const char *function);

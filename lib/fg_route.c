@@ -21,6 +21,8 @@
 #define FG_INVOCATIONS     "invocations"
 #define FG_ALIASES         "aliases"
 #define FG_POLICY          "policy"
+#define FG_BOUNDS          "execution-bounds"
+#define FG_OVERRIDES       "overrides"     /* aliases/ALIAS/overrides */
 
 /* Longest decoded NAME segment: a full ARN with the longest region,
  * function name and qualifier is well under this. */
@@ -428,6 +430,12 @@ fg_route_sub(const char *method, size_t method_len, const char *sub,
         { FG_POLICY, "POST", false, FG_ACTION_ADD_PERMISSION },
         { FG_POLICY, "GET", false, FG_ACTION_GET_POLICY },
         { FG_POLICY, "DELETE", true, FG_ACTION_REMOVE_PERMISSION },
+        { FG_BOUNDS, "GET", false, FG_ACTION_GET_EXECUTION_BOUNDS },
+        { FG_BOUNDS, "PUT", false, FG_ACTION_PUT_EXECUTION_BOUNDS },
+        { FG_BOUNDS, "DELETE", false, FG_ACTION_DELETE_EXECUTION_BOUNDS },
+        { FG_OVERRIDES, "GET", true, FG_ACTION_GET_ALIAS_OVERRIDES },
+        { FG_OVERRIDES, "PUT", true, FG_ACTION_PUT_ALIAS_OVERRIDES },
+        { FG_OVERRIDES, "DELETE", true, FG_ACTION_DELETE_ALIAS_OVERRIDES },
     };
     size_t  i;
     bool    known = false;
@@ -529,8 +537,15 @@ fg_route_parse(const char *method, size_t method_len, const char *path,
             alias = sub + sizeof(FG_ALIASES);
             alias_len = sub_len - sizeof(FG_ALIASES);
             sub_len = sizeof(FG_ALIASES) - 1;
-            if (memchr(alias, '/', alias_len) != NULL) {
-                return FG_ROUTE_NOT_FOUND;
+            slash = memchr(alias, '/', alias_len);
+            if (slash != NULL) {
+                /* aliases/ALIAS/overrides, nothing deeper */
+                sub = slash + 1;
+                sub_len = (size_t) (alias + alias_len - sub);
+                alias_len = (size_t) (slash - alias);
+                if (!fg_part_is(sub, sub_len, FG_OVERRIDES)) {
+                    return FG_ROUTE_NOT_FOUND;
+                }
             }
 
         } else if (sub_len > sizeof(FG_POLICY)
@@ -612,77 +627,65 @@ fg_route_parse(const char *method, size_t method_len, const char *path,
 }
 
 
+/* The actions' names, by fg_action_t; "" for the two that are none. */
+static const char *const  fg_action_names[] = {
+    [FG_ACTION_NONE] = "",
+    [FG_ACTION_CREATE_FUNCTION] = "CreateFunction",
+    [FG_ACTION_LIST_FUNCTIONS] = "ListFunctions",
+    [FG_ACTION_GET_FUNCTION] = "GetFunction",
+    [FG_ACTION_DELETE_FUNCTION] = "DeleteFunction",
+    [FG_ACTION_INVOKE] = "Invoke",
+    [FG_ACTION_PUBLISH_VERSION] = "PublishVersion",
+    [FG_ACTION_LIST_VERSIONS] = "ListVersionsByFunction",
+    [FG_ACTION_GET_FUNCTION_CONFIGURATION] = "GetFunctionConfiguration",
+    [FG_ACTION_UPDATE_FUNCTION_CODE] = "UpdateFunctionCode",
+    [FG_ACTION_UPDATE_FUNCTION_CONFIGURATION] =
+        "UpdateFunctionConfiguration",
+    [FG_ACTION_CREATE_ALIAS] = "CreateAlias",
+    [FG_ACTION_LIST_ALIASES] = "ListAliases",
+    [FG_ACTION_GET_ALIAS] = "GetAlias",
+    [FG_ACTION_UPDATE_ALIAS] = "UpdateAlias",
+    [FG_ACTION_DELETE_ALIAS] = "DeleteAlias",
+    [FG_ACTION_ADD_PERMISSION] = "AddPermission",
+    [FG_ACTION_REMOVE_PERMISSION] = "RemovePermission",
+    [FG_ACTION_GET_POLICY] = "GetPolicy",
+    [FG_ACTION_GET_EXECUTION_BOUNDS] = "GetExecutionBounds",
+    [FG_ACTION_PUT_EXECUTION_BOUNDS] = "PutExecutionBounds",
+    [FG_ACTION_DELETE_EXECUTION_BOUNDS] = "DeleteExecutionBounds",
+    [FG_ACTION_GET_ALIAS_OVERRIDES] = "GetAliasOverrides",
+    [FG_ACTION_PUT_ALIAS_OVERRIDES] = "PutAliasOverrides",
+    [FG_ACTION_DELETE_ALIAS_OVERRIDES] = "DeleteAliasOverrides",
+    [FG_ACTION_METHOD_NOT_ALLOWED] = ""
+};
+
+
 const char *
 fg_action_name(fg_action_t a)
 {
-    switch (a) {
-    case FG_ACTION_CREATE_FUNCTION:
-        return "CreateFunction";
-    case FG_ACTION_LIST_FUNCTIONS:
-        return "ListFunctions";
-    case FG_ACTION_GET_FUNCTION:
-        return "GetFunction";
-    case FG_ACTION_DELETE_FUNCTION:
-        return "DeleteFunction";
-    case FG_ACTION_INVOKE:
-        return "Invoke";
-    case FG_ACTION_PUBLISH_VERSION:
-        return "PublishVersion";
-    case FG_ACTION_LIST_VERSIONS:
-        return "ListVersionsByFunction";
-    case FG_ACTION_GET_FUNCTION_CONFIGURATION:
-        return "GetFunctionConfiguration";
-    case FG_ACTION_UPDATE_FUNCTION_CODE:
-        return "UpdateFunctionCode";
-    case FG_ACTION_UPDATE_FUNCTION_CONFIGURATION:
-        return "UpdateFunctionConfiguration";
-    case FG_ACTION_CREATE_ALIAS:
-        return "CreateAlias";
-    case FG_ACTION_LIST_ALIASES:
-        return "ListAliases";
-    case FG_ACTION_GET_ALIAS:
-        return "GetAlias";
-    case FG_ACTION_UPDATE_ALIAS:
-        return "UpdateAlias";
-    case FG_ACTION_DELETE_ALIAS:
-        return "DeleteAlias";
-    case FG_ACTION_ADD_PERMISSION:
-        return "AddPermission";
-    case FG_ACTION_REMOVE_PERMISSION:
-        return "RemovePermission";
-    case FG_ACTION_GET_POLICY:
-        return "GetPolicy";
-    case FG_ACTION_NONE:
-    case FG_ACTION_METHOD_NOT_ALLOWED:
-        break;
+    if ((size_t) a >= sizeof(fg_action_names) / sizeof(fg_action_names[0])
+        || fg_action_names[a] == NULL)
+    {
+        return "";
     }
 
-    return "";
+    return fg_action_names[a];
 }
 
 
 fg_action_t
 fg_action_from_name(const char *name)
 {
-    static const fg_action_t  all[] = {
-        FG_ACTION_CREATE_FUNCTION, FG_ACTION_LIST_FUNCTIONS,
-        FG_ACTION_GET_FUNCTION, FG_ACTION_DELETE_FUNCTION, FG_ACTION_INVOKE,
-        FG_ACTION_PUBLISH_VERSION, FG_ACTION_LIST_VERSIONS,
-        FG_ACTION_GET_FUNCTION_CONFIGURATION, FG_ACTION_UPDATE_FUNCTION_CODE,
-        FG_ACTION_UPDATE_FUNCTION_CONFIGURATION, FG_ACTION_CREATE_ALIAS,
-        FG_ACTION_LIST_ALIASES, FG_ACTION_GET_ALIAS, FG_ACTION_UPDATE_ALIAS,
-        FG_ACTION_DELETE_ALIAS, FG_ACTION_ADD_PERMISSION,
-        FG_ACTION_REMOVE_PERMISSION, FG_ACTION_GET_POLICY
-    };
-    size_t                    i;
+    size_t  a;
 
     if (name == NULL || name[0] == '\0') {
         return FG_ACTION_NONE;
     }
 
-    for (i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
-        if (strcmp(name, fg_action_name(all[i])) == 0) {
-            return all[i];
+    for (a = FG_ACTION_NONE + 1; a < FG_ACTION_METHOD_NOT_ALLOWED; a++) {
+        if (fg_action_names[a] != NULL
+            && strcmp(name, fg_action_names[a]) == 0)
+        {
+            return (fg_action_t) a;
         }
     }
 

@@ -25,11 +25,22 @@
  *   GET    /2015-03-31/functions/NAME/policy          GetPolicy
  *   DELETE /2015-03-31/functions/NAME/policy/SID      RemovePermission
  *
+ * fngate's own calls (README: "Execution overrides"):
+ *   GET    /2015-03-31/functions/NAME/execution-bounds      GetExecutionBounds
+ *   PUT    /2015-03-31/functions/NAME/execution-bounds      PutExecutionBounds
+ *   DELETE /2015-03-31/functions/NAME/execution-bounds      DeleteExecution-
+ *                                                           Bounds
+ *   GET    /2015-03-31/functions/NAME/aliases/ALIAS/overrides  GetAlias-
+ *                                                              Overrides
+ *   PUT    .../aliases/ALIAS/overrides                      PutAliasOverrides
+ *   DELETE .../aliases/ALIAS/overrides                      DeleteAlias-
+ *                                                           Overrides
+ *
  * The policy calls take "?Qualifier=" (or NAME:QUALIFIER) as the others;
  * RemovePermission's statement id is in statement_id, and "?RevisionId="
  * is left to fngated.
  *
- * For the three .../aliases/ALIAS calls the alias name is the route's
+ * For the .../aliases/ALIAS[/overrides] calls the alias name is the route's
  * qualifier (it is what they act on); NAME may then carry no qualifier of
  * its own, nor may "?Qualifier=" be given.
  *
@@ -72,6 +83,12 @@ typedef enum {
     FG_ACTION_ADD_PERMISSION,
     FG_ACTION_REMOVE_PERMISSION,
     FG_ACTION_GET_POLICY,
+    FG_ACTION_GET_EXECUTION_BOUNDS,
+    FG_ACTION_PUT_EXECUTION_BOUNDS,
+    FG_ACTION_DELETE_EXECUTION_BOUNDS,
+    FG_ACTION_GET_ALIAS_OVERRIDES,
+    FG_ACTION_PUT_ALIAS_OVERRIDES,
+    FG_ACTION_DELETE_ALIAS_OVERRIDES,
     FG_ACTION_METHOD_NOT_ALLOWED    /* a known path with another method */
 } fg_action_t;
 

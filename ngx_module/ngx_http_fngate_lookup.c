@@ -699,7 +699,10 @@ ngx_http_fngate_lookup_function(ngx_http_request_t *r,
     aliases = (ctx->route.action == FG_ACTION_LIST_ALIASES
                || ctx->route.action == FG_ACTION_GET_ALIAS
                || ctx->route.action == FG_ACTION_UPDATE_ALIAS
-               || ctx->route.action == FG_ACTION_DELETE_ALIAS);
+               || ctx->route.action == FG_ACTION_DELETE_ALIAS
+               || ctx->route.action == FG_ACTION_GET_ALIAS_OVERRIDES
+               || ctx->route.action == FG_ACTION_PUT_ALIAS_OVERRIDES
+               || ctx->route.action == FG_ACTION_DELETE_ALIAS_OVERRIDES);
 
     if (ngx_http_fngate_function_name(r, ctx, &name) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -891,6 +894,24 @@ ngx_http_fngate_iam_action(fg_action_t action)
 
     case FG_ACTION_GET_POLICY:
         return "lambda:GetPolicy";
+
+    case FG_ACTION_GET_EXECUTION_BOUNDS:
+        return "lambda:GetExecutionBounds";
+
+    case FG_ACTION_PUT_EXECUTION_BOUNDS:
+        return "lambda:PutExecutionBounds";
+
+    case FG_ACTION_DELETE_EXECUTION_BOUNDS:
+        return "lambda:DeleteExecutionBounds";
+
+    case FG_ACTION_GET_ALIAS_OVERRIDES:
+        return "lambda:GetAliasOverrides";
+
+    case FG_ACTION_PUT_ALIAS_OVERRIDES:
+        return "lambda:PutAliasOverrides";
+
+    case FG_ACTION_DELETE_ALIAS_OVERRIDES:
+        return "lambda:DeleteAliasOverrides";
 
     default:
         return NULL;

@@ -215,6 +215,8 @@ test_policy_keys(void)
     CU_ASSERT_STRING_EQUAL(k, "fg:policy:{123456789012}:my-fn");
     CU_ASSERT_EQUAL(fg_key_grants(k, sizeof(k), ACCT, "my-fn"), 29);
     CU_ASSERT_STRING_EQUAL(k, "fg:grant:{123456789012}:my-fn");
+    CU_ASSERT_EQUAL(fg_key_bounds(k, sizeof(k), ACCT, "my-fn"), 30);
+    CU_ASSERT_STRING_EQUAL(k, "fg:bounds:{123456789012}:my-fn");
 
     CU_ASSERT_EQUAL(fg_key_grant_field(k, sizeof(k), "",
         "lambda:InvokeFunction", "210987654321"), 35);
@@ -230,6 +232,7 @@ test_policy_keys(void)
     CU_ASSERT_EQUAL(fg_key_policy(k, sizeof(k), NULL, "f"), -1);
     CU_ASSERT_STRING_EQUAL(k, "");
     CU_ASSERT_EQUAL(fg_key_grants(k, sizeof(k), ACCT, NULL), -1);
+    CU_ASSERT_EQUAL(fg_key_bounds(k, sizeof(k), NULL, "f"), -1);
     CU_ASSERT_EQUAL(fg_key_grant_field(k, sizeof(k), NULL, "a", "b"), -1);
     CU_ASSERT_EQUAL(fg_key_grant_field(k, sizeof(k), "", NULL, "b"), -1);
     CU_ASSERT_EQUAL(fg_key_grant_field(k, sizeof(k), "", "a", NULL), -1);

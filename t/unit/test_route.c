@@ -58,6 +58,26 @@ test_paths_and_methods(void)
           FG_ACTION_CREATE_ALIAS, "f" },
         { "GET", "/2015-03-31/functions/f/aliases", FG_ROUTE_OK,
           FG_ACTION_LIST_ALIASES, "f" },
+        { "GET", "/2015-03-31/functions/f/execution-bounds", FG_ROUTE_OK,
+          FG_ACTION_GET_EXECUTION_BOUNDS, "f" },
+        { "PUT", "/2015-03-31/functions/f/execution-bounds", FG_ROUTE_OK,
+          FG_ACTION_PUT_EXECUTION_BOUNDS, "f" },
+        { "DELETE", "/2015-03-31/functions/f/execution-bounds", FG_ROUTE_OK,
+          FG_ACTION_DELETE_EXECUTION_BOUNDS, "f" },
+        { "POST", "/2015-03-31/functions/f/execution-bounds",
+          FG_ROUTE_BAD_METHOD, FG_ACTION_METHOD_NOT_ALLOWED, "" },
+        { "POST", "/2015-03-31/functions/f/aliases/a/overrides",
+          FG_ROUTE_BAD_METHOD, FG_ACTION_METHOD_NOT_ALLOWED, "" },
+        { "GET", "/2015-03-31/functions/f/overrides",
+          FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
+        { "GET", "/2015-03-31/functions/f/execution-bounds/x",
+          FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
+        { "GET", "/2015-03-31/functions/f/aliases/a/overrides/x",
+          FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
+        { "GET", "/2015-03-31/functions/f/aliases/a/overrides/",
+          FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
+        { "GET", "/2015-03-31/functions/f/aliases/a/Overrides",
+          FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
 
         { "DELETE", "/2015-03-31/functions/f/versions", FG_ROUTE_BAD_METHOD,
           FG_ACTION_METHOD_NOT_ALLOWED, "" },
@@ -461,6 +481,32 @@ test_alias_paths(void)
     CU_ASSERT_EQUAL(r.action, FG_ACTION_DELETE_ALIAS);
     CU_ASSERT_STRING_EQUAL(r.account, "123456789012");
     CU_ASSERT_STRING_EQUAL(r.qualifier, "live");
+
+    /* .../aliases/ALIAS/overrides acts on the alias as well */
+    CU_ASSERT_EQUAL(route("PUT", "/2015-03-31/functions/thumbs/aliases/prod"
+                          "/overrides", NULL, &r), FG_ROUTE_OK);
+    CU_ASSERT_EQUAL(r.action, FG_ACTION_PUT_ALIAS_OVERRIDES);
+    CU_ASSERT_STRING_EQUAL(r.function, "thumbs");
+    CU_ASSERT_STRING_EQUAL(r.qualifier, "prod");
+    CU_ASSERT_EQUAL(route("GET", "/2015-03-31/functions/thumbs/aliases/prod"
+                          "/overrides", NULL, &r), FG_ROUTE_OK);
+    CU_ASSERT_EQUAL(r.action, FG_ACTION_GET_ALIAS_OVERRIDES);
+    CU_ASSERT_EQUAL(route("DELETE", "/2015-03-31/functions/thumbs/aliases/"
+                          "prod/overrides", NULL, &r), FG_ROUTE_OK);
+    CU_ASSERT_EQUAL(r.action, FG_ACTION_DELETE_ALIAS_OVERRIDES);
+    CU_ASSERT_EQUAL(route("GET", "/2015-03-31/functions/f/aliases/12/"
+                          "overrides", NULL, &r), FG_ROUTE_BAD_QUALIFIER);
+    CU_ASSERT_EQUAL(route("GET", "/2015-03-31/functions/f/aliases/live/"
+                          "overrides", "Qualifier=live", &r),
+                    FG_ROUTE_BAD_QUALIFIER);
+    CU_ASSERT_STRING_EQUAL(fg_action_name(FG_ACTION_PUT_ALIAS_OVERRIDES),
+                           "PutAliasOverrides");
+    CU_ASSERT_EQUAL(fg_action_from_name("DeleteExecutionBounds"),
+                    FG_ACTION_DELETE_EXECUTION_BOUNDS);
+    CU_ASSERT_EQUAL(fg_action_from_name("GetPolicy"), FG_ACTION_GET_POLICY);
+    CU_ASSERT_EQUAL(fg_action_from_name("getpolicy"), FG_ACTION_NONE);
+    CU_ASSERT_STRING_EQUAL(fg_action_name(FG_ACTION_METHOD_NOT_ALLOWED), "");
+    CU_ASSERT_STRING_EQUAL(fg_action_name((fg_action_t) 999), "");
 
     /* a version number, $LATEST or bad characters are no alias name */
     CU_ASSERT_EQUAL(route("GET", "/2015-03-31/functions/f/aliases/12",

@@ -1,0 +1,470 @@
+# Execution overrides of cross-account aliases: Alice sets the bounds of
+# her function "ovresize" (PUT .../execution-bounds); Bob's alias
+# "ovthumbs:prod" on its version 1 carries his MemorySize, Timeout and
+# variables (PUT .../aliases/prod/overrides), refused beyond the bounds
+# when set and applied at each call as far as the bounds of the moment
+# allow.  Alice's own variables stay hers unless she lists them.
+use Test::Nginx::Socket;
+use FngateTest;
+
+repeat_each(1);     # the blocks build on each other
+no_shuffle();
+fngate_defaults();
+
+our $ALICE = account('alice')->{AccountId};
+our $BOB = account('bob')->{AccountId};
+our $ARN = "arn:aws:lambda:us-east-1:$ALICE:function:ovresize";
+our $THUMBS = "arn:aws:lambda:us-east-1:$BOB:function:ovthumbs";
+our $SCRIPT = <<'_SH_';
+#!/bin/sh
+[ -n "$NAP" ] && sleep "$NAP"
+echo "\"tenant=$TENANT level=$LEVEL secret=$SECRET nap=$NAP mem=$AWS_LAMBDA_FUNCTION_MEMORY_SIZE\""
+_SH_
+
+plan tests => repeat_each() * count_tests();
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: Alice's ovresize (128 MB, 3 s, SECRET and LEVEL), version 1
+--- request eval
+FngateTest::create_request('ovresize', $main::SCRIPT,
+    env => { SECRET => 's3', LEVEL => 'info' }) =~ s/\}$/,"Publish":true}/r
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: alice
+--- error_code: 201
+--- response_body_like: "Version":"1"
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: Alice grants Bob, Bob makes ovthumbs:prod on version 1
+--- init
+FngateTest::curl_sigv4('alice', '/2015-03-31/functions/ovresize/policy',
+    '-H', 'Content-Type: application/json',
+    '-d', qq{{"StatementId":"bob-ov","Action":"lambda:InvokeFunction","Principal":"$main::BOB"}});
+--- request eval
+qq{POST /2015-03-31/functions/ovthumbs/aliases\n{"Name":"prod","FunctionVersion":"$main::ARN:1"}}
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 201
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: without bounds, GetExecutionBounds shows the defaults
+--- request
+GET /2015-03-31/functions/ovresize/execution-bounds
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- error_code: 200
+--- response_body eval
+qq{{"FunctionArn":"$main::ARN","AllowEnvironment":false,"AllowLogTail":false,"OverridableVariables":[]}}
+--- no_error_log
+[error]
+
+
+
+=== TEST 4: without bounds Bob may not raise MemorySize (and learns no number)
+--- request
+PUT /2015-03-31/functions/ovthumbs/aliases/prod/overrides
+{"MemorySize":256}
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 400
+--- response_headers
+x-amzn-ErrorType: InvalidParameterValueException
+--- response_body eval
+qq{{"Type":"User","message":"MemorySize 256 exceeds what the owner of $main::ARN:1 allows: no more than the function's own"}}
+--- error_log
+http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
+
+
+
+=== TEST 5: nor set variables
+--- request
+PUT /2015-03-31/functions/ovthumbs/aliases/prod/overrides
+{"Environment":{"Variables":{"TENANT":"bob"}}}
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 400
+--- response_body eval
+qq{{"Type":"User","message":"The owner of $main::ARN:1 does not allow other accounts to set the variable TENANT"}}
+--- error_log
+http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
+
+
+
+=== TEST 6: Alice sets her bounds
+--- request
+PUT /2015-03-31/functions/ovresize/execution-bounds
+{"MaxMemorySize":256,"MaxTimeout":5,"AllowEnvironment":true,"OverridableVariables":["LEVEL","NAP"]}
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: alice
+--- error_code: 200
+--- response_body eval
+qq{{"FunctionArn":"$main::ARN","MaxMemorySize":256,"MaxTimeout":5,"AllowEnvironment":true,"AllowLogTail":false,"OverridableVariables":["LEVEL","NAP"]}}
+--- no_error_log
+[error]
+
+
+
+=== TEST 7: bad bounds: each a Lambda-style 400, the stored bounds unchanged
+--- init
+my @s;
+for my $b ('{"MaxMemorySize":4096}', '{"MaxMemorySize":64}', '{"MaxTimeout":0}',
+           '{"MaxTimeout":"5"}', '{"AllowLogTail":"yes"}',
+           '{"OverridableVariables":["AWS_REGION"]}',
+           '{"OverridableVariables":["1X"]}', '{"OverridableVariables":"LEVEL"}',
+           '{"MaxMem":256}', '{"MaxTimeout":', '[]') {
+    my $out = FngateTest::curl_sigv4('alice',
+        '/2015-03-31/functions/ovresize/execution-bounds', '-X', 'PUT',
+        '-H', 'Content-Type: application/json', '-d', $b);
+    my ($type) = $out =~ /"message":"([^"]{0,40})/;
+    push @s, FngateTest::http_code($out) . ' ' . ($out =~ /"Type":"User"/ ? 'User' : $out);
+}
+push @s, 'qualified=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
+    '/2015-03-31/functions/ovresize/execution-bounds?Qualifier=1', '-X', 'PUT',
+    '-H', 'Content-Type: application/json', '-d', '{}'));
+push @s, 'nofn=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
+    '/2015-03-31/functions/nosuchfn/execution-bounds', '-X', 'PUT',
+    '-H', 'Content-Type: application/json', '-d', '{}'));
+push @s, 'post=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
+    '/2015-03-31/functions/ovresize/execution-bounds', '-X', 'POST',
+    '-H', 'Content-Type: application/json', '-d', '{}'));
+my $g = FngateTest::curl_sigv4('alice', '/2015-03-31/functions/ovresize/execution-bounds');
+push @s, 'kept=' . ($g =~ /"MaxMemorySize":256,"MaxTimeout":5,"AllowEnvironment":true/ ? 1 : $g);
+FngateTest::save_output('ov-badbounds.out', join("\n", @s) . "\n");
+--- request
+GET /t/out/ov-badbounds.out
+--- response_body
+400 User
+400 User
+400 User
+400 User
+400 User
+400 User
+400 User
+400 User
+400 User
+400 User
+400 User
+qualified=400
+nofn=404
+post=405
+kept=1
+--- error_log eval
+qr/fngate: function "nosuchfn" of $main::ALICE not found/
+
+
+
+=== TEST 8: Bob may not read Alice's bounds
+--- request eval
+"GET /2015-03-31/functions/$main::ARN/execution-bounds"
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- error_code: 403
+--- response_headers
+x-amzn-ErrorType: AccessDeniedException
+--- error_log eval
+qr/fngate: $main::BOB may not lambda:GetExecutionBounds "ovresize" of $main::ALICE: not grantable/
+
+
+
+=== TEST 9: nor set them
+--- request eval
+"PUT /2015-03-31/functions/$main::ARN/execution-bounds\n{\"MaxMemorySize\":512}"
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 403
+--- response_headers
+x-amzn-ErrorType: AccessDeniedException
+--- error_log eval
+qr/fngate: $main::BOB may not lambda:PutExecutionBounds "ovresize" of $main::ALICE: not grantable/
+
+
+
+=== TEST 10: Bob's overrides beyond the bounds are refused, with the bound
+--- init
+my @s;
+for my $b ('{"MemorySize":384}', '{"Timeout":6}',
+           '{"Environment":{"Variables":{"AWS_REGION":"x"}}}',
+           '{"Environment":{"Variables":{"K":1}}}', '{"Handler":"x"}',
+           '{"MemorySize":', '') {
+    my $out = FngateTest::curl_sigv4('bob',
+        '/2015-03-31/functions/ovthumbs/aliases/prod/overrides', '-X', 'PUT',
+        '-H', 'Content-Type: application/json', '-d', $b);
+    my ($m) = $out =~ /"message":"([^"]*)"/;
+    push @s, FngateTest::http_code($out) . ' ' . ($m // $out);
+}
+FngateTest::save_output('ov-badov.out', join("\n", @s) . "\n");
+--- request
+GET /t/out/ov-badov.out
+--- response_body eval
+"400 MemorySize 384 exceeds what the owner of $main::ARN:1 allows: at most 256
+400 Timeout 6 exceeds what the owner of $main::ARN:1 allows: at most 5
+400 Lambda was unable to configure your environment variables because the environment variables you have provided contains reserved keys that are currently not supported for modification. Reserved keys used in this request: AWS_REGION
+400 Could not parse request body into json: Environment.Variables values must be strings
+400 Unknown field 'Handler'
+400 Could not parse request body into json: parse error: premature EOF
+400 Could not parse request body into json: empty body
+"
+--- no_error_log
+[error]
+
+
+
+=== TEST 11: overrides on an ordinary alias and on no alias
+--- init
+FngateTest::curl_sigv4('bob', '/2015-03-31/functions', '-H', 'Content-Type: application/json',
+    '-d', FngateTest::create_function_body(name => 'ovown',
+              files => { handler => [0755, $main::SCRIPT] }) =~ s/\}$/,"Publish":true}/r);
+FngateTest::curl_sigv4('bob', '/2015-03-31/functions/ovown/aliases',
+    '-H', 'Content-Type: application/json', '-d', '{"Name":"live","FunctionVersion":"1"}');
+my @s;
+for my $p ('ovown/aliases/live/overrides', 'ovthumbs/aliases/nope/overrides',
+           'ovthumbs/aliases/12/overrides', 'ovthumbs/aliases/prod/overrides/x') {
+    my $out = FngateTest::curl_sigv4('bob', "/2015-03-31/functions/$p",
+        '-X', 'PUT', '-H', 'Content-Type: application/json', '-d', '{"Timeout":2}');
+    my ($m) = $out =~ /"message":"([^"]*)"/;
+    push @s, FngateTest::http_code($out) . ' ' . ($m // '');
+}
+FngateTest::save_output('ov-notx.out', join("\n", @s) . "\n");
+--- request
+GET /t/out/ov-notx.out
+--- response_body eval
+"400 Alias arn:aws:lambda:us-east-1:$main::BOB:function:ovown:live is not a cross-account alias
+404 Alias not found: arn:aws:lambda:us-east-1:$main::BOB:function:ovthumbs:nope
+400 The qualifier is not valid, or does not match the qualifier of the function ARN.
+404 The resource you requested does not exist.
+"
+--- error_log
+fngate: invalid qualifier in "/2015-03-31/functions/ovthumbs/aliases/12/overrides"
+fngate: no api path "/2015-03-31/functions/ovthumbs/aliases/prod/overrides/x"
+
+
+
+=== TEST 12: nothing of Bob's alias changed through the refusals
+--- request
+GET /2015-03-31/functions/ovthumbs/aliases/prod/overrides
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- error_code: 200
+--- response_body_like eval
+'^\{"AliasArn":"' . quotemeta($main::THUMBS) . ':prod","RevisionId":"[0-9a-f-]{36}"\}$'
+--- no_error_log
+[error]
+
+
+
+=== TEST 13: Bob sets his overrides within the bounds
+--- request
+PUT /2015-03-31/functions/ovthumbs/aliases/prod/overrides
+{"MemorySize":256,"Timeout":5,"Environment":{"Variables":{"TENANT":"bob","LEVEL":"debug","SECRET":"mine"}}}
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 200
+--- response_body_like eval
+'^\{"AliasArn":"' . quotemeta($main::THUMBS) . ':prod","MemorySize":256,"Timeout":5,"Environment":\{"Variables":\{"TENANT":"bob","LEVEL":"debug","SECRET":"mine"\}\},"RevisionId":"[0-9a-f-]{36}"\}$'
+--- no_error_log
+[error]
+
+
+
+=== TEST 14: Bob's call runs with his memory and variables; Alice's SECRET stays hers
+--- timeout: 120
+--- request
+POST /2015-03-31/functions/ovthumbs:prod/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- error_code: 200
+--- response_body
+"tenant=bob level=debug secret=s3 nap= mem=256"
+--- access_log eval
+qr/"caller":"$main::BOB","billing_account":"$main::BOB","owner":"$main::ALICE","function":"ovresize".*"memory_mb":"256"/
+--- no_error_log
+[error]
+
+
+
+=== TEST 15: Alice's own call of version 1 is as she made it
+--- timeout: 120
+--- request
+POST /2015-03-31/functions/ovresize:1/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- error_code: 200
+--- response_body
+"tenant= level=info secret=s3 nap= mem=128"
+--- access_log eval
+qr/"caller":"$main::ALICE","billing_account":"$main::ALICE","owner":"$main::ALICE","function":"ovresize".*"memory_mb":"128"/
+--- no_error_log
+[error]
+
+
+
+=== TEST 16: UpdateAlias keeps the overrides; GetAlias shows none of them
+--- init
+FngateTest::curl_sigv4('bob', '/2015-03-31/functions/ovthumbs/aliases/prod', '-X', 'PUT',
+    '-H', 'Content-Type: application/json', '-d', '{"Description":"mine"}');
+my $a = FngateTest::curl_sigv4('bob', '/2015-03-31/functions/ovthumbs/aliases/prod');
+my $o = FngateTest::curl_sigv4('bob', '/2015-03-31/functions/ovthumbs/aliases/prod/overrides');
+my ($ra) = $a =~ /"RevisionId":"([^"]+)"/;
+my ($ro) = $o =~ /"RevisionId":"([^"]+)"/;
+FngateTest::save_output('ov-update.out', join("\n",
+    'description=' . ($a =~ /"Description":"mine"/ ? 1 : 0),
+    'alias_shows_overrides=' . ($a =~ /MemorySize|TENANT|Environment/ ? 1 : 0),
+    'overrides=' . ($o =~ /"MemorySize":256,"Timeout":5,.*"TENANT":"bob"/ ? 1 : 0),
+    'same_revision=' . ($ra && $ro && $ra eq $ro ? 1 : 0)) . "\n");
+--- request
+GET /t/out/ov-update.out
+--- response_body
+description=1
+alias_shows_overrides=0
+overrides=1
+same_revision=1
+--- no_error_log
+[error]
+
+
+
+=== TEST 17: Bob's shorter Timeout is the call's (NAP is a variable Alice lets him set)
+--- timeout: 120
+--- init
+FngateTest::curl_sigv4('bob', '/2015-03-31/functions/ovthumbs/aliases/prod/overrides',
+    '-X', 'PUT', '-H', 'Content-Type: application/json',
+    '-d', '{"Timeout":1,"Environment":{"Variables":{"NAP":"3"}}}');
+--- request
+POST /2015-03-31/functions/ovthumbs:prod/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- error_code: 200
+--- response_headers
+X-Amz-Function-Error: Unhandled
+--- response_body_like: Task timed out after 1\.00 seconds
+--- no_error_log
+[error]
+
+
+
+=== TEST 18: X-Amz-Log-Type: Tail is answered to Bob only once Alice allows it
+--- timeout: 120
+--- init
+my @s;
+FngateTest::curl_sigv4('bob', '/2015-03-31/functions/ovthumbs/aliases/prod/overrides',
+    '-X', 'DELETE');
+my $call = sub {
+    my $out = FngateTest::python_boto3('bob', <<'_PY_');
+r = lam.invoke(FunctionName='ovthumbs:prod', Payload=b'{}', LogType='Tail')
+print('log=%s' % ('yes' if r.get('LogResult') else 'no'))
+_PY_
+    return $out =~ /(log=\w+)/ ? $1 : $out;
+};
+push @s, 'before ' . $call->();
+FngateTest::curl_sigv4('alice', '/2015-03-31/functions/ovresize/execution-bounds',
+    '-X', 'PUT', '-H', 'Content-Type: application/json',
+    '-d', '{"MaxMemorySize":256,"MaxTimeout":5,"AllowEnvironment":true,'
+          . '"OverridableVariables":["LEVEL","NAP"],"AllowLogTail":true}');
+push @s, 'allowed ' . $call->();
+my $direct = FngateTest::python_boto3('bob', <<_PY_);
+r = lam.invoke(FunctionName='$main::ARN:1', Payload=b'{}', LogType='Tail')
+import base64
+print('direct=%s' % ('REPORT' in base64.b64decode(r['LogResult']).decode()))
+_PY_
+push @s, $direct =~ /(direct=\w+)/ ? $1 : $direct;
+FngateTest::save_output('ov-tail.out', join("\n", @s) . "\n");
+--- request
+GET /t/out/ov-tail.out
+--- response_body
+before log=no
+allowed log=yes
+direct=True
+--- no_error_log
+[error]
+
+
+
+=== TEST 19: Alice narrows her bounds: Bob's call falls back to her values
+--- timeout: 120
+--- init
+FngateTest::curl_sigv4('bob', '/2015-03-31/functions/ovthumbs/aliases/prod/overrides',
+    '-X', 'PUT', '-H', 'Content-Type: application/json',
+    '-d', '{"MemorySize":256,"Environment":{"Variables":{"TENANT":"bob","LEVEL":"debug"}}}');
+FngateTest::curl_sigv4('alice', '/2015-03-31/functions/ovresize/execution-bounds',
+    '-X', 'PUT', '-H', 'Content-Type: application/json', '-d', '{"MaxMemorySize":192}');
+--- request
+POST /2015-03-31/functions/ovthumbs:prod/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- error_code: 200
+--- response_body
+"tenant= level=info secret=s3 nap= mem=192"
+--- access_log eval
+qr/"caller":"$main::BOB".*"function":"ovresize".*"memory_mb":"192"/
+--- no_error_log
+[error]
+
+
+
+=== TEST 20: DeleteAliasOverrides: Bob's calls run as Alice made the version
+--- timeout: 120
+--- init
+FngateTest::curl_sigv4('bob', '/2015-03-31/functions/ovthumbs/aliases/prod/overrides',
+    '-X', 'DELETE');
+--- request
+POST /2015-03-31/functions/ovthumbs:prod/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- error_code: 200
+--- response_body
+"tenant= level=info secret=s3 nap= mem=128"
+--- no_error_log
+[error]
+
+
+
+=== TEST 21: DeleteExecutionBounds: back to the defaults
+--- init
+FngateTest::curl_sigv4('alice', '/2015-03-31/functions/ovresize/execution-bounds',
+    '-X', 'DELETE');
+--- request
+GET /2015-03-31/functions/ovresize/execution-bounds
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- error_code: 200
+--- response_body eval
+qq{{"FunctionArn":"$main::ARN","AllowEnvironment":false,"AllowLogTail":false,"OverridableVariables":[]}}
+--- no_error_log
+[error]
+
+
+
+=== TEST 22: DeleteFunction drops the bounds with the function
+--- init
+FngateTest::curl_sigv4('alice', '/2015-03-31/functions/ovresize/execution-bounds',
+    '-X', 'PUT', '-H', 'Content-Type: application/json', '-d', '{"MaxTimeout":9}');
+my $before = FngateTest::redis_keys("fg:bounds:{$main::ALICE}:ovresize");
+FngateTest::curl_sigv4('alice', '/2015-03-31/functions/ovresize', '-X', 'DELETE');
+my $after = FngateTest::redis_keys("fg:*{$main::ALICE}:ovresize*");
+FngateTest::save_output('ov-delete.out', "before=$before" . "after=$after");
+--- request
+GET /t/out/ov-delete.out
+--- response_body eval
+"before=fg:bounds:{$main::ALICE}:ovresize\nafter=\n"
+--- no_error_log
+[error]

@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# util/xaccount-story.sh: the cross-account story, end to end, with the
+# AWS CLI and boto3 exactly as a user runs them.
+#
+#   util/xaccount-story.sh [--keep]
+#
+# Against the stack of util/fngate (FNGATE_STATE, FNGATE_PORT,
+# FNGATE_REDIS_PORT as there); when that stack is not running, the script
+# starts it and stops it again at the end (`--keep` leaves it up).  Steps:
+#
+#   1. `fngate admin account create` makes accounts A and B;
+#   2. A deploys "resize" (aws lambda create-function --publish: version 1,
+#      variables LEVEL and SECRET), grants B lambda:InvokeFunction
+#      (aws lambda add-permission) and sets execution bounds (curl
+#      --aws-sigv4: MaxMemorySize 256, AllowEnvironment, LEVEL overridable);
+#   3. B creates its alias thumbs:prod on A's version 1 (aws lambda
+#      create-alias) and sets its overrides (MemorySize 256, TENANT=b,
+#      LEVEL=debug);
+#   4. A calls its version 1; B calls thumbs:prod with the AWS CLI and with
+#      boto3: A's result with B's memory and variables, A's SECRET unseen;
+#   5. the billing lines: B's calls billed to B, owner A, alias B's ARN,
+#      memory 256; `virsh list` shows B's VM running and not A's;
+#   6. B's GetFunction of A's function is refused (AWS CLI and boto3);
+#   7. A revokes the grant: B's next call is refused within the cache ttl.
+#
+# Prints "ok" or "FAIL" per check; exits 1 on the first failure.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
+FNGATE=$ROOT/util/fngate
+STATE=${FNGATE_STATE:-$ROOT/.fngate}
+export FNGATE_STATE=$STATE
+AWS=/usr/bin/aws
+PY=/usr/bin/python3
+REGION=us-east-1
+LIBVIRT_URI=${FNGATE_LIBVIRT_URI:-qemu:///system}
+KEEP=0
+[ "${1:-}" = --keep ] && KEEP=1
+
+WORK=$(mktemp -d)
+STARTED=0
+
+finish() {
+    local rc=$?
+    rm -rf "$WORK"
+    if [ "$STARTED" = 1 ] && [ "$KEEP" = 0 ]; then
+        "$FNGATE" down >/dev/null 2>&1 || true
+    fi
+    exit $rc
+}
+trap finish EXIT
+
+ok() { echo "ok   - $*"; }
+fail() { echo "FAIL - $*" >&2; exit 1; }
+
+# check DESCRIPTION ACTUAL EXPECTED
+check() {
+    if [ "$2" = "$3" ]; then
+        ok "$1"
+    else
+        fail "$1: got '$2', expected '$3'"
+    fi
+}
+
+if ! "$FNGATE" status | grep -q '^nginx .*running'; then
+    "$FNGATE" up
+    STARTED=1
+fi
+PORT=$(cat "$STATE/port")
+EP=http://127.0.0.1:$PORT
+ACCESS_LOG=$STATE/nginx/logs/access.log
+
+# ---------------------------------------------------------------- accounts
+
+"$FNGATE" admin account create story-a >"$WORK/a.json"
+"$FNGATE" admin account create story-b >"$WORK/b.json"
+A=$(jq -r .AccountId "$WORK/a.json")
+B=$(jq -r .AccountId "$WORK/b.json")
+ok "accounts: A $A, B $B"
+ARN=arn:aws:lambda:$REGION:$A:function:resize
+THUMBS=arn:aws:lambda:$REGION:$B:function:thumbs
+
+# as WHO CMD...: CMD with WHO's keys and nothing of the user's AWS setup.
+as() {
+    local f=$WORK/$1.json
+    shift
+    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$WORK" \
+        AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+        AWS_PAGER= AWS_DEFAULT_REGION=$REGION AWS_MAX_ATTEMPTS=1 \
+        AWS_ACCESS_KEY_ID="$(jq -r .AccessKeyId "$f")" \
+        AWS_SECRET_ACCESS_KEY="$(jq -r .SecretAccessKey "$f")" \
+        FNGATE_ENDPOINT="$EP" "$@"
+}
+
+lambda() {
+    local who=$1
+    shift
+    as "$who" "$AWS" --endpoint-url "$EP" --cli-read-timeout 300 lambda "$@"
+}
+
+# sigv4 WHO METHOD PATH [BODY]: fngate's own calls, with curl's signing.
+sigv4() {
+    local f=$WORK/$1.json
+    curl -sS --max-time 60 --aws-sigv4 "aws:amz:$REGION:lambda" \
+        --user "$(jq -r .AccessKeyId "$f"):$(jq -r .SecretAccessKey "$f")" \
+        -X "$2" -H 'Content-Type: application/json' \
+        ${4:+--data "$4"} -w '\n%{http_code}' "$EP$3"
+}
+
+# ---------------------------------------------------------------- A deploys
+
+cat >"$WORK/handler" <<'EOF'
+#!/bin/sh
+event=$(cat)
+printf '{"resized":%s,"tenant":"%s","level":"%s","secret":"%s","mem":"%s"}\n' \
+    "${event:-null}" "$TENANT" "$LEVEL" "$SECRET" \
+    "$AWS_LAMBDA_FUNCTION_MEMORY_SIZE"
+EOF
+chmod 755 "$WORK/handler"
+(cd "$WORK" && zip -q -X resize.zip handler)
+
+lambda a create-function --function-name resize --runtime provided \
+    --handler handler --role arn:aws:iam::000000000000:role/fngate \
+    --environment 'Variables={LEVEL=info,SECRET=s3}' \
+    --zip-file "fileb://$WORK/resize.zip" --publish >"$WORK/create.json"
+check "A: create-function --publish" "$(jq -r .Version "$WORK/create.json")" 1
+
+lambda a add-permission --function-name resize --statement-id story-b \
+    --action lambda:InvokeFunction --principal "$B" >/dev/null
+ok "A: add-permission lambda:InvokeFunction for B"
+
+out=$(sigv4 a PUT /2015-03-31/functions/resize/execution-bounds \
+    '{"MaxMemorySize":256,"AllowEnvironment":true,"OverridableVariables":["LEVEL"]}')
+check "A: PUT execution-bounds" "${out##*$'\n'}" 200
+
+# ---------------------------------------------------------------- B's alias
+
+lambda b create-alias --function-name thumbs --name prod \
+    --function-version "$ARN:1" >"$WORK/alias.json"
+check "B: create-alias thumbs:prod on A's version 1" \
+    "$(jq -r .AliasArn "$WORK/alias.json")" "$THUMBS:prod"
+
+out=$(sigv4 b PUT /2015-03-31/functions/thumbs/aliases/prod/overrides \
+    '{"MemorySize":256,"Environment":{"Variables":{"TENANT":"b","LEVEL":"debug"}}}')
+check "B: PUT overrides (MemorySize 256, TENANT, LEVEL)" "${out##*$'\n'}" 200
+
+out=$(sigv4 b PUT /2015-03-31/functions/thumbs/aliases/prod/overrides \
+    '{"MemorySize":512}')
+check "B: overrides beyond A's bounds are refused" "${out##*$'\n'}" 400
+
+# ---------------------------------------------------------------- calls
+
+lambda a invoke --function-name resize:1 --cli-binary-format \
+    raw-in-base64-out --payload '{"img":"a.png"}' "$WORK/a-out.json" \
+    >/dev/null
+check "A: invoke resize:1 runs as A made it" "$(cat "$WORK/a-out.json")" \
+    '{"resized":{"img":"a.png"},"tenant":"","level":"info","secret":"s3","mem":"128"}'
+
+lambda b invoke --function-name thumbs:prod --cli-binary-format \
+    raw-in-base64-out --payload '{"img":"b.png"}' "$WORK/b-out.json" \
+    >"$WORK/b-meta.json"
+check "B (aws cli): invoke thumbs:prod: A's code, B's memory and variables" \
+    "$(cat "$WORK/b-out.json")" \
+    '{"resized":{"img":"b.png"},"tenant":"b","level":"debug","secret":"s3","mem":"256"}'
+check "B (aws cli): ExecutedVersion" \
+    "$(jq -r .ExecutedVersion "$WORK/b-meta.json")" 1
+
+out=$(as b "$PY" - <<'EOF'
+import os, json, boto3
+lam = boto3.client('lambda', endpoint_url=os.environ['FNGATE_ENDPOINT'])
+r = lam.invoke(FunctionName='thumbs:prod', Payload=b'{"img":"c.png"}')
+print(r['StatusCode'], r['ExecutedVersion'], r['Payload'].read().decode().strip())
+EOF
+)
+check "B (boto3): invoke thumbs:prod" "$out" \
+    '200 1 {"resized":{"img":"c.png"},"tenant":"b","level":"debug","secret":"s3","mem":"256"}'
+
+# ---------------------------------------------------------------- billing
+
+# The last Invoke billing line of a caller: "billing|owner|alias|memory|vm".
+billing() {
+    jq -r --arg c "$1" 'select(.action == "Invoke" and .caller == $c)
+        | "\(.billing_account)|\(.owner)|\(.alias)|\(.memory_mb)|\(.vm)"' \
+        "$ACCESS_LOG" | tail -n 1
+}
+IFS='|' read -r a_billed a_owner a_alias a_mem a_vm <<<"$(billing "$A")"
+IFS='|' read -r b_billed b_owner b_alias b_mem b_vm <<<"$(billing "$B")"
+check "billing: A's call billed to A" "$a_billed $a_owner $a_alias $a_mem" \
+    "$A $A  128"
+check "billing: B's call billed to B, owner A, B's alias, 256 MB" \
+    "$b_billed $b_owner $b_alias $b_mem" "$B $A $THUMBS:prod 256"
+[ -n "$b_vm" ] && [ "$b_vm" != "$a_vm" ] ||
+    fail "billing: B's VM '$b_vm' is A's '$a_vm'"
+ok "billing: B's call ran in $b_vm, A's in $a_vm"
+running=$(virsh -c "$LIBVIRT_URI" list --name)
+grep -qx "$b_vm" <<<"$running" || fail "virsh list does not show $b_vm"
+grep -qx "$a_vm" <<<"$running" || fail "virsh list does not show $a_vm"
+ok "virsh list: $b_vm (B's) and $a_vm (A's) are two running domains"
+
+# ---------------------------------------------------------------- refusals
+
+if lambda b get-function --function-name "$ARN" >/dev/null 2>"$WORK/err"; then
+    fail "B (aws cli): get-function of A's function was answered"
+fi
+grep -q AccessDeniedException "$WORK/err" ||
+    fail "B (aws cli): get-function: $(cat "$WORK/err")"
+ok "B (aws cli): get-function of A's function: AccessDeniedException"
+
+out=$(as b "$PY" - <<EOF
+import os, boto3
+lam = boto3.client('lambda', endpoint_url=os.environ['FNGATE_ENDPOINT'])
+try:
+    lam.get_function(FunctionName='$ARN')
+    print('answered')
+except lam.exceptions.ClientError as e:
+    print(e.response['Error']['Code'])
+EOF
+)
+check "B (boto3): get_function of A's function" "$out" AccessDeniedException
+
+lambda a remove-permission --function-name resize --statement-id story-b
+out=$(as b "$PY" - <<'EOF'
+import os, time, boto3
+lam = boto3.client('lambda', endpoint_url=os.environ['FNGATE_ENDPOINT'])
+t0 = time.time()
+while time.time() - t0 < 30:
+    try:
+        lam.invoke(FunctionName='thumbs:prod', Payload=b'{}')
+    except lam.exceptions.ClientError as e:
+        print(e.response['Error']['Code'])
+        break
+    time.sleep(0.2)
+else:
+    print('still answered after 30 s')
+EOF
+)
+check "A revokes: B's next calls are refused" "$out" AccessDeniedException
+
+# ---------------------------------------------------------------- tidy up
+
+lambda b delete-alias --function-name thumbs --name prod
+lambda a delete-function --function-name resize
+ok "B's alias and A's function deleted"
+echo "xaccount-story: all checks passed"
