@@ -482,10 +482,14 @@ out=$(signed_put "$BAKID" "$BSECRET" /2015-03-31/functions/xbench/aliases/live/o
         '{"Environment":{"Variables":{"TENANT":"bench"}}}')
 [ "$out" = 200 ] || die "PutAliasOverrides (B) failed: $out"
 
+# xa_path WHICH: the Invoke path of (a) "direct" or (b) "alias";
+# xa_order PASS: the two in pass 1 (ARN first) and pass 2 (alias first).
+xa_path() { if [ "$1" = alias ]; then echo "$XA_ALIAS_PATH"; else echo "$XA_DIRECT_PATH"; fi; }
+xa_order() { if [ "$1" = 1 ]; then echo "direct alias"; else echo "alias direct"; fi; }
+
 # First calls: (a) is B's cold start (B's first guest), (b) then runs warm.
 for which in direct alias; do
-    p=$XA_DIRECT_PATH
-    [ $which = alias ] && p=$XA_ALIAS_PATH
+    p=$(xa_path $which)
     py sign POST "http://localhost$p" '{"x":1}' "$BAKID" "$BSECRET" >"$W/hdrs"
     out=$(curl -s -D "$W/xa-$which.hdrs" -w '\n%{http_code}' -H @"$W/hdrs" --data '{"x":1}' \
             "http://127.0.0.1:$PORT$p")
@@ -507,11 +511,8 @@ wait_warm 180
 # Two passes, (a) then (b), and (b) then (a): neither gains from going
 # second.
 for pass in 1 2; do
-    order="direct alias"
-    [ $pass = 2 ] && order="alias direct"
-    for which in $order; do
-        p=$XA_DIRECT_PATH
-        [ $which = alias ] && p=$XA_ALIAS_PATH
+    for which in $(xa_order $pass); do
+        p=$(xa_path $which)
         k=${which}_$pass
         wrk_script "$W/xa-$which.lua" "$PORT" "$BAKID" "$BSECRET" count "$p"
         run_wrk "xa-$k-warmup" "$PORT" 1 2 "$W/xa-$which.lua" "$p" >/dev/null
@@ -533,11 +534,8 @@ for pass in 1 2; do
 done
 R[xa_vms]=$(grep -c ": assigned to account $BACCT\$" "$FLOG" || true)
 for pass in 1 2; do
-    order="direct alias"
-    [ $pass = 2 ] && order="alias direct"
-    for which in $order; do
-        p=$XA_DIRECT_PATH
-        [ $which = alias ] && p=$XA_ALIAS_PATH
+    for which in $(xa_order $pass); do
+        p=$(xa_path $which)
         k=${which}_$pass
         wrk_script "$W/xe-$which.lua" "$ECHO_PORT" "$BAKID" "$BSECRET" count "$p"
         run_wrk "xe-$k-warmup" "$ECHO_PORT" 1 2 "$W/xe-$which.lua" "$p" >/dev/null
