@@ -670,15 +670,13 @@ fg_hmac(const void *key, size_t klen, const void *data, size_t dlen,
 
 
 fg_sigv4_rc_t
-fg_sigv4_sign(fg_str_t secret, fg_str_t date, fg_str_t region,
-    fg_str_t service, const char *string_to_sign, char sig[65])
+fg_sigv4_signing_key(fg_str_t secret, fg_str_t date, fg_str_t region,
+    fg_str_t service, unsigned char key[FG_SIGV4_KEY_LEN])
 {
-    unsigned char   k[32], k2[32];
-    char           *kinit = NULL;
+    unsigned char   k[32];
+    char           *kinit;
     size_t          klen;
     fg_sigv4_rc_t   rc = FG_SIGV4_NOMEM;
-
-    sig[0] = '\0';
 
     if (secret.len > SIZE_MAX - 4) {
         return FG_SIGV4_MALFORMED;
@@ -694,24 +692,57 @@ fg_sigv4_sign(fg_str_t secret, fg_str_t date, fg_str_t region,
         memcpy(kinit + 4, secret.data, secret.len);
     }
 
-    if (fg_hmac(kinit, klen, date.data, date.len, k) < 0
-        || fg_hmac(k, 32, region.data, region.len, k2) < 0
-        || fg_hmac(k2, 32, service.data, service.len, k) < 0
-        || fg_hmac(k, 32, FG_SIGV4_TERMINATOR,
-                   sizeof(FG_SIGV4_TERMINATOR) - 1, k2) < 0
-        || fg_hmac(k2, 32, string_to_sign, strlen(string_to_sign), k) < 0)
+    if (fg_hmac(kinit, klen, date.data, date.len, key) == 0
+        && fg_hmac(key, 32, region.data, region.len, k) == 0
+        && fg_hmac(k, 32, service.data, service.len, key) == 0
+        && fg_hmac(key, 32, FG_SIGV4_TERMINATOR,
+                   sizeof(FG_SIGV4_TERMINATOR) - 1, k) == 0)
     {
-        goto cleanup;
+        memcpy(key, k, 32);
+        rc = FG_SIGV4_OK;
     }
 
-    fg_hex_encode(k, 32, sig);
-    rc = FG_SIGV4_OK;
-
-cleanup:
     OPENSSL_cleanse(kinit, klen);
     OPENSSL_cleanse(k, sizeof(k));
-    OPENSSL_cleanse(k2, sizeof(k2));
     free(kinit);
+    return rc;
+}
+
+
+/* The signature (64 hex + NUL) of string_to_sign with the signing key. */
+static fg_sigv4_rc_t
+fg_sigv4_sign_key(const unsigned char key[FG_SIGV4_KEY_LEN],
+    const char *string_to_sign, char sig[65])
+{
+    unsigned char  mac[32];
+
+    sig[0] = '\0';
+    if (fg_hmac(key, FG_SIGV4_KEY_LEN, string_to_sign,
+                strlen(string_to_sign), mac) < 0)
+    {
+        return FG_SIGV4_NOMEM;
+    }
+
+    fg_hex_encode(mac, 32, sig);
+    OPENSSL_cleanse(mac, sizeof(mac));
+    return FG_SIGV4_OK;
+}
+
+
+fg_sigv4_rc_t
+fg_sigv4_sign(fg_str_t secret, fg_str_t date, fg_str_t region,
+    fg_str_t service, const char *string_to_sign, char sig[65])
+{
+    unsigned char   key[FG_SIGV4_KEY_LEN];
+    fg_sigv4_rc_t   rc;
+
+    sig[0] = '\0';
+    rc = fg_sigv4_signing_key(secret, date, region, service, key);
+    if (rc == FG_SIGV4_OK) {
+        rc = fg_sigv4_sign_key(key, string_to_sign, sig);
+    }
+
+    OPENSSL_cleanse(key, sizeof(key));
     return rc;
 }
 
@@ -985,8 +1016,9 @@ fg_list_has(fg_str_t sh, const char *name)
 
 
 fg_sigv4_rc_t
-fg_sigv4_verify(const fg_sigv4_request_t *req, const fg_sigv4_auth_t *auth,
-    fg_str_t secret, time_t now, unsigned skew)
+fg_sigv4_verify_key(const fg_sigv4_request_t *req,
+    const fg_sigv4_auth_t *auth, const unsigned char key[FG_SIGV4_KEY_LEN],
+    time_t now, unsigned skew)
 {
     char           *creq = NULL, *sts = NULL;
     char            sig[FG_SHA256_HEX_LEN + 1];
@@ -1029,8 +1061,7 @@ fg_sigv4_verify(const fg_sigv4_request_t *req, const fg_sigv4_auth_t *auth,
         goto cleanup;
     }
 
-    rc = fg_sigv4_sign(secret, auth->date, auth->region, auth->service, sts,
-                       sig);
+    rc = fg_sigv4_sign_key(key, sts, sig);
     if (rc != FG_SIGV4_OK) {
         goto cleanup;
     }
@@ -1043,6 +1074,24 @@ fg_sigv4_verify(const fg_sigv4_request_t *req, const fg_sigv4_auth_t *auth,
 cleanup:
     free(creq);
     free(sts);
+    return rc;
+}
+
+
+fg_sigv4_rc_t
+fg_sigv4_verify(const fg_sigv4_request_t *req, const fg_sigv4_auth_t *auth,
+    fg_str_t secret, time_t now, unsigned skew)
+{
+    unsigned char   key[FG_SIGV4_KEY_LEN];
+    fg_sigv4_rc_t   rc;
+
+    rc = fg_sigv4_signing_key(secret, auth->date, auth->region,
+                              auth->service, key);
+    if (rc == FG_SIGV4_OK) {
+        rc = fg_sigv4_verify_key(req, auth, key, now, skew);
+    }
+
+    OPENSSL_cleanse(key, sizeof(key));
     return rc;
 }
 

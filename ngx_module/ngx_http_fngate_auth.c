@@ -29,6 +29,31 @@ static ngx_int_t ngx_http_fngate_hash_bufs(ngx_http_request_t *r,
 static ngx_int_t ngx_http_fngate_body_hashed(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
 static u_char *ngx_http_fngate_amz_time(u_char *buf, time_t t);
+static fg_sigv4_rc_t ngx_http_fngate_signing_key(fg_str_t secret,
+    const fg_sigv4_auth_t *auth, u_char key[FG_SIGV4_KEY_LEN]);
+
+
+/*
+ * The signing keys of recent (secret, scope) pairs, per worker: a
+ * signature check then costs one HMAC instead of five.  An entry holds the
+ * secret it was made from, so a changed secret never finds an old key; a
+ * scope changes every day.  Direct-mapped: a collision only costs the
+ * derivation again.
+ */
+
+#define NGX_HTTP_FNGATE_SIGKEYS       64
+#define NGX_HTTP_FNGATE_SIGKEY_SECRET 128
+#define NGX_HTTP_FNGATE_SIGKEY_SCOPE  96
+
+typedef struct {
+    size_t  secret_len;          /* 0: empty entry */
+    size_t  scope_len;
+    u_char  secret[NGX_HTTP_FNGATE_SIGKEY_SECRET];
+    u_char  scope[NGX_HTTP_FNGATE_SIGKEY_SCOPE];  /* date/region/service */
+    u_char  key[FG_SIGV4_KEY_LEN];
+} ngx_http_fngate_sigkey_t;
+
+static ngx_http_fngate_sigkey_t  ngx_http_fngate_sigkeys[NGX_HTTP_FNGATE_SIGKEYS];
 
 
 static const char  ngx_http_fngate_mismatch[] =
@@ -739,6 +764,7 @@ ngx_http_fngate_auth_verify(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     ngx_table_elt_t             *h;
     fg_sigv4_request_t           req;
     ngx_http_fngate_loc_conf_t  *flcf;
+    u_char                       key[FG_SIGV4_KEY_LEN];
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
 
@@ -797,8 +823,11 @@ ngx_http_fngate_auth_verify(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     secret.data = (char *) ctx->secret.data;
     secret.len = ctx->secret.len;
 
-    rc = fg_sigv4_verify(&req, &ctx->auth, secret, ngx_time(),
-                         (unsigned) flcf->clock_skew);
+    rc = ngx_http_fngate_signing_key(secret, &ctx->auth, key);
+    if (rc == FG_SIGV4_OK) {
+        rc = fg_sigv4_verify_key(&req, &ctx->auth, key, ngx_time(),
+                                 (unsigned) flcf->clock_skew);
+    }
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "fngate: signature of \"%V\": %s", &ctx->access_key,
@@ -939,4 +968,60 @@ ngx_http_fngate_amz_time(u_char *buf, time_t t)
     return ngx_sprintf(buf, "%4d%02d%02dT%02d%02d%02dZ",
                        tm.ngx_tm_year, tm.ngx_tm_mon, tm.ngx_tm_mday,
                        tm.ngx_tm_hour, tm.ngx_tm_min, tm.ngx_tm_sec);
+}
+
+
+static fg_sigv4_rc_t
+ngx_http_fngate_signing_key(fg_str_t secret, const fg_sigv4_auth_t *auth,
+    u_char key[FG_SIGV4_KEY_LEN])
+{
+    u_char                     scope[NGX_HTTP_FNGATE_SIGKEY_SCOPE], *p;
+    size_t                     scope_len;
+    uint32_t                   h;
+    fg_sigv4_rc_t              rc;
+    ngx_http_fngate_sigkey_t  *e;
+
+    scope_len = auth->date.len + auth->region.len + auth->service.len + 2;
+
+    if (secret.len == 0 || secret.len > NGX_HTTP_FNGATE_SIGKEY_SECRET
+        || scope_len > NGX_HTTP_FNGATE_SIGKEY_SCOPE)
+    {
+        return fg_sigv4_signing_key(secret, auth->date, auth->region,
+                                    auth->service, key);
+    }
+
+    p = ngx_cpymem(scope, auth->date.data, auth->date.len);
+    *p++ = '/';
+    p = ngx_cpymem(p, auth->region.data, auth->region.len);
+    *p++ = '/';
+    ngx_memcpy(p, auth->service.data, auth->service.len);
+
+    ngx_crc32_init(h);
+    ngx_crc32_update(&h, (u_char *) secret.data, secret.len);
+    ngx_crc32_update(&h, scope, scope_len);
+    ngx_crc32_final(h);
+
+    e = &ngx_http_fngate_sigkeys[h % NGX_HTTP_FNGATE_SIGKEYS];
+
+    if (e->secret_len == secret.len && e->scope_len == scope_len
+        && ngx_memcmp(e->secret, secret.data, secret.len) == 0
+        && ngx_memcmp(e->scope, scope, scope_len) == 0)
+    {
+        ngx_memcpy(key, e->key, FG_SIGV4_KEY_LEN);
+        return FG_SIGV4_OK;
+    }
+
+    rc = fg_sigv4_signing_key(secret, auth->date, auth->region,
+                              auth->service, key);
+    if (rc != FG_SIGV4_OK) {
+        return rc;
+    }
+
+    e->secret_len = secret.len;
+    e->scope_len = scope_len;
+    ngx_memcpy(e->secret, secret.data, secret.len);
+    ngx_memcpy(e->scope, scope, scope_len);
+    ngx_memcpy(e->key, key, FG_SIGV4_KEY_LEN);
+
+    return FG_SIGV4_OK;
 }

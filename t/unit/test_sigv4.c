@@ -1262,6 +1262,54 @@ test_sha256_and_strerror(void)
 }
 
 
+/* The signing key: AWS's published example (secret wJalrXUtnFEMI/K7MDENG+
+ * bPxRfiCYEXAMPLEKEY, 20120215, us-east-1, iam), and verify_key agrees
+ * with verify. */
+static void
+test_signing_key(void)
+{
+    const vector_t      *v = &suite[0];
+    unsigned char        key[FG_SIGV4_KEY_LEN], other[FG_SIGV4_KEY_LEN];
+    char                 hex[65], hash[65], *authz;
+    fg_sigv4_request_t   req;
+    fg_sigv4_auth_t      auth;
+    size_t               i;
+
+    CU_ASSERT_EQUAL_FATAL(fg_sigv4_signing_key(
+        S("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), S("20120215"),
+        S("us-east-1"), S("iam"), key), FG_SIGV4_OK);
+    for (i = 0; i < FG_SIGV4_KEY_LEN; i++)
+        snprintf(hex + 2 * i, 3, "%02x", key[i]);
+    CU_ASSERT_STRING_EQUAL(hex, "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a435"
+                                "05a000a1a9e090d414db404d");
+
+    request_of(v, &req, hash);
+    authz = authorization_of(v, "20150830", "service", v->signature);
+    CU_ASSERT_EQUAL_FATAL(fg_sigv4_parse_auth(S(authz), &auth), FG_SIGV4_OK);
+    CU_ASSERT_EQUAL_FATAL(fg_sigv4_signing_key(S(SECRET), auth.date,
+        auth.region, auth.service, key), FG_SIGV4_OK);
+    CU_ASSERT_EQUAL(fg_sigv4_verify_key(&req, &auth, key, SUITE_T, 300),
+                    FG_SIGV4_OK);
+    /* the key of another secret, day or region does not verify */
+    fg_sigv4_signing_key(S(SECRET "x"), auth.date, auth.region,
+                         auth.service, other);
+    CU_ASSERT_EQUAL(fg_sigv4_verify_key(&req, &auth, other, SUITE_T, 300),
+                    FG_SIGV4_MISMATCH);
+    fg_sigv4_signing_key(S(SECRET), S("20150831"), auth.region,
+                         auth.service, other);
+    CU_ASSERT_EQUAL(fg_sigv4_verify_key(&req, &auth, other, SUITE_T, 300),
+                    FG_SIGV4_MISMATCH);
+    fg_sigv4_signing_key(S(SECRET), auth.date, S("us-west-2"),
+                         auth.service, other);
+    CU_ASSERT_EQUAL(fg_sigv4_verify_key(&req, &auth, other, SUITE_T, 300),
+                    FG_SIGV4_MISMATCH);
+    /* and the checks before the signature are the same */
+    CU_ASSERT_EQUAL(fg_sigv4_verify_key(&req, &auth, key, SUITE_T + 301,
+                                        300), FG_SIGV4_EXPIRED);
+    free(authz);
+}
+
+
 static const cu_test_t  sigv4_tests[] = {
     { "AWS SigV4 test suite vectors", test_suite_vectors },
     { "Lambda requests signed by botocore", test_lambda_vectors },
@@ -1274,6 +1322,7 @@ static const cu_test_t  sigv4_tests[] = {
     { "verify rejects", test_verify_rejects },
     { "x-amz-date parsing", test_parse_date },
     { "sha256 and strerror", test_sha256_and_strerror },
+    { "signing key and verify_key", test_signing_key },
     { NULL, NULL }
 };
 
