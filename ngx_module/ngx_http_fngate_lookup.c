@@ -49,6 +49,9 @@ static ngx_int_t ngx_http_fngate_alias_name(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx, ngx_str_t *name);
 static ngx_int_t ngx_http_fngate_alias_reply(ngx_http_request_t *r,
     redisReply *reply);
+static ngx_int_t ngx_http_fngate_grant(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx, const char *owner, const char *function,
+    const char *qualifier, ngx_str_t *grantee, const char *grant);
 static ngx_int_t ngx_http_fngate_grant_reply(ngx_http_request_t *r,
     redisReply *reply);
 static ngx_int_t ngx_http_fngate_denied(ngx_http_request_t *r,
@@ -197,10 +200,13 @@ ngx_http_fngate_lookup_alias(ngx_http_request_t *r,
     size_t                       argvlen[3];
     ngx_http_fngate_loc_conf_t  *flcf;
 
+    /* the caller's own alias, or another account's named by full ARN */
+
     if (ctx->route.action != FG_ACTION_INVOKE
-        || ctx->owner.len != ctx->caller.len
-        || ngx_strncmp(ctx->owner.data, ctx->caller.data, ctx->caller.len)
-           != 0
+        || ((ctx->owner.len != ctx->caller.len
+             || ngx_strncmp(ctx->owner.data, ctx->caller.data,
+                            ctx->caller.len) != 0)
+            && ctx->route.region[0] == '\0')
         || !fg_alias_name_valid(ctx->route.qualifier,
                                 ngx_strlen(ctx->route.qualifier)))
     {
@@ -273,10 +279,24 @@ decided:
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
 
-    /* the caller's alias ARN, before the names become the target's */
+    /* the alias's names and ARN, before the names become the target's */
+
+    if (ctx->owner.len != FG_ACCOUNT_LEN) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    *ngx_cpymem(ctx->via_account, ctx->owner.data, FG_ACCOUNT_LEN) = '\0';
+    ngx_cpystrn(ctx->via_function, (u_char *) ctx->route.function,
+                sizeof(ctx->via_function));
+    ngx_cpystrn(ctx->via_qualifier, (u_char *) ctx->route.qualifier,
+                sizeof(ctx->via_qualifier));
+    ctx->alias_owner.data = ctx->via_account;
+    ctx->alias_owner.len = FG_ACCOUNT_LEN;
+    ctx->via_pending = (ngx_strncmp(ctx->via_account, ctx->caller.data,
+                                    FG_ACCOUNT_LEN) != 0);
 
     ctx->alias.len = sizeof("arn:aws:lambda:::function::") - 1
-                     + flcf->region.len + ctx->caller.len
+                     + flcf->region.len + ctx->alias_owner.len
                      + ctx->function.len + ctx->qualifier.len;
     ctx->alias.data = ngx_pnalloc(r->pool, ctx->alias.len);
     if (ctx->alias.data == NULL) {
@@ -284,7 +304,7 @@ decided:
     }
 
     p = ngx_sprintf(ctx->alias.data, "arn:aws:lambda:%V:%V:function:%V:%V",
-                    &flcf->region, &ctx->caller, &ctx->function,
+                    &flcf->region, &ctx->alias_owner, &ctx->function,
                     &ctx->qualifier);
     ctx->alias.len = p - ctx->alias.data;
 
@@ -319,7 +339,7 @@ decided:
 
     ngx_log_debug5(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "fngate: cross-account alias \"%V\" of %V -> \"%V:%V\" "
-                   "of %V", &ctx->alias, &ctx->caller, &ctx->function,
+                   "of %V", &ctx->alias, &ctx->alias_owner, &ctx->function,
                    &ctx->qualifier, &ctx->owner);
 
     return NGX_OK;
@@ -360,7 +380,8 @@ ngx_http_fngate_alias_reply(ngx_http_request_t *r, redisReply *reply)
 }
 
 
-/* "x:ACCOUNT:NAME:ALIAS", the cache name of an alias's target. */
+/* "x:ACCOUNT:NAME:ALIAS", the cache name of an alias's target (ACCOUNT:
+ * the owner the call names, before it becomes the target's). */
 
 static ngx_int_t
 ngx_http_fngate_alias_name(ngx_http_request_t *r,
@@ -368,14 +389,14 @@ ngx_http_fngate_alias_name(ngx_http_request_t *r,
 {
     u_char  *p;
 
-    name->len = sizeof("x:::") - 1 + ctx->caller.len + ctx->function.len
+    name->len = sizeof("x:::") - 1 + ctx->owner.len + ctx->function.len
                 + ctx->qualifier.len;
     name->data = ngx_pnalloc(r->pool, name->len);
     if (name->data == NULL) {
         return NGX_ERROR;
     }
 
-    p = ngx_sprintf(name->data, "x:%V:%V:%V", &ctx->caller, &ctx->function,
+    p = ngx_sprintf(name->data, "x:%V:%V:%V", &ctx->owner, &ctx->function,
                     &ctx->qualifier);
     name->len = p - name->data;
 
@@ -425,14 +446,8 @@ ngx_int_t
 ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx)
 {
-    int           n, argc;
-    u_char       *p;
-    ngx_str_t     name, value;
+    ngx_int_t     rc;
     const char   *action, *grant;
-    u_char        key[FG_KEY_MAX], f1[FG_KEY_MAX], f2[FG_KEY_MAX];
-    u_char        caller[FG_ACCOUNT_LEN + 1];
-    const char   *argv[4];
-    size_t        argvlen[4];
 
     action = ngx_http_fngate_iam_action(ctx->route.action);
 
@@ -472,17 +487,109 @@ ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
         return ngx_http_fngate_denied(r, ctx, action);
     }
 
-    /* "g:OWNER:NAME:QUALIFIER:ACTION:CALLER", the cache name of a grant */
+    /* another account's cross-account alias: its owner's grant first */
 
-    name.len = sizeof("g:::::") - 1 + ctx->owner.len + ctx->function.len
-               + ctx->qualifier.len + ngx_strlen(grant) + ctx->caller.len;
+    if (ctx->via_pending) {
+        rc = ngx_http_fngate_grant(r, ctx, (char *) ctx->via_account,
+                                   (char *) ctx->via_function,
+                                   (char *) ctx->via_qualifier,
+                                   &ctx->caller, grant);
+        if (rc != NGX_OK) {
+            return rc;
+        }
+
+        if (!ctx->found) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "fngate: %V may not %s alias \"%V\": no "
+                          "statement of %V grants %s", &ctx->caller, action,
+                          &ctx->alias, &ctx->alias_owner, grant);
+            return ngx_http_fngate_denied(r, ctx, action);
+        }
+
+        ctx->via_pending = 0;
+    }
+
+    /* the target's owner grants the alias's owner (or the caller) */
+
+    rc = ngx_http_fngate_grant(r, ctx, ctx->route.account,
+                               ctx->route.function, ctx->route.qualifier,
+                               ctx->xalias ? &ctx->alias_owner
+                                           : &ctx->caller, grant);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    if (!ctx->found && ctx->xalias) {
+
+        /*
+         * A deleted function takes its grants with it: whether the alias
+         * dangles (404 naming the alias) or was revoked (403) is told by
+         * the function step.
+         */
+
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "fngate: alias \"%V\" not granted by %V, unless its "
+                       "target is gone", &ctx->alias, &ctx->owner);
+        ctx->xdenied = 1;
+        return NGX_OK;
+    }
+
+    if (!ctx->found) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: %V may not %s \"%V\" of %V: no statement "
+                      "grants %s", &ctx->caller, action, &ctx->function,
+                      &ctx->owner, grant);
+        return ngx_http_fngate_denied(r, ctx, action);
+    }
+
+    /*
+     * A grantee's call of the function runs in its own VMs and is billed
+     * to it; a call through a cross-account alias is the alias owner's.
+     */
+
+    ctx->billing_account = ctx->xalias ? ctx->alias_owner : ctx->caller;
+
+    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: %V granted \"%V\" of %V, billed to %V",
+                   &ctx->caller, &ctx->function, &ctx->owner,
+                   &ctx->billing_account);
+
+    return NGX_OK;
+}
+
+
+/*
+ * Whether OWNER's policy of FUNCTION grants GRANTEE the action, on the
+ * function or on QUALIFIER: NGX_OK with ctx->found from the cache or from
+ * Redis (then cached, yes or no); else what the Redis request returned (the
+ * step is entered again when it replied).
+ */
+
+static ngx_int_t
+ngx_http_fngate_grant(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
+    const char *owner, const char *function, const char *qualifier,
+    ngx_str_t *grantee, const char *grant)
+{
+    int         n, argc;
+    u_char     *p;
+    ngx_str_t   name, value;
+    u_char      key[FG_KEY_MAX], f1[FG_KEY_MAX], f2[FG_KEY_MAX];
+    u_char      who[FG_ACCOUNT_LEN + 1];
+    const char *argv[4];
+    size_t      argvlen[4];
+
+    /* "g:OWNER:NAME:QUALIFIER:ACTION:GRANTEE", the cache name of a grant */
+
+    name.len = sizeof("g:::::") - 1 + ngx_strlen(owner)
+               + ngx_strlen(function) + ngx_strlen(qualifier)
+               + ngx_strlen(grant) + grantee->len;
     name.data = ngx_pnalloc(r->pool, name.len);
     if (name.data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    p = ngx_sprintf(name.data, "g:%V:%V:%V:%s:%V", &ctx->owner,
-                    &ctx->function, &ctx->qualifier, grant, &ctx->caller);
+    p = ngx_sprintf(name.data, "g:%s:%s:%s:%s:%V", owner, function,
+                    qualifier, grant, grantee);
     name.len = p - name.data;
 
     if (!ctx->redis_replied) {
@@ -490,21 +597,19 @@ ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
         if (ngx_http_fngate_cache_get(&name, &value, r->pool) == NGX_OK) {
             ctx->found = (value.len == 1 && value.data[0] == '1');
             ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                           "fngate: %V %s %s \"%V\" (cache)", &ctx->caller,
+                           "fngate: %V %s %s \"%s\" (cache)", grantee,
                            ctx->found ? "granted" : "not granted", grant,
-                           &ctx->function);
-            goto decided;
+                           function);
+            return NGX_OK;
         }
 
-        if (ctx->caller.len != FG_ACCOUNT_LEN) {
+        if (grantee->len != FG_ACCOUNT_LEN) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        ngx_memcpy(caller, ctx->caller.data, FG_ACCOUNT_LEN);
-        caller[FG_ACCOUNT_LEN] = '\0';
+        *ngx_cpymem(who, grantee->data, FG_ACCOUNT_LEN) = '\0';
 
-        n = fg_key_grants((char *) key, sizeof(key), ctx->route.account,
-                          ctx->route.function);
+        n = fg_key_grants((char *) key, sizeof(key), owner, function);
         if (n < 0 || (size_t) n >= sizeof(key)) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -515,7 +620,7 @@ ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
         argvlen[1] = n;
 
         n = fg_key_grant_field((char *) f1, sizeof(f1), "", grant,
-                               (char *) caller);
+                               (char *) who);
         if (n < 0 || (size_t) n >= sizeof(f1)) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -524,10 +629,9 @@ ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
         argvlen[2] = n;
         argc = 3;
 
-        if (ctx->route.qualifier[0]) {
-            n = fg_key_grant_field((char *) f2, sizeof(f2),
-                                   ctx->route.qualifier, grant,
-                                   (char *) caller);
+        if (qualifier[0]) {
+            n = fg_key_grant_field((char *) f2, sizeof(f2), qualifier,
+                                   grant, (char *) who);
             if (n < 0 || (size_t) n >= sizeof(f2)) {
                 return NGX_HTTP_INTERNAL_SERVER_ERROR;
             }
@@ -549,9 +653,8 @@ ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
     }
 
     ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "fngate: %V %s %s \"%V\" (redis)", &ctx->caller,
-                   ctx->found ? "granted" : "not granted", grant,
-                   &ctx->function);
+                   "fngate: %V %s %s \"%s\" (redis)", grantee,
+                   ctx->found ? "granted" : "not granted", grant, function);
 
     if (ctx->found) {
         ngx_str_set(&value, "1");
@@ -561,39 +664,6 @@ ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
     }
 
     ngx_http_fngate_cache_put(&name, &value, r->connection->log);
-
-decided:
-
-    if (!ctx->found && ctx->xalias) {
-
-        /*
-         * A deleted function takes its grants with it: whether the alias
-         * dangles (404 naming the caller's alias) or was revoked (403) is
-         * told by the function step.
-         */
-
-        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "fngate: alias \"%V\" not granted by %V, unless its "
-                       "target is gone", &ctx->alias, &ctx->owner);
-        ctx->xdenied = 1;
-        return NGX_OK;
-    }
-
-    if (!ctx->found) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "fngate: %V may not %s \"%V\" of %V: no statement "
-                      "grants %s", &ctx->caller, action, &ctx->function,
-                      &ctx->owner, grant);
-        return ngx_http_fngate_denied(r, ctx, action);
-    }
-
-    /* the grantee's call runs in its own VMs and is billed to it */
-
-    ctx->billing_account = ctx->caller;
-
-    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "fngate: %V granted \"%V\" of %V, billed to the caller",
-                   &ctx->caller, &ctx->function, &ctx->owner);
 
     return NGX_OK;
 }
@@ -636,6 +706,18 @@ ngx_http_fngate_denied(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
 
+    /* through a cross-account alias the resource is the alias: a third
+     * account learns nothing of its target */
+
+    if (ctx->xalias) {
+        return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
+                   "AccessDeniedException",
+                   "User: arn:aws:iam::%V:root is not authorized to perform: "
+                   "%s on resource: %V because no resource-based policy "
+                   "allows the %s action", &ctx->caller, action, &ctx->alias,
+                   action);
+    }
+
     return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
                "AccessDeniedException",
                "User: arn:aws:iam::%V:root is not authorized to perform: "
@@ -670,8 +752,9 @@ ngx_http_fngate_grant_action(fg_action_t action)
  * Every call on one function needs the function to exist.  Which version
  * a qualifier names is fngated's to resolve for now.  A name may also be
  * only the caller's cross-account aliases' (they need no function of the
- * caller): the alias calls need the function or aliases of that name, and
- * CreateAlias, which may start such a name, is left to fngated.
+ * caller): the alias calls, and the policy calls on a qualifier (an alias's
+ * policy), need the function or aliases of that name; CreateAlias, which
+ * may start such a name, is left to fngated.
  */
 
 ngx_int_t
@@ -702,7 +785,11 @@ ngx_http_fngate_lookup_function(ngx_http_request_t *r,
                || ctx->route.action == FG_ACTION_DELETE_ALIAS
                || ctx->route.action == FG_ACTION_GET_ALIAS_OVERRIDES
                || ctx->route.action == FG_ACTION_PUT_ALIAS_OVERRIDES
-               || ctx->route.action == FG_ACTION_DELETE_ALIAS_OVERRIDES);
+               || ctx->route.action == FG_ACTION_DELETE_ALIAS_OVERRIDES
+               || ((ctx->route.action == FG_ACTION_ADD_PERMISSION
+                    || ctx->route.action == FG_ACTION_GET_POLICY
+                    || ctx->route.action == FG_ACTION_REMOVE_PERMISSION)
+                   && ctx->route.qualifier[0] != '\0'));
 
     if (ngx_http_fngate_function_name(r, ctx, &name) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -783,7 +870,7 @@ exists:
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: %V may not lambda:InvokeFunction \"%V\" of "
                       "%V: no statement grants lambda:InvokeFunction",
-                      &ctx->caller, &ctx->function, &ctx->owner);
+                      &ctx->alias_owner, &ctx->function, &ctx->owner);
         return ngx_http_fngate_denied(r, ctx, "lambda:InvokeFunction");
     }
 

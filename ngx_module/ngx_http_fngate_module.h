@@ -101,8 +101,17 @@ typedef struct {
     ngx_str_t                  function;
     ngx_str_t                  qualifier;
     ngx_str_t                  billing_account;
-    ngx_str_t                  alias;         /* the caller's cross-account
-                                                 alias ARN, or "" */
+    ngx_str_t                  alias;         /* the cross-account alias
+                                                 ARN the call goes through,
+                                                 or "" */
+    ngx_str_t                  alias_owner;   /* that alias's account (the
+                                                 caller, or an account
+                                                 that granted the caller
+                                                 the alias): billed, its
+                                                 VMs; points to via_account */
+    u_char                     via_account[FG_ACCOUNT_LEN + 1];
+    u_char                     via_function[FG_FUNCTION_NAME_MAX + 1];
+    u_char                     via_qualifier[FG_QUALIFIER_MAX + 1];
     ngx_str_t                  target;        /* its FunctionVersion, set
                                                  by the HGET's reply */
 
@@ -143,6 +152,9 @@ typedef struct {
     unsigned                   xalias:1;         /* the names are the
                                                     target of the caller's
                                                     cross-account alias */
+    unsigned                   via_pending:1;    /* the alias owner's
+                                                    grant to the caller is
+                                                    still to be checked */
     unsigned                   xdenied:1;        /* its target's owner
                                                     grants it no more; the
                                                     function step answers
