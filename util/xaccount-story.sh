@@ -18,8 +18,9 @@
 #      LEVEL=debug);
 #   4. A calls its version 1; B calls thumbs:prod with the AWS CLI and with
 #      boto3: A's result with B's memory and variables, A's SECRET unseen;
-#   5. the billing lines: B's calls billed to B, owner A, alias B's ARN,
-#      memory 256; `virsh list` shows B's VM running and not A's;
+#      B grants account C its alias, and C calls it by ARN;
+#   5. the billing lines: B's and C's calls billed to B, owner A, alias B's
+#      ARN, memory 256; `virsh list` shows B's VM running and not A's;
 #   6. B's GetFunction of A's function is refused (AWS CLI and boto3);
 #   7. A revokes the grant: B's next call is refused within the cache ttl.
 #
@@ -74,9 +75,11 @@ ACCESS_LOG=$STATE/nginx/logs/access.log
 
 "$FNGATE" admin account create story-a >"$WORK/a.json"
 "$FNGATE" admin account create story-b >"$WORK/b.json"
+"$FNGATE" admin account create story-c >"$WORK/c.json"
 A=$(jq -r .AccountId "$WORK/a.json")
 B=$(jq -r .AccountId "$WORK/b.json")
-ok "accounts: A $A, B $B"
+C=$(jq -r .AccountId "$WORK/c.json")
+ok "accounts: A $A, B $B, C $C"
 ARN=arn:aws:lambda:$REGION:$A:function:resize
 THUMBS=arn:aws:lambda:$REGION:$B:function:thumbs
 
@@ -175,6 +178,16 @@ EOF
 check "B (boto3): invoke thumbs:prod" "$out" \
     '200 1 {"resized":{"img":"c.png"},"tenant":"b","level":"debug","secret":"s3","mem":"256"}'
 
+lambda b add-permission --function-name thumbs --qualifier prod \
+    --statement-id story-c --action lambda:InvokeFunction --principal "$C" \
+    >/dev/null
+lambda c invoke --function-name "$THUMBS:prod" --cli-binary-format \
+    raw-in-base64-out --payload '{"img":"d.png"}' "$WORK/c-out.json" \
+    >/dev/null
+check "C (aws cli), granted by B: invoke B's thumbs:prod by ARN" \
+    "$(cat "$WORK/c-out.json")" \
+    '{"resized":{"img":"d.png"},"tenant":"b","level":"debug","secret":"s3","mem":"256"}'
+
 # ---------------------------------------------------------------- billing
 
 # The last Invoke billing line of a caller: "billing|owner|alias|memory|vm".
@@ -185,10 +198,14 @@ billing() {
 }
 IFS='|' read -r a_billed a_owner a_alias a_mem a_vm <<<"$(billing "$A")"
 IFS='|' read -r b_billed b_owner b_alias b_mem b_vm <<<"$(billing "$B")"
+IFS='|' read -r c_billed c_owner c_alias c_mem c_vm <<<"$(billing "$C")"
 check "billing: A's call billed to A" "$a_billed $a_owner $a_alias $a_mem" \
     "$A $A  128"
 check "billing: B's call billed to B, owner A, B's alias, 256 MB" \
     "$b_billed $b_owner $b_alias $b_mem" "$B $A $THUMBS:prod 256"
+check "billing: C's call through B's alias billed to B" \
+    "$c_billed $c_owner $c_alias $c_mem" "$B $A $THUMBS:prod 256"
+[ "$c_vm" != "$a_vm" ] || fail "billing: C's call ran in A's VM $a_vm"
 [ -n "$b_vm" ] && [ "$b_vm" != "$a_vm" ] ||
     fail "billing: B's VM '$b_vm' is A's '$a_vm'"
 ok "billing: B's call ran in $b_vm, A's in $a_vm"
