@@ -113,6 +113,7 @@ static const fgd_conf_key_t fgd_conf_keys[] = {
     { "kvm_probe_timeout", FGD_UINT, OFF(vm.kvm_probe_timeout_ms), 1000,
       600000, NULL },
     { "tb_cache_mb",     FGD_UINT, OFF(vm.tb_cache_mb), 0, 4096, NULL },
+    { "snapshot",        FGD_UINT, OFF(vm.snapshot), 0, 1, NULL },
     { NULL, 0, 0, 0, 0, NULL }
 };
 

@@ -434,6 +434,11 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     snprintf(num, sizeof(num), "%u", init_ms);
     fgd_header(r, "X-Fngate-Init-Ms", num);
     fgd_header(r, "X-Fngate-Cold-Start", cold ? "true" : "false");
+    /* how the cold start got its guest: restored, booted, or only the
+     * code loaded into the account's guest */
+    if (cold)
+        fgd_header(r, "X-Fngate-Start-Kind",
+            info.cold ? vmp_vm_origin(vm) : "load");
     fgd_header(r, "X-Fngate-Vm", vmp_vm_name(vm));
     rc = 0;
 

@@ -40,7 +40,10 @@ typedef enum {
     FG_FRAME_RESULT = 5,  /* agent -> host: see the field list below */
     FG_FRAME_PING   = 6,  /* host -> agent, empty */
     FG_FRAME_PONG   = 7,  /* agent -> host, empty */
-    FG_FRAME_ERROR  = 8   /* either way: "message"; protocol failure */
+    FG_FRAME_ERROR  = 8,  /* either way: "message"; protocol failure */
+    FG_FRAME_SYNC   = 9   /* host -> agent, after a restore: "time_ns"
+                             (the host's CLOCK_REALTIME), "entropy" (bytes
+                             for the guest's random pool); PONG answers */
 } fg_frame_type_t;
 
 /*

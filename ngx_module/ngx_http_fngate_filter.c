@@ -39,6 +39,8 @@ static ngx_http_fngate_counter_t  ngx_http_fngate_counters[] = {
       offsetof(ngx_http_fngate_ctx_t, init_ms) },
     { ngx_string("cold-start"),
       offsetof(ngx_http_fngate_ctx_t, cold_start) },
+    { ngx_string("start-kind"),
+      offsetof(ngx_http_fngate_ctx_t, start_kind) },
     { ngx_string("vm"),
       offsetof(ngx_http_fngate_ctx_t, vm) },
     { ngx_null_string, 0 }

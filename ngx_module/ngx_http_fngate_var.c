@@ -110,6 +110,10 @@ static ngx_http_variable_t  ngx_http_fngate_vars[] = {
       ngx_http_fngate_variable_counter, ngx_http_fngate_field(cold_start),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
+    { ngx_string("fngate_start_kind"), NULL,
+      ngx_http_fngate_variable_counter, ngx_http_fngate_field(start_kind),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
     { ngx_string("fngate_vm"), NULL,
       ngx_http_fngate_variable_counter, ngx_http_fngate_field(vm),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },

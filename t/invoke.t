@@ -44,7 +44,7 @@ X-Amz-Executed-Version: $LATEST
 --- response_body chomp
 {"hello":"world"}
 --- access_log eval
-qr/"action":"Invoke","caller":"$main::ALICE","billing_account":"$main::ALICE","owner":"$main::ALICE","function":"echo","qualifier":"","version":"\$LATEST","status":"200","duration_ms":"[0-9.]+","billed_ms":"[1-9][0-9]*","memory_mb":"128","max_memory_used_mb":"[0-9]+","init_ms":"[0-9]+","cold_start":"true","vm":"[\w-]+-[0-9]+"/
+qr/"action":"Invoke","caller":"$main::ALICE","billing_account":"$main::ALICE","owner":"$main::ALICE","function":"echo","qualifier":"","version":"\$LATEST","status":"200","duration_ms":"[0-9.]+","billed_ms":"[1-9][0-9]*","memory_mb":"128","max_memory_used_mb":"[0-9]+","init_ms":"[0-9]+","cold_start":"true","start_kind":"(restore|boot)","vm":"[\w-]+-[0-9]+"/
 --- no_error_log
 [error]
 
@@ -60,7 +60,7 @@ X-Fngate-Test-Sign: alice
 --- response_body chomp
 {"again":true}
 --- access_log eval
-qr/"function":"echo",.*"status":"200",.*"init_ms":"0","cold_start":"false","vm":"[\w-]+-[0-9]+","function_error":""/
+qr/"function":"echo",.*"status":"200",.*"init_ms":"0","cold_start":"false","start_kind":"","vm":"[\w-]+-[0-9]+","function_error":""/
 --- no_error_log
 [error]
 

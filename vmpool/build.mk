@@ -2,7 +2,8 @@
 # initramfs, the vmctl tool.  Included by the top-level Makefile.
 
 VMPOOL        := $(BUILD)/libvmpool.a
-VMPOOL_SRCS   := vmpool/vmpool.c vmpool/vmp_state.c vmpool/vmp_zip.c
+VMPOOL_SRCS   := vmpool/vmpool.c vmpool/vmp_state.c vmpool/vmp_zip.c \
+                 vmpool/vmp_snap.c
 VMPOOL_OBJS   := $(VMPOOL_SRCS:%.c=$(BUILD)/obj/%.o)
 VMPOOL_LIBS   := -lvirt -larchive -lcrypto -pthread
 

@@ -21,11 +21,13 @@
 #include <unistd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/random.h>
 #include <sys/un.h>
 #include <sys/utsname.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include "fg_sigv4.h"
 #include "fg_util.h"
 #include "vmpool_priv.h"
 
@@ -48,6 +50,10 @@ struct vmp_pool {
     vmp_set_t        set;
     unsigned         waiting;       /* acquirers in cond wait */
     vmp_vm_t        *pending;       /* first warm guest, queued by new */
+    char             snap_path[4096];  /* STATE_DIR/snapshot.img */
+    char             snap_log[4096];   /* the console log it names */
+    bool             snap_ok;       /* new guests are restored from it */
+    unsigned         snap_failures; /* restores failed in a row */
     bool             stop;
     bool             thread_started;
     pthread_t        thread;
@@ -124,6 +130,7 @@ vmp_config_defaults(vmp_config_t *cfg)
     cfg->acquire_timeout_ms = 60000;
     cfg->kvm_probe_timeout_ms = 15000;
     cfg->tb_cache_mb = 16;
+    cfg->snapshot = 1;
 }
 
 
@@ -206,61 +213,21 @@ vmp_vm_destroy(vmp_pool_t *pool, vmp_vm_t *vm)
 
 
 /*
- * Creates the domain for vm as type (kvm or qemu), connects to its agent
- * channel and waits for HELLO.  Runs without the pool lock: vm is BOOTING
- * and nobody else touches it.
+ * Connects to the agent channel of vm's running domain and waits for its
+ * HELLO (until start + timeout_ms); log is the console log named in
+ * errors.  On failure the domain is destroyed.
  */
 static int
-vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
-    unsigned timeout_ms, char **err)
+vmp_vm_attach(vmp_pool_t *pool, vmp_vm_t *vm, uint64_t start,
+    unsigned timeout_ms, const char *log, char **err)
 {
-    char        mem[32], vcpus[32], tb[128], log[4096], *xml = NULL;
-    char       *live = NULL, *path = NULL;
-    const char *keys[] = { "NAME", "TYPE", "MEMORY_MB", "VCPUS", "KERNEL",
-                           "INITRD", "CONSOLE_LOG", "TCG_FEATURES" };
-    const char *vals[8];
-    uint64_t    start = fg_now_ms();
-    fg_buf_t    buf = { 0 };
-    fg_frame_t  f;
+    char          *live = NULL, *path = NULL;
+    fg_buf_t       buf = { 0 };
+    fg_frame_t     f;
     struct pollfd  pfd;
-    virConnectPtr  conn = NULL;
-    int         rc = -1;
-    unsigned    left;
+    int            rc = -1;
+    unsigned       left;
 
-    snprintf(mem, sizeof(mem), "%u", pool->cfg.vm_memory_mb);
-    snprintf(vcpus, sizeof(vcpus), "%u", pool->cfg.vcpus);
-    tb[0] = '\0';
-    if (strcmp(type, "qemu") == 0 && pool->cfg.tb_cache_mb > 0)
-        snprintf(tb, sizeof(tb), "<tcg><tb-cache unit='MiB'>%u</tb-cache>"
-            "</tcg>", pool->cfg.tb_cache_mb);
-    snprintf(log, sizeof(log), "%s/%s.log", pool->cfg.state_dir, vm->name);
-    unlink(log);
-    vals[0] = vm->name;
-    vals[1] = type;
-    vals[2] = mem;
-    vals[3] = vcpus;
-    vals[4] = pool->cfg.kernel;
-    vals[5] = pool->cfg.initrd;
-    vals[6] = log;
-    vals[7] = tb;
-
-    xml = vmp_template_expand(pool->tmpl, keys, vals, 8);
-    if (xml == NULL) {
-        vmp_seterr(err, "out of memory");
-        goto cleanup;
-    }
-    conn = vmp_conn_get(pool);
-    if (conn == NULL) {
-        vmp_seterr(err, "libvirt \"%s\": %s", pool->cfg.uri,
-            vmp_virt_error());
-        goto cleanup;
-    }
-    vm->dom = virDomainCreateXML(conn, xml, VIR_DOMAIN_START_AUTODESTROY);
-    if (vm->dom == NULL) {
-        vmp_seterr(err, "create %s (%s): %s", vm->name, type,
-            vmp_virt_error());
-        goto cleanup;
-    }
     live = virDomainGetXMLDesc(vm->dom, 0);
     path = live ? vmp_xml_channel_path(live, VMP_AGENT_PORT) : NULL;
     if (path == NULL) {
@@ -319,13 +286,439 @@ cleanup:
             vm->dom = NULL;
         }
     }
-    if (conn != NULL)
-        virConnectClose(conn);
     fg_buf_free(&buf);
     free(path);
     free(live);
+    return rc;
+}
+
+
+/* STATE_DIR/NAME.log, the guest's console log (removed first). */
+static void
+vmp_console_log(vmp_pool_t *pool, const char *name, char *log, size_t size)
+{
+    snprintf(log, size, "%s/%s.log", pool->cfg.state_dir, name);
+    unlink(log);
+}
+
+
+/*
+ * Creates the domain for vm as type (kvm or qemu), connects to its agent
+ * channel and waits for HELLO.  Runs without the pool lock: vm is BOOTING
+ * and nobody else touches it.
+ */
+static int
+vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
+    unsigned timeout_ms, char **err)
+{
+    char        mem[32], vcpus[32], tb[128], log[4096], *xml = NULL;
+    const char *keys[] = { "NAME", "TYPE", "MEMORY_MB", "VCPUS", "KERNEL",
+                           "INITRD", "CONSOLE_LOG", "TCG_FEATURES" };
+    const char *vals[8];
+    uint64_t    start = fg_now_ms();
+    virConnectPtr  conn = NULL;
+    int         rc = -1;
+
+    snprintf(mem, sizeof(mem), "%u", pool->cfg.vm_memory_mb);
+    snprintf(vcpus, sizeof(vcpus), "%u", pool->cfg.vcpus);
+    tb[0] = '\0';
+    if (strcmp(type, "qemu") == 0 && pool->cfg.tb_cache_mb > 0)
+        snprintf(tb, sizeof(tb), "<tcg><tb-cache unit='MiB'>%u</tb-cache>"
+            "</tcg>", pool->cfg.tb_cache_mb);
+    vmp_console_log(pool, vm->name, log, sizeof(log));
+    vals[0] = vm->name;
+    vals[1] = type;
+    vals[2] = mem;
+    vals[3] = vcpus;
+    vals[4] = pool->cfg.kernel;
+    vals[5] = pool->cfg.initrd;
+    vals[6] = log;
+    vals[7] = tb;
+
+    xml = vmp_template_expand(pool->tmpl, keys, vals, 8);
+    if (xml == NULL) {
+        vmp_seterr(err, "out of memory");
+        goto cleanup;
+    }
+    conn = vmp_conn_get(pool);
+    if (conn == NULL) {
+        vmp_seterr(err, "libvirt \"%s\": %s", pool->cfg.uri,
+            vmp_virt_error());
+        goto cleanup;
+    }
+    vm->dom = virDomainCreateXML(conn, xml, VIR_DOMAIN_START_AUTODESTROY);
+    if (vm->dom == NULL) {
+        vmp_seterr(err, "create %s (%s): %s", vm->name, type,
+            vmp_virt_error());
+        goto cleanup;
+    }
+    vm->restored = false;
+    rc = vmp_vm_attach(pool, vm, start, timeout_ms, log, err);
+
+cleanup:
+    if (conn != NULL)
+        virConnectClose(conn);
     free(xml);
     return rc;
+}
+
+
+/* ---- snapshots ---- */
+
+/*
+ * With cfg.snapshot the pool boots one guest to its agent's HELLO, saves
+ * it (virDomainSaveFlags) as STATE_DIR/snapshot.img, and makes later
+ * guests by restoring a copy of that image renamed for each (vmp_snap.c)
+ * instead of booting them: under a second instead of seconds, and less
+ * host memory (pages the guest never touched are not in the image).  The
+ * image is kept across restarts while its key (kernel, initrd, template,
+ * memory, vcpus, accelerator, TCG cache, libvirt's QEMU) is the same
+ * (STATE_DIR/snapshot.key).  A restore that fails falls back to a boot;
+ * after three in a row the pool boots only.  Restored guests are told the
+ * time and given fresh entropy by the caller (they all share the saved
+ * guest's clock and random state).
+ */
+
+#define VMP_SNAP_FAILURES  3
+
+static char *
+vmp_snap_key(vmp_pool_t *pool)
+{
+    struct stat     k, i;
+    unsigned long   qemu = 0;
+    char            th[65], *key;
+    virConnectPtr   conn;
+
+    if (stat(pool->cfg.kernel, &k) < 0 || stat(pool->cfg.initrd, &i) < 0)
+        return NULL;
+    conn = vmp_conn_get(pool);
+    if (conn != NULL) {
+        virConnectGetVersion(conn, &qemu);
+        virConnectClose(conn);
+    }
+    fg_sha256_hex(pool->tmpl, strlen(pool->tmpl), th);
+    if (asprintf(&key, "kernel=%s:%lld:%lld initrd=%s:%lld:%lld "
+            "template=%s memory=%u vcpus=%u type=%s tb=%u qemu=%lu",
+            pool->cfg.kernel, (long long) k.st_size, (long long) k.st_mtime,
+            pool->cfg.initrd, (long long) i.st_size, (long long) i.st_mtime,
+            th, pool->cfg.vm_memory_mb, pool->cfg.vcpus, pool->type,
+            pool->cfg.tb_cache_mb, qemu) < 0)
+    {
+        return NULL;
+    }
+    return key;
+}
+
+
+/* Whether path holds an image whose header libvirt would restore. */
+static bool
+vmp_snap_valid(const char *path)
+{
+    uint8_t  head[VMP_SAVE_HEADER];
+    int      fd = open(path, O_RDONLY | O_CLOEXEC);
+    bool     ok;
+
+    if (fd < 0)
+        return false;
+    ok = read(fd, head, sizeof(head)) == (ssize_t) sizeof(head)
+         && vmp_saveimage_data_len(head, sizeof(head)) > 0;
+    close(fd);
+    return ok;
+}
+
+
+/* Makes (or finds, by its key) the pool's snapshot; sets snap_ok. */
+static void
+vmp_snap_prepare(vmp_pool_t *pool)
+{
+    char       keypath[4200], tmp[4200], line[4096], *key, *err = NULL;
+    FILE      *f;
+    vmp_vm_t  *vm;
+    uint64_t   t0 = fg_now_ms();
+
+    snprintf(pool->snap_path, sizeof(pool->snap_path), "%s/snapshot.img",
+        pool->cfg.state_dir);
+    snprintf(pool->snap_log, sizeof(pool->snap_log), "%s/%s-snap.log",
+        pool->cfg.state_dir, pool->cfg.name_prefix);
+    snprintf(keypath, sizeof(keypath), "%s/snapshot.key",
+        pool->cfg.state_dir);
+    key = vmp_snap_key(pool);
+    if (key == NULL) {
+        vmp_log("snapshot: no key (kernel or initrd unreadable); booting");
+        return;
+    }
+
+    f = fopen(keypath, "re");
+    if (f != NULL) {
+        if (fgets(line, sizeof(line), f) != NULL) {
+            line[strcspn(line, "\n")] = '\0';
+            if (strcmp(line, key) == 0 && vmp_snap_valid(pool->snap_path)) {
+                fclose(f);
+                free(key);
+                pool->snap_ok = true;
+                vmp_log("snapshot: %s (made earlier)", pool->snap_path);
+                return;
+            }
+        }
+        fclose(f);
+    }
+    unlink(keypath);
+    unlink(pool->snap_path);
+
+    vm = calloc(1, sizeof(vmp_vm_t));
+    if (vm == NULL) {
+        free(key);
+        return;
+    }
+    vm->fd = -1;
+    snprintf(vm->name, sizeof(vm->name), "%s-snap", pool->cfg.name_prefix);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", pool->snap_path);
+    unlink(tmp);
+    if (vmp_vm_boot(pool, vm, pool->type, pool->cfg.boot_timeout_ms, &err)
+        < 0)
+    {
+        vmp_log("snapshot: boot failed: %s; booting", err ? err : "?");
+        goto done;
+    }
+    close(vm->fd);
+    vm->fd = -1;
+    if (virDomainSaveFlags(vm->dom, tmp, NULL, VIR_DOMAIN_SAVE_RUNNING) < 0)
+    {
+        vmp_log("snapshot: save %s: %s; booting", vm->name,
+            vmp_virt_error());
+        unlink(tmp);
+        goto done;
+    }
+    virDomainFree(vm->dom);        /* saved: the domain is gone */
+    vm->dom = NULL;
+    if (!vmp_snap_valid(tmp) || rename(tmp, pool->snap_path) < 0) {
+        vmp_log("snapshot: %s is not an image libvirt restores; booting",
+            tmp);
+        unlink(tmp);
+        goto done;
+    }
+    f = fopen(keypath, "we");
+    if (f != NULL) {
+        fprintf(f, "%s\n", key);
+        fclose(f);
+    }
+    pool->snap_ok = true;
+    vmp_log("snapshot: %s made in %llu ms (boot %u ms)", pool->snap_path,
+        (unsigned long long) (fg_now_ms() - t0), vm->boot_ms);
+
+done:
+    free(err);
+    free(key);
+    vmp_vm_destroy(pool, vm);
+}
+
+
+/* A 36-character uuid v4 from the kernel's random bytes. */
+static int
+vmp_uuid(char out[37])
+{
+    uint8_t  r[16];
+
+    if (getrandom(r, sizeof(r), 0) != (ssize_t) sizeof(r))
+        return -1;
+    r[6] = (uint8_t) ((r[6] & 0x0f) | 0x40);
+    r[8] = (uint8_t) ((r[8] & 0x3f) | 0x80);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+        "%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5],
+        r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
+    return 0;
+}
+
+
+/* The pool's image renamed for vm (name, a new uuid, its console log),
+ * written to path: the rewritten head, then the image's migration stream
+ * copied by the kernel. */
+static int
+vmp_snap_copy(vmp_pool_t *pool, vmp_vm_t *vm, const char *path,
+    const char *log, char **err)
+{
+    uint8_t     head[VMP_SAVE_HEADER], *all = NULL;
+    size_t      data_len;
+    char        uuid[37];
+    struct stat st;
+    int         in, out = -1, rc = -1;
+    loff_t      off;
+
+    in = open(pool->snap_path, O_RDONLY | O_CLOEXEC);
+    if (in < 0 || fstat(in, &st) < 0
+        || read(in, head, sizeof(head)) != (ssize_t) sizeof(head)
+        || (data_len = vmp_saveimage_data_len(head, sizeof(head))) == 0
+        || (all = malloc(VMP_SAVE_HEADER + data_len)) == NULL
+        || pread(in, all, VMP_SAVE_HEADER + data_len, 0)
+           != (ssize_t) (VMP_SAVE_HEADER + data_len)
+        || vmp_uuid(uuid) < 0
+        || vmp_saveimage_rewrite(all, VMP_SAVE_HEADER + data_len, vm->name,
+               uuid, pool->snap_log, log) < 0)
+    {
+        vmp_seterr(err, "%s: snapshot %s unreadable", vm->name,
+            pool->snap_path);
+        goto done;
+    }
+    unlink(path);
+    out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (out < 0
+        || write(out, all, VMP_SAVE_HEADER + data_len)
+           != (ssize_t) (VMP_SAVE_HEADER + data_len))
+    {
+        vmp_seterr(err, "%s: write %s: %s", vm->name, path,
+            strerror(errno));
+        goto done;
+    }
+    off = (loff_t) (VMP_SAVE_HEADER + data_len);
+    while (off < st.st_size) {
+        ssize_t  c = copy_file_range(in, &off, out, NULL,
+                                     (size_t) (st.st_size - off), 0);
+        if (c <= 0) {
+            vmp_seterr(err, "%s: copy %s: %s", vm->name, pool->snap_path,
+                c < 0 ? strerror(errno) : "short");
+            goto done;
+        }
+    }
+    rc = 0;
+
+done:
+    if (rc < 0 && out >= 0)
+        unlink(path);
+    if (out >= 0)
+        close(out);
+    if (in >= 0)
+        close(in);
+    free(all);
+    return rc;
+}
+
+
+/* Tells a restored guest's agent the time and gives it fresh entropy
+ * (FG_FRAME_SYNC). */
+static int
+vmp_vm_sync(vmp_vm_t *vm, char **err)
+{
+    fg_buf_t         req = { 0 }, buf = { 0 };
+    fg_frame_t       resp;
+    uint8_t          entropy[64];
+    struct timespec  ts;
+    int              rc = -1;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if (getrandom(entropy, sizeof(entropy), 0) != (ssize_t) sizeof(entropy)
+        || fg_frame_begin(&req, FG_FRAME_SYNC, 0) < 0
+        || fg_frame_add_u64(&req, "time_ns", (uint64_t) ts.tv_sec
+               * 1000000000u + (uint64_t) ts.tv_nsec) < 0
+        || fg_frame_add(&req, "entropy", entropy, sizeof(entropy)) < 0
+        || fg_frame_end(&req) < 0)
+    {
+        vmp_seterr(err, "%s: no entropy or memory for SYNC", vm->name);
+        goto done;
+    }
+    if (vmp_vm_call(vm, &req, &buf, &resp, 5000, err) < 0)
+        goto done;
+    if (resp.type != FG_FRAME_PONG) {
+        vmp_seterr(err, "%s: SYNC answered with frame type %u", vm->name,
+            resp.type);
+        goto done;
+    }
+    rc = 0;
+
+done:
+    memset(entropy, 0, sizeof(entropy));
+    fg_buf_free(&req);
+    fg_buf_free(&buf);
+    return rc;
+}
+
+
+/* Makes vm's domain by restoring the pool's snapshot under vm's name. */
+static int
+vmp_vm_restore(vmp_pool_t *pool, vmp_vm_t *vm, unsigned timeout_ms,
+    char **err)
+{
+    char           img[4200], log[4096];
+    uint64_t       start = fg_now_ms();
+    virConnectPtr  conn = NULL;
+    int            rc = -1;
+
+    vmp_console_log(pool, vm->name, log, sizeof(log));
+    snprintf(img, sizeof(img), "%s/%s.img", pool->cfg.state_dir, vm->name);
+    if (vmp_snap_copy(pool, vm, img, log, err) < 0)
+        return -1;
+    conn = vmp_conn_get(pool);
+    if (conn == NULL) {
+        vmp_seterr(err, "libvirt \"%s\": %s", pool->cfg.uri,
+            vmp_virt_error());
+        goto done;
+    }
+    if (virDomainRestoreFlags(conn, img, NULL, VIR_DOMAIN_SAVE_RUNNING) < 0)
+    {
+        vmp_seterr(err, "restore %s: %s", vm->name, vmp_virt_error());
+        goto done;
+    }
+    vm->dom = virDomainLookupByName(conn, vm->name);
+    if (vm->dom == NULL) {
+        vmp_seterr(err, "restored %s: %s", vm->name, vmp_virt_error());
+        goto done;
+    }
+    vm->restored = true;
+    rc = vmp_vm_attach(pool, vm, start, timeout_ms, log, err);
+    if (rc == 0 && vmp_vm_sync(vm, err) < 0) {
+        close(vm->fd);
+        vm->fd = -1;
+        virDomainDestroy(vm->dom);
+        virDomainFree(vm->dom);
+        vm->dom = NULL;
+        rc = -1;
+    }
+    if (rc == 0)
+        vm->boot_ms = (unsigned) (fg_now_ms() - start);
+
+done:
+    unlink(img);
+    if (conn != NULL)
+        virConnectClose(conn);
+    return rc;
+}
+
+
+/*
+ * A new guest for vm: restored from the snapshot where there is one, else
+ * (or when the restore fails) booted.
+ */
+static int
+vmp_vm_make(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
+{
+    char  *rerr = NULL;
+    bool   snap;
+
+    pthread_mutex_lock(&pool->lock);
+    snap = pool->snap_ok;
+    pthread_mutex_unlock(&pool->lock);
+
+    if (snap) {
+        if (vmp_vm_restore(pool, vm, pool->cfg.boot_timeout_ms, &rerr)
+            == 0)
+        {
+            pthread_mutex_lock(&pool->lock);
+            pool->snap_failures = 0;
+            pthread_mutex_unlock(&pool->lock);
+            return 0;
+        }
+        pthread_mutex_lock(&pool->lock);
+        if (++pool->snap_failures >= VMP_SNAP_FAILURES && pool->snap_ok) {
+            pool->snap_ok = false;
+            vmp_log("snapshot: %u restores failed in a row; booting from "
+                "now on", pool->snap_failures);
+        }
+        pthread_mutex_unlock(&pool->lock);
+        vmp_log("%s: restore failed (%s); booting", vm->name,
+            rerr ? rerr : "?");
+        free(rerr);
+    }
+    return vmp_vm_boot(pool, vm, pool->type, pool->cfg.boot_timeout_ms,
+        err);
 }
 
 
@@ -486,6 +879,9 @@ vmp_thread(void *arg)
     unsigned     failures = 0;
     char        *err;
 
+    if (pool->cfg.snapshot)
+        vmp_snap_prepare(pool);
+
     pthread_mutex_lock(&pool->lock);
     while (!pool->stop) {
         uint64_t         now = fg_now_ms();
@@ -523,15 +919,13 @@ vmp_thread(void *arg)
             if (vm != NULL) {
                 pthread_mutex_unlock(&pool->lock);
                 err = NULL;
-                if (vmp_vm_boot(pool, vm, pool->type,
-                        pool->cfg.boot_timeout_ms, &err) == 0)
-                {
+                if (vmp_vm_make(pool, vm, &err) == 0) {
                     pthread_mutex_lock(&pool->lock);
                     vmp_set_move(&pool->set, vm, VMP_WARM, NULL,
                         fg_now_ms());
                     pthread_cond_broadcast(&pool->changed);
-                    vmp_log("%s: warm (boot %u ms, %s)", vm->name,
-                        vm->boot_ms, pool->accel);
+                    vmp_log("%s: warm (%s %u ms, %s)", vm->name,
+                        vmp_vm_origin(vm), vm->boot_ms, pool->accel);
                     failures = 0;
                     continue;
                 }
@@ -923,8 +1317,7 @@ vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
             }
             pthread_mutex_unlock(&pool->lock);
             berr = NULL;
-            rc = vmp_vm_boot(pool, vm, pool->type, pool->cfg.boot_timeout_ms,
-                &berr);
+            rc = vmp_vm_make(pool, vm, &berr);
             pthread_mutex_lock(&pool->lock);
             if (rc < 0) {
                 vmp_set_unlink(&pool->set, vm);
@@ -937,8 +1330,8 @@ vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
                 return -1;
             }
             vmp_set_move(&pool->set, vm, VMP_BUSY, account, fg_now_ms());
-            vmp_log("%s: booted for account %s in %u ms", vm->name, account,
-                vm->boot_ms);
+            vmp_log("%s: made for account %s (%s %u ms)", vm->name,
+                account, vmp_vm_origin(vm), vm->boot_ms);
             info->cold = true;
             *vmp = vm;
             goto done;
@@ -1025,6 +1418,13 @@ unsigned
 vmp_vm_boot_ms(const vmp_vm_t *vm)
 {
     return vm->boot_ms;
+}
+
+
+const char *
+vmp_vm_origin(const vmp_vm_t *vm)
+{
+    return vm->restored ? "restore" : "boot";
 }
 
 

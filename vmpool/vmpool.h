@@ -42,6 +42,8 @@ typedef struct {
     /* Added by vmpool (defaults from vmp_config_defaults): */
     unsigned     kvm_probe_timeout_ms; /* accel auto: kvm guest's HELLO */
     unsigned     tb_cache_mb;    /* TCG translation cache per guest */
+    unsigned     snapshot;       /* 1: new guests are restored from a
+                                    saved booted guest; 0: booted */
 } vmp_config_t;
 
 typedef struct {
@@ -121,9 +123,13 @@ void vmp_pool_stats(vmp_pool_t *pool, vmp_stats_t *st);
 int vmp_load_frame_from_zip(const void *zip, size_t len,
     const char *sha256hex, fg_buf_t *out, char **err);
 
-/* The time the guest's boot took (domain create -> agent HELLO), for
- * logs and init_ms accounting. */
+/* The time the guest's boot or restore took (domain create -> agent
+ * HELLO), for logs and init_ms accounting. */
 unsigned vmp_vm_boot_ms(const vmp_vm_t *vm);
+
+/* How the guest was made: "restore" (from the pool's snapshot) or
+ * "boot". */
+const char *vmp_vm_origin(const vmp_vm_t *vm);
 
 /* Why the accelerator was chosen ("/dev/kvm absent", "kvm guest said
  * HELLO in 2100 ms", "cached probe: ..."). */

@@ -45,6 +45,7 @@ struct vmp_vm {
     int          fd;            /* agent channel, -1 when not connected */
     uint32_t     seq;           /* last request number sent */
     void        *dom;           /* virDomainPtr, NULL in unit tests */
+    bool         restored;      /* made from the snapshot, not booted */
     vmp_vm_t    *next;
 };
 
@@ -115,6 +116,26 @@ char *vmp_template_expand(const char *tmpl, const char *const *keys,
 /* The unix socket path of the channel named name in a live domain XML,
  * malloc'd, or NULL. */
 char *vmp_xml_channel_path(const char *xml, const char *name);
+
+/* libvirt's QEMU save image (vmp_snap.c): the header, and the largest XML
+ * and cookie area read. */
+#define VMP_SAVE_HEADER    92u
+#define VMP_SAVE_DATA_MAX  (16u * 1024 * 1024)
+
+/* The data_len of an image's header (head: its first len bytes), or 0 when
+ * it is not an uncompressed save image of the version known. */
+size_t vmp_saveimage_data_len(const uint8_t *head, size_t len);
+
+/*
+ * Rewrites an image's header and data (head: its first VMP_SAVE_HEADER +
+ * data_len bytes) in place for another guest: the domain XML gets name and
+ * uuid, each old_log path becomes new_log, the channels' socket paths are
+ * dropped (libvirt places new ones); the cookie moves behind the XML.
+ * data_len stays, so the migration stream after it is the image's own.
+ * 0, or -1 (not an image, no name or uuid, the XML does not fit).
+ */
+int vmp_saveimage_rewrite(uint8_t *head, size_t len, const char *name,
+    const char *uuid, const char *old_log, const char *new_log);
 
 
 #endif /* VMPOOL_PRIV_H */

@@ -45,6 +45,7 @@ our @EXPORT = qw(
     create_function_body
     aws_cli python_boto3 curl_sigv4 save_output run_cmd fngate_root json_encode
     json_decode http_code redis_keys boto3_status last_invokes revocation_ttl
+    fngated_state wait_fngated_log
 );
 
 our $Region = 'us-east-1';
@@ -529,17 +530,44 @@ _EOP_
 }
 
 # The billing line of each caller's last Invoke in the test nginx's
-# access.log: { CALLER => { billing, owner, vm, alias } }.
+# access.log: { CALLER => { billing, owner, kind, vm, alias } } (kind: the
+# start_kind).
 sub last_invokes {
     my $root = $ENV{TEST_NGINX_SERVER_ROOT} || 't/servroot';
     open my $in, '<', "$root/logs/access.log" or return {};
     my %last;
     while (<$in>) {
-        next unless /"action":"Invoke","caller":"(\d+)","billing_account":"(\d+)","owner":"(\d+)".*"vm":"([^"]*)".*"alias":"([^"]*)"/;
-        $last{$1} = { billing => $2, owner => $3, vm => $4, alias => $5 };
+        next unless /"action":"Invoke","caller":"(\d+)","billing_account":"(\d+)","owner":"(\d+)".*"start_kind":"([^"]*)","vm":"([^"]*)".*"alias":"([^"]*)"/;
+        $last{$1} = { billing => $2, owner => $3, kind => $4, vm => $5,
+                      alias => $6 };
     }
     close $in;
     return \%last;
+}
+
+# The test fngated's state directory (its log, its VMs' snapshot).
+sub fngated_state {
+    my $sock = need_env('TEST_NGINX_FNGATED_SOCKET');
+    return File::Basename::dirname(File::Basename::dirname($sock));
+}
+
+# Waits up to SECONDS for a line matching RE in the test fngated's log
+# after its first SKIP bytes; the matching line, or ''.
+sub wait_fngated_log {
+    my ($re, $seconds, $skip) = @_;
+    my $log = fngated_state() . '/fngated/fngated.log';
+    my $until = time + $seconds;
+    while (time < $until) {
+        if (open my $in, '<', $log) {
+            seek $in, $skip // 0, 0;
+            while (<$in>) {
+                return $_ if /$re/;
+            }
+            close $in;
+        }
+        select undef, undef, undef, 0.2;
+    }
+    return '';
 }
 
 # Blocks whose name says "revoked" run with fngate_cache_ttl TTL seconds.

@@ -5,7 +5,9 @@
  * /etc/fngate-modules (in that order), opens the virtio-serial port named
  * org.fngate.agent.0 and then serves the host's frames (lib/fg_frame.h):
  * LOAD writes the function's files under /var/task, INVOKE runs the
- * handler with the event on stdin and answers RESULT, PING answers PONG.
+ * handler with the event on stdin and answers RESULT, PING answers PONG,
+ * SYNC (after the pool restored the guest from its snapshot) sets the
+ * clock and reseeds the random pool, then answers PONG.
  *
  * Being PID 1 it must never exit: every failure is answered with a frame
  * and the loop goes on; orphaned processes are reaped between frames.
@@ -29,6 +31,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -36,6 +39,8 @@
 #include <sys/types.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+
+#include <linux/random.h>
 
 #include "fg_frame.h"
 
@@ -1057,6 +1062,61 @@ agent_invoke(int fd, const fg_frame_t *f)
 }
 
 
+/* ---- a restored guest ---- */
+
+/*
+ * A guest restored from the pool's snapshot wakes with the clock and the
+ * random state of the guest that was saved, shared by every copy: set the
+ * host's time, and mix the host's entropy into the pool and reseed, so no
+ * two guests (of two accounts) draw the same random numbers.
+ */
+static void
+agent_sync(int fd, const fg_frame_t *f)
+{
+    struct {
+        int      entropy_count;
+        int      buf_size;
+        uint8_t  buf[256];
+    }                rpi;
+    const uint8_t   *e;
+    size_t           elen = 0;
+    uint64_t         ns;
+    struct timespec  ts;
+    fg_buf_t         b = { 0 };
+    int              rfd;
+
+    if (fg_frame_get_u64(f, "time_ns", &ns) == 0) {
+        ts.tv_sec = (time_t) (ns / 1000000000u);
+        ts.tv_nsec = (long) (ns % 1000000000u);
+        if (agent.pid1 && clock_settime(CLOCK_REALTIME, &ts) < 0)
+            agent_log("clock_settime: %s", strerror(errno));
+    }
+    e = fg_frame_get(f, "entropy", &elen);
+    if (e != NULL && elen > 0 && agent.pid1) {
+        if (elen > sizeof(rpi.buf))
+            elen = sizeof(rpi.buf);
+        rpi.entropy_count = (int) (elen * 8);
+        rpi.buf_size = (int) elen;
+        memcpy(rpi.buf, e, elen);
+        rfd = open("/dev/urandom", O_RDWR | O_CLOEXEC);
+        if (rfd < 0 || ioctl(rfd, RNDADDENTROPY, &rpi) < 0
+            || ioctl(rfd, RNDRESEEDCRNG) < 0)
+        {
+            agent_log("reseeding the random pool: %s", strerror(errno));
+        }
+        if (rfd >= 0)
+            close(rfd);
+        memset(rpi.buf, 0, sizeof(rpi.buf));
+    }
+    if (fg_frame_begin(&b, FG_FRAME_PONG, f->seq) == 0
+        && fg_frame_end(&b) == 0)
+    {
+        agent_send(fd, &b);
+    }
+    fg_buf_free(&b);
+}
+
+
 /* ---- main loop ---- */
 
 static void
@@ -1139,6 +1199,9 @@ agent_serve(int fd, bool is_port)
             break;
         case FG_FRAME_INVOKE:
             agent_invoke(fd, &f);
+            break;
+        case FG_FRAME_SYNC:
+            agent_sync(fd, &f);
             break;
         case FG_FRAME_PING: {
             fg_buf_t  b = { 0 };

@@ -1,0 +1,145 @@
+# Guests restored from the pool's snapshot: fngated boots one guest, saves
+# it (state_dir/vm/snapshot.img) and makes the others by restoring copies
+# renamed for each.  A restored guest is a fresh, isolated copy: the host's
+# clock and fresh entropy are given to it (two accounts never draw the same
+# random bytes), nothing of another account's call is in it, the billing
+# line says how it was made, and a restore that fails falls back to a boot.
+use Test::Nginx::Socket;
+use FngateTest;
+
+repeat_each(1);     # the blocks build on each other
+no_shuffle();
+fngate_defaults();
+
+our $SCRIPT = <<'_SH_';
+#!/bin/sh
+cat >/dev/null
+seen=no
+[ -e /tmp/left-behind ] && seen=yes
+echo secret >/tmp/left-behind
+r=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
+echo "\"$r $(date +%s) $seen\""
+_SH_
+
+# Each account creates "snap" and calls it once (its first call: a cold
+# start on a guest of its own); "RANDOM CLOCK SEEN" and the billing line.
+sub first_call {
+    my $who = shift;
+    FngateTest::curl_sigv4($who, '/2015-03-31/functions',
+        '-H', 'Content-Type: application/json',
+        '-d', FngateTest::create_function_body(name => 'snap',
+                  files => { handler => [0755, $main::SCRIPT] }));
+    my $out = FngateTest::curl_sigv4($who,
+        '/2015-03-31/functions/snap/invocations', '-d', '{}');
+    my ($r, $t, $seen) = $out =~ /"([0-9a-f]{32}) (\d+) (yes|no)"/;
+    my $acct = FngateTest::account($who)->{AccountId};
+    # nginx writes the billing line just after the response: wait for it
+    my $line = {};
+    for (1 .. 50) {
+        $line = FngateTest::last_invokes()->{$acct} // {};
+        last if ($line->{kind} // '') ne '';
+        select undef, undef, undef, 0.1;
+    }
+    return { random => $r // '', clock => $t // 0, seen => $seen // '',
+             now => time, kind => $line->{kind} // '', vm => $line->{vm} };
+}
+
+plan tests => repeat_each() * count_tests();
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: the pool saved a snapshot of a booted guest
+--- init
+my $img = FngateTest::fngated_state() . '/vm/snapshot.img';
+my $line = FngateTest::wait_fngated_log(qr/snapshot: .*snapshot\.img (made|\(made earlier\))/, 60);
+FngateTest::save_output('snap-img.out', "image=" . (-s $img ? 'yes' : 'no')
+    . " logged=" . ($line ? 'yes' : 'no') . "\n");
+--- request
+GET /t/out/snap-img.out
+--- response_body
+image=yes logged=yes
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: two accounts' first calls run in restored guests with their own clock and random bytes
+--- timeout: 180
+--- init
+my $a = main::first_call('snap-a');
+my $b = main::first_call('snap-b');
+FngateTest::save_output('snap-two.out', join("\n",
+    "kinds=$a->{kind},$b->{kind}",
+    "own_vms=" . ($a->{vm} && $b->{vm} && $a->{vm} ne $b->{vm} ? 1 : 0),
+    "random_differs=" . ($a->{random} && $b->{random}
+                         && $a->{random} ne $b->{random} ? 1 : "$a->{random} $b->{random}"),
+    "clock_a=" . (abs($a->{clock} - $a->{now}) <= 5 ? 'host' : "$a->{clock} vs $a->{now}"),
+    "clock_b=" . (abs($b->{clock} - $b->{now}) <= 5 ? 'host' : "$b->{clock} vs $b->{now}"),
+    "seen=$a->{seen},$b->{seen}") . "\n");
+--- request
+GET /t/out/snap-two.out
+--- response_body
+kinds=restore,restore
+own_vms=1
+random_differs=1
+clock_a=host
+clock_b=host
+seen=no,no
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: a second function of the account loads into its guest (start_kind load)
+--- timeout: 120
+--- init
+FngateTest::curl_sigv4('snap-a', '/2015-03-31/functions',
+    '-H', 'Content-Type: application/json',
+    '-d', FngateTest::create_function_body(name => 'snap2',
+              files => { handler => [0755, "#!/bin/sh\necho '\"two\"'\n"] }));
+--- request
+POST /2015-03-31/functions/snap2/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: snap-a
+--- error_code: 200
+--- response_body
+"two"
+--- access_log eval
+qr/"function":"snap2".*"cold_start":"true","start_kind":"load"/
+--- no_error_log
+[error]
+
+
+
+=== TEST 4: without the image, the pool boots instead (start_kind boot), then restores again
+--- timeout: 240
+--- init
+my $img = FngateTest::fngated_state() . '/vm/snapshot.img';
+my $log = FngateTest::fngated_state() . '/fngated/fngated.log';
+my $skip = -s $log;
+rename $img, "$img.away" or die "$img: $!";
+# snap-c takes the warm guest; its replacement can not be restored
+my $c = main::first_call('snap-c');
+my $booted = FngateTest::wait_fngated_log(qr/warm \(boot \d+ ms/, 120, $skip);
+my $d = main::first_call('snap-d');
+rename "$img.away", $img or die "$img: $!";
+$skip = -s $log;
+my $e = main::first_call('snap-e');
+my $restored = FngateTest::wait_fngated_log(qr/warm \(restore \d+ ms/, 120, $skip);
+FngateTest::save_output('snap-fallback.out', join("\n",
+    "fallback_logged=" . ($booted ? 1 : 0),
+    "kind_d=$d->{kind}",
+    "random_d=" . ($d->{random} ? 'set' : 'none'),
+    "restored_again=" . ($restored ? 1 : 0)) . "\n");
+--- request
+GET /t/out/snap-fallback.out
+--- response_body
+fallback_logged=1
+kind_d=boot
+random_d=set
+restored_again=1
+--- no_error_log
+[error]
