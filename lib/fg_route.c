@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fg_api.h"
 #include "fg_route.h"
 #include "fg_util.h"
 
@@ -472,6 +473,25 @@ fg_route_parse(const char *method, size_t method_len, const char *path,
     memset(r, 0, sizeof(fg_route_t));
     r->action = FG_ACTION_NONE;
 
+    /* APIs made of functions: their calls and their management paths */
+    if (path != NULL && method != NULL) {
+        if (path_len >= sizeof(FG_API_CALL_PREFIX) - 1
+            && memcmp(path, FG_API_CALL_PREFIX,
+                      sizeof(FG_API_CALL_PREFIX) - 1) == 0)
+        {
+            rc = fg_api_call_parse(path, path_len, r, &sub, &sub_len);
+            if (rc == FG_ROUTE_OK || rc == FG_ROUTE_BAD_PATH) {
+                r->action = FG_ACTION_INVOKE_API;
+            }
+            return rc;
+        }
+
+        rc = fg_api_route_parse(method, method_len, path, path_len, r);
+        if (rc != FG_ROUTE_NOT_FOUND || r->action != FG_ACTION_NONE) {
+            return rc;
+        }
+    }
+
     if (path == NULL || method == NULL || path_len < sizeof(prefix) - 1
         || memcmp(path, prefix, sizeof(prefix) - 1) != 0)
     {
@@ -652,6 +672,36 @@ fg_action_name(fg_action_t a)
         return "RemovePermission";
     case FG_ACTION_GET_POLICY:
         return "GetPolicy";
+    case FG_ACTION_CREATE_API:
+        return "CreateApi";
+    case FG_ACTION_LIST_APIS:
+        return "ListApis";
+    case FG_ACTION_GET_API:
+        return "GetApi";
+    case FG_ACTION_UPDATE_API:
+        return "UpdateApi";
+    case FG_ACTION_DELETE_API:
+        return "DeleteApi";
+    case FG_ACTION_CREATE_ROUTE:
+        return "CreateRoute";
+    case FG_ACTION_LIST_ROUTES:
+        return "ListRoutes";
+    case FG_ACTION_GET_ROUTE:
+        return "GetRoute";
+    case FG_ACTION_UPDATE_ROUTE:
+        return "UpdateRoute";
+    case FG_ACTION_DELETE_ROUTE:
+        return "DeleteRoute";
+    case FG_ACTION_CREATE_SUBSCRIPTION:
+        return "CreateSubscription";
+    case FG_ACTION_LIST_SUBSCRIPTIONS:
+        return "ListSubscriptions";
+    case FG_ACTION_LIST_API_SUBSCRIPTIONS:
+        return "ListApiSubscriptions";
+    case FG_ACTION_UPDATE_SUBSCRIPTION:
+        return "UpdateSubscription";
+    case FG_ACTION_INVOKE_API:
+        return "InvokeApi";
     case FG_ACTION_NONE:
     case FG_ACTION_METHOD_NOT_ALLOWED:
         break;
@@ -672,7 +722,13 @@ fg_action_from_name(const char *name)
         FG_ACTION_UPDATE_FUNCTION_CONFIGURATION, FG_ACTION_CREATE_ALIAS,
         FG_ACTION_LIST_ALIASES, FG_ACTION_GET_ALIAS, FG_ACTION_UPDATE_ALIAS,
         FG_ACTION_DELETE_ALIAS, FG_ACTION_ADD_PERMISSION,
-        FG_ACTION_REMOVE_PERMISSION, FG_ACTION_GET_POLICY
+        FG_ACTION_REMOVE_PERMISSION, FG_ACTION_GET_POLICY,
+        FG_ACTION_CREATE_API, FG_ACTION_LIST_APIS, FG_ACTION_GET_API,
+        FG_ACTION_UPDATE_API, FG_ACTION_DELETE_API, FG_ACTION_CREATE_ROUTE,
+        FG_ACTION_LIST_ROUTES, FG_ACTION_GET_ROUTE, FG_ACTION_UPDATE_ROUTE,
+        FG_ACTION_DELETE_ROUTE, FG_ACTION_CREATE_SUBSCRIPTION,
+        FG_ACTION_LIST_SUBSCRIPTIONS, FG_ACTION_LIST_API_SUBSCRIPTIONS,
+        FG_ACTION_UPDATE_SUBSCRIPTION, FG_ACTION_INVOKE_API
     };
     size_t                    i;
 
