@@ -1779,3 +1779,13 @@ cleanup:
     freeReplyObject(reply);
     return rc;
 }
+
+/* One command on the thread's connection, for the other stores
+ * (fngated_apis.c); fgd_redis's policy: reads (idempotent) are retried
+ * once on a fresh connection, writes never. */
+redisReply *
+fgd_store_command(const fgd_req_t *q, bool idempotent, int argc,
+    const char **argv, const size_t *lens, fgd_resp_t *r)
+{
+    return fgd_redis(q, idempotent, argc, argv, lens, r);
+}
