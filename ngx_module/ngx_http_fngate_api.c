@@ -13,6 +13,9 @@
  * approval or a revocation takes effect within the ttl); only then is the
  * route matched, so a refused caller learns nothing of the routes.
  *
+ * The worker that passes an owner's successful change of an API, its
+ * routes or a subscription forgets what it cached of it at once.
+ *
  * The call then goes on as the owner's function:qualifier of the route,
  * billed to the caller, in the VMs the API's policy names: the caller's
  * ("caller") or the owner's ("owner").
@@ -603,8 +606,8 @@ ngx_http_fngate_api_route(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 
 /*
  * The client's headers for the event, as a JSON object: without
- * Authorization and the X-Amz-* signing headers, the last of a repeated
- * name.
+ * Authorization and the X-Amz-* signing headers; a repeated name is
+ * written each time (fngated keeps the last).
  */
 
 static ngx_int_t
@@ -682,6 +685,61 @@ ngx_http_fngate_api_headers(ngx_http_request_t *r,
     ctx->api_headers.len = p - ctx->api_headers.data;
 
     return NGX_OK;
+}
+
+
+/*
+ * The backend made a change to one of the caller's APIs: forget its route
+ * table ("t:OWNER:API"), or for UpdateSubscription the subscription
+ * ("s:OWNER:API:ACCOUNT"), in this worker's cache at once.
+ */
+
+void
+ngx_http_fngate_api_changed(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
+{
+    u_char     *p;
+    ngx_str_t   name;
+
+    switch (ctx->route.action) {
+
+    case FG_ACTION_UPDATE_API:
+    case FG_ACTION_DELETE_API:
+    case FG_ACTION_CREATE_ROUTE:
+    case FG_ACTION_UPDATE_ROUTE:
+    case FG_ACTION_DELETE_ROUTE:
+    case FG_ACTION_UPDATE_SUBSCRIPTION:
+        break;
+
+    default:
+        return;
+    }
+
+    if (ctx->route.api[0] == '\0' || ctx->caller.len == 0) {
+        return;
+    }
+
+    name.len = sizeof("s:::") - 1 + ctx->caller.len
+               + ngx_strlen(ctx->route.api)
+               + ngx_strlen(ctx->route.subscriber);
+    name.data = ngx_pnalloc(r->pool, name.len);
+    if (name.data == NULL) {
+        return;
+    }
+
+    if (ctx->route.action == FG_ACTION_UPDATE_SUBSCRIPTION) {
+        p = ngx_sprintf(name.data, "s:%V:%s:%s", &ctx->caller,
+                        ctx->route.api, ctx->route.subscriber);
+
+    } else {
+        p = ngx_sprintf(name.data, "t:%V:%s", &ctx->caller, ctx->route.api);
+    }
+
+    name.len = p - name.data;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: cache forgets \"%V\"", &name);
+
+    ngx_http_fngate_cache_delete(&name);
 }
 
 
