@@ -785,7 +785,8 @@ fgd_gen_query(yajl_gen g, const char *query)
 }
 
 /* The client's headers, as the module passed them (a JSON object of
- * strings); an unreadable text gives {}. */
+ * strings; a name sent twice is there twice, the last value is kept); an
+ * unreadable text gives {}. */
 static void
 fgd_gen_headers(yajl_gen g, const char *headers)
 {
@@ -799,7 +800,14 @@ fgd_gen_headers(yajl_gen g, const char *headers)
     if (root != NULL && YAJL_IS_OBJECT(root)) {
         for (i = 0; i < root->u.object.len; i++) {
             yajl_val v = root->u.object.values[i];
-            if (!YAJL_IS_STRING(v))
+            size_t   j;
+            bool     later = false;
+
+            /* a repeated name: its last value */
+            for (j = i + 1; j < root->u.object.len && !later; j++)
+                later = strcasecmp(root->u.object.keys[i],
+                                   root->u.object.keys[j]) == 0;
+            if (!YAJL_IS_STRING(v) || later)
                 continue;
             GSTR(g, root->u.object.keys[i]);
             GSTR(g, v->u.string);

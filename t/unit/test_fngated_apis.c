@@ -209,6 +209,14 @@ test_event(void)
     free(out);
     out = NULL;
 
+    c = call_of("/a", "/a", "", "", 0);
+    c.headers = "{\"X-A\":\"1\",\"Host\":\"h\",\"x-a\":\"2\"}";
+    CU_ASSERT_EQUAL(fgd_api_event(&c, &out, &len, &r), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"headers\":{\"Host\":\"h\","
+                                       "\"x-a\":\"2\"}"));
+    free(out);
+    out = NULL;
+
     c = call_of("/a", "/a", "", "{\"k\":1}", 7);
     c.headers = "not json";
     CU_ASSERT_EQUAL(fgd_api_event(&c, &out, &len, &r), 0);
