@@ -7,6 +7,7 @@ use Test::Nginx::Socket;
 use FngateTest;
 use POSIX ();
 use Time::HiRes ();
+use File::Basename ();
 
 repeat_each(1);     # the blocks build on each other
 no_shuffle();
@@ -101,6 +102,39 @@ sub sums {
     }
     $s{gbs} = sprintf '%.6f', $s{gbs};
     return "$s{calls} $s{ms} $s{gbs} $s{errors} $s{cold}";
+}
+
+# The same for each (billed account, owner, API) that VIEWER may see
+# (billed to it, or of its own functions): "ACCOUNT OWNER API" => "CALLS
+# MS GBS ERRORS COLD".
+sub grouped_sums {
+    my ($viewer, @files) = @_;
+    my (%s, %out);
+    for my $f (@files) {
+        open my $in, '<', $f or next;
+        while (<$in>) {
+            next unless /"action":"Invoke(?:Api)?"/;
+            my $l = eval { FngateTest::json_decode($_) } or next;
+            next unless $l->{billing_account} eq $viewer
+                        || $l->{owner} eq $viewer;
+            my $k = join ' ', $l->{billing_account}, $l->{owner},
+                              ($l->{api} // '') eq '' ? '-' : $l->{api};
+            my $ms = $l->{billed_ms} =~ /^\d+$/ ? $l->{billed_ms} : 0;
+            my $mb = $l->{memory_mb} =~ /^\d+$/ ? $l->{memory_mb} : 0;
+            $s{$k}{calls}++;
+            $s{$k}{ms} += $ms;
+            $s{$k}{gbs} += $ms / 1000 * $mb / 1024;
+            $s{$k}{errors} += ($l->{status} >= 400
+                               || ($l->{function_error} // '') ne '') ? 1 : 0;
+            $s{$k}{cold} += $l->{cold_start} eq 'true' ? 1 : 0;
+        }
+        close $in;
+    }
+    for my $k (keys %s) {
+        $out{$k} = join ' ', $s{$k}{calls}, $s{$k}{ms},
+            sprintf('%.6f', $s{$k}{gbs}), $s{$k}{errors}, $s{$k}{cold};
+    }
+    return \%out;
 }
 
 # The rows of `fngate usage ARGS` as "ACCOUNT OWNER API CALLS MS GBS ERR
@@ -646,7 +680,27 @@ http fastcgi header: "x-amzn-ErrorType: ServiceException"
 
 
 
-=== TEST 27: path traversal: an encoded ".." segment is refused
+=== TEST 27: and fngated logs why, with the call
+--- init
+my $log = File::Basename::dirname($ENV{TEST_NGINX_FNGATED_SOCKET})
+          . '/fngated.log';
+main::call('bob', 'GET', "$main::SHOP/bad");
+open my $in, '<', $log or die "$log: $!";
+my ($why, $done) = (0, 0);
+while (<$in>) {
+    $why++ if /api $main::ALICE:shop route 7: The function's response is not a valid proxy response: statusCode 700 is out of range/;
+    $done++ if /InvokeApi caller=$main::BOB owner=$main::ALICE function=bad status=502 ServiceException/;
+}
+FngateTest::save_output('log', ($why >= 2 ? 'why logged' : "why $why") . ', '
+                               . ($done >= 2 ? 'call logged' : "call $done") . "\n");
+--- request
+GET /t/out/log
+--- response_body
+why logged, call logged
+
+
+
+=== TEST 28: path traversal: an encoded ".." segment is refused
 --- request eval
 "GET $main::SHOP/items/%2e%2E/x"
 --- more_headers
@@ -661,7 +715,7 @@ refused: empty, dot or undecodable segment
 
 
 
-=== TEST 28: path traversal: a literal ".." segment is refused
+=== TEST 29: path traversal: a literal ".." segment is refused
 --- request eval
 "GET $main::SHOP/items/../items"
 --- more_headers
@@ -674,7 +728,7 @@ refused: empty, dot or undecodable segment
 
 
 
-=== TEST 29: path traversal: "//" is refused
+=== TEST 30: path traversal: "//" is refused
 --- request eval
 "GET $main::SHOP//items"
 --- more_headers
@@ -687,7 +741,7 @@ refused: empty, dot or undecodable segment
 
 
 
-=== TEST 30: path traversal: "%00" is refused (by nginx itself, before the module)
+=== TEST 31: path traversal: "%00" is refused (by nginx itself, before the module)
 --- request eval
 "GET $main::SHOP/items/x%00"
 --- more_headers
@@ -698,7 +752,7 @@ client sent invalid request
 
 
 
-=== TEST 31: an oversized header reaches nginx's limit, and the next call still works
+=== TEST 32: an oversized header reaches nginx's limit, and the next call still works
 --- init
 my @out;
 push @out, (split ' ', main::call('bob', 'GET', "$main::SHOP/items", undef,
@@ -715,7 +769,7 @@ GET /t/out/hdr
 
 
 
-=== TEST 32: an oversized payload is 413
+=== TEST 33: an oversized payload is 413
 --- request eval
 "POST $main::SHOP/echo\n" . ('z' x 2000)
 --- more_headers
@@ -728,7 +782,7 @@ is larger than fngate_max_payload 1024
 
 
 
-=== TEST 33: CreateApi "pool": open, policy owner, stage v1, one route
+=== TEST 34: CreateApi "pool": open, policy owner, stage v1, one route
 --- init
 my @out;
 my $o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis', '-X', 'POST',
@@ -760,7 +814,7 @@ list pool,shop
 
 
 
-=== TEST 34: dedication: with "caller" no VM served both Bob and Carol; with "owner" both ran in Alice's VMs
+=== TEST 35: dedication: with "caller" no VM served both Bob and Carol; with "owner" both ran in Alice's VMs
 --- init
 for (1 .. 2) {
     for my $who ('bob', 'carol') {
@@ -802,56 +856,59 @@ pool billed bob bob owner,carol carol owner
 
 
 
-=== TEST 35: metering: `fngate usage` sums per billed account, owner and API, right to the millisecond
+=== TEST 36: metering: `fngate usage` sums per billed account, owner and API, right to the millisecond
 --- init
+my $log = ($ENV{TEST_NGINX_SERVER_ROOT} || 't/servroot') . '/logs/access.log';
+# Bob and Carol call two of Alice's functions through shop, and pool
 for (1 .. 2) {
     for my $who ('bob', 'carol') {
         main::call($who, 'GET', "$main::SHOP/items/$_");
+        main::call($who, 'POST', "$main::SHOP/orders", "order $_");
         main::call($who, 'POST', "$main::POOL/who", '{}');
     }
 }
 main::call('alice', 'GET', "$main::SHOP/items/own");
 main::call('bob', 'GET', "$main::SHOP/nothing");    # an error, counted
-my $log = ($ENV{TEST_NGINX_SERVER_ROOT} || 't/servroot') . '/logs/access.log';
+my %name = ($main::ALICE => 'alice', $main::BOB => 'bob',
+            $main::CAROL => 'carol');
 my @out;
 for my $who ([bob => $main::BOB], [carol => $main::CAROL]) {
     my $want = main::sums($who->[1], '', $log);
     my ($got) = grep { /^$who->[1] / }
                 split /\n/, main::usage_rows("--log $log --by account");
     my @g = split ' ', $got // '';
-    push @out, "$who->[0] " . ("@g[3..7]" eq $want ? "matches $want" =~ s/ .*//r : "got @g want $want");
+    push @out, "$who->[0] " . ("@g[3..7]" eq $want ? 'matches' : "got @g want $want");
 }
-# the owner sees its subscribers' rows, a subscriber only its own
-my $owner = main::usage_rows("--log $log --by api --as $main::ALICE");
-my $bob = main::usage_rows("--log $log --by api --as $main::BOB");
-push @out, 'alice sees ' . join ',', sort map { (split ' ')[0] =~ s/$main::BOB/bob/r =~ s/$main::CAROL/carol/r =~ s/$main::ALICE/alice/r . '/' . (split ' ')[2] } split /\n/, $owner;
-push @out, 'bob sees ' . join ',', sort map { (split ' ')[0] =~ s/$main::BOB/bob/r =~ s/$main::CAROL/carol/r . '/' . (split ' ')[2] } split /\n/, $bob;
-my ($bob_shop) = grep { /^$main::BOB $main::ALICE shop / } split /\n/, $owner;
-my @g = split ' ', $bob_shop // '';
-my $want = '';
-{
-    my %s = (calls => 0, ms => 0);
-    for my $l (@{ FngateTest::api_lines() }) {
-        next unless $l->{billing_account} eq $main::BOB && $l->{api} eq 'shop';
-        $s{calls}++;
-        $s{ms} += $l->{billed_ms} =~ /^\d+$/ ? $l->{billed_ms} : 0;
+# per billed account, owner and API, as each viewer may see them: the
+# owner its subscribers' rows, a subscriber only its own
+for my $viewer ([alice => $main::ALICE], [bob => $main::BOB]) {
+    my %want = %{ main::grouped_sums($viewer->[1], $log) };
+    my @rows = split /\n/, main::usage_rows("--log $log --by api --as $viewer->[1]");
+    my (@seen, @bad);
+    for my $row (@rows) {
+        my @f = split ' ', $row;
+        my $k = "@f[0..2]";
+        push @seen, join '/', map { $name{$_} // $_ } @f[0, 2];
+        push @bad, "$k: got @f[3..7] want " . ($want{$k} // 'none')
+            unless ($want{$k} // '') eq "@f[3..7]";
+        delete $want{$k};
     }
-    $want = "$s{calls} $s{ms}";
+    push @bad, map { "missing $_" } sort keys %want;
+    push @out, "$viewer->[0] sees " . join(',', sort @seen)
+               . (@bad ? " BAD @bad" : ', all right');
 }
-push @out, 'bob on shop ' . ("@g[3,4]" eq $want ? 'matches' : "got @g want $want");
 FngateTest::save_output('usage', join("\n", @out) . "\n");
 --- request
 GET /t/out/usage
 --- response_body
 bob matches
 carol matches
-alice sees alice/shop,bob/pool,bob/shop,carol/pool,carol/shop
-bob sees bob/pool,bob/shop
-bob on shop matches
+alice sees alice/shop,bob/pool,bob/shop,carol/pool,carol/shop, all right
+bob sees bob/pool,bob/shop, all right
 
 
 
-=== TEST 36: metering survives log rotation (nginx reopens its log)
+=== TEST 37: metering survives log rotation (nginx reopens its log)
 --- init
 my $dir = ($ENV{TEST_NGINX_SERVER_ROOT} || 't/servroot') . '/logs';
 main::call('bob', 'GET', "$main::SHOP/items/before");
@@ -876,31 +933,55 @@ matches new lines
 
 
 
-=== TEST 37: revoked mid-traffic: Carol's calls stop within fngate_cache_ttl
+=== TEST 38: revoked mid-traffic: Carol's calls stop within fngate_cache_ttl; the worker that passes a change forgets at once
 --- init
 my $first = (split ' ', main::call('carol', 'GET', "$main::SHOP/items"))[0];
-my $o = FngateTest::curl_sigv4('alice',
-    "/2015-03-31/apis/shop/subscriptions/$main::CAROL", '-X', 'PUT',
-    '-H', 'Content-Type: application/json', '--data', '{"Status":"revoked"}');
+# revoked as another nginx (or host) would have passed it: this worker
+# believes its cached approval for at most the ttl
+my $port = $ENV{TEST_NGINX_REDIS_PORT};
+my $key = "fg:subs:{$main::ALICE}:shop";
+my $old = `redis-cli -p $port HGET '$key' $main::CAROL`;
+chomp $old;
+(my $revoked = $old) =~ s/^\w+/revoked/;
+system("redis-cli -p $port HSET '$key' $main::CAROL '$revoked' >/dev/null") == 0
+    or die "redis-cli failed";
 my $t0 = Time::HiRes::time();
 my $now = $first;
+my $calls = 0;
 while ($now eq $first && Time::HiRes::time() - $t0 < $main::TTL + 5) {
     Time::HiRes::sleep(0.1);
     $now = (split ' ', main::call('carol', 'GET', "$main::SHOP/items"))[0];
+    $calls++;
 }
 my $took = Time::HiRes::time() - $t0;
+# approved again through this worker: the next call is allowed at once
+my $o = FngateTest::curl_sigv4('alice',
+    "/2015-03-31/apis/shop/subscriptions/$main::CAROL", '-X', 'PUT',
+    '-H', 'Content-Type: application/json', '--data', '{"Status":"approved"}');
+my $again = (split ' ', main::call('carol', 'GET', "$main::SHOP/items"))[0];
+# and revoked through it: the next call is refused at once
+my $o2 = FngateTest::curl_sigv4('alice',
+    "/2015-03-31/apis/shop/subscriptions/$main::CAROL", '-X', 'PUT',
+    '-H', 'Content-Type: application/json', '--data', '{"Status":"revoked"}');
+my $after = (split ' ', main::call('carol', 'GET', "$main::SHOP/items"))[0];
 my $bob = (split ' ', main::call('bob', 'GET', "$main::SHOP/items"))[0];
-FngateTest::save_output('rev', "revoke " . FngateTest::http_code($o)
-    . " $first -> $now " . ($took <= $main::TTL + 1 ? 'within ttl' : "after $took s")
-    . " bob $bob\n");
+FngateTest::save_output('rev', "$first -> $now "
+    . ($took <= $main::TTL + 1 ? 'within ttl' : "after $took s")
+    . ($calls > 1 ? ', stale before' : ", at once ($calls)")
+    . "\napprove " . FngateTest::http_code($o) . " then $again"
+    . "\nrevoke " . FngateTest::http_code($o2) . " then $after"
+    . "\nbob $bob\n");
 --- request
 GET /t/out/rev
 --- response_body
-revoke 200 200 -> 403 within ttl bob 200
+200 -> 403 within ttl, stale before
+approve 200 then 200
+revoke 200 then 403
+bob 200
 
 
 
-=== TEST 38: 429 under a rate limit: one call and a burst of one pass, then 429, counted in the log
+=== TEST 39: 429 under a rate limit: one call and a burst of one pass, then 429, counted in the log
 --- init
 my @codes = map { (split ' ', main::call('bob', 'GET', "$main::SHOP/items"))[0] } 1 .. 5;
 my $last = main::call('bob', 'GET', "$main::SHOP/items");
@@ -916,7 +997,7 @@ GET /t/out/rate
 
 
 
-=== TEST 39: 429 at once: a caller's second call at once on an API is refused
+=== TEST 40: 429 at once: a caller's second call at once on an API is refused
 --- init
 my $html = ($ENV{TEST_NGINX_SERVER_ROOT} || 't/servroot') . '/html';
 my @pids;
@@ -940,3 +1021,53 @@ GET /t/out/conn
 --- response_body
 200 429 429
 429 lines 2
+
+
+
+=== TEST 42: UpdateApi, GetApi and DeleteApi; a private API refuses subscribers at once, a deleted one is gone
+--- init
+my @out;
+my $o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop');
+my ($rev) = $o =~ /"RevisionId":"([0-9a-f-]{36})"/;
+push @out, 'get ' . FngateTest::http_code($o) . ' ' . join ',', $o =~ /"(Access|Policy)":"(\w+)"/g;
+push @out, 'bob before ' . (split ' ', main::call('bob', 'GET', "$main::SHOP/items"))[0];
+$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop', '-X', 'PUT',
+    '-H', 'Content-Type: application/json',
+    '--data', '{"Access":"private","RevisionId":"00000000-0000-4000-8000-000000000000"}');
+push @out, 'stale revision ' . FngateTest::http_code($o);
+$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop', '-X', 'PUT',
+    '-H', 'Content-Type: application/json',
+    '--data', qq{{"Access":"private","RevisionId":"$rev"}});
+push @out, 'update ' . FngateTest::http_code($o) . ' ' . join ',', $o =~ /"(Access)":"(\w+)"/g;
+push @out, 'bob after ' . (split ' ', main::call('bob', 'GET', "$main::SHOP/items"))[0];
+push @out, 'alice after ' . (split ' ', main::call('alice', 'GET', "$main::SHOP/items"))[0];
+$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/pool', '-X', 'DELETE');
+push @out, 'delete ' . FngateTest::http_code($o);
+$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/pool', '-X', 'DELETE');
+push @out, 'delete again ' . FngateTest::http_code($o);
+$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/pool');
+push @out, 'get deleted ' . FngateTest::http_code($o);
+push @out, 'bob on deleted ' . (split ' ', main::call('bob', 'POST', "$main::POOL/who", '{}'))[0];
+$o = FngateTest::curl_sigv4('bob', '/2015-03-31/subscriptions');
+push @out, 'bob subscriptions ' . join ',', $o =~ /"ApiArn":"[^"]*:api:(\w+)"/g;
+push @out, 'redis ' . (join(',', map { s/\{$main::ALICE\}/{A}/r }
+    split /\n/, FngateTest::redis_keys("fg:*{$main::ALICE}*pool*")) || 'none');
+$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis');
+push @out, 'list ' . join ',', $o =~ /"Name":"(\w+)"/g;
+FngateTest::save_output('upd', join("\n", @out) . "\n");
+--- request
+GET /t/out/upd
+--- response_body
+get 200 Access,granted,Policy,caller
+bob before 200
+stale revision 412
+update 200 Access,private
+bob after 403
+alice after 200
+delete 204
+delete again 404
+get deleted 404
+bob on deleted 404
+bob subscriptions shop
+redis none
+list shop
