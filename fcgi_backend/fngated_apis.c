@@ -128,8 +128,10 @@ fgd_apis_eval(const fgd_req_t *q, const char *script, int nkeys, int nargs,
     char         num[16];
     int          i;
 
-    if (nargs + 3 > 32)
+    if (nargs + 3 > 32) {
+        fgd_error(r, 500, "ServiceException", "too many script arguments");
         return NULL;
+    }
     snprintf(num, sizeof(num), "%d", nkeys);
     argv[0] = "EVAL";
     argv[1] = script;

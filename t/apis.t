@@ -165,6 +165,8 @@ Test::Nginx::Socket::add_block_preprocessor(sub {
     %loc = ('burst=40' => 'burst=1') if $name =~ /429 .*rate/;
     %loc = ('fngate_api_conn 10' => 'fngate_api_conn 1')
         if $name =~ /429 .*at once/;
+    %loc = ('fngate_account_conn 50' => 'fngate_account_conn 1')
+        if $name =~ /429 per account/;
     %loc = ('try_files' => "fngate_max_payload 1k;\n            try_files")
         if $name =~ /payload/;
     $block->set_value('config', FngateTest::api_config(%loc))
@@ -1021,6 +1023,30 @@ GET /t/out/conn
 --- response_body
 200 429 429
 429 lines 2
+
+
+
+=== TEST 41: 429 per account: Bob's calls of two APIs at once beyond his account's limit on the host
+--- init
+my $html = ($ENV{TEST_NGINX_SERVER_ROOT} || 't/servroot') . '/html';
+my $pid = fork;
+die "fork: $!" unless defined $pid;
+if ($pid == 0) {
+    FngateTest::save_output('slow',
+        (split ' ', main::call('bob', 'GET', "$main::SHOP/slow"))[0]);
+    POSIX::_exit(0);
+}
+Time::HiRes::sleep(0.7);
+my $other = (split ' ', main::call('bob', 'POST', "$main::POOL/who", '{}'))[0];
+my $carol = (split ' ', main::call('carol', 'POST', "$main::POOL/who", '{}'))[0];
+waitpid $pid, 0;
+open my $f, '<', "$html/slow" or die "slow: $!";
+my $slow = <$f>;
+FngateTest::save_output('acct', "slow $slow, other api $other, carol $carol\n");
+--- request
+GET /t/out/acct
+--- response_body
+slow 200, other api 429, carol 200
 
 
 
