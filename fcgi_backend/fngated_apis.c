@@ -1059,6 +1059,16 @@ fgd_apis_invoke(const fgd_req_t *q, fgd_param_pt param, void *req,
     call.alias = "";
     rc = fgd_invoke(&call, r);
     free(event);
+    if (rc != 0 && r->status == 404) {
+        /* the caller learns the route, not the owner's function names */
+        fgd_log("error", q->request_id, "api %s:%s route %s: %s", q->owner,
+            c.api, c.route_id, r->message);
+        fgd_resp_free(r);
+        memset(r, 0, sizeof(*r));
+        return fgd_error(r, 404, "ResourceNotFoundException",
+            "The function of route %s of API %s does not exist", c.route_id,
+            c.api);
+    }
     if (rc != 0)
         return -1;
 

@@ -1050,7 +1050,37 @@ slow 200, other api 429, carol 200
 
 
 
-=== TEST 42: UpdateApi, GetApi and DeleteApi; a private API refuses subscribers at once, a deleted one is gone
+=== TEST 42: a route whose function was deleted is 404, naming the route, not the function
+--- init
+my @out;
+my $o = FngateTest::curl_sigv4('alice', '/2015-03-31/functions', '-X', 'POST',
+    '-H', 'Content-Type: application/json', '--data-binary',
+    FngateTest::create_function_body(name => 'temp',
+        files => { handler => [0755, $main::FN{echo}] }));
+push @out, 'function ' . FngateTest::http_code($o);
+$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop/routes', '-X',
+    'POST', '-H', 'Content-Type: application/json',
+    '--data', '{"Method":"GET","Path":"/gone","FunctionName":"temp"}');
+my ($id) = $o =~ /"RouteId":"(\d+)"/;
+push @out, 'route ' . FngateTest::http_code($o) . " $id";
+push @out, 'call ' . (split ' ', main::call('bob', 'GET', "$main::SHOP/gone"))[0];
+$o = FngateTest::curl_sigv4('alice', '/2015-03-31/functions/temp', '-X',
+    'DELETE');
+push @out, 'delete ' . FngateTest::http_code($o);
+push @out, 'call ' . main::call('bob', 'GET', "$main::SHOP/gone");
+FngateTest::save_output('gone', join("\n", @out) . "\n");
+--- request
+GET /t/out/gone
+--- response_body
+function 201
+route 201 11
+call 200
+delete 204
+call 404 {"Type":"User","message":"The function of route 11 of API shop does not exist"}
+
+
+
+=== TEST 43: UpdateApi, GetApi and DeleteApi; a private API refuses subscribers at once, a deleted one is gone
 --- init
 my @out;
 my $o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop');
