@@ -342,7 +342,10 @@ sub api_config {
     $locs =~ s/fastcgi_read_timeout \S+;/fastcgi_read_timeout 300s;/g;
     $locs =~ s/$_/$subst{$_}/g for keys %subst;
     die "conf/nginx.conf has no API locations" unless $locs =~ /\@fngate_api/;
+    # the server's own error page for oversized request headers
+    my ($e494) = $conf =~ /^(\s*error_page 494 [^;]*;)/m;
     return "    access_log logs/access.log fngate_billing;\n"
+           . ($e494 // '') . "\n"
            . default_config() . $locs . "\n";
 }
 
