@@ -6,9 +6,10 @@ FNGATED          := $(BUILD)/fngated
 # The logic tests reach without Redis, libvirt or FastCGI.
 FNGATED_PURE     := fcgi_backend/fngated_util.c fcgi_backend/fngated_api.c \
                     fcgi_backend/fngated_conf.c fcgi_backend/fngated_result.c \
-                    fcgi_backend/fngated_overrides.c
+                    fcgi_backend/fngated_overrides.c \
+                    fcgi_backend/fngated_apis_util.c
 FNGATED_DAEMON   := fcgi_backend/fngated.c fcgi_backend/fngated_store.c \
-                    fcgi_backend/fngated_invoke.c
+                    fcgi_backend/fngated_invoke.c fcgi_backend/fngated_apis.c
 FNGATED_PURE_OBJS   := $(FNGATED_PURE:%.c=$(BUILD)/obj/%.o)
 FNGATED_DAEMON_OBJS := $(FNGATED_DAEMON:%.c=$(BUILD)/obj/%.o)
 FNGATED_LIBS     := -lfcgi -lhiredis -lyajl -larchive -lvirt -lcrypto \
@@ -33,3 +34,13 @@ UNIT_TESTS    += $(BUILD)/t/test_fngated
 
 # The test reads the shipped conf/fngated.conf.
 $(BUILD)/obj/t/unit/test_fngated.o: CFLAGS += -DFNGATE_ROOT='"$(ROOT)"'
+
+# APIs made of functions: the pure parts (fngated_apis_util.c).
+$(BUILD)/t/test_fngated_apis: $(BUILD)/obj/t/unit/test_fngated_apis.o \
+                              $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
+                              $(BUILD)/libfg.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
+	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lvirt -lcrypto -lpthread
+
+UNIT_TESTS    += $(BUILD)/t/test_fngated_apis

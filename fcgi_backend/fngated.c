@@ -68,6 +68,13 @@ fgd_param(FCGX_Request *req, const char *name)
     return v != NULL ? v : "";
 }
 
+/* fgd_param for fngated_apis.c */
+static const char *
+fgd_param_of(void *req, const char *name)
+{
+    return fgd_param(req, name);
+}
+
 static bool
 fgd_request_id_ok(const char *v)
 {
@@ -88,7 +95,7 @@ fgd_body_limit(fg_action_t a)
 {
     if (a == FG_ACTION_CREATE_FUNCTION || a == FG_ACTION_UPDATE_FUNCTION_CODE)
         return fgd_conf.max_code_size / 3 * 4 + 8 + 256 * 1024;
-    if (a == FG_ACTION_INVOKE)
+    if (a == FG_ACTION_INVOKE || a == FG_ACTION_INVOKE_API)
         return FGD_MAX_PAYLOAD;
     return 256 * 1024;
 }
@@ -165,9 +172,10 @@ fgd_send(FCGX_Request *req, const fgd_resp_t *r)
 
     n = snprintf(head, sizeof(head), "Status: %d %s\r\n", r->status,
         fgd_status_text(r->status));
-    if (r->status != 204)
+    if (r->status != 204 && r->status != 304)
         n += snprintf(head + n, sizeof(head) - (size_t) n,
-            "Content-Type: application/json\r\nContent-Length: %zu\r\n",
+            "Content-Type: %.256s\r\nContent-Length: %zu\r\n",
+            r->content_type ? r->content_type : "application/json",
             r->body ? r->body_len : 0);
     if (r->error_type != NULL)
         n += snprintf(head + n, sizeof(head) - (size_t) n,
@@ -183,7 +191,8 @@ fgd_send(FCGX_Request *req, const fgd_resp_t *r)
     if (r->headers != NULL)
         FCGX_PutS(r->headers, req->out);
     FCGX_PutS("\r\n", req->out);
-    if (r->status != 204 && r->body != NULL && r->body_len > 0) {
+    if (r->status != 204 && r->status != 304 && r->body != NULL &&
+        r->body_len > 0) {
         size_t off = 0;
         while (off < r->body_len) {
             size_t chunk = r->body_len - off;
@@ -892,6 +901,7 @@ fgd_handle(FCGX_Request *req, redisContext **redis)
     }
     if (action != FG_ACTION_LIST_FUNCTIONS &&
         action != FG_ACTION_CREATE_FUNCTION &&
+        !fgd_apis_management(action) &&
         !fg_function_name_valid(q.function, strlen(q.function))) {
         fgd_error(&r, 400, "InvalidParameterValueException",
             "1 validation error detected: Value '%.100s' at 'functionName' "
@@ -913,6 +923,7 @@ fgd_handle(FCGX_Request *req, redisContext **redis)
      * GetFunction / GetFunctionConfiguration (answered without the code's
      * location). */
     if (action != FG_ACTION_INVOKE &&
+        action != FG_ACTION_INVOKE_API &&
         action != FG_ACTION_GET_FUNCTION &&
         action != FG_ACTION_GET_FUNCTION_CONFIGURATION &&
         strcmp(q.owner, q.caller) != 0) {
@@ -978,7 +989,10 @@ fgd_handle(FCGX_Request *req, redisContext **redis)
     case FG_ACTION_DELETE_ALIAS_OVERRIDES:
         fgd_do_overrides(&q, action, &r);
         break;
-    default: break;
+    default:
+        if (fgd_apis_action(action))
+            fgd_apis_handle(action, &q, fgd_param_of, req, &r);
+        break;
     }
 
 done:

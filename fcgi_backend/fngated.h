@@ -104,6 +104,20 @@ int fgd_store_overrides_put(const fgd_req_t *q, const char *name,
     const char *alias, const char *read_revision, const char *json,
     const char *new_revision, fgd_resp_t *r);
 
+/* One Redis command for the other stores: the reply (freeReplyObject
+ * it), or NULL with r (503/502). */
+redisReply *fgd_store_command(const fgd_req_t *q, bool idempotent, int argc,
+    const char **argv, const size_t *lens, fgd_resp_t *r);
+
+/* APIs made of functions (fngated_apis.c): whether the action is one of
+ * theirs (management calls and InvokeApi), and the call.  param reads a
+ * FastCGI param of the request ("" when absent). */
+typedef const char *(*fgd_param_pt)(void *req, const char *name);
+bool fgd_apis_action(fg_action_t action);
+bool fgd_apis_management(fg_action_t action);
+int fgd_apis_handle(fg_action_t action, const fgd_req_t *q,
+    fgd_param_pt param, void *req, fgd_resp_t *r);
+
 /* Invoke (fngated_invoke.c). */
 void fgd_pool_start(const fgd_conf_t *conf);
 void fgd_pool_stop(void);

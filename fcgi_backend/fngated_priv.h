@@ -91,6 +91,8 @@ typedef struct {
                                         malloc'd, or NULL */
     char      *body;                 /* malloc'd, may be NULL */
     size_t     body_len;
+    char      *content_type;         /* malloc'd; NULL: application/json
+                                        (an API's proxy response) */
     char       message[512];         /* the error message, for the log */
 } fgd_resp_t;
 

@@ -1931,3 +1931,13 @@ fgd_store_overrides_put(const fgd_req_t *q, const char *name,
             "The alias %s is being modified; try again", arn);
     }
 }
+
+/* One command on the thread's connection, for the other stores
+ * (fngated_apis.c); fgd_redis's policy: reads (idempotent) are retried
+ * once on a fresh connection, writes never. */
+redisReply *
+fgd_store_command(const fgd_req_t *q, bool idempotent, int argc,
+    const char **argv, const size_t *lens, fgd_resp_t *r)
+{
+    return fgd_redis(q, idempotent, argc, argv, lens, r);
+}

@@ -20,8 +20,10 @@ fgd_resp_free(fgd_resp_t *r)
         return;
     free(r->body);
     free(r->headers);
+    free(r->content_type);
     r->body = NULL;
     r->headers = NULL;
+    r->content_type = NULL;
     r->body_len = 0;
 }
 

@@ -189,3 +189,64 @@ fg_key_grant_field(char *dst, size_t size, const char *qualifier,
     }
     return snprintf(dst, size, "%s:%s:%s", qualifier, action, principal);
 }
+
+
+int
+fg_key_apis(char *dst, size_t size, const char *account)
+{
+    if (account == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return snprintf(dst, size, "fg:apis:{%s}", account);
+}
+
+
+int
+fg_key_api(char *dst, size_t size, const char *account, const char *api)
+{
+    if (account == NULL || api == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return snprintf(dst, size, "fg:api:{%s}:%s", account, api);
+}
+
+
+int
+fg_key_api_subs(char *dst, size_t size, const char *account, const char *api)
+{
+    if (account == NULL || api == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return snprintf(dst, size, "fg:subs:{%s}:%s", account, api);
+}
+
+
+int
+fg_key_subscribed(char *dst, size_t size, const char *account)
+{
+    if (account == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return snprintf(dst, size, "fg:subscribed:{%s}", account);
+}
+
+
+int
+fg_key_route_field(char *dst, size_t size, const char *route_id)
+{
+    if (route_id == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return snprintf(dst, size, "r:%s", route_id);
+}
+
+
+int
+fg_key_subscribed_member(char *dst, size_t size, const char *owner,
+    const char *api)
+{
+    if (owner == NULL || api == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return snprintf(dst, size, "%s:%s", owner, api);
+}

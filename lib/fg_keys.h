@@ -60,6 +60,26 @@
  *   fg:code:{A}:SHA256HEX          string the function's zip, as uploaded
  *   fg:coderefs:{A}                hash  SHA256HEX -> number of functions /
  *                                        versions that use it
+ *   fg:apis:{A}                    zset  API names (score 0, by name)
+ *   fg:api:{A}:API                 hash  an API and its routes: Name Stage
+ *                                        Access (private|granted|open)
+ *                                        Policy (caller|owner)
+ *                                        Description CreatedDate
+ *                                        LastModified RevisionId
+ *                                        RouteSeq (the last route id
+ *                                        given, never reused), and per
+ *                                        route "r:ID" -> "METHOD TEMPLATE
+ *                                        FUNCTION[:QUALIFIER]" (fg_api.h)
+ *   fg:subs:{A}:API                hash  ACCOUNT -> "STATUS CREATED
+ *                                        MODIFIED": the subscriptions of
+ *                                        A's API; STATUS pending |
+ *                                        approved | denied | revoked
+ *   fg:subscribed:{B}              zset  "OWNER:API" of every API B asked
+ *                                        to subscribe to (score 0): an
+ *                                        index written before the
+ *                                        owner's record, which alone
+ *                                        decides; an entry without one is
+ *                                        skipped when read
  *
  * Each returns snprintf's value: the length written, or >= size when
  * truncated (callers treat that as an error).
@@ -97,6 +117,16 @@ int fg_key_bounds(char *dst, size_t size, const char *account,
     const char *function);
 int fg_key_grants(char *dst, size_t size, const char *account,
     const char *function);
+int fg_key_apis(char *dst, size_t size, const char *account);
+int fg_key_api(char *dst, size_t size, const char *account, const char *api);
+int fg_key_api_subs(char *dst, size_t size, const char *account,
+    const char *api);
+int fg_key_subscribed(char *dst, size_t size, const char *account);
+/* A field of fg_key_api: "r:ROUTE_ID". */
+int fg_key_route_field(char *dst, size_t size, const char *route_id);
+/* A member of fg_key_subscribed: "OWNER:API". */
+int fg_key_subscribed_member(char *dst, size_t size, const char *owner,
+    const char *api);
 /* A field of fg_key_grants: "QUALIFIER:ACTION:PRINCIPAL". */
 int fg_key_grant_field(char *dst, size_t size, const char *qualifier,
     const char *action, const char *principal);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fg_api.h"
 #include "fg_route.h"
 #include "fg_util.h"
 
@@ -480,6 +481,25 @@ fg_route_parse(const char *method, size_t method_len, const char *path,
     memset(r, 0, sizeof(fg_route_t));
     r->action = FG_ACTION_NONE;
 
+    /* APIs made of functions: their calls and their management paths */
+    if (path != NULL && method != NULL) {
+        if (path_len >= sizeof(FG_API_CALL_PREFIX) - 1
+            && memcmp(path, FG_API_CALL_PREFIX,
+                      sizeof(FG_API_CALL_PREFIX) - 1) == 0)
+        {
+            rc = fg_api_call_parse(path, path_len, r, &sub, &sub_len);
+            if (rc == FG_ROUTE_OK || rc == FG_ROUTE_BAD_PATH) {
+                r->action = FG_ACTION_INVOKE_API;
+            }
+            return rc;
+        }
+
+        rc = fg_api_route_parse(method, method_len, path, path_len, r);
+        if (rc != FG_ROUTE_NOT_FOUND || r->action != FG_ACTION_NONE) {
+            return rc;
+        }
+    }
+
     if (path == NULL || method == NULL || path_len < sizeof(prefix) - 1
         || memcmp(path, prefix, sizeof(prefix) - 1) != 0)
     {
@@ -655,6 +675,21 @@ static const char *const  fg_action_names[] = {
     [FG_ACTION_GET_ALIAS_OVERRIDES] = "GetAliasOverrides",
     [FG_ACTION_PUT_ALIAS_OVERRIDES] = "PutAliasOverrides",
     [FG_ACTION_DELETE_ALIAS_OVERRIDES] = "DeleteAliasOverrides",
+    [FG_ACTION_CREATE_API] = "CreateApi",
+    [FG_ACTION_LIST_APIS] = "ListApis",
+    [FG_ACTION_GET_API] = "GetApi",
+    [FG_ACTION_UPDATE_API] = "UpdateApi",
+    [FG_ACTION_DELETE_API] = "DeleteApi",
+    [FG_ACTION_CREATE_ROUTE] = "CreateRoute",
+    [FG_ACTION_LIST_ROUTES] = "ListRoutes",
+    [FG_ACTION_GET_ROUTE] = "GetRoute",
+    [FG_ACTION_UPDATE_ROUTE] = "UpdateRoute",
+    [FG_ACTION_DELETE_ROUTE] = "DeleteRoute",
+    [FG_ACTION_CREATE_SUBSCRIPTION] = "CreateSubscription",
+    [FG_ACTION_LIST_SUBSCRIPTIONS] = "ListSubscriptions",
+    [FG_ACTION_LIST_API_SUBSCRIPTIONS] = "ListApiSubscriptions",
+    [FG_ACTION_UPDATE_SUBSCRIPTION] = "UpdateSubscription",
+    [FG_ACTION_INVOKE_API] = "InvokeApi",
     [FG_ACTION_METHOD_NOT_ALLOWED] = ""
 };
 

@@ -3,7 +3,9 @@
  * names.  Shared by the nginx module (which decides) and fngated (which
  * trusts what the module passed, but uses the same names).
  *
- * Paths (API version 2015-03-31):
+ * Paths (API version 2015-03-31; the paths of APIs made of functions,
+ * "/2015-03-31/apis...", "/2015-03-31/subscriptions" and the calls
+ * "/apis/OWNER/API/STAGE/...", are fg_api.h's):
  *   POST   /2015-03-31/functions                      CreateFunction
  *   GET    /2015-03-31/functions/                     ListFunctions
  *          (also without the trailing slash)
@@ -62,6 +64,9 @@
 #define FG_QUALIFIER_MAX      128
 #define FG_REGION_MAX         31
 #define FG_STATEMENT_ID_MAX   100
+#define FG_API_NAME_MAX       64     /* APIs (fg_api.h) */
+#define FG_API_STAGE_MAX      64
+#define FG_API_ROUTE_ID_MAX   10
 
 typedef enum {
     FG_ACTION_NONE = 0,             /* not an API path: 404 */
@@ -89,6 +94,21 @@ typedef enum {
     FG_ACTION_GET_ALIAS_OVERRIDES,
     FG_ACTION_PUT_ALIAS_OVERRIDES,
     FG_ACTION_DELETE_ALIAS_OVERRIDES,
+    FG_ACTION_CREATE_API,           /* APIs made of functions: fg_api.h */
+    FG_ACTION_LIST_APIS,
+    FG_ACTION_GET_API,
+    FG_ACTION_UPDATE_API,
+    FG_ACTION_DELETE_API,
+    FG_ACTION_CREATE_ROUTE,
+    FG_ACTION_LIST_ROUTES,
+    FG_ACTION_GET_ROUTE,
+    FG_ACTION_UPDATE_ROUTE,
+    FG_ACTION_DELETE_ROUTE,
+    FG_ACTION_CREATE_SUBSCRIPTION,
+    FG_ACTION_LIST_SUBSCRIPTIONS,
+    FG_ACTION_LIST_API_SUBSCRIPTIONS,
+    FG_ACTION_UPDATE_SUBSCRIPTION,
+    FG_ACTION_INVOKE_API,           /* ANY /apis/OWNER/API/STAGE/... */
     FG_ACTION_METHOD_NOT_ALLOWED    /* a known path with another method */
 } fg_action_t;
 
@@ -100,7 +120,11 @@ typedef enum {
     FG_ROUTE_BAD_QUALIFIER,    /* qualifier invalid, or ARN and query
                                   disagree */
     FG_ROUTE_TOO_LONG,
-    FG_ROUTE_BAD_STATEMENT_ID  /* RemovePermission's id invalid */
+    FG_ROUTE_BAD_STATEMENT_ID, /* RemovePermission's id invalid */
+    FG_ROUTE_BAD_API,          /* an API name, route id or account in an
+                                  API path is invalid */
+    FG_ROUTE_BAD_PATH          /* an API call's path: traversal, "//",
+                                  a bad escape */
 } fg_route_rc_t;
 
 typedef struct {
@@ -111,6 +135,11 @@ typedef struct {
     char         qualifier[FG_QUALIFIER_MAX + 1];     /* "" if none */
     char         statement_id[FG_STATEMENT_ID_MAX + 1];
                                         /* RemovePermission's, else "" */
+    char         api[FG_API_NAME_MAX + 1];      /* the API calls and
+                                                   InvokeApi, else "" */
+    char         stage[FG_API_STAGE_MAX + 1];   /* InvokeApi */
+    char         route_id[FG_API_ROUTE_ID_MAX + 1];  /* .../routes/ID */
+    char         subscriber[FG_ACCOUNT_LEN + 1];  /* .../subscriptions/A */
 } fg_route_t;
 
 /*

@@ -182,6 +182,13 @@ ngx_http_fngate_header_filter(ngx_http_request_t *r)
         ngx_http_fngate_alias_changed(r, ctx);
     }
 
+    if (r->upstream
+        && r->headers_out.status >= NGX_HTTP_OK
+        && r->headers_out.status < NGX_HTTP_SPECIAL_RESPONSE)
+    {
+        ngx_http_fngate_api_changed(r, ctx);
+    }
+
     return ngx_http_next_header_filter(r);
 }
 

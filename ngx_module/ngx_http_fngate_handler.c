@@ -177,6 +177,14 @@ ngx_http_fngate_access_handler(ngx_http_request_t *r)
             rc = ngx_http_fngate_lookup_route(r, ctx);
             break;
 
+        case NGX_HTTP_FNGATE_STEP_API:
+            rc = ngx_http_fngate_api_table(r, ctx);
+            break;
+
+        case NGX_HTTP_FNGATE_STEP_API_ACCESS:
+            rc = ngx_http_fngate_api_access(r, ctx);
+            break;
+
         case NGX_HTTP_FNGATE_STEP_ALIAS:
             rc = ngx_http_fngate_lookup_alias(r, ctx);
             break;

@@ -125,6 +125,24 @@ ngx_http_fngate_lookup_route(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
                    "failed to satisfy constraint: Member must satisfy "
                    "regular expression pattern: ([a-zA-Z0-9-_]+)");
 
+    case FG_ROUTE_BAD_PATH:
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: api call path \"%V\" refused: empty, dot "
+                      "or undecodable segment", &path);
+        return ngx_http_fngate_error(r, NGX_HTTP_BAD_REQUEST,
+                   "InvalidParameterValueException",
+                   "The path of the API call is not valid: it has an "
+                   "empty, \".\" or \"..\" segment, or a bad escape.");
+
+    case FG_ROUTE_BAD_API:
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: invalid api name, route id or account in "
+                      "\"%V\"", &path);
+        return ngx_http_fngate_error(r, NGX_HTTP_BAD_REQUEST,
+                   "InvalidParameterValueException",
+                   "The API name, route id or account of the path is not "
+                   "valid.");
+
     default: /* FG_ROUTE_BAD_NAME, FG_ROUTE_TOO_LONG */
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: invalid function name in \"%V\"", &path);

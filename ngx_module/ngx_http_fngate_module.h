@@ -10,6 +10,7 @@
  *   ngx_http_fngate_redis.c    hiredis on nginx's event loop
  *   ngx_http_fngate_var.c      the $fngate_* variables
  *   ngx_http_fngate_filter.c   header filter and request body filter
+ *   ngx_http_fngate_api.c      APIs made of functions: route table, access
  */
 
 
@@ -58,6 +59,8 @@ typedef enum {
     NGX_HTTP_FNGATE_STEP_BODY,         /* read and hash the body */
     NGX_HTTP_FNGATE_STEP_VERIFY,       /* check the signature */
     NGX_HTTP_FNGATE_STEP_ROUTE,        /* report route errors, set names */
+    NGX_HTTP_FNGATE_STEP_API,          /* an API call: its route table */
+    NGX_HTTP_FNGATE_STEP_API_ACCESS,   /* its subscription, its route */
     NGX_HTTP_FNGATE_STEP_ALIAS,        /* follow a cross-account alias */
     NGX_HTTP_FNGATE_STEP_PERMISSION,   /* may the caller act on it */
     NGX_HTTP_FNGATE_STEP_FUNCTION,     /* does the function exist */
@@ -114,6 +117,19 @@ typedef struct {
     u_char                     via_qualifier[FG_QUALIFIER_MAX + 1];
     ngx_str_t                  target;        /* its FunctionVersion, set
                                                  by the HGET's reply */
+    ngx_str_t                  pool_key;      /* VM dedication key; ""
+                                                 is the billed account */
+
+    /* an API call (InvokeApi); "" otherwise */
+    ngx_str_t                  api;
+    ngx_str_t                  api_stage;
+    ngx_str_t                  api_path;      /* after the stage, raw */
+    ngx_str_t                  api_route;     /* the route id */
+    ngx_str_t                  api_resource;  /* its path template */
+    ngx_str_t                  api_policy;    /* caller | owner */
+    ngx_str_t                  api_access;    /* private | granted | open */
+    ngx_str_t                  api_headers;   /* JSON of the client's */
+    ngx_str_t                  api_table;     /* fg_api.h's table text */
 
     EVP_MD_CTX                *sha;           /* body hash in progress */
     off_t                      body_bytes;    /* bytes hashed */
@@ -207,6 +223,15 @@ void ngx_http_fngate_cache_delete(ngx_str_t *name);
 void ngx_http_fngate_alias_changed(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
 void ngx_http_fngate_function_changed(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx);
+
+/* ngx_http_fngate_api.c */
+ngx_int_t ngx_http_fngate_api_table(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx);
+ngx_int_t ngx_http_fngate_api_access(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx);
+ngx_int_t ngx_http_fngate_api_add_variables(ngx_conf_t *cf);
+void ngx_http_fngate_api_changed(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
 
 /* ngx_http_fngate_redis.c */

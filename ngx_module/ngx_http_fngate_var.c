@@ -17,6 +17,8 @@ static ngx_int_t ngx_http_fngate_variable_str(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_fngate_variable_counter(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_fngate_variable_pool_key(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_fngate_variable_region(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_fngate_variable_field(ngx_http_request_t *r,
@@ -62,10 +64,11 @@ static ngx_http_variable_t  ngx_http_fngate_vars[] = {
       ngx_http_fngate_variable_str, ngx_http_fngate_field(billing_account),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
-    /* the VM dedication key is the billed account */
+    /* the VM dedication key: the billed account, or what an API's
+     * policy chose */
 
     { ngx_string("fngate_pool_key"), NULL,
-      ngx_http_fngate_variable_str, ngx_http_fngate_field(billing_account),
+      ngx_http_fngate_variable_pool_key, 0,
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("fngate_region"), NULL,
@@ -197,6 +200,25 @@ ngx_http_fngate_variable_field(ngx_http_request_t *r,
     v->data = s->data;
 
     return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_fngate_variable_pool_key(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_fngate_ctx_t  *ctx;
+
+    ctx = ngx_http_fngate_find_ctx(r->main);
+
+    if (ctx && ctx->pool_key.len) {
+        data = ngx_http_fngate_field(pool_key);
+
+    } else {
+        data = ngx_http_fngate_field(billing_account);
+    }
+
+    return ngx_http_fngate_variable_field(r, v, data, 1);
 }
 
 

@@ -46,6 +46,7 @@ our @EXPORT = qw(
     aws_cli python_boto3 curl_sigv4 save_output run_cmd fngate_root json_encode
     json_decode http_code redis_keys boto3_status last_invokes revocation_ttl
     fngated_state wait_fngated_log
+    api_config api_http_config api_lines
 );
 
 our $Region = 'us-east-1';
@@ -282,11 +283,16 @@ sub default_config {
     my $sock = shift // need_env('TEST_NGINX_FNGATED_SOCKET');
     my $root = fngate_root();
     my $conf = shipped_conf();
+    # The shipped `location / { ... }` (the API calls have their own).
+    my ($root_loc) = $conf =~ /^(\s*location \/ \{.*?^\s*\})/ms
+        or die "conf/nginx.conf has no location /";
     # The error pages for nginx's own errors, as shipped.
-    my $pages = join "\n", $conf =~ /^(\s*error_page [^;]*;)\s*$/mg;
+    my $pages = join "\n", $root_loc =~ /^(\s*error_page [^;]*;)\s*$/mg;
     # The FastCGI buffers, as shipped (room for X-Amz-Log-Result).
-    my $buffers = join "\n", $conf =~ /^(\s*fastcgi_buffer(?:s|_size) [^;]*;)\s*$/mg;
-    my $named = join "\n", $conf =~ /^(\s*location \@fngate_\w+ \{.*?^\s*\})/msg;
+    my $buffers = join "\n", $root_loc =~ /^(\s*fastcgi_buffer(?:s|_size) [^;]*;)\s*$/mg;
+    # Its named error locations (not those of the API calls).
+    my $named = join "\n", grep { !/\@fngate_(?:api|throttled)\b/ }
+        $conf =~ /^(\s*location \@fngate_\w+ \{.*?^\s*\})/msg;
     # (Test::Nginx sets client_max_body_size 30M for the server)
     return <<_EOC_;
     location / {
@@ -308,6 +314,55 @@ $named
         alias \$TEST_NGINX_SERVER_ROOT/html/;
     }
 _EOC_
+}
+
+# The http-level limit zones of the API calls, as shipped; %subst as
+# api_config takes it.
+sub api_http_config {
+    my %subst = @_;
+    my $zones = join "\n", shipped_conf() =~ /^(\s*limit_(?:req|conn)_zone [^;]*;)/mg;
+    $zones =~ s/$_/$subst{$_}/g for keys %subst;
+    return default_http_config() . $zones . "\n";
+}
+
+# api_config(%subst): default_config() and the shipped locations of the
+# API calls (/apis/, @fngate_api, @fngate_throttled) for the test
+# fngated, each regex key of %subst replaced by its value (to make a
+# limit small); the billing log at server level, as their requests end
+# in the named locations.
+sub api_config {
+    my %subst = @_;
+    my $sock = need_env('TEST_NGINX_FNGATED_SOCKET');
+    my $root = fngate_root();
+    my $conf = shipped_conf();
+    my $locs = join "\n",
+        $conf =~ /^(\s*location \/apis\/ \{.*?^\s*\})/msg,
+        $conf =~ /^(\s*location \@fngate_(?:api|throttled) \{.*?^\s*\})/msg;
+    $locs =~ s/\@ROOT\@/$root/g;
+    $locs =~ s/unix:\@STATE\@\/fngated\/fngated\.sock/unix:$sock/g;
+    $locs =~ s/fastcgi_read_timeout \S+;/fastcgi_read_timeout 300s;/g;
+    $locs =~ s/$_/$subst{$_}/g for keys %subst;
+    die "conf/nginx.conf has no API locations" unless $locs =~ /\@fngate_api/;
+    # the server's own error page for oversized request headers
+    my ($e494) = $conf =~ /^(\s*error_page 494 [^;]*;)/m;
+    return "    access_log logs/access.log fngate_billing;\n"
+           . ($e494 // '') . "\n"
+           . default_config() . $locs . "\n";
+}
+
+# The billing lines of InvokeApi calls in the test nginx's access.log, as
+# hashes (the JSON of the shipped log_format).
+sub api_lines {
+    my $root = $ENV{TEST_NGINX_SERVER_ROOT} || 't/servroot';
+    open my $in, '<', "$root/logs/access.log" or return [];
+    my @lines;
+    while (<$in>) {
+        next unless /"action":"InvokeApi"/;
+        my $l = eval { json_decode($_) } or next;
+        push @lines, $l;
+    }
+    close $in;
+    return \@lines;
 }
 
 # The number of tests run_tests runs for the blocks, once each (multiply by

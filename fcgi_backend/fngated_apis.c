@@ -1,0 +1,1166 @@
+/*
+ * fngated_apis: APIs made of functions.  The management calls of an
+ * owner's APIs, routes and subscriptions, a subscriber's requests, and
+ * InvokeApi: the proxy event, the call through fgd_invoke with the pool
+ * key the module chose by the API's policy, and the mapping of the
+ * function's answer.
+ *
+ * Keys are lib/fg_keys.h's; every write of more than one key is one Lua
+ * script naming every key it touches, all of the owner's hash tag.  The
+ * one exception is the subscriber's own index (fg:subscribed:{B}), in
+ * another slot: it is written first, alone, and is only a hint; the
+ * owner's fg:subs:{A}:API decides, and an index entry without a record
+ * there is skipped when read (and removed when the request is refused).
+ */
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "fg_keys.h"
+#include "fngated.h"
+#include "fngated_apis_priv.h"
+
+#define FGD_APIS_LIST_MAX  1000u
+
+/* KEYS: api, apis.  ARGV: name, field/values. */
+static const char fgd_lua_api_create[] =
+    "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end\n"
+    "local f = {}\n"
+    "for i = 2, #ARGV do f[#f + 1] = ARGV[i] end\n"
+    "redis.call('HSET', KEYS[1], unpack(f))\n"
+    "redis.call('ZADD', KEYS[2], 0, ARGV[1])\n"
+    "return 1\n";
+
+/* KEYS: api.  ARGV: the RevisionId read, field/values. */
+static const char fgd_lua_api_update[] =
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
+    "if redis.call('HGET', KEYS[1], 'RevisionId') ~= ARGV[1] then\n"
+    "  return -1\n"
+    "end\n"
+    "local f = {}\n"
+    "for i = 2, #ARGV do f[#f + 1] = ARGV[i] end\n"
+    "redis.call('HSET', KEYS[1], unpack(f))\n"
+    "return 1\n";
+
+/* KEYS: api, apis, subs.  ARGV: name. */
+static const char fgd_lua_api_delete[] =
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
+    "redis.call('DEL', KEYS[1], KEYS[3])\n"
+    "redis.call('ZREM', KEYS[2], ARGV[1])\n"
+    "return 1\n";
+
+/*
+ * KEYS: api, fn (the target function).  ARGV: method, shape, value,
+ * field ("" to create, else "r:ID" to update), value read (update),
+ * LastModified, RevisionId.  Two routes collide when their methods are
+ * equal or either is ANY, and their shapes are (fg_api.h).  Returns
+ * {1, id}, {0} no API, {-1} no function, {-2, id} collision with id,
+ * {-3} the route changed or is gone since it was read.
+ */
+static const char fgd_lua_route_put[] =
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end\n"
+    "if redis.call('EXISTS', KEYS[2]) == 0 then return {-1} end\n"
+    "if ARGV[4] ~= '' and\n"
+    "   redis.call('HGET', KEYS[1], ARGV[4]) ~= ARGV[5] then\n"
+    "  return {-3}\n"
+    "end\n"
+    "local all = redis.call('HGETALL', KEYS[1])\n"
+    "for i = 1, #all, 2 do\n"
+    "  if string.sub(all[i], 1, 2) == 'r:' and all[i] ~= ARGV[4] then\n"
+    "    local m, p = string.match(all[i + 1], '^(%S+) (%S+)')\n"
+    "    if m and (m == ARGV[1] or m == 'ANY' or ARGV[1] == 'ANY') then\n"
+    "      local s = string.gsub(p, '{[^}]*}', '{}')\n"
+    "      if s == ARGV[2] then return {-2, string.sub(all[i], 3)} end\n"
+    "    end\n"
+    "  end\n"
+    "end\n"
+    "local field = ARGV[4]\n"
+    "if field == '' then\n"
+    "  field = 'r:' .. redis.call('HINCRBY', KEYS[1], 'RouteSeq', 1)\n"
+    "end\n"
+    "redis.call('HSET', KEYS[1], field, ARGV[3], 'LastModified', ARGV[6],\n"
+    "           'RevisionId', ARGV[7])\n"
+    "return {1, string.sub(field, 3)}\n";
+
+/* KEYS: api.  ARGV: field, LastModified, RevisionId.  1, 0 no API, -1 no
+ * route. */
+static const char fgd_lua_route_delete[] =
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
+    "if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return -1 end\n"
+    "redis.call('HSET', KEYS[1], 'LastModified', ARGV[2], 'RevisionId',\n"
+    "           ARGV[3])\n"
+    "return 1\n";
+
+/* KEYS: api, subs.  ARGV: account, now.  {1, value} created, {2, value}
+ * it existed, {0} no API, {-1} the API is private. */
+static const char fgd_lua_sub_create[] =
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end\n"
+    "local access = redis.call('HGET', KEYS[1], 'Access')\n"
+    "if access ~= 'granted' and access ~= 'open' then return {-1} end\n"
+    "local cur = redis.call('HGET', KEYS[2], ARGV[1])\n"
+    "if cur then return {2, cur} end\n"
+    "local st = 'pending'\n"
+    "if access == 'open' then st = 'approved' end\n"
+    "local v = st .. ' ' .. ARGV[2] .. ' ' .. ARGV[2]\n"
+    "redis.call('HSET', KEYS[2], ARGV[1], v)\n"
+    "return {1, v}\n";
+
+/* KEYS: api, subs.  ARGV: account, status, now.  {1, value}, {0} no API,
+ * {-1} no such subscription. */
+static const char fgd_lua_sub_update[] =
+    "if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end\n"
+    "local cur = redis.call('HGET', KEYS[2], ARGV[1])\n"
+    "if not cur then return {-1} end\n"
+    "local created = string.match(cur, '^%S+ (%S+)') or ARGV[3]\n"
+    "local v = ARGV[2] .. ' ' .. created .. ' ' .. ARGV[3]\n"
+    "redis.call('HSET', KEYS[2], ARGV[1], v)\n"
+    "return {1, v}\n";
+
+
+static redisReply *
+fgd_apis_eval(const fgd_req_t *q, const char *script, int nkeys, int nargs,
+    const char **args, fgd_resp_t *r)
+{
+    const char  *argv[32];
+    size_t       lens[32];
+    char         num[16];
+    int          i;
+
+    if (nargs + 3 > 32) {
+        fgd_error(r, 500, "ServiceException", "too many script arguments");
+        return NULL;
+    }
+    snprintf(num, sizeof(num), "%d", nkeys);
+    argv[0] = "EVAL";
+    argv[1] = script;
+    argv[2] = num;
+    for (i = 0; i < nargs; i++)
+        argv[3 + i] = args[i];
+    for (i = 0; i < nargs + 3; i++)
+        lens[i] = strlen(argv[i]);
+    return fgd_store_command(q, false, nargs + 3, argv, lens, r);
+}
+
+static redisReply *
+fgd_apis_cmd(const fgd_req_t *q, int argc, const char **argv,
+    fgd_resp_t *r)
+{
+    size_t  lens[8];
+    int     i;
+
+    for (i = 0; i < argc && i < 8; i++)
+        lens[i] = strlen(argv[i]);
+    return fgd_store_command(q, true, argc, argv, lens, r);
+}
+
+static int
+fgd_apis_unexpected(redisReply *reply, fgd_resp_t *r)
+{
+    freeReplyObject(reply);
+    return fgd_error(r, 502, "ServiceException",
+        "The service's storage gave an unexpected answer");
+}
+
+static void
+fgd_apis_now(char dst[FGD_TIME_LEN])
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    fgd_time_lambda(&ts, dst, FGD_TIME_LEN);
+}
+
+static int
+fgd_api_not_found(const fgd_req_t *q, const char *owner, const char *api,
+    fgd_resp_t *r)
+{
+    char  arn[256];
+
+    fg_api_arn(arn, sizeof(arn), q->region, owner, api);
+    return fgd_error(r, 404, "ResourceNotFoundException",
+        "API not found: %s", arn);
+}
+
+static int
+fgd_apis_nomem(fgd_resp_t *r)
+{
+    return fgd_error(r, 500, "ServiceException", "out of memory");
+}
+
+/* ------------------------------------------------------------------ */
+/* APIs                                                                  */
+
+/* The API and its routes (either may be NULL): 0, 1 when there is no
+ * such API, -1 with r. */
+static int
+fgd_apis_read(const fgd_req_t *q, const char *owner, const char *name,
+    fgd_api_t *a, fgd_api_route_t **routes, size_t *n, fgd_resp_t *r)
+{
+    char            key[FG_KEY_MAX];
+    const char     *argv[2];
+    redisReply     *reply;
+    const char    **fv;
+    size_t         *lens, i, nr = 0;
+    fgd_api_t       tmp;
+    int             rc = -1;
+
+    if (routes != NULL) {
+        *routes = NULL;
+        *n = 0;
+    }
+    if (fg_key_api(key, sizeof(key), owner, name) >= FG_KEY_MAX)
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "The API name is too long");
+    argv[0] = "HGETALL";
+    argv[1] = key;
+    reply = fgd_apis_cmd(q, 2, argv, r);
+    if (reply == NULL)
+        return -1;
+    if (reply->type != REDIS_REPLY_ARRAY)
+        return fgd_apis_unexpected(reply, r);
+    if (reply->elements == 0) {
+        freeReplyObject(reply);
+        return 1;
+    }
+    fv = calloc(reply->elements, sizeof(*fv));
+    lens = calloc(reply->elements, sizeof(*lens));
+    if (fv == NULL || lens == NULL) {
+        fgd_apis_nomem(r);
+        goto cleanup;
+    }
+    for (i = 0; i < reply->elements; i++) {
+        if (reply->element[i]->type != REDIS_REPLY_STRING) {
+            fgd_error(r, 502, "ServiceException",
+                "The service's storage gave an unexpected answer");
+            goto cleanup;
+        }
+        fv[i] = reply->element[i]->str;
+        lens[i] = reply->element[i]->len;
+    }
+    if (fgd_api_from_fields(a ? a : &tmp, fv, lens, reply->elements) != 0) {
+        fgd_log("error", q->request_id, "api %s:%s: corrupt record", owner,
+            name);
+        fgd_error(r, 500, "ServiceException", "The API's record is corrupt");
+        goto cleanup;
+    }
+    if (routes != NULL) {
+        *routes = calloc(reply->elements / 2 + 1, sizeof(**routes));
+        if (*routes == NULL) {
+            fgd_apis_nomem(r);
+            goto cleanup;
+        }
+        for (i = 0; i + 1 < reply->elements; i += 2) {
+            fgd_api_route_t *rt = &(*routes)[nr];
+
+            if (lens[i] < 3 || memcmp(fv[i], "r:", 2) != 0 ||
+                lens[i] - 2 > FG_API_ROUTE_ID_MAX)
+                continue;
+            memcpy(rt->id, fv[i] + 2, lens[i] - 2);
+            rt->id[lens[i] - 2] = '\0';
+            if (fgd_api_route_from_value(rt, fv[i + 1], lens[i + 1]) != 0) {
+                fgd_log("error", q->request_id, "api %s:%s: corrupt route "
+                    "%s", owner, name, rt->id);
+                continue;
+            }
+            nr++;
+        }
+        *n = nr;
+    }
+    rc = 0;
+
+cleanup:
+    if (rc != 0 && routes != NULL) {
+        free(*routes);
+        *routes = NULL;
+    }
+    free(fv);
+    free(lens);
+    freeReplyObject(reply);
+    return rc;
+}
+
+static int
+fgd_apis_reply_api(const fgd_req_t *q, const fgd_api_t *a, int status,
+    fgd_resp_t *r)
+{
+    if (fgd_json_api(a, q->region, q->caller, &r->body, &r->body_len) != 0)
+        return fgd_apis_nomem(r);
+    r->status = status;
+    return 0;
+}
+
+static int
+fgd_apis_create(const fgd_req_t *q, fgd_resp_t *r)
+{
+    fgd_api_req_t  req;
+    fgd_api_t     *a = &req.a;
+    char           key[FG_KEY_MAX], list[FG_KEY_MAX];
+    const char    *args[22];
+    redisReply    *reply;
+    long long      v;
+
+    if (fgd_api_parse(q->body, q->body_len, true, &req, r) != 0)
+        return -1;
+    fgd_apis_now(a->created);
+    memcpy(a->modified, a->created, sizeof(a->modified));
+    fgd_revision_new(a->revision_id);
+    fg_key_api(key, sizeof(key), q->caller, a->name);
+    fg_key_apis(list, sizeof(list), q->caller);
+    args[0] = key;              args[1] = list;
+    args[2] = a->name;
+    args[3] = "Name";           args[4] = a->name;
+    args[5] = "Stage";          args[6] = a->stage;
+    args[7] = "Access";         args[8] = a->access;
+    args[9] = "Policy";         args[10] = a->policy;
+    args[11] = "Description";   args[12] = a->description;
+    args[13] = "CreatedDate";   args[14] = a->created;
+    args[15] = "LastModified";  args[16] = a->modified;
+    args[17] = "RevisionId";    args[18] = a->revision_id;
+    args[19] = "RouteSeq";      args[20] = "0";
+    reply = fgd_apis_eval(q, fgd_lua_api_create, 2, 21, args, r);
+    if (reply == NULL)
+        return -1;
+    if (reply->type != REDIS_REPLY_INTEGER)
+        return fgd_apis_unexpected(reply, r);
+    v = reply->integer;
+    freeReplyObject(reply);
+    if (v == 0)
+        return fgd_error(r, 409, "ResourceConflictException",
+            "API already exist: %s", a->name);
+    fgd_log("info", q->request_id, "api %s:%s created (%s, %s, stage %s)",
+        q->caller, a->name, a->access, a->policy, a->stage);
+    return fgd_apis_reply_api(q, a, 201, r);
+}
+
+static int
+fgd_apis_get(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+{
+    fgd_api_t  a;
+    int        rc;
+
+    rc = fgd_apis_read(q, q->caller, rt->api, &a, NULL, NULL, r);
+    if (rc < 0)
+        return -1;
+    if (rc == 1)
+        return fgd_api_not_found(q, q->caller, rt->api, r);
+    return fgd_apis_reply_api(q, &a, 200, r);
+}
+
+static int
+fgd_apis_list(const fgd_req_t *q, fgd_resp_t *r)
+{
+    char         key[FG_KEY_MAX];
+    const char  *argv[4];
+    redisReply  *reply;
+    fgd_api_t   *as;
+    size_t       i, n = 0;
+    int          rc;
+
+    fg_key_apis(key, sizeof(key), q->caller);
+    argv[0] = "ZRANGE";
+    argv[1] = key;
+    argv[2] = "0";
+    argv[3] = "999";
+    reply = fgd_apis_cmd(q, 4, argv, r);
+    if (reply == NULL)
+        return -1;
+    if (reply->type != REDIS_REPLY_ARRAY)
+        return fgd_apis_unexpected(reply, r);
+    as = calloc(reply->elements + 1, sizeof(*as));
+    if (as == NULL) {
+        freeReplyObject(reply);
+        return fgd_apis_nomem(r);
+    }
+    for (i = 0; i < reply->elements && i < FGD_APIS_LIST_MAX; i++) {
+        if (reply->element[i]->type != REDIS_REPLY_STRING)
+            continue;
+        rc = fgd_apis_read(q, q->caller, reply->element[i]->str, &as[n],
+            NULL, NULL, r);
+        if (rc < 0) {
+            free(as);
+            freeReplyObject(reply);
+            return -1;
+        }
+        if (rc == 0)
+            n++;
+    }
+    freeReplyObject(reply);
+    rc = fgd_json_list_apis(as, n, q->region, q->caller, &r->body,
+        &r->body_len);
+    free(as);
+    if (rc != 0)
+        return fgd_apis_nomem(r);
+    r->status = 200;
+    return 0;
+}
+
+static int
+fgd_apis_update(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+{
+    fgd_api_req_t  req;
+    fgd_api_t      a;
+    char           key[FG_KEY_MAX], read_rev[37];
+    const char    *args[16];
+    redisReply    *reply;
+    long long      v;
+    int            rc;
+
+    if (fgd_api_parse(q->body, q->body_len, false, &req, r) != 0)
+        return -1;
+    rc = fgd_apis_read(q, q->caller, rt->api, &a, NULL, NULL, r);
+    if (rc < 0)
+        return -1;
+    if (rc == 1)
+        return fgd_api_not_found(q, q->caller, rt->api, r);
+    if (req.want_revision[0] != '\0' &&
+        strcmp(req.want_revision, a.revision_id) != 0)
+        return fgd_error(r, 412, "PreconditionFailedException",
+            "The Revision Id provided does not match the latest Revision "
+            "Id. Call the GetApi API to retrieve the latest Revision Id");
+    memcpy(read_rev, a.revision_id, sizeof(read_rev));
+    fgd_api_merge(&a, &req);
+    fgd_apis_now(a.modified);
+    fgd_revision_new(a.revision_id);
+    fg_key_api(key, sizeof(key), q->caller, rt->api);
+    args[0] = key;
+    args[1] = read_rev;
+    args[2] = "Stage";          args[3] = a.stage;
+    args[4] = "Access";         args[5] = a.access;
+    args[6] = "Policy";         args[7] = a.policy;
+    args[8] = "Description";    args[9] = a.description;
+    args[10] = "LastModified";  args[11] = a.modified;
+    args[12] = "RevisionId";    args[13] = a.revision_id;
+    reply = fgd_apis_eval(q, fgd_lua_api_update, 1, 14, args, r);
+    if (reply == NULL)
+        return -1;
+    if (reply->type != REDIS_REPLY_INTEGER)
+        return fgd_apis_unexpected(reply, r);
+    v = reply->integer;
+    freeReplyObject(reply);
+    if (v == 0)
+        return fgd_api_not_found(q, q->caller, rt->api, r);
+    if (v < 0)
+        return fgd_error(r, 412, "PreconditionFailedException",
+            "The API was changed by another request; read it again");
+    fgd_log("info", q->request_id, "api %s:%s updated (%s, %s, stage %s)",
+        q->caller, a.name, a.access, a.policy, a.stage);
+    return fgd_apis_reply_api(q, &a, 200, r);
+}
+
+static int
+fgd_apis_delete(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+{
+    char         key[FG_KEY_MAX], list[FG_KEY_MAX], subs[FG_KEY_MAX];
+    const char  *args[4];
+    redisReply  *reply;
+    long long    v;
+
+    fg_key_api(key, sizeof(key), q->caller, rt->api);
+    fg_key_apis(list, sizeof(list), q->caller);
+    fg_key_api_subs(subs, sizeof(subs), q->caller, rt->api);
+    args[0] = key;
+    args[1] = list;
+    args[2] = subs;
+    args[3] = rt->api;
+    reply = fgd_apis_eval(q, fgd_lua_api_delete, 3, 4, args, r);
+    if (reply == NULL)
+        return -1;
+    if (reply->type != REDIS_REPLY_INTEGER)
+        return fgd_apis_unexpected(reply, r);
+    v = reply->integer;
+    freeReplyObject(reply);
+    if (v == 0)
+        return fgd_api_not_found(q, q->caller, rt->api, r);
+    fgd_log("info", q->request_id, "api %s:%s deleted", q->caller, rt->api);
+    r->status = 204;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Routes                                                                */
+
+static int
+fgd_route_not_found(const char *id, fgd_resp_t *r)
+{
+    return fgd_error(r, 404, "ResourceNotFoundException",
+        "Route not found: %s", id);
+}
+
+static int
+fgd_route_cmp(const void *a, const void *b)
+{
+    const fgd_api_route_t *x = a, *y = b;
+    size_t lx = strlen(x->id), ly = strlen(y->id);
+
+    if (lx != ly)
+        return lx < ly ? -1 : 1;
+    return strcmp(x->id, y->id);
+}
+
+/* The route id of the path, or -1 with 404 (API or route). */
+static int
+fgd_route_find(const fgd_req_t *q, const fg_route_t *rt, fgd_api_route_t *out,
+    fgd_resp_t *r)
+{
+    fgd_api_route_t  *routes;
+    size_t            n, i;
+    int               rc;
+
+    rc = fgd_apis_read(q, q->caller, rt->api, NULL, &routes, &n, r);
+    if (rc < 0)
+        return -1;
+    if (rc == 1)
+        return fgd_api_not_found(q, q->caller, rt->api, r);
+    for (i = 0; i < n; i++) {
+        if (strcmp(routes[i].id, rt->route_id) == 0) {
+            *out = routes[i];
+            free(routes);
+            return 0;
+        }
+    }
+    free(routes);
+    return fgd_route_not_found(rt->route_id, r);
+}
+
+/* CreateRoute (old NULL) and UpdateRoute. */
+static int
+fgd_routes_put(const fgd_req_t *q, const fg_route_t *rt,
+    fgd_api_route_t *route, const fgd_api_route_t *old, fgd_resp_t *r)
+{
+    char          key[FG_KEY_MAX], fn[FG_KEY_MAX], shape[FG_API_TEMPLATE_MAX + 1];
+    char          value[FG_API_TEMPLATE_MAX + 256], oldv[FG_API_TEMPLATE_MAX + 256];
+    char          field[FG_KEY_MAX], now[FGD_TIME_LEN], rev[37], arn[512];
+    const char   *args[9];
+    redisReply   *reply;
+    long long     v;
+
+    if (fgd_api_route_value(route, value, sizeof(value)) < 0 ||
+        fg_api_template_shape(route->path, strlen(route->path), shape,
+            sizeof(shape)) < 0)
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "The route is not valid");
+    field[0] = '\0';
+    oldv[0] = '\0';
+    if (old != NULL) {
+        fg_key_route_field(field, sizeof(field), old->id);
+        if (fgd_api_route_value(old, oldv, sizeof(oldv)) < 0)
+            return fgd_error(r, 500, "ServiceException",
+                "The route's record is corrupt");
+    }
+    fg_key_api(key, sizeof(key), q->caller, rt->api);
+    fg_key_function(fn, sizeof(fn), q->caller, route->function);
+    fgd_apis_now(now);
+    fgd_revision_new(rev);
+    args[0] = key;
+    args[1] = fn;
+    args[2] = route->method;
+    args[3] = shape;
+    args[4] = value;
+    args[5] = field;
+    args[6] = oldv;
+    args[7] = now;
+    args[8] = rev;
+    reply = fgd_apis_eval(q, fgd_lua_route_put, 2, 9, args, r);
+    if (reply == NULL)
+        return -1;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
+        reply->element[0]->type != REDIS_REPLY_INTEGER)
+        return fgd_apis_unexpected(reply, r);
+    v = reply->element[0]->integer;
+    if ((v == 1 || v == -2) && (reply->elements < 2 ||
+        reply->element[1]->type != REDIS_REPLY_STRING ||
+        reply->element[1]->len > FG_API_ROUTE_ID_MAX))
+        return fgd_apis_unexpected(reply, r);
+    if (v == 1) {
+        memcpy(route->id, reply->element[1]->str, reply->element[1]->len);
+        route->id[reply->element[1]->len] = '\0';
+    } else if (v == -2) {
+        char other[FG_API_ROUTE_ID_MAX + 1];
+
+        memcpy(other, reply->element[1]->str, reply->element[1]->len);
+        other[reply->element[1]->len] = '\0';
+        freeReplyObject(reply);
+        return fgd_error(r, 409, "ResourceConflictException",
+            "The route %s %s conflicts with route %s: same method and path "
+            "shape", route->method, route->path, other);
+    }
+    freeReplyObject(reply);
+    if (v == 0)
+        return fgd_api_not_found(q, q->caller, rt->api, r);
+    if (v == -1) {
+        fg_function_arn(arn, sizeof(arn), q->region, q->caller,
+            route->function, "");
+        return fgd_error(r, 404, "ResourceNotFoundException",
+            "Function not found: %s", arn);
+    }
+    if (v == -3)
+        return fgd_error(r, 409, "ResourceConflictException",
+            "The route was changed by another request; read it again");
+    fgd_log("info", q->request_id, "api %s:%s route %s: %s", q->caller,
+        rt->api, route->id, value);
+    if (fgd_json_api_route(route, q->region, q->caller, &r->body,
+            &r->body_len) != 0)
+        return fgd_apis_nomem(r);
+    r->status = old == NULL ? 201 : 200;
+    return 0;
+}
+
+static int
+fgd_routes_create(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+{
+    fgd_api_route_req_t  req;
+
+    if (fgd_api_route_parse_body(q->body, q->body_len, true, &req, r) != 0)
+        return -1;
+    return fgd_routes_put(q, rt, &req.rt, NULL, r);
+}
+
+static int
+fgd_routes_update(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+{
+    fgd_api_route_req_t  req;
+    fgd_api_route_t      old, route;
+
+    if (fgd_api_route_parse_body(q->body, q->body_len, false, &req, r) != 0)
+        return -1;
+    if (fgd_route_find(q, rt, &old, r) != 0)
+        return -1;
+    route = old;
+    fgd_api_route_merge(&route, &req);
+    return fgd_routes_put(q, rt, &route, &old, r);
+}
+
+static int
+fgd_routes_get(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+{
+    fgd_api_route_t  route;
+
+    if (fgd_route_find(q, rt, &route, r) != 0)
+        return -1;
+    if (fgd_json_api_route(&route, q->region, q->caller, &r->body,
+            &r->body_len) != 0)
+        return fgd_apis_nomem(r);
+    r->status = 200;
+    return 0;
+}
+
+static int
+fgd_routes_list(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+{
+    fgd_api_route_t  *routes;
+    size_t            n;
+    int               rc;
+
+    rc = fgd_apis_read(q, q->caller, rt->api, NULL, &routes, &n, r);
+    if (rc < 0)
+        return -1;
+    if (rc == 1)
+        return fgd_api_not_found(q, q->caller, rt->api, r);
+    qsort(routes, n, sizeof(*routes), fgd_route_cmp);
+    rc = fgd_json_list_api_routes(routes, n, q->region, q->caller, &r->body,
+        &r->body_len);
+    free(routes);
+    if (rc != 0)
+        return fgd_apis_nomem(r);
+    r->status = 200;
+    return 0;
+}
+
+static int
+fgd_routes_delete(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+{
+    char         key[FG_KEY_MAX], field[FG_KEY_MAX], now[FGD_TIME_LEN];
+    char         rev[37];
+    const char  *args[4];
+    redisReply  *reply;
+    long long    v;
+
+    fg_key_api(key, sizeof(key), q->caller, rt->api);
+    fg_key_route_field(field, sizeof(field), rt->route_id);
+    fgd_apis_now(now);
+    fgd_revision_new(rev);
+    args[0] = key;
+    args[1] = field;
+    args[2] = now;
+    args[3] = rev;
+    reply = fgd_apis_eval(q, fgd_lua_route_delete, 1, 4, args, r);
+    if (reply == NULL)
+        return -1;
+    if (reply->type != REDIS_REPLY_INTEGER)
+        return fgd_apis_unexpected(reply, r);
+    v = reply->integer;
+    freeReplyObject(reply);
+    if (v == 0)
+        return fgd_api_not_found(q, q->caller, rt->api, r);
+    if (v < 0)
+        return fgd_route_not_found(rt->route_id, r);
+    fgd_log("info", q->request_id, "api %s:%s route %s deleted", q->caller,
+        rt->api, rt->route_id);
+    r->status = 204;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Subscriptions                                                         */
+
+static int
+fgd_subs_reply(const fgd_req_t *q, fgd_api_sub_t *s, const redisReply *v,
+    int status, fgd_resp_t *r)
+{
+    if (v->type != REDIS_REPLY_STRING ||
+        fgd_api_sub_from_value(s, v->str, v->len) != 0)
+        return fgd_error(r, 502, "ServiceException",
+            "The service's storage gave an unexpected answer");
+    if (fgd_json_api_sub(s, q->region, &r->body, &r->body_len) != 0)
+        return fgd_apis_nomem(r);
+    r->status = status;
+    return 0;
+}
+
+static void
+fgd_subs_unindex(const fgd_req_t *q, const char *member)
+{
+    char         key[FG_KEY_MAX];
+    const char  *argv[3];
+    size_t       lens[3];
+    redisReply  *reply;
+    fgd_resp_t   ignored;
+
+    memset(&ignored, 0, sizeof(ignored));
+    fg_key_subscribed(key, sizeof(key), q->caller);
+    argv[0] = "ZREM";
+    argv[1] = key;
+    argv[2] = member;
+    lens[0] = 4;
+    lens[1] = strlen(key);
+    lens[2] = strlen(member);
+    reply = fgd_store_command(q, false, 3, argv, lens, &ignored);
+    if (reply != NULL)
+        freeReplyObject(reply);
+    fgd_resp_free(&ignored);
+}
+
+static int
+fgd_subs_create(const fgd_req_t *q, fgd_resp_t *r)
+{
+    char           arn[256], region[FG_REGION_MAX + 1], now[FGD_TIME_LEN];
+    char           key[FG_KEY_MAX], subs[FG_KEY_MAX], idx[FG_KEY_MAX];
+    char           member[FG_KEY_MAX];
+    const char    *args[6];
+    size_t         lens[4];
+    redisReply    *reply;
+    fgd_api_sub_t  s;
+    long long      v;
+    int            rc;
+
+    memset(&s, 0, sizeof(s));
+    if (fgd_api_body_string(q->body, q->body_len, "ApiArn", arn,
+            sizeof(arn), r) != 0)
+        return -1;
+    if (fg_api_arn_parse(arn, strlen(arn), region, sizeof(region), s.owner,
+            s.api) != 0)
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "1 validation error detected: Value '%.200s' at 'apiArn' failed "
+            "to satisfy constraint: Member must satisfy regular expression "
+            "pattern: arn:aws:lambda:REGION:ACCOUNT:api:NAME", arn);
+    if (strcmp(region, q->region) != 0)
+        return fgd_error(r, 404, "ResourceNotFoundException",
+            "API not found: %s", arn);
+    if (strcmp(s.owner, q->caller) == 0)
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "%s is an API of your own account; its owner needs no "
+            "subscription", arn);
+    memcpy(s.account, q->caller, sizeof(s.account));
+
+    /* the subscriber's index first (a hint), then the owner's record */
+    fg_key_subscribed(idx, sizeof(idx), q->caller);
+    fg_key_subscribed_member(member, sizeof(member), s.owner, s.api);
+    args[0] = "ZADD";
+    args[1] = idx;
+    args[2] = "0";
+    args[3] = member;
+    for (rc = 0; rc < 4; rc++)
+        lens[rc] = strlen(args[rc]);
+    reply = fgd_store_command(q, false, 4, args, lens, r);
+    if (reply == NULL)
+        return -1;
+    freeReplyObject(reply);
+
+    fg_key_api(key, sizeof(key), s.owner, s.api);
+    fg_key_api_subs(subs, sizeof(subs), s.owner, s.api);
+    fgd_apis_now(now);
+    args[0] = key;
+    args[1] = subs;
+    args[2] = q->caller;
+    args[3] = now;
+    reply = fgd_apis_eval(q, fgd_lua_sub_create, 2, 4, args, r);
+    if (reply == NULL)
+        return -1;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
+        reply->element[0]->type != REDIS_REPLY_INTEGER)
+        return fgd_apis_unexpected(reply, r);
+    v = reply->element[0]->integer;
+    if (v <= 0) {
+        freeReplyObject(reply);
+        fgd_subs_unindex(q, member);
+        if (v == 0)
+            return fgd_error(r, 404, "ResourceNotFoundException",
+                "API not found: %s", arn);
+        return fgd_error(r, 403, "AccessDeniedException",
+            "User: arn:aws:iam::%s:root is not authorized to subscribe to "
+            "%s: the API is private", q->caller, arn);
+    }
+    if (reply->elements < 2) {
+        return fgd_apis_unexpected(reply, r);
+    }
+    rc = fgd_subs_reply(q, &s, reply->element[1], v == 1 ? 201 : 200, r);
+    if (rc == 0 && v == 1)
+        fgd_log("info", q->request_id, "%s subscribed to %s: %s", q->caller,
+            arn, s.status);
+    freeReplyObject(reply);
+    return rc;
+}
+
+static int
+fgd_subs_list_mine(const fgd_req_t *q, fgd_resp_t *r)
+{
+    char            idx[FG_KEY_MAX], key[FG_KEY_MAX];
+    const char     *argv[4];
+    redisReply     *reply, *one;
+    fgd_api_sub_t  *ss;
+    size_t          i, n = 0;
+    int             rc;
+
+    fg_key_subscribed(idx, sizeof(idx), q->caller);
+    argv[0] = "ZRANGE";
+    argv[1] = idx;
+    argv[2] = "0";
+    argv[3] = "999";
+    reply = fgd_apis_cmd(q, 4, argv, r);
+    if (reply == NULL)
+        return -1;
+    if (reply->type != REDIS_REPLY_ARRAY)
+        return fgd_apis_unexpected(reply, r);
+    ss = calloc(reply->elements + 1, sizeof(*ss));
+    if (ss == NULL) {
+        freeReplyObject(reply);
+        return fgd_apis_nomem(r);
+    }
+    for (i = 0; i < reply->elements; i++) {
+        fgd_api_sub_t *s = &ss[n];
+        const char    *m = reply->element[i]->str;
+        const char    *colon;
+
+        if (reply->element[i]->type != REDIS_REPLY_STRING)
+            continue;
+        colon = strchr(m, ':');
+        if (colon == NULL || colon - m != FG_ACCOUNT_LEN ||
+            !fg_api_name_valid(colon + 1, strlen(colon + 1)))
+            continue;
+        memcpy(s->owner, m, FG_ACCOUNT_LEN);
+        s->owner[FG_ACCOUNT_LEN] = '\0';
+        memcpy(s->api, colon + 1, strlen(colon + 1) + 1);
+        memcpy(s->account, q->caller, sizeof(s->account));
+        fg_key_api_subs(key, sizeof(key), s->owner, s->api);
+        argv[0] = "HGET";
+        argv[1] = key;
+        argv[2] = q->caller;
+        one = fgd_apis_cmd(q, 3, argv, r);
+        if (one == NULL) {
+            free(ss);
+            freeReplyObject(reply);
+            return -1;
+        }
+        if (one->type == REDIS_REPLY_STRING &&
+            fgd_api_sub_from_value(s, one->str, one->len) == 0)
+            n++;
+        freeReplyObject(one);
+    }
+    freeReplyObject(reply);
+    rc = fgd_json_list_api_subs(ss, n, q->region, &r->body, &r->body_len);
+    free(ss);
+    if (rc != 0)
+        return fgd_apis_nomem(r);
+    r->status = 200;
+    return 0;
+}
+
+static int
+fgd_subs_list_api(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+{
+    char            key[FG_KEY_MAX];
+    const char     *argv[2];
+    redisReply     *reply;
+    fgd_api_sub_t  *ss;
+    size_t          i, n = 0;
+    int             rc;
+
+    rc = fgd_apis_read(q, q->caller, rt->api, NULL, NULL, NULL, r);
+    if (rc < 0)
+        return -1;
+    if (rc == 1)
+        return fgd_api_not_found(q, q->caller, rt->api, r);
+    fg_key_api_subs(key, sizeof(key), q->caller, rt->api);
+    argv[0] = "HGETALL";
+    argv[1] = key;
+    reply = fgd_apis_cmd(q, 2, argv, r);
+    if (reply == NULL)
+        return -1;
+    if (reply->type != REDIS_REPLY_ARRAY)
+        return fgd_apis_unexpected(reply, r);
+    ss = calloc(reply->elements / 2 + 1, sizeof(*ss));
+    if (ss == NULL) {
+        freeReplyObject(reply);
+        return fgd_apis_nomem(r);
+    }
+    for (i = 0; i + 1 < reply->elements; i += 2) {
+        fgd_api_sub_t    *s = &ss[n];
+        const redisReply *f = reply->element[i], *v = reply->element[i + 1];
+
+        if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING ||
+            !fg_account_valid(f->str, f->len) ||
+            fgd_api_sub_from_value(s, v->str, v->len) != 0)
+            continue;
+        memcpy(s->owner, q->caller, sizeof(s->owner));
+        memcpy(s->api, rt->api, sizeof(s->api));
+        memcpy(s->account, f->str, FG_ACCOUNT_LEN);
+        s->account[FG_ACCOUNT_LEN] = '\0';
+        n++;
+    }
+    freeReplyObject(reply);
+    rc = fgd_json_list_api_subs(ss, n, q->region, &r->body, &r->body_len);
+    free(ss);
+    if (rc != 0)
+        return fgd_apis_nomem(r);
+    r->status = 200;
+    return 0;
+}
+
+static int
+fgd_subs_update(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+{
+    char           status[16], key[FG_KEY_MAX], subs[FG_KEY_MAX];
+    char           now[FGD_TIME_LEN];
+    const char    *args[5];
+    redisReply    *reply;
+    fgd_api_sub_t  s;
+    long long      v;
+    int            rc;
+
+    memset(&s, 0, sizeof(s));
+    if (fgd_api_body_string(q->body, q->body_len, "Status", status,
+            sizeof(status), r) != 0)
+        return -1;
+    if (strcmp(status, "approved") != 0 && strcmp(status, "denied") != 0 &&
+        strcmp(status, "revoked") != 0)
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "1 validation error detected: Value '%s' at 'status' failed to "
+            "satisfy constraint: Member must satisfy enum value set: "
+            "[approved, denied, revoked]", status);
+    fg_key_api(key, sizeof(key), q->caller, rt->api);
+    fg_key_api_subs(subs, sizeof(subs), q->caller, rt->api);
+    fgd_apis_now(now);
+    args[0] = key;
+    args[1] = subs;
+    args[2] = rt->subscriber;
+    args[3] = status;
+    args[4] = now;
+    reply = fgd_apis_eval(q, fgd_lua_sub_update, 2, 5, args, r);
+    if (reply == NULL)
+        return -1;
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
+        reply->element[0]->type != REDIS_REPLY_INTEGER)
+        return fgd_apis_unexpected(reply, r);
+    v = reply->element[0]->integer;
+    if (v == 0) {
+        freeReplyObject(reply);
+        return fgd_api_not_found(q, q->caller, rt->api, r);
+    }
+    if (v < 0 || reply->elements < 2) {
+        freeReplyObject(reply);
+        return fgd_error(r, 404, "ResourceNotFoundException",
+            "Subscription not found: %s has not asked to subscribe to %s",
+            rt->subscriber, rt->api);
+    }
+    memcpy(s.owner, q->caller, sizeof(s.owner));
+    memcpy(s.api, rt->api, sizeof(s.api));
+    memcpy(s.account, rt->subscriber, sizeof(s.account));
+    rc = fgd_subs_reply(q, &s, reply->element[1], 200, r);
+    if (rc == 0)
+        fgd_log("info", q->request_id, "api %s:%s subscription of %s: %s",
+            q->caller, rt->api, rt->subscriber, status);
+    freeReplyObject(reply);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* InvokeApi                                                             */
+
+static int
+fgd_apis_invoke(const fgd_req_t *q, fgd_param_pt param, void *req,
+    fgd_resp_t *r)
+{
+    fgd_api_call_t   c;
+    fgd_req_t        call;
+    const char      *policy;
+    char            *event = NULL;
+    size_t           event_len;
+    int              rc;
+
+    memset(&c, 0, sizeof(c));
+    c.method = param(req, "REQUEST_METHOD");
+    c.owner = q->owner;
+    c.caller = q->caller;
+    c.api = param(req, "FNGATE_API");
+    c.stage = param(req, "FNGATE_API_STAGE");
+    c.route_id = param(req, "FNGATE_API_ROUTE");
+    c.resource = param(req, "FNGATE_API_RESOURCE");
+    c.path = param(req, "FNGATE_API_PATH");
+    c.query = q->query;
+    c.headers = param(req, "FNGATE_API_HEADERS");
+    c.request_id = q->request_id;
+    c.body = q->body;
+    c.body_len = q->body_len;
+    policy = param(req, "FNGATE_API_POLICY");
+
+    if (!fg_api_name_valid(c.api, strlen(c.api)) ||
+        !fg_api_stage_valid(c.stage, strlen(c.stage)) ||
+        !fg_api_route_id_valid(c.route_id, strlen(c.route_id)) ||
+        fg_api_template_check(c.resource, strlen(c.resource))
+            != FG_API_TEMPLATE_OK ||
+        !fg_api_method_valid(c.method, strlen(c.method), false))
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "The API call carries no valid API, stage, route or method");
+    /* the module chose the pool key by the API's policy */
+    if (!((strcmp(policy, "caller") == 0 &&
+           strcmp(q->pool_key, q->caller) == 0) ||
+          (strcmp(policy, "owner") == 0 &&
+           strcmp(q->pool_key, q->owner) == 0)) ||
+        strcmp(q->billing, q->caller) != 0)
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "The API call's policy, pool key and billed account disagree");
+
+    if (fgd_api_event(&c, &event, &event_len, r) != 0)
+        return -1;
+    if (event_len > FGD_MAX_PAYLOAD) {
+        free(event);
+        return fgd_error(r, 413, "RequestTooLargeException",
+            "Request must be smaller than %u bytes for the InvokeApi "
+            "operation (the event, with a base64 body)", FGD_MAX_PAYLOAD);
+    }
+
+    call = *q;
+    call.body = event;
+    call.body_len = event_len;
+    call.invocation_type = "";
+    call.log_type = "";             /* the owner's log is not the caller's */
+    call.alias = "";
+    rc = fgd_invoke(&call, r);
+    free(event);
+    if (rc != 0 && r->status == 404) {
+        /* the caller learns the route, not the owner's function names */
+        fgd_log("error", q->request_id, "api %s:%s route %s: %s", q->owner,
+            c.api, c.route_id, r->message);
+        fgd_resp_free(r);
+        memset(r, 0, sizeof(*r));
+        return fgd_error(r, 404, "ResourceNotFoundException",
+            "The function of route %s of API %s does not exist", c.route_id,
+            c.api);
+    }
+    if (rc != 0)
+        return -1;
+
+    if (r->function_error != NULL) {
+        fgd_error(r, 502, "ServiceException",
+            "The function of route %s failed: %s", c.route_id,
+            r->message[0] ? r->message : "Unhandled");
+        r->function_error = "Unhandled";
+        return -1;
+    }
+    if (fgd_api_response(r) != 0) {
+        fgd_log("error", q->request_id, "api %s:%s route %s: %s", q->owner,
+            c.api, c.route_id, r->message);
+        return -1;
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+
+bool
+fgd_apis_management(fg_action_t action)
+{
+    switch (action) {
+    case FG_ACTION_CREATE_API:
+    case FG_ACTION_LIST_APIS:
+    case FG_ACTION_GET_API:
+    case FG_ACTION_UPDATE_API:
+    case FG_ACTION_DELETE_API:
+    case FG_ACTION_CREATE_ROUTE:
+    case FG_ACTION_LIST_ROUTES:
+    case FG_ACTION_GET_ROUTE:
+    case FG_ACTION_UPDATE_ROUTE:
+    case FG_ACTION_DELETE_ROUTE:
+    case FG_ACTION_CREATE_SUBSCRIPTION:
+    case FG_ACTION_LIST_SUBSCRIPTIONS:
+    case FG_ACTION_LIST_API_SUBSCRIPTIONS:
+    case FG_ACTION_UPDATE_SUBSCRIPTION:
+        return true;
+    default:
+        return false;
+    }
+}
+
+bool
+fgd_apis_action(fg_action_t action)
+{
+    return action == FG_ACTION_INVOKE_API || fgd_apis_management(action);
+}
+
+int
+fgd_apis_handle(fg_action_t action, const fgd_req_t *q, fgd_param_pt param,
+    void *req, fgd_resp_t *r)
+{
+    fg_route_t   rt;
+    const char  *method, *uri, *qm;
+
+    if (action == FG_ACTION_INVOKE_API)
+        return fgd_apis_invoke(q, param, req, r);
+
+    /* the names of the path, read with the module's own parser */
+    method = param(req, "REQUEST_METHOD");
+    uri = param(req, "REQUEST_URI");
+    qm = strchr(uri, '?');
+    if (fg_route_parse(method, strlen(method), uri,
+            qm ? (size_t) (qm - uri) : strlen(uri), "", 0, &rt)
+        != FG_ROUTE_OK || rt.action != action)
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "The path of the request does not name a valid API, route or "
+            "account");
+
+    switch (action) {
+    case FG_ACTION_CREATE_API:      return fgd_apis_create(q, r);
+    case FG_ACTION_LIST_APIS:       return fgd_apis_list(q, r);
+    case FG_ACTION_GET_API:         return fgd_apis_get(q, &rt, r);
+    case FG_ACTION_UPDATE_API:      return fgd_apis_update(q, &rt, r);
+    case FG_ACTION_DELETE_API:      return fgd_apis_delete(q, &rt, r);
+    case FG_ACTION_CREATE_ROUTE:    return fgd_routes_create(q, &rt, r);
+    case FG_ACTION_LIST_ROUTES:     return fgd_routes_list(q, &rt, r);
+    case FG_ACTION_GET_ROUTE:       return fgd_routes_get(q, &rt, r);
+    case FG_ACTION_UPDATE_ROUTE:    return fgd_routes_update(q, &rt, r);
+    case FG_ACTION_DELETE_ROUTE:    return fgd_routes_delete(q, &rt, r);
+    case FG_ACTION_CREATE_SUBSCRIPTION:
+        return fgd_subs_create(q, r);
+    case FG_ACTION_LIST_SUBSCRIPTIONS:
+        return fgd_subs_list_mine(q, r);
+    case FG_ACTION_LIST_API_SUBSCRIPTIONS:
+        return fgd_subs_list_api(q, &rt, r);
+    case FG_ACTION_UPDATE_SUBSCRIPTION:
+        return fgd_subs_update(q, &rt, r);
+    default:
+        return fgd_error(r, 404, "ResourceNotFoundException",
+            "Unknown operation");
+    }
+}

@@ -1,0 +1,780 @@
+
+/*
+ * fngate: calls of APIs made of functions, ANY /apis/OWNER/API/STAGE/...
+ *
+ * Two steps of the access phase.  The first gets the API's route table:
+ * one HGETALL of the owner's API hash (lib/fg_keys.h), turned into the
+ * table text of lib/fg_api.h and kept in the worker's cache for
+ * fngate_cache_ttl (only an existing API is kept, so one created a moment
+ * ago is found at once; a changed or deleted one is believed in for up to
+ * the ttl).  The second decides access: the owner always, another account
+ * when the API is not private and the owner approved its subscription
+ * (one HGET of the owner's subscriptions, cached either way, so an
+ * approval or a revocation takes effect within the ttl); only then is the
+ * route matched, so a refused caller learns nothing of the routes.
+ *
+ * The worker that passes an owner's successful change of an API, its
+ * routes or a subscription forgets what it cached of it at once.
+ *
+ * The call then goes on as the owner's function:qualifier of the route,
+ * billed to the caller, in the VMs the API's policy names: the caller's
+ * ("caller") or the owner's ("owner").
+ */
+
+
+#include "ngx_http_fngate_module.h"
+
+#include "fg_api.h"
+
+
+static ngx_int_t ngx_http_fngate_api_table_reply(ngx_http_request_t *r,
+    redisReply *reply);
+static ngx_int_t ngx_http_fngate_api_sub_reply(ngx_http_request_t *r,
+    redisReply *reply);
+static ngx_int_t ngx_http_fngate_api_route(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx);
+static ngx_int_t ngx_http_fngate_api_headers(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx);
+static ngx_int_t ngx_http_fngate_api_not_found(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx);
+static ngx_int_t ngx_http_fngate_api_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_fngate_api_copy(ngx_http_request_t *r,
+    ngx_str_t *dst, const char *src, size_t len);
+
+
+#define ngx_http_fngate_api_field(name)  offsetof(ngx_http_fngate_ctx_t, name)
+
+
+static ngx_http_variable_t  ngx_http_fngate_api_vars[] = {
+
+    { ngx_string("fngate_api"), NULL,
+      ngx_http_fngate_api_variable, ngx_http_fngate_api_field(api),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_api_stage"), NULL,
+      ngx_http_fngate_api_variable, ngx_http_fngate_api_field(api_stage),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_api_path"), NULL,
+      ngx_http_fngate_api_variable, ngx_http_fngate_api_field(api_path),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_route"), NULL,
+      ngx_http_fngate_api_variable, ngx_http_fngate_api_field(api_route),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_resource"), NULL,
+      ngx_http_fngate_api_variable, ngx_http_fngate_api_field(api_resource),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_policy"), NULL,
+      ngx_http_fngate_api_variable, ngx_http_fngate_api_field(api_policy),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_api_headers"), NULL,
+      ngx_http_fngate_api_variable, ngx_http_fngate_api_field(api_headers),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+      ngx_http_null_variable
+};
+
+
+ngx_int_t
+ngx_http_fngate_api_add_variables(ngx_conf_t *cf)
+{
+    ngx_http_variable_t  *var, *v;
+
+    for (v = ngx_http_fngate_api_vars; v->name.len; v++) {
+        var = ngx_http_add_variable(cf, &v->name, v->flags);
+        if (var == NULL) {
+            return NGX_ERROR;
+        }
+
+        var->get_handler = v->get_handler;
+        var->data = v->data;
+    }
+
+    return NGX_OK;
+}
+
+
+/* The ngx_str_t at offset data of the context; "" outside API calls. */
+
+static ngx_int_t
+ngx_http_fngate_api_variable(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t              *s;
+    ngx_http_fngate_ctx_t  *ctx;
+
+    ctx = ngx_http_fngate_find_ctx(r->main);
+
+    if (ctx == NULL) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    s = (ngx_str_t *) ((u_char *) ctx + data);
+
+    v->len = s->len;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+    v->data = s->data;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The API's route table, from the cache or from Redis.  Re-entered with
+ * ctx->redis_replied set once the HGETALL answered.
+ */
+
+ngx_int_t
+ngx_http_fngate_api_table(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
+{
+    int               n;
+    u_char           *p;
+    size_t            prefix;
+    ngx_str_t         name, path;
+    fg_api_span_t     stage;
+    fg_api_access_t   access;
+    fg_api_policy_t   policy;
+    u_char            key[FG_KEY_MAX];
+    const char       *argv[2];
+    size_t            argvlen[2];
+
+    if (ctx->route.action != FG_ACTION_INVOKE_API) {
+        return NGX_OK;
+    }
+
+    ctx->api.data = (u_char *) ctx->route.api;
+    ctx->api.len = ngx_strlen(ctx->route.api);
+
+    /* "t:OWNER:API", the cache name of a route table */
+
+    name.len = sizeof("t::") - 1 + ctx->owner.len + ctx->api.len;
+    name.data = ngx_pnalloc(r->pool, name.len);
+    if (name.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_sprintf(name.data, "t:%V:%V", &ctx->owner, &ctx->api);
+    name.len = p - name.data;
+
+    if (!ctx->redis_replied) {
+
+        if (ngx_http_fngate_cache_get(&name, &ctx->api_table, r->pool)
+            == NGX_OK)
+        {
+            ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "fngate: route table \"%V\" (cache)", &name);
+            goto table;
+        }
+
+        n = fg_key_api((char *) key, sizeof(key), ctx->route.account,
+                       ctx->route.api);
+        if (n < 0 || (size_t) n >= sizeof(key)) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        argv[0] = "HGETALL";
+        argvlen[0] = sizeof("HGETALL") - 1;
+        argv[1] = (char *) key;
+        argvlen[1] = n;
+
+        ngx_str_null(&ctx->api_table);
+
+        return ngx_http_fngate_redis_command(r, ctx,
+                                             ngx_http_fngate_api_table_reply,
+                                             2, argv, argvlen);
+    }
+
+    ctx->redis_replied = 0;
+
+    if (ctx->redis_rc != NGX_HTTP_FNGATE_REDIS_OK) {
+        return ngx_http_fngate_redis_failed(r, ctx);
+    }
+
+    if (!ctx->found) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: api \"%V\" of %V not found", &ctx->api,
+                      &ctx->owner);
+        return ngx_http_fngate_api_not_found(r, ctx);
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: route table \"%V\" (redis): \"%V\"", &name,
+                   &ctx->api_table);
+
+    ngx_http_fngate_cache_put(&name, &ctx->api_table, r->connection->log);
+
+table:
+
+    if (fg_api_table_header((char *) ctx->api_table.data,
+                            ctx->api_table.len, &stage, &access, &policy)
+        != 0)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: api \"%V\" of %V has a corrupt record",
+                      &ctx->api, &ctx->owner);
+        return ngx_http_fngate_error(r, NGX_HTTP_BAD_GATEWAY,
+                   "ServiceException",
+                   "The API's record in the metadata store is corrupt.");
+    }
+
+    if (stage.len != ngx_strlen(ctx->route.stage)
+        || ngx_strncmp(stage.data, ctx->route.stage, stage.len) != 0)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: api \"%V\" of %V has no stage \"%s\"",
+                      &ctx->api, &ctx->owner, ctx->route.stage);
+        return ngx_http_fngate_api_not_found(r, ctx);
+    }
+
+    ctx->api_stage.data = (u_char *) ctx->route.stage;
+    ctx->api_stage.len = stage.len;
+    ctx->api_access.data = (u_char *) fg_api_access_name(access);
+    ctx->api_access.len = ngx_strlen(ctx->api_access.data);
+    ctx->api_policy.data = (u_char *) fg_api_policy_name(policy);
+    ctx->api_policy.len = ngx_strlen(ctx->api_policy.data);
+
+    /* the path after "/apis/OWNER/API/STAGE" */
+
+    if (ngx_http_fngate_raw_path(r, &path) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    prefix = sizeof(FG_API_CALL_PREFIX "//") - 1 + ctx->owner.len
+             + ctx->api.len + ctx->api_stage.len;
+
+    if (path.len < prefix) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->api_path.data = path.data + prefix;
+    ctx->api_path.len = path.len - prefix;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The HGETALL of the API hash, as the table text
+ * "STAGE ACCESS POLICY\n" + "ID METHOD TEMPLATE TARGET\n" per route,
+ * in the request's pool.
+ */
+
+static ngx_int_t
+ngx_http_fngate_api_table_reply(ngx_http_request_t *r, redisReply *reply)
+{
+    u_char                 *p;
+    size_t                  i, len;
+    redisReply             *f, *v, *stage, *access, *policy;
+    ngx_http_fngate_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
+
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements % 2) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: unexpected redis reply type %d to HGETALL",
+                      reply->type);
+        return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
+    }
+
+    ctx->found = 0;
+
+    if (reply->elements == 0) {
+        return NGX_HTTP_FNGATE_REDIS_OK;
+    }
+
+    stage = NULL;
+    access = NULL;
+    policy = NULL;
+    len = 0;
+
+    for (i = 0; i < reply->elements; i += 2) {
+        f = reply->element[i];
+        v = reply->element[i + 1];
+
+        if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING) {
+            return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
+        }
+
+        if (f->len > 2 && f->str[0] == 'r' && f->str[1] == ':') {
+            len += f->len - 2 + 1 + v->len + 1;
+
+        } else if (f->len == 5 && ngx_strncmp(f->str, "Stage", 5) == 0) {
+            stage = v;
+
+        } else if (f->len == 6 && ngx_strncmp(f->str, "Access", 6) == 0) {
+            access = v;
+
+        } else if (f->len == 6 && ngx_strncmp(f->str, "Policy", 6) == 0) {
+            policy = v;
+        }
+    }
+
+    if (stage == NULL || access == NULL || policy == NULL) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: api record without Stage, Access or Policy");
+        return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
+    }
+
+    len += stage->len + access->len + policy->len + 3;
+
+    ctx->api_table.data = ngx_pnalloc(r->pool, len);
+    if (ctx->api_table.data == NULL) {
+        return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
+    }
+
+    p = ngx_sprintf(ctx->api_table.data, "%*s %*s %*s\n",
+                    stage->len, stage->str, access->len, access->str,
+                    policy->len, policy->str);
+
+    for (i = 0; i < reply->elements; i += 2) {
+        f = reply->element[i];
+        v = reply->element[i + 1];
+
+        if (f->len > 2 && f->str[0] == 'r' && f->str[1] == ':') {
+            p = ngx_sprintf(p, "%*s %*s\n", f->len - 2, f->str + 2,
+                            v->len, v->str);
+        }
+    }
+
+    ctx->api_table.len = p - ctx->api_table.data;
+    ctx->found = 1;
+
+    return NGX_HTTP_FNGATE_REDIS_OK;
+}
+
+
+/*
+ * May the caller call the API?  The owner may; another account when the
+ * API is granted or open and its subscription is approved.  Then the
+ * route.
+ */
+
+ngx_int_t
+ngx_http_fngate_api_access(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
+{
+    int                          n;
+    u_char                      *p;
+    ngx_str_t                    name, value;
+    u_char                       key[FG_KEY_MAX];
+    u_char                       caller[FG_ACCOUNT_LEN + 1];
+    const char                  *argv[3];
+    size_t                       argvlen[3];
+    ngx_http_fngate_loc_conf_t  *flcf;
+
+    if (ctx->route.action != FG_ACTION_INVOKE_API) {
+        return NGX_OK;
+    }
+
+    if (ctx->owner.len == ctx->caller.len
+        && ngx_strncmp(ctx->owner.data, ctx->caller.data, ctx->caller.len)
+           == 0)
+    {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "fngate: api \"%V\" called by its owner", &ctx->api);
+        return ngx_http_fngate_api_route(r, ctx);
+    }
+
+    if (ctx->api_access.len == sizeof("private") - 1
+        && ngx_strncmp(ctx->api_access.data, "private", 7) == 0)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: %V may not call api \"%V\" of %V: private",
+                      &ctx->caller, &ctx->api, &ctx->owner);
+        ctx->found = 0;
+        goto decided;
+    }
+
+    /* "s:OWNER:API:CALLER", the cache name of a subscription */
+
+    name.len = sizeof("s:::") - 1 + ctx->owner.len + ctx->api.len
+               + ctx->caller.len;
+    name.data = ngx_pnalloc(r->pool, name.len);
+    if (name.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    p = ngx_sprintf(name.data, "s:%V:%V:%V", &ctx->owner, &ctx->api,
+                    &ctx->caller);
+    name.len = p - name.data;
+
+    if (!ctx->redis_replied) {
+
+        if (ngx_http_fngate_cache_get(&name, &value, r->pool) == NGX_OK) {
+            ctx->found = (value.len == 1 && value.data[0] == '1');
+            ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "fngate: subscription \"%V\": %s (cache)", &name,
+                           ctx->found ? "approved" : "not approved");
+            goto decided;
+        }
+
+        if (ctx->caller.len != FG_ACCOUNT_LEN) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_memcpy(caller, ctx->caller.data, FG_ACCOUNT_LEN);
+        caller[FG_ACCOUNT_LEN] = '\0';
+
+        n = fg_key_api_subs((char *) key, sizeof(key), ctx->route.account,
+                            ctx->route.api);
+        if (n < 0 || (size_t) n >= sizeof(key)) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        argv[0] = "HGET";
+        argvlen[0] = sizeof("HGET") - 1;
+        argv[1] = (char *) key;
+        argvlen[1] = n;
+        argv[2] = (char *) caller;
+        argvlen[2] = FG_ACCOUNT_LEN;
+
+        return ngx_http_fngate_redis_command(r, ctx,
+                                             ngx_http_fngate_api_sub_reply,
+                                             3, argv, argvlen);
+    }
+
+    ctx->redis_replied = 0;
+
+    if (ctx->redis_rc != NGX_HTTP_FNGATE_REDIS_OK) {
+        return ngx_http_fngate_redis_failed(r, ctx);
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: subscription \"%V\": %s (redis)", &name,
+                   ctx->found ? "approved" : "not approved");
+
+    if (ctx->found) {
+        ngx_str_set(&value, "1");
+
+    } else {
+        ngx_str_set(&value, "0");
+    }
+
+    ngx_http_fngate_cache_put(&name, &value, r->connection->log);
+
+decided:
+
+    if (!ctx->found) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: %V may not call api \"%V\" of %V: no "
+                      "approved subscription", &ctx->caller, &ctx->api,
+                      &ctx->owner);
+
+        flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
+
+        return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
+                   "AccessDeniedException",
+                   "User: arn:aws:iam::%V:root is not authorized to "
+                   "perform: lambda:InvokeApi on resource: "
+                   "arn:aws:lambda:%V:%V:api:%V because it has no approved "
+                   "subscription", &ctx->caller, &flcf->region, &ctx->owner,
+                   &ctx->api);
+    }
+
+    return ngx_http_fngate_api_route(r, ctx);
+}
+
+
+/* The HGET of a subscription: approved or not. */
+
+static ngx_int_t
+ngx_http_fngate_api_sub_reply(ngx_http_request_t *r, redisReply *reply)
+{
+    ngx_http_fngate_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
+
+    if (reply->type == REDIS_REPLY_NIL) {
+        ctx->found = 0;
+        return NGX_HTTP_FNGATE_REDIS_OK;
+    }
+
+    if (reply->type != REDIS_REPLY_STRING) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: unexpected redis reply type %d to HGET",
+                      reply->type);
+        return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
+    }
+
+    ctx->found = (reply->len > sizeof("approved ") - 1
+                  && ngx_strncmp(reply->str, "approved ",
+                                 sizeof("approved ") - 1) == 0);
+
+    return NGX_HTTP_FNGATE_REDIS_OK;
+}
+
+
+/*
+ * The route of the method and path: 404 when no template matches, 405
+ * when none of the method does.  The call becomes one of the owner's
+ * function, billed to the caller, in the VMs of the policy.
+ */
+
+static ngx_int_t
+ngx_http_fngate_api_route(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
+{
+    fg_api_hit_t                 hit;
+    fg_api_match_rc_t            rc;
+    ngx_http_fngate_loc_conf_t  *flcf;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
+
+    rc = fg_api_table_match((char *) ctx->api_table.data, ctx->api_table.len,
+                            (char *) r->method_name.data, r->method_name.len,
+                            (char *) ctx->api_path.data, ctx->api_path.len,
+                            &hit);
+
+    switch (rc) {
+
+    case FG_API_MATCH_OK:
+        break;
+
+    case FG_API_MATCH_BAD_METHOD:
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: api \"%V\" of %V has no route for method "
+                      "\"%V\" on \"%V\"", &ctx->api, &ctx->owner,
+                      &r->method_name, &ctx->api_path);
+        return ngx_http_fngate_error(r, NGX_HTTP_NOT_ALLOWED,
+                   "MethodNotAllowedException",
+                   "The method %V is not allowed for the requested "
+                   "resource.", &r->method_name);
+
+    case FG_API_MATCH_NOT_FOUND:
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: api \"%V\" of %V has no route for \"%V\"",
+                      &ctx->api, &ctx->owner, &ctx->api_path);
+        return ngx_http_fngate_error(r, NGX_HTTP_NOT_FOUND,
+                   "ResourceNotFoundException",
+                   "No route of arn:aws:lambda:%V:%V:api:%V matches %V %V",
+                   &flcf->region, &ctx->owner, &ctx->api, &r->method_name,
+                   ctx->api_path.len ? &ctx->api_path : &ctx->api_stage);
+
+    default: /* FG_API_MATCH_BAD_TABLE */
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: api \"%V\" of %V has a corrupt route",
+                      &ctx->api, &ctx->owner);
+        return ngx_http_fngate_error(r, NGX_HTTP_BAD_GATEWAY,
+                   "ServiceException",
+                   "The API's record in the metadata store is corrupt.");
+    }
+
+    /* the hit points into the table, in the request's pool */
+
+    if (ngx_http_fngate_api_copy(r, &ctx->api_route, hit.id.data,
+                                 hit.id.len) != NGX_OK
+        || ngx_http_fngate_api_copy(r, &ctx->api_resource, hit.resource.data,
+                                    hit.resource.len) != NGX_OK
+        || ngx_http_fngate_api_copy(r, &ctx->function, hit.function.data,
+                                    hit.function.len) != NGX_OK
+        || ngx_http_fngate_api_copy(r, &ctx->qualifier, hit.qualifier.data,
+                                    hit.qualifier.len) != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ctx->billing_account = ctx->caller;
+
+    if (ctx->api_policy.len == sizeof("owner") - 1
+        && ngx_strncmp(ctx->api_policy.data, "owner", 5) == 0)
+    {
+        ctx->pool_key = ctx->owner;
+
+    } else {
+        ctx->pool_key = ctx->caller;
+    }
+
+    if (ngx_http_fngate_api_headers(r, ctx) != NGX_OK) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_log_debug8(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: api \"%V\" route %V \"%V\" -> \"%V:%V\" of %V, "
+                   "caller %V, pool %V", &ctx->api, &ctx->api_route,
+                   &ctx->api_resource, &ctx->function, &ctx->qualifier,
+                   &ctx->owner, &ctx->caller, &ctx->pool_key);
+
+    return NGX_OK;
+}
+
+
+/*
+ * The client's headers for the event, as a JSON object: without
+ * Authorization and the X-Amz-* signing headers; a repeated name is
+ * written each time (fngated keeps the last).
+ */
+
+static ngx_int_t
+ngx_http_fngate_api_headers(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx)
+{
+    u_char           *p;
+    size_t            len;
+    ngx_uint_t        i, pass;
+    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
+
+    len = sizeof("{}") - 1;
+    p = NULL;
+
+    for (pass = 0; pass < 2; pass++) {
+
+        if (pass == 1) {
+            ctx->api_headers.data = ngx_pnalloc(r->pool, len);
+            if (ctx->api_headers.data == NULL) {
+                return NGX_ERROR;
+            }
+
+            p = ctx->api_headers.data;
+            *p++ = '{';
+        }
+
+        for (part = &r->headers_in.headers.part; part; part = part->next) {
+            h = part->elts;
+
+            for (i = 0; i < part->nelts; i++) {
+
+                if ((h[i].key.len == sizeof("authorization") - 1
+                     && ngx_strncasecmp(h[i].key.data,
+                                        (u_char *) "authorization",
+                                        h[i].key.len) == 0)
+                    || (h[i].key.len >= sizeof("x-amz-") - 1
+                        && ngx_strncasecmp(h[i].key.data,
+                                           (u_char *) "x-amz-",
+                                           sizeof("x-amz-") - 1) == 0))
+                {
+                    continue;
+                }
+
+                if (pass == 0) {
+                    len += sizeof("\"\":\"\",") - 1
+                           + h[i].key.len
+                           + ngx_escape_json(NULL, h[i].key.data,
+                                             h[i].key.len)
+                           + h[i].value.len
+                           + ngx_escape_json(NULL, h[i].value.data,
+                                             h[i].value.len);
+                    continue;
+                }
+
+                if (p[-1] != '{') {
+                    *p++ = ',';
+                }
+
+                *p++ = '"';
+                p = (u_char *) ngx_escape_json(p, h[i].key.data,
+                                               h[i].key.len);
+                *p++ = '"';
+                *p++ = ':';
+                *p++ = '"';
+                p = (u_char *) ngx_escape_json(p, h[i].value.data,
+                                               h[i].value.len);
+                *p++ = '"';
+            }
+        }
+    }
+
+    *p++ = '}';
+
+    ctx->api_headers.len = p - ctx->api_headers.data;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The backend made a change to one of the caller's APIs: forget its route
+ * table ("t:OWNER:API"), or for UpdateSubscription the subscription
+ * ("s:OWNER:API:ACCOUNT"), in this worker's cache at once.
+ */
+
+void
+ngx_http_fngate_api_changed(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
+{
+    u_char     *p;
+    ngx_str_t   name;
+
+    switch (ctx->route.action) {
+
+    case FG_ACTION_UPDATE_API:
+    case FG_ACTION_DELETE_API:
+    case FG_ACTION_CREATE_ROUTE:
+    case FG_ACTION_UPDATE_ROUTE:
+    case FG_ACTION_DELETE_ROUTE:
+    case FG_ACTION_UPDATE_SUBSCRIPTION:
+        break;
+
+    default:
+        return;
+    }
+
+    if (ctx->route.api[0] == '\0' || ctx->caller.len == 0) {
+        return;
+    }
+
+    name.len = sizeof("s:::") - 1 + ctx->caller.len
+               + ngx_strlen(ctx->route.api)
+               + ngx_strlen(ctx->route.subscriber);
+    name.data = ngx_pnalloc(r->pool, name.len);
+    if (name.data == NULL) {
+        return;
+    }
+
+    if (ctx->route.action == FG_ACTION_UPDATE_SUBSCRIPTION) {
+        p = ngx_sprintf(name.data, "s:%V:%s:%s", &ctx->caller,
+                        ctx->route.api, ctx->route.subscriber);
+
+    } else {
+        p = ngx_sprintf(name.data, "t:%V:%s", &ctx->caller, ctx->route.api);
+    }
+
+    name.len = p - name.data;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: cache forgets \"%V\"", &name);
+
+    ngx_http_fngate_cache_delete(&name);
+}
+
+
+static ngx_int_t
+ngx_http_fngate_api_not_found(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx)
+{
+    ngx_http_fngate_loc_conf_t  *flcf;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
+
+    return ngx_http_fngate_error(r, NGX_HTTP_NOT_FOUND,
+               "ResourceNotFoundException",
+               "API not found: arn:aws:lambda:%V:%V:api:%V (stage %s)",
+               &flcf->region, &ctx->owner, &ctx->api, ctx->route.stage);
+}
+
+
+static ngx_int_t
+ngx_http_fngate_api_copy(ngx_http_request_t *r, ngx_str_t *dst,
+    const char *src, size_t len)
+{
+    dst->len = len;
+
+    if (len == 0) {
+        dst->data = (u_char *) "";
+        return NGX_OK;
+    }
+
+    dst->data = ngx_pnalloc(r->pool, len);
+    if (dst->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(dst->data, src, len);
+
+    return NGX_OK;
+}
