@@ -340,11 +340,11 @@ run_wrk() {
 }
 
 # warm_free: generic guests booted and not yet assigned to an account, from
-# vmpool's log lines "NAME: warm (boot N ms, ACCEL)" and "NAME: assigned
-# to account A".
+# vmpool's log lines "NAME: warm (boot|restore N ms, ACCEL)" and "NAME:
+# assigned to account A".
 warm_free() {
     local w a
-    w=$(grep -c ": warm (boot " "$FLOG" 2>/dev/null || true)
+    w=$(grep -c -E ": warm \((boot|restore) " "$FLOG" 2>/dev/null || true)
     a=$(grep -c ": assigned to account " "$FLOG" 2>/dev/null || true)
     echo $((w - a))
 }
@@ -589,7 +589,8 @@ done < <(pgrep -x qemu-system-x86 | sort -u)
 
 accel=$(grep -o -E 'accelerator (kvm|tcg): .*' "$FLOG" | tail -n 1)
 accel=${accel%% (console: *}
-boots=$(grep -o -E ': warm \(boot [0-9]+ ms' "$FLOG" | grep -o -E '[0-9]+' )
+boots=$(grep -E ': warm \(boot |snapshot: ' "$FLOG" | grep -o -E '\(boot [0-9]+ ms' | grep -o -E '[0-9]+')
+restores=$(grep -o -E ': warm \(restore [0-9]+ ms' "$FLOG" | grep -o -E '[0-9]+')
 gw_rps=$(awk -v r="$(field "${R[gw]}" requests)" -v d="$(field "${R[gw]}" duration_us)" 'BEGIN { printf "%.0f", r / d * 1e6 }')
 pl_rps=$(awk -v r="$(field "${R[plain]}" requests)" -v d="$(field "${R[plain]}" duration_us)" 'BEGIN { printf "%.0f", r / d * 1e6 }')
 cpu_us() { # cpu_us BENCHLINE TICKFIELD: CPU microseconds per request
@@ -628,6 +629,8 @@ printf '%-44s %s\n' "3 cold start init_ms, handler ms (billing log)" \
     "init $(printf '%s\n' "${cold_init[@]}" | awk '{ printf "%s%s", (NR > 1 ? ", " : ""), $1 }') ms; handler $(printf '%s\n' "${cold_init[@]}" | awk '{ printf "%s%s", (NR > 1 ? ", " : ""), $3 }') ms (cold_start $(printf '%s\n' "${cold_init[@]}" | awk '{ print $2 }' | sort -u | tr '\n' ' ')$(printf ')')"
 printf '%-44s %s\n' "3 guest boot to agent HELLO ($(wc -w <<<"$boots") boots)" \
     "p50 $(median <<<"$boots") ms, max $(maxof <<<"$boots") ms"
+printf '%-44s %s\n' "3 guest restore to agent SYNC ($(wc -w <<<"$restores") restores)" \
+    "p50 $(median <<<"${restores:-0}") ms, max $(maxof <<<"${restores:-0}") ms (snapshot: $(grep -o -E 'snapshot: [^ ]+ made in [0-9]+ ms' "$FLOG" | tail -n 1 || echo reused))"
 vm_mb=$(sed -n 's/^vm_memory_mb *= *//p' "$STATE/fngated/fngated.conf")
 printf '%-44s %s\n' "4 host memory per idle guest (${#pss_all[@]} qemu, ${vm_mb:-256} MB RAM each)" \
     "PSS p50 $((pss_med / 1024)) MiB, max $((pss_max / 1024)) MiB; $fit fit in 8 GiB (by max PSS)"
