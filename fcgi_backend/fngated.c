@@ -319,6 +319,28 @@ fgd_do_list(const fgd_req_t *q, fgd_resp_t *r)
     return fgd_answer_list(q, fgd_json_list_functions, fns, n, next, r);
 }
 
+/* This fngated's cached bounds of the caller's function, and overrides
+ * of the caller's alias, are forgotten when they change (fngated_cache). */
+static void
+fgd_forget_bounds(const fgd_req_t *q)
+{
+    char  key[FGD_CACHE_KEY_MAX];
+
+    fgd_cache_key_bounds(key, sizeof(key), q->caller, q->function);
+    fgd_cache_forget(key);
+}
+
+static void
+fgd_forget_overrides(const fgd_req_t *q, const char *alias)
+{
+    char  arn[512], key[FGD_CACHE_KEY_MAX];
+
+    fg_function_arn(arn, sizeof(arn), q->region, q->caller, q->function,
+        alias);
+    fgd_cache_key_overrides(key, sizeof(key), arn);
+    fgd_cache_forget(key);
+}
+
 static int
 fgd_do_delete(const fgd_req_t *q, fgd_resp_t *r)
 {
@@ -340,6 +362,7 @@ fgd_do_delete(const fgd_req_t *q, fgd_resp_t *r)
     }
     if (fgd_store_delete(q, q->function, r) != 0)
         return -1;
+    fgd_forget_bounds(q);
     fgd_log("info", q->request_id, "deleted %s:%s", q->caller, q->function);
     r->status = 204;
     return 0;
@@ -577,6 +600,7 @@ fgd_do_delete_alias(const fgd_req_t *q, fgd_resp_t *r)
 {
     if (fgd_store_alias_delete(q, q->function, q->qualifier, r) != 0)
         return -1;
+    fgd_forget_overrides(q, q->qualifier);
     fgd_log("info", q->request_id, "deleted alias %s:%s:%s", q->caller,
         q->function, q->qualifier);
     r->status = 204;
@@ -666,6 +690,7 @@ fgd_do_remove_permission(const fgd_req_t *q, const char *method,
         rt.action != FG_ACTION_REMOVE_PERMISSION)
         return fgd_error(r, 400, "InvalidParameterValueException",
             "The statement id of the request is not valid");
+    want[0] = '\0';
     got = fg_query_get(q->query, strlen(q->query), "RevisionId", want,
         sizeof(want));
     if (got < 0 || strlen(want) > 36)
@@ -737,6 +762,7 @@ fgd_do_bounds(const fgd_req_t *q, fg_action_t action, fgd_resp_t *r)
     if (action == FG_ACTION_DELETE_EXECUTION_BOUNDS) {
         if (fgd_store_bounds_put(q, q->function, "", r) != 0)
             return -1;
+        fgd_forget_bounds(q);
         fgd_log("info", q->request_id, "bounds of %s:%s dropped", q->caller,
             q->function);
         r->status = 204;
@@ -748,6 +774,7 @@ fgd_do_bounds(const fgd_req_t *q, fg_action_t action, fgd_resp_t *r)
     if (fgd_json_bounds(&b, NULL, &json, NULL) != 0)
         return fgd_error(r, 500, "ServiceException", "out of memory");
     rc = fgd_store_bounds_put(q, q->function, json, r);
+    fgd_forget_bounds(q);
     if (rc == 0)
         fgd_log("info", q->request_id, "bounds of %s:%s: %s", q->caller,
             q->function, json);
@@ -797,6 +824,7 @@ fgd_do_overrides(const fgd_req_t *q, fg_action_t action, fgd_resp_t *r)
         if (fgd_store_overrides_put(q, q->function, q->qualifier,
                 a.revision_id, "", rev, r) != 0)
             goto cleanup;
+        fgd_forget_overrides(q, q->qualifier);
         fgd_log("info", q->request_id, "overrides of %s dropped", arn);
         r->status = 204;
         rc = 0;
@@ -824,6 +852,7 @@ fgd_do_overrides(const fgd_req_t *q, fg_action_t action, fgd_resp_t *r)
     if (fgd_store_overrides_put(q, q->function, q->qualifier, a.revision_id,
             json, rev, r) != 0)
         goto cleanup;
+    fgd_forget_overrides(q, q->qualifier);
     fgd_log("info", q->request_id, "overrides of %s: %s", arn, json);
     if (fgd_json_overrides(&o, arn, rev, &r->body, &r->body_len) != 0) {
         fgd_error(r, 500, "ServiceException", "out of memory");

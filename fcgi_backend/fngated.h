@@ -118,6 +118,23 @@ bool fgd_apis_management(fg_action_t action);
 int fgd_apis_handle(fg_action_t action, const fgd_req_t *q,
     fgd_param_pt param, void *req, fgd_resp_t *r);
 
+#define FGD_CACHE_KEY_MAX  640      /* "o:" + an alias ARN, "b:A:NAME" */
+
+/* The per-process cache of fngated_cache.c: fgd_cache_get returns a
+ * malloc'd copy or NULL; put keeps value for ttl_ms (0: not at all). */
+char *fgd_cache_get(const char *key);
+void fgd_cache_put(const char *key, const char *value, unsigned ttl_ms);
+void fgd_cache_forget(const char *key);
+void fgd_cache_key_overrides(char *dst, size_t size, const char *alias_arn);
+void fgd_cache_key_bounds(char *dst, size_t size, const char *account,
+    const char *name);
+/* The owner's bounds and a cross-account alias's overrides, through the
+ * cache (cache_ttl).  0, or -1 with r. */
+int fgd_cached_bounds(const fgd_req_t *q, const char *account,
+    const char *name, fgd_bounds_t *b, fgd_resp_t *r);
+int fgd_cached_overrides(const fgd_req_t *q, const char *alias_arn,
+    fgd_overrides_t *o, fgd_resp_t *r);
+
 /* Invoke (fngated_invoke.c). */
 void fgd_pool_start(const fgd_conf_t *conf);
 void fgd_pool_stop(void);

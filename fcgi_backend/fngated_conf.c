@@ -114,6 +114,7 @@ static const fgd_conf_key_t fgd_conf_keys[] = {
       600000, NULL },
     { "tb_cache_mb",     FGD_UINT, OFF(vm.tb_cache_mb), 0, 4096, NULL },
     { "snapshot",        FGD_UINT, OFF(vm.snapshot), 0, 1, NULL },
+    { "cache_ttl",       FGD_UINT, OFF(cache_ttl_ms), 0, 60000, NULL },
     { NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -143,6 +144,7 @@ fgd_conf_init(fgd_conf_t *conf)
     conf->threads = 8;
     conf->max_code_size = 50u * 1024 * 1024;
     conf->max_memory_mb = 512;
+    conf->cache_ttl_ms = 1000;
 
     if (fgd_set_str(&conf->listen, "unix:/run/fngate/fngated.sock") != 0 ||
         fgd_set_str(&conf->redis, "127.0.0.1:6379") != 0 ||

@@ -229,7 +229,8 @@ fgd_header(fgd_resp_t *r, const char *name, const char *value)
  * A call of another account's code.  Through the caller's cross-account
  * alias, the alias's overrides go into fn as far as the owner's bounds
  * allow them now; *tail_ok: whether the owner lets the log be shown.
- * Redis is read only for what the call needs.  0, or -1 with r.
+ * Redis is read only for what the call needs, through fngated_cache.
+ * 0, or -1 with r.
  */
 static int
 fgd_cross_account(const fgd_req_t *q, fgd_fn_t *fn, bool *tail_ok,
@@ -237,26 +238,17 @@ fgd_cross_account(const fgd_req_t *q, fgd_fn_t *fn, bool *tail_ok,
 {
     fgd_bounds_t     b;
     fgd_overrides_t  o = { 0 };
-    fgd_alias_t      a;
-    fg_route_t       t;
     char             note[256];
     bool             tail = strcmp(q->log_type, "Tail") == 0;
     int              rc = -1;
 
     *tail_ok = false;
-    if (q->alias[0] != '\0') {
-        if (fg_alias_target_parse(q->alias, strlen(q->alias), &t)
-            != FG_TARGET_OK)
-            return fgd_error(r, 400, "InvalidParameterValueException",
-                "The alias of the call is not valid");
-        if (fgd_store_alias_read(q, t.account, t.function, t.qualifier, &a,
-                &o, r) != 0)
-            return -1;
-    }
+    if (q->alias[0] != '\0' && fgd_cached_overrides(q, q->alias, &o, r) != 0)
+        return -1;
     if (!tail && o.memory_mb == 0 && o.timeout_s == 0 &&
         o.environment == NULL)
         return 0;
-    if (fgd_store_bounds_get(q, q->owner, q->function, &b, r) != 0)
+    if (fgd_cached_bounds(q, q->owner, q->function, &b, r) != 0)
         goto cleanup;
     *tail_ok = b.allow_log_tail;
     if (fgd_overrides_apply(&o, &b, fn, note, sizeof(note)) != 0) {

@@ -49,6 +49,7 @@ typedef struct {
     char          *region;
     size_t         max_code_size;   /* bytes of zip */
     unsigned       max_memory_mb;   /* largest MemorySize accepted */
+    unsigned       cache_ttl_ms;    /* fngated_cache's staleness bound */
     vmp_config_t   vm;              /* strings owned by the fields below */
     char          *libvirt_uri;
     char          *kernel;

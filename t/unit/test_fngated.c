@@ -407,6 +407,7 @@ test_conf_shipped(void)
     CU_ASSERT_EQUAL(c.vm.kvm_probe_timeout_ms, d.vm.kvm_probe_timeout_ms);
     CU_ASSERT_EQUAL(c.vm.tb_cache_mb, d.vm.tb_cache_mb);
     CU_ASSERT_EQUAL(c.vm.snapshot, d.vm.snapshot);
+    CU_ASSERT_EQUAL(c.cache_ttl_ms, d.cache_ttl_ms);
     CU_ASSERT_STRING_EQUAL(c.kernel, "/tmp/kernel/vmlinux");
     CU_ASSERT_STRING_EQUAL(c.accel, d.accel);
     CU_ASSERT_STRING_EQUAL(c.region, d.region);
