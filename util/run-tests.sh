@@ -73,16 +73,30 @@ pkill_one() {
     stop_pid "$1"
 }
 
+# One run per state directory: a second one would wipe the first one's
+# state and stop its nginx.  Nothing is cleaned up when the lock is taken.
+mkdir -p "$(dirname "$TSTATE")"
+exec 9>"$TSTATE.lock"
+if ! flock -n 9; then
+    note "another run uses $TSTATE; wait for it, or give this one its own FNGATE_TEST_STATE, ports and FNGATE_TEST_PREFIX"
+    exit 1
+fi
+
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# A fresh state, but the KVM probe's cached result (keyed by kernel and
-# QEMU versions) is kept: probing costs a guest boot.
-probe=''
-[ -s "$TSTATE/vm/accel-probe" ] && probe=$(cat "$TSTATE/vm/accel-probe")
+# A fresh state, but what is keyed by what it was made from is kept: the
+# KVM probe's result (kernel and QEMU versions; probing costs a guest
+# boot) and the guests' snapshot (kernel, initramfs, template, VM
+# settings; making it costs a boot and a save).
+keep=$(mktemp -d)
+for f in accel-probe snapshot.img snapshot.key; do
+    [ -s "$TSTATE/vm/$f" ] && mv "$TSTATE/vm/$f" "$keep/"
+done
 rm -rf "$TSTATE"
 mkdir -p "$TSTATE/redis" "$TSTATE/fngated" "$TSTATE/vm"
-[ -n "$probe" ] && printf '%s\n' "$probe" >"$TSTATE/vm/accel-probe"
+mv "$keep"/* "$TSTATE/vm/" 2>/dev/null
+rmdir "$keep"
 : >"$LOG"
 
 # libvirt, when absent

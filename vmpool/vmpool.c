@@ -374,7 +374,8 @@ cleanup:
  * image is kept across restarts while its key (kernel, initrd, template,
  * memory, vcpus, accelerator, TCG cache, libvirt's QEMU) is the same
  * (STATE_DIR/snapshot.key).  A restore that fails falls back to a boot;
- * after three in a row the pool boots only.  Restored guests are told the
+ * after three in a row the pool boots only.  While the image is missing
+ * or damaged on disk, guests boot (that counts as no failure).  Restored guests are told the
  * time and given fresh entropy by the caller (they all share the saved
  * guest's clock and random state).
  */
@@ -697,6 +698,13 @@ vmp_vm_make(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
     snap = pool->snap_ok;
     pthread_mutex_unlock(&pool->lock);
 
+    /* an image gone or damaged on disk is not the restore's failure: boot
+     * until it is back */
+    if (snap && !vmp_snap_valid(pool->snap_path)) {
+        vmp_log("%s: snapshot %s is missing or not an image; booting",
+            vm->name, pool->snap_path);
+        snap = false;
+    }
     if (snap) {
         if (vmp_vm_restore(pool, vm, pool->cfg.boot_timeout_ms, &rerr)
             == 0)
