@@ -213,13 +213,13 @@ vmp_vm_destroy(vmp_pool_t *pool, vmp_vm_t *vm)
 
 
 /*
- * Connects to the agent channel of vm's running domain and waits for its
- * HELLO (until start + timeout_ms); log is the console log named in
- * errors.  On failure the domain is destroyed.
+ * Connects to the agent channel of vm's running domain and, for a booted
+ * guest (hello), waits for its HELLO (until start + timeout_ms); log is the
+ * console log named in errors.  On failure the domain is destroyed.
  */
 static int
 vmp_vm_attach(vmp_pool_t *pool, vmp_vm_t *vm, uint64_t start,
-    unsigned timeout_ms, const char *log, char **err)
+    unsigned timeout_ms, bool hello, const char *log, char **err)
 {
     char          *live = NULL, *path = NULL;
     fg_buf_t       buf = { 0 };
@@ -243,6 +243,8 @@ vmp_vm_attach(vmp_pool_t *pool, vmp_vm_t *vm, uint64_t start,
     }
 
     for ( ;; ) {
+        if (!hello)
+            break;
         uint64_t  now = fg_now_ms();
 
         if (now >= start + timeout_ms) {
@@ -353,7 +355,7 @@ vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
         goto cleanup;
     }
     vm->restored = false;
-    rc = vmp_vm_attach(pool, vm, start, timeout_ms, log, err);
+    rc = vmp_vm_attach(pool, vm, start, timeout_ms, true, log, err);
 
 cleanup:
     if (conn != NULL)
@@ -481,8 +483,7 @@ vmp_snap_prepare(vmp_pool_t *pool)
         vmp_log("snapshot: boot failed: %s; booting", err ? err : "?");
         goto done;
     }
-    close(vm->fd);
-    vm->fd = -1;
+    /* saved with its host connected: every copy wakes up talking */
     if (virDomainSaveFlags(vm->dom, tmp, NULL, VIR_DOMAIN_SAVE_RUNNING) < 0)
     {
         vmp_log("snapshot: save %s: %s; booting", vm->name,
@@ -595,10 +596,11 @@ done:
 
 
 /* Tells a restored guest's agent the time and gives it fresh entropy
- * (FG_FRAME_SYNC). */
+ * (FG_FRAME_SYNC), waiting for its answer until deadline (monotonic ms). */
 static int
-vmp_vm_sync(vmp_vm_t *vm, char **err)
+vmp_vm_sync(vmp_vm_t *vm, uint64_t deadline, char **err)
 {
+    uint64_t         now = fg_now_ms();
     fg_buf_t         req = { 0 }, buf = { 0 };
     fg_frame_t       resp;
     uint8_t          entropy[64];
@@ -616,7 +618,8 @@ vmp_vm_sync(vmp_vm_t *vm, char **err)
         vmp_seterr(err, "%s: no entropy or memory for SYNC", vm->name);
         goto done;
     }
-    if (vmp_vm_call(vm, &req, &buf, &resp, 5000, err) < 0)
+    if (vmp_vm_call(vm, &req, &buf, &resp,
+            deadline > now ? (unsigned) (deadline - now) : 1, err) < 0)
         goto done;
     if (resp.type != FG_FRAME_PONG) {
         vmp_seterr(err, "%s: SYNC answered with frame type %u", vm->name,
@@ -664,8 +667,13 @@ vmp_vm_restore(vmp_pool_t *pool, vmp_vm_t *vm, unsigned timeout_ms,
         goto done;
     }
     vm->restored = true;
-    rc = vmp_vm_attach(pool, vm, start, timeout_ms, log, err);
-    if (rc == 0 && vmp_vm_sync(vm, err) < 0) {
+    /*
+     * Whether the restored agent notices the new connection (and says
+     * HELLO) depends on when the host connects; its answer to SYNC is the
+     * sign of life that does not.
+     */
+    rc = vmp_vm_attach(pool, vm, start, timeout_ms, false, log, err);
+    if (rc == 0 && vmp_vm_sync(vm, start + timeout_ms, err) < 0) {
         close(vm->fd);
         vm->fd = -1;
         virDomainDestroy(vm->dom);
