@@ -15,81 +15,10 @@
 #include <yajl/yajl_tree.h>
 
 #include "fngated_apis_priv.h"
+#include "fngated_json.h"
 
-#define FGD_APIS_BAD_JSON "Could not parse request body into json: "
-
-#define GSTR(g, s)     yajl_gen_string((g), (const unsigned char *) (s), \
-                           strlen(s))
 #define GSTRN(g, s, n) yajl_gen_string((g), (const unsigned char *) (s), (n))
 
-
-static int
-fgd_apis_take(yajl_gen g, char **out, size_t *out_len)
-{
-    const unsigned char  *buf;
-    size_t                len;
-
-    *out = NULL;
-    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
-        return -1;
-    *out = malloc(len + 1);
-    if (*out == NULL)
-        return -1;
-    memcpy(*out, buf, len);
-    (*out)[len] = '\0';
-    if (out_len != NULL)
-        *out_len = len;
-    return 0;
-}
-
-static yajl_val
-fgd_apis_get(yajl_val obj, const char *key)
-{
-    size_t  i;
-
-    for (i = 0; i < obj->u.object.len; i++)
-        if (strcmp(obj->u.object.keys[i], key) == 0)
-            return obj->u.object.values[i];
-    return NULL;
-}
-
-/* A JSON object body; 0 with *root, or -1 with 400 in r. */
-static int
-fgd_apis_doc(const char *body, size_t len, yajl_val *root, fgd_resp_t *r)
-{
-    char   errbuf[256], *text, *nl;
-
-    *root = NULL;
-    if (len == 0)
-        return fgd_error(r, 400, "InvalidRequestContentException",
-            FGD_APIS_BAD_JSON "empty body");
-    if (!fgd_json_shape_ok(body, len, FGD_JSON_DEPTH_MAX))
-        return fgd_error(r, 400, "InvalidRequestContentException",
-            FGD_APIS_BAD_JSON "NUL character or nesting deeper than %u",
-            FGD_JSON_DEPTH_MAX);
-    text = malloc(len + 1);
-    if (text == NULL)
-        return fgd_error(r, 500, "ServiceException", "out of memory");
-    memcpy(text, body, len);
-    text[len] = '\0';
-    errbuf[0] = '\0';
-    *root = yajl_tree_parse(text, errbuf, sizeof(errbuf));
-    free(text);
-    if (*root == NULL) {
-        nl = strchr(errbuf, '\n');
-        if (nl != NULL)
-            *nl = '\0';
-        return fgd_error(r, 400, "InvalidRequestContentException",
-            FGD_APIS_BAD_JSON "%s", errbuf[0] ? errbuf : "malformed JSON");
-    }
-    if (!YAJL_IS_OBJECT(*root)) {
-        yajl_tree_free(*root);
-        *root = NULL;
-        return fgd_error(r, 400, "InvalidRequestContentException",
-            FGD_APIS_BAD_JSON "the body must be a JSON object");
-    }
-    return 0;
-}
 
 /* A present, non-null member must be a string: 1 with *s, 0 absent, -1
  * with 400. */
@@ -97,14 +26,14 @@ static int
 fgd_apis_string(yajl_val root, const char *key, const char **s,
     fgd_resp_t *r)
 {
-    yajl_val  v = fgd_apis_get(root, key);
+    yajl_val  v = fgd_obj_get(root, key);
 
     *s = NULL;
     if (v == NULL || YAJL_IS_NULL(v))
         return 0;
     if (!YAJL_IS_STRING(v))
         return fgd_error(r, 400, "InvalidRequestContentException",
-            FGD_APIS_BAD_JSON "%s must be a string", key);
+            FGD_BAD_JSON "%s must be a string", key);
     *s = v->u.string;
     return 1;
 }
@@ -140,7 +69,7 @@ fgd_api_parse(const char *body, size_t len, bool create, fgd_api_req_t *q,
     int          rc = -1, n, s, a, p, d, v;
 
     memset(q, 0, sizeof(*q));
-    if (fgd_apis_doc(body, len, &root, r) != 0)
+    if (fgd_parse_doc(body, len, false, &root, r) != 0)
         return -1;
     if ((n = fgd_apis_string(root, "Name", &name, r)) < 0 ||
         (s = fgd_apis_string(root, "Stage", &stage, r)) < 0 ||
@@ -229,7 +158,7 @@ fgd_api_body_string(const char *body, size_t len, const char *member,
     const char  *v;
     int          got, rc = -1;
 
-    if (fgd_apis_doc(body, len, &root, r) != 0)
+    if (fgd_parse_doc(body, len, false, &root, r) != 0)
         return -1;
     got = fgd_apis_string(root, member, &v, r);
     if (got < 0)
@@ -302,7 +231,7 @@ fgd_api_route_parse_body(const char *body, size_t len, bool create,
     fg_api_template_rc_t  trc;
 
     memset(q, 0, sizeof(*q));
-    if (fgd_apis_doc(body, len, &root, r) != 0)
+    if (fgd_parse_doc(body, len, false, &root, r) != 0)
         return -1;
     if (fgd_apis_string(root, "Method", &method, r) < 0 ||
         fgd_apis_string(root, "Path", &path, r) < 0 ||
@@ -522,7 +451,7 @@ fgd_json_api(const fgd_api_t *a, const char *region, const char *owner,
     if (g == NULL)
         return -1;
     fgd_gen_api(g, a, region, owner);
-    rc = fgd_apis_take(g, out, out_len);
+    rc = fgd_gen_take(g, out, out_len);
     yajl_gen_free(g);
     return rc;
 }
@@ -544,7 +473,7 @@ fgd_json_list_apis(const fgd_api_t *as, size_t n, const char *region,
         fgd_gen_api(g, &as[i], region, owner);
     yajl_gen_array_close(g);
     yajl_gen_map_close(g);
-    rc = fgd_apis_take(g, out, out_len);
+    rc = fgd_gen_take(g, out, out_len);
     yajl_gen_free(g);
     return rc;
 }
@@ -579,7 +508,7 @@ fgd_json_api_route(const fgd_api_route_t *rt, const char *region,
     if (g == NULL)
         return -1;
     fgd_gen_route(g, rt, region, owner);
-    rc = fgd_apis_take(g, out, out_len);
+    rc = fgd_gen_take(g, out, out_len);
     yajl_gen_free(g);
     return rc;
 }
@@ -601,7 +530,7 @@ fgd_json_list_api_routes(const fgd_api_route_t *rts, size_t n,
         fgd_gen_route(g, &rts[i], region, owner);
     yajl_gen_array_close(g);
     yajl_gen_map_close(g);
-    rc = fgd_apis_take(g, out, out_len);
+    rc = fgd_gen_take(g, out, out_len);
     yajl_gen_free(g);
     return rc;
 }
@@ -631,7 +560,7 @@ fgd_json_api_sub(const fgd_api_sub_t *s, const char *region, char **out,
     if (g == NULL)
         return -1;
     fgd_gen_sub(g, s, region);
-    rc = fgd_apis_take(g, out, out_len);
+    rc = fgd_gen_take(g, out, out_len);
     yajl_gen_free(g);
     return rc;
 }
@@ -653,7 +582,7 @@ fgd_json_list_api_subs(const fgd_api_sub_t *ss, size_t n,
         fgd_gen_sub(g, &ss[i], region);
     yajl_gen_array_close(g);
     yajl_gen_map_close(g);
-    rc = fgd_apis_take(g, out, out_len);
+    rc = fgd_gen_take(g, out, out_len);
     yajl_gen_free(g);
     return rc;
 }
@@ -899,7 +828,7 @@ fgd_api_event(const fgd_api_call_t *c, char **out, size_t *out_len,
         GSTR(g, "isBase64Encoded"); yajl_gen_bool(g, 1);
     }
     yajl_gen_map_close(g);
-    if (fgd_apis_take(g, out, out_len) != 0) {
+    if (fgd_gen_take(g, out, out_len) != 0) {
         fgd_error(r, 500, "ServiceException", "out of memory");
         goto cleanup;
     }
@@ -997,7 +926,7 @@ fgd_api_response(fgd_resp_t *r)
         free(text);
     }
     code = (root != NULL && YAJL_IS_OBJECT(root))
-           ? fgd_apis_get(root, "statusCode") : NULL;
+           ? fgd_obj_get(root, "statusCode") : NULL;
     if (code == NULL) {
         /* any other output: 200 with the output as a JSON body */
         yajl_tree_free(root);
@@ -1016,7 +945,7 @@ fgd_api_response(fgd_resp_t *r)
         goto cleanup;
     }
 
-    headers = fgd_apis_get(root, "headers");
+    headers = fgd_obj_get(root, "headers");
     if (headers != NULL && !YAJL_IS_NULL(headers)) {
         if (!YAJL_IS_OBJECT(headers)) {
             fgd_bad_proxy(r, "headers is not an object");
@@ -1057,8 +986,8 @@ fgd_api_response(fgd_resp_t *r)
         }
     }
 
-    body = fgd_apis_get(root, "body");
-    b64 = fgd_apis_get(root, "isBase64Encoded");
+    body = fgd_obj_get(root, "body");
+    b64 = fgd_obj_get(root, "isBase64Encoded");
     if (body != NULL && !YAJL_IS_NULL(body)) {
         if (!YAJL_IS_STRING(body)) {
             fgd_bad_proxy(r, "body is not a string");
