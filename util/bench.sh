@@ -585,12 +585,61 @@ while read -r pid; do
 done < <(pgrep -x qemu-system-x86 | sort -u)
 [ ${#pss_all[@]} -gt 0 ] || die "found no qemu process of $PREFIX-* guests"
 
+# ------------------------------------------------------------ 3b: no warm VM
+
+# fngated again with warm = 0: each new account's first call makes its VM
+# while the call waits, from the snapshot (snapshot = 1) or by a boot
+# (snapshot = 0).  TTFB of COLD calls each.
+nowarm() { # nowarm SNAPSHOT: the TTFBs in ms, then the start kinds
+    local snap=$1 i a k s out kinds=()
+    stop_pid "$FNGATED_PID"
+    sed -i -e "s|^warm *=.*|warm = 0|" -e "s|^snapshot *=.*|snapshot = $snap|" \
+        "$STATE/fngated/fngated.conf"
+    local flog0
+    flog0=$(wc -l <"$FLOG")
+    setsid "$BUILD/fngated" -c "$STATE/fngated/fngated.conf" </dev/null \
+        >>"$FLOG" 2>&1 &
+    FNGATED_PID=$!
+    started+=("pid:$FNGATED_PID")
+    wait_for 30 fngated unix_socket_answers "$STATE/fngated/fngated.sock"
+    for ((i = 0; i < 1200; i++)); do
+        tail -n +"$((flog0 + 1))" "$FLOG" | grep -q -E 'vm pool ready' &&
+            { [ "$snap" = 0 ] || tail -n +"$((flog0 + 1))" "$FLOG" | grep -q 'snapshot: '; } &&
+            break
+        sleep 0.1
+    done
+    local ttfb=()
+    for ((i = 1; i <= COLD; i++)); do
+        read -r a k s < <(account_new "bench-nowarm-$snap-$i")
+        py create "http://127.0.0.1:$PORT" "$k" "$s" "$FN" "$W/noop.zip" handler >/dev/null ||
+            die "CreateFunction (no warm VM) failed"
+        py sign POST "http://localhost$INVOKE_PATH" '{}' "$k" "$s" >"$W/hdrs"
+        lines0=$(wc -l <"$ALOG")
+        out=$(curl -s -o "$W/cold.out" -w '%{http_code} %{time_starttransfer}' \
+                -H @"$W/hdrs" --data '{}' "http://127.0.0.1:$PORT$INVOKE_PATH")
+        [ "${out%% *}" = 200 ] || die "no-warm call $i: $out $(cat "$W/cold.out")"
+        ttfb+=("$(awk -v t="${out#* }" 'BEGIN { printf "%.1f", t * 1000 }')")
+        kinds+=("$(tail -n +"$((lines0 + 1))" "$ALOG" |
+                   jq -r 'select(.action == "Invoke") | .start_kind' | head -n 1)")
+    done
+    echo "${ttfb[*]}"
+    echo "${kinds[*]}"
+}
+note "cold starts without a warm VM: $COLD accounts restored, $COLD booted"
+# (not in a subshell: FNGATED_PID and started must follow the restarts)
+nowarm 1 >"$W/nowarm-restore"
+nowarm 0 >"$W/nowarm-boot"
+mapfile -t NW_RESTORE <"$W/nowarm-restore"
+mapfile -t NW_BOOT <"$W/nowarm-boot"
+note "no warm VM: restore ${NW_RESTORE[0]} ms (${NW_RESTORE[1]}), boot ${NW_BOOT[0]} ms (${NW_BOOT[1]})"
+
 # ------------------------------------------------------------ the table
 
 accel=$(grep -o -E 'accelerator (kvm|tcg): .*' "$FLOG" | tail -n 1)
 accel=${accel%% (console: *}
 boots=$(grep -E ': warm \(boot |snapshot: ' "$FLOG" | grep -o -E '\(boot [0-9]+ ms' | grep -o -E '[0-9]+')
 restores=$(grep -o -E ': warm \(restore [0-9]+ ms' "$FLOG" | grep -o -E '[0-9]+')
+snapline=$(grep -o -E 'snapshot: [^ ]+ made in [0-9]+ ms' "$FLOG" | tail -n 1)
 gw_rps=$(awk -v r="$(field "${R[gw]}" requests)" -v d="$(field "${R[gw]}" duration_us)" 'BEGIN { printf "%.0f", r / d * 1e6 }')
 pl_rps=$(awk -v r="$(field "${R[plain]}" requests)" -v d="$(field "${R[plain]}" duration_us)" 'BEGIN { printf "%.0f", r / d * 1e6 }')
 cpu_us() { # cpu_us BENCHLINE TICKFIELD: CPU microseconds per request
@@ -627,10 +676,15 @@ printf '%-44s %s\n' "3 cold start TTFB, $COLD new accounts" \
     "p50 $(printf '%s\n' "${cold_ttfb[@]}" | median) ms, max $(printf '%s\n' "${cold_ttfb[@]}" | maxof) ms (each: ${cold_ttfb[*]} ms)"
 printf '%-44s %s\n' "3 cold start init_ms, handler ms (billing log)" \
     "init $(printf '%s\n' "${cold_init[@]}" | awk '{ printf "%s%s", (NR > 1 ? ", " : ""), $1 }') ms; handler $(printf '%s\n' "${cold_init[@]}" | awk '{ printf "%s%s", (NR > 1 ? ", " : ""), $3 }') ms (cold_start $(printf '%s\n' "${cold_init[@]}" | awk '{ print $2 }' | sort -u | tr '\n' ' ')$(printf ')')"
+for r in "restore:${NW_RESTORE[0]}:${NW_RESTORE[1]}" "boot:${NW_BOOT[0]}:${NW_BOOT[1]}"; do
+    IFS=: read -r kind list kinds <<<"$r"
+    printf '%-44s %s\n' "3 cold start TTFB, no warm VM, $kind" \
+        "p50 $(tr ' ' '\n' <<<"$list" | median) ms, max $(tr ' ' '\n' <<<"$list" | maxof) ms (each: $list ms; start_kind: $kinds)"
+done
 printf '%-44s %s\n' "3 guest boot to agent HELLO ($(wc -w <<<"$boots") boots)" \
     "p50 $(median <<<"$boots") ms, max $(maxof <<<"$boots") ms"
 printf '%-44s %s\n' "3 guest restore to agent SYNC ($(wc -w <<<"$restores") restores)" \
-    "p50 $(median <<<"${restores:-0}") ms, max $(maxof <<<"${restores:-0}") ms (snapshot: $(grep -o -E 'snapshot: [^ ]+ made in [0-9]+ ms' "$FLOG" | tail -n 1 || echo reused))"
+    "p50 $(median <<<"${restores:-0}") ms, max $(maxof <<<"${restores:-0}") ms (${snapline:-snapshot made by an earlier run})"
 vm_mb=$(sed -n 's/^vm_memory_mb *= *//p' "$STATE/fngated/fngated.conf")
 printf '%-44s %s\n' "4 host memory per idle guest (${#pss_all[@]} qemu, ${vm_mb:-256} MB RAM each)" \
     "PSS p50 $((pss_med / 1024)) MiB, max $((pss_max / 1024)) MiB; $fit fit in 8 GiB (by max PSS)"
