@@ -878,41 +878,27 @@ test_agent_failures(void)
 
 /* ---- the agent's Runtime API (persistent runtimes) ---- */
 
-/*
- * A shell runtime on busybox wget (as in the guest image): it counts its
- * calls (state kept between calls), and $MODE makes it crash during init,
- * post an init error, answer twice or exit after each answer.  The guest
- * tests (t/runtime.t) use the same script.
- */
-static const char rt_counter_sh[] =
-    "#!/bin/sh\n"
-    "api=\"http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime\"\n"
-    "t=/tmp/rt.$$\n"
-    "echo \"init mode=$MODE handler=$_HANDLER\" >&2\n"
-    "case \"$MODE\" in\n"
-    "crash) exit 7 ;;\n"
-    "initerr) busybox wget -q -O /dev/null"
-    " --header 'Lambda-Runtime-Function-Error-Type: Runtime.Boom'"
-    " --post-data '{\"errorMessage\":\"no config\",\"errorType\":"
-    "\"Runtime.Boom\"}' \"$api/init/error\"; sleep 30 ;;\n"
-    "esac\n"
-    "n=0\n"
-    "while :; do\n"
-    "  busybox wget -q -S -O $t.ev \"$api/invocation/next\" 2>$t.h || exit 3\n"
-    "  id=$(sed -n 's/^ *Lambda-Runtime-Aws-Request-Id: *//p' $t.h"
-    " | tr -d '\\r')\n"
-    "  n=$((n+1))\n"
-    "  echo \"call $n\" >&2\n"
-    "  second=$(cat $t.second 2>/dev/null | tr -d '\"\\n')\n"
-    "  busybox wget -q -O /dev/null --post-data \"{\\\"n\\\":$n,"
-    "\\\"second\\\":\\\"$second\\\",\\\"ev\\\":$(cat $t.ev)}\""
-    " \"$api/invocation/$id/response\"\n"
-    "  case \"$MODE\" in\n"
-    "  twice) busybox wget -q -O /dev/null --post-data '{\"n\":-1}'"
-    " \"$api/invocation/$id/response\" 2>$t.second ;;\n"
-    "  exit) exit 0 ;;\n"
-    "  esac\n"
-    "done\n";
+/* t/runtime/counter.sh: a shell runtime on busybox wget (see there). */
+static char *
+rt_counter_sh(void)
+{
+    static char  buf[8192];
+    char         bin[PATH_MAX], path[PATH_MAX + 32];
+    FILE        *f;
+    size_t       n;
+
+    /* agent_bin is $(ROOT)/build/fngate-agent */
+    snprintf(bin, sizeof(bin), "%s", agent_bin);
+    snprintf(path, sizeof(path), "%s/t/runtime/counter.sh",
+        dirname(dirname(bin)));
+    f = fopen(path, "r");
+    if (f == NULL)
+        return NULL;
+    n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return buf;
+}
 
 
 static int
@@ -1177,7 +1163,8 @@ test_agent_rt_process(void)
     fg_frame_t  f;
     uint64_t    t0;
 
-    CU_ASSERT_EQUAL_FATAL(agent_load("bootstrap", "755", rt_counter_sh,
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rt_counter_sh());
+    CU_ASSERT_EQUAL_FATAL(agent_load("bootstrap", "755", rt_counter_sh(),
         &rbuf, &f), 0);
     CU_ASSERT(field_is(&f, "status", "ok"));
 
@@ -1227,6 +1214,14 @@ test_agent_rt_process(void)
     CU_ASSERT(field_is(&f, "stdout",
         "{\"errorMessage\":\"no config\",\"errorType\":\"Runtime.Boom\"}"));
     CU_ASSERT(mono_ms() - t0 < 4000);
+
+    /* Errors it posts, with their type and stack. */
+    CU_ASSERT_EQUAL(rt_invoke("b10", "10", "error", 5000, &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "status", "function_error"));
+    CU_ASSERT(field_is(&f, "error_type", "Custom.Err"));
+    CU_ASSERT(field_is(&f, "stdout", "{\"errorMessage\":\"bad event 10\","
+        "\"errorType\":\"Custom.Err\",\"stackTrace\":[\"counter.sh line "
+        "1\"]}"));
 
     /* After all that, a normal call. */
     CU_ASSERT_EQUAL(rt_invoke("b9", "9", "count", 5000, &rbuf, &f), 0);
