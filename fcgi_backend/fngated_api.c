@@ -10,7 +10,8 @@
  *   PackageType other than Zip, Architectures other than ["x86_64"]
  *                                   400 InvalidParameterValueException
  *   Runtime / Handler missing       400 InvalidParameterValueException
- *   Runtime not in fgd_runtimes     400 InvalidParameterValueException
+ *   Runtime not in fgd_runtimes (provided, provided.al2,
+ *   provided.al2023, python3.11)    400 InvalidParameterValueException
  *   Handler bad (provided: a relative path; others: Lambda's [^\s]{1,128})
  *                                   400 InvalidParameterValueException
  *   Role over 2048, Description over 256 bytes, Timeout outside 1..900,
@@ -219,7 +220,7 @@ fgd_handler_valid(const char *h)
 }
 
 const char *const fgd_runtimes[] = {
-    "provided", "provided.al2", "provided.al2023", NULL
+    "provided", "provided.al2", "provided.al2023", "python3.11", NULL
 };
 
 bool
@@ -340,7 +341,7 @@ fgd_zip_check(const uint8_t *zip, size_t len, const char *runtime,
             "executable file named bootstrap at its root", runtime);
         goto cleanup;
     }
-    if (!al2 && !found && !bootstrap) {
+    if (strcmp(runtime, "provided") == 0 && !found && !bootstrap) {
         fgd_error(r, 400, "InvalidParameterValueException",
             "The handler \"%s\" is not a file in the deployment package, "
             "and there is no bootstrap", handler);
@@ -520,7 +521,8 @@ fgd_settings_check(const char *runtime, const char *handler,
     if (runtime != NULL && !fgd_runtime_known(runtime))
         return fgd_error(r, 400, "InvalidParameterValueException",
             "The runtime parameter of %.40s is not supported by fngate; "
-            "use provided, provided.al2 or provided.al2023.", runtime);
+            "use provided, provided.al2, provided.al2023 or python3.11.",
+            runtime);
     /* provided's handler may be a file to run; the others' never is. */
     if (handler != NULL && runtime != NULL && strcmp(runtime, "provided") != 0
         && !fgd_handler_string_valid(handler))

@@ -2,6 +2,8 @@
 # provided.al2, provided) runs as a custom runtime on the Lambda Runtime
 # API that the guest agent serves; the process stays loaded between calls.
 # The runtime is t/runtime/counter.sh (busybox only), driven by $MODE.
+# Runtime python3.11 runs on the same API (its bootstrap on the runtime
+# disk).
 use Test::Nginx::Socket;
 use FngateTest;
 
@@ -25,6 +27,33 @@ sub create_counter {
         name => $name, runtime => 'provided.al2023',
         handler => 'counter.handler', env => { MODE => $mode },
         files => { bootstrap => [0755, counter()] }, %opt);
+}
+
+# A python3.11 function: app.handler.
+our $APP = <<'_PY_';
+import time
+calls = 0
+def handler(event, context):
+    global calls
+    calls += 1
+    if 'fail' in event:
+        raise ValueError('bad ' + event['fail'])
+    if 'sleep' in event:
+        time.sleep(event['sleep'])
+    if 'big' in event:
+        return 'x' * event['big']
+    print('call', calls, 'of', context.function_name)
+    return {'calls': calls, 'event': event, 'fn': context.function_name,
+            'mem': context.memory_limit_in_mb,
+            'same_id': context.aws_request_id == event.get('id', context.aws_request_id),
+            'left_ok': 0 < context.get_remaining_time_in_millis() <= 3000}
+_PY_
+
+sub create_python {
+    my ($name, %opt) = @_;
+    return "POST /2015-03-31/functions\n" . FngateTest::create_function_body(
+        name => $name, runtime => 'python3.11', handler => 'app.handler',
+        files => { 'app.py' => [0644, $APP] }, %opt);
 }
 
 plan tests => repeat_each() * count_tests();
@@ -346,5 +375,153 @@ Content-Type: application/json
 X-Fngate-Test-Sign: alice
 --- error_code: 400
 --- response_body_like: must contain an executable file named bootstrap at its root
+--- no_error_log
+[error]
+
+
+
+=== TEST 23: Runtime python3.11: module.function
+--- request eval
+main::create_python('py', timeout => 3, memory => 256)
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: alice
+--- error_code: 201
+--- response_body_like: (?=.*"Runtime":"python3.11")(?=.*"Handler":"app.handler")
+--- no_error_log
+[error]
+
+
+
+=== TEST 24: the event as JSON, the result as JSON, Lambda's context
+--- timeout: 180
+--- request
+POST /2015-03-31/functions/py/invocations
+{"k": [1, 2]}
+--- more_headers
+X-Amz-Log-Type: Tail
+X-Fngate-Test-Sign: alice
+--- response_headers
+!X-Amz-Function-Error
+--- response_body chomp
+{"calls": 1, "event": {"k": [1, 2]}, "fn": "py", "mem": 256, "same_id": true, "left_ok": true}
+--- access_log eval
+qr/"function":"py",.*"status":"200",.*"cold_start":"true"/
+--- no_error_log
+[error]
+
+
+
+=== TEST 25: the module stays loaded
+--- timeout: 60
+--- request
+POST /2015-03-31/functions/py/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- response_body_like: ^\{"calls": 2, 
+--- access_log eval
+qr/"function":"py",.*"status":"200",.*"cold_start":"false"/
+--- no_error_log
+[error]
+
+
+
+=== TEST 26: an exception is reported as Lambda reports it
+--- timeout: 60
+--- request
+POST /2015-03-31/functions/py/invocations
+{"fail": "thing"}
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- response_headers
+X-Amz-Function-Error: Unhandled
+--- response_body_like: ^\{"errorMessage":"bad thing","errorType":"ValueError","stackTrace":\["  File \\"/var/task/app.py\\", line 7, in handler\\n    raise ValueError\('bad ' \+ event\['fail'\]\)\\n"\]\}$
+--- no_error_log
+[error]
+
+
+
+=== TEST 27: a large result comes back whole
+--- timeout: 60
+--- request
+POST /2015-03-31/functions/py/invocations
+{"big": 3000000}
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- response_body eval
+'"' . ('x' x 3000000) . '"'
+--- no_error_log
+[error]
+
+
+
+=== TEST 28: a result over 6 MB is Function.ResponseSizeTooLarge
+--- timeout: 60
+--- request
+POST /2015-03-31/functions/py/invocations
+{"big": 7000000}
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- response_headers
+X-Amz-Function-Error: Unhandled
+--- response_body_like: "errorType":"Function.ResponseSizeTooLarge"
+--- no_error_log
+[error]
+
+
+
+=== TEST 29: a call past its Timeout
+--- timeout: 60
+--- request
+POST /2015-03-31/functions/py/invocations
+{"sleep": 10}
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- response_headers
+X-Amz-Function-Error: Unhandled
+--- response_body_like: ^\{"errorMessage":"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z [0-9a-f-]{36} Task timed out after 3.00 seconds"\}$
+--- no_error_log
+[error]
+
+
+
+=== TEST 30: ... and the next call starts it again
+--- timeout: 60
+--- request
+POST /2015-03-31/functions/py/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- response_body_like: ^\{"calls": 1, 
+--- access_log eval
+qr/"function":"py",.*"status":"200",.*"cold_start":"true"/
+--- no_error_log
+[error]
+
+
+
+=== TEST 31: a handler whose module is missing
+--- request eval
+main::create_python('pymissing', handler => 'nothere.handler')
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: alice
+--- error_code: 201
+--- no_error_log
+[error]
+
+
+
+=== TEST 32: is Runtime.ImportModuleError
+--- timeout: 60
+--- request
+POST /2015-03-31/functions/pymissing/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- response_headers
+X-Amz-Function-Error: Unhandled
+--- response_body_like: ^\{"errorMessage":"Unable to import module 'nothere': No module named 'nothere'","errorType":"Runtime.ImportModuleError","stackTrace":\[\]\}$
 --- no_error_log
 [error]

@@ -115,6 +115,7 @@ vmp_config_defaults(vmp_config_t *cfg)
     cfg->state_dir = ".fngate/vm";
     cfg->name_prefix = "fngate";
     cfg->accel = "auto";
+    cfg->runtimes = "build/runtimes.img";
     cfg->warm = 1;
     cfg->max_vms = 8;
     cfg->vm_memory_mb = 640;
@@ -215,10 +216,11 @@ vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
     unsigned timeout_ms, char **err)
 {
     char        mem[32], vcpus[32], tb[128], log[4096], *xml = NULL;
-    char       *live = NULL, *path = NULL;
+    char       *live = NULL, *path = NULL, disks[4096 + 256];
     const char *keys[] = { "NAME", "TYPE", "MEMORY_MB", "VCPUS", "KERNEL",
-                           "INITRD", "CONSOLE_LOG", "TCG_FEATURES" };
-    const char *vals[8];
+                           "INITRD", "CONSOLE_LOG", "TCG_FEATURES",
+                           "DISKS" };
+    const char *vals[9];
     uint64_t    start = fg_now_ms();
     fg_buf_t    buf = { 0 };
     fg_frame_t  f;
@@ -243,8 +245,19 @@ vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
     vals[5] = pool->cfg.initrd;
     vals[6] = log;
     vals[7] = tb;
+    /* The runtime disk, shared read-only by all guests (world-readable:
+     * libvirt need not relabel it). */
+    disks[0] = '\0';
+    if (pool->cfg.runtimes[0] != '\0'
+        && access(pool->cfg.runtimes, R_OK) == 0)
+        snprintf(disks, sizeof(disks), "<disk type='file' device='disk'>"
+            "<driver name='qemu' type='raw'/><source file='%s'>"
+            "<seclabel model='dac' relabel='no'/></source>"
+            "<target dev='vda' bus='virtio'/><readonly/></disk>",
+            pool->cfg.runtimes);
+    vals[8] = disks;
 
-    xml = vmp_template_expand(pool->tmpl, keys, vals, 8);
+    xml = vmp_template_expand(pool->tmpl, keys, vals, 9);
     if (xml == NULL) {
         vmp_seterr(err, "out of memory");
         goto cleanup;
@@ -618,17 +631,17 @@ vmp_copy_config(vmp_pool_t *pool, const vmp_config_t *cfg)
     const char  **fields[] = {
         &pool->cfg.uri, &pool->cfg.kernel, &pool->cfg.initrd,
         &pool->cfg.domain_xml, &pool->cfg.state_dir, &pool->cfg.name_prefix,
-        &pool->cfg.accel
+        &pool->cfg.accel, &pool->cfg.runtimes
     };
-    char         *abs[7] = { NULL };
+    char         *abs[8] = { NULL };
     size_t        total = 0, off = 0, i;
 
     pool->cfg = *cfg;
-    for (i = 0; i < 7; i++) {
+    for (i = 0; i < 8; i++) {
         const char  *v = *fields[i] ? *fields[i] : "";
 
         /* libvirt resolves paths itself: give it absolute ones. */
-        if (i >= 1 && i <= 4 && v[0] != '/' && v[0] != '\0') {
+        if (((i >= 1 && i <= 4) || i == 7) && v[0] != '/' && v[0] != '\0') {
             abs[i] = realpath(v, NULL);
             if (abs[i] == NULL && i == 4) {
                 vmp_mkdirs(v);
@@ -643,19 +656,19 @@ vmp_copy_config(vmp_pool_t *pool, const vmp_config_t *cfg)
     pool->strings = malloc(total);
     if (pool->strings == NULL)
         goto fail;
-    for (i = 0; i < 7; i++) {
+    for (i = 0; i < 8; i++) {
         size_t  n = strlen(*fields[i]) + 1;
 
         memcpy(pool->strings + off, *fields[i], n);
         *fields[i] = pool->strings + off;
         off += n;
     }
-    for (i = 0; i < 7; i++)
+    for (i = 0; i < 8; i++)
         free(abs[i]);
     return 0;
 
 fail:
-    for (i = 0; i < 7; i++)
+    for (i = 0; i < 8; i++)
         free(abs[i]);
     return -1;
 }

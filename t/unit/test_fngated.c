@@ -407,6 +407,7 @@ test_conf_shipped(void)
     CU_ASSERT_EQUAL(c.vm.kvm_probe_timeout_ms, d.vm.kvm_probe_timeout_ms);
     CU_ASSERT_EQUAL(c.vm.tb_cache_mb, d.vm.tb_cache_mb);
     CU_ASSERT_STRING_EQUAL(c.kernel, "/tmp/kernel/vmlinux");
+    CU_ASSERT_STRING_EQUAL(c.runtimes, "/tmp/runtimes.img");
     CU_ASSERT_STRING_EQUAL(c.accel, d.accel);
     CU_ASSERT_STRING_EQUAL(c.region, d.region);
     fgd_conf_free(&c);
@@ -2013,7 +2014,15 @@ test_create_runtimes(void)
         "there is no bootstrap");
     snprintf(body, sizeof(body), fmt, "nodejs20.x", "h", sp);
     expect_fail(body, 400, "InvalidParameterValueException",
-        "use provided, provided.al2 or provided.al2023");
+        "use provided, provided.al2, provided.al2023 or python3.11");
+
+    /* python3.11: module.function, any zip */
+    snprintf(body, sizeof(body), fmt, "python3.11", "app.handler", sp);
+    CU_ASSERT_EQUAL(parse(body, &c, &r), 0);
+    CU_ASSERT_STRING_EQUAL(c.fn.runtime, "python3.11");
+    fgd_create_clear(&c);
+    snprintf(body, sizeof(body), fmt, "python3.11", "app handler", sp);
+    expect_fail(body, 400, "InvalidParameterValueException", "handler");
     free(zb);
     free(zp);
     free(sb);

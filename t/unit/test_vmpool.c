@@ -602,8 +602,13 @@ agent_suite_init(void)
     if (agent_pid == 0) {
         close(sv[0]);
         snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
+        char  rtdir[PATH_MAX + 16];
+
+        /* $(BUILD)/runtimes: the tree of the runtime disk */
+        snprintf(exe, sizeof(exe), "%s", agent_bin);
+        snprintf(rtdir, sizeof(rtdir), "%s/runtimes", dirname(exe));
         execl(agent_bin, agent_bin, "-f", fdarg, "-t", agent_task,
-            (char *) NULL);
+            "-r", rtdir, (char *) NULL);
         _exit(127);
     }
     close(sv[1]);
@@ -1236,6 +1241,115 @@ test_agent_rt_process(void)
 }
 
 
+static int
+py_invoke(const char *id, const char *handler, const char *event,
+    unsigned timeout_ms, unsigned max_output, fg_buf_t *rbuf, fg_frame_t *f)
+{
+    fg_buf_t  b = { 0 };
+    char      h[256];
+    int       rc;
+
+    snprintf(h, sizeof(h), "_HANDLER=%s", handler);
+    fg_frame_begin(&b, FG_FRAME_INVOKE, ++agent_seq);
+    fg_frame_add_str(&b, "request_id", id);
+    fg_frame_add_str(&b, "runtime", "python3.11");
+    fg_frame_add_str(&b, "handler", handler);
+    fg_frame_add_str(&b, "function_arn",
+        "arn:aws:lambda:us-east-1:123456789012:function:py");
+    fg_frame_add_str(&b, "event", event);
+    fg_frame_add_str(&b, "env", h);
+    fg_frame_add_str(&b, "env", "AWS_LAMBDA_FUNCTION_NAME=py");
+    fg_frame_add_str(&b, "env", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=256");
+    fg_frame_add_u64(&b, "timeout_ms", timeout_ms);
+    fg_frame_add_u64(&b, "memory_mb", 512);
+    fg_frame_add_u64(&b, "max_output", max_output);
+    fg_frame_end(&b);
+    rc = fg_frame_write_all(agent_fd, &b);
+    fg_buf_free(&b);
+    if (rc < 0 || fg_frame_read(agent_fd, rbuf, f, 30000) < 0)
+        return -1;
+    return f->type == FG_FRAME_RESULT && f->seq == agent_seq ? 0 : -1;
+}
+
+
+/* Runtime python3.11 from the runtime disk's tree. */
+static void
+test_agent_python(void)
+{
+    fg_buf_t    rbuf = { 0 };
+    fg_frame_t  f;
+    static const char  app[] =
+        "import json, time\n"
+        "calls = 0\n"
+        "def handler(event, context):\n"
+        "    global calls\n"
+        "    calls += 1\n"
+        "    if event.get('fail'):\n"
+        "        raise ValueError('bad ' + event['fail'])\n"
+        "    if event.get('sleep'):\n"
+        "        time.sleep(event['sleep'])\n"
+        "    if event.get('big'):\n"
+        "        return 'x' * event['big']\n"
+        "    print('log of call', calls)\n"
+        "    return {'calls': calls, 'event': event,\n"
+        "            'id': context.aws_request_id,\n"
+        "            'fn': context.function_name,\n"
+        "            'mem': context.memory_limit_in_mb,\n"
+        "            'arn': context.invoked_function_arn,\n"
+        "            'left': 0 < context.get_remaining_time_in_millis() <= 5000}\n";
+
+    CU_ASSERT_EQUAL_FATAL(agent_load("app.py", "644", app, &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "status", "ok"));
+
+    CU_ASSERT_EQUAL_FATAL(py_invoke("p1", "app.handler", "{\"a\": 1}", 5000,
+        65536, &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "status", "ok"));
+    CU_ASSERT(field_is(&f, "stdout", "{\"calls\": 1, \"event\": {\"a\": 1}, "
+        "\"id\": \"p1\", \"fn\": \"py\", \"mem\": 256, \"arn\": "
+        "\"arn:aws:lambda:us-east-1:123456789012:function:py\", "
+        "\"left\": true}"));
+    CU_ASSERT(field_has(&f, "stderr", "log of call 1\n"));
+    CU_ASSERT_PTR_NOT_NULL(fg_frame_get(&f, "init_us", NULL));
+
+    /* Loaded once: module state survives. */
+    CU_ASSERT_EQUAL(py_invoke("p2", "app.handler", "{}", 5000, 65536, &rbuf,
+        &f), 0);
+    CU_ASSERT(field_has(&f, "stdout", "{\"calls\": 2, "));
+    CU_ASSERT_PTR_NULL(fg_frame_get(&f, "init_us", NULL));
+
+    /* An exception: its class, message and the handler's frames. */
+    CU_ASSERT_EQUAL(py_invoke("p3", "app.handler", "{\"fail\": \"thing\"}",
+        5000, 65536, &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "status", "function_error"));
+    CU_ASSERT(field_is(&f, "error_type", "ValueError"));
+    CU_ASSERT(field_has(&f, "stdout", "\"errorMessage\": \"bad thing\", "
+        "\"errorType\": \"ValueError\", \"stackTrace\": [\"  File "
+        "\\\"/"));
+    CU_ASSERT(field_has(&f, "stdout", "app.py\\\", line 7, in handler\\n"));
+    CU_ASSERT(field_has(&f, "stderr", "[ERROR] ValueError: bad thing"));
+
+    /* A result over max_output, then a timeout. */
+    CU_ASSERT_EQUAL(py_invoke("p4", "app.handler", "{\"big\": 100000}",
+        5000, 65536, &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "status", "too_large"));
+    CU_ASSERT_EQUAL(py_invoke("p5", "app.handler", "{\"sleep\": 10}", 1000,
+        65536, &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "status", "timeout"));
+
+    /* Init errors: no such module, no such function. */
+    CU_ASSERT_EQUAL(py_invoke("p6", "nope.handler", "{}", 5000, 65536,
+        &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "status", "init_error"));
+    CU_ASSERT(field_is(&f, "error_type", "Runtime.ImportModuleError"));
+    CU_ASSERT(field_has(&f, "stdout", "Unable to import module 'nope'"));
+    CU_ASSERT_EQUAL(py_invoke("p7", "app.nothere", "{}", 5000, 65536,
+        &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "status", "init_error"));
+    CU_ASSERT(field_is(&f, "error_type", "Runtime.HandlerNotFound"));
+    fg_buf_free(&rbuf);
+}
+
+
 static const cu_test_t  vmpool_tests[] = {
     { "state transitions", test_transitions },
     { "a guest never changes account", test_account_never_changes },
@@ -1258,6 +1372,7 @@ static const cu_test_t  agent_tests[] = {
     { "exit, timeout, flood, signal, stderr tail", test_agent_failures },
     { "Runtime API: answers, ids, paths, timeout", test_agent_rt_api },
     { "Runtime API: a runtime process across calls", test_agent_rt_process },
+    { "runtime python3.11", test_agent_python },
     { NULL, NULL }
 };
 

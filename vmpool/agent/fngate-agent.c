@@ -44,6 +44,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -226,6 +227,36 @@ agent_prime(void)
 }
 
 
+/*
+ * The runtime disk (util/mkruntimes.sh), when the host attached one: the
+ * first virtio disk, read-only on /var/runtime.  Its driver probed it
+ * while its module loaded; the node may take a moment to appear.
+ */
+static void
+agent_mount_runtimes(void)
+{
+    char          num[32];
+    unsigned int  maj, min;
+
+    if (read_file("/sys/block/vda/dev", num, sizeof(num)) <= 0)
+        return;
+    /* devtmpfs makes the node in its own time: make it now. */
+    if (sscanf(num, "%u:%u", &maj, &min) == 2
+        && mknod("/dev/vda", S_IFBLK | 0400, makedev(maj, min)) < 0
+        && errno != EEXIST)
+    {
+        agent_log("mknod /dev/vda: %s", strerror(errno));
+    }
+    mkdir(agent.runtime_dir, 0755);
+    if (mount("/dev/vda", agent.runtime_dir, "ext4",
+            MS_RDONLY | MS_NODEV | MS_NOSUID, "") < 0)
+    {
+        agent_log("mount runtime disk on %s: %s", agent.runtime_dir,
+            strerror(errno));
+    }
+}
+
+
 static void
 agent_boot(void)
 {
@@ -248,6 +279,7 @@ agent_boot(void)
     setenv("PATH", "/bin", 1);
     write_file("/proc/self/oom_score_adj", "-1000");
     agent_load_modules();
+    agent_mount_runtimes();
     agent_setup_cgroup();
     agent_prime();
 }
@@ -1139,6 +1171,10 @@ agent_invoke(int fd, const fg_frame_t *f)
 #define AGENT_RT_BODY_MAX   (6u * 1024 * 1024)  /* without a call */
 #define AGENT_RT_SLACK      (64u * 1024)
 #define AGENT_RUNTIME_DIR   "/var/runtime"
+/* A runtime that a call starts may take this long for its init beyond the
+ * call's timeout (Lambda gives init 10 s of its own; the host waits for
+ * the RESULT up to the timeout and 10 s). */
+#define AGENT_RT_INIT_MS    8000
 
 typedef struct {
     int         fd;             /* -1: a free slot */
@@ -1443,6 +1479,8 @@ rt_exited(void)
         rt_kill();
         rt_cleanup();
         rt.cold = true;
+        rt.deadline_us = now_us() + rt.req.timeout_ms * 1000
+                         + AGENT_RT_INIT_MS * 1000;
         if (rt_start(path, msg, sizeof(msg)) < 0) {
             rt_finish("failed", 0, NULL, 0, NULL, "%s", msg);
             fg_buf_free(&sig);
@@ -1658,9 +1696,19 @@ rt_reply_error(rt_conn_t *c, unsigned status, const char *type,
 static void
 rt_deliver(rt_conn_t *c)
 {
-    char          extra[1024], trace[128], hex[33];
-    const char   *id = rt.req.request_id;
-    size_t        i, k = 0;
+    char             extra[1024], trace[128], hex[33];
+    const char      *id = rt.req.request_id;
+    size_t           i, k = 0;
+    uint64_t         now = now_us(), left;
+    struct timespec  ts;
+
+    /* The call's time runs from here, within what init left of it. */
+    if (now + rt.req.timeout_ms * 1000 < rt.deadline_us)
+        rt.deadline_us = now + rt.req.timeout_ms * 1000;
+    left = rt.deadline_us > now ? (rt.deadline_us - now) / 1000 : 0;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    rt.deadline_ms = (uint64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000
+                     + left;
 
     /* An X-Ray-shaped trace id made of the request id's digits. */
     for (i = 0; id[i] != '\0' && k < 32; i++)
@@ -1919,7 +1967,6 @@ rt_invoke(int fd, const fg_frame_t *f, const char *path)
     char             msg[PATH_MAX + 64] = "";
     const uint8_t   *v;
     size_t           len, i;
-    struct timespec  ts;
     fg_buf_t         sig = { 0 };
 
     rt.host_fd = fd;
@@ -1948,9 +1995,6 @@ rt_invoke(int fd, const fg_frame_t *f, const char *path)
     rt.seq = f->seq;
     rt.call_us = now_us();
     rt.deadline_us = rt.call_us + rt.req.timeout_ms * 1000;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    rt.deadline_ms = (uint64_t) ts.tv_sec * 1000 + ts.tv_nsec / 1000000
-                     + rt.req.timeout_ms;
     if (rt.function_arn == NULL) {
         rt_finish("failed", 0, NULL, 0, NULL, "out of memory");
         return;
@@ -1968,7 +2012,7 @@ rt_invoke(int fd, const fg_frame_t *f, const char *path)
     }
     if (rt.pid <= 0) {
         rt.cold = true;
-        rt_log_read(&rt.out_fd);
+        rt.deadline_us += AGENT_RT_INIT_MS * 1000;
         if (rt_start(path, msg, sizeof(msg)) < 0) {
             rt_finish("failed", 0, NULL, 0, NULL, "%s", msg);
             fg_buf_free(&sig);
