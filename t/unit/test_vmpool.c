@@ -27,6 +27,7 @@
 
 #include "cu_main.h"
 #include "fg_sigv4.h"
+#include "fg_rtapi.h"
 #include "vmpool_priv.h"
 
 
@@ -1350,6 +1351,107 @@ test_agent_python(void)
 }
 
 
+/* Opens a connection to the Runtime API, or -1. */
+static int
+http_open(void)
+{
+    struct sockaddr_in  a;
+    const char         *colon = strchr(agent_api, ':');
+    int                 s;
+
+    if (colon == NULL)
+        return -1;
+    s = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t) atoi(colon + 1));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(s, (struct sockaddr *) &a, sizeof(a)) < 0) {
+        close(s);
+        return -1;
+    }
+    return s;
+}
+
+
+/* Nothing a runtime sends stops the agent (PID 1 in a guest). */
+static void
+test_agent_rt_garbage(void)
+{
+    fg_buf_t    rbuf = { 0 }, b = { 0 };
+    fg_frame_t  f;
+    char        resp[4096], *big;
+    int         fds[24], i;
+    size_t      n;
+    uint64_t    t0;
+    static const char *const  bad[] = {
+        "POST /2018-06-01/runtime/invocation/x/response HTTP/1.1\r\n"
+        "Content-Length: 99999999999\r\n\r\n",
+        "POST /2018-06-01/runtime/init/error HTTP/1.1\r\n"
+        "Transfer-Encoding: chunked\r\n\r\nzz\r\n",
+        "GET /2018-06-01/runtime/invocation/next HTTP/1.1\r\n"
+        "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+        "\x01\x02\xff\r\n\r\n",
+        " / HTTP/1.1\r\n\r\n",
+    };
+
+    for (i = 0; i < 5; i++) {
+        int  st = http_do(bad[i], strlen(bad[i]), resp, sizeof(resp));
+
+        CU_ASSERT(st == 400 || st == 413);
+    }
+
+    /* More connections than the agent keeps, each with a bad request:
+     * the ones over its limit are closed at once, and once it has seen the
+     * others closed it serves new ones. */
+    for (i = 0; i < 24; i++) {
+        fds[i] = http_open();
+        if (fds[i] >= 0 && write(fds[i], bad[i % 5], strlen(bad[i % 5]))
+            < 0)
+        {
+            CU_FAIL("write");
+        }
+    }
+    for (i = 0; i < 24; i++)
+        if (fds[i] >= 0)
+            close(fds[i]);
+    t0 = mono_ms();
+    while (http_do(bad[4], strlen(bad[4]), resp, sizeof(resp)) != 400
+        && mono_ms() - t0 < 5000)
+    {
+        usleep(10000);
+    }
+    CU_ASSERT(mono_ms() - t0 < 5000);
+    CU_ASSERT_EQUAL(http_do("GET /\0 HTTP/1.1\r\n\r\n", 20, resp,
+        sizeof(resp)), 400);
+
+    /* A head that never ends; a body cut short. */
+    n = FG_RTAPI_HEAD_MAX + 100;
+    big = malloc(n);
+    memset(big, 'a', n);
+    memcpy(big, "GET /x HTTP/1.1\r\nX: ", 19);
+    CU_ASSERT_EQUAL(http_do(big, n, resp, sizeof(resp)), 400);
+    free(big);
+    i = http_open();
+    CU_ASSERT_FATAL(i >= 0);
+    CU_ASSERT(write(i, "POST /2018-06-01/runtime/invocation/x/response "
+        "HTTP/1.1\r\nContent-Length: 100\r\n\r\nabc", 80) == 80);
+    close(i);
+
+    /* Still serving the host. */
+    fg_frame_begin(&b, FG_FRAME_PING, 0);
+    fg_frame_end(&b);
+    CU_ASSERT_EQUAL(agent_exchange(&b, &rbuf, &f), 0);
+    CU_ASSERT_EQUAL(f.type, FG_FRAME_PONG);
+    CU_ASSERT_EQUAL(agent_load("h.sh", "755", "#!/bin/sh\necho alive\n",
+        &rbuf, &f), 0);
+    CU_ASSERT_EQUAL(agent_invoke("h.sh", "", 3000, 100, &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "stdout", "alive\n"));
+    fg_buf_free(&b);
+    fg_buf_free(&rbuf);
+}
+
+
 static const cu_test_t  vmpool_tests[] = {
     { "state transitions", test_transitions },
     { "a guest never changes account", test_account_never_changes },
@@ -1373,6 +1475,7 @@ static const cu_test_t  agent_tests[] = {
     { "Runtime API: answers, ids, paths, timeout", test_agent_rt_api },
     { "Runtime API: a runtime process across calls", test_agent_rt_process },
     { "runtime python3.11", test_agent_python },
+    { "Runtime API: garbage from a runtime", test_agent_rt_garbage },
     { NULL, NULL }
 };
 
