@@ -1301,10 +1301,13 @@ fail:
 static void
 rt_log_read(int *fd)
 {
-    char     buf[16384];
-    ssize_t  n;
+    char      buf[16384];
+    ssize_t   n;
+    unsigned  i;
 
-    while (*fd >= 0) {
+    /* Bounded: a runtime that writes without pause must not hold the
+     * loop; what is left is read on the next round. */
+    for (i = 0; i < 64 && *fd >= 0; i++) {
         n = read(*fd, buf, sizeof(buf));
         if (n > 0) {
             err_keep(&rt.res, buf, (size_t) n);
@@ -1882,6 +1885,8 @@ rt_conn_process(rt_conn_t *c)
         c->in.len -= used;
     }
     fg_buf_free(&chunked);
+    if (c->fd >= 0 && c->in.len == 0 && c->in.cap > 1024 * 1024)
+        fg_buf_free(&c->in);            /* a large answer went through */
     if (c->fd >= 0 && c->out.len > c->out_off)
         rt_conn_write(c);
 }
