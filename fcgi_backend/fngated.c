@@ -446,8 +446,8 @@ fgd_do_update_code(const fgd_req_t *q, fgd_resp_t *r)
         fgd_store_get(q, q->caller, q->function, &fn, r) != 0)
         return -1;
     fgd_limits(&lim);
-    if (fgd_update_code_parse(q->body, q->body_len, &lim, fn.handler, &c,
-            want, r) != 0)
+    if (fgd_update_code_parse(q->body, q->body_len, &lim, fn.runtime,
+            fn.handler, &c, want, r) != 0)
         goto cleanup;
     if (want[0] != '\0' && strcmp(want, fn.revision_id) != 0) {
         fgd_error(r, 412, "PreconditionFailedException",
@@ -481,16 +481,28 @@ fgd_do_update_config(const fgd_req_t *q, fgd_resp_t *r)
 {
     fgd_limits_t  lim;
     fgd_fn_t      fn;
-    char          want[37], read_rev[37];
+    char          want[37], read_rev[37], runtime[sizeof(fn.runtime)];
+    char          handler[sizeof(fn.handler)];
+    uint8_t      *zip = NULL;
+    size_t        zip_len;
     int           rc = -1;
 
     if (fgd_no_qualifier(q, r) != 0 ||
         fgd_store_get(q, q->caller, q->function, &fn, r) != 0)
         return -1;
     snprintf(read_rev, sizeof(read_rev), "%s", fn.revision_id);
+    snprintf(runtime, sizeof(runtime), "%s", fn.runtime);
+    snprintf(handler, sizeof(handler), "%s", fn.handler);
     fgd_limits(&lim);
     if (fgd_update_config_parse(q->body, q->body_len, &lim, &fn, want, r)
         != 0)
+        goto cleanup;
+    /* Another runtime or handler must find what it needs in the code. */
+    if ((strcmp(runtime, fn.runtime) != 0 ||
+         strcmp(handler, fn.handler) != 0) &&
+        (fgd_store_code(q, q->caller, fn.sha256, &zip, &zip_len, r) != 0 ||
+         fgd_zip_check(zip, zip_len, fn.runtime, fn.handler,
+             lim.max_unzipped, r) != 0))
         goto cleanup;
     if (want[0] != '\0' && strcmp(want, read_rev) != 0) {
         fgd_error(r, 412, "PreconditionFailedException",
@@ -512,6 +524,7 @@ fgd_do_update_config(const fgd_req_t *q, fgd_resp_t *r)
     rc = 0;
 
 cleanup:
+    free(zip);
     fgd_fn_clear(&fn);
     return rc;
 }

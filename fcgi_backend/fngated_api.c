@@ -10,8 +10,10 @@
  *   PackageType other than Zip, Architectures other than ["x86_64"]
  *                                   400 InvalidParameterValueException
  *   Runtime / Handler missing       400 InvalidParameterValueException
- *   Runtime other than "provided"   400 InvalidParameterValueException
- *   Handler bad                     400 InvalidParameterValueException
+ *   Runtime not in fgd_runtimes (provided, provided.al2,
+ *   provided.al2023, python3.11)    400 InvalidParameterValueException
+ *   Handler bad (provided: a relative path; others: Lambda's [^\s]{1,128})
+ *                                   400 InvalidParameterValueException
  *   Role over 2048, Description over 256 bytes, Timeout outside 1..900,
  *   MemorySize outside 128..max_memory_mb
  *                                   400 InvalidParameterValueException
@@ -20,7 +22,8 @@
  *   Code missing, S3 / image code   400 InvalidParameterValueException
  *   Code.ZipFile not base64         400 InvalidParameterValueException
  *   zip over max_code_size          413 RequestTooLargeException
- *   not a zip, unsafe paths, handler absent, unzipped too large
+ *   not a zip, unsafe paths, handler (provided) or bootstrap
+ *   (provided.al2*) absent, unzipped too large
  *                                   400 InvalidParameterValueException
  * Unknown fields are ignored (SDKs send Tags, TracingConfig, ...).
  */
@@ -216,15 +219,45 @@ fgd_handler_valid(const char *h)
     return h[len - 1] != '/';
 }
 
+const char *const fgd_runtimes[] = {
+    "provided", "provided.al2", "provided.al2023", "python3.11", NULL
+};
+
+bool
+fgd_runtime_known(const char *runtime)
+{
+    size_t  i;
+
+    for (i = 0; fgd_runtimes[i] != NULL; i++)
+        if (strcmp(runtime, fgd_runtimes[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Lambda's rule for a handler that is not a file name: [^\s]{1,128}. */
+static bool
+fgd_handler_string_valid(const char *h)
+{
+    size_t  len = strlen(h), i;
+
+    if (len == 0 || len > FGD_HANDLER_MAX)
+        return false;
+    for (i = 0; i < len; i++)
+        if ((unsigned char) h[i] <= ' ' || h[i] == 0x7f)
+            return false;
+    return true;
+}
+
 int
-fgd_zip_check(const uint8_t *zip, size_t len, const char *handler,
-    size_t max_unzipped, fgd_resp_t *r)
+fgd_zip_check(const uint8_t *zip, size_t len, const char *runtime,
+    const char *handler, size_t max_unzipped, fgd_resp_t *r)
 {
     struct archive        *a;
     struct archive_entry  *e;
     char                   buf[16384];
     size_t                 total = 0;
-    bool                   found = false;
+    bool                   found = false, bootstrap = false;
+    bool                   al2 = strncmp(runtime, "provided.", 9) == 0;
     int                    rc = -1, ret;
 
     if (len < 22)       /* smaller than an end-of-central-directory */
@@ -276,6 +309,8 @@ fgd_zip_check(const uint8_t *zip, size_t len, const char *handler,
         }
         if (type == AE_IFREG && strcmp(path, handler) == 0)
             found = true;
+        if (type == AE_IFREG && strcmp(path, "bootstrap") == 0)
+            bootstrap = true;
         /* Reading the data checks each entry's CRC and real size. */
         total += strlen(path) + 64;
         while ((n = archive_read_data(a, buf, sizeof(buf))) > 0) {
@@ -300,10 +335,16 @@ fgd_zip_check(const uint8_t *zip, size_t len, const char *handler,
             goto cleanup;
         }
     }
-    if (!found) {
+    if (al2 && !bootstrap) {
         fgd_error(r, 400, "InvalidParameterValueException",
-            "The handler \"%s\" is not a file in the deployment package",
-            handler);
+            "The deployment package of a %s function must contain an "
+            "executable file named bootstrap at its root", runtime);
+        goto cleanup;
+    }
+    if (strcmp(runtime, "provided") == 0 && !found && !bootstrap) {
+        fgd_error(r, 400, "InvalidParameterValueException",
+            "The handler \"%s\" is not a file in the deployment package, "
+            "and there is no bootstrap", handler);
         goto cleanup;
     }
     rc = 0;
@@ -477,11 +518,21 @@ static int
 fgd_settings_check(const char *runtime, const char *handler,
     const char *role, fgd_resp_t *r)
 {
-    if (runtime != NULL && strcmp(runtime, "provided") != 0)
+    if (runtime != NULL && !fgd_runtime_known(runtime))
         return fgd_error(r, 400, "InvalidParameterValueException",
             "The runtime parameter of %.40s is not supported by fngate; "
-            "use provided.", runtime);
-    if (handler != NULL && !fgd_handler_valid(handler))
+            "use provided, provided.al2, provided.al2023 or python3.11.",
+            runtime);
+    /* provided's handler may be a file to run; the others' never is. */
+    if (handler != NULL && runtime != NULL && strcmp(runtime, "provided") != 0
+        && !fgd_handler_string_valid(handler))
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "1 validation error detected: Value '%.140s' at 'handler' "
+            "failed to satisfy constraint: Member must satisfy regular "
+            "expression pattern: [^\\s]+ and have length at most %u",
+            handler, FGD_HANDLER_MAX);
+    if (handler != NULL && (runtime == NULL || strcmp(runtime, "provided")
+            == 0) && !fgd_handler_valid(handler))
         return fgd_error(r, 400, "InvalidParameterValueException",
             "1 validation error detected: Value '%.140s' at 'handler' "
             "failed to satisfy constraint: Member must be a relative file "
@@ -646,8 +697,8 @@ fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
             lim->max_code_size);
         goto cleanup;
     }
-    if (fgd_zip_check(c->zip, c->zip_len, c->fn.handler, lim->max_unzipped,
-            r) != 0)
+    if (fgd_zip_check(c->zip, c->zip_len, c->fn.runtime, c->fn.handler,
+            lim->max_unzipped, r) != 0)
         goto cleanup;
 
     fg_sha256_hex(c->zip, c->zip_len, c->fn.sha256);
@@ -1176,7 +1227,8 @@ cleanup:
 /* Decodes and checks Code.ZipFile-like base64 zip text into c. */
 static int
 fgd_zip_take(const char *zipb64, const fgd_limits_t *lim,
-    const char *handler, fgd_create_t *c, fgd_resp_t *r)
+    const char *runtime, const char *handler, fgd_create_t *c,
+    fgd_resp_t *r)
 {
     size_t   zlen = strlen(zipb64);
     ssize_t  n;
@@ -1197,8 +1249,8 @@ fgd_zip_take(const char *zipb64, const fgd_limits_t *lim,
         return fgd_error(r, 413, "RequestTooLargeException",
             "Zipped code size must be at most %zu bytes",
             lim->max_code_size);
-    if (fgd_zip_check(c->zip, c->zip_len, handler, lim->max_unzipped, r)
-        != 0)
+    if (fgd_zip_check(c->zip, c->zip_len, runtime, handler,
+            lim->max_unzipped, r) != 0)
         return -1;
     fg_sha256_hex(c->zip, c->zip_len, c->fn.sha256);
     if (c->fn.sha256[0] == '\0')
@@ -1210,8 +1262,8 @@ fgd_zip_take(const char *zipb64, const fgd_limits_t *lim,
 
 int
 fgd_update_code_parse(const char *body, size_t len, const fgd_limits_t *lim,
-    const char *handler, fgd_create_t *c, char revision_id[37],
-    fgd_resp_t *r)
+    const char *runtime, const char *handler, fgd_create_t *c,
+    char revision_id[37], fgd_resp_t *r)
 {
     yajl_val     root, v;
     const char  *zipb64;
@@ -1245,7 +1297,7 @@ fgd_update_code_parse(const char *body, size_t len, const fgd_limits_t *lim,
             "Please provide a source for function code: ZipFile");
         goto cleanup;
     }
-    if (fgd_zip_take(zipb64, lim, handler, c, r) != 0)
+    if (fgd_zip_take(zipb64, lim, runtime, handler, c, r) != 0)
         goto cleanup;
     rc = 0;
 
@@ -1277,7 +1329,10 @@ fgd_update_config_parse(const char *body, size_t len,
         fgd_get_description(root, desc, sizeof(desc), &has_desc, r) != 0 ||
         fgd_get_revision(root, revision_id, r) != 0)
         goto cleanup;
-    if (fgd_settings_check(runtime, handler, role, r) != 0)
+    /* A new handler is checked against the runtime it will run with. */
+    if (fgd_settings_check(runtime ? runtime
+                           : fn->runtime[0] ? fn->runtime : NULL,
+            handler ? handler : runtime ? fn->handler : NULL, role, r) != 0)
         goto cleanup;
     max_mem = lim->max_memory_mb < FGD_MEMORY_MIN ? FGD_MEMORY_MIN
                                                   : lim->max_memory_mb;
@@ -1297,6 +1352,8 @@ fgd_update_config_parse(const char *body, size_t len,
         free(fn->environment);
         fn->environment = env;
     }
+    if (runtime != NULL)
+        snprintf(fn->runtime, sizeof(fn->runtime), "%s", runtime);
     if (handler != NULL)
         snprintf(fn->handler, sizeof(fn->handler), "%s", handler);
     if (has_desc) {

@@ -61,6 +61,13 @@ fgd_check_path(const char *v)
     return v[0] == '/' ? 0 : -1;
 }
 
+/* An absolute path, or "" for none. */
+static int
+fgd_check_path_or_none(const char *v)
+{
+    return v[0] == '\0' || v[0] == '/' ? 0 : -1;
+}
+
 static int
 fgd_check_prefix(const char *v)
 {
@@ -93,6 +100,8 @@ static const fgd_conf_key_t fgd_conf_keys[] = {
     { "domain_xml",      FGD_STR,  OFF(domain_xml), 0, 0, fgd_check_path },
     { "state_dir",       FGD_STR,  OFF(state_dir), 0, 0, fgd_check_path },
     { "accel",           FGD_STR,  OFF(accel), 0, 0, fgd_check_accel },
+    { "runtimes",        FGD_STR,  OFF(runtimes), 0, 0,
+      fgd_check_path_or_none },
     { "name_prefix",     FGD_STR,  OFF(name_prefix), 0, 0,
       fgd_check_prefix },
     { "warm",            FGD_UINT, OFF(vm.warm), 0, 256, NULL },
@@ -155,6 +164,7 @@ fgd_conf_init(fgd_conf_t *conf)
         fgd_set_str(&conf->domain_xml, conf->vm.domain_xml) != 0 ||
         fgd_set_str(&conf->state_dir, conf->vm.state_dir) != 0 ||
         fgd_set_str(&conf->accel, conf->vm.accel) != 0 ||
+        fgd_set_str(&conf->runtimes, conf->vm.runtimes) != 0 ||
         fgd_set_str(&conf->name_prefix, conf->vm.name_prefix) != 0) {
         fgd_conf_free(conf);
         return -1;
@@ -173,6 +183,7 @@ fgd_conf_vm_strings(fgd_conf_t *conf)
     conf->vm.state_dir = conf->state_dir;
     conf->vm.name_prefix = conf->name_prefix;
     conf->vm.accel = conf->accel;
+    conf->vm.runtimes = conf->runtimes;
 }
 
 void
@@ -189,6 +200,7 @@ fgd_conf_free(fgd_conf_t *conf)
     free(conf->domain_xml);
     free(conf->state_dir);
     free(conf->accel);
+    free(conf->runtimes);
     free(conf->name_prefix);
     memset(conf, 0, sizeof(*conf));
 }

@@ -278,6 +278,7 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     fgd_result_t           res;
     struct timespec        t0, now;
     char                  *err = NULL, num[32], *tail = NULL, *b64 = NULL;
+    char                   arn[300];
     bool                   healthy = true, loaded = false, cold;
     bool                   tail_ok = true;
     unsigned               init_ms = 0;
@@ -367,7 +368,13 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     cold = info.cold || loaded;
     init_ms = cold ? fgd_ms_since(&t0) : 0;
 
-    if (fgd_invoke_frame(&req, &fn, q->region, q->request_id,
+    /* the ARN the call named: the caller's alias, or the function's */
+    if (q->alias != NULL && q->alias[0] != '\0')
+        snprintf(arn, sizeof(arn), "%s", q->alias);
+    else
+        fg_function_arn(arn, sizeof(arn), q->region, q->owner, q->function,
+            q->qualifier);
+    if (fgd_invoke_frame(&req, &fn, q->region, q->request_id, arn,
             (const uint8_t *) (q->body_len ? q->body : "{}"),
             q->body_len ? q->body_len : 2) != 0) {
         fgd_error(r, 500, "ServiceException", "out of memory");
@@ -396,6 +403,11 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
         fgd_log("error", q->request_id, "RESULT from %s: %s",
             vmp_vm_name(vm), r->message);
         goto cleanup;
+    }
+    /* A runtime started by this call: its init is part of the cold start. */
+    if (res.has_init) {
+        cold = true;
+        init_ms += (unsigned) (res.init_us / 1000);
     }
     if (res.status[0] != 'o' || res.status[1] != 'k')
         fgd_log("info", q->request_id, "function error: %s (exit %lld) %s",

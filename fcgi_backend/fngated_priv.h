@@ -57,6 +57,7 @@ typedef struct {
     char          *domain_xml;
     char          *state_dir;
     char          *accel;
+    char          *runtimes;
     char          *name_prefix;
     unsigned long  seen;            /* keys given, one bit each */
 } fgd_conf_t;
@@ -201,13 +202,21 @@ bool fgd_env_reserved(const char *name);
 /* Handler names: 1-128, no whitespace, relative, no ".." component. */
 bool fgd_handler_valid(const char *h);
 
+/* The runtimes fngate runs (fgd_runtimes, NULL-terminated), and whether
+ * runtime is one of them. */
+extern const char *const fgd_runtimes[];
+bool fgd_runtime_known(const char *runtime);
+
 /*
  * The zip must open as a zip, hold only regular files and directories
  * with relative paths free of "..", unpack to at most max_unzipped bytes
- * and contain handler as a regular file.  0, or -1 with the error in r.
+ * and contain what runtime needs: provided.al2 and provided.al2023 a
+ * regular file "bootstrap" at the root; provided the handler as a regular
+ * file, or a "bootstrap"; python3.11 nothing in particular (its runtime
+ * reports a missing module at the first call, as Lambda's does).  0, or -1 with the error in r.
  */
-int fgd_zip_check(const uint8_t *zip, size_t len, const char *handler,
-    size_t max_unzipped, fgd_resp_t *r);
+int fgd_zip_check(const uint8_t *zip, size_t len, const char *runtime,
+    const char *handler, size_t max_unzipped, fgd_resp_t *r);
 
 /*
  * Fills fn from the field/value pairs of an HGETALL reply (count = number
@@ -273,12 +282,12 @@ int fgd_publish_parse(const char *body, size_t len, fgd_publish_t *p,
 
 /*
  * UpdateFunctionCode's body: Code.ZipFile (checked as CreateFunction
- * checks it, against handler), Publish, RevisionId.  Fills c->zip,
+ * checks it, against runtime and handler), Publish, RevisionId.  Fills c->zip,
  * c->fn.sha256, code_size, LastModified and RevisionId, c->publish.
  */
 int fgd_update_code_parse(const char *body, size_t len,
-    const fgd_limits_t *lim, const char *handler, fgd_create_t *c,
-    char revision_id[37], fgd_resp_t *r);
+    const fgd_limits_t *lim, const char *runtime, const char *handler,
+    fgd_create_t *c, char revision_id[37], fgd_resp_t *r);
 
 /*
  * UpdateFunctionConfiguration's body applied to fn (the stored $LATEST):
@@ -517,8 +526,10 @@ int fgd_payload_check(const char *body, size_t len, fgd_resp_t *r);
  * the env entries (reserved Lambda variables, then the function's own),
  * timeout_ms, memory_mb, max_output.  0 or -1 (no memory / bad env). */
 /* AWS_LAMBDA_FUNCTION_VERSION is fgd_fn_version(fn). */
+/* function_arn: the ARN the call named (INVOKE "function_arn"). */
 int fgd_invoke_frame(fg_buf_t *b, const fgd_fn_t *fn, const char *region,
-    const char *request_id, const uint8_t *event, size_t event_len);
+    const char *request_id, const char *function_arn, const uint8_t *event,
+    size_t event_len);
 
 /* What an agent RESULT says, parsed. */
 typedef struct {
@@ -531,6 +542,9 @@ typedef struct {
     uint64_t       duration_us;
     uint64_t       max_rss_kb;
     char           message[256];
+    char           error_type[128]; /* the runtime's error type, or "" */
+    bool           has_init;       /* the call started a runtime: */
+    uint64_t       init_us;        /* its init */
 } fgd_result_t;
 
 /* Reads a RESULT frame; -1 when it is not one or request_id differs. */

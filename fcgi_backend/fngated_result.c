@@ -11,7 +11,7 @@
 #include <yajl/yajl_parse.h>
 #include <yajl/yajl_tree.h>
 
-#include "fngated_priv.h"
+#include "fngated_json.h"
 
 #define GSTR(g, s)  yajl_gen_string((g), (const unsigned char *) (s), \
                         strlen(s))
@@ -34,18 +34,24 @@ fgd_add_env(fg_buf_t *b, const char *k, const char *v)
 
 int
 fgd_invoke_frame(fg_buf_t *b, const fgd_fn_t *fn, const char *region,
-    const char *request_id, const uint8_t *event, size_t event_len)
+    const char *request_id, const char *function_arn, const uint8_t *event,
+    size_t event_len)
 {
-    char      num[24], group[128];
+    char      num[24], group[128], exec_env[64];
     yajl_val  vars = NULL;
     size_t    i;
     int       rc = -1;
 
     if (fg_frame_begin(b, FG_FRAME_INVOKE, 0) != 0 ||
         fg_frame_add_str(b, "request_id", request_id) != 0 ||
+        fg_frame_add_str(b, "runtime", fn->runtime[0] ? fn->runtime
+                                                      : "provided") != 0 ||
         fg_frame_add_str(b, "handler", fn->handler) != 0 ||
+        fg_frame_add_str(b, "function_arn", function_arn) != 0 ||
         fg_frame_add(b, "event", event, event_len) != 0)
         goto cleanup;
+    snprintf(exec_env, sizeof(exec_env), "AWS_Lambda_%s",
+        fn->runtime[0] ? fn->runtime : "provided");
 
     snprintf(num, sizeof(num), "%u", fn->memory_mb);
     snprintf(group, sizeof(group), "/aws/lambda/%s", fn->name);
@@ -57,7 +63,7 @@ fgd_invoke_frame(fg_buf_t *b, const fgd_fn_t *fn, const char *region,
         fgd_add_env(b, "AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand") != 0 ||
         fgd_add_env(b, "AWS_REGION", region) != 0 ||
         fgd_add_env(b, "AWS_DEFAULT_REGION", region) != 0 ||
-        fgd_add_env(b, "AWS_EXECUTION_ENV", "AWS_Lambda_provided") != 0 ||
+        fgd_add_env(b, "AWS_EXECUTION_ENV", exec_env) != 0 ||
         fgd_add_env(b, "AWS_REQUEST_ID", request_id) != 0 ||
         fgd_add_env(b, "LAMBDA_TASK_ROOT", "/var/task") != 0 ||
         fgd_add_env(b, "_HANDLER", fn->handler) != 0 ||
@@ -167,6 +173,19 @@ fgd_result_parse(const fg_frame_t *f, const char *request_id,
             res->message[i] = v[i] ? (char) v[i] : ' ';
         res->message[n] = '\0';
     }
+    v = fg_frame_get(f, "error_type", &len);
+    if (v != NULL) {
+        size_t i, n = len < sizeof(res->error_type) - 1
+                      ? len : sizeof(res->error_type) - 1;
+        for (i = 0; i < n; i++)
+            res->error_type[i] = v[i] >= 0x20 && v[i] < 0x7f
+                                 ? (char) v[i] : '?';
+        res->error_type[n] = '\0';
+    }
+    if (fg_frame_get_u64(f, "init_us", &u) == 0) {
+        res->has_init = true;
+        res->init_us = u;
+    }
     return 0;
 }
 
@@ -221,6 +240,105 @@ fgd_function_error(fgd_resp_t *r, const char *msg, const char *type)
     return 0;
 }
 
+/*
+ * The error document a runtime posted (.../invocation/ID/error or
+ * .../init/error), as Lambda answers it: 200 Unhandled with the posted
+ * errorMessage, errorType (else the Lambda-Runtime-Function-Error-Type
+ * header, else Runtime.Unknown) and stackTrace (its strings).  A body that
+ * is not a JSON object is the message.  yajl's parser has checked the
+ * posted strings' UTF-8.
+ */
+static int
+fgd_posted_error(fgd_resp_t *r, const fgd_result_t *res)
+{
+    yajl_gen             g;
+    yajl_val             root = NULL, v, trace = NULL;
+    const unsigned char *buf;
+    const char          *msg = "", *type = NULL;
+    char                *text = NULL, *plain = NULL;
+    size_t               len, i;
+    int                  rc = -1;
+
+    if (res->out_len > 0) {
+        text = malloc(res->out_len + 1);
+        if (text == NULL)
+            return fgd_error(r, 500, "ServiceException", "out of memory");
+        memcpy(text, res->out, res->out_len);
+        text[res->out_len] = '\0';
+        if (strlen(text) == res->out_len)
+            root = yajl_tree_parse(text, NULL, 0);
+    }
+    if (YAJL_IS_OBJECT(root)) {
+        v = fgd_obj_get(root, "errorMessage");
+        if (YAJL_IS_STRING(v))
+            msg = v->u.string;
+        v = fgd_obj_get(root, "errorType");
+        if (YAJL_IS_STRING(v) && v->u.string[0] != '\0')
+            type = v->u.string;
+        v = fgd_obj_get(root, "stackTrace");
+        if (YAJL_IS_ARRAY(v))
+            trace = v;
+    } else if (text != NULL) {
+        /* Not JSON: its text, ASCII only, is the message. */
+        size_t n = res->out_len < 1024 ? res->out_len : 1024;
+
+        plain = strndup(text, n);
+        if (plain == NULL)
+            goto nomem;
+        for (i = 0; plain[i] != '\0'; i++)
+            if ((unsigned char) plain[i] >= 0x80 ||
+                ((unsigned char) plain[i] < 0x20 && plain[i] != '\n'))
+                plain[i] = '?';
+        msg = plain;
+    }
+    if (type == NULL)
+        type = res->error_type[0] ? res->error_type : "Runtime.Unknown";
+
+    g = yajl_gen_alloc(NULL);
+    if (g == NULL)
+        goto nomem;
+    yajl_gen_map_open(g);
+    GSTR(g, "errorMessage");
+    GSTR(g, msg);
+    GSTR(g, "errorType");
+    GSTR(g, type);
+    if (trace != NULL) {
+        GSTR(g, "stackTrace");
+        yajl_gen_array_open(g);
+        for (i = 0; i < trace->u.array.len; i++)
+            if (YAJL_IS_STRING(trace->u.array.values[i]))
+                GSTR(g, trace->u.array.values[i]->u.string);
+        yajl_gen_array_close(g);
+    }
+    yajl_gen_map_close(g);
+    free(r->body);
+    r->body = NULL;
+    r->body_len = 0;
+    if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok &&
+        (r->body = malloc(len + 1)) != NULL) {
+        memcpy(r->body, buf, len);
+        r->body[len] = '\0';
+        r->body_len = len;
+    }
+    yajl_gen_free(g);
+    if (r->body == NULL)
+        goto nomem;
+    r->status = 200;
+    r->error_type = NULL;
+    r->function_error = "Unhandled";
+    snprintf(r->message, sizeof(r->message), "%s: %s", type, msg);
+    rc = 0;
+    goto cleanup;
+
+nomem:
+    rc = fgd_error(r, 500, "ServiceException", "out of memory");
+cleanup:
+    yajl_tree_free(root);
+    free(text);
+    free(plain);
+    return rc;
+}
+
 int
 fgd_result_response(const fgd_result_t *res, const char *request_id,
     unsigned timeout_s, const struct timespec *now, fgd_resp_t *r,
@@ -246,9 +364,15 @@ fgd_result_response(const fgd_result_t *res, const char *request_id,
         r->message[0] = '\0';
         return 0;
     }
+    if (strcmp(s, "function_error") == 0 || strcmp(s, "init_error") == 0)
+        return fgd_posted_error(r, res);
     if (strcmp(s, "error") == 0) {
-        snprintf(msg, sizeof(msg), "RequestId: %s Error: Runtime exited "
-            "with error: exit status %lld", request_id, res->exit_code);
+        if (res->exit_code == 0)
+            snprintf(msg, sizeof(msg), "RequestId: %s Error: Runtime exited "
+                "without providing a reason", request_id);
+        else
+            snprintf(msg, sizeof(msg), "RequestId: %s Error: Runtime exited "
+                "with error: exit status %lld", request_id, res->exit_code);
         return fgd_function_error(r, msg, "Runtime.ExitError");
     }
     if (strcmp(s, "signal") == 0 || strcmp(s, "oom") == 0) {

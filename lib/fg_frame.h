@@ -32,7 +32,10 @@
 #define FG_FRAME_MAX_PAYLOAD  (64u * 1024 * 1024)
 
 typedef enum {
-    FG_FRAME_HELLO  = 1,  /* agent -> host at start: "version", "kernel" */
+    FG_FRAME_HELLO  = 1,  /* agent -> host at start: "version", "kernel",
+                             "cgroup" ("1": memory limits work),
+                             "runtime_api" (host:port of the Runtime API
+                             in the guest, "" when it could not listen) */
     FG_FRAME_LOAD   = 2,  /* host -> agent: "sha256", then files, see below */
     FG_FRAME_LOADED = 3,  /* agent -> host: "status" ("ok" or "error"),
                              "message" */
@@ -54,7 +57,17 @@ typedef enum {
  *
  * INVOKE fields:
  *   "request_id"  the Lambda request id
- *   "handler"     file name under /var/task to execute
+ *   "runtime"     the function's Runtime ("provided", "provided.al2",
+ *                 "provided.al2023", "python3.11"); absent is "provided".
+ *                 provided*: an executable /var/task/bootstrap makes the
+ *                 call go to a persistent runtime (the bootstrap, started
+ *                 once and kept, on the Runtime API), else "handler" runs
+ *                 one-shot; another name runs the image's
+ *                 /var/runtime/NAME/bootstrap as a persistent runtime
+ *   "handler"     one-shot: file name under /var/task to execute;
+ *                 persistent: any string (the runtime reads _HANDLER)
+ *   "function_arn" the ARN the call named (Lambda-Runtime-Invoked-
+ *                 Function-Arn); persistent runtimes only
  *   "event"       the payload, given to the handler on stdin
  *   "env"         zero or more "KEY=VALUE" entries, one field each
  *   "timeout_ms"  wall-clock limit; the process group is killed after it
@@ -63,16 +76,31 @@ typedef enum {
  *
  * RESULT fields:
  *   "request_id"  as sent
- *   "status"      "ok" (exit 0), "error" (exit != 0), "signal" (killed by a
+ *   "status"      "ok" (exit 0, or the runtime posted a response),
+ *                 "error" (exit != 0; a runtime that exited during the
+ *                 call, whatever its status), "signal" (killed by a
  *                 signal), "timeout", "oom", "too_large", "failed" (could not
- *                 start the handler)
+ *                 start the handler or the runtime), "function_error" (the
+ *                 runtime posted .../invocation/ID/error), "init_error"
+ *                 (the runtime posted .../init/error)
  *   "exit"        exit status or signal number
- *   "stdout"      the result (at most max_output bytes)
- *   "stderr"      the last 4096 bytes of stderr
- *   "duration_us" wall time from exec to exit
+ *   "stdout"      the result (at most max_output bytes); for
+ *                 function_error and init_error the body the runtime posted
+ *                 (Lambda's {"errorMessage","errorType","stackTrace"})
+ *   "stderr"      the last 4096 bytes of stderr (a persistent runtime's
+ *                 stdout and stderr since the previous RESULT)
+ *   "duration_us" wall time from exec to exit; persistent: from the
+ *                 event's delivery to the answer (from the INVOKE when the
+ *                 event was never delivered)
  *   "max_rss_kb"  peak memory of the handler (cgroup memory.peak, or
- *                 ru_maxrss)
+ *                 ru_maxrss); persistent: of the runtime's cgroup since it
+ *                 started
  *   "message"     human-readable detail for non-"ok" statuses
+ *   "error_type"  function_error / init_error: the runtime's
+ *                 Lambda-Runtime-Function-Error-Type header, when it sent one
+ *   "init_us"     only when this call started a persistent runtime: from
+ *                 its start to its first .../invocation/next (or to the
+ *                 end of the call when it never asked)
  */
 
 typedef struct {

@@ -15,9 +15,12 @@ AGENT=${2:-$BUILD/fngate-agent}
 KDIR=${3:-$ROOT/.fngate/kernel}
 BUSYBOX=${BUSYBOX:-/bin/busybox}
 
-# Modules the guest needs when the kernel has them as =m: the PCI transport
-# and the virtio-serial driver (the agent's channel).
-WANT=${FNGATE_MODULES:-"virtio_pci virtio_console"}
+# Modules the guest needs when the kernel has them as =m: the PCI transport,
+# the virtio-serial driver (the agent's channel), and virtio-blk with ext4
+# for the read-only runtime disk (util/mkruntimes.sh).  ext4 asks the
+# crypto API for crc32c at mount (its modinfo softdep, which this script
+# does not follow): crc32c_generic comes first.
+WANT=${FNGATE_MODULES:-"virtio_pci virtio_console virtio_blk crc32c_generic ext4"}
 
 ver=$(cat "$KDIR/version")
 mdir="$KDIR/lib/modules/$ver"

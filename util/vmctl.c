@@ -121,6 +121,7 @@ main(int argc, char **argv)
     fg_frame_t          resp;
     char                root[PATH_MAX], exe[PATH_MAX], kernel[PATH_MAX + 32];
     char                initrd[PATH_MAX + 32], xml[PATH_MAX + 32];
+    char                rtdisk[PATH_MAX + 32];
     char                state[PATH_MAX + 32], sha[65], rid[64];
     char               *zip = NULL, *event = NULL, *err = NULL;
     const char         *env[VMCTL_MAX_ENV], *account;
@@ -191,8 +192,10 @@ main(int argc, char **argv)
     snprintf(initrd, sizeof(initrd), "%s/build/initramfs.cpio.gz", root);
     snprintf(xml, sizeof(xml), "%s/conf/domain.xml", root);
     snprintf(state, sizeof(state), "%s/.fngate/vm", root);
+    snprintf(rtdisk, sizeof(rtdisk), "%s/build/runtimes.img", root);
     cfg.kernel = kernel;
     cfg.initrd = initrd;
+    cfg.runtimes = rtdisk;
     cfg.domain_xml = xml;
     cfg.state_dir = state_dir ? state_dir : state;
 

@@ -29,15 +29,24 @@ $(VMP_KERNEL)/.package: util/fetch-kernel.sh
 $(VMP_INITRAMFS): $(VMP_AGENT) util/mkinitramfs.sh $(VMP_KERNEL)/.package
 	util/mkinitramfs.sh $@ $(VMP_AGENT) $(VMP_KERNEL)
 
+# The runtime disk (python3.11), mounted read-only on /var/runtime in the
+# guests; the tree beside it serves the agent's host tests.
+VMP_RUNTIMES  := $(BUILD)/runtimes.img
+VMP_RT_SRCS   := $(wildcard vmpool/runtimes/*/*)
+
+$(VMP_RUNTIMES): util/mkruntimes.sh $(VMP_RT_SRCS)
+	util/mkruntimes.sh $@ $(BUILD)/runtimes
+
 $(BUILD)/vmctl: $(BUILD)/obj/util/vmctl.o $(VMPOOL) $(LIBFG)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(VMPOOL) $(LIBFG) $(VMPOOL_LIBS)
 
 # The agent tests run $(BUILD)/fngate-agent on the host.
 $(BUILD)/t/test_vmpool: $(BUILD)/obj/t/unit/test_vmpool.o $(VMPOOL) $(LIBFG) \
-        $(VMP_AGENT)
+        $(VMP_AGENT) $(VMP_RUNTIMES)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(VMPOOL) $(LIBFG) -lcunit $(VMPOOL_LIBS)
 
-BUILD_TARGETS += $(VMPOOL) $(VMP_AGENT) $(VMP_INITRAMFS) $(BUILD)/vmctl
+BUILD_TARGETS += $(VMPOOL) $(VMP_AGENT) $(VMP_INITRAMFS) $(VMP_RUNTIMES) \
+                 $(BUILD)/vmctl
 UNIT_TESTS    += $(BUILD)/t/test_vmpool

@@ -121,6 +121,7 @@ vmp_config_defaults(vmp_config_t *cfg)
     cfg->state_dir = ".fngate/vm";
     cfg->name_prefix = "fngate";
     cfg->accel = "auto";
+    cfg->runtimes = "build/runtimes.img";
     cfg->warm = 1;
     cfg->max_vms = 8;
     cfg->vm_memory_mb = 640;
@@ -314,9 +315,11 @@ vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
     unsigned timeout_ms, char **err)
 {
     char        mem[32], vcpus[32], tb[128], log[4096], *xml = NULL;
+    char        disks[4096 + 256];
     const char *keys[] = { "NAME", "TYPE", "MEMORY_MB", "VCPUS", "KERNEL",
-                           "INITRD", "CONSOLE_LOG", "TCG_FEATURES" };
-    const char *vals[8];
+                           "INITRD", "CONSOLE_LOG", "TCG_FEATURES",
+                           "DISKS" };
+    const char *vals[9];
     uint64_t    start = fg_now_ms();
     virConnectPtr  conn = NULL;
     int         rc = -1;
@@ -336,8 +339,19 @@ vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
     vals[5] = pool->cfg.initrd;
     vals[6] = log;
     vals[7] = tb;
+    /* The runtime disk, shared read-only by all guests (world-readable:
+     * libvirt need not relabel it). */
+    disks[0] = '\0';
+    if (pool->cfg.runtimes[0] != '\0'
+        && access(pool->cfg.runtimes, R_OK) == 0)
+        snprintf(disks, sizeof(disks), "<disk type='file' device='disk'>"
+            "<driver name='qemu' type='raw'/><source file='%s'>"
+            "<seclabel model='dac' relabel='no'/></source>"
+            "<target dev='vda' bus='virtio'/><readonly/></disk>",
+            pool->cfg.runtimes);
+    vals[8] = disks;
 
-    xml = vmp_template_expand(pool->tmpl, keys, vals, 8);
+    xml = vmp_template_expand(pool->tmpl, keys, vals, 9);
     if (xml == NULL) {
         vmp_seterr(err, "out of memory");
         goto cleanup;
@@ -387,13 +401,16 @@ cleanup:
 static char *
 vmp_snap_key(vmp_pool_t *pool)
 {
-    struct stat     k, i;
+    struct stat     k, i, d;
     unsigned long   qemu = 0;
     char            th[65], *key;
     virConnectPtr   conn;
 
     if (stat(pool->cfg.kernel, &k) < 0 || stat(pool->cfg.initrd, &i) < 0)
         return NULL;
+    /* the runtime disk is in the saved guest's XML (and its page cache) */
+    if (pool->cfg.runtimes[0] == '\0' || stat(pool->cfg.runtimes, &d) < 0)
+        memset(&d, 0, sizeof(d));
     conn = vmp_conn_get(pool);
     if (conn != NULL) {
         virConnectGetVersion(conn, &qemu);
@@ -401,11 +418,13 @@ vmp_snap_key(vmp_pool_t *pool)
     }
     fg_sha256_hex(pool->tmpl, strlen(pool->tmpl), th);
     if (asprintf(&key, "kernel=%s:%lld:%lld initrd=%s:%lld:%lld "
-            "template=%s memory=%u vcpus=%u type=%s tb=%u qemu=%lu",
+            "runtimes=%s:%lld:%lld template=%s memory=%u vcpus=%u type=%s "
+            "tb=%u qemu=%lu",
             pool->cfg.kernel, (long long) k.st_size, (long long) k.st_mtime,
             pool->cfg.initrd, (long long) i.st_size, (long long) i.st_mtime,
-            th, pool->cfg.vm_memory_mb, pool->cfg.vcpus, pool->type,
-            pool->cfg.tb_cache_mb, qemu) < 0)
+            pool->cfg.runtimes, (long long) d.st_size,
+            (long long) d.st_mtime, th, pool->cfg.vm_memory_mb,
+            pool->cfg.vcpus, pool->type, pool->cfg.tb_cache_mb, qemu) < 0)
     {
         return NULL;
     }
@@ -1028,17 +1047,17 @@ vmp_copy_config(vmp_pool_t *pool, const vmp_config_t *cfg)
     const char  **fields[] = {
         &pool->cfg.uri, &pool->cfg.kernel, &pool->cfg.initrd,
         &pool->cfg.domain_xml, &pool->cfg.state_dir, &pool->cfg.name_prefix,
-        &pool->cfg.accel
+        &pool->cfg.accel, &pool->cfg.runtimes
     };
-    char         *abs[7] = { NULL };
+    char         *abs[8] = { NULL };
     size_t        total = 0, off = 0, i;
 
     pool->cfg = *cfg;
-    for (i = 0; i < 7; i++) {
+    for (i = 0; i < 8; i++) {
         const char  *v = *fields[i] ? *fields[i] : "";
 
         /* libvirt resolves paths itself: give it absolute ones. */
-        if (i >= 1 && i <= 4 && v[0] != '/' && v[0] != '\0') {
+        if (((i >= 1 && i <= 4) || i == 7) && v[0] != '/' && v[0] != '\0') {
             abs[i] = realpath(v, NULL);
             if (abs[i] == NULL && i == 4) {
                 vmp_mkdirs(v);
@@ -1053,19 +1072,19 @@ vmp_copy_config(vmp_pool_t *pool, const vmp_config_t *cfg)
     pool->strings = malloc(total);
     if (pool->strings == NULL)
         goto fail;
-    for (i = 0; i < 7; i++) {
+    for (i = 0; i < 8; i++) {
         size_t  n = strlen(*fields[i]) + 1;
 
         memcpy(pool->strings + off, *fields[i], n);
         *fields[i] = pool->strings + off;
         off += n;
     }
-    for (i = 0; i < 7; i++)
+    for (i = 0; i < 8; i++)
         free(abs[i]);
     return 0;
 
 fail:
-    for (i = 0; i < 7; i++)
+    for (i = 0; i < 8; i++)
         free(abs[i]);
     return -1;
 }

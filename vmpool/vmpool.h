@@ -32,6 +32,8 @@ typedef struct {
     const char  *state_dir;      /* .fngate/vm: consoles, probe cache */
     const char  *name_prefix;    /* domain names: PREFIX-N, "fngate" */
     const char  *accel;          /* "auto", "kvm" or "tcg" */
+    const char  *runtimes;       /* read-only runtime disk (util/mkruntimes)
+                                    or "": none; attached when readable */
     unsigned     warm;           /* generic guests kept booted */
     unsigned     max_vms;        /* all guests, warm and assigned */
     unsigned     vm_memory_mb;   /* guest RAM */

@@ -409,6 +409,7 @@ test_conf_shipped(void)
     CU_ASSERT_EQUAL(c.vm.snapshot, d.vm.snapshot);
     CU_ASSERT_EQUAL(c.cache_ttl_ms, d.cache_ttl_ms);
     CU_ASSERT_STRING_EQUAL(c.kernel, "/tmp/kernel/vmlinux");
+    CU_ASSERT_STRING_EQUAL(c.runtimes, "/tmp/runtimes.img");
     CU_ASSERT_STRING_EQUAL(c.accel, d.accel);
     CU_ASSERT_STRING_EQUAL(c.region, d.region);
     fgd_conf_free(&c);
@@ -876,7 +877,7 @@ test_invoke_frame(void)
     size_t       kl, vl;
     uint64_t     u;
     int          envs = 0;
-    bool         saw_user = false, saw_name = false;
+    bool         saw_user = false, saw_name = false, saw_exec = false;
 
     memset(&fn, 0, sizeof(fn));
     strcpy(fn.name, "f1");
@@ -885,10 +886,17 @@ test_invoke_frame(void)
     fn.timeout_s = 5;
     fn.environment = strdup("{\"MY_VAR\":\"x=y\"}");
 
+    strcpy(fn.runtime, "provided.al2023");
     CU_ASSERT_EQUAL_FATAL(fgd_invoke_frame(&b, &fn, "eu-west-1", "rid-1",
+        "arn:aws:lambda:eu-west-1:123456789012:function:f1:live",
         (const uint8_t *) "{\"a\":1}", 7), 0);
     CU_ASSERT_EQUAL_FATAL(fg_frame_parse(b.data, b.len, &f), (ssize_t) b.len);
     CU_ASSERT_EQUAL(f.type, FG_FRAME_INVOKE);
+    v = fg_frame_get(&f, "runtime", &vl);
+    CU_ASSERT(v != NULL && vl == 15 && memcmp(v, "provided.al2023", 15) == 0);
+    v = fg_frame_get(&f, "function_arn", &vl);
+    CU_ASSERT(v != NULL && vl == 54 && memcmp(v,
+        "arn:aws:lambda:eu-west-1:123456789012:function:f1:live", 54) == 0);
     CU_ASSERT_EQUAL(fg_frame_get_u64(&f, "timeout_ms", &u), 0);
     CU_ASSERT_EQUAL(u, 5000);
     CU_ASSERT_EQUAL(fg_frame_get_u64(&f, "memory_mb", &u), 0);
@@ -905,10 +913,14 @@ test_invoke_frame(void)
                 saw_user = true;
             if (vl == 27 && memcmp(v, "AWS_LAMBDA_FUNCTION_NAME=f1", 27) == 0)
                 saw_name = true;
+            if (vl == 44 && memcmp(v, "AWS_EXECUTION_ENV=AWS_Lambda_provided"
+                    ".al2023", 44) == 0)
+                saw_exec = true;
         }
     }
     CU_ASSERT_TRUE(saw_user);
     CU_ASSERT_TRUE(saw_name);
+    CU_ASSERT_TRUE(saw_exec);
     CU_ASSERT(envs >= 10);
     fg_buf_free(&b);
     fgd_fn_clear(&fn);
@@ -1048,6 +1060,64 @@ test_results(void)
         200, "Unhandled", "Runtime.InvalidEntrypoint",
         "RequestId: rid-9 Error: exec /var/task/bootstrap");
 
+    check_result("error", 0, NULL, 200, "Unhandled", "Runtime.ExitError",
+        "RequestId: rid-9 Error: Runtime exited without providing a reason");
+
+    /* What a runtime posted: its errorMessage, errorType, stackTrace. */
+    {
+        static const struct {
+            const char *status, *out, *type, *want;
+        } c[] = {
+            { "function_error", "{\"errorMessage\":\"boom \\u00e9\","
+              "\"errorType\":\"ValueError\",\"stackTrace\":[\"  File a\","
+              "1,\"  File b\"],\"requestId\":\"x\"}", "Other",
+              "{\"errorMessage\":\"boom \xc3\xa9\",\"errorType\":"
+              "\"ValueError\",\"stackTrace\":[\"  File a\",\"  File b\"]}" },
+            { "function_error", "{\"errorMessage\":\"m\"}", "Custom.T",
+              "{\"errorMessage\":\"m\",\"errorType\":\"Custom.T\"}" },
+            { "init_error", "", NULL,
+              "{\"errorMessage\":\"\",\"errorType\":\"Runtime.Unknown\"}" },
+            { "init_error", "not json\x01\xff", "Runtime.Boom",
+              "{\"errorMessage\":\"not json??\",\"errorType\":"
+              "\"Runtime.Boom\"}" },
+            { "function_error", "[1,2]", NULL,
+              "{\"errorMessage\":\"[1,2]\",\"errorType\":"
+              "\"Runtime.Unknown\"}" },
+        };
+        size_t  i;
+
+        for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+            fg_buf_reset(&b);
+            fg_frame_begin(&b, FG_FRAME_RESULT, 1);
+            fg_frame_add_str(&b, "request_id", "rid-9");
+            fg_frame_add_str(&b, "status", c[i].status);
+            fg_frame_add_str(&b, "stdout", c[i].out);
+            if (c[i].type != NULL)
+                fg_frame_add_str(&b, "error_type", c[i].type);
+            fg_frame_add_u64(&b, "init_us", 1500);
+            fg_frame_end(&b);
+            CU_ASSERT_EQUAL_FATAL(fg_frame_parse(b.data, b.len, &f),
+                (ssize_t) b.len);
+            CU_ASSERT_EQUAL_FATAL(fgd_result_parse(&f, "rid-9", &res), 0);
+            CU_ASSERT_TRUE(res.has_init);
+            CU_ASSERT_EQUAL(res.init_us, 1500);
+            CU_ASSERT_EQUAL(fgd_result_response(&res, "rid-9", 3, &now, &r,
+                &healthy), 0);
+            CU_ASSERT_EQUAL(r.status, 200);
+            CU_ASSERT_TRUE(healthy);
+            CU_ASSERT(r.function_error != NULL
+                && strcmp(r.function_error, "Unhandled") == 0);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(r.body);
+            if (strcmp(r.body, c[i].want) != 0) {
+                fprintf(stderr, "\ncase %zu: %s\n", i, r.body);
+                CU_FAIL("posted error");
+            }
+            fgd_resp_free(&r);
+            memset(&r, 0, sizeof(r));
+        }
+        fg_buf_reset(&b);
+    }
+
     /* An unknown status: the guest is not trusted any more. */
     result_frame(&b, &f, "rid-9", "weird", 0, "", NULL);
     CU_ASSERT_EQUAL_FATAL(fgd_result_parse(&f, "rid-9", &res), 0);
@@ -1149,19 +1219,43 @@ test_update_parse(void)
     b = malloc(n);
     snprintf(b, n, "{\"ZipFile\":\"%s\",\"Publish\":true}", ok_b64);
     CU_ASSERT_EQUAL_FATAL(fgd_update_code_parse(b, strlen(b), &lim,
-        "bootstrap", &c, rev, &r), 0);
+        "provided", "bootstrap", &c, rev, &r), 0);
     CU_ASSERT_TRUE(c.publish);
     CU_ASSERT_EQUAL(strlen(c.fn.sha256), 64);
     CU_ASSERT_EQUAL(c.fn.code_size, c.zip_len);
     CU_ASSERT_STRING_EQUAL(rev, "");
     fgd_create_clear(&c);
-    /* the zip must hold the function's current handler */
-    expect_err(fgd_update_code_parse(b, strlen(b), &lim, "other", &c, rev,
-        &r), &r, 400, "InvalidParameterValueException", "other");
+    /* provided: any handler, the zip has a bootstrap */
+    CU_ASSERT_EQUAL(fgd_update_code_parse(b, strlen(b), &lim, "provided",
+        "other", &c, rev, &r), 0);
+    fgd_create_clear(&c);
     free(b);
+    /* without a bootstrap the zip must hold the current handler */
+    {
+        zentry_t  e[] = { { "h", "#!/bin/sh\n", 0 } };
+        uint8_t  *zip = make_zip(e, 1, &n);
+        char     *z = b64(zip, n);
+
+        n = strlen(z) + 64;
+        b = malloc(n);
+        snprintf(b, n, "{\"ZipFile\":\"%s\"}", z);
+        CU_ASSERT_EQUAL(fgd_update_code_parse(b, strlen(b), &lim,
+            "provided", "h", &c, rev, &r), 0);
+        fgd_create_clear(&c);
+        expect_err(fgd_update_code_parse(b, strlen(b), &lim, "provided",
+            "other", &c, rev, &r), &r, 400,
+            "InvalidParameterValueException", "other");
+        expect_err(fgd_update_code_parse(b, strlen(b), &lim,
+            "provided.al2023", "h", &c, rev, &r), &r, 400,
+            "InvalidParameterValueException", "bootstrap");
+        free(b);
+        free(z);
+        free(zip);
+    }
     b = "{\"Publish\":false}";
-    expect_err(fgd_update_code_parse(b, strlen(b), &lim, "bootstrap", &c,
-        rev, &r), &r, 400, "InvalidParameterValueException", "ZipFile");
+    expect_err(fgd_update_code_parse(b, strlen(b), &lim, "provided",
+        "bootstrap", &c, rev, &r), &r, 400, "InvalidParameterValueException",
+        "ZipFile");
 
     memset(&fn, 0, sizeof(fn));
     fn.memory_mb = 128;
@@ -1206,6 +1300,20 @@ test_update_parse(void)
     expect_err(fgd_update_config_parse(b, strlen(b), &lim, &fn, rev, &r),
         &r, 400, "InvalidParameterValueException", "handler");
     CU_ASSERT_EQUAL(fn.timeout_s, 20);
+    /* provided.al2*: the handler is any string without blanks */
+    b = "{\"Runtime\":\"provided.al2\",\"Handler\":\"../any:thing\"}";
+    CU_ASSERT_EQUAL(fgd_update_config_parse(b, strlen(b), &lim, &fn, rev,
+        &r), 0);
+    CU_ASSERT_STRING_EQUAL(fn.runtime, "provided.al2");
+    CU_ASSERT_STRING_EQUAL(fn.handler, "../any:thing");
+    b = "{\"Handler\":\"a b\"}";
+    expect_err(fgd_update_config_parse(b, strlen(b), &lim, &fn, rev, &r),
+        &r, 400, "InvalidParameterValueException", "handler");
+    /* back to provided: that handler is not a file name */
+    b = "{\"Runtime\":\"provided\"}";
+    expect_err(fgd_update_config_parse(b, strlen(b), &lim, &fn, rev, &r),
+        &r, 400, "InvalidParameterValueException", "handler");
+    CU_ASSERT_STRING_EQUAL(fn.runtime, "provided.al2");
     fgd_fn_clear(&fn);
 }
 
@@ -1860,6 +1968,69 @@ test_overrides_apply(void)
     fgd_fn_clear(&fn);
 }
 
+/* The runtimes: what each needs in the zip and of the handler. */
+static void
+test_create_runtimes(void)
+{
+    static const zentry_t  boot[] = { { "bootstrap", "#!/bin/sh\n", 0 } };
+    static const zentry_t  plain[] = { { "h", "#!/bin/sh\n", 0 },
+                                       { "sub/bootstrap", "x", 0 } };
+    static const char     *fmt = "{\"FunctionName\":\"f\",\"Runtime\":"
+        "\"%s\",\"Handler\":\"%s\",\"Code\":{\"ZipFile\":\"%s\"}}";
+    uint8_t               *zb, *zp;
+    size_t                 lb, lp;
+    char                  *sb, *sp, body[4096];
+    fgd_create_t           c;
+    fgd_resp_t             r;
+
+    zb = make_zip(boot, 1, &lb);
+    zp = make_zip(plain, 2, &lp);
+    sb = b64(zb, lb);
+    sp = b64(zp, lp);
+
+    /* provided.al2 / al2023: a bootstrap at the root, any handler */
+    snprintf(body, sizeof(body), fmt, "provided.al2023", "fn.handler:x", sb);
+    CU_ASSERT_EQUAL(parse(body, &c, &r), 0);
+    CU_ASSERT_STRING_EQUAL(c.fn.runtime, "provided.al2023");
+    CU_ASSERT_STRING_EQUAL(c.fn.handler, "fn.handler:x");
+    fgd_create_clear(&c);
+    snprintf(body, sizeof(body), fmt, "provided.al2", "../x", sb);
+    CU_ASSERT_EQUAL(parse(body, &c, &r), 0);
+    fgd_create_clear(&c);
+    snprintf(body, sizeof(body), fmt, "provided.al2", "h", sp);
+    expect_fail(body, 400, "InvalidParameterValueException",
+        "provided.al2 function must contain an executable file named "
+        "bootstrap");
+    snprintf(body, sizeof(body), fmt, "provided.al2023", "a\\tb", sb);
+    expect_fail(body, 400, "InvalidParameterValueException", "handler");
+
+    /* provided: the handler file, or a bootstrap */
+    snprintf(body, sizeof(body), fmt, "provided", "h", sp);
+    CU_ASSERT_EQUAL(parse(body, &c, &r), 0);
+    fgd_create_clear(&c);
+    snprintf(body, sizeof(body), fmt, "provided", "function.handler", sb);
+    CU_ASSERT_EQUAL(parse(body, &c, &r), 0);
+    fgd_create_clear(&c);
+    snprintf(body, sizeof(body), fmt, "provided", "function.handler", sp);
+    expect_fail(body, 400, "InvalidParameterValueException",
+        "there is no bootstrap");
+    snprintf(body, sizeof(body), fmt, "nodejs20.x", "h", sp);
+    expect_fail(body, 400, "InvalidParameterValueException",
+        "use provided, provided.al2, provided.al2023 or python3.11");
+
+    /* python3.11: module.function, any zip */
+    snprintf(body, sizeof(body), fmt, "python3.11", "app.handler", sp);
+    CU_ASSERT_EQUAL(parse(body, &c, &r), 0);
+    CU_ASSERT_STRING_EQUAL(c.fn.runtime, "python3.11");
+    fgd_create_clear(&c);
+    snprintf(body, sizeof(body), fmt, "python3.11", "app handler", sp);
+    expect_fail(body, 400, "InvalidParameterValueException", "handler");
+    free(zb);
+    free(zp);
+    free(sb);
+    free(sp);
+}
+
 static const cu_test_t  fngated_tests[] = {
     { "base64", test_base64 },
     { "time formats", test_time },
@@ -1875,6 +2046,7 @@ static const cu_test_t  fngated_tests[] = {
     { "CreateFunction bad fields", test_create_fields },
     { "CreateFunction environment", test_create_env },
     { "CreateFunction code", test_create_code },
+    { "CreateFunction runtimes", test_create_runtimes },
     { "stored fields round trip", test_fields_roundtrip },
     { "response JSON", test_json_out },
     { "ListFunctions query", test_list_query },

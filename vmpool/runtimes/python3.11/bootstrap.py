@@ -1,0 +1,225 @@
+"""fngate's runtime python3.11: Lambda's module.function(event, context)
+model on the Lambda Runtime API that fngate-agent serves in the guest.
+
+_HANDLER is "module.function" (a module may be "dir/module" or
+"package.module"), looked up under LAMBDA_TASK_ROOT.  Each event is
+decoded from JSON, the handler's return value encoded to JSON.  Errors
+are reported as Lambda reports them: init errors (bad handler name,
+import failure, missing function) go to .../init/error, an exception of
+the handler to .../invocation/ID/error, with errorMessage, errorType
+(the exception's class) and stackTrace (the handler's frames).
+"""
+
+import json
+import os
+import socket
+import sys
+import time
+
+API = os.environ.get("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001")
+BASE = "/2018-06-01/runtime"
+
+
+class LambdaContext:
+    """What Lambda's Python runtime passes as the handler's context."""
+
+    def __init__(self, request_id, deadline_ms, arn):
+        self.aws_request_id = request_id
+        self.invoked_function_arn = arn
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME", "")
+        self.function_version = os.environ.get(
+            "AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        self.memory_limit_in_mb = int(
+            os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128"))
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME", "")
+        self.log_stream_name = os.environ.get(
+            "AWS_LAMBDA_LOG_STREAM_NAME", "")
+        self.identity = None
+        self.client_context = None
+        self._deadline_ms = deadline_ms
+
+    def get_remaining_time_in_millis(self):
+        return max(0, self._deadline_ms - int(time.time() * 1000))
+
+
+class RuntimeApi:
+    """One keep-alive HTTP/1.1 connection to the Runtime API.  A plain
+    socket: http.client's imports cost more than the rest of the runtime's
+    start in a TCG guest."""
+
+    def __init__(self):
+        host, _, port = API.rpartition(":")
+        self.addr = (host, int(port))
+        self.sock = None
+        self.buf = b""
+
+    def _connect(self):
+        self.sock = socket.create_connection(self.addr)
+        self.buf = b""
+
+    def _read_until(self, sep):
+        while sep not in self.buf:
+            data = self.sock.recv(65536)
+            if not data:
+                raise ConnectionError("runtime API closed the connection")
+            self.buf += data
+        head, _, self.buf = self.buf.partition(sep)
+        return head
+
+    def _read_exact(self, n):
+        while len(self.buf) < n:
+            data = self.sock.recv(max(65536, n - len(self.buf)))
+            if not data:
+                raise ConnectionError("runtime API closed the connection")
+            self.buf += data
+        body, self.buf = self.buf[:n], self.buf[n:]
+        return body
+
+    def _exchange(self, method, path, body, headers):
+        if self.sock is None:
+            self._connect()
+        head = "%s %s%s HTTP/1.1\r\nHost: %s\r\n" % (method, BASE, path,
+                                                     API)
+        for k, v in (headers or {}).items():
+            head += "%s: %s\r\n" % (k, v)
+        head += "Content-Length: %d\r\n\r\n" % len(body or b"")
+        self.sock.sendall(head.encode("latin-1") + (body or b""))
+        lines = self._read_until(b"\r\n\r\n").decode("latin-1")
+        lines = lines.split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        hdrs = {}
+        for line in lines[1:]:
+            k, _, v = line.partition(":")
+            hdrs[k.strip().lower()] = v.strip()
+        data = self._read_exact(int(hdrs.get("content-length", "0")))
+        if hdrs.get("connection", "").lower() == "close":
+            self.sock.close()
+            self.sock = None
+        return status, hdrs, data
+
+    def request(self, method, path, body=None, headers=None):
+        """(status, headers with lowercase names, body)"""
+        try:
+            return self._exchange(method, path, body, headers)
+        except (OSError, ValueError, IndexError):
+            if self.sock is not None:
+                self.sock.close()
+                self.sock = None
+            return self._exchange(method, path, body, headers)
+
+    def post(self, path, doc, error_type=None):
+        body = json.dumps(doc).encode()
+        headers = {"Content-Type": "application/json"}
+        if error_type:
+            headers["Lambda-Runtime-Function-Error-Type"] = error_type
+        status, _, text = self.request("POST", path, body, headers)
+        if status >= 300:
+            sys.stderr.write("runtime API answered %d to %s: %s\n"
+                             % (status, path, text[:200].decode(
+                                 "utf-8", "replace")))
+
+
+def error_doc(exc, skip=0):
+    import traceback
+    tb = traceback.extract_tb(exc.__traceback__)[skip:]
+    return {
+        "errorMessage": str(exc),
+        "errorType": type(exc).__name__,
+        "stackTrace": traceback.format_list(tb),
+    }
+
+
+def log_error(doc):
+    sys.stderr.write("[ERROR] %s: %s\nTraceback (most recent call last):\n%s"
+                     % (doc["errorType"], doc["errorMessage"],
+                        "".join(doc["stackTrace"])))
+    sys.stderr.flush()
+
+
+def init_error(api, message, error_type, exc=None):
+    doc = {"errorMessage": message, "errorType": error_type,
+           "stackTrace": []}
+    if exc is not None:
+        import traceback
+        doc["stackTrace"] = traceback.format_list(
+            traceback.extract_tb(exc.__traceback__)[1:])
+    log_error(doc)
+    api.post("/init/error", doc, error_type)
+    sys.exit(1)
+
+
+def load_handler(api):
+    name = os.environ.get("_HANDLER", "")
+    try:
+        modname, fname = name.rsplit(".", 1)
+        if not modname or not fname:
+            raise ValueError("empty module or function name")
+    except ValueError as e:
+        init_error(api, "Bad handler '%s': %s" % (name, e),
+                   "Runtime.MalformedHandlerName")
+    modname = modname.replace("/", ".")
+    try:
+        module = __import__(modname, fromlist=["_"])
+    except SyntaxError as e:
+        init_error(api, "Syntax error in module '%s': %s" % (modname, e),
+                   "Runtime.UserCodeSyntaxError", e)
+    except ImportError as e:
+        init_error(api, "Unable to import module '%s': %s" % (modname, e),
+                   "Runtime.ImportModuleError", e)
+    except Exception as e:
+        init_error(api, "%s: %s" % (type(e).__name__, e),
+                   "Runtime.ImportModuleError", e)
+    fn = getattr(module, fname, None)
+    if not callable(fn):
+        init_error(api, "Handler '%s' missing on module '%s'"
+                   % (fname, modname), "Runtime.HandlerNotFound")
+    return fn
+
+
+def main():
+    task = os.environ.get("LAMBDA_TASK_ROOT", "/var/task")
+    sys.path.insert(0, task)
+    os.chdir(task)
+    api = RuntimeApi()
+    handler = load_handler(api)
+
+    while True:
+        status, hdrs, body = api.request("GET", "/invocation/next")
+        if status != 200:
+            sys.stderr.write("runtime API answered %d to next\n" % status)
+            sys.exit(1)
+        rid = hdrs.get("lambda-runtime-aws-request-id", "")
+        deadline = int(hdrs.get("lambda-runtime-deadline-ms", "0"))
+        arn = hdrs.get("lambda-runtime-invoked-function-arn", "")
+        trace = hdrs.get("lambda-runtime-trace-id")
+        if trace:
+            os.environ["_X_AMZN_TRACE_ID"] = trace
+        ctx = LambdaContext(rid, deadline, arn)
+        path = "/invocation/%s" % rid
+        try:
+            event = json.loads(body) if body else {}
+            result = handler(event, ctx)
+        except Exception as e:
+            doc = error_doc(e, 1)
+            log_error(doc)
+            api.post(path + "/error", doc, doc["errorType"])
+            continue
+        try:
+            out = json.dumps(result).encode()
+        except (TypeError, ValueError) as e:
+            doc = {"errorMessage": "Unable to marshal response: %s" % e,
+                   "errorType": "Runtime.MarshalError", "stackTrace": []}
+            log_error(doc)
+            api.post(path + "/error", doc, doc["errorType"])
+            continue
+        sys.stdout.flush()
+        status, _, text = api.request("POST", path + "/response", out,
+                                      {"Content-Type": "application/json"})
+        if status >= 300:
+            sys.stderr.write("runtime API answered %d to the response: %s\n"
+                             % (status, text[:200].decode(
+                                 "utf-8", "replace")))
+
+
+if __name__ == "__main__":
+    main()
