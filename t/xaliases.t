@@ -579,7 +579,7 @@ my $t0 = Time::HiRes::time();
 my ($cached, $after, $t) = split ' ', main::bob_calls('poll');
 push @steps, "cached=$cached", "after=$after";
 push @steps, 'within_ttl='
-    . (defined $t && $t - $t0 <= $main::TTL + 0.5 ? 1 : $t // 'none');
+    . (defined $t && $t - $t0 <= $main::TTL + 0.5 ? 1 : defined $t ? sprintf('late by %.3f s', $t - $t0 - $main::TTL) : 'none');
 push @steps, 'regrant=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
     '/2015-03-31/functions/xresize/policy', '-H', 'Content-Type: application/json',
     '-d', qq{{"StatementId":"bob-x","Action":"lambda:InvokeFunction","Principal":"$main::BOB"}}));
@@ -587,7 +587,7 @@ $t0 = Time::HiRes::time();
 ($cached, $after, $t) = split ' ', main::bob_calls('poll');
 push @steps, "cached=$cached", "after=$after";
 push @steps, 'within_ttl='
-    . (defined $t && $t - $t0 <= $main::TTL + 0.5 ? 1 : $t // 'none');
+    . (defined $t && $t - $t0 <= $main::TTL + 0.5 ? 1 : defined $t ? sprintf('late by %.3f s', $t - $t0 - $main::TTL) : 'none');
 FngateTest::save_output('xa-revoke.out', join("\n", @steps) . "\n");
 --- request
 GET /t/out/xa-revoke.out

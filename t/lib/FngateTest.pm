@@ -558,7 +558,9 @@ sub redis_keys {
 # ACCOUNT makes the boto3 call CALL (a Python expression on "lam") and
 # reports the HTTP status: MODE "read" once; "poll" calls again until the
 # answer changes (for at most TTL + 5 seconds) and prints the first
-# answer, the new one and when it came.
+# answer, the new one, and when the last call that still got the first
+# answer was sent (the time a staleness bound speaks of: a call's own
+# latency, a cold start say, does not count).
 sub boto3_status {
     my ($account, $call, $mode, $ttl) = @_;
     $ttl //= 0;
@@ -573,13 +575,17 @@ def status():
 if '$mode' == 'read':
     print(status())
 else:
-    first = status()
     t0 = time.time()
+    last_old = t0
+    first = status()
     now = first
     while now == first and time.time() - t0 < $ttl + 5:
         time.sleep(0.1)
+        sent = time.time()
         now = status()
-    print(first, now, '%.3f' % time.time())
+        if now == first:
+            last_old = sent
+    print(first, now, '%.3f' % last_old)
 _EOP_
     return $out =~ /^exit=0\n(.*?)\s*$/s ? $1 : $out;
 }
