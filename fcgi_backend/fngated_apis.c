@@ -348,26 +348,36 @@ fgd_apis_get(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
     return fgd_apis_reply_api(q, &a, 200, r);
 }
 
+/* The first 1000 members of the sorted set key, an array reply
+ * (freeReplyObject it), or NULL with r. */
+static redisReply *
+fgd_apis_members(const fgd_req_t *q, const char *key, fgd_resp_t *r)
+{
+    const char  *argv[4] = { "ZRANGE", key, "0", "999" };
+    redisReply  *reply;
+
+    reply = fgd_apis_cmd(q, 4, argv, r);
+    if (reply != NULL && reply->type != REDIS_REPLY_ARRAY) {
+        fgd_apis_unexpected(reply, r);
+        return NULL;
+    }
+    return reply;
+}
+
+
 static int
 fgd_apis_list(const fgd_req_t *q, fgd_resp_t *r)
 {
     char         key[FG_KEY_MAX];
-    const char  *argv[4];
     redisReply  *reply;
     fgd_api_t   *as;
     size_t       i, n = 0;
     int          rc;
 
     fg_key_apis(key, sizeof(key), q->caller);
-    argv[0] = "ZRANGE";
-    argv[1] = key;
-    argv[2] = "0";
-    argv[3] = "999";
-    reply = fgd_apis_cmd(q, 4, argv, r);
+    reply = fgd_apis_members(q, key, r);
     if (reply == NULL)
         return -1;
-    if (reply->type != REDIS_REPLY_ARRAY)
-        return fgd_apis_unexpected(reply, r);
     as = calloc(reply->elements + 1, sizeof(*as));
     if (as == NULL) {
         freeReplyObject(reply);
@@ -834,15 +844,9 @@ fgd_subs_list_mine(const fgd_req_t *q, fgd_resp_t *r)
     int             rc;
 
     fg_key_subscribed(idx, sizeof(idx), q->caller);
-    argv[0] = "ZRANGE";
-    argv[1] = idx;
-    argv[2] = "0";
-    argv[3] = "999";
-    reply = fgd_apis_cmd(q, 4, argv, r);
+    reply = fgd_apis_members(q, idx, r);
     if (reply == NULL)
         return -1;
-    if (reply->type != REDIS_REPLY_ARRAY)
-        return fgd_apis_unexpected(reply, r);
     ss = calloc(reply->elements + 1, sizeof(*ss));
     if (ss == NULL) {
         freeReplyObject(reply);

@@ -189,13 +189,25 @@ fgd_result_parse(const fg_frame_t *f, const char *request_id,
     return 0;
 }
 
+/* r's body becomes the generator's text (NULL on no memory); g is freed. */
+static void
+fgd_body_from_gen(fgd_resp_t *r, yajl_gen g)
+{
+    free(r->body);
+    r->body = NULL;
+    r->body_len = 0;
+    if (fgd_gen_take(g, &r->body, &r->body_len) != 0) {
+        free(r->body);
+        r->body = NULL;
+    }
+    yajl_gen_free(g);
+}
+
 /* {"errorMessage": msg[, "errorType": type]} into r, 200 Unhandled. */
 static int
 fgd_function_error(fgd_resp_t *r, const char *msg, const char *type)
 {
     yajl_gen             g;
-    const unsigned char *buf;
-    size_t               len;
     char                *m;
 
     m = strdup(msg);
@@ -220,16 +232,7 @@ fgd_function_error(fgd_resp_t *r, const char *msg, const char *type)
     }
     yajl_gen_map_close(g);
     free(m);
-    free(r->body);
-    r->body = NULL;
-    r->body_len = 0;
-    if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok &&
-        (r->body = malloc(len + 1)) != NULL) {
-        memcpy(r->body, buf, len);
-        r->body[len] = '\0';
-        r->body_len = len;
-    }
-    yajl_gen_free(g);
+    fgd_body_from_gen(r, g);
     if (r->body == NULL)
         return fgd_error(r, 500, "ServiceException", "out of memory");
     r->status = 200;
@@ -253,10 +256,9 @@ fgd_posted_error(fgd_resp_t *r, const fgd_result_t *res)
 {
     yajl_gen             g;
     yajl_val             root = NULL, v, trace = NULL;
-    const unsigned char *buf;
     const char          *msg = "", *type = NULL;
     char                *text = NULL, *plain = NULL;
-    size_t               len, i;
+    size_t               i;
     int                  rc = -1;
 
     if (res->out_len > 0) {
@@ -311,16 +313,7 @@ fgd_posted_error(fgd_resp_t *r, const fgd_result_t *res)
         yajl_gen_array_close(g);
     }
     yajl_gen_map_close(g);
-    free(r->body);
-    r->body = NULL;
-    r->body_len = 0;
-    if (yajl_gen_get_buf(g, &buf, &len) == yajl_gen_status_ok &&
-        (r->body = malloc(len + 1)) != NULL) {
-        memcpy(r->body, buf, len);
-        r->body[len] = '\0';
-        r->body_len = len;
-    }
-    yajl_gen_free(g);
+    fgd_body_from_gen(r, g);
     if (r->body == NULL)
         goto nomem;
     r->status = 200;
