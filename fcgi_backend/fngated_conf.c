@@ -106,6 +106,8 @@ static const fgd_conf_key_t fgd_conf_keys[] = {
       fgd_check_prefix },
     { "warm",            FGD_UINT, OFF(vm.warm), 0, 256, NULL },
     { "max_vms",         FGD_UINT, OFF(vm.max_vms), 1, 1024, NULL },
+    { "max_vms_per_account", FGD_UINT, OFF(vm.max_vms_per_account), 0, 1024,
+      NULL },
     { "vm_memory_mb",    FGD_UINT, OFF(vm.vm_memory_mb), 64, 1u << 20,
       NULL },
     { "vcpus",           FGD_UINT, OFF(vm.vcpus), 1, 256, NULL },

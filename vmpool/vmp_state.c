@@ -143,12 +143,16 @@ vmp_set_live(const vmp_set_t *set)
 
 vmp_pick_t
 vmp_set_choose(const vmp_set_t *set, const char *account, unsigned max_vms,
-    unsigned waiting, vmp_vm_t **vm)
+    unsigned per_account, unsigned waiting, vmp_vm_t **vm)
 {
     vmp_vm_t  *v, *idle = NULL, *warm = NULL, *victim = NULL;
+    unsigned   mine = 0;
 
     *vm = NULL;
     for (v = set->head; v != NULL; v = v->next) {
+        if (v->state != VMP_DEAD && v->account != NULL
+            && strcmp(v->account, account) == 0)
+            mine++;
         switch (v->state) {
         case VMP_IDLE:
             if (strcmp(v->account, account) == 0) {
@@ -178,6 +182,9 @@ vmp_set_choose(const vmp_set_t *set, const char *account, unsigned max_vms,
         *vm = idle;
         return VMP_PICK_IDLE;
     }
+    /* the account's share of the host is full: wait for one of its own */
+    if (per_account != 0 && mine >= per_account)
+        return VMP_PICK_WAIT;
     if (warm != NULL) {
         *vm = warm;
         return VMP_PICK_WARM;

@@ -1326,6 +1326,7 @@ vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
             break;
         }
         switch (vmp_set_choose(&pool->set, account, pool->cfg.max_vms,
+                    pool->cfg.max_vms_per_account,
                     pool->waiting, &vm))
         {
         case VMP_PICK_IDLE:

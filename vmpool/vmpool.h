@@ -36,6 +36,9 @@ typedef struct {
                                     or "": none; attached when readable */
     unsigned     warm;           /* generic guests kept booted */
     unsigned     max_vms;        /* all guests, warm and assigned */
+    unsigned     max_vms_per_account;  /* guests one account may hold at
+                                    once (its calls in flight); 0: up to
+                                    max_vms */
     unsigned     vm_memory_mb;   /* guest RAM */
     unsigned     vcpus;
     unsigned     idle_timeout_s; /* assigned guest idle -> destroyed */

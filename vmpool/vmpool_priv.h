@@ -90,10 +90,13 @@ unsigned vmp_set_live(const vmp_set_t *set);
 /*
  * What acquire should do for account.  waiting is the number of other
  * acquirers already waiting (they have first claim on guests that are
- * booting).  *vm is set for IDLE, WARM and EVICT.
+ * booting).  An account that has per_account guests (booting, idle or
+ * busy; 0: no such cap) gets no further one: it reuses an idle one or
+ * waits.  *vm is set for IDLE, WARM and EVICT.
  */
 vmp_pick_t vmp_set_choose(const vmp_set_t *set, const char *account,
-    unsigned max_vms, unsigned waiting, vmp_vm_t **vm);
+    unsigned max_vms, unsigned per_account, unsigned waiting,
+    vmp_vm_t **vm);
 
 /* Generic boots the background thread should start now to bring the warm
  * set up to `warm`, within max_vms. */

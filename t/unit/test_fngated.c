@@ -398,6 +398,7 @@ test_conf_shipped(void)
     CU_ASSERT_STRING_EQUAL(c.libvirt_uri, d.libvirt_uri);
     CU_ASSERT_EQUAL(c.vm.warm, d.vm.warm);
     CU_ASSERT_EQUAL(c.vm.max_vms, d.vm.max_vms);
+    CU_ASSERT_EQUAL(c.vm.max_vms_per_account, d.vm.max_vms_per_account);
     CU_ASSERT_EQUAL(c.vm.vm_memory_mb, d.vm.vm_memory_mb);
     CU_ASSERT_EQUAL(c.vm.boot_timeout_ms, d.vm.boot_timeout_ms);
     CU_ASSERT_EQUAL(c.vm.acquire_timeout_ms, d.vm.acquire_timeout_ms);

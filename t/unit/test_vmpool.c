@@ -144,8 +144,8 @@ test_choose(void)
     vmp_vm_t   *a1, *a2, *b1, *w1, *w2, *vm;
 
     /* Empty pool: boot, unless at the cap. */
-    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 4, 0, &vm), VMP_PICK_BOOT);
-    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 0, 0, &vm), VMP_PICK_WAIT);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 4, 0, 0, &vm), VMP_PICK_BOOT);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 0, 0, 0, &vm), VMP_PICK_WAIT);
 
     a1 = add_vm(&set, VMP_IDLE, "A", 10, 100);
     a2 = add_vm(&set, VMP_IDLE, "A", 11, 300);
@@ -154,42 +154,50 @@ test_choose(void)
     w1 = add_vm(&set, VMP_WARM, NULL, 20, 0);
 
     /* The account's most recently used idle guest. */
-    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 8, 0, &vm), VMP_PICK_IDLE);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 8, 0, 0, &vm), VMP_PICK_IDLE);
     CU_ASSERT_PTR_EQUAL(vm, a2);
     vmp_set_move(&set, a2, VMP_BUSY, "A", 400);
-    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 8, 0, &vm), VMP_PICK_IDLE);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 8, 0, 0, &vm), VMP_PICK_IDLE);
     CU_ASSERT_PTR_EQUAL(vm, a1);
     vmp_set_move(&set, a1, VMP_BUSY, "A", 400);
 
     /* All of A's guests busy: the oldest warm one; never B's. */
-    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 8, 0, &vm), VMP_PICK_WARM);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 8, 0, 0, &vm), VMP_PICK_WARM);
     CU_ASSERT_PTR_EQUAL(vm, w1);
     vmp_set_move(&set, w1, VMP_BUSY, "A", 400);
-    CU_ASSERT_EQUAL(vmp_set_choose(&set, "C", 8, 0, &vm), VMP_PICK_WARM);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "C", 8, 0, 0, &vm), VMP_PICK_WARM);
     CU_ASSERT_PTR_EQUAL(vm, w2);
     vmp_set_move(&set, w2, VMP_BUSY, "C", 400);
 
     /* No warm guest: boot under the cap (5 live < 6). */
-    CU_ASSERT_EQUAL(vmp_set_choose(&set, "D", 6, 0, &vm), VMP_PICK_BOOT);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "D", 6, 0, 0, &vm), VMP_PICK_BOOT);
+
+    /* An account at its own cap waits, even with room and warm guests;
+     * under it, it goes on; an idle guest of its own is always reused. */
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 8, 3, 0, &vm), VMP_PICK_WAIT);
+    CU_ASSERT_PTR_NULL(vm);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 8, 4, 0, &vm), VMP_PICK_BOOT);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "B", 8, 1, 0, &vm), VMP_PICK_IDLE);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "D", 6, 1, 0, &vm), VMP_PICK_BOOT);
 
     /* At the cap: evict another account's idle guest (B's). */
-    CU_ASSERT_EQUAL(vmp_set_choose(&set, "D", 5, 0, &vm), VMP_PICK_EVICT);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "D", 5, 0, 0, &vm), VMP_PICK_EVICT);
     CU_ASSERT_PTR_EQUAL(vm, b1);
     /* ...but B itself reuses it. */
-    CU_ASSERT_EQUAL(vmp_set_choose(&set, "B", 5, 0, &vm), VMP_PICK_IDLE);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "B", 5, 0, 0, &vm), VMP_PICK_IDLE);
     CU_ASSERT_PTR_EQUAL(vm, b1);
 
     vmp_set_move(&set, b1, VMP_DEAD, NULL, 500);
     vmp_set_unlink(&set, b1);
     vmp_vm_free(b1);
     /* 4 live, cap 4, all busy: wait. */
-    CU_ASSERT_EQUAL(vmp_set_choose(&set, "D", 4, 0, &vm), VMP_PICK_WAIT);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "D", 4, 0, 0, &vm), VMP_PICK_WAIT);
 
     /* A warm guest booting: the first waiter waits for it, a second
      * acquirer boots its own. */
     add_vm(&set, VMP_BOOTING, NULL, 600, 0);
-    CU_ASSERT_EQUAL(vmp_set_choose(&set, "D", 8, 0, &vm), VMP_PICK_WAIT);
-    CU_ASSERT_EQUAL(vmp_set_choose(&set, "E", 8, 1, &vm), VMP_PICK_BOOT);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "D", 8, 0, 0, &vm), VMP_PICK_WAIT);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "E", 8, 0, 1, &vm), VMP_PICK_BOOT);
     set_free(&set);
 }
 
