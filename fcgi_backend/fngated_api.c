@@ -123,6 +123,15 @@ fgd_gen_take(yajl_gen g, char **out, size_t *out_len)
     return 0;
 }
 
+int
+fgd_gen_finish(yajl_gen g, char **out, size_t *out_len)
+{
+    int  rc = fgd_gen_take(g, out, out_len);
+
+    yajl_gen_free(g);
+    return rc;
+}
+
 
 int
 fgd_env_validate(struct yajl_val_s *vars, char **json, fgd_resp_t *r)
@@ -950,8 +959,7 @@ fgd_json_function_config(const fgd_fn_t *fn, const char *region,
     if (g == NULL)
         return -1;
     fgd_gen_config(g, fn, region, account);
-    rc = fgd_gen_take(g, out, out_len);
-    yajl_gen_free(g);
+    rc = fgd_gen_finish(g, out, out_len);
     return rc;
 }
 
@@ -990,8 +998,7 @@ fgd_json_get_function(const fgd_fn_t *fn, const char *region,
     GSTR(g, "Location");        GSTR(g, loc);
     yajl_gen_map_close(g);
     yajl_gen_map_close(g);
-    rc = fgd_gen_take(g, out, out_len);
-    yajl_gen_free(g);
+    rc = fgd_gen_finish(g, out, out_len);
     return rc;
 }
 
@@ -1008,8 +1015,7 @@ fgd_json_get_function_shared(const fgd_fn_t *fn, const char *region,
     GSTR(g, "Configuration");
     fgd_gen_config(g, fn, region, account);
     yajl_gen_map_close(g);
-    rc = fgd_gen_take(g, out, out_len);
-    yajl_gen_free(g);
+    rc = fgd_gen_finish(g, out, out_len);
     return rc;
 }
 
@@ -1036,8 +1042,7 @@ fgd_json_config_list(const char *list, const fgd_fn_t *fns, size_t n,
         GSTR(g, next_marker);
     }
     yajl_gen_map_close(g);
-    rc = fgd_gen_take(g, out, out_len);
-    yajl_gen_free(g);
+    rc = fgd_gen_finish(g, out, out_len);
     return rc;
 }
 
@@ -1753,8 +1758,7 @@ fgd_json_alias(const fgd_alias_t *a, const char *region,
     if (g == NULL)
         return -1;
     fgd_gen_alias(g, a, region, account, function);
-    rc = fgd_gen_take(g, out, out_len);
-    yajl_gen_free(g);
+    rc = fgd_gen_finish(g, out, out_len);
     return rc;
 }
 
@@ -1780,8 +1784,7 @@ fgd_json_list_aliases(const fgd_alias_t *as, size_t n,
         GSTR(g, next_marker);
     }
     yajl_gen_map_close(g);
-    rc = fgd_gen_take(g, out, out_len);
-    yajl_gen_free(g);
+    rc = fgd_gen_finish(g, out, out_len);
     return rc;
 }
 
@@ -1942,8 +1945,7 @@ fgd_json_statement(const fgd_permission_t *p, const char *region,
     GSTR(g, "Action");     GSTR(g, p->action);
     GSTR(g, "Resource");   GSTR(g, arn);
     yajl_gen_map_close(g);
-    rc = fgd_gen_take(g, out, out_len);
-    yajl_gen_free(g);
+    rc = fgd_gen_finish(g, out, out_len);
     return rc;
 }
 
@@ -1958,8 +1960,7 @@ fgd_json_add_permission(const char *statement, char **out, size_t *out_len)
     yajl_gen_map_open(g);
     GSTR(g, "Statement");  GSTR(g, statement);
     yajl_gen_map_close(g);
-    rc = fgd_gen_take(g, out, out_len);
-    yajl_gen_free(g);
+    rc = fgd_gen_finish(g, out, out_len);
     return rc;
 }
 
@@ -1995,8 +1996,7 @@ fgd_json_policy(const char *const *statements, size_t n,
     GSTR(g, "Policy");      GSTR(g, doc);
     GSTR(g, "RevisionId");  GSTR(g, revision);
     yajl_gen_map_close(g);
-    rc = fgd_gen_take(g, out, out_len);
-    yajl_gen_free(g);
+    rc = fgd_gen_finish(g, out, out_len);
     free(doc);
     return rc;
 }

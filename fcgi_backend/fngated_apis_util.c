@@ -451,8 +451,7 @@ fgd_json_api(const fgd_api_t *a, const char *region, const char *owner,
     if (g == NULL)
         return -1;
     fgd_gen_api(g, a, region, owner);
-    rc = fgd_gen_take(g, out, out_len);
-    yajl_gen_free(g);
+    rc = fgd_gen_finish(g, out, out_len);
     return rc;
 }
 
@@ -473,8 +472,7 @@ fgd_json_list_apis(const fgd_api_t *as, size_t n, const char *region,
         fgd_gen_api(g, &as[i], region, owner);
     yajl_gen_array_close(g);
     yajl_gen_map_close(g);
-    rc = fgd_gen_take(g, out, out_len);
-    yajl_gen_free(g);
+    rc = fgd_gen_finish(g, out, out_len);
     return rc;
 }
 
@@ -508,8 +506,7 @@ fgd_json_api_route(const fgd_api_route_t *rt, const char *region,
     if (g == NULL)
         return -1;
     fgd_gen_route(g, rt, region, owner);
-    rc = fgd_gen_take(g, out, out_len);
-    yajl_gen_free(g);
+    rc = fgd_gen_finish(g, out, out_len);
     return rc;
 }
 
@@ -530,8 +527,7 @@ fgd_json_list_api_routes(const fgd_api_route_t *rts, size_t n,
         fgd_gen_route(g, &rts[i], region, owner);
     yajl_gen_array_close(g);
     yajl_gen_map_close(g);
-    rc = fgd_gen_take(g, out, out_len);
-    yajl_gen_free(g);
+    rc = fgd_gen_finish(g, out, out_len);
     return rc;
 }
 
@@ -560,8 +556,7 @@ fgd_json_api_sub(const fgd_api_sub_t *s, const char *region, char **out,
     if (g == NULL)
         return -1;
     fgd_gen_sub(g, s, region);
-    rc = fgd_gen_take(g, out, out_len);
-    yajl_gen_free(g);
+    rc = fgd_gen_finish(g, out, out_len);
     return rc;
 }
 
@@ -582,8 +577,7 @@ fgd_json_list_api_subs(const fgd_api_sub_t *ss, size_t n,
         fgd_gen_sub(g, &ss[i], region);
     yajl_gen_array_close(g);
     yajl_gen_map_close(g);
-    rc = fgd_gen_take(g, out, out_len);
-    yajl_gen_free(g);
+    rc = fgd_gen_finish(g, out, out_len);
     return rc;
 }
 

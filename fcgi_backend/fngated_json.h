@@ -42,4 +42,8 @@ bool fgd_env_name_valid(const char *s);
 /* The generator's text, malloc'd and NUL-terminated. */
 int fgd_gen_take(yajl_gen g, char **out, size_t *out_len);
 
+/* fgd_gen_take, then the generator is freed: the end of every JSON answer
+ * made in one go. */
+int fgd_gen_finish(yajl_gen g, char **out, size_t *out_len);
+
 #endif /* FNGATED_JSON_H */

@@ -170,8 +170,7 @@ fgd_json_bounds(const fgd_bounds_t *b, const char *arn, char **out,
         GSTR(g, b->vars[i]);
     yajl_gen_array_close(g);
     yajl_gen_map_close(g);
-    rc = fgd_gen_take(g, out, out_len);
-    yajl_gen_free(g);
+    rc = fgd_gen_finish(g, out, out_len);
     return rc;
 }
 
@@ -275,8 +274,7 @@ fgd_json_overrides(const fgd_overrides_t *o, const char *alias_arn,
         GSTR(g, revision);
     }
     yajl_gen_map_close(g);
-    rc = fgd_gen_take(g, out, out_len);
-    yajl_gen_free(g);
+    rc = fgd_gen_finish(g, out, out_len);
     yajl_tree_free(vars);
     return rc;
 }

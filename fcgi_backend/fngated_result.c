@@ -196,11 +196,10 @@ fgd_body_from_gen(fgd_resp_t *r, yajl_gen g)
     free(r->body);
     r->body = NULL;
     r->body_len = 0;
-    if (fgd_gen_take(g, &r->body, &r->body_len) != 0) {
+    if (fgd_gen_finish(g, &r->body, &r->body_len) != 0) {
         free(r->body);
         r->body = NULL;
     }
-    yajl_gen_free(g);
 }
 
 /* {"errorMessage": msg[, "errorType": type]} into r, 200 Unhandled. */
