@@ -26,14 +26,21 @@ if [ -c /dev/kvm ] && getent group kvm >/dev/null; then
     fi
 fi
 
-for daemon in virtlogd libvirtd; do
-    if ! pgrep -x "$daemon" >/dev/null; then
-        "$daemon" -d
-        echo "started $daemon $(pgrep -x -n "$daemon")"
-    fi
-done
+# A daemon that another script has just stopped may still be exiting when
+# this one looks; so each round of the wait starts whichever daemon is not
+# (or no longer) running, rather than trusting one look at the start.
+start_missing() {
+    local daemon
+    for daemon in virtlogd libvirtd; do
+        if ! pgrep -x "$daemon" >/dev/null; then
+            "$daemon" -d || note "$daemon -d failed"
+            echo "started $daemon $(pgrep -x -n "$daemon")"
+        fi
+    done
+}
 
-for ((i = 0; i < 300; i++)); do
+for ((i = 0; i < 600; i++)); do
+    ((i % 10 == 0)) && start_missing
     virsh -c "$URI" version >/dev/null 2>&1 && exit 0
     sleep 0.1
 done

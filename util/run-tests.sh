@@ -59,6 +59,10 @@ stop_pid() {
         sleep 0.1
     done
     kill -KILL "$pid" 2>/dev/null
+    for ((i = 0; i < 50; i++)); do
+        alive "$pid" || return 0
+        sleep 0.1
+    done
 }
 
 stop_pid_file() {
