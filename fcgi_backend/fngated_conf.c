@@ -102,6 +102,8 @@ static const fgd_conf_key_t fgd_conf_keys[] = {
     { "accel",           FGD_STR,  OFF(accel), 0, 0, fgd_check_accel },
     { "runtimes",        FGD_STR,  OFF(runtimes), 0, 0,
       fgd_check_path_or_none },
+    { "emulator",        FGD_STR,  OFF(emulator), 0, 0,
+      fgd_check_path_or_none },
     { "name_prefix",     FGD_STR,  OFF(name_prefix), 0, 0,
       fgd_check_prefix },
     { "warm",            FGD_UINT, OFF(vm.warm), 0, 256, NULL },
@@ -125,6 +127,7 @@ static const fgd_conf_key_t fgd_conf_keys[] = {
       600000, NULL },
     { "tb_cache_mb",     FGD_UINT, OFF(vm.tb_cache_mb), 0, 4096, NULL },
     { "snapshot",        FGD_UINT, OFF(vm.snapshot), 0, 1, NULL },
+    { "mem_merge",       FGD_UINT, OFF(vm.mem_merge), 0, 1, NULL },
     { "cache_ttl",       FGD_UINT, OFF(cache_ttl_ms), 0, 60000, NULL },
     { NULL, 0, 0, 0, 0, NULL }
 };
@@ -167,6 +170,7 @@ fgd_conf_init(fgd_conf_t *conf)
         fgd_set_str(&conf->state_dir, conf->vm.state_dir) != 0 ||
         fgd_set_str(&conf->accel, conf->vm.accel) != 0 ||
         fgd_set_str(&conf->runtimes, conf->vm.runtimes) != 0 ||
+        fgd_set_str(&conf->emulator, conf->vm.emulator) != 0 ||
         fgd_set_str(&conf->name_prefix, conf->vm.name_prefix) != 0) {
         fgd_conf_free(conf);
         return -1;
@@ -186,6 +190,7 @@ fgd_conf_vm_strings(fgd_conf_t *conf)
     conf->vm.name_prefix = conf->name_prefix;
     conf->vm.accel = conf->accel;
     conf->vm.runtimes = conf->runtimes;
+    conf->vm.emulator = conf->emulator;
 }
 
 void
@@ -203,6 +208,7 @@ fgd_conf_free(fgd_conf_t *conf)
     free(conf->state_dir);
     free(conf->accel);
     free(conf->runtimes);
+    free(conf->emulator);
     free(conf->name_prefix);
     memset(conf, 0, sizeof(*conf));
 }

@@ -58,6 +58,7 @@ typedef struct {
     char          *state_dir;
     char          *accel;
     char          *runtimes;
+    char          *emulator;
     char          *name_prefix;
     unsigned long  seen;            /* keys given, one bit each */
 } fgd_conf_t;

@@ -37,6 +37,13 @@ VMP_RT_SRCS   := $(wildcard vmpool/runtimes/*/*)
 $(VMP_RUNTIMES): util/mkruntimes.sh $(VMP_RT_SRCS)
 	util/mkruntimes.sh $@ $(BUILD)/runtimes
 
+# The guests' emulator: QEMU without transparent huge pages (host memory).
+VMP_QEMU      := $(BUILD)/fngate-qemu
+
+$(VMP_QEMU): $(BUILD)/obj/vmpool/fngate-qemu.o
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $<
+
 $(BUILD)/vmctl: $(BUILD)/obj/util/vmctl.o $(VMPOOL) $(LIBFG)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(VMPOOL) $(LIBFG) $(VMPOOL_LIBS)
@@ -48,5 +55,5 @@ $(BUILD)/t/test_vmpool: $(BUILD)/obj/t/unit/test_vmpool.o $(VMPOOL) $(LIBFG) \
 	$(CC) $(CFLAGS) -o $@ $< $(VMPOOL) $(LIBFG) -lcunit $(VMPOOL_LIBS)
 
 BUILD_TARGETS += $(VMPOOL) $(VMP_AGENT) $(VMP_INITRAMFS) $(VMP_RUNTIMES) \
-                 $(BUILD)/vmctl
+                 $(VMP_QEMU) $(BUILD)/vmctl
 UNIT_TESTS    += $(BUILD)/t/test_vmpool

@@ -122,6 +122,7 @@ vmp_config_defaults(vmp_config_t *cfg)
     cfg->name_prefix = "fngate";
     cfg->accel = "auto";
     cfg->runtimes = "build/runtimes.img";
+    cfg->emulator = "build/fngate-qemu";
     cfg->warm = 1;
     cfg->max_vms = 8;
     cfg->vm_memory_mb = 640;
@@ -132,6 +133,7 @@ vmp_config_defaults(vmp_config_t *cfg)
     cfg->kvm_probe_timeout_ms = 15000;
     cfg->tb_cache_mb = 16;
     cfg->snapshot = 1;
+    cfg->mem_merge = 1;
 }
 
 
@@ -315,11 +317,11 @@ vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
     unsigned timeout_ms, char **err)
 {
     char        mem[32], vcpus[32], tb[128], log[4096], *xml = NULL;
-    char        disks[4096 + 256];
+    char        disks[4096 + 256], emulator[4096 + 32];
     const char *keys[] = { "NAME", "TYPE", "MEMORY_MB", "VCPUS", "KERNEL",
                            "INITRD", "CONSOLE_LOG", "TCG_FEATURES",
-                           "DISKS" };
-    const char *vals[9];
+                           "DISKS", "EMULATOR", "MEMORY_BACKING" };
+    const char *vals[11];
     uint64_t    start = fg_now_ms();
     virConnectPtr  conn = NULL;
     int         rc = -1;
@@ -350,8 +352,15 @@ vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
             "<target dev='vda' bus='virtio'/><readonly/></disk>",
             pool->cfg.runtimes);
     vals[8] = disks;
+    emulator[0] = '\0';
+    if (pool->cfg.emulator[0] != '\0')
+        snprintf(emulator, sizeof(emulator), "<emulator>%s</emulator>",
+            pool->cfg.emulator);
+    vals[9] = emulator;
+    vals[10] = pool->cfg.mem_merge ? ""
+               : "<memoryBacking><nosharepages/></memoryBacking>";
 
-    xml = vmp_template_expand(pool->tmpl, keys, vals, 9);
+    xml = vmp_template_expand(pool->tmpl, keys, vals, 11);
     if (xml == NULL) {
         vmp_seterr(err, "out of memory");
         goto cleanup;
@@ -419,12 +428,13 @@ vmp_snap_key(vmp_pool_t *pool)
     fg_sha256_hex(pool->tmpl, strlen(pool->tmpl), th);
     if (asprintf(&key, "kernel=%s:%lld:%lld initrd=%s:%lld:%lld "
             "runtimes=%s:%lld:%lld template=%s memory=%u vcpus=%u type=%s "
-            "tb=%u qemu=%lu",
+            "tb=%u qemu=%lu emulator=%s merge=%u",
             pool->cfg.kernel, (long long) k.st_size, (long long) k.st_mtime,
             pool->cfg.initrd, (long long) i.st_size, (long long) i.st_mtime,
             pool->cfg.runtimes, (long long) d.st_size,
             (long long) d.st_mtime, th, pool->cfg.vm_memory_mb,
-            pool->cfg.vcpus, pool->type, pool->cfg.tb_cache_mb, qemu) < 0)
+            pool->cfg.vcpus, pool->type, pool->cfg.tb_cache_mb, qemu,
+            pool->cfg.emulator, pool->cfg.mem_merge) < 0)
     {
         return NULL;
     }
@@ -1047,17 +1057,17 @@ vmp_copy_config(vmp_pool_t *pool, const vmp_config_t *cfg)
     const char  **fields[] = {
         &pool->cfg.uri, &pool->cfg.kernel, &pool->cfg.initrd,
         &pool->cfg.domain_xml, &pool->cfg.state_dir, &pool->cfg.name_prefix,
-        &pool->cfg.accel, &pool->cfg.runtimes
+        &pool->cfg.accel, &pool->cfg.runtimes, &pool->cfg.emulator
     };
-    char         *abs[8] = { NULL };
+    char         *abs[9] = { NULL };
     size_t        total = 0, off = 0, i;
 
     pool->cfg = *cfg;
-    for (i = 0; i < 8; i++) {
+    for (i = 0; i < 9; i++) {
         const char  *v = *fields[i] ? *fields[i] : "";
 
         /* libvirt resolves paths itself: give it absolute ones. */
-        if (((i >= 1 && i <= 4) || i == 7) && v[0] != '/' && v[0] != '\0') {
+        if (((i >= 1 && i <= 4) || i >= 7) && v[0] != '/' && v[0] != '\0') {
             abs[i] = realpath(v, NULL);
             if (abs[i] == NULL && i == 4) {
                 vmp_mkdirs(v);
@@ -1072,21 +1082,61 @@ vmp_copy_config(vmp_pool_t *pool, const vmp_config_t *cfg)
     pool->strings = malloc(total);
     if (pool->strings == NULL)
         goto fail;
-    for (i = 0; i < 8; i++) {
+    for (i = 0; i < 9; i++) {
         size_t  n = strlen(*fields[i]) + 1;
 
         memcpy(pool->strings + off, *fields[i], n);
         *fields[i] = pool->strings + off;
         off += n;
     }
-    for (i = 0; i < 8; i++)
+    for (i = 0; i < 9; i++)
         free(abs[i]);
     return 0;
 
 fail:
-    for (i = 0; i < 8; i++)
+    for (i = 0; i < 9; i++)
         free(abs[i]);
     return -1;
+}
+
+
+/*
+ * What sets the host memory of an idle guest besides the guest itself: the
+ * emulator (build/fngate-qemu keeps QEMU off transparent huge pages; one
+ * not executable is dropped for libvirt's own QEMU, with a word) and
+ * whether the host's KSM merges the pages guests have in common.  KSM is
+ * the host's setting: vmpool only says what it finds (`util/fngate up
+ * --ksm` turns it on).
+ */
+static void
+vmp_check_memory(vmp_pool_t *pool)
+{
+    FILE  *f;
+    int    run = -1;
+
+    if (pool->cfg.emulator[0] != '\0'
+        && access(pool->cfg.emulator, X_OK) < 0)
+    {
+        vmp_log("emulator %s: %s; guests run libvirt's QEMU (transparent "
+            "huge pages: more host memory per guest)", pool->cfg.emulator,
+            strerror(errno));
+        pool->cfg.emulator = "";
+    }
+    f = fopen("/sys/kernel/mm/ksm/run", "re");
+    if (f != NULL) {
+        if (fscanf(f, "%d", &run) != 1)
+            run = -1;
+        fclose(f);
+    }
+    if (!pool->cfg.mem_merge)
+        vmp_log("ksm: mem_merge 0: guest RAM is never merged");
+    else if (run == 1)
+        vmp_log("ksm: the host runs KSM: guests share the pages they have "
+            "in common");
+    else
+        vmp_log("ksm: the host does not run KSM (%s): every guest's pages "
+            "are its own", run < 0 ? "no /sys/kernel/mm/ksm/run"
+                                   : "/sys/kernel/mm/ksm/run is not 1");
 }
 
 
@@ -1213,6 +1263,7 @@ vmp_pool_new(const vmp_config_t *cfg, char **err)
     }
 
     vmp_check_kvm_node();
+    vmp_check_memory(pool);
     vmp_cleanup_stale(pool);
     vmp_choose_accel(pool);
 

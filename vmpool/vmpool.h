@@ -34,6 +34,9 @@ typedef struct {
     const char  *accel;          /* "auto", "kvm" or "tcg" */
     const char  *runtimes;       /* read-only runtime disk (util/mkruntimes)
                                     or "": none; attached when readable */
+    const char  *emulator;       /* the guests' QEMU (build/fngate-qemu:
+                                    no transparent huge pages) or "":
+                                    libvirt's; used when executable */
     unsigned     warm;           /* generic guests kept booted */
     unsigned     max_vms;        /* all guests, warm and assigned */
     unsigned     max_vms_per_account;  /* guests one account may hold at
@@ -49,6 +52,9 @@ typedef struct {
     unsigned     tb_cache_mb;    /* TCG translation cache per guest */
     unsigned     snapshot;       /* 1: new guests are restored from a
                                     saved booted guest; 0: booted */
+    unsigned     mem_merge;      /* 1: guest RAM may be merged by the
+                                    host's KSM (QEMU's default); 0: never
+                                    (<nosharepages/>) */
 } vmp_config_t;
 
 typedef struct {

@@ -408,9 +408,11 @@ test_conf_shipped(void)
     CU_ASSERT_EQUAL(c.vm.kvm_probe_timeout_ms, d.vm.kvm_probe_timeout_ms);
     CU_ASSERT_EQUAL(c.vm.tb_cache_mb, d.vm.tb_cache_mb);
     CU_ASSERT_EQUAL(c.vm.snapshot, d.vm.snapshot);
+    CU_ASSERT_EQUAL(c.vm.mem_merge, d.vm.mem_merge);
     CU_ASSERT_EQUAL(c.cache_ttl_ms, d.cache_ttl_ms);
     CU_ASSERT_STRING_EQUAL(c.kernel, "/tmp/kernel/vmlinux");
     CU_ASSERT_STRING_EQUAL(c.runtimes, "/tmp/runtimes.img");
+    CU_ASSERT_STRING_EQUAL(c.emulator, "/tmp/fngate-qemu");
     CU_ASSERT_STRING_EQUAL(c.accel, d.accel);
     CU_ASSERT_STRING_EQUAL(c.region, d.region);
     fgd_conf_free(&c);
