@@ -4,7 +4,8 @@
 #
 # Starts everything it needs on loopback and stops it on exit: libvirtd and
 # virtlogd (only when not running), a Redis of its own, fcgi-echo, fngated
-# (guests named fgbench-N, never another prefix) and an nginx generated from
+# (guests named fgbench-N or FNGATE_BENCH_PREFIX-N, never another prefix)
+# and an nginx generated from
 # conf/nginx.conf with three servers:
 #
 #   PORT      the product: fngate on, fastcgi_pass to fngated
@@ -14,7 +15,8 @@
 # Then: (1) gateway overhead with wrk, (2) warm Invoke of a static no-op
 # handler through the whole path with 1 and 2 connections, (3) cold starts
 # of new accounts and guest boot times, (4) host memory per idle guest,
-# (5) kvm or tcg, (6) a call through a cross-account alias against the
+# with the host's KSM as found and, when it was off and may be switched,
+# on until it settles, (5) kvm or tcg, (6) a call through a cross-account alias against the
 # same call by full ARN (a second account B; its alias xbench:live points
 # at version 1 of the bench function), through the whole path and through
 # the gateway alone.
@@ -22,7 +24,9 @@
 # Environment: FNGATE_BENCH_STATE (default CHECKOUT/.fngate/bench),
 # FNGATE_BENCH_PORT (18480; uses it and the next two),
 # FNGATE_BENCH_REDIS_PORT (16480), FNGATE_BENCH_SECONDS (10, per wrk run),
-# FNGATE_BENCH_COLD (3, new accounts for the cold starts), BUILD.
+# FNGATE_BENCH_COLD (3, new accounts for the cold starts),
+# FNGATE_BENCH_PREFIX (fgbench, the guests' names), FNGATE_BENCH_KSM (1:
+# measure with KSM on too when it is off and writable, 0: not), BUILD.
 
 set -euo pipefail
 
@@ -35,7 +39,9 @@ PLAIN_PORT=$((PORT + 2))
 REDIS_PORT=${FNGATE_BENCH_REDIS_PORT:-16480}
 SECS=${FNGATE_BENCH_SECONDS:-10}
 COLD=${FNGATE_BENCH_COLD:-3}
-PREFIX=fgbench
+PREFIX=${FNGATE_BENCH_PREFIX:-fgbench}
+BENCH_KSM=${FNGATE_BENCH_KSM:-1}
+KSM=/sys/kernel/mm/ksm
 NGINX=/usr/sbin/nginx
 PY=/usr/bin/python3
 LIBVIRT_URI=qemu:///system
@@ -78,6 +84,7 @@ cleanup() {
                        >/dev/null 2>&1 || true ;;
             nginx:*) stop_pid "${what#nginx:}" QUIT ;;
             pid:*) stop_pid "${what#pid:}" ;;
+            ksm:*) ksm_put "${what#ksm:}" ;;
         esac
     done
     started=()
@@ -94,6 +101,23 @@ wait_for() {
         sleep 0.1
     done
     die "$what not within ${secs}s"
+}
+
+# ksm_get: "RUN PAGES_TO_SCAN SLEEP_MILLISECS" of the host's KSM.
+ksm_get() {
+    echo "$(cat "$KSM/run") $(cat "$KSM/pages_to_scan") $(cat "$KSM/sleep_millisecs")"
+}
+
+# ksm_put "RUN PAGES SLEEP": gives KSM back those settings.  From run 0 the
+# pages merged meanwhile (also other guests') are unmerged first (run 2),
+# so the host is left as it was found.
+ksm_put() {
+    local run pages sleep_ms
+    read -r run pages sleep_ms <<<"$1"
+    [ "$run" = 0 ] && echo 2 >"$KSM/run"
+    echo "$pages" >"$KSM/pages_to_scan"
+    echo "$sleep_ms" >"$KSM/sleep_millisecs"
+    echo "$run" >"$KSM/run"
 }
 
 unix_socket_answers() {
@@ -571,19 +595,75 @@ done
 
 # ------------------------------------------------------------ 4: memory
 
+# mem_sample FILE: one line per qemu of a PREFIX-* guest, "NAME RSS_KB
+# PSS_KB WHO" (smaps_rollup).
+mem_sample() {
+    local pid name rss pss who
+    : >"$1"
+    while read -r pid; do
+        name=$(tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n 's/^guest=\([^,]*\).*/\1/p')
+        [[ "$name" == "$PREFIX"-* ]] || continue
+        rss=$(awk '/^Rss:/ { print $2 }' "/proc/$pid/smaps_rollup")
+        pss=$(awk '/^Pss:/ { print $2 }' "/proc/$pid/smaps_rollup")
+        who=$(grep -o -E "^vmpool: $name: assigned to account [0-9]+" "$FLOG" |
+              tail -n 1 | sed 's/.* account /idle, account /' || true)
+        echo "$name $rss $pss ${who:-warm, generic}" >>"$1"
+    done < <(pgrep -x qemu-system-x86 | sort -u)
+    [ -s "$1" ] || die "found no qemu process of $PREFIX-* guests"
+}
+
+# pss_total: the PSS of all PREFIX-* guests, KiB.
+pss_total() {
+    mem_sample "$W/mem-now"
+    awk '{ t += $3 } END { print t }' "$W/mem-now"
+}
+
 wait_warm 180
-mem_rows=() pss_all=()
-while read -r pid; do
-    name=$(tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n 's/^guest=\([^,]*\).*/\1/p')
-    [[ "$name" == "$PREFIX"-* ]] || continue
-    rss=$(awk '/^Rss:/ { print $2 }' "/proc/$pid/smaps_rollup")
-    pss=$(awk '/^Pss:/ { print $2 }' "/proc/$pid/smaps_rollup")
-    who=$(grep -o -E "^vmpool: $name: assigned to account [0-9]+" "$FLOG" |
-          tail -n 1 | sed 's/.* account /idle, account /' || true)
-    mem_rows+=("$name RSS $((rss / 1024)) MiB, PSS $((pss / 1024)) MiB (${who:-warm, generic})")
-    pss_all+=("$pss")
-done < <(pgrep -x qemu-system-x86 | sort -u)
-[ ${#pss_all[@]} -gt 0 ] || die "found no qemu process of $PREFIX-* guests"
+KSM0=''
+[ -r "$KSM/run" ] && KSM0=$(ksm_get)
+mem_sample "$W/mem-found"
+MEM_FOUND="KSM off" MEM_FOUND_NOTE=''
+if [ "${KSM0%% *}" = 1 ]; then
+    MEM_FOUND="KSM on"
+    MEM_FOUND_NOTE="; KSM as found: pages_to_scan $(cut -d' ' -f2 <<<"$KSM0"), sleep_millisecs $(cut -d' ' -f3 <<<"$KSM0")"
+fi
+[ -z "$KSM0" ] && MEM_FOUND="no KSM"
+
+# With KSM off and switchable: on, with `fngate up --ksm`'s settings, until
+# the guests' PSS stops falling (under 1% over two of KSM's full scans
+# after the first two), at most 180 s; then the settings as found.
+MEM_KSM=''
+if [ "$BENCH_KSM" = 1 ] && [ "${KSM0%% *}" = 0 ] && [ -w "$KSM/run" ]; then
+    started+=("ksm:$KSM0")
+    echo 1000 >"$KSM/pages_to_scan"
+    echo 20 >"$KSM/sleep_millisecs"
+    scans0=$(cat "$KSM/full_scans")
+    ksmd=$(pgrep -x ksmd | head -n 1)
+    kt0=$(cpu_ticks "$ksmd")
+    t_ksm=$(date +%s%N)
+    echo 1 >"$KSM/run"
+    note "KSM on (pages_to_scan 1000, sleep_millisecs 20) until the guests' PSS settles"
+    prev=$(pss_total) prev_scan=$scans0 settled=''
+    for ((i = 0; i < 900; i++)); do
+        sleep 0.2
+        scan=$(cat "$KSM/full_scans")
+        [ $((scan - prev_scan)) -ge 2 ] || continue
+        cur=$(pss_total)
+        if [ $((scan - scans0)) -ge 4 ] && [ $((prev - cur)) -lt $((prev / 100)) ]; then
+            settled=1
+            break
+        fi
+        prev=$cur prev_scan=$scan
+    done
+    ksm_ms=$((($(date +%s%N) - t_ksm) / 1000000))
+    ksm_cpu=$(awk -v t="$(($(cpu_ticks "$ksmd") - kt0))" -v hz="$HZ" -v ms="$ksm_ms" \
+                 'BEGIN { printf "%.0f", t / hz * 1000 / ms * 100 }')
+    mem_sample "$W/mem-ksm"
+    MEM_KSM="; KSM $([ -n "$settled" ] && echo "settled in $((ksm_ms / 1000)) s" || echo "not settled in $((ksm_ms / 1000)) s"), ksmd ${ksm_cpu}% of a CPU meanwhile"
+    ksm_put "$KSM0"
+    unset 'started[-1]'
+    note "KSM on: ${MEM_KSM#; }; settings put back ($KSM0)"
+fi
 
 # ------------------------------------------------------------ 3b: no warm VM
 
@@ -649,10 +729,7 @@ cpu_us() { # cpu_us BENCHLINE TICKFIELD: CPU microseconds per request
 gw_cpu=$(cpu_us "${R[gw]}" nginx_ticks)
 pl_cpu=$(cpu_us "${R[plain]}" nginx_ticks)
 rate() { awk -v r="$(field "$1" requests)" -v d="$(field "$1" duration_us)" 'BEGIN { printf "%.1f", r / d * 1e6 }'; }
-pss_sorted=$(printf '%s\n' "${pss_all[@]}" | sort -n)
-pss_med=$(median <<<"$pss_sorted")
-pss_max=$(maxof <<<"$pss_sorted")
-fit=$((8 * 1024 * 1024 / pss_max))
+
 
 echo
 echo "fngate bench  $(date -u +%Y-%m-%dT%H:%M:%SZ)  $(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), kernel $(uname -r)"
@@ -686,11 +763,17 @@ printf '%-44s %s\n' "3 guest boot to agent HELLO ($(wc -w <<<"$boots") boots)" \
 printf '%-44s %s\n' "3 guest restore to agent SYNC ($(wc -w <<<"$restores") restores)" \
     "p50 $(median <<<"${restores:-0}") ms, max $(maxof <<<"${restores:-0}") ms (${snapline:-snapshot made by an earlier run})"
 vm_mb=$(sed -n 's/^vm_memory_mb *= *//p' "$STATE/fngated/fngated.conf")
-printf '%-44s %s\n' "4 host memory per idle guest (${#pss_all[@]} qemu, ${vm_mb:-256} MB RAM each)" \
-    "PSS p50 $((pss_med / 1024)) MiB, max $((pss_max / 1024)) MiB; $fit fit in 8 GiB (by max PSS)"
-for r in "${mem_rows[@]}"; do
-    printf '%-44s %s\n' "  $(cut -d' ' -f1 <<<"$r")" "$(cut -d' ' -f2- <<<"$r")"
-done
+mem_rows() { # mem_rows FILE HOW NOTE: the summary row and one row per guest
+    local pss_med pss_max rss_med
+    pss_med=$(awk '{ print $3 }' "$1" | median)
+    pss_max=$(awk '{ print $3 }' "$1" | maxof)
+    rss_med=$(awk '{ print $2 }' "$1" | median)
+    printf '%-44s %s\n' "4 host memory per idle guest, $2" \
+        "PSS p50 $((pss_med / 1024)) MiB, max $((pss_max / 1024)) MiB; RSS p50 $((rss_med / 1024)) MiB; $((8 * 1024 * 1024 / pss_max)) fit in 8 GiB (by max PSS; $(wc -l <"$1") qemu, $vm_mb MB RAM each$3)"
+    awk '{ printf "  %-42s RSS %d MiB, PSS %d MiB (%s)\n", $1, $2 / 1024, $3 / 1024, substr($0, index($0, $4)) }' "$1"
+}
+mem_rows "$W/mem-found" "$MEM_FOUND" "$MEM_FOUND_NOTE"
+[ -n "$MEM_KSM" ] && mem_rows "$W/mem-ksm" "KSM on" "$MEM_KSM"
 printf '%-44s %s\n' "5 accelerator" "${accel:-unknown}"
 xa_row() { # xa_row BENCHLINE [DUR]: calls/s, p50, p99, max; handler; 200s
     local l=$1
