@@ -267,7 +267,8 @@ fgd_conf_line(fgd_conf_t *conf, const char *line, char *err,
         snprintf(err, err_size, "key \"%s\" given twice", key);
         goto cleanup;
     }
-    if (val[0] == '\0') {
+    /* the paths that may be "none" (runtimes, emulator) take no value */
+    if (val[0] == '\0' && k->check != fgd_check_path_or_none) {
         snprintf(err, err_size, "key \"%s\" has no value", key);
         goto cleanup;
     }
