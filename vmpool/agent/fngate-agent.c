@@ -180,9 +180,9 @@ agent_load_modules(void)
             agent_log("module %s: %s", line, strerror(errno));
         close(fd);
         /* Loaded, the file is 2.8 MB of the guest's RAM (the initramfs
-         * is a tmpfs) that nothing reads again; freed (and zeroed:
-         * init_on_free) before the pool's snapshot, it costs no host
-         * memory in any guest. */
+         * is a tmpfs) that nothing reads again.  With init_on_free=1 on
+         * the guest's command line it is zeroed before the pool's
+         * snapshot and costs no host memory in any guest. */
         unlink(line);
     }
     fclose(f);
