@@ -1,0 +1,117 @@
+# Host memory per guest (README, "Host memory"): the guests' QEMU runs
+# through build/fngate-qemu, without transparent huge pages (a guest page in
+# use no longer makes its whole 2 MiB resident), their RAM may be merged by
+# the host's KSM (mem_merge = 1, the default), and fngated says whether the
+# host runs KSM (it never switches it itself).
+use Test::Nginx::Socket;
+use FngateTest;
+
+repeat_each(1);
+no_shuffle();
+fngate_defaults();
+
+# "KEY VALUE" of the test fngated's configuration.
+sub conf_value {
+    my $key = shift;
+    my $conf = FngateTest::fngated_state() . '/fngated/fngated.conf';
+    open my $in, '<', $conf or die "$conf: $!";
+    while (<$in>) {
+        return $1 if /^\Q$key\E\s*=\s*(.*?)\s*$/;
+    }
+    return '';
+}
+
+# The QEMU processes of the test fngated's guests: { pid => name }.
+sub guest_qemus {
+    my $prefix = conf_value('name_prefix');
+    my %pids;
+    opendir my $proc, '/proc' or die "/proc: $!";
+    for my $pid (grep { /^\d+$/ } readdir $proc) {
+        open my $in, '<', "/proc/$pid/cmdline" or next;
+        local $/;
+        my $cmd = <$in> // '';
+        $pids{$pid} = $1 if $cmd =~ /\0guest=(\Q$prefix\E-\d+)[,\0]/;
+    }
+    closedir $proc;
+    return \%pids;
+}
+
+# What /proc says of one QEMU: THP_enabled of its status, AnonHugePages of
+# its smaps_rollup (kB), and whether the mapping of the guest's RAM (the one
+# of at least vm_memory_mb) has VmFlags "mg" (MADV_MERGEABLE).
+sub qemu_memory {
+    my ($pid, $ram_kb) = @_;
+    my %m = (thp => '?', huge => '?', mergeable => '?');
+    if (open my $in, '<', "/proc/$pid/status") {
+        while (<$in>) { $m{thp} = $1 if /^THP_enabled:\s*(\d+)/ }
+    }
+    if (open my $in, '<', "/proc/$pid/smaps_rollup") {
+        while (<$in>) { $m{huge} = $1 if /^AnonHugePages:\s*(\d+)/ }
+    }
+    if (open my $in, '<', "/proc/$pid/smaps") {
+        my $size = 0;
+        while (<$in>) {
+            $size = $1 if /^Size:\s*(\d+) kB/;
+            if (/^VmFlags:(.*)/ && $size >= $ram_kb) {
+                $m{mergeable} = ($1 =~ /\bmg\b/) ? 1 : 0;
+            }
+        }
+    }
+    return \%m;
+}
+
+plan tests => repeat_each() * count_tests();
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: the guests' QEMU runs without transparent huge pages, with its guest RAM mergeable
+--- timeout: 120
+--- init
+FngateTest::wait_fngated_log(qr/: warm \((restore|boot) \d+ ms/, 90);
+my $ram_kb = (main::conf_value('vm_memory_mb') || 640) * 1024;
+my $qemus = main::guest_qemus();
+my (%thp, %huge, %merge);
+for my $pid (keys %$qemus) {
+    my $m = main::qemu_memory($pid, $ram_kb);
+    $thp{$m->{thp}}++;
+    $huge{$m->{huge} eq '0' ? 'none' : 'some'}++;
+    $merge{$m->{mergeable}}++;
+}
+FngateTest::save_output('memory-qemu.out', join("\n",
+    "guests=" . (%$qemus ? 'yes' : 'none'),
+    "emulator=" . (main::conf_value('emulator') =~ m{/fngate-qemu$} ? 'fngate-qemu' : main::conf_value('emulator')),
+    "thp_enabled=" . join(',', sort keys %thp),
+    "anon_huge_pages=" . join(',', sort keys %huge),
+    "ram_mergeable=" . join(',', sort keys %merge)) . "\n");
+--- request
+GET /t/out/memory-qemu.out
+--- response_body
+guests=yes
+emulator=fngate-qemu
+thp_enabled=0
+anon_huge_pages=none
+ram_mergeable=1
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: fngated says whether the host runs KSM, and what it found is what the host has
+--- init
+my $line = FngateTest::wait_fngated_log(qr/vmpool: ksm: /, 30);
+my $run = '';
+if (open my $in, '<', '/sys/kernel/mm/ksm/run') { chomp($run = <$in> // '') }
+my $said = $line =~ /the host runs KSM/ ? 'on'
+         : $line =~ /does not run KSM/ ? 'off'
+         : $line =~ /mem_merge 0/ ? 'never' : "unknown: $line";
+my $host = $run eq '1' ? 'on' : 'off';
+FngateTest::save_output('memory-ksm.out',
+    "logged=" . ($line ? 'yes' : 'no') . " agrees=" . ($said eq $host ? 'yes' : "said $said, host $host") . "\n");
+--- request
+GET /t/out/memory-ksm.out
+--- response_body
+logged=yes agrees=yes
+--- no_error_log
+[error]
