@@ -54,6 +54,8 @@ struct vmp_pool {
     char             snap_log[4096];   /* the console log it names */
     bool             snap_ok;       /* new guests are restored from it */
     unsigned         snap_failures; /* restores failed in a row */
+    uint64_t         new_kb;        /* host memory a new guest takes: the
+                                       last fresh guest's, measured */
     bool             stop;
     bool             thread_started;
     pthread_t        thread;
@@ -210,6 +212,71 @@ vmp_vm_destroy(vmp_pool_t *pool, vmp_vm_t *vm)
         virDomainFree(vm->dom);
     }
     vmp_vm_free(vm);
+}
+
+
+/* The host memory (RSS, KiB) the QEMU process of dom holds, 0 unknown.
+ * libvirt reads it from /proc even without a balloon device. */
+static uint64_t
+vmp_dom_rss_kb(virDomainPtr dom)
+{
+    virDomainMemoryStatStruct  st[VIR_DOMAIN_MEMORY_STAT_NR];
+    int                        n, i;
+
+    n = virDomainMemoryStats(dom, st, VIR_DOMAIN_MEMORY_STAT_NR, 0);
+    for (i = 0; i < n; i++) {
+        if (st[i].tag == VIR_DOMAIN_MEMORY_STAT_RSS)
+            return st[i].val;
+    }
+    return 0;
+}
+
+
+/* Under the lock: whether the memory budget has room for one more guest. */
+static bool
+vmp_mem_room(vmp_pool_t *pool)
+{
+    return vmp_set_mem_room(&pool->set,
+        (uint64_t) pool->cfg.memory_budget_mb * 1024, pool->new_kb);
+}
+
+
+/*
+ * Measures every live guest's host memory (with a memory budget only), the
+ * lock held on entry and exit but not while libvirt answers.  Guests are
+ * found again by id: one may have gone meanwhile.
+ */
+static void
+vmp_measure(vmp_pool_t *pool)
+{
+    enum { MAX = 256 };
+    struct { unsigned id; virDomainPtr dom; uint64_t kb; } m[MAX];
+    vmp_vm_t  *vm;
+    unsigned   n = 0, i;
+
+    if (pool->cfg.memory_budget_mb == 0)
+        return;
+    for (vm = pool->set.head; vm != NULL && n < MAX; vm = vm->next) {
+        if (vm->state == VMP_DEAD || vm->state == VMP_BOOTING
+            || vm->dom == NULL || virDomainRef(vm->dom) < 0)
+            continue;
+        m[n].id = vm->id;
+        m[n++].dom = vm->dom;
+    }
+    pthread_mutex_unlock(&pool->lock);
+    for (i = 0; i < n; i++) {
+        m[i].kb = vmp_dom_rss_kb(m[i].dom);
+        virDomainFree(m[i].dom);
+    }
+    pthread_mutex_lock(&pool->lock);
+    for (i = 0; i < n; i++) {
+        for (vm = pool->set.head; vm != NULL; vm = vm->next) {
+            if (vm->id == m[i].id && m[i].kb != 0) {
+                vm->host_kb = m[i].kb;
+                break;
+            }
+        }
+    }
 }
 
 
@@ -716,7 +783,7 @@ done:
  * (or when the restore fails) booted.
  */
 static int
-vmp_vm_make(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
+vmp_vm_make_one(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
 {
     char  *rerr = NULL;
     bool   snap;
@@ -754,6 +821,29 @@ vmp_vm_make(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
     }
     return vmp_vm_boot(pool, vm, pool->type, pool->cfg.boot_timeout_ms,
         err);
+}
+
+
+/*
+ * vmp_vm_make_one, and with a memory budget the new guest's host memory,
+ * which is also what the next new guest is counted at until it is measured.
+ */
+static int
+vmp_vm_make(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
+{
+    uint64_t  kb;
+
+    if (vmp_vm_make_one(pool, vm, err) < 0)
+        return -1;
+    if (pool->cfg.memory_budget_mb != 0
+        && (kb = vmp_dom_rss_kb(vm->dom)) != 0)
+    {
+        pthread_mutex_lock(&pool->lock);
+        vm->host_kb = kb;
+        pool->new_kb = kb;
+        pthread_mutex_unlock(&pool->lock);
+    }
+    return 0;
 }
 
 
@@ -938,6 +1028,25 @@ vmp_thread(void *arg)
 
         vmp_check_health(pool);
 
+        /* Guests that grew past the budget: the longest idle goes. */
+        vmp_measure(pool);
+        while (pool->cfg.memory_budget_mb != 0
+               && vmp_set_host_kb(&pool->set, pool->new_kb)
+                  > (uint64_t) pool->cfg.memory_budget_mb * 1024
+               && (vm = vmp_set_expired(&pool->set, fg_now_ms(), 0))
+                  != NULL)
+        {
+            vmp_log("%s: over the memory budget (%u MB), destroying idle "
+                "guest of account %s", vm->name, pool->cfg.memory_budget_mb,
+                vm->account);
+            vmp_set_move(&pool->set, vm, VMP_DEAD, NULL, fg_now_ms());
+            vmp_set_unlink(&pool->set, vm);
+            pthread_cond_broadcast(&pool->changed);
+            pthread_mutex_unlock(&pool->lock);
+            vmp_vm_destroy(pool, vm);
+            pthread_mutex_lock(&pool->lock);
+        }
+
         /* One boot at a time: parallel boots only slow each other. */
         vm = NULL;
         if (pool->pending != NULL) {
@@ -945,7 +1054,7 @@ vmp_thread(void *arg)
             pool->pending = NULL;
         } else if (!pool->stop
                    && vmp_set_boots_needed(&pool->set, pool->cfg.warm,
-                          pool->cfg.max_vms) > 0)
+                          pool->cfg.max_vms, vmp_mem_room(pool)) > 0)
         {
             vm = vmp_set_new_vm(&pool->set, pool->cfg.name_prefix, NULL,
                 fg_now_ms());
@@ -1167,6 +1276,7 @@ vmp_pool_new(const vmp_config_t *cfg, char **err)
         vmp_seterr(err, "out of memory");
         goto fail;
     }
+    pool->new_kb = (uint64_t) pool->cfg.vm_memory_mb * 1024;
     if (pool->cfg.max_vms == 0 || pool->cfg.vm_memory_mb == 0
         || pool->cfg.vcpus == 0 || pool->cfg.name_prefix[0] == '\0')
     {
@@ -1327,7 +1437,7 @@ vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
         }
         switch (vmp_set_choose(&pool->set, account, pool->cfg.max_vms,
                     pool->cfg.max_vms_per_account,
-                    pool->waiting, &vm))
+                    pool->waiting, vmp_mem_room(pool), &vm))
         {
         case VMP_PICK_IDLE:
             vmp_set_move(&pool->set, vm, VMP_BUSY, account, fg_now_ms());
@@ -1386,8 +1496,10 @@ vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
             now = fg_now_ms();
             if (now >= deadline) {
                 vmp_seterr(err, "no guest for account %s within %u ms "
-                    "(max_vms %u reached or guests still booting)", account,
-                    pool->cfg.acquire_timeout_ms, pool->cfg.max_vms);
+                    "(max_vms %u, max_vms_per_account %u or the memory "
+                    "budget reached, or guests still booting)", account,
+                    pool->cfg.acquire_timeout_ms, pool->cfg.max_vms,
+                    pool->cfg.max_vms_per_account);
                 goto done;
             }
             vmp_deadline(&ts, deadline - now);
@@ -1529,5 +1641,7 @@ vmp_pool_stats(vmp_pool_t *pool, vmp_stats_t *st)
 {
     pthread_mutex_lock(&pool->lock);
     vmp_set_stats(&pool->set, st);
+    st->host_kb = pool->cfg.memory_budget_mb != 0
+                  ? vmp_set_host_kb(&pool->set, pool->new_kb) : 0;
     pthread_mutex_unlock(&pool->lock);
 }

@@ -40,6 +40,8 @@ typedef struct {
                                     once (its calls in flight); 0: up to
                                     max_vms */
     unsigned     vm_memory_mb;   /* guest RAM */
+    unsigned     memory_budget_mb; /* host memory (RSS) all guests may
+                                    hold; 0: no budget, max_vms alone */
     unsigned     vcpus;
     unsigned     idle_timeout_s; /* assigned guest idle -> destroyed */
     unsigned     boot_timeout_ms;/* agent HELLO must arrive within */
@@ -113,6 +115,8 @@ typedef struct {
     unsigned  idle;       /* assigned, not in a call */
     unsigned  busy;
     unsigned  total;
+    uint64_t  host_kb;    /* the guests' host memory as last measured
+                             (only with a memory budget; else 0) */
 } vmp_stats_t;
 
 void vmp_pool_stats(vmp_pool_t *pool, vmp_stats_t *st);
