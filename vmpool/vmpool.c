@@ -51,7 +51,6 @@ struct vmp_pool {
     unsigned         waiting;       /* acquirers in cond wait */
     vmp_vm_t        *pending;       /* first warm guest, queued by new */
     char             snap_path[4096];  /* STATE_DIR/snapshot.img */
-    char             snap_log[4096];   /* the console log it names */
     bool             snap_ok;       /* new guests are restored from it */
     unsigned         snap_failures; /* restores failed in a row */
     uint64_t         new_kb;        /* host memory a new guest takes: the
@@ -527,8 +526,6 @@ vmp_snap_prepare(vmp_pool_t *pool)
 
     snprintf(pool->snap_path, sizeof(pool->snap_path), "%s/snapshot.img",
         pool->cfg.state_dir);
-    snprintf(pool->snap_log, sizeof(pool->snap_log), "%s/%s-snap.log",
-        pool->cfg.state_dir, pool->cfg.name_prefix);
     snprintf(keypath, sizeof(keypath), "%s/snapshot.key",
         pool->cfg.state_dir);
     key = vmp_snap_key(pool);
@@ -641,7 +638,7 @@ vmp_snap_copy(vmp_pool_t *pool, vmp_vm_t *vm, const char *path,
            != (ssize_t) (VMP_SAVE_HEADER + data_len)
         || vmp_uuid(uuid) < 0
         || vmp_saveimage_rewrite(all, VMP_SAVE_HEADER + data_len, vm->name,
-               uuid, pool->snap_log, log) < 0)
+               uuid, log) < 0)
     {
         vmp_seterr(err, "%s: snapshot %s unreadable", vm->name,
             pool->snap_path);
@@ -842,6 +839,8 @@ vmp_vm_make(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
         vm->host_kb = kb;
         pool->new_kb = kb;
         pthread_mutex_unlock(&pool->lock);
+        vmp_log("%s: holds %llu MiB of host memory (RSS)", vm->name,
+            (unsigned long long) (kb / 1024));
     }
     return 0;
 }
@@ -1424,6 +1423,7 @@ vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
         info = &dummy;
     info->cold = false;
     info->init_ms = 0;
+    info->queue_ms = 0;
     if (account == NULL || account[0] == '\0') {
         vmp_seterr(err, "no account");
         return -1;
@@ -1507,6 +1507,7 @@ vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
             pthread_cond_signal(&pool->wake);
             pthread_cond_timedwait(&pool->changed, &pool->lock, &ts);
             pool->waiting--;
+            info->queue_ms += (unsigned) (fg_now_ms() - now);
             continue;
         }
     }

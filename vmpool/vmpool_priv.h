@@ -146,13 +146,14 @@ size_t vmp_saveimage_data_len(const uint8_t *head, size_t len);
 /*
  * Rewrites an image's header and data (head: its first VMP_SAVE_HEADER +
  * data_len bytes) in place for another guest: the domain XML gets name and
- * uuid, each old_log path becomes new_log, the channels' socket paths are
- * dropped (libvirt places new ones); the cookie moves behind the XML.
- * data_len stays, so the migration stream after it is the image's own.
- * 0, or -1 (not an image, no name or uuid, the XML does not fit).
+ * uuid, the console log it names (its <serial type='file'>, wherever the
+ * image was saved) becomes new_log, the channels' socket paths are dropped
+ * (libvirt places new ones); the cookie moves behind the XML.  data_len
+ * stays, so the migration stream after it is the image's own.  0, or -1
+ * (not an image, no name, uuid or serial log, the XML does not fit).
  */
 int vmp_saveimage_rewrite(uint8_t *head, size_t len, const char *name,
-    const char *uuid, const char *old_log, const char *new_log);
+    const char *uuid, const char *new_log);
 
 
 #endif /* VMPOOL_PRIV_H */

@@ -989,8 +989,7 @@ test_saveimage(void)
     len = make_image(img, sizeof(img), xml, cookie, 4096);
     CU_ASSERT_EQUAL(vmp_saveimage_data_len(img, len), 4096);
     CU_ASSERT_EQUAL_FATAL(vmp_saveimage_rewrite(img, len, "fngate-12",
-        "0a1b2c3d-0000-4000-8000-000000000012", "/s/fngate-snap.log",
-        "/s/fngate-12.log"), 0);
+        "0a1b2c3d-0000-4000-8000-000000000012", "/s/fngate-12.log"), 0);
     CU_ASSERT_STRING_EQUAL((char *) img + VMP_SAVE_HEADER, want);
     /* the cookie follows the new XML, and the header says so */
     memcpy(&off, img + 32, sizeof(off));
@@ -1004,8 +1003,7 @@ test_saveimage(void)
     /* without a cookie */
     len = make_image(img, sizeof(img), xml, NULL, 4096);
     CU_ASSERT_EQUAL_FATAL(vmp_saveimage_rewrite(img, len, "fngate-12",
-        "0a1b2c3d-0000-4000-8000-000000000012", "/s/fngate-snap.log",
-        "/s/fngate-12.log"), 0);
+        "0a1b2c3d-0000-4000-8000-000000000012", "/s/fngate-12.log"), 0);
     CU_ASSERT_STRING_EQUAL((char *) img + VMP_SAVE_HEADER, want);
     memcpy(&off, img + 32, sizeof(off));
     CU_ASSERT_EQUAL(off, 0);
@@ -1014,20 +1012,24 @@ test_saveimage(void)
     len = make_image(img, sizeof(img), xml, cookie, (uint32_t) strlen(xml) + 8);
     CU_ASSERT_EQUAL(vmp_saveimage_rewrite(img, len, "a-much-longer-name-"
         "than-before-that-will-not-fit", "0a1b2c3d-0000-4000-8000-"
-        "000000000012", "/s/fngate-snap.log", "/s/fngate-12.log"), -1);
+        "000000000012", "/s/fngate-12.log"), -1);
     len = make_image(img, sizeof(img), xml, cookie, 4096);
     img[0] = 'X';
     CU_ASSERT_EQUAL(vmp_saveimage_data_len(img, len), 0);
-    CU_ASSERT_EQUAL(vmp_saveimage_rewrite(img, len, "n", "u", "a", "b"), -1);
+    CU_ASSERT_EQUAL(vmp_saveimage_rewrite(img, len, "n", "u", "b"), -1);
     len = make_image(img, sizeof(img), xml, cookie, 4096);
     img[28] = 1;                           /* compressed */
     CU_ASSERT_EQUAL(vmp_saveimage_data_len(img, len), 0);
     len = make_image(img, sizeof(img), xml, NULL, 4096);
     memset(img + VMP_SAVE_HEADER, 'x', 4096);
-    CU_ASSERT_EQUAL(vmp_saveimage_rewrite(img, len, "n", "u", "a", "b"), -1);
+    CU_ASSERT_EQUAL(vmp_saveimage_rewrite(img, len, "n", "u", "b"), -1);
     len = make_image(img, sizeof(img), "<domain/>", NULL, 4096);
-    CU_ASSERT_EQUAL(vmp_saveimage_rewrite(img, len, "n", "u", "a", "b"), -1);
+    CU_ASSERT_EQUAL(vmp_saveimage_rewrite(img, len, "n", "u", "b"), -1);
     CU_ASSERT_EQUAL(vmp_saveimage_data_len(img, VMP_SAVE_HEADER - 1), 0);
+    /* no console log to find */
+    len = make_image(img, sizeof(img), "<domain><name>s</name><uuid>u"
+        "</uuid></domain>", NULL, 4096);
+    CU_ASSERT_EQUAL(vmp_saveimage_rewrite(img, len, "n", "u", "b"), -1);
 }
 
 
