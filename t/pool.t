@@ -88,6 +88,13 @@ sub wait_warm {
     return FngateTest::wait_log($own->{log}, qr/: warm \(/, 120, $skip) ? 1 : 0;
 }
 
+# A fngated of its own with these settings, once its warm set has a guest.
+sub warm_pool {
+    my $own = FngateTest::own_fngated(@_);
+    wait_warm($own, 0);
+    return $own;
+}
+
 sub own_domains {
     my $own = shift;
     my ($prefix) = `grep '^name_prefix' $own->{state}/fngated.conf`
@@ -107,8 +114,7 @@ __DATA__
 --- timeout: 300
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
-my $own = FngateTest::own_fngated(warm => 1, max_vms => 8);
-main::wait_warm($own, 0);
+my $own = main::warm_pool(warm => 1, max_vms => 8);
 main::nap('pool-a', 1);
 my $skip = -s $own->{log};
 my @r = main::calls('pool-a' => 4);
@@ -136,8 +142,7 @@ overlaps=0
 --- timeout: 300
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
-my $own = FngateTest::own_fngated(warm => 1, max_vms => 2);
-main::wait_warm($own, 0);
+my $own = main::warm_pool(warm => 1, max_vms => 2);
 main::nap('pool-b', 1);
 my @r = main::calls('pool-b' => 4);
 my @l = main::lines_of('pool-b', 4);
@@ -163,9 +168,8 @@ domains=2
 --- timeout: 300
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
-my $own = FngateTest::own_fngated(warm => 1, max_vms => 1,
-                                  acquire_timeout => 1500);
-main::wait_warm($own, 0);
+my $own = main::warm_pool(warm => 1, max_vms => 1,
+                         acquire_timeout => 1500);
 main::nap('pool-c', 5);
 my @r = sort { $a->{http} <=> $b->{http} } main::calls('pool-c' => 2);
 my $t = $r[1]{time};
@@ -194,9 +198,8 @@ after_wait=yes
 --- timeout: 300
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
-my $own = FngateTest::own_fngated(warm => 1, max_vms => 4,
-                                  max_vms_per_account => 1);
-main::wait_warm($own, 0);
+my $own = main::warm_pool(warm => 1, max_vms => 4,
+                         max_vms_per_account => 1);
 main::nap('pool-d', 1);
 main::nap('pool-e', 1);
 my @r = main::calls('pool-d' => 3, 'pool-e' => 1);
@@ -261,9 +264,8 @@ domains_left=0
 my $own = FngateTest::own_fngated(warm => 1, memory_budget_mb => 1048576);
 my ($mib) = FngateTest::wait_log($own->{log}, qr/holds \d+ MiB of host memory/, 120)
     =~ /holds (\d+) MiB/;
-$own = FngateTest::own_fngated(warm => 1, max_vms => 8,
-                               memory_budget_mb => int(($mib // 0) * 2.5));
-main::wait_warm($own, 0);
+$own = main::warm_pool(warm => 1, max_vms => 8,
+                       memory_budget_mb => int(($mib // 0) * 2.5));
 main::nap('pool-j', 1);
 my @r = main::calls('pool-j' => 4);
 my @l = main::lines_of('pool-j', 4);
