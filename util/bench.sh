@@ -659,11 +659,13 @@ py create "http://127.0.0.1:$PORT" "$k" "$s" "$FN" "$W/noop.zip" handler >/dev/n
     die "CreateFunction (burst) failed"
 py sign POST "http://localhost$INVOKE_PATH" '{}' "$k" "$s" >"$W/hdrs"
 lines0=$(wc -l <"$ALOG")
+curls=()
 for ((i = 0; i < 4 * BURST_WARM; i++)); do
     curl -s -o /dev/null -w '%{http_code} %{time_starttransfer}\n' -H @"$W/hdrs" \
         --data '{}' "http://127.0.0.1:$PORT$INVOKE_PATH" >"$W/burst.$i" &
+    curls+=($!)
 done
-wait
+wait "${curls[@]}"
 BURST_CODES=$(cat "$W"/burst.* | awk '{ print $1 }' | sort | uniq -c | awk '{ printf "%s%s x %s", (NR > 1 ? ", " : ""), $1, $2 }')
 BURST_TTFB=$(cat "$W"/burst.* | awk '{ printf "%.1f\n", $2 * 1000 }')
 sleep 1
