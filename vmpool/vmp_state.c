@@ -29,7 +29,7 @@ vmp_transition_ok(vmp_state_t from, vmp_state_t to)
 
     switch (from) {
     case VMP_BOOTING:
-        return to == VMP_WARM || to == VMP_BUSY;
+        return to == VMP_WARM || to == VMP_BUSY || to == VMP_IDLE;
     case VMP_WARM:
         return to == VMP_BUSY;
     case VMP_IDLE:
@@ -98,6 +98,8 @@ vmp_set_move(vmp_set_t *set, vmp_vm_t *vm, vmp_state_t to,
         return -1;                     /* a call needs an account */
     if (to == VMP_WARM && vm->account != NULL)
         return -1;                     /* an assigned guest is never warm */
+    if (to == VMP_IDLE && vm->account == NULL)
+        return -1;                     /* idle means an account's */
     if (account != NULL && vm->account == NULL) {
         acct = strdup(account);
         if (acct == NULL)

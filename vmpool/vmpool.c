@@ -53,6 +53,8 @@ struct vmp_pool {
     char             snap_path[4096];  /* STATE_DIR/snapshot.img */
     bool             snap_ok;       /* new guests are restored from it */
     unsigned         snap_failures; /* restores failed in a row */
+    unsigned         failed_id;     /* the last guest that could not be made */
+    char             failed[512];   /* and why */
     uint64_t         new_kb;        /* host memory a new guest takes: the
                                        last fresh guest's, measured */
     bool             stop;
@@ -995,6 +997,20 @@ vmp_check_health(vmp_pool_t *pool)
 }
 
 
+/* Under the lock: the guest calls have waited for longest. */
+static vmp_vm_t *
+vmp_oldest_queued(vmp_pool_t *pool)
+{
+    vmp_vm_t  *vm, *oldest = NULL;
+
+    for (vm = pool->set.head; vm != NULL; vm = vm->next) {
+        if (vm->queued && (oldest == NULL || vm->id < oldest->id))
+            oldest = vm;
+    }
+    return oldest;
+}
+
+
 static void *
 vmp_thread(void *arg)
 {
@@ -1046,11 +1062,14 @@ vmp_thread(void *arg)
             pthread_mutex_lock(&pool->lock);
         }
 
-        /* One boot at a time: parallel boots only slow each other. */
+        /* One boot at a time: parallel boots only slow each other.  A
+         * guest a call waits for goes first, then the warm set. */
         vm = NULL;
         if (pool->pending != NULL) {
             vm = pool->pending;
             pool->pending = NULL;
+        } else if ((vm = vmp_oldest_queued(pool)) != NULL) {
+            vm->queued = false;
         } else if (!pool->stop
                    && vmp_set_boots_needed(&pool->set, pool->cfg.warm,
                           pool->cfg.max_vms, vmp_mem_room(pool)) > 0)
@@ -1064,17 +1083,30 @@ vmp_thread(void *arg)
                 err = NULL;
                 if (vmp_vm_make(pool, vm, &err) == 0) {
                     pthread_mutex_lock(&pool->lock);
-                    vmp_set_move(&pool->set, vm, VMP_WARM, NULL,
-                        fg_now_ms());
+                    if (vm->account != NULL) {
+                        vmp_set_move(&pool->set, vm, VMP_IDLE, NULL,
+                            fg_now_ms());
+                        vmp_log("%s: made for account %s (%s %u ms)",
+                            vm->name, vm->account, vmp_vm_origin(vm),
+                            vm->boot_ms);
+                    } else {
+                        vmp_set_move(&pool->set, vm, VMP_WARM, NULL,
+                            fg_now_ms());
+                        vmp_log("%s: warm (%s %u ms, %s)", vm->name,
+                            vmp_vm_origin(vm), vm->boot_ms, pool->accel);
+                    }
                     pthread_cond_broadcast(&pool->changed);
-                    vmp_log("%s: warm (%s %u ms, %s)", vm->name,
-                        vmp_vm_origin(vm), vm->boot_ms, pool->accel);
                     failures = 0;
                     continue;
                 }
                 pthread_mutex_lock(&pool->lock);
                 if (!pool->stop)
-                    vmp_log("boot failed: %s", err ? err : "?");
+                    vmp_log("%s: boot failed%s%s: %s", vm->name,
+                        vm->account ? " for account " : "",
+                        vm->account ? vm->account : "", err ? err : "?");
+                pool->failed_id = vm->id;
+                snprintf(pool->failed, sizeof(pool->failed), "%s",
+                    err ? err : "?");
                 free(err);
                 vmp_set_unlink(&pool->set, vm);
                 vmp_vm_destroy(pool, vm);
@@ -1405,6 +1437,20 @@ vmp_deadline(struct timespec *ts, uint64_t ms)
 }
 
 
+/* Under the lock: whether the guest with this id is still being made. */
+static bool
+vmp_find_queued(vmp_pool_t *pool, unsigned id)
+{
+    vmp_vm_t  *vm;
+
+    for (vm = pool->set.head; vm != NULL; vm = vm->next) {
+        if (vm->id == id)
+            return vm->state == VMP_BOOTING;
+    }
+    return false;
+}
+
+
 int
 vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
     vmp_acquire_info_t *info, char **err)
@@ -1414,7 +1460,7 @@ vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
     vmp_vm_t        *vm;
     vmp_acquire_info_t  dummy;
     struct timespec  ts;
-    char            *berr;
+    unsigned         requested = 0;     /* id of the guest asked for */
     int              rc = -1;
 
     *err = NULL;
@@ -1440,6 +1486,9 @@ vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
                     pool->waiting, vmp_mem_room(pool), &vm))
         {
         case VMP_PICK_IDLE:
+            /* a guest made for the account that has not served a call
+             * yet: this call's cold start */
+            info->cold = vm->calls == 0;
             vmp_set_move(&pool->set, vm, VMP_BUSY, account, fg_now_ms());
             *vmp = vm;
             rc = 0;
@@ -1455,32 +1504,29 @@ vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
             goto done;
 
         case VMP_PICK_BOOT:
+            /* The background thread makes it, one guest at a time (they
+             * only slow each other down); meanwhile this call takes
+             * whichever guest of its account is free first, this one or
+             * one that another call releases. */
+            if (requested != 0 && vmp_find_queued(pool, requested)) {
+                vm = NULL;
+                goto wait;
+            }
+            if (requested != 0 && pool->failed_id == requested) {
+                vmp_seterr(err, "boot for account %s failed: %s", account,
+                    pool->failed);
+                goto done;
+            }
             vm = vmp_set_new_vm(&pool->set, pool->cfg.name_prefix, account,
                 fg_now_ms());
             if (vm == NULL) {
                 vmp_seterr(err, "out of memory");
                 goto done;
             }
-            pthread_mutex_unlock(&pool->lock);
-            berr = NULL;
-            rc = vmp_vm_make(pool, vm, &berr);
-            pthread_mutex_lock(&pool->lock);
-            if (rc < 0) {
-                vmp_set_unlink(&pool->set, vm);
-                pthread_cond_broadcast(&pool->changed);
-                pthread_mutex_unlock(&pool->lock);
-                vmp_vm_destroy(pool, vm);
-                vmp_seterr(err, "boot for account %s failed: %s", account,
-                    berr ? berr : "?");
-                free(berr);
-                return -1;
-            }
-            vmp_set_move(&pool->set, vm, VMP_BUSY, account, fg_now_ms());
-            vmp_log("%s: made for account %s (%s %u ms)", vm->name,
-                account, vmp_vm_origin(vm), vm->boot_ms);
-            info->cold = true;
-            *vmp = vm;
-            goto done;
+            vm->queued = true;
+            requested = vm->id;
+            pthread_cond_signal(&pool->wake);
+            goto wait;
 
         case VMP_PICK_EVICT:
             vmp_log("%s: evicting idle guest of account %s for %s",
@@ -1493,6 +1539,7 @@ vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
             continue;
 
         case VMP_PICK_WAIT:
+        wait:
             now = fg_now_ms();
             if (now >= deadline) {
                 vmp_seterr(err, "no guest for account %s within %u ms "

@@ -83,8 +83,11 @@ const char *vmp_pool_accel(const vmp_pool_t *pool);
 
 /*
  * A guest for account: its idle guest if it has one, else a warm one
- * assigned to it for good, else a new boot (when under max_vms), else wait
- * up to acquire_timeout_ms.  Returns 0, or -1 with a malloc'd message in
+ * assigned to it for good, else the first of the account's guests to be
+ * free: a new one the background thread makes for it (within max_vms,
+ * max_vms_per_account and the memory budget; another account's idle guest
+ * is evicted for room) or one another call releases; all within
+ * acquire_timeout_ms.  Returns 0, or -1 with a malloc'd message in
  * *err (no guest could be had in time: the caller answers 429/503).
  */
 int vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vm,

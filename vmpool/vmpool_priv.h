@@ -10,9 +10,10 @@
  *                                      v
  *                                    DEAD
  *
- * A guest booted on demand for an account carries that account from the
- * start and goes BOOTING -> BUSY.  Once a guest has an account it never
- * loses it: the only way out is DEAD.
+ * A guest made on demand for an account carries that account from the
+ * start and goes BOOTING -> IDLE (made by the background thread, taken by
+ * whichever call of the account is waiting) or BOOTING -> BUSY.  Once a
+ * guest has an account it never loses it: the only way out is DEAD.
  */
 
 #ifndef VMPOOL_PRIV_H
@@ -46,6 +47,8 @@ struct vmp_vm {
     uint32_t     seq;           /* last request number sent */
     void        *dom;           /* virDomainPtr, NULL in unit tests */
     bool         restored;      /* made from the snapshot, not booted */
+    bool         queued;        /* BOOTING on demand, not started yet: the
+                                   background thread makes it */
     uint64_t     host_kb;       /* host memory the guest's QEMU holds
                                    (RSS, KiB) when last measured; 0: not
                                    measured yet */

@@ -43,6 +43,7 @@ test_transitions(void)
     CU_ASSERT(vmp_transition_ok(VMP_IDLE, VMP_BUSY));
     CU_ASSERT(vmp_transition_ok(VMP_IDLE, VMP_DEAD));
     CU_ASSERT(vmp_transition_ok(VMP_BOOTING, VMP_DEAD));
+    CU_ASSERT(vmp_transition_ok(VMP_BOOTING, VMP_IDLE));
 
     CU_ASSERT_FALSE(vmp_transition_ok(VMP_IDLE, VMP_WARM));
     CU_ASSERT_FALSE(vmp_transition_ok(VMP_BUSY, VMP_WARM));
@@ -76,6 +77,23 @@ test_account_never_changes(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
     CU_ASSERT_STRING_EQUAL(vm->name, "fg-1");
     CU_ASSERT_EQUAL(set.booting_generic, 1);
+
+    /* A generic guest can not go idle (an account's state) either, but
+     * one made on demand for an account can. */
+    CU_ASSERT_EQUAL(vmp_set_move(&set, vm, VMP_IDLE, NULL, 150), -1);
+    {
+        vmp_vm_t  *own = vmp_set_new_vm(&set, "fg", "333333333333", 150);
+
+        CU_ASSERT_PTR_NOT_NULL_FATAL(own);
+        CU_ASSERT_EQUAL(set.booting_generic, 1);
+        CU_ASSERT_EQUAL(vmp_set_move(&set, own, VMP_IDLE, NULL, 160), 0);
+        CU_ASSERT_EQUAL(own->calls, 0);
+        CU_ASSERT_EQUAL(vmp_set_move(&set, own, VMP_BUSY, "111111111111",
+            170), -1);
+        vmp_set_move(&set, own, VMP_DEAD, NULL, 180);
+        vmp_set_unlink(&set, own);
+        vmp_vm_free(own);
+    }
 
     /* A generic guest can not go busy without an account. */
     CU_ASSERT_EQUAL(vmp_set_move(&set, vm, VMP_WARM, NULL, 200), 0);
