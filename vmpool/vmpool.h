@@ -55,10 +55,10 @@ typedef struct {
 
 typedef struct {
     bool         cold;           /* the account had no idle guest */
-    unsigned     queue_ms;       /* of which waiting for a guest to be
-                                    released or made room for (max_vms,
-                                    max_vms_per_account, the memory
-                                    budget) */
+    unsigned     queue_ms;       /* of which waiting: for a guest being
+                                    made, or to be released at a limit
+                                    (max_vms, max_vms_per_account, the
+                                    memory budget) */
     unsigned     init_ms;        /* time to obtain the guest (and load code
                                     when the caller does it) */
 } vmp_acquire_info_t;
