@@ -1451,6 +1451,24 @@ vmp_find_queued(vmp_pool_t *pool, unsigned id)
 }
 
 
+/* Under the lock: the guest with this id is no longer wanted; dropped if
+ * the background thread has not started making it. */
+static void
+vmp_unqueue(vmp_pool_t *pool, unsigned id)
+{
+    vmp_vm_t  *vm;
+
+    for (vm = pool->set.head; vm != NULL; vm = vm->next) {
+        if (vm->id == id && vm->queued) {
+            vmp_set_move(&pool->set, vm, VMP_DEAD, NULL, fg_now_ms());
+            vmp_set_unlink(&pool->set, vm);
+            vmp_vm_free(vm);
+            return;
+        }
+    }
+}
+
+
 int
 vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
     vmp_acquire_info_t *info, char **err)
@@ -1560,6 +1578,10 @@ vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
     }
 
 done:
+    /* served by another guest of the account, or given up: a guest asked
+     * for and not started yet is not made */
+    if (requested != 0)
+        vmp_unqueue(pool, requested);
     pthread_mutex_unlock(&pool->lock);
     info->init_ms = (unsigned) (fg_now_ms() - start);
     return rc;
