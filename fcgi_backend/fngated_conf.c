@@ -112,6 +112,8 @@ static const fgd_conf_key_t fgd_conf_keys[] = {
       NULL },
     { "vm_memory_mb",    FGD_UINT, OFF(vm.vm_memory_mb), 64, 1u << 20,
       NULL },
+    { "memory_budget_mb", FGD_UINT, OFF(vm.memory_budget_mb), 0, 1u << 30,
+      NULL },
     { "vcpus",           FGD_UINT, OFF(vm.vcpus), 1, 256, NULL },
     { "idle_timeout",    FGD_UINT, OFF(vm.idle_timeout_s), 1, 86400 * 7,
       NULL },

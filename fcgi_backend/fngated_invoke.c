@@ -437,6 +437,8 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     fgd_header(r, "X-Fngate-Max-Memory-Mb", num);
     snprintf(num, sizeof(num), "%u", init_ms);
     fgd_header(r, "X-Fngate-Init-Ms", num);
+    snprintf(num, sizeof(num), "%u", info.queue_ms);
+    fgd_header(r, "X-Fngate-Queue-Ms", num);
     fgd_header(r, "X-Fngate-Cold-Start", cold ? "true" : "false");
     /* how the cold start got its guest: restored, booted, or only the
      * code loaded into the account's guest */

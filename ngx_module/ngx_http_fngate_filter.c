@@ -37,6 +37,8 @@ static ngx_http_fngate_counter_t  ngx_http_fngate_counters[] = {
       offsetof(ngx_http_fngate_ctx_t, max_memory_mb) },
     { ngx_string("init-ms"),
       offsetof(ngx_http_fngate_ctx_t, init_ms) },
+    { ngx_string("queue-ms"),
+      offsetof(ngx_http_fngate_ctx_t, queue_ms) },
     { ngx_string("cold-start"),
       offsetof(ngx_http_fngate_ctx_t, cold_start) },
     { ngx_string("start-kind"),

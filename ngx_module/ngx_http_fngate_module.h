@@ -149,6 +149,7 @@ typedef struct {
     ngx_str_t                  memory_mb;
     ngx_str_t                  max_memory_mb;
     ngx_str_t                  init_ms;
+    ngx_str_t                  queue_ms;
     ngx_str_t                  cold_start;
     ngx_str_t                  start_kind;
     ngx_str_t                  vm;

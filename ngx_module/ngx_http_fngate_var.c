@@ -109,6 +109,10 @@ static ngx_http_variable_t  ngx_http_fngate_vars[] = {
       ngx_http_fngate_variable_counter, ngx_http_fngate_field(init_ms),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
+    { ngx_string("fngate_queue_ms"), NULL,
+      ngx_http_fngate_variable_counter, ngx_http_fngate_field(queue_ms),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
     { ngx_string("fngate_cold_start"), NULL,
       ngx_http_fngate_variable_counter, ngx_http_fngate_field(cold_start),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },

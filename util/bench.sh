@@ -19,7 +19,7 @@
 # on until it settles, (5) kvm or tcg, (6) a call through a cross-account alias against the
 # same call by full ARN (a second account B; its alias xbench:live points
 # at version 1 of the bench function), through the whole path and through
-# the gateway alone.
+# the gateway alone, (7) a burst of first calls, four times the warm set.
 #
 # Environment: FNGATE_BENCH_STATE (default CHECKOUT/.fngate/bench),
 # FNGATE_BENCH_PORT (18480; uses it and the next two),
@@ -713,6 +713,46 @@ mapfile -t NW_RESTORE <"$W/nowarm-restore"
 mapfile -t NW_BOOT <"$W/nowarm-boot"
 note "no warm VM: restore ${NW_RESTORE[0]} ms (${NW_RESTORE[1]}), boot ${NW_BOOT[0]} ms (${NW_BOOT[1]})"
 
+# ------------------------------------------------------------ 7: burst
+
+# fngated again with warm = BURST_WARM (2) and the snapshot: once the warm
+# set is full, one new account sends 4 x BURST_WARM first calls at once.
+# The pool hands out the warm guests, restores more for the rest (up to
+# max_vms) and queues what it cannot serve yet (queue_ms); none may fail.
+BURST_WARM=2
+note "burst: $((4 * BURST_WARM)) first calls at once against a warm set of $BURST_WARM"
+stop_pid "$FNGATED_PID"
+sed -i -e "s|^warm *=.*|warm = $BURST_WARM|" -e "s|^snapshot *=.*|snapshot = 1|" \
+    "$STATE/fngated/fngated.conf"
+flog0=$(wc -l <"$FLOG")
+setsid "$BUILD/fngated" -c "$STATE/fngated/fngated.conf" </dev/null >>"$FLOG" 2>&1 &
+FNGATED_PID=$!
+started+=("pid:$FNGATED_PID")
+wait_for 30 fngated unix_socket_answers "$STATE/fngated/fngated.sock"
+for ((i = 0; i < 1800; i++)); do
+    [ "$(tail -n +"$((flog0 + 1))" "$FLOG" | grep -c ': warm (')" -ge "$BURST_WARM" ] && break
+    sleep 0.1
+done
+sleep 1
+read -r a k s < <(account_new bench-burst)
+py create "http://127.0.0.1:$PORT" "$k" "$s" "$FN" "$W/noop.zip" handler >/dev/null ||
+    die "CreateFunction (burst) failed"
+py sign POST "http://localhost$INVOKE_PATH" '{}' "$k" "$s" >"$W/hdrs"
+lines0=$(wc -l <"$ALOG")
+curls=()
+for ((i = 0; i < 4 * BURST_WARM; i++)); do
+    curl -s -o /dev/null -w '%{http_code} %{time_starttransfer}\n' -H @"$W/hdrs" \
+        --data '{}' "http://127.0.0.1:$PORT$INVOKE_PATH" >"$W/burst.$i" &
+    curls+=($!)
+done
+wait "${curls[@]}"
+BURST_CODES=$(cat "$W"/burst.* | awk '{ print $1 }' | sort | uniq -c | awk '{ printf "%s%s x %s", (NR > 1 ? ", " : ""), $1, $2 }')
+BURST_TTFB=$(cat "$W"/burst.* | awk '{ printf "%.1f\n", $2 * 1000 }')
+sleep 1
+BURST_LINES=$(tail -n +"$((lines0 + 1))" "$ALOG" | jq -r --arg a "$a" \
+    'select(.action == "Invoke" and .caller == $a) | "\(.vm) \(.queue_ms) \(.start_kind)"')
+note "burst: $BURST_CODES; TTFB $(tr '\n' ' ' <<<"$BURST_TTFB")ms"
+
 # ------------------------------------------------------------ the table
 
 accel=$(grep -o -E 'accelerator (kvm|tcg): .*' "$FLOG" | tail -n 1)
@@ -808,6 +848,8 @@ for pass in 1 2; do
     printf '%-44s %s\n' "6 gateway only alias / ARN ($first)" \
         "$(xa_ratio "${R[xe_direct_$pass]}" "${R[xe_alias_$pass]}")"
 done
+printf '%-44s %s\n' "7 burst: $((4 * BURST_WARM)) first calls at once, warm $BURST_WARM" \
+    "$BURST_CODES; TTFB p50 $(median <<<"$BURST_TTFB") ms, max $(maxof <<<"$BURST_TTFB") ms; $(awk '{ print $1 }' <<<"$BURST_LINES" | sort -u | wc -l) guests; queue_ms max $(awk '{ print $2 }' <<<"$BURST_LINES" | maxof); start_kind $(awk '{ print ($3 == "" ? "warm" : $3) }' <<<"$BURST_LINES" | sort | uniq -c | awk '{ printf "%s%s x %s", (NR > 1 ? ", " : ""), $1, $2 }')"
 others=$(pgrep -x qemu-system-x86 | while read -r p; do
               tr '\0' '\n' <"/proc/$p/cmdline" | grep -q "^guest=$PREFIX-" || echo "$p"
           done | wc -l)

@@ -42,8 +42,10 @@ cleanup() {
         esac
     done
     started=()
-    # Test::Nginx leaves its last nginx running; stop it too.
+    # Test::Nginx leaves its last nginx running, and a test killed
+    # before its end its own fngated (FngateTest::own_fngated); stop them.
     stop_pid_file "${TEST_NGINX_SERVROOT:-$ROOT/t/servroot}/logs/nginx.pid"
+    stop_pid_file "$TSTATE/own/fngated.pid"
 }
 
 alive() {
@@ -139,7 +141,7 @@ if [ -x "$BUILD/fngated" ] && [ -f conf/fngated.conf ]; then
     grep -q "^name_prefix = $PREFIX\$" "$TSTATE/fngated/fngated.conf" ||
         echo "name_prefix = $PREFIX" >>"$TSTATE/fngated/fngated.conf"
     setsid "$BUILD/fngated" -c "$TSTATE/fngated/fngated.conf" </dev/null \
-        >>"$TSTATE/fngated/fngated.log" 2>&1 &
+        >>"$TSTATE/fngated/fngated.log" 2>&1 9>&- &
     fpid=$!
     started+=("pid:$fpid")
     echo "$fpid" >"$TSTATE/fngated/fngated.pid"
@@ -168,7 +170,8 @@ fi
 if [ $# -eq 0 ]; then
     set -- t/
 fi
-prove -I t/lib "$@"
+# (without the lock's descriptor: what the tests start must not hold it)
+prove -I t/lib "$@" 9>&-
 rc=$?
 cleanup >>"$LOG" 2>&1
 trap - EXIT

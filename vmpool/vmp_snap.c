@@ -144,16 +144,41 @@ fail:
     return NULL;
 }
 
+/*
+ * The console log the saved XML names: the source path of its first
+ * <serial type='file'>, malloc'd, or NULL.  Read from the image itself, so
+ * that an image moved to another state_dir or saved under another
+ * name_prefix still gets each guest a log of its own.
+ */
+static char *
+vmp_xml_serial_log(const char *xml)
+{
+    static const char   src[] = "<source path='";
+    const char         *p, *end, *close;
+
+    p = strstr(xml, "<serial type='file'>");
+    close = p ? strstr(p, "</serial>") : NULL;
+    p = p ? strstr(p, src) : NULL;
+    if (p == NULL || close == NULL || p > close)
+        return NULL;
+    p += sizeof(src) - 1;
+    end = strchr(p, '\'');
+    if (end == NULL || end == p || end > close)
+        return NULL;
+    return strndup(p, (size_t) (end - p));
+}
+
+
 int
 vmp_saveimage_rewrite(uint8_t *head, size_t len, const char *name,
-    const char *uuid, const char *old_log, const char *new_log)
+    const char *uuid, const char *new_log)
 {
     size_t       data_len = vmp_saveimage_data_len(head, len);
     uint8_t     *data = head + VMP_SAVE_HEADER;
     uint32_t     cookie_off, new_off;
     const char  *cookie = "";
     size_t       xml_len, cookie_len = 0;
-    char        *xml;
+    char        *xml, *old_log;
 
     if (data_len == 0 || len < VMP_SAVE_HEADER + data_len)
         return -1;
@@ -170,7 +195,11 @@ vmp_saveimage_rewrite(uint8_t *head, size_t len, const char *name,
             return -1;
     }
 
+    old_log = vmp_xml_serial_log((const char *) data);
+    if (old_log == NULL)
+        return -1;
     xml = vmp_xml_for((const char *) data, name, uuid, old_log, new_log);
+    free(old_log);
     if (xml == NULL)
         return -1;
     xml_len = strlen(xml);

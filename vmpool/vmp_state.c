@@ -29,7 +29,7 @@ vmp_transition_ok(vmp_state_t from, vmp_state_t to)
 
     switch (from) {
     case VMP_BOOTING:
-        return to == VMP_WARM || to == VMP_BUSY;
+        return to == VMP_WARM || to == VMP_BUSY || to == VMP_IDLE;
     case VMP_WARM:
         return to == VMP_BUSY;
     case VMP_IDLE:
@@ -98,6 +98,8 @@ vmp_set_move(vmp_set_t *set, vmp_vm_t *vm, vmp_state_t to,
         return -1;                     /* a call needs an account */
     if (to == VMP_WARM && vm->account != NULL)
         return -1;                     /* an assigned guest is never warm */
+    if (to == VMP_IDLE && vm->account == NULL)
+        return -1;                     /* idle means an account's */
     if (account != NULL && vm->account == NULL) {
         acct = strdup(account);
         if (acct == NULL)
@@ -143,7 +145,7 @@ vmp_set_live(const vmp_set_t *set)
 
 vmp_pick_t
 vmp_set_choose(const vmp_set_t *set, const char *account, unsigned max_vms,
-    unsigned per_account, unsigned waiting, vmp_vm_t **vm)
+    unsigned per_account, unsigned waiting, bool room, vmp_vm_t **vm)
 {
     vmp_vm_t  *v, *idle = NULL, *warm = NULL, *victim = NULL;
     unsigned   mine = 0;
@@ -192,7 +194,7 @@ vmp_set_choose(const vmp_set_t *set, const char *account, unsigned max_vms,
     /* Guests already booting for the warm set go to earlier waiters. */
     if (set->booting_generic > waiting)
         return VMP_PICK_WAIT;
-    if (vmp_set_live(set) < max_vms)
+    if (vmp_set_live(set) < max_vms && room)
         return VMP_PICK_BOOT;
     if (victim != NULL) {
         *vm = victim;
@@ -203,17 +205,40 @@ vmp_set_choose(const vmp_set_t *set, const char *account, unsigned max_vms,
 
 
 unsigned
-vmp_set_boots_needed(const vmp_set_t *set, unsigned warm, unsigned max_vms)
+vmp_set_boots_needed(const vmp_set_t *set, unsigned warm, unsigned max_vms,
+    bool room)
 {
     unsigned  have = set->count[VMP_WARM] + set->booting_generic;
     unsigned  live = vmp_set_live(set);
-    unsigned  need, room;
+    unsigned  need, free;
 
-    if (have >= warm || live >= max_vms)
+    if (have >= warm || live >= max_vms || !room)
         return 0;
     need = warm - have;
-    room = max_vms - live;
-    return need < room ? need : room;
+    free = max_vms - live;
+    return need < free ? need : free;
+}
+
+
+uint64_t
+vmp_set_host_kb(const vmp_set_t *set, uint64_t new_kb)
+{
+    const vmp_vm_t  *v;
+    uint64_t         kb = 0;
+
+    for (v = set->head; v != NULL; v = v->next) {
+        if (v->state != VMP_DEAD)
+            kb += v->host_kb != 0 ? v->host_kb : new_kb;
+    }
+    return kb;
+}
+
+
+bool
+vmp_set_mem_room(const vmp_set_t *set, uint64_t budget_kb, uint64_t new_kb)
+{
+    return budget_kb == 0
+           || vmp_set_host_kb(set, new_kb) + new_kb <= budget_kb;
 }
 
 

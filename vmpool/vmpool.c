@@ -51,9 +51,12 @@ struct vmp_pool {
     unsigned         waiting;       /* acquirers in cond wait */
     vmp_vm_t        *pending;       /* first warm guest, queued by new */
     char             snap_path[4096];  /* STATE_DIR/snapshot.img */
-    char             snap_log[4096];   /* the console log it names */
     bool             snap_ok;       /* new guests are restored from it */
     unsigned         snap_failures; /* restores failed in a row */
+    unsigned         failed_id;     /* the last guest that could not be made */
+    char             failed[512];   /* and why */
+    uint64_t         new_kb;        /* host memory a new guest takes: the
+                                       last fresh guest's, measured */
     bool             stop;
     bool             thread_started;
     pthread_t        thread;
@@ -212,6 +215,71 @@ vmp_vm_destroy(vmp_pool_t *pool, vmp_vm_t *vm)
         virDomainFree(vm->dom);
     }
     vmp_vm_free(vm);
+}
+
+
+/* The host memory (RSS, KiB) the QEMU process of dom holds, 0 unknown.
+ * libvirt reads it from /proc even without a balloon device. */
+static uint64_t
+vmp_dom_rss_kb(virDomainPtr dom)
+{
+    virDomainMemoryStatStruct  st[VIR_DOMAIN_MEMORY_STAT_NR];
+    int                        n, i;
+
+    n = virDomainMemoryStats(dom, st, VIR_DOMAIN_MEMORY_STAT_NR, 0);
+    for (i = 0; i < n; i++) {
+        if (st[i].tag == VIR_DOMAIN_MEMORY_STAT_RSS)
+            return st[i].val;
+    }
+    return 0;
+}
+
+
+/* Under the lock: whether the memory budget has room for one more guest. */
+static bool
+vmp_mem_room(vmp_pool_t *pool)
+{
+    return vmp_set_mem_room(&pool->set,
+        (uint64_t) pool->cfg.memory_budget_mb * 1024, pool->new_kb);
+}
+
+
+/*
+ * Measures every live guest's host memory (with a memory budget only), the
+ * lock held on entry and exit but not while libvirt answers.  Guests are
+ * found again by id: one may have gone meanwhile.
+ */
+static void
+vmp_measure(vmp_pool_t *pool)
+{
+    enum { MAX = 256 };
+    struct { unsigned id; virDomainPtr dom; uint64_t kb; } m[MAX];
+    vmp_vm_t  *vm;
+    unsigned   n = 0, i;
+
+    if (pool->cfg.memory_budget_mb == 0)
+        return;
+    for (vm = pool->set.head; vm != NULL && n < MAX; vm = vm->next) {
+        if (vm->state == VMP_DEAD || vm->state == VMP_BOOTING
+            || vm->dom == NULL || virDomainRef(vm->dom) < 0)
+            continue;
+        m[n].id = vm->id;
+        m[n++].dom = vm->dom;
+    }
+    pthread_mutex_unlock(&pool->lock);
+    for (i = 0; i < n; i++) {
+        m[i].kb = vmp_dom_rss_kb(m[i].dom);
+        virDomainFree(m[i].dom);
+    }
+    pthread_mutex_lock(&pool->lock);
+    for (i = 0; i < n; i++) {
+        for (vm = pool->set.head; vm != NULL; vm = vm->next) {
+            if (vm->id == m[i].id && m[i].kb != 0) {
+                vm->host_kb = m[i].kb;
+                break;
+            }
+        }
+    }
 }
 
 
@@ -470,8 +538,6 @@ vmp_snap_prepare(vmp_pool_t *pool)
 
     snprintf(pool->snap_path, sizeof(pool->snap_path), "%s/snapshot.img",
         pool->cfg.state_dir);
-    snprintf(pool->snap_log, sizeof(pool->snap_log), "%s/%s-snap.log",
-        pool->cfg.state_dir, pool->cfg.name_prefix);
     snprintf(keypath, sizeof(keypath), "%s/snapshot.key",
         pool->cfg.state_dir);
     key = vmp_snap_key(pool);
@@ -584,7 +650,7 @@ vmp_snap_copy(vmp_pool_t *pool, vmp_vm_t *vm, const char *path,
            != (ssize_t) (VMP_SAVE_HEADER + data_len)
         || vmp_uuid(uuid) < 0
         || vmp_saveimage_rewrite(all, VMP_SAVE_HEADER + data_len, vm->name,
-               uuid, pool->snap_log, log) < 0)
+               uuid, log) < 0)
     {
         vmp_seterr(err, "%s: snapshot %s unreadable", vm->name,
             pool->snap_path);
@@ -726,7 +792,7 @@ done:
  * (or when the restore fails) booted.
  */
 static int
-vmp_vm_make(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
+vmp_vm_make_one(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
 {
     char  *rerr = NULL;
     bool   snap;
@@ -764,6 +830,31 @@ vmp_vm_make(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
     }
     return vmp_vm_boot(pool, vm, pool->type, pool->cfg.boot_timeout_ms,
         err);
+}
+
+
+/*
+ * vmp_vm_make_one, and with a memory budget the new guest's host memory,
+ * which is also what the next new guest is counted at until it is measured.
+ */
+static int
+vmp_vm_make(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
+{
+    uint64_t  kb;
+
+    if (vmp_vm_make_one(pool, vm, err) < 0)
+        return -1;
+    if (pool->cfg.memory_budget_mb != 0
+        && (kb = vmp_dom_rss_kb(vm->dom)) != 0)
+    {
+        pthread_mutex_lock(&pool->lock);
+        vm->host_kb = kb;
+        pool->new_kb = kb;
+        pthread_mutex_unlock(&pool->lock);
+        vmp_log("%s: holds %llu MiB of host memory (RSS)", vm->name,
+            (unsigned long long) (kb / 1024));
+    }
+    return 0;
 }
 
 
@@ -916,6 +1007,20 @@ vmp_check_health(vmp_pool_t *pool)
 }
 
 
+/* Under the lock: the guest calls have waited for longest. */
+static vmp_vm_t *
+vmp_oldest_queued(vmp_pool_t *pool)
+{
+    vmp_vm_t  *vm, *oldest = NULL;
+
+    for (vm = pool->set.head; vm != NULL; vm = vm->next) {
+        if (vm->queued && (oldest == NULL || vm->id < oldest->id))
+            oldest = vm;
+    }
+    return oldest;
+}
+
+
 static void *
 vmp_thread(void *arg)
 {
@@ -948,14 +1053,36 @@ vmp_thread(void *arg)
 
         vmp_check_health(pool);
 
-        /* One boot at a time: parallel boots only slow each other. */
+        /* Guests that grew past the budget: the longest idle goes. */
+        vmp_measure(pool);
+        while (pool->cfg.memory_budget_mb != 0
+               && vmp_set_host_kb(&pool->set, pool->new_kb)
+                  > (uint64_t) pool->cfg.memory_budget_mb * 1024
+               && (vm = vmp_set_expired(&pool->set, fg_now_ms(), 0))
+                  != NULL)
+        {
+            vmp_log("%s: over the memory budget (%u MB), destroying idle "
+                "guest of account %s", vm->name, pool->cfg.memory_budget_mb,
+                vm->account);
+            vmp_set_move(&pool->set, vm, VMP_DEAD, NULL, fg_now_ms());
+            vmp_set_unlink(&pool->set, vm);
+            pthread_cond_broadcast(&pool->changed);
+            pthread_mutex_unlock(&pool->lock);
+            vmp_vm_destroy(pool, vm);
+            pthread_mutex_lock(&pool->lock);
+        }
+
+        /* One boot at a time: parallel boots only slow each other.  A
+         * guest a call waits for goes first, then the warm set. */
         vm = NULL;
         if (pool->pending != NULL) {
             vm = pool->pending;
             pool->pending = NULL;
+        } else if ((vm = vmp_oldest_queued(pool)) != NULL) {
+            vm->queued = false;
         } else if (!pool->stop
                    && vmp_set_boots_needed(&pool->set, pool->cfg.warm,
-                          pool->cfg.max_vms) > 0)
+                          pool->cfg.max_vms, vmp_mem_room(pool)) > 0)
         {
             vm = vmp_set_new_vm(&pool->set, pool->cfg.name_prefix, NULL,
                 fg_now_ms());
@@ -966,17 +1093,30 @@ vmp_thread(void *arg)
                 err = NULL;
                 if (vmp_vm_make(pool, vm, &err) == 0) {
                     pthread_mutex_lock(&pool->lock);
-                    vmp_set_move(&pool->set, vm, VMP_WARM, NULL,
-                        fg_now_ms());
+                    if (vm->account != NULL) {
+                        vmp_set_move(&pool->set, vm, VMP_IDLE, NULL,
+                            fg_now_ms());
+                        vmp_log("%s: made for account %s (%s %u ms)",
+                            vm->name, vm->account, vmp_vm_origin(vm),
+                            vm->boot_ms);
+                    } else {
+                        vmp_set_move(&pool->set, vm, VMP_WARM, NULL,
+                            fg_now_ms());
+                        vmp_log("%s: warm (%s %u ms, %s)", vm->name,
+                            vmp_vm_origin(vm), vm->boot_ms, pool->accel);
+                    }
                     pthread_cond_broadcast(&pool->changed);
-                    vmp_log("%s: warm (%s %u ms, %s)", vm->name,
-                        vmp_vm_origin(vm), vm->boot_ms, pool->accel);
                     failures = 0;
                     continue;
                 }
                 pthread_mutex_lock(&pool->lock);
                 if (!pool->stop)
-                    vmp_log("boot failed: %s", err ? err : "?");
+                    vmp_log("%s: boot failed%s%s: %s", vm->name,
+                        vm->account ? " for account " : "",
+                        vm->account ? vm->account : "", err ? err : "?");
+                pool->failed_id = vm->id;
+                snprintf(pool->failed, sizeof(pool->failed), "%s",
+                    err ? err : "?");
                 free(err);
                 vmp_set_unlink(&pool->set, vm);
                 vmp_vm_destroy(pool, vm);
@@ -1217,6 +1357,7 @@ vmp_pool_new(const vmp_config_t *cfg, char **err)
         vmp_seterr(err, "out of memory");
         goto fail;
     }
+    pool->new_kb = (uint64_t) pool->cfg.vm_memory_mb * 1024;
     if (pool->cfg.max_vms == 0 || pool->cfg.vm_memory_mb == 0
         || pool->cfg.vcpus == 0 || pool->cfg.name_prefix[0] == '\0')
     {
@@ -1347,6 +1488,38 @@ vmp_deadline(struct timespec *ts, uint64_t ms)
 }
 
 
+/* Under the lock: whether the guest with this id is still being made. */
+static bool
+vmp_find_queued(vmp_pool_t *pool, unsigned id)
+{
+    vmp_vm_t  *vm;
+
+    for (vm = pool->set.head; vm != NULL; vm = vm->next) {
+        if (vm->id == id)
+            return vm->state == VMP_BOOTING;
+    }
+    return false;
+}
+
+
+/* Under the lock: the guest with this id is no longer wanted; dropped if
+ * the background thread has not started making it. */
+static void
+vmp_unqueue(vmp_pool_t *pool, unsigned id)
+{
+    vmp_vm_t  *vm;
+
+    for (vm = pool->set.head; vm != NULL; vm = vm->next) {
+        if (vm->id == id && vm->queued) {
+            vmp_set_move(&pool->set, vm, VMP_DEAD, NULL, fg_now_ms());
+            vmp_set_unlink(&pool->set, vm);
+            vmp_vm_free(vm);
+            return;
+        }
+    }
+}
+
+
 int
 vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
     vmp_acquire_info_t *info, char **err)
@@ -1356,7 +1529,7 @@ vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
     vmp_vm_t        *vm;
     vmp_acquire_info_t  dummy;
     struct timespec  ts;
-    char            *berr;
+    unsigned         requested = 0;     /* id of the guest asked for */
     int              rc = -1;
 
     *err = NULL;
@@ -1365,6 +1538,7 @@ vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
         info = &dummy;
     info->cold = false;
     info->init_ms = 0;
+    info->queue_ms = 0;
     if (account == NULL || account[0] == '\0') {
         vmp_seterr(err, "no account");
         return -1;
@@ -1378,9 +1552,12 @@ vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
         }
         switch (vmp_set_choose(&pool->set, account, pool->cfg.max_vms,
                     pool->cfg.max_vms_per_account,
-                    pool->waiting, &vm))
+                    pool->waiting, vmp_mem_room(pool), &vm))
         {
         case VMP_PICK_IDLE:
+            /* a guest made for the account that has not served a call
+             * yet: this call's cold start */
+            info->cold = vm->calls == 0;
             vmp_set_move(&pool->set, vm, VMP_BUSY, account, fg_now_ms());
             *vmp = vm;
             rc = 0;
@@ -1396,32 +1573,29 @@ vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
             goto done;
 
         case VMP_PICK_BOOT:
+            /* The background thread makes it, one guest at a time (they
+             * only slow each other down); meanwhile this call takes
+             * whichever guest of its account is free first, this one or
+             * one that another call releases. */
+            if (requested != 0 && vmp_find_queued(pool, requested)) {
+                vm = NULL;
+                goto wait;
+            }
+            if (requested != 0 && pool->failed_id == requested) {
+                vmp_seterr(err, "boot for account %s failed: %s", account,
+                    pool->failed);
+                goto done;
+            }
             vm = vmp_set_new_vm(&pool->set, pool->cfg.name_prefix, account,
                 fg_now_ms());
             if (vm == NULL) {
                 vmp_seterr(err, "out of memory");
                 goto done;
             }
-            pthread_mutex_unlock(&pool->lock);
-            berr = NULL;
-            rc = vmp_vm_make(pool, vm, &berr);
-            pthread_mutex_lock(&pool->lock);
-            if (rc < 0) {
-                vmp_set_unlink(&pool->set, vm);
-                pthread_cond_broadcast(&pool->changed);
-                pthread_mutex_unlock(&pool->lock);
-                vmp_vm_destroy(pool, vm);
-                vmp_seterr(err, "boot for account %s failed: %s", account,
-                    berr ? berr : "?");
-                free(berr);
-                return -1;
-            }
-            vmp_set_move(&pool->set, vm, VMP_BUSY, account, fg_now_ms());
-            vmp_log("%s: made for account %s (%s %u ms)", vm->name,
-                account, vmp_vm_origin(vm), vm->boot_ms);
-            info->cold = true;
-            *vmp = vm;
-            goto done;
+            vm->queued = true;
+            requested = vm->id;
+            pthread_cond_signal(&pool->wake);
+            goto wait;
 
         case VMP_PICK_EVICT:
             vmp_log("%s: evicting idle guest of account %s for %s",
@@ -1434,11 +1608,14 @@ vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
             continue;
 
         case VMP_PICK_WAIT:
+        wait:
             now = fg_now_ms();
             if (now >= deadline) {
                 vmp_seterr(err, "no guest for account %s within %u ms "
-                    "(max_vms %u reached or guests still booting)", account,
-                    pool->cfg.acquire_timeout_ms, pool->cfg.max_vms);
+                    "(max_vms %u, max_vms_per_account %u or the memory "
+                    "budget reached, or guests still booting)", account,
+                    pool->cfg.acquire_timeout_ms, pool->cfg.max_vms,
+                    pool->cfg.max_vms_per_account);
                 goto done;
             }
             vmp_deadline(&ts, deadline - now);
@@ -1446,11 +1623,16 @@ vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
             pthread_cond_signal(&pool->wake);
             pthread_cond_timedwait(&pool->changed, &pool->lock, &ts);
             pool->waiting--;
+            info->queue_ms += (unsigned) (fg_now_ms() - now);
             continue;
         }
     }
 
 done:
+    /* served by another guest of the account, or given up: a guest asked
+     * for and not started yet is not made */
+    if (requested != 0)
+        vmp_unqueue(pool, requested);
     pthread_mutex_unlock(&pool->lock);
     info->init_ms = (unsigned) (fg_now_ms() - start);
     return rc;
@@ -1580,5 +1762,7 @@ vmp_pool_stats(vmp_pool_t *pool, vmp_stats_t *st)
 {
     pthread_mutex_lock(&pool->lock);
     vmp_set_stats(&pool->set, st);
+    st->host_kb = pool->cfg.memory_budget_mb != 0
+                  ? vmp_set_host_kb(&pool->set, pool->new_kb) : 0;
     pthread_mutex_unlock(&pool->lock);
 }

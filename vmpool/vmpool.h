@@ -43,6 +43,8 @@ typedef struct {
                                     once (its calls in flight); 0: up to
                                     max_vms */
     unsigned     vm_memory_mb;   /* guest RAM */
+    unsigned     memory_budget_mb; /* host memory (RSS) all guests may
+                                    hold; 0: no budget, max_vms alone */
     unsigned     vcpus;
     unsigned     idle_timeout_s; /* assigned guest idle -> destroyed */
     unsigned     boot_timeout_ms;/* agent HELLO must arrive within */
@@ -59,6 +61,10 @@ typedef struct {
 
 typedef struct {
     bool         cold;           /* the account had no idle guest */
+    unsigned     queue_ms;       /* of which waiting: for a guest being
+                                    made, or to be released at a limit
+                                    (max_vms, max_vms_per_account, the
+                                    memory budget) */
     unsigned     init_ms;        /* time to obtain the guest (and load code
                                     when the caller does it) */
 } vmp_acquire_info_t;
@@ -83,8 +89,11 @@ const char *vmp_pool_accel(const vmp_pool_t *pool);
 
 /*
  * A guest for account: its idle guest if it has one, else a warm one
- * assigned to it for good, else a new boot (when under max_vms), else wait
- * up to acquire_timeout_ms.  Returns 0, or -1 with a malloc'd message in
+ * assigned to it for good, else the first of the account's guests to be
+ * free: a new one the background thread makes for it (within max_vms,
+ * max_vms_per_account and the memory budget; another account's idle guest
+ * is evicted for room) or one another call releases; all within
+ * acquire_timeout_ms.  Returns 0, or -1 with a malloc'd message in
  * *err (no guest could be had in time: the caller answers 429/503).
  */
 int vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vm,
@@ -119,6 +128,8 @@ typedef struct {
     unsigned  idle;       /* assigned, not in a call */
     unsigned  busy;
     unsigned  total;
+    uint64_t  host_kb;    /* the guests' host memory as last measured
+                             (only with a memory budget; else 0) */
 } vmp_stats_t;
 
 void vmp_pool_stats(vmp_pool_t *pool, vmp_stats_t *st);

@@ -10,9 +10,10 @@
  *                                      v
  *                                    DEAD
  *
- * A guest booted on demand for an account carries that account from the
- * start and goes BOOTING -> BUSY.  Once a guest has an account it never
- * loses it: the only way out is DEAD.
+ * A guest made on demand for an account carries that account from the
+ * start and goes BOOTING -> IDLE (made by the background thread, taken by
+ * whichever call of the account is waiting) or BOOTING -> BUSY.  Once a
+ * guest has an account it never loses it: the only way out is DEAD.
  */
 
 #ifndef VMPOOL_PRIV_H
@@ -46,6 +47,11 @@ struct vmp_vm {
     uint32_t     seq;           /* last request number sent */
     void        *dom;           /* virDomainPtr, NULL in unit tests */
     bool         restored;      /* made from the snapshot, not booted */
+    bool         queued;        /* BOOTING on demand, not started yet: the
+                                   background thread makes it */
+    uint64_t     host_kb;       /* host memory the guest's QEMU holds
+                                   (RSS, KiB) when last measured; 0: not
+                                   measured yet */
     vmp_vm_t    *next;
 };
 
@@ -92,16 +98,27 @@ unsigned vmp_set_live(const vmp_set_t *set);
  * acquirers already waiting (they have first claim on guests that are
  * booting).  An account that has per_account guests (booting, idle or
  * busy; 0: no such cap) gets no further one: it reuses an idle one or
- * waits.  *vm is set for IDLE, WARM and EVICT.
+ * waits.  room: the memory budget has room for one more guest (else no
+ * guest is made; another account's idle guest is evicted or the caller
+ * waits).  *vm is set for IDLE, WARM and EVICT.
  */
 vmp_pick_t vmp_set_choose(const vmp_set_t *set, const char *account,
-    unsigned max_vms, unsigned per_account, unsigned waiting,
+    unsigned max_vms, unsigned per_account, unsigned waiting, bool room,
     vmp_vm_t **vm);
 
 /* Generic boots the background thread should start now to bring the warm
- * set up to `warm`, within max_vms. */
+ * set up to `warm`, within max_vms and (room) the memory budget. */
 unsigned vmp_set_boots_needed(const vmp_set_t *set, unsigned warm,
-    unsigned max_vms);
+    unsigned max_vms, bool room);
+
+/* Host memory of the set's live guests in KiB: each one's host_kb, or
+ * new_kb for one not measured yet. */
+uint64_t vmp_set_host_kb(const vmp_set_t *set, uint64_t new_kb);
+
+/* Whether a further guest of new_kb fits in budget_kb beside the live
+ * ones (budget_kb 0: no budget, always). */
+bool vmp_set_mem_room(const vmp_set_t *set, uint64_t budget_kb,
+    uint64_t new_kb);
 
 /* The idle guest that has been idle longest, if for idle_ms or more. */
 vmp_vm_t *vmp_set_expired(const vmp_set_t *set, uint64_t now_ms,
@@ -132,13 +149,14 @@ size_t vmp_saveimage_data_len(const uint8_t *head, size_t len);
 /*
  * Rewrites an image's header and data (head: its first VMP_SAVE_HEADER +
  * data_len bytes) in place for another guest: the domain XML gets name and
- * uuid, each old_log path becomes new_log, the channels' socket paths are
- * dropped (libvirt places new ones); the cookie moves behind the XML.
- * data_len stays, so the migration stream after it is the image's own.
- * 0, or -1 (not an image, no name or uuid, the XML does not fit).
+ * uuid, the console log it names (its <serial type='file'>, wherever the
+ * image was saved) becomes new_log, the channels' socket paths are dropped
+ * (libvirt places new ones); the cookie moves behind the XML.  data_len
+ * stays, so the migration stream after it is the image's own.  0, or -1
+ * (not an image, no name, uuid or serial log, the XML does not fit).
  */
 int vmp_saveimage_rewrite(uint8_t *head, size_t len, const char *name,
-    const char *uuid, const char *old_log, const char *new_log);
+    const char *uuid, const char *new_log);
 
 
 #endif /* VMPOOL_PRIV_H */

@@ -350,20 +350,23 @@ sub api_config {
            . default_config() . $locs . "\n";
 }
 
-# The billing lines of InvokeApi calls in the test nginx's access.log, as
-# hashes (the JSON of the shipped log_format).
-sub api_lines {
+# The billing lines of ACTION (Invoke, InvokeApi) in the test nginx's
+# access.log, as hashes (the JSON of the shipped log_format).
+sub billing_lines {
+    my $action = shift;
     my $root = $ENV{TEST_NGINX_SERVER_ROOT} || 't/servroot';
     open my $in, '<', "$root/logs/access.log" or return [];
     my @lines;
     while (<$in>) {
-        next unless /"action":"InvokeApi"/;
+        next unless /"action":"\Q$action\E"/;
         my $l = eval { json_decode($_) } or next;
         push @lines, $l;
     }
     close $in;
     return \@lines;
 }
+
+sub api_lines { billing_lines('InvokeApi') }
 
 # The number of tests run_tests runs for the blocks, once each (multiply by
 # repeat_each()): what Test::Nginx::Socket counts per request.
@@ -503,19 +506,63 @@ _EOC_
     return "exit=$rc\n$text";
 }
 
+# The curl command line that signs with curl's own SigV4 (--aws-sigv4)
+# as WHO and requests PATH with the extra curl args; it prints the body,
+# then curl's write-out WOUT.
+sub curl_sigv4_cmd {
+    my ($wout, $who, $path, @args) = @_;
+    my $acct = ref $who ? $who : account($who);
+    return join ' ', 'curl -sS --max-time 120',
+        "--aws-sigv4 'aws:amz:$Region:lambda'",
+        "--user '$acct->{AccessKeyId}:$acct->{SecretAccessKey}'",
+        "-w '$wout'", (map { shell_quote($_) } @args),
+        shell_quote(endpoint() . $path);
+}
+
 # curl_sigv4('alice', '/2015-03-31/functions/', extra curl args...): curl's
 # own SigV4 signing (--aws-sigv4); "exit=N\n" . body . "\nhttp=CODE\n".
 sub curl_sigv4 {
-    my ($who, $path, @args) = @_;
-    my $acct = ref $who ? $who : account($who);
-    my $cmd = join ' ', 'curl -sS --max-time 120',
-        "--aws-sigv4 'aws:amz:$Region:lambda'",
-        "--user '$acct->{AccessKeyId}:$acct->{SecretAccessKey}'",
-        q{-w '\nhttp=%{http_code}\n'},
-        (map { shell_quote($_) } @args),
-        shell_quote(endpoint() . $path);
-    my ($rc, $out) = run_cmd($cmd);
+    my ($rc, $out) = run_cmd(curl_sigv4_cmd('\nhttp=%{http_code}\n', @_));
     return "exit=$rc\n$out";
+}
+
+# burst([WHO, PATH, ARGS...], ...): the curl_sigv4 calls all at once, each
+# in a process of its own; for each, in the same order, { body, http,
+# time (seconds), retry_after, error_type }.
+sub burst {
+    my @calls = @_;
+    my @files = map { "/tmp/fngate-burst-$$-$_" } 0 .. $#calls;
+    my @pids;
+    for my $i (0 .. $#calls) {
+        my ($who, $path, @args) = @{ $calls[$i] };
+        my $cmd = curl_sigv4_cmd('\n%{http_code} %{time_total}\n', $who,
+            $path, '-D', "$files[$i].h", @args);
+        my $pid = fork // die "fork: $!";
+        if ($pid == 0) {
+            exec '/bin/sh', '-c', "$cmd >$files[$i] 2>&1" or POSIX::_exit(127);
+        }
+        push @pids, $pid;
+    }
+    waitpid $_, 0 for @pids;
+    my @out;
+    for my $f (@files) {
+        open my $in, '<', $f or die "$f: $!";
+        my $text = do { local $/; <$in> };
+        close $in;
+        my $head = '';
+        if (open my $h, '<', "$f.h") {
+            $head = do { local $/; <$h> };
+            close $h;
+        }
+        unlink $f, "$f.h";
+        my ($body, $code, $time) = $text =~ /^(.*)\n(\d+) ([\d.]+)\s*$/s;
+        my ($retry) = $head =~ /^Retry-After:\s*(\S+)/mi;
+        my ($etype) = $head =~ /^x-amzn-ErrorType:\s*(\S+)/mi;
+        push @out, { body => $body // $text, http => $code // 'none',
+                     time => $time // 0, retry_after => $retry // '',
+                     error_type => $etype // '' };
+    }
+    return @out;
 }
 
 sub save_output {
@@ -616,18 +663,100 @@ sub fngated_state {
 # after its first SKIP bytes; the matching line, or ''.
 sub wait_fngated_log {
     my ($re, $seconds, $skip) = @_;
-    my $log = fngated_state() . '/fngated/fngated.log';
+    return wait_log(fngated_state() . '/fngated/fngated.log', $re, $seconds,
+        $skip);
+}
+
+# wait_log(FILE, RE, SECONDS, SKIP): the same for any log file.
+sub wait_log {
+    my ($log, $re, $seconds, $skip) = @_;
     my $until = time + $seconds;
     while (time < $until) {
-        if (open my $in, '<', $log) {
-            seek $in, $skip // 0, 0;
-            while (<$in>) {
-                return $_ if /$re/;
-            }
-            close $in;
-        }
+        my $line = file_has($log, $re, $skip);
+        return $line if $line ne '';
         select undef, undef, undef, 0.2;
     }
+    return '';
+}
+
+# A second fngated beside the test one, for blocks that need other pool
+# settings: own_fngated(KEY => VALUE, ...) stops the one started before
+# (if any) and starts one from the test fngated's configuration with these
+# keys replaced, its own socket, state directory (seeded with the test
+# fngated's snapshot and accelerator probe, which fit the same VM
+# settings) and VM name prefix (the test one's + "p").  Returns { sock,
+# log, state } once its pool is ready.  Stopped at exit.
+our $Own;
+
+sub own_fngated {
+    my %set = @_;
+    stop_own_fngated();
+    my $main = fngated_state();
+    my $state = "$main/own";
+    system('rm', '-rf', $state);
+    mkdir $_ or die "$_: $!" for $state, "$state/vm";
+    for my $f (qw(snapshot.img snapshot.key accel-probe)) {
+        system('cp', "$main/vm/$f", "$state/vm/$f") if -s "$main/vm/$f";
+    }
+    open my $in, '<', "$main/fngated/fngated.conf"
+        or die "$main/fngated/fngated.conf: $!";
+    my $conf = do { local $/; <$in> };
+    close $in;
+    my ($prefix) = $conf =~ /^name_prefix = (\S+)$/m or die "no name_prefix";
+    %set = (listen => "unix:$state/fngated.sock", state_dir => "$state/vm",
+            name_prefix => "${prefix}p", %set);
+    for my $key (keys %set) {
+        $conf =~ s/^\Q$key\E *=.*\n//mg;
+        $conf .= "$key = $set{$key}\n";
+    }
+    open my $out, '>', "$state/fngated.conf" or die "$state: $!";
+    print $out $conf;
+    close $out;
+    my $bin = File::Basename::dirname(need_env('TEST_NGINX_FNGATE_MODULE'))
+              . '/fngated';
+    my $log = "$state/fngated.log";
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        POSIX::setsid();
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>>', $log;
+        open STDERR, '>&', \*STDOUT;
+        exec $bin, '-c', "$state/fngated.conf" or POSIX::_exit(127);
+    }
+    # (for util/run-tests.sh, should the test be killed before its END)
+    open my $pf, '>', "$state/fngated.pid" or die "$state: $!";
+    print $pf "$pid\n";
+    close $pf;
+    $Own = { pid => $pid, sock => "$state/fngated.sock", log => $log,
+             state => $state, parent => $$ };
+    for (1 .. 1200) {
+        last if file_has($log, qr/vm pool ready/);
+        die "own fngated exited; see $log" if waitpid($pid, POSIX::WNOHANG()) > 0;
+        select undef, undef, undef, 0.1;
+    }
+    return $Own;
+}
+
+sub stop_own_fngated {
+    # (forked children of the test inherit $Own: only its starter stops it)
+    return unless $Own && $Own->{parent} == $$;
+    kill 'TERM', $Own->{pid};
+    waitpid $Own->{pid}, 0;
+    $Own = undef;
+}
+
+END { stop_own_fngated() }
+
+# Whether FILE has a line matching RE (after its first SKIP bytes); the
+# line, or ''.
+sub file_has {
+    my ($file, $re, $skip) = @_;
+    open my $in, '<', $file or return '';
+    seek $in, $skip // 0, 0;
+    while (<$in>) {
+        return $_ if /$re/;
+    }
+    close $in;
     return '';
 }
 

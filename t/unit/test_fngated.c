@@ -321,6 +321,11 @@ test_conf(void)
     CU_ASSERT_EQUAL(fgd_conf_line(&c, "warm = -1", err, sizeof(err)), -1);
     CU_ASSERT_EQUAL(fgd_conf_line(&c, "max_vms = 0", err, sizeof(err)), -1);
     CU_ASSERT_EQUAL(fgd_conf_line(&c, "vcpus = 2x", err, sizeof(err)), -1);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "memory_budget_mb = -5", err,
+        sizeof(err)), -1);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "memory_budget_mb = 4096", err,
+        sizeof(err)), 0);
+    CU_ASSERT_EQUAL(c.vm.memory_budget_mb, 4096);
     CU_ASSERT_EQUAL(fgd_conf_line(&c, "accel = xen", err, sizeof(err)), -1);
     CU_ASSERT_EQUAL(fgd_conf_line(&c, "accel = tcg", err, sizeof(err)), 0);
     CU_ASSERT_EQUAL(fgd_conf_line(&c, "kernel = rel/path", err,
@@ -413,6 +418,7 @@ test_conf_shipped(void)
     CU_ASSERT_EQUAL(c.vm.max_vms, d.vm.max_vms);
     CU_ASSERT_EQUAL(c.vm.max_vms_per_account, d.vm.max_vms_per_account);
     CU_ASSERT_EQUAL(c.vm.vm_memory_mb, d.vm.vm_memory_mb);
+    CU_ASSERT_EQUAL(c.vm.memory_budget_mb, d.vm.memory_budget_mb);
     CU_ASSERT_EQUAL(c.vm.boot_timeout_ms, d.vm.boot_timeout_ms);
     CU_ASSERT_EQUAL(c.vm.acquire_timeout_ms, d.vm.acquire_timeout_ms);
     CU_ASSERT_EQUAL(c.vm.idle_timeout_s, d.vm.idle_timeout_s);

@@ -43,6 +43,7 @@ test_transitions(void)
     CU_ASSERT(vmp_transition_ok(VMP_IDLE, VMP_BUSY));
     CU_ASSERT(vmp_transition_ok(VMP_IDLE, VMP_DEAD));
     CU_ASSERT(vmp_transition_ok(VMP_BOOTING, VMP_DEAD));
+    CU_ASSERT(vmp_transition_ok(VMP_BOOTING, VMP_IDLE));
 
     CU_ASSERT_FALSE(vmp_transition_ok(VMP_IDLE, VMP_WARM));
     CU_ASSERT_FALSE(vmp_transition_ok(VMP_BUSY, VMP_WARM));
@@ -76,6 +77,23 @@ test_account_never_changes(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
     CU_ASSERT_STRING_EQUAL(vm->name, "fg-1");
     CU_ASSERT_EQUAL(set.booting_generic, 1);
+
+    /* A generic guest can not go idle (an account's state) either, but
+     * one made on demand for an account can. */
+    CU_ASSERT_EQUAL(vmp_set_move(&set, vm, VMP_IDLE, NULL, 150), -1);
+    {
+        vmp_vm_t  *own = vmp_set_new_vm(&set, "fg", "333333333333", 150);
+
+        CU_ASSERT_PTR_NOT_NULL_FATAL(own);
+        CU_ASSERT_EQUAL(set.booting_generic, 1);
+        CU_ASSERT_EQUAL(vmp_set_move(&set, own, VMP_IDLE, NULL, 160), 0);
+        CU_ASSERT_EQUAL(own->calls, 0);
+        CU_ASSERT_EQUAL(vmp_set_move(&set, own, VMP_BUSY, "111111111111",
+            170), -1);
+        vmp_set_move(&set, own, VMP_DEAD, NULL, 180);
+        vmp_set_unlink(&set, own);
+        vmp_vm_free(own);
+    }
 
     /* A generic guest can not go busy without an account. */
     CU_ASSERT_EQUAL(vmp_set_move(&set, vm, VMP_WARM, NULL, 200), 0);
@@ -144,8 +162,8 @@ test_choose(void)
     vmp_vm_t   *a1, *a2, *b1, *w1, *w2, *vm;
 
     /* Empty pool: boot, unless at the cap. */
-    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 4, 0, 0, &vm), VMP_PICK_BOOT);
-    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 0, 0, 0, &vm), VMP_PICK_WAIT);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 4, 0, 0, true, &vm), VMP_PICK_BOOT);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 0, 0, 0, true, &vm), VMP_PICK_WAIT);
 
     a1 = add_vm(&set, VMP_IDLE, "A", 10, 100);
     a2 = add_vm(&set, VMP_IDLE, "A", 11, 300);
@@ -154,50 +172,50 @@ test_choose(void)
     w1 = add_vm(&set, VMP_WARM, NULL, 20, 0);
 
     /* The account's most recently used idle guest. */
-    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 8, 0, 0, &vm), VMP_PICK_IDLE);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 8, 0, 0, true, &vm), VMP_PICK_IDLE);
     CU_ASSERT_PTR_EQUAL(vm, a2);
     vmp_set_move(&set, a2, VMP_BUSY, "A", 400);
-    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 8, 0, 0, &vm), VMP_PICK_IDLE);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 8, 0, 0, true, &vm), VMP_PICK_IDLE);
     CU_ASSERT_PTR_EQUAL(vm, a1);
     vmp_set_move(&set, a1, VMP_BUSY, "A", 400);
 
     /* All of A's guests busy: the oldest warm one; never B's. */
-    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 8, 0, 0, &vm), VMP_PICK_WARM);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 8, 0, 0, true, &vm), VMP_PICK_WARM);
     CU_ASSERT_PTR_EQUAL(vm, w1);
     vmp_set_move(&set, w1, VMP_BUSY, "A", 400);
-    CU_ASSERT_EQUAL(vmp_set_choose(&set, "C", 8, 0, 0, &vm), VMP_PICK_WARM);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "C", 8, 0, 0, true, &vm), VMP_PICK_WARM);
     CU_ASSERT_PTR_EQUAL(vm, w2);
     vmp_set_move(&set, w2, VMP_BUSY, "C", 400);
 
     /* No warm guest: boot under the cap (5 live < 6). */
-    CU_ASSERT_EQUAL(vmp_set_choose(&set, "D", 6, 0, 0, &vm), VMP_PICK_BOOT);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "D", 6, 0, 0, true, &vm), VMP_PICK_BOOT);
 
     /* An account at its own cap waits, even with room and warm guests;
      * under it, it goes on; an idle guest of its own is always reused. */
-    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 8, 3, 0, &vm), VMP_PICK_WAIT);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 8, 3, 0, true, &vm), VMP_PICK_WAIT);
     CU_ASSERT_PTR_NULL(vm);
-    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 8, 4, 0, &vm), VMP_PICK_BOOT);
-    CU_ASSERT_EQUAL(vmp_set_choose(&set, "B", 8, 1, 0, &vm), VMP_PICK_IDLE);
-    CU_ASSERT_EQUAL(vmp_set_choose(&set, "D", 6, 1, 0, &vm), VMP_PICK_BOOT);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 8, 4, 0, true, &vm), VMP_PICK_BOOT);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "B", 8, 1, 0, true, &vm), VMP_PICK_IDLE);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "D", 6, 1, 0, true, &vm), VMP_PICK_BOOT);
 
     /* At the cap: evict another account's idle guest (B's). */
-    CU_ASSERT_EQUAL(vmp_set_choose(&set, "D", 5, 0, 0, &vm), VMP_PICK_EVICT);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "D", 5, 0, 0, true, &vm), VMP_PICK_EVICT);
     CU_ASSERT_PTR_EQUAL(vm, b1);
     /* ...but B itself reuses it. */
-    CU_ASSERT_EQUAL(vmp_set_choose(&set, "B", 5, 0, 0, &vm), VMP_PICK_IDLE);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "B", 5, 0, 0, true, &vm), VMP_PICK_IDLE);
     CU_ASSERT_PTR_EQUAL(vm, b1);
 
     vmp_set_move(&set, b1, VMP_DEAD, NULL, 500);
     vmp_set_unlink(&set, b1);
     vmp_vm_free(b1);
     /* 4 live, cap 4, all busy: wait. */
-    CU_ASSERT_EQUAL(vmp_set_choose(&set, "D", 4, 0, 0, &vm), VMP_PICK_WAIT);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "D", 4, 0, 0, true, &vm), VMP_PICK_WAIT);
 
     /* A warm guest booting: the first waiter waits for it, a second
      * acquirer boots its own. */
     add_vm(&set, VMP_BOOTING, NULL, 600, 0);
-    CU_ASSERT_EQUAL(vmp_set_choose(&set, "D", 8, 0, 0, &vm), VMP_PICK_WAIT);
-    CU_ASSERT_EQUAL(vmp_set_choose(&set, "E", 8, 0, 1, &vm), VMP_PICK_BOOT);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "D", 8, 0, 0, true, &vm), VMP_PICK_WAIT);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "E", 8, 0, 1, true, &vm), VMP_PICK_BOOT);
     set_free(&set);
 }
 
@@ -208,22 +226,69 @@ test_boots_needed(void)
     vmp_set_t  set = { 0 };
     vmp_vm_t  *vm;
 
-    CU_ASSERT_EQUAL(vmp_set_boots_needed(&set, 2, 8), 2);
-    CU_ASSERT_EQUAL(vmp_set_boots_needed(&set, 2, 1), 1);
-    CU_ASSERT_EQUAL(vmp_set_boots_needed(&set, 0, 8), 0);
+    CU_ASSERT_EQUAL(vmp_set_boots_needed(&set, 2, 8, true), 2);
+    CU_ASSERT_EQUAL(vmp_set_boots_needed(&set, 2, 1, true), 1);
+    CU_ASSERT_EQUAL(vmp_set_boots_needed(&set, 0, 8, true), 0);
 
     add_vm(&set, VMP_BOOTING, NULL, 1, 0);
-    CU_ASSERT_EQUAL(vmp_set_boots_needed(&set, 2, 8), 1);
+    CU_ASSERT_EQUAL(vmp_set_boots_needed(&set, 2, 8, true), 1);
     add_vm(&set, VMP_WARM, NULL, 1, 0);
-    CU_ASSERT_EQUAL(vmp_set_boots_needed(&set, 2, 8), 0);
+    CU_ASSERT_EQUAL(vmp_set_boots_needed(&set, 2, 8, true), 0);
 
     /* Assigned guests do not count as warm; on-demand boots neither. */
     add_vm(&set, VMP_IDLE, "A", 1, 5);
     vm = vmp_set_new_vm(&set, "fg", "B", 1);
     CU_ASSERT_PTR_NOT_NULL(vm);
-    CU_ASSERT_EQUAL(vmp_set_boots_needed(&set, 3, 8), 1);
+    CU_ASSERT_EQUAL(vmp_set_boots_needed(&set, 3, 8, true), 1);
     /* ...but all count against max_vms. */
-    CU_ASSERT_EQUAL(vmp_set_boots_needed(&set, 3, 4), 0);
+    CU_ASSERT_EQUAL(vmp_set_boots_needed(&set, 3, 4, true), 0);
+    set_free(&set);
+}
+
+
+/* The memory budget: measured guests count what they hold, the others
+ * what a new guest costs; without room nothing is made, an idle guest of
+ * another account is evicted instead, and the warm set is not refilled. */
+static void
+test_memory_budget(void)
+{
+    vmp_set_t   set = { 0 };
+    vmp_vm_t   *a, *b, *w, *vm;
+
+    CU_ASSERT_TRUE(vmp_set_mem_room(&set, 0, 1u << 30));
+    CU_ASSERT_TRUE(vmp_set_mem_room(&set, 100, 100));
+    CU_ASSERT_FALSE(vmp_set_mem_room(&set, 99, 100));
+
+    a = add_vm(&set, VMP_IDLE, "A", 1, 10);
+    b = add_vm(&set, VMP_BUSY, "B", 1, 0);
+    w = vmp_set_new_vm(&set, "fg", "B", 1);    /* booting, not measured */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    a->host_kb = 150;
+    b->host_kb = 300;
+    CU_ASSERT_EQUAL(vmp_set_host_kb(&set, 100), 550);
+    w->host_kb = 120;
+    CU_ASSERT_EQUAL(vmp_set_host_kb(&set, 100), 570);
+    CU_ASSERT_TRUE(vmp_set_mem_room(&set, 670, 100));
+    CU_ASSERT_FALSE(vmp_set_mem_room(&set, 669, 100));
+
+    /* under max_vms but no room: C evicts A's idle guest, B waits */
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "C", 8, 0, 0, false, &vm),
+        VMP_PICK_EVICT);
+    CU_ASSERT_PTR_EQUAL(vm, a);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 8, 0, 0, false, &vm),
+        VMP_PICK_IDLE);
+    vmp_set_move(&set, a, VMP_BUSY, "A", 20);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "C", 8, 0, 0, false, &vm),
+        VMP_PICK_WAIT);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "C", 8, 0, 0, true, &vm),
+        VMP_PICK_BOOT);
+
+    /* a dead guest holds nothing */
+    vmp_set_move(&set, a, VMP_DEAD, NULL, 30);
+    CU_ASSERT_EQUAL(vmp_set_host_kb(&set, 100), 420);
+
+    CU_ASSERT_EQUAL(vmp_set_boots_needed(&set, 3, 8, false), 0);
+    CU_ASSERT_EQUAL(vmp_set_boots_needed(&set, 3, 8, true), 3);
     set_free(&set);
 }
 
@@ -942,8 +1007,7 @@ test_saveimage(void)
     len = make_image(img, sizeof(img), xml, cookie, 4096);
     CU_ASSERT_EQUAL(vmp_saveimage_data_len(img, len), 4096);
     CU_ASSERT_EQUAL_FATAL(vmp_saveimage_rewrite(img, len, "fngate-12",
-        "0a1b2c3d-0000-4000-8000-000000000012", "/s/fngate-snap.log",
-        "/s/fngate-12.log"), 0);
+        "0a1b2c3d-0000-4000-8000-000000000012", "/s/fngate-12.log"), 0);
     CU_ASSERT_STRING_EQUAL((char *) img + VMP_SAVE_HEADER, want);
     /* the cookie follows the new XML, and the header says so */
     memcpy(&off, img + 32, sizeof(off));
@@ -957,8 +1021,7 @@ test_saveimage(void)
     /* without a cookie */
     len = make_image(img, sizeof(img), xml, NULL, 4096);
     CU_ASSERT_EQUAL_FATAL(vmp_saveimage_rewrite(img, len, "fngate-12",
-        "0a1b2c3d-0000-4000-8000-000000000012", "/s/fngate-snap.log",
-        "/s/fngate-12.log"), 0);
+        "0a1b2c3d-0000-4000-8000-000000000012", "/s/fngate-12.log"), 0);
     CU_ASSERT_STRING_EQUAL((char *) img + VMP_SAVE_HEADER, want);
     memcpy(&off, img + 32, sizeof(off));
     CU_ASSERT_EQUAL(off, 0);
@@ -967,20 +1030,24 @@ test_saveimage(void)
     len = make_image(img, sizeof(img), xml, cookie, (uint32_t) strlen(xml) + 8);
     CU_ASSERT_EQUAL(vmp_saveimage_rewrite(img, len, "a-much-longer-name-"
         "than-before-that-will-not-fit", "0a1b2c3d-0000-4000-8000-"
-        "000000000012", "/s/fngate-snap.log", "/s/fngate-12.log"), -1);
+        "000000000012", "/s/fngate-12.log"), -1);
     len = make_image(img, sizeof(img), xml, cookie, 4096);
     img[0] = 'X';
     CU_ASSERT_EQUAL(vmp_saveimage_data_len(img, len), 0);
-    CU_ASSERT_EQUAL(vmp_saveimage_rewrite(img, len, "n", "u", "a", "b"), -1);
+    CU_ASSERT_EQUAL(vmp_saveimage_rewrite(img, len, "n", "u", "b"), -1);
     len = make_image(img, sizeof(img), xml, cookie, 4096);
     img[28] = 1;                           /* compressed */
     CU_ASSERT_EQUAL(vmp_saveimage_data_len(img, len), 0);
     len = make_image(img, sizeof(img), xml, NULL, 4096);
     memset(img + VMP_SAVE_HEADER, 'x', 4096);
-    CU_ASSERT_EQUAL(vmp_saveimage_rewrite(img, len, "n", "u", "a", "b"), -1);
+    CU_ASSERT_EQUAL(vmp_saveimage_rewrite(img, len, "n", "u", "b"), -1);
     len = make_image(img, sizeof(img), "<domain/>", NULL, 4096);
-    CU_ASSERT_EQUAL(vmp_saveimage_rewrite(img, len, "n", "u", "a", "b"), -1);
+    CU_ASSERT_EQUAL(vmp_saveimage_rewrite(img, len, "n", "u", "b"), -1);
     CU_ASSERT_EQUAL(vmp_saveimage_data_len(img, VMP_SAVE_HEADER - 1), 0);
+    /* no console log to find */
+    len = make_image(img, sizeof(img), "<domain><name>s</name><uuid>u"
+        "</uuid></domain>", NULL, 4096);
+    CU_ASSERT_EQUAL(vmp_saveimage_rewrite(img, len, "n", "u", "b"), -1);
 }
 
 
@@ -1560,6 +1627,7 @@ static const cu_test_t  vmpool_tests[] = {
     { "choice of guest", test_choose },
     { "warm set refill", test_boots_needed },
     { "idle expiry and stats", test_expired_and_stats },
+    { "memory budget", test_memory_budget },
     { "template expansion", test_template },
     { "channel path from live XML", test_channel_path },
     { "save image rewritten for another guest", test_saveimage },
