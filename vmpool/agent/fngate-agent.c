@@ -743,15 +743,14 @@ invoke_cgroup(char *dir, size_t size, const char *kind, uint64_t memory_mb)
 }
 
 
+/* The number of key in a cgroup file's text (flat keyed), or the file's
+ * single number when key is NULL. */
 static uint64_t
-cgroup_read_key(const char *dir, const char *file, const char *key)
+cgroup_parse_key(const char *buf, const char *key)
 {
-    char   path[PATH_MAX + 64], buf[2048], *p;
-    size_t klen = key ? strlen(key) : 0;
+    const char  *p;
+    size_t       klen = key ? strlen(key) : 0;
 
-    snprintf(path, sizeof(path), "%s/%s", dir, file);
-    if (read_file(path, buf, sizeof(buf)) < 0)
-        return 0;
     if (key == NULL)
         return strtoull(buf, NULL, 10);
     for (p = buf; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p ? p + 1
@@ -761,6 +760,37 @@ cgroup_read_key(const char *dir, const char *file, const char *key)
             return strtoull(p + klen + 1, NULL, 10);
     }
     return 0;
+}
+
+
+static uint64_t
+cgroup_read_key(const char *dir, const char *file, const char *key)
+{
+    char  path[PATH_MAX + 64], buf[2048];
+
+    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    if (read_file(path, buf, sizeof(buf)) < 0)
+        return 0;
+    return cgroup_parse_key(buf, key);
+}
+
+
+/*
+ * The same from a cgroup file kept open: a read at offset 0 makes the
+ * kernel write the file anew, so a runtime's calls read their counters
+ * without a path walk, an open and a close each time.
+ */
+static uint64_t
+cgroup_pread_key(int fd, const char *key)
+{
+    char     buf[2048];
+    ssize_t  n;
+
+    n = pread(fd, buf, sizeof(buf) - 1, 0);
+    if (n < 0)
+        return 0;
+    buf[n] = '\0';
+    return cgroup_parse_key(buf, key);
 }
 
 
@@ -1257,6 +1287,8 @@ typedef struct {
     int             err_fd;
     char            cgdir[256];
     bool            have_cg;
+    int             peak_fd;        /* its cgroup's memory.peak, or -1 */
+    int             events_fd;      /* its cgroup's memory.events, or -1 */
     bool            polled;         /* it asked for an event (init done) */
     bool            reaped;         /* agent_reap took its exit status */
     int             wstatus;
@@ -1283,6 +1315,7 @@ typedef struct {
 
 static rt_t  rt = {
     .listen_fd = -1, .host_fd = -1, .pidfd = -1, .out_fd = -1, .err_fd = -1,
+    .peak_fd = -1, .events_fd = -1,
 };
 
 
@@ -1389,8 +1422,8 @@ rt_max_rss_kb(void)
 {
     char      path[64], buf[4096], *p;
 
-    if (rt.have_cg)
-        return cgroup_read_key(rt.cgdir, "memory.peak", NULL) / 1024;
+    if (rt.peak_fd >= 0)
+        return cgroup_pread_key(rt.peak_fd, NULL) / 1024;
     if (rt.pid <= 0)
         return 0;
     snprintf(path, sizeof(path), "/proc/%d/status", (int) rt.pid);
@@ -1487,7 +1520,11 @@ rt_cleanup(void)
         close(rt.out_fd);
     if (rt.err_fd >= 0)
         close(rt.err_fd);
-    rt.pidfd = rt.out_fd = rt.err_fd = -1;
+    if (rt.peak_fd >= 0)
+        close(rt.peak_fd);
+    if (rt.events_fd >= 0)
+        close(rt.events_fd);
+    rt.pidfd = rt.out_fd = rt.err_fd = rt.peak_fd = rt.events_fd = -1;
     for (i = 0; i < AGENT_RT_CONNS; i++)
         rt_conn_close(&rt.conns[i]);
     if (rt.have_cg)
@@ -1522,9 +1559,8 @@ rt_exited(void)
 
     rt_log_read(&rt.out_fd);
     rt_log_read(&rt.err_fd);
-    if (rt.have_cg)
-        oom = cgroup_read_key(rt.cgdir, "memory.events", "oom_kill")
-              > rt.oom_kills;
+    if (rt.events_fd >= 0)
+        oom = cgroup_pread_key(rt.events_fd, "oom_kill") > rt.oom_kills;
     if (rt.active && !rt.delivered && !rt.cold) {
         /*
          * It exited after its last answer, before it saw this call's
@@ -1699,6 +1735,14 @@ rt_start(const char *path, char *msg, size_t msize)
     out[0] = err[0] = -1;
     fcntl(rt.out_fd, F_SETFL, O_NONBLOCK);
     fcntl(rt.err_fd, F_SETFL, O_NONBLOCK);
+    if (rt.have_cg) {
+        char  file[sizeof(rt.cgdir) + 16];
+
+        snprintf(file, sizeof(file), "%s/memory.peak", rt.cgdir);
+        rt.peak_fd = open(file, O_RDONLY | O_CLOEXEC);
+        snprintf(file, sizeof(file), "%s/memory.events", rt.cgdir);
+        rt.events_fd = open(file, O_RDONLY | O_CLOEXEC);
+    }
     rc = 0;
 
 cleanup:
@@ -2087,8 +2131,8 @@ rt_invoke(int fd, const fg_frame_t *f, const char *path)
         sig = (fg_buf_t) { 0 };
     }
     fg_buf_free(&sig);
-    rt.oom_kills = rt.have_cg
-        ? cgroup_read_key(rt.cgdir, "memory.events", "oom_kill") : 0;
+    rt.oom_kills = rt.events_fd >= 0
+        ? cgroup_pread_key(rt.events_fd, "oom_kill") : 0;
 
     for (i = 0; i < AGENT_RT_CONNS; i++) {
         if (rt.conns[i].fd >= 0 && rt.conns[i].parked) {
