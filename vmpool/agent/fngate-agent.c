@@ -1612,14 +1612,12 @@ rt_exited(void)
 /* 1: a persistent runtime, its bootstrap in path; 0: a one-shot
  * handler; -1: a runtime the image does not have (msg). */
 static int
-rt_bootstrap(const fg_frame_t *f, char *path, size_t size, char *msg,
-    size_t msize)
+rt_bootstrap_find(const uint8_t *v, size_t len, char *path, size_t size,
+    char *msg, size_t msize)
 {
-    const uint8_t  *v;
-    size_t          len, i;
-    struct stat     st;
+    size_t       i;
+    struct stat  st;
 
-    v = fg_frame_get(f, "runtime", &len);
     if (v == NULL || len == 0
         || (len >= 8 && memcmp(v, "provided", 8) == 0))
     {
@@ -1643,6 +1641,57 @@ rt_bootstrap(const fg_frame_t *f, char *path, size_t size, char *msg,
         return -1;
     }
     return 1;
+}
+
+
+/*
+ * rt_bootstrap_find for an INVOKE, decided once per LOAD and runtime name:
+ * the code only changes with a LOAD and the runtime disk never, and the
+ * checks (a path walk each) cost the TCG guest more than the rest of a
+ * warm call's dispatch.
+ */
+static struct {
+    bool      valid;
+    unsigned  code_gen;
+    size_t    len;
+    char      runtime[33];          /* the INVOKE's "runtime" */
+    int       mode;
+    char      path[PATH_MAX + 64];
+    char      msg[256];
+} rt_boot;
+
+static int
+rt_bootstrap(const fg_frame_t *f, char *path, size_t size, char *msg,
+    size_t msize)
+{
+    const uint8_t  *v;
+    size_t          len;
+    int             mode;
+
+    v = fg_frame_get(f, "runtime", &len);
+    if (v == NULL)
+        len = 0;
+    if (rt_boot.valid && rt_boot.code_gen == agent.code_gen
+        && rt_boot.len == len
+        && (len == 0 || memcmp(rt_boot.runtime, v, len) == 0))
+    {
+        snprintf(path, size, "%s", rt_boot.path);
+        snprintf(msg, msize, "%s", rt_boot.msg);
+        return rt_boot.mode;
+    }
+    mode = rt_bootstrap_find(v, len, path, size, msg, msize);
+    rt_boot.valid = len < sizeof(rt_boot.runtime);
+    if (rt_boot.valid) {
+        rt_boot.code_gen = agent.code_gen;
+        rt_boot.len = len;
+        if (len > 0)
+            memcpy(rt_boot.runtime, v, len);
+        rt_boot.mode = mode;
+        snprintf(rt_boot.path, sizeof(rt_boot.path), "%s", path);
+        snprintf(rt_boot.msg, sizeof(rt_boot.msg), "%s",
+            mode < 0 ? msg : "");
+    }
+    return mode;
 }
 
 
