@@ -39,6 +39,7 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -2112,6 +2113,13 @@ rt_accept(void)
             close(s);                   /* too many */
             continue;
         }
+        /*
+         * Every answer goes out in one write.  Without Nagle, an event
+         * written while the 202 before it is not yet acknowledged (the
+         * runtime sent its next GET ahead, so nothing carries the ACK)
+         * leaves at once instead of after the runtime's delayed ACK.
+         */
+        setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &(int) { 1 }, sizeof(int));
         rt.conns[i].fd = s;
     }
 }
