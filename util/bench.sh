@@ -4,29 +4,32 @@
 #
 # Starts everything it needs on loopback and stops it on exit: libvirtd and
 # virtlogd (only when not running), a Redis of its own, fcgi-echo, fngated
-# (guests named fgbench-N or FNGATE_BENCH_PREFIX-N, never another prefix)
-# and an nginx generated from
+# (guests named PREFIX-N, never another prefix) and an nginx generated from
 # conf/nginx.conf with three servers:
 #
 #   PORT      the product: fngate on, fastcgi_pass to fngated
 #   PORT+1    fngate on, fastcgi_pass to fcgi-echo (the gateway alone)
 #   PORT+2    no module, fastcgi_pass to the same fcgi-echo (the baseline)
 #
-# Then: (1) gateway overhead with wrk, (2) warm Invoke of a static no-op
-# handler through the whole path with 1 and 2 connections, (3) cold starts
-# of new accounts and guest boot times, (4) host memory per idle guest,
-# with the host's KSM as found and, when it was off and may be switched,
-# on until it settles, (5) kvm or tcg, (6) a call through a cross-account alias against the
-# same call by full ARN (a second account B; its alias xbench:live points
-# at version 1 of the bench function), through the whole path and through
-# the gateway alone, (7) a burst of first calls, four times the warm set.
+# Then: (1) gateway overhead with wrk, (2) warm Invoke through the whole
+# path with 1 and 2 connections of a no-op function three ways: a static
+# one-shot handler (fork+exec per call), and two persistent runtimes on the
+# Runtime API, python3.11 and a provided bootstrap (a static C loop),
+# (3) cold starts of new accounts and guest boot times, (4) host memory per
+# idle guest, with the host's KSM as found and, when it was off and may be
+# switched, on until it settles, (5) kvm or tcg, (6) a call through a
+# cross-account alias against the same call by full ARN (a second account
+# B; its alias xbench:live points at version 1 of the bench function),
+# through the whole path and through the gateway alone, (7) a burst of
+# first calls, four times the warm set.
 #
 # Environment: FNGATE_BENCH_STATE (default CHECKOUT/.fngate/bench),
 # FNGATE_BENCH_PORT (18480; uses it and the next two),
 # FNGATE_BENCH_REDIS_PORT (16480), FNGATE_BENCH_SECONDS (10, per wrk run),
 # FNGATE_BENCH_COLD (3, new accounts for the cold starts),
-# FNGATE_BENCH_PREFIX (fgbench, the guests' names), FNGATE_BENCH_KSM (1:
-# measure with KSM on too when it is off and writable, 0: not), BUILD.
+# FNGATE_BENCH_PREFIX (fgbench: the guests' names PREFIX-N; two benches on
+# one host need two), FNGATE_BENCH_KSM (1: measure with KSM on too when it
+# is off and writable, 0: not), BUILD.
 
 set -euo pipefail
 
@@ -131,6 +134,8 @@ for f in "$BUILD/fngated" "$BUILD/fcgi-echo" "$BUILD/ngx_http_fngate_module.so" 
 done
 [ -e "$ROOT/.fngate/kernel/vmlinuz" ] ||
     die "no guest kernel in $ROOT/.fngate/kernel (make build)"
+[[ "$PREFIX" =~ ^[A-Za-z0-9_-]{1,32}$ ]] ||
+    die "FNGATE_BENCH_PREFIX must be 1-32 of A-Z a-z 0-9 _ -"
 for c in wrk redis-server redis-cli curl jq zip gcc "$NGINX" "$PY"; do
     command -v "$c" >/dev/null || die "$c is missing (make deps)"
 done
@@ -239,7 +244,8 @@ note "stack up: nginx $NGINX_PID, fngated $FNGATED_PID, fcgi-echo $ECHO_PID, red
 # ------------------------------------------------------------ helpers
 
 # py sign METHOD URL BODY AKID SECRET: SigV4 headers by botocore, one
-# "Name: value" a line.  py create ENDPOINT AKID SECRET NAME ZIP HANDLER.
+# "Name: value" a line.  py create ENDPOINT AKID SECRET NAME ZIP HANDLER
+# [RUNTIME] (provided).
 # py call ENDPOINT AKID SECRET OPERATION JSON: a boto3 call, its answer as
 # JSON.
 PY_HELPER='
@@ -264,9 +270,10 @@ if mode == "sign":
         print("%s: %s" % (k, v))
 elif mode == "create":
     endpoint, akid, secret, name, zpath, handler = sys.argv[2:8]
+    runtime = sys.argv[8] if len(sys.argv) > 8 else "provided"
     c = client(endpoint, akid, secret)
     with open(zpath, "rb") as f:
-        r = c.create_function(FunctionName=name, Runtime="provided",
+        r = c.create_function(FunctionName=name, Runtime=runtime,
                               Handler=handler, Role="arn:aws:iam::000000000000:role/b",
                               Code={"ZipFile": f.read()})
     print(r["CodeSize"])
@@ -410,6 +417,104 @@ size=$(py create "http://127.0.0.1:$PORT" "$AKID" "$SECRET" "$FN" "$W/noop.zip" 
     die "CreateFunction failed"
 note "account $ACCT, function $FN ($size bytes zipped, static no-op)"
 
+# Two persistent runtimes with the same no-op, started once per guest and
+# handed each call on the Runtime API: python3.11 (def handler(event,
+# context): return event) and a provided bootstrap, a static C program that
+# loops on one keep-alive HTTP/1.1 connection (GET .../next, then POST
+# .../response with the event), as a custom runtime in C would.
+printf 'def handler(event, context):\n    return event\n' >"$W/noop.py"
+(cd "$W" && zip -q -X noop-py.zip noop.py)
+cat >"$W/bootstrap.c" <<'EOF'
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+static char in[7 << 20], out[7 << 20], api[64];
+static size_t have;
+static int s;
+static void die(const char *m) { fprintf(stderr, "bootstrap: %s\n", m); exit(1); }
+static void send_all(const char *p, size_t n) {
+    ssize_t w;
+    for (; n > 0; p += w, n -= (size_t) w)
+        if ((w = write(s, p, n)) <= 0) die("write");
+}
+static void fill(void) {
+    ssize_t n = read(s, in + have, sizeof in - 1 - have);
+    if (n <= 0) die("read");
+    have += (size_t) n;
+    in[have] = '\0';
+}
+/* One answer: its status; its body at *body, *blen; the request id. */
+static int answer(char **body, size_t *blen, char *id) {
+    char *end, *h, *v;
+    size_t clen = 0;
+    while ((end = strstr(in, "\r\n\r\n")) == NULL)
+        if (have < sizeof in - 1) fill(); else die("head too large");
+    for (h = strstr(in, "\r\n"); h < end; h = strstr(h + 2, "\r\n")) {
+        if (strncasecmp(h + 2, "Content-Length:", 15) == 0)
+            clen = strtoul(h + 17, NULL, 10);
+        if (strncasecmp(h + 2, "Lambda-Runtime-Aws-Request-Id:", 30) == 0) {
+            for (v = h + 32; *v == ' '; v++) { }
+            snprintf(id, 128, "%.*s", (int) strcspn(v, "\r"), v);
+        }
+    }
+    *body = end + 4;
+    *blen = clen;
+    if ((size_t) (*body - in) + clen >= sizeof in) die("answer too large");
+    while (have < (size_t) (*body - in) + clen) fill();
+    return atoi(in + 9);
+}
+static void consume(const char *body, size_t blen) {
+    size_t used = (size_t) (body - in) + blen;
+    memmove(in, in + used, have - used + 1);
+    have -= used;
+}
+int main(void) {
+    const char *a = getenv("AWS_LAMBDA_RUNTIME_API");
+    struct sockaddr_in sa = { .sin_family = AF_INET };
+    char id[128], *body;
+    size_t blen;
+    int n, on = 1;
+    if (a == NULL || strchr(a, ':') == NULL || strlen(a) >= sizeof api)
+        die("no AWS_LAMBDA_RUNTIME_API");
+    strcpy(api, a);
+    sa.sin_port = htons((unsigned short) atoi(strchr(api, ':') + 1));
+    *strchr(api, ':') = '\0';
+    if (inet_pton(AF_INET, api, &sa.sin_addr) != 1) die("bad address");
+    strcpy(api, a);
+    s = socket(AF_INET, SOCK_STREAM, 0);
+    if (s < 0 || connect(s, (struct sockaddr *) &sa, sizeof sa) < 0) die("connect");
+    setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+    for (;;) {
+        n = snprintf(out, sizeof out, "GET /2018-06-01/runtime/invocation/next"
+            " HTTP/1.1\r\nHost: %s\r\n\r\n", api);
+        send_all(out, (size_t) n);
+        id[0] = '\0';
+        if (answer(&body, &blen, id) != 200) die("next failed");
+        n = snprintf(out, sizeof out, "POST /2018-06-01/runtime/invocation/%s/response"
+            " HTTP/1.1\r\nHost: %s\r\nContent-Length: %zu\r\n\r\n", id, api, blen);
+        if ((size_t) n + blen > sizeof out) die("result too large");
+        memcpy(out + n, body, blen);
+        consume(body, blen);
+        send_all(out, (size_t) n + blen);
+        if (answer(&body, &blen, id) >= 300) die("response refused");
+        consume(body, blen);
+    }
+}
+EOF
+gcc -static -O2 -s -o "$W/bootstrap" "$W/bootstrap.c" || die "gcc -static (bootstrap) failed"
+(cd "$W" && zip -q -X noop-rt.zip bootstrap)
+py create "http://127.0.0.1:$PORT" "$AKID" "$SECRET" "$FN-py" "$W/noop-py.zip" \
+    noop.handler python3.11 >/dev/null || die "CreateFunction ($FN-py) failed"
+size=$(py create "http://127.0.0.1:$PORT" "$AKID" "$SECRET" "$FN-rt" "$W/noop-rt.zip" \
+        noop provided) || die "CreateFunction ($FN-rt) failed"
+note "functions $FN-py (python3.11) and $FN-rt (provided, $size bytes zipped)"
+
 note "waiting for the first warm guest"
 wait_warm 240
 
@@ -444,26 +549,63 @@ done
 
 # ------------------------------------------------------------ 2: warm
 
-note "warm invoke: first call (cold), then wrk 1 and 2 connections"
-py sign POST "http://localhost$INVOKE_PATH" '{"x":1}' "$AKID" "$SECRET" >"$W/hdrs"
-out=$(curl -s -w '\n%{http_code}' -H @"$W/hdrs" --data '{"x":1}' \
-        "http://127.0.0.1:$PORT$INVOKE_PATH")
-[ "$out" = $'{"x":1}\n200' ] || die "the no-op function did not echo: $out"
-# The pool boots a replacement warm guest now; it would steal a CPU.
-wait_warm 180
-for c in 1 2; do
-    wrk_script "$W/invoke.lua" "$PORT" "$AKID" "$SECRET" count
-    run_wrk "invoke-warmup$c" "$PORT" "$c" 2 "$W/invoke.lua" >/dev/null
-    # A second connection makes the pool give the account a second guest
-    # (a cold start) and boot a replacement: wait for that to end.
+# Three kinds of the same no-op: "static" (FN: the one-shot handler, a
+# fork+exec per call), "py" and "rt" (FN-py, FN-rt: persistent runtimes).
+KINDS="static py rt"
+kind_fn() { case $1 in static) echo "$FN" ;; *) echo "$FN-$1" ;; esac; }
+kind_label() {
+    case $1 in
+        static) echo "static no-op" ;;
+        py) echo "python3.11 no-op" ;;
+        rt) echo "provided (C) no-op" ;;
+    esac
+}
+# first_calls KIND: one call on each of the account's guests at once (at
+# least one), so each has the function's code loaded and its runtime
+# started before wrk: {"x":1} must come back.
+first_calls() {
+    local p i n out pids=()
+    p=/2015-03-31/functions/$(kind_fn "$1")/invocations
+    n=$(grep -c ": assigned to account $ACCT\$" "$FLOG" || true)
+    [ "$n" -ge 1 ] || n=1
+    py sign POST "http://localhost$p" '{"x":1}' "$AKID" "$SECRET" >"$W/hdrs-$1"
+    for ((i = 1; i <= n; i++)); do
+        curl -s -o "$W/first-$1-$i.out" -w '%{http_code}' -H @"$W/hdrs-$1" \
+            --data '{"x":1}' "http://127.0.0.1:$PORT$p" >"$W/first-$1-$i.code" &
+        pids+=($!)
+    done
+    wait "${pids[@]}"
+    for ((i = 1; i <= n; i++)); do
+        # (python's json.dumps writes {"x": 1})
+        out="$(jq -c . "$W/first-$1-$i.out" 2>/dev/null || cat "$W/first-$1-$i.out")"
+        out+=$'\n'"$(cat "$W/first-$1-$i.code")"
+        [ "$out" = $'{"x":1}\n200' ] || die "the $(kind_label "$1") function did not echo: $out"
+    done
+}
+
+note "warm invoke: first calls (cold), then wrk 1 and 2 connections; $KINDS"
+for k in $KINDS; do
+    first_calls "$k"
+    # The pool boots a replacement warm guest after a new guest of the
+    # account; it would steal a CPU.
     wait_warm 180
-    R[vms$c]=$(grep -c ": assigned to account $ACCT\$" "$FLOG" || true)
-    lines0=$(wc -l <"$ALOG")
-    R[inv$c]=$(run_wrk "invoke$c" "$PORT" "$c" "$SECS" "$W/invoke.lua")
-    # The handler's own time, from the billing lines of this run.
-    R[dur$c]=$(tail -n +"$((lines0 + 1))" "$ALOG" |
-               jq -r 'select(.action == "Invoke") | .duration_ms' | median)
-    note "invoke c=$c: ${R[inv$c]} handler_p50_ms=${R[dur$c]}"
+    p=/2015-03-31/functions/$(kind_fn "$k")/invocations
+    for c in 1 2; do
+        wrk_script "$W/invoke-$k.lua" "$PORT" "$AKID" "$SECRET" count "$p"
+        run_wrk "invoke-$k-warmup$c" "$PORT" "$c" 2 "$W/invoke-$k.lua" "$p" >/dev/null
+        # A second connection makes the pool give the account a second guest
+        # (a cold start) and boot a replacement: wait for that to end.
+        wait_warm 180
+        sleep 0.5       # the warm-up's last call, cut by wrk, is logged too
+        R[vms_${k}_$c]=$(grep -c ": assigned to account $ACCT\$" "$FLOG" || true)
+        lines0=$(wc -l <"$ALOG")
+        R[inv_${k}_$c]=$(run_wrk "invoke-$k$c" "$PORT" "$c" "$SECS" "$W/invoke-$k.lua" "$p")
+        # The handler's own time, from the billing lines of this run: the
+        # agent's, from the event handed over to the result posted.
+        R[dur_${k}_$c]=$(tail -n +"$((lines0 + 1))" "$ALOG" |
+                         jq -r 'select(.action == "Invoke") | .duration_ms' | median)
+        note "invoke $k c=$c: ${R[inv_${k}_$c]} handler_p50_ms=${R[dur_${k}_$c]}"
+    done
 done
 
 # ------------------------------------------------------------ 6: cross-account alias
@@ -783,12 +925,28 @@ printf '%-44s %s\n' "1 gateway / plain throughput" \
     "$(awk -v a="$gw_rps" -v b="$pl_rps" 'BEGIN { printf "%.0f%%", a / b * 100 }')"
 printf '%-44s %s\n' "1 nginx worker CPU per request" \
     "gateway $gw_cpu us, plain $pl_cpu us, module $(awk -v a="$gw_cpu" -v b="$pl_cpu" 'BEGIN { printf "%.1f", a - b }') us (fcgi-echo: $(cpu_us "${R[gw]}" echo_ticks) / $(cpu_us "${R[plain]}" echo_ticks) us)"
-for c in 1 2; do
-    l=${R[inv$c]}
-    printf '%-44s %s\n' "2 warm invoke, static no-op, $c conn" \
-        "$(rate "$l") calls/s (${R[vms$c]} guest(s) of the account), p50 $(ms "$(field "$l" p50_us)") ms, p99 $(ms "$(field "$l" p99_us)") ms, max $(ms "$(field "$l" max_us)") ms; handler p50 ${R[dur$c]} ms; $(field "$l" ok)/$(field "$l" requests) 200, $(field "$l" function_errors) function errors"
+for k in $KINDS; do
+    for c in 1 2; do
+        l=${R[inv_${k}_$c]}
+        printf '%-44s %s\n' "2 warm invoke, $(kind_label "$k"), $c conn" \
+            "$(rate "$l") calls/s (${R[vms_${k}_$c]} guest(s) of the account), p50 $(ms "$(field "$l" p50_us)") ms, p99 $(ms "$(field "$l" p99_us)") ms, max $(ms "$(field "$l" max_us)") ms; handler p50 ${R[dur_${k}_$c]} ms; $(field "$l" ok)/$(field "$l" requests) 200, $(field "$l" function_errors) function errors"
+    done
 done
-printf '%s\n' "  (a guest runs one call at a time; a concurrent call of the same account gets another guest, up to max_vms)"
+printf '%s\n' "  (static: fork+exec of the handler per call; python3.11, provided: a runtime started once per guest, on the Runtime API)"
+printf '%s\n' "  (a guest runs one call at a time; a concurrent call of the same account gets another guest, up to max_vms_per_account)"
+# Issue 5's target for a persistent runtime: p50 < 2 ms, p99 < 10 ms at
+# one connection, 2,000 calls/s at the best concurrency.
+target=$(for k in py rt; do
+    best=$(for c in 1 2; do rate "${R[inv_${k}_$c]}"; echo; done | sort -n | tail -n 1)
+    awk -v k="$k" -v p50="$(field "${R[inv_${k}_1]}" p50_us)" \
+        -v p99="$(field "${R[inv_${k}_1]}" p99_us)" -v best="$best" 'BEGIN {
+        printf "%s%s: p50 %.2f ms (%s), p99 %.2f ms (%s), %.0f calls/s (%s)",
+            (k == "rt" ? "; " : ""), (k == "rt" ? "provided" : "python3.11"),
+            p50 / 1000, (p50 < 2000 ? "met" : "not met"),
+            p99 / 1000, (p99 < 10000 ? "met" : "not met"),
+            best, (best >= 2000 ? "met" : "not met") }'
+done)
+printf '%-44s %s\n' "2 target: p50 < 2 ms, p99 < 10 ms, 2000/s" "$target"
 printf '%-44s %s\n' "3 cold start TTFB, $COLD new accounts" \
     "p50 $(printf '%s\n' "${cold_ttfb[@]}" | median) ms, max $(printf '%s\n' "${cold_ttfb[@]}" | maxof) ms (each: ${cold_ttfb[*]} ms)"
 printf '%-44s %s\n' "3 cold start init_ms, handler ms (billing log)" \

@@ -39,6 +39,7 @@
 #include <unistd.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -748,15 +749,14 @@ invoke_cgroup(char *dir, size_t size, const char *kind, uint64_t memory_mb)
 }
 
 
+/* The number of key in a cgroup file's text (flat keyed), or the file's
+ * single number when key is NULL. */
 static uint64_t
-cgroup_read_key(const char *dir, const char *file, const char *key)
+cgroup_parse_key(const char *buf, const char *key)
 {
-    char   path[PATH_MAX + 64], buf[2048], *p;
-    size_t klen = key ? strlen(key) : 0;
+    const char  *p;
+    size_t       klen = key ? strlen(key) : 0;
 
-    snprintf(path, sizeof(path), "%s/%s", dir, file);
-    if (read_file(path, buf, sizeof(buf)) < 0)
-        return 0;
     if (key == NULL)
         return strtoull(buf, NULL, 10);
     for (p = buf; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p ? p + 1
@@ -766,6 +766,37 @@ cgroup_read_key(const char *dir, const char *file, const char *key)
             return strtoull(p + klen + 1, NULL, 10);
     }
     return 0;
+}
+
+
+static uint64_t
+cgroup_read_key(const char *dir, const char *file, const char *key)
+{
+    char  path[PATH_MAX + 64], buf[2048];
+
+    snprintf(path, sizeof(path), "%s/%s", dir, file);
+    if (read_file(path, buf, sizeof(buf)) < 0)
+        return 0;
+    return cgroup_parse_key(buf, key);
+}
+
+
+/*
+ * The same from a cgroup file kept open: a read at offset 0 makes the
+ * kernel write the file anew, so a runtime's calls read their counters
+ * without a path walk, an open and a close each time.
+ */
+static uint64_t
+cgroup_pread_key(int fd, const char *key)
+{
+    char     buf[2048];
+    ssize_t  n;
+
+    n = pread(fd, buf, sizeof(buf) - 1, 0);
+    if (n < 0)
+        return 0;
+    buf[n] = '\0';
+    return cgroup_parse_key(buf, key);
 }
 
 
@@ -1262,6 +1293,8 @@ typedef struct {
     int             err_fd;
     char            cgdir[256];
     bool            have_cg;
+    int             peak_fd;        /* its cgroup's memory.peak, or -1 */
+    int             events_fd;      /* its cgroup's memory.events, or -1 */
     bool            polled;         /* it asked for an event (init done) */
     bool            reaped;         /* agent_reap took its exit status */
     int             wstatus;
@@ -1288,6 +1321,7 @@ typedef struct {
 
 static rt_t  rt = {
     .listen_fd = -1, .host_fd = -1, .pidfd = -1, .out_fd = -1, .err_fd = -1,
+    .peak_fd = -1, .events_fd = -1,
 };
 
 
@@ -1394,8 +1428,8 @@ rt_max_rss_kb(void)
 {
     char      path[64], buf[4096], *p;
 
-    if (rt.have_cg)
-        return cgroup_read_key(rt.cgdir, "memory.peak", NULL) / 1024;
+    if (rt.peak_fd >= 0)
+        return cgroup_pread_key(rt.peak_fd, NULL) / 1024;
     if (rt.pid <= 0)
         return 0;
     snprintf(path, sizeof(path), "/proc/%d/status", (int) rt.pid);
@@ -1492,7 +1526,11 @@ rt_cleanup(void)
         close(rt.out_fd);
     if (rt.err_fd >= 0)
         close(rt.err_fd);
-    rt.pidfd = rt.out_fd = rt.err_fd = -1;
+    if (rt.peak_fd >= 0)
+        close(rt.peak_fd);
+    if (rt.events_fd >= 0)
+        close(rt.events_fd);
+    rt.pidfd = rt.out_fd = rt.err_fd = rt.peak_fd = rt.events_fd = -1;
     for (i = 0; i < AGENT_RT_CONNS; i++)
         rt_conn_close(&rt.conns[i]);
     if (rt.have_cg)
@@ -1527,9 +1565,8 @@ rt_exited(void)
 
     rt_log_read(&rt.out_fd);
     rt_log_read(&rt.err_fd);
-    if (rt.have_cg)
-        oom = cgroup_read_key(rt.cgdir, "memory.events", "oom_kill")
-              > rt.oom_kills;
+    if (rt.events_fd >= 0)
+        oom = cgroup_pread_key(rt.events_fd, "oom_kill") > rt.oom_kills;
     if (rt.active && !rt.delivered && !rt.cold) {
         /*
          * It exited after its last answer, before it saw this call's
@@ -1581,14 +1618,12 @@ rt_exited(void)
 /* 1: a persistent runtime, its bootstrap in path; 0: a one-shot
  * handler; -1: a runtime the image does not have (msg). */
 static int
-rt_bootstrap(const fg_frame_t *f, char *path, size_t size, char *msg,
-    size_t msize)
+rt_bootstrap_find(const uint8_t *v, size_t len, char *path, size_t size,
+    char *msg, size_t msize)
 {
-    const uint8_t  *v;
-    size_t          len, i;
-    struct stat     st;
+    size_t       i;
+    struct stat  st;
 
-    v = fg_frame_get(f, "runtime", &len);
     if (v == NULL || len == 0
         || (len >= 8 && memcmp(v, "provided", 8) == 0))
     {
@@ -1612,6 +1647,57 @@ rt_bootstrap(const fg_frame_t *f, char *path, size_t size, char *msg,
         return -1;
     }
     return 1;
+}
+
+
+/*
+ * rt_bootstrap_find for an INVOKE, decided once per LOAD and runtime name:
+ * the code only changes with a LOAD and the runtime disk never, and the
+ * checks (a path walk each) cost the TCG guest more than the rest of a
+ * warm call's dispatch.
+ */
+static struct {
+    bool      valid;
+    unsigned  code_gen;
+    size_t    len;
+    char      runtime[33];          /* the INVOKE's "runtime" */
+    int       mode;
+    char      path[PATH_MAX + 64];
+    char      msg[256];
+} rt_boot;
+
+static int
+rt_bootstrap(const fg_frame_t *f, char *path, size_t size, char *msg,
+    size_t msize)
+{
+    const uint8_t  *v;
+    size_t          len;
+    int             mode;
+
+    v = fg_frame_get(f, "runtime", &len);
+    if (v == NULL)
+        len = 0;
+    if (rt_boot.valid && rt_boot.code_gen == agent.code_gen
+        && rt_boot.len == len
+        && (len == 0 || memcmp(rt_boot.runtime, v, len) == 0))
+    {
+        snprintf(path, size, "%s", rt_boot.path);
+        snprintf(msg, msize, "%s", rt_boot.msg);
+        return rt_boot.mode;
+    }
+    mode = rt_bootstrap_find(v, len, path, size, msg, msize);
+    rt_boot.valid = len < sizeof(rt_boot.runtime);
+    if (rt_boot.valid) {
+        rt_boot.code_gen = agent.code_gen;
+        rt_boot.len = len;
+        if (len > 0)
+            memcpy(rt_boot.runtime, v, len);
+        rt_boot.mode = mode;
+        snprintf(rt_boot.path, sizeof(rt_boot.path), "%s", path);
+        snprintf(rt_boot.msg, sizeof(rt_boot.msg), "%s",
+            mode < 0 ? msg : "");
+    }
+    return mode;
 }
 
 
@@ -1704,6 +1790,14 @@ rt_start(const char *path, char *msg, size_t msize)
     out[0] = err[0] = -1;
     fcntl(rt.out_fd, F_SETFL, O_NONBLOCK);
     fcntl(rt.err_fd, F_SETFL, O_NONBLOCK);
+    if (rt.have_cg) {
+        char  file[sizeof(rt.cgdir) + 16];
+
+        snprintf(file, sizeof(file), "%s/memory.peak", rt.cgdir);
+        rt.peak_fd = open(file, O_RDONLY | O_CLOEXEC);
+        snprintf(file, sizeof(file), "%s/memory.events", rt.cgdir);
+        rt.events_fd = open(file, O_RDONLY | O_CLOEXEC);
+    }
     rc = 0;
 
 cleanup:
@@ -2024,6 +2118,13 @@ rt_accept(void)
             close(s);                   /* too many */
             continue;
         }
+        /*
+         * Every answer goes out in one write.  Without Nagle, an event
+         * written while the 202 before it is not yet acknowledged (the
+         * runtime sent its next GET ahead, so nothing carries the ACK)
+         * leaves at once instead of after the runtime's delayed ACK.
+         */
+        setsockopt(s, IPPROTO_TCP, TCP_NODELAY, &(int) { 1 }, sizeof(int));
         rt.conns[i].fd = s;
     }
 }
@@ -2092,8 +2193,8 @@ rt_invoke(int fd, const fg_frame_t *f, const char *path)
         sig = (fg_buf_t) { 0 };
     }
     fg_buf_free(&sig);
-    rt.oom_kills = rt.have_cg
-        ? cgroup_read_key(rt.cgdir, "memory.events", "oom_kill") : 0;
+    rt.oom_kills = rt.events_fd >= 0
+        ? cgroup_pread_key(rt.events_fd, "oom_kill") : 0;
 
     for (i = 0; i < AGENT_RT_CONNS; i++) {
         if (rt.conns[i].fd >= 0 && rt.conns[i].parked) {
