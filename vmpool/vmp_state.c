@@ -202,6 +202,24 @@ vmp_set_choose(const vmp_set_t *set, const char *account, unsigned max_vms,
 }
 
 
+vmp_pick_t
+vmp_set_choose_fn(const vmp_set_t *set, const char *account,
+    unsigned max_vms, unsigned per_account, unsigned waiting, bool room,
+    bool fnsnap, vmp_vm_t **vm)
+{
+    vmp_pick_t  pick = vmp_set_choose(set, account, max_vms, per_account,
+                                      waiting, room, vm);
+
+    if (fnsnap && (pick == VMP_PICK_WARM || pick == VMP_PICK_BOOT)
+        && vmp_set_live(set) < max_vms && room)
+    {
+        *vm = NULL;
+        return VMP_PICK_FNSNAP;
+    }
+    return pick;
+}
+
+
 unsigned
 vmp_set_boots_needed(const vmp_set_t *set, unsigned warm, unsigned max_vms,
     bool room)
