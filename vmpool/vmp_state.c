@@ -207,9 +207,20 @@ vmp_set_choose_fn(const vmp_set_t *set, const char *account,
     unsigned max_vms, unsigned per_account, unsigned waiting, bool room,
     bool fnsnap, vmp_vm_t **vm)
 {
-    vmp_pick_t  pick = vmp_set_choose(set, account, max_vms, per_account,
-                                      waiting, room, vm);
+    vmp_pick_t       pick = vmp_set_choose(set, account, max_vms,
+                                           per_account, waiting, room, vm);
+    const vmp_vm_t  *v;
 
+    if (pick != VMP_PICK_IDLE && pick != VMP_PICK_WAIT) {
+        for (v = set->head; v != NULL; v = v->next) {
+            if (v->saving && v->account != NULL
+                && strcmp(v->account, account) == 0)
+            {
+                *vm = NULL;
+                return VMP_PICK_WAIT;
+            }
+        }
+    }
     if (fnsnap && (pick == VMP_PICK_WARM || pick == VMP_PICK_BOOT)
         && vmp_set_live(set) < max_vms && room)
     {

@@ -874,7 +874,9 @@ vmp_vm_make(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
  * deleted at start.
  */
 
-#define VMP_FNSNAP_SCAN  1024u
+#define VMP_FNSNAP_SCAN      1024u
+#define VMP_FNSNAP_DELAY_MS  1000u   /* idle this long before the save (at
+                                        most half the idle timeout) */
 
 /* STATE_DIR/NAME.EXT */
 static void
@@ -1060,12 +1062,18 @@ vmp_fnsnap_capture(vmp_pool_t *pool)
     vmp_vm_t  *vm;
     char       name[sizeof(vm->capture)], img[4200], tmp[4300];
     char       code[65], config[65], *err = NULL;
-    uint64_t   t0, last;
+    uint64_t   t0, last, now, delay;
     unsigned   save_ms;
     struct stat  st;
 
+    /* idle for a moment: a client calling in a row keeps its guest */
+    delay = (uint64_t) pool->cfg.idle_timeout_s * 1000 / 2;
+    if (delay > VMP_FNSNAP_DELAY_MS)
+        delay = VMP_FNSNAP_DELAY_MS;
+    now = fg_now_ms();
     for (vm = pool->set.head; vm != NULL; vm = vm->next) {
-        if (vm->state == VMP_IDLE && vm->capture[0] != '\0')
+        if (vm->state == VMP_IDLE && vm->capture[0] != '\0'
+            && now - vm->last_used_ms >= delay)
             break;
     }
     if (vm == NULL)
@@ -1081,6 +1089,7 @@ vmp_fnsnap_capture(vmp_pool_t *pool)
     last = vm->last_used_ms;
     vmp_set_move(&pool->set, vm, VMP_BUSY, NULL, fg_now_ms());
     vm->calls--;                    /* not a call */
+    vm->saving = true;
     pthread_mutex_unlock(&pool->lock);
 
     t0 = fg_now_ms();
@@ -1130,6 +1139,7 @@ vmp_fnsnap_capture(vmp_pool_t *pool)
 
 back:
     pthread_mutex_lock(&pool->lock);
+    vm->saving = false;
     vmp_set_move(&pool->set, vm, VMP_IDLE, NULL, fg_now_ms());
     vm->last_used_ms = last;        /* idle since its call */
     pthread_cond_broadcast(&pool->changed);
@@ -1137,6 +1147,7 @@ back:
 
 lost:
     pthread_mutex_lock(&pool->lock);
+    vm->saving = false;
     vmp_log("%s: lost while saving its function snapshot (account %s)",
         vm->name, vm->account);
     vmp_set_move(&pool->set, vm, VMP_DEAD, NULL, fg_now_ms());

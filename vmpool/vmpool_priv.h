@@ -50,6 +50,7 @@ struct vmp_vm {
                                    (RSS, KiB) when last measured; 0: not
                                    measured yet */
     bool         from_fnsnap;   /* restored from a function snapshot */
+    bool         saving;        /* BUSY being saved as one, not in a call */
     char         capture[160];  /* the function snapshot to save of it
                                    once idle (vmp_vm_capture), "" none */
     char         capture_config[65];  /* its vmp_fnsnap_config */
@@ -115,7 +116,8 @@ vmp_pick_t vmp_set_choose(const vmp_set_t *set, const char *account,
  * function snapshot is made instead when max_vms and the budget (room)
  * allow one more (a warm guest would still load the code and run the
  * runtime's init).  The account's idle guest, the caps and the waits are
- * vmp_set_choose's.
+ * vmp_set_choose's.  An account without an idle guest but with one being
+ * saved (a few seconds) waits for it rather than get another.
  */
 vmp_pick_t vmp_set_choose_fn(const vmp_set_t *set, const char *account,
     unsigned max_vms, unsigned per_account, unsigned waiting, bool room,

@@ -1642,6 +1642,20 @@ test_choose_fn(void)
         VMP_PICK_WAIT);
     CU_ASSERT_EQUAL(vmp_set_choose_fn(&set, "A", 4, 2, 0, true, true, &vm),
         VMP_PICK_FNSNAP);
+
+    /* A guest of the account being saved comes back in a moment: the
+     * account waits for it; another account does not. */
+    a1->saving = true;
+    CU_ASSERT_EQUAL(vmp_set_choose_fn(&set, "A", 4, 0, 0, true, true, &vm),
+        VMP_PICK_WAIT);
+    CU_ASSERT_EQUAL(vmp_set_choose_fn(&set, "A", 4, 0, 0, true, false, &vm),
+        VMP_PICK_WAIT);
+    CU_ASSERT_EQUAL(vmp_set_choose_fn(&set, "B", 4, 0, 0, true, true, &vm),
+        VMP_PICK_FNSNAP);
+    a1->saving = false;
+    vmp_set_move(&set, a1, VMP_IDLE, NULL, 300);
+    CU_ASSERT_EQUAL(vmp_set_choose_fn(&set, "A", 4, 0, 0, true, true, &vm),
+        VMP_PICK_IDLE);
     set_free(&set);
 }
 
