@@ -664,11 +664,14 @@ py create "http://127.0.0.1:$PORT" "$k" "$s" "$FN" "$W/noop.zip" handler >/dev/n
     die "CreateFunction (burst) failed"
 py sign POST "http://localhost$INVOKE_PATH" '{}' "$k" "$s" >"$W/hdrs"
 lines0=$(wc -l <"$ALOG")
+burst_pids=()
 for ((i = 0; i < 4 * BURST_WARM; i++)); do
     curl -s -o /dev/null -w '%{http_code} %{time_starttransfer}\n' -H @"$W/hdrs" \
         --data '{}' "http://127.0.0.1:$PORT$INVOKE_PATH" >"$W/burst.$i" &
+    burst_pids+=($!)
 done
-wait
+# (the curls only: fngated and fcgi-echo are background children too)
+wait "${burst_pids[@]}"
 BURST_CODES=$(cat "$W"/burst.* | awk '{ print $1 }' | sort | uniq -c | awk '{ printf "%s%s x %s", (NR > 1 ? ", " : ""), $1, $2 }')
 BURST_TTFB=$(cat "$W"/burst.* | awk '{ printf "%.1f\n", $2 * 1000 }')
 sleep 1
