@@ -130,7 +130,7 @@ static const fgd_conf_key_t fgd_conf_keys[] = {
     { "function_snapshots", FGD_UINT, OFF(vm.function_snapshots), 0, 1,
       NULL },
     { "function_snapshots_max", FGD_UINT, OFF(vm.function_snapshots_max),
-      0, 100000, NULL },
+      1, 100000, NULL },
     { "cache_ttl",       FGD_UINT, OFF(cache_ttl_ms), 0, 60000, NULL },
     { NULL, 0, 0, 0, 0, NULL }
 };

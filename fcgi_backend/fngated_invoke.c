@@ -116,6 +116,22 @@ fgd_pool_stop(void)
     fgd_pool = NULL;
 }
 
+void
+fgd_pool_forget(const char *owner, const char *name, const char *version)
+{
+    vmp_pool_t  *pool;
+    char         fnid[200];
+
+    pthread_mutex_lock(&fgd_pool_lock);
+    pool = fgd_pool;
+    pthread_mutex_unlock(&fgd_pool_lock);
+    if (pool == NULL)
+        return;
+    /* the function as Invoke names it to vmp_fnsnap_config */
+    snprintf(fnid, sizeof(fnid), "%s:%s", owner, name);
+    vmp_pool_fnsnap_forget(pool, fnid, version);
+}
+
 static vmp_pool_t *
 fgd_pool_wait(unsigned timeout_ms)
 {
@@ -347,8 +363,10 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     }
     /* what a persistent runtime sees at its init: names the function
      * snapshot a new guest may be restored from */
+    config[0] = '\0';
     snprintf(fnid, sizeof(fnid), "%s:%s", q->owner, fn.name);
-    if (vmp_fnsnap_config(req.data, req.len, fnid, config) != 0)
+    if (q->conf->vm.function_snapshots &&
+        vmp_fnsnap_config(req.data, req.len, fnid, config) != 0)
         config[0] = '\0';
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -422,7 +440,8 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     else if (res.has_init && info.cold && healthy && config[0] != '\0')
         /* a runtime initialised in a guest new to the account, and the
          * call went well: the pool saves the guest once it is idle */
-        vmp_vm_capture(pool, vm, fn.sha256, config);
+        vmp_vm_capture(pool, vm, fn.sha256, config, fnid,
+            fgd_fn_version(&fn));
 
     /* Response headers: Lambda's and the counters for the billing log. */
     fgd_header(r, "X-Amz-Executed-Version", fgd_fn_version(&fn));

@@ -920,25 +920,27 @@ vmp_fnsnap_delete(vmp_pool_t *pool, const char *name)
 }
 
 
-/* The base line of an image's key file, malloc'd, or NULL. */
+/* The value of the line "field=..." of an image's key file, malloc'd, or
+ * NULL. */
 static char *
-vmp_fnsnap_key_base(vmp_pool_t *pool, const char *name)
+vmp_fnsnap_key_get(vmp_pool_t *pool, const char *name, const char *field)
 {
-    char   path[4200], line[256];
-    char  *base = NULL;
-    FILE  *f;
+    char    path[4200], line[512];
+    char   *v = NULL;
+    size_t  n = strlen(field);
+    FILE   *f;
 
     vmp_fnsnap_path(pool, name, "key", path, sizeof(path));
     f = fopen(path, "re");
     if (f == NULL)
         return NULL;
-    while (base == NULL && fgets(line, sizeof(line), f) != NULL) {
+    while (v == NULL && fgets(line, sizeof(line), f) != NULL) {
         line[strcspn(line, "\n")] = '\0';
-        if (strncmp(line, "base=", 5) == 0)
-            base = strdup(line + 5);
+        if (strncmp(line, field, n) == 0 && line[n] == '=')
+            v = strdup(line + n + 1);
     }
     fclose(f);
-    return base;
+    return v;
 }
 
 
@@ -964,8 +966,8 @@ vmp_fnsnap_reap_dir(vmp_pool_t *pool, const char *base)
         if (strncmp(d->d_name, "fn-", 3) != 0)
             continue;
         len = strlen(d->d_name);
-        vmp_fnsnap_path(pool, d->d_name, "", path, sizeof(path));
-        path[strlen(path) - 1] = '\0';              /* STATE_DIR/ENTRY */
+        snprintf(path, sizeof(path), "%s/%s", pool->cfg.state_dir,
+            d->d_name);
         if (len > 8 && strcmp(d->d_name + len - 8, ".img.tmp") == 0) {
             unlink(path);
             continue;
@@ -985,7 +987,7 @@ vmp_fnsnap_reap_dir(vmp_pool_t *pool, const char *base)
         if (name == NULL)
             continue;
         e[n].name = name;
-        e[n].base = vmp_fnsnap_key_base(pool, name);
+        e[n].base = vmp_fnsnap_key_get(pool, name, "base");
         e[n].used = (uint64_t) st.st_mtime;
         n++;
     }
@@ -1028,10 +1030,12 @@ vmp_fnsnap_prepare(vmp_pool_t *pool)
 }
 
 
-/* Writes the key file of name (what vmp_fnsnap_name hashed). */
+/* Writes the key file of name (what vmp_fnsnap_name hashed, and the
+ * function and version for vmp_pool_fnsnap_forget). */
 static int
 vmp_fnsnap_write_key(vmp_pool_t *pool, const vmp_vm_t *vm,
-    const char *name, const char *code, const char *config)
+    const char *name, const char *code, const char *config,
+    const char *function, const char *version)
 {
     char   path[4200];
     FILE  *f;
@@ -1041,8 +1045,9 @@ vmp_fnsnap_write_key(vmp_pool_t *pool, const vmp_vm_t *vm,
     f = fopen(path, "we");
     if (f == NULL)
         return -1;
-    fprintf(f, "account=%s\ncode=%s\nconfig=%s\nbase=%s\n", vm->account,
-        code, config, pool->fnsnap_base);
+    fprintf(f, "account=%s\ncode=%s\nconfig=%s\nbase=%s\nfunction=%s\n"
+        "version=%s\n", vm->account, code, config, pool->fnsnap_base,
+        function, version);
     rc = ferror(f) ? -1 : 0;
     if (fclose(f) != 0)
         rc = -1;
@@ -1061,7 +1066,8 @@ vmp_fnsnap_capture(vmp_pool_t *pool)
 {
     vmp_vm_t  *vm;
     char       name[sizeof(vm->capture)], img[4200], tmp[4300];
-    char       code[65], config[65], *err = NULL;
+    char       code[65], config[65], fn[sizeof(vm->capture_fn)];
+    char       version[sizeof(vm->capture_version)], *err = NULL;
     uint64_t   t0, last, now, delay;
     unsigned   save_ms;
     struct stat  st;
@@ -1086,6 +1092,8 @@ vmp_fnsnap_capture(vmp_pool_t *pool)
         return;                     /* made already: once per name */
     snprintf(code, sizeof(code), "%s", vm->code);
     memcpy(config, vm->capture_config, sizeof(config));
+    memcpy(fn, vm->capture_fn, sizeof(fn));
+    memcpy(version, vm->capture_version, sizeof(version));
     last = vm->last_used_ms;
     vmp_set_move(&pool->set, vm, VMP_BUSY, NULL, fg_now_ms());
     vm->calls--;                    /* not a call */
@@ -1110,7 +1118,8 @@ vmp_fnsnap_capture(vmp_pool_t *pool)
     virDomainFree(vm->dom);         /* saved: the domain is gone */
     vm->dom = NULL;
     if (!vmp_snap_valid(tmp) || stat(tmp, &st) < 0
-        || vmp_fnsnap_write_key(pool, vm, name, code, config) < 0
+        || vmp_fnsnap_write_key(pool, vm, name, code, config, fn,
+               version) < 0
         || rename(tmp, img) < 0)
     {
         vmp_log("%s: function snapshot %s: %s is not an image libvirt "
@@ -1161,7 +1170,7 @@ lost:
 
 void
 vmp_vm_capture(vmp_pool_t *pool, vmp_vm_t *vm, const char *code,
-    const char *config)
+    const char *config, const char *function, const char *version)
 {
     /* the caller holds vm (BUSY): the background thread reads these only
      * once it is idle, after vmp_pool_release took the lock */
@@ -1172,6 +1181,46 @@ vmp_vm_capture(vmp_pool_t *pool, vmp_vm_t *vm, const char *code,
     vmp_fnsnap_for(pool, vm->account, code, config, vm->capture,
         sizeof(vm->capture));
     snprintf(vm->capture_config, sizeof(vm->capture_config), "%s", config);
+    snprintf(vm->capture_fn, sizeof(vm->capture_fn), "%s", function);
+    snprintf(vm->capture_version, sizeof(vm->capture_version), "%s",
+        version);
+}
+
+
+void
+vmp_pool_fnsnap_forget(vmp_pool_t *pool, const char *function,
+    const char *version)
+{
+    struct dirent  *d;
+    DIR            *dir;
+    char            name[256], *f, *v;
+    size_t          len;
+
+    if (!pool->cfg.function_snapshots)
+        return;
+    dir = opendir(pool->cfg.state_dir);
+    if (dir == NULL)
+        return;
+    while ((d = readdir(dir)) != NULL) {
+        len = strlen(d->d_name);
+        if (strncmp(d->d_name, "fn-", 3) != 0 || len <= 4
+            || len - 4 >= sizeof(name)
+            || strcmp(d->d_name + len - 4, ".key") != 0)
+            continue;
+        snprintf(name, sizeof(name), "%.*s", (int) (len - 4), d->d_name);
+        f = vmp_fnsnap_key_get(pool, name, "function");
+        v = vmp_fnsnap_key_get(pool, name, "version");
+        if (f != NULL && strcmp(f, function) == 0
+            && (version == NULL || (v != NULL && strcmp(v, version) == 0)))
+        {
+            vmp_log("function snapshot %s dropped (%s %s updated or "
+                "deleted)", name, function, v ? v : "?");
+            vmp_fnsnap_delete(pool, name);
+        }
+        free(f);
+        free(v);
+    }
+    closedir(dir);
 }
 
 

@@ -126,10 +126,22 @@ int vmp_pool_acquire_fn(vmp_pool_t *pool, const char *account,
  * account (a cold start) and succeeded, before vmp_pool_release: the pool
  * saves the guest, once it is idle, as the function snapshot of its
  * account, code and config (at most once per name; with
- * function_snapshots only) and brings it back for the account.
+ * function_snapshots only) and brings it back for the account.  function
+ * (owner:name, as given to vmp_fnsnap_config) and version are recorded
+ * for vmp_pool_fnsnap_forget.
  */
 void vmp_vm_capture(vmp_pool_t *pool, vmp_vm_t *vm, const char *code,
-    const char *config);
+    const char *config, const char *function, const char *version);
+
+/*
+ * Deletes this host's function snapshots of function (owner:name) and
+ * version (NULL: of every version), for fngated when a function's $LATEST
+ * is updated or a version or the function is deleted.  Such images would
+ * never be used again anyway (calls ask for another name); elsewhere they
+ * go as the least recently used.
+ */
+void vmp_pool_fnsnap_forget(vmp_pool_t *pool, const char *function,
+    const char *version);
 
 /* Hands the guest back.  healthy false: the guest is destroyed (and
  * replaced in the background). */

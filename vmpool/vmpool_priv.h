@@ -54,6 +54,8 @@ struct vmp_vm {
     char         capture[160];  /* the function snapshot to save of it
                                    once idle (vmp_vm_capture), "" none */
     char         capture_config[65];  /* its vmp_fnsnap_config */
+    char         capture_fn[160];     /* its function (owner:name) */
+    char         capture_version[16]; /* and version, for forgetting */
     vmp_vm_t    *next;
 };
 
