@@ -128,7 +128,7 @@ __DATA__
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
 $main::Own = FngateTest::own_fngated(warm => 0, idle_timeout => 3,
-    function_snapshots => 1, function_snapshots_max => 3);
+    function_snapshots => 1, function_snapshots_max => 2);
 FngateTest::wait_log($main::Own->{log},
     qr/snapshot: .*snapshot\.img (made|\(made earlier\))/, 120);
 main::create('fns-a', 1, 'hello');
@@ -156,7 +156,7 @@ kind=restore
 calls=1
 own_id=1
 image=named
-key=account,code,config,base
+key=account,code,config,base,function,version
 guest_back=1
 --- no_error_log
 [error]
@@ -226,61 +226,94 @@ then=function-snapshot calls=2
 
 
 
-=== TEST 4: new code: the old image is not used (an ordinary start runs the new code's init)
+=== TEST 4: new code: the old image is deleted, and an ordinary start runs the new code's init
 --- timeout: 300
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
-main::update_code('fns-a', 2);
 my $skip = -s $main::Own->{log};
+main::update_code('fns-a', 2);
+my $forgot = main::images('fns-a');
 my $r = main::call('fns-a');
 my $img = main::captured('fns-a', $skip);
 main::gone($r->{vm}, $skip);
 FngateTest::save_output('fns-code.out', join("\n",
     "kind=$r->{kind} calls=" . ($r->{calls} // '') . " v=" . ($r->{v} // ''),
+    "old_image_left=$forgot",
     "new_image=" . ($img ne '' ? 1 : 0),
     "images=" . main::images('fns-a')) . "\n");
 --- request
 GET /t/out/fns-code.out
 --- response_body
 kind=restore calls=1 v=2
+old_image_left=0
 new_image=1
-images=2
+images=1
 --- no_error_log
 [error]
 
 
 
-=== TEST 5: a new environment: the image of the old one is not used
+=== TEST 5: a new environment: the image of the old one is deleted, and not used
 --- timeout: 300
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
-main::update_env('fns-a', 'bonjour');
 my $skip = -s $main::Own->{log};
+main::update_env('fns-a', 'bonjour');
+my $forgot = main::images('fns-a');
 my $r = main::call('fns-a');
 my $img = main::captured('fns-a', $skip);
 main::gone($r->{vm}, $skip);
 FngateTest::save_output('fns-env.out', join("\n",
     "kind=$r->{kind} calls=" . ($r->{calls} // '')
     . " greeting=" . ($r->{greeting} // ''),
+    "old_image_left=$forgot",
     "new_image=" . ($img ne '' ? 1 : 0),
-    # function_snapshots_max 3: four images made, the least recently
-    # used (account A's first) dropped
-    "images=" . main::images('fns-a') . "," . main::images('fns-b'),
-    "dropped=" . (FngateTest::file_has($main::Own->{log},
-        qr/dropped \(least recently used/, $skip) ? 1 : 0)) . "\n");
+    "images=" . main::images('fns-a') . "," . main::images('fns-b')) . "\n");
 --- request
 GET /t/out/fns-env.out
 --- response_body
 kind=restore calls=1 greeting=bonjour
+old_image_left=0
 new_image=1
-images=2,1
-dropped=1
+images=1,1
 --- no_error_log
 [error]
 
 
 
-=== TEST 6: a damaged image: the cold start falls back to the ordinary way, and the image is deleted
+=== TEST 6: beyond function_snapshots_max (2) the least recently used image goes; DeleteFunction deletes the function's images
+--- timeout: 300
+--- config eval: FngateTest::default_config($main::OWN_SOCK)
+--- init
+main::create('fns-c', 1, 'hello');
+my $skip = -s $main::Own->{log};
+my $r = main::call('fns-c');
+my $img = main::captured('fns-c', $skip);
+main::gone($r->{vm}, $skip);
+# B's image was made and used before A's last one: B's goes
+my $lru = join ',', map { main::images($_) } qw(fns-a fns-b fns-c);
+my $out = FngateTest::curl_sigv4('fns-c', '/2015-03-31/functions/snappy',
+    '-X', 'DELETE');
+FngateTest::save_output('fns-lru.out', join("\n",
+    "kind=$r->{kind} new_image=" . ($img ne '' ? 1 : 0),
+    "images=$lru",
+    "dropped=" . (FngateTest::file_has($main::Own->{log},
+        qr/dropped \(least recently used/, $skip) ? 1 : 0),
+    "deleted=" . FngateTest::http_code($out) . " images_c="
+    . main::images('fns-c')) . "\n");
+--- request
+GET /t/out/fns-lru.out
+--- response_body
+kind=restore new_image=1
+images=1,0,1
+dropped=1
+deleted=204 images_c=0
+--- no_error_log
+[error]
+
+
+
+=== TEST 7: a damaged image: the cold start falls back to the ordinary way, and the image is deleted
 --- timeout: 300
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
@@ -308,7 +341,7 @@ fell_back=1
 
 
 
-=== TEST 7: function_snapshots = 0: nothing is saved, every cold start runs the init
+=== TEST 8: function_snapshots = 0: nothing is saved, every cold start runs the init
 --- timeout: 300
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
