@@ -275,7 +275,10 @@ vmp_set_expired(const vmp_set_t *set, uint64_t now_ms, uint64_t idle_ms)
     vmp_vm_t  *v, *oldest = NULL;
 
     for (v = set->head; v != NULL; v = v->next) {
-        if (v->state != VMP_IDLE || now_ms - v->last_used_ms < idle_ms)
+        /* a guest released after now_ms was read is not expired (the
+         * caller may hold an older now_ms across an unlock) */
+        if (v->state != VMP_IDLE || now_ms < v->last_used_ms
+            || now_ms - v->last_used_ms < idle_ms)
             continue;
         if (oldest == NULL || v->last_used_ms < oldest->last_used_ms)
             oldest = v;

@@ -1079,7 +1079,7 @@ vmp_fnsnap_capture(vmp_pool_t *pool)
     now = fg_now_ms();
     for (vm = pool->set.head; vm != NULL; vm = vm->next) {
         if (vm->state == VMP_IDLE && vm->capture[0] != '\0'
-            && now - vm->last_used_ms >= delay)
+            && now >= vm->last_used_ms && now - vm->last_used_ms >= delay)
             break;
     }
     if (vm == NULL)
@@ -1829,7 +1829,7 @@ vmp_pool_acquire_fn(vmp_pool_t *pool, const char *account, const char *code,
     struct timespec  ts;
     char            *berr;
     char             fnsnap[160], img[4200] = "";
-    bool             have_img = false;
+    bool             have_img, img_checked = false;
     int              rc = -1;
 
     *err = NULL;
@@ -1844,10 +1844,9 @@ vmp_pool_acquire_fn(vmp_pool_t *pool, const char *account, const char *code,
         return -1;
     }
     vmp_fnsnap_for(pool, account, code, config, fnsnap, sizeof(fnsnap));
-    if (fnsnap[0] != '\0') {
+    have_img = fnsnap[0] != '\0';
+    if (have_img)
         vmp_fnsnap_path(pool, fnsnap, "img", img, sizeof(img));
-        have_img = vmp_snap_valid(img);
-    }
 
     pthread_mutex_lock(&pool->lock);
     for ( ;; ) {
@@ -1903,6 +1902,14 @@ vmp_pool_acquire_fn(vmp_pool_t *pool, const char *account, const char *code,
             goto done;
 
         case VMP_PICK_FNSNAP:
+            if (!img_checked) {
+                /* the disk is looked at only when a new guest is due */
+                pthread_mutex_unlock(&pool->lock);
+                have_img = vmp_snap_valid(img);
+                img_checked = true;
+                pthread_mutex_lock(&pool->lock);
+                continue;
+            }
             vm = vmp_set_new_vm(&pool->set, pool->cfg.name_prefix, account,
                 fg_now_ms());
             if (vm == NULL) {

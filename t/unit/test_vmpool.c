@@ -296,6 +296,10 @@ test_expired_and_stats(void)
     vmp_vm_free(old);
     CU_ASSERT_PTR_NULL(vmp_set_expired(&set, 12000, 10000));
     CU_ASSERT_PTR_NOT_NULL(vmp_set_expired(&set, 15000, 10000));
+    /* a guest released after the caller read its clock is not expired
+     * (no wrap-around of now - last used) */
+    CU_ASSERT_PTR_NULL(vmp_set_expired(&set, 4000, 10));
+    CU_ASSERT_PTR_NULL(vmp_set_expired(&set, 4000, 0));
 
     vmp_set_stats(&set, &st);
     CU_ASSERT_EQUAL(st.booting, 1);
