@@ -357,12 +357,14 @@ fgd_do_delete(const fgd_req_t *q, fgd_resp_t *r)
             return -1;
         fgd_log("info", q->request_id, "deleted %s:%s:%s", q->caller,
             q->function, q->qualifier);
+        fgd_pool_forget(q->caller, q->function, q->qualifier);
         r->status = 204;
         return 0;
     }
     if (fgd_store_delete(q, q->function, r) != 0)
         return -1;
     fgd_forget_bounds(q);
+    fgd_pool_forget(q->caller, q->function, NULL);
     fgd_log("info", q->request_id, "deleted %s:%s", q->caller, q->function);
     r->status = 204;
     return 0;
@@ -460,6 +462,7 @@ fgd_do_update_code(const fgd_req_t *q, fgd_resp_t *r)
         goto cleanup;
     fgd_log("info", q->request_id, "updated code of %s:%s: sha256 %s",
         q->caller, q->function, c.fn.sha256);
+    fgd_pool_forget(q->caller, q->function, "$LATEST");
     if (c.publish) {
         fgd_publish_t  p;
 
@@ -515,6 +518,7 @@ fgd_do_update_config(const fgd_req_t *q, fgd_resp_t *r)
         goto cleanup;
     fgd_log("info", q->request_id, "updated configuration of %s:%s",
         q->caller, q->function);
+    fgd_pool_forget(q->caller, q->function, "$LATEST");
     if (fgd_json_function_config(&fn, q->region, q->caller, &r->body,
             &r->body_len) != 0) {
         fgd_error(r, 500, "ServiceException", "out of memory");

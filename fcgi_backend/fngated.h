@@ -138,6 +138,11 @@ int fgd_cached_overrides(const fgd_req_t *q, const char *alias_arn,
 /* Invoke (fngated_invoke.c). */
 void fgd_pool_start(const fgd_conf_t *conf);
 void fgd_pool_stop(void);
+/* Deletes this host's function snapshots of owner's function name and
+ * version (NULL: all versions): its code, configuration or the function
+ * changed. */
+void fgd_pool_forget(const char *owner, const char *name,
+    const char *version);
 int fgd_invoke(const fgd_req_t *q, fgd_resp_t *r);
 
 /* Resource policies (fngated_store.c).  AddPermission: 0 with the new

@@ -130,6 +130,10 @@ static const fgd_conf_key_t fgd_conf_keys[] = {
     { "tb_cache_mb",     FGD_UINT, OFF(vm.tb_cache_mb), 0, 4096, NULL },
     { "snapshot",        FGD_UINT, OFF(vm.snapshot), 0, 1, NULL },
     { "mem_merge",       FGD_UINT, OFF(vm.mem_merge), 0, 1, NULL },
+    { "function_snapshots", FGD_UINT, OFF(vm.function_snapshots), 0, 1,
+      NULL },
+    { "function_snapshots_max", FGD_UINT, OFF(vm.function_snapshots_max),
+      1, 100000, NULL },
     { "cache_ttl",       FGD_UINT, OFF(cache_ttl_ms), 0, 60000, NULL },
     { NULL, 0, 0, 0, 0, NULL }
 };

@@ -116,6 +116,22 @@ fgd_pool_stop(void)
     fgd_pool = NULL;
 }
 
+void
+fgd_pool_forget(const char *owner, const char *name, const char *version)
+{
+    vmp_pool_t  *pool;
+    char         fnid[200];
+
+    pthread_mutex_lock(&fgd_pool_lock);
+    pool = fgd_pool;
+    pthread_mutex_unlock(&fgd_pool_lock);
+    if (pool == NULL)
+        return;
+    /* the function as Invoke names it to vmp_fnsnap_config */
+    snprintf(fnid, sizeof(fnid), "%s:%s", owner, name);
+    vmp_pool_fnsnap_forget(pool, fnid, version);
+}
+
 static vmp_pool_t *
 fgd_pool_wait(unsigned timeout_ms)
 {
@@ -278,7 +294,7 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     fgd_result_t           res;
     struct timespec        t0, now;
     char                  *err = NULL, num[32], *tail = NULL, *b64 = NULL;
-    char                   arn[300];
+    char                   arn[300], config[65], fnid[200];
     bool                   healthy = true, loaded = false, cold;
     bool                   tail_ok = true;
     unsigned               init_ms = 0;
@@ -333,6 +349,26 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
         fgd_cross_account(q, &fn, &tail_ok, r) != 0)
         goto cleanup;
 
+    /* the ARN the call named: the caller's alias, or the function's */
+    if (q->alias != NULL && q->alias[0] != '\0')
+        snprintf(arn, sizeof(arn), "%s", q->alias);
+    else
+        fg_function_arn(arn, sizeof(arn), q->region, q->owner, q->function,
+            q->qualifier);
+    if (fgd_invoke_frame(&req, &fn, q->region, q->request_id, arn,
+            (const uint8_t *) (q->body_len ? q->body : "{}"),
+            q->body_len ? q->body_len : 2) != 0) {
+        fgd_error(r, 500, "ServiceException", "out of memory");
+        goto cleanup;
+    }
+    /* what a persistent runtime sees at its init: names the function
+     * snapshot a new guest may be restored from */
+    config[0] = '\0';
+    snprintf(fnid, sizeof(fnid), "%s:%s", q->owner, fn.name);
+    if (q->conf->vm.function_snapshots &&
+        vmp_fnsnap_config(req.data, req.len, fnid, config) != 0)
+        config[0] = '\0';
+
     clock_gettime(CLOCK_MONOTONIC, &t0);
     pool = fgd_pool_wait(q->conf->vm.acquire_timeout_ms);
     if (pool == NULL) {
@@ -348,7 +384,8 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
         /* The pool key decides which account's guests run the call. */
         const char *key = q->pool_key[0] ? q->pool_key
                         : q->billing[0] ? q->billing : q->caller;
-        if (vmp_pool_acquire(pool, key, &vm, &info, &err) != 0) {
+        if (vmp_pool_acquire_fn(pool, key, fn.sha256, config, &vm, &info,
+                &err) != 0) {
             fgd_log("warn", q->request_id, "no guest for %s: %s", key,
                 err ? err : "?");
             r->throttle_reason = "ConcurrentInvocationLimitExceeded";
@@ -368,18 +405,6 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     cold = info.cold || loaded;
     init_ms = cold ? fgd_ms_since(&t0) : 0;
 
-    /* the ARN the call named: the caller's alias, or the function's */
-    if (q->alias != NULL && q->alias[0] != '\0')
-        snprintf(arn, sizeof(arn), "%s", q->alias);
-    else
-        fg_function_arn(arn, sizeof(arn), q->region, q->owner, q->function,
-            q->qualifier);
-    if (fgd_invoke_frame(&req, &fn, q->region, q->request_id, arn,
-            (const uint8_t *) (q->body_len ? q->body : "{}"),
-            q->body_len ? q->body_len : 2) != 0) {
-        fgd_error(r, 500, "ServiceException", "out of memory");
-        goto cleanup;
-    }
     if (vmp_vm_call(vm, &req, &resp_buf, &resp,
             fn.timeout_s * 1000 + FGD_INVOKE_GRACE_MS, &err) != 0) {
         healthy = false;
@@ -412,6 +437,11 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     if (res.status[0] != 'o' || res.status[1] != 'k')
         fgd_log("info", q->request_id, "function error: %s (exit %lld) %s",
             res.status, res.exit_code, res.message);
+    else if (res.has_init && info.cold && healthy && config[0] != '\0')
+        /* a runtime initialised in a guest new to the account, and the
+         * call went well: the pool saves the guest once it is idle */
+        vmp_vm_capture(pool, vm, fn.sha256, config, fnid,
+            fgd_fn_version(&fn));
 
     /* Response headers: Lambda's and the counters for the billing log. */
     fgd_header(r, "X-Amz-Executed-Version", fgd_fn_version(&fn));

@@ -15,9 +15,10 @@
 # path with 1 and 2 connections of a no-op function three ways: a static
 # one-shot handler (fork+exec per call), and two persistent runtimes on the
 # Runtime API, python3.11 and a provided bootstrap (a static C loop),
-# (3) cold starts of new accounts and guest boot times, (4) host memory per
-# idle guest, with the host's KSM as found and, when it was off and may be
-# switched, on until it settles, (5) kvm or tcg, (6) a call through a
+# (3) cold starts of new accounts and guest boot times, (3c) cold starts of
+# a python3.11 no-op with function snapshots off and on, (4) host memory
+# per idle guest, with the host's KSM as found and, when it was off and may
+# be switched, on until it settles, (5) kvm or tcg, (6) a call through a
 # cross-account alias against the same call by full ARN (a second account
 # B; its alias xbench:live points at version 1 of the bench function),
 # through the whole path and through the gateway alone, (7) a burst of
@@ -881,19 +882,89 @@ py create "http://127.0.0.1:$PORT" "$k" "$s" "$FN" "$W/noop.zip" handler >/dev/n
     die "CreateFunction (burst) failed"
 py sign POST "http://localhost$INVOKE_PATH" '{}' "$k" "$s" >"$W/hdrs"
 lines0=$(wc -l <"$ALOG")
-curls=()
+burst_pids=()
 for ((i = 0; i < 4 * BURST_WARM; i++)); do
     curl -s -o /dev/null -w '%{http_code} %{time_starttransfer}\n' -H @"$W/hdrs" \
         --data '{}' "http://127.0.0.1:$PORT$INVOKE_PATH" >"$W/burst.$i" &
-    curls+=($!)
+    burst_pids+=($!)
 done
-wait "${curls[@]}"
+# (the curls only: fngated and fcgi-echo are background children too)
+wait "${burst_pids[@]}"
 BURST_CODES=$(cat "$W"/burst.* | awk '{ print $1 }' | sort | uniq -c | awk '{ printf "%s%s x %s", (NR > 1 ? ", " : ""), $1, $2 }')
 BURST_TTFB=$(cat "$W"/burst.* | awk '{ printf "%.1f\n", $2 * 1000 }')
 sleep 1
 BURST_LINES=$(tail -n +"$((lines0 + 1))" "$ALOG" | jq -r --arg a "$a" \
     'select(.action == "Invoke" and .caller == $a) | "\(.vm) \(.queue_ms) \(.start_kind)"')
 note "burst: $BURST_CODES; TTFB $(tr '\n' ' ' <<<"$BURST_TTFB")ms"
+
+# ------------------------------------------------------------ 3c: python cold starts
+
+# fngated again with warm = 1, idle_timeout = 3 and function snapshots off,
+# then on.  One account's python3.11 no-op; before each call its VM has
+# gone idle and been destroyed, so each call is a cold start of the same
+# function: off, a warm VM loads the code and runs the runtime's init; on,
+# after the first call (whose VM the pool saves), a VM restored from that
+# function snapshot.  COLD calls each after the first.
+printf 'def handler(event, context):\n    return event\n' >"$W/app.py"
+(cd "$W" && "$PY" -c 'import zipfile; z = zipfile.ZipFile("pynoop.zip", "w"); z.write("app.py"); z.close()')
+pycold() { # pycold FNSNAP: TTFBs (ms), init_ms, start kinds, the save line
+    local fs=$1 i j a k s out flog0 off vm init_ms kind ttfb=() init=() kinds=() saved=""
+    stop_pid "$FNGATED_PID"
+    sed -i -e "s|^warm *=.*|warm = 1|" -e "s|^snapshot *=.*|snapshot = 1|" \
+        -e "s|^idle_timeout *=.*|idle_timeout = 3|" \
+        -e "s|^function_snapshots *=.*|function_snapshots = $fs|" \
+        "$STATE/fngated/fngated.conf"
+    flog0=$(wc -l <"$FLOG")
+    setsid "$BUILD/fngated" -c "$STATE/fngated/fngated.conf" </dev/null >>"$FLOG" 2>&1 &
+    FNGATED_PID=$!
+    started+=("pid:$FNGATED_PID")
+    wait_for 30 fngated unix_socket_answers "$STATE/fngated/fngated.sock"
+    for ((i = 0; i < 1800; i++)); do
+        tail -n +"$((flog0 + 1))" "$FLOG" | grep -q ': warm (' && break
+        sleep 0.1
+    done
+    sleep 1
+    read -r a k s < <(account_new "bench-py-$fs")
+    py create "http://127.0.0.1:$PORT" "$k" "$s" pynoop "$W/pynoop.zip" app.handler python3.11 >/dev/null ||
+        die "CreateFunction (python) failed"
+    py sign POST "http://localhost/2015-03-31/functions/pynoop/invocations" '{}' "$k" "$s" >"$W/hdrs"
+    for ((i = 0; i <= COLD; i++)); do
+        off=$(wc -l <"$FLOG")
+        lines0=$(wc -l <"$ALOG")
+        out=$(curl -s -o "$W/py.out" -w '%{http_code} %{time_starttransfer}' -H @"$W/hdrs" \
+                --data '{}' "http://127.0.0.1:$PORT/2015-03-31/functions/pynoop/invocations")
+        [ "${out%% *}" = 200 ] || die "python cold call $i: $out $(cat "$W/py.out")"
+        sleep 0.5
+        read -r vm init_ms kind < <(tail -n +"$((lines0 + 1))" "$ALOG" |
+            jq -r 'select(.action == "Invoke") | "\(.vm) \(.init_ms) \(.start_kind)"' | head -n 1)
+        if [ "$i" -gt 0 ]; then
+            ttfb+=("$(awk -v t="${out#* }" 'BEGIN { printf "%.0f", t * 1000 }')")
+            init+=("$init_ms")
+            kinds+=("$kind")
+        fi
+        # the VM gone (after its save, with function snapshots on), the
+        # warm VM in place
+        for ((j = 0; j < 1200; j++)); do
+            tail -n +"$((off + 1))" "$FLOG" | grep -q "$vm: idle for" && break
+            sleep 0.1
+        done
+        [ -n "$saved" ] || saved=$(tail -n +"$((off + 1))" "$FLOG" |
+            grep -o -E 'function snapshot fn-[^ ]+ made for account [0-9]+ \(.*\)' |
+            sed -E 's/fn-[0-9]+-[0-9a-f]+/fn-ACCOUNT-HASH/; s/ for account [0-9]+//' || true)
+        sleep 1
+    done
+    echo "${ttfb[*]}"
+    echo "${init[*]}"
+    echo "${kinds[*]}"
+    echo "${saved:-no function snapshot}"
+}
+note "python3.11 cold starts: function snapshots off, then on ($COLD calls each)"
+# (not in a subshell: FNGATED_PID and started must follow the restarts)
+pycold 0 >"$W/pycold-off"
+pycold 1 >"$W/pycold-on"
+mapfile -t PY_OFF <"$W/pycold-off"
+mapfile -t PY_ON <"$W/pycold-on"
+note "python cold: off ${PY_OFF[0]} ms (${PY_OFF[2]}), on ${PY_ON[0]} ms (${PY_ON[2]})"
 
 # ------------------------------------------------------------ the table
 
@@ -955,6 +1026,11 @@ for r in "restore:${NW_RESTORE[0]}:${NW_RESTORE[1]}" "boot:${NW_BOOT[0]}:${NW_BO
     IFS=: read -r kind list kinds <<<"$r"
     printf '%-44s %s\n' "3 cold start TTFB, no warm VM, $kind" \
         "p50 $(tr ' ' '\n' <<<"$list" | median) ms, max $(tr ' ' '\n' <<<"$list" | maxof) ms (each: $list ms; start_kind: $kinds)"
+done
+for r in "off:${PY_OFF[0]}:${PY_OFF[1]}:${PY_OFF[2]}:${PY_OFF[3]}" "on:${PY_ON[0]}:${PY_ON[1]}:${PY_ON[2]}:${PY_ON[3]}"; do
+    IFS=: read -r which list inits kinds saved <<<"$r"
+    printf '%-44s %s\n' "3 python3.11 cold start, fn snapshots $which" \
+        "TTFB p50 $(tr ' ' '\n' <<<"$list" | median) ms, max $(tr ' ' '\n' <<<"$list" | maxof) ms; init_ms p50 $(tr ' ' '\n' <<<"$inits" | median) (each: $list ms; start_kind: $kinds)$([ "$which" = on ] && echo "; $saved")"
 done
 printf '%-44s %s\n' "3 guest boot to agent HELLO ($(wc -w <<<"$boots") boots)" \
     "p50 $(median <<<"$boots") ms, max $(maxof <<<"$boots") ms"

@@ -3,7 +3,7 @@
 
 VMPOOL        := $(BUILD)/libvmpool.a
 VMPOOL_SRCS   := vmpool/vmpool.c vmpool/vmp_state.c vmpool/vmp_zip.c \
-                 vmpool/vmp_snap.c
+                 vmpool/vmp_snap.c vmpool/vmp_fnsnap.c
 VMPOOL_OBJS   := $(VMPOOL_SRCS:%.c=$(BUILD)/obj/%.o)
 VMPOOL_LIBS   := -lvirt -larchive -lcrypto -pthread
 

@@ -204,6 +204,35 @@ vmp_set_choose(const vmp_set_t *set, const char *account, unsigned max_vms,
 }
 
 
+vmp_pick_t
+vmp_set_choose_fn(const vmp_set_t *set, const char *account,
+    unsigned max_vms, unsigned per_account, unsigned waiting, bool room,
+    bool fnsnap, vmp_vm_t **vm)
+{
+    vmp_pick_t       pick = vmp_set_choose(set, account, max_vms,
+                                           per_account, waiting, room, vm);
+    const vmp_vm_t  *v;
+
+    if (pick != VMP_PICK_IDLE && pick != VMP_PICK_WAIT) {
+        for (v = set->head; v != NULL; v = v->next) {
+            if (v->saving && v->account != NULL
+                && strcmp(v->account, account) == 0)
+            {
+                *vm = NULL;
+                return VMP_PICK_WAIT;
+            }
+        }
+    }
+    if (fnsnap && (pick == VMP_PICK_WARM || pick == VMP_PICK_BOOT)
+        && vmp_set_live(set) < max_vms && room)
+    {
+        *vm = NULL;
+        return VMP_PICK_FNSNAP;
+    }
+    return pick;
+}
+
+
 unsigned
 vmp_set_boots_needed(const vmp_set_t *set, unsigned warm, unsigned max_vms,
     bool room)
@@ -248,7 +277,10 @@ vmp_set_expired(const vmp_set_t *set, uint64_t now_ms, uint64_t idle_ms)
     vmp_vm_t  *v, *oldest = NULL;
 
     for (v = set->head; v != NULL; v = v->next) {
-        if (v->state != VMP_IDLE || now_ms - v->last_used_ms < idle_ms)
+        /* a guest released after now_ms was read is not expired (the
+         * caller may hold an older now_ms across an unlock) */
+        if (v->state != VMP_IDLE || now_ms < v->last_used_ms
+            || now_ms - v->last_used_ms < idle_ms)
             continue;
         if (oldest == NULL || v->last_used_ms < oldest->last_used_ms)
             oldest = v;

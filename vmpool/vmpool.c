@@ -8,6 +8,7 @@
  * they die with the pool's libvirt connection even if the process does.
  */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -55,6 +56,9 @@ struct vmp_pool {
     unsigned         snap_failures; /* restores failed in a row */
     unsigned         failed_id;     /* the last guest that could not be made */
     char             failed[512];   /* and why */
+    char             fnsnap_base[65];  /* the function snapshots' base:
+                                       the generic snapshot's key, hashed;
+                                       "": none are made or used */
     uint64_t         new_kb;        /* host memory a new guest takes: the
                                        last fresh guest's, measured */
     bool             stop;
@@ -137,6 +141,8 @@ vmp_config_defaults(vmp_config_t *cfg)
     cfg->tb_cache_mb = 16;
     cfg->snapshot = 1;
     cfg->mem_merge = 1;
+    cfg->function_snapshots = 1;
+    cfg->function_snapshots_max = 16;
 }
 
 
@@ -627,12 +633,12 @@ vmp_uuid(char out[37])
 }
 
 
-/* The pool's image renamed for vm (name, a new uuid, its console log),
- * written to path: the rewritten head, then the image's migration stream
- * copied by the kernel. */
+/* The image src (the pool's, or a function snapshot) renamed for vm
+ * (name, a new uuid, its console log), written to path: the rewritten
+ * head, then the image's migration stream copied by the kernel. */
 static int
-vmp_snap_copy(vmp_pool_t *pool, vmp_vm_t *vm, const char *path,
-    const char *log, char **err)
+vmp_snap_copy(vmp_pool_t *pool, vmp_vm_t *vm, const char *src,
+    const char *path, const char *log, char **err)
 {
     uint8_t     head[VMP_SAVE_HEADER], *all = NULL;
     size_t      data_len;
@@ -641,7 +647,7 @@ vmp_snap_copy(vmp_pool_t *pool, vmp_vm_t *vm, const char *path,
     int         in, out = -1, rc = -1;
     loff_t      off;
 
-    in = open(pool->snap_path, O_RDONLY | O_CLOEXEC);
+    in = open(src, O_RDONLY | O_CLOEXEC);
     if (in < 0 || fstat(in, &st) < 0
         || read(in, head, sizeof(head)) != (ssize_t) sizeof(head)
         || (data_len = vmp_saveimage_data_len(head, sizeof(head))) == 0
@@ -652,8 +658,7 @@ vmp_snap_copy(vmp_pool_t *pool, vmp_vm_t *vm, const char *path,
         || vmp_saveimage_rewrite(all, VMP_SAVE_HEADER + data_len, vm->name,
                uuid, log) < 0)
     {
-        vmp_seterr(err, "%s: snapshot %s unreadable", vm->name,
-            pool->snap_path);
+        vmp_seterr(err, "%s: snapshot %s unreadable", vm->name, src);
         goto done;
     }
     unlink(path);
@@ -671,7 +676,7 @@ vmp_snap_copy(vmp_pool_t *pool, vmp_vm_t *vm, const char *path,
         ssize_t  c = copy_file_range(in, &off, out, NULL,
                                      (size_t) (st.st_size - off), 0);
         if (c <= 0) {
-            vmp_seterr(err, "%s: copy %s: %s", vm->name, pool->snap_path,
+            vmp_seterr(err, "%s: copy %s: %s", vm->name, src,
                 c < 0 ? strerror(errno) : "short");
             goto done;
         }
@@ -731,10 +736,11 @@ done:
 }
 
 
-/* Makes vm's domain by restoring the pool's snapshot under vm's name. */
+/* Makes vm's domain by restoring the image src (the pool's snapshot, or
+ * a function snapshot) under vm's name. */
 static int
-vmp_vm_restore(vmp_pool_t *pool, vmp_vm_t *vm, unsigned timeout_ms,
-    char **err)
+vmp_vm_restore(vmp_pool_t *pool, vmp_vm_t *vm, const char *src,
+    unsigned timeout_ms, char **err)
 {
     char           img[4200], log[4096];
     uint64_t       start = fg_now_ms();
@@ -743,7 +749,7 @@ vmp_vm_restore(vmp_pool_t *pool, vmp_vm_t *vm, unsigned timeout_ms,
 
     vmp_console_log(pool, vm->name, log, sizeof(log));
     snprintf(img, sizeof(img), "%s/%s.img", pool->cfg.state_dir, vm->name);
-    if (vmp_snap_copy(pool, vm, img, log, err) < 0)
+    if (vmp_snap_copy(pool, vm, src, img, log, err) < 0)
         return -1;
     conn = vmp_conn_get(pool);
     if (conn == NULL) {
@@ -809,8 +815,8 @@ vmp_vm_make_one(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
         snap = false;
     }
     if (snap) {
-        if (vmp_vm_restore(pool, vm, pool->cfg.boot_timeout_ms, &rerr)
-            == 0)
+        if (vmp_vm_restore(pool, vm, pool->snap_path,
+                pool->cfg.boot_timeout_ms, &rerr) == 0)
         {
             pthread_mutex_lock(&pool->lock);
             pool->snap_failures = 0;
@@ -855,6 +861,378 @@ vmp_vm_make(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
             (unsigned long long) (kb / 1024));
     }
     return 0;
+}
+
+
+/* ---- function snapshots ---- */
+
+/*
+ * With cfg.function_snapshots, a guest in which a call started a
+ * persistent runtime (python3.11, or provided with a bootstrap) and
+ * succeeded is saved by the background thread once it is idle, as
+ * STATE_DIR/fn-ACCOUNT-H.img (vmp_fnsnap.c names it: the account, the
+ * code, what the runtime saw at its init, the generic snapshot's key).
+ * The save stops the guest: it is restored at once from the image just
+ * made (which shows that the image restores; one that does not is
+ * deleted), so the account keeps its guest.  A later call of the same
+ * account, code and configuration that needs a new guest restores a copy
+ * of that image instead of taking a warm guest: the code is loaded and the
+ * runtime waits on its next event, so the call skips the LOAD and the
+ * runtime's init.  SYNC gives the copy the time and fresh kernel entropy;
+ * the runtime's own random state (Python's random, its hash seed) is the
+ * image's, shared by every copy of it, all of them of one account and one
+ * function.  The images kept are bounded (function_snapshots_max, the
+ * least recently used go) and those of another generic snapshot are
+ * deleted at start.
+ */
+
+#define VMP_FNSNAP_SCAN      1024u
+#define VMP_FNSNAP_DELAY_MS  1000u   /* idle this long before the save (at
+                                        most half the idle timeout) */
+
+/* STATE_DIR/NAME.EXT */
+static void
+vmp_fnsnap_path(vmp_pool_t *pool, const char *name, const char *ext,
+    char *out, size_t size)
+{
+    snprintf(out, size, "%s/%s.%s", pool->cfg.state_dir, name, ext);
+}
+
+
+/* The image name of a call of account, or "" (none made or used now). */
+static void
+vmp_fnsnap_for(vmp_pool_t *pool, const char *account, const char *code,
+    const char *config, char *name, size_t size)
+{
+    char  base[65];
+
+    name[0] = '\0';
+    if (!pool->cfg.function_snapshots || account == NULL || code == NULL
+        || config == NULL || config[0] == '\0')
+        return;
+    pthread_mutex_lock(&pool->lock);
+    memcpy(base, pool->fnsnap_base, sizeof(base));
+    pthread_mutex_unlock(&pool->lock);
+    if (base[0] == '\0'
+        || vmp_fnsnap_name(account, code, config, base, name, size) < 0)
+        name[0] = '\0';
+}
+
+
+/* Deletes an image and its key. */
+static void
+vmp_fnsnap_delete(vmp_pool_t *pool, const char *name)
+{
+    char  path[4200];
+
+    vmp_fnsnap_path(pool, name, "img", path, sizeof(path));
+    unlink(path);
+    vmp_fnsnap_path(pool, name, "key", path, sizeof(path));
+    unlink(path);
+}
+
+
+/* The value of the line "field=..." of an image's key file, malloc'd, or
+ * NULL. */
+static char *
+vmp_fnsnap_key_get(vmp_pool_t *pool, const char *name, const char *field)
+{
+    char    path[4200], line[512];
+    char   *v = NULL;
+    size_t  n = strlen(field);
+    FILE   *f;
+
+    vmp_fnsnap_path(pool, name, "key", path, sizeof(path));
+    f = fopen(path, "re");
+    if (f == NULL)
+        return NULL;
+    while (v == NULL && fgets(line, sizeof(line), f) != NULL) {
+        line[strcspn(line, "\n")] = '\0';
+        if (strncmp(line, field, n) == 0 && line[n] == '=')
+            v = strdup(line + n + 1);
+    }
+    fclose(f);
+    return v;
+}
+
+
+/* Deletes the images vmp_fnsnap_reap chooses (and what a save that was cut
+ * short left: temporary images, keys without an image).  Runs in the
+ * background thread, without the pool lock. */
+static void
+vmp_fnsnap_reap_dir(vmp_pool_t *pool, const char *base)
+{
+    vmp_fnsnap_entry_t  e[VMP_FNSNAP_SCAN];
+    bool                drop[VMP_FNSNAP_SCAN];
+    char                path[4200], *name;
+    struct dirent      *d;
+    struct stat         st;
+    DIR                *dir;
+    unsigned            n = 0, i;
+    size_t              len;
+
+    dir = opendir(pool->cfg.state_dir);
+    if (dir == NULL)
+        return;
+    while ((d = readdir(dir)) != NULL) {
+        if (strncmp(d->d_name, "fn-", 3) != 0)
+            continue;
+        len = strlen(d->d_name);
+        snprintf(path, sizeof(path), "%s/%s", pool->cfg.state_dir,
+            d->d_name);
+        if (len > 8 && strcmp(d->d_name + len - 8, ".img.tmp") == 0) {
+            unlink(path);
+            continue;
+        }
+        if (len > 4 && strcmp(d->d_name + len - 4, ".key") == 0) {
+            strcpy(path + strlen(path) - 4, ".img");
+            if (access(path, F_OK) < 0) {
+                strcpy(path + strlen(path) - 4, ".key");
+                unlink(path);
+            }
+            continue;
+        }
+        if (len <= 4 || strcmp(d->d_name + len - 4, ".img") != 0
+            || n == VMP_FNSNAP_SCAN || stat(path, &st) < 0)
+            continue;
+        name = strndup(d->d_name, len - 4);
+        if (name == NULL)
+            continue;
+        e[n].name = name;
+        e[n].base = vmp_fnsnap_key_get(pool, name, "base");
+        e[n].used = (uint64_t) st.st_mtime;
+        n++;
+    }
+    closedir(dir);
+
+    vmp_fnsnap_reap(e, n, base, pool->cfg.function_snapshots_max, drop);
+    for (i = 0; i < n; i++) {
+        if (drop[i]) {
+            vmp_log("function snapshot %s dropped (%s)", e[i].name,
+                e[i].base != NULL && strcmp(e[i].base, base) == 0
+                ? "least recently used beyond function_snapshots_max"
+                : "made on another guest image");
+            vmp_fnsnap_delete(pool, e[i].name);
+        }
+        free((char *) e[i].name);
+        free((char *) e[i].base);
+    }
+}
+
+
+/* At start (background thread): the base of the images, and the images of
+ * another base deleted. */
+static void
+vmp_fnsnap_prepare(vmp_pool_t *pool)
+{
+    char  *key, base[65];
+
+    key = vmp_snap_key(pool);
+    if (key == NULL) {
+        vmp_log("function snapshots: no key (kernel or initrd unreadable); "
+            "none are made");
+        return;
+    }
+    fg_sha256_hex(key, strlen(key), base);
+    free(key);
+    vmp_fnsnap_reap_dir(pool, base);
+    pthread_mutex_lock(&pool->lock);
+    memcpy(pool->fnsnap_base, base, sizeof(base));
+    pthread_mutex_unlock(&pool->lock);
+}
+
+
+/* Writes the key file of name (what vmp_fnsnap_name hashed, and the
+ * function and version for vmp_pool_fnsnap_forget). */
+static int
+vmp_fnsnap_write_key(vmp_pool_t *pool, const vmp_vm_t *vm,
+    const char *name, const char *code, const char *config,
+    const char *function, const char *version)
+{
+    char   path[4200];
+    FILE  *f;
+    int    rc;
+
+    vmp_fnsnap_path(pool, name, "key", path, sizeof(path));
+    f = fopen(path, "we");
+    if (f == NULL)
+        return -1;
+    fprintf(f, "account=%s\ncode=%s\nconfig=%s\nbase=%s\nfunction=%s\n"
+        "version=%s\n", vm->account, code, config, pool->fnsnap_base,
+        function, version);
+    rc = ferror(f) ? -1 : 0;
+    if (fclose(f) != 0)
+        rc = -1;
+    return rc;
+}
+
+
+/*
+ * Saves one idle guest that asked for it as its function snapshot and
+ * restores it from the image for its account.  The lock is held on entry
+ * and exit, not while libvirt works; the guest is BUSY meanwhile, so no
+ * call takes it.
+ */
+static void
+vmp_fnsnap_capture(vmp_pool_t *pool)
+{
+    vmp_vm_t  *vm;
+    char       name[sizeof(vm->capture)], img[4200], tmp[4300];
+    char       code[65], config[65], fn[sizeof(vm->capture_fn)];
+    char       version[sizeof(vm->capture_version)], *err = NULL;
+    uint64_t   t0, last, now, delay;
+    unsigned   save_ms;
+    struct stat  st;
+
+    /* idle for a moment: a client calling in a row keeps its guest */
+    delay = (uint64_t) pool->cfg.idle_timeout_s * 1000 / 2;
+    if (delay > VMP_FNSNAP_DELAY_MS)
+        delay = VMP_FNSNAP_DELAY_MS;
+    now = fg_now_ms();
+    for (vm = pool->set.head; vm != NULL; vm = vm->next) {
+        if (vm->state == VMP_IDLE && vm->capture[0] != '\0'
+            && now >= vm->last_used_ms && now - vm->last_used_ms >= delay)
+            break;
+    }
+    if (vm == NULL)
+        return;
+    memcpy(name, vm->capture, sizeof(name));
+    vm->capture[0] = '\0';
+    vmp_fnsnap_path(pool, name, "img", img, sizeof(img));
+    snprintf(tmp, sizeof(tmp), "%s.tmp", img);
+    if (access(img, F_OK) == 0 || vm->dom == NULL)
+        return;                     /* made already: once per name */
+    snprintf(code, sizeof(code), "%s", vm->code);
+    memcpy(config, vm->capture_config, sizeof(config));
+    memcpy(fn, vm->capture_fn, sizeof(fn));
+    memcpy(version, vm->capture_version, sizeof(version));
+    last = vm->last_used_ms;
+    vmp_set_move(&pool->set, vm, VMP_BUSY, NULL, fg_now_ms());
+    vm->calls--;                    /* not a call */
+    vm->saving = true;
+    pthread_mutex_unlock(&pool->lock);
+
+    t0 = fg_now_ms();
+    unlink(tmp);
+    /* saved with its host connected, as the pool's snapshot */
+    if (virDomainSaveFlags(vm->dom, tmp, NULL, VIR_DOMAIN_SAVE_RUNNING) < 0)
+    {
+        vmp_log("%s: function snapshot %s: save: %s", vm->name, name,
+            vmp_virt_error());
+        unlink(tmp);
+        if (virDomainIsActive(vm->dom) == 1)
+            goto back;              /* it runs on */
+        goto lost;
+    }
+    save_ms = (unsigned) (fg_now_ms() - t0);
+    close(vm->fd);
+    vm->fd = -1;
+    virDomainFree(vm->dom);         /* saved: the domain is gone */
+    vm->dom = NULL;
+    if (!vmp_snap_valid(tmp) || stat(tmp, &st) < 0
+        || vmp_fnsnap_write_key(pool, vm, name, code, config, fn,
+               version) < 0
+        || rename(tmp, img) < 0)
+    {
+        vmp_log("%s: function snapshot %s: %s is not an image libvirt "
+            "restores", vm->name, name, tmp);
+        unlink(tmp);
+        vmp_fnsnap_delete(pool, name);
+        goto lost;
+    }
+
+    /* the account's guest comes back from the image: this also proves
+     * that the image restores */
+    t0 = fg_now_ms();
+    if (vmp_vm_restore(pool, vm, img, pool->cfg.boot_timeout_ms, &err) < 0)
+    {
+        vmp_log("%s: function snapshot %s does not restore (%s); deleted",
+            vm->name, name, err ? err : "?");
+        free(err);
+        vmp_fnsnap_delete(pool, name);
+        goto lost;
+    }
+    vmp_log("%s: function snapshot %s made for account %s (save %u ms, "
+        "%lld MiB; back in %llu ms)", vm->name, name, vm->account, save_ms,
+        (long long) (st.st_size >> 20),
+        (unsigned long long) (fg_now_ms() - t0));
+    vmp_fnsnap_reap_dir(pool, pool->fnsnap_base);
+
+back:
+    pthread_mutex_lock(&pool->lock);
+    vm->saving = false;
+    vmp_set_move(&pool->set, vm, VMP_IDLE, NULL, fg_now_ms());
+    vm->last_used_ms = last;        /* idle since its call */
+    pthread_cond_broadcast(&pool->changed);
+    return;
+
+lost:
+    pthread_mutex_lock(&pool->lock);
+    vm->saving = false;
+    vmp_log("%s: lost while saving its function snapshot (account %s)",
+        vm->name, vm->account);
+    vmp_set_move(&pool->set, vm, VMP_DEAD, NULL, fg_now_ms());
+    vmp_set_unlink(&pool->set, vm);
+    pthread_cond_broadcast(&pool->changed);
+    pthread_mutex_unlock(&pool->lock);
+    vmp_vm_destroy(pool, vm);
+    pthread_mutex_lock(&pool->lock);
+}
+
+
+void
+vmp_vm_capture(vmp_pool_t *pool, vmp_vm_t *vm, const char *code,
+    const char *config, const char *function, const char *version)
+{
+    /* the caller holds vm (BUSY): the background thread reads these only
+     * once it is idle, after vmp_pool_release took the lock */
+    vm->capture[0] = '\0';
+    if (vm->from_fnsnap || vm->account == NULL || config == NULL
+        || strlen(config) >= sizeof(vm->capture_config))
+        return;
+    vmp_fnsnap_for(pool, vm->account, code, config, vm->capture,
+        sizeof(vm->capture));
+    snprintf(vm->capture_config, sizeof(vm->capture_config), "%s", config);
+    snprintf(vm->capture_fn, sizeof(vm->capture_fn), "%s", function);
+    snprintf(vm->capture_version, sizeof(vm->capture_version), "%s",
+        version);
+}
+
+
+void
+vmp_pool_fnsnap_forget(vmp_pool_t *pool, const char *function,
+    const char *version)
+{
+    struct dirent  *d;
+    DIR            *dir;
+    char            name[256], *f, *v;
+    size_t          len;
+
+    if (!pool->cfg.function_snapshots)
+        return;
+    dir = opendir(pool->cfg.state_dir);
+    if (dir == NULL)
+        return;
+    while ((d = readdir(dir)) != NULL) {
+        len = strlen(d->d_name);
+        if (strncmp(d->d_name, "fn-", 3) != 0 || len <= 4
+            || len - 4 >= sizeof(name)
+            || strcmp(d->d_name + len - 4, ".key") != 0)
+            continue;
+        snprintf(name, sizeof(name), "%.*s", (int) (len - 4), d->d_name);
+        f = vmp_fnsnap_key_get(pool, name, "function");
+        v = vmp_fnsnap_key_get(pool, name, "version");
+        if (f != NULL && strcmp(f, function) == 0
+            && (version == NULL || (v != NULL && strcmp(v, version) == 0)))
+        {
+            vmp_log("function snapshot %s dropped (%s %s updated or "
+                "deleted)", name, function, v ? v : "?");
+            vmp_fnsnap_delete(pool, name);
+        }
+        free(f);
+        free(v);
+    }
+    closedir(dir);
 }
 
 
@@ -1031,6 +1409,8 @@ vmp_thread(void *arg)
 
     if (pool->cfg.snapshot)
         vmp_snap_prepare(pool);
+    if (pool->cfg.function_snapshots)
+        vmp_fnsnap_prepare(pool);
 
     pthread_mutex_lock(&pool->lock);
     while (!pool->stop) {
@@ -1052,6 +1432,10 @@ vmp_thread(void *arg)
         }
 
         vmp_check_health(pool);
+
+        /* A guest to save as a function snapshot, while it is idle. */
+        if (!pool->stop)
+            vmp_fnsnap_capture(pool);
 
         /* Guests that grew past the budget: the longest idle goes. */
         vmp_measure(pool);
@@ -1524,12 +1908,44 @@ int
 vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
     vmp_acquire_info_t *info, char **err)
 {
+    return vmp_pool_acquire_fn(pool, account, NULL, NULL, vmp, info, err);
+}
+
+
+/*
+ * A guest restored from the function snapshot img for account, with the
+ * code loaded.  Runs without the pool lock: vm is BOOTING and nobody else
+ * touches it.
+ */
+static int
+vmp_fnsnap_restore(vmp_pool_t *pool, vmp_vm_t *vm, const char *img,
+    const char *code, char **err)
+{
+    if (vmp_vm_restore(pool, vm, img, pool->cfg.boot_timeout_ms, err) < 0)
+        return -1;
+    vm->from_fnsnap = true;
+    vmp_vm_set_code(vm, code);
+    utimensat(AT_FDCWD, img, NULL, 0);     /* used: the reaper keeps it */
+    if (pool->cfg.memory_budget_mb != 0)
+        vm->host_kb = vmp_dom_rss_kb(vm->dom);
+    return 0;
+}
+
+
+int
+vmp_pool_acquire_fn(vmp_pool_t *pool, const char *account, const char *code,
+    const char *config, vmp_vm_t **vmp, vmp_acquire_info_t *info,
+    char **err)
+{
     uint64_t         start = fg_now_ms(), now;
     uint64_t         deadline = start + pool->cfg.acquire_timeout_ms;
     vmp_vm_t        *vm;
     vmp_acquire_info_t  dummy;
     struct timespec  ts;
     unsigned         requested = 0;     /* id of the guest asked for */
+    char            *berr;
+    char             fnsnap[160], img[4200] = "";
+    bool             have_img, img_checked = false;
     int              rc = -1;
 
     *err = NULL;
@@ -1543,6 +1959,10 @@ vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
         vmp_seterr(err, "no account");
         return -1;
     }
+    vmp_fnsnap_for(pool, account, code, config, fnsnap, sizeof(fnsnap));
+    have_img = fnsnap[0] != '\0';
+    if (have_img)
+        vmp_fnsnap_path(pool, fnsnap, "img", img, sizeof(img));
 
     pthread_mutex_lock(&pool->lock);
     for ( ;; ) {
@@ -1550,9 +1970,9 @@ vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
             vmp_seterr(err, "pool is shutting down");
             break;
         }
-        switch (vmp_set_choose(&pool->set, account, pool->cfg.max_vms,
+        switch (vmp_set_choose_fn(&pool->set, account, pool->cfg.max_vms,
                     pool->cfg.max_vms_per_account,
-                    pool->waiting, vmp_mem_room(pool), &vm))
+                    pool->waiting, vmp_mem_room(pool), have_img, &vm))
         {
         case VMP_PICK_IDLE:
             /* a guest made for the account that has not served a call
@@ -1596,6 +2016,47 @@ vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
             requested = vm->id;
             pthread_cond_signal(&pool->wake);
             goto wait;
+
+        case VMP_PICK_FNSNAP:
+            if (!img_checked) {
+                /* the disk is looked at only when a new guest is due */
+                pthread_mutex_unlock(&pool->lock);
+                have_img = vmp_snap_valid(img);
+                img_checked = true;
+                pthread_mutex_lock(&pool->lock);
+                continue;
+            }
+            vm = vmp_set_new_vm(&pool->set, pool->cfg.name_prefix, account,
+                fg_now_ms());
+            if (vm == NULL) {
+                vmp_seterr(err, "out of memory");
+                goto done;
+            }
+            pthread_mutex_unlock(&pool->lock);
+            berr = NULL;
+            rc = vmp_fnsnap_restore(pool, vm, img, code, &berr);
+            pthread_mutex_lock(&pool->lock);
+            if (rc < 0) {
+                /* the ordinary way, and the image is not tried again */
+                vmp_set_unlink(&pool->set, vm);
+                pthread_cond_broadcast(&pool->changed);
+                pthread_mutex_unlock(&pool->lock);
+                vmp_log("%s: function snapshot %s failed to restore; "
+                    "deleted, account %s gets an ordinary start (%s)",
+                    vm->name, fnsnap, account, berr ? berr : "?");
+                free(berr);
+                vmp_vm_destroy(pool, vm);
+                vmp_fnsnap_delete(pool, fnsnap);
+                have_img = false;
+                pthread_mutex_lock(&pool->lock);
+                continue;
+            }
+            vmp_set_move(&pool->set, vm, VMP_BUSY, account, fg_now_ms());
+            vmp_log("%s: made for account %s (function-snapshot %u ms, %s)",
+                vm->name, account, vm->boot_ms, fnsnap);
+            info->cold = true;
+            *vmp = vm;
+            goto done;
 
         case VMP_PICK_EVICT:
             vmp_log("%s: evicting idle guest of account %s for %s",
@@ -1649,6 +2110,8 @@ vmp_pool_release(vmp_pool_t *pool, vmp_vm_t *vm, bool healthy)
         && vmp_set_move(&pool->set, vm, VMP_IDLE, NULL, fg_now_ms()) == 0)
     {
         pthread_cond_broadcast(&pool->changed);
+        if (vm->capture[0] != '\0')
+            pthread_cond_signal(&pool->wake);   /* save it while idle */
         pthread_mutex_unlock(&pool->lock);
         return;
     }
@@ -1693,7 +2156,8 @@ vmp_vm_boot_ms(const vmp_vm_t *vm)
 const char *
 vmp_vm_origin(const vmp_vm_t *vm)
 {
-    return vm->restored ? "restore" : "boot";
+    return vm->from_fnsnap ? "function-snapshot"
+           : vm->restored ? "restore" : "boot";
 }
 
 

@@ -57,6 +57,12 @@ typedef struct {
     unsigned     mem_merge;      /* 1: guest RAM may be merged by the
                                     host's KSM (QEMU's default); 0: never
                                     (<nosharepages/>) */
+    unsigned     function_snapshots;  /* 1: a guest is saved after a
+                                    persistent runtime's init, and an
+                                    account's new guests for that function
+                                    are restored from it; 0: never */
+    unsigned     function_snapshots_max; /* images kept; the least
+                                    recently used go */
 } vmp_config_t;
 
 typedef struct {
@@ -98,6 +104,53 @@ const char *vmp_pool_accel(const vmp_pool_t *pool);
  */
 int vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vm,
     vmp_acquire_info_t *info, char **err);
+
+/*
+ * The sha256 hex of what a persistent runtime saw at its init, from the
+ * INVOKE frame (its first len bytes) of a call: function (the function's
+ * owner and name), then every field but those
+ * that change from call to call (request_id, event, function_arn,
+ * max_output and the env entry AWS_REQUEST_ID): runtime, handler, the
+ * environment, timeout_ms, memory_mb.  0, or -1 (not an INVOKE).
+ */
+int vmp_fnsnap_config(const uint8_t *frame, size_t len, const char *function,
+    char out[65]);
+
+/*
+ * vmp_pool_acquire for a call of code (zip sha256 hex) whose INVOKE has
+ * the configuration config (vmp_fnsnap_config; NULL or
+ * "": none): when the account has no idle guest and a function snapshot
+ * of this account, code and configuration exists, the new guest is
+ * restored from it, with the code loaded and the runtime waiting for its
+ * next event (vmp_vm_origin "function-snapshot", vmp_vm_code code).  A
+ * restore that fails falls back to vmp_pool_acquire's way (the image is
+ * deleted).
+ */
+int vmp_pool_acquire_fn(vmp_pool_t *pool, const char *account,
+    const char *code, const char *config, vmp_vm_t **vm,
+    vmp_acquire_info_t *info, char **err);
+
+/*
+ * After a call that started a persistent runtime in a guest new to the
+ * account (a cold start) and succeeded, before vmp_pool_release: the pool
+ * saves the guest, once it is idle, as the function snapshot of its
+ * account, code and config (at most once per name; with
+ * function_snapshots only) and brings it back for the account.  function
+ * (owner:name, as given to vmp_fnsnap_config) and version are recorded
+ * for vmp_pool_fnsnap_forget.
+ */
+void vmp_vm_capture(vmp_pool_t *pool, vmp_vm_t *vm, const char *code,
+    const char *config, const char *function, const char *version);
+
+/*
+ * Deletes this host's function snapshots of function (owner:name) and
+ * version (NULL: of every version), for fngated when a function's $LATEST
+ * is updated or a version or the function is deleted.  Such images would
+ * never be used again anyway (calls ask for another name); elsewhere they
+ * go as the least recently used.
+ */
+void vmp_pool_fnsnap_forget(vmp_pool_t *pool, const char *function,
+    const char *version);
 
 /* Hands the guest back.  healthy false: the guest is destroyed (and
  * replaced in the background). */
@@ -149,8 +202,8 @@ int vmp_load_frame_from_zip(const void *zip, size_t len,
  * HELLO), for logs and init_ms accounting. */
 unsigned vmp_vm_boot_ms(const vmp_vm_t *vm);
 
-/* How the guest was made: "restore" (from the pool's snapshot) or
- * "boot". */
+/* How the guest was made: "restore" (from the pool's snapshot),
+ * "function-snapshot" (from a function snapshot) or "boot". */
 const char *vmp_vm_origin(const vmp_vm_t *vm);
 
 /* Why the accelerator was chosen ("/dev/kvm absent", "kvm guest said

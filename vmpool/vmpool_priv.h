@@ -52,6 +52,13 @@ struct vmp_vm {
     uint64_t     host_kb;       /* host memory the guest's QEMU holds
                                    (RSS, KiB) when last measured; 0: not
                                    measured yet */
+    bool         from_fnsnap;   /* restored from a function snapshot */
+    bool         saving;        /* BUSY being saved as one, not in a call */
+    char         capture[160];  /* the function snapshot to save of it
+                                   once idle (vmp_vm_capture), "" none */
+    char         capture_config[65];  /* its vmp_fnsnap_config */
+    char         capture_fn[160];     /* its function (owner:name) */
+    char         capture_version[16]; /* and version, for forgetting */
     vmp_vm_t    *next;
 };
 
@@ -68,6 +75,8 @@ typedef enum {
     VMP_PICK_BOOT,    /* boot a guest for the account (under max_vms) */
     VMP_PICK_EVICT,   /* destroy vm (another account's idle guest), then
                          choose again */
+    VMP_PICK_FNSNAP,  /* restore the call's function snapshot for the
+                         account (under max_vms) */
     VMP_PICK_WAIT     /* nothing now: wait for a change */
 } vmp_pick_t;
 
@@ -105,6 +114,19 @@ unsigned vmp_set_live(const vmp_set_t *set);
 vmp_pick_t vmp_set_choose(const vmp_set_t *set, const char *account,
     unsigned max_vms, unsigned per_account, unsigned waiting, bool room,
     vmp_vm_t **vm);
+
+/*
+ * vmp_set_choose for a call whose function has a snapshot (fnsnap): where
+ * it would take a warm guest or boot one, a guest restored from the
+ * function snapshot is made instead when max_vms and the budget (room)
+ * allow one more (a warm guest would still load the code and run the
+ * runtime's init).  The account's idle guest, the caps and the waits are
+ * vmp_set_choose's.  An account without an idle guest but with one being
+ * saved (a few seconds) waits for it rather than get another.
+ */
+vmp_pick_t vmp_set_choose_fn(const vmp_set_t *set, const char *account,
+    unsigned max_vms, unsigned per_account, unsigned waiting, bool room,
+    bool fnsnap, vmp_vm_t **vm);
 
 /* Generic boots the background thread should start now to bring the warm
  * set up to `warm`, within max_vms and (room) the memory budget. */
@@ -158,5 +180,29 @@ size_t vmp_saveimage_data_len(const uint8_t *head, size_t len);
 int vmp_saveimage_rewrite(uint8_t *head, size_t len, const char *name,
     const char *uuid, const char *new_log);
 
+/* Function snapshots (vmp_fnsnap.c). */
+
+/*
+ * The image's name (without .img): "fn-ACCOUNT-" and the sha256 of
+ * account, code (sha256 hex), config (vmp_fnsnap_config) and base (the
+ * generic snapshot's key, hashed).  0, or -1 (account, code, config or
+ * base not a word of [0-9A-Za-z_] of 1 to 64 characters, or no room).
+ */
+int vmp_fnsnap_name(const char *account, const char *code, const char *config,
+    const char *base, char *out, size_t size);
+
+typedef struct {
+    const char  *name;
+    const char  *base;    /* its key's base, NULL when unreadable */
+    uint64_t     used;    /* last made or restored (the image's mtime) */
+} vmp_fnsnap_entry_t;
+
+/*
+ * Which images to delete: those made on another base (or without a key),
+ * and beyond max the least recently used.  Sets drop[i] for each of the n
+ * entries; returns how many are dropped.
+ */
+unsigned vmp_fnsnap_reap(const vmp_fnsnap_entry_t *e, unsigned n,
+    const char *base, unsigned max, bool *drop);
 
 #endif /* VMPOOL_PRIV_H */
