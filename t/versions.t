@@ -213,7 +213,104 @@ X-Amz-Executed-Version: 1
 
 
 
-=== TEST 14: $LATEST has version 2's code and its own configuration
+=== TEST 14: a full ARN's qualifier that disagrees with ?Qualifier= is 400, as in Lambda
+--- request eval
+"POST /2015-03-31/functions/$main::ARN:1/invocations?Qualifier=2\n{}"
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- error_code: 400
+--- response_headers
+x-amzn-ErrorType: InvalidParameterValueException
+--- response_body
+{"Type":"User","message":"The qualifier is not valid, or does not match the qualifier of the function ARN."}
+--- error_log eval
+qr/fngate: invalid qualifier in "\/2015-03-31\/functions\/\Q$main::ARN\E:1\/invocations"/
+
+
+
+=== TEST 15: so is NAME:QUALIFIER or a partial ARN's qualifier against another ?Qualifier=
+--- init
+my @s;
+for my $p ("vf:1/invocations?Qualifier=2", "vf:1/invocations?Qualifier=\$LATEST",
+           "$main::ALICE:function:vf:2/invocations?Qualifier=1") {
+    my $out = FngateTest::curl_sigv4('alice', "/2015-03-31/functions/$p", '-d', '{}');
+    my ($m) = $out =~ /"message":"([^"]*)"/;
+    push @s, FngateTest::http_code($out) . ' ' . ($m // $out);
+}
+# the same qualifier twice is no conflict
+my $same = FngateTest::curl_sigv4('alice',
+    "/2015-03-31/functions/$main::ARN:1/invocations?Qualifier=1", '-d', '{}');
+push @s, 'same=' . FngateTest::http_code($same) . ' ' . ($same =~ /"v1"/ ? 'v1' : $same);
+FngateTest::save_output('vf-conflict.out', join("\n", @s) . "\n");
+--- timeout: 120
+--- request
+GET /t/out/vf-conflict.out
+--- response_body
+400 The qualifier is not valid, or does not match the qualifier of the function ARN.
+400 The qualifier is not valid, or does not match the qualifier of the function ARN.
+400 The qualifier is not valid, or does not match the qualifier of the function ARN.
+same=200 v1
+--- error_log
+fngate: invalid qualifier in "/2015-03-31/functions/vf:1/invocations"
+
+
+
+=== TEST 16: the caller's own function by partial ARN ACCOUNT:function:NAME runs $LATEST
+--- timeout: 120
+--- request eval
+"POST /2015-03-31/functions/$main::ALICE:function:vf/invocations\n{}"
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- error_code: 200
+--- response_headers
+X-Amz-Executed-Version: $LATEST
+--- response_body
+"v2"
+--- access_log eval
+qr/"caller":"$main::ALICE","billing_account":"$main::ALICE","owner":"$main::ALICE","function":"vf","qualifier":"","version":"\$LATEST","status":"200"/
+--- no_error_log
+[error]
+
+
+
+=== TEST 17: and ACCOUNT:function:NAME:1 version 1, also with the AWS CLI and boto3
+--- timeout: 180
+--- init
+my $cli = FngateTest::aws_cli('alice', 'lambda', 'invoke', '--function-name',
+    "$main::ALICE:function:vf:1", '--payload', '{}', '/dev/stdout');
+my $py = FngateTest::python_boto3('alice', <<_PY_);
+r = lam.invoke(FunctionName='$main::ALICE:function:vf', Qualifier='1', Payload=b'{}')
+print(r['StatusCode'], r['ExecutedVersion'], r['Payload'].read().decode().strip())
+_PY_
+FngateTest::save_output('vf-partial.out',
+    ($cli =~ /^exit=0\n"v1"\n.*"ExecutedVersion":\s*"1"/s ? "cli ok\n" : $cli)
+    . ($py =~ /^exit=0\n200 1 "v1"$/m ? "boto3 ok\n" : $py));
+--- request eval
+"POST /2015-03-31/functions/$main::ALICE:function:vf:1/invocations\n{}"
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- error_code: 200
+--- response_headers
+X-Amz-Executed-Version: 1
+--- response_body
+"v1"
+--- no_error_log
+[error]
+
+
+
+=== TEST 18: (the AWS CLI and boto3 calls by partial ARN)
+--- request
+GET /t/out/vf-partial.out
+--- response_body
+cli ok
+boto3 ok
+--- no_error_log
+[error]
+
+
+
+=== TEST 19: $LATEST has version 2's code and its own configuration
 --- timeout: 60
 --- request
 POST /2015-03-31/functions/vf/invocations
@@ -231,7 +328,7 @@ qr/"function":"vf","qualifier":"","version":"\$LATEST","status":"200",.*"memory_
 
 
 
-=== TEST 15: a version that does not exist is ResourceNotFoundException
+=== TEST 20: a version that does not exist is ResourceNotFoundException
 --- request
 POST /2015-03-31/functions/vf:9/invocations
 {}
@@ -247,7 +344,7 @@ http fastcgi header: "x-amzn-ErrorType: ResourceNotFoundException"
 
 
 
-=== TEST 16: PublishVersion with a CodeSha256 that is not $LATEST's is refused
+=== TEST 21: PublishVersion with a CodeSha256 that is not $LATEST's is refused
 --- request
 POST /2015-03-31/functions/vf/versions
 {"CodeSha256":"47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="}
@@ -263,7 +360,7 @@ http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
 
 
 
-=== TEST 17: PublishVersion with a stale RevisionId is PreconditionFailedException
+=== TEST 22: PublishVersion with a stale RevisionId is PreconditionFailedException
 --- request
 POST /2015-03-31/functions/vf/versions
 {"RevisionId":"00000000-0000-4000-8000-000000000000"}
@@ -278,7 +375,7 @@ http fastcgi header: "x-amzn-ErrorType: PreconditionFailedException"
 
 
 
-=== TEST 18: UpdateFunctionConfiguration checks values as CreateFunction does
+=== TEST 23: UpdateFunctionConfiguration checks values as CreateFunction does
 --- request
 PUT /2015-03-31/functions/vf/configuration
 {"MemorySize":64}
@@ -294,7 +391,7 @@ http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
 
 
 
-=== TEST 19: UpdateFunctionCode with a zip that lacks the handler is refused
+=== TEST 24: UpdateFunctionCode with a zip that lacks the handler is refused
 --- request eval
 "PUT /2015-03-31/functions/vf/code\n" . FngateTest::json_encode(
     { ZipFile => FngateTest::zip_b64({ other => "x" }) })
@@ -310,7 +407,7 @@ http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
 
 
 
-=== TEST 20: another account may not publish the function
+=== TEST 25: another account may not publish the function
 --- request eval
 "POST /2015-03-31/functions/$main::ARN/versions\n{}"
 --- more_headers
@@ -324,7 +421,7 @@ qr/fngate: $main::BOB may not lambda:PublishVersion "vf" of $main::ALICE/
 
 
 
-=== TEST 21: nor list its versions or read a version's configuration
+=== TEST 26: nor list its versions or read a version's configuration
 --- request eval
 "GET /2015-03-31/functions/$main::ARN:1/configuration"
 --- more_headers
@@ -337,7 +434,7 @@ qr/fngate: $main::BOB may not lambda:GetFunctionConfiguration "vf" of $main::ALI
 
 
 
-=== TEST 22: PUT on the versions is MethodNotAllowedException
+=== TEST 27: PUT on the versions is MethodNotAllowedException
 --- request
 PUT /2015-03-31/functions/vf/versions
 {}
@@ -351,7 +448,7 @@ fngate: method "PUT" not allowed on "/2015-03-31/functions/vf/versions"
 
 
 
-=== TEST 23: PublishVersion takes no qualifier
+=== TEST 28: PublishVersion takes no qualifier
 --- request
 POST /2015-03-31/functions/vf:1/versions
 {}
@@ -366,7 +463,7 @@ http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
 
 
 
-=== TEST 24: DeleteFunction ?Qualifier=$LATEST is refused
+=== TEST 29: DeleteFunction ?Qualifier=$LATEST is refused
 --- request
 DELETE /2015-03-31/functions/vf?Qualifier=$LATEST
 --- more_headers
@@ -379,7 +476,7 @@ http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
 
 
 
-=== TEST 25: DeleteFunction ?Qualifier=1 deletes version 1
+=== TEST 30: DeleteFunction ?Qualifier=1 deletes version 1
 --- request
 DELETE /2015-03-31/functions/vf?Qualifier=1
 --- more_headers
@@ -390,7 +487,7 @@ X-Fngate-Test-Sign: alice
 
 
 
-=== TEST 26: and it is gone, while the function stays
+=== TEST 31: and it is gone, while the function stays
 --- request
 GET /2015-03-31/functions/vf:1
 --- more_headers
@@ -403,7 +500,7 @@ http fastcgi header: "x-amzn-ErrorType: ResourceNotFoundException"
 
 
 
-=== TEST 27: version numbers are never reused: the next publish is 3
+=== TEST 32: version numbers are never reused: the next publish is 3
 --- request
 PUT /2015-03-31/functions/vf/configuration
 {"Description":"third"}
@@ -416,7 +513,7 @@ X-Fngate-Test-Sign: alice
 
 
 
-=== TEST 28: published
+=== TEST 33: published
 --- request
 POST /2015-03-31/functions/vf/versions
 --- more_headers
@@ -428,7 +525,7 @@ X-Fngate-Test-Sign: alice
 
 
 
-=== TEST 29: uploading the code $LATEST already has
+=== TEST 34: uploading the code $LATEST already has
 --- request eval
 "PUT /2015-03-31/functions/vf/code\n" . FngateTest::json_encode(
     { ZipFile => $main::V2 })
@@ -442,7 +539,7 @@ X-Fngate-Test-Sign: alice
 
 
 
-=== TEST 30: leaves nothing new to publish: PublishVersion answers version 3
+=== TEST 35: leaves nothing new to publish: PublishVersion answers version 3
 --- request
 POST /2015-03-31/functions/vf/versions
 --- more_headers
@@ -454,7 +551,7 @@ X-Fngate-Test-Sign: alice
 
 
 
-=== TEST 31: the AWS CLI publishes versions and lists them
+=== TEST 36: the AWS CLI publishes versions and lists them
 --- timeout: 120
 --- init
 FngateTest::save_output('versions-aws.out', join '',
@@ -471,7 +568,7 @@ GET /t/out/versions-aws.out
 
 
 
-=== TEST 32: DeleteFunction removes $LATEST and every version
+=== TEST 37: DeleteFunction removes $LATEST and every version
 --- request
 DELETE /2015-03-31/functions/vf
 --- more_headers
@@ -482,7 +579,7 @@ X-Fngate-Test-Sign: alice
 
 
 
-=== TEST 33: nothing of the function is left in Redis
+=== TEST 38: nothing of the function is left in Redis
 --- init
 FngateTest::save_output('versions-keys.out', main::vf_keys());
 --- request
