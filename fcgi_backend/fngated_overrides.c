@@ -15,8 +15,49 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fngated_json.h"
+
+/*
+ * Variables that steer the runtime, the dynamic loader, the shell or the
+ * libraries the owner's code uses rather than being data for it: set by
+ * another account they could run that account's code in the owner's
+ * function (LD_PRELOAD, PYTHONSTARTUP, NODE_OPTIONS, BASH_ENV), read the
+ * owner's files, or send the owner's outbound calls elsewhere (proxies,
+ * CA bundles, AWS endpoints).  Names compare without case.
+ */
+static const char *const  fgd_runtime_env_names[] = {
+    "PATH", "HOME", "SHELL", "ENV", "BASH_ENV", "IFS", "SHELLOPTS",
+    "BASHOPTS", "CDPATH", "GLOBIGNORE", "PS4", "PROMPT_COMMAND", "BROWSER",
+    "EDITOR", "VISUAL", "PAGER", "TMPDIR", "TZ", "TZDIR", "LOCPATH",
+    "NLSPATH", "HOSTALIASES", "RES_OPTIONS", "LOCALDOMAIN", "CLASSPATH",
+    "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "CURL_HOME", "WGETRC",
+    "_HANDLER", NULL
+};
+
+static const char *const  fgd_runtime_env_prefixes[] = {
+    "PYTHON", "LD_", "MALLOC_", "GLIBC_", "GCONV", "AWS_", "LAMBDA_",
+    "PERL", "RUBY", "GEM_", "NODE_", "NPM_", "JAVA", "_JAVA", "JDK_",
+    "DOTNET_", "COMPLUS_", "BASH_FUNC_", "GIT_", "SSL", "OPENSSL_", "LUA_",
+    NULL
+};
+
+bool
+fgd_env_controls_runtime(const char *name)
+{
+    size_t  i, n = strlen(name);
+
+    for (i = 0; fgd_runtime_env_names[i] != NULL; i++)
+        if (strcasecmp(name, fgd_runtime_env_names[i]) == 0)
+            return true;
+    for (i = 0; fgd_runtime_env_prefixes[i] != NULL; i++)
+        if (strncasecmp(name, fgd_runtime_env_prefixes[i],
+                strlen(fgd_runtime_env_prefixes[i])) == 0)
+            return true;
+    /* http_proxy, HTTPS_PROXY, ALL_PROXY, NO_PROXY, ... */
+    return n >= 6 && strcasecmp(name + n - 6, "_PROXY") == 0;
+}
 
 void
 fgd_overrides_clear(fgd_overrides_t *o)
@@ -120,6 +161,12 @@ fgd_bounds_parse(const char *body, size_t len, unsigned max_memory_mb,
                 FGD_ENV_NAME_MAX);
             goto cleanup;
         }
+        if (fgd_env_controls_runtime(name)) {
+            fgd_error(r, 400, "InvalidParameterValueException",
+                "OverridableVariables: '%.64s' controls the runtime; "
+                "another account's alias may never set it", name);
+            goto cleanup;
+        }
         if (fgd_bounds_has_var(b, name)) {
             fgd_error(r, 400, "InvalidParameterValueException",
                 "OverridableVariables names '%.64s' twice", name);
@@ -174,6 +221,31 @@ fgd_json_bounds(const fgd_bounds_t *b, const char *arn, char **out,
     return rc;
 }
 
+/* Refuses (400, naming them) the variables of an alias's overrides that
+ * control the runtime.  vars: the validated Variables object, or NULL. */
+static int
+fgd_env_runtime_check(yajl_val vars, fgd_resp_t *r)
+{
+    char    names[256] = "";
+    size_t  i, used;
+
+    for (i = 0; YAJL_IS_OBJECT(vars) && i < vars->u.object.len; i++) {
+        const char *k = vars->u.object.keys[i];
+
+        if (!fgd_env_controls_runtime(k))
+            continue;
+        used = strlen(names);
+        if (used + strlen(k) + 2 < sizeof(names))
+            snprintf(names + used, sizeof(names) - used, "%s%s",
+                used ? "," : "", k);
+    }
+    if (names[0] == '\0')
+        return 0;
+    return fgd_error(r, 400, "InvalidParameterValueException",
+        "Variables that control the runtime can not be set by another "
+        "account's alias: %s", names);
+}
+
 int
 fgd_overrides_parse(const char *body, size_t len, unsigned max_memory_mb,
     fgd_overrides_t *o, fgd_resp_t *r)
@@ -196,6 +268,9 @@ fgd_overrides_parse(const char *body, size_t len, unsigned max_memory_mb,
         (env != NULL && (fgd_only_members(env, env_known, r) != 0 ||
                          fgd_env_validate(fgd_obj_get(env, "Variables"),
                              &o->environment, r) != 0)))
+        goto cleanup;
+    if (env != NULL && fgd_env_runtime_check(fgd_obj_get(env, "Variables"),
+            r) != 0)
         goto cleanup;
     /* an empty map is no override */
     if (o->environment != NULL && strcmp(o->environment, "{}") == 0) {
@@ -393,8 +468,13 @@ fgd_overrides_apply(const fgd_overrides_t *o, const fgd_bounds_t *b,
         yajl_val     v = own->u.object.values[i], mine;
 
         if (fgd_bounds_has_var(b, name) && alias != NULL &&
-            (mine = fgd_obj_get(alias, name)) != NULL)
-            v = mine;
+            (mine = fgd_obj_get(alias, name)) != NULL) {
+            if (fgd_env_controls_runtime(name))
+                fgd_note(note, note_size, "variable %s controls the "
+                    "runtime", name, 0, 0);
+            else
+                v = mine;
+        }
         GSTR(g, name);
         GSTR(g, YAJL_IS_STRING(v) ? v->u.string : "");
     }
@@ -407,6 +487,11 @@ fgd_overrides_apply(const fgd_overrides_t *o, const fgd_bounds_t *b,
             if (!fgd_bounds_has_var(b, name))
                 fgd_note(note, note_size, "variable %s kept the owner's "
                     "value", name, 0, 0);
+            continue;
+        }
+        if (fgd_env_controls_runtime(name)) {
+            fgd_note(note, note_size, "variable %s controls the runtime",
+                name, 0, 0);
             continue;
         }
         if (!fgd_var_allowed(b, name)) {

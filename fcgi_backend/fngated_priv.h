@@ -200,6 +200,12 @@ int fgd_env_validate(struct yajl_val_s *vars, char **json, fgd_resp_t *r);
 /* true for the variable names Lambda reserves. */
 bool fgd_env_reserved(const char *name);
 
+/* true for the variable names that steer the runtime, the loader, the
+ * shell or the libraries (PATH, LD_*, PYTHON*, NODE_*, AWS_*, *_PROXY,
+ * ...; fngated_overrides.c has the list): never set by another account's
+ * alias, never in OverridableVariables.  Compared without case. */
+bool fgd_env_controls_runtime(const char *name);
+
 /* Handler names: 1-128, no whitespace, relative, no ".." component. */
 bool fgd_handler_valid(const char *h);
 

@@ -438,7 +438,60 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 21: DeleteExecutionBounds: back to the defaults
+=== TEST 21: B may not set variables that control the runtime: 400 naming them, nothing stored
+--- init
+my @s;
+# Alice allows any added variable, and lists some of hers
+FngateTest::curl_sigv4('alice', '/2015-03-31/functions/ovresize/execution-bounds',
+    '-X', 'PUT', '-H', 'Content-Type: application/json',
+    '-d', '{"AllowEnvironment":true,"OverridableVariables":["LEVEL"]}');
+FngateTest::curl_sigv4('bob', '/2015-03-31/functions/ovthumbs/aliases/prod/overrides',
+    '-X', 'PUT', '-H', 'Content-Type: application/json',
+    '-d', '{"Environment":{"Variables":{"TENANT":"kept"}}}');
+for my $v ('{"LD_PRELOAD":"/tmp/x.so"}', '{"PYTHONPATH":"/tmp","TENANT":"b"}',
+           '{"PATH":"/tmp"}', '{"BASH_ENV":"/tmp/x","ENV":"/tmp/x","IFS":"x"}',
+           '{"NODE_OPTIONS":"--require /tmp/x","PERL5OPT":"-d"}',
+           '{"AWS_LAMBDA_EXEC_WRAPPER":"/tmp/w","AWS_ENDPOINT_URL":"http://b"}',
+           '{"https_proxy":"http://b:3128","MALLOC_CHECK_":"3"}',
+           '{"LAMBDA_TASK_ROOT_X":"1","SHELLOPTS":"xtrace","BROWSER":"x"}') {
+    my $out = FngateTest::curl_sigv4('bob',
+        '/2015-03-31/functions/ovthumbs/aliases/prod/overrides', '-X', 'PUT',
+        '-H', 'Content-Type: application/json',
+        '-d', qq{{"Environment":{"Variables":$v}}});
+    my ($m) = $out =~ /"message":"([^"]*)"/;
+    push @s, FngateTest::http_code($out) . ' ' . ($m // $out);
+}
+# nor may Alice list one for others to replace
+my $b = FngateTest::curl_sigv4('alice', '/2015-03-31/functions/ovresize/execution-bounds',
+    '-X', 'PUT', '-H', 'Content-Type: application/json',
+    '-d', '{"OverridableVariables":["LEVEL","PYTHONPATH"]}');
+my ($bm) = $b =~ /"message":"([^"]*)"/;
+push @s, FngateTest::http_code($b) . ' ' . ($bm // $b);
+my $o = FngateTest::curl_sigv4('bob', '/2015-03-31/functions/ovthumbs/aliases/prod/overrides');
+push @s, 'stored=' . ($o =~ /"Environment":\{"Variables":\{"TENANT":"kept"\}\}/ ? 'kept' : $o);
+my $g = FngateTest::curl_sigv4('alice', '/2015-03-31/functions/ovresize/execution-bounds');
+push @s, 'bounds=' . ($g =~ /"OverridableVariables":\["LEVEL"\]/ ? 'kept' : $g);
+FngateTest::save_output('ov-runtime-env.out', join("\n", @s) . "\n");
+--- request
+GET /t/out/ov-runtime-env.out
+--- response_body
+400 Variables that control the runtime can not be set by another account's alias: LD_PRELOAD
+400 Variables that control the runtime can not be set by another account's alias: PYTHONPATH
+400 Variables that control the runtime can not be set by another account's alias: PATH
+400 Variables that control the runtime can not be set by another account's alias: BASH_ENV,ENV,IFS
+400 Variables that control the runtime can not be set by another account's alias: NODE_OPTIONS,PERL5OPT
+400 Variables that control the runtime can not be set by another account's alias: AWS_LAMBDA_EXEC_WRAPPER,AWS_ENDPOINT_URL
+400 Variables that control the runtime can not be set by another account's alias: https_proxy,MALLOC_CHECK_
+400 Variables that control the runtime can not be set by another account's alias: LAMBDA_TASK_ROOT_X,SHELLOPTS,BROWSER
+400 OverridableVariables: 'PYTHONPATH' controls the runtime; another account's alias may never set it
+stored=kept
+bounds=kept
+--- no_error_log
+[error]
+
+
+
+=== TEST 22: DeleteExecutionBounds: back to the defaults
 --- init
 FngateTest::curl_sigv4('alice', '/2015-03-31/functions/ovresize/execution-bounds',
     '-X', 'DELETE');
@@ -454,7 +507,7 @@ qq{{"FunctionArn":"$main::ARN","AllowEnvironment":false,"AllowLogTail":false,"Ov
 
 
 
-=== TEST 22: DeleteFunction drops the bounds with the function
+=== TEST 23: DeleteFunction drops the bounds with the function
 --- init
 FngateTest::curl_sigv4('alice', '/2015-03-31/functions/ovresize/execution-bounds',
     '-X', 'PUT', '-H', 'Content-Type: application/json', '-d', '{"MaxTimeout":9}');

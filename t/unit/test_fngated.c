@@ -1784,6 +1784,10 @@ test_bounds_parse(void)
     s = "{\"OverridableVariables\":[\"AWS_REGION\"]}";
     expect_err(fgd_bounds_parse(s, strlen(s), 512, &b, &r), &r, 400,
         "InvalidParameterValueException", "'AWS_REGION'");
+    s = "{\"OverridableVariables\":[\"LEVEL\",\"LD_PRELOAD\"]}";
+    expect_err(fgd_bounds_parse(s, strlen(s), 512, &b, &r), &r, 400,
+        "InvalidParameterValueException", "'LD_PRELOAD' controls the "
+        "runtime");
     s = "{\"OverridableVariables\":[\"AB\",\"AB\"]}";
     expect_err(fgd_bounds_parse(s, strlen(s), 512, &b, &r), &r, 400,
         "InvalidParameterValueException", "names 'AB' twice");
@@ -1796,6 +1800,32 @@ test_bounds_parse(void)
     s = "{\"MaxTimeout\":";
     expect_err(fgd_bounds_parse(s, strlen(s), 512, &b, &r), &r, 400,
         "InvalidRequestContentException", "");
+}
+
+static void
+test_env_controls_runtime(void)
+{
+    static const char *const  refused[] = { "PATH", "path", "LD_PRELOAD",
+        "LD_LIBRARY_PATH", "PYTHONPATH", "PYTHONSTARTUP", "MALLOC_CHECK_",
+        "AWS_LAMBDA_EXEC_WRAPPER", "AWS_ENDPOINT_URL", "LAMBDA_RUNTIME_DIR",
+        "BROWSER", "BASH_ENV", "ENV", "PERL5OPT", "PERLLIB", "NODE_OPTIONS",
+        "IFS", "SHELLOPTS", "HTTP_PROXY", "no_proxy", "GLIBC_TUNABLES",
+        "GCONV_PATH", "SSL_CERT_FILE", "JAVA_TOOL_OPTIONS", "HOME",
+        "RUBYOPT", "BASH_FUNC_x", "GIT_SSH_COMMAND", NULL };
+    static const char *const  allowed[] = { "TENANT", "LEVEL", "PATHS_X",
+        "MY_PATH", "ENVIRONMENT", "LOG_LEVEL", "NAP", "PROXY", "XAWS_", NULL };
+    size_t  i;
+
+    for (i = 0; refused[i] != NULL; i++)
+        if (!fgd_env_controls_runtime(refused[i])) {
+            fprintf(stderr, "\n%s passes\n", refused[i]);
+            CU_FAIL("a runtime variable passes");
+        }
+    for (i = 0; allowed[i] != NULL; i++)
+        if (fgd_env_controls_runtime(allowed[i])) {
+            fprintf(stderr, "\n%s refused\n", allowed[i]);
+            CU_FAIL("a plain variable is refused");
+        }
 }
 
 static void
@@ -1847,6 +1877,14 @@ test_overrides_parse(void)
     s = "{\"Handler\":\"x\"}";
     expect_err(fgd_overrides_parse(s, strlen(s), 512, &o, &r), &r, 400,
         "InvalidParameterValueException", "Unknown field 'Handler'");
+    /* variables that steer the runtime: all named, nothing kept */
+    s = "{\"Environment\":{\"Variables\":{\"TENANT\":\"b\","
+        "\"LD_PRELOAD\":\"/x.so\",\"PYTHONSTARTUP\":\"x\","
+        "\"https_proxy\":\"h\",\"path\":\"/x\"}}}";
+    expect_err(fgd_overrides_parse(s, strlen(s), 512, &o, &r), &r, 400,
+        "InvalidParameterValueException", "can not be set by another "
+        "account's alias: LD_PRELOAD,PYTHONSTARTUP,https_proxy,path");
+    CU_ASSERT_PTR_NULL(o.environment);
     s = "";
     expect_err(fgd_overrides_parse(s, 0, 512, &o, &r), &r, 400,
         "InvalidRequestContentException", "empty body");
@@ -1981,6 +2019,27 @@ test_overrides_apply(void)
     CU_ASSERT_STRING_EQUAL(fn.environment, "{\"TENANT\":\"bob\"}");
     fgd_overrides_clear(&o);
 
+    /* overrides stored before the rule: the runtime's variables are
+     * left out (the owner's listed value stays) and noted */
+    free(fn.environment);
+    fn.environment = strdup("{\"PYTHONPATH\":\"/var/task/lib\"}");
+    bo_make("{\"AllowEnvironment\":true}", "{}", &b, &o);
+    b.nvars = 1;
+    snprintf(b.vars[0], sizeof(b.vars[0]), "PYTHONPATH");
+    o.environment = strdup("{\"PYTHONPATH\":\"/tmp\",\"LD_PRELOAD\":"
+        "\"/x.so\",\"TENANT\":\"bob\"}");
+    CU_ASSERT_EQUAL_FATAL(fgd_overrides_apply(&o, &b, &fn, note,
+        sizeof(note)), 0);
+    CU_ASSERT_STRING_EQUAL(fn.environment,
+        "{\"PYTHONPATH\":\"/var/task/lib\",\"TENANT\":\"bob\"}");
+    CU_ASSERT_PTR_NOT_NULL(strstr(note, "variable PYTHONPATH controls the "
+        "runtime"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(note, "variable LD_PRELOAD controls the "
+        "runtime"));
+    fgd_overrides_clear(&o);
+    free(fn.environment);
+    fn.environment = strdup("{\"TENANT\":\"bob\"}");
+
     /* no overrides: fn is left alone */
     bo_make("{}", "{}", &b, &o);
     CU_ASSERT_EQUAL_FATAL(fgd_overrides_apply(&o, &b, &fn, note,
@@ -2075,6 +2134,7 @@ static const cu_test_t  fngated_tests[] = {
     { "Invoke parameters", test_invoke_params },
     { "INVOKE frame", test_invoke_frame },
     { "RESULT -> response", test_results },
+    { "variables that control the runtime", test_env_controls_runtime },
     { "version numbers", test_version_numbers },
     { "PublishVersion body", test_publish_parse },
     { "UpdateFunctionCode/Configuration bodies", test_update_parse },
