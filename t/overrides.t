@@ -491,7 +491,63 @@ bounds=kept
 
 
 
-=== TEST 22: DeleteExecutionBounds: back to the defaults
+=== TEST 22: MemorySize and Timeout straddle Alice's bounds exactly: the bound is accepted, one more refused naming it
+--- init
+my @s;
+FngateTest::curl_sigv4('alice', '/2015-03-31/functions/ovresize/execution-bounds',
+    '-X', 'PUT', '-H', 'Content-Type: application/json',
+    '-d', '{"MaxMemorySize":256,"MaxTimeout":5}');
+for my $b ('{"MemorySize":256}', '{"MemorySize":257}', '{"Timeout":5}',
+           '{"Timeout":6}') {
+    my $out = FngateTest::curl_sigv4('bob',
+        '/2015-03-31/functions/ovthumbs/aliases/prod/overrides', '-X', 'PUT',
+        '-H', 'Content-Type: application/json', '-d', $b);
+    my ($m) = $out =~ /"message":"([^"]*)"/;
+    push @s, FngateTest::http_code($out) . ' ' . ($m // 'ok');
+}
+FngateTest::save_output('ov-straddle.out', join("\n", @s) . "\n");
+--- request
+GET /t/out/ov-straddle.out
+--- response_body eval
+"200 ok
+400 MemorySize 257 exceeds what the owner of $main::ARN:1 allows: at most 256
+200 ok
+400 Timeout 6 exceeds what the owner of $main::ARN:1 allows: at most 5
+"
+--- no_error_log
+[error]
+
+
+
+=== TEST 23: without bounds: lowering is accepted, raising refused by one without the number (version 1: 128 MB, 3 s)
+--- init
+my @s;
+FngateTest::curl_sigv4('alice', '/2015-03-31/functions/ovresize/execution-bounds',
+    '-X', 'DELETE');
+for my $b ('{"MemorySize":128}', '{"MemorySize":129}', '{"Timeout":2}',
+           '{"Timeout":3}', '{"Timeout":4}') {
+    my $out = FngateTest::curl_sigv4('bob',
+        '/2015-03-31/functions/ovthumbs/aliases/prod/overrides', '-X', 'PUT',
+        '-H', 'Content-Type: application/json', '-d', $b);
+    my ($m) = $out =~ /"message":"([^"]*)"/;
+    push @s, FngateTest::http_code($out) . ' ' . ($m // 'ok');
+}
+FngateTest::save_output('ov-nobounds.out', join("\n", @s) . "\n");
+--- request
+GET /t/out/ov-nobounds.out
+--- response_body eval
+"200 ok
+400 MemorySize 129 exceeds what the owner of $main::ARN:1 allows: no more than the function's own
+200 ok
+200 ok
+400 Timeout 4 exceeds what the owner of $main::ARN:1 allows: no more than the function's own
+"
+--- no_error_log
+[error]
+
+
+
+=== TEST 24: DeleteExecutionBounds: back to the defaults
 --- init
 FngateTest::curl_sigv4('alice', '/2015-03-31/functions/ovresize/execution-bounds',
     '-X', 'DELETE');
@@ -507,7 +563,7 @@ qq{{"FunctionArn":"$main::ARN","AllowEnvironment":false,"AllowLogTail":false,"Ov
 
 
 
-=== TEST 23: DeleteFunction drops the bounds with the function
+=== TEST 25: DeleteFunction drops the bounds with the function
 --- init
 FngateTest::curl_sigv4('alice', '/2015-03-31/functions/ovresize/execution-bounds',
     '-X', 'PUT', '-H', 'Content-Type: application/json', '-d', '{"MaxTimeout":9}');
