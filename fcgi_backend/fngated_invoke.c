@@ -12,7 +12,8 @@
  * Redis; DryRun stops there
  * (204).  A call of another account's code gets the overrides of the
  * caller's cross-account alias within the owner's bounds, and its log
- * only where the owner allows (fgd_cross_account).  Acquire a guest for the pool key (the billed account: a guest
+ * and the messages of its function errors only where the owner allows
+ * (fgd_cross_account, fgd_cross_account_error).  Acquire a guest for the pool key (the billed account: a guest
  * only ever serves one account); none in time -> 429
  * TooManyRequestsException, Reason ConcurrentInvocationLimitExceeded,
  * Retry-After: 1.  LOAD the zip when the guest holds other code, INVOKE,
@@ -244,13 +245,14 @@ fgd_header(fgd_resp_t *r, const char *name, const char *value)
 /*
  * A call of another account's code.  Through the caller's cross-account
  * alias, the alias's overrides go into fn as far as the owner's bounds
- * allow them now; *tail_ok: whether the owner lets the log be shown.
- * Redis is read only for what the call needs, through fngated_cache.
- * 0, or -1 with r.
+ * allow them now; *tail_ok: whether the owner lets the log be shown
+ * (*tail_known: whether the bounds were read to say it; they are not when
+ * the call has no overrides and asks for no log).  Redis is read only for
+ * what the call needs, through fngated_cache.  0, or -1 with r.
  */
 static int
 fgd_cross_account(const fgd_req_t *q, fgd_fn_t *fn, bool *tail_ok,
-    fgd_resp_t *r)
+    bool *tail_known, fgd_resp_t *r)
 {
     fgd_bounds_t     b;
     fgd_overrides_t  o = { 0 };
@@ -259,6 +261,7 @@ fgd_cross_account(const fgd_req_t *q, fgd_fn_t *fn, bool *tail_ok,
     int              rc = -1;
 
     *tail_ok = false;
+    *tail_known = false;
     if (q->alias[0] != '\0' && fgd_cached_overrides(q, q->alias, &o, r) != 0)
         return -1;
     if (!tail && o.memory_mb == 0 && o.timeout_s == 0 &&
@@ -267,6 +270,7 @@ fgd_cross_account(const fgd_req_t *q, fgd_fn_t *fn, bool *tail_ok,
     if (fgd_cached_bounds(q, q->owner, q->function, &b, r) != 0)
         goto cleanup;
     *tail_ok = b.allow_log_tail;
+    *tail_known = true;
     if (fgd_overrides_apply(&o, &b, fn, note, sizeof(note)) != 0) {
         fgd_error(r, 500, "ServiceException", "out of memory");
         goto cleanup;
@@ -279,6 +283,36 @@ fgd_cross_account(const fgd_req_t *q, fgd_fn_t *fn, bool *tail_ok,
 cleanup:
     fgd_overrides_clear(&o);
     return rc;
+}
+
+/*
+ * A function error of another account's code: unless the owner's bounds
+ * say AllowLogTail (read now if the call did not need them before; a
+ * failed read counts as no), the caller gets the errorType without what
+ * the owner's code or runtime wrote (fgd_result_redact).  fngated's log
+ * keeps the whole error for the operator.  0, or -1 with r.
+ */
+static int
+fgd_cross_account_error(const fgd_req_t *q, const fgd_result_t *res,
+    bool tail_ok, bool tail_known, fgd_resp_t *r)
+{
+    fgd_bounds_t  b;
+    fgd_resp_t    e;
+
+    if (r->function_error == NULL)
+        return 0;
+    if (!tail_known) {
+        memset(&e, 0, sizeof(e));
+        tail_ok = fgd_cached_bounds(q, q->owner, q->function, &b, &e) == 0 &&
+                  b.allow_log_tail;
+        fgd_resp_free(&e);
+    }
+    if (tail_ok)
+        return 0;
+    fgd_log("info", q->request_id, "function error of %s:%s shown to %s "
+        "without its message: %s", q->owner, q->function, q->caller,
+        r->message);
+    return fgd_result_redact(res, q->request_id, r);
 }
 
 int
@@ -296,7 +330,8 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     char                  *err = NULL, num[32], *tail = NULL, *b64 = NULL;
     char                   arn[300], config[65], fnid[200];
     bool                   healthy = true, loaded = false, cold;
-    bool                   tail_ok = true;
+    bool                   tail_ok = true, tail_known = true;
+    bool                   cross = strcmp(q->owner, q->caller) != 0;
     unsigned               init_ms = 0;
     size_t                 tail_len;
     int                    rc = -1;
@@ -345,8 +380,7 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
         goto cleanup;
     }
 
-    if (strcmp(q->owner, q->caller) != 0 &&
-        fgd_cross_account(q, &fn, &tail_ok, r) != 0)
+    if (cross && fgd_cross_account(q, &fn, &tail_ok, &tail_known, r) != 0)
         goto cleanup;
 
     /* the ARN the call named: the caller's alias, or the function's */
@@ -429,6 +463,9 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
             vmp_vm_name(vm), r->message);
         goto cleanup;
     }
+    if (cross && fgd_cross_account_error(q, &res, tail_ok, tail_known, r)
+        != 0)
+        goto cleanup;
     /* A runtime started by this call: its init is part of the cold start. */
     if (res.has_init) {
         cold = true;

@@ -569,6 +569,18 @@ int fgd_result_response(const fgd_result_t *res, const char *request_id,
     unsigned timeout_s, const struct timespec *now, fgd_resp_t *r,
     bool *healthy);
 
+/*
+ * A function error of another account's code, for a caller the owner
+ * does not show its log to (fngated_invoke.c): the errorType stays; the
+ * errorMessage the runtime posted or the agent gave (and the stackTrace)
+ * become "RequestId: ID Error: the function's error message is shown
+ * only to its owner"; r->message too (the caller of an API sees it).
+ * fngate's own wordings (exit status, signal, timeout, size) stay.
+ * Nothing to do for a call that did not fail.  0, or -1 with a 500.
+ */
+int fgd_result_redact(const fgd_result_t *res, const char *request_id,
+    fgd_resp_t *r);
+
 /* The X-Amz-Log-Result text before base64: Lambda's START line, the
  * stderr tail, END and REPORT, clipped to its last FGD_LOG_TAIL bytes.
  * malloc'd, NULL on no memory. */

@@ -403,6 +403,56 @@ fgd_result_response(const fgd_result_t *res, const char *request_id,
         "\"%.15s\"", s);
 }
 
+/*
+ * What the runtime or the agent reported of a failure (a posted
+ * errorMessage and stackTrace, the reason a handler could not start) is
+ * the owner's: it may hold the owner's paths, source lines and values.
+ * The failures fngate words itself (exit status, signal, timeout, size)
+ * name nothing of the owner's but the Timeout, which the caller can time
+ * anyway, and stay as they are.
+ */
+static bool
+fgd_result_owners_words(const fgd_result_t *res)
+{
+    return strcmp(res->status, "function_error") == 0 ||
+           strcmp(res->status, "init_error") == 0 ||
+           strcmp(res->status, "failed") == 0;
+}
+
+int
+fgd_result_redact(const fgd_result_t *res, const char *request_id,
+    fgd_resp_t *r)
+{
+    yajl_val     root = NULL, v;
+    char        *text = NULL, *type = NULL, msg[256];
+    int          rc = -1;
+
+    if (r->function_error == NULL || !fgd_result_owners_words(res))
+        return 0;
+    if (r->body != NULL) {
+        text = strndup(r->body, r->body_len);
+        if (text == NULL)
+            goto nomem;
+        root = yajl_tree_parse(text, NULL, 0);
+    }
+    v = YAJL_IS_OBJECT(root) ? fgd_obj_get(root, "errorType") : NULL;
+    type = strdup(YAJL_IS_STRING(v) ? v->u.string : "Runtime.Unknown");
+    if (type == NULL)
+        goto nomem;
+    snprintf(msg, sizeof(msg), "RequestId: %s Error: the function's error "
+        "message is shown only to its owner", request_id);
+    rc = fgd_function_error(r, msg, type);
+    goto cleanup;
+
+nomem:
+    rc = fgd_error(r, 500, "ServiceException", "out of memory");
+cleanup:
+    yajl_tree_free(root);
+    free(text);
+    free(type);
+    return rc;
+}
+
 char *
 fgd_log_tail(const fgd_result_t *res, const char *request_id,
     const char *version, unsigned memory_mb, unsigned init_ms, bool cold,

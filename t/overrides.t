@@ -21,6 +21,19 @@ our $SCRIPT = <<'_SH_';
 echo "\"tenant=$TENANT level=$LEVEL secret=$SECRET nap=$NAP mem=$AWS_LAMBDA_FUNCTION_MEMORY_SIZE\""
 _SH_
 
+# A python3.11 function of Alice's that fails with her secrets in its
+# message and in its source line (the stack trace shows it).
+our $BOOM = <<'_PY_';
+import os
+TOKEN = "tok-9f3e"
+def handler(event, context):
+    raise ValueError("upstream refused " + TOKEN + " for " + os.environ["SECRET"])
+_PY_
+our $BOOMARN = "arn:aws:lambda:us-east-1:$ALICE:function:ovboom";
+our $HIDDEN = '^\{"errorMessage":"RequestId: [0-9a-f-]{36} Error: the '
+    . 'function\x27s error message is shown only to its owner",'
+    . '"errorType":"ValueError"\}$';
+
 plan tests => repeat_each() * count_tests();
 
 run_tests();
@@ -547,7 +560,133 @@ GET /t/out/ov-nobounds.out
 
 
 
-=== TEST 24: DeleteExecutionBounds: back to the defaults
+=== TEST 24: Alice's python3.11 ovboom fails with her secrets in its message and source
+--- request eval
+"POST /2015-03-31/functions\n" . FngateTest::create_function_body(
+    name => 'ovboom', runtime => 'python3.11', handler => 'app.handler',
+    timeout => 30, env => { SECRET => 'pw-77c1' },
+    files => { 'app.py' => [0644, $main::BOOM] }) =~ s/\}$/,"Publish":true}/r
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: alice
+--- error_code: 201
+--- response_body_like: "Version":"1"
+--- no_error_log
+[error]
+
+
+
+=== TEST 25: Alice grants Bob; Bob's alias ovboomx:prod on its version 1
+--- init
+FngateTest::curl_sigv4('alice', '/2015-03-31/functions/ovboom/policy',
+    '-H', 'Content-Type: application/json',
+    '-d', qq{{"StatementId":"bob-boom","Action":"lambda:InvokeFunction","Principal":"$main::BOB"}});
+--- request eval
+qq{POST /2015-03-31/functions/ovboomx/aliases\n{"Name":"prod","FunctionVersion":"$main::BOOMARN:1"}}
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 201
+--- no_error_log
+[error]
+
+
+
+=== TEST 26: Bob's call gets the errorType only: no message, no stack trace, none of Alice's secrets
+--- timeout: 180
+--- request
+POST /2015-03-31/functions/ovboomx:prod/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- error_code: 200
+--- response_headers
+X-Amz-Function-Error: Unhandled
+X-Amz-Executed-Version: 1
+--- response_body_like eval
+$main::HIDDEN
+--- access_log eval
+qr/"caller":"$main::BOB","billing_account":"$main::BOB","owner":"$main::ALICE","function":"ovboom".*"function_error":"Unhandled"/
+--- no_error_log
+[error]
+
+
+
+=== TEST 27: so does his call by the full ARN Alice granted (boto3), with LogType Tail
+--- timeout: 180
+--- init
+FngateTest::save_output('ov-boom-arn.out', FngateTest::python_boto3('bob', <<_PY_));
+r = lam.invoke(FunctionName='$main::BOOMARN:1', Payload=b'{}', LogType='Tail')
+body = r['Payload'].read().decode()
+print(r['FunctionError'], 'log' if r.get('LogResult') else 'nolog')
+print(body)
+print('secret' if ('tok-9f3e' in body or 'pw-77c1' in body or 'app.py' in body) else 'clean')
+_PY_
+--- request
+GET /t/out/ov-boom-arn.out
+--- response_body_like eval
+'^exit=0\nUnhandled nolog\n' . substr($main::HIDDEN, 1, -1) . '\nclean\n$'
+--- no_error_log
+[error]
+
+
+
+=== TEST 28: Alice's own call gets the whole error: her message and stack trace
+--- timeout: 180
+--- request
+POST /2015-03-31/functions/ovboom:1/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: alice
+--- error_code: 200
+--- response_headers
+X-Amz-Function-Error: Unhandled
+--- response_body_like: ^\{"errorMessage":"upstream refused tok-9f3e for pw-77c1","errorType":"ValueError","stackTrace":\[.*app\.py.*raise ValueError\(\\"upstream refused \\" \+ TOKEN
+--- no_error_log
+[error]
+
+
+
+=== TEST 29: with AllowLogTail in Alice's bounds Bob gets the whole error (and the log)
+--- timeout: 180
+--- init
+FngateTest::curl_sigv4('alice', '/2015-03-31/functions/ovboom/execution-bounds',
+    '-X', 'PUT', '-H', 'Content-Type: application/json', '-d', '{"AllowLogTail":true}');
+--- request
+POST /2015-03-31/functions/ovboomx:prod/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: bob
+X-Amz-Log-Type: Tail
+--- error_code: 200
+--- response_headers_like
+X-Amz-Function-Error: Unhandled
+X-Amz-Log-Result: [A-Za-z0-9+/=]{20,}
+--- response_body_like: ^\{"errorMessage":"upstream refused tok-9f3e for pw-77c1","errorType":"ValueError","stackTrace":\[.*app\.py
+--- no_error_log
+[error]
+
+
+
+=== TEST 30: DeleteExecutionBounds of ovboom: Bob's call is redacted again (the cache forgets on the change)
+--- timeout: 180
+--- init
+FngateTest::curl_sigv4('alice', '/2015-03-31/functions/ovboom/execution-bounds',
+    '-X', 'DELETE');
+--- request
+POST /2015-03-31/functions/ovboomx:prod/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- error_code: 200
+--- response_body_like eval
+$main::HIDDEN
+--- no_error_log
+[error]
+
+
+
+=== TEST 31: DeleteExecutionBounds: back to the defaults
 --- init
 FngateTest::curl_sigv4('alice', '/2015-03-31/functions/ovresize/execution-bounds',
     '-X', 'DELETE');
@@ -563,7 +702,7 @@ qq{{"FunctionArn":"$main::ARN","AllowEnvironment":false,"AllowLogTail":false,"Ov
 
 
 
-=== TEST 25: DeleteFunction drops the bounds with the function
+=== TEST 32: DeleteFunction drops the bounds with the function
 --- init
 FngateTest::curl_sigv4('alice', '/2015-03-31/functions/ovresize/execution-bounds',
     '-X', 'PUT', '-H', 'Content-Type: application/json', '-d', '{"MaxTimeout":9}');

@@ -1152,6 +1152,75 @@ test_results(void)
     fg_buf_free(&b);
 }
 
+/* Runs a RESULT through fgd_result_response, then fgd_result_redact;
+ * the body must be want. */
+static void
+check_redact(const char *status, const char *out, const char *type,
+    const char *msg, long long code, const char *want)
+{
+    fg_buf_t         b = { 0 };
+    fg_frame_t       f;
+    fgd_result_t     res;
+    fgd_resp_t       r = { 0 };
+    bool             healthy;
+    struct timespec  now = { 1565821571, 234000000 };
+
+    fg_frame_begin(&b, FG_FRAME_RESULT, 1);
+    fg_frame_add_str(&b, "request_id", "rid-7");
+    fg_frame_add_str(&b, "status", status);
+    fg_frame_add_str(&b, "stdout", out);
+    fg_frame_add_u64(&b, "exit", (uint64_t) code);
+    if (type != NULL)
+        fg_frame_add_str(&b, "error_type", type);
+    if (msg != NULL)
+        fg_frame_add_str(&b, "message", msg);
+    fg_frame_end(&b);
+    CU_ASSERT_EQUAL_FATAL(fg_frame_parse(b.data, b.len, &f),
+        (ssize_t) b.len);
+    CU_ASSERT_EQUAL_FATAL(fgd_result_parse(&f, "rid-7", &res), 0);
+    CU_ASSERT_EQUAL_FATAL(fgd_result_response(&res, "rid-7", 3, &now, &r,
+        &healthy), 0);
+    CU_ASSERT_EQUAL(fgd_result_redact(&res, "rid-7", &r), 0);
+    CU_ASSERT_EQUAL(r.status, 200);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r.body);
+    if (strcmp(r.body, want) != 0) {
+        fprintf(stderr, "\n%s: %s\n", status, r.body);
+        CU_FAIL("redacted body");
+    }
+    if (strstr(r.message, "s3cr3t") != NULL)
+        CU_FAIL("the message for the log of an API call keeps the secret");
+    fgd_resp_free(&r);
+    fg_buf_free(&b);
+}
+
+static void
+test_result_redact(void)
+{
+    /* what the owner's runtime posted: errorType only */
+    check_redact("function_error", "{\"errorMessage\":\"key s3cr3t\","
+        "\"errorType\":\"ValueError\",\"stackTrace\":[\"  File "
+        "\\\"/var/task/app.py\\\", line 3: s3cr3t\"]}", NULL, NULL, 0,
+        "{\"errorMessage\":\"RequestId: rid-7 Error: the function's error "
+        "message is shown only to its owner\",\"errorType\":\"ValueError\"}");
+    check_redact("init_error", "not json s3cr3t", "Runtime.ImportModuleError",
+        NULL, 0, "{\"errorMessage\":\"RequestId: rid-7 Error: the "
+        "function's error message is shown only to its owner\","
+        "\"errorType\":\"Runtime.ImportModuleError\"}");
+    check_redact("failed", "", NULL, "exec /var/task/s3cr3t: no such file",
+        0, "{\"errorMessage\":\"RequestId: rid-7 Error: the function's "
+        "error message is shown only to its owner\",\"errorType\":"
+        "\"Runtime.InvalidEntrypoint\"}");
+    /* fngate's own wordings stay */
+    check_redact("error", "", NULL, NULL, 3, "{\"errorMessage\":\"RequestId: "
+        "rid-7 Error: Runtime exited with error: exit status 3\","
+        "\"errorType\":\"Runtime.ExitError\"}");
+    check_redact("timeout", "", NULL, NULL, 0, "{\"errorMessage\":"
+        "\"2019-08-14T22:26:11.234Z rid-7 Task timed out after 3.00 "
+        "seconds\"}");
+    /* a call that did not fail is left alone */
+    check_redact("ok", "{\"s3\":1}", NULL, NULL, 0, "{\"s3\":1}");
+}
+
 /* ------------------------------------------------------------------ */
 /* Versions and aliases                                                  */
 
@@ -2134,6 +2203,7 @@ static const cu_test_t  fngated_tests[] = {
     { "Invoke parameters", test_invoke_params },
     { "INVOKE frame", test_invoke_frame },
     { "RESULT -> response", test_results },
+    { "function errors of another account redacted", test_result_redact },
     { "variables that control the runtime", test_env_controls_runtime },
     { "version numbers", test_version_numbers },
     { "PublishVersion body", test_publish_parse },
