@@ -320,10 +320,10 @@ X-Fngate-Test-Sign: alice
 
 
 
-=== TEST 20: 20 calls through the weighted alias run both versions, each saying which
+=== TEST 20: 20 calls through the weighted alias run both versions, each saying which; each billing line has the version that ran
 --- timeout: 240
 --- init
-FngateTest::save_output('aliases-weighted.out', FngateTest::python_boto3('alice', <<'_PY_'));
+my $out = FngateTest::python_boto3('alice', <<'_PY_');
 seen = {}
 for i in range(20):
     r = lam.invoke(FunctionName='af', Qualifier='live', Payload=b'{}')
@@ -331,17 +331,78 @@ for i in range(20):
     body = json.loads(r['Payload'].read())
     assert body == v, (body, v)
     seen[v] = seen.get(v, 0) + 1
+    print('call', r['ResponseMetadata']['RequestId'], v)
 print(','.join(sorted(seen)))
 _PY_
+# the billing line of each call (by its request id) names the version
+# the call said it ran
+my %line = map { $_->{request_id} => $_ } @{ FngateTest::billing_lines('Invoke') };
+my ($n, $agree, %billed) = (0, 0);
+while ($out =~ /^call (\S+) (\S+)$/mg) {
+    my ($id, $v) = ($1, $2);
+    $n++;
+    my $l = $line{$id} or next;
+    $agree++ if $l->{version} eq $v && $l->{qualifier} eq 'live'
+                && $l->{function} eq 'af';
+    $billed{$l->{version}}++;
+}
+$out =~ s/^call .*\n//mg;
+FngateTest::save_output('aliases-weighted.out', $out
+    . "billing lines agree: $agree of $n\n"
+    . 'billed versions: ' . join(',', sort keys %billed) . "\n");
 --- request
 GET /t/out/aliases-weighted.out
---- response_body_like: ^exit=0\n1,2\n$
+--- response_body_like: ^exit=0\n1,2\nbilling lines agree: 20 of 20\nbilled versions: 1,2\n$
 --- no_error_log
 [error]
 
 
 
-=== TEST 21: a second alias, on $LATEST
+=== TEST 21: an UpdateAlias with weights that do not add up leaves the stored alias as it was
+--- init
+my $port = $ENV{TEST_NGINX_REDIS_PORT};
+my $key = "fg:alias:{$main::ALICE}:af:live";
+my $refs = "fg:verrefs:{$main::ALICE}:af";
+my $state = sub {
+    my (undef, $a) = FngateTest::run_cmd("redis-cli -p $port HGETALL '$key'");
+    my (undef, $r) = FngateTest::run_cmd("redis-cli -p $port HGETALL '$refs'");
+    return "$a--\n$r";
+};
+my $before = $state->();
+my @s;
+for my $b ('{"RoutingConfig":{"AdditionalVersionWeights":{"2":1.5}}}',
+           '{"RoutingConfig":{"AdditionalVersionWeights":{"2":-0.1}}}',
+           '{"RoutingConfig":{"AdditionalVersionWeights":{"2":0.3,"3":0.3}}}',
+           '{"RoutingConfig":{"AdditionalVersionWeights":{"1":0.3}}}',
+           '{"FunctionVersion":"2","RoutingConfig":{"AdditionalVersionWeights":{"9":0.3}}}',
+           '{"FunctionVersion":"$LATEST","RoutingConfig":{"AdditionalVersionWeights":{"2":0.3}}}',
+           '{"RoutingConfig":{"AdditionalVersionWeights":{"2":"half"}}}') {
+    my $out = FngateTest::curl_sigv4('alice', '/2015-03-31/functions/af/aliases/live',
+        '-X', 'PUT', '-H', 'Content-Type: application/json', '-d', $b);
+    push @s, FngateTest::http_code($out)
+        . ($out =~ /"Type":"User"/ ? ' User' : " $out");
+}
+my $after = $state->();
+push @s, 'unchanged=' . ($before eq $after && $before =~ /AdditionalWeight\n0\.5/
+                         ? 1 : "$before\n=>\n$after");
+FngateTest::save_output('aliases-badweights.out', join("\n", @s) . "\n");
+--- request
+GET /t/out/aliases-badweights.out
+--- response_body
+400 User
+400 User
+400 User
+400 User
+404 User
+400 User
+400 User
+unchanged=1
+--- no_error_log
+[error]
+
+
+
+=== TEST 22: a second alias, on $LATEST
 --- request
 POST /2015-03-31/functions/af/aliases
 {"Name":"beta","FunctionVersion":"$LATEST"}
@@ -354,7 +415,7 @@ X-Fngate-Test-Sign: alice
 
 
 
-=== TEST 22: Invoke through an alias of $LATEST runs $LATEST
+=== TEST 23: Invoke through an alias of $LATEST runs $LATEST
 --- timeout: 60
 --- request
 POST /2015-03-31/functions/af:beta/invocations
@@ -372,7 +433,7 @@ qr/"function":"af","qualifier":"beta","version":"\$LATEST","status":"200"/
 
 
 
-=== TEST 23: CreateAlias with a body that is not JSON is InvalidRequestContentException
+=== TEST 24: CreateAlias with a body that is not JSON is InvalidRequestContentException
 --- request
 POST /2015-03-31/functions/af/aliases
 {"Name":"x",
@@ -387,7 +448,7 @@ http fastcgi header: "x-amzn-ErrorType: InvalidRequestContentException"
 
 
 
-=== TEST 24: UpdateAlias with a RevisionId that is not the alias's is PreconditionFailedException
+=== TEST 25: UpdateAlias with a RevisionId that is not the alias's is PreconditionFailedException
 --- request
 PUT /2015-03-31/functions/af/aliases/live
 {"FunctionVersion":"2","RevisionId":"00000000-0000-4000-8000-000000000000"}
@@ -402,7 +463,7 @@ http fastcgi header: "x-amzn-ErrorType: PreconditionFailedException"
 
 
 
-=== TEST 25: UpdateAlias of an alias that does not exist is ResourceNotFoundException
+=== TEST 26: UpdateAlias of an alias that does not exist is ResourceNotFoundException
 --- request
 PUT /2015-03-31/functions/af/aliases/nope
 {"FunctionVersion":"2"}
@@ -417,7 +478,7 @@ http fastcgi header: "x-amzn-ErrorType: ResourceNotFoundException"
 
 
 
-=== TEST 26: ListAliases lists both, by name
+=== TEST 27: ListAliases lists both, by name
 --- request
 GET /2015-03-31/functions/af/aliases
 --- more_headers
@@ -428,7 +489,7 @@ X-Fngate-Test-Sign: alice
 
 
 
-=== TEST 27: ?FunctionVersion= lists the aliases that run that version
+=== TEST 28: ?FunctionVersion= lists the aliases that run that version
 --- request
 GET /2015-03-31/functions/af/aliases?FunctionVersion=2
 --- more_headers
@@ -439,7 +500,7 @@ X-Fngate-Test-Sign: alice
 
 
 
-=== TEST 28: MaxItems pages the list
+=== TEST 29: MaxItems pages the list
 --- request
 GET /2015-03-31/functions/af/aliases?MaxItems=1
 --- more_headers
@@ -450,7 +511,7 @@ X-Fngate-Test-Sign: alice
 
 
 
-=== TEST 29: a version an alias routes to can not be deleted
+=== TEST 30: a version an alias routes to can not be deleted
 --- request
 DELETE /2015-03-31/functions/af?Qualifier=2
 --- more_headers
@@ -464,7 +525,7 @@ http fastcgi header: "x-amzn-ErrorType: ResourceConflictException"
 
 
 
-=== TEST 30: another account may not read the alias
+=== TEST 31: another account may not read the alias
 --- request eval
 "GET /2015-03-31/functions/$main::ARN/aliases/live"
 --- more_headers
@@ -477,7 +538,7 @@ qr/fngate: $main::BOB may not lambda:GetAlias "af" of $main::ALICE/
 
 
 
-=== TEST 31: nor invoke through it
+=== TEST 32: nor invoke through it
 --- request eval
 "POST /2015-03-31/functions/$main::ARN:live/invocations\n{}"
 --- more_headers
@@ -490,7 +551,7 @@ qr/fngate: $main::BOB may not lambda:InvokeFunction "af" of $main::ALICE/
 
 
 
-=== TEST 32: the AWS CLI creates an alias and invokes through it
+=== TEST 33: the AWS CLI creates an alias and invokes through it
 --- timeout: 120
 --- init
 FngateTest::save_output('aliases-aws.out', join '',
@@ -508,7 +569,7 @@ qr/^exit=0\n\Q$main::ARN\E:cli\nexit=0\n"2"\n.*"StatusCode":\s*200.*"ExecutedVer
 
 
 
-=== TEST 33: DeleteAlias
+=== TEST 34: DeleteAlias
 --- request
 DELETE /2015-03-31/functions/af/aliases/live
 --- more_headers
@@ -519,7 +580,7 @@ X-Fngate-Test-Sign: alice
 
 
 
-=== TEST 34: the alias is gone
+=== TEST 35: the alias is gone
 --- request
 GET /2015-03-31/functions/af/aliases/live
 --- more_headers
@@ -534,7 +595,7 @@ http fastcgi header: "x-amzn-ErrorType: ResourceNotFoundException"
 
 
 
-=== TEST 35: version 1, no longer routed to, can be deleted
+=== TEST 36: version 1, no longer routed to, can be deleted
 --- request
 DELETE /2015-03-31/functions/af?Qualifier=1
 --- more_headers
@@ -545,7 +606,7 @@ X-Fngate-Test-Sign: alice
 
 
 
-=== TEST 36: DeleteFunction removes the remaining versions and aliases
+=== TEST 37: DeleteFunction removes the remaining versions and aliases
 --- request
 DELETE /2015-03-31/functions/af
 --- more_headers
@@ -556,7 +617,7 @@ X-Fngate-Test-Sign: alice
 
 
 
-=== TEST 37: nothing of the function is left in Redis
+=== TEST 38: nothing of the function is left in Redis
 --- init
 FngateTest::save_output('aliases-keys.out', main::af_keys());
 --- request
