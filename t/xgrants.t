@@ -6,6 +6,7 @@
 # nothing of Alice's function.
 use Test::Nginx::Socket;
 use FngateTest;
+use Time::HiRes ();
 
 repeat_each(1);     # the blocks build on each other
 no_shuffle();
@@ -17,6 +18,21 @@ our $CAROL = account('carol')->{AccountId};
 our $ARN = "arn:aws:lambda:us-east-1:$ALICE:function:xg";
 our $THUMBS = "arn:aws:lambda:us-east-1:$BOB:function:xgthumbs";
 our $TTL = 3;       # fngate_cache_ttl of the revocation blocks
+
+# After a revocation at t0: "within_ttl=1" when the last call still
+# answered as before was sent within fngate_cache_ttl + 0.5 s ($t, from
+# the poll), and then Carol's call sent once that much time has passed
+# ("after_ttl=STATUS": the revocation holds for sure by then).
+sub ttl_checks {
+    my ($t0, $t) = @_;
+    my @s = ('within_ttl='
+        . (defined $t && $t - $t0 <= $TTL + 0.5 ? 1
+           : defined $t ? sprintf('late by %.3f s', $t - $t0 - $TTL) : 'none'));
+    my $wait = $t0 + $TTL + 0.5 - Time::HiRes::time();
+    Time::HiRes::sleep($wait) if $wait > 0;
+    push @s, 'after_ttl=' . carol_calls('read');
+    return @s;
+}
 
 # Carol calls Bob's alias by its ARN.
 sub carol_calls {
@@ -177,8 +193,9 @@ my @s;
 push @s, 'call=' . main::carol_calls('read');
 push @s, 'revoke=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
     '/2015-03-31/functions/xg/policy/bob', '-X', 'DELETE'));
+my $t0 = Time::HiRes::time();
 my ($cached, $after, $t) = split ' ', main::carol_calls('poll');
-push @s, "cached=$cached", "after=$after";
+push @s, "cached=$cached", "after=$after", main::ttl_checks($t0, $t);
 FngateTest::save_output('xg-revoke.out', join("\n", @s) . "\n");
 --- request
 GET /t/out/xg-revoke.out
@@ -187,6 +204,8 @@ call=200
 revoke=204
 cached=200
 after=403
+within_ttl=1
+after_ttl=403
 --- error_log eval
 qr/fngate: $main::BOB may not lambda:InvokeFunction "xg" of $main::ALICE: no statement grants lambda:InvokeFunction/
 
@@ -216,8 +235,9 @@ my @s;
 push @s, 'call=' . main::carol_calls('read');
 push @s, 'revoke=' . FngateTest::http_code(FngateTest::curl_sigv4('bob',
     '/2015-03-31/functions/xgthumbs/policy/carol?Qualifier=prod', '-X', 'DELETE'));
+my $t0 = Time::HiRes::time();
 my ($cached, $after, $t) = split ' ', main::carol_calls('poll');
-push @s, "cached=$cached", "after=$after";
+push @s, "cached=$cached", "after=$after", main::ttl_checks($t0, $t);
 push @s, 'bob=' . FngateTest::boto3_status('bob',
     "lam.invoke(FunctionName='xgthumbs:prod', Payload=b'{}')", 'read');
 FngateTest::save_output('xg-revoke2.out', join("\n", @s) . "\n");
@@ -228,6 +248,8 @@ call=200
 revoke=204
 cached=200
 after=403
+within_ttl=1
+after_ttl=403
 bob=200
 --- error_log eval
 qr/fngate: $main::CAROL may not lambda:InvokeFunction alias "\Q$main::THUMBS\E:prod": no statement of $main::BOB grants lambda:InvokeFunction/
