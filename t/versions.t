@@ -221,37 +221,37 @@ X-Fngate-Test-Sign: alice
 --- error_code: 400
 --- response_headers
 x-amzn-ErrorType: InvalidParameterValueException
---- response_body
+--- response_body chomp
 {"Type":"User","message":"The qualifier is not valid, or does not match the qualifier of the function ARN."}
 --- error_log eval
 qr/fngate: invalid qualifier in "\/2015-03-31\/functions\/\Q$main::ARN\E:1\/invocations"/
 
 
 
-=== TEST 15: so is NAME:QUALIFIER or a partial ARN's qualifier against another ?Qualifier=
---- init
-my @s;
-for my $p ("vf:1/invocations?Qualifier=2", "vf:1/invocations?Qualifier=\$LATEST",
-           "$main::ALICE:function:vf:2/invocations?Qualifier=1") {
-    my $out = FngateTest::curl_sigv4('alice', "/2015-03-31/functions/$p", '-d', '{}');
-    my ($m) = $out =~ /"message":"([^"]*)"/;
-    push @s, FngateTest::http_code($out) . ' ' . ($m // $out);
-}
-# the same qualifier twice is no conflict
-my $same = FngateTest::curl_sigv4('alice',
-    "/2015-03-31/functions/$main::ARN:1/invocations?Qualifier=1", '-d', '{}');
-push @s, 'same=' . FngateTest::http_code($same) . ' ' . ($same =~ /"v1"/ ? 'v1' : $same);
-FngateTest::save_output('vf-conflict.out', join("\n", @s) . "\n");
+=== TEST 15: so is NAME:QUALIFIER's or a partial ARN's against another Qualifier (boto3 sends ?Qualifier=); the same one twice runs
 --- timeout: 120
+--- init
+FngateTest::save_output('vf-conflict.out', FngateTest::python_boto3('alice', <<_PY_));
+for name, q in (('vf:1', '2'), ('vf:1', '\$LATEST'), ('$main::ALICE:function:vf:2', '1'),
+                ('$main::ARN:2', '1'), ('$main::ARN:1', '1')):
+    try:
+        r = lam.invoke(FunctionName=name, Qualifier=q, Payload=b'{}')
+        print(r['StatusCode'], r['ExecutedVersion'], r['Payload'].read().decode().strip())
+    except lam.exceptions.ClientError as e:
+        print(e.response['ResponseMetadata']['HTTPStatusCode'],
+              e.response['Error']['Code'], e.response['Error']['Message'])
+_PY_
 --- request
 GET /t/out/vf-conflict.out
 --- response_body
-400 The qualifier is not valid, or does not match the qualifier of the function ARN.
-400 The qualifier is not valid, or does not match the qualifier of the function ARN.
-400 The qualifier is not valid, or does not match the qualifier of the function ARN.
-same=200 v1
---- error_log
-fngate: invalid qualifier in "/2015-03-31/functions/vf:1/invocations"
+exit=0
+400 InvalidParameterValueException The qualifier is not valid, or does not match the qualifier of the function ARN.
+400 InvalidParameterValueException The qualifier is not valid, or does not match the qualifier of the function ARN.
+400 InvalidParameterValueException The qualifier is not valid, or does not match the qualifier of the function ARN.
+400 InvalidParameterValueException The qualifier is not valid, or does not match the qualifier of the function ARN.
+200 1 "v1"
+--- error_log eval
+qr/fngate: invalid qualifier in "\/2015-03-31\/functions\/vf(?::|%3A)1\/invocations"/
 
 
 
@@ -273,18 +273,8 @@ qr/"caller":"$main::ALICE","billing_account":"$main::ALICE","owner":"$main::ALIC
 
 
 
-=== TEST 17: and ACCOUNT:function:NAME:1 version 1, also with the AWS CLI and boto3
---- timeout: 180
---- init
-my $cli = FngateTest::aws_cli('alice', 'lambda', 'invoke', '--function-name',
-    "$main::ALICE:function:vf:1", '--payload', '{}', '/dev/stdout');
-my $py = FngateTest::python_boto3('alice', <<_PY_);
-r = lam.invoke(FunctionName='$main::ALICE:function:vf', Qualifier='1', Payload=b'{}')
-print(r['StatusCode'], r['ExecutedVersion'], r['Payload'].read().decode().strip())
-_PY_
-FngateTest::save_output('vf-partial.out',
-    ($cli =~ /^exit=0\n"v1"\n.*"ExecutedVersion":\s*"1"/s ? "cli ok\n" : $cli)
-    . ($py =~ /^exit=0\n200 1 "v1"$/m ? "boto3 ok\n" : $py));
+=== TEST 17: and ACCOUNT:function:NAME:1 version 1
+--- timeout: 120
 --- request eval
 "POST /2015-03-31/functions/$main::ALICE:function:vf:1/invocations\n{}"
 --- more_headers
@@ -299,12 +289,27 @@ X-Amz-Executed-Version: 1
 
 
 
-=== TEST 18: (the AWS CLI and boto3 calls by partial ARN)
+=== TEST 18: the same partial ARNs with the AWS CLI and boto3
+--- timeout: 180
+--- init
+my $cli = FngateTest::aws_cli('alice', 'lambda', 'invoke', '--function-name',
+    "$main::ALICE:function:vf:1", '--payload', '{}', '/dev/stdout');
+my $py = FngateTest::python_boto3('alice', <<_PY_);
+r = lam.invoke(FunctionName='$main::ALICE:function:vf', Qualifier='1', Payload=b'{}')
+print(r['StatusCode'], r['ExecutedVersion'], r['Payload'].read().decode().strip())
+r = lam.invoke(FunctionName='$main::ALICE:function:vf', Payload=b'{}')
+print(r['StatusCode'], r['ExecutedVersion'], r['Payload'].read().decode().strip())
+_PY_
+FngateTest::save_output('vf-partial.out',
+    ($cli =~ /^exit=0\n"v1"\n.*"ExecutedVersion":\s*"1"/s ? "cli ok\n" : $cli)
+    . $py);
 --- request
 GET /t/out/vf-partial.out
 --- response_body
 cli ok
-boto3 ok
+exit=0
+200 1 "v1"
+200 $LATEST "v2"
 --- no_error_log
 [error]
 
