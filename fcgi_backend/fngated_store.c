@@ -23,9 +23,15 @@
 #include "fg_keys.h"
 #include "fngated.h"
 
-/* KEYS: fn, fns, code, coderefs.  ARGV: name, sha, zip, field/values. */
+/*
+ * CreateFunction.  KEYS: fn, fns, code, coderefs, aliases.  ARGV: name,
+ * sha, zip, field/values.  1 done; 0 the function exists; -1 the name
+ * holds the caller's cross-account aliases (without the function, every
+ * alias of the name is one), so a name is never both.
+ */
 static const char fgd_lua_create[] =
     "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end\n"
+    "if redis.call('EXISTS', KEYS[5]) == 1 then return -1 end\n"
     "redis.call('SET', KEYS[3], ARGV[3], 'NX')\n"
     "redis.call('HINCRBY', KEYS[4], ARGV[2], 1)\n"
     "local f = {}\n"
@@ -149,29 +155,33 @@ int
 fgd_store_create(const fgd_req_t *q, const fgd_create_t *c, fgd_resp_t *r)
 {
     char         kfn[FG_KEY_MAX], kfns[FG_KEY_MAX], kcode[FG_KEY_MAX];
-    char         krefs[FG_KEY_MAX], numbuf[128];
-    const char  *argv[8 + 3 + FGD_FN_FIELDS_MAX];
-    size_t       lens[8 + 3 + FGD_FN_FIELDS_MAX], n;
+    char         krefs[FG_KEY_MAX], kaliases[FG_KEY_MAX], numbuf[128];
+    char         arn[300];
+    const char  *argv[9 + 3 + FGD_FN_FIELDS_MAX];
+    size_t       lens[9 + 3 + FGD_FN_FIELDS_MAX], n;
     redisReply  *reply;
     int          rc = -1;
 
     if (fgd_keys(q->caller, c->fn.name, c->fn.sha256, kfn, kfns, kcode,
-            krefs) != 0)
+            krefs) != 0 ||
+        fg_key_aliases(kaliases, sizeof(kaliases), q->caller, c->fn.name)
+            >= (int) sizeof(kaliases))
         return fgd_error(r, 500, "ServiceException", "key too long");
 
     argv[0] = "EVAL";          lens[0] = 4;
     argv[1] = fgd_lua_create;  lens[1] = sizeof(fgd_lua_create) - 1;
-    argv[2] = "4";             lens[2] = 1;
+    argv[2] = "5";             lens[2] = 1;
     argv[3] = kfn;             lens[3] = strlen(kfn);
     argv[4] = kfns;            lens[4] = strlen(kfns);
     argv[5] = kcode;           lens[5] = strlen(kcode);
     argv[6] = krefs;           lens[6] = strlen(krefs);
-    argv[7] = c->fn.name;      lens[7] = strlen(c->fn.name);
-    argv[8] = c->fn.sha256;    lens[8] = strlen(c->fn.sha256);
-    argv[9] = (const char *) c->zip;  lens[9] = c->zip_len;
-    n = fgd_fn_to_fields(&c->fn, argv + 10, lens + 10, numbuf);
+    argv[7] = kaliases;        lens[7] = strlen(kaliases);
+    argv[8] = c->fn.name;      lens[8] = strlen(c->fn.name);
+    argv[9] = c->fn.sha256;    lens[9] = strlen(c->fn.sha256);
+    argv[10] = (const char *) c->zip;  lens[10] = c->zip_len;
+    n = fgd_fn_to_fields(&c->fn, argv + 11, lens + 11, numbuf);
 
-    reply = fgd_redis(q, false, (int) (10 + n), argv, lens, r);
+    reply = fgd_redis(q, false, (int) (11 + n), argv, lens, r);
     if (reply == NULL)
         return -1;
     if (reply->type != REDIS_REPLY_INTEGER) {
@@ -182,6 +192,15 @@ fgd_store_create(const fgd_req_t *q, const fgd_create_t *c, fgd_resp_t *r)
     if (reply->integer == 0) {
         fgd_error(r, 409, "ResourceConflictException",
             "Function already exist: %s", c->fn.name);
+        goto cleanup;
+    }
+    if (reply->integer == -1) {
+        fg_function_arn(arn, sizeof(arn), q->region, q->caller, c->fn.name,
+            NULL);
+        fgd_error(r, 409, "ResourceConflictException",
+            "The name %s holds cross-account aliases (%s:ALIAS); delete "
+            "them before creating a function of that name", c->fn.name,
+            arn);
         goto cleanup;
     }
     rc = 0;

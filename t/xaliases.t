@@ -6,6 +6,7 @@
 use Test::Nginx::Socket;
 use FngateTest;
 use Time::HiRes ();
+use MIME::Base64 ();
 
 repeat_each(1);     # the blocks build on each other
 no_shuffle();
@@ -20,6 +21,15 @@ our $ZIP = zip_b64({ handler => [0755,
 our $TTL = 3;       # fngate_cache_ttl of the revocation block
 
 sub thumbs_keys { redis_keys("fg:*{$BOB}:thumbs*") }
+
+# Bob's keys of thumbs, his code blobs and his function names.
+sub bob_state {
+    my $port = $ENV{TEST_NGINX_REDIS_PORT};
+    my $fns = `redis-cli -p $port ZRANGE 'fg:fns:{$BOB}' 0 -1`;
+    $fns =~ s/\n/ /g;
+    return thumbs_keys() . redis_keys("fg:code:{$BOB}:*", "fg:coderefs:{$BOB}")
+        . "fns: $fns\n";
+}
 
 # Bob invokes thumbs:prod.
 sub bob_calls {
@@ -238,7 +248,57 @@ http fastcgi header: "x-amzn-ErrorType: ResourceConflictException"
 
 
 
-=== TEST 16: Bob invokes thumbs:prod: Alice's version 1, billed to Bob
+=== TEST 16: CreateFunction thumbs while Bob's cross-account aliases hold the name is 409
+--- init
+$main::BEFORE = main::bob_state();
+--- request eval
+"POST /2015-03-31/functions\n" . FngateTest::create_function_body(
+    name => 'thumbs', zip_b64 => $main::ZIP)
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 409
+--- response_headers
+x-amzn-ErrorType: ResourceConflictException
+--- response_body eval
+qq{{"Type":"User","message":"The name thumbs holds cross-account aliases ($main::THUMBS:ALIAS); delete them before creating a function of that name"}}
+--- error_log
+http fastcgi header: "x-amzn-ErrorType: ResourceConflictException"
+
+
+
+=== TEST 17: the AWS CLI's create-function gets the same; nothing of Bob's was written by either
+--- timeout: 60
+--- init
+my $zipf = "/tmp/fngate-xa-$$.zip";
+open my $z, '>', $zipf or die "$zipf: $!";
+binmode $z;
+print $z MIME::Base64::decode_base64($main::ZIP);
+close $z;
+my $cli = FngateTest::aws_cli('bob', 'lambda', 'create-function',
+    '--function-name', 'thumbs', '--runtime', 'provided', '--handler', 'handler',
+    '--role', 'arn:aws:iam::000000000000:role/fngate',
+    '--zip-file', "fileb://$zipf");
+unlink $zipf;
+my $after = main::bob_state();
+FngateTest::save_output('xa-create.out', join "\n",
+    ($cli =~ /^exit=(\d+)/ ? "cli exit=$1" : $cli),
+    ($cli =~ /\((ResourceConflictException)\).*holds cross-account aliases/ ? $1 : $cli),
+    'unchanged=' . ($after eq $main::BEFORE ? 1 : "$main::BEFORE\n--\n$after"),
+    'thumbs_is_function=' . ($after =~ /^fns: .*\bthumbs\b/m ? 1 : 0), '');
+--- request
+GET /t/out/xa-create.out
+--- response_body
+cli exit=254
+ResourceConflictException
+unchanged=1
+thumbs_is_function=0
+--- no_error_log
+[error]
+
+
+
+=== TEST 18: Bob invokes thumbs:prod: Alice's version 1, billed to Bob
 --- timeout: 120
 --- request
 POST /2015-03-31/functions/thumbs:prod/invocations
@@ -257,7 +317,7 @@ qr/"action":"Invoke","caller":"$main::BOB","billing_account":"$main::BOB","owner
 
 
 
-=== TEST 17: by ?Qualifier= as well
+=== TEST 19: by ?Qualifier= as well
 --- timeout: 120
 --- request
 POST /2015-03-31/functions/thumbs/invocations?Qualifier=prod
@@ -272,7 +332,7 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 18: and by the alias's full ARN
+=== TEST 20: and by the alias's full ARN
 --- timeout: 120
 --- request eval
 "POST /2015-03-31/functions/$main::THUMBS:prod/invocations\n{}"
@@ -286,7 +346,7 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 19: Bob's call ran in a VM of Bob's, not in Alice's
+=== TEST 21: Bob's call ran in a VM of Bob's, not in Alice's
 --- timeout: 180
 --- init
 FngateTest::curl_sigv4('alice', '/2015-03-31/functions/xresize/invocations?Qualifier=1',
@@ -313,7 +373,7 @@ alice alias=none
 
 
 
-=== TEST 20: Bob's GetAlias shows his alias only, none of Alice's configuration
+=== TEST 22: Bob's GetAlias shows his alias only, none of Alice's configuration
 --- request
 GET /2015-03-31/functions/thumbs/aliases/prod
 --- more_headers
@@ -326,7 +386,7 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 21: ListAliases of thumbs, which is not a function of Bob's
+=== TEST 23: ListAliases of thumbs, which is not a function of Bob's
 --- request
 GET /2015-03-31/functions/thumbs/aliases
 --- more_headers
@@ -339,7 +399,7 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 22: Bob's GetFunction of Alice's function is refused
+=== TEST 24: Bob's GetFunction of Alice's function is refused
 --- request eval
 "GET /2015-03-31/functions/$main::ARN"
 --- more_headers
@@ -352,7 +412,7 @@ qr/fngate: $main::BOB may not lambda:GetFunction "xresize" of $main::ALICE: no s
 
 
 
-=== TEST 23: and GetFunction of thumbs (not a function) is ResourceNotFound
+=== TEST 25: and GetFunction of thumbs (not a function) is ResourceNotFound
 --- request
 GET /2015-03-31/functions/thumbs
 --- more_headers
@@ -365,7 +425,7 @@ qr/fngate: function "thumbs" of $main::BOB not found/
 
 
 
-=== TEST 24: X-Amz-Log-Type: Tail shows no log of Alice's code to Bob
+=== TEST 26: X-Amz-Log-Type: Tail shows no log of Alice's code to Bob
 --- timeout: 120
 --- request
 POST /2015-03-31/functions/thumbs:prod/invocations
@@ -384,7 +444,7 @@ X-Amz-Executed-Version: 1
 
 
 
-=== TEST 25: a cross-account alias on the name of one of Bob's functions is refused
+=== TEST 27: a cross-account alias on the name of one of Bob's functions is refused
 --- init
 FngateTest::curl_sigv4('bob', '/2015-03-31/functions',
     '-H', 'Content-Type: application/json',
@@ -402,7 +462,7 @@ http fastcgi header: "x-amzn-ErrorType: ResourceConflictException"
 
 
 
-=== TEST 26: Alice's alias "live" as target; UpdateAlias re-targets with the same checks
+=== TEST 28: Alice's alias "live" as target; UpdateAlias re-targets with the same checks
 --- timeout: 120
 --- init
 my @s;
@@ -438,12 +498,13 @@ target=v1
 
 
 
-=== TEST 27: a loop is refused: an alias of Alice's that itself points at another account
+=== TEST 29: a loop is refused: an alias of Alice's that itself points at another account
 --- timeout: 120
 --- init
 my @s;
 # Bob grants Alice his bobfn; Alice makes her own cross-account alias
-# "back:to-bob" on it, then a function "back" (so Alice can grant Bob on it)
+# "back:to-bob" on it (so "back" can not become a function of hers) and
+# grants Bob that alias
 push @s, 'bobgrant=' . FngateTest::http_code(FngateTest::curl_sigv4('bob',
     '/2015-03-31/functions/bobfn/policy', '-H', 'Content-Type: application/json',
     '-d', qq{{"StatementId":"alice","Action":"lambda:InvokeFunction","Principal":"$main::ALICE"}}));
@@ -455,7 +516,7 @@ push @s, 'back=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
     '-d', FngateTest::create_function_body(name => 'back',
               zip_b64 => $main::ZIP)));
 push @s, 'alicegrant=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
-    '/2015-03-31/functions/back/policy', '-H', 'Content-Type: application/json',
+    '/2015-03-31/functions/back/policy?Qualifier=to-bob', '-H', 'Content-Type: application/json',
     '-d', qq{{"StatementId":"bob","Action":"lambda:InvokeFunction","Principal":"$main::BOB"}}));
 # at create time
 my $c = FngateTest::curl_sigv4('bob',
@@ -469,36 +530,54 @@ GET /t/out/xa-loop.out
 --- response_body
 bobgrant=201
 alicex=201
-back=201
+back=409
 alicegrant=201
 create=400 chained
 
 
 
-=== TEST 28: and at call time: Alice's alias made cross-account after Bob's alias was
+=== TEST 30: and at call time, for data an older fngate could leave: a function whose alias is cross-account
 --- timeout: 120
 --- init
 my @s;
-# Alice's "back" gets an ordinary alias "plain"; Bob aliases it; Alice
-# then deletes "back" (its aliases with it), makes "plain" a cross-account
-# alias and recreates "back" with her grant to Bob
+my $redis = "redis-cli -p $ENV{TEST_NGINX_REDIS_PORT}";
+my $aliases = "fg:aliases:{$main::ALICE}:back2";
+# Alice's "back2" with an ordinary alias "plain", granted to Bob; Bob
+# aliases it
+push @s, 'back2=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
+    '/2015-03-31/functions', '-H', 'Content-Type: application/json',
+    '-d', FngateTest::create_function_body(name => 'back2',
+              zip_b64 => $main::ZIP)));
 push @s, 'plain=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
-    '/2015-03-31/functions/back/aliases', '-H', 'Content-Type: application/json',
+    '/2015-03-31/functions/back2/aliases', '-H', 'Content-Type: application/json',
     '-d', '{"Name":"plain","FunctionVersion":"$LATEST"}'));
+push @s, 'alicegrant=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
+    '/2015-03-31/functions/back2/policy', '-H', 'Content-Type: application/json',
+    '-d', qq{{"StatementId":"bob","Action":"lambda:InvokeFunction","Principal":"$main::BOB"}}));
 push @s, 'bobx=' . FngateTest::http_code(FngateTest::curl_sigv4('bob',
     '/2015-03-31/functions/thumbs/aliases', '-H', 'Content-Type: application/json',
-    '-d', qq{{"Name":"loop2","FunctionVersion":"arn:aws:lambda:us-east-1:$main::ALICE:function:back:plain"}}));
+    '-d', qq{{"Name":"loop2","FunctionVersion":"arn:aws:lambda:us-east-1:$main::ALICE:function:back2:plain"}}));
+# the API keeps a name either a function or cross-account aliases: Alice
+# deletes back2, makes "plain" cross-account, and can not recreate back2
 push @s, 'delete=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
-    '/2015-03-31/functions/back', '-X', 'DELETE'));
+    '/2015-03-31/functions/back2', '-X', 'DELETE'));
 push @s, 'alicex=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
-    '/2015-03-31/functions/back/aliases', '-H', 'Content-Type: application/json',
+    '/2015-03-31/functions/back2/aliases', '-H', 'Content-Type: application/json',
     '-d', qq{{"Name":"plain","FunctionVersion":"arn:aws:lambda:us-east-1:$main::BOB:function:bobfn:1"}}));
-push @s, 'back=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
-    '/2015-03-31/functions', '-H', 'Content-Type: application/json',
-    '-d', FngateTest::create_function_body(name => 'back',
-              zip_b64 => $main::ZIP)));
+my $create = sub {
+    FngateTest::http_code(FngateTest::curl_sigv4('alice',
+        '/2015-03-31/functions', '-H', 'Content-Type: application/json',
+        '-d', FngateTest::create_function_body(name => 'back2',
+                  zip_b64 => $main::ZIP)));
+};
+push @s, 'recreate=' . $create->();
+# what an fngate without that check could leave: the function created
+# beside the cross-account alias (its alias set set aside meanwhile)
+system("$redis RENAME '$aliases' '$aliases-aside' >/dev/null");
+push @s, 'legacy=' . $create->();
+system("$redis RENAME '$aliases-aside' '$aliases' >/dev/null");
 push @s, 'alicegrant=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
-    '/2015-03-31/functions/back/policy', '-H', 'Content-Type: application/json',
+    '/2015-03-31/functions/back2/policy', '-H', 'Content-Type: application/json',
     '-d', qq{{"StatementId":"bob","Action":"lambda:InvokeFunction","Principal":"$main::BOB"}}));
 my $c = FngateTest::curl_sigv4('bob',
     '/2015-03-31/functions/thumbs/invocations?Qualifier=loop2', '-d', '{}');
@@ -509,17 +588,20 @@ FngateTest::save_output('xa-loop2.out', join("\n", @s) . "\n");
 --- request
 GET /t/out/xa-loop2.out
 --- response_body
+back2=201
 plain=201
+alicegrant=201
 bobx=201
 delete=204
 alicex=201
-back=201
+recreate=409
+legacy=201
 alicegrant=201
 invoke=400 chained names-bobs-alias
 
 
 
-=== TEST 29: a dangling target (Alice deleted her alias) is ResourceNotFound naming Bob's alias
+=== TEST 31: a dangling target (Alice deleted her alias) is ResourceNotFound naming Bob's alias
 --- timeout: 120
 --- init
 FngateTest::curl_sigv4('bob', '/2015-03-31/functions/thumbs/aliases', '-H',
@@ -542,7 +624,7 @@ http fastcgi header: "x-amzn-ErrorType: ResourceNotFoundException"
 
 
 
-=== TEST 30: a dangling version as well
+=== TEST 32: a dangling version as well
 --- timeout: 120
 --- init
 FngateTest::curl_sigv4('alice', '/2015-03-31/functions/xresize/configuration',
@@ -568,7 +650,7 @@ http fastcgi header: "x-amzn-ErrorType: ResourceNotFoundException"
 
 
 
-=== TEST 31: a grant revoked stops Bob's alias within fngate_cache_ttl
+=== TEST 33: a grant revoked stops Bob's alias within fngate_cache_ttl
 --- timeout: 90
 --- init
 my @steps;
@@ -606,7 +688,7 @@ qr/fngate: $main::BOB may not lambda:InvokeFunction "xresize" of $main::ALICE: n
 
 
 
-=== TEST 32: the AWS CLI: create-alias with an ARN FunctionVersion, invoke thumbs:cli
+=== TEST 34: the AWS CLI: create-alias with an ARN FunctionVersion, invoke thumbs:cli
 --- timeout: 180
 --- init
 FngateTest::save_output('xa-aws.out', join '',
@@ -627,7 +709,7 @@ qr/^exit=0\n\Q$main::ARN\E:1\nexit=0\n"pong 1"\n.*"StatusCode":\s*200.*"Executed
 
 
 
-=== TEST 33: boto3: create_alias, get_alias, invoke, list_aliases, delete_alias
+=== TEST 35: boto3: create_alias, get_alias, invoke, list_aliases, delete_alias
 --- timeout: 180
 --- init
 FngateTest::save_output('xa-boto3.out', FngateTest::python_boto3('bob', <<_EOP_));
@@ -655,7 +737,7 @@ GET /t/out/xa-boto3.out
 
 
 
-=== TEST 34: Alice deletes xresize: Bob's alias dangles, ResourceNotFound naming it
+=== TEST 36: Alice deletes xresize: Bob's alias dangles, ResourceNotFound naming it
 --- init
 FngateTest::curl_sigv4('alice', '/2015-03-31/functions/xresize', '-X',
     'DELETE');
@@ -674,7 +756,7 @@ qr/fngate: function "xresize" of $main::ALICE not found/
 
 
 
-=== TEST 35: Bob deletes all his thumbs aliases: nothing of thumbs is left in Redis
+=== TEST 37: Bob deletes all his thumbs aliases: nothing of thumbs is left in Redis
 --- init
 for my $a (qw(prod hop loop2 viaLive v2 cli)) {
     FngateTest::curl_sigv4('bob', "/2015-03-31/functions/thumbs/aliases/$a",
@@ -690,7 +772,7 @@ GET /t/out/xa-keys.out
 
 
 
-=== TEST 36: and ListAliases of thumbs is ResourceNotFound again
+=== TEST 38: and ListAliases of thumbs is ResourceNotFound again
 --- request
 GET /2015-03-31/functions/thumbs/aliases
 --- more_headers
