@@ -18,7 +18,21 @@ our $ARN = "arn:aws:lambda:us-east-1:$ALICE:function:xresize";
 our $THUMBS = "arn:aws:lambda:us-east-1:$BOB:function:thumbs";
 our $ZIP = zip_b64({ handler => [0755,
     "#!/bin/sh\necho \"\\\"pong \$AWS_LAMBDA_FUNCTION_VERSION\\\"\"\n"] });
-our $TTL = 3;       # fngate_cache_ttl of the revocation block
+our $ZIP2 = zip_b64({ handler => [0755,
+    "#!/bin/sh\necho \"\\\"pong2 \$AWS_LAMBDA_FUNCTION_VERSION\\\"\"\n"] });
+our $CAROL = account('carol')->{AccountId};
+our $TTL = 3;       # fngate_cache_ttl of the revocation blocks
+
+# ZIP (base64) as a file for the AWS CLI's fileb://; its path.
+sub zip_file {
+    my ($b64, $name) = @_;
+    my $f = "/tmp/fngate-xa-$$-$name.zip";
+    open my $z, '>', $f or die "$f: $!";
+    binmode $z;
+    print $z MIME::Base64::decode_base64($b64);
+    close $z;
+    return $f;
+}
 
 sub thumbs_keys { redis_keys("fg:*{$BOB}:thumbs*") }
 
@@ -737,7 +751,165 @@ GET /t/out/xa-boto3.out
 
 
 
-=== TEST 36: Alice deletes xresize: Bob's alias dangles, ResourceNotFound naming it
+=== TEST 36: Alice's UpdateFunctionCode --publish (AWS CLI) and UpdateFunctionConfiguration (boto3) leave Bob's alias on version 1 as it was
+--- timeout: 240
+--- init
+my @s;
+my $zip = main::zip_file($main::ZIP2, 'v3');
+my $up = FngateTest::aws_cli('alice', 'lambda', 'update-function-code',
+    '--function-name', 'xresize', '--zip-file', "fileb://$zip", '--publish',
+    '--query', 'Version', '--output', 'text');
+unlink $zip;
+push @s, $up =~ /^exit=0\n(\d+)\s*$/ ? "published=$1" : $up;
+my $cfg = FngateTest::python_boto3('alice', <<'_PY_');
+c = lam.update_function_configuration(FunctionName='xresize', Timeout=9,
+    Environment={'Variables': {'MODE': 'new'}})
+print(c['Version'], c['Timeout'])
+_PY_
+push @s, $cfg =~ /^exit=0\n(.*?)\s*$/s ? "config=$1" : $cfg;
+my $call = FngateTest::python_boto3('bob', <<'_PY_');
+r = lam.invoke(FunctionName='thumbs:prod', Payload=b'{}')
+print(r['StatusCode'], r['ExecutedVersion'], r['Payload'].read().decode().strip())
+_PY_
+push @s, $call =~ /^exit=0\n(.*?)\s*$/s ? "bob=$1" : $call;
+FngateTest::save_output('xa-update.out', join("\n", @s) . "\n");
+--- request
+GET /t/out/xa-update.out
+--- response_body
+published=3
+config=$LATEST 9
+bob=200 1 "pong 1"
+--- no_error_log
+[error]
+
+
+
+=== TEST 37: Bob's UpdateAlias (AWS CLI) moves thumbs:prod to Alice's version 3, boto3 moves it back; Bob may not update Alice's function
+--- timeout: 240
+--- init
+my @s;
+my $u = FngateTest::aws_cli('bob', 'lambda', 'update-alias',
+    '--function-name', 'thumbs', '--name', 'prod',
+    '--function-version', "$main::ARN:3", '--query', 'FunctionVersion',
+    '--output', 'text');
+push @s, $u =~ /^exit=0\n\Q$main::ARN\E:3\s*$/ ? 'cli=v3' : $u;
+my $py = FngateTest::python_boto3('bob', <<_PY_);
+r = lam.invoke(FunctionName='thumbs:prod', Payload=b'{}')
+print(r['ExecutedVersion'], r['Payload'].read().decode().strip())
+a = lam.update_alias(FunctionName='thumbs', Name='prod',
+                     FunctionVersion='$main::ARN:1')
+print(a['FunctionVersion'] == '$main::ARN:1')
+r = lam.invoke(FunctionName='thumbs:prod', Payload=b'{}')
+print(r['ExecutedVersion'], r['Payload'].read().decode().strip())
+for call in (lambda: lam.update_function_configuration(FunctionName='$main::ARN', Timeout=1),
+             lambda: lam.update_function_code(FunctionName='$main::ARN', ZipFile=b'PK'),
+             lambda: lam.update_function_configuration(FunctionName='thumbs', Timeout=1)):
+    try:
+        call()
+        print('answered')
+    except lam.exceptions.ClientError as e:
+        print(e.response['Error']['Code'])
+_PY_
+push @s, $py =~ /^exit=0\n(.*?)\s*$/s ? $1 : $py;
+my $cli = FngateTest::aws_cli('bob', 'lambda', 'update-function-configuration',
+    '--function-name', $main::ARN, '--timeout', '1');
+push @s, $cli =~ /^exit=254\n.*\(AccessDeniedException\)/s ? 'cli-config=AccessDeniedException' : $cli;
+FngateTest::save_output('xa-update-alias.out', join("\n", @s) . "\n");
+--- request
+GET /t/out/xa-update-alias.out
+--- response_body
+cli=v3
+3 "pong2 3"
+True
+1 "pong 1"
+AccessDeniedException
+AccessDeniedException
+ResourceNotFoundException
+cli-config=AccessDeniedException
+--- error_log eval
+qr/fngate: $main::BOB may not lambda:UpdateFunctionConfiguration "xresize" of $main::ALICE: not grantable/
+
+
+
+=== TEST 38: a grant of one qualifier (AWS CLI add-permission --qualifier 1) lets Carol alias version 1 only (boto3)
+--- timeout: 240
+--- init
+my @s;
+my $g = FngateTest::aws_cli('alice', 'lambda', 'add-permission',
+    '--function-name', 'xresize', '--qualifier', '1',
+    '--statement-id', 'carol-v1', '--action', 'lambda:InvokeFunction',
+    '--principal', $main::CAROL);
+push @s, $g =~ /^exit=0\n.*carol-v1/s ? 'granted' : $g;
+my $py = FngateTest::python_boto3('carol', <<_PY_);
+a = lam.create_alias(FunctionName='cthumbs', Name='v1', FunctionVersion='$main::ARN:1')
+print('v1', a['FunctionVersion'] == '$main::ARN:1')
+for name, target in (('v3', '$main::ARN:3'), ('whole', '$main::ARN:\$LATEST')):
+    try:
+        lam.create_alias(FunctionName='cthumbs', Name=name, FunctionVersion=target)
+        print(name, 'created')
+    except lam.exceptions.ClientError as e:
+        print(name, e.response['Error']['Code'])
+r = lam.invoke(FunctionName='cthumbs:v1', Payload=b'{}')
+print(r['StatusCode'], r['ExecutedVersion'], r['Payload'].read().decode().strip())
+try:
+    lam.invoke(FunctionName='$main::ARN:3', Payload=b'{}')
+    print('v3 answered')
+except lam.exceptions.ClientError as e:
+    print('v3', e.response['Error']['Code'])
+print(sorted(x['Name'] for x in lam.list_aliases(FunctionName='cthumbs')['Aliases']))
+_PY_
+push @s, $py =~ /^exit=0\n(.*?)\s*$/s ? $1 : $py;
+FngateTest::save_output('xa-qualgrant.out', join("\n", @s) . "\n");
+--- request
+GET /t/out/xa-qualgrant.out
+--- response_body
+granted
+v1 True
+v3 AccessDeniedException
+whole InvalidParameterValueException
+200 1 "pong 1"
+v3 AccessDeniedException
+['v1']
+--- error_log eval
+qr/fngate: $main::CAROL may not lambda:InvokeFunction "xresize" of $main::ALICE: no statement grants lambda:InvokeFunction/
+
+
+
+=== TEST 39: Alice's RemovePermission (boto3) of Carol's grant: Carol's alias is revoked within fngate_cache_ttl, Bob's is not
+--- timeout: 120
+--- init
+my @s;
+push @s, 'call=' . FngateTest::boto3_status('carol',
+    "lam.invoke(FunctionName='cthumbs:v1', Payload=b'{}')", 'read');
+my $rm = FngateTest::python_boto3('alice', <<'_PY_');
+lam.remove_permission(FunctionName='xresize', Qualifier='1', StatementId='carol-v1')
+print('removed')
+_PY_
+push @s, $rm =~ /^exit=0\nremoved\s*$/ ? 'removed' : $rm;
+my $t0 = Time::HiRes::time();
+my ($cached, $after, $t) = split ' ', FngateTest::boto3_status('carol',
+    "lam.invoke(FunctionName='cthumbs:v1', Payload=b'{}')", 'poll', $main::TTL);
+push @s, "cached=$cached", "after=$after";
+push @s, 'within_ttl='
+    . (defined $t && $t - $t0 <= $main::TTL + 0.5 ? 1 : defined $t ? sprintf('late by %.3f s', $t - $t0 - $main::TTL) : 'none');
+push @s, 'bob=' . main::bob_calls('read');
+FngateTest::curl_sigv4('carol', '/2015-03-31/functions/cthumbs/aliases/v1', '-X', 'DELETE');
+FngateTest::save_output('xa-qualrevoke.out', join("\n", @s) . "\n");
+--- request
+GET /t/out/xa-qualrevoke.out
+--- response_body
+call=200
+removed
+cached=200
+after=403
+within_ttl=1
+bob=200
+--- error_log eval
+qr/fngate: $main::CAROL may not lambda:InvokeFunction "xresize" of $main::ALICE: no statement grants lambda:InvokeFunction/
+
+
+
+=== TEST 40: Alice deletes xresize: Bob's alias dangles, ResourceNotFound naming it
 --- init
 FngateTest::curl_sigv4('alice', '/2015-03-31/functions/xresize', '-X',
     'DELETE');
@@ -756,7 +928,7 @@ qr/fngate: function "xresize" of $main::ALICE not found/
 
 
 
-=== TEST 37: Bob deletes all his thumbs aliases: nothing of thumbs is left in Redis
+=== TEST 41: Bob deletes all his thumbs aliases: nothing of thumbs is left in Redis
 --- init
 for my $a (qw(prod hop loop2 viaLive v2 cli)) {
     FngateTest::curl_sigv4('bob', "/2015-03-31/functions/thumbs/aliases/$a",
@@ -772,7 +944,7 @@ GET /t/out/xa-keys.out
 
 
 
-=== TEST 38: and ListAliases of thumbs is ResourceNotFound again
+=== TEST 42: and ListAliases of thumbs is ResourceNotFound again
 --- request
 GET /2015-03-31/functions/thumbs/aliases
 --- more_headers
