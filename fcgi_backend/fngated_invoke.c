@@ -9,12 +9,12 @@
  *
  * One call: read the version the qualifier names ($LATEST, a number, or
  * an alias: its version, or with its weight its additional version) from
- * Redis; DryRun stops there
- * (204).  A call of another account's code gets the overrides of the
- * caller's cross-account alias within the owner's bounds, and its log
- * and the messages of its function errors only where the owner allows
- * (fgd_cross_account, fgd_cross_account_error).  Acquire a guest for the pool key (the billed account: a guest
- * only ever serves one account); none in time -> 429
+ * Redis; DryRun stops there (204).  A call of another account's code
+ * gets the overrides of the caller's cross-account alias within the
+ * owner's bounds, and its log and the messages of its function errors
+ * only where the owner allows (fgd_cross_account,
+ * fgd_cross_account_error).  Acquire a guest for the pool key (the billed
+ * account: a guest only ever serves one account); none in time -> 429
  * TooManyRequestsException, Reason ConcurrentInvocationLimitExceeded,
  * Retry-After: 1.  LOAD the zip when the guest holds other code, INVOKE,
  * map the RESULT (fgd_result_response).  A guest holds the code of one
