@@ -115,7 +115,9 @@ __DATA__
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
 my $own = main::warm_pool(warm => 1, max_vms => 8);
-main::nap('pool-a', 1);
+# each call outlasts a new guest's restore (0.6-1.5 s, more on a busy
+# host), so the queued calls get new guests rather than the first one back
+main::nap('pool-a', 3);
 my $skip = -s $own->{log};
 my @r = main::calls('pool-a' => 4);
 my $refilled = main::wait_warm($own, $skip);
@@ -143,7 +145,7 @@ overlaps=0
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
 my $own = main::warm_pool(warm => 1, max_vms => 2);
-main::nap('pool-b', 1);
+main::nap('pool-b', 3);     # outlasts the second guest's restore
 my @r = main::calls('pool-b' => 4);
 my @l = main::lines_of('pool-b', 4);
 FngateTest::save_output('pool-max.out', join("\n",
@@ -227,7 +229,9 @@ e_own_vm=1
 --- timeout: 300
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
-my $own = FngateTest::own_fngated(warm => 0, max_vms => 2, idle_timeout => 4);
+# idle_timeout outlasts g's cold start (a restore on demand), so f's guest
+# is still there, idle, when h needs one
+my $own = FngateTest::own_fngated(warm => 0, max_vms => 2, idle_timeout => 10);
 main::nap($_, 0) for qw(pool-f pool-g pool-h);
 my @r = map { main::calls($_ => 1) } qw(pool-f pool-g pool-h);
 my ($f) = main::lines_of('pool-f', 1);
@@ -237,8 +241,12 @@ my $hacct = FngateTest::account('pool-h')->{AccountId};
 my $evicted = FngateTest::file_has($own->{log},
     qr/\Q$f->{vm}\E: evicting idle guest of account $facct for $hacct/);
 my $skip = -s $own->{log};
-my $idle = FngateTest::wait_log($own->{log}, qr/idle for 4s, destroying/, 30, $skip);
-sleep 6;
+my $idle = FngateTest::wait_log($own->{log}, qr/idle for 10s, destroying/, 40, $skip);
+# h's guest went idle later than g's (h's call was a cold start)
+for (1 .. 60) {
+    last if main::own_domains($own) == 0;
+    select undef, undef, undef, 0.5;
+}
 FngateTest::save_output('pool-evict.out', join("\n",
     main::codes(@r),
     "evicted=" . ($evicted ? 1 : 0),
