@@ -1129,6 +1129,8 @@ fgd_apis_management(fg_action_t action)
     case FG_ACTION_LIST_SUBSCRIPTIONS:
     case FG_ACTION_LIST_API_SUBSCRIPTIONS:
     case FG_ACTION_UPDATE_SUBSCRIPTION:
+    case FG_ACTION_GET_USAGE:
+    case FG_ACTION_GET_API_USAGE:
         return true;
     default:
         return false;
@@ -1181,6 +1183,10 @@ fgd_apis_handle(fg_action_t action, const fgd_req_t *q, fgd_param_pt param,
         return fgd_subs_list_api(q, &rt, r);
     case FG_ACTION_UPDATE_SUBSCRIPTION:
         return fgd_subs_update(q, &rt, r);
+    case FG_ACTION_GET_USAGE:
+        return fgd_usage_get(q, NULL, r);
+    case FG_ACTION_GET_API_USAGE:
+        return fgd_usage_get(q, rt.api, r);
     default:
         return fgd_error(r, 404, "ResourceNotFoundException",
             "Unknown operation");

@@ -5,7 +5,8 @@
 # response, a failing function, routes to a version and an alias, the
 # dedication policies from the VM names of the billing lines, `fngate
 # usage` with each filter and across `nginx -s reopen` rotations (one of
-# them gzipped) against sums computed here from the lines, 429 headers
+# them gzipped) and GetUsage / GetApiUsage (the signed views) against sums
+# computed here from the lines, 429 headers
 # and lines, the 6 MB limit of the event after base64, and a direct
 # Invoke beside the per-account limit of API calls.
 use Test::Nginx::Socket;
@@ -170,6 +171,25 @@ sub compare {
     push @bad, map { "missing $_ ($w{$_})" } grep { !exists $got->{$_} } sort keys %w;
     my $rows = join ',', sort map { join '/', map { $NAME{$_} // $_ } split ' ' } keys %$got;
     return @bad ? "$label BAD @bad" : "$label all right ($rows)";
+}
+
+# WHO's GetUsage (PATH /2015-03-31/usage) or GetApiUsage (.../apis/API/
+# usage), with QUERY, as usage() gives rows: the signed account's view,
+# served by fngated from the same log.
+sub usage_api {
+    my ($who, $path, $query) = @_;
+    my $o = mgmt($who, 'GET', $path . ($query ? "?$query" : ''));
+    my ($code, $body) = split ' ', $o, 2;
+    return { ERROR => "$code $body" } if $code ne '200';
+    my $doc = eval { FngateTest::json_decode($body) } or return { ERROR => $body };
+    my %rows;
+    for my $u (@{ $doc->{Usage} }) {
+        $rows{"$u->{Account} $u->{Owner} $u->{Api}"} = join ' ', $u->{Calls},
+            $u->{BilledMs}, sprintf('%.6f', $u->{GBSeconds}), $u->{Errors},
+            $u->{ColdStarts};
+    }
+    $rows{TRUNCATED} = 'yes' if $doc->{Truncated};
+    return \%rows;
 }
 
 # The shell words that give `fngate usage` this block's log.
@@ -451,7 +471,7 @@ open vms that served both some
 
 
 
-=== TEST 8: usage: each filter (--since, --until, --account, --by owner, --by api, --as) against sums of the lines
+=== TEST 8: usage: each filter (--since, --until, --account, --by owner, --by api, --as) and GetUsage / GetApiUsage against sums of the lines
 --- init
 my $log = main::logdir() . '/access.log';
 my @t0 = map { main::call($_->[0], 'GET', "$main::STORE/$_->[1]") }
@@ -487,6 +507,17 @@ push @out, main::compare('as bob', main::usage($L, "--by api --as $main::BOB"),
     main::sums($api, grep { $_->{billing_account} eq $main::BOB } @l));
 push @out, main::compare('as carol until', main::usage($L, "--by api --as $main::CAROL --until $mid"),
     main::sums($api, grep { $_->{billing_account} eq $main::CAROL && $_->{msec} < $mid } @l));
+push @out, main::compare('GetUsage bob', main::usage_api('bob', '/2015-03-31/usage'),
+    main::sums($api, grep { $_->{billing_account} eq $main::BOB } @l));
+push @out, main::compare('GetUsage carol since', main::usage_api('carol', '/2015-03-31/usage', "Since=$mid"),
+    main::sums($api, grep { $_->{billing_account} eq $main::CAROL && $_->{msec} >= $mid } @l));
+push @out, main::compare('GetUsage carol until', main::usage_api('carol', '/2015-03-31/usage', "Until=$mid"),
+    main::sums($api, grep { $_->{billing_account} eq $main::CAROL && $_->{msec} < $mid } @l));
+push @out, main::compare('GetApiUsage alice store', main::usage_api('alice', '/2015-03-31/apis/store/usage'),
+    main::sums($api, grep { $_->{owner} eq $main::ALICE && $_->{api} eq 'store' } @l));
+push @out, main::compare('GetApiUsage bob store', main::usage_api('bob', '/2015-03-31/apis/store/usage'), {});
+push @out, 'GetUsage bad Since ' . (split ' ', main::mgmt('bob', 'GET', '/2015-03-31/usage?Since=yesterday'))[0];
+push @out, 'GetUsage POST ' . (split ' ', main::mgmt('bob', 'POST', '/2015-03-31/usage', '{}'))[0];
 FngateTest::save_output('usage', join("\n", @out) . "\n");
 --- request
 GET /t/out/usage
@@ -501,10 +532,17 @@ carol since by api all right (carol/alice/open,carol/alice/store)
 as alice all right (alice/alice/store,bob/alice/open,bob/alice/store,carol/alice/open,carol/alice/store,dave/alice/store)
 as bob all right (bob/alice/open,bob/alice/store,bob/bob/-)
 as carol until all right (carol/alice/store)
+GetUsage bob all right (bob/alice/open,bob/alice/store,bob/bob/-)
+GetUsage carol since all right (carol/alice/open,carol/alice/store)
+GetUsage carol until all right (carol/alice/store)
+GetApiUsage alice store all right (alice/alice/store,bob/alice/store,carol/alice/store,dave/alice/store)
+GetApiUsage bob store all right ()
+GetUsage bad Since 400
+GetUsage POST 405
 
 
 
-=== TEST 9: usage across rotations: `nginx -s reopen` after moving the log, twice, the older file gzipped
+=== TEST 9: usage across rotations: `nginx -s reopen` after moving the log, twice, the older file gzipped; fngate usage and GetUsage / GetApiUsage
 --- init
 my $dir = main::logdir();
 my $root = $ENV{TEST_NGINX_SERVER_ROOT} || 't/servroot';
@@ -542,6 +580,12 @@ push @out, main::compare('as alice by api', main::usage($L, "--by api --as $main
 push @out, main::compare('as bob by api', main::usage($L, "--by api --as $main::BOB"),
     main::sums(sub { "$_[0]{billing_account} $_[0]{owner} $_[0]{api}" },
                grep { $_->{billing_account} eq $main::BOB } @l));
+push @out, main::compare('GetUsage bob', main::usage_api('bob', '/2015-03-31/usage'),
+    main::sums(sub { "$_[0]{billing_account} $_[0]{owner} $_[0]{api}" },
+               grep { $_->{billing_account} eq $main::BOB } @l));
+push @out, main::compare('GetApiUsage alice open', main::usage_api('alice', '/2015-03-31/apis/open/usage'),
+    main::sums(sub { "$_[0]{billing_account} $_[0]{owner} $_[0]{api}" },
+               grep { $_->{api} eq 'open' } @l));
 FngateTest::save_output('rot', join("\n", @out) . "\n");
 --- request
 GET /t/out/rot
@@ -554,6 +598,8 @@ files some,some,some
 by account all right (bob/*/*,carol/*/*)
 as alice by api all right (bob/alice/open,bob/alice/store,carol/alice/open,carol/alice/store)
 as bob by api all right (bob/alice/open,bob/alice/store)
+GetUsage bob all right (bob/alice/open,bob/alice/store)
+GetApiUsage alice open all right (bob/alice/open,carol/alice/open)
 
 
 

@@ -25,7 +25,9 @@
 #   7. `fngate usage --as A --by api` shows B's and C's rows of shop, and
 #      `fngate usage --as B --by api` only B's, each equal to calls,
 #      billed ms, GB-seconds, errors and cold starts summed here from the
-#      log lines (GB-s = billed ms / 1000 x memory MB / 1024).
+#      log lines (GB-s = billed ms / 1000 x memory MB / 1024); so do A's
+#      signed GetApiUsage of shop and B's GetUsage, and B's GetApiUsage of
+#      shop (not B's API) is empty.
 #
 # Prints "ok" or "FAIL" per check; exits 1 on the first failure.
 set -euo pipefail
@@ -247,6 +249,25 @@ check "usage --as A (the owner): its subscribers' rows of shop, right to the mil
 check "usage --as B (a subscriber): only B's own row" \
     "$(usage "$B")" "$B $A shop $WANT_B"
 check "usage --as C: only C's own row" "$(usage "$C")" "$C $A shop $WANT_C"
+# the same through the signed calls: A's GetApiUsage of shop, B's and C's
+# GetUsage ("ACCOUNT OWNER API CALLS MS GBS ERRORS COLD" rows)
+signed_rows() {
+    local out
+    out=$(sigv4 "$1" GET "$2")
+    [ "$(status_of "$out")" = 200 ] || fail "$1: GET $2: $out"
+    head -n 1 <<<"$out" | jq -r '.Usage[] | [.Account, .Owner, .Api, .Calls,
+        .BilledMs, (.GBSeconds * 1000000 | round), .Errors, .ColdStarts]
+        | @tsv' |
+        awk -F'\t' '{ printf "%s %s %s %d %d %.6f %d %d\n", $1, $2, $3, $4, $5, $6 / 1000000, $7, $8 }' |
+        sort
+}
+check "GetApiUsage shop, signed by A: B's and C's rows" \
+    "$(signed_rows a /2015-03-31/apis/shop/usage)" \
+    "$(printf '%s\n' "$B $A shop $WANT_B" "$C $A shop $WANT_C" | sort)"
+check "GetUsage, signed by B: only B's row" \
+    "$(signed_rows b /2015-03-31/usage)" "$B $A shop $WANT_B"
+check "GetApiUsage shop, signed by B (not its API): nothing" \
+    "$(signed_rows b /2015-03-31/apis/shop/usage)" ""
 ok "B: $WANT_B; C: $WANT_C (calls billed_ms GB-s errors cold_starts)"
 
 # ---------------------------------------------------------------- tidy up
