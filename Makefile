@@ -37,11 +37,16 @@ unit: $(UNIT_TESTS)
 # The cross-account story runs on a stack of its own (state, ports, VM names).
 STORY_ENV := FNGATE_STATE=$(BUILD)/story FNGATE_PORT=18680 \
              FNGATE_REDIS_PORT=16680 FNGATE_VM_PREFIX=fgstory
+# So does the API story (issue 4's "done when").
+API_STORY_ENV := FNGATE_STATE=$(BUILD)/apistory FNGATE_PORT=18690 \
+                 FNGATE_REDIS_PORT=16690 FNGATE_VM_PREFIX=fgapistory
 
 test: deps
 	$(MAKE) build
 	$(MAKE) unit
 	util/run-tests.sh
+	rm -rf $(BUILD)/apistory
+	$(API_STORY_ENV) util/api-story.sh
 	rm -rf $(BUILD)/story
 	$(STORY_ENV) util/xaccount-story.sh
 

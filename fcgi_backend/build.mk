@@ -10,7 +10,7 @@ FNGATED_PURE     := fcgi_backend/fngated_util.c fcgi_backend/fngated_api.c \
                     fcgi_backend/fngated_apis_util.c
 FNGATED_DAEMON   := fcgi_backend/fngated.c fcgi_backend/fngated_store.c \
                     fcgi_backend/fngated_invoke.c fcgi_backend/fngated_apis.c \
-                    fcgi_backend/fngated_cache.c
+                    fcgi_backend/fngated_cache.c fcgi_backend/fngated_usage.c
 FNGATED_PURE_OBJS   := $(FNGATED_PURE:%.c=$(BUILD)/obj/%.o)
 FNGATED_DAEMON_OBJS := $(FNGATED_DAEMON:%.c=$(BUILD)/obj/%.o)
 FNGATED_LIBS     := -lfcgi -lhiredis -lyajl -larchive -lvirt -lcrypto \

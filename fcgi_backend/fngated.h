@@ -115,6 +115,15 @@ redisReply *fgd_store_command(const fgd_req_t *q, bool idempotent, int argc,
 typedef const char *(*fgd_param_pt)(void *req, const char *name);
 bool fgd_apis_action(fg_action_t action);
 bool fgd_apis_management(fg_action_t action);
+
+/*
+ * GetUsage (api NULL: the calls billed to the caller, per owner and API)
+ * and GetApiUsage (the calls of the caller's API of that name, per billed
+ * account), from q->conf->billing_log and its rotations, within the
+ * query's Since / Until (epoch seconds).  fngated_usage.c.  0, or -1
+ * with r.
+ */
+int fgd_usage_get(const fgd_req_t *q, const char *api, fgd_resp_t *r);
 int fgd_apis_handle(fg_action_t action, const fgd_req_t *q,
     fgd_param_pt param, void *req, fgd_resp_t *r);
 

@@ -829,6 +829,20 @@ fgd_subs_create(const fgd_req_t *q, fgd_resp_t *r)
     if (rc == 0 && v == 1)
         fgd_log("info", q->request_id, "%s subscribed to %s: %s", q->caller,
             arn, s.status);
+    if (rc == 0) {
+        char  api[FG_ACCOUNT_LEN + FG_API_NAME_MAX + 2];
+
+        /*
+         * The module may have cached this caller's refusal of a moment
+         * ago; an open API's subscription is approved at once, so the
+         * worker that passes this answer forgets it (as it does for
+         * UpdateSubscription).
+         */
+        snprintf(api, sizeof(api), "%s:%s", s.owner, s.api);
+        if (fgd_append_header(&r->headers, "X-Fngate-Subscribed-Api", api)
+            != 0)
+            rc = fgd_error(r, 500, "ServiceException", "out of memory");
+    }
     freeReplyObject(reply);
     return rc;
 }
@@ -1077,9 +1091,13 @@ fgd_apis_invoke(const fgd_req_t *q, fgd_param_pt param, void *req,
         return -1;
 
     if (r->function_error != NULL) {
-        fgd_error(r, 502, "ServiceException",
-            "The function of route %s failed: %s", c.route_id,
+        char  why[sizeof(r->message)];
+
+        /* (fgd_error writes r->message: the function's message first) */
+        snprintf(why, sizeof(why), "%s",
             r->message[0] ? r->message : "Unhandled");
+        fgd_error(r, 502, "ServiceException",
+            "The function of route %s failed: %s", c.route_id, why);
         r->function_error = "Unhandled";
         return -1;
     }
@@ -1111,6 +1129,8 @@ fgd_apis_management(fg_action_t action)
     case FG_ACTION_LIST_SUBSCRIPTIONS:
     case FG_ACTION_LIST_API_SUBSCRIPTIONS:
     case FG_ACTION_UPDATE_SUBSCRIPTION:
+    case FG_ACTION_GET_USAGE:
+    case FG_ACTION_GET_API_USAGE:
         return true;
     default:
         return false;
@@ -1163,6 +1183,10 @@ fgd_apis_handle(fg_action_t action, const fgd_req_t *q, fgd_param_pt param,
         return fgd_subs_list_api(q, &rt, r);
     case FG_ACTION_UPDATE_SUBSCRIPTION:
         return fgd_subs_update(q, &rt, r);
+    case FG_ACTION_GET_USAGE:
+        return fgd_usage_get(q, NULL, r);
+    case FG_ACTION_GET_API_USAGE:
+        return fgd_usage_get(q, rt.api, r);
     default:
         return fgd_error(r, 404, "ResourceNotFoundException",
             "Unknown operation");

@@ -157,6 +157,10 @@ int fgd_api_event(const fgd_api_call_t *c, char **out, size_t *out_len,
  */
 int fgd_api_response(fgd_resp_t *r);
 
+/* Appends "Name: value\r\n" to *headers (NULL: a new string). 0, or -1
+ * when out of memory. */
+int fgd_append_header(char **headers, const char *name, const char *value);
+
 /* true for UTF-8 text without NUL (the event's body as a string). */
 bool fgd_utf8_valid(const char *s, size_t len);
 

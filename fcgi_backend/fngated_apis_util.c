@@ -876,7 +876,7 @@ fgd_header_reserved(const char *s)
     return false;
 }
 
-static int
+int
 fgd_append_header(char **headers, const char *name, const char *value)
 {
     size_t  old = *headers ? strlen(*headers) : 0;

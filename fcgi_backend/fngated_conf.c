@@ -135,6 +135,8 @@ static const fgd_conf_key_t fgd_conf_keys[] = {
     { "function_snapshots_max", FGD_UINT, OFF(vm.function_snapshots_max),
       1, 100000, NULL },
     { "cache_ttl",       FGD_UINT, OFF(cache_ttl_ms), 0, 60000, NULL },
+    { "billing_log",     FGD_STR,  OFF(billing_log), 0, 0,
+      fgd_check_path_or_none },
     { NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -177,7 +179,8 @@ fgd_conf_init(fgd_conf_t *conf)
         fgd_set_str(&conf->accel, conf->vm.accel) != 0 ||
         fgd_set_str(&conf->runtimes, conf->vm.runtimes) != 0 ||
         fgd_set_str(&conf->emulator, conf->vm.emulator) != 0 ||
-        fgd_set_str(&conf->name_prefix, conf->vm.name_prefix) != 0) {
+        fgd_set_str(&conf->name_prefix, conf->vm.name_prefix) != 0 ||
+        fgd_set_str(&conf->billing_log, "") != 0) {
         fgd_conf_free(conf);
         return -1;
     }
@@ -204,6 +207,7 @@ fgd_conf_free(fgd_conf_t *conf)
 {
     if (conf == NULL)
         return;
+    free(conf->billing_log);
     free(conf->listen);
     free(conf->redis);
     free(conf->region);

@@ -60,6 +60,8 @@ typedef struct {
     char          *runtimes;
     char          *emulator;
     char          *name_prefix;
+    char          *billing_log;     /* nginx's billing log, for usage;
+                                       "" none */
     unsigned long  seen;            /* keys given, one bit each */
 } fgd_conf_t;
 

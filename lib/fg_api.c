@@ -17,6 +17,7 @@
 #define FG_API_APIS         "apis"
 #define FG_API_SUBS         "subscriptions"
 #define FG_API_ROUTES       "routes"
+#define FG_API_USAGE        "usage"
 
 /* Longest decoded request segment compared with a literal. */
 #define FG_API_SEGMENT_BUF  1024
@@ -757,6 +758,14 @@ fg_api_route_parse(const char *method, size_t method_len, const char *path,
                            FG_ACTION_CREATE_SUBSCRIPTION, N, N);
     }
 
+    if (fg_api_is(seg[0], seg_len[0], FG_API_USAGE)) {
+        if (n != 1) {
+            return FG_ROUTE_NOT_FOUND;
+        }
+        return fg_api_pick(method, method_len, r, FG_ACTION_GET_USAGE,
+                           N, N, N);
+    }
+
     if (!fg_api_is(seg[0], seg_len[0], FG_API_APIS)) {
         return FG_ROUTE_NOT_FOUND;
     }
@@ -785,6 +794,13 @@ fg_api_route_parse(const char *method, size_t method_len, const char *path,
                 return FG_ROUTE_BAD_API;
             }
         }
+
+    } else if (fg_api_is(seg[2], seg_len[2], FG_API_USAGE)) {
+        if (n != 3) {
+            return FG_ROUTE_NOT_FOUND;
+        }
+        rc = fg_api_pick(method, method_len, r, FG_ACTION_GET_API_USAGE,
+                         N, N, N);
 
     } else if (fg_api_is(seg[2], seg_len[2], FG_API_SUBS)) {
         if (n == 3) {

@@ -689,6 +689,8 @@ static const char *const  fg_action_names[] = {
     [FG_ACTION_LIST_SUBSCRIPTIONS] = "ListSubscriptions",
     [FG_ACTION_LIST_API_SUBSCRIPTIONS] = "ListApiSubscriptions",
     [FG_ACTION_UPDATE_SUBSCRIPTION] = "UpdateSubscription",
+    [FG_ACTION_GET_USAGE] = "GetUsage",
+    [FG_ACTION_GET_API_USAGE] = "GetApiUsage",
     [FG_ACTION_INVOKE_API] = "InvokeApi",
     [FG_ACTION_METHOD_NOT_ALLOWED] = ""
 };

@@ -108,6 +108,8 @@ typedef enum {
     FG_ACTION_LIST_SUBSCRIPTIONS,
     FG_ACTION_LIST_API_SUBSCRIPTIONS,
     FG_ACTION_UPDATE_SUBSCRIPTION,
+    FG_ACTION_GET_USAGE,            /* GET /2015-03-31/usage */
+    FG_ACTION_GET_API_USAGE,        /* GET /2015-03-31/apis/API/usage */
     FG_ACTION_INVOKE_API,           /* ANY /apis/OWNER/API/STAGE/... */
     FG_ACTION_METHOD_NOT_ALLOWED    /* a known path with another method */
 } fg_action_t;

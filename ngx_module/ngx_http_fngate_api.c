@@ -691,14 +691,51 @@ ngx_http_fngate_api_headers(ngx_http_request_t *r,
 /*
  * The backend made a change to one of the caller's APIs: forget its route
  * table ("t:OWNER:API"), or for UpdateSubscription the subscription
- * ("s:OWNER:API:ACCOUNT"), in this worker's cache at once.
+ * ("s:OWNER:API:ACCOUNT"), in this worker's cache at once.  For the
+ * caller's CreateSubscription (approved at once on an open API) forget
+ * the caller's own subscription of the API the backend names in
+ * X-Fngate-Subscribed-Api ("OWNER:API"): a refusal of a moment ago may be
+ * cached.
  */
 
 void
 ngx_http_fngate_api_changed(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 {
-    u_char     *p;
-    ngx_str_t   name;
+    u_char     *p, *colon;
+    ngx_str_t   name, *sub;
+
+    if (ctx->route.action == FG_ACTION_CREATE_SUBSCRIPTION) {
+        sub = &ctx->subscribed_api;
+        colon = sub->len ? ngx_strlchr(sub->data, sub->data + sub->len, ':')
+                         : NULL;
+
+        if (colon == NULL
+            || colon - sub->data != FG_ACCOUNT_LEN
+            || !fg_api_name_valid((const char *) colon + 1,
+                                  sub->data + sub->len - colon - 1)
+            || ctx->caller.len == 0)
+        {
+            ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                           "fngate: no subscribed api \"%V\" to forget",
+                           sub);
+            return;
+        }
+
+        name.len = sizeof("s::") - 1 + sub->len + ctx->caller.len;
+        name.data = ngx_pnalloc(r->pool, name.len);
+        if (name.data == NULL) {
+            return;
+        }
+
+        p = ngx_sprintf(name.data, "s:%V:%V", sub, &ctx->caller);
+        name.len = p - name.data;
+
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "fngate: cache forgets \"%V\"", &name);
+
+        ngx_http_fngate_cache_delete(&name);
+        return;
+    }
 
     switch (ctx->route.action) {
 

@@ -45,6 +45,8 @@ static ngx_http_fngate_counter_t  ngx_http_fngate_counters[] = {
       offsetof(ngx_http_fngate_ctx_t, start_kind) },
     { ngx_string("vm"),
       offsetof(ngx_http_fngate_ctx_t, vm) },
+    { ngx_string("subscribed-api"),
+      offsetof(ngx_http_fngate_ctx_t, subscribed_api) },
     { ngx_null_string, 0 }
 };
 

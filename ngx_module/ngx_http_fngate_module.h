@@ -153,6 +153,8 @@ typedef struct {
     ngx_str_t                  cold_start;
     ngx_str_t                  start_kind;
     ngx_str_t                  vm;
+    ngx_str_t                  subscribed_api; /* CreateSubscription's
+                                                  "OWNER:API" */
 
     unsigned                   waiting_redis:1;  /* a lookup is in flight */
     unsigned                   redis_replied:1;  /* its outcome is in

@@ -137,6 +137,7 @@ if [ -x "$BUILD/fngated" ] && [ -f conf/fngated.conf ]; then
         -e "s|@REDIS_PORT@|$TEST_NGINX_REDIS_PORT|g" -e "s|@BUILD@|$BUILD|g" \
         -e "s|^name_prefix *=.*|name_prefix = $PREFIX|" \
         -e "s|^idle_timeout *=.*|idle_timeout = 60|" \
+        -e "s|^billing_log *=.*|billing_log = ${TEST_NGINX_SERVROOT:-$ROOT/t/servroot}/logs/access.log|" \
         conf/fngated.conf >"$TSTATE/fngated/fngated.conf"
     grep -q "^name_prefix = $PREFIX\$" "$TSTATE/fngated/fngated.conf" ||
         echo "name_prefix = $PREFIX" >>"$TSTATE/fngated/fngated.conf"

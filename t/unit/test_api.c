@@ -386,6 +386,20 @@ test_management_paths(void)
           FG_ACTION_NONE, "" },
         { "GET", "/2015-03-31/subscriptions/x", FG_ROUTE_NOT_FOUND,
           FG_ACTION_NONE, "" },
+        { "GET", "/2015-03-31/usage", FG_ROUTE_OK, FG_ACTION_GET_USAGE, "" },
+        { "GET", "/2015-03-31/usage/", FG_ROUTE_OK, FG_ACTION_GET_USAGE, "" },
+        { "POST", "/2015-03-31/usage", FG_ROUTE_BAD_METHOD,
+          FG_ACTION_METHOD_NOT_ALLOWED, "" },
+        { "GET", "/2015-03-31/usage/x", FG_ROUTE_NOT_FOUND,
+          FG_ACTION_NONE, "" },
+        { "GET", "/2015-03-31/apis/shop/usage", FG_ROUTE_OK,
+          FG_ACTION_GET_API_USAGE, "shop" },
+        { "DELETE", "/2015-03-31/apis/shop/usage", FG_ROUTE_BAD_METHOD,
+          FG_ACTION_METHOD_NOT_ALLOWED, "" },
+        { "GET", "/2015-03-31/apis/shop/usage/1", FG_ROUTE_NOT_FOUND,
+          FG_ACTION_NONE, "" },
+        { "GET", "/2015-03-31/apis/s%op/usage", FG_ROUTE_BAD_API,
+          FG_ACTION_GET_API_USAGE, "" },
     };
     size_t      i;
     fg_route_t  r;
@@ -417,6 +431,9 @@ test_management_paths(void)
     CU_ASSERT_EQUAL(fg_action_from_name("UpdateSubscription"),
                     FG_ACTION_UPDATE_SUBSCRIPTION);
     CU_ASSERT_EQUAL(fg_action_from_name("CreateApi"), FG_ACTION_CREATE_API);
+    CU_ASSERT_EQUAL(fg_action_from_name("GetUsage"), FG_ACTION_GET_USAGE);
+    CU_ASSERT_EQUAL(fg_action_from_name("GetApiUsage"),
+                    FG_ACTION_GET_API_USAGE);
     CU_ASSERT_EQUAL(fg_action_from_name("GetPolicy"), FG_ACTION_GET_POLICY);
 }
 

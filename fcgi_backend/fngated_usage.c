@@ -1,0 +1,353 @@
+/*
+ * fngated_usage: GetUsage and GetApiUsage, a signed account's own view of
+ * the billing log (the JSON lines of conf/nginx.conf's fngate_billing).
+ *
+ * The log is nginx's, on this host: billing_log names it, and its
+ * rotations beside it (FILE.N, FILE.N.gz, as logrotate and `nginx -s
+ * reopen` leave them) are read too, through libarchive (raw format, any
+ * compression).  The rule of who sees what is the same as `fngate usage
+ * --as`: GetUsage shows the calls billed to the caller, per owner and
+ * API; GetApiUsage the calls of the caller's API of that name, per billed
+ * account (an owner sees its subscribers' usage; a subscriber asking for
+ * another's API sees nothing, as it owns no such API).
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <archive.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+#include "fngated.h"
+#include "fngated_apis_priv.h"
+
+#define FGD_USAGE_ROWS_MAX  10000u
+#define FGD_USAGE_LINE_MAX  (64u * 1024)
+
+typedef struct {
+    char           account[FG_ACCOUNT_LEN + 1];
+    char           owner[FG_ACCOUNT_LEN + 1];
+    char           api[FG_API_NAME_MAX + 2];    /* or "-" */
+    unsigned long  calls;
+    unsigned long  billed_ms;
+    double         gb_seconds;
+    unsigned long  errors;
+    unsigned long  cold_starts;
+} fgd_usage_row_t;
+
+typedef struct {
+    const char       *caller;
+    const char       *api;          /* GetApiUsage: the caller's API */
+    double            since, until;
+    fgd_usage_row_t  *rows;
+    size_t            n, cap;
+    bool              full;         /* FGD_USAGE_ROWS_MAX reached */
+} fgd_usage_t;
+
+static const char *
+fgd_usage_str(yajl_val root, const char *name)
+{
+    const char  *path[] = { name, NULL };
+    yajl_val     v = yajl_tree_get(root, path, yajl_t_string);
+
+    return v != NULL ? YAJL_GET_STRING(v) : "";
+}
+
+static unsigned long
+fgd_usage_num(const char *s)
+{
+    char           *end;
+    unsigned long   v;
+
+    if (s[0] < '0' || s[0] > '9')
+        return 0;
+    errno = 0;
+    v = strtoul(s, &end, 10);
+    return errno != 0 || *end != '\0' ? 0 : v;
+}
+
+/* One line of the log into u. */
+static void
+fgd_usage_line(fgd_usage_t *u, char *line)
+{
+    yajl_val          root;
+    const char       *action, *account, *owner, *api, *msec;
+    fgd_usage_row_t  *row = NULL;
+    unsigned long     ms, mb;
+    double            t;
+    size_t            i;
+
+    if (strstr(line, "\"action\":\"Invoke") == NULL)
+        return;
+    root = yajl_tree_parse(line, NULL, 0);
+    if (root == NULL || !YAJL_IS_OBJECT(root))
+        goto done;
+
+    action = fgd_usage_str(root, "action");
+    account = fgd_usage_str(root, "billing_account");
+    owner = fgd_usage_str(root, "owner");
+    api = fgd_usage_str(root, "api");
+    msec = fgd_usage_str(root, "msec");
+    if ((strcmp(action, "Invoke") != 0 && strcmp(action, "InvokeApi") != 0)
+        || !fg_account_valid(account, strlen(account))
+        || !fg_account_valid(owner, strlen(owner))
+        || strlen(api) > FG_API_NAME_MAX)
+        goto done;
+    t = strtod(msec, NULL);
+    if (t < u->since || t >= u->until)
+        goto done;
+    if (u->api != NULL) {
+        if (strcmp(owner, u->caller) != 0 || strcmp(api, u->api) != 0)
+            goto done;
+    } else if (strcmp(account, u->caller) != 0) {
+        goto done;
+    }
+
+    for (i = 0; i < u->n; i++) {
+        if (strcmp(u->rows[i].account, account) == 0 &&
+            strcmp(u->rows[i].owner, owner) == 0 &&
+            strcmp(u->rows[i].api, api[0] ? api : "-") == 0) {
+            row = &u->rows[i];
+            break;
+        }
+    }
+    if (row == NULL) {
+        if (u->n == FGD_USAGE_ROWS_MAX) {
+            u->full = true;
+            goto done;
+        }
+        if (u->n == u->cap) {
+            size_t            cap = u->cap ? u->cap * 2 : 16;
+            fgd_usage_row_t  *nr = realloc(u->rows, cap * sizeof(*nr));
+
+            if (nr == NULL)
+                goto done;
+            u->rows = nr;
+            u->cap = cap;
+        }
+        row = &u->rows[u->n++];
+        memset(row, 0, sizeof(*row));
+        snprintf(row->account, sizeof(row->account), "%s", account);
+        snprintf(row->owner, sizeof(row->owner), "%s", owner);
+        snprintf(row->api, sizeof(row->api), "%s", api[0] ? api : "-");
+    }
+
+    ms = fgd_usage_num(fgd_usage_str(root, "billed_ms"));
+    mb = fgd_usage_num(fgd_usage_str(root, "memory_mb"));
+    row->calls++;
+    row->billed_ms += ms;
+    row->gb_seconds += (double) ms / 1000.0 * (double) mb / 1024.0;
+    if (fgd_usage_str(root, "function_error")[0] != '\0' ||
+        fgd_usage_num(fgd_usage_str(root, "status")) >= 400)
+        row->errors++;
+    if (strcmp(fgd_usage_str(root, "cold_start"), "true") == 0)
+        row->cold_starts++;
+
+done:
+    yajl_tree_free(root);
+}
+
+/* The lines of one file, plain or compressed.  0, or -1 when it can not
+ * be read. */
+static int
+fgd_usage_file(fgd_usage_t *u, const char *path)
+{
+    struct archive        *a;
+    struct archive_entry  *e;
+    char                  *line, buf[16384];
+    size_t                 len = 0;
+    ssize_t                got, i;
+    bool                   skip = false;
+    int                    rc = -1;
+
+    line = malloc(FGD_USAGE_LINE_MAX + 1);
+    a = archive_read_new();
+    if (line == NULL || a == NULL)
+        goto cleanup;
+    archive_read_support_filter_all(a);
+    archive_read_support_format_raw(a);
+    archive_read_support_format_empty(a);
+    if (archive_read_open_filename(a, path, sizeof(buf)) != ARCHIVE_OK)
+        goto cleanup;
+    if (archive_read_next_header(a, &e) != ARCHIVE_OK) {
+        rc = 0;                     /* an empty file */
+        goto cleanup;
+    }
+    while ((got = archive_read_data(a, buf, sizeof(buf))) > 0) {
+        for (i = 0; i < got; i++) {
+            if (buf[i] == '\n') {
+                line[len] = '\0';
+                if (!skip)
+                    fgd_usage_line(u, line);
+                len = 0;
+                skip = false;
+            } else if (len < FGD_USAGE_LINE_MAX) {
+                line[len++] = buf[i];
+            } else {
+                skip = true;        /* not one of ours */
+            }
+        }
+    }
+    rc = got < 0 ? -1 : 0;
+
+cleanup:
+    if (a != NULL)
+        archive_read_free(a);
+    free(line);
+    return rc;
+}
+
+static int
+fgd_usage_cmp(const void *a, const void *b)
+{
+    const fgd_usage_row_t  *x = a, *y = b;
+    int                     c;
+
+    if ((c = strcmp(x->account, y->account)) != 0)
+        return c;
+    if ((c = strcmp(x->owner, y->owner)) != 0)
+        return c;
+    return strcmp(x->api, y->api);
+}
+
+/* Since / Until of the query (epoch seconds, fractions allowed).  0, or
+ * -1 for a bad value. */
+static int
+fgd_usage_query(const char *query, double *since, double *until)
+{
+    const char  *p = query;
+    char        *end;
+
+    *since = 0;
+    *until = INFINITY;
+    while (p != NULL && *p != '\0') {
+        double  *dst = NULL;
+
+        if (strncmp(p, "Since=", 6) == 0)
+            dst = since, p += 6;
+        else if (strncmp(p, "Until=", 6) == 0)
+            dst = until, p += 6;
+        if (dst != NULL) {
+            if (*p < '0' || *p > '9')
+                return -1;
+            *dst = strtod(p, &end);
+            if (*end != '&' && *end != '\0')
+                return -1;
+            p = end;
+        }
+        p = strchr(p, '&');
+        if (p != NULL)
+            p++;
+    }
+    return 0;
+}
+
+int
+fgd_usage_get(const fgd_req_t *q, const char *api, fgd_resp_t *r)
+{
+    fgd_usage_t           u;
+    const char           *log = q->conf->billing_log, *slash;
+    char                  dir[4096], path[4096 + 256], num[64];
+    const char           *base;
+    size_t                base_len, i;
+    DIR                  *d;
+    struct dirent        *de;
+    yajl_gen              g = NULL;
+    const unsigned char  *out;
+    size_t                out_len;
+    int                   rc = -1;
+
+    memset(&u, 0, sizeof(u));
+    u.caller = q->caller;
+    u.api = api;
+    if (fgd_usage_query(q->query ? q->query : "", &u.since, &u.until) != 0)
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "Since and Until are epoch seconds");
+    if (log == NULL || log[0] != '/')
+        return fgd_error(r, 501, "ServiceException",
+            "This host keeps no billing log for usage (fngated's "
+            "billing_log)");
+
+    slash = strrchr(log, '/');
+    snprintf(dir, sizeof(dir), "%.*s", (int) (slash - log), log);
+    if (dir[0] == '\0')
+        snprintf(dir, sizeof(dir), "/");
+    base = slash + 1;
+    base_len = strlen(base);
+
+    /* the rotations (FILE.N, FILE.N.gz), then the log itself */
+    d = opendir(dir);
+    if (d != NULL) {
+        while ((de = readdir(d)) != NULL) {
+            if (strncmp(de->d_name, base, base_len) != 0 ||
+                de->d_name[base_len] != '.' ||
+                de->d_name[base_len + 1] < '0' ||
+                de->d_name[base_len + 1] > '9')
+                continue;
+            snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+            if (fgd_usage_file(&u, path) != 0)
+                fgd_log("error", q->request_id, "usage: cannot read %s",
+                    path);
+        }
+        closedir(d);
+    }
+    if (fgd_usage_file(&u, log) != 0)
+        fgd_log("error", q->request_id, "usage: cannot read %s", log);
+
+    qsort(u.rows, u.n, sizeof(*u.rows), fgd_usage_cmp);
+
+    g = yajl_gen_alloc(NULL);
+    if (g == NULL)
+        goto nomem;
+#define GS(s) yajl_gen_string(g, (const unsigned char *) (s), strlen(s))
+#define GN(v) (snprintf(num, sizeof(num), "%lu", (unsigned long) (v)), \
+               yajl_gen_number(g, num, strlen(num)))
+    yajl_gen_map_open(g);
+    GS("Usage");
+    yajl_gen_array_open(g);
+    for (i = 0; i < u.n; i++) {
+        yajl_gen_map_open(g);
+        GS("Account");      GS(u.rows[i].account);
+        GS("Owner");        GS(u.rows[i].owner);
+        GS("Api");          GS(u.rows[i].api);
+        GS("Calls");        GN(u.rows[i].calls);
+        GS("BilledMs");     GN(u.rows[i].billed_ms);
+        GS("GBSeconds");
+        snprintf(num, sizeof(num), "%.6f", u.rows[i].gb_seconds);
+        yajl_gen_number(g, num, strlen(num));
+        GS("Errors");       GN(u.rows[i].errors);
+        GS("ColdStarts");   GN(u.rows[i].cold_starts);
+        yajl_gen_map_close(g);
+    }
+    yajl_gen_array_close(g);
+    GS("Truncated");
+    yajl_gen_bool(g, u.full);
+    yajl_gen_map_close(g);
+#undef GS
+#undef GN
+    if (yajl_gen_get_buf(g, &out, &out_len) != yajl_gen_status_ok)
+        goto nomem;
+    r->body = malloc(out_len + 1);
+    if (r->body == NULL)
+        goto nomem;
+    memcpy(r->body, out, out_len);
+    r->body[out_len] = '\0';
+    r->body_len = out_len;
+    r->status = 200;
+    rc = 0;
+    goto cleanup;
+
+nomem:
+    rc = fgd_error(r, 500, "ServiceException", "out of memory");
+
+cleanup:
+    if (g != NULL)
+        yajl_gen_free(g);
+    free(u.rows);
+    return rc;
+}
