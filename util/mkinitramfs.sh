@@ -50,20 +50,21 @@ ln -s ../bin "$r/usr/sbin"
 echo 'root:x:0:0:root:/root:/bin/sh' > "$r/etc/passwd"
 echo 'root:x:0:' > "$r/etc/group"
 
-# name -> file, for modules only (builtins need nothing).
+# name -> file, for modules only (builtins need nothing).  Module names
+# treat '-' and '_' alike.  One awk per lookup: a shell loop over the
+# kernel's thousands of modules forks for each of them.
 find "$mdir/kernel" -name '*.ko*' > "$tmp/all"
 modfile() {
-    # Module names treat '-' and '_' alike.
-    n=$(echo "$1" | tr - _)
-    while read -r f; do
-        b=$(basename "$f"); b=${b%%.ko*}
-        [ "$(echo "$b" | tr - _)" = "$n" ] && { echo "$f"; return 0; }
-    done < "$tmp/all"
-    return 1
+    awk -v n="$1" 'BEGIN { gsub(/-/, "_", n) }
+        { b = $0; sub(/.*\//, "", b); sub(/\.ko.*/, "", b); gsub(/-/, "_", b)
+          if (b == n) { print; found = 1; exit } }
+        END { exit !found }' "$tmp/all"
 }
 builtin() {
-    n=$(echo "$1" | tr - _)
-    sed 's|.*/||; s|\.ko$||' "$mdir/modules.builtin" | tr - _ | grep -qx "$n"
+    awk -v n="$1" 'BEGIN { gsub(/-/, "_", n) }
+        { b = $0; sub(/.*\//, "", b); sub(/\.ko$/, "", b); gsub(/-/, "_", b)
+          if (b == n) { found = 1; exit } }
+        END { exit !found }' "$mdir/modules.builtin"
 }
 
 # Depth-first: dependencies first, each module once.
