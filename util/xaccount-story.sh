@@ -30,88 +30,12 @@
 # Prints "ok" or "FAIL" per check; exits 1 on the first failure.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
-FNGATE=$ROOT/util/fngate
-STATE=${FNGATE_STATE:-$ROOT/.fngate}
-export FNGATE_STATE=$STATE
-AWS=/usr/bin/aws
-PY=/usr/bin/python3
-REGION=us-east-1
+. "$(dirname "$(readlink -f "$0")")/story-lib.sh"
 LIBVIRT_URI=${FNGATE_LIBVIRT_URI:-qemu:///system}
-KEEP=0
-[ "${1:-}" = --keep ] && KEEP=1
+story_begin story "${1:-}"
 
-WORK=$(mktemp -d)
-STARTED=0
-
-finish() {
-    local rc=$?
-    rm -rf "$WORK"
-    if [ "$STARTED" = 1 ] && [ "$KEEP" = 0 ]; then
-        "$FNGATE" down >/dev/null 2>&1 || true
-    fi
-    exit $rc
-}
-trap finish EXIT
-
-ok() { echo "ok   - $*"; }
-fail() { echo "FAIL - $*" >&2; exit 1; }
-
-# check DESCRIPTION ACTUAL EXPECTED
-check() {
-    if [ "$2" = "$3" ]; then
-        ok "$1"
-    else
-        fail "$1: got '$2', expected '$3'"
-    fi
-}
-
-if ! "$FNGATE" status | grep -q '^nginx .*running'; then
-    "$FNGATE" up
-    STARTED=1
-fi
-PORT=$(cat "$STATE/port")
-EP=http://127.0.0.1:$PORT
-ACCESS_LOG=$STATE/nginx/logs/access.log
-
-# ---------------------------------------------------------------- accounts
-
-"$FNGATE" admin account create story-a >"$WORK/a.json"
-"$FNGATE" admin account create story-b >"$WORK/b.json"
-"$FNGATE" admin account create story-c >"$WORK/c.json"
-A=$(jq -r .AccountId "$WORK/a.json")
-B=$(jq -r .AccountId "$WORK/b.json")
-C=$(jq -r .AccountId "$WORK/c.json")
-ok "accounts: A $A, B $B, C $C"
 ARN=arn:aws:lambda:$REGION:$A:function:resize
 THUMBS=arn:aws:lambda:$REGION:$B:function:thumbs
-
-# as WHO CMD...: CMD with WHO's keys and nothing of the user's AWS setup.
-as() {
-    local f=$WORK/$1.json
-    shift
-    env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME="$WORK" \
-        AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
-        AWS_PAGER= AWS_DEFAULT_REGION=$REGION AWS_MAX_ATTEMPTS=1 \
-        AWS_ACCESS_KEY_ID="$(jq -r .AccessKeyId "$f")" \
-        AWS_SECRET_ACCESS_KEY="$(jq -r .SecretAccessKey "$f")" \
-        FNGATE_ENDPOINT="$EP" "$@"
-}
-
-lambda() {
-    local who=$1
-    shift
-    as "$who" "$AWS" --endpoint-url "$EP" --cli-read-timeout 300 lambda "$@"
-}
-
-# sigv4 WHO METHOD PATH [BODY]: fngate's own calls, with curl's signing.
-sigv4() {
-    local f=$WORK/$1.json
-    curl -sS --max-time 60 --aws-sigv4 "aws:amz:$REGION:lambda" \
-        --user "$(jq -r .AccessKeyId "$f"):$(jq -r .SecretAccessKey "$f")" \
-        -X "$2" -H 'Content-Type: application/json' \
-        ${4:+--data "$4"} -w '\n%{http_code}' "$EP$3"
-}
 
 # ---------------------------------------------------------------- A deploys
 
