@@ -346,10 +346,14 @@ fgd_duration_ms(uint64_t us, char *dst, size_t size)
         (unsigned long long) (centi % 100));
 }
 
+/* The duration as fgd_duration_ms shows it, rounded up to a whole ms, at
+ * least 1: the billing line's billed_ms is the ceiling of its own
+ * duration_ms (27.004 ms shows as "27.00" and bills 27, not 28). */
 uint64_t
 fgd_billed_ms(uint64_t us)
 {
-    uint64_t ms = (us + 999) / 1000;
+    uint64_t centi = (us + 5) / 10;
+    uint64_t ms = (centi + 99) / 100;
     return ms == 0 ? 1 : ms;
 }
 

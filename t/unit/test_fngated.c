@@ -202,7 +202,11 @@ test_counters(void)
     CU_ASSERT_STRING_EQUAL(buf, "1.00");
     CU_ASSERT_EQUAL(fgd_billed_ms(0), 1);
     CU_ASSERT_EQUAL(fgd_billed_ms(1000), 1);
-    CU_ASSERT_EQUAL(fgd_billed_ms(1001), 2);
+    CU_ASSERT_EQUAL(fgd_billed_ms(1001), 1);     /* shows as 1.00 */
+    CU_ASSERT_EQUAL(fgd_billed_ms(1004), 1);     /* 1.00 */
+    CU_ASSERT_EQUAL(fgd_billed_ms(1005), 2);     /* 1.01 */
+    CU_ASSERT_EQUAL(fgd_billed_ms(27004), 27);   /* 27.00 */
+    CU_ASSERT_EQUAL(fgd_billed_ms(27005), 28);   /* 27.01 */
     CU_ASSERT_EQUAL(fgd_billed_ms(12345), 13);
     CU_ASSERT_EQUAL(fgd_memory_used_mb(0), 0);
     CU_ASSERT_EQUAL(fgd_memory_used_mb(1), 1);
