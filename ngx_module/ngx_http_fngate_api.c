@@ -35,6 +35,8 @@ static ngx_int_t ngx_http_fngate_api_route(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
 static ngx_int_t ngx_http_fngate_api_headers(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
+static ngx_int_t ngx_http_fngate_api_cache_name(ngx_pool_t *pool,
+    ngx_str_t *name, ngx_str_t *owner, ngx_str_t *api, ngx_str_t *account);
 static ngx_int_t ngx_http_fngate_api_not_found(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
 static ngx_int_t ngx_http_fngate_api_variable(ngx_http_request_t *r,
@@ -136,7 +138,6 @@ ngx_int_t
 ngx_http_fngate_api_table(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 {
     int               n;
-    u_char           *p;
     size_t            prefix;
     ngx_str_t         name, path;
     fg_api_span_t     stage;
@@ -153,16 +154,12 @@ ngx_http_fngate_api_table(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     ctx->api.data = (u_char *) ctx->route.api;
     ctx->api.len = ngx_strlen(ctx->route.api);
 
-    /* "t:OWNER:API", the cache name of a route table */
-
-    name.len = sizeof("t::") - 1 + ctx->owner.len + ctx->api.len;
-    name.data = ngx_pnalloc(r->pool, name.len);
-    if (name.data == NULL) {
+    if (ngx_http_fngate_api_cache_name(r->pool, &name, &ctx->owner,
+                                       &ctx->api, NULL)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    p = ngx_sprintf(name.data, "t:%V:%V", &ctx->owner, &ctx->api);
-    name.len = p - name.data;
 
     if (!ctx->redis_replied) {
 
@@ -361,7 +358,6 @@ ngx_int_t
 ngx_http_fngate_api_access(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 {
     int                          n;
-    u_char                      *p;
     ngx_str_t                    name, value;
     u_char                       key[FG_KEY_MAX];
     u_char                       caller[FG_ACCOUNT_LEN + 1];
@@ -392,18 +388,12 @@ ngx_http_fngate_api_access(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
         goto decided;
     }
 
-    /* "s:OWNER:API:CALLER", the cache name of a subscription */
-
-    name.len = sizeof("s:::") - 1 + ctx->owner.len + ctx->api.len
-               + ctx->caller.len;
-    name.data = ngx_pnalloc(r->pool, name.len);
-    if (name.data == NULL) {
+    if (ngx_http_fngate_api_cache_name(r->pool, &name, &ctx->owner,
+                                       &ctx->api, &ctx->caller)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    p = ngx_sprintf(name.data, "s:%V:%V:%V", &ctx->owner, &ctx->api,
-                    &ctx->caller);
-    name.len = p - name.data;
 
     if (!ctx->redis_replied) {
 
@@ -701,10 +691,16 @@ ngx_http_fngate_api_headers(ngx_http_request_t *r,
 void
 ngx_http_fngate_api_changed(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 {
-    u_char     *p, *colon;
-    ngx_str_t   name, *sub;
+    u_char     *colon;
+    ngx_str_t   name, owner, api, subscriber, *sub;
 
-    if (ctx->route.action == FG_ACTION_CREATE_SUBSCRIPTION) {
+    if (ctx->caller.len == 0) {
+        return;
+    }
+
+    switch (ctx->route.action) {
+
+    case FG_ACTION_CREATE_SUBSCRIPTION:
         sub = &ctx->subscribed_api;
         colon = sub->len ? ngx_strlchr(sub->data, sub->data + sub->len, ':')
                          : NULL;
@@ -712,8 +708,7 @@ ngx_http_fngate_api_changed(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
         if (colon == NULL
             || colon - sub->data != FG_ACCOUNT_LEN
             || !fg_api_name_valid((const char *) colon + 1,
-                                  sub->data + sub->len - colon - 1)
-            || ctx->caller.len == 0)
+                                  sub->data + sub->len - colon - 1))
         {
             ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                            "fngate: no subscribed api \"%V\" to forget",
@@ -721,23 +716,19 @@ ngx_http_fngate_api_changed(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
             return;
         }
 
-        name.len = sizeof("s::") - 1 + sub->len + ctx->caller.len;
-        name.data = ngx_pnalloc(r->pool, name.len);
-        if (name.data == NULL) {
+        owner.data = sub->data;
+        owner.len = colon - sub->data;
+        api.data = colon + 1;
+        api.len = sub->data + sub->len - colon - 1;
+
+        if (ngx_http_fngate_api_cache_name(r->pool, &name, &owner, &api,
+                                           &ctx->caller)
+            != NGX_OK)
+        {
             return;
         }
 
-        p = ngx_sprintf(name.data, "s:%V:%V", sub, &ctx->caller);
-        name.len = p - name.data;
-
-        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "fngate: cache forgets \"%V\"", &name);
-
-        ngx_http_fngate_cache_delete(&name);
-        return;
-    }
-
-    switch (ctx->route.action) {
+        break;
 
     case FG_ACTION_UPDATE_API:
     case FG_ACTION_DELETE_API:
@@ -745,38 +736,67 @@ ngx_http_fngate_api_changed(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     case FG_ACTION_UPDATE_ROUTE:
     case FG_ACTION_DELETE_ROUTE:
     case FG_ACTION_UPDATE_SUBSCRIPTION:
+
+        if (ctx->route.api[0] == '\0') {
+            return;
+        }
+
+        api.data = (u_char *) ctx->route.api;
+        api.len = ngx_strlen(ctx->route.api);
+        subscriber.data = (u_char *) ctx->route.subscriber;
+        subscriber.len = ngx_strlen(ctx->route.subscriber);
+
+        if (ngx_http_fngate_api_cache_name(r->pool, &name, &ctx->caller,
+                &api,
+                ctx->route.action == FG_ACTION_UPDATE_SUBSCRIPTION
+                ? &subscriber : NULL)
+            != NGX_OK)
+        {
+            return;
+        }
+
         break;
 
     default:
         return;
     }
 
-    if (ctx->route.api[0] == '\0' || ctx->caller.len == 0) {
-        return;
-    }
-
-    name.len = sizeof("s:::") - 1 + ctx->caller.len
-               + ngx_strlen(ctx->route.api)
-               + ngx_strlen(ctx->route.subscriber);
-    name.data = ngx_pnalloc(r->pool, name.len);
-    if (name.data == NULL) {
-        return;
-    }
-
-    if (ctx->route.action == FG_ACTION_UPDATE_SUBSCRIPTION) {
-        p = ngx_sprintf(name.data, "s:%V:%s:%s", &ctx->caller,
-                        ctx->route.api, ctx->route.subscriber);
-
-    } else {
-        p = ngx_sprintf(name.data, "t:%V:%s", &ctx->caller, ctx->route.api);
-    }
-
-    name.len = p - name.data;
-
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "fngate: cache forgets \"%V\"", &name);
 
     ngx_http_fngate_cache_delete(&name);
+}
+
+
+/*
+ * The worker cache's names of an API's entries: "t:OWNER:API", its route
+ * table, or with account "s:OWNER:API:ACCOUNT", that account's
+ * subscription.  In pool; NGX_OK or NGX_ERROR.
+ */
+
+static ngx_int_t
+ngx_http_fngate_api_cache_name(ngx_pool_t *pool, ngx_str_t *name,
+    ngx_str_t *owner, ngx_str_t *api, ngx_str_t *account)
+{
+    u_char  *p;
+
+    name->len = sizeof("t:::") - 1 + owner->len + api->len
+                + (account ? account->len : 0);
+    name->data = ngx_pnalloc(pool, name->len);
+    if (name->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (account) {
+        p = ngx_sprintf(name->data, "s:%V:%V:%V", owner, api, account);
+
+    } else {
+        p = ngx_sprintf(name->data, "t:%V:%V", owner, api);
+    }
+
+    name->len = p - name->data;
+
+    return NGX_OK;
 }
 
 
