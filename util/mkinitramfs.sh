@@ -54,18 +54,15 @@ echo 'root:x:0:' > "$r/etc/group"
 # treat '-' and '_' alike.  One awk per lookup: a shell loop over the
 # kernel's thousands of modules forks for each of them.
 find "$mdir/kernel" -name '*.ko*' > "$tmp/all"
-modfile() {
-    awk -v n="$1" 'BEGIN { gsub(/-/, "_", n) }
+# modline LIST NAME: the first path in LIST of module NAME; 1 when none.
+modline() {
+    awk -v n="$2" 'BEGIN { gsub(/-/, "_", n) }
         { b = $0; sub(/.*\//, "", b); sub(/\.ko.*/, "", b); gsub(/-/, "_", b)
           if (b == n) { print; found = 1; exit } }
-        END { exit !found }' "$tmp/all"
+        END { exit !found }' "$1"
 }
-builtin() {
-    awk -v n="$1" 'BEGIN { gsub(/-/, "_", n) }
-        { b = $0; sub(/.*\//, "", b); sub(/\.ko$/, "", b); gsub(/-/, "_", b)
-          if (b == n) { found = 1; exit } }
-        END { exit !found }' "$mdir/modules.builtin"
-}
+modfile() { modline "$tmp/all" "$1"; }
+builtin() { modline "$mdir/modules.builtin" "$1" >/dev/null; }
 
 # Depth-first: dependencies first, each module once.
 : > "$tmp/order"
