@@ -17,9 +17,11 @@ $(VMPOOL): $(VMPOOL_OBJS)
 	$(AR) rcs $@ $^
 
 # PID 1 of the guest: static, so the initramfs needs no libc.
-$(VMP_AGENT): $(BUILD)/obj/vmpool/agent/fngate-agent.o $(LIBFG)
+VMP_AGENT_OBJS := $(BUILD)/obj/vmpool/agent/fngate-agent.o \
+                  $(BUILD)/obj/vmpool/agent/agent_sandbox.o
+$(VMP_AGENT): $(VMP_AGENT_OBJS) $(LIBFG)
 	@mkdir -p $(dir $@)
-	$(CC) -static -o $@ $< $(LIBFG)
+	$(CC) -static -o $@ $(VMP_AGENT_OBJS) $(LIBFG)
 
 # The Debian kernel, unpacked (never installed): util/fetch-kernel.sh.
 $(VMP_KERNEL)/.package: util/fetch-kernel.sh

@@ -57,6 +57,7 @@
 #include "fg_frame.h"
 #include "fg_rtapi.h"
 #include "fg_util.h"
+#include "agent_sandbox.h"
 
 #define AGENT_VERSION     "1"
 #define AGENT_PORT_NAME   "org.fngate.agent.0"
@@ -68,7 +69,11 @@ typedef struct {
     const char  *task_dir;      /* /var/task */
     const char  *cgroup_dir;    /* /sys/fs/cgroup, or NULL: none */
     const char  *runtime_dir;   /* /var/runtime: the image's runtimes */
+    const char  *tmp_dir;       /* /tmp, emptied when code changes hands;
+                                   NULL: none (host tests) */
     bool         pid1;
+    bool         sandbox;       /* code runs as sbx_id (PID 1 only) */
+    unsigned     sbx_id;        /* the uid and gid of the code loaded */
     bool         cgroup_ok;     /* memory controller usable */
     unsigned     ncall;         /* names the per-call cgroups */
     unsigned     code_gen;      /* counts LOADs */
@@ -205,6 +210,8 @@ agent_setup_cgroup(void)
         return;
     }
     agent.cgroup_ok = true;
+    if (write_file(path, "+pids") < 0)
+        agent_log("no cgroup pids controller (%s)", strerror(errno));
 }
 
 
@@ -267,11 +274,59 @@ agent_mount_runtimes(void)
 }
 
 
+/*
+ * Once the guest is set up, what a function's code could reach of the
+ * kernel goes (README, "Security model"): no more modules (they are all
+ * loaded), no kexec, kernel pointers, log and perf counters hidden, no
+ * user namespaces, no unprivileged bpf or userfaultfd, ptrace of
+ * descendants only, no raw memory or port devices, and the agent's own
+ * files readable by root alone.  The sandbox (agent_sandbox.c) takes the
+ * rest; these hold even if it had a hole.
+ */
+static void
+agent_harden(void)
+{
+    static const char *const  sysctl[][2] = {
+        { "kernel/modules_disabled", "1" },
+        { "kernel/kexec_load_disabled", "1" },
+        { "kernel/kptr_restrict", "2" },
+        { "kernel/dmesg_restrict", "1" },
+        { "kernel/perf_event_paranoid", "3" },
+        { "kernel/unprivileged_bpf_disabled", "1" },
+        { "kernel/yama/ptrace_scope", "1" },
+        { "kernel/sysrq", "0" },
+        { "user/max_user_namespaces", "0" },
+        { "vm/unprivileged_userfaultfd", "0" },
+        { "fs/protected_symlinks", "1" },
+        { "fs/protected_hardlinks", "1" },
+        { "fs/protected_fifos", "2" },
+        { "fs/protected_regular", "2" },
+    };
+    static const char *const  gone[] = { "/dev/mem", "/dev/kmem",
+                                         "/dev/port" };
+    char                      path[128];
+    size_t                    i;
+
+    for (i = 0; i < sizeof(sysctl) / sizeof(sysctl[0]); i++) {
+        snprintf(path, sizeof(path), "/proc/sys/%s", sysctl[i][0]);
+        if (write_file(path, sysctl[i][1]) < 0)
+            agent_log("sysctl %s = %s: %s", sysctl[i][0], sysctl[i][1],
+                strerror(errno));
+    }
+    for (i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
+        if (unlink(gone[i]) < 0 && errno != ENOENT)
+            agent_log("unlink %s: %s", gone[i], strerror(errno));
+    chmod("/init", 0700);
+    chmod("/etc/fngate-modules", 0600);
+}
+
+
 static void
 agent_boot(void)
 {
+    /* A function sees only its own processes; the agent (root) all. */
     agent_mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-        NULL);
+        "hidepid=invisible");
     agent_mount("sysfs", "/sys", "sysfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
         NULL);
     agent_mount("devtmpfs", "/dev", "devtmpfs", MS_NOSUID, "mode=0755");
@@ -292,6 +347,7 @@ agent_boot(void)
     agent_mount_runtimes();
     agent_setup_cgroup();
     agent_prime();
+    agent_harden();
 }
 
 
@@ -475,6 +531,45 @@ agent_write_task_file(const char *rel, size_t rlen, unsigned mode,
 }
 
 
+/* Task files and directories: root's, readable (and, where the zip says
+ * so, executable) by the sandbox's group alone, writable by nobody else. */
+static int
+own_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    mode_t  mode = S_ISDIR(st->st_mode) ? 0750
+                 : (st->st_mode & 0700) | ((st->st_mode >> 3) & 050);
+
+    if (S_ISLNK(st->st_mode))
+        return 0;
+    if (chown(path, 0, agent.sbx_id) < 0 || chmod(path, mode) < 0)
+        agent_log("own %s: %s", path, strerror(errno));
+    return 0;
+}
+
+
+/*
+ * New code takes the guest over from the code before it (of the same
+ * owner: a guest serves one caller and one owner): nothing of the old
+ * sandbox stays.  Its processes are killed (the persistent runtime is
+ * already stopped), /tmp is emptied, and the new code gets a uid and gid
+ * of its own.
+ */
+static void
+agent_sandbox_turnover(void)
+{
+    if (!agent.sandbox)
+        return;
+    if (agent.sbx_id != 0 && agent_sandbox_kill_uid(agent.sbx_id) < 0)
+        agent_log("kill the processes of uid %u: %s", agent.sbx_id,
+            strerror(errno));
+    agent_reap();
+    if (agent.tmp_dir != NULL)
+        nftw(agent.tmp_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    agent.sbx_id = AGENT_SANDBOX_ID_BASE
+        + agent.code_gen % AGENT_SANDBOX_IDS;
+}
+
+
 static void
 agent_load(int fd, const fg_frame_t *f)
 {
@@ -522,6 +617,7 @@ agent_load(int fd, const fg_frame_t *f)
     }
 
     if (ok) {
+        agent_sandbox_turnover();
         mkdir(agent.task_dir, 0755);
         nftw(agent.task_dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
         fg_field_iter_init(&it, f);
@@ -543,6 +639,8 @@ agent_load(int fd, const fg_frame_t *f)
                 }
             }
         }
+        if (agent.sandbox)
+            nftw(agent.task_dir, own_entry, 16, FTW_PHYS);
     }
 
     if (fg_frame_begin(&b, FG_FRAME_LOADED, f->seq) == 0
@@ -745,6 +843,9 @@ invoke_cgroup(char *dir, size_t size, const char *kind, uint64_t memory_mb)
     write_file(path, "0");                 /* absent without swap accounting */
     snprintf(path, sizeof(path), "%s/memory.oom.group", dir);
     write_file(path, "1");
+    snprintf(path, sizeof(path), "%s/pids.max", dir);
+    snprintf(num, sizeof(num), "%u", AGENT_SANDBOX_PIDS_MAX);
+    write_file(path, num);                 /* absent without the controller */
     return 0;
 }
 
@@ -865,6 +966,17 @@ invoke_child(const char *path, char **env, uint64_t memory_mb, int in,
     if (agent.pid1)
         write_file("/proc/self/oom_score_adj", "0");
 
+    if (agent.sandbox) {
+        char  msg[256];
+
+        if (agent_sandbox_enter(agent.sbx_id, agent.sbx_id, msg,
+                sizeof(msg)) < 0)
+        {
+            agent_log("%s", msg);
+            errno = EPERM;
+            goto fail;
+        }
+    }
     if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
         goto fail;
     if (chdir(agent.task_dir) < 0)
@@ -1102,6 +1214,8 @@ invoke_run(const invoke_req_t *r, invoke_res_t *res)
 cleanup:
     if (have_cg)
         cgroup_kill_and_remove(cgdir);
+    else if (agent.sandbox)
+        agent_sandbox_kill_uid(agent.sbx_id);   /* the call's, wherever */
     if (pidfd >= 0)
         close(pidfd);
     for (e = 0; e < 2; e++) {
@@ -1450,6 +1564,37 @@ rt_finish(const char *status, int code, const uint8_t *body, size_t blen,
     const char *error_type, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
+/*
+ * A call is over: of the runtime's cgroup only the runtime's own process
+ * stays (with its threads).  Whatever else the call started dies now, so
+ * no process of a call outlives it (README, "Security model").
+ */
+static void
+rt_kill_strays(void)
+{
+    char      path[sizeof(rt.cgdir) + 16], buf[8192], *p, *end;
+    long      pid;
+    unsigned  round, killed = 1;
+
+    if (!rt.have_cg)
+        return;
+    snprintf(path, sizeof(path), "%s/cgroup.procs", rt.cgdir);
+    /* Again while there are some: one may fork while the others die. */
+    for (round = 0; round < 10 && killed > 0; round++) {
+        killed = 0;
+        if (read_file(path, buf, sizeof(buf)) <= 0)
+            return;
+        for (p = buf; *p != '\0'; p = end) {
+            pid = strtol(p, &end, 10);
+            if (end == p)
+                break;
+            if (pid > 1 && pid != rt.pid && kill((pid_t) pid, SIGKILL) == 0)
+                killed++;
+        }
+    }
+}
+
+
 static void
 rt_finish(const char *status, int code, const uint8_t *body, size_t blen,
     const char *error_type, const char *fmt, ...)
@@ -1480,6 +1625,7 @@ rt_finish(const char *status, int code, const uint8_t *body, size_t blen,
     }
     agent_send_result(rt.host_fd, rt.seq, rt.req.request_id, &rt.res,
         error_type, rt.cold, rt.polled ? rt.init_us : now - rt.started_us);
+    rt_kill_strays();
 
     snprintf(rt.answered, sizeof(rt.answered), "%s",
         rt.req.request_id ? rt.req.request_id : "");
@@ -2483,6 +2629,8 @@ main(int argc, char **argv)
         return 0;
     }
 
+    agent.tmp_dir = "/tmp";
+    agent.sandbox = true;
     agent_boot();
     agent_lo_up();
     rt_listen(AGENT_RT_PORT);

@@ -1,0 +1,318 @@
+# Hostile code: functions written as an attacker would write them.  Each
+# block asserts what the attack must never reach (README, "Security
+# model"): another owner's code or data, the agent, the guest's kernel,
+# the host's view of the call.
+#
+# Alice and Bob each deploy "spy" (t/hostile/spy.py) with a secret mark of
+# their own; Bob also calls Alice's spy through his cross-account alias
+# "aspy:prod".  Every spy scans guest memory, disks, files and processes
+# for any mark but its own, so each call is both a victim and an attacker.
+use Test::Nginx::Socket;
+use FngateTest;
+
+repeat_each(1);     # the blocks build on each other
+no_shuffle();
+fngate_defaults();
+
+our $ALICE = account('alice')->{AccountId};
+our $BOB = account('bob')->{AccountId};
+our $ARN = "arn:aws:lambda:us-east-1:$ALICE:function:spy";
+
+# A fresh secret for each owner's copy of spy.py, known only to this file.
+sub secret { join '', map { sprintf '%04x', int rand 65536 } 1 .. 8 }
+our %MARK = (alice => secret(), bob => secret());
+
+sub source {
+    my $path = FngateTest::fngate_root() . '/t/hostile/' . shift;
+    open my $f, '<', $path or die "$path: $!";
+    local $/;
+    return scalar <$f>;
+}
+
+# CreateFunction of t/hostile/FILE as NAME, python3.11 or one-shot.
+sub create {
+    my ($name, $file, %opt) = @_;
+    my $src = $opt{src} // source($file);
+    delete $opt{src};
+    my %files = $file =~ /\.py$/
+        ? ($file => [0644, $src]) : (handler => [0755, $src]);
+    return "POST /2015-03-31/functions\n" . FngateTest::create_function_body(
+        name => $name, files => \%files,
+        ($file =~ /^(\w+)\.py$/ ? (runtime => 'python3.11',
+                                   handler => "$1.handler") : ()),
+        %opt);
+}
+
+sub spy {
+    my $who = shift;
+    return create('spy', 'spy.py', timeout => 300, memory => 256,
+                  src => source('spy.py') =~ s/\@MARK\@/$MARK{$who}/r)
+        =~ s/\}$/,"Publish":true}/r;
+}
+
+# The VM of the last billing line of FUNCTION called by Bob (through his
+# alias ALIAS, or '').
+sub bob_vm {
+    my ($fn, $alias) = @_;
+    my ($l) = grep { $_->{function} eq $fn && $_->{caller} eq $BOB
+                     && ($alias eq '' ? $_->{alias} eq '' : $_->{alias} =~ /:\Q$alias\E$/) }
+              reverse @{ FngateTest::billing_lines('Invoke') };
+    return $l ? $l->{vm} : 'none';
+}
+
+plan tests => repeat_each() * count_tests();
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: Alice deploys spy with her mark
+--- request eval
+main::spy('alice')
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: alice
+--- error_code: 201
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: and lets Bob call it
+--- request eval
+qq{POST /2015-03-31/functions/spy/policy\n{"StatementId":"bob","Action":"lambda:InvokeFunction","Principal":"$main::BOB"}}
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: alice
+--- error_code: 201
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: Bob deploys a spy of his own, with his mark
+--- request eval
+main::spy('bob')
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 201
+--- no_error_log
+[error]
+
+
+
+=== TEST 4: and his alias aspy:prod of Alice's spy, version 1
+--- request eval
+qq{POST /2015-03-31/functions/aspy/aliases\n{"Name":"prod","FunctionVersion":"$main::ARN:1"}}
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 201
+--- no_error_log
+[error]
+
+
+
+=== TEST 5: Bob's spy runs first and finds its own mark (the scan works), no other
+--- timeout: 600
+--- request
+POST /2015-03-31/functions/spy/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- response_body_like: ^\{"others": \[\], "where": \{\}, "own_found": true, "raw_read": \[\]\}$
+--- no_error_log
+[error]
+
+
+
+=== TEST 6: Alice's code, called by Bob, finds nothing of Bob's: not his code, /tmp, processes or memory
+--- timeout: 600
+--- request
+POST /2015-03-31/functions/aspy:prod/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- response_body_like: ^\{"others": \[\], "where": \{\}, "own_found": true, "raw_read": \[\]\}$
+--- response_body_unlike eval
+qr/$main::MARK{bob}/
+--- no_error_log
+[error]
+
+
+
+=== TEST 7: nor does Bob's own code find anything of Alice's afterwards
+--- timeout: 600
+--- request
+POST /2015-03-31/functions/spy/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- response_body_like: ^\{"others": \[\], "where": \{\}, "own_found": true, "raw_read": \[\]\}$
+--- response_body_unlike eval
+qr/$main::MARK{alice}/
+--- no_error_log
+[error]
+
+
+
+=== TEST 8: the two owners' code ran in different VMs of Bob's (a VM serves one caller and one owner)
+--- init
+FngateTest::curl_sigv4('bob', '/2015-03-31/functions/spy/invocations', '-d', '{"quick":1}');
+FngateTest::curl_sigv4('bob', '/2015-03-31/functions/aspy/invocations?Qualifier=prod', '-d', '{"quick":1}');
+my ($own, $xa) = (main::bob_vm('spy', ''), main::bob_vm('spy', 'prod'));
+FngateTest::save_output('vms', ($own eq 'none' || $xa eq 'none' ? "missing: $own $xa"
+    : $own eq $xa ? "one vm: $own" : 'two vms') . "\n");
+--- request
+GET /t/out/vms
+--- response_body
+two vms
+--- no_error_log
+[error]
+
+
+
+=== TEST 9: Bob's probe: what may a function's code do in its guest?
+--- request eval
+main::create('probe', 'probe.py', timeout => 60)
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 201
+--- no_error_log
+[error]
+
+
+
+=== TEST 10: an unprivileged sandbox: no capabilities, no_new_privs, seccomp; no kernel, device, agent or other process within reach
+--- timeout: 300
+--- request
+POST /2015-03-31/functions/probe/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- response_body chomp
+{"uid": "sandbox", "gid": "sandbox", "groups": 0, "CapInh": "none", "CapPrm": "none", "CapEff": "none", "CapBnd": "none", "CapAmb": "none", "NoNewPrivs": "1", "Seccomp": "2", "sys_init_module": "EPERM", "sys_finit_module": "EPERM", "sys_delete_module": "EPERM", "sys_kexec_load": "EPERM", "sys_kexec_file_load": "EPERM", "sys_perf_event_open": "EPERM", "sys_bpf": "EPERM", "sys_iopl": "EPERM", "sys_ioperm": "EPERM", "sys_mount": "EPERM", "sys_umount2": "EPERM", "sys_reboot": "EPERM", "sys_keyctl": "EPERM", "sys_add_key": "EPERM", "sys_unshare_user": "EPERM", "sys_unshare_net": "EPERM", "sys_setns": "EPERM", "sys_swapon": "EPERM", "sys_chroot": "EPERM", "sys_pivot_root": "EPERM", "sys_acct": "EPERM", "sys_syslog": "EPERM", "sys_userfaultfd": "EPERM", "sys_open_by_handle_at": "EPERM", "sys_mknod_mem": "EPERM", "sys_io_uring_setup": "EPERM", "sys_ptrace_pid1": "EPERM", "sys_fsopen": "EPERM", "sys_clone3": "ENOSYS", "kill_pid1": "EPERM", "open /proc/kcore": "EACCES", "open /dev/mem": "ENOENT", "open /dev/kmem": "ENOENT", "open /dev/port": "ENOENT", "open /dev/kmsg": "EPERM", "open /proc/1/mem": "ENOENT", "open /proc/1/environ": "ENOENT", "open /init": "EACCES", "open /etc/fngate-modules": "EACCES", "open /dev/ttyS0": "EACCES", "open /dev/console": "EACCES", "block devices": ["EACCES"], "open agent port": "EACCES", "other processes": 0, "cgroup memory.max": "EACCES", "cgroup escape": "EACCES", "write /var/task": "EACCES", "write /tmp": "allowed"}
+--- no_error_log
+[error]
+
+
+
+=== TEST 11: a one-shot handler that leaves a process behind, out of its cgroup if it can
+--- request eval
+main::create('linger', 'linger.sh', timeout => 30)
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 201
+--- no_error_log
+[error]
+
+
+
+=== TEST 12: its first call finds none left behind
+--- timeout: 300
+--- request
+POST /2015-03-31/functions/linger/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- response_body
+"left behind: 0, /tmp/fill: no"
+--- no_error_log
+[error]
+
+
+
+=== TEST 13: nor does its second: the first call's process died with the call
+--- timeout: 120
+--- request
+POST /2015-03-31/functions/linger/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- response_body
+"left behind: 0, /tmp/fill: no"
+--- no_error_log
+[error]
+
+
+
+=== TEST 14: a function that writes forged RESULT frames and garbage to the agent's port
+--- request eval
+main::create('forge', 'forge.py', timeout => 60)
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 201
+--- no_error_log
+[error]
+
+
+
+=== TEST 15: gets its own answer, never a forged one
+--- timeout: 300
+--- request
+POST /2015-03-31/functions/forge/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- response_body chomp
+"real"
+--- no_error_log
+[error]
+
+
+
+=== TEST 16: and the guest still serves the next call
+--- timeout: 120
+--- request
+POST /2015-03-31/functions/forge/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- response_body chomp
+"real"
+--- no_error_log
+[error]
+
+
+
+=== TEST 17: a fork bomb that also signals PID 1 and fills /tmp
+--- request eval
+main::create('bomb', 'bomb.sh', timeout => 10)
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 201
+--- no_error_log
+[error]
+
+
+
+=== TEST 18: ends with its call (a function error, at its timeout at the latest)
+--- timeout: 300
+--- request
+POST /2015-03-31/functions/bomb/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- response_headers
+X-Amz-Function-Error: Unhandled
+--- no_error_log
+[error]
+
+
+
+=== TEST 19: and the next call, in the same guest, finds nothing of it: no process, no file in /tmp
+--- timeout: 300
+--- request
+POST /2015-03-31/functions/linger/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- response_body
+"left behind: 0, /tmp/fill: no"
+--- no_error_log
+[error]
