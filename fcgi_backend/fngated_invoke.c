@@ -415,9 +415,18 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
         goto cleanup;
     }
     {
-        /* The pool key decides which account's guests run the call. */
-        const char *key = q->pool_key[0] ? q->pool_key
-                        : q->billing[0] ? q->billing : q->caller;
+        /* The pool key decides which account's guests run the call, and
+         * the owner of the code which of them: a guest serves one caller
+         * and one owner (vmp_pool_key). */
+        const char *base = q->pool_key[0] ? q->pool_key
+                         : q->billing[0] ? q->billing : q->caller;
+        char        key[128];
+
+        if (vmp_pool_key(key, sizeof(key), base, q->owner) != 0) {
+            fgd_error(r, 400, "InvalidParameterValueException",
+                "the pool key is too long");
+            goto cleanup;
+        }
         if (vmp_pool_acquire_fn(pool, key, fn.sha256, config, &vm, &info,
                 &err) != 0) {
             fgd_log("warn", q->request_id, "no guest for %s: %s", key,

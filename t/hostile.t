@@ -20,7 +20,7 @@ our $ARN = "arn:aws:lambda:us-east-1:$ALICE:function:spy";
 
 # A fresh secret for each owner's copy of spy.py, known only to this file.
 sub secret { join '', map { sprintf '%04x', int rand 65536 } 1 .. 8 }
-our %MARK = (alice => secret(), bob => secret());
+our %MARK = (alice => secret(), bob => secret(), bob2 => secret());
 
 sub source {
     my $path = FngateTest::fngate_root() . '/t/hostile/' . shift;
@@ -44,8 +44,8 @@ sub create {
 }
 
 sub spy {
-    my $who = shift;
-    return create('spy', 'spy.py', timeout => 300, memory => 256,
+    my ($who, $name) = @_;
+    return create($name // 'spy', 'spy.py', timeout => 300, memory => 256,
                   src => source('spy.py') =~ s/\@MARK\@/$MARK{$who}/r)
         =~ s/\}$/,"Publish":true}/r;
 }
@@ -157,7 +157,34 @@ qr/$main::MARK{alice}/
 
 
 
-=== TEST 8: the two owners' code ran in different VMs of Bob's (a VM serves one caller and one owner)
+=== TEST 8: Bob's second function, spy2, with a mark of its own
+--- request eval
+main::spy('bob2', 'spy2')
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 201
+--- no_error_log
+[error]
+
+
+
+=== TEST 9: takes over the guest from spy and finds nothing of it: not its code, /tmp, processes or memory
+--- timeout: 600
+--- request
+POST /2015-03-31/functions/spy2/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- response_body_like: ^\{"others": \[\], "where": \{\}, "own_found": true, "raw_read": \[\]\}$
+--- response_body_unlike eval
+qr/$main::MARK{bob}/
+--- no_error_log
+[error]
+
+
+
+=== TEST 10: the two owners' code ran in different VMs of Bob's (a VM serves one caller and one owner)
 --- init
 FngateTest::curl_sigv4('bob', '/2015-03-31/functions/spy/invocations', '-d', '{"quick":1}');
 FngateTest::curl_sigv4('bob', '/2015-03-31/functions/aspy/invocations?Qualifier=prod', '-d', '{"quick":1}');
@@ -173,7 +200,7 @@ two vms
 
 
 
-=== TEST 9: Bob's probe: what may a function's code do in its guest?
+=== TEST 11: Bob's probe: what may a function's code do in its guest?
 --- request eval
 main::create('probe', 'probe.py', timeout => 60)
 --- more_headers
@@ -185,7 +212,7 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 10: an unprivileged sandbox: no capabilities, no_new_privs, seccomp; no kernel, device, agent or other process within reach
+=== TEST 12: an unprivileged sandbox: no capabilities, no_new_privs, seccomp; no kernel, device, agent or other process within reach
 --- timeout: 300
 --- request
 POST /2015-03-31/functions/probe/invocations
@@ -193,13 +220,13 @@ POST /2015-03-31/functions/probe/invocations
 --- more_headers
 X-Fngate-Test-Sign: bob
 --- response_body chomp
-{"uid": "sandbox", "gid": "sandbox", "groups": 0, "CapInh": "none", "CapPrm": "none", "CapEff": "none", "CapBnd": "none", "CapAmb": "none", "NoNewPrivs": "1", "Seccomp": "2", "sys_init_module": "EPERM", "sys_finit_module": "EPERM", "sys_delete_module": "EPERM", "sys_kexec_load": "EPERM", "sys_kexec_file_load": "EPERM", "sys_perf_event_open": "EPERM", "sys_bpf": "EPERM", "sys_iopl": "EPERM", "sys_ioperm": "EPERM", "sys_mount": "EPERM", "sys_umount2": "EPERM", "sys_reboot": "EPERM", "sys_keyctl": "EPERM", "sys_add_key": "EPERM", "sys_unshare_user": "EPERM", "sys_unshare_net": "EPERM", "sys_setns": "EPERM", "sys_swapon": "EPERM", "sys_chroot": "EPERM", "sys_pivot_root": "EPERM", "sys_acct": "EPERM", "sys_syslog": "EPERM", "sys_userfaultfd": "EPERM", "sys_open_by_handle_at": "EPERM", "sys_mknod_mem": "EPERM", "sys_io_uring_setup": "EPERM", "sys_ptrace_pid1": "EPERM", "sys_fsopen": "EPERM", "sys_clone3": "ENOSYS", "kill_pid1": "EPERM", "open /proc/kcore": "EACCES", "open /dev/mem": "ENOENT", "open /dev/kmem": "ENOENT", "open /dev/port": "ENOENT", "open /dev/kmsg": "EPERM", "open /proc/1/mem": "ENOENT", "open /proc/1/environ": "ENOENT", "open /init": "EACCES", "open /etc/fngate-modules": "EACCES", "open /dev/ttyS0": "EACCES", "open /dev/console": "EACCES", "block devices": ["EACCES"], "open agent port": "EACCES", "other processes": 0, "cgroup memory.max": "EACCES", "cgroup escape": "EACCES", "write /var/task": "EACCES", "write /tmp": "allowed"}
+{"uid": "sandbox", "gid": "sandbox", "groups": 0, "CapInh": "none", "CapPrm": "none", "CapEff": "none", "CapBnd": "none", "CapAmb": "none", "NoNewPrivs": "1", "Seccomp": "2", "sys_init_module": "EPERM", "sys_finit_module": "EPERM", "sys_delete_module": "EPERM", "sys_kexec_load": "EPERM", "sys_kexec_file_load": "EPERM", "sys_perf_event_open": "EPERM", "sys_bpf": "EPERM", "sys_iopl": "EPERM", "sys_ioperm": "EPERM", "sys_mount": "EPERM", "sys_umount2": "EPERM", "sys_reboot": "EPERM", "sys_keyctl": "EPERM", "sys_add_key": "EPERM", "sys_unshare_user": "EPERM", "sys_unshare_net": "EPERM", "sys_setns": "EPERM", "sys_swapon": "EPERM", "sys_chroot": "EPERM", "sys_pivot_root": "EPERM", "sys_acct": "EPERM", "sys_syslog": "EPERM", "sys_userfaultfd": "EPERM", "sys_open_by_handle_at": "EPERM", "sys_mknod_mem": "EPERM", "sys_io_uring_setup": "EPERM", "sys_ptrace_pid1": "EPERM", "sys_fsopen": "EPERM", "sys_clone3": "ENOSYS", "kill_pid1": "EPERM", "open /proc/kcore": "EACCES", "open /dev/mem": "ENOENT", "open /dev/kmem": "ENOENT", "open /dev/port": "ENOENT", "open /dev/kmsg": "EPERM", "open /proc/1/mem": "ENOENT", "open /proc/1/environ": "ENOENT", "open /init": "EACCES", "open /etc/fngate-modules": "EACCES", "open /dev/ttyS0": "EACCES", "open /dev/console": "EACCES", "block devices": ["EACCES"], "open agent port": "EACCES", "other processes": 0, "cgroup pids.max": "1024", "cgroup memory.max": "EACCES", "cgroup escape": "EACCES", "write /var/task": "EACCES", "write /tmp": "allowed"}
 --- no_error_log
 [error]
 
 
 
-=== TEST 11: a one-shot handler that leaves a process behind, out of its cgroup if it can
+=== TEST 13: a one-shot handler that leaves a process behind, out of its cgroup if it can
 --- request eval
 main::create('linger', 'linger.sh', timeout => 30)
 --- more_headers
@@ -211,7 +238,7 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 12: its first call finds none left behind
+=== TEST 14: its first call finds none left behind
 --- timeout: 300
 --- request
 POST /2015-03-31/functions/linger/invocations
@@ -225,7 +252,7 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 13: nor does its second: the first call's process died with the call
+=== TEST 15: nor does its second: the first call's process died with the call
 --- timeout: 120
 --- request
 POST /2015-03-31/functions/linger/invocations
@@ -239,7 +266,7 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 14: a function that writes forged RESULT frames and garbage to the agent's port
+=== TEST 16: a function that writes forged RESULT frames and garbage to the agent's port
 --- request eval
 main::create('forge', 'forge.py', timeout => 60)
 --- more_headers
@@ -251,7 +278,7 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 15: gets its own answer, never a forged one
+=== TEST 17: gets its own answer, never a forged one
 --- timeout: 300
 --- request
 POST /2015-03-31/functions/forge/invocations
@@ -265,7 +292,7 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 16: and the guest still serves the next call
+=== TEST 18: and the guest still serves the next call
 --- timeout: 120
 --- request
 POST /2015-03-31/functions/forge/invocations
@@ -279,7 +306,7 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 17: a fork bomb that also signals PID 1 and fills /tmp
+=== TEST 19: a fork bomb that also signals PID 1 and fills /tmp
 --- request eval
 main::create('bomb', 'bomb.sh', timeout => 10)
 --- more_headers
@@ -291,7 +318,7 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 18: ends with its call (a function error, at its timeout at the latest)
+=== TEST 20: ends with its call (a function error, at its timeout at the latest)
 --- timeout: 300
 --- request
 POST /2015-03-31/functions/bomb/invocations
@@ -305,7 +332,7 @@ X-Amz-Function-Error: Unhandled
 
 
 
-=== TEST 19: and the next call, in the same guest, finds nothing of it: no process, no file in /tmp
+=== TEST 21: and the next call, in the same guest, finds nothing of it: no process, no file in /tmp
 --- timeout: 300
 --- request
 POST /2015-03-31/functions/linger/invocations

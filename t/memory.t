@@ -1,8 +1,10 @@
 # Host memory per guest (README, "Host memory"): the guests' QEMU runs
 # through build/fngate-qemu, without transparent huge pages (a guest page in
-# use no longer makes its whole 2 MiB resident), their RAM may be merged by
-# the host's KSM (mem_merge = 1, the default), and fngated says whether the
-# host runs KSM (it never switches it itself).
+# use no longer makes its whole 2 MiB resident); by default the host's KSM
+# never merges their RAM (mem_merge = 0: merged pages would be shared
+# across accounts; README, "Security model"), and with mem_merge = 1 it
+# may; fngated says whether the host runs KSM (it never switches it
+# itself).
 use Test::Nginx::Socket;
 use FngateTest;
 
@@ -21,9 +23,10 @@ sub conf_value {
     return '';
 }
 
-# The QEMU processes of the test fngated's guests: { pid => name }.
+# The QEMU processes of the test fngated's guests (or those of PREFIX):
+# { pid => name }.
 sub guest_qemus {
-    my $prefix = conf_value('name_prefix');
+    my $prefix = shift // conf_value('name_prefix');
     my %pids;
     opendir my $proc, '/proc' or die "/proc: $!";
     for my $pid (grep { /^\d+$/ } readdir $proc) {
@@ -60,13 +63,21 @@ sub qemu_memory {
     return \%m;
 }
 
+# What fngated's "ksm:" line says: on, off or never (mem_merge 0).
+sub ksm_said {
+    my $line = shift;
+    return $line =~ /the host runs KSM/ ? 'on'
+         : $line =~ /does not run KSM/ ? 'off'
+         : $line =~ /mem_merge 0/ ? 'never' : "unknown: $line";
+}
+
 plan tests => repeat_each() * count_tests();
 
 run_tests();
 
 __DATA__
 
-=== TEST 1: the guests' QEMU runs without transparent huge pages, with its guest RAM mergeable
+=== TEST 1: the guests' QEMU runs without transparent huge pages, and KSM may not merge its guest RAM
 --- timeout: 120
 --- init
 FngateTest::wait_fngated_log(qr/: warm \((restore|boot) \d+ ms/, 90);
@@ -92,26 +103,50 @@ guests=yes
 emulator=fngate-qemu
 thp_enabled=0
 anon_huge_pages=none
-ram_mergeable=1
+ram_mergeable=0
 --- no_error_log
 [error]
 
 
 
-=== TEST 2: fngated says whether the host runs KSM, and what it found is what the host has
+=== TEST 2: fngated says that KSM never merges its guests' RAM
 --- init
 my $line = FngateTest::wait_fngated_log(qr/vmpool: ksm: /, 30);
-my $run = '';
-if (open my $in, '<', '/sys/kernel/mm/ksm/run') { chomp($run = <$in> // '') }
-my $said = $line =~ /the host runs KSM/ ? 'on'
-         : $line =~ /does not run KSM/ ? 'off'
-         : $line =~ /mem_merge 0/ ? 'never' : "unknown: $line";
-my $host = $run eq '1' ? 'on' : 'off';
-FngateTest::save_output('memory-ksm.out',
-    "logged=" . ($line ? 'yes' : 'no') . " agrees=" . ($said eq $host ? 'yes' : "said $said, host $host") . "\n");
+FngateTest::save_output('memory-ksm.out', "logged=" . ($line ? 'yes' : 'no')
+    . " says=" . main::ksm_said($line) . "\n");
 --- request
 GET /t/out/memory-ksm.out
 --- response_body
-logged=yes agrees=yes
+logged=yes says=never
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: with mem_merge = 1 (`fngate up --ksm`'s trade-off) the guests' RAM is mergeable, and fngated says what the host does
+--- timeout: 300
+--- init
+my $own = FngateTest::own_fngated(mem_merge => 1, warm => 1);
+my $line = FngateTest::wait_log($own->{log}, qr/vmpool: ksm: /, 30);
+FngateTest::wait_log($own->{log}, qr/: warm \((restore|boot) \d+ ms/, 120);
+my $run = '';
+if (open my $in, '<', '/sys/kernel/mm/ksm/run') { chomp($run = <$in> // '') }
+my $host = $run eq '1' ? 'on' : 'off';
+my $said = main::ksm_said($line);
+my $ram_kb = (main::conf_value('vm_memory_mb') || 640) * 1024;
+my $qemus = main::guest_qemus(main::conf_value('name_prefix') . 'p');
+my %merge;
+$merge{main::qemu_memory($_, $ram_kb)->{mergeable}}++ for keys %$qemus;
+FngateTest::stop_own_fngated();
+FngateTest::save_output('memory-merge.out', join("\n",
+    "guests=" . (%$qemus ? 'yes' : 'none'),
+    "ram_mergeable=" . join(',', sort keys %merge),
+    "agrees=" . ($said eq $host ? 'yes' : "said $said, host $host")) . "\n");
+--- request
+GET /t/out/memory-merge.out
+--- response_body
+guests=yes
+ram_mergeable=1
+agrees=yes
 --- no_error_log
 [error]

@@ -30,7 +30,8 @@
 # FNGATE_BENCH_COLD (3, new accounts for the cold starts),
 # FNGATE_BENCH_PREFIX (fgbench: the guests' names PREFIX-N; two benches on
 # one host need two), FNGATE_BENCH_KSM (1: measure with KSM on too when it
-# is off and writable, 0: not), BUILD.
+# is off and writable, with the guests' RAM mergeable, mem_merge = 1, as
+# `fngate up --ksm` runs them; 0: not, and mem_merge = 0), BUILD.
 
 set -euo pipefail
 
@@ -187,6 +188,7 @@ sed -e "s|@STATE@|$STATE|g" -e "s|@ROOT@|$ROOT|g" \
     -e "s|@REDIS_PORT@|$REDIS_PORT|g" -e "s|@BUILD@|$BUILD|g" \
     -e "s|^name_prefix *=.*|name_prefix = $PREFIX|" \
     -e "s|^idle_timeout *=.*|idle_timeout = 900|" \
+    -e "s|^mem_merge *=.*|mem_merge = $BENCH_KSM|" \
     "$ROOT/conf/fngated.conf" >"$STATE/fngated/fngated.conf"
 grep -q "^name_prefix = $PREFIX\$" "$STATE/fngated/fngated.conf" ||
     die "could not set name_prefix in $STATE/fngated/fngated.conf"

@@ -56,6 +56,14 @@ $(BUILD)/t/test_vmpool: $(BUILD)/obj/t/unit/test_vmpool.o $(VMPOOL) $(LIBFG) \
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(VMPOOL) $(LIBFG) -lcunit $(VMPOOL_LIBS)
 
+# The agent's sandbox, entered on the host by a child of the test (root).
+$(BUILD)/t/test_sandbox: $(BUILD)/obj/t/unit/test_sandbox.o \
+        $(BUILD)/obj/vmpool/agent/agent_sandbox.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ -lcunit
+
+$(BUILD)/obj/t/unit/test_sandbox.o: CFLAGS += -I$(ROOT)/vmpool/agent
+
 BUILD_TARGETS += $(VMPOOL) $(VMP_AGENT) $(VMP_INITRAMFS) $(VMP_RUNTIMES) \
                  $(VMP_QEMU) $(BUILD)/vmctl
-UNIT_TESTS    += $(BUILD)/t/test_vmpool
+UNIT_TESTS    += $(BUILD)/t/test_vmpool $(BUILD)/t/test_sandbox

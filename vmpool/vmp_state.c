@@ -143,6 +143,29 @@ vmp_set_live(const vmp_set_t *set)
 }
 
 
+int
+vmp_pool_key(char *out, size_t size, const char *account, const char *owner)
+{
+    int  n;
+
+    if (owner == NULL || owner[0] == '\0' || strcmp(owner, account) == 0)
+        n = snprintf(out, size, "%s", account);
+    else
+        n = snprintf(out, size, "%s_%s", account, owner);
+    return n < 0 || (size_t) n >= size ? -1 : 0;
+}
+
+
+/* Whether two pool keys are of one billed account (vmp_pool_key). */
+static bool
+vmp_key_same_account(const char *a, const char *b)
+{
+    size_t  la = strcspn(a, "_"), lb = strcspn(b, "_");
+
+    return la == lb && memcmp(a, b, la) == 0;
+}
+
+
 vmp_pick_t
 vmp_set_choose(const vmp_set_t *set, const char *account, unsigned max_vms,
     unsigned per_account, unsigned waiting, bool room, vmp_vm_t **vm)
@@ -153,7 +176,7 @@ vmp_set_choose(const vmp_set_t *set, const char *account, unsigned max_vms,
     *vm = NULL;
     for (v = set->head; v != NULL; v = v->next) {
         if (v->state != VMP_DEAD && v->account != NULL
-            && strcmp(v->account, account) == 0)
+            && vmp_key_same_account(v->account, account))
             mine++;
         switch (v->state) {
         case VMP_IDLE:

@@ -140,7 +140,7 @@ vmp_config_defaults(vmp_config_t *cfg)
     cfg->kvm_probe_timeout_ms = 15000;
     cfg->tb_cache_mb = 16;
     cfg->snapshot = 1;
-    cfg->mem_merge = 1;
+    cfg->mem_merge = 0;
     cfg->function_snapshots = 1;
     cfg->function_snapshots_max = 16;
 }

@@ -94,6 +94,18 @@ void vmp_pool_free(vmp_pool_t *pool);
 const char *vmp_pool_accel(const vmp_pool_t *pool);
 
 /*
+ * The key a call's guest is dedicated to (the "account" of the acquire
+ * calls below): the billed account alone when it runs its own code,
+ * "ACCOUNT_OWNER" when it runs another owner's (a cross-account alias, a
+ * granted ARN, an API under policy "caller").  So a guest serves one
+ * caller and one owner, and code of two owners never meets in one guest
+ * (README, "Security model").  max_vms_per_account counts every key of
+ * ACCOUNT.  0, or -1 when out is too small.
+ */
+int vmp_pool_key(char *out, size_t size, const char *account,
+    const char *owner);
+
+/*
  * A guest for account: its idle guest if it has one, else a warm one
  * assigned to it for good, else the first of the account's guests to be
  * free: a new one the background thread makes for it (within max_vms,

@@ -161,6 +161,8 @@ def handler(event, context):
     out['other processes'] = others_visible()
     with open('/proc/self/cgroup') as f:
         cg = '/sys/fs/cgroup' + f.read().strip().split('::', 1)[1]
+    with open(cg + '/pids.max') as f:
+        out['cgroup pids.max'] = f.read().strip()
     out['cgroup memory.max'] = try_write(cg + '/memory.max', 'max')
     out['cgroup escape'] = try_write('/sys/fs/cgroup/cgroup.procs',
                                      str(os.getpid()))

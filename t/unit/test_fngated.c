@@ -341,7 +341,7 @@ test_conf(void)
     CU_ASSERT_EQUAL(fgd_conf_line(&c, "region =", err, sizeof(err)), -1);
     /* an empty emulator or runtimes is "none"; a relative one is refused */
     CU_ASSERT_STRING_EQUAL(c.vm.emulator, "build/fngate-qemu");
-    CU_ASSERT_EQUAL(c.vm.mem_merge, 1);
+    CU_ASSERT_EQUAL(c.vm.mem_merge, 0);
     CU_ASSERT_EQUAL(fgd_conf_line(&c, "emulator = qemu", err, sizeof(err)),
         -1);
     CU_ASSERT_EQUAL(fgd_conf_line(&c, "emulator =", err, sizeof(err)), 0);
@@ -350,8 +350,8 @@ test_conf(void)
     CU_ASSERT_STRING_EQUAL(c.runtimes, "");
     CU_ASSERT_EQUAL(fgd_conf_line(&c, "mem_merge = 2", err, sizeof(err)),
         -1);
-    CU_ASSERT_EQUAL(fgd_conf_line(&c, "mem_merge = 0", err, sizeof(err)), 0);
-    CU_ASSERT_EQUAL(c.vm.mem_merge, 0);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "mem_merge = 1", err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(c.vm.mem_merge, 1);
     fgd_conf_free(&c);
 
     /* A file: error names the line; warm > max_vms refused. */

@@ -221,6 +221,55 @@ test_choose(void)
 
 
 static void
+test_pool_key(void)
+{
+    vmp_set_t   set = { 0 };
+    vmp_vm_t   *own, *xa, *vm;
+    char        key[64];
+
+    /* Own code: the account alone; another owner's: the pair. */
+    CU_ASSERT_EQUAL(vmp_pool_key(key, sizeof(key), "111111111111",
+        "111111111111"), 0);
+    CU_ASSERT_STRING_EQUAL(key, "111111111111");
+    CU_ASSERT_EQUAL(vmp_pool_key(key, sizeof(key), "111111111111", ""), 0);
+    CU_ASSERT_STRING_EQUAL(key, "111111111111");
+    CU_ASSERT_EQUAL(vmp_pool_key(key, sizeof(key), "111111111111",
+        "222222222222"), 0);
+    CU_ASSERT_STRING_EQUAL(key, "111111111111_222222222222");
+    CU_ASSERT_EQUAL(vmp_pool_key(key, 20, "111111111111", "222222222222"),
+        -1);
+
+    /* B's own guest never serves A's code for B, nor the other way. */
+    own = add_vm(&set, VMP_IDLE, "B", 10, 100);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "B_A", 8, 0, 0, true, &vm),
+        VMP_PICK_BOOT);
+    xa = add_vm(&set, VMP_IDLE, "B_A", 11, 200);
+    CU_ASSERT_EQUAL(vmp_set_move(&set, own, VMP_BUSY, "B_A", 300), -1);
+    CU_ASSERT_EQUAL(vmp_set_move(&set, xa, VMP_BUSY, "B", 300), -1);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "B_A", 8, 0, 0, true, &vm),
+        VMP_PICK_IDLE);
+    CU_ASSERT_PTR_EQUAL(vm, xa);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "B", 8, 0, 0, true, &vm),
+        VMP_PICK_IDLE);
+    CU_ASSERT_PTR_EQUAL(vm, own);
+
+    /* max_vms_per_account counts both of B's keys (2 guests). */
+    vmp_set_move(&set, own, VMP_BUSY, "B", 400);
+    vmp_set_move(&set, xa, VMP_BUSY, "B_A", 400);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "B_C", 8, 2, 0, true, &vm),
+        VMP_PICK_WAIT);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "B", 8, 2, 0, true, &vm),
+        VMP_PICK_WAIT);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "B", 8, 3, 0, true, &vm),
+        VMP_PICK_BOOT);
+    /* another account whose id starts alike is another account */
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "BB", 8, 1, 0, true, &vm),
+        VMP_PICK_BOOT);
+    set_free(&set);
+}
+
+
+static void
 test_boots_needed(void)
 {
     vmp_set_t  set = { 0 };
@@ -1818,6 +1867,7 @@ static const cu_test_t  vmpool_tests[] = {
     { "state transitions", test_transitions },
     { "a guest never changes account", test_account_never_changes },
     { "choice of guest", test_choose },
+    { "a guest serves one caller and one owner", test_pool_key },
     { "warm set refill", test_boots_needed },
     { "idle expiry and stats", test_expired_and_stats },
     { "memory budget", test_memory_budget },
