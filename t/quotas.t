@@ -83,6 +83,17 @@ sub codebytes {
     return $v eq '' ? 'none' : $v;
 }
 
+# TEST 7 lowers the test Redis's maxmemory and fills it: should it die
+# half-way, the files after this one still get Redis as it was.
+our ($MAXMEMORY) = `redis-cli -p $PORT config get maxmemory` =~ /^(\d+)$/m;
+our $PARENT = $$;
+END {
+    if (defined $MAXMEMORY && $$ == $PARENT) {     # (not in forked children)
+        system("redis-cli -p $PORT --scan --pattern 'qfill:*' | xargs -r redis-cli -p $PORT del >/dev/null");
+        system("redis-cli -p $PORT config set maxmemory $MAXMEMORY >/dev/null");
+    }
+}
+
 # The own fngated's limits.
 our %QUOTA = (
     quota_functions => 2, quota_versions_per_function => 2,
