@@ -104,6 +104,11 @@ int fgd_store_overrides_put(const fgd_req_t *q, const char *name,
     const char *alias, const char *read_revision, const char *json,
     const char *new_revision, fgd_resp_t *r);
 
+/* A count quota (conf's quota_*) refused the call: 409
+ * ResourceConflictException naming it, and a log line.  Returns -1. */
+int fgd_store_quota_refused(const fgd_req_t *q, const char *what,
+    const char *per, const char *key, unsigned limit, fgd_resp_t *r);
+
 /* One Redis command for the other stores: the reply (freeReplyObject
  * it), or NULL with r (503/502). */
 redisReply *fgd_store_command(const fgd_req_t *q, bool idempotent, int argc,

@@ -24,11 +24,21 @@
 
 #define FGD_APIS_LIST_MAX  1000u
 
-/* KEYS: api, apis.  ARGV: name, field/values. */
+/*
+ * The quotas (conf's quota_apis, quota_routes_per_api,
+ * quota_subscriptions_per_api; 0 none) are checked by the script that
+ * writes, before its first write: two calls can not both take the last
+ * slot, and a refused call stores nothing.
+ */
+
+/* KEYS: api, apis.  ARGV: name, the APIs quota, field/values.  1, 0
+ * exists, -2 quota. */
 static const char fgd_lua_api_create[] =
     "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end\n"
+    "local lim = tonumber(ARGV[2])\n"
+    "if lim > 0 and redis.call('ZCARD', KEYS[2]) >= lim then return -2 end\n"
     "local f = {}\n"
-    "for i = 2, #ARGV do f[#f + 1] = ARGV[i] end\n"
+    "for i = 3, #ARGV do f[#f + 1] = ARGV[i] end\n"
     "redis.call('HSET', KEYS[1], unpack(f))\n"
     "redis.call('ZADD', KEYS[2], 0, ARGV[1])\n"
     "return 1\n";
@@ -54,10 +64,11 @@ static const char fgd_lua_api_delete[] =
 /*
  * KEYS: api, fn (the target function).  ARGV: method, shape, value,
  * field ("" to create, else "r:ID" to update), value read (update),
- * LastModified, RevisionId.  Two routes collide when their methods are
- * equal or either is ANY, and their shapes are (fg_api.h).  Returns
- * {1, id}, {0} no API, {-1} no function, {-2, id} collision with id,
- * {-3} the route changed or is gone since it was read.
+ * LastModified, RevisionId, the routes quota.  Two routes collide when
+ * their methods are equal or either is ANY, and their shapes are
+ * (fg_api.h).  Returns {1, id}, {0} no API, {-1} no function, {-2, id}
+ * collision with id, {-3} the route changed or is gone since it was
+ * read, {-4} routes quota (create).
  */
 static const char fgd_lua_route_put[] =
     "if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end\n"
@@ -67,6 +78,12 @@ static const char fgd_lua_route_put[] =
     "  return {-3}\n"
     "end\n"
     "local all = redis.call('HGETALL', KEYS[1])\n"
+    "local n = 0\n"
+    "for i = 1, #all, 2 do\n"
+    "  if string.sub(all[i], 1, 2) == 'r:' then n = n + 1 end\n"
+    "end\n"
+    "local lim = tonumber(ARGV[8])\n"
+    "if ARGV[4] == '' and lim > 0 and n >= lim then return {-4} end\n"
     "for i = 1, #all, 2 do\n"
     "  if string.sub(all[i], 1, 2) == 'r:' and all[i] ~= ARGV[4] then\n"
     "    local m, p = string.match(all[i + 1], '^(%S+) (%S+)')\n"
@@ -93,14 +110,17 @@ static const char fgd_lua_route_delete[] =
     "           ARGV[3])\n"
     "return 1\n";
 
-/* KEYS: api, subs.  ARGV: account, now.  {1, value} created, {2, value}
- * it existed, {0} no API, {-1} the API is private. */
+/* KEYS: api, subs.  ARGV: account, now, the subscriptions quota.  {1,
+ * value} created, {2, value} it existed, {0} no API, {-1} the API is
+ * private, {-2} subscriptions quota. */
 static const char fgd_lua_sub_create[] =
     "if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end\n"
     "local access = redis.call('HGET', KEYS[1], 'Access')\n"
     "if access ~= 'granted' and access ~= 'open' then return {-1} end\n"
     "local cur = redis.call('HGET', KEYS[2], ARGV[1])\n"
     "if cur then return {2, cur} end\n"
+    "local lim = tonumber(ARGV[3])\n"
+    "if lim > 0 and redis.call('HLEN', KEYS[2]) >= lim then return {-2} end\n"
     "local st = 'pending'\n"
     "if access == 'open' then st = 'approved' end\n"
     "local v = st .. ' ' .. ARGV[2] .. ' ' .. ARGV[2]\n"
@@ -296,8 +316,8 @@ fgd_apis_create(const fgd_req_t *q, fgd_resp_t *r)
 {
     fgd_api_req_t  req;
     fgd_api_t     *a = &req.a;
-    char           key[FG_KEY_MAX], list[FG_KEY_MAX];
-    const char    *args[22];
+    char           key[FG_KEY_MAX], list[FG_KEY_MAX], lim[24];
+    const char    *args[23];
     redisReply    *reply;
     long long      v;
 
@@ -308,18 +328,19 @@ fgd_apis_create(const fgd_req_t *q, fgd_resp_t *r)
     fgd_revision_new(a->revision_id);
     fg_key_api(key, sizeof(key), q->caller, a->name);
     fg_key_apis(list, sizeof(list), q->caller);
+    snprintf(lim, sizeof(lim), "%u", q->conf->quota.apis);
     args[0] = key;              args[1] = list;
-    args[2] = a->name;
-    args[3] = "Name";           args[4] = a->name;
-    args[5] = "Stage";          args[6] = a->stage;
-    args[7] = "Access";         args[8] = a->access;
-    args[9] = "Policy";         args[10] = a->policy;
-    args[11] = "Description";   args[12] = a->description;
-    args[13] = "CreatedDate";   args[14] = a->created;
-    args[15] = "LastModified";  args[16] = a->modified;
-    args[17] = "RevisionId";    args[18] = a->revision_id;
-    args[19] = "RouteSeq";      args[20] = "0";
-    reply = fgd_apis_eval(q, fgd_lua_api_create, 2, 21, args, r);
+    args[2] = a->name;          args[3] = lim;
+    args[4] = "Name";           args[5] = a->name;
+    args[6] = "Stage";          args[7] = a->stage;
+    args[8] = "Access";         args[9] = a->access;
+    args[10] = "Policy";        args[11] = a->policy;
+    args[12] = "Description";   args[13] = a->description;
+    args[14] = "CreatedDate";   args[15] = a->created;
+    args[16] = "LastModified";  args[17] = a->modified;
+    args[18] = "RevisionId";    args[19] = a->revision_id;
+    args[20] = "RouteSeq";      args[21] = "0";
+    reply = fgd_apis_eval(q, fgd_lua_api_create, 2, 22, args, r);
     if (reply == NULL)
         return -1;
     if (reply->type != REDIS_REPLY_INTEGER)
@@ -329,6 +350,9 @@ fgd_apis_create(const fgd_req_t *q, fgd_resp_t *r)
     if (v == 0)
         return fgd_error(r, 409, "ResourceConflictException",
             "API already exist: %s", a->name);
+    if (v == -2)
+        return fgd_store_quota_refused(q, "APIs", "account", "quota_apis",
+            q->conf->quota.apis, r);
     fgd_log("info", q->request_id, "api %s:%s created (%s, %s, stage %s)",
         q->caller, a->name, a->access, a->policy, a->stage);
     return fgd_apis_reply_api(q, a, 201, r);
@@ -542,7 +566,8 @@ fgd_routes_put(const fgd_req_t *q, const fg_route_t *rt,
     char          key[FG_KEY_MAX], fn[FG_KEY_MAX], shape[FG_API_TEMPLATE_MAX + 1];
     char          value[FG_API_TEMPLATE_MAX + 256], oldv[FG_API_TEMPLATE_MAX + 256];
     char          field[FG_KEY_MAX], now[FGD_TIME_LEN], rev[37], arn[512];
-    const char   *args[9];
+    char          lim[24];
+    const char   *args[10];
     redisReply   *reply;
     long long     v;
 
@@ -572,7 +597,9 @@ fgd_routes_put(const fgd_req_t *q, const fg_route_t *rt,
     args[6] = oldv;
     args[7] = now;
     args[8] = rev;
-    reply = fgd_apis_eval(q, fgd_lua_route_put, 2, 9, args, r);
+    snprintf(lim, sizeof(lim), "%u", q->conf->quota.routes);
+    args[9] = lim;
+    reply = fgd_apis_eval(q, fgd_lua_route_put, 2, 10, args, r);
     if (reply == NULL)
         return -1;
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
@@ -608,6 +635,9 @@ fgd_routes_put(const fgd_req_t *q, const fg_route_t *rt,
     if (v == -3)
         return fgd_error(r, 409, "ResourceConflictException",
             "The route was changed by another request; read it again");
+    if (v == -4)
+        return fgd_store_quota_refused(q, "routes", "API",
+            "quota_routes_per_api", q->conf->quota.routes, r);
     fgd_log("info", q->request_id, "api %s:%s route %s: %s", q->caller,
         rt->api, route->id, value);
     if (fgd_json_api_route(route, q->region, q->caller, &r->body,
@@ -757,7 +787,7 @@ fgd_subs_create(const fgd_req_t *q, fgd_resp_t *r)
 {
     char           arn[256], region[FG_REGION_MAX + 1], now[FGD_TIME_LEN];
     char           key[FG_KEY_MAX], subs[FG_KEY_MAX], idx[FG_KEY_MAX];
-    char           member[FG_KEY_MAX];
+    char           member[FG_KEY_MAX], lim[24];
     const char    *args[6];
     size_t         lens[4];
     redisReply    *reply;
@@ -805,9 +835,13 @@ fgd_subs_create(const fgd_req_t *q, fgd_resp_t *r)
     args[1] = subs;
     args[2] = q->caller;
     args[3] = now;
-    reply = fgd_apis_eval(q, fgd_lua_sub_create, 2, 4, args, r);
-    if (reply == NULL)
+    snprintf(lim, sizeof(lim), "%u", q->conf->quota.subscriptions);
+    args[4] = lim;
+    reply = fgd_apis_eval(q, fgd_lua_sub_create, 2, 5, args, r);
+    if (reply == NULL) {
+        fgd_subs_unindex(q, member);    /* (a ZREM: also when full) */
         return -1;
+    }
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
         reply->element[0]->type != REDIS_REPLY_INTEGER)
         return fgd_apis_unexpected(reply, r);
@@ -818,6 +852,10 @@ fgd_subs_create(const fgd_req_t *q, fgd_resp_t *r)
         if (v == 0)
             return fgd_error(r, 404, "ResourceNotFoundException",
                 "API not found: %s", arn);
+        if (v == -2)
+            return fgd_store_quota_refused(q, "subscriptions", "API",
+                "quota_subscriptions_per_api", q->conf->quota.subscriptions,
+                r);
         return fgd_error(r, 403, "AccessDeniedException",
             "User: arn:aws:iam::%s:root is not authorized to subscribe to "
             "%s: the API is private", q->caller, arn);

@@ -137,6 +137,18 @@ static const fgd_conf_key_t fgd_conf_keys[] = {
     { "cache_ttl",       FGD_UINT, OFF(cache_ttl_ms), 0, 60000, NULL },
     { "billing_log",     FGD_STR,  OFF(billing_log), 0, 0,
       fgd_check_path_or_none },
+    { "quota_functions", FGD_UINT, OFF(quota.functions), 0, 1000000, NULL },
+    { "quota_code_storage", FGD_SIZE, OFF(quota.code_storage), 0,
+      1ul << 40, NULL },
+    { "quota_versions_per_function", FGD_UINT, OFF(quota.versions), 0,
+      1000000, NULL },
+    { "quota_aliases_per_function", FGD_UINT, OFF(quota.aliases), 0,
+      1000000, NULL },
+    { "quota_apis",      FGD_UINT, OFF(quota.apis), 0, 1000000, NULL },
+    { "quota_routes_per_api", FGD_UINT, OFF(quota.routes), 0, 1000000,
+      NULL },
+    { "quota_subscriptions_per_api", FGD_UINT, OFF(quota.subscriptions), 0,
+      1000000, NULL },
     { NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -167,6 +179,13 @@ fgd_conf_init(fgd_conf_t *conf)
     conf->max_code_size = 50u * 1024 * 1024;
     conf->max_memory_mb = 512;
     conf->cache_ttl_ms = 1000;
+    conf->quota.functions = 1000;
+    conf->quota.code_storage = 1024ul * 1024 * 1024;
+    conf->quota.versions = 1000;
+    conf->quota.aliases = 100;
+    conf->quota.apis = 600;
+    conf->quota.routes = 300;
+    conf->quota.subscriptions = 10000;
 
     if (fgd_set_str(&conf->listen, "unix:/run/fngate/fngated.sock") != 0 ||
         fgd_set_str(&conf->redis, "127.0.0.1:6379") != 0 ||

@@ -42,6 +42,20 @@
 /* ------------------------------------------------------------------ */
 /* Configuration (fngated -c FILE)                                      */
 
+/* Quotas of one account (conf/fngated.conf's quota_* keys); 0 is no
+ * limit.  Checked by the Redis script that writes, so two calls can not
+ * both take the last slot. */
+typedef struct {
+    unsigned       functions;       /* functions of an account */
+    size_t         code_storage;    /* bytes of code: CodeSize of $LATEST
+                                       and of every version */
+    unsigned       versions;        /* published versions of a function */
+    unsigned       aliases;         /* aliases of a function name */
+    unsigned       apis;            /* APIs of an account */
+    unsigned       routes;          /* routes of an API */
+    unsigned       subscriptions;   /* subscriptions of an API */
+} fgd_quota_t;
+
 typedef struct {
     char          *listen;          /* "unix:/path" or "host:port" */
     char          *redis;           /* "host:port" or "unix:/path" */
@@ -62,6 +76,7 @@ typedef struct {
     char          *name_prefix;
     char          *billing_log;     /* nginx's billing log, for usage;
                                        "" none */
+    fgd_quota_t    quota;           /* per account; 0: no limit */
     unsigned long  seen;            /* keys given, one bit each */
 } fgd_conf_t;
 

@@ -24,18 +24,47 @@
 #include "fngated.h"
 
 /*
- * CreateFunction.  KEYS: fn, fns, code, coderefs, aliases.  ARGV: name,
- * sha, zip, field/values.  1 done; 0 the function exists; -1 the name
+ * The quotas (fgd_quota_t) are checked in the scripts that write, before
+ * their first write: two calls can not both take the last slot, and a
+ * refused call (or one Redis refuses for want of memory, which happens at
+ * a script's first write) stores nothing.  Code storage is the counter
+ * fg_key_codebytes, which every script that adds or drops a CodeSize
+ * keeps; QUOTA_CODE(KEY, LIMIT, ADD) is true when ADD more bytes pass
+ * the limit (0: none).
+ */
+#define FGD_LUA_QUOTA_CODE \
+    "local function over_code(k, lim, add)\n" \
+    "  lim, add = tonumber(lim), tonumber(add)\n" \
+    "  if lim == 0 or add <= 0 then return false end\n" \
+    "  return tonumber(redis.call('GET', k) or '0') + add > lim\n" \
+    "end\n" \
+    "local function add_code(k, n)\n" \
+    "  n = tonumber(n)\n" \
+    "  if n ~= 0 and redis.call('INCRBY', k, n) <= 0 then\n" \
+    "    redis.call('DEL', k)\n" \
+    "  end\n" \
+    "end\n"
+
+/*
+ * CreateFunction.  KEYS: fn, fns, code, coderefs, aliases, codebytes.
+ * ARGV: name, sha, zip, the functions quota, the code storage quota,
+ * CodeSize, field/values.  1 done; 0 the function exists; -1 the name
  * holds the caller's cross-account aliases (without the function, every
- * alias of the name is one), so a name is never both.
+ * alias of the name is one), so a name is never both; -2 functions
+ * quota; -3 code storage quota.
  */
 static const char fgd_lua_create[] =
+    FGD_LUA_QUOTA_CODE
     "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end\n"
     "if redis.call('EXISTS', KEYS[5]) == 1 then return -1 end\n"
+    "local lim = tonumber(ARGV[4])\n"
+    "if lim > 0 and redis.call('ZCARD', KEYS[2]) >= lim then return -2 end\n"
+    "if over_code(KEYS[6], ARGV[5], ARGV[6]) then return -3 end\n"
     "redis.call('SET', KEYS[3], ARGV[3], 'NX')\n"
     "redis.call('HINCRBY', KEYS[4], ARGV[2], 1)\n"
+    "add_code(KEYS[6], ARGV[6])\n"
     "local f = {}\n"
-    "for i = 4, #ARGV do f[#f + 1] = ARGV[i] end\n"
+    "for i = 7, #ARGV do f[#f + 1] = ARGV[i] end\n"
     "redis.call('HSET', KEYS[1], unpack(f))\n"
     "redis.call('ZADD', KEYS[2], 0, ARGV[1])\n"
     "return 1\n";
@@ -123,6 +152,22 @@ fgd_redis(const fgd_req_t *q, bool idempotent, int argc, const char **argv,
                 "The service failed to reach its storage");
             return NULL;
         }
+        if (reply->type == REDIS_REPLY_ERROR &&
+            strncmp(reply->str, "OOM ", 4) == 0) {
+            /*
+             * Redis is at its maxmemory (noeviction).  It refuses a
+             * script at its first write that could grow memory, before
+             * anything is written, and a plain write command whole, so
+             * nothing is half-written; reads and deletes still work.
+             */
+            fgd_log("error", q->request_id, "redis %s is full (maxmemory): "
+                "%s refused, nothing written: %.*s", q->conf->redis,
+                argv[0], (int) reply->len, reply->str);
+            freeReplyObject(reply);
+            fgd_error(r, 503, "ServiceException",
+                "The service's store is full; nothing was written");
+            return NULL;
+        }
         if (reply->type == REDIS_REPLY_ERROR) {
             fgd_log("error", q->request_id, "redis %s: %.*s", argv[0],
                 (int) reply->len, reply->str);
@@ -151,37 +196,81 @@ fgd_keys(const char *account, const char *name, const char *sha,
     return 0;
 }
 
+/*
+ * A count quota refused: 409 ResourceConflictException.  Lambda has no
+ * error of its own for these counts (its only count quota with one is
+ * aliases per function), a 429 TooManyRequestsException would be retried
+ * by the SDKs in vain, and 409 says what is true: the call conflicts with
+ * what the account holds until it deletes one.
+ */
+int
+fgd_store_quota_refused(const fgd_req_t *q, const char *what,
+    const char *per, const char *key, unsigned limit, fgd_resp_t *r)
+{
+    fgd_log("error", q->request_id, "%s %s refused: quota of %u %s per %s "
+        "(%s) reached", q->caller, q->action, limit, what, per, key);
+    return fgd_error(r, 409, "ResourceConflictException",
+        "Quota exceeded: at most %u %s per %s (%s); delete one first",
+        limit, what, per, key);
+}
+
+/* The code storage quota refused the code of size bytes: 400
+ * CodeStorageExceededException, as Lambda's. */
+static int
+fgd_code_storage_refused(const fgd_req_t *q, fgd_resp_t *r, size_t size)
+{
+    fgd_log("error", q->request_id, "%s %s refused: code of %zu bytes would "
+        "pass the account's code storage quota of %zu bytes", q->caller,
+        q->action, size, q->conf->quota.code_storage);
+    return fgd_error(r, 400, "CodeStorageExceededException",
+        "Code storage limit exceeded: the account's code would pass %zu "
+        "bytes (quota_code_storage; every version counts)",
+        q->conf->quota.code_storage);
+}
+
 int
 fgd_store_create(const fgd_req_t *q, const fgd_create_t *c, fgd_resp_t *r)
 {
     char         kfn[FG_KEY_MAX], kfns[FG_KEY_MAX], kcode[FG_KEY_MAX];
     char         krefs[FG_KEY_MAX], kaliases[FG_KEY_MAX], numbuf[128];
-    char         arn[300];
-    const char  *argv[9 + 3 + FGD_FN_FIELDS_MAX];
-    size_t       lens[9 + 3 + FGD_FN_FIELDS_MAX], n;
+    char         kbytes[FG_KEY_MAX], arn[300], qfn[24], qcode[24], size[24];
+    const char  *argv[15 + FGD_FN_FIELDS_MAX];
+    size_t       lens[15 + FGD_FN_FIELDS_MAX], n, i;
     redisReply  *reply;
     int          rc = -1;
 
     if (fgd_keys(q->caller, c->fn.name, c->fn.sha256, kfn, kfns, kcode,
             krefs) != 0 ||
         fg_key_aliases(kaliases, sizeof(kaliases), q->caller, c->fn.name)
-            >= (int) sizeof(kaliases))
+            >= (int) sizeof(kaliases) ||
+        fg_key_codebytes(kbytes, sizeof(kbytes), q->caller)
+            >= (int) sizeof(kbytes))
         return fgd_error(r, 500, "ServiceException", "key too long");
+    snprintf(qfn, sizeof(qfn), "%u", q->conf->quota.functions);
+    snprintf(qcode, sizeof(qcode), "%zu", q->conf->quota.code_storage);
+    snprintf(size, sizeof(size), "%zu", c->zip_len);
 
-    argv[0] = "EVAL";          lens[0] = 4;
+    argv[0] = "EVAL";
     argv[1] = fgd_lua_create;  lens[1] = sizeof(fgd_lua_create) - 1;
-    argv[2] = "5";             lens[2] = 1;
-    argv[3] = kfn;             lens[3] = strlen(kfn);
-    argv[4] = kfns;            lens[4] = strlen(kfns);
-    argv[5] = kcode;           lens[5] = strlen(kcode);
-    argv[6] = krefs;           lens[6] = strlen(krefs);
-    argv[7] = kaliases;        lens[7] = strlen(kaliases);
-    argv[8] = c->fn.name;      lens[8] = strlen(c->fn.name);
-    argv[9] = c->fn.sha256;    lens[9] = strlen(c->fn.sha256);
-    argv[10] = (const char *) c->zip;  lens[10] = c->zip_len;
-    n = fgd_fn_to_fields(&c->fn, argv + 11, lens + 11, numbuf);
+    argv[2] = "6";
+    argv[3] = kfn;
+    argv[4] = kfns;
+    argv[5] = kcode;
+    argv[6] = krefs;
+    argv[7] = kaliases;
+    argv[8] = kbytes;
+    argv[9] = c->fn.name;
+    argv[10] = c->fn.sha256;
+    argv[11] = (const char *) c->zip;  lens[11] = c->zip_len;
+    argv[12] = qfn;
+    argv[13] = qcode;
+    argv[14] = size;
+    for (i = 0; i < 15; i++)
+        if (i != 1 && i != 11)
+            lens[i] = strlen(argv[i]);
+    n = fgd_fn_to_fields(&c->fn, argv + 15, lens + 15, numbuf);
 
-    reply = fgd_redis(q, false, (int) (11 + n), argv, lens, r);
+    reply = fgd_redis(q, false, (int) (15 + n), argv, lens, r);
     if (reply == NULL)
         return -1;
     if (reply->type != REDIS_REPLY_INTEGER) {
@@ -201,6 +290,15 @@ fgd_store_create(const fgd_req_t *q, const fgd_create_t *c, fgd_resp_t *r)
             "The name %s holds cross-account aliases (%s:ALIAS); delete "
             "them before creating a function of that name", c->fn.name,
             arn);
+        goto cleanup;
+    }
+    if (reply->integer == -2) {
+        fgd_store_quota_refused(q, "functions", "account",
+            "quota_functions", q->conf->quota.functions, r);
+        goto cleanup;
+    }
+    if (reply->integer == -3) {
+        fgd_code_storage_refused(q, r, c->zip_len);
         goto cleanup;
     }
     rc = 0;
@@ -425,15 +523,18 @@ fgd_store_code(const fgd_req_t *q, const char *account,
 
 /*
  * PublishVersion.  KEYS: fn, vers, ver (the new number), coderefs,
- * ver (the last number).  ARGV: last number read, new number, "1" when
- * a Description is given, the Description, CodeSha256 precondition (hex
- * or ""), RevisionId precondition (or ""), the version's RevisionId.
+ * ver (the last number), codebytes.  ARGV: last number read, new number,
+ * "1" when a Description is given, the Description, CodeSha256
+ * precondition (hex or ""), RevisionId precondition (or ""), the
+ * version's RevisionId, the versions quota, the code storage quota.
  * {1, N} published; {2, N} $LATEST's code and configuration are what
  * they were when version N, which still exists, was published; {0} no
  * function; {-1} another publish came first (read again); {-2, sha}
- * CodeSha256 differs; {-3} RevisionId differs.
+ * CodeSha256 differs; {-3} RevisionId differs; {-4} versions quota;
+ * {-5, CodeSize} code storage quota.
  */
 static const char fgd_lua_publish[] =
+    FGD_LUA_QUOTA_CODE
     "local f = redis.call('HGETALL', KEYS[1])\n"
     "if #f == 0 then return {0} end\n"
     "local h = {}\n"
@@ -450,6 +551,12 @@ static const char fgd_lua_publish[] =
     "   and redis.call('EXISTS', KEYS[5]) == 1 then\n"
     "  return {2, ARGV[1]}\n"
     "end\n"
+    "local lim = tonumber(ARGV[8])\n"
+    "if lim > 0 and redis.call('ZCARD', KEYS[2]) >= lim then\n"
+    "  return {-4}\n"
+    "end\n"
+    "local size = h['CodeSize'] or '0'\n"
+    "if over_code(KEYS[6], ARGV[9], size) then return {-5, size} end\n"
     "redis.call('HSET', KEYS[3], unpack(f))\n"
     "redis.call('HDEL', KEYS[3], 'LastVersion', 'PublishedConfig')\n"
     "redis.call('HSET', KEYS[3], 'Version', ARGV[2], 'RevisionId', ARGV[7])\n"
@@ -458,22 +565,29 @@ static const char fgd_lua_publish[] =
     "end\n"
     "redis.call('ZADD', KEYS[2], tonumber(ARGV[2]), ARGV[2])\n"
     "redis.call('HINCRBY', KEYS[4], h['CodeSha256'], 1)\n"
+    "add_code(KEYS[6], size)\n"
     "redis.call('HSET', KEYS[1], 'LastVersion', ARGV[2],\n"
     "           'PublishedConfig', cfg)\n"
     "return {1, ARGV[2]}\n";
 
 /*
- * UpdateFunctionCode.  KEYS: fn, new code, coderefs, old code.  ARGV: old
- * sha read, RevisionId precondition, new sha, zip, CodeSize,
- * LastModified, RevisionId.  1 done; 0 no function; -1 changed meanwhile;
- * -3 RevisionId differs.
+ * UpdateFunctionCode.  KEYS: fn, new code, coderefs, old code,
+ * codebytes.  ARGV: old sha read, RevisionId precondition, new sha, zip,
+ * CodeSize, LastModified, RevisionId, the code storage quota.  1 done; 0
+ * no function; -1 changed meanwhile; -3 RevisionId differs; -4 code
+ * storage quota ($LATEST's CodeSize is replaced: only growth counts).
  */
 static const char fgd_lua_update_code[] =
-    "local cur = redis.call('HMGET', KEYS[1], 'CodeSha256', 'RevisionId')\n"
+    FGD_LUA_QUOTA_CODE
+    "local cur = redis.call('HMGET', KEYS[1], 'CodeSha256', 'RevisionId',\n"
+    "                       'CodeSize')\n"
     "if not cur[1] then return 0 end\n"
     "if cur[1] ~= ARGV[1] then return -1 end\n"
     "if ARGV[2] ~= '' and cur[2] ~= ARGV[2] then return -3 end\n"
+    "local grow = tonumber(ARGV[5]) - tonumber(cur[3] or '0')\n"
+    "if over_code(KEYS[5], ARGV[8], grow) then return -4 end\n"
     "redis.call('SET', KEYS[2], ARGV[4], 'NX')\n"
+    "add_code(KEYS[5], grow)\n"
     "redis.call('HINCRBY', KEYS[3], ARGV[3], 1)\n"
     "local n = redis.call('HINCRBY', KEYS[3], ARGV[1], -1)\n"
     "if n <= 0 then\n"
@@ -511,11 +625,14 @@ static const char fgd_lua_update_config[] =
     "end\n"
 
 /* DeleteFunction of a version.  KEYS: ver, vers, coderefs, verrefs,
- * code, policy, grants.  ARGV: N, sha read.  1 done; 0 no version; -1
- * changed; -2 an alias routes to it. */
+ * code, policy, grants, codebytes.  ARGV: N, sha read.  1 done; 0 no
+ * version; -1 changed; -2 an alias routes to it.  (The deletes' first
+ * write is a DEL, so they run also when Redis is full.) */
 static const char fgd_lua_delete_version[] =
     FGD_LUA_DROP_POLICY
-    "local sha = redis.call('HGET', KEYS[1], 'CodeSha256')\n"
+    FGD_LUA_QUOTA_CODE
+    "local cur = redis.call('HMGET', KEYS[1], 'CodeSha256', 'CodeSize')\n"
+    "local sha = cur[1]\n"
     "if not sha then return 0 end\n"
     "if sha ~= ARGV[2] then return -1 end\n"
     "if tonumber(redis.call('HGET', KEYS[4], ARGV[1]) or '0') > 0 then\n"
@@ -528,18 +645,21 @@ static const char fgd_lua_delete_version[] =
     "  redis.call('HDEL', KEYS[3], sha)\n"
     "  redis.call('DEL', KEYS[5])\n"
     "end\n"
+    "add_code(KEYS[8], -tonumber(cur[2] or '0'))\n"
     "drop(KEYS[6], KEYS[7], ARGV[1])\n"
     "return 1\n";
 
 /*
  * DeleteFunction of the whole function.  KEYS: fn, fns, coderefs, vers,
  * verrefs, aliases, NV version keys, NA alias keys, 1 + NV code keys
- * ($LATEST's, then each version's), policy, grants, bounds.  ARGV: name,
- * NV, NA, the version
- * numbers, the alias names, the 1 + NV shas.  The lists must be what is
- * stored now, else -1 (read again).  1 done; 0 no function.
+ * ($LATEST's, then each version's), policy, grants, bounds, codebytes.
+ * ARGV: name, NV, NA, the version numbers, the alias names, the 1 + NV
+ * shas.  The lists must be what is stored now, else -1 (read again).  1
+ * done; 0 no function.  Its first write is a DEL, so it runs also when
+ * Redis is full.
  */
 static const char fgd_lua_delete_all[] =
+    FGD_LUA_QUOTA_CODE
     "local nv, na = tonumber(ARGV[2]), tonumber(ARGV[3])\n"
     "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
     "local vers = redis.call('ZRANGE', KEYS[4], 0, -1)\n"
@@ -549,13 +669,21 @@ static const char fgd_lua_delete_all[] =
     "for i = 1, na do\n"
     "  if als[i] ~= ARGV[3 + nv + i] then return -1 end\n"
     "end\n"
-    "local shas = { redis.call('HGET', KEYS[1], 'CodeSha256') }\n"
-    "for i = 1, nv do\n"
-    "  shas[#shas + 1] = redis.call('HGET', KEYS[6 + i], 'CodeSha256')\n"
+    "local shas, bytes = {}, 0\n"
+    "for i = 0, nv do\n"
+    "  local k = KEYS[1]\n"
+    "  if i > 0 then k = KEYS[6 + i] end\n"
+    "  local c = redis.call('HMGET', k, 'CodeSha256', 'CodeSize')\n"
+    "  shas[#shas + 1] = c[1]\n"
+    "  bytes = bytes + tonumber(c[2] or '0')\n"
     "end\n"
     "for i = 1, #shas do\n"
     "  if shas[i] ~= ARGV[3 + nv + na + i] then return -1 end\n"
     "end\n"
+    "for i = 1, nv + na do redis.call('DEL', KEYS[6 + i]) end\n"
+    "redis.call('DEL', KEYS[1], KEYS[4], KEYS[5], KEYS[6])\n"
+    "redis.call('DEL', KEYS[#KEYS - 3], KEYS[#KEYS - 2], KEYS[#KEYS - 1])\n"
+    "redis.call('ZREM', KEYS[2], ARGV[1])\n"
     "for i = 1, #shas do\n"
     "  local n = redis.call('HINCRBY', KEYS[3], shas[i], -1)\n"
     "  if n <= 0 then\n"
@@ -563,10 +691,7 @@ static const char fgd_lua_delete_all[] =
     "    redis.call('DEL', KEYS[6 + nv + na + i])\n"
     "  end\n"
     "end\n"
-    "for i = 1, nv + na do redis.call('DEL', KEYS[6 + i]) end\n"
-    "redis.call('DEL', KEYS[1], KEYS[4], KEYS[5], KEYS[6])\n"
-    "redis.call('DEL', KEYS[#KEYS - 2], KEYS[#KEYS - 1], KEYS[#KEYS])\n"
-    "redis.call('ZREM', KEYS[2], ARGV[1])\n"
+    "add_code(KEYS[#KEYS], -bytes)\n"
     "return 1\n";
 
 /*
@@ -575,10 +700,11 @@ static const char fgd_lua_delete_all[] =
  * cross-account alias, FunctionVersion "", the caller's fn, which must
  * not exist), the key for the additional version (ignored when ARGV[5] is
  * "").  ARGV: "create" or "update", RevisionId read (update), name,
- * FunctionVersion, additional version or "", field/values.  1 done; 0
- * exists (create); -4 missing (update); -1 changed meanwhile; -2
- * FunctionVersion missing; -3 additional version missing; -5 a
- * cross-account alias on the name of one of the caller's functions.
+ * FunctionVersion, additional version or "", the aliases quota,
+ * field/values.  1 done; 0 exists (create); -4 missing (update); -1
+ * changed meanwhile; -2 FunctionVersion missing; -3 additional version
+ * missing; -5 a cross-account alias on the name of one of the caller's
+ * functions; -7 aliases quota (create).
  */
 static const char fgd_lua_alias_put[] =
     "local old = redis.call('HMGET', KEYS[1], 'RevisionId',\n"
@@ -595,6 +721,11 @@ static const char fgd_lua_alias_put[] =
     "if ARGV[5] ~= '' and redis.call('EXISTS', KEYS[5]) == 0 then\n"
     "  return -3\n"
     "end\n"
+    "local lim = tonumber(ARGV[6])\n"
+    "if ARGV[1] == 'create' and lim > 0\n"
+    "   and redis.call('ZCARD', KEYS[2]) >= lim then\n"
+    "  return -7\n"
+    "end\n"
     "local function ref(v, d)\n"
     "  if v and v ~= '' and v ~= '$LATEST' then\n"
     "    if redis.call('HINCRBY', KEYS[3], v, d) <= 0 then\n"
@@ -605,18 +736,20 @@ static const char fgd_lua_alias_put[] =
     "if old[1] then ref(old[2], -1); ref(old[3], -1) end\n"
     "ref(ARGV[4], 1); ref(ARGV[5], 1)\n"
     "local f = {}\n"
-    "for i = 6, #ARGV do f[#f + 1] = ARGV[i] end\n"
+    "for i = 7, #ARGV do f[#f + 1] = ARGV[i] end\n"
     "redis.call('HSET', KEYS[1], unpack(f))\n"
     "redis.call('ZADD', KEYS[2], 0, ARGV[3])\n"
     "return 1\n";
 
 /* DeleteAlias.  KEYS: alias, aliases, verrefs, policy, grants.  ARGV:
- * name.  1 / 0. */
+ * name.  1 / 0.  (First a DEL: it runs also when Redis is full.) */
 static const char fgd_lua_alias_delete[] =
     FGD_LUA_DROP_POLICY
     "local old = redis.call('HMGET', KEYS[1], 'FunctionVersion',\n"
     "                       'AdditionalVersion')\n"
     "if not old[1] then return 0 end\n"
+    "redis.call('DEL', KEYS[1])\n"
+    "redis.call('ZREM', KEYS[2], ARGV[1])\n"
     "for _, v in ipairs({old[1], old[2]}) do\n"
     "  if v and v ~= '' and v ~= '$LATEST' then\n"
     "    if redis.call('HINCRBY', KEYS[3], v, -1) <= 0 then\n"
@@ -624,8 +757,6 @@ static const char fgd_lua_alias_delete[] =
     "    end\n"
     "  end\n"
     "end\n"
-    "redis.call('DEL', KEYS[1])\n"
-    "redis.call('ZREM', KEYS[2], ARGV[1])\n"
     "drop(KEYS[4], KEYS[5], ARGV[1])\n"
     "return 1\n";
 
@@ -659,10 +790,10 @@ static const char fgd_lua_permission_remove[] =
     "local s = cjson.decode(st)\n"
     "local acct = string.match(s.Principal.AWS, '^arn:aws:iam::(%d+):root$')\n"
     "local g = ARGV[1] .. ':' .. s.Action .. ':' .. acct\n"
+    "redis.call('HDEL', KEYS[1], f)\n"
     "if redis.call('HINCRBY', KEYS[2], g, -1) <= 0 then\n"
     "  redis.call('HDEL', KEYS[2], g)\n"
     "end\n"
-    "redis.call('HDEL', KEYS[1], f)\n"
     "local left = false\n"
     "for _, k in ipairs(redis.call('HKEYS', KEYS[1])) do\n"
     "  if string.sub(k, 1, #ARGV[1] + 1) == ARGV[1] .. ':' then\n"
@@ -852,8 +983,9 @@ fgd_store_publish(const fgd_req_t *q, const char *name,
 {
     char           kfn[FG_KEY_MAX], kvers[FG_KEY_MAX], kver[FG_KEY_MAX];
     char           krefs[FG_KEY_MAX], klast[FG_KEY_MAX], last[24];
-    char           next[24], rev[37], arn[256];
-    const char    *args[12];
+    char           next[24], rev[37], arn[256], kbytes[FG_KEY_MAX];
+    char           qver[24], qcode[24];
+    const char    *args[15];
     unsigned long  n;
     redisReply    *reply;
     int            attempt, got;
@@ -880,16 +1012,21 @@ fgd_store_publish(const fgd_req_t *q, const char *name,
                 >= FG_KEY_MAX ||
             fg_key_coderefs(krefs, sizeof(krefs), q->caller) >= FG_KEY_MAX ||
             fg_key_version(klast, sizeof(klast), q->caller, name, last)
+                >= FG_KEY_MAX ||
+            fg_key_codebytes(kbytes, sizeof(kbytes), q->caller)
                 >= FG_KEY_MAX)
             return fgd_error(r, 500, "ServiceException", "key too long");
+        snprintf(qver, sizeof(qver), "%u", q->conf->quota.versions);
+        snprintf(qcode, sizeof(qcode), "%zu", q->conf->quota.code_storage);
         args[0] = kfn;  args[1] = kvers;  args[2] = kver;  args[3] = krefs;
-        args[4] = klast;
-        args[5] = last;  args[6] = next;
-        args[7] = p->has_description ? "1" : "0";
-        args[8] = p->description;  args[9] = p->sha256;
-        args[10] = p->revision_id;  args[11] = rev;
-        reply = fgd_eval(q, fgd_lua_publish, sizeof(fgd_lua_publish) - 1, 5,
-            12, args, NULL, r);
+        args[4] = klast;  args[5] = kbytes;
+        args[6] = last;  args[7] = next;
+        args[8] = p->has_description ? "1" : "0";
+        args[9] = p->description;  args[10] = p->sha256;
+        args[11] = p->revision_id;  args[12] = rev;
+        args[13] = qver;  args[14] = qcode;
+        reply = fgd_eval(q, fgd_lua_publish, sizeof(fgd_lua_publish) - 1, 6,
+            15, args, NULL, r);
         if (reply == NULL)
             return -1;
         if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
@@ -927,6 +1064,18 @@ fgd_store_publish(const fgd_req_t *q, const char *name,
                 "The Revision Id provided does not match the latest "
                 "Revision Id. Call the GetFunction/GetAlias API to "
                 "retrieve the latest Revision Id");
+        case -4:
+            freeReplyObject(reply);
+            return fgd_store_quota_refused(q, "versions", "function",
+                "quota_versions_per_function", q->conf->quota.versions, r);
+        case -5: {
+            size_t add = 0;
+            if (reply->elements >= 2 &&
+                reply->element[1]->type == REDIS_REPLY_STRING)
+                add = (size_t) strtoull(reply->element[1]->str, NULL, 10);
+            freeReplyObject(reply);
+            return fgd_code_storage_refused(q, r, add);
+        }
         default:
             freeReplyObject(reply);         /* published meanwhile */
         }
@@ -941,9 +1090,10 @@ fgd_store_update_code(const fgd_req_t *q, const char *name,
     fgd_resp_t *r)
 {
     char         kfn[FG_KEY_MAX], kcode[FG_KEY_MAX], krefs[FG_KEY_MAX];
-    char         kold[FG_KEY_MAX], size[24], arn[256];
-    const char  *args[11];
-    size_t       lens[11];
+    char         kold[FG_KEY_MAX], size[24], arn[256], kbytes[FG_KEY_MAX];
+    char         qcode[24];
+    const char  *args[13];
+    size_t       lens[13];
     int          i;
     long long    v;
 
@@ -952,19 +1102,25 @@ fgd_store_update_code(const fgd_req_t *q, const char *name,
         fg_key_coderefs(krefs, sizeof(krefs), q->caller) >= FG_KEY_MAX ||
         fg_key_code(kcode, sizeof(kcode), q->caller, c->fn.sha256)
             >= FG_KEY_MAX ||
-        fg_key_code(kold, sizeof(kold), q->caller, old_sha) >= FG_KEY_MAX)
+        fg_key_code(kold, sizeof(kold), q->caller, old_sha) >= FG_KEY_MAX ||
+        fg_key_codebytes(kbytes, sizeof(kbytes), q->caller) >= FG_KEY_MAX)
         return fgd_error(r, 500, "ServiceException", "key too long");
     snprintf(size, sizeof(size), "%llu",
         (unsigned long long) c->fn.code_size);
+    snprintf(qcode, sizeof(qcode), "%zu", q->conf->quota.code_storage);
     args[0] = kfn;  args[1] = kcode;  args[2] = krefs;  args[3] = kold;
-    args[4] = old_sha;  args[5] = want_revision;  args[6] = c->fn.sha256;
-    args[7] = (const char *) c->zip;  args[8] = size;
-    args[9] = c->fn.last_modified;  args[10] = c->fn.revision_id;
-    for (i = 0; i < 11; i++)
-        lens[i] = i == 7 ? c->zip_len : strlen(args[i]);
+    args[4] = kbytes;
+    args[5] = old_sha;  args[6] = want_revision;  args[7] = c->fn.sha256;
+    args[8] = (const char *) c->zip;  args[9] = size;
+    args[10] = c->fn.last_modified;  args[11] = c->fn.revision_id;
+    args[12] = qcode;
+    for (i = 0; i < 13; i++)
+        lens[i] = i == 8 ? c->zip_len : strlen(args[i]);
     if (fgd_eval_int(q, fgd_lua_update_code, sizeof(fgd_lua_update_code) - 1,
-        4, 11, args, lens, &v, r) != 0)
+        5, 13, args, lens, &v, r) != 0)
         return -1;
+    if (v == -4)
+        return fgd_code_storage_refused(q, r, c->fn.code_size);
     if (v == 1)
         return 0;
     if (v == 0)
@@ -1208,7 +1364,8 @@ fgd_store_delete_version(const fgd_req_t *q, const char *name,
     char         kver[FG_KEY_MAX], kvers[FG_KEY_MAX], krefs[FG_KEY_MAX];
     char         kvrefs[FG_KEY_MAX], kcode[FG_KEY_MAX], sha[FGD_SHA256_HEX];
     char         arn[512], names[512], kpol[FG_KEY_MAX], kgr[FG_KEY_MAX];
-    const char  *args[9];
+    char         kbytes[FG_KEY_MAX];
+    const char  *args[10];
     long long    v;
     int          attempt, got;
 
@@ -1223,7 +1380,9 @@ fgd_store_delete_version(const fgd_req_t *q, const char *name,
                 >= FG_KEY_MAX ||
             fg_key_policy(kpol, sizeof(kpol), q->caller, name)
                 >= FG_KEY_MAX ||
-            fg_key_grants(kgr, sizeof(kgr), q->caller, name) >= FG_KEY_MAX)
+            fg_key_grants(kgr, sizeof(kgr), q->caller, name) >= FG_KEY_MAX ||
+            fg_key_codebytes(kbytes, sizeof(kbytes), q->caller)
+                >= FG_KEY_MAX)
             return fgd_error(r, 500, "ServiceException", "key too long");
         got = fgd_hget(q, kver, "CodeSha256", sha, sizeof(sha), r);
         if (got < 0)
@@ -1235,9 +1394,11 @@ fgd_store_delete_version(const fgd_req_t *q, const char *name,
             return fgd_error(r, 500, "ServiceException", "key too long");
         args[0] = kver;  args[1] = kvers;  args[2] = krefs;
         args[3] = kvrefs;  args[4] = kcode;  args[5] = kpol;
-        args[6] = kgr;  args[7] = version;  args[8] = sha;
+        args[6] = kgr;  args[7] = kbytes;  args[8] = version;
+        args[9] = sha;
         if (fgd_eval_int(q, fgd_lua_delete_version,
-            sizeof(fgd_lua_delete_version) - 1, 7, 9, args, NULL, &v, r) != 0)
+            sizeof(fgd_lua_delete_version) - 1, 8, 10, args, NULL, &v, r)
+            != 0)
             return -1;
         if (v == 1)
             return 0;
@@ -1261,8 +1422,9 @@ fgd_store_alias_put(const fgd_req_t *q, const char *name,
 {
     char         kal[FG_KEY_MAX], kals[FG_KEY_MAX], kvrefs[FG_KEY_MAX];
     char         kv1[FG_KEY_MAX], kv2[FG_KEY_MAX], wbuf[32], arn[512];
-    const char  *args[10 + FGD_ALIAS_FIELDS_MAX];
-    size_t       lens[10 + FGD_ALIAS_FIELDS_MAX], n, i;
+    char         qal[24];
+    const char  *args[11 + FGD_ALIAS_FIELDS_MAX];
+    size_t       lens[11 + FGD_ALIAS_FIELDS_MAX], n, i;
     long long    v;
     bool         create = read_revision == NULL;
 
@@ -1285,15 +1447,27 @@ fgd_store_alias_put(const fgd_req_t *q, const char *name,
     args[5] = create ? "create" : "update";
     args[6] = create ? "" : read_revision;
     args[7] = a->name;  args[8] = a->version;  args[9] = a->extra_version;
-    n = fgd_alias_to_fields(a, args + 10, lens + 10, wbuf);
-    for (i = 0; i < 10; i++)
+    snprintf(qal, sizeof(qal), "%u", q->conf->quota.aliases);
+    args[10] = qal;
+    n = fgd_alias_to_fields(a, args + 11, lens + 11, wbuf);
+    for (i = 0; i < 11; i++)
         lens[i] = strlen(args[i]);
     if (fgd_eval_int(q, fgd_lua_alias_put, sizeof(fgd_lua_alias_put) - 1, 5,
-        (int) (10 + n), args, lens, &v, r) != 0)
+        (int) (11 + n), args, lens, &v, r) != 0)
         return -1;
     switch (v) {
     case 1:
         return 0;
+    case -7:
+        /* Lambda's own error for this quota (400, a client fault) */
+        fgd_log("error", q->request_id, "%s CreateAlias refused: quota of "
+            "%u aliases per function (quota_aliases_per_function) reached",
+            q->caller, q->conf->quota.aliases);
+        fg_function_arn(arn, sizeof(arn), q->region, q->caller, name, "");
+        return fgd_error(r, 400, "AliasLimitExceededException",
+            "Alias limit exceeded: %s has %u aliases, the most a function "
+            "may have (quota_aliases_per_function)", arn,
+            q->conf->quota.aliases);
     case 0:
         fg_function_arn(arn, sizeof(arn), q->region, q->caller, name,
             a->name);
@@ -1533,6 +1707,7 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
     char          kvers[FG_KEY_MAX], kvrefs[FG_KEY_MAX], kals[FG_KEY_MAX];
     char          arn[256], nv_s[24], na_s[24];
     char          kpol[FG_KEY_MAX], kgr[FG_KEY_MAX], kbnd[FG_KEY_MAX];
+    char          kbytes[FG_KEY_MAX];
     char        (*keys)[FG_KEY_MAX] = NULL, (*shas)[FGD_SHA256_HEX] = NULL;
     const char  **args = NULL;
     redisReply   *vers = NULL, *als = NULL, *reply;
@@ -1551,7 +1726,8 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
         fg_key_aliases(kals, sizeof(kals), q->caller, name) >= FG_KEY_MAX ||
         fg_key_policy(kpol, sizeof(kpol), q->caller, name) >= FG_KEY_MAX ||
         fg_key_grants(kgr, sizeof(kgr), q->caller, name) >= FG_KEY_MAX ||
-        fg_key_bounds(kbnd, sizeof(kbnd), q->caller, name) >= FG_KEY_MAX)
+        fg_key_bounds(kbnd, sizeof(kbnd), q->caller, name) >= FG_KEY_MAX ||
+        fg_key_codebytes(kbytes, sizeof(kbytes), q->caller) >= FG_KEY_MAX)
         return fgd_error(r, 500, "ServiceException", "key too long");
 
     for (attempt = 0; attempt < 5; attempt++) {
@@ -1572,7 +1748,7 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
         na = als->elements;
         keys = calloc(nv + na + 1 + nv, sizeof(*keys));
         shas = calloc(nv + 1, sizeof(*shas));
-        nargs = 6 + (nv + na + 1 + nv) + 3 + 3 + nv + na + (1 + nv);
+        nargs = 6 + (nv + na + 1 + nv) + 4 + 3 + nv + na + (1 + nv);
         args = calloc(nargs, sizeof(*args));
         if (keys == NULL || shas == NULL || args == NULL) {
             fgd_error(r, 500, "ServiceException", "out of memory");
@@ -1614,6 +1790,7 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
         for (i = 0; i < nv + na + 1 + nv; i++)
             args[k++] = keys[i];
         args[k++] = kpol;  args[k++] = kgr;  args[k++] = kbnd;
+        args[k++] = kbytes;
         snprintf(nv_s, sizeof(nv_s), "%zu", nv);
         snprintf(na_s, sizeof(na_s), "%zu", na);
         args[k++] = name;  args[k++] = nv_s;  args[k++] = na_s;
@@ -1626,7 +1803,7 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
 
         reply = fgd_eval(q, fgd_lua_delete_all,
             sizeof(fgd_lua_delete_all) - 1,
-            (int) (6 + nv + na + 1 + nv + 3),
+            (int) (6 + nv + na + 1 + nv + 4),
             (int) k, args, NULL, r);
         if (reply == NULL)
             goto cleanup;

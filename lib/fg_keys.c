@@ -91,6 +91,16 @@ fg_key_coderefs(char *dst, size_t size, const char *account)
 
 
 int
+fg_key_codebytes(char *dst, size_t size, const char *account)
+{
+    if (account == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return snprintf(dst, size, "fg:codebytes:{%s}", account);
+}
+
+
+int
 fg_key_version(char *dst, size_t size, const char *account,
     const char *function, const char *version)
 {

@@ -60,6 +60,14 @@
  *   fg:code:{A}:SHA256HEX          string the function's zip, as uploaded
  *   fg:coderefs:{A}                hash  SHA256HEX -> number of functions /
  *                                        versions that use it
+ *   fg:codebytes:{A}               string the bytes of code the account
+ *                                        stores, counted as Lambda
+ *                                        counts it: CodeSize of $LATEST
+ *                                        and of every version (a blob
+ *                                        several share counts for each)
+ *                                        (the code_storage quota; kept
+ *                                        by the scripts that write or
+ *                                        drop code)
  *   fg:apis:{A}                    zset  API names (score 0, by name)
  *   fg:api:{A}:API                 hash  an API and its routes: Name Stage
  *                                        Access (private|granted|open)
@@ -101,6 +109,7 @@ int fg_key_function(char *dst, size_t size, const char *account,
 int fg_key_code(char *dst, size_t size, const char *account,
     const char *sha256hex);
 int fg_key_coderefs(char *dst, size_t size, const char *account);
+int fg_key_codebytes(char *dst, size_t size, const char *account);
 int fg_key_version(char *dst, size_t size, const char *account,
     const char *function, const char *version);
 int fg_key_versions(char *dst, size_t size, const char *account,

@@ -26,7 +26,8 @@
 #
 # Environment: FNGATE_BENCH_STATE (default CHECKOUT/.fngate/bench),
 # FNGATE_BENCH_PORT (18480; uses it and the next two),
-# FNGATE_BENCH_REDIS_PORT (16480), FNGATE_BENCH_SECONDS (10, per wrk run),
+# FNGATE_BENCH_REDIS_PORT (16480), FNGATE_REDIS_MAXMEMORY (2gb, as `fngate
+# up`; noeviction), FNGATE_BENCH_SECONDS (10, per wrk run),
 # FNGATE_BENCH_COLD (3, new accounts for the cold starts),
 # FNGATE_BENCH_PREFIX (fgbench: the guests' names PREFIX-N; two benches on
 # one host need two), FNGATE_BENCH_KSM (1: measure with KSM on too when it
@@ -175,6 +176,7 @@ wait_for 30 libvirtd virsh -c "$LIBVIRT_URI" version
 
 redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --daemonize yes \
     --dir "$STATE/redis" --save '' --appendonly no \
+    --maxmemory "${FNGATE_REDIS_MAXMEMORY:-2gb}" --maxmemory-policy noeviction \
     --pidfile "$STATE/redis/redis.pid" --logfile "$STATE/redis/redis.log"
 started+=(redis)
 wait_for 20 redis sh -c "redis-cli -h 127.0.0.1 -p $REDIS_PORT ping | grep -q PONG"

@@ -4,7 +4,8 @@
 # Starts what the Test::Nginx tests need around the nginx that
 # Test::Nginx::Socket itself starts: libvirtd/virtlogd when they are not
 # running, a Redis of its own (TEST_NGINX_REDIS_PORT, default 16391, no
-# persistence) and a test fngated with its own state directory; exports the
+# persistence, maxmemory FNGATE_TEST_REDIS_MAXMEMORY, default 1gb, with
+# noeviction as every fngate stack) and a test fngated with its own state directory; exports the
 # TEST_NGINX_* variables of HACKING.md; runs `prove -I t/lib t/` (or prove
 # on the files given as arguments); stops what it started; exits with
 # prove's status.  prove's summary is the last thing it prints.
@@ -118,6 +119,8 @@ if redis-cli -h 127.0.0.1 -p "$TEST_NGINX_REDIS_PORT" ping >/dev/null 2>&1; then
 fi
 redis-server --bind 127.0.0.1 --port "$TEST_NGINX_REDIS_PORT" \
     --daemonize yes --dir "$TSTATE/redis" --save '' --appendonly no \
+    --maxmemory "${FNGATE_TEST_REDIS_MAXMEMORY:-1gb}" \
+    --maxmemory-policy noeviction \
     --pidfile "$TSTATE/redis/redis.pid" --logfile "$TSTATE/redis/redis.log" \
     && started+=(redis)
 for ((i = 0; i < 100; i++)); do

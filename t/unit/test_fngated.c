@@ -352,6 +352,17 @@ test_conf(void)
         -1);
     CU_ASSERT_EQUAL(fgd_conf_line(&c, "mem_merge = 1", err, sizeof(err)), 0);
     CU_ASSERT_EQUAL(c.vm.mem_merge, 1);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "quota_functions = 0", err,
+        sizeof(err)), 0);
+    CU_ASSERT_EQUAL(c.quota.functions, 0);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "quota_code_storage = 2199023255552",
+        err, sizeof(err)), -1);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "quota_code_storage = 4096", err,
+        sizeof(err)), 0);
+    CU_ASSERT_EQUAL(c.quota.code_storage, 4096);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "quota_routes_per_api = -1", err,
+        sizeof(err)), -1);
+    CU_ASSERT_EQUAL(c.vm.mem_merge, 1);
     fgd_conf_free(&c);
 
     /* A file: error names the line; warm > max_vms refused. */
@@ -433,6 +444,13 @@ test_conf_shipped(void)
     CU_ASSERT_EQUAL(c.vm.snapshot, d.vm.snapshot);
     CU_ASSERT_EQUAL(c.vm.mem_merge, d.vm.mem_merge);
     CU_ASSERT_EQUAL(c.cache_ttl_ms, d.cache_ttl_ms);
+    CU_ASSERT_EQUAL(c.quota.functions, d.quota.functions);
+    CU_ASSERT_EQUAL(c.quota.code_storage, d.quota.code_storage);
+    CU_ASSERT_EQUAL(c.quota.versions, d.quota.versions);
+    CU_ASSERT_EQUAL(c.quota.aliases, d.quota.aliases);
+    CU_ASSERT_EQUAL(c.quota.apis, d.quota.apis);
+    CU_ASSERT_EQUAL(c.quota.routes, d.quota.routes);
+    CU_ASSERT_EQUAL(c.quota.subscriptions, d.quota.subscriptions);
     CU_ASSERT_STRING_EQUAL(c.kernel, "/tmp/kernel/vmlinux");
     CU_ASSERT_STRING_EQUAL(c.runtimes, "/tmp/runtimes.img");
     CU_ASSERT_STRING_EQUAL(c.emulator, "/tmp/fngate-qemu");

@@ -62,6 +62,9 @@ test_exact_names(void)
     CU_ASSERT_EQUAL(fg_key_coderefs(k, sizeof(k), ACCT), 26);
     CU_ASSERT_STRING_EQUAL(k, "fg:coderefs:{123456789012}");
 
+    CU_ASSERT_EQUAL(fg_key_codebytes(k, sizeof(k), ACCT), 27);
+    CU_ASSERT_STRING_EQUAL(k, "fg:codebytes:{123456789012}");
+
     CU_ASSERT_EQUAL(fg_key_version(k, sizeof(k), ACCT, "my-fn", "12"), 30);
     CU_ASSERT_STRING_EQUAL(k, "fg:ver:{123456789012}:my-fn:12");
 
@@ -103,6 +106,10 @@ test_hash_tags(void)
     CU_ASSERT_STRING_EQUAL(tag, ACCT);
 
     fg_key_coderefs(k, sizeof(k), ACCT);
+    CU_ASSERT_TRUE(hash_tag(k, tag, sizeof(tag)));
+    CU_ASSERT_STRING_EQUAL(tag, ACCT);
+
+    fg_key_codebytes(k, sizeof(k), ACCT);
     CU_ASSERT_TRUE(hash_tag(k, tag, sizeof(tag)));
     CU_ASSERT_STRING_EQUAL(tag, ACCT);
 
@@ -197,6 +204,7 @@ test_null_arguments(void)
     CU_ASSERT_EQUAL(fg_key_function(k, sizeof(k), NULL, "f"), -1);
     CU_ASSERT_EQUAL(fg_key_code(k, sizeof(k), ACCT, NULL), -1);
     CU_ASSERT_EQUAL(fg_key_coderefs(k, sizeof(k), NULL), -1);
+    CU_ASSERT_EQUAL(fg_key_codebytes(k, sizeof(k), NULL), -1);
     CU_ASSERT_EQUAL(fg_key_version(k, sizeof(k), ACCT, "f", NULL), -1);
     CU_ASSERT_EQUAL(fg_key_versions(k, sizeof(k), ACCT, NULL), -1);
     CU_ASSERT_EQUAL(fg_key_version_refs(k, sizeof(k), NULL, "f"), -1);
