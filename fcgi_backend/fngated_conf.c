@@ -137,6 +137,8 @@ static const fgd_conf_key_t fgd_conf_keys[] = {
     { "cache_ttl",       FGD_UINT, OFF(cache_ttl_ms), 0, 60000, NULL },
     { "billing_log",     FGD_STR,  OFF(billing_log), 0, 0,
       fgd_check_path_or_none },
+    { "billing_log_reserve", FGD_SIZE, OFF(billing_log_reserve), 0,
+      1ul << 40, NULL },
     { NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -167,6 +169,7 @@ fgd_conf_init(fgd_conf_t *conf)
     conf->max_code_size = 50u * 1024 * 1024;
     conf->max_memory_mb = 512;
     conf->cache_ttl_ms = 1000;
+    conf->billing_log_reserve = 1024 * 1024;
 
     if (fgd_set_str(&conf->listen, "unix:/run/fngate/fngated.sock") != 0 ||
         fgd_set_str(&conf->redis, "127.0.0.1:6379") != 0 ||

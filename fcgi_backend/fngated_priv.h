@@ -62,6 +62,8 @@ typedef struct {
     char          *name_prefix;
     char          *billing_log;     /* nginx's billing log, for usage;
                                        "" none */
+    size_t         billing_log_reserve; /* bytes its file system keeps
+                                       free for calls in flight; 0 off */
     unsigned long  seen;            /* keys given, one bit each */
 } fgd_conf_t;
 

@@ -13,6 +13,7 @@
  */
 
 #include <dirent.h>
+#include <sys/statvfs.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -350,4 +351,29 @@ cleanup:
         yajl_gen_free(g);
     free(u.rows);
     return rc;
+}
+
+bool
+fgd_billing_log_room(const fgd_conf_t *conf, unsigned long long *avail)
+{
+    struct statvfs  st;
+    const char     *log = conf->billing_log, *slash;
+    char            dir[4096];
+    int             rc;
+
+    *avail = 0;
+    if (conf->billing_log_reserve == 0 || log == NULL || log[0] != '/')
+        return true;
+    rc = statvfs(log, &st);
+    if (rc != 0 && errno == ENOENT) {
+        /* nginx makes the file at its first line: ask its directory. */
+        slash = strrchr(log, '/');
+        snprintf(dir, sizeof(dir), "%.*s", slash == log ? 1 :
+            (int) (slash - log), log);
+        rc = statvfs(dir, &st);
+    }
+    if (rc != 0)
+        return true;
+    *avail = (unsigned long long) st.f_bavail * st.f_frsize;
+    return *avail >= conf->billing_log_reserve;
 }

@@ -433,6 +433,8 @@ test_conf_shipped(void)
     CU_ASSERT_EQUAL(c.vm.snapshot, d.vm.snapshot);
     CU_ASSERT_EQUAL(c.vm.mem_merge, d.vm.mem_merge);
     CU_ASSERT_EQUAL(c.cache_ttl_ms, d.cache_ttl_ms);
+    CU_ASSERT_EQUAL(c.billing_log_reserve, d.billing_log_reserve);
+    CU_ASSERT_EQUAL(d.billing_log_reserve, 1024 * 1024);
     CU_ASSERT_STRING_EQUAL(c.kernel, "/tmp/kernel/vmlinux");
     CU_ASSERT_STRING_EQUAL(c.runtimes, "/tmp/runtimes.img");
     CU_ASSERT_STRING_EQUAL(c.emulator, "/tmp/fngate-qemu");
