@@ -72,12 +72,20 @@ fgd_usage_num(const char *s)
     return errno != 0 || *end != '\0' ? 0 : v;
 }
 
-/* One line of the log into u. */
+/*
+ * One line of the log into u.  A write nginx could not finish (a full
+ * disk) leaves part of a line without its newline, and the next line is
+ * written after it: a line that is not JSON is read from its last record
+ * start, FGD_USAGE_RECORD (the first field of conf/nginx.conf's format).
+ */
+#define FGD_USAGE_RECORD  "{\"time\":\""
+
 static void
 fgd_usage_line(fgd_usage_t *u, char *line)
 {
     yajl_val          root;
     const char       *action, *account, *owner, *api, *msec;
+    char             *rec, *p;
     fgd_usage_row_t  *row = NULL;
     unsigned long     ms, mb;
     double            t;
@@ -86,6 +94,14 @@ fgd_usage_line(fgd_usage_t *u, char *line)
     if (strstr(line, "\"action\":\"Invoke") == NULL)
         return;
     root = yajl_tree_parse(line, NULL, 0);
+    if (root == NULL) {
+        rec = NULL;
+        for (p = strstr(line + 1, FGD_USAGE_RECORD); p != NULL;
+             p = strstr(p + 1, FGD_USAGE_RECORD))
+            rec = p;
+        if (rec != NULL)
+            root = yajl_tree_parse(rec, NULL, 0);
+    }
     if (root == NULL || !YAJL_IS_OBJECT(root))
         goto done;
 
