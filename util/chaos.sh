@@ -365,11 +365,13 @@ echo disk >"$WORK/phase"
 expect "disk: A's call is in flight" in_flight a
 dd if=/dev/zero of="$BILL/fill" bs=64k 2>/dev/null
 ok "disk: $BILL filled ($(df --output=avail -B1 "$BILL" | tail -n 1 | tr -d ' ') bytes free)"
-# until the call in flight has ended (fngated withholds its result) and
-# a new call was refused
+# until the call in flight has ended (fngated withholds its result), new
+# calls were refused and nginx failed to write their lines (a line that
+# fits in the file's last page is still written)
 for ((i = 0; i < 600; i++)); do
     [ ! -e "$WORK/busy.a" ] && [ "$(count disk 503/ServiceException)" -ge 2 ] &&
-        break
+        grep -q -E "access.log.*(No space left on device|was incomplete)" \
+            "$STATE/nginx/logs/error.log" && break
     sleep 0.1
 done
 rm -f "$BILL/fill"
