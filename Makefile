@@ -9,7 +9,7 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
             -I$(ROOT)/lib -I$(ROOT)/vmpool -I$(ROOT)/fcgi_backend
 export ROOT BUILD
 
-.PHONY: all deps build unit test run bench clean
+.PHONY: all deps build unit test run bench chaos clean
 all: build
 
 # Each tree adds its targets to BUILD_TARGETS and UNIT_TESTS.
@@ -58,6 +58,16 @@ run: deps
 bench: deps
 	$(MAKE) build
 	util/bench.sh
+
+# Fault injection (util/chaos.sh, README "Failures"): a stack of its own,
+# its billing log on a tmpfs mounted under build/chaos (needs root).
+CHAOS_ENV := FNGATE_STATE=$(BUILD)/chaos FNGATE_PORT=18780 \
+             FNGATE_REDIS_PORT=16780 FNGATE_VM_PREFIX=fgchaos
+chaos: deps
+	$(MAKE) build
+	-mountpoint -q $(BUILD)/chaos/billing && umount $(BUILD)/chaos/billing
+	rm -rf $(BUILD)/chaos
+	$(CHAOS_ENV) util/chaos.sh
 
 clean:
 	rm -rf $(BUILD)

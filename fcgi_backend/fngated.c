@@ -889,13 +889,15 @@ cleanup:
 static void
 fgd_handle(FCGX_Request *req, redisContext **redis)
 {
-    fgd_req_t        q;
-    fgd_resp_t       r;
-    fg_action_t      action;
-    char             rid[37], *body = NULL;
-    size_t           body_len = 0;
-    struct timespec  t0, t1;
-    int              rc;
+    fgd_req_t           q;
+    fgd_resp_t          r;
+    fg_action_t         action;
+    char                rid[37], *body = NULL;
+    size_t              body_len = 0;
+    struct timespec     t0, t1;
+    unsigned long long  avail;
+    bool                billed = false;
+    int                 rc;
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
     memset(&q, 0, sizeof(q));
@@ -997,6 +999,17 @@ fgd_handle(FCGX_Request *req, redisContext **redis)
     q.body = body;
     q.body_len = body_len;
 
+    billed = action == FG_ACTION_INVOKE || action == FG_ACTION_INVOKE_API;
+    if (billed && !fgd_billing_log_room(&fgd_conf, &avail)) {
+        fgd_log("error", q.request_id, "the billing log's file system (%s) "
+            "has %llu bytes free, under billing_log_reserve %zu: call "
+            "refused", fgd_conf.billing_log, avail,
+            fgd_conf.billing_log_reserve);
+        fgd_error(&r, 503, "ServiceException", "The billing log can not "
+            "be written; the call was not run");
+        goto done;
+    }
+
     switch (action) {
     case FG_ACTION_CREATE_FUNCTION: fgd_do_create(&q, &r); break;
     case FG_ACTION_LIST_FUNCTIONS:  fgd_do_list(&q, &r);   break;
@@ -1039,6 +1052,20 @@ fgd_handle(FCGX_Request *req, redisContext **redis)
         if (fgd_apis_action(action))
             fgd_apis_handle(action, &q, fgd_param_of, req, &r);
         break;
+    }
+
+    /* The disk filled while the call ran: its line would be lost, so the
+     * result is withheld and the call is not billed. */
+    if (billed && r.status != 0 && r.status < 500 &&
+        !fgd_billing_log_room(&fgd_conf, &avail)) {
+        fgd_log("error", q.request_id, "the billing log's file system (%s) "
+            "has %llu bytes free, under billing_log_reserve %zu: the "
+            "call's result (status %d) is withheld", fgd_conf.billing_log,
+            avail, fgd_conf.billing_log_reserve, r.status);
+        fgd_resp_free(&r);
+        fgd_error(&r, 503, "ServiceException", "The billing log can not "
+            "be written; the call ran, its result is not returned and it "
+            "is not billed");
     }
 
 done:

@@ -129,6 +129,16 @@ bool fgd_apis_management(fg_action_t action);
  * with r.
  */
 int fgd_usage_get(const fgd_req_t *q, const char *api, fgd_resp_t *r);
+
+/*
+ * Whether the billing log's file system has billing_log_reserve bytes
+ * free (*avail: what it has).  nginx writes a call's line after the
+ * answer has gone and loses a line it can not write, so fngated runs no
+ * call and sends no call's result while it has not.  true without a
+ * billing log or reserve, or when the file system can not be asked.
+ * fngated_usage.c.
+ */
+bool fgd_billing_log_room(const fgd_conf_t *conf, unsigned long long *avail);
 int fgd_apis_handle(fg_action_t action, const fgd_req_t *q,
     fgd_param_pt param, void *req, fgd_resp_t *r);
 

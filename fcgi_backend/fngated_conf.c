@@ -149,6 +149,8 @@ static const fgd_conf_key_t fgd_conf_keys[] = {
       NULL },
     { "quota_subscriptions_per_api", FGD_UINT, OFF(quota.subscriptions), 0,
       1000000, NULL },
+    { "billing_log_reserve", FGD_SIZE, OFF(billing_log_reserve), 0,
+      1ul << 40, NULL },
     { NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -186,6 +188,7 @@ fgd_conf_init(fgd_conf_t *conf)
     conf->quota.apis = 600;
     conf->quota.routes = 300;
     conf->quota.subscriptions = 10000;
+    conf->billing_log_reserve = 1024 * 1024;
 
     if (fgd_set_str(&conf->listen, "unix:/run/fngate/fngated.sock") != 0 ||
         fgd_set_str(&conf->redis, "127.0.0.1:6379") != 0 ||

@@ -77,6 +77,8 @@ typedef struct {
     char          *billing_log;     /* nginx's billing log, for usage;
                                        "" none */
     fgd_quota_t    quota;           /* per account; 0: no limit */
+    size_t         billing_log_reserve; /* bytes its file system keeps
+                                       free for calls in flight; 0 off */
     unsigned long  seen;            /* keys given, one bit each */
 } fgd_conf_t;
 

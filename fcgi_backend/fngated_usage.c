@@ -13,6 +13,7 @@
  */
 
 #include <dirent.h>
+#include <sys/statvfs.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -71,12 +72,20 @@ fgd_usage_num(const char *s)
     return errno != 0 || *end != '\0' ? 0 : v;
 }
 
-/* One line of the log into u. */
+/*
+ * One line of the log into u.  A write nginx could not finish (a full
+ * disk) leaves part of a line without its newline, and the next line is
+ * written after it: a line that is not JSON is read from its last record
+ * start, FGD_USAGE_RECORD (the first field of conf/nginx.conf's format).
+ */
+#define FGD_USAGE_RECORD  "{\"time\":\""
+
 static void
 fgd_usage_line(fgd_usage_t *u, char *line)
 {
     yajl_val          root;
     const char       *action, *account, *owner, *api, *msec;
+    char             *rec, *p;
     fgd_usage_row_t  *row = NULL;
     unsigned long     ms, mb;
     double            t;
@@ -85,6 +94,14 @@ fgd_usage_line(fgd_usage_t *u, char *line)
     if (strstr(line, "\"action\":\"Invoke") == NULL)
         return;
     root = yajl_tree_parse(line, NULL, 0);
+    if (root == NULL) {
+        rec = NULL;
+        for (p = strstr(line + 1, FGD_USAGE_RECORD); p != NULL;
+             p = strstr(p + 1, FGD_USAGE_RECORD))
+            rec = p;
+        if (rec != NULL)
+            root = yajl_tree_parse(rec, NULL, 0);
+    }
     if (root == NULL || !YAJL_IS_OBJECT(root))
         goto done;
 
@@ -350,4 +367,29 @@ cleanup:
         yajl_gen_free(g);
     free(u.rows);
     return rc;
+}
+
+bool
+fgd_billing_log_room(const fgd_conf_t *conf, unsigned long long *avail)
+{
+    struct statvfs  st;
+    const char     *log = conf->billing_log, *slash;
+    char            dir[4096];
+    int             rc;
+
+    *avail = 0;
+    if (conf->billing_log_reserve == 0 || log == NULL || log[0] != '/')
+        return true;
+    rc = statvfs(log, &st);
+    if (rc != 0 && errno == ENOENT) {
+        /* nginx makes the file at its first line: ask its directory. */
+        slash = strrchr(log, '/');
+        snprintf(dir, sizeof(dir), "%.*s", slash == log ? 1 :
+            (int) (slash - log), log);
+        rc = statvfs(dir, &st);
+    }
+    if (rc != 0)
+        return true;
+    *avail = (unsigned long long) st.f_bavail * st.f_frsize;
+    return *avail >= conf->billing_log_reserve;
 }
