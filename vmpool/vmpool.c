@@ -205,19 +205,57 @@ vmp_connect_unix(const char *path, unsigned timeout_ms)
 }
 
 
+/*
+ * A guest's domain handle belongs to the connection that made it; after
+ * libvirtd restarted, that connection is dead and the domain (still
+ * running: libvirtd finds its QEMU again) can only be reached through a
+ * new one.  Replaces vm->dom by the same domain looked up by name when
+ * its connection is dead: 0, or -1 when it is alive or no new handle
+ * could be had.
+ */
+static int
+vmp_vm_dom_refresh(vmp_pool_t *pool, vmp_vm_t *vm)
+{
+    virConnectPtr  conn;
+    virDomainPtr   dom;
+
+    if (vm->dom == NULL || virConnectIsAlive(virDomainGetConnect(vm->dom))
+        == 1)
+        return -1;
+    conn = vmp_conn_get(pool);
+    if (conn == NULL)
+        return -1;
+    dom = virDomainLookupByName(conn, vm->name);
+    virConnectClose(conn);
+    if (dom == NULL)
+        return -1;
+    virDomainFree(vm->dom);
+    vm->dom = dom;
+    return 0;
+}
+
+
 static void
 vmp_vm_destroy(vmp_pool_t *pool, vmp_vm_t *vm)
 {
+    int  rc;
+
     if (vm == NULL)
         return;
     if (vm->fd >= 0)
         close(vm->fd);
     if (vm->dom != NULL) {
-        if (virDomainDestroy(vm->dom) < 0
-            && virGetLastErrorCode() != VIR_ERR_NO_DOMAIN)
+        rc = virDomainDestroy(vm->dom);
+        /* Its connection may have died with libvirtd (the failed call is
+         * how the client learns it): once more through a new one, or the
+         * guest would outlive its pool. */
+        if (rc < 0 && virGetLastErrorCode() != VIR_ERR_NO_DOMAIN
+            && vmp_vm_dom_refresh(pool, vm) == 0)
         {
-            vmp_log("destroy %s: %s", vm->name, vmp_virt_error());
+            rc = virDomainDestroy(vm->dom);
         }
+        if (rc < 0 && virGetLastErrorCode() != VIR_ERR_NO_DOMAIN)
+            vmp_log("destroy %s: %s", vm->name, vmp_virt_error());
         virDomainFree(vm->dom);
     }
     vmp_vm_free(vm);
