@@ -748,7 +748,9 @@ mem_sample() {
     local pid name rss pss who
     : >"$1"
     while read -r pid; do
-        name=$(tr '\0' '\n' <"/proc/$pid/cmdline" | sed -n 's/^guest=\([^,]*\).*/\1/p')
+        # (another stack's QEMU may exit between pgrep and here)
+        name=$( (tr '\0' '\n' <"/proc/$pid/cmdline") 2>/dev/null |
+                sed -n 's/^guest=\([^,]*\).*/\1/p')
         [[ "$name" == "$PREFIX"-* ]] || continue
         rss=$(awk '/^Rss:/ { print $2 }' "/proc/$pid/smaps_rollup")
         pss=$(awk '/^Pss:/ { print $2 }' "/proc/$pid/smaps_rollup")

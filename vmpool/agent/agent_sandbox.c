@@ -127,13 +127,13 @@ agent_sandbox_enter(uid_t uid, gid_t gid, char *msg, size_t msize)
         return -1;
     }
     /* The bounding set first: dropping needs CAP_SETPCAP, which the uid
-     * change below takes away. */
-    for (cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++) {
-        if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) {
-            snprintf(msg, msize, "sandbox: drop capability %lu: %s", cap,
-                strerror(errno));
-            return -1;
-        }
+     * change below takes away.  Every capability the kernel knows, up to
+     * the first number it does not (EINVAL): one call each. */
+    for (cap = 0; prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0; cap++) { }
+    if (errno != EINVAL || cap <= CAP_LAST_CAP) {
+        snprintf(msg, msize, "sandbox: drop capability %lu: %s", cap,
+            strerror(errno));
+        return -1;
     }
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0
         && errno != EINVAL)
