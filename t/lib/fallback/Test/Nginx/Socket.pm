@@ -17,6 +17,7 @@ package Test::Nginx::Socket;
 #   no_long_string; no_root_location; config_preamble;
 #   add_block_preprocessor; add_cleanup_handler; add_test_cleanup_handler;
 #   add_response_body_check; bail_out; is_str; check_accum_error_log.
+#   (use_hup and no_nginx_manager bail out: not implemented.)
 #
 # Sections (any other section in a block is refused with a bail-out, so
 # nothing a test says is ever silently ignored):
@@ -39,7 +40,8 @@ package Test::Nginx::Socket;
 #   request               a string, or an array of strings (one connection
 #                         each); "METHOD [URI [VERSION]]" then the body;
 #                         leading comment/blank lines of a string dropped;
-#                         Host (server_name) and Connection: close added
+#                         Host (server_name(), localhost) and
+#                         Connection: close added
 #                         unless more_headers has them; a body gets a
 #                         Content-Length (and is trimmed) unless
 #                         more_headers has "Content-Length:" (case as
@@ -84,6 +86,9 @@ package Test::Nginx::Socket;
 # than one request (as upstream, a bail-out otherwise).  A client timeout
 # (the block's timeout, idle time between reads) is a failed test, unless
 # abort.  A chunked body that does not parse is a failed test.
+# FngateTest::count_tests() counts the same way.  util/test-nginx-parity.sh
+# compares this file with upstream's, check by check, on t/parity/*.t: add a
+# block there for what you add here.
 
 use strict;
 use warnings;
