@@ -108,9 +108,8 @@ GET /2015-03-31/functions/
 --- more_headers
 X-Fngate-Test-Sign: alice
 --- error_code: 502
---- response_headers
-x-amzn-ErrorType: ServiceException
 --- response_headers_like
+x-amzn-ErrorType: ServiceException
 x-amzn-RequestId: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 --- response_body chomp
 {"Type":"Service","message":"fngated, the function backend, is not available"}

@@ -8,7 +8,14 @@
 # noeviction as every fngate stack) and a test fngated with its own state directory; exports the
 # TEST_NGINX_* variables of HACKING.md; runs `prove -I t/lib t/` (or prove
 # on the files given as arguments); stops what it started; exits with
-# prove's status.  prove's summary is the last thing it prints.
+# prove's status.
+#
+# The Test::Nginx::Socket the tests run under: PERL5LIB as the user gives
+# it; when PERL5LIB is unset, upstream's in ../shared/test-nginx/lib beside
+# the checkout when it is there; FNGATE_TEST_NGINX=fallback forces fngate's
+# fallback (t/lib/fallback), =upstream insists on upstream's (see
+# t/lib/FngateTestNginx.pm).  Which one ran is printed first, and again
+# after prove's summary as the last line.
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -20,6 +27,17 @@ export TEST_NGINX_BINARY=${TEST_NGINX_BINARY:-/usr/sbin/nginx}
 export TEST_NGINX_FNGATE_MODULE=${TEST_NGINX_FNGATE_MODULE:-$BUILD/ngx_http_fngate_module.so}
 export TEST_NGINX_SERVER_PORT=${TEST_NGINX_SERVER_PORT:-1984}
 export TEST_NGINX_REDIS_PORT=${TEST_NGINX_REDIS_PORT:-16391}
+
+# Which Test::Nginx::Socket
+if [ -z "${PERL5LIB:-}" ] && [ "${FNGATE_TEST_NGINX:-auto}" != fallback ] &&
+   [ -f "$ROOT/../shared/test-nginx/lib/Test/Nginx/Socket.pm" ]; then
+    PERL5LIB=$(cd "$ROOT/../shared/test-nginx/lib" && pwd)
+    export PERL5LIB
+fi
+export FNGATE_TEST_NGINX=${FNGATE_TEST_NGINX:-auto}
+TEST_NGINX_IMPL=$(perl -I"$ROOT/t/lib" -MFngateTestNginx \
+    -e 'my ($k, $p) = FngateTestNginx::implementation(); print "$k at $p"') ||
+    exit 2
 
 TSTATE=${FNGATE_TEST_STATE:-$ROOT/t/servroot-state}
 # The test fngated's VMs are PREFIX-N; two runs at once need two prefixes.
@@ -174,9 +192,11 @@ fi
 if [ $# -eq 0 ]; then
     set -- t/
 fi
+note "Test::Nginx::Socket: $TEST_NGINX_IMPL"
 # (without the lock's descriptor: what the tests start must not hold it)
 prove -I t/lib "$@" 9>&-
 rc=$?
 cleanup >>"$LOG" 2>&1
 trap - EXIT
+note "ran under Test::Nginx::Socket $TEST_NGINX_IMPL"
 exit $rc

@@ -369,32 +369,68 @@ sub billing_lines {
 sub api_lines { billing_lines('InvokeApi') }
 
 # The number of tests run_tests runs for the blocks, once each (multiply by
-# repeat_each()): what Test::Nginx::Socket counts per request.
+# repeat_each()): what Test::Nginx::Socket counts, upstream's and the
+# fallback's alike (t/lib/fallback/Test/Nginx/Socket.pm's header).  Per
+# response: the status, each raw_response_headers_like/unlike, each header
+# name of response_headers -- or, only when there is none, of
+# response_headers_like -- and the body section; after each request, each
+# pattern of the log sections.  A block whose expected values are arrays
+# (several requests) is counted request by request.
 sub count_tests {
     my $n = 0;
     for my $block (Test::Base::blocks()) {
-        my $req = $block->request;
-        my $nreq = ref $req eq 'ARRAY' ? @$req : 1;
-        my $per = 1;
-        for my $sec (qw(response_headers response_headers_like)) {
-            my $v = $block->$sec;
-            next unless defined $v;
-            $v = $v->[0] if ref $v eq 'ARRAY';
-            $per += grep { /\S/ } split /\n/, $v;
+        my $nreq = defined $block->raw_request ? 1
+                 : ref $block->pipelined_requests eq 'ARRAY'
+                   ? scalar @{ $block->pipelined_requests }
+                 : ref $block->request eq 'ARRAY' ? scalar @{ $block->request }
+                 : 1;
+        my $ignore = defined $block->ignore_response;
+        for my $i (0 .. $nreq - 1) {
+            if (!$ignore) {
+                $n++;                                   # the status
+                $n += grep { defined $block->$_ }
+                      qw(raw_response_headers_like raw_response_headers_unlike);
+                my $hs = defined $block->response_headers
+                         ? $block->response_headers
+                         : $block->response_headers_like;
+                $n += header_names(ref $hs eq 'ARRAY' ? $hs->[$i] : $hs);
+                $n++ if defined $block->response_body
+                        || defined $block->response_body_like
+                        || defined $block->response_body_unlike;
+            }
+            my @logs = qw(error_log no_error_log);
+            push @logs, qw(access_log no_access_log) unless $ignore;
+            for my $sec (@logs) {
+                my $v = $block->$sec;
+                next unless defined $v;
+                if (ref $v eq 'ARRAY') {
+                    $n += @$v;
+                } elsif (ref $v) {
+                    $n++;
+                } else {
+                    chomp $v;
+                    my @pats = split /\n+/, $v;
+                    $n += @pats;
+                }
+            }
         }
-        $per++ if defined $block->response_body
-                  || defined $block->response_body_like
-                  || defined $block->response_body_unlike;
-        my $logs = 0;
-        for my $sec (qw(error_log no_error_log access_log no_access_log)) {
-            my $v = $block->$sec;
-            next unless defined $v;
-            $logs += ref $v eq 'ARRAY' ? @$v
-                   : ref $v ? 1 : scalar grep { /\S/ } split /\n+/, $v;
-        }
-        $n += $nreq * $per + $nreq * $logs;
     }
     return $n;
+}
+
+# The names of a response_headers(_like) section ("!Name" too; a name
+# given twice counts once, a blank line as the name "").
+sub header_names {
+    my $v = shift;
+    return 0 unless defined $v;
+    my %h;
+    for my $line (split /\n/, $v) {
+        $line =~ s/^\s+|\s+$//g;
+        $line =~ s/^!\s*// and do { $h{$line} = 1; next };
+        my ($k) = split /\s*:\s*/, $line, 2;
+        $h{$k // ''} = 1;
+    }
+    return scalar keys %h;
 }
 
 sub fngate_defaults {
