@@ -19,6 +19,8 @@ include lib/build.mk
 include vmpool/build.mk
 include fcgi_backend/build.mk
 include ngx_module/build.mk
+# last: it compiles the sources the others name
+include fuzz/build.mk
 
 deps:
 	util/deps.sh
