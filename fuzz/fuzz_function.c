@@ -35,7 +35,18 @@ fz_fn_accepted(const fgd_fn_t *fn)
 
     FZ_CHECK(fg_function_name_valid(fn->name, strlen(fn->name)));
     FZ_CHECK(fgd_runtime_known(fn->runtime));
-    FZ_CHECK(fgd_handler_valid(fn->handler));
+    /* provided's handler may be a file to run: fgd_handler_valid; the
+     * others' is any string without white space (Lambda's [^\s]{1,128}) */
+    if (strcmp(fn->runtime, "provided") == 0) {
+        FZ_CHECK(fgd_handler_valid(fn->handler));
+    } else {
+        size_t  i, hl = strlen(fn->handler);
+
+        FZ_CHECK(hl >= 1 && hl <= FGD_HANDLER_MAX);
+        for (i = 0; i < hl; i++)
+            FZ_CHECK((unsigned char) fn->handler[i] > ' '
+                     && fn->handler[i] != 0x7f);
+    }
     FZ_CHECK(fn->memory_mb >= FGD_MEMORY_MIN && fn->memory_mb <= 10240);
     FZ_CHECK(fn->timeout_s >= 1 && fn->timeout_s <= FGD_TIMEOUT_MAX);
     if (fn->environment != NULL)
