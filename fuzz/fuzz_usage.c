@@ -27,10 +27,18 @@ fgd_log(const char *level, const char *rid, const char *fmt, ...)
     (void) fmt;
 }
 
+static char  dir[] = "/tmp/fuzz_usage.XXXXXX", path[64];
+
+static void
+fz_usage_clean(void)
+{
+    unlink(path);
+    rmdir(dir);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char  dir[] = "/tmp/fuzz_usage.XXXXXX", path[64];
     fz_span_t    s[2];
     fgd_conf_t   conf;
     fgd_req_t    q;
@@ -44,6 +52,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (mkdtemp(dir) == NULL)
             abort();
         snprintf(path, sizeof(path), "%s/access.log", dir);
+        atexit(fz_usage_clean);
     }
     n = fz_split(data, size, '\n', s, 2);
     if (n < 2)
