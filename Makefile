@@ -9,7 +9,7 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
             -I$(ROOT)/lib -I$(ROOT)/vmpool -I$(ROOT)/fcgi_backend
 export ROOT BUILD
 
-.PHONY: all deps build unit test run bench chaos clean
+.PHONY: all deps build unit unit-san test run bench chaos clean
 all: build
 
 # Each tree adds its targets to BUILD_TARGETS and UNIT_TESTS.
@@ -19,6 +19,8 @@ include lib/build.mk
 include vmpool/build.mk
 include fcgi_backend/build.mk
 include ngx_module/build.mk
+# last: it compiles the sources the others name
+include fuzz/build.mk
 
 deps:
 	util/deps.sh
@@ -34,6 +36,47 @@ $(BUILD)/obj/%.o: %.c
 unit: $(UNIT_TESTS)
 	@rc=0; for t in $(UNIT_TESTS); do $$t || rc=1; done; exit $$rc
 
+# The same CUnit binaries under AddressSanitizer (with LeakSanitizer) and
+# UndefinedBehaviorSanitizer: every source they test compiled again into
+# $(SAN_DIR)/obj, the binaries in $(SAN_DIR) itself (so test_vmpool finds
+# $(BUILD)/fngate-agent, the normal static build, as the plain one does).
+# Any finding fails the run.
+SAN_DIR    := $(BUILD)/san
+SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all \
+              -fno-omit-frame-pointer
+SAN_SRCS   := $(LIBFG_SRCS) $(FNGATED_PURE) $(VMPOOL_SRCS) \
+              vmpool/agent/agent_sandbox.c
+SAN_OBJS   := $(SAN_SRCS:%.c=$(SAN_DIR)/obj/%.o)
+SAN_LIB    := $(SAN_DIR)/libfgsan.a
+SAN_LIBS   := -lcunit -lyajl -larchive -lvirt -lcrypto -pthread
+SAN_TESTS  := $(UNIT_TESTS:$(BUILD)/t/%=$(SAN_DIR)/%)
+SAN_ENV    := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=1 \
+              UBSAN_OPTIONS=print_stacktrace=1 \
+              LSAN_OPTIONS=suppressions=$(ROOT)/t/unit/lsan.supp:print_suppressions=0
+
+$(SAN_DIR)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
+
+$(SAN_DIR)/obj/t/unit/test_fngated.o: CFLAGS += -DFNGATE_ROOT='"$(ROOT)"'
+$(SAN_DIR)/obj/t/unit/test_sandbox.o: CFLAGS += -I$(ROOT)/vmpool/agent
+
+-include $(shell find $(SAN_DIR)/obj -name '*.d' 2>/dev/null)
+
+$(SAN_LIB): $(SAN_OBJS)
+	rm -f $@
+	$(AR) rcs $@ $^
+
+$(SAN_DIR)/test_%: $(SAN_DIR)/obj/t/unit/test_%.o $(SAN_LIB)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $< $(SAN_LIB) $(SAN_LIBS)
+
+# test_vmpool runs the agent (not sanitized: it is static) on the host.
+$(SAN_DIR)/test_vmpool: $(VMP_AGENT) $(VMP_RUNTIMES)
+
+unit-san: $(SAN_TESTS)
+	@rc=0; for t in $(SAN_TESTS); do $(SAN_ENV) $$t || rc=1; done; \
+	    exit $$rc
+
 # The cross-account story runs on a stack of its own (state, ports, VM names).
 STORY_ENV := FNGATE_STATE=$(BUILD)/story FNGATE_PORT=18680 \
              FNGATE_REDIS_PORT=16680 FNGATE_VM_PREFIX=fgstory
@@ -44,6 +87,7 @@ API_STORY_ENV := FNGATE_STATE=$(BUILD)/apistory FNGATE_PORT=18690 \
 test: deps
 	$(MAKE) build
 	$(MAKE) unit
+	$(MAKE) unit-san
 	util/run-tests.sh
 	rm -rf $(BUILD)/apistory
 	$(API_STORY_ENV) util/api-story.sh

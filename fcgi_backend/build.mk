@@ -45,3 +45,14 @@ $(BUILD)/t/test_fngated_apis: $(BUILD)/obj/t/unit/test_fngated_apis.o \
 	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lvirt -lcrypto -lpthread
 
 UNIT_TESTS    += $(BUILD)/t/test_fngated_apis
+
+# GetUsage / GetApiUsage (fngated_usage.c, included by the test: its
+# parsers are static).
+$(BUILD)/t/test_usage: $(BUILD)/obj/t/unit/test_usage.o \
+                       $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
+                       $(BUILD)/libfg.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
+	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lvirt -lcrypto -lpthread
+
+UNIT_TESTS    += $(BUILD)/t/test_usage

@@ -641,20 +641,29 @@ fgd_apis_decode(const char *s, size_t len)
     return d;
 }
 
-/* The decoded string as a JSON string (null when it is not UTF-8). */
+/*
+ * The decoded string as a JSON string: a value that is not UTF-8 is null;
+ * a key (a query parameter's name) that is not UTF-8 is -1, as a bad
+ * escape is (the caller's 400).  A null key made yajl_gen refuse it and
+ * take the value for the key: the event was '{"":...,""}', not JSON, for
+ * "?%ff=1" (fuzz_proxy_event's finding).
+ */
 static int
-fgd_gen_decoded(yajl_gen g, const char *s, size_t len)
+fgd_gen_decoded(yajl_gen g, const char *s, size_t len, bool key)
 {
     char  *d = fgd_apis_decode(s, len);
+    int    rc = 0;
 
     if (d == NULL)
         return -1;
     if (fgd_utf8_valid(d, strlen(d)))
         GSTR(g, d);
+    else if (key)
+        rc = -1;
     else
         yajl_gen_null(g);
     free(d);
-    return 0;
+    return rc;
 }
 
 /* queryStringParameters: the last value of each name. */
@@ -694,12 +703,12 @@ fgd_gen_query(yajl_gen g, const char *query)
         }
         if (later)
             continue;
-        if (fgd_gen_decoded(g, pairs[i], klen) != 0)
+        if (fgd_gen_decoded(g, pairs[i], klen, true) != 0)
             return -1;
         if (klen == plens[i]) {
             GSTR(g, "");
         } else if (fgd_gen_decoded(g, pairs[i] + klen + 1,
-                       plens[i] - klen - 1) != 0) {
+                       plens[i] - klen - 1, false) != 0) {
             return -1;
         }
     }
@@ -768,7 +777,7 @@ fgd_api_event(const fgd_api_call_t *c, char **out, size_t *out_len,
     yajl_gen_map_open(g);
     GSTR(g, "resource");      GSTR(g, c->resource);
     GSTR(g, "path");
-    if (fgd_gen_decoded(g, path, plen) != 0)
+    if (fgd_gen_decoded(g, path, plen, false) != 0)
         goto bad;
     GSTR(g, "httpMethod");    GSTR(g, c->method);
     GSTR(g, "headers");
@@ -784,7 +793,7 @@ fgd_api_event(const fgd_api_call_t *c, char **out, size_t *out_len,
         for (i = 0; i < np; i++) {
             GSTRN(g, params[2 * i].data, params[2 * i].len);
             if (fgd_gen_decoded(g, params[2 * i + 1].data,
-                    params[2 * i + 1].len) != 0)
+                    params[2 * i + 1].len, false) != 0)
                 goto bad;
         }
         yajl_gen_map_close(g);

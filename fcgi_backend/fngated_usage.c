@@ -316,7 +316,10 @@ fgd_usage_get(const fgd_req_t *q, const char *api, fgd_resp_t *r)
     if (fgd_usage_file(&u, log) != 0)
         fgd_log("error", q->request_id, "usage: cannot read %s", log);
 
-    qsort(u.rows, u.n, sizeof(*u.rows), fgd_usage_cmp);
+    /* no rows is rows == NULL, which qsort may not be given (undefined
+     * behaviour; fuzz_usage's finding on an empty log) */
+    if (u.n > 1)
+        qsort(u.rows, u.n, sizeof(*u.rows), fgd_usage_cmp);
 
     g = yajl_gen_alloc(NULL);
     if (g == NULL)

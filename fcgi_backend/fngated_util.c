@@ -337,11 +337,21 @@ fgd_sha_hex_to_b64(const char *hex, char dst[45])
     return 0;
 }
 
+/* us in hundredths of a ms, rounded half up, without the overflow of
+ * (us + 5) / 10: the agent reports the duration, and a wrapped sum
+ * billed a RESULT claiming 2^64-1 us as 1 ms (seen while writing
+ * fuzz_result's invariant, which now checks it). */
+static uint64_t
+fgd_centi_ms(uint64_t us)
+{
+    return us / 10 + (us % 10 >= 5);
+}
+
 void
 fgd_duration_ms(uint64_t us, char *dst, size_t size)
 {
     /* 2 decimals, rounded half up: 12345 us -> "12.35" */
-    uint64_t centi = (us + 5) / 10;
+    uint64_t centi = fgd_centi_ms(us);
     snprintf(dst, size, "%llu.%02llu", (unsigned long long) (centi / 100),
         (unsigned long long) (centi % 100));
 }
@@ -352,13 +362,13 @@ fgd_duration_ms(uint64_t us, char *dst, size_t size)
 uint64_t
 fgd_billed_ms(uint64_t us)
 {
-    uint64_t centi = (us + 5) / 10;
-    uint64_t ms = (centi + 99) / 100;
+    uint64_t centi = fgd_centi_ms(us);
+    uint64_t ms = centi / 100 + (centi % 100 != 0);
     return ms == 0 ? 1 : ms;
 }
 
 uint64_t
 fgd_memory_used_mb(uint64_t kb)
 {
-    return (kb + 1023) / 1024;
+    return kb / 1024 + (kb % 1024 != 0);
 }

@@ -320,7 +320,7 @@ fg_canonical_query(fg_sb_t *sb, fg_str_t query)
 {
     fg_sb_t        enc = { NULL, 0, 0, 0 };
     fg_qparam_t   *params = NULL;
-    const char    *p, *end, *pair, *eq;
+    const char    *p, *end, *pair, *eq, *base;
     size_t         n = 0, nmax, i, plen;
     fg_sigv4_rc_t  rc = FG_SIGV4_NOMEM;
 
@@ -377,8 +377,15 @@ fg_canonical_query(fg_sb_t *sb, fg_str_t query)
         goto cleanup;
     }
 
+    /*
+     * Offsets into enc; a query of empty names and values ("=", "=&=")
+     * leaves enc without a buffer, and NULL + 0 is undefined behaviour
+     * (fuzz_sigv4's finding, UndefinedBehaviorSanitizer).
+     */
+    base = enc.data != NULL ? enc.data : "";
+
     for (i = 0; i < n; i++) {
-        params[i].base = enc.data;
+        params[i].base = base;
     }
 
     qsort(params, n, sizeof(fg_qparam_t), fg_qparam_cmp);
@@ -387,9 +394,9 @@ fg_canonical_query(fg_sb_t *sb, fg_str_t query)
         if (i > 0) {
             fg_sb_addc(sb, '&');
         }
-        fg_sb_add(sb, enc.data + params[i].key, params[i].klen);
+        fg_sb_add(sb, base + params[i].key, params[i].klen);
         fg_sb_addc(sb, '=');
-        fg_sb_add(sb, enc.data + params[i].val, params[i].vlen);
+        fg_sb_add(sb, base + params[i].val, params[i].vlen);
     }
 
     rc = sb->failed ? FG_SIGV4_NOMEM : FG_SIGV4_OK;

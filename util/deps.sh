@@ -18,6 +18,9 @@ PACKAGES=(
     busybox-static cpio kmod python3.11 e2fsprogs
     # tools and tests
     awscli python3-boto3 wrk valgrind curl zip unzip jq procps
+    # make fuzz: clang, and libFuzzer (-fsanitize=fuzzer) with the
+    # sanitizer runtimes, which Debian 12 ships in libclang-rt-14-dev
+    clang libclang-rt-14-dev
     libtest-base-perl libspiffy-perl libtest-longstring-perl
     liblist-moreutils-perl libtext-diff-perl libhttp-message-perl
     liburi-perl libwww-perl

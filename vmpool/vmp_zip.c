@@ -12,6 +12,9 @@
 #include "fg_sigv4.h"
 #include "vmpool_priv.h"
 
+/* The first buffer of an entry: its declared size, up to this. */
+#define VMP_ZIP_FIRST_ALLOC  (4 * 1024 * 1024)
+
 
 static int
 vmp_zip_fail(char **err, const char *fmt, const char *arg)
@@ -79,17 +82,20 @@ vmp_load_frame_from_zip(const void *zip, size_t len, const char *sha256hex,
             vmp_zip_fail(err, "bad path in zip: \"%s\"", path);
             goto cleanup;
         }
+        /* Sizes in zips can lie: the declared size is only the first
+         * allocation's (at most VMP_ZIP_FIRST_ALLOC), and the entry is
+         * read until it ends.  It was a refusal over 64 MB, which made a
+         * zip fngated accepts fail to load (fuzz_zip's finding), and an
+         * allocation of what any entry claimed. */
         size = archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
-        if (size < 0 || (uint64_t) size > FG_FRAME_MAX_PAYLOAD) {
-            vmp_zip_fail(err, "zip entry \"%s\" too large", path);
-            goto cleanup;
-        }
+        if (size <= 0)
+            size = 65536;
+        else if (size > VMP_ZIP_FIRST_ALLOC)
+            size = VMP_ZIP_FIRST_ALLOC;
 
-        /* Sizes in zips can lie: read until the entry ends. */
         for ( ;; ) {
             if (got == cap) {
-                cap = cap ? cap * 2 : ((size_t) size > 0 ? (size_t) size
-                                                        : 65536);
+                cap = cap ? cap * 2 : (size_t) size;
                 if (cap > FG_FRAME_MAX_PAYLOAD + 1)
                     cap = FG_FRAME_MAX_PAYLOAD + 1;
                 if (got == cap) {

@@ -212,6 +212,14 @@ test_counters(void)
     CU_ASSERT_EQUAL(fgd_memory_used_mb(1), 1);
     CU_ASSERT_EQUAL(fgd_memory_used_mb(3072), 3);
     CU_ASSERT_EQUAL(fgd_memory_used_mb(3073), 4);
+    /* the agent's numbers near 2^64 do not wrap to a small bill
+     * (UINT64_MAX us billed 1 ms; fuzz_result checks it) */
+    fgd_duration_ms(UINT64_MAX, buf, sizeof(buf));
+    CU_ASSERT_STRING_EQUAL(buf, "18446744073709551.62");
+    CU_ASSERT_EQUAL(fgd_billed_ms(UINT64_MAX), 18446744073709552ull);
+    CU_ASSERT_EQUAL(fgd_billed_ms(UINT64_MAX - 4), 18446744073709552ull);
+    CU_ASSERT_EQUAL(fgd_memory_used_mb(UINT64_MAX),
+                    UINT64_MAX / 1024 + 1);
 }
 
 static void

@@ -242,6 +242,41 @@ test_event(void)
 }
 
 
+/*
+ * fuzz_proxy_event's finding: a query parameter whose name decodes to
+ * bytes that are not UTF-8 made the event '{..."queryStringParameters":
+ * {""},...}' (yajl_gen refused the null key and took the value for it),
+ * which no runtime parses.  Such a name is now a 400, as a bad escape; a
+ * value that is not UTF-8 stays null.
+ */
+static void
+test_event_query_utf8(void)
+{
+    fgd_api_call_t  c;
+    fgd_resp_t      r;
+    char           *out = NULL;
+    size_t          len;
+
+    memset(&r, 0, sizeof(r));
+    c = call_of("/a", "/a", "%ff=1", "", 0);
+    CU_ASSERT_EQUAL(fgd_api_event(&c, &out, &len, &r), -1);
+    CU_ASSERT_EQUAL(r.status, 400);
+    CU_ASSERT_PTR_NULL(out);
+    fgd_resp_free(&r);
+    memset(&r, 0, sizeof(r));
+
+    c = call_of("/a", "/a", "ok=1&%c3%28", "", 0);
+    CU_ASSERT_EQUAL(fgd_api_event(&c, &out, &len, &r), -1);
+    fgd_resp_free(&r);
+    memset(&r, 0, sizeof(r));
+
+    c = call_of("/a", "/a", "k=%ff&j=2", "", 0);
+    CU_ASSERT_EQUAL_FATAL(fgd_api_event(&c, &out, &len, &r), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out, "\"queryStringParameters\":"
+                                       "{\"k\":null,\"j\":\"2\"}"));
+    free(out);
+}
+
 /* r with body s and one counter header, as fgd_invoke leaves it */
 static void
 invoked(fgd_resp_t *r, const char *s)
@@ -346,6 +381,8 @@ static const cu_test_t  apis_tests[] = {
     { "subscriptions", test_subscriptions },
     { "UTF-8", test_utf8 },
     { "proxy events", test_event },
+    { "proxy events: query names that are not UTF-8",
+      test_event_query_utf8 },
     { "proxy responses", test_response },
     { NULL, NULL }
 };

@@ -589,6 +589,47 @@ test_zip_bad(void)
 }
 
 
+/*
+ * fuzz_zip's finding: a zip whose local header declares 2.3 GB for an
+ * entry that holds nothing.  fngated's check reads the real data and
+ * accepted it; the LOAD builder refused any declared size over 64 MB
+ * (and allocated what an entry claimed below that), so the function was
+ * created and could never load.  The declared size is now only a hint.
+ */
+static void
+test_zip_lying_size(void)
+{
+    static const uint8_t  zip[] = {
+        0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00, 0x08, 0x00, 0x63, 0x56,
+        0x85, 0x5d, 0x52, 0xbd, 0x84, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+        0x03, 0x94, 0x20, 0x00, 0x00, 0x00, 0x21, 0x00, 0x00, 0x00, 0x09, 0x00,
+        0x00, 0x00, 0x62, 0x6f, 0x6f, 0x74, 0x73, 0x74, 0x72, 0x61, 0x70, 0x53,
+        0x56, 0xd4, 0x4f, 0xca, 0xcc, 0xd3, 0x2f, 0xce, 0xe0, 0x2a, 0x00, 0x00,
+        0x00, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0xed, 0x81, 0x00,
+        0x00, 0x00, 0x00, 0x62, 0x6f, 0x6f, 0x74, 0x73, 0x74, 0x72, 0x61, 0x70,
+        0x50, 0x4b, 0x05, 0x06, 0x00, 0x00, 0x00, 0x00, 0x01, 0x00, 0x01, 0x00,
+        0x36, 0x00, 0x00, 0x00, 0x47, 0x00, 0x00, 0x00, 0x00, 0x00
+    };
+    fg_buf_t         b = { 0 };
+    fg_frame_t       f;
+    const uint8_t   *v;
+    size_t           vlen;
+    char            *err = NULL;
+
+    CU_ASSERT_EQUAL_FATAL(vmp_load_frame_from_zip(zip, sizeof(zip), NULL,
+        &b, &err), 0);
+    CU_ASSERT_PTR_NULL(err);
+    CU_ASSERT_EQUAL_FATAL(fg_frame_parse(b.data, b.len, &f),
+                          (ssize_t) b.len);
+    v = fg_frame_get(&f, "path", &vlen);
+    CU_ASSERT(v != NULL && vlen == 1 && v[0] == '!');  /* the local
+                                                          header's name */
+    v = fg_frame_get(&f, "data", &vlen);
+    CU_ASSERT(v != NULL && vlen == 0);
+    free(err);
+    fg_buf_free(&b);
+}
+
 /* ---- the pool on libvirt's test driver ---- */
 
 static char  tmpdir[] = "/tmp/test_vmpool.XXXXXX";
@@ -1877,6 +1918,7 @@ static const cu_test_t  vmpool_tests[] = {
     { "path rules", test_path_ok },
     { "zip to LOAD frame", test_zip_load },
     { "bad zips", test_zip_bad },
+    { "a zip whose entry lies about its size", test_zip_lying_size },
     { "pool on the test:/// driver", test_pool_test_driver },
     { "choice with a function snapshot", test_choose_fn },
     { "function snapshot: configuration", test_fnsnap_config },

@@ -1,0 +1,144 @@
+/*
+ * CUnit tests of fcgi_backend/fngated_usage.c (GetUsage, GetApiUsage),
+ * whose helpers are static: the file is included.  fngated's logger
+ * (fngated.c, the daemon) is replaced by one that counts its lines.
+ */
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+
+#include "cu_main.h"
+#include "fngated_usage.c"
+
+static unsigned  logged;
+
+void
+fgd_log(const char *level, const char *rid, const char *fmt, ...)
+{
+    (void) level;
+    (void) rid;
+    (void) fmt;
+    logged++;
+}
+
+static char  dir[] = "/tmp/test_usage.XXXXXX";
+static char  logpath[64];
+
+static int
+usage_of(const char *log, const char *query, const char *api,
+    fgd_resp_t *r)
+{
+    fgd_conf_t  conf;
+    fgd_req_t   q;
+    FILE       *f;
+
+    f = fopen(logpath, "w");
+    if (f == NULL)
+        return -2;
+    fputs(log, f);
+    fclose(f);
+    memset(&conf, 0, sizeof(conf));
+    conf.billing_log = logpath;
+    memset(&q, 0, sizeof(q));
+    q.conf = &conf;
+    q.request_id = "rid";
+    q.caller = "111111111111";
+    q.query = query;
+    memset(r, 0, sizeof(*r));
+    return fgd_usage_get(&q, api, r);
+}
+
+#define LINE(acct, owner, api, ms, mb)                                     \
+    "{\"msec\":\"1795435200.123\",\"action\":\"InvokeApi\","              \
+    "\"billing_account\":\"" acct "\",\"owner\":\"" owner "\","          \
+    "\"api\":\"" api "\",\"status\":\"200\",\"billed_ms\":\"" ms "\","   \
+    "\"memory_mb\":\"" mb "\",\"cold_start\":\"false\","                  \
+    "\"function_error\":\"\"}\n"
+
+/*
+ * fuzz_usage's finding: with no row (an empty log, or none of the
+ * caller's lines) qsort was given the NULL array (undefined behaviour,
+ * which make unit-san reports).
+ */
+static void
+test_usage_empty(void)
+{
+    fgd_resp_t  r;
+
+    CU_ASSERT_EQUAL(usage_of("", "", NULL, &r), 0);
+    CU_ASSERT_EQUAL(r.status, 200);
+    CU_ASSERT_STRING_EQUAL(r.body, "{\"Usage\":[],\"Truncated\":false}");
+    fgd_resp_free(&r);
+
+    CU_ASSERT_EQUAL(usage_of(LINE("222222222222", "333333333333", "x", "5",
+        "128"), "", "shop", &r), 0);
+    CU_ASSERT_STRING_EQUAL(r.body, "{\"Usage\":[],\"Truncated\":false}");
+    fgd_resp_free(&r);
+}
+
+static void
+test_usage_rows(void)
+{
+    fgd_resp_t  r;
+
+    /* rows sorted by owner, sums per row */
+    CU_ASSERT_EQUAL(usage_of(
+        LINE("111111111111", "333333333333", "", "1", "1024")
+        LINE("111111111111", "222222222222", "shop", "10", "512")
+        LINE("111111111111", "222222222222", "shop", "5", "512"),
+        "Since=1795435000&Until=1795436000", NULL, &r), 0);
+    CU_ASSERT_EQUAL(r.status, 200);
+    CU_ASSERT_PTR_NOT_NULL(r.body);
+    CU_ASSERT_STRING_EQUAL(r.body,
+        "{\"Usage\":[{\"Account\":\"111111111111\",\"Owner\":"
+        "\"222222222222\",\"Api\":\"shop\",\"Calls\":2,\"BilledMs\":15,"
+        "\"GBSeconds\":0.007500,\"Errors\":0,\"ColdStarts\":0},"
+        "{\"Account\":\"111111111111\",\"Owner\":\"333333333333\","
+        "\"Api\":\"-\",\"Calls\":1,\"BilledMs\":1,\"GBSeconds\":0.001000,"
+        "\"Errors\":0,\"ColdStarts\":0}],\"Truncated\":false}");
+    fgd_resp_free(&r);
+
+    CU_ASSERT_EQUAL(usage_of("", "Since=x", NULL, &r), -1);
+    CU_ASSERT_EQUAL(r.status, 400);
+    fgd_resp_free(&r);
+}
+
+static int
+usage_init(void)
+{
+    if (mkdtemp(dir) == NULL)
+        return -1;
+    snprintf(logpath, sizeof(logpath), "%s/access.log", dir);
+    return 0;
+}
+
+static int
+usage_clean(void)
+{
+    unlink(logpath);
+    rmdir(dir);
+    return 0;
+}
+
+static const cu_test_t  usage_tests[] = {
+    { "no rows", test_usage_empty },
+    { "rows and sums", test_usage_rows },
+    { NULL, NULL }
+};
+
+static const cu_suite_t  usage_suites[] = {
+    { "fngated_usage", usage_init, usage_clean, usage_tests },
+    { NULL, NULL, NULL, NULL }
+};
+
+
+int
+main(void)
+{
+    return cu_main_run(usage_suites, CU_BRM_VERBOSE);
+}
