@@ -266,7 +266,49 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 16: a function that writes forged RESULT frames and garbage to the agent's port
+=== TEST 16: a python3.11 function that leaves a process behind at each call
+--- request eval
+main::create('pylinger', 'pylinger.py', timeout => 30)
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 201
+--- no_error_log
+[error]
+
+
+
+=== TEST 17: its first call finds none left behind
+--- timeout: 300
+--- request
+POST /2015-03-31/functions/pylinger/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- response_body chomp
+"left behind: 0"
+--- no_error_log
+[error]
+
+
+
+=== TEST 18: nor does its second, in the same runtime: only the runtime's own process outlived the call
+--- timeout: 120
+--- request
+POST /2015-03-31/functions/pylinger/invocations
+{}
+--- more_headers
+X-Fngate-Test-Sign: bob
+--- response_body chomp
+"left behind: 0"
+--- access_log eval
+qr/"function":"pylinger",.*"status":"200",.*"cold_start":"false"/
+--- no_error_log
+[error]
+
+
+
+=== TEST 19: a function that writes forged RESULT frames and garbage to the agent's port
 --- request eval
 main::create('forge', 'forge.py', timeout => 60)
 --- more_headers
@@ -278,7 +320,7 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 17: gets its own answer, never a forged one
+=== TEST 20: gets its own answer, never a forged one
 --- timeout: 300
 --- request
 POST /2015-03-31/functions/forge/invocations
@@ -292,7 +334,7 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 18: and the guest still serves the next call
+=== TEST 21: and the guest still serves the next call
 --- timeout: 120
 --- request
 POST /2015-03-31/functions/forge/invocations
@@ -306,7 +348,7 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 19: a fork bomb that also signals PID 1 and fills /tmp
+=== TEST 22: a fork bomb that also signals PID 1 and fills /tmp
 --- request eval
 main::create('bomb', 'bomb.sh', timeout => 10)
 --- more_headers
@@ -318,7 +360,7 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 20: ends with its call (a function error, at its timeout at the latest)
+=== TEST 23: ends with its call (a function error, at its timeout at the latest)
 --- timeout: 300
 --- request
 POST /2015-03-31/functions/bomb/invocations
@@ -332,7 +374,7 @@ X-Amz-Function-Error: Unhandled
 
 
 
-=== TEST 21: and the next call, in the same guest, finds nothing of it: no process, no file in /tmp
+=== TEST 24: and the next call, in the same guest, finds nothing of it: no process, no file in /tmp
 --- timeout: 300
 --- request
 POST /2015-03-31/functions/linger/invocations
