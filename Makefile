@@ -9,7 +9,7 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
             -I$(ROOT)/lib -I$(ROOT)/vmpool -I$(ROOT)/fcgi_backend
 export ROOT BUILD
 
-.PHONY: all deps build unit unit-san test run bench chaos clean
+.PHONY: all deps build unit unit-san test run bench chaos valgrind clean
 all: build
 
 # Each tree adds its targets to BUILD_TARGETS and UNIT_TESTS.
@@ -102,6 +102,13 @@ run: deps
 bench: deps
 	$(MAKE) build
 	util/bench.sh
+
+# nginx with the module under valgrind (memcheck), through the upstream
+# Test::Nginx's valgrind mode, over the signing, lookup, API and error
+# tests (util/valgrind-tests.sh, valgrind.suppress; README "Tests").
+valgrind: deps
+	$(MAKE) build
+	util/valgrind-tests.sh
 
 # Fault injection (util/chaos.sh, README "Failures"): a stack of its own,
 # its billing log on a tmpfs mounted under build/chaos (needs root).

@@ -1029,6 +1029,8 @@ GET /t/out/conn
 === TEST 41: 429 per account: Bob's calls of two APIs at once beyond his account's limit on the host
 --- init
 my $html = ($ENV{TEST_NGINX_SERVER_ROOT} || 't/servroot') . '/html';
+my $errlog = ($ENV{TEST_NGINX_SERVER_ROOT} || 't/servroot') . '/logs/error.log';
+my $from = -s $errlog // 0;
 my $pid = fork;
 die "fork: $!" unless defined $pid;
 if ($pid == 0) {
@@ -1036,7 +1038,10 @@ if ($pid == 0) {
         (split ' ', main::call('bob', 'GET', "$main::SHOP/slow"))[0]);
     POSIX::_exit(0);
 }
-Time::HiRes::sleep(0.7);
+# The slow call holds its limit_conn slots once nginx's limit_conn
+# handler has logged (debug) for it; only then the second one.  (A fixed
+# wait was too short under valgrind, `make valgrind`.)
+FngateTest::wait_log($errlog, qr/limit conn: /, 60, $from);
 my $other = (split ' ', main::call('bob', 'POST', "$main::POOL/who", '{}'))[0];
 my $carol = (split ' ', main::call('carol', 'POST', "$main::POOL/who", '{}'))[0];
 waitpid $pid, 0;

@@ -35,6 +35,7 @@ use Cwd ();
 use Digest::SHA qw(sha256_hex hmac_sha256 hmac_sha256_hex);
 use File::Basename ();
 use IO::Compress::Zip qw(zip $ZipError);
+use IO::Socket::INET ();
 use JSON::PP ();
 use MIME::Base64 ();
 use POSIX ();
@@ -265,7 +266,13 @@ sub default_http_config {
     # The billing log_format is the shipped one, so the tests check it.
     my ($fmt) = $conf =~ /^(\s*log_format fngate_billing .*?;)\s*$/ms
         or die "conf/nginx.conf has no log_format fngate_billing";
-    return "    fngate_redis 127.0.0.1:$redis;\n$fmt\n";
+    # Under valgrind (`make valgrind`) nginx runs tens of times slower, and
+    # the first requests of a block, valgrind translating the code they
+    # reach, can take longer than the default 1 s fngate_redis_timeout
+    # with Redis answering at once; give it 30 s there.
+    my $timeout = $ENV{TEST_NGINX_USE_VALGRIND}
+                  ? "    fngate_redis_timeout 30s;\n" : '';
+    return "    fngate_redis 127.0.0.1:$redis;\n$timeout$fmt\n";
 }
 
 # The shipped conf/nginx.conf, for the parts the tests reuse.
@@ -509,8 +516,22 @@ sub tool_env {
         "AWS_SECRET_ACCESS_KEY=$acct->{SecretAccessKey}";
 }
 
+# The test nginx's URL, once it accepts connections.  A tool run from
+# --- init starts right after Test::Nginx started nginx; under valgrind
+# (TEST_NGINX_USE_VALGRIND, `make valgrind`) nginx takes seconds to
+# listen, and curl or boto3 would fail to connect, so wait for the port
+# (polled, at most 60 s; at once when nginx is up).
 sub endpoint {
     my $port = $ENV{TEST_NGINX_SERVER_PORT} || 1984;
+    for (my $i = 0; $i < 600; $i++) {
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                      PeerPort => $port, Proto => 'tcp');
+        if ($s) {
+            close $s;
+            last;
+        }
+        select(undef, undef, undef, 0.1);
+    }
     return "http://127.0.0.1:$port";
 }
 
