@@ -292,7 +292,7 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 18: nor does its second, in the same runtime: only the runtime's own process outlived the call
+=== TEST 18: nor does its second, in the same runtime: only the runtime's own process group outlived the call
 --- timeout: 120
 --- request
 POST /2015-03-31/functions/pylinger/invocations

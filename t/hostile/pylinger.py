@@ -1,7 +1,7 @@
 # An attacker's function (python3.11, a persistent runtime): it counts the
 # processes an earlier call of its own left behind, then leaves one more
 # in a session of its own, named "lingerpy".  The runtime's own process
-# stays between calls; nothing else of a call may.
+# group stays between calls; nothing that left it may.
 import os
 import subprocess
 

@@ -1566,8 +1566,10 @@ rt_finish(const char *status, int code, const uint8_t *body, size_t blen,
 
 /*
  * A call is over: of the runtime's cgroup only the runtime's own process
- * stays (with its threads).  Whatever else the call started dies now, so
- * no process of a call outlives it (README, "Security model").
+ * group stays (the runtime, and the helpers a shell runtime runs, such as
+ * the curl that posted this answer and may still be reading the reply).
+ * Whatever left the group (setsid, setpgid: a daemon meant to outlive the
+ * call) dies now (README, "Security model").
  */
 static void
 rt_kill_strays(void)
@@ -1588,8 +1590,11 @@ rt_kill_strays(void)
             pid = strtol(p, &end, 10);
             if (end == p)
                 break;
-            if (pid > 1 && pid != rt.pid && kill((pid_t) pid, SIGKILL) == 0)
+            if (pid > 1 && pid != rt.pid && getpgid((pid_t) pid) != rt.pid
+                && kill((pid_t) pid, SIGKILL) == 0)
+            {
                 killed++;
+            }
         }
     }
 }
