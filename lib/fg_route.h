@@ -59,6 +59,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "fg_action.h"
+
 #define FG_ACCOUNT_LEN        12
 #define FG_FUNCTION_NAME_MAX  64
 #define FG_QUALIFIER_MAX      128
@@ -67,52 +69,6 @@
 #define FG_API_NAME_MAX       64     /* APIs (fg_api.h) */
 #define FG_API_STAGE_MAX      64
 #define FG_API_ROUTE_ID_MAX   10
-
-typedef enum {
-    FG_ACTION_NONE = 0,             /* not an API path: 404 */
-    FG_ACTION_CREATE_FUNCTION,
-    FG_ACTION_LIST_FUNCTIONS,
-    FG_ACTION_GET_FUNCTION,
-    FG_ACTION_DELETE_FUNCTION,
-    FG_ACTION_INVOKE,
-    FG_ACTION_PUBLISH_VERSION,
-    FG_ACTION_LIST_VERSIONS,
-    FG_ACTION_GET_FUNCTION_CONFIGURATION,
-    FG_ACTION_UPDATE_FUNCTION_CODE,
-    FG_ACTION_UPDATE_FUNCTION_CONFIGURATION,
-    FG_ACTION_CREATE_ALIAS,
-    FG_ACTION_LIST_ALIASES,
-    FG_ACTION_GET_ALIAS,
-    FG_ACTION_UPDATE_ALIAS,
-    FG_ACTION_DELETE_ALIAS,
-    FG_ACTION_ADD_PERMISSION,
-    FG_ACTION_REMOVE_PERMISSION,
-    FG_ACTION_GET_POLICY,
-    FG_ACTION_GET_EXECUTION_BOUNDS,
-    FG_ACTION_PUT_EXECUTION_BOUNDS,
-    FG_ACTION_DELETE_EXECUTION_BOUNDS,
-    FG_ACTION_GET_ALIAS_OVERRIDES,
-    FG_ACTION_PUT_ALIAS_OVERRIDES,
-    FG_ACTION_DELETE_ALIAS_OVERRIDES,
-    FG_ACTION_CREATE_API,           /* APIs made of functions: fg_api.h */
-    FG_ACTION_LIST_APIS,
-    FG_ACTION_GET_API,
-    FG_ACTION_UPDATE_API,
-    FG_ACTION_DELETE_API,
-    FG_ACTION_CREATE_ROUTE,
-    FG_ACTION_LIST_ROUTES,
-    FG_ACTION_GET_ROUTE,
-    FG_ACTION_UPDATE_ROUTE,
-    FG_ACTION_DELETE_ROUTE,
-    FG_ACTION_CREATE_SUBSCRIPTION,
-    FG_ACTION_LIST_SUBSCRIPTIONS,
-    FG_ACTION_LIST_API_SUBSCRIPTIONS,
-    FG_ACTION_UPDATE_SUBSCRIPTION,
-    FG_ACTION_GET_USAGE,            /* GET /2015-03-31/usage */
-    FG_ACTION_GET_API_USAGE,        /* GET /2015-03-31/apis/API/usage */
-    FG_ACTION_INVOKE_API,           /* ANY /apis/OWNER/API/STAGE/... */
-    FG_ACTION_METHOD_NOT_ALLOWED    /* a known path with another method */
-} fg_action_t;
 
 typedef enum {
     FG_ROUTE_OK = 0,
@@ -152,10 +108,6 @@ typedef struct {
 fg_route_rc_t fg_route_parse(const char *method, size_t method_len,
     const char *path, size_t path_len, const char *query, size_t query_len,
     fg_route_t *r);
-
-/* "CreateFunction", "Invoke", ... ; "" for FG_ACTION_NONE. */
-const char *fg_action_name(fg_action_t a);
-fg_action_t fg_action_from_name(const char *name);
 
 /* Function names: 1-64 of [A-Za-z0-9_-]. */
 bool fg_function_name_valid(const char *name, size_t len);
