@@ -124,7 +124,7 @@ vmp_config_defaults(vmp_config_t *cfg)
     cfg->uri = "qemu:///system";
     cfg->kernel = ".fngate/kernel/vmlinux";
     cfg->initrd = "build/initramfs.cpio.gz";
-    cfg->domain_xml = "conf/domain.xml";
+    cfg->domain_xml = "guest/domain.xml";
     cfg->state_dir = ".fngate/vm";
     cfg->name_prefix = "fngate";
     cfg->accel = "auto";

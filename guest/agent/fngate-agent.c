@@ -245,7 +245,7 @@ agent_prime(void)
 
 
 /*
- * The runtime disk (util/mkruntimes.sh), when the host attached one: the
+ * The runtime disk (guest/image/mkruntimes.sh), when the host attached one: the
  * first virtio disk, read-only on /var/runtime.  Its driver probed it
  * while its module loaded; the node may take a moment to appear.
  */
