@@ -6,9 +6,12 @@ GUEST_KERNEL     := $(ROOT)/.fngate/kernel
 GUEST_AGENT      := $(BUILD)/fngate-agent
 GUEST_INITRAMFS  := $(BUILD)/initramfs.cpio.gz
 
-# PID 1 of the guest: static, so the initramfs needs no libc.
-GUEST_AGENT_OBJS := $(BUILD)/obj/guest/agent/fngate-agent.o \
-                    $(BUILD)/obj/guest/agent/agent_sandbox.o
+# PID 1 of the guest: static, so the initramfs needs no libc (agent.h
+# lists the files).
+GUEST_AGENT_SRCS := $(wildcard guest/agent/agent_*.c)
+GUEST_AGENT_OBJS := $(GUEST_AGENT_SRCS:%.c=$(BUILD)/obj/%.o)
+# What the CUnit suites (and make unit-san, make fuzz) link of the agent.
+GUEST_UNIT_SRCS  := guest/agent/agent_msg.c guest/agent/agent_sandbox.c
 $(GUEST_AGENT): $(GUEST_AGENT_OBJS) $(LIBFG)
 	@mkdir -p $(dir $@)
 	$(CC) -static -o $@ $(GUEST_AGENT_OBJS) $(LIBFG)
