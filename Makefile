@@ -46,7 +46,7 @@ SAN_DIR    := $(BUILD)/san
 SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all \
               -fno-omit-frame-pointer
 SAN_SRCS   := $(LIBFG_SRCS) $(FNGATED_PURE) $(VMPOOL_SRCS) \
-              guest/agent/agent_sandbox.c
+              $(GUEST_UNIT_SRCS)
 SAN_OBJS   := $(SAN_SRCS:%.c=$(SAN_DIR)/obj/%.o)
 SAN_LIB    := $(SAN_DIR)/libfgsan.a
 SAN_LIBS   := -lcunit -lyajl -larchive -lvirt -lcrypto -pthread
@@ -60,7 +60,8 @@ $(SAN_DIR)/obj/%.o: %.c
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
 
 $(SAN_DIR)/obj/t/unit/test_fngated.o: CFLAGS += -DFNGATE_ROOT='"$(ROOT)"'
-$(SAN_DIR)/obj/t/unit/test_sandbox.o: CFLAGS += -I$(ROOT)/guest/agent
+$(SAN_DIR)/obj/t/unit/test_sandbox.o $(SAN_DIR)/obj/t/unit/test_agent_msg.o: \
+    CFLAGS += -I$(ROOT)/guest/agent
 
 -include $(shell find $(SAN_DIR)/obj -name '*.d' 2>/dev/null)
 

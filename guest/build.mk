@@ -40,13 +40,20 @@ $(GUEST_QEMU): $(BUILD)/obj/guest/qemu/fngate-qemu.o
 	@mkdir -p $(dir $@)
 	$(CC) -o $@ $<
 
+# What the agent checks and parses of the host's frames.
+$(BUILD)/t/test_agent_msg: $(BUILD)/obj/t/unit/test_agent_msg.o \
+        $(BUILD)/obj/guest/agent/agent_msg.o $(LIBFG)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ -lcunit
+
 # The agent's sandbox, entered on the host by a child of the test (root).
 $(BUILD)/t/test_sandbox: $(BUILD)/obj/t/unit/test_sandbox.o \
         $(BUILD)/obj/guest/agent/agent_sandbox.o
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $^ -lcunit
 
-$(BUILD)/obj/t/unit/test_sandbox.o: CFLAGS += -I$(ROOT)/guest/agent
+$(BUILD)/obj/t/unit/test_sandbox.o $(BUILD)/obj/t/unit/test_agent_msg.o: \
+    CFLAGS += -I$(ROOT)/guest/agent
 
 BUILD_TARGETS += $(GUEST_AGENT) $(GUEST_INITRAMFS) $(GUEST_RUNTIMES) $(GUEST_QEMU)
-UNIT_TESTS    += $(BUILD)/t/test_sandbox
+UNIT_TESTS    += $(BUILD)/t/test_agent_msg $(BUILD)/t/test_sandbox
