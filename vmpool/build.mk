@@ -2,8 +2,9 @@
 # themselves: guest/build.mk).  Included by the top-level Makefile.
 
 VMPOOL        := $(BUILD)/libvmpool.a
-VMPOOL_SRCS   := vmpool/vmpool.c vmpool/vmp_state.c vmpool/vmp_zip.c \
-                 vmpool/vmp_snap.c vmpool/vmp_fnsnap.c
+VMPOOL_SRCS   := vmpool/vmpool.c vmpool/vmp_state.c vmpool/vmp_guest.c \
+                 vmpool/vmp_snapshot.c vmpool/vmp_fnsnap.c vmpool/vmp_accel.c \
+                 vmpool/vmp_thread.c vmpool/vmp_zip.c
 VMPOOL_OBJS   := $(VMPOOL_SRCS:%.c=$(BUILD)/obj/%.o)
 VMPOOL_LIBS   := -lvirt -larchive -lcrypto -pthread
 
