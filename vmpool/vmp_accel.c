@@ -37,8 +37,9 @@ vmp_probe_key(vmp_pool_t *pool)
     unsigned long    qemu = 0;
     char            *key;
 
-    if (stat(pool->cfg.kernel, &st) < 0)
+    if (stat(pool->cfg.kernel, &st) < 0) {
         memset(&st, 0, sizeof(st));
+    }
     uname(&u);
     virConnectGetVersion(pool->conn, &qemu);
     if (asprintf(&key, "guest-kernel=%lld:%lld host-kernel=%s qemu=%lu",
@@ -91,15 +92,17 @@ vmp_choose_accel(vmp_pool_t *pool)
             }
         }
     }
-    if (f != NULL)
+    if (f != NULL) {
         fclose(f);
+    }
 
     /* Probe: one kvm guest must say HELLO in time. */
     pthread_mutex_lock(&pool->lock);
     vm = vmp_set_new_vm(&pool->set, pool->cfg.name_prefix, NULL,
         fg_now_ms());
-    if (vm != NULL)
+    if (vm != NULL) {
         vmp_set_unlink(&pool->set, vm);   /* not part of the pool */
+    }
     pthread_mutex_unlock(&pool->lock);
     if (vm == NULL) {
         snprintf(pool->accel_reason, sizeof(pool->accel_reason),

@@ -74,24 +74,29 @@ vmp_fnsnap_config(const uint8_t *frame, size_t len, const char *function,
     int              rc = -1;
 
     out[0] = '\0';
-    if (fg_frame_parse(frame, len, &f) <= 0 || f.type != FG_FRAME_INVOKE)
+    if (fg_frame_parse(frame, len, &f) <= 0 || f.type != FG_FRAME_INVOKE) {
         return -1;
+    }
     /* each field as key NUL length NUL value: no two configurations
      * compose the same bytes */
-    if (fg_buf_append(&b, function, strlen(function) + 1) < 0)
+    if (fg_buf_append(&b, function, strlen(function) + 1) < 0) {
         goto cleanup;
+    }
     fg_field_iter_init(&it, &f);
     while (fg_field_next(&it, &key, &klen, &val, &vlen) == 1) {
         char  n[24];
 
-        if (vmp_fnsnap_per_call(key, klen, val, vlen))
+        if (vmp_fnsnap_per_call(key, klen, val, vlen)) {
             continue;
+        }
         snprintf(n, sizeof(n), "%zu", vlen);
         if (fg_buf_append(&b, key, klen) < 0
             || fg_buf_append(&b, &nul, 1) < 0
             || fg_buf_append(&b, n, strlen(n) + 1) < 0
             || fg_buf_append(&b, val, vlen) < 0)
+        {
             goto cleanup;
+        }
     }
     fg_sha256_hex(b.data, b.len, out);
     rc = 0;
@@ -110,7 +115,9 @@ vmp_fnsnap_word(const char *s, size_t max)
     for ( ; s[n] != '\0'; n++) {
         if (!((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'z')
               || (s[n] >= 'A' && s[n] <= 'Z') || s[n] == '_'))
+        {
             return false;
+        }
     }
     return n > 0 && n <= max;
 }
@@ -127,14 +134,17 @@ vmp_fnsnap_name(const char *account, const char *code, const char *config,
     /* a pool key that can not be part of a file name gets no images */
     if (!vmp_fnsnap_word(account, 64) || !vmp_fnsnap_word(code, 64)
         || !vmp_fnsnap_word(config, 64) || !vmp_fnsnap_word(base, 64))
+    {
         return -1;
+    }
     la = strlen(account) + 1;
     lc = strlen(code) + 1;
     lf = strlen(config) + 1;
     lb = strlen(base) + 1;
     all = malloc(la + lc + lf + lb);
-    if (all == NULL)
+    if (all == NULL) {
         return -1;
+    }
     memcpy(all, account, la);
     memcpy(all + la, code, lc);
     memcpy(all + la + lc, config, lf);
@@ -156,22 +166,26 @@ vmp_fnsnap_reap(const vmp_fnsnap_entry_t *e, unsigned n, const char *base,
         /* an image of another guest image (or without its key) is never
          * used again */
         drop[i] = e[i].base == NULL || strcmp(e[i].base, base) != 0;
-        if (drop[i])
+        if (drop[i]) {
             dropped++;
-        else
+        } else {
             kept++;
+        }
     }
     /* beyond max: the least recently used go (ties: by name, so that the
      * choice does not depend on the directory's order) */
     while (kept > max) {
         j = n;
         for (i = 0; i < n; i++) {
-            if (drop[i])
+            if (drop[i]) {
                 continue;
+            }
             if (j == n || e[i].used < e[j].used
                 || (e[i].used == e[j].used
                     && strcmp(e[i].name, e[j].name) < 0))
+            {
                 j = i;
+            }
         }
         drop[j] = true;
         kept--;
@@ -226,13 +240,17 @@ vmp_fnsnap_for(vmp_pool_t *pool, const char *account, const char *code,
     name[0] = '\0';
     if (!pool->cfg.function_snapshots || account == NULL || code == NULL
         || config == NULL || config[0] == '\0')
+    {
         return;
+    }
     pthread_mutex_lock(&pool->lock);
     memcpy(base, pool->fnsnap_base, sizeof(base));
     pthread_mutex_unlock(&pool->lock);
     if (base[0] == '\0'
         || vmp_fnsnap_name(account, code, config, base, name, size) < 0)
+    {
         name[0] = '\0';
+    }
 }
 
 
@@ -261,12 +279,14 @@ vmp_fnsnap_key_get(vmp_pool_t *pool, const char *name, const char *field)
 
     vmp_fnsnap_path(pool, name, "key", path, sizeof(path));
     f = fopen(path, "re");
-    if (f == NULL)
+    if (f == NULL) {
         return NULL;
+    }
     while (v == NULL && fgets(line, sizeof(line), f) != NULL) {
         line[strcspn(line, "\n")] = '\0';
-        if (strncmp(line, field, n) == 0 && line[n] == '=')
+        if (strncmp(line, field, n) == 0 && line[n] == '=') {
             v = strdup(line + n + 1);
+        }
     }
     fclose(f);
     return v;
@@ -289,11 +309,13 @@ vmp_fnsnap_reap_dir(vmp_pool_t *pool, const char *base)
     size_t              len;
 
     dir = opendir(pool->cfg.state_dir);
-    if (dir == NULL)
+    if (dir == NULL) {
         return;
+    }
     while ((d = readdir(dir)) != NULL) {
-        if (strncmp(d->d_name, "fn-", 3) != 0)
+        if (strncmp(d->d_name, "fn-", 3) != 0) {
             continue;
+        }
         len = strlen(d->d_name);
         snprintf(path, sizeof(path), "%s/%s", pool->cfg.state_dir,
             d->d_name);
@@ -311,10 +333,13 @@ vmp_fnsnap_reap_dir(vmp_pool_t *pool, const char *base)
         }
         if (len <= 4 || strcmp(d->d_name + len - 4, ".img") != 0
             || n == VMP_FNSNAP_SCAN || stat(path, &st) < 0)
+        {
             continue;
+        }
         name = strndup(d->d_name, len - 4);
-        if (name == NULL)
+        if (name == NULL) {
             continue;
+        }
         e[n].name = name;
         e[n].base = vmp_fnsnap_key_get(pool, name, "base");
         e[n].used = (uint64_t) st.st_mtime;
@@ -372,14 +397,16 @@ vmp_fnsnap_write_key(vmp_pool_t *pool, const vmp_vm_t *vm,
 
     vmp_fnsnap_path(pool, name, "key", path, sizeof(path));
     f = fopen(path, "we");
-    if (f == NULL)
+    if (f == NULL) {
         return -1;
+    }
     fprintf(f, "account=%s\ncode=%s\nconfig=%s\nbase=%s\nfunction=%s\n"
         "version=%s\n", vm->account, code, config, pool->fnsnap_base,
         function, version);
     rc = ferror(f) ? -1 : 0;
-    if (fclose(f) != 0)
+    if (fclose(f) != 0) {
         rc = -1;
+    }
     return rc;
 }
 
@@ -403,22 +430,27 @@ vmp_fnsnap_capture(vmp_pool_t *pool)
 
     /* idle for a moment: a client calling in a row keeps its guest */
     delay = (uint64_t) pool->cfg.idle_timeout_s * 1000 / 2;
-    if (delay > VMP_FNSNAP_DELAY_MS)
+    if (delay > VMP_FNSNAP_DELAY_MS) {
         delay = VMP_FNSNAP_DELAY_MS;
+    }
     now = fg_now_ms();
     for (vm = pool->set.head; vm != NULL; vm = vm->next) {
         if (vm->state == VMP_IDLE && vm->capture[0] != '\0'
             && now >= vm->last_used_ms && now - vm->last_used_ms >= delay)
+        {
             break;
+        }
     }
-    if (vm == NULL)
+    if (vm == NULL) {
         return;
+    }
     memcpy(name, vm->capture, sizeof(name));
     vm->capture[0] = '\0';
     vmp_fnsnap_path(pool, name, "img", img, sizeof(img));
     snprintf(tmp, sizeof(tmp), "%s.tmp", img);
-    if (access(img, F_OK) == 0 || vm->dom == NULL)
+    if (access(img, F_OK) == 0 || vm->dom == NULL) {
         return;                     /* made already: once per name */
+    }
     snprintf(code, sizeof(code), "%s", vm->code);
     memcpy(config, vm->capture_config, sizeof(config));
     memcpy(fn, vm->capture_fn, sizeof(fn));
@@ -437,8 +469,9 @@ vmp_fnsnap_capture(vmp_pool_t *pool)
         vmp_log("%s: function snapshot %s: save: %s", vm->name, name,
             vmp_virt_error());
         unlink(tmp);
-        if (virDomainIsActive(vm->dom) == 1)
+        if (virDomainIsActive(vm->dom) == 1) {
             goto back;              /* it runs on */
+        }
         goto lost;
     }
     save_ms = (unsigned) (fg_now_ms() - t0);
@@ -506,7 +539,9 @@ vmp_vm_capture(vmp_pool_t *pool, vmp_vm_t *vm, const char *code,
     vm->capture[0] = '\0';
     if (vm->from_fnsnap || vm->account == NULL || config == NULL
         || strlen(config) >= sizeof(vm->capture_config))
+    {
         return;
+    }
     vmp_fnsnap_for(pool, vm->account, code, config, vm->capture,
         sizeof(vm->capture));
     snprintf(vm->capture_config, sizeof(vm->capture_config), "%s", config);
@@ -525,17 +560,21 @@ vmp_pool_fnsnap_forget(vmp_pool_t *pool, const char *function,
     char            name[256], *f, *v;
     size_t          len;
 
-    if (!pool->cfg.function_snapshots)
+    if (!pool->cfg.function_snapshots) {
         return;
+    }
     dir = opendir(pool->cfg.state_dir);
-    if (dir == NULL)
+    if (dir == NULL) {
         return;
+    }
     while ((d = readdir(dir)) != NULL) {
         len = strlen(d->d_name);
         if (strncmp(d->d_name, "fn-", 3) != 0 || len <= 4
             || len - 4 >= sizeof(name)
             || strcmp(d->d_name + len - 4, ".key") != 0)
+        {
             continue;
+        }
         snprintf(name, sizeof(name), "%.*s", (int) (len - 4), d->d_name);
         f = vmp_fnsnap_key_get(pool, name, "function");
         v = vmp_fnsnap_key_get(pool, name, "version");

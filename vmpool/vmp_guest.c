@@ -46,11 +46,13 @@ vmp_conn_get(vmp_pool_t *pool)
         virConnectClose(pool->conn);
         pool->conn = NULL;
     }
-    if (pool->conn == NULL)
+    if (pool->conn == NULL) {
         pool->conn = virConnectOpen(pool->cfg.uri);
+    }
     c = pool->conn;
-    if (c != NULL)
+    if (c != NULL) {
         virConnectRef(c);
+    }
     pthread_mutex_unlock(&pool->conn_lock);
     return c;
 }
@@ -72,10 +74,12 @@ vmp_connect_unix(const char *path, unsigned timeout_ms)
 
     for ( ;; ) {
         fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0)
+        if (fd < 0) {
             return -1;
-        if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0)
+        }
+        if (connect(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0) {
             return fd;
+        }
         close(fd);
         if ((errno != ENOENT && errno != ECONNREFUSED)
             || fg_now_ms() >= deadline)
@@ -103,14 +107,18 @@ vmp_vm_dom_refresh(vmp_pool_t *pool, vmp_vm_t *vm)
 
     if (vm->dom == NULL || virConnectIsAlive(virDomainGetConnect(vm->dom))
         == 1)
+    {
         return -1;
+    }
     conn = vmp_conn_get(pool);
-    if (conn == NULL)
+    if (conn == NULL) {
         return -1;
+    }
     dom = virDomainLookupByName(conn, vm->name);
     virConnectClose(conn);
-    if (dom == NULL)
+    if (dom == NULL) {
         return -1;
+    }
     virDomainFree(vm->dom);
     vm->dom = dom;
     return 0;
@@ -122,10 +130,12 @@ vmp_vm_destroy(vmp_pool_t *pool, vmp_vm_t *vm)
 {
     int  rc;
 
-    if (vm == NULL)
+    if (vm == NULL) {
         return;
-    if (vm->fd >= 0)
+    }
+    if (vm->fd >= 0) {
         close(vm->fd);
+    }
     if (vm->dom != NULL) {
         rc = virDomainDestroy(vm->dom);
         /* Its connection may have died with libvirtd (the failed call is
@@ -136,8 +146,9 @@ vmp_vm_destroy(vmp_pool_t *pool, vmp_vm_t *vm)
         {
             rc = virDomainDestroy(vm->dom);
         }
-        if (rc < 0 && virGetLastErrorCode() != VIR_ERR_NO_DOMAIN)
+        if (rc < 0 && virGetLastErrorCode() != VIR_ERR_NO_DOMAIN) {
             vmp_log("destroy %s: %s", vm->name, vmp_virt_error());
+        }
         virDomainFree(vm->dom);
     }
     vmp_vm_free(vm);
@@ -154,8 +165,9 @@ vmp_dom_rss_kb(virDomainPtr dom)
 
     n = virDomainMemoryStats(dom, st, VIR_DOMAIN_MEMORY_STAT_NR, 0);
     for (i = 0; i < n; i++) {
-        if (st[i].tag == VIR_DOMAIN_MEMORY_STAT_RSS)
+        if (st[i].tag == VIR_DOMAIN_MEMORY_STAT_RSS) {
             return st[i].val;
+        }
     }
     return 0;
 }
@@ -183,12 +195,15 @@ vmp_measure(vmp_pool_t *pool)
     vmp_vm_t  *vm;
     unsigned   n = 0, i;
 
-    if (pool->cfg.memory_budget_mb == 0)
+    if (pool->cfg.memory_budget_mb == 0) {
         return;
+    }
     for (vm = pool->set.head; vm != NULL && n < MAX; vm = vm->next) {
         if (vm->state == VMP_DEAD || vm->state == VMP_BOOTING
             || vm->dom == NULL || virDomainRef(vm->dom) < 0)
+        {
             continue;
+        }
         m[n].id = vm->id;
         m[n++].dom = vm->dom;
     }
@@ -240,8 +255,9 @@ vmp_vm_attach(vmp_pool_t *pool, vmp_vm_t *vm, uint64_t start,
     }
 
     for ( ;; ) {
-        if (!hello)
+        if (!hello) {
             break;
+        }
         uint64_t  now = fg_now_ms();
 
         if (now >= start + timeout_ms) {
@@ -258,17 +274,20 @@ vmp_vm_attach(vmp_pool_t *pool, vmp_vm_t *vm, uint64_t start,
         }
         pfd.fd = vm->fd;
         pfd.events = POLLIN;
-        if (poll(&pfd, 1, left > 250 ? 250 : (int) left) == 0)
+        if (poll(&pfd, 1, left > 250 ? 250 : (int) left) == 0) {
             continue;
+        }
         if (fg_frame_read(vm->fd, &buf, &f, left) < 0) {
-            if (errno == ETIMEDOUT)
+            if (errno == ETIMEDOUT) {
                 continue;
+            }
             vmp_seterr(err, "%s: agent channel: %s (console: %s)", vm->name,
                 strerror(errno), log);
             goto cleanup;
         }
-        if (f.type == FG_FRAME_HELLO)
+        if (f.type == FG_FRAME_HELLO) {
             break;
+        }
     }
     vm->boot_ms = (unsigned) (fg_now_ms() - start);
     rc = 0;
@@ -323,9 +342,10 @@ vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
     snprintf(mem, sizeof(mem), "%u", pool->cfg.vm_memory_mb);
     snprintf(vcpus, sizeof(vcpus), "%u", pool->cfg.vcpus);
     tb[0] = '\0';
-    if (strcmp(type, "qemu") == 0 && pool->cfg.tb_cache_mb > 0)
+    if (strcmp(type, "qemu") == 0 && pool->cfg.tb_cache_mb > 0) {
         snprintf(tb, sizeof(tb), "<tcg><tb-cache unit='MiB'>%u</tb-cache>"
             "</tcg>", pool->cfg.tb_cache_mb);
+    }
     vmp_console_log(pool, vm->name, log, sizeof(log));
     vals[0] = vm->name;
     vals[1] = type;
@@ -340,16 +360,19 @@ vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
     disks[0] = '\0';
     if (pool->cfg.runtimes[0] != '\0'
         && access(pool->cfg.runtimes, R_OK) == 0)
+    {
         snprintf(disks, sizeof(disks), "<disk type='file' device='disk'>"
             "<driver name='qemu' type='raw'/><source file='%s'>"
             "<seclabel model='dac' relabel='no'/></source>"
             "<target dev='vda' bus='virtio'/><readonly/></disk>",
             pool->cfg.runtimes);
+    }
     vals[8] = disks;
     emulator[0] = '\0';
-    if (pool->cfg.emulator[0] != '\0')
+    if (pool->cfg.emulator[0] != '\0') {
         snprintf(emulator, sizeof(emulator), "<emulator>%s</emulator>",
             pool->cfg.emulator);
+    }
     vals[9] = emulator;
     vals[10] = pool->cfg.mem_merge ? ""
                : "<memoryBacking><nosharepages/></memoryBacking>";
@@ -375,8 +398,9 @@ vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
     rc = vmp_vm_attach(pool, vm, start, timeout_ms, true, log, err);
 
 cleanup:
-    if (conn != NULL)
+    if (conn != NULL) {
         virConnectClose(conn);
+    }
     free(xml);
     return rc;
 }

@@ -80,8 +80,9 @@ vmp_put(char **s, size_t *len, size_t *cap, const char *p, size_t n)
         size_t  want = (*len + n + 1) * 2;
         char   *t = realloc(*s, want);
 
-        if (t == NULL)
+        if (t == NULL) {
             return -1;
+        }
         *s = t;
         *cap = want;
     }
@@ -109,42 +110,52 @@ vmp_xml_for(const char *xml, const char *name, const char *uuid,
     n2 = n1 ? strstr(n1, "</name>") : NULL;
     u1 = strstr(xml, "<uuid>");
     u2 = u1 ? strstr(u1, "</uuid>") : NULL;
-    if (n2 == NULL || u2 == NULL || old_len == 0)
+    if (n2 == NULL || u2 == NULL || old_len == 0) {
         return NULL;
+    }
     n1 += sizeof("<name>") - 1;
     u1 += sizeof("<uuid>") - 1;
 
     while (*p != '\0') {
         /* the nearest of: name, uuid, the log path, a channel source */
         next = NULL;
-        if (p <= n1)
+        if (p <= n1) {
             next = n1;
-        if (p <= u1 && (next == NULL || u1 < next))
+        }
+        if (p <= u1 && (next == NULL || u1 < next)) {
             next = u1;
+        }
         q = strstr(p, old_log);
-        if (q != NULL && (next == NULL || q < next))
+        if (q != NULL && (next == NULL || q < next)) {
             next = q;
+        }
         q = strstr(p, bind);
-        if (q != NULL && (next == NULL || q < next))
+        if (q != NULL && (next == NULL || q < next)) {
             next = q;
+        }
         if (next == NULL) {
-            if (vmp_put(&out, &len, &cap, p, strlen(p)) != 0)
+            if (vmp_put(&out, &len, &cap, p, strlen(p)) != 0) {
                 goto fail;
+            }
             break;
         }
-        if (vmp_put(&out, &len, &cap, p, (size_t) (next - p)) != 0)
+        if (vmp_put(&out, &len, &cap, p, (size_t) (next - p)) != 0) {
             goto fail;
+        }
         if (next == n1) {
-            if (vmp_put(&out, &len, &cap, name, strlen(name)) != 0)
+            if (vmp_put(&out, &len, &cap, name, strlen(name)) != 0) {
                 goto fail;
+            }
             p = n2;
         } else if (next == u1) {
-            if (vmp_put(&out, &len, &cap, uuid, strlen(uuid)) != 0)
+            if (vmp_put(&out, &len, &cap, uuid, strlen(uuid)) != 0) {
                 goto fail;
+            }
             p = u2;
         } else if (strncmp(next, old_log, old_len) == 0) {
-            if (vmp_put(&out, &len, &cap, new_log, strlen(new_log)) != 0)
+            if (vmp_put(&out, &len, &cap, new_log, strlen(new_log)) != 0) {
                 goto fail;
+            }
             p = next + old_len;
         } else {
             /* <source mode='bind' path='...'/>: libvirt places the new
@@ -153,7 +164,9 @@ vmp_xml_for(const char *xml, const char *name, const char *uuid,
             if (q == NULL
                 || vmp_put(&out, &len, &cap, "<source mode='bind'",
                            sizeof("<source mode='bind'") - 1) != 0)
+            {
                 goto fail;
+            }
             p = q + 1;
         }
     }
@@ -179,12 +192,14 @@ vmp_xml_serial_log(const char *xml)
     p = strstr(xml, "<serial type='file'>");
     close = p ? strstr(p, "</serial>") : NULL;
     p = p ? strstr(p, src) : NULL;
-    if (p == NULL || close == NULL || p > close)
+    if (p == NULL || close == NULL || p > close) {
         return NULL;
+    }
     p += sizeof(src) - 1;
     end = strchr(p, '\'');
-    if (end == NULL || end == p || end > close)
+    if (end == NULL || end == p || end > close) {
         return NULL;
+    }
     return strndup(p, (size_t) (end - p));
 }
 
@@ -200,28 +215,34 @@ vmp_saveimage_rewrite(uint8_t *head, size_t len, const char *name,
     size_t       xml_len, cookie_len = 0;
     char        *xml, *old_log;
 
-    if (data_len == 0 || len < VMP_SAVE_HEADER + data_len)
+    if (data_len == 0 || len < VMP_SAVE_HEADER + data_len) {
         return -1;
+    }
     xml_len = strnlen((const char *) data, data_len);
-    if (xml_len == data_len)
+    if (xml_len == data_len) {
         return -1;                         /* no NUL: not an XML */
+    }
     cookie_off = vmp_u32(head + 32);
     if (cookie_off != 0) {
-        if (cookie_off <= xml_len || cookie_off >= data_len)
+        if (cookie_off <= xml_len || cookie_off >= data_len) {
             return -1;
+        }
         cookie = (const char *) data + cookie_off;
         cookie_len = strnlen(cookie, data_len - cookie_off);
-        if (cookie_off + cookie_len == data_len)
+        if (cookie_off + cookie_len == data_len) {
             return -1;
+        }
     }
 
     old_log = vmp_xml_serial_log((const char *) data);
-    if (old_log == NULL)
+    if (old_log == NULL) {
         return -1;
+    }
     xml = vmp_xml_for((const char *) data, name, uuid, old_log, new_log);
     free(old_log);
-    if (xml == NULL)
+    if (xml == NULL) {
         return -1;
+    }
     xml_len = strlen(xml);
     if (xml_len + 1 + cookie_len + 1 > data_len) {
         free(xml);
@@ -230,15 +251,17 @@ vmp_saveimage_rewrite(uint8_t *head, size_t len, const char *name,
 
     /* the cookie moves behind the new XML (memmove: they may overlap) */
     new_off = cookie_off != 0 ? (uint32_t) (xml_len + 1) : 0;
-    if (cookie_off != 0)
+    if (cookie_off != 0) {
         memmove(data + new_off, cookie, cookie_len + 1);
+    }
     memcpy(data, xml, xml_len + 1);
     free(xml);
-    if (cookie_off != 0)
+    if (cookie_off != 0) {
         memset(data + new_off + cookie_len + 1, 0,
                data_len - (new_off + cookie_len + 1));
-    else
+    } else {
         memset(data + xml_len + 1, 0, data_len - (xml_len + 1));
+    }
     memcpy(head + 32, &new_off, sizeof(new_off));
     return 0;
 }
@@ -256,9 +279,9 @@ vmp_saveimage_rewrite(uint8_t *head, size_t len, const char *name,
  * memory, vcpus, accelerator, TCG cache, libvirt's QEMU) is the same
  * (STATE_DIR/snapshot.key).  A restore that fails falls back to a boot;
  * after three in a row the pool boots only.  While the image is missing
- * or damaged on disk, guests boot (that counts as no failure).  Restored guests are told the
- * time and given fresh entropy by the caller (they all share the saved
- * guest's clock and random state).
+ * or damaged on disk, guests boot (that counts as no failure).  Restored
+ * guests are told the time and given fresh entropy by the caller (they
+ * all share the saved guest's clock and random state).
  */
 
 #define VMP_SNAP_FAILURES  3
@@ -271,11 +294,13 @@ vmp_snap_key(vmp_pool_t *pool)
     char            th[65], *key;
     virConnectPtr   conn;
 
-    if (stat(pool->cfg.kernel, &k) < 0 || stat(pool->cfg.initrd, &i) < 0)
+    if (stat(pool->cfg.kernel, &k) < 0 || stat(pool->cfg.initrd, &i) < 0) {
         return NULL;
+    }
     /* the runtime disk is in the saved guest's XML (and its page cache) */
-    if (pool->cfg.runtimes[0] == '\0' || stat(pool->cfg.runtimes, &d) < 0)
+    if (pool->cfg.runtimes[0] == '\0' || stat(pool->cfg.runtimes, &d) < 0) {
         memset(&d, 0, sizeof(d));
+    }
     conn = vmp_conn_get(pool);
     if (conn != NULL) {
         virConnectGetVersion(conn, &qemu);
@@ -306,8 +331,9 @@ vmp_snap_valid(const char *path)
     int      fd = open(path, O_RDONLY | O_CLOEXEC);
     bool     ok;
 
-    if (fd < 0)
+    if (fd < 0) {
         return false;
+    }
     ok = read(fd, head, sizeof(head)) == (ssize_t) sizeof(head)
          && vmp_saveimage_data_len(head, sizeof(head)) > 0;
     close(fd);
@@ -404,8 +430,9 @@ vmp_uuid(char out[37])
 {
     uint8_t  r[16];
 
-    if (getrandom(r, sizeof(r), 0) != (ssize_t) sizeof(r))
+    if (getrandom(r, sizeof(r), 0) != (ssize_t) sizeof(r)) {
         return -1;
+    }
     r[6] = (uint8_t) ((r[6] & 0x0f) | 0x40);
     r[8] = (uint8_t) ((r[8] & 0x3f) | 0x80);
     snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
@@ -466,12 +493,15 @@ vmp_snap_copy(vmp_pool_t *pool, vmp_vm_t *vm, const char *src,
     rc = 0;
 
 done:
-    if (rc < 0 && out >= 0)
+    if (rc < 0 && out >= 0) {
         unlink(path);
-    if (out >= 0)
+    }
+    if (out >= 0) {
         close(out);
-    if (in >= 0)
+    }
+    if (in >= 0) {
         close(in);
+    }
     free(all);
     return rc;
 }
@@ -502,7 +532,9 @@ vmp_vm_sync(vmp_vm_t *vm, uint64_t deadline, char **err)
     }
     if (vmp_vm_call(vm, &req, &buf, &resp,
             deadline > now ? (unsigned) (deadline - now) : 1, err) < 0)
+    {
         goto done;
+    }
     if (resp.type != FG_FRAME_PONG) {
         vmp_seterr(err, "%s: SYNC answered with frame type %u", vm->name,
             resp.type);
@@ -531,8 +563,9 @@ vmp_vm_restore(vmp_pool_t *pool, vmp_vm_t *vm, const char *src,
 
     vmp_console_log(pool, vm->name, log, sizeof(log));
     snprintf(img, sizeof(img), "%s/%s.img", pool->cfg.state_dir, vm->name);
-    if (vmp_snap_copy(pool, vm, src, img, log, err) < 0)
+    if (vmp_snap_copy(pool, vm, src, img, log, err) < 0) {
         return -1;
+    }
     conn = vmp_conn_get(pool);
     if (conn == NULL) {
         vmp_seterr(err, "libvirt \"%s\": %s", pool->cfg.uri,
@@ -564,13 +597,15 @@ vmp_vm_restore(vmp_pool_t *pool, vmp_vm_t *vm, const char *src,
         vm->dom = NULL;
         rc = -1;
     }
-    if (rc == 0)
+    if (rc == 0) {
         vm->boot_ms = (unsigned) (fg_now_ms() - start);
+    }
 
 done:
     unlink(img);
-    if (conn != NULL)
+    if (conn != NULL) {
         virConnectClose(conn);
+    }
     return rc;
 }
 
@@ -630,8 +665,9 @@ vmp_vm_make(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
 {
     uint64_t  kb;
 
-    if (vmp_vm_make_one(pool, vm, err) < 0)
+    if (vmp_vm_make_one(pool, vm, err) < 0) {
         return -1;
+    }
     if (pool->cfg.memory_budget_mb != 0
         && (kb = vmp_dom_rss_kb(vm->dom)) != 0)
     {

@@ -43,10 +43,12 @@ vmp_check_health(vmp_pool_t *pool)
         struct pollfd  p = { .fd = vm->fd, .events = POLLIN };
 
         next = vm->next;
-        if (vm->state != VMP_WARM && vm->state != VMP_IDLE)
+        if (vm->state != VMP_WARM && vm->state != VMP_IDLE) {
             continue;
-        if (poll(&p, 1, 0) <= 0)
+        }
+        if (poll(&p, 1, 0) <= 0) {
             continue;
+        }
         if ((p.revents & (POLLHUP | POLLERR))
             || recv(vm->fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
         {
@@ -77,8 +79,9 @@ vmp_oldest_queued(vmp_pool_t *pool)
     vmp_vm_t  *vm, *oldest = NULL;
 
     for (vm = pool->set.head; vm != NULL; vm = vm->next) {
-        if (vm->queued && (oldest == NULL || vm->id < oldest->id))
+        if (vm->queued && (oldest == NULL || vm->id < oldest->id)) {
             oldest = vm;
+        }
     }
     return oldest;
 }
@@ -92,10 +95,12 @@ vmp_thread(void *arg)
     unsigned     failures = 0;
     char        *err;
 
-    if (pool->cfg.snapshot)
+    if (pool->cfg.snapshot) {
         vmp_snap_prepare(pool);
-    if (pool->cfg.function_snapshots)
+    }
+    if (pool->cfg.function_snapshots) {
         vmp_fnsnap_prepare(pool);
+    }
 
     pthread_mutex_lock(&pool->lock);
     while (!pool->stop) {
@@ -119,8 +124,9 @@ vmp_thread(void *arg)
         vmp_check_health(pool);
 
         /* A guest to save as a function snapshot, while it is idle. */
-        if (!pool->stop)
+        if (!pool->stop) {
             vmp_fnsnap_capture(pool);
+        }
 
         /* Guests that grew past the budget: the longest idle goes. */
         vmp_measure(pool);
@@ -179,10 +185,11 @@ vmp_thread(void *arg)
                     continue;
                 }
                 pthread_mutex_lock(&pool->lock);
-                if (!pool->stop)
+                if (!pool->stop) {
                     vmp_log("%s: boot failed%s%s: %s", vm->name,
                         vm->account ? " for account " : "",
                         vm->account ? vm->account : "", err ? err : "?");
+                }
                 pool->failed_id = vm->id;
                 snprintf(pool->failed, sizeof(pool->failed), "%s",
                     err ? err : "?");
@@ -204,8 +211,9 @@ vmp_thread(void *arg)
             ts.tv_sec++;
             ts.tv_nsec -= 1000000000;
         }
-        if (!pool->stop)
+        if (!pool->stop) {
             pthread_cond_timedwait(&pool->wake, &pool->lock, &ts);
+        }
     }
     pthread_mutex_unlock(&pool->lock);
     return NULL;

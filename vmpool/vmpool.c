@@ -58,11 +58,13 @@ vmp_seterr(char **err, const char *fmt, ...)
 {
     va_list  ap;
 
-    if (err == NULL)
+    if (err == NULL) {
         return;
+    }
     va_start(ap, fmt);
-    if (vasprintf(err, fmt, ap) < 0)
+    if (vasprintf(err, fmt, ap) < 0) {
         *err = NULL;
+    }
     va_end(ap);
 }
 
@@ -121,8 +123,9 @@ vmp_read_file(const char *path)
     long     size;
 
     f = fopen(path, "re");
-    if (f == NULL)
+    if (f == NULL) {
         return NULL;
+    }
     if (fseek(f, 0, SEEK_END) == 0 && (size = ftell(f)) >= 0
         && fseek(f, 0, SEEK_SET) == 0 && (s = malloc((size_t) size + 1)))
     {
@@ -139,8 +142,9 @@ vmp_mkdirs(const char *dir)
 {
     char  *p, *s = strdup(dir);
 
-    if (s == NULL)
+    if (s == NULL) {
         return -1;
+    }
     for (p = s + 1; *p != '\0'; p++) {
         if (*p == '/') {
             *p = '\0';
@@ -180,15 +184,17 @@ vmp_copy_config(vmp_pool_t *pool, const vmp_config_t *cfg)
                 vmp_mkdirs(v);
                 abs[i] = realpath(v, NULL);
             }
-            if (abs[i] != NULL)
+            if (abs[i] != NULL) {
                 v = abs[i];
+            }
         }
         *fields[i] = v;
         total += strlen(v) + 1;
     }
     pool->strings = malloc(total);
-    if (pool->strings == NULL)
+    if (pool->strings == NULL) {
         goto fail;
+    }
     for (i = 0; i < 9; i++) {
         size_t  n = strlen(*fields[i]) + 1;
 
@@ -196,13 +202,15 @@ vmp_copy_config(vmp_pool_t *pool, const vmp_config_t *cfg)
         *fields[i] = pool->strings + off;
         off += n;
     }
-    for (i = 0; i < 9; i++)
+    for (i = 0; i < 9; i++) {
         free(abs[i]);
+    }
     return 0;
 
 fail:
-    for (i = 0; i < 9; i++)
+    for (i = 0; i < 9; i++) {
         free(abs[i]);
+    }
     return -1;
 }
 
@@ -231,19 +239,21 @@ vmp_check_memory(vmp_pool_t *pool)
     }
     f = fopen("/sys/kernel/mm/ksm/run", "re");
     if (f != NULL) {
-        if (fscanf(f, "%d", &run) != 1)
+        if (fscanf(f, "%d", &run) != 1) {
             run = -1;
+        }
         fclose(f);
     }
-    if (!pool->cfg.mem_merge)
+    if (!pool->cfg.mem_merge) {
         vmp_log("ksm: mem_merge 0: guest RAM is never merged");
-    else if (run == 1)
+    } else if (run == 1) {
         vmp_log("ksm: the host runs KSM: guests share the pages they have "
             "in common");
-    else
+    } else {
         vmp_log("ksm: the host does not run KSM (%s): every guest's pages "
             "are its own", run < 0 ? "no /sys/kernel/mm/ksm/run"
                                    : "/sys/kernel/mm/ksm/run is not 1");
+    }
 }
 
 
@@ -259,8 +269,9 @@ vmp_check_kvm_node(void)
     struct stat     st;
     struct group   *g;
 
-    if (stat("/dev/kvm", &st) < 0)
+    if (stat("/dev/kvm", &st) < 0) {
         return;
+    }
     g = getgrnam("kvm");
     if (g != NULL && st.st_gid == g->gr_gid
         && (st.st_mode & (S_IRGRP | S_IWGRP)) == (S_IRGRP | S_IWGRP))
@@ -292,10 +303,12 @@ vmp_cleanup_stale(vmp_pool_t *pool)
             for (p = name + plen + 1; *p >= '0' && *p <= '9'; p++) { }
             if (*p == '\0') {
                 vmp_log("destroying stale domain %s", name);
-                if (virDomainIsActive(doms[i]) == 1)
+                if (virDomainIsActive(doms[i]) == 1) {
                     virDomainDestroy(doms[i]);
-                if (virDomainIsPersistent(doms[i]) == 1)
+                }
+                if (virDomainIsPersistent(doms[i]) == 1) {
                     virDomainUndefine(doms[i]);
+                }
             }
         }
         virDomainFree(doms[i]);
@@ -340,8 +353,9 @@ vmp_pool_new(const vmp_config_t *cfg, char **err)
             pool->cfg.accel);
         goto fail;
     }
-    if (pool->cfg.warm > pool->cfg.max_vms)
+    if (pool->cfg.warm > pool->cfg.max_vms) {
         pool->cfg.warm = pool->cfg.max_vms;
+    }
     if (access(pool->cfg.kernel, R_OK) < 0
         || access(pool->cfg.initrd, R_OK) < 0)
     {
@@ -380,9 +394,10 @@ vmp_pool_new(const vmp_config_t *cfg, char **err)
      * so an acquire that comes at once waits for it instead of starting a
      * second boot beside it.
      */
-    if (pool->cfg.warm > 0)
+    if (pool->cfg.warm > 0) {
         pool->pending = vmp_set_new_vm(&pool->set, pool->cfg.name_prefix,
             NULL, fg_now_ms());
+    }
 
     if (pthread_create(&pool->thread, NULL, vmp_thread, pool) != 0) {
         vmp_seterr(err, "pthread_create failed");
@@ -402,8 +417,9 @@ vmp_pool_free(vmp_pool_t *pool)
 {
     vmp_vm_t  *vm;
 
-    if (pool == NULL)
+    if (pool == NULL) {
         return;
+    }
     if (pool->thread_started) {
         pthread_mutex_lock(&pool->lock);
         pool->stop = true;
@@ -416,8 +432,9 @@ vmp_pool_free(vmp_pool_t *pool)
         vmp_set_unlink(&pool->set, vm);
         vmp_vm_destroy(pool, vm);
     }
-    if (pool->conn != NULL)
+    if (pool->conn != NULL) {
         virConnectClose(pool->conn);
+    }
     pthread_cond_destroy(&pool->wake);
     pthread_cond_destroy(&pool->changed);
     pthread_mutex_destroy(&pool->lock);
@@ -462,8 +479,9 @@ vmp_find_queued(vmp_pool_t *pool, unsigned id)
     vmp_vm_t  *vm;
 
     for (vm = pool->set.head; vm != NULL; vm = vm->next) {
-        if (vm->id == id)
+        if (vm->id == id) {
             return vm->state == VMP_BOOTING;
+        }
     }
     return false;
 }
@@ -504,13 +522,15 @@ static int
 vmp_fnsnap_restore(vmp_pool_t *pool, vmp_vm_t *vm, const char *img,
     const char *code, char **err)
 {
-    if (vmp_vm_restore(pool, vm, img, pool->cfg.boot_timeout_ms, err) < 0)
+    if (vmp_vm_restore(pool, vm, img, pool->cfg.boot_timeout_ms, err) < 0) {
         return -1;
+    }
     vm->from_fnsnap = true;
     vmp_vm_set_code(vm, code);
     utimensat(AT_FDCWD, img, NULL, 0);     /* used: the reaper keeps it */
-    if (pool->cfg.memory_budget_mb != 0)
+    if (pool->cfg.memory_budget_mb != 0) {
         vm->host_kb = vmp_dom_rss_kb(vm->dom);
+    }
     return 0;
 }
 
@@ -533,8 +553,9 @@ vmp_pool_acquire_fn(vmp_pool_t *pool, const char *account, const char *code,
 
     *err = NULL;
     *vmp = NULL;
-    if (info == NULL)
+    if (info == NULL) {
         info = &dummy;
+    }
     info->cold = false;
     info->init_ms = 0;
     info->queue_ms = 0;
@@ -544,8 +565,9 @@ vmp_pool_acquire_fn(vmp_pool_t *pool, const char *account, const char *code,
     }
     vmp_fnsnap_for(pool, account, code, config, fnsnap, sizeof(fnsnap));
     have_img = fnsnap[0] != '\0';
-    if (have_img)
+    if (have_img) {
         vmp_fnsnap_path(pool, fnsnap, "img", img, sizeof(img));
+    }
 
     pthread_mutex_lock(&pool->lock);
     for ( ;; ) {
@@ -675,8 +697,9 @@ vmp_pool_acquire_fn(vmp_pool_t *pool, const char *account, const char *code,
 done:
     /* served by another guest of the account, or given up: a guest asked
      * for and not started yet is not made */
-    if (requested != 0)
+    if (requested != 0) {
         vmp_unqueue(pool, requested);
+    }
     pthread_mutex_unlock(&pool->lock);
     info->init_ms = (unsigned) (fg_now_ms() - start);
     return rc;
@@ -686,15 +709,17 @@ done:
 void
 vmp_pool_release(vmp_pool_t *pool, vmp_vm_t *vm, bool healthy)
 {
-    if (vm == NULL)
+    if (vm == NULL) {
         return;
+    }
     pthread_mutex_lock(&pool->lock);
     if (healthy && !pool->stop
         && vmp_set_move(&pool->set, vm, VMP_IDLE, NULL, fg_now_ms()) == 0)
     {
         pthread_cond_broadcast(&pool->changed);
-        if (vm->capture[0] != '\0')
+        if (vm->capture[0] != '\0') {
             pthread_cond_signal(&pool->wake);   /* save it while idle */
+        }
         pthread_mutex_unlock(&pool->lock);
         return;
     }
@@ -761,8 +786,9 @@ vmp_vm_call(vmp_vm_t *vm, fg_buf_t *req, fg_buf_t *resp_buf,
         return -1;
     }
     seq = ++vm->seq;
-    if (seq == 0)
+    if (seq == 0) {
         seq = ++vm->seq;                  /* 0 is the agent's own */
+    }
     req->data[4] = (uint8_t) (seq >> 24);
     req->data[5] = (uint8_t) (seq >> 16);
     req->data[6] = (uint8_t) (seq >> 8);
@@ -789,8 +815,9 @@ vmp_vm_call(vmp_vm_t *vm, fg_buf_t *req, fg_buf_t *resp_buf,
                 : errno == EPROTO ? "malformed frame" : strerror(errno));
             return -1;
         }
-        if (resp->seq != seq)
+        if (resp->seq != seq) {
             continue;
+        }
         if (resp->type == FG_FRAME_ERROR) {
             size_t          len;
             const uint8_t  *m = fg_frame_get(resp, "message", &len);

@@ -227,7 +227,8 @@ struct vmp_pool {
     char             accel[4];      /* "kvm" or "tcg" */
     char             accel_reason[256];
 
-    pthread_mutex_t  conn_lock;     /* conn, replaced after libvirtd restarts */
+    pthread_mutex_t  conn_lock;     /* conn, replaced after libvirtd
+                                       restarts */
     pthread_mutex_t  lock;
     pthread_cond_t   changed;       /* a guest became warm, idle or gone */
     pthread_cond_t   wake;          /* the background thread has work */

@@ -78,42 +78,43 @@ typedef struct {
 
 /* The persistent runtime, its Runtime API and the call in flight. */
 typedef struct {
-    int             listen_fd;
-    unsigned        port;           /* bound port */
-    int             host_fd;        /* the host's port, for RESULT */
+    int                 listen_fd;
+    unsigned            port;           /* bound port */
+    int                 host_fd;        /* the host's port, for RESULT */
     agent_rtapi_conn_t  conns[AGENT_RT_CONNS];
 
     /* the runtime's process */
-    pid_t           pid;            /* 0: none */
-    int             pidfd;
-    int             out_fd;
-    int             err_fd;
-    char            cgdir[256];
-    bool            have_cg;
-    int             peak_fd;        /* its cgroup's memory.peak, or -1 */
-    int             events_fd;      /* its cgroup's memory.events, or -1 */
-    bool            polled;         /* it asked for an event (init done) */
-    bool            reaped;         /* agent_reap took its exit status */
-    int             wstatus;
-    fg_buf_t        sig;            /* what it was started with */
-    char            path[PATH_MAX + 64];  /* its bootstrap */
-    uint64_t        started_us;
-    uint64_t        init_us;        /* start to its first .../next */
-    uint64_t        oom_kills;      /* memory.events oom_kill at call start */
+    pid_t               pid;            /* 0: none */
+    int                 pidfd;
+    int                 out_fd;
+    int                 err_fd;
+    char                cgdir[256];
+    bool                have_cg;
+    int                 peak_fd;        /* its cgroup's memory.peak, or -1 */
+    int                 events_fd;      /* its cgroup's memory.events, or -1 */
+    bool                polled;         /* it asked for an event (init done) */
+    bool                reaped;         /* agent_reap took its exit status */
+    int                 wstatus;
+    fg_buf_t            sig;            /* what it was started with */
+    char                path[PATH_MAX + 64];  /* its bootstrap */
+    uint64_t            started_us;
+    uint64_t            init_us;        /* start to its first .../next */
+    uint64_t            oom_kills;      /* memory.events oom_kill at call
+                                           start */
 
     /* the call in flight */
-    bool            active;
-    bool            delivered;      /* the runtime has the event */
-    bool            cold;           /* this call started the runtime */
-    uint32_t        seq;
+    bool                active;
+    bool                delivered;      /* the runtime has the event */
+    bool                cold;           /* this call started the runtime */
+    uint32_t            seq;
     agent_msg_invoke_t  req;
-    agent_result_t  res;            /* its err ring is the runtime's log */
-    uint64_t        call_us;
-    uint64_t        delivered_us;
-    uint64_t        deadline_us;
-    uint64_t        deadline_ms;    /* the same, as Unix epoch ms */
-    char           *function_arn;
-    char            answered[FG_RTAPI_ID_MAX + 1];  /* the last answered */
+    agent_result_t      res;            /* its err ring is the runtime's log */
+    uint64_t            call_us;
+    uint64_t            delivered_us;
+    uint64_t            deadline_us;
+    uint64_t            deadline_ms;    /* the same, as Unix epoch ms */
+    char               *function_arn;
+    char                answered[FG_RTAPI_ID_MAX + 1];  /* the last answered */
 } agent_rt_t;
 
 extern agent_rt_t  agent_rt;

@@ -31,8 +31,9 @@ agent_boot_mount(const char *src, const char *dst, const char *type,
     unsigned long flags, const char *data)
 {
     mkdir(dst, 0755);
-    if (mount(src, dst, type, flags, data) < 0 && errno != EBUSY)
+    if (mount(src, dst, type, flags, data) < 0 && errno != EBUSY) {
         agent_log("mount %s on %s: %s", type, dst, strerror(errno));
+    }
 }
 
 
@@ -44,19 +45,22 @@ agent_boot_modules(void)
     int    fd;
 
     f = fopen("/etc/fngate-modules", "re");
-    if (f == NULL)
+    if (f == NULL) {
         return;
+    }
     while (fgets(line, sizeof(line), f) != NULL) {
         line[strcspn(line, "\r\n")] = '\0';
-        if (line[0] == '\0' || line[0] == '#')
+        if (line[0] == '\0' || line[0] == '#') {
             continue;
+        }
         fd = open(line, O_RDONLY | O_CLOEXEC);
         if (fd < 0) {
             agent_log("module %s: %s", line, strerror(errno));
             continue;
         }
-        if (syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST)
+        if (syscall(SYS_finit_module, fd, "", 0) < 0 && errno != EEXIST) {
             agent_log("module %s: %s", line, strerror(errno));
+        }
         close(fd);
         /* Loaded, the file is 2.8 MB of the guest's RAM (the initramfs
          * is a tmpfs) that nothing reads again.  With init_on_free=1 on
@@ -92,8 +96,9 @@ agent_boot_prime(void)
         execve(argv[0], argv, envp);
         _exit(127);
     }
-    if (pid > 0)
+    if (pid > 0) {
         waitpid(pid, NULL, 0);
+    }
 }
 
 
@@ -109,8 +114,9 @@ agent_boot_runtimes(void)
     char          num[32];
     unsigned int  maj, min;
 
-    if (agent_file_read("/sys/block/vda/dev", num, sizeof(num)) <= 0)
+    if (agent_file_read("/sys/block/vda/dev", num, sizeof(num)) <= 0) {
         return;
+    }
     /* devtmpfs makes the node in its own time: make it now. */
     if (sscanf(num, "%u:%u", &maj, &min) == 2
         && mknod("/dev/vda", S_IFBLK | 0400, makedev(maj, min)) < 0
@@ -163,13 +169,16 @@ agent_boot_harden(void)
 
     for (i = 0; i < sizeof(sysctl) / sizeof(sysctl[0]); i++) {
         snprintf(path, sizeof(path), "/proc/sys/%s", sysctl[i][0]);
-        if (agent_file_write(path, sysctl[i][1]) < 0)
+        if (agent_file_write(path, sysctl[i][1]) < 0) {
             agent_log("sysctl %s = %s: %s", sysctl[i][0], sysctl[i][1],
                 strerror(errno));
+        }
     }
-    for (i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
-        if (unlink(gone[i]) < 0 && errno != ENOENT)
+    for (i = 0; i < sizeof(gone) / sizeof(gone[0]); i++) {
+        if (unlink(gone[i]) < 0 && errno != ENOENT) {
             agent_log("unlink %s: %s", gone[i], strerror(errno));
+        }
+    }
     chmod("/init", 0700);
     chmod("/etc/fngate-modules", 0600);
 }
@@ -216,15 +225,18 @@ agent_boot_find_port(char *dev, size_t size)
     int             found = -1;
 
     d = opendir("/sys/class/virtio-ports");
-    if (d == NULL)
+    if (d == NULL) {
         return -1;
+    }
     while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
+        if (e->d_name[0] == '.') {
             continue;
+        }
         snprintf(path, sizeof(path), "/sys/class/virtio-ports/%s/name",
             e->d_name);
-        if (agent_file_read(path, name, sizeof(name)) <= 0)
+        if (agent_file_read(path, name, sizeof(name)) <= 0) {
             continue;
+        }
         name[strcspn(name, "\n")] = '\0';
         if (strcmp(name, AGENT_PORT_NAME) == 0) {
             snprintf(dev, size, "/dev/%s", e->d_name);
@@ -248,8 +260,9 @@ agent_boot_open_port(void)
     for (i = 0; i < 3000; i++) {
         if (agent_boot_find_port(dev, sizeof(dev)) == 0) {
             fd = open(dev, O_RDWR | O_CLOEXEC);
-            if (fd >= 0)
+            if (fd >= 0) {
                 return fd;
+            }
         }
         usleep(10000);
     }
@@ -265,14 +278,16 @@ agent_boot_lo_up(void)
     int           s;
 
     s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (s < 0)
+    if (s < 0) {
         return;
+    }
     memset(&ifr, 0, sizeof(ifr));
     snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
     if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
         ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-        if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0)
+        if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) {
             agent_log("lo up: %s", strerror(errno));
+        }
     }
     close(s);
 }

@@ -20,8 +20,9 @@ agent_cgroup_setup(void)
 {
     char  path[PATH_MAX];
 
-    if (agent.cgroup_dir == NULL)
+    if (agent.cgroup_dir == NULL) {
         return;
+    }
     snprintf(path, sizeof(path), "%s/cgroup.subtree_control",
         agent.cgroup_dir);
     if (agent_file_write(path, "+memory") < 0) {
@@ -30,8 +31,9 @@ agent_cgroup_setup(void)
         return;
     }
     agent.cgroup_ok = true;
-    if (agent_file_write(path, "+pids") < 0)
+    if (agent_file_write(path, "+pids") < 0) {
         agent_log("no cgroup pids controller (%s)", strerror(errno));
+    }
 }
 
 
@@ -42,8 +44,9 @@ agent_cgroup_make(char *dir, size_t size, const char *kind, uint64_t memory_mb)
 {
     char  path[PATH_MAX + 64], num[32];
 
-    if (!agent.cgroup_ok)
+    if (!agent.cgroup_ok) {
         return -1;
+    }
     snprintf(dir, size, "%s/%s%u", agent.cgroup_dir, kind, ++agent.ncall);
     if (mkdir(dir, 0755) < 0) {
         agent_log("mkdir %s: %s", dir, strerror(errno));
@@ -76,13 +79,15 @@ agent_cgroup_parse_key(const char *buf, const char *key)
     const char  *p;
     size_t       klen = key ? strlen(key) : 0;
 
-    if (key == NULL)
+    if (key == NULL) {
         return strtoull(buf, NULL, 10);
+    }
     for (p = buf; p != NULL && *p != '\0'; p = strchr(p, '\n'), p = p ? p + 1
         : NULL)
     {
-        if (strncmp(p, key, klen) == 0 && p[klen] == ' ')
+        if (strncmp(p, key, klen) == 0 && p[klen] == ' ') {
             return strtoull(p + klen + 1, NULL, 10);
+        }
     }
     return 0;
 }
@@ -94,8 +99,9 @@ agent_cgroup_read_key(const char *dir, const char *file, const char *key)
     char  path[PATH_MAX + 64], buf[2048];
 
     snprintf(path, sizeof(path), "%s/%s", dir, file);
-    if (agent_file_read(path, buf, sizeof(buf)) < 0)
+    if (agent_file_read(path, buf, sizeof(buf)) < 0) {
         return 0;
+    }
     return agent_cgroup_parse_key(buf, key);
 }
 
@@ -112,8 +118,9 @@ agent_cgroup_pread_key(int fd, const char *key)
     ssize_t  n;
 
     n = pread(fd, buf, sizeof(buf) - 1, 0);
-    if (n < 0)
+    if (n < 0) {
         return 0;
+    }
     buf[n] = '\0';
     return agent_cgroup_parse_key(buf, key);
 }
@@ -129,12 +136,14 @@ agent_cgroup_remove(const char *dir)
     agent_file_write(path, "1");
     snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
     for (i = 0; i < 200; i++) {
-        if (rmdir(dir) == 0 || errno != EBUSY)
+        if (rmdir(dir) == 0 || errno != EBUSY) {
             return;
+        }
         /* Killed members are zombies of ours until reaped. */
         agent_reap();
-        if (agent_file_read(path, procs, sizeof(procs)) == 0)
+        if (agent_file_read(path, procs, sizeof(procs)) == 0) {
             continue;
+        }
         usleep(5000);
     }
     agent_log("rmdir %s: %s", dir, strerror(errno));

@@ -42,15 +42,17 @@ agent_invoke_child(const char *path, char **env, uint64_t memory_mb, int in,
 
     if (cgdir != NULL) {
         snprintf(cgpath, sizeof(cgpath), "%s/cgroup.procs", cgdir);
-        if (agent_file_write(cgpath, "0") < 0)
+        if (agent_file_write(cgpath, "0") < 0) {
             cgdir = NULL;
+        }
     }
     if (cgdir == NULL) {
         rl.rlim_cur = rl.rlim_max = (rlim_t) memory_mb * 1024 * 1024;
         setrlimit(RLIMIT_AS, &rl);
     }
-    if (agent.pid1)
+    if (agent.pid1) {
         agent_file_write("/proc/self/oom_score_adj", "0");
+    }
 
     if (agent.sandbox) {
         char  msg[256];
@@ -63,10 +65,12 @@ agent_invoke_child(const char *path, char **env, uint64_t memory_mb, int in,
             goto fail;
         }
     }
-    if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
+    if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0) {
         goto fail;
-    if (chdir(agent.task_dir) < 0)
+    }
+    if (chdir(agent.task_dir) < 0) {
         goto fail;
+    }
     argv[0] = (char *) path;
     argv[1] = NULL;
     execve(path, argv, env);
@@ -169,8 +173,9 @@ agent_invoke_run(const agent_msg_invoke_t *r, agent_result_t *res)
             break;
         }
         wait_ms = (int) ((deadline - now + 999) / 1000);
-        if (pidfd < 0 && wait_ms > 10)
+        if (pidfd < 0 && wait_ms > 10) {
             wait_ms = 10;                  /* no pidfd: poll waitpid */
+        }
 
         if (in[1] >= 0) {
             pfd[np] = (struct pollfd) { .fd = in[1], .events = POLLOUT };
@@ -188,13 +193,15 @@ agent_invoke_run(const agent_msg_invoke_t *r, agent_result_t *res)
             pfd[np] = (struct pollfd) { .fd = pidfd, .events = POLLIN };
             ipid = np++;
         }
-        if (poll(pfd, np, wait_ms) < 0 && errno != EINTR)
+        if (poll(pfd, np, wait_ms) < 0 && errno != EINTR) {
             break;
+        }
 
         if (iin >= 0 && pfd[iin].revents) {
             n = write(in[1], r->event + in_off, r->event_len - in_off);
-            if (n > 0)
+            if (n > 0) {
                 in_off += (size_t) n;
+            }
             if ((n < 0 && errno != EAGAIN && errno != EINTR)
                 || in_off == r->event_len)
             {
@@ -228,16 +235,18 @@ agent_invoke_run(const agent_msg_invoke_t *r, agent_result_t *res)
             }
         }
         if ((ipid >= 0 && pfd[ipid].revents) || pidfd < 0) {
-            if (wait4(pid, &wstatus, WNOHANG, &ru) == pid)
+            if (wait4(pid, &wstatus, WNOHANG, &ru) == pid) {
                 exited = true;
+            }
         }
     }
 
     if (!exited) {
         kill(-pid, SIGKILL);
         kill(pid, SIGKILL);
-        if (wait4(pid, &wstatus, 0, &ru) == pid)
+        if (wait4(pid, &wstatus, 0, &ru) == pid) {
             exited = true;
+        }
     }
     res->duration_us = agent_now_us() - start;
 
@@ -252,8 +261,9 @@ agent_invoke_run(const agent_msg_invoke_t *r, agent_result_t *res)
             }
         }
     }
-    while (err[0] >= 0 && (n = read(err[0], buf, sizeof(buf))) > 0)
+    while (err[0] >= 0 && (n = read(err[0], buf, sizeof(buf))) > 0) {
         agent_reply_log_keep(res, buf, (size_t) n);
+    }
 
     kill(-pid, SIGKILL);
 
@@ -265,8 +275,9 @@ agent_invoke_run(const agent_msg_invoke_t *r, agent_result_t *res)
             res->status = "oom";
         }
     }
-    if (res->max_rss_kb == 0 && exited)
+    if (res->max_rss_kb == 0 && exited) {
         res->max_rss_kb = (uint64_t) ru.ru_maxrss;  /* the handler alone */
+    }
 
     res->code = 0;
     if (killed_large) {
@@ -299,17 +310,27 @@ agent_invoke_run(const agent_msg_invoke_t *r, agent_result_t *res)
     }
 
 cleanup:
-    if (have_cg)
+    if (have_cg) {
         agent_cgroup_remove(cgdir);
-    else if (agent.sandbox)
+    } else if (agent.sandbox) {
         agent_sandbox_kill_uid(agent.sbx_id);   /* the call's, wherever */
-    if (pidfd >= 0)
+    }
+    if (pidfd >= 0) {
         close(pidfd);
+    }
     for (e = 0; e < 2; e++) {
-        if (in[e] >= 0) close(in[e]);
-        if (out[e] >= 0) close(out[e]);
-        if (err[e] >= 0) close(err[e]);
-        if (st[e] >= 0) close(st[e]);
+        if (in[e] >= 0) {
+            close(in[e]);
+        }
+        if (out[e] >= 0) {
+            close(out[e]);
+        }
+        if (err[e] >= 0) {
+            close(err[e]);
+        }
+        if (st[e] >= 0) {
+            close(st[e]);
+        }
     }
 }
 

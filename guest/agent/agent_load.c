@@ -23,10 +23,12 @@ static int
 agent_load_rm_entry(const char *path, const struct stat *st, int flag,
     struct FTW *ftw)
 {
-    if (ftw->level == 0)
+    if (ftw->level == 0) {
         return 0;
-    if (remove(path) < 0)
+    }
+    if (remove(path) < 0) {
         agent_log("remove %s: %s", path, strerror(errno));
+    }
     return 0;
 }
 
@@ -37,8 +39,9 @@ agent_load_mkdirs(char *path)
     char  *s;
 
     for (s = path + 1; *s != '\0'; s++) {
-        if (*s != '/')
+        if (*s != '/') {
             continue;
+        }
         *s = '\0';
         if (mkdir(path, 0755) < 0 && errno != EEXIST) {
             *s = '/';
@@ -85,8 +88,9 @@ agent_load_write_file(const char *rel, size_t rlen, unsigned mode,
     while (off < len) {
         n = write(fd, data + off, len - off);
         if (n < 0) {
-            if (errno == EINTR)
+            if (errno == EINTR) {
                 continue;
+            }
             snprintf(msg, msize, "write %s: %s", path, strerror(errno));
             close(fd);
             return -1;
@@ -108,10 +112,12 @@ agent_load_own_entry(const char *path, const struct stat *st, int flag,
     mode_t  mode = S_ISDIR(st->st_mode) ? 0750
                  : (st->st_mode & 0700) | ((st->st_mode >> 3) & 050);
 
-    if (S_ISLNK(st->st_mode))
+    if (S_ISLNK(st->st_mode)) {
         return 0;
-    if (chown(path, 0, agent.sbx_id) < 0 || chmod(path, mode) < 0)
+    }
+    if (chown(path, 0, agent.sbx_id) < 0 || chmod(path, mode) < 0) {
         agent_log("own %s: %s", path, strerror(errno));
+    }
     return 0;
 }
 
@@ -126,14 +132,17 @@ agent_load_own_entry(const char *path, const struct stat *st, int flag,
 static void
 agent_load_turnover(void)
 {
-    if (!agent.sandbox)
+    if (!agent.sandbox) {
         return;
-    if (agent.sbx_id != 0 && agent_sandbox_kill_uid(agent.sbx_id) < 0)
+    }
+    if (agent.sbx_id != 0 && agent_sandbox_kill_uid(agent.sbx_id) < 0) {
         agent_log("kill the processes of uid %u: %s", agent.sbx_id,
             strerror(errno));
+    }
     agent_reap();
-    if (agent.tmp_dir != NULL)
+    if (agent.tmp_dir != NULL) {
         nftw(agent.tmp_dir, agent_load_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    }
     agent.sbx_id = AGENT_SANDBOX_ID_BASE
         + agent.code_gen % AGENT_SANDBOX_IDS;
 }
@@ -164,8 +173,9 @@ agent_load_handle(int fd, const fg_frame_t *f)
                 ok = false;
             }
         }
-        if (agent.sandbox)
+        if (agent.sandbox) {
             nftw(agent.task_dir, agent_load_own_entry, 16, FTW_PHYS);
+        }
     }
 
     if (fg_frame_begin(&b, FG_FRAME_LOADED, f->seq) == 0
@@ -176,6 +186,7 @@ agent_load_handle(int fd, const fg_frame_t *f)
         agent_reply_send(fd, &b);
     }
     fg_buf_free(&b);
-    if (!ok)
+    if (!ok) {
         agent_log("load failed: %s", msg);
+    }
 }

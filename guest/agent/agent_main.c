@@ -80,8 +80,9 @@ agent_file_write(const char *path, const char *s)
     size_t   len = strlen(s);
 
     fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (fd < 0) {
         return -1;
+    }
     n = write(fd, s, len);
     close(fd);
     return n == (ssize_t) len ? 0 : -1;
@@ -95,12 +96,14 @@ agent_file_read(const char *path, char *buf, size_t size)
     ssize_t  n;
 
     fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
+    if (fd < 0) {
         return -1;
+    }
     n = read(fd, buf, size - 1);
     close(fd);
-    if (n < 0)
+    if (n < 0) {
         return -1;
+    }
     buf[n] = '\0';
     return n;
 }
@@ -132,8 +135,9 @@ agent_main_drain(int fd)
     while (poll(&p, 1, 50) > 0 && (p.revents & POLLIN)
         && !(p.revents & POLLHUP))
     {
-        if (read(fd, buf, sizeof(buf)) <= 0)
+        if (read(fd, buf, sizeof(buf)) <= 0) {
             break;
+        }
     }
 }
 
@@ -213,8 +217,9 @@ agent_main_serve(int fd, bool is_port)
         uint64_t       now;
 
         agent_reap();
-        if (agent_rt.reaped && agent_rt.pid > 0)
+        if (agent_rt.reaped && agent_rt.pid > 0) {
             agent_runtime_exited();
+        }
         now = agent_now_us();
         if (agent_rt.active && now >= agent_rt.deadline_us) {
             agent_runtime_kill();
@@ -230,8 +235,9 @@ agent_main_serve(int fd, bool is_port)
         {
             wait_ms = (int) ((agent_rt.deadline_us - now) / 1000 + 1);
         }
-        if (agent_rt.pid > 0 && agent_rt.pidfd < 0 && wait_ms > 10)
+        if (agent_rt.pid > 0 && agent_rt.pidfd < 0 && wait_ms > 10) {
             wait_ms = 10;               /* no pidfd: poll waitpid */
+        }
 
         p[np++] = (struct pollfd) { .fd = fd, .events = POLLIN };
         if (agent_rt.listen_fd >= 0) {
@@ -243,11 +249,13 @@ agent_main_serve(int fd, bool is_port)
             agent_rtapi_conn_t  *c = &agent_rt.conns[i];
 
             iconn[i] = -1;
-            if (c->fd < 0)
+            if (c->fd < 0) {
                 continue;
+            }
             p[np] = (struct pollfd) { .fd = c->fd, .events = POLLIN };
-            if (c->out.len > c->out_off)
+            if (c->out.len > c->out_off) {
                 p[np].events |= POLLOUT;
+            }
             iconn[i] = np++;
         }
         if (agent_rt.out_fd >= 0) {
@@ -272,19 +280,24 @@ agent_main_serve(int fd, bool is_port)
             continue;
         }
         if (rc > 0) {
-            if (iout >= 0 && p[iout].revents)
+            if (iout >= 0 && p[iout].revents) {
                 agent_runtime_log_read(&agent_rt.out_fd);
-            if (ierr >= 0 && p[ierr].revents)
+            }
+            if (ierr >= 0 && p[ierr].revents) {
                 agent_runtime_log_read(&agent_rt.err_fd);
-            if (ilisten >= 0 && p[ilisten].revents)
+            }
+            if (ilisten >= 0 && p[ilisten].revents) {
                 agent_rtapi_accept();
+            }
             for (i = 0; i < AGENT_RT_CONNS; i++) {
                 agent_rtapi_conn_t  *c = &agent_rt.conns[i];
 
-                if (iconn[i] < 0 || c->fd < 0 || p[iconn[i]].revents == 0)
+                if (iconn[i] < 0 || c->fd < 0 || p[iconn[i]].revents == 0) {
                     continue;
-                if (p[iconn[i]].revents & POLLOUT)
+                }
+                if (p[iconn[i]].revents & POLLOUT) {
                     agent_rtapi_conn_write(c);
+                }
                 if (c->fd >= 0
                     && (p[iconn[i]].revents & (POLLIN | POLLHUP | POLLERR)))
                 {
@@ -312,8 +325,9 @@ agent_main_serve(int fd, bool is_port)
          * time a host (re)connects.
          */
         if (p[0].revents & POLLHUP) {
-            if (!is_port)
+            if (!is_port) {
                 break;
+            }
             connected = false;
             usleep(20000);
             continue;
@@ -322,8 +336,9 @@ agent_main_serve(int fd, bool is_port)
             connected = true;
             agent_reply_hello(fd);
         }
-        if (rc <= 0 || !(p[0].revents & POLLIN))
+        if (rc <= 0 || !(p[0].revents & POLLIN)) {
             continue;
+        }
 
         if (fg_frame_read(fd, &buf, &f, AGENT_FRAME_MS) < 0) {
             if (errno == EPROTO || errno == ETIMEDOUT) {
@@ -332,15 +347,17 @@ agent_main_serve(int fd, bool is_port)
                 agent_main_drain(fd);
                 continue;
             }
-            if (!is_port)
+            if (!is_port) {
                 break;                     /* test mode: peer closed */
+            }
             usleep(20000);
             continue;
         }
         agent_main_frame(fd, &f);
         /* Large LOADs should not pin memory between calls. */
-        if (buf.cap > 1024 * 1024)
+        if (buf.cap > 1024 * 1024) {
             fg_buf_free(&buf);
+        }
     }
     fg_buf_free(&buf);
     agent_runtime_stop();           /* test mode: leave nothing behind */
@@ -376,8 +393,9 @@ main(int argc, char **argv)
             fprintf(stderr, "fngate-agent: not PID 1; use -f FD\n");
             return 2;
         }
-        if (!cg_given)
+        if (!cg_given) {
             agent.cgroup_dir = NULL;       /* the host's cgroups: only -c */
+        }
         agent_cgroup_setup();
         agent_rtapi_listen(port);
         agent_main_serve(fd, false);
@@ -391,13 +409,15 @@ main(int argc, char **argv)
     agent_rtapi_listen(AGENT_RT_PORT);
     for ( ;; ) {
         fd = agent_boot_open_port();
-        if (fd >= 0)
+        if (fd >= 0) {
             break;
+        }
         agent_log("no virtio port named %s; retrying", AGENT_PORT_NAME);
         sleep(1);
     }
     agent_main_serve(fd, true);
     /* not reached: PID 1 never returns */
-    for ( ;; )
+    for ( ;; ) {
         pause();
+    }
 }

@@ -97,11 +97,13 @@ agent_msg_dup(const uint8_t *v, size_t len)
 {
     char  *s;
 
-    if (memchr(v, '\0', len) != NULL)
+    if (memchr(v, '\0', len) != NULL) {
         return NULL;
+    }
     s = malloc(len + 1);
-    if (s == NULL)
+    if (s == NULL) {
         return NULL;
+    }
     memcpy(s, v, len);
     s[len] = '\0';
     return s;
@@ -115,8 +117,9 @@ agent_msg_invoke_free(agent_msg_invoke_t *r)
 
     free(r->request_id);
     free(r->handler);
-    for (i = 0; i < r->nenv; i++)
+    for (i = 0; i < r->nenv; i++) {
         free(r->env[i]);
+    }
     free(r->env);
 }
 
@@ -175,13 +178,15 @@ agent_msg_invoke_parse(const fg_frame_t *f, agent_msg_invoke_t *r,
     }
 
     /* What Lambda's environment always has, unless the host set it. */
-    if (!agent_msg_env_has(r, "PATH"))
+    if (!agent_msg_env_has(r, "PATH")) {
         r->env[r->nenv++] = strdup("PATH=/usr/local/bin:/usr/bin:/bin");
+    }
     if (!agent_msg_env_has(r, "LAMBDA_TASK_ROOT")) {
         char  *e;
 
-        if (asprintf(&e, "LAMBDA_TASK_ROOT=%s", task_dir) >= 0)
+        if (asprintf(&e, "LAMBDA_TASK_ROOT=%s", task_dir) >= 0) {
             r->env[r->nenv++] = e;
+        }
     }
 
     val = fg_frame_get(f, "request_id", &vlen);
@@ -196,8 +201,9 @@ agent_msg_invoke_parse(const fg_frame_t *f, agent_msg_invoke_t *r,
         return -1;
     }
     r->event = fg_frame_get(f, "event", &r->event_len);
-    if (r->event == NULL)
+    if (r->event == NULL) {
         r->event_len = 0;
+    }
     if (fg_frame_get(f, "timeout_ms", &vlen) != NULL
         && (fg_frame_get_u64(f, "timeout_ms", &r->timeout_ms) < 0
             || r->timeout_ms == 0))
@@ -235,11 +241,14 @@ agent_msg_function_arn(const fg_frame_t *f)
 
     v = fg_frame_get(f, "function_arn", &len);
     arn = v ? agent_msg_dup(v, len) : NULL;
-    if (arn == NULL)
+    if (arn == NULL) {
         arn = strdup("");
-    for (i = 0; arn != NULL && arn[i]; i++)
-        if ((unsigned char) arn[i] < 0x20)
+    }
+    for (i = 0; arn != NULL && arn[i]; i++) {
+        if ((unsigned char) arn[i] < 0x20) {
             arn[i] = '?';               /* it goes into a header */
+        }
+    }
     return arn;
 }
 

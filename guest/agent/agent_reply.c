@@ -16,8 +16,9 @@
 void
 agent_reply_send(int fd, fg_buf_t *b)
 {
-    if (fg_frame_write_all(fd, b) < 0)
+    if (fg_frame_write_all(fd, b) < 0) {
         agent_log("write to host: %s", strerror(errno));
+    }
 }
 
 
@@ -44,8 +45,9 @@ agent_reply_hello(int fd)
     char            api[32] = "";
 
     uname(&u);
-    if (agent.rt_port != 0)
+    if (agent.rt_port != 0) {
         snprintf(api, sizeof(api), "127.0.0.1:%u", agent.rt_port);
+    }
     if (fg_frame_begin(&b, FG_FRAME_HELLO, 0) == 0
         && fg_frame_add_str(&b, "version", AGENT_VERSION) == 0
         && fg_frame_add_str(&b, "kernel", u.release) == 0
@@ -67,8 +69,9 @@ agent_reply_log_keep(agent_result_t *res, const char *p, size_t n)
     for (i = 0; i < n; i++) {
         res->err[res->err_pos] = p[i];
         res->err_pos = (res->err_pos + 1) % AGENT_STDERR_KEEP;
-        if (res->err_len < AGENT_STDERR_KEEP)
+        if (res->err_len < AGENT_STDERR_KEEP) {
             res->err_len++;
+        }
     }
 }
 
@@ -81,8 +84,9 @@ agent_reply_log_unroll(const agent_result_t *res, char *buf)
 
     start = res->err_len < AGENT_STDERR_KEEP ? 0 : res->err_pos;
     first = AGENT_STDERR_KEEP - start;
-    if (first > res->err_len)
+    if (first > res->err_len) {
         first = res->err_len;
+    }
     memcpy(buf, res->err + start, first);
     memcpy(buf + first, res->err, res->err_len - first);
     return res->err_len;

@@ -25,8 +25,9 @@
 void
 agent_rtapi_conn_close(agent_rtapi_conn_t *c)
 {
-    if (c->fd >= 0)
+    if (c->fd >= 0) {
         close(c->fd);
+    }
     c->fd = -1;
     fg_buf_free(&c->in);
     fg_buf_free(&c->out);
@@ -44,11 +45,13 @@ agent_rtapi_listen(unsigned port)
     int                 s, on = 1;
     unsigned            i;
 
-    for (i = 0; i < AGENT_RT_CONNS; i++)
+    for (i = 0; i < AGENT_RT_CONNS; i++) {
         agent_rt.conns[i].fd = -1;
+    }
     s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (s < 0)
+    if (s < 0) {
         goto fail;
+    }
     setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
     memset(&a, 0, sizeof(a));
     a.sin_family = AF_INET;
@@ -119,8 +122,9 @@ agent_rtapi_deliver(agent_rtapi_conn_t *c)
     struct timespec  ts;
 
     /* The call's time runs from here, within what init left of it. */
-    if (now + agent_rt.req.timeout_ms * 1000 < agent_rt.deadline_us)
+    if (now + agent_rt.req.timeout_ms * 1000 < agent_rt.deadline_us) {
         agent_rt.deadline_us = now + agent_rt.req.timeout_ms * 1000;
+    }
     left = agent_rt.deadline_us > now
            ? (agent_rt.deadline_us - now) / 1000 : 0;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -128,11 +132,14 @@ agent_rtapi_deliver(agent_rtapi_conn_t *c)
                      + left;
 
     /* An X-Ray-shaped trace id made of the request id's digits. */
-    for (i = 0; id[i] != '\0' && k < 32; i++)
-        if (fg_hexval((unsigned char) id[i]) >= 0)
+    for (i = 0; id[i] != '\0' && k < 32; i++) {
+        if (fg_hexval((unsigned char) id[i]) >= 0) {
             hex[k++] = id[i];
-    while (k < 32)
+        }
+    }
+    while (k < 32) {
         hex[k++] = '0';
+    }
     hex[32] = '\0';
     snprintf(trace, sizeof(trace), "Root=1-%08llx-%.24s;Parent=%.16s;"
         "Sampled=0", (unsigned long long) (agent_rt.deadline_ms / 1000), hex,
@@ -177,8 +184,9 @@ agent_rtapi_request(agent_rtapi_conn_t *c, const fg_rtapi_req_t *q,
             agent_rt.init_us = agent_now_us() - agent_rt.started_us;
         }
         c->parked = true;
-        if (agent_rt.active && !agent_rt.delivered)
+        if (agent_rt.active && !agent_rt.delivered) {
             agent_rtapi_deliver(c);
+        }
         return;
 
     case FG_RTAPI_RESPONSE:
@@ -187,12 +195,13 @@ agent_rtapi_request(agent_rtapi_conn_t *c, const fg_rtapi_req_t *q,
                   && strcmp(q->id, agent_rt.req.request_id) == 0;
         if (current) {
             agent_rtapi_reply(c, 202, NULL, "{\"status\":\"OK\"}", 15);
-            if (q->route == FG_RTAPI_RESPONSE)
+            if (q->route == FG_RTAPI_RESPONSE) {
                 agent_runtime_finish("ok", 0, body, blen, NULL, NULL);
-            else
+            } else {
                 agent_runtime_finish("function_error", 0, body, blen,
                     q->error_type[0] ? q->error_type : NULL,
                     "the function posted an error");
+            }
         } else if (!q->bad_id && agent_rt.answered[0] != '\0'
             && strcmp(q->id, agent_rt.answered) == 0)
         {
@@ -243,8 +252,9 @@ agent_rtapi_conn_process(agent_rtapi_conn_t *c)
 
     while (c->fd >= 0 && !c->parked && !c->close && c->in.len > 0) {
         rc = fg_rtapi_parse_head((const char *) c->in.data, c->in.len, &q);
-        if (rc == 0)
+        if (rc == 0) {
             return;
+        }
         if (rc < 0) {
             c->close = true;
             agent_rtapi_reply_error(c, 400, "InvalidRequest",
@@ -256,18 +266,20 @@ agent_rtapi_conn_process(agent_rtapi_conn_t *c)
             rc = fg_rtapi_dechunk((const char *) c->in.data + q.head_len,
                 c->in.len - q.head_len, cap, &chunked, &used);
             if (rc == 0) {
-                if (c->in.len > 2 * (size_t) cap + FG_RTAPI_HEAD_MAX)
+                if (c->in.len > 2 * (size_t) cap + FG_RTAPI_HEAD_MAX) {
                     rc = -2;
-                else
+                } else {
                     break;
+                }
             }
             body = chunked.data;
             blen = chunked.len;
         } else {
             rc = q.content_length > cap ? -2 : 1;
             used = (size_t) q.content_length;
-            if (rc == 1 && c->in.len - q.head_len < used)
+            if (rc == 1 && c->in.len - q.head_len < used) {
                 break;
+            }
             body = c->in.data + q.head_len;
             blen = used;
         }
@@ -291,20 +303,24 @@ agent_rtapi_conn_process(agent_rtapi_conn_t *c)
             }
             break;
         }
-        if (q.close)
+        if (q.close) {
             c->close = true;
+        }
         agent_rtapi_request(c, &q, body, blen);
-        if (c->fd < 0)
+        if (c->fd < 0) {
             break;                      /* the runtime was stopped */
+        }
         used += q.head_len;
         memmove(c->in.data, c->in.data + used, c->in.len - used);
         c->in.len -= used;
     }
     fg_buf_free(&chunked);
-    if (c->fd >= 0 && c->in.len == 0 && c->in.cap > 1024 * 1024)
+    if (c->fd >= 0 && c->in.len == 0 && c->in.cap > 1024 * 1024) {
         fg_buf_free(&c->in);            /* a large answer went through */
-    if (c->fd >= 0 && c->out.len > c->out_off)
+    }
+    if (c->fd >= 0 && c->out.len > c->out_off) {
         agent_rtapi_conn_write(c);
+    }
 }
 
 
@@ -316,25 +332,30 @@ agent_rtapi_conn_write(agent_rtapi_conn_t *c)
     while (c->fd >= 0 && c->out_off < c->out.len) {
         n = write(c->fd, c->out.data + c->out_off, c->out.len - c->out_off);
         if (n < 0) {
-            if (errno == EINTR)
+            if (errno == EINTR) {
                 continue;
-            if (errno != EAGAIN)
+            }
+            if (errno != EAGAIN) {
                 agent_rtapi_conn_close(c);
+            }
             return;
         }
         c->out_off += (size_t) n;
     }
-    if (c->fd < 0)
+    if (c->fd < 0) {
         return;
+    }
     c->out.len = c->out_off = 0;
-    if (c->out.cap > 1024 * 1024)
+    if (c->out.cap > 1024 * 1024) {
         fg_buf_free(&c->out);
+    }
     if (c->close) {
         agent_rtapi_conn_close(c);
         return;
     }
-    if (c->in.len > 0 && !c->parked)
+    if (c->in.len > 0 && !c->parked) {
         agent_rtapi_conn_process(c);
+    }
 }
 
 
@@ -349,10 +370,12 @@ agent_rtapi_conn_read(agent_rtapi_conn_t *c)
         agent_rtapi_conn_close(c);
         return;
     }
-    if (n < 0)
+    if (n < 0) {
         return;
-    if (c->close)
+    }
+    if (c->close) {
         return;                         /* the rest is dropped */
+    }
     if (fg_buf_append(&c->in, buf, (size_t) n) < 0) {
         agent_rtapi_conn_close(c);
         return;
@@ -370,8 +393,9 @@ agent_rtapi_accept(void)
     for ( ;; ) {
         s = accept4(agent_rt.listen_fd, NULL, NULL,
                 SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (s < 0)
+        if (s < 0) {
             return;
+        }
         for (i = 0; i < AGENT_RT_CONNS && agent_rt.conns[i].fd >= 0; i++) { }
         if (i == AGENT_RT_CONNS) {
             close(s);                   /* too many */

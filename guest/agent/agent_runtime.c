@@ -67,8 +67,9 @@ agent_runtime_log_read(int *fd)
             close(*fd);
             *fd = -1;
         }
-        if (n < 0 && errno == EINTR)
+        if (n < 0 && errno == EINTR) {
             continue;
+        }
         return;
     }
 }
@@ -80,13 +81,16 @@ agent_runtime_max_rss_kb(void)
 {
     char      path[64], buf[4096], *p;
 
-    if (agent_rt.peak_fd >= 0)
+    if (agent_rt.peak_fd >= 0) {
         return agent_cgroup_pread_key(agent_rt.peak_fd, NULL) / 1024;
-    if (agent_rt.pid <= 0)
+    }
+    if (agent_rt.pid <= 0) {
         return 0;
+    }
     snprintf(path, sizeof(path), "/proc/%d/status", (int) agent_rt.pid);
-    if (agent_file_read(path, buf, sizeof(buf)) < 0)
+    if (agent_file_read(path, buf, sizeof(buf)) < 0) {
         return 0;
+    }
     p = strstr(buf, "VmHWM:");
     return p ? strtoull(p + 6, NULL, 10) : 0;
 }
@@ -106,18 +110,21 @@ agent_runtime_kill_strays(void)
     long      pid;
     unsigned  round, killed = 1;
 
-    if (!agent_rt.have_cg)
+    if (!agent_rt.have_cg) {
         return;
+    }
     snprintf(path, sizeof(path), "%s/cgroup.procs", agent_rt.cgdir);
     /* Again while there are some: one may fork while the others die. */
     for (round = 0; round < 10 && killed > 0; round++) {
         killed = 0;
-        if (agent_file_read(path, buf, sizeof(buf)) <= 0)
+        if (agent_file_read(path, buf, sizeof(buf)) <= 0) {
             return;
+        }
         for (p = buf; *p != '\0'; p = end) {
             pid = strtol(p, &end, 10);
-            if (end == p)
+            if (end == p) {
                 break;
+            }
             if (pid > 1 && pid != agent_rt.pid
                 && getpgid((pid_t) pid) != agent_rt.pid
                 && kill((pid_t) pid, SIGKILL) == 0)
@@ -141,8 +148,9 @@ agent_runtime_finish(const char *status, int code, const uint8_t *body,
     va_list   ap;
     uint64_t  now = agent_now_us();
 
-    if (!agent_rt.active)
+    if (!agent_rt.active) {
         return;
+    }
     /* What the runtime logged before it answered is in its pipes now. */
     agent_runtime_log_read(&agent_rt.out_fd);
     agent_runtime_log_read(&agent_rt.err_fd);
@@ -189,8 +197,9 @@ agent_runtime_kill(void)
 {
     char  path[PATH_MAX];
 
-    if (agent_rt.pid <= 0)
+    if (agent_rt.pid <= 0) {
         return;
+    }
     kill(-agent_rt.pid, SIGKILL);
     kill(agent_rt.pid, SIGKILL);
     if (agent_rt.have_cg) {
@@ -211,22 +220,29 @@ agent_runtime_cleanup(void)
 {
     unsigned  i;
 
-    if (agent_rt.pidfd >= 0)
+    if (agent_rt.pidfd >= 0) {
         close(agent_rt.pidfd);
-    if (agent_rt.out_fd >= 0)
+    }
+    if (agent_rt.out_fd >= 0) {
         close(agent_rt.out_fd);
-    if (agent_rt.err_fd >= 0)
+    }
+    if (agent_rt.err_fd >= 0) {
         close(agent_rt.err_fd);
-    if (agent_rt.peak_fd >= 0)
+    }
+    if (agent_rt.peak_fd >= 0) {
         close(agent_rt.peak_fd);
-    if (agent_rt.events_fd >= 0)
+    }
+    if (agent_rt.events_fd >= 0) {
         close(agent_rt.events_fd);
+    }
     agent_rt.pidfd = agent_rt.out_fd = agent_rt.err_fd = -1;
     agent_rt.peak_fd = agent_rt.events_fd = -1;
-    for (i = 0; i < AGENT_RT_CONNS; i++)
+    for (i = 0; i < AGENT_RT_CONNS; i++) {
         agent_rtapi_conn_close(&agent_rt.conns[i]);
-    if (agent_rt.have_cg)
+    }
+    if (agent_rt.have_cg) {
         agent_cgroup_remove(agent_rt.cgdir);
+    }
     agent_rt.have_cg = false;
     agent_rt.pid = 0;
     agent_rt.polled = false;
@@ -239,8 +255,9 @@ agent_runtime_cleanup(void)
 void
 agent_runtime_stop(void)
 {
-    if (agent_rt.pid <= 0)
+    if (agent_rt.pid <= 0) {
         return;
+    }
     agent_runtime_kill();
     agent_runtime_cleanup();
 }
@@ -255,9 +272,10 @@ agent_runtime_exited(void)
 
     agent_runtime_log_read(&agent_rt.out_fd);
     agent_runtime_log_read(&agent_rt.err_fd);
-    if (agent_rt.events_fd >= 0)
+    if (agent_rt.events_fd >= 0) {
         oom = agent_cgroup_pread_key(agent_rt.events_fd, "oom_kill")
               > agent_rt.oom_kills;
+    }
     if (agent_rt.active && !agent_rt.delivered && !agent_rt.cold) {
         /*
          * It exited after its last answer, before it saw this call's
@@ -287,17 +305,18 @@ agent_runtime_exited(void)
         return;
     }
     if (agent_rt.active) {
-        if (oom)
+        if (oom) {
             agent_runtime_finish("oom",
                 WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st), NULL, 0,
                 NULL, "out of memory (limit %llu MB)",
                 (unsigned long long) agent_rt.req.memory_mb);
-        else if (WIFSIGNALED(st))
+        } else if (WIFSIGNALED(st)) {
             agent_runtime_finish("signal", WTERMSIG(st), NULL, 0, NULL,
                 "runtime killed by signal %d", WTERMSIG(st));
-        else
+        } else {
             agent_runtime_finish("error", WEXITSTATUS(st), NULL, 0, NULL,
                 "runtime exited with status %d", WEXITSTATUS(st));
+        }
     } else {
         agent_log("runtime %d exited between calls (status 0x%x)",
             (int) agent_rt.pid, st);
@@ -359,8 +378,9 @@ agent_runtime_bootstrap(const fg_frame_t *f, char *path, size_t size,
     int             mode;
 
     v = fg_frame_get(f, "runtime", &len);
-    if (v == NULL)
+    if (v == NULL) {
         len = 0;
+    }
     if (agent_rt_boot.valid && agent_rt_boot.code_gen == agent.code_gen
         && agent_rt_boot.len == len
         && (len == 0 || memcmp(agent_rt_boot.runtime, v, len) == 0))
@@ -374,8 +394,9 @@ agent_runtime_bootstrap(const fg_frame_t *f, char *path, size_t size,
     if (agent_rt_boot.valid) {
         agent_rt_boot.code_gen = agent.code_gen;
         agent_rt_boot.len = len;
-        if (len > 0)
+        if (len > 0) {
             memcpy(agent_rt_boot.runtime, v, len);
+        }
         agent_rt_boot.mode = mode;
         snprintf(agent_rt_boot.path, sizeof(agent_rt_boot.path), "%s",
             path);
@@ -404,10 +425,12 @@ agent_runtime_signature(const agent_msg_invoke_t *r, const char *path,
         return -1;
     }
     for (i = 0; i < r->nenv; i++) {
-        if (strncmp(r->env[i], "AWS_REQUEST_ID=", 15) == 0)
+        if (strncmp(r->env[i], "AWS_REQUEST_ID=", 15) == 0) {
             continue;                   /* one per call */
-        if (fg_buf_append(sig, r->env[i], strlen(r->env[i]) + 1) < 0)
+        }
+        if (fg_buf_append(sig, r->env[i], strlen(r->env[i]) + 1) < 0) {
             return -1;
+        }
     }
     return 0;
 }
@@ -429,9 +452,11 @@ agent_runtime_start(const char *path, char *msg, size_t msize)
         snprintf(msg, msize, "out of memory");
         return -1;
     }
-    for (i = 0; i < r->nenv; i++)
-        if (strncmp(r->env[i], "AWS_REQUEST_ID=", 15) != 0)
+    for (i = 0; i < r->nenv; i++) {
+        if (strncmp(r->env[i], "AWS_REQUEST_ID=", 15) != 0) {
             env[n++] = r->env[i];
+        }
+    }
     snprintf(api, sizeof(api), "AWS_LAMBDA_RUNTIME_API=127.0.0.1:%u",
         agent_rt.port);
     env[n++] = api;
@@ -456,9 +481,10 @@ agent_runtime_start(const char *path, char *msg, size_t msize)
         snprintf(msg, msize, "fork: %s", strerror(errno));
         goto cleanup;
     }
-    if (pid == 0)
+    if (pid == 0) {
         agent_invoke_child(path, env, r->memory_mb, in, out[1], err[1], st[1],
             agent_rt.have_cg ? agent_rt.cgdir : NULL);
+    }
 
     close(st[1]);
     st[1] = -1;
@@ -492,12 +518,19 @@ cleanup:
         agent_rt.have_cg = false;
     }
     for (e = 0; e < 2; e++) {
-        if (out[e] >= 0) close(out[e]);
-        if (err[e] >= 0) close(err[e]);
-        if (st[e] >= 0) close(st[e]);
+        if (out[e] >= 0) {
+            close(out[e]);
+        }
+        if (err[e] >= 0) {
+            close(err[e]);
+        }
+        if (st[e] >= 0) {
+            close(st[e]);
+        }
     }
-    if (in >= 0)
+    if (in >= 0) {
         close(in);
+    }
     free(env);
     return rc;
 }

@@ -38,13 +38,15 @@ agent_sync_handle(int fd, const fg_frame_t *f)
     if (fg_frame_get_u64(f, "time_ns", &ns) == 0) {
         ts.tv_sec = (time_t) (ns / 1000000000u);
         ts.tv_nsec = (long) (ns % 1000000000u);
-        if (agent.pid1 && clock_settime(CLOCK_REALTIME, &ts) < 0)
+        if (agent.pid1 && clock_settime(CLOCK_REALTIME, &ts) < 0) {
             agent_log("clock_settime: %s", strerror(errno));
+        }
     }
     e = fg_frame_get(f, "entropy", &elen);
     if (e != NULL && elen > 0 && agent.pid1) {
-        if (elen > sizeof(rpi.buf))
+        if (elen > sizeof(rpi.buf)) {
             elen = sizeof(rpi.buf);
+        }
         rpi.entropy_count = (int) (elen * 8);
         rpi.buf_size = (int) elen;
         memcpy(rpi.buf, e, elen);
@@ -54,8 +56,9 @@ agent_sync_handle(int fd, const fg_frame_t *f)
         {
             agent_log("reseeding the random pool: %s", strerror(errno));
         }
-        if (rfd >= 0)
+        if (rfd >= 0) {
             close(rfd);
+        }
         memset(rpi.buf, 0, sizeof(rpi.buf));
     }
     if (fg_frame_begin(&b, FG_FRAME_PONG, f->seq) == 0
