@@ -521,12 +521,7 @@ lost:
     vm->saving = false;
     vmp_log("%s: lost while saving its function snapshot (account %s)",
         vm->name, vm->account);
-    vmp_set_move(&pool->set, vm, VMP_DEAD, NULL, fg_now_ms());
-    vmp_set_unlink(&pool->set, vm);
-    pthread_cond_broadcast(&pool->changed);
-    pthread_mutex_unlock(&pool->lock);
-    vmp_vm_destroy(pool, vm);
-    pthread_mutex_lock(&pool->lock);
+    vmp_vm_discard(pool, vm);
 }
 
 

@@ -155,6 +155,23 @@ vmp_vm_destroy(vmp_pool_t *pool, vmp_vm_t *vm)
 }
 
 
+/*
+ * Called with pool->lock held: vm leaves the set (DEAD, unlinked, the
+ * waiters told) and its domain is destroyed without the lock, which is
+ * held again on return.
+ */
+void
+vmp_vm_discard(vmp_pool_t *pool, vmp_vm_t *vm)
+{
+    vmp_set_move(&pool->set, vm, VMP_DEAD, NULL, fg_now_ms());
+    vmp_set_unlink(&pool->set, vm);
+    pthread_cond_broadcast(&pool->changed);
+    pthread_mutex_unlock(&pool->lock);
+    vmp_vm_destroy(pool, vm);
+    pthread_mutex_lock(&pool->lock);
+}
+
+
 /* The host memory (RSS, KiB) the QEMU process of dom holds, 0 unknown.
  * libvirt reads it from /proc even without a balloon device. */
 uint64_t

@@ -139,12 +139,7 @@ vmp_thread(void *arg)
             vmp_log("%s: over the memory budget (%u MB), destroying idle "
                 "guest of account %s", vm->name, pool->cfg.memory_budget_mb,
                 vm->account);
-            vmp_set_move(&pool->set, vm, VMP_DEAD, NULL, fg_now_ms());
-            vmp_set_unlink(&pool->set, vm);
-            pthread_cond_broadcast(&pool->changed);
-            pthread_mutex_unlock(&pool->lock);
-            vmp_vm_destroy(pool, vm);
-            pthread_mutex_lock(&pool->lock);
+            vmp_vm_discard(pool, vm);
         }
 
         /* One boot at a time: parallel boots only slow each other.  A

@@ -263,6 +263,7 @@ int vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
 int vmp_vm_attach(vmp_pool_t *pool, vmp_vm_t *vm, uint64_t start,
     unsigned timeout_ms, bool hello, const char *log, char **err);
 void vmp_vm_destroy(vmp_pool_t *pool, vmp_vm_t *vm);
+void vmp_vm_discard(vmp_pool_t *pool, vmp_vm_t *vm);
 void vmp_console_log(vmp_pool_t *pool, const char *name, char *log,
     size_t size);
 uint64_t vmp_dom_rss_kb(virDomainPtr dom);

@@ -124,6 +124,7 @@ void agent_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t agent_now_us(void);
 int agent_file_write(const char *path, const char *s);
 ssize_t agent_file_read(const char *path, char *buf, size_t size);
+void agent_fds_close(int *fds, unsigned n);
 /* Reaps exited children; notes the runtime's exit status. */
 void agent_reap(void);
 

@@ -318,20 +318,10 @@ cleanup:
     if (pidfd >= 0) {
         close(pidfd);
     }
-    for (e = 0; e < 2; e++) {
-        if (in[e] >= 0) {
-            close(in[e]);
-        }
-        if (out[e] >= 0) {
-            close(out[e]);
-        }
-        if (err[e] >= 0) {
-            close(err[e]);
-        }
-        if (st[e] >= 0) {
-            close(st[e]);
-        }
-    }
+    agent_fds_close(in, 2);
+    agent_fds_close(out, 2);
+    agent_fds_close(err, 2);
+    agent_fds_close(st, 2);
 }
 
 

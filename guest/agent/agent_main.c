@@ -109,6 +109,22 @@ agent_file_read(const char *path, char *buf, size_t size)
 }
 
 
+/* Closes the pipe ends of fds[n] that are open (-1: not) and marks them
+ * closed. */
+void
+agent_fds_close(int *fds, unsigned n)
+{
+    unsigned  i;
+
+    for (i = 0; i < n; i++) {
+        if (fds[i] >= 0) {
+            close(fds[i]);
+            fds[i] = -1;
+        }
+    }
+}
+
+
 void
 agent_reap(void)
 {

@@ -46,6 +46,7 @@ agent_rt_t  agent_rt = {
 };
 
 static int agent_runtime_start(const char *path, char *msg, size_t msize);
+static int agent_runtime_start_call(const char *path, fg_buf_t *sig);
 
 
 void
@@ -282,7 +283,7 @@ agent_runtime_exited(void)
          * event (the exit raced the INVOKE): this call starts it again,
          * as if it had been noticed before.
          */
-        char      msg[PATH_MAX + 64], path[PATH_MAX + 64];
+        char      path[PATH_MAX + 64];
         fg_buf_t  sig = agent_rt.sig;
 
         agent_log("runtime %d exited between calls (status 0x%x)",
@@ -294,14 +295,9 @@ agent_runtime_exited(void)
         agent_rt.cold = true;
         agent_rt.deadline_us = agent_now_us() + agent_rt.req.timeout_ms * 1000
                          + AGENT_RT_INIT_MS * 1000;
-        if (agent_runtime_start(path, msg, sizeof(msg)) < 0) {
-            agent_runtime_finish("failed", 0, NULL, 0, NULL, "%s", msg);
-            fg_buf_free(&sig);
-            return;
+        if (agent_runtime_start_call(path, &sig) == 0) {
+            agent_rt.oom_kills = 0;
         }
-        fg_buf_free(&agent_rt.sig);
-        agent_rt.sig = sig;
-        agent_rt.oom_kills = 0;
         return;
     }
     if (agent_rt.active) {
@@ -517,22 +513,36 @@ cleanup:
         agent_cgroup_remove(agent_rt.cgdir);
         agent_rt.have_cg = false;
     }
-    for (e = 0; e < 2; e++) {
-        if (out[e] >= 0) {
-            close(out[e]);
-        }
-        if (err[e] >= 0) {
-            close(err[e]);
-        }
-        if (st[e] >= 0) {
-            close(st[e]);
-        }
-    }
+    agent_fds_close(out, 2);
+    agent_fds_close(err, 2);
+    agent_fds_close(st, 2);
     if (in >= 0) {
         close(in);
     }
     free(env);
     return rc;
+}
+
+
+/*
+ * Starts the runtime for the call in flight, which asked for one started
+ * with *sig: on success the runtime keeps *sig (emptied here), on failure
+ * the call is answered and *sig freed.  0 or -1.
+ */
+static int
+agent_runtime_start_call(const char *path, fg_buf_t *sig)
+{
+    char  msg[PATH_MAX + 64];
+
+    if (agent_runtime_start(path, msg, sizeof(msg)) < 0) {
+        agent_runtime_finish("failed", 0, NULL, 0, NULL, "%s", msg);
+        fg_buf_free(sig);
+        return -1;
+    }
+    fg_buf_free(&agent_rt.sig);
+    agent_rt.sig = *sig;
+    *sig = (fg_buf_t) { 0 };
+    return 0;
 }
 
 
@@ -584,14 +594,9 @@ agent_runtime_invoke(int fd, const fg_frame_t *f, const char *path)
     if (agent_rt.pid <= 0) {
         agent_rt.cold = true;
         agent_rt.deadline_us += AGENT_RT_INIT_MS * 1000;
-        if (agent_runtime_start(path, msg, sizeof(msg)) < 0) {
-            agent_runtime_finish("failed", 0, NULL, 0, NULL, "%s", msg);
-            fg_buf_free(&sig);
+        if (agent_runtime_start_call(path, &sig) < 0) {
             return;
         }
-        fg_buf_free(&agent_rt.sig);
-        agent_rt.sig = sig;
-        sig = (fg_buf_t) { 0 };
     }
     fg_buf_free(&sig);
     agent_rt.oom_kills = agent_rt.events_fd >= 0
