@@ -16,6 +16,7 @@ all: build
 BUILD_TARGETS :=
 UNIT_TESTS    :=
 include lib/build.mk
+include guest/build.mk
 include vmpool/build.mk
 include fcgi_backend/build.mk
 include ngx_module/build.mk
@@ -45,7 +46,7 @@ SAN_DIR    := $(BUILD)/san
 SAN_FLAGS  := -fsanitize=address,undefined -fno-sanitize-recover=all \
               -fno-omit-frame-pointer
 SAN_SRCS   := $(LIBFG_SRCS) $(FNGATED_PURE) $(VMPOOL_SRCS) \
-              vmpool/agent/agent_sandbox.c
+              $(GUEST_UNIT_SRCS)
 SAN_OBJS   := $(SAN_SRCS:%.c=$(SAN_DIR)/obj/%.o)
 SAN_LIB    := $(SAN_DIR)/libfgsan.a
 SAN_LIBS   := -lcunit -lyajl -larchive -lvirt -lcrypto -pthread
@@ -59,7 +60,8 @@ $(SAN_DIR)/obj/%.o: %.c
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
 
 $(SAN_DIR)/obj/t/unit/test_fngated.o: CFLAGS += -DFNGATE_ROOT='"$(ROOT)"'
-$(SAN_DIR)/obj/t/unit/test_sandbox.o: CFLAGS += -I$(ROOT)/vmpool/agent
+$(SAN_DIR)/obj/t/unit/test_sandbox.o $(SAN_DIR)/obj/t/unit/test_agent_msg.o: \
+    CFLAGS += -I$(ROOT)/guest/agent
 
 -include $(shell find $(SAN_DIR)/obj -name '*.d' 2>/dev/null)
 
@@ -71,7 +73,7 @@ $(SAN_DIR)/test_%: $(SAN_DIR)/obj/t/unit/test_%.o $(SAN_LIB)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $< $(SAN_LIB) $(SAN_LIBS)
 
 # test_vmpool runs the agent (not sanitized: it is static) on the host.
-$(SAN_DIR)/test_vmpool: $(VMP_AGENT) $(VMP_RUNTIMES)
+$(SAN_DIR)/test_vmpool: $(GUEST_AGENT) $(GUEST_RUNTIMES)
 
 unit-san: $(SAN_TESTS)
 	@rc=0; for t in $(SAN_TESTS); do $(SAN_ENV) $$t || rc=1; done; \

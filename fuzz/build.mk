@@ -18,7 +18,7 @@ FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS   := -std=gnu11 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE \
                  -Wall -Wextra -Wno-unused-parameter $(FUZZ_SAN) \
                  -I$(ROOT)/lib -I$(ROOT)/vmpool -I$(ROOT)/fcgi_backend \
-                 -I$(ROOT)/fuzz
+                 -I$(ROOT)/guest/agent -I$(ROOT)/fuzz
 FUZZ_DIR      := $(BUILD)/fuzz
 
 FUZZ_NAMES    := $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
@@ -26,8 +26,9 @@ FUZZ_BINS     := $(FUZZ_NAMES:%=$(FUZZ_DIR)/fuzz_%)
 
 # The code under test: lib/, the pure part of fngated, vmpool (the zip
 # and the INVOKE frame's configuration; vmpool.c for fngated_conf's
-# defaults).
-FUZZ_SRCS     := $(wildcard lib/*.c) $(FNGATED_PURE) $(VMPOOL_SRCS)
+# defaults), the agent's parser of the host's frames.
+FUZZ_SRCS     := $(wildcard lib/*.c) $(FNGATED_PURE) $(VMPOOL_SRCS) \
+                 guest/agent/agent_msg.c
 FUZZ_OBJS     := $(FUZZ_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_LIB      := $(FUZZ_DIR)/libfgfuzz.a
 FUZZ_LIBS     := -lyajl -larchive -lvirt -lcrypto -pthread

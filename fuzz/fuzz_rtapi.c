@@ -2,8 +2,8 @@
  * fuzz_rtapi: lib/fg_rtapi.c, the Runtime API's request parser that the
  * agent runs on what a function's runtime (its code) sends to
  * 127.0.0.1:9001: request heads, routes, Content-Length and chunked
- * bodies, pipelined requests, as rt_conn_process (vmpool/agent) walks
- * them.
+ * bodies, pipelined requests, as agent_rtapi_conn_process
+ * (guest/agent/agent_rtapi.c) walks them.
  *
  * Input: the bytes of one connection.
  *

@@ -13,8 +13,9 @@ PACKAGES=(
     # run
     redis-server libfcgi-bin
     libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
-    # guest image (util/fetch-kernel.sh, util/mkinitramfs.sh) and runtime
-    # disk (util/mkruntimes.sh: Debian's python3.11, an ext4 by mke2fs -d)
+    # guest image (guest/image/: fetch-kernel.sh, mkinitramfs.sh) and
+    # runtime disk (guest/image/mkruntimes.sh: Debian's python3.11, an ext4
+    # by mke2fs -d)
     busybox-static cpio kmod python3.11 e2fsprogs
     # tools and tests
     awscli python3-boto3 wrk valgrind curl zip unzip jq procps

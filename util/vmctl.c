@@ -190,7 +190,7 @@ main(int argc, char **argv)
     }
     snprintf(kernel, sizeof(kernel), "%s/.fngate/kernel/vmlinux", root);
     snprintf(initrd, sizeof(initrd), "%s/build/initramfs.cpio.gz", root);
-    snprintf(xml, sizeof(xml), "%s/conf/domain.xml", root);
+    snprintf(xml, sizeof(xml), "%s/guest/domain.xml", root);
     snprintf(state, sizeof(state), "%s/.fngate/vm", root);
     snprintf(rtdisk, sizeof(rtdisk), "%s/build/runtimes.img", root);
     cfg.kernel = kernel;

@@ -24,8 +24,9 @@ vmp_state_name(vmp_state_t s)
 bool
 vmp_transition_ok(vmp_state_t from, vmp_state_t to)
 {
-    if (to == VMP_DEAD)
+    if (to == VMP_DEAD) {
         return from != VMP_DEAD;
+    }
 
     switch (from) {
     case VMP_BOOTING:
@@ -46,8 +47,9 @@ static void
 vmp_set_count(vmp_set_t *set, const vmp_vm_t *vm, int delta)
 {
     set->count[vm->state] += (unsigned) delta;
-    if (vm->state == VMP_BOOTING && vm->account == NULL)
+    if (vm->state == VMP_BOOTING && vm->account == NULL) {
         set->booting_generic += (unsigned) delta;
+    }
 }
 
 
@@ -58,8 +60,9 @@ vmp_set_new_vm(vmp_set_t *set, const char *prefix, const char *account,
     vmp_vm_t  *vm;
 
     vm = calloc(1, sizeof(vmp_vm_t));
-    if (vm == NULL)
+    if (vm == NULL) {
         return NULL;
+    }
     if (account != NULL) {
         vm->account = strdup(account);
         if (vm->account == NULL) {
@@ -87,33 +90,41 @@ vmp_set_move(vmp_set_t *set, vmp_vm_t *vm, vmp_state_t to,
 {
     char  *acct = NULL;
 
-    if (!vmp_transition_ok(vm->state, to))
+    if (!vmp_transition_ok(vm->state, to)) {
         return -1;
+    }
     if (account != NULL && vm->account != NULL
         && strcmp(account, vm->account) != 0)
     {
         return -1;                     /* never a second account */
     }
-    if (to == VMP_BUSY && vm->account == NULL && account == NULL)
+    if (to == VMP_BUSY && vm->account == NULL && account == NULL) {
         return -1;                     /* a call needs an account */
-    if (to == VMP_WARM && vm->account != NULL)
+    }
+    if (to == VMP_WARM && vm->account != NULL) {
         return -1;                     /* an assigned guest is never warm */
-    if (to == VMP_IDLE && vm->account == NULL)
+    }
+    if (to == VMP_IDLE && vm->account == NULL) {
         return -1;                     /* idle means an account's */
+    }
     if (account != NULL && vm->account == NULL) {
         acct = strdup(account);
-        if (acct == NULL)
+        if (acct == NULL) {
             return -1;
+        }
     }
 
     vmp_set_count(set, vm, -1);
-    if (acct != NULL)
+    if (acct != NULL) {
         vm->account = acct;
+    }
     vm->state = to;
-    if (to == VMP_IDLE)
+    if (to == VMP_IDLE) {
         vm->last_used_ms = now_ms;
-    if (to == VMP_BUSY)
+    }
+    if (to == VMP_BUSY) {
         vm->calls++;
+    }
     vmp_set_count(set, vm, 1);
     return 0;
 }
@@ -148,10 +159,11 @@ vmp_pool_key(char *out, size_t size, const char *account, const char *owner)
 {
     int  n;
 
-    if (owner == NULL || owner[0] == '\0' || strcmp(owner, account) == 0)
+    if (owner == NULL || owner[0] == '\0' || strcmp(owner, account) == 0) {
         n = snprintf(out, size, "%s", account);
-    else
+    } else {
         n = snprintf(out, size, "%s_%s", account, owner);
+    }
     return n < 0 || (size_t) n >= size ? -1 : 0;
 }
 
@@ -177,13 +189,16 @@ vmp_set_choose(const vmp_set_t *set, const char *account, unsigned max_vms,
     for (v = set->head; v != NULL; v = v->next) {
         if (v->state != VMP_DEAD && v->account != NULL
             && vmp_key_same_account(v->account, account))
+        {
             mine++;
+        }
         switch (v->state) {
         case VMP_IDLE:
             if (strcmp(v->account, account) == 0) {
                 /* The most recently used: the others may age out. */
-                if (idle == NULL || v->last_used_ms > idle->last_used_ms)
+                if (idle == NULL || v->last_used_ms > idle->last_used_ms) {
                     idle = v;
+                }
             } else if (victim == NULL
                        || v->last_used_ms < victim->last_used_ms)
             {
@@ -208,17 +223,20 @@ vmp_set_choose(const vmp_set_t *set, const char *account, unsigned max_vms,
         return VMP_PICK_IDLE;
     }
     /* the account's share of the host is full: wait for one of its own */
-    if (per_account != 0 && mine >= per_account)
+    if (per_account != 0 && mine >= per_account) {
         return VMP_PICK_WAIT;
+    }
     if (warm != NULL) {
         *vm = warm;
         return VMP_PICK_WARM;
     }
     /* Guests already booting for the warm set go to earlier waiters. */
-    if (set->booting_generic > waiting)
+    if (set->booting_generic > waiting) {
         return VMP_PICK_WAIT;
-    if (vmp_set_live(set) < max_vms && room)
+    }
+    if (vmp_set_live(set) < max_vms && room) {
         return VMP_PICK_BOOT;
+    }
     if (victim != NULL) {
         *vm = victim;
         return VMP_PICK_EVICT;
@@ -264,8 +282,9 @@ vmp_set_boots_needed(const vmp_set_t *set, unsigned warm, unsigned max_vms,
     unsigned  live = vmp_set_live(set);
     unsigned  need, free;
 
-    if (have >= warm || live >= max_vms || !room)
+    if (have >= warm || live >= max_vms || !room) {
         return 0;
+    }
     need = warm - have;
     free = max_vms - live;
     return need < free ? need : free;
@@ -279,8 +298,9 @@ vmp_set_host_kb(const vmp_set_t *set, uint64_t new_kb)
     uint64_t         kb = 0;
 
     for (v = set->head; v != NULL; v = v->next) {
-        if (v->state != VMP_DEAD)
+        if (v->state != VMP_DEAD) {
             kb += v->host_kb != 0 ? v->host_kb : new_kb;
+        }
     }
     return kb;
 }
@@ -304,9 +324,12 @@ vmp_set_expired(const vmp_set_t *set, uint64_t now_ms, uint64_t idle_ms)
          * caller may hold an older now_ms across an unlock) */
         if (v->state != VMP_IDLE || now_ms < v->last_used_ms
             || now_ms - v->last_used_ms < idle_ms)
+        {
             continue;
-        if (oldest == NULL || v->last_used_ms < oldest->last_used_ms)
+        }
+        if (oldest == NULL || v->last_used_ms < oldest->last_used_ms) {
             oldest = v;
+        }
     }
     return oldest;
 }
@@ -326,8 +349,9 @@ vmp_set_stats(const vmp_set_t *set, vmp_stats_t *st)
 void
 vmp_vm_free(vmp_vm_t *vm)
 {
-    if (vm == NULL)
+    if (vm == NULL) {
         return;
+    }
     free(vm->account);
     free(vm);
 }
@@ -343,8 +367,9 @@ vmp_template_expand(const char *tmpl, const char *const *keys,
     unsigned     i;
 
     out = malloc(cap);
-    if (out == NULL)
+    if (out == NULL) {
         return NULL;
+    }
 
     while (*p != '\0') {
         const char  *add = p;
@@ -391,29 +416,35 @@ vmp_xml_channel_path(const char *xml, const char *name)
          ch = strstr(end, "<channel"))
     {
         end = strstr(ch, "</channel>");
-        if (end == NULL)
+        if (end == NULL) {
             return NULL;
+        }
         snprintf(want, sizeof(want), "name='%s'", name);
         target = strstr(ch, want);
         if (target == NULL || target > end) {
             snprintf(want, sizeof(want), "name=\"%s\"", name);
             target = strstr(ch, want);
-            if (target == NULL || target > end)
+            if (target == NULL || target > end) {
                 continue;
+            }
         }
         src = strstr(ch, "<source");
-        if (src == NULL || src > end)
+        if (src == NULL || src > end) {
             return NULL;
+        }
         src = strstr(src, "path=");
-        if (src == NULL || src > end)
+        if (src == NULL || src > end) {
             return NULL;
+        }
         quote = src[5];
-        if (quote != '\'' && quote != '"')
+        if (quote != '\'' && quote != '"') {
             return NULL;
+        }
         src += 6;
         q = strchr(src, quote);
-        if (q == NULL || q > end || memchr(src, '&', (size_t) (q - src)))
+        if (q == NULL || q > end || memchr(src, '&', (size_t) (q - src))) {
             return NULL;               /* escaped paths are not ours */
+        }
         return strndup(src, (size_t) (q - src));
     }
     return NULL;

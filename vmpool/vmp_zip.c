@@ -19,8 +19,9 @@
 static int
 vmp_zip_fail(char **err, const char *fmt, const char *arg)
 {
-    if (err != NULL && asprintf(err, fmt, arg) < 0)
+    if (err != NULL && asprintf(err, fmt, arg) < 0) {
         *err = NULL;
+    }
     return -1;
 }
 
@@ -37,16 +38,18 @@ vmp_load_frame_from_zip(const void *zip, size_t len, const char *sha256hex,
     const char            *path;
     int                    rc = -1, r;
 
-    if (err != NULL)
+    if (err != NULL) {
         *err = NULL;
+    }
     if (sha256hex == NULL) {
         fg_sha256_hex(zip, len, hex);
         sha256hex = hex;
     }
 
     a = archive_read_new();
-    if (a == NULL)
+    if (a == NULL) {
         return vmp_zip_fail(err, "%s", "out of memory");
+    }
     archive_read_support_format_zip(a);
     if (archive_read_open_memory(a, zip, len) != ARCHIVE_OK) {
         vmp_zip_fail(err, "not a zip: %s", archive_error_string(a));
@@ -71,14 +74,16 @@ vmp_load_frame_from_zip(const void *zip, size_t len, const char *sha256hex,
             vmp_zip_fail(err, "%s", "zip entry without a name");
             goto cleanup;
         }
-        if (archive_entry_filetype(e) == AE_IFDIR)
+        if (archive_entry_filetype(e) == AE_IFDIR) {
             continue;
+        }
         if (archive_entry_filetype(e) != AE_IFREG) {
             vmp_zip_fail(err, "zip entry \"%s\" is not a regular file", path);
             goto cleanup;
         }
-        if (!fg_frame_path_ok(path, strlen(path)) ||
-            path[strlen(path) - 1] == '/') {
+        if (!fg_frame_path_ok(path, strlen(path))
+            || path[strlen(path) - 1] == '/')
+        {
             vmp_zip_fail(err, "bad path in zip: \"%s\"", path);
             goto cleanup;
         }
@@ -88,16 +93,18 @@ vmp_load_frame_from_zip(const void *zip, size_t len, const char *sha256hex,
          * zip fngated accepts fail to load (fuzz_zip's finding), and an
          * allocation of what any entry claimed. */
         size = archive_entry_size_is_set(e) ? archive_entry_size(e) : 0;
-        if (size <= 0)
+        if (size <= 0) {
             size = 65536;
-        else if (size > VMP_ZIP_FIRST_ALLOC)
+        } else if (size > VMP_ZIP_FIRST_ALLOC) {
             size = VMP_ZIP_FIRST_ALLOC;
+        }
 
         for ( ;; ) {
             if (got == cap) {
                 cap = cap ? cap * 2 : (size_t) size;
-                if (cap > FG_FRAME_MAX_PAYLOAD + 1)
+                if (cap > FG_FRAME_MAX_PAYLOAD + 1) {
                     cap = FG_FRAME_MAX_PAYLOAD + 1;
+                }
                 if (got == cap) {
                     vmp_zip_fail(err, "zip entry \"%s\" too large", path);
                     goto cleanup;
@@ -114,8 +121,9 @@ vmp_load_frame_from_zip(const void *zip, size_t len, const char *sha256hex,
                 vmp_zip_fail(err, "bad zip: %s", archive_error_string(a));
                 goto cleanup;
             }
-            if (n == 0)
+            if (n == 0) {
                 break;
+            }
             got += (size_t) n;
         }
 
@@ -140,8 +148,9 @@ vmp_load_frame_from_zip(const void *zip, size_t len, const char *sha256hex,
     rc = 0;
 
 cleanup:
-    if (rc < 0)
+    if (rc < 0) {
         out->len = start;              /* no half frame left behind */
+    }
     free(data);
     archive_read_free(a);
     return rc;

@@ -27,13 +27,14 @@ typedef struct vmp_vm vmp_vm_t;
 typedef struct {
     const char  *uri;            /* libvirt URI, "qemu:///system" */
     const char  *kernel;         /* guest kernel: vmlinux (PVH) or bzImage */
-    const char  *initrd;         /* initramfs built by util/mkinitramfs */
-    const char  *domain_xml;     /* template file, conf/domain.xml */
+    const char  *initrd;         /* initramfs (guest/image/mkinitramfs) */
+    const char  *domain_xml;     /* template file, guest/domain.xml */
     const char  *state_dir;      /* .fngate/vm: consoles, probe cache */
     const char  *name_prefix;    /* domain names: PREFIX-N, "fngate" */
     const char  *accel;          /* "auto", "kvm" or "tcg" */
-    const char  *runtimes;       /* read-only runtime disk (util/mkruntimes)
-                                    or "": none; attached when readable */
+    const char  *runtimes;       /* read-only runtime disk
+                                    (guest/image/mkruntimes) or "": none;
+                                    attached when readable */
     const char  *emulator;       /* the guests' QEMU (build/fngate-qemu:
                                     no transparent huge pages) or "":
                                     libvirt's; used when executable */

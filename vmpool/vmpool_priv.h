@@ -19,8 +19,10 @@
 #ifndef VMPOOL_PRIV_H
 #define VMPOOL_PRIV_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <libvirt/libvirt.h>
 
 #include "vmpool.h"
 
@@ -159,7 +161,7 @@ char *vmp_template_expand(const char *tmpl, const char *const *keys,
  * malloc'd, or NULL. */
 char *vmp_xml_channel_path(const char *xml, const char *name);
 
-/* libvirt's QEMU save image (vmp_snap.c): the header, and the largest XML
+/* libvirt's QEMU save image (vmp_snapshot.c): the header, and the largest XML
  * and cookie area read. */
 #define VMP_SAVE_HEADER    92u
 #define VMP_SAVE_DATA_MAX  (16u * 1024 * 1024)
@@ -204,5 +206,91 @@ typedef struct {
  */
 unsigned vmp_fnsnap_reap(const vmp_fnsnap_entry_t *e, unsigned n,
     const char *base, unsigned max, bool *drop);
+
+
+/*
+ * The pool itself, over libvirt: what vmpool.c (the public API) and the
+ * files of its concerns share.  vmp_guest.c: a guest (connection, boot,
+ * agent channel, memory, destruction); vmp_snapshot.c: the generic
+ * snapshot (and its save image, above); vmp_fnsnap.c: function snapshots
+ * (and their names, above); vmp_accel.c: the accelerator; vmp_thread.c:
+ * the background thread.  Callers hold pool->lock where a comment says
+ * so at the definition.
+ */
+
+struct vmp_pool {
+    vmp_config_t     cfg;
+    char            *strings;       /* one block holding cfg's strings */
+    virConnectPtr    conn;
+    char            *tmpl;          /* domain XML template */
+    const char      *type;          /* libvirt domain type: kvm or qemu */
+    char             accel[4];      /* "kvm" or "tcg" */
+    char             accel_reason[256];
+
+    pthread_mutex_t  conn_lock;     /* conn, replaced after libvirtd
+                                       restarts */
+    pthread_mutex_t  lock;
+    pthread_cond_t   changed;       /* a guest became warm, idle or gone */
+    pthread_cond_t   wake;          /* the background thread has work */
+    vmp_set_t        set;
+    unsigned         waiting;       /* acquirers in cond wait */
+    vmp_vm_t        *pending;       /* first warm guest, queued by new */
+    char             snap_path[4096];  /* STATE_DIR/snapshot.img */
+    bool             snap_ok;       /* new guests are restored from it */
+    unsigned         snap_failures; /* restores failed in a row */
+    unsigned         failed_id;     /* the last guest that could not be made */
+    char             failed[512];   /* and why */
+    char             fnsnap_base[65];  /* the function snapshots' base:
+                                       the generic snapshot's key, hashed;
+                                       "": none are made or used */
+    uint64_t         new_kb;        /* host memory a new guest takes: the
+                                       last fresh guest's, measured */
+    bool             stop;
+    bool             thread_started;
+    pthread_t        thread;
+};
+
+/* vmpool.c */
+void vmp_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vmp_seterr(char **err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+const char *vmp_virt_error(void);
+
+/* vmp_guest.c */
+virConnectPtr vmp_conn_get(vmp_pool_t *pool);
+int vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
+    unsigned timeout_ms, char **err);
+int vmp_vm_attach(vmp_pool_t *pool, vmp_vm_t *vm, uint64_t start,
+    unsigned timeout_ms, bool hello, const char *log, char **err);
+void vmp_vm_destroy(vmp_pool_t *pool, vmp_vm_t *vm);
+void vmp_vm_discard(vmp_pool_t *pool, vmp_vm_t *vm);
+void vmp_console_log(vmp_pool_t *pool, const char *name, char *log,
+    size_t size);
+uint64_t vmp_dom_rss_kb(virDomainPtr dom);
+bool vmp_mem_room(vmp_pool_t *pool);
+void vmp_measure(vmp_pool_t *pool);
+
+/* vmp_snapshot.c */
+char *vmp_snap_key(vmp_pool_t *pool);
+bool vmp_snap_valid(const char *path);
+void vmp_snap_prepare(vmp_pool_t *pool);
+int vmp_vm_restore(vmp_pool_t *pool, vmp_vm_t *vm, const char *src,
+    unsigned timeout_ms, char **err);
+int vmp_vm_make(vmp_pool_t *pool, vmp_vm_t *vm, char **err);
+
+/* vmp_fnsnap.c */
+void vmp_fnsnap_path(vmp_pool_t *pool, const char *name, const char *ext,
+    char *out, size_t size);
+void vmp_fnsnap_for(vmp_pool_t *pool, const char *account, const char *code,
+    const char *config, char *name, size_t size);
+void vmp_fnsnap_delete(vmp_pool_t *pool, const char *name);
+void vmp_fnsnap_prepare(vmp_pool_t *pool);
+void vmp_fnsnap_capture(vmp_pool_t *pool);
+
+/* vmp_accel.c */
+void vmp_choose_accel(vmp_pool_t *pool);
+
+/* vmp_thread.c */
+void *vmp_thread(void *arg);
 
 #endif /* VMPOOL_PRIV_H */

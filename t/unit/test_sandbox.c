@@ -1,5 +1,5 @@
 /*
- * CUnit tests of the agent's sandbox (vmpool/agent/agent_sandbox.c), on
+ * CUnit tests of the agent's sandbox (guest/agent/agent_sandbox.c), on
  * the host: a child enters it and reports what it may still do.  Entering
  * needs root, as the agent is in its guest.
  */

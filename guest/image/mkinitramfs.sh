@@ -5,10 +5,10 @@
 # uncompressed, in load order in /etc/fngate-modules), /var/task and /tmp.
 #
 # AGENT defaults to $BUILD/fngate-agent, KERNEL_DIR to $ROOT/.fngate/kernel
-# (as left by util/fetch-kernel.sh).
+# (as left by guest/image/fetch-kernel.sh).
 set -eu
 
-ROOT=${ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${BUILD:-$ROOT/build}
 OUT=${1:?usage: mkinitramfs.sh OUT [AGENT] [KERNEL_DIR]}
 AGENT=${2:-$BUILD/fngate-agent}
@@ -17,7 +17,7 @@ BUSYBOX=${BUSYBOX:-/bin/busybox}
 
 # Modules the guest needs when the kernel has them as =m: the PCI transport,
 # the virtio-serial driver (the agent's channel), and virtio-blk with ext4
-# for the read-only runtime disk (util/mkruntimes.sh).  ext4 asks the
+# for the read-only runtime disk (guest/image/mkruntimes.sh).  ext4 asks the
 # crypto API for crc32c at mount (its modinfo softdep, which this script
 # does not follow): crc32c_generic comes first.
 WANT=${FNGATE_MODULES:-"virtio_pci virtio_console virtio_blk crc32c_generic ext4"}

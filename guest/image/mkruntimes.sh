@@ -2,7 +2,7 @@
 # mkruntimes.sh OUT [DIR]: the guests' read-only runtime disk, an ext4
 # image (made without root by mke2fs -d) that the agent mounts on
 # /var/runtime.  It holds python3.11/: our bootstrap and bootstrap.py
-# (vmpool/runtimes/python3.11), Debian's /usr/bin/python3.11 with its
+# (guest/runtimes/python3.11), Debian's /usr/bin/python3.11 with its
 # standard library (without tests, IDLE, tkinter and other parts a function
 # can not use in a guest without display or network) and the shared
 # libraries it and its extension modules need, with their dynamic loader.
@@ -13,7 +13,7 @@
 # host's page cache by all guests.
 set -eu
 
-ROOT=${ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 OUT=${1:?usage: mkruntimes.sh OUT [DIR]}
 KEEP=${2:-}
 PY=/usr/bin/python3.11
@@ -27,8 +27,8 @@ trap 'rm -rf "$tmp"' EXIT
 p="$tmp/root/python3.11"
 mkdir -p "$p/lib" "$p/usr/bin" "$p/usr/lib"
 
-cp "$ROOT/vmpool/runtimes/python3.11/bootstrap" \
-   "$ROOT/vmpool/runtimes/python3.11/bootstrap.py" "$p/"
+cp "$ROOT/guest/runtimes/python3.11/bootstrap" \
+   "$ROOT/guest/runtimes/python3.11/bootstrap.py" "$p/"
 chmod 755 "$p/bootstrap"
 cp "$PY" "$p/usr/bin/python3.11"
 # The standard library with Debian's compiled .pyc (the image is read-only:

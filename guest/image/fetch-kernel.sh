@@ -10,7 +10,7 @@
 # decompression), else a link to vmlinuz.
 set -eu
 
-ROOT=${ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+ROOT=${ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 DEST=${1:-$ROOT/.fngate/kernel}
 
 pkg=$(apt-cache depends linux-image-amd64 2>/dev/null \

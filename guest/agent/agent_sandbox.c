@@ -111,8 +111,9 @@ agent_sandbox_seccomp(void)
 
     fprog.len = (unsigned short) (p - prog);
     fprog.filter = prog;
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
         return -1;
+    }
     return (int) syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog);
 }
 
@@ -169,11 +170,13 @@ agent_sandbox_kill_uid(uid_t uid)
     pid_t  pid;
     int    st;
 
-    if (uid == 0)
+    if (uid == 0) {
         return -1;
+    }
     pid = fork();
-    if (pid < 0)
+    if (pid < 0) {
         return -1;
+    }
     if (pid == 0) {
         unsigned  i;
 
@@ -181,10 +184,12 @@ agent_sandbox_kill_uid(uid_t uid)
          * one).  Again while it finds some, a few times: a process may
          * fork while the signals go out (zombies not yet reaped count as
          * found too, hence the bound). */
-        if (setresuid(uid, uid, uid) < 0)
+        if (setresuid(uid, uid, uid) < 0) {
             _exit(1);
-        for (i = 0; i < 20 && kill(-1, SIGKILL) == 0; i++)
+        }
+        for (i = 0; i < 20 && kill(-1, SIGKILL) == 0; i++) {
             usleep(1000);
+        }
         _exit(0);
     }
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR) { }

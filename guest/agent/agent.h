@@ -1,0 +1,189 @@
+/*
+ * fngate-agent: what the agent's files share (see agent_main.c for what
+ * the agent is).  One file per concern, each function named
+ * agent_<concern>_<verb>:
+ *
+ *     agent_main.c     main, the one poll loop, frame dispatch, and the
+ *                      small helpers every file uses (log, clock, files)
+ *     agent_boot.c     PID 1's start-up: mounts, modules, hardening, lo,
+ *                      the host's virtio port
+ *     agent_msg.c      what the host sends, checked and parsed (pure: no
+ *                      file system, no globals; CUnit and libFuzzer)
+ *     agent_reply.c    what the agent sends the host, and a call's log
+ *     agent_load.c     LOAD: the function's files under the task dir
+ *     agent_invoke.c   one-shot INVOKE: the handler's child and its call
+ *     agent_cgroup.c   per-call and per-runtime cgroups, their counters
+ *     agent_sync.c     SYNC: a restored guest's clock and random pool
+ *     agent_runtime.c  the persistent runtime: its process and its calls
+ *     agent_rtapi.c    the Lambda Runtime API server the runtime talks to
+ *     agent_sandbox.c  the sandbox the function's code runs in
+ */
+
+#ifndef AGENT_H
+#define AGENT_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "fg_frame.h"
+#include "fg_rtapi.h"
+#include "agent_msg.h"
+
+#define AGENT_PORT_NAME   "org.fngate.agent.0"
+#define AGENT_STDERR_KEEP 4096
+#define AGENT_RT_CONNS    16
+
+typedef struct {
+    const char  *task_dir;      /* /var/task */
+    const char  *cgroup_dir;    /* /sys/fs/cgroup, or NULL: none */
+    const char  *runtime_dir;   /* /var/runtime: the image's runtimes */
+    const char  *tmp_dir;       /* /tmp, emptied when code changes hands;
+                                   NULL: none (host tests) */
+    bool         pid1;
+    bool         sandbox;       /* code runs as sbx_id (PID 1 only) */
+    unsigned     sbx_id;        /* the uid and gid of the code loaded */
+    bool         cgroup_ok;     /* memory controller usable */
+    unsigned     ncall;         /* names the per-call cgroups */
+    unsigned     code_gen;      /* counts LOADs */
+    unsigned     rt_port;       /* the Runtime API's, 0: none */
+} agent_t;
+
+extern agent_t  agent;
+
+/* What a call came to (a one-shot handler's or a runtime's). */
+typedef struct {
+    const char *status;
+    int         code;              /* exit status or signal */
+    fg_buf_t    out;
+    char        err[AGENT_STDERR_KEEP];
+    size_t      err_len;           /* bytes in err (ring) */
+    size_t      err_pos;           /* next write position */
+    uint64_t    duration_us;
+    uint64_t    max_rss_kb;
+    char        message[256];
+} agent_result_t;
+
+/* A connection of the persistent runtime to the Runtime API. */
+typedef struct {
+    int         fd;             /* -1: a free slot */
+    fg_buf_t    in;             /* bytes read, not yet handled */
+    fg_buf_t    out;            /* reply being written */
+    size_t      out_off;
+    bool        parked;         /* a GET .../next waiting for an event */
+    bool        close;          /* close once out is written */
+} agent_rtapi_conn_t;
+
+/* The persistent runtime, its Runtime API and the call in flight. */
+typedef struct {
+    int                 listen_fd;
+    unsigned            port;           /* bound port */
+    int                 host_fd;        /* the host's port, for RESULT */
+    agent_rtapi_conn_t  conns[AGENT_RT_CONNS];
+
+    /* the runtime's process */
+    pid_t               pid;            /* 0: none */
+    int                 pidfd;
+    int                 out_fd;
+    int                 err_fd;
+    char                cgdir[256];
+    bool                have_cg;
+    int                 peak_fd;        /* its cgroup's memory.peak, or -1 */
+    int                 events_fd;      /* its cgroup's memory.events, or -1 */
+    bool                polled;         /* it asked for an event (init done) */
+    bool                reaped;         /* agent_reap took its exit status */
+    int                 wstatus;
+    fg_buf_t            sig;            /* what it was started with */
+    char                path[PATH_MAX + 64];  /* its bootstrap */
+    uint64_t            started_us;
+    uint64_t            init_us;        /* start to its first .../next */
+    uint64_t            oom_kills;      /* memory.events oom_kill at call
+                                           start */
+
+    /* the call in flight */
+    bool                active;
+    bool                delivered;      /* the runtime has the event */
+    bool                cold;           /* this call started the runtime */
+    uint32_t            seq;
+    agent_msg_invoke_t  req;
+    agent_result_t      res;            /* its err ring is the runtime's log */
+    uint64_t            call_us;
+    uint64_t            delivered_us;
+    uint64_t            deadline_us;
+    uint64_t            deadline_ms;    /* the same, as Unix epoch ms */
+    char               *function_arn;
+    char                answered[FG_RTAPI_ID_MAX + 1];  /* the last answered */
+} agent_rt_t;
+
+extern agent_rt_t  agent_rt;
+
+/* agent_main.c */
+void agent_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+uint64_t agent_now_us(void);
+int agent_file_write(const char *path, const char *s);
+ssize_t agent_file_read(const char *path, char *buf, size_t size);
+void agent_fds_close(int *fds, unsigned n);
+/* Reaps exited children; notes the runtime's exit status. */
+void agent_reap(void);
+
+/* agent_boot.c (PID 1 only) */
+void agent_boot_run(void);
+void agent_boot_lo_up(void);
+int agent_boot_open_port(void);
+
+/* agent_reply.c */
+void agent_reply_send(int fd, fg_buf_t *b);
+void agent_reply_error(int fd, uint32_t seq, const char *msg);
+void agent_reply_hello(int fd);
+/* Appends n bytes of a call's stderr to res's ring (the last
+ * AGENT_STDERR_KEEP bytes are kept). */
+void agent_reply_log_keep(agent_result_t *res, const char *p, size_t n);
+void agent_reply_result(int fd, uint32_t seq, const char *request_id,
+    const agent_result_t *res, const char *error_type, bool cold,
+    uint64_t init_us);
+
+/* agent_load.c */
+void agent_load_handle(int fd, const fg_frame_t *f);
+
+/* agent_invoke.c */
+void agent_invoke_child(const char *path, char **env, uint64_t memory_mb,
+    int in, int out, int err, int status_fd, const char *cgdir)
+    __attribute__((noreturn));
+void agent_invoke_handle(int fd, const fg_frame_t *f);
+
+/* agent_cgroup.c */
+void agent_cgroup_setup(void);
+int agent_cgroup_make(char *dir, size_t size, const char *kind,
+    uint64_t memory_mb);
+uint64_t agent_cgroup_read_key(const char *dir, const char *file,
+    const char *key);
+uint64_t agent_cgroup_pread_key(int fd, const char *key);
+void agent_cgroup_remove(const char *dir);
+
+/* agent_sync.c */
+void agent_sync_handle(int fd, const fg_frame_t *f);
+
+/* agent_runtime.c */
+void agent_runtime_log_read(int *fd);
+void agent_runtime_finish(const char *status, int code, const uint8_t *body,
+    size_t blen, const char *error_type, const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+void agent_runtime_kill(void);
+void agent_runtime_cleanup(void);
+void agent_runtime_stop(void);
+void agent_runtime_exited(void);
+int agent_runtime_bootstrap(const fg_frame_t *f, char *path, size_t size,
+    char *msg, size_t msize);
+void agent_runtime_invoke(int fd, const fg_frame_t *f, const char *path);
+
+/* agent_rtapi.c */
+int agent_rtapi_listen(unsigned port);
+void agent_rtapi_accept(void);
+void agent_rtapi_conn_close(agent_rtapi_conn_t *c);
+void agent_rtapi_conn_read(agent_rtapi_conn_t *c);
+void agent_rtapi_conn_write(agent_rtapi_conn_t *c);
+void agent_rtapi_deliver(agent_rtapi_conn_t *c);
+
+#endif /* AGENT_H */

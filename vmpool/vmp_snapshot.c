@@ -1,0 +1,682 @@
+/*
+ * vmp_snapshot: the generic snapshot (the pool's snapshot, below) and
+ * libvirt's QEMU save image it is copied in, rewritten for another domain
+ * (this part needs no libvirt: t/unit/test_vmpool.c and fuzz drive it).
+ *
+ * libvirt restores a save image only under the name and uuid it was saved
+ * with (virDomainRestoreFlags refuses an XML that differs in them), so a
+ * pool that restores one booted guest many times gives each copy an image
+ * of its own: the same QEMU migration stream behind a header whose domain
+ * XML names the new guest.  The image, as libvirt's qemu_saveimage writes
+ * it (host byte order):
+ *
+ *   16 bytes "LibvirtQemudSave", uint32 version (2), data_len, was_running,
+ *   compressed, cookie_offset, 14 unused uint32s (VMP_SAVE_HEADER bytes);
+ *   data_len bytes: the domain XML, NUL, the cookie at cookie_offset
+ *   (NUL-terminated), zero padding;
+ *   QEMU's migration stream.
+ *
+ * The rewrite keeps data_len, so the stream stays where it is and only the
+ * first VMP_SAVE_HEADER + data_len bytes differ between the copies.
+ */
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/random.h>
+#include <sys/un.h>
+#include <sys/utsname.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include "fg_sigv4.h"
+#include "fg_util.h"
+#include "vmpool_priv.h"
+
+#define VMP_SAVE_MAGIC    "LibvirtQemudSave"
+#define VMP_SAVE_VERSION  2u
+
+static uint32_t
+vmp_u32(const uint8_t *p)
+{
+    uint32_t  v;
+
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+size_t
+vmp_saveimage_data_len(const uint8_t *head, size_t len)
+{
+    uint32_t  data_len;
+
+    if (len < VMP_SAVE_HEADER
+        || memcmp(head, VMP_SAVE_MAGIC, sizeof(VMP_SAVE_MAGIC) - 1) != 0
+        || vmp_u32(head + 16) != VMP_SAVE_VERSION
+        || vmp_u32(head + 28) != 0)        /* compressed: not ours */
+    {
+        return 0;
+    }
+    data_len = vmp_u32(head + 20);
+    return data_len < 2 || data_len > VMP_SAVE_DATA_MAX ? 0 : data_len;
+}
+
+/* Appends n bytes to the growing string *s (length *len, room *cap). */
+static int
+vmp_put(char **s, size_t *len, size_t *cap, const char *p, size_t n)
+{
+    if (*len + n + 1 > *cap) {
+        size_t  want = (*len + n + 1) * 2;
+        char   *t = realloc(*s, want);
+
+        if (t == NULL) {
+            return -1;
+        }
+        *s = t;
+        *cap = want;
+    }
+    memcpy(*s + *len, p, n);
+    *len += n;
+    (*s)[*len] = '\0';
+    return 0;
+}
+
+/*
+ * The saved XML with the element <tag>...</tag> (the first one) holding
+ * value, each old_log replaced by new_log, and the channels' socket paths
+ * dropped.  malloc'd, NULL on failure (no such element, no memory).
+ */
+static char *
+vmp_xml_for(const char *xml, const char *name, const char *uuid,
+    const char *old_log, const char *new_log)
+{
+    static const char   bind[] = "<source mode='bind' path='";
+    const char         *p = xml, *n1, *n2, *u1, *u2, *next, *q;
+    char               *out = NULL;
+    size_t              len = 0, cap = 0, old_len = strlen(old_log);
+
+    n1 = strstr(xml, "<name>");
+    n2 = n1 ? strstr(n1, "</name>") : NULL;
+    u1 = strstr(xml, "<uuid>");
+    u2 = u1 ? strstr(u1, "</uuid>") : NULL;
+    if (n2 == NULL || u2 == NULL || old_len == 0) {
+        return NULL;
+    }
+    n1 += sizeof("<name>") - 1;
+    u1 += sizeof("<uuid>") - 1;
+
+    while (*p != '\0') {
+        /* the nearest of: name, uuid, the log path, a channel source */
+        next = NULL;
+        if (p <= n1) {
+            next = n1;
+        }
+        if (p <= u1 && (next == NULL || u1 < next)) {
+            next = u1;
+        }
+        q = strstr(p, old_log);
+        if (q != NULL && (next == NULL || q < next)) {
+            next = q;
+        }
+        q = strstr(p, bind);
+        if (q != NULL && (next == NULL || q < next)) {
+            next = q;
+        }
+        if (next == NULL) {
+            if (vmp_put(&out, &len, &cap, p, strlen(p)) != 0) {
+                goto fail;
+            }
+            break;
+        }
+        if (vmp_put(&out, &len, &cap, p, (size_t) (next - p)) != 0) {
+            goto fail;
+        }
+        if (next == n1) {
+            if (vmp_put(&out, &len, &cap, name, strlen(name)) != 0) {
+                goto fail;
+            }
+            p = n2;
+        } else if (next == u1) {
+            if (vmp_put(&out, &len, &cap, uuid, strlen(uuid)) != 0) {
+                goto fail;
+            }
+            p = u2;
+        } else if (strncmp(next, old_log, old_len) == 0) {
+            if (vmp_put(&out, &len, &cap, new_log, strlen(new_log)) != 0) {
+                goto fail;
+            }
+            p = next + old_len;
+        } else {
+            /* <source mode='bind' path='...'/>: libvirt places the new
+             * guest's socket itself */
+            q = strchr(next + sizeof(bind) - 1, '\'');
+            if (q == NULL
+                || vmp_put(&out, &len, &cap, "<source mode='bind'",
+                           sizeof("<source mode='bind'") - 1) != 0)
+            {
+                goto fail;
+            }
+            p = q + 1;
+        }
+    }
+    return out;
+
+fail:
+    free(out);
+    return NULL;
+}
+
+/*
+ * The console log the saved XML names: the source path of its first
+ * <serial type='file'>, malloc'd, or NULL.  Read from the image itself, so
+ * that an image moved to another state_dir or saved under another
+ * name_prefix still gets each guest a log of its own.
+ */
+static char *
+vmp_xml_serial_log(const char *xml)
+{
+    static const char   src[] = "<source path='";
+    const char         *p, *end, *close;
+
+    p = strstr(xml, "<serial type='file'>");
+    close = p ? strstr(p, "</serial>") : NULL;
+    p = p ? strstr(p, src) : NULL;
+    if (p == NULL || close == NULL || p > close) {
+        return NULL;
+    }
+    p += sizeof(src) - 1;
+    end = strchr(p, '\'');
+    if (end == NULL || end == p || end > close) {
+        return NULL;
+    }
+    return strndup(p, (size_t) (end - p));
+}
+
+
+int
+vmp_saveimage_rewrite(uint8_t *head, size_t len, const char *name,
+    const char *uuid, const char *new_log)
+{
+    size_t       data_len = vmp_saveimage_data_len(head, len);
+    uint8_t     *data = head + VMP_SAVE_HEADER;
+    uint32_t     cookie_off, new_off;
+    const char  *cookie = "";
+    size_t       xml_len, cookie_len = 0;
+    char        *xml, *old_log;
+
+    if (data_len == 0 || len < VMP_SAVE_HEADER + data_len) {
+        return -1;
+    }
+    xml_len = strnlen((const char *) data, data_len);
+    if (xml_len == data_len) {
+        return -1;                         /* no NUL: not an XML */
+    }
+    cookie_off = vmp_u32(head + 32);
+    if (cookie_off != 0) {
+        if (cookie_off <= xml_len || cookie_off >= data_len) {
+            return -1;
+        }
+        cookie = (const char *) data + cookie_off;
+        cookie_len = strnlen(cookie, data_len - cookie_off);
+        if (cookie_off + cookie_len == data_len) {
+            return -1;
+        }
+    }
+
+    old_log = vmp_xml_serial_log((const char *) data);
+    if (old_log == NULL) {
+        return -1;
+    }
+    xml = vmp_xml_for((const char *) data, name, uuid, old_log, new_log);
+    free(old_log);
+    if (xml == NULL) {
+        return -1;
+    }
+    xml_len = strlen(xml);
+    if (xml_len + 1 + cookie_len + 1 > data_len) {
+        free(xml);
+        return -1;
+    }
+
+    /* the cookie moves behind the new XML (memmove: they may overlap) */
+    new_off = cookie_off != 0 ? (uint32_t) (xml_len + 1) : 0;
+    if (cookie_off != 0) {
+        memmove(data + new_off, cookie, cookie_len + 1);
+    }
+    memcpy(data, xml, xml_len + 1);
+    free(xml);
+    if (cookie_off != 0) {
+        memset(data + new_off + cookie_len + 1, 0,
+               data_len - (new_off + cookie_len + 1));
+    } else {
+        memset(data + xml_len + 1, 0, data_len - (xml_len + 1));
+    }
+    memcpy(head + 32, &new_off, sizeof(new_off));
+    return 0;
+}
+
+
+/* ---- the pool's snapshot ---- */
+
+/*
+ * With cfg.snapshot the pool boots one guest to its agent's HELLO, saves
+ * it (virDomainSaveFlags) as STATE_DIR/snapshot.img, and makes later
+ * guests by restoring a copy of that image renamed for each (above)
+ * instead of booting them: under a second instead of seconds, and less
+ * host memory (pages the guest never touched are not in the image).  The
+ * image is kept across restarts while its key (kernel, initrd, template,
+ * memory, vcpus, accelerator, TCG cache, libvirt's QEMU) is the same
+ * (STATE_DIR/snapshot.key).  A restore that fails falls back to a boot;
+ * after three in a row the pool boots only.  While the image is missing
+ * or damaged on disk, guests boot (that counts as no failure).  Restored
+ * guests are told the time and given fresh entropy by the caller (they
+ * all share the saved guest's clock and random state).
+ */
+
+#define VMP_SNAP_FAILURES  3
+
+char *
+vmp_snap_key(vmp_pool_t *pool)
+{
+    struct stat     k, i, d;
+    unsigned long   qemu = 0;
+    char            th[65], *key;
+    virConnectPtr   conn;
+
+    if (stat(pool->cfg.kernel, &k) < 0 || stat(pool->cfg.initrd, &i) < 0) {
+        return NULL;
+    }
+    /* the runtime disk is in the saved guest's XML (and its page cache) */
+    if (pool->cfg.runtimes[0] == '\0' || stat(pool->cfg.runtimes, &d) < 0) {
+        memset(&d, 0, sizeof(d));
+    }
+    conn = vmp_conn_get(pool);
+    if (conn != NULL) {
+        virConnectGetVersion(conn, &qemu);
+        virConnectClose(conn);
+    }
+    fg_sha256_hex(pool->tmpl, strlen(pool->tmpl), th);
+    if (asprintf(&key, "kernel=%s:%lld:%lld initrd=%s:%lld:%lld "
+            "runtimes=%s:%lld:%lld template=%s memory=%u vcpus=%u type=%s "
+            "tb=%u qemu=%lu emulator=%s merge=%u",
+            pool->cfg.kernel, (long long) k.st_size, (long long) k.st_mtime,
+            pool->cfg.initrd, (long long) i.st_size, (long long) i.st_mtime,
+            pool->cfg.runtimes, (long long) d.st_size,
+            (long long) d.st_mtime, th, pool->cfg.vm_memory_mb,
+            pool->cfg.vcpus, pool->type, pool->cfg.tb_cache_mb, qemu,
+            pool->cfg.emulator, pool->cfg.mem_merge) < 0)
+    {
+        return NULL;
+    }
+    return key;
+}
+
+
+/* Whether path holds an image whose header libvirt would restore. */
+bool
+vmp_snap_valid(const char *path)
+{
+    uint8_t  head[VMP_SAVE_HEADER];
+    int      fd = open(path, O_RDONLY | O_CLOEXEC);
+    bool     ok;
+
+    if (fd < 0) {
+        return false;
+    }
+    ok = read(fd, head, sizeof(head)) == (ssize_t) sizeof(head)
+         && vmp_saveimage_data_len(head, sizeof(head)) > 0;
+    close(fd);
+    return ok;
+}
+
+
+/* Makes (or finds, by its key) the pool's snapshot; sets snap_ok. */
+void
+vmp_snap_prepare(vmp_pool_t *pool)
+{
+    char       keypath[4200], tmp[4200], line[4096], *key, *err = NULL;
+    FILE      *f;
+    vmp_vm_t  *vm;
+    uint64_t   t0 = fg_now_ms();
+
+    snprintf(pool->snap_path, sizeof(pool->snap_path), "%s/snapshot.img",
+        pool->cfg.state_dir);
+    snprintf(keypath, sizeof(keypath), "%s/snapshot.key",
+        pool->cfg.state_dir);
+    key = vmp_snap_key(pool);
+    if (key == NULL) {
+        vmp_log("snapshot: no key (kernel or initrd unreadable); booting");
+        return;
+    }
+
+    f = fopen(keypath, "re");
+    if (f != NULL) {
+        if (fgets(line, sizeof(line), f) != NULL) {
+            line[strcspn(line, "\n")] = '\0';
+            if (strcmp(line, key) == 0 && vmp_snap_valid(pool->snap_path)) {
+                fclose(f);
+                free(key);
+                pool->snap_ok = true;
+                vmp_log("snapshot: %s (made earlier)", pool->snap_path);
+                return;
+            }
+        }
+        fclose(f);
+    }
+    unlink(keypath);
+    unlink(pool->snap_path);
+
+    vm = calloc(1, sizeof(vmp_vm_t));
+    if (vm == NULL) {
+        free(key);
+        return;
+    }
+    vm->fd = -1;
+    snprintf(vm->name, sizeof(vm->name), "%s-snap", pool->cfg.name_prefix);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", pool->snap_path);
+    unlink(tmp);
+    if (vmp_vm_boot(pool, vm, pool->type, pool->cfg.boot_timeout_ms, &err)
+        < 0)
+    {
+        vmp_log("snapshot: boot failed: %s; booting", err ? err : "?");
+        goto done;
+    }
+    /* saved with its host connected: every copy wakes up talking */
+    if (virDomainSaveFlags(vm->dom, tmp, NULL, VIR_DOMAIN_SAVE_RUNNING) < 0)
+    {
+        vmp_log("snapshot: save %s: %s; booting", vm->name,
+            vmp_virt_error());
+        unlink(tmp);
+        goto done;
+    }
+    virDomainFree(vm->dom);        /* saved: the domain is gone */
+    vm->dom = NULL;
+    if (!vmp_snap_valid(tmp) || rename(tmp, pool->snap_path) < 0) {
+        vmp_log("snapshot: %s is not an image libvirt restores; booting",
+            tmp);
+        unlink(tmp);
+        goto done;
+    }
+    f = fopen(keypath, "we");
+    if (f != NULL) {
+        fprintf(f, "%s\n", key);
+        fclose(f);
+    }
+    pool->snap_ok = true;
+    vmp_log("snapshot: %s made in %llu ms (boot %u ms)", pool->snap_path,
+        (unsigned long long) (fg_now_ms() - t0), vm->boot_ms);
+
+done:
+    free(err);
+    free(key);
+    vmp_vm_destroy(pool, vm);
+}
+
+
+/* A 36-character uuid v4 from the kernel's random bytes. */
+static int
+vmp_uuid(char out[37])
+{
+    uint8_t  r[16];
+
+    if (getrandom(r, sizeof(r), 0) != (ssize_t) sizeof(r)) {
+        return -1;
+    }
+    r[6] = (uint8_t) ((r[6] & 0x0f) | 0x40);
+    r[8] = (uint8_t) ((r[8] & 0x3f) | 0x80);
+    snprintf(out, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+        "%02x%02x%02x%02x%02x%02x", r[0], r[1], r[2], r[3], r[4], r[5],
+        r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]);
+    return 0;
+}
+
+
+/* The image src (the pool's, or a function snapshot) renamed for vm
+ * (name, a new uuid, its console log), written to path: the rewritten
+ * head, then the image's migration stream copied by the kernel. */
+static int
+vmp_snap_copy(vmp_pool_t *pool, vmp_vm_t *vm, const char *src,
+    const char *path, const char *log, char **err)
+{
+    uint8_t     head[VMP_SAVE_HEADER], *all = NULL;
+    size_t      data_len;
+    char        uuid[37];
+    struct stat st;
+    int         in, out = -1, rc = -1;
+    loff_t      off;
+
+    in = open(src, O_RDONLY | O_CLOEXEC);
+    if (in < 0 || fstat(in, &st) < 0
+        || read(in, head, sizeof(head)) != (ssize_t) sizeof(head)
+        || (data_len = vmp_saveimage_data_len(head, sizeof(head))) == 0
+        || (all = malloc(VMP_SAVE_HEADER + data_len)) == NULL
+        || pread(in, all, VMP_SAVE_HEADER + data_len, 0)
+           != (ssize_t) (VMP_SAVE_HEADER + data_len)
+        || vmp_uuid(uuid) < 0
+        || vmp_saveimage_rewrite(all, VMP_SAVE_HEADER + data_len, vm->name,
+               uuid, log) < 0)
+    {
+        vmp_seterr(err, "%s: snapshot %s unreadable", vm->name, src);
+        goto done;
+    }
+    unlink(path);
+    out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (out < 0
+        || write(out, all, VMP_SAVE_HEADER + data_len)
+           != (ssize_t) (VMP_SAVE_HEADER + data_len))
+    {
+        vmp_seterr(err, "%s: write %s: %s", vm->name, path,
+            strerror(errno));
+        goto done;
+    }
+    off = (loff_t) (VMP_SAVE_HEADER + data_len);
+    while (off < st.st_size) {
+        ssize_t  c = copy_file_range(in, &off, out, NULL,
+                                     (size_t) (st.st_size - off), 0);
+        if (c <= 0) {
+            vmp_seterr(err, "%s: copy %s: %s", vm->name, src,
+                c < 0 ? strerror(errno) : "short");
+            goto done;
+        }
+    }
+    rc = 0;
+
+done:
+    if (rc < 0 && out >= 0) {
+        unlink(path);
+    }
+    if (out >= 0) {
+        close(out);
+    }
+    if (in >= 0) {
+        close(in);
+    }
+    free(all);
+    return rc;
+}
+
+
+/* Tells a restored guest's agent the time and gives it fresh entropy
+ * (FG_FRAME_SYNC), waiting for its answer until deadline (monotonic ms). */
+static int
+vmp_vm_sync(vmp_vm_t *vm, uint64_t deadline, char **err)
+{
+    uint64_t         now = fg_now_ms();
+    fg_buf_t         req = { 0 }, buf = { 0 };
+    fg_frame_t       resp;
+    uint8_t          entropy[64];
+    struct timespec  ts;
+    int              rc = -1;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    if (getrandom(entropy, sizeof(entropy), 0) != (ssize_t) sizeof(entropy)
+        || fg_frame_begin(&req, FG_FRAME_SYNC, 0) < 0
+        || fg_frame_add_u64(&req, "time_ns", (uint64_t) ts.tv_sec
+               * 1000000000u + (uint64_t) ts.tv_nsec) < 0
+        || fg_frame_add(&req, "entropy", entropy, sizeof(entropy)) < 0
+        || fg_frame_end(&req) < 0)
+    {
+        vmp_seterr(err, "%s: no entropy or memory for SYNC", vm->name);
+        goto done;
+    }
+    if (vmp_vm_call(vm, &req, &buf, &resp,
+            deadline > now ? (unsigned) (deadline - now) : 1, err) < 0)
+    {
+        goto done;
+    }
+    if (resp.type != FG_FRAME_PONG) {
+        vmp_seterr(err, "%s: SYNC answered with frame type %u", vm->name,
+            resp.type);
+        goto done;
+    }
+    rc = 0;
+
+done:
+    memset(entropy, 0, sizeof(entropy));
+    fg_buf_free(&req);
+    fg_buf_free(&buf);
+    return rc;
+}
+
+
+/* Makes vm's domain by restoring the image src (the pool's snapshot, or
+ * a function snapshot) under vm's name. */
+int
+vmp_vm_restore(vmp_pool_t *pool, vmp_vm_t *vm, const char *src,
+    unsigned timeout_ms, char **err)
+{
+    char           img[4200], log[4096];
+    uint64_t       start = fg_now_ms();
+    virConnectPtr  conn = NULL;
+    int            rc = -1;
+
+    vmp_console_log(pool, vm->name, log, sizeof(log));
+    snprintf(img, sizeof(img), "%s/%s.img", pool->cfg.state_dir, vm->name);
+    if (vmp_snap_copy(pool, vm, src, img, log, err) < 0) {
+        return -1;
+    }
+    conn = vmp_conn_get(pool);
+    if (conn == NULL) {
+        vmp_seterr(err, "libvirt \"%s\": %s", pool->cfg.uri,
+            vmp_virt_error());
+        goto done;
+    }
+    if (virDomainRestoreFlags(conn, img, NULL, VIR_DOMAIN_SAVE_RUNNING) < 0)
+    {
+        vmp_seterr(err, "restore %s: %s", vm->name, vmp_virt_error());
+        goto done;
+    }
+    vm->dom = virDomainLookupByName(conn, vm->name);
+    if (vm->dom == NULL) {
+        vmp_seterr(err, "restored %s: %s", vm->name, vmp_virt_error());
+        goto done;
+    }
+    vm->restored = true;
+    /*
+     * Whether the restored agent notices the new connection (and says
+     * HELLO) depends on when the host connects; its answer to SYNC is the
+     * sign of life that does not.
+     */
+    rc = vmp_vm_attach(pool, vm, start, timeout_ms, false, log, err);
+    if (rc == 0 && vmp_vm_sync(vm, start + timeout_ms, err) < 0) {
+        close(vm->fd);
+        vm->fd = -1;
+        virDomainDestroy(vm->dom);
+        virDomainFree(vm->dom);
+        vm->dom = NULL;
+        rc = -1;
+    }
+    if (rc == 0) {
+        vm->boot_ms = (unsigned) (fg_now_ms() - start);
+    }
+
+done:
+    unlink(img);
+    if (conn != NULL) {
+        virConnectClose(conn);
+    }
+    return rc;
+}
+
+
+/*
+ * A new guest for vm: restored from the snapshot where there is one, else
+ * (or when the restore fails) booted.
+ */
+static int
+vmp_vm_make_one(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
+{
+    char  *rerr = NULL;
+    bool   snap;
+
+    pthread_mutex_lock(&pool->lock);
+    snap = pool->snap_ok;
+    pthread_mutex_unlock(&pool->lock);
+
+    /* an image gone or damaged on disk is not the restore's failure: boot
+     * until it is back */
+    if (snap && !vmp_snap_valid(pool->snap_path)) {
+        vmp_log("%s: snapshot %s is missing or not an image; booting",
+            vm->name, pool->snap_path);
+        snap = false;
+    }
+    if (snap) {
+        if (vmp_vm_restore(pool, vm, pool->snap_path,
+                pool->cfg.boot_timeout_ms, &rerr) == 0)
+        {
+            pthread_mutex_lock(&pool->lock);
+            pool->snap_failures = 0;
+            pthread_mutex_unlock(&pool->lock);
+            return 0;
+        }
+        pthread_mutex_lock(&pool->lock);
+        if (++pool->snap_failures >= VMP_SNAP_FAILURES && pool->snap_ok) {
+            pool->snap_ok = false;
+            vmp_log("snapshot: %u restores failed in a row; booting from "
+                "now on", pool->snap_failures);
+        }
+        pthread_mutex_unlock(&pool->lock);
+        vmp_log("%s: restore failed (%s); booting", vm->name,
+            rerr ? rerr : "?");
+        free(rerr);
+    }
+    return vmp_vm_boot(pool, vm, pool->type, pool->cfg.boot_timeout_ms,
+        err);
+}
+
+
+/*
+ * vmp_vm_make_one, and with a memory budget the new guest's host memory,
+ * which is also what the next new guest is counted at until it is measured.
+ */
+int
+vmp_vm_make(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
+{
+    uint64_t  kb;
+
+    if (vmp_vm_make_one(pool, vm, err) < 0) {
+        return -1;
+    }
+    if (pool->cfg.memory_budget_mb != 0
+        && (kb = vmp_dom_rss_kb(vm->dom)) != 0)
+    {
+        pthread_mutex_lock(&pool->lock);
+        vm->host_kb = kb;
+        pool->new_kb = kb;
+        pthread_mutex_unlock(&pool->lock);
+        vmp_log("%s: holds %llu MiB of host memory (RSS)", vm->name,
+            (unsigned long long) (kb / 1024));
+    }
+    return 0;
+}
