@@ -7,7 +7,7 @@
 #    has a `### $NAME` heading there;
 #  - every key fngated's configuration parser accepts (its key table) is
 #    in conf/fngated.conf as a `KEY = value` line under a comment with its
-#    `default:`;
+#    `default:`, and named in docs/fngated.md's index of the keys;
 #  - every relative link of README.md, HACKING.md, BENCHMARKS.md and
 #    docs/*.md names a file that exists and, with `#anchor`, a heading of
 #    that file (GitHub's slugs);
@@ -110,6 +110,14 @@ else
         1) missing "$conf: no \"$k = ...\" line for the key $k ($keysrc)" ;;
         *) missing "$conf: the key $k has no \"# default:\" in its comment" ;;
         esac
+        # docs/fngated.md's index of the keys by area names it too
+        # (`quota_*` names the quotas)
+        case $k in
+        quota_*) pat='`quota_\*`|`'$k'`' ;;
+        *)       pat='`'$k'`' ;;
+        esac
+        grep -qE -- "$pat" docs/fngated.md ||
+            missing "docs/fngated.md: the key $k is in no area of its index of the keys"
     done
 fi
 
