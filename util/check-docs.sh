@@ -2,7 +2,8 @@
 # util/check-docs.sh: fails when the docs drift from the code (`make test`
 # runs it; docs/testing.md).  It checks that
 #  - every directive the nginx module defines (its ngx_command_t tables)
-#    has a `### NAME` heading in docs/nginx-module.md;
+#    has a `### NAME` heading in docs/nginx-module.md, whose **context:**
+#    is the one the directive's flags give;
 #  - every variable the module registers (its ngx_http_variable_t tables)
 #    has a `### $NAME` heading there;
 #  - every key fngated's configuration parser accepts (its key table) is
@@ -71,6 +72,33 @@ else
         grep -qxF -- "\$$v" <<<"$heads" ||
             missing "$doc: no \"### \$$v\" heading for the variable \$$v"
     done
+    # each directive's **context:** is the one its flags give
+    # (NGX_HTTP_MAIN_CONF: http, _SRV_: server, _LOC_: location)
+    while read -r d want; do
+        have=$(awk -v h="### $d" '
+            $0 == h { inside = 1; next }
+            inside && /^#/ { exit }
+            inside && /^\*\*context:\*\*/ {
+                sub(/^\*\*context:\*\* */, ""); sub(/<br>.*$/, "")
+                gsub(/ /, ""); print; exit
+            }' "$doc")
+        [ -z "$have" ] && grep -qxF -- "$d" <<<"$heads" &&
+            missing "$doc: the directive $d has no **context:** line"
+        [ -n "$have" ] && [ "$have" != "$want" ] &&
+            missing "$doc: the directive $d: **context:** $have, the code says $want"
+    done < <(awk '
+        /(^|[ \t])ngx_command_t[ \t]+[A-Za-z0-9_]+\[\][ \t]*=/ { inside = 1 }
+        inside && match($0, /ngx_string\("[^"]*"\)/) {
+            name = substr($0, RSTART + 12, RLENGTH - 14); getline
+            c = ""
+            if ($0 ~ /NGX_HTTP_MAIN_CONF/) c = c ",http"
+            if ($0 ~ /NGX_HTTP_SRV_CONF/) c = c ",server"
+            if ($0 ~ /NGX_HTTP_LOC_CONF/) c = c ",location"
+            print name, substr(c, 2)
+        }
+        inside && /^[ \t]*};/ { inside = 0 }
+    ' "${srcs[@]}")
+
     # and no heading for a directive or variable that is gone
     for h in $(grep -E '^\$?fngate[a-z_]*$' <<<"$heads"); do
         case $h in
