@@ -9,7 +9,8 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
             -I$(ROOT)/lib -I$(ROOT)/vmpool -I$(ROOT)/fcgi_backend
 export ROOT BUILD
 
-.PHONY: all deps build unit unit-san test run bench chaos valgrind clean
+.PHONY: all deps build unit unit-san test run bench chaos valgrind clean \
+        check-docs
 all: build
 
 # Each tree adds its targets to BUILD_TARGETS and UNIT_TESTS.
@@ -86,7 +87,15 @@ STORY_ENV := FNGATE_STATE=$(BUILD)/story FNGATE_PORT=18680 \
 API_STORY_ENV := FNGATE_STATE=$(BUILD)/apistory FNGATE_PORT=18690 \
                  FNGATE_REDIS_PORT=16690 FNGATE_VM_PREFIX=fgapistory
 
+# The docs against the code (util/check-docs.sh, docs/testing.md): every
+# directive and variable of the module has its heading in
+# docs/nginx-module.md, every key of fngated's parser is in
+# conf/fngated.conf, every link and `make` target the docs name exists.
+check-docs:
+	util/check-docs.sh
+
 test: deps
+	util/check-docs.sh
 	$(MAKE) build
 	$(MAKE) unit
 	$(MAKE) unit-san
@@ -107,12 +116,12 @@ bench: deps
 
 # nginx with the module under valgrind (memcheck), through the upstream
 # Test::Nginx's valgrind mode, over the signing, lookup, API and error
-# tests (util/valgrind-tests.sh, valgrind.suppress; README "Tests").
+# tests (util/valgrind-tests.sh, valgrind.suppress; docs/testing.md).
 valgrind: deps
 	$(MAKE) build
 	util/valgrind-tests.sh
 
-# Fault injection (util/chaos.sh, README "Failures"): a stack of its own,
+# Fault injection (util/chaos.sh, docs/testing.md): a stack of its own,
 # its billing log on a tmpfs mounted under build/chaos (needs root).
 CHAOS_ENV := FNGATE_STATE=$(BUILD)/chaos FNGATE_PORT=18780 \
              FNGATE_REDIS_PORT=16780 FNGATE_VM_PREFIX=fgchaos

@@ -1,5 +1,5 @@
 # fuzz/: libFuzzer harnesses for every parser that takes outside bytes
-# (README, "Fuzzing").  Included by the top-level Makefile.
+# (docs/testing.md, "Fuzzing").  Included by the top-level Makefile.
 #
 #   make fuzz                          builds all, runs each FUZZ_SECONDS
 #   make fuzz FUZZ_ONLY=sigv4 FUZZ_SECONDS=1800

@@ -27,7 +27,7 @@
  *   GET    /2015-03-31/functions/NAME/policy          GetPolicy
  *   DELETE /2015-03-31/functions/NAME/policy/SID      RemovePermission
  *
- * fngate's own calls (README: "Execution overrides"):
+ * fngate's own calls (docs/cross-account.md, "Execution overrides"):
  *   GET    /2015-03-31/functions/NAME/execution-bounds      GetExecutionBounds
  *   PUT    /2015-03-31/functions/NAME/execution-bounds      PutExecutionBounds
  *   DELETE /2015-03-31/functions/NAME/execution-bounds      DeleteExecution-

@@ -1,6 +1,6 @@
 # Hostile code: functions written as an attacker would write them.  Each
-# block asserts what the attack must never reach (README, "Security
-# model"): another owner's code or data, the agent, the guest's kernel,
+# block asserts what the attack must never reach (docs/security.md):
+# another owner's code or data, the agent, the guest's kernel,
 # the host's view of the call.
 #
 # Alice and Bob each deploy "spy" (t/hostile/spy.py) with a secret mark of

@@ -1,8 +1,8 @@
-# Host memory per guest (README, "Host memory"): the guests' QEMU runs
+# Host memory per guest (docs/vms.md, "Host memory"): the guests' QEMU runs
 # through build/fngate-qemu, without transparent huge pages (a guest page in
 # use no longer makes its whole 2 MiB resident); by default the host's KSM
 # never merges their RAM (mem_merge = 0: merged pages would be shared
-# across accounts; README, "Security model"), and with mem_merge = 1 it
+# across accounts; docs/security.md), and with mem_merge = 1 it
 # may; fngated says whether the host runs KSM (it never switches it
 # itself).
 use Test::Nginx::Socket;

@@ -1,4 +1,4 @@
-# Quotas per account (conf/fngated.conf's quota_* keys, README "Quotas"):
+# Quotas per account (conf/fngated.conf's quota_* keys, docs/fngated.md "Quotas"):
 # each at its limit (succeeds) and one past it (refused with its status,
 # x-amzn-ErrorType and message, and nothing stored), and the slot free
 # again after a delete; two calls at once can not both take the last

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# util/valgrind-tests.sh: `make valgrind` (README "Tests").
+# util/valgrind-tests.sh: `make valgrind` (docs/testing.md, "Under valgrind").
 #
 # Runs t/ files under the upstream Test::Nginx in its valgrind mode
 # (TEST_NGINX_USE_VALGRIND=1: every block's nginx, with the module, runs

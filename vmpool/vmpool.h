@@ -100,7 +100,7 @@ const char *vmp_pool_accel(const vmp_pool_t *pool);
  * "ACCOUNT_OWNER" when it runs another owner's (a cross-account alias, a
  * granted ARN, an API under policy "caller").  So a guest serves one
  * caller and one owner, and code of two owners never meets in one guest
- * (README, "Security model").  max_vms_per_account counts every key of
+ * (docs/security.md).  max_vms_per_account counts every key of
  * ACCOUNT.  0, or -1 when out is too small.
  */
 int vmp_pool_key(char *out, size_t size, const char *account,

@@ -136,7 +136,7 @@ agent_boot_runtimes(void)
 
 /*
  * Once the guest is set up, what a function's code could reach of the
- * kernel goes (README, "Security model"): no more modules (they are all
+ * kernel goes (docs/security.md): no more modules (they are all
  * loaded), no kexec, kernel pointers, log and perf counters hidden, no
  * user namespaces, no unprivileged bpf or userfaultfd, ptrace of
  * descendants only, no raw memory or port devices, and the agent's own

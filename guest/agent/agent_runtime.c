@@ -102,7 +102,7 @@ agent_runtime_max_rss_kb(void)
  * group stays (the runtime, and the helpers a shell runtime runs, such as
  * the curl that posted this answer and may still be reading the reply).
  * Whatever left the group (setsid, setpgid: a daemon meant to outlive the
- * call) dies now (README, "Security model").
+ * call) dies now (docs/security.md).
  */
 static void
 agent_runtime_kill_strays(void)

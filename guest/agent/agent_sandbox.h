@@ -1,6 +1,6 @@
 /*
- * The sandbox a function's code runs in, inside its guest (README,
- * "Security model"): an unprivileged uid and gid of its own, no
+ * The sandbox a function's code runs in, inside its guest
+ * (docs/security.md): an unprivileged uid and gid of its own, no
  * supplementary groups, no capabilities (the bounding set emptied too),
  * no_new_privs, and a seccomp filter that refuses what a function has no
  * business doing.  The agent (root, PID 1) enters it in the child it

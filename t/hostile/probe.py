@@ -1,6 +1,6 @@
 # An attacker's function (python3.11): what may its code do in its guest?
 # Each check prints what the sandbox answered; t/hostile.t compares the
-# whole answer with what the sandbox promises (README, "Security model").
+# whole answer with what the sandbox promises (docs/security.md).
 # Dangerous calls run in a child process, with harmless arguments: on a
 # guest without a sandbox they succeed or fail for other reasons than
 # EPERM, and nothing else in the guest is harmed.

@@ -2,7 +2,7 @@
  * CUnit tests of lib/fg_action.c: every action has one complete row, the
  * names round-trip, and the facts the module and fngated act on (who may
  * call, what is billed, which body limit, what the cache forgets) are the
- * ones the README documents.
+ * ones docs/lambda-api.md and docs/cross-account.md document.
  */
 
 #include <string.h>
