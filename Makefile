@@ -6,7 +6,7 @@ BUILD    := $(ROOT)/build
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -D_GNU_SOURCE \
-            -I$(ROOT)/lib -I$(ROOT)/vmpool -I$(ROOT)/fcgi_backend
+            -I$(ROOT)/lib -I$(ROOT)/vmpool -I$(ROOT)/fngated
 export ROOT BUILD
 
 .PHONY: all deps build unit unit-san test run bench chaos valgrind clean \
@@ -19,7 +19,7 @@ UNIT_TESTS    :=
 include lib/build.mk
 include guest/build.mk
 include vmpool/build.mk
-include fcgi_backend/build.mk
+include fngated/build.mk
 include ngx_module/build.mk
 # last: it compiles the sources the others name
 include fuzz/build.mk

@@ -17,7 +17,7 @@ FUZZ_ONLY     ?=
 FUZZ_SAN      := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_CFLAGS   := -std=gnu11 -g -O1 -fno-omit-frame-pointer -D_GNU_SOURCE \
                  -Wall -Wextra -Wno-unused-parameter $(FUZZ_SAN) \
-                 -I$(ROOT)/lib -I$(ROOT)/vmpool -I$(ROOT)/fcgi_backend \
+                 -I$(ROOT)/lib -I$(ROOT)/vmpool -I$(ROOT)/fngated \
                  -I$(ROOT)/guest/agent -I$(ROOT)/fuzz
 FUZZ_DIR      := $(BUILD)/fuzz
 

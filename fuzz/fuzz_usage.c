@@ -15,7 +15,7 @@
 #include <stdarg.h>
 #include <unistd.h>
 
-#include "../fcgi_backend/fngated_usage.c"
+#include "../fngated/fngated_usage.c"
 
 #include "fuzz_json.h"
 

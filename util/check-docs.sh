@@ -116,9 +116,9 @@ fi
 # the one it had before issue 12).
 conf=conf/fngated.conf
 keysrc=$(grep -lE '^[[:space:]]*\{[[:space:]]*"[a-z_]+",[[:space:]]*FGD_[A-Z]+' \
-             fngated/*.c fcgi_backend/*.c 2>/dev/null | head -1)
+             fngated/*.c 2>/dev/null | head -1)
 if [ -z "$keysrc" ]; then
-    missing "no key table of fngated's configuration parser found (fngated/*.c, fcgi_backend/*.c: rows { \"key\", FGD_TYPE, ... })"
+    missing "no key table of fngated's configuration parser found (fngated/*.c: rows { \"key\", FGD_TYPE, ... })"
 else
     keys=$(sed -nE 's/^[[:space:]]*\{[[:space:]]*"([a-z_]+)",[[:space:]]*FGD_[A-Z]+.*/\1/p' "$keysrc")
     for k in $keys; do

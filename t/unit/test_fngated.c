@@ -1,5 +1,5 @@
 /*
- * CUnit tests of fngated's pure logic (fcgi_backend/fngated_priv.h):
+ * CUnit tests of fngated's pure logic (fngated/fngated_priv.h):
  * configuration, CreateFunction validation (JSON, fields, environment,
  * zip), stored form, response shapes, Invoke results.
  */

@@ -1,5 +1,5 @@
 /*
- * CUnit tests of fcgi_backend/fngated_apis_util.c: the management bodies
+ * CUnit tests of fngated/fngated_apis_util.c: the management bodies
  * of APIs, routes and subscriptions, their stored forms, the proxy event
  * and the mapping of a proxy response.
  */

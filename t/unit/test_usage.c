@@ -1,5 +1,5 @@
 /*
- * CUnit tests of fcgi_backend/fngated_usage.c (GetUsage, GetApiUsage),
+ * CUnit tests of fngated/fngated_usage.c (GetUsage, GetApiUsage),
  * whose helpers are static: the file is included.  fngated's logger
  * (fngated.c, the daemon) is replaced by one that counts its lines.
  */

@@ -1,16 +1,16 @@
-# fcgi_backend/: fngated, the FastCGI backend.  Included by the top-level
+# fngated/: fngated, the FastCGI backend.  Included by the top-level
 # Makefile; builds $(BUILD)/fngated and the CUnit binary
 # $(BUILD)/t/test_fngated.
 
 FNGATED          := $(BUILD)/fngated
 # The logic tests reach without Redis, libvirt or FastCGI.
-FNGATED_PURE     := fcgi_backend/fngated_util.c fcgi_backend/fngated_api.c \
-                    fcgi_backend/fngated_conf.c fcgi_backend/fngated_result.c \
-                    fcgi_backend/fngated_overrides.c \
-                    fcgi_backend/fngated_apis_util.c
-FNGATED_DAEMON   := fcgi_backend/fngated.c fcgi_backend/fngated_store.c \
-                    fcgi_backend/fngated_invoke.c fcgi_backend/fngated_apis.c \
-                    fcgi_backend/fngated_cache.c fcgi_backend/fngated_usage.c
+FNGATED_PURE     := fngated/fngated_util.c fngated/fngated_api.c \
+                    fngated/fngated_conf.c fngated/fngated_result.c \
+                    fngated/fngated_overrides.c \
+                    fngated/fngated_apis_util.c
+FNGATED_DAEMON   := fngated/fngated.c fngated/fngated_store.c \
+                    fngated/fngated_invoke.c fngated/fngated_apis.c \
+                    fngated/fngated_cache.c fngated/fngated_usage.c
 FNGATED_PURE_OBJS   := $(FNGATED_PURE:%.c=$(BUILD)/obj/%.o)
 FNGATED_DAEMON_OBJS := $(FNGATED_DAEMON:%.c=$(BUILD)/obj/%.o)
 FNGATED_LIBS     := -lfcgi -lhiredis -lyajl -larchive -lvirt -lcrypto \
