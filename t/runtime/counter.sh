@@ -13,6 +13,9 @@
 # Used by t/unit/test_vmpool.c (the agent on the host) and t/runtime.t.
 api="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"
 t=/tmp/rt.$$
+# Files of an earlier process with this pid (the unit tests run it on the
+# host, whose /tmp keeps what a killed runtime left) are not this one's.
+rm -f $t.ev $t.h $t.second
 echo "init mode=$MODE handler=$_HANDLER" >&2
 case "$MODE" in
 crash) exit 7 ;;
