@@ -694,6 +694,51 @@ _EOP_
     return $out =~ /^exit=0\n(.*?)\s*$/s ? $1 : $out;
 }
 
+# boto3_change(ACCOUNT, CALL, TTL, WHO, CHANGE): how soon a change by
+# another account reaches ACCOUNT's CALL, from one Python process (its
+# start, seconds under load, stays out of the measured time): CALL once
+# (the worker caches what it looked up), then CHANGE with WHO's client
+# (`other`, an expression whose value is boto3's answer), then CALL until
+# its answer changes (up to TTL + 5 s).  "BEFORE CHANGE_STATUS FIRST NOW
+# LATE": the statuses of the call before, of the change, of the first call
+# after it and of the last; LATE, the seconds from the change's answer to
+# the last call that still got FIRST (0 when the first already changed).
+sub boto3_change {
+    my ($account, $call, $ttl, $who, $change) = @_;
+    my $other = account($who);
+    my $out = python_boto3($account, <<_EOP_);
+import time
+other = boto3.client('lambda', endpoint_url=os.environ['FNGATE_ENDPOINT'],
+    aws_access_key_id='$other->{AccessKeyId}',
+    aws_secret_access_key='$other->{SecretAccessKey}',
+    config=botocore.config.Config(retries={'max_attempts': 1},
+                                  read_timeout=120))
+def status():
+    try:
+        $call
+        return 200
+    except lam.exceptions.ClientError as e:
+        return e.response['ResponseMetadata']['HTTPStatusCode']
+before = status()
+try:
+    changed = ($change)['ResponseMetadata']['HTTPStatusCode']
+except other.exceptions.ClientError as e:
+    changed = e.response['ResponseMetadata']['HTTPStatusCode']
+t0 = time.time()
+late = 0.0
+first = status()
+now = first
+while now == first and time.time() - t0 < $ttl + 5:
+    time.sleep(0.1)
+    sent = time.time()
+    now = status()
+    if now == first:
+        late = sent - t0
+print(before, changed, first, now, '%.3f' % late)
+_EOP_
+    return $out =~ /^exit=0\n(.*?)\s*$/s ? $1 : $out;
+}
+
 # The billing line of each caller's last Invoke in the test nginx's
 # access.log: { CALLER => { billing, owner, kind, vm, alias } } (kind: the
 # start_kind).
