@@ -665,10 +665,13 @@ sub redis_keys {
 # answer, the new one, and when the last call that still got the first
 # answer was sent (the time a staleness bound speaks of: a call's own
 # latency, a cold start say, does not count).
-sub boto3_status {
-    my ($account, $call, $mode, $ttl) = @_;
-    $ttl //= 0;
-    my $out = python_boto3($account, <<_EOP_);
+# The Python of boto3_status and boto3_change: status() makes CALL and
+# gives its HTTP status; poll() makes it until the answer changes (up to
+# TTL + 5 s) and gives the first and last answers and how long after its
+# start the last call that still got the first answer was sent.
+sub boto3_poll_py {
+    my ($call, $ttl) = @_;
+    return <<_EOP_;
 import time
 def status():
     try:
@@ -676,11 +679,9 @@ def status():
         return 200
     except lam.exceptions.ClientError as e:
         return e.response['ResponseMetadata']['HTTPStatusCode']
-if '$mode' == 'read':
-    print(status())
-else:
+def poll():
     t0 = time.time()
-    last_old = t0
+    late = 0.0
     first = status()
     now = first
     while now == first and time.time() - t0 < $ttl + 5:
@@ -688,8 +689,22 @@ else:
         sent = time.time()
         now = status()
         if now == first:
-            last_old = sent
-    print(first, now, '%.3f' % last_old)
+            late = sent - t0
+    return first, now, t0, late
+_EOP_
+}
+
+# boto3_status(ACCOUNT, CALL, 'read'): CALL's status; (..., 'poll', TTL):
+# "FIRST NOW LAST_OLD", LAST_OLD the time (epoch s) the last call that
+# still got FIRST was sent.
+sub boto3_status {
+    my ($account, $call, $mode, $ttl) = @_;
+    my $out = python_boto3($account, boto3_poll_py($call, $ttl // 0) . <<_EOP_);
+if '$mode' == 'read':
+    print(status())
+else:
+    first, now, t0, late = poll()
+    print(first, now, '%.3f' % (t0 + late))
 _EOP_
     return $out =~ /^exit=0\n(.*?)\s*$/s ? $1 : $out;
 }
@@ -698,42 +713,26 @@ _EOP_
 # another account reaches ACCOUNT's CALL, from one Python process (its
 # start, seconds under load, stays out of the measured time): CALL once
 # (the worker caches what it looked up), then CHANGE with WHO's client
-# (`other`, an expression whose value is boto3's answer), then CALL until
-# its answer changes (up to TTL + 5 s).  "BEFORE CHANGE_STATUS FIRST NOW
-# LATE": the statuses of the call before, of the change, of the first call
-# after it and of the last; LATE, the seconds from the change's answer to
-# the last call that still got FIRST (0 when the first already changed).
+# (`other`, an expression whose value is boto3's answer), then poll().
+# "BEFORE CHANGE_STATUS FIRST NOW LATE": the statuses of the call before,
+# of the change, of the first call after it and of the last; LATE, the
+# seconds from the change's answer to the last call that still got FIRST
+# (0 when the first already changed).
 sub boto3_change {
     my ($account, $call, $ttl, $who, $change) = @_;
     my $other = account($who);
-    my $out = python_boto3($account, <<_EOP_);
-import time
+    my $out = python_boto3($account, boto3_poll_py($call, $ttl) . <<_EOP_);
 other = boto3.client('lambda', endpoint_url=os.environ['FNGATE_ENDPOINT'],
     aws_access_key_id='$other->{AccessKeyId}',
     aws_secret_access_key='$other->{SecretAccessKey}',
     config=botocore.config.Config(retries={'max_attempts': 1},
                                   read_timeout=120))
-def status():
-    try:
-        $call
-        return 200
-    except lam.exceptions.ClientError as e:
-        return e.response['ResponseMetadata']['HTTPStatusCode']
 before = status()
 try:
     changed = ($change)['ResponseMetadata']['HTTPStatusCode']
 except other.exceptions.ClientError as e:
     changed = e.response['ResponseMetadata']['HTTPStatusCode']
-t0 = time.time()
-late = 0.0
-first = status()
-now = first
-while now == first and time.time() - t0 < $ttl + 5:
-    time.sleep(0.1)
-    sent = time.time()
-    now = status()
-    if now == first:
-        late = sent - t0
+first, now, t0, late = poll()
 print(before, changed, first, now, '%.3f' % late)
 _EOP_
     return $out =~ /^exit=0\n(.*?)\s*$/s ? $1 : $out;
