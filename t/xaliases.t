@@ -51,15 +51,6 @@ sub bob_calls {
                  shift, $TTL);
 }
 
-# within_ttl(LATE): whether a change reached the calls within the cache's
-# ttl (boto3_change's LATE: seconds after the change's answer that a call
-# still got the old answer).
-sub within_ttl {
-    my $late = shift;
-    return 'none' unless defined $late && $late =~ /^[0-9.]+$/;
-    return $late <= $TTL + 0.5 ? 1 : sprintf('late by %.3f s', $late - $TTL);
-}
-
 revocation_ttl($TTL);
 
 plan tests => repeat_each() * count_tests();
@@ -682,13 +673,13 @@ my ($before, $changed, $cached, $after, $late) = split ' ',
     FngateTest::boto3_change('bob', $call, $main::TTL, 'alice',
         "other.remove_permission(FunctionName='xresize', StatementId='bob-x')");
 push @steps, "call=$before", "revoke=$changed", "cached=$cached",
-    "after=$after", 'within_ttl=' . main::within_ttl($late);
+    "after=$after", 'within_ttl=' . FngateTest::within_ttl($late, $main::TTL);
 ($before, $changed, $cached, $after, $late) = split ' ',
     FngateTest::boto3_change('bob', $call, $main::TTL, 'alice',
         "other.add_permission(FunctionName='xresize', StatementId='bob-x', "
         . "Action='lambda:InvokeFunction', Principal='$main::BOB')");
 push @steps, "regrant=$changed", "cached=$cached", "after=$after",
-    'within_ttl=' . main::within_ttl($late);
+    'within_ttl=' . FngateTest::within_ttl($late, $main::TTL);
 FngateTest::save_output('xa-revoke.out', join("\n", @steps) . "\n");
 --- request
 GET /t/out/xa-revoke.out
@@ -890,7 +881,7 @@ my ($before, $changed, $cached, $after, $late) = split ' ',
         'alice', "other.remove_permission(FunctionName='xresize', "
         . "Qualifier='1', StatementId='carol-v1')");
 push @s, "call=$before", $changed == 204 ? 'removed' : "removed=$changed",
-    "cached=$cached", "after=$after", 'within_ttl=' . main::within_ttl($late);
+    "cached=$cached", "after=$after", 'within_ttl=' . FngateTest::within_ttl($late, $main::TTL);
 push @s, 'bob=' . main::bob_calls('read');
 FngateTest::curl_sigv4('carol', '/2015-03-31/functions/cthumbs/aliases/v1', '-X', 'DELETE');
 FngateTest::save_output('xa-qualrevoke.out', join("\n", @s) . "\n");

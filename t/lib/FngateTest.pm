@@ -738,6 +738,24 @@ _EOP_
     return $out =~ /^exit=0\n(.*?)\s*$/s ? $1 : $out;
 }
 
+# within_ttl(LATE, TTL): "1" when a change reached the calls within the
+# cache's ttl (LATE: the seconds after the change that a call still got the
+# old answer was sent; boto3_change's, or late_since of boto3_status's poll)
+# with 0.5 s to spare, else "late by N s", or "none" when LATE is not a
+# number (the poll failed).
+sub within_ttl {
+    my ($late, $ttl) = @_;
+    return 'none' unless defined $late && $late =~ /^-?[0-9]+(?:\.[0-9]+)?$/;
+    return $late <= $ttl + 0.5 ? 1 : sprintf('late by %.3f s', $late - $ttl);
+}
+
+# late_since(T, T0): boto3_status poll's LAST_OLD T as seconds after T0, or
+# undef when T is not a time.
+sub late_since {
+    my ($t, $t0) = @_;
+    return defined $t && $t =~ /^[0-9]+(?:\.[0-9]+)?$/ ? $t - $t0 : undef;
+}
+
 # The billing line of each caller's last Invoke in the test nginx's
 # access.log: { CALLER => { billing, owner, kind, vm, alias } } (kind: the
 # start_kind).
