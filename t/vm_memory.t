@@ -9,7 +9,6 @@ use Test::Nginx::Socket;
 use FngateTest;
 
 repeat_each(1);
-no_shuffle();
 fngate_defaults();
 
 # "KEY VALUE" of the test fngated's configuration.
