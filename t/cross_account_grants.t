@@ -4,12 +4,20 @@
 # (Bob's to Carol, Alice's to Bob) at call time, runs Alice's code in one
 # of Bob's VMs and is billed to Bob, as Bob's own calls are; Carol learns
 # nothing of Alice's function.
+#
+# The fixture: Alice's xg (version 1, granted to Bob) and Bob's aliases on
+# it: prod and vm (granted to Carol, each called by one block only, so a
+# billing line found is that block's), bare (not granted) and grantme (for
+# the block that grants).  Each block that changes a grant has a chain of
+# its own (Alice's function, Bob's alias, both grants): xgrevoke (Alice's
+# grant is revoked by the block), xgrefused (Alice's grant revoked in the
+# fixture, before any call), xgregrant (the block revokes Alice's grant and
+# makes it again) and xgbob (the block revokes Bob's grant to Carol).
 use Test::Nginx::Socket;
 use FngateTest;
 use Time::HiRes ();
 
-repeat_each(1);     # the blocks build on each other
-no_shuffle();
+repeat_each(1);
 fngate_defaults();
 
 our $ALICE = account('alice')->{AccountId};
@@ -19,24 +27,55 @@ our $ARN = "arn:aws:lambda:us-east-1:$ALICE:function:xg";
 our $THUMBS = "arn:aws:lambda:us-east-1:$BOB:function:xgthumbs";
 our $TTL = 3;       # fngate_cache_ttl of the revocation blocks
 
-# After a revocation at t0: "within_ttl=1" when the last call still
-# answered as before was sent within fngate_cache_ttl + 0.5 s ($t, from
-# the poll), and then Carol's call sent once that much time has passed
+# Alice's FN, version 1, granted to Bob; Bob's alias THUMBS:ALIAS on it for
+# each ALIAS, and his grant to Carol on those of GRANTED.
+sub chain {
+    my ($fn, $thumbs, $aliases, $granted) = @_;
+    make_function('alice', $fn, "#!/bin/sh\necho \"\\\"$fn \$AWS_LAMBDA_FUNCTION_VERSION\\\"\"\n",
+                  publish => 1);
+    grant('alice', $fn, 'bob', $BOB);
+    for my $alias (@$aliases) {
+        make_alias('bob', $thumbs, $alias,
+                   "arn:aws:lambda:us-east-1:$ALICE:function:$fn:1");
+    }
+    grant('bob', $thumbs, 'carol', $CAROL, $_) for @$granted;
+}
+
+fixture(sub {
+    chain('xg', 'xgthumbs', [qw(prod vm bare grantme)], [qw(prod vm)]);
+    chain('xgrevoke', 'xgrthumbs', ['prod'], ['prod']);
+    chain('xgrefused', 'xgfthumbs', ['prod'], ['prod']);
+    revoke('alice', 'xgrefused', 'bob');
+    chain('xgregrant', 'xggthumbs', ['prod'], ['prod']);
+    chain('xgbob', 'xgbthumbs', ['prod'], ['prod']);
+});
+
+# After a revocation (FngateTest::boto3_change's LATE: the seconds from the
+# change to the last call still answered as before): "within_ttl=1" when
+# that is within fngate_cache_ttl + 0.5 s, and then Carol's call of
+# THUMBS:prod sent once that much time has passed since the change
 # ("after_ttl=STATUS": the revocation holds for sure by then).
 sub ttl_checks {
-    my ($t0, $t) = @_;
-    my @s = ('within_ttl='
-        . FngateTest::within_ttl(FngateTest::late_since($t, $t0), $TTL));
-    my $wait = $t0 + $TTL + 0.5 - Time::HiRes::time();
+    my ($late, $thumbs) = @_;
+    my @s = ('within_ttl=' . FngateTest::within_ttl($late, $TTL));
+    my $wait = $TTL + 0.5 - ($late =~ /^[0-9.]+$/ ? $late : 0);
     Time::HiRes::sleep($wait) if $wait > 0;
-    push @s, 'after_ttl=' . carol_calls('read');
+    push @s, 'after_ttl=' . carol_calls('read', $thumbs);
     return @s;
 }
 
-# Carol calls Bob's alias by its ARN.
+# Carol's call of Bob's alias THUMBS:prod by its ARN, as boto3_change takes it.
+sub carol_call {
+    my $thumbs = shift;
+    return "lam.invoke(FunctionName='arn:aws:lambda:us-east-1:$BOB:function:$thumbs:prod', Payload=b'{}')";
+}
+
+# Carol calls Bob's alias THUMBS:prod by its ARN.
 sub carol_calls {
+    my ($mode, $thumbs) = @_;
     FngateTest::boto3_status('carol',
-        "lam.invoke(FunctionName='$THUMBS:prod', Payload=b'{}')", shift, $TTL);
+        "lam.invoke(FunctionName='arn:aws:lambda:us-east-1:$BOB:function:$thumbs:prod', Payload=b'{}')",
+        $mode, $TTL);
 }
 
 revocation_ttl($TTL);
@@ -47,17 +86,9 @@ run_tests();
 
 __DATA__
 
-=== TEST 1: Alice's xg version 1, granted to Bob; Bob's xgthumbs:prod on it
---- init
-FngateTest::curl_sigv4('alice', '/2015-03-31/functions', '-H', 'Content-Type: application/json',
-    '-d', FngateTest::create_function_body(name => 'xg', files => { handler => [0755,
-        "#!/bin/sh\necho \"\\\"xg \$AWS_LAMBDA_FUNCTION_VERSION\\\"\"\n"] })
-        =~ s/\}$/,"Publish":true}/r);
-FngateTest::curl_sigv4('alice', '/2015-03-31/functions/xg/policy',
-    '-H', 'Content-Type: application/json',
-    '-d', qq{{"StatementId":"bob","Action":"lambda:InvokeFunction","Principal":"$main::BOB"}});
+=== TEST 1: Alice's xg version 1, granted to Bob; Bob's xgthumbs:made on it
 --- request eval
-qq{POST /2015-03-31/functions/xgthumbs/aliases\n{"Name":"prod","FunctionVersion":"$main::ARN:1"}}
+qq{POST /2015-03-31/functions/xgthumbs/aliases\n{"Name":"made","FunctionVersion":"$main::ARN:1"}}
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: bob
@@ -69,28 +100,28 @@ X-Fngate-Test-Sign: bob
 
 === TEST 2: without Bob's grant Carol's call is refused, naming Bob's alias only
 --- request eval
-"POST /2015-03-31/functions/$main::THUMBS:prod/invocations\n{}"
+"POST /2015-03-31/functions/$main::THUMBS:bare/invocations\n{}"
 --- more_headers
 X-Fngate-Test-Sign: carol
 --- error_code: 403
 --- response_headers
 x-amzn-ErrorType: AccessDeniedException
 --- response_body eval
-qq{{"Type":"User","message":"User: arn:aws:iam::$main::CAROL:root is not authorized to perform: lambda:InvokeFunction on resource: $main::THUMBS:prod because no resource-based policy allows the lambda:InvokeFunction action"}}
+qq{{"Type":"User","message":"User: arn:aws:iam::$main::CAROL:root is not authorized to perform: lambda:InvokeFunction on resource: $main::THUMBS:bare because no resource-based policy allows the lambda:InvokeFunction action"}}
 --- error_log eval
-qr/fngate: $main::CAROL may not lambda:InvokeFunction alias "\Q$main::THUMBS\E:prod": no statement of $main::BOB grants lambda:InvokeFunction/
+qr/fngate: $main::CAROL may not lambda:InvokeFunction alias "\Q$main::THUMBS\E:bare": no statement of $main::BOB grants lambda:InvokeFunction/
 
 
 
 === TEST 3: Bob grants Carol lambda:InvokeFunction on his alias
 --- request eval
-qq{POST /2015-03-31/functions/xgthumbs/policy?Qualifier=prod\n{"StatementId":"carol","Action":"lambda:InvokeFunction","Principal":"$main::CAROL"}}
+qq{POST /2015-03-31/functions/xgthumbs/policy?Qualifier=grantme\n{"StatementId":"carol","Action":"lambda:InvokeFunction","Principal":"$main::CAROL"}}
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: bob
 --- error_code: 201
 --- response_body_like eval
-quotemeta(qq{"Resource\\":\\"$main::THUMBS:prod\\"})
+quotemeta(qq{"Resource\\":\\"$main::THUMBS:grantme\\"})
 --- no_error_log
 [error]
 
@@ -131,9 +162,9 @@ qr/"action":"Invoke","caller":"$main::CAROL","billing_account":"$main::BOB","own
 === TEST 6: the VM of Carol's call only ever served calls billed to Bob
 --- timeout: 180
 --- init
-FngateTest::python_boto3('bob', "lam.invoke(FunctionName='xgthumbs:prod', Payload=b'{}')\n");
+FngateTest::python_boto3('bob', "lam.invoke(FunctionName='xgthumbs:vm', Payload=b'{}')\n");
 FngateTest::python_boto3('alice', "lam.invoke(FunctionName='xg:1', Payload=b'{}')\n");
-FngateTest::python_boto3('carol', "lam.invoke(FunctionName='$main::THUMBS:prod', Payload=b'{}')\n");
+FngateTest::python_boto3('carol', "lam.invoke(FunctionName='$main::THUMBS:vm', Payload=b'{}')\n");
 my $vm = FngateTest::last_invokes()->{$main::CAROL}{vm} // '';
 my $root = $ENV{TEST_NGINX_SERVER_ROOT} || 't/servroot';
 my %billed;
@@ -189,12 +220,11 @@ qr/fngate: $main::CAROL may not lambda:InvokeFunction "xgthumbs" of $main::BOB: 
 --- timeout: 90
 --- init
 my @s;
-push @s, 'call=' . main::carol_calls('read');
-push @s, 'revoke=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
-    '/2015-03-31/functions/xg/policy/bob', '-X', 'DELETE'));
-my $t0 = Time::HiRes::time();
-my ($cached, $after, $t) = split ' ', main::carol_calls('poll');
-push @s, "cached=$cached", "after=$after", main::ttl_checks($t0, $t);
+my ($before, $changed, $cached, $after, $late) = split ' ',
+    FngateTest::boto3_change('carol', main::carol_call('xgrthumbs'), $main::TTL,
+        'alice', "other.remove_permission(FunctionName='xgrevoke', StatementId='bob')");
+push @s, "call=$before", "revoke=$changed", "cached=$cached", "after=$after",
+    main::ttl_checks($late, 'xgrthumbs');
 FngateTest::save_output('xg-revoke.out', join("\n", @s) . "\n");
 --- request
 GET /t/out/xg-revoke.out
@@ -206,39 +236,57 @@ after=403
 within_ttl=1
 after_ttl=403
 --- error_log eval
-qr/fngate: $main::BOB may not lambda:InvokeFunction "xg" of $main::ALICE: no statement grants lambda:InvokeFunction/
+qr/fngate: $main::BOB may not lambda:InvokeFunction "xgrevoke" of $main::ALICE: no statement grants lambda:InvokeFunction/
 
 
 
 === TEST 10: the refusal names Bob's alias, nothing of Alice's
 --- request eval
-"POST /2015-03-31/functions/$main::THUMBS:prod/invocations\n{}"
+"POST /2015-03-31/functions/arn:aws:lambda:us-east-1:$main::BOB:function:xgfthumbs:prod/invocations\n{}"
 --- more_headers
 X-Fngate-Test-Sign: carol
 --- error_code: 403
 --- response_body eval
-qq{{"Type":"User","message":"User: arn:aws:iam::$main::CAROL:root is not authorized to perform: lambda:InvokeFunction on resource: $main::THUMBS:prod because no resource-based policy allows the lambda:InvokeFunction action"}}
+qq{{"Type":"User","message":"User: arn:aws:iam::$main::CAROL:root is not authorized to perform: lambda:InvokeFunction on resource: arn:aws:lambda:us-east-1:$main::BOB:function:xgfthumbs:prod because no resource-based policy allows the lambda:InvokeFunction action"}}
 --- error_log eval
-qr/fngate: $main::BOB may not lambda:InvokeFunction "xg" of $main::ALICE: no statement grants lambda:InvokeFunction/
+qr/fngate: $main::BOB may not lambda:InvokeFunction "xgrefused" of $main::ALICE: no statement grants lambda:InvokeFunction/
 
 
 
-=== TEST 11: Alice grants Bob again; Bob's grant to Carol revoked stops Carol within fngate_cache_ttl, not Bob
+=== TEST 11: Alice's grant to Bob revoked stops Carol's calls, and made again lets her call once fngate_cache_ttl has passed
+--- timeout: 120
+--- init
+my @s;
+push @s, 'first=' . main::carol_calls('read', 'xggthumbs');
+FngateTest::revoke('alice', 'xgregrant', 'bob');
+my (undef, $refused) = split ' ', main::carol_calls('poll', 'xggthumbs');
+push @s, "refused=$refused";
+FngateTest::grant('alice', 'xgregrant', 'bob', $main::BOB);
+sleep $main::TTL + 1;
+push @s, 'call=' . main::carol_calls('read', 'xggthumbs');
+FngateTest::save_output('xg-regrant.out', join("\n", @s) . "\n");
+--- request
+GET /t/out/xg-regrant.out
+--- response_body
+first=200
+refused=403
+call=200
+--- error_log eval
+qr/fngate: $main::BOB may not lambda:InvokeFunction "xgregrant" of $main::ALICE: no statement grants lambda:InvokeFunction/
+
+
+
+=== TEST 12: Bob's grant to Carol revoked stops Carol within fngate_cache_ttl, not Bob
 --- timeout: 90
 --- init
-FngateTest::curl_sigv4('alice', '/2015-03-31/functions/xg/policy',
-    '-H', 'Content-Type: application/json',
-    '-d', qq{{"StatementId":"bob","Action":"lambda:InvokeFunction","Principal":"$main::BOB"}});
-sleep $main::TTL + 1;
 my @s;
-push @s, 'call=' . main::carol_calls('read');
-push @s, 'revoke=' . FngateTest::http_code(FngateTest::curl_sigv4('bob',
-    '/2015-03-31/functions/xgthumbs/policy/carol?Qualifier=prod', '-X', 'DELETE'));
-my $t0 = Time::HiRes::time();
-my ($cached, $after, $t) = split ' ', main::carol_calls('poll');
-push @s, "cached=$cached", "after=$after", main::ttl_checks($t0, $t);
+my ($before, $changed, $cached, $after, $late) = split ' ',
+    FngateTest::boto3_change('carol', main::carol_call('xgbthumbs'), $main::TTL,
+        'bob', "other.remove_permission(FunctionName='xgbthumbs', StatementId='carol', Qualifier='prod')");
+push @s, "call=$before", "revoke=$changed", "cached=$cached", "after=$after",
+    main::ttl_checks($late, 'xgbthumbs');
 push @s, 'bob=' . FngateTest::boto3_status('bob',
-    "lam.invoke(FunctionName='xgthumbs:prod', Payload=b'{}')", 'read');
+    "lam.invoke(FunctionName='xgbthumbs:prod', Payload=b'{}')", 'read');
 FngateTest::save_output('xg-revoke2.out', join("\n", @s) . "\n");
 --- request
 GET /t/out/xg-revoke2.out
@@ -251,4 +299,4 @@ within_ttl=1
 after_ttl=403
 bob=200
 --- error_log eval
-qr/fngate: $main::CAROL may not lambda:InvokeFunction alias "\Q$main::THUMBS\E:prod": no statement of $main::BOB grants lambda:InvokeFunction/
+qr/fngate: $main::CAROL may not lambda:InvokeFunction alias "arn:aws:lambda:us-east-1:$main::BOB:function:xgbthumbs:prod": no statement of $main::BOB grants lambda:InvokeFunction/

@@ -48,7 +48,7 @@ our @EXPORT = qw(
     json_decode http_code redis_keys boto3_status last_invokes revocation_ttl
     fngated_state wait_fngated_log
     api_config api_http_config api_lines
-    fixture api_call api_ok make_function
+    fixture api_call api_ok make_function grant revoke make_alias
 );
 
 our $Region = 'us-east-1';
@@ -911,7 +911,13 @@ sub revocation_ttl {
 #                            204); the body
 #   make_function(WHO, NAME, SCRIPT, %opt)   CreateFunction of a function
 #                            whose handler is the executable SCRIPT (%opt
-#                            as create_function_body); the body
+#                            as create_function_body; publish => 1 makes
+#                            version 1 too); the body
+#   grant(WHO, FUNCTION, SID, PRINCIPAL[, QUALIFIER])   AddPermission of
+#                            lambda:InvokeFunction, 201
+#   revoke(WHO, FUNCTION, SID[, QUALIFIER])   RemovePermission, 204
+#   make_alias(WHO, FUNCTION, NAME, VERSION)  CreateAlias (VERSION may be
+#                            another account's ARN), 201
 
 our ($Fixture, $FixtureDone);
 
@@ -963,10 +969,32 @@ sub api_ok {
 
 sub make_function {
     my ($who, $name, $script, %opt) = @_;
-    return api_ok($who, 'POST', '/2015-03-31/functions',
-        create_function_body(name => $name,
-            ($script ? (files => { handler => [0755, $script] }) : ()),
-            %opt), 201);
+    my $publish = delete $opt{publish};
+    my $body = create_function_body(name => $name,
+        ($script ? (files => { handler => [0755, $script] }) : ()), %opt);
+    $body =~ s/\}$/,"Publish":true}/ if $publish;
+    return api_ok($who, 'POST', '/2015-03-31/functions', $body, 201);
+}
+
+sub grant {
+    my ($who, $fn, $sid, $principal, $qualifier) = @_;
+    my $q = defined $qualifier ? "?Qualifier=$qualifier" : '';
+    return api_ok($who, 'POST', "/2015-03-31/functions/$fn/policy$q",
+        json_encode({ StatementId => $sid, Action => 'lambda:InvokeFunction',
+                      Principal => $principal }), 201);
+}
+
+sub revoke {
+    my ($who, $fn, $sid, $qualifier) = @_;
+    my $q = defined $qualifier ? "?Qualifier=$qualifier" : '';
+    return api_ok($who, 'DELETE', "/2015-03-31/functions/$fn/policy/$sid$q",
+        '', 204);
+}
+
+sub make_alias {
+    my ($who, $fn, $name, $version) = @_;
+    return api_ok($who, 'POST', "/2015-03-31/functions/$fn/aliases",
+        json_encode({ Name => $name, FunctionVersion => $version }), 201);
 }
 
 1;
