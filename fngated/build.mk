@@ -10,11 +10,12 @@ FNGATED_PURE     := fngated/fngated_util.c fngated/fngated_api.c \
                     fngated/fngated_apis_util.c
 FNGATED_DAEMON   := fngated/fngated.c fngated/fngated_store.c \
                     fngated/fngated_invoke.c fngated/fngated_apis.c \
-                    fngated/fngated_cache.c fngated/fngated_usage.c
+                    fngated/fngated_cache.c fngated/fngated_usage.c \
+                    fngated/fngated_cli.c
 FNGATED_PURE_OBJS   := $(FNGATED_PURE:%.c=$(BUILD)/obj/%.o)
 FNGATED_DAEMON_OBJS := $(FNGATED_DAEMON:%.c=$(BUILD)/obj/%.o)
 FNGATED_LIBS     := -lfcgi -lhiredis -lyajl -larchive -lvirt -lcrypto \
-                    -lpthread
+                    -lpthread -lm
 
 $(FNGATED): $(FNGATED_DAEMON_OBJS) $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
             $(BUILD)/libfg.a
@@ -28,7 +29,7 @@ $(BUILD)/t/test_fngated: $(BUILD)/obj/t/unit/test_fngated.o \
                          $(BUILD)/libfg.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
-	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lvirt -lcrypto -lpthread
+	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lvirt -lcrypto -lpthread -lm
 
 BUILD_TARGETS += $(FNGATED)
 UNIT_TESTS    += $(BUILD)/t/test_fngated
@@ -42,7 +43,7 @@ $(BUILD)/t/test_fngated_apis: $(BUILD)/obj/t/unit/test_fngated_apis.o \
                               $(BUILD)/libfg.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
-	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lvirt -lcrypto -lpthread
+	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lvirt -lcrypto -lpthread -lm
 
 UNIT_TESTS    += $(BUILD)/t/test_fngated_apis
 
@@ -53,6 +54,6 @@ $(BUILD)/t/test_usage: $(BUILD)/obj/t/unit/test_usage.o \
                        $(BUILD)/libfg.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
-	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lvirt -lcrypto -lpthread
+	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lvirt -lcrypto -lpthread -lm
 
 UNIT_TESTS    += $(BUILD)/t/test_usage

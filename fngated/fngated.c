@@ -33,6 +33,7 @@
 
 #include "fg_route.h"
 #include "fngated.h"
+#include "fngated_cli.h"
 
 static fgd_conf_t        fgd_conf;
 static int               fgd_listen_fd = -1;
@@ -1179,48 +1180,19 @@ fgd_open_listen(const char *listen, char *err, size_t err_size)
     return fd;
 }
 
-static void
-fgd_usage(void)
-{
-    fprintf(stderr, "usage: fngated -c FILE\n");
-}
-
 int
 main(int argc, char **argv)
 {
-    const char  *conf_path = NULL;
     char         err[512];
     pthread_t   *threads;
     sigset_t     sigs;
     unsigned     i, started = 0;
-    int          opt, sig = 0;
+    int          sig = 0, rc;
 
-    while ((opt = getopt(argc, argv, "c:h")) != -1) {
-        switch (opt) {
-        case 'c':
-            conf_path = optarg;
-            break;
-        case 'h':
-            fgd_usage();
-            return 0;
-        default:
-            fgd_usage();
-            return 2;
-        }
-    }
-    if (conf_path == NULL || optind != argc) {
-        fgd_usage();
-        return 2;
-    }
-    if (fgd_conf_init(&fgd_conf) != 0) {
-        fprintf(stderr, "fngated: out of memory\n");
-        return 1;
-    }
-    if (fgd_conf_load(&fgd_conf, conf_path, err, sizeof(err)) != 0) {
-        fprintf(stderr, "fngated: %s\n", err);
-        fgd_conf_free(&fgd_conf);
-        return 1;
-    }
+    /* -c, -o and the command modes (fngated_cli.c) */
+    rc = fgd_cli(argc, argv, &fgd_conf);
+    if (rc != FGD_CLI_SERVE)
+        return rc;
 
     /* Every thread inherits this mask; signals are taken by sigwait. */
     sigemptyset(&sigs);
@@ -1287,6 +1259,7 @@ main(int argc, char **argv)
         unlink(fgd_conf.listen + 5);
 
     fgd_pool_stop();
+    fgd_cli_exit(&fgd_conf);
     fgd_log("info", NULL, "stopped");
     fgd_conf_free(&fgd_conf);
     return 0;

@@ -40,6 +40,10 @@ typedef struct {
 void fgd_log(const char *level, const char *rid, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* A connection to conf->redis; NULL with err. */
+redisContext *fgd_redis_connect(const fgd_conf_t *conf, char *err,
+    size_t err_size);
+
 /* Redis (fngated_store.c).  Each returns 0, or -1 with r filled (404,
  * 409, 503 ServiceException when Redis is down, ...). */
 int fgd_store_create(const fgd_req_t *q, const fgd_create_t *c,
@@ -129,6 +133,31 @@ bool fgd_apis_management(fg_action_t action);
  * with r.
  */
 int fgd_usage_get(const fgd_req_t *q, const char *api, fgd_resp_t *r);
+
+/* How `fngated usage` groups its rows (as `fngate usage --by`). */
+typedef enum {
+    FGD_USAGE_BY_ACCOUNT,       /* per billed account */
+    FGD_USAGE_BY_OWNER,         /* per billed account and owner */
+    FGD_USAGE_BY_API            /* per billed account, owner and API */
+} fgd_usage_by_t;
+
+typedef struct {
+    const char      *log;       /* the billing log (absolute) */
+    double           since;     /* epoch seconds, [since, until) */
+    double           until;
+    const char      *account;   /* the billed account, or NULL */
+    const char      *viewer;    /* billed to it or of its own, or NULL */
+    fgd_usage_by_t   by;
+} fgd_usage_opts_t;
+
+/*
+ * The operator's table (`fngated usage`, `fngate usage`): one row per
+ * group with calls, billed ms, GB-seconds, errors, cold starts and the
+ * first and last call's time, from the same sums as GetUsage.  0, or -1
+ * with err (no log).
+ */
+int fgd_usage_print(FILE *out, const fgd_usage_opts_t *o, char *err,
+    size_t err_size);
 
 /*
  * Whether the billing log's file system has billing_log_reserve bytes

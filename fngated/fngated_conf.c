@@ -1,7 +1,10 @@
 /*
  * fngated_conf: `key = value` configuration (conf/fngated.conf documents
  * every key with the default set here).  An unknown key, a key given
- * twice or a bad value is an error: fngated refuses to start.
+ * twice or a bad value is an error: fngated refuses to start.  `-o
+ * key=value` on the command line (fgd_conf_override) goes through the
+ * same key parser (fgd_conf_set) and wins over the file: the file's line
+ * of that key is skipped.
  */
 
 #include <ctype.h>
@@ -151,6 +154,8 @@ static const fgd_conf_key_t fgd_conf_keys[] = {
       1000000, NULL },
     { "billing_log_reserve", FGD_SIZE, OFF(billing_log_reserve), 0,
       1ul << 40, NULL },
+    { "pid_file",        FGD_STR,  OFF(pid_file), 0, 0,
+      fgd_check_path_or_none },
     { NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -202,7 +207,8 @@ fgd_conf_init(fgd_conf_t *conf)
         fgd_set_str(&conf->runtimes, conf->vm.runtimes) != 0 ||
         fgd_set_str(&conf->emulator, conf->vm.emulator) != 0 ||
         fgd_set_str(&conf->name_prefix, conf->vm.name_prefix) != 0 ||
-        fgd_set_str(&conf->billing_log, "") != 0) {
+        fgd_set_str(&conf->billing_log, "") != 0 ||
+        fgd_set_str(&conf->pid_file, "") != 0) {
         fgd_conf_free(conf);
         return -1;
     }
@@ -230,6 +236,7 @@ fgd_conf_free(fgd_conf_t *conf)
     if (conf == NULL)
         return;
     free(conf->billing_log);
+    free(conf->pid_file);
     free(conf->listen);
     free(conf->redis);
     free(conf->region);
@@ -258,31 +265,24 @@ fgd_trim(char *s)
     return s;
 }
 
-int
-fgd_conf_line(fgd_conf_t *conf, const char *line, char *err,
+/*
+ * The one key parser: "key = value" (s is modified).  A key given by -o
+ * (conf->overridden) is skipped when it comes from the file.
+ */
+static int
+fgd_conf_set(fgd_conf_t *conf, char *s, bool from_file, char *err,
     size_t err_size)
 {
-    char                  *copy, *s, *eq, *key, *val, *end;
+    char                  *eq, *key, *val, *end;
     const fgd_conf_key_t  *k;
     unsigned long long     n;
     size_t                 i;
-    int                    rc = -1;
 
-    copy = strdup(line);
-    if (copy == NULL) {
-        snprintf(err, err_size, "out of memory");
-        return -1;
-    }
-    s = fgd_trim(copy);
-    if (s[0] == '\0' || s[0] == '#') {
-        rc = 0;
-        goto cleanup;
-    }
     eq = strchr(s, '=');
     if (eq == NULL) {
         snprintf(err, err_size, "expected \"key = value\", got \"%.60s\"",
             s);
-        goto cleanup;
+        return -1;
     }
     *eq = '\0';
     key = fgd_trim(s);
@@ -293,27 +293,29 @@ fgd_conf_line(fgd_conf_t *conf, const char *line, char *err,
             break;
     if (k->key == NULL) {
         snprintf(err, err_size, "unknown key \"%.60s\"", key);
-        goto cleanup;
+        return -1;
     }
+    if (from_file && (conf->overridden & (1ul << i)))
+        return 0;
     if (conf->seen & (1ul << i)) {
         snprintf(err, err_size, "key \"%s\" given twice", key);
-        goto cleanup;
+        return -1;
     }
     /* the paths that may be "none" (runtimes, emulator) take no value */
     if (val[0] == '\0' && k->check != fgd_check_path_or_none) {
         snprintf(err, err_size, "key \"%s\" has no value", key);
-        goto cleanup;
+        return -1;
     }
 
     if (k->type == FGD_STR) {
         if (k->check != NULL && k->check(val) != 0) {
             snprintf(err, err_size, "bad value \"%.100s\" for \"%s\"", val,
                 key);
-            goto cleanup;
+            return -1;
         }
         if (fgd_set_str((char **) ((char *) conf + k->offset), val) != 0) {
             snprintf(err, err_size, "out of memory");
-            goto cleanup;
+            return -1;
         }
     } else {
         errno = 0;
@@ -323,7 +325,7 @@ fgd_conf_line(fgd_conf_t *conf, const char *line, char *err,
             snprintf(err, err_size, "bad value \"%.60s\" for \"%s\" "
                 "(a whole number from %lu to %lu)", val, key, k->min,
                 k->max);
-            goto cleanup;
+            return -1;
         }
         if (k->type == FGD_UINT)
             *(unsigned *) ((char *) conf + k->offset) = (unsigned) n;
@@ -331,12 +333,46 @@ fgd_conf_line(fgd_conf_t *conf, const char *line, char *err,
             *(size_t *) ((char *) conf + k->offset) = (size_t) n;
     }
     conf->seen |= 1ul << i;
+    if (!from_file)
+        conf->overridden |= 1ul << i;
     fgd_conf_vm_strings(conf);
-    rc = 0;
+    return 0;
+}
+
+static int
+fgd_conf_apply(fgd_conf_t *conf, const char *text, bool from_file,
+    char *err, size_t err_size)
+{
+    char  *copy, *s;
+    int    rc = 0;
+
+    copy = strdup(text);
+    if (copy == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    s = fgd_trim(copy);
+    if (from_file && (s[0] == '\0' || s[0] == '#'))
+        goto cleanup;
+    rc = fgd_conf_set(conf, s, from_file, err, err_size);
 
 cleanup:
     free(copy);
     return rc;
+}
+
+int
+fgd_conf_line(fgd_conf_t *conf, const char *line, char *err,
+    size_t err_size)
+{
+    return fgd_conf_apply(conf, line, true, err, err_size);
+}
+
+int
+fgd_conf_override(fgd_conf_t *conf, const char *kv, char *err,
+    size_t err_size)
+{
+    return fgd_conf_apply(conf, kv, false, err, err_size);
 }
 
 int
@@ -355,7 +391,7 @@ fgd_conf_load(fgd_conf_t *conf, const char *path, char *err,
         snprintf(err, err_size, "%s: %s", path, strerror(errno));
         return -1;
     }
-    conf->seen = 0;
+    conf->seen = conf->overridden;
     while ((n = getline(&line, &cap, f)) >= 0) {
         lineno++;
         if (memchr(line, '\0', (size_t) n) != NULL) {

@@ -69,7 +69,7 @@ static const char fgd_lua_create[] =
     "redis.call('ZADD', KEYS[2], 0, ARGV[1])\n"
     "return 1\n";
 
-static redisContext *
+redisContext *
 fgd_redis_connect(const fgd_conf_t *conf, char *err, size_t err_size)
 {
     struct timeval  tv = { 2, 0 }, io = { 30, 0 };

@@ -10,6 +10,9 @@
  * API; GetApiUsage the calls of the caller's API of that name, per billed
  * account (an owner sees its subscribers' usage; a subscriber asking for
  * another's API sees nothing, as it owns no such API).
+ *
+ * `fngated -c FILE usage` (fngated_cli.c, what `fngate usage` runs) prints
+ * the operator's table from the same sums (fgd_usage_print).
  */
 
 #include <dirent.h>
@@ -19,6 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <archive.h>
 #include <yajl/yajl_gen.h>
@@ -39,11 +44,16 @@ typedef struct {
     double         gb_seconds;
     unsigned long  errors;
     unsigned long  cold_starts;
+    double         first, last;     /* msec of the first and last call */
 } fgd_usage_row_t;
 
+/* What is counted (each filter NULL: any) and how rows are grouped. */
 typedef struct {
-    const char       *caller;
-    const char       *api;          /* GetApiUsage: the caller's API */
+    const char       *account;      /* the billed account */
+    const char       *owner;        /* the function's or API's owner */
+    const char       *api;          /* the API */
+    const char       *viewer;       /* billed to it, or of its own */
+    fgd_usage_by_t    by;
     double            since, until;
     fgd_usage_row_t  *rows;
     size_t            n, cap;
@@ -118,17 +128,24 @@ fgd_usage_line(fgd_usage_t *u, char *line)
     t = strtod(msec, NULL);
     if (t < u->since || t >= u->until)
         goto done;
-    if (u->api != NULL) {
-        if (strcmp(owner, u->caller) != 0 || strcmp(api, u->api) != 0)
-            goto done;
-    } else if (strcmp(account, u->caller) != 0) {
+    if ((u->account != NULL && strcmp(account, u->account) != 0) ||
+        (u->owner != NULL && strcmp(owner, u->owner) != 0) ||
+        (u->api != NULL && strcmp(api, u->api) != 0) ||
+        (u->viewer != NULL && strcmp(account, u->viewer) != 0 &&
+         strcmp(owner, u->viewer) != 0))
         goto done;
-    }
+    /* the row's key: "*" for what --by leaves out */
+    if (u->by == FGD_USAGE_BY_ACCOUNT)
+        owner = "*";
+    if (u->by != FGD_USAGE_BY_API)
+        api = "*";
+    else if (api[0] == '\0')
+        api = "-";
 
     for (i = 0; i < u->n; i++) {
         if (strcmp(u->rows[i].account, account) == 0 &&
             strcmp(u->rows[i].owner, owner) == 0 &&
-            strcmp(u->rows[i].api, api[0] ? api : "-") == 0) {
+            strcmp(u->rows[i].api, api) == 0) {
             row = &u->rows[i];
             break;
         }
@@ -151,12 +168,18 @@ fgd_usage_line(fgd_usage_t *u, char *line)
         memset(row, 0, sizeof(*row));
         snprintf(row->account, sizeof(row->account), "%s", account);
         snprintf(row->owner, sizeof(row->owner), "%s", owner);
-        snprintf(row->api, sizeof(row->api), "%s", api[0] ? api : "-");
+        snprintf(row->api, sizeof(row->api), "%s", api);
+        row->first = t;
+        row->last = t;
     }
 
     ms = fgd_usage_num(fgd_usage_str(root, "billed_ms"));
     mb = fgd_usage_num(fgd_usage_str(root, "memory_mb"));
     row->calls++;
+    if (t < row->first)
+        row->first = t;
+    if (t > row->last)
+        row->last = t;
     row->billed_ms += ms;
     row->gb_seconds += (double) ms / 1000.0 * (double) mb / 1024.0;
     if (fgd_usage_str(root, "function_error")[0] != '\0' ||
@@ -264,31 +287,20 @@ fgd_usage_query(const char *query, double *since, double *until)
     return 0;
 }
 
-int
-fgd_usage_get(const fgd_req_t *q, const char *api, fgd_resp_t *r)
+/*
+ * The log (an absolute path) and its rotations into u; a file that can
+ * not be read is logged (rid: the request's id, or NULL) and skipped.
+ * Returns how many files were read.
+ */
+static unsigned
+fgd_usage_read(fgd_usage_t *u, const char *log, const char *rid)
 {
-    fgd_usage_t           u;
-    const char           *log = q->conf->billing_log, *slash;
-    char                  dir[4096], path[4096 + 256], num[64];
-    const char           *base;
-    size_t                base_len, i;
-    DIR                  *d;
-    struct dirent        *de;
-    yajl_gen              g = NULL;
-    const unsigned char  *out;
-    size_t                out_len;
-    int                   rc = -1;
-
-    memset(&u, 0, sizeof(u));
-    u.caller = q->caller;
-    u.api = api;
-    if (fgd_usage_query(q->query ? q->query : "", &u.since, &u.until) != 0)
-        return fgd_error(r, 400, "InvalidParameterValueException",
-            "Since and Until are epoch seconds");
-    if (log == NULL || log[0] != '/')
-        return fgd_error(r, 501, "ServiceException",
-            "This host keeps no billing log for usage (fngated's "
-            "billing_log)");
+    const char     *slash, *base;
+    char            dir[4096], path[4096 + 256];
+    size_t          base_len;
+    DIR            *d;
+    struct dirent  *de;
+    unsigned        read = 0;
 
     slash = strrchr(log, '/');
     snprintf(dir, sizeof(dir), "%.*s", (int) (slash - log), log);
@@ -307,19 +319,59 @@ fgd_usage_get(const fgd_req_t *q, const char *api, fgd_resp_t *r)
                 de->d_name[base_len + 1] > '9')
                 continue;
             snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-            if (fgd_usage_file(&u, path) != 0)
-                fgd_log("error", q->request_id, "usage: cannot read %s",
-                    path);
+            if (fgd_usage_file(u, path) != 0)
+                fgd_log("error", rid, "usage: cannot read %s", path);
+            else
+                read++;
         }
         closedir(d);
     }
-    if (fgd_usage_file(&u, log) != 0)
-        fgd_log("error", q->request_id, "usage: cannot read %s", log);
+    /* (nginx makes the log at its first line) */
+    if (access(log, F_OK) != 0 && errno == ENOENT)
+        ;
+    else if (fgd_usage_file(u, log) != 0)
+        fgd_log("error", rid, "usage: cannot read %s", log);
+    else
+        read++;
 
     /* no rows is rows == NULL, which qsort may not be given (undefined
      * behaviour; fuzz_usage's finding on an empty log) */
-    if (u.n > 1)
-        qsort(u.rows, u.n, sizeof(*u.rows), fgd_usage_cmp);
+    if (u->n > 1)
+        qsort(u->rows, u->n, sizeof(*u->rows), fgd_usage_cmp);
+    return read;
+}
+
+int
+fgd_usage_get(const fgd_req_t *q, const char *api, fgd_resp_t *r)
+{
+    fgd_usage_t           u;
+    const char           *log = q->conf->billing_log;
+    char                  num[64];
+    size_t                i;
+    yajl_gen              g = NULL;
+    const unsigned char  *out;
+    size_t                out_len;
+    int                   rc = -1;
+
+    memset(&u, 0, sizeof(u));
+    /* GetApiUsage: the calls of the caller's API; GetUsage: the calls
+     * billed to the caller */
+    if (api != NULL) {
+        u.owner = q->caller;
+        u.api = api;
+    } else {
+        u.account = q->caller;
+    }
+    u.by = FGD_USAGE_BY_API;
+    if (fgd_usage_query(q->query ? q->query : "", &u.since, &u.until) != 0)
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "Since and Until are epoch seconds");
+    if (log == NULL || log[0] != '/')
+        return fgd_error(r, 501, "ServiceException",
+            "This host keeps no billing log for usage (fngated's "
+            "billing_log)");
+
+    fgd_usage_read(&u, log, q->request_id);
 
     g = yajl_gen_alloc(NULL);
     if (g == NULL)
@@ -370,6 +422,59 @@ cleanup:
         yajl_gen_free(g);
     free(u.rows);
     return rc;
+}
+
+static void
+fgd_usage_time(char *dst, size_t size, double t)
+{
+    time_t     s = (time_t) floor(t);
+    struct tm  tm;
+
+    if (gmtime_r(&s, &tm) == NULL ||
+        strftime(dst, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(dst, size, "-");
+}
+
+int
+fgd_usage_print(FILE *out, const fgd_usage_opts_t *o, char *err,
+    size_t err_size)
+{
+    fgd_usage_t  u;
+    char         first[32], last[32];
+    size_t       i;
+
+    memset(&u, 0, sizeof(u));
+    u.account = o->account;
+    u.viewer = o->viewer;
+    u.by = o->by;
+    u.since = o->since;
+    u.until = o->until;
+    if (o->log == NULL || o->log[0] != '/') {
+        snprintf(err, err_size, "the billing log must be an absolute path");
+        return -1;
+    }
+    if (fgd_usage_read(&u, o->log, NULL) == 0) {
+        snprintf(err, err_size, "no billing log at %s", o->log);
+        free(u.rows);
+        return -1;
+    }
+    fprintf(out, "%-13s %-13s %-16s %7s %10s %12s %7s %11s %-20s %s\n",
+        "ACCOUNT", "OWNER", "API", "CALLS", "BILLED_MS", "GB_SECONDS",
+        "ERRORS", "COLD_STARTS", "FIRST", "LAST");
+    for (i = 0; i < u.n; i++) {
+        fgd_usage_time(first, sizeof(first), u.rows[i].first);
+        fgd_usage_time(last, sizeof(last), u.rows[i].last);
+        fprintf(out, "%-13s %-13s %-16s %7lu %10lu %12.6f %7lu %11lu "
+            "%-20s %s\n", u.rows[i].account, u.rows[i].owner,
+            u.rows[i].api, u.rows[i].calls, u.rows[i].billed_ms,
+            u.rows[i].gb_seconds, u.rows[i].errors, u.rows[i].cold_starts,
+            first, last);
+    }
+    if (u.full)
+        fprintf(stderr, "fngated: usage: only the first %u rows\n",
+            FGD_USAGE_ROWS_MAX);
+    free(u.rows);
+    return 0;
 }
 
 bool
