@@ -147,7 +147,7 @@ ngx_http_fngate_api_table(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     const char       *argv[2];
     size_t            argvlen[2];
 
-    if (ctx->route.action != FG_ACTION_INVOKE_API) {
+    if (fg_action_info(ctx->route.action)->object != FG_OBJECT_ROUTE) {
         return NGX_OK;
     }
 
@@ -365,7 +365,7 @@ ngx_http_fngate_api_access(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     size_t                       argvlen[3];
     ngx_http_fngate_loc_conf_t  *flcf;
 
-    if (ctx->route.action != FG_ACTION_INVOKE_API) {
+    if (fg_action_info(ctx->route.action)->object != FG_OBJECT_ROUTE) {
         return NGX_OK;
     }
 
@@ -698,9 +698,9 @@ ngx_http_fngate_api_changed(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
         return;
     }
 
-    switch (ctx->route.action) {
+    switch (fg_action_info(ctx->route.action)->forget) {
 
-    case FG_ACTION_CREATE_SUBSCRIPTION:
+    case FG_FORGET_SUBSCRIBED:
         sub = &ctx->subscribed_api;
         colon = sub->len ? ngx_strlchr(sub->data, sub->data + sub->len, ':')
                          : NULL;
@@ -730,12 +730,8 @@ ngx_http_fngate_api_changed(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 
         break;
 
-    case FG_ACTION_UPDATE_API:
-    case FG_ACTION_DELETE_API:
-    case FG_ACTION_CREATE_ROUTE:
-    case FG_ACTION_UPDATE_ROUTE:
-    case FG_ACTION_DELETE_ROUTE:
-    case FG_ACTION_UPDATE_SUBSCRIPTION:
+    case FG_FORGET_API:
+    case FG_FORGET_SUBSCRIPTION:
 
         if (ctx->route.api[0] == '\0') {
             return;
@@ -748,8 +744,8 @@ ngx_http_fngate_api_changed(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 
         if (ngx_http_fngate_api_cache_name(r->pool, &name, &ctx->caller,
                 &api,
-                ctx->route.action == FG_ACTION_UPDATE_SUBSCRIPTION
-                ? &subscriber : NULL)
+                fg_action_info(ctx->route.action)->forget
+                == FG_FORGET_SUBSCRIPTION ? &subscriber : NULL)
             != NGX_OK)
         {
             return;

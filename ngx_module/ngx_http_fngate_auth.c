@@ -227,8 +227,7 @@ ngx_http_fngate_auth_start(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
         return NGX_DONE;
     }
 
-    if ((ctx->route.action == FG_ACTION_INVOKE
-         || ctx->route.action == FG_ACTION_INVOKE_API)
+    if (fg_action_info(ctx->route.action)->body == FG_BODY_PAYLOAD
         && r->headers_in.content_length_n > (off_t) flcf->max_payload)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -719,8 +718,7 @@ ngx_http_fngate_body_hashed(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
                    "fngate: body %O bytes, sha256 %s",
                    ctx->body_bytes, ctx->payload_hash);
 
-    if ((ctx->route.action == FG_ACTION_INVOKE
-         || ctx->route.action == FG_ACTION_INVOKE_API)
+    if (fg_action_info(ctx->route.action)->body == FG_BODY_PAYLOAD
         && ctx->body_bytes > (off_t) flcf->max_payload)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,

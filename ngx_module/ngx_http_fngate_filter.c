@@ -169,28 +169,30 @@ ngx_http_fngate_header_filter(ngx_http_request_t *r)
     h->value = ctx->request_id;
 
     if (r->upstream
-        && ctx->route.action == FG_ACTION_DELETE_FUNCTION
-        && ctx->route.qualifier[0] == '\0'
         && r->headers_out.status >= NGX_HTTP_OK
         && r->headers_out.status < NGX_HTTP_SPECIAL_RESPONSE)
     {
-        ngx_http_fngate_function_changed(r, ctx);
-    }
+        switch (fg_action_info(ctx->route.action)->forget) {
 
-    if (r->upstream
-        && (ctx->route.action == FG_ACTION_UPDATE_ALIAS
-            || ctx->route.action == FG_ACTION_DELETE_ALIAS)
-        && r->headers_out.status >= NGX_HTTP_OK
-        && r->headers_out.status < NGX_HTTP_SPECIAL_RESPONSE)
-    {
-        ngx_http_fngate_alias_changed(r, ctx);
-    }
+        case FG_FORGET_FUNCTION:
+            if (ctx->route.qualifier[0] == '\0') {
+                ngx_http_fngate_function_changed(r, ctx);
+            }
+            break;
 
-    if (r->upstream
-        && r->headers_out.status >= NGX_HTTP_OK
-        && r->headers_out.status < NGX_HTTP_SPECIAL_RESPONSE)
-    {
-        ngx_http_fngate_api_changed(r, ctx);
+        case FG_FORGET_ALIAS:
+            ngx_http_fngate_alias_changed(r, ctx);
+            break;
+
+        case FG_FORGET_API:
+        case FG_FORGET_SUBSCRIPTION:
+        case FG_FORGET_SUBSCRIBED:
+            ngx_http_fngate_api_changed(r, ctx);
+            break;
+
+        default: /* FG_FORGET_NOTHING */
+            break;
+        }
     }
 
     return ngx_http_next_header_filter(r);

@@ -56,10 +56,9 @@ static ngx_int_t ngx_http_fngate_grant_reply(ngx_http_request_t *r,
     redisReply *reply);
 static ngx_int_t ngx_http_fngate_denied(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx, const char *action);
-static const char *ngx_http_fngate_grant_action(fg_action_t action);
+static ngx_uint_t ngx_http_fngate_on_function(const fg_action_info_t *ai);
 static ngx_int_t ngx_http_fngate_not_found(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx, const char *region);
-static const char *ngx_http_fngate_iam_action(fg_action_t action);
 static void ngx_http_fngate_cache_free(ngx_http_fngate_cache_node_t *cn);
 
 
@@ -464,12 +463,13 @@ ngx_int_t
 ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx)
 {
-    ngx_int_t     rc;
-    const char   *action, *grant;
+    ngx_int_t                rc;
+    const char              *action, *grant;
+    const fg_action_info_t  *ai;
 
-    action = ngx_http_fngate_iam_action(ctx->route.action);
+    ai = fg_action_info(ctx->route.action);
 
-    if (action == NULL) {
+    if (!ngx_http_fngate_on_function(ai)) {
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "fngate: %V acts on the caller's own account",
                        &ctx->action);
@@ -486,7 +486,8 @@ ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    grant = ngx_http_fngate_grant_action(ctx->route.action);
+    action = ai->iam;
+    grant = ai->grant;
 
     /* only a full ARN names another account's function */
 
@@ -746,26 +747,6 @@ ngx_http_fngate_denied(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
 }
 
 
-/* The action a resource policy grants for a call; NULL: not grantable. */
-
-static const char *
-ngx_http_fngate_grant_action(fg_action_t action)
-{
-    switch (action) {
-
-    case FG_ACTION_INVOKE:
-        return "lambda:InvokeFunction";
-
-    case FG_ACTION_GET_FUNCTION:
-    case FG_ACTION_GET_FUNCTION_CONFIGURATION:
-        return "lambda:GetFunction";
-
-    default:
-        return NULL;
-    }
-}
-
-
 /*
  * Every call on one function needs the function to exist.  Which version
  * a qualifier names is fngated's to resolve for now.  A name may also be
@@ -779,34 +760,29 @@ ngx_int_t
 ngx_http_fngate_lookup_function(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx)
 {
-    int          n, argc;
-    ngx_str_t    name, value;
-    ngx_uint_t   aliases;
-    u_char       key[FG_KEY_MAX], key2[FG_KEY_MAX];
-    const char  *argv[3];
-    size_t       argvlen[3];
+    int                      n, argc;
+    ngx_str_t                name, value;
+    ngx_uint_t               aliases;
+    u_char                   key[FG_KEY_MAX], key2[FG_KEY_MAX];
+    const char              *argv[3];
+    size_t                   argvlen[3];
+    const fg_action_info_t  *ai;
 
-    if (ngx_http_fngate_iam_action(ctx->route.action) == NULL) {
+    ai = fg_action_info(ctx->route.action);
+
+    if (!ngx_http_fngate_on_function(ai)) {
         return NGX_OK;
     }
 
-    if (ctx->route.action == FG_ACTION_CREATE_ALIAS) {
-        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "fngate: CreateAlias on \"%V\": fngated checks the "
-                       "function", &ctx->function);
+    if (ai->object == FG_OBJECT_FUNCTION_NAME) {
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "fngate: %V on \"%V\": fngated checks the function",
+                       &ctx->action, &ctx->function);
         return NGX_OK;
     }
 
-    aliases = (ctx->route.action == FG_ACTION_LIST_ALIASES
-               || ctx->route.action == FG_ACTION_GET_ALIAS
-               || ctx->route.action == FG_ACTION_UPDATE_ALIAS
-               || ctx->route.action == FG_ACTION_DELETE_ALIAS
-               || ctx->route.action == FG_ACTION_GET_ALIAS_OVERRIDES
-               || ctx->route.action == FG_ACTION_PUT_ALIAS_OVERRIDES
-               || ctx->route.action == FG_ACTION_DELETE_ALIAS_OVERRIDES
-               || ((ctx->route.action == FG_ACTION_ADD_PERMISSION
-                    || ctx->route.action == FG_ACTION_GET_POLICY
-                    || ctx->route.action == FG_ACTION_REMOVE_PERMISSION)
+    aliases = (ai->object == FG_OBJECT_ALIASES
+               || (ai->object == FG_OBJECT_POLICY
                    && ctx->route.qualifier[0] != '\0'));
 
     if (ngx_http_fngate_function_name(r, ctx, &name) != NGX_OK) {
@@ -944,83 +920,16 @@ ngx_http_fngate_not_found(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
 }
 
 
-/* The IAM action of a call on one function (they all need the function to
- * exist, and another account's function a grant); NULL for the others. */
+/*
+ * A call on one function (fg_action.h's objects but the account and an
+ * API's route): it names the function, which must exist, and another
+ * account's function needs a grant.
+ */
 
-static const char *
-ngx_http_fngate_iam_action(fg_action_t action)
+static ngx_uint_t
+ngx_http_fngate_on_function(const fg_action_info_t *ai)
 {
-    switch (action) {
-
-    case FG_ACTION_GET_FUNCTION:
-        return "lambda:GetFunction";
-
-    case FG_ACTION_DELETE_FUNCTION:
-        return "lambda:DeleteFunction";
-
-    case FG_ACTION_INVOKE:
-        return "lambda:InvokeFunction";
-
-    case FG_ACTION_PUBLISH_VERSION:
-        return "lambda:PublishVersion";
-
-    case FG_ACTION_LIST_VERSIONS:
-        return "lambda:ListVersionsByFunction";
-
-    case FG_ACTION_GET_FUNCTION_CONFIGURATION:
-        return "lambda:GetFunctionConfiguration";
-
-    case FG_ACTION_UPDATE_FUNCTION_CODE:
-        return "lambda:UpdateFunctionCode";
-
-    case FG_ACTION_UPDATE_FUNCTION_CONFIGURATION:
-        return "lambda:UpdateFunctionConfiguration";
-
-    case FG_ACTION_CREATE_ALIAS:
-        return "lambda:CreateAlias";
-
-    case FG_ACTION_LIST_ALIASES:
-        return "lambda:ListAliases";
-
-    case FG_ACTION_GET_ALIAS:
-        return "lambda:GetAlias";
-
-    case FG_ACTION_UPDATE_ALIAS:
-        return "lambda:UpdateAlias";
-
-    case FG_ACTION_DELETE_ALIAS:
-        return "lambda:DeleteAlias";
-
-    case FG_ACTION_ADD_PERMISSION:
-        return "lambda:AddPermission";
-
-    case FG_ACTION_REMOVE_PERMISSION:
-        return "lambda:RemovePermission";
-
-    case FG_ACTION_GET_POLICY:
-        return "lambda:GetPolicy";
-
-    case FG_ACTION_GET_EXECUTION_BOUNDS:
-        return "lambda:GetExecutionBounds";
-
-    case FG_ACTION_PUT_EXECUTION_BOUNDS:
-        return "lambda:PutExecutionBounds";
-
-    case FG_ACTION_DELETE_EXECUTION_BOUNDS:
-        return "lambda:DeleteExecutionBounds";
-
-    case FG_ACTION_GET_ALIAS_OVERRIDES:
-        return "lambda:GetAliasOverrides";
-
-    case FG_ACTION_PUT_ALIAS_OVERRIDES:
-        return "lambda:PutAliasOverrides";
-
-    case FG_ACTION_DELETE_ALIAS_OVERRIDES:
-        return "lambda:DeleteAliasOverrides";
-
-    default:
-        return NULL;
-    }
+    return ai->object != FG_OBJECT_ACCOUNT && ai->object != FG_OBJECT_ROUTE;
 }
 
 
