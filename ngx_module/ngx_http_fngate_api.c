@@ -14,7 +14,8 @@
  * route matched, so a refused caller learns nothing of the routes.
  *
  * The worker that passes an owner's successful change of an API, its
- * routes or a subscription forgets what it cached of it at once.
+ * routes or a subscription forgets what it cached of it at once
+ * (ngx_http_fngate_cache_forget()).
  *
  * The call then goes on as the owner's function:qualifier of the route,
  * billed to the caller, in the VMs the API's policy names: the caller's
@@ -35,8 +36,6 @@ static ngx_int_t ngx_http_fngate_api_route(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
 static ngx_int_t ngx_http_fngate_api_headers(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
-static ngx_int_t ngx_http_fngate_api_cache_name(ngx_pool_t *pool,
-    ngx_str_t *name, ngx_str_t *owner, ngx_str_t *api, ngx_str_t *account);
 static ngx_int_t ngx_http_fngate_api_not_found(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
 static ngx_int_t ngx_http_fngate_api_variable(ngx_http_request_t *r,
@@ -154,8 +153,8 @@ ngx_http_fngate_api_table(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     ctx->api.data = (u_char *) ctx->route.api;
     ctx->api.len = ngx_strlen(ctx->route.api);
 
-    if (ngx_http_fngate_api_cache_name(r->pool, &name, &ctx->owner,
-                                       &ctx->api, NULL)
+    if (ngx_http_fngate_cache_name(r->pool, &name, NGX_HTTP_FNGATE_CACHE_API,
+                                   2, &ctx->owner, &ctx->api)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -388,8 +387,9 @@ ngx_http_fngate_api_access(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
         goto decided;
     }
 
-    if (ngx_http_fngate_api_cache_name(r->pool, &name, &ctx->owner,
-                                       &ctx->api, &ctx->caller)
+    if (ngx_http_fngate_cache_name(r->pool, &name,
+                                   NGX_HTTP_FNGATE_CACHE_SUBSCRIPTION, 3,
+                                   &ctx->owner, &ctx->api, &ctx->caller)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
@@ -673,124 +673,6 @@ ngx_http_fngate_api_headers(ngx_http_request_t *r,
     *p++ = '}';
 
     ctx->api_headers.len = p - ctx->api_headers.data;
-
-    return NGX_OK;
-}
-
-
-/*
- * The backend made a change to one of the caller's APIs: forget its route
- * table ("t:OWNER:API"), or for UpdateSubscription the subscription
- * ("s:OWNER:API:ACCOUNT"), in this worker's cache at once.  For the
- * caller's CreateSubscription (approved at once on an open API) forget
- * the caller's own subscription of the API the backend names in
- * X-Fngate-Subscribed-Api ("OWNER:API"): a refusal of a moment ago may be
- * cached.
- */
-
-void
-ngx_http_fngate_api_changed(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
-{
-    u_char     *colon;
-    ngx_str_t   name, owner, api, subscriber, *sub;
-
-    if (ctx->caller.len == 0) {
-        return;
-    }
-
-    switch (fg_action_info(ctx->route.action)->forget) {
-
-    case FG_FORGET_SUBSCRIBED:
-        sub = &ctx->subscribed_api;
-        colon = sub->len ? ngx_strlchr(sub->data, sub->data + sub->len, ':')
-                         : NULL;
-
-        if (colon == NULL
-            || colon - sub->data != FG_ACCOUNT_LEN
-            || !fg_api_name_valid((const char *) colon + 1,
-                                  sub->data + sub->len - colon - 1))
-        {
-            ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                           "fngate: no subscribed api \"%V\" to forget",
-                           sub);
-            return;
-        }
-
-        owner.data = sub->data;
-        owner.len = colon - sub->data;
-        api.data = colon + 1;
-        api.len = sub->data + sub->len - colon - 1;
-
-        if (ngx_http_fngate_api_cache_name(r->pool, &name, &owner, &api,
-                                           &ctx->caller)
-            != NGX_OK)
-        {
-            return;
-        }
-
-        break;
-
-    case FG_FORGET_API:
-    case FG_FORGET_SUBSCRIPTION:
-
-        if (ctx->route.api[0] == '\0') {
-            return;
-        }
-
-        api.data = (u_char *) ctx->route.api;
-        api.len = ngx_strlen(ctx->route.api);
-        subscriber.data = (u_char *) ctx->route.subscriber;
-        subscriber.len = ngx_strlen(ctx->route.subscriber);
-
-        if (ngx_http_fngate_api_cache_name(r->pool, &name, &ctx->caller,
-                &api,
-                fg_action_info(ctx->route.action)->forget
-                == FG_FORGET_SUBSCRIPTION ? &subscriber : NULL)
-            != NGX_OK)
-        {
-            return;
-        }
-
-        break;
-
-    default:
-        return;
-    }
-
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "fngate: cache forgets \"%V\"", &name);
-
-    ngx_http_fngate_cache_delete(&name);
-}
-
-
-/*
- * The worker cache's names of an API's entries: "t:OWNER:API", its route
- * table, or with account "s:OWNER:API:ACCOUNT", that account's
- * subscription.  In pool; NGX_OK or NGX_ERROR.
- */
-
-static ngx_int_t
-ngx_http_fngate_api_cache_name(ngx_pool_t *pool, ngx_str_t *name,
-    ngx_str_t *owner, ngx_str_t *api, ngx_str_t *account)
-{
-    u_char  *p;
-
-    name->len = sizeof("t:::") - 1 + owner->len + api->len
-                + (account ? account->len : 0);
-    name->data = ngx_pnalloc(pool, name->len);
-    if (name->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (account) {
-        p = ngx_sprintf(name->data, "s:%V:%V:%V", owner, api, account);
-
-    } else {
-        p = ngx_sprintf(name->data, "t:%V:%V", owner, api);
-    }
-
-    name->len = p - name->data;
 
     return NGX_OK;
 }

@@ -325,14 +325,12 @@ ngx_http_fngate_auth_key(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     const char *argv[4];
     size_t      argvlen[4];
 
-    name.len = sizeof("k:") - 1 + ctx->access_key.len;
-    name.data = ngx_pnalloc(r->pool, name.len);
-    if (name.data == NULL) {
+    if (ngx_http_fngate_cache_name(r->pool, &name, NGX_HTTP_FNGATE_CACHE_KEY,
+                                   1, &ctx->access_key)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    p = ngx_cpymem(name.data, "k:", 2);
-    ngx_memcpy(p, ctx->access_key.data, ctx->access_key.len);
 
     if (!ctx->redis_replied) {
 

@@ -168,32 +168,7 @@ ngx_http_fngate_header_filter(ngx_http_request_t *r)
     ngx_str_set(&h->key, "x-amzn-RequestId");
     h->value = ctx->request_id;
 
-    if (r->upstream
-        && r->headers_out.status >= NGX_HTTP_OK
-        && r->headers_out.status < NGX_HTTP_SPECIAL_RESPONSE)
-    {
-        switch (fg_action_info(ctx->route.action)->forget) {
-
-        case FG_FORGET_FUNCTION:
-            if (ctx->route.qualifier[0] == '\0') {
-                ngx_http_fngate_function_changed(r, ctx);
-            }
-            break;
-
-        case FG_FORGET_ALIAS:
-            ngx_http_fngate_alias_changed(r, ctx);
-            break;
-
-        case FG_FORGET_API:
-        case FG_FORGET_SUBSCRIPTION:
-        case FG_FORGET_SUBSCRIBED:
-            ngx_http_fngate_api_changed(r, ctx);
-            break;
-
-        default: /* FG_FORGET_NOTHING */
-            break;
-        }
-    }
+    ngx_http_fngate_cache_forget(r, ctx);
 
     return ngx_http_next_header_filter(r);
 }

@@ -1,52 +1,16 @@
 
 /*
  * fngate: which function a request names, whether the caller may act on
- * it, and whether it exists; and the worker's cache of such lookups.
- *
- * The cache holds what Redis said for at most fngate_cache_ttl: an access
- * key's account and secret, and that a function exists.  Only positive
- * answers are kept of those, so a key or function created a moment ago is
- * found at once; a deleted one may still be believed in for up to the ttl
- * (fngated then answers 404 itself), except in the worker that saw the
- * deletion, which forgets it at once.  Grants on another account's
- * function are kept both ways, granted or not, so a grant added or
- * removed takes effect within the ttl.  An alias the caller invokes is
- * kept with its target when it is a cross-account alias, and as "-" when
- * it is an ordinary one (a missing alias is not kept, so one created a
- * moment ago is found at once); an alias updated or deleted through this
- * worker is forgotten here at once, in the others within the ttl.
+ * it, and whether it exists.  Each answer comes from the worker's cache
+ * (ngx_http_fngate_cache.c) or from Redis.
  */
 
 
 #include "ngx_http_fngate_module.h"
 
 
-#define NGX_HTTP_FNGATE_CACHE_MAX  10000
-
-
-typedef struct {
-    ngx_str_node_t             sn;        /* sn.str is the name */
-    ngx_queue_t                queue;     /* most recently used first */
-    ngx_msec_t                 expires;
-    ngx_str_t                  value;
-} ngx_http_fngate_cache_node_t;
-
-
-typedef struct {
-    ngx_rbtree_t               rbtree;
-    ngx_rbtree_node_t          sentinel;
-    ngx_queue_t                queue;
-    ngx_uint_t                 count;
-    ngx_msec_t                 ttl;
-} ngx_http_fngate_cache_t;
-
-
-static ngx_int_t ngx_http_fngate_function_name(ngx_http_request_t *r,
-    ngx_http_fngate_ctx_t *ctx, ngx_str_t *name);
 static ngx_int_t ngx_http_fngate_function_reply(ngx_http_request_t *r,
     redisReply *reply);
-static ngx_int_t ngx_http_fngate_alias_name(ngx_http_request_t *r,
-    ngx_http_fngate_ctx_t *ctx, ngx_str_t *name);
 static ngx_int_t ngx_http_fngate_alias_reply(ngx_http_request_t *r,
     redisReply *reply);
 static ngx_int_t ngx_http_fngate_grant(ngx_http_request_t *r,
@@ -59,11 +23,6 @@ static ngx_int_t ngx_http_fngate_denied(ngx_http_request_t *r,
 static ngx_uint_t ngx_http_fngate_on_function(const fg_action_info_t *ai);
 static ngx_int_t ngx_http_fngate_not_found(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx, const char *region);
-static void ngx_http_fngate_cache_free(ngx_http_fngate_cache_node_t *cn);
-
-
-/* One per worker process. */
-static ngx_http_fngate_cache_t  ngx_http_fngate_cache;
 
 
 /*
@@ -230,7 +189,14 @@ ngx_http_fngate_lookup_alias(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    if (ngx_http_fngate_alias_name(r, ctx, &name) != NGX_OK) {
+    /* the owner the call names, before it becomes the target's */
+
+    if (ngx_http_fngate_cache_name(r->pool, &name,
+                                   NGX_HTTP_FNGATE_CACHE_ALIAS, 3,
+                                   &ctx->owner, &ctx->function,
+                                   &ctx->qualifier)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -397,56 +363,6 @@ ngx_http_fngate_alias_reply(ngx_http_request_t *r, redisReply *reply)
 }
 
 
-/* "x:ACCOUNT:NAME:ALIAS", the cache name of an alias's target (ACCOUNT:
- * the owner the call names, before it becomes the target's). */
-
-static ngx_int_t
-ngx_http_fngate_alias_name(ngx_http_request_t *r,
-    ngx_http_fngate_ctx_t *ctx, ngx_str_t *name)
-{
-    u_char  *p;
-
-    name->len = sizeof("x:::") - 1 + ctx->owner.len + ctx->function.len
-                + ctx->qualifier.len;
-    name->data = ngx_pnalloc(r->pool, name->len);
-    if (name->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    p = ngx_sprintf(name->data, "x:%V:%V:%V", &ctx->owner, &ctx->function,
-                    &ctx->qualifier);
-    name->len = p - name->data;
-
-    return NGX_OK;
-}
-
-
-/*
- * The backend updated or deleted one of the caller's aliases: forget its
- * target in this worker's cache at once.
- */
-
-void
-ngx_http_fngate_alias_changed(ngx_http_request_t *r,
-    ngx_http_fngate_ctx_t *ctx)
-{
-    ngx_str_t  name;
-
-    if (ctx->function.len == 0 || ctx->qualifier.len == 0) {
-        return;
-    }
-
-    if (ngx_http_fngate_alias_name(r, ctx, &name) != NGX_OK) {
-        return;
-    }
-
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "fngate: cache forgets \"%V\"", &name);
-
-    ngx_http_fngate_cache_delete(&name);
-}
-
-
 /*
  * May the caller do this to the function?  Calls on the caller's own
  * functions are always allowed.  Another account's function (named by its
@@ -590,26 +506,28 @@ ngx_http_fngate_grant(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
     ngx_str_t *grantee, const char *grant)
 {
     int         n, argc;
-    u_char     *p;
-    ngx_str_t   name, value;
+    ngx_str_t   name, value, o, f, q, g;
     u_char      key[FG_KEY_MAX], f1[FG_KEY_MAX], f2[FG_KEY_MAX];
     u_char      who[FG_ACCOUNT_LEN + 1];
     const char *argv[4];
     size_t      argvlen[4];
 
-    /* "g:OWNER:NAME:QUALIFIER:ACTION:GRANTEE", the cache name of a grant */
+    o.data = (u_char *) owner;
+    o.len = ngx_strlen(owner);
+    f.data = (u_char *) function;
+    f.len = ngx_strlen(function);
+    q.data = (u_char *) qualifier;
+    q.len = ngx_strlen(qualifier);
+    g.data = (u_char *) grant;
+    g.len = ngx_strlen(grant);
 
-    name.len = sizeof("g:::::") - 1 + ngx_strlen(owner)
-               + ngx_strlen(function) + ngx_strlen(qualifier)
-               + ngx_strlen(grant) + grantee->len;
-    name.data = ngx_pnalloc(r->pool, name.len);
-    if (name.data == NULL) {
+    if (ngx_http_fngate_cache_name(r->pool, &name,
+                                   NGX_HTTP_FNGATE_CACHE_GRANT, 5,
+                                   &o, &f, &q, &g, grantee)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    p = ngx_sprintf(name.data, "g:%s:%s:%s:%s:%V", owner, function,
-                    qualifier, grant, grantee);
-    name.len = p - name.data;
 
     if (!ctx->redis_replied) {
 
@@ -785,13 +703,15 @@ ngx_http_fngate_lookup_function(ngx_http_request_t *r,
                || (ai->object == FG_OBJECT_POLICY
                    && ctx->route.qualifier[0] != '\0'));
 
-    if (ngx_http_fngate_function_name(r, ctx, &name) != NGX_OK) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
+    /* the function exists, or with aliases: the function or aliases */
 
-    if (aliases) {
-        /* "a:OWNER:NAME": the function or aliases of that name exist */
-        name.data[0] = 'a';
+    if (ngx_http_fngate_cache_name(r->pool, &name,
+                                   aliases ? NGX_HTTP_FNGATE_CACHE_ALIASES
+                                           : NGX_HTTP_FNGATE_CACHE_FUNCTION,
+                                   2, &ctx->owner, &ctx->function)
+        != NGX_OK)
+    {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
     if (!ctx->redis_replied) {
@@ -930,206 +850,4 @@ static ngx_uint_t
 ngx_http_fngate_on_function(const fg_action_info_t *ai)
 {
     return ai->object != FG_OBJECT_ACCOUNT && ai->object != FG_OBJECT_ROUTE;
-}
-
-
-/* "f:OWNER:NAME", the cache name of a function. */
-
-static ngx_int_t
-ngx_http_fngate_function_name(ngx_http_request_t *r,
-    ngx_http_fngate_ctx_t *ctx, ngx_str_t *name)
-{
-    u_char  *p;
-
-    name->len = sizeof("f::") - 1 + ctx->owner.len + ctx->function.len;
-    name->data = ngx_pnalloc(r->pool, name->len);
-    if (name->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    p = ngx_cpymem(name->data, "f:", 2);
-    p = ngx_cpymem(p, ctx->owner.data, ctx->owner.len);
-    *p++ = ':';
-    ngx_memcpy(p, ctx->function.data, ctx->function.len);
-
-    return NGX_OK;
-}
-
-
-/*
- * The backend deleted a function: forget it in this worker's cache at
- * once.  Other workers forget it when their entry expires.
- */
-
-void
-ngx_http_fngate_function_changed(ngx_http_request_t *r,
-    ngx_http_fngate_ctx_t *ctx)
-{
-    ngx_str_t  name;
-
-    if (ctx->function.len == 0 || ctx->owner.len == 0) {
-        return;
-    }
-
-    if (ngx_http_fngate_function_name(r, ctx, &name) != NGX_OK) {
-        return;
-    }
-
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "fngate: cache forgets \"%V\"", &name);
-
-    ngx_http_fngate_cache_delete(&name);
-}
-
-
-ngx_int_t
-ngx_http_fngate_cache_init(ngx_cycle_t *cycle,
-    ngx_http_fngate_main_conf_t *fmcf)
-{
-    ngx_http_fngate_cache_t  *cache = &ngx_http_fngate_cache;
-
-    ngx_rbtree_init(&cache->rbtree, &cache->sentinel,
-                    ngx_str_rbtree_insert_value);
-    ngx_queue_init(&cache->queue);
-
-    cache->count = 0;
-    cache->ttl = fmcf->cache_ttl;
-
-    return NGX_OK;
-}
-
-
-void
-ngx_http_fngate_cache_exit(void)
-{
-    ngx_queue_t  *q;
-
-    if (ngx_http_fngate_cache.ttl == 0) {
-        return;
-    }
-
-    while (!ngx_queue_empty(&ngx_http_fngate_cache.queue)) {
-        q = ngx_queue_head(&ngx_http_fngate_cache.queue);
-        ngx_http_fngate_cache_free(
-            ngx_queue_data(q, ngx_http_fngate_cache_node_t, queue));
-    }
-}
-
-
-/* Copies the value into pool; NGX_DECLINED if absent or expired. */
-
-ngx_int_t
-ngx_http_fngate_cache_get(ngx_str_t *name, ngx_str_t *value,
-    ngx_pool_t *pool)
-{
-    uint32_t                       hash;
-    ngx_http_fngate_cache_t       *cache = &ngx_http_fngate_cache;
-    ngx_http_fngate_cache_node_t  *cn;
-
-    if (cache->ttl == 0) {
-        return NGX_DECLINED;
-    }
-
-    hash = ngx_crc32_short(name->data, name->len);
-
-    cn = (ngx_http_fngate_cache_node_t *)
-             ngx_str_rbtree_lookup(&cache->rbtree, name, hash);
-
-    if (cn == NULL) {
-        return NGX_DECLINED;
-    }
-
-    if ((ngx_msec_int_t) (cn->expires - ngx_current_msec) <= 0) {
-        ngx_http_fngate_cache_free(cn);
-        return NGX_DECLINED;
-    }
-
-    value->len = cn->value.len;
-    value->data = ngx_pnalloc(pool, value->len);
-    if (value->data == NULL) {
-        return NGX_DECLINED;
-    }
-
-    ngx_memcpy(value->data, cn->value.data, value->len);
-
-    ngx_queue_remove(&cn->queue);
-    ngx_queue_insert_head(&cache->queue, &cn->queue);
-
-    return NGX_OK;
-}
-
-
-void
-ngx_http_fngate_cache_put(ngx_str_t *name, ngx_str_t *value, ngx_log_t *log)
-{
-    u_char                        *p;
-    ngx_queue_t                   *q;
-    ngx_http_fngate_cache_t       *cache = &ngx_http_fngate_cache;
-    ngx_http_fngate_cache_node_t  *cn;
-
-    if (cache->ttl == 0) {
-        return;
-    }
-
-    ngx_http_fngate_cache_delete(name);
-
-    if (cache->count >= NGX_HTTP_FNGATE_CACHE_MAX) {
-        q = ngx_queue_last(&cache->queue);
-        ngx_http_fngate_cache_free(
-            ngx_queue_data(q, ngx_http_fngate_cache_node_t, queue));
-    }
-
-    cn = ngx_alloc(sizeof(ngx_http_fngate_cache_node_t) + name->len
-                   + value->len, log);
-    if (cn == NULL) {
-        return;
-    }
-
-    p = (u_char *) cn + sizeof(ngx_http_fngate_cache_node_t);
-
-    cn->sn.str.data = p;
-    cn->sn.str.len = name->len;
-    p = ngx_cpymem(p, name->data, name->len);
-
-    cn->value.data = p;
-    cn->value.len = value->len;
-    ngx_memcpy(p, value->data, value->len);
-
-    cn->sn.node.key = ngx_crc32_short(name->data, name->len);
-    cn->expires = ngx_current_msec + cache->ttl;
-
-    ngx_rbtree_insert(&cache->rbtree, &cn->sn.node);
-    ngx_queue_insert_head(&cache->queue, &cn->queue);
-    cache->count++;
-}
-
-
-void
-ngx_http_fngate_cache_delete(ngx_str_t *name)
-{
-    ngx_http_fngate_cache_t       *cache = &ngx_http_fngate_cache;
-    ngx_http_fngate_cache_node_t  *cn;
-
-    if (cache->count == 0) {
-        return;
-    }
-
-    cn = (ngx_http_fngate_cache_node_t *)
-             ngx_str_rbtree_lookup(&cache->rbtree, name,
-                                   ngx_crc32_short(name->data, name->len));
-
-    if (cn) {
-        ngx_http_fngate_cache_free(cn);
-    }
-}
-
-
-static void
-ngx_http_fngate_cache_free(ngx_http_fngate_cache_node_t *cn)
-{
-    ngx_rbtree_delete(&ngx_http_fngate_cache.rbtree, &cn->sn.node);
-    ngx_queue_remove(&cn->queue);
-    ngx_http_fngate_cache.count--;
-
-    ngx_free(cn);
 }

@@ -6,7 +6,8 @@
  *   ngx_http_fngate_module.c   directives, configuration, phase registration
  *   ngx_http_fngate_handler.c  the access phase handler and error responses
  *   ngx_http_fngate_auth.c     SigV4 verification
- *   ngx_http_fngate_lookup.c   routes, functions, permissions, the cache
+ *   ngx_http_fngate_lookup.c   routes, functions, permissions
+ *   ngx_http_fngate_cache.c    the worker's cache of lookups, forgetting
  *   ngx_http_fngate_redis.c    hiredis on nginx's event loop
  *   ngx_http_fngate_var.c      the $fngate_* variables
  *   ngx_http_fngate_filter.c   header filter and request body filter
@@ -74,6 +75,24 @@ typedef enum {
     NGX_HTTP_FNGATE_REDIS_TIMEOUT,     /* no answer in fngate_redis_timeout */
     NGX_HTTP_FNGATE_REDIS_BAD_REPLY    /* an error or unexpected reply */
 } ngx_http_fngate_redis_rc_e;
+
+
+/*
+ * The kinds of the worker cache's entries, the first letter of their
+ * names (ngx_http_fngate_cache_name()), and the parts that follow.
+ */
+typedef enum {
+    NGX_HTTP_FNGATE_CACHE_KEY = 'k',           /* AKID: ACCOUNT SECRET */
+    NGX_HTTP_FNGATE_CACHE_FUNCTION = 'f',      /* OWNER:NAME exists */
+    NGX_HTTP_FNGATE_CACHE_ALIASES = 'a',       /* OWNER:NAME has a function
+                                                  or aliases */
+    NGX_HTTP_FNGATE_CACHE_ALIAS = 'x',         /* OWNER:NAME:ALIAS: its
+                                                  target's ARN, or "-" */
+    NGX_HTTP_FNGATE_CACHE_GRANT = 'g',         /* OWNER:NAME:QUALIFIER:
+                                                  ACTION:GRANTEE: 1 or 0 */
+    NGX_HTTP_FNGATE_CACHE_API = 't',           /* OWNER:API: route table */
+    NGX_HTTP_FNGATE_CACHE_SUBSCRIPTION = 's'   /* OWNER:API:ACCOUNT: 1 or 0 */
+} ngx_http_fngate_cache_e;
 
 
 typedef struct ngx_http_fngate_redis_cmd_s  ngx_http_fngate_redis_cmd_t;
@@ -215,17 +234,19 @@ ngx_int_t ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
 ngx_int_t ngx_http_fngate_lookup_function(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
+
+/* ngx_http_fngate_cache.c */
 ngx_int_t ngx_http_fngate_cache_init(ngx_cycle_t *cycle,
     ngx_http_fngate_main_conf_t *fmcf);
 void ngx_http_fngate_cache_exit(void);
+ngx_int_t ngx_http_fngate_cache_name(ngx_pool_t *pool, ngx_str_t *name,
+    ngx_http_fngate_cache_e kind, ngx_uint_t n, ...);
 ngx_int_t ngx_http_fngate_cache_get(ngx_str_t *name, ngx_str_t *value,
     ngx_pool_t *pool);
 void ngx_http_fngate_cache_put(ngx_str_t *name, ngx_str_t *value,
     ngx_log_t *log);
 void ngx_http_fngate_cache_delete(ngx_str_t *name);
-void ngx_http_fngate_alias_changed(ngx_http_request_t *r,
-    ngx_http_fngate_ctx_t *ctx);
-void ngx_http_fngate_function_changed(ngx_http_request_t *r,
+void ngx_http_fngate_cache_forget(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
 
 /* ngx_http_fngate_api.c */
@@ -234,8 +255,6 @@ ngx_int_t ngx_http_fngate_api_table(ngx_http_request_t *r,
 ngx_int_t ngx_http_fngate_api_access(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
 ngx_int_t ngx_http_fngate_api_add_variables(ngx_conf_t *cf);
-void ngx_http_fngate_api_changed(ngx_http_request_t *r,
-    ngx_http_fngate_ctx_t *ctx);
 
 /* ngx_http_fngate_redis.c */
 ngx_int_t ngx_http_fngate_redis_init(ngx_cycle_t *cycle,
