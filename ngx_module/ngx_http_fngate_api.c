@@ -136,15 +136,15 @@ ngx_http_fngate_api_variable(ngx_http_request_t *r,
 ngx_int_t
 ngx_http_fngate_api_table(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 {
-    int               n;
-    size_t            prefix;
-    ngx_str_t         name, path;
-    fg_api_span_t     stage;
-    fg_api_access_t   access;
-    fg_api_policy_t   policy;
-    u_char            key[FG_KEY_MAX];
-    const char       *argv[2];
-    size_t            argvlen[2];
+    int                        n;
+    size_t                     prefix;
+    ngx_int_t                  rc;
+    ngx_str_t                  path;
+    fg_api_span_t              stage;
+    fg_api_access_t            access;
+    fg_api_policy_t            policy;
+    u_char                     key[FG_KEY_MAX];
+    ngx_http_fngate_lookup_t   lk;
 
     if (fg_action_info(ctx->route.action)->object != FG_OBJECT_ROUTE) {
         return NGX_OK;
@@ -153,45 +153,29 @@ ngx_http_fngate_api_table(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     ctx->api.data = (u_char *) ctx->route.api;
     ctx->api.len = ngx_strlen(ctx->route.api);
 
-    if (ngx_http_fngate_cache_name(r->pool, &name, NGX_HTTP_FNGATE_CACHE_API,
-                                   2, &ctx->owner, &ctx->api)
+    if (ngx_http_fngate_cache_name(r->pool, &lk.name,
+                                   NGX_HTTP_FNGATE_CACHE_API, 2,
+                                   &ctx->owner, &ctx->api)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (!ctx->redis_replied) {
-
-        if (ngx_http_fngate_cache_get(&name, &ctx->api_table, r->pool)
-            == NGX_OK)
-        {
-            ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                           "fngate: route table \"%V\" (cache)", &name);
-            goto table;
-        }
-
-        n = fg_key_api((char *) key, sizeof(key), ctx->route.account,
-                       ctx->route.api);
-        if (n < 0 || (size_t) n >= sizeof(key)) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        argv[0] = "HGETALL";
-        argvlen[0] = sizeof("HGETALL") - 1;
-        argv[1] = (char *) key;
-        argvlen[1] = n;
-
-        ngx_str_null(&ctx->api_table);
-
-        return ngx_http_fngate_redis_command(r, ctx,
-                                             ngx_http_fngate_api_table_reply,
-                                             2, argv, argvlen);
+    n = fg_key_api((char *) key, sizeof(key), ctx->route.account,
+                   ctx->route.api);
+    if (n < 0 || (size_t) n >= sizeof(key)) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->redis_replied = 0;
+    lk.handler = ngx_http_fngate_api_table_reply;
+    lk.negative = 0;
+    lk.argc = 0;
+    ngx_http_fngate_lookup_arg(&lk, "HGETALL", sizeof("HGETALL") - 1);
+    ngx_http_fngate_lookup_arg(&lk, (char *) key, n);
 
-    if (ctx->redis_rc != NGX_HTTP_FNGATE_REDIS_OK) {
-        return ngx_http_fngate_redis_failed(r, ctx);
+    rc = ngx_http_fngate_lookup_cached(r, ctx, &lk, &ctx->api_table);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     if (!ctx->found) {
@@ -202,12 +186,8 @@ ngx_http_fngate_api_table(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     }
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "fngate: route table \"%V\" (redis): \"%V\"", &name,
+                   "fngate: route table \"%V\": \"%V\"", &lk.name,
                    &ctx->api_table);
-
-    ngx_http_fngate_cache_put(&name, &ctx->api_table, r->connection->log);
-
-table:
 
     if (fg_api_table_header((char *) ctx->api_table.data,
                             ctx->api_table.len, &stage, &access, &policy)
@@ -321,12 +301,12 @@ ngx_http_fngate_api_table_reply(ngx_http_request_t *r, redisReply *reply)
 
     len += stage->len + access->len + policy->len + 3;
 
-    ctx->api_table.data = ngx_pnalloc(r->pool, len);
-    if (ctx->api_table.data == NULL) {
+    ctx->value.data = ngx_pnalloc(r->pool, len);
+    if (ctx->value.data == NULL) {
         return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
     }
 
-    p = ngx_sprintf(ctx->api_table.data, "%*s %*s %*s\n",
+    p = ngx_sprintf(ctx->value.data, "%*s %*s %*s\n",
                     stage->len, stage->str, access->len, access->str,
                     policy->len, policy->str);
 
@@ -340,7 +320,7 @@ ngx_http_fngate_api_table_reply(ngx_http_request_t *r, redisReply *reply)
         }
     }
 
-    ctx->api_table.len = p - ctx->api_table.data;
+    ctx->value.len = p - ctx->value.data;
     ctx->found = 1;
 
     return NGX_HTTP_FNGATE_REDIS_OK;
@@ -357,11 +337,10 @@ ngx_int_t
 ngx_http_fngate_api_access(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 {
     int                          n;
-    ngx_str_t                    name, value;
+    ngx_int_t                    rc;
+    ngx_str_t                    value;
     u_char                       key[FG_KEY_MAX];
-    u_char                       caller[FG_ACCOUNT_LEN + 1];
-    const char                  *argv[3];
-    size_t                       argvlen[3];
+    ngx_http_fngate_lookup_t     lk;
     ngx_http_fngate_loc_conf_t  *flcf;
 
     if (fg_action_info(ctx->route.action)->object != FG_OBJECT_ROUTE) {
@@ -387,7 +366,7 @@ ngx_http_fngate_api_access(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
         goto decided;
     }
 
-    if (ngx_http_fngate_cache_name(r->pool, &name,
+    if (ngx_http_fngate_cache_name(r->pool, &lk.name,
                                    NGX_HTTP_FNGATE_CACHE_SUBSCRIPTION, 3,
                                    &ctx->owner, &ctx->api, &ctx->caller)
         != NGX_OK)
@@ -395,59 +374,28 @@ ngx_http_fngate_api_access(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (!ctx->redis_replied) {
-
-        if (ngx_http_fngate_cache_get(&name, &value, r->pool) == NGX_OK) {
-            ctx->found = (value.len == 1 && value.data[0] == '1');
-            ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                           "fngate: subscription \"%V\": %s (cache)", &name,
-                           ctx->found ? "approved" : "not approved");
-            goto decided;
-        }
-
-        if (ctx->caller.len != FG_ACCOUNT_LEN) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        ngx_memcpy(caller, ctx->caller.data, FG_ACCOUNT_LEN);
-        caller[FG_ACCOUNT_LEN] = '\0';
-
-        n = fg_key_api_subs((char *) key, sizeof(key), ctx->route.account,
-                            ctx->route.api);
-        if (n < 0 || (size_t) n >= sizeof(key)) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        argv[0] = "HGET";
-        argvlen[0] = sizeof("HGET") - 1;
-        argv[1] = (char *) key;
-        argvlen[1] = n;
-        argv[2] = (char *) caller;
-        argvlen[2] = FG_ACCOUNT_LEN;
-
-        return ngx_http_fngate_redis_command(r, ctx,
-                                             ngx_http_fngate_api_sub_reply,
-                                             3, argv, argvlen);
+    n = fg_key_api_subs((char *) key, sizeof(key), ctx->route.account,
+                        ctx->route.api);
+    if (n < 0 || (size_t) n >= sizeof(key)) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->redis_replied = 0;
+    lk.handler = ngx_http_fngate_api_sub_reply;
+    lk.negative = 1;
+    lk.argc = 0;
+    ngx_http_fngate_lookup_arg(&lk, "HGET", sizeof("HGET") - 1);
+    ngx_http_fngate_lookup_arg(&lk, (char *) key, n);
+    ngx_http_fngate_lookup_arg(&lk, (char *) ctx->caller.data,
+                               ctx->caller.len);
 
-    if (ctx->redis_rc != NGX_HTTP_FNGATE_REDIS_OK) {
-        return ngx_http_fngate_redis_failed(r, ctx);
+    rc = ngx_http_fngate_lookup_cached(r, ctx, &lk, &value);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "fngate: subscription \"%V\": %s (redis)", &name,
+                   "fngate: subscription \"%V\": %s", &lk.name,
                    ctx->found ? "approved" : "not approved");
-
-    if (ctx->found) {
-        ngx_str_set(&value, "1");
-
-    } else {
-        ngx_str_set(&value, "0");
-    }
-
-    ngx_http_fngate_cache_put(&name, &value, r->connection->log);
 
 decided:
 
@@ -496,6 +444,7 @@ ngx_http_fngate_api_sub_reply(ngx_http_request_t *r, redisReply *reply)
     ctx->found = (reply->len > sizeof("approved ") - 1
                   && ngx_strncmp(reply->str, "approved ",
                                  sizeof("approved ") - 1) == 0);
+    ngx_str_set(&ctx->value, "1");
 
     return NGX_HTTP_FNGATE_REDIS_OK;
 }

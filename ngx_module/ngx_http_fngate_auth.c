@@ -21,8 +21,6 @@ static ngx_int_t ngx_http_fngate_check_time(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx, time_t t, time_t skew);
 static ngx_int_t ngx_http_fngate_key_reply(ngx_http_request_t *r,
     redisReply *reply);
-static ngx_int_t ngx_http_fngate_copy_reply(ngx_http_request_t *r,
-    redisReply *reply, ngx_str_t *dst);
 static void ngx_http_fngate_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_fngate_hash_bufs(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
@@ -318,67 +316,37 @@ ngx_http_fngate_check_time(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
 ngx_int_t
 ngx_http_fngate_auth_key(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 {
-    int         n;
-    u_char     *p;
-    ngx_str_t   name, value;
-    u_char      key[FG_KEY_MAX];
-    const char *argv[4];
-    size_t      argvlen[4];
+    int                        n;
+    ngx_int_t                  rc;
+    ngx_str_t                  value;
+    u_char                     key[FG_KEY_MAX];
+    ngx_http_fngate_lookup_t   lk;
 
-    if (ngx_http_fngate_cache_name(r->pool, &name, NGX_HTTP_FNGATE_CACHE_KEY,
-                                   1, &ctx->access_key)
+    if (ngx_http_fngate_cache_name(r->pool, &lk.name,
+                                   NGX_HTTP_FNGATE_CACHE_KEY, 1,
+                                   &ctx->access_key)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (!ctx->redis_replied) {
-
-        if (ngx_http_fngate_cache_get(&name, &value, r->pool) == NGX_OK
-            && value.len > FG_ACCOUNT_LEN)
-        {
-            ctx->caller.data = ngx_pnalloc(r->pool, FG_ACCOUNT_LEN + 1);
-            if (ctx->caller.data == NULL) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            ngx_memcpy(ctx->caller.data, value.data, FG_ACCOUNT_LEN);
-            ctx->caller.data[FG_ACCOUNT_LEN] = '\0';
-            ctx->caller.len = FG_ACCOUNT_LEN;
-
-            ctx->secret.data = value.data + FG_ACCOUNT_LEN;
-            ctx->secret.len = value.len - FG_ACCOUNT_LEN;
-
-            ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                           "fngate: access key \"%V\" of %V from cache",
-                           &ctx->access_key, &ctx->caller);
-            return NGX_OK;
-        }
-
-        n = fg_key_access_key((char *) key, sizeof(key),
-                              (char *) ctx->access_key.data);
-        if (n < 0 || (size_t) n >= sizeof(key)) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        argv[0] = "HMGET";
-        argvlen[0] = sizeof("HMGET") - 1;
-        argv[1] = (char *) key;
-        argvlen[1] = n;
-        argv[2] = "account";
-        argvlen[2] = sizeof("account") - 1;
-        argv[3] = "secret";
-        argvlen[3] = sizeof("secret") - 1;
-
-        return ngx_http_fngate_redis_command(r, ctx,
-                                             ngx_http_fngate_key_reply,
-                                             4, argv, argvlen);
+    n = fg_key_access_key((char *) key, sizeof(key),
+                          (char *) ctx->access_key.data);
+    if (n < 0 || (size_t) n >= sizeof(key)) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->redis_replied = 0;
+    lk.handler = ngx_http_fngate_key_reply;
+    lk.negative = 0;
+    lk.argc = 0;
+    ngx_http_fngate_lookup_arg(&lk, "HMGET", sizeof("HMGET") - 1);
+    ngx_http_fngate_lookup_arg(&lk, (char *) key, n);
+    ngx_http_fngate_lookup_arg(&lk, "account", sizeof("account") - 1);
+    ngx_http_fngate_lookup_arg(&lk, "secret", sizeof("secret") - 1);
 
-    if (ctx->redis_rc != NGX_HTTP_FNGATE_REDIS_OK) {
-        return ngx_http_fngate_redis_failed(r, ctx);
+    rc = ngx_http_fngate_lookup_cached(r, ctx, &lk, &value);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     if (!ctx->found) {
@@ -389,28 +357,38 @@ ngx_http_fngate_auth_key(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
                    "The security token included in the request is invalid.");
     }
 
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "fngate: access key \"%V\" of %V from redis",
-                   &ctx->access_key, &ctx->caller);
+    /* the account, then the secret */
 
-    value.len = ctx->caller.len + ctx->secret.len;
-    value.data = ngx_pnalloc(r->pool, value.len);
-    if (value.data == NULL) {
+    if (value.len <= FG_ACCOUNT_LEN) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    p = ngx_cpymem(value.data, ctx->caller.data, ctx->caller.len);
-    ngx_memcpy(p, ctx->secret.data, ctx->secret.len);
+    ctx->caller.data = ngx_pnalloc(r->pool, FG_ACCOUNT_LEN + 1);
+    if (ctx->caller.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
-    ngx_http_fngate_cache_put(&name, &value, r->connection->log);
+    *ngx_cpymem(ctx->caller.data, value.data, FG_ACCOUNT_LEN) = '\0';
+    ctx->caller.len = FG_ACCOUNT_LEN;
+
+    ctx->secret.data = value.data + FG_ACCOUNT_LEN;
+    ctx->secret.len = value.len - FG_ACCOUNT_LEN;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: access key \"%V\" of %V",
+                   &ctx->access_key, &ctx->caller);
 
     return NGX_OK;
 }
 
 
+/* The HMGET of an access key: its account and secret, as one value. */
+
 static ngx_int_t
 ngx_http_fngate_key_reply(ngx_http_request_t *r, redisReply *reply)
 {
+    u_char                 *p;
+    redisReply             *account, *secret;
     ngx_http_fngate_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
@@ -424,56 +402,42 @@ ngx_http_fngate_key_reply(ngx_http_request_t *r, redisReply *reply)
 
     ctx->found = 0;
 
-    if (reply->element[0]->type == REDIS_REPLY_NIL
-        || reply->element[1]->type == REDIS_REPLY_NIL)
-    {
+    account = reply->element[0];
+    secret = reply->element[1];
+
+    if (account->type == REDIS_REPLY_NIL || secret->type == REDIS_REPLY_NIL) {
         return NGX_HTTP_FNGATE_REDIS_OK;
     }
 
-    if (ngx_http_fngate_copy_reply(r, reply->element[0], &ctx->caller)
-        != NGX_OK
-        || ngx_http_fngate_copy_reply(r, reply->element[1], &ctx->secret)
-           != NGX_OK)
+    if (account->type != REDIS_REPLY_STRING
+        || secret->type != REDIS_REPLY_STRING)
     {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: unexpected redis reply type %d",
+                      account->type != REDIS_REPLY_STRING ? account->type
+                                                          : secret->type);
         return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
     }
 
-    if (!fg_account_valid((char *) ctx->caller.data, ctx->caller.len)
-        || ctx->secret.len == 0)
-    {
+    if (!fg_account_valid(account->str, account->len) || secret->len == 0) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: access key \"%V\" has an invalid account "
                       "or secret in redis", &ctx->access_key);
         return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
     }
 
+    ctx->value.len = account->len + secret->len;
+    ctx->value.data = ngx_pnalloc(r->pool, ctx->value.len);
+    if (ctx->value.data == NULL) {
+        return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
+    }
+
+    p = ngx_cpymem(ctx->value.data, account->str, account->len);
+    ngx_memcpy(p, secret->str, secret->len);
+
     ctx->found = 1;
 
     return NGX_HTTP_FNGATE_REDIS_OK;
-}
-
-
-static ngx_int_t
-ngx_http_fngate_copy_reply(ngx_http_request_t *r, redisReply *reply,
-    ngx_str_t *dst)
-{
-    if (reply->type != REDIS_REPLY_STRING) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "fngate: unexpected redis reply type %d",
-                      reply->type);
-        return NGX_ERROR;
-    }
-
-    dst->len = reply->len;
-    dst->data = ngx_pnalloc(r->pool, reply->len + 1);
-    if (dst->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    ngx_memcpy(dst->data, reply->str, reply->len);
-    dst->data[dst->len] = '\0';
-
-    return NGX_OK;
 }
 
 

@@ -26,6 +26,85 @@ static ngx_int_t ngx_http_fngate_not_found(ngx_http_request_t *r,
 
 
 /*
+ * A lookup through the worker's cache, the one way the steps ask Redis.
+ * When the cache knows the answer it is returned at once.  Otherwise the
+ * command of lk is sent and NGX_AGAIN returned: the access phase stops
+ * until the reply (or a timeout) resumes it, and the step that called is
+ * entered again, calls this again with the same lk, and then gets the
+ * answer.  That re-entry is told by ctx->redis_replied, which is checked
+ * first and cleared, so the next lookup of the same step asks afresh.  The
+ * reply handler has copied what it found (ctx->found, ctx->value) into the
+ * request's pool before hiredis freed the reply; if the request went away
+ * meanwhile, its pool cleanup detached the command and the late reply was
+ * dropped.  A found answer is cached, and "not found" (as "") only when
+ * lk->negative, so that a thing created a moment ago is found at once.
+ *
+ * Returns NGX_OK with ctx->found and, when found, *value in the request's
+ * pool; NGX_AGAIN while Redis is asked; NGX_DONE once the client has been
+ * answered because Redis failed.
+ */
+
+ngx_int_t
+ngx_http_fngate_lookup_cached(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx, ngx_http_fngate_lookup_t *lk,
+    ngx_str_t *value)
+{
+    ngx_str_t  none;
+
+    if (ctx->redis_replied) {
+        ctx->redis_replied = 0;
+
+        if (ctx->redis_rc != NGX_HTTP_FNGATE_REDIS_OK) {
+            return ngx_http_fngate_redis_failed(r, ctx);
+        }
+
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "fngate: lookup \"%V\": %s (redis)", &lk->name,
+                       ctx->found ? "found" : "not found");
+
+        if (ctx->found) {
+            *value = ctx->value;
+            ngx_http_fngate_cache_put(&lk->name, value, r->connection->log);
+
+        } else if (lk->negative) {
+            ngx_str_set(&none, "");
+            ngx_http_fngate_cache_put(&lk->name, &none, r->connection->log);
+        }
+
+        return NGX_OK;
+    }
+
+    if (ngx_http_fngate_cache_get(&lk->name, value, r->pool) == NGX_OK) {
+        ctx->found = (value->len != 0);
+
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "fngate: lookup \"%V\": %s (cache)", &lk->name,
+                       ctx->found ? "found" : "not found");
+        return NGX_OK;
+    }
+
+    ctx->found = 0;
+    ngx_str_null(&ctx->value);
+
+    return ngx_http_fngate_redis_command(r, ctx, lk->handler, lk->argc,
+                                         lk->argv, lk->argvlen);
+}
+
+
+/* Appends an argument to the command of a lookup; arg outlives the call
+ * of ngx_http_fngate_lookup_cached() only until hiredis formatted it. */
+
+void
+ngx_http_fngate_lookup_arg(ngx_http_fngate_lookup_t *lk, const char *arg,
+    size_t len)
+{
+    lk->argv[lk->argc] = arg;
+    lk->argvlen[lk->argc] = len;
+    lk->argc++;
+}
+
+
+/*
  * The route was parsed before authentication; its errors are reported
  * only now, to an authenticated caller.  Then the names of the call.
  */
@@ -169,11 +248,11 @@ ngx_http_fngate_lookup_alias(ngx_http_request_t *r,
 {
     int                          n;
     u_char                      *p;
-    ngx_str_t                    name, value;
+    ngx_int_t                    rc;
+    ngx_str_t                    value;
     fg_route_t                  *t;
     u_char                       key[FG_KEY_MAX];
-    const char                  *argv[3];
-    size_t                       argvlen[3];
+    ngx_http_fngate_lookup_t     lk;
     ngx_http_fngate_loc_conf_t  *flcf;
 
     /* the caller's own alias, or another account's named by full ARN */
@@ -191,7 +270,7 @@ ngx_http_fngate_lookup_alias(ngx_http_request_t *r,
 
     /* the owner the call names, before it becomes the target's */
 
-    if (ngx_http_fngate_cache_name(r->pool, &name,
+    if (ngx_http_fngate_cache_name(r->pool, &lk.name,
                                    NGX_HTTP_FNGATE_CACHE_ALIAS, 3,
                                    &ctx->owner, &ctx->function,
                                    &ctx->qualifier)
@@ -200,61 +279,35 @@ ngx_http_fngate_lookup_alias(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (!ctx->redis_replied) {
-
-        if (ngx_http_fngate_cache_get(&name, &value, r->pool) == NGX_OK) {
-            ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                           "fngate: alias \"%V\" -> \"%V\" (cache)",
-                           &name, &value);
-            goto decided;
-        }
-
-        n = fg_key_alias((char *) key, sizeof(key), ctx->route.account[0]
-                                                    ? ctx->route.account
-                                                    : (char *) ctx->caller.data,
-                         ctx->route.function, ctx->route.qualifier);
-        if (n < 0 || (size_t) n >= sizeof(key)) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        argv[0] = "HGET";
-        argvlen[0] = sizeof("HGET") - 1;
-        argv[1] = (char *) key;
-        argvlen[1] = n;
-        argv[2] = "FunctionVersion";
-        argvlen[2] = sizeof("FunctionVersion") - 1;
-
-        ngx_str_null(&ctx->target);
-
-        return ngx_http_fngate_redis_command(r, ctx,
-                                             ngx_http_fngate_alias_reply,
-                                             3, argv, argvlen);
+    n = fg_key_alias((char *) key, sizeof(key), ctx->route.account[0]
+                                                ? ctx->route.account
+                                                : (char *) ctx->caller.data,
+                     ctx->route.function, ctx->route.qualifier);
+    if (n < 0 || (size_t) n >= sizeof(key)) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->redis_replied = 0;
+    lk.handler = ngx_http_fngate_alias_reply;
+    lk.negative = 0;
+    lk.argc = 0;
+    ngx_http_fngate_lookup_arg(&lk, "HGET", sizeof("HGET") - 1);
+    ngx_http_fngate_lookup_arg(&lk, (char *) key, n);
+    ngx_http_fngate_lookup_arg(&lk, "FunctionVersion",
+                               sizeof("FunctionVersion") - 1);
 
-    if (ctx->redis_rc != NGX_HTTP_FNGATE_REDIS_OK) {
-        return ngx_http_fngate_redis_failed(r, ctx);
+    rc = ngx_http_fngate_lookup_cached(r, ctx, &lk, &value);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     if (!ctx->found) {
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "fngate: no alias \"%V\" (redis)", &name);
+                       "fngate: no alias \"%V\"", &lk.name);
         return NGX_OK;
     }
 
-    value = ctx->target;
-
-    if (!fg_is_arn((char *) value.data, value.len)) {
-        ngx_str_set(&value, "-");
-    }
-
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "fngate: alias \"%V\" -> \"%V\" (redis)", &name, &value);
-
-    ngx_http_fngate_cache_put(&name, &value, r->connection->log);
-
-decided:
+                   "fngate: alias \"%V\" -> \"%V\"", &lk.name, &value);
 
     if (!fg_is_arn((char *) value.data, value.len)) {
         return NGX_OK;
@@ -329,7 +382,8 @@ decided:
 }
 
 
-/* The HGET of an alias's FunctionVersion: copied into the request pool. */
+/* The HGET of an alias's FunctionVersion: a cross-account alias's target
+ * ARN, copied into the request's pool, or "-". */
 
 static ngx_int_t
 ngx_http_fngate_alias_reply(ngx_http_request_t *r, redisReply *reply)
@@ -350,14 +404,22 @@ ngx_http_fngate_alias_reply(ngx_http_request_t *r, redisReply *reply)
         return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
     }
 
-    ctx->target.data = ngx_pnalloc(r->pool, reply->len);
-    if (ctx->target.data == NULL) {
+    ctx->found = 1;
+
+    /* an ordinary alias is fngated's to resolve: only "-" is kept */
+
+    if (!fg_is_arn(reply->str, reply->len)) {
+        ngx_str_set(&ctx->value, "-");
+        return NGX_HTTP_FNGATE_REDIS_OK;
+    }
+
+    ctx->value.data = ngx_pnalloc(r->pool, reply->len);
+    if (ctx->value.data == NULL) {
         return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
     }
 
-    ngx_memcpy(ctx->target.data, reply->str, reply->len);
-    ctx->target.len = reply->len;
-    ctx->found = 1;
+    ngx_memcpy(ctx->value.data, reply->str, reply->len);
+    ctx->value.len = reply->len;
 
     return NGX_HTTP_FNGATE_REDIS_OK;
 }
@@ -505,12 +567,12 @@ ngx_http_fngate_grant(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
     const char *owner, const char *function, const char *qualifier,
     ngx_str_t *grantee, const char *grant)
 {
-    int         n, argc;
-    ngx_str_t   name, value, o, f, q, g;
-    u_char      key[FG_KEY_MAX], f1[FG_KEY_MAX], f2[FG_KEY_MAX];
-    u_char      who[FG_ACCOUNT_LEN + 1];
-    const char *argv[4];
-    size_t      argvlen[4];
+    int                        n;
+    ngx_int_t                  rc;
+    ngx_str_t                  value, o, f, q, g;
+    u_char                     key[FG_KEY_MAX], f1[FG_KEY_MAX];
+    u_char                     f2[FG_KEY_MAX], who[FG_ACCOUNT_LEN + 1];
+    ngx_http_fngate_lookup_t   lk;
 
     o.data = (u_char *) owner;
     o.len = ngx_strlen(owner);
@@ -521,7 +583,7 @@ ngx_http_fngate_grant(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
     g.data = (u_char *) grant;
     g.len = ngx_strlen(grant);
 
-    if (ngx_http_fngate_cache_name(r->pool, &name,
+    if (ngx_http_fngate_cache_name(r->pool, &lk.name,
                                    NGX_HTTP_FNGATE_CACHE_GRANT, 5,
                                    &o, &f, &q, &g, grantee)
         != NGX_OK)
@@ -529,78 +591,49 @@ ngx_http_fngate_grant(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (!ctx->redis_replied) {
-
-        if (ngx_http_fngate_cache_get(&name, &value, r->pool) == NGX_OK) {
-            ctx->found = (value.len == 1 && value.data[0] == '1');
-            ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                           "fngate: %V %s %s \"%s\" (cache)", grantee,
-                           ctx->found ? "granted" : "not granted", grant,
-                           function);
-            return NGX_OK;
-        }
-
-        if (grantee->len != FG_ACCOUNT_LEN) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        *ngx_cpymem(who, grantee->data, FG_ACCOUNT_LEN) = '\0';
-
-        n = fg_key_grants((char *) key, sizeof(key), owner, function);
-        if (n < 0 || (size_t) n >= sizeof(key)) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        argv[0] = "HMGET";
-        argvlen[0] = sizeof("HMGET") - 1;
-        argv[1] = (char *) key;
-        argvlen[1] = n;
-
-        n = fg_key_grant_field((char *) f1, sizeof(f1), "", grant,
-                               (char *) who);
-        if (n < 0 || (size_t) n >= sizeof(f1)) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        argv[2] = (char *) f1;
-        argvlen[2] = n;
-        argc = 3;
-
-        if (qualifier[0]) {
-            n = fg_key_grant_field((char *) f2, sizeof(f2), qualifier,
-                                   grant, (char *) who);
-            if (n < 0 || (size_t) n >= sizeof(f2)) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            argv[3] = (char *) f2;
-            argvlen[3] = n;
-            argc = 4;
-        }
-
-        return ngx_http_fngate_redis_command(r, ctx,
-                                             ngx_http_fngate_grant_reply,
-                                             argc, argv, argvlen);
+    if (grantee->len != FG_ACCOUNT_LEN) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->redis_replied = 0;
+    *ngx_cpymem(who, grantee->data, FG_ACCOUNT_LEN) = '\0';
 
-    if (ctx->redis_rc != NGX_HTTP_FNGATE_REDIS_OK) {
-        return ngx_http_fngate_redis_failed(r, ctx);
+    lk.handler = ngx_http_fngate_grant_reply;
+    lk.negative = 1;
+    lk.argc = 0;
+    ngx_http_fngate_lookup_arg(&lk, "HMGET", sizeof("HMGET") - 1);
+
+    n = fg_key_grants((char *) key, sizeof(key), owner, function);
+    if (n < 0 || (size_t) n >= sizeof(key)) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_fngate_lookup_arg(&lk, (char *) key, n);
+
+    n = fg_key_grant_field((char *) f1, sizeof(f1), "", grant, (char *) who);
+    if (n < 0 || (size_t) n >= sizeof(f1)) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_fngate_lookup_arg(&lk, (char *) f1, n);
+
+    if (qualifier[0]) {
+        n = fg_key_grant_field((char *) f2, sizeof(f2), qualifier, grant,
+                               (char *) who);
+        if (n < 0 || (size_t) n >= sizeof(f2)) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_http_fngate_lookup_arg(&lk, (char *) f2, n);
+    }
+
+    rc = ngx_http_fngate_lookup_cached(r, ctx, &lk, &value);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "fngate: %V %s %s \"%s\" (redis)", grantee,
+                   "fngate: %V %s %s \"%s\"", grantee,
                    ctx->found ? "granted" : "not granted", grant, function);
-
-    if (ctx->found) {
-        ngx_str_set(&value, "1");
-
-    } else {
-        ngx_str_set(&value, "0");
-    }
-
-    ngx_http_fngate_cache_put(&name, &value, r->connection->log);
 
     return NGX_OK;
 }
@@ -628,6 +661,7 @@ ngx_http_fngate_grant_reply(ngx_http_request_t *r, redisReply *reply)
     for (i = 0; i < reply->elements; i++) {
         if (reply->element[i]->type == REDIS_REPLY_STRING) {
             ctx->found = 1;
+            ngx_str_set(&ctx->value, "1");
         }
     }
 
@@ -678,13 +712,14 @@ ngx_int_t
 ngx_http_fngate_lookup_function(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx)
 {
-    int                      n, argc;
-    ngx_str_t                name, value;
-    ngx_uint_t               aliases;
-    u_char                   key[FG_KEY_MAX], key2[FG_KEY_MAX];
-    const char              *argv[3];
-    size_t                   argvlen[3];
-    const fg_action_info_t  *ai;
+    int                        n;
+    ngx_int_t                  rc;
+    ngx_str_t                  value;
+    ngx_uint_t                 aliases;
+    u_char                     key[FG_KEY_MAX], key2[FG_KEY_MAX];
+    const char                *account;
+    const fg_action_info_t    *ai;
+    ngx_http_fngate_lookup_t   lk;
 
     ai = fg_action_info(ctx->route.action);
 
@@ -705,7 +740,7 @@ ngx_http_fngate_lookup_function(ngx_http_request_t *r,
 
     /* the function exists, or with aliases: the function or aliases */
 
-    if (ngx_http_fngate_cache_name(r->pool, &name,
+    if (ngx_http_fngate_cache_name(r->pool, &lk.name,
                                    aliases ? NGX_HTTP_FNGATE_CACHE_ALIASES
                                            : NGX_HTTP_FNGATE_CACHE_FUNCTION,
                                    2, &ctx->owner, &ctx->function)
@@ -714,53 +749,35 @@ ngx_http_fngate_lookup_function(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (!ctx->redis_replied) {
+    account = ctx->route.account[0] ? ctx->route.account
+                                    : (char *) ctx->caller.data;
 
-        if (ngx_http_fngate_cache_get(&name, &value, r->pool) == NGX_OK) {
-            ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                           "fngate: function \"%V\" of %V exists (cache)",
-                           &ctx->function, &ctx->owner);
-            goto exists;
-        }
+    lk.handler = ngx_http_fngate_function_reply;
+    lk.negative = 0;
+    lk.argc = 0;
+    ngx_http_fngate_lookup_arg(&lk, "EXISTS", sizeof("EXISTS") - 1);
 
-        n = fg_key_function((char *) key, sizeof(key),
-                            ctx->route.account[0] ? ctx->route.account
-                                                 : (char *) ctx->caller.data,
-                            ctx->route.function);
-        if (n < 0 || (size_t) n >= sizeof(key)) {
+    n = fg_key_function((char *) key, sizeof(key), account,
+                        ctx->route.function);
+    if (n < 0 || (size_t) n >= sizeof(key)) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_fngate_lookup_arg(&lk, (char *) key, n);
+
+    if (aliases) {
+        n = fg_key_aliases((char *) key2, sizeof(key2), account,
+                           ctx->route.function);
+        if (n < 0 || (size_t) n >= sizeof(key2)) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        argv[0] = "EXISTS";
-        argvlen[0] = sizeof("EXISTS") - 1;
-        argv[1] = (char *) key;
-        argvlen[1] = n;
-        argc = 2;
-
-        if (aliases) {
-            n = fg_key_aliases((char *) key2, sizeof(key2),
-                               ctx->route.account[0]
-                               ? ctx->route.account
-                               : (char *) ctx->caller.data,
-                               ctx->route.function);
-            if (n < 0 || (size_t) n >= sizeof(key2)) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            argv[2] = (char *) key2;
-            argvlen[2] = n;
-            argc = 3;
-        }
-
-        return ngx_http_fngate_redis_command(r, ctx,
-                                             ngx_http_fngate_function_reply,
-                                             argc, argv, argvlen);
+        ngx_http_fngate_lookup_arg(&lk, (char *) key2, n);
     }
 
-    ctx->redis_replied = 0;
-
-    if (ctx->redis_rc != NGX_HTTP_FNGATE_REDIS_OK) {
-        return ngx_http_fngate_redis_failed(r, ctx);
+    rc = ngx_http_fngate_lookup_cached(r, ctx, &lk, &value);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     if (!ctx->found) {
@@ -771,14 +788,8 @@ ngx_http_fngate_lookup_function(ngx_http_request_t *r,
     }
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "fngate: function \"%V\" of %V exists (redis)",
+                   "fngate: function \"%V\" of %V exists",
                    &ctx->function, &ctx->owner);
-
-    ngx_str_set(&value, "1");
-
-    ngx_http_fngate_cache_put(&name, &value, r->connection->log);
-
-exists:
 
     if (ctx->xdenied) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -807,6 +818,7 @@ ngx_http_fngate_function_reply(ngx_http_request_t *r, redisReply *reply)
     }
 
     ctx->found = (reply->integer > 0);
+    ngx_str_set(&ctx->value, "1");
 
     return NGX_HTTP_FNGATE_REDIS_OK;
 }

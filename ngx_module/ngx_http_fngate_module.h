@@ -89,9 +89,11 @@ typedef enum {
     NGX_HTTP_FNGATE_CACHE_ALIAS = 'x',         /* OWNER:NAME:ALIAS: its
                                                   target's ARN, or "-" */
     NGX_HTTP_FNGATE_CACHE_GRANT = 'g',         /* OWNER:NAME:QUALIFIER:
-                                                  ACTION:GRANTEE: 1 or 0 */
+                                                  ACTION:GRANTEE: 1, or ""
+                                                  for no */
     NGX_HTTP_FNGATE_CACHE_API = 't',           /* OWNER:API: route table */
-    NGX_HTTP_FNGATE_CACHE_SUBSCRIPTION = 's'   /* OWNER:API:ACCOUNT: 1 or 0 */
+    NGX_HTTP_FNGATE_CACHE_SUBSCRIPTION = 's'   /* OWNER:API:ACCOUNT: 1, or
+                                                  "" for not approved */
 } ngx_http_fngate_cache_e;
 
 
@@ -104,6 +106,25 @@ typedef struct ngx_http_fngate_redis_cmd_s  ngx_http_fngate_redis_cmd_t;
  */
 typedef ngx_int_t (*ngx_http_fngate_redis_handler_pt)(ngx_http_request_t *r,
     redisReply *reply);
+
+
+#define NGX_HTTP_FNGATE_LOOKUP_ARGS  4
+
+/*
+ * A lookup through the worker's cache (ngx_http_fngate_lookup_cached()):
+ * its name in the cache, and the Redis command that answers it when the
+ * cache does not.  The reply handler sets ctx->found and, when found,
+ * ctx->value, the answer that is cached.
+ */
+typedef struct {
+    ngx_str_t                          name;
+    ngx_http_fngate_redis_handler_pt   handler;
+    ngx_uint_t                         negative;  /* "not found" is cached
+                                                     too */
+    int                                argc;
+    const char                        *argv[NGX_HTTP_FNGATE_LOOKUP_ARGS];
+    size_t                             argvlen[NGX_HTTP_FNGATE_LOOKUP_ARGS];
+} ngx_http_fngate_lookup_t;
 
 
 typedef struct {
@@ -134,8 +155,6 @@ typedef struct {
     u_char                     via_account[FG_ACCOUNT_LEN + 1];
     u_char                     via_function[FG_FUNCTION_NAME_MAX + 1];
     u_char                     via_qualifier[FG_QUALIFIER_MAX + 1];
-    ngx_str_t                  target;        /* its FunctionVersion, set
-                                                 by the HGET's reply */
     ngx_str_t                  pool_key;      /* VM dedication key; ""
                                                  is the billed account */
 
@@ -158,6 +177,7 @@ typedef struct {
     ngx_event_t                redis_timer;
     ngx_http_fngate_redis_rc_e  redis_rc;
     ngx_int_t                  found;         /* set by a reply handler */
+    ngx_str_t                  value;         /* and what it found */
 
     /* from the backend's response headers */
     ngx_str_t                  version;
@@ -226,6 +246,11 @@ ngx_int_t ngx_http_fngate_raw_path(ngx_http_request_t *r, ngx_str_t *path);
 ngx_int_t ngx_http_fngate_hash_chain(ngx_http_request_t *r, ngx_chain_t *in);
 
 /* ngx_http_fngate_lookup.c */
+ngx_int_t ngx_http_fngate_lookup_cached(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx, ngx_http_fngate_lookup_t *lk,
+    ngx_str_t *value);
+void ngx_http_fngate_lookup_arg(ngx_http_fngate_lookup_t *lk,
+    const char *arg, size_t len);
 ngx_int_t ngx_http_fngate_lookup_route(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
 ngx_int_t ngx_http_fngate_lookup_alias(ngx_http_request_t *r,
