@@ -111,11 +111,7 @@ ngx_module_t  ngx_http_fngate_module = {
 static ngx_int_t
 ngx_http_fngate_preconfiguration(ngx_conf_t *cf)
 {
-    if (ngx_http_fngate_add_variables(cf) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    return ngx_http_fngate_api_add_variables(cf);
+    return ngx_http_fngate_add_variables(cf);
 }
 
 

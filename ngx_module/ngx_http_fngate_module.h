@@ -279,7 +279,6 @@ ngx_int_t ngx_http_fngate_api_table(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
 ngx_int_t ngx_http_fngate_api_access(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
-ngx_int_t ngx_http_fngate_api_add_variables(ngx_conf_t *cf);
 
 /* ngx_http_fngate_redis.c */
 ngx_int_t ngx_http_fngate_redis_init(ngx_cycle_t *cycle,

@@ -2,9 +2,10 @@
 /*
  * fngate: the $fngate_* variables.
  *
- * The names of the call are known after the access phase; the counters
- * come from the backend's headers, in the header filter.  None is
- * cacheable: each is read from the request's context when it is used.
+ * The names of the call, and of an API call's route, are known after the
+ * access phase; the counters come from the backend's headers, in the
+ * header filter.  None is cacheable: each is read from the request's
+ * context when it is used.  One table, registered in preconfiguration.
  */
 
 
@@ -123,6 +124,36 @@ static ngx_http_variable_t  ngx_http_fngate_vars[] = {
 
     { ngx_string("fngate_vm"), NULL,
       ngx_http_fngate_variable_counter, ngx_http_fngate_field(vm),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    /* a call of an API made of functions (InvokeApi); "" otherwise */
+
+    { ngx_string("fngate_api"), NULL,
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(api),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_api_stage"), NULL,
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(api_stage),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_api_path"), NULL,
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(api_path),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_route"), NULL,
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(api_route),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_resource"), NULL,
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(api_resource),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_policy"), NULL,
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(api_policy),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_api_headers"), NULL,
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(api_headers),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
