@@ -98,7 +98,7 @@ ngx_http_fngate_cleanup(void *data)
 {
     ngx_http_fngate_ctx_t  *ctx = data;
 
-    ngx_http_fngate_redis_detach(ctx);
+    ngx_http_fngate_store_detach(ctx);
 
     if (ctx->sha) {
         EVP_MD_CTX_free(ctx->sha);

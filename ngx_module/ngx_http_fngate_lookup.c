@@ -86,7 +86,7 @@ ngx_http_fngate_lookup_cached(ngx_http_request_t *r,
     ctx->found = 0;
     ngx_str_null(&ctx->value);
 
-    return ngx_http_fngate_redis_command(r, ctx, lk->handler, lk->argc,
+    return ngx_http_fngate_store_command(r, ctx, lk->handler, lk->argc,
                                          lk->argv, lk->argvlen);
 }
 

@@ -340,13 +340,13 @@ ngx_http_fngate_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
-    return ngx_http_fngate_redis_init(cycle, fmcf);
+    return ngx_http_fngate_store_init(cycle, fmcf);
 }
 
 
 static void
 ngx_http_fngate_exit_process(ngx_cycle_t *cycle)
 {
-    ngx_http_fngate_redis_exit(cycle);
+    ngx_http_fngate_store_exit(cycle);
     ngx_http_fngate_cache_exit();
 }

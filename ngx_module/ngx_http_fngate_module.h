@@ -8,7 +8,8 @@
  *   ngx_http_fngate_auth.c     SigV4 verification
  *   ngx_http_fngate_lookup.c   routes, functions, permissions
  *   ngx_http_fngate_cache.c    the worker's cache of lookups, forgetting
- *   ngx_http_fngate_redis.c    hiredis on nginx's event loop
+ *   ngx_http_fngate_store.c    the Redis connection, commands of requests
+ *   ngx_http_fngate_redis.c    the hiredis adapter for nginx's event loop
  *   ngx_http_fngate_var.c      the $fngate_* variables
  *   ngx_http_fngate_filter.c   header filter and request body filter
  *   ngx_http_fngate_api.c      APIs made of functions: route table, access
@@ -97,7 +98,7 @@ typedef enum {
 } ngx_http_fngate_cache_e;
 
 
-typedef struct ngx_http_fngate_redis_cmd_s  ngx_http_fngate_redis_cmd_t;
+typedef struct ngx_http_fngate_store_cmd_s  ngx_http_fngate_store_cmd_t;
 
 /*
  * Called with the reply of a command while the request still exists;
@@ -173,7 +174,7 @@ typedef struct {
     off_t                      body_bytes;    /* bytes hashed */
     u_char                     payload_hash[FG_SHA256_HEX_LEN + 1];
 
-    ngx_http_fngate_redis_cmd_t  *cmd;        /* the command in flight */
+    ngx_http_fngate_store_cmd_t  *cmd;        /* the command in flight */
     ngx_event_t                redis_timer;
     ngx_http_fngate_redis_rc_e  redis_rc;
     ngx_int_t                  found;         /* set by a reply handler */
@@ -280,14 +281,17 @@ ngx_int_t ngx_http_fngate_api_table(ngx_http_request_t *r,
 ngx_int_t ngx_http_fngate_api_access(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
 
-/* ngx_http_fngate_redis.c */
-ngx_int_t ngx_http_fngate_redis_init(ngx_cycle_t *cycle,
+/* ngx_http_fngate_store.c */
+ngx_int_t ngx_http_fngate_store_init(ngx_cycle_t *cycle,
     ngx_http_fngate_main_conf_t *fmcf);
-void ngx_http_fngate_redis_exit(ngx_cycle_t *cycle);
-ngx_int_t ngx_http_fngate_redis_command(ngx_http_request_t *r,
+void ngx_http_fngate_store_exit(ngx_cycle_t *cycle);
+ngx_int_t ngx_http_fngate_store_command(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx, ngx_http_fngate_redis_handler_pt handler,
     int argc, const char **argv, const size_t *argvlen);
-void ngx_http_fngate_redis_detach(ngx_http_fngate_ctx_t *ctx);
+void ngx_http_fngate_store_detach(ngx_http_fngate_ctx_t *ctx);
+
+/* ngx_http_fngate_redis.c */
+ngx_int_t ngx_http_fngate_redis_attach(redisAsyncContext *ac, ngx_log_t *log);
 
 /* ngx_http_fngate_var.c */
 ngx_int_t ngx_http_fngate_add_variables(ngx_conf_t *cf);
