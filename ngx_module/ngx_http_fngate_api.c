@@ -44,7 +44,7 @@ static ngx_int_t ngx_http_fngate_api_copy(ngx_http_request_t *r,
 
 /*
  * The API's route table, from the cache or from Redis.  Re-entered with
- * ctx->redis_replied set once the HGETALL answered.
+ * ctx->redis.replied set once the HGETALL answered.
  */
 
 ngx_int_t
@@ -59,77 +59,78 @@ ngx_http_fngate_api_table(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     fg_api_policy_t            policy;
     u_char                     key[FG_KEY_MAX];
     ngx_http_fngate_lookup_t   lk;
+    ngx_http_fngate_call_t    *call;
 
-    if (fg_action_info(ctx->route.action)->object != FG_OBJECT_ROUTE) {
+    call = &ctx->call;
+
+    if (fg_action_info(call->route.action)->object != FG_OBJECT_ROUTE) {
         return NGX_OK;
     }
 
-    ctx->api.data = (u_char *) ctx->route.api;
-    ctx->api.len = ngx_strlen(ctx->route.api);
+    ctx->api.name.data = (u_char *) call->route.api;
+    ctx->api.name.len = ngx_strlen(call->route.api);
 
     if (ngx_http_fngate_cache_name(r->pool, &lk.name,
                                    NGX_HTTP_FNGATE_CACHE_API, 2,
-                                   &ctx->owner, &ctx->api)
+                                   &call->owner, &ctx->api.name)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    n = fg_key_api((char *) key, sizeof(key), ctx->route.account,
-                   ctx->route.api);
+    n = fg_key_api((char *) key, sizeof(key), call->route.account,
+                   call->route.api);
     if (n < 0 || (size_t) n >= sizeof(key)) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    lk.handler = ngx_http_fngate_api_table_reply;
-    lk.negative = 0;
-    lk.argc = 0;
-    ngx_http_fngate_lookup_arg(&lk, "HGETALL", sizeof("HGETALL") - 1);
+    ngx_http_fngate_lookup_init(&lk, "HGETALL",
+                                ngx_http_fngate_api_table_reply, 0);
     ngx_http_fngate_lookup_arg(&lk, (char *) key, n);
 
-    rc = ngx_http_fngate_lookup_cached(r, ctx, &lk, &ctx->api_table);
+    rc = ngx_http_fngate_lookup_cached(r, ctx, &lk, &ctx->api.table);
     if (rc != NGX_OK) {
         return rc;
     }
 
-    if (!ctx->found) {
+    if (!ctx->redis.found) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "fngate: api \"%V\" of %V not found", &ctx->api,
-                      &ctx->owner);
+                      "fngate: api \"%V\" of %V not found", &ctx->api.name,
+                      &call->owner);
         return ngx_http_fngate_api_not_found(r, ctx);
     }
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "fngate: route table \"%V\": \"%V\"", &lk.name,
-                   &ctx->api_table);
+                   &ctx->api.table);
 
-    if (fg_api_table_header((char *) ctx->api_table.data,
-                            ctx->api_table.len, &stage, &access, &policy)
+    if (fg_api_table_header((char *) ctx->api.table.data,
+                            ctx->api.table.len, &stage, &access, &policy)
         != 0)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: api \"%V\" of %V has a corrupt record",
-                      &ctx->api, &ctx->owner);
+                      &ctx->api.name, &call->owner);
         return ngx_http_fngate_error(r, NGX_HTTP_BAD_GATEWAY,
                    "ServiceException",
                    "The API's record in the metadata store is corrupt.");
     }
 
-    if (stage.len != ngx_strlen(ctx->route.stage)
-        || ngx_strncmp(stage.data, ctx->route.stage, stage.len) != 0)
+    if (stage.len != ngx_strlen(call->route.stage)
+        || ngx_strncmp(stage.data, call->route.stage, stage.len) != 0)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: api \"%V\" of %V has no stage \"%s\"",
-                      &ctx->api, &ctx->owner, ctx->route.stage);
+                      &ctx->api.name, &call->owner, call->route.stage);
         return ngx_http_fngate_api_not_found(r, ctx);
     }
 
-    ctx->api_stage.data = (u_char *) ctx->route.stage;
-    ctx->api_stage.len = stage.len;
-    ctx->api_access.data = (u_char *) fg_api_access_name(access);
-    ctx->api_access.len = ngx_strlen(ctx->api_access.data);
-    ctx->api_policy.data = (u_char *) fg_api_policy_name(policy);
-    ctx->api_policy.len = ngx_strlen(ctx->api_policy.data);
+    ctx->api.stage.data = (u_char *) call->route.stage;
+    ctx->api.stage.len = stage.len;
+    ctx->api.access.data = (u_char *) fg_api_access_name(access);
+    ctx->api.access.len = ngx_strlen(ctx->api.access.data);
+    ctx->api.policy.data = (u_char *) fg_api_policy_name(policy);
+    ctx->api.policy.len = ngx_strlen(ctx->api.policy.data);
 
     /* the path after "/apis/OWNER/API/STAGE" */
 
@@ -137,15 +138,15 @@ ngx_http_fngate_api_table(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    prefix = sizeof(FG_API_CALL_PREFIX "//") - 1 + ctx->owner.len
-             + ctx->api.len + ctx->api_stage.len;
+    prefix = sizeof(FG_API_CALL_PREFIX "//") - 1 + call->owner.len
+             + ctx->api.name.len + ctx->api.stage.len;
 
     if (path.len < prefix) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->api_path.data = path.data + prefix;
-    ctx->api_path.len = path.len - prefix;
+    ctx->api.path.data = path.data + prefix;
+    ctx->api.path.len = path.len - prefix;
 
     return NGX_OK;
 }
@@ -174,7 +175,7 @@ ngx_http_fngate_api_table_reply(ngx_http_request_t *r, redisReply *reply)
         return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
     }
 
-    ctx->found = 0;
+    ctx->redis.found = 0;
 
     if (reply->elements == 0) {
         return NGX_HTTP_FNGATE_REDIS_OK;
@@ -215,12 +216,12 @@ ngx_http_fngate_api_table_reply(ngx_http_request_t *r, redisReply *reply)
 
     len += stage->len + access->len + policy->len + 3;
 
-    ctx->value.data = ngx_pnalloc(r->pool, len);
-    if (ctx->value.data == NULL) {
+    ctx->redis.value.data = ngx_pnalloc(r->pool, len);
+    if (ctx->redis.value.data == NULL) {
         return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
     }
 
-    p = ngx_sprintf(ctx->value.data, "%*s %*s %*s\n",
+    p = ngx_sprintf(ctx->redis.value.data, "%*s %*s %*s\n",
                     stage->len, stage->str, access->len, access->str,
                     policy->len, policy->str);
 
@@ -234,8 +235,8 @@ ngx_http_fngate_api_table_reply(ngx_http_request_t *r, redisReply *reply)
         }
     }
 
-    ctx->value.len = p - ctx->value.data;
-    ctx->found = 1;
+    ctx->redis.value.len = p - ctx->redis.value.data;
+    ctx->redis.found = 1;
 
     return NGX_HTTP_FNGATE_REDIS_OK;
 }
@@ -256,51 +257,52 @@ ngx_http_fngate_api_access(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     u_char                       key[FG_KEY_MAX];
     ngx_http_fngate_lookup_t     lk;
     ngx_http_fngate_loc_conf_t  *flcf;
+    ngx_http_fngate_call_t      *call;
 
-    if (fg_action_info(ctx->route.action)->object != FG_OBJECT_ROUTE) {
+    call = &ctx->call;
+
+    if (fg_action_info(call->route.action)->object != FG_OBJECT_ROUTE) {
         return NGX_OK;
     }
 
-    if (ctx->owner.len == ctx->caller.len
-        && ngx_strncmp(ctx->owner.data, ctx->caller.data, ctx->caller.len)
+    if (call->owner.len == call->caller.len
+        && ngx_strncmp(call->owner.data, call->caller.data, call->caller.len)
            == 0)
     {
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "fngate: api \"%V\" called by its owner", &ctx->api);
+                       "fngate: api \"%V\" called by its owner",
+                       &ctx->api.name);
         return ngx_http_fngate_api_route(r, ctx);
     }
 
-    if (ctx->api_access.len == sizeof("private") - 1
-        && ngx_strncmp(ctx->api_access.data, "private", 7) == 0)
+    if (ctx->api.access.len == sizeof("private") - 1
+        && ngx_strncmp(ctx->api.access.data, "private", 7) == 0)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: %V may not call api \"%V\" of %V: private",
-                      &ctx->caller, &ctx->api, &ctx->owner);
-        ctx->found = 0;
+                      &call->caller, &ctx->api.name, &call->owner);
+        ctx->redis.found = 0;
         goto decided;
     }
 
     if (ngx_http_fngate_cache_name(r->pool, &lk.name,
                                    NGX_HTTP_FNGATE_CACHE_SUBSCRIPTION, 3,
-                                   &ctx->owner, &ctx->api, &ctx->caller)
+                                   &call->owner, &ctx->api.name, &call->caller)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    n = fg_key_api_subs((char *) key, sizeof(key), ctx->route.account,
-                        ctx->route.api);
+    n = fg_key_api_subs((char *) key, sizeof(key), call->route.account,
+                        call->route.api);
     if (n < 0 || (size_t) n >= sizeof(key)) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    lk.handler = ngx_http_fngate_api_sub_reply;
-    lk.negative = 1;
-    lk.argc = 0;
-    ngx_http_fngate_lookup_arg(&lk, "HGET", sizeof("HGET") - 1);
+    ngx_http_fngate_lookup_init(&lk, "HGET", ngx_http_fngate_api_sub_reply, 1);
     ngx_http_fngate_lookup_arg(&lk, (char *) key, n);
-    ngx_http_fngate_lookup_arg(&lk, (char *) ctx->caller.data,
-                               ctx->caller.len);
+    ngx_http_fngate_lookup_arg(&lk, (char *) call->caller.data,
+                               call->caller.len);
 
     rc = ngx_http_fngate_lookup_cached(r, ctx, &lk, &value);
     if (rc != NGX_OK) {
@@ -309,15 +311,15 @@ ngx_http_fngate_api_access(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "fngate: subscription \"%V\": %s", &lk.name,
-                   ctx->found ? "approved" : "not approved");
+                   ctx->redis.found ? "approved" : "not approved");
 
 decided:
 
-    if (!ctx->found) {
+    if (!ctx->redis.found) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: %V may not call api \"%V\" of %V: no "
-                      "approved subscription", &ctx->caller, &ctx->api,
-                      &ctx->owner);
+                      "approved subscription", &call->caller, &ctx->api.name,
+                      &call->owner);
 
         flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
 
@@ -326,8 +328,8 @@ decided:
                    "User: arn:aws:iam::%V:root is not authorized to "
                    "perform: lambda:InvokeApi on resource: "
                    "arn:aws:lambda:%V:%V:api:%V because it has no approved "
-                   "subscription", &ctx->caller, &flcf->region, &ctx->owner,
-                   &ctx->api);
+                   "subscription", &call->caller, &flcf->region, &call->owner,
+                   &ctx->api.name);
     }
 
     return ngx_http_fngate_api_route(r, ctx);
@@ -344,7 +346,7 @@ ngx_http_fngate_api_sub_reply(ngx_http_request_t *r, redisReply *reply)
     ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
 
     if (reply->type == REDIS_REPLY_NIL) {
-        ctx->found = 0;
+        ctx->redis.found = 0;
         return NGX_HTTP_FNGATE_REDIS_OK;
     }
 
@@ -355,10 +357,10 @@ ngx_http_fngate_api_sub_reply(ngx_http_request_t *r, redisReply *reply)
         return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
     }
 
-    ctx->found = (reply->len > sizeof("approved ") - 1
-                  && ngx_strncmp(reply->str, "approved ",
-                                 sizeof("approved ") - 1) == 0);
-    ngx_str_set(&ctx->value, "1");
+    ctx->redis.found = (reply->len > sizeof("approved ") - 1
+                        && ngx_strncmp(reply->str, "approved ",
+                                       sizeof("approved ") - 1) == 0);
+    ngx_str_set(&ctx->redis.value, "1");
 
     return NGX_HTTP_FNGATE_REDIS_OK;
 }
@@ -376,12 +378,15 @@ ngx_http_fngate_api_route(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     fg_api_hit_t                 hit;
     fg_api_match_rc_t            rc;
     ngx_http_fngate_loc_conf_t  *flcf;
+    ngx_http_fngate_call_t      *call;
+
+    call = &ctx->call;
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
 
-    rc = fg_api_table_match((char *) ctx->api_table.data, ctx->api_table.len,
+    rc = fg_api_table_match((char *) ctx->api.table.data, ctx->api.table.len,
                             (char *) r->method_name.data, r->method_name.len,
-                            (char *) ctx->api_path.data, ctx->api_path.len,
+                            (char *) ctx->api.path.data, ctx->api.path.len,
                             &hit);
 
     switch (rc) {
@@ -392,8 +397,8 @@ ngx_http_fngate_api_route(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     case FG_API_MATCH_BAD_METHOD:
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: api \"%V\" of %V has no route for method "
-                      "\"%V\" on \"%V\"", &ctx->api, &ctx->owner,
-                      &r->method_name, &ctx->api_path);
+                      "\"%V\" on \"%V\"", &ctx->api.name, &call->owner,
+                      &r->method_name, &ctx->api.path);
         return ngx_http_fngate_error(r, NGX_HTTP_NOT_ALLOWED,
                    "MethodNotAllowedException",
                    "The method %V is not allowed for the requested "
@@ -402,17 +407,18 @@ ngx_http_fngate_api_route(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     case FG_API_MATCH_NOT_FOUND:
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: api \"%V\" of %V has no route for \"%V\"",
-                      &ctx->api, &ctx->owner, &ctx->api_path);
+                      &ctx->api.name, &call->owner, &ctx->api.path);
         return ngx_http_fngate_error(r, NGX_HTTP_NOT_FOUND,
                    "ResourceNotFoundException",
                    "No route of arn:aws:lambda:%V:%V:api:%V matches %V %V",
-                   &flcf->region, &ctx->owner, &ctx->api, &r->method_name,
-                   ctx->api_path.len ? &ctx->api_path : &ctx->api_stage);
+                   &flcf->region, &call->owner, &ctx->api.name,
+                   &r->method_name,
+                   ctx->api.path.len ? &ctx->api.path : &ctx->api.stage);
 
     default: /* FG_API_MATCH_BAD_TABLE */
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: api \"%V\" of %V has a corrupt route",
-                      &ctx->api, &ctx->owner);
+                      &ctx->api.name, &call->owner);
         return ngx_http_fngate_error(r, NGX_HTTP_BAD_GATEWAY,
                    "ServiceException",
                    "The API's record in the metadata store is corrupt.");
@@ -420,27 +426,27 @@ ngx_http_fngate_api_route(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 
     /* the hit points into the table, in the request's pool */
 
-    if (ngx_http_fngate_api_copy(r, &ctx->api_route, hit.id.data,
+    if (ngx_http_fngate_api_copy(r, &ctx->api.route, hit.id.data,
                                  hit.id.len) != NGX_OK
-        || ngx_http_fngate_api_copy(r, &ctx->api_resource, hit.resource.data,
+        || ngx_http_fngate_api_copy(r, &ctx->api.resource, hit.resource.data,
                                     hit.resource.len) != NGX_OK
-        || ngx_http_fngate_api_copy(r, &ctx->function, hit.function.data,
+        || ngx_http_fngate_api_copy(r, &call->function, hit.function.data,
                                     hit.function.len) != NGX_OK
-        || ngx_http_fngate_api_copy(r, &ctx->qualifier, hit.qualifier.data,
+        || ngx_http_fngate_api_copy(r, &call->qualifier, hit.qualifier.data,
                                     hit.qualifier.len) != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->billing_account = ctx->caller;
+    call->billing_account = call->caller;
 
-    if (ctx->api_policy.len == sizeof("owner") - 1
-        && ngx_strncmp(ctx->api_policy.data, "owner", 5) == 0)
+    if (ctx->api.policy.len == sizeof("owner") - 1
+        && ngx_strncmp(ctx->api.policy.data, "owner", 5) == 0)
     {
-        ctx->pool_key = ctx->owner;
+        call->pool_key = call->owner;
 
     } else {
-        ctx->pool_key = ctx->caller;
+        call->pool_key = call->caller;
     }
 
     if (ngx_http_fngate_api_headers(r, ctx) != NGX_OK) {
@@ -449,9 +455,9 @@ ngx_http_fngate_api_route(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 
     ngx_log_debug8(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "fngate: api \"%V\" route %V \"%V\" -> \"%V:%V\" of %V, "
-                   "caller %V, pool %V", &ctx->api, &ctx->api_route,
-                   &ctx->api_resource, &ctx->function, &ctx->qualifier,
-                   &ctx->owner, &ctx->caller, &ctx->pool_key);
+                   "caller %V, pool %V", &ctx->api.name, &ctx->api.route,
+                   &ctx->api.resource, &call->function, &call->qualifier,
+                   &call->owner, &call->caller, &call->pool_key);
 
     return NGX_OK;
 }
@@ -479,12 +485,12 @@ ngx_http_fngate_api_headers(ngx_http_request_t *r,
     for (pass = 0; pass < 2; pass++) {
 
         if (pass == 1) {
-            ctx->api_headers.data = ngx_pnalloc(r->pool, len);
-            if (ctx->api_headers.data == NULL) {
+            ctx->api.headers.data = ngx_pnalloc(r->pool, len);
+            if (ctx->api.headers.data == NULL) {
                 return NGX_ERROR;
             }
 
-            p = ctx->api_headers.data;
+            p = ctx->api.headers.data;
             *p++ = '{';
         }
 
@@ -535,7 +541,7 @@ ngx_http_fngate_api_headers(ngx_http_request_t *r,
 
     *p++ = '}';
 
-    ctx->api_headers.len = p - ctx->api_headers.data;
+    ctx->api.headers.len = p - ctx->api.headers.data;
 
     return NGX_OK;
 }
@@ -546,13 +552,16 @@ ngx_http_fngate_api_not_found(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx)
 {
     ngx_http_fngate_loc_conf_t  *flcf;
+    ngx_http_fngate_call_t      *call;
+
+    call = &ctx->call;
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
 
     return ngx_http_fngate_error(r, NGX_HTTP_NOT_FOUND,
                "ResourceNotFoundException",
                "API not found: arn:aws:lambda:%V:%V:api:%V (stage %s)",
-               &flcf->region, &ctx->owner, &ctx->api, ctx->route.stage);
+               &flcf->region, &call->owner, &ctx->api.name, call->route.stage);
 }
 
 

@@ -269,8 +269,11 @@ void
 ngx_http_fngate_cache_forget(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx)
 {
-    ngx_int_t   rc;
-    ngx_str_t   name, api, subscriber;
+    ngx_int_t                rc;
+    ngx_str_t                name, api, subscriber;
+    ngx_http_fngate_call_t  *call;
+
+    call = &ctx->call;
 
     if (r->upstream == NULL
         || r->headers_out.status < NGX_HTTP_OK
@@ -279,66 +282,66 @@ ngx_http_fngate_cache_forget(ngx_http_request_t *r,
         return;
     }
 
-    api.data = (u_char *) ctx->route.api;
-    api.len = ngx_strlen(ctx->route.api);
+    api.data = (u_char *) call->route.api;
+    api.len = ngx_strlen(call->route.api);
 
-    switch (fg_action_info(ctx->route.action)->forget) {
+    switch (fg_action_info(call->route.action)->forget) {
 
     case FG_FORGET_FUNCTION:
 
         /* DeleteFunction of a version leaves the function */
 
-        if (ctx->route.qualifier[0] != '\0'
-            || ctx->function.len == 0 || ctx->owner.len == 0)
+        if (call->route.qualifier[0] != '\0'
+            || call->function.len == 0 || call->owner.len == 0)
         {
             return;
         }
 
         rc = ngx_http_fngate_cache_name(r->pool, &name,
                                         NGX_HTTP_FNGATE_CACHE_FUNCTION, 2,
-                                        &ctx->owner, &ctx->function);
+                                        &call->owner, &call->function);
         break;
 
     case FG_FORGET_ALIAS:
 
-        if (ctx->function.len == 0 || ctx->qualifier.len == 0) {
+        if (call->function.len == 0 || call->qualifier.len == 0) {
             return;
         }
 
         rc = ngx_http_fngate_cache_name(r->pool, &name,
                                         NGX_HTTP_FNGATE_CACHE_ALIAS, 3,
-                                        &ctx->owner, &ctx->function,
-                                        &ctx->qualifier);
+                                        &call->owner, &call->function,
+                                        &call->qualifier);
         break;
 
     case FG_FORGET_API:
 
-        if (ctx->caller.len == 0 || api.len == 0) {
+        if (call->caller.len == 0 || api.len == 0) {
             return;
         }
 
         rc = ngx_http_fngate_cache_name(r->pool, &name,
                                         NGX_HTTP_FNGATE_CACHE_API, 2,
-                                        &ctx->caller, &api);
+                                        &call->caller, &api);
         break;
 
     case FG_FORGET_SUBSCRIPTION:
 
-        if (ctx->caller.len == 0 || api.len == 0) {
+        if (call->caller.len == 0 || api.len == 0) {
             return;
         }
 
-        subscriber.data = (u_char *) ctx->route.subscriber;
-        subscriber.len = ngx_strlen(ctx->route.subscriber);
+        subscriber.data = (u_char *) call->route.subscriber;
+        subscriber.len = ngx_strlen(call->route.subscriber);
 
         rc = ngx_http_fngate_cache_name(r->pool, &name,
                                         NGX_HTTP_FNGATE_CACHE_SUBSCRIPTION, 3,
-                                        &ctx->caller, &api, &subscriber);
+                                        &call->caller, &api, &subscriber);
         break;
 
     case FG_FORGET_SUBSCRIBED:
 
-        if (ctx->caller.len == 0) {
+        if (call->caller.len == 0) {
             return;
         }
 
@@ -371,10 +374,13 @@ static ngx_int_t
 ngx_http_fngate_cache_subscribed(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx, ngx_str_t *name)
 {
-    u_char     *colon;
-    ngx_str_t   owner, api, *sub;
+    u_char                  *colon;
+    ngx_str_t                owner, api, *sub;
+    ngx_http_fngate_call_t  *call;
 
-    sub = &ctx->subscribed_api;
+    call = &ctx->call;
+
+    sub = &ctx->result.subscribed_api;
     colon = sub->len ? ngx_strlchr(sub->data, sub->data + sub->len, ':')
                      : NULL;
 
@@ -395,5 +401,5 @@ ngx_http_fngate_cache_subscribed(ngx_http_request_t *r,
 
     return ngx_http_fngate_cache_name(r->pool, name,
                                       NGX_HTTP_FNGATE_CACHE_SUBSCRIPTION, 3,
-                                      &owner, &api, &ctx->caller);
+                                      &owner, &api, &call->caller);
 }

@@ -31,17 +31,18 @@ static ngx_int_t ngx_http_fngate_not_found(ngx_http_request_t *r,
  * command of lk is sent and NGX_AGAIN returned: the access phase stops
  * until the reply (or a timeout) resumes it, and the step that called is
  * entered again, calls this again with the same lk, and then gets the
- * answer.  That re-entry is told by ctx->redis_replied, which is checked
+ * answer.  That re-entry is told by ctx->redis.replied, which is checked
  * first and cleared, so the next lookup of the same step asks afresh.  The
- * reply handler has copied what it found (ctx->found, ctx->value) into the
- * request's pool before hiredis freed the reply; if the request went away
- * meanwhile, its pool cleanup detached the command and the late reply was
- * dropped.  A found answer is cached, and "not found" (as "") only when
- * lk->negative, so that a thing created a moment ago is found at once.
+ * reply handler has copied what it found (ctx->redis.found and .value)
+ * into the request's pool before hiredis freed the reply; if the request
+ * went away meanwhile, its pool cleanup detached the command and the late
+ * reply was dropped.  A found answer is cached, and "not found" (as "")
+ * only when lk->negative, so that a thing created a moment ago is found at
+ * once.
  *
- * Returns NGX_OK with ctx->found and, when found, *value in the request's
- * pool; NGX_AGAIN while Redis is asked; NGX_DONE once the client has been
- * answered because Redis failed.
+ * Returns NGX_OK with ctx->redis.found and, when found, *value in the
+ * request's pool; NGX_AGAIN while Redis is asked; NGX_DONE once the client
+ * has been answered because Redis failed.
  */
 
 ngx_int_t
@@ -51,19 +52,19 @@ ngx_http_fngate_lookup_cached(ngx_http_request_t *r,
 {
     ngx_str_t  none;
 
-    if (ctx->redis_replied) {
-        ctx->redis_replied = 0;
+    if (ctx->redis.replied) {
+        ctx->redis.replied = 0;
 
-        if (ctx->redis_rc != NGX_HTTP_FNGATE_REDIS_OK) {
+        if (ctx->redis.rc != NGX_HTTP_FNGATE_REDIS_OK) {
             return ngx_http_fngate_redis_failed(r, ctx);
         }
 
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "fngate: lookup \"%V\": %s (redis)", &lk->name,
-                       ctx->found ? "found" : "not found");
+                       ctx->redis.found ? "found" : "not found");
 
-        if (ctx->found) {
-            *value = ctx->value;
+        if (ctx->redis.found) {
+            *value = ctx->redis.value;
             ngx_http_fngate_cache_put(&lk->name, value, r->connection->log);
 
         } else if (lk->negative) {
@@ -75,24 +76,39 @@ ngx_http_fngate_lookup_cached(ngx_http_request_t *r,
     }
 
     if (ngx_http_fngate_cache_get(&lk->name, value, r->pool) == NGX_OK) {
-        ctx->found = (value->len != 0);
+        ctx->redis.found = (value->len != 0);
 
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "fngate: lookup \"%V\": %s (cache)", &lk->name,
-                       ctx->found ? "found" : "not found");
+                       ctx->redis.found ? "found" : "not found");
         return NGX_OK;
     }
 
-    ctx->found = 0;
-    ngx_str_null(&ctx->value);
+    ctx->redis.found = 0;
+    ngx_str_null(&ctx->redis.value);
 
     return ngx_http_fngate_store_command(r, ctx, lk->handler, lk->argc,
                                          lk->argv, lk->argvlen);
 }
 
 
-/* Appends an argument to the command of a lookup; arg outlives the call
- * of ngx_http_fngate_lookup_cached() only until hiredis formatted it. */
+/* Starts the Redis command of a lookup, whose reply handler sets
+ * ctx->redis.found and .value; negative: a "not found" is cached too. */
+
+void
+ngx_http_fngate_lookup_init(ngx_http_fngate_lookup_t *lk, const char *command,
+    ngx_http_fngate_redis_handler_pt handler, ngx_uint_t negative)
+{
+    lk->handler = handler;
+    lk->negative = negative;
+    lk->argc = 0;
+
+    ngx_http_fngate_lookup_arg(lk, command, ngx_strlen(command));
+}
+
+
+/* Appends an argument to the command of a lookup: arg must live until
+ * ngx_http_fngate_lookup_cached() has sent the command. */
 
 void
 ngx_http_fngate_lookup_arg(ngx_http_fngate_lookup_t *lk, const char *arg,
@@ -115,16 +131,19 @@ ngx_http_fngate_lookup_route(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     ngx_str_t                    path;
     fg_route_t                  *rt;
     ngx_http_fngate_loc_conf_t  *flcf;
+    ngx_http_fngate_call_t      *call;
+
+    call = &ctx->call;
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
 
-    rt = &ctx->route;
+    rt = &call->route;
 
     if (ngx_http_fngate_raw_path(r, &path) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    switch (ctx->route_rc) {
+    switch (call->route_rc) {
 
     case FG_ROUTE_OK:
         break;
@@ -194,27 +213,27 @@ ngx_http_fngate_lookup_route(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
                    "(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
     }
 
-    ctx->function.data = (u_char *) rt->function;
-    ctx->function.len = ngx_strlen(rt->function);
-    ctx->qualifier.data = (u_char *) rt->qualifier;
-    ctx->qualifier.len = ngx_strlen(rt->qualifier);
+    call->function.data = (u_char *) rt->function;
+    call->function.len = ngx_strlen(rt->function);
+    call->qualifier.data = (u_char *) rt->qualifier;
+    call->qualifier.len = ngx_strlen(rt->qualifier);
 
     if (rt->account[0]) {
-        ctx->owner.data = (u_char *) rt->account;
-        ctx->owner.len = ngx_strlen(rt->account);
+        call->owner.data = (u_char *) rt->account;
+        call->owner.len = ngx_strlen(rt->account);
 
     } else {
-        ctx->owner = ctx->caller;
+        call->owner = call->caller;
     }
 
     /* the caller pays for what it calls; grants may change that later */
 
-    ctx->billing_account = ctx->caller;
+    call->billing_account = call->caller;
 
     ngx_log_debug5(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "fngate: %V function \"%V\" qualifier \"%V\" owner %V "
-                   "caller %V", &ctx->action, &ctx->function,
-                   &ctx->qualifier, &ctx->owner, &ctx->caller);
+                   "caller %V", &call->action, &call->function,
+                   &call->qualifier, &call->owner, &call->caller);
 
     if (rt->region[0]
         && (ngx_strlen(rt->region) != flcf->region.len
@@ -254,16 +273,19 @@ ngx_http_fngate_lookup_alias(ngx_http_request_t *r,
     u_char                       key[FG_KEY_MAX];
     ngx_http_fngate_lookup_t     lk;
     ngx_http_fngate_loc_conf_t  *flcf;
+    ngx_http_fngate_call_t      *call;
+
+    call = &ctx->call;
 
     /* the caller's own alias, or another account's named by full ARN */
 
-    if (ctx->route.action != FG_ACTION_INVOKE
-        || ((ctx->owner.len != ctx->caller.len
-             || ngx_strncmp(ctx->owner.data, ctx->caller.data,
-                            ctx->caller.len) != 0)
-            && ctx->route.region[0] == '\0')
-        || !fg_alias_name_valid(ctx->route.qualifier,
-                                ngx_strlen(ctx->route.qualifier)))
+    if (call->route.action != FG_ACTION_INVOKE
+        || ((call->owner.len != call->caller.len
+             || ngx_strncmp(call->owner.data, call->caller.data,
+                            call->caller.len) != 0)
+            && call->route.region[0] == '\0')
+        || !fg_alias_name_valid(call->route.qualifier,
+                                ngx_strlen(call->route.qualifier)))
     {
         return NGX_OK;
     }
@@ -272,25 +294,22 @@ ngx_http_fngate_lookup_alias(ngx_http_request_t *r,
 
     if (ngx_http_fngate_cache_name(r->pool, &lk.name,
                                    NGX_HTTP_FNGATE_CACHE_ALIAS, 3,
-                                   &ctx->owner, &ctx->function,
-                                   &ctx->qualifier)
+                                   &call->owner, &call->function,
+                                   &call->qualifier)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    n = fg_key_alias((char *) key, sizeof(key), ctx->route.account[0]
-                                                ? ctx->route.account
-                                                : (char *) ctx->caller.data,
-                     ctx->route.function, ctx->route.qualifier);
+    n = fg_key_alias((char *) key, sizeof(key), call->route.account[0]
+                                                ? call->route.account
+                                                : (char *) call->caller.data,
+                     call->route.function, call->route.qualifier);
     if (n < 0 || (size_t) n >= sizeof(key)) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    lk.handler = ngx_http_fngate_alias_reply;
-    lk.negative = 0;
-    lk.argc = 0;
-    ngx_http_fngate_lookup_arg(&lk, "HGET", sizeof("HGET") - 1);
+    ngx_http_fngate_lookup_init(&lk, "HGET", ngx_http_fngate_alias_reply, 0);
     ngx_http_fngate_lookup_arg(&lk, (char *) key, n);
     ngx_http_fngate_lookup_arg(&lk, "FunctionVersion",
                                sizeof("FunctionVersion") - 1);
@@ -300,7 +319,7 @@ ngx_http_fngate_lookup_alias(ngx_http_request_t *r,
         return rc;
     }
 
-    if (!ctx->found) {
+    if (!ctx->redis.found) {
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "fngate: no alias \"%V\"", &lk.name);
         return NGX_OK;
@@ -317,34 +336,34 @@ ngx_http_fngate_lookup_alias(ngx_http_request_t *r,
 
     /* the alias's names and ARN, before the names become the target's */
 
-    if (ctx->owner.len != FG_ACCOUNT_LEN) {
+    if (call->owner.len != FG_ACCOUNT_LEN) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    *ngx_cpymem(ctx->via_account, ctx->owner.data, FG_ACCOUNT_LEN) = '\0';
-    ngx_cpystrn(ctx->via_function, (u_char *) ctx->route.function,
-                sizeof(ctx->via_function));
-    ngx_cpystrn(ctx->via_qualifier, (u_char *) ctx->route.qualifier,
-                sizeof(ctx->via_qualifier));
-    ctx->alias_owner.data = ctx->via_account;
-    ctx->alias_owner.len = FG_ACCOUNT_LEN;
-    ctx->via_pending = (ngx_strncmp(ctx->via_account, ctx->caller.data,
-                                    FG_ACCOUNT_LEN) != 0);
+    *ngx_cpymem(call->via_account, call->owner.data, FG_ACCOUNT_LEN) = '\0';
+    ngx_cpystrn(call->via_function, (u_char *) call->route.function,
+                sizeof(call->via_function));
+    ngx_cpystrn(call->via_qualifier, (u_char *) call->route.qualifier,
+                sizeof(call->via_qualifier));
+    call->alias_owner.data = call->via_account;
+    call->alias_owner.len = FG_ACCOUNT_LEN;
+    call->via_pending = (ngx_strncmp(call->via_account, call->caller.data,
+                                     FG_ACCOUNT_LEN) != 0);
 
-    ctx->alias.len = sizeof("arn:aws:lambda:::function::") - 1
-                     + flcf->region.len + ctx->alias_owner.len
-                     + ctx->function.len + ctx->qualifier.len;
-    ctx->alias.data = ngx_pnalloc(r->pool, ctx->alias.len);
-    if (ctx->alias.data == NULL) {
+    call->alias.len = sizeof("arn:aws:lambda:::function::") - 1
+                      + flcf->region.len + call->alias_owner.len
+                      + call->function.len + call->qualifier.len;
+    call->alias.data = ngx_pnalloc(r->pool, call->alias.len);
+    if (call->alias.data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    p = ngx_sprintf(ctx->alias.data, "arn:aws:lambda:%V:%V:function:%V:%V",
-                    &flcf->region, &ctx->alias_owner, &ctx->function,
-                    &ctx->qualifier);
-    ctx->alias.len = p - ctx->alias.data;
+    p = ngx_sprintf(call->alias.data, "arn:aws:lambda:%V:%V:function:%V:%V",
+                    &flcf->region, &call->alias_owner, &call->function,
+                    &call->qualifier);
+    call->alias.len = p - call->alias.data;
 
-    t = &ctx->route;
+    t = &call->route;
 
     p = ngx_pnalloc(r->pool, value.len + 1);
     if (p == NULL) {
@@ -357,26 +376,26 @@ ngx_http_fngate_lookup_alias(ngx_http_request_t *r,
     if (fg_alias_target_parse((char *) p, value.len, t) != FG_TARGET_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: alias \"%V\" has an invalid target \"%V\"",
-                      &ctx->alias, &value);
+                      &call->alias, &value);
         return ngx_http_fngate_error(r, NGX_HTTP_NOT_FOUND,
                    "ResourceNotFoundException",
-                   "Function not found: %V", &ctx->alias);
+                   "Function not found: %V", &call->alias);
     }
 
     t->action = FG_ACTION_INVOKE;
 
-    ctx->owner.data = (u_char *) t->account;
-    ctx->owner.len = ngx_strlen(t->account);
-    ctx->function.data = (u_char *) t->function;
-    ctx->function.len = ngx_strlen(t->function);
-    ctx->qualifier.data = (u_char *) t->qualifier;
-    ctx->qualifier.len = ngx_strlen(t->qualifier);
-    ctx->xalias = 1;
+    call->owner.data = (u_char *) t->account;
+    call->owner.len = ngx_strlen(t->account);
+    call->function.data = (u_char *) t->function;
+    call->function.len = ngx_strlen(t->function);
+    call->qualifier.data = (u_char *) t->qualifier;
+    call->qualifier.len = ngx_strlen(t->qualifier);
+    call->xalias = 1;
 
     ngx_log_debug5(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "fngate: cross-account alias \"%V\" of %V -> \"%V:%V\" "
-                   "of %V", &ctx->alias, &ctx->alias_owner, &ctx->function,
-                   &ctx->qualifier, &ctx->owner);
+                   "of %V", &call->alias, &call->alias_owner, &call->function,
+                   &call->qualifier, &call->owner);
 
     return NGX_OK;
 }
@@ -393,7 +412,7 @@ ngx_http_fngate_alias_reply(ngx_http_request_t *r, redisReply *reply)
     ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
 
     if (reply->type == REDIS_REPLY_NIL) {
-        ctx->found = 0;
+        ctx->redis.found = 0;
         return NGX_HTTP_FNGATE_REDIS_OK;
     }
 
@@ -404,22 +423,22 @@ ngx_http_fngate_alias_reply(ngx_http_request_t *r, redisReply *reply)
         return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
     }
 
-    ctx->found = 1;
+    ctx->redis.found = 1;
 
     /* an ordinary alias is fngated's to resolve: only "-" is kept */
 
     if (!fg_is_arn(reply->str, reply->len)) {
-        ngx_str_set(&ctx->value, "-");
+        ngx_str_set(&ctx->redis.value, "-");
         return NGX_HTTP_FNGATE_REDIS_OK;
     }
 
-    ctx->value.data = ngx_pnalloc(r->pool, reply->len);
-    if (ctx->value.data == NULL) {
+    ctx->redis.value.data = ngx_pnalloc(r->pool, reply->len);
+    if (ctx->redis.value.data == NULL) {
         return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
     }
 
-    ngx_memcpy(ctx->value.data, reply->str, reply->len);
-    ctx->value.len = reply->len;
+    ngx_memcpy(ctx->redis.value.data, reply->str, reply->len);
+    ctx->redis.value.len = reply->len;
 
     return NGX_HTTP_FNGATE_REDIS_OK;
 }
@@ -444,23 +463,26 @@ ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
     ngx_int_t                rc;
     const char              *action, *grant;
     const fg_action_info_t  *ai;
+    ngx_http_fngate_call_t  *call;
 
-    ai = fg_action_info(ctx->route.action);
+    call = &ctx->call;
+
+    ai = fg_action_info(call->route.action);
 
     if (!ngx_http_fngate_on_function(ai)) {
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "fngate: %V acts on the caller's own account",
-                       &ctx->action);
+                       &call->action);
         return NGX_OK;
     }
 
-    if (ctx->owner.len == ctx->caller.len
-        && ngx_strncmp(ctx->owner.data, ctx->caller.data, ctx->caller.len)
+    if (call->owner.len == call->caller.len
+        && ngx_strncmp(call->owner.data, call->caller.data, call->caller.len)
            == 0)
     {
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "fngate: %V on own function \"%V\" allowed",
-                       &ctx->action, &ctx->function);
+                       &call->action, &call->function);
         return NGX_OK;
     }
 
@@ -469,54 +491,54 @@ ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
 
     /* only a full ARN names another account's function */
 
-    if (ctx->route.region[0] == '\0') {
+    if (call->route.region[0] == '\0') {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: %V may not %s \"%V\" of %V: another "
                       "account's function is named by its full arn",
-                      &ctx->caller, action, &ctx->function, &ctx->owner);
+                      &call->caller, action, &call->function, &call->owner);
         return ngx_http_fngate_denied(r, ctx, action);
     }
 
     if (grant == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: %V may not %s \"%V\" of %V: not grantable",
-                      &ctx->caller, action, &ctx->function, &ctx->owner);
+                      &call->caller, action, &call->function, &call->owner);
         return ngx_http_fngate_denied(r, ctx, action);
     }
 
     /* another account's cross-account alias: its owner's grant first */
 
-    if (ctx->via_pending) {
-        rc = ngx_http_fngate_grant(r, ctx, (char *) ctx->via_account,
-                                   (char *) ctx->via_function,
-                                   (char *) ctx->via_qualifier,
-                                   &ctx->caller, grant);
+    if (call->via_pending) {
+        rc = ngx_http_fngate_grant(r, ctx, (char *) call->via_account,
+                                   (char *) call->via_function,
+                                   (char *) call->via_qualifier,
+                                   &call->caller, grant);
         if (rc != NGX_OK) {
             return rc;
         }
 
-        if (!ctx->found) {
+        if (!ctx->redis.found) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "fngate: %V may not %s alias \"%V\": no "
-                          "statement of %V grants %s", &ctx->caller, action,
-                          &ctx->alias, &ctx->alias_owner, grant);
+                          "statement of %V grants %s", &call->caller, action,
+                          &call->alias, &call->alias_owner, grant);
             return ngx_http_fngate_denied(r, ctx, action);
         }
 
-        ctx->via_pending = 0;
+        call->via_pending = 0;
     }
 
     /* the target's owner grants the alias's owner (or the caller) */
 
-    rc = ngx_http_fngate_grant(r, ctx, ctx->route.account,
-                               ctx->route.function, ctx->route.qualifier,
-                               ctx->xalias ? &ctx->alias_owner
-                                           : &ctx->caller, grant);
+    rc = ngx_http_fngate_grant(r, ctx, call->route.account,
+                               call->route.function, call->route.qualifier,
+                               call->xalias ? &call->alias_owner
+                                            : &call->caller, grant);
     if (rc != NGX_OK) {
         return rc;
     }
 
-    if (!ctx->found && ctx->xalias) {
+    if (!ctx->redis.found && call->xalias) {
 
         /*
          * A deleted function takes its grants with it: whether the alias
@@ -526,16 +548,16 @@ ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
 
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "fngate: alias \"%V\" not granted by %V, unless its "
-                       "target is gone", &ctx->alias, &ctx->owner);
-        ctx->xdenied = 1;
+                       "target is gone", &call->alias, &call->owner);
+        call->xdenied = 1;
         return NGX_OK;
     }
 
-    if (!ctx->found) {
+    if (!ctx->redis.found) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: %V may not %s \"%V\" of %V: no statement "
-                      "grants %s", &ctx->caller, action, &ctx->function,
-                      &ctx->owner, grant);
+                      "grants %s", &call->caller, action, &call->function,
+                      &call->owner, grant);
         return ngx_http_fngate_denied(r, ctx, action);
     }
 
@@ -544,12 +566,12 @@ ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
      * to it; a call through a cross-account alias is the alias owner's.
      */
 
-    ctx->billing_account = ctx->xalias ? ctx->alias_owner : ctx->caller;
+    call->billing_account = call->xalias ? call->alias_owner : call->caller;
 
     ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "fngate: %V granted \"%V\" of %V, billed to %V",
-                   &ctx->caller, &ctx->function, &ctx->owner,
-                   &ctx->billing_account);
+                   &call->caller, &call->function, &call->owner,
+                   &call->billing_account);
 
     return NGX_OK;
 }
@@ -557,9 +579,9 @@ ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
 
 /*
  * Whether OWNER's policy of FUNCTION grants GRANTEE the action, on the
- * function or on QUALIFIER: NGX_OK with ctx->found from the cache or from
- * Redis (then cached, yes or no); else what the Redis request returned (the
- * step is entered again when it replied).
+ * function or on QUALIFIER: NGX_OK with ctx->redis.found from the cache or
+ * from Redis (then cached, yes or no); else what the Redis request returned
+ * (the step is entered again when it replied).
  */
 
 static ngx_int_t
@@ -597,10 +619,7 @@ ngx_http_fngate_grant(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
 
     *ngx_cpymem(who, grantee->data, FG_ACCOUNT_LEN) = '\0';
 
-    lk.handler = ngx_http_fngate_grant_reply;
-    lk.negative = 1;
-    lk.argc = 0;
-    ngx_http_fngate_lookup_arg(&lk, "HMGET", sizeof("HMGET") - 1);
+    ngx_http_fngate_lookup_init(&lk, "HMGET", ngx_http_fngate_grant_reply, 1);
 
     n = fg_key_grants((char *) key, sizeof(key), owner, function);
     if (n < 0 || (size_t) n >= sizeof(key)) {
@@ -633,7 +652,8 @@ ngx_http_fngate_grant(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
 
     ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "fngate: %V %s %s \"%s\"", grantee,
-                   ctx->found ? "granted" : "not granted", grant, function);
+                   ctx->redis.found ? "granted" : "not granted", grant,
+                   function);
 
     return NGX_OK;
 }
@@ -656,12 +676,12 @@ ngx_http_fngate_grant_reply(ngx_http_request_t *r, redisReply *reply)
         return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
     }
 
-    ctx->found = 0;
+    ctx->redis.found = 0;
 
     for (i = 0; i < reply->elements; i++) {
         if (reply->element[i]->type == REDIS_REPLY_STRING) {
-            ctx->found = 1;
-            ngx_str_set(&ctx->value, "1");
+            ctx->redis.found = 1;
+            ngx_str_set(&ctx->redis.value, "1");
         }
     }
 
@@ -674,18 +694,21 @@ ngx_http_fngate_denied(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
     const char *action)
 {
     ngx_http_fngate_loc_conf_t  *flcf;
+    ngx_http_fngate_call_t      *call;
+
+    call = &ctx->call;
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
 
     /* through a cross-account alias the resource is the alias: a third
      * account learns nothing of its target */
 
-    if (ctx->xalias) {
+    if (call->xalias) {
         return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
                    "AccessDeniedException",
                    "User: arn:aws:iam::%V:root is not authorized to perform: "
                    "%s on resource: %V because no resource-based policy "
-                   "allows the %s action", &ctx->caller, action, &ctx->alias,
+                   "allows the %s action", &call->caller, action, &call->alias,
                    action);
     }
 
@@ -694,8 +717,8 @@ ngx_http_fngate_denied(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
                "User: arn:aws:iam::%V:root is not authorized to perform: "
                "%s on resource: arn:aws:lambda:%V:%V:function:%V because no "
                "resource-based policy allows the %s action",
-               &ctx->caller, action, &flcf->region, &ctx->owner,
-               &ctx->function, action);
+               &call->caller, action, &flcf->region, &call->owner,
+               &call->function, action);
 }
 
 
@@ -720,8 +743,11 @@ ngx_http_fngate_lookup_function(ngx_http_request_t *r,
     const char                *account;
     const fg_action_info_t    *ai;
     ngx_http_fngate_lookup_t   lk;
+    ngx_http_fngate_call_t    *call;
 
-    ai = fg_action_info(ctx->route.action);
+    call = &ctx->call;
+
+    ai = fg_action_info(call->route.action);
 
     if (!ngx_http_fngate_on_function(ai)) {
         return NGX_OK;
@@ -730,35 +756,33 @@ ngx_http_fngate_lookup_function(ngx_http_request_t *r,
     if (ai->object == FG_OBJECT_FUNCTION_NAME) {
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "fngate: %V on \"%V\": fngated checks the function",
-                       &ctx->action, &ctx->function);
+                       &call->action, &call->function);
         return NGX_OK;
     }
 
     aliases = (ai->object == FG_OBJECT_ALIASES
                || (ai->object == FG_OBJECT_POLICY
-                   && ctx->route.qualifier[0] != '\0'));
+                   && call->route.qualifier[0] != '\0'));
 
     /* the function exists, or with aliases: the function or aliases */
 
     if (ngx_http_fngate_cache_name(r->pool, &lk.name,
                                    aliases ? NGX_HTTP_FNGATE_CACHE_ALIASES
                                            : NGX_HTTP_FNGATE_CACHE_FUNCTION,
-                                   2, &ctx->owner, &ctx->function)
+                                   2, &call->owner, &call->function)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    account = ctx->route.account[0] ? ctx->route.account
-                                    : (char *) ctx->caller.data;
+    account = call->route.account[0] ? call->route.account
+                                     : (char *) call->caller.data;
 
-    lk.handler = ngx_http_fngate_function_reply;
-    lk.negative = 0;
-    lk.argc = 0;
-    ngx_http_fngate_lookup_arg(&lk, "EXISTS", sizeof("EXISTS") - 1);
+    ngx_http_fngate_lookup_init(&lk, "EXISTS", ngx_http_fngate_function_reply,
+                                0);
 
     n = fg_key_function((char *) key, sizeof(key), account,
-                        ctx->route.function);
+                        call->route.function);
     if (n < 0 || (size_t) n >= sizeof(key)) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -767,7 +791,7 @@ ngx_http_fngate_lookup_function(ngx_http_request_t *r,
 
     if (aliases) {
         n = fg_key_aliases((char *) key2, sizeof(key2), account,
-                           ctx->route.function);
+                           call->route.function);
         if (n < 0 || (size_t) n >= sizeof(key2)) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
@@ -780,22 +804,22 @@ ngx_http_fngate_lookup_function(ngx_http_request_t *r,
         return rc;
     }
 
-    if (!ctx->found) {
+    if (!ctx->redis.found) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: function \"%V\" of %V not found",
-                      &ctx->function, &ctx->owner);
+                      &call->function, &call->owner);
         return ngx_http_fngate_not_found(r, ctx, NULL);
     }
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "fngate: function \"%V\" of %V exists",
-                   &ctx->function, &ctx->owner);
+                   &call->function, &call->owner);
 
-    if (ctx->xdenied) {
+    if (call->xdenied) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: %V may not lambda:InvokeFunction \"%V\" of "
                       "%V: no statement grants lambda:InvokeFunction",
-                      &ctx->alias_owner, &ctx->function, &ctx->owner);
+                      &call->alias_owner, &call->function, &call->owner);
         return ngx_http_fngate_denied(r, ctx, "lambda:InvokeFunction");
     }
 
@@ -817,8 +841,8 @@ ngx_http_fngate_function_reply(ngx_http_request_t *r, redisReply *reply)
         return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
     }
 
-    ctx->found = (reply->integer > 0);
-    ngx_str_set(&ctx->value, "1");
+    ctx->redis.found = (reply->integer > 0);
+    ngx_str_set(&ctx->redis.value, "1");
 
     return NGX_HTTP_FNGATE_REDIS_OK;
 }
@@ -829,26 +853,29 @@ ngx_http_fngate_not_found(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
     const char *region)
 {
     ngx_http_fngate_loc_conf_t  *flcf;
+    ngx_http_fngate_call_t      *call;
+
+    call = &ctx->call;
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
 
-    if (ctx->xalias) {
+    if (call->xalias) {
         return ngx_http_fngate_error(r, NGX_HTTP_NOT_FOUND,
                    "ResourceNotFoundException",
-                   "Function not found: %V", &ctx->alias);
+                   "Function not found: %V", &call->alias);
     }
 
     if (region) {
         return ngx_http_fngate_error(r, NGX_HTTP_NOT_FOUND,
                    "ResourceNotFoundException",
                    "Function not found: arn:aws:lambda:%s:%V:function:%V",
-                   region, &ctx->owner, &ctx->function);
+                   region, &call->owner, &call->function);
     }
 
     return ngx_http_fngate_error(r, NGX_HTTP_NOT_FOUND,
                "ResourceNotFoundException",
                "Function not found: arn:aws:lambda:%V:%V:function:%V",
-               &flcf->region, &ctx->owner, &ctx->function);
+               &flcf->region, &call->owner, &call->function);
 }
 
 

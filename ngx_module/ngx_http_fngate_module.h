@@ -114,8 +114,8 @@ typedef ngx_int_t (*ngx_http_fngate_redis_handler_pt)(ngx_http_request_t *r,
 /*
  * A lookup through the worker's cache (ngx_http_fngate_lookup_cached()):
  * its name in the cache, and the Redis command that answers it when the
- * cache does not.  The reply handler sets ctx->found and, when found,
- * ctx->value, the answer that is cached.
+ * cache does not.  The reply handler sets ctx->redis.found and, when
+ * found, ctx->redis.value, the answer that is cached.
  */
 typedef struct {
     ngx_str_t                          name;
@@ -128,23 +128,40 @@ typedef struct {
 } ngx_http_fngate_lookup_t;
 
 
+/* The signature of a request and the body it covers. */
 typedef struct {
-    ngx_str_t                  request_id;
-    ngx_http_fngate_step_e     step;
+    fg_sigv4_auth_t            header;        /* the Authorization header's
+                                                 parts; point into
+                                                 headers_in */
+    ngx_str_t                  amz_date;
+    ngx_str_t                  access_key;
+    ngx_str_t                  secret;        /* of the access key */
+    EVP_MD_CTX                *sha;           /* body hash in progress */
+    off_t                      body_bytes;    /* bytes hashed */
+    u_char                     payload_hash[FG_SHA256_HEX_LEN + 1];
 
+    unsigned                   waiting_body:1;   /* the body is being read
+                                                    after we returned */
+    unsigned                   body_read:1;      /* the body is complete */
+    unsigned                   hash_failed:1;    /* a body buffer was not
+                                                    in memory */
+    unsigned                   authenticated:1;  /* the signature verified */
+} ngx_http_fngate_sigv4_t;
+
+
+/* Who calls what, on whose behalf: the names the access phase decides. */
+typedef struct {
     fg_route_t                 route;
     fg_route_rc_t              route_rc;
-    fg_sigv4_auth_t            auth;          /* points into headers_in */
-    ngx_str_t                  amz_date;
 
-    ngx_str_t                  action;
-    ngx_str_t                  access_key;
-    ngx_str_t                  secret;
-    ngx_str_t                  caller;
+    ngx_str_t                  action;        /* fg_action_name() */
+    ngx_str_t                  caller;        /* the access key's account */
     ngx_str_t                  owner;
     ngx_str_t                  function;
     ngx_str_t                  qualifier;
     ngx_str_t                  billing_account;
+    ngx_str_t                  pool_key;      /* VM dedication key; ""
+                                                 is the billed account */
     ngx_str_t                  alias;         /* the cross-account alias
                                                  ARN the call goes through,
                                                  or "" */
@@ -156,31 +173,51 @@ typedef struct {
     u_char                     via_account[FG_ACCOUNT_LEN + 1];
     u_char                     via_function[FG_FUNCTION_NAME_MAX + 1];
     u_char                     via_qualifier[FG_QUALIFIER_MAX + 1];
-    ngx_str_t                  pool_key;      /* VM dedication key; ""
-                                                 is the billed account */
 
-    /* an API call (InvokeApi); "" otherwise */
-    ngx_str_t                  api;
-    ngx_str_t                  api_stage;
-    ngx_str_t                  api_path;      /* after the stage, raw */
-    ngx_str_t                  api_route;     /* the route id */
-    ngx_str_t                  api_resource;  /* its path template */
-    ngx_str_t                  api_policy;    /* caller | owner */
-    ngx_str_t                  api_access;    /* private | granted | open */
-    ngx_str_t                  api_headers;   /* JSON of the client's */
-    ngx_str_t                  api_table;     /* fg_api.h's table text */
+    unsigned                   xalias:1;         /* the names are the
+                                                    target of the caller's
+                                                    cross-account alias */
+    unsigned                   via_pending:1;    /* the alias owner's
+                                                    grant to the caller is
+                                                    still to be checked */
+    unsigned                   xdenied:1;        /* its target's owner
+                                                    grants it no more; the
+                                                    function step answers
+                                                    404 if the target is
+                                                    gone, else 403 */
+} ngx_http_fngate_call_t;
 
-    EVP_MD_CTX                *sha;           /* body hash in progress */
-    off_t                      body_bytes;    /* bytes hashed */
-    u_char                     payload_hash[FG_SHA256_HEX_LEN + 1];
 
+/* A call of an API made of functions (InvokeApi); "" otherwise. */
+typedef struct {
+    ngx_str_t                  name;
+    ngx_str_t                  stage;
+    ngx_str_t                  path;          /* after the stage, raw */
+    ngx_str_t                  route;         /* the route id */
+    ngx_str_t                  resource;      /* its path template */
+    ngx_str_t                  policy;        /* caller | owner */
+    ngx_str_t                  access;        /* private | granted | open */
+    ngx_str_t                  headers;       /* JSON of the client's */
+    ngx_str_t                  table;         /* fg_api.h's table text */
+} ngx_http_fngate_api_t;
+
+
+/* The Redis command of a lookup in flight, and its answer. */
+typedef struct {
     ngx_http_fngate_store_cmd_t  *cmd;        /* the command in flight */
-    ngx_event_t                redis_timer;
-    ngx_http_fngate_redis_rc_e  redis_rc;
+    ngx_event_t                timer;
+    ngx_http_fngate_redis_rc_e  rc;
     ngx_int_t                  found;         /* set by a reply handler */
     ngx_str_t                  value;         /* and what it found */
 
-    /* from the backend's response headers */
+    unsigned                   waiting:1;        /* a lookup is in flight */
+    unsigned                   replied:1;        /* its outcome is in rc,
+                                                    found and value */
+} ngx_http_fngate_redis_t;
+
+
+/* What the backend's response headers said, for the access log. */
+typedef struct {
     ngx_str_t                  version;
     ngx_str_t                  function_error;
     ngx_str_t                  error_type;
@@ -195,31 +232,27 @@ typedef struct {
     ngx_str_t                  vm;
     ngx_str_t                  subscribed_api; /* CreateSubscription's
                                                   "OWNER:API" */
+} ngx_http_fngate_result_t;
 
-    unsigned                   waiting_redis:1;  /* a lookup is in flight */
-    unsigned                   redis_replied:1;  /* its outcome is in
-                                                    redis_rc and found */
-    unsigned                   waiting_body:1;   /* the body is being read
-                                                    after we returned */
-    unsigned                   body_read:1;      /* the body is complete */
-    unsigned                   hash_failed:1;    /* a body buffer was not
-                                                    in memory */
-    unsigned                   authenticated:1;  /* the signature verified */
+
+/*
+ * The context of a main request in a fngate location, kept across an
+ * internal redirect (ngx_http_fngate_find_ctx()).
+ */
+typedef struct {
+    ngx_str_t                  request_id;
+    ngx_http_fngate_step_e     step;          /* of the access phase */
+
+    ngx_http_fngate_sigv4_t    sigv4;
+    ngx_http_fngate_call_t     call;
+    ngx_http_fngate_api_t      api;
+    ngx_http_fngate_redis_t    redis;
+    ngx_http_fngate_result_t   result;
+
     unsigned                   done:1;           /* access decided: allowed
                                                     or answered */
     unsigned                   allowed:1;        /* the request goes on to
                                                     the content phase */
-    unsigned                   xalias:1;         /* the names are the
-                                                    target of the caller's
-                                                    cross-account alias */
-    unsigned                   via_pending:1;    /* the alias owner's
-                                                    grant to the caller is
-                                                    still to be checked */
-    unsigned                   xdenied:1;        /* its target's owner
-                                                    grants it no more; the
-                                                    function step answers
-                                                    404 if the target is
-                                                    gone, else 403 */
 } ngx_http_fngate_ctx_t;
 
 
@@ -250,6 +283,9 @@ ngx_int_t ngx_http_fngate_hash_chain(ngx_http_request_t *r, ngx_chain_t *in);
 ngx_int_t ngx_http_fngate_lookup_cached(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx, ngx_http_fngate_lookup_t *lk,
     ngx_str_t *value);
+void ngx_http_fngate_lookup_init(ngx_http_fngate_lookup_t *lk,
+    const char *command, ngx_http_fngate_redis_handler_pt handler,
+    ngx_uint_t negative);
 void ngx_http_fngate_lookup_arg(ngx_http_fngate_lookup_t *lk,
     const char *arg, size_t len);
 ngx_int_t ngx_http_fngate_lookup_route(ngx_http_request_t *r,

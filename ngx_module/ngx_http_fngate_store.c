@@ -256,22 +256,22 @@ ngx_http_fngate_store_command(ngx_http_request_t *r,
                    "fngate: redis %s \"%s\" sent", argv[0],
                    argc > 1 ? argv[1] : "");
 
-    ctx->cmd = cmd;
-    ctx->waiting_redis = 1;
-    ctx->redis_replied = 0;
+    ctx->redis.cmd = cmd;
+    ctx->redis.waiting = 1;
+    ctx->redis.replied = 0;
 
-    ctx->redis_timer.handler = ngx_http_fngate_store_timeout;
-    ctx->redis_timer.data = r;
-    ctx->redis_timer.log = r->connection->log;
+    ctx->redis.timer.handler = ngx_http_fngate_store_timeout;
+    ctx->redis.timer.data = r;
+    ctx->redis.timer.log = r->connection->log;
 
-    ngx_add_timer(&ctx->redis_timer,
+    ngx_add_timer(&ctx->redis.timer,
                   ngx_http_fngate_store.conf->redis_timeout);
 
     return NGX_AGAIN;
 
 failed:
 
-    ctx->redis_rc = NGX_HTTP_FNGATE_REDIS_DOWN;
+    ctx->redis.rc = NGX_HTTP_FNGATE_REDIS_DOWN;
 
     return ngx_http_fngate_redis_failed(r, ctx);
 }
@@ -282,16 +282,16 @@ failed:
 void
 ngx_http_fngate_store_detach(ngx_http_fngate_ctx_t *ctx)
 {
-    if (ctx->cmd) {
-        ctx->cmd->request = NULL;
-        ctx->cmd = NULL;
+    if (ctx->redis.cmd) {
+        ctx->redis.cmd->request = NULL;
+        ctx->redis.cmd = NULL;
     }
 
-    if (ctx->redis_timer.timer_set) {
-        ngx_del_timer(&ctx->redis_timer);
+    if (ctx->redis.timer.timer_set) {
+        ngx_del_timer(&ctx->redis.timer);
     }
 
-    ctx->waiting_redis = 0;
+    ctx->redis.waiting = 0;
 }
 
 
@@ -331,12 +331,12 @@ ngx_http_fngate_store_callback(redisAsyncContext *ac, void *reply,
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
 
-    ctx->cmd = NULL;
-    ctx->waiting_redis = 0;
-    ctx->redis_replied = 1;
+    ctx->redis.cmd = NULL;
+    ctx->redis.waiting = 0;
+    ctx->redis.replied = 1;
 
-    if (ctx->redis_timer.timer_set) {
-        ngx_del_timer(&ctx->redis_timer);
+    if (ctx->redis.timer.timer_set) {
+        ngx_del_timer(&ctx->redis.timer);
     }
 
     rr = reply;
@@ -345,23 +345,23 @@ ngx_http_fngate_store_callback(redisAsyncContext *ac, void *reply,
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: redis \"%V\" gave no reply in time",
                       &ngx_http_fngate_store.conf->redis);
-        ctx->redis_rc = NGX_HTTP_FNGATE_REDIS_TIMEOUT;
+        ctx->redis.rc = NGX_HTTP_FNGATE_REDIS_TIMEOUT;
 
     } else if (rr == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: redis \"%V\" gave no reply: %s",
                       &ngx_http_fngate_store.conf->redis,
                       ac->errstr[0] ? ac->errstr : "connection closed");
-        ctx->redis_rc = NGX_HTTP_FNGATE_REDIS_DOWN;
+        ctx->redis.rc = NGX_HTTP_FNGATE_REDIS_DOWN;
 
     } else if (rr->type == REDIS_REPLY_ERROR) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: redis error reply \"%*s\"",
                       (size_t) rr->len, rr->str);
-        ctx->redis_rc = NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
+        ctx->redis.rc = NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
 
     } else {
-        ctx->redis_rc = handler(r, rr);
+        ctx->redis.rc = handler(r, rr);
     }
 
     if (ngx_http_fngate_store.exiting) {
@@ -396,12 +396,12 @@ ngx_http_fngate_store_timeout(ngx_event_t *ev)
                   &ngx_http_fngate_store.conf->redis,
                   ngx_http_fngate_store.conf->redis_timeout);
 
-    cmd = ctx->cmd;
+    cmd = ctx->redis.cmd;
 
-    ctx->cmd = NULL;
-    ctx->waiting_redis = 0;
-    ctx->redis_replied = 1;
-    ctx->redis_rc = NGX_HTTP_FNGATE_REDIS_TIMEOUT;
+    ctx->redis.cmd = NULL;
+    ctx->redis.waiting = 0;
+    ctx->redis.replied = 1;
+    ctx->redis.rc = NGX_HTTP_FNGATE_REDIS_TIMEOUT;
 
     if (cmd) {
         cmd->request = NULL;
