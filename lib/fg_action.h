@@ -1,9 +1,11 @@
 /*
  * fg_action: the actions of fngate's API and what each one is, in one
- * table.  The nginx module and fngated read the table; no other file
- * lists actions in a switch.  Adding an action is one enum value here, one
- * row in fg_action.c, its path in fg_route.c (or fg_api.c) and its handler
- * in fngated's dispatch table.
+ * table.  The names are read from it by the nginx module and fngated;
+ * the other facts of a row are where the switches that still spell them
+ * in the module (lookup.c, filter.c, auth.c, api.c) and in fngated
+ * (fngated.c, fngated_apis.c) are to read them (issue 12), so that adding
+ * an action becomes one enum value here, one row in fg_action.c, its path
+ * in fg_route.c (or fg_api.c) and its handler.
  *
  * A row says:
  *   name     the Lambda operation ("CreateFunction"), which the module

@@ -492,7 +492,7 @@ my $t0 = Time::HiRes::time();
 my ($cached, $after, $t) = split ' ', main::bob_reads('poll');
 push @steps, "cached=$cached", "after=$after";
 push @steps, 'within_ttl='
-    . (defined $t && $t - $t0 <= $main::TTL + 0.5 ? 1 : defined $t ? sprintf('late by %.3f s', $t - $t0 - $main::TTL) : 'none');
+    . FngateTest::within_ttl(FngateTest::late_since($t, $t0), $main::TTL);
 # a refusal is cached as well: a new grant is seen within the ttl too
 push @steps, 'regrant=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
     '/2015-03-31/functions/pf/policy', '-H', 'Content-Type: application/json',
@@ -501,7 +501,7 @@ $t0 = Time::HiRes::time();
 ($cached, $after, $t) = split ' ', main::bob_reads('poll');
 push @steps, "cached=$cached", "after=$after";
 push @steps, 'within_ttl='
-    . (defined $t && $t - $t0 <= $main::TTL + 0.5 ? 1 : defined $t ? sprintf('late by %.3f s', $t - $t0 - $main::TTL) : 'none');
+    . FngateTest::within_ttl(FngateTest::late_since($t, $t0), $main::TTL);
 push @steps, 'revoke=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
     '/2015-03-31/functions/pf/policy/bob-read', '-X', 'DELETE'));
 FngateTest::save_output('perm-revoke.out', join("\n", @steps) . "\n");

@@ -668,22 +668,18 @@ http fastcgi header: "x-amzn-ErrorType: ResourceNotFoundException"
 --- timeout: 90
 --- init
 my @steps;
-push @steps, 'call=' . main::bob_calls('read');
-push @steps, 'revoke=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
-    '/2015-03-31/functions/xresize/policy/bob-x', '-X', 'DELETE'));
-my $t0 = Time::HiRes::time();
-my ($cached, $after, $t) = split ' ', main::bob_calls('poll');
-push @steps, "cached=$cached", "after=$after";
-push @steps, 'within_ttl='
-    . (defined $t && $t - $t0 <= $main::TTL + 0.5 ? 1 : defined $t ? sprintf('late by %.3f s', $t - $t0 - $main::TTL) : 'none');
-push @steps, 'regrant=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
-    '/2015-03-31/functions/xresize/policy', '-H', 'Content-Type: application/json',
-    '-d', qq{{"StatementId":"bob-x","Action":"lambda:InvokeFunction","Principal":"$main::BOB"}}));
-$t0 = Time::HiRes::time();
-($cached, $after, $t) = split ' ', main::bob_calls('poll');
-push @steps, "cached=$cached", "after=$after";
-push @steps, 'within_ttl='
-    . (defined $t && $t - $t0 <= $main::TTL + 0.5 ? 1 : defined $t ? sprintf('late by %.3f s', $t - $t0 - $main::TTL) : 'none');
+my $call = "lam.invoke(FunctionName='thumbs:prod', Payload=b'{}')";
+my ($before, $changed, $cached, $after, $late) = split ' ',
+    FngateTest::boto3_change('bob', $call, $main::TTL, 'alice',
+        "other.remove_permission(FunctionName='xresize', StatementId='bob-x')");
+push @steps, "call=$before", "revoke=$changed", "cached=$cached",
+    "after=$after", 'within_ttl=' . FngateTest::within_ttl($late, $main::TTL);
+($before, $changed, $cached, $after, $late) = split ' ',
+    FngateTest::boto3_change('bob', $call, $main::TTL, 'alice',
+        "other.add_permission(FunctionName='xresize', StatementId='bob-x', "
+        . "Action='lambda:InvokeFunction', Principal='$main::BOB')");
+push @steps, "regrant=$changed", "cached=$cached", "after=$after",
+    'within_ttl=' . FngateTest::within_ttl($late, $main::TTL);
 FngateTest::save_output('xa-revoke.out', join("\n", @steps) . "\n");
 --- request
 GET /t/out/xa-revoke.out
@@ -879,19 +875,13 @@ qr/fngate: $main::CAROL may not lambda:InvokeFunction "xresize" of $main::ALICE:
 --- timeout: 120
 --- init
 my @s;
-push @s, 'call=' . FngateTest::boto3_status('carol',
-    "lam.invoke(FunctionName='cthumbs:v1', Payload=b'{}')", 'read');
-my $rm = FngateTest::python_boto3('alice', <<'_PY_');
-lam.remove_permission(FunctionName='xresize', Qualifier='1', StatementId='carol-v1')
-print('removed')
-_PY_
-push @s, $rm =~ /^exit=0\nremoved\s*$/ ? 'removed' : $rm;
-my $t0 = Time::HiRes::time();
-my ($cached, $after, $t) = split ' ', FngateTest::boto3_status('carol',
-    "lam.invoke(FunctionName='cthumbs:v1', Payload=b'{}')", 'poll', $main::TTL);
-push @s, "cached=$cached", "after=$after";
-push @s, 'within_ttl='
-    . (defined $t && $t - $t0 <= $main::TTL + 0.5 ? 1 : defined $t ? sprintf('late by %.3f s', $t - $t0 - $main::TTL) : 'none');
+my ($before, $changed, $cached, $after, $late) = split ' ',
+    FngateTest::boto3_change('carol',
+        "lam.invoke(FunctionName='cthumbs:v1', Payload=b'{}')", $main::TTL,
+        'alice', "other.remove_permission(FunctionName='xresize', "
+        . "Qualifier='1', StatementId='carol-v1')");
+push @s, "call=$before", $changed == 204 ? 'removed' : "removed=$changed",
+    "cached=$cached", "after=$after", 'within_ttl=' . FngateTest::within_ttl($late, $main::TTL);
 push @s, 'bob=' . main::bob_calls('read');
 FngateTest::curl_sigv4('carol', '/2015-03-31/functions/cthumbs/aliases/v1', '-X', 'DELETE');
 FngateTest::save_output('xa-qualrevoke.out', join("\n", @s) . "\n");

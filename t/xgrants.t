@@ -26,8 +26,7 @@ our $TTL = 3;       # fngate_cache_ttl of the revocation blocks
 sub ttl_checks {
     my ($t0, $t) = @_;
     my @s = ('within_ttl='
-        . (defined $t && $t - $t0 <= $TTL + 0.5 ? 1
-           : defined $t ? sprintf('late by %.3f s', $t - $t0 - $TTL) : 'none'));
+        . FngateTest::within_ttl(FngateTest::late_since($t, $t0), $TTL));
     my $wait = $t0 + $TTL + 0.5 - Time::HiRes::time();
     Time::HiRes::sleep($wait) if $wait > 0;
     push @s, 'after_ttl=' . carol_calls('read');

@@ -665,10 +665,13 @@ sub redis_keys {
 # answer, the new one, and when the last call that still got the first
 # answer was sent (the time a staleness bound speaks of: a call's own
 # latency, a cold start say, does not count).
-sub boto3_status {
-    my ($account, $call, $mode, $ttl) = @_;
-    $ttl //= 0;
-    my $out = python_boto3($account, <<_EOP_);
+# The Python of boto3_status and boto3_change: status() makes CALL and
+# gives its HTTP status; poll() makes it until the answer changes (up to
+# TTL + 5 s) and gives the first and last answers and how long after its
+# start the last call that still got the first answer was sent.
+sub boto3_poll_py {
+    my ($call, $ttl) = @_;
+    return <<_EOP_;
 import time
 def status():
     try:
@@ -676,11 +679,9 @@ def status():
         return 200
     except lam.exceptions.ClientError as e:
         return e.response['ResponseMetadata']['HTTPStatusCode']
-if '$mode' == 'read':
-    print(status())
-else:
+def poll():
     t0 = time.time()
-    last_old = t0
+    late = 0.0
     first = status()
     now = first
     while now == first and time.time() - t0 < $ttl + 5:
@@ -688,10 +689,77 @@ else:
         sent = time.time()
         now = status()
         if now == first:
-            last_old = sent
-    print(first, now, '%.3f' % last_old)
+            late = sent - t0
+    return first, now, t0, late
+_EOP_
+}
+
+# boto3_status(ACCOUNT, CALL, 'read'): CALL's status; (..., 'poll', TTL):
+# "FIRST NOW LAST_OLD", LAST_OLD the time (epoch s) the last call that
+# still got FIRST was sent.
+sub boto3_status {
+    my ($account, $call, $mode, $ttl) = @_;
+    my $out = python_boto3($account, boto3_poll_py($call, $ttl // 0) . <<_EOP_);
+if '$mode' == 'read':
+    print(status())
+else:
+    first, now, t0, late = poll()
+    print(first, now, '%.3f' % (t0 + late))
 _EOP_
     return $out =~ /^exit=0\n(.*?)\s*$/s ? $1 : $out;
+}
+
+# boto3_change(ACCOUNT, CALL, TTL, WHO, CHANGE): how soon a change by
+# another account reaches ACCOUNT's CALL, from one Python process (its
+# start, seconds under load, stays out of the measured time): CALL once
+# (the worker caches what it looked up), then CHANGE with WHO's client
+# (`other`, an expression whose value is boto3's answer, its client
+# warmed up first by a ListFunctions), then poll().
+# "BEFORE CHANGE_STATUS FIRST NOW LATE": the statuses of the call before,
+# of the change, of the first call after it and of the last; LATE, the
+# seconds from the change's answer to the last call that still got FIRST
+# (0 when the first already changed).
+sub boto3_change {
+    my ($account, $call, $ttl, $who, $change) = @_;
+    my $other = account($who);
+    my $out = python_boto3($account, boto3_poll_py($call, $ttl) . <<_EOP_);
+other = boto3.client('lambda', endpoint_url=os.environ['FNGATE_ENDPOINT'],
+    aws_access_key_id='$other->{AccessKeyId}',
+    aws_secret_access_key='$other->{SecretAccessKey}',
+    config=botocore.config.Config(retries={'max_attempts': 1},
+                                  read_timeout=120))
+# other's first call builds its models, signer and connection (a second
+# or more under load): done here, before the cached answer's ttl starts
+for op in other.meta.service_model.operation_names:
+    other.meta.service_model.operation_model(op)
+other.list_functions(MaxItems=1)
+before = status()
+try:
+    changed = ($change)['ResponseMetadata']['HTTPStatusCode']
+except other.exceptions.ClientError as e:
+    changed = e.response['ResponseMetadata']['HTTPStatusCode']
+first, now, t0, late = poll()
+print(before, changed, first, now, '%.3f' % late)
+_EOP_
+    return $out =~ /^exit=0\n(.*?)\s*$/s ? $1 : $out;
+}
+
+# within_ttl(LATE, TTL): "1" when a change reached the calls within the
+# cache's ttl (LATE: the seconds after the change that a call still got the
+# old answer was sent; boto3_change's, or late_since of boto3_status's poll)
+# with 0.5 s to spare, else "late by N s", or "none" when LATE is not a
+# number (the poll failed).
+sub within_ttl {
+    my ($late, $ttl) = @_;
+    return 'none' unless defined $late && $late =~ /^-?[0-9]+(?:\.[0-9]+)?$/;
+    return $late <= $ttl + 0.5 ? 1 : sprintf('late by %.3f s', $late - $ttl);
+}
+
+# late_since(T, T0): boto3_status poll's LAST_OLD T as seconds after T0, or
+# undef when T is not a time.
+sub late_since {
+    my ($t, $t0) = @_;
+    return defined $t && $t =~ /^[0-9]+(?:\.[0-9]+)?$/ ? $t - $t0 : undef;
 }
 
 # The billing line of each caller's last Invoke in the test nginx's
