@@ -18,7 +18,8 @@
 
 #include "fg_keys.h"
 #include "fg_util.h"
-#include "fngated.h"
+#include "fngated_cache.h"
+#include "fngated_store.h"
 
 #define FGD_CACHE_SLOTS  1024u
 
@@ -105,17 +106,37 @@ fgd_cache_forget(const char *key)
 }
 
 /* "o:ARN" and "b:ACCOUNT:NAME" */
-void
+static void
 fgd_cache_key_overrides(char *dst, size_t size, const char *alias_arn)
 {
     snprintf(dst, size, "o:%s", alias_arn);
 }
 
-void
+static void
 fgd_cache_key_bounds(char *dst, size_t size, const char *account,
     const char *name)
 {
     snprintf(dst, size, "b:%s:%s", account, name);
+}
+
+void
+fgd_cache_forget_bounds(const fgd_req_t *q)
+{
+    char  key[FGD_CACHE_KEY_MAX];
+
+    fgd_cache_key_bounds(key, sizeof(key), q->caller, q->function);
+    fgd_cache_forget(key);
+}
+
+void
+fgd_cache_forget_overrides(const fgd_req_t *q, const char *alias)
+{
+    char  arn[512], key[FGD_CACHE_KEY_MAX];
+
+    fg_function_arn(arn, sizeof(arn), q->region, q->caller, q->function,
+        alias);
+    fgd_cache_key_overrides(key, sizeof(key), arn);
+    fgd_cache_forget(key);
 }
 
 int

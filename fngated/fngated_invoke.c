@@ -30,7 +30,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "fngated.h"
+#include "fngated_cache.h"
+#include "fngated_invoke.h"
+#include "fngated_log.h"
+#include "fngated_store.h"
 
 /* Extra time the agent gets beyond the function's timeout to report. */
 #define FGD_INVOKE_GRACE_MS  10000u

@@ -5,13 +5,13 @@
  * there (configuration hash, name in the account's set, code blob and its
  * reference count) or not at all.  Scripts name every key they touch in
  * KEYS, all of one account's hash tag, so they run unchanged on Redis
- * Cluster.
+ * Cluster.  The scripts are fngated/lua/NAME.lua (their KEYS, ARGV and
+ * answers are said there), run through fngated_redis.c, as every command.
  *
- * Connection policy: each FastCGI thread owns one blocking connection.  A
- * broken connection is dropped and reopened on the next command; a read
- * (HGETALL, GET, ZRANGEBYLEX) that fails on a stale connection is retried
- * once on a fresh one; a write is never retried (it may have been applied),
- * the caller gets 502 ServiceException.
+ * The quotas (fgd_quota_t) are checked in the scripts that write, before
+ * their first write: two calls can not both take the last slot, and a
+ * refused call (or one Redis refuses for want of memory, which happens at
+ * a script's first write) stores nothing.
  */
 
 #include <stdio.h>
@@ -21,167 +21,9 @@
 #include <openssl/rand.h>
 
 #include "fg_keys.h"
-#include "fngated.h"
-
-/*
- * The quotas (fgd_quota_t) are checked in the scripts that write, before
- * their first write: two calls can not both take the last slot, and a
- * refused call (or one Redis refuses for want of memory, which happens at
- * a script's first write) stores nothing.  Code storage is the counter
- * fg_key_codebytes, which every script that adds or drops a CodeSize
- * keeps; QUOTA_CODE(KEY, LIMIT, ADD) is true when ADD more bytes pass
- * the limit (0: none).
- */
-#define FGD_LUA_QUOTA_CODE \
-    "local function over_code(k, lim, add)\n" \
-    "  lim, add = tonumber(lim), tonumber(add)\n" \
-    "  if lim == 0 or add <= 0 then return false end\n" \
-    "  return tonumber(redis.call('GET', k) or '0') + add > lim\n" \
-    "end\n" \
-    "local function add_code(k, n)\n" \
-    "  n = tonumber(n)\n" \
-    "  if n ~= 0 and redis.call('INCRBY', k, n) <= 0 then\n" \
-    "    redis.call('DEL', k)\n" \
-    "  end\n" \
-    "end\n"
-
-/*
- * CreateFunction.  KEYS: fn, fns, code, coderefs, aliases, codebytes.
- * ARGV: name, sha, zip, the functions quota, the code storage quota,
- * CodeSize, field/values.  1 done; 0 the function exists; -1 the name
- * holds the caller's cross-account aliases (without the function, every
- * alias of the name is one), so a name is never both; -2 functions
- * quota; -3 code storage quota.
- */
-static const char fgd_lua_create[] =
-    FGD_LUA_QUOTA_CODE
-    "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end\n"
-    "if redis.call('EXISTS', KEYS[5]) == 1 then return -1 end\n"
-    "local lim = tonumber(ARGV[4])\n"
-    "if lim > 0 and redis.call('ZCARD', KEYS[2]) >= lim then return -2 end\n"
-    "if over_code(KEYS[6], ARGV[5], ARGV[6]) then return -3 end\n"
-    "redis.call('SET', KEYS[3], ARGV[3], 'NX')\n"
-    "redis.call('HINCRBY', KEYS[4], ARGV[2], 1)\n"
-    "add_code(KEYS[6], ARGV[6])\n"
-    "local f = {}\n"
-    "for i = 7, #ARGV do f[#f + 1] = ARGV[i] end\n"
-    "redis.call('HSET', KEYS[1], unpack(f))\n"
-    "redis.call('ZADD', KEYS[2], 0, ARGV[1])\n"
-    "return 1\n";
-
-static redisContext *
-fgd_redis_connect(const fgd_conf_t *conf, char *err, size_t err_size)
-{
-    struct timeval  tv = { 2, 0 }, io = { 30, 0 };
-    redisContext   *c;
-
-    if (strncmp(conf->redis, "unix:", 5) == 0) {
-        c = redisConnectUnixWithTimeout(conf->redis + 5, tv);
-    } else {
-        char        host[256];
-        const char *colon = strrchr(conf->redis, ':');
-        size_t      hl = (size_t) (colon - conf->redis);
-
-        if (hl >= sizeof(host))
-            hl = sizeof(host) - 1;
-        memcpy(host, conf->redis, hl);
-        host[hl] = '\0';
-        c = redisConnectWithTimeout(host, atoi(colon + 1), tv);
-    }
-    if (c == NULL) {
-        snprintf(err, err_size, "out of memory");
-        return NULL;
-    }
-    if (c->err) {
-        snprintf(err, err_size, "%s", c->errstr);
-        redisFree(c);
-        return NULL;
-    }
-    redisSetTimeout(c, io);
-    return c;
-}
-
-/*
- * Runs one command.  Returns the reply, or NULL with r filled (503 when
- * Redis can not be reached, 502 when the command failed on the wire or
- * Redis answered an error).
- */
-static redisReply *
-fgd_redis(const fgd_req_t *q, bool idempotent, int argc, const char **argv,
-    const size_t *lens, fgd_resp_t *r)
-{
-    redisContext  **ctx = q->redis;
-    redisReply     *reply;
-    char            err[256];
-    int             attempt;
-
-    for (attempt = 0; attempt < 2; attempt++) {
-        bool fresh = false;
-
-        if (*ctx == NULL) {
-            *ctx = fgd_redis_connect(q->conf, err, sizeof(err));
-            if (*ctx == NULL) {
-                fgd_log("error", q->request_id, "redis %s: %s",
-                    q->conf->redis, err);
-                fgd_error(r, 503, "ServiceException",
-                    "The service is unavailable: storage can not be "
-                    "reached");
-                return NULL;
-            }
-            fresh = true;
-        } else if (!idempotent) {
-            /* A write is not retried, so first make sure the connection
-             * survived (Redis may have restarted since it was used). */
-            reply = redisCommand(*ctx, "PING");
-            if (reply == NULL) {
-                redisFree(*ctx);
-                *ctx = NULL;
-                continue;
-            }
-            freeReplyObject(reply);
-        }
-        reply = redisCommandArgv(*ctx, argc, argv, lens);
-        if (reply == NULL) {
-            fgd_log("error", q->request_id, "redis %s %s: %s",
-                q->conf->redis, argv[0], (*ctx)->errstr);
-            redisFree(*ctx);
-            *ctx = NULL;
-            if (idempotent && !fresh)
-                continue;
-            fgd_error(r, 502, "ServiceException",
-                "The service failed to reach its storage");
-            return NULL;
-        }
-        if (reply->type == REDIS_REPLY_ERROR &&
-            strncmp(reply->str, "OOM ", 4) == 0) {
-            /*
-             * Redis is at its maxmemory (noeviction).  It refuses a
-             * script at its first write that could grow memory, before
-             * anything is written, and a plain write command whole, so
-             * nothing is half-written; reads and deletes still work.
-             */
-            fgd_log("error", q->request_id, "redis %s is full (maxmemory): "
-                "%s refused, nothing written: %.*s", q->conf->redis,
-                argv[0], (int) reply->len, reply->str);
-            freeReplyObject(reply);
-            fgd_error(r, 503, "ServiceException",
-                "The service's store is full; nothing was written");
-            return NULL;
-        }
-        if (reply->type == REDIS_REPLY_ERROR) {
-            fgd_log("error", q->request_id, "redis %s: %.*s", argv[0],
-                (int) reply->len, reply->str);
-            freeReplyObject(reply);
-            fgd_error(r, 502, "ServiceException",
-                "The service's storage refused a command");
-            return NULL;
-        }
-        return reply;
-    }
-    fgd_error(r, 502, "ServiceException",
-        "The service failed to reach its storage");
-    return NULL;
-}
+#include "fngated_log.h"
+#include "fngated_redis.h"
+#include "fngated_store.h"
 
 static int
 fgd_keys(const char *account, const char *name, const char *sha,
@@ -234,8 +76,8 @@ fgd_store_create(const fgd_req_t *q, const fgd_create_t *c, fgd_resp_t *r)
     char         kfn[FG_KEY_MAX], kfns[FG_KEY_MAX], kcode[FG_KEY_MAX];
     char         krefs[FG_KEY_MAX], kaliases[FG_KEY_MAX], numbuf[128];
     char         kbytes[FG_KEY_MAX], arn[300], qfn[24], qcode[24], size[24];
-    const char  *argv[15 + FGD_FN_FIELDS_MAX];
-    size_t       lens[15 + FGD_FN_FIELDS_MAX], n, i;
+    const char  *argv[12 + FGD_FN_FIELDS_MAX];
+    size_t       lens[12 + FGD_FN_FIELDS_MAX], n, i;
     redisReply  *reply;
     int          rc = -1;
 
@@ -250,27 +92,25 @@ fgd_store_create(const fgd_req_t *q, const fgd_create_t *c, fgd_resp_t *r)
     snprintf(qcode, sizeof(qcode), "%zu", q->conf->quota.code_storage);
     snprintf(size, sizeof(size), "%zu", c->zip_len);
 
-    argv[0] = "EVAL";
-    argv[1] = fgd_lua_create;  lens[1] = sizeof(fgd_lua_create) - 1;
-    argv[2] = "6";
-    argv[3] = kfn;
-    argv[4] = kfns;
-    argv[5] = kcode;
-    argv[6] = krefs;
-    argv[7] = kaliases;
-    argv[8] = kbytes;
-    argv[9] = c->fn.name;
-    argv[10] = c->fn.sha256;
-    argv[11] = (const char *) c->zip;  lens[11] = c->zip_len;
-    argv[12] = qfn;
-    argv[13] = qcode;
-    argv[14] = size;
-    for (i = 0; i < 15; i++)
-        if (i != 1 && i != 11)
+    argv[0] = kfn;
+    argv[1] = kfns;
+    argv[2] = kcode;
+    argv[3] = krefs;
+    argv[4] = kaliases;
+    argv[5] = kbytes;
+    argv[6] = c->fn.name;
+    argv[7] = c->fn.sha256;
+    argv[8] = (const char *) c->zip;  lens[8] = c->zip_len;
+    argv[9] = qfn;
+    argv[10] = qcode;
+    argv[11] = size;
+    for (i = 0; i < 12; i++)
+        if (i != 8)
             lens[i] = strlen(argv[i]);
-    n = fgd_fn_to_fields(&c->fn, argv + 15, lens + 15, numbuf);
+    n = fgd_fn_to_fields(&c->fn, argv + 12, lens + 12, numbuf);
 
-    reply = fgd_redis(q, false, (int) (15 + n), argv, lens, r);
+    reply = fgd_redis_script(q, FGD_SCRIPT_CREATE, 6, (int) (12 + n), argv,
+        lens, r);
     if (reply == NULL)
         return -1;
     if (reply->type != REDIS_REPLY_INTEGER) {
@@ -351,7 +191,7 @@ fgd_hgetall(const fgd_req_t *q, const char *key, fgd_resp_t *r)
     size_t       lens[2] = { 7, strlen(key) };
     redisReply  *reply;
 
-    reply = fgd_redis(q, true, 2, argv, lens, r);
+    reply = fgd_redis_command(q, true, 2, argv, lens, r);
     if (reply != NULL && reply->type != REDIS_REPLY_ARRAY) {
         fgd_unexpected(reply, r);
         return NULL;
@@ -433,7 +273,7 @@ fgd_store_list(const fgd_req_t *q, const char *marker, unsigned max_items,
     argv[4] = "LIMIT"; argv[5] = "0"; argv[6] = count;
     for (i = 0; i < 7; i++)
         lens[i] = strlen(argv[i]);
-    names = fgd_redis(q, true, 7, argv, lens, r);
+    names = fgd_redis_command(q, true, 7, argv, lens, r);
     if (names == NULL)
         return -1;
     if (names->type != REDIS_REPLY_ARRAY) {
@@ -498,7 +338,7 @@ fgd_store_code(const fgd_req_t *q, const char *account,
         return fgd_error(r, 500, "ServiceException", "key too long");
     argv[0] = "GET";  lens[0] = 3;
     argv[1] = key;    lens[1] = strlen(key);
-    reply = fgd_redis(q, true, 2, argv, lens, r);
+    reply = fgd_redis_command(q, true, 2, argv, lens, r);
     if (reply == NULL)
         return -1;
     if (reply->type != REDIS_REPLY_STRING) {
@@ -520,348 +360,6 @@ fgd_store_code(const fgd_req_t *q, const char *account,
 
 /* ------------------------------------------------------------------ */
 /* Versions and aliases                                                  */
-
-/*
- * PublishVersion.  KEYS: fn, vers, ver (the new number), coderefs,
- * ver (the last number), codebytes.  ARGV: last number read, new number,
- * "1" when a Description is given, the Description, CodeSha256
- * precondition (hex or ""), RevisionId precondition (or ""), the
- * version's RevisionId, the versions quota, the code storage quota.
- * {1, N} published; {2, N} $LATEST's code and configuration are what
- * they were when version N, which still exists, was published; {0} no
- * function; {-1} another publish came first (read again); {-2, sha}
- * CodeSha256 differs; {-3} RevisionId differs; {-4} versions quota;
- * {-5, CodeSize} code storage quota.
- */
-static const char fgd_lua_publish[] =
-    FGD_LUA_QUOTA_CODE
-    "local f = redis.call('HGETALL', KEYS[1])\n"
-    "if #f == 0 then return {0} end\n"
-    "local h = {}\n"
-    "for i = 1, #f, 2 do h[f[i]] = f[i + 1] end\n"
-    "if ARGV[5] ~= '' and h['CodeSha256'] ~= ARGV[5] then\n"
-    "  return {-2, h['CodeSha256']}\n"
-    "end\n"
-    "if ARGV[6] ~= '' and h['RevisionId'] ~= ARGV[6] then return {-3} end\n"
-    "if (h['LastVersion'] or '0') ~= ARGV[1] then return {-1} end\n"
-    "local cfg = cjson.encode({h['CodeSha256'] or '', h['Runtime'] or '',\n"
-    "  h['Handler'] or '', h['MemorySize'] or '', h['Timeout'] or '',\n"
-    "  h['Environment'] or '', h['Role'] or '', h['Description'] or ''})\n"
-    "if h['PublishedConfig'] == cfg\n"
-    "   and redis.call('EXISTS', KEYS[5]) == 1 then\n"
-    "  return {2, ARGV[1]}\n"
-    "end\n"
-    "local lim = tonumber(ARGV[8])\n"
-    "if lim > 0 and redis.call('ZCARD', KEYS[2]) >= lim then\n"
-    "  return {-4}\n"
-    "end\n"
-    "local size = h['CodeSize'] or '0'\n"
-    "if over_code(KEYS[6], ARGV[9], size) then return {-5, size} end\n"
-    "redis.call('HSET', KEYS[3], unpack(f))\n"
-    "redis.call('HDEL', KEYS[3], 'LastVersion', 'PublishedConfig')\n"
-    "redis.call('HSET', KEYS[3], 'Version', ARGV[2], 'RevisionId', ARGV[7])\n"
-    "if ARGV[3] == '1' then\n"
-    "  redis.call('HSET', KEYS[3], 'Description', ARGV[4])\n"
-    "end\n"
-    "redis.call('ZADD', KEYS[2], tonumber(ARGV[2]), ARGV[2])\n"
-    "redis.call('HINCRBY', KEYS[4], h['CodeSha256'], 1)\n"
-    "add_code(KEYS[6], size)\n"
-    "redis.call('HSET', KEYS[1], 'LastVersion', ARGV[2],\n"
-    "           'PublishedConfig', cfg)\n"
-    "return {1, ARGV[2]}\n";
-
-/*
- * UpdateFunctionCode.  KEYS: fn, new code, coderefs, old code,
- * codebytes.  ARGV: old sha read, RevisionId precondition, new sha, zip,
- * CodeSize, LastModified, RevisionId, the code storage quota.  1 done; 0
- * no function; -1 changed meanwhile; -3 RevisionId differs; -4 code
- * storage quota ($LATEST's CodeSize is replaced: only growth counts).
- */
-static const char fgd_lua_update_code[] =
-    FGD_LUA_QUOTA_CODE
-    "local cur = redis.call('HMGET', KEYS[1], 'CodeSha256', 'RevisionId',\n"
-    "                       'CodeSize')\n"
-    "if not cur[1] then return 0 end\n"
-    "if cur[1] ~= ARGV[1] then return -1 end\n"
-    "if ARGV[2] ~= '' and cur[2] ~= ARGV[2] then return -3 end\n"
-    "local grow = tonumber(ARGV[5]) - tonumber(cur[3] or '0')\n"
-    "if over_code(KEYS[5], ARGV[8], grow) then return -4 end\n"
-    "redis.call('SET', KEYS[2], ARGV[4], 'NX')\n"
-    "add_code(KEYS[5], grow)\n"
-    "redis.call('HINCRBY', KEYS[3], ARGV[3], 1)\n"
-    "local n = redis.call('HINCRBY', KEYS[3], ARGV[1], -1)\n"
-    "if n <= 0 then\n"
-    "  redis.call('HDEL', KEYS[3], ARGV[1])\n"
-    "  redis.call('DEL', KEYS[4])\n"
-    "end\n"
-    "redis.call('HSET', KEYS[1], 'CodeSha256', ARGV[3], 'CodeSize', ARGV[5],\n"
-    "           'LastModified', ARGV[6], 'RevisionId', ARGV[7])\n"
-    "return 1\n";
-
-/* UpdateFunctionConfiguration.  KEYS: fn.  ARGV: RevisionId read, then
- * field/values.  1 done; 0 no function; -1 changed meanwhile. */
-static const char fgd_lua_update_config[] =
-    "local rev = redis.call('HGET', KEYS[1], 'RevisionId')\n"
-    "if not rev then return 0 end\n"
-    "if rev ~= ARGV[1] then return -1 end\n"
-    "local f = {}\n"
-    "for i = 2, #ARGV do f[#f + 1] = ARGV[i] end\n"
-    "redis.call('HSET', KEYS[1], unpack(f))\n"
-    "return 1\n";
-
-/* Removes the policy of qualifier q (its statements and grants). */
-#define FGD_LUA_DROP_POLICY \
-    "local function drop(kp, kg, q)\n" \
-    "  local pre = q .. ':'\n" \
-    "  for _, k in ipairs({kp, kg}) do\n" \
-    "    local f = redis.call('HKEYS', k)\n" \
-    "    for i = 1, #f do\n" \
-    "      if string.sub(f[i], 1, #pre) == pre then\n" \
-    "        redis.call('HDEL', k, f[i])\n" \
-    "      end\n" \
-    "    end\n" \
-    "  end\n" \
-    "  redis.call('HDEL', kp, '#' .. q)\n" \
-    "end\n"
-
-/* DeleteFunction of a version.  KEYS: ver, vers, coderefs, verrefs,
- * code, policy, grants, codebytes.  ARGV: N, sha read.  1 done; 0 no
- * version; -1 changed; -2 an alias routes to it.  (The deletes' first
- * write is a DEL, so they run also when Redis is full.) */
-static const char fgd_lua_delete_version[] =
-    FGD_LUA_DROP_POLICY
-    FGD_LUA_QUOTA_CODE
-    "local cur = redis.call('HMGET', KEYS[1], 'CodeSha256', 'CodeSize')\n"
-    "local sha = cur[1]\n"
-    "if not sha then return 0 end\n"
-    "if sha ~= ARGV[2] then return -1 end\n"
-    "if tonumber(redis.call('HGET', KEYS[4], ARGV[1]) or '0') > 0 then\n"
-    "  return -2\n"
-    "end\n"
-    "redis.call('DEL', KEYS[1])\n"
-    "redis.call('ZREM', KEYS[2], ARGV[1])\n"
-    "local n = redis.call('HINCRBY', KEYS[3], sha, -1)\n"
-    "if n <= 0 then\n"
-    "  redis.call('HDEL', KEYS[3], sha)\n"
-    "  redis.call('DEL', KEYS[5])\n"
-    "end\n"
-    "add_code(KEYS[8], -tonumber(cur[2] or '0'))\n"
-    "drop(KEYS[6], KEYS[7], ARGV[1])\n"
-    "return 1\n";
-
-/*
- * DeleteFunction of the whole function.  KEYS: fn, fns, coderefs, vers,
- * verrefs, aliases, NV version keys, NA alias keys, 1 + NV code keys
- * ($LATEST's, then each version's), policy, grants, bounds, codebytes.
- * ARGV: name, NV, NA, the version numbers, the alias names, the 1 + NV
- * shas.  The lists must be what is stored now, else -1 (read again).  1
- * done; 0 no function.  Its first write is a DEL, so it runs also when
- * Redis is full.
- */
-static const char fgd_lua_delete_all[] =
-    FGD_LUA_QUOTA_CODE
-    "local nv, na = tonumber(ARGV[2]), tonumber(ARGV[3])\n"
-    "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
-    "local vers = redis.call('ZRANGE', KEYS[4], 0, -1)\n"
-    "local als = redis.call('ZRANGE', KEYS[6], 0, -1)\n"
-    "if #vers ~= nv or #als ~= na then return -1 end\n"
-    "for i = 1, nv do if vers[i] ~= ARGV[3 + i] then return -1 end end\n"
-    "for i = 1, na do\n"
-    "  if als[i] ~= ARGV[3 + nv + i] then return -1 end\n"
-    "end\n"
-    "local shas, bytes = {}, 0\n"
-    "for i = 0, nv do\n"
-    "  local k = KEYS[1]\n"
-    "  if i > 0 then k = KEYS[6 + i] end\n"
-    "  local c = redis.call('HMGET', k, 'CodeSha256', 'CodeSize')\n"
-    "  shas[#shas + 1] = c[1]\n"
-    "  bytes = bytes + tonumber(c[2] or '0')\n"
-    "end\n"
-    "for i = 1, #shas do\n"
-    "  if shas[i] ~= ARGV[3 + nv + na + i] then return -1 end\n"
-    "end\n"
-    "for i = 1, nv + na do redis.call('DEL', KEYS[6 + i]) end\n"
-    "redis.call('DEL', KEYS[1], KEYS[4], KEYS[5], KEYS[6])\n"
-    "redis.call('DEL', KEYS[#KEYS - 3], KEYS[#KEYS - 2], KEYS[#KEYS - 1])\n"
-    "redis.call('ZREM', KEYS[2], ARGV[1])\n"
-    "for i = 1, #shas do\n"
-    "  local n = redis.call('HINCRBY', KEYS[3], shas[i], -1)\n"
-    "  if n <= 0 then\n"
-    "    redis.call('HDEL', KEYS[3], shas[i])\n"
-    "    redis.call('DEL', KEYS[6 + nv + na + i])\n"
-    "  end\n"
-    "end\n"
-    "add_code(KEYS[#KEYS], -bytes)\n"
-    "return 1\n";
-
-/*
- * CreateAlias / UpdateAlias.  KEYS: alias, aliases, verrefs, the key that
- * must exist for FunctionVersion (fn for $LATEST, else its ver; for a
- * cross-account alias, FunctionVersion "", the caller's fn, which must
- * not exist), the key for the additional version (ignored when ARGV[5] is
- * "").  ARGV: "create" or "update", RevisionId read (update), name,
- * FunctionVersion, additional version or "", the aliases quota,
- * field/values.  1 done; 0 exists (create); -4 missing (update); -1
- * changed meanwhile; -2 FunctionVersion missing; -3 additional version
- * missing; -5 a cross-account alias on the name of one of the caller's
- * functions; -7 aliases quota (create).
- */
-static const char fgd_lua_alias_put[] =
-    "local old = redis.call('HMGET', KEYS[1], 'RevisionId',\n"
-    "                       'FunctionVersion', 'AdditionalVersion')\n"
-    "if ARGV[1] == 'create' then\n"
-    "  if old[1] then return 0 end\n"
-    "else\n"
-    "  if not old[1] then return -4 end\n"
-    "  if old[1] ~= ARGV[2] then return -1 end\n"
-    "end\n"
-    "if ARGV[4] == '' then\n"
-    "  if redis.call('EXISTS', KEYS[4]) == 1 then return -5 end\n"
-    "elseif redis.call('EXISTS', KEYS[4]) == 0 then return -2 end\n"
-    "if ARGV[5] ~= '' and redis.call('EXISTS', KEYS[5]) == 0 then\n"
-    "  return -3\n"
-    "end\n"
-    "local lim = tonumber(ARGV[6])\n"
-    "if ARGV[1] == 'create' and lim > 0\n"
-    "   and redis.call('ZCARD', KEYS[2]) >= lim then\n"
-    "  return -7\n"
-    "end\n"
-    "local function ref(v, d)\n"
-    "  if v and v ~= '' and v ~= '$LATEST' then\n"
-    "    if redis.call('HINCRBY', KEYS[3], v, d) <= 0 then\n"
-    "      redis.call('HDEL', KEYS[3], v)\n"
-    "    end\n"
-    "  end\n"
-    "end\n"
-    "if old[1] then ref(old[2], -1); ref(old[3], -1) end\n"
-    "ref(ARGV[4], 1); ref(ARGV[5], 1)\n"
-    "local f = {}\n"
-    "for i = 7, #ARGV do f[#f + 1] = ARGV[i] end\n"
-    "redis.call('HSET', KEYS[1], unpack(f))\n"
-    "redis.call('ZADD', KEYS[2], 0, ARGV[3])\n"
-    "return 1\n";
-
-/* DeleteAlias.  KEYS: alias, aliases, verrefs, policy, grants.  ARGV:
- * name.  1 / 0.  (First a DEL: it runs also when Redis is full.) */
-static const char fgd_lua_alias_delete[] =
-    FGD_LUA_DROP_POLICY
-    "local old = redis.call('HMGET', KEYS[1], 'FunctionVersion',\n"
-    "                       'AdditionalVersion')\n"
-    "if not old[1] then return 0 end\n"
-    "redis.call('DEL', KEYS[1])\n"
-    "redis.call('ZREM', KEYS[2], ARGV[1])\n"
-    "for _, v in ipairs({old[1], old[2]}) do\n"
-    "  if v and v ~= '' and v ~= '$LATEST' then\n"
-    "    if redis.call('HINCRBY', KEYS[3], v, -1) <= 0 then\n"
-    "      redis.call('HDEL', KEYS[3], v)\n"
-    "    end\n"
-    "  end\n"
-    "end\n"
-    "drop(KEYS[4], KEYS[5], ARGV[1])\n"
-    "return 1\n";
-
-/*
- * AddPermission.  KEYS: policy, grants, the key that must exist (fn,
- * ver or alias).  ARGV: qualifier, sid, statement, grant field, RevisionId
- * wanted or "", new RevisionId.  1 done; 0 no such qualifier; -1 stale
- * RevisionId; -2 the sid exists.
- */
-static const char fgd_lua_permission_add[] =
-    "if redis.call('EXISTS', KEYS[3]) == 0 then return 0 end\n"
-    "local rev = redis.call('HGET', KEYS[1], '#' .. ARGV[1]) or ''\n"
-    "if ARGV[5] ~= '' and rev ~= ARGV[5] then return -1 end\n"
-    "local f = ARGV[1] .. ':' .. ARGV[2]\n"
-    "if redis.call('HEXISTS', KEYS[1], f) == 1 then return -2 end\n"
-    "redis.call('HSET', KEYS[1], f, ARGV[3], '#' .. ARGV[1], ARGV[6])\n"
-    "redis.call('HINCRBY', KEYS[2], ARGV[4], 1)\n"
-    "return 1\n";
-
-/*
- * RemovePermission.  KEYS: policy, grants.  ARGV: qualifier, sid,
- * RevisionId wanted or "", new RevisionId.  The grant field is read back
- * from the stored statement.  1 done; 0 no such statement; -1 stale.
- */
-static const char fgd_lua_permission_remove[] =
-    "local f = ARGV[1] .. ':' .. ARGV[2]\n"
-    "local st = redis.call('HGET', KEYS[1], f)\n"
-    "if not st then return 0 end\n"
-    "local rev = redis.call('HGET', KEYS[1], '#' .. ARGV[1]) or ''\n"
-    "if ARGV[3] ~= '' and rev ~= ARGV[3] then return -1 end\n"
-    "local s = cjson.decode(st)\n"
-    "local acct = string.match(s.Principal.AWS, '^arn:aws:iam::(%d+):root$')\n"
-    "local g = ARGV[1] .. ':' .. s.Action .. ':' .. acct\n"
-    "redis.call('HDEL', KEYS[1], f)\n"
-    "if redis.call('HINCRBY', KEYS[2], g, -1) <= 0 then\n"
-    "  redis.call('HDEL', KEYS[2], g)\n"
-    "end\n"
-    "local left = false\n"
-    "for _, k in ipairs(redis.call('HKEYS', KEYS[1])) do\n"
-    "  if string.sub(k, 1, #ARGV[1] + 1) == ARGV[1] .. ':' then\n"
-    "    left = true\n"
-    "    break\n"
-    "  end\n"
-    "end\n"
-    "if left then\n"
-    "  redis.call('HSET', KEYS[1], '#' .. ARGV[1], ARGV[4])\n"
-    "else\n"
-    "  redis.call('HDEL', KEYS[1], '#' .. ARGV[1])\n"
-    "end\n"
-    "return 1\n";
-
-/* Runs EVAL with the script, nkeys keys and the arguments; lens may be
- * NULL for NUL-terminated arguments. */
-static redisReply *
-fgd_eval(const fgd_req_t *q, const char *script, size_t script_len,
-    int nkeys, int nargs, const char **args, const size_t *alens,
-    fgd_resp_t *r)
-{
-    const char  **argv;
-    size_t       *lens;
-    char          num[16];
-    redisReply   *reply;
-    int           i;
-
-    argv = calloc((size_t) nargs + 3, sizeof(*argv));
-    lens = calloc((size_t) nargs + 3, sizeof(*lens));
-    if (argv == NULL || lens == NULL) {
-        free(argv);
-        free(lens);
-        fgd_error(r, 500, "ServiceException", "out of memory");
-        return NULL;
-    }
-    snprintf(num, sizeof(num), "%d", nkeys);
-    argv[0] = "EVAL";  lens[0] = 4;
-    argv[1] = script;  lens[1] = script_len;
-    argv[2] = num;     lens[2] = strlen(num);
-    for (i = 0; i < nargs; i++) {
-        argv[3 + i] = args[i];
-        lens[3 + i] = alens ? alens[i] : strlen(args[i]);
-    }
-    reply = fgd_redis(q, false, nargs + 3, argv, lens, r);
-    free(argv);
-    free(lens);
-    return reply;
-}
-
-/* fgd_eval for the scripts that answer one integer: 0 with *v, or -1
- * with r. */
-static int
-fgd_eval_int(const fgd_req_t *q, const char *script, size_t script_len,
-    int nkeys, int nargs, const char **args, const size_t *alens,
-    long long *v, fgd_resp_t *r)
-{
-    redisReply  *reply;
-
-    reply = fgd_eval(q, script, script_len, nkeys, nargs, args, alens, r);
-    if (reply == NULL)
-        return -1;
-    if (reply->type != REDIS_REPLY_INTEGER)
-        return fgd_unexpected(reply, r);
-    *v = reply->integer;
-    freeReplyObject(reply);
-    return 0;
-}
-
 
 int
 fgd_store_get_version(const fgd_req_t *q, const char *account,
@@ -961,7 +459,7 @@ fgd_hget(const fgd_req_t *q, const char *key, const char *field, char *dst,
     redisReply  *reply;
 
     dst[0] = '\0';
-    reply = fgd_redis(q, true, 3, argv, lens, r);
+    reply = fgd_redis_command(q, true, 3, argv, lens, r);
     if (reply == NULL)
         return -1;
     if (reply->type == REDIS_REPLY_NIL) {
@@ -1025,7 +523,7 @@ fgd_store_publish(const fgd_req_t *q, const char *name,
         args[9] = p->description;  args[10] = p->sha256;
         args[11] = p->revision_id;  args[12] = rev;
         args[13] = qver;  args[14] = qcode;
-        reply = fgd_eval(q, fgd_lua_publish, sizeof(fgd_lua_publish) - 1, 6,
+        reply = fgd_redis_script(q, FGD_SCRIPT_PUBLISH, 6,
             15, args, NULL, r);
         if (reply == NULL)
             return -1;
@@ -1116,7 +614,7 @@ fgd_store_update_code(const fgd_req_t *q, const char *name,
     args[12] = qcode;
     for (i = 0; i < 13; i++)
         lens[i] = i == 8 ? c->zip_len : strlen(args[i]);
-    if (fgd_eval_int(q, fgd_lua_update_code, sizeof(fgd_lua_update_code) - 1,
+    if (fgd_redis_script_int(q, FGD_SCRIPT_UPDATE_CODE,
         5, 13, args, lens, &v, r) != 0)
         return -1;
     if (v == -4)
@@ -1155,8 +653,8 @@ fgd_store_update_config(const fgd_req_t *q, const fgd_fn_t *fn,
     lens[1] = strlen(read_revision);
     for (i = 2; i < n + 2; i++)
         lens[i] = strlen(args[i]);
-    if (fgd_eval_int(q, fgd_lua_update_config,
-        sizeof(fgd_lua_update_config) - 1, 1, (int) (n + 2), args, lens, &v, r) != 0)
+    if (fgd_redis_script_int(q, FGD_SCRIPT_UPDATE_CONFIG, 1, (int) (n + 2),
+            args, lens, &v, r) != 0)
         return -1;
     if (v == 1)
         return 0;
@@ -1176,7 +674,7 @@ fgd_zrange(const fgd_req_t *q, const char *key, fgd_resp_t *r)
     size_t       lens[4] = { 6, strlen(key), 1, 2 };
     redisReply  *reply;
 
-    reply = fgd_redis(q, true, 4, argv, lens, r);
+    reply = fgd_redis_command(q, true, 4, argv, lens, r);
     if (reply != NULL && reply->type != REDIS_REPLY_ARRAY) {
         fgd_unexpected(reply, r);
         return NULL;
@@ -1396,9 +894,8 @@ fgd_store_delete_version(const fgd_req_t *q, const char *name,
         args[3] = kvrefs;  args[4] = kcode;  args[5] = kpol;
         args[6] = kgr;  args[7] = kbytes;  args[8] = version;
         args[9] = sha;
-        if (fgd_eval_int(q, fgd_lua_delete_version,
-            sizeof(fgd_lua_delete_version) - 1, 8, 10, args, NULL, &v, r)
-            != 0)
+        if (fgd_redis_script_int(q, FGD_SCRIPT_DELETE_VERSION, 8, 10, args,
+                NULL, &v, r) != 0)
             return -1;
         if (v == 1)
             return 0;
@@ -1452,7 +949,7 @@ fgd_store_alias_put(const fgd_req_t *q, const char *name,
     n = fgd_alias_to_fields(a, args + 11, lens + 11, wbuf);
     for (i = 0; i < 11; i++)
         lens[i] = strlen(args[i]);
-    if (fgd_eval_int(q, fgd_lua_alias_put, sizeof(fgd_lua_alias_put) - 1, 5,
+    if (fgd_redis_script_int(q, FGD_SCRIPT_ALIAS_PUT, 5,
         (int) (11 + n), args, lens, &v, r) != 0)
         return -1;
     switch (v) {
@@ -1518,8 +1015,8 @@ fgd_store_alias_delete(const fgd_req_t *q, const char *name,
         return fgd_error(r, 500, "ServiceException", "key too long");
     args[0] = kal;  args[1] = kals;  args[2] = kvrefs;  args[3] = kpol;
     args[4] = kgr;  args[5] = alias;
-    if (fgd_eval_int(q, fgd_lua_alias_delete,
-        sizeof(fgd_lua_alias_delete) - 1, 5, 6, args, NULL, &v, r) != 0)
+    if (fgd_redis_script_int(q, FGD_SCRIPT_ALIAS_DELETE, 5, 6, args, NULL, &v,
+            r) != 0)
         return -1;
     if (v == 1)
         return 0;
@@ -1572,7 +1069,7 @@ fgd_store_xalias_check(const fgd_req_t *q, const fgd_alias_t *a,
     argv[0] = "HMGET";  argv[1] = key;  argv[2] = f1;  argv[3] = f2;
     for (i = 0; i < 4; i++)
         lens[i] = strlen(argv[i]);
-    reply = fgd_redis(q, true, 4, argv, lens, r);
+    reply = fgd_redis_command(q, true, 4, argv, lens, r);
     if (reply == NULL)
         return -1;
     if (reply->type != REDIS_REPLY_ARRAY)
@@ -1598,7 +1095,7 @@ fgd_store_xalias_check(const fgd_req_t *q, const fgd_alias_t *a,
             return fgd_error(r, 500, "ServiceException", "key too long");
         argv[0] = "EXISTS";  argv[1] = key;
         lens[0] = 6;  lens[1] = strlen(key);
-        reply = fgd_redis(q, true, 2, argv, lens, r);
+        reply = fgd_redis_command(q, true, 2, argv, lens, r);
         if (reply == NULL)
             return -1;
         if (reply->type != REDIS_REPLY_INTEGER)
@@ -1801,8 +1298,7 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
         for (i = 0; i < 1 + nv; i++)
             args[k++] = shas[i];
 
-        reply = fgd_eval(q, fgd_lua_delete_all,
-            sizeof(fgd_lua_delete_all) - 1,
+        reply = fgd_redis_script(q, FGD_SCRIPT_DELETE_ALL,
             (int) (6 + nv + na + 1 + nv + 4),
             (int) k, args, NULL, r);
         if (reply == NULL)
@@ -1876,8 +1372,8 @@ fgd_store_permission_add(const fgd_req_t *q, const fgd_permission_t *p,
     args[0] = kpol;  args[1] = kgr;  args[2] = kmust;
     args[3] = q->qualifier;  args[4] = p->sid;  args[5] = statement;
     args[6] = field;  args[7] = p->want_revision;  args[8] = revision;
-    if (fgd_eval_int(q, fgd_lua_permission_add,
-        sizeof(fgd_lua_permission_add) - 1, 3, 9, args, NULL, &v, r) != 0)
+    if (fgd_redis_script_int(q, FGD_SCRIPT_PERMISSION_ADD, 3, 9, args, NULL,
+            &v, r) != 0)
         return -1;
     switch (v) {
     case 1:
@@ -1914,8 +1410,8 @@ fgd_store_permission_remove(const fgd_req_t *q, const char *sid,
     fgd_revision_new(revision);
     args[0] = kpol;  args[1] = kgr;  args[2] = q->qualifier;  args[3] = sid;
     args[4] = want_revision;  args[5] = revision;
-    if (fgd_eval_int(q, fgd_lua_permission_remove,
-        sizeof(fgd_lua_permission_remove) - 1, 2, 6, args, NULL, &v, r) != 0)
+    if (fgd_redis_script_int(q, FGD_SCRIPT_PERMISSION_REMOVE, 2, 6, args,
+            NULL, &v, r) != 0)
         return -1;
     if (v == 1)
         return 0;
@@ -2010,14 +1506,6 @@ cleanup:
  * written only while the function exists and dropped with it.
  */
 
-/* PutExecutionBounds.  KEYS: fn, bounds.  ARGV: the bounds' JSON, or ""
- * to drop them.  1 done; 0 no function. */
-static const char fgd_lua_bounds_put[] =
-    "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
-    "if ARGV[1] == '' then redis.call('DEL', KEYS[2])\n"
-    "else redis.call('SET', KEYS[2], ARGV[1]) end\n"
-    "return 1\n";
-
 int
 fgd_store_bounds_get(const fgd_req_t *q, const char *account,
     const char *name, fgd_bounds_t *b, fgd_resp_t *r)
@@ -2034,7 +1522,7 @@ fgd_store_bounds_get(const fgd_req_t *q, const char *account,
         return fgd_error(r, 500, "ServiceException", "key too long");
     lens[0] = 3;
     lens[1] = strlen(key);
-    reply = fgd_redis(q, true, 2, argv, lens, r);
+    reply = fgd_redis_command(q, true, 2, argv, lens, r);
     if (reply == NULL)
         return -1;
     if (reply->type == REDIS_REPLY_NIL) {
@@ -2068,7 +1556,7 @@ fgd_store_bounds_put(const fgd_req_t *q, const char *name, const char *json,
         fg_key_bounds(kbnd, sizeof(kbnd), q->caller, name) >= FG_KEY_MAX)
         return fgd_error(r, 500, "ServiceException", "key too long");
     args[0] = kfn;  args[1] = kbnd;  args[2] = json;
-    if (fgd_eval_int(q, fgd_lua_bounds_put, sizeof(fgd_lua_bounds_put) - 1,
+    if (fgd_redis_script_int(q, FGD_SCRIPT_BOUNDS_PUT,
             2, 3, args, NULL, &v, r) != 0)
         return -1;
     if (v == 1)
@@ -2077,23 +1565,6 @@ fgd_store_bounds_put(const fgd_req_t *q, const char *name, const char *json,
     return fgd_error(r, 404, "ResourceNotFoundException",
         "Function not found: %s", arn);
 }
-
-/*
- * PutAliasOverrides / DeleteAliasOverrides.  KEYS: alias.  ARGV: the
- * RevisionId read, the overrides' JSON or "" to drop them, the new
- * RevisionId.  1 done; -4 no alias; -1 changed since read; -6 not a
- * cross-account alias.
- */
-static const char fgd_lua_overrides_put[] =
-    "local old = redis.call('HMGET', KEYS[1], 'RevisionId',\n"
-    "                       'FunctionVersion')\n"
-    "if not old[1] then return -4 end\n"
-    "if old[1] ~= ARGV[1] then return -1 end\n"
-    "if string.sub(old[2] or '', 1, 4) ~= 'arn:' then return -6 end\n"
-    "if ARGV[2] == '' then redis.call('HDEL', KEYS[1], 'Overrides')\n"
-    "else redis.call('HSET', KEYS[1], 'Overrides', ARGV[2]) end\n"
-    "redis.call('HSET', KEYS[1], 'RevisionId', ARGV[3])\n"
-    "return 1\n";
 
 int
 fgd_store_overrides_put(const fgd_req_t *q, const char *name,
@@ -2108,9 +1579,8 @@ fgd_store_overrides_put(const fgd_req_t *q, const char *name,
         return fgd_error(r, 500, "ServiceException", "key too long");
     args[0] = kal;  args[1] = read_revision;  args[2] = json;
     args[3] = new_revision;
-    if (fgd_eval_int(q, fgd_lua_overrides_put,
-            sizeof(fgd_lua_overrides_put) - 1, 1, 4, args, NULL, &v, r)
-        != 0)
+    if (fgd_redis_script_int(q, FGD_SCRIPT_OVERRIDES_PUT, 1, 4, args, NULL,
+            &v, r) != 0)
         return -1;
     fg_function_arn(arn, sizeof(arn), q->region, q->caller, name, alias);
     switch (v) {
@@ -2126,14 +1596,4 @@ fgd_store_overrides_put(const fgd_req_t *q, const char *name,
         return fgd_error(r, 409, "ResourceConflictException",
             "The alias %s is being modified; try again", arn);
     }
-}
-
-/* One command on the thread's connection, for the other stores
- * (fngated_apis.c); fgd_redis's policy: reads (idempotent) are retried
- * once on a fresh connection, writes never. */
-redisReply *
-fgd_store_command(const fgd_req_t *q, bool idempotent, int argc,
-    const char **argv, const size_t *lens, fgd_resp_t *r)
-{
-    return fgd_redis(q, idempotent, argc, argv, lens, r);
 }
