@@ -9,10 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fngated_aliases.h"
 #include "fngated_bounds.h"
 #include "fngated_cache.h"
 #include "fngated_log.h"
+#include "fngated_redis.h"
 #include "fngated_store.h"
+#include "fngated_versions.h"
 
 /* The bounds as GetExecutionBounds / PutExecutionBounds answer them. */
 static int
@@ -194,4 +197,158 @@ cleanup:
     fgd_overrides_clear(&o);
     fgd_fn_clear(&target);
     return rc;
+}
+
+int
+fgd_store_bounds_get(const fgd_req_t *q, const char *account,
+    const char *name, fgd_bounds_t *b, fgd_resp_t *r)
+{
+    char         key[FG_KEY_MAX];
+    const char  *argv[2] = { "GET", key };
+    size_t       lens[2];
+    redisReply  *reply;
+    fgd_resp_t   tmp = { 0 };
+    int          rc;
+
+    memset(b, 0, sizeof(*b));
+    if (fg_key_bounds(key, sizeof(key), account, name) >= FG_KEY_MAX)
+        return fgd_error(r, 500, "ServiceException", "key too long");
+    lens[0] = 3;
+    lens[1] = strlen(key);
+    reply = fgd_redis_command(q, true, 2, argv, lens, r);
+    if (reply == NULL)
+        return -1;
+    if (reply->type == REDIS_REPLY_NIL) {
+        freeReplyObject(reply);
+        return 0;
+    }
+    if (reply->type != REDIS_REPLY_STRING)
+        return fgd_store_unexpected(reply, r);
+    rc = fgd_bounds_parse(reply->str, reply->len, FGD_MEMORY_LIMIT_MB, b,
+        &tmp);
+    if (rc != 0) {
+        fgd_log("error", q->request_id, "corrupt record %s: %s", key,
+            tmp.message);
+        fgd_resp_free(&tmp);
+        memset(b, 0, sizeof(*b));
+    }
+    freeReplyObject(reply);
+    return rc == 0 ? 0 : fgd_error(r, 500, "ServiceException",
+        "The function's stored execution bounds are unreadable");
+}
+
+int
+fgd_store_bounds_put(const fgd_req_t *q, const char *name, const char *json,
+    fgd_resp_t *r)
+{
+    char         kfn[FG_KEY_MAX], kbnd[FG_KEY_MAX], arn[512];
+    const char  *args[3];
+    long long    v;
+
+    if (fg_key_function(kfn, sizeof(kfn), q->caller, name) >= FG_KEY_MAX ||
+        fg_key_bounds(kbnd, sizeof(kbnd), q->caller, name) >= FG_KEY_MAX)
+        return fgd_error(r, 500, "ServiceException", "key too long");
+    args[0] = kfn;  args[1] = kbnd;  args[2] = json;
+    if (fgd_redis_script_int(q, FGD_SCRIPT_BOUNDS_PUT,
+            2, 3, args, NULL, &v, r) != 0)
+        return -1;
+    if (v == 1)
+        return 0;
+    fg_function_arn(arn, sizeof(arn), q->region, q->caller, name, "");
+    return fgd_error(r, 404, "ResourceNotFoundException",
+        "Function not found: %s", arn);
+}
+
+int
+fgd_store_overrides_put(const fgd_req_t *q, const char *name,
+    const char *alias, const char *read_revision, const char *json,
+    const char *new_revision, fgd_resp_t *r)
+{
+    char         kal[FG_KEY_MAX], arn[512];
+    const char  *args[4];
+    long long    v;
+
+    if (fg_key_alias(kal, sizeof(kal), q->caller, name, alias) >= FG_KEY_MAX)
+        return fgd_error(r, 500, "ServiceException", "key too long");
+    args[0] = kal;  args[1] = read_revision;  args[2] = json;
+    args[3] = new_revision;
+    if (fgd_redis_script_int(q, FGD_SCRIPT_OVERRIDES_PUT, 1, 4, args, NULL,
+            &v, r) != 0)
+        return -1;
+    fg_function_arn(arn, sizeof(arn), q->region, q->caller, name, alias);
+    switch (v) {
+    case 1:
+        return 0;
+    case -4:
+        return fgd_error(r, 404, "ResourceNotFoundException",
+            "Alias not found: %s", arn);
+    case -6:
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "Alias %s is not a cross-account alias", arn);
+    default:
+        return fgd_error(r, 409, "ResourceConflictException",
+            "The alias %s is being modified; try again", arn);
+    }
+}
+
+int
+fgd_cached_bounds(const fgd_req_t *q, const char *account, const char *name,
+    fgd_bounds_t *b, fgd_resp_t *r)
+{
+    char        key[FGD_CACHE_KEY_MAX], *json;
+    fgd_resp_t  tmp = { 0 };
+    int         rc;
+
+    fgd_cache_key_bounds(key, sizeof(key), account, name);
+    json = fgd_cache_get(key);
+    if (json != NULL) {
+        rc = fgd_bounds_parse(json, strlen(json), FGD_MEMORY_LIMIT_MB, b,
+            &tmp);
+        free(json);
+        fgd_resp_free(&tmp);
+        if (rc == 0)
+            return 0;
+    }
+    if (fgd_store_bounds_get(q, account, name, b, r) != 0)
+        return -1;
+    if (fgd_json_bounds(b, NULL, &json, NULL) == 0) {
+        fgd_cache_put(key, json, q->conf->cache_ttl_ms);
+        free(json);
+    }
+    return 0;
+}
+
+int
+fgd_cached_overrides(const fgd_req_t *q, const char *alias_arn,
+    fgd_overrides_t *o, fgd_resp_t *r)
+{
+    char         key[FGD_CACHE_KEY_MAX], *json;
+    fgd_resp_t   tmp = { 0 };
+    fgd_alias_t  a;
+    fg_route_t   t;
+    int          rc;
+
+    memset(o, 0, sizeof(*o));
+    fgd_cache_key_overrides(key, sizeof(key), alias_arn);
+    json = fgd_cache_get(key);
+    if (json != NULL) {
+        rc = fgd_overrides_parse(json, strlen(json), FGD_MEMORY_LIMIT_MB, o,
+            &tmp);
+        free(json);
+        fgd_resp_free(&tmp);
+        if (rc == 0)
+            return 0;
+    }
+    if (fg_alias_target_parse(alias_arn, strlen(alias_arn), &t)
+        != FG_TARGET_OK)
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "The alias of the call is not valid");
+    if (fgd_store_alias_read(q, t.account, t.function, t.qualifier, &a, o, r)
+        != 0)
+        return -1;
+    if (fgd_json_overrides(o, NULL, NULL, &json, NULL) == 0) {
+        fgd_cache_put(key, json, q->conf->cache_ttl_ms);
+        free(json);
+    }
+    return 0;
 }

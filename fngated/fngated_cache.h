@@ -22,11 +22,10 @@ void fgd_cache_forget(const char *key);
 void fgd_cache_forget_bounds(const fgd_req_t *q);
 void fgd_cache_forget_overrides(const fgd_req_t *q, const char *alias);
 
-/* The owner's bounds and a cross-account alias's overrides, through the
- * cache (cache_ttl).  0, or -1 with r. */
-int fgd_cached_bounds(const fgd_req_t *q, const char *account,
-    const char *name, fgd_bounds_t *b, fgd_resp_t *r);
-int fgd_cached_overrides(const fgd_req_t *q, const char *alias_arn,
-    fgd_overrides_t *o, fgd_resp_t *r);
+/* The cache's names of a function's bounds and of a cross-account
+ * alias's overrides ("b:ACCOUNT:NAME", "o:ARN"). */
+void fgd_cache_key_bounds(char *dst, size_t size, const char *account,
+    const char *name);
+void fgd_cache_key_overrides(char *dst, size_t size, const char *alias_arn);
 
 #endif /* FNGATED_CACHE_H */

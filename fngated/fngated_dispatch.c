@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "fngated_aliases.h"
-#include "fngated_apis.h"
+#include "fngated_http_apis.h"
 #include "fngated_bounds.h"
 #include "fngated_dispatch.h"
 #include "fngated_functions.h"
@@ -71,7 +71,6 @@ static const fgd_dispatch_row_t  fgd_handlers[FG_ACTION_COUNT] = {
     [FG_ACTION_INVOKE_API] =             { fgd_apis_invoke, false },
 };
 
-
 int
 fgd_dispatch_check(fgd_req_t *q, fgd_resp_t *r)
 {
@@ -125,7 +124,6 @@ fgd_dispatch_check(fgd_req_t *q, fgd_resp_t *r)
     return 0;
 }
 
-
 size_t
 fgd_dispatch_body_limit(const fgd_conf_t *conf, fg_action_t a)
 {
@@ -138,7 +136,6 @@ fgd_dispatch_body_limit(const fgd_conf_t *conf, fg_action_t a)
         return 256 * 1024;
     }
 }
-
 
 /* The names of the path, read with the module's own parser. */
 static int
@@ -156,7 +153,6 @@ fgd_dispatch_path(fgd_req_t *q, fgd_resp_t *r)
     }
     return 0;
 }
-
 
 void
 fgd_dispatch(fgd_req_t *q, fgd_resp_t *r)
@@ -199,7 +195,6 @@ fgd_dispatch(fgd_req_t *q, fgd_resp_t *r)
     }
 }
 
-
 fg_action_t
 fgd_dispatch_missing(void)
 {
@@ -211,25 +206,4 @@ fgd_dispatch_missing(void)
         }
     }
     return FG_ACTION_NONE;
-}
-
-
-int
-fgd_req_no_qualifier(const fgd_req_t *q, fgd_resp_t *r)
-{
-    if (q->qualifier[0] == '\0') {
-        return 0;
-    }
-    return fgd_error(r, 400, "InvalidParameterValueException",
-        "%s does not take a qualifier; name the function without one",
-        q->action);
-}
-
-
-void
-fgd_req_limits(const fgd_req_t *q, fgd_limits_t *lim)
-{
-    lim->max_code_size = q->conf->max_code_size;
-    lim->max_unzipped = FG_FRAME_MAX_PAYLOAD - 64 * 1024;
-    lim->max_memory_mb = q->conf->max_memory_mb;
 }

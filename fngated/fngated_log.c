@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "fngated_log.h"
-#include "fngated_priv.h"
+#include "fngated_util.h"
 
 void
 fgd_log(const char *level, const char *rid, const char *fmt, ...)

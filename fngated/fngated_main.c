@@ -33,7 +33,7 @@
 
 #include "fg_route.h"
 #include "fngated_dispatch.h"
-#include "fngated_invoke.h"
+#include "fngated_pool.h"
 #include "fngated_log.h"
 #include "fngated_redis.h"
 #include "fngated_req.h"

@@ -12,7 +12,9 @@
 
 #include "fg_action.h"
 #include "fg_route.h"
-#include "fngated_priv.h"
+#include "fngated_conf.h"
+#include "fngated_functions_json.h"
+#include "fngated_resp.h"
 
 /* Reads a FastCGI param of the call ("" when absent). */
 typedef const char *(*fgd_param_pt)(void *req, const char *name);
@@ -53,11 +55,11 @@ typedef struct {
 typedef int (*fgd_handler_pt)(const fgd_req_t *q, fgd_resp_t *r);
 
 /* The calls on a whole function take no qualifier: 0, or -1 with a 400
- * in r (fngated_dispatch.c). */
+ * in r (fngated_req.c). */
 int fgd_req_no_qualifier(const fgd_req_t *q, fgd_resp_t *r);
 
 /* The limits CreateFunction and UpdateFunctionCode check, from the
- * configuration (fngated_dispatch.c). */
+ * configuration (fngated_req.c). */
 void fgd_req_limits(const fgd_req_t *q, fgd_limits_t *lim);
 
 #endif /* FNGATED_REQ_H */

@@ -1,93 +1,61 @@
 /*
- * fngated_store: functions, versions, aliases, policies, bounds and
- * overrides in Redis (key names from lib/fg_keys.h).  Each returns 0, or
- * -1 with r filled (404, 409, 503 ServiceException when Redis is down,
- * ...).
+ * fngated_store: what the stored resources share (fngated_store.c): a
+ * function's keys, reading its record, hashes and sorted sets, and the
+ * answers to a refused quota or an unexpected reply.  Each returns 0 (or
+ * the reply), or -1 (NULL) with r filled: 404, 409, 503 ServiceException
+ * when Redis is down, ...
  */
 
 #ifndef FNGATED_STORE_H
 #define FNGATED_STORE_H
 
+#include <hiredis/hiredis.h>
+
+#include "fg_keys.h"
 #include "fngated_req.h"
 
-int fgd_store_create(const fgd_req_t *q, const fgd_create_t *c,
-    fgd_resp_t *r);
-int fgd_store_get(const fgd_req_t *q, const char *account,
-    const char *name, fgd_fn_t *fn, fgd_resp_t *r);
-int fgd_store_list(const fgd_req_t *q, const char *marker,
-    unsigned max_items, fgd_fn_t **fns, size_t *n, char *next_marker,
-    size_t next_size, fgd_resp_t *r);
-int fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r);
-int fgd_store_code(const fgd_req_t *q, const char *account,
-    const char *sha256hex, uint8_t **zip, size_t *len, fgd_resp_t *r);
-
-int fgd_store_get_version(const fgd_req_t *q, const char *account,
-    const char *name, const char *version, fgd_fn_t *fn, fgd_resp_t *r);
-int fgd_store_resolve(const fgd_req_t *q, const char *account,
-    const char *name, const char *qualifier, bool weighted, fgd_fn_t *fn,
-    fgd_resp_t *r);
-int fgd_store_publish(const fgd_req_t *q, const char *name,
-    const fgd_publish_t *p, char version[FGD_VERSION_LEN], bool *created,
-    fgd_resp_t *r);
-int fgd_store_update_code(const fgd_req_t *q, const char *name,
-    const char *old_sha, const fgd_create_t *c, const char *want_revision,
-    fgd_resp_t *r);
-int fgd_store_update_config(const fgd_req_t *q, const fgd_fn_t *fn,
-    const char *read_revision, fgd_resp_t *r);
-int fgd_store_list_versions(const fgd_req_t *q, const char *name,
-    const char *marker, unsigned max_items, fgd_fn_t **fns, size_t *n,
-    char *next_marker, size_t next_size, fgd_resp_t *r);
-int fgd_store_delete_version(const fgd_req_t *q, const char *name,
-    const char *version, fgd_resp_t *r);
-int fgd_store_alias_get(const fgd_req_t *q, const char *account,
-    const char *name, const char *alias, fgd_alias_t *a, fgd_resp_t *r);
-/* read_revision NULL: create; else the RevisionId the update read. */
-int fgd_store_alias_put(const fgd_req_t *q, const char *name,
-    const fgd_alias_t *a, const char *read_revision, fgd_resp_t *r);
-/* A cross-account alias's target: granted, existing, not chained. */
-int fgd_store_xalias_check(const fgd_req_t *q, const fgd_alias_t *a,
-    fgd_resp_t *r);
-int fgd_store_alias_delete(const fgd_req_t *q, const char *name,
-    const char *alias, fgd_resp_t *r);
-int fgd_store_list_aliases(const fgd_req_t *q, const char *name,
-    const char *marker, unsigned max_items, const char *version,
-    fgd_alias_t **as, size_t *n, char *next_marker, size_t next_size,
-    fgd_resp_t *r);
-
-/* The alias and, when o is not NULL, its execution overrides. */
-int fgd_store_alias_read(const fgd_req_t *q, const char *account,
-    const char *name, const char *alias, fgd_alias_t *a,
-    fgd_overrides_t *o, fgd_resp_t *r);
-
-/* Execution bounds: get leaves b zero when none are set. */
-int fgd_store_bounds_get(const fgd_req_t *q, const char *account,
-    const char *name, fgd_bounds_t *b, fgd_resp_t *r);
-/* Sets the caller's bounds of name (json ""  drops them); 404 without the
- * function. */
-int fgd_store_bounds_put(const fgd_req_t *q, const char *name,
-    const char *json, fgd_resp_t *r);
-/* Sets (json "": drops) the overrides of the caller's cross-account alias
- * if its RevisionId is still read_revision, and gives it new_revision. */
-int fgd_store_overrides_put(const fgd_req_t *q, const char *name,
-    const char *alias, const char *read_revision, const char *json,
-    const char *new_revision, fgd_resp_t *r);
+/* The keys of account's function name and of the code sha (NULL: not
+ * needed).  0, or -1 when a name is too long. */
+int fgd_store_keys(const char *account, const char *name, const char *sha,
+    char fn[FG_KEY_MAX], char fns[FG_KEY_MAX], char code[FG_KEY_MAX],
+    char refs[FG_KEY_MAX]);
 
 /* A count quota (conf's quota_*) refused the call: 409
  * ResourceConflictException naming it, and a log line.  Returns -1. */
 int fgd_store_quota_refused(const fgd_req_t *q, const char *what,
     const char *per, const char *key, unsigned limit, fgd_resp_t *r);
 
-/* Resource policies (fngated_store.c).  AddPermission: 0 with the new
- * RevisionId of the policy; 404 for an unknown qualifier, 409 for a
- * duplicate StatementId, 412 for a stale RevisionId. */
-int fgd_store_permission_add(const fgd_req_t *q, const fgd_permission_t *p,
-    const char *statement, char revision[37], fgd_resp_t *r);
-/* RemovePermission: 404 when the statement does not exist. */
-int fgd_store_permission_remove(const fgd_req_t *q, const char *sid,
-    const char *want_revision, fgd_resp_t *r);
-/* GetPolicy: the statements (malloc'd, sorted by Sid) and RevisionId;
- * 404 when the policy has none. */
-int fgd_store_policy_get(const fgd_req_t *q, char ***statements, size_t *n,
-    char revision[37], fgd_resp_t *r);
+/* The code storage quota refused code of size bytes: 400
+ * CodeStorageExceededException, as Lambda's, and a log line.  -1. */
+int fgd_store_code_storage_refused(const fgd_req_t *q, fgd_resp_t *r,
+    size_t size);
+
+/* An HGETALL reply into fn.  0, or -1 (a field is missing or bad). */
+int fgd_store_fn_from_reply(fgd_fn_t *fn, const redisReply *reply);
+
+/* Frees reply; a 502 ServiceException in r.  Returns -1. */
+int fgd_store_unexpected(redisReply *reply, fgd_resp_t *r);
+
+/* HGETALL key; NULL with r on failure, an empty array when missing. */
+redisReply *fgd_store_hgetall(const fgd_req_t *q, const char *key,
+    fgd_resp_t *r);
+
+/* Reads one string field; 1 found (into dst), 0 missing, -1 with r. */
+int fgd_store_hget(const fgd_req_t *q, const char *key, const char *field,
+    char *dst, size_t size, fgd_resp_t *r);
+
+/* ZRANGE key 0 -1; the reply, or NULL with r. */
+redisReply *fgd_store_zrange(const fgd_req_t *q, const char *key,
+    fgd_resp_t *r);
+
+/* The function record ($LATEST or a version) at key into fn; 404 naming
+ * the function's ARN with qualifier when there is none. */
+int fgd_store_read_fn(const fgd_req_t *q, const char *key,
+    const char *account, const char *name, const char *qualifier,
+    fgd_fn_t *fn, fgd_resp_t *r);
+
+/* account's function name ($LATEST) into fn; 404 when there is none. */
+int fgd_store_get(const fgd_req_t *q, const char *account,
+    const char *name, fgd_fn_t *fn, fgd_resp_t *r);
 
 #endif /* FNGATED_STORE_H */

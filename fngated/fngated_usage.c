@@ -24,7 +24,7 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
-#include "fngated_apis_priv.h"
+#include "fngated_http_apis_json.h"
 #include "fngated_log.h"
 #include "fngated_usage.h"
 

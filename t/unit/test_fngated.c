@@ -1,5 +1,6 @@
 /*
- * CUnit tests of fngated's pure logic (fngated/fngated_priv.h):
+ * CUnit tests of fngated's pure logic (fngated_conf.h, the
+ * fngated_*_json.h files, fngated_result.h, fngated_util.h):
  * configuration, CreateFunction validation (JSON, fields, environment,
  * zip), stored form, response shapes, Invoke results.
  */
@@ -15,7 +16,14 @@
 #include <yajl/yajl_tree.h>
 
 #include "cu_main.h"
-#include "fngated_priv.h"
+#include "fngated_aliases_json.h"
+#include "fngated_bounds_json.h"
+#include "fngated_conf.h"
+#include "fngated_functions_json.h"
+#include "fngated_json.h"
+#include "fngated_policy_json.h"
+#include "fngated_result.h"
+#include "fngated_versions_json.h"
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                               */

@@ -1,5 +1,5 @@
 /*
- * fngated_apis: APIs made of functions.  The management calls of an
+ * fngated_http_apis: APIs made of functions.  The management calls of an
  * owner's APIs, routes and subscriptions, a subscriber's requests, and
  * InvokeApi: the proxy event, the call through fgd_invoke with the pool
  * key the module chose by the API's policy, and the mapping of the
@@ -25,8 +25,8 @@
 #include <time.h>
 
 #include "fg_keys.h"
-#include "fngated_apis.h"
-#include "fngated_apis_priv.h"
+#include "fngated_http_apis.h"
+#include "fngated_http_apis_json.h"
 #include "fngated_invoke.h"
 #include "fngated_log.h"
 #include "fngated_redis.h"

@@ -1,13 +1,13 @@
 /*
- * fngated_apis: the handlers of APIs made of functions (lib/fg_api.h):
+ * fngated_http_apis: the handlers of APIs made of functions (lib/fg_api.h):
  * an owner's APIs, routes and subscriptions, a subscriber's own
- * subscriptions, and InvokeApi (fngated_apis.c).  The management calls
+ * subscriptions, and InvokeApi (fngated_http_apis.c).  The management calls
  * read the API, route id and subscriber from q->route, which dispatch
  * fills from the path.
  */
 
-#ifndef FNGATED_APIS_H
-#define FNGATED_APIS_H
+#ifndef FNGATED_HTTP_APIS_H
+#define FNGATED_HTTP_APIS_H
 
 #include "fngated_req.h"
 
@@ -32,4 +32,4 @@ int fgd_subs_update(const fgd_req_t *q, fgd_resp_t *r);
  * the FNGATE_API_* params (q->param). */
 int fgd_apis_invoke(const fgd_req_t *q, fgd_resp_t *r);
 
-#endif /* FNGATED_APIS_H */
+#endif /* FNGATED_HTTP_APIS_H */
