@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fngated_priv.h"
+#include "fngated_conf.h"
+#include "fngated_limits.h"
 
 typedef enum { FGD_STR, FGD_UINT, FGD_SIZE } fgd_conf_type_t;
 
