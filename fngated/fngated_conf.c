@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fg_route.h"
 #include "fngated_conf.h"
 #include "fngated_limits.h"
 

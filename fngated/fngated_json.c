@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fg_route.h"
 #include "fngated_json.h"
+#include "fngated_util.h"
 
 int
 fgd_gen_take(yajl_gen g, char **out, size_t *out_len)
