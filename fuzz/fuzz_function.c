@@ -15,6 +15,7 @@
  * JSON.
  */
 
+#include "fngated_result.h"
 #include "fuzz_json.h"
 
 static void
