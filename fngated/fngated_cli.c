@@ -24,8 +24,11 @@
 #include <openssl/rand.h>
 
 #include "fg_keys.h"
-#include "fngated.h"
+#include "fg_route.h"
 #include "fngated_cli.h"
+#include "fngated_log.h"
+#include "fngated_redis.h"
+#include "fngated_usage.h"
 
 #define FGD_CLI_USAGE \
     "usage: fngated -c FILE [-o key=value]...\n" \
@@ -139,23 +142,6 @@ usage:
 /* ------------------------------------------------------------------ */
 /* account                                                              */
 
-/*
- * The account's three keys in one script, so an account is all there or
- * not at all; an id or key that already exists makes it return 0 (try
- * again with others).
- */
-static const char fgd_lua_account_create[] =
-    "if redis.call('EXISTS', KEYS[1]) == 1 or\n"
-    "   redis.call('EXISTS', KEYS[2]) == 1 then\n"
-    "    return 0\n"
-    "end\n"
-    "redis.call('HSET', KEYS[1], 'account', ARGV[1], 'secret', ARGV[3],\n"
-    "           'created', ARGV[5])\n"
-    "redis.call('HSET', KEYS[2], 'name', ARGV[4], 'created', ARGV[5],\n"
-    "           'access_key', ARGV[2])\n"
-    "redis.call('SADD', KEYS[3], ARGV[1])\n"
-    "return 1\n";
-
 /* n random characters of set (uniform: bytes past the last whole set
  * are drawn again).  0, or -1. */
 static int
@@ -186,27 +172,39 @@ fgd_cli_account_name_valid(const char *name)
                         "0123456789._-") == n;
 }
 
-static redisContext *
-fgd_cli_redis(const fgd_conf_t *conf)
+/*
+ * A request of the command line for fngated_redis: its connection to
+ * conf->redis (opened, the scripts loaded, at the first command).
+ */
+static void
+fgd_cli_req(fgd_req_t *q, const fgd_conf_t *conf, redisContext **c)
 {
-    char           err[256];
-    redisContext  *c = fgd_redis_connect(conf, err, sizeof(err));
+    memset(q, 0, sizeof(*q));
+    q->conf = conf;
+    q->redis = c;
+    q->request_id = "-";
+}
 
-    if (c == NULL)
-        fprintf(stderr, "fngated: redis at %s is not reachable: %s\n",
-            conf->redis, err);
-    return c;
+/* The error of r on stderr; frees r. */
+static int
+fgd_cli_fail(const fgd_conf_t *conf, fgd_resp_t *r)
+{
+    fprintf(stderr, "fngated: redis at %s: %s\n", conf->redis, r->message);
+    fgd_resp_free(r);
+    return 1;
 }
 
 static int
 fgd_cli_account_create(const fgd_conf_t *conf, const char *name)
 {
     redisContext  *c = NULL;
-    redisReply    *rep = NULL;
+    fgd_req_t      q;
+    fgd_resp_t     r;
     char           id[FG_ACCOUNT_LEN + 1], akid[21], secret[41];
     char           k_key[FG_KEY_MAX], k_acct[FG_KEY_MAX], k_all[FG_KEY_MAX];
     char           created[32];
-    const char    *argv[12];
+    const char    *args[8];
+    long long      v;
     time_t         now = time(NULL);
     struct tm      tm;
     int            try, rc = 1;
@@ -218,9 +216,8 @@ fgd_cli_account_create(const fgd_conf_t *conf, const char *name)
     }
     gmtime_r(&now, &tm);
     strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    c = fgd_cli_redis(conf);
-    if (c == NULL)
-        return 1;
+    fgd_cli_req(&q, conf, &c);
+    memset(&r, 0, sizeof(r));
 
     for (try = 0; try < FGD_CLI_TRIES; try++) {
         memcpy(akid, "AKIA", 4);
@@ -237,43 +234,31 @@ fgd_cli_account_create(const fgd_conf_t *conf, const char *name)
         fg_key_access_key(k_key, sizeof(k_key), akid);
         fg_key_account(k_acct, sizeof(k_acct), id);
         fg_key_accounts(k_all, sizeof(k_all));
-        argv[0] = "EVAL";
-        argv[1] = fgd_lua_account_create;
-        argv[2] = "3";
-        argv[3] = k_key;
-        argv[4] = k_acct;
-        argv[5] = k_all;
-        argv[6] = id;
-        argv[7] = akid;
-        argv[8] = secret;
-        argv[9] = name;
-        argv[10] = created;
-        rep = redisCommandArgv(c, 11, argv, NULL);
-        if (rep == NULL) {
-            fprintf(stderr, "fngated: redis at %s: %s\n", conf->redis,
-                c->errstr);
+        args[0] = k_key;
+        args[1] = k_acct;
+        args[2] = k_all;
+        args[3] = id;
+        args[4] = akid;
+        args[5] = secret;
+        args[6] = name;
+        args[7] = created;
+        if (fgd_redis_script_int(&q, FGD_SCRIPT_ACCOUNT_CREATE, 3, 8, args,
+                NULL, &v, &r) != 0) {
+            rc = fgd_cli_fail(conf, &r);
             goto cleanup;
         }
-        if (rep->type != REDIS_REPLY_INTEGER) {
-            fprintf(stderr, "fngated: redis: %s\n",
-                rep->type == REDIS_REPLY_ERROR ? rep->str : "bad reply");
-            goto cleanup;
-        }
-        if (rep->integer == 1) {
+        if (v == 1) {
             printf("{\"AccountId\":\"%s\",\"AccessKeyId\":\"%s\","
                 "\"SecretAccessKey\":\"%s\"}\n", id, akid, secret);
             rc = fflush(stdout) == 0 ? 0 : 1;
             goto cleanup;
         }
-        freeReplyObject(rep);
-        rep = NULL;
     }
     fprintf(stderr, "fngated: could not find a free account id\n");
 
 cleanup:
-    if (rep != NULL)
-        freeReplyObject(rep);
-    redisFree(c);
+    if (c != NULL)
+        redisFree(c);
     return rc;
 }
 
@@ -286,26 +271,30 @@ fgd_cli_cmp(const void *a, const void *b)
 static int
 fgd_cli_account_list(const fgd_conf_t *conf)
 {
-    redisContext  *c;
+    redisContext  *c = NULL;
     redisReply    *ids = NULL, *rep = NULL;
+    fgd_req_t      q;
+    fgd_resp_t     r;
     char         **sorted = NULL, key[FG_KEY_MAX];
+    const char    *argv[5];
     size_t         i, j;
     int            rc = 1;
 
-    c = fgd_cli_redis(conf);
-    if (c == NULL)
-        return 1;
+    fgd_cli_req(&q, conf, &c);
+    memset(&r, 0, sizeof(r));
     fg_key_accounts(key, sizeof(key));
-    ids = redisCommand(c, "SMEMBERS %s", key);
-    if (ids == NULL || ids->type != REDIS_REPLY_ARRAY) {
-        fprintf(stderr, "fngated: redis at %s: %s\n", conf->redis,
-            ids == NULL ? c->errstr :
-            ids->type == REDIS_REPLY_ERROR ? ids->str : "bad reply");
+    argv[0] = "SMEMBERS";
+    argv[1] = key;
+    ids = fgd_redis_command(&q, true, 2, argv, NULL, &r);
+    if (ids == NULL) {
+        rc = fgd_cli_fail(conf, &r);
         goto cleanup;
     }
     sorted = calloc(ids->elements + 1, sizeof(*sorted));
-    if (sorted == NULL)
+    if (ids->type != REDIS_REPLY_ARRAY || sorted == NULL) {
+        fprintf(stderr, "fngated: redis at %s: bad reply\n", conf->redis);
         goto cleanup;
+    }
     for (i = j = 0; i < ids->elements; i++)
         if (ids->element[i]->type == REDIS_REPLY_STRING)
             sorted[j++] = ids->element[i]->str;
@@ -313,16 +302,20 @@ fgd_cli_account_list(const fgd_conf_t *conf)
 
     printf("%-12s  %-20s  %-20s  %s\n", "ACCOUNT", "ACCESS_KEY", "CREATED",
         "NAME");
+    argv[0] = "HMGET";
+    argv[1] = key;
+    argv[2] = "access_key";
+    argv[3] = "created";
+    argv[4] = "name";
     for (i = 0; i < j; i++) {
         const char  *f[3] = { "", "", "" };
         size_t       k;
 
         if (fg_key_account(key, sizeof(key), sorted[i]) >= FG_KEY_MAX)
             continue;
-        rep = redisCommand(c, "HMGET %s access_key created name", key);
+        rep = fgd_redis_command(&q, true, 5, argv, NULL, &r);
         if (rep == NULL) {
-            fprintf(stderr, "fngated: redis at %s: %s\n", conf->redis,
-                c->errstr);
+            rc = fgd_cli_fail(conf, &r);
             goto cleanup;
         }
         if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 3)
@@ -341,7 +334,8 @@ cleanup:
     if (ids != NULL)
         freeReplyObject(ids);
     free(sorted);
-    redisFree(c);
+    if (c != NULL)
+        redisFree(c);
     return rc;
 }
 

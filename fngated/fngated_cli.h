@@ -11,7 +11,7 @@
 #ifndef FNGATED_CLI_H
 #define FNGATED_CLI_H
 
-#include "fngated_priv.h"
+#include "fngated_conf.h"
 
 /* fgd_cli's answer when fngated is to run as the daemon. */
 #define FGD_CLI_SERVE  (-1)

@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fngated_priv.h"
+#include "fg_route.h"
+#include "fngated_conf.h"
+#include "fngated_limits.h"
 
 typedef enum { FGD_STR, FGD_UINT, FGD_SIZE } fgd_conf_type_t;
 

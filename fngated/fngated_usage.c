@@ -29,8 +29,9 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
-#include "fngated.h"
-#include "fngated_apis_priv.h"
+#include "fngated_http_apis_json.h"
+#include "fngated_log.h"
+#include "fngated_usage.h"
 
 #define FGD_USAGE_ROWS_MAX  10000u
 #define FGD_USAGE_LINE_MAX  (64u * 1024)
@@ -285,6 +286,18 @@ fgd_usage_query(const char *query, double *since, double *until)
             p++;
     }
     return 0;
+}
+
+int
+fgd_usage_account(const fgd_req_t *q, fgd_resp_t *r)
+{
+    return fgd_usage_get(q, NULL, r);
+}
+
+int
+fgd_usage_api(const fgd_req_t *q, fgd_resp_t *r)
+{
+    return fgd_usage_get(q, q->route.api, r);
 }
 
 /*

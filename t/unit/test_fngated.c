@@ -1,5 +1,6 @@
 /*
- * CUnit tests of fngated's pure logic (fngated/fngated_priv.h):
+ * CUnit tests of fngated's pure logic (fngated_conf.h, the
+ * fngated_*_json.h files, fngated_result.h, fngated_util.h):
  * configuration, CreateFunction validation (JSON, fields, environment,
  * zip), stored form, response shapes, Invoke results.
  */
@@ -15,7 +16,14 @@
 #include <yajl/yajl_tree.h>
 
 #include "cu_main.h"
-#include "fngated_priv.h"
+#include "fngated_aliases_json.h"
+#include "fngated_bounds_json.h"
+#include "fngated_conf.h"
+#include "fngated_functions_json.h"
+#include "fngated_json.h"
+#include "fngated_policy_json.h"
+#include "fngated_result.h"
+#include "fngated_versions_json.h"
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                               */
@@ -2280,16 +2288,28 @@ test_create_runtimes(void)
     free(sp);
 }
 
-static const cu_test_t  fngated_tests[] = {
+/* One suite per source file of fngated/ (fngated_NAME.c). */
+static const cu_test_t  util_tests[] = {
     { "base64", test_base64 },
     { "time formats", test_time },
-    { "counters", test_counters },
     { "JSON pre-check", test_json_shape },
     { "uuid, sha, signals", test_misc },
+    { NULL, NULL }
+};
+
+static const cu_test_t  resp_tests[] = {
     { "error shape", test_error_shape },
+    { NULL, NULL }
+};
+
+static const cu_test_t  conf_tests[] = {
     { "configuration", test_conf },
     { "configuration: -o overrides", test_conf_override },
     { "shipped conf = defaults", test_conf_shipped },
+    { NULL, NULL }
+};
+
+static const cu_test_t  functions_json_tests[] = {
     { "CreateFunction ok", test_create_ok },
     { "CreateFunction malformed JSON", test_create_bad_json },
     { "CreateFunction wrong types", test_create_types },
@@ -2300,23 +2320,35 @@ static const cu_test_t  fngated_tests[] = {
     { "stored fields round trip", test_fields_roundtrip },
     { "response JSON", test_json_out },
     { "ListFunctions query", test_list_query },
-    { "Invoke parameters", test_invoke_params },
-    { "INVOKE frame", test_invoke_frame },
-    { "RESULT -> response", test_results },
-    { "function errors of another account redacted", test_result_redact },
     { "variables that control the runtime", test_env_controls_runtime },
+    { "GetFunction for a grantee", test_get_function_shared },
+    { "UpdateFunctionCode/Configuration bodies", test_update_parse },
+    { NULL, NULL }
+};
+
+static const cu_test_t  versions_json_tests[] = {
     { "version numbers", test_version_numbers },
     { "PublishVersion body", test_publish_parse },
-    { "UpdateFunctionCode/Configuration bodies", test_update_parse },
+    { "a version's FunctionConfiguration", test_version_config_json },
+    { NULL, NULL }
+};
+
+static const cu_test_t  aliases_json_tests[] = {
     { "alias bodies and rules", test_alias_parse },
     { "weighted alias choice", test_alias_choose },
     { "alias stored form and JSON", test_alias_stored },
     { "version and alias list queries", test_list_queries },
-    { "a version's FunctionConfiguration", test_version_config_json },
+    { NULL, NULL }
+};
+
+static const cu_test_t  policy_json_tests[] = {
     { "policy principals", test_principal },
     { "AddPermission body", test_permission_parse },
     { "statement and policy JSON", test_policy_json },
-    { "GetFunction for a grantee", test_get_function_shared },
+    { NULL, NULL }
+};
+
+static const cu_test_t  bounds_json_tests[] = {
     { "PutExecutionBounds body", test_bounds_parse },
     { "PutAliasOverrides body", test_overrides_parse },
     { "overrides within bounds", test_overrides_allowed },
@@ -2324,8 +2356,25 @@ static const cu_test_t  fngated_tests[] = {
     { NULL, NULL }
 };
 
+static const cu_test_t  result_tests[] = {
+    { "counters", test_counters },
+    { "Invoke parameters", test_invoke_params },
+    { "INVOKE frame", test_invoke_frame },
+    { "RESULT -> response", test_results },
+    { "function errors of another account redacted", test_result_redact },
+    { NULL, NULL }
+};
+
 static const cu_suite_t  fngated_suites[] = {
-    { "fngated", NULL, NULL, fngated_tests },
+    { "fngated_util", NULL, NULL, util_tests },
+    { "fngated_resp", NULL, NULL, resp_tests },
+    { "fngated_conf", NULL, NULL, conf_tests },
+    { "fngated_functions_json", NULL, NULL, functions_json_tests },
+    { "fngated_versions_json", NULL, NULL, versions_json_tests },
+    { "fngated_aliases_json", NULL, NULL, aliases_json_tests },
+    { "fngated_policy_json", NULL, NULL, policy_json_tests },
+    { "fngated_bounds_json", NULL, NULL, bounds_json_tests },
+    { "fngated_result", NULL, NULL, result_tests },
     { NULL, NULL, NULL, NULL }
 };
 

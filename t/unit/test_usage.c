@@ -1,7 +1,7 @@
 /*
  * CUnit tests of fngated/fngated_usage.c (GetUsage, GetApiUsage),
  * whose helpers are static: the file is included.  fngated's logger
- * (fngated.c, the daemon) is replaced by one that counts its lines.
+ * (fngated_log.c, the daemon's) is replaced by one that counts its lines.
  */
 
 #include <stdarg.h>

@@ -1,5 +1,5 @@
 /*
- * fngated_apis: APIs made of functions.  The management calls of an
+ * fngated_http_apis: APIs made of functions.  The management calls of an
  * owner's APIs, routes and subscriptions, a subscriber's requests, and
  * InvokeApi: the proxy event, the call through fgd_invoke with the pool
  * key the module chose by the API's policy, and the mapping of the
@@ -11,6 +11,12 @@
  * another slot: it is written first, alone, and is only a hint; the
  * owner's fg:subs:{A}:API decides, and an index entry without a record
  * there is skipped when read (and removed when the request is refused).
+ * The scripts are fngated/lua/{api,route,sub}_*.lua.
+ *
+ * The quotas (conf's quota_apis, quota_routes_per_api,
+ * quota_subscriptions_per_api; 0 none) are checked by the script that
+ * writes, before its first write: two calls can not both take the last
+ * slot, and a refused call stores nothing.
  */
 
 #include <stdio.h>
@@ -19,161 +25,14 @@
 #include <time.h>
 
 #include "fg_keys.h"
-#include "fngated.h"
-#include "fngated_apis_priv.h"
+#include "fngated_http_apis.h"
+#include "fngated_http_apis_json.h"
+#include "fngated_invoke.h"
+#include "fngated_log.h"
+#include "fngated_redis.h"
+#include "fngated_store.h"
 
 #define FGD_APIS_LIST_MAX  1000u
-
-/*
- * The quotas (conf's quota_apis, quota_routes_per_api,
- * quota_subscriptions_per_api; 0 none) are checked by the script that
- * writes, before its first write: two calls can not both take the last
- * slot, and a refused call stores nothing.
- */
-
-/* KEYS: api, apis.  ARGV: name, the APIs quota, field/values.  1, 0
- * exists, -2 quota. */
-static const char fgd_lua_api_create[] =
-    "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end\n"
-    "local lim = tonumber(ARGV[2])\n"
-    "if lim > 0 and redis.call('ZCARD', KEYS[2]) >= lim then return -2 end\n"
-    "local f = {}\n"
-    "for i = 3, #ARGV do f[#f + 1] = ARGV[i] end\n"
-    "redis.call('HSET', KEYS[1], unpack(f))\n"
-    "redis.call('ZADD', KEYS[2], 0, ARGV[1])\n"
-    "return 1\n";
-
-/* KEYS: api.  ARGV: the RevisionId read, field/values. */
-static const char fgd_lua_api_update[] =
-    "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
-    "if redis.call('HGET', KEYS[1], 'RevisionId') ~= ARGV[1] then\n"
-    "  return -1\n"
-    "end\n"
-    "local f = {}\n"
-    "for i = 2, #ARGV do f[#f + 1] = ARGV[i] end\n"
-    "redis.call('HSET', KEYS[1], unpack(f))\n"
-    "return 1\n";
-
-/* KEYS: api, apis, subs.  ARGV: name. */
-static const char fgd_lua_api_delete[] =
-    "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
-    "redis.call('DEL', KEYS[1], KEYS[3])\n"
-    "redis.call('ZREM', KEYS[2], ARGV[1])\n"
-    "return 1\n";
-
-/*
- * KEYS: api, fn (the target function).  ARGV: method, shape, value,
- * field ("" to create, else "r:ID" to update), value read (update),
- * LastModified, RevisionId, the routes quota.  Two routes collide when
- * their methods are equal or either is ANY, and their shapes are
- * (fg_api.h).  Returns {1, id}, {0} no API, {-1} no function, {-2, id}
- * collision with id, {-3} the route changed or is gone since it was
- * read, {-4} routes quota (create).
- */
-static const char fgd_lua_route_put[] =
-    "if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end\n"
-    "if redis.call('EXISTS', KEYS[2]) == 0 then return {-1} end\n"
-    "if ARGV[4] ~= '' and\n"
-    "   redis.call('HGET', KEYS[1], ARGV[4]) ~= ARGV[5] then\n"
-    "  return {-3}\n"
-    "end\n"
-    "local all = redis.call('HGETALL', KEYS[1])\n"
-    "local n = 0\n"
-    "for i = 1, #all, 2 do\n"
-    "  if string.sub(all[i], 1, 2) == 'r:' then n = n + 1 end\n"
-    "end\n"
-    "local lim = tonumber(ARGV[8])\n"
-    "if ARGV[4] == '' and lim > 0 and n >= lim then return {-4} end\n"
-    "for i = 1, #all, 2 do\n"
-    "  if string.sub(all[i], 1, 2) == 'r:' and all[i] ~= ARGV[4] then\n"
-    "    local m, p = string.match(all[i + 1], '^(%S+) (%S+)')\n"
-    "    if m and (m == ARGV[1] or m == 'ANY' or ARGV[1] == 'ANY') then\n"
-    "      local s = string.gsub(p, '{[^}]*}', '{}')\n"
-    "      if s == ARGV[2] then return {-2, string.sub(all[i], 3)} end\n"
-    "    end\n"
-    "  end\n"
-    "end\n"
-    "local field = ARGV[4]\n"
-    "if field == '' then\n"
-    "  field = 'r:' .. redis.call('HINCRBY', KEYS[1], 'RouteSeq', 1)\n"
-    "end\n"
-    "redis.call('HSET', KEYS[1], field, ARGV[3], 'LastModified', ARGV[6],\n"
-    "           'RevisionId', ARGV[7])\n"
-    "return {1, string.sub(field, 3)}\n";
-
-/* KEYS: api.  ARGV: field, LastModified, RevisionId.  1, 0 no API, -1 no
- * route. */
-static const char fgd_lua_route_delete[] =
-    "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
-    "if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return -1 end\n"
-    "redis.call('HSET', KEYS[1], 'LastModified', ARGV[2], 'RevisionId',\n"
-    "           ARGV[3])\n"
-    "return 1\n";
-
-/* KEYS: api, subs.  ARGV: account, now, the subscriptions quota.  {1,
- * value} created, {2, value} it existed, {0} no API, {-1} the API is
- * private, {-2} subscriptions quota. */
-static const char fgd_lua_sub_create[] =
-    "if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end\n"
-    "local access = redis.call('HGET', KEYS[1], 'Access')\n"
-    "if access ~= 'granted' and access ~= 'open' then return {-1} end\n"
-    "local cur = redis.call('HGET', KEYS[2], ARGV[1])\n"
-    "if cur then return {2, cur} end\n"
-    "local lim = tonumber(ARGV[3])\n"
-    "if lim > 0 and redis.call('HLEN', KEYS[2]) >= lim then return {-2} end\n"
-    "local st = 'pending'\n"
-    "if access == 'open' then st = 'approved' end\n"
-    "local v = st .. ' ' .. ARGV[2] .. ' ' .. ARGV[2]\n"
-    "redis.call('HSET', KEYS[2], ARGV[1], v)\n"
-    "return {1, v}\n";
-
-/* KEYS: api, subs.  ARGV: account, status, now.  {1, value}, {0} no API,
- * {-1} no such subscription. */
-static const char fgd_lua_sub_update[] =
-    "if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end\n"
-    "local cur = redis.call('HGET', KEYS[2], ARGV[1])\n"
-    "if not cur then return {-1} end\n"
-    "local created = string.match(cur, '^%S+ (%S+)') or ARGV[3]\n"
-    "local v = ARGV[2] .. ' ' .. created .. ' ' .. ARGV[3]\n"
-    "redis.call('HSET', KEYS[2], ARGV[1], v)\n"
-    "return {1, v}\n";
-
-
-static redisReply *
-fgd_apis_eval(const fgd_req_t *q, const char *script, int nkeys, int nargs,
-    const char **args, fgd_resp_t *r)
-{
-    const char  *argv[32];
-    size_t       lens[32];
-    char         num[16];
-    int          i;
-
-    if (nargs + 3 > 32) {
-        fgd_error(r, 500, "ServiceException", "too many script arguments");
-        return NULL;
-    }
-    snprintf(num, sizeof(num), "%d", nkeys);
-    argv[0] = "EVAL";
-    argv[1] = script;
-    argv[2] = num;
-    for (i = 0; i < nargs; i++)
-        argv[3 + i] = args[i];
-    for (i = 0; i < nargs + 3; i++)
-        lens[i] = strlen(argv[i]);
-    return fgd_store_command(q, false, nargs + 3, argv, lens, r);
-}
-
-static redisReply *
-fgd_apis_cmd(const fgd_req_t *q, int argc, const char **argv,
-    fgd_resp_t *r)
-{
-    size_t  lens[8];
-    int     i;
-
-    for (i = 0; i < argc && i < 8; i++)
-        lens[i] = strlen(argv[i]);
-    return fgd_store_command(q, true, argc, argv, lens, r);
-}
 
 static int
 fgd_apis_unexpected(redisReply *reply, fgd_resp_t *r)
@@ -235,7 +94,7 @@ fgd_apis_read(const fgd_req_t *q, const char *owner, const char *name,
             "The API name is too long");
     argv[0] = "HGETALL";
     argv[1] = key;
-    reply = fgd_apis_cmd(q, 2, argv, r);
+    reply = fgd_redis_command(q, true, 2, argv, NULL, r);
     if (reply == NULL)
         return -1;
     if (reply->type != REDIS_REPLY_ARRAY)
@@ -311,7 +170,7 @@ fgd_apis_reply_api(const fgd_req_t *q, const fgd_api_t *a, int status,
     return 0;
 }
 
-static int
+int
 fgd_apis_create(const fgd_req_t *q, fgd_resp_t *r)
 {
     fgd_api_req_t  req;
@@ -340,7 +199,8 @@ fgd_apis_create(const fgd_req_t *q, fgd_resp_t *r)
     args[16] = "LastModified";  args[17] = a->modified;
     args[18] = "RevisionId";    args[19] = a->revision_id;
     args[20] = "RouteSeq";      args[21] = "0";
-    reply = fgd_apis_eval(q, fgd_lua_api_create, 2, 22, args, r);
+    reply = fgd_redis_script(q, FGD_SCRIPT_API_CREATE, 2, 22, args, NULL,
+        r);
     if (reply == NULL)
         return -1;
     if (reply->type != REDIS_REPLY_INTEGER)
@@ -358,9 +218,10 @@ fgd_apis_create(const fgd_req_t *q, fgd_resp_t *r)
     return fgd_apis_reply_api(q, a, 201, r);
 }
 
-static int
-fgd_apis_get(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+int
+fgd_apis_get(const fgd_req_t *q, fgd_resp_t *r)
 {
+    const fg_route_t  *rt = &q->route;
     fgd_api_t  a;
     int        rc;
 
@@ -380,7 +241,7 @@ fgd_apis_members(const fgd_req_t *q, const char *key, fgd_resp_t *r)
     const char  *argv[4] = { "ZRANGE", key, "0", "999" };
     redisReply  *reply;
 
-    reply = fgd_apis_cmd(q, 4, argv, r);
+    reply = fgd_redis_command(q, true, 4, argv, NULL, r);
     if (reply != NULL && reply->type != REDIS_REPLY_ARRAY) {
         fgd_apis_unexpected(reply, r);
         return NULL;
@@ -389,7 +250,7 @@ fgd_apis_members(const fgd_req_t *q, const char *key, fgd_resp_t *r)
 }
 
 
-static int
+int
 fgd_apis_list(const fgd_req_t *q, fgd_resp_t *r)
 {
     char         key[FG_KEY_MAX];
@@ -430,9 +291,10 @@ fgd_apis_list(const fgd_req_t *q, fgd_resp_t *r)
     return 0;
 }
 
-static int
-fgd_apis_update(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+int
+fgd_apis_update(const fgd_req_t *q, fgd_resp_t *r)
 {
+    const fg_route_t  *rt = &q->route;
     fgd_api_req_t  req;
     fgd_api_t      a;
     char           key[FG_KEY_MAX], read_rev[37];
@@ -466,7 +328,8 @@ fgd_apis_update(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
     args[8] = "Description";    args[9] = a.description;
     args[10] = "LastModified";  args[11] = a.modified;
     args[12] = "RevisionId";    args[13] = a.revision_id;
-    reply = fgd_apis_eval(q, fgd_lua_api_update, 1, 14, args, r);
+    reply = fgd_redis_script(q, FGD_SCRIPT_API_UPDATE, 1, 14, args, NULL,
+        r);
     if (reply == NULL)
         return -1;
     if (reply->type != REDIS_REPLY_INTEGER)
@@ -483,9 +346,10 @@ fgd_apis_update(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
     return fgd_apis_reply_api(q, &a, 200, r);
 }
 
-static int
-fgd_apis_delete(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+int
+fgd_apis_delete(const fgd_req_t *q, fgd_resp_t *r)
 {
+    const fg_route_t  *rt = &q->route;
     char         key[FG_KEY_MAX], list[FG_KEY_MAX], subs[FG_KEY_MAX];
     const char  *args[4];
     redisReply  *reply;
@@ -498,7 +362,8 @@ fgd_apis_delete(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
     args[1] = list;
     args[2] = subs;
     args[3] = rt->api;
-    reply = fgd_apis_eval(q, fgd_lua_api_delete, 3, 4, args, r);
+    reply = fgd_redis_script(q, FGD_SCRIPT_API_DELETE, 3, 4, args, NULL,
+        r);
     if (reply == NULL)
         return -1;
     if (reply->type != REDIS_REPLY_INTEGER)
@@ -599,7 +464,8 @@ fgd_routes_put(const fgd_req_t *q, const fg_route_t *rt,
     args[8] = rev;
     snprintf(lim, sizeof(lim), "%u", q->conf->quota.routes);
     args[9] = lim;
-    reply = fgd_apis_eval(q, fgd_lua_route_put, 2, 10, args, r);
+    reply = fgd_redis_script(q, FGD_SCRIPT_ROUTE_PUT, 2, 10, args, NULL,
+        r);
     if (reply == NULL)
         return -1;
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
@@ -647,9 +513,10 @@ fgd_routes_put(const fgd_req_t *q, const fg_route_t *rt,
     return 0;
 }
 
-static int
-fgd_routes_create(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+int
+fgd_routes_create(const fgd_req_t *q, fgd_resp_t *r)
 {
+    const fg_route_t  *rt = &q->route;
     fgd_api_route_req_t  req;
 
     if (fgd_api_route_parse_body(q->body, q->body_len, true, &req, r) != 0)
@@ -657,9 +524,10 @@ fgd_routes_create(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
     return fgd_routes_put(q, rt, &req.rt, NULL, r);
 }
 
-static int
-fgd_routes_update(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+int
+fgd_routes_update(const fgd_req_t *q, fgd_resp_t *r)
 {
+    const fg_route_t  *rt = &q->route;
     fgd_api_route_req_t  req;
     fgd_api_route_t      old, route;
 
@@ -672,9 +540,10 @@ fgd_routes_update(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
     return fgd_routes_put(q, rt, &route, &old, r);
 }
 
-static int
-fgd_routes_get(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+int
+fgd_routes_get(const fgd_req_t *q, fgd_resp_t *r)
 {
+    const fg_route_t  *rt = &q->route;
     fgd_api_route_t  route;
 
     if (fgd_route_find(q, rt, &route, r) != 0)
@@ -686,9 +555,10 @@ fgd_routes_get(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
     return 0;
 }
 
-static int
-fgd_routes_list(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+int
+fgd_routes_list(const fgd_req_t *q, fgd_resp_t *r)
 {
+    const fg_route_t  *rt = &q->route;
     fgd_api_route_t  *routes;
     size_t            n;
     int               rc;
@@ -708,9 +578,10 @@ fgd_routes_list(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
     return 0;
 }
 
-static int
-fgd_routes_delete(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+int
+fgd_routes_delete(const fgd_req_t *q, fgd_resp_t *r)
 {
+    const fg_route_t  *rt = &q->route;
     char         key[FG_KEY_MAX], field[FG_KEY_MAX], now[FGD_TIME_LEN];
     char         rev[37];
     const char  *args[4];
@@ -725,7 +596,8 @@ fgd_routes_delete(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
     args[1] = field;
     args[2] = now;
     args[3] = rev;
-    reply = fgd_apis_eval(q, fgd_lua_route_delete, 1, 4, args, r);
+    reply = fgd_redis_script(q, FGD_SCRIPT_ROUTE_DELETE, 1, 4, args, NULL,
+        r);
     if (reply == NULL)
         return -1;
     if (reply->type != REDIS_REPLY_INTEGER)
@@ -776,13 +648,13 @@ fgd_subs_unindex(const fgd_req_t *q, const char *member)
     lens[0] = 4;
     lens[1] = strlen(key);
     lens[2] = strlen(member);
-    reply = fgd_store_command(q, false, 3, argv, lens, &ignored);
+    reply = fgd_redis_command(q, false, 3, argv, lens, &ignored);
     if (reply != NULL)
         freeReplyObject(reply);
     fgd_resp_free(&ignored);
 }
 
-static int
+int
 fgd_subs_create(const fgd_req_t *q, fgd_resp_t *r)
 {
     char           arn[256], region[FG_REGION_MAX + 1], now[FGD_TIME_LEN];
@@ -823,7 +695,7 @@ fgd_subs_create(const fgd_req_t *q, fgd_resp_t *r)
     args[3] = member;
     for (rc = 0; rc < 4; rc++)
         lens[rc] = strlen(args[rc]);
-    reply = fgd_store_command(q, false, 4, args, lens, r);
+    reply = fgd_redis_command(q, false, 4, args, lens, r);
     if (reply == NULL)
         return -1;
     freeReplyObject(reply);
@@ -837,7 +709,8 @@ fgd_subs_create(const fgd_req_t *q, fgd_resp_t *r)
     args[3] = now;
     snprintf(lim, sizeof(lim), "%u", q->conf->quota.subscriptions);
     args[4] = lim;
-    reply = fgd_apis_eval(q, fgd_lua_sub_create, 2, 5, args, r);
+    reply = fgd_redis_script(q, FGD_SCRIPT_SUB_CREATE, 2, 5, args, NULL,
+        r);
     if (reply == NULL) {
         fgd_subs_unindex(q, member);    /* (a ZREM: also when full) */
         return -1;
@@ -885,7 +758,7 @@ fgd_subs_create(const fgd_req_t *q, fgd_resp_t *r)
     return rc;
 }
 
-static int
+int
 fgd_subs_list_mine(const fgd_req_t *q, fgd_resp_t *r)
 {
     char            idx[FG_KEY_MAX], key[FG_KEY_MAX];
@@ -923,7 +796,7 @@ fgd_subs_list_mine(const fgd_req_t *q, fgd_resp_t *r)
         argv[0] = "HGET";
         argv[1] = key;
         argv[2] = q->caller;
-        one = fgd_apis_cmd(q, 3, argv, r);
+        one = fgd_redis_command(q, true, 3, argv, NULL, r);
         if (one == NULL) {
             free(ss);
             freeReplyObject(reply);
@@ -943,9 +816,10 @@ fgd_subs_list_mine(const fgd_req_t *q, fgd_resp_t *r)
     return 0;
 }
 
-static int
-fgd_subs_list_api(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+int
+fgd_subs_list_api(const fgd_req_t *q, fgd_resp_t *r)
 {
+    const fg_route_t  *rt = &q->route;
     char            key[FG_KEY_MAX];
     const char     *argv[2];
     redisReply     *reply;
@@ -961,7 +835,7 @@ fgd_subs_list_api(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
     fg_key_api_subs(key, sizeof(key), q->caller, rt->api);
     argv[0] = "HGETALL";
     argv[1] = key;
-    reply = fgd_apis_cmd(q, 2, argv, r);
+    reply = fgd_redis_command(q, true, 2, argv, NULL, r);
     if (reply == NULL)
         return -1;
     if (reply->type != REDIS_REPLY_ARRAY)
@@ -994,9 +868,10 @@ fgd_subs_list_api(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
     return 0;
 }
 
-static int
-fgd_subs_update(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+int
+fgd_subs_update(const fgd_req_t *q, fgd_resp_t *r)
 {
+    const fg_route_t  *rt = &q->route;
     char           status[16], key[FG_KEY_MAX], subs[FG_KEY_MAX];
     char           now[FGD_TIME_LEN];
     const char    *args[5];
@@ -1023,7 +898,8 @@ fgd_subs_update(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
     args[2] = rt->subscriber;
     args[3] = status;
     args[4] = now;
-    reply = fgd_apis_eval(q, fgd_lua_sub_update, 2, 5, args, r);
+    reply = fgd_redis_script(q, FGD_SCRIPT_SUB_UPDATE, 2, 5, args, NULL,
+        r);
     if (reply == NULL)
         return -1;
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
@@ -1054,10 +930,11 @@ fgd_subs_update(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
 /* ------------------------------------------------------------------ */
 /* InvokeApi                                                             */
 
-static int
-fgd_apis_invoke(const fgd_req_t *q, fgd_param_pt param, void *req,
-    fgd_resp_t *r)
+int
+fgd_apis_invoke(const fgd_req_t *q, fgd_resp_t *r)
 {
+    fgd_param_pt     param = q->param;
+    void            *req = q->param_req;
     fgd_api_call_t   c;
     fgd_req_t        call;
     const char      *policy;
@@ -1145,88 +1022,4 @@ fgd_apis_invoke(const fgd_req_t *q, fgd_param_pt param, void *req,
         return -1;
     }
     return 0;
-}
-
-/* ------------------------------------------------------------------ */
-
-bool
-fgd_apis_management(fg_action_t action)
-{
-    switch (action) {
-    case FG_ACTION_CREATE_API:
-    case FG_ACTION_LIST_APIS:
-    case FG_ACTION_GET_API:
-    case FG_ACTION_UPDATE_API:
-    case FG_ACTION_DELETE_API:
-    case FG_ACTION_CREATE_ROUTE:
-    case FG_ACTION_LIST_ROUTES:
-    case FG_ACTION_GET_ROUTE:
-    case FG_ACTION_UPDATE_ROUTE:
-    case FG_ACTION_DELETE_ROUTE:
-    case FG_ACTION_CREATE_SUBSCRIPTION:
-    case FG_ACTION_LIST_SUBSCRIPTIONS:
-    case FG_ACTION_LIST_API_SUBSCRIPTIONS:
-    case FG_ACTION_UPDATE_SUBSCRIPTION:
-    case FG_ACTION_GET_USAGE:
-    case FG_ACTION_GET_API_USAGE:
-        return true;
-    default:
-        return false;
-    }
-}
-
-bool
-fgd_apis_action(fg_action_t action)
-{
-    return action == FG_ACTION_INVOKE_API || fgd_apis_management(action);
-}
-
-int
-fgd_apis_handle(fg_action_t action, const fgd_req_t *q, fgd_param_pt param,
-    void *req, fgd_resp_t *r)
-{
-    fg_route_t   rt;
-    const char  *method, *uri, *qm;
-
-    if (action == FG_ACTION_INVOKE_API)
-        return fgd_apis_invoke(q, param, req, r);
-
-    /* the names of the path, read with the module's own parser */
-    method = param(req, "REQUEST_METHOD");
-    uri = param(req, "REQUEST_URI");
-    qm = strchr(uri, '?');
-    if (fg_route_parse(method, strlen(method), uri,
-            qm ? (size_t) (qm - uri) : strlen(uri), "", 0, &rt)
-        != FG_ROUTE_OK || rt.action != action)
-        return fgd_error(r, 400, "InvalidParameterValueException",
-            "The path of the request does not name a valid API, route or "
-            "account");
-
-    switch (action) {
-    case FG_ACTION_CREATE_API:      return fgd_apis_create(q, r);
-    case FG_ACTION_LIST_APIS:       return fgd_apis_list(q, r);
-    case FG_ACTION_GET_API:         return fgd_apis_get(q, &rt, r);
-    case FG_ACTION_UPDATE_API:      return fgd_apis_update(q, &rt, r);
-    case FG_ACTION_DELETE_API:      return fgd_apis_delete(q, &rt, r);
-    case FG_ACTION_CREATE_ROUTE:    return fgd_routes_create(q, &rt, r);
-    case FG_ACTION_LIST_ROUTES:     return fgd_routes_list(q, &rt, r);
-    case FG_ACTION_GET_ROUTE:       return fgd_routes_get(q, &rt, r);
-    case FG_ACTION_UPDATE_ROUTE:    return fgd_routes_update(q, &rt, r);
-    case FG_ACTION_DELETE_ROUTE:    return fgd_routes_delete(q, &rt, r);
-    case FG_ACTION_CREATE_SUBSCRIPTION:
-        return fgd_subs_create(q, r);
-    case FG_ACTION_LIST_SUBSCRIPTIONS:
-        return fgd_subs_list_mine(q, r);
-    case FG_ACTION_LIST_API_SUBSCRIPTIONS:
-        return fgd_subs_list_api(q, &rt, r);
-    case FG_ACTION_UPDATE_SUBSCRIPTION:
-        return fgd_subs_update(q, &rt, r);
-    case FG_ACTION_GET_USAGE:
-        return fgd_usage_get(q, NULL, r);
-    case FG_ACTION_GET_API_USAGE:
-        return fgd_usage_get(q, rt.api, r);
-    default:
-        return fgd_error(r, 404, "ResourceNotFoundException",
-            "Unknown operation");
-    }
 }

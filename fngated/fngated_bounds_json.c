@@ -1,5 +1,5 @@
 /*
- * fngated_overrides: execution bounds and the overrides of cross-account
+ * fngated_bounds_json: execution bounds and the overrides of cross-account
  * aliases, without Redis.
  *
  * A function's owner sets bounds (what other accounts' calls may change);
@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "fngated_bounds_json.h"
 #include "fngated_json.h"
 
 /*

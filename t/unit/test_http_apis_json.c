@@ -1,5 +1,5 @@
 /*
- * CUnit tests of fngated/fngated_apis_util.c: the management bodies
+ * CUnit tests of fngated/fngated_http_apis_json.c: the management bodies
  * of APIs, routes and subscriptions, their stored forms, the proxy event
  * and the mapping of a proxy response.
  */
@@ -11,7 +11,7 @@
 #include <CUnit/Basic.h>
 
 #include "cu_main.h"
-#include "fngated_apis_priv.h"
+#include "fngated_http_apis_json.h"
 
 
 #define S(s)  (s), strlen(s)

@@ -1,6 +1,6 @@
 /*
- * fngated_apis_util: the pure parts of APIs made of functions (see
- * fngated_apis_priv.h): bodies, stored forms, JSON answers, the proxy
+ * fngated_http_apis_json: the pure parts of APIs made of functions (see
+ * fngated_http_apis_json.h): bodies, stored forms, JSON answers, the proxy
  * event and the mapping of a proxy response.
  */
 
@@ -14,7 +14,7 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
-#include "fngated_apis_priv.h"
+#include "fngated_http_apis_json.h"
 #include "fngated_json.h"
 
 #define GSTRN(g, s, n) yajl_gen_string((g), (const unsigned char *) (s), (n))
