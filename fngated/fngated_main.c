@@ -2,7 +2,8 @@
  * fngated_main: fngate's FastCGI backend: the process, its threads and
  * the FastCGI I/O of one call (fngated_dispatch.c runs it).
  *
- *   fngated -c FILE
+ *   fngated -c FILE [-o key=value]...   (fngated_cli.c: the options, and
+ *                                       the command modes)
  *
  * nginx (ngx_http_fngate_module + stock fastcgi_pass) authenticates and
  * routes each Lambda API call and passes the result as FNGATE_* FastCGI
@@ -13,7 +14,7 @@
  * while guests boot.
  *
  * SIGTERM / SIGINT: stop accepting, let calls in flight finish, destroy
- * the pool's guests, remove the unix socket, exit 0.
+ * the pool's guests, remove the unix socket and the pid file, exit 0.
  */
 
 #include <errno.h>
