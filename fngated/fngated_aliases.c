@@ -20,7 +20,7 @@ fgd_alias_reply(const fgd_req_t *q, const fgd_alias_t *a, int status,
     if (fgd_json_alias(a, q->region, q->caller, q->function, &r->body,
             &r->body_len) != 0)
     {
-        return fgd_error(r, 500, "ServiceException", "out of memory");
+        return fgd_nomem(r);
     }
     r->status = status;
     return 0;
@@ -155,11 +155,7 @@ fgd_alias_list(const fgd_req_t *q, fgd_resp_t *r)
     rc = fgd_json_list_aliases(as, n, next, q->region, q->caller,
         q->function, &r->body, &r->body_len);
     free(as);
-    if (rc != 0) {
-        return fgd_error(r, 500, "ServiceException", "out of memory");
-    }
-    r->status = 200;
-    return 0;
+    return fgd_resp_done(r, rc, 200);
 }
 
 int
@@ -200,7 +196,7 @@ fgd_store_alias_read(const fgd_req_t *q, const char *account,
     fv = calloc(reply->elements, sizeof(*fv));
     lens = calloc(reply->elements, sizeof(*lens));
     if (fv == NULL || lens == NULL) {
-        fgd_error(r, 500, "ServiceException", "out of memory");
+        fgd_nomem(r);
         goto cleanup;
     }
     for (i = 0; i < reply->elements; i++) {
@@ -266,7 +262,7 @@ fgd_store_list_aliases(const fgd_req_t *q, const char *name,
     }
     out = calloc(names->elements ? names->elements : 1, sizeof(*out));
     if (out == NULL) {
-        fgd_error(r, 500, "ServiceException", "out of memory");
+        fgd_nomem(r);
         goto cleanup;
     }
     for (i = 0; i < names->elements; i++) {

@@ -26,7 +26,7 @@ fgd_bounds_reply(const fgd_req_t *q, const fgd_bounds_t *b, fgd_resp_t *r)
     fg_function_arn(arn, sizeof(arn), q->region, q->caller, q->function,
         "");
     if (fgd_json_bounds(b, arn, &r->body, &r->body_len) != 0) {
-        return fgd_error(r, 500, "ServiceException", "out of memory");
+        return fgd_nomem(r);
     }
     r->status = 200;
     return 0;
@@ -61,7 +61,7 @@ fgd_bounds_put(const fgd_req_t *q, fgd_resp_t *r)
         return -1;
     }
     if (fgd_json_bounds(&b, NULL, &json, NULL) != 0) {
-        return fgd_error(r, 500, "ServiceException", "out of memory");
+        return fgd_nomem(r);
     }
     rc = fgd_store_bounds_put(q, q->function, json, r);
     fgd_cache_forget_bounds(q);
@@ -126,11 +126,7 @@ fgd_overrides_get(const fgd_req_t *q, fgd_resp_t *r)
     rc = fgd_json_overrides(&cur, arn, a.revision_id, &r->body,
         &r->body_len);
     fgd_overrides_clear(&cur);
-    if (rc != 0) {
-        return fgd_error(r, 500, "ServiceException", "out of memory");
-    }
-    r->status = 200;
-    return 0;
+    return fgd_resp_done(r, rc, 200);
 }
 
 int
@@ -198,7 +194,7 @@ fgd_overrides_put(const fgd_req_t *q, fgd_resp_t *r)
         goto cleanup;
     }
     if (fgd_json_overrides(&o, NULL, NULL, &json, NULL) != 0) {
-        fgd_error(r, 500, "ServiceException", "out of memory");
+        fgd_nomem(r);
         goto cleanup;
     }
     if (fgd_store_overrides_put(q, q->function, q->qualifier, a.revision_id,
@@ -209,7 +205,7 @@ fgd_overrides_put(const fgd_req_t *q, fgd_resp_t *r)
     fgd_cache_forget_overrides(q, q->qualifier);
     fgd_log("info", q->request_id, "overrides of %s: %s", arn, json);
     if (fgd_json_overrides(&o, arn, rev, &r->body, &r->body_len) != 0) {
-        fgd_error(r, 500, "ServiceException", "out of memory");
+        fgd_nomem(r);
         goto cleanup;
     }
     r->status = 200;

@@ -45,7 +45,7 @@ fgd_function_create(const fgd_req_t *q, fgd_resp_t *r)
         if (fgd_json_function_config(&c.fn, q->region, q->caller, &r->body,
                 &r->body_len) != 0)
         {
-            rc = fgd_error(r, 500, "ServiceException", "out of memory");
+            rc = fgd_nomem(r);
         } else {
             r->status = 201;
         }
@@ -85,11 +85,7 @@ fgd_function_read(const fgd_req_t *q, fgd_resp_t *r, bool config_only)
          : fgd_json_get_function(&fn, q->region, q->caller, &r->body,
                &r->body_len);
     fgd_fn_clear(&fn);
-    if (rc != 0) {
-        return fgd_error(r, 500, "ServiceException", "out of memory");
-    }
-    r->status = 200;
-    return 0;
+    return fgd_resp_done(r, rc, 200);
 }
 
 int
@@ -260,7 +256,7 @@ fgd_function_update_config(const fgd_req_t *q, fgd_resp_t *r)
     if (fgd_json_function_config(&fn, q->region, q->caller, &r->body,
             &r->body_len) != 0)
     {
-        fgd_error(r, 500, "ServiceException", "out of memory");
+        fgd_nomem(r);
         goto cleanup;
     }
     r->status = 200;
@@ -397,7 +393,7 @@ fgd_store_list(const fgd_req_t *q, const char *marker, unsigned max_items,
     }
     out = calloc(names->elements ? names->elements : 1, sizeof(*out));
     if (out == NULL) {
-        fgd_error(r, 500, "ServiceException", "out of memory");
+        fgd_nomem(r);
         goto cleanup;
     }
     for (i = 0; i < names->elements && i < max_items; i++) {
@@ -470,7 +466,7 @@ fgd_store_code(const fgd_req_t *q, const char *account,
     *zip = malloc(reply->len ? reply->len : 1);
     if (*zip == NULL) {
         freeReplyObject(reply);
-        return fgd_error(r, 500, "ServiceException", "out of memory");
+        return fgd_nomem(r);
     }
     memcpy(*zip, reply->str, reply->len);
     *len = reply->len;
@@ -638,7 +634,7 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
         nargs = 6 + (nv + na + 1 + nv) + 4 + 3 + nv + na + (1 + nv);
         args = calloc(nargs, sizeof(*args));
         if (keys == NULL || shas == NULL || args == NULL) {
-            fgd_error(r, 500, "ServiceException", "out of memory");
+            fgd_nomem(r);
             goto cleanup;
         }
         got = fgd_store_hget(q, kfn, "CodeSha256", shas[0], FGD_SHA256_HEX, r);

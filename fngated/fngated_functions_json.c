@@ -150,7 +150,7 @@ fgd_env_validate(struct yajl_val_s *vars, char **json, fgd_resp_t *r)
 
     g = yajl_gen_alloc(NULL);
     if (g == NULL) {
-        return fgd_error(r, 500, "ServiceException", "out of memory");
+        return fgd_nomem(r);
     }
     yajl_gen_map_open(g);
     for (i = 0; i < vars->u.object.len; i++) {
@@ -159,7 +159,7 @@ fgd_env_validate(struct yajl_val_s *vars, char **json, fgd_resp_t *r)
     }
     yajl_gen_map_close(g);
     if (fgd_gen_take(g, json, &len) != 0) {
-        fgd_error(r, 500, "ServiceException", "out of memory");
+        fgd_nomem(r);
         goto cleanup;
     }
     if (len > FGD_ENV_MAX) {
@@ -257,7 +257,7 @@ fgd_zip_check(const uint8_t *zip, size_t len, const char *runtime,
 
     a = archive_read_new();
     if (a == NULL) {
-        return fgd_error(r, 500, "ServiceException", "out of memory");
+        return fgd_nomem(r);
     }
     archive_read_support_format_zip(a);
     if (archive_read_open_memory(a, zip, len) != ARCHIVE_OK) {
@@ -500,7 +500,7 @@ fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
     c->fn.role = strdup(role ? role : "");
     c->fn.description = strdup(desc ? desc : "");
     if (c->fn.role == NULL || c->fn.description == NULL) {
-        fgd_error(r, 500, "ServiceException", "out of memory");
+        fgd_nomem(r);
         goto cleanup;
     }
 
@@ -558,7 +558,7 @@ fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
     }
     c->zip = malloc(zlen / 4 * 3 + 3);
     if (c->zip == NULL) {
-        fgd_error(r, 500, "ServiceException", "out of memory");
+        fgd_nomem(r);
         goto cleanup;
     }
     n = fgd_base64_decode(zipb64, zlen, c->zip);
@@ -1004,7 +1004,7 @@ fgd_zip_take(const char *zipb64, const fgd_limits_t *lim,
     }
     c->zip = malloc(zlen / 4 * 3 + 3);
     if (c->zip == NULL) {
-        return fgd_error(r, 500, "ServiceException", "out of memory");
+        return fgd_nomem(r);
     }
     n = fgd_base64_decode(zipb64, zlen, c->zip);
     if (n < 0) {
@@ -1150,7 +1150,7 @@ fgd_update_config_parse(const char *body, size_t len,
     if (has_desc) {
         char *d = strdup(desc);
         if (d == NULL) {
-            fgd_error(r, 500, "ServiceException", "out of memory");
+            fgd_nomem(r);
             goto cleanup;
         }
         free(fn->description);
@@ -1159,7 +1159,7 @@ fgd_update_config_parse(const char *body, size_t len,
     if (role != NULL) {
         char *d = strdup(role);
         if (d == NULL) {
-            fgd_error(r, 500, "ServiceException", "out of memory");
+            fgd_nomem(r);
             goto cleanup;
         }
         free(fn->role);

@@ -62,12 +62,6 @@ fgd_api_not_found(const fgd_req_t *q, const char *owner, const char *api,
         "API not found: %s", arn);
 }
 
-static int
-fgd_apis_nomem(fgd_resp_t *r)
-{
-    return fgd_error(r, 500, "ServiceException", "out of memory");
-}
-
 /* ------------------------------------------------------------------ */
 /* APIs                                                                  */
 
@@ -109,7 +103,7 @@ fgd_apis_read(const fgd_req_t *q, const char *owner, const char *name,
     fv = calloc(reply->elements, sizeof(*fv));
     lens = calloc(reply->elements, sizeof(*lens));
     if (fv == NULL || lens == NULL) {
-        fgd_apis_nomem(r);
+        fgd_nomem(r);
         goto cleanup;
     }
     for (i = 0; i < reply->elements; i++) {
@@ -130,7 +124,7 @@ fgd_apis_read(const fgd_req_t *q, const char *owner, const char *name,
     if (routes != NULL) {
         *routes = calloc(reply->elements / 2 + 1, sizeof(**routes));
         if (*routes == NULL) {
-            fgd_apis_nomem(r);
+            fgd_nomem(r);
             goto cleanup;
         }
         for (i = 0; i + 1 < reply->elements; i += 2) {
@@ -170,7 +164,7 @@ fgd_apis_reply_api(const fgd_req_t *q, const fgd_api_t *a, int status,
     fgd_resp_t *r)
 {
     if (fgd_json_api(a, q->region, q->caller, &r->body, &r->body_len) != 0) {
-        return fgd_apis_nomem(r);
+        return fgd_nomem(r);
     }
     r->status = status;
     return 0;
@@ -280,7 +274,7 @@ fgd_apis_list(const fgd_req_t *q, fgd_resp_t *r)
     as = calloc(reply->elements + 1, sizeof(*as));
     if (as == NULL) {
         freeReplyObject(reply);
-        return fgd_apis_nomem(r);
+        return fgd_nomem(r);
     }
     for (i = 0; i < reply->elements && i < FGD_APIS_LIST_MAX; i++) {
         if (reply->element[i]->type != REDIS_REPLY_STRING) {
@@ -301,11 +295,7 @@ fgd_apis_list(const fgd_req_t *q, fgd_resp_t *r)
     rc = fgd_json_list_apis(as, n, q->region, q->caller, &r->body,
         &r->body_len);
     free(as);
-    if (rc != 0) {
-        return fgd_apis_nomem(r);
-    }
-    r->status = 200;
-    return 0;
+    return fgd_resp_done(r, rc, 200);
 }
 
 int
@@ -554,7 +544,7 @@ fgd_routes_put(const fgd_req_t *q, const fg_route_t *rt,
     if (fgd_json_api_route(route, q->region, q->caller, &r->body,
             &r->body_len) != 0)
     {
-        return fgd_apis_nomem(r);
+        return fgd_nomem(r);
     }
     r->status = old == NULL ? 201 : 200;
     return 0;
@@ -602,7 +592,7 @@ fgd_routes_get(const fgd_req_t *q, fgd_resp_t *r)
     if (fgd_json_api_route(&route, q->region, q->caller, &r->body,
             &r->body_len) != 0)
     {
-        return fgd_apis_nomem(r);
+        return fgd_nomem(r);
     }
     r->status = 200;
     return 0;
@@ -627,11 +617,7 @@ fgd_routes_list(const fgd_req_t *q, fgd_resp_t *r)
     rc = fgd_json_list_api_routes(routes, n, q->region, q->caller, &r->body,
         &r->body_len);
     free(routes);
-    if (rc != 0) {
-        return fgd_apis_nomem(r);
-    }
-    r->status = 200;
-    return 0;
+    return fgd_resp_done(r, rc, 200);
 }
 
 int
@@ -688,7 +674,7 @@ fgd_subs_reply(const fgd_req_t *q, fgd_api_sub_t *s, const redisReply *v,
             "The service's storage gave an unexpected answer");
     }
     if (fgd_json_api_sub(s, q->region, &r->body, &r->body_len) != 0) {
-        return fgd_apis_nomem(r);
+        return fgd_nomem(r);
     }
     r->status = status;
     return 0;
@@ -830,7 +816,7 @@ fgd_subs_create(const fgd_req_t *q, fgd_resp_t *r)
         if (fgd_append_header(&r->headers, "X-Fngate-Subscribed-Api", api)
             != 0)
         {
-            rc = fgd_error(r, 500, "ServiceException", "out of memory");
+            rc = fgd_nomem(r);
         }
     }
     freeReplyObject(reply);
@@ -855,7 +841,7 @@ fgd_subs_list_mine(const fgd_req_t *q, fgd_resp_t *r)
     ss = calloc(reply->elements + 1, sizeof(*ss));
     if (ss == NULL) {
         freeReplyObject(reply);
-        return fgd_apis_nomem(r);
+        return fgd_nomem(r);
     }
     for (i = 0; i < reply->elements; i++) {
         fgd_api_sub_t *s = &ss[n];
@@ -895,11 +881,7 @@ fgd_subs_list_mine(const fgd_req_t *q, fgd_resp_t *r)
     freeReplyObject(reply);
     rc = fgd_json_list_api_subs(ss, n, q->region, &r->body, &r->body_len);
     free(ss);
-    if (rc != 0) {
-        return fgd_apis_nomem(r);
-    }
-    r->status = 200;
-    return 0;
+    return fgd_resp_done(r, rc, 200);
 }
 
 int
@@ -933,7 +915,7 @@ fgd_subs_list_api(const fgd_req_t *q, fgd_resp_t *r)
     ss = calloc(reply->elements / 2 + 1, sizeof(*ss));
     if (ss == NULL) {
         freeReplyObject(reply);
-        return fgd_apis_nomem(r);
+        return fgd_nomem(r);
     }
     for (i = 0; i + 1 < reply->elements; i += 2) {
         fgd_api_sub_t    *s = &ss[n];
@@ -954,11 +936,7 @@ fgd_subs_list_api(const fgd_req_t *q, fgd_resp_t *r)
     freeReplyObject(reply);
     rc = fgd_json_list_api_subs(ss, n, q->region, &r->body, &r->body_len);
     free(ss);
-    if (rc != 0) {
-        return fgd_apis_nomem(r);
-    }
-    r->status = 200;
-    return 0;
+    return fgd_resp_done(r, rc, 200);
 }
 
 int

@@ -834,7 +834,7 @@ fgd_api_event(const fgd_api_call_t *c, char **out, size_t *out_len,
 
     g = yajl_gen_alloc(NULL);
     if (g == NULL) {
-        return fgd_error(r, 500, "ServiceException", "out of memory");
+        return fgd_nomem(r);
     }
     yajl_gen_map_open(g);
     GSTR(g, "resource");      GSTR(g, c->resource);
@@ -889,7 +889,7 @@ fgd_api_event(const fgd_api_call_t *c, char **out, size_t *out_len,
     } else {
         b64 = malloc(c->body_len / 3 * 4 + 8);
         if (b64 == NULL) {
-            fgd_error(r, 500, "ServiceException", "out of memory");
+            fgd_nomem(r);
             goto cleanup;
         }
         fgd_base64_encode((const uint8_t *) c->body, c->body_len, b64);
@@ -898,7 +898,7 @@ fgd_api_event(const fgd_api_call_t *c, char **out, size_t *out_len,
     }
     yajl_gen_map_close(g);
     if (fgd_gen_take(g, out, out_len) != 0) {
-        fgd_error(r, 500, "ServiceException", "out of memory");
+        fgd_nomem(r);
         goto cleanup;
     }
     rc = 0;
@@ -999,7 +999,7 @@ fgd_api_response(fgd_resp_t *r)
     {
         text = malloc(r->body_len + 1);
         if (text == NULL) {
-            return fgd_error(r, 500, "ServiceException", "out of memory");
+            return fgd_nomem(r);
         }
         memcpy(text, r->body, r->body_len);
         text[r->body_len] = '\0';
@@ -1122,7 +1122,7 @@ fgd_api_response(fgd_resp_t *r)
     goto cleanup;
 
 nomem:
-    fgd_error(r, 500, "ServiceException", "out of memory");
+    fgd_nomem(r);
 
 cleanup:
     free(extra);

@@ -167,7 +167,7 @@ fgd_cross_account(const fgd_req_t *q, fgd_fn_t *fn, bool *tail_ok,
     *tail_ok = b.allow_log_tail;
     *tail_known = true;
     if (fgd_overrides_apply(&o, &b, fn, note, sizeof(note)) != 0) {
-        fgd_error(r, 500, "ServiceException", "out of memory");
+        fgd_nomem(r);
         goto cleanup;
     }
     if (note[0] != '\0') {
@@ -299,7 +299,7 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
             (const uint8_t *) (q->body_len ? q->body : "{}"),
             q->body_len ? q->body_len : 2) != 0)
     {
-        fgd_error(r, 500, "ServiceException", "out of memory");
+        fgd_nomem(r);
         goto cleanup;
     }
     /* what a persistent runtime sees at its init: names the function

@@ -153,7 +153,7 @@ fgd_parse_doc(const char *body, size_t len, bool allow_empty,
     }
     text = malloc(len + 1);
     if (text == NULL) {
-        return fgd_error(r, 500, "ServiceException", "out of memory");
+        return fgd_nomem(r);
     }
     memcpy(text, body, len);
     text[len] = '\0';

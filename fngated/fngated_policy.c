@@ -28,7 +28,7 @@ fgd_policy_add(const fgd_req_t *q, fgd_resp_t *r)
     if (fgd_json_statement(&p, q->region, q->caller, q->function,
             q->qualifier, &st, &st_len) != 0)
     {
-        return fgd_error(r, 500, "ServiceException", "out of memory");
+        return fgd_nomem(r);
     }
     rc = fgd_store_permission_add(q, &p, st, revision, r);
     if (rc == 0) {
@@ -36,7 +36,7 @@ fgd_policy_add(const fgd_req_t *q, fgd_resp_t *r)
             q->caller, q->function, q->qualifier[0] ? ":" : "",
             q->qualifier, p.principal, p.action, p.sid);
         if (fgd_json_add_permission(st, &r->body, &r->body_len) != 0) {
-            rc = fgd_error(r, 500, "ServiceException", "out of memory");
+            rc = fgd_nomem(r);
         } else {
             r->status = 201;
         }
@@ -101,11 +101,7 @@ fgd_policy_get(const fgd_req_t *q, fgd_resp_t *r)
         free(st[i]);
     }
     free(st);
-    if (rc != 0) {
-        return fgd_error(r, 500, "ServiceException", "out of memory");
-    }
-    r->status = 200;
-    return 0;
+    return fgd_resp_done(r, rc, 200);
 }
 
 /*
@@ -242,7 +238,7 @@ fgd_store_policy_get(const fgd_req_t *q, char ***statements, size_t *n,
     plen = strlen(pre);
     st = calloc(reply->elements / 2 + 1, sizeof(*st));
     if (st == NULL) {
-        fgd_error(r, 500, "ServiceException", "out of memory");
+        fgd_nomem(r);
         goto cleanup;
     }
     for (i = 0; i + 1 < reply->elements; i += 2) {
@@ -258,7 +254,7 @@ fgd_store_policy_get(const fgd_req_t *q, char ***statements, size_t *n,
             /* sorted by field, that is by Sid */
             st[k] = malloc(f->len + 1 + v->len + 1);
             if (st[k] == NULL) {
-                fgd_error(r, 500, "ServiceException", "out of memory");
+                fgd_nomem(r);
                 goto cleanup;
             }
             memcpy(st[k], f->str, f->len);

@@ -255,7 +255,7 @@ fgd_redis_script(const fgd_req_t *q, fgd_script_t script, int nkeys,
     argv = calloc((size_t) nargs + 3, sizeof(*argv));
     lens = calloc((size_t) nargs + 3, sizeof(*lens));
     if (argv == NULL || lens == NULL) {
-        fgd_error(r, 500, "ServiceException", "out of memory");
+        fgd_nomem(r);
         goto cleanup;
     }
     snprintf(num, sizeof(num), "%d", nkeys);

@@ -129,3 +129,19 @@ fgd_error(fgd_resp_t *r, int status, const char *type, const char *fmt, ...)
     yajl_gen_free(g);
     return -1;
 }
+
+int
+fgd_nomem(fgd_resp_t *r)
+{
+    return fgd_error(r, 500, "ServiceException", "out of memory");
+}
+
+int
+fgd_resp_done(fgd_resp_t *r, int made, int status)
+{
+    if (made != 0) {
+        return fgd_nomem(r);
+    }
+    r->status = status;
+    return 0;
+}

@@ -124,7 +124,7 @@ fgd_payload_check(const char *body, size_t len, fgd_resp_t *r)
     }
     h = yajl_alloc(NULL, NULL, NULL);
     if (h == NULL) {
-        return fgd_error(r, 500, "ServiceException", "out of memory");
+        return fgd_nomem(r);
     }
     st = yajl_parse(h, (const unsigned char *) body, len);
     if (st == yajl_status_ok) {
@@ -244,7 +244,7 @@ fgd_function_error(fgd_resp_t *r, const char *msg, const char *type)
         if (g != NULL) {
             yajl_gen_free(g);
         }
-        return fgd_error(r, 500, "ServiceException", "out of memory");
+        return fgd_nomem(r);
     }
     /* The agent's message may carry any bytes; JSON needs UTF-8. */
     for (unsigned char *p = (unsigned char *) m; *p; p++) {
@@ -264,7 +264,7 @@ fgd_function_error(fgd_resp_t *r, const char *msg, const char *type)
     free(m);
     fgd_body_from_gen(r, g);
     if (r->body == NULL) {
-        return fgd_error(r, 500, "ServiceException", "out of memory");
+        return fgd_nomem(r);
     }
     r->status = 200;
     r->error_type = NULL;
@@ -295,7 +295,7 @@ fgd_posted_error(fgd_resp_t *r, const fgd_result_t *res)
     if (res->out_len > 0) {
         text = malloc(res->out_len + 1);
         if (text == NULL) {
-            return fgd_error(r, 500, "ServiceException", "out of memory");
+            return fgd_nomem(r);
         }
         memcpy(text, res->out, res->out_len);
         text[res->out_len] = '\0';
@@ -369,7 +369,7 @@ fgd_posted_error(fgd_resp_t *r, const fgd_result_t *res)
     goto cleanup;
 
 nomem:
-    rc = fgd_error(r, 500, "ServiceException", "out of memory");
+    rc = fgd_nomem(r);
 cleanup:
     yajl_tree_free(root);
     free(text);
@@ -394,7 +394,7 @@ fgd_result_response(const fgd_result_t *res, const char *request_id,
         r->body_len = res->out_len;
         r->body = malloc(res->out_len + 1);
         if (r->body == NULL) {
-            return fgd_error(r, 500, "ServiceException", "out of memory");
+            return fgd_nomem(r);
         }
         if (res->out_len > 0) {
             memcpy(r->body, res->out, res->out_len);
@@ -499,7 +499,7 @@ fgd_result_redact(const fgd_result_t *res, const char *request_id,
     goto cleanup;
 
 nomem:
-    rc = fgd_error(r, 500, "ServiceException", "out of memory");
+    rc = fgd_nomem(r);
 cleanup:
     yajl_tree_free(root);
     free(text);

@@ -68,7 +68,7 @@ fgd_version_reply(const fgd_req_t *q, const char *version, int status,
         &r->body_len);
     fgd_fn_clear(&fn);
     if (rc != 0) {
-        return fgd_error(r, 500, "ServiceException", "out of memory");
+        return fgd_nomem(r);
     }
     r->status = status;
     return 0;
@@ -87,11 +87,7 @@ fgd_version_list_answer(const fgd_req_t *q, fgd_json_list_pt json,
         fgd_fn_clear(&fns[i]);
     }
     free(fns);
-    if (rc != 0) {
-        return fgd_error(r, 500, "ServiceException", "out of memory");
-    }
-    r->status = 200;
-    return 0;
+    return fgd_resp_done(r, rc, 200);
 }
 
 int
@@ -331,7 +327,7 @@ fgd_store_list_versions(const fgd_req_t *q, const char *name,
     total = vers->elements + 1;
     out = calloc(total, sizeof(*out));
     if (out == NULL) {
-        fgd_error(r, 500, "ServiceException", "out of memory");
+        fgd_nomem(r);
         goto cleanup;
     }
     /* $LATEST, then the versions in order; the marker is the last one
