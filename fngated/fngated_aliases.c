@@ -19,7 +19,9 @@ fgd_alias_reply(const fgd_req_t *q, const fgd_alias_t *a, int status,
 {
     if (fgd_json_alias(a, q->region, q->caller, q->function, &r->body,
             &r->body_len) != 0)
-        return fgd_error(r, 500, "ServiceException", "out of memory");
+    {
+        return fgd_nomem(r);
+    }
     r->status = status;
     return 0;
 }
@@ -29,22 +31,26 @@ fgd_alias_create(const fgd_req_t *q, fgd_resp_t *r)
 {
     fgd_alias_req_t  a;
 
-    if (fgd_req_no_qualifier(q, r) != 0 ||
-        fgd_alias_parse(q->body, q->body_len, true, &a, r) != 0 ||
-        fgd_alias_check(&a.a, r) != 0 ||
-        (a.a.target[0] != '\0' && fgd_store_xalias_check(q, &a.a, r) != 0))
+    if (fgd_req_no_qualifier(q, r) != 0
+        || fgd_alias_parse(q->body, q->body_len, true, &a, r) != 0
+        || fgd_alias_check(&a.a, r) != 0
+        || (a.a.target[0] != '\0' && fgd_store_xalias_check(q, &a.a, r) != 0))
+    {
         return -1;
+    }
     /* the module leaves this check to us: a cross-account alias needs no
      * function of the caller, an ordinary one does */
     if (a.a.target[0] == '\0') {
         fgd_fn_t fn;
-        if (fgd_store_get(q, q->caller, q->function, &fn, r) != 0)
+        if (fgd_store_get(q, q->caller, q->function, &fn, r) != 0) {
             return -1;
+        }
         fgd_fn_clear(&fn);
     }
     fgd_revision_new(a.a.revision_id);
-    if (fgd_store_alias_put(q, q->function, &a.a, NULL, r) != 0)
+    if (fgd_store_alias_put(q, q->function, &a.a, NULL, r) != 0) {
         return -1;
+    }
     fgd_log("info", q->request_id, "alias %s:%s:%s -> %s", q->caller,
         q->function, a.a.name,
         a.a.target[0] != '\0' ? a.a.target : a.a.version);
@@ -58,7 +64,9 @@ fgd_alias_get(const fgd_req_t *q, fgd_resp_t *r)
 
     if (fgd_store_alias_get(q, q->caller, q->function, q->qualifier, &a, r)
         != 0)
+    {
         return -1;
+    }
     return fgd_alias_reply(q, &a, 200, r);
 }
 
@@ -69,24 +77,31 @@ fgd_alias_update(const fgd_req_t *q, fgd_resp_t *r)
     fgd_alias_t      a;
     char             read_rev[37];
 
-    if (fgd_alias_parse(q->body, q->body_len, false, &u, r) != 0 ||
-        fgd_store_alias_get(q, q->caller, q->function, q->qualifier, &a, r)
+    if (fgd_alias_parse(q->body, q->body_len, false, &u, r) != 0
+        || fgd_store_alias_get(q, q->caller, q->function, q->qualifier, &a, r)
             != 0)
+    {
         return -1;
-    if (u.want_revision[0] != '\0' &&
-        strcmp(u.want_revision, a.revision_id) != 0)
+    }
+    if (u.want_revision[0] != '\0'
+        && strcmp(u.want_revision, a.revision_id) != 0)
+    {
         return fgd_error(r, 412, "PreconditionFailedException",
             "The Revision Id provided does not match the latest Revision "
             "Id. Call the GetFunction/GetAlias API to retrieve the latest "
             "Revision Id");
+    }
     snprintf(read_rev, sizeof(read_rev), "%s", a.revision_id);
     fgd_alias_merge(&a, &u);
-    if (fgd_alias_check(&a, r) != 0 ||
-        (a.target[0] != '\0' && fgd_store_xalias_check(q, &a, r) != 0))
+    if (fgd_alias_check(&a, r) != 0
+        || (a.target[0] != '\0' && fgd_store_xalias_check(q, &a, r) != 0))
+    {
         return -1;
+    }
     fgd_revision_new(a.revision_id);
-    if (fgd_store_alias_put(q, q->function, &a, read_rev, r) != 0)
+    if (fgd_store_alias_put(q, q->function, &a, read_rev, r) != 0) {
         return -1;
+    }
     fgd_log("info", q->request_id, "alias %s:%s:%s -> %s", q->caller,
         q->function, a.name, a.target[0] != '\0' ? a.target : a.version);
     return fgd_alias_reply(q, &a, 200, r);
@@ -95,8 +110,9 @@ fgd_alias_update(const fgd_req_t *q, fgd_resp_t *r)
 int
 fgd_alias_delete(const fgd_req_t *q, fgd_resp_t *r)
 {
-    if (fgd_store_alias_delete(q, q->function, q->qualifier, r) != 0)
+    if (fgd_store_alias_delete(q, q->function, q->qualifier, r) != 0) {
         return -1;
+    }
     fgd_cache_forget_overrides(q, q->qualifier);
     fgd_log("info", q->request_id, "deleted alias %s:%s:%s", q->caller,
         q->function, q->qualifier);
@@ -114,30 +130,32 @@ fgd_alias_list(const fgd_req_t *q, fgd_resp_t *r)
     size_t        n = 0;
     int           rc;
 
-    if (fgd_req_no_qualifier(q, r) != 0 ||
-        fgd_aliases_query(q->query, marker, sizeof(marker), &max_items,
+    if (fgd_req_no_qualifier(q, r) != 0
+        || fgd_aliases_query(q->query, marker, sizeof(marker), &max_items,
             version, r) != 0)
+    {
         return -1;
+    }
     if (fgd_store_list_aliases(q, q->function, marker, max_items, version,
             &as, &n, next, sizeof(next), r) != 0)
+    {
         return -1;
+    }
     /* An unknown function is 404, not an empty list; a name that only
      * cross-account aliases use is not a function but has aliases. */
     if (n == 0) {
         fgd_fn_t fn;
         free(as);
-        if (fgd_store_get(q, q->caller, q->function, &fn, r) != 0)
+        if (fgd_store_get(q, q->caller, q->function, &fn, r) != 0) {
             return -1;
+        }
         fgd_fn_clear(&fn);
         as = NULL;
     }
     rc = fgd_json_list_aliases(as, n, next, q->region, q->caller,
         q->function, &r->body, &r->body_len);
     free(as);
-    if (rc != 0)
-        return fgd_error(r, 500, "ServiceException", "out of memory");
-    r->status = 200;
-    return 0;
+    return fgd_resp_done(r, rc, 200);
 }
 
 int
@@ -158,14 +176,17 @@ fgd_store_alias_read(const fgd_req_t *q, const char *account,
     size_t       *lens = NULL, i;
     int           rc = -1;
 
-    if (o != NULL)
+    if (o != NULL) {
         memset(o, 0, sizeof(*o));
+    }
 
-    if (fg_key_alias(key, sizeof(key), account, name, alias) >= FG_KEY_MAX)
+    if (fg_key_alias(key, sizeof(key), account, name, alias) >= FG_KEY_MAX) {
         return fgd_error(r, 500, "ServiceException", "key too long");
+    }
     reply = fgd_store_hgetall(q, key, r);
-    if (reply == NULL)
+    if (reply == NULL) {
         return -1;
+    }
     if (reply->elements == 0) {
         fg_function_arn(arn, sizeof(arn), q->region, account, name, alias);
         fgd_error(r, 404, "ResourceNotFoundException",
@@ -175,7 +196,7 @@ fgd_store_alias_read(const fgd_req_t *q, const char *account,
     fv = calloc(reply->elements, sizeof(*fv));
     lens = calloc(reply->elements, sizeof(*lens));
     if (fv == NULL || lens == NULL) {
-        fgd_error(r, 500, "ServiceException", "out of memory");
+        fgd_nomem(r);
         goto cleanup;
     }
     for (i = 0; i < reply->elements; i++) {
@@ -192,11 +213,14 @@ fgd_store_alias_read(const fgd_req_t *q, const char *account,
     for (i = 0; o != NULL && i + 1 < reply->elements; i += 2) {
         fgd_resp_t  tmp = { 0 };
 
-        if (lens[i] != sizeof("Overrides") - 1 ||
-            memcmp(fv[i], "Overrides", lens[i]) != 0)
+        if (lens[i] != sizeof("Overrides") - 1
+            || memcmp(fv[i], "Overrides", lens[i]) != 0)
+        {
             continue;
+        }
         if (fgd_overrides_parse(fv[i + 1], lens[i + 1], FGD_MEMORY_LIMIT_MB,
-                o, &tmp) != 0) {
+                o, &tmp) != 0)
+        {
             fgd_log("error", q->request_id, "corrupt overrides in %s: %s",
                 key, tmp.message);
             fgd_resp_free(&tmp);
@@ -229,25 +253,30 @@ fgd_store_list_aliases(const fgd_req_t *q, const char *name,
     *as = NULL;
     *n = 0;
     next_marker[0] = '\0';
-    if (fg_key_aliases(key, sizeof(key), q->caller, name) >= FG_KEY_MAX)
+    if (fg_key_aliases(key, sizeof(key), q->caller, name) >= FG_KEY_MAX) {
         return fgd_error(r, 500, "ServiceException", "key too long");
+    }
     names = fgd_store_zrange(q, key, r);
-    if (names == NULL)
+    if (names == NULL) {
         return -1;
+    }
     out = calloc(names->elements ? names->elements : 1, sizeof(*out));
     if (out == NULL) {
-        fgd_error(r, 500, "ServiceException", "out of memory");
+        fgd_nomem(r);
         goto cleanup;
     }
     for (i = 0; i < names->elements; i++) {
         const redisReply *e = names->element[i];
         fgd_resp_t        tmp = { 0 };
 
-        if (e->type != REDIS_REPLY_STRING ||
-            (marker[0] != '\0' && strcmp(e->str, marker) <= 0))
+        if (e->type != REDIS_REPLY_STRING
+            || (marker[0] != '\0' && strcmp(e->str, marker) <= 0))
+        {
             continue;
+        }
         if (fgd_store_alias_get(q, q->caller, name, e->str, &out[got], &tmp)
-            != 0) {
+            != 0)
+        {
             if (tmp.status != 404) {
                 *r = tmp;
                 goto cleanup;
@@ -255,9 +284,11 @@ fgd_store_list_aliases(const fgd_req_t *q, const char *name,
             fgd_resp_free(&tmp);
             continue;
         }
-        if (version[0] != '\0' && strcmp(out[got].version, version) != 0 &&
-            strcmp(out[got].extra_version, version) != 0)
+        if (version[0] != '\0' && strcmp(out[got].version, version) != 0
+            && strcmp(out[got].extra_version, version) != 0)
+        {
             continue;
+        }
         if (got == max_items) {
             snprintf(next_marker, next_size, "%s", out[got - 1].name);
             break;
@@ -288,13 +319,15 @@ fgd_aliases_of(const fgd_req_t *q, const char *name, const char *version,
 
     dst[0] = '\0';
     if (fgd_store_list_aliases(q, name, "", FGD_LIST_MAX, version, &as, &n,
-            next, sizeof(next), &tmp) != 0) {
+            next, sizeof(next), &tmp) != 0)
+    {
         fgd_resp_free(&tmp);
         return;
     }
-    for (i = 0; i < n && used + 3 < size; i++)
+    for (i = 0; i < n && used + 3 < size; i++) {
         used += (size_t) snprintf(dst + used, size - used, "%s%s",
             i ? ", " : "", as[i].name);
+    }
     free(as);
 }
 
@@ -311,19 +344,21 @@ fgd_store_alias_put(const fgd_req_t *q, const char *name,
     bool         create = read_revision == NULL;
 
     if (fg_key_alias(kal, sizeof(kal), q->caller, name, a->name)
-            >= FG_KEY_MAX ||
-        fg_key_aliases(kals, sizeof(kals), q->caller, name) >= FG_KEY_MAX ||
-        fg_key_version_refs(kvrefs, sizeof(kvrefs), q->caller, name)
-            >= FG_KEY_MAX ||
-        (strcmp(a->version, "$LATEST") == 0 || a->target[0] != '\0'
+            >= FG_KEY_MAX
+        || fg_key_aliases(kals, sizeof(kals), q->caller, name) >= FG_KEY_MAX
+        || fg_key_version_refs(kvrefs, sizeof(kvrefs), q->caller, name)
+            >= FG_KEY_MAX
+        || (strcmp(a->version, "$LATEST") == 0 || a->target[0] != '\0'
          ? fg_key_function(kv1, sizeof(kv1), q->caller, name)
          : fg_key_version(kv1, sizeof(kv1), q->caller, name, a->version))
-            >= FG_KEY_MAX ||
-        (a->extra_version[0] == '\0'
+            >= FG_KEY_MAX
+        || (a->extra_version[0] == '\0'
          ? fg_key_function(kv2, sizeof(kv2), q->caller, name)
          : fg_key_version(kv2, sizeof(kv2), q->caller, name,
                a->extra_version)) >= FG_KEY_MAX)
+    {
         return fgd_error(r, 500, "ServiceException", "key too long");
+    }
     args[0] = kal;  args[1] = kals;  args[2] = kvrefs;  args[3] = kv1;
     args[4] = kv2;
     args[5] = create ? "create" : "update";
@@ -332,11 +367,14 @@ fgd_store_alias_put(const fgd_req_t *q, const char *name,
     snprintf(qal, sizeof(qal), "%u", q->conf->quota.aliases);
     args[10] = qal;
     n = fgd_alias_to_fields(a, args + 11, lens + 11, wbuf);
-    for (i = 0; i < 11; i++)
+    for (i = 0; i < 11; i++) {
         lens[i] = strlen(args[i]);
+    }
     if (fgd_redis_script_int(q, FGD_SCRIPT_ALIAS_PUT, 5,
         (int) (11 + n), args, lens, &v, r) != 0)
+    {
         return -1;
+    }
     switch (v) {
     case 1:
         return 0;
@@ -391,20 +429,25 @@ fgd_store_alias_delete(const fgd_req_t *q, const char *name,
     long long    v;
 
     if (fg_key_alias(kal, sizeof(kal), q->caller, name, alias)
-            >= FG_KEY_MAX ||
-        fg_key_aliases(kals, sizeof(kals), q->caller, name) >= FG_KEY_MAX ||
-        fg_key_version_refs(kvrefs, sizeof(kvrefs), q->caller, name)
-            >= FG_KEY_MAX ||
-        fg_key_policy(kpol, sizeof(kpol), q->caller, name) >= FG_KEY_MAX ||
-        fg_key_grants(kgr, sizeof(kgr), q->caller, name) >= FG_KEY_MAX)
+            >= FG_KEY_MAX
+        || fg_key_aliases(kals, sizeof(kals), q->caller, name) >= FG_KEY_MAX
+        || fg_key_version_refs(kvrefs, sizeof(kvrefs), q->caller, name)
+            >= FG_KEY_MAX
+        || fg_key_policy(kpol, sizeof(kpol), q->caller, name) >= FG_KEY_MAX
+        || fg_key_grants(kgr, sizeof(kgr), q->caller, name) >= FG_KEY_MAX)
+    {
         return fgd_error(r, 500, "ServiceException", "key too long");
+    }
     args[0] = kal;  args[1] = kals;  args[2] = kvrefs;  args[3] = kpol;
     args[4] = kgr;  args[5] = alias;
     if (fgd_redis_script_int(q, FGD_SCRIPT_ALIAS_DELETE, 5, 6, args, NULL, &v,
             r) != 0)
+    {
         return -1;
-    if (v == 1)
+    }
+    if (v == 1) {
         return 0;
+    }
     fg_function_arn(arn, sizeof(arn), q->region, q->caller, name, alias);
     return fgd_error(r, 404, "ResourceNotFoundException",
         "Alias not found: %s", arn);
@@ -433,35 +476,46 @@ fgd_store_xalias_check(const fgd_req_t *q, const fgd_alias_t *a,
 
     if (fg_alias_target_parse(a->target, strlen(a->target), &t)
         != FG_TARGET_OK)
+    {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "Invalid cross-account alias target %.300s", a->target);
-    if (strcmp(t.account, q->caller) == 0)
+    }
+    if (strcmp(t.account, q->caller) == 0) {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "FunctionVersion names a function of your own account; give "
             "its version number instead of its ARN");
-    if (strcmp(t.region, q->region) != 0)
+    }
+    if (strcmp(t.region, q->region) != 0) {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "FunctionVersion names a function of region %s, not %s",
             t.region, q->region);
+    }
 
     if (fg_key_grants(key, sizeof(key), t.account, t.function)
-            >= FG_KEY_MAX ||
-        fg_key_grant_field(f1, sizeof(f1), "", "lambda:InvokeFunction",
-            q->caller) >= FG_KEY_MAX ||
-        fg_key_grant_field(f2, sizeof(f2), t.qualifier,
+            >= FG_KEY_MAX
+        || fg_key_grant_field(f1, sizeof(f1), "", "lambda:InvokeFunction",
+            q->caller) >= FG_KEY_MAX
+        || fg_key_grant_field(f2, sizeof(f2), t.qualifier,
             "lambda:InvokeFunction", q->caller) >= FG_KEY_MAX)
+    {
         return fgd_error(r, 500, "ServiceException", "key too long");
+    }
     argv[0] = "HMGET";  argv[1] = key;  argv[2] = f1;  argv[3] = f2;
-    for (i = 0; i < 4; i++)
+    for (i = 0; i < 4; i++) {
         lens[i] = strlen(argv[i]);
+    }
     reply = fgd_redis_command(q, true, 4, argv, lens, r);
-    if (reply == NULL)
+    if (reply == NULL) {
         return -1;
-    if (reply->type != REDIS_REPLY_ARRAY)
+    }
+    if (reply->type != REDIS_REPLY_ARRAY) {
         return fgd_store_unexpected(reply, r);
-    for (i = 0; i < reply->elements; i++)
-        if (reply->element[i]->type == REDIS_REPLY_STRING)
+    }
+    for (i = 0; i < reply->elements; i++) {
+        if (reply->element[i]->type == REDIS_REPLY_STRING) {
             granted = true;
+        }
+    }
     freeReplyObject(reply);
     if (!granted) {
         fgd_log("error", q->request_id, "%s may not alias %s: no statement "
@@ -477,24 +531,30 @@ fgd_store_xalias_check(const fgd_req_t *q, const fgd_alias_t *a,
     if (fg_version_valid(t.qualifier, strlen(t.qualifier))) {
         if (fg_key_version(key, sizeof(key), t.account, t.function,
                 t.qualifier) >= FG_KEY_MAX)
+        {
             return fgd_error(r, 500, "ServiceException", "key too long");
+        }
         argv[0] = "EXISTS";  argv[1] = key;
         lens[0] = 6;  lens[1] = strlen(key);
         reply = fgd_redis_command(q, true, 2, argv, lens, r);
-        if (reply == NULL)
+        if (reply == NULL) {
             return -1;
-        if (reply->type != REDIS_REPLY_INTEGER)
+        }
+        if (reply->type != REDIS_REPLY_INTEGER) {
             return fgd_store_unexpected(reply, r);
+        }
         rc = reply->integer > 0 ? 0 : -1;
         freeReplyObject(reply);
-        if (rc != 0)
+        if (rc != 0) {
             return fgd_error(r, 404, "ResourceNotFoundException",
                 "Function not found: %s", a->target);
+        }
         return 0;
     }
 
     if (fgd_store_alias_get(q, t.account, t.function, t.qualifier, &ta,
-            &tmp) != 0) {
+            &tmp) != 0)
+    {
         if (tmp.status != 404) {
             *r = tmp;
             return -1;
@@ -503,9 +563,10 @@ fgd_store_xalias_check(const fgd_req_t *q, const fgd_alias_t *a,
         return fgd_error(r, 404, "ResourceNotFoundException",
             "Function not found: %s", a->target);
     }
-    if (ta.target[0] != '\0')
+    if (ta.target[0] != '\0') {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "%s is itself a cross-account alias; cross-account aliases can "
             "not be chained", a->target);
+    }
     return 0;
 }

@@ -29,17 +29,21 @@ fgd_alias_parse(const char *body, size_t len, bool create,
     int          rc = -1;
 
     memset(q, 0, sizeof(*q));
-    if (fgd_parse_doc(body, len, !create, &root, r) != 0)
+    if (fgd_parse_doc(body, len, !create, &root, r) != 0) {
         return -1;
-    if (fgd_get_string(root, "Name", &name, r) != 0 ||
-        fgd_get_string(root, "FunctionVersion", &version, r) != 0 ||
-        fgd_get_description(root, q->a.description,
-            sizeof(q->a.description), &q->has_description, r) != 0 ||
-        fgd_get_member(root, "RoutingConfig", yajl_t_object, &rc_obj, r)
+    }
+    if (fgd_get_string(root, "Name", &name, r) != 0
+        || fgd_get_string(root, "FunctionVersion", &version, r) != 0
+        || fgd_get_description(root, q->a.description,
+            sizeof(q->a.description), &q->has_description, r) != 0
+        || fgd_get_member(root, "RoutingConfig", yajl_t_object, &rc_obj, r)
             != 0)
+    {
         goto cleanup;
-    if (!create && fgd_get_revision(root, q->want_revision, r) != 0)
+    }
+    if (!create && fgd_get_revision(root, q->want_revision, r) != 0) {
         goto cleanup;
+    }
 
     if (create) {
         if (name == NULL) {
@@ -109,7 +113,9 @@ fgd_alias_parse(const char *body, size_t len, bool create,
         q->has_routing = true;
         if (fgd_get_member(rc_obj, "AdditionalVersionWeights",
                 yajl_t_object, &w, r) != 0)
+        {
             goto cleanup;
+        }
         if (w != NULL && w->u.object.len > 1) {
             fgd_error(r, 400, "InvalidParameterValueException",
                 "1 validation error detected: Value at "
@@ -139,8 +145,9 @@ fgd_alias_parse(const char *body, size_t len, bool create,
                 goto cleanup;
             }
             d = YAJL_GET_DOUBLE(wv);
-            if (YAJL_IS_INTEGER(wv))
+            if (YAJL_IS_INTEGER(wv)) {
                 d = (double) YAJL_GET_INTEGER(wv);
+            }
             if (!(d >= 0.0 && d <= 1.0)) {
                 fgd_error(r, 400, "InvalidParameterValueException",
                     "1 validation error detected: Value '%.40s' at "
@@ -172,9 +179,10 @@ fgd_alias_merge(fgd_alias_t *a, const fgd_alias_req_t *q)
         snprintf(a->version, sizeof(a->version), "%s", q->a.version);
         snprintf(a->target, sizeof(a->target), "%s", q->a.target);
     }
-    if (q->has_description)
+    if (q->has_description) {
         snprintf(a->description, sizeof(a->description), "%s",
             q->a.description);
+    }
     if (q->has_routing) {
         snprintf(a->extra_version, sizeof(a->extra_version), "%s",
             q->a.extra_version);
@@ -185,28 +193,33 @@ fgd_alias_merge(fgd_alias_t *a, const fgd_alias_req_t *q)
 int
 fgd_alias_check(const fgd_alias_t *a, fgd_resp_t *r)
 {
-    if (a->target[0] != '\0' && a->extra_version[0] != '\0')
+    if (a->target[0] != '\0' && a->extra_version[0] != '\0') {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "RoutingConfig is not supported on a cross-account alias");
-    if (a->extra_version[0] == '\0')
+    }
+    if (a->extra_version[0] == '\0') {
         return 0;
-    if (strcmp(a->version, "$LATEST") == 0)
+    }
+    if (strcmp(a->version, "$LATEST") == 0) {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "$LATEST is not supported for an alias pointing to more than 1 "
             "version");
-    if (strcmp(a->version, a->extra_version) == 0)
+    }
+    if (strcmp(a->version, a->extra_version) == 0) {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "Invalid function version %s. Function version %s is already "
             "included in routing configuration.", a->extra_version,
             a->extra_version);
+    }
     return 0;
 }
 
 const char *
 fgd_alias_choose(const fgd_alias_t *a, double u)
 {
-    if (a->extra_version[0] != '\0' && u < a->extra_weight)
+    if (a->extra_version[0] != '\0' && u < a->extra_weight) {
         return a->extra_version;
+    }
     return a->version;
 }
 
@@ -216,10 +229,11 @@ fgd_alias_to_fields(const fgd_alias_t *a, const char **fv, size_t *lens,
 {
     size_t  n = 0;
 
-    if (a->extra_version[0] != '\0')
+    if (a->extra_version[0] != '\0') {
         snprintf(buf, 32, "%.17g", a->extra_weight);
-    else
+    } else {
         buf[0] = '\0';
+    }
 #define PUT(k, v) do { fv[n] = (k); lens[n] = strlen(k); n++;            \
                        fv[n] = (v); lens[n] = strlen(v); n++; } while (0)
     PUT("Name", a->name);
@@ -247,37 +261,49 @@ fgd_alias_from_fields(fgd_alias_t *a, const char *const *fv,
 
 #define KEY(s) (lens[i] == sizeof(s) - 1 && memcmp(k, s, lens[i]) == 0)
         if (KEY("Name")) {
-            if (!fgd_copy(a->name, sizeof(a->name), v, vl)) return -1;
+            if (!fgd_copy(a->name, sizeof(a->name), v, vl)) { return -1;
+            }
             seen |= 1;
         } else if (KEY("FunctionVersion")) {
             if (fg_is_arn(v, vl)) {
                 fg_route_t t;
-                if (!fgd_copy(a->target, sizeof(a->target), v, vl) ||
-                    fg_alias_target_parse(v, vl, &t) != FG_TARGET_OK)
+                if (!fgd_copy(a->target, sizeof(a->target), v, vl)
+                    || fg_alias_target_parse(v, vl, &t) != FG_TARGET_OK)
+                {
                     return -1;
-            } else if (!fgd_copy(a->version, sizeof(a->version), v, vl) ||
-                       !fgd_version_name_ok(a->version))
+                }
+            } else if (!fgd_copy(a->version, sizeof(a->version), v, vl)
+                       || !fgd_version_name_ok(a->version))
+            {
                 return -1;
+            }
             seen |= 2;
         } else if (KEY("Description")) {
-            if (!fgd_copy(a->description, sizeof(a->description), v, vl))
+            if (!fgd_copy(a->description, sizeof(a->description), v, vl)) {
                 return -1;
+            }
         } else if (KEY("AdditionalVersion")) {
             if (!fgd_copy(a->extra_version, sizeof(a->extra_version), v,
                     vl))
+            {
                 return -1;
+            }
         } else if (KEY("AdditionalWeight")) {
             if (vl > 0) {
-                if (!fgd_copy(num, sizeof(num), v, vl))
+                if (!fgd_copy(num, sizeof(num), v, vl)) {
                     return -1;
+                }
                 a->extra_weight = strtod(num, &end);
-                if (*end != '\0' || !(a->extra_weight >= 0.0 &&
-                                      a->extra_weight <= 1.0))
+                if (*end != '\0' || !(a->extra_weight >= 0.0
+                                      && a->extra_weight <= 1.0))
+                {
                     return -1;
+                }
             }
         } else if (KEY("RevisionId")) {
-            if (!fgd_copy(a->revision_id, sizeof(a->revision_id), v, vl))
+            if (!fgd_copy(a->revision_id, sizeof(a->revision_id), v, vl)) {
                 return -1;
+            }
             seen |= 4;
         }
 #undef KEY
@@ -319,8 +345,9 @@ fgd_json_alias(const fgd_alias_t *a, const char *region,
     yajl_gen  g = yajl_gen_alloc(NULL);
     int       rc;
 
-    if (g == NULL)
+    if (g == NULL) {
         return -1;
+    }
     fgd_gen_alias(g, a, region, account, function);
     rc = fgd_gen_finish(g, out, out_len);
     return rc;
@@ -335,13 +362,15 @@ fgd_json_list_aliases(const fgd_alias_t *as, size_t n,
     size_t    i;
     int       rc;
 
-    if (g == NULL)
+    if (g == NULL) {
         return -1;
+    }
     yajl_gen_map_open(g);
     GSTR(g, "Aliases");
     yajl_gen_array_open(g);
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
         fgd_gen_alias(g, &as[i], region, account, function);
+    }
     yajl_gen_array_close(g);
     if (next_marker != NULL && next_marker[0] != '\0') {
         GSTR(g, "NextMarker");
@@ -362,19 +391,22 @@ fgd_aliases_query(const char *query, char *marker, size_t marker_size,
     marker[0] = '\0';
     version[0] = '\0';
     *max_items = FGD_LIST_DEFAULT;
-    if (qlen == 0)
+    if (qlen == 0) {
         return 0;
+    }
     got = fg_query_get(query, qlen, "Marker", marker, marker_size);
-    if (got < 0 || (got == 1 && marker[0] != '\0' &&
-                    !fg_alias_name_valid(marker, strlen(marker)))) {
+    if (got < 0 || (got == 1 && marker[0] != '\0'
+                    && !fg_alias_name_valid(marker, strlen(marker))))
+    {
         marker[0] = '\0';
         return fgd_error(r, 400, "InvalidParameterValueException",
             "Invalid Marker");
     }
     got = fg_query_get(query, qlen, "FunctionVersion", version,
         FGD_VERSION_LEN);
-    if (got < 0 || (got == 1 && version[0] != '\0' &&
-                    !fgd_version_name_ok(version))) {
+    if (got < 0 || (got == 1 && version[0] != '\0'
+                    && !fgd_version_name_ok(version)))
+    {
         version[0] = '\0';
         return fgd_error(r, 400, "InvalidParameterValueException",
             "1 validation error detected: Value at 'functionVersion' "

@@ -38,8 +38,9 @@ fgd_cache_slot(const char *key)
 {
     uint32_t  h = 2166136261u;      /* FNV-1a */
 
-    for (; *key != '\0'; key++)
+    for (; *key != '\0'; key++) {
         h = (h ^ (uint8_t) *key) * 16777619u;
+    }
     return &fgd_cache[h % FGD_CACHE_SLOTS];
 }
 
@@ -61,10 +62,11 @@ fgd_cache_get(const char *key)
     pthread_mutex_lock(&fgd_cache_lock);
     s = fgd_cache_slot(key);
     if (s->key != NULL && strcmp(s->key, key) == 0) {
-        if (fg_now_ms() < s->expires_ms)
+        if (fg_now_ms() < s->expires_ms) {
             v = strdup(s->value);
-        else
+        } else {
             fgd_cache_clear_slot(s);
+        }
     }
     pthread_mutex_unlock(&fgd_cache_lock);
     return v;
@@ -76,8 +78,9 @@ fgd_cache_put(const char *key, const char *value, unsigned ttl_ms)
     fgd_cache_slot_t  *s;
     char              *k, *v;
 
-    if (ttl_ms == 0)
+    if (ttl_ms == 0) {
         return;
+    }
     k = strdup(key);
     v = strdup(value);
     if (k == NULL || v == NULL) {
@@ -101,8 +104,9 @@ fgd_cache_forget(const char *key)
 
     pthread_mutex_lock(&fgd_cache_lock);
     s = fgd_cache_slot(key);
-    if (s->key != NULL && strcmp(s->key, key) == 0)
+    if (s->key != NULL && strcmp(s->key, key) == 0) {
         fgd_cache_clear_slot(s);
+    }
     pthread_mutex_unlock(&fgd_cache_lock);
 }
 

@@ -95,15 +95,17 @@ fgd_dispatch_check(fgd_req_t *q, fgd_resp_t *r)
         return fgd_error(r, 403, "AccessDeniedException",
             "The request names an invalid function owner");
     }
-    if (info->object != FG_OBJECT_ACCOUNT &&
-        !fg_function_name_valid(q->function, strlen(q->function))) {
+    if (info->object != FG_OBJECT_ACCOUNT
+        && !fg_function_name_valid(q->function, strlen(q->function)))
+    {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "1 validation error detected: Value '%.100s' at 'functionName' "
             "failed to satisfy constraint: Member must satisfy regular "
             "expression pattern: [a-zA-Z0-9-_]{1,64}", q->function);
     }
-    if (q->qualifier[0] != '\0' &&
-        !fg_qualifier_valid(q->qualifier, strlen(q->qualifier))) {
+    if (q->qualifier[0] != '\0'
+        && !fg_qualifier_valid(q->qualifier, strlen(q->qualifier)))
+    {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "1 validation error detected: Value '%.130s' at 'qualifier' "
             "failed to satisfy constraint: Member must satisfy regular "
@@ -146,7 +148,8 @@ fgd_dispatch_path(fgd_req_t *q, fgd_resp_t *r)
     qm = strchr(q->uri, '?');
     if (fg_route_parse(q->method, strlen(q->method), q->uri,
             qm ? (size_t) (qm - q->uri) : strlen(q->uri), "", 0, &q->route)
-        != FG_ROUTE_OK || q->route.action != q->action_id) {
+        != FG_ROUTE_OK || q->route.action != q->action_id)
+    {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "The path of the request does not name a valid API, route or "
             "account");
@@ -182,8 +185,9 @@ fgd_dispatch(fgd_req_t *q, fgd_resp_t *r)
 
     /* The disk filled while the call ran: its line would be lost, so the
      * result is withheld and the call is not billed. */
-    if (billed && r->status != 0 && r->status < 500 &&
-        !fgd_billing_log_room(q->conf, &avail)) {
+    if (billed && r->status != 0 && r->status < 500
+        && !fgd_billing_log_room(q->conf, &avail))
+    {
         fgd_log("error", q->request_id, "the billing log's file system (%s) "
             "has %llu bytes free, under billing_log_reserve %zu: the "
             "call's result (status %d) is withheld", q->conf->billing_log,

@@ -25,8 +25,9 @@ fgd_function_create(const fgd_req_t *q, fgd_resp_t *r)
     int           rc;
 
     fgd_req_limits(q, &lim);
-    if (fgd_create_parse(q->body, q->body_len, &lim, &c, r) != 0)
+    if (fgd_create_parse(q->body, q->body_len, &lim, &c, r) != 0) {
         return -1;
+    }
     snprintf(q->name, FG_FUNCTION_NAME_MAX + 1, "%s", c.fn.name);
     rc = fgd_store_create(q, &c, r);
     if (rc == 0 && c.publish) {
@@ -36,15 +37,18 @@ fgd_function_create(const fgd_req_t *q, fgd_resp_t *r)
 
         memset(&p, 0, sizeof(p));
         rc = fgd_store_publish(q, c.fn.name, &p, version, &created, r);
-        if (rc == 0)
+        if (rc == 0) {
             snprintf(c.fn.version, sizeof(c.fn.version), "%s", version);
+        }
     }
     if (rc == 0) {
         if (fgd_json_function_config(&c.fn, q->region, q->caller, &r->body,
                 &r->body_len) != 0)
-            rc = fgd_error(r, 500, "ServiceException", "out of memory");
-        else
+        {
+            rc = fgd_nomem(r);
+        } else {
             r->status = 201;
+        }
         fgd_log("info", q->request_id, "created %s:%s sha256 %s, %zu bytes",
             q->caller, c.fn.name, c.fn.sha256, c.zip_len);
     }
@@ -63,10 +67,14 @@ fgd_function_read(const fgd_req_t *q, fgd_resp_t *r, bool config_only)
 
     if (fgd_store_resolve(q, q->owner, q->function, q->qualifier, false,
             &fn, r) != 0)
+    {
         return -1;
-    if (strcmp(fn.version, "$LATEST") == 0 &&
-        strcmp(q->qualifier, "$LATEST") != 0)
+    }
+    if (strcmp(fn.version, "$LATEST") == 0
+        && strcmp(q->qualifier, "$LATEST") != 0)
+    {
         fn.version[0] = '\0';
+    }
     /* a grantee sees the configuration, never where the code is */
     rc = config_only
          ? fgd_json_function_config(&fn, q->region, q->owner, &r->body,
@@ -77,10 +85,7 @@ fgd_function_read(const fgd_req_t *q, fgd_resp_t *r, bool config_only)
          : fgd_json_get_function(&fn, q->region, q->caller, &r->body,
                &r->body_len);
     fgd_fn_clear(&fn);
-    if (rc != 0)
-        return fgd_error(r, 500, "ServiceException", "out of memory");
-    r->status = 200;
-    return 0;
+    return fgd_resp_done(r, rc, 200);
 }
 
 int
@@ -105,10 +110,14 @@ fgd_function_list(const fgd_req_t *q, fgd_resp_t *r)
 
     if (fgd_list_query(q->query, marker, sizeof(marker), &max_items, r)
         != 0)
+    {
         return -1;
+    }
     if (fgd_store_list(q, marker, max_items, &fns, &n, next, sizeof(next),
             r) != 0)
+    {
         return -1;
+    }
     return fgd_version_list_answer(q, fgd_json_list_functions, fns, n, next, r);
 }
 
@@ -116,24 +125,28 @@ int
 fgd_function_delete(const fgd_req_t *q, fgd_resp_t *r)
 {
     if (q->qualifier[0] != '\0') {
-        if (strcmp(q->qualifier, "$LATEST") == 0)
+        if (strcmp(q->qualifier, "$LATEST") == 0) {
             return fgd_error(r, 400, "InvalidParameterValueException",
                 "$LATEST version cannot be deleted without deleting the "
                 "function.");
-        if (!fg_version_valid(q->qualifier, strlen(q->qualifier)))
+        }
+        if (!fg_version_valid(q->qualifier, strlen(q->qualifier))) {
             return fgd_error(r, 400, "InvalidParameterValueException",
                 "Deletion of aliases is not supported by DeleteFunction; "
                 "use DeleteAlias");
-        if (fgd_store_delete_version(q, q->function, q->qualifier, r) != 0)
+        }
+        if (fgd_store_delete_version(q, q->function, q->qualifier, r) != 0) {
             return -1;
+        }
         fgd_log("info", q->request_id, "deleted %s:%s:%s", q->caller,
             q->function, q->qualifier);
         fgd_pool_forget(q->caller, q->function, q->qualifier);
         r->status = 204;
         return 0;
     }
-    if (fgd_store_delete(q, q->function, r) != 0)
+    if (fgd_store_delete(q, q->function, r) != 0) {
         return -1;
+    }
     fgd_cache_forget_bounds(q);
     fgd_pool_forget(q->caller, q->function, NULL);
     fgd_log("info", q->request_id, "deleted %s:%s", q->caller, q->function);
@@ -151,13 +164,17 @@ fgd_function_update_code(const fgd_req_t *q, fgd_resp_t *r)
     bool          created;
     int           rc = -1;
 
-    if (fgd_req_no_qualifier(q, r) != 0 ||
-        fgd_store_get(q, q->caller, q->function, &fn, r) != 0)
+    if (fgd_req_no_qualifier(q, r) != 0
+        || fgd_store_get(q, q->caller, q->function, &fn, r) != 0)
+    {
         return -1;
+    }
     fgd_req_limits(q, &lim);
     if (fgd_update_code_parse(q->body, q->body_len, &lim, fn.runtime,
             fn.handler, &c, want, r) != 0)
+    {
         goto cleanup;
+    }
     if (want[0] != '\0' && strcmp(want, fn.revision_id) != 0) {
         fgd_error(r, 412, "PreconditionFailedException",
             "The Revision Id provided does not match the latest Revision "
@@ -165,8 +182,9 @@ fgd_function_update_code(const fgd_req_t *q, fgd_resp_t *r)
             "Revision Id");
         goto cleanup;
     }
-    if (fgd_store_update_code(q, q->function, fn.sha256, &c, want, r) != 0)
+    if (fgd_store_update_code(q, q->function, fn.sha256, &c, want, r) != 0) {
         goto cleanup;
+    }
     fgd_log("info", q->request_id, "updated code of %s:%s: sha256 %s",
         q->caller, q->function, c.fn.sha256);
     fgd_pool_forget(q->caller, q->function, "$LATEST");
@@ -176,7 +194,9 @@ fgd_function_update_code(const fgd_req_t *q, fgd_resp_t *r)
         memset(&p, 0, sizeof(p));
         if (fgd_store_publish(q, q->function, &p, version, &created, r)
             != 0)
+        {
             goto cleanup;
+        }
     }
     rc = fgd_version_reply(q, version, 200, r);
 
@@ -197,23 +217,29 @@ fgd_function_update_config(const fgd_req_t *q, fgd_resp_t *r)
     size_t        zip_len;
     int           rc = -1;
 
-    if (fgd_req_no_qualifier(q, r) != 0 ||
-        fgd_store_get(q, q->caller, q->function, &fn, r) != 0)
+    if (fgd_req_no_qualifier(q, r) != 0
+        || fgd_store_get(q, q->caller, q->function, &fn, r) != 0)
+    {
         return -1;
+    }
     snprintf(read_rev, sizeof(read_rev), "%s", fn.revision_id);
     snprintf(runtime, sizeof(runtime), "%s", fn.runtime);
     snprintf(handler, sizeof(handler), "%s", fn.handler);
     fgd_req_limits(q, &lim);
     if (fgd_update_config_parse(q->body, q->body_len, &lim, &fn, want, r)
         != 0)
+    {
         goto cleanup;
+    }
     /* Another runtime or handler must find what it needs in the code. */
-    if ((strcmp(runtime, fn.runtime) != 0 ||
-         strcmp(handler, fn.handler) != 0) &&
-        (fgd_store_code(q, q->caller, fn.sha256, &zip, &zip_len, r) != 0 ||
-         fgd_zip_check(zip, zip_len, fn.runtime, fn.handler,
+    if ((strcmp(runtime, fn.runtime) != 0
+         || strcmp(handler, fn.handler) != 0)
+        && (fgd_store_code(q, q->caller, fn.sha256, &zip, &zip_len, r) != 0
+         || fgd_zip_check(zip, zip_len, fn.runtime, fn.handler,
              lim.max_unzipped, r) != 0))
+    {
         goto cleanup;
+    }
     if (want[0] != '\0' && strcmp(want, read_rev) != 0) {
         fgd_error(r, 412, "PreconditionFailedException",
             "The Revision Id provided does not match the latest Revision "
@@ -221,14 +247,16 @@ fgd_function_update_config(const fgd_req_t *q, fgd_resp_t *r)
             "Revision Id");
         goto cleanup;
     }
-    if (fgd_store_update_config(q, &fn, read_rev, r) != 0)
+    if (fgd_store_update_config(q, &fn, read_rev, r) != 0) {
         goto cleanup;
+    }
     fgd_log("info", q->request_id, "updated configuration of %s:%s",
         q->caller, q->function);
     fgd_pool_forget(q->caller, q->function, "$LATEST");
     if (fgd_json_function_config(&fn, q->region, q->caller, &r->body,
-            &r->body_len) != 0) {
-        fgd_error(r, 500, "ServiceException", "out of memory");
+            &r->body_len) != 0)
+    {
+        fgd_nomem(r);
         goto cleanup;
     }
     r->status = 200;
@@ -252,12 +280,14 @@ fgd_store_create(const fgd_req_t *q, const fgd_create_t *c, fgd_resp_t *r)
     int          rc = -1;
 
     if (fgd_store_keys(q->caller, c->fn.name, c->fn.sha256, kfn, kfns, kcode,
-            krefs) != 0 ||
-        fg_key_aliases(kaliases, sizeof(kaliases), q->caller, c->fn.name)
-            >= (int) sizeof(kaliases) ||
-        fg_key_codebytes(kbytes, sizeof(kbytes), q->caller)
+            krefs) != 0
+        || fg_key_aliases(kaliases, sizeof(kaliases), q->caller, c->fn.name)
+            >= (int) sizeof(kaliases)
+        || fg_key_codebytes(kbytes, sizeof(kbytes), q->caller)
             >= (int) sizeof(kbytes))
+    {
         return fgd_error(r, 500, "ServiceException", "key too long");
+    }
     snprintf(qfn, sizeof(qfn), "%u", q->conf->quota.functions);
     snprintf(qcode, sizeof(qcode), "%zu", q->conf->quota.code_storage);
     snprintf(size, sizeof(size), "%zu", c->zip_len);
@@ -274,15 +304,18 @@ fgd_store_create(const fgd_req_t *q, const fgd_create_t *c, fgd_resp_t *r)
     argv[9] = qfn;
     argv[10] = qcode;
     argv[11] = size;
-    for (i = 0; i < 12; i++)
-        if (i != 8)
+    for (i = 0; i < 12; i++) {
+        if (i != 8) {
             lens[i] = strlen(argv[i]);
+        }
+    }
     n = fgd_fn_to_fields(&c->fn, argv + 12, lens + 12, numbuf);
 
     reply = fgd_redis_script(q, FGD_SCRIPT_CREATE, 6, (int) (12 + n), argv,
         lens, r);
-    if (reply == NULL)
+    if (reply == NULL) {
         return -1;
+    }
     if (reply->type != REDIS_REPLY_INTEGER) {
         fgd_error(r, 502, "ServiceException",
             "The service's storage answered unexpectedly");
@@ -334,21 +367,25 @@ fgd_store_list(const fgd_req_t *q, const char *marker, unsigned max_items,
     *fns = NULL;
     *n = 0;
     next_marker[0] = '\0';
-    if (fg_key_functions(key, sizeof(key), q->caller) >= FG_KEY_MAX)
+    if (fg_key_functions(key, sizeof(key), q->caller) >= FG_KEY_MAX) {
         return fgd_error(r, 500, "ServiceException", "key too long");
-    if (marker[0] != '\0')
+    }
+    if (marker[0] != '\0') {
         snprintf(start, sizeof(start), "(%s", marker);
-    else
+    } else {
         snprintf(start, sizeof(start), "-");
+    }
     /* One more than asked, to know whether there is a next page. */
     snprintf(count, sizeof(count), "%u", max_items + 1);
     argv[0] = "ZRANGEBYLEX"; argv[1] = key; argv[2] = start; argv[3] = "+";
     argv[4] = "LIMIT"; argv[5] = "0"; argv[6] = count;
-    for (i = 0; i < 7; i++)
+    for (i = 0; i < 7; i++) {
         lens[i] = strlen(argv[i]);
+    }
     names = fgd_redis_command(q, true, 7, argv, lens, r);
-    if (names == NULL)
+    if (names == NULL) {
         return -1;
+    }
     if (names->type != REDIS_REPLY_ARRAY) {
         fgd_error(r, 502, "ServiceException",
             "The service's storage answered unexpectedly");
@@ -356,16 +393,18 @@ fgd_store_list(const fgd_req_t *q, const char *marker, unsigned max_items,
     }
     out = calloc(names->elements ? names->elements : 1, sizeof(*out));
     if (out == NULL) {
-        fgd_error(r, 500, "ServiceException", "out of memory");
+        fgd_nomem(r);
         goto cleanup;
     }
     for (i = 0; i < names->elements && i < max_items; i++) {
         const redisReply *e = names->element[i];
         fgd_resp_t        tmp = { 0 };
 
-        if (e->type != REDIS_REPLY_STRING ||
-            !fg_function_name_valid(e->str, e->len))
+        if (e->type != REDIS_REPLY_STRING
+            || !fg_function_name_valid(e->str, e->len))
+        {
             continue;
+        }
         /* A function deleted since ZRANGEBYLEX is skipped. */
         if (fgd_store_get(q, q->caller, e->str, &out[got], &tmp) == 0) {
             got++;
@@ -378,8 +417,9 @@ fgd_store_list(const fgd_req_t *q, const char *marker, unsigned max_items,
     }
     if (names->elements > max_items && max_items > 0) {
         const redisReply *last = names->element[max_items - 1];
-        if (last->type == REDIS_REPLY_STRING)
+        if (last->type == REDIS_REPLY_STRING) {
             snprintf(next_marker, next_size, "%s", last->str);
+        }
     }
     *fns = out;
     *n = got;
@@ -388,8 +428,9 @@ fgd_store_list(const fgd_req_t *q, const char *marker, unsigned max_items,
 
 cleanup:
     if (out != NULL) {
-        for (i = 0; i < got; i++)
+        for (i = 0; i < got; i++) {
             fgd_fn_clear(&out[i]);
+        }
         free(out);
     }
     freeReplyObject(names);
@@ -407,13 +448,15 @@ fgd_store_code(const fgd_req_t *q, const char *account,
 
     *zip = NULL;
     *len = 0;
-    if (fg_key_code(key, sizeof(key), account, sha256hex) >= FG_KEY_MAX)
+    if (fg_key_code(key, sizeof(key), account, sha256hex) >= FG_KEY_MAX) {
         return fgd_error(r, 500, "ServiceException", "key too long");
+    }
     argv[0] = "GET";  lens[0] = 3;
     argv[1] = key;    lens[1] = strlen(key);
     reply = fgd_redis_command(q, true, 2, argv, lens, r);
-    if (reply == NULL)
+    if (reply == NULL) {
         return -1;
+    }
     if (reply->type != REDIS_REPLY_STRING) {
         freeReplyObject(reply);
         fgd_log("error", q->request_id, "code blob %s missing", key);
@@ -423,7 +466,7 @@ fgd_store_code(const fgd_req_t *q, const char *account,
     *zip = malloc(reply->len ? reply->len : 1);
     if (*zip == NULL) {
         freeReplyObject(reply);
-        return fgd_error(r, 500, "ServiceException", "out of memory");
+        return fgd_nomem(r);
     }
     memcpy(*zip, reply->str, reply->len);
     *len = reply->len;
@@ -445,13 +488,15 @@ fgd_store_update_code(const fgd_req_t *q, const char *name,
     long long    v;
 
     fg_function_arn(arn, sizeof(arn), q->region, q->caller, name, "");
-    if (fg_key_function(kfn, sizeof(kfn), q->caller, name) >= FG_KEY_MAX ||
-        fg_key_coderefs(krefs, sizeof(krefs), q->caller) >= FG_KEY_MAX ||
-        fg_key_code(kcode, sizeof(kcode), q->caller, c->fn.sha256)
-            >= FG_KEY_MAX ||
-        fg_key_code(kold, sizeof(kold), q->caller, old_sha) >= FG_KEY_MAX ||
-        fg_key_codebytes(kbytes, sizeof(kbytes), q->caller) >= FG_KEY_MAX)
+    if (fg_key_function(kfn, sizeof(kfn), q->caller, name) >= FG_KEY_MAX
+        || fg_key_coderefs(krefs, sizeof(krefs), q->caller) >= FG_KEY_MAX
+        || fg_key_code(kcode, sizeof(kcode), q->caller, c->fn.sha256)
+            >= FG_KEY_MAX
+        || fg_key_code(kold, sizeof(kold), q->caller, old_sha) >= FG_KEY_MAX
+        || fg_key_codebytes(kbytes, sizeof(kbytes), q->caller) >= FG_KEY_MAX)
+    {
         return fgd_error(r, 500, "ServiceException", "key too long");
+    }
     snprintf(size, sizeof(size), "%llu",
         (unsigned long long) c->fn.code_size);
     snprintf(qcode, sizeof(qcode), "%zu", q->conf->quota.code_storage);
@@ -461,23 +506,30 @@ fgd_store_update_code(const fgd_req_t *q, const char *name,
     args[8] = (const char *) c->zip;  args[9] = size;
     args[10] = c->fn.last_modified;  args[11] = c->fn.revision_id;
     args[12] = qcode;
-    for (i = 0; i < 13; i++)
+    for (i = 0; i < 13; i++) {
         lens[i] = i == 8 ? c->zip_len : strlen(args[i]);
+    }
     if (fgd_redis_script_int(q, FGD_SCRIPT_UPDATE_CODE,
         5, 13, args, lens, &v, r) != 0)
+    {
         return -1;
-    if (v == -4)
+    }
+    if (v == -4) {
         return fgd_store_code_storage_refused(q, r, c->fn.code_size);
-    if (v == 1)
+    }
+    if (v == 1) {
         return 0;
-    if (v == 0)
+    }
+    if (v == 0) {
         return fgd_error(r, 404, "ResourceNotFoundException",
             "Function not found: %s", arn);
-    if (v == -3)
+    }
+    if (v == -3) {
         return fgd_error(r, 412, "PreconditionFailedException",
             "The Revision Id provided does not match the latest Revision "
             "Id. Call the GetFunction/GetAlias API to retrieve the latest "
             "Revision Id");
+    }
     return fgd_error(r, 409, "ResourceConflictException",
         "The operation cannot be performed at this time. An update is in "
         "progress for resource: %s", arn);
@@ -493,23 +545,29 @@ fgd_store_update_config(const fgd_req_t *q, const fgd_fn_t *fn,
     long long    v;
 
     fg_function_arn(arn, sizeof(arn), q->region, q->caller, fn->name, "");
-    if (fg_key_function(kfn, sizeof(kfn), q->caller, fn->name) >= FG_KEY_MAX)
+    if (fg_key_function(kfn, sizeof(kfn), q->caller, fn->name) >= FG_KEY_MAX) {
         return fgd_error(r, 500, "ServiceException", "key too long");
+    }
     args[0] = kfn;
     args[1] = read_revision;
     n = fgd_fn_to_fields(fn, args + 2, lens + 2, numbuf);
     lens[0] = strlen(kfn);
     lens[1] = strlen(read_revision);
-    for (i = 2; i < n + 2; i++)
+    for (i = 2; i < n + 2; i++) {
         lens[i] = strlen(args[i]);
+    }
     if (fgd_redis_script_int(q, FGD_SCRIPT_UPDATE_CONFIG, 1, (int) (n + 2),
             args, lens, &v, r) != 0)
+    {
         return -1;
-    if (v == 1)
+    }
+    if (v == 1) {
         return 0;
-    if (v == 0)
+    }
+    if (v == 0) {
         return fgd_error(r, 404, "ResourceNotFoundException",
             "Function not found: %s", arn);
+    }
     return fgd_error(r, 409, "ResourceConflictException",
         "The operation cannot be performed at this time. An update is in "
         "progress for resource: %s", arn);
@@ -537,19 +595,21 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
     long long     v;
 
     fg_function_arn(arn, sizeof(arn), q->region, q->caller, name, "");
-    if (fg_key_function(kfn, sizeof(kfn), q->caller, name) >= FG_KEY_MAX ||
-        fg_key_functions(kfns, sizeof(kfns), q->caller) >= FG_KEY_MAX ||
-        fg_key_coderefs(krefs, sizeof(krefs), q->caller) >= FG_KEY_MAX ||
-        fg_key_versions(kvers, sizeof(kvers), q->caller, name)
-            >= FG_KEY_MAX ||
-        fg_key_version_refs(kvrefs, sizeof(kvrefs), q->caller, name)
-            >= FG_KEY_MAX ||
-        fg_key_aliases(kals, sizeof(kals), q->caller, name) >= FG_KEY_MAX ||
-        fg_key_policy(kpol, sizeof(kpol), q->caller, name) >= FG_KEY_MAX ||
-        fg_key_grants(kgr, sizeof(kgr), q->caller, name) >= FG_KEY_MAX ||
-        fg_key_bounds(kbnd, sizeof(kbnd), q->caller, name) >= FG_KEY_MAX ||
-        fg_key_codebytes(kbytes, sizeof(kbytes), q->caller) >= FG_KEY_MAX)
+    if (fg_key_function(kfn, sizeof(kfn), q->caller, name) >= FG_KEY_MAX
+        || fg_key_functions(kfns, sizeof(kfns), q->caller) >= FG_KEY_MAX
+        || fg_key_coderefs(krefs, sizeof(krefs), q->caller) >= FG_KEY_MAX
+        || fg_key_versions(kvers, sizeof(kvers), q->caller, name)
+            >= FG_KEY_MAX
+        || fg_key_version_refs(kvrefs, sizeof(kvrefs), q->caller, name)
+            >= FG_KEY_MAX
+        || fg_key_aliases(kals, sizeof(kals), q->caller, name) >= FG_KEY_MAX
+        || fg_key_policy(kpol, sizeof(kpol), q->caller, name) >= FG_KEY_MAX
+        || fg_key_grants(kgr, sizeof(kgr), q->caller, name) >= FG_KEY_MAX
+        || fg_key_bounds(kbnd, sizeof(kbnd), q->caller, name) >= FG_KEY_MAX
+        || fg_key_codebytes(kbytes, sizeof(kbytes), q->caller) >= FG_KEY_MAX)
+    {
         return fgd_error(r, 500, "ServiceException", "key too long");
+    }
 
     for (attempt = 0; attempt < 5; attempt++) {
         freeReplyObject(vers);
@@ -562,9 +622,11 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
         shas = NULL;
         args = NULL;
 
-        if ((vers = fgd_store_zrange(q, kvers, r)) == NULL ||
-            (als = fgd_store_zrange(q, kals, r)) == NULL)
+        if ((vers = fgd_store_zrange(q, kvers, r)) == NULL
+            || (als = fgd_store_zrange(q, kals, r)) == NULL)
+        {
             goto cleanup;
+        }
         nv = vers->elements;
         na = als->elements;
         keys = calloc(nv + na + 1 + nv, sizeof(*keys));
@@ -572,12 +634,13 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
         nargs = 6 + (nv + na + 1 + nv) + 4 + 3 + nv + na + (1 + nv);
         args = calloc(nargs, sizeof(*args));
         if (keys == NULL || shas == NULL || args == NULL) {
-            fgd_error(r, 500, "ServiceException", "out of memory");
+            fgd_nomem(r);
             goto cleanup;
         }
         got = fgd_store_hget(q, kfn, "CodeSha256", shas[0], FGD_SHA256_HEX, r);
-        if (got < 0)
+        if (got < 0) {
             goto cleanup;
+        }
         if (got == 0) {
             fgd_error(r, 404, "ResourceNotFoundException",
                 "Function not found: %s", arn);
@@ -585,48 +648,59 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
         }
         k = 0;
         for (i = 0; i < nv; i++) {
-            if (vers->element[i]->type != REDIS_REPLY_STRING ||
-                fg_key_version(keys[k++], FG_KEY_MAX, q->caller, name,
-                    vers->element[i]->str) >= FG_KEY_MAX) {
+            if (vers->element[i]->type != REDIS_REPLY_STRING
+                || fg_key_version(keys[k++], FG_KEY_MAX, q->caller, name,
+                    vers->element[i]->str) >= FG_KEY_MAX)
+            {
                 fgd_error(r, 500, "ServiceException", "bad version entry");
                 goto cleanup;
             }
             if (fgd_store_hget(q, keys[k - 1], "CodeSha256", shas[1 + i],
                     FGD_SHA256_HEX, r) < 0)
+            {
                 goto cleanup;
+            }
         }
-        for (i = 0; i < na; i++)
-            if (als->element[i]->type != REDIS_REPLY_STRING ||
-                fg_key_alias(keys[k++], FG_KEY_MAX, q->caller, name,
-                    als->element[i]->str) >= FG_KEY_MAX) {
+        for (i = 0; i < na; i++) {
+            if (als->element[i]->type != REDIS_REPLY_STRING
+                || fg_key_alias(keys[k++], FG_KEY_MAX, q->caller, name,
+                    als->element[i]->str) >= FG_KEY_MAX)
+            {
                 fgd_error(r, 500, "ServiceException", "bad alias entry");
                 goto cleanup;
             }
-        for (i = 0; i < 1 + nv; i++)
+        }
+        for (i = 0; i < 1 + nv; i++) {
             fg_key_code(keys[k++], FG_KEY_MAX, q->caller, shas[i]);
+        }
 
         k = 0;
         args[k++] = kfn;  args[k++] = kfns;  args[k++] = krefs;
         args[k++] = kvers;  args[k++] = kvrefs;  args[k++] = kals;
-        for (i = 0; i < nv + na + 1 + nv; i++)
+        for (i = 0; i < nv + na + 1 + nv; i++) {
             args[k++] = keys[i];
+        }
         args[k++] = kpol;  args[k++] = kgr;  args[k++] = kbnd;
         args[k++] = kbytes;
         snprintf(nv_s, sizeof(nv_s), "%zu", nv);
         snprintf(na_s, sizeof(na_s), "%zu", na);
         args[k++] = name;  args[k++] = nv_s;  args[k++] = na_s;
-        for (i = 0; i < nv; i++)
+        for (i = 0; i < nv; i++) {
             args[k++] = vers->element[i]->str;
-        for (i = 0; i < na; i++)
+        }
+        for (i = 0; i < na; i++) {
             args[k++] = als->element[i]->str;
-        for (i = 0; i < 1 + nv; i++)
+        }
+        for (i = 0; i < 1 + nv; i++) {
             args[k++] = shas[i];
+        }
 
         reply = fgd_redis_script(q, FGD_SCRIPT_DELETE_ALL,
             (int) (6 + nv + na + 1 + nv + 4),
             (int) k, args, NULL, r);
-        if (reply == NULL)
+        if (reply == NULL) {
             goto cleanup;
+        }
         if (reply->type != REDIS_REPLY_INTEGER) {
             fgd_store_unexpected(reply, r);
             goto cleanup;

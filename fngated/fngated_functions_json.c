@@ -49,8 +49,9 @@
 void
 fgd_fn_clear(fgd_fn_t *fn)
 {
-    if (fn == NULL)
+    if (fn == NULL) {
         return;
+    }
     free(fn->role);
     free(fn->description);
     free(fn->environment);
@@ -60,8 +61,9 @@ fgd_fn_clear(fgd_fn_t *fn)
 void
 fgd_create_clear(fgd_create_t *c)
 {
-    if (c == NULL)
+    if (c == NULL) {
         return;
+    }
     fgd_fn_clear(&c->fn);
     free(c->zip);
     c->zip = NULL;
@@ -86,9 +88,11 @@ fgd_env_reserved(const char *name)
 {
     size_t i;
 
-    for (i = 0; fgd_reserved_env[i] != NULL; i++)
-        if (strcmp(name, fgd_reserved_env[i]) == 0)
+    for (i = 0; fgd_reserved_env[i] != NULL; i++) {
+        if (strcmp(name, fgd_reserved_env[i]) == 0) {
             return true;
+        }
+    }
     return false;
 }
 
@@ -101,45 +105,53 @@ fgd_env_validate(struct yajl_val_s *vars, char **json, fgd_resp_t *r)
     int       rc = -1;
 
     *json = NULL;
-    if (vars == NULL || YAJL_IS_NULL(vars))
+    if (vars == NULL || YAJL_IS_NULL(vars)) {
         return 0;
-    if (!YAJL_IS_OBJECT(vars))
+    }
+    if (!YAJL_IS_OBJECT(vars)) {
         return fgd_error(r, 400, "InvalidRequestContentException",
             FGD_BAD_JSON "Environment.Variables must be an object");
+    }
 
     for (i = 0; i < vars->u.object.len; i++) {
         const char *k = vars->u.object.keys[i];
         yajl_val    v = vars->u.object.values[i];
 
-        if (!YAJL_IS_STRING(v))
+        if (!YAJL_IS_STRING(v)) {
             return fgd_error(r, 400, "InvalidRequestContentException",
                 FGD_BAD_JSON "Environment.Variables values must be "
                 "strings");
+        }
         if (fgd_env_reserved(k)) {
             size_t used = strlen(reserved);
-            if (used + strlen(k) + 3 < sizeof(reserved))
+            if (used + strlen(k) + 3 < sizeof(reserved)) {
                 snprintf(reserved + used, sizeof(reserved) - used, "%s%s",
                     used ? "," : "", k);
+            }
         }
     }
-    if (reserved[0] != '\0')
+    if (reserved[0] != '\0') {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "Lambda was unable to configure your environment variables "
             "because the environment variables you have provided contains "
             "reserved keys that are currently not supported for "
             "modification. Reserved keys used in this request: %s",
             reserved);
-    for (i = 0; i < vars->u.object.len; i++)
-        if (!fgd_env_name_valid(vars->u.object.keys[i]))
+    }
+    for (i = 0; i < vars->u.object.len; i++) {
+        if (!fgd_env_name_valid(vars->u.object.keys[i])) {
             return fgd_error(r, 400, "InvalidParameterValueException",
                 "1 validation error detected: Value at "
                 "'environment.variables' failed to satisfy constraint: "
                 "Map keys must satisfy constraint: [Member must satisfy "
                 "regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]");
+        }
+    }
 
     g = yajl_gen_alloc(NULL);
-    if (g == NULL)
-        return fgd_error(r, 500, "ServiceException", "out of memory");
+    if (g == NULL) {
+        return fgd_nomem(r);
+    }
     yajl_gen_map_open(g);
     for (i = 0; i < vars->u.object.len; i++) {
         GSTR(g, vars->u.object.keys[i]);
@@ -147,7 +159,7 @@ fgd_env_validate(struct yajl_val_s *vars, char **json, fgd_resp_t *r)
     }
     yajl_gen_map_close(g);
     if (fgd_gen_take(g, json, &len) != 0) {
-        fgd_error(r, 500, "ServiceException", "out of memory");
+        fgd_nomem(r);
         goto cleanup;
     }
     if (len > FGD_ENV_MAX) {
@@ -172,16 +184,20 @@ fgd_handler_valid(const char *h)
     size_t      len = strlen(h), i;
     const char *p;
 
-    if (len == 0 || len > FGD_HANDLER_MAX || h[0] == '/')
+    if (len == 0 || len > FGD_HANDLER_MAX || h[0] == '/') {
         return false;
-    for (i = 0; i < len; i++)
-        if ((unsigned char) h[i] <= ' ' || h[i] == 0x7f)
+    }
+    for (i = 0; i < len; i++) {
+        if ((unsigned char) h[i] <= ' ' || h[i] == 0x7f) {
             return false;
+        }
+    }
     for (p = h; p != NULL; ) {
         const char *slash = strchr(p, '/');
         size_t      n = slash ? (size_t) (slash - p) : strlen(p);
-        if ((n == 2 && p[0] == '.' && p[1] == '.') || n == 0)
+        if ((n == 2 && p[0] == '.' && p[1] == '.') || n == 0) {
             return false;
+        }
         p = slash ? slash + 1 : NULL;
     }
     return h[len - 1] != '/';
@@ -196,9 +212,11 @@ fgd_runtime_known(const char *runtime)
 {
     size_t  i;
 
-    for (i = 0; fgd_runtimes[i] != NULL; i++)
-        if (strcmp(runtime, fgd_runtimes[i]) == 0)
+    for (i = 0; fgd_runtimes[i] != NULL; i++) {
+        if (strcmp(runtime, fgd_runtimes[i]) == 0) {
             return true;
+        }
+    }
     return false;
 }
 
@@ -208,11 +226,14 @@ fgd_handler_string_valid(const char *h)
 {
     size_t  len = strlen(h), i;
 
-    if (len == 0 || len > FGD_HANDLER_MAX)
+    if (len == 0 || len > FGD_HANDLER_MAX) {
         return false;
-    for (i = 0; i < len; i++)
-        if ((unsigned char) h[i] <= ' ' || h[i] == 0x7f)
+    }
+    for (i = 0; i < len; i++) {
+        if ((unsigned char) h[i] <= ' ' || h[i] == 0x7f) {
             return false;
+        }
+    }
     return true;
 }
 
@@ -228,14 +249,16 @@ fgd_zip_check(const uint8_t *zip, size_t len, const char *runtime,
     bool                   al2 = strncmp(runtime, "provided.", 9) == 0;
     int                    rc = -1, ret;
 
-    if (len < 22)       /* smaller than an end-of-central-directory */
+    if (len < 22) {       /* smaller than an end-of-central-directory */
         return fgd_error(r, 400, "InvalidParameterValueException",
             "Could not unzip uploaded file. Please check your file, then "
             "try to upload again.");
+    }
 
     a = archive_read_new();
-    if (a == NULL)
-        return fgd_error(r, 500, "ServiceException", "out of memory");
+    if (a == NULL) {
+        return fgd_nomem(r);
+    }
     archive_read_support_format_zip(a);
     if (archive_read_open_memory(a, zip, len) != ARCHIVE_OK) {
         fgd_error(r, 400, "InvalidParameterValueException",
@@ -250,8 +273,9 @@ fgd_zip_check(const uint8_t *zip, size_t len, const char *runtime,
         la_ssize_t  n;
 
         ret = archive_read_next_header(a, &e);
-        if (ret == ARCHIVE_EOF)
+        if (ret == ARCHIVE_EOF) {
             break;
+        }
         if (ret != ARCHIVE_OK && ret != ARCHIVE_WARN) {
             fgd_error(r, 400, "InvalidParameterValueException",
                 "Could not unzip uploaded file. Please check your file, "
@@ -275,10 +299,12 @@ fgd_zip_check(const uint8_t *zip, size_t len, const char *runtime,
                 "a regular file nor a directory", path);
             goto cleanup;
         }
-        if (type == AE_IFREG && strcmp(path, handler) == 0)
+        if (type == AE_IFREG && strcmp(path, handler) == 0) {
             found = true;
-        if (type == AE_IFREG && strcmp(path, "bootstrap") == 0)
+        }
+        if (type == AE_IFREG && strcmp(path, "bootstrap") == 0) {
             bootstrap = true;
+        }
         /* Reading the data checks each entry's CRC and real size. */
         total += strlen(path) + 64;
         while ((n = archive_read_data(a, buf, sizeof(buf))) > 0) {
@@ -347,31 +373,37 @@ static int
 fgd_settings_check(const char *runtime, const char *handler,
     const char *role, fgd_resp_t *r)
 {
-    if (runtime != NULL && !fgd_runtime_known(runtime))
+    if (runtime != NULL && !fgd_runtime_known(runtime)) {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "The runtime parameter of %.40s is not supported by fngate; "
             "use provided, provided.al2, provided.al2023 or python3.11.",
             runtime);
+    }
     /* provided's handler may be a file to run; the others' never is. */
     if (handler != NULL && runtime != NULL && strcmp(runtime, "provided") != 0
         && !fgd_handler_string_valid(handler))
+    {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "1 validation error detected: Value '%.140s' at 'handler' "
             "failed to satisfy constraint: Member must satisfy regular "
             "expression pattern: [^\\s]+ and have length at most %u",
             handler, FGD_HANDLER_MAX);
+    }
     if (handler != NULL && (runtime == NULL || strcmp(runtime, "provided")
             == 0) && !fgd_handler_valid(handler))
+    {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "1 validation error detected: Value '%.140s' at 'handler' "
             "failed to satisfy constraint: Member must be a relative file "
             "name of 1 to %u characters without whitespace or \"..\"",
             handler, FGD_HANDLER_MAX);
-    if (role != NULL && strlen(role) > FGD_ROLE_MAX)
+    }
+    if (role != NULL && strlen(role) > FGD_ROLE_MAX) {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "1 validation error detected: Value at 'role' failed to "
             "satisfy constraint: Member must have length less than or "
             "equal to %u", FGD_ROLE_MAX);
+    }
     return 0;
 }
 
@@ -388,15 +420,18 @@ fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
 
     memset(c, 0, sizeof(*c));
 
-    if (fgd_parse_doc(body, len, false, &root, r) != 0)
+    if (fgd_parse_doc(body, len, false, &root, r) != 0) {
         return -1;
+    }
 
-    if (fgd_get_string(root, "FunctionName", &name, r) != 0 ||
-        fgd_get_string(root, "Runtime", &runtime, r) != 0 ||
-        fgd_get_string(root, "Handler", &handler, r) != 0 ||
-        fgd_get_string(root, "Role", &role, r) != 0 ||
-        fgd_get_string(root, "Description", &desc, r) != 0)
+    if (fgd_get_string(root, "FunctionName", &name, r) != 0
+        || fgd_get_string(root, "Runtime", &runtime, r) != 0
+        || fgd_get_string(root, "Handler", &handler, r) != 0
+        || fgd_get_string(root, "Role", &role, r) != 0
+        || fgd_get_string(root, "Description", &desc, r) != 0)
+    {
         goto cleanup;
+    }
 
     if (name == NULL) {
         fgd_error(r, 400, "InvalidParameterValueException",
@@ -412,26 +447,30 @@ fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
         goto cleanup;
     }
 
-    if (fgd_get_string(root, "PackageType", &s, r) != 0)
+    if (fgd_get_string(root, "PackageType", &s, r) != 0) {
         goto cleanup;
+    }
     if (s != NULL && strcmp(s, "Zip") != 0) {
         fgd_error(r, 400, "InvalidParameterValueException",
             "PackageType %.40s is not supported; fngate runs Zip packages",
             s);
         goto cleanup;
     }
-    if (fgd_get_member(root, "Architectures", yajl_t_array, &v, r) != 0)
+    if (fgd_get_member(root, "Architectures", yajl_t_array, &v, r) != 0) {
         goto cleanup;
-    if (v != NULL && (v->u.array.len != 1 ||
-            !YAJL_IS_STRING(v->u.array.values[0]) ||
-            strcmp(v->u.array.values[0]->u.string, "x86_64") != 0)) {
+    }
+    if (v != NULL && (v->u.array.len != 1
+            || !YAJL_IS_STRING(v->u.array.values[0])
+            || strcmp(v->u.array.values[0]->u.string, "x86_64") != 0))
+    {
         fgd_error(r, 400, "InvalidParameterValueException",
             "Architectures must be [\"x86_64\"]");
         goto cleanup;
     }
     v = fgd_obj_get(root, "Publish");
-    if (v != NULL && !YAJL_IS_NULL(v) && !YAJL_IS_TRUE(v) &&
-        !YAJL_IS_FALSE(v)) {
+    if (v != NULL && !YAJL_IS_NULL(v) && !YAJL_IS_TRUE(v)
+        && !YAJL_IS_FALSE(v))
+    {
         fgd_error(r, 400, "InvalidRequestContentException",
             FGD_BAD_JSON "Publish must be a boolean");
         goto cleanup;
@@ -444,8 +483,9 @@ fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
             "created with deployment packages.");
         goto cleanup;
     }
-    if (fgd_settings_check(runtime, handler, role, r) != 0)
+    if (fgd_settings_check(runtime, handler, role, r) != 0) {
         goto cleanup;
+    }
     if (desc != NULL && strlen(desc) > FGD_DESCRIPTION_MAX) {
         fgd_error(r, 400, "InvalidParameterValueException",
             "1 validation error detected: Value at 'description' failed to "
@@ -460,42 +500,50 @@ fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
     c->fn.role = strdup(role ? role : "");
     c->fn.description = strdup(desc ? desc : "");
     if (c->fn.role == NULL || c->fn.description == NULL) {
-        fgd_error(r, 500, "ServiceException", "out of memory");
+        fgd_nomem(r);
         goto cleanup;
     }
 
     max_mem = lim->max_memory_mb < FGD_MEMORY_MIN ? FGD_MEMORY_MIN
                                                   : lim->max_memory_mb;
     if (fgd_get_uint(root, "Timeout", 3, 1, FGD_TIMEOUT_MAX, "timeout",
-            &c->fn.timeout_s, r) != 0 ||
-        fgd_get_uint(root, "MemorySize", FGD_MEMORY_MIN, FGD_MEMORY_MIN,
+            &c->fn.timeout_s, r) != 0
+        || fgd_get_uint(root, "MemorySize", FGD_MEMORY_MIN, FGD_MEMORY_MIN,
             max_mem, "memorySize", &c->fn.memory_mb, r) != 0)
+    {
         goto cleanup;
+    }
 
-    if (fgd_get_member(root, "Environment", yajl_t_object, &v, r) != 0)
+    if (fgd_get_member(root, "Environment", yajl_t_object, &v, r) != 0) {
         goto cleanup;
+    }
     if (v != NULL && fgd_env_validate(fgd_obj_get(v, "Variables"),
             &c->fn.environment, r) != 0)
+    {
         goto cleanup;
+    }
 
-    if (fgd_get_member(root, "Code", yajl_t_object, &code, r) != 0)
+    if (fgd_get_member(root, "Code", yajl_t_object, &code, r) != 0) {
         goto cleanup;
+    }
     if (code == NULL) {
         fgd_error(r, 400, "InvalidParameterValueException",
             "1 validation error detected: Value null at 'code' failed to "
             "satisfy constraint: Member must not be null");
         goto cleanup;
     }
-    if (fgd_obj_get(code, "S3Bucket") != NULL ||
-        fgd_obj_get(code, "S3Key") != NULL ||
-        fgd_obj_get(code, "ImageUri") != NULL) {
+    if (fgd_obj_get(code, "S3Bucket") != NULL
+        || fgd_obj_get(code, "S3Key") != NULL
+        || fgd_obj_get(code, "ImageUri") != NULL)
+    {
         fgd_error(r, 400, "InvalidParameterValueException",
             "fngate accepts code only as Code.ZipFile (S3 and image "
             "locations are not supported)");
         goto cleanup;
     }
-    if (fgd_get_string(code, "ZipFile", &zipb64, r) != 0)
+    if (fgd_get_string(code, "ZipFile", &zipb64, r) != 0) {
         goto cleanup;
+    }
     if (zipb64 == NULL) {
         fgd_error(r, 400, "InvalidParameterValueException",
             "Please provide a source for function code: Code.ZipFile");
@@ -510,7 +558,7 @@ fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
     }
     c->zip = malloc(zlen / 4 * 3 + 3);
     if (c->zip == NULL) {
-        fgd_error(r, 500, "ServiceException", "out of memory");
+        fgd_nomem(r);
         goto cleanup;
     }
     n = fgd_base64_decode(zipb64, zlen, c->zip);
@@ -528,7 +576,9 @@ fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
     }
     if (fgd_zip_check(c->zip, c->zip_len, c->fn.runtime, c->fn.handler,
             lim->max_unzipped, r) != 0)
+    {
         goto cleanup;
+    }
 
     fg_sha256_hex(c->zip, c->zip_len, c->fn.sha256);
     if (c->fn.sha256[0] == '\0') {
@@ -541,8 +591,9 @@ fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
 
 cleanup:
     yajl_tree_free(root);
-    if (rc != 0)
+    if (rc != 0) {
         fgd_create_clear(c);
+    }
     return rc;
 }
 
@@ -564,60 +615,77 @@ fgd_fn_from_fields(fgd_fn_t *fn, const char *const *fv, const size_t *lens,
 
 #define KEY(s) (lens[i] == sizeof(s) - 1 && memcmp(k, s, lens[i]) == 0)
         if (KEY("FunctionName")) {
-            if (!fgd_copy(fn->name, sizeof(fn->name), v, vl)) goto bad;
+            if (!fgd_copy(fn->name, sizeof(fn->name), v, vl)) { goto bad;
+            }
             seen |= 1;
         } else if (KEY("Runtime")) {
-            if (!fgd_copy(fn->runtime, sizeof(fn->runtime), v, vl))
+            if (!fgd_copy(fn->runtime, sizeof(fn->runtime), v, vl)) {
                 goto bad;
+            }
             seen |= 2;
         } else if (KEY("Handler")) {
-            if (!fgd_copy(fn->handler, sizeof(fn->handler), v, vl))
+            if (!fgd_copy(fn->handler, sizeof(fn->handler), v, vl)) {
                 goto bad;
+            }
             seen |= 4;
         } else if (KEY("MemorySize")) {
-            if (!fgd_parse_u64(v, vl, &u) || u > 1u << 20) goto bad;
+            if (!fgd_parse_u64(v, vl, &u) || u > 1u << 20) { goto bad;
+            }
             fn->memory_mb = (unsigned) u;
             seen |= 8;
         } else if (KEY("Timeout")) {
-            if (!fgd_parse_u64(v, vl, &u) || u > FGD_TIMEOUT_MAX) goto bad;
+            if (!fgd_parse_u64(v, vl, &u) || u > FGD_TIMEOUT_MAX) { goto bad;
+            }
             fn->timeout_s = (unsigned) u;
             seen |= 16;
         } else if (KEY("CodeSha256")) {
-            if (vl != 64 || !fgd_copy(fn->sha256, sizeof(fn->sha256), v, vl))
+            if (vl != 64 || !fgd_copy(fn->sha256, sizeof(fn->sha256), v, vl)) {
                 goto bad;
+            }
             seen |= 32;
         } else if (KEY("CodeSize")) {
-            if (!fgd_parse_u64(v, vl, &fn->code_size)) goto bad;
+            if (!fgd_parse_u64(v, vl, &fn->code_size)) { goto bad;
+            }
             seen |= 64;
         } else if (KEY("LastModified")) {
             if (!fgd_copy(fn->last_modified, sizeof(fn->last_modified), v,
                     vl))
+            {
                 goto bad;
+            }
         } else if (KEY("RevisionId")) {
-            if (!fgd_copy(fn->revision_id, sizeof(fn->revision_id), v, vl))
+            if (!fgd_copy(fn->revision_id, sizeof(fn->revision_id), v, vl)) {
                 goto bad;
+            }
         } else if (KEY("Version")) {
-            if (!fgd_copy(fn->version, sizeof(fn->version), v, vl))
+            if (!fgd_copy(fn->version, sizeof(fn->version), v, vl)) {
                 goto bad;
+            }
         } else if (KEY("Role")) {
             free(fn->role);
-            if ((fn->role = fgd_dup(v, vl)) == NULL) goto bad;
+            if ((fn->role = fgd_dup(v, vl)) == NULL) { goto bad;
+            }
         } else if (KEY("Description")) {
             free(fn->description);
-            if ((fn->description = fgd_dup(v, vl)) == NULL) goto bad;
+            if ((fn->description = fgd_dup(v, vl)) == NULL) { goto bad;
+            }
         } else if (KEY("Environment")) {
             free(fn->environment);
             fn->environment = NULL;
-            if (vl > 0 && (fn->environment = fgd_dup(v, vl)) == NULL)
+            if (vl > 0 && (fn->environment = fgd_dup(v, vl)) == NULL) {
                 goto bad;
+            }
         }
 #undef KEY
     }
-    if (seen != 127)
+    if (seen != 127) {
         goto bad;
-    if ((fn->role == NULL && (fn->role = strdup("")) == NULL) ||
-        (fn->description == NULL && (fn->description = strdup("")) == NULL))
+    }
+    if ((fn->role == NULL && (fn->role = strdup("")) == NULL)
+        || (fn->description == NULL && (fn->description = strdup("")) == NULL))
+    {
         goto bad;
+    }
     return 0;
 
 bad:
@@ -667,13 +735,15 @@ fgd_gen_env(yajl_gen g, const char *json)
     v = yajl_tree_parse(json, NULL, 0);
     GSTR(g, "Variables");
     yajl_gen_map_open(g);
-    if (YAJL_IS_OBJECT(v))
+    if (YAJL_IS_OBJECT(v)) {
         for (i = 0; i < v->u.object.len; i++) {
-            if (!YAJL_IS_STRING(v->u.object.values[i]))
+            if (!YAJL_IS_STRING(v->u.object.values[i])) {
                 continue;
+            }
             GSTR(g, v->u.object.keys[i]);
             GSTR(g, ((v->u.object.values[i])->u.string));
         }
+    }
     yajl_gen_map_close(g);
     yajl_tree_free(v);
 }
@@ -688,8 +758,9 @@ fgd_gen_config(yajl_gen g, const fgd_fn_t *fn, const char *region,
     fg_function_arn(arn, sizeof(arn), region, account, fn->name,
         fn->version[0] && strcmp(fn->version, "$LATEST") != 0
         ? fn->version : "");
-    if (fgd_sha_hex_to_b64(fn->sha256, b64) != 0)
+    if (fgd_sha_hex_to_b64(fn->sha256, b64) != 0) {
         b64[0] = '\0';
+    }
 
     yajl_gen_map_open(g);
     GSTR(g, "FunctionName");  GSTR(g, fn->name);
@@ -737,8 +808,9 @@ fgd_json_function_config(const fgd_fn_t *fn, const char *region,
     yajl_gen  g = yajl_gen_alloc(NULL);
     int       rc;
 
-    if (g == NULL)
+    if (g == NULL) {
         return -1;
+    }
     fgd_gen_config(g, fn, region, account);
     rc = fgd_gen_finish(g, out, out_len);
     return rc;
@@ -767,8 +839,9 @@ fgd_json_get_function(const fgd_fn_t *fn, const char *region,
     char      loc[256];
     int       rc;
 
-    if (g == NULL)
+    if (g == NULL) {
         return -1;
+    }
     fgd_code_location(loc, sizeof(loc), region, account, fn->sha256);
     yajl_gen_map_open(g);
     GSTR(g, "Configuration");
@@ -790,8 +863,9 @@ fgd_json_get_function_shared(const fgd_fn_t *fn, const char *region,
     yajl_gen  g = yajl_gen_alloc(NULL);
     int       rc;
 
-    if (g == NULL)
+    if (g == NULL) {
         return -1;
+    }
     yajl_gen_map_open(g);
     GSTR(g, "Configuration");
     fgd_gen_config(g, fn, region, account);
@@ -810,13 +884,15 @@ fgd_json_config_list(const char *list, const fgd_fn_t *fns, size_t n,
     size_t    i;
     int       rc;
 
-    if (g == NULL)
+    if (g == NULL) {
         return -1;
+    }
     yajl_gen_map_open(g);
     GSTR(g, list);
     yajl_gen_array_open(g);
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
         fgd_gen_config(g, &fns[i], region, account);
+    }
     yajl_gen_array_close(g);
     if (next_marker != NULL && next_marker[0] != '\0') {
         GSTR(g, "NextMarker");
@@ -851,27 +927,32 @@ fgd_list_query(const char *query, char *marker, size_t marker_size,
 
     marker[0] = '\0';
     *max_items = FGD_LIST_DEFAULT;
-    if (qlen == 0)
+    if (qlen == 0) {
         return 0;
+    }
 
     got = fg_query_get(query, qlen, "Marker", marker, marker_size);
-    if (got < 0 || (got == 1 && marker[0] != '\0' &&
-                    !fg_function_name_valid(marker, strlen(marker)))) {
+    if (got < 0 || (got == 1 && marker[0] != '\0'
+                    && !fg_function_name_valid(marker, strlen(marker))))
+    {
         marker[0] = '\0';
         return fgd_error(r, 400, "InvalidParameterValueException",
             "Invalid Marker");
     }
     got = fg_query_get(query, qlen, "MaxItems", buf, sizeof(buf));
-    if (got < 0)
+    if (got < 0) {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "Invalid MaxItems");
+    }
     if (got == 1) {
-        if (!fgd_parse_u64(buf, strlen(buf), &n) || n < 1 ||
-            n > FGD_LIST_MAX)
+        if (!fgd_parse_u64(buf, strlen(buf), &n) || n < 1
+            || n > FGD_LIST_MAX)
+        {
             return fgd_error(r, 400, "InvalidParameterValueException",
                 "1 validation error detected: Value '%.20s' at 'maxItems' "
                 "failed to satisfy constraint: Member must have value "
                 "between 1 and %u", buf, FGD_LIST_MAX);
+        }
         *max_items = (unsigned) n;
     }
     return 0;
@@ -894,13 +975,16 @@ fgd_sha_b64_to_hex(const char *b64, char hex[FGD_SHA256_HEX])
     ssize_t  n;
     size_t   i;
 
-    if (strlen(b64) != 44)
+    if (strlen(b64) != 44) {
         return -1;
+    }
     n = fgd_base64_decode(b64, 44, d);
-    if (n != 32)
+    if (n != 32) {
         return -1;
-    for (i = 0; i < 32; i++)
+    }
+    for (i = 0; i < 32; i++) {
         snprintf(hex + 2 * i, 3, "%02x", d[i]);
+    }
     return 0;
 }
 
@@ -913,28 +997,35 @@ fgd_zip_take(const char *zipb64, const fgd_limits_t *lim,
     size_t   zlen = strlen(zipb64);
     ssize_t  n;
 
-    if (zlen / 4 * 3 > lim->max_code_size + 3)
+    if (zlen / 4 * 3 > lim->max_code_size + 3) {
         return fgd_error(r, 413, "RequestTooLargeException",
             "Zipped code size must be at most %zu bytes",
             lim->max_code_size);
+    }
     c->zip = malloc(zlen / 4 * 3 + 3);
-    if (c->zip == NULL)
-        return fgd_error(r, 500, "ServiceException", "out of memory");
+    if (c->zip == NULL) {
+        return fgd_nomem(r);
+    }
     n = fgd_base64_decode(zipb64, zlen, c->zip);
-    if (n < 0)
+    if (n < 0) {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "ZipFile is not valid base64");
+    }
     c->zip_len = (size_t) n;
-    if (c->zip_len > lim->max_code_size)
+    if (c->zip_len > lim->max_code_size) {
         return fgd_error(r, 413, "RequestTooLargeException",
             "Zipped code size must be at most %zu bytes",
             lim->max_code_size);
+    }
     if (fgd_zip_check(c->zip, c->zip_len, runtime, handler,
             lim->max_unzipped, r) != 0)
+    {
         return -1;
+    }
     fg_sha256_hex(c->zip, c->zip_len, c->fn.sha256);
-    if (c->fn.sha256[0] == '\0')
+    if (c->fn.sha256[0] == '\0') {
         return fgd_error(r, 500, "ServiceException", "sha256 failed");
+    }
     c->fn.code_size = c->zip_len;
     fgd_stamp(&c->fn);
     return 0;
@@ -951,22 +1042,27 @@ fgd_update_code_parse(const char *body, size_t len, const fgd_limits_t *lim,
 
     memset(c, 0, sizeof(*c));
     revision_id[0] = '\0';
-    if (fgd_parse_doc(body, len, false, &root, r) != 0)
+    if (fgd_parse_doc(body, len, false, &root, r) != 0) {
         return -1;
-    if (fgd_get_string(root, "ZipFile", &zipb64, r) != 0 ||
-        fgd_get_revision(root, revision_id, r) != 0)
+    }
+    if (fgd_get_string(root, "ZipFile", &zipb64, r) != 0
+        || fgd_get_revision(root, revision_id, r) != 0)
+    {
         goto cleanup;
+    }
     v = fgd_obj_get(root, "Publish");
-    if (v != NULL && !YAJL_IS_NULL(v) && !YAJL_IS_TRUE(v) &&
-        !YAJL_IS_FALSE(v)) {
+    if (v != NULL && !YAJL_IS_NULL(v) && !YAJL_IS_TRUE(v)
+        && !YAJL_IS_FALSE(v))
+    {
         fgd_error(r, 400, "InvalidRequestContentException",
             FGD_BAD_JSON "Publish must be a boolean");
         goto cleanup;
     }
     c->publish = YAJL_IS_TRUE(v);
-    if (fgd_obj_get(root, "S3Bucket") != NULL ||
-        fgd_obj_get(root, "S3Key") != NULL ||
-        fgd_obj_get(root, "ImageUri") != NULL) {
+    if (fgd_obj_get(root, "S3Bucket") != NULL
+        || fgd_obj_get(root, "S3Key") != NULL
+        || fgd_obj_get(root, "ImageUri") != NULL)
+    {
         fgd_error(r, 400, "InvalidParameterValueException",
             "fngate accepts code only as ZipFile (S3 and image locations "
             "are not supported)");
@@ -977,14 +1073,16 @@ fgd_update_code_parse(const char *body, size_t len, const fgd_limits_t *lim,
             "Please provide a source for function code: ZipFile");
         goto cleanup;
     }
-    if (fgd_zip_take(zipb64, lim, runtime, handler, c, r) != 0)
+    if (fgd_zip_take(zipb64, lim, runtime, handler, c, r) != 0) {
         goto cleanup;
+    }
     rc = 0;
 
 cleanup:
     yajl_tree_free(root);
-    if (rc != 0)
+    if (rc != 0) {
         fgd_create_clear(c);
+    }
     return rc;
 }
 
@@ -1001,45 +1099,58 @@ fgd_update_config_parse(const char *body, size_t len,
     int          rc = -1;
 
     revision_id[0] = '\0';
-    if (fgd_parse_doc(body, len, false, &root, r) != 0)
+    if (fgd_parse_doc(body, len, false, &root, r) != 0) {
         return -1;
-    if (fgd_get_string(root, "Runtime", &runtime, r) != 0 ||
-        fgd_get_string(root, "Handler", &handler, r) != 0 ||
-        fgd_get_string(root, "Role", &role, r) != 0 ||
-        fgd_get_description(root, desc, sizeof(desc), &has_desc, r) != 0 ||
-        fgd_get_revision(root, revision_id, r) != 0)
+    }
+    if (fgd_get_string(root, "Runtime", &runtime, r) != 0
+        || fgd_get_string(root, "Handler", &handler, r) != 0
+        || fgd_get_string(root, "Role", &role, r) != 0
+        || fgd_get_description(root, desc, sizeof(desc), &has_desc, r) != 0
+        || fgd_get_revision(root, revision_id, r) != 0)
+    {
         goto cleanup;
+    }
     /* A new handler is checked against the runtime it will run with. */
     if (fgd_settings_check(runtime ? runtime
                            : fn->runtime[0] ? fn->runtime : NULL,
             handler ? handler : runtime ? fn->handler : NULL, role, r) != 0)
+    {
         goto cleanup;
+    }
     max_mem = lim->max_memory_mb < FGD_MEMORY_MIN ? FGD_MEMORY_MIN
                                                   : lim->max_memory_mb;
     if (fgd_get_uint(root, "Timeout", fn->timeout_s, 1, FGD_TIMEOUT_MAX,
             "timeout", &u, r) != 0)
+    {
         goto cleanup;
+    }
     fn->timeout_s = u;
     if (fgd_get_uint(root, "MemorySize", fn->memory_mb, FGD_MEMORY_MIN,
             max_mem, "memorySize", &u, r) != 0)
+    {
         goto cleanup;
+    }
     fn->memory_mb = u;
-    if (fgd_get_member(root, "Environment", yajl_t_object, &v, r) != 0)
+    if (fgd_get_member(root, "Environment", yajl_t_object, &v, r) != 0) {
         goto cleanup;
+    }
     if (v != NULL) {
-        if (fgd_env_validate(fgd_obj_get(v, "Variables"), &env, r) != 0)
+        if (fgd_env_validate(fgd_obj_get(v, "Variables"), &env, r) != 0) {
             goto cleanup;
+        }
         free(fn->environment);
         fn->environment = env;
     }
-    if (runtime != NULL)
+    if (runtime != NULL) {
         snprintf(fn->runtime, sizeof(fn->runtime), "%s", runtime);
-    if (handler != NULL)
+    }
+    if (handler != NULL) {
         snprintf(fn->handler, sizeof(fn->handler), "%s", handler);
+    }
     if (has_desc) {
         char *d = strdup(desc);
         if (d == NULL) {
-            fgd_error(r, 500, "ServiceException", "out of memory");
+            fgd_nomem(r);
             goto cleanup;
         }
         free(fn->description);
@@ -1048,7 +1159,7 @@ fgd_update_config_parse(const char *body, size_t len,
     if (role != NULL) {
         char *d = strdup(role);
         if (d == NULL) {
-            fgd_error(r, 500, "ServiceException", "out of memory");
+            fgd_nomem(r);
             goto cleanup;
         }
         free(fn->role);

@@ -55,9 +55,10 @@ typedef struct {
 
 /*
  * Parses and validates a CreateFunction body: every field Lambda checks
- * (see the list in fngated_functions_json.c), the zip included (fgd_zip_check).  On
- * success fills c (sha256, code size, LastModified and RevisionId are
- * filled in too) and returns 0; else -1 with the error in r.
+ * (see the list in fngated_functions_json.c), the zip included
+ * (fgd_zip_check).  On success fills c (sha256, code size, LastModified
+ * and RevisionId are filled in too) and returns 0; else -1 with the error
+ * in r.
  */
 int fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
     fgd_create_t *c, fgd_resp_t *r);
@@ -90,7 +91,8 @@ bool fgd_runtime_known(const char *runtime);
  * and contain what runtime needs: provided.al2 and provided.al2023 a
  * regular file "bootstrap" at the root; provided the handler as a regular
  * file, or a "bootstrap"; python3.11 nothing in particular (its runtime
- * reports a missing module at the first call, as Lambda's does).  0, or -1 with the error in r.
+ * reports a missing module at the first call, as Lambda's does).  0, or
+ * -1 with the error in r.
  */
 int fgd_zip_check(const uint8_t *zip, size_t len, const char *runtime,
     const char *handler, size_t max_unzipped, fgd_resp_t *r);
@@ -125,8 +127,8 @@ int fgd_json_list_functions(const fgd_fn_t *fns, size_t n,
     const char *next_marker, const char *region, const char *account,
     char **out, size_t *out_len);
 
-/* GetFunction's Code.Location (see fngated_functions_json.c for why it looks like
- * this). */
+/* GetFunction's Code.Location (see fngated_functions_json.c for why it
+ * looks like this). */
 int fgd_code_location(char *dst, size_t size, const char *region,
     const char *account, const char *sha256hex);
 

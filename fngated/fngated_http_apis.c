@@ -62,12 +62,6 @@ fgd_api_not_found(const fgd_req_t *q, const char *owner, const char *api,
         "API not found: %s", arn);
 }
 
-static int
-fgd_apis_nomem(fgd_resp_t *r)
-{
-    return fgd_error(r, 500, "ServiceException", "out of memory");
-}
-
 /* ------------------------------------------------------------------ */
 /* APIs                                                                  */
 
@@ -89,16 +83,19 @@ fgd_apis_read(const fgd_req_t *q, const char *owner, const char *name,
         *routes = NULL;
         *n = 0;
     }
-    if (fg_key_api(key, sizeof(key), owner, name) >= FG_KEY_MAX)
+    if (fg_key_api(key, sizeof(key), owner, name) >= FG_KEY_MAX) {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "The API name is too long");
+    }
     argv[0] = "HGETALL";
     argv[1] = key;
     reply = fgd_redis_command(q, true, 2, argv, NULL, r);
-    if (reply == NULL)
+    if (reply == NULL) {
         return -1;
-    if (reply->type != REDIS_REPLY_ARRAY)
+    }
+    if (reply->type != REDIS_REPLY_ARRAY) {
         return fgd_apis_unexpected(reply, r);
+    }
     if (reply->elements == 0) {
         freeReplyObject(reply);
         return 1;
@@ -106,7 +103,7 @@ fgd_apis_read(const fgd_req_t *q, const char *owner, const char *name,
     fv = calloc(reply->elements, sizeof(*fv));
     lens = calloc(reply->elements, sizeof(*lens));
     if (fv == NULL || lens == NULL) {
-        fgd_apis_nomem(r);
+        fgd_nomem(r);
         goto cleanup;
     }
     for (i = 0; i < reply->elements; i++) {
@@ -127,15 +124,17 @@ fgd_apis_read(const fgd_req_t *q, const char *owner, const char *name,
     if (routes != NULL) {
         *routes = calloc(reply->elements / 2 + 1, sizeof(**routes));
         if (*routes == NULL) {
-            fgd_apis_nomem(r);
+            fgd_nomem(r);
             goto cleanup;
         }
         for (i = 0; i + 1 < reply->elements; i += 2) {
             fgd_api_route_t *rt = &(*routes)[nr];
 
-            if (lens[i] < 3 || memcmp(fv[i], "r:", 2) != 0 ||
-                lens[i] - 2 > FG_API_ROUTE_ID_MAX)
+            if (lens[i] < 3 || memcmp(fv[i], "r:", 2) != 0
+                || lens[i] - 2 > FG_API_ROUTE_ID_MAX)
+            {
                 continue;
+            }
             memcpy(rt->id, fv[i] + 2, lens[i] - 2);
             rt->id[lens[i] - 2] = '\0';
             if (fgd_api_route_from_value(rt, fv[i + 1], lens[i + 1]) != 0) {
@@ -164,8 +163,9 @@ static int
 fgd_apis_reply_api(const fgd_req_t *q, const fgd_api_t *a, int status,
     fgd_resp_t *r)
 {
-    if (fgd_json_api(a, q->region, q->caller, &r->body, &r->body_len) != 0)
-        return fgd_apis_nomem(r);
+    if (fgd_json_api(a, q->region, q->caller, &r->body, &r->body_len) != 0) {
+        return fgd_nomem(r);
+    }
     r->status = status;
     return 0;
 }
@@ -180,8 +180,9 @@ fgd_apis_create(const fgd_req_t *q, fgd_resp_t *r)
     redisReply    *reply;
     long long      v;
 
-    if (fgd_api_parse(q->body, q->body_len, true, &req, r) != 0)
+    if (fgd_api_parse(q->body, q->body_len, true, &req, r) != 0) {
         return -1;
+    }
     fgd_apis_now(a->created);
     memcpy(a->modified, a->created, sizeof(a->modified));
     fgd_revision_new(a->revision_id);
@@ -201,18 +202,22 @@ fgd_apis_create(const fgd_req_t *q, fgd_resp_t *r)
     args[20] = "RouteSeq";      args[21] = "0";
     reply = fgd_redis_script(q, FGD_SCRIPT_API_CREATE, 2, 22, args, NULL,
         r);
-    if (reply == NULL)
+    if (reply == NULL) {
         return -1;
-    if (reply->type != REDIS_REPLY_INTEGER)
+    }
+    if (reply->type != REDIS_REPLY_INTEGER) {
         return fgd_apis_unexpected(reply, r);
+    }
     v = reply->integer;
     freeReplyObject(reply);
-    if (v == 0)
+    if (v == 0) {
         return fgd_error(r, 409, "ResourceConflictException",
             "API already exist: %s", a->name);
-    if (v == -2)
+    }
+    if (v == -2) {
         return fgd_store_quota_refused(q, "APIs", "account", "quota_apis",
             q->conf->quota.apis, r);
+    }
     fgd_log("info", q->request_id, "api %s:%s created (%s, %s, stage %s)",
         q->caller, a->name, a->access, a->policy, a->stage);
     return fgd_apis_reply_api(q, a, 201, r);
@@ -226,10 +231,12 @@ fgd_apis_get(const fgd_req_t *q, fgd_resp_t *r)
     int        rc;
 
     rc = fgd_apis_read(q, q->caller, rt->api, &a, NULL, NULL, r);
-    if (rc < 0)
+    if (rc < 0) {
         return -1;
-    if (rc == 1)
+    }
+    if (rc == 1) {
         return fgd_api_not_found(q, q->caller, rt->api, r);
+    }
     return fgd_apis_reply_api(q, &a, 200, r);
 }
 
@@ -261,16 +268,18 @@ fgd_apis_list(const fgd_req_t *q, fgd_resp_t *r)
 
     fg_key_apis(key, sizeof(key), q->caller);
     reply = fgd_apis_members(q, key, r);
-    if (reply == NULL)
+    if (reply == NULL) {
         return -1;
+    }
     as = calloc(reply->elements + 1, sizeof(*as));
     if (as == NULL) {
         freeReplyObject(reply);
-        return fgd_apis_nomem(r);
+        return fgd_nomem(r);
     }
     for (i = 0; i < reply->elements && i < FGD_APIS_LIST_MAX; i++) {
-        if (reply->element[i]->type != REDIS_REPLY_STRING)
+        if (reply->element[i]->type != REDIS_REPLY_STRING) {
             continue;
+        }
         rc = fgd_apis_read(q, q->caller, reply->element[i]->str, &as[n],
             NULL, NULL, r);
         if (rc < 0) {
@@ -278,17 +287,15 @@ fgd_apis_list(const fgd_req_t *q, fgd_resp_t *r)
             freeReplyObject(reply);
             return -1;
         }
-        if (rc == 0)
+        if (rc == 0) {
             n++;
+        }
     }
     freeReplyObject(reply);
     rc = fgd_json_list_apis(as, n, q->region, q->caller, &r->body,
         &r->body_len);
     free(as);
-    if (rc != 0)
-        return fgd_apis_nomem(r);
-    r->status = 200;
-    return 0;
+    return fgd_resp_done(r, rc, 200);
 }
 
 int
@@ -303,18 +310,23 @@ fgd_apis_update(const fgd_req_t *q, fgd_resp_t *r)
     long long      v;
     int            rc;
 
-    if (fgd_api_parse(q->body, q->body_len, false, &req, r) != 0)
+    if (fgd_api_parse(q->body, q->body_len, false, &req, r) != 0) {
         return -1;
+    }
     rc = fgd_apis_read(q, q->caller, rt->api, &a, NULL, NULL, r);
-    if (rc < 0)
+    if (rc < 0) {
         return -1;
-    if (rc == 1)
+    }
+    if (rc == 1) {
         return fgd_api_not_found(q, q->caller, rt->api, r);
-    if (req.want_revision[0] != '\0' &&
-        strcmp(req.want_revision, a.revision_id) != 0)
+    }
+    if (req.want_revision[0] != '\0'
+        && strcmp(req.want_revision, a.revision_id) != 0)
+    {
         return fgd_error(r, 412, "PreconditionFailedException",
             "The Revision Id provided does not match the latest Revision "
             "Id. Call the GetApi API to retrieve the latest Revision Id");
+    }
     memcpy(read_rev, a.revision_id, sizeof(read_rev));
     fgd_api_merge(&a, &req);
     fgd_apis_now(a.modified);
@@ -330,17 +342,21 @@ fgd_apis_update(const fgd_req_t *q, fgd_resp_t *r)
     args[12] = "RevisionId";    args[13] = a.revision_id;
     reply = fgd_redis_script(q, FGD_SCRIPT_API_UPDATE, 1, 14, args, NULL,
         r);
-    if (reply == NULL)
+    if (reply == NULL) {
         return -1;
-    if (reply->type != REDIS_REPLY_INTEGER)
+    }
+    if (reply->type != REDIS_REPLY_INTEGER) {
         return fgd_apis_unexpected(reply, r);
+    }
     v = reply->integer;
     freeReplyObject(reply);
-    if (v == 0)
+    if (v == 0) {
         return fgd_api_not_found(q, q->caller, rt->api, r);
-    if (v < 0)
+    }
+    if (v < 0) {
         return fgd_error(r, 412, "PreconditionFailedException",
             "The API was changed by another request; read it again");
+    }
     fgd_log("info", q->request_id, "api %s:%s updated (%s, %s, stage %s)",
         q->caller, a.name, a.access, a.policy, a.stage);
     return fgd_apis_reply_api(q, &a, 200, r);
@@ -364,14 +380,17 @@ fgd_apis_delete(const fgd_req_t *q, fgd_resp_t *r)
     args[3] = rt->api;
     reply = fgd_redis_script(q, FGD_SCRIPT_API_DELETE, 3, 4, args, NULL,
         r);
-    if (reply == NULL)
+    if (reply == NULL) {
         return -1;
-    if (reply->type != REDIS_REPLY_INTEGER)
+    }
+    if (reply->type != REDIS_REPLY_INTEGER) {
         return fgd_apis_unexpected(reply, r);
+    }
     v = reply->integer;
     freeReplyObject(reply);
-    if (v == 0)
+    if (v == 0) {
         return fgd_api_not_found(q, q->caller, rt->api, r);
+    }
     fgd_log("info", q->request_id, "api %s:%s deleted", q->caller, rt->api);
     r->status = 204;
     return 0;
@@ -393,8 +412,9 @@ fgd_route_cmp(const void *a, const void *b)
     const fgd_api_route_t *x = a, *y = b;
     size_t lx = strlen(x->id), ly = strlen(y->id);
 
-    if (lx != ly)
+    if (lx != ly) {
         return lx < ly ? -1 : 1;
+    }
     return strcmp(x->id, y->id);
 }
 
@@ -408,10 +428,12 @@ fgd_route_find(const fgd_req_t *q, const fg_route_t *rt, fgd_api_route_t *out,
     int               rc;
 
     rc = fgd_apis_read(q, q->caller, rt->api, NULL, &routes, &n, r);
-    if (rc < 0)
+    if (rc < 0) {
         return -1;
-    if (rc == 1)
+    }
+    if (rc == 1) {
         return fgd_api_not_found(q, q->caller, rt->api, r);
+    }
     for (i = 0; i < n; i++) {
         if (strcmp(routes[i].id, rt->route_id) == 0) {
             *out = routes[i];
@@ -428,26 +450,31 @@ static int
 fgd_routes_put(const fgd_req_t *q, const fg_route_t *rt,
     fgd_api_route_t *route, const fgd_api_route_t *old, fgd_resp_t *r)
 {
-    char          key[FG_KEY_MAX], fn[FG_KEY_MAX], shape[FG_API_TEMPLATE_MAX + 1];
-    char          value[FG_API_TEMPLATE_MAX + 256], oldv[FG_API_TEMPLATE_MAX + 256];
+    char          key[FG_KEY_MAX], fn[FG_KEY_MAX];
+    char          shape[FG_API_TEMPLATE_MAX + 1];
+    char          value[FG_API_TEMPLATE_MAX + 256];
+    char          oldv[FG_API_TEMPLATE_MAX + 256];
     char          field[FG_KEY_MAX], now[FGD_TIME_LEN], rev[37], arn[512];
     char          lim[24];
     const char   *args[10];
     redisReply   *reply;
     long long     v;
 
-    if (fgd_api_route_value(route, value, sizeof(value)) < 0 ||
-        fg_api_template_shape(route->path, strlen(route->path), shape,
+    if (fgd_api_route_value(route, value, sizeof(value)) < 0
+        || fg_api_template_shape(route->path, strlen(route->path), shape,
             sizeof(shape)) < 0)
+    {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "The route is not valid");
+    }
     field[0] = '\0';
     oldv[0] = '\0';
     if (old != NULL) {
         fg_key_route_field(field, sizeof(field), old->id);
-        if (fgd_api_route_value(old, oldv, sizeof(oldv)) < 0)
+        if (fgd_api_route_value(old, oldv, sizeof(oldv)) < 0) {
             return fgd_error(r, 500, "ServiceException",
                 "The route's record is corrupt");
+        }
     }
     fg_key_api(key, sizeof(key), q->caller, rt->api);
     fg_key_function(fn, sizeof(fn), q->caller, route->function);
@@ -466,16 +493,21 @@ fgd_routes_put(const fgd_req_t *q, const fg_route_t *rt,
     args[9] = lim;
     reply = fgd_redis_script(q, FGD_SCRIPT_ROUTE_PUT, 2, 10, args, NULL,
         r);
-    if (reply == NULL)
+    if (reply == NULL) {
         return -1;
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
-        reply->element[0]->type != REDIS_REPLY_INTEGER)
+    }
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1
+        || reply->element[0]->type != REDIS_REPLY_INTEGER)
+    {
         return fgd_apis_unexpected(reply, r);
+    }
     v = reply->element[0]->integer;
-    if ((v == 1 || v == -2) && (reply->elements < 2 ||
-        reply->element[1]->type != REDIS_REPLY_STRING ||
-        reply->element[1]->len > FG_API_ROUTE_ID_MAX))
+    if ((v == 1 || v == -2) && (reply->elements < 2
+        || reply->element[1]->type != REDIS_REPLY_STRING
+        || reply->element[1]->len > FG_API_ROUTE_ID_MAX))
+    {
         return fgd_apis_unexpected(reply, r);
+    }
     if (v == 1) {
         memcpy(route->id, reply->element[1]->str, reply->element[1]->len);
         route->id[reply->element[1]->len] = '\0';
@@ -490,25 +522,30 @@ fgd_routes_put(const fgd_req_t *q, const fg_route_t *rt,
             "shape", route->method, route->path, other);
     }
     freeReplyObject(reply);
-    if (v == 0)
+    if (v == 0) {
         return fgd_api_not_found(q, q->caller, rt->api, r);
+    }
     if (v == -1) {
         fg_function_arn(arn, sizeof(arn), q->region, q->caller,
             route->function, "");
         return fgd_error(r, 404, "ResourceNotFoundException",
             "Function not found: %s", arn);
     }
-    if (v == -3)
+    if (v == -3) {
         return fgd_error(r, 409, "ResourceConflictException",
             "The route was changed by another request; read it again");
-    if (v == -4)
+    }
+    if (v == -4) {
         return fgd_store_quota_refused(q, "routes", "API",
             "quota_routes_per_api", q->conf->quota.routes, r);
+    }
     fgd_log("info", q->request_id, "api %s:%s route %s: %s", q->caller,
         rt->api, route->id, value);
     if (fgd_json_api_route(route, q->region, q->caller, &r->body,
             &r->body_len) != 0)
-        return fgd_apis_nomem(r);
+    {
+        return fgd_nomem(r);
+    }
     r->status = old == NULL ? 201 : 200;
     return 0;
 }
@@ -519,8 +556,9 @@ fgd_routes_create(const fgd_req_t *q, fgd_resp_t *r)
     const fg_route_t  *rt = &q->route;
     fgd_api_route_req_t  req;
 
-    if (fgd_api_route_parse_body(q->body, q->body_len, true, &req, r) != 0)
+    if (fgd_api_route_parse_body(q->body, q->body_len, true, &req, r) != 0) {
         return -1;
+    }
     return fgd_routes_put(q, rt, &req.rt, NULL, r);
 }
 
@@ -531,10 +569,12 @@ fgd_routes_update(const fgd_req_t *q, fgd_resp_t *r)
     fgd_api_route_req_t  req;
     fgd_api_route_t      old, route;
 
-    if (fgd_api_route_parse_body(q->body, q->body_len, false, &req, r) != 0)
+    if (fgd_api_route_parse_body(q->body, q->body_len, false, &req, r) != 0) {
         return -1;
-    if (fgd_route_find(q, rt, &old, r) != 0)
+    }
+    if (fgd_route_find(q, rt, &old, r) != 0) {
         return -1;
+    }
     route = old;
     fgd_api_route_merge(&route, &req);
     return fgd_routes_put(q, rt, &route, &old, r);
@@ -546,11 +586,14 @@ fgd_routes_get(const fgd_req_t *q, fgd_resp_t *r)
     const fg_route_t  *rt = &q->route;
     fgd_api_route_t  route;
 
-    if (fgd_route_find(q, rt, &route, r) != 0)
+    if (fgd_route_find(q, rt, &route, r) != 0) {
         return -1;
+    }
     if (fgd_json_api_route(&route, q->region, q->caller, &r->body,
             &r->body_len) != 0)
-        return fgd_apis_nomem(r);
+    {
+        return fgd_nomem(r);
+    }
     r->status = 200;
     return 0;
 }
@@ -564,18 +607,17 @@ fgd_routes_list(const fgd_req_t *q, fgd_resp_t *r)
     int               rc;
 
     rc = fgd_apis_read(q, q->caller, rt->api, NULL, &routes, &n, r);
-    if (rc < 0)
+    if (rc < 0) {
         return -1;
-    if (rc == 1)
+    }
+    if (rc == 1) {
         return fgd_api_not_found(q, q->caller, rt->api, r);
+    }
     qsort(routes, n, sizeof(*routes), fgd_route_cmp);
     rc = fgd_json_list_api_routes(routes, n, q->region, q->caller, &r->body,
         &r->body_len);
     free(routes);
-    if (rc != 0)
-        return fgd_apis_nomem(r);
-    r->status = 200;
-    return 0;
+    return fgd_resp_done(r, rc, 200);
 }
 
 int
@@ -598,16 +640,20 @@ fgd_routes_delete(const fgd_req_t *q, fgd_resp_t *r)
     args[3] = rev;
     reply = fgd_redis_script(q, FGD_SCRIPT_ROUTE_DELETE, 1, 4, args, NULL,
         r);
-    if (reply == NULL)
+    if (reply == NULL) {
         return -1;
-    if (reply->type != REDIS_REPLY_INTEGER)
+    }
+    if (reply->type != REDIS_REPLY_INTEGER) {
         return fgd_apis_unexpected(reply, r);
+    }
     v = reply->integer;
     freeReplyObject(reply);
-    if (v == 0)
+    if (v == 0) {
         return fgd_api_not_found(q, q->caller, rt->api, r);
-    if (v < 0)
+    }
+    if (v < 0) {
         return fgd_route_not_found(rt->route_id, r);
+    }
     fgd_log("info", q->request_id, "api %s:%s route %s deleted", q->caller,
         rt->api, rt->route_id);
     r->status = 204;
@@ -621,12 +667,15 @@ static int
 fgd_subs_reply(const fgd_req_t *q, fgd_api_sub_t *s, const redisReply *v,
     int status, fgd_resp_t *r)
 {
-    if (v->type != REDIS_REPLY_STRING ||
-        fgd_api_sub_from_value(s, v->str, v->len) != 0)
+    if (v->type != REDIS_REPLY_STRING
+        || fgd_api_sub_from_value(s, v->str, v->len) != 0)
+    {
         return fgd_error(r, 502, "ServiceException",
             "The service's storage gave an unexpected answer");
-    if (fgd_json_api_sub(s, q->region, &r->body, &r->body_len) != 0)
-        return fgd_apis_nomem(r);
+    }
+    if (fgd_json_api_sub(s, q->region, &r->body, &r->body_len) != 0) {
+        return fgd_nomem(r);
+    }
     r->status = status;
     return 0;
 }
@@ -649,8 +698,9 @@ fgd_subs_unindex(const fgd_req_t *q, const char *member)
     lens[1] = strlen(key);
     lens[2] = strlen(member);
     reply = fgd_redis_command(q, false, 3, argv, lens, &ignored);
-    if (reply != NULL)
+    if (reply != NULL) {
         freeReplyObject(reply);
+    }
     fgd_resp_free(&ignored);
 }
 
@@ -670,20 +720,26 @@ fgd_subs_create(const fgd_req_t *q, fgd_resp_t *r)
     memset(&s, 0, sizeof(s));
     if (fgd_api_body_string(q->body, q->body_len, "ApiArn", arn,
             sizeof(arn), r) != 0)
+    {
         return -1;
+    }
     if (fg_api_arn_parse(arn, strlen(arn), region, sizeof(region), s.owner,
             s.api) != 0)
+    {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "1 validation error detected: Value '%.200s' at 'apiArn' failed "
             "to satisfy constraint: Member must satisfy regular expression "
             "pattern: arn:aws:lambda:REGION:ACCOUNT:api:NAME", arn);
-    if (strcmp(region, q->region) != 0)
+    }
+    if (strcmp(region, q->region) != 0) {
         return fgd_error(r, 404, "ResourceNotFoundException",
             "API not found: %s", arn);
-    if (strcmp(s.owner, q->caller) == 0)
+    }
+    if (strcmp(s.owner, q->caller) == 0) {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "%s is an API of your own account; its owner needs no "
             "subscription", arn);
+    }
     memcpy(s.account, q->caller, sizeof(s.account));
 
     /* the subscriber's index first (a hint), then the owner's record */
@@ -693,11 +749,13 @@ fgd_subs_create(const fgd_req_t *q, fgd_resp_t *r)
     args[1] = idx;
     args[2] = "0";
     args[3] = member;
-    for (rc = 0; rc < 4; rc++)
+    for (rc = 0; rc < 4; rc++) {
         lens[rc] = strlen(args[rc]);
+    }
     reply = fgd_redis_command(q, false, 4, args, lens, r);
-    if (reply == NULL)
+    if (reply == NULL) {
         return -1;
+    }
     freeReplyObject(reply);
 
     fg_key_api(key, sizeof(key), s.owner, s.api);
@@ -715,20 +773,24 @@ fgd_subs_create(const fgd_req_t *q, fgd_resp_t *r)
         fgd_subs_unindex(q, member);    /* (a ZREM: also when full) */
         return -1;
     }
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
-        reply->element[0]->type != REDIS_REPLY_INTEGER)
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1
+        || reply->element[0]->type != REDIS_REPLY_INTEGER)
+    {
         return fgd_apis_unexpected(reply, r);
+    }
     v = reply->element[0]->integer;
     if (v <= 0) {
         freeReplyObject(reply);
         fgd_subs_unindex(q, member);
-        if (v == 0)
+        if (v == 0) {
             return fgd_error(r, 404, "ResourceNotFoundException",
                 "API not found: %s", arn);
-        if (v == -2)
+        }
+        if (v == -2) {
             return fgd_store_quota_refused(q, "subscriptions", "API",
                 "quota_subscriptions_per_api", q->conf->quota.subscriptions,
                 r);
+        }
         return fgd_error(r, 403, "AccessDeniedException",
             "User: arn:aws:iam::%s:root is not authorized to subscribe to "
             "%s: the API is private", q->caller, arn);
@@ -737,9 +799,10 @@ fgd_subs_create(const fgd_req_t *q, fgd_resp_t *r)
         return fgd_apis_unexpected(reply, r);
     }
     rc = fgd_subs_reply(q, &s, reply->element[1], v == 1 ? 201 : 200, r);
-    if (rc == 0 && v == 1)
+    if (rc == 0 && v == 1) {
         fgd_log("info", q->request_id, "%s subscribed to %s: %s", q->caller,
             arn, s.status);
+    }
     if (rc == 0) {
         char  api[FG_ACCOUNT_LEN + FG_API_NAME_MAX + 2];
 
@@ -752,7 +815,9 @@ fgd_subs_create(const fgd_req_t *q, fgd_resp_t *r)
         snprintf(api, sizeof(api), "%s:%s", s.owner, s.api);
         if (fgd_append_header(&r->headers, "X-Fngate-Subscribed-Api", api)
             != 0)
-            rc = fgd_error(r, 500, "ServiceException", "out of memory");
+        {
+            rc = fgd_nomem(r);
+        }
     }
     freeReplyObject(reply);
     return rc;
@@ -770,24 +835,28 @@ fgd_subs_list_mine(const fgd_req_t *q, fgd_resp_t *r)
 
     fg_key_subscribed(idx, sizeof(idx), q->caller);
     reply = fgd_apis_members(q, idx, r);
-    if (reply == NULL)
+    if (reply == NULL) {
         return -1;
+    }
     ss = calloc(reply->elements + 1, sizeof(*ss));
     if (ss == NULL) {
         freeReplyObject(reply);
-        return fgd_apis_nomem(r);
+        return fgd_nomem(r);
     }
     for (i = 0; i < reply->elements; i++) {
         fgd_api_sub_t *s = &ss[n];
         const char    *m = reply->element[i]->str;
         const char    *colon;
 
-        if (reply->element[i]->type != REDIS_REPLY_STRING)
+        if (reply->element[i]->type != REDIS_REPLY_STRING) {
             continue;
+        }
         colon = strchr(m, ':');
-        if (colon == NULL || colon - m != FG_ACCOUNT_LEN ||
-            !fg_api_name_valid(colon + 1, strlen(colon + 1)))
+        if (colon == NULL || colon - m != FG_ACCOUNT_LEN
+            || !fg_api_name_valid(colon + 1, strlen(colon + 1)))
+        {
             continue;
+        }
         memcpy(s->owner, m, FG_ACCOUNT_LEN);
         s->owner[FG_ACCOUNT_LEN] = '\0';
         memcpy(s->api, colon + 1, strlen(colon + 1) + 1);
@@ -802,18 +871,17 @@ fgd_subs_list_mine(const fgd_req_t *q, fgd_resp_t *r)
             freeReplyObject(reply);
             return -1;
         }
-        if (one->type == REDIS_REPLY_STRING &&
-            fgd_api_sub_from_value(s, one->str, one->len) == 0)
+        if (one->type == REDIS_REPLY_STRING
+            && fgd_api_sub_from_value(s, one->str, one->len) == 0)
+        {
             n++;
+        }
         freeReplyObject(one);
     }
     freeReplyObject(reply);
     rc = fgd_json_list_api_subs(ss, n, q->region, &r->body, &r->body_len);
     free(ss);
-    if (rc != 0)
-        return fgd_apis_nomem(r);
-    r->status = 200;
-    return 0;
+    return fgd_resp_done(r, rc, 200);
 }
 
 int
@@ -828,31 +896,37 @@ fgd_subs_list_api(const fgd_req_t *q, fgd_resp_t *r)
     int             rc;
 
     rc = fgd_apis_read(q, q->caller, rt->api, NULL, NULL, NULL, r);
-    if (rc < 0)
+    if (rc < 0) {
         return -1;
-    if (rc == 1)
+    }
+    if (rc == 1) {
         return fgd_api_not_found(q, q->caller, rt->api, r);
+    }
     fg_key_api_subs(key, sizeof(key), q->caller, rt->api);
     argv[0] = "HGETALL";
     argv[1] = key;
     reply = fgd_redis_command(q, true, 2, argv, NULL, r);
-    if (reply == NULL)
+    if (reply == NULL) {
         return -1;
-    if (reply->type != REDIS_REPLY_ARRAY)
+    }
+    if (reply->type != REDIS_REPLY_ARRAY) {
         return fgd_apis_unexpected(reply, r);
+    }
     ss = calloc(reply->elements / 2 + 1, sizeof(*ss));
     if (ss == NULL) {
         freeReplyObject(reply);
-        return fgd_apis_nomem(r);
+        return fgd_nomem(r);
     }
     for (i = 0; i + 1 < reply->elements; i += 2) {
         fgd_api_sub_t    *s = &ss[n];
         const redisReply *f = reply->element[i], *v = reply->element[i + 1];
 
-        if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING ||
-            !fg_account_valid(f->str, f->len) ||
-            fgd_api_sub_from_value(s, v->str, v->len) != 0)
+        if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING
+            || !fg_account_valid(f->str, f->len)
+            || fgd_api_sub_from_value(s, v->str, v->len) != 0)
+        {
             continue;
+        }
         memcpy(s->owner, q->caller, sizeof(s->owner));
         memcpy(s->api, rt->api, sizeof(s->api));
         memcpy(s->account, f->str, FG_ACCOUNT_LEN);
@@ -862,10 +936,7 @@ fgd_subs_list_api(const fgd_req_t *q, fgd_resp_t *r)
     freeReplyObject(reply);
     rc = fgd_json_list_api_subs(ss, n, q->region, &r->body, &r->body_len);
     free(ss);
-    if (rc != 0)
-        return fgd_apis_nomem(r);
-    r->status = 200;
-    return 0;
+    return fgd_resp_done(r, rc, 200);
 }
 
 int
@@ -883,13 +954,17 @@ fgd_subs_update(const fgd_req_t *q, fgd_resp_t *r)
     memset(&s, 0, sizeof(s));
     if (fgd_api_body_string(q->body, q->body_len, "Status", status,
             sizeof(status), r) != 0)
+    {
         return -1;
-    if (strcmp(status, "approved") != 0 && strcmp(status, "denied") != 0 &&
-        strcmp(status, "revoked") != 0)
+    }
+    if (strcmp(status, "approved") != 0 && strcmp(status, "denied") != 0
+        && strcmp(status, "revoked") != 0)
+    {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "1 validation error detected: Value '%s' at 'status' failed to "
             "satisfy constraint: Member must satisfy enum value set: "
             "[approved, denied, revoked]", status);
+    }
     fg_key_api(key, sizeof(key), q->caller, rt->api);
     fg_key_api_subs(subs, sizeof(subs), q->caller, rt->api);
     fgd_apis_now(now);
@@ -900,11 +975,14 @@ fgd_subs_update(const fgd_req_t *q, fgd_resp_t *r)
     args[4] = now;
     reply = fgd_redis_script(q, FGD_SCRIPT_SUB_UPDATE, 2, 5, args, NULL,
         r);
-    if (reply == NULL)
+    if (reply == NULL) {
         return -1;
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
-        reply->element[0]->type != REDIS_REPLY_INTEGER)
+    }
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1
+        || reply->element[0]->type != REDIS_REPLY_INTEGER)
+    {
         return fgd_apis_unexpected(reply, r);
+    }
     v = reply->element[0]->integer;
     if (v == 0) {
         freeReplyObject(reply);
@@ -920,9 +998,10 @@ fgd_subs_update(const fgd_req_t *q, fgd_resp_t *r)
     memcpy(s.api, rt->api, sizeof(s.api));
     memcpy(s.account, rt->subscriber, sizeof(s.account));
     rc = fgd_subs_reply(q, &s, reply->element[1], 200, r);
-    if (rc == 0)
+    if (rc == 0) {
         fgd_log("info", q->request_id, "api %s:%s subscription of %s: %s",
             q->caller, rt->api, rt->subscriber, status);
+    }
     freeReplyObject(reply);
     return rc;
 }
@@ -958,25 +1037,30 @@ fgd_apis_invoke(const fgd_req_t *q, fgd_resp_t *r)
     c.body_len = q->body_len;
     policy = param(req, "FNGATE_API_POLICY");
 
-    if (!fg_api_name_valid(c.api, strlen(c.api)) ||
-        !fg_api_stage_valid(c.stage, strlen(c.stage)) ||
-        !fg_api_route_id_valid(c.route_id, strlen(c.route_id)) ||
-        fg_api_template_check(c.resource, strlen(c.resource))
-            != FG_API_TEMPLATE_OK ||
-        !fg_api_method_valid(c.method, strlen(c.method), false))
+    if (!fg_api_name_valid(c.api, strlen(c.api))
+        || !fg_api_stage_valid(c.stage, strlen(c.stage))
+        || !fg_api_route_id_valid(c.route_id, strlen(c.route_id))
+        || fg_api_template_check(c.resource, strlen(c.resource))
+            != FG_API_TEMPLATE_OK
+        || !fg_api_method_valid(c.method, strlen(c.method), false))
+    {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "The API call carries no valid API, stage, route or method");
+    }
     /* the module chose the pool key by the API's policy */
-    if (!((strcmp(policy, "caller") == 0 &&
-           strcmp(q->pool_key, q->caller) == 0) ||
-          (strcmp(policy, "owner") == 0 &&
-           strcmp(q->pool_key, q->owner) == 0)) ||
-        strcmp(q->billing, q->caller) != 0)
+    if (!((strcmp(policy, "caller") == 0
+           && strcmp(q->pool_key, q->caller) == 0)
+          || (strcmp(policy, "owner") == 0
+           && strcmp(q->pool_key, q->owner) == 0))
+        || strcmp(q->billing, q->caller) != 0)
+    {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "The API call's policy, pool key and billed account disagree");
+    }
 
-    if (fgd_api_event(&c, &event, &event_len, r) != 0)
+    if (fgd_api_event(&c, &event, &event_len, r) != 0) {
         return -1;
+    }
     if (event_len > FGD_MAX_PAYLOAD) {
         free(event);
         return fgd_error(r, 413, "RequestTooLargeException",
@@ -1002,8 +1086,9 @@ fgd_apis_invoke(const fgd_req_t *q, fgd_resp_t *r)
             "The function of route %s of API %s does not exist", c.route_id,
             c.api);
     }
-    if (rc != 0)
+    if (rc != 0) {
         return -1;
+    }
 
     if (r->function_error != NULL) {
         char  why[sizeof(r->message)];

@@ -19,15 +19,18 @@ fgd_gen_take(yajl_gen g, char **out, size_t *out_len)
     size_t               len;
 
     *out = NULL;
-    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
+    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
         return -1;
+    }
     *out = malloc(len + 1);
-    if (*out == NULL)
+    if (*out == NULL) {
         return -1;
+    }
     memcpy(*out, buf, len);
     (*out)[len] = '\0';
-    if (out_len != NULL)
+    if (out_len != NULL) {
         *out_len = len;
+    }
     return 0;
 }
 
@@ -45,9 +48,11 @@ fgd_obj_get(yajl_val obj, const char *key)
 {
     size_t i;
 
-    for (i = 0; i < obj->u.object.len; i++)
-        if (strcmp(obj->u.object.keys[i], key) == 0)
+    for (i = 0; i < obj->u.object.len; i++) {
+        if (strcmp(obj->u.object.keys[i], key) == 0) {
             return obj->u.object.values[i];
+        }
+    }
     return NULL;
 }
 
@@ -63,8 +68,9 @@ fgd_get_member(yajl_val obj, const char *key, yajl_type type, yajl_val *out,
     const char  *what;
 
     *out = NULL;
-    if (v == NULL || YAJL_IS_NULL(v))
+    if (v == NULL || YAJL_IS_NULL(v)) {
         return 0;
+    }
     if (v->type != type) {
         what = type == yajl_t_string ? "a string"
                : type == yajl_t_object ? "an object" : "an array";
@@ -96,22 +102,26 @@ fgd_get_uint(yajl_val obj, const char *key, unsigned def, unsigned lo,
     long long  n;
 
     *out = def;
-    if (v == NULL || YAJL_IS_NULL(v))
+    if (v == NULL || YAJL_IS_NULL(v)) {
         return 0;
-    if (!YAJL_IS_INTEGER(v))
+    }
+    if (!YAJL_IS_INTEGER(v)) {
         return fgd_error(r, 400, "InvalidRequestContentException",
             FGD_BAD_JSON "%s must be an integer", key);
+    }
     n = YAJL_GET_INTEGER(v);
-    if (n < (long long) lo)
+    if (n < (long long) lo) {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "1 validation error detected: Value '%lld' at '%s' failed to "
             "satisfy constraint: Member must have value greater than or "
             "equal to %u", n, member, lo);
-    if (n > (long long) hi)
+    }
+    if (n > (long long) hi) {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "1 validation error detected: Value '%lld' at '%s' failed to "
             "satisfy constraint: Member must have value less than or equal "
             "to %u", n, member, hi);
+    }
     *out = (unsigned) n;
     return 0;
 }
@@ -132,16 +142,19 @@ fgd_parse_doc(const char *body, size_t len, bool allow_empty,
         body = "{}";
         len = 2;
     }
-    if (len == 0)
+    if (len == 0) {
         return fgd_error(r, 400, "InvalidRequestContentException",
             FGD_BAD_JSON "empty body");
-    if (!fgd_json_shape_ok(body, len, FGD_JSON_DEPTH_MAX))
+    }
+    if (!fgd_json_shape_ok(body, len, FGD_JSON_DEPTH_MAX)) {
         return fgd_error(r, 400, "InvalidRequestContentException",
             FGD_BAD_JSON "NUL character or nesting deeper than %u",
             FGD_JSON_DEPTH_MAX);
+    }
     text = malloc(len + 1);
-    if (text == NULL)
-        return fgd_error(r, 500, "ServiceException", "out of memory");
+    if (text == NULL) {
+        return fgd_nomem(r);
+    }
     memcpy(text, body, len);
     text[len] = '\0';
     errbuf[0] = '\0';
@@ -149,8 +162,9 @@ fgd_parse_doc(const char *body, size_t len, bool allow_empty,
     free(text);
     if (*root == NULL) {
         char *nl = strchr(errbuf, '\n');
-        if (nl != NULL)
+        if (nl != NULL) {
             *nl = '\0';
+        }
         return fgd_error(r, 400, "InvalidRequestContentException",
             FGD_BAD_JSON "%s", errbuf[0] ? errbuf : "malformed JSON");
     }
@@ -169,11 +183,13 @@ fgd_parse_u64(const char *s, size_t len, uint64_t *out)
     uint64_t v = 0;
     size_t   i;
 
-    if (len == 0 || len > 19)
+    if (len == 0 || len > 19) {
         return false;
+    }
     for (i = 0; i < len; i++) {
-        if (s[i] < '0' || s[i] > '9')
+        if (s[i] < '0' || s[i] > '9') {
             return false;
+        }
         v = v * 10 + (uint64_t) (s[i] - '0');
     }
     *out = v;
@@ -183,8 +199,9 @@ fgd_parse_u64(const char *s, size_t len, uint64_t *out)
 bool
 fgd_copy(char *dst, size_t size, const char *s, size_t len)
 {
-    if (len >= size || memchr(s, '\0', len) != NULL)
+    if (len >= size || memchr(s, '\0', len) != NULL) {
         return false;
+    }
     memcpy(dst, s, len);
     dst[len] = '\0';
     return true;
@@ -213,16 +230,19 @@ fgd_max_items(const char *query, size_t qlen, unsigned *max_items,
 
     *max_items = FGD_LIST_DEFAULT;
     got = fg_query_get(query, qlen, "MaxItems", buf, sizeof(buf));
-    if (got < 0)
+    if (got < 0) {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "Invalid MaxItems");
+    }
     if (got == 1) {
-        if (!fgd_parse_u64(buf, strlen(buf), &n) || n < 1 ||
-            n > FGD_LIST_MAX)
+        if (!fgd_parse_u64(buf, strlen(buf), &n) || n < 1
+            || n > FGD_LIST_MAX)
+        {
             return fgd_error(r, 400, "InvalidParameterValueException",
                 "1 validation error detected: Value '%.20s' at 'maxItems' "
                 "failed to satisfy constraint: Member must have value "
                 "between 1 and %u", buf, FGD_LIST_MAX);
+        }
         *max_items = (unsigned) n;
     }
     return 0;
@@ -234,12 +254,16 @@ fgd_env_name_valid(const char *s)
 {
     size_t i;
 
-    if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z')))
+    if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z'))) {
         return false;
-    for (i = 1; s[i]; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-              (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+    }
+    for (i = 1; s[i]; i++) {
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')
+              || (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
+        {
             return false;
+        }
+    }
     return i >= 2;
 }
 
@@ -250,15 +274,18 @@ fgd_get_revision(yajl_val root, char dst[37], fgd_resp_t *r)
     const char *s;
 
     dst[0] = '\0';
-    if (fgd_get_string(root, "RevisionId", &s, r) != 0)
+    if (fgd_get_string(root, "RevisionId", &s, r) != 0) {
         return -1;
-    if (s == NULL)
+    }
+    if (s == NULL) {
         return 0;
-    if (strlen(s) > 36)
+    }
+    if (strlen(s) > 36) {
         return fgd_error(r, 412, "PreconditionFailedException",
             "The Revision Id provided does not match the latest Revision "
             "Id. Call the GetFunction/GetAlias API to retrieve the latest "
             "Revision Id");
+    }
     snprintf(dst, 37, "%s", s);
     return 0;
 }
@@ -271,15 +298,18 @@ fgd_get_description(yajl_val root, char *dst, size_t size, bool *has,
 
     *has = false;
     dst[0] = '\0';
-    if (fgd_get_string(root, "Description", &s, r) != 0)
+    if (fgd_get_string(root, "Description", &s, r) != 0) {
         return -1;
-    if (s == NULL)
+    }
+    if (s == NULL) {
         return 0;
-    if (strlen(s) > FGD_DESCRIPTION_MAX)
+    }
+    if (strlen(s) > FGD_DESCRIPTION_MAX) {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "1 validation error detected: Value at 'description' failed to "
             "satisfy constraint: Member must have length less than or "
             "equal to %u", FGD_DESCRIPTION_MAX);
+    }
     snprintf(dst, size, "%s", s);
     *has = true;
     return 0;

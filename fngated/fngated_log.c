@@ -22,9 +22,11 @@ fgd_log(const char *level, const char *rid, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    for (char *p = msg; *p; p++)            /* one record per line */
-        if (*p == '\n' || *p == '\r')
+    for (char *p = msg; *p; p++) {            /* one record per line */
+        if (*p == '\n' || *p == '\r') {
             *p = ' ';
+        }
+    }
     fprintf(stderr, "%s fngated[%d] %s [%s] %s\n", t, (int) getpid(), level,
         rid && rid[0] ? rid : "-", msg);
 }

@@ -22,20 +22,24 @@ fgd_policy_add(const fgd_req_t *q, fgd_resp_t *r)
     size_t            st_len;
     int               rc;
 
-    if (fgd_permission_parse(q->body, q->body_len, &p, r) != 0)
+    if (fgd_permission_parse(q->body, q->body_len, &p, r) != 0) {
         return -1;
+    }
     if (fgd_json_statement(&p, q->region, q->caller, q->function,
             q->qualifier, &st, &st_len) != 0)
-        return fgd_error(r, 500, "ServiceException", "out of memory");
+    {
+        return fgd_nomem(r);
+    }
     rc = fgd_store_permission_add(q, &p, st, revision, r);
     if (rc == 0) {
         fgd_log("info", q->request_id, "policy %s:%s%s%s grants %s %s (%s)",
             q->caller, q->function, q->qualifier[0] ? ":" : "",
             q->qualifier, p.principal, p.action, p.sid);
-        if (fgd_json_add_permission(st, &r->body, &r->body_len) != 0)
-            rc = fgd_error(r, 500, "ServiceException", "out of memory");
-        else
+        if (fgd_json_add_permission(st, &r->body, &r->body_len) != 0) {
+            rc = fgd_nomem(r);
+        } else {
             r->status = 201;
+        }
     }
     free(st);
     return rc;
@@ -54,21 +58,26 @@ fgd_policy_remove(const fgd_req_t *q, fgd_resp_t *r)
     qm = strchr(uri, '?');
     if (fg_route_parse(method, strlen(method), uri,
             qm ? (size_t) (qm - uri) : strlen(uri), qm ? qm + 1 : "",
-            qm ? strlen(qm + 1) : 0, &rt) != FG_ROUTE_OK ||
-        rt.action != FG_ACTION_REMOVE_PERMISSION)
+            qm ? strlen(qm + 1) : 0, &rt) != FG_ROUTE_OK
+        || rt.action != FG_ACTION_REMOVE_PERMISSION)
+    {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "The statement id of the request is not valid");
+    }
     want[0] = '\0';
     got = fg_query_get(q->query, strlen(q->query), "RevisionId", want,
         sizeof(want));
-    if (got < 0 || strlen(want) > 36)
+    if (got < 0 || strlen(want) > 36) {
         return fgd_error(r, 412, "PreconditionFailedException",
             "The Revision Id provided does not match the latest Revision "
             "Id. Call the GetPolicy API to retrieve the latest Revision Id");
-    if (got == 0)
+    }
+    if (got == 0) {
         want[0] = '\0';
-    if (fgd_store_permission_remove(q, rt.statement_id, want, r) != 0)
+    }
+    if (fgd_store_permission_remove(q, rt.statement_id, want, r) != 0) {
         return -1;
+    }
     fgd_log("info", q->request_id, "policy %s:%s%s%s lost %s", q->caller,
         q->function, q->qualifier[0] ? ":" : "", q->qualifier,
         rt.statement_id);
@@ -83,17 +92,16 @@ fgd_policy_get(const fgd_req_t *q, fgd_resp_t *r)
     size_t    n, i;
     int       rc;
 
-    if (fgd_store_policy_get(q, &st, &n, revision, r) != 0)
+    if (fgd_store_policy_get(q, &st, &n, revision, r) != 0) {
         return -1;
+    }
     rc = fgd_json_policy((const char *const *) st, n, revision, &r->body,
         &r->body_len);
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
         free(st[i]);
+    }
     free(st);
-    if (rc != 0)
-        return fgd_error(r, 500, "ServiceException", "out of memory");
-    r->status = 200;
-    return 0;
+    return fgd_resp_done(r, rc, 200);
 }
 
 /*
@@ -112,33 +120,38 @@ fgd_store_permission_add(const fgd_req_t *q, const fgd_permission_t *p,
     long long    v;
     int          n;
 
-    if (q->qualifier[0] == '\0')
+    if (q->qualifier[0] == '\0') {
         n = fg_key_function(kmust, sizeof(kmust), q->caller, q->function);
-    else if (fg_version_valid(q->qualifier, strlen(q->qualifier)))
+    } else if (fg_version_valid(q->qualifier, strlen(q->qualifier))) {
         n = fg_key_version(kmust, sizeof(kmust), q->caller, q->function,
             q->qualifier);
-    else if (fg_alias_name_valid(q->qualifier, strlen(q->qualifier)))
+    } else if (fg_alias_name_valid(q->qualifier, strlen(q->qualifier))) {
         n = fg_key_alias(kmust, sizeof(kmust), q->caller, q->function,
             q->qualifier);
-    else
+    } else {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "The qualifier '%.130s' can not have a policy: name a version "
             "or an alias", q->qualifier);
-    if (n < 0 || n >= FG_KEY_MAX ||
-        fg_key_policy(kpol, sizeof(kpol), q->caller, q->function)
-            >= FG_KEY_MAX ||
-        fg_key_grants(kgr, sizeof(kgr), q->caller, q->function)
-            >= FG_KEY_MAX ||
-        fg_key_grant_field(field, sizeof(field), q->qualifier, p->action,
+    }
+    if (n < 0 || n >= FG_KEY_MAX
+        || fg_key_policy(kpol, sizeof(kpol), q->caller, q->function)
+            >= FG_KEY_MAX
+        || fg_key_grants(kgr, sizeof(kgr), q->caller, q->function)
+            >= FG_KEY_MAX
+        || fg_key_grant_field(field, sizeof(field), q->qualifier, p->action,
             p->principal) >= FG_KEY_MAX)
+    {
         return fgd_error(r, 500, "ServiceException", "key too long");
+    }
     fgd_revision_new(revision);
     args[0] = kpol;  args[1] = kgr;  args[2] = kmust;
     args[3] = q->qualifier;  args[4] = p->sid;  args[5] = statement;
     args[6] = field;  args[7] = p->want_revision;  args[8] = revision;
     if (fgd_redis_script_int(q, FGD_SCRIPT_PERMISSION_ADD, 3, 9, args, NULL,
             &v, r) != 0)
+    {
         return -1;
+    }
     switch (v) {
     case 1:
         return 0;
@@ -167,21 +180,27 @@ fgd_store_permission_remove(const fgd_req_t *q, const char *sid,
     long long    v;
 
     if (fg_key_policy(kpol, sizeof(kpol), q->caller, q->function)
-            >= FG_KEY_MAX ||
-        fg_key_grants(kgr, sizeof(kgr), q->caller, q->function)
+            >= FG_KEY_MAX
+        || fg_key_grants(kgr, sizeof(kgr), q->caller, q->function)
             >= FG_KEY_MAX)
+    {
         return fgd_error(r, 500, "ServiceException", "key too long");
+    }
     fgd_revision_new(revision);
     args[0] = kpol;  args[1] = kgr;  args[2] = q->qualifier;  args[3] = sid;
     args[4] = want_revision;  args[5] = revision;
     if (fgd_redis_script_int(q, FGD_SCRIPT_PERMISSION_REMOVE, 2, 6, args,
             NULL, &v, r) != 0)
+    {
         return -1;
-    if (v == 1)
+    }
+    if (v == 1) {
         return 0;
-    if (v == 0)
+    }
+    if (v == 0) {
         return fgd_error(r, 404, "ResourceNotFoundException",
             "Statement %s is not found in resource policy.", sid);
+    }
     return fgd_error(r, 412, "PreconditionFailedException",
         "The Revision Id provided does not match the latest Revision Id. "
         "Call the GetPolicy API to retrieve the latest Revision Id");
@@ -208,21 +227,25 @@ fgd_store_policy_get(const fgd_req_t *q, char ***statements, size_t *n,
     revision[0] = '\0';
     if (fg_key_policy(kpol, sizeof(kpol), q->caller, q->function)
             >= FG_KEY_MAX)
+    {
         return fgd_error(r, 500, "ServiceException", "key too long");
+    }
     reply = fgd_store_hgetall(q, kpol, r);
-    if (reply == NULL)
+    if (reply == NULL) {
         return -1;
+    }
     snprintf(pre, sizeof(pre), "%s:", q->qualifier);
     plen = strlen(pre);
     st = calloc(reply->elements / 2 + 1, sizeof(*st));
     if (st == NULL) {
-        fgd_error(r, 500, "ServiceException", "out of memory");
+        fgd_nomem(r);
         goto cleanup;
     }
     for (i = 0; i + 1 < reply->elements; i += 2) {
         const redisReply *f = reply->element[i], *v = reply->element[i + 1];
-        if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING)
+        if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING) {
             continue;
+        }
         if (f->str[0] == '#' && strcmp(f->str + 1, q->qualifier) == 0) {
             snprintf(revision, 37, "%s", v->str);
             continue;
@@ -231,7 +254,7 @@ fgd_store_policy_get(const fgd_req_t *q, char ***statements, size_t *n,
             /* sorted by field, that is by Sid */
             st[k] = malloc(f->len + 1 + v->len + 1);
             if (st[k] == NULL) {
-                fgd_error(r, 500, "ServiceException", "out of memory");
+                fgd_nomem(r);
                 goto cleanup;
             }
             memcpy(st[k], f->str, f->len);
@@ -247,9 +270,10 @@ fgd_store_policy_get(const fgd_req_t *q, char ***statements, size_t *n,
     }
     qsort(st, k, sizeof(*st), fgd_str_cmp);
     /* keep only the statements: move each past its sort key */
-    for (i = 0; i < k; i++)
+    for (i = 0; i < k; i++) {
         memmove(st[i], st[i] + strlen(st[i]) + 1,
             strlen(st[i] + strlen(st[i]) + 1) + 1);
+    }
     *statements = st;
     *n = k;
     st = NULL;
@@ -257,8 +281,9 @@ fgd_store_policy_get(const fgd_req_t *q, char ***statements, size_t *n,
 
 cleanup:
     if (st != NULL) {
-        for (i = 0; i < k; i++)
+        for (i = 0; i < k; i++) {
             free(st[i]);
+        }
         free(st);
     }
     freeReplyObject(reply);

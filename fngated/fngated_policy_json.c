@@ -16,19 +16,22 @@ fgd_principal_account(const char *principal, char dst[FG_ACCOUNT_LEN + 1])
     static const char  pre[] = "arn:aws:iam::", post[] = ":root";
     size_t             len;
 
-    if (principal == NULL)
+    if (principal == NULL) {
         return -1;
+    }
     len = strlen(principal);
     if (fg_account_valid(principal, len)) {
         memcpy(dst, principal, FG_ACCOUNT_LEN + 1);
         return 0;
     }
-    if (len != sizeof(pre) - 1 + FG_ACCOUNT_LEN + sizeof(post) - 1 ||
-        memcmp(principal, pre, sizeof(pre) - 1) != 0 ||
-        memcmp(principal + sizeof(pre) - 1 + FG_ACCOUNT_LEN, post,
-            sizeof(post) - 1) != 0 ||
-        !fg_account_valid(principal + sizeof(pre) - 1, FG_ACCOUNT_LEN))
+    if (len != sizeof(pre) - 1 + FG_ACCOUNT_LEN + sizeof(post) - 1
+        || memcmp(principal, pre, sizeof(pre) - 1) != 0
+        || memcmp(principal + sizeof(pre) - 1 + FG_ACCOUNT_LEN, post,
+            sizeof(post) - 1) != 0
+        || !fg_account_valid(principal + sizeof(pre) - 1, FG_ACCOUNT_LEN))
+    {
         return -1;
+    }
     memcpy(dst, principal + sizeof(pre) - 1, FG_ACCOUNT_LEN);
     dst[FG_ACCOUNT_LEN] = '\0';
     return 0;
@@ -48,13 +51,16 @@ fgd_permission_parse(const char *body, size_t len, fgd_permission_t *p,
     int                       rc = -1;
 
     memset(p, 0, sizeof(*p));
-    if (fgd_parse_doc(body, len, false, &root, r) != 0)
+    if (fgd_parse_doc(body, len, false, &root, r) != 0) {
         return -1;
-    if (fgd_get_string(root, "StatementId", &sid, r) != 0 ||
-        fgd_get_string(root, "Action", &action, r) != 0 ||
-        fgd_get_string(root, "Principal", &principal, r) != 0 ||
-        fgd_get_revision(root, p->want_revision, r) != 0)
+    }
+    if (fgd_get_string(root, "StatementId", &sid, r) != 0
+        || fgd_get_string(root, "Action", &action, r) != 0
+        || fgd_get_string(root, "Principal", &principal, r) != 0
+        || fgd_get_revision(root, p->want_revision, r) != 0)
+    {
         goto cleanup;
+    }
     for (i = 0; i < sizeof(unsupported) / sizeof(unsupported[0]); i++) {
         yajl_val v = fgd_obj_get(root, unsupported[i]);
         if (v != NULL && !YAJL_IS_NULL(v)) {
@@ -80,8 +86,9 @@ fgd_permission_parse(const char *body, size_t len, fgd_permission_t *p,
             "than or equal to 100", sid);
         goto cleanup;
     }
-    if (strcmp(action, "lambda:InvokeFunction") != 0 &&
-        strcmp(action, "lambda:GetFunction") != 0) {
+    if (strcmp(action, "lambda:InvokeFunction") != 0
+        && strcmp(action, "lambda:GetFunction") != 0)
+    {
         fgd_error(r, 400, "InvalidParameterValueException",
             "The action '%.64s' is not supported: fngate grants "
             "lambda:InvokeFunction or lambda:GetFunction", action);
@@ -118,8 +125,9 @@ fgd_json_statement(const fgd_permission_t *p, const char *region,
     char      arn[512], iam[64];
     int       rc;
 
-    if (g == NULL)
+    if (g == NULL) {
         return -1;
+    }
     fg_function_arn(arn, sizeof(arn), region, account, function, qualifier);
     snprintf(iam, sizeof(iam), "arn:aws:iam::%s:root", p->principal);
     yajl_gen_map_open(g);
@@ -142,8 +150,9 @@ fgd_json_add_permission(const char *statement, char **out, size_t *out_len)
     yajl_gen  g = yajl_gen_alloc(NULL);
     int       rc;
 
-    if (g == NULL)
+    if (g == NULL) {
         return -1;
+    }
     yajl_gen_map_open(g);
     GSTR(g, "Statement");  GSTR(g, statement);
     yajl_gen_map_close(g);
@@ -163,15 +172,18 @@ fgd_json_policy(const char *const *statements, size_t n,
         "{\"Version\":\"2012-10-17\",\"Id\":\"default\",\"Statement\":[";
 
     len = sizeof(head) + 2;
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
         len += strlen(statements[i]) + 1;
+    }
     doc = malloc(len);
-    if (doc == NULL)
+    if (doc == NULL) {
         return -1;
+    }
     p = doc + snprintf(doc, len, "%s", head);
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
         p += snprintf(p, len - (size_t) (p - doc), "%s%s", i ? "," : "",
                  statements[i]);
+    }
     snprintf(p, len - (size_t) (p - doc), "]}");
 
     g = yajl_gen_alloc(NULL);

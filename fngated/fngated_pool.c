@@ -69,10 +69,12 @@ fgd_pool_main(void *arg)
         free(err);
         clock_gettime(CLOCK_REALTIME, &until);
         until.tv_sec += 5;
-        while (!fgd_pool_quit &&
-               pthread_cond_timedwait(&fgd_pool_cond, &fgd_pool_lock, &until)
+        while (!fgd_pool_quit
+               && pthread_cond_timedwait(&fgd_pool_cond, &fgd_pool_lock, &until)
                == 0)
+        {
             ;
+        }
         pthread_mutex_unlock(&fgd_pool_lock);
     }
 }
@@ -103,8 +105,9 @@ fgd_pool_stop(void)
     pthread_mutex_unlock(&fgd_pool_lock);
     /* vmp_pool_new itself is not interruptible: a stop during the first
      * boot waits for it. */
-    if (fgd_pool_thread_started)
+    if (fgd_pool_thread_started) {
         pthread_join(fgd_pool_thread, NULL);
+    }
     vmp_pool_free(fgd_pool);
     fgd_pool = NULL;
 }
@@ -118,8 +121,9 @@ fgd_pool_forget(const char *owner, const char *name, const char *version)
     pthread_mutex_lock(&fgd_pool_lock);
     pool = fgd_pool;
     pthread_mutex_unlock(&fgd_pool_lock);
-    if (pool == NULL)
+    if (pool == NULL) {
         return;
+    }
     /* the function as Invoke names it to vmp_fnsnap_config */
     snprintf(fnid, sizeof(fnid), "%s:%s", owner, name);
     vmp_pool_fnsnap_forget(pool, fnid, version);
@@ -139,13 +143,16 @@ fgd_pool_wait(unsigned timeout_ms, const char *request_id)
         until.tv_nsec -= 1000000000;
     }
     pthread_mutex_lock(&fgd_pool_lock);
-    while (fgd_pool == NULL && !fgd_pool_quit &&
-           pthread_cond_timedwait(&fgd_pool_cond, &fgd_pool_lock, &until)
+    while (fgd_pool == NULL && !fgd_pool_quit
+           && pthread_cond_timedwait(&fgd_pool_cond, &fgd_pool_lock, &until)
            == 0)
+    {
         ;
+    }
     pool = fgd_pool;
-    if (pool == NULL)
+    if (pool == NULL) {
         fgd_log("error", request_id, "no vm pool: %s", fgd_pool_err);
+    }
     pthread_mutex_unlock(&fgd_pool_lock);
     return pool;
 }

@@ -33,9 +33,10 @@ fgd_redis_script_shas(void)
 
     for (s = 0; s < FGD_SCRIPT_COUNT; s++) {
         text = fgd_redis_scripts[s].text;
-        if (text == NULL ||
-            EVP_Digest(text, strlen(text), md, &md_len, EVP_sha1(), NULL)
-            != 1 || md_len != 20) {
+        if (text == NULL
+            || EVP_Digest(text, strlen(text), md, &md_len, EVP_sha1(), NULL)
+            != 1 || md_len != 20)
+        {
             continue;
         }
         for (i = 0; i < 20; i++) {
@@ -57,9 +58,10 @@ fgd_redis_scripts_missing(void)
     unsigned  s;
 
     for (s = 0; s < FGD_SCRIPT_COUNT; s++) {
-        if (fgd_redis_scripts[s].name == NULL ||
-            fgd_redis_scripts[s].text == NULL ||
-            fgd_redis_sha((fgd_script_t) s)[0] == '\0') {
+        if (fgd_redis_scripts[s].name == NULL
+            || fgd_redis_scripts[s].text == NULL
+            || fgd_redis_sha((fgd_script_t) s)[0] == '\0')
+        {
             return (fgd_script_t) s;
         }
     }
@@ -79,8 +81,9 @@ fgd_redis_connect(const fgd_conf_t *conf, char *err, size_t err_size)
         const char *colon = strrchr(conf->redis, ':');
         size_t      hl = (size_t) (colon - conf->redis);
 
-        if (hl >= sizeof(host))
+        if (hl >= sizeof(host)) {
             hl = sizeof(host) - 1;
+        }
         memcpy(host, conf->redis, hl);
         host[hl] = '\0';
         c = redisConnectWithTimeout(host, atoi(colon + 1), tv);
@@ -114,7 +117,8 @@ fgd_redis_load(const fgd_req_t *q, redisContext *c)
     for (s = 0; s < FGD_SCRIPT_COUNT; s++) {
         text = fgd_redis_scripts[s].text;
         if (redisAppendCommand(c, "SCRIPT LOAD %b", text, strlen(text))
-            != REDIS_OK) {
+            != REDIS_OK)
+        {
             break;
         }
         sent++;
@@ -125,8 +129,9 @@ fgd_redis_load(const fgd_req_t *q, redisContext *c)
                 q->conf->redis, c->errstr);
             return;
         }
-        if (reply->type != REDIS_REPLY_STRING ||
-            strcmp(reply->str, fgd_redis_sha((fgd_script_t) s)) != 0) {
+        if (reply->type != REDIS_REPLY_STRING
+            || strcmp(reply->str, fgd_redis_sha((fgd_script_t) s)) != 0)
+        {
             fgd_log("error", q->request_id, "redis %s: SCRIPT LOAD of %s "
                 "answered %.*s", q->conf->redis, fgd_redis_scripts[s].name,
                 reply->str != NULL ? (int) reply->len : 0,
@@ -183,14 +188,16 @@ fgd_redis_exec(const fgd_req_t *q, bool idempotent, int argc,
                 q->conf->redis, what, (*ctx)->errstr);
             redisFree(*ctx);
             *ctx = NULL;
-            if (idempotent && !fresh)
+            if (idempotent && !fresh) {
                 continue;
+            }
             fgd_error(r, 502, "ServiceException",
                 "The service failed to reach its storage");
             return NULL;
         }
-        if (reply->type == REDIS_REPLY_ERROR &&
-            strncmp(reply->str, "OOM ", 4) == 0) {
+        if (reply->type == REDIS_REPLY_ERROR
+            && strncmp(reply->str, "OOM ", 4) == 0)
+        {
             /*
              * Redis is at its maxmemory (noeviction).  It refuses a
              * script at its first write that could grow memory, before
@@ -205,8 +212,9 @@ fgd_redis_exec(const fgd_req_t *q, bool idempotent, int argc,
                 "The service's store is full; nothing was written");
             return NULL;
         }
-        if (reply->type == REDIS_REPLY_ERROR && noscript != NULL &&
-            strncmp(reply->str, "NOSCRIPT", 8) == 0) {
+        if (reply->type == REDIS_REPLY_ERROR && noscript != NULL
+            && strncmp(reply->str, "NOSCRIPT", 8) == 0)
+        {
             freeReplyObject(reply);
             *noscript = true;
             return NULL;
@@ -247,7 +255,7 @@ fgd_redis_script(const fgd_req_t *q, fgd_script_t script, int nkeys,
     argv = calloc((size_t) nargs + 3, sizeof(*argv));
     lens = calloc((size_t) nargs + 3, sizeof(*lens));
     if (argv == NULL || lens == NULL) {
-        fgd_error(r, 500, "ServiceException", "out of memory");
+        fgd_nomem(r);
         goto cleanup;
     }
     snprintf(num, sizeof(num), "%d", nkeys);

@@ -14,8 +14,9 @@
 void
 fgd_resp_free(fgd_resp_t *r)
 {
-    if (r == NULL)
+    if (r == NULL) {
         return;
+    }
     free(r->body);
     free(r->headers);
     free(r->content_type);
@@ -58,13 +59,15 @@ fgd_utf8_sanitize(char *s)
         unsigned n, i;
 
         if (*p < 0x80) { p++; continue; }
-        if ((*p & 0xe0) == 0xc0 && *p >= 0xc2) n = 1;
-        else if ((*p & 0xf0) == 0xe0) n = 2;
-        else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4) n = 3;
-        else { *p++ = '?'; continue; }
-        for (i = 1; i <= n; i++)
-            if ((p[i] & 0xc0) != 0x80)
+        if ((*p & 0xe0) == 0xc0 && *p >= 0xc2) { n = 1;
+        } else if ((*p & 0xf0) == 0xe0) { n = 2;
+        } else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4) { n = 3;
+        } else { *p++ = '?'; continue; }
+        for (i = 1; i <= n; i++) {
+            if ((p[i] & 0xc0) != 0x80) {
                 break;
+            }
+        }
         if (i <= n) { *p++ = '?'; continue; }
         p += n + 1;
     }
@@ -89,13 +92,16 @@ fgd_error(fgd_resp_t *r, int status, const char *type, const char *fmt, ...)
     r->status = status;
     r->error_type = type;
     r->function_error = NULL;
-    if (strcmp(type, "TooManyRequestsException") == 0 &&
-        r->throttle_reason == NULL)
+    if (strcmp(type, "TooManyRequestsException") == 0
+        && r->throttle_reason == NULL)
+    {
         r->throttle_reason = "ConcurrentInvocationLimitExceeded";
+    }
 
     g = yajl_gen_alloc(NULL);
-    if (g == NULL)
+    if (g == NULL) {
         return -1;
+    }
     yajl_gen_map_open(g);
     if (r->throttle_reason != NULL) {
         yajl_gen_string(g, (const unsigned char *) "Reason", 6);
@@ -103,10 +109,11 @@ fgd_error(fgd_resp_t *r, int status, const char *type, const char *fmt, ...)
             strlen(r->throttle_reason));
     }
     yajl_gen_string(g, (const unsigned char *) "Type", 4);
-    if (status >= 500)
+    if (status >= 500) {
         yajl_gen_string(g, (const unsigned char *) "Service", 7);
-    else
+    } else {
         yajl_gen_string(g, (const unsigned char *) "User", 4);
+    }
     yajl_gen_string(g, (const unsigned char *) "message", 7);
     yajl_gen_string(g, (const unsigned char *) r->message,
         strlen(r->message));
@@ -121,4 +128,20 @@ fgd_error(fgd_resp_t *r, int status, const char *type, const char *fmt, ...)
     }
     yajl_gen_free(g);
     return -1;
+}
+
+int
+fgd_nomem(fgd_resp_t *r)
+{
+    return fgd_error(r, 500, "ServiceException", "out of memory");
+}
+
+int
+fgd_resp_done(fgd_resp_t *r, int made, int status)
+{
+    if (made != 0) {
+        return fgd_nomem(r);
+    }
+    r->status = status;
+    return 0;
 }

@@ -34,6 +34,13 @@ void fgd_resp_free(fgd_resp_t *r);               /* accepts NULL */
 int fgd_error(fgd_resp_t *r, int status, const char *type,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* fgd_error's 500 ServiceException "out of memory".  Returns -1. */
+int fgd_nomem(fgd_resp_t *r);
+
+/* The end of a handler whose answer was made by a JSON maker that
+ * returned made: 0 with status, or -1 with fgd_nomem's 500. */
+int fgd_resp_done(fgd_resp_t *r, int made, int status);
+
 /* Status line text: 200 -> "OK". */
 const char *fgd_status_text(int status);
 

@@ -34,11 +34,13 @@ fgd_store_keys(const char *account, const char *name, const char *sha,
     char fn[FG_KEY_MAX], char fns[FG_KEY_MAX], char code[FG_KEY_MAX],
     char refs[FG_KEY_MAX])
 {
-    if (fg_key_function(fn, FG_KEY_MAX, account, name) >= FG_KEY_MAX ||
-        fg_key_functions(fns, FG_KEY_MAX, account) >= FG_KEY_MAX ||
-        fg_key_code(code, FG_KEY_MAX, account, sha) >= FG_KEY_MAX ||
-        fg_key_coderefs(refs, FG_KEY_MAX, account) >= FG_KEY_MAX)
+    if (fg_key_function(fn, FG_KEY_MAX, account, name) >= FG_KEY_MAX
+        || fg_key_functions(fns, FG_KEY_MAX, account) >= FG_KEY_MAX
+        || fg_key_code(code, FG_KEY_MAX, account, sha) >= FG_KEY_MAX
+        || fg_key_coderefs(refs, FG_KEY_MAX, account) >= FG_KEY_MAX)
+    {
         return -1;
+    }
     return 0;
 }
 
@@ -81,8 +83,9 @@ fgd_store_fn_from_reply(fgd_fn_t *fn, const redisReply *reply)
     size_t       *lens, i;
     int           rc;
 
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0)
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0) {
         return -1;
+    }
     fv = calloc(reply->elements, sizeof(*fv));
     lens = calloc(reply->elements, sizeof(*lens));
     if (fv == NULL || lens == NULL) {
@@ -138,8 +141,9 @@ fgd_store_read_fn(const fgd_req_t *q, const char *key, const char *account,
     int          rc = -1;
 
     reply = fgd_store_hgetall(q, key, r);
-    if (reply == NULL)
+    if (reply == NULL) {
         return -1;
+    }
     if (reply->elements == 0) {
         fg_function_arn(arn, sizeof(arn), q->region, account, name,
             qualifier);
@@ -166,15 +170,16 @@ fgd_store_get(const fgd_req_t *q, const char *account, const char *name,
 {
     char  key[FG_KEY_MAX];
 
-    if (fg_key_function(key, sizeof(key), account, name) >= FG_KEY_MAX)
+    if (fg_key_function(key, sizeof(key), account, name) >= FG_KEY_MAX) {
         return fgd_error(r, 500, "ServiceException", "key too long");
+    }
     return fgd_store_read_fn(q, key, account, name, "", fn, r);
 }
 
 /* Reads one string field; 1 found (into dst), 0 missing, -1 with r. */
 int
-fgd_store_hget(const fgd_req_t *q, const char *key, const char *field, char *dst,
-    size_t size, fgd_resp_t *r)
+fgd_store_hget(const fgd_req_t *q, const char *key, const char *field,
+    char *dst, size_t size, fgd_resp_t *r)
 {
     const char  *argv[3] = { "HGET", key, field };
     size_t       lens[3] = { 4, strlen(key), strlen(field) };
@@ -182,14 +187,16 @@ fgd_store_hget(const fgd_req_t *q, const char *key, const char *field, char *dst
 
     dst[0] = '\0';
     reply = fgd_redis_command(q, true, 3, argv, lens, r);
-    if (reply == NULL)
+    if (reply == NULL) {
         return -1;
+    }
     if (reply->type == REDIS_REPLY_NIL) {
         freeReplyObject(reply);
         return 0;
     }
-    if (reply->type != REDIS_REPLY_STRING || reply->len >= size)
+    if (reply->type != REDIS_REPLY_STRING || reply->len >= size) {
         return fgd_store_unexpected(reply, r);
+    }
     memcpy(dst, reply->str, reply->len);
     dst[reply->len] = '\0';
     freeReplyObject(reply);

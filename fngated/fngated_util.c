@@ -32,8 +32,9 @@ fgd_base64_encode(const uint8_t *src, size_t len, char *dst)
     }
     if (i < len) {
         uint32_t v = (uint32_t) src[i] << 16;
-        if (i + 1 < len)
+        if (i + 1 < len) {
             v |= (uint32_t) src[i + 1] << 8;
+        }
         dst[o++] = fgd_b64[v >> 18];
         dst[o++] = fgd_b64[(v >> 12) & 63];
         dst[o++] = (i + 1 < len) ? fgd_b64[(v >> 6) & 63] : '=';
@@ -46,11 +47,16 @@ fgd_base64_encode(const uint8_t *src, size_t len, char *dst)
 static int
 fgd_b64_value(unsigned char c)
 {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
+    if (c >= 'A' && c <= 'Z') { return c - 'A';
+    }
+    if (c >= 'a' && c <= 'z') { return c - 'a' + 26;
+    }
+    if (c >= '0' && c <= '9') { return c - '0' + 52;
+    }
+    if (c == '+') { return 62;
+    }
+    if (c == '/') { return 63;
+    }
     return -1;
 }
 
@@ -63,18 +69,22 @@ fgd_base64_decode(const char *src, size_t len, uint8_t *dst)
 
     if (len >= 1 && src[len - 1] == '=') {
         pad = 1;
-        if (len >= 2 && src[len - 2] == '=')
+        if (len >= 2 && src[len - 2] == '=') {
             pad = 2;
-        if (len % 4 != 0)
+        }
+        if (len % 4 != 0) {
             return -1;
+        }
         len -= pad;
     }
-    if (len % 4 == 1)
+    if (len % 4 == 1) {
         return -1;
+    }
     for (i = 0; i < len; i++) {
         int v = fgd_b64_value((unsigned char) src[i]);
-        if (v < 0)
+        if (v < 0) {
             return -1;
+        }
         acc = acc << 6 | (uint32_t) v;
         if (++n == 4) {
             dst[o++] = (uint8_t) (acc >> 16);
@@ -85,12 +95,14 @@ fgd_base64_decode(const char *src, size_t len, uint8_t *dst)
         }
     }
     if (n == 2) {
-        if (acc & 0xf)              /* non-canonical trailing bits */
+        if (acc & 0xf) {              /* non-canonical trailing bits */
             return -1;
+        }
         dst[o++] = (uint8_t) (acc >> 4);
     } else if (n == 3) {
-        if (acc & 0x3)
+        if (acc & 0x3) {
             return -1;
+        }
         dst[o++] = (uint8_t) (acc >> 10);
         dst[o++] = (uint8_t) (acc >> 2);
     }
@@ -159,17 +171,21 @@ fgd_json_shape_ok(const char *body, size_t len, unsigned max_depth)
     for (i = 0; i < len; i++) {
         char c = body[i];
 
-        if (c == '\0')
+        if (c == '\0') {
             return false;
+        }
         if (in_str) {
             if (c == '\\') {
-                if (i + 1 >= len)
+                if (i + 1 >= len) {
                     return false;
+                }
                 i++;
                 /* "\u0000" would cut a C string short inside yajl_tree. */
-                if (body[i] == 'u' && i + 4 < len &&
-                    memcmp(body + i + 1, "0000", 4) == 0)
+                if (body[i] == 'u' && i + 4 < len
+                    && memcmp(body + i + 1, "0000", 4) == 0)
+                {
                     return false;
+                }
             } else if (c == '"') {
                 in_str = false;
             }
@@ -178,11 +194,13 @@ fgd_json_shape_ok(const char *body, size_t len, unsigned max_depth)
         if (c == '"') {
             in_str = true;
         } else if (c == '{' || c == '[') {
-            if (++depth > max_depth)
+            if (++depth > max_depth) {
                 return false;
+            }
         } else if (c == '}' || c == ']') {
-            if (depth > 0)
+            if (depth > 0) {
                 depth--;
+            }
         }
     }
     return true;
@@ -208,14 +226,17 @@ fgd_sha_hex_to_b64(const char *hex, char dst[45])
     uint8_t  d[32];
     size_t   i;
 
-    if (strlen(hex) != 64)
+    if (strlen(hex) != 64) {
         return -1;
+    }
     for (i = 0; i < 32; i++) {
         unsigned v;
-        if (sscanf(hex + 2 * i, "%2x", &v) != 1 ||
-            strchr("0123456789abcdef", hex[2 * i]) == NULL ||
-            strchr("0123456789abcdef", hex[2 * i + 1]) == NULL)
+        if (sscanf(hex + 2 * i, "%2x", &v) != 1
+            || strchr("0123456789abcdef", hex[2 * i]) == NULL
+            || strchr("0123456789abcdef", hex[2 * i + 1]) == NULL)
+        {
             return -1;
+        }
         d[i] = (uint8_t) v;
     }
     fgd_base64_encode(d, 32, dst);

@@ -21,10 +21,12 @@ fgd_version_publish(const fgd_req_t *q, fgd_resp_t *r)
     char           version[FGD_VERSION_LEN];
     bool           created;
 
-    if (fgd_req_no_qualifier(q, r) != 0 ||
-        fgd_publish_parse(q->body, q->body_len, &p, r) != 0 ||
-        fgd_store_publish(q, q->function, &p, version, &created, r) != 0)
+    if (fgd_req_no_qualifier(q, r) != 0
+        || fgd_publish_parse(q->body, q->body_len, &p, r) != 0
+        || fgd_store_publish(q, q->function, &p, version, &created, r) != 0)
+    {
         return -1;
+    }
     fgd_log("info", q->request_id, "%s %s:%s version %s", created
         ? "published" : "unchanged since", q->caller, q->function, version);
     return fgd_version_reply(q, version, 201, r);
@@ -38,12 +40,14 @@ fgd_version_list(const fgd_req_t *q, fgd_resp_t *r)
     fgd_fn_t  *fns = NULL;
     size_t     n = 0;
 
-    if (fgd_req_no_qualifier(q, r) != 0 ||
-        fgd_versions_query(q->query, marker, sizeof(marker), &max_items, r)
-            != 0 ||
-        fgd_store_list_versions(q, q->function, marker, max_items, &fns, &n,
+    if (fgd_req_no_qualifier(q, r) != 0
+        || fgd_versions_query(q->query, marker, sizeof(marker), &max_items, r)
+            != 0
+        || fgd_store_list_versions(q, q->function, marker, max_items, &fns, &n,
             next, sizeof(next), r) != 0)
+    {
         return -1;
+    }
     return fgd_version_list_answer(q, fgd_json_list_versions, fns, n, next, r);
 }
 
@@ -57,12 +61,15 @@ fgd_version_reply(const fgd_req_t *q, const char *version, int status,
 
     if (fgd_store_get_version(q, q->caller, q->function, version, &fn, r)
         != 0)
+    {
         return -1;
+    }
     rc = fgd_json_function_config(&fn, q->region, q->caller, &r->body,
         &r->body_len);
     fgd_fn_clear(&fn);
-    if (rc != 0)
-        return fgd_error(r, 500, "ServiceException", "out of memory");
+    if (rc != 0) {
+        return fgd_nomem(r);
+    }
     r->status = status;
     return 0;
 }
@@ -76,13 +83,11 @@ fgd_version_list_answer(const fgd_req_t *q, fgd_json_list_pt json,
     int     rc;
 
     rc = json(fns, n, next, q->region, q->caller, &r->body, &r->body_len);
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
         fgd_fn_clear(&fns[i]);
+    }
     free(fns);
-    if (rc != 0)
-        return fgd_error(r, 500, "ServiceException", "out of memory");
-    r->status = 200;
-    return 0;
+    return fgd_resp_done(r, rc, 200);
 }
 
 int
@@ -91,11 +96,14 @@ fgd_store_get_version(const fgd_req_t *q, const char *account,
 {
     char  key[FG_KEY_MAX];
 
-    if (version[0] == '\0' || strcmp(version, "$LATEST") == 0)
+    if (version[0] == '\0' || strcmp(version, "$LATEST") == 0) {
         return fgd_store_get(q, account, name, fn, r);
+    }
     if (fg_key_version(key, sizeof(key), account, name, version)
         >= FG_KEY_MAX)
+    {
         return fgd_error(r, 500, "ServiceException", "key too long");
+    }
     return fgd_store_read_fn(q, key, account, name, version, fn, r);
 }
 
@@ -117,12 +125,15 @@ fgd_store_resolve(const fgd_req_t *q, const char *account, const char *name,
     const char  *version;
     double       u = 0.0;
 
-    if (qualifier[0] == '\0' || strcmp(qualifier, "$LATEST") == 0 ||
-        fg_version_valid(qualifier, strlen(qualifier))) {
-        if (fgd_store_get_version(q, account, name, qualifier, fn, r) != 0)
+    if (qualifier[0] == '\0' || strcmp(qualifier, "$LATEST") == 0
+        || fg_version_valid(qualifier, strlen(qualifier)))
+    {
+        if (fgd_store_get_version(q, account, name, qualifier, fn, r) != 0) {
             return -1;
-        if (fn->version[0] == '\0')
+        }
+        if (fn->version[0] == '\0') {
             snprintf(fn->version, sizeof(fn->version), "$LATEST");
+        }
         return 0;
     }
     if (!fg_alias_name_valid(qualifier, strlen(qualifier))) {
@@ -153,15 +164,18 @@ fgd_store_resolve(const fgd_req_t *q, const char *account, const char *name,
     }
     if (weighted && a.extra_version[0] != '\0') {
         uint32_t x;
-        if (RAND_bytes((unsigned char *) &x, sizeof(x)) != 1)
+        if (RAND_bytes((unsigned char *) &x, sizeof(x)) != 1) {
             x = (uint32_t) rand();
+        }
         u = (double) x / 4294967296.0;
     }
     version = fgd_alias_choose(&a, u);
-    if (fgd_store_get_version(q, account, name, version, fn, r) != 0)
+    if (fgd_store_get_version(q, account, name, version, fn, r) != 0) {
         return -1;
-    if (fn->version[0] == '\0')
+    }
+    if (fn->version[0] == '\0') {
         snprintf(fn->version, sizeof(fn->version), "$LATEST");
+    }
     return 0;
 }
 
@@ -183,28 +197,34 @@ fgd_store_publish(const fgd_req_t *q, const char *name,
     fg_function_arn(arn, sizeof(arn), q->region, q->caller, name, "");
     fgd_revision_new(rev);
     for (attempt = 0; attempt < 5; attempt++) {
-        if (fg_key_function(kfn, sizeof(kfn), q->caller, name) >= FG_KEY_MAX)
+        if (fg_key_function(kfn, sizeof(kfn), q->caller, name) >= FG_KEY_MAX) {
             return fgd_error(r, 500, "ServiceException", "key too long");
+        }
         got = fgd_store_hget(q, kfn, "LastVersion", last, sizeof(last), r);
-        if (got < 0)
+        if (got < 0) {
             return -1;
-        if (got == 0)
+        }
+        if (got == 0) {
             snprintf(last, sizeof(last), "0");
+        }
         n = fgd_version_next(last);
-        if (n == 0)
+        if (n == 0) {
             return fgd_error(r, 500, "ServiceException",
                 "The function's version counter is unreadable");
+        }
         snprintf(next, sizeof(next), "%lu", n);
         if (fg_key_versions(kvers, sizeof(kvers), q->caller, name)
-                >= FG_KEY_MAX ||
-            fg_key_version(kver, sizeof(kver), q->caller, name, next)
-                >= FG_KEY_MAX ||
-            fg_key_coderefs(krefs, sizeof(krefs), q->caller) >= FG_KEY_MAX ||
-            fg_key_version(klast, sizeof(klast), q->caller, name, last)
-                >= FG_KEY_MAX ||
-            fg_key_codebytes(kbytes, sizeof(kbytes), q->caller)
+                >= FG_KEY_MAX
+            || fg_key_version(kver, sizeof(kver), q->caller, name, next)
+                >= FG_KEY_MAX
+            || fg_key_coderefs(krefs, sizeof(krefs), q->caller) >= FG_KEY_MAX
+            || fg_key_version(klast, sizeof(klast), q->caller, name, last)
+                >= FG_KEY_MAX
+            || fg_key_codebytes(kbytes, sizeof(kbytes), q->caller)
                 >= FG_KEY_MAX)
+        {
             return fgd_error(r, 500, "ServiceException", "key too long");
+        }
         snprintf(qver, sizeof(qver), "%u", q->conf->quota.versions);
         snprintf(qcode, sizeof(qcode), "%zu", q->conf->quota.code_storage);
         args[0] = kfn;  args[1] = kvers;  args[2] = kver;  args[3] = krefs;
@@ -216,18 +236,23 @@ fgd_store_publish(const fgd_req_t *q, const char *name,
         args[13] = qver;  args[14] = qcode;
         reply = fgd_redis_script(q, FGD_SCRIPT_PUBLISH, 6,
             15, args, NULL, r);
-        if (reply == NULL)
+        if (reply == NULL) {
             return -1;
-        if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
-            reply->element[0]->type != REDIS_REPLY_INTEGER)
+        }
+        if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1
+            || reply->element[0]->type != REDIS_REPLY_INTEGER)
+        {
             return fgd_store_unexpected(reply, r);
+        }
         switch (reply->element[0]->integer) {
         case 1:
         case 2:
-            if (reply->elements < 2 ||
-                reply->element[1]->type != REDIS_REPLY_STRING ||
-                reply->element[1]->len >= FGD_VERSION_LEN)
+            if (reply->elements < 2
+                || reply->element[1]->type != REDIS_REPLY_STRING
+                || reply->element[1]->len >= FGD_VERSION_LEN)
+            {
                 return fgd_store_unexpected(reply, r);
+            }
             memcpy(version, reply->element[1]->str, reply->element[1]->len);
             version[reply->element[1]->len] = '\0';
             *created = reply->element[0]->integer == 1;
@@ -239,9 +264,11 @@ fgd_store_publish(const fgd_req_t *q, const char *name,
                 "Function not found: %s", arn);
         case -2: {
             char have[45] = "";
-            if (reply->elements >= 2 &&
-                reply->element[1]->type == REDIS_REPLY_STRING)
+            if (reply->elements >= 2
+                && reply->element[1]->type == REDIS_REPLY_STRING)
+            {
                 fgd_sha_hex_to_b64(reply->element[1]->str, have);
+            }
             freeReplyObject(reply);
             return fgd_error(r, 400, "InvalidParameterValueException",
                 "CodeSHA256 does not match the current CodeSHA256 in "
@@ -259,9 +286,11 @@ fgd_store_publish(const fgd_req_t *q, const char *name,
                 "quota_versions_per_function", q->conf->quota.versions, r);
         case -5: {
             size_t add = 0;
-            if (reply->elements >= 2 &&
-                reply->element[1]->type == REDIS_REPLY_STRING)
+            if (reply->elements >= 2
+                && reply->element[1]->type == REDIS_REPLY_STRING)
+            {
                 add = (size_t) strtoull(reply->element[1]->str, NULL, 10);
+            }
             freeReplyObject(reply);
             return fgd_store_code_storage_refused(q, r, add);
         }
@@ -288,15 +317,17 @@ fgd_store_list_versions(const fgd_req_t *q, const char *name,
     *fns = NULL;
     *n = 0;
     next_marker[0] = '\0';
-    if (fg_key_versions(key, sizeof(key), q->caller, name) >= FG_KEY_MAX)
+    if (fg_key_versions(key, sizeof(key), q->caller, name) >= FG_KEY_MAX) {
         return fgd_error(r, 500, "ServiceException", "key too long");
+    }
     vers = fgd_store_zrange(q, key, r);
-    if (vers == NULL)
+    if (vers == NULL) {
         return -1;
+    }
     total = vers->elements + 1;
     out = calloc(total, sizeof(*out));
     if (out == NULL) {
-        fgd_error(r, 500, "ServiceException", "out of memory");
+        fgd_nomem(r);
         goto cleanup;
     }
     /* $LATEST, then the versions in order; the marker is the last one
@@ -310,8 +341,9 @@ fgd_store_list_versions(const fgd_req_t *q, const char *name,
         if (i == 0) {
             v = "$LATEST";
         } else {
-            if (vers->element[i - 1]->type != REDIS_REPLY_STRING)
+            if (vers->element[i - 1]->type != REDIS_REPLY_STRING) {
                 continue;
+            }
             v = vers->element[i - 1]->str;
         }
         if (!started) {
@@ -321,8 +353,9 @@ fgd_store_list_versions(const fgd_req_t *q, const char *name,
             }
             mv = strtoul(marker, NULL, 10);
             cv = i == 0 ? 0 : strtoul(v, NULL, 10);
-            if (cv <= mv)
+            if (cv <= mv) {
                 continue;
+            }
             started = true;
         }
         if (got == max_items) {
@@ -331,10 +364,12 @@ fgd_store_list_versions(const fgd_req_t *q, const char *name,
             break;
         }
         if (fgd_store_get_version(q, q->caller, name, v, &out[got], &tmp)
-            == 0) {
-            if (i == 0)
+            == 0)
+        {
+            if (i == 0) {
                 snprintf(out[got].version, sizeof(out[got].version),
                     "$LATEST");
+            }
             got++;
         } else if (tmp.status != 404) {
             *r = tmp;
@@ -354,8 +389,9 @@ fgd_store_list_versions(const fgd_req_t *q, const char *name,
 
 cleanup:
     if (out != NULL) {
-        for (i = 0; i < got; i++)
+        for (i = 0; i < got; i++) {
             fgd_fn_clear(&out[i]);
+        }
         free(out);
     }
     freeReplyObject(vers);
@@ -377,38 +413,47 @@ fgd_store_delete_version(const fgd_req_t *q, const char *name,
     fg_function_arn(arn, sizeof(arn), q->region, q->caller, name, version);
     for (attempt = 0; attempt < 5; attempt++) {
         if (fg_key_version(kver, sizeof(kver), q->caller, name, version)
-                >= FG_KEY_MAX ||
-            fg_key_versions(kvers, sizeof(kvers), q->caller, name)
-                >= FG_KEY_MAX ||
-            fg_key_coderefs(krefs, sizeof(krefs), q->caller) >= FG_KEY_MAX ||
-            fg_key_version_refs(kvrefs, sizeof(kvrefs), q->caller, name)
-                >= FG_KEY_MAX ||
-            fg_key_policy(kpol, sizeof(kpol), q->caller, name)
-                >= FG_KEY_MAX ||
-            fg_key_grants(kgr, sizeof(kgr), q->caller, name) >= FG_KEY_MAX ||
-            fg_key_codebytes(kbytes, sizeof(kbytes), q->caller)
+                >= FG_KEY_MAX
+            || fg_key_versions(kvers, sizeof(kvers), q->caller, name)
+                >= FG_KEY_MAX
+            || fg_key_coderefs(krefs, sizeof(krefs), q->caller) >= FG_KEY_MAX
+            || fg_key_version_refs(kvrefs, sizeof(kvrefs), q->caller, name)
+                >= FG_KEY_MAX
+            || fg_key_policy(kpol, sizeof(kpol), q->caller, name)
+                >= FG_KEY_MAX
+            || fg_key_grants(kgr, sizeof(kgr), q->caller, name) >= FG_KEY_MAX
+            || fg_key_codebytes(kbytes, sizeof(kbytes), q->caller)
                 >= FG_KEY_MAX)
+        {
             return fgd_error(r, 500, "ServiceException", "key too long");
+        }
         got = fgd_store_hget(q, kver, "CodeSha256", sha, sizeof(sha), r);
-        if (got < 0)
+        if (got < 0) {
             return -1;
-        if (got == 0)
+        }
+        if (got == 0) {
             return fgd_error(r, 404, "ResourceNotFoundException",
                 "Function not found: %s", arn);
-        if (fg_key_code(kcode, sizeof(kcode), q->caller, sha) >= FG_KEY_MAX)
+        }
+        if (fg_key_code(kcode, sizeof(kcode), q->caller, sha) >= FG_KEY_MAX) {
             return fgd_error(r, 500, "ServiceException", "key too long");
+        }
         args[0] = kver;  args[1] = kvers;  args[2] = krefs;
         args[3] = kvrefs;  args[4] = kcode;  args[5] = kpol;
         args[6] = kgr;  args[7] = kbytes;  args[8] = version;
         args[9] = sha;
         if (fgd_redis_script_int(q, FGD_SCRIPT_DELETE_VERSION, 8, 10, args,
                 NULL, &v, r) != 0)
+        {
             return -1;
-        if (v == 1)
+        }
+        if (v == 1) {
             return 0;
-        if (v == 0)
+        }
+        if (v == 0) {
             return fgd_error(r, 404, "ResourceNotFoundException",
                 "Function not found: %s", arn);
+        }
         if (v == -2) {
             fgd_aliases_of(q, name, version, names, sizeof(names));
             return fgd_error(r, 409, "ResourceConflictException",
