@@ -65,8 +65,9 @@ fgd_cli_time(const char *s, double *t)
     if (s[0] >= '0' && s[0] <= '9') {
         errno = 0;
         *t = strtod(s, &nend);
-        if (errno == 0 && *nend == '\0' && isfinite(*t))
+        if (errno == 0 && *nend == '\0' && isfinite(*t)) {
             return 0;
+        }
     }
     for (i = 0; formats[i] != NULL; i++) {
         memset(&tm, 0, sizeof(tm));
@@ -93,8 +94,9 @@ fgd_cli_usage_cmd(const fgd_conf_t *conf, int argc, char **argv)
     for (i = 1; i < argc; i++) {
         const char  *opt = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 
-        if (v == NULL)
+        if (v == NULL) {
             goto usage;
+        }
         i++;
         if (strcmp(opt, "--since") == 0 || strcmp(opt, "--until") == 0) {
             if (fgd_cli_time(v, opt[2] == 's' ? &o.since : &o.until) != 0) {
@@ -110,14 +112,15 @@ fgd_cli_usage_cmd(const fgd_conf_t *conf, int argc, char **argv)
             }
             o.viewer = v;
         } else if (strcmp(opt, "--by") == 0) {
-            if (strcmp(v, "account") == 0)
+            if (strcmp(v, "account") == 0) {
                 o.by = FGD_USAGE_BY_ACCOUNT;
-            else if (strcmp(v, "owner") == 0)
+            } else if (strcmp(v, "owner") == 0) {
                 o.by = FGD_USAGE_BY_OWNER;
-            else if (strcmp(v, "api") == 0)
+            } else if (strcmp(v, "api") == 0) {
                 o.by = FGD_USAGE_BY_API;
-            else
+            } else {
                 goto usage;
+            }
         } else if (strcmp(opt, "--log") == 0) {
             o.log = v;
         } else {
@@ -152,11 +155,14 @@ fgd_cli_rand(char *dst, size_t n, const char *set)
     unsigned char  buf[64];
 
     while (got < n) {
-        if (RAND_bytes(buf, sizeof(buf)) != 1)
+        if (RAND_bytes(buf, sizeof(buf)) != 1) {
             return -1;
-        for (i = 0; i < sizeof(buf) && got < n; i++)
-            if (buf[i] < limit)
+        }
+        for (i = 0; i < sizeof(buf) && got < n; i++) {
+            if (buf[i] < limit) {
                 dst[got++] = set[buf[i] % len];
+            }
+        }
     }
     dst[n] = '\0';
     return 0;
@@ -167,9 +173,9 @@ fgd_cli_account_name_valid(const char *name)
 {
     size_t  n = strlen(name);
 
-    return n >= 1 && n <= 64 &&
-           strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                        "0123456789._-") == n;
+    return n >= 1 && n <= 64
+           && strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                           "abcdefghijklmnopqrstuvwxyz0123456789._-") == n;
 }
 
 /*
@@ -221,12 +227,13 @@ fgd_cli_account_create(const fgd_conf_t *conf, const char *name)
 
     for (try = 0; try < FGD_CLI_TRIES; try++) {
         memcpy(akid, "AKIA", 4);
-        if (fgd_cli_rand(id, 1, "123456789") != 0 ||
-            fgd_cli_rand(id + 1, FG_ACCOUNT_LEN - 1, "0123456789") != 0 ||
-            fgd_cli_rand(akid + 4, 16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
-            != 0 ||
-            fgd_cli_rand(secret, 40, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                "abcdefghijklmnopqrstuvwxyz0123456789/+") != 0) {
+        if (fgd_cli_rand(id, 1, "123456789") != 0
+            || fgd_cli_rand(id + 1, FG_ACCOUNT_LEN - 1, "0123456789") != 0
+            || fgd_cli_rand(akid + 4, 16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
+            != 0
+            || fgd_cli_rand(secret, 40, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                "abcdefghijklmnopqrstuvwxyz0123456789/+") != 0)
+        {
             fprintf(stderr, "fngated: no random bytes\n");
             goto cleanup;
         }
@@ -243,7 +250,8 @@ fgd_cli_account_create(const fgd_conf_t *conf, const char *name)
         args[6] = name;
         args[7] = created;
         if (fgd_redis_script_int(&q, FGD_SCRIPT_ACCOUNT_CREATE, 3, 8, args,
-                NULL, &v, &r) != 0) {
+                NULL, &v, &r) != 0)
+        {
             rc = fgd_cli_fail(conf, &r);
             goto cleanup;
         }
@@ -257,8 +265,9 @@ fgd_cli_account_create(const fgd_conf_t *conf, const char *name)
     fprintf(stderr, "fngated: could not find a free account id\n");
 
 cleanup:
-    if (c != NULL)
+    if (c != NULL) {
         redisFree(c);
+    }
     return rc;
 }
 
@@ -295,9 +304,11 @@ fgd_cli_account_list(const fgd_conf_t *conf)
         fprintf(stderr, "fngated: redis at %s: bad reply\n", conf->redis);
         goto cleanup;
     }
-    for (i = j = 0; i < ids->elements; i++)
-        if (ids->element[i]->type == REDIS_REPLY_STRING)
+    for (i = j = 0; i < ids->elements; i++) {
+        if (ids->element[i]->type == REDIS_REPLY_STRING) {
             sorted[j++] = ids->element[i]->str;
+        }
+    }
     qsort(sorted, j, sizeof(*sorted), fgd_cli_cmp);
 
     printf("%-12s  %-20s  %-20s  %s\n", "ACCOUNT", "ACCESS_KEY", "CREATED",
@@ -311,17 +322,21 @@ fgd_cli_account_list(const fgd_conf_t *conf)
         const char  *f[3] = { "", "", "" };
         size_t       k;
 
-        if (fg_key_account(key, sizeof(key), sorted[i]) >= FG_KEY_MAX)
+        if (fg_key_account(key, sizeof(key), sorted[i]) >= FG_KEY_MAX) {
             continue;
+        }
         rep = fgd_redis_command(&q, true, 5, argv, NULL, &r);
         if (rep == NULL) {
             rc = fgd_cli_fail(conf, &r);
             goto cleanup;
         }
-        if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 3)
-            for (k = 0; k < 3; k++)
-                if (rep->element[k]->type == REDIS_REPLY_STRING)
+        if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 3) {
+            for (k = 0; k < 3; k++) {
+                if (rep->element[k]->type == REDIS_REPLY_STRING) {
                     f[k] = rep->element[k]->str;
+                }
+            }
+        }
         printf("%-12s  %-20s  %-20s  %s\n", sorted[i], f[0], f[1], f[2]);
         freeReplyObject(rep);
         rep = NULL;
@@ -329,13 +344,16 @@ fgd_cli_account_list(const fgd_conf_t *conf)
     rc = fflush(stdout) == 0 ? 0 : 1;
 
 cleanup:
-    if (rep != NULL)
+    if (rep != NULL) {
         freeReplyObject(rep);
-    if (ids != NULL)
+    }
+    if (ids != NULL) {
         freeReplyObject(ids);
+    }
     free(sorted);
-    if (c != NULL)
+    if (c != NULL) {
         redisFree(c);
+    }
     return rc;
 }
 
@@ -375,8 +393,9 @@ fgd_cli(int argc, char **argv, fgd_conf_t *conf)
             goto usage;
         }
     }
-    if (conf_path == NULL)
+    if (conf_path == NULL) {
         goto usage;
+    }
     if (fgd_conf_load(conf, conf_path, err, sizeof(err)) != 0) {
         fprintf(stderr, "fngated: %s\n", err);
         rc = 1;
@@ -384,20 +403,23 @@ fgd_cli(int argc, char **argv, fgd_conf_t *conf)
     }
     mode = argv + optind;
     nmode = argc - optind;
-    if (nmode == 0)
+    if (nmode == 0) {
         return FGD_CLI_SERVE;
+    }
 
     if (strcmp(mode[0], "usage") == 0) {
         rc = fgd_cli_usage_cmd(conf, nmode, mode);
         goto cleanup;
     }
-    if (strcmp(mode[0], "account") == 0 && nmode == 3 &&
-        strcmp(mode[1], "create") == 0) {
+    if (strcmp(mode[0], "account") == 0 && nmode == 3
+        && strcmp(mode[1], "create") == 0)
+    {
         rc = fgd_cli_account_create(conf, mode[2]);
         goto cleanup;
     }
-    if (strcmp(mode[0], "account") == 0 && nmode == 2 &&
-        strcmp(mode[1], "list") == 0) {
+    if (strcmp(mode[0], "account") == 0 && nmode == 2
+        && strcmp(mode[1], "list") == 0)
+    {
         rc = fgd_cli_account_list(conf);
         goto cleanup;
     }
@@ -420,8 +442,9 @@ fgd_cli_ready(const fgd_conf_t *conf)
     char  tmp[4096 + 16], line[32];
     int   fd, len, ok;
 
-    if (conf->pid_file == NULL || conf->pid_file[0] == '\0')
+    if (conf->pid_file == NULL || conf->pid_file[0] == '\0') {
         return;
+    }
     snprintf(tmp, sizeof(tmp), "%s.tmp", conf->pid_file);
     len = snprintf(line, sizeof(line), "%ld\n", (long) getpid());
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -430,8 +453,9 @@ fgd_cli_ready(const fgd_conf_t *conf)
         return;
     }
     ok = write(fd, line, (size_t) len) == len;
-    if (close(fd) != 0)
+    if (close(fd) != 0) {
         ok = 0;
+    }
     if (!ok || rename(tmp, conf->pid_file) != 0) {
         fgd_log("error", NULL, "pid file %s: %s", conf->pid_file,
             strerror(errno));
@@ -448,14 +472,18 @@ fgd_cli_exit(const fgd_conf_t *conf)
     char  line[32];
     FILE *f;
 
-    if (conf->pid_file == NULL || conf->pid_file[0] == '\0')
+    if (conf->pid_file == NULL || conf->pid_file[0] == '\0') {
         return;
+    }
     f = fopen(conf->pid_file, "r");
-    if (f == NULL)
+    if (f == NULL) {
         return;
+    }
     /* (a pid file another fngated wrote since is left alone) */
-    if (fgets(line, sizeof(line), f) != NULL &&
-        strtol(line, NULL, 10) == (long) getpid())
+    if (fgets(line, sizeof(line), f) != NULL
+        && strtol(line, NULL, 10) == (long) getpid())
+    {
         unlink(conf->pid_file);
+    }
     fclose(f);
 }
