@@ -121,8 +121,9 @@ table_of(const char *log, fgd_usage_by_t by, const char *account,
     size_t            n;
 
     f = fopen(logpath, "w");
-    if (f == NULL)
+    if (f == NULL) {
         return "";
+    }
     fputs(log, f);
     fclose(f);
     memset(&o, 0, sizeof(o));
@@ -132,8 +133,9 @@ table_of(const char *log, fgd_usage_by_t by, const char *account,
     o.account = account;
     o.viewer = viewer;
     f = tmpfile();
-    if (f == NULL)
+    if (f == NULL) {
         return "";
+    }
     out[0] = '\0';
     if (fgd_usage_print(f, &o, err, sizeof(err)) == 0) {
         rewind(f);
