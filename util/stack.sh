@@ -33,8 +33,11 @@
 #                                  for its readiness signal: the pid file
 #                                  STATE/fngated/fngated.pid, which fngated
 #                                  writes once its socket listens and its
-#                                  VM pool is up (STACK_READY_SECS, 300);
-#                                  sets FNGATED_PID
+#                                  VM pool is up (STACK_READY_SECS, 300;
+#                                  not ready by then, it is stopped;
+#                                  meanwhile its pid is in
+#                                  STATE/fngated/fngated.starting); sets
+#                                  FNGATED_PID
 #   stack_fill TEMPLATE DST STATE PORT REDIS_PORT
 #                                  conf/nginx.conf's placeholders filled
 #                                  (@USER@: root when run as root, else the
@@ -179,20 +182,27 @@ stack_fngated() {
     setsid "$BUILD/fngated" "${FNGATED_OPTS[@]}" </dev/null \
         >>"$d/fngated.log" 2>&1 9>&- &
     FNGATED_PID=$!
+    # (the pid until it is ready, for a stop meanwhile: `fngate down`)
+    echo "$FNGATED_PID" >"$d/fngated.starting"
     for ((i = 0; i < secs * 10; i++)); do
         if [ -s "$d/fngated.pid" ]; then
             pid=$(cat "$d/fngated.pid")
             FNGATED_PID=$pid
+            rm -f "$d/fngated.starting"
             return 0
         fi
-        stack_alive "$FNGATED_PID" || {
+        if ! stack_alive "$FNGATED_PID"; then
             echo "stack: fngated exited; see $d/fngated.log:" >&2
             tail -n 5 "$d/fngated.log" >&2
+            rm -f "$d/fngated.starting"
             return 1
-        }
+        fi
         sleep 0.1
     done
-    echo "stack: fngated (pid $FNGATED_PID) not ready within ${secs}s; see $d/fngated.log" >&2
+    # not ready: stopped, so that no fngated runs without its pid file
+    echo "stack: fngated (pid $FNGATED_PID) not ready within ${secs}s; stopping it; see $d/fngated.log" >&2
+    stack_stop_pid "$FNGATED_PID"
+    rm -f "$d/fngated.starting"
     return 1
 }
 
