@@ -59,6 +59,20 @@ fgd_fn_clear(fgd_fn_t *fn)
 }
 
 void
+fgd_fns_free(fgd_fn_t *fns, size_t n)
+{
+    size_t  i;
+
+    if (fns == NULL) {
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        fgd_fn_clear(&fns[i]);
+    }
+    free(fns);
+}
+
+void
 fgd_create_clear(fgd_create_t *c)
 {
     if (c == NULL) {
