@@ -427,12 +427,7 @@ fgd_store_list(const fgd_req_t *q, const char *marker, unsigned max_items,
     rc = 0;
 
 cleanup:
-    if (out != NULL) {
-        for (i = 0; i < got; i++) {
-            fgd_fn_clear(&out[i]);
-        }
-        free(out);
-    }
+    fgd_fns_free(out, got);
     freeReplyObject(names);
     return rc;
 }

@@ -59,6 +59,20 @@ fgd_fn_clear(fgd_fn_t *fn)
 }
 
 void
+fgd_fns_free(fgd_fn_t *fns, size_t n)
+{
+    size_t  i;
+
+    if (fns == NULL) {
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        fgd_fn_clear(&fns[i]);
+    }
+    free(fns);
+}
+
+void
 fgd_create_clear(fgd_create_t *c)
 {
     if (c == NULL) {
@@ -920,10 +934,8 @@ int
 fgd_list_query(const char *query, char *marker, size_t marker_size,
     unsigned *max_items, fgd_resp_t *r)
 {
-    char      buf[64];
-    size_t    qlen = query ? strlen(query) : 0;
-    uint64_t  n;
-    int       got;
+    size_t  qlen = query ? strlen(query) : 0;
+    int     got;
 
     marker[0] = '\0';
     *max_items = FGD_LIST_DEFAULT;
@@ -939,23 +951,7 @@ fgd_list_query(const char *query, char *marker, size_t marker_size,
         return fgd_error(r, 400, "InvalidParameterValueException",
             "Invalid Marker");
     }
-    got = fg_query_get(query, qlen, "MaxItems", buf, sizeof(buf));
-    if (got < 0) {
-        return fgd_error(r, 400, "InvalidParameterValueException",
-            "Invalid MaxItems");
-    }
-    if (got == 1) {
-        if (!fgd_parse_u64(buf, strlen(buf), &n) || n < 1
-            || n > FGD_LIST_MAX)
-        {
-            return fgd_error(r, 400, "InvalidParameterValueException",
-                "1 validation error detected: Value '%.20s' at 'maxItems' "
-                "failed to satisfy constraint: Member must have value "
-                "between 1 and %u", buf, FGD_LIST_MAX);
-        }
-        *max_items = (unsigned) n;
-    }
-    return 0;
+    return fgd_max_items(query, qlen, max_items, r);
 }
 
 /* ------------------------------------------------------------------ */

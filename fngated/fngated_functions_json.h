@@ -36,6 +36,8 @@ typedef struct {
 } fgd_fn_t;
 
 void fgd_fn_clear(fgd_fn_t *fn);                 /* frees members */
+/* Clears n functions and frees the array (NULL: nothing to do). */
+void fgd_fns_free(fgd_fn_t *fns, size_t n);
 
 /* A parsed, validated CreateFunction request. */
 typedef struct {

@@ -34,14 +34,6 @@
 
 #define FGD_APIS_LIST_MAX  1000u
 
-static int
-fgd_apis_unexpected(redisReply *reply, fgd_resp_t *r)
-{
-    freeReplyObject(reply);
-    return fgd_error(r, 502, "ServiceException",
-        "The service's storage gave an unexpected answer");
-}
-
 static void
 fgd_apis_now(char dst[FGD_TIME_LEN])
 {
@@ -94,7 +86,7 @@ fgd_apis_read(const fgd_req_t *q, const char *owner, const char *name,
         return -1;
     }
     if (reply->type != REDIS_REPLY_ARRAY) {
-        return fgd_apis_unexpected(reply, r);
+        return fgd_store_unexpected(reply, r);
     }
     if (reply->elements == 0) {
         freeReplyObject(reply);
@@ -177,7 +169,6 @@ fgd_apis_create(const fgd_req_t *q, fgd_resp_t *r)
     fgd_api_t     *a = &req.a;
     char           key[FG_KEY_MAX], list[FG_KEY_MAX], lim[24];
     const char    *args[23];
-    redisReply    *reply;
     long long      v;
 
     if (fgd_api_parse(q->body, q->body_len, true, &req, r) != 0) {
@@ -200,16 +191,11 @@ fgd_apis_create(const fgd_req_t *q, fgd_resp_t *r)
     args[16] = "LastModified";  args[17] = a->modified;
     args[18] = "RevisionId";    args[19] = a->revision_id;
     args[20] = "RouteSeq";      args[21] = "0";
-    reply = fgd_redis_script(q, FGD_SCRIPT_API_CREATE, 2, 22, args, NULL,
-        r);
-    if (reply == NULL) {
+    if (fgd_redis_script_int(q, FGD_SCRIPT_API_CREATE, 2, 22, args, NULL, &v,
+            r) != 0)
+    {
         return -1;
     }
-    if (reply->type != REDIS_REPLY_INTEGER) {
-        return fgd_apis_unexpected(reply, r);
-    }
-    v = reply->integer;
-    freeReplyObject(reply);
     if (v == 0) {
         return fgd_error(r, 409, "ResourceConflictException",
             "API already exist: %s", a->name);
@@ -250,7 +236,7 @@ fgd_apis_members(const fgd_req_t *q, const char *key, fgd_resp_t *r)
 
     reply = fgd_redis_command(q, true, 4, argv, NULL, r);
     if (reply != NULL && reply->type != REDIS_REPLY_ARRAY) {
-        fgd_apis_unexpected(reply, r);
+        fgd_store_unexpected(reply, r);
         return NULL;
     }
     return reply;
@@ -306,7 +292,6 @@ fgd_apis_update(const fgd_req_t *q, fgd_resp_t *r)
     fgd_api_t      a;
     char           key[FG_KEY_MAX], read_rev[37];
     const char    *args[16];
-    redisReply    *reply;
     long long      v;
     int            rc;
 
@@ -340,16 +325,11 @@ fgd_apis_update(const fgd_req_t *q, fgd_resp_t *r)
     args[8] = "Description";    args[9] = a.description;
     args[10] = "LastModified";  args[11] = a.modified;
     args[12] = "RevisionId";    args[13] = a.revision_id;
-    reply = fgd_redis_script(q, FGD_SCRIPT_API_UPDATE, 1, 14, args, NULL,
-        r);
-    if (reply == NULL) {
+    if (fgd_redis_script_int(q, FGD_SCRIPT_API_UPDATE, 1, 14, args, NULL, &v,
+            r) != 0)
+    {
         return -1;
     }
-    if (reply->type != REDIS_REPLY_INTEGER) {
-        return fgd_apis_unexpected(reply, r);
-    }
-    v = reply->integer;
-    freeReplyObject(reply);
     if (v == 0) {
         return fgd_api_not_found(q, q->caller, rt->api, r);
     }
@@ -368,7 +348,6 @@ fgd_apis_delete(const fgd_req_t *q, fgd_resp_t *r)
     const fg_route_t  *rt = &q->route;
     char         key[FG_KEY_MAX], list[FG_KEY_MAX], subs[FG_KEY_MAX];
     const char  *args[4];
-    redisReply  *reply;
     long long    v;
 
     fg_key_api(key, sizeof(key), q->caller, rt->api);
@@ -378,16 +357,11 @@ fgd_apis_delete(const fgd_req_t *q, fgd_resp_t *r)
     args[1] = list;
     args[2] = subs;
     args[3] = rt->api;
-    reply = fgd_redis_script(q, FGD_SCRIPT_API_DELETE, 3, 4, args, NULL,
-        r);
-    if (reply == NULL) {
+    if (fgd_redis_script_int(q, FGD_SCRIPT_API_DELETE, 3, 4, args, NULL, &v,
+            r) != 0)
+    {
         return -1;
     }
-    if (reply->type != REDIS_REPLY_INTEGER) {
-        return fgd_apis_unexpected(reply, r);
-    }
-    v = reply->integer;
-    freeReplyObject(reply);
     if (v == 0) {
         return fgd_api_not_found(q, q->caller, rt->api, r);
     }
@@ -499,14 +473,14 @@ fgd_routes_put(const fgd_req_t *q, const fg_route_t *rt,
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1
         || reply->element[0]->type != REDIS_REPLY_INTEGER)
     {
-        return fgd_apis_unexpected(reply, r);
+        return fgd_store_unexpected(reply, r);
     }
     v = reply->element[0]->integer;
     if ((v == 1 || v == -2) && (reply->elements < 2
         || reply->element[1]->type != REDIS_REPLY_STRING
         || reply->element[1]->len > FG_API_ROUTE_ID_MAX))
     {
-        return fgd_apis_unexpected(reply, r);
+        return fgd_store_unexpected(reply, r);
     }
     if (v == 1) {
         memcpy(route->id, reply->element[1]->str, reply->element[1]->len);
@@ -627,7 +601,6 @@ fgd_routes_delete(const fgd_req_t *q, fgd_resp_t *r)
     char         key[FG_KEY_MAX], field[FG_KEY_MAX], now[FGD_TIME_LEN];
     char         rev[37];
     const char  *args[4];
-    redisReply  *reply;
     long long    v;
 
     fg_key_api(key, sizeof(key), q->caller, rt->api);
@@ -638,16 +611,11 @@ fgd_routes_delete(const fgd_req_t *q, fgd_resp_t *r)
     args[1] = field;
     args[2] = now;
     args[3] = rev;
-    reply = fgd_redis_script(q, FGD_SCRIPT_ROUTE_DELETE, 1, 4, args, NULL,
-        r);
-    if (reply == NULL) {
+    if (fgd_redis_script_int(q, FGD_SCRIPT_ROUTE_DELETE, 1, 4, args, NULL, &v,
+            r) != 0)
+    {
         return -1;
     }
-    if (reply->type != REDIS_REPLY_INTEGER) {
-        return fgd_apis_unexpected(reply, r);
-    }
-    v = reply->integer;
-    freeReplyObject(reply);
     if (v == 0) {
         return fgd_api_not_found(q, q->caller, rt->api, r);
     }
@@ -776,7 +744,7 @@ fgd_subs_create(const fgd_req_t *q, fgd_resp_t *r)
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1
         || reply->element[0]->type != REDIS_REPLY_INTEGER)
     {
-        return fgd_apis_unexpected(reply, r);
+        return fgd_store_unexpected(reply, r);
     }
     v = reply->element[0]->integer;
     if (v <= 0) {
@@ -796,7 +764,7 @@ fgd_subs_create(const fgd_req_t *q, fgd_resp_t *r)
             "%s: the API is private", q->caller, arn);
     }
     if (reply->elements < 2) {
-        return fgd_apis_unexpected(reply, r);
+        return fgd_store_unexpected(reply, r);
     }
     rc = fgd_subs_reply(q, &s, reply->element[1], v == 1 ? 201 : 200, r);
     if (rc == 0 && v == 1) {
@@ -910,7 +878,7 @@ fgd_subs_list_api(const fgd_req_t *q, fgd_resp_t *r)
         return -1;
     }
     if (reply->type != REDIS_REPLY_ARRAY) {
-        return fgd_apis_unexpected(reply, r);
+        return fgd_store_unexpected(reply, r);
     }
     ss = calloc(reply->elements / 2 + 1, sizeof(*ss));
     if (ss == NULL) {
@@ -981,7 +949,7 @@ fgd_subs_update(const fgd_req_t *q, fgd_resp_t *r)
     if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1
         || reply->element[0]->type != REDIS_REPLY_INTEGER)
     {
-        return fgd_apis_unexpected(reply, r);
+        return fgd_store_unexpected(reply, r);
     }
     v = reply->element[0]->integer;
     if (v == 0) {

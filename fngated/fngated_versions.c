@@ -79,14 +79,10 @@ int
 fgd_version_list_answer(const fgd_req_t *q, fgd_json_list_pt json,
     fgd_fn_t *fns, size_t n, const char *next, fgd_resp_t *r)
 {
-    size_t  i;
-    int     rc;
+    int  rc;
 
     rc = json(fns, n, next, q->region, q->caller, &r->body, &r->body_len);
-    for (i = 0; i < n; i++) {
-        fgd_fn_clear(&fns[i]);
-    }
-    free(fns);
+    fgd_fns_free(fns, n);
     return fgd_resp_done(r, rc, 200);
 }
 
@@ -388,12 +384,7 @@ fgd_store_list_versions(const fgd_req_t *q, const char *name,
     rc = 0;
 
 cleanup:
-    if (out != NULL) {
-        for (i = 0; i < got; i++) {
-            fgd_fn_clear(&out[i]);
-        }
-        free(out);
-    }
+    fgd_fns_free(out, got);
     freeReplyObject(vers);
     return rc;
 }

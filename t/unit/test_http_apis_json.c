@@ -388,7 +388,7 @@ static const cu_test_t  apis_tests[] = {
 };
 
 static const cu_suite_t  apis_suites[] = {
-    { "fngated_apis", NULL, NULL, apis_tests },
+    { "fngated_http_apis_json", NULL, NULL, apis_tests },
     { NULL, NULL, NULL, NULL }
 };
 
