@@ -41,6 +41,13 @@
 
 #define FGD_CLI_TRIES  5
 
+/* The characters of an account id (its first not 0), an access key id
+ * after AKIA and a secret. */
+#define FGD_CLI_DIGITS  "0123456789"
+#define FGD_CLI_BASE32  "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+#define FGD_CLI_BASE64  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+                        "0123456789/+"
+
 /* ------------------------------------------------------------------ */
 /* usage                                                                */
 
@@ -175,7 +182,8 @@ fgd_cli_account_name_valid(const char *name)
 
     return n >= 1 && n <= 64
            && strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                           "abcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+                           "abcdefghijklmnopqrstuvwxyz" FGD_CLI_DIGITS "._-")
+              == n;
 }
 
 /*
@@ -209,7 +217,9 @@ fgd_cli_account_create(const fgd_conf_t *conf, const char *name)
     char           id[FG_ACCOUNT_LEN + 1], akid[21], secret[41];
     char           k_key[FG_KEY_MAX], k_acct[FG_KEY_MAX], k_all[FG_KEY_MAX];
     char           created[32];
-    const char    *args[8];
+    /* KEYS, then ARGV, of lua/account_create.lua */
+    const char    *args[] = { k_key, k_acct, k_all, id, akid, secret, name,
+                              created };
     long long      v;
     time_t         now = time(NULL);
     struct tm      tm;
@@ -227,12 +237,10 @@ fgd_cli_account_create(const fgd_conf_t *conf, const char *name)
 
     for (try = 0; try < FGD_CLI_TRIES; try++) {
         memcpy(akid, "AKIA", 4);
-        if (fgd_cli_rand(id, 1, "123456789") != 0
-            || fgd_cli_rand(id + 1, FG_ACCOUNT_LEN - 1, "0123456789") != 0
-            || fgd_cli_rand(akid + 4, 16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
-            != 0
-            || fgd_cli_rand(secret, 40, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                "abcdefghijklmnopqrstuvwxyz0123456789/+") != 0)
+        if (fgd_cli_rand(id, 1, FGD_CLI_DIGITS + 1) != 0
+            || fgd_cli_rand(id + 1, FG_ACCOUNT_LEN - 1, FGD_CLI_DIGITS) != 0
+            || fgd_cli_rand(akid + 4, 16, FGD_CLI_BASE32) != 0
+            || fgd_cli_rand(secret, 40, FGD_CLI_BASE64) != 0)
         {
             fprintf(stderr, "fngated: no random bytes\n");
             goto cleanup;
@@ -241,14 +249,6 @@ fgd_cli_account_create(const fgd_conf_t *conf, const char *name)
         fg_key_access_key(k_key, sizeof(k_key), akid);
         fg_key_account(k_acct, sizeof(k_acct), id);
         fg_key_accounts(k_all, sizeof(k_all));
-        args[0] = k_key;
-        args[1] = k_acct;
-        args[2] = k_all;
-        args[3] = id;
-        args[4] = akid;
-        args[5] = secret;
-        args[6] = name;
-        args[7] = created;
         if (fgd_redis_script_int(&q, FGD_SCRIPT_ACCOUNT_CREATE, 3, 8, args,
                 NULL, &v, &r) != 0)
         {
