@@ -20,7 +20,8 @@ FNGATED_DAEMON   := fngated/fngated_main.c fngated/fngated_log.c \
                     fngated/fngated_aliases.c fngated/fngated_policy.c \
                     fngated/fngated_bounds.c fngated/fngated_cache.c \
                     fngated/fngated_pool.c fngated/fngated_invoke.c \
-                    fngated/fngated_http_apis.c fngated/fngated_usage.c
+                    fngated/fngated_http_apis.c fngated/fngated_usage.c \
+                    fngated/fngated_cli.c
 FNGATED_PURE_OBJS   := $(FNGATED_PURE:%.c=$(BUILD)/obj/%.o)
 FNGATED_DAEMON_OBJS := $(FNGATED_DAEMON:%.c=$(BUILD)/obj/%.o) \
                        $(BUILD)/obj/gen/fngated_lua.o
@@ -40,7 +41,7 @@ $(BUILD)/obj/gen/fngated_lua.o: $(BUILD)/gen/fngated_lua.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 FNGATED_LIBS     := -lfcgi -lhiredis -lyajl -larchive -lvirt -lcrypto \
-                    -lpthread
+                    -lpthread -lm
 
 $(FNGATED): $(FNGATED_DAEMON_OBJS) $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
             $(BUILD)/libfg.a
@@ -54,7 +55,7 @@ $(BUILD)/t/test_fngated: $(BUILD)/obj/t/unit/test_fngated.o \
                          $(BUILD)/libfg.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
-	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lvirt -lcrypto -lpthread
+	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lvirt -lcrypto -lpthread -lm
 
 BUILD_TARGETS += $(FNGATED)
 UNIT_TESTS    += $(BUILD)/t/test_fngated
@@ -68,7 +69,7 @@ $(BUILD)/t/test_http_apis_json: $(BUILD)/obj/t/unit/test_http_apis_json.o \
                               $(BUILD)/libfg.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
-	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lvirt -lcrypto -lpthread
+	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lvirt -lcrypto -lpthread -lm
 
 UNIT_TESTS    += $(BUILD)/t/test_http_apis_json
 
@@ -79,6 +80,6 @@ $(BUILD)/t/test_usage: $(BUILD)/obj/t/unit/test_usage.o \
                        $(BUILD)/libfg.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
-	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lvirt -lcrypto -lpthread
+	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lvirt -lcrypto -lpthread -lm
 
 UNIT_TESTS    += $(BUILD)/t/test_usage

@@ -48,7 +48,9 @@ typedef struct {
     fgd_quota_t    quota;           /* per account; 0: no limit */
     size_t         billing_log_reserve; /* bytes its file system keeps
                                        free for calls in flight; 0 off */
+    char          *pid_file;        /* written once ready; "" none */
     unsigned long  seen;            /* keys given, one bit each */
+    unsigned long  overridden;      /* keys given by -o, one bit each */
 } fgd_conf_t;
 
 /* Defaults (the values conf/fngated.conf documents; the VM keys are
@@ -64,6 +66,15 @@ void fgd_conf_free(fgd_conf_t *conf);           /* accepts NULL */
  * ...").
  */
 int fgd_conf_line(fgd_conf_t *conf, const char *line, char *err,
+    size_t err_size);
+
+/*
+ * Applies one "key=value" of the command line (`fngated -o`): the same
+ * keys, values and messages as a line of the file, which it wins over
+ * (fgd_conf_load skips the file's line of that key).  Given before
+ * fgd_conf_load; a key given twice by -o is an error.
+ */
+int fgd_conf_override(fgd_conf_t *conf, const char *kv, char *err,
     size_t err_size);
 
 /* Reads a whole file; -1 with "FILE:LINE: message" in err. */

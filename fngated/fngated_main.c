@@ -2,7 +2,8 @@
  * fngated_main: fngate's FastCGI backend: the process, its threads and
  * the FastCGI I/O of one call (fngated_dispatch.c runs it).
  *
- *   fngated -c FILE
+ *   fngated -c FILE [-o key=value]...   (fngated_cli.c: the options, and
+ *                                       the command modes)
  *
  * nginx (ngx_http_fngate_module + stock fastcgi_pass) authenticates and
  * routes each Lambda API call and passes the result as FNGATE_* FastCGI
@@ -13,7 +14,7 @@
  * while guests boot.
  *
  * SIGTERM / SIGINT: stop accepting, let calls in flight finish, destroy
- * the pool's guests, remove the unix socket, exit 0.
+ * the pool's guests, remove the unix socket and the pid file, exit 0.
  */
 
 #include <errno.h>
@@ -32,6 +33,7 @@
 #include <openssl/rand.h>
 
 #include "fg_route.h"
+#include "fngated_cli.h"
 #include "fngated_dispatch.h"
 #include "fngated_pool.h"
 #include "fngated_log.h"
@@ -66,12 +68,16 @@ fgd_request_id_ok(const char *v)
 {
     size_t i, n = strlen(v);
 
-    if (n == 0 || n > 64)
+    if (n == 0 || n > 64) {
         return false;
-    for (i = 0; i < n; i++)
+    }
+    for (i = 0; i < n; i++) {
         if (!((v[i] >= 'a' && v[i] <= 'z') || (v[i] >= 'A' && v[i] <= 'Z')
               || (v[i] >= '0' && v[i] <= '9') || v[i] == '-'))
+        {
             return false;
+        }
+    }
     return true;
 }
 
@@ -94,25 +100,29 @@ fgd_read_body(FCGX_Request *req, size_t limit, char **body, size_t *len)
 
         errno = 0;
         n = strtoull(cl, &end, 10);
-        if (errno != 0 || *end != '\0' || cl[0] == '-')
+        if (errno != 0 || *end != '\0' || cl[0] == '-') {
             return -1;
-        if (n > limit)
+        }
+        if (n > limit) {
             return 1;
+        }
         want = (size_t) n;
     } else {
         want = limit + 1;
     }
     cap = (cl != NULL && cl[0] != '\0') ? want : 65536;
     buf = malloc(cap + 1);
-    if (buf == NULL)
+    if (buf == NULL) {
         return -1;
+    }
     for (;;) {
         int n;
 
         if (got == cap) {
             char *nb;
-            if (cap >= want)
+            if (cap >= want) {
                 break;
+            }
             cap = cap * 2 > want ? want : cap * 2;
             nb = realloc(buf, cap + 1);
             if (nb == NULL) {
@@ -124,8 +134,9 @@ fgd_read_body(FCGX_Request *req, size_t limit, char **body, size_t *len)
         n = FCGX_GetStr(buf + got, (int) (cap - got > (1 << 30)
                                           ? (1 << 30) : cap - got),
             req->in);
-        if (n <= 0)
+        if (n <= 0) {
             break;
+        }
         got += (size_t) n;
     }
     if (got > limit) {
@@ -147,34 +158,43 @@ fgd_send(FCGX_Request *req, const fgd_resp_t *r)
 
     n = snprintf(head, sizeof(head), "Status: %d %s\r\n", r->status,
         fgd_status_text(r->status));
-    if (r->status != 204 && r->status != 304)
+    if (r->status != 204 && r->status != 304) {
         n += snprintf(head + n, sizeof(head) - (size_t) n,
             "Content-Type: %.256s\r\nContent-Length: %zu\r\n",
             r->content_type ? r->content_type : "application/json",
             r->body ? r->body_len : 0);
-    if (r->error_type != NULL)
+    }
+    if (r->error_type != NULL) {
         n += snprintf(head + n, sizeof(head) - (size_t) n,
             "x-amzn-ErrorType: %s\r\n", r->error_type);
-    if (r->error_type != NULL &&
-        strcmp(r->error_type, "TooManyRequestsException") == 0)
+    }
+    if (r->error_type != NULL
+        && strcmp(r->error_type, "TooManyRequestsException") == 0)
+    {
         n += snprintf(head + n, sizeof(head) - (size_t) n,
             "Retry-After: 1\r\n");
-    if (r->function_error != NULL)
+    }
+    if (r->function_error != NULL) {
         n += snprintf(head + n, sizeof(head) - (size_t) n,
             "X-Amz-Function-Error: %s\r\n", r->function_error);
+    }
     FCGX_PutS(head, req->out);
-    if (r->headers != NULL)
+    if (r->headers != NULL) {
         FCGX_PutS(r->headers, req->out);
+    }
     FCGX_PutS("\r\n", req->out);
-    if (r->status != 204 && r->status != 304 && r->body != NULL &&
-        r->body_len > 0) {
+    if (r->status != 204 && r->status != 304 && r->body != NULL
+        && r->body_len > 0)
+    {
         size_t off = 0;
         while (off < r->body_len) {
             size_t chunk = r->body_len - off;
-            if (chunk > (1u << 30))
+            if (chunk > (1u << 30)) {
                 chunk = 1u << 30;
-            if (FCGX_PutStr(r->body + off, (int) chunk, req->out) < 0)
+            }
+            if (FCGX_PutStr(r->body + off, (int) chunk, req->out) < 0) {
                 break;
+            }
             off += chunk;
         }
     }
@@ -211,8 +231,9 @@ fgd_handle(FCGX_Request *req, redisContext **redis)
     q.request_id = fgd_param(req, "FNGATE_REQUEST_ID");
     if (!fgd_request_id_ok(q.request_id)) {
         uint8_t rnd[16] = { 0 };
-        if (RAND_bytes(rnd, sizeof(rnd)) != 1)
+        if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
             memcpy(rnd, &t0, sizeof(t0) < 16 ? sizeof(t0) : 16);
+        }
         fgd_uuid_format(rnd, rid);
         q.request_id = rid;
     }
@@ -232,11 +253,13 @@ fgd_handle(FCGX_Request *req, redisContext **redis)
     q.uri = fgd_param(req, "REQUEST_URI");
     q.param = fgd_param_of;
     q.param_req = req;
-    if (!fg_region_valid(q.region, strlen(q.region)))
+    if (!fg_region_valid(q.region, strlen(q.region))) {
         q.region = fgd_conf.region;
+    }
 
-    if (fgd_dispatch_check(&q, &r) != 0)
+    if (fgd_dispatch_check(&q, &r) != 0) {
         goto done;
+    }
 
     limit = fgd_dispatch_body_limit(&fgd_conf, q.action_id);
     rc = fgd_read_body(req, limit, &body, &body_len);
@@ -257,27 +280,30 @@ fgd_handle(FCGX_Request *req, redisContext **redis)
     fgd_dispatch(&q, &r);
 
 done:
-    if (r.status == 0)
+    if (r.status == 0) {
         fgd_error(&r, 500, "ServiceException", "no response was made");
-    if (q.function[0] == '\0' && name[0] != '\0')
+    }
+    if (q.function[0] == '\0' && name[0] != '\0') {
         q.function = name;
+    }
     fgd_send(req, &r);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     {
         double ms = (double) (t1.tv_sec - t0.tv_sec) * 1e3 +
                     (double) (t1.tv_nsec - t0.tv_nsec) / 1e6;
-        if (r.error_type != NULL)
+        if (r.error_type != NULL) {
             fgd_log(r.status >= 500 ? "error" : "warn", q.request_id,
                 "%s caller=%s owner=%s function=%s status=%d %s: %s "
                 "(%.1f ms)", q.action[0] ? q.action : "-", q.caller,
                 q.owner ? q.owner : "", q.function, r.status, r.error_type,
                 r.message, ms);
-        else
+        } else {
             fgd_log("info", q.request_id,
                 "%s caller=%s owner=%s function=%s status=%d%s%s (%.1f ms)",
                 q.action, q.caller, q.owner, q.function, r.status,
                 r.function_error ? " function_error=" : "",
                 r.function_error ? r.message : "", ms);
+        }
     }
     free(body);
     fgd_resp_free(&r);
@@ -294,7 +320,8 @@ fgd_worker(void *arg)
 
     (void) arg;
     if (FCGX_InitRequest(&req, fgd_listen_fd, FCGI_FAIL_ACCEPT_ON_INTR)
-        != 0) {
+        != 0)
+    {
         fgd_log("error", NULL, "FCGX_InitRequest failed");
         return NULL;
     }
@@ -307,8 +334,9 @@ fgd_worker(void *arg)
         rc = fgd_stopping ? -1 : FCGX_Accept_r(&req);
         pthread_mutex_unlock(&fgd_accept_lock);
         if (rc < 0) {
-            if (fgd_stopping)
+            if (fgd_stopping) {
                 break;
+            }
             /* accept failed (EMFILE, ENOMEM, ...): the thread stays, the
              * process must not slowly lose all its workers. */
             fgd_log("error", NULL, "accept: %s; retrying in 1 s",
@@ -320,8 +348,9 @@ fgd_worker(void *arg)
         FCGX_Finish_r(&req);
     }
     FCGX_Free(&req, 0);
-    if (redis != NULL)
+    if (redis != NULL) {
         redisFree(redis);
+    }
     return NULL;
 }
 
@@ -367,39 +396,15 @@ fgd_open_listen(const char *listen, char *err, size_t err_size)
     return fd;
 }
 
-static void
-fgd_usage(void)
-{
-    fprintf(stderr, "usage: fngated -c FILE\n");
-}
-
 int
 main(int argc, char **argv)
 {
-    const char  *conf_path = NULL;
     char         err[512];
     pthread_t   *threads;
     sigset_t     sigs;
     unsigned     i, started = 0;
-    int          opt, sig = 0;
+    int          sig = 0, rc;
 
-    while ((opt = getopt(argc, argv, "c:h")) != -1) {
-        switch (opt) {
-        case 'c':
-            conf_path = optarg;
-            break;
-        case 'h':
-            fgd_usage();
-            return 0;
-        default:
-            fgd_usage();
-            return 2;
-        }
-    }
-    if (conf_path == NULL || optind != argc) {
-        fgd_usage();
-        return 2;
-    }
     if (fgd_dispatch_missing() != FG_ACTION_NONE) {
         fprintf(stderr, "fngated: action %d has no handler\n",
             (int) fgd_dispatch_missing());
@@ -410,14 +415,10 @@ main(int argc, char **argv)
             (int) fgd_redis_scripts_missing());
         return 1;
     }
-    if (fgd_conf_init(&fgd_conf) != 0) {
-        fprintf(stderr, "fngated: out of memory\n");
-        return 1;
-    }
-    if (fgd_conf_load(&fgd_conf, conf_path, err, sizeof(err)) != 0) {
-        fprintf(stderr, "fngated: %s\n", err);
-        fgd_conf_free(&fgd_conf);
-        return 1;
+    /* -c, -o and the command modes (fngated_cli.c) */
+    rc = fgd_cli(argc, argv, &fgd_conf);
+    if (rc != FGD_CLI_SERVE) {
+        return rc;
     }
 
     /* Every thread inherits this mask; signals are taken by sigwait. */
@@ -461,8 +462,9 @@ main(int argc, char **argv)
         fgd_conf.listen, started, fgd_conf.redis, fgd_conf.region);
 
     for (;;) {
-        if (sigwait(&sigs, &sig) != 0)
+        if (sigwait(&sigs, &sig) != 0) {
             continue;
+        }
         if (sig == SIGHUP) {
             fgd_log("info", NULL, "SIGHUP ignored (restart to reload)");
             continue;
@@ -477,14 +479,17 @@ main(int argc, char **argv)
     fgd_stopping = 1;
     FCGX_ShutdownPending();
     shutdown(fgd_listen_fd, SHUT_RDWR);
-    for (i = 0; i < started; i++)
+    for (i = 0; i < started; i++) {
         pthread_join(threads[i], NULL);
+    }
     free(threads);
     close(fgd_listen_fd);
-    if (strncmp(fgd_conf.listen, "unix:", 5) == 0)
+    if (strncmp(fgd_conf.listen, "unix:", 5) == 0) {
         unlink(fgd_conf.listen + 5);
+    }
 
     fgd_pool_stop();
+    fgd_cli_exit(&fgd_conf);
     fgd_log("info", NULL, "stopped");
     fgd_conf_free(&fgd_conf);
     return 0;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fngated_cli.h"
 #include "fngated_log.h"
 #include "fngated_pool.h"
 
@@ -31,6 +32,7 @@ static pthread_t         fgd_pool_thread;
 static bool              fgd_pool_thread_started;
 
 static vmp_config_t      fgd_vmcfg;
+static const fgd_conf_t *fgd_pool_conf;
 
 static void *
 fgd_pool_main(void *arg)
@@ -57,6 +59,8 @@ fgd_pool_main(void *arg)
             pthread_mutex_unlock(&fgd_pool_lock);
             fgd_log("info", NULL, "vm pool ready: accel %s, warm %u, max %u",
                 vmp_pool_accel(pool), fgd_vmcfg.warm, fgd_vmcfg.max_vms);
+            /* the socket listens (main opened it first): ready */
+            fgd_cli_ready(fgd_pool_conf);
             return NULL;
         }
         snprintf(fgd_pool_err, sizeof(fgd_pool_err), "%s",
@@ -81,6 +85,7 @@ fgd_pool_start(const fgd_conf_t *conf)
     /* conf->vm started from vmp_config_defaults and holds every key of
      * the file; its strings point into conf, which outlives the pool. */
     fgd_vmcfg = conf->vm;
+    fgd_pool_conf = conf;
 
     if (pthread_create(&fgd_pool_thread, NULL, fgd_pool_main, NULL) != 0) {
         fgd_log("error", NULL, "can not start the vm pool thread");

@@ -806,11 +806,13 @@ sub wait_log {
 
 # A second fngated beside the test one, for blocks that need other pool
 # settings: own_fngated(KEY => VALUE, ...) stops the one started before
-# (if any) and starts one from the test fngated's configuration with these
-# keys replaced, its own socket, state directory (seeded with the test
-# fngated's snapshot and accelerator probe, which fit the same VM
-# settings) and VM name prefix (the test one's + "p").  Returns { sock,
-# log, state } once its pool is ready.  Stopped at exit.
+# (if any) and starts one with the test fngated's command line
+# (fngated/fngated.args, which util/stack.sh leaves: conf/fngated.conf
+# and its -o overrides) and these keys as -o overrides too, its own
+# socket, pid file, state directory (seeded with the test fngated's
+# snapshot and accelerator probe, which fit the same VM settings) and VM
+# name prefix (the test one's + "p").  Returns { sock, log, state } once
+# it is ready (its pid file written).  Stopped at exit.
 our $Own;
 
 sub own_fngated {
@@ -823,22 +825,33 @@ sub own_fngated {
     for my $f (qw(snapshot.img snapshot.key accel-probe)) {
         system('cp', "$main/vm/$f", "$state/vm/$f") if -s "$main/vm/$f";
     }
-    open my $in, '<', "$main/fngated/fngated.conf"
-        or die "$main/fngated/fngated.conf: $!";
-    my $conf = do { local $/; <$in> };
+    open my $in, '<', "$main/fngated/fngated.args"
+        or die "$main/fngated/fngated.args: $!";
+    chomp(my ($bin, @args) = <$in>);
     close $in;
-    my ($prefix) = $conf =~ /^name_prefix = (\S+)$/m or die "no name_prefix";
-    %set = (listen => "unix:$state/fngated.sock", state_dir => "$state/vm",
-            name_prefix => "${prefix}p", %set);
-    for my $key (keys %set) {
-        $conf =~ s/^\Q$key\E *=.*\n//mg;
-        $conf .= "$key = $set{$key}\n";
+    # the test fngated's -o key=value, in order, then ours over them
+    my (@order, %opt, @cmd);
+    while (@args) {
+        my ($flag, $v) = splice @args, 0, 2;
+        if ($flag eq '-o' && $v =~ /^([a-z_]+)=(.*)$/) {
+            push @order, $1 unless exists $opt{$1};
+            $opt{$1} = $2;
+        } else {
+            push @cmd, $flag, $v;
+        }
     }
-    open my $out, '>', "$state/fngated.conf" or die "$state: $!";
-    print $out $conf;
+    my $prefix = $opt{name_prefix} or die "no name_prefix in fngated.args";
+    %set = (listen => "unix:$state/fngated.sock", state_dir => "$state/vm",
+            pid_file => "$state/fngated.pid", name_prefix => "${prefix}p",
+            %set);
+    for my $key (sort keys %set) {
+        push @order, $key unless exists $opt{$key};
+        $opt{$key} = $set{$key};
+    }
+    push @cmd, map { ('-o', "$_=$opt{$_}") } @order;
+    open my $out, '>', "$state/fngated.args" or die "$state: $!";
+    print $out map { "$_\n" } $bin, @cmd;
     close $out;
-    my $bin = File::Basename::dirname(need_env('TEST_NGINX_FNGATE_MODULE'))
-              . '/fngated';
     my $log = "$state/fngated.log";
     my $pid = fork // die "fork: $!";
     if ($pid == 0) {
@@ -846,20 +859,40 @@ sub own_fngated {
         open STDIN, '<', '/dev/null';
         open STDOUT, '>>', $log;
         open STDERR, '>&', \*STDOUT;
-        exec $bin, '-c', "$state/fngated.conf" or POSIX::_exit(127);
+        exec $bin, @cmd or POSIX::_exit(127);
     }
-    # (for util/run-tests.sh, should the test be killed before its END)
-    open my $pf, '>', "$state/fngated.pid" or die "$state: $!";
-    print $pf "$pid\n";
-    close $pf;
     $Own = { pid => $pid, sock => "$state/fngated.sock", log => $log,
              state => $state, parent => $$ };
+    # its readiness: fngated writes its pid file once its socket listens
+    # and its pool is up (util/run-tests.sh stops it by that file, should
+    # the test be killed before its END)
     for (1 .. 1200) {
-        last if file_has($log, qr/vm pool ready/);
+        last if -s "$state/fngated.pid";
         die "own fngated exited; see $log" if waitpid($pid, POSIX::WNOHANG()) > 0;
         select undef, undef, undef, 0.1;
     }
     return $Own;
+}
+
+# The value of KEY of the test fngated (or of the one whose fngated.args
+# is in DIR, such as own_fngated's state): its -o, else its -c file's
+# line; '' when neither has it.
+sub fngated_key {
+    my ($key, $dir) = @_;
+    $dir //= fngated_state() . '/fngated';
+    open my $in, '<', "$dir/fngated.args" or die "$dir/fngated.args: $!";
+    chomp(my (undef, @args) = <$in>);
+    close $in;
+    my $file;
+    while (my ($flag, $v) = splice @args, 0, 2) {
+        return $1 if $flag eq '-o' && $v =~ /^\Q$key\E=(.*)$/;
+        $file = $v if $flag eq '-c';
+    }
+    open my $conf, '<', $file or die "$file: $!";
+    while (<$conf>) {
+        return $1 if /^\Q$key\E\s*=\s*(.*?)\s*$/;
+    }
+    return '';
 }
 
 sub stop_own_fngated {

@@ -407,6 +407,73 @@ test_conf(void)
     unlink(path);
 }
 
+/*
+ * `fngated -o key=value`: the file's key parser, with its messages; an
+ * override wins over the file's line of that key, which is not even
+ * checked (the shipped file's placeholders), and is given once.
+ */
+static void
+test_conf_override(void)
+{
+    fgd_conf_t  c;
+    char        err[256], path[] = "/tmp/test_fngated_overXXXXXX";
+    FILE       *f;
+    int         fd;
+
+    fgd_conf_init(&c);
+    CU_ASSERT_EQUAL(fgd_conf_override(&c, "threads=3", err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(c.threads, 3);
+    CU_ASSERT_EQUAL(fgd_conf_override(&c, " pid_file = /tmp/x.pid ", err,
+        sizeof(err)), 0);
+    CU_ASSERT_STRING_EQUAL(c.pid_file, "/tmp/x.pid");
+    CU_ASSERT_EQUAL(fgd_conf_override(&c, "name_prefix=fgo", err,
+        sizeof(err)), 0);
+    CU_ASSERT_STRING_EQUAL(c.vm.name_prefix, "fgo");
+
+    CU_ASSERT_EQUAL(fgd_conf_override(&c, "bogus=1", err, sizeof(err)), -1);
+    CU_ASSERT_STRING_EQUAL(err, "unknown key \"bogus\"");
+    CU_ASSERT_EQUAL(fgd_conf_override(&c, "warm=x", err, sizeof(err)), -1);
+    CU_ASSERT_STRING_EQUAL(err,
+        "bad value \"x\" for \"warm\" (a whole number from 0 to 256)");
+    CU_ASSERT_EQUAL(fgd_conf_override(&c, "kernel=rel", err, sizeof(err)),
+        -1);
+    CU_ASSERT_STRING_EQUAL(err, "bad value \"rel\" for \"kernel\"");
+    CU_ASSERT_EQUAL(fgd_conf_override(&c, "threads", err, sizeof(err)), -1);
+    CU_ASSERT_EQUAL(fgd_conf_override(&c, "threads=4", err, sizeof(err)), -1);
+    CU_ASSERT_STRING_EQUAL(err, "key \"threads\" given twice");
+
+    /* the file: its threads (and its bad kernel) give way to -o */
+    fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    f = fdopen(fd, "w");
+    fputs("threads = 2\nkernel = @STATE@/vmlinux\nwarm = 0\n", f);
+    fclose(f);
+    CU_ASSERT_EQUAL(fgd_conf_override(&c, "kernel=/k/vmlinux", err,
+        sizeof(err)), 0);
+    CU_ASSERT_EQUAL(fgd_conf_load(&c, path, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(c.threads, 3);
+    CU_ASSERT_STRING_EQUAL(c.vm.kernel, "/k/vmlinux");
+    CU_ASSERT_EQUAL(c.vm.warm, 0);
+    fgd_conf_free(&c);
+
+    /* without the override, the file's line is checked as ever */
+    fgd_conf_init(&c);
+    CU_ASSERT_EQUAL(fgd_conf_override(&c, "threads=3", err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(fgd_conf_load(&c, path, err, sizeof(err)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, ":2: bad value"));
+    fgd_conf_free(&c);
+
+    /* an override the cross-key checks refuse: warm > max_vms */
+    fgd_conf_init(&c);
+    CU_ASSERT_EQUAL(fgd_conf_override(&c, "kernel=/k", err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(fgd_conf_override(&c, "max_vms=1", err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(fgd_conf_override(&c, "warm=2", err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(fgd_conf_load(&c, path, err, sizeof(err)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "warm (2) is larger than max_vms"));
+    fgd_conf_free(&c);
+    unlink(path);
+}
+
 /* The shipped conf/fngated.conf, placeholders filled, loads and matches
  * the built-in defaults. */
 static void
@@ -2237,6 +2304,7 @@ static const cu_test_t  resp_tests[] = {
 
 static const cu_test_t  conf_tests[] = {
     { "configuration", test_conf },
+    { "configuration: -o overrides", test_conf_override },
     { "shipped conf = defaults", test_conf_shipped },
     { NULL, NULL }
 };
