@@ -4,17 +4,44 @@
 
 FNGATED          := $(BUILD)/fngated
 # The logic tests reach without Redis, libvirt or FastCGI.
-FNGATED_PURE     := fngated/fngated_util.c fngated/fngated_api.c \
-                    fngated/fngated_conf.c fngated/fngated_result.c \
-                    fngated/fngated_overrides.c \
-                    fngated/fngated_apis_util.c
-FNGATED_DAEMON   := fngated/fngated.c fngated/fngated_store.c \
-                    fngated/fngated_invoke.c fngated/fngated_apis.c \
-                    fngated/fngated_cache.c fngated/fngated_usage.c
+FNGATED_PURE     := fngated/fngated_util.c fngated/fngated_resp.c \
+                    fngated/fngated_json.c fngated/fngated_conf.c \
+                    fngated/fngated_functions_json.c \
+                    fngated/fngated_versions_json.c \
+                    fngated/fngated_aliases_json.c \
+                    fngated/fngated_policy_json.c \
+                    fngated/fngated_bounds_json.c \
+                    fngated/fngated_http_apis_json.c \
+                    fngated/fngated_result.c
+FNGATED_DAEMON   := fngated/fngated_main.c fngated/fngated_log.c \
+                    fngated/fngated_dispatch.c fngated/fngated_req.c \
+                    fngated/fngated_redis.c fngated/fngated_store.c \
+                    fngated/fngated_functions.c fngated/fngated_versions.c \
+                    fngated/fngated_aliases.c fngated/fngated_policy.c \
+                    fngated/fngated_bounds.c fngated/fngated_cache.c \
+                    fngated/fngated_pool.c fngated/fngated_invoke.c \
+                    fngated/fngated_http_apis.c fngated/fngated_usage.c \
+                    fngated/fngated_cli.c
 FNGATED_PURE_OBJS   := $(FNGATED_PURE:%.c=$(BUILD)/obj/%.o)
-FNGATED_DAEMON_OBJS := $(FNGATED_DAEMON:%.c=$(BUILD)/obj/%.o)
+FNGATED_DAEMON_OBJS := $(FNGATED_DAEMON:%.c=$(BUILD)/obj/%.o) \
+                       $(BUILD)/obj/gen/fngated_lua.o
+
+# The Redis scripts, fngated/lua/NAME.lua (lua/lib/: pieces they use),
+# embedded as one generated C file (fngated_redis.h).
+FNGATED_LUA      := $(sort $(wildcard fngated/lua/*.lua))
+FNGATED_LUA_LIB  := $(wildcard fngated/lua/lib/*.lua)
+
+$(BUILD)/gen/fngated_lua.c: $(FNGATED_LUA) $(FNGATED_LUA_LIB) \
+                            fngated/lua/embed.awk
+	@mkdir -p $(dir $@)
+	awk -f fngated/lua/embed.awk $(FNGATED_LUA) > $@.tmp
+	mv $@.tmp $@
+
+$(BUILD)/obj/gen/fngated_lua.o: $(BUILD)/gen/fngated_lua.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 FNGATED_LIBS     := -lfcgi -lhiredis -lyajl -larchive -lvirt -lcrypto \
-                    -lpthread
+                    -lpthread -lm
 
 $(FNGATED): $(FNGATED_DAEMON_OBJS) $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
             $(BUILD)/libfg.a
@@ -28,7 +55,7 @@ $(BUILD)/t/test_fngated: $(BUILD)/obj/t/unit/test_fngated.o \
                          $(BUILD)/libfg.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
-	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lvirt -lcrypto -lpthread
+	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lvirt -lcrypto -lpthread -lm
 
 BUILD_TARGETS += $(FNGATED)
 UNIT_TESTS    += $(BUILD)/t/test_fngated
@@ -36,15 +63,15 @@ UNIT_TESTS    += $(BUILD)/t/test_fngated
 # The test reads the shipped conf/fngated.conf.
 $(BUILD)/obj/t/unit/test_fngated.o: CFLAGS += -DFNGATE_ROOT='"$(ROOT)"'
 
-# APIs made of functions: the pure parts (fngated_apis_util.c).
-$(BUILD)/t/test_fngated_apis: $(BUILD)/obj/t/unit/test_fngated_apis.o \
+# APIs made of functions: the pure parts (fngated_http_apis_json.c).
+$(BUILD)/t/test_http_apis_json: $(BUILD)/obj/t/unit/test_http_apis_json.o \
                               $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
                               $(BUILD)/libfg.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
-	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lvirt -lcrypto -lpthread
+	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lvirt -lcrypto -lpthread -lm
 
-UNIT_TESTS    += $(BUILD)/t/test_fngated_apis
+UNIT_TESTS    += $(BUILD)/t/test_http_apis_json
 
 # GetUsage / GetApiUsage (fngated_usage.c, included by the test: its
 # parsers are static).
@@ -53,6 +80,6 @@ $(BUILD)/t/test_usage: $(BUILD)/obj/t/unit/test_usage.o \
                        $(BUILD)/libfg.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
-	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lvirt -lcrypto -lpthread
+	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lvirt -lcrypto -lpthread -lm
 
 UNIT_TESTS    += $(BUILD)/t/test_usage

@@ -5,7 +5,8 @@
  * execution overrides ("o:ALIAS_ARN") and a function's execution bounds
  * ("b:ACCOUNT:NAME").  A change made through this fngated forgets its entry
  * at once; one made through another host is seen within cache_ttl, the
- * module's own staleness rule (fngate_cache_ttl).
+ * module's own staleness rule (fngate_cache_ttl).  What reads through
+ * the cache is fngated_bounds.c's (fgd_cached_bounds, fgd_cached_overrides).
  *
  * Direct-mapped by a hash of the key, under one mutex: a collision only
  * costs a Redis read.
@@ -18,7 +19,7 @@
 
 #include "fg_keys.h"
 #include "fg_util.h"
-#include "fngated.h"
+#include "fngated_cache.h"
 
 #define FGD_CACHE_SLOTS  1024u
 
@@ -29,6 +30,7 @@ typedef struct {
 } fgd_cache_slot_t;
 
 static pthread_mutex_t   fgd_cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static fgd_cache_slot_t  fgd_cache[FGD_CACHE_SLOTS];
 
 static fgd_cache_slot_t *
@@ -36,8 +38,9 @@ fgd_cache_slot(const char *key)
 {
     uint32_t  h = 2166136261u;      /* FNV-1a */
 
-    for (; *key != '\0'; key++)
+    for (; *key != '\0'; key++) {
         h = (h ^ (uint8_t) *key) * 16777619u;
+    }
     return &fgd_cache[h % FGD_CACHE_SLOTS];
 }
 
@@ -59,10 +62,11 @@ fgd_cache_get(const char *key)
     pthread_mutex_lock(&fgd_cache_lock);
     s = fgd_cache_slot(key);
     if (s->key != NULL && strcmp(s->key, key) == 0) {
-        if (fg_now_ms() < s->expires_ms)
+        if (fg_now_ms() < s->expires_ms) {
             v = strdup(s->value);
-        else
+        } else {
             fgd_cache_clear_slot(s);
+        }
     }
     pthread_mutex_unlock(&fgd_cache_lock);
     return v;
@@ -74,8 +78,9 @@ fgd_cache_put(const char *key, const char *value, unsigned ttl_ms)
     fgd_cache_slot_t  *s;
     char              *k, *v;
 
-    if (ttl_ms == 0)
+    if (ttl_ms == 0) {
         return;
+    }
     k = strdup(key);
     v = strdup(value);
     if (k == NULL || v == NULL) {
@@ -99,8 +104,9 @@ fgd_cache_forget(const char *key)
 
     pthread_mutex_lock(&fgd_cache_lock);
     s = fgd_cache_slot(key);
-    if (s->key != NULL && strcmp(s->key, key) == 0)
+    if (s->key != NULL && strcmp(s->key, key) == 0) {
         fgd_cache_clear_slot(s);
+    }
     pthread_mutex_unlock(&fgd_cache_lock);
 }
 
@@ -118,64 +124,22 @@ fgd_cache_key_bounds(char *dst, size_t size, const char *account,
     snprintf(dst, size, "b:%s:%s", account, name);
 }
 
-int
-fgd_cached_bounds(const fgd_req_t *q, const char *account, const char *name,
-    fgd_bounds_t *b, fgd_resp_t *r)
+void
+fgd_cache_forget_bounds(const fgd_req_t *q)
 {
-    char        key[FGD_CACHE_KEY_MAX], *json;
-    fgd_resp_t  tmp = { 0 };
-    int         rc;
+    char  key[FGD_CACHE_KEY_MAX];
 
-    fgd_cache_key_bounds(key, sizeof(key), account, name);
-    json = fgd_cache_get(key);
-    if (json != NULL) {
-        rc = fgd_bounds_parse(json, strlen(json), FGD_MEMORY_LIMIT_MB, b,
-            &tmp);
-        free(json);
-        fgd_resp_free(&tmp);
-        if (rc == 0)
-            return 0;
-    }
-    if (fgd_store_bounds_get(q, account, name, b, r) != 0)
-        return -1;
-    if (fgd_json_bounds(b, NULL, &json, NULL) == 0) {
-        fgd_cache_put(key, json, q->conf->cache_ttl_ms);
-        free(json);
-    }
-    return 0;
+    fgd_cache_key_bounds(key, sizeof(key), q->caller, q->function);
+    fgd_cache_forget(key);
 }
 
-int
-fgd_cached_overrides(const fgd_req_t *q, const char *alias_arn,
-    fgd_overrides_t *o, fgd_resp_t *r)
+void
+fgd_cache_forget_overrides(const fgd_req_t *q, const char *alias)
 {
-    char         key[FGD_CACHE_KEY_MAX], *json;
-    fgd_resp_t   tmp = { 0 };
-    fgd_alias_t  a;
-    fg_route_t   t;
-    int          rc;
+    char  arn[512], key[FGD_CACHE_KEY_MAX];
 
-    memset(o, 0, sizeof(*o));
-    fgd_cache_key_overrides(key, sizeof(key), alias_arn);
-    json = fgd_cache_get(key);
-    if (json != NULL) {
-        rc = fgd_overrides_parse(json, strlen(json), FGD_MEMORY_LIMIT_MB, o,
-            &tmp);
-        free(json);
-        fgd_resp_free(&tmp);
-        if (rc == 0)
-            return 0;
-    }
-    if (fg_alias_target_parse(alias_arn, strlen(alias_arn), &t)
-        != FG_TARGET_OK)
-        return fgd_error(r, 400, "InvalidParameterValueException",
-            "The alias of the call is not valid");
-    if (fgd_store_alias_read(q, t.account, t.function, t.qualifier, &a, o, r)
-        != 0)
-        return -1;
-    if (fgd_json_overrides(o, NULL, NULL, &json, NULL) == 0) {
-        fgd_cache_put(key, json, q->conf->cache_ttl_ms);
-        free(json);
-    }
-    return 0;
+    fg_function_arn(arn, sizeof(arn), q->region, q->caller, q->function,
+        alias);
+    fgd_cache_key_overrides(key, sizeof(key), arn);
+    fgd_cache_forget(key);
 }

@@ -1,7 +1,10 @@
 /*
  * fngated_conf: `key = value` configuration (conf/fngated.conf documents
  * every key with the default set here).  An unknown key, a key given
- * twice or a bad value is an error: fngated refuses to start.
+ * twice or a bad value is an error: fngated refuses to start.  `-o
+ * key=value` on the command line (fgd_conf_override) goes through the
+ * same key parser (fgd_conf_set) and wins over the file: the file's line
+ * of that key is skipped.
  */
 
 #include <ctype.h>
@@ -10,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fngated_priv.h"
+#include "fg_route.h"
+#include "fngated_conf.h"
+#include "fngated_limits.h"
 
 typedef enum { FGD_STR, FGD_UINT, FGD_SIZE } fgd_conf_type_t;
 
@@ -29,24 +34,28 @@ fgd_check_listen(const char *v)
     char       *end;
     long        port;
 
-    if (strncmp(v, "unix:", 5) == 0)
+    if (strncmp(v, "unix:", 5) == 0) {
         return (v[5] == '/' && strlen(v + 5) < 108) ? 0 : -1;
+    }
     colon = strrchr(v, ':');
-    if (colon == NULL || colon == v)
+    if (colon == NULL || colon == v) {
         return -1;
+    }
     errno = 0;
     port = strtol(colon + 1, &end, 10);
-    if (errno != 0 || *end != '\0' || colon[1] == '\0' || port < 1 ||
-        port > 65535)
+    if (errno != 0 || *end != '\0' || colon[1] == '\0' || port < 1
+        || port > 65535)
+    {
         return -1;
+    }
     return 0;
 }
 
 static int
 fgd_check_accel(const char *v)
 {
-    return (strcmp(v, "auto") == 0 || strcmp(v, "kvm") == 0 ||
-            strcmp(v, "tcg") == 0) ? 0 : -1;
+    return (strcmp(v, "auto") == 0 || strcmp(v, "kvm") == 0
+            || strcmp(v, "tcg") == 0) ? 0 : -1;
 }
 
 static int
@@ -73,11 +82,14 @@ fgd_check_prefix(const char *v)
 {
     size_t i, n = strlen(v);
 
-    if (n == 0 || n > 32)
+    if (n == 0 || n > 32) {
         return -1;
-    for (i = 0; i < n; i++)
-        if (!(isalnum((unsigned char) v[i]) || v[i] == '-' || v[i] == '_'))
+    }
+    for (i = 0; i < n; i++) {
+        if (!(isalnum((unsigned char) v[i]) || v[i] == '-' || v[i] == '_')) {
             return -1;
+        }
+    }
     return 0;
 }
 
@@ -151,6 +163,8 @@ static const fgd_conf_key_t fgd_conf_keys[] = {
       1000000, NULL },
     { "billing_log_reserve", FGD_SIZE, OFF(billing_log_reserve), 0,
       1ul << 40, NULL },
+    { "pid_file",        FGD_STR,  OFF(pid_file), 0, 0,
+      fgd_check_path_or_none },
     { NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -159,8 +173,9 @@ fgd_set_str(char **dst, const char *v)
 {
     char *d = strdup(v);
 
-    if (d == NULL)
+    if (d == NULL) {
         return -1;
+    }
     free(*dst);
     *dst = d;
     return 0;
@@ -190,19 +205,21 @@ fgd_conf_init(fgd_conf_t *conf)
     conf->quota.subscriptions = 10000;
     conf->billing_log_reserve = 1024 * 1024;
 
-    if (fgd_set_str(&conf->listen, "unix:/run/fngate/fngated.sock") != 0 ||
-        fgd_set_str(&conf->redis, "127.0.0.1:6379") != 0 ||
-        fgd_set_str(&conf->region, "us-east-1") != 0 ||
-        fgd_set_str(&conf->libvirt_uri, conf->vm.uri) != 0 ||
-        fgd_set_str(&conf->kernel, conf->vm.kernel) != 0 ||
-        fgd_set_str(&conf->initrd, conf->vm.initrd) != 0 ||
-        fgd_set_str(&conf->domain_xml, conf->vm.domain_xml) != 0 ||
-        fgd_set_str(&conf->state_dir, conf->vm.state_dir) != 0 ||
-        fgd_set_str(&conf->accel, conf->vm.accel) != 0 ||
-        fgd_set_str(&conf->runtimes, conf->vm.runtimes) != 0 ||
-        fgd_set_str(&conf->emulator, conf->vm.emulator) != 0 ||
-        fgd_set_str(&conf->name_prefix, conf->vm.name_prefix) != 0 ||
-        fgd_set_str(&conf->billing_log, "") != 0) {
+    if (fgd_set_str(&conf->listen, "unix:/run/fngate/fngated.sock") != 0
+        || fgd_set_str(&conf->redis, "127.0.0.1:6379") != 0
+        || fgd_set_str(&conf->region, "us-east-1") != 0
+        || fgd_set_str(&conf->libvirt_uri, conf->vm.uri) != 0
+        || fgd_set_str(&conf->kernel, conf->vm.kernel) != 0
+        || fgd_set_str(&conf->initrd, conf->vm.initrd) != 0
+        || fgd_set_str(&conf->domain_xml, conf->vm.domain_xml) != 0
+        || fgd_set_str(&conf->state_dir, conf->vm.state_dir) != 0
+        || fgd_set_str(&conf->accel, conf->vm.accel) != 0
+        || fgd_set_str(&conf->runtimes, conf->vm.runtimes) != 0
+        || fgd_set_str(&conf->emulator, conf->vm.emulator) != 0
+        || fgd_set_str(&conf->name_prefix, conf->vm.name_prefix) != 0
+        || fgd_set_str(&conf->billing_log, "") != 0
+        || fgd_set_str(&conf->pid_file, "") != 0)
+    {
         fgd_conf_free(conf);
         return -1;
     }
@@ -227,9 +244,11 @@ fgd_conf_vm_strings(fgd_conf_t *conf)
 void
 fgd_conf_free(fgd_conf_t *conf)
 {
-    if (conf == NULL)
+    if (conf == NULL) {
         return;
+    }
     free(conf->billing_log);
+    free(conf->pid_file);
     free(conf->listen);
     free(conf->redis);
     free(conf->region);
@@ -250,93 +269,131 @@ fgd_trim(char *s)
 {
     char *e;
 
-    while (isspace((unsigned char) *s))
+    while (isspace((unsigned char) *s)) {
         s++;
+    }
     e = s + strlen(s);
-    while (e > s && isspace((unsigned char) e[-1]))
+    while (e > s && isspace((unsigned char) e[-1])) {
         *--e = '\0';
+    }
     return s;
 }
 
-int
-fgd_conf_line(fgd_conf_t *conf, const char *line, char *err,
+/*
+ * The one key parser: "key = value" (s is modified).  A key given by -o
+ * (conf->overridden) is skipped when it comes from the file.
+ */
+static int
+fgd_conf_set(fgd_conf_t *conf, char *s, bool from_file, char *err,
     size_t err_size)
 {
-    char                  *copy, *s, *eq, *key, *val, *end;
+    char                  *eq, *key, *val, *end;
     const fgd_conf_key_t  *k;
     unsigned long long     n;
     size_t                 i;
-    int                    rc = -1;
 
-    copy = strdup(line);
-    if (copy == NULL) {
-        snprintf(err, err_size, "out of memory");
-        return -1;
-    }
-    s = fgd_trim(copy);
-    if (s[0] == '\0' || s[0] == '#') {
-        rc = 0;
-        goto cleanup;
-    }
     eq = strchr(s, '=');
     if (eq == NULL) {
         snprintf(err, err_size, "expected \"key = value\", got \"%.60s\"",
             s);
-        goto cleanup;
+        return -1;
     }
     *eq = '\0';
     key = fgd_trim(s);
     val = fgd_trim(eq + 1);
 
-    for (i = 0, k = fgd_conf_keys; k->key != NULL; k++, i++)
-        if (strcmp(k->key, key) == 0)
+    for (i = 0, k = fgd_conf_keys; k->key != NULL; k++, i++) {
+        if (strcmp(k->key, key) == 0) {
             break;
+        }
+    }
     if (k->key == NULL) {
         snprintf(err, err_size, "unknown key \"%.60s\"", key);
-        goto cleanup;
+        return -1;
+    }
+    if (from_file && (conf->overridden & (1ul << i))) {
+        return 0;
     }
     if (conf->seen & (1ul << i)) {
         snprintf(err, err_size, "key \"%s\" given twice", key);
-        goto cleanup;
+        return -1;
     }
     /* the paths that may be "none" (runtimes, emulator) take no value */
     if (val[0] == '\0' && k->check != fgd_check_path_or_none) {
         snprintf(err, err_size, "key \"%s\" has no value", key);
-        goto cleanup;
+        return -1;
     }
 
     if (k->type == FGD_STR) {
         if (k->check != NULL && k->check(val) != 0) {
             snprintf(err, err_size, "bad value \"%.100s\" for \"%s\"", val,
                 key);
-            goto cleanup;
+            return -1;
         }
         if (fgd_set_str((char **) ((char *) conf + k->offset), val) != 0) {
             snprintf(err, err_size, "out of memory");
-            goto cleanup;
+            return -1;
         }
     } else {
         errno = 0;
         n = strtoull(val, &end, 10);
-        if (!isdigit((unsigned char) val[0]) || *end != '\0' ||
-            errno != 0 || n < k->min || n > k->max) {
+        if (!isdigit((unsigned char) val[0]) || *end != '\0'
+            || errno != 0 || n < k->min || n > k->max)
+        {
             snprintf(err, err_size, "bad value \"%.60s\" for \"%s\" "
                 "(a whole number from %lu to %lu)", val, key, k->min,
                 k->max);
-            goto cleanup;
+            return -1;
         }
-        if (k->type == FGD_UINT)
+        if (k->type == FGD_UINT) {
             *(unsigned *) ((char *) conf + k->offset) = (unsigned) n;
-        else
+        } else {
             *(size_t *) ((char *) conf + k->offset) = (size_t) n;
+        }
     }
     conf->seen |= 1ul << i;
+    if (!from_file) {
+        conf->overridden |= 1ul << i;
+    }
     fgd_conf_vm_strings(conf);
-    rc = 0;
+    return 0;
+}
+
+static int
+fgd_conf_apply(fgd_conf_t *conf, const char *text, bool from_file,
+    char *err, size_t err_size)
+{
+    char  *copy, *s;
+    int    rc = 0;
+
+    copy = strdup(text);
+    if (copy == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    s = fgd_trim(copy);
+    if (from_file && (s[0] == '\0' || s[0] == '#')) {
+        goto cleanup;
+    }
+    rc = fgd_conf_set(conf, s, from_file, err, err_size);
 
 cleanup:
     free(copy);
     return rc;
+}
+
+int
+fgd_conf_line(fgd_conf_t *conf, const char *line, char *err,
+    size_t err_size)
+{
+    return fgd_conf_apply(conf, line, true, err, err_size);
+}
+
+int
+fgd_conf_override(fgd_conf_t *conf, const char *kv, char *err,
+    size_t err_size)
+{
+    return fgd_conf_apply(conf, kv, false, err, err_size);
 }
 
 int
@@ -355,7 +412,7 @@ fgd_conf_load(fgd_conf_t *conf, const char *path, char *err,
         snprintf(err, err_size, "%s: %s", path, strerror(errno));
         return -1;
     }
-    conf->seen = 0;
+    conf->seen = conf->overridden;
     while ((n = getline(&line, &cap, f)) >= 0) {
         lineno++;
         if (memchr(line, '\0', (size_t) n) != NULL) {
@@ -381,7 +438,8 @@ fgd_conf_load(fgd_conf_t *conf, const char *path, char *err,
         rc = -1;
     }
     if (rc == 0 && conf->max_memory_mb + FGD_GUEST_RESERVE_MB >
-                   conf->vm.vm_memory_mb) {
+                   conf->vm.vm_memory_mb)
+    {
         snprintf(err, err_size, "%s: max_memory_mb (%u) must be at most "
             "vm_memory_mb (%u) - %u: a guest keeps %u MB for its kernel "
             "and agent", path, conf->max_memory_mb, conf->vm.vm_memory_mb,

@@ -30,131 +30,18 @@
 #include <string.h>
 #include <time.h>
 
-#include "fngated.h"
+#include "fngated_bounds.h"
+#include "fngated_functions.h"
+#include "fngated_invoke.h"
+#include "fngated_log.h"
+#include "fngated_pool.h"
+#include "fngated_result.h"
+#include "fngated_store.h"
+#include "fngated_versions.h"
 
 /* Extra time the agent gets beyond the function's timeout to report. */
 #define FGD_INVOKE_GRACE_MS  10000u
 #define FGD_LOAD_TIMEOUT_MS  60000u
-
-static pthread_mutex_t   fgd_pool_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t    fgd_pool_cond = PTHREAD_COND_INITIALIZER;
-static vmp_pool_t       *fgd_pool;
-static char              fgd_pool_err[256] = "the VM pool is starting";
-static bool              fgd_pool_quit;
-static pthread_t         fgd_pool_thread;
-static bool              fgd_pool_thread_started;
-static vmp_config_t      fgd_vmcfg;
-
-static void *
-fgd_pool_main(void *arg)
-{
-    (void) arg;
-    for (;;) {
-        char            *err = NULL;
-        vmp_pool_t      *pool;
-        struct timespec  until;
-
-        pthread_mutex_lock(&fgd_pool_lock);
-        if (fgd_pool_quit) {
-            pthread_mutex_unlock(&fgd_pool_lock);
-            return NULL;
-        }
-        pthread_mutex_unlock(&fgd_pool_lock);
-
-        pool = vmp_pool_new(&fgd_vmcfg, &err);
-
-        pthread_mutex_lock(&fgd_pool_lock);
-        if (pool != NULL) {
-            fgd_pool = pool;
-            pthread_cond_broadcast(&fgd_pool_cond);
-            pthread_mutex_unlock(&fgd_pool_lock);
-            fgd_log("info", NULL, "vm pool ready: accel %s, warm %u, max %u",
-                vmp_pool_accel(pool), fgd_vmcfg.warm, fgd_vmcfg.max_vms);
-            return NULL;
-        }
-        snprintf(fgd_pool_err, sizeof(fgd_pool_err), "%s",
-            err ? err : "vmp_pool_new failed");
-        fgd_log("error", NULL, "vm pool: %s; retrying in 5 s", fgd_pool_err);
-        free(err);
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += 5;
-        while (!fgd_pool_quit &&
-               pthread_cond_timedwait(&fgd_pool_cond, &fgd_pool_lock, &until)
-               == 0)
-            ;
-        pthread_mutex_unlock(&fgd_pool_lock);
-    }
-}
-
-void
-fgd_pool_start(const fgd_conf_t *conf)
-{
-    /* conf->vm started from vmp_config_defaults and holds every key of
-     * the file; its strings point into conf, which outlives the pool. */
-    fgd_vmcfg = conf->vm;
-
-    if (pthread_create(&fgd_pool_thread, NULL, fgd_pool_main, NULL) != 0) {
-        fgd_log("error", NULL, "can not start the vm pool thread");
-        snprintf(fgd_pool_err, sizeof(fgd_pool_err),
-            "the VM pool could not be started");
-        return;
-    }
-    fgd_pool_thread_started = true;
-}
-
-void
-fgd_pool_stop(void)
-{
-    pthread_mutex_lock(&fgd_pool_lock);
-    fgd_pool_quit = true;
-    pthread_cond_broadcast(&fgd_pool_cond);
-    pthread_mutex_unlock(&fgd_pool_lock);
-    /* vmp_pool_new itself is not interruptible: a stop during the first
-     * boot waits for it. */
-    if (fgd_pool_thread_started)
-        pthread_join(fgd_pool_thread, NULL);
-    vmp_pool_free(fgd_pool);
-    fgd_pool = NULL;
-}
-
-void
-fgd_pool_forget(const char *owner, const char *name, const char *version)
-{
-    vmp_pool_t  *pool;
-    char         fnid[200];
-
-    pthread_mutex_lock(&fgd_pool_lock);
-    pool = fgd_pool;
-    pthread_mutex_unlock(&fgd_pool_lock);
-    if (pool == NULL)
-        return;
-    /* the function as Invoke names it to vmp_fnsnap_config */
-    snprintf(fnid, sizeof(fnid), "%s:%s", owner, name);
-    vmp_pool_fnsnap_forget(pool, fnid, version);
-}
-
-static vmp_pool_t *
-fgd_pool_wait(unsigned timeout_ms)
-{
-    struct timespec  until;
-    vmp_pool_t      *pool;
-
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += timeout_ms / 1000;
-    until.tv_nsec += (long) (timeout_ms % 1000) * 1000000;
-    if (until.tv_nsec >= 1000000000) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000;
-    }
-    pthread_mutex_lock(&fgd_pool_lock);
-    while (fgd_pool == NULL && !fgd_pool_quit &&
-           pthread_cond_timedwait(&fgd_pool_cond, &fgd_pool_lock, &until)
-           == 0)
-        ;
-    pool = fgd_pool;
-    pthread_mutex_unlock(&fgd_pool_lock);
-    return pool;
-}
 
 static unsigned
 fgd_ms_since(const struct timespec *t0)
@@ -184,8 +71,9 @@ fgd_load(const fgd_req_t *q, vmp_vm_t *vm, const fgd_fn_t *fn,
     int          rc = -1;
 
     *guest_ok = true;
-    if (fgd_store_code(q, q->owner, fn->sha256, &zip, &zip_len, r) != 0)
+    if (fgd_store_code(q, q->owner, fn->sha256, &zip, &zip_len, r) != 0) {
         return -1;
+    }
     if (vmp_load_frame_from_zip(zip, zip_len, fn->sha256, &req, &err) != 0) {
         fgd_log("error", q->request_id, "LOAD frame for %s: %s", fn->sha256,
             err ? err : "?");
@@ -194,7 +82,8 @@ fgd_load(const fgd_req_t *q, vmp_vm_t *vm, const fgd_fn_t *fn,
         goto cleanup;
     }
     if (vmp_vm_call(vm, &req, &resp_buf, &resp, FGD_LOAD_TIMEOUT_MS, &err)
-        != 0) {
+        != 0)
+    {
         *guest_ok = false;
         fgd_log("error", q->request_id, "LOAD on %s: %s", vmp_vm_name(vm),
             err ? err : "?");
@@ -203,8 +92,9 @@ fgd_load(const fgd_req_t *q, vmp_vm_t *vm, const fgd_fn_t *fn,
         goto cleanup;
     }
     st = fg_frame_get(&resp, "status", &st_len);
-    if (resp.type != FG_FRAME_LOADED || st == NULL || st_len != 2 ||
-        memcmp(st, "ok", 2) != 0) {
+    if (resp.type != FG_FRAME_LOADED || st == NULL || st_len != 2
+        || memcmp(st, "ok", 2) != 0)
+    {
         size_t         ml = 0;
         const uint8_t *m = fg_frame_get(&resp, "message", &ml);
 
@@ -235,8 +125,9 @@ fgd_header(fgd_resp_t *r, const char *name, const char *value)
     size_t  add = strlen(name) + strlen(value) + 5;
     char   *h = realloc(r->headers, old + add);
 
-    if (h == NULL)
+    if (h == NULL) {
         return -1;
+    }
     snprintf(h + old, add, "%s: %s\r\n", name, value);
     r->headers = h;
     return 0;
@@ -262,22 +153,27 @@ fgd_cross_account(const fgd_req_t *q, fgd_fn_t *fn, bool *tail_ok,
 
     *tail_ok = false;
     *tail_known = false;
-    if (q->alias[0] != '\0' && fgd_cached_overrides(q, q->alias, &o, r) != 0)
+    if (q->alias[0] != '\0' && fgd_cached_overrides(q, q->alias, &o, r) != 0) {
         return -1;
-    if (!tail && o.memory_mb == 0 && o.timeout_s == 0 &&
-        o.environment == NULL)
+    }
+    if (!tail && o.memory_mb == 0 && o.timeout_s == 0
+        && o.environment == NULL)
+    {
         return 0;
-    if (fgd_cached_bounds(q, q->owner, q->function, &b, r) != 0)
+    }
+    if (fgd_cached_bounds(q, q->owner, q->function, &b, r) != 0) {
         goto cleanup;
+    }
     *tail_ok = b.allow_log_tail;
     *tail_known = true;
     if (fgd_overrides_apply(&o, &b, fn, note, sizeof(note)) != 0) {
-        fgd_error(r, 500, "ServiceException", "out of memory");
+        fgd_nomem(r);
         goto cleanup;
     }
-    if (note[0] != '\0')
+    if (note[0] != '\0') {
         fgd_log("warn", q->request_id, "alias %s: beyond the owner's "
             "bounds, left at the owner's values: %s", q->alias, note);
+    }
     rc = 0;
 
 cleanup:
@@ -299,16 +195,18 @@ fgd_cross_account_error(const fgd_req_t *q, const fgd_result_t *res,
     fgd_bounds_t  b;
     fgd_resp_t    e;
 
-    if (r->function_error == NULL)
+    if (r->function_error == NULL) {
         return 0;
+    }
     if (!tail_known) {
         memset(&e, 0, sizeof(e));
-        tail_ok = fgd_cached_bounds(q, q->owner, q->function, &b, &e) == 0 &&
-                  b.allow_log_tail;
+        tail_ok = fgd_cached_bounds(q, q->owner, q->function, &b, &e) == 0
+                  && b.allow_log_tail;
         fgd_resp_free(&e);
     }
-    if (tail_ok)
+    if (tail_ok) {
         return 0;
+    }
     fgd_log("info", q->request_id, "function error of %s:%s shown to %s "
         "without its message: %s", q->owner, q->function, q->caller,
         r->message);
@@ -337,21 +235,27 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     int                    rc = -1;
 
     memset(&fn, 0, sizeof(fn));
-    if (fgd_invocation_type(q->invocation_type, &type, r) != 0)
+    if (fgd_invocation_type(q->invocation_type, &type, r) != 0) {
         return -1;
-    if (q->log_type[0] != '\0' && strcmp(q->log_type, "Tail") != 0 &&
-        strcmp(q->log_type, "None") != 0)
+    }
+    if (q->log_type[0] != '\0' && strcmp(q->log_type, "Tail") != 0
+        && strcmp(q->log_type, "None") != 0)
+    {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "1 validation error detected: Value '%.40s' at 'logType' failed "
             "to satisfy constraint: Member must satisfy enum value set: "
             "[Tail, None]", q->log_type);
-    if (fgd_payload_check(q->body, q->body_len, r) != 0)
+    }
+    if (fgd_payload_check(q->body, q->body_len, r) != 0) {
         return -1;
+    }
     /* The qualifier names $LATEST, a version or an alias (weighted). */
     if (fgd_store_resolve(q, q->owner, q->function, q->qualifier, true, &fn,
-            r) != 0) {
-        if (q->alias != NULL && q->alias[0] != '\0' &&
-            (r->status == 404 || r->status == 400)) {
+            r) != 0)
+    {
+        if (q->alias != NULL && q->alias[0] != '\0'
+            && (r->status == 404 || r->status == 400))
+        {
             /* through a cross-account alias: name the caller's alias,
              * never the other account's function */
             fgd_log("error", q->request_id, "alias %s: target %s:%s:%s: %d",
@@ -380,35 +284,37 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
         goto cleanup;
     }
 
-    if (cross && fgd_cross_account(q, &fn, &tail_ok, &tail_known, r) != 0)
+    if (cross && fgd_cross_account(q, &fn, &tail_ok, &tail_known, r) != 0) {
         goto cleanup;
+    }
 
     /* the ARN the call named: the caller's alias, or the function's */
-    if (q->alias != NULL && q->alias[0] != '\0')
+    if (q->alias != NULL && q->alias[0] != '\0') {
         snprintf(arn, sizeof(arn), "%s", q->alias);
-    else
+    } else {
         fg_function_arn(arn, sizeof(arn), q->region, q->owner, q->function,
             q->qualifier);
+    }
     if (fgd_invoke_frame(&req, &fn, q->region, q->request_id, arn,
             (const uint8_t *) (q->body_len ? q->body : "{}"),
-            q->body_len ? q->body_len : 2) != 0) {
-        fgd_error(r, 500, "ServiceException", "out of memory");
+            q->body_len ? q->body_len : 2) != 0)
+    {
+        fgd_nomem(r);
         goto cleanup;
     }
     /* what a persistent runtime sees at its init: names the function
      * snapshot a new guest may be restored from */
     config[0] = '\0';
     snprintf(fnid, sizeof(fnid), "%s:%s", q->owner, fn.name);
-    if (q->conf->vm.function_snapshots &&
-        vmp_fnsnap_config(req.data, req.len, fnid, config) != 0)
+    if (q->conf->vm.function_snapshots
+        && vmp_fnsnap_config(req.data, req.len, fnid, config) != 0)
+    {
         config[0] = '\0';
+    }
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    pool = fgd_pool_wait(q->conf->vm.acquire_timeout_ms);
+    pool = fgd_pool_wait(q->conf->vm.acquire_timeout_ms, q->request_id);
     if (pool == NULL) {
-        pthread_mutex_lock(&fgd_pool_lock);
-        fgd_log("error", q->request_id, "no vm pool: %s", fgd_pool_err);
-        pthread_mutex_unlock(&fgd_pool_lock);
         fgd_error(r, 503, "ServiceException",
             "The service is unavailable: no execution environment can be "
             "started");
@@ -428,7 +334,8 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
             goto cleanup;
         }
         if (vmp_pool_acquire_fn(pool, key, fn.sha256, config, &vm, &info,
-                &err) != 0) {
+                &err) != 0)
+        {
             fgd_log("warn", q->request_id, "no guest for %s: %s", key,
                 err ? err : "?");
             r->throttle_reason = "ConcurrentInvocationLimitExceeded";
@@ -449,7 +356,8 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     init_ms = cold ? fgd_ms_since(&t0) : 0;
 
     if (vmp_vm_call(vm, &req, &resp_buf, &resp,
-            fn.timeout_s * 1000 + FGD_INVOKE_GRACE_MS, &err) != 0) {
+            fn.timeout_s * 1000 + FGD_INVOKE_GRACE_MS, &err) != 0)
+    {
         healthy = false;
         fgd_log("error", q->request_id, "INVOKE on %s: %s", vmp_vm_name(vm),
             err ? err : "?");
@@ -467,27 +375,31 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     }
     clock_gettime(CLOCK_REALTIME, &now);
     if (fgd_result_response(&res, q->request_id, fn.timeout_s, &now, r,
-            &healthy) != 0) {
+            &healthy) != 0)
+    {
         fgd_log("error", q->request_id, "RESULT from %s: %s",
             vmp_vm_name(vm), r->message);
         goto cleanup;
     }
     if (cross && fgd_cross_account_error(q, &res, tail_ok, tail_known, r)
         != 0)
+    {
         goto cleanup;
+    }
     /* A runtime started by this call: its init is part of the cold start. */
     if (res.has_init) {
         cold = true;
         init_ms += (unsigned) (res.init_us / 1000);
     }
-    if (res.status[0] != 'o' || res.status[1] != 'k')
+    if (res.status[0] != 'o' || res.status[1] != 'k') {
         fgd_log("info", q->request_id, "function error: %s (exit %lld) %s",
             res.status, res.exit_code, res.message);
-    else if (res.has_init && info.cold && healthy && config[0] != '\0')
+    } else if (res.has_init && info.cold && healthy && config[0] != '\0') {
         /* a runtime initialised in a guest new to the account, and the
          * call went well: the pool saves the guest once it is idle */
         vmp_vm_capture(pool, vm, fn.sha256, config, fnid,
             fgd_fn_version(&fn));
+    }
 
     /* Response headers: Lambda's and the counters for the billing log. */
     fgd_header(r, "X-Amz-Executed-Version", fgd_fn_version(&fn));
@@ -518,17 +430,19 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     fgd_header(r, "X-Fngate-Cold-Start", cold ? "true" : "false");
     /* how the cold start got its guest: restored, booted, or only the
      * code loaded into the account's guest */
-    if (cold)
+    if (cold) {
         fgd_header(r, "X-Fngate-Start-Kind",
             info.cold ? vmp_vm_origin(vm) : "load");
+    }
     fgd_header(r, "X-Fngate-Vm", vmp_vm_name(vm));
     rc = 0;
 
 cleanup:
     if (vm != NULL) {
-        if (!healthy)
+        if (!healthy) {
             fgd_log("warn", q->request_id, "guest %s released unhealthy",
                 vmp_vm_name(vm));
+        }
         vmp_pool_release(pool, vm, healthy);
     }
     free(err);

@@ -1,15 +1,21 @@
 /*
- * fngated_json: the JSON helpers the request parsers of fngated_api.c and
- * fngated_overrides.c share (yajl tree in, yajl_gen out).
+ * fngated_json: the JSON helpers every request parser and answer of
+ * fngated shares (a yajl tree in, yajl_gen out; fngated_json.c).
  */
 
 #ifndef FNGATED_JSON_H
 #define FNGATED_JSON_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
-#include "fngated_priv.h"
+#include "fngated_limits.h"
+#include "fngated_resp.h"
 
 #define FGD_BAD_JSON "Could not parse request body into json: "
 
@@ -35,6 +41,30 @@ int fgd_get_member(yajl_val obj, const char *key, yajl_type type,
  * def when absent or null. */
 int fgd_get_uint(yajl_val obj, const char *key, unsigned def, unsigned lo,
     unsigned hi, const char *member, unsigned *out, fgd_resp_t *r);
+
+/* A present, non-null member must be a string; *s is NULL when absent. */
+int fgd_get_string(yajl_val obj, const char *key, const char **s,
+    fgd_resp_t *r);
+
+/* Lambda's RevisionId precondition (a uuid) into dst, "" when absent;
+ * Description (at most FGD_DESCRIPTION_MAX bytes) into dst, *has when
+ * given.  0, or -1 with r. */
+int fgd_get_revision(yajl_val root, char dst[37], fgd_resp_t *r);
+int fgd_get_description(yajl_val root, char *dst, size_t size, bool *has,
+    fgd_resp_t *r);
+
+/* MaxItems of a list call's query: 1..FGD_LIST_MAX, default
+ * FGD_LIST_DEFAULT.  0, or -1 with r. */
+int fgd_max_items(const char *query, size_t qlen, unsigned *max_items,
+    fgd_resp_t *r);
+
+/* Decimal digits only, no overflow. */
+bool fgd_parse_u64(const char *s, size_t len, uint64_t *out);
+/* len bytes without a NUL into dst of size bytes; false when they do not
+ * fit. */
+bool fgd_copy(char *dst, size_t size, const char *s, size_t len);
+/* A malloc'd NUL-terminated copy of len bytes, or NULL. */
+char *fgd_dup(const char *s, size_t len);
 
 /* Lambda's variable name pattern: [a-zA-Z]([a-zA-Z0-9_])+ */
 bool fgd_env_name_valid(const char *s);

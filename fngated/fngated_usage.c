@@ -10,6 +10,9 @@
  * API; GetApiUsage the calls of the caller's API of that name, per billed
  * account (an owner sees its subscribers' usage; a subscriber asking for
  * another's API sees nothing, as it owns no such API).
+ *
+ * `fngated -c FILE usage` (fngated_cli.c, what `fngate usage` runs) prints
+ * the operator's table from the same sums (fgd_usage_print).
  */
 
 #include <dirent.h>
@@ -19,13 +22,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <archive.h>
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
-#include "fngated.h"
-#include "fngated_apis_priv.h"
+#include "fngated_http_apis_json.h"
+#include "fngated_log.h"
+#include "fngated_usage.h"
 
 #define FGD_USAGE_ROWS_MAX  10000u
 #define FGD_USAGE_LINE_MAX  (64u * 1024)
@@ -39,11 +45,16 @@ typedef struct {
     double         gb_seconds;
     unsigned long  errors;
     unsigned long  cold_starts;
+    double         first, last;     /* msec of the first and last call */
 } fgd_usage_row_t;
 
+/* What is counted (each filter NULL: any) and how rows are grouped. */
 typedef struct {
-    const char       *caller;
-    const char       *api;          /* GetApiUsage: the caller's API */
+    const char       *account;      /* the billed account */
+    const char       *owner;        /* the function's or API's owner */
+    const char       *api;          /* the API */
+    const char       *viewer;       /* billed to it, or of its own */
+    fgd_usage_by_t    by;
     double            since, until;
     fgd_usage_row_t  *rows;
     size_t            n, cap;
@@ -65,8 +76,9 @@ fgd_usage_num(const char *s)
     char           *end;
     unsigned long   v;
 
-    if (s[0] < '0' || s[0] > '9')
+    if (s[0] < '0' || s[0] > '9') {
         return 0;
+    }
     errno = 0;
     v = strtoul(s, &end, 10);
     return errno != 0 || *end != '\0' ? 0 : v;
@@ -91,19 +103,24 @@ fgd_usage_line(fgd_usage_t *u, char *line)
     double            t;
     size_t            i;
 
-    if (strstr(line, "\"action\":\"Invoke") == NULL)
+    if (strstr(line, "\"action\":\"Invoke") == NULL) {
         return;
+    }
     root = yajl_tree_parse(line, NULL, 0);
     if (root == NULL) {
         rec = NULL;
         for (p = strstr(line + 1, FGD_USAGE_RECORD); p != NULL;
              p = strstr(p + 1, FGD_USAGE_RECORD))
+        {
             rec = p;
-        if (rec != NULL)
+        }
+        if (rec != NULL) {
             root = yajl_tree_parse(rec, NULL, 0);
+        }
     }
-    if (root == NULL || !YAJL_IS_OBJECT(root))
+    if (root == NULL || !YAJL_IS_OBJECT(root)) {
         goto done;
+    }
 
     action = fgd_usage_str(root, "action");
     account = fgd_usage_str(root, "billing_account");
@@ -114,21 +131,36 @@ fgd_usage_line(fgd_usage_t *u, char *line)
         || !fg_account_valid(account, strlen(account))
         || !fg_account_valid(owner, strlen(owner))
         || strlen(api) > FG_API_NAME_MAX)
+    {
         goto done;
+    }
     t = strtod(msec, NULL);
-    if (t < u->since || t >= u->until)
+    if (t < u->since || t >= u->until) {
         goto done;
-    if (u->api != NULL) {
-        if (strcmp(owner, u->caller) != 0 || strcmp(api, u->api) != 0)
-            goto done;
-    } else if (strcmp(account, u->caller) != 0) {
+    }
+    if ((u->account != NULL && strcmp(account, u->account) != 0)
+        || (u->owner != NULL && strcmp(owner, u->owner) != 0)
+        || (u->api != NULL && strcmp(api, u->api) != 0)
+        || (u->viewer != NULL && strcmp(account, u->viewer) != 0
+         && strcmp(owner, u->viewer) != 0))
+    {
         goto done;
+    }
+    /* the row's key: "*" for what --by leaves out */
+    if (u->by == FGD_USAGE_BY_ACCOUNT) {
+        owner = "*";
+    }
+    if (u->by != FGD_USAGE_BY_API) {
+        api = "*";
+    } else if (api[0] == '\0') {
+        api = "-";
     }
 
     for (i = 0; i < u->n; i++) {
-        if (strcmp(u->rows[i].account, account) == 0 &&
-            strcmp(u->rows[i].owner, owner) == 0 &&
-            strcmp(u->rows[i].api, api[0] ? api : "-") == 0) {
+        if (strcmp(u->rows[i].account, account) == 0
+            && strcmp(u->rows[i].owner, owner) == 0
+            && strcmp(u->rows[i].api, api) == 0)
+        {
             row = &u->rows[i];
             break;
         }
@@ -142,8 +174,9 @@ fgd_usage_line(fgd_usage_t *u, char *line)
             size_t            cap = u->cap ? u->cap * 2 : 16;
             fgd_usage_row_t  *nr = realloc(u->rows, cap * sizeof(*nr));
 
-            if (nr == NULL)
+            if (nr == NULL) {
                 goto done;
+            }
             u->rows = nr;
             u->cap = cap;
         }
@@ -151,19 +184,30 @@ fgd_usage_line(fgd_usage_t *u, char *line)
         memset(row, 0, sizeof(*row));
         snprintf(row->account, sizeof(row->account), "%s", account);
         snprintf(row->owner, sizeof(row->owner), "%s", owner);
-        snprintf(row->api, sizeof(row->api), "%s", api[0] ? api : "-");
+        snprintf(row->api, sizeof(row->api), "%s", api);
+        row->first = t;
+        row->last = t;
     }
 
     ms = fgd_usage_num(fgd_usage_str(root, "billed_ms"));
     mb = fgd_usage_num(fgd_usage_str(root, "memory_mb"));
     row->calls++;
+    if (t < row->first) {
+        row->first = t;
+    }
+    if (t > row->last) {
+        row->last = t;
+    }
     row->billed_ms += ms;
     row->gb_seconds += (double) ms / 1000.0 * (double) mb / 1024.0;
-    if (fgd_usage_str(root, "function_error")[0] != '\0' ||
-        fgd_usage_num(fgd_usage_str(root, "status")) >= 400)
+    if (fgd_usage_str(root, "function_error")[0] != '\0'
+        || fgd_usage_num(fgd_usage_str(root, "status")) >= 400)
+    {
         row->errors++;
-    if (strcmp(fgd_usage_str(root, "cold_start"), "true") == 0)
+    }
+    if (strcmp(fgd_usage_str(root, "cold_start"), "true") == 0) {
         row->cold_starts++;
+    }
 
 done:
     yajl_tree_free(root);
@@ -184,13 +228,15 @@ fgd_usage_file(fgd_usage_t *u, const char *path)
 
     line = malloc(FGD_USAGE_LINE_MAX + 1);
     a = archive_read_new();
-    if (line == NULL || a == NULL)
+    if (line == NULL || a == NULL) {
         goto cleanup;
+    }
     archive_read_support_filter_all(a);
     archive_read_support_format_raw(a);
     archive_read_support_format_empty(a);
-    if (archive_read_open_filename(a, path, sizeof(buf)) != ARCHIVE_OK)
+    if (archive_read_open_filename(a, path, sizeof(buf)) != ARCHIVE_OK) {
         goto cleanup;
+    }
     if (archive_read_next_header(a, &e) != ARCHIVE_OK) {
         rc = 0;                     /* an empty file */
         goto cleanup;
@@ -199,8 +245,9 @@ fgd_usage_file(fgd_usage_t *u, const char *path)
         for (i = 0; i < got; i++) {
             if (buf[i] == '\n') {
                 line[len] = '\0';
-                if (!skip)
+                if (!skip) {
                     fgd_usage_line(u, line);
+                }
                 len = 0;
                 skip = false;
             } else if (len < FGD_USAGE_LINE_MAX) {
@@ -213,8 +260,9 @@ fgd_usage_file(fgd_usage_t *u, const char *path)
     rc = got < 0 ? -1 : 0;
 
 cleanup:
-    if (a != NULL)
+    if (a != NULL) {
         archive_read_free(a);
+    }
     free(line);
     return rc;
 }
@@ -225,10 +273,12 @@ fgd_usage_cmp(const void *a, const void *b)
     const fgd_usage_row_t  *x = a, *y = b;
     int                     c;
 
-    if ((c = strcmp(x->account, y->account)) != 0)
+    if ((c = strcmp(x->account, y->account)) != 0) {
         return c;
-    if ((c = strcmp(x->owner, y->owner)) != 0)
+    }
+    if ((c = strcmp(x->owner, y->owner)) != 0) {
         return c;
+    }
     return strcmp(x->api, y->api);
 }
 
@@ -245,55 +295,61 @@ fgd_usage_query(const char *query, double *since, double *until)
     while (p != NULL && *p != '\0') {
         double  *dst = NULL;
 
-        if (strncmp(p, "Since=", 6) == 0)
+        if (strncmp(p, "Since=", 6) == 0) {
             dst = since, p += 6;
-        else if (strncmp(p, "Until=", 6) == 0)
+        } else if (strncmp(p, "Until=", 6) == 0) {
             dst = until, p += 6;
+        }
         if (dst != NULL) {
-            if (*p < '0' || *p > '9')
+            if (*p < '0' || *p > '9') {
                 return -1;
+            }
             *dst = strtod(p, &end);
-            if (*end != '&' && *end != '\0')
+            if (*end != '&' && *end != '\0') {
                 return -1;
+            }
             p = end;
         }
         p = strchr(p, '&');
-        if (p != NULL)
+        if (p != NULL) {
             p++;
+        }
     }
     return 0;
 }
 
 int
-fgd_usage_get(const fgd_req_t *q, const char *api, fgd_resp_t *r)
+fgd_usage_account(const fgd_req_t *q, fgd_resp_t *r)
 {
-    fgd_usage_t           u;
-    const char           *log = q->conf->billing_log, *slash;
-    char                  dir[4096], path[4096 + 256], num[64];
-    const char           *base;
-    size_t                base_len, i;
-    DIR                  *d;
-    struct dirent        *de;
-    yajl_gen              g = NULL;
-    const unsigned char  *out;
-    size_t                out_len;
-    int                   rc = -1;
+    return fgd_usage_get(q, NULL, r);
+}
 
-    memset(&u, 0, sizeof(u));
-    u.caller = q->caller;
-    u.api = api;
-    if (fgd_usage_query(q->query ? q->query : "", &u.since, &u.until) != 0)
-        return fgd_error(r, 400, "InvalidParameterValueException",
-            "Since and Until are epoch seconds");
-    if (log == NULL || log[0] != '/')
-        return fgd_error(r, 501, "ServiceException",
-            "This host keeps no billing log for usage (fngated's "
-            "billing_log)");
+int
+fgd_usage_api(const fgd_req_t *q, fgd_resp_t *r)
+{
+    return fgd_usage_get(q, q->route.api, r);
+}
+
+/*
+ * The log (an absolute path) and its rotations into u; a file that can
+ * not be read is logged (rid: the request's id, or NULL) and skipped.
+ * Returns how many files were read.
+ */
+static unsigned
+fgd_usage_read(fgd_usage_t *u, const char *log, const char *rid)
+{
+    const char     *slash, *base;
+    char            dir[4096], path[4096 + 256];
+    size_t          base_len;
+    DIR            *d;
+    struct dirent  *de;
+    unsigned        read = 0;
 
     slash = strrchr(log, '/');
     snprintf(dir, sizeof(dir), "%.*s", (int) (slash - log), log);
-    if (dir[0] == '\0')
+    if (dir[0] == '\0') {
         snprintf(dir, sizeof(dir), "/");
+    }
     base = slash + 1;
     base_len = strlen(base);
 
@@ -301,29 +357,77 @@ fgd_usage_get(const fgd_req_t *q, const char *api, fgd_resp_t *r)
     d = opendir(dir);
     if (d != NULL) {
         while ((de = readdir(d)) != NULL) {
-            if (strncmp(de->d_name, base, base_len) != 0 ||
-                de->d_name[base_len] != '.' ||
-                de->d_name[base_len + 1] < '0' ||
-                de->d_name[base_len + 1] > '9')
+            if (strncmp(de->d_name, base, base_len) != 0
+                || de->d_name[base_len] != '.'
+                || de->d_name[base_len + 1] < '0'
+                || de->d_name[base_len + 1] > '9')
+            {
                 continue;
+            }
             snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-            if (fgd_usage_file(&u, path) != 0)
-                fgd_log("error", q->request_id, "usage: cannot read %s",
-                    path);
+            if (fgd_usage_file(u, path) != 0) {
+                fgd_log("error", rid, "usage: cannot read %s", path);
+            } else {
+                read++;
+            }
         }
         closedir(d);
     }
-    if (fgd_usage_file(&u, log) != 0)
-        fgd_log("error", q->request_id, "usage: cannot read %s", log);
+    /* (nginx makes the log at its first line: none is no error) */
+    if (access(log, F_OK) == 0 || errno != ENOENT) {
+        if (fgd_usage_file(u, log) != 0) {
+            fgd_log("error", rid, "usage: cannot read %s", log);
+        } else {
+            read++;
+        }
+    }
 
     /* no rows is rows == NULL, which qsort may not be given (undefined
      * behaviour; fuzz_usage's finding on an empty log) */
-    if (u.n > 1)
-        qsort(u.rows, u.n, sizeof(*u.rows), fgd_usage_cmp);
+    if (u->n > 1) {
+        qsort(u->rows, u->n, sizeof(*u->rows), fgd_usage_cmp);
+    }
+    return read;
+}
+
+int
+fgd_usage_get(const fgd_req_t *q, const char *api, fgd_resp_t *r)
+{
+    fgd_usage_t           u;
+    const char           *log = q->conf->billing_log;
+    char                  num[64];
+    size_t                i;
+    yajl_gen              g = NULL;
+    const unsigned char  *out;
+    size_t                out_len;
+    int                   rc = -1;
+
+    memset(&u, 0, sizeof(u));
+    /* GetApiUsage: the calls of the caller's API; GetUsage: the calls
+     * billed to the caller */
+    if (api != NULL) {
+        u.owner = q->caller;
+        u.api = api;
+    } else {
+        u.account = q->caller;
+    }
+    u.by = FGD_USAGE_BY_API;
+    if (fgd_usage_query(q->query ? q->query : "", &u.since, &u.until) != 0) {
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "Since and Until are epoch seconds");
+    }
+    if (log == NULL || log[0] != '/') {
+        return fgd_error(r, 501, "ServiceException",
+            "This host keeps no billing log for usage (fngated's "
+            "billing_log)");
+    }
+
+    fgd_usage_read(&u, log, q->request_id);
 
     g = yajl_gen_alloc(NULL);
-    if (g == NULL)
+    if (g == NULL) {
         goto nomem;
+    }
 #define GS(s) yajl_gen_string(g, (const unsigned char *) (s), strlen(s))
 #define GN(v) (snprintf(num, sizeof(num), "%lu", (unsigned long) (v)), \
                yajl_gen_number(g, num, strlen(num)))
@@ -350,11 +454,13 @@ fgd_usage_get(const fgd_req_t *q, const char *api, fgd_resp_t *r)
     yajl_gen_map_close(g);
 #undef GS
 #undef GN
-    if (yajl_gen_get_buf(g, &out, &out_len) != yajl_gen_status_ok)
+    if (yajl_gen_get_buf(g, &out, &out_len) != yajl_gen_status_ok) {
         goto nomem;
+    }
     r->body = malloc(out_len + 1);
-    if (r->body == NULL)
+    if (r->body == NULL) {
         goto nomem;
+    }
     memcpy(r->body, out, out_len);
     r->body[out_len] = '\0';
     r->body_len = out_len;
@@ -366,10 +472,67 @@ nomem:
     rc = fgd_error(r, 500, "ServiceException", "out of memory");
 
 cleanup:
-    if (g != NULL)
+    if (g != NULL) {
         yajl_gen_free(g);
+    }
     free(u.rows);
     return rc;
+}
+
+static void
+fgd_usage_time(char *dst, size_t size, double t)
+{
+    time_t     s = (time_t) floor(t);
+    struct tm  tm;
+
+    if (gmtime_r(&s, &tm) == NULL
+        || strftime(dst, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    {
+        snprintf(dst, size, "-");
+    }
+}
+
+int
+fgd_usage_print(FILE *out, const fgd_usage_opts_t *o, char *err,
+    size_t err_size)
+{
+    fgd_usage_t  u;
+    char         first[32], last[32];
+    size_t       i;
+
+    memset(&u, 0, sizeof(u));
+    u.account = o->account;
+    u.viewer = o->viewer;
+    u.by = o->by;
+    u.since = o->since;
+    u.until = o->until;
+    if (o->log == NULL || o->log[0] != '/') {
+        snprintf(err, err_size, "the billing log must be an absolute path");
+        return -1;
+    }
+    if (fgd_usage_read(&u, o->log, NULL) == 0) {
+        snprintf(err, err_size, "no billing log at %s", o->log);
+        free(u.rows);
+        return -1;
+    }
+    fprintf(out, "%-13s %-13s %-16s %7s %10s %12s %7s %11s %-20s %s\n",
+        "ACCOUNT", "OWNER", "API", "CALLS", "BILLED_MS", "GB_SECONDS",
+        "ERRORS", "COLD_STARTS", "FIRST", "LAST");
+    for (i = 0; i < u.n; i++) {
+        fgd_usage_time(first, sizeof(first), u.rows[i].first);
+        fgd_usage_time(last, sizeof(last), u.rows[i].last);
+        fprintf(out, "%-13s %-13s %-16s %7lu %10lu %12.6f %7lu %11lu "
+            "%-20s %s\n", u.rows[i].account, u.rows[i].owner,
+            u.rows[i].api, u.rows[i].calls, u.rows[i].billed_ms,
+            u.rows[i].gb_seconds, u.rows[i].errors, u.rows[i].cold_starts,
+            first, last);
+    }
+    if (u.full) {
+        fprintf(stderr, "fngated: usage: only the first %u rows\n",
+            FGD_USAGE_ROWS_MAX);
+    }
+    free(u.rows);
+    return 0;
 }
 
 bool
@@ -381,8 +544,9 @@ fgd_billing_log_room(const fgd_conf_t *conf, unsigned long long *avail)
     int             rc;
 
     *avail = 0;
-    if (conf->billing_log_reserve == 0 || log == NULL || log[0] != '/')
+    if (conf->billing_log_reserve == 0 || log == NULL || log[0] != '/') {
         return true;
+    }
     rc = statvfs(log, &st);
     if (rc != 0 && errno == ENOENT) {
         /* nginx makes the file at its first line: ask its directory. */
@@ -391,8 +555,9 @@ fgd_billing_log_room(const fgd_conf_t *conf, unsigned long long *avail)
             (int) (slash - log), log);
         rc = statvfs(dir, &st);
     }
-    if (rc != 0)
+    if (rc != 0) {
         return true;
+    }
     *avail = (unsigned long long) st.f_bavail * st.f_frsize;
     return *avail >= conf->billing_log_reserve;
 }

@@ -1,7 +1,8 @@
 /*
  * fuzz_alias: the alias and permission bodies fngated accepts
- * (fngated_api.c): CreateAlias / UpdateAlias (merged into a stored alias
- * and checked as the calls do) and AddPermission.
+ * (fngated_aliases_json.c, fngated_policy_json.c): CreateAlias /
+ * UpdateAlias (merged into a stored alias and checked as the calls do)
+ * and AddPermission.
  *
  * Input: one byte choosing the call (mod 3: create, update,
  * AddPermission), then the body.

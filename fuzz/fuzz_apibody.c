@@ -1,6 +1,6 @@
 /*
  * fuzz_apibody: the request bodies of the API management calls
- * (fngated_apis_util.c): CreateApi / UpdateApi, CreateRoute / UpdateRoute
+ * (fngated_http_apis_json.c): CreateApi / UpdateApi, CreateRoute / UpdateRoute
  * (merged into a stored route), CreateSubscription's ApiArn and
  * UpdateSubscription's Status.
  *
@@ -16,7 +16,7 @@
  */
 
 #include "fuzz_json.h"
-#include "fngated_apis_priv.h"
+#include "fngated_http_apis_json.h"
 
 static void
 fz_route_ok(const fgd_api_route_t *rt)

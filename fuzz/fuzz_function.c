@@ -1,6 +1,6 @@
 /*
  * fuzz_function: the request bodies of the function calls fngated
- * accepts (fngated_api.c): CreateFunction (with the base64 zip, checked
+ * accepts (fngated_functions_json.c): CreateFunction (with the base64 zip, checked
  * as the call checks it), UpdateFunctionCode, UpdateFunctionConfiguration
  * (applied to a stored function), PublishVersion, the Invoke payload
  * check and the list calls' query strings.
@@ -15,6 +15,7 @@
  * JSON.
  */
 
+#include "fngated_result.h"
 #include "fuzz_json.h"
 
 static void

@@ -10,7 +10,11 @@
 #include <yajl/yajl_tree.h>
 
 #include "fuzz.h"
-#include "fngated_priv.h"
+#include "fngated_aliases_json.h"
+#include "fngated_bounds_json.h"
+#include "fngated_functions_json.h"
+#include "fngated_policy_json.h"
+#include "fngated_versions_json.h"
 
 /* out (len bytes, fngated's answer or stored form) is one JSON value. */
 static inline void

@@ -1,5 +1,5 @@
 /*
- * fuzz_overrides: the execution overrides bodies (fngated_overrides.c):
+ * fuzz_overrides: the execution overrides bodies (fngated_bounds_json.c):
  * PutExecutionBounds (the owner's bounds) and PutAliasOverrides (a
  * cross-account alias's overrides), also the stored forms fngated reads
  * back, then what an Invoke does with them: fgd_overrides_allowed and

@@ -1,6 +1,6 @@
 /*
  * fuzz_proxy_event: the API-Gateway-proxy event fngated builds for a call
- * of an API made of functions (fgd_api_event, fngated_apis_util.c) from
+ * of an API made of functions (fgd_api_event, fngated_http_apis_json.c) from
  * what the client sent: the path after the stage (percent-encoded), the
  * query string, the headers (as the module's JSON object) and the body.
  *
@@ -14,7 +14,7 @@
  */
 
 #include "fuzz_json.h"
-#include "fngated_apis_priv.h"
+#include "fngated_http_apis_json.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -1,6 +1,6 @@
 /*
  * fuzz_proxy_response: a function's output mapped to the HTTP answer of
- * an API call (fgd_api_response, fngated_apis_util.c): the proxy
+ * an API call (fgd_api_response, fngated_http_apis_json.c): the proxy
  * response's statusCode, headers, body and isBase64Encoded.  The output
  * is the function's (another account's code, for a subscriber's call).
  *
@@ -16,7 +16,7 @@
 #include <strings.h>
 
 #include "fuzz_json.h"
-#include "fngated_apis_priv.h"
+#include "fngated_http_apis_json.h"
 
 #define FZ_BEFORE  "X-Fngate-Duration-Ms: 12.34\r\n"
 

@@ -18,7 +18,7 @@
 #include <time.h>
 
 #include "fuzz.h"
-#include "fngated_priv.h"
+#include "fngated_result.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -3,7 +3,7 @@
  * Since / Until (the client's) and the billing log they read (nginx's
  * lines, whose values come from clients and fngated), through libarchive
  * as fngated reads the log and its rotations.  The file's static parsers
- * are reached by including it; fngated's logger (fngated.c, the daemon)
+ * are reached by including it; fngated's logger (fngated_log.c, the daemon's)
  * is replaced by one that discards.
  *
  * Input: the query string, '\n', the billing log's text.

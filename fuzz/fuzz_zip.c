@@ -6,7 +6,7 @@
  *
  * Input: the zip.
  *
- * Invariants: the contract between the two (fngated_api.c: "a zip
+ * Invariants: the contract between the two (fngated_functions_json.c: "a zip
  * accepted here always loads"): a zip fgd_zip_check accepts, with
  * fngated's limit, makes a LOAD frame; that frame parses, is a LOAD,
  * starts with the zip's sha256 and then holds "path" / "mode" / "data"
@@ -17,7 +17,7 @@
 #include "fuzz.h"
 #include "fg_frame.h"
 #include "fg_sigv4.h"
-#include "fngated_priv.h"
+#include "fngated_functions_json.h"
 #include "vmpool.h"
 
 #define FZ_MAX_UNZIPPED  (FG_FRAME_MAX_PAYLOAD - 64 * 1024)

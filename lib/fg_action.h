@@ -1,11 +1,10 @@
 /*
  * fg_action: the actions of fngate's API and what each one is, in one
- * table.  The names are read from it by the nginx module and fngated;
- * the other facts of a row are where the switches that still spell them
- * in the module (lookup.c, filter.c, auth.c, api.c) and in fngated
- * (fngated.c, fngated_apis.c) are to read them (issue 12), so that adding
- * an action becomes one enum value here, one row in fg_action.c, its path
- * in fg_route.c (or fg_api.c) and its handler.
+ * table, read by the nginx module (its lookups, cache forgetting and
+ * variables) and by fngated (fngated_dispatch.c: who may call, what the
+ * call names, its body limit, whether it is billed), so that adding an
+ * action is one enum value here, one row in fg_action.c, its path in
+ * fg_route.c (or fg_api.c) and its handler in fngated_dispatch.c's table.
  *
  * A row says:
  *   name     the Lambda operation ("CreateFunction"), which the module

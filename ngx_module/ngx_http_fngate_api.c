@@ -14,7 +14,8 @@
  * route matched, so a refused caller learns nothing of the routes.
  *
  * The worker that passes an owner's successful change of an API, its
- * routes or a subscription forgets what it cached of it at once.
+ * routes or a subscription forgets what it cached of it at once
+ * (ngx_http_fngate_cache_forget()).
  *
  * The call then goes on as the owner's function:qualifier of the route,
  * billed to the caller, in the VMs the API's policy names: the caller's
@@ -35,208 +36,101 @@ static ngx_int_t ngx_http_fngate_api_route(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
 static ngx_int_t ngx_http_fngate_api_headers(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
-static ngx_int_t ngx_http_fngate_api_cache_name(ngx_pool_t *pool,
-    ngx_str_t *name, ngx_str_t *owner, ngx_str_t *api, ngx_str_t *account);
 static ngx_int_t ngx_http_fngate_api_not_found(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
-static ngx_int_t ngx_http_fngate_api_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_fngate_api_copy(ngx_http_request_t *r,
     ngx_str_t *dst, const char *src, size_t len);
 
 
-#define ngx_http_fngate_api_field(name)  offsetof(ngx_http_fngate_ctx_t, name)
-
-
-static ngx_http_variable_t  ngx_http_fngate_api_vars[] = {
-
-    { ngx_string("fngate_api"), NULL,
-      ngx_http_fngate_api_variable, ngx_http_fngate_api_field(api),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_api_stage"), NULL,
-      ngx_http_fngate_api_variable, ngx_http_fngate_api_field(api_stage),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_api_path"), NULL,
-      ngx_http_fngate_api_variable, ngx_http_fngate_api_field(api_path),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_route"), NULL,
-      ngx_http_fngate_api_variable, ngx_http_fngate_api_field(api_route),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_resource"), NULL,
-      ngx_http_fngate_api_variable, ngx_http_fngate_api_field(api_resource),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_policy"), NULL,
-      ngx_http_fngate_api_variable, ngx_http_fngate_api_field(api_policy),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_api_headers"), NULL,
-      ngx_http_fngate_api_variable, ngx_http_fngate_api_field(api_headers),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-      ngx_http_null_variable
-};
-
-
-ngx_int_t
-ngx_http_fngate_api_add_variables(ngx_conf_t *cf)
-{
-    ngx_http_variable_t  *var, *v;
-
-    for (v = ngx_http_fngate_api_vars; v->name.len; v++) {
-        var = ngx_http_add_variable(cf, &v->name, v->flags);
-        if (var == NULL) {
-            return NGX_ERROR;
-        }
-
-        var->get_handler = v->get_handler;
-        var->data = v->data;
-    }
-
-    return NGX_OK;
-}
-
-
-/* The ngx_str_t at offset data of the context; "" outside API calls. */
-
-static ngx_int_t
-ngx_http_fngate_api_variable(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data)
-{
-    ngx_str_t              *s;
-    ngx_http_fngate_ctx_t  *ctx;
-
-    ctx = ngx_http_fngate_find_ctx(r->main);
-
-    if (ctx == NULL) {
-        v->not_found = 1;
-        return NGX_OK;
-    }
-
-    s = (ngx_str_t *) ((u_char *) ctx + data);
-
-    v->len = s->len;
-    v->valid = 1;
-    v->no_cacheable = 1;
-    v->not_found = 0;
-    v->data = s->data;
-
-    return NGX_OK;
-}
-
-
 /*
  * The API's route table, from the cache or from Redis.  Re-entered with
- * ctx->redis_replied set once the HGETALL answered.
+ * ctx->redis.replied set once the HGETALL answered.
  */
 
 ngx_int_t
 ngx_http_fngate_api_table(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 {
-    int               n;
-    size_t            prefix;
-    ngx_str_t         name, path;
-    fg_api_span_t     stage;
-    fg_api_access_t   access;
-    fg_api_policy_t   policy;
-    u_char            key[FG_KEY_MAX];
-    const char       *argv[2];
-    size_t            argvlen[2];
+    int                        n;
+    size_t                     prefix;
+    ngx_int_t                  rc;
+    ngx_str_t                  path;
+    fg_api_span_t              stage;
+    fg_api_access_t            access;
+    fg_api_policy_t            policy;
+    u_char                     key[FG_KEY_MAX];
+    ngx_http_fngate_lookup_t   lk;
+    ngx_http_fngate_call_t    *call;
 
-    if (ctx->route.action != FG_ACTION_INVOKE_API) {
+    call = &ctx->call;
+
+    if (fg_action_info(call->route.action)->object != FG_OBJECT_ROUTE) {
         return NGX_OK;
     }
 
-    ctx->api.data = (u_char *) ctx->route.api;
-    ctx->api.len = ngx_strlen(ctx->route.api);
+    ctx->api.name.data = (u_char *) call->route.api;
+    ctx->api.name.len = ngx_strlen(call->route.api);
 
-    if (ngx_http_fngate_api_cache_name(r->pool, &name, &ctx->owner,
-                                       &ctx->api, NULL)
+    if (ngx_http_fngate_cache_name(r->pool, &lk.name,
+                                   NGX_HTTP_FNGATE_CACHE_API, 2,
+                                   &call->owner, &ctx->api.name)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (!ctx->redis_replied) {
-
-        if (ngx_http_fngate_cache_get(&name, &ctx->api_table, r->pool)
-            == NGX_OK)
-        {
-            ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                           "fngate: route table \"%V\" (cache)", &name);
-            goto table;
-        }
-
-        n = fg_key_api((char *) key, sizeof(key), ctx->route.account,
-                       ctx->route.api);
-        if (n < 0 || (size_t) n >= sizeof(key)) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        argv[0] = "HGETALL";
-        argvlen[0] = sizeof("HGETALL") - 1;
-        argv[1] = (char *) key;
-        argvlen[1] = n;
-
-        ngx_str_null(&ctx->api_table);
-
-        return ngx_http_fngate_redis_command(r, ctx,
-                                             ngx_http_fngate_api_table_reply,
-                                             2, argv, argvlen);
+    n = fg_key_api((char *) key, sizeof(key), call->route.account,
+                   call->route.api);
+    if (n < 0 || (size_t) n >= sizeof(key)) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->redis_replied = 0;
+    ngx_http_fngate_lookup_init(&lk, "HGETALL",
+                                ngx_http_fngate_api_table_reply, 0);
+    ngx_http_fngate_lookup_arg(&lk, (char *) key, n);
 
-    if (ctx->redis_rc != NGX_HTTP_FNGATE_REDIS_OK) {
-        return ngx_http_fngate_redis_failed(r, ctx);
+    rc = ngx_http_fngate_lookup_cached(r, ctx, &lk, &ctx->api.table);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
-    if (!ctx->found) {
+    if (!ctx->redis.found) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "fngate: api \"%V\" of %V not found", &ctx->api,
-                      &ctx->owner);
+                      "fngate: api \"%V\" of %V not found", &ctx->api.name,
+                      &call->owner);
         return ngx_http_fngate_api_not_found(r, ctx);
     }
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "fngate: route table \"%V\" (redis): \"%V\"", &name,
-                   &ctx->api_table);
+                   "fngate: route table \"%V\": \"%V\"", &lk.name,
+                   &ctx->api.table);
 
-    ngx_http_fngate_cache_put(&name, &ctx->api_table, r->connection->log);
-
-table:
-
-    if (fg_api_table_header((char *) ctx->api_table.data,
-                            ctx->api_table.len, &stage, &access, &policy)
+    if (fg_api_table_header((char *) ctx->api.table.data,
+                            ctx->api.table.len, &stage, &access, &policy)
         != 0)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: api \"%V\" of %V has a corrupt record",
-                      &ctx->api, &ctx->owner);
+                      &ctx->api.name, &call->owner);
         return ngx_http_fngate_error(r, NGX_HTTP_BAD_GATEWAY,
                    "ServiceException",
                    "The API's record in the metadata store is corrupt.");
     }
 
-    if (stage.len != ngx_strlen(ctx->route.stage)
-        || ngx_strncmp(stage.data, ctx->route.stage, stage.len) != 0)
+    if (stage.len != ngx_strlen(call->route.stage)
+        || ngx_strncmp(stage.data, call->route.stage, stage.len) != 0)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: api \"%V\" of %V has no stage \"%s\"",
-                      &ctx->api, &ctx->owner, ctx->route.stage);
+                      &ctx->api.name, &call->owner, call->route.stage);
         return ngx_http_fngate_api_not_found(r, ctx);
     }
 
-    ctx->api_stage.data = (u_char *) ctx->route.stage;
-    ctx->api_stage.len = stage.len;
-    ctx->api_access.data = (u_char *) fg_api_access_name(access);
-    ctx->api_access.len = ngx_strlen(ctx->api_access.data);
-    ctx->api_policy.data = (u_char *) fg_api_policy_name(policy);
-    ctx->api_policy.len = ngx_strlen(ctx->api_policy.data);
+    ctx->api.stage.data = (u_char *) call->route.stage;
+    ctx->api.stage.len = stage.len;
+    ctx->api.access.data = (u_char *) fg_api_access_name(access);
+    ctx->api.access.len = ngx_strlen(ctx->api.access.data);
+    ctx->api.policy.data = (u_char *) fg_api_policy_name(policy);
+    ctx->api.policy.len = ngx_strlen(ctx->api.policy.data);
 
     /* the path after "/apis/OWNER/API/STAGE" */
 
@@ -244,15 +138,15 @@ table:
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    prefix = sizeof(FG_API_CALL_PREFIX "//") - 1 + ctx->owner.len
-             + ctx->api.len + ctx->api_stage.len;
+    prefix = sizeof(FG_API_CALL_PREFIX "//") - 1 + call->owner.len
+             + ctx->api.name.len + ctx->api.stage.len;
 
     if (path.len < prefix) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->api_path.data = path.data + prefix;
-    ctx->api_path.len = path.len - prefix;
+    ctx->api.path.data = path.data + prefix;
+    ctx->api.path.len = path.len - prefix;
 
     return NGX_OK;
 }
@@ -281,7 +175,7 @@ ngx_http_fngate_api_table_reply(ngx_http_request_t *r, redisReply *reply)
         return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
     }
 
-    ctx->found = 0;
+    ctx->redis.found = 0;
 
     if (reply->elements == 0) {
         return NGX_HTTP_FNGATE_REDIS_OK;
@@ -322,12 +216,12 @@ ngx_http_fngate_api_table_reply(ngx_http_request_t *r, redisReply *reply)
 
     len += stage->len + access->len + policy->len + 3;
 
-    ctx->api_table.data = ngx_pnalloc(r->pool, len);
-    if (ctx->api_table.data == NULL) {
+    ctx->redis.value.data = ngx_pnalloc(r->pool, len);
+    if (ctx->redis.value.data == NULL) {
         return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
     }
 
-    p = ngx_sprintf(ctx->api_table.data, "%*s %*s %*s\n",
+    p = ngx_sprintf(ctx->redis.value.data, "%*s %*s %*s\n",
                     stage->len, stage->str, access->len, access->str,
                     policy->len, policy->str);
 
@@ -341,8 +235,8 @@ ngx_http_fngate_api_table_reply(ngx_http_request_t *r, redisReply *reply)
         }
     }
 
-    ctx->api_table.len = p - ctx->api_table.data;
-    ctx->found = 1;
+    ctx->redis.value.len = p - ctx->redis.value.data;
+    ctx->redis.found = 1;
 
     return NGX_HTTP_FNGATE_REDIS_OK;
 }
@@ -358,104 +252,74 @@ ngx_int_t
 ngx_http_fngate_api_access(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 {
     int                          n;
-    ngx_str_t                    name, value;
+    ngx_int_t                    rc;
+    ngx_str_t                    value;
     u_char                       key[FG_KEY_MAX];
-    u_char                       caller[FG_ACCOUNT_LEN + 1];
-    const char                  *argv[3];
-    size_t                       argvlen[3];
+    ngx_http_fngate_lookup_t     lk;
     ngx_http_fngate_loc_conf_t  *flcf;
+    ngx_http_fngate_call_t      *call;
 
-    if (ctx->route.action != FG_ACTION_INVOKE_API) {
+    call = &ctx->call;
+
+    if (fg_action_info(call->route.action)->object != FG_OBJECT_ROUTE) {
         return NGX_OK;
     }
 
-    if (ctx->owner.len == ctx->caller.len
-        && ngx_strncmp(ctx->owner.data, ctx->caller.data, ctx->caller.len)
+    if (call->owner.len == call->caller.len
+        && ngx_strncmp(call->owner.data, call->caller.data, call->caller.len)
            == 0)
     {
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "fngate: api \"%V\" called by its owner", &ctx->api);
+                       "fngate: api \"%V\" called by its owner",
+                       &ctx->api.name);
         return ngx_http_fngate_api_route(r, ctx);
     }
 
-    if (ctx->api_access.len == sizeof("private") - 1
-        && ngx_strncmp(ctx->api_access.data, "private", 7) == 0)
+    if (ctx->api.access.len == sizeof("private") - 1
+        && ngx_strncmp(ctx->api.access.data, "private", 7) == 0)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: %V may not call api \"%V\" of %V: private",
-                      &ctx->caller, &ctx->api, &ctx->owner);
-        ctx->found = 0;
+                      &call->caller, &ctx->api.name, &call->owner);
+        ctx->redis.found = 0;
         goto decided;
     }
 
-    if (ngx_http_fngate_api_cache_name(r->pool, &name, &ctx->owner,
-                                       &ctx->api, &ctx->caller)
+    if (ngx_http_fngate_cache_name(r->pool, &lk.name,
+                                   NGX_HTTP_FNGATE_CACHE_SUBSCRIPTION, 3,
+                                   &call->owner, &ctx->api.name, &call->caller)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (!ctx->redis_replied) {
-
-        if (ngx_http_fngate_cache_get(&name, &value, r->pool) == NGX_OK) {
-            ctx->found = (value.len == 1 && value.data[0] == '1');
-            ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                           "fngate: subscription \"%V\": %s (cache)", &name,
-                           ctx->found ? "approved" : "not approved");
-            goto decided;
-        }
-
-        if (ctx->caller.len != FG_ACCOUNT_LEN) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        ngx_memcpy(caller, ctx->caller.data, FG_ACCOUNT_LEN);
-        caller[FG_ACCOUNT_LEN] = '\0';
-
-        n = fg_key_api_subs((char *) key, sizeof(key), ctx->route.account,
-                            ctx->route.api);
-        if (n < 0 || (size_t) n >= sizeof(key)) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        argv[0] = "HGET";
-        argvlen[0] = sizeof("HGET") - 1;
-        argv[1] = (char *) key;
-        argvlen[1] = n;
-        argv[2] = (char *) caller;
-        argvlen[2] = FG_ACCOUNT_LEN;
-
-        return ngx_http_fngate_redis_command(r, ctx,
-                                             ngx_http_fngate_api_sub_reply,
-                                             3, argv, argvlen);
+    n = fg_key_api_subs((char *) key, sizeof(key), call->route.account,
+                        call->route.api);
+    if (n < 0 || (size_t) n >= sizeof(key)) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->redis_replied = 0;
+    ngx_http_fngate_lookup_init(&lk, "HGET", ngx_http_fngate_api_sub_reply, 1);
+    ngx_http_fngate_lookup_arg(&lk, (char *) key, n);
+    ngx_http_fngate_lookup_arg(&lk, (char *) call->caller.data,
+                               call->caller.len);
 
-    if (ctx->redis_rc != NGX_HTTP_FNGATE_REDIS_OK) {
-        return ngx_http_fngate_redis_failed(r, ctx);
+    rc = ngx_http_fngate_lookup_cached(r, ctx, &lk, &value);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "fngate: subscription \"%V\": %s (redis)", &name,
-                   ctx->found ? "approved" : "not approved");
-
-    if (ctx->found) {
-        ngx_str_set(&value, "1");
-
-    } else {
-        ngx_str_set(&value, "0");
-    }
-
-    ngx_http_fngate_cache_put(&name, &value, r->connection->log);
+                   "fngate: subscription \"%V\": %s", &lk.name,
+                   ctx->redis.found ? "approved" : "not approved");
 
 decided:
 
-    if (!ctx->found) {
+    if (!ctx->redis.found) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: %V may not call api \"%V\" of %V: no "
-                      "approved subscription", &ctx->caller, &ctx->api,
-                      &ctx->owner);
+                      "approved subscription", &call->caller, &ctx->api.name,
+                      &call->owner);
 
         flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
 
@@ -464,8 +328,8 @@ decided:
                    "User: arn:aws:iam::%V:root is not authorized to "
                    "perform: lambda:InvokeApi on resource: "
                    "arn:aws:lambda:%V:%V:api:%V because it has no approved "
-                   "subscription", &ctx->caller, &flcf->region, &ctx->owner,
-                   &ctx->api);
+                   "subscription", &call->caller, &flcf->region, &call->owner,
+                   &ctx->api.name);
     }
 
     return ngx_http_fngate_api_route(r, ctx);
@@ -482,7 +346,7 @@ ngx_http_fngate_api_sub_reply(ngx_http_request_t *r, redisReply *reply)
     ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
 
     if (reply->type == REDIS_REPLY_NIL) {
-        ctx->found = 0;
+        ctx->redis.found = 0;
         return NGX_HTTP_FNGATE_REDIS_OK;
     }
 
@@ -493,9 +357,10 @@ ngx_http_fngate_api_sub_reply(ngx_http_request_t *r, redisReply *reply)
         return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
     }
 
-    ctx->found = (reply->len > sizeof("approved ") - 1
-                  && ngx_strncmp(reply->str, "approved ",
-                                 sizeof("approved ") - 1) == 0);
+    ctx->redis.found = (reply->len > sizeof("approved ") - 1
+                        && ngx_strncmp(reply->str, "approved ",
+                                       sizeof("approved ") - 1) == 0);
+    ngx_str_set(&ctx->redis.value, "1");
 
     return NGX_HTTP_FNGATE_REDIS_OK;
 }
@@ -513,12 +378,15 @@ ngx_http_fngate_api_route(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     fg_api_hit_t                 hit;
     fg_api_match_rc_t            rc;
     ngx_http_fngate_loc_conf_t  *flcf;
+    ngx_http_fngate_call_t      *call;
+
+    call = &ctx->call;
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
 
-    rc = fg_api_table_match((char *) ctx->api_table.data, ctx->api_table.len,
+    rc = fg_api_table_match((char *) ctx->api.table.data, ctx->api.table.len,
                             (char *) r->method_name.data, r->method_name.len,
-                            (char *) ctx->api_path.data, ctx->api_path.len,
+                            (char *) ctx->api.path.data, ctx->api.path.len,
                             &hit);
 
     switch (rc) {
@@ -529,8 +397,8 @@ ngx_http_fngate_api_route(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     case FG_API_MATCH_BAD_METHOD:
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: api \"%V\" of %V has no route for method "
-                      "\"%V\" on \"%V\"", &ctx->api, &ctx->owner,
-                      &r->method_name, &ctx->api_path);
+                      "\"%V\" on \"%V\"", &ctx->api.name, &call->owner,
+                      &r->method_name, &ctx->api.path);
         return ngx_http_fngate_error(r, NGX_HTTP_NOT_ALLOWED,
                    "MethodNotAllowedException",
                    "The method %V is not allowed for the requested "
@@ -539,17 +407,18 @@ ngx_http_fngate_api_route(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     case FG_API_MATCH_NOT_FOUND:
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: api \"%V\" of %V has no route for \"%V\"",
-                      &ctx->api, &ctx->owner, &ctx->api_path);
+                      &ctx->api.name, &call->owner, &ctx->api.path);
         return ngx_http_fngate_error(r, NGX_HTTP_NOT_FOUND,
                    "ResourceNotFoundException",
                    "No route of arn:aws:lambda:%V:%V:api:%V matches %V %V",
-                   &flcf->region, &ctx->owner, &ctx->api, &r->method_name,
-                   ctx->api_path.len ? &ctx->api_path : &ctx->api_stage);
+                   &flcf->region, &call->owner, &ctx->api.name,
+                   &r->method_name,
+                   ctx->api.path.len ? &ctx->api.path : &ctx->api.stage);
 
     default: /* FG_API_MATCH_BAD_TABLE */
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: api \"%V\" of %V has a corrupt route",
-                      &ctx->api, &ctx->owner);
+                      &ctx->api.name, &call->owner);
         return ngx_http_fngate_error(r, NGX_HTTP_BAD_GATEWAY,
                    "ServiceException",
                    "The API's record in the metadata store is corrupt.");
@@ -557,27 +426,27 @@ ngx_http_fngate_api_route(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 
     /* the hit points into the table, in the request's pool */
 
-    if (ngx_http_fngate_api_copy(r, &ctx->api_route, hit.id.data,
+    if (ngx_http_fngate_api_copy(r, &ctx->api.route, hit.id.data,
                                  hit.id.len) != NGX_OK
-        || ngx_http_fngate_api_copy(r, &ctx->api_resource, hit.resource.data,
+        || ngx_http_fngate_api_copy(r, &ctx->api.resource, hit.resource.data,
                                     hit.resource.len) != NGX_OK
-        || ngx_http_fngate_api_copy(r, &ctx->function, hit.function.data,
+        || ngx_http_fngate_api_copy(r, &call->function, hit.function.data,
                                     hit.function.len) != NGX_OK
-        || ngx_http_fngate_api_copy(r, &ctx->qualifier, hit.qualifier.data,
+        || ngx_http_fngate_api_copy(r, &call->qualifier, hit.qualifier.data,
                                     hit.qualifier.len) != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->billing_account = ctx->caller;
+    call->billing_account = call->caller;
 
-    if (ctx->api_policy.len == sizeof("owner") - 1
-        && ngx_strncmp(ctx->api_policy.data, "owner", 5) == 0)
+    if (ctx->api.policy.len == sizeof("owner") - 1
+        && ngx_strncmp(ctx->api.policy.data, "owner", 5) == 0)
     {
-        ctx->pool_key = ctx->owner;
+        call->pool_key = call->owner;
 
     } else {
-        ctx->pool_key = ctx->caller;
+        call->pool_key = call->caller;
     }
 
     if (ngx_http_fngate_api_headers(r, ctx) != NGX_OK) {
@@ -586,9 +455,9 @@ ngx_http_fngate_api_route(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 
     ngx_log_debug8(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "fngate: api \"%V\" route %V \"%V\" -> \"%V:%V\" of %V, "
-                   "caller %V, pool %V", &ctx->api, &ctx->api_route,
-                   &ctx->api_resource, &ctx->function, &ctx->qualifier,
-                   &ctx->owner, &ctx->caller, &ctx->pool_key);
+                   "caller %V, pool %V", &ctx->api.name, &ctx->api.route,
+                   &ctx->api.resource, &call->function, &call->qualifier,
+                   &call->owner, &call->caller, &call->pool_key);
 
     return NGX_OK;
 }
@@ -616,12 +485,12 @@ ngx_http_fngate_api_headers(ngx_http_request_t *r,
     for (pass = 0; pass < 2; pass++) {
 
         if (pass == 1) {
-            ctx->api_headers.data = ngx_pnalloc(r->pool, len);
-            if (ctx->api_headers.data == NULL) {
+            ctx->api.headers.data = ngx_pnalloc(r->pool, len);
+            if (ctx->api.headers.data == NULL) {
                 return NGX_ERROR;
             }
 
-            p = ctx->api_headers.data;
+            p = ctx->api.headers.data;
             *p++ = '{';
         }
 
@@ -672,129 +541,7 @@ ngx_http_fngate_api_headers(ngx_http_request_t *r,
 
     *p++ = '}';
 
-    ctx->api_headers.len = p - ctx->api_headers.data;
-
-    return NGX_OK;
-}
-
-
-/*
- * The backend made a change to one of the caller's APIs: forget its route
- * table ("t:OWNER:API"), or for UpdateSubscription the subscription
- * ("s:OWNER:API:ACCOUNT"), in this worker's cache at once.  For the
- * caller's CreateSubscription (approved at once on an open API) forget
- * the caller's own subscription of the API the backend names in
- * X-Fngate-Subscribed-Api ("OWNER:API"): a refusal of a moment ago may be
- * cached.
- */
-
-void
-ngx_http_fngate_api_changed(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
-{
-    u_char     *colon;
-    ngx_str_t   name, owner, api, subscriber, *sub;
-
-    if (ctx->caller.len == 0) {
-        return;
-    }
-
-    switch (ctx->route.action) {
-
-    case FG_ACTION_CREATE_SUBSCRIPTION:
-        sub = &ctx->subscribed_api;
-        colon = sub->len ? ngx_strlchr(sub->data, sub->data + sub->len, ':')
-                         : NULL;
-
-        if (colon == NULL
-            || colon - sub->data != FG_ACCOUNT_LEN
-            || !fg_api_name_valid((const char *) colon + 1,
-                                  sub->data + sub->len - colon - 1))
-        {
-            ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                           "fngate: no subscribed api \"%V\" to forget",
-                           sub);
-            return;
-        }
-
-        owner.data = sub->data;
-        owner.len = colon - sub->data;
-        api.data = colon + 1;
-        api.len = sub->data + sub->len - colon - 1;
-
-        if (ngx_http_fngate_api_cache_name(r->pool, &name, &owner, &api,
-                                           &ctx->caller)
-            != NGX_OK)
-        {
-            return;
-        }
-
-        break;
-
-    case FG_ACTION_UPDATE_API:
-    case FG_ACTION_DELETE_API:
-    case FG_ACTION_CREATE_ROUTE:
-    case FG_ACTION_UPDATE_ROUTE:
-    case FG_ACTION_DELETE_ROUTE:
-    case FG_ACTION_UPDATE_SUBSCRIPTION:
-
-        if (ctx->route.api[0] == '\0') {
-            return;
-        }
-
-        api.data = (u_char *) ctx->route.api;
-        api.len = ngx_strlen(ctx->route.api);
-        subscriber.data = (u_char *) ctx->route.subscriber;
-        subscriber.len = ngx_strlen(ctx->route.subscriber);
-
-        if (ngx_http_fngate_api_cache_name(r->pool, &name, &ctx->caller,
-                &api,
-                ctx->route.action == FG_ACTION_UPDATE_SUBSCRIPTION
-                ? &subscriber : NULL)
-            != NGX_OK)
-        {
-            return;
-        }
-
-        break;
-
-    default:
-        return;
-    }
-
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "fngate: cache forgets \"%V\"", &name);
-
-    ngx_http_fngate_cache_delete(&name);
-}
-
-
-/*
- * The worker cache's names of an API's entries: "t:OWNER:API", its route
- * table, or with account "s:OWNER:API:ACCOUNT", that account's
- * subscription.  In pool; NGX_OK or NGX_ERROR.
- */
-
-static ngx_int_t
-ngx_http_fngate_api_cache_name(ngx_pool_t *pool, ngx_str_t *name,
-    ngx_str_t *owner, ngx_str_t *api, ngx_str_t *account)
-{
-    u_char  *p;
-
-    name->len = sizeof("t:::") - 1 + owner->len + api->len
-                + (account ? account->len : 0);
-    name->data = ngx_pnalloc(pool, name->len);
-    if (name->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    if (account) {
-        p = ngx_sprintf(name->data, "s:%V:%V:%V", owner, api, account);
-
-    } else {
-        p = ngx_sprintf(name->data, "t:%V:%V", owner, api);
-    }
-
-    name->len = p - name->data;
+    ctx->api.headers.len = p - ctx->api.headers.data;
 
     return NGX_OK;
 }
@@ -805,13 +552,16 @@ ngx_http_fngate_api_not_found(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx)
 {
     ngx_http_fngate_loc_conf_t  *flcf;
+    ngx_http_fngate_call_t      *call;
+
+    call = &ctx->call;
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
 
     return ngx_http_fngate_error(r, NGX_HTTP_NOT_FOUND,
                "ResourceNotFoundException",
                "API not found: arn:aws:lambda:%V:%V:api:%V (stage %s)",
-               &flcf->region, &ctx->owner, &ctx->api, ctx->route.stage);
+               &flcf->region, &call->owner, &ctx->api.name, call->route.stage);
 }
 
 

@@ -21,8 +21,6 @@ static ngx_int_t ngx_http_fngate_check_time(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx, time_t t, time_t skew);
 static ngx_int_t ngx_http_fngate_key_reply(ngx_http_request_t *r,
     redisReply *reply);
-static ngx_int_t ngx_http_fngate_copy_reply(ngx_http_request_t *r,
-    redisReply *reply, ngx_str_t *dst);
 static void ngx_http_fngate_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_fngate_hash_bufs(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
@@ -77,6 +75,11 @@ ngx_http_fngate_auth_start(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     fg_sigv4_rc_t                rc;
     ngx_table_elt_t             *h;
     ngx_http_fngate_loc_conf_t  *flcf;
+    ngx_http_fngate_sigv4_t     *sig;
+    ngx_http_fngate_call_t      *call;
+
+    sig = &ctx->sigv4;
+    call = &ctx->call;
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
 
@@ -86,18 +89,18 @@ ngx_http_fngate_auth_start(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->route_rc = fg_route_parse((char *) r->method_name.data,
-                                   r->method_name.len,
-                                   (char *) path.data, path.len,
-                                   (char *) r->args.data, r->args.len,
-                                   &ctx->route);
+    call->route_rc = fg_route_parse((char *) r->method_name.data,
+                                    r->method_name.len,
+                                    (char *) path.data, path.len,
+                                    (char *) r->args.data, r->args.len,
+                                    &call->route);
 
-    ctx->action.data = (u_char *) fg_action_name(ctx->route.action);
-    ctx->action.len = ngx_strlen(ctx->action.data);
+    call->action.data = (u_char *) fg_action_name(call->route.action);
+    call->action.len = ngx_strlen(call->action.data);
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "fngate: route \"%V\": rc:%d action:\"%V\"",
-                   &path, (int) ctx->route_rc, &ctx->action);
+                   &path, (int) call->route_rc, &call->action);
 
     h = r->headers_in.authorization;
 
@@ -112,7 +115,7 @@ ngx_http_fngate_auth_start(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     value.data = (char *) h->value.data;
     value.len = h->value.len;
 
-    rc = fg_sigv4_parse_auth(value, &ctx->auth);
+    rc = fg_sigv4_parse_auth(value, &sig->header);
 
     if (rc != FG_SIGV4_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -125,16 +128,16 @@ ngx_http_fngate_auth_start(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
                    "AWS4-HMAC-SHA256 algorithm.");
     }
 
-    ctx->access_key.len = ctx->auth.access_key.len;
+    sig->access_key.len = sig->header.access_key.len;
 
-    if (ctx->access_key.len == 0
-        || ctx->access_key.len > NGX_HTTP_FNGATE_ACCESS_KEY_MAX)
+    if (sig->access_key.len == 0
+        || sig->access_key.len > NGX_HTTP_FNGATE_ACCESS_KEY_MAX)
     {
         goto bad_key;
     }
 
-    for (p = (u_char *) ctx->auth.access_key.data;
-         p < (u_char *) ctx->auth.access_key.data + ctx->access_key.len;
+    for (p = (u_char *) sig->header.access_key.data;
+         p < (u_char *) sig->header.access_key.data + sig->access_key.len;
          p++)
     {
         if ((*p < 'A' || *p > 'Z') && (*p < 'a' || *p > 'z')
@@ -144,38 +147,38 @@ ngx_http_fngate_auth_start(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
         }
     }
 
-    ctx->access_key.data = ngx_pnalloc(r->pool, ctx->access_key.len + 1);
-    if (ctx->access_key.data == NULL) {
+    sig->access_key.data = ngx_pnalloc(r->pool, sig->access_key.len + 1);
+    if (sig->access_key.data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_memcpy(ctx->access_key.data, ctx->auth.access_key.data,
-               ctx->access_key.len);
-    ctx->access_key.data[ctx->access_key.len] = '\0';
+    ngx_memcpy(sig->access_key.data, sig->header.access_key.data,
+               sig->access_key.len);
+    sig->access_key.data[sig->access_key.len] = '\0';
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "fngate: access key \"%V\"", &ctx->access_key);
+                   "fngate: access key \"%V\"", &sig->access_key);
 
-    if (ctx->auth.service.len != sizeof("lambda") - 1
-        || ngx_strncmp(ctx->auth.service.data, "lambda", 6) != 0)
+    if (sig->header.service.len != sizeof("lambda") - 1
+        || ngx_strncmp(sig->header.service.data, "lambda", 6) != 0)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: credential scoped to service \"%*s\"",
-                      ctx->auth.service.len, ctx->auth.service.data);
+                      sig->header.service.len, sig->header.service.data);
         return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
                    "InvalidSignatureException",
                    "Credential should be scoped to correct service: "
                    "'lambda'. ");
     }
 
-    if (ctx->auth.region.len != flcf->region.len
-        || ngx_strncmp(ctx->auth.region.data, flcf->region.data,
+    if (sig->header.region.len != flcf->region.len
+        || ngx_strncmp(sig->header.region.data, flcf->region.data,
                        flcf->region.len) != 0)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: credential scoped to region \"%*s\", "
-                      "not \"%V\"", ctx->auth.region.len,
-                      ctx->auth.region.data, &flcf->region);
+                      "not \"%V\"", sig->header.region.len,
+                      sig->header.region.data, &flcf->region);
         return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
                    "InvalidSignatureException",
                    "Credential should be scoped to a valid region. ");
@@ -192,7 +195,7 @@ ngx_http_fngate_auth_start(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
                    "a 'X-Amz-Date' or a 'Date' header.");
     }
 
-    ctx->amz_date = h->value;
+    sig->amz_date = h->value;
 
     value.data = (char *) h->value.data;
     value.len = h->value.len;
@@ -208,18 +211,18 @@ ngx_http_fngate_auth_start(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
                    "See http://en.wikipedia.org/wiki/ISO_8601", &h->value);
     }
 
-    if (ctx->auth.date.len != 8
-        || ngx_strncmp(ctx->auth.date.data, h->value.data, 8) != 0)
+    if (sig->header.date.len != 8
+        || ngx_strncmp(sig->header.date.data, h->value.data, 8) != 0)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: credential date \"%*s\" is not the day of "
-                      "x-amz-date \"%V\"", ctx->auth.date.len,
-                      ctx->auth.date.data, &h->value);
+                      "x-amz-date \"%V\"", sig->header.date.len,
+                      sig->header.date.data, &h->value);
         return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
                    "InvalidSignatureException",
                    "Date in Credential scope does not match YYYYMMDD from "
                    "ISO-8601 version of date from HTTP: '%*s' != '%*s', "
-                   "from '%V'.", ctx->auth.date.len, ctx->auth.date.data,
+                   "from '%V'.", sig->header.date.len, sig->header.date.data,
                    (size_t) 8, h->value.data, &h->value);
     }
 
@@ -227,8 +230,7 @@ ngx_http_fngate_auth_start(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
         return NGX_DONE;
     }
 
-    if ((ctx->route.action == FG_ACTION_INVOKE
-         || ctx->route.action == FG_ACTION_INVOKE_API)
+    if (fg_action_info(call->route.action)->body == FG_BODY_PAYLOAD
         && r->headers_in.content_length_n > (off_t) flcf->max_payload)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -247,8 +249,8 @@ bad_key:
 
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                   "fngate: invalid access key \"%*s\"",
-                  ngx_min(ctx->auth.access_key.len, 256),
-                  ctx->auth.access_key.data);
+                  ngx_min(sig->header.access_key.len, 256),
+                  sig->header.access_key.data);
 
     return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
                "UnrecognizedClientException",
@@ -260,8 +262,11 @@ static ngx_int_t
 ngx_http_fngate_check_time(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
     time_t t, time_t skew)
 {
-    time_t   now;
-    u_char  *p, limit[20], current[20], amount[32];
+    time_t                    now;
+    u_char                   *p, limit[20], current[20], amount[32];
+    ngx_http_fngate_sigv4_t  *sig;
+
+    sig = &ctx->sigv4;
 
     now = ngx_time();
 
@@ -287,12 +292,12 @@ ngx_http_fngate_check_time(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
 
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: signature expired: x-amz-date \"%V\" "
-                      "is before \"%s\"", &ctx->amz_date, limit);
+                      "is before \"%s\"", &sig->amz_date, limit);
 
         (void) ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
                    "InvalidSignatureException",
                    "Signature expired: %V is now earlier than %s (%s - %s)",
-                   &ctx->amz_date, limit, current, amount);
+                   &sig->amz_date, limit, current, amount);
         return NGX_DONE;
     }
 
@@ -301,12 +306,12 @@ ngx_http_fngate_check_time(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
 
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                   "fngate: signature not yet current: x-amz-date \"%V\" "
-                  "is after \"%s\"", &ctx->amz_date, limit);
+                  "is after \"%s\"", &sig->amz_date, limit);
 
     (void) ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
                "InvalidSignatureException",
                "Signature not yet current: %V is still later than %s "
-               "(%s + %s)", &ctx->amz_date, limit, current, amount);
+               "(%s + %s)", &sig->amz_date, limit, current, amount);
     return NGX_DONE;
 }
 
@@ -319,101 +324,81 @@ ngx_http_fngate_check_time(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
 ngx_int_t
 ngx_http_fngate_auth_key(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 {
-    int         n;
-    u_char     *p;
-    ngx_str_t   name, value;
-    u_char      key[FG_KEY_MAX];
-    const char *argv[4];
-    size_t      argvlen[4];
+    int                        n;
+    ngx_int_t                  rc;
+    ngx_str_t                  value;
+    u_char                     key[FG_KEY_MAX];
+    ngx_http_fngate_lookup_t   lk;
+    ngx_http_fngate_sigv4_t   *sig;
+    ngx_http_fngate_call_t    *call;
 
-    name.len = sizeof("k:") - 1 + ctx->access_key.len;
-    name.data = ngx_pnalloc(r->pool, name.len);
-    if (name.data == NULL) {
+    sig = &ctx->sigv4;
+    call = &ctx->call;
+
+    if (ngx_http_fngate_cache_name(r->pool, &lk.name,
+                                   NGX_HTTP_FNGATE_CACHE_KEY, 1,
+                                   &sig->access_key)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    p = ngx_cpymem(name.data, "k:", 2);
-    ngx_memcpy(p, ctx->access_key.data, ctx->access_key.len);
-
-    if (!ctx->redis_replied) {
-
-        if (ngx_http_fngate_cache_get(&name, &value, r->pool) == NGX_OK
-            && value.len > FG_ACCOUNT_LEN)
-        {
-            ctx->caller.data = ngx_pnalloc(r->pool, FG_ACCOUNT_LEN + 1);
-            if (ctx->caller.data == NULL) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            ngx_memcpy(ctx->caller.data, value.data, FG_ACCOUNT_LEN);
-            ctx->caller.data[FG_ACCOUNT_LEN] = '\0';
-            ctx->caller.len = FG_ACCOUNT_LEN;
-
-            ctx->secret.data = value.data + FG_ACCOUNT_LEN;
-            ctx->secret.len = value.len - FG_ACCOUNT_LEN;
-
-            ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                           "fngate: access key \"%V\" of %V from cache",
-                           &ctx->access_key, &ctx->caller);
-            return NGX_OK;
-        }
-
-        n = fg_key_access_key((char *) key, sizeof(key),
-                              (char *) ctx->access_key.data);
-        if (n < 0 || (size_t) n >= sizeof(key)) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        argv[0] = "HMGET";
-        argvlen[0] = sizeof("HMGET") - 1;
-        argv[1] = (char *) key;
-        argvlen[1] = n;
-        argv[2] = "account";
-        argvlen[2] = sizeof("account") - 1;
-        argv[3] = "secret";
-        argvlen[3] = sizeof("secret") - 1;
-
-        return ngx_http_fngate_redis_command(r, ctx,
-                                             ngx_http_fngate_key_reply,
-                                             4, argv, argvlen);
+    n = fg_key_access_key((char *) key, sizeof(key),
+                          (char *) sig->access_key.data);
+    if (n < 0 || (size_t) n >= sizeof(key)) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->redis_replied = 0;
+    ngx_http_fngate_lookup_init(&lk, "HMGET", ngx_http_fngate_key_reply, 0);
+    ngx_http_fngate_lookup_arg(&lk, (char *) key, n);
+    ngx_http_fngate_lookup_arg(&lk, "account", sizeof("account") - 1);
+    ngx_http_fngate_lookup_arg(&lk, "secret", sizeof("secret") - 1);
 
-    if (ctx->redis_rc != NGX_HTTP_FNGATE_REDIS_OK) {
-        return ngx_http_fngate_redis_failed(r, ctx);
+    rc = ngx_http_fngate_lookup_cached(r, ctx, &lk, &value);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
-    if (!ctx->found) {
+    if (!ctx->redis.found) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "fngate: unknown access key \"%V\"", &ctx->access_key);
+                      "fngate: unknown access key \"%V\"", &sig->access_key);
         return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
                    "UnrecognizedClientException",
                    "The security token included in the request is invalid.");
     }
 
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "fngate: access key \"%V\" of %V from redis",
-                   &ctx->access_key, &ctx->caller);
+    /* the account, then the secret */
 
-    value.len = ctx->caller.len + ctx->secret.len;
-    value.data = ngx_pnalloc(r->pool, value.len);
-    if (value.data == NULL) {
+    if (value.len <= FG_ACCOUNT_LEN) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    p = ngx_cpymem(value.data, ctx->caller.data, ctx->caller.len);
-    ngx_memcpy(p, ctx->secret.data, ctx->secret.len);
+    call->caller.data = ngx_pnalloc(r->pool, FG_ACCOUNT_LEN + 1);
+    if (call->caller.data == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
 
-    ngx_http_fngate_cache_put(&name, &value, r->connection->log);
+    *ngx_cpymem(call->caller.data, value.data, FG_ACCOUNT_LEN) = '\0';
+    call->caller.len = FG_ACCOUNT_LEN;
+
+    sig->secret.data = value.data + FG_ACCOUNT_LEN;
+    sig->secret.len = value.len - FG_ACCOUNT_LEN;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: access key \"%V\" of %V",
+                   &sig->access_key, &call->caller);
 
     return NGX_OK;
 }
 
 
+/* The HMGET of an access key: its account and secret, as one value. */
+
 static ngx_int_t
 ngx_http_fngate_key_reply(ngx_http_request_t *r, redisReply *reply)
 {
+    u_char                 *p;
+    redisReply             *account, *secret;
     ngx_http_fngate_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
@@ -425,58 +410,44 @@ ngx_http_fngate_key_reply(ngx_http_request_t *r, redisReply *reply)
         return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
     }
 
-    ctx->found = 0;
+    ctx->redis.found = 0;
 
-    if (reply->element[0]->type == REDIS_REPLY_NIL
-        || reply->element[1]->type == REDIS_REPLY_NIL)
-    {
+    account = reply->element[0];
+    secret = reply->element[1];
+
+    if (account->type == REDIS_REPLY_NIL || secret->type == REDIS_REPLY_NIL) {
         return NGX_HTTP_FNGATE_REDIS_OK;
     }
 
-    if (ngx_http_fngate_copy_reply(r, reply->element[0], &ctx->caller)
-        != NGX_OK
-        || ngx_http_fngate_copy_reply(r, reply->element[1], &ctx->secret)
-           != NGX_OK)
+    if (account->type != REDIS_REPLY_STRING
+        || secret->type != REDIS_REPLY_STRING)
     {
-        return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
-    }
-
-    if (!fg_account_valid((char *) ctx->caller.data, ctx->caller.len)
-        || ctx->secret.len == 0)
-    {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "fngate: access key \"%V\" has an invalid account "
-                      "or secret in redis", &ctx->access_key);
-        return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
-    }
-
-    ctx->found = 1;
-
-    return NGX_HTTP_FNGATE_REDIS_OK;
-}
-
-
-static ngx_int_t
-ngx_http_fngate_copy_reply(ngx_http_request_t *r, redisReply *reply,
-    ngx_str_t *dst)
-{
-    if (reply->type != REDIS_REPLY_STRING) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: unexpected redis reply type %d",
-                      reply->type);
-        return NGX_ERROR;
+                      account->type != REDIS_REPLY_STRING ? account->type
+                                                          : secret->type);
+        return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
     }
 
-    dst->len = reply->len;
-    dst->data = ngx_pnalloc(r->pool, reply->len + 1);
-    if (dst->data == NULL) {
-        return NGX_ERROR;
+    if (!fg_account_valid(account->str, account->len) || secret->len == 0) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: access key \"%V\" has an invalid account "
+                      "or secret in redis", &ctx->sigv4.access_key);
+        return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
     }
 
-    ngx_memcpy(dst->data, reply->str, reply->len);
-    dst->data[dst->len] = '\0';
+    ctx->redis.value.len = account->len + secret->len;
+    ctx->redis.value.data = ngx_pnalloc(r->pool, ctx->redis.value.len);
+    if (ctx->redis.value.data == NULL) {
+        return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
+    }
 
-    return NGX_OK;
+    p = ngx_cpymem(ctx->redis.value.data, account->str, account->len);
+    ngx_memcpy(p, secret->str, secret->len);
+
+    ctx->redis.found = 1;
+
+    return NGX_HTTP_FNGATE_REDIS_OK;
 }
 
 
@@ -490,15 +461,18 @@ ngx_http_fngate_copy_reply(ngx_http_request_t *r, redisReply *reply,
 ngx_int_t
 ngx_http_fngate_auth_body(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 {
-    ngx_int_t  rc;
+    ngx_int_t                 rc;
+    ngx_http_fngate_sigv4_t  *sig;
 
-    if (ctx->body_read) {
+    sig = &ctx->sigv4;
+
+    if (sig->body_read) {
         return ngx_http_fngate_body_hashed(r, ctx);
     }
 
-    ctx->sha = EVP_MD_CTX_new();
-    if (ctx->sha == NULL
-        || EVP_DigestInit_ex(ctx->sha, EVP_sha256(), NULL) != 1)
+    sig->sha = EVP_MD_CTX_new();
+    if (sig->sha == NULL
+        || EVP_DigestInit_ex(sig->sha, EVP_sha256(), NULL) != 1)
     {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                       "fngate: EVP_DigestInit_ex() failed");
@@ -512,7 +486,7 @@ ngx_http_fngate_auth_body(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        ctx->body_read = 1;
+        sig->body_read = 1;
         return ngx_http_fngate_body_hashed(r, ctx);
     }
 
@@ -524,14 +498,14 @@ ngx_http_fngate_auth_body(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
         return rc;
     }
 
-    if (ctx->body_read) {
+    if (sig->body_read) {
         return ngx_http_fngate_body_hashed(r, ctx);
     }
 
     ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "fngate: waiting for the body");
 
-    ctx->waiting_body = 1;
+    sig->waiting_body = 1;
 
     return NGX_AGAIN;
 }
@@ -548,13 +522,14 @@ ngx_http_fngate_body_handler(ngx_http_request_t *r)
 
     r->main->count--;
 
-    ctx->body_read = 1;
+    ctx->sigv4.body_read = 1;
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "fngate: body read, %O bytes hashed", ctx->body_bytes);
+                   "fngate: body read, %O bytes hashed",
+                   ctx->sigv4.body_bytes);
 
-    if (ctx->waiting_body) {
-        ctx->waiting_body = 0;
+    if (ctx->sigv4.waiting_body) {
+        ctx->sigv4.waiting_body = 0;
         ngx_http_core_run_phases(r);
     }
 }
@@ -571,7 +546,7 @@ ngx_http_fngate_hash_chain(ngx_http_request_t *r, ngx_chain_t *in)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
 
-    if (ctx == NULL || ctx->sha == NULL || ctx->body_read) {
+    if (ctx == NULL || ctx->sigv4.sha == NULL || ctx->sigv4.body_read) {
         return NGX_OK;
     }
 
@@ -579,7 +554,7 @@ ngx_http_fngate_hash_chain(ngx_http_request_t *r, ngx_chain_t *in)
 
         if (!ngx_buf_in_memory(cl->buf)) {
             if (ngx_buf_size(cl->buf)) {
-                ctx->hash_failed = 1;
+                ctx->sigv4.hash_failed = 1;
             }
 
             continue;
@@ -591,12 +566,12 @@ ngx_http_fngate_hash_chain(ngx_http_request_t *r, ngx_chain_t *in)
             continue;
         }
 
-        if (EVP_DigestUpdate(ctx->sha, cl->buf->pos, size) != 1) {
-            ctx->hash_failed = 1;
+        if (EVP_DigestUpdate(ctx->sigv4.sha, cl->buf->pos, size) != 1) {
+            ctx->sigv4.hash_failed = 1;
             return NGX_OK;
         }
 
-        ctx->body_bytes += size;
+        ctx->sigv4.body_bytes += size;
     }
 
     return NGX_OK;
@@ -611,12 +586,15 @@ ngx_http_fngate_hash_chain(ngx_http_request_t *r, ngx_chain_t *in)
 static ngx_int_t
 ngx_http_fngate_hash_bufs(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 {
-    off_t         offset;
-    size_t        size;
-    ssize_t       n;
-    ngx_buf_t    *b;
-    ngx_chain_t  *cl;
-    u_char        buf[8192];
+    off_t                     offset;
+    size_t                    size;
+    ssize_t                   n;
+    ngx_buf_t                *b;
+    ngx_chain_t              *cl;
+    u_char                    buf[8192];
+    ngx_http_fngate_sigv4_t  *sig;
+
+    sig = &ctx->sigv4;
 
     for (cl = r->request_body->bufs; cl; cl = cl->next) {
         b = cl->buf;
@@ -624,11 +602,11 @@ ngx_http_fngate_hash_bufs(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
         if (ngx_buf_in_memory(b)) {
             size = b->last - b->pos;
 
-            if (size && EVP_DigestUpdate(ctx->sha, b->pos, size) != 1) {
+            if (size && EVP_DigestUpdate(sig->sha, b->pos, size) != 1) {
                 return NGX_ERROR;
             }
 
-            ctx->body_bytes += size;
+            sig->body_bytes += size;
             continue;
         }
 
@@ -646,11 +624,11 @@ ngx_http_fngate_hash_bufs(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
                 return NGX_ERROR;
             }
 
-            if (EVP_DigestUpdate(ctx->sha, buf, n) != 1) {
+            if (EVP_DigestUpdate(sig->sha, buf, n) != 1) {
                 return NGX_ERROR;
             }
 
-            ctx->body_bytes += n;
+            sig->body_bytes += n;
         }
     }
 
@@ -665,16 +643,21 @@ ngx_http_fngate_body_hashed(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     ngx_table_elt_t             *h;
     ngx_http_fngate_loc_conf_t  *flcf;
     u_char                       md[EVP_MAX_MD_SIZE];
+    ngx_http_fngate_sigv4_t     *sig;
+    ngx_http_fngate_call_t      *call;
 
-    if (ctx->payload_hash[0]) {
+    sig = &ctx->sigv4;
+    call = &ctx->call;
+
+    if (sig->payload_hash[0]) {
         return NGX_OK;
     }
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
 
-    if (ctx->hash_failed
+    if (sig->hash_failed
         || (r->headers_in.content_length_n >= 0
-            && r->headers_in.content_length_n != ctx->body_bytes))
+            && r->headers_in.content_length_n != sig->body_bytes))
     {
         /*
          * The filter did not see the whole body (a protocol module that
@@ -684,49 +667,48 @@ ngx_http_fngate_body_hashed(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "fngate: body of %O bytes, %O hashed by the filter, "
                        "hashing the buffers", r->headers_in.content_length_n,
-                       ctx->body_bytes);
+                       sig->body_bytes);
 
-        ctx->hash_failed = 0;
-        ctx->body_bytes = 0;
+        sig->hash_failed = 0;
+        sig->body_bytes = 0;
 
         if (r->request_body == NULL
-            || EVP_DigestInit_ex(ctx->sha, EVP_sha256(), NULL) != 1
+            || EVP_DigestInit_ex(sig->sha, EVP_sha256(), NULL) != 1
             || ngx_http_fngate_hash_bufs(r, ctx) != NGX_OK
             || (r->headers_in.content_length_n >= 0
-                && r->headers_in.content_length_n != ctx->body_bytes))
+                && r->headers_in.content_length_n != sig->body_bytes))
         {
             ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                           "fngate: body of %O bytes hashed as %O bytes",
-                          r->headers_in.content_length_n, ctx->body_bytes);
+                          r->headers_in.content_length_n, sig->body_bytes);
             return ngx_http_fngate_error(r, NGX_HTTP_INTERNAL_SERVER_ERROR,
                        "ServiceException", "The request body was not read.");
         }
     }
 
-    if (EVP_DigestFinal_ex(ctx->sha, md, &mdlen) != 1 || mdlen != 32) {
+    if (EVP_DigestFinal_ex(sig->sha, md, &mdlen) != 1 || mdlen != 32) {
         ngx_log_error(NGX_LOG_ALERT, r->connection->log, 0,
                       "fngate: EVP_DigestFinal_ex() failed");
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    EVP_MD_CTX_free(ctx->sha);
-    ctx->sha = NULL;
+    EVP_MD_CTX_free(sig->sha);
+    sig->sha = NULL;
 
-    ngx_hex_dump(ctx->payload_hash, md, 32);
-    ctx->payload_hash[FG_SHA256_HEX_LEN] = '\0';
+    ngx_hex_dump(sig->payload_hash, md, 32);
+    sig->payload_hash[FG_SHA256_HEX_LEN] = '\0';
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "fngate: body %O bytes, sha256 %s",
-                   ctx->body_bytes, ctx->payload_hash);
+                   sig->body_bytes, sig->payload_hash);
 
-    if ((ctx->route.action == FG_ACTION_INVOKE
-         || ctx->route.action == FG_ACTION_INVOKE_API)
-        && ctx->body_bytes > (off_t) flcf->max_payload)
+    if (fg_action_info(call->route.action)->body == FG_BODY_PAYLOAD
+        && sig->body_bytes > (off_t) flcf->max_payload)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: invoke payload of %O bytes is larger than "
                       "fngate_max_payload %uz",
-                      ctx->body_bytes, flcf->max_payload);
+                      sig->body_bytes, flcf->max_payload);
         return ngx_http_fngate_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
                    "RequestTooLargeException",
                    "Request must be smaller than %uz bytes for the "
@@ -738,12 +720,12 @@ ngx_http_fngate_body_hashed(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 
     if (h
         && (h->value.len != FG_SHA256_HEX_LEN
-            || ngx_strncasecmp(h->value.data, ctx->payload_hash,
+            || ngx_strncasecmp(h->value.data, sig->payload_hash,
                                FG_SHA256_HEX_LEN) != 0))
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: x-amz-content-sha256 \"%V\" is not the "
-                      "body's sha256 \"%s\"", &h->value, ctx->payload_hash);
+                      "body's sha256 \"%s\"", &h->value, sig->payload_hash);
         return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
                    "InvalidSignatureException",
                    "The provided 'x-amz-content-sha256' header does not "
@@ -767,6 +749,9 @@ ngx_http_fngate_auth_verify(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     fg_sigv4_request_t           req;
     ngx_http_fngate_loc_conf_t  *flcf;
     u_char                       key[FG_SIGV4_KEY_LEN];
+    ngx_http_fngate_sigv4_t     *sig;
+
+    sig = &ctx->sigv4;
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
 
@@ -817,28 +802,28 @@ ngx_http_fngate_auth_verify(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     req.query.len = r->args.len;
     req.headers = headers;
     req.nheaders = n;
-    req.payload_hash.data = (char *) ctx->payload_hash;
+    req.payload_hash.data = (char *) sig->payload_hash;
     req.payload_hash.len = FG_SHA256_HEX_LEN;
-    req.amz_date.data = (char *) ctx->amz_date.data;
-    req.amz_date.len = ctx->amz_date.len;
+    req.amz_date.data = (char *) sig->amz_date.data;
+    req.amz_date.len = sig->amz_date.len;
 
-    secret.data = (char *) ctx->secret.data;
-    secret.len = ctx->secret.len;
+    secret.data = (char *) sig->secret.data;
+    secret.len = sig->secret.len;
 
-    rc = ngx_http_fngate_signing_key(secret, &ctx->auth, key);
+    rc = ngx_http_fngate_signing_key(secret, &sig->header, key);
     if (rc == FG_SIGV4_OK) {
-        rc = fg_sigv4_verify_key(&req, &ctx->auth, key, ngx_time(),
+        rc = fg_sigv4_verify_key(&req, &sig->header, key, ngx_time(),
                                  (unsigned) flcf->clock_skew);
     }
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "fngate: signature of \"%V\": %s", &ctx->access_key,
+                   "fngate: signature of \"%V\": %s", &sig->access_key,
                    fg_sigv4_strerror(rc));
 
     switch (rc) {
 
     case FG_SIGV4_OK:
-        ctx->authenticated = 1;
+        sig->authenticated = 1;
         return NGX_OK;
 
     case FG_SIGV4_NOMEM:
@@ -858,8 +843,8 @@ ngx_http_fngate_auth_verify(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     case FG_SIGV4_MISSING_HEADER:
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: signed header missing, or host not signed: "
-                      "\"%*s\"", ctx->auth.signed_headers.len,
-                      ctx->auth.signed_headers.data);
+                      "\"%*s\"", sig->header.signed_headers.len,
+                      sig->header.signed_headers.data);
         return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
                    "InvalidSignatureException",
                    "'Host' or ':authority' must be a 'SignedHeader' in the "
@@ -868,7 +853,7 @@ ngx_http_fngate_auth_verify(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     case FG_SIGV4_BAD_SCOPE:
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: bad credential scope for access key \"%V\"",
-                      &ctx->access_key);
+                      &sig->access_key);
         return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
                    "InvalidSignatureException",
                    "Credential should be scoped with a valid terminator: "
@@ -880,7 +865,7 @@ ngx_http_fngate_auth_verify(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 
     ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                   "fngate: signature mismatch for access key \"%V\" (%s)",
-                  &ctx->access_key, fg_sigv4_strerror(rc));
+                  &sig->access_key, fg_sigv4_strerror(rc));
 
     return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
                "InvalidSignatureException", "%s", ngx_http_fngate_mismatch);

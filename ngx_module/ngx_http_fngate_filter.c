@@ -28,25 +28,25 @@ static ngx_int_t ngx_http_fngate_request_body_filter(ngx_http_request_t *r,
 
 static ngx_http_fngate_counter_t  ngx_http_fngate_counters[] = {
     { ngx_string("duration-ms"),
-      offsetof(ngx_http_fngate_ctx_t, duration_ms) },
+      offsetof(ngx_http_fngate_ctx_t, result.duration_ms) },
     { ngx_string("billed-ms"),
-      offsetof(ngx_http_fngate_ctx_t, billed_ms) },
+      offsetof(ngx_http_fngate_ctx_t, result.billed_ms) },
     { ngx_string("memory-mb"),
-      offsetof(ngx_http_fngate_ctx_t, memory_mb) },
+      offsetof(ngx_http_fngate_ctx_t, result.memory_mb) },
     { ngx_string("max-memory-mb"),
-      offsetof(ngx_http_fngate_ctx_t, max_memory_mb) },
+      offsetof(ngx_http_fngate_ctx_t, result.max_memory_mb) },
     { ngx_string("init-ms"),
-      offsetof(ngx_http_fngate_ctx_t, init_ms) },
+      offsetof(ngx_http_fngate_ctx_t, result.init_ms) },
     { ngx_string("queue-ms"),
-      offsetof(ngx_http_fngate_ctx_t, queue_ms) },
+      offsetof(ngx_http_fngate_ctx_t, result.queue_ms) },
     { ngx_string("cold-start"),
-      offsetof(ngx_http_fngate_ctx_t, cold_start) },
+      offsetof(ngx_http_fngate_ctx_t, result.cold_start) },
     { ngx_string("start-kind"),
-      offsetof(ngx_http_fngate_ctx_t, start_kind) },
+      offsetof(ngx_http_fngate_ctx_t, result.start_kind) },
     { ngx_string("vm"),
-      offsetof(ngx_http_fngate_ctx_t, vm) },
+      offsetof(ngx_http_fngate_ctx_t, result.vm) },
     { ngx_string("subscribed-api"),
-      offsetof(ngx_http_fngate_ctx_t, subscribed_api) },
+      offsetof(ngx_http_fngate_ctx_t, result.subscribed_api) },
     { ngx_null_string, 0 }
 };
 
@@ -144,13 +144,13 @@ ngx_http_fngate_header_filter(ngx_http_request_t *r)
             }
 
             if (ngx_http_fngate_is(&h[i], "x-amz-executed-version")) {
-                ctx->version = h[i].value;
+                ctx->result.version = h[i].value;
 
             } else if (ngx_http_fngate_is(&h[i], "x-amz-function-error")) {
-                ctx->function_error = h[i].value;
+                ctx->result.function_error = h[i].value;
 
             } else if (ngx_http_fngate_is(&h[i], "x-amzn-errortype")) {
-                ctx->error_type = h[i].value;
+                ctx->result.error_type = h[i].value;
 
             } else if (ngx_http_fngate_is(&h[i], "x-amzn-requestid")) {
                 /* the module's id is the one the client sees */
@@ -168,30 +168,7 @@ ngx_http_fngate_header_filter(ngx_http_request_t *r)
     ngx_str_set(&h->key, "x-amzn-RequestId");
     h->value = ctx->request_id;
 
-    if (r->upstream
-        && ctx->route.action == FG_ACTION_DELETE_FUNCTION
-        && ctx->route.qualifier[0] == '\0'
-        && r->headers_out.status >= NGX_HTTP_OK
-        && r->headers_out.status < NGX_HTTP_SPECIAL_RESPONSE)
-    {
-        ngx_http_fngate_function_changed(r, ctx);
-    }
-
-    if (r->upstream
-        && (ctx->route.action == FG_ACTION_UPDATE_ALIAS
-            || ctx->route.action == FG_ACTION_DELETE_ALIAS)
-        && r->headers_out.status >= NGX_HTTP_OK
-        && r->headers_out.status < NGX_HTTP_SPECIAL_RESPONSE)
-    {
-        ngx_http_fngate_alias_changed(r, ctx);
-    }
-
-    if (r->upstream
-        && r->headers_out.status >= NGX_HTTP_OK
-        && r->headers_out.status < NGX_HTTP_SPECIAL_RESPONSE)
-    {
-        ngx_http_fngate_api_changed(r, ctx);
-    }
+    ngx_http_fngate_cache_forget(r, ctx);
 
     return ngx_http_next_header_filter(r);
 }

@@ -64,8 +64,8 @@ ngx_http_fngate_get_ctx(ngx_http_request_t *r)
      * set by ngx_pcalloc():
      *
      *     ctx->step = NGX_HTTP_FNGATE_STEP_START;
-     *     ctx->cmd = NULL;
-     *     ctx->sha = NULL;
+     *     ctx->redis.cmd = NULL;
+     *     ctx->sigv4.sha = NULL;
      *     the strings = { 0, NULL };
      *     the flags = 0;
      */
@@ -98,11 +98,11 @@ ngx_http_fngate_cleanup(void *data)
 {
     ngx_http_fngate_ctx_t  *ctx = data;
 
-    ngx_http_fngate_redis_detach(ctx);
+    ngx_http_fngate_store_detach(ctx);
 
-    if (ctx->sha) {
-        EVP_MD_CTX_free(ctx->sha);
-        ctx->sha = NULL;
+    if (ctx->sigv4.sha) {
+        EVP_MD_CTX_free(ctx->sigv4.sha);
+        ctx->sigv4.sha = NULL;
     }
 }
 
@@ -137,7 +137,7 @@ ngx_http_fngate_access_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (ctx->waiting_redis || ctx->waiting_body) {
+    if (ctx->redis.waiting || ctx->sigv4.waiting_body) {
         ngx_log_debug0(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "fngate: access still waiting");
         return NGX_AGAIN;
@@ -200,9 +200,9 @@ ngx_http_fngate_access_handler(ngx_http_request_t *r)
         default: /* NGX_HTTP_FNGATE_STEP_DONE */
             ngx_log_debug5(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                            "fngate: allowed %V by %V on \"%V\" of %V "
-                           "billed to %V", &ctx->action, &ctx->caller,
-                           &ctx->function, &ctx->owner,
-                           &ctx->billing_account);
+                           "billed to %V", &ctx->call.action,
+                           &ctx->call.caller, &ctx->call.function,
+                           &ctx->call.owner, &ctx->call.billing_account);
             ctx->done = 1;
             ctx->allowed = 1;
             return NGX_OK;
@@ -287,12 +287,12 @@ ngx_http_fngate_resume(ngx_http_request_t *r)
 }
 
 
-/* Answers for a Redis command that failed; ctx->redis_rc says how. */
+/* Answers for a Redis command that failed; ctx->redis.rc says how. */
 
 ngx_int_t
 ngx_http_fngate_redis_failed(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 {
-    switch (ctx->redis_rc) {
+    switch (ctx->redis.rc) {
 
     case NGX_HTTP_FNGATE_REDIS_TIMEOUT:
         return ngx_http_fngate_error(r, NGX_HTTP_SERVICE_UNAVAILABLE,
@@ -351,8 +351,8 @@ ngx_http_fngate_error(ngx_http_request_t *r, ngx_uint_t status,
 
     if (ctx) {
         ctx->done = 1;
-        ctx->error_type.data = (u_char *) type;
-        ctx->error_type.len = tlen;
+        ctx->result.error_type.data = (u_char *) type;
+        ctx->result.error_type.len = tlen;
     }
 
     if (r->request_body == NULL) {

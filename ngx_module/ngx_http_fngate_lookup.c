@@ -1,52 +1,16 @@
 
 /*
  * fngate: which function a request names, whether the caller may act on
- * it, and whether it exists; and the worker's cache of such lookups.
- *
- * The cache holds what Redis said for at most fngate_cache_ttl: an access
- * key's account and secret, and that a function exists.  Only positive
- * answers are kept of those, so a key or function created a moment ago is
- * found at once; a deleted one may still be believed in for up to the ttl
- * (fngated then answers 404 itself), except in the worker that saw the
- * deletion, which forgets it at once.  Grants on another account's
- * function are kept both ways, granted or not, so a grant added or
- * removed takes effect within the ttl.  An alias the caller invokes is
- * kept with its target when it is a cross-account alias, and as "-" when
- * it is an ordinary one (a missing alias is not kept, so one created a
- * moment ago is found at once); an alias updated or deleted through this
- * worker is forgotten here at once, in the others within the ttl.
+ * it, and whether it exists.  Each answer comes from the worker's cache
+ * (ngx_http_fngate_cache.c) or from Redis.
  */
 
 
 #include "ngx_http_fngate_module.h"
 
 
-#define NGX_HTTP_FNGATE_CACHE_MAX  10000
-
-
-typedef struct {
-    ngx_str_node_t             sn;        /* sn.str is the name */
-    ngx_queue_t                queue;     /* most recently used first */
-    ngx_msec_t                 expires;
-    ngx_str_t                  value;
-} ngx_http_fngate_cache_node_t;
-
-
-typedef struct {
-    ngx_rbtree_t               rbtree;
-    ngx_rbtree_node_t          sentinel;
-    ngx_queue_t                queue;
-    ngx_uint_t                 count;
-    ngx_msec_t                 ttl;
-} ngx_http_fngate_cache_t;
-
-
-static ngx_int_t ngx_http_fngate_function_name(ngx_http_request_t *r,
-    ngx_http_fngate_ctx_t *ctx, ngx_str_t *name);
 static ngx_int_t ngx_http_fngate_function_reply(ngx_http_request_t *r,
     redisReply *reply);
-static ngx_int_t ngx_http_fngate_alias_name(ngx_http_request_t *r,
-    ngx_http_fngate_ctx_t *ctx, ngx_str_t *name);
 static ngx_int_t ngx_http_fngate_alias_reply(ngx_http_request_t *r,
     redisReply *reply);
 static ngx_int_t ngx_http_fngate_grant(ngx_http_request_t *r,
@@ -56,15 +20,104 @@ static ngx_int_t ngx_http_fngate_grant_reply(ngx_http_request_t *r,
     redisReply *reply);
 static ngx_int_t ngx_http_fngate_denied(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx, const char *action);
-static const char *ngx_http_fngate_grant_action(fg_action_t action);
+static ngx_uint_t ngx_http_fngate_on_function(const fg_action_info_t *ai);
 static ngx_int_t ngx_http_fngate_not_found(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx, const char *region);
-static const char *ngx_http_fngate_iam_action(fg_action_t action);
-static void ngx_http_fngate_cache_free(ngx_http_fngate_cache_node_t *cn);
 
 
-/* One per worker process. */
-static ngx_http_fngate_cache_t  ngx_http_fngate_cache;
+/*
+ * A lookup through the worker's cache, the one way the steps ask Redis.
+ * When the cache knows the answer it is returned at once.  Otherwise the
+ * command of lk is sent and NGX_AGAIN returned: the access phase stops
+ * until the reply (or a timeout) resumes it, and the step that called is
+ * entered again, calls this again with the same lk, and then gets the
+ * answer.  That re-entry is told by ctx->redis.replied, which is checked
+ * first and cleared, so the next lookup of the same step asks afresh.  The
+ * reply handler has copied what it found (ctx->redis.found and .value)
+ * into the request's pool before hiredis freed the reply; if the request
+ * went away meanwhile, its pool cleanup detached the command and the late
+ * reply was dropped.  A found answer is cached, and "not found" (as "")
+ * only when lk->negative, so that a thing created a moment ago is found at
+ * once.
+ *
+ * Returns NGX_OK with ctx->redis.found and, when found, *value in the
+ * request's pool; NGX_AGAIN while Redis is asked; NGX_DONE once the client
+ * has been answered because Redis failed.
+ */
+
+ngx_int_t
+ngx_http_fngate_lookup_cached(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx, ngx_http_fngate_lookup_t *lk,
+    ngx_str_t *value)
+{
+    ngx_str_t  none;
+
+    if (ctx->redis.replied) {
+        ctx->redis.replied = 0;
+
+        if (ctx->redis.rc != NGX_HTTP_FNGATE_REDIS_OK) {
+            return ngx_http_fngate_redis_failed(r, ctx);
+        }
+
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "fngate: lookup \"%V\": %s (redis)", &lk->name,
+                       ctx->redis.found ? "found" : "not found");
+
+        if (ctx->redis.found) {
+            *value = ctx->redis.value;
+            ngx_http_fngate_cache_put(&lk->name, value, r->connection->log);
+
+        } else if (lk->negative) {
+            ngx_str_set(&none, "");
+            ngx_http_fngate_cache_put(&lk->name, &none, r->connection->log);
+        }
+
+        return NGX_OK;
+    }
+
+    if (ngx_http_fngate_cache_get(&lk->name, value, r->pool) == NGX_OK) {
+        ctx->redis.found = (value->len != 0);
+
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "fngate: lookup \"%V\": %s (cache)", &lk->name,
+                       ctx->redis.found ? "found" : "not found");
+        return NGX_OK;
+    }
+
+    ctx->redis.found = 0;
+    ngx_str_null(&ctx->redis.value);
+
+    return ngx_http_fngate_store_command(r, ctx, lk->handler, lk->argc,
+                                         lk->argv, lk->argvlen);
+}
+
+
+/* Starts the Redis command of a lookup, whose reply handler sets
+ * ctx->redis.found and .value; negative: a "not found" is cached too. */
+
+void
+ngx_http_fngate_lookup_init(ngx_http_fngate_lookup_t *lk, const char *command,
+    ngx_http_fngate_redis_handler_pt handler, ngx_uint_t negative)
+{
+    lk->handler = handler;
+    lk->negative = negative;
+    lk->argc = 0;
+
+    ngx_http_fngate_lookup_arg(lk, command, ngx_strlen(command));
+}
+
+
+/* Appends an argument to the command of a lookup: arg must live until
+ * ngx_http_fngate_lookup_cached() has sent the command. */
+
+void
+ngx_http_fngate_lookup_arg(ngx_http_fngate_lookup_t *lk, const char *arg,
+    size_t len)
+{
+    lk->argv[lk->argc] = arg;
+    lk->argvlen[lk->argc] = len;
+    lk->argc++;
+}
 
 
 /*
@@ -78,16 +131,19 @@ ngx_http_fngate_lookup_route(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     ngx_str_t                    path;
     fg_route_t                  *rt;
     ngx_http_fngate_loc_conf_t  *flcf;
+    ngx_http_fngate_call_t      *call;
+
+    call = &ctx->call;
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
 
-    rt = &ctx->route;
+    rt = &call->route;
 
     if (ngx_http_fngate_raw_path(r, &path) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    switch (ctx->route_rc) {
+    switch (call->route_rc) {
 
     case FG_ROUTE_OK:
         break;
@@ -157,27 +213,27 @@ ngx_http_fngate_lookup_route(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
                    "(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
     }
 
-    ctx->function.data = (u_char *) rt->function;
-    ctx->function.len = ngx_strlen(rt->function);
-    ctx->qualifier.data = (u_char *) rt->qualifier;
-    ctx->qualifier.len = ngx_strlen(rt->qualifier);
+    call->function.data = (u_char *) rt->function;
+    call->function.len = ngx_strlen(rt->function);
+    call->qualifier.data = (u_char *) rt->qualifier;
+    call->qualifier.len = ngx_strlen(rt->qualifier);
 
     if (rt->account[0]) {
-        ctx->owner.data = (u_char *) rt->account;
-        ctx->owner.len = ngx_strlen(rt->account);
+        call->owner.data = (u_char *) rt->account;
+        call->owner.len = ngx_strlen(rt->account);
 
     } else {
-        ctx->owner = ctx->caller;
+        call->owner = call->caller;
     }
 
     /* the caller pays for what it calls; grants may change that later */
 
-    ctx->billing_account = ctx->caller;
+    call->billing_account = call->caller;
 
     ngx_log_debug5(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "fngate: %V function \"%V\" qualifier \"%V\" owner %V "
-                   "caller %V", &ctx->action, &ctx->function,
-                   &ctx->qualifier, &ctx->owner, &ctx->caller);
+                   "caller %V", &call->action, &call->function,
+                   &call->qualifier, &call->owner, &call->caller);
 
     if (rt->region[0]
         && (ngx_strlen(rt->region) != flcf->region.len
@@ -211,85 +267,66 @@ ngx_http_fngate_lookup_alias(ngx_http_request_t *r,
 {
     int                          n;
     u_char                      *p;
-    ngx_str_t                    name, value;
+    ngx_int_t                    rc;
+    ngx_str_t                    value;
     fg_route_t                  *t;
     u_char                       key[FG_KEY_MAX];
-    const char                  *argv[3];
-    size_t                       argvlen[3];
+    ngx_http_fngate_lookup_t     lk;
     ngx_http_fngate_loc_conf_t  *flcf;
+    ngx_http_fngate_call_t      *call;
+
+    call = &ctx->call;
 
     /* the caller's own alias, or another account's named by full ARN */
 
-    if (ctx->route.action != FG_ACTION_INVOKE
-        || ((ctx->owner.len != ctx->caller.len
-             || ngx_strncmp(ctx->owner.data, ctx->caller.data,
-                            ctx->caller.len) != 0)
-            && ctx->route.region[0] == '\0')
-        || !fg_alias_name_valid(ctx->route.qualifier,
-                                ngx_strlen(ctx->route.qualifier)))
+    if (call->route.action != FG_ACTION_INVOKE
+        || ((call->owner.len != call->caller.len
+             || ngx_strncmp(call->owner.data, call->caller.data,
+                            call->caller.len) != 0)
+            && call->route.region[0] == '\0')
+        || !fg_alias_name_valid(call->route.qualifier,
+                                ngx_strlen(call->route.qualifier)))
     {
         return NGX_OK;
     }
 
-    if (ngx_http_fngate_alias_name(r, ctx, &name) != NGX_OK) {
+    /* the owner the call names, before it becomes the target's */
+
+    if (ngx_http_fngate_cache_name(r->pool, &lk.name,
+                                   NGX_HTTP_FNGATE_CACHE_ALIAS, 3,
+                                   &call->owner, &call->function,
+                                   &call->qualifier)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (!ctx->redis_replied) {
-
-        if (ngx_http_fngate_cache_get(&name, &value, r->pool) == NGX_OK) {
-            ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                           "fngate: alias \"%V\" -> \"%V\" (cache)",
-                           &name, &value);
-            goto decided;
-        }
-
-        n = fg_key_alias((char *) key, sizeof(key), ctx->route.account[0]
-                                                    ? ctx->route.account
-                                                    : (char *) ctx->caller.data,
-                         ctx->route.function, ctx->route.qualifier);
-        if (n < 0 || (size_t) n >= sizeof(key)) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        argv[0] = "HGET";
-        argvlen[0] = sizeof("HGET") - 1;
-        argv[1] = (char *) key;
-        argvlen[1] = n;
-        argv[2] = "FunctionVersion";
-        argvlen[2] = sizeof("FunctionVersion") - 1;
-
-        ngx_str_null(&ctx->target);
-
-        return ngx_http_fngate_redis_command(r, ctx,
-                                             ngx_http_fngate_alias_reply,
-                                             3, argv, argvlen);
+    n = fg_key_alias((char *) key, sizeof(key), call->route.account[0]
+                                                ? call->route.account
+                                                : (char *) call->caller.data,
+                     call->route.function, call->route.qualifier);
+    if (n < 0 || (size_t) n >= sizeof(key)) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->redis_replied = 0;
+    ngx_http_fngate_lookup_init(&lk, "HGET", ngx_http_fngate_alias_reply, 0);
+    ngx_http_fngate_lookup_arg(&lk, (char *) key, n);
+    ngx_http_fngate_lookup_arg(&lk, "FunctionVersion",
+                               sizeof("FunctionVersion") - 1);
 
-    if (ctx->redis_rc != NGX_HTTP_FNGATE_REDIS_OK) {
-        return ngx_http_fngate_redis_failed(r, ctx);
+    rc = ngx_http_fngate_lookup_cached(r, ctx, &lk, &value);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
-    if (!ctx->found) {
+    if (!ctx->redis.found) {
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "fngate: no alias \"%V\" (redis)", &name);
+                       "fngate: no alias \"%V\"", &lk.name);
         return NGX_OK;
     }
 
-    value = ctx->target;
-
-    if (!fg_is_arn((char *) value.data, value.len)) {
-        ngx_str_set(&value, "-");
-    }
-
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "fngate: alias \"%V\" -> \"%V\" (redis)", &name, &value);
-
-    ngx_http_fngate_cache_put(&name, &value, r->connection->log);
-
-decided:
+                   "fngate: alias \"%V\" -> \"%V\"", &lk.name, &value);
 
     if (!fg_is_arn((char *) value.data, value.len)) {
         return NGX_OK;
@@ -299,34 +336,34 @@ decided:
 
     /* the alias's names and ARN, before the names become the target's */
 
-    if (ctx->owner.len != FG_ACCOUNT_LEN) {
+    if (call->owner.len != FG_ACCOUNT_LEN) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    *ngx_cpymem(ctx->via_account, ctx->owner.data, FG_ACCOUNT_LEN) = '\0';
-    ngx_cpystrn(ctx->via_function, (u_char *) ctx->route.function,
-                sizeof(ctx->via_function));
-    ngx_cpystrn(ctx->via_qualifier, (u_char *) ctx->route.qualifier,
-                sizeof(ctx->via_qualifier));
-    ctx->alias_owner.data = ctx->via_account;
-    ctx->alias_owner.len = FG_ACCOUNT_LEN;
-    ctx->via_pending = (ngx_strncmp(ctx->via_account, ctx->caller.data,
-                                    FG_ACCOUNT_LEN) != 0);
+    *ngx_cpymem(call->via_account, call->owner.data, FG_ACCOUNT_LEN) = '\0';
+    ngx_cpystrn(call->via_function, (u_char *) call->route.function,
+                sizeof(call->via_function));
+    ngx_cpystrn(call->via_qualifier, (u_char *) call->route.qualifier,
+                sizeof(call->via_qualifier));
+    call->alias_owner.data = call->via_account;
+    call->alias_owner.len = FG_ACCOUNT_LEN;
+    call->via_pending = (ngx_strncmp(call->via_account, call->caller.data,
+                                     FG_ACCOUNT_LEN) != 0);
 
-    ctx->alias.len = sizeof("arn:aws:lambda:::function::") - 1
-                     + flcf->region.len + ctx->alias_owner.len
-                     + ctx->function.len + ctx->qualifier.len;
-    ctx->alias.data = ngx_pnalloc(r->pool, ctx->alias.len);
-    if (ctx->alias.data == NULL) {
+    call->alias.len = sizeof("arn:aws:lambda:::function::") - 1
+                      + flcf->region.len + call->alias_owner.len
+                      + call->function.len + call->qualifier.len;
+    call->alias.data = ngx_pnalloc(r->pool, call->alias.len);
+    if (call->alias.data == NULL) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    p = ngx_sprintf(ctx->alias.data, "arn:aws:lambda:%V:%V:function:%V:%V",
-                    &flcf->region, &ctx->alias_owner, &ctx->function,
-                    &ctx->qualifier);
-    ctx->alias.len = p - ctx->alias.data;
+    p = ngx_sprintf(call->alias.data, "arn:aws:lambda:%V:%V:function:%V:%V",
+                    &flcf->region, &call->alias_owner, &call->function,
+                    &call->qualifier);
+    call->alias.len = p - call->alias.data;
 
-    t = &ctx->route;
+    t = &call->route;
 
     p = ngx_pnalloc(r->pool, value.len + 1);
     if (p == NULL) {
@@ -339,32 +376,33 @@ decided:
     if (fg_alias_target_parse((char *) p, value.len, t) != FG_TARGET_OK) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: alias \"%V\" has an invalid target \"%V\"",
-                      &ctx->alias, &value);
+                      &call->alias, &value);
         return ngx_http_fngate_error(r, NGX_HTTP_NOT_FOUND,
                    "ResourceNotFoundException",
-                   "Function not found: %V", &ctx->alias);
+                   "Function not found: %V", &call->alias);
     }
 
     t->action = FG_ACTION_INVOKE;
 
-    ctx->owner.data = (u_char *) t->account;
-    ctx->owner.len = ngx_strlen(t->account);
-    ctx->function.data = (u_char *) t->function;
-    ctx->function.len = ngx_strlen(t->function);
-    ctx->qualifier.data = (u_char *) t->qualifier;
-    ctx->qualifier.len = ngx_strlen(t->qualifier);
-    ctx->xalias = 1;
+    call->owner.data = (u_char *) t->account;
+    call->owner.len = ngx_strlen(t->account);
+    call->function.data = (u_char *) t->function;
+    call->function.len = ngx_strlen(t->function);
+    call->qualifier.data = (u_char *) t->qualifier;
+    call->qualifier.len = ngx_strlen(t->qualifier);
+    call->xalias = 1;
 
     ngx_log_debug5(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "fngate: cross-account alias \"%V\" of %V -> \"%V:%V\" "
-                   "of %V", &ctx->alias, &ctx->alias_owner, &ctx->function,
-                   &ctx->qualifier, &ctx->owner);
+                   "of %V", &call->alias, &call->alias_owner, &call->function,
+                   &call->qualifier, &call->owner);
 
     return NGX_OK;
 }
 
 
-/* The HGET of an alias's FunctionVersion: copied into the request pool. */
+/* The HGET of an alias's FunctionVersion: a cross-account alias's target
+ * ARN, copied into the request's pool, or "-". */
 
 static ngx_int_t
 ngx_http_fngate_alias_reply(ngx_http_request_t *r, redisReply *reply)
@@ -374,7 +412,7 @@ ngx_http_fngate_alias_reply(ngx_http_request_t *r, redisReply *reply)
     ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
 
     if (reply->type == REDIS_REPLY_NIL) {
-        ctx->found = 0;
+        ctx->redis.found = 0;
         return NGX_HTTP_FNGATE_REDIS_OK;
     }
 
@@ -385,66 +423,24 @@ ngx_http_fngate_alias_reply(ngx_http_request_t *r, redisReply *reply)
         return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
     }
 
-    ctx->target.data = ngx_pnalloc(r->pool, reply->len);
-    if (ctx->target.data == NULL) {
+    ctx->redis.found = 1;
+
+    /* an ordinary alias is fngated's to resolve: only "-" is kept */
+
+    if (!fg_is_arn(reply->str, reply->len)) {
+        ngx_str_set(&ctx->redis.value, "-");
+        return NGX_HTTP_FNGATE_REDIS_OK;
+    }
+
+    ctx->redis.value.data = ngx_pnalloc(r->pool, reply->len);
+    if (ctx->redis.value.data == NULL) {
         return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
     }
 
-    ngx_memcpy(ctx->target.data, reply->str, reply->len);
-    ctx->target.len = reply->len;
-    ctx->found = 1;
+    ngx_memcpy(ctx->redis.value.data, reply->str, reply->len);
+    ctx->redis.value.len = reply->len;
 
     return NGX_HTTP_FNGATE_REDIS_OK;
-}
-
-
-/* "x:ACCOUNT:NAME:ALIAS", the cache name of an alias's target (ACCOUNT:
- * the owner the call names, before it becomes the target's). */
-
-static ngx_int_t
-ngx_http_fngate_alias_name(ngx_http_request_t *r,
-    ngx_http_fngate_ctx_t *ctx, ngx_str_t *name)
-{
-    u_char  *p;
-
-    name->len = sizeof("x:::") - 1 + ctx->owner.len + ctx->function.len
-                + ctx->qualifier.len;
-    name->data = ngx_pnalloc(r->pool, name->len);
-    if (name->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    p = ngx_sprintf(name->data, "x:%V:%V:%V", &ctx->owner, &ctx->function,
-                    &ctx->qualifier);
-    name->len = p - name->data;
-
-    return NGX_OK;
-}
-
-
-/*
- * The backend updated or deleted one of the caller's aliases: forget its
- * target in this worker's cache at once.
- */
-
-void
-ngx_http_fngate_alias_changed(ngx_http_request_t *r,
-    ngx_http_fngate_ctx_t *ctx)
-{
-    ngx_str_t  name;
-
-    if (ctx->function.len == 0 || ctx->qualifier.len == 0) {
-        return;
-    }
-
-    if (ngx_http_fngate_alias_name(r, ctx, &name) != NGX_OK) {
-        return;
-    }
-
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "fngate: cache forgets \"%V\"", &name);
-
-    ngx_http_fngate_cache_delete(&name);
 }
 
 
@@ -464,80 +460,85 @@ ngx_int_t
 ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx)
 {
-    ngx_int_t     rc;
-    const char   *action, *grant;
+    ngx_int_t                rc;
+    const char              *action, *grant;
+    const fg_action_info_t  *ai;
+    ngx_http_fngate_call_t  *call;
 
-    action = ngx_http_fngate_iam_action(ctx->route.action);
+    call = &ctx->call;
 
-    if (action == NULL) {
+    ai = fg_action_info(call->route.action);
+
+    if (!ngx_http_fngate_on_function(ai)) {
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "fngate: %V acts on the caller's own account",
-                       &ctx->action);
+                       &call->action);
         return NGX_OK;
     }
 
-    if (ctx->owner.len == ctx->caller.len
-        && ngx_strncmp(ctx->owner.data, ctx->caller.data, ctx->caller.len)
+    if (call->owner.len == call->caller.len
+        && ngx_strncmp(call->owner.data, call->caller.data, call->caller.len)
            == 0)
     {
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "fngate: %V on own function \"%V\" allowed",
-                       &ctx->action, &ctx->function);
+                       &call->action, &call->function);
         return NGX_OK;
     }
 
-    grant = ngx_http_fngate_grant_action(ctx->route.action);
+    action = ai->iam;
+    grant = ai->grant;
 
     /* only a full ARN names another account's function */
 
-    if (ctx->route.region[0] == '\0') {
+    if (call->route.region[0] == '\0') {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: %V may not %s \"%V\" of %V: another "
                       "account's function is named by its full arn",
-                      &ctx->caller, action, &ctx->function, &ctx->owner);
+                      &call->caller, action, &call->function, &call->owner);
         return ngx_http_fngate_denied(r, ctx, action);
     }
 
     if (grant == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: %V may not %s \"%V\" of %V: not grantable",
-                      &ctx->caller, action, &ctx->function, &ctx->owner);
+                      &call->caller, action, &call->function, &call->owner);
         return ngx_http_fngate_denied(r, ctx, action);
     }
 
     /* another account's cross-account alias: its owner's grant first */
 
-    if (ctx->via_pending) {
-        rc = ngx_http_fngate_grant(r, ctx, (char *) ctx->via_account,
-                                   (char *) ctx->via_function,
-                                   (char *) ctx->via_qualifier,
-                                   &ctx->caller, grant);
+    if (call->via_pending) {
+        rc = ngx_http_fngate_grant(r, ctx, (char *) call->via_account,
+                                   (char *) call->via_function,
+                                   (char *) call->via_qualifier,
+                                   &call->caller, grant);
         if (rc != NGX_OK) {
             return rc;
         }
 
-        if (!ctx->found) {
+        if (!ctx->redis.found) {
             ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                           "fngate: %V may not %s alias \"%V\": no "
-                          "statement of %V grants %s", &ctx->caller, action,
-                          &ctx->alias, &ctx->alias_owner, grant);
+                          "statement of %V grants %s", &call->caller, action,
+                          &call->alias, &call->alias_owner, grant);
             return ngx_http_fngate_denied(r, ctx, action);
         }
 
-        ctx->via_pending = 0;
+        call->via_pending = 0;
     }
 
     /* the target's owner grants the alias's owner (or the caller) */
 
-    rc = ngx_http_fngate_grant(r, ctx, ctx->route.account,
-                               ctx->route.function, ctx->route.qualifier,
-                               ctx->xalias ? &ctx->alias_owner
-                                           : &ctx->caller, grant);
+    rc = ngx_http_fngate_grant(r, ctx, call->route.account,
+                               call->route.function, call->route.qualifier,
+                               call->xalias ? &call->alias_owner
+                                            : &call->caller, grant);
     if (rc != NGX_OK) {
         return rc;
     }
 
-    if (!ctx->found && ctx->xalias) {
+    if (!ctx->redis.found && call->xalias) {
 
         /*
          * A deleted function takes its grants with it: whether the alias
@@ -547,16 +548,16 @@ ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
 
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "fngate: alias \"%V\" not granted by %V, unless its "
-                       "target is gone", &ctx->alias, &ctx->owner);
-        ctx->xdenied = 1;
+                       "target is gone", &call->alias, &call->owner);
+        call->xdenied = 1;
         return NGX_OK;
     }
 
-    if (!ctx->found) {
+    if (!ctx->redis.found) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: %V may not %s \"%V\" of %V: no statement "
-                      "grants %s", &ctx->caller, action, &ctx->function,
-                      &ctx->owner, grant);
+                      "grants %s", &call->caller, action, &call->function,
+                      &call->owner, grant);
         return ngx_http_fngate_denied(r, ctx, action);
     }
 
@@ -565,12 +566,12 @@ ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
      * to it; a call through a cross-account alias is the alias owner's.
      */
 
-    ctx->billing_account = ctx->xalias ? ctx->alias_owner : ctx->caller;
+    call->billing_account = call->xalias ? call->alias_owner : call->caller;
 
     ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "fngate: %V granted \"%V\" of %V, billed to %V",
-                   &ctx->caller, &ctx->function, &ctx->owner,
-                   &ctx->billing_account);
+                   &call->caller, &call->function, &call->owner,
+                   &call->billing_account);
 
     return NGX_OK;
 }
@@ -578,9 +579,9 @@ ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
 
 /*
  * Whether OWNER's policy of FUNCTION grants GRANTEE the action, on the
- * function or on QUALIFIER: NGX_OK with ctx->found from the cache or from
- * Redis (then cached, yes or no); else what the Redis request returned (the
- * step is entered again when it replied).
+ * function or on QUALIFIER: NGX_OK with ctx->redis.found from the cache or
+ * from Redis (then cached, yes or no); else what the Redis request returned
+ * (the step is entered again when it replied).
  */
 
 static ngx_int_t
@@ -588,100 +589,71 @@ ngx_http_fngate_grant(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
     const char *owner, const char *function, const char *qualifier,
     ngx_str_t *grantee, const char *grant)
 {
-    int         n, argc;
-    u_char     *p;
-    ngx_str_t   name, value;
-    u_char      key[FG_KEY_MAX], f1[FG_KEY_MAX], f2[FG_KEY_MAX];
-    u_char      who[FG_ACCOUNT_LEN + 1];
-    const char *argv[4];
-    size_t      argvlen[4];
+    int                        n;
+    ngx_int_t                  rc;
+    ngx_str_t                  value, o, f, q, g;
+    u_char                     key[FG_KEY_MAX], f1[FG_KEY_MAX];
+    u_char                     f2[FG_KEY_MAX], who[FG_ACCOUNT_LEN + 1];
+    ngx_http_fngate_lookup_t   lk;
 
-    /* "g:OWNER:NAME:QUALIFIER:ACTION:GRANTEE", the cache name of a grant */
+    o.data = (u_char *) owner;
+    o.len = ngx_strlen(owner);
+    f.data = (u_char *) function;
+    f.len = ngx_strlen(function);
+    q.data = (u_char *) qualifier;
+    q.len = ngx_strlen(qualifier);
+    g.data = (u_char *) grant;
+    g.len = ngx_strlen(grant);
 
-    name.len = sizeof("g:::::") - 1 + ngx_strlen(owner)
-               + ngx_strlen(function) + ngx_strlen(qualifier)
-               + ngx_strlen(grant) + grantee->len;
-    name.data = ngx_pnalloc(r->pool, name.len);
-    if (name.data == NULL) {
+    if (ngx_http_fngate_cache_name(r->pool, &lk.name,
+                                   NGX_HTTP_FNGATE_CACHE_GRANT, 5,
+                                   &o, &f, &q, &g, grantee)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    p = ngx_sprintf(name.data, "g:%s:%s:%s:%s:%V", owner, function,
-                    qualifier, grant, grantee);
-    name.len = p - name.data;
-
-    if (!ctx->redis_replied) {
-
-        if (ngx_http_fngate_cache_get(&name, &value, r->pool) == NGX_OK) {
-            ctx->found = (value.len == 1 && value.data[0] == '1');
-            ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                           "fngate: %V %s %s \"%s\" (cache)", grantee,
-                           ctx->found ? "granted" : "not granted", grant,
-                           function);
-            return NGX_OK;
-        }
-
-        if (grantee->len != FG_ACCOUNT_LEN) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        *ngx_cpymem(who, grantee->data, FG_ACCOUNT_LEN) = '\0';
-
-        n = fg_key_grants((char *) key, sizeof(key), owner, function);
-        if (n < 0 || (size_t) n >= sizeof(key)) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        argv[0] = "HMGET";
-        argvlen[0] = sizeof("HMGET") - 1;
-        argv[1] = (char *) key;
-        argvlen[1] = n;
-
-        n = fg_key_grant_field((char *) f1, sizeof(f1), "", grant,
-                               (char *) who);
-        if (n < 0 || (size_t) n >= sizeof(f1)) {
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        argv[2] = (char *) f1;
-        argvlen[2] = n;
-        argc = 3;
-
-        if (qualifier[0]) {
-            n = fg_key_grant_field((char *) f2, sizeof(f2), qualifier,
-                                   grant, (char *) who);
-            if (n < 0 || (size_t) n >= sizeof(f2)) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            argv[3] = (char *) f2;
-            argvlen[3] = n;
-            argc = 4;
-        }
-
-        return ngx_http_fngate_redis_command(r, ctx,
-                                             ngx_http_fngate_grant_reply,
-                                             argc, argv, argvlen);
+    if (grantee->len != FG_ACCOUNT_LEN) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ctx->redis_replied = 0;
+    *ngx_cpymem(who, grantee->data, FG_ACCOUNT_LEN) = '\0';
 
-    if (ctx->redis_rc != NGX_HTTP_FNGATE_REDIS_OK) {
-        return ngx_http_fngate_redis_failed(r, ctx);
+    ngx_http_fngate_lookup_init(&lk, "HMGET", ngx_http_fngate_grant_reply, 1);
+
+    n = fg_key_grants((char *) key, sizeof(key), owner, function);
+    if (n < 0 || (size_t) n >= sizeof(key)) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_fngate_lookup_arg(&lk, (char *) key, n);
+
+    n = fg_key_grant_field((char *) f1, sizeof(f1), "", grant, (char *) who);
+    if (n < 0 || (size_t) n >= sizeof(f1)) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    ngx_http_fngate_lookup_arg(&lk, (char *) f1, n);
+
+    if (qualifier[0]) {
+        n = fg_key_grant_field((char *) f2, sizeof(f2), qualifier, grant,
+                               (char *) who);
+        if (n < 0 || (size_t) n >= sizeof(f2)) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        ngx_http_fngate_lookup_arg(&lk, (char *) f2, n);
+    }
+
+    rc = ngx_http_fngate_lookup_cached(r, ctx, &lk, &value);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "fngate: %V %s %s \"%s\" (redis)", grantee,
-                   ctx->found ? "granted" : "not granted", grant, function);
-
-    if (ctx->found) {
-        ngx_str_set(&value, "1");
-
-    } else {
-        ngx_str_set(&value, "0");
-    }
-
-    ngx_http_fngate_cache_put(&name, &value, r->connection->log);
+                   "fngate: %V %s %s \"%s\"", grantee,
+                   ctx->redis.found ? "granted" : "not granted", grant,
+                   function);
 
     return NGX_OK;
 }
@@ -704,11 +676,12 @@ ngx_http_fngate_grant_reply(ngx_http_request_t *r, redisReply *reply)
         return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
     }
 
-    ctx->found = 0;
+    ctx->redis.found = 0;
 
     for (i = 0; i < reply->elements; i++) {
         if (reply->element[i]->type == REDIS_REPLY_STRING) {
-            ctx->found = 1;
+            ctx->redis.found = 1;
+            ngx_str_set(&ctx->redis.value, "1");
         }
     }
 
@@ -721,18 +694,21 @@ ngx_http_fngate_denied(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
     const char *action)
 {
     ngx_http_fngate_loc_conf_t  *flcf;
+    ngx_http_fngate_call_t      *call;
+
+    call = &ctx->call;
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
 
     /* through a cross-account alias the resource is the alias: a third
      * account learns nothing of its target */
 
-    if (ctx->xalias) {
+    if (call->xalias) {
         return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
                    "AccessDeniedException",
                    "User: arn:aws:iam::%V:root is not authorized to perform: "
                    "%s on resource: %V because no resource-based policy "
-                   "allows the %s action", &ctx->caller, action, &ctx->alias,
+                   "allows the %s action", &call->caller, action, &call->alias,
                    action);
     }
 
@@ -741,28 +717,8 @@ ngx_http_fngate_denied(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
                "User: arn:aws:iam::%V:root is not authorized to perform: "
                "%s on resource: arn:aws:lambda:%V:%V:function:%V because no "
                "resource-based policy allows the %s action",
-               &ctx->caller, action, &flcf->region, &ctx->owner,
-               &ctx->function, action);
-}
-
-
-/* The action a resource policy grants for a call; NULL: not grantable. */
-
-static const char *
-ngx_http_fngate_grant_action(fg_action_t action)
-{
-    switch (action) {
-
-    case FG_ACTION_INVOKE:
-        return "lambda:InvokeFunction";
-
-    case FG_ACTION_GET_FUNCTION:
-    case FG_ACTION_GET_FUNCTION_CONFIGURATION:
-        return "lambda:GetFunction";
-
-    default:
-        return NULL;
-    }
+               &call->caller, action, &flcf->region, &call->owner,
+               &call->function, action);
 }
 
 
@@ -779,116 +735,91 @@ ngx_int_t
 ngx_http_fngate_lookup_function(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx)
 {
-    int          n, argc;
-    ngx_str_t    name, value;
-    ngx_uint_t   aliases;
-    u_char       key[FG_KEY_MAX], key2[FG_KEY_MAX];
-    const char  *argv[3];
-    size_t       argvlen[3];
+    int                        n;
+    ngx_int_t                  rc;
+    ngx_str_t                  value;
+    ngx_uint_t                 aliases;
+    u_char                     key[FG_KEY_MAX], key2[FG_KEY_MAX];
+    const char                *account;
+    const fg_action_info_t    *ai;
+    ngx_http_fngate_lookup_t   lk;
+    ngx_http_fngate_call_t    *call;
 
-    if (ngx_http_fngate_iam_action(ctx->route.action) == NULL) {
+    call = &ctx->call;
+
+    ai = fg_action_info(call->route.action);
+
+    if (!ngx_http_fngate_on_function(ai)) {
         return NGX_OK;
     }
 
-    if (ctx->route.action == FG_ACTION_CREATE_ALIAS) {
-        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                       "fngate: CreateAlias on \"%V\": fngated checks the "
-                       "function", &ctx->function);
+    if (ai->object == FG_OBJECT_FUNCTION_NAME) {
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "fngate: %V on \"%V\": fngated checks the function",
+                       &call->action, &call->function);
         return NGX_OK;
     }
 
-    aliases = (ctx->route.action == FG_ACTION_LIST_ALIASES
-               || ctx->route.action == FG_ACTION_GET_ALIAS
-               || ctx->route.action == FG_ACTION_UPDATE_ALIAS
-               || ctx->route.action == FG_ACTION_DELETE_ALIAS
-               || ctx->route.action == FG_ACTION_GET_ALIAS_OVERRIDES
-               || ctx->route.action == FG_ACTION_PUT_ALIAS_OVERRIDES
-               || ctx->route.action == FG_ACTION_DELETE_ALIAS_OVERRIDES
-               || ((ctx->route.action == FG_ACTION_ADD_PERMISSION
-                    || ctx->route.action == FG_ACTION_GET_POLICY
-                    || ctx->route.action == FG_ACTION_REMOVE_PERMISSION)
-                   && ctx->route.qualifier[0] != '\0'));
+    aliases = (ai->object == FG_OBJECT_ALIASES
+               || (ai->object == FG_OBJECT_POLICY
+                   && call->route.qualifier[0] != '\0'));
 
-    if (ngx_http_fngate_function_name(r, ctx, &name) != NGX_OK) {
+    /* the function exists, or with aliases: the function or aliases */
+
+    if (ngx_http_fngate_cache_name(r->pool, &lk.name,
+                                   aliases ? NGX_HTTP_FNGATE_CACHE_ALIASES
+                                           : NGX_HTTP_FNGATE_CACHE_FUNCTION,
+                                   2, &call->owner, &call->function)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (aliases) {
-        /* "a:OWNER:NAME": the function or aliases of that name exist */
-        name.data[0] = 'a';
+    account = call->route.account[0] ? call->route.account
+                                     : (char *) call->caller.data;
+
+    ngx_http_fngate_lookup_init(&lk, "EXISTS", ngx_http_fngate_function_reply,
+                                0);
+
+    n = fg_key_function((char *) key, sizeof(key), account,
+                        call->route.function);
+    if (n < 0 || (size_t) n >= sizeof(key)) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (!ctx->redis_replied) {
+    ngx_http_fngate_lookup_arg(&lk, (char *) key, n);
 
-        if (ngx_http_fngate_cache_get(&name, &value, r->pool) == NGX_OK) {
-            ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                           "fngate: function \"%V\" of %V exists (cache)",
-                           &ctx->function, &ctx->owner);
-            goto exists;
-        }
-
-        n = fg_key_function((char *) key, sizeof(key),
-                            ctx->route.account[0] ? ctx->route.account
-                                                 : (char *) ctx->caller.data,
-                            ctx->route.function);
-        if (n < 0 || (size_t) n >= sizeof(key)) {
+    if (aliases) {
+        n = fg_key_aliases((char *) key2, sizeof(key2), account,
+                           call->route.function);
+        if (n < 0 || (size_t) n >= sizeof(key2)) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
 
-        argv[0] = "EXISTS";
-        argvlen[0] = sizeof("EXISTS") - 1;
-        argv[1] = (char *) key;
-        argvlen[1] = n;
-        argc = 2;
-
-        if (aliases) {
-            n = fg_key_aliases((char *) key2, sizeof(key2),
-                               ctx->route.account[0]
-                               ? ctx->route.account
-                               : (char *) ctx->caller.data,
-                               ctx->route.function);
-            if (n < 0 || (size_t) n >= sizeof(key2)) {
-                return NGX_HTTP_INTERNAL_SERVER_ERROR;
-            }
-
-            argv[2] = (char *) key2;
-            argvlen[2] = n;
-            argc = 3;
-        }
-
-        return ngx_http_fngate_redis_command(r, ctx,
-                                             ngx_http_fngate_function_reply,
-                                             argc, argv, argvlen);
+        ngx_http_fngate_lookup_arg(&lk, (char *) key2, n);
     }
 
-    ctx->redis_replied = 0;
-
-    if (ctx->redis_rc != NGX_HTTP_FNGATE_REDIS_OK) {
-        return ngx_http_fngate_redis_failed(r, ctx);
+    rc = ngx_http_fngate_lookup_cached(r, ctx, &lk, &value);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
-    if (!ctx->found) {
+    if (!ctx->redis.found) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: function \"%V\" of %V not found",
-                      &ctx->function, &ctx->owner);
+                      &call->function, &call->owner);
         return ngx_http_fngate_not_found(r, ctx, NULL);
     }
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "fngate: function \"%V\" of %V exists (redis)",
-                   &ctx->function, &ctx->owner);
+                   "fngate: function \"%V\" of %V exists",
+                   &call->function, &call->owner);
 
-    ngx_str_set(&value, "1");
-
-    ngx_http_fngate_cache_put(&name, &value, r->connection->log);
-
-exists:
-
-    if (ctx->xdenied) {
+    if (call->xdenied) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: %V may not lambda:InvokeFunction \"%V\" of "
                       "%V: no statement grants lambda:InvokeFunction",
-                      &ctx->alias_owner, &ctx->function, &ctx->owner);
+                      &call->alias_owner, &call->function, &call->owner);
         return ngx_http_fngate_denied(r, ctx, "lambda:InvokeFunction");
     }
 
@@ -910,7 +841,8 @@ ngx_http_fngate_function_reply(ngx_http_request_t *r, redisReply *reply)
         return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
     }
 
-    ctx->found = (reply->integer > 0);
+    ctx->redis.found = (reply->integer > 0);
+    ngx_str_set(&ctx->redis.value, "1");
 
     return NGX_HTTP_FNGATE_REDIS_OK;
 }
@@ -921,306 +853,40 @@ ngx_http_fngate_not_found(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
     const char *region)
 {
     ngx_http_fngate_loc_conf_t  *flcf;
+    ngx_http_fngate_call_t      *call;
+
+    call = &ctx->call;
 
     flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
 
-    if (ctx->xalias) {
+    if (call->xalias) {
         return ngx_http_fngate_error(r, NGX_HTTP_NOT_FOUND,
                    "ResourceNotFoundException",
-                   "Function not found: %V", &ctx->alias);
+                   "Function not found: %V", &call->alias);
     }
 
     if (region) {
         return ngx_http_fngate_error(r, NGX_HTTP_NOT_FOUND,
                    "ResourceNotFoundException",
                    "Function not found: arn:aws:lambda:%s:%V:function:%V",
-                   region, &ctx->owner, &ctx->function);
+                   region, &call->owner, &call->function);
     }
 
     return ngx_http_fngate_error(r, NGX_HTTP_NOT_FOUND,
                "ResourceNotFoundException",
                "Function not found: arn:aws:lambda:%V:%V:function:%V",
-               &flcf->region, &ctx->owner, &ctx->function);
-}
-
-
-/* The IAM action of a call on one function (they all need the function to
- * exist, and another account's function a grant); NULL for the others. */
-
-static const char *
-ngx_http_fngate_iam_action(fg_action_t action)
-{
-    switch (action) {
-
-    case FG_ACTION_GET_FUNCTION:
-        return "lambda:GetFunction";
-
-    case FG_ACTION_DELETE_FUNCTION:
-        return "lambda:DeleteFunction";
-
-    case FG_ACTION_INVOKE:
-        return "lambda:InvokeFunction";
-
-    case FG_ACTION_PUBLISH_VERSION:
-        return "lambda:PublishVersion";
-
-    case FG_ACTION_LIST_VERSIONS:
-        return "lambda:ListVersionsByFunction";
-
-    case FG_ACTION_GET_FUNCTION_CONFIGURATION:
-        return "lambda:GetFunctionConfiguration";
-
-    case FG_ACTION_UPDATE_FUNCTION_CODE:
-        return "lambda:UpdateFunctionCode";
-
-    case FG_ACTION_UPDATE_FUNCTION_CONFIGURATION:
-        return "lambda:UpdateFunctionConfiguration";
-
-    case FG_ACTION_CREATE_ALIAS:
-        return "lambda:CreateAlias";
-
-    case FG_ACTION_LIST_ALIASES:
-        return "lambda:ListAliases";
-
-    case FG_ACTION_GET_ALIAS:
-        return "lambda:GetAlias";
-
-    case FG_ACTION_UPDATE_ALIAS:
-        return "lambda:UpdateAlias";
-
-    case FG_ACTION_DELETE_ALIAS:
-        return "lambda:DeleteAlias";
-
-    case FG_ACTION_ADD_PERMISSION:
-        return "lambda:AddPermission";
-
-    case FG_ACTION_REMOVE_PERMISSION:
-        return "lambda:RemovePermission";
-
-    case FG_ACTION_GET_POLICY:
-        return "lambda:GetPolicy";
-
-    case FG_ACTION_GET_EXECUTION_BOUNDS:
-        return "lambda:GetExecutionBounds";
-
-    case FG_ACTION_PUT_EXECUTION_BOUNDS:
-        return "lambda:PutExecutionBounds";
-
-    case FG_ACTION_DELETE_EXECUTION_BOUNDS:
-        return "lambda:DeleteExecutionBounds";
-
-    case FG_ACTION_GET_ALIAS_OVERRIDES:
-        return "lambda:GetAliasOverrides";
-
-    case FG_ACTION_PUT_ALIAS_OVERRIDES:
-        return "lambda:PutAliasOverrides";
-
-    case FG_ACTION_DELETE_ALIAS_OVERRIDES:
-        return "lambda:DeleteAliasOverrides";
-
-    default:
-        return NULL;
-    }
-}
-
-
-/* "f:OWNER:NAME", the cache name of a function. */
-
-static ngx_int_t
-ngx_http_fngate_function_name(ngx_http_request_t *r,
-    ngx_http_fngate_ctx_t *ctx, ngx_str_t *name)
-{
-    u_char  *p;
-
-    name->len = sizeof("f::") - 1 + ctx->owner.len + ctx->function.len;
-    name->data = ngx_pnalloc(r->pool, name->len);
-    if (name->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    p = ngx_cpymem(name->data, "f:", 2);
-    p = ngx_cpymem(p, ctx->owner.data, ctx->owner.len);
-    *p++ = ':';
-    ngx_memcpy(p, ctx->function.data, ctx->function.len);
-
-    return NGX_OK;
+               &flcf->region, &call->owner, &call->function);
 }
 
 
 /*
- * The backend deleted a function: forget it in this worker's cache at
- * once.  Other workers forget it when their entry expires.
+ * A call on one function (fg_action.h's objects but the account and an
+ * API's route): it names the function, which must exist, and another
+ * account's function needs a grant.
  */
 
-void
-ngx_http_fngate_function_changed(ngx_http_request_t *r,
-    ngx_http_fngate_ctx_t *ctx)
+static ngx_uint_t
+ngx_http_fngate_on_function(const fg_action_info_t *ai)
 {
-    ngx_str_t  name;
-
-    if (ctx->function.len == 0 || ctx->owner.len == 0) {
-        return;
-    }
-
-    if (ngx_http_fngate_function_name(r, ctx, &name) != NGX_OK) {
-        return;
-    }
-
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "fngate: cache forgets \"%V\"", &name);
-
-    ngx_http_fngate_cache_delete(&name);
-}
-
-
-ngx_int_t
-ngx_http_fngate_cache_init(ngx_cycle_t *cycle,
-    ngx_http_fngate_main_conf_t *fmcf)
-{
-    ngx_http_fngate_cache_t  *cache = &ngx_http_fngate_cache;
-
-    ngx_rbtree_init(&cache->rbtree, &cache->sentinel,
-                    ngx_str_rbtree_insert_value);
-    ngx_queue_init(&cache->queue);
-
-    cache->count = 0;
-    cache->ttl = fmcf->cache_ttl;
-
-    return NGX_OK;
-}
-
-
-void
-ngx_http_fngate_cache_exit(void)
-{
-    ngx_queue_t  *q;
-
-    if (ngx_http_fngate_cache.ttl == 0) {
-        return;
-    }
-
-    while (!ngx_queue_empty(&ngx_http_fngate_cache.queue)) {
-        q = ngx_queue_head(&ngx_http_fngate_cache.queue);
-        ngx_http_fngate_cache_free(
-            ngx_queue_data(q, ngx_http_fngate_cache_node_t, queue));
-    }
-}
-
-
-/* Copies the value into pool; NGX_DECLINED if absent or expired. */
-
-ngx_int_t
-ngx_http_fngate_cache_get(ngx_str_t *name, ngx_str_t *value,
-    ngx_pool_t *pool)
-{
-    uint32_t                       hash;
-    ngx_http_fngate_cache_t       *cache = &ngx_http_fngate_cache;
-    ngx_http_fngate_cache_node_t  *cn;
-
-    if (cache->ttl == 0) {
-        return NGX_DECLINED;
-    }
-
-    hash = ngx_crc32_short(name->data, name->len);
-
-    cn = (ngx_http_fngate_cache_node_t *)
-             ngx_str_rbtree_lookup(&cache->rbtree, name, hash);
-
-    if (cn == NULL) {
-        return NGX_DECLINED;
-    }
-
-    if ((ngx_msec_int_t) (cn->expires - ngx_current_msec) <= 0) {
-        ngx_http_fngate_cache_free(cn);
-        return NGX_DECLINED;
-    }
-
-    value->len = cn->value.len;
-    value->data = ngx_pnalloc(pool, value->len);
-    if (value->data == NULL) {
-        return NGX_DECLINED;
-    }
-
-    ngx_memcpy(value->data, cn->value.data, value->len);
-
-    ngx_queue_remove(&cn->queue);
-    ngx_queue_insert_head(&cache->queue, &cn->queue);
-
-    return NGX_OK;
-}
-
-
-void
-ngx_http_fngate_cache_put(ngx_str_t *name, ngx_str_t *value, ngx_log_t *log)
-{
-    u_char                        *p;
-    ngx_queue_t                   *q;
-    ngx_http_fngate_cache_t       *cache = &ngx_http_fngate_cache;
-    ngx_http_fngate_cache_node_t  *cn;
-
-    if (cache->ttl == 0) {
-        return;
-    }
-
-    ngx_http_fngate_cache_delete(name);
-
-    if (cache->count >= NGX_HTTP_FNGATE_CACHE_MAX) {
-        q = ngx_queue_last(&cache->queue);
-        ngx_http_fngate_cache_free(
-            ngx_queue_data(q, ngx_http_fngate_cache_node_t, queue));
-    }
-
-    cn = ngx_alloc(sizeof(ngx_http_fngate_cache_node_t) + name->len
-                   + value->len, log);
-    if (cn == NULL) {
-        return;
-    }
-
-    p = (u_char *) cn + sizeof(ngx_http_fngate_cache_node_t);
-
-    cn->sn.str.data = p;
-    cn->sn.str.len = name->len;
-    p = ngx_cpymem(p, name->data, name->len);
-
-    cn->value.data = p;
-    cn->value.len = value->len;
-    ngx_memcpy(p, value->data, value->len);
-
-    cn->sn.node.key = ngx_crc32_short(name->data, name->len);
-    cn->expires = ngx_current_msec + cache->ttl;
-
-    ngx_rbtree_insert(&cache->rbtree, &cn->sn.node);
-    ngx_queue_insert_head(&cache->queue, &cn->queue);
-    cache->count++;
-}
-
-
-void
-ngx_http_fngate_cache_delete(ngx_str_t *name)
-{
-    ngx_http_fngate_cache_t       *cache = &ngx_http_fngate_cache;
-    ngx_http_fngate_cache_node_t  *cn;
-
-    if (cache->count == 0) {
-        return;
-    }
-
-    cn = (ngx_http_fngate_cache_node_t *)
-             ngx_str_rbtree_lookup(&cache->rbtree, name,
-                                   ngx_crc32_short(name->data, name->len));
-
-    if (cn) {
-        ngx_http_fngate_cache_free(cn);
-    }
-}
-
-
-static void
-ngx_http_fngate_cache_free(ngx_http_fngate_cache_node_t *cn)
-{
-    ngx_rbtree_delete(&ngx_http_fngate_cache.rbtree, &cn->sn.node);
-    ngx_queue_remove(&cn->queue);
-    ngx_http_fngate_cache.count--;
-
-    ngx_free(cn);
+    return ai->object != FG_OBJECT_ACCOUNT && ai->object != FG_OBJECT_ROUTE;
 }

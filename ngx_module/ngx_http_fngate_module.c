@@ -111,11 +111,7 @@ ngx_module_t  ngx_http_fngate_module = {
 static ngx_int_t
 ngx_http_fngate_preconfiguration(ngx_conf_t *cf)
 {
-    if (ngx_http_fngate_add_variables(cf) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    return ngx_http_fngate_api_add_variables(cf);
+    return ngx_http_fngate_add_variables(cf);
 }
 
 
@@ -344,13 +340,13 @@ ngx_http_fngate_init_process(ngx_cycle_t *cycle)
         return NGX_ERROR;
     }
 
-    return ngx_http_fngate_redis_init(cycle, fmcf);
+    return ngx_http_fngate_store_init(cycle, fmcf);
 }
 
 
 static void
 ngx_http_fngate_exit_process(ngx_cycle_t *cycle)
 {
-    ngx_http_fngate_redis_exit(cycle);
+    ngx_http_fngate_store_exit(cycle);
     ngx_http_fngate_cache_exit();
 }

@@ -6,8 +6,10 @@
  *   ngx_http_fngate_module.c   directives, configuration, phase registration
  *   ngx_http_fngate_handler.c  the access phase handler and error responses
  *   ngx_http_fngate_auth.c     SigV4 verification
- *   ngx_http_fngate_lookup.c   routes, functions, permissions, the cache
- *   ngx_http_fngate_redis.c    hiredis on nginx's event loop
+ *   ngx_http_fngate_lookup.c   routes, functions, permissions
+ *   ngx_http_fngate_cache.c    the worker's cache of lookups, forgetting
+ *   ngx_http_fngate_store.c    the Redis connection, commands of requests
+ *   ngx_http_fngate_redis.c    the hiredis adapter for nginx's event loop
  *   ngx_http_fngate_var.c      the $fngate_* variables
  *   ngx_http_fngate_filter.c   header filter and request body filter
  *   ngx_http_fngate_api.c      APIs made of functions: route table, access
@@ -76,7 +78,27 @@ typedef enum {
 } ngx_http_fngate_redis_rc_e;
 
 
-typedef struct ngx_http_fngate_redis_cmd_s  ngx_http_fngate_redis_cmd_t;
+/*
+ * The kinds of the worker cache's entries, the first letter of their
+ * names (ngx_http_fngate_cache_name()), and the parts that follow.
+ */
+typedef enum {
+    NGX_HTTP_FNGATE_CACHE_KEY = 'k',           /* AKID: ACCOUNT SECRET */
+    NGX_HTTP_FNGATE_CACHE_FUNCTION = 'f',      /* OWNER:NAME exists */
+    NGX_HTTP_FNGATE_CACHE_ALIASES = 'a',       /* OWNER:NAME has a function
+                                                  or aliases */
+    NGX_HTTP_FNGATE_CACHE_ALIAS = 'x',         /* OWNER:NAME:ALIAS: its
+                                                  target's ARN, or "-" */
+    NGX_HTTP_FNGATE_CACHE_GRANT = 'g',         /* OWNER:NAME:QUALIFIER:
+                                                  ACTION:GRANTEE: 1, or ""
+                                                  for no */
+    NGX_HTTP_FNGATE_CACHE_API = 't',           /* OWNER:API: route table */
+    NGX_HTTP_FNGATE_CACHE_SUBSCRIPTION = 's'   /* OWNER:API:ACCOUNT: 1, or
+                                                  "" for not approved */
+} ngx_http_fngate_cache_e;
+
+
+typedef struct ngx_http_fngate_store_cmd_s  ngx_http_fngate_store_cmd_t;
 
 /*
  * Called with the reply of a command while the request still exists;
@@ -87,23 +109,59 @@ typedef ngx_int_t (*ngx_http_fngate_redis_handler_pt)(ngx_http_request_t *r,
     redisReply *reply);
 
 
-typedef struct {
-    ngx_str_t                  request_id;
-    ngx_http_fngate_step_e     step;
+#define NGX_HTTP_FNGATE_LOOKUP_ARGS  4
 
+/*
+ * A lookup through the worker's cache (ngx_http_fngate_lookup_cached()):
+ * its name in the cache, and the Redis command that answers it when the
+ * cache does not.  The reply handler sets ctx->redis.found and, when
+ * found, ctx->redis.value, the answer that is cached.
+ */
+typedef struct {
+    ngx_str_t                          name;
+    ngx_http_fngate_redis_handler_pt   handler;
+    ngx_uint_t                         negative;  /* "not found" is cached
+                                                     too */
+    int                                argc;
+    const char                        *argv[NGX_HTTP_FNGATE_LOOKUP_ARGS];
+    size_t                             argvlen[NGX_HTTP_FNGATE_LOOKUP_ARGS];
+} ngx_http_fngate_lookup_t;
+
+
+/* The signature of a request and the body it covers. */
+typedef struct {
+    fg_sigv4_auth_t            header;        /* the Authorization header's
+                                                 parts; point into
+                                                 headers_in */
+    ngx_str_t                  amz_date;
+    ngx_str_t                  access_key;
+    ngx_str_t                  secret;        /* of the access key */
+    EVP_MD_CTX                *sha;           /* body hash in progress */
+    off_t                      body_bytes;    /* bytes hashed */
+    u_char                     payload_hash[FG_SHA256_HEX_LEN + 1];
+
+    unsigned                   waiting_body:1;   /* the body is being read
+                                                    after we returned */
+    unsigned                   body_read:1;      /* the body is complete */
+    unsigned                   hash_failed:1;    /* a body buffer was not
+                                                    in memory */
+    unsigned                   authenticated:1;  /* the signature verified */
+} ngx_http_fngate_sigv4_t;
+
+
+/* Who calls what, on whose behalf: the names the access phase decides. */
+typedef struct {
     fg_route_t                 route;
     fg_route_rc_t              route_rc;
-    fg_sigv4_auth_t            auth;          /* points into headers_in */
-    ngx_str_t                  amz_date;
 
-    ngx_str_t                  action;
-    ngx_str_t                  access_key;
-    ngx_str_t                  secret;
-    ngx_str_t                  caller;
+    ngx_str_t                  action;        /* fg_action_name() */
+    ngx_str_t                  caller;        /* the access key's account */
     ngx_str_t                  owner;
     ngx_str_t                  function;
     ngx_str_t                  qualifier;
     ngx_str_t                  billing_account;
+    ngx_str_t                  pool_key;      /* VM dedication key; ""
+                                                 is the billed account */
     ngx_str_t                  alias;         /* the cross-account alias
                                                  ARN the call goes through,
                                                  or "" */
@@ -115,32 +173,51 @@ typedef struct {
     u_char                     via_account[FG_ACCOUNT_LEN + 1];
     u_char                     via_function[FG_FUNCTION_NAME_MAX + 1];
     u_char                     via_qualifier[FG_QUALIFIER_MAX + 1];
-    ngx_str_t                  target;        /* its FunctionVersion, set
-                                                 by the HGET's reply */
-    ngx_str_t                  pool_key;      /* VM dedication key; ""
-                                                 is the billed account */
 
-    /* an API call (InvokeApi); "" otherwise */
-    ngx_str_t                  api;
-    ngx_str_t                  api_stage;
-    ngx_str_t                  api_path;      /* after the stage, raw */
-    ngx_str_t                  api_route;     /* the route id */
-    ngx_str_t                  api_resource;  /* its path template */
-    ngx_str_t                  api_policy;    /* caller | owner */
-    ngx_str_t                  api_access;    /* private | granted | open */
-    ngx_str_t                  api_headers;   /* JSON of the client's */
-    ngx_str_t                  api_table;     /* fg_api.h's table text */
+    unsigned                   xalias:1;         /* the names are the
+                                                    target of the caller's
+                                                    cross-account alias */
+    unsigned                   via_pending:1;    /* the alias owner's
+                                                    grant to the caller is
+                                                    still to be checked */
+    unsigned                   xdenied:1;        /* its target's owner
+                                                    grants it no more; the
+                                                    function step answers
+                                                    404 if the target is
+                                                    gone, else 403 */
+} ngx_http_fngate_call_t;
 
-    EVP_MD_CTX                *sha;           /* body hash in progress */
-    off_t                      body_bytes;    /* bytes hashed */
-    u_char                     payload_hash[FG_SHA256_HEX_LEN + 1];
 
-    ngx_http_fngate_redis_cmd_t  *cmd;        /* the command in flight */
-    ngx_event_t                redis_timer;
-    ngx_http_fngate_redis_rc_e  redis_rc;
+/* A call of an API made of functions (InvokeApi); "" otherwise. */
+typedef struct {
+    ngx_str_t                  name;
+    ngx_str_t                  stage;
+    ngx_str_t                  path;          /* after the stage, raw */
+    ngx_str_t                  route;         /* the route id */
+    ngx_str_t                  resource;      /* its path template */
+    ngx_str_t                  policy;        /* caller | owner */
+    ngx_str_t                  access;        /* private | granted | open */
+    ngx_str_t                  headers;       /* JSON of the client's */
+    ngx_str_t                  table;         /* fg_api.h's table text */
+} ngx_http_fngate_api_t;
+
+
+/* The Redis command of a lookup in flight, and its answer. */
+typedef struct {
+    ngx_http_fngate_store_cmd_t  *cmd;        /* the command in flight */
+    ngx_event_t                timer;
+    ngx_http_fngate_redis_rc_e  rc;
     ngx_int_t                  found;         /* set by a reply handler */
+    ngx_str_t                  value;         /* and what it found */
 
-    /* from the backend's response headers */
+    unsigned                   waiting:1;        /* a lookup is in flight */
+    unsigned                   replied:1;        /* its outcome is in rc,
+                                                    found and value */
+} ngx_http_fngate_redis_t;
+
+
+/* What the backend's response headers said, for the access log. */
+typedef struct {
     ngx_str_t                  version;
     ngx_str_t                  function_error;
     ngx_str_t                  error_type;
@@ -155,31 +232,27 @@ typedef struct {
     ngx_str_t                  vm;
     ngx_str_t                  subscribed_api; /* CreateSubscription's
                                                   "OWNER:API" */
+} ngx_http_fngate_result_t;
 
-    unsigned                   waiting_redis:1;  /* a lookup is in flight */
-    unsigned                   redis_replied:1;  /* its outcome is in
-                                                    redis_rc and found */
-    unsigned                   waiting_body:1;   /* the body is being read
-                                                    after we returned */
-    unsigned                   body_read:1;      /* the body is complete */
-    unsigned                   hash_failed:1;    /* a body buffer was not
-                                                    in memory */
-    unsigned                   authenticated:1;  /* the signature verified */
+
+/*
+ * The context of a main request in a fngate location, kept across an
+ * internal redirect (ngx_http_fngate_find_ctx()).
+ */
+typedef struct {
+    ngx_str_t                  request_id;
+    ngx_http_fngate_step_e     step;          /* of the access phase */
+
+    ngx_http_fngate_sigv4_t    sigv4;
+    ngx_http_fngate_call_t     call;
+    ngx_http_fngate_api_t      api;
+    ngx_http_fngate_redis_t    redis;
+    ngx_http_fngate_result_t   result;
+
     unsigned                   done:1;           /* access decided: allowed
                                                     or answered */
     unsigned                   allowed:1;        /* the request goes on to
                                                     the content phase */
-    unsigned                   xalias:1;         /* the names are the
-                                                    target of the caller's
-                                                    cross-account alias */
-    unsigned                   via_pending:1;    /* the alias owner's
-                                                    grant to the caller is
-                                                    still to be checked */
-    unsigned                   xdenied:1;        /* its target's owner
-                                                    grants it no more; the
-                                                    function step answers
-                                                    404 if the target is
-                                                    gone, else 403 */
 } ngx_http_fngate_ctx_t;
 
 
@@ -207,6 +280,14 @@ ngx_int_t ngx_http_fngate_raw_path(ngx_http_request_t *r, ngx_str_t *path);
 ngx_int_t ngx_http_fngate_hash_chain(ngx_http_request_t *r, ngx_chain_t *in);
 
 /* ngx_http_fngate_lookup.c */
+ngx_int_t ngx_http_fngate_lookup_cached(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx, ngx_http_fngate_lookup_t *lk,
+    ngx_str_t *value);
+void ngx_http_fngate_lookup_init(ngx_http_fngate_lookup_t *lk,
+    const char *command, ngx_http_fngate_redis_handler_pt handler,
+    ngx_uint_t negative);
+void ngx_http_fngate_lookup_arg(ngx_http_fngate_lookup_t *lk,
+    const char *arg, size_t len);
 ngx_int_t ngx_http_fngate_lookup_route(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
 ngx_int_t ngx_http_fngate_lookup_alias(ngx_http_request_t *r,
@@ -215,17 +296,19 @@ ngx_int_t ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
 ngx_int_t ngx_http_fngate_lookup_function(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
+
+/* ngx_http_fngate_cache.c */
 ngx_int_t ngx_http_fngate_cache_init(ngx_cycle_t *cycle,
     ngx_http_fngate_main_conf_t *fmcf);
 void ngx_http_fngate_cache_exit(void);
+ngx_int_t ngx_http_fngate_cache_name(ngx_pool_t *pool, ngx_str_t *name,
+    ngx_http_fngate_cache_e kind, ngx_uint_t n, ...);
 ngx_int_t ngx_http_fngate_cache_get(ngx_str_t *name, ngx_str_t *value,
     ngx_pool_t *pool);
 void ngx_http_fngate_cache_put(ngx_str_t *name, ngx_str_t *value,
     ngx_log_t *log);
 void ngx_http_fngate_cache_delete(ngx_str_t *name);
-void ngx_http_fngate_alias_changed(ngx_http_request_t *r,
-    ngx_http_fngate_ctx_t *ctx);
-void ngx_http_fngate_function_changed(ngx_http_request_t *r,
+void ngx_http_fngate_cache_forget(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
 
 /* ngx_http_fngate_api.c */
@@ -233,18 +316,18 @@ ngx_int_t ngx_http_fngate_api_table(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
 ngx_int_t ngx_http_fngate_api_access(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
-ngx_int_t ngx_http_fngate_api_add_variables(ngx_conf_t *cf);
-void ngx_http_fngate_api_changed(ngx_http_request_t *r,
-    ngx_http_fngate_ctx_t *ctx);
 
-/* ngx_http_fngate_redis.c */
-ngx_int_t ngx_http_fngate_redis_init(ngx_cycle_t *cycle,
+/* ngx_http_fngate_store.c */
+ngx_int_t ngx_http_fngate_store_init(ngx_cycle_t *cycle,
     ngx_http_fngate_main_conf_t *fmcf);
-void ngx_http_fngate_redis_exit(ngx_cycle_t *cycle);
-ngx_int_t ngx_http_fngate_redis_command(ngx_http_request_t *r,
+void ngx_http_fngate_store_exit(ngx_cycle_t *cycle);
+ngx_int_t ngx_http_fngate_store_command(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx, ngx_http_fngate_redis_handler_pt handler,
     int argc, const char **argv, const size_t *argvlen);
-void ngx_http_fngate_redis_detach(ngx_http_fngate_ctx_t *ctx);
+void ngx_http_fngate_store_detach(ngx_http_fngate_ctx_t *ctx);
+
+/* ngx_http_fngate_redis.c */
+ngx_int_t ngx_http_fngate_redis_attach(redisAsyncContext *ac, ngx_log_t *log);
 
 /* ngx_http_fngate_var.c */
 ngx_int_t ngx_http_fngate_add_variables(ngx_conf_t *cf);

@@ -2,165 +2,43 @@
 /*
  * fngate: hiredis's asynchronous API on nginx's event loop.
  *
- * Each worker keeps one connection to Redis and pipelines the commands of
- * all its requests on it.  hiredis owns the socket; nginx owns an
- * ngx_connection_t for the same descriptor so the event module can tell
- * hiredis when it is readable or writable.  The connection is made when the
- * first command needs it and made again after it is lost.
+ * An adapter shaped like hiredis's own (hiredis/adapters/libevent.h and
+ * the others): ngx_http_fngate_redis_attach() gives a redisAsyncContext an
+ * ngx_connection_t for its descriptor, and hiredis's addRead, delRead,
+ * addWrite, delWrite and cleanup hooks become nginx's event calls.  hiredis
+ * owns the socket; nginx only watches it.  The adapter knows nothing of
+ * requests or of the module's connection: those are
+ * ngx_http_fngate_store.c's.
  */
 
 
 #include "ngx_http_fngate_module.h"
 
 
-/*
- * A command in flight.  It is allocated from the heap, not from the pool
- * of the request, because hiredis holds on to it until the reply comes
- * (or the connection dies), which may be after the request is gone: the
- * request's pool cleanup then sets "request" to NULL and the callback only
- * frees the command.
- */
-
-struct ngx_http_fngate_redis_cmd_s {
-    ngx_http_request_t                *request;
-    ngx_http_fngate_redis_handler_pt   handler;
-    redisAsyncContext                 *ac;
-    ngx_uint_t                         replies;
-};
-
-
-typedef struct {
-    redisAsyncContext                 *ac;
-    ngx_http_fngate_main_conf_t       *conf;
-    ngx_log_t                         *log;
-    ngx_uint_t                         replies;   /* replies received on the
-                                                     current connection */
-    unsigned                           exiting:1;
-    unsigned                           timed_out:1; /* dropping a connection
-                                                       that does not answer */
-} ngx_http_fngate_redis_t;
-
-
-static ngx_int_t ngx_http_fngate_redis_connect(ngx_log_t *log);
+static void ngx_http_fngate_redis_read_handler(ngx_event_t *rev);
+static void ngx_http_fngate_redis_write_handler(ngx_event_t *wev);
 static void ngx_http_fngate_redis_add_read(void *data);
 static void ngx_http_fngate_redis_del_read(void *data);
 static void ngx_http_fngate_redis_add_write(void *data);
 static void ngx_http_fngate_redis_del_write(void *data);
 static void ngx_http_fngate_redis_cleanup(void *data);
-static void ngx_http_fngate_redis_read_handler(ngx_event_t *rev);
-static void ngx_http_fngate_redis_write_handler(ngx_event_t *wev);
-static void ngx_http_fngate_redis_connected(const redisAsyncContext *ac,
-    int status);
-static void ngx_http_fngate_redis_disconnected(const redisAsyncContext *ac,
-    int status);
-static void ngx_http_fngate_redis_callback(redisAsyncContext *ac, void *reply,
-    void *privdata);
-static void ngx_http_fngate_redis_timeout(ngx_event_t *ev);
 
 
-/* One per worker process. */
-static ngx_http_fngate_redis_t  ngx_http_fngate_redis;
-
-
-ngx_int_t
-ngx_http_fngate_redis_init(ngx_cycle_t *cycle,
-    ngx_http_fngate_main_conf_t *fmcf)
+static void
+ngx_http_fngate_redis_read_handler(ngx_event_t *rev)
 {
-    ngx_memzero(&ngx_http_fngate_redis, sizeof(ngx_http_fngate_redis_t));
+    ngx_connection_t  *c = rev->data;
 
-    ngx_http_fngate_redis.conf = fmcf;
-    ngx_http_fngate_redis.log = cycle->log;
-
-    return NGX_OK;
+    redisAsyncHandleRead(c->data);
 }
 
 
-void
-ngx_http_fngate_redis_exit(ngx_cycle_t *cycle)
+static void
+ngx_http_fngate_redis_write_handler(ngx_event_t *wev)
 {
-    redisAsyncContext  *ac;
+    ngx_connection_t  *c = wev->data;
 
-    ngx_http_fngate_redis.exiting = 1;
-
-    ac = ngx_http_fngate_redis.ac;
-
-    if (ac) {
-        ngx_http_fngate_redis.ac = NULL;
-        redisAsyncFree(ac);
-    }
-}
-
-
-static ngx_int_t
-ngx_http_fngate_redis_connect(ngx_log_t *log)
-{
-    ngx_connection_t             *c;
-    redisAsyncContext            *ac;
-    ngx_http_fngate_main_conf_t  *fmcf;
-
-    fmcf = ngx_http_fngate_redis.conf;
-
-    if (fmcf == NULL) {
-        return NGX_ERROR;
-    }
-
-    /*
-     * Neither call blocks: the address is numeric (resolved when the
-     * configuration was read) and hiredis connects in non-blocking mode.
-     */
-
-    if (fmcf->redis_path.len) {
-        ac = redisAsyncConnectUnix((char *) fmcf->redis_path.data);
-
-    } else {
-        ac = redisAsyncConnect((char *) fmcf->redis_host.data,
-                               (int) fmcf->redis_port);
-    }
-
-    if (ac == NULL) {
-        ngx_log_error(NGX_LOG_ERR, log, 0,
-                      "fngate: redis \"%V\": out of memory", &fmcf->redis);
-        return NGX_ERROR;
-    }
-
-    if (ac->err) {
-        ngx_log_error(NGX_LOG_ERR, log, 0,
-                      "fngate: redis \"%V\" connect failed: %s",
-                      &fmcf->redis, ac->errstr);
-        redisAsyncFree(ac);
-        return NGX_ERROR;
-    }
-
-    c = ngx_get_connection(ac->c.fd, ngx_http_fngate_redis.log);
-    if (c == NULL) {
-        redisAsyncFree(ac);
-        return NGX_ERROR;
-    }
-
-    c->data = ac;
-    c->read->handler = ngx_http_fngate_redis_read_handler;
-    c->write->handler = ngx_http_fngate_redis_write_handler;
-    c->read->log = c->log;
-    c->write->log = c->log;
-
-    ac->ev.data = c;
-    ac->ev.addRead = ngx_http_fngate_redis_add_read;
-    ac->ev.delRead = ngx_http_fngate_redis_del_read;
-    ac->ev.addWrite = ngx_http_fngate_redis_add_write;
-    ac->ev.delWrite = ngx_http_fngate_redis_del_write;
-    ac->ev.cleanup = ngx_http_fngate_redis_cleanup;
-
-    redisAsyncSetConnectCallback(ac, ngx_http_fngate_redis_connected);
-    redisAsyncSetDisconnectCallback(ac, ngx_http_fngate_redis_disconnected);
-
-    ngx_http_fngate_redis.ac = ac;
-    ngx_http_fngate_redis.replies = 0;
-
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, log, 0,
-                   "fngate: redis \"%V\" connecting, fd:%d",
-                   &fmcf->redis, c->fd);
-
-    return NGX_OK;
+    redisAsyncHandleWrite(c->data);
 }
 
 
@@ -227,7 +105,7 @@ ngx_http_fngate_redis_del_write(void *data)
 /*
  * hiredis calls this when it frees its context, just before it closes the
  * descriptor: nginx forgets the descriptor without closing it.  This may
- * run inside one of the event handlers below, which therefore must not
+ * run inside one of the event handlers above, which therefore do not
  * touch the connection after calling into hiredis.
  */
 
@@ -235,14 +113,6 @@ static void
 ngx_http_fngate_redis_cleanup(void *data)
 {
     ngx_connection_t  *c = data;
-
-    redisAsyncContext  *ac;
-
-    ac = c->data;
-
-    if (ngx_http_fngate_redis.ac == ac) {
-        ngx_http_fngate_redis.ac = NULL;
-    }
 
     if (c->read->active) {
         (void) ngx_del_event(c->read, NGX_READ_EVENT, NGX_CLOSE_EVENT);
@@ -269,277 +139,38 @@ ngx_http_fngate_redis_cleanup(void *data)
 }
 
 
-static void
-ngx_http_fngate_redis_read_handler(ngx_event_t *rev)
-{
-    ngx_connection_t  *c = rev->data;
-
-    redisAsyncHandleRead(c->data);
-}
-
-
-static void
-ngx_http_fngate_redis_write_handler(ngx_event_t *wev)
-{
-    ngx_connection_t  *c = wev->data;
-
-    redisAsyncHandleWrite(c->data);
-}
-
-
-static void
-ngx_http_fngate_redis_connected(const redisAsyncContext *ac, int status)
-{
-    ngx_http_fngate_main_conf_t  *fmcf;
-
-    fmcf = ngx_http_fngate_redis.conf;
-
-    if (status != REDIS_OK) {
-        ngx_log_error(NGX_LOG_ERR, ngx_http_fngate_redis.log, 0,
-                      "fngate: redis \"%V\" connect failed: %s",
-                      &fmcf->redis, ac->errstr);
-        return;
-    }
-
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ngx_http_fngate_redis.log, 0,
-                   "fngate: redis \"%V\" connected", &fmcf->redis);
-}
-
-
-static void
-ngx_http_fngate_redis_disconnected(const redisAsyncContext *ac, int status)
-{
-    ngx_http_fngate_main_conf_t  *fmcf;
-
-    fmcf = ngx_http_fngate_redis.conf;
-
-    if (status != REDIS_OK && !ngx_http_fngate_redis.exiting) {
-        ngx_log_error(NGX_LOG_ERR, ngx_http_fngate_redis.log, 0,
-                      "fngate: redis \"%V\" connection lost: %s",
-                      &fmcf->redis, ac->errstr[0] ? ac->errstr : "closed");
-        return;
-    }
-
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, ngx_http_fngate_redis.log, 0,
-                   "fngate: redis \"%V\" disconnected", &fmcf->redis);
-}
-
-
 /*
- * Sends a command for the request.  Returns NGX_AGAIN when it is on its
- * way: the handler runs with the reply, then the request's phases resume.
- * When Redis can not be reached now, the client is answered at once (as
- * for a reply that never came) and that answer is returned.
+ * Attaches the context to nginx's event loop, as redisLibeventAttach()
+ * does to libevent's: NGX_OK, or NGX_ERROR when something is attached
+ * already or no connection is free (the caller then frees the context).
  */
 
 ngx_int_t
-ngx_http_fngate_redis_command(ngx_http_request_t *r,
-    ngx_http_fngate_ctx_t *ctx, ngx_http_fngate_redis_handler_pt handler,
-    int argc, const char **argv, const size_t *argvlen)
+ngx_http_fngate_redis_attach(redisAsyncContext *ac, ngx_log_t *log)
 {
-    ngx_http_fngate_redis_cmd_t  *cmd;
+    ngx_connection_t  *c;
 
-    if (ngx_http_fngate_redis.ac == NULL) {
-        if (ngx_http_fngate_redis_connect(r->connection->log) != NGX_OK) {
-            goto failed;
-        }
+    if (ac->ev.data != NULL) {
+        return NGX_ERROR;
     }
 
-    cmd = ngx_alloc(sizeof(ngx_http_fngate_redis_cmd_t), r->connection->log);
-    if (cmd == NULL) {
-        goto failed;
+    c = ngx_get_connection(ac->c.fd, log);
+    if (c == NULL) {
+        return NGX_ERROR;
     }
 
-    cmd->request = r;
-    cmd->handler = handler;
-    cmd->ac = ngx_http_fngate_redis.ac;
-    cmd->replies = ngx_http_fngate_redis.replies;
+    c->data = ac;
+    c->read->handler = ngx_http_fngate_redis_read_handler;
+    c->write->handler = ngx_http_fngate_redis_write_handler;
+    c->read->log = c->log;
+    c->write->log = c->log;
 
-    if (redisAsyncCommandArgv(ngx_http_fngate_redis.ac,
-                              ngx_http_fngate_redis_callback, cmd,
-                              argc, argv, argvlen)
-        != REDIS_OK)
-    {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "fngate: redis command not sent: %s",
-                      ngx_http_fngate_redis.ac
-                      ? ngx_http_fngate_redis.ac->errstr : "no connection");
-        ngx_free(cmd);
-        goto failed;
-    }
+    ac->ev.addRead = ngx_http_fngate_redis_add_read;
+    ac->ev.delRead = ngx_http_fngate_redis_del_read;
+    ac->ev.addWrite = ngx_http_fngate_redis_add_write;
+    ac->ev.delWrite = ngx_http_fngate_redis_del_write;
+    ac->ev.cleanup = ngx_http_fngate_redis_cleanup;
+    ac->ev.data = c;
 
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "fngate: redis %s \"%s\" sent", argv[0],
-                   argc > 1 ? argv[1] : "");
-
-    ctx->cmd = cmd;
-    ctx->waiting_redis = 1;
-    ctx->redis_replied = 0;
-
-    ctx->redis_timer.handler = ngx_http_fngate_redis_timeout;
-    ctx->redis_timer.data = r;
-    ctx->redis_timer.log = r->connection->log;
-
-    ngx_add_timer(&ctx->redis_timer,
-                  ngx_http_fngate_redis.conf->redis_timeout);
-
-    return NGX_AGAIN;
-
-failed:
-
-    ctx->redis_rc = NGX_HTTP_FNGATE_REDIS_DOWN;
-
-    return ngx_http_fngate_redis_failed(r, ctx);
-}
-
-
-/* Called from the request's pool cleanup: a late reply is then ignored. */
-
-void
-ngx_http_fngate_redis_detach(ngx_http_fngate_ctx_t *ctx)
-{
-    if (ctx->cmd) {
-        ctx->cmd->request = NULL;
-        ctx->cmd = NULL;
-    }
-
-    if (ctx->redis_timer.timer_set) {
-        ngx_del_timer(&ctx->redis_timer);
-    }
-
-    ctx->waiting_redis = 0;
-}
-
-
-/*
- * hiredis calls this with the reply, or with NULL when the connection is
- * lost or freed before the reply came.  The reply belongs to hiredis and
- * is freed when this returns, so the handler copies what it needs.  Then
- * the request's phases run again, here, outside any handler of the
- * request's own connection, as the upstream module resumes a request.
- */
-
-static void
-ngx_http_fngate_redis_callback(redisAsyncContext *ac, void *reply,
-    void *privdata)
-{
-    ngx_http_fngate_redis_cmd_t *cmd = privdata;
-
-    redisReply                        *rr;
-    ngx_http_request_t                *r;
-    ngx_http_fngate_ctx_t             *ctx;
-    ngx_http_fngate_redis_handler_pt   handler;
-
-    r = cmd->request;
-    handler = cmd->handler;
-
-    if (reply && cmd->ac == ngx_http_fngate_redis.ac) {
-        ngx_http_fngate_redis.replies++;
-    }
-
-    ngx_free(cmd);
-
-    if (r == NULL) {
-        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, ngx_http_fngate_redis.log, 0,
-                       "fngate: redis reply for a finished request ignored");
-        return;
-    }
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
-
-    ctx->cmd = NULL;
-    ctx->waiting_redis = 0;
-    ctx->redis_replied = 1;
-
-    if (ctx->redis_timer.timer_set) {
-        ngx_del_timer(&ctx->redis_timer);
-    }
-
-    rr = reply;
-
-    if (rr == NULL && ngx_http_fngate_redis.timed_out) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "fngate: redis \"%V\" gave no reply in time",
-                      &ngx_http_fngate_redis.conf->redis);
-        ctx->redis_rc = NGX_HTTP_FNGATE_REDIS_TIMEOUT;
-
-    } else if (rr == NULL) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "fngate: redis \"%V\" gave no reply: %s",
-                      &ngx_http_fngate_redis.conf->redis,
-                      ac->errstr[0] ? ac->errstr : "connection closed");
-        ctx->redis_rc = NGX_HTTP_FNGATE_REDIS_DOWN;
-
-    } else if (rr->type == REDIS_REPLY_ERROR) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "fngate: redis error reply \"%*s\"",
-                      (size_t) rr->len, rr->str);
-        ctx->redis_rc = NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
-
-    } else {
-        ctx->redis_rc = handler(r, rr);
-    }
-
-    if (ngx_http_fngate_redis.exiting) {
-        return;
-    }
-
-    ngx_http_fngate_resume(r);
-}
-
-
-/*
- * No reply in time.  The command stays queued in hiredis (it can not be
- * taken back) and its late reply will be ignored.  If nothing at all has
- * come back on the connection since the command was sent, the connection
- * is presumed dead and dropped, so the next request connects afresh
- * instead of queueing behind it.
- */
-
-static void
-ngx_http_fngate_redis_timeout(ngx_event_t *ev)
-{
-    ngx_http_request_t  *r = ev->data;
-
-    redisAsyncContext             *ac;
-    ngx_http_fngate_ctx_t         *ctx;
-    ngx_http_fngate_redis_cmd_t   *cmd;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
-
-    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                  "fngate: redis \"%V\" timed out after %Mms",
-                  &ngx_http_fngate_redis.conf->redis,
-                  ngx_http_fngate_redis.conf->redis_timeout);
-
-    cmd = ctx->cmd;
-
-    ctx->cmd = NULL;
-    ctx->waiting_redis = 0;
-    ctx->redis_replied = 1;
-    ctx->redis_rc = NGX_HTTP_FNGATE_REDIS_TIMEOUT;
-
-    if (cmd) {
-        cmd->request = NULL;
-
-        ac = ngx_http_fngate_redis.ac;
-
-        if (ac && cmd->ac == ac
-            && cmd->replies == ngx_http_fngate_redis.replies)
-        {
-            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                          "fngate: redis \"%V\" does not answer, "
-                          "closing the connection",
-                          &ngx_http_fngate_redis.conf->redis);
-
-            /* the other commands on it fail as timed out too */
-
-            ngx_http_fngate_redis.ac = NULL;
-            ngx_http_fngate_redis.timed_out = 1;
-            redisAsyncFree(ac);
-            ngx_http_fngate_redis.timed_out = 0;
-        }
-    }
-
-    ngx_http_fngate_resume(r);
+    return NGX_OK;
 }

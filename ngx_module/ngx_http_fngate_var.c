@@ -2,9 +2,10 @@
 /*
  * fngate: the $fngate_* variables.
  *
- * The names of the call are known after the access phase; the counters
- * come from the backend's headers, in the header filter.  None is
- * cacheable: each is read from the request's context when it is used.
+ * The names of the call, and of an API call's route, are known after the
+ * access phase; the counters come from the backend's headers, in the
+ * header filter.  None is cacheable: each is read from the request's
+ * context when it is used.  One table, registered in preconfiguration.
  */
 
 
@@ -35,33 +36,34 @@ static ngx_http_variable_t  ngx_http_fngate_vars[] = {
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("fngate_action"), NULL,
-      ngx_http_fngate_variable_str, ngx_http_fngate_field(action),
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(call.action),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("fngate_caller"), NULL,
-      ngx_http_fngate_variable_str, ngx_http_fngate_field(caller),
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(call.caller),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("fngate_owner"), NULL,
-      ngx_http_fngate_variable_str, ngx_http_fngate_field(owner),
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(call.owner),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("fngate_function"), NULL,
-      ngx_http_fngate_variable_str, ngx_http_fngate_field(function),
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(call.function),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("fngate_qualifier"), NULL,
-      ngx_http_fngate_variable_str, ngx_http_fngate_field(qualifier),
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(call.qualifier),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     /* the caller's cross-account alias the call came by, or "" */
 
     { ngx_string("fngate_alias"), NULL,
-      ngx_http_fngate_variable_str, ngx_http_fngate_field(alias),
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(call.alias),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("fngate_billing_account"), NULL,
-      ngx_http_fngate_variable_str, ngx_http_fngate_field(billing_account),
+      ngx_http_fngate_variable_str,
+      ngx_http_fngate_field(call.billing_account),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     /* the VM dedication key: the billed account, or what an API's
@@ -76,53 +78,89 @@ static ngx_http_variable_t  ngx_http_fngate_vars[] = {
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("fngate_version"), NULL,
-      ngx_http_fngate_variable_counter, ngx_http_fngate_field(version),
+      ngx_http_fngate_variable_counter, ngx_http_fngate_field(result.version),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("fngate_function_error"), NULL,
       ngx_http_fngate_variable_counter,
-      ngx_http_fngate_field(function_error),
+      ngx_http_fngate_field(result.function_error),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("fngate_error_type"), NULL,
-      ngx_http_fngate_variable_counter, ngx_http_fngate_field(error_type),
+      ngx_http_fngate_variable_counter,
+      ngx_http_fngate_field(result.error_type),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("fngate_duration_ms"), NULL,
-      ngx_http_fngate_variable_counter, ngx_http_fngate_field(duration_ms),
+      ngx_http_fngate_variable_counter,
+      ngx_http_fngate_field(result.duration_ms),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("fngate_billed_ms"), NULL,
-      ngx_http_fngate_variable_counter, ngx_http_fngate_field(billed_ms),
+      ngx_http_fngate_variable_counter,
+      ngx_http_fngate_field(result.billed_ms),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("fngate_memory_mb"), NULL,
-      ngx_http_fngate_variable_counter, ngx_http_fngate_field(memory_mb),
+      ngx_http_fngate_variable_counter,
+      ngx_http_fngate_field(result.memory_mb),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("fngate_max_memory_mb"), NULL,
       ngx_http_fngate_variable_counter,
-      ngx_http_fngate_field(max_memory_mb),
+      ngx_http_fngate_field(result.max_memory_mb),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("fngate_init_ms"), NULL,
-      ngx_http_fngate_variable_counter, ngx_http_fngate_field(init_ms),
+      ngx_http_fngate_variable_counter, ngx_http_fngate_field(result.init_ms),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("fngate_queue_ms"), NULL,
-      ngx_http_fngate_variable_counter, ngx_http_fngate_field(queue_ms),
+      ngx_http_fngate_variable_counter, ngx_http_fngate_field(result.queue_ms),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("fngate_cold_start"), NULL,
-      ngx_http_fngate_variable_counter, ngx_http_fngate_field(cold_start),
+      ngx_http_fngate_variable_counter,
+      ngx_http_fngate_field(result.cold_start),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("fngate_start_kind"), NULL,
-      ngx_http_fngate_variable_counter, ngx_http_fngate_field(start_kind),
+      ngx_http_fngate_variable_counter,
+      ngx_http_fngate_field(result.start_kind),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
     { ngx_string("fngate_vm"), NULL,
-      ngx_http_fngate_variable_counter, ngx_http_fngate_field(vm),
+      ngx_http_fngate_variable_counter, ngx_http_fngate_field(result.vm),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    /* a call of an API made of functions (InvokeApi); "" otherwise */
+
+    { ngx_string("fngate_api"), NULL,
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(api.name),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_api_stage"), NULL,
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(api.stage),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_api_path"), NULL,
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(api.path),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_route"), NULL,
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(api.route),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_resource"), NULL,
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(api.resource),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_policy"), NULL,
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(api.policy),
+      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+
+    { ngx_string("fngate_api_headers"), NULL,
+      ngx_http_fngate_variable_str, ngx_http_fngate_field(api.headers),
       NGX_HTTP_VAR_NOCACHEABLE, 0 },
 
       ngx_http_null_variable
@@ -215,11 +253,11 @@ ngx_http_fngate_variable_pool_key(ngx_http_request_t *r,
 
     ctx = ngx_http_fngate_find_ctx(r->main);
 
-    if (ctx && ctx->pool_key.len) {
-        data = ngx_http_fngate_field(pool_key);
+    if (ctx && ctx->call.pool_key.len) {
+        data = ngx_http_fngate_field(call.pool_key);
 
     } else {
-        data = ngx_http_fngate_field(billing_account);
+        data = ngx_http_fngate_field(call.billing_account);
     }
 
     return ngx_http_fngate_variable_field(r, v, data, 1);

@@ -238,3 +238,51 @@ X-Fngate-Test-Sign: dave
 x-amzn-ErrorType: ResourceNotFoundException
 --- error_log eval
 "fngate: function \"bye14\" of $main::DAVE not found"
+
+
+
+=== TEST 15: Redis lost fngated's scripts (SCRIPT FLUSH): the next write loads its script again and succeeds
+--- config eval: FngateTest::default_config(FngateTest::fngated_state() . '/own/fngated.sock')
+--- init
+# one thread, so every call is served on the connection that loaded the
+# scripts before the flush
+my $own = FngateTest::own_fngated(threads => 1, warm => 0);
+my $port = $ENV{TEST_NGINX_REDIS_PORT};
+my $flush = sub {
+    system("redis-cli -p $port SCRIPT FLUSH >/dev/null") == 0
+        or die "redis-cli failed";
+};
+my $zip = FngateTest::zip_b64({ handler => [0755, "#!/bin/sh\ncat\n"] });
+my @out;
+my $o = FngateTest::curl_sigv4('alice', '/2015-03-31/functions', '-X', 'POST',
+    '-H', 'Content-Type: application/json', '--data-binary',
+    FngateTest::create_function_body(name => 'flushed', zip_b64 => $zip));
+push @out, 'create ' . FngateTest::http_code($o);
+$flush->();
+$o = FngateTest::curl_sigv4('alice',
+    '/2015-03-31/functions/flushed/configuration', '-X', 'PUT',
+    '-H', 'Content-Type: application/json', '--data', '{"Timeout":5}');
+push @out, 'update ' . FngateTest::http_code($o);
+$o = FngateTest::curl_sigv4('alice', '/2015-03-31/functions/flushed/versions',
+    '-X', 'POST', '-H', 'Content-Type: application/json', '--data', '{}');
+push @out, 'publish ' . FngateTest::http_code($o);
+$flush->();
+$o = FngateTest::curl_sigv4('alice', '/2015-03-31/functions/flushed',
+    '-X', 'DELETE');
+push @out, 'delete ' . FngateTest::http_code($o);
+open my $in, '<', $own->{log} or die "$own->{log}: $!";
+my @again = map { /has no script (\w+) \(NOSCRIPT\): loading it again/ ? $1 : () } <$in>;
+close $in;
+push @out, "loaded again: @again";
+FngateTest::stop_own_fngated();
+FngateTest::save_output('flushed', join("\n", @out) . "\n");
+--- request
+GET /t/out/flushed
+--- response_body
+create 201
+update 200
+publish 201
+delete 204
+loaded again: update_config publish delete_all
+--- no_error_log
+[error]

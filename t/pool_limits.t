@@ -96,8 +96,7 @@ sub warm_pool {
 
 sub own_domains {
     my $own = shift;
-    my ($prefix) = `grep '^name_prefix' $own->{state}/fngated.conf`
-        =~ /= (\S+)/;
+    my $prefix = FngateTest::fngated_key('name_prefix', $own->{state});
     my @d = grep { /^\Q$prefix\E-\d+$/ } split /\n/,
         `virsh -c qemu:///system list --name 2>/dev/null`;
     return scalar @d;

@@ -11,16 +11,8 @@ use FngateTest;
 repeat_each(1);
 fngate_defaults();
 
-# "KEY VALUE" of the test fngated's configuration.
-sub conf_value {
-    my $key = shift;
-    my $conf = FngateTest::fngated_state() . '/fngated/fngated.conf';
-    open my $in, '<', $conf or die "$conf: $!";
-    while (<$in>) {
-        return $1 if /^\Q$key\E\s*=\s*(.*?)\s*$/;
-    }
-    return '';
-}
+# A key's value in the test fngated's configuration.
+sub conf_value { FngateTest::fngated_key(shift) }
 
 # The QEMU processes of the test fngated's guests (or those of PREFIX):
 # { pid => name }.

@@ -2,9 +2,10 @@
 # util/bench.sh: `make bench`.  Measures fngate on this machine and prints
 # one table.  Not a test: nothing here runs in `make test`.
 #
-# Starts everything it needs on loopback and stops it on exit: libvirtd and
-# virtlogd (only when not running), a Redis of its own, fcgi-echo, fngated
-# (guests named PREFIX-N, never another prefix) and an nginx generated from
+# Starts everything it needs on loopback (util/stack.sh) and stops it on
+# exit: libvirtd and virtlogd (only when not running), a Redis of its own,
+# fcgi-echo, fngated (conf/fngated.conf with -o overrides; guests named
+# PREFIX-N, never another prefix) and an nginx generated from
 # conf/nginx.conf with three servers:
 #
 #   PORT      the product: fngate on, fastcgi_pass to fngated
@@ -38,6 +39,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
+. "$ROOT/util/stack.sh"
 STATE=${FNGATE_BENCH_STATE:-$ROOT/.fngate/bench}
 PORT=${FNGATE_BENCH_PORT:-18480}
 ECHO_PORT=$((PORT + 1))
@@ -64,22 +66,8 @@ T0=$(date +%s)
 note() { echo "bench: $*" >&2; }
 die() { echo "bench: $*" >&2; exit 1; }
 
-alive() {
-    [ -d "/proc/$1" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null
-}
-
-stop_pid() {
-    # stop_pid PID [SIGNAL]: signals it and waits up to 20 s, then KILL.
-    local pid=$1 sig=${2:-TERM} i
-    alive "$pid" || return 0
-    kill "-$sig" "$pid" 2>/dev/null || return 0
-    for ((i = 0; i < 200; i++)); do
-        alive "$pid" || return 0
-        sleep 0.1
-    done
-    note "pid $pid did not stop; killing it"
-    kill -KILL "$pid" 2>/dev/null || true
-}
+alive() { stack_alive "$@"; }
+stop_pid() { stack_stop_pid "$@"; }
 
 cleanup() {
     local i what
@@ -99,15 +87,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # wait_for SECONDS DESCRIPTION COMMAND...: polls COMMAND until it succeeds.
-wait_for() {
-    local secs=$1 what=$2 i
-    shift 2
-    for ((i = 0; i < secs * 10; i++)); do
-        "$@" >/dev/null 2>&1 && return 0
-        sleep 0.1
-    done
-    die "$what not within ${secs}s"
-}
+wait_for() { stack_wait "$@" || die "$2 not within ${1}s"; }
 
 # ksm_get: "RUN PAGES_TO_SCAN SLEEP_MILLISECS" of the host's KSM.
 ksm_get() {
@@ -124,11 +104,6 @@ ksm_put() {
     echo "$pages" >"$KSM/pages_to_scan"
     echo "$sleep_ms" >"$KSM/sleep_millisecs"
     echo "$run" >"$KSM/run"
-}
-
-unix_socket_answers() {
-    perl -MIO::Socket::UNIX -e \
-        'exit(IO::Socket::UNIX->new(Peer => $ARGV[0]) ? 0 : 1)' "$1"
 }
 
 for f in "$BUILD/fngated" "$BUILD/fcgi-echo" "$BUILD/ngx_http_fngate_module.so" \
@@ -164,47 +139,35 @@ W=$STATE/work
 
 # ------------------------------------------------------------ the stack
 
-if ! pgrep -x virtlogd >/dev/null; then
-    virtlogd -d
-    started+=("pid:$(pgrep -x virtlogd | head -n 1)")
-fi
-if ! pgrep -x libvirtd >/dev/null; then
-    libvirtd -d
-    started+=("pid:$(pgrep -x libvirtd | head -n 1)")
-fi
-wait_for 30 libvirtd virsh -c "$LIBVIRT_URI" version
+lv=$(stack_libvirt) || die "libvirtd is not usable"
+while read -r _ name pid; do
+    [ -n "${pid:-}" ] && started+=("pid:$pid")
+done <<<"$lv"
 
-redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --daemonize yes \
-    --dir "$STATE/redis" --save '' --appendonly no \
-    --maxmemory "${FNGATE_REDIS_MAXMEMORY:-2gb}" --maxmemory-policy noeviction \
-    --pidfile "$STATE/redis/redis.pid" --logfile "$STATE/redis/redis.log"
 started+=(redis)
-wait_for 20 redis sh -c "redis-cli -h 127.0.0.1 -p $REDIS_PORT ping | grep -q PONG"
+stack_redis "$STATE/redis" "$REDIS_PORT" "${FNGATE_REDIS_MAXMEMORY:-2gb}" ||
+    die "redis did not come up"
 
 setsid "$BUILD/fcgi-echo" "unix:$STATE/echo/fcgi-echo.sock" 4 </dev/null \
     >"$STATE/echo/fcgi-echo.log" 2>&1 &
 ECHO_PID=$!
 started+=("pid:$ECHO_PID")
 
-sed -e "s|@STATE@|$STATE|g" -e "s|@ROOT@|$ROOT|g" \
-    -e "s|@REDIS_PORT@|$REDIS_PORT|g" -e "s|@BUILD@|$BUILD|g" \
-    -e "s|^name_prefix *=.*|name_prefix = $PREFIX|" \
-    -e "s|^idle_timeout *=.*|idle_timeout = 900|" \
-    -e "s|^mem_merge *=.*|mem_merge = $BENCH_KSM|" \
-    "$ROOT/conf/fngated.conf" >"$STATE/fngated/fngated.conf"
-grep -q "^name_prefix = $PREFIX\$" "$STATE/fngated/fngated.conf" ||
-    die "could not set name_prefix in $STATE/fngated/fngated.conf"
-setsid "$BUILD/fngated" -c "$STATE/fngated/fngated.conf" </dev/null \
-    >>"$FLOG" 2>&1 &
-FNGATED_PID=$!
-started+=("pid:$FNGATED_PID")
+# bench_fngated [KEY=VALUE]...: (re)starts fngated with this bench's keys
+# and these over them, and waits until it is ready (its pid file).
+bench_fngated() {
+    local rc=0
+    [ -n "${FNGATED_PID:-}" ] && stop_pid "$FNGATED_PID"
+    stack_fngated "$STATE" "$REDIS_PORT" "name_prefix=$PREFIX" \
+        idle_timeout=900 "mem_merge=$BENCH_KSM" "$@" || rc=$?
+    started+=("pid:$FNGATED_PID")
+    [ "$rc" = 0 ] || die "fngated did not come up; see $FLOG"
+}
+bench_fngated
 
 # nginx: the template as `fngate up` fills it, plus the two echo servers.
 NCONF=$STATE/nginx/nginx.conf
-sed -e "s|@STATE@|$STATE|g" -e "s|@ROOT@|$ROOT|g" -e "s|@PORT@|$PORT|g" \
-    -e "s|@REDIS_PORT@|$REDIS_PORT|g" -e "s|@BUILD@|$BUILD|g" \
-    -e "s|@MODULE@|$BUILD/ngx_http_fngate_module.so|g" \
-    -e "s|@USER@|root|g" "$ROOT/conf/nginx.conf" >"$NCONF.tmp"
+stack_fill "$ROOT/conf/nginx.conf" "$NCONF.tmp" "$STATE" "$PORT" "$REDIS_PORT"
 [ "$(tail -n 1 "$NCONF.tmp")" = "}" ] ||
     die "conf/nginx.conf does not end with the http block's }"
 {
@@ -236,14 +199,9 @@ EOF
 } >"$NCONF"
 rm -f "$NCONF.tmp"
 
-wait_for 30 fngated unix_socket_answers "$STATE/fngated/fngated.sock"
-wait_for 10 fcgi-echo unix_socket_answers "$STATE/echo/fcgi-echo.sock"
-"$NGINX" -q -t -p "$STATE/nginx/" -c "$NCONF" || die "nginx rejects $NCONF"
-"$NGINX" -p "$STATE/nginx/" -c "$NCONF"
-wait_for 10 nginx test -s "$STATE/nginx/nginx.pid"
-NGINX_PID=$(cat "$STATE/nginx/nginx.pid")
+wait_for 10 fcgi-echo stack_unix_socket_answers "$STATE/echo/fcgi-echo.sock"
+stack_nginx "$STATE/nginx" "$NCONF" "$PORT" || die "nginx did not come up"
 started+=("nginx:$NGINX_PID")
-wait_for 20 nginx curl -s -o /dev/null "http://127.0.0.1:$PORT/"
 note "stack up: nginx $NGINX_PID, fngated $FNGATED_PID, fcgi-echo $ECHO_PID, redis :$REDIS_PORT"
 
 # ------------------------------------------------------------ helpers
@@ -821,19 +779,11 @@ fi
 # (snapshot = 0).  TTFB of COLD calls each.
 nowarm() { # nowarm SNAPSHOT: the TTFBs in ms, then the start kinds
     local snap=$1 i a k s out kinds=()
-    stop_pid "$FNGATED_PID"
-    sed -i -e "s|^warm *=.*|warm = 0|" -e "s|^snapshot *=.*|snapshot = $snap|" \
-        "$STATE/fngated/fngated.conf"
     local flog0
     flog0=$(wc -l <"$FLOG")
-    setsid "$BUILD/fngated" -c "$STATE/fngated/fngated.conf" </dev/null \
-        >>"$FLOG" 2>&1 &
-    FNGATED_PID=$!
-    started+=("pid:$FNGATED_PID")
-    wait_for 30 fngated unix_socket_answers "$STATE/fngated/fngated.sock"
+    bench_fngated warm=0 "snapshot=$snap"
     for ((i = 0; i < 1200; i++)); do
-        tail -n +"$((flog0 + 1))" "$FLOG" | grep -q -E 'vm pool ready' &&
-            { [ "$snap" = 0 ] || tail -n +"$((flog0 + 1))" "$FLOG" | grep -q 'snapshot: '; } &&
+        { [ "$snap" = 0 ] || tail -n +"$((flog0 + 1))" "$FLOG" | grep -q 'snapshot: '; } &&
             break
         sleep 0.1
     done
@@ -870,14 +820,8 @@ note "no warm VM: restore ${NW_RESTORE[0]} ms (${NW_RESTORE[1]}), boot ${NW_BOOT
 # max_vms) and queues what it cannot serve yet (queue_ms); none may fail.
 BURST_WARM=2
 note "burst: $((4 * BURST_WARM)) first calls at once against a warm set of $BURST_WARM"
-stop_pid "$FNGATED_PID"
-sed -i -e "s|^warm *=.*|warm = $BURST_WARM|" -e "s|^snapshot *=.*|snapshot = 1|" \
-    "$STATE/fngated/fngated.conf"
 flog0=$(wc -l <"$FLOG")
-setsid "$BUILD/fngated" -c "$STATE/fngated/fngated.conf" </dev/null >>"$FLOG" 2>&1 &
-FNGATED_PID=$!
-started+=("pid:$FNGATED_PID")
-wait_for 30 fngated unix_socket_answers "$STATE/fngated/fngated.sock"
+bench_fngated "warm=$BURST_WARM" snapshot=1
 for ((i = 0; i < 1800; i++)); do
     [ "$(tail -n +"$((flog0 + 1))" "$FLOG" | grep -c ': warm (')" -ge "$BURST_WARM" ] && break
     sleep 0.1
@@ -915,16 +859,8 @@ printf 'def handler(event, context):\n    return event\n' >"$W/app.py"
 (cd "$W" && "$PY" -c 'import zipfile; z = zipfile.ZipFile("pynoop.zip", "w"); z.write("app.py"); z.close()')
 pycold() { # pycold FNSNAP: TTFBs (ms), init_ms, start kinds, the save line
     local fs=$1 i j a k s out flog0 off vm init_ms kind ttfb=() init=() kinds=() saved=""
-    stop_pid "$FNGATED_PID"
-    sed -i -e "s|^warm *=.*|warm = 1|" -e "s|^snapshot *=.*|snapshot = 1|" \
-        -e "s|^idle_timeout *=.*|idle_timeout = 3|" \
-        -e "s|^function_snapshots *=.*|function_snapshots = $fs|" \
-        "$STATE/fngated/fngated.conf"
     flog0=$(wc -l <"$FLOG")
-    setsid "$BUILD/fngated" -c "$STATE/fngated/fngated.conf" </dev/null >>"$FLOG" 2>&1 &
-    FNGATED_PID=$!
-    started+=("pid:$FNGATED_PID")
-    wait_for 30 fngated unix_socket_answers "$STATE/fngated/fngated.sock"
+    bench_fngated warm=1 snapshot=1 idle_timeout=3 "function_snapshots=$fs"
     for ((i = 0; i < 1800; i++)); do
         tail -n +"$((flog0 + 1))" "$FLOG" | grep -q ': warm (' && break
         sleep 0.1
@@ -1042,7 +978,7 @@ printf '%-44s %s\n' "3 guest boot to agent HELLO ($(wc -w <<<"$boots") boots)" \
     "p50 $(median <<<"$boots") ms, max $(maxof <<<"$boots") ms"
 printf '%-44s %s\n' "3 guest restore to agent SYNC ($(wc -w <<<"$restores") restores)" \
     "p50 $(median <<<"${restores:-0}") ms, max $(maxof <<<"${restores:-0}") ms (${snapline:-snapshot made by an earlier run})"
-vm_mb=$(sed -n 's/^vm_memory_mb *= *//p' "$STATE/fngated/fngated.conf")
+vm_mb=$(sed -n 's/^vm_memory_mb *= *//p' "$ROOT/conf/fngated.conf")
 mem_rows() { # mem_rows FILE HOW NOTE: the summary row and one row per guest
     local pss_med pss_max rss_med
     pss_med=$(awk '{ print $3 }' "$1" | median)

@@ -5,7 +5,9 @@
 # Test::Nginx::Socket itself starts: libvirtd/virtlogd when they are not
 # running, a Redis of its own (TEST_NGINX_REDIS_PORT, default 16391, no
 # persistence, maxmemory FNGATE_TEST_REDIS_MAXMEMORY, default 1gb, with
-# noeviction as every fngate stack) and a test fngated with its own state directory; exports the
+# noeviction as every fngate stack) and a test fngated with its own state
+# directory (all three by util/stack.sh; fngated is conf/fngated.conf with
+# -o overrides, waited for until its pid file says it is ready); exports the
 # TEST_NGINX_* variables of HACKING.md; runs `prove -I t/lib t/` (or prove
 # on the files given as arguments); stops what it started; exits with
 # prove's status.
@@ -21,6 +23,7 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build}
 cd "$ROOT"
+. "$ROOT/util/stack.sh"
 
 export FNGATE_ROOT=$ROOT
 export TEST_NGINX_BINARY=${TEST_NGINX_BINARY:-/usr/sbin/nginx}
@@ -57,7 +60,7 @@ cleanup() {
             redis) redis-cli -h 127.0.0.1 -p "$TEST_NGINX_REDIS_PORT" \
                        shutdown nosave >/dev/null 2>&1 ;;
             pid:*) stop_pid "${what#pid:}" ;;
-            daemon:*) pkill_one "${what#daemon:}" ;;
+            daemon:*) stop_pid "${what#daemon:}" ;;
         esac
     done
     started=()
@@ -67,35 +70,13 @@ cleanup() {
     stop_pid_file "$TSTATE/own/fngated.pid"
 }
 
-alive() {
-    [ -d "/proc/$1" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null
-}
-
-stop_pid() {
-    local pid=$1 i
-    alive "$pid" || return 0
-    kill -TERM "$pid" 2>/dev/null
-    for ((i = 0; i < 100; i++)); do
-        alive "$pid" || return 0
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null
-    for ((i = 0; i < 50; i++)); do
-        alive "$pid" || return 0
-        sleep 0.1
-    done
-}
+stop_pid() { stack_stop_pid "$1" TERM 10; }
 
 stop_pid_file() {
     local f=$1 pid
     [ -s "$f" ] || return 0
     pid=$(cat "$f")
     [[ "$pid" =~ ^[0-9]+$ ]] && stop_pid "$pid"
-}
-
-pkill_one() {
-    # A daemon we started whose pid we learned from pgrep after it forked.
-    stop_pid "$1"
 }
 
 # One run per state directory: a second one would wipe the first one's
@@ -125,7 +106,7 @@ rmdir "$keep"
 : >"$LOG"
 
 # libvirt, when absent
-lv=$("$ROOT/util/libvirt-up.sh") || { note "libvirtd is not usable"; exit 1; }
+lv=$(stack_libvirt) || { note "libvirtd is not usable"; exit 1; }
 while read -r _ name pid; do
     [ -n "${pid:-}" ] && started+=("daemon:$pid")
 done <<<"$lv"
@@ -135,53 +116,30 @@ if redis-cli -h 127.0.0.1 -p "$TEST_NGINX_REDIS_PORT" ping >/dev/null 2>&1; then
     note "port $TEST_NGINX_REDIS_PORT is taken by another Redis; set TEST_NGINX_REDIS_PORT"
     exit 1
 fi
-redis-server --bind 127.0.0.1 --port "$TEST_NGINX_REDIS_PORT" \
-    --daemonize yes --dir "$TSTATE/redis" --save '' --appendonly no \
-    --maxmemory "${FNGATE_TEST_REDIS_MAXMEMORY:-1gb}" \
-    --maxmemory-policy noeviction \
-    --pidfile "$TSTATE/redis/redis.pid" --logfile "$TSTATE/redis/redis.log" \
-    && started+=(redis)
-for ((i = 0; i < 100; i++)); do
-    redis-cli -h 127.0.0.1 -p "$TEST_NGINX_REDIS_PORT" ping 2>/dev/null |
-        grep -q PONG && break
-    sleep 0.1
-done
+started+=(redis)
+stack_redis "$TSTATE/redis" "$TEST_NGINX_REDIS_PORT" \
+    "${FNGATE_TEST_REDIS_MAXMEMORY:-1gb}" 9>&- ||
+    note "Redis did not start; see $TSTATE/redis/redis.log"
 
-# fngated of our own, with the guest kernel `make build` unpacked
+# fngated of our own, with the guest kernel `make build` unpacked; the
+# first Invoke should not race the pool's first boot: stack_fngated waits
+# for its readiness (the pid file).  FngateTest::own_fngated starts its
+# own from the command line this one leaves in fngated/fngated.args.
 if [ -d "$ROOT/.fngate/kernel" ]; then
     ln -s "$ROOT/.fngate/kernel" "$TSTATE/kernel"
 fi
 if [ -x "$BUILD/fngated" ] && [ -f conf/fngated.conf ]; then
     # Its guests get their own name prefix: fngated destroys the domains
     # of its prefix when it starts, and must not touch `fngate up`'s.
-    sed -e "s|@STATE@|$TSTATE|g" -e "s|@ROOT@|$ROOT|g" \
-        -e "s|@REDIS_PORT@|$TEST_NGINX_REDIS_PORT|g" -e "s|@BUILD@|$BUILD|g" \
-        -e "s|^name_prefix *=.*|name_prefix = $PREFIX|" \
-        -e "s|^idle_timeout *=.*|idle_timeout = 60|" \
-        -e "s|^billing_log *=.*|billing_log = ${TEST_NGINX_SERVROOT:-$ROOT/t/servroot}/logs/access.log|" \
-        conf/fngated.conf >"$TSTATE/fngated/fngated.conf"
-    grep -q "^name_prefix = $PREFIX\$" "$TSTATE/fngated/fngated.conf" ||
-        echo "name_prefix = $PREFIX" >>"$TSTATE/fngated/fngated.conf"
-    setsid "$BUILD/fngated" -c "$TSTATE/fngated/fngated.conf" </dev/null \
-        >>"$TSTATE/fngated/fngated.log" 2>&1 9>&- &
-    fpid=$!
-    started+=("pid:$fpid")
-    echo "$fpid" >"$TSTATE/fngated/fngated.pid"
-    for ((i = 0; i < 300; i++)); do
-        perl -MIO::Socket::UNIX -e \
-            'exit(IO::Socket::UNIX->new(Peer => $ARGV[0]) ? 0 : 1)' \
-            "$TEST_NGINX_FNGATED_SOCKET" 2>/dev/null && break
-        alive "$fpid" || { note "fngated exited; see $TSTATE/fngated/fngated.log"; break; }
-        sleep 0.1
-    done
-    # The first Invoke should not race the pool's first boot.
-    for ((i = 0; i < 1800; i++)); do
-        grep -q 'vm pool ready' "$TSTATE/fngated/fngated.log" && break
-        alive "$fpid" || break
-        sleep 0.1
-    done
-    grep -q 'vm pool ready' "$TSTATE/fngated/fngated.log" ||
-        note "fngated's VM pool is not ready; see $TSTATE/fngated/fngated.log"
+    if stack_fngated "$TSTATE" "$TEST_NGINX_REDIS_PORT" \
+           "name_prefix=$PREFIX" idle_timeout=60 \
+           "billing_log=${TEST_NGINX_SERVROOT:-$ROOT/t/servroot}/logs/access.log"
+    then
+        started+=("pid:$FNGATED_PID")
+    else
+        [ -n "${FNGATED_PID:-}" ] && started+=("pid:$FNGATED_PID")
+        note "fngated is not ready; see $TSTATE/fngated/fngated.log"
+    fi
 else
     note "no $BUILD/fngated or conf/fngated.conf: tests that reach the backend will fail"
 fi

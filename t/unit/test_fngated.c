@@ -1,5 +1,6 @@
 /*
- * CUnit tests of fngated's pure logic (fngated/fngated_priv.h):
+ * CUnit tests of fngated's pure logic (fngated_conf.h, the
+ * fngated_*_json.h files, fngated_result.h, fngated_util.h):
  * configuration, CreateFunction validation (JSON, fields, environment,
  * zip), stored form, response shapes, Invoke results.
  */
@@ -15,7 +16,14 @@
 #include <yajl/yajl_tree.h>
 
 #include "cu_main.h"
-#include "fngated_priv.h"
+#include "fngated_aliases_json.h"
+#include "fngated_bounds_json.h"
+#include "fngated_conf.h"
+#include "fngated_functions_json.h"
+#include "fngated_json.h"
+#include "fngated_policy_json.h"
+#include "fngated_result.h"
+#include "fngated_versions_json.h"
 
 /* ------------------------------------------------------------------ */
 /* Helpers                                                               */
@@ -395,6 +403,73 @@ test_conf(void)
     fgd_conf_init(&c);
     CU_ASSERT_EQUAL(fgd_conf_load(&c, "/nonexistent/x.conf", err,
         sizeof(err)), -1);
+    fgd_conf_free(&c);
+    unlink(path);
+}
+
+/*
+ * `fngated -o key=value`: the file's key parser, with its messages; an
+ * override wins over the file's line of that key, which is not even
+ * checked (the shipped file's placeholders), and is given once.
+ */
+static void
+test_conf_override(void)
+{
+    fgd_conf_t  c;
+    char        err[256], path[] = "/tmp/test_fngated_overXXXXXX";
+    FILE       *f;
+    int         fd;
+
+    fgd_conf_init(&c);
+    CU_ASSERT_EQUAL(fgd_conf_override(&c, "threads=3", err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(c.threads, 3);
+    CU_ASSERT_EQUAL(fgd_conf_override(&c, " pid_file = /tmp/x.pid ", err,
+        sizeof(err)), 0);
+    CU_ASSERT_STRING_EQUAL(c.pid_file, "/tmp/x.pid");
+    CU_ASSERT_EQUAL(fgd_conf_override(&c, "name_prefix=fgo", err,
+        sizeof(err)), 0);
+    CU_ASSERT_STRING_EQUAL(c.vm.name_prefix, "fgo");
+
+    CU_ASSERT_EQUAL(fgd_conf_override(&c, "bogus=1", err, sizeof(err)), -1);
+    CU_ASSERT_STRING_EQUAL(err, "unknown key \"bogus\"");
+    CU_ASSERT_EQUAL(fgd_conf_override(&c, "warm=x", err, sizeof(err)), -1);
+    CU_ASSERT_STRING_EQUAL(err,
+        "bad value \"x\" for \"warm\" (a whole number from 0 to 256)");
+    CU_ASSERT_EQUAL(fgd_conf_override(&c, "kernel=rel", err, sizeof(err)),
+        -1);
+    CU_ASSERT_STRING_EQUAL(err, "bad value \"rel\" for \"kernel\"");
+    CU_ASSERT_EQUAL(fgd_conf_override(&c, "threads", err, sizeof(err)), -1);
+    CU_ASSERT_EQUAL(fgd_conf_override(&c, "threads=4", err, sizeof(err)), -1);
+    CU_ASSERT_STRING_EQUAL(err, "key \"threads\" given twice");
+
+    /* the file: its threads (and its bad kernel) give way to -o */
+    fd = mkstemp(path);
+    CU_ASSERT_FATAL(fd >= 0);
+    f = fdopen(fd, "w");
+    fputs("threads = 2\nkernel = @STATE@/vmlinux\nwarm = 0\n", f);
+    fclose(f);
+    CU_ASSERT_EQUAL(fgd_conf_override(&c, "kernel=/k/vmlinux", err,
+        sizeof(err)), 0);
+    CU_ASSERT_EQUAL(fgd_conf_load(&c, path, err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(c.threads, 3);
+    CU_ASSERT_STRING_EQUAL(c.vm.kernel, "/k/vmlinux");
+    CU_ASSERT_EQUAL(c.vm.warm, 0);
+    fgd_conf_free(&c);
+
+    /* without the override, the file's line is checked as ever */
+    fgd_conf_init(&c);
+    CU_ASSERT_EQUAL(fgd_conf_override(&c, "threads=3", err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(fgd_conf_load(&c, path, err, sizeof(err)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, ":2: bad value"));
+    fgd_conf_free(&c);
+
+    /* an override the cross-key checks refuse: warm > max_vms */
+    fgd_conf_init(&c);
+    CU_ASSERT_EQUAL(fgd_conf_override(&c, "kernel=/k", err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(fgd_conf_override(&c, "max_vms=1", err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(fgd_conf_override(&c, "warm=2", err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(fgd_conf_load(&c, path, err, sizeof(err)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err, "warm (2) is larger than max_vms"));
     fgd_conf_free(&c);
     unlink(path);
 }
@@ -2213,15 +2288,28 @@ test_create_runtimes(void)
     free(sp);
 }
 
-static const cu_test_t  fngated_tests[] = {
+/* One suite per source file of fngated/ (fngated_NAME.c). */
+static const cu_test_t  util_tests[] = {
     { "base64", test_base64 },
     { "time formats", test_time },
-    { "counters", test_counters },
     { "JSON pre-check", test_json_shape },
     { "uuid, sha, signals", test_misc },
+    { NULL, NULL }
+};
+
+static const cu_test_t  resp_tests[] = {
     { "error shape", test_error_shape },
+    { NULL, NULL }
+};
+
+static const cu_test_t  conf_tests[] = {
     { "configuration", test_conf },
+    { "configuration: -o overrides", test_conf_override },
     { "shipped conf = defaults", test_conf_shipped },
+    { NULL, NULL }
+};
+
+static const cu_test_t  functions_json_tests[] = {
     { "CreateFunction ok", test_create_ok },
     { "CreateFunction malformed JSON", test_create_bad_json },
     { "CreateFunction wrong types", test_create_types },
@@ -2232,23 +2320,35 @@ static const cu_test_t  fngated_tests[] = {
     { "stored fields round trip", test_fields_roundtrip },
     { "response JSON", test_json_out },
     { "ListFunctions query", test_list_query },
-    { "Invoke parameters", test_invoke_params },
-    { "INVOKE frame", test_invoke_frame },
-    { "RESULT -> response", test_results },
-    { "function errors of another account redacted", test_result_redact },
     { "variables that control the runtime", test_env_controls_runtime },
+    { "GetFunction for a grantee", test_get_function_shared },
+    { "UpdateFunctionCode/Configuration bodies", test_update_parse },
+    { NULL, NULL }
+};
+
+static const cu_test_t  versions_json_tests[] = {
     { "version numbers", test_version_numbers },
     { "PublishVersion body", test_publish_parse },
-    { "UpdateFunctionCode/Configuration bodies", test_update_parse },
+    { "a version's FunctionConfiguration", test_version_config_json },
+    { NULL, NULL }
+};
+
+static const cu_test_t  aliases_json_tests[] = {
     { "alias bodies and rules", test_alias_parse },
     { "weighted alias choice", test_alias_choose },
     { "alias stored form and JSON", test_alias_stored },
     { "version and alias list queries", test_list_queries },
-    { "a version's FunctionConfiguration", test_version_config_json },
+    { NULL, NULL }
+};
+
+static const cu_test_t  policy_json_tests[] = {
     { "policy principals", test_principal },
     { "AddPermission body", test_permission_parse },
     { "statement and policy JSON", test_policy_json },
-    { "GetFunction for a grantee", test_get_function_shared },
+    { NULL, NULL }
+};
+
+static const cu_test_t  bounds_json_tests[] = {
     { "PutExecutionBounds body", test_bounds_parse },
     { "PutAliasOverrides body", test_overrides_parse },
     { "overrides within bounds", test_overrides_allowed },
@@ -2256,8 +2356,25 @@ static const cu_test_t  fngated_tests[] = {
     { NULL, NULL }
 };
 
+static const cu_test_t  result_tests[] = {
+    { "counters", test_counters },
+    { "Invoke parameters", test_invoke_params },
+    { "INVOKE frame", test_invoke_frame },
+    { "RESULT -> response", test_results },
+    { "function errors of another account redacted", test_result_redact },
+    { NULL, NULL }
+};
+
 static const cu_suite_t  fngated_suites[] = {
-    { "fngated", NULL, NULL, fngated_tests },
+    { "fngated_util", NULL, NULL, util_tests },
+    { "fngated_resp", NULL, NULL, resp_tests },
+    { "fngated_conf", NULL, NULL, conf_tests },
+    { "fngated_functions_json", NULL, NULL, functions_json_tests },
+    { "fngated_versions_json", NULL, NULL, versions_json_tests },
+    { "fngated_aliases_json", NULL, NULL, aliases_json_tests },
+    { "fngated_policy_json", NULL, NULL, policy_json_tests },
+    { "fngated_bounds_json", NULL, NULL, bounds_json_tests },
+    { "fngated_result", NULL, NULL, result_tests },
     { NULL, NULL, NULL, NULL }
 };
 

@@ -1,7 +1,7 @@
 /*
  * CUnit tests of fngated/fngated_usage.c (GetUsage, GetApiUsage),
  * whose helpers are static: the file is included.  fngated's logger
- * (fngated.c, the daemon) is replaced by one that counts its lines.
+ * (fngated_log.c, the daemon's) is replaced by one that counts its lines.
  */
 
 #include <stdarg.h>
@@ -108,6 +108,84 @@ test_usage_rows(void)
     fgd_resp_free(&r);
 }
 
+/* The operator's table of `fngated usage` (fgd_usage_print) as a
+ * string; "" when it fails. */
+static const char *
+table_of(const char *log, fgd_usage_by_t by, const char *account,
+    const char *viewer)
+{
+    static char       out[4096];
+    fgd_usage_opts_t  o;
+    char              err[256];
+    FILE             *f;
+    size_t            n;
+
+    f = fopen(logpath, "w");
+    if (f == NULL) {
+        return "";
+    }
+    fputs(log, f);
+    fclose(f);
+    memset(&o, 0, sizeof(o));
+    o.log = logpath;
+    o.until = INFINITY;
+    o.by = by;
+    o.account = account;
+    o.viewer = viewer;
+    f = tmpfile();
+    if (f == NULL) {
+        return "";
+    }
+    out[0] = '\0';
+    if (fgd_usage_print(f, &o, err, sizeof(err)) == 0) {
+        rewind(f);
+        n = fread(out, 1, sizeof(out) - 1, f);
+        out[n] = '\0';
+    }
+    fclose(f);
+    return out;
+}
+
+#define HEAD \
+    "ACCOUNT       OWNER         API                CALLS  BILLED_MS   " \
+    "GB_SECONDS  ERRORS COLD_STARTS FIRST                LAST\n"
+
+/* `fngate usage`'s table: the rows of each --by, --account, --as. */
+static void
+test_usage_table(void)
+{
+    const char  *log =
+        LINE("111111111111", "333333333333", "", "1", "1024")
+        LINE("111111111111", "222222222222", "shop", "10", "512")
+        LINE("222222222222", "222222222222", "shop", "5", "512");
+
+    CU_ASSERT_STRING_EQUAL(table_of(log, FGD_USAGE_BY_ACCOUNT, NULL, NULL),
+        HEAD
+        "111111111111  *             *                      2         11"
+        "     0.006000       0           0 2026-11-23T12:00:00Z "
+        "2026-11-23T12:00:00Z\n"
+        "222222222222  *             *                      1          5"
+        "     0.002500       0           0 2026-11-23T12:00:00Z "
+        "2026-11-23T12:00:00Z\n");
+    CU_ASSERT_STRING_EQUAL(table_of(log, FGD_USAGE_BY_OWNER,
+        "111111111111", NULL),
+        HEAD
+        "111111111111  222222222222  *                      1         10"
+        "     0.005000       0           0 2026-11-23T12:00:00Z "
+        "2026-11-23T12:00:00Z\n"
+        "111111111111  333333333333  *                      1          1"
+        "     0.001000       0           0 2026-11-23T12:00:00Z "
+        "2026-11-23T12:00:00Z\n");
+    /* 333333333333 sees the call of its function, not the others */
+    CU_ASSERT_STRING_EQUAL(table_of(log, FGD_USAGE_BY_API, NULL,
+        "333333333333"),
+        HEAD
+        "111111111111  333333333333  -                      1          1"
+        "     0.001000       0           0 2026-11-23T12:00:00Z "
+        "2026-11-23T12:00:00Z\n");
+    CU_ASSERT_STRING_EQUAL(table_of("", FGD_USAGE_BY_API, NULL, NULL), HEAD);
+}
+
 static int
 usage_init(void)
 {
@@ -128,6 +206,7 @@ usage_clean(void)
 static const cu_test_t  usage_tests[] = {
     { "no rows", test_usage_empty },
     { "rows and sums", test_usage_rows },
+    { "the operator's table", test_usage_table },
     { NULL, NULL }
 };
 

@@ -3,17 +3,19 @@
  * need neither Redis, libvirt nor a FastCGI connection: the request
  * bodies of the management calls, their JSON answers, the stored forms,
  * the API-Gateway-proxy event of a call and the mapping of a function's
- * output to the HTTP response.  Exported for t/unit/test_fngated_apis.c.
+ * output to the HTTP response.  Exported for t/unit/test_http_apis_json.c.
  */
 
-#ifndef FNGATED_APIS_PRIV_H
-#define FNGATED_APIS_PRIV_H
+#ifndef FNGATED_HTTP_APIS_JSON_H
+#define FNGATED_HTTP_APIS_JSON_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "fg_api.h"
-#include "fngated_priv.h"
+#include "fngated_limits.h"
+#include "fngated_resp.h"
+#include "fngated_util.h"
 
 #define FGD_API_PARAMS_MAX   FG_API_SEGMENTS_MAX
 #define FGD_API_HEADER_MAX   8192u      /* one response header value */
@@ -164,4 +166,4 @@ int fgd_append_header(char **headers, const char *name, const char *value);
 /* true for UTF-8 text without NUL (the event's body as a string). */
 bool fgd_utf8_valid(const char *s, size_t len);
 
-#endif /* FNGATED_APIS_PRIV_H */
+#endif /* FNGATED_HTTP_APIS_JSON_H */

@@ -1,5 +1,5 @@
 /*
- * CUnit tests of fngated/fngated_apis_util.c: the management bodies
+ * CUnit tests of fngated/fngated_http_apis_json.c: the management bodies
  * of APIs, routes and subscriptions, their stored forms, the proxy event
  * and the mapping of a proxy response.
  */
@@ -11,7 +11,7 @@
 #include <CUnit/Basic.h>
 
 #include "cu_main.h"
-#include "fngated_apis_priv.h"
+#include "fngated_http_apis_json.h"
 
 
 #define S(s)  (s), strlen(s)
@@ -388,7 +388,7 @@ static const cu_test_t  apis_tests[] = {
 };
 
 static const cu_suite_t  apis_suites[] = {
-    { "fngated_apis", NULL, NULL, apis_tests },
+    { "fngated_http_apis_json", NULL, NULL, apis_tests },
     { NULL, NULL, NULL, NULL }
 };
 

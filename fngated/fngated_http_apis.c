@@ -1,5 +1,5 @@
 /*
- * fngated_apis: APIs made of functions.  The management calls of an
+ * fngated_http_apis: APIs made of functions.  The management calls of an
  * owner's APIs, routes and subscriptions, a subscriber's requests, and
  * InvokeApi: the proxy event, the call through fgd_invoke with the pool
  * key the module chose by the API's policy, and the mapping of the
@@ -11,6 +11,12 @@
  * another slot: it is written first, alone, and is only a hint; the
  * owner's fg:subs:{A}:API decides, and an index entry without a record
  * there is skipped when read (and removed when the request is refused).
+ * The scripts are fngated/lua/{api,route,sub}_*.lua.
+ *
+ * The quotas (conf's quota_apis, quota_routes_per_api,
+ * quota_subscriptions_per_api; 0 none) are checked by the script that
+ * writes, before its first write: two calls can not both take the last
+ * slot, and a refused call stores nothing.
  */
 
 #include <stdio.h>
@@ -19,169 +25,14 @@
 #include <time.h>
 
 #include "fg_keys.h"
-#include "fngated.h"
-#include "fngated_apis_priv.h"
+#include "fngated_http_apis.h"
+#include "fngated_http_apis_json.h"
+#include "fngated_invoke.h"
+#include "fngated_log.h"
+#include "fngated_redis.h"
+#include "fngated_store.h"
 
 #define FGD_APIS_LIST_MAX  1000u
-
-/*
- * The quotas (conf's quota_apis, quota_routes_per_api,
- * quota_subscriptions_per_api; 0 none) are checked by the script that
- * writes, before its first write: two calls can not both take the last
- * slot, and a refused call stores nothing.
- */
-
-/* KEYS: api, apis.  ARGV: name, the APIs quota, field/values.  1, 0
- * exists, -2 quota. */
-static const char fgd_lua_api_create[] =
-    "if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end\n"
-    "local lim = tonumber(ARGV[2])\n"
-    "if lim > 0 and redis.call('ZCARD', KEYS[2]) >= lim then return -2 end\n"
-    "local f = {}\n"
-    "for i = 3, #ARGV do f[#f + 1] = ARGV[i] end\n"
-    "redis.call('HSET', KEYS[1], unpack(f))\n"
-    "redis.call('ZADD', KEYS[2], 0, ARGV[1])\n"
-    "return 1\n";
-
-/* KEYS: api.  ARGV: the RevisionId read, field/values. */
-static const char fgd_lua_api_update[] =
-    "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
-    "if redis.call('HGET', KEYS[1], 'RevisionId') ~= ARGV[1] then\n"
-    "  return -1\n"
-    "end\n"
-    "local f = {}\n"
-    "for i = 2, #ARGV do f[#f + 1] = ARGV[i] end\n"
-    "redis.call('HSET', KEYS[1], unpack(f))\n"
-    "return 1\n";
-
-/* KEYS: api, apis, subs.  ARGV: name. */
-static const char fgd_lua_api_delete[] =
-    "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
-    "redis.call('DEL', KEYS[1], KEYS[3])\n"
-    "redis.call('ZREM', KEYS[2], ARGV[1])\n"
-    "return 1\n";
-
-/*
- * KEYS: api, fn (the target function).  ARGV: method, shape, value,
- * field ("" to create, else "r:ID" to update), value read (update),
- * LastModified, RevisionId, the routes quota.  Two routes collide when
- * their methods are equal or either is ANY, and their shapes are
- * (fg_api.h).  Returns {1, id}, {0} no API, {-1} no function, {-2, id}
- * collision with id, {-3} the route changed or is gone since it was
- * read, {-4} routes quota (create).
- */
-static const char fgd_lua_route_put[] =
-    "if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end\n"
-    "if redis.call('EXISTS', KEYS[2]) == 0 then return {-1} end\n"
-    "if ARGV[4] ~= '' and\n"
-    "   redis.call('HGET', KEYS[1], ARGV[4]) ~= ARGV[5] then\n"
-    "  return {-3}\n"
-    "end\n"
-    "local all = redis.call('HGETALL', KEYS[1])\n"
-    "local n = 0\n"
-    "for i = 1, #all, 2 do\n"
-    "  if string.sub(all[i], 1, 2) == 'r:' then n = n + 1 end\n"
-    "end\n"
-    "local lim = tonumber(ARGV[8])\n"
-    "if ARGV[4] == '' and lim > 0 and n >= lim then return {-4} end\n"
-    "for i = 1, #all, 2 do\n"
-    "  if string.sub(all[i], 1, 2) == 'r:' and all[i] ~= ARGV[4] then\n"
-    "    local m, p = string.match(all[i + 1], '^(%S+) (%S+)')\n"
-    "    if m and (m == ARGV[1] or m == 'ANY' or ARGV[1] == 'ANY') then\n"
-    "      local s = string.gsub(p, '{[^}]*}', '{}')\n"
-    "      if s == ARGV[2] then return {-2, string.sub(all[i], 3)} end\n"
-    "    end\n"
-    "  end\n"
-    "end\n"
-    "local field = ARGV[4]\n"
-    "if field == '' then\n"
-    "  field = 'r:' .. redis.call('HINCRBY', KEYS[1], 'RouteSeq', 1)\n"
-    "end\n"
-    "redis.call('HSET', KEYS[1], field, ARGV[3], 'LastModified', ARGV[6],\n"
-    "           'RevisionId', ARGV[7])\n"
-    "return {1, string.sub(field, 3)}\n";
-
-/* KEYS: api.  ARGV: field, LastModified, RevisionId.  1, 0 no API, -1 no
- * route. */
-static const char fgd_lua_route_delete[] =
-    "if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end\n"
-    "if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return -1 end\n"
-    "redis.call('HSET', KEYS[1], 'LastModified', ARGV[2], 'RevisionId',\n"
-    "           ARGV[3])\n"
-    "return 1\n";
-
-/* KEYS: api, subs.  ARGV: account, now, the subscriptions quota.  {1,
- * value} created, {2, value} it existed, {0} no API, {-1} the API is
- * private, {-2} subscriptions quota. */
-static const char fgd_lua_sub_create[] =
-    "if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end\n"
-    "local access = redis.call('HGET', KEYS[1], 'Access')\n"
-    "if access ~= 'granted' and access ~= 'open' then return {-1} end\n"
-    "local cur = redis.call('HGET', KEYS[2], ARGV[1])\n"
-    "if cur then return {2, cur} end\n"
-    "local lim = tonumber(ARGV[3])\n"
-    "if lim > 0 and redis.call('HLEN', KEYS[2]) >= lim then return {-2} end\n"
-    "local st = 'pending'\n"
-    "if access == 'open' then st = 'approved' end\n"
-    "local v = st .. ' ' .. ARGV[2] .. ' ' .. ARGV[2]\n"
-    "redis.call('HSET', KEYS[2], ARGV[1], v)\n"
-    "return {1, v}\n";
-
-/* KEYS: api, subs.  ARGV: account, status, now.  {1, value}, {0} no API,
- * {-1} no such subscription. */
-static const char fgd_lua_sub_update[] =
-    "if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end\n"
-    "local cur = redis.call('HGET', KEYS[2], ARGV[1])\n"
-    "if not cur then return {-1} end\n"
-    "local created = string.match(cur, '^%S+ (%S+)') or ARGV[3]\n"
-    "local v = ARGV[2] .. ' ' .. created .. ' ' .. ARGV[3]\n"
-    "redis.call('HSET', KEYS[2], ARGV[1], v)\n"
-    "return {1, v}\n";
-
-
-static redisReply *
-fgd_apis_eval(const fgd_req_t *q, const char *script, int nkeys, int nargs,
-    const char **args, fgd_resp_t *r)
-{
-    const char  *argv[32];
-    size_t       lens[32];
-    char         num[16];
-    int          i;
-
-    if (nargs + 3 > 32) {
-        fgd_error(r, 500, "ServiceException", "too many script arguments");
-        return NULL;
-    }
-    snprintf(num, sizeof(num), "%d", nkeys);
-    argv[0] = "EVAL";
-    argv[1] = script;
-    argv[2] = num;
-    for (i = 0; i < nargs; i++)
-        argv[3 + i] = args[i];
-    for (i = 0; i < nargs + 3; i++)
-        lens[i] = strlen(argv[i]);
-    return fgd_store_command(q, false, nargs + 3, argv, lens, r);
-}
-
-static redisReply *
-fgd_apis_cmd(const fgd_req_t *q, int argc, const char **argv,
-    fgd_resp_t *r)
-{
-    size_t  lens[8];
-    int     i;
-
-    for (i = 0; i < argc && i < 8; i++)
-        lens[i] = strlen(argv[i]);
-    return fgd_store_command(q, true, argc, argv, lens, r);
-}
-
-static int
-fgd_apis_unexpected(redisReply *reply, fgd_resp_t *r)
-{
-    freeReplyObject(reply);
-    return fgd_error(r, 502, "ServiceException",
-        "The service's storage gave an unexpected answer");
-}
 
 static void
 fgd_apis_now(char dst[FGD_TIME_LEN])
@@ -201,12 +52,6 @@ fgd_api_not_found(const fgd_req_t *q, const char *owner, const char *api,
     fg_api_arn(arn, sizeof(arn), q->region, owner, api);
     return fgd_error(r, 404, "ResourceNotFoundException",
         "API not found: %s", arn);
-}
-
-static int
-fgd_apis_nomem(fgd_resp_t *r)
-{
-    return fgd_error(r, 500, "ServiceException", "out of memory");
 }
 
 /* ------------------------------------------------------------------ */
@@ -230,16 +75,19 @@ fgd_apis_read(const fgd_req_t *q, const char *owner, const char *name,
         *routes = NULL;
         *n = 0;
     }
-    if (fg_key_api(key, sizeof(key), owner, name) >= FG_KEY_MAX)
+    if (fg_key_api(key, sizeof(key), owner, name) >= FG_KEY_MAX) {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "The API name is too long");
+    }
     argv[0] = "HGETALL";
     argv[1] = key;
-    reply = fgd_apis_cmd(q, 2, argv, r);
-    if (reply == NULL)
+    reply = fgd_redis_command(q, true, 2, argv, NULL, r);
+    if (reply == NULL) {
         return -1;
-    if (reply->type != REDIS_REPLY_ARRAY)
-        return fgd_apis_unexpected(reply, r);
+    }
+    if (reply->type != REDIS_REPLY_ARRAY) {
+        return fgd_store_unexpected(reply, r);
+    }
     if (reply->elements == 0) {
         freeReplyObject(reply);
         return 1;
@@ -247,7 +95,7 @@ fgd_apis_read(const fgd_req_t *q, const char *owner, const char *name,
     fv = calloc(reply->elements, sizeof(*fv));
     lens = calloc(reply->elements, sizeof(*lens));
     if (fv == NULL || lens == NULL) {
-        fgd_apis_nomem(r);
+        fgd_nomem(r);
         goto cleanup;
     }
     for (i = 0; i < reply->elements; i++) {
@@ -268,15 +116,17 @@ fgd_apis_read(const fgd_req_t *q, const char *owner, const char *name,
     if (routes != NULL) {
         *routes = calloc(reply->elements / 2 + 1, sizeof(**routes));
         if (*routes == NULL) {
-            fgd_apis_nomem(r);
+            fgd_nomem(r);
             goto cleanup;
         }
         for (i = 0; i + 1 < reply->elements; i += 2) {
             fgd_api_route_t *rt = &(*routes)[nr];
 
-            if (lens[i] < 3 || memcmp(fv[i], "r:", 2) != 0 ||
-                lens[i] - 2 > FG_API_ROUTE_ID_MAX)
+            if (lens[i] < 3 || memcmp(fv[i], "r:", 2) != 0
+                || lens[i] - 2 > FG_API_ROUTE_ID_MAX)
+            {
                 continue;
+            }
             memcpy(rt->id, fv[i] + 2, lens[i] - 2);
             rt->id[lens[i] - 2] = '\0';
             if (fgd_api_route_from_value(rt, fv[i + 1], lens[i + 1]) != 0) {
@@ -305,24 +155,25 @@ static int
 fgd_apis_reply_api(const fgd_req_t *q, const fgd_api_t *a, int status,
     fgd_resp_t *r)
 {
-    if (fgd_json_api(a, q->region, q->caller, &r->body, &r->body_len) != 0)
-        return fgd_apis_nomem(r);
+    if (fgd_json_api(a, q->region, q->caller, &r->body, &r->body_len) != 0) {
+        return fgd_nomem(r);
+    }
     r->status = status;
     return 0;
 }
 
-static int
+int
 fgd_apis_create(const fgd_req_t *q, fgd_resp_t *r)
 {
     fgd_api_req_t  req;
     fgd_api_t     *a = &req.a;
     char           key[FG_KEY_MAX], list[FG_KEY_MAX], lim[24];
     const char    *args[23];
-    redisReply    *reply;
     long long      v;
 
-    if (fgd_api_parse(q->body, q->body_len, true, &req, r) != 0)
+    if (fgd_api_parse(q->body, q->body_len, true, &req, r) != 0) {
         return -1;
+    }
     fgd_apis_now(a->created);
     memcpy(a->modified, a->created, sizeof(a->modified));
     fgd_revision_new(a->revision_id);
@@ -340,35 +191,38 @@ fgd_apis_create(const fgd_req_t *q, fgd_resp_t *r)
     args[16] = "LastModified";  args[17] = a->modified;
     args[18] = "RevisionId";    args[19] = a->revision_id;
     args[20] = "RouteSeq";      args[21] = "0";
-    reply = fgd_apis_eval(q, fgd_lua_api_create, 2, 22, args, r);
-    if (reply == NULL)
+    if (fgd_redis_script_int(q, FGD_SCRIPT_API_CREATE, 2, 22, args, NULL, &v,
+            r) != 0)
+    {
         return -1;
-    if (reply->type != REDIS_REPLY_INTEGER)
-        return fgd_apis_unexpected(reply, r);
-    v = reply->integer;
-    freeReplyObject(reply);
-    if (v == 0)
+    }
+    if (v == 0) {
         return fgd_error(r, 409, "ResourceConflictException",
             "API already exist: %s", a->name);
-    if (v == -2)
+    }
+    if (v == -2) {
         return fgd_store_quota_refused(q, "APIs", "account", "quota_apis",
             q->conf->quota.apis, r);
+    }
     fgd_log("info", q->request_id, "api %s:%s created (%s, %s, stage %s)",
         q->caller, a->name, a->access, a->policy, a->stage);
     return fgd_apis_reply_api(q, a, 201, r);
 }
 
-static int
-fgd_apis_get(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+int
+fgd_apis_get(const fgd_req_t *q, fgd_resp_t *r)
 {
+    const fg_route_t  *rt = &q->route;
     fgd_api_t  a;
     int        rc;
 
     rc = fgd_apis_read(q, q->caller, rt->api, &a, NULL, NULL, r);
-    if (rc < 0)
+    if (rc < 0) {
         return -1;
-    if (rc == 1)
+    }
+    if (rc == 1) {
         return fgd_api_not_found(q, q->caller, rt->api, r);
+    }
     return fgd_apis_reply_api(q, &a, 200, r);
 }
 
@@ -380,16 +234,16 @@ fgd_apis_members(const fgd_req_t *q, const char *key, fgd_resp_t *r)
     const char  *argv[4] = { "ZRANGE", key, "0", "999" };
     redisReply  *reply;
 
-    reply = fgd_apis_cmd(q, 4, argv, r);
+    reply = fgd_redis_command(q, true, 4, argv, NULL, r);
     if (reply != NULL && reply->type != REDIS_REPLY_ARRAY) {
-        fgd_apis_unexpected(reply, r);
+        fgd_store_unexpected(reply, r);
         return NULL;
     }
     return reply;
 }
 
 
-static int
+int
 fgd_apis_list(const fgd_req_t *q, fgd_resp_t *r)
 {
     char         key[FG_KEY_MAX];
@@ -400,16 +254,18 @@ fgd_apis_list(const fgd_req_t *q, fgd_resp_t *r)
 
     fg_key_apis(key, sizeof(key), q->caller);
     reply = fgd_apis_members(q, key, r);
-    if (reply == NULL)
+    if (reply == NULL) {
         return -1;
+    }
     as = calloc(reply->elements + 1, sizeof(*as));
     if (as == NULL) {
         freeReplyObject(reply);
-        return fgd_apis_nomem(r);
+        return fgd_nomem(r);
     }
     for (i = 0; i < reply->elements && i < FGD_APIS_LIST_MAX; i++) {
-        if (reply->element[i]->type != REDIS_REPLY_STRING)
+        if (reply->element[i]->type != REDIS_REPLY_STRING) {
             continue;
+        }
         rc = fgd_apis_read(q, q->caller, reply->element[i]->str, &as[n],
             NULL, NULL, r);
         if (rc < 0) {
@@ -417,42 +273,45 @@ fgd_apis_list(const fgd_req_t *q, fgd_resp_t *r)
             freeReplyObject(reply);
             return -1;
         }
-        if (rc == 0)
+        if (rc == 0) {
             n++;
+        }
     }
     freeReplyObject(reply);
     rc = fgd_json_list_apis(as, n, q->region, q->caller, &r->body,
         &r->body_len);
     free(as);
-    if (rc != 0)
-        return fgd_apis_nomem(r);
-    r->status = 200;
-    return 0;
+    return fgd_resp_done(r, rc, 200);
 }
 
-static int
-fgd_apis_update(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+int
+fgd_apis_update(const fgd_req_t *q, fgd_resp_t *r)
 {
+    const fg_route_t  *rt = &q->route;
     fgd_api_req_t  req;
     fgd_api_t      a;
     char           key[FG_KEY_MAX], read_rev[37];
     const char    *args[16];
-    redisReply    *reply;
     long long      v;
     int            rc;
 
-    if (fgd_api_parse(q->body, q->body_len, false, &req, r) != 0)
+    if (fgd_api_parse(q->body, q->body_len, false, &req, r) != 0) {
         return -1;
+    }
     rc = fgd_apis_read(q, q->caller, rt->api, &a, NULL, NULL, r);
-    if (rc < 0)
+    if (rc < 0) {
         return -1;
-    if (rc == 1)
+    }
+    if (rc == 1) {
         return fgd_api_not_found(q, q->caller, rt->api, r);
-    if (req.want_revision[0] != '\0' &&
-        strcmp(req.want_revision, a.revision_id) != 0)
+    }
+    if (req.want_revision[0] != '\0'
+        && strcmp(req.want_revision, a.revision_id) != 0)
+    {
         return fgd_error(r, 412, "PreconditionFailedException",
             "The Revision Id provided does not match the latest Revision "
             "Id. Call the GetApi API to retrieve the latest Revision Id");
+    }
     memcpy(read_rev, a.revision_id, sizeof(read_rev));
     fgd_api_merge(&a, &req);
     fgd_apis_now(a.modified);
@@ -466,29 +325,29 @@ fgd_apis_update(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
     args[8] = "Description";    args[9] = a.description;
     args[10] = "LastModified";  args[11] = a.modified;
     args[12] = "RevisionId";    args[13] = a.revision_id;
-    reply = fgd_apis_eval(q, fgd_lua_api_update, 1, 14, args, r);
-    if (reply == NULL)
+    if (fgd_redis_script_int(q, FGD_SCRIPT_API_UPDATE, 1, 14, args, NULL, &v,
+            r) != 0)
+    {
         return -1;
-    if (reply->type != REDIS_REPLY_INTEGER)
-        return fgd_apis_unexpected(reply, r);
-    v = reply->integer;
-    freeReplyObject(reply);
-    if (v == 0)
+    }
+    if (v == 0) {
         return fgd_api_not_found(q, q->caller, rt->api, r);
-    if (v < 0)
+    }
+    if (v < 0) {
         return fgd_error(r, 412, "PreconditionFailedException",
             "The API was changed by another request; read it again");
+    }
     fgd_log("info", q->request_id, "api %s:%s updated (%s, %s, stage %s)",
         q->caller, a.name, a.access, a.policy, a.stage);
     return fgd_apis_reply_api(q, &a, 200, r);
 }
 
-static int
-fgd_apis_delete(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+int
+fgd_apis_delete(const fgd_req_t *q, fgd_resp_t *r)
 {
+    const fg_route_t  *rt = &q->route;
     char         key[FG_KEY_MAX], list[FG_KEY_MAX], subs[FG_KEY_MAX];
     const char  *args[4];
-    redisReply  *reply;
     long long    v;
 
     fg_key_api(key, sizeof(key), q->caller, rt->api);
@@ -498,15 +357,14 @@ fgd_apis_delete(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
     args[1] = list;
     args[2] = subs;
     args[3] = rt->api;
-    reply = fgd_apis_eval(q, fgd_lua_api_delete, 3, 4, args, r);
-    if (reply == NULL)
+    if (fgd_redis_script_int(q, FGD_SCRIPT_API_DELETE, 3, 4, args, NULL, &v,
+            r) != 0)
+    {
         return -1;
-    if (reply->type != REDIS_REPLY_INTEGER)
-        return fgd_apis_unexpected(reply, r);
-    v = reply->integer;
-    freeReplyObject(reply);
-    if (v == 0)
+    }
+    if (v == 0) {
         return fgd_api_not_found(q, q->caller, rt->api, r);
+    }
     fgd_log("info", q->request_id, "api %s:%s deleted", q->caller, rt->api);
     r->status = 204;
     return 0;
@@ -528,8 +386,9 @@ fgd_route_cmp(const void *a, const void *b)
     const fgd_api_route_t *x = a, *y = b;
     size_t lx = strlen(x->id), ly = strlen(y->id);
 
-    if (lx != ly)
+    if (lx != ly) {
         return lx < ly ? -1 : 1;
+    }
     return strcmp(x->id, y->id);
 }
 
@@ -543,10 +402,12 @@ fgd_route_find(const fgd_req_t *q, const fg_route_t *rt, fgd_api_route_t *out,
     int               rc;
 
     rc = fgd_apis_read(q, q->caller, rt->api, NULL, &routes, &n, r);
-    if (rc < 0)
+    if (rc < 0) {
         return -1;
-    if (rc == 1)
+    }
+    if (rc == 1) {
         return fgd_api_not_found(q, q->caller, rt->api, r);
+    }
     for (i = 0; i < n; i++) {
         if (strcmp(routes[i].id, rt->route_id) == 0) {
             *out = routes[i];
@@ -563,26 +424,31 @@ static int
 fgd_routes_put(const fgd_req_t *q, const fg_route_t *rt,
     fgd_api_route_t *route, const fgd_api_route_t *old, fgd_resp_t *r)
 {
-    char          key[FG_KEY_MAX], fn[FG_KEY_MAX], shape[FG_API_TEMPLATE_MAX + 1];
-    char          value[FG_API_TEMPLATE_MAX + 256], oldv[FG_API_TEMPLATE_MAX + 256];
+    char          key[FG_KEY_MAX], fn[FG_KEY_MAX];
+    char          shape[FG_API_TEMPLATE_MAX + 1];
+    char          value[FG_API_TEMPLATE_MAX + 256];
+    char          oldv[FG_API_TEMPLATE_MAX + 256];
     char          field[FG_KEY_MAX], now[FGD_TIME_LEN], rev[37], arn[512];
     char          lim[24];
     const char   *args[10];
     redisReply   *reply;
     long long     v;
 
-    if (fgd_api_route_value(route, value, sizeof(value)) < 0 ||
-        fg_api_template_shape(route->path, strlen(route->path), shape,
+    if (fgd_api_route_value(route, value, sizeof(value)) < 0
+        || fg_api_template_shape(route->path, strlen(route->path), shape,
             sizeof(shape)) < 0)
+    {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "The route is not valid");
+    }
     field[0] = '\0';
     oldv[0] = '\0';
     if (old != NULL) {
         fg_key_route_field(field, sizeof(field), old->id);
-        if (fgd_api_route_value(old, oldv, sizeof(oldv)) < 0)
+        if (fgd_api_route_value(old, oldv, sizeof(oldv)) < 0) {
             return fgd_error(r, 500, "ServiceException",
                 "The route's record is corrupt");
+        }
     }
     fg_key_api(key, sizeof(key), q->caller, rt->api);
     fg_key_function(fn, sizeof(fn), q->caller, route->function);
@@ -599,17 +465,23 @@ fgd_routes_put(const fgd_req_t *q, const fg_route_t *rt,
     args[8] = rev;
     snprintf(lim, sizeof(lim), "%u", q->conf->quota.routes);
     args[9] = lim;
-    reply = fgd_apis_eval(q, fgd_lua_route_put, 2, 10, args, r);
-    if (reply == NULL)
+    reply = fgd_redis_script(q, FGD_SCRIPT_ROUTE_PUT, 2, 10, args, NULL,
+        r);
+    if (reply == NULL) {
         return -1;
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
-        reply->element[0]->type != REDIS_REPLY_INTEGER)
-        return fgd_apis_unexpected(reply, r);
+    }
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1
+        || reply->element[0]->type != REDIS_REPLY_INTEGER)
+    {
+        return fgd_store_unexpected(reply, r);
+    }
     v = reply->element[0]->integer;
-    if ((v == 1 || v == -2) && (reply->elements < 2 ||
-        reply->element[1]->type != REDIS_REPLY_STRING ||
-        reply->element[1]->len > FG_API_ROUTE_ID_MAX))
-        return fgd_apis_unexpected(reply, r);
+    if ((v == 1 || v == -2) && (reply->elements < 2
+        || reply->element[1]->type != REDIS_REPLY_STRING
+        || reply->element[1]->len > FG_API_ROUTE_ID_MAX))
+    {
+        return fgd_store_unexpected(reply, r);
+    }
     if (v == 1) {
         memcpy(route->id, reply->element[1]->str, reply->element[1]->len);
         route->id[reply->element[1]->len] = '\0';
@@ -624,97 +496,111 @@ fgd_routes_put(const fgd_req_t *q, const fg_route_t *rt,
             "shape", route->method, route->path, other);
     }
     freeReplyObject(reply);
-    if (v == 0)
+    if (v == 0) {
         return fgd_api_not_found(q, q->caller, rt->api, r);
+    }
     if (v == -1) {
         fg_function_arn(arn, sizeof(arn), q->region, q->caller,
             route->function, "");
         return fgd_error(r, 404, "ResourceNotFoundException",
             "Function not found: %s", arn);
     }
-    if (v == -3)
+    if (v == -3) {
         return fgd_error(r, 409, "ResourceConflictException",
             "The route was changed by another request; read it again");
-    if (v == -4)
+    }
+    if (v == -4) {
         return fgd_store_quota_refused(q, "routes", "API",
             "quota_routes_per_api", q->conf->quota.routes, r);
+    }
     fgd_log("info", q->request_id, "api %s:%s route %s: %s", q->caller,
         rt->api, route->id, value);
     if (fgd_json_api_route(route, q->region, q->caller, &r->body,
             &r->body_len) != 0)
-        return fgd_apis_nomem(r);
+    {
+        return fgd_nomem(r);
+    }
     r->status = old == NULL ? 201 : 200;
     return 0;
 }
 
-static int
-fgd_routes_create(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+int
+fgd_routes_create(const fgd_req_t *q, fgd_resp_t *r)
 {
+    const fg_route_t  *rt = &q->route;
     fgd_api_route_req_t  req;
 
-    if (fgd_api_route_parse_body(q->body, q->body_len, true, &req, r) != 0)
+    if (fgd_api_route_parse_body(q->body, q->body_len, true, &req, r) != 0) {
         return -1;
+    }
     return fgd_routes_put(q, rt, &req.rt, NULL, r);
 }
 
-static int
-fgd_routes_update(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+int
+fgd_routes_update(const fgd_req_t *q, fgd_resp_t *r)
 {
+    const fg_route_t  *rt = &q->route;
     fgd_api_route_req_t  req;
     fgd_api_route_t      old, route;
 
-    if (fgd_api_route_parse_body(q->body, q->body_len, false, &req, r) != 0)
+    if (fgd_api_route_parse_body(q->body, q->body_len, false, &req, r) != 0) {
         return -1;
-    if (fgd_route_find(q, rt, &old, r) != 0)
+    }
+    if (fgd_route_find(q, rt, &old, r) != 0) {
         return -1;
+    }
     route = old;
     fgd_api_route_merge(&route, &req);
     return fgd_routes_put(q, rt, &route, &old, r);
 }
 
-static int
-fgd_routes_get(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+int
+fgd_routes_get(const fgd_req_t *q, fgd_resp_t *r)
 {
+    const fg_route_t  *rt = &q->route;
     fgd_api_route_t  route;
 
-    if (fgd_route_find(q, rt, &route, r) != 0)
+    if (fgd_route_find(q, rt, &route, r) != 0) {
         return -1;
+    }
     if (fgd_json_api_route(&route, q->region, q->caller, &r->body,
             &r->body_len) != 0)
-        return fgd_apis_nomem(r);
+    {
+        return fgd_nomem(r);
+    }
     r->status = 200;
     return 0;
 }
 
-static int
-fgd_routes_list(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+int
+fgd_routes_list(const fgd_req_t *q, fgd_resp_t *r)
 {
+    const fg_route_t  *rt = &q->route;
     fgd_api_route_t  *routes;
     size_t            n;
     int               rc;
 
     rc = fgd_apis_read(q, q->caller, rt->api, NULL, &routes, &n, r);
-    if (rc < 0)
+    if (rc < 0) {
         return -1;
-    if (rc == 1)
+    }
+    if (rc == 1) {
         return fgd_api_not_found(q, q->caller, rt->api, r);
+    }
     qsort(routes, n, sizeof(*routes), fgd_route_cmp);
     rc = fgd_json_list_api_routes(routes, n, q->region, q->caller, &r->body,
         &r->body_len);
     free(routes);
-    if (rc != 0)
-        return fgd_apis_nomem(r);
-    r->status = 200;
-    return 0;
+    return fgd_resp_done(r, rc, 200);
 }
 
-static int
-fgd_routes_delete(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+int
+fgd_routes_delete(const fgd_req_t *q, fgd_resp_t *r)
 {
+    const fg_route_t  *rt = &q->route;
     char         key[FG_KEY_MAX], field[FG_KEY_MAX], now[FGD_TIME_LEN];
     char         rev[37];
     const char  *args[4];
-    redisReply  *reply;
     long long    v;
 
     fg_key_api(key, sizeof(key), q->caller, rt->api);
@@ -725,17 +611,17 @@ fgd_routes_delete(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
     args[1] = field;
     args[2] = now;
     args[3] = rev;
-    reply = fgd_apis_eval(q, fgd_lua_route_delete, 1, 4, args, r);
-    if (reply == NULL)
+    if (fgd_redis_script_int(q, FGD_SCRIPT_ROUTE_DELETE, 1, 4, args, NULL, &v,
+            r) != 0)
+    {
         return -1;
-    if (reply->type != REDIS_REPLY_INTEGER)
-        return fgd_apis_unexpected(reply, r);
-    v = reply->integer;
-    freeReplyObject(reply);
-    if (v == 0)
+    }
+    if (v == 0) {
         return fgd_api_not_found(q, q->caller, rt->api, r);
-    if (v < 0)
+    }
+    if (v < 0) {
         return fgd_route_not_found(rt->route_id, r);
+    }
     fgd_log("info", q->request_id, "api %s:%s route %s deleted", q->caller,
         rt->api, rt->route_id);
     r->status = 204;
@@ -749,12 +635,15 @@ static int
 fgd_subs_reply(const fgd_req_t *q, fgd_api_sub_t *s, const redisReply *v,
     int status, fgd_resp_t *r)
 {
-    if (v->type != REDIS_REPLY_STRING ||
-        fgd_api_sub_from_value(s, v->str, v->len) != 0)
+    if (v->type != REDIS_REPLY_STRING
+        || fgd_api_sub_from_value(s, v->str, v->len) != 0)
+    {
         return fgd_error(r, 502, "ServiceException",
             "The service's storage gave an unexpected answer");
-    if (fgd_json_api_sub(s, q->region, &r->body, &r->body_len) != 0)
-        return fgd_apis_nomem(r);
+    }
+    if (fgd_json_api_sub(s, q->region, &r->body, &r->body_len) != 0) {
+        return fgd_nomem(r);
+    }
     r->status = status;
     return 0;
 }
@@ -776,13 +665,14 @@ fgd_subs_unindex(const fgd_req_t *q, const char *member)
     lens[0] = 4;
     lens[1] = strlen(key);
     lens[2] = strlen(member);
-    reply = fgd_store_command(q, false, 3, argv, lens, &ignored);
-    if (reply != NULL)
+    reply = fgd_redis_command(q, false, 3, argv, lens, &ignored);
+    if (reply != NULL) {
         freeReplyObject(reply);
+    }
     fgd_resp_free(&ignored);
 }
 
-static int
+int
 fgd_subs_create(const fgd_req_t *q, fgd_resp_t *r)
 {
     char           arn[256], region[FG_REGION_MAX + 1], now[FGD_TIME_LEN];
@@ -798,20 +688,26 @@ fgd_subs_create(const fgd_req_t *q, fgd_resp_t *r)
     memset(&s, 0, sizeof(s));
     if (fgd_api_body_string(q->body, q->body_len, "ApiArn", arn,
             sizeof(arn), r) != 0)
+    {
         return -1;
+    }
     if (fg_api_arn_parse(arn, strlen(arn), region, sizeof(region), s.owner,
             s.api) != 0)
+    {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "1 validation error detected: Value '%.200s' at 'apiArn' failed "
             "to satisfy constraint: Member must satisfy regular expression "
             "pattern: arn:aws:lambda:REGION:ACCOUNT:api:NAME", arn);
-    if (strcmp(region, q->region) != 0)
+    }
+    if (strcmp(region, q->region) != 0) {
         return fgd_error(r, 404, "ResourceNotFoundException",
             "API not found: %s", arn);
-    if (strcmp(s.owner, q->caller) == 0)
+    }
+    if (strcmp(s.owner, q->caller) == 0) {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "%s is an API of your own account; its owner needs no "
             "subscription", arn);
+    }
     memcpy(s.account, q->caller, sizeof(s.account));
 
     /* the subscriber's index first (a hint), then the owner's record */
@@ -821,11 +717,13 @@ fgd_subs_create(const fgd_req_t *q, fgd_resp_t *r)
     args[1] = idx;
     args[2] = "0";
     args[3] = member;
-    for (rc = 0; rc < 4; rc++)
+    for (rc = 0; rc < 4; rc++) {
         lens[rc] = strlen(args[rc]);
-    reply = fgd_store_command(q, false, 4, args, lens, r);
-    if (reply == NULL)
+    }
+    reply = fgd_redis_command(q, false, 4, args, lens, r);
+    if (reply == NULL) {
         return -1;
+    }
     freeReplyObject(reply);
 
     fg_key_api(key, sizeof(key), s.owner, s.api);
@@ -837,36 +735,42 @@ fgd_subs_create(const fgd_req_t *q, fgd_resp_t *r)
     args[3] = now;
     snprintf(lim, sizeof(lim), "%u", q->conf->quota.subscriptions);
     args[4] = lim;
-    reply = fgd_apis_eval(q, fgd_lua_sub_create, 2, 5, args, r);
+    reply = fgd_redis_script(q, FGD_SCRIPT_SUB_CREATE, 2, 5, args, NULL,
+        r);
     if (reply == NULL) {
         fgd_subs_unindex(q, member);    /* (a ZREM: also when full) */
         return -1;
     }
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
-        reply->element[0]->type != REDIS_REPLY_INTEGER)
-        return fgd_apis_unexpected(reply, r);
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1
+        || reply->element[0]->type != REDIS_REPLY_INTEGER)
+    {
+        return fgd_store_unexpected(reply, r);
+    }
     v = reply->element[0]->integer;
     if (v <= 0) {
         freeReplyObject(reply);
         fgd_subs_unindex(q, member);
-        if (v == 0)
+        if (v == 0) {
             return fgd_error(r, 404, "ResourceNotFoundException",
                 "API not found: %s", arn);
-        if (v == -2)
+        }
+        if (v == -2) {
             return fgd_store_quota_refused(q, "subscriptions", "API",
                 "quota_subscriptions_per_api", q->conf->quota.subscriptions,
                 r);
+        }
         return fgd_error(r, 403, "AccessDeniedException",
             "User: arn:aws:iam::%s:root is not authorized to subscribe to "
             "%s: the API is private", q->caller, arn);
     }
     if (reply->elements < 2) {
-        return fgd_apis_unexpected(reply, r);
+        return fgd_store_unexpected(reply, r);
     }
     rc = fgd_subs_reply(q, &s, reply->element[1], v == 1 ? 201 : 200, r);
-    if (rc == 0 && v == 1)
+    if (rc == 0 && v == 1) {
         fgd_log("info", q->request_id, "%s subscribed to %s: %s", q->caller,
             arn, s.status);
+    }
     if (rc == 0) {
         char  api[FG_ACCOUNT_LEN + FG_API_NAME_MAX + 2];
 
@@ -879,13 +783,15 @@ fgd_subs_create(const fgd_req_t *q, fgd_resp_t *r)
         snprintf(api, sizeof(api), "%s:%s", s.owner, s.api);
         if (fgd_append_header(&r->headers, "X-Fngate-Subscribed-Api", api)
             != 0)
-            rc = fgd_error(r, 500, "ServiceException", "out of memory");
+        {
+            rc = fgd_nomem(r);
+        }
     }
     freeReplyObject(reply);
     return rc;
 }
 
-static int
+int
 fgd_subs_list_mine(const fgd_req_t *q, fgd_resp_t *r)
 {
     char            idx[FG_KEY_MAX], key[FG_KEY_MAX];
@@ -897,24 +803,28 @@ fgd_subs_list_mine(const fgd_req_t *q, fgd_resp_t *r)
 
     fg_key_subscribed(idx, sizeof(idx), q->caller);
     reply = fgd_apis_members(q, idx, r);
-    if (reply == NULL)
+    if (reply == NULL) {
         return -1;
+    }
     ss = calloc(reply->elements + 1, sizeof(*ss));
     if (ss == NULL) {
         freeReplyObject(reply);
-        return fgd_apis_nomem(r);
+        return fgd_nomem(r);
     }
     for (i = 0; i < reply->elements; i++) {
         fgd_api_sub_t *s = &ss[n];
         const char    *m = reply->element[i]->str;
         const char    *colon;
 
-        if (reply->element[i]->type != REDIS_REPLY_STRING)
+        if (reply->element[i]->type != REDIS_REPLY_STRING) {
             continue;
+        }
         colon = strchr(m, ':');
-        if (colon == NULL || colon - m != FG_ACCOUNT_LEN ||
-            !fg_api_name_valid(colon + 1, strlen(colon + 1)))
+        if (colon == NULL || colon - m != FG_ACCOUNT_LEN
+            || !fg_api_name_valid(colon + 1, strlen(colon + 1)))
+        {
             continue;
+        }
         memcpy(s->owner, m, FG_ACCOUNT_LEN);
         s->owner[FG_ACCOUNT_LEN] = '\0';
         memcpy(s->api, colon + 1, strlen(colon + 1) + 1);
@@ -923,29 +833,29 @@ fgd_subs_list_mine(const fgd_req_t *q, fgd_resp_t *r)
         argv[0] = "HGET";
         argv[1] = key;
         argv[2] = q->caller;
-        one = fgd_apis_cmd(q, 3, argv, r);
+        one = fgd_redis_command(q, true, 3, argv, NULL, r);
         if (one == NULL) {
             free(ss);
             freeReplyObject(reply);
             return -1;
         }
-        if (one->type == REDIS_REPLY_STRING &&
-            fgd_api_sub_from_value(s, one->str, one->len) == 0)
+        if (one->type == REDIS_REPLY_STRING
+            && fgd_api_sub_from_value(s, one->str, one->len) == 0)
+        {
             n++;
+        }
         freeReplyObject(one);
     }
     freeReplyObject(reply);
     rc = fgd_json_list_api_subs(ss, n, q->region, &r->body, &r->body_len);
     free(ss);
-    if (rc != 0)
-        return fgd_apis_nomem(r);
-    r->status = 200;
-    return 0;
+    return fgd_resp_done(r, rc, 200);
 }
 
-static int
-fgd_subs_list_api(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+int
+fgd_subs_list_api(const fgd_req_t *q, fgd_resp_t *r)
 {
+    const fg_route_t  *rt = &q->route;
     char            key[FG_KEY_MAX];
     const char     *argv[2];
     redisReply     *reply;
@@ -954,31 +864,37 @@ fgd_subs_list_api(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
     int             rc;
 
     rc = fgd_apis_read(q, q->caller, rt->api, NULL, NULL, NULL, r);
-    if (rc < 0)
+    if (rc < 0) {
         return -1;
-    if (rc == 1)
+    }
+    if (rc == 1) {
         return fgd_api_not_found(q, q->caller, rt->api, r);
+    }
     fg_key_api_subs(key, sizeof(key), q->caller, rt->api);
     argv[0] = "HGETALL";
     argv[1] = key;
-    reply = fgd_apis_cmd(q, 2, argv, r);
-    if (reply == NULL)
+    reply = fgd_redis_command(q, true, 2, argv, NULL, r);
+    if (reply == NULL) {
         return -1;
-    if (reply->type != REDIS_REPLY_ARRAY)
-        return fgd_apis_unexpected(reply, r);
+    }
+    if (reply->type != REDIS_REPLY_ARRAY) {
+        return fgd_store_unexpected(reply, r);
+    }
     ss = calloc(reply->elements / 2 + 1, sizeof(*ss));
     if (ss == NULL) {
         freeReplyObject(reply);
-        return fgd_apis_nomem(r);
+        return fgd_nomem(r);
     }
     for (i = 0; i + 1 < reply->elements; i += 2) {
         fgd_api_sub_t    *s = &ss[n];
         const redisReply *f = reply->element[i], *v = reply->element[i + 1];
 
-        if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING ||
-            !fg_account_valid(f->str, f->len) ||
-            fgd_api_sub_from_value(s, v->str, v->len) != 0)
+        if (f->type != REDIS_REPLY_STRING || v->type != REDIS_REPLY_STRING
+            || !fg_account_valid(f->str, f->len)
+            || fgd_api_sub_from_value(s, v->str, v->len) != 0)
+        {
             continue;
+        }
         memcpy(s->owner, q->caller, sizeof(s->owner));
         memcpy(s->api, rt->api, sizeof(s->api));
         memcpy(s->account, f->str, FG_ACCOUNT_LEN);
@@ -988,15 +904,13 @@ fgd_subs_list_api(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
     freeReplyObject(reply);
     rc = fgd_json_list_api_subs(ss, n, q->region, &r->body, &r->body_len);
     free(ss);
-    if (rc != 0)
-        return fgd_apis_nomem(r);
-    r->status = 200;
-    return 0;
+    return fgd_resp_done(r, rc, 200);
 }
 
-static int
-fgd_subs_update(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
+int
+fgd_subs_update(const fgd_req_t *q, fgd_resp_t *r)
 {
+    const fg_route_t  *rt = &q->route;
     char           status[16], key[FG_KEY_MAX], subs[FG_KEY_MAX];
     char           now[FGD_TIME_LEN];
     const char    *args[5];
@@ -1008,13 +922,17 @@ fgd_subs_update(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
     memset(&s, 0, sizeof(s));
     if (fgd_api_body_string(q->body, q->body_len, "Status", status,
             sizeof(status), r) != 0)
+    {
         return -1;
-    if (strcmp(status, "approved") != 0 && strcmp(status, "denied") != 0 &&
-        strcmp(status, "revoked") != 0)
+    }
+    if (strcmp(status, "approved") != 0 && strcmp(status, "denied") != 0
+        && strcmp(status, "revoked") != 0)
+    {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "1 validation error detected: Value '%s' at 'status' failed to "
             "satisfy constraint: Member must satisfy enum value set: "
             "[approved, denied, revoked]", status);
+    }
     fg_key_api(key, sizeof(key), q->caller, rt->api);
     fg_key_api_subs(subs, sizeof(subs), q->caller, rt->api);
     fgd_apis_now(now);
@@ -1023,12 +941,16 @@ fgd_subs_update(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
     args[2] = rt->subscriber;
     args[3] = status;
     args[4] = now;
-    reply = fgd_apis_eval(q, fgd_lua_sub_update, 2, 5, args, r);
-    if (reply == NULL)
+    reply = fgd_redis_script(q, FGD_SCRIPT_SUB_UPDATE, 2, 5, args, NULL,
+        r);
+    if (reply == NULL) {
         return -1;
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1 ||
-        reply->element[0]->type != REDIS_REPLY_INTEGER)
-        return fgd_apis_unexpected(reply, r);
+    }
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1
+        || reply->element[0]->type != REDIS_REPLY_INTEGER)
+    {
+        return fgd_store_unexpected(reply, r);
+    }
     v = reply->element[0]->integer;
     if (v == 0) {
         freeReplyObject(reply);
@@ -1044,9 +966,10 @@ fgd_subs_update(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
     memcpy(s.api, rt->api, sizeof(s.api));
     memcpy(s.account, rt->subscriber, sizeof(s.account));
     rc = fgd_subs_reply(q, &s, reply->element[1], 200, r);
-    if (rc == 0)
+    if (rc == 0) {
         fgd_log("info", q->request_id, "api %s:%s subscription of %s: %s",
             q->caller, rt->api, rt->subscriber, status);
+    }
     freeReplyObject(reply);
     return rc;
 }
@@ -1054,10 +977,11 @@ fgd_subs_update(const fgd_req_t *q, const fg_route_t *rt, fgd_resp_t *r)
 /* ------------------------------------------------------------------ */
 /* InvokeApi                                                             */
 
-static int
-fgd_apis_invoke(const fgd_req_t *q, fgd_param_pt param, void *req,
-    fgd_resp_t *r)
+int
+fgd_apis_invoke(const fgd_req_t *q, fgd_resp_t *r)
 {
+    fgd_param_pt     param = q->param;
+    void            *req = q->param_req;
     fgd_api_call_t   c;
     fgd_req_t        call;
     const char      *policy;
@@ -1081,25 +1005,30 @@ fgd_apis_invoke(const fgd_req_t *q, fgd_param_pt param, void *req,
     c.body_len = q->body_len;
     policy = param(req, "FNGATE_API_POLICY");
 
-    if (!fg_api_name_valid(c.api, strlen(c.api)) ||
-        !fg_api_stage_valid(c.stage, strlen(c.stage)) ||
-        !fg_api_route_id_valid(c.route_id, strlen(c.route_id)) ||
-        fg_api_template_check(c.resource, strlen(c.resource))
-            != FG_API_TEMPLATE_OK ||
-        !fg_api_method_valid(c.method, strlen(c.method), false))
+    if (!fg_api_name_valid(c.api, strlen(c.api))
+        || !fg_api_stage_valid(c.stage, strlen(c.stage))
+        || !fg_api_route_id_valid(c.route_id, strlen(c.route_id))
+        || fg_api_template_check(c.resource, strlen(c.resource))
+            != FG_API_TEMPLATE_OK
+        || !fg_api_method_valid(c.method, strlen(c.method), false))
+    {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "The API call carries no valid API, stage, route or method");
+    }
     /* the module chose the pool key by the API's policy */
-    if (!((strcmp(policy, "caller") == 0 &&
-           strcmp(q->pool_key, q->caller) == 0) ||
-          (strcmp(policy, "owner") == 0 &&
-           strcmp(q->pool_key, q->owner) == 0)) ||
-        strcmp(q->billing, q->caller) != 0)
+    if (!((strcmp(policy, "caller") == 0
+           && strcmp(q->pool_key, q->caller) == 0)
+          || (strcmp(policy, "owner") == 0
+           && strcmp(q->pool_key, q->owner) == 0))
+        || strcmp(q->billing, q->caller) != 0)
+    {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "The API call's policy, pool key and billed account disagree");
+    }
 
-    if (fgd_api_event(&c, &event, &event_len, r) != 0)
+    if (fgd_api_event(&c, &event, &event_len, r) != 0) {
         return -1;
+    }
     if (event_len > FGD_MAX_PAYLOAD) {
         free(event);
         return fgd_error(r, 413, "RequestTooLargeException",
@@ -1125,8 +1054,9 @@ fgd_apis_invoke(const fgd_req_t *q, fgd_param_pt param, void *req,
             "The function of route %s of API %s does not exist", c.route_id,
             c.api);
     }
-    if (rc != 0)
+    if (rc != 0) {
         return -1;
+    }
 
     if (r->function_error != NULL) {
         char  why[sizeof(r->message)];
@@ -1145,88 +1075,4 @@ fgd_apis_invoke(const fgd_req_t *q, fgd_param_pt param, void *req,
         return -1;
     }
     return 0;
-}
-
-/* ------------------------------------------------------------------ */
-
-bool
-fgd_apis_management(fg_action_t action)
-{
-    switch (action) {
-    case FG_ACTION_CREATE_API:
-    case FG_ACTION_LIST_APIS:
-    case FG_ACTION_GET_API:
-    case FG_ACTION_UPDATE_API:
-    case FG_ACTION_DELETE_API:
-    case FG_ACTION_CREATE_ROUTE:
-    case FG_ACTION_LIST_ROUTES:
-    case FG_ACTION_GET_ROUTE:
-    case FG_ACTION_UPDATE_ROUTE:
-    case FG_ACTION_DELETE_ROUTE:
-    case FG_ACTION_CREATE_SUBSCRIPTION:
-    case FG_ACTION_LIST_SUBSCRIPTIONS:
-    case FG_ACTION_LIST_API_SUBSCRIPTIONS:
-    case FG_ACTION_UPDATE_SUBSCRIPTION:
-    case FG_ACTION_GET_USAGE:
-    case FG_ACTION_GET_API_USAGE:
-        return true;
-    default:
-        return false;
-    }
-}
-
-bool
-fgd_apis_action(fg_action_t action)
-{
-    return action == FG_ACTION_INVOKE_API || fgd_apis_management(action);
-}
-
-int
-fgd_apis_handle(fg_action_t action, const fgd_req_t *q, fgd_param_pt param,
-    void *req, fgd_resp_t *r)
-{
-    fg_route_t   rt;
-    const char  *method, *uri, *qm;
-
-    if (action == FG_ACTION_INVOKE_API)
-        return fgd_apis_invoke(q, param, req, r);
-
-    /* the names of the path, read with the module's own parser */
-    method = param(req, "REQUEST_METHOD");
-    uri = param(req, "REQUEST_URI");
-    qm = strchr(uri, '?');
-    if (fg_route_parse(method, strlen(method), uri,
-            qm ? (size_t) (qm - uri) : strlen(uri), "", 0, &rt)
-        != FG_ROUTE_OK || rt.action != action)
-        return fgd_error(r, 400, "InvalidParameterValueException",
-            "The path of the request does not name a valid API, route or "
-            "account");
-
-    switch (action) {
-    case FG_ACTION_CREATE_API:      return fgd_apis_create(q, r);
-    case FG_ACTION_LIST_APIS:       return fgd_apis_list(q, r);
-    case FG_ACTION_GET_API:         return fgd_apis_get(q, &rt, r);
-    case FG_ACTION_UPDATE_API:      return fgd_apis_update(q, &rt, r);
-    case FG_ACTION_DELETE_API:      return fgd_apis_delete(q, &rt, r);
-    case FG_ACTION_CREATE_ROUTE:    return fgd_routes_create(q, &rt, r);
-    case FG_ACTION_LIST_ROUTES:     return fgd_routes_list(q, &rt, r);
-    case FG_ACTION_GET_ROUTE:       return fgd_routes_get(q, &rt, r);
-    case FG_ACTION_UPDATE_ROUTE:    return fgd_routes_update(q, &rt, r);
-    case FG_ACTION_DELETE_ROUTE:    return fgd_routes_delete(q, &rt, r);
-    case FG_ACTION_CREATE_SUBSCRIPTION:
-        return fgd_subs_create(q, r);
-    case FG_ACTION_LIST_SUBSCRIPTIONS:
-        return fgd_subs_list_mine(q, r);
-    case FG_ACTION_LIST_API_SUBSCRIPTIONS:
-        return fgd_subs_list_api(q, &rt, r);
-    case FG_ACTION_UPDATE_SUBSCRIPTION:
-        return fgd_subs_update(q, &rt, r);
-    case FG_ACTION_GET_USAGE:
-        return fgd_usage_get(q, NULL, r);
-    case FG_ACTION_GET_API_USAGE:
-        return fgd_usage_get(q, rt.api, r);
-    default:
-        return fgd_error(r, 404, "ResourceNotFoundException",
-            "Unknown operation");
-    }
 }

@@ -1,5 +1,5 @@
 /*
- * fngated_overrides: execution bounds and the overrides of cross-account
+ * fngated_bounds_json: execution bounds and the overrides of cross-account
  * aliases, without Redis.
  *
  * A function's owner sets bounds (what other accounts' calls may change);
@@ -17,6 +17,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "fngated_bounds_json.h"
 #include "fngated_json.h"
 
 /*
@@ -48,13 +49,18 @@ fgd_env_controls_runtime(const char *name)
 {
     size_t  i, n = strlen(name);
 
-    for (i = 0; fgd_runtime_env_names[i] != NULL; i++)
-        if (strcasecmp(name, fgd_runtime_env_names[i]) == 0)
+    for (i = 0; fgd_runtime_env_names[i] != NULL; i++) {
+        if (strcasecmp(name, fgd_runtime_env_names[i]) == 0) {
             return true;
-    for (i = 0; fgd_runtime_env_prefixes[i] != NULL; i++)
+        }
+    }
+    for (i = 0; fgd_runtime_env_prefixes[i] != NULL; i++) {
         if (strncasecmp(name, fgd_runtime_env_prefixes[i],
                 strlen(fgd_runtime_env_prefixes[i])) == 0)
+        {
             return true;
+        }
+    }
     /* http_proxy, HTTPS_PROXY, ALL_PROXY, NO_PROXY, ... */
     return n >= 6 && strcasecmp(name + n - 6, "_PROXY") == 0;
 }
@@ -62,8 +68,9 @@ fgd_env_controls_runtime(const char *name)
 void
 fgd_overrides_clear(fgd_overrides_t *o)
 {
-    if (o == NULL)
+    if (o == NULL) {
         return;
+    }
     free(o->environment);
     memset(o, 0, sizeof(*o));
 }
@@ -75,12 +82,15 @@ fgd_only_members(yajl_val root, const char *const *known, fgd_resp_t *r)
     size_t  i, k;
 
     for (i = 0; i < root->u.object.len; i++) {
-        for (k = 0; known[k] != NULL; k++)
-            if (strcmp(root->u.object.keys[i], known[k]) == 0)
+        for (k = 0; known[k] != NULL; k++) {
+            if (strcmp(root->u.object.keys[i], known[k]) == 0) {
                 break;
-        if (known[k] == NULL)
+            }
+        }
+        if (known[k] == NULL) {
             return fgd_error(r, 400, "InvalidParameterValueException",
                 "Unknown field '%.64s'", root->u.object.keys[i]);
+        }
     }
     return 0;
 }
@@ -92,11 +102,13 @@ fgd_get_bool(yajl_val obj, const char *key, bool *out, fgd_resp_t *r)
     yajl_val  v = fgd_obj_get(obj, key);
 
     *out = false;
-    if (v == NULL || YAJL_IS_NULL(v))
+    if (v == NULL || YAJL_IS_NULL(v)) {
         return 0;
-    if (!YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v))
+    }
+    if (!YAJL_IS_TRUE(v) && !YAJL_IS_FALSE(v)) {
         return fgd_error(r, 400, "InvalidRequestContentException",
             FGD_BAD_JSON "%s must be a boolean", key);
+    }
     *out = YAJL_IS_TRUE(v);
     return 0;
 }
@@ -106,9 +118,11 @@ fgd_bounds_has_var(const fgd_bounds_t *b, const char *name)
 {
     size_t  i;
 
-    for (i = 0; i < b->nvars; i++)
-        if (strcmp(b->vars[i], name) == 0)
+    for (i = 0; i < b->nvars; i++) {
+        if (strcmp(b->vars[i], name) == 0) {
             return true;
+        }
+    }
     return false;
 }
 
@@ -123,19 +137,22 @@ fgd_bounds_parse(const char *body, size_t len, unsigned max_memory_mb,
     int       rc = -1;
 
     memset(b, 0, sizeof(*b));
-    if (fgd_parse_doc(body, len, false, &root, r) != 0)
+    if (fgd_parse_doc(body, len, false, &root, r) != 0) {
         return -1;
-    if (fgd_only_members(root, known, r) != 0 ||
-        fgd_get_uint(root, "MaxMemorySize", 0, FGD_MEMORY_MIN,
-            max_memory_mb, "maxMemorySize", &b->max_memory_mb, r) != 0 ||
-        fgd_get_uint(root, "MaxTimeout", 0, 1, FGD_TIMEOUT_MAX,
-            "maxTimeout", &b->max_timeout_s, r) != 0 ||
-        fgd_get_bool(root, "AllowEnvironment", &b->allow_environment, r)
-            != 0 ||
-        fgd_get_bool(root, "AllowLogTail", &b->allow_log_tail, r) != 0 ||
-        fgd_get_member(root, "OverridableVariables", yajl_t_array, &vars, r)
+    }
+    if (fgd_only_members(root, known, r) != 0
+        || fgd_get_uint(root, "MaxMemorySize", 0, FGD_MEMORY_MIN,
+            max_memory_mb, "maxMemorySize", &b->max_memory_mb, r) != 0
+        || fgd_get_uint(root, "MaxTimeout", 0, 1, FGD_TIMEOUT_MAX,
+            "maxTimeout", &b->max_timeout_s, r) != 0
+        || fgd_get_bool(root, "AllowEnvironment", &b->allow_environment, r)
+            != 0
+        || fgd_get_bool(root, "AllowLogTail", &b->allow_log_tail, r) != 0
+        || fgd_get_member(root, "OverridableVariables", yajl_t_array, &vars, r)
             != 0)
+    {
         goto cleanup;
+    }
 
     if (vars != NULL && vars->u.array.len > FGD_BOUNDS_VARS_MAX) {
         fgd_error(r, 400, "InvalidParameterValueException",
@@ -152,8 +169,9 @@ fgd_bounds_parse(const char *body, size_t len, unsigned max_memory_mb,
                 FGD_BAD_JSON "OverridableVariables must be strings");
             goto cleanup;
         }
-        if (strlen(name) > FGD_ENV_NAME_MAX || !fgd_env_name_valid(name) ||
-            fgd_env_reserved(name)) {
+        if (strlen(name) > FGD_ENV_NAME_MAX || !fgd_env_name_valid(name)
+            || fgd_env_reserved(name))
+        {
             fgd_error(r, 400, "InvalidParameterValueException",
                 "OverridableVariables: '%.64s' is not a variable name a "
                 "function may set ([a-zA-Z][a-zA-Z0-9_]+, up to %u "
@@ -196,25 +214,29 @@ fgd_json_bounds(const fgd_bounds_t *b, const char *arn, char **out,
     size_t    i;
     int       rc;
 
-    if (g == NULL)
+    if (g == NULL) {
         return -1;
+    }
     yajl_gen_map_open(g);
     if (arn != NULL) {
         GSTR(g, "FunctionArn");
         GSTR(g, arn);
     }
-    if (b->max_memory_mb != 0)
+    if (b->max_memory_mb != 0) {
         fgd_gen_uint(g, "MaxMemorySize", b->max_memory_mb);
-    if (b->max_timeout_s != 0)
+    }
+    if (b->max_timeout_s != 0) {
         fgd_gen_uint(g, "MaxTimeout", b->max_timeout_s);
+    }
     GSTR(g, "AllowEnvironment");
     yajl_gen_bool(g, b->allow_environment);
     GSTR(g, "AllowLogTail");
     yajl_gen_bool(g, b->allow_log_tail);
     GSTR(g, "OverridableVariables");
     yajl_gen_array_open(g);
-    for (i = 0; i < b->nvars; i++)
+    for (i = 0; i < b->nvars; i++) {
         GSTR(g, b->vars[i]);
+    }
     yajl_gen_array_close(g);
     yajl_gen_map_close(g);
     rc = fgd_gen_finish(g, out, out_len);
@@ -232,15 +254,18 @@ fgd_env_runtime_check(yajl_val vars, fgd_resp_t *r)
     for (i = 0; YAJL_IS_OBJECT(vars) && i < vars->u.object.len; i++) {
         const char *k = vars->u.object.keys[i];
 
-        if (!fgd_env_controls_runtime(k))
+        if (!fgd_env_controls_runtime(k)) {
             continue;
+        }
         used = strlen(names);
-        if (used + strlen(k) + 2 < sizeof(names))
+        if (used + strlen(k) + 2 < sizeof(names)) {
             snprintf(names + used, sizeof(names) - used, "%s%s",
                 used ? "," : "", k);
+        }
     }
-    if (names[0] == '\0')
+    if (names[0] == '\0') {
         return 0;
+    }
     return fgd_error(r, 400, "InvalidParameterValueException",
         "Variables that control the runtime can not be set by another "
         "account's alias: %s", names);
@@ -257,21 +282,26 @@ fgd_overrides_parse(const char *body, size_t len, unsigned max_memory_mb,
     int       rc = -1;
 
     memset(o, 0, sizeof(*o));
-    if (fgd_parse_doc(body, len, false, &root, r) != 0)
+    if (fgd_parse_doc(body, len, false, &root, r) != 0) {
         return -1;
-    if (fgd_only_members(root, known, r) != 0 ||
-        fgd_get_uint(root, "MemorySize", 0, FGD_MEMORY_MIN, max_memory_mb,
-            "memorySize", &o->memory_mb, r) != 0 ||
-        fgd_get_uint(root, "Timeout", 0, 1, FGD_TIMEOUT_MAX, "timeout",
-            &o->timeout_s, r) != 0 ||
-        fgd_get_member(root, "Environment", yajl_t_object, &env, r) != 0 ||
-        (env != NULL && (fgd_only_members(env, env_known, r) != 0 ||
-                         fgd_env_validate(fgd_obj_get(env, "Variables"),
+    }
+    if (fgd_only_members(root, known, r) != 0
+        || fgd_get_uint(root, "MemorySize", 0, FGD_MEMORY_MIN, max_memory_mb,
+            "memorySize", &o->memory_mb, r) != 0
+        || fgd_get_uint(root, "Timeout", 0, 1, FGD_TIMEOUT_MAX, "timeout",
+            &o->timeout_s, r) != 0
+        || fgd_get_member(root, "Environment", yajl_t_object, &env, r) != 0
+        || (env != NULL && (fgd_only_members(env, env_known, r) != 0
+                         || fgd_env_validate(fgd_obj_get(env, "Variables"),
                              &o->environment, r) != 0)))
+    {
         goto cleanup;
+    }
     if (env != NULL && fgd_env_runtime_check(fgd_obj_get(env, "Variables"),
             r) != 0)
+    {
         goto cleanup;
+    }
     /* an empty map is no override */
     if (o->environment != NULL && strcmp(o->environment, "{}") == 0) {
         free(o->environment);
@@ -280,8 +310,9 @@ fgd_overrides_parse(const char *body, size_t len, unsigned max_memory_mb,
     rc = 0;
 
 cleanup:
-    if (rc != 0)
+    if (rc != 0) {
         fgd_overrides_clear(o);
+    }
     yajl_tree_free(root);
     return rc;
 }
@@ -292,8 +323,9 @@ fgd_vars_parse(const char *json)
 {
     yajl_val  v;
 
-    if (json == NULL || json[0] == '\0')
+    if (json == NULL || json[0] == '\0') {
         return NULL;
+    }
     v = yajl_tree_parse(json, NULL, 0);
     if (v != NULL && !YAJL_IS_OBJECT(v)) {
         yajl_tree_free(v);
@@ -333,10 +365,12 @@ fgd_json_overrides(const fgd_overrides_t *o, const char *alias_arn,
         GSTR(g, "AliasArn");
         GSTR(g, alias_arn);
     }
-    if (o->memory_mb != 0)
+    if (o->memory_mb != 0) {
         fgd_gen_uint(g, "MemorySize", o->memory_mb);
-    if (o->timeout_s != 0)
+    }
+    if (o->timeout_s != 0) {
         fgd_gen_uint(g, "Timeout", o->timeout_s);
+    }
     if (vars != NULL) {
         GSTR(g, "Environment");
         yajl_gen_map_open(g);
@@ -380,7 +414,7 @@ fgd_overrides_allowed(const fgd_overrides_t *o, const fgd_bounds_t *b,
     int       rc = 0;
 
     /* the maxima the owner set are told; the version's own are not */
-    if (o->memory_mb > mem)
+    if (o->memory_mb > mem) {
         return b->max_memory_mb != 0
             ? fgd_error(r, 400, "InvalidParameterValueException",
                   "MemorySize %u exceeds what the owner of %s allows: at "
@@ -388,7 +422,8 @@ fgd_overrides_allowed(const fgd_overrides_t *o, const fgd_bounds_t *b,
             : fgd_error(r, 400, "InvalidParameterValueException",
                   "MemorySize %u exceeds what the owner of %s allows: no "
                   "more than the function's own", o->memory_mb, arn);
-    if (o->timeout_s > tmo)
+    }
+    if (o->timeout_s > tmo) {
         return b->max_timeout_s != 0
             ? fgd_error(r, 400, "InvalidParameterValueException",
                   "Timeout %u exceeds what the owner of %s allows: at most "
@@ -396,6 +431,7 @@ fgd_overrides_allowed(const fgd_overrides_t *o, const fgd_bounds_t *b,
             : fgd_error(r, 400, "InvalidParameterValueException",
                   "Timeout %u exceeds what the owner of %s allows: no more "
                   "than the function's own", o->timeout_s, arn);
+    }
     vars = fgd_vars_parse(o->environment);
     for (i = 0; vars != NULL && i < vars->u.object.len; i++) {
         if (!fgd_var_allowed(b, vars->u.object.keys[i])) {
@@ -416,16 +452,18 @@ fgd_note(char *note, size_t size, const char *fmt, const char *name,
 {
     size_t  used = strlen(note);
 
-    if (used + 3 >= size)
+    if (used + 3 >= size) {
         return;
+    }
     if (used > 0) {
         snprintf(note + used, size - used, "; ");
         used += 2;
     }
-    if (name != NULL)
+    if (name != NULL) {
         snprintf(note + used, size - used, fmt, name);
-    else
+    } else {
         snprintf(note + used, size - used, fmt, a, b);
+    }
 }
 
 int
@@ -442,38 +480,44 @@ fgd_overrides_apply(const fgd_overrides_t *o, const fgd_bounds_t *b,
 
     note[0] = '\0';
     if (o->memory_mb != 0) {
-        if (o->memory_mb > mem)
+        if (o->memory_mb > mem) {
             fgd_note(note, note_size, "MemorySize %u above the bound %u",
                 NULL, o->memory_mb, mem);
+        }
         fn->memory_mb = o->memory_mb > mem ? mem : o->memory_mb;
     }
     if (o->timeout_s != 0) {
-        if (o->timeout_s > tmo)
+        if (o->timeout_s > tmo) {
             fgd_note(note, note_size, "Timeout %u above the bound %u", NULL,
                 o->timeout_s, tmo);
+        }
         fn->timeout_s = o->timeout_s > tmo ? tmo : o->timeout_s;
     }
-    if (o->environment == NULL)
+    if (o->environment == NULL) {
         return 0;
+    }
 
     own = fgd_vars_parse(fn->environment);
     alias = fgd_vars_parse(o->environment);
     g = yajl_gen_alloc(NULL);
-    if (g == NULL)
+    if (g == NULL) {
         goto cleanup;
+    }
     yajl_gen_map_open(g);
     /* the owner's variables, each replaced where the owner lists it */
     for (i = 0; own != NULL && i < own->u.object.len; i++) {
         const char  *name = own->u.object.keys[i];
         yajl_val     v = own->u.object.values[i], mine;
 
-        if (fgd_bounds_has_var(b, name) && alias != NULL &&
-            (mine = fgd_obj_get(alias, name)) != NULL) {
-            if (fgd_env_controls_runtime(name))
+        if (fgd_bounds_has_var(b, name) && alias != NULL
+            && (mine = fgd_obj_get(alias, name)) != NULL)
+        {
+            if (fgd_env_controls_runtime(name)) {
                 fgd_note(note, note_size, "variable %s controls the "
                     "runtime", name, 0, 0);
-            else
+            } else {
                 v = mine;
+            }
         }
         GSTR(g, name);
         GSTR(g, YAJL_IS_STRING(v) ? v->u.string : "");
@@ -484,9 +528,10 @@ fgd_overrides_apply(const fgd_overrides_t *o, const fgd_bounds_t *b,
         yajl_val     v = alias->u.object.values[k];
 
         if (own != NULL && fgd_obj_get(own, name) != NULL) {
-            if (!fgd_bounds_has_var(b, name))
+            if (!fgd_bounds_has_var(b, name)) {
                 fgd_note(note, note_size, "variable %s kept the owner's "
                     "value", name, 0, 0);
+            }
             continue;
         }
         if (fgd_env_controls_runtime(name)) {
@@ -503,15 +548,17 @@ fgd_overrides_apply(const fgd_overrides_t *o, const fgd_bounds_t *b,
         GSTR(g, YAJL_IS_STRING(v) ? v->u.string : "");
     }
     yajl_gen_map_close(g);
-    if (fgd_gen_take(g, &env, NULL) != 0)
+    if (fgd_gen_take(g, &env, NULL) != 0) {
         goto cleanup;
+    }
     free(fn->environment);
     fn->environment = env;
     rc = 0;
 
 cleanup:
-    if (g != NULL)
+    if (g != NULL) {
         yajl_gen_free(g);
+    }
     yajl_tree_free(own);
     yajl_tree_free(alias);
     return rc;

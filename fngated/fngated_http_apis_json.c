@@ -1,6 +1,6 @@
 /*
- * fngated_apis_util: the pure parts of APIs made of functions (see
- * fngated_apis_priv.h): bodies, stored forms, JSON answers, the proxy
+ * fngated_http_apis_json: the pure parts of APIs made of functions (see
+ * fngated_http_apis_json.h): bodies, stored forms, JSON answers, the proxy
  * event and the mapping of a proxy response.
  */
 
@@ -14,7 +14,7 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
-#include "fngated_apis_priv.h"
+#include "fngated_http_apis_json.h"
 #include "fngated_json.h"
 
 #define GSTRN(g, s, n) yajl_gen_string((g), (const unsigned char *) (s), (n))
@@ -29,11 +29,13 @@ fgd_apis_string(yajl_val root, const char *key, const char **s,
     yajl_val  v = fgd_obj_get(root, key);
 
     *s = NULL;
-    if (v == NULL || YAJL_IS_NULL(v))
+    if (v == NULL || YAJL_IS_NULL(v)) {
         return 0;
-    if (!YAJL_IS_STRING(v))
+    }
+    if (!YAJL_IS_STRING(v)) {
         return fgd_error(r, 400, "InvalidRequestContentException",
             FGD_BAD_JSON "%s must be a string", key);
+    }
     *s = v->u.string;
     return 1;
 }
@@ -53,8 +55,9 @@ fgd_apis_copy(char *dst, size_t size, const char *s)
 {
     size_t  n = strlen(s);
 
-    if (n + 1 > size)
+    if (n + 1 > size) {
         return -1;
+    }
     memcpy(dst, s, n + 1);
     return 0;
 }
@@ -69,15 +72,18 @@ fgd_api_parse(const char *body, size_t len, bool create, fgd_api_req_t *q,
     int          rc = -1, n, s, a, p, d, v;
 
     memset(q, 0, sizeof(*q));
-    if (fgd_parse_doc(body, len, false, &root, r) != 0)
+    if (fgd_parse_doc(body, len, false, &root, r) != 0) {
         return -1;
-    if ((n = fgd_apis_string(root, "Name", &name, r)) < 0 ||
-        (s = fgd_apis_string(root, "Stage", &stage, r)) < 0 ||
-        (a = fgd_apis_string(root, "Access", &access, r)) < 0 ||
-        (p = fgd_apis_string(root, "Policy", &policy, r)) < 0 ||
-        (d = fgd_apis_string(root, "Description", &desc, r)) < 0 ||
-        (v = fgd_apis_string(root, "RevisionId", &rev, r)) < 0)
+    }
+    if ((n = fgd_apis_string(root, "Name", &name, r)) < 0
+        || (s = fgd_apis_string(root, "Stage", &stage, r)) < 0
+        || (a = fgd_apis_string(root, "Access", &access, r)) < 0
+        || (p = fgd_apis_string(root, "Policy", &policy, r)) < 0
+        || (d = fgd_apis_string(root, "Description", &desc, r)) < 0
+        || (v = fgd_apis_string(root, "RevisionId", &rev, r)) < 0)
+    {
         goto cleanup;
+    }
 
     if (create) {
         if (name == NULL) {
@@ -127,7 +133,8 @@ fgd_api_parse(const char *body, size_t len, bool create, fgd_api_req_t *q,
     }
     if (desc != NULL) {
         if (fgd_apis_copy(q->a.description, sizeof(q->a.description), desc)
-            != 0) {
+            != 0)
+        {
             fgd_error(r, 400, "InvalidParameterValueException",
                 "1 validation error detected: Value at 'description' "
                 "failed to satisfy constraint: Member must have length "
@@ -137,7 +144,8 @@ fgd_api_parse(const char *body, size_t len, bool create, fgd_api_req_t *q,
         q->has_description = true;
     }
     if (rev != NULL && fgd_apis_copy(q->want_revision,
-                                     sizeof(q->want_revision), rev) != 0) {
+                                     sizeof(q->want_revision), rev) != 0)
+    {
         fgd_error(r, 412, "PreconditionFailedException",
             "The Revision Id provided does not match the latest Revision "
             "Id. Call the GetApi API to retrieve the latest Revision Id");
@@ -158,11 +166,13 @@ fgd_api_body_string(const char *body, size_t len, const char *member,
     const char  *v;
     int          got, rc = -1;
 
-    if (fgd_parse_doc(body, len, false, &root, r) != 0)
+    if (fgd_parse_doc(body, len, false, &root, r) != 0) {
         return -1;
+    }
     got = fgd_apis_string(root, member, &v, r);
-    if (got < 0)
+    if (got < 0) {
         goto cleanup;
+    }
     if (got == 0) {
         fgd_error(r, 400, "InvalidParameterValueException",
             "1 validation error detected: Value null at '%s' failed to "
@@ -186,14 +196,18 @@ cleanup:
 void
 fgd_api_merge(fgd_api_t *a, const fgd_api_req_t *q)
 {
-    if (q->has_stage)
+    if (q->has_stage) {
         memcpy(a->stage, q->a.stage, sizeof(a->stage));
-    if (q->has_access)
+    }
+    if (q->has_access) {
         memcpy(a->access, q->a.access, sizeof(a->access));
-    if (q->has_policy)
+    }
+    if (q->has_policy) {
         memcpy(a->policy, q->a.policy, sizeof(a->policy));
-    if (q->has_description)
+    }
+    if (q->has_description) {
         memcpy(a->description, q->a.description, sizeof(a->description));
+    }
 }
 
 static const char *
@@ -231,13 +245,16 @@ fgd_api_route_parse_body(const char *body, size_t len, bool create,
     fg_api_template_rc_t  trc;
 
     memset(q, 0, sizeof(*q));
-    if (fgd_parse_doc(body, len, false, &root, r) != 0)
+    if (fgd_parse_doc(body, len, false, &root, r) != 0) {
         return -1;
-    if (fgd_apis_string(root, "Method", &method, r) < 0 ||
-        fgd_apis_string(root, "Path", &path, r) < 0 ||
-        fgd_apis_string(root, "FunctionName", &fn, r) < 0 ||
-        fgd_apis_string(root, "Qualifier", &qual, r) < 0)
+    }
+    if (fgd_apis_string(root, "Method", &method, r) < 0
+        || fgd_apis_string(root, "Path", &path, r) < 0
+        || fgd_apis_string(root, "FunctionName", &fn, r) < 0
+        || fgd_apis_string(root, "Qualifier", &qual, r) < 0)
+    {
         goto cleanup;
+    }
     if (create && (method == NULL || path == NULL || fn == NULL)) {
         fgd_error(r, 400, "InvalidParameterValueException",
             "1 validation error detected: Value null at '%s' failed to "
@@ -292,14 +309,18 @@ cleanup:
 void
 fgd_api_route_merge(fgd_api_route_t *rt, const fgd_api_route_req_t *q)
 {
-    if (q->has_method)
+    if (q->has_method) {
         memcpy(rt->method, q->rt.method, sizeof(rt->method));
-    if (q->has_path)
+    }
+    if (q->has_path) {
         memcpy(rt->path, q->rt.path, sizeof(rt->path));
-    if (q->has_function)
+    }
+    if (q->has_function) {
         memcpy(rt->function, q->rt.function, sizeof(rt->function));
-    if (q->has_qualifier)
+    }
+    if (q->has_qualifier) {
         memcpy(rt->qualifier, q->rt.qualifier, sizeof(rt->qualifier));
+    }
 }
 
 int
@@ -326,9 +347,11 @@ fgd_api_route_from_value(fgd_api_route_t *rt, const char *v, size_t len)
 {
     fg_api_hit_t  h;
 
-    if (fg_api_route_value_parse(v, len, &h) != 0 ||
-        h.resource.len > FG_API_TEMPLATE_MAX)
+    if (fg_api_route_value_parse(v, len, &h) != 0
+        || h.resource.len > FG_API_TEMPLATE_MAX)
+    {
         return -1;
+    }
     fgd_apis_span(rt->method, sizeof(rt->method), &h.method);
     fgd_apis_span(rt->path, sizeof(rt->path), &h.resource);
     fgd_apis_span(rt->function, sizeof(rt->function), &h.function);
@@ -351,14 +374,17 @@ fgd_api_sub_from_value(fgd_api_sub_t *s, const char *v, size_t len)
     const char  *sp1, *sp2, *end = v + len;
 
     sp1 = memchr(v, ' ', len);
-    if (sp1 == NULL)
+    if (sp1 == NULL) {
         return -1;
+    }
     sp2 = memchr(sp1 + 1, ' ', (size_t) (end - sp1 - 1));
-    if (sp2 == NULL ||
-        (size_t) (sp1 - v) >= sizeof(s->status) ||
-        (size_t) (sp2 - sp1 - 1) >= sizeof(s->created) ||
-        (size_t) (end - sp2 - 1) >= sizeof(s->modified))
+    if (sp2 == NULL
+        || (size_t) (sp1 - v) >= sizeof(s->status)
+        || (size_t) (sp2 - sp1 - 1) >= sizeof(s->created)
+        || (size_t) (end - sp2 - 1) >= sizeof(s->modified))
+    {
         return -1;
+    }
     memcpy(s->status, v, (size_t) (sp1 - v));
     s->status[sp1 - v] = '\0';
     memcpy(s->created, sp1 + 1, (size_t) (sp2 - sp1 - 1));
@@ -398,21 +424,27 @@ fgd_api_from_fields(fgd_api_t *a, const char *const *fv, const size_t *lens,
     memset(a, 0, sizeof(*a));
     for (i = 0; i + 1 < count; i += 2) {
         for (j = 0; j < sizeof(map) / sizeof(map[0]); j++) {
-            if (strlen(map[j].field) != lens[i] ||
-                memcmp(map[j].field, fv[i], lens[i]) != 0)
+            if (strlen(map[j].field) != lens[i]
+                || memcmp(map[j].field, fv[i], lens[i]) != 0)
+            {
                 continue;
-            if (lens[i + 1] >= map[j].size)
+            }
+            if (lens[i + 1] >= map[j].size) {
                 return -1;
+            }
             memcpy((char *) a + map[j].off, fv[i + 1], lens[i + 1]);
             ((char *) a + map[j].off)[lens[i + 1]] = '\0';
         }
     }
-    if (!fg_api_name_valid(a->name, strlen(a->name)) ||
-        !fg_api_stage_valid(a->stage, strlen(a->stage)) ||
-        fg_api_access_from(a->access, strlen(a->access))
-            == FG_API_ACCESS_BAD ||
-        fg_api_policy_from(a->policy, strlen(a->policy)) == FG_API_POLICY_BAD)
+    if (!fg_api_name_valid(a->name, strlen(a->name))
+        || !fg_api_stage_valid(a->stage, strlen(a->stage))
+        || fg_api_access_from(a->access, strlen(a->access))
+            == FG_API_ACCESS_BAD
+        || fg_api_policy_from(a->policy, strlen(a->policy))
+            == FG_API_POLICY_BAD)
+    {
         return -1;
+    }
     return 0;
 }
 
@@ -448,8 +480,9 @@ fgd_json_api(const fgd_api_t *a, const char *region, const char *owner,
     yajl_gen  g = yajl_gen_alloc(NULL);
     int       rc;
 
-    if (g == NULL)
+    if (g == NULL) {
         return -1;
+    }
     fgd_gen_api(g, a, region, owner);
     rc = fgd_gen_finish(g, out, out_len);
     return rc;
@@ -463,13 +496,15 @@ fgd_json_list_apis(const fgd_api_t *as, size_t n, const char *region,
     size_t    i;
     int       rc;
 
-    if (g == NULL)
+    if (g == NULL) {
         return -1;
+    }
     yajl_gen_map_open(g);
     GSTR(g, "Apis");
     yajl_gen_array_open(g);
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
         fgd_gen_api(g, &as[i], region, owner);
+    }
     yajl_gen_array_close(g);
     yajl_gen_map_close(g);
     rc = fgd_gen_finish(g, out, out_len);
@@ -503,8 +538,9 @@ fgd_json_api_route(const fgd_api_route_t *rt, const char *region,
     yajl_gen  g = yajl_gen_alloc(NULL);
     int       rc;
 
-    if (g == NULL)
+    if (g == NULL) {
         return -1;
+    }
     fgd_gen_route(g, rt, region, owner);
     rc = fgd_gen_finish(g, out, out_len);
     return rc;
@@ -518,13 +554,15 @@ fgd_json_list_api_routes(const fgd_api_route_t *rts, size_t n,
     size_t    i;
     int       rc;
 
-    if (g == NULL)
+    if (g == NULL) {
         return -1;
+    }
     yajl_gen_map_open(g);
     GSTR(g, "Routes");
     yajl_gen_array_open(g);
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
         fgd_gen_route(g, &rts[i], region, owner);
+    }
     yajl_gen_array_close(g);
     yajl_gen_map_close(g);
     rc = fgd_gen_finish(g, out, out_len);
@@ -553,8 +591,9 @@ fgd_json_api_sub(const fgd_api_sub_t *s, const char *region, char **out,
     yajl_gen  g = yajl_gen_alloc(NULL);
     int       rc;
 
-    if (g == NULL)
+    if (g == NULL) {
         return -1;
+    }
     fgd_gen_sub(g, s, region);
     rc = fgd_gen_finish(g, out, out_len);
     return rc;
@@ -568,13 +607,15 @@ fgd_json_list_api_subs(const fgd_api_sub_t *ss, size_t n,
     size_t    i;
     int       rc;
 
-    if (g == NULL)
+    if (g == NULL) {
         return -1;
+    }
     yajl_gen_map_open(g);
     GSTR(g, "Subscriptions");
     yajl_gen_array_open(g);
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
         fgd_gen_sub(g, &ss[i], region);
+    }
     yajl_gen_array_close(g);
     yajl_gen_map_close(g);
     rc = fgd_gen_finish(g, out, out_len);
@@ -592,8 +633,9 @@ fgd_utf8_valid(const char *s, size_t len)
     unsigned long         cp;
 
     while (i < len) {
-        if (p[i] == 0)
+        if (p[i] == 0) {
             return false;
+        }
         if (p[i] < 0x80) {
             i++;
             continue;
@@ -610,17 +652,21 @@ fgd_utf8_valid(const char *s, size_t len)
         } else {
             return false;
         }
-        if (len - i <= n)
+        if (len - i <= n) {
             return false;
+        }
         for (k = 1; k <= n; k++) {
-            if ((p[i + k] & 0xc0) != 0x80)
+            if ((p[i + k] & 0xc0) != 0x80) {
                 return false;
+            }
             cp = cp << 6 | (p[i + k] & 0x3f);
         }
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) ||
-            (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
-            (cp >= 0xd800 && cp <= 0xdfff))
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800)
+            || (n == 3 && cp < 0x10000) || cp > 0x10ffff
+            || (cp >= 0xd800 && cp <= 0xdfff))
+        {
             return false;
+        }
         i += n + 1;
     }
     return true;
@@ -632,8 +678,9 @@ fgd_apis_decode(const char *s, size_t len)
 {
     char  *d = malloc(len + 1);
 
-    if (d == NULL)
+    if (d == NULL) {
         return NULL;
+    }
     if (fg_url_decode(s, len, d, len + 1) < 0) {
         free(d);
         return NULL;
@@ -654,14 +701,16 @@ fgd_gen_decoded(yajl_gen g, const char *s, size_t len, bool key)
     char  *d = fgd_apis_decode(s, len);
     int    rc = 0;
 
-    if (d == NULL)
+    if (d == NULL) {
         return -1;
-    if (fgd_utf8_valid(d, strlen(d)))
+    }
+    if (fgd_utf8_valid(d, strlen(d))) {
         GSTR(g, d);
-    else if (key)
+    } else if (key) {
         rc = -1;
-    else
+    } else {
         yajl_gen_null(g);
+    }
     free(d);
     return rc;
 }
@@ -677,15 +726,17 @@ fgd_gen_query(yajl_gen g, const char *query)
 
     while (p < end && n < 256) {
         pair = p;
-        while (p < end && *p != '&')
+        while (p < end && *p != '&') {
             p++;
+        }
         if (p > pair) {
             pairs[n] = pair;
             plens[n] = (size_t) (p - pair);
             n++;
         }
-        if (p < end)
+        if (p < end) {
             p++;
+        }
     }
     if (n == 0) {
         yajl_gen_null(g);
@@ -701,14 +752,17 @@ fgd_gen_query(yajl_gen g, const char *query)
             kjlen = eq ? (size_t) (eq - pairs[j]) : plens[j];
             later = kjlen == klen && memcmp(pairs[i], pairs[j], klen) == 0;
         }
-        if (later)
+        if (later) {
             continue;
-        if (fgd_gen_decoded(g, pairs[i], klen, true) != 0)
+        }
+        if (fgd_gen_decoded(g, pairs[i], klen, true) != 0) {
             return -1;
+        }
         if (klen == plens[i]) {
             GSTR(g, "");
         } else if (fgd_gen_decoded(g, pairs[i] + klen + 1,
-                       plens[i] - klen - 1, false) != 0) {
+                       plens[i] - klen - 1, false) != 0)
+        {
             return -1;
         }
     }
@@ -725,9 +779,11 @@ fgd_gen_headers(yajl_gen g, const char *headers)
     yajl_val  root = NULL;
     size_t    i;
 
-    if (headers != NULL && headers[0] != '\0' &&
-        fgd_json_shape_ok(headers, strlen(headers), 2))
+    if (headers != NULL && headers[0] != '\0'
+        && fgd_json_shape_ok(headers, strlen(headers), 2))
+    {
         root = yajl_tree_parse(headers, NULL, 0);
+    }
     yajl_gen_map_open(g);
     if (root != NULL && YAJL_IS_OBJECT(root)) {
         for (i = 0; i < root->u.object.len; i++) {
@@ -736,11 +792,13 @@ fgd_gen_headers(yajl_gen g, const char *headers)
             bool     later = false;
 
             /* a repeated name: its last value */
-            for (j = i + 1; j < root->u.object.len && !later; j++)
+            for (j = i + 1; j < root->u.object.len && !later; j++) {
                 later = strcasecmp(root->u.object.keys[i],
                                    root->u.object.keys[j]) == 0;
-            if (!YAJL_IS_STRING(v) || later)
+            }
+            if (!YAJL_IS_STRING(v) || later) {
                 continue;
+            }
             GSTR(g, root->u.object.keys[i]);
             GSTR(g, v->u.string);
         }
@@ -762,29 +820,35 @@ fgd_api_event(const fgd_api_call_t *c, char **out, size_t *out_len,
     int            rc = -1;
 
     plen = strlen(path);
-    if (!fg_api_path_ok(path, plen))
+    if (!fg_api_path_ok(path, plen)) {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "The path of the request is not valid");
+    }
     if (!fg_api_template_match(c->resource, strlen(c->resource), path, plen,
             &lit, params, FGD_API_PARAMS_MAX, &np))
+    {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "The path of the request does not match the route %s",
             c->route_id);
+    }
 
     g = yajl_gen_alloc(NULL);
-    if (g == NULL)
-        return fgd_error(r, 500, "ServiceException", "out of memory");
+    if (g == NULL) {
+        return fgd_nomem(r);
+    }
     yajl_gen_map_open(g);
     GSTR(g, "resource");      GSTR(g, c->resource);
     GSTR(g, "path");
-    if (fgd_gen_decoded(g, path, plen, false) != 0)
+    if (fgd_gen_decoded(g, path, plen, false) != 0) {
         goto bad;
+    }
     GSTR(g, "httpMethod");    GSTR(g, c->method);
     GSTR(g, "headers");
     fgd_gen_headers(g, c->headers);
     GSTR(g, "queryStringParameters");
-    if (fgd_gen_query(g, c->query ? c->query : "") != 0)
+    if (fgd_gen_query(g, c->query ? c->query : "") != 0) {
         goto bad;
+    }
     GSTR(g, "pathParameters");
     if (np == 0) {
         yajl_gen_null(g);
@@ -794,7 +858,9 @@ fgd_api_event(const fgd_api_call_t *c, char **out, size_t *out_len,
             GSTRN(g, params[2 * i].data, params[2 * i].len);
             if (fgd_gen_decoded(g, params[2 * i + 1].data,
                     params[2 * i + 1].len, false) != 0)
+            {
                 goto bad;
+            }
         }
         yajl_gen_map_close(g);
     }
@@ -823,7 +889,7 @@ fgd_api_event(const fgd_api_call_t *c, char **out, size_t *out_len,
     } else {
         b64 = malloc(c->body_len / 3 * 4 + 8);
         if (b64 == NULL) {
-            fgd_error(r, 500, "ServiceException", "out of memory");
+            fgd_nomem(r);
             goto cleanup;
         }
         fgd_base64_encode((const uint8_t *) c->body, c->body_len, b64);
@@ -832,7 +898,7 @@ fgd_api_event(const fgd_api_call_t *c, char **out, size_t *out_len,
     }
     yajl_gen_map_close(g);
     if (fgd_gen_take(g, out, out_len) != 0) {
-        fgd_error(r, 500, "ServiceException", "out of memory");
+        fgd_nomem(r);
         goto cleanup;
     }
     rc = 0;
@@ -856,13 +922,17 @@ fgd_header_name_ok(const char *s)
 {
     size_t  i, n = strlen(s);
 
-    if (n == 0 || n > 256)
+    if (n == 0 || n > 256) {
         return false;
-    for (i = 0; i < n; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-              (s[i] >= '0' && s[i] <= '9') || strchr("!#$%&'*+-.^_`|~", s[i])
+    }
+    for (i = 0; i < n; i++) {
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')
+              || (s[i] >= '0' && s[i] <= '9') || strchr("!#$%&'*+-.^_`|~", s[i])
               != NULL))
+        {
             return false;
+        }
+    }
     return true;
 }
 
@@ -876,12 +946,17 @@ fgd_header_reserved(const char *s)
     };
     size_t                    i;
 
-    if (strncasecmp(s, "x-fngate-", 9) == 0 ||
-        strncasecmp(s, "x-amz-", 6) == 0 || strncasecmp(s, "x-amzn-", 7) == 0)
+    if (strncasecmp(s, "x-fngate-", 9) == 0
+        || strncasecmp(s, "x-amz-", 6) == 0
+        || strncasecmp(s, "x-amzn-", 7) == 0)
+    {
         return true;
-    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        if (strcasecmp(s, names[i]) == 0)
+    }
+    for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcasecmp(s, names[i]) == 0) {
             return true;
+        }
+    }
     return false;
 }
 
@@ -892,8 +967,9 @@ fgd_append_header(char **headers, const char *name, const char *value)
     size_t  add = strlen(name) + strlen(value) + 5;
     char   *h = realloc(*headers, old + add);
 
-    if (h == NULL)
+    if (h == NULL) {
         return -1;
+    }
     snprintf(h + old, add, "%s: %s\r\n", name, value);
     *headers = h;
     return 0;
@@ -918,11 +994,13 @@ fgd_api_response(fgd_resp_t *r)
     long long    status;
     int          rc = -1;
 
-    if (r->body != NULL && r->body_len > 0 &&
-        fgd_json_shape_ok(r->body, r->body_len, FGD_JSON_DEPTH_MAX)) {
+    if (r->body != NULL && r->body_len > 0
+        && fgd_json_shape_ok(r->body, r->body_len, FGD_JSON_DEPTH_MAX))
+    {
         text = malloc(r->body_len + 1);
-        if (text == NULL)
-            return fgd_error(r, 500, "ServiceException", "out of memory");
+        if (text == NULL) {
+            return fgd_nomem(r);
+        }
         memcpy(text, r->body, r->body_len);
         text[r->body_len] = '\0';
         root = yajl_tree_parse(text, NULL, 0);
@@ -971,21 +1049,25 @@ fgd_api_response(fgd_resp_t *r)
                 goto cleanup;
             }
             if (!fgd_header_name_ok(name) || strlen(value) > FGD_API_HEADER_MAX
-                || strpbrk(value, "\r\n") != NULL) {
+                || strpbrk(value, "\r\n") != NULL)
+            {
                 fgd_bad_proxy(r, "a header name or value is not valid");
                 goto cleanup;
             }
-            if (fgd_header_reserved(name))
+            if (fgd_header_reserved(name)) {
                 continue;
+            }
             if (strcasecmp(name, "content-type") == 0) {
                 free(ctype);
                 ctype = strdup(value);
-                if (ctype == NULL)
+                if (ctype == NULL) {
                     goto nomem;
+                }
                 continue;
             }
-            if (fgd_append_header(&extra, name, value) != 0)
+            if (fgd_append_header(&extra, name, value) != 0) {
                 goto nomem;
+            }
         }
     }
 
@@ -998,8 +1080,9 @@ fgd_api_response(fgd_resp_t *r)
         }
         if (b64 != NULL && YAJL_IS_TRUE(b64)) {
             nb = malloc(strlen(body->u.string) / 4 * 3 + 4);
-            if (nb == NULL)
+            if (nb == NULL) {
                 goto nomem;
+            }
             dl = fgd_base64_decode(body->u.string, strlen(body->u.string),
                 (uint8_t *) nb);
             if (dl < 0) {
@@ -1010,8 +1093,9 @@ fgd_api_response(fgd_resp_t *r)
         } else {
             nb_len = strlen(body->u.string);
             nb = malloc(nb_len + 1);
-            if (nb == NULL)
+            if (nb == NULL) {
                 goto nomem;
+            }
             memcpy(nb, body->u.string, nb_len);
         }
     }
@@ -1020,8 +1104,9 @@ fgd_api_response(fgd_resp_t *r)
         size_t  old = r->headers ? strlen(r->headers) : 0;
         char   *h = realloc(r->headers, old + strlen(extra) + 1);
 
-        if (h == NULL)
+        if (h == NULL) {
             goto nomem;
+        }
         memcpy(h + old, extra, strlen(extra) + 1);
         r->headers = h;
     }
@@ -1037,7 +1122,7 @@ fgd_api_response(fgd_resp_t *r)
     goto cleanup;
 
 nomem:
-    fgd_error(r, 500, "ServiceException", "out of memory");
+    fgd_nomem(r);
 
 cleanup:
     free(extra);

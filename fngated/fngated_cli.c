@@ -1,0 +1,489 @@
+/*
+ * fngated_cli: the command line of fngated, its command modes and its
+ * readiness signal (fngated_cli.h).
+ *
+ * The modes are how util/fngate reaches what fngated's C code owns:
+ * `usage` prints the table of `fngate usage` from fngated_usage.c's sums;
+ * `account create` writes an account's keys (lib/fg_keys.h) in one
+ * script, `account list` reads them.  Each loads the same configuration
+ * as the daemon (-c FILE and -o key=value), so `redis` and `billing_log`
+ * are the daemon's.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+#include <openssl/rand.h>
+
+#include "fg_keys.h"
+#include "fg_route.h"
+#include "fngated_cli.h"
+#include "fngated_log.h"
+#include "fngated_redis.h"
+#include "fngated_usage.h"
+
+#define FGD_CLI_USAGE \
+    "usage: fngated -c FILE [-o key=value]...\n" \
+    "       fngated -c FILE [-o key=value]... usage [--since T] " \
+    "[--until T]\n" \
+    "               [--account A] [--as VIEWER] " \
+    "[--by account|owner|api] [--log FILE]\n" \
+    "       fngated -c FILE [-o key=value]... account create NAME | " \
+    "account list\n"
+
+#define FGD_CLI_TRIES  5
+
+/* The characters of an account id (its first not 0), an access key id
+ * after AKIA and a secret. */
+#define FGD_CLI_DIGITS  "0123456789"
+#define FGD_CLI_BASE32  "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+#define FGD_CLI_BASE64  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+                        "0123456789/+"
+
+/* ------------------------------------------------------------------ */
+/* usage                                                                */
+
+/*
+ * A time of --since / --until: epoch seconds (fractions allowed) or an
+ * ISO 8601 date and time in UTC (2026-01-31, 2026-01-31T12:00,
+ * 2026-01-31T12:00:00Z).  0, or -1.
+ */
+static int
+fgd_cli_time(const char *s, double *t)
+{
+    static const char  *formats[] = {
+        "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%MZ", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d",
+        NULL
+    };
+    struct tm           tm;
+    const char         *end;
+    char               *nend;
+    size_t              i;
+
+    if (s[0] >= '0' && s[0] <= '9') {
+        errno = 0;
+        *t = strtod(s, &nend);
+        if (errno == 0 && *nend == '\0' && isfinite(*t)) {
+            return 0;
+        }
+    }
+    for (i = 0; formats[i] != NULL; i++) {
+        memset(&tm, 0, sizeof(tm));
+        end = strptime(s, formats[i], &tm);
+        if (end != NULL && *end == '\0') {
+            *t = (double) timegm(&tm);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static int
+fgd_cli_usage_cmd(const fgd_conf_t *conf, int argc, char **argv)
+{
+    fgd_usage_opts_t  o;
+    char              err[512];
+    int               i;
+
+    memset(&o, 0, sizeof(o));
+    o.log = conf->billing_log;
+    o.until = INFINITY;
+    o.by = FGD_USAGE_BY_ACCOUNT;
+    for (i = 1; i < argc; i++) {
+        const char  *opt = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+        if (v == NULL) {
+            goto usage;
+        }
+        i++;
+        if (strcmp(opt, "--since") == 0 || strcmp(opt, "--until") == 0) {
+            if (fgd_cli_time(v, opt[2] == 's' ? &o.since : &o.until) != 0) {
+                fprintf(stderr, "fngated: cannot read the time \"%s\"\n", v);
+                return 1;
+            }
+        } else if (strcmp(opt, "--account") == 0) {
+            o.account = v;
+        } else if (strcmp(opt, "--as") == 0) {
+            if (!fg_account_valid(v, strlen(v))) {
+                fprintf(stderr, "fngated: --as takes an account id\n");
+                return 1;
+            }
+            o.viewer = v;
+        } else if (strcmp(opt, "--by") == 0) {
+            if (strcmp(v, "account") == 0) {
+                o.by = FGD_USAGE_BY_ACCOUNT;
+            } else if (strcmp(v, "owner") == 0) {
+                o.by = FGD_USAGE_BY_OWNER;
+            } else if (strcmp(v, "api") == 0) {
+                o.by = FGD_USAGE_BY_API;
+            } else {
+                goto usage;
+            }
+        } else if (strcmp(opt, "--log") == 0) {
+            o.log = v;
+        } else {
+            goto usage;
+        }
+    }
+    if (o.log == NULL || o.log[0] == '\0') {
+        fprintf(stderr, "fngated: no billing log (billing_log, or --log)\n");
+        return 1;
+    }
+    if (fgd_usage_print(stdout, &o, err, sizeof(err)) != 0) {
+        fprintf(stderr, "fngated: %s\n", err);
+        return 1;
+    }
+    return fflush(stdout) == 0 ? 0 : 1;
+
+usage:
+    fputs(FGD_CLI_USAGE, stderr);
+    return 2;
+}
+
+/* ------------------------------------------------------------------ */
+/* account                                                              */
+
+/* n random characters of set (uniform: bytes past the last whole set
+ * are drawn again).  0, or -1. */
+static int
+fgd_cli_rand(char *dst, size_t n, const char *set)
+{
+    size_t         len = strlen(set), got = 0, i;
+    unsigned       limit = 256 - 256 % len;
+    unsigned char  buf[64];
+
+    while (got < n) {
+        if (RAND_bytes(buf, sizeof(buf)) != 1) {
+            return -1;
+        }
+        for (i = 0; i < sizeof(buf) && got < n; i++) {
+            if (buf[i] < limit) {
+                dst[got++] = set[buf[i] % len];
+            }
+        }
+    }
+    dst[n] = '\0';
+    return 0;
+}
+
+static bool
+fgd_cli_account_name_valid(const char *name)
+{
+    size_t  n = strlen(name);
+
+    return n >= 1 && n <= 64
+           && strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                           "abcdefghijklmnopqrstuvwxyz" FGD_CLI_DIGITS "._-")
+              == n;
+}
+
+/*
+ * A request of the command line for fngated_redis: its connection to
+ * conf->redis (opened, the scripts loaded, at the first command).
+ */
+static void
+fgd_cli_req(fgd_req_t *q, const fgd_conf_t *conf, redisContext **c)
+{
+    memset(q, 0, sizeof(*q));
+    q->conf = conf;
+    q->redis = c;
+    q->request_id = "-";
+}
+
+/* The error of r on stderr; frees r. */
+static int
+fgd_cli_fail(const fgd_conf_t *conf, fgd_resp_t *r)
+{
+    fprintf(stderr, "fngated: redis at %s: %s\n", conf->redis, r->message);
+    fgd_resp_free(r);
+    return 1;
+}
+
+static int
+fgd_cli_account_create(const fgd_conf_t *conf, const char *name)
+{
+    redisContext  *c = NULL;
+    fgd_req_t      q;
+    fgd_resp_t     r;
+    char           id[FG_ACCOUNT_LEN + 1], akid[21], secret[41];
+    char           k_key[FG_KEY_MAX], k_acct[FG_KEY_MAX], k_all[FG_KEY_MAX];
+    char           created[32];
+    /* KEYS, then ARGV, of lua/account_create.lua */
+    const char    *args[] = { k_key, k_acct, k_all, id, akid, secret, name,
+                              created };
+    long long      v;
+    time_t         now = time(NULL);
+    struct tm      tm;
+    int            try, rc = 1;
+
+    if (!fgd_cli_account_name_valid(name)) {
+        fprintf(stderr, "fngated: account name must be 1-64 of A-Z a-z 0-9 "
+            ". _ -\n");
+        return 1;
+    }
+    gmtime_r(&now, &tm);
+    strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fgd_cli_req(&q, conf, &c);
+    memset(&r, 0, sizeof(r));
+
+    for (try = 0; try < FGD_CLI_TRIES; try++) {
+        memcpy(akid, "AKIA", 4);
+        if (fgd_cli_rand(id, 1, FGD_CLI_DIGITS + 1) != 0
+            || fgd_cli_rand(id + 1, FG_ACCOUNT_LEN - 1, FGD_CLI_DIGITS) != 0
+            || fgd_cli_rand(akid + 4, 16, FGD_CLI_BASE32) != 0
+            || fgd_cli_rand(secret, 40, FGD_CLI_BASE64) != 0)
+        {
+            fprintf(stderr, "fngated: no random bytes\n");
+            goto cleanup;
+        }
+        /* (fixed lengths: the names fit) */
+        fg_key_access_key(k_key, sizeof(k_key), akid);
+        fg_key_account(k_acct, sizeof(k_acct), id);
+        fg_key_accounts(k_all, sizeof(k_all));
+        if (fgd_redis_script_int(&q, FGD_SCRIPT_ACCOUNT_CREATE, 3, 8, args,
+                NULL, &v, &r) != 0)
+        {
+            rc = fgd_cli_fail(conf, &r);
+            goto cleanup;
+        }
+        if (v == 1) {
+            printf("{\"AccountId\":\"%s\",\"AccessKeyId\":\"%s\","
+                "\"SecretAccessKey\":\"%s\"}\n", id, akid, secret);
+            rc = fflush(stdout) == 0 ? 0 : 1;
+            goto cleanup;
+        }
+    }
+    fprintf(stderr, "fngated: could not find a free account id\n");
+
+cleanup:
+    if (c != NULL) {
+        redisFree(c);
+    }
+    return rc;
+}
+
+static int
+fgd_cli_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char * const *) a, *(char * const *) b);
+}
+
+static int
+fgd_cli_account_list(const fgd_conf_t *conf)
+{
+    redisContext  *c = NULL;
+    redisReply    *ids = NULL, *rep = NULL;
+    fgd_req_t      q;
+    fgd_resp_t     r;
+    char         **sorted = NULL, key[FG_KEY_MAX];
+    const char    *argv[5];
+    size_t         i, j;
+    int            rc = 1;
+
+    fgd_cli_req(&q, conf, &c);
+    memset(&r, 0, sizeof(r));
+    fg_key_accounts(key, sizeof(key));
+    argv[0] = "SMEMBERS";
+    argv[1] = key;
+    ids = fgd_redis_command(&q, true, 2, argv, NULL, &r);
+    if (ids == NULL) {
+        rc = fgd_cli_fail(conf, &r);
+        goto cleanup;
+    }
+    sorted = calloc(ids->elements + 1, sizeof(*sorted));
+    if (ids->type != REDIS_REPLY_ARRAY || sorted == NULL) {
+        fprintf(stderr, "fngated: redis at %s: bad reply\n", conf->redis);
+        goto cleanup;
+    }
+    for (i = j = 0; i < ids->elements; i++) {
+        if (ids->element[i]->type == REDIS_REPLY_STRING) {
+            sorted[j++] = ids->element[i]->str;
+        }
+    }
+    qsort(sorted, j, sizeof(*sorted), fgd_cli_cmp);
+
+    printf("%-12s  %-20s  %-20s  %s\n", "ACCOUNT", "ACCESS_KEY", "CREATED",
+        "NAME");
+    argv[0] = "HMGET";
+    argv[1] = key;
+    argv[2] = "access_key";
+    argv[3] = "created";
+    argv[4] = "name";
+    for (i = 0; i < j; i++) {
+        const char  *f[3] = { "", "", "" };
+        size_t       k;
+
+        if (fg_key_account(key, sizeof(key), sorted[i]) >= FG_KEY_MAX) {
+            continue;
+        }
+        rep = fgd_redis_command(&q, true, 5, argv, NULL, &r);
+        if (rep == NULL) {
+            rc = fgd_cli_fail(conf, &r);
+            goto cleanup;
+        }
+        if (rep->type == REDIS_REPLY_ARRAY && rep->elements == 3) {
+            for (k = 0; k < 3; k++) {
+                if (rep->element[k]->type == REDIS_REPLY_STRING) {
+                    f[k] = rep->element[k]->str;
+                }
+            }
+        }
+        printf("%-12s  %-20s  %-20s  %s\n", sorted[i], f[0], f[1], f[2]);
+        freeReplyObject(rep);
+        rep = NULL;
+    }
+    rc = fflush(stdout) == 0 ? 0 : 1;
+
+cleanup:
+    if (rep != NULL) {
+        freeReplyObject(rep);
+    }
+    if (ids != NULL) {
+        freeReplyObject(ids);
+    }
+    free(sorted);
+    if (c != NULL) {
+        redisFree(c);
+    }
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* the command line                                                     */
+
+int
+fgd_cli(int argc, char **argv, fgd_conf_t *conf)
+{
+    const char  *conf_path = NULL;
+    char         err[512], msg[512];
+    char       **mode;
+    int          opt, nmode, rc = 2;
+
+    if (fgd_conf_init(conf) != 0) {
+        fprintf(stderr, "fngated: out of memory\n");
+        return 1;
+    }
+    /* '+': the options end at the mode's name (its own options follow) */
+    while ((opt = getopt(argc, argv, "+c:o:h")) != -1) {
+        switch (opt) {
+        case 'c':
+            conf_path = optarg;
+            break;
+        case 'o':
+            if (fgd_conf_override(conf, optarg, msg, sizeof(msg)) != 0) {
+                fprintf(stderr, "fngated: -o %s: %s\n", optarg, msg);
+                rc = 1;
+                goto cleanup;
+            }
+            break;
+        case 'h':
+            fputs(FGD_CLI_USAGE, stdout);
+            rc = 0;
+            goto cleanup;
+        default:
+            goto usage;
+        }
+    }
+    if (conf_path == NULL) {
+        goto usage;
+    }
+    if (fgd_conf_load(conf, conf_path, err, sizeof(err)) != 0) {
+        fprintf(stderr, "fngated: %s\n", err);
+        rc = 1;
+        goto cleanup;
+    }
+    mode = argv + optind;
+    nmode = argc - optind;
+    if (nmode == 0) {
+        return FGD_CLI_SERVE;
+    }
+
+    if (strcmp(mode[0], "usage") == 0) {
+        rc = fgd_cli_usage_cmd(conf, nmode, mode);
+        goto cleanup;
+    }
+    if (strcmp(mode[0], "account") == 0 && nmode == 3
+        && strcmp(mode[1], "create") == 0)
+    {
+        rc = fgd_cli_account_create(conf, mode[2]);
+        goto cleanup;
+    }
+    if (strcmp(mode[0], "account") == 0 && nmode == 2
+        && strcmp(mode[1], "list") == 0)
+    {
+        rc = fgd_cli_account_list(conf);
+        goto cleanup;
+    }
+
+usage:
+    fputs(FGD_CLI_USAGE, stderr);
+    rc = 2;
+
+cleanup:
+    fgd_conf_free(conf);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* the pid file                                                         */
+
+void
+fgd_cli_ready(const fgd_conf_t *conf)
+{
+    char  tmp[4096 + 16], line[32];
+    int   fd, len, ok;
+
+    if (conf->pid_file == NULL || conf->pid_file[0] == '\0') {
+        return;
+    }
+    snprintf(tmp, sizeof(tmp), "%s.tmp", conf->pid_file);
+    len = snprintf(line, sizeof(line), "%ld\n", (long) getpid());
+    fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        fgd_log("error", NULL, "pid file %s: %s", tmp, strerror(errno));
+        return;
+    }
+    ok = write(fd, line, (size_t) len) == len;
+    if (close(fd) != 0) {
+        ok = 0;
+    }
+    if (!ok || rename(tmp, conf->pid_file) != 0) {
+        fgd_log("error", NULL, "pid file %s: %s", conf->pid_file,
+            strerror(errno));
+        unlink(tmp);
+        return;
+    }
+    fgd_log("info", NULL, "ready: pid %ld in %s", (long) getpid(),
+        conf->pid_file);
+}
+
+void
+fgd_cli_exit(const fgd_conf_t *conf)
+{
+    char  line[32];
+    FILE *f;
+
+    if (conf->pid_file == NULL || conf->pid_file[0] == '\0') {
+        return;
+    }
+    f = fopen(conf->pid_file, "r");
+    if (f == NULL) {
+        return;
+    }
+    /* (a pid file another fngated wrote since is left alone) */
+    if (fgets(line, sizeof(line), f) != NULL
+        && strtol(line, NULL, 10) == (long) getpid())
+    {
+        unlink(conf->pid_file);
+    }
+    fclose(f);
+}

@@ -1,0 +1,84 @@
+/*
+ * fngated_conf: the configuration (fngated -c FILE; conf/fngated.conf is
+ * the reference of every key) and its parsing (fngated_conf.c).
+ */
+
+#ifndef FNGATED_CONF_H
+#define FNGATED_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vmpool.h"
+
+/* Quotas of one account (conf/fngated.conf's quota_* keys); 0 is no
+ * limit.  Checked by the Redis script that writes, so two calls can not
+ * both take the last slot. */
+typedef struct {
+    unsigned       functions;       /* functions of an account */
+    size_t         code_storage;    /* bytes of code: CodeSize of $LATEST
+                                       and of every version */
+    unsigned       versions;        /* published versions of a function */
+    unsigned       aliases;         /* aliases of a function name */
+    unsigned       apis;            /* APIs of an account */
+    unsigned       routes;          /* routes of an API */
+    unsigned       subscriptions;   /* subscriptions of an API */
+} fgd_quota_t;
+
+typedef struct {
+    char          *listen;          /* "unix:/path" or "host:port" */
+    char          *redis;           /* "host:port" or "unix:/path" */
+    unsigned       threads;
+    char          *region;
+    size_t         max_code_size;   /* bytes of zip */
+    unsigned       max_memory_mb;   /* largest MemorySize accepted */
+    unsigned       cache_ttl_ms;    /* fngated_cache's staleness bound */
+    vmp_config_t   vm;              /* strings owned by the fields below */
+    char          *libvirt_uri;
+    char          *kernel;
+    char          *initrd;
+    char          *domain_xml;
+    char          *state_dir;
+    char          *accel;
+    char          *runtimes;
+    char          *emulator;
+    char          *name_prefix;
+    char          *billing_log;     /* nginx's billing log, for usage;
+                                       "" none */
+    fgd_quota_t    quota;           /* per account; 0: no limit */
+    size_t         billing_log_reserve; /* bytes its file system keeps
+                                       free for calls in flight; 0 off */
+    char          *pid_file;        /* written once ready; "" none */
+    unsigned long  seen;            /* keys given, one bit each */
+    unsigned long  overridden;      /* keys given by -o, one bit each */
+} fgd_conf_t;
+
+/* Defaults (the values conf/fngated.conf documents; the VM keys are
+ * vmp_config_defaults').  0 or -1 (ENOMEM). */
+int fgd_conf_init(fgd_conf_t *conf);
+/* Points conf->vm's strings at the owned copies (done by init / load). */
+void fgd_conf_vm_strings(fgd_conf_t *conf);
+void fgd_conf_free(fgd_conf_t *conf);           /* accepts NULL */
+
+/*
+ * Applies one "key = value" line (comments and blank lines are ignored).
+ * Returns 0, or -1 with a message in err ("unknown key \"x\"", "bad value
+ * ...").
+ */
+int fgd_conf_line(fgd_conf_t *conf, const char *line, char *err,
+    size_t err_size);
+
+/*
+ * Applies one "key=value" of the command line (`fngated -o`): the same
+ * keys, values and messages as a line of the file, which it wins over
+ * (fgd_conf_load skips the file's line of that key).  Given before
+ * fgd_conf_load; a key given twice by -o is an error.
+ */
+int fgd_conf_override(fgd_conf_t *conf, const char *kv, char *err,
+    size_t err_size);
+
+/* Reads a whole file; -1 with "FILE:LINE: message" in err. */
+int fgd_conf_load(fgd_conf_t *conf, const char *path, char *err,
+    size_t err_size);
+
+#endif /* FNGATED_CONF_H */

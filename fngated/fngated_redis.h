@@ -1,0 +1,88 @@
+/*
+ * fngated_redis: each FastCGI thread's blocking Redis connection, its
+ * commands and the Lua scripts every multi-key write is.
+ *
+ * The scripts are fngated/lua/NAME.lua, embedded at build time
+ * (fngated/lua/embed.awk writes $(BUILD)/gen/fngated_lua.c); each
+ * connection loads them all with SCRIPT LOAD when it opens, and a script
+ * runs with EVALSHA.  Redis answers NOSCRIPT when it lost them (a restart
+ * behind a connection that survived, SCRIPT FLUSH): the script is loaded
+ * again and run once more.
+ */
+
+#ifndef FNGATED_REDIS_H
+#define FNGATED_REDIS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <hiredis/hiredis.h>
+
+#include "fngated_req.h"
+
+/* One per fngated/lua/NAME.lua, FGD_SCRIPT_ + NAME in upper case. */
+typedef enum {
+    FGD_SCRIPT_CREATE = 0,
+    FGD_SCRIPT_PUBLISH,
+    FGD_SCRIPT_UPDATE_CODE,
+    FGD_SCRIPT_UPDATE_CONFIG,
+    FGD_SCRIPT_DELETE_VERSION,
+    FGD_SCRIPT_DELETE_ALL,
+    FGD_SCRIPT_ALIAS_PUT,
+    FGD_SCRIPT_ALIAS_DELETE,
+    FGD_SCRIPT_PERMISSION_ADD,
+    FGD_SCRIPT_PERMISSION_REMOVE,
+    FGD_SCRIPT_BOUNDS_PUT,
+    FGD_SCRIPT_OVERRIDES_PUT,
+    FGD_SCRIPT_API_CREATE,
+    FGD_SCRIPT_API_UPDATE,
+    FGD_SCRIPT_API_DELETE,
+    FGD_SCRIPT_ROUTE_PUT,
+    FGD_SCRIPT_ROUTE_DELETE,
+    FGD_SCRIPT_SUB_CREATE,
+    FGD_SCRIPT_SUB_UPDATE,
+    FGD_SCRIPT_ACCOUNT_CREATE,
+    FGD_SCRIPT_COUNT
+} fgd_script_t;
+
+typedef struct {
+    const char  *name;          /* NAME of fngated/lua/NAME.lua */
+    const char  *text;          /* its code, with the pieces it uses */
+} fgd_redis_script_t;
+
+/* The generated table ($(BUILD)/gen/fngated_lua.c). */
+extern const fgd_redis_script_t  fgd_redis_scripts[FGD_SCRIPT_COUNT];
+
+/*
+ * Runs one command on q's connection (opened, and the scripts loaded,
+ * when there is none).  lens may be NULL for NUL-terminated arguments.
+ * A read (idempotent) that fails on a stale connection is retried once on
+ * a fresh one; a write is never retried (it may have been applied): a
+ * connection is first checked with PING.  Returns the reply
+ * (freeReplyObject it), or NULL with r filled: 503 when Redis can not be
+ * reached or is full (maxmemory: nothing was written), 502 when the
+ * command failed on the wire or Redis answered an error.
+ */
+redisReply *fgd_redis_command(const fgd_req_t *q, bool idempotent, int argc,
+    const char **argv, const size_t *lens, fgd_resp_t *r);
+
+/*
+ * Runs the script with nkeys keys, then the other arguments: args holds
+ * both (keys first), alens their lengths (NULL: NUL-terminated).  The
+ * reply, or NULL with r (as fgd_redis_command; scripts write).
+ */
+redisReply *fgd_redis_script(const fgd_req_t *q, fgd_script_t script,
+    int nkeys, int nargs, const char **args, const size_t *alens,
+    fgd_resp_t *r);
+
+/* fgd_redis_script for the scripts that answer one integer: 0 with *v,
+ * or -1 with r (502 for another answer). */
+int fgd_redis_script_int(const fgd_req_t *q, fgd_script_t script,
+    int nkeys, int nargs, const char **args, const size_t *alens,
+    long long *v, fgd_resp_t *r);
+
+/* What fngated/lua/ and the enum disagree on: the first script without a
+ * text, or FGD_SCRIPT_COUNT (checked at start). */
+fgd_script_t fgd_redis_scripts_missing(void);
+
+#endif /* FNGATED_REDIS_H */

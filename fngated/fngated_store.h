@@ -1,0 +1,61 @@
+/*
+ * fngated_store: what the stored resources share (fngated_store.c): a
+ * function's keys, reading its record, hashes and sorted sets, and the
+ * answers to a refused quota or an unexpected reply.  Each returns 0 (or
+ * the reply), or -1 (NULL) with r filled: 404, 409, 503 ServiceException
+ * when Redis is down, ...
+ */
+
+#ifndef FNGATED_STORE_H
+#define FNGATED_STORE_H
+
+#include <hiredis/hiredis.h>
+
+#include "fg_keys.h"
+#include "fngated_req.h"
+
+/* The keys of account's function name and of the code sha (NULL: not
+ * needed).  0, or -1 when a name is too long. */
+int fgd_store_keys(const char *account, const char *name, const char *sha,
+    char fn[FG_KEY_MAX], char fns[FG_KEY_MAX], char code[FG_KEY_MAX],
+    char refs[FG_KEY_MAX]);
+
+/* A count quota (conf's quota_*) refused the call: 409
+ * ResourceConflictException naming it, and a log line.  Returns -1. */
+int fgd_store_quota_refused(const fgd_req_t *q, const char *what,
+    const char *per, const char *key, unsigned limit, fgd_resp_t *r);
+
+/* The code storage quota refused code of size bytes: 400
+ * CodeStorageExceededException, as Lambda's, and a log line.  -1. */
+int fgd_store_code_storage_refused(const fgd_req_t *q, fgd_resp_t *r,
+    size_t size);
+
+/* An HGETALL reply into fn.  0, or -1 (a field is missing or bad). */
+int fgd_store_fn_from_reply(fgd_fn_t *fn, const redisReply *reply);
+
+/* Frees reply; a 502 ServiceException in r.  Returns -1. */
+int fgd_store_unexpected(redisReply *reply, fgd_resp_t *r);
+
+/* HGETALL key; NULL with r on failure, an empty array when missing. */
+redisReply *fgd_store_hgetall(const fgd_req_t *q, const char *key,
+    fgd_resp_t *r);
+
+/* Reads one string field; 1 found (into dst), 0 missing, -1 with r. */
+int fgd_store_hget(const fgd_req_t *q, const char *key, const char *field,
+    char *dst, size_t size, fgd_resp_t *r);
+
+/* ZRANGE key 0 -1; the reply, or NULL with r. */
+redisReply *fgd_store_zrange(const fgd_req_t *q, const char *key,
+    fgd_resp_t *r);
+
+/* The function record ($LATEST or a version) at key into fn; 404 naming
+ * the function's ARN with qualifier when there is none. */
+int fgd_store_read_fn(const fgd_req_t *q, const char *key,
+    const char *account, const char *name, const char *qualifier,
+    fgd_fn_t *fn, fgd_resp_t *r);
+
+/* account's function name ($LATEST) into fn; 404 when there is none. */
+int fgd_store_get(const fgd_req_t *q, const char *account,
+    const char *name, fgd_fn_t *fn, fgd_resp_t *r);
+
+#endif /* FNGATED_STORE_H */

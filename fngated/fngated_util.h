@@ -1,0 +1,48 @@
+/*
+ * fngated_util: base64, Lambda's time formats, signal names, the JSON
+ * shape check, UUIDs and digests (fngated_util.c).
+ */
+
+#ifndef FNGATED_UTIL_H
+#define FNGATED_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#define FGD_SHA256_HEX         65         /* 64 + NUL */
+#define FGD_TIME_LEN           32
+
+/* Standard base64 with padding; dst needs 4*ceil(len/3)+1 bytes.
+ * Returns the length written (NUL-terminated). */
+size_t fgd_base64_encode(const uint8_t *src, size_t len, char *dst);
+
+/* Decodes standard base64 (padding optional, no whitespace).  dst needs
+ * len/4*3+3 bytes.  Returns the decoded length, or -1 on a bad
+ * character or length. */
+ssize_t fgd_base64_decode(const char *src, size_t len, uint8_t *dst);
+
+/* "2019-08-14T22:26:11.234+0000" (LastModified) */
+void fgd_time_lambda(const struct timespec *ts, char *dst, size_t size);
+/* "2019-08-14T22:26:11.234Z" (timeout messages) */
+void fgd_time_rfc3339(const struct timespec *ts, char *dst, size_t size);
+
+/* Lower-case Go-style signal description: 9 -> "killed". */
+const char *fgd_signal_name(int sig);
+
+/* true when body (len bytes) has no NUL and JSON nesting <= max_depth
+ * (checked before yajl builds a tree, whose free is recursive). */
+bool fgd_json_shape_ok(const char *body, size_t len, unsigned max_depth);
+
+/* 36-char lower-case uuid v4 from rnd (16 bytes). */
+void fgd_uuid_format(const uint8_t rnd[16], char dst[37]);
+
+/* Hex sha256 -> base64 of the digest (CodeSha256); -1 if not hex. */
+int fgd_sha_hex_to_b64(const char *hex, char dst[45]);
+
+/* A new RevisionId (uuid v4). */
+void fgd_revision_new(char dst[37]);
+
+#endif /* FNGATED_UTIL_H */

@@ -1,0 +1,293 @@
+package FngateTest;
+
+# FngateTest/Client.pm, part of FngateTest (t/lib/FngateTest.pm loads it;
+# its subs are FngateTest::NAME as before): calls of the test nginx as a client would make them: zips and
+# CreateFunction bodies, the AWS CLI, boto3 (and the revocation polls),
+# curl with its own SigV4, bursts.
+
+use strict;
+use warnings;
+
+our ($Region, %Accounts, $JSON);
+
+# files: { path => [mode, content] | content }  (content alone: mode 0755)
+sub zip_bytes {
+    my $files = shift;
+    my $buf = '';
+    my $z;
+    for my $path (sort keys %$files) {
+        my ($mode, $data) = ref $files->{$path}
+                            ? @{ $files->{$path} } : (0755, $files->{$path});
+        # (Minimal => 1 would drop the Unix mode bits)
+        my %o = (Name => $path, ExtAttr => ((0100000 | $mode) << 16),
+                 TextFlag => 0);
+        if ($z) {
+            $z->newStream(%o);
+        } else {
+            $z = IO::Compress::Zip->new(\$buf, %o)
+                or die "zip: $ZipError";
+        }
+        $z->print($data);
+    }
+    $z->close if $z;
+    return $buf;
+}
+
+sub zip_b64 {
+    return MIME::Base64::encode_base64(zip_bytes(shift), '');
+}
+
+# create_function_body(name => 'echo', files => {...} | zip_b64 => '...',
+#   handler => 'handler', runtime => 'provided', memory => 128, timeout => 3,
+#   env => {...})
+sub create_function_body {
+    my %a = @_;
+    my %doc = (
+        FunctionName => $a{name},
+        Runtime      => $a{runtime} // 'provided',
+        Role         => 'arn:aws:iam::000000000000:role/fngate',
+        Handler      => $a{handler} // 'handler',
+        Code         => { ZipFile => $a{zip_b64} // zip_b64($a{files}) },
+    );
+    $doc{MemorySize} = $a{memory} if defined $a{memory};
+    $doc{Timeout} = $a{timeout} if defined $a{timeout};
+    $doc{Environment} = { Variables => $a{env} } if $a{env};
+    return json_encode(\%doc);
+}
+
+sub tool_env {
+    my $who = shift;
+    my $acct = ref $who ? $who : account($who);
+    return join ' ',
+        'env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp',
+        'AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null',
+        'AWS_PAGER= AWS_MAX_ATTEMPTS=1 AWS_RETRY_MODE=standard',
+        "AWS_DEFAULT_REGION=$Region",
+        "AWS_ACCESS_KEY_ID=$acct->{AccessKeyId}",
+        "AWS_SECRET_ACCESS_KEY=$acct->{SecretAccessKey}";
+}
+
+# The test nginx's URL, once it accepts connections.  A tool run from
+# --- init starts right after Test::Nginx started nginx; under valgrind
+# (TEST_NGINX_USE_VALGRIND, `make valgrind`) nginx takes seconds to
+# listen, and curl or boto3 would fail to connect, so wait for the port
+# (polled, at most 60 s; at once when nginx is up).
+sub endpoint {
+    my $port = $ENV{TEST_NGINX_SERVER_PORT} || 1984;
+    for (my $i = 0; $i < 600; $i++) {
+        my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+                                      PeerPort => $port, Proto => 'tcp');
+        if ($s) {
+            close $s;
+            last;
+        }
+        select(undef, undef, undef, 0.1);
+    }
+    return "http://127.0.0.1:$port";
+}
+
+sub aws_cli {
+    my ($who, @args) = @_;
+    my $cmd = tool_env($who) . ' /usr/bin/aws --endpoint-url ' . endpoint()
+              . ' --cli-read-timeout 120 --cli-connect-timeout 5 '
+              . join ' ', map { shell_quote($_) } @args;
+    my ($rc, $out) = run_cmd($cmd);
+    return "exit=$rc\n$out";
+}
+
+sub python_boto3 {
+    my ($who, $code) = @_;
+    my $prelude = <<'_EOC_';
+import os, json, boto3, botocore.config
+lam = boto3.client('lambda', endpoint_url=os.environ['FNGATE_ENDPOINT'],
+    config=botocore.config.Config(retries={'max_attempts': 1},
+                                  read_timeout=120))
+_EOC_
+    my $file = "/tmp/fngate-boto3-$$.py";
+    open my $out, '>', $file or die "$file: $!";
+    print $out $prelude, $code;
+    close $out;
+    my $cmd = tool_env($who) . ' FNGATE_ENDPOINT=' . endpoint()
+              . " /usr/bin/python3 $file";
+    my ($rc, $text) = run_cmd($cmd);
+    unlink $file;
+    return "exit=$rc\n$text";
+}
+
+# The curl command line that signs with curl's own SigV4 (--aws-sigv4)
+# as WHO and requests PATH with the extra curl args; it prints the body,
+# then curl's write-out WOUT.
+sub curl_sigv4_cmd {
+    my ($wout, $who, $path, @args) = @_;
+    my $acct = ref $who ? $who : account($who);
+    return join ' ', 'curl -sS --max-time 120',
+        "--aws-sigv4 'aws:amz:$Region:lambda'",
+        "--user '$acct->{AccessKeyId}:$acct->{SecretAccessKey}'",
+        "-w '$wout'", (map { shell_quote($_) } @args),
+        shell_quote(endpoint() . $path);
+}
+
+# curl_sigv4('alice', '/2015-03-31/functions/', extra curl args...): curl's
+# own SigV4 signing (--aws-sigv4); "exit=N\n" . body . "\nhttp=CODE\n".
+sub curl_sigv4 {
+    my ($rc, $out) = run_cmd(curl_sigv4_cmd('\nhttp=%{http_code}\n', @_));
+    return "exit=$rc\n$out";
+}
+
+# burst([WHO, PATH, ARGS...], ...): the curl_sigv4 calls all at once, each
+# in a process of its own; for each, in the same order, { body, http,
+# time (seconds), retry_after, error_type }.
+sub burst {
+    my @calls = @_;
+    my @files = map { "/tmp/fngate-burst-$$-$_" } 0 .. $#calls;
+    my @pids;
+    for my $i (0 .. $#calls) {
+        my ($who, $path, @args) = @{ $calls[$i] };
+        my $cmd = curl_sigv4_cmd('\n%{http_code} %{time_total}\n', $who,
+            $path, '-D', "$files[$i].h", @args);
+        my $pid = fork // die "fork: $!";
+        if ($pid == 0) {
+            exec '/bin/sh', '-c', "$cmd >$files[$i] 2>&1" or POSIX::_exit(127);
+        }
+        push @pids, $pid;
+    }
+    waitpid $_, 0 for @pids;
+    my @out;
+    for my $f (@files) {
+        open my $in, '<', $f or die "$f: $!";
+        my $text = do { local $/; <$in> };
+        close $in;
+        my $head = '';
+        if (open my $h, '<', "$f.h") {
+            $head = do { local $/; <$h> };
+            close $h;
+        }
+        unlink $f, "$f.h";
+        my ($body, $code, $time) = $text =~ /^(.*)\n(\d+) ([\d.]+)\s*$/s;
+        my ($retry) = $head =~ /^Retry-After:\s*(\S+)/mi;
+        my ($etype) = $head =~ /^x-amzn-ErrorType:\s*(\S+)/mi;
+        push @out, { body => $body // $text, http => $code // 'none',
+                     time => $time // 0, retry_after => $retry // '',
+                     error_type => $etype // '' };
+    }
+    return @out;
+}
+
+# The CreateFunction request line and body of a function whose handler is
+# the executable SCRIPT; OPT as create_function_body takes them.
+sub create_request {
+    my ($name, $script, %opt) = @_;
+    return "POST /2015-03-31/functions\n" . create_function_body(
+        name => $name, files => { handler => [0755, $script] }, %opt);
+}
+
+# The status curl_sigv4 reported ("http=NNN" at the end of its output).
+sub http_code {
+    my $t = shift;
+    return $t =~ /http=(\d+)\s*$/ ? $1 : 'none';
+}
+
+# ACCOUNT makes the boto3 call CALL (a Python expression on "lam") and
+# reports the HTTP status: MODE "read" once; "poll" calls again until the
+# answer changes (for at most TTL + 5 seconds) and prints the first
+# answer, the new one, and when the last call that still got the first
+# answer was sent (the time a staleness bound speaks of: a call's own
+# latency, a cold start say, does not count).
+# The Python of boto3_status and boto3_change: status() makes CALL and
+# gives its HTTP status; poll() makes it until the answer changes (up to
+# TTL + 5 s) and gives the first and last answers and how long after its
+# start the last call that still got the first answer was sent.
+sub boto3_poll_py {
+    my ($call, $ttl) = @_;
+    return <<_EOP_;
+import time
+def status():
+    try:
+        $call
+        return 200
+    except lam.exceptions.ClientError as e:
+        return e.response['ResponseMetadata']['HTTPStatusCode']
+def poll():
+    t0 = time.time()
+    late = 0.0
+    first = status()
+    now = first
+    while now == first and time.time() - t0 < $ttl + 5:
+        time.sleep(0.1)
+        sent = time.time()
+        now = status()
+        if now == first:
+            late = sent - t0
+    return first, now, t0, late
+_EOP_
+}
+
+# boto3_status(ACCOUNT, CALL, 'read'): CALL's status; (..., 'poll', TTL):
+# "FIRST NOW LAST_OLD", LAST_OLD the time (epoch s) the last call that
+# still got FIRST was sent.
+sub boto3_status {
+    my ($account, $call, $mode, $ttl) = @_;
+    my $out = python_boto3($account, boto3_poll_py($call, $ttl // 0) . <<_EOP_);
+if '$mode' == 'read':
+    print(status())
+else:
+    first, now, t0, late = poll()
+    print(first, now, '%.3f' % (t0 + late))
+_EOP_
+    return $out =~ /^exit=0\n(.*?)\s*$/s ? $1 : $out;
+}
+
+# boto3_change(ACCOUNT, CALL, TTL, WHO, CHANGE): how soon a change by
+# another account reaches ACCOUNT's CALL, from one Python process (its
+# start, seconds under load, stays out of the measured time): CALL once
+# (the worker caches what it looked up), then CHANGE with WHO's client
+# (`other`, an expression whose value is boto3's answer, its client
+# warmed up first by a ListFunctions), then poll().
+# "BEFORE CHANGE_STATUS FIRST NOW LATE": the statuses of the call before,
+# of the change, of the first call after it and of the last; LATE, the
+# seconds from the change's answer to the last call that still got FIRST
+# (0 when the first already changed).
+sub boto3_change {
+    my ($account, $call, $ttl, $who, $change) = @_;
+    my $other = account($who);
+    my $out = python_boto3($account, boto3_poll_py($call, $ttl) . <<_EOP_);
+other = boto3.client('lambda', endpoint_url=os.environ['FNGATE_ENDPOINT'],
+    aws_access_key_id='$other->{AccessKeyId}',
+    aws_secret_access_key='$other->{SecretAccessKey}',
+    config=botocore.config.Config(retries={'max_attempts': 1},
+                                  read_timeout=120))
+# other's first call builds its models, signer and connection (a second
+# or more under load): done here, before the cached answer's ttl starts
+for op in other.meta.service_model.operation_names:
+    other.meta.service_model.operation_model(op)
+other.list_functions(MaxItems=1)
+before = status()
+try:
+    changed = ($change)['ResponseMetadata']['HTTPStatusCode']
+except other.exceptions.ClientError as e:
+    changed = e.response['ResponseMetadata']['HTTPStatusCode']
+first, now, t0, late = poll()
+print(before, changed, first, now, '%.3f' % late)
+_EOP_
+    return $out =~ /^exit=0\n(.*?)\s*$/s ? $1 : $out;
+}
+
+# within_ttl(LATE, TTL): "1" when a change reached the calls within the
+# cache's ttl (LATE: the seconds after the change that a call still got the
+# old answer was sent; boto3_change's, or late_since of boto3_status's poll)
+# with 0.5 s to spare, else "late by N s", or "none" when LATE is not a
+# number (the poll failed).
+sub within_ttl {
+    my ($late, $ttl) = @_;
+    return 'none' unless defined $late && $late =~ /^-?[0-9]+(?:\.[0-9]+)?$/;
+    return $late <= $ttl + 0.5 ? 1 : sprintf('late by %.3f s', $late - $ttl);
+}
+
+# late_since(T, T0): boto3_status poll's LAST_OLD T as seconds after T0, or
+# undef when T is not a time.
+sub late_since {
+    my ($t, $t0) = @_;
+    return defined $t && $t =~ /^[0-9]+(?:\.[0-9]+)?$/ ? $t - $t0 : undef;
+}
+
+1;

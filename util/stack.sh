@@ -1,0 +1,240 @@
+# util/stack.sh: the stack's start and stop, sourced by util/fngate,
+# util/run-tests.sh and util/bench.sh (docs/testing.md, "The stack
+# library").  Not a program: it defines functions and changes nothing
+# until one is called.
+#
+# The sourcing script sets ROOT (the checkout) and BUILD (its build
+# directory) first.  The functions print their failures on stderr and
+# return non-zero; the caller decides whether that ends it.
+#
+#   stack_libvirt                  libvirtd and virtlogd, when not running
+#                                  (util/libvirt-up.sh); prints "started
+#                                  NAME PID" for each one it started
+#   stack_redis DIR PORT MAXMEMORY [persist]
+#                                  a Redis on 127.0.0.1:PORT, its files in
+#                                  DIR (redis.conf, redis.pid, redis.log),
+#                                  maxmemory MAXMEMORY with noeviction (full,
+#                                  it refuses writes and evicts nothing);
+#                                  persist: every write in the append-only
+#                                  file before Redis answers it (`fngate
+#                                  up`), else no persistence (tests, bench)
+#   stack_fngated_opts STATE REDIS_PORT [KEY=VALUE]...
+#                                  sets the array FNGATED_OPTS: -c
+#                                  conf/fngated.conf and one -o per key the
+#                                  file spells with a placeholder (@STATE@,
+#                                  @ROOT@, @BUILD@, @REDIS_PORT@) filled,
+#                                  then pid_file, then the KEY=VALUEs given
+#                                  (a later one of a key wins)
+#   stack_fngated STATE REDIS_PORT [KEY=VALUE]...
+#                                  starts fngated with those options (its
+#                                  log STATE/fngated/fngated.log, the
+#                                  command line in STATE/fngated/
+#                                  fngated.args, one word a line) and waits
+#                                  for its readiness signal: the pid file
+#                                  STATE/fngated/fngated.pid, which fngated
+#                                  writes once its socket listens and its
+#                                  VM pool is up (STACK_READY_SECS, 300;
+#                                  not ready by then, it is stopped;
+#                                  meanwhile its pid is in
+#                                  STATE/fngated/fngated.starting); sets
+#                                  FNGATED_PID
+#   stack_fill TEMPLATE DST STATE PORT REDIS_PORT
+#                                  conf/nginx.conf's placeholders filled
+#                                  (@USER@: root when run as root, else the
+#                                  line is dropped)
+#   stack_nginx DIR CONF PORT      nginx -p DIR/ -c CONF, or a reload of the
+#                                  running one (DIR/nginx.pid); waits until
+#                                  http://127.0.0.1:PORT/ answers; sets
+#                                  NGINX_PID
+#   stack_alive PID / stack_pid_alive FILE [COMM]
+#                                  a live process (zombies do not count);
+#                                  a pid file's, and with COMM that program
+#   stack_stop_pid PID [SIGNAL [SECONDS]]
+#                                  signals it (TERM), waits (20 s), KILLs
+#   stack_wait SECONDS WHAT COMMAND...
+#                                  polls COMMAND every 0.1 s until it
+#                                  succeeds; non-zero after SECONDS
+
+NGINX=${NGINX:-${FNGATE_NGINX:-/usr/sbin/nginx}}
+
+stack_alive() {
+    [ -d "/proc/$1" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null
+}
+
+stack_pid_alive() {
+    local f=$1 comm=${2:-} pid c
+    [ -s "$f" ] || return 1
+    pid=$(cat "$f" 2>/dev/null) || return 1
+    [[ "$pid" =~ ^[0-9]+$ ]] || return 1
+    stack_alive "$pid" || return 1
+    if [ -n "$comm" ]; then
+        read -r c <"/proc/$pid/comm" 2>/dev/null || return 1
+        [ "$c" = "$comm" ] || return 1
+    fi
+}
+
+stack_wait() {
+    local secs=$1 what=$2 i
+    shift 2
+    for ((i = 0; i < secs * 10; i++)); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    echo "stack: $what did not come up within ${secs}s" >&2
+    return 1
+}
+
+stack_stop_pid() {
+    local pid=$1 sig=${2:-TERM} secs=${3:-20} i
+    stack_alive "$pid" || return 0
+    kill "-$sig" "$pid" 2>/dev/null || return 0
+    for ((i = 0; i < secs * 10; i++)); do
+        stack_alive "$pid" || return 0
+        sleep 0.1
+    done
+    echo "stack: pid $pid did not stop; killing it" >&2
+    kill -KILL "$pid" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do
+        stack_alive "$pid" || return 0
+        sleep 0.1
+    done
+}
+
+stack_unix_socket_answers() {
+    perl -MIO::Socket::UNIX -e \
+        'exit(IO::Socket::UNIX->new(Peer => $ARGV[0]) ? 0 : 1)' "$1"
+}
+
+stack_libvirt() {
+    LIBVIRT_URI=${LIBVIRT_URI:-qemu:///system} "$ROOT/util/libvirt-up.sh"
+}
+
+stack_redis() {
+    local d=$1 port=$2 maxmemory=$3 persist=${4:-}
+    mkdir -p "$d"
+    {
+        echo "# written by util/stack.sh (stack_redis)"
+        echo "bind 127.0.0.1"
+        echo "port $port"
+        echo "protected-mode yes"
+        echo "daemonize yes"
+        echo "pidfile $d/redis.pid"
+        echo "logfile $d/redis.log"
+        echo "dir $d"
+        if [ "$persist" = persist ]; then
+            echo "# Every write is in the append-only file before Redis answers it."
+            echo "appendonly yes"
+            echo "appendfsync always"
+            echo "save 900 1"
+            echo "save 300 10"
+        else
+            echo "appendonly no"
+            echo 'save ""'
+        fi
+        echo "# Everything fngate stores lives here: when it is full, writes are"
+        echo "# refused (fngated answers 503 ServiceException, nothing half-written)"
+        echo "# and nothing is evicted; reads and deletes go on."
+        echo "maxmemory $maxmemory"
+        echo "maxmemory-policy noeviction"
+    } >"$d/redis.conf"
+    redis-server "$d/redis.conf" || return 1
+    stack_wait 20 redis sh -c "redis-cli -h 127.0.0.1 -p $port ping | grep -q PONG"
+}
+
+stack_fngated_opts() {
+    local state=$1 redis_port=$2 line key val kv i
+    shift 2
+    local -a keys=() vals=()
+    # the file's placeholders, filled (conf/fngated.conf spells the layout)
+    while IFS= read -r line; do
+        [[ "$line" =~ ^([a-z_]+)\ =\ (.*@[A-Z_]+@.*)$ ]] || continue
+        val=${BASH_REMATCH[2]}
+        val=${val//@STATE@/$state}
+        val=${val//@ROOT@/$ROOT}
+        val=${val//@BUILD@/$BUILD}
+        val=${val//@REDIS_PORT@/$redis_port}
+        keys+=("${BASH_REMATCH[1]}")
+        vals+=("$val")
+    done <"$ROOT/conf/fngated.conf"
+    for kv in "pid_file=$state/fngated/fngated.pid" "$@"; do
+        key=${kv%%=*}
+        for ((i = 0; i < ${#keys[@]}; i++)); do
+            [ "${keys[$i]}" = "$key" ] && break
+        done
+        keys[$i]=$key
+        vals[$i]=${kv#*=}
+    done
+    FNGATED_OPTS=(-c "$ROOT/conf/fngated.conf")
+    for ((i = 0; i < ${#keys[@]}; i++)); do
+        FNGATED_OPTS+=(-o "${keys[$i]}=${vals[$i]}")
+    done
+}
+
+stack_fngated() {
+    local state=$1 d=$1/fngated secs=${STACK_READY_SECS:-300} i pid
+    [ -x "$BUILD/fngated" ] || {
+        echo "stack: $BUILD/fngated is not built (make build)" >&2; return 1; }
+    mkdir -p "$d" "$state/vm"
+    stack_fngated_opts "$@" || return 1
+    printf '%s\n' "$BUILD/fngated" "${FNGATED_OPTS[@]}" >"$d/fngated.args"
+    rm -f "$d/fngated.pid" "$d/fngated.sock"
+    # (9>&-: run-tests.sh's lock stays with run-tests.sh)
+    setsid "$BUILD/fngated" "${FNGATED_OPTS[@]}" </dev/null \
+        >>"$d/fngated.log" 2>&1 9>&- &
+    FNGATED_PID=$!
+    # (the pid until it is ready, for a stop meanwhile: `fngate down`)
+    echo "$FNGATED_PID" >"$d/fngated.starting"
+    for ((i = 0; i < secs * 10; i++)); do
+        if [ -s "$d/fngated.pid" ]; then
+            pid=$(cat "$d/fngated.pid")
+            FNGATED_PID=$pid
+            rm -f "$d/fngated.starting"
+            return 0
+        fi
+        if ! stack_alive "$FNGATED_PID"; then
+            echo "stack: fngated exited; see $d/fngated.log:" >&2
+            tail -n 5 "$d/fngated.log" >&2
+            rm -f "$d/fngated.starting"
+            return 1
+        fi
+        sleep 0.1
+    done
+    # not ready: stopped, so that no fngated runs without its pid file
+    echo "stack: fngated (pid $FNGATED_PID) not ready within ${secs}s; stopping it; see $d/fngated.log" >&2
+    stack_stop_pid "$FNGATED_PID"
+    rm -f "$d/fngated.starting"
+    return 1
+}
+
+stack_fill() {
+    local src=$1 dst=$2 state=$3 port=$4 redis_port=$5 user=root
+    [ "$(id -u)" -eq 0 ] || user=
+    sed -e "s|@STATE@|$state|g" -e "s|@ROOT@|$ROOT|g" \
+        -e "s|@PORT@|$port|g" -e "s|@REDIS_PORT@|$redis_port|g" \
+        -e "s|@MODULE@|$BUILD/ngx_http_fngate_module.so|g" \
+        -e "s|@BUILD@|$BUILD|g" "$src" |
+    if [ -n "$user" ]; then
+        sed -e "s|@USER@|$user|g"
+    else
+        grep -v '@USER@'
+    fi >"$dst.tmp" && mv "$dst.tmp" "$dst"
+}
+
+stack_nginx() {
+    local d=$1 conf=$2 port=$3
+    mkdir -p "$d/logs" "$d/temp"
+    [ -f "$BUILD/ngx_http_fngate_module.so" ] || {
+        echo "stack: $BUILD/ngx_http_fngate_module.so is not built (make build)" >&2
+        return 1; }
+    "$NGINX" -q -t -p "$d/" -c "$conf" || {
+        echo "stack: nginx rejects $conf" >&2; return 1; }
+    if stack_pid_alive "$d/nginx.pid"; then
+        "$NGINX" -p "$d/" -c "$conf" -s reload 2>/dev/null || {
+            echo "stack: nginx reload failed" >&2; return 1; }
+    else
+        "$NGINX" -p "$d/" -c "$conf" || return 1
+    fi
+    stack_wait 10 nginx test -s "$d/nginx.pid" || return 1
+    NGINX_PID=$(cat "$d/nginx.pid")
+    stack_wait 20 nginx curl -s -o /dev/null "http://127.0.0.1:$port/"
+}
