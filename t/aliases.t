@@ -1,10 +1,18 @@
 # Aliases: CreateAlias, GetAlias, UpdateAlias, ListAliases, DeleteAlias,
 # and Invoke through an alias, weighted between two versions.
+#
+# The fixture: Alice's functions, each with version 1, a new configuration
+# and version 2 (main::versions): af with "live" (version 1, Description
+# production, half of the calls to version 2) and "beta" ($LATEST), what
+# the reading, listing and weighted blocks see; afl with an unweighted
+# "live" (the plain call through an alias); afu with that "live" too (the
+# UpdateAlias that adds the weight); afc without aliases (the blocks that
+# create some); afdN for each deletion block, which deletes in its --- init
+# what the blocks before it used to.
 use Test::Nginx::Socket;
 use FngateTest;
 
-repeat_each(1);     # the blocks build on each other
-no_shuffle();
+repeat_each(1);
 fngate_defaults();
 
 our $ALICE = account('alice')->{AccountId};
@@ -14,10 +22,48 @@ our $ARN = "arn:aws:lambda:us-east-1:$ALICE:function:af";
 our $ZIP = zip_b64({ handler => [0755,
     "#!/bin/sh\necho \"\\\"\$AWS_LAMBDA_FUNCTION_VERSION\\\"\"\n"] });
 
+# Alice's function NAME with versions 1 and 2 (a new configuration
+# between them), and ALIAS => [VERSION, BODY FIELDS] aliases.
+sub versions {
+    my ($name, %aliases) = @_;
+    make_function('alice', $name, undef, zip_b64 => $ZIP, publish => 1);
+    api_ok('alice', 'PUT', "/2015-03-31/functions/$name/configuration",
+           '{"Description":"second"}', 200);
+    api_ok('alice', 'POST', "/2015-03-31/functions/$name/versions", '', 201);
+    for my $alias (sort keys %aliases) {
+        my ($v, %more) = @{ $aliases{$alias} };
+        api_ok('alice', 'POST', "/2015-03-31/functions/$name/aliases",
+               json_encode({ Name => $alias, FunctionVersion => $v, %more }),
+               201);
+    }
+}
+
+our %LIVE = (live => ['1', Description => 'production',
+                      RoutingConfig => { AdditionalVersionWeights => { 2 => 0.5 } }],
+             beta => ['$LATEST']);
+
+fixture(sub {
+    versions('af', %LIVE);
+    versions('afl', live => ['1', Description => 'production']);
+    versions('afu', live => ['1', Description => 'production']);
+    versions('afc');
+    versions("afd$_", %LIVE, cli => ['2']) for 34 .. 38;
+});
+
+# What the deletion blocks start from: Alice deletes these of afdN.
+sub deleted {
+    my ($n, @what) = @_;
+    my %path = (live => "afd$n/aliases/live", v1 => "afd$n?Qualifier=1",
+                function => "afd$n");
+    api_ok('alice', 'DELETE', "/2015-03-31/functions/$path{$_}", '', 204)
+        for @what;
+}
+
 sub af_keys {
+    my $fn = shift // 'af';
     my $port = $ENV{TEST_NGINX_REDIS_PORT};
     my $out = '';
-    for my $pat ("fg:*{$ALICE}:af", "fg:*{$ALICE}:af:*") {
+    for my $pat ("fg:*{$ALICE}:$fn", "fg:*{$ALICE}:$fn:*") {
         my ($rc, $text) = run_cmd("redis-cli -p $port --scan --pattern '$pat'");
         $out .= $text;
     }
@@ -33,20 +79,22 @@ __DATA__
 === TEST 1: a function, published as version 1
 --- request eval
 "POST /2015-03-31/functions\n" . FngateTest::create_function_body(
-    name => 'af', zip_b64 => $main::ZIP) =~ s/\}$/,"Publish":true}/r
+    name => 'made', zip_b64 => $main::ZIP) =~ s/\}$/,"Publish":true}/r
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
 --- error_code: 201
---- response_body_like: "FunctionArn":"[^"]*:function:af:1",.*"Version":"1"
+--- response_body_like: "FunctionArn":"[^"]*:function:made:1",.*"Version":"1"
 --- no_error_log
 [error]
 
 
 
 === TEST 2: a new configuration for $LATEST
+--- init
+FngateTest::make_function('alice', 'made2', undef, zip_b64 => $main::ZIP, publish => 1);
 --- request
-PUT /2015-03-31/functions/af/configuration
+PUT /2015-03-31/functions/made2/configuration
 {"Description":"second"}
 --- more_headers
 Content-Type: application/json
@@ -58,8 +106,12 @@ X-Fngate-Test-Sign: alice
 
 
 === TEST 3: published as version 2
+--- init
+FngateTest::make_function('alice', 'made3', undef, zip_b64 => $main::ZIP, publish => 1);
+FngateTest::api_ok('alice', 'PUT', '/2015-03-31/functions/made3/configuration',
+                   '{"Description":"second"}', 200);
 --- request
-POST /2015-03-31/functions/af/versions
+POST /2015-03-31/functions/made3/versions
 --- more_headers
 X-Fngate-Test-Sign: alice
 --- error_code: 201
@@ -71,14 +123,14 @@ X-Fngate-Test-Sign: alice
 
 === TEST 4: CreateAlias "live" for version 1
 --- request
-POST /2015-03-31/functions/af/aliases
+POST /2015-03-31/functions/afc/aliases
 {"Name":"live","FunctionVersion":"1","Description":"production"}
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
 --- error_code: 201
 --- response_body_like eval
-qr/^\{"AliasArn":"\Q$main::ARN\E:live","Name":"live","FunctionVersion":"1","Description":"production","RevisionId":"[0-9a-f-]{36}"\}$/
+qr/^\{"AliasArn":"\Qarn:aws:lambda:us-east-1:$main::ALICE:function:afc\E:live","Name":"live","FunctionVersion":"1","Description":"production","RevisionId":"[0-9a-f-]{36}"\}$/
 --- no_error_log
 [error]
 
@@ -275,7 +327,7 @@ fngate: invalid qualifier in "/2015-03-31/functions/af/aliases/123"
 === TEST 17: Invoke NAME:ALIAS runs the alias's version
 --- timeout: 180
 --- request
-POST /2015-03-31/functions/af:live/invocations
+POST /2015-03-31/functions/afl:live/invocations
 {}
 --- more_headers
 X-Fngate-Test-Sign: alice
@@ -284,7 +336,7 @@ X-Amz-Executed-Version: 1
 --- response_body
 "1"
 --- access_log eval
-qr/"function":"af","qualifier":"live","version":"1","status":"200"/
+qr/"function":"afl","qualifier":"live","version":"1","status":"200"/
 --- no_error_log
 [error]
 
@@ -308,13 +360,13 @@ http fastcgi header: "x-amzn-ErrorType: ResourceNotFoundException"
 
 === TEST 19: UpdateAlias sends half of the calls to version 2
 --- request
-PUT /2015-03-31/functions/af/aliases/live
+PUT /2015-03-31/functions/afu/aliases/live
 {"RoutingConfig":{"AdditionalVersionWeights":{"2":0.5}}}
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
 --- error_code: 200
---- response_body_like: ^\{"AliasArn":"[^"]+:af:live","Name":"live","FunctionVersion":"1","Description":"production","RoutingConfig":\{"AdditionalVersionWeights":\{"2":0.5\}\},"RevisionId":"[0-9a-f-]{36}"\}$
+--- response_body_like: ^\{"AliasArn":"[^"]+:afu:live","Name":"live","FunctionVersion":"1","Description":"production","RoutingConfig":\{"AdditionalVersionWeights":\{"2":0.5\}\},"RevisionId":"[0-9a-f-]{36}"\}$
 --- no_error_log
 [error]
 
@@ -404,7 +456,7 @@ unchanged=1
 
 === TEST 22: a second alias, on $LATEST
 --- request
-POST /2015-03-31/functions/af/aliases
+POST /2015-03-31/functions/afc/aliases
 {"Name":"beta","FunctionVersion":"$LATEST"}
 --- more_headers
 Content-Type: application/json
@@ -556,14 +608,14 @@ qr/fngate: $main::BOB may not lambda:InvokeFunction "af" of $main::ALICE/
 --- init
 FngateTest::save_output('aliases-aws.out', join '',
     FngateTest::aws_cli('alice', 'lambda', 'create-alias',
-        '--function-name', 'af', '--name', 'cli', '--function-version', '2',
+        '--function-name', 'afc', '--name', 'cli', '--function-version', '2',
         '--query', 'AliasArn', '--output', 'text'),
-    FngateTest::aws_cli('alice', 'lambda', 'invoke', '--function-name', 'af',
+    FngateTest::aws_cli('alice', 'lambda', 'invoke', '--function-name', 'afc',
         '--qualifier', 'cli', '--payload', '{}', '/dev/stdout'));
 --- request
 GET /t/out/aliases-aws.out
 --- response_body_like eval
-qr/^exit=0\n\Q$main::ARN\E:cli\nexit=0\n"2"\n.*"StatusCode":\s*200.*"ExecutedVersion":\s*"2"/s
+qr/^exit=0\n\Qarn:aws:lambda:us-east-1:$main::ALICE:function:afc\E:cli\nexit=0\n"2"\n.*"StatusCode":\s*200.*"ExecutedVersion":\s*"2"/s
 --- no_error_log
 [error]
 
@@ -571,7 +623,7 @@ qr/^exit=0\n\Q$main::ARN\E:cli\nexit=0\n"2"\n.*"StatusCode":\s*200.*"ExecutedVer
 
 === TEST 34: DeleteAlias
 --- request
-DELETE /2015-03-31/functions/af/aliases/live
+DELETE /2015-03-31/functions/afd34/aliases/live
 --- more_headers
 X-Fngate-Test-Sign: alice
 --- error_code: 204
@@ -581,23 +633,27 @@ X-Fngate-Test-Sign: alice
 
 
 === TEST 35: the alias is gone
+--- init
+main::deleted(35, 'live');
 --- request
-GET /2015-03-31/functions/af/aliases/live
+GET /2015-03-31/functions/afd35/aliases/live
 --- more_headers
 X-Fngate-Test-Sign: alice
 --- error_code: 404
 --- response_headers
 x-amzn-ErrorType: ResourceNotFoundException
 --- response_body_like eval
-qr/"Alias not found: \Q$main::ARN\E:live"/
+qr/"Alias not found: \Qarn:aws:lambda:us-east-1:$main::ALICE:function:afd35\E:live"/
 --- error_log
 http fastcgi header: "x-amzn-ErrorType: ResourceNotFoundException"
 
 
 
 === TEST 36: version 1, no longer routed to, can be deleted
+--- init
+main::deleted(36, 'live');
 --- request
-DELETE /2015-03-31/functions/af?Qualifier=1
+DELETE /2015-03-31/functions/afd36?Qualifier=1
 --- more_headers
 X-Fngate-Test-Sign: alice
 --- error_code: 204
@@ -607,8 +663,10 @@ X-Fngate-Test-Sign: alice
 
 
 === TEST 37: DeleteFunction removes the remaining versions and aliases
+--- init
+main::deleted(37, 'live', 'v1');
 --- request
-DELETE /2015-03-31/functions/af
+DELETE /2015-03-31/functions/afd37
 --- more_headers
 X-Fngate-Test-Sign: alice
 --- error_code: 204
@@ -619,7 +677,8 @@ X-Fngate-Test-Sign: alice
 
 === TEST 38: nothing of the function is left in Redis
 --- init
-FngateTest::save_output('aliases-keys.out', main::af_keys());
+main::deleted(38, 'live', 'v1', 'function');
+FngateTest::save_output('aliases-keys.out', main::af_keys('afd38'));
 --- request
 GET /t/out/aliases-keys.out
 --- response_body eval

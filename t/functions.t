@@ -1,16 +1,36 @@
 # Managing functions: CreateFunction, GetFunction, ListFunctions,
 # DeleteFunction, each signed by the account that owns the function.
+#
+# The fixture: Alice's "hello" (128 MB, 3 s), her only function.  Carol
+# creates, Dave deletes (each block its own name), Bob makes his "hello";
+# so Alice's list stays as the fixture made it, whatever the blocks' order.
 use Test::Nginx::Socket;
 use FngateTest;
 
-repeat_each(1);     # the blocks build on each other
-no_shuffle();
+repeat_each(1);
 fngate_defaults();
 
 our $ALICE = account('alice')->{AccountId};
 our $BOB = account('bob')->{AccountId};
+our $CAROL = account('carol')->{AccountId};
+our $DAVE = account('dave')->{AccountId};
 our $ARN = "arn:aws:lambda:us-east-1:$ALICE:function:hello";
 our $ZIP = zip_b64({ handler => [0755, "#!/bin/sh\ncat\n"] });
+
+fixture(sub {
+    make_function('alice', 'hello', undef, zip_b64 => $ZIP, memory => 128,
+                  timeout => 3);
+});
+
+# Dave's function NAME, deleted (DELETE 204) when GONE, and Bob's of the
+# same name when BOB: what the blocks about DeleteFunction start from.
+sub dave_deleted {
+    my ($name, %o) = @_;
+    make_function('dave', $name, undef, zip_b64 => $ZIP);
+    make_function('bob', $name, undef, zip_b64 => $ZIP) if $o{bob};
+    api_ok('dave', 'DELETE', "/2015-03-31/functions/$name", '', 204)
+        if $o{gone};
+}
 
 plan tests => repeat_each() * count_tests();
 
@@ -24,12 +44,12 @@ __DATA__
     name => 'hello', zip_b64 => $main::ZIP, memory => 128, timeout => 3)
 --- more_headers
 Content-Type: application/json
-X-Fngate-Test-Sign: alice
+X-Fngate-Test-Sign: carol
 --- error_code: 201
 --- response_headers
 Content-Type: application/json
 --- response_body_like eval
-qr/"FunctionName":\s*"hello".*"FunctionArn":\s*"\Q$main::ARN\E"/s
+qr/"FunctionName":\s*"hello".*"FunctionArn":\s*"\Qarn:aws:lambda:us-east-1:$main::CAROL:function:hello\E"/s
 --- no_error_log
 [error]
 
@@ -164,10 +184,12 @@ http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
 
 
 === TEST 11: DeleteFunction removes it
+--- init
+main::dave_deleted('bye11');
 --- request
-DELETE /2015-03-31/functions/hello
+DELETE /2015-03-31/functions/bye11
 --- more_headers
-X-Fngate-Test-Sign: alice
+X-Fngate-Test-Sign: dave
 --- error_code: 204
 --- response_body:
 --- no_error_log
@@ -176,40 +198,46 @@ X-Fngate-Test-Sign: alice
 
 
 === TEST 12: after DeleteFunction it is gone for its owner
+--- init
+main::dave_deleted('bye12', gone => 1, bob => 1);
 --- request
-GET /2015-03-31/functions/hello
+GET /2015-03-31/functions/bye12
 --- more_headers
-X-Fngate-Test-Sign: alice
+X-Fngate-Test-Sign: dave
 --- error_code: 404
 --- response_headers
 x-amzn-ErrorType: ResourceNotFoundException
 --- error_log eval
-"fngate: function \"hello\" of $main::ALICE not found"
+"fngate: function \"bye12\" of $main::DAVE not found"
 
 
 
 === TEST 13: and the other account's function of the same name is still there
+--- init
+main::dave_deleted('bye13', gone => 1, bob => 1);
 --- request
-GET /2015-03-31/functions/hello
+GET /2015-03-31/functions/bye13
 --- more_headers
 X-Fngate-Test-Sign: bob
 --- response_body_like eval
-qr/"FunctionArn":\s*"arn:aws:lambda:us-east-1:$main::BOB:function:hello"/
+qr/"FunctionArn":\s*"arn:aws:lambda:us-east-1:$main::BOB:function:bye13"/
 --- no_error_log
 [error]
 
 
 
 === TEST 14: deleting it twice is ResourceNotFoundException
+--- init
+main::dave_deleted('bye14', gone => 1);
 --- request
-DELETE /2015-03-31/functions/hello
+DELETE /2015-03-31/functions/bye14
 --- more_headers
-X-Fngate-Test-Sign: alice
+X-Fngate-Test-Sign: dave
 --- error_code: 404
 --- response_headers
 x-amzn-ErrorType: ResourceNotFoundException
 --- error_log eval
-"fngate: function \"hello\" of $main::ALICE not found"
+"fngate: function \"bye14\" of $main::DAVE not found"
 
 
 

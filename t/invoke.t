@@ -1,13 +1,35 @@
 # Invoke: a function runs in a VM dedicated to the billed account; the
 # answer carries Lambda's headers, and each call writes one billing line.
+#
+# The fixture: Alice's functions, one per block whose billing line is
+# checked (so the line found is that block's own), and Erin's "echo",
+# which only the cold-start block calls (so its call is Erin's first).
+# The blocks that show CreateFunction make functions of their own names.
 use Test::Nginx::Socket;
 use FngateTest;
 
-repeat_each(1);     # the blocks build on each other
-no_shuffle();
+repeat_each(1);
 fngate_defaults();
 
 our $ALICE = account('alice')->{AccountId};
+our $ERIN = account('erin')->{AccountId};
+
+our %SCRIPT = (
+    echo    => "#!/bin/sh\necho 'echo says hi' >&2\ncat\n",
+    fails   => "#!/bin/sh\necho 'about to fail' >&2\nexit 3\n",
+    sleeper => "#!/bin/sh\nsleep 30\necho late\n",
+    noisy   => "#!/bin/sh\ni=0\nwhile [ \$i -lt 200 ]; do echo \"log line \$i of a chatty function, padded to be long enough\" >&2; i=\$((i+1)); done\necho '\"done\"'\n",
+);
+
+fixture(sub {
+    make_function('erin', 'echo', $SCRIPT{echo});
+    make_function('alice', 'echo', $SCRIPT{echo});
+    make_function('alice', 'warm', $SCRIPT{echo});
+    make_function('alice', 'fails', $SCRIPT{fails});
+    make_function('alice', 'fails-boto3', $SCRIPT{fails});
+    make_function('alice', 'sleeper', $SCRIPT{sleeper}, timeout => 1);
+    make_function('alice', 'noisy', $SCRIPT{noisy});
+});
 
 plan tests => repeat_each() * count_tests();
 
@@ -17,7 +39,7 @@ __DATA__
 
 === TEST 1: create a function whose handler echoes its event
 --- request eval
-FngateTest::create_request('echo', "#!/bin/sh\necho 'echo says hi' >&2\ncat\n")
+FngateTest::create_request('made-echo', $main::SCRIPT{echo})
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
@@ -33,7 +55,7 @@ X-Fngate-Test-Sign: alice
 POST /2015-03-31/functions/echo/invocations
 {"hello":"world"}
 --- more_headers
-X-Fngate-Test-Sign: alice
+X-Fngate-Test-Sign: erin
 --- response_headers
 Content-Type: application/json
 X-Amz-Executed-Version: $LATEST
@@ -44,7 +66,7 @@ X-Amz-Executed-Version: $LATEST
 --- response_body chomp
 {"hello":"world"}
 --- access_log eval
-qr/"action":"Invoke","caller":"$main::ALICE","billing_account":"$main::ALICE","owner":"$main::ALICE","function":"echo","qualifier":"","version":"\$LATEST","status":"200","duration_ms":"[0-9.]+","billed_ms":"[1-9][0-9]*","memory_mb":"128","max_memory_used_mb":"[0-9]+","init_ms":"[0-9]+","cold_start":"true","start_kind":"(restore|boot)","vm":"[\w-]+-[0-9]+"/
+qr/"action":"Invoke","caller":"$main::ERIN","billing_account":"$main::ERIN","owner":"$main::ERIN","function":"echo","qualifier":"","version":"\$LATEST","status":"200","duration_ms":"[0-9.]+","billed_ms":"[1-9][0-9]*","memory_mb":"128","max_memory_used_mb":"[0-9]+","init_ms":"[0-9]+","cold_start":"true","start_kind":"(restore|boot)","vm":"[\w-]+-[0-9]+"/
 --- no_error_log
 [error]
 
@@ -52,15 +74,18 @@ qr/"action":"Invoke","caller":"$main::ALICE","billing_account":"$main::ALICE","o
 
 === TEST 3: the next call reuses the account's warm VM
 --- timeout: 60
+--- init
+FngateTest::api_ok('alice', 'POST', '/2015-03-31/functions/warm/invocations',
+                   '{"first":true}', 200);
 --- request
-POST /2015-03-31/functions/echo/invocations
+POST /2015-03-31/functions/warm/invocations
 {"again":true}
 --- more_headers
 X-Fngate-Test-Sign: alice
 --- response_body chomp
 {"again":true}
 --- access_log eval
-qr/"function":"echo",.*"status":"200",.*"init_ms":"0","cold_start":"false","start_kind":"","vm":"[\w-]+-[0-9]+","function_error":""/
+qr/"function":"warm",.*"status":"200",.*"init_ms":"0","cold_start":"false","start_kind":"","vm":"[\w-]+-[0-9]+","function_error":""/
 --- no_error_log
 [error]
 
@@ -68,6 +93,9 @@ qr/"function":"echo",.*"status":"200",.*"init_ms":"0","cold_start":"false","star
 
 === TEST 4: Log-Type Tail returns the end of the log, base64, in X-Amz-Log-Result
 --- timeout: 60
+--- init
+FngateTest::api_ok('alice', 'POST', '/2015-03-31/functions/echo/invocations',
+                   '{}', 200);
 --- request
 POST /2015-03-31/functions/echo/invocations
 {}
@@ -97,7 +125,7 @@ X-Fngate-Test-Sign: alice
 
 === TEST 6: a handler that exits non-zero is a function error, 200 + Unhandled
 --- request eval
-FngateTest::create_request('fails', "#!/bin/sh\necho 'about to fail' >&2\nexit 3\n")
+FngateTest::create_request('made-fails', $main::SCRIPT{fails})
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
@@ -127,7 +155,7 @@ qr/"function":"fails",.*"status":"200",.*"function_error":"Unhandled"/
 
 === TEST 8: a function that runs past its Timeout
 --- request eval
-FngateTest::create_request('sleeper', "#!/bin/sh\nsleep 30\necho late\n", timeout => 1)
+FngateTest::create_request('made-sleeper', $main::SCRIPT{sleeper}, timeout => 1)
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
@@ -187,7 +215,7 @@ GET /t/out/aws.out
 --- timeout: 120
 --- init
 FngateTest::save_output('boto3.out', FngateTest::python_boto3('alice', <<'_PY_'));
-r = lam.invoke(FunctionName='fails', Payload=b'{}')
+r = lam.invoke(FunctionName='fails-boto3', Payload=b'{}')
 print(r['StatusCode'], r.get('FunctionError'), json.loads(r['Payload'].read())['errorType'])
 _PY_
 --- request
@@ -200,7 +228,7 @@ GET /t/out/boto3.out
 
 === TEST 13: a function that logs a lot
 --- request eval
-FngateTest::create_request('noisy', "#!/bin/sh\ni=0\nwhile [ \$i -lt 200 ]; do echo \"log line \$i of a chatty function, padded to be long enough\" >&2; i=\$((i+1)); done\necho '\"done\"'\n")
+FngateTest::create_request('made-noisy', $main::SCRIPT{noisy})
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice

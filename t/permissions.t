@@ -5,8 +5,14 @@ use Test::Nginx::Socket;
 use FngateTest;
 use Time::HiRes ();
 
-repeat_each(1);     # the blocks build on each other
-no_shuffle();
+# The fixture: Alice's pf (version 1, the alias live, Bob's function-wide
+# lambda:InvokeFunction "bob-invoke" and lambda:GetFunction on live
+# "bob-read-live"), what the reading and refused blocks see; the blocks
+# that need another state, call pf as Bob with a billing line checked,
+# change its policy or delete have a function of their own (pfN) made as
+# the blocks before them left pf, and do in their --- init the deletes
+# those blocks did.
+repeat_each(1);
 fngate_defaults();
 
 our $ALICE = account('alice')->{AccountId};
@@ -16,12 +22,59 @@ our $ZIP = zip_b64({ handler => [0755,
     "#!/bin/sh\necho \"\\\"pong \$AWS_LAMBDA_FUNCTION_VERSION\\\"\"\n"] });
 our $TTL = 3;       # fngate_cache_ttl of the revocation block
 
-sub pf_keys { redis_keys("fg:*{$ALICE}:pf", "fg:*{$ALICE}:pf:*") }
+sub arn { "arn:aws:lambda:us-east-1:$ALICE:function:" . shift }
 
-# Bob's GetFunctionConfiguration of Alice's function, by full ARN.
+sub pf_keys {
+    my $fn = shift // 'pf';
+    redis_keys("fg:*{$ALICE}:$fn", "fg:*{$ALICE}:$fn:*");
+}
+
+# Bob's GetFunctionConfiguration of Alice's function FN, by full ARN.
 sub bob_reads {
-    boto3_status('bob', "lam.get_function_configuration(FunctionName='$ARN')",
-                 shift, $TTL);
+    my ($mode, $fn) = @_;
+    boto3_status('bob', "lam.get_function_configuration(FunctionName='"
+                 . arn($fn // 'pf') . "')", $mode, $TTL);
+}
+
+# Alice's FN, version 1, with what %O asks for: live (the alias on 1),
+# invoke (Bob's "bob-invoke"), read_live (Bob's "bob-read-live" on live).
+sub pf_made {
+    my ($fn, %o) = @_;
+    make_function('alice', $fn, undef, zip_b64 => $ZIP, publish => 1);
+    make_alias('alice', $fn, 'live', '1') if $o{live};
+    grant('alice', $fn, 'bob-invoke', $BOB) if $o{invoke};
+    api_ok('alice', 'POST', "/2015-03-31/functions/$fn/policy?Qualifier=live",
+        json_encode({ StatementId => 'bob-read-live',
+                      Action => 'lambda:GetFunction',
+                      Principal => "arn:aws:iam::$BOB:root" }), 201)
+        if $o{read_live};
+}
+
+our %ALL = (live => 1, invoke => 1, read_live => 1);
+
+fixture(sub {
+    pf_made('pf', %ALL);
+    pf_made('pf3', live => 1);
+    pf_made('pf12', live => 1);
+    pf_made('pf18', invoke => 1);
+    pf_made('pf21', live => 1, invoke => 1);
+    pf_made("pf$_", %ALL) for 32 .. 38;
+});
+
+# What the blocks after the AWS CLI's started from: Alice deletes these
+# of FN (relive: the alias, then a new one; v1grant: the alias, then a
+# grant on version 1 and the version).
+sub pf_deleted {
+    my ($fn, @what) = @_;
+    my $f = "/2015-03-31/functions/$fn";
+    for (@what) {
+        api_ok('alice', 'DELETE', "$f/aliases/live", '', 204);
+        make_alias('alice', $fn, 'live', '1') if $_ eq 'relive';
+        if ($_ eq 'v1grant') {
+            grant('alice', $fn, 'v1', $BOB, '1');
+            api_ok('alice', 'DELETE', "$f?Qualifier=1", '', 204);
+        }
+    }
 }
 
 revocation_ttl($TTL);
@@ -35,7 +88,7 @@ __DATA__
 === TEST 1: Alice's function, published as version 1
 --- request eval
 "POST /2015-03-31/functions\n" . FngateTest::create_function_body(
-    name => 'pf', zip_b64 => $main::ZIP) =~ s/\}$/,"Publish":true}/r
+    name => 'made', zip_b64 => $main::ZIP) =~ s/\}$/,"Publish":true}/r
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
@@ -47,8 +100,10 @@ X-Fngate-Test-Sign: alice
 
 
 === TEST 2: an alias "live" for version 1
+--- init
+FngateTest::make_function('alice', 'made2', undef, zip_b64 => $main::ZIP, publish => 1);
 --- request
-POST /2015-03-31/functions/pf/aliases
+POST /2015-03-31/functions/made2/aliases
 {"Name":"live","FunctionVersion":"1"}
 --- more_headers
 Content-Type: application/json
@@ -61,7 +116,7 @@ X-Fngate-Test-Sign: alice
 
 === TEST 3: no policy yet: GetPolicy is ResourceNotFoundException
 --- request
-GET /2015-03-31/functions/pf/policy
+GET /2015-03-31/functions/pf3/policy
 --- more_headers
 X-Fngate-Test-Sign: alice
 --- error_code: 404
@@ -76,16 +131,16 @@ http fastcgi header: "x-amzn-ErrorType: ResourceNotFoundException"
 
 === TEST 4: before a grant, Bob may not invoke Alice's function by its ARN
 --- request eval
-"POST /2015-03-31/functions/$main::ARN/invocations\n{}"
+"POST /2015-03-31/functions/" . main::arn('pf3') . "/invocations\n{}"
 --- more_headers
 X-Fngate-Test-Sign: bob
 --- error_code: 403
 --- response_headers
 x-amzn-ErrorType: AccessDeniedException
 --- response_body eval
-qq{{"Type":"User","message":"User: arn:aws:iam::$main::BOB:root is not authorized to perform: lambda:InvokeFunction on resource: $main::ARN because no resource-based policy allows the lambda:InvokeFunction action"}}
+qq{{"Type":"User","message":"User: arn:aws:iam::$main::BOB:root is not authorized to perform: lambda:InvokeFunction on resource: @{[main::arn('pf3')]} because no resource-based policy allows the lambda:InvokeFunction action"}}
 --- error_log eval
-qr/fngate: $main::BOB may not lambda:InvokeFunction "pf" of $main::ALICE: no statement grants lambda:InvokeFunction/
+qr/fngate: $main::BOB may not lambda:InvokeFunction "pf3" of $main::ALICE: no statement grants lambda:InvokeFunction/
 
 
 
@@ -198,13 +253,13 @@ http fastcgi header: "x-amzn-ErrorType: ResourceNotFoundException"
 
 === TEST 12: AddPermission lets Bob invoke the function
 --- request eval
-qq{POST /2015-03-31/functions/pf/policy\n{"StatementId":"bob-invoke","Action":"lambda:InvokeFunction","Principal":"$main::BOB"}}
+qq{POST /2015-03-31/functions/pf12/policy\n{"StatementId":"bob-invoke","Action":"lambda:InvokeFunction","Principal":"$main::BOB"}}
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
 --- error_code: 201
 --- response_body eval
-'{"Statement":' . FngateTest::json_encode(qq{{"Sid":"bob-invoke","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::$main::BOB:root"},"Action":"lambda:InvokeFunction","Resource":"$main::ARN"}}) . "}"
+'{"Statement":' . FngateTest::json_encode(qq{{"Sid":"bob-invoke","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::$main::BOB:root"},"Action":"lambda:InvokeFunction","Resource":"@{[main::arn('pf12')]}"}}) . "}"
 --- no_error_log
 [error]
 
@@ -285,10 +340,10 @@ qr/"action":"Invoke","caller":"$main::BOB","billing_account":"$main::BOB","owner
 === TEST 18: the VM of Bob's call is not one of Alice's
 --- timeout: 180
 --- init
-FngateTest::curl_sigv4('alice', '/2015-03-31/functions/pf/invocations',
+FngateTest::curl_sigv4('alice', '/2015-03-31/functions/pf18/invocations',
     '-d', '{}');
 FngateTest::python_boto3('bob',
-    "lam.invoke(FunctionName='$main::ARN', Payload=b'{}')\n");
+    "lam.invoke(FunctionName='" . main::arn('pf18') . "', Payload=b'{}')\n");
 my $vm = FngateTest::last_invokes();
 my ($a, $b) = ($vm->{$main::ALICE}, $vm->{$main::BOB});
 FngateTest::save_output('perm-vm.out',
@@ -333,13 +388,13 @@ qr/fngate: $main::BOB may not lambda:GetFunction "pf" of $main::ALICE: no statem
 
 === TEST 21: lambda:GetFunction on the alias "live" only
 --- request eval
-qq{POST /2015-03-31/functions/pf/policy?Qualifier=live\n{"StatementId":"bob-read-live","Action":"lambda:GetFunction","Principal":"arn:aws:iam::$main::BOB:root"}}
+qq{POST /2015-03-31/functions/pf21/policy?Qualifier=live\n{"StatementId":"bob-read-live","Action":"lambda:GetFunction","Principal":"arn:aws:iam::$main::BOB:root"}}
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
 --- error_code: 201
 --- response_body_like eval
-quotemeta(qq{\\"Resource\\":\\"$main::ARN:live\\"})
+quotemeta(qq{\\"Resource\\":\\"@{[main::arn(q(pf21))]}:live\\"})
 --- no_error_log
 [error]
 
@@ -483,27 +538,27 @@ fngate: invalid statement id in "/2015-03-31/functions/pf/policy/bad%20sid"
 --- init
 my @steps;
 push @steps, 'grant=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
-    '/2015-03-31/functions/pf/policy', '-H', 'Content-Type: application/json',
+    '/2015-03-31/functions/pf32/policy', '-H', 'Content-Type: application/json',
     '-d', qq{{"StatementId":"bob-read","Action":"lambda:GetFunction","Principal":"$main::BOB"}}));
-push @steps, 'read=' . main::bob_reads('read');
+push @steps, 'read=' . main::bob_reads('read', 'pf32');
 push @steps, 'revoke=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
-    '/2015-03-31/functions/pf/policy/bob-read', '-X', 'DELETE'));
+    '/2015-03-31/functions/pf32/policy/bob-read', '-X', 'DELETE'));
 my $t0 = Time::HiRes::time();
-my ($cached, $after, $t) = split ' ', main::bob_reads('poll');
+my ($cached, $after, $t) = split ' ', main::bob_reads('poll', 'pf32');
 push @steps, "cached=$cached", "after=$after";
 push @steps, 'within_ttl='
     . FngateTest::within_ttl(FngateTest::late_since($t, $t0), $main::TTL);
 # a refusal is cached as well: a new grant is seen within the ttl too
 push @steps, 'regrant=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
-    '/2015-03-31/functions/pf/policy', '-H', 'Content-Type: application/json',
+    '/2015-03-31/functions/pf32/policy', '-H', 'Content-Type: application/json',
     '-d', qq{{"StatementId":"bob-read","Action":"lambda:GetFunction","Principal":"$main::BOB"}}));
 $t0 = Time::HiRes::time();
-($cached, $after, $t) = split ' ', main::bob_reads('poll');
+($cached, $after, $t) = split ' ', main::bob_reads('poll', 'pf32');
 push @steps, "cached=$cached", "after=$after";
 push @steps, 'within_ttl='
     . FngateTest::within_ttl(FngateTest::late_since($t, $t0), $main::TTL);
 push @steps, 'revoke=' . FngateTest::http_code(FngateTest::curl_sigv4('alice',
-    '/2015-03-31/functions/pf/policy/bob-read', '-X', 'DELETE'));
+    '/2015-03-31/functions/pf32/policy/bob-read', '-X', 'DELETE'));
 FngateTest::save_output('perm-revoke.out', join("\n", @steps) . "\n");
 --- request
 GET /t/out/perm-revoke.out
@@ -520,7 +575,7 @@ after=200
 within_ttl=1
 revoke=204
 --- error_log eval
-qr/fngate: $main::BOB may not lambda:GetFunctionConfiguration "pf" of $main::ALICE: no statement grants lambda:GetFunction/
+qr/fngate: $main::BOB may not lambda:GetFunctionConfiguration "pf32" of $main::ALICE: no statement grants lambda:GetFunction/
 
 
 
@@ -529,14 +584,14 @@ qr/fngate: $main::BOB may not lambda:GetFunctionConfiguration "pf" of $main::ALI
 --- init
 FngateTest::save_output('perm-aws.out', join '',
     FngateTest::aws_cli('alice', 'lambda', 'add-permission',
-        '--function-name', 'pf', '--statement-id', 'cli',
+        '--function-name', 'pf33', '--statement-id', 'cli',
         '--action', 'lambda:InvokeFunction', '--principal', $main::BOB,
         '--qualifier', 'live'),
     FngateTest::aws_cli('alice', 'lambda', 'get-policy',
-        '--function-name', 'pf', '--qualifier', 'live',
+        '--function-name', 'pf33', '--qualifier', 'live',
         '--query', 'Policy', '--output', 'text'),
     FngateTest::aws_cli('bob', 'lambda', 'invoke', '--function-name',
-        "$main::ARN:live", '--payload', '{}', '/dev/stdout'));
+        main::arn('pf33') . ":live", '--payload', '{}', '/dev/stdout'));
 --- request
 GET /t/out/perm-aws.out
 --- response_body_like eval
@@ -548,7 +603,7 @@ qr/^exit=0\n.*"Statement".*\\"Sid\\":\s*\\"cli\\".*exit=0\n\{"Version":\s*"2012-
 
 === TEST 34: DeleteAlias drops the alias's policy
 --- request
-DELETE /2015-03-31/functions/pf/aliases/live
+DELETE /2015-03-31/functions/pf34/aliases/live
 --- more_headers
 X-Fngate-Test-Sign: alice
 --- error_code: 204
@@ -559,11 +614,9 @@ X-Fngate-Test-Sign: alice
 
 === TEST 35: a new "live" starts with no policy
 --- init
-FngateTest::curl_sigv4('alice', '/2015-03-31/functions/pf/aliases',
-    '-H', 'Content-Type: application/json',
-    '-d', '{"Name":"live","FunctionVersion":"1"}');
+main::pf_deleted('pf35', 'relive');
 --- request
-GET /2015-03-31/functions/pf/policy?Qualifier=live
+GET /2015-03-31/functions/pf35/policy?Qualifier=live
 --- more_headers
 X-Fngate-Test-Sign: alice
 --- error_code: 404
@@ -576,27 +629,23 @@ http fastcgi header: "x-amzn-ErrorType: ResourceNotFoundException"
 
 === TEST 36: a version grant, then DeleteFunction of the version drops it
 --- init
-FngateTest::curl_sigv4('alice', '/2015-03-31/functions/pf/aliases/live',
-    '-X', 'DELETE');
-FngateTest::curl_sigv4('alice', '/2015-03-31/functions/pf/policy?Qualifier=1',
-    '-H', 'Content-Type: application/json',
-    '-d', qq{{"StatementId":"v1","Action":"lambda:InvokeFunction","Principal":"$main::BOB"}});
-FngateTest::curl_sigv4('alice', '/2015-03-31/functions/pf?Qualifier=1',
-    '-X', 'DELETE');
+main::pf_deleted('pf36', 'v1grant');
 FngateTest::save_output('perm-v1.out', join("\n", grep { /\{$main::ALICE\}/ }
-    split /\n/, main::pf_keys()) . "\n");
+    split /\n/, main::pf_keys('pf36')) . "\n");
 --- request
 GET /t/out/perm-v1.out
 --- response_body_like eval
-qr/^fg:fn:\{$main::ALICE\}:pf\nfg:grant:\{$main::ALICE\}:pf\nfg:policy:\{$main::ALICE\}:pf\n$/
+qr/^fg:fn:\{$main::ALICE\}:pf36\nfg:grant:\{$main::ALICE\}:pf36\nfg:policy:\{$main::ALICE\}:pf36\n$/
 --- no_error_log
 [error]
 
 
 
 === TEST 37: and the version's statements with it
+--- init
+main::pf_deleted('pf37', 'v1grant');
 --- request
-GET /2015-03-31/functions/pf/policy?Qualifier=1
+GET /2015-03-31/functions/pf37/policy?Qualifier=1
 --- more_headers
 X-Fngate-Test-Sign: alice
 --- error_code: 404
@@ -607,8 +656,9 @@ http fastcgi header: "x-amzn-ErrorType: ResourceNotFoundException"
 
 === TEST 38: DeleteFunction leaves nothing of the function in Redis
 --- init
-FngateTest::curl_sigv4('alice', '/2015-03-31/functions/pf', '-X', 'DELETE');
-FngateTest::save_output('perm-keys.out', main::pf_keys());
+main::pf_deleted('pf38', 'v1grant');
+FngateTest::api_ok('alice', 'DELETE', '/2015-03-31/functions/pf38', '', 204);
+FngateTest::save_output('perm-keys.out', main::pf_keys('pf38'));
 --- request
 GET /t/out/perm-keys.out
 --- response_body eval

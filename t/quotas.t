@@ -7,17 +7,25 @@
 # full (maxmemory, noeviction): writes are 503 ServiceException and store
 # nothing, reads and deletes go on, and once there is room the same
 # calls succeed; on the test fngated.
+#
+# Each block starts the fngated it needs (main::own: the quotas' one) and
+# uses accounts of its own; what it starts from (functions, versions) it
+# makes in its --- init (main::setup), so the blocks run in any order.
 use Test::Nginx::Socket;
 use FngateTest;
 
-repeat_each(1);     # the blocks build on each other
-no_shuffle();
+repeat_each(1);
 fngate_defaults();
 
 our $QA = account('quota-a')->{AccountId};
 our $QB = account('quota-b')->{AccountId};
 our $QC = account('quota-c')->{AccountId};
 our $QD = account('quota-d')->{AccountId};
+our $QV = account('quota-v')->{AccountId};
+our $QL = account('quota-l')->{AccountId};
+our $QP = account('quota-p')->{AccountId};
+our $QS = account('quota-s')->{AccountId};
+our $QT = account('quota-t')->{AccountId};
 our $QF = account('quota-full')->{AccountId};
 our $OWN_SOCK = FngateTest::fngated_state() . '/own/fngated.sock';
 our $PORT = $ENV{TEST_NGINX_REDIS_PORT};
@@ -102,6 +110,41 @@ our %QUOTA = (
     quota_code_storage => 4 * $S, warm => 0,
 );
 
+# The quotas' fngated (%QUOTA, and SETTINGS over them).
+sub own { FngateTest::own_fngated(%QUOTA, @_) }
+
+# WHO's calls that a block starts from: each "STEP STATUS" line must be
+# as given, or the block bails out.
+sub setup {
+    my ($who, @steps) = @_;
+    while (my ($what, $want, $call) = splice @steps, 0, 3) {
+        my $got = $call->();
+        die "quotas.t setup: $who $what: $got, not $want\n"
+            unless $got =~ /^\Q$want\E -$/;
+    }
+}
+
+# WHO's functions f1 and f3 ($LATEST code c1), as the functions block
+# leaves them.
+sub functions_made {
+    my $who = shift;
+    setup($who, f1 => 201, sub { create($who, 'f1') },
+                f3 => 201, sub { create($who, 'f3') });
+}
+
+# and f1's versions 2 (code c2) and 3 (code c3, $LATEST's), as the
+# versions block leaves them.
+sub versions_made {
+    my $who = shift;
+    functions_made($who);
+    setup($who, v1 => 201, sub { publish($who, 'f1') },
+                code => 200, sub { update_code($who, 'f1', code('c2')) },
+                v2 => 201, sub { publish($who, 'f1') },
+                code => 200, sub { update_code($who, 'f1', code('c3')) },
+                'delete-v1' => 204, sub { main::delete($who, 'f1?Qualifier=1') },
+                v3 => 201, sub { publish($who, 'f1') });
+}
+
 plan tests => repeat_each() * count_tests();
 
 run_tests();
@@ -111,7 +154,7 @@ __DATA__
 === TEST 1: functions: two fit, a third is 409 and stores nothing, one deleted frees its slot
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
-my $own = FngateTest::own_fngated(%main::QUOTA);
+my $own = main::own();
 my @out;
 push @out, 'f1 ' . main::create('quota-a', 'f1');
 push @out, 'f2 ' . main::create('quota-a', 'f2');
@@ -137,15 +180,17 @@ logged yes
 === TEST 2: versions: two per function, a third is 409; deleting a version frees its slot
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
+main::own();
+main::functions_made('quota-v');
 my @out;
-push @out, 'v1 ' . main::publish('quota-a', 'f1');
-push @out, 'code ' . main::update_code('quota-a', 'f1', main::code('c2'));
-push @out, 'v2 ' . main::publish('quota-a', 'f1');
-push @out, 'code ' . main::update_code('quota-a', 'f1', main::code('c3'));
-push @out, 'v3 ' . main::refused(sub { main::publish('quota-a', 'f1', 1) }, $main::QA);
-push @out, 'delete-v1 ' . main::delete('quota-a', 'f1?Qualifier=1');
-push @out, 'v3-again ' . main::publish('quota-a', 'f1');
-push @out, 'codebytes ' . (main::codebytes($main::QA) == 4 * $main::S ? '4S' : main::codebytes($main::QA));
+push @out, 'v1 ' . main::publish('quota-v', 'f1');
+push @out, 'code ' . main::update_code('quota-v', 'f1', main::code('c2'));
+push @out, 'v2 ' . main::publish('quota-v', 'f1');
+push @out, 'code ' . main::update_code('quota-v', 'f1', main::code('c3'));
+push @out, 'v3 ' . main::refused(sub { main::publish('quota-v', 'f1', 1) }, $main::QV);
+push @out, 'delete-v1 ' . main::delete('quota-v', 'f1?Qualifier=1');
+push @out, 'v3-again ' . main::publish('quota-v', 'f1');
+push @out, 'codebytes ' . (main::codebytes($main::QV) == 4 * $main::S ? '4S' : main::codebytes($main::QV));
 FngateTest::save_output('versions', join("\n", @out) . "\n");
 --- request
 GET /t/out/versions
@@ -165,7 +210,7 @@ codebytes 4S
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
 # (no count quotas here, so only the storage quota can refuse)
-FngateTest::own_fngated(%main::QUOTA, quota_functions => 0,
+main::own(quota_functions => 0,
     quota_versions_per_function => 0);
 my @out;
 my $lim = 4 * $main::S;
@@ -187,7 +232,6 @@ push @out, 'at-limit ' . (main::codebytes($main::QB) == $lim ? 'yes' : main::cod
 push @out, 'delete-g1 ' . main::delete('quota-b', 'g1');
 push @out, 'delete-g2 ' . main::delete('quota-b', 'g2');
 push @out, 'codebytes ' . main::codebytes($main::QB);
-FngateTest::own_fngated(%main::QUOTA);
 FngateTest::save_output('storage', join("\n", @out) . "\n");
 --- request
 GET /t/out/storage
@@ -218,20 +262,22 @@ codebytes none
 === TEST 4: aliases: one per function, a second is 400 AliasLimitExceededException; a delete frees it
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
+main::own();
+main::versions_made('quota-l');
 my @out;
 my $p = '/2015-03-31/functions/f1/aliases';
-push @out, 'live ' . main::call('quota-a', 'POST', $p, '{"Name":"live","FunctionVersion":"2"}');
-push @out, 'beta ' . main::refused(sub { main::call('quota-a', 'POST', $p, '{"Name":"beta","FunctionVersion":"$LATEST"}', 1) }, $main::QA);
-push @out, 'other-fn ' . main::call('quota-a', 'POST', '/2015-03-31/functions/f3/aliases', '{"Name":"beta","FunctionVersion":"$LATEST"}');
-push @out, 'update ' . main::call('quota-a', 'PUT', "$p/live", '{"FunctionVersion":"3"}');
-push @out, 'delete-live ' . main::call('quota-a', 'DELETE', "$p/live");
-push @out, 'beta-again ' . main::call('quota-a', 'POST', $p, '{"Name":"beta","FunctionVersion":"$LATEST"}');
+push @out, 'live ' . main::call('quota-l', 'POST', $p, '{"Name":"live","FunctionVersion":"2"}');
+push @out, 'beta ' . main::refused(sub { main::call('quota-l', 'POST', $p, '{"Name":"beta","FunctionVersion":"$LATEST"}', 1) }, $main::QL);
+push @out, 'other-fn ' . main::call('quota-l', 'POST', '/2015-03-31/functions/f3/aliases', '{"Name":"beta","FunctionVersion":"$LATEST"}');
+push @out, 'update ' . main::call('quota-l', 'PUT', "$p/live", '{"FunctionVersion":"3"}');
+push @out, 'delete-live ' . main::call('quota-l', 'DELETE', "$p/live");
+push @out, 'beta-again ' . main::call('quota-l', 'POST', $p, '{"Name":"beta","FunctionVersion":"$LATEST"}');
 FngateTest::save_output('aliases', join("\n", @out) . "\n");
 --- request
 GET /t/out/aliases
 --- response_body eval
 "live 201 -
-beta 400 AliasLimitExceededException Alias limit exceeded: arn:aws:lambda:us-east-1:$main::QA:function:f1 has 1 aliases, the most a function may have (quota_aliases_per_function) (unchanged)
+beta 400 AliasLimitExceededException Alias limit exceeded: arn:aws:lambda:us-east-1:$main::QL:function:f1 has 1 aliases, the most a function may have (quota_aliases_per_function) (unchanged)
 other-fn 201 -
 update 200 -
 delete-live 204 -
@@ -243,23 +289,25 @@ beta-again 201 -
 === TEST 5: APIs, routes and subscriptions: one each, the next is 409; deletes free them
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
+main::own();
+main::functions_made('quota-p');
 my @out;
-my $arn = "arn:aws:lambda:us-east-1:$main::QA:api:shop";
+my $arn = "arn:aws:lambda:us-east-1:$main::QP:api:shop";
 my $sub = qq{{"ApiArn":"$arn"}};
-push @out, 'shop ' . main::call('quota-a', 'POST', '/2015-03-31/apis', '{"Name":"shop","Access":"open"}');
-push @out, 'mall ' . main::refused(sub { main::call('quota-a', 'POST', '/2015-03-31/apis', '{"Name":"mall","Access":"open"}', 1) }, $main::QA);
+push @out, 'shop ' . main::call('quota-p', 'POST', '/2015-03-31/apis', '{"Name":"shop","Access":"open"}');
+push @out, 'mall ' . main::refused(sub { main::call('quota-p', 'POST', '/2015-03-31/apis', '{"Name":"mall","Access":"open"}', 1) }, $main::QP);
 my $r = '/2015-03-31/apis/shop/routes';
-push @out, 'route-a ' . main::call('quota-a', 'POST', $r, '{"Method":"GET","Path":"/a","FunctionName":"f1"}');
-push @out, 'route-b ' . main::refused(sub { main::call('quota-a', 'POST', $r, '{"Method":"GET","Path":"/b","FunctionName":"f1"}', 1) }, $main::QA);
-push @out, 'route-update ' . main::call('quota-a', 'PUT', "$r/1", '{"Path":"/c"}');
-push @out, 'delete-route ' . main::call('quota-a', 'DELETE', "$r/1");
-push @out, 'route-b-again ' . main::call('quota-a', 'POST', $r, '{"Method":"GET","Path":"/b","FunctionName":"f1"}');
-push @out, 'sub-b ' . main::call('quota-b', 'POST', '/2015-03-31/subscriptions', $sub);
-push @out, 'sub-b-again ' . main::call('quota-b', 'POST', '/2015-03-31/subscriptions', $sub);
-push @out, 'sub-c ' . main::refused(sub { main::call('quota-c', 'POST', '/2015-03-31/subscriptions', $sub, 1) }, $main::QA, $main::QC);
-push @out, 'delete-api ' . main::call('quota-a', 'DELETE', '/2015-03-31/apis/shop');
-push @out, 'mall-again ' . main::call('quota-a', 'POST', '/2015-03-31/apis', '{"Name":"mall","Access":"open"}');
-push @out, 'sub-c-again ' . main::call('quota-c', 'POST', '/2015-03-31/subscriptions', qq{{"ApiArn":"arn:aws:lambda:us-east-1:$main::QA:api:mall"}});
+push @out, 'route-a ' . main::call('quota-p', 'POST', $r, '{"Method":"GET","Path":"/a","FunctionName":"f1"}');
+push @out, 'route-b ' . main::refused(sub { main::call('quota-p', 'POST', $r, '{"Method":"GET","Path":"/b","FunctionName":"f1"}', 1) }, $main::QP);
+push @out, 'route-update ' . main::call('quota-p', 'PUT', "$r/1", '{"Path":"/c"}');
+push @out, 'delete-route ' . main::call('quota-p', 'DELETE', "$r/1");
+push @out, 'route-b-again ' . main::call('quota-p', 'POST', $r, '{"Method":"GET","Path":"/b","FunctionName":"f1"}');
+push @out, 'sub-b ' . main::call('quota-s', 'POST', '/2015-03-31/subscriptions', $sub);
+push @out, 'sub-b-again ' . main::call('quota-s', 'POST', '/2015-03-31/subscriptions', $sub);
+push @out, 'sub-c ' . main::refused(sub { main::call('quota-t', 'POST', '/2015-03-31/subscriptions', $sub, 1) }, $main::QP, $main::QT);
+push @out, 'delete-api ' . main::call('quota-p', 'DELETE', '/2015-03-31/apis/shop');
+push @out, 'mall-again ' . main::call('quota-p', 'POST', '/2015-03-31/apis', '{"Name":"mall","Access":"open"}');
+push @out, 'sub-c-again ' . main::call('quota-t', 'POST', '/2015-03-31/subscriptions', qq{{"ApiArn":"arn:aws:lambda:us-east-1:$main::QP:api:mall"}});
 FngateTest::save_output('apis', join("\n", @out) . "\n");
 --- request
 GET /t/out/apis
@@ -283,6 +331,7 @@ sub-c-again 201 -
 === TEST 6: six CreateFunction calls at once for two slots: exactly two succeed
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
+main::own();
 my @r = FngateTest::burst(map {
     ['quota-d', '/2015-03-31/functions', '-X', 'POST', '-H',
      'Content-Type: application/json', '--data-binary',

@@ -7,8 +7,11 @@
 use Test::Nginx::Socket;
 use FngateTest;
 
-repeat_each(1);     # the blocks build on each other
-no_shuffle();
+# Each block calls a function of its own, or one that only blocks which
+# do not count its calls share; the calls a block starts after (a first
+# call, a change of environment) it makes in its --- init, and the blocks
+# that show CreateFunction create functions of their own names.
+repeat_each(1);
 fngate_defaults();
 
 our $ALICE = account('alice')->{AccountId};
@@ -56,6 +59,49 @@ sub create_python {
         files => { 'app.py' => [0644, $APP] }, %opt);
 }
 
+# CreateFunction of a request made by create_counter or create_python.
+sub made {
+    my (undef, $body) = split /\n/, shift, 2;
+    FngateTest::api_ok('alice', 'POST', '/2015-03-31/functions', $body, 201);
+}
+
+# Alice calls FN with each EVENT in turn (each answered 200).
+sub called {
+    my ($fn, @events) = @_;
+    FngateTest::api_ok('alice', 'POST', "/2015-03-31/functions/$fn/invocations",
+                       $_, 200) for @events;
+}
+
+sub deaf {
+    my $name = shift;
+    return "POST /2015-03-31/functions\n" . FngateTest::create_function_body(
+        name => $name, runtime => 'provided.al2', handler => 'x', timeout => 2,
+        files => { bootstrap => [0755, "#!/bin/sh\nexec sleep 600\n"] });
+}
+
+sub plain {
+    my $name = shift;
+    return "POST /2015-03-31/functions\n" . FngateTest::create_function_body(
+        name => $name, runtime => 'provided', handler => 'function.handler',
+        env => { MODE => 'count' },
+        files => { bootstrap => [0755, counter()] });
+}
+
+fixture(sub {
+    made(create_counter("c$_", 'count')) for 2, 3, 4, 5, 7, 10;
+    made(create_counter('c6', 'twice'));
+    made(create_counter("c$_", 'exit')) for 8, 9;
+    made(create_counter('c11', 'error'));
+    made(create_counter('crash', 'crash'));
+    made(create_counter('initerr', 'initerr'));
+    made(deaf('deaf'));
+    made(plain('plain'));
+    made(FngateTest::create_request('oneshot', "#!/bin/sh\ncat\n"));
+    made(create_python($_, timeout => 3, memory => 256))
+        for qw(py py24 py25 py29 py30);
+    made(create_python('pymissing', handler => 'nothere.handler'));
+});
+
 plan tests => repeat_each() * count_tests();
 
 run_tests();
@@ -64,7 +110,7 @@ __DATA__
 
 === TEST 1: a custom runtime: Runtime provided.al2023, a bootstrap, any handler
 --- request eval
-main::create_counter('counter', 'count')
+main::create_counter('counter1', 'count')
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
@@ -78,7 +124,7 @@ X-Fngate-Test-Sign: alice
 === TEST 2: the first call starts it (a cold start, its init in the log)
 --- timeout: 180
 --- request
-POST /2015-03-31/functions/counter/invocations
+POST /2015-03-31/functions/c2/invocations
 {"a":1}
 --- more_headers
 X-Amz-Log-Type: Tail
@@ -89,7 +135,7 @@ X-Amz-Log-Result: U1RBUlQgUmVxdWVzdElk[A-Za-z0-9+/]*=*
 --- response_body chomp
 {"n":1,"second":"","ev":{"a":1}}
 --- access_log eval
-qr/"function":"counter",.*"status":"200",.*"cold_start":"true"/
+qr/"function":"c2",.*"status":"200",.*"cold_start":"true"/
 --- no_error_log
 [error]
 
@@ -97,23 +143,27 @@ qr/"function":"counter",.*"status":"200",.*"cold_start":"true"/
 
 === TEST 3: the next call finds the same process: the count goes on
 --- timeout: 60
+--- init
+main::called('c3', '{"a":1}');
 --- request
-POST /2015-03-31/functions/counter/invocations
+POST /2015-03-31/functions/c3/invocations
 [2]
 --- more_headers
 X-Fngate-Test-Sign: alice
 --- response_body chomp
 {"n":2,"second":"","ev":[2]}
 --- access_log eval
-qr/"function":"counter",.*"status":"200",.*"init_ms":"0","cold_start":"false"/
+qr/"function":"c3",.*"status":"200",.*"init_ms":"0","cold_start":"false"/
 --- no_error_log
 [error]
 
 
 
 === TEST 4: another environment ...
+--- init
+main::called('c4', '{"a":1}', '[2]');
 --- request
-PUT /2015-03-31/functions/counter/configuration
+PUT /2015-03-31/functions/c4/configuration
 {"Environment":{"Variables":{"MODE":"twice"}}}
 --- more_headers
 Content-Type: application/json
@@ -126,15 +176,19 @@ X-Fngate-Test-Sign: alice
 
 === TEST 5: ... starts it again
 --- timeout: 60
+--- init
+main::called('c5', '{"a":1}', '[2]');
+FngateTest::api_ok('alice', 'PUT', '/2015-03-31/functions/c5/configuration',
+    '{"Environment":{"Variables":{"MODE":"twice"}}}', 200);
 --- request
-POST /2015-03-31/functions/counter/invocations
+POST /2015-03-31/functions/c5/invocations
 3
 --- more_headers
 X-Fngate-Test-Sign: alice
 --- response_body chomp
 {"n":1,"second":"","ev":3}
 --- access_log eval
-qr/"function":"counter",.*"status":"200",.*"cold_start":"true"/
+qr/"function":"c5",.*"status":"200",.*"cold_start":"true"/
 --- no_error_log
 [error]
 
@@ -142,8 +196,10 @@ qr/"function":"counter",.*"status":"200",.*"cold_start":"true"/
 
 === TEST 6: it answered twice: the first answer was the result, the second got 403 from the API
 --- timeout: 60
+--- init
+main::called('c6', '3');
 --- request
-POST /2015-03-31/functions/counter/invocations
+POST /2015-03-31/functions/c6/invocations
 4
 --- more_headers
 X-Fngate-Test-Sign: alice
@@ -154,8 +210,10 @@ X-Fngate-Test-Sign: alice
 
 
 === TEST 7: a runtime that exits after each answer ...
+--- init
+main::called('c7', '3');
 --- request
-PUT /2015-03-31/functions/counter/configuration
+PUT /2015-03-31/functions/c7/configuration
 {"Environment":{"Variables":{"MODE":"exit"}}}
 --- more_headers
 Content-Type: application/json
@@ -169,7 +227,7 @@ X-Fngate-Test-Sign: alice
 === TEST 8: ... answers
 --- timeout: 60
 --- request
-POST /2015-03-31/functions/counter/invocations
+POST /2015-03-31/functions/c8/invocations
 5
 --- more_headers
 X-Fngate-Test-Sign: alice
@@ -182,23 +240,27 @@ X-Fngate-Test-Sign: alice
 
 === TEST 9: ... and the next call starts it again
 --- timeout: 60
+--- init
+main::called('c9', '5');
 --- request
-POST /2015-03-31/functions/counter/invocations
+POST /2015-03-31/functions/c9/invocations
 6
 --- more_headers
 X-Fngate-Test-Sign: alice
 --- response_body chomp
 {"n":1,"second":"","ev":6}
 --- access_log eval
-qr/"function":"counter",.*"status":"200",.*"cold_start":"true"/
+qr/"function":"c9",.*"status":"200",.*"cold_start":"true"/
 --- no_error_log
 [error]
 
 
 
 === TEST 10: errors it posts are the function's errors, as posted
+--- init
+main::called('c10', '5');
 --- request
-PUT /2015-03-31/functions/counter/configuration
+PUT /2015-03-31/functions/c10/configuration
 {"Environment":{"Variables":{"MODE":"error"}}}
 --- more_headers
 Content-Type: application/json
@@ -212,7 +274,7 @@ X-Fngate-Test-Sign: alice
 === TEST 11: errorMessage, errorType, stackTrace, X-Amz-Function-Error: Unhandled
 --- timeout: 60
 --- request
-POST /2015-03-31/functions/counter/invocations
+POST /2015-03-31/functions/c11/invocations
 {"k":"v"}
 --- more_headers
 X-Fngate-Test-Sign: alice
@@ -221,7 +283,7 @@ X-Amz-Function-Error: Unhandled
 --- response_body chomp
 {"errorMessage":"bad event {k:v}","errorType":"Custom.Err","stackTrace":["counter.sh line 1"]}
 --- access_log eval
-qr/"function":"counter",.*"status":"200",.*"function_error":"Unhandled"/
+qr/"function":"c11",.*"status":"200",.*"function_error":"Unhandled"/
 --- no_error_log
 [error]
 
@@ -229,7 +291,7 @@ qr/"function":"counter",.*"status":"200",.*"function_error":"Unhandled"/
 
 === TEST 12: a runtime that crashes during init
 --- request eval
-main::create_counter('crash', 'crash')
+main::create_counter('crash12', 'crash')
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
@@ -256,7 +318,7 @@ X-Amz-Function-Error: Unhandled
 
 === TEST 14: a runtime that posts an init error
 --- request eval
-main::create_counter('initerr', 'initerr')
+main::create_counter('initerr14', 'initerr')
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
@@ -284,9 +346,7 @@ X-Amz-Function-Error: Unhandled
 
 === TEST 16: a runtime that never asks for its event
 --- request eval
-"POST /2015-03-31/functions\n" . FngateTest::create_function_body(
-    name => 'deaf', runtime => 'provided.al2', handler => 'x', timeout => 2,
-    files => { bootstrap => [0755, "#!/bin/sh\nexec sleep 600\n"] })
+main::deaf('deaf16')
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
@@ -313,10 +373,7 @@ X-Amz-Function-Error: Unhandled
 
 === TEST 18: Runtime provided takes a bootstrap too, with any handler
 --- request eval
-"POST /2015-03-31/functions\n" . FngateTest::create_function_body(
-    name => 'plain', runtime => 'provided', handler => 'function.handler',
-    env => { MODE => 'count' },
-    files => { bootstrap => [0755, main::counter()] })
+main::plain('plain18')
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
@@ -355,7 +412,7 @@ X-Fngate-Test-Sign: alice
 
 === TEST 21: a one-shot function ...
 --- request eval
-FngateTest::create_request('oneshot', "#!/bin/sh\ncat\n")
+FngateTest::create_request('oneshot21', "#!/bin/sh\ncat\n")
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
@@ -381,7 +438,7 @@ X-Fngate-Test-Sign: alice
 
 === TEST 23: Runtime python3.11: module.function
 --- request eval
-main::create_python('py', timeout => 3, memory => 256)
+main::create_python('py23', timeout => 3, memory => 256)
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
@@ -395,7 +452,7 @@ X-Fngate-Test-Sign: alice
 === TEST 24: the event as JSON, the result as JSON, Lambda's context
 --- timeout: 180
 --- request
-POST /2015-03-31/functions/py/invocations
+POST /2015-03-31/functions/py24/invocations
 {"k": [1, 2]}
 --- more_headers
 X-Amz-Log-Type: Tail
@@ -403,9 +460,9 @@ X-Fngate-Test-Sign: alice
 --- response_headers
 !X-Amz-Function-Error
 --- response_body chomp
-{"calls": 1, "event": {"k": [1, 2]}, "fn": "py", "mem": 256, "same_id": true, "left_ok": true}
+{"calls": 1, "event": {"k": [1, 2]}, "fn": "py24", "mem": 256, "same_id": true, "left_ok": true}
 --- access_log eval
-qr/"function":"py",.*"status":"200",.*"cold_start":"true"/
+qr/"function":"py24",.*"status":"200",.*"cold_start":"true"/
 --- no_error_log
 [error]
 
@@ -413,14 +470,16 @@ qr/"function":"py",.*"status":"200",.*"cold_start":"true"/
 
 === TEST 25: the module stays loaded
 --- timeout: 60
+--- init
+main::called('py25', '{"k": [1, 2]}');
 --- request
-POST /2015-03-31/functions/py/invocations
+POST /2015-03-31/functions/py25/invocations
 {}
 --- more_headers
 X-Fngate-Test-Sign: alice
 --- response_body_like: ^\{"calls": 2, 
 --- access_log eval
-qr/"function":"py",.*"status":"200",.*"cold_start":"false"/
+qr/"function":"py25",.*"status":"200",.*"cold_start":"false"/
 --- no_error_log
 [error]
 
@@ -428,6 +487,8 @@ qr/"function":"py",.*"status":"200",.*"cold_start":"false"/
 
 === TEST 26: an exception is reported as Lambda reports it
 --- timeout: 60
+--- init
+main::called('py', '{}');
 --- request
 POST /2015-03-31/functions/py/invocations
 {"fail": "thing"}
@@ -443,6 +504,8 @@ X-Amz-Function-Error: Unhandled
 
 === TEST 27: a large result comes back whole
 --- timeout: 60
+--- init
+main::called('py', '{}');
 --- request
 POST /2015-03-31/functions/py/invocations
 {"big": 3000000}
@@ -457,6 +520,8 @@ X-Fngate-Test-Sign: alice
 
 === TEST 28: a result over 6 MB is Function.ResponseSizeTooLarge
 --- timeout: 60
+--- init
+main::called('py', '{}');
 --- request
 POST /2015-03-31/functions/py/invocations
 {"big": 7000000}
@@ -472,8 +537,10 @@ X-Amz-Function-Error: Unhandled
 
 === TEST 29: a call past its Timeout
 --- timeout: 60
+--- init
+main::called('py29', '{}');
 --- request
-POST /2015-03-31/functions/py/invocations
+POST /2015-03-31/functions/py29/invocations
 {"sleep": 10}
 --- more_headers
 X-Fngate-Test-Sign: alice
@@ -487,14 +554,16 @@ X-Amz-Function-Error: Unhandled
 
 === TEST 30: ... and the next call starts it again
 --- timeout: 60
+--- init
+main::called('py30', '{}', '{"sleep": 10}');
 --- request
-POST /2015-03-31/functions/py/invocations
+POST /2015-03-31/functions/py30/invocations
 {}
 --- more_headers
 X-Fngate-Test-Sign: alice
 --- response_body_like: ^\{"calls": 1, 
 --- access_log eval
-qr/"function":"py",.*"status":"200",.*"cold_start":"true"/
+qr/"function":"py30",.*"status":"200",.*"cold_start":"true"/
 --- no_error_log
 [error]
 
@@ -502,7 +571,7 @@ qr/"function":"py",.*"status":"200",.*"cold_start":"true"/
 
 === TEST 31: a handler whose module is missing
 --- request eval
-main::create_python('pymissing', handler => 'nothere.handler')
+main::create_python('pymissing31', handler => 'nothere.handler')
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice

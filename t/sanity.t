@@ -4,7 +4,6 @@ use Test::Nginx::Socket;
 use FngateTest;
 
 repeat_each(2);
-no_shuffle();
 fngate_defaults();
 
 plan tests => repeat_each() * count_tests();

@@ -6,7 +6,6 @@ use FngateTest;
 # Once: the blocks that run curl / aws / boto3 do so from --- init, which
 # Test::Nginx runs once per block, so a repetition would find no log line.
 repeat_each(1);
-no_shuffle();
 fngate_defaults();
 
 plan tests => repeat_each() * count_tests();

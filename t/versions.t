@@ -2,11 +2,19 @@
 # UpdateFunctionConfiguration change $LATEST only, GetFunction,
 # GetFunctionConfiguration and Invoke take a version qualifier, and
 # DeleteFunction with one deletes that version.
+#
+# Each block starts from a function of its own name made, in the fixture
+# or in its --- init, by the first N steps the blocks before it used to
+# take (main::vf_made): the blocks that read, invoke or are refused share
+# "vf" as the first five left it ($LATEST: code v2, 5 s, 256 MB, STAGE;
+# version 1: code v1, "first"; version 2: code v2); the invoke blocks whose
+# billing line is checked have their own copy (vf11, vf16, vf19), so the
+# line found is theirs; each block about PublishVersion, the code or the
+# deletes has its own function made up to where it starts.
 use Test::Nginx::Socket;
 use FngateTest;
 
-repeat_each(1);     # the blocks build on each other
-no_shuffle();
+repeat_each(1);
 fngate_defaults();
 
 our $ALICE = account('alice')->{AccountId};
@@ -18,11 +26,12 @@ sub zip_says {
     return zip_b64({ handler => [0755, "#!/bin/sh\necho '\"$what\"'\n"] });
 }
 
-# The stored keys of function vf (none once it is deleted).
+# The stored keys of function FN (none once it is deleted).
 sub vf_keys {
+    my $fn = shift // 'vf';
     my $port = $ENV{TEST_NGINX_REDIS_PORT};
     my $out = '';
-    for my $pat ("fg:*{$ALICE}:vf", "fg:*{$ALICE}:vf:*") {
+    for my $pat ("fg:*{$ALICE}:$fn", "fg:*{$ALICE}:$fn:*") {
         my ($rc, $text) = run_cmd("redis-cli -p $port --scan --pattern '$pat'");
         $out .= $text;
     }
@@ -31,6 +40,30 @@ sub vf_keys {
 
 # One zip for every block that uploads "v2" (a zip records times).
 our $V2 = zip_says('v2');
+
+# Alice's function NAME after the first UPTO of the steps the blocks took
+# in turn: 1 created (code v1), 2 version 1 "first", 3 code v2 published
+# as version 2, 4 $LATEST's configuration (5 s, 256 MB, "later", STAGE),
+# 5 version 1 deleted, 6 Description "third", 7 version 3, 8 code v2 again.
+sub vf_made {
+    my ($name, $upto) = @_;
+    my $f = "/2015-03-31/functions/$name";
+    my @steps = (
+        sub { make_function('alice', $name, undef, zip_b64 => zip_says('v1')) },
+        sub { api_ok('alice', 'POST', "$f/versions", '{"Description":"first"}', 201) },
+        sub { api_ok('alice', 'PUT', "$f/code", json_encode(
+                  { ZipFile => $V2, Publish => JSON::PP::true }), 200) },
+        sub { api_ok('alice', 'PUT', "$f/configuration",
+                  '{"Timeout":5,"MemorySize":256,"Description":"later","Environment":{"Variables":{"STAGE":"dev"}}}', 200) },
+        sub { api_ok('alice', 'DELETE', "$f?Qualifier=1", '', 204) },
+        sub { api_ok('alice', 'PUT', "$f/configuration", '{"Description":"third"}', 200) },
+        sub { api_ok('alice', 'POST', "$f/versions", '', 201) },
+        sub { api_ok('alice', 'PUT', "$f/code", json_encode({ ZipFile => $V2 }), 200) },
+    );
+    $_->() for @steps[0 .. $upto - 1];
+}
+
+fixture(sub { vf_made($_, 4) for qw(vf vf11 vf16 vf19) });
 
 plan tests => repeat_each() * count_tests();
 
@@ -41,7 +74,7 @@ __DATA__
 === TEST 1: a function whose code says "v1"
 --- request eval
 "POST /2015-03-31/functions\n" . FngateTest::create_function_body(
-    name => 'vf', zip_b64 => main::zip_says('v1'))
+    name => 'vf1', zip_b64 => main::zip_says('v1'))
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
@@ -53,35 +86,41 @@ X-Fngate-Test-Sign: alice
 
 
 === TEST 2: PublishVersion makes version 1, a snapshot of $LATEST
+--- init
+main::vf_made('vf2', 1);
 --- request
-POST /2015-03-31/functions/vf/versions
+POST /2015-03-31/functions/vf2/versions
 {"Description":"first"}
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
 --- error_code: 201
 --- response_body_like eval
-qr/^\{"FunctionName":"vf","FunctionArn":"\Q$main::ARN\E:1",(?=.*"Description":"first")(?=.*"Version":"1")/
+qr/^\{"FunctionName":"vf2","FunctionArn":"\Qarn:aws:lambda:us-east-1:$main::ALICE:function:vf2\E:1",(?=.*"Description":"first")(?=.*"Version":"1")/
 --- no_error_log
 [error]
 
 
 
 === TEST 3: publishing an unchanged $LATEST again answers the existing version 1
+--- init
+main::vf_made('vf3', 2);
 --- request
-POST /2015-03-31/functions/vf/versions
+POST /2015-03-31/functions/vf3/versions
 --- more_headers
 X-Fngate-Test-Sign: alice
 --- error_code: 201
---- response_body_like: "FunctionArn":"[^"]*:function:vf:1",.*"Version":"1"
+--- response_body_like: "FunctionArn":"[^"]*:function:vf3:1",.*"Version":"1"
 --- no_error_log
 [error]
 
 
 
 === TEST 4: UpdateFunctionCode with Publish changes $LATEST's code and publishes version 2
+--- init
+main::vf_made('vf4', 2);
 --- request eval
-"PUT /2015-03-31/functions/vf/code\n" . FngateTest::json_encode(
+"PUT /2015-03-31/functions/vf4/code\n" . FngateTest::json_encode(
     { ZipFile => $main::V2, Publish => JSON::PP::true })
 --- more_headers
 Content-Type: application/json
@@ -94,14 +133,16 @@ X-Fngate-Test-Sign: alice
 
 
 === TEST 5: UpdateFunctionConfiguration changes $LATEST only
+--- init
+main::vf_made('vf5', 3);
 --- request
-PUT /2015-03-31/functions/vf/configuration
+PUT /2015-03-31/functions/vf5/configuration
 {"Timeout":5,"MemorySize":256,"Description":"later","Environment":{"Variables":{"STAGE":"dev"}}}
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
 --- error_code: 200
---- response_body_like: ^\{"FunctionName":"vf",(?=.*"Timeout":5,)(?=.*"MemorySize":256,)(?=.*"Description":"later")(?=.*"Version":"\$LATEST")(?=.*"Variables":\{"STAGE":"dev"\})
+--- response_body_like: ^\{"FunctionName":"vf5",(?=.*"Timeout":5,)(?=.*"MemorySize":256,)(?=.*"Description":"later")(?=.*"Version":"\$LATEST")(?=.*"Variables":\{"STAGE":"dev"\})
 --- no_error_log
 [error]
 
@@ -165,7 +206,7 @@ X-Fngate-Test-Sign: alice
 === TEST 11: Invoke NAME:1 runs version 1's code and says so
 --- timeout: 180
 --- request
-POST /2015-03-31/functions/vf:1/invocations
+POST /2015-03-31/functions/vf11:1/invocations
 {}
 --- more_headers
 X-Fngate-Test-Sign: alice
@@ -174,7 +215,7 @@ X-Amz-Executed-Version: 1
 --- response_body
 "v1"
 --- access_log eval
-qr/"action":"Invoke",.*"function":"vf","qualifier":"1","version":"1","status":"200"/
+qr/"action":"Invoke",.*"function":"vf11","qualifier":"1","version":"1","status":"200"/
 --- no_error_log
 [error]
 
@@ -258,7 +299,7 @@ qr/fngate: invalid qualifier in "\/2015-03-31\/functions\/vf(?::|%3A)1\/invocati
 === TEST 16: the caller's own function by partial ARN ACCOUNT:function:NAME runs $LATEST
 --- timeout: 120
 --- request eval
-"POST /2015-03-31/functions/$main::ALICE:function:vf/invocations\n{}"
+"POST /2015-03-31/functions/$main::ALICE:function:vf16/invocations\n{}"
 --- more_headers
 X-Fngate-Test-Sign: alice
 --- error_code: 200
@@ -267,7 +308,7 @@ X-Amz-Executed-Version: $LATEST
 --- response_body
 "v2"
 --- access_log eval
-qr/"caller":"$main::ALICE","billing_account":"$main::ALICE","owner":"$main::ALICE","function":"vf","qualifier":"","version":"\$LATEST","status":"200"/
+qr/"caller":"$main::ALICE","billing_account":"$main::ALICE","owner":"$main::ALICE","function":"vf16","qualifier":"","version":"\$LATEST","status":"200"/
 --- no_error_log
 [error]
 
@@ -318,7 +359,7 @@ exit=0
 === TEST 19: $LATEST has version 2's code and its own configuration
 --- timeout: 60
 --- request
-POST /2015-03-31/functions/vf/invocations
+POST /2015-03-31/functions/vf19/invocations
 {}
 --- more_headers
 X-Fngate-Test-Sign: alice
@@ -327,7 +368,7 @@ X-Amz-Executed-Version: $LATEST
 --- response_body
 "v2"
 --- access_log eval
-qr/"function":"vf","qualifier":"","version":"\$LATEST","status":"200",.*"memory_mb":"256"/
+qr/"function":"vf19","qualifier":"","version":"\$LATEST","status":"200",.*"memory_mb":"256"/
 --- no_error_log
 [error]
 
@@ -482,8 +523,10 @@ http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
 
 
 === TEST 30: DeleteFunction ?Qualifier=1 deletes version 1
+--- init
+main::vf_made('vd30', 4);
 --- request
-DELETE /2015-03-31/functions/vf?Qualifier=1
+DELETE /2015-03-31/functions/vd30?Qualifier=1
 --- more_headers
 X-Fngate-Test-Sign: alice
 --- error_code: 204
@@ -493,8 +536,10 @@ X-Fngate-Test-Sign: alice
 
 
 === TEST 31: and it is gone, while the function stays
+--- init
+main::vf_made('vd31', 5);
 --- request
-GET /2015-03-31/functions/vf:1
+GET /2015-03-31/functions/vd31:1
 --- more_headers
 X-Fngate-Test-Sign: alice
 --- error_code: 404
@@ -506,8 +551,10 @@ http fastcgi header: "x-amzn-ErrorType: ResourceNotFoundException"
 
 
 === TEST 32: version numbers are never reused: the next publish is 3
+--- init
+main::vf_made('vd32', 5);
 --- request
-PUT /2015-03-31/functions/vf/configuration
+PUT /2015-03-31/functions/vd32/configuration
 {"Description":"third"}
 --- more_headers
 Content-Type: application/json
@@ -519,20 +566,24 @@ X-Fngate-Test-Sign: alice
 
 
 === TEST 33: published
+--- init
+main::vf_made('vd33', 6);
 --- request
-POST /2015-03-31/functions/vf/versions
+POST /2015-03-31/functions/vd33/versions
 --- more_headers
 X-Fngate-Test-Sign: alice
 --- error_code: 201
---- response_body_like: "FunctionArn":"[^"]*:function:vf:3",.*"Description":"third".*"Version":"3"
+--- response_body_like: "FunctionArn":"[^"]*:function:vd33:3",.*"Description":"third".*"Version":"3"
 --- no_error_log
 [error]
 
 
 
 === TEST 34: uploading the code $LATEST already has
+--- init
+main::vf_made('vd34', 7);
 --- request eval
-"PUT /2015-03-31/functions/vf/code\n" . FngateTest::json_encode(
+"PUT /2015-03-31/functions/vd34/code\n" . FngateTest::json_encode(
     { ZipFile => $main::V2 })
 --- more_headers
 Content-Type: application/json
@@ -545,12 +596,14 @@ X-Fngate-Test-Sign: alice
 
 
 === TEST 35: leaves nothing new to publish: PublishVersion answers version 3
+--- init
+main::vf_made('vd35', 8);
 --- request
-POST /2015-03-31/functions/vf/versions
+POST /2015-03-31/functions/vd35/versions
 --- more_headers
 X-Fngate-Test-Sign: alice
 --- error_code: 201
---- response_body_like: "FunctionArn":"[^"]*:function:vf:3",.*"Version":"3"
+--- response_body_like: "FunctionArn":"[^"]*:function:vd35:3",.*"Version":"3"
 --- no_error_log
 [error]
 
@@ -559,11 +612,12 @@ X-Fngate-Test-Sign: alice
 === TEST 36: the AWS CLI publishes versions and lists them
 --- timeout: 120
 --- init
+main::vf_made('vd36', 8);
 FngateTest::save_output('versions-aws.out', join '',
     FngateTest::aws_cli('alice', 'lambda', 'publish-version',
-        '--function-name', 'vf', '--query', 'Version', '--output', 'text'),
+        '--function-name', 'vd36', '--query', 'Version', '--output', 'text'),
     FngateTest::aws_cli('alice', 'lambda', 'list-versions-by-function',
-        '--function-name', 'vf', '--query', 'Versions[].Version',
+        '--function-name', 'vd36', '--query', 'Versions[].Version',
         '--output', 'text'));
 --- request
 GET /t/out/versions-aws.out
@@ -574,8 +628,10 @@ GET /t/out/versions-aws.out
 
 
 === TEST 37: DeleteFunction removes $LATEST and every version
+--- init
+main::vf_made('vd37', 8);
 --- request
-DELETE /2015-03-31/functions/vf
+DELETE /2015-03-31/functions/vd37
 --- more_headers
 X-Fngate-Test-Sign: alice
 --- error_code: 204
@@ -586,7 +642,9 @@ X-Fngate-Test-Sign: alice
 
 === TEST 38: nothing of the function is left in Redis
 --- init
-FngateTest::save_output('versions-keys.out', main::vf_keys());
+main::vf_made('vd38', 8);
+FngateTest::api_ok('alice', 'DELETE', '/2015-03-31/functions/vd38', '', 204);
+FngateTest::save_output('versions-keys.out', main::vf_keys('vd38'));
 --- request
 GET /t/out/versions-keys.out
 --- response_body eval

@@ -28,7 +28,7 @@ BUILD=${BUILD:-$ROOT/build}
 cd "$ROOT"
 
 # signing, lookups, APIs, errors
-DEFAULT_FILES=(t/sigv4.t t/permissions.t t/xaliases.t t/apis.t
+DEFAULT_FILES=(t/sigv4.t t/permissions.t t/cross_account_aliases.t t/http_apis.t
                t/bad_input.t t/sanity.t)
 
 TNLIB=${FNGATE_TEST_NGINX_LIB:-$ROOT/../shared/test-nginx/lib}

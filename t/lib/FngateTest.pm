@@ -7,7 +7,8 @@ package FngateTest;
 # Sign.pm (accounts, SigV4), Config.pm (a block's nginx configuration),
 # Client.pm (calls as the AWS CLI, boto3 or curl make them), Logs.pm
 # (the billing log, fngated's log, Redis keys, outputs), Stack.pm (the
-# test fngated's state, own_fngated).
+# test fngated's state, own_fngated), Fixtures.pm (what a file's blocks
+# share, made once through the API: fixture(), api_call(), api_ok(), ...).
 #
 #   fngate_defaults();       blocks without --- main_config / --- http_config
 #                            / --- config get the fngate ones (the module
@@ -54,6 +55,7 @@ our @EXPORT = qw(
     json_decode http_code redis_keys boto3_status last_invokes revocation_ttl
     fngated_state wait_fngated_log
     api_config api_http_config api_lines
+    fixture api_call api_ok make_function grant revoke make_alias
 );
 
 our $Region = 'us-east-1';
@@ -95,5 +97,7 @@ require FngateTest::Config;
 require FngateTest::Client;
 require FngateTest::Logs;
 require FngateTest::Stack;
+
+require FngateTest::Fixtures;
 
 1;

@@ -7,8 +7,10 @@
 use Test::Nginx::Socket;
 use FngateTest;
 
-repeat_each(1);     # the blocks build on each other
-no_shuffle();
+# Each block uses accounts of its own (snap-a ... snap-f), so the blocks
+# run in any order; the one that takes the image away puts it back and
+# waits for a restore before it ends.
+repeat_each(1);
 fngate_defaults();
 
 our $SCRIPT = <<'_SH_';
@@ -95,19 +97,20 @@ seen=no,no
 === TEST 3: a second function of the account loads into its guest (start_kind load)
 --- timeout: 120
 --- init
-FngateTest::curl_sigv4('snap-a', '/2015-03-31/functions',
+main::first_call('snap-f');
+FngateTest::curl_sigv4('snap-f', '/2015-03-31/functions',
     '-H', 'Content-Type: application/json',
     '-d', FngateTest::create_function_body(name => 'snap2',
               files => { handler => [0755, "#!/bin/sh\necho '\"two\"'\n"] }));
 # the account's guest holds snap's code (a full pool may have taken the
-# guest of TEST 2 for another account since)
-FngateTest::curl_sigv4('snap-a', '/2015-03-31/functions/snap/invocations',
+# guest of its first call for another account since)
+FngateTest::curl_sigv4('snap-f', '/2015-03-31/functions/snap/invocations',
     '-d', '{}');
 --- request
 POST /2015-03-31/functions/snap2/invocations
 {}
 --- more_headers
-X-Fngate-Test-Sign: snap-a
+X-Fngate-Test-Sign: snap-f
 --- error_code: 200
 --- response_body
 "two"

@@ -9,7 +9,6 @@ use Test::Nginx::Socket;
 use FngateTest;
 
 repeat_each(1);
-no_shuffle();
 fngate_defaults();
 
 # A key's value in the test fngated's configuration.

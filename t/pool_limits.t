@@ -9,7 +9,6 @@ use Test::Nginx::Socket;
 use FngateTest;
 
 repeat_each(1);
-no_shuffle();
 fngate_defaults();
 
 our $OWN_SOCK = FngateTest::fngated_state() . '/own/fngated.sock';

@@ -9,11 +9,15 @@
 # environment, and a damaged one makes an ordinary start.  A fngated of its
 # own (warm 0, idle_timeout 3): every guest of a call is gone soon after it,
 # so the account's next call is a cold start.
+#
+# Each block starts that fngated afresh (its state directory, and so every
+# function snapshot, wiped: main::fresh) and uses accounts of its own
+# (fnsN-...); the images a block starts from it makes itself
+# (main::with_image), so the blocks run in any order.
 use Test::Nginx::Socket;
 use FngateTest;
 
-repeat_each(1);     # the blocks build on each other
-no_shuffle();
+repeat_each(1);
 fngate_defaults();
 
 our $OWN_SOCK = FngateTest::fngated_state() . '/own/fngated.sock';
@@ -111,6 +115,28 @@ sub captured {
     return $line =~ /function snapshot (fn-\S+) made/ ? $1 : '';
 }
 
+# A fngated of its own as the blocks need it (settings as own_fngated takes
+# them replace these), once its pool's snapshot is there.
+sub fresh {
+    $main::Own = FngateTest::own_fngated(warm => 0, idle_timeout => 3,
+        function_snapshots => 1, function_snapshots_max => 2, @_);
+    FngateTest::wait_log($main::Own->{log},
+        qr/snapshot: .*snapshot\.img (made|\(made earlier\))/, 120);
+}
+
+# WHO creates snappy (code version 1, GREETING) and calls it once; the
+# function snapshot of that first cold start is made, and the guest gone.
+# The image's name, or ''.
+sub with_image {
+    my ($who, $greeting) = @_;
+    create($who, 1, $greeting);
+    my $skip = -s $main::Own->{log};
+    my $r = call($who);
+    my $img = captured($who, $skip);
+    gone($r->{vm}, $skip);
+    return $img;
+}
+
 sub images {
     my $acct = FngateTest::account(shift)->{AccountId};
     my @i = glob "$main::Own->{state}/vm/fn-$acct-*.img";
@@ -127,19 +153,16 @@ __DATA__
 --- timeout: 300
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
-$main::Own = FngateTest::own_fngated(warm => 0, idle_timeout => 3,
-    function_snapshots => 1, function_snapshots_max => 2);
-FngateTest::wait_log($main::Own->{log},
-    qr/snapshot: .*snapshot\.img (made|\(made earlier\))/, 120);
-main::create('fns-a', 1, 'hello');
+main::fresh();
+main::create('fns1-a', 1, 'hello');
 my $skip = -s $main::Own->{log};
-my $r = main::call('fns-a');
-my $img = main::captured('fns-a', $skip);
+my $r = main::call('fns1-a');
+my $img = main::captured('fns1-a', $skip);
 my $key = '';
 if ($img ne '' && open my $k, '<', "$main::Own->{state}/vm/$img.key") {
     $key = join ',', map { /^(\w+)=/ } <$k>;
 }
-my $acct = FngateTest::account('fns-a')->{AccountId};
+my $acct = FngateTest::account('fns1-a')->{AccountId};
 my $back = FngateTest::wait_log($main::Own->{log},
     qr/\Q$r->{vm}\E: (idle for|lost)/, 60, $skip);
 FngateTest::save_output('fns-first.out', join("\n",
@@ -167,9 +190,11 @@ guest_back=1
 --- timeout: 300
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
+main::fresh();
+main::with_image('fns2-a', 'hello');
 my $skip = -s $main::Own->{log};
-my $r = main::call('fns-a');
-my $s = main::call('fns-a');       # the same guest, warm
+my $r = main::call('fns2-a');
+my $s = main::call('fns2-a');       # the same guest, warm
 FngateTest::save_output('fns-second.out', join("\n",
     "kind=$r->{kind}",
     "calls=" . ($r->{calls} // '') . "," . ($s->{calls} // ''),
@@ -202,17 +227,19 @@ logged=1
 --- timeout: 300
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
-main::create('fns-b', 1, 'hello');
+main::fresh();
+main::with_image('fns3-a', 'hello');
+main::create('fns3-b', 1, 'hello');
 my $skip = -s $main::Own->{log};
-my $r = main::call('fns-b');
-my $img = main::captured('fns-b', $skip);
+my $r = main::call('fns3-b');
+my $img = main::captured('fns3-b', $skip);
 main::gone($r->{vm}, $skip);
-my $s = main::call('fns-b');
+my $s = main::call('fns3-b');
 main::gone($s->{vm}, $skip);
 FngateTest::save_output('fns-other.out', join("\n",
     "kind=$r->{kind} calls=" . ($r->{calls} // ''),
     "own_image=" . ($img ne '' ? 1 : 0),
-    "images=" . main::images('fns-a') . "," . main::images('fns-b'),
+    "images=" . main::images('fns3-a') . "," . main::images('fns3-b'),
     "then=$s->{kind} calls=" . ($s->{calls} // '')) . "\n");
 --- request
 GET /t/out/fns-other.out
@@ -230,17 +257,19 @@ then=function-snapshot calls=2
 --- timeout: 300
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
+main::fresh();
+main::with_image('fns4-a', 'hello');
 my $skip = -s $main::Own->{log};
-main::update_code('fns-a', 2);
-my $forgot = main::images('fns-a');
-my $r = main::call('fns-a');
-my $img = main::captured('fns-a', $skip);
+main::update_code('fns4-a', 2);
+my $forgot = main::images('fns4-a');
+my $r = main::call('fns4-a');
+my $img = main::captured('fns4-a', $skip);
 main::gone($r->{vm}, $skip);
 FngateTest::save_output('fns-code.out', join("\n",
     "kind=$r->{kind} calls=" . ($r->{calls} // '') . " v=" . ($r->{v} // ''),
     "old_image_left=$forgot",
     "new_image=" . ($img ne '' ? 1 : 0),
-    "images=" . main::images('fns-a')) . "\n");
+    "images=" . main::images('fns4-a')) . "\n");
 --- request
 GET /t/out/fns-code.out
 --- response_body
@@ -257,18 +286,21 @@ images=1
 --- timeout: 300
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
+main::fresh();
+main::with_image('fns5-b', 'hello');
+main::with_image('fns5-a', 'hello');
 my $skip = -s $main::Own->{log};
-main::update_env('fns-a', 'bonjour');
-my $forgot = main::images('fns-a');
-my $r = main::call('fns-a');
-my $img = main::captured('fns-a', $skip);
+main::update_env('fns5-a', 'bonjour');
+my $forgot = main::images('fns5-a');
+my $r = main::call('fns5-a');
+my $img = main::captured('fns5-a', $skip);
 main::gone($r->{vm}, $skip);
 FngateTest::save_output('fns-env.out', join("\n",
     "kind=$r->{kind} calls=" . ($r->{calls} // '')
     . " greeting=" . ($r->{greeting} // ''),
     "old_image_left=$forgot",
     "new_image=" . ($img ne '' ? 1 : 0),
-    "images=" . main::images('fns-a') . "," . main::images('fns-b')) . "\n");
+    "images=" . main::images('fns5-a') . "," . main::images('fns5-b')) . "\n");
 --- request
 GET /t/out/fns-env.out
 --- response_body
@@ -285,14 +317,17 @@ images=1,1
 --- timeout: 300
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
-main::create('fns-c', 1, 'hello');
+main::fresh();
+main::with_image('fns6-b', 'hello');
+main::with_image('fns6-a', 'hello');
+main::create('fns6-c', 1, 'hello');
 my $skip = -s $main::Own->{log};
-my $r = main::call('fns-c');
-my $img = main::captured('fns-c', $skip);
+my $r = main::call('fns6-c');
+my $img = main::captured('fns6-c', $skip);
 main::gone($r->{vm}, $skip);
-# B's image was made and used before A's last one: B's goes
-my $lru = join ',', map { main::images($_) } qw(fns-a fns-b fns-c);
-my $out = FngateTest::curl_sigv4('fns-c', '/2015-03-31/functions/snappy',
+# B's image was made and used before A's: B's goes
+my $lru = join ',', map { main::images($_) } qw(fns6-a fns6-b fns6-c);
+my $out = FngateTest::curl_sigv4('fns6-c', '/2015-03-31/functions/snappy',
     '-X', 'DELETE');
 FngateTest::save_output('fns-lru.out', join("\n",
     "kind=$r->{kind} new_image=" . ($img ne '' ? 1 : 0),
@@ -300,7 +335,7 @@ FngateTest::save_output('fns-lru.out', join("\n",
     "dropped=" . (FngateTest::file_has($main::Own->{log},
         qr/dropped \(least recently used/, $skip) ? 1 : 0),
     "deleted=" . FngateTest::http_code($out) . " images_c="
-    . main::images('fns-c')) . "\n");
+    . main::images('fns6-c')) . "\n");
 --- request
 GET /t/out/fns-lru.out
 --- response_body
@@ -317,15 +352,17 @@ deleted=204 images_c=0
 --- timeout: 300
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
-my $acct = FngateTest::account('fns-a')->{AccountId};
+main::fresh();
+main::with_image('fns7-a', 'bonjour');
+my $acct = FngateTest::account('fns7-a')->{AccountId};
 my ($img) = sort { -M $a <=> -M $b } glob "$main::Own->{state}/vm/fn-$acct-*.img";
 truncate $img, int((-s $img) / 2) or die "$img: $!";
 my $skip = -s $main::Own->{log};
-my $r = main::call('fns-a');
+my $r = main::call('fns7-a');
 my $fell = FngateTest::file_has($main::Own->{log},
     qr/function snapshot fn-\Q$acct\E-\S+ failed to restore; deleted, account \d+ gets an ordinary start/,
     $skip);
-main::captured('fns-a', $skip);
+main::captured('fns7-a', $skip);
 main::gone($r->{vm}, $skip);
 FngateTest::save_output('fns-damaged.out', join("\n",
     "kind=$r->{kind} calls=" . ($r->{calls} // '')
@@ -345,16 +382,16 @@ fell_back=1
 --- timeout: 300
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
-$main::Own = FngateTest::own_fngated(warm => 0, idle_timeout => 3,
-    function_snapshots => 0);
+main::fresh(function_snapshots => 0);
+main::create('fns8-a', 1, 'hello');
 my $skip = -s $main::Own->{log};
-my $r = main::call('fns-a');
+my $r = main::call('fns8-a');
 main::gone($r->{vm}, $skip);
-my $s = main::call('fns-a');
+my $s = main::call('fns8-a');
 FngateTest::save_output('fns-off.out', join("\n",
     "kinds=$r->{kind},$s->{kind} calls=" . ($r->{calls} // '') . ","
     . ($s->{calls} // ''),
-    "images=" . main::images('fns-a')) . "\n");
+    "images=" . main::images('fns8-a')) . "\n");
 --- request
 GET /t/out/fns-off.out
 --- response_body

@@ -1,4 +1,4 @@
-# APIs made of functions, the second part: what t/apis.t leaves open.
+# APIs made of functions, the second part: what t/http_apis.t leaves open.
 # Alice publishes "store" (granted, policy caller), "open" (open, policy
 # owner) and "priv" (private); Bob is approved, Carol first denied, Dave
 # never subscribes.  Access refusals, output that is not a proxy
@@ -56,7 +56,7 @@ sub mgmt {
 # { code, body, h => { lowercase name => value } }.
 sub call {
     my ($who, $method, $path, $body) = @_;
-    my $hf = "/tmp/fngate-apis2-$$.h";
+    my $hf = "/tmp/fngate-apiusage-$$.h";
     my @args = ('-X', $method, '-D', $hf);
     if (ref $body) {
         push @args, '--data-binary', "\@$body->{file}",
@@ -635,7 +635,7 @@ usage all right (bob/*/*)
 === TEST 11: the 6 MB limit is the event's, after base64: a binary body that encodes past it is 413, one just under runs
 --- init
 my @out;
-my $f = "/tmp/fngate-apis2-big-$$";
+my $f = "/tmp/fngate-apiusage-big-$$";
 for my $n (4_800_000, 4_400_000) {
     open my $o, '>', $f or die "$f: $!";
     print $o "\xff" x $n;           # not UTF-8: the event carries base64

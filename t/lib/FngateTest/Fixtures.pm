@@ -1,0 +1,118 @@
+package FngateTest;
+
+# FngateTest/Fixtures.pm, part of FngateTest (t/lib/FngateTest.pm loads it;
+# its subs are FngateTest::NAME, exported there): a file's shared fixture
+# made once through the signed API, so its blocks are independent.
+
+use strict;
+use warnings;
+
+use IO::Socket::INET ();
+
+# Fixtures
+#
+# What the blocks of a file share (functions, versions, aliases, grants)
+# is made once, through the API of the test nginx, before the first block
+# sends its request; each block depends only on that fixture or makes what
+# it needs itself (in its --- init), so the blocks run in any order
+# (Test::Nginx shuffles them: no no_shuffle) and one failure does not
+# cascade.  A fixture that fails bails the file out (nothing after it
+# could pass).
+#
+#   fixture(SUB)             before run_tests: every block gets an --- init
+#                            (before its own) that runs SUB once, the first
+#                            time a block runs (nginx is up by then)
+#   api_call(WHO, METHOD, PATH[, BODY])   a SigV4-signed call as WHO to the
+#                            test nginx: (STATUS, BODY)
+#   api_ok(WHO, METHOD, PATH, BODY, STATUS...)   the same, dying unless the
+#                            status is one of STATUS (default 200, 201,
+#                            204); the body
+#   make_function(WHO, NAME, SCRIPT, %opt)   CreateFunction of a function
+#                            whose handler is the executable SCRIPT (%opt
+#                            as create_function_body; publish => 1 makes
+#                            version 1 too); the body
+#   grant(WHO, FUNCTION, SID, PRINCIPAL[, QUALIFIER])   AddPermission of
+#                            lambda:InvokeFunction, 201
+#   revoke(WHO, FUNCTION, SID[, QUALIFIER])   RemovePermission, 204
+#   make_alias(WHO, FUNCTION, NAME, VERSION)  CreateAlias (VERSION may be
+#                            another account's ARN), 201
+
+our ($Fixture, $FixtureDone);
+
+sub fixture {
+    $Fixture = shift;
+    Test::Nginx::Socket::add_block_preprocessor(sub {
+        my $block = shift;
+        my $init = $block->init;
+        $block->set_value('init', "FngateTest::fixture_run();\n"
+                                  . (defined $init ? $init : ''));
+    });
+}
+
+sub fixture_run {
+    return if $FixtureDone;
+    $FixtureDone = 1;
+    $Fixture->();
+}
+
+sub api_call {
+    my ($who, $method, $path, $body) = @_;
+    $body //= '';
+    my @hdrs = $body ne '' ? (['Content-Type', 'application/json']) : ();
+    my $signed = sigv4_headers(account => $who, method => $method,
+        uri => $path, body => $body, headers => \@hdrs);
+    my ($port) = endpoint() =~ /:(\d+)$/;
+    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
+                                  Proto => 'tcp', Timeout => 10)
+        or die "FngateTest::api_call: connect to port $port: $!\n";
+    $signed =~ s/\n/\r\n/g;
+    print $s "$method $path HTTP/1.0\r\n", $signed,
+        (map { "$_->[0]: $_->[1]\r\n" } @hdrs),
+        'Content-Length: ' . length($body) . "\r\n\r\n", $body;
+    my $resp = do { local $/; <$s> } // '';
+    close $s;
+    my ($code, $rbody) = $resp =~ m{^HTTP/1\.\d (\d+)[^\n]*\n.*?\r?\n\r?\n(.*)$}s
+        or die "FngateTest::api_call: $method $path: no HTTP answer: $resp\n";
+    return ($code, $rbody);
+}
+
+sub api_ok {
+    my ($who, $method, $path, $body, @ok) = @_;
+    @ok = (200, 201, 204) unless @ok;
+    my ($code, $rbody) = api_call($who, $method, $path, $body);
+    die "FngateTest: ${who}'s $method $path answered $code, not @ok: $rbody\n"
+        unless grep { $_ == $code } @ok;
+    return $rbody;
+}
+
+sub make_function {
+    my ($who, $name, $script, %opt) = @_;
+    my $publish = delete $opt{publish};
+    my $body = create_function_body(name => $name,
+        ($script ? (files => { handler => [0755, $script] }) : ()), %opt);
+    $body =~ s/\}$/,"Publish":true}/ if $publish;
+    return api_ok($who, 'POST', '/2015-03-31/functions', $body, 201);
+}
+
+sub grant {
+    my ($who, $fn, $sid, $principal, $qualifier) = @_;
+    my $q = defined $qualifier ? "?Qualifier=$qualifier" : '';
+    return api_ok($who, 'POST', "/2015-03-31/functions/$fn/policy$q",
+        json_encode({ StatementId => $sid, Action => 'lambda:InvokeFunction',
+                      Principal => $principal }), 201);
+}
+
+sub revoke {
+    my ($who, $fn, $sid, $qualifier) = @_;
+    my $q = defined $qualifier ? "?Qualifier=$qualifier" : '';
+    return api_ok($who, 'DELETE', "/2015-03-31/functions/$fn/policy/$sid$q",
+        '', 204);
+}
+
+sub make_alias {
+    my ($who, $fn, $name, $version) = @_;
+    return api_ok($who, 'POST', "/2015-03-31/functions/$fn/aliases",
+        json_encode({ Name => $name, FunctionVersion => $version }), 201);
+}
+
+1;
