@@ -29,6 +29,7 @@
 #include "fngated_log.h"
 #include "fngated_redis.h"
 #include "fngated_usage.h"
+#include "fngated_util.h"
 
 #define FGD_CLI_USAGE \
     "usage: fngated -c FILE [-o key=value]...\n" \
@@ -272,12 +273,6 @@ cleanup:
 }
 
 static int
-fgd_cli_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char * const *) a, *(char * const *) b);
-}
-
-static int
 fgd_cli_account_list(const fgd_conf_t *conf)
 {
     redisContext  *c = NULL;
@@ -309,7 +304,7 @@ fgd_cli_account_list(const fgd_conf_t *conf)
             sorted[j++] = ids->element[i]->str;
         }
     }
-    qsort(sorted, j, sizeof(*sorted), fgd_cli_cmp);
+    qsort(sorted, j, sizeof(*sorted), fgd_str_cmp);
 
     printf("%-12s  %-20s  %-20s  %s\n", "ACCOUNT", "ACCESS_KEY", "CREATED",
         "NAME");

@@ -11,6 +11,7 @@
 #include "fngated_redis.h"
 #include "fngated_policy.h"
 #include "fngated_store.h"
+#include "fngated_util.h"
 
 /* AddPermission: the statement names the function (and qualifier) the
  * policy is of. */
@@ -204,12 +205,6 @@ fgd_store_permission_remove(const fgd_req_t *q, const char *sid,
     return fgd_error(r, 412, "PreconditionFailedException",
         "The Revision Id provided does not match the latest Revision Id. "
         "Call the GetPolicy API to retrieve the latest Revision Id");
-}
-
-static int
-fgd_str_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
 int

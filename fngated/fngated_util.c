@@ -256,3 +256,9 @@ fgd_revision_new(char dst[37])
     }
     fgd_uuid_format(rnd, dst);
 }
+
+int
+fgd_str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}

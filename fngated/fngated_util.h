@@ -42,6 +42,9 @@ void fgd_uuid_format(const uint8_t rnd[16], char dst[37]);
 /* Hex sha256 -> base64 of the digest (CodeSha256); -1 if not hex. */
 int fgd_sha_hex_to_b64(const char *hex, char dst[45]);
 
+/* qsort's comparison of two char * (strcmp of what they point at). */
+int fgd_str_cmp(const void *a, const void *b);
+
 /* A new RevisionId (uuid v4). */
 void fgd_revision_new(char dst[37]);
 
