@@ -17,13 +17,10 @@ static int
 fgd_alias_reply(const fgd_req_t *q, const fgd_alias_t *a, int status,
     fgd_resp_t *r)
 {
-    if (fgd_json_alias(a, q->region, q->caller, q->function, &r->body,
-            &r->body_len) != 0)
-    {
-        return fgd_nomem(r);
-    }
-    r->status = status;
-    return 0;
+    return fgd_resp_done(r,
+        fgd_json_alias(a, q->region, q->caller, q->function, &r->body,
+            &r->body_len),
+        status);
 }
 
 int
@@ -86,10 +83,7 @@ fgd_alias_update(const fgd_req_t *q, fgd_resp_t *r)
     if (u.want_revision[0] != '\0'
         && strcmp(u.want_revision, a.revision_id) != 0)
     {
-        return fgd_error(r, 412, "PreconditionFailedException",
-            "The Revision Id provided does not match the latest Revision "
-            "Id. Call the GetFunction/GetAlias API to retrieve the latest "
-            "Revision Id");
+        return fgd_revision_mismatch(r, FGD_GETTER_FUNCTION);
     }
     snprintf(read_rev, sizeof(read_rev), "%s", a.revision_id);
     fgd_alias_merge(&a, &u);
@@ -412,10 +406,7 @@ fgd_store_alias_put(const fgd_req_t *q, const char *name,
         return fgd_error(r, 404, "ResourceNotFoundException",
             "Function not found: %s", arn);
     default:
-        return fgd_error(r, 412, "PreconditionFailedException",
-            "The Revision Id provided does not match the latest Revision "
-            "Id. Call the GetFunction/GetAlias API to retrieve the latest "
-            "Revision Id");
+        return fgd_revision_mismatch(r, FGD_GETTER_FUNCTION);
     }
 }
 

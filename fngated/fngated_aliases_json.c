@@ -41,22 +41,19 @@ fgd_alias_parse(const char *body, size_t len, bool create,
     {
         goto cleanup;
     }
-    if (!create && fgd_get_revision(root, q->want_revision, r) != 0) {
+    if (!create && fgd_get_revision(root, FGD_GETTER_FUNCTION,
+                       q->want_revision, r) != 0)
+    {
         goto cleanup;
     }
 
     if (create) {
         if (name == NULL) {
-            fgd_error(r, 400, "InvalidParameterValueException",
-                "1 validation error detected: Value null at 'name' failed "
-                "to satisfy constraint: Member must not be null");
+            fgd_null_error(r, "name");
             goto cleanup;
         }
         if (!fg_alias_name_valid(name, strlen(name))) {
-            fgd_error(r, 400, "InvalidParameterValueException",
-                "1 validation error detected: Value '%.140s' at 'name' "
-                "failed to satisfy constraint: Member must satisfy regular "
-                "expression pattern: " FGD_ALIAS_NAME_PATTERN, name);
+            fgd_pattern_error(r, name, 140, "name", FGD_ALIAS_NAME_PATTERN);
             goto cleanup;
         }
         snprintf(q->a.name, sizeof(q->a.name), "%s", name);
@@ -312,12 +309,14 @@ fgd_alias_from_fields(fgd_alias_t *a, const char *const *fv,
 }
 
 static void
-fgd_gen_alias(yajl_gen g, const fgd_alias_t *a, const char *region,
-    const char *account, const char *function)
+fgd_gen_alias(yajl_gen g, const void *item, const void *ctx)
 {
-    char  arn[512];
+    const fgd_alias_t    *a = item;
+    const fgd_arn_ctx_t  *w = ctx;
+    char                  arn[512];
 
-    fg_function_arn(arn, sizeof(arn), region, account, function, a->name);
+    fg_function_arn(arn, sizeof(arn), w->region, w->account, w->function,
+        a->name);
     yajl_gen_map_open(g);
     GSTR(g, "AliasArn");         GSTR(g, arn);
     GSTR(g, "Name");             GSTR(g, a->name);
@@ -342,15 +341,9 @@ int
 fgd_json_alias(const fgd_alias_t *a, const char *region,
     const char *account, const char *function, char **out, size_t *out_len)
 {
-    yajl_gen  g = yajl_gen_alloc(NULL);
-    int       rc;
+    fgd_arn_ctx_t  w = { region, account, function };
 
-    if (g == NULL) {
-        return -1;
-    }
-    fgd_gen_alias(g, a, region, account, function);
-    rc = fgd_gen_finish(g, out, out_len);
-    return rc;
+    return fgd_json_item(fgd_gen_alias, a, &w, out, out_len);
 }
 
 int
@@ -358,27 +351,10 @@ fgd_json_list_aliases(const fgd_alias_t *as, size_t n,
     const char *next_marker, const char *region, const char *account,
     const char *function, char **out, size_t *out_len)
 {
-    yajl_gen  g = yajl_gen_alloc(NULL);
-    size_t    i;
-    int       rc;
+    fgd_arn_ctx_t  w = { region, account, function };
 
-    if (g == NULL) {
-        return -1;
-    }
-    yajl_gen_map_open(g);
-    GSTR(g, "Aliases");
-    yajl_gen_array_open(g);
-    for (i = 0; i < n; i++) {
-        fgd_gen_alias(g, &as[i], region, account, function);
-    }
-    yajl_gen_array_close(g);
-    if (next_marker != NULL && next_marker[0] != '\0') {
-        GSTR(g, "NextMarker");
-        GSTR(g, next_marker);
-    }
-    yajl_gen_map_close(g);
-    rc = fgd_gen_finish(g, out, out_len);
-    return rc;
+    return fgd_json_list("Aliases", fgd_gen_alias, as, n, sizeof(*as), &w,
+        next_marker, out, out_len);
 }
 
 int
@@ -394,13 +370,10 @@ fgd_aliases_query(const char *query, char *marker, size_t marker_size,
     if (qlen == 0) {
         return 0;
     }
-    got = fg_query_get(query, qlen, "Marker", marker, marker_size);
-    if (got < 0 || (got == 1 && marker[0] != '\0'
-                    && !fg_alias_name_valid(marker, strlen(marker))))
+    if (fgd_query_marker(query, qlen, fg_alias_name_valid, marker,
+            marker_size, r) != 0)
     {
-        marker[0] = '\0';
-        return fgd_error(r, 400, "InvalidParameterValueException",
-            "Invalid Marker");
+        return -1;
     }
     got = fg_query_get(query, qlen, "FunctionVersion", version,
         FGD_VERSION_LEN);

@@ -25,11 +25,9 @@ fgd_bounds_reply(const fgd_req_t *q, const fgd_bounds_t *b, fgd_resp_t *r)
 
     fg_function_arn(arn, sizeof(arn), q->region, q->caller, q->function,
         "");
-    if (fgd_json_bounds(b, arn, &r->body, &r->body_len) != 0) {
-        return fgd_nomem(r);
-    }
-    r->status = 200;
-    return 0;
+    return fgd_resp_done(r,
+        fgd_json_bounds(b, arn, &r->body, &r->body_len),
+        200);
 }
 
 /* GetExecutionBounds: what other accounts' aliases of the caller's

@@ -206,17 +206,14 @@ fgd_gen_uint(yajl_gen g, const char *key, unsigned v)
     yajl_gen_integer(g, v);
 }
 
-int
-fgd_json_bounds(const fgd_bounds_t *b, const char *arn, char **out,
-    size_t *out_len)
+/* ctx: the function's ARN, or NULL for the stored form */
+static void
+fgd_gen_bounds(yajl_gen g, const void *item, const void *ctx)
 {
-    yajl_gen  g = yajl_gen_alloc(NULL);
-    size_t    i;
-    int       rc;
+    const fgd_bounds_t  *b = item;
+    const char          *arn = ctx;
+    size_t               i;
 
-    if (g == NULL) {
-        return -1;
-    }
     yajl_gen_map_open(g);
     if (arn != NULL) {
         GSTR(g, "FunctionArn");
@@ -239,8 +236,13 @@ fgd_json_bounds(const fgd_bounds_t *b, const char *arn, char **out,
     }
     yajl_gen_array_close(g);
     yajl_gen_map_close(g);
-    rc = fgd_gen_finish(g, out, out_len);
-    return rc;
+}
+
+int
+fgd_json_bounds(const fgd_bounds_t *b, const char *arn, char **out,
+    size_t *out_len)
+{
+    return fgd_json_item(fgd_gen_bounds, b, arn, out, out_len);
 }
 
 /* Refuses (400, naming them) the variables of an alias's overrides that

@@ -98,18 +98,14 @@ fgd_dispatch_check(fgd_req_t *q, fgd_resp_t *r)
     if (info->object != FG_OBJECT_ACCOUNT
         && !fg_function_name_valid(q->function, strlen(q->function)))
     {
-        return fgd_error(r, 400, "InvalidParameterValueException",
-            "1 validation error detected: Value '%.100s' at 'functionName' "
-            "failed to satisfy constraint: Member must satisfy regular "
-            "expression pattern: [a-zA-Z0-9-_]{1,64}", q->function);
+        return fgd_pattern_error(r, q->function, 100, "functionName",
+            FGD_FUNCTION_NAME_PATTERN);
     }
     if (q->qualifier[0] != '\0'
         && !fg_qualifier_valid(q->qualifier, strlen(q->qualifier)))
     {
-        return fgd_error(r, 400, "InvalidParameterValueException",
-            "1 validation error detected: Value '%.130s' at 'qualifier' "
-            "failed to satisfy constraint: Member must satisfy regular "
-            "expression pattern: (|[a-zA-Z0-9$_-]+)", q->qualifier);
+        return fgd_pattern_error(r, q->qualifier, 130, "qualifier",
+            FGD_QUALIFIER_PATTERN);
     }
     /* Management calls act on the caller's own functions only; another
      * account's code and settings are never shown (DESIGN.md).  The

@@ -176,10 +176,7 @@ fgd_function_update_code(const fgd_req_t *q, fgd_resp_t *r)
         goto cleanup;
     }
     if (want[0] != '\0' && strcmp(want, fn.revision_id) != 0) {
-        fgd_error(r, 412, "PreconditionFailedException",
-            "The Revision Id provided does not match the latest Revision "
-            "Id. Call the GetFunction/GetAlias API to retrieve the latest "
-            "Revision Id");
+        fgd_revision_mismatch(r, FGD_GETTER_FUNCTION);
         goto cleanup;
     }
     if (fgd_store_update_code(q, q->function, fn.sha256, &c, want, r) != 0) {
@@ -241,10 +238,7 @@ fgd_function_update_config(const fgd_req_t *q, fgd_resp_t *r)
         goto cleanup;
     }
     if (want[0] != '\0' && strcmp(want, read_rev) != 0) {
-        fgd_error(r, 412, "PreconditionFailedException",
-            "The Revision Id provided does not match the latest Revision "
-            "Id. Call the GetFunction/GetAlias API to retrieve the latest "
-            "Revision Id");
+        fgd_revision_mismatch(r, FGD_GETTER_FUNCTION);
         goto cleanup;
     }
     if (fgd_store_update_config(q, &fn, read_rev, r) != 0) {
@@ -520,10 +514,7 @@ fgd_store_update_code(const fgd_req_t *q, const char *name,
             "Function not found: %s", arn);
     }
     if (v == -3) {
-        return fgd_error(r, 412, "PreconditionFailedException",
-            "The Revision Id provided does not match the latest Revision "
-            "Id. Call the GetFunction/GetAlias API to retrieve the latest "
-            "Revision Id");
+        return fgd_revision_mismatch(r, FGD_GETTER_FUNCTION);
     }
     return fgd_error(r, 409, "ResourceConflictException",
         "The operation cannot be performed at this time. An update is in "

@@ -421,6 +421,72 @@ fgd_settings_check(const char *runtime, const char *handler,
     return 0;
 }
 
+/* The code of a CreateFunction (member "Code.ZipFile", in obj "Code") or
+ * UpdateFunctionCode ("ZipFile", in the body): S3 and image locations are
+ * refused. */
+static int
+fgd_code_located(yajl_val obj, const char *member, fgd_resp_t *r)
+{
+    if (fgd_obj_get(obj, "S3Bucket") != NULL
+        || fgd_obj_get(obj, "S3Key") != NULL
+        || fgd_obj_get(obj, "ImageUri") != NULL)
+    {
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "fngate accepts code only as %s (S3 and image locations are "
+            "not supported)", member);
+    }
+    return 0;
+}
+
+/* Decodes and checks the base64 zip text of member (zipb64, NULL when
+ * absent) into c. */
+static int
+fgd_zip_take(const char *zipb64, const char *member, const fgd_limits_t *lim,
+    const char *runtime, const char *handler, fgd_create_t *c,
+    fgd_resp_t *r)
+{
+    size_t   zlen;
+    ssize_t  n;
+
+    if (zipb64 == NULL) {
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "Please provide a source for function code: %s", member);
+    }
+    zlen = strlen(zipb64);
+    if (zlen / 4 * 3 > lim->max_code_size + 3) {
+        return fgd_error(r, 413, "RequestTooLargeException",
+            "Zipped code size must be at most %zu bytes",
+            lim->max_code_size);
+    }
+    c->zip = malloc(zlen / 4 * 3 + 3);
+    if (c->zip == NULL) {
+        return fgd_nomem(r);
+    }
+    n = fgd_base64_decode(zipb64, zlen, c->zip);
+    if (n < 0) {
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "%s is not valid base64", member);
+    }
+    c->zip_len = (size_t) n;
+    if (c->zip_len > lim->max_code_size) {
+        return fgd_error(r, 413, "RequestTooLargeException",
+            "Zipped code size must be at most %zu bytes",
+            lim->max_code_size);
+    }
+    if (fgd_zip_check(c->zip, c->zip_len, runtime, handler,
+            lim->max_unzipped, r) != 0)
+    {
+        return -1;
+    }
+    fg_sha256_hex(c->zip, c->zip_len, c->fn.sha256);
+    if (c->fn.sha256[0] == '\0') {
+        return fgd_error(r, 500, "ServiceException", "sha256 failed");
+    }
+    c->fn.code_size = c->zip_len;
+    fgd_stamp(&c->fn);
+    return 0;
+}
+
 int
 fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
     fgd_create_t *c, fgd_resp_t *r)
@@ -428,8 +494,6 @@ fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
     yajl_val     root = NULL, v, code;
     const char  *name, *runtime, *handler, *role, *desc, *zipb64, *s;
     unsigned     max_mem;
-    size_t       zlen;
-    ssize_t      n;
     int          rc = -1;
 
     memset(c, 0, sizeof(*c));
@@ -448,16 +512,12 @@ fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
     }
 
     if (name == NULL) {
-        fgd_error(r, 400, "InvalidParameterValueException",
-            "1 validation error detected: Value null at 'functionName' "
-            "failed to satisfy constraint: Member must not be null");
+        fgd_null_error(r, "functionName");
         goto cleanup;
     }
     if (!fg_function_name_valid(name, strlen(name))) {
-        fgd_error(r, 400, "InvalidParameterValueException",
-            "1 validation error detected: Value '%.100s' at 'functionName' "
-            "failed to satisfy constraint: Member must satisfy regular "
-            "expression pattern: [a-zA-Z0-9-_]{1,64}", name);
+        fgd_pattern_error(r, name, 100, "functionName",
+            FGD_FUNCTION_NAME_PATTERN);
         goto cleanup;
     }
 
@@ -541,66 +601,16 @@ fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
         goto cleanup;
     }
     if (code == NULL) {
-        fgd_error(r, 400, "InvalidParameterValueException",
-            "1 validation error detected: Value null at 'code' failed to "
-            "satisfy constraint: Member must not be null");
+        fgd_null_error(r, "code");
         goto cleanup;
     }
-    if (fgd_obj_get(code, "S3Bucket") != NULL
-        || fgd_obj_get(code, "S3Key") != NULL
-        || fgd_obj_get(code, "ImageUri") != NULL)
-    {
-        fgd_error(r, 400, "InvalidParameterValueException",
-            "fngate accepts code only as Code.ZipFile (S3 and image "
-            "locations are not supported)");
-        goto cleanup;
-    }
-    if (fgd_get_string(code, "ZipFile", &zipb64, r) != 0) {
-        goto cleanup;
-    }
-    if (zipb64 == NULL) {
-        fgd_error(r, 400, "InvalidParameterValueException",
-            "Please provide a source for function code: Code.ZipFile");
-        goto cleanup;
-    }
-    zlen = strlen(zipb64);
-    if (zlen / 4 * 3 > lim->max_code_size + 3) {
-        fgd_error(r, 413, "RequestTooLargeException",
-            "Zipped code size must be at most %zu bytes",
-            lim->max_code_size);
-        goto cleanup;
-    }
-    c->zip = malloc(zlen / 4 * 3 + 3);
-    if (c->zip == NULL) {
-        fgd_nomem(r);
-        goto cleanup;
-    }
-    n = fgd_base64_decode(zipb64, zlen, c->zip);
-    if (n < 0) {
-        fgd_error(r, 400, "InvalidParameterValueException",
-            "Code.ZipFile is not valid base64");
-        goto cleanup;
-    }
-    c->zip_len = (size_t) n;
-    if (c->zip_len > lim->max_code_size) {
-        fgd_error(r, 413, "RequestTooLargeException",
-            "Zipped code size must be at most %zu bytes",
-            lim->max_code_size);
-        goto cleanup;
-    }
-    if (fgd_zip_check(c->zip, c->zip_len, c->fn.runtime, c->fn.handler,
-            lim->max_unzipped, r) != 0)
+    if (fgd_code_located(code, "Code.ZipFile", r) != 0
+        || fgd_get_string(code, "ZipFile", &zipb64, r) != 0
+        || fgd_zip_take(zipb64, "Code.ZipFile", lim, c->fn.runtime,
+            c->fn.handler, c, r) != 0)
     {
         goto cleanup;
     }
-
-    fg_sha256_hex(c->zip, c->zip_len, c->fn.sha256);
-    if (c->fn.sha256[0] == '\0') {
-        fgd_error(r, 500, "ServiceException", "sha256 failed");
-        goto cleanup;
-    }
-    c->fn.code_size = c->zip_len;
-    fgd_stamp(&c->fn);
     rc = 0;
 
 cleanup:
@@ -763,13 +773,14 @@ fgd_gen_env(yajl_gen g, const char *json)
 }
 
 static void
-fgd_gen_config(yajl_gen g, const fgd_fn_t *fn, const char *region,
-    const char *account)
+fgd_gen_config(yajl_gen g, const void *item, const void *ctx)
 {
-    char  arn[256], b64[45];
+    const fgd_fn_t       *fn = item;
+    const fgd_arn_ctx_t  *w = ctx;
+    char                  arn[256], b64[45];
 
     /* $LATEST's ARN is unqualified, a version's carries its number */
-    fg_function_arn(arn, sizeof(arn), region, account, fn->name,
+    fg_function_arn(arn, sizeof(arn), w->region, w->account, fn->name,
         fn->version[0] && strcmp(fn->version, "$LATEST") != 0
         ? fn->version : "");
     if (fgd_sha_hex_to_b64(fn->sha256, b64) != 0) {
@@ -819,15 +830,9 @@ int
 fgd_json_function_config(const fgd_fn_t *fn, const char *region,
     const char *account, char **out, size_t *out_len)
 {
-    yajl_gen  g = yajl_gen_alloc(NULL);
-    int       rc;
+    fgd_arn_ctx_t  w = { region, account, NULL };
 
-    if (g == NULL) {
-        return -1;
-    }
-    fgd_gen_config(g, fn, region, account);
-    rc = fgd_gen_finish(g, out, out_len);
-    return rc;
+    return fgd_json_item(fgd_gen_config, fn, &w, out, out_len);
 }
 
 /*
@@ -849,9 +854,10 @@ int
 fgd_json_get_function(const fgd_fn_t *fn, const char *region,
     const char *account, char **out, size_t *out_len)
 {
-    yajl_gen  g = yajl_gen_alloc(NULL);
-    char      loc[256];
-    int       rc;
+    yajl_gen       g = yajl_gen_alloc(NULL);
+    fgd_arn_ctx_t  w = { region, account, NULL };
+    char           loc[256];
+    int            rc;
 
     if (g == NULL) {
         return -1;
@@ -859,7 +865,7 @@ fgd_json_get_function(const fgd_fn_t *fn, const char *region,
     fgd_code_location(loc, sizeof(loc), region, account, fn->sha256);
     yajl_gen_map_open(g);
     GSTR(g, "Configuration");
-    fgd_gen_config(g, fn, region, account);
+    fgd_gen_config(g, fn, &w);
     GSTR(g, "Code");
     yajl_gen_map_open(g);
     GSTR(g, "RepositoryType");  GSTR(g, "S3");
@@ -874,15 +880,16 @@ int
 fgd_json_get_function_shared(const fgd_fn_t *fn, const char *region,
     const char *account, char **out, size_t *out_len)
 {
-    yajl_gen  g = yajl_gen_alloc(NULL);
-    int       rc;
+    yajl_gen       g = yajl_gen_alloc(NULL);
+    fgd_arn_ctx_t  w = { region, account, NULL };
+    int            rc;
 
     if (g == NULL) {
         return -1;
     }
     yajl_gen_map_open(g);
     GSTR(g, "Configuration");
-    fgd_gen_config(g, fn, region, account);
+    fgd_gen_config(g, fn, &w);
     yajl_gen_map_close(g);
     rc = fgd_gen_finish(g, out, out_len);
     return rc;
@@ -894,27 +901,10 @@ fgd_json_config_list(const char *list, const fgd_fn_t *fns, size_t n,
     const char *next_marker, const char *region, const char *account,
     char **out, size_t *out_len)
 {
-    yajl_gen  g = yajl_gen_alloc(NULL);
-    size_t    i;
-    int       rc;
+    fgd_arn_ctx_t  w = { region, account, NULL };
 
-    if (g == NULL) {
-        return -1;
-    }
-    yajl_gen_map_open(g);
-    GSTR(g, list);
-    yajl_gen_array_open(g);
-    for (i = 0; i < n; i++) {
-        fgd_gen_config(g, &fns[i], region, account);
-    }
-    yajl_gen_array_close(g);
-    if (next_marker != NULL && next_marker[0] != '\0') {
-        GSTR(g, "NextMarker");
-        GSTR(g, next_marker);
-    }
-    yajl_gen_map_close(g);
-    rc = fgd_gen_finish(g, out, out_len);
-    return rc;
+    return fgd_json_list(list, fgd_gen_config, fns, n, sizeof(*fns), &w,
+        next_marker, out, out_len);
 }
 
 int
@@ -934,24 +924,8 @@ int
 fgd_list_query(const char *query, char *marker, size_t marker_size,
     unsigned *max_items, fgd_resp_t *r)
 {
-    size_t  qlen = query ? strlen(query) : 0;
-    int     got;
-
-    marker[0] = '\0';
-    *max_items = FGD_LIST_DEFAULT;
-    if (qlen == 0) {
-        return 0;
-    }
-
-    got = fg_query_get(query, qlen, "Marker", marker, marker_size);
-    if (got < 0 || (got == 1 && marker[0] != '\0'
-                    && !fg_function_name_valid(marker, strlen(marker))))
-    {
-        marker[0] = '\0';
-        return fgd_error(r, 400, "InvalidParameterValueException",
-            "Invalid Marker");
-    }
-    return fgd_max_items(query, qlen, max_items, r);
+    return fgd_page_query(query, fg_function_name_valid, marker,
+        marker_size, max_items, r);
 }
 
 /* ------------------------------------------------------------------ */
@@ -984,49 +958,6 @@ fgd_sha_b64_to_hex(const char *b64, char hex[FGD_SHA256_HEX])
     return 0;
 }
 
-/* Decodes and checks Code.ZipFile-like base64 zip text into c. */
-static int
-fgd_zip_take(const char *zipb64, const fgd_limits_t *lim,
-    const char *runtime, const char *handler, fgd_create_t *c,
-    fgd_resp_t *r)
-{
-    size_t   zlen = strlen(zipb64);
-    ssize_t  n;
-
-    if (zlen / 4 * 3 > lim->max_code_size + 3) {
-        return fgd_error(r, 413, "RequestTooLargeException",
-            "Zipped code size must be at most %zu bytes",
-            lim->max_code_size);
-    }
-    c->zip = malloc(zlen / 4 * 3 + 3);
-    if (c->zip == NULL) {
-        return fgd_nomem(r);
-    }
-    n = fgd_base64_decode(zipb64, zlen, c->zip);
-    if (n < 0) {
-        return fgd_error(r, 400, "InvalidParameterValueException",
-            "ZipFile is not valid base64");
-    }
-    c->zip_len = (size_t) n;
-    if (c->zip_len > lim->max_code_size) {
-        return fgd_error(r, 413, "RequestTooLargeException",
-            "Zipped code size must be at most %zu bytes",
-            lim->max_code_size);
-    }
-    if (fgd_zip_check(c->zip, c->zip_len, runtime, handler,
-            lim->max_unzipped, r) != 0)
-    {
-        return -1;
-    }
-    fg_sha256_hex(c->zip, c->zip_len, c->fn.sha256);
-    if (c->fn.sha256[0] == '\0') {
-        return fgd_error(r, 500, "ServiceException", "sha256 failed");
-    }
-    c->fn.code_size = c->zip_len;
-    fgd_stamp(&c->fn);
-    return 0;
-}
-
 int
 fgd_update_code_parse(const char *body, size_t len, const fgd_limits_t *lim,
     const char *runtime, const char *handler, fgd_create_t *c,
@@ -1042,7 +973,7 @@ fgd_update_code_parse(const char *body, size_t len, const fgd_limits_t *lim,
         return -1;
     }
     if (fgd_get_string(root, "ZipFile", &zipb64, r) != 0
-        || fgd_get_revision(root, revision_id, r) != 0)
+        || fgd_get_revision(root, FGD_GETTER_FUNCTION, revision_id, r) != 0)
     {
         goto cleanup;
     }
@@ -1055,21 +986,9 @@ fgd_update_code_parse(const char *body, size_t len, const fgd_limits_t *lim,
         goto cleanup;
     }
     c->publish = YAJL_IS_TRUE(v);
-    if (fgd_obj_get(root, "S3Bucket") != NULL
-        || fgd_obj_get(root, "S3Key") != NULL
-        || fgd_obj_get(root, "ImageUri") != NULL)
+    if (fgd_code_located(root, "ZipFile", r) != 0
+        || fgd_zip_take(zipb64, "ZipFile", lim, runtime, handler, c, r) != 0)
     {
-        fgd_error(r, 400, "InvalidParameterValueException",
-            "fngate accepts code only as ZipFile (S3 and image locations "
-            "are not supported)");
-        goto cleanup;
-    }
-    if (zipb64 == NULL) {
-        fgd_error(r, 400, "InvalidParameterValueException",
-            "Please provide a source for function code: ZipFile");
-        goto cleanup;
-    }
-    if (fgd_zip_take(zipb64, lim, runtime, handler, c, r) != 0) {
         goto cleanup;
     }
     rc = 0;
@@ -1102,7 +1021,7 @@ fgd_update_config_parse(const char *body, size_t len,
         || fgd_get_string(root, "Handler", &handler, r) != 0
         || fgd_get_string(root, "Role", &role, r) != 0
         || fgd_get_description(root, desc, sizeof(desc), &has_desc, r) != 0
-        || fgd_get_revision(root, revision_id, r) != 0)
+        || fgd_get_revision(root, FGD_GETTER_FUNCTION, revision_id, r) != 0)
     {
         goto cleanup;
     }

@@ -155,11 +155,9 @@ static int
 fgd_apis_reply_api(const fgd_req_t *q, const fgd_api_t *a, int status,
     fgd_resp_t *r)
 {
-    if (fgd_json_api(a, q->region, q->caller, &r->body, &r->body_len) != 0) {
-        return fgd_nomem(r);
-    }
-    r->status = status;
-    return 0;
+    return fgd_resp_done(r,
+        fgd_json_api(a, q->region, q->caller, &r->body, &r->body_len),
+        status);
 }
 
 int
@@ -226,39 +224,39 @@ fgd_apis_get(const fgd_req_t *q, fgd_resp_t *r)
     return fgd_apis_reply_api(q, &a, 200, r);
 }
 
-/* The first 1000 members of the sorted set key, an array reply
- * (freeReplyObject it), or NULL with r. */
-static redisReply *
-fgd_apis_members(const fgd_req_t *q, const char *key, fgd_resp_t *r)
+/*
+ * Reads one member of a sorted set into item: 0 kept, 1 skipped (gone or
+ * not well-formed), -1 with r.
+ */
+typedef int (*fgd_apis_member_pt)(const fgd_req_t *q, const char *member,
+    void *item, fgd_resp_t *r);
+
+/*
+ * The first FGD_APIS_LIST_MAX members of the sorted set key, each read by
+ * read into a calloc'd array of items of size bytes (*items; free it) of
+ * which *n were kept.  0, or -1 with r.
+ */
+static int
+fgd_apis_read_members(const fgd_req_t *q, const char *key, size_t size,
+    fgd_apis_member_pt read, void **items, size_t *n, fgd_resp_t *r)
 {
     const char  *argv[4] = { "ZRANGE", key, "0", "999" };
     redisReply  *reply;
-
-    reply = fgd_redis_command(q, true, 4, argv, NULL, r);
-    if (reply != NULL && reply->type != REDIS_REPLY_ARRAY) {
-        fgd_store_unexpected(reply, r);
-        return NULL;
-    }
-    return reply;
-}
-
-
-int
-fgd_apis_list(const fgd_req_t *q, fgd_resp_t *r)
-{
-    char         key[FG_KEY_MAX];
-    redisReply  *reply;
-    fgd_api_t   *as;
-    size_t       i, n = 0;
+    char        *out;
+    size_t       i;
     int          rc;
 
-    fg_key_apis(key, sizeof(key), q->caller);
-    reply = fgd_apis_members(q, key, r);
+    *items = NULL;
+    *n = 0;
+    reply = fgd_redis_command(q, true, 4, argv, NULL, r);
     if (reply == NULL) {
         return -1;
     }
-    as = calloc(reply->elements + 1, sizeof(*as));
-    if (as == NULL) {
+    if (reply->type != REDIS_REPLY_ARRAY) {
+        return fgd_store_unexpected(reply, r);
+    }
+    out = calloc(reply->elements + 1, size);
+    if (out == NULL) {
         freeReplyObject(reply);
         return fgd_nomem(r);
     }
@@ -266,18 +264,42 @@ fgd_apis_list(const fgd_req_t *q, fgd_resp_t *r)
         if (reply->element[i]->type != REDIS_REPLY_STRING) {
             continue;
         }
-        rc = fgd_apis_read(q, q->caller, reply->element[i]->str, &as[n],
-            NULL, NULL, r);
+        rc = read(q, reply->element[i]->str, out + *n * size, r);
         if (rc < 0) {
-            free(as);
+            free(out);
             freeReplyObject(reply);
             return -1;
         }
         if (rc == 0) {
-            n++;
+            (*n)++;
         }
     }
     freeReplyObject(reply);
+    *items = out;
+    return 0;
+}
+
+static int
+fgd_apis_read_member(const fgd_req_t *q, const char *member, void *item,
+    fgd_resp_t *r)
+{
+    return fgd_apis_read(q, q->caller, member, item, NULL, NULL, r);
+}
+
+int
+fgd_apis_list(const fgd_req_t *q, fgd_resp_t *r)
+{
+    char        key[FG_KEY_MAX];
+    void       *as;
+    size_t      n;
+    int         rc;
+
+    fg_key_apis(key, sizeof(key), q->caller);
+    if (fgd_apis_read_members(q, key, sizeof(fgd_api_t),
+            fgd_apis_read_member, &as, &n, r) != 0)
+    {
+        return -1;
+    }
     rc = fgd_json_list_apis(as, n, q->region, q->caller, &r->body,
         &r->body_len);
     free(as);
@@ -308,9 +330,7 @@ fgd_apis_update(const fgd_req_t *q, fgd_resp_t *r)
     if (req.want_revision[0] != '\0'
         && strcmp(req.want_revision, a.revision_id) != 0)
     {
-        return fgd_error(r, 412, "PreconditionFailedException",
-            "The Revision Id provided does not match the latest Revision "
-            "Id. Call the GetApi API to retrieve the latest Revision Id");
+        return fgd_revision_mismatch(r, FGD_GETTER_API);
     }
     memcpy(read_rev, a.revision_id, sizeof(read_rev));
     fgd_api_merge(&a, &req);
@@ -515,13 +535,10 @@ fgd_routes_put(const fgd_req_t *q, const fg_route_t *rt,
     }
     fgd_log("info", q->request_id, "api %s:%s route %s: %s", q->caller,
         rt->api, route->id, value);
-    if (fgd_json_api_route(route, q->region, q->caller, &r->body,
-            &r->body_len) != 0)
-    {
-        return fgd_nomem(r);
-    }
-    r->status = old == NULL ? 201 : 200;
-    return 0;
+    return fgd_resp_done(r,
+        fgd_json_api_route(route, q->region, q->caller, &r->body,
+            &r->body_len),
+        old == NULL ? 201 : 200);
 }
 
 int
@@ -563,13 +580,10 @@ fgd_routes_get(const fgd_req_t *q, fgd_resp_t *r)
     if (fgd_route_find(q, rt, &route, r) != 0) {
         return -1;
     }
-    if (fgd_json_api_route(&route, q->region, q->caller, &r->body,
-            &r->body_len) != 0)
-    {
-        return fgd_nomem(r);
-    }
-    r->status = 200;
-    return 0;
+    return fgd_resp_done(r,
+        fgd_json_api_route(&route, q->region, q->caller, &r->body,
+            &r->body_len),
+        200);
 }
 
 int
@@ -641,11 +655,9 @@ fgd_subs_reply(const fgd_req_t *q, fgd_api_sub_t *s, const redisReply *v,
         return fgd_error(r, 502, "ServiceException",
             "The service's storage gave an unexpected answer");
     }
-    if (fgd_json_api_sub(s, q->region, &r->body, &r->body_len) != 0) {
-        return fgd_nomem(r);
-    }
-    r->status = status;
-    return 0;
+    return fgd_resp_done(r,
+        fgd_json_api_sub(s, q->region, &r->body, &r->body_len),
+        status);
 }
 
 static void
@@ -694,10 +706,8 @@ fgd_subs_create(const fgd_req_t *q, fgd_resp_t *r)
     if (fg_api_arn_parse(arn, strlen(arn), region, sizeof(region), s.owner,
             s.api) != 0)
     {
-        return fgd_error(r, 400, "InvalidParameterValueException",
-            "1 validation error detected: Value '%.200s' at 'apiArn' failed "
-            "to satisfy constraint: Member must satisfy regular expression "
-            "pattern: arn:aws:lambda:REGION:ACCOUNT:api:NAME", arn);
+        return fgd_pattern_error(r, arn, 200, "apiArn",
+            "arn:aws:lambda:REGION:ACCOUNT:api:NAME");
     }
     if (strcmp(region, q->region) != 0) {
         return fgd_error(r, 404, "ResourceNotFoundException",
@@ -791,62 +801,56 @@ fgd_subs_create(const fgd_req_t *q, fgd_resp_t *r)
     return rc;
 }
 
+/* A member "OWNER:API" of the caller's subscribed index: the caller's
+ * subscription to that API. */
+static int
+fgd_subs_read_mine(const fgd_req_t *q, const char *member, void *item,
+    fgd_resp_t *r)
+{
+    fgd_api_sub_t  *s = item;
+    const char     *colon = strchr(member, ':');
+    char            key[FG_KEY_MAX];
+    const char     *argv[3];
+    redisReply     *one;
+    int             rc;
+
+    if (colon == NULL || colon - member != FG_ACCOUNT_LEN
+        || !fg_api_name_valid(colon + 1, strlen(colon + 1)))
+    {
+        return 1;
+    }
+    memcpy(s->owner, member, FG_ACCOUNT_LEN);
+    s->owner[FG_ACCOUNT_LEN] = '\0';
+    memcpy(s->api, colon + 1, strlen(colon + 1) + 1);
+    memcpy(s->account, q->caller, sizeof(s->account));
+    fg_key_api_subs(key, sizeof(key), s->owner, s->api);
+    argv[0] = "HGET";
+    argv[1] = key;
+    argv[2] = q->caller;
+    one = fgd_redis_command(q, true, 3, argv, NULL, r);
+    if (one == NULL) {
+        return -1;
+    }
+    rc = one->type == REDIS_REPLY_STRING
+         && fgd_api_sub_from_value(s, one->str, one->len) == 0 ? 0 : 1;
+    freeReplyObject(one);
+    return rc;
+}
+
 int
 fgd_subs_list_mine(const fgd_req_t *q, fgd_resp_t *r)
 {
-    char            idx[FG_KEY_MAX], key[FG_KEY_MAX];
-    const char     *argv[4];
-    redisReply     *reply, *one;
-    fgd_api_sub_t  *ss;
-    size_t          i, n = 0;
-    int             rc;
+    char     idx[FG_KEY_MAX];
+    void    *ss;
+    size_t   n;
+    int      rc;
 
     fg_key_subscribed(idx, sizeof(idx), q->caller);
-    reply = fgd_apis_members(q, idx, r);
-    if (reply == NULL) {
+    if (fgd_apis_read_members(q, idx, sizeof(fgd_api_sub_t),
+            fgd_subs_read_mine, &ss, &n, r) != 0)
+    {
         return -1;
     }
-    ss = calloc(reply->elements + 1, sizeof(*ss));
-    if (ss == NULL) {
-        freeReplyObject(reply);
-        return fgd_nomem(r);
-    }
-    for (i = 0; i < reply->elements; i++) {
-        fgd_api_sub_t *s = &ss[n];
-        const char    *m = reply->element[i]->str;
-        const char    *colon;
-
-        if (reply->element[i]->type != REDIS_REPLY_STRING) {
-            continue;
-        }
-        colon = strchr(m, ':');
-        if (colon == NULL || colon - m != FG_ACCOUNT_LEN
-            || !fg_api_name_valid(colon + 1, strlen(colon + 1)))
-        {
-            continue;
-        }
-        memcpy(s->owner, m, FG_ACCOUNT_LEN);
-        s->owner[FG_ACCOUNT_LEN] = '\0';
-        memcpy(s->api, colon + 1, strlen(colon + 1) + 1);
-        memcpy(s->account, q->caller, sizeof(s->account));
-        fg_key_api_subs(key, sizeof(key), s->owner, s->api);
-        argv[0] = "HGET";
-        argv[1] = key;
-        argv[2] = q->caller;
-        one = fgd_redis_command(q, true, 3, argv, NULL, r);
-        if (one == NULL) {
-            free(ss);
-            freeReplyObject(reply);
-            return -1;
-        }
-        if (one->type == REDIS_REPLY_STRING
-            && fgd_api_sub_from_value(s, one->str, one->len) == 0)
-        {
-            n++;
-        }
-        freeReplyObject(one);
-    }
-    freeReplyObject(reply);
     rc = fgd_json_list_api_subs(ss, n, q->region, &r->body, &r->body_len);
     free(ss);
     return fgd_resp_done(r, rc, 200);

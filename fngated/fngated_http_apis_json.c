@@ -20,46 +20,11 @@
 #define GSTRN(g, s, n) yajl_gen_string((g), (const unsigned char *) (s), (n))
 
 
-/* A present, non-null member must be a string: 1 with *s, 0 absent, -1
- * with 400. */
-static int
-fgd_apis_string(yajl_val root, const char *key, const char **s,
-    fgd_resp_t *r)
-{
-    yajl_val  v = fgd_obj_get(root, key);
-
-    *s = NULL;
-    if (v == NULL || YAJL_IS_NULL(v)) {
-        return 0;
-    }
-    if (!YAJL_IS_STRING(v)) {
-        return fgd_error(r, 400, "InvalidRequestContentException",
-            FGD_BAD_JSON "%s must be a string", key);
-    }
-    *s = v->u.string;
-    return 1;
-}
-
-static int
-fgd_apis_pattern(fgd_resp_t *r, const char *value, const char *member,
-    const char *pattern)
-{
-    return fgd_error(r, 400, "InvalidParameterValueException",
-        "1 validation error detected: Value '%.130s' at '%s' failed to "
-        "satisfy constraint: Member must satisfy regular expression "
-        "pattern: %s", value, member, pattern);
-}
-
+/* s into dst of size bytes; -1 when it does not fit. */
 static int
 fgd_apis_copy(char *dst, size_t size, const char *s)
 {
-    size_t  n = strlen(s);
-
-    if (n + 1 > size) {
-        return -1;
-    }
-    memcpy(dst, s, n + 1);
-    return 0;
+    return fgd_copy(dst, size, s, strlen(s)) ? 0 : -1;
 }
 
 
@@ -69,31 +34,30 @@ fgd_api_parse(const char *body, size_t len, bool create, fgd_api_req_t *q,
 {
     yajl_val     root;
     const char  *name, *stage, *access, *policy, *desc, *rev;
-    int          rc = -1, n, s, a, p, d, v;
+    int          rc = -1;
 
     memset(q, 0, sizeof(*q));
     if (fgd_parse_doc(body, len, false, &root, r) != 0) {
         return -1;
     }
-    if ((n = fgd_apis_string(root, "Name", &name, r)) < 0
-        || (s = fgd_apis_string(root, "Stage", &stage, r)) < 0
-        || (a = fgd_apis_string(root, "Access", &access, r)) < 0
-        || (p = fgd_apis_string(root, "Policy", &policy, r)) < 0
-        || (d = fgd_apis_string(root, "Description", &desc, r)) < 0
-        || (v = fgd_apis_string(root, "RevisionId", &rev, r)) < 0)
+    /* every member's type before any member's value */
+    if (fgd_get_string(root, "Name", &name, r) != 0
+        || fgd_get_string(root, "Stage", &stage, r) != 0
+        || fgd_get_string(root, "Access", &access, r) != 0
+        || fgd_get_string(root, "Policy", &policy, r) != 0
+        || fgd_get_string(root, "Description", &desc, r) != 0
+        || fgd_get_string(root, "RevisionId", &rev, r) != 0)
     {
         goto cleanup;
     }
 
     if (create) {
         if (name == NULL) {
-            fgd_error(r, 400, "InvalidParameterValueException",
-                "1 validation error detected: Value null at 'name' failed "
-                "to satisfy constraint: Member must not be null");
+            fgd_null_error(r, "name");
             goto cleanup;
         }
         if (!fg_api_name_valid(name, strlen(name))) {
-            fgd_apis_pattern(r, name, "name", "[a-zA-Z0-9-_]{1,64}");
+            fgd_pattern_error(r, name, 130, "name", "[a-zA-Z0-9-_]{1,64}");
             goto cleanup;
         }
         memcpy(q->a.name, name, strlen(name) + 1);
@@ -107,7 +71,7 @@ fgd_api_parse(const char *body, size_t len, bool create, fgd_api_req_t *q,
     }
     if (stage != NULL) {
         if (!fg_api_stage_valid(stage, strlen(stage))) {
-            fgd_apis_pattern(r, stage, "stage", "[a-zA-Z0-9-_]{1,64}");
+            fgd_pattern_error(r, stage, 130, "stage", "[a-zA-Z0-9-_]{1,64}");
             goto cleanup;
         }
         memcpy(q->a.stage, stage, strlen(stage) + 1);
@@ -116,7 +80,8 @@ fgd_api_parse(const char *body, size_t len, bool create, fgd_api_req_t *q,
     if (access != NULL) {
         if (fg_api_access_from(access, strlen(access)) == FG_API_ACCESS_BAD)
         {
-            fgd_apis_pattern(r, access, "access", "private|granted|open");
+            fgd_pattern_error(r, access, 130, "access",
+                "private|granted|open");
             goto cleanup;
         }
         memcpy(q->a.access, access, strlen(access) + 1);
@@ -125,30 +90,16 @@ fgd_api_parse(const char *body, size_t len, bool create, fgd_api_req_t *q,
     if (policy != NULL) {
         if (fg_api_policy_from(policy, strlen(policy)) == FG_API_POLICY_BAD)
         {
-            fgd_apis_pattern(r, policy, "policy", "caller|owner");
+            fgd_pattern_error(r, policy, 130, "policy", "caller|owner");
             goto cleanup;
         }
         memcpy(q->a.policy, policy, strlen(policy) + 1);
         q->has_policy = true;
     }
-    if (desc != NULL) {
-        if (fgd_apis_copy(q->a.description, sizeof(q->a.description), desc)
-            != 0)
-        {
-            fgd_error(r, 400, "InvalidParameterValueException",
-                "1 validation error detected: Value at 'description' "
-                "failed to satisfy constraint: Member must have length "
-                "less than or equal to %u", FGD_DESCRIPTION_MAX);
-            goto cleanup;
-        }
-        q->has_description = true;
-    }
-    if (rev != NULL && fgd_apis_copy(q->want_revision,
-                                     sizeof(q->want_revision), rev) != 0)
+    if (fgd_get_description(root, q->a.description, sizeof(q->a.description),
+            &q->has_description, r) != 0
+        || fgd_get_revision(root, FGD_GETTER_API, q->want_revision, r) != 0)
     {
-        fgd_error(r, 412, "PreconditionFailedException",
-            "The Revision Id provided does not match the latest Revision "
-            "Id. Call the GetApi API to retrieve the latest Revision Id");
         goto cleanup;
     }
     rc = 0;
@@ -164,19 +115,16 @@ fgd_api_body_string(const char *body, size_t len, const char *member,
 {
     yajl_val     root;
     const char  *v;
-    int          got, rc = -1;
+    int          rc = -1;
 
     if (fgd_parse_doc(body, len, false, &root, r) != 0) {
         return -1;
     }
-    got = fgd_apis_string(root, member, &v, r);
-    if (got < 0) {
+    if (fgd_get_string(root, member, &v, r) != 0) {
         goto cleanup;
     }
-    if (got == 0) {
-        fgd_error(r, 400, "InvalidParameterValueException",
-            "1 validation error detected: Value null at '%s' failed to "
-            "satisfy constraint: Member must not be null", member);
+    if (v == NULL) {
+        fgd_null_error(r, member);
         goto cleanup;
     }
     if (fgd_apis_copy(dst, size, v) != 0) {
@@ -248,24 +196,21 @@ fgd_api_route_parse_body(const char *body, size_t len, bool create,
     if (fgd_parse_doc(body, len, false, &root, r) != 0) {
         return -1;
     }
-    if (fgd_apis_string(root, "Method", &method, r) < 0
-        || fgd_apis_string(root, "Path", &path, r) < 0
-        || fgd_apis_string(root, "FunctionName", &fn, r) < 0
-        || fgd_apis_string(root, "Qualifier", &qual, r) < 0)
+    if (fgd_get_string(root, "Method", &method, r) != 0
+        || fgd_get_string(root, "Path", &path, r) != 0
+        || fgd_get_string(root, "FunctionName", &fn, r) != 0
+        || fgd_get_string(root, "Qualifier", &qual, r) != 0)
     {
         goto cleanup;
     }
     if (create && (method == NULL || path == NULL || fn == NULL)) {
-        fgd_error(r, 400, "InvalidParameterValueException",
-            "1 validation error detected: Value null at '%s' failed to "
-            "satisfy constraint: Member must not be null",
-            method == NULL ? "method" : path == NULL ? "path"
+        fgd_null_error(r, method == NULL ? "method" : path == NULL ? "path"
                                                      : "functionName");
         goto cleanup;
     }
     if (method != NULL) {
         if (!fg_api_method_valid(method, strlen(method), true)) {
-            fgd_apis_pattern(r, method, "method",
+            fgd_pattern_error(r, method, 130, "method",
                 "GET|POST|PUT|DELETE|PATCH|HEAD|OPTIONS|ANY");
             goto cleanup;
         }
@@ -285,7 +230,8 @@ fgd_api_route_parse_body(const char *body, size_t len, bool create,
     }
     if (fn != NULL) {
         if (!fg_function_name_valid(fn, strlen(fn))) {
-            fgd_apis_pattern(r, fn, "functionName", "[a-zA-Z0-9-_]{1,64}");
+            fgd_pattern_error(r, fn, 130, "functionName",
+                FGD_FUNCTION_NAME_PATTERN);
             goto cleanup;
         }
         memcpy(q->rt.function, fn, strlen(fn) + 1);
@@ -293,7 +239,8 @@ fgd_api_route_parse_body(const char *body, size_t len, bool create,
     }
     if (qual != NULL) {
         if (qual[0] != '\0' && !fg_qualifier_valid(qual, strlen(qual))) {
-            fgd_apis_pattern(r, qual, "qualifier", "(|[a-zA-Z0-9$_-]+)");
+            fgd_pattern_error(r, qual, 130, "qualifier",
+                FGD_QUALIFIER_PATTERN);
             goto cleanup;
         }
         memcpy(q->rt.qualifier, qual, strlen(qual) + 1);
@@ -452,20 +399,22 @@ fgd_api_from_fields(fgd_api_t *a, const char *const *fv, const size_t *lens,
 /* JSON answers                                                          */
 
 static void
-fgd_gen_api(yajl_gen g, const fgd_api_t *a, const char *region,
-    const char *owner)
+fgd_gen_api(yajl_gen g, const void *item, const void *ctx)
 {
-    char  buf[256];
+    const fgd_api_t      *a = item;
+    const fgd_arn_ctx_t  *w = ctx;
+    char                  buf[256];
 
     yajl_gen_map_open(g);
     GSTR(g, "Name");          GSTR(g, a->name);
-    fg_api_arn(buf, sizeof(buf), region, owner, a->name);
+    fg_api_arn(buf, sizeof(buf), w->region, w->account, a->name);
     GSTR(g, "ApiArn");        GSTR(g, buf);
     GSTR(g, "Stage");         GSTR(g, a->stage);
     GSTR(g, "Access");        GSTR(g, a->access);
     GSTR(g, "Policy");        GSTR(g, a->policy);
     GSTR(g, "Description");   GSTR(g, a->description);
-    snprintf(buf, sizeof(buf), "/apis/%s/%s/%s", owner, a->name, a->stage);
+    snprintf(buf, sizeof(buf), "/apis/%s/%s/%s", w->account, a->name,
+        a->stage);
     GSTR(g, "Endpoint");      GSTR(g, buf);
     GSTR(g, "CreatedDate");   GSTR(g, a->created);
     GSTR(g, "LastModified");  GSTR(g, a->modified);
@@ -477,45 +426,27 @@ int
 fgd_json_api(const fgd_api_t *a, const char *region, const char *owner,
     char **out, size_t *out_len)
 {
-    yajl_gen  g = yajl_gen_alloc(NULL);
-    int       rc;
+    fgd_arn_ctx_t  w = { region, owner, NULL };
 
-    if (g == NULL) {
-        return -1;
-    }
-    fgd_gen_api(g, a, region, owner);
-    rc = fgd_gen_finish(g, out, out_len);
-    return rc;
+    return fgd_json_item(fgd_gen_api, a, &w, out, out_len);
 }
 
 int
 fgd_json_list_apis(const fgd_api_t *as, size_t n, const char *region,
     const char *owner, char **out, size_t *out_len)
 {
-    yajl_gen  g = yajl_gen_alloc(NULL);
-    size_t    i;
-    int       rc;
+    fgd_arn_ctx_t  w = { region, owner, NULL };
 
-    if (g == NULL) {
-        return -1;
-    }
-    yajl_gen_map_open(g);
-    GSTR(g, "Apis");
-    yajl_gen_array_open(g);
-    for (i = 0; i < n; i++) {
-        fgd_gen_api(g, &as[i], region, owner);
-    }
-    yajl_gen_array_close(g);
-    yajl_gen_map_close(g);
-    rc = fgd_gen_finish(g, out, out_len);
-    return rc;
+    return fgd_json_list("Apis", fgd_gen_api, as, n, sizeof(*as), &w, NULL,
+        out, out_len);
 }
 
 static void
-fgd_gen_route(yajl_gen g, const fgd_api_route_t *rt, const char *region,
-    const char *owner)
+fgd_gen_route(yajl_gen g, const void *item, const void *ctx)
 {
-    char  arn[512];
+    const fgd_api_route_t  *rt = item;
+    const fgd_arn_ctx_t    *w = ctx;
+    char                    arn[512];
 
     yajl_gen_map_open(g);
     GSTR(g, "RouteId");       GSTR(g, rt->id);
@@ -525,7 +456,7 @@ fgd_gen_route(yajl_gen g, const fgd_api_route_t *rt, const char *region,
     if (rt->qualifier[0] != '\0') {
         GSTR(g, "Qualifier"); GSTR(g, rt->qualifier);
     }
-    fg_function_arn(arn, sizeof(arn), region, owner, rt->function,
+    fg_function_arn(arn, sizeof(arn), w->region, w->account, rt->function,
         rt->qualifier);
     GSTR(g, "FunctionArn");   GSTR(g, arn);
     yajl_gen_map_close(g);
@@ -535,47 +466,30 @@ int
 fgd_json_api_route(const fgd_api_route_t *rt, const char *region,
     const char *owner, char **out, size_t *out_len)
 {
-    yajl_gen  g = yajl_gen_alloc(NULL);
-    int       rc;
+    fgd_arn_ctx_t  w = { region, owner, NULL };
 
-    if (g == NULL) {
-        return -1;
-    }
-    fgd_gen_route(g, rt, region, owner);
-    rc = fgd_gen_finish(g, out, out_len);
-    return rc;
+    return fgd_json_item(fgd_gen_route, rt, &w, out, out_len);
 }
 
 int
 fgd_json_list_api_routes(const fgd_api_route_t *rts, size_t n,
     const char *region, const char *owner, char **out, size_t *out_len)
 {
-    yajl_gen  g = yajl_gen_alloc(NULL);
-    size_t    i;
-    int       rc;
+    fgd_arn_ctx_t  w = { region, owner, NULL };
 
-    if (g == NULL) {
-        return -1;
-    }
-    yajl_gen_map_open(g);
-    GSTR(g, "Routes");
-    yajl_gen_array_open(g);
-    for (i = 0; i < n; i++) {
-        fgd_gen_route(g, &rts[i], region, owner);
-    }
-    yajl_gen_array_close(g);
-    yajl_gen_map_close(g);
-    rc = fgd_gen_finish(g, out, out_len);
-    return rc;
+    return fgd_json_list("Routes", fgd_gen_route, rts, n, sizeof(*rts), &w,
+        NULL, out, out_len);
 }
 
+/* ctx: the region */
 static void
-fgd_gen_sub(yajl_gen g, const fgd_api_sub_t *s, const char *region)
+fgd_gen_sub(yajl_gen g, const void *item, const void *ctx)
 {
-    char  arn[256];
+    const fgd_api_sub_t  *s = item;
+    char                  arn[256];
 
     yajl_gen_map_open(g);
-    fg_api_arn(arn, sizeof(arn), region, s->owner, s->api);
+    fg_api_arn(arn, sizeof(arn), ctx, s->owner, s->api);
     GSTR(g, "ApiArn");        GSTR(g, arn);
     GSTR(g, "Account");       GSTR(g, s->account);
     GSTR(g, "Status");        GSTR(g, s->status);
@@ -588,38 +502,15 @@ int
 fgd_json_api_sub(const fgd_api_sub_t *s, const char *region, char **out,
     size_t *out_len)
 {
-    yajl_gen  g = yajl_gen_alloc(NULL);
-    int       rc;
-
-    if (g == NULL) {
-        return -1;
-    }
-    fgd_gen_sub(g, s, region);
-    rc = fgd_gen_finish(g, out, out_len);
-    return rc;
+    return fgd_json_item(fgd_gen_sub, s, region, out, out_len);
 }
 
 int
 fgd_json_list_api_subs(const fgd_api_sub_t *ss, size_t n,
     const char *region, char **out, size_t *out_len)
 {
-    yajl_gen  g = yajl_gen_alloc(NULL);
-    size_t    i;
-    int       rc;
-
-    if (g == NULL) {
-        return -1;
-    }
-    yajl_gen_map_open(g);
-    GSTR(g, "Subscriptions");
-    yajl_gen_array_open(g);
-    for (i = 0; i < n; i++) {
-        fgd_gen_sub(g, &ss[i], region);
-    }
-    yajl_gen_array_close(g);
-    yajl_gen_map_close(g);
-    rc = fgd_gen_finish(g, out, out_len);
-    return rc;
+    return fgd_json_list("Subscriptions", fgd_gen_sub, ss, n, sizeof(*ss),
+        region, NULL, out, out_len);
 }
 
 /* ------------------------------------------------------------------ */

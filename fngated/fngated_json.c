@@ -43,6 +43,45 @@ fgd_gen_finish(yajl_gen g, char **out, size_t *out_len)
     return rc;
 }
 
+int
+fgd_json_item(fgd_gen_item_pt gen, const void *item, const void *ctx,
+    char **out, size_t *out_len)
+{
+    yajl_gen  g = yajl_gen_alloc(NULL);
+
+    if (g == NULL) {
+        return -1;
+    }
+    gen(g, item, ctx);
+    return fgd_gen_finish(g, out, out_len);
+}
+
+int
+fgd_json_list(const char *key, fgd_gen_item_pt gen, const void *items,
+    size_t n, size_t size, const void *ctx, const char *next, char **out,
+    size_t *out_len)
+{
+    yajl_gen  g = yajl_gen_alloc(NULL);
+    size_t    i;
+
+    if (g == NULL) {
+        return -1;
+    }
+    yajl_gen_map_open(g);
+    GSTR(g, key);
+    yajl_gen_array_open(g);
+    for (i = 0; i < n; i++) {
+        gen(g, (const char *) items + i * size, ctx);
+    }
+    yajl_gen_array_close(g);
+    if (next != NULL && next[0] != '\0') {
+        GSTR(g, "NextMarker");
+        GSTR(g, next);
+    }
+    yajl_gen_map_close(g);
+    return fgd_gen_finish(g, out, out_len);
+}
+
 yajl_val
 fgd_obj_get(yajl_val obj, const char *key)
 {
@@ -248,6 +287,42 @@ fgd_max_items(const char *query, size_t qlen, unsigned *max_items,
     return 0;
 }
 
+int
+fgd_query_marker(const char *query, size_t qlen,
+    bool (*valid)(const char *s, size_t len), char *marker, size_t size,
+    fgd_resp_t *r)
+{
+    int  got;
+
+    marker[0] = '\0';
+    got = fg_query_get(query, qlen, "Marker", marker, size);
+    if (got < 0 || (got == 1 && marker[0] != '\0'
+                    && !valid(marker, strlen(marker))))
+    {
+        marker[0] = '\0';
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "Invalid Marker");
+    }
+    return 0;
+}
+
+int
+fgd_page_query(const char *query, bool (*valid)(const char *s, size_t len),
+    char *marker, size_t size, unsigned *max_items, fgd_resp_t *r)
+{
+    size_t  qlen = query != NULL ? strlen(query) : 0;
+
+    marker[0] = '\0';
+    *max_items = FGD_LIST_DEFAULT;
+    if (qlen == 0) {
+        return 0;
+    }
+    if (fgd_query_marker(query, qlen, valid, marker, size, r) != 0) {
+        return -1;
+    }
+    return fgd_max_items(query, qlen, max_items, r);
+}
+
 /* Lambda's key pattern: [a-zA-Z]([a-zA-Z0-9_])+ */
 bool
 fgd_env_name_valid(const char *s)
@@ -269,7 +344,8 @@ fgd_env_name_valid(const char *s)
 
 /* Lambda's RevisionId precondition: a uuid. */
 int
-fgd_get_revision(yajl_val root, char dst[37], fgd_resp_t *r)
+fgd_get_revision(yajl_val root, const char *getter, char dst[37],
+    fgd_resp_t *r)
 {
     const char *s;
 
@@ -281,10 +357,7 @@ fgd_get_revision(yajl_val root, char dst[37], fgd_resp_t *r)
         return 0;
     }
     if (strlen(s) > 36) {
-        return fgd_error(r, 412, "PreconditionFailedException",
-            "The Revision Id provided does not match the latest Revision "
-            "Id. Call the GetFunction/GetAlias API to retrieve the latest "
-            "Revision Id");
+        return fgd_revision_mismatch(r, getter);
     }
     snprintf(dst, 37, "%s", s);
     return 0;

@@ -69,9 +69,7 @@ fgd_policy_remove(const fgd_req_t *q, fgd_resp_t *r)
     got = fg_query_get(q->query, strlen(q->query), "RevisionId", want,
         sizeof(want));
     if (got < 0 || strlen(want) > 36) {
-        return fgd_error(r, 412, "PreconditionFailedException",
-            "The Revision Id provided does not match the latest Revision "
-            "Id. Call the GetPolicy API to retrieve the latest Revision Id");
+        return fgd_revision_mismatch(r, FGD_GETTER_POLICY);
     }
     if (got == 0) {
         want[0] = '\0';
@@ -166,9 +164,7 @@ fgd_store_permission_add(const fgd_req_t *q, const fgd_permission_t *p,
             "The statement id (%s) provided already exists. Please provide "
             "a new statement id, or remove the existing statement.", p->sid);
     default:
-        return fgd_error(r, 412, "PreconditionFailedException",
-            "The Revision Id provided does not match the latest Revision "
-            "Id. Call the GetPolicy API to retrieve the latest Revision Id");
+        return fgd_revision_mismatch(r, FGD_GETTER_POLICY);
     }
 }
 
@@ -202,9 +198,7 @@ fgd_store_permission_remove(const fgd_req_t *q, const char *sid,
         return fgd_error(r, 404, "ResourceNotFoundException",
             "Statement %s is not found in resource policy.", sid);
     }
-    return fgd_error(r, 412, "PreconditionFailedException",
-        "The Revision Id provided does not match the latest Revision Id. "
-        "Call the GetPolicy API to retrieve the latest Revision Id");
+    return fgd_revision_mismatch(r, FGD_GETTER_POLICY);
 }
 
 int

@@ -57,7 +57,8 @@ fgd_permission_parse(const char *body, size_t len, fgd_permission_t *p,
     if (fgd_get_string(root, "StatementId", &sid, r) != 0
         || fgd_get_string(root, "Action", &action, r) != 0
         || fgd_get_string(root, "Principal", &principal, r) != 0
-        || fgd_get_revision(root, p->want_revision, r) != 0)
+        || fgd_get_revision(root, FGD_GETTER_FUNCTION, p->want_revision,
+            r) != 0)
     {
         goto cleanup;
     }
@@ -71,19 +72,13 @@ fgd_permission_parse(const char *body, size_t len, fgd_permission_t *p,
         }
     }
     if (sid == NULL || action == NULL || principal == NULL) {
-        fgd_error(r, 400, "InvalidParameterValueException",
-            "1 validation error detected: Value null at '%s' failed to "
-            "satisfy constraint: Member must not be null",
-            sid == NULL ? "statementId"
+        fgd_null_error(r, sid == NULL ? "statementId"
                         : action == NULL ? "action" : "principal");
         goto cleanup;
     }
     if (!fg_statement_id_valid(sid, strlen(sid))) {
-        fgd_error(r, 400, "InvalidParameterValueException",
-            "1 validation error detected: Value '%.120s' at 'statementId' "
-            "failed to satisfy constraint: Member must satisfy regular "
-            "expression pattern: ([a-zA-Z0-9-_]+) and have length less "
-            "than or equal to 100", sid);
+        fgd_pattern_error(r, sid, 120, "statementId",
+            "([a-zA-Z0-9-_]+) and have length less than or equal to 100");
         goto cleanup;
     }
     if (strcmp(action, "lambda:InvokeFunction") != 0

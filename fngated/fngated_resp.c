@@ -131,6 +131,32 @@ fgd_error(fgd_resp_t *r, int status, const char *type, const char *fmt, ...)
 }
 
 int
+fgd_pattern_error(fgd_resp_t *r, const char *value, int width,
+    const char *member, const char *pattern)
+{
+    return fgd_error(r, 400, "InvalidParameterValueException",
+        "1 validation error detected: Value '%.*s' at '%s' failed to "
+        "satisfy constraint: Member must satisfy regular expression "
+        "pattern: %s", width, value, member, pattern);
+}
+
+int
+fgd_null_error(fgd_resp_t *r, const char *member)
+{
+    return fgd_error(r, 400, "InvalidParameterValueException",
+        "1 validation error detected: Value null at '%s' failed to satisfy "
+        "constraint: Member must not be null", member);
+}
+
+int
+fgd_revision_mismatch(fgd_resp_t *r, const char *getter)
+{
+    return fgd_error(r, 412, "PreconditionFailedException",
+        "The Revision Id provided does not match the latest Revision Id. "
+        "Call the %s API to retrieve the latest Revision Id", getter);
+}
+
+int
 fgd_nomem(fgd_resp_t *r)
 {
     return fgd_error(r, 500, "ServiceException", "out of memory");

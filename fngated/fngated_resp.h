@@ -34,6 +34,26 @@ void fgd_resp_free(fgd_resp_t *r);               /* accepts NULL */
 int fgd_error(fgd_resp_t *r, int status, const char *type,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* The patterns Lambda's messages give for names used in many calls. */
+#define FGD_FUNCTION_NAME_PATTERN  "[a-zA-Z0-9-_]{1,64}"
+#define FGD_QUALIFIER_PATTERN      "(|[a-zA-Z0-9$_-]+)"
+
+/* Lambda's 400 for a member that does not match its pattern: the value
+ * (at most width bytes of it) at member.  Returns -1. */
+int fgd_pattern_error(fgd_resp_t *r, const char *value, int width,
+    const char *member, const char *pattern);
+
+/* Lambda's 400 for a required member that is absent or null.  Returns
+ * -1. */
+int fgd_null_error(fgd_resp_t *r, const char *member);
+
+/* Lambda's 412 for a RevisionId precondition that does not hold; getter
+ * names the call that reads the current one (FGD_GETTER_*).  Returns -1. */
+#define FGD_GETTER_FUNCTION  "GetFunction/GetAlias"
+#define FGD_GETTER_POLICY    "GetPolicy"
+#define FGD_GETTER_API       "GetApi"
+int fgd_revision_mismatch(fgd_resp_t *r, const char *getter);
+
 /* fgd_error's 500 ServiceException "out of memory".  Returns -1. */
 int fgd_nomem(fgd_resp_t *r);
 

@@ -272,10 +272,7 @@ fgd_store_publish(const fgd_req_t *q, const char *name,
         }
         case -3:
             freeReplyObject(reply);
-            return fgd_error(r, 412, "PreconditionFailedException",
-                "The Revision Id provided does not match the latest "
-                "Revision Id. Call the GetFunction/GetAlias API to "
-                "retrieve the latest Revision Id");
+            return fgd_revision_mismatch(r, FGD_GETTER_FUNCTION);
         case -4:
             freeReplyObject(reply);
             return fgd_store_quota_refused(q, "versions", "function",

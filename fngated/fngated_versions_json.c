@@ -41,7 +41,7 @@ fgd_publish_parse(const char *body, size_t len, fgd_publish_t *p,
     if (fgd_get_string(root, "CodeSha256", &sha, r) != 0
         || fgd_get_description(root, p->description, sizeof(p->description),
             &p->has_description, r) != 0
-        || fgd_get_revision(root, p->revision_id, r) != 0)
+        || fgd_get_revision(root, FGD_GETTER_FUNCTION, p->revision_id, r) != 0)
     {
         goto cleanup;
     }
@@ -58,28 +58,19 @@ cleanup:
     return rc;
 }
 
+/* A page of versions starts after $LATEST or a version number. */
+static bool
+fgd_version_marker_valid(const char *s, size_t len)
+{
+    return strcmp(s, "$LATEST") == 0 || fg_version_valid(s, len);
+}
+
 int
 fgd_versions_query(const char *query, char *marker, size_t marker_size,
     unsigned *max_items, fgd_resp_t *r)
 {
-    size_t  qlen = query ? strlen(query) : 0;
-    int     got;
-
-    marker[0] = '\0';
-    *max_items = FGD_LIST_DEFAULT;
-    if (qlen == 0) {
-        return 0;
-    }
-    got = fg_query_get(query, qlen, "Marker", marker, marker_size);
-    if (got < 0 || (got == 1 && marker[0] != '\0'
-                    && strcmp(marker, "$LATEST") != 0
-                    && !fg_version_valid(marker, strlen(marker))))
-    {
-        marker[0] = '\0';
-        return fgd_error(r, 400, "InvalidParameterValueException",
-            "Invalid Marker");
-    }
-    return fgd_max_items(query, qlen, max_items, r);
+    return fgd_page_query(query, fgd_version_marker_valid, marker,
+        marker_size, max_items, r);
 }
 
 int
