@@ -187,16 +187,9 @@ fgd_store_alias_read(const fgd_req_t *q, const char *account,
             "Alias not found: %s", arn);
         goto cleanup;
     }
-    fv = calloc(reply->elements, sizeof(*fv));
-    lens = calloc(reply->elements, sizeof(*lens));
-    if (fv == NULL || lens == NULL) {
+    if (fgd_store_fields(reply, &fv, &lens) != 0) {
         fgd_nomem(r);
         goto cleanup;
-    }
-    for (i = 0; i < reply->elements; i++) {
-        const redisReply *e = reply->element[i];
-        fv[i] = e->type == REDIS_REPLY_STRING ? e->str : "";
-        lens[i] = e->type == REDIS_REPLY_STRING ? e->len : 0;
     }
     if (fgd_alias_from_fields(a, fv, lens, reply->elements) != 0) {
         fgd_log("error", q->request_id, "corrupt record %s", key);

@@ -64,7 +64,6 @@ fgd_apis_read(const fgd_req_t *q, const char *owner, const char *name,
     fgd_api_t *a, fgd_api_route_t **routes, size_t *n, fgd_resp_t *r)
 {
     char            key[FG_KEY_MAX];
-    const char     *argv[2];
     redisReply     *reply;
     const char    **fv;
     size_t         *lens, i, nr = 0;
@@ -79,33 +78,17 @@ fgd_apis_read(const fgd_req_t *q, const char *owner, const char *name,
         return fgd_error(r, 400, "InvalidParameterValueException",
             "The API name is too long");
     }
-    argv[0] = "HGETALL";
-    argv[1] = key;
-    reply = fgd_redis_command(q, true, 2, argv, NULL, r);
+    reply = fgd_store_hgetall(q, key, r);
     if (reply == NULL) {
         return -1;
-    }
-    if (reply->type != REDIS_REPLY_ARRAY) {
-        return fgd_store_unexpected(reply, r);
     }
     if (reply->elements == 0) {
         freeReplyObject(reply);
         return 1;
     }
-    fv = calloc(reply->elements, sizeof(*fv));
-    lens = calloc(reply->elements, sizeof(*lens));
-    if (fv == NULL || lens == NULL) {
+    if (fgd_store_fields(reply, &fv, &lens) != 0) {
         fgd_nomem(r);
         goto cleanup;
-    }
-    for (i = 0; i < reply->elements; i++) {
-        if (reply->element[i]->type != REDIS_REPLY_STRING) {
-            fgd_error(r, 502, "ServiceException",
-                "The service's storage gave an unexpected answer");
-            goto cleanup;
-        }
-        fv[i] = reply->element[i]->str;
-        lens[i] = reply->element[i]->len;
     }
     if (fgd_api_from_fields(a ? a : &tmp, fv, lens, reply->elements) != 0) {
         fgd_log("error", q->request_id, "api %s:%s: corrupt record", owner,
@@ -148,6 +131,21 @@ cleanup:
     free(fv);
     free(lens);
     freeReplyObject(reply);
+    return rc;
+}
+
+/* The caller's API that the path names (q->route.api), with its routes
+ * (either may be NULL): 0, or -1 with r (404 when there is none). */
+static int
+fgd_apis_of_path(const fgd_req_t *q, fgd_api_t *a, fgd_api_route_t **routes,
+    size_t *n, fgd_resp_t *r)
+{
+    int  rc;
+
+    rc = fgd_apis_read(q, q->caller, q->route.api, a, routes, n, r);
+    if (rc == 1) {
+        return fgd_api_not_found(q, q->caller, q->route.api, r);
+    }
     return rc;
 }
 
@@ -210,16 +208,10 @@ fgd_apis_create(const fgd_req_t *q, fgd_resp_t *r)
 int
 fgd_apis_get(const fgd_req_t *q, fgd_resp_t *r)
 {
-    const fg_route_t  *rt = &q->route;
     fgd_api_t  a;
-    int        rc;
 
-    rc = fgd_apis_read(q, q->caller, rt->api, &a, NULL, NULL, r);
-    if (rc < 0) {
+    if (fgd_apis_of_path(q, &a, NULL, NULL, r) != 0) {
         return -1;
-    }
-    if (rc == 1) {
-        return fgd_api_not_found(q, q->caller, rt->api, r);
     }
     return fgd_apis_reply_api(q, &a, 200, r);
 }
@@ -315,17 +307,12 @@ fgd_apis_update(const fgd_req_t *q, fgd_resp_t *r)
     char           key[FG_KEY_MAX], read_rev[37];
     const char    *args[16];
     long long      v;
-    int            rc;
 
     if (fgd_api_parse(q->body, q->body_len, false, &req, r) != 0) {
         return -1;
     }
-    rc = fgd_apis_read(q, q->caller, rt->api, &a, NULL, NULL, r);
-    if (rc < 0) {
+    if (fgd_apis_of_path(q, &a, NULL, NULL, r) != 0) {
         return -1;
-    }
-    if (rc == 1) {
-        return fgd_api_not_found(q, q->caller, rt->api, r);
     }
     if (req.want_revision[0] != '\0'
         && strcmp(req.want_revision, a.revision_id) != 0)
@@ -414,29 +401,23 @@ fgd_route_cmp(const void *a, const void *b)
 
 /* The route id of the path, or -1 with 404 (API or route). */
 static int
-fgd_route_find(const fgd_req_t *q, const fg_route_t *rt, fgd_api_route_t *out,
-    fgd_resp_t *r)
+fgd_route_find(const fgd_req_t *q, fgd_api_route_t *out, fgd_resp_t *r)
 {
     fgd_api_route_t  *routes;
     size_t            n, i;
-    int               rc;
 
-    rc = fgd_apis_read(q, q->caller, rt->api, NULL, &routes, &n, r);
-    if (rc < 0) {
+    if (fgd_apis_of_path(q, NULL, &routes, &n, r) != 0) {
         return -1;
     }
-    if (rc == 1) {
-        return fgd_api_not_found(q, q->caller, rt->api, r);
-    }
     for (i = 0; i < n; i++) {
-        if (strcmp(routes[i].id, rt->route_id) == 0) {
+        if (strcmp(routes[i].id, q->route.route_id) == 0) {
             *out = routes[i];
             free(routes);
             return 0;
         }
     }
     free(routes);
-    return fgd_route_not_found(rt->route_id, r);
+    return fgd_route_not_found(q->route.route_id, r);
 }
 
 /* CreateRoute (old NULL) and UpdateRoute. */
@@ -485,15 +466,10 @@ fgd_routes_put(const fgd_req_t *q, const fg_route_t *rt,
     args[8] = rev;
     snprintf(lim, sizeof(lim), "%u", q->conf->quota.routes);
     args[9] = lim;
-    reply = fgd_redis_script(q, FGD_SCRIPT_ROUTE_PUT, 2, 10, args, NULL,
-        r);
+    reply = fgd_redis_script_status(q, FGD_SCRIPT_ROUTE_PUT, 2, 10,
+        args, NULL, r);
     if (reply == NULL) {
         return -1;
-    }
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1
-        || reply->element[0]->type != REDIS_REPLY_INTEGER)
-    {
-        return fgd_store_unexpected(reply, r);
     }
     v = reply->element[0]->integer;
     if ((v == 1 || v == -2) && (reply->elements < 2
@@ -563,7 +539,7 @@ fgd_routes_update(const fgd_req_t *q, fgd_resp_t *r)
     if (fgd_api_route_parse_body(q->body, q->body_len, false, &req, r) != 0) {
         return -1;
     }
-    if (fgd_route_find(q, rt, &old, r) != 0) {
+    if (fgd_route_find(q, &old, r) != 0) {
         return -1;
     }
     route = old;
@@ -574,10 +550,9 @@ fgd_routes_update(const fgd_req_t *q, fgd_resp_t *r)
 int
 fgd_routes_get(const fgd_req_t *q, fgd_resp_t *r)
 {
-    const fg_route_t  *rt = &q->route;
     fgd_api_route_t  route;
 
-    if (fgd_route_find(q, rt, &route, r) != 0) {
+    if (fgd_route_find(q, &route, r) != 0) {
         return -1;
     }
     return fgd_resp_done(r,
@@ -589,17 +564,12 @@ fgd_routes_get(const fgd_req_t *q, fgd_resp_t *r)
 int
 fgd_routes_list(const fgd_req_t *q, fgd_resp_t *r)
 {
-    const fg_route_t  *rt = &q->route;
     fgd_api_route_t  *routes;
     size_t            n;
     int               rc;
 
-    rc = fgd_apis_read(q, q->caller, rt->api, NULL, &routes, &n, r);
-    if (rc < 0) {
+    if (fgd_apis_of_path(q, NULL, &routes, &n, r) != 0) {
         return -1;
-    }
-    if (rc == 1) {
-        return fgd_api_not_found(q, q->caller, rt->api, r);
     }
     qsort(routes, n, sizeof(*routes), fgd_route_cmp);
     rc = fgd_json_list_api_routes(routes, n, q->region, q->caller, &r->body,
@@ -745,16 +715,11 @@ fgd_subs_create(const fgd_req_t *q, fgd_resp_t *r)
     args[3] = now;
     snprintf(lim, sizeof(lim), "%u", q->conf->quota.subscriptions);
     args[4] = lim;
-    reply = fgd_redis_script(q, FGD_SCRIPT_SUB_CREATE, 2, 5, args, NULL,
-        r);
+    reply = fgd_redis_script_status(q, FGD_SCRIPT_SUB_CREATE, 2, 5,
+        args, NULL, r);
     if (reply == NULL) {
         fgd_subs_unindex(q, member);    /* (a ZREM: also when full) */
         return -1;
-    }
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1
-        || reply->element[0]->type != REDIS_REPLY_INTEGER)
-    {
-        return fgd_store_unexpected(reply, r);
     }
     v = reply->element[0]->integer;
     if (v <= 0) {
@@ -861,28 +826,18 @@ fgd_subs_list_api(const fgd_req_t *q, fgd_resp_t *r)
 {
     const fg_route_t  *rt = &q->route;
     char            key[FG_KEY_MAX];
-    const char     *argv[2];
     redisReply     *reply;
     fgd_api_sub_t  *ss;
     size_t          i, n = 0;
     int             rc;
 
-    rc = fgd_apis_read(q, q->caller, rt->api, NULL, NULL, NULL, r);
-    if (rc < 0) {
+    if (fgd_apis_of_path(q, NULL, NULL, NULL, r) != 0) {
         return -1;
-    }
-    if (rc == 1) {
-        return fgd_api_not_found(q, q->caller, rt->api, r);
     }
     fg_key_api_subs(key, sizeof(key), q->caller, rt->api);
-    argv[0] = "HGETALL";
-    argv[1] = key;
-    reply = fgd_redis_command(q, true, 2, argv, NULL, r);
+    reply = fgd_store_hgetall(q, key, r);
     if (reply == NULL) {
         return -1;
-    }
-    if (reply->type != REDIS_REPLY_ARRAY) {
-        return fgd_store_unexpected(reply, r);
     }
     ss = calloc(reply->elements / 2 + 1, sizeof(*ss));
     if (ss == NULL) {
@@ -945,15 +900,10 @@ fgd_subs_update(const fgd_req_t *q, fgd_resp_t *r)
     args[2] = rt->subscriber;
     args[3] = status;
     args[4] = now;
-    reply = fgd_redis_script(q, FGD_SCRIPT_SUB_UPDATE, 2, 5, args, NULL,
-        r);
+    reply = fgd_redis_script_status(q, FGD_SCRIPT_SUB_UPDATE, 2, 5,
+        args, NULL, r);
     if (reply == NULL) {
         return -1;
-    }
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1
-        || reply->element[0]->type != REDIS_REPLY_INTEGER)
-    {
-        return fgd_store_unexpected(reply, r);
     }
     v = reply->element[0]->integer;
     if (v == 0) {

@@ -305,6 +305,26 @@ cleanup:
     return reply;
 }
 
+redisReply *
+fgd_redis_script_status(const fgd_req_t *q, fgd_script_t script,
+    int nkeys, int nargs, const char **args, const size_t *alens,
+    fgd_resp_t *r)
+{
+    redisReply  *reply;
+
+    reply = fgd_redis_script(q, script, nkeys, nargs, args, alens, r);
+    if (reply != NULL
+        && (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1
+            || reply->element[0]->type != REDIS_REPLY_INTEGER))
+    {
+        freeReplyObject(reply);
+        fgd_error(r, 502, "ServiceException",
+            "The service's storage answered unexpectedly");
+        return NULL;
+    }
+    return reply;
+}
+
 int
 fgd_redis_script_int(const fgd_req_t *q, fgd_script_t script, int nkeys,
     int nargs, const char **args, const size_t *alens, long long *v,

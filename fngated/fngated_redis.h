@@ -81,6 +81,13 @@ int fgd_redis_script_int(const fgd_req_t *q, fgd_script_t script,
     int nkeys, int nargs, const char **args, const size_t *alens,
     long long *v, fgd_resp_t *r);
 
+/* fgd_redis_script for the scripts that answer an array whose first
+ * element is an integer status: the reply, or NULL with r (502 for
+ * another answer). */
+redisReply *fgd_redis_script_status(const fgd_req_t *q,
+    fgd_script_t script, int nkeys, int nargs, const char **args,
+    const size_t *alens, fgd_resp_t *r);
+
 /* What fngated/lua/ and the enum disagree on: the first script without a
  * text, or FGD_SCRIPT_COUNT (checked at start). */
 fgd_script_t fgd_redis_scripts_missing(void);

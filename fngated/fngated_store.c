@@ -77,26 +77,39 @@ fgd_store_code_storage_refused(const fgd_req_t *q, fgd_resp_t *r, size_t size)
 }
 
 int
-fgd_store_fn_from_reply(fgd_fn_t *fn, const redisReply *reply)
+fgd_store_fields(const redisReply *reply, const char ***fv, size_t **lens)
 {
-    const char  **fv;
-    size_t       *lens, i;
-    int           rc;
+    size_t  i;
 
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0) {
-        return -1;
-    }
-    fv = calloc(reply->elements, sizeof(*fv));
-    lens = calloc(reply->elements, sizeof(*lens));
-    if (fv == NULL || lens == NULL) {
-        free(fv);
-        free(lens);
+    *fv = calloc(reply->elements + 1, sizeof(**fv));
+    *lens = calloc(reply->elements + 1, sizeof(**lens));
+    if (*fv == NULL || *lens == NULL) {
+        free(*fv);
+        free(*lens);
+        *fv = NULL;
+        *lens = NULL;
         return -1;
     }
     for (i = 0; i < reply->elements; i++) {
         const redisReply *e = reply->element[i];
-        fv[i] = e->type == REDIS_REPLY_STRING ? e->str : "";
-        lens[i] = e->type == REDIS_REPLY_STRING ? e->len : 0;
+
+        (*fv)[i] = e->type == REDIS_REPLY_STRING ? e->str : "";
+        (*lens)[i] = e->type == REDIS_REPLY_STRING ? e->len : 0;
+    }
+    return 0;
+}
+
+int
+fgd_store_fn_from_reply(fgd_fn_t *fn, const redisReply *reply)
+{
+    const char  **fv;
+    size_t       *lens;
+    int           rc;
+
+    if (reply->type != REDIS_REPLY_ARRAY || reply->elements == 0
+        || fgd_store_fields(reply, &fv, &lens) != 0)
+    {
+        return -1;
     }
     rc = fgd_fn_from_fields(fn, fv, lens, reply->elements);
     free(fv);

@@ -30,6 +30,12 @@ int fgd_store_quota_refused(const fgd_req_t *q, const char *what,
 int fgd_store_code_storage_refused(const fgd_req_t *q, fgd_resp_t *r,
     size_t size);
 
+/* An array reply's elements as the field/value strings and lengths the
+ * _from_fields parsers take (a non-string element reads as ""); *fv and
+ * *lens are malloc'd: free both.  0, or -1 (no memory). */
+int fgd_store_fields(const redisReply *reply, const char ***fv,
+    size_t **lens);
+
 /* An HGETALL reply into fn.  0, or -1 (a field is missing or bad). */
 int fgd_store_fn_from_reply(fgd_fn_t *fn, const redisReply *reply);
 

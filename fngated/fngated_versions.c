@@ -230,15 +230,10 @@ fgd_store_publish(const fgd_req_t *q, const char *name,
         args[9] = p->description;  args[10] = p->sha256;
         args[11] = p->revision_id;  args[12] = rev;
         args[13] = qver;  args[14] = qcode;
-        reply = fgd_redis_script(q, FGD_SCRIPT_PUBLISH, 6,
-            15, args, NULL, r);
+        reply = fgd_redis_script_status(q, FGD_SCRIPT_PUBLISH, 6, 15,
+            args, NULL, r);
         if (reply == NULL) {
             return -1;
-        }
-        if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 1
-            || reply->element[0]->type != REDIS_REPLY_INTEGER)
-        {
-            return fgd_store_unexpected(reply, r);
         }
         switch (reply->element[0]->integer) {
         case 1:
