@@ -225,12 +225,12 @@ typedef int (*fgd_apis_member_pt)(const fgd_req_t *q, const char *member,
 
 /*
  * The first FGD_APIS_LIST_MAX members of the sorted set key, each read by
- * read into a calloc'd array of items of size bytes (*items; free it) of
+ * read_one into a calloc'd array of items of size bytes (*items; free it) of
  * which *n were kept.  0, or -1 with r.
  */
 static int
 fgd_apis_read_members(const fgd_req_t *q, const char *key, size_t size,
-    fgd_apis_member_pt read, void **items, size_t *n, fgd_resp_t *r)
+    fgd_apis_member_pt read_one, void **items, size_t *n, fgd_resp_t *r)
 {
     const char  *argv[4] = { "ZRANGE", key, "0", "999" };
     redisReply  *reply;
@@ -256,7 +256,7 @@ fgd_apis_read_members(const fgd_req_t *q, const char *key, size_t size,
         if (reply->element[i]->type != REDIS_REPLY_STRING) {
             continue;
         }
-        rc = read(q, reply->element[i]->str, out + *n * size, r);
+        rc = read_one(q, reply->element[i]->str, out + *n * size, r);
         if (rc < 0) {
             free(out);
             freeReplyObject(reply);
