@@ -58,8 +58,9 @@ slurp(const char *path, size_t *len)
     size_t   cap = 0, n;
 
     *len = 0;
-    if (f == NULL)
+    if (f == NULL) {
         return NULL;
+    }
     for ( ;; ) {
         if (*len == cap) {
             cap = cap ? cap * 2 : 65536;
@@ -72,8 +73,9 @@ slurp(const char *path, size_t *len)
             s = tmp;
         }
         n = fread(s + *len, 1, cap - *len, f);
-        if (n == 0)
+        if (n == 0) {
             break;
+        }
         *len += n;
     }
     s[*len] = '\0';
@@ -150,8 +152,9 @@ main(int argc, char **argv)
         case 'm': memory_mb = (unsigned) atoi(optarg); break;
         case 'o': max_output = strtoul(optarg, NULL, 10); break;
         case 'e':
-            if (nenv < VMCTL_MAX_ENV)
+            if (nenv < VMCTL_MAX_ENV) {
                 env[nenv++] = optarg;
+            }
             break;
         case 'a': cfg.accel = optarg; break;
         case 'p': cfg.name_prefix = optarg; break;
@@ -166,8 +169,9 @@ main(int argc, char **argv)
     }
     argc -= optind;
     argv += optind;
-    if (argc < 4 || strcmp(argv[0], "invoke") != 0)
+    if (argc < 4 || strcmp(argv[0], "invoke") != 0) {
         return usage();
+    }
     if (argc > 4) {
         naccounts = 0;
         for (tok = strtok_r(argv[4], ",", &save); tok != NULL && naccounts < 16;
@@ -175,16 +179,18 @@ main(int argc, char **argv)
         {
             accounts[naccounts++] = tok;
         }
-        if (naccounts == 0)
+        if (naccounts == 0) {
             return usage();
+        }
     }
 
     if (getenv("FNGATE_ROOT") != NULL) {
         snprintf(root, sizeof(root), "%s", getenv("FNGATE_ROOT"));
     } else {
         el = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-        if (el < 0)
+        if (el < 0) {
             return 1;
+        }
         exe[el] = '\0';
         snprintf(root, sizeof(root), "%s", dirname(dirname(exe)));
     }
@@ -236,8 +242,9 @@ main(int argc, char **argv)
         t0 = now_ms();
         for ( ;; ) {
             vmp_pool_stats(pool, &st);
-            if (st.warm > 0)
+            if (st.warm > 0) {
                 break;
+            }
             usleep(50000);
         }
         printf("warm_after_ms: %.1f\n", now_ms() - t0);
@@ -282,11 +289,13 @@ main(int argc, char **argv)
             goto cleanup;
         }
         for (j = 0; j < nenv; j++) {
-            if (fg_frame_add_str(&req, "env", env[j]) < 0)
+            if (fg_frame_add_str(&req, "env", env[j]) < 0) {
                 goto cleanup;
+            }
         }
-        if (fg_frame_end(&req) < 0)
+        if (fg_frame_end(&req) < 0) {
             goto cleanup;
+        }
 
         t0 = now_ms();
         if (vmp_vm_call(vm, &req, &resp_buf, &resp, timeout_ms + 10000,
@@ -311,8 +320,9 @@ main(int argc, char **argv)
     rc = 0;
 
 cleanup:
-    if (pool != NULL && vm != NULL)
+    if (pool != NULL && vm != NULL) {
         vmp_pool_release(pool, vm, healthy);
+    }
     if (pool != NULL && keep > 0) {
         vmp_pool_stats(pool, &st);
         printf("stats: booting %u warm %u idle %u busy %u total %u\n",

@@ -35,9 +35,10 @@ main(int argc, char **argv)
     (void) argc;
     /* Without it the guest still runs, with more host memory: say so in
      * the domain's log and go on. */
-    if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) < 0)
+    if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) < 0) {
         fprintf(stderr, "fngate-qemu: PR_SET_THP_DISABLE: %s\n",
             strerror(errno));
+    }
     argv[0] = qemu;
     execv(qemu, argv);
     fprintf(stderr, "fngate-qemu: %s: %s\n", qemu, strerror(errno));
