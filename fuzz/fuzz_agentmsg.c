@@ -43,9 +43,11 @@ fz_load(const fg_frame_t *f)
         return;
     }
     fg_field_iter_init(&it, f);
-    while (fg_field_next(&it, &key, &klen, &val, &vlen) == 1)
-        if (klen == 4 && memcmp(key, "data", 4) == 0)
+    while (fg_field_next(&it, &key, &klen, &val, &vlen) == 1) {
+        if (klen == 4 && memcmp(key, "data", 4) == 0) {
             ndata++;
+        }
+    }
     fg_field_iter_init(&it, f);
     while (agent_msg_load_next(&it, &file) == 1) {
         FZ_CHECK(fg_frame_path_ok(file.path, file.path_len));
@@ -78,8 +80,9 @@ fz_invoke(const fg_frame_t *f, bool any_handler)
     FZ_CHECK(r.memory_mb > 0 && r.memory_mb <= 1024 * 1024);
     FZ_CHECK(r.nenv <= AGENT_MSG_ENV_MAX + 2);
     FZ_CHECK(r.env[r.nenv] == NULL);
-    for (i = 0; i < r.nenv; i++)
+    for (i = 0; i < r.nenv; i++) {
         FZ_CHECK(r.env[i] != NULL && strchr(r.env[i], '=') != NULL);
+    }
     FZ_CHECK(agent_msg_env_has(&r, "PATH"));
     FZ_CHECK(agent_msg_env_has(&r, "LAMBDA_TASK_ROOT"));
     FZ_CHECK(r.event != NULL || r.event_len == 0);
@@ -97,8 +100,9 @@ fz_fields(const fg_frame_t *f)
 
     arn = agent_msg_function_arn(f);
     if (arn != NULL) {
-        for (i = 0; arn[i] != '\0'; i++)
+        for (i = 0; arn[i] != '\0'; i++) {
             FZ_CHECK((unsigned char) arn[i] >= 0x20);
+        }
         free(arn);
     }
     agent_msg_request_id(f, rid, sizeof(rid));
@@ -112,9 +116,10 @@ fz_fields(const fg_frame_t *f)
         FZ_CHECK(strcmp(msg, "bad runtime name") == 0);
     } else if (rt == AGENT_MSG_RT_IMAGE) {
         FZ_CHECK(len >= 1 && len <= 32);
-        for (i = 0; i < len; i++)
+        for (i = 0; i < len; i++) {
             FZ_CHECK((v[i] >= 'a' && v[i] <= 'z')
                      || (v[i] >= '0' && v[i] <= '9') || v[i] == '.');
+        }
         FZ_CHECK(strncmp(path, "/var/runtime/", 13) == 0);
     } else {
         FZ_CHECK(rt == AGENT_MSG_RT_TASK);
@@ -152,11 +157,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     /* the bytes as a payload (copied, so reads past it are caught) */
-    if (size > FG_FRAME_MAX_PAYLOAD)
+    if (size > FG_FRAME_MAX_PAYLOAD) {
         return 0;
+    }
     copy = fz_copy(data, size);
-    if (copy == NULL)
+    if (copy == NULL) {
         return 0;
+    }
     f.type = FG_FRAME_INVOKE;
     f.flags = 0;
     f.seq = 1;

@@ -45,15 +45,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int                   k;
 
     n = fz_split(data, size, '\n', s, 5);
-    while (n < 5)
+    while (n < 5) {
         s[n++] = (fz_span_t) { "", 0 };
+    }
     m = fz_copy(s[0].p, s[0].len);
     tpl = fz_copy(s[1].p, s[1].len);
     path = fz_copy(s[2].p, s[2].len);
     arn = fz_copy(s[3].p, s[3].len);
     table = fz_copy(s[4].p, s[4].len);
-    if (!m || !tpl || !path || !arn || !table)
+    if (!m || !tpl || !path || !arn || !table) {
         goto cleanup;
+    }
 
     (void) fg_api_name_valid(arn, s[3].len);
     (void) fg_api_stage_valid(arn, s[3].len);
@@ -73,8 +75,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (j = 0; j < s[1].len; j++) {
             if (tpl[j] == '{') {
                 fake[fl++] = 'x';
-                while (tpl[j] != '}')
+                while (tpl[j] != '}') {
                     j++;
+                }
             } else {
                 fake[fl++] = tpl[j];
             }
@@ -105,8 +108,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FZ_CHECK(rest_len == 0 || fz_in((fg_api_span_t) { rest, rest_len },
             path, s[2].len));
     }
-    if (s[2].len >= 12 && memcmp(path, "/2015-03-31/", 12) == 0)
+    if (s[2].len >= 12 && memcmp(path, "/2015-03-31/", 12) == 0) {
         (void) fg_api_route_parse(m, s[0].len, path, s[2].len, &r);
+    }
 
     /* the ARN, and back */
     if (fg_api_arn_parse(arn, s[3].len, region, sizeof(region), owner, name)
@@ -120,7 +124,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* the route table, and a stored route value */
     if (fg_api_table_header(table, s[4].len, &stage, &access, &policy)
         == 0)
+    {
         FZ_CHECK(fz_in(stage, table, s[4].len));
+    }
     if (fg_api_path_ok(path, s[2].len)
         && fg_api_table_match(table, s[4].len, m, s[0].len, path, s[2].len,
                               &hit) == FG_API_MATCH_OK)

@@ -49,8 +49,9 @@ fz_frame_one(const uint8_t *p, size_t k, const fg_frame_t *f)
     while (fg_field_next(&it, &key, &klen, &val, &vlen) == 1) {
         FZ_CHECK(klen > 0);
         z = fz_dup(key, klen);
-        if (z == NULL)
+        if (z == NULL) {
             goto cleanup;
+        }
         (void) fg_frame_get_u64(f, z, &u);
         if (strlen(z) == klen) {        /* a key with a NUL: the get and
                                            add calls take C strings */
@@ -58,10 +59,12 @@ fz_frame_one(const uint8_t *p, size_t k, const fg_frame_t *f)
             FZ_CHECK(fg_frame_add(&b, z, val, vlen) == 0);
         }
         free(z);
-        if (klen == 4 && memcmp(key, "path", 4) == 0)
+        if (klen == 4 && memcmp(key, "path", 4) == 0) {
             (void) fg_frame_path_ok(val, vlen);
-        if (klen == 7 && memcmp(key, "handler", 7) == 0)
+        }
+        if (klen == 7 && memcmp(key, "handler", 7) == 0) {
             (void) fg_frame_path_ok(val, vlen);
+        }
     }
     FZ_CHECK(it.p == it.end);
     FZ_CHECK(fg_frame_end(&b) == 0);
@@ -74,11 +77,12 @@ fz_frame_one(const uint8_t *p, size_t k, const fg_frame_t *f)
         FZ_CHECK(g.type == f->type && g.seq == f->seq && g.len == f->len);
     }
 
-    if (f->type == FG_FRAME_INVOKE)
+    if (f->type == FG_FRAME_INVOKE) {
         FZ_CHECK(vmp_fnsnap_config(p, k, "123456789012:f", hash) == 0
                  && strlen(hash) == 64);
-    else
+    } else {
         FZ_CHECK(vmp_fnsnap_config(p, k, "123456789012:f", hash) == -1);
+    }
 
 cleanup:
     fg_buf_free(&b);
@@ -101,15 +105,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (sock) {
         fg_buf_t  in = { (uint8_t *) data, size, size };
 
-        if (size > 0)
+        if (size > 0) {
             FZ_CHECK(fg_frame_write_all(sv[0], &in) == 0);
+        }
         shutdown(sv[0], SHUT_WR);
     }
 
     while (left > 0) {
         k = fg_frame_parse(p, left, &f);
-        if (k <= 0)
+        if (k <= 0) {
             break;
+        }
         fz_frame_one(p, (size_t) k, &f);
         if (sock) {
             fg_frame_t  g;
@@ -138,10 +144,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FZ_CHECK(errno == EPROTO || errno == ECONNRESET);
     }
 
-    if (sv[0] >= 0)
+    if (sv[0] >= 0) {
         close(sv[0]);
-    if (sv[1] >= 0)
+    }
+    if (sv[1] >= 0) {
         close(sv[1]);
+    }
     fg_buf_free(&rb);
     return 0;
 }

@@ -44,14 +44,16 @@ fz_fn_accepted(const fgd_fn_t *fn)
         size_t  i, hl = strlen(fn->handler);
 
         FZ_CHECK(hl >= 1 && hl <= FGD_HANDLER_MAX);
-        for (i = 0; i < hl; i++)
+        for (i = 0; i < hl; i++) {
             FZ_CHECK((unsigned char) fn->handler[i] > ' '
                      && fn->handler[i] != 0x7f);
+        }
     }
     FZ_CHECK(fn->memory_mb >= FGD_MEMORY_MIN && fn->memory_mb <= 10240);
     FZ_CHECK(fn->timeout_s >= 1 && fn->timeout_s <= FGD_TIMEOUT_MAX);
-    if (fn->environment != NULL)
+    if (fn->environment != NULL) {
         fz_json_valid(fn->environment, strlen(fn->environment));
+    }
 
     n = fgd_fn_to_fields(fn, fv, lens, buf);
     FZ_CHECK(n <= FGD_FN_FIELDS_MAX && n % 2 == 0);
@@ -69,18 +71,23 @@ fz_fn_accepted(const fgd_fn_t *fn)
              == 0);
     FZ_CHECK((back.environment == NULL || back.environment[0] == '\0')
              == (fn->environment == NULL || fn->environment[0] == '\0'));
-    if (back.environment != NULL && fn->environment != NULL)
+    if (back.environment != NULL && fn->environment != NULL) {
         FZ_CHECK(strcmp(back.environment, fn->environment) == 0);
+    }
     fgd_fn_clear(&back);
 
     if (fgd_json_get_function(fn, "us-east-1", "123456789012", &out,
                               &out_len) == 0)
+    {
         fz_json_valid(out, out_len);
+    }
     free(out);
     out = NULL;
     if (fgd_json_function_config(fn, "us-east-1", "123456789012", &out,
                                  &out_len) == 0)
+    {
         fz_json_valid(out, out_len);
+    }
     free(out);
 }
 
@@ -98,13 +105,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned        max;
     int             rc = 0;
 
-    if (size < 1)
+    if (size < 1) {
         return 0;
+    }
     b = (const char *) data + 1;
     len = size - 1;
     body = fz_copy(b, len);         /* bodies are not NUL-terminated */
-    if (body == NULL)
+    if (body == NULL) {
         return 0;
+    }
     memset(&r, 0, sizeof(r));
     memset(&c, 0, sizeof(c));
 
@@ -119,21 +128,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 1:
         rc = fgd_update_code_parse(body, len, &lim, "provided", "handler.sh",
             &c, rev, &r);
-        if (rc == 0)
+        if (rc == 0) {
             FZ_CHECK(c.zip != NULL && strlen(c.fn.sha256) == 64);
+        }
         break;
     case 2:
         if (fz_stored_fn(&fn) == 0) {
             rc = fgd_update_config_parse(body, len, &lim, &fn, rev, &r);
-            if (rc == 0)
+            if (rc == 0) {
                 fz_fn_accepted(&fn);
+            }
         }
         fgd_fn_clear(&fn);
         break;
     case 3:
         rc = fgd_publish_parse(body, len, &p, &r);
-        if (rc == 0)
+        if (rc == 0) {
             FZ_CHECK(p.sha256[0] == '\0' || strlen(p.sha256) == 64);
+        }
         break;
     case 4:
         rc = fgd_payload_check(body, len, &r);
@@ -142,13 +154,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char *q = fz_dup(b, len);   /* a query is a C string */
 
         if (q != NULL) {
-            if (fgd_list_query(q, marker, sizeof(marker), &max, &r) != 0)
+            if (fgd_list_query(q, marker, sizeof(marker), &max, &r) != 0) {
                 fz_refused(&r);
+            }
             fgd_resp_free(&r);
             memset(&r, 0, sizeof(r));
             if (fgd_versions_query(q, marker, sizeof(marker), &max, &r)
                 != 0)
+            {
                 fz_refused(&r);
+            }
             fgd_resp_free(&r);
             memset(&r, 0, sizeof(r));
             rc = fgd_aliases_query(q, marker, sizeof(marker), &max, version,
@@ -158,8 +173,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         break;
     }
     }
-    if (rc != 0)
+    if (rc != 0) {
         fz_refused(&r);
+    }
 
     fgd_create_clear(&c);
     fgd_resp_free(&r);

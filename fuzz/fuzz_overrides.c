@@ -23,14 +23,17 @@ fz_env_clean(const char *env)
     yajl_val  v;
     size_t    i;
 
-    if (env == NULL || env[0] == '\0')
+    if (env == NULL || env[0] == '\0') {
         return;
+    }
     v = yajl_tree_parse(env, NULL, 0);
     FZ_CHECK(v != NULL && YAJL_IS_OBJECT(v));
-    for (i = 0; i < v->u.object.len; i++)
-        if (fgd_env_controls_runtime(v->u.object.keys[i]))
+    for (i = 0; i < v->u.object.len; i++) {
+        if (fgd_env_controls_runtime(v->u.object.keys[i])) {
             FZ_CHECK(strcmp(v->u.object.keys[i], "STAGE") == 0
                      || strcmp(v->u.object.keys[i], "GREETING") == 0);
+        }
+    }
     yajl_tree_free(v);
 }
 
@@ -50,12 +53,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&o2, 0, sizeof(o2));
     memset(&fn, 0, sizeof(fn));
     n = fz_split(data, size, '\n', s, 2);
-    if (n < 2)
+    if (n < 2) {
         s[1] = (fz_span_t) { "", 0 };
+    }
     bb = fz_copy(s[0].p, s[0].len);
     ob = fz_copy(s[1].p, s[1].len);
-    if (bb == NULL || ob == NULL)
+    if (bb == NULL || ob == NULL) {
         goto cleanup;
+    }
 
     memset(&r, 0, sizeof(r));
     brc = fgd_bounds_parse(bb, s[0].len, 10240, &b, &r);
@@ -63,8 +68,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FZ_CHECK(r.status == 400 && r.error_type != NULL);
     } else {
         FZ_CHECK(b.nvars <= FGD_BOUNDS_VARS_MAX);
-        for (i = 0; i < b.nvars; i++)
+        for (i = 0; i < b.nvars; i++) {
             FZ_CHECK(!fgd_env_controls_runtime(b.vars[i]));
+        }
         FZ_CHECK(fgd_json_bounds(&b, NULL, &out, &out_len) == 0);
         fz_json_valid(out, out_len);
         fgd_resp_free(&r);
@@ -75,8 +81,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                  && b2.allow_environment == b.allow_environment
                  && b2.allow_log_tail == b.allow_log_tail
                  && b2.nvars == b.nvars);
-        for (i = 0; i < b.nvars; i++)
+        for (i = 0; i < b.nvars; i++) {
             FZ_CHECK(strcmp(b.vars[i], b2.vars[i]) == 0);
+        }
         free(out);
         out = NULL;
         FZ_CHECK(fgd_json_bounds(&b, "arn:aws:lambda:us-east-1:"
@@ -99,8 +106,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FZ_CHECK(fgd_overrides_parse(out, out_len, 10240, &o2, &r) == 0);
         FZ_CHECK(o2.memory_mb == o.memory_mb && o2.timeout_s == o.timeout_s);
         FZ_CHECK((o.environment == NULL) == (o2.environment == NULL));
-        if (o.environment != NULL)
+        if (o.environment != NULL) {
             FZ_CHECK(strcmp(o.environment, o2.environment) == 0);
+        }
         free(out);
         out = NULL;
         FZ_CHECK(fgd_json_overrides(&o, "arn:aws:lambda:us-east-1:"
@@ -113,10 +121,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fgd_resp_free(&r);
 
     if (orc == 0) {
-        if (brc != 0)
+        if (brc != 0) {
             memset(&b, 0, sizeof(b));
-        if (fz_stored_fn(&fn) != 0)
+        }
+        if (fz_stored_fn(&fn) != 0) {
             goto cleanup;
+        }
         memset(&r, 0, sizeof(r));
         (void) fgd_overrides_allowed(&o, &b, &fn, "arn", &r);
         fgd_resp_free(&r);

@@ -31,21 +31,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char     *km[] = { "httpMethod", NULL };
 
     n = fz_split(data, size, '\n', s, 6);
-    while (n < 6)
+    while (n < 6) {
         s[n++] = (fz_span_t) { "", 0 };
+    }
     m = fz_dup(s[0].p, s[0].len);
     tpl = fz_dup(s[1].p, s[1].len);
     path = fz_dup(s[2].p, s[2].len);
     query = fz_dup(s[3].p, s[3].len);
     hdrs = fz_dup(s[4].p, s[4].len);
     body = fz_copy(s[5].p, s[5].len);
-    if (!m || !tpl || !path || !query || !hdrs || !body)
+    if (!m || !tpl || !path || !query || !hdrs || !body) {
         goto cleanup;
+    }
     if (strlen(m) != s[0].len || strlen(path) != s[2].len
         || strlen(query) != s[3].len || strlen(hdrs) != s[4].len
         || fg_api_template_check(tpl, s[1].len) != FG_API_TEMPLATE_OK
         || !fg_api_method_valid(m, s[0].len, false))
+    {
         goto cleanup;
+    }
 
     memset(&c, 0, sizeof(c));
     c.method = m;
@@ -83,8 +87,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         FZ_CHECK(YAJL_IS_STRING(v));
         z = malloc(strlen(v->u.string) / 4 * 3 + 4);
-        if (z == NULL)
+        if (z == NULL) {
             goto cleanup;
+        }
         dl = fgd_base64_decode(v->u.string, strlen(v->u.string),
             (uint8_t *) z);
         FZ_CHECK(dl == (ssize_t) s[5].len && memcmp(z, body, dl) == 0);

@@ -35,13 +35,15 @@ fz_headers_ok(const char *h)
     while (*line != '\0') {
         eol = strstr(line, "\r\n");
         FZ_CHECK(eol != NULL);
-        for (p = line; p < eol; p++)
+        for (p = line; p < eol; p++) {
             FZ_CHECK(*p != '\r' && *p != '\n');
+        }
         p = memchr(line, ':', (size_t) (eol - line));
         FZ_CHECK(p != NULL && p > line && p[1] == ' ');
-        for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+        for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
             FZ_CHECK(strncasecmp(line, reserved[i], strlen(reserved[i]))
                      != 0);
+        }
         line = eol + 2;
     }
 }
@@ -56,14 +58,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     r.body = fz_copy(data, size);
     r.body_len = size;
     r.headers = strdup(FZ_BEFORE);
-    if (r.body == NULL || r.headers == NULL)
+    if (r.body == NULL || r.headers == NULL) {
         goto cleanup;
+    }
 
     if (fgd_api_response(&r) == 0) {
         FZ_CHECK(r.status >= 100 && r.status <= 599);
         FZ_CHECK(r.body != NULL || r.body_len == 0);
-        if (r.content_type != NULL)
+        if (r.content_type != NULL) {
             FZ_CHECK(strpbrk(r.content_type, "\r\n") == NULL);
+        }
         fz_headers_ok(r.headers);
     } else {
         FZ_CHECK(r.status == 502 || r.status == 500);

@@ -36,15 +36,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     bool             healthy = true;
 
     memset(&r, 0, sizeof(r));
-    if (fg_frame_parse(data, size, &f) <= 0)
+    if (fg_frame_parse(data, size, &f) <= 0) {
         return 0;
+    }
     v = fg_frame_get(&f, "request_id", &len);
     if (v != NULL && len < sizeof(id) && memchr(v, '\0', len) == NULL) {
         memcpy(id, v, len);
         id[len] = '\0';
     }
-    if (fgd_result_parse(&f, id, &res) != 0)
+    if (fgd_result_parse(&f, id, &res) != 0) {
         return 0;
+    }
     FZ_CHECK(res.status[0] != '\0' && strlen(res.status) < 16);
     FZ_CHECK(res.err_len <= FGD_LOG_TAIL);
 

@@ -21,19 +21,25 @@
 static void
 fz_route_check(const fg_route_t *r)
 {
-    if (r->function[0] != '\0')
+    if (r->function[0] != '\0') {
         FZ_CHECK(fg_function_name_valid(r->function, strlen(r->function)));
-    if (r->account[0] != '\0')
+    }
+    if (r->account[0] != '\0') {
         FZ_CHECK(fg_account_valid(r->account, strlen(r->account)));
-    if (r->region[0] != '\0')
+    }
+    if (r->region[0] != '\0') {
         FZ_CHECK(fg_region_valid(r->region, strlen(r->region)));
-    if (r->qualifier[0] != '\0')
+    }
+    if (r->qualifier[0] != '\0') {
         FZ_CHECK(fg_qualifier_valid(r->qualifier, strlen(r->qualifier)));
-    if (r->statement_id[0] != '\0')
+    }
+    if (r->statement_id[0] != '\0') {
         FZ_CHECK(fg_statement_id_valid(r->statement_id,
             strlen(r->statement_id)));
-    if (r->subscriber[0] != '\0')
+    }
+    if (r->subscriber[0] != '\0') {
         FZ_CHECK(fg_account_valid(r->subscriber, strlen(r->subscriber)));
+    }
 }
 
 int
@@ -49,14 +55,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int             dl;
 
     n = fz_split(data, size, '\n', s, 4);
-    while (n < 4)
+    while (n < 4) {
         s[n++] = (fz_span_t) { "", 0 };
+    }
     m = fz_copy(s[0].p, s[0].len);
     path = fz_copy(s[1].p, s[1].len);
     query = fz_copy(s[2].p, s[2].len);
     str = fz_copy(s[3].p, s[3].len);
-    if (m == NULL || path == NULL || query == NULL || str == NULL)
+    if (m == NULL || path == NULL || query == NULL || str == NULL) {
         goto cleanup;
+    }
 
     memset(&r, 0xa5, sizeof(r));
     rc = fg_route_parse(m, s[0].len, path, s[1].len, query, s[2].len, &r);
@@ -66,8 +74,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     name = fg_action_name(r.action);
     FZ_CHECK(name != NULL);
-    if (name[0] != '\0' && r.action != FG_ACTION_METHOD_NOT_ALLOWED)
+    if (name[0] != '\0' && r.action != FG_ACTION_METHOD_NOT_ALLOWED) {
         FZ_CHECK(fg_action_from_name(name) == r.action);
+    }
 
     /* the helpers, on the last line */
     (void) fg_function_name_valid(str, s[3].len);
@@ -79,8 +88,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     {
         char  *z = fz_dup(str, s[3].len);     /* a NUL-terminated name */
 
-        if (z != NULL)
+        if (z != NULL) {
             (void) fg_action_from_name(z);
+        }
         free(z);
     }
     (void) fg_account_valid(str, s[3].len);
@@ -109,9 +119,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FZ_CHECK(strcmp(t.account, t2.account) == 0);
         FZ_CHECK(strcmp(t.function, t2.function) == 0);
         FZ_CHECK(strcmp(t.qualifier, t2.qualifier) == 0);
-        if (s[3].len > 8 && memcmp(str, "arn:aws:", 8) == 0)
+        if (s[3].len > 8 && memcmp(str, "arn:aws:", 8) == 0) {
             FZ_CHECK((size_t) an == s[3].len
                      && memcmp(arn, str, s[3].len) == 0);
+        }
     }
 
 cleanup:

@@ -31,8 +31,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     while (left > 0 && n++ < 64) {
         rc = fg_rtapi_parse_head(in, left, &q);
-        if (rc <= 0)
+        if (rc <= 0) {
             break;
+        }
         FZ_CHECK(q.head_len > 0 && q.head_len <= left);
         FZ_CHECK(q.head_len <= FG_RTAPI_HEAD_MAX);
         FZ_CHECK(fg_rtapi_parse_head(in, q.head_len - 1, &q2) == 0);
@@ -44,8 +45,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fg_buf_reset(&body);
             rc = fg_rtapi_dechunk(in + q.head_len, left - q.head_len,
                 FZ_BODY_MAX, &body, &used);
-            if (rc != 1)
+            if (rc != 1) {
                 break;
+            }
             FZ_CHECK(used <= left - q.head_len);
             FZ_CHECK(body.len <= used && body.len <= FZ_BODY_MAX);
             fg_buf_reset(&b2);
@@ -57,8 +59,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 && (body.len == 0
                     || memcmp(b2.data, body.data, body.len) == 0));
         } else {
-            if (q.content_length > left - q.head_len)
+            if (q.content_length > left - q.head_len) {
                 break;
+            }
             used = (size_t) q.content_length;
         }
         in += q.head_len + used;

@@ -29,8 +29,9 @@
 static bool
 fz_inside(fg_str_t part, fg_str_t whole)
 {
-    if (part.len == 0)
+    if (part.len == 0) {
         return true;
+    }
     return part.data >= whole.data
            && part.data + part.len <= whole.data + whole.len;
 }
@@ -58,8 +59,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fg_sigv4_rc_t       rc;
 
     n = fz_split(data, size, '\n', line, 5 + FZ_HEADERS);
-    while (n < 5)
+    while (n < 5) {
         line[n++] = (fz_span_t) { "", 0 };
+    }
 
     rc = fg_sigv4_parse_auth(fz_str(line[0]), &auth);
     (void) fg_sigv4_strerror(rc);
@@ -73,11 +75,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FZ_CHECK(fz_inside(auth.signed_headers, v));
         FZ_CHECK(fz_inside(auth.signature, v));
         FZ_CHECK(auth.signature.len == 64);
-        for (i = 0; i < 64; i++)
+        for (i = 0; i < 64; i++) {
             FZ_CHECK((auth.signature.data[i] >= '0'
                       && auth.signature.data[i] <= '9')
                      || (auth.signature.data[i] >= 'a'
                          && auth.signature.data[i] <= 'f'));
+        }
     }
 
     for (i = 5; i < n; i++) {
@@ -100,22 +103,26 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     req.payload_hash = (fg_str_t) { hash, 64 };
 
     t = fg_sigv4_parse_date(req.amz_date);
-    if (t != (time_t) -1)
+    if (t != (time_t) -1) {
         FZ_CHECK(req.amz_date.len == 16);
+    }
 
     /* what the module does with the header as parsed */
-    if (rc == FG_SIGV4_OK)
+    if (rc == FG_SIGV4_OK) {
         (void) fg_sigv4_verify(&req, &auth, secret, t == -1 ? 0 : t, 300);
+    }
 
     sh = rc == FG_SIGV4_OK ? auth.signed_headers
                            : (fg_str_t) { "host;x-amz-date", 15 };
-    if (fg_sigv4_canonical_request(&req, sh, &creq) != FG_SIGV4_OK)
+    if (fg_sigv4_canonical_request(&req, sh, &creq) != FG_SIGV4_OK) {
         goto cleanup;
+    }
     FZ_CHECK(creq != NULL);
 
     /* the round trip: sign it, then verify it */
-    if (t == (time_t) -1)
+    if (t == (time_t) -1) {
         goto cleanup;
+    }
     memset(&mine, 0, sizeof(mine));
     mine.access_key = (fg_str_t) { "AKIDEXAMPLE", 11 };
     mine.date = (fg_str_t) { req.amz_date.data, 8 };
@@ -137,8 +144,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             const char *q = memchr(p, ';', (size_t) (end - p));
             size_t      l = q ? (size_t) (q - p) : (size_t) (end - p);
 
-            if (l == 4 && memcmp(p, "host", 4) == 0)
+            if (l == 4 && memcmp(p, "host", 4) == 0) {
                 has_host = true;
+            }
             p += l + 1;
         }
     }

@@ -49,20 +49,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int          k;
 
     if (path[0] == '\0') {
-        if (mkdtemp(dir) == NULL)
+        if (mkdtemp(dir) == NULL) {
             abort();
+        }
         snprintf(path, sizeof(path), "%s/access.log", dir);
         atexit(fz_usage_clean);
     }
     n = fz_split(data, size, '\n', s, 2);
-    if (n < 2)
+    if (n < 2) {
         s[1] = (fz_span_t) { "", 0 };
+    }
     query = fz_dup(s[0].p, s[0].len);
     f = fopen(path, "w");
-    if (query == NULL || f == NULL)
+    if (query == NULL || f == NULL) {
         abort();
-    if (s[1].len)
+    }
+    if (s[1].len) {
         fwrite(s[1].p, 1, s[1].len, f);
+    }
     fclose(f);
 
     memset(&conf, 0, sizeof(conf));

@@ -44,8 +44,9 @@ fz_load_check(const fg_buf_t *b, const uint8_t *zip, size_t len)
         const char  *want = order[i % 3];
 
         FZ_CHECK(klen == strlen(want) && memcmp(key, want, klen) == 0);
-        if (i % 3 == 0)
+        if (i % 3 == 0) {
             FZ_CHECK(fg_frame_path_ok(val, vlen) && val[vlen - 1] != '/');
+        }
         i++;
     }
     FZ_CHECK(i % 3 == 0);
@@ -67,9 +68,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memset(&r, 0, sizeof(r));
         if (fgd_zip_check(data, size, runtimes[i], "handler.sh",
                           FZ_MAX_UNZIPPED, &r) == 0)
+        {
             ok = 1;
-        else
+        } else {
             FZ_CHECK(r.status == 400 && r.error_type != NULL);
+        }
         fgd_resp_free(&r);
     }
 

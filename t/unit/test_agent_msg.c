@@ -132,8 +132,9 @@ load_refused(tf_t *t, const char *want)
 
     CU_ASSERT_EQUAL(agent_msg_load_check(&t->f, msg, sizeof(msg)), -1);
     CU_ASSERT_STRING_EQUAL(msg, want);
-    if (strcmp(msg, want) != 0)
+    if (strcmp(msg, want) != 0) {
         fprintf(stderr, "got \"%s\", want \"%s\"\n", msg, want);
+    }
     tf_free(t);
 }
 
@@ -228,9 +229,11 @@ env_get(const agent_msg_invoke_t *r, const char *name)
     size_t    n = strlen(name);
     unsigned  i;
 
-    for (i = 0; i < r->nenv; i++)
-        if (strncmp(r->env[i], name, n) == 0 && r->env[i][n] == '=')
+    for (i = 0; i < r->nenv; i++) {
+        if (strncmp(r->env[i], name, n) == 0 && r->env[i][n] == '=') {
             return r->env[i] + n + 1;
+        }
+    }
     return NULL;
 }
 

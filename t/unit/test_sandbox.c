@@ -32,8 +32,9 @@ status_field(const char *field, char *out, size_t size)
     size_t   n = strlen(field);
 
     snprintf(out, size, "?");
-    if (f == NULL)
+    if (f == NULL) {
         return;
+    }
     while (fgets(line, sizeof(line), f) != NULL) {
         if (strncmp(line, field, n) == 0 && line[n] == ':') {
             snprintf(out, size, "%s", line + n + 1 + strspn(line + n + 1,
@@ -94,8 +95,9 @@ child_checks(void)
     PROMISE(ERR_OF(syscall(SYS_init_module, NULL, 0, "")) == EPERM);
     PROMISE(setuid(0) < 0);
     pid = fork();
-    if (pid == 0)
+    if (pid == 0) {
         _exit(7);
+    }
     PROMISE(pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st)
             && WEXITSTATUS(st) == 7);
     PROMISE(ERR_OF(kill(getppid(), 0)) == EPERM);
@@ -118,8 +120,9 @@ test_enter(void)
     if (pid == 0) {
         unsigned  ok = child_checks();
 
-        if (write(pfd[1], &ok, sizeof(ok)) < 0)
+        if (write(pfd[1], &ok, sizeof(ok)) < 0) {
             _exit(2);
+        }
         _exit(0);
     }
     close(pfd[1]);
@@ -128,8 +131,9 @@ test_enter(void)
     CU_ASSERT_EQUAL(waitpid(pid, &st, 0), pid);
     CU_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     for (i = 0; i < NPROMISES; i++) {
-        if (!(got & (1u << i)))
+        if (!(got & (1u << i))) {
             fprintf(stderr, "\nsandbox promise broken: %s\n", promises[i]);
+        }
     }
     CU_ASSERT_EQUAL(got, want);
 }
@@ -156,15 +160,18 @@ start_uid_process(uid_t uid)
     pid_t  pid = fork();
 
     if (pid == 0) {
-        if (setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0)
+        if (setresgid(uid, uid, uid) < 0 || setresuid(uid, uid, uid) < 0) {
             _exit(1);
+        }
         if (fork() == 0) {
             setsid();
-            for ( ;; )
+            for ( ;; ) {
                 pause();
+            }
         }
-        for ( ;; )
+        for ( ;; ) {
             pause();
+        }
     }
     return pid;
 }
@@ -193,8 +200,9 @@ test_kill_uid(void)
 
         snprintf(cmd, sizeof(cmd), "pgrep -U %u >/dev/null",
             (unsigned) SBX_UID);
-        for (i = 0; i < 100 && (rc = system(cmd)) == 0; i++)
+        for (i = 0; i < 100 && (rc = system(cmd)) == 0; i++) {
             usleep(20000);
+        }
         CU_ASSERT_NOT_EQUAL(rc, 0);
         snprintf(cmd, sizeof(cmd), "pgrep -U %u >/dev/null",
             (unsigned) SBX_UID + 1);

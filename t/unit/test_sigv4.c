@@ -1284,8 +1284,9 @@ test_signing_key(void)
     CU_ASSERT_EQUAL_FATAL(fg_sigv4_signing_key(
         S("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"), S("20120215"),
         S("us-east-1"), S("iam"), key), FG_SIGV4_OK);
-    for (i = 0; i < FG_SIGV4_KEY_LEN; i++)
+    for (i = 0; i < FG_SIGV4_KEY_LEN; i++) {
         snprintf(hex + 2 * i, 3, "%02x", key[i]);
+    }
     CU_ASSERT_STRING_EQUAL(hex, "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a435"
                                 "05a000a1a9e090d414db404d");
 

@@ -38,8 +38,9 @@ usage_of(const char *log, const char *query, const char *api,
     FILE       *f;
 
     f = fopen(logpath, "w");
-    if (f == NULL)
+    if (f == NULL) {
         return -2;
+    }
     fputs(log, f);
     fclose(f);
     memset(&conf, 0, sizeof(conf));
@@ -189,8 +190,9 @@ test_usage_table(void)
 static int
 usage_init(void)
 {
-    if (mkdtemp(dir) == NULL)
+    if (mkdtemp(dir) == NULL) {
         return -1;
+    }
     snprintf(logpath, sizeof(logpath), "%s/access.log", dir);
     return 0;
 }
