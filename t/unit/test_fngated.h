@@ -18,14 +18,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "cu_main.h"
-#include "fngated_aliases_json.h"
-#include "fngated_bounds_json.h"
-#include "fngated_conf.h"
 #include "fngated_functions_json.h"
-#include "fngated_json.h"
-#include "fngated_policy_json.h"
-#include "fngated_result.h"
-#include "fngated_versions_json.h"
 
 /* One entry of a zip make_zip() builds. */
 typedef struct {

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fngated_aliases_json.h"
+#include "fngated_versions_json.h"
 #include "test_fngated.h"
 
 static void

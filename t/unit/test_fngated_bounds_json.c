@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fngated_bounds_json.h"
 #include "test_fngated.h"
 
 static void

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fngated_conf.h"
 #include "test_fngated.h"
 
 static void

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fngated_functions_json.h"
 #include "test_fngated.h"
 
 /* A CreateFunction body with ZIP replaced by zip_b64 and EXTRA spliced. */

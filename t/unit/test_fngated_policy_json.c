@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fngated_policy_json.h"
 #include "test_fngated.h"
 
 static void

@@ -4,6 +4,7 @@
  */
 
 
+#include "fngated_resp.h"
 #include "test_fngated.h"
 
 static void

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fngated_result.h"
 #include "test_fngated.h"
 
 static void

@@ -5,6 +5,7 @@
 
 #include <string.h>
 
+#include "fngated_util.h"
 #include "test_fngated.h"
 
 static void
