@@ -60,7 +60,7 @@ $(SAN_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN_FLAGS) -MMD -MP -c $< -o $@
 
-$(SAN_DIR)/obj/t/unit/test_fngated.o: CFLAGS += -DFNGATE_ROOT='"$(ROOT)"'
+$(SAN_DIR)/obj/t/unit/test_fngated_conf.o: CFLAGS += -DFNGATE_ROOT='"$(ROOT)"'
 $(SAN_DIR)/obj/t/unit/test_sandbox.o $(SAN_DIR)/obj/t/unit/test_agent_msg.o: \
     CFLAGS += -I$(ROOT)/guest/agent
 
@@ -71,7 +71,12 @@ $(SAN_LIB): $(SAN_OBJS)
 	$(AR) rcs $@ $^
 
 $(SAN_DIR)/test_%: $(SAN_DIR)/obj/t/unit/test_%.o $(SAN_LIB)
-	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $< $(SAN_LIB) $(SAN_LIBS)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $(filter %.o,$^) $(SAN_LIB) $(SAN_LIBS)
+
+# The binaries made of several test files (fngated/build.mk,
+# vmpool/build.mk): their other objects.
+$(SAN_DIR)/test_fngated: $(FNGATED_TEST_SRCS:%.c=$(SAN_DIR)/obj/%.o)
+$(SAN_DIR)/test_vmpool: $(VMPOOL_TEST_SRCS:%.c=$(SAN_DIR)/obj/%.o)
 
 # test_vmpool runs the agent (not sanitized: it is static) on the host.
 $(SAN_DIR)/test_vmpool: $(GUEST_AGENT) $(GUEST_RUNTIMES)

@@ -1,6 +1,6 @@
 # fngated/: fngated, the FastCGI backend.  Included by the top-level
-# Makefile; builds $(BUILD)/fngated and the CUnit binary
-# $(BUILD)/t/test_fngated.
+# Makefile; builds $(BUILD)/fngated and the CUnit binaries
+# $(BUILD)/t/test_fngated, test_http_apis_json and test_usage.
 
 FNGATED          := $(BUILD)/fngated
 # The logic tests reach without Redis, libvirt or FastCGI.
@@ -49,19 +49,26 @@ $(FNGATED): $(FNGATED_DAEMON_OBJS) $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
 	$(CC) $(CFLAGS) -o $@ $(FNGATED_DAEMON_OBJS) $(FNGATED_PURE_OBJS) \
 	    $(BUILD)/libvmpool.a $(BUILD)/libfg.a $(FNGATED_LIBS)
 
+# test_fngated: one suite per source file it tests, in its own file
+# (t/unit/test_fngated_NAME.c tests fngated/fngated_NAME.c); main(), the
+# suite table and the helpers they share in t/unit/test_fngated.{c,h}.
 # libvmpool for vmp_config_defaults (the VM keys' defaults).
-$(BUILD)/t/test_fngated: $(BUILD)/obj/t/unit/test_fngated.o \
-                         $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
-                         $(BUILD)/libfg.a
+FNGATED_TEST_SRCS := t/unit/test_fngated.c \
+                     $(sort $(wildcard t/unit/test_fngated_*.c))
+FNGATED_TEST_OBJS := $(FNGATED_TEST_SRCS:%.c=$(BUILD)/obj/%.o)
+
+$(BUILD)/t/test_fngated: $(FNGATED_TEST_OBJS) $(FNGATED_PURE_OBJS) \
+                         $(BUILD)/libvmpool.a $(BUILD)/libfg.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
-	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lvirt -lcrypto -lpthread -lm
+	$(CC) $(CFLAGS) -o $@ $(FNGATED_TEST_OBJS) $(FNGATED_PURE_OBJS) \
+	    $(BUILD)/libvmpool.a $(BUILD)/libfg.a -lcunit -lyajl -larchive \
+	    -lvirt -lcrypto -lpthread -lm
 
 BUILD_TARGETS += $(FNGATED)
 UNIT_TESTS    += $(BUILD)/t/test_fngated
 
 # The test reads the shipped conf/fngated.conf.
-$(BUILD)/obj/t/unit/test_fngated.o: CFLAGS += -DFNGATE_ROOT='"$(ROOT)"'
+$(BUILD)/obj/t/unit/test_fngated_conf.o: CFLAGS += -DFNGATE_ROOT='"$(ROOT)"'
 
 # APIs made of functions: the pure parts (fngated_http_apis_json.c).
 $(BUILD)/t/test_http_apis_json: $(BUILD)/obj/t/unit/test_http_apis_json.o \

@@ -17,11 +17,20 @@ $(BUILD)/vmctl: $(BUILD)/obj/util/vmctl.o $(VMPOOL) $(LIBFG)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(VMPOOL) $(LIBFG) $(VMPOOL_LIBS)
 
-# The agent tests run $(BUILD)/fngate-agent on the host.
-$(BUILD)/t/test_vmpool: $(BUILD)/obj/t/unit/test_vmpool.o $(VMPOOL) $(LIBFG) \
+# test_vmpool: one suite per source file of vmpool/ that has tests, in its
+# own file (t/unit/test_vmp_NAME.c tests vmpool/vmp_NAME.c; test_vmpool.c
+# tests vmpool.c and holds main()), and the agent's suite
+# (test_fngate_agent.c), which runs $(BUILD)/fngate-agent on the host.
+VMPOOL_TEST_SRCS := t/unit/test_vmpool.c \
+                    $(sort $(wildcard t/unit/test_vmp_*.c)) \
+                    t/unit/test_fngate_agent.c
+VMPOOL_TEST_OBJS := $(VMPOOL_TEST_SRCS:%.c=$(BUILD)/obj/%.o)
+
+$(BUILD)/t/test_vmpool: $(VMPOOL_TEST_OBJS) $(VMPOOL) $(LIBFG) \
         $(GUEST_AGENT) $(GUEST_RUNTIMES)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(VMPOOL) $(LIBFG) -lcunit $(VMPOOL_LIBS)
+	$(CC) $(CFLAGS) -o $@ $(VMPOOL_TEST_OBJS) $(VMPOOL) $(LIBFG) -lcunit \
+	    $(VMPOOL_LIBS)
 
 BUILD_TARGETS += $(VMPOOL) $(BUILD)/vmctl
 UNIT_TESTS    += $(BUILD)/t/test_vmpool

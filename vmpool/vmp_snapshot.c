@@ -1,7 +1,8 @@
 /*
  * vmp_snapshot: the generic snapshot (the pool's snapshot, below) and
  * libvirt's QEMU save image it is copied in, rewritten for another domain
- * (this part needs no libvirt: t/unit/test_vmpool.c and fuzz drive it).
+ * (this part needs no libvirt: t/unit/test_vmp_snapshot.c and fuzz drive
+ * it).
  *
  * libvirt restores a save image only under the name and uuid it was saved
  * with (virDomainRestoreFlags refuses an XML that differs in them), so a

@@ -1,6 +1,6 @@
 /*
  * vmpool internals: the pool's state machine, kept apart from libvirt so
- * that t/unit/test_vmpool.c can drive it directly.
+ * that t/unit/test_vmp_state.c can drive it directly.
  *
  * A guest moves through
  *

@@ -10,7 +10,8 @@
 #            stackTrace)
 #   crash    exit 7 during init
 #   initerr  post an init error, then wait
-# Used by t/unit/test_vmpool.c (the agent on the host) and t/runtime.t.
+# Used by t/unit/test_fngate_agent.c (the agent on the host) and
+# t/runtime.t.
 api="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"
 t=/tmp/rt.$$
 # Files of an earlier process with this pid (the unit tests run it on the

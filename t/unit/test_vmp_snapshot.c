@@ -1,0 +1,107 @@
+/*
+ * The suite vmp_snapshot of test_vmpool: the save image rewritten for
+ * another guest (vmp_snapshot.c).
+ */
+
+#include <string.h>
+
+#include "test_vmpool.h"
+
+/* A save image as libvirt writes one: header, XML, NUL, cookie, padding,
+ * then the stream (here a marker). */
+static size_t
+make_image(uint8_t *img, size_t size, const char *xml, const char *cookie,
+    uint32_t data_len)
+{
+    uint32_t  v[5] = { 2, data_len, 1, 0, 0 };
+    size_t    x = strlen(xml) + 1;
+
+    memset(img, 0, size);
+    memcpy(img, "LibvirtQemudSave", 16);
+    if (cookie != NULL)
+        v[4] = (uint32_t) x;
+    memcpy(img + 16, v, sizeof(v));
+    memcpy(img + VMP_SAVE_HEADER, xml, x);
+    if (cookie != NULL)
+        memcpy(img + VMP_SAVE_HEADER + x, cookie, strlen(cookie) + 1);
+    memcpy(img + VMP_SAVE_HEADER + data_len, "QEVM", 4);
+    return VMP_SAVE_HEADER + data_len + 4;
+}
+
+static void
+test_saveimage(void)
+{
+    static uint8_t  img[8192];
+    const char     *xml =
+        "<domain type='qemu' id='3'>\n  <name>fngate-snap</name>\n"
+        "  <uuid>d71a48f7-586d-44f8-8c19-bdcddbb40c91</uuid>\n"
+        "  <devices>\n"
+        "    <serial type='file'><source path='/s/fngate-snap.log'/></serial>\n"
+        "    <console type='file'><source path='/s/fngate-snap.log'/></console>\n"
+        "    <channel type='unix'><source mode='bind' path='/var/lib/libvirt/"
+        "qemu/channel/target/domain-3-fngate-snap/org.fngate.agent.0'/>"
+        "<target type='virtio' name='org.fngate.agent.0'/></channel>\n"
+        "  </devices>\n</domain>\n";
+    const char     *want =
+        "<domain type='qemu' id='3'>\n  <name>fngate-12</name>\n"
+        "  <uuid>0a1b2c3d-0000-4000-8000-000000000012</uuid>\n"
+        "  <devices>\n"
+        "    <serial type='file'><source path='/s/fngate-12.log'/></serial>\n"
+        "    <console type='file'><source path='/s/fngate-12.log'/></console>\n"
+        "    <channel type='unix'><source mode='bind'/>"
+        "<target type='virtio' name='org.fngate.agent.0'/></channel>\n"
+        "  </devices>\n</domain>\n";
+    const char     *cookie = "<cookie><cpu mode='custom'/></cookie>\n";
+    size_t          len;
+    uint32_t        off;
+
+    len = make_image(img, sizeof(img), xml, cookie, 4096);
+    CU_ASSERT_EQUAL(vmp_saveimage_data_len(img, len), 4096);
+    CU_ASSERT_EQUAL_FATAL(vmp_saveimage_rewrite(img, len, "fngate-12",
+        "0a1b2c3d-0000-4000-8000-000000000012", "/s/fngate-12.log"), 0);
+    CU_ASSERT_STRING_EQUAL((char *) img + VMP_SAVE_HEADER, want);
+    /* the cookie follows the new XML, and the header says so */
+    memcpy(&off, img + 32, sizeof(off));
+    CU_ASSERT_EQUAL(off, strlen(want) + 1);
+    CU_ASSERT_STRING_EQUAL((char *) img + VMP_SAVE_HEADER + off, cookie);
+    /* the data keeps its length: the stream is where it was */
+    CU_ASSERT_EQUAL(vmp_saveimage_data_len(img, len), 4096);
+    CU_ASSERT_EQUAL(memcmp(img + VMP_SAVE_HEADER + 4096, "QEVM", 4), 0);
+    CU_ASSERT_EQUAL(img[VMP_SAVE_HEADER + off + strlen(cookie) + 1], 0);
+
+    /* without a cookie */
+    len = make_image(img, sizeof(img), xml, NULL, 4096);
+    CU_ASSERT_EQUAL_FATAL(vmp_saveimage_rewrite(img, len, "fngate-12",
+        "0a1b2c3d-0000-4000-8000-000000000012", "/s/fngate-12.log"), 0);
+    CU_ASSERT_STRING_EQUAL((char *) img + VMP_SAVE_HEADER, want);
+    memcpy(&off, img + 32, sizeof(off));
+    CU_ASSERT_EQUAL(off, 0);
+
+    /* refused: no room, not an image, compressed, no NUL, no name */
+    len = make_image(img, sizeof(img), xml, cookie, (uint32_t) strlen(xml) + 8);
+    CU_ASSERT_EQUAL(vmp_saveimage_rewrite(img, len, "a-much-longer-name-"
+        "than-before-that-will-not-fit", "0a1b2c3d-0000-4000-8000-"
+        "000000000012", "/s/fngate-12.log"), -1);
+    len = make_image(img, sizeof(img), xml, cookie, 4096);
+    img[0] = 'X';
+    CU_ASSERT_EQUAL(vmp_saveimage_data_len(img, len), 0);
+    CU_ASSERT_EQUAL(vmp_saveimage_rewrite(img, len, "n", "u", "b"), -1);
+    len = make_image(img, sizeof(img), xml, cookie, 4096);
+    img[28] = 1;                           /* compressed */
+    CU_ASSERT_EQUAL(vmp_saveimage_data_len(img, len), 0);
+    len = make_image(img, sizeof(img), xml, NULL, 4096);
+    memset(img + VMP_SAVE_HEADER, 'x', 4096);
+    CU_ASSERT_EQUAL(vmp_saveimage_rewrite(img, len, "n", "u", "b"), -1);
+    len = make_image(img, sizeof(img), "<domain/>", NULL, 4096);
+    CU_ASSERT_EQUAL(vmp_saveimage_rewrite(img, len, "n", "u", "b"), -1);
+    CU_ASSERT_EQUAL(vmp_saveimage_data_len(img, VMP_SAVE_HEADER - 1), 0);
+    /* no console log to find */
+    len = make_image(img, sizeof(img), "<domain><name>s</name><uuid>u"
+        "</uuid></domain>", NULL, 4096);
+    CU_ASSERT_EQUAL(vmp_saveimage_rewrite(img, len, "n", "u", "b"), -1);
+}
+
+const cu_test_t  vmp_snapshot_tests[] = {
+    { "save image rewritten for another guest", test_saveimage },
+    { NULL, NULL }
+};
