@@ -39,18 +39,22 @@ agent_suite_init(void)
 
     /* $(BUILD)/t/test_vmpool -> $(BUILD)/fngate-agent */
     n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n < 0)
+    if (n < 0) {
         return -1;
+    }
     exe[n] = '\0';
     snprintf(agent_bin, sizeof(agent_bin), "%s/fngate-agent",
         dirname(dirname(exe)));
-    if (access(agent_bin, X_OK) < 0 || mkdtemp(agent_task) == NULL)
+    if (access(agent_bin, X_OK) < 0 || mkdtemp(agent_task) == NULL) {
         return -1;
-    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+    }
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0) {
         return -1;
+    }
     agent_pid = fork();
-    if (agent_pid < 0)
+    if (agent_pid < 0) {
         return -1;
+    }
     if (agent_pid == 0) {
         close(sv[0]);
         snprintf(fdarg, sizeof(fdarg), "%d", sv[1]);
@@ -74,10 +78,12 @@ agent_suite_clean(void)
 {
     char  cmd[PATH_MAX + 16];
 
-    if (agent_fd >= 0)
+    if (agent_fd >= 0) {
         close(agent_fd);               /* the agent exits on hang-up */
-    if (agent_pid > 0)
+    }
+    if (agent_pid > 0) {
         waitpid(agent_pid, NULL, 0);
+    }
     snprintf(cmd, sizeof(cmd), "rm -rf %s", agent_task);
     return system(cmd) == 0 ? 0 : -1;
 }
@@ -93,10 +99,12 @@ agent_exchange(fg_buf_t *b, fg_buf_t *rbuf, fg_frame_t *f)
     b->data[5] = (uint8_t) (seq >> 16);
     b->data[6] = (uint8_t) (seq >> 8);
     b->data[7] = (uint8_t) seq;
-    if (fg_frame_write_all(agent_fd, b) < 0)
+    if (fg_frame_write_all(agent_fd, b) < 0) {
         return -1;
-    if (fg_frame_read(agent_fd, rbuf, f, 10000) < 0)
+    }
+    if (fg_frame_read(agent_fd, rbuf, f, 10000) < 0) {
         return -1;
+    }
     return f->seq == seq ? 0 : -1;
 }
 
@@ -349,8 +357,9 @@ rt_counter_sh(void)
     snprintf(path, sizeof(path), "%s/t/runtime/counter.sh",
         dirname(dirname(bin)));
     f = fopen(path, "r");
-    if (f == NULL)
+    if (f == NULL) {
         return NULL;
+    }
     n = fread(buf, 1, sizeof(buf) - 1, f);
     fclose(f);
     buf[n] = '\0';
@@ -426,8 +435,9 @@ http_do(const char *req, size_t reqlen, char *resp, size_t size)
     struct timeval      tv = { .tv_sec = 10 };
 
     resp[0] = '\0';
-    if (colon == NULL)
+    if (colon == NULL) {
         return -1;
+    }
     s = socket(AF_INET, SOCK_STREAM, 0);
     memset(&a, 0, sizeof(a));
     a.sin_family = AF_INET;
@@ -444,8 +454,9 @@ http_do(const char *req, size_t reqlen, char *resp, size_t size)
         char  *end, *cl;
 
         n = read(s, resp + got, size - 1 - got);
-        if (n <= 0)
+        if (n <= 0) {
             break;
+        }
         got += (size_t) n;
         resp[got] = '\0';
         end = strstr(resp, "\r\n\r\n");
@@ -457,8 +468,9 @@ http_do(const char *req, size_t reqlen, char *resp, size_t size)
         }
     }
     close(s);
-    if (got > 12 && memcmp(resp, "HTTP/1.1 ", 9) == 0)
+    if (got > 12 && memcmp(resp, "HTTP/1.1 ", 9) == 0) {
         status = atoi(resp + 9);
+    }
     return status;
 }
 
@@ -541,8 +553,9 @@ test_agent_rt_api(void)
     /* The answer is the RESULT, with the log written before it; a cold
      * call says how long init took. */
     snprintf(ready, sizeof(ready), "%s/ready", agent_task);
-    for (t0 = mono_ms(); access(ready, F_OK) < 0 && mono_ms() - t0 < 5000; )
+    for (t0 = mono_ms(); access(ready, F_OK) < 0 && mono_ms() - t0 < 5000; ) {
         usleep(10000);
+    }
     CU_ASSERT_EQUAL(http_post("invocation/a1/response", NULL,
         "{\"ok\":true}", resp, sizeof(resp)), 202);
     CU_ASSERT_EQUAL_FATAL(fg_frame_read(agent_fd, &rbuf, &f, 5000), 0);
@@ -718,8 +731,9 @@ py_invoke(const char *id, const char *handler, const char *event,
     fg_frame_end(&b);
     rc = fg_frame_write_all(agent_fd, &b);
     fg_buf_free(&b);
-    if (rc < 0 || fg_frame_read(agent_fd, rbuf, f, 30000) < 0)
+    if (rc < 0 || fg_frame_read(agent_fd, rbuf, f, 30000) < 0) {
         return -1;
+    }
     return f->type == FG_FRAME_RESULT && f->seq == agent_seq ? 0 : -1;
 }
 
@@ -810,8 +824,9 @@ http_open(void)
     const char         *colon = strchr(agent_api, ':');
     int                 s;
 
-    if (colon == NULL)
+    if (colon == NULL) {
         return -1;
+    }
     s = socket(AF_INET, SOCK_STREAM, 0);
     memset(&a, 0, sizeof(a));
     a.sin_family = AF_INET;
@@ -863,9 +878,11 @@ test_agent_rt_garbage(void)
             CU_FAIL("write");
         }
     }
-    for (i = 0; i < 24; i++)
-        if (fds[i] >= 0)
+    for (i = 0; i < 24; i++) {
+        if (fds[i] >= 0) {
             close(fds[i]);
+        }
+    }
     t0 = mono_ms();
     while (http_do(bad[4], strlen(bad[4]), resp, sizeof(resp)) != 400
         && mono_ms() - t0 < 5000)

@@ -39,8 +39,9 @@ make_zip(const zentry_t *e, size_t n, size_t *len)
             archive_entry_set_size(ae, (la_int64_t) strlen(e[i].data));
         }
         archive_write_header(a, ae);
-        if (e[i].data != NULL && e[i].type != AE_IFLNK)
+        if (e[i].data != NULL && e[i].type != AE_IFLNK) {
             archive_write_data(a, e[i].data, strlen(e[i].data));
+        }
         archive_entry_free(ae);
     }
     archive_write_close(a);

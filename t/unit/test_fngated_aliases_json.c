@@ -130,9 +130,11 @@ test_alias_choose(void)
     CU_ASSERT_STRING_EQUAL(fgd_alias_choose(&a, 0.3), "1");
     CU_ASSERT_STRING_EQUAL(fgd_alias_choose(&a, 0.9999), "1");
     /* over an even spread of u the share is the weight */
-    for (i = 0; i < 1000; i++)
-        if (strcmp(fgd_alias_choose(&a, i / 1000.0), "2") == 0)
+    for (i = 0; i < 1000; i++) {
+        if (strcmp(fgd_alias_choose(&a, i / 1000.0), "2") == 0) {
             extra++;
+        }
+    }
     CU_ASSERT_EQUAL(extra, 300);
     a.extra_weight = 0.0;
     CU_ASSERT_STRING_EQUAL(fgd_alias_choose(&a, 0.0), "1");

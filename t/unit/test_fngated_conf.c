@@ -197,9 +197,10 @@ test_conf_shipped(void)
     out = fdopen(fd, "w");
     while (fgets(line, sizeof(line), in) != NULL) {
         char *p;
-        while ((p = strstr(line, "@STATE@")) != NULL ||
-               (p = strstr(line, "@ROOT@")) != NULL ||
-               (p = strstr(line, "@BUILD@")) != NULL) {
+        while ((p = strstr(line, "@STATE@")) != NULL
+               || (p = strstr(line, "@ROOT@")) != NULL
+               || (p = strstr(line, "@BUILD@")) != NULL)
+        {
             size_t n = p[1] == 'R' ? 6 : 7;
             memmove(p + 4, p + n, strlen(p + n) + 1);
             memcpy(p, "/tmp", 4);

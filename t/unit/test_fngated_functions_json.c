@@ -231,9 +231,10 @@ test_create_env(void)
     expect_fail_extra(",\"Environment\":{\"Variables\":{\"1A\":\"x\"}}", 400,
         "InvalidParameterValueException", "regular expression");
     n = snprintf(big, sizeof(big), ",\"Environment\":{\"Variables\":{");
-    for (i = 0; i < 50; i++)
+    for (i = 0; i < 50; i++) {
         n += snprintf(big + n, sizeof(big) - (size_t) n,
             "%s\"VAR%02d\":\"%080d\"", i ? "," : "", i, 0);
+    }
     snprintf(big + n, sizeof(big) - (size_t) n, "}}");
     expect_fail_extra(big, 400, "InvalidParameterValueException", "4KB");
 }
@@ -373,8 +374,9 @@ test_fields_roundtrip(void)
             "Handler", "h", "MemorySize", "12x", "Timeout", "3",
             "CodeSha256", c.fn.sha256, "CodeSize", "5" };
         size_t bl[14], i;
-        for (i = 0; i < 14; i++)
+        for (i = 0; i < 14; i++) {
             bl[i] = strlen(bad[i]);
+        }
         CU_ASSERT_EQUAL(fgd_fn_from_fields(&fn, bad, bl, 14), -1);
         bad[7] = "128";
         CU_ASSERT_EQUAL(fgd_fn_from_fields(&fn, bad, bl, 14), 0);
@@ -621,16 +623,18 @@ test_env_controls_runtime(void)
         "MY_PATH", "ENVIRONMENT", "LOG_LEVEL", "NAP", "PROXY", "XAWS_", NULL };
     size_t  i;
 
-    for (i = 0; refused[i] != NULL; i++)
+    for (i = 0; refused[i] != NULL; i++) {
         if (!fgd_env_controls_runtime(refused[i])) {
             fprintf(stderr, "\n%s passes\n", refused[i]);
             CU_FAIL("a runtime variable passes");
         }
-    for (i = 0; allowed[i] != NULL; i++)
+    }
+    for (i = 0; allowed[i] != NULL; i++) {
         if (fgd_env_controls_runtime(allowed[i])) {
             fprintf(stderr, "\n%s refused\n", allowed[i]);
             CU_FAIL("a plain variable is refused");
         }
+    }
 }
 
 /* The runtimes: what each needs in the zip and of the handler. */

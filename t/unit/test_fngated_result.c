@@ -115,13 +115,17 @@ test_invoke_frame(void)
     while (fg_field_next(&it, &k, &kl, &v, &vl) == 1) {
         if (kl == 3 && memcmp(k, "env", 3) == 0) {
             envs++;
-            if (vl == 10 && memcmp(v, "MY_VAR=x=y", 10) == 0)
+            if (vl == 10 && memcmp(v, "MY_VAR=x=y", 10) == 0) {
                 saw_user = true;
-            if (vl == 27 && memcmp(v, "AWS_LAMBDA_FUNCTION_NAME=f1", 27) == 0)
+            }
+            if (vl == 27 && memcmp(v, "AWS_LAMBDA_FUNCTION_NAME=f1", 27) == 0) {
                 saw_name = true;
+            }
             if (vl == 44 && memcmp(v, "AWS_EXECUTION_ENV=AWS_Lambda_provided"
                     ".al2023", 44) == 0)
+            {
                 saw_exec = true;
+            }
         }
     }
     CU_ASSERT_TRUE(saw_user);
@@ -146,8 +150,9 @@ result_frame(fg_buf_t *b, fg_frame_t *f, const char *rid,
     fg_frame_add_str(b, "stderr", "log line\n");
     fg_frame_add_u64(b, "duration_us", 12345);
     fg_frame_add_u64(b, "max_rss_kb", 3000);
-    if (msg != NULL)
+    if (msg != NULL) {
         fg_frame_add_str(b, "message", msg);
+    }
     fg_frame_end(b);
     CU_ASSERT_EQUAL(fg_frame_parse(b->data, b->len, f), (ssize_t) b->len);
 }
@@ -298,8 +303,9 @@ test_results(void)
             fg_frame_add_str(&b, "request_id", "rid-9");
             fg_frame_add_str(&b, "status", c[i].status);
             fg_frame_add_str(&b, "stdout", c[i].out);
-            if (c[i].type != NULL)
+            if (c[i].type != NULL) {
                 fg_frame_add_str(&b, "error_type", c[i].type);
+            }
             fg_frame_add_u64(&b, "init_us", 1500);
             fg_frame_end(&b);
             CU_ASSERT_EQUAL_FATAL(fg_frame_parse(b.data, b.len, &f),
@@ -354,10 +360,12 @@ check_redact(const char *status, const char *out, const char *type,
     fg_frame_add_str(&b, "status", status);
     fg_frame_add_str(&b, "stdout", out);
     fg_frame_add_u64(&b, "exit", (uint64_t) code);
-    if (type != NULL)
+    if (type != NULL) {
         fg_frame_add_str(&b, "error_type", type);
-    if (msg != NULL)
+    }
+    if (msg != NULL) {
         fg_frame_add_str(&b, "message", msg);
+    }
     fg_frame_end(&b);
     CU_ASSERT_EQUAL_FATAL(fg_frame_parse(b.data, b.len, &f),
         (ssize_t) b.len);

@@ -18,12 +18,14 @@ make_image(uint8_t *img, size_t size, const char *xml, const char *cookie,
 
     memset(img, 0, size);
     memcpy(img, "LibvirtQemudSave", 16);
-    if (cookie != NULL)
+    if (cookie != NULL) {
         v[4] = (uint32_t) x;
+    }
     memcpy(img + 16, v, sizeof(v));
     memcpy(img + VMP_SAVE_HEADER, xml, x);
-    if (cookie != NULL)
+    if (cookie != NULL) {
         memcpy(img + VMP_SAVE_HEADER + x, cookie, strlen(cookie) + 1);
+    }
     memcpy(img + VMP_SAVE_HEADER + data_len, "QEVM", 4);
     return VMP_SAVE_HEADER + data_len + 4;
 }

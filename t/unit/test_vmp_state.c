@@ -116,12 +116,14 @@ add_vm(vmp_set_t *set, vmp_state_t state, const char *account,
     vmp_vm_t  *vm = vmp_set_new_vm(set, "fg", NULL, born);
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(vm);
-    if (state == VMP_BOOTING)
+    if (state == VMP_BOOTING) {
         return vm;
+    }
     if (account == NULL) {
         CU_ASSERT_EQUAL(vmp_set_move(set, vm, VMP_WARM, NULL, born), 0);
-        if (state == VMP_WARM)
+        if (state == VMP_WARM) {
             return vm;
+        }
     }
     CU_ASSERT_EQUAL(vmp_set_move(set, vm, VMP_BUSY, account, used), 0);
     if (state == VMP_IDLE)

@@ -59,13 +59,15 @@ make_zip(const zip_entry_t *e, unsigned n, char *buf, size_t size)
         archive_entry_set_pathname(ae, e[i].path);
         archive_entry_set_filetype(ae, e[i].type);
         archive_entry_set_perm(ae, e[i].mode);
-        if (e[i].type == AE_IFLNK)
+        if (e[i].type == AE_IFLNK) {
             archive_entry_set_symlink(ae, "/etc/passwd");
+        }
         archive_entry_set_size(ae, e[i].type == AE_IFREG
             ? (la_int64_t) strlen(e[i].data) : 0);
         archive_write_header(a, ae);
-        if (e[i].type == AE_IFREG)
+        if (e[i].type == AE_IFREG) {
             archive_write_data(a, e[i].data, strlen(e[i].data));
+        }
         archive_entry_free(ae);
     }
     archive_write_close(a);
