@@ -199,11 +199,23 @@ cleanup:
     return rc;
 }
 
+/* The member key, unless it is unset (v 0, s NULL). */
 static void
-fgd_gen_uint(yajl_gen g, const char *key, unsigned v)
+fgd_gen_uint_set(yajl_gen g, const char *key, unsigned v)
 {
-    GSTR(g, key);
-    yajl_gen_integer(g, v);
+    if (v != 0) {
+        GSTR(g, key);
+        yajl_gen_integer(g, v);
+    }
+}
+
+static void
+fgd_gen_str_set(yajl_gen g, const char *key, const char *s)
+{
+    if (s != NULL) {
+        GSTR(g, key);
+        GSTR(g, s);
+    }
 }
 
 /* ctx: the function's ARN, or NULL for the stored form */
@@ -215,16 +227,9 @@ fgd_gen_bounds(yajl_gen g, const void *item, const void *ctx)
     size_t               i;
 
     yajl_gen_map_open(g);
-    if (arn != NULL) {
-        GSTR(g, "FunctionArn");
-        GSTR(g, arn);
-    }
-    if (b->max_memory_mb != 0) {
-        fgd_gen_uint(g, "MaxMemorySize", b->max_memory_mb);
-    }
-    if (b->max_timeout_s != 0) {
-        fgd_gen_uint(g, "MaxTimeout", b->max_timeout_s);
-    }
+    fgd_gen_str_set(g, "FunctionArn", arn);
+    fgd_gen_uint_set(g, "MaxMemorySize", b->max_memory_mb);
+    fgd_gen_uint_set(g, "MaxTimeout", b->max_timeout_s);
     GSTR(g, "AllowEnvironment");
     yajl_gen_bool(g, b->allow_environment);
     GSTR(g, "AllowLogTail");
@@ -363,16 +368,9 @@ fgd_json_overrides(const fgd_overrides_t *o, const char *alias_arn,
         return -1;
     }
     yajl_gen_map_open(g);
-    if (alias_arn != NULL) {
-        GSTR(g, "AliasArn");
-        GSTR(g, alias_arn);
-    }
-    if (o->memory_mb != 0) {
-        fgd_gen_uint(g, "MemorySize", o->memory_mb);
-    }
-    if (o->timeout_s != 0) {
-        fgd_gen_uint(g, "Timeout", o->timeout_s);
-    }
+    fgd_gen_str_set(g, "AliasArn", alias_arn);
+    fgd_gen_uint_set(g, "MemorySize", o->memory_mb);
+    fgd_gen_uint_set(g, "Timeout", o->timeout_s);
     if (vars != NULL) {
         GSTR(g, "Environment");
         yajl_gen_map_open(g);
@@ -380,10 +378,7 @@ fgd_json_overrides(const fgd_overrides_t *o, const char *alias_arn,
         fgd_gen_vars(g, vars);
         yajl_gen_map_close(g);
     }
-    if (revision != NULL) {
-        GSTR(g, "RevisionId");
-        GSTR(g, revision);
-    }
+    fgd_gen_str_set(g, "RevisionId", revision);
     yajl_gen_map_close(g);
     rc = fgd_gen_finish(g, out, out_len);
     yajl_tree_free(vars);
