@@ -385,6 +385,22 @@ fgd_json_overrides(const fgd_overrides_t *o, const char *alias_arn,
     return rc;
 }
 
+/* An override of member above what the owner of arn allows: the maximum
+ * the owner set (bound) is told, the version's own is not.  -1. */
+static int
+fgd_over_bound(fgd_resp_t *r, const char *member, unsigned v,
+    const char *arn, unsigned bound)
+{
+    if (bound != 0) {
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "%s %u exceeds what the owner of %s allows: at most %u", member,
+            v, arn, bound);
+    }
+    return fgd_error(r, 400, "InvalidParameterValueException",
+        "%s %u exceeds what the owner of %s allows: no more than the "
+        "function's own", member, v, arn);
+}
+
 /* The largest value a bound allows: its own, else the version's. */
 static unsigned
 fgd_bound(unsigned bound, unsigned own)
@@ -410,24 +426,13 @@ fgd_overrides_allowed(const fgd_overrides_t *o, const fgd_bounds_t *b,
     size_t    i;
     int       rc = 0;
 
-    /* the maxima the owner set are told; the version's own are not */
     if (o->memory_mb > mem) {
-        return b->max_memory_mb != 0
-            ? fgd_error(r, 400, "InvalidParameterValueException",
-                  "MemorySize %u exceeds what the owner of %s allows: at "
-                  "most %u", o->memory_mb, arn, mem)
-            : fgd_error(r, 400, "InvalidParameterValueException",
-                  "MemorySize %u exceeds what the owner of %s allows: no "
-                  "more than the function's own", o->memory_mb, arn);
+        return fgd_over_bound(r, "MemorySize", o->memory_mb, arn,
+            b->max_memory_mb);
     }
     if (o->timeout_s > tmo) {
-        return b->max_timeout_s != 0
-            ? fgd_error(r, 400, "InvalidParameterValueException",
-                  "Timeout %u exceeds what the owner of %s allows: at most "
-                  "%u", o->timeout_s, arn, tmo)
-            : fgd_error(r, 400, "InvalidParameterValueException",
-                  "Timeout %u exceeds what the owner of %s allows: no more "
-                  "than the function's own", o->timeout_s, arn);
+        return fgd_over_bound(r, "Timeout", o->timeout_s, arn,
+            b->max_timeout_s);
     }
     vars = fgd_vars_parse(o->environment);
     for (i = 0; vars != NULL && i < vars->u.object.len; i++) {
