@@ -12,7 +12,8 @@
 #   PORT+1    fngate on, fastcgi_pass to fcgi-echo (the gateway alone)
 #   PORT+2    no module, fastcgi_pass to the same fcgi-echo (the baseline)
 #
-# Then: (1) gateway overhead with wrk, (2) warm Invoke through the whole
+# Then: (1) gateway overhead with wrk, and in instructions under callgrind
+# (util/bench-cg.sh), (2) warm Invoke through the whole
 # path with 1 and 2 connections of a no-op function three ways: a static
 # one-shot handler (fork+exec per call), and two persistent runtimes on the
 # Runtime API, python3.11 and a provided bootstrap (a static C loop),
@@ -510,6 +511,18 @@ for which in plain gw; do
     note "$which: ${R[$which]}"
 done
 
+# ------------------------------------------------------------ 1b: callgrind
+
+# The same call through the gateway and the plain server counted in
+# instructions (util/bench-cg.sh: one nginx under callgrind), a figure
+# this host's noise does not move.
+note "gateway instructions per call: util/bench-cg.sh"
+R[cg]=$(FNGATE_CG_STATE=$STATE/cg FNGATE_CG_PORT=$((PORT + 100)) \
+        FNGATE_CG_REDIS_PORT=$((REDIS_PORT + 100)) BUILD=$BUILD \
+        "$ROOT/util/bench-cg.sh" | grep '^BENCHCG ') ||
+    die "util/bench-cg.sh failed"
+note "callgrind: ${R[cg]}"
+
 # ------------------------------------------------------------ 2: warm
 
 # Three kinds of the same no-op: "static" (FN: the one-shot handler, a
@@ -938,6 +951,8 @@ printf '%-44s %s\n' "1 gateway / plain throughput" \
     "$(awk -v a="$gw_rps" -v b="$pl_rps" 'BEGIN { printf "%.0f%%", a / b * 100 }')"
 printf '%-44s %s\n' "1 nginx worker CPU per request" \
     "gateway $gw_cpu us, plain $pl_cpu us, module $(awk -v a="$gw_cpu" -v b="$pl_cpu" 'BEGIN { printf "%.1f", a - b }') us (fcgi-echo: $(cpu_us "${R[gw]}" echo_ticks) / $(cpu_us "${R[plain]}" echo_ticks) us)"
+printf '%-44s %s\n' "1 nginx instructions per request" \
+    "gateway $(field "${R[cg]}" gateway_ir), plain $(field "${R[cg]}" plain_ir), module $(field "${R[cg]}" module_ir) (callgrind, $(field "${R[cg]}" calls) calls each)"
 for k in $KINDS; do
     for c in 1 2; do
         l=${R[inv_${k}_$c]}
