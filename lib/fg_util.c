@@ -1,12 +1,14 @@
 /*
- * fg_util: hex digits, lists, queries and the monotonic clock (see
- * fg_util.h).
+ * fg_util: hex digits, lists, queries, a log line and the monotonic clock
+ * (see fg_util.h).
  */
 
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -83,6 +85,20 @@ fg_query_next(const char **p, const char *end, const char **name,
     *value_len = eq ? len - *name_len - 1 : 0;
 
     return 1;
+}
+
+
+void
+fg_log(const char *who, const char *fmt, ...)
+{
+    va_list  ap;
+    char     line[1024];
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+
+    dprintf(2, "%s: %s\n", who, line);
 }
 
 
