@@ -80,4 +80,16 @@ fz_copy(const void *p, size_t len)
     return s;
 }
 
+/* The input of a harness of several calls' bodies: data[0] chooses the
+ * call, the rest is the body, a copy of exactly *len bytes (bodies are not
+ * NUL-terminated).  NULL: no body byte or no memory, skip the input. */
+static inline char *
+fz_body(const uint8_t *data, size_t size, size_t *len)
+{
+    if (size < 1)
+        return NULL;
+    *len = size - 1;
+    return fz_copy(data + 1, *len);
+}
+
 #endif /* FG_FUZZ_H */

@@ -19,13 +19,6 @@
 #include "fuzz_json.h"
 
 static void
-fz_refused(const fgd_resp_t *r)
-{
-    FZ_CHECK(r->status >= 400 && r->status < 600 && r->error_type != NULL);
-    fz_json_valid(r->body, r->body_len);
-}
-
-static void
 fz_fn_accepted(const fgd_fn_t *fn)
 {
     const char  *fv[FGD_FN_FIELDS_MAX];
@@ -105,15 +98,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned        max;
     int             rc = 0;
 
-    if (size < 1) {
-        return 0;
-    }
-    b = (const char *) data + 1;
-    len = size - 1;
-    body = fz_copy(b, len);         /* bodies are not NUL-terminated */
+    body = fz_body(data, size, &len);
     if (body == NULL) {
         return 0;
     }
+    b = (const char *) data + 1;
     memset(&r, 0, sizeof(r));
     memset(&c, 0, sizeof(c));
 

@@ -1,7 +1,8 @@
 /*
  * fuzz_json.h: what the harnesses of fngated's JSON bodies share: a
  * check that a JSON text fngated produced parses (as the client's JSON
- * parser would), and the stored function the update calls apply to.
+ * parser would), the check of a refusal, and the stored function the
+ * update calls apply to.
  */
 
 #ifndef FG_FUZZ_JSON_H
@@ -33,6 +34,14 @@ fz_json_valid(const char *out, size_t len)
     FZ_CHECK(v != NULL);
     yajl_tree_free(v);
     free(z);
+}
+
+/* A refused body leaves a complete Lambda error. */
+static inline void
+fz_refused(const fgd_resp_t *r)
+{
+    FZ_CHECK(r->status >= 400 && r->status < 600 && r->error_type != NULL);
+    fz_json_valid(r->body, r->body_len);
 }
 
 #define FZ_LIMITS  { 50u * 1024 * 1024, 64u * 1024 * 1024 - 64 * 1024, \

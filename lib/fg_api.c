@@ -23,40 +23,17 @@
 #define FG_API_SEGMENT_BUF  1024
 
 
-static bool
-fg_api_word(const char *s, size_t len, size_t max)
-{
-    size_t  i;
-    char    c;
-
-    if (s == NULL || len == 0 || len > max) {
-        return false;
-    }
-
-    for (i = 0; i < len; i++) {
-        c = s[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-              || (c >= '0' && c <= '9') || c == '-' || c == '_'))
-        {
-            return false;
-        }
-    }
-
-    return true;
-}
-
-
 bool
 fg_api_name_valid(const char *s, size_t len)
 {
-    return fg_api_word(s, len, FG_API_NAME_MAX);
+    return fg_name_valid(s, len, FG_API_NAME_MAX);
 }
 
 
 bool
 fg_api_stage_valid(const char *s, size_t len)
 {
-    return fg_api_word(s, len, FG_API_STAGE_MAX);
+    return fg_name_valid(s, len, FG_API_STAGE_MAX);
 }
 
 

@@ -95,8 +95,8 @@ int
 fg_query_get(const char *query, size_t len, const char *key, char *dst,
     size_t dst_size)
 {
-    const char  *p, *end, *pair, *eq;
-    size_t       plen, klen, want;
+    const char  *p, *end, *k, *v;
+    size_t       klen, vlen, want;
     char         name[FG_ROUTE_NAME_BUF];
     long         n;
 
@@ -112,20 +112,11 @@ fg_query_get(const char *query, size_t len, const char *key, char *dst,
     p = query;
     end = query + len;
 
-    while (p < end) {
-        pair = p;
-        plen = fg_next_field(&p, end, '&');
-
-        if (plen == 0) {
-            continue;
-        }
-
-        eq = memchr(pair, '=', plen);
-        klen = eq ? (size_t) (eq - pair) : plen;
+    while (fg_query_next(&p, end, &k, &klen, &v, &vlen)) {
 
         /* A name that does not fit cannot be key; escapes are still
          * checked so a malformed query is reported as one. */
-        n = fg_decode(pair, klen, name, want + 2);
+        n = fg_decode(k, klen, name, want + 2);
         if (n == FG_DECODE_BAD) {
             return -1;
         }
@@ -135,7 +126,7 @@ fg_query_get(const char *query, size_t len, const char *key, char *dst,
             continue;
         }
 
-        if (eq == NULL) {
+        if (v == NULL) {
             if (dst == NULL || dst_size == 0) {
                 return -1;
             }
@@ -143,7 +134,7 @@ fg_query_get(const char *query, size_t len, const char *key, char *dst,
             return 1;
         }
 
-        n = fg_decode(eq + 1, plen - klen - 1, dst, dst_size);
+        n = fg_decode(v, vlen, dst, dst_size);
         return n < 0 ? -1 : 1;
     }
 
@@ -151,12 +142,15 @@ fg_query_get(const char *query, size_t len, const char *key, char *dst,
 }
 
 
-/* [A-Za-z0-9_-] */
-static bool
-fg_name_chars(const char *s, size_t len)
+bool
+fg_name_valid(const char *s, size_t len, size_t max)
 {
     size_t  i;
     char    c;
+
+    if (s == NULL || len == 0 || len > max) {
+        return false;
+    }
 
     for (i = 0; i < len; i++) {
         c = s[i];
@@ -174,28 +168,20 @@ fg_name_chars(const char *s, size_t len)
 bool
 fg_function_name_valid(const char *name, size_t len)
 {
-    if (name == NULL || len == 0 || len > FG_FUNCTION_NAME_MAX) {
-        return false;
-    }
-
-    return fg_name_chars(name, len);
+    return fg_name_valid(name, len, FG_FUNCTION_NAME_MAX);
 }
 
 
 bool
 fg_qualifier_valid(const char *q, size_t len)
 {
-    if (q == NULL || len == 0 || len > FG_QUALIFIER_MAX) {
-        return false;
-    }
-
-    if (len == 7 && memcmp(q, "$LATEST", 7) == 0) {
+    if (q != NULL && len == 7 && memcmp(q, "$LATEST", 7) == 0) {
         return true;
     }
 
     /* A version is all digits, an alias is [A-Za-z0-9_-]+ but not all
      * digits: together, any string of that set. */
-    return fg_name_chars(q, len);
+    return fg_name_valid(q, len, FG_QUALIFIER_MAX);
 }
 
 
@@ -204,9 +190,7 @@ fg_alias_name_valid(const char *name, size_t len)
 {
     size_t  i;
 
-    if (name == NULL || len == 0 || len > FG_QUALIFIER_MAX
-        || !fg_name_chars(name, len))
-    {
+    if (!fg_name_valid(name, len, FG_QUALIFIER_MAX)) {
         return false;
     }
 
@@ -223,11 +207,7 @@ fg_alias_name_valid(const char *name, size_t len)
 bool
 fg_statement_id_valid(const char *sid, size_t len)
 {
-    if (sid == NULL || len == 0 || len > FG_STATEMENT_ID_MAX) {
-        return false;
-    }
-
-    return fg_name_chars(sid, len);
+    return fg_name_valid(sid, len, FG_STATEMENT_ID_MAX);
 }
 
 

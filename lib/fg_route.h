@@ -109,6 +109,9 @@ fg_route_rc_t fg_route_parse(const char *method, size_t method_len,
     const char *path, size_t path_len, const char *query, size_t query_len,
     fg_route_t *r);
 
+/* 1 to max of [A-Za-z0-9_-], the characters of every name of fngate's. */
+bool fg_name_valid(const char *s, size_t len, size_t max);
+
 /* Function names: 1-64 of [A-Za-z0-9_-]. */
 bool fg_function_name_valid(const char *name, size_t len);
 

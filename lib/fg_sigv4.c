@@ -320,8 +320,8 @@ fg_canonical_query(fg_sb_t *sb, fg_str_t query)
 {
     fg_sb_t        enc = { NULL, 0, 0, 0 };
     fg_qparam_t   *params = NULL;
-    const char    *p, *end, *pair, *eq, *base;
-    size_t         n = 0, nmax, i, plen;
+    const char    *p, *end, *k, *v, *base;
+    size_t         n = 0, nmax, i, klen, vlen;
     fg_sigv4_rc_t  rc = FG_SIGV4_NOMEM;
 
     if (query.len == 0) {
@@ -343,29 +343,16 @@ fg_canonical_query(fg_sb_t *sb, fg_str_t query)
     p = query.data;
     end = query.data + query.len;
 
-    while (p < end) {
-        pair = p;
-        plen = fg_next_field(&p, end, '&');
-
-        if (plen == 0) {
-            continue;
-        }
-
-        eq = memchr(pair, '=', plen);
-
+    while (fg_query_next(&p, end, &k, &klen, &v, &vlen)) {
         params[n].key = enc.len;
-        if (fg_sb_add_reencoded(&enc, pair,
-                                eq ? (size_t) (eq - pair) : plen) < 0)
-        {
+        if (fg_sb_add_reencoded(&enc, k, klen) < 0) {
             rc = FG_SIGV4_MALFORMED;
             goto cleanup;
         }
         params[n].klen = enc.len - params[n].key;
 
         params[n].val = enc.len;
-        if (eq && fg_sb_add_reencoded(&enc, eq + 1,
-                                      plen - (size_t) (eq + 1 - pair)) < 0)
-        {
+        if (v && fg_sb_add_reencoded(&enc, v, vlen) < 0) {
             rc = FG_SIGV4_MALFORMED;
             goto cleanup;
         }

@@ -1,11 +1,15 @@
 /*
- * fg_util: hex digits, lists and the monotonic clock (see fg_util.h).
+ * fg_util: hex digits, lists, queries, a log line and the monotonic clock
+ * (see fg_util.h).
  */
 
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
 
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "fg_util.h"
@@ -53,6 +57,48 @@ fg_next_field(const char **p, const char *end, char sep)
     *p = q < end ? q + 1 : q;
 
     return (size_t) (q - s);
+}
+
+
+int
+fg_query_next(const char **p, const char *end, const char **name,
+    size_t *name_len, const char **value, size_t *value_len)
+{
+    const char  *pair, *eq;
+    size_t       len;
+
+    do {
+        if (*p >= end) {
+            return 0;
+        }
+
+        pair = *p;
+        len = fg_next_field(p, end, '&');
+
+    } while (len == 0);
+
+    eq = memchr(pair, '=', len);
+
+    *name = pair;
+    *name_len = eq ? (size_t) (eq - pair) : len;
+    *value = eq ? eq + 1 : NULL;
+    *value_len = eq ? len - *name_len - 1 : 0;
+
+    return 1;
+}
+
+
+void
+fg_log(const char *who, const char *fmt, ...)
+{
+    va_list  ap;
+    char     line[1024];
+
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+
+    dprintf(2, "%s: %s\n", who, line);
 }
 
 

@@ -1,6 +1,6 @@
 /*
  * fg_util: small helpers that more than one part of fngate needs: hex
- * digits, splitting lists and the monotonic clock.
+ * digits, splitting lists and queries, a log line, and the monotonic clock.
  *
  * libc only, no global state: linked into the nginx module, fngated, the
  * pool library and the static guest agent.
@@ -23,6 +23,22 @@ void fg_hex_encode(const unsigned char *in, size_t len, char *hex);
  * length and moves *p past the field and its separator.
  */
 size_t fg_next_field(const char **p, const char *end, char sep);
+
+/*
+ * The next non-empty pair NAME[=VALUE] of a query string at *p that ends
+ * at end, still encoded: returns 1 with the name and the value (*value
+ * NULL when the pair has no '=') and moves *p past the pair and its '&';
+ * returns 0 at the end.
+ */
+int fg_query_next(const char **p, const char *end, const char **name,
+    size_t *name_len, const char **value, size_t *value_len);
+
+/*
+ * Writes "WHO: MESSAGE\n" to standard error in one write (a message is cut
+ * at 1 KiB): the log lines of the pool library and of the guest agent.
+ */
+void fg_log(const char *who, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* Milliseconds on the monotonic clock. */
 uint64_t fg_now_ms(void);

@@ -78,15 +78,15 @@ ngx_http_fngate_api_table(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    ngx_http_fngate_lookup_init(&lk, "HGETALL", REDIS_REPLY_ARRAY,
+                                ngx_http_fngate_api_table_reply, 0);
+
     n = fg_key_api((char *) key, sizeof(key), call->route.account,
                    call->route.api);
-    if (n < 0 || (size_t) n >= sizeof(key)) {
+
+    if (ngx_http_fngate_lookup_key(&lk, key, sizeof(key), n) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    ngx_http_fngate_lookup_init(&lk, "HGETALL",
-                                ngx_http_fngate_api_table_reply, 0);
-    ngx_http_fngate_lookup_arg(&lk, (char *) key, n);
 
     rc = ngx_http_fngate_lookup_cached(r, ctx, &lk, &ctx->api.table);
     if (rc != NGX_OK) {
@@ -168,14 +168,12 @@ ngx_http_fngate_api_table_reply(ngx_http_request_t *r, redisReply *reply)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
 
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements % 2) {
+    if (reply->elements % 2) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "fngate: unexpected redis reply type %d to HGETALL",
-                      reply->type);
+                      "fngate: redis reply to HGETALL of %uz elements, "
+                      "not pairs", reply->elements);
         return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
     }
-
-    ctx->redis.found = 0;
 
     if (reply->elements == 0) {
         return NGX_HTTP_FNGATE_REDIS_OK;
@@ -265,10 +263,7 @@ ngx_http_fngate_api_access(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
         return NGX_OK;
     }
 
-    if (call->owner.len == call->caller.len
-        && ngx_strncmp(call->owner.data, call->caller.data, call->caller.len)
-           == 0)
-    {
+    if (ngx_http_fngate_own_call(call)) {
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "fngate: api \"%V\" called by its owner",
                        &ctx->api.name);
@@ -293,14 +288,15 @@ ngx_http_fngate_api_access(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    ngx_http_fngate_lookup_init(&lk, "HGET", REDIS_REPLY_STRING,
+                                ngx_http_fngate_api_sub_reply, 1);
+
     n = fg_key_api_subs((char *) key, sizeof(key), call->route.account,
                         call->route.api);
-    if (n < 0 || (size_t) n >= sizeof(key)) {
+
+    if (ngx_http_fngate_lookup_key(&lk, key, sizeof(key), n) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    ngx_http_fngate_lookup_init(&lk, "HGET", ngx_http_fngate_api_sub_reply, 1);
-    ngx_http_fngate_lookup_arg(&lk, (char *) key, n);
     ngx_http_fngate_lookup_arg(&lk, (char *) call->caller.data,
                                call->caller.len);
 
@@ -345,22 +341,9 @@ ngx_http_fngate_api_sub_reply(ngx_http_request_t *r, redisReply *reply)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
 
-    if (reply->type == REDIS_REPLY_NIL) {
-        ctx->redis.found = 0;
-        return NGX_HTTP_FNGATE_REDIS_OK;
-    }
-
-    if (reply->type != REDIS_REPLY_STRING) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "fngate: unexpected redis reply type %d to HGET",
-                      reply->type);
-        return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
-    }
-
     ctx->redis.found = (reply->len > sizeof("approved ") - 1
                         && ngx_strncmp(reply->str, "approved ",
                                        sizeof("approved ") - 1) == 0);
-    ngx_str_set(&ctx->redis.value, "1");
 
     return NGX_HTTP_FNGATE_REDIS_OK;
 }

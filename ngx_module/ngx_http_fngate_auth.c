@@ -19,6 +19,10 @@ static ngx_table_elt_t *ngx_http_fngate_header(ngx_http_request_t *r,
     const char *lowcase, size_t len);
 static ngx_int_t ngx_http_fngate_check_time(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx, time_t t, time_t skew);
+static ngx_int_t ngx_http_fngate_check_size(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx, off_t size);
+static ngx_int_t ngx_http_fngate_bad_signature(ngx_http_request_t *r,
+    const char *fmt, ...);
 static ngx_int_t ngx_http_fngate_key_reply(ngx_http_request_t *r,
     redisReply *reply);
 static void ngx_http_fngate_body_handler(ngx_http_request_t *r);
@@ -121,8 +125,7 @@ ngx_http_fngate_auth_start(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: malformed authorization header \"%V\"",
                       &h->value);
-        return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
-                   "InvalidSignatureException",
+        return ngx_http_fngate_bad_signature(r,
                    "Authorization header requires 'Credential', "
                    "'SignedHeaders' and 'Signature' parameters of the "
                    "AWS4-HMAC-SHA256 algorithm.");
@@ -165,8 +168,7 @@ ngx_http_fngate_auth_start(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: credential scoped to service \"%*s\"",
                       sig->header.service.len, sig->header.service.data);
-        return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
-                   "InvalidSignatureException",
+        return ngx_http_fngate_bad_signature(r,
                    "Credential should be scoped to correct service: "
                    "'lambda'. ");
     }
@@ -179,8 +181,7 @@ ngx_http_fngate_auth_start(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
                       "fngate: credential scoped to region \"%*s\", "
                       "not \"%V\"", sig->header.region.len,
                       sig->header.region.data, &flcf->region);
-        return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
-                   "InvalidSignatureException",
+        return ngx_http_fngate_bad_signature(r,
                    "Credential should be scoped to a valid region. ");
     }
 
@@ -189,8 +190,7 @@ ngx_http_fngate_auth_start(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     if (h == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: no x-amz-date header");
-        return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
-                   "InvalidSignatureException",
+        return ngx_http_fngate_bad_signature(r,
                    "Authorization header requires existence of either "
                    "a 'X-Amz-Date' or a 'Date' header.");
     }
@@ -205,8 +205,7 @@ ngx_http_fngate_auth_start(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     if (t == (time_t) -1) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: malformed x-amz-date \"%V\"", &h->value);
-        return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
-                   "InvalidSignatureException",
+        return ngx_http_fngate_bad_signature(r,
                    "Date must be in ISO-8601 'basic format'. Got '%V'. "
                    "See http://en.wikipedia.org/wiki/ISO_8601", &h->value);
     }
@@ -218,8 +217,7 @@ ngx_http_fngate_auth_start(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
                       "fngate: credential date \"%*s\" is not the day of "
                       "x-amz-date \"%V\"", sig->header.date.len,
                       sig->header.date.data, &h->value);
-        return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
-                   "InvalidSignatureException",
+        return ngx_http_fngate_bad_signature(r,
                    "Date in Credential scope does not match YYYYMMDD from "
                    "ISO-8601 version of date from HTTP: '%*s' != '%*s', "
                    "from '%V'.", sig->header.date.len, sig->header.date.data,
@@ -230,17 +228,10 @@ ngx_http_fngate_auth_start(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
         return NGX_DONE;
     }
 
-    if (fg_action_info(call->route.action)->body == FG_BODY_PAYLOAD
-        && r->headers_in.content_length_n > (off_t) flcf->max_payload)
+    if (ngx_http_fngate_check_size(r, ctx, r->headers_in.content_length_n)
+        != NGX_OK)
     {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "fngate: invoke payload of %O bytes is larger than "
-                      "fngate_max_payload %uz",
-                      r->headers_in.content_length_n, flcf->max_payload);
-        return ngx_http_fngate_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                   "RequestTooLargeException",
-                   "Request must be smaller than %uz bytes for the "
-                   "InvokeFunction operation", flcf->max_payload);
+        return NGX_DONE;
     }
 
     return NGX_OK;
@@ -294,8 +285,7 @@ ngx_http_fngate_check_time(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
                       "fngate: signature expired: x-amz-date \"%V\" "
                       "is before \"%s\"", &sig->amz_date, limit);
 
-        (void) ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
-                   "InvalidSignatureException",
+        (void) ngx_http_fngate_bad_signature(r,
                    "Signature expired: %V is now earlier than %s (%s - %s)",
                    &sig->amz_date, limit, current, amount);
         return NGX_DONE;
@@ -308,11 +298,60 @@ ngx_http_fngate_check_time(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
                   "fngate: signature not yet current: x-amz-date \"%V\" "
                   "is after \"%s\"", &sig->amz_date, limit);
 
-    (void) ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
-               "InvalidSignatureException",
+    (void) ngx_http_fngate_bad_signature(r,
                "Signature not yet current: %V is still later than %s "
                "(%s + %s)", &sig->amz_date, limit, current, amount);
     return NGX_DONE;
+}
+
+
+/*
+ * An Invoke's payload may be no larger than fngate_max_payload: checked on
+ * the Content-Length before the body is read (size is -1 without one), and
+ * on the bytes the body had.  Answers the client when it is larger.
+ */
+
+static ngx_int_t
+ngx_http_fngate_check_size(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
+    off_t size)
+{
+    ngx_http_fngate_loc_conf_t  *flcf;
+
+    flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
+
+    if (fg_action_info(ctx->call.route.action)->body != FG_BODY_PAYLOAD
+        || size <= (off_t) flcf->max_payload)
+    {
+        return NGX_OK;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "fngate: invoke payload of %O bytes is larger than "
+                  "fngate_max_payload %uz", size, flcf->max_payload);
+
+    (void) ngx_http_fngate_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
+               "RequestTooLargeException",
+               "Request must be smaller than %uz bytes for the "
+               "InvokeFunction operation", flcf->max_payload);
+    return NGX_DONE;
+}
+
+
+/* The answer to a signature AWS would refuse: 403 InvalidSignatureException
+ * with the message it gives. */
+
+static ngx_int_t
+ngx_http_fngate_bad_signature(ngx_http_request_t *r, const char *fmt, ...)
+{
+    va_list    args;
+    ngx_int_t  rc;
+
+    va_start(args, fmt);
+    rc = ngx_http_fngate_verror(r, NGX_HTTP_FORBIDDEN,
+                                "InvalidSignatureException", fmt, args);
+    va_end(args);
+
+    return rc;
 }
 
 
@@ -343,14 +382,16 @@ ngx_http_fngate_auth_key(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    ngx_http_fngate_lookup_init(&lk, "HMGET", REDIS_REPLY_ARRAY,
+                                ngx_http_fngate_key_reply, 0);
+
     n = fg_key_access_key((char *) key, sizeof(key),
                           (char *) sig->access_key.data);
-    if (n < 0 || (size_t) n >= sizeof(key)) {
+
+    if (ngx_http_fngate_lookup_key(&lk, key, sizeof(key), n) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_http_fngate_lookup_init(&lk, "HMGET", ngx_http_fngate_key_reply, 0);
-    ngx_http_fngate_lookup_arg(&lk, (char *) key, n);
     ngx_http_fngate_lookup_arg(&lk, "account", sizeof("account") - 1);
     ngx_http_fngate_lookup_arg(&lk, "secret", sizeof("secret") - 1);
 
@@ -403,14 +444,12 @@ ngx_http_fngate_key_reply(ngx_http_request_t *r, redisReply *reply)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
 
-    if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 2) {
+    if (reply->elements != 2) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "fngate: unexpected redis reply type %d to HMGET",
-                      reply->type);
+                      "fngate: redis reply to HMGET of %uz elements, not 2",
+                      reply->elements);
         return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
     }
-
-    ctx->redis.found = 0;
 
     account = reply->element[0];
     secret = reply->element[1];
@@ -639,21 +678,16 @@ ngx_http_fngate_hash_bufs(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 static ngx_int_t
 ngx_http_fngate_body_hashed(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 {
-    unsigned int                 mdlen;
-    ngx_table_elt_t             *h;
-    ngx_http_fngate_loc_conf_t  *flcf;
-    u_char                       md[EVP_MAX_MD_SIZE];
-    ngx_http_fngate_sigv4_t     *sig;
-    ngx_http_fngate_call_t      *call;
+    unsigned int              mdlen;
+    ngx_table_elt_t          *h;
+    u_char                    md[EVP_MAX_MD_SIZE];
+    ngx_http_fngate_sigv4_t  *sig;
 
     sig = &ctx->sigv4;
-    call = &ctx->call;
 
     if (sig->payload_hash[0]) {
         return NGX_OK;
     }
-
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
 
     if (sig->hash_failed
         || (r->headers_in.content_length_n >= 0
@@ -702,17 +736,8 @@ ngx_http_fngate_body_hashed(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
                    "fngate: body %O bytes, sha256 %s",
                    sig->body_bytes, sig->payload_hash);
 
-    if (fg_action_info(call->route.action)->body == FG_BODY_PAYLOAD
-        && sig->body_bytes > (off_t) flcf->max_payload)
-    {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "fngate: invoke payload of %O bytes is larger than "
-                      "fngate_max_payload %uz",
-                      sig->body_bytes, flcf->max_payload);
-        return ngx_http_fngate_error(r, NGX_HTTP_REQUEST_ENTITY_TOO_LARGE,
-                   "RequestTooLargeException",
-                   "Request must be smaller than %uz bytes for the "
-                   "InvokeFunction operation", flcf->max_payload);
+    if (ngx_http_fngate_check_size(r, ctx, sig->body_bytes) != NGX_OK) {
+        return NGX_DONE;
     }
 
     h = ngx_http_fngate_header(r, "x-amz-content-sha256",
@@ -726,8 +751,7 @@ ngx_http_fngate_body_hashed(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: x-amz-content-sha256 \"%V\" is not the "
                       "body's sha256 \"%s\"", &h->value, sig->payload_hash);
-        return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
-                   "InvalidSignatureException",
+        return ngx_http_fngate_bad_signature(r,
                    "The provided 'x-amz-content-sha256' header does not "
                    "match what was computed.");
     }
@@ -845,8 +869,7 @@ ngx_http_fngate_auth_verify(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
                       "fngate: signed header missing, or host not signed: "
                       "\"%*s\"", sig->header.signed_headers.len,
                       sig->header.signed_headers.data);
-        return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
-                   "InvalidSignatureException",
+        return ngx_http_fngate_bad_signature(r,
                    "'Host' or ':authority' must be a 'SignedHeader' in the "
                    "AWS Authorization.");
 
@@ -854,8 +877,7 @@ ngx_http_fngate_auth_verify(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: bad credential scope for access key \"%V\"",
                       &sig->access_key);
-        return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
-                   "InvalidSignatureException",
+        return ngx_http_fngate_bad_signature(r,
                    "Credential should be scoped with a valid terminator: "
                    "'aws4_request'.");
 
@@ -867,8 +889,7 @@ ngx_http_fngate_auth_verify(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
                   "fngate: signature mismatch for access key \"%V\" (%s)",
                   &sig->access_key, fg_sigv4_strerror(rc));
 
-    return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
-               "InvalidSignatureException", "%s", ngx_http_fngate_mismatch);
+    return ngx_http_fngate_bad_signature(r, "%s", ngx_http_fngate_mismatch);
 }
 
 

@@ -324,9 +324,23 @@ ngx_int_t
 ngx_http_fngate_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *type, const char *fmt, ...)
 {
+    va_list    args;
+    ngx_int_t  rc;
+
+    va_start(args, fmt);
+    rc = ngx_http_fngate_verror(r, status, type, fmt, args);
+    va_end(args);
+
+    return rc;
+}
+
+
+ngx_int_t
+ngx_http_fngate_verror(ngx_http_request_t *r, ngx_uint_t status,
+    const char *type, const char *fmt, va_list args)
+{
     u_char                 *p, *last;
     size_t                  len, tlen;
-    va_list                 args;
     ngx_int_t               rc;
     ngx_buf_t              *b;
     ngx_chain_t             out;
@@ -337,9 +351,7 @@ ngx_http_fngate_error(ngx_http_request_t *r, ngx_uint_t status,
     static u_char  user[] = "{\"Type\":\"User\",\"message\":\"";
     static u_char  service[] = "{\"Type\":\"Service\",\"message\":\"";
 
-    va_start(args, fmt);
     last = ngx_vslprintf(msg, msg + sizeof(msg), fmt, args);
-    va_end(args);
 
     len = last - msg;
     tlen = ngx_strlen(type);

@@ -18,11 +18,71 @@ static ngx_int_t ngx_http_fngate_grant(ngx_http_request_t *r,
     const char *qualifier, ngx_str_t *grantee, const char *grant);
 static ngx_int_t ngx_http_fngate_grant_reply(ngx_http_request_t *r,
     redisReply *reply);
-static ngx_int_t ngx_http_fngate_denied(ngx_http_request_t *r,
-    ngx_http_fngate_ctx_t *ctx, const char *action);
 static ngx_uint_t ngx_http_fngate_on_function(const fg_action_info_t *ai);
-static ngx_int_t ngx_http_fngate_not_found(ngx_http_request_t *r,
-    ngx_http_fngate_ctx_t *ctx, const char *region);
+static ngx_int_t ngx_http_fngate_refuse(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx, const char *action, const char *region);
+static ngx_int_t ngx_http_fngate_function_arn(ngx_pool_t *pool,
+    ngx_str_t *arn, ngx_str_t *region, ngx_str_t *account,
+    ngx_str_t *function, ngx_str_t *qualifier);
+
+
+/*
+ * The answer to a route fg_route_parse() refused, but for a bad method
+ * (whose texts name the method): the log line, of the path, and the
+ * Lambda error.  The last row answers every other refusal.
+ */
+
+typedef struct {
+    fg_route_rc_t   rc;
+    ngx_uint_t      status;
+    const char     *type;
+    const char     *log;
+    const char     *message;
+} ngx_http_fngate_route_refusal_t;
+
+
+static ngx_http_fngate_route_refusal_t  ngx_http_fngate_route_refusals[] = {
+
+    { FG_ROUTE_NOT_FOUND, NGX_HTTP_NOT_FOUND, "ResourceNotFoundException",
+      "fngate: no api path \"%V\"",
+      "The resource you requested does not exist." },
+
+    { FG_ROUTE_BAD_QUALIFIER, NGX_HTTP_BAD_REQUEST,
+      "InvalidParameterValueException",
+      "fngate: invalid qualifier in \"%V\"",
+      "The qualifier is not valid, or does not match the qualifier of the "
+      "function ARN." },
+
+    { FG_ROUTE_BAD_STATEMENT_ID, NGX_HTTP_BAD_REQUEST,
+      "InvalidParameterValueException",
+      "fngate: invalid statement id in \"%V\"",
+      "1 validation error detected: Value at 'statementId' failed to "
+      "satisfy constraint: Member must satisfy regular expression pattern: "
+      "([a-zA-Z0-9-_]+)" },
+
+    { FG_ROUTE_BAD_PATH, NGX_HTTP_BAD_REQUEST,
+      "InvalidParameterValueException",
+      "fngate: api call path \"%V\" refused: empty, dot or undecodable "
+      "segment",
+      "The path of the API call is not valid: it has an empty, \".\" or "
+      "\"..\" segment, or a bad escape." },
+
+    { FG_ROUTE_BAD_API, NGX_HTTP_BAD_REQUEST,
+      "InvalidParameterValueException",
+      "fngate: invalid api name, route id or account in \"%V\"",
+      "The API name, route id or account of the path is not valid." },
+
+    /* FG_ROUTE_BAD_NAME, FG_ROUTE_TOO_LONG */
+
+    { FG_ROUTE_BAD_NAME, NGX_HTTP_BAD_REQUEST,
+      "InvalidParameterValueException",
+      "fngate: invalid function name in \"%V\"",
+      "1 validation error detected: Value at 'functionName' failed to "
+      "satisfy constraint: Member must satisfy regular expression pattern: "
+      "(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?"
+      "(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)"
+      "(:(\\$LATEST|[a-zA-Z0-9-_]+))?" }
+};
 
 
 /*
@@ -33,10 +93,11 @@ static ngx_int_t ngx_http_fngate_not_found(ngx_http_request_t *r,
  * entered again, calls this again with the same lk, and then gets the
  * answer.  That re-entry is told by ctx->redis.replied, which is checked
  * first and cleared, so the next lookup of the same step asks afresh.  The
- * reply handler has copied what it found (ctx->redis.found and .value)
- * into the request's pool before hiredis freed the reply; if the request
- * went away meanwhile, its pool cleanup detached the command and the late
- * reply was dropped.  A found answer is cached, and "not found" (as "")
+ * reply handler has copied what it found (ctx->redis.found and .value,
+ * "1" when a lookup asks only yes or no and the handler set none) into the
+ * request's pool before hiredis freed the reply; if the request went away
+ * meanwhile, its pool cleanup detached the command and the late reply was
+ * dropped.  A found answer is cached, and "not found" (as "")
  * only when lk->negative, so that a thing created a moment ago is found at
  * once.
  *
@@ -64,6 +125,10 @@ ngx_http_fngate_lookup_cached(ngx_http_request_t *r,
                        ctx->redis.found ? "found" : "not found");
 
         if (ctx->redis.found) {
+            if (ctx->redis.value.len == 0) {
+                ngx_str_set(&ctx->redis.value, "1");
+            }
+
             *value = ctx->redis.value;
             ngx_http_fngate_cache_put(&lk->name, value, r->connection->log);
 
@@ -87,19 +152,20 @@ ngx_http_fngate_lookup_cached(ngx_http_request_t *r,
     ctx->redis.found = 0;
     ngx_str_null(&ctx->redis.value);
 
-    return ngx_http_fngate_store_command(r, ctx, lk->handler, lk->argc,
-                                         lk->argv, lk->argvlen);
+    return ngx_http_fngate_store_command(r, ctx, lk);
 }
 
 
-/* Starts the Redis command of a lookup, whose reply handler sets
- * ctx->redis.found and .value; negative: a "not found" is cached too. */
+/* Starts the Redis command of a lookup (command is a literal), whose reply
+ * of the given type the handler reads into ctx->redis.found and .value;
+ * negative: a "not found" is cached too. */
 
 void
 ngx_http_fngate_lookup_init(ngx_http_fngate_lookup_t *lk, const char *command,
-    ngx_http_fngate_redis_handler_pt handler, ngx_uint_t negative)
+    int type, ngx_http_fngate_redis_handler_pt handler, ngx_uint_t negative)
 {
     lk->handler = handler;
+    lk->type = type;
     lk->negative = negative;
     lk->argc = 0;
 
@@ -120,6 +186,23 @@ ngx_http_fngate_lookup_arg(ngx_http_fngate_lookup_t *lk, const char *arg,
 }
 
 
+/* Appends a key that fg_key_*() wrote into key, a buffer of size bytes,
+ * returning n: NGX_ERROR when it failed or did not fit. */
+
+ngx_int_t
+ngx_http_fngate_lookup_key(ngx_http_fngate_lookup_t *lk, u_char *key,
+    size_t size, int n)
+{
+    if (n < 0 || (size_t) n >= size) {
+        return NGX_ERROR;
+    }
+
+    ngx_http_fngate_lookup_arg(lk, (char *) key, n);
+
+    return NGX_OK;
+}
+
+
 /*
  * The route was parsed before authentication; its errors are reported
  * only now, to an authenticated caller.  Then the names of the call.
@@ -128,10 +211,11 @@ ngx_http_fngate_lookup_arg(ngx_http_fngate_lookup_t *lk, const char *arg,
 ngx_int_t
 ngx_http_fngate_lookup_route(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 {
-    ngx_str_t                    path;
-    fg_route_t                  *rt;
-    ngx_http_fngate_loc_conf_t  *flcf;
-    ngx_http_fngate_call_t      *call;
+    ngx_str_t                         path;
+    fg_route_t                       *rt;
+    ngx_http_fngate_loc_conf_t       *flcf;
+    ngx_http_fngate_call_t           *call;
+    ngx_http_fngate_route_refusal_t  *rf;
 
     call = &ctx->call;
 
@@ -143,19 +227,7 @@ ngx_http_fngate_lookup_route(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    switch (call->route_rc) {
-
-    case FG_ROUTE_OK:
-        break;
-
-    case FG_ROUTE_NOT_FOUND:
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "fngate: no api path \"%V\"", &path);
-        return ngx_http_fngate_error(r, NGX_HTTP_NOT_FOUND,
-                   "ResourceNotFoundException",
-                   "The resource you requested does not exist.");
-
-    case FG_ROUTE_BAD_METHOD:
+    if (call->route_rc == FG_ROUTE_BAD_METHOD) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: method \"%V\" not allowed on \"%V\"",
                       &r->method_name, &path);
@@ -163,54 +235,20 @@ ngx_http_fngate_lookup_route(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
                    "MethodNotAllowedException",
                    "The method %V is not allowed for the requested "
                    "resource.", &r->method_name);
+    }
 
-    case FG_ROUTE_BAD_QUALIFIER:
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "fngate: invalid qualifier in \"%V\"", &path);
-        return ngx_http_fngate_error(r, NGX_HTTP_BAD_REQUEST,
-                   "InvalidParameterValueException",
-                   "The qualifier is not valid, or does not match the "
-                   "qualifier of the function ARN.");
+    if (call->route_rc != FG_ROUTE_OK) {
+        for (rf = ngx_http_fngate_route_refusals;
+             rf->rc != call->route_rc && rf->rc != FG_ROUTE_BAD_NAME;
+             rf++)
+        {
+            /* void */
+        }
 
-    case FG_ROUTE_BAD_STATEMENT_ID:
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "fngate: invalid statement id in \"%V\"", &path);
-        return ngx_http_fngate_error(r, NGX_HTTP_BAD_REQUEST,
-                   "InvalidParameterValueException",
-                   "1 validation error detected: Value at 'statementId' "
-                   "failed to satisfy constraint: Member must satisfy "
-                   "regular expression pattern: ([a-zA-Z0-9-_]+)");
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0, rf->log, &path);
 
-    case FG_ROUTE_BAD_PATH:
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "fngate: api call path \"%V\" refused: empty, dot "
-                      "or undecodable segment", &path);
-        return ngx_http_fngate_error(r, NGX_HTTP_BAD_REQUEST,
-                   "InvalidParameterValueException",
-                   "The path of the API call is not valid: it has an "
-                   "empty, \".\" or \"..\" segment, or a bad escape.");
-
-    case FG_ROUTE_BAD_API:
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "fngate: invalid api name, route id or account in "
-                      "\"%V\"", &path);
-        return ngx_http_fngate_error(r, NGX_HTTP_BAD_REQUEST,
-                   "InvalidParameterValueException",
-                   "The API name, route id or account of the path is not "
-                   "valid.");
-
-    default: /* FG_ROUTE_BAD_NAME, FG_ROUTE_TOO_LONG */
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "fngate: invalid function name in \"%V\"", &path);
-        return ngx_http_fngate_error(r, NGX_HTTP_BAD_REQUEST,
-                   "InvalidParameterValueException",
-                   "1 validation error detected: Value at 'functionName' "
-                   "failed to satisfy constraint: Member must satisfy "
-                   "regular expression pattern: "
-                   "(arn:(aws[a-zA-Z-]*)?:lambda:)?"
-                   "([a-z]{2}(-gov)?-[a-z]+-\\d{1}:)?(\\d{12}:)?"
-                   "(function:)?([a-zA-Z0-9-_]+)"
-                   "(:(\\$LATEST|[a-zA-Z0-9-_]+))?");
+        return ngx_http_fngate_error(r, rf->status, rf->type, "%s",
+                                     rf->message);
     }
 
     call->function.data = (u_char *) rt->function;
@@ -243,7 +281,7 @@ ngx_http_fngate_lookup_route(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: function arn of region \"%s\", not \"%V\"",
                       rt->region, &flcf->region);
-        return ngx_http_fngate_not_found(r, ctx, rt->region);
+        return ngx_http_fngate_refuse(r, ctx, NULL, rt->region);
     }
 
     return NGX_OK;
@@ -280,10 +318,7 @@ ngx_http_fngate_lookup_alias(ngx_http_request_t *r,
     /* the caller's own alias, or another account's named by full ARN */
 
     if (call->route.action != FG_ACTION_INVOKE
-        || ((call->owner.len != call->caller.len
-             || ngx_strncmp(call->owner.data, call->caller.data,
-                            call->caller.len) != 0)
-            && call->route.region[0] == '\0')
+        || (!ngx_http_fngate_own_call(call) && call->route.region[0] == '\0')
         || !fg_alias_name_valid(call->route.qualifier,
                                 ngx_strlen(call->route.qualifier)))
     {
@@ -301,16 +336,18 @@ ngx_http_fngate_lookup_alias(ngx_http_request_t *r,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    ngx_http_fngate_lookup_init(&lk, "HGET", REDIS_REPLY_STRING,
+                                ngx_http_fngate_alias_reply, 0);
+
     n = fg_key_alias((char *) key, sizeof(key), call->route.account[0]
                                                 ? call->route.account
                                                 : (char *) call->caller.data,
                      call->route.function, call->route.qualifier);
-    if (n < 0 || (size_t) n >= sizeof(key)) {
+
+    if (ngx_http_fngate_lookup_key(&lk, key, sizeof(key), n) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    ngx_http_fngate_lookup_init(&lk, "HGET", ngx_http_fngate_alias_reply, 0);
-    ngx_http_fngate_lookup_arg(&lk, (char *) key, n);
     ngx_http_fngate_lookup_arg(&lk, "FunctionVersion",
                                sizeof("FunctionVersion") - 1);
 
@@ -350,18 +387,13 @@ ngx_http_fngate_lookup_alias(ngx_http_request_t *r,
     call->via_pending = (ngx_strncmp(call->via_account, call->caller.data,
                                      FG_ACCOUNT_LEN) != 0);
 
-    call->alias.len = sizeof("arn:aws:lambda:::function::") - 1
-                      + flcf->region.len + call->alias_owner.len
-                      + call->function.len + call->qualifier.len;
-    call->alias.data = ngx_pnalloc(r->pool, call->alias.len);
-    if (call->alias.data == NULL) {
+    if (ngx_http_fngate_function_arn(r->pool, &call->alias, &flcf->region,
+                                     &call->alias_owner, &call->function,
+                                     &call->qualifier)
+        != NGX_OK)
+    {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    p = ngx_sprintf(call->alias.data, "arn:aws:lambda:%V:%V:function:%V:%V",
-                    &flcf->region, &call->alias_owner, &call->function,
-                    &call->qualifier);
-    call->alias.len = p - call->alias.data;
 
     t = &call->route;
 
@@ -411,15 +443,9 @@ ngx_http_fngate_alias_reply(ngx_http_request_t *r, redisReply *reply)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
 
-    if (reply->type == REDIS_REPLY_NIL) {
-        ctx->redis.found = 0;
-        return NGX_HTTP_FNGATE_REDIS_OK;
-    }
-
-    if (reply->type != REDIS_REPLY_STRING || reply->len == 0) {
+    if (reply->len == 0) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "fngate: unexpected redis reply type %d to HGET",
-                      reply->type);
+                      "fngate: empty redis reply to HGET");
         return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
     }
 
@@ -476,10 +502,7 @@ ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
         return NGX_OK;
     }
 
-    if (call->owner.len == call->caller.len
-        && ngx_strncmp(call->owner.data, call->caller.data, call->caller.len)
-           == 0)
-    {
+    if (ngx_http_fngate_own_call(call)) {
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                        "fngate: %V on own function \"%V\" allowed",
                        &call->action, &call->function);
@@ -496,14 +519,14 @@ ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
                       "fngate: %V may not %s \"%V\" of %V: another "
                       "account's function is named by its full arn",
                       &call->caller, action, &call->function, &call->owner);
-        return ngx_http_fngate_denied(r, ctx, action);
+        return ngx_http_fngate_refuse(r, ctx, action, NULL);
     }
 
     if (grant == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: %V may not %s \"%V\" of %V: not grantable",
                       &call->caller, action, &call->function, &call->owner);
-        return ngx_http_fngate_denied(r, ctx, action);
+        return ngx_http_fngate_refuse(r, ctx, action, NULL);
     }
 
     /* another account's cross-account alias: its owner's grant first */
@@ -522,7 +545,7 @@ ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
                           "fngate: %V may not %s alias \"%V\": no "
                           "statement of %V grants %s", &call->caller, action,
                           &call->alias, &call->alias_owner, grant);
-            return ngx_http_fngate_denied(r, ctx, action);
+            return ngx_http_fngate_refuse(r, ctx, action, NULL);
         }
 
         call->via_pending = 0;
@@ -558,7 +581,7 @@ ngx_http_fngate_lookup_permission(ngx_http_request_t *r,
                       "fngate: %V may not %s \"%V\" of %V: no statement "
                       "grants %s", &call->caller, action, &call->function,
                       &call->owner, grant);
-        return ngx_http_fngate_denied(r, ctx, action);
+        return ngx_http_fngate_refuse(r, ctx, action, NULL);
     }
 
     /*
@@ -619,30 +642,30 @@ ngx_http_fngate_grant(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
 
     *ngx_cpymem(who, grantee->data, FG_ACCOUNT_LEN) = '\0';
 
-    ngx_http_fngate_lookup_init(&lk, "HMGET", ngx_http_fngate_grant_reply, 1);
+    ngx_http_fngate_lookup_init(&lk, "HMGET", REDIS_REPLY_ARRAY,
+                                ngx_http_fngate_grant_reply, 1);
+
+    /* the index, the grant on the function, and on the qualifier */
 
     n = fg_key_grants((char *) key, sizeof(key), owner, function);
-    if (n < 0 || (size_t) n >= sizeof(key)) {
+
+    if (ngx_http_fngate_lookup_key(&lk, key, sizeof(key), n) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    ngx_http_fngate_lookup_arg(&lk, (char *) key, n);
 
     n = fg_key_grant_field((char *) f1, sizeof(f1), "", grant, (char *) who);
-    if (n < 0 || (size_t) n >= sizeof(f1)) {
+
+    if (ngx_http_fngate_lookup_key(&lk, f1, sizeof(f1), n) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    ngx_http_fngate_lookup_arg(&lk, (char *) f1, n);
 
     if (qualifier[0]) {
         n = fg_key_grant_field((char *) f2, sizeof(f2), qualifier, grant,
                                (char *) who);
-        if (n < 0 || (size_t) n >= sizeof(f2)) {
+
+        if (ngx_http_fngate_lookup_key(&lk, f2, sizeof(f2), n) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-
-        ngx_http_fngate_lookup_arg(&lk, (char *) f2, n);
     }
 
     rc = ngx_http_fngate_lookup_cached(r, ctx, &lk, &value);
@@ -669,56 +692,13 @@ ngx_http_fngate_grant_reply(ngx_http_request_t *r, redisReply *reply)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
 
-    if (reply->type != REDIS_REPLY_ARRAY) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "fngate: unexpected redis reply type %d to HMGET",
-                      reply->type);
-        return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
-    }
-
-    ctx->redis.found = 0;
-
     for (i = 0; i < reply->elements; i++) {
         if (reply->element[i]->type == REDIS_REPLY_STRING) {
             ctx->redis.found = 1;
-            ngx_str_set(&ctx->redis.value, "1");
         }
     }
 
     return NGX_HTTP_FNGATE_REDIS_OK;
-}
-
-
-static ngx_int_t
-ngx_http_fngate_denied(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
-    const char *action)
-{
-    ngx_http_fngate_loc_conf_t  *flcf;
-    ngx_http_fngate_call_t      *call;
-
-    call = &ctx->call;
-
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
-
-    /* through a cross-account alias the resource is the alias: a third
-     * account learns nothing of its target */
-
-    if (call->xalias) {
-        return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
-                   "AccessDeniedException",
-                   "User: arn:aws:iam::%V:root is not authorized to perform: "
-                   "%s on resource: %V because no resource-based policy "
-                   "allows the %s action", &call->caller, action, &call->alias,
-                   action);
-    }
-
-    return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
-               "AccessDeniedException",
-               "User: arn:aws:iam::%V:root is not authorized to perform: "
-               "%s on resource: arn:aws:lambda:%V:%V:function:%V because no "
-               "resource-based policy allows the %s action",
-               &call->caller, action, &flcf->region, &call->owner,
-               &call->function, action);
 }
 
 
@@ -778,25 +758,23 @@ ngx_http_fngate_lookup_function(ngx_http_request_t *r,
     account = call->route.account[0] ? call->route.account
                                      : (char *) call->caller.data;
 
-    ngx_http_fngate_lookup_init(&lk, "EXISTS", ngx_http_fngate_function_reply,
-                                0);
+    ngx_http_fngate_lookup_init(&lk, "EXISTS", REDIS_REPLY_INTEGER,
+                                ngx_http_fngate_function_reply, 0);
 
     n = fg_key_function((char *) key, sizeof(key), account,
                         call->route.function);
-    if (n < 0 || (size_t) n >= sizeof(key)) {
+
+    if (ngx_http_fngate_lookup_key(&lk, key, sizeof(key), n) != NGX_OK) {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
-
-    ngx_http_fngate_lookup_arg(&lk, (char *) key, n);
 
     if (aliases) {
         n = fg_key_aliases((char *) key2, sizeof(key2), account,
                            call->route.function);
-        if (n < 0 || (size_t) n >= sizeof(key2)) {
+
+        if (ngx_http_fngate_lookup_key(&lk, key2, sizeof(key2), n) != NGX_OK) {
             return NGX_HTTP_INTERNAL_SERVER_ERROR;
         }
-
-        ngx_http_fngate_lookup_arg(&lk, (char *) key2, n);
     }
 
     rc = ngx_http_fngate_lookup_cached(r, ctx, &lk, &value);
@@ -808,7 +786,7 @@ ngx_http_fngate_lookup_function(ngx_http_request_t *r,
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: function \"%V\" of %V not found",
                       &call->function, &call->owner);
-        return ngx_http_fngate_not_found(r, ctx, NULL);
+        return ngx_http_fngate_refuse(r, ctx, NULL, NULL);
     }
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
@@ -820,7 +798,7 @@ ngx_http_fngate_lookup_function(ngx_http_request_t *r,
                       "fngate: %V may not lambda:InvokeFunction \"%V\" of "
                       "%V: no statement grants lambda:InvokeFunction",
                       &call->alias_owner, &call->function, &call->owner);
-        return ngx_http_fngate_denied(r, ctx, "lambda:InvokeFunction");
+        return ngx_http_fngate_refuse(r, ctx, "lambda:InvokeFunction", NULL);
     }
 
     return NGX_OK;
@@ -834,48 +812,108 @@ ngx_http_fngate_function_reply(ngx_http_request_t *r, redisReply *reply)
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
 
-    if (reply->type != REDIS_REPLY_INTEGER) {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "fngate: unexpected redis reply type %d to EXISTS",
-                      reply->type);
-        return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
-    }
-
     ctx->redis.found = (reply->integer > 0);
-    ngx_str_set(&ctx->redis.value, "1");
 
     return NGX_HTTP_FNGATE_REDIS_OK;
 }
 
 
+/*
+ * Refuses a call on a function: 403 when action is given (no statement
+ * grants it), else 404 (no such function, in region: the location's when
+ * NULL).  Either names the resource the call asked for: through a
+ * cross-account alias the alias, so that a third account learns nothing
+ * of its target; else the function's ARN.
+ */
+
 static ngx_int_t
-ngx_http_fngate_not_found(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
-    const char *region)
+ngx_http_fngate_refuse(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
+    const char *action, const char *region)
 {
+    ngx_str_t                    arn, in, none;
     ngx_http_fngate_loc_conf_t  *flcf;
     ngx_http_fngate_call_t      *call;
 
     call = &ctx->call;
 
-    flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
-
     if (call->xalias) {
-        return ngx_http_fngate_error(r, NGX_HTTP_NOT_FOUND,
-                   "ResourceNotFoundException",
-                   "Function not found: %V", &call->alias);
+        arn = call->alias;
+
+    } else {
+        if (region) {
+            in.data = (u_char *) region;
+            in.len = ngx_strlen(region);
+
+        } else {
+            flcf = ngx_http_get_module_loc_conf(r, ngx_http_fngate_module);
+            in = flcf->region;
+        }
+
+        ngx_str_null(&none);
+
+        if (ngx_http_fngate_function_arn(r->pool, &arn, &in, &call->owner,
+                                         &call->function, &none)
+            != NGX_OK)
+        {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
     }
 
-    if (region) {
-        return ngx_http_fngate_error(r, NGX_HTTP_NOT_FOUND,
-                   "ResourceNotFoundException",
-                   "Function not found: arn:aws:lambda:%s:%V:function:%V",
-                   region, &call->owner, &call->function);
+    if (action) {
+        return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
+                   "AccessDeniedException",
+                   "User: arn:aws:iam::%V:root is not authorized to perform: "
+                   "%s on resource: %V because no resource-based policy "
+                   "allows the %s action", &call->caller, action, &arn,
+                   action);
     }
 
     return ngx_http_fngate_error(r, NGX_HTTP_NOT_FOUND,
-               "ResourceNotFoundException",
-               "Function not found: arn:aws:lambda:%V:%V:function:%V",
-               &flcf->region, &call->owner, &call->function);
+               "ResourceNotFoundException", "Function not found: %V", &arn);
+}
+
+
+/* "arn:aws:lambda:REGION:ACCOUNT:function:NAME", and ":QUALIFIER" when
+ * there is one, in the pool. */
+
+static ngx_int_t
+ngx_http_fngate_function_arn(ngx_pool_t *pool, ngx_str_t *arn,
+    ngx_str_t *region, ngx_str_t *account, ngx_str_t *function,
+    ngx_str_t *qualifier)
+{
+    u_char  *p;
+
+    p = ngx_pnalloc(pool, sizeof("arn:aws:lambda:::function::") - 1
+                          + region->len + account->len + function->len
+                          + qualifier->len);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    arn->data = p;
+
+    p = ngx_sprintf(p, "arn:aws:lambda:%V:%V:function:%V", region, account,
+                    function);
+
+    if (qualifier->len) {
+        p = ngx_sprintf(p, ":%V", qualifier);
+    }
+
+    arn->len = p - arn->data;
+
+    return NGX_OK;
+}
+
+
+/* Whether the call is on the caller's own account. */
+
+ngx_uint_t
+ngx_http_fngate_own_call(ngx_http_fngate_call_t *call)
+{
+    return call->owner.len == call->caller.len
+           && ngx_strncmp(call->owner.data, call->caller.data,
+                          call->caller.len)
+              == 0;
 }
 
 

@@ -101,9 +101,11 @@ typedef enum {
 typedef struct ngx_http_fngate_store_cmd_s  ngx_http_fngate_store_cmd_t;
 
 /*
- * Called with the reply of a command while the request still exists;
- * copies what it needs into the request's pool and returns
- * NGX_HTTP_FNGATE_REDIS_OK or NGX_HTTP_FNGATE_REDIS_BAD_REPLY.
+ * Called with the reply of a command while the request still exists, once
+ * the reply is of the type the command expects (a nil reply to a command
+ * that expects a string is "not found" and calls no handler); copies what
+ * it needs into the request's pool and returns NGX_HTTP_FNGATE_REDIS_OK or
+ * NGX_HTTP_FNGATE_REDIS_BAD_REPLY.
  */
 typedef ngx_int_t (*ngx_http_fngate_redis_handler_pt)(ngx_http_request_t *r,
     redisReply *reply);
@@ -115,11 +117,14 @@ typedef ngx_int_t (*ngx_http_fngate_redis_handler_pt)(ngx_http_request_t *r,
  * A lookup through the worker's cache (ngx_http_fngate_lookup_cached()):
  * its name in the cache, and the Redis command that answers it when the
  * cache does not.  The reply handler sets ctx->redis.found and, when
- * found, ctx->redis.value, the answer that is cached.
+ * found, ctx->redis.value, the answer that is cached ("1" when it sets
+ * none: the lookup asks only yes or no).
  */
 typedef struct {
     ngx_str_t                          name;
     ngx_http_fngate_redis_handler_pt   handler;
+    int                                type;      /* of the reply:
+                                                     REDIS_REPLY_* */
     ngx_uint_t                         negative;  /* "not found" is cached
                                                      too */
     int                                argc;
@@ -263,6 +268,8 @@ ngx_http_fngate_ctx_t *ngx_http_fngate_find_ctx(ngx_http_request_t *r);
 ngx_http_fngate_ctx_t *ngx_http_fngate_get_ctx(ngx_http_request_t *r);
 ngx_int_t ngx_http_fngate_error(ngx_http_request_t *r, ngx_uint_t status,
     const char *type, const char *fmt, ...);
+ngx_int_t ngx_http_fngate_verror(ngx_http_request_t *r, ngx_uint_t status,
+    const char *type, const char *fmt, va_list args);
 ngx_int_t ngx_http_fngate_redis_failed(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
 void ngx_http_fngate_resume(ngx_http_request_t *r);
@@ -284,10 +291,13 @@ ngx_int_t ngx_http_fngate_lookup_cached(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx, ngx_http_fngate_lookup_t *lk,
     ngx_str_t *value);
 void ngx_http_fngate_lookup_init(ngx_http_fngate_lookup_t *lk,
-    const char *command, ngx_http_fngate_redis_handler_pt handler,
+    const char *command, int type, ngx_http_fngate_redis_handler_pt handler,
     ngx_uint_t negative);
 void ngx_http_fngate_lookup_arg(ngx_http_fngate_lookup_t *lk,
     const char *arg, size_t len);
+ngx_int_t ngx_http_fngate_lookup_key(ngx_http_fngate_lookup_t *lk,
+    u_char *key, size_t size, int n);
+ngx_uint_t ngx_http_fngate_own_call(ngx_http_fngate_call_t *call);
 ngx_int_t ngx_http_fngate_lookup_route(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
 ngx_int_t ngx_http_fngate_lookup_alias(ngx_http_request_t *r,
@@ -322,8 +332,7 @@ ngx_int_t ngx_http_fngate_store_init(ngx_cycle_t *cycle,
     ngx_http_fngate_main_conf_t *fmcf);
 void ngx_http_fngate_store_exit(ngx_cycle_t *cycle);
 ngx_int_t ngx_http_fngate_store_command(ngx_http_request_t *r,
-    ngx_http_fngate_ctx_t *ctx, ngx_http_fngate_redis_handler_pt handler,
-    int argc, const char **argv, const size_t *argvlen);
+    ngx_http_fngate_ctx_t *ctx, ngx_http_fngate_lookup_t *lk);
 void ngx_http_fngate_store_detach(ngx_http_fngate_ctx_t *ctx);
 
 /* ngx_http_fngate_redis.c */

@@ -24,6 +24,8 @@
 struct ngx_http_fngate_store_cmd_s {
     ngx_http_request_t                *request;
     ngx_http_fngate_redis_handler_pt   handler;
+    int                                type;      /* the reply's, expected */
+    const char                        *command;   /* its name, a literal */
     redisAsyncContext                 *ac;
     ngx_uint_t                         replies;
 };
@@ -210,7 +212,7 @@ ngx_http_fngate_store_disconnected(const redisAsyncContext *ac, int status)
 
 
 /*
- * Sends a command for the request.  Returns NGX_AGAIN when it is on its
+ * Sends the command of a lookup.  Returns NGX_AGAIN when it is on its
  * way: the handler runs with the reply, then the request's phases resume.
  * When Redis can not be reached now, the client is answered at once (as
  * for a reply that never came) and that answer is returned.
@@ -218,8 +220,7 @@ ngx_http_fngate_store_disconnected(const redisAsyncContext *ac, int status)
 
 ngx_int_t
 ngx_http_fngate_store_command(ngx_http_request_t *r,
-    ngx_http_fngate_ctx_t *ctx, ngx_http_fngate_redis_handler_pt handler,
-    int argc, const char **argv, const size_t *argvlen)
+    ngx_http_fngate_ctx_t *ctx, ngx_http_fngate_lookup_t *lk)
 {
     ngx_http_fngate_store_cmd_t  *cmd;
 
@@ -235,13 +236,15 @@ ngx_http_fngate_store_command(ngx_http_request_t *r,
     }
 
     cmd->request = r;
-    cmd->handler = handler;
+    cmd->handler = lk->handler;
+    cmd->type = lk->type;
+    cmd->command = lk->argv[0];
     cmd->ac = ngx_http_fngate_store.ac;
     cmd->replies = ngx_http_fngate_store.replies;
 
     if (redisAsyncCommandArgv(ngx_http_fngate_store.ac,
                               ngx_http_fngate_store_callback, cmd,
-                              argc, argv, argvlen)
+                              lk->argc, lk->argv, lk->argvlen)
         != REDIS_OK)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
@@ -253,8 +256,8 @@ ngx_http_fngate_store_command(ngx_http_request_t *r,
     }
 
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "fngate: redis %s \"%s\" sent", argv[0],
-                   argc > 1 ? argv[1] : "");
+                   "fngate: redis %s \"%s\" sent", lk->argv[0],
+                   lk->argc > 1 ? lk->argv[1] : "");
 
     ctx->redis.cmd = cmd;
     ctx->redis.waiting = 1;
@@ -309,6 +312,8 @@ ngx_http_fngate_store_callback(redisAsyncContext *ac, void *reply,
 {
     ngx_http_fngate_store_cmd_t *cmd = privdata;
 
+    int                                type;
+    const char                        *command;
     redisReply                        *rr;
     ngx_http_request_t                *r;
     ngx_http_fngate_ctx_t             *ctx;
@@ -316,6 +321,8 @@ ngx_http_fngate_store_callback(redisAsyncContext *ac, void *reply,
 
     r = cmd->request;
     handler = cmd->handler;
+    type = cmd->type;
+    command = cmd->command;
 
     if (reply && cmd->ac == ngx_http_fngate_store.ac) {
         ngx_http_fngate_store.replies++;
@@ -358,6 +365,16 @@ ngx_http_fngate_store_callback(redisAsyncContext *ac, void *reply,
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "fngate: redis error reply \"%*s\"",
                       (size_t) rr->len, rr->str);
+        ctx->redis.rc = NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
+
+    } else if (rr->type == REDIS_REPLY_NIL && type == REDIS_REPLY_STRING) {
+        /* a missing key or field: not found, as the lookup began */
+        ctx->redis.rc = NGX_HTTP_FNGATE_REDIS_OK;
+
+    } else if (rr->type != type) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: unexpected redis reply type %d to %s",
+                      rr->type, command);
         ctx->redis.rc = NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
 
     } else {

@@ -29,141 +29,65 @@ static ngx_int_t ngx_http_fngate_variable_field(ngx_http_request_t *r,
 #define ngx_http_fngate_field(name)  offsetof(ngx_http_fngate_ctx_t, name)
 
 
+/*
+ * Every variable is read from the request's context when it is used (so
+ * none is cacheable) and none can be set.  A names variable and a counter
+ * are the ngx_str_t at a field of the context.
+ */
+
+#define ngx_http_fngate_var(name, get, data)                                  \
+    { ngx_string(name), NULL, get, data, NGX_HTTP_VAR_NOCACHEABLE, 0 }
+
+#define ngx_http_fngate_name_var(name, field)                                 \
+    ngx_http_fngate_var(name, ngx_http_fngate_variable_str,                   \
+                        ngx_http_fngate_field(field))
+
+#define ngx_http_fngate_counter_var(name, field)                              \
+    ngx_http_fngate_var(name, ngx_http_fngate_variable_counter,               \
+                        ngx_http_fngate_field(field))
+
+
 static ngx_http_variable_t  ngx_http_fngate_vars[] = {
-
-    { ngx_string("fngate_request_id"), NULL,
-      ngx_http_fngate_variable_str, ngx_http_fngate_field(request_id),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_action"), NULL,
-      ngx_http_fngate_variable_str, ngx_http_fngate_field(call.action),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_caller"), NULL,
-      ngx_http_fngate_variable_str, ngx_http_fngate_field(call.caller),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_owner"), NULL,
-      ngx_http_fngate_variable_str, ngx_http_fngate_field(call.owner),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_function"), NULL,
-      ngx_http_fngate_variable_str, ngx_http_fngate_field(call.function),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_qualifier"), NULL,
-      ngx_http_fngate_variable_str, ngx_http_fngate_field(call.qualifier),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+    ngx_http_fngate_name_var("fngate_request_id", request_id),
+    ngx_http_fngate_name_var("fngate_action", call.action),
+    ngx_http_fngate_name_var("fngate_caller", call.caller),
+    ngx_http_fngate_name_var("fngate_owner", call.owner),
+    ngx_http_fngate_name_var("fngate_function", call.function),
+    ngx_http_fngate_name_var("fngate_qualifier", call.qualifier),
 
     /* the caller's cross-account alias the call came by, or "" */
-
-    { ngx_string("fngate_alias"), NULL,
-      ngx_http_fngate_variable_str, ngx_http_fngate_field(call.alias),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_billing_account"), NULL,
-      ngx_http_fngate_variable_str,
-      ngx_http_fngate_field(call.billing_account),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+    ngx_http_fngate_name_var("fngate_alias", call.alias),
+    ngx_http_fngate_name_var("fngate_billing_account", call.billing_account),
 
     /* the VM dedication key: the billed account, or what an API's
      * policy chose */
+    ngx_http_fngate_var("fngate_pool_key",
+                        ngx_http_fngate_variable_pool_key, 0),
+    ngx_http_fngate_var("fngate_region", ngx_http_fngate_variable_region, 0),
 
-    { ngx_string("fngate_pool_key"), NULL,
-      ngx_http_fngate_variable_pool_key, 0,
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_region"), NULL,
-      ngx_http_fngate_variable_region, 0,
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_version"), NULL,
-      ngx_http_fngate_variable_counter, ngx_http_fngate_field(result.version),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_function_error"), NULL,
-      ngx_http_fngate_variable_counter,
-      ngx_http_fngate_field(result.function_error),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_error_type"), NULL,
-      ngx_http_fngate_variable_counter,
-      ngx_http_fngate_field(result.error_type),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_duration_ms"), NULL,
-      ngx_http_fngate_variable_counter,
-      ngx_http_fngate_field(result.duration_ms),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_billed_ms"), NULL,
-      ngx_http_fngate_variable_counter,
-      ngx_http_fngate_field(result.billed_ms),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_memory_mb"), NULL,
-      ngx_http_fngate_variable_counter,
-      ngx_http_fngate_field(result.memory_mb),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_max_memory_mb"), NULL,
-      ngx_http_fngate_variable_counter,
-      ngx_http_fngate_field(result.max_memory_mb),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_init_ms"), NULL,
-      ngx_http_fngate_variable_counter, ngx_http_fngate_field(result.init_ms),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_queue_ms"), NULL,
-      ngx_http_fngate_variable_counter, ngx_http_fngate_field(result.queue_ms),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_cold_start"), NULL,
-      ngx_http_fngate_variable_counter,
-      ngx_http_fngate_field(result.cold_start),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_start_kind"), NULL,
-      ngx_http_fngate_variable_counter,
-      ngx_http_fngate_field(result.start_kind),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_vm"), NULL,
-      ngx_http_fngate_variable_counter, ngx_http_fngate_field(result.vm),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
+    ngx_http_fngate_counter_var("fngate_version", result.version),
+    ngx_http_fngate_counter_var("fngate_function_error", result.function_error),
+    ngx_http_fngate_counter_var("fngate_error_type", result.error_type),
+    ngx_http_fngate_counter_var("fngate_duration_ms", result.duration_ms),
+    ngx_http_fngate_counter_var("fngate_billed_ms", result.billed_ms),
+    ngx_http_fngate_counter_var("fngate_memory_mb", result.memory_mb),
+    ngx_http_fngate_counter_var("fngate_max_memory_mb", result.max_memory_mb),
+    ngx_http_fngate_counter_var("fngate_init_ms", result.init_ms),
+    ngx_http_fngate_counter_var("fngate_queue_ms", result.queue_ms),
+    ngx_http_fngate_counter_var("fngate_cold_start", result.cold_start),
+    ngx_http_fngate_counter_var("fngate_start_kind", result.start_kind),
+    ngx_http_fngate_counter_var("fngate_vm", result.vm),
 
     /* a call of an API made of functions (InvokeApi); "" otherwise */
+    ngx_http_fngate_name_var("fngate_api", api.name),
+    ngx_http_fngate_name_var("fngate_api_stage", api.stage),
+    ngx_http_fngate_name_var("fngate_api_path", api.path),
+    ngx_http_fngate_name_var("fngate_route", api.route),
+    ngx_http_fngate_name_var("fngate_resource", api.resource),
+    ngx_http_fngate_name_var("fngate_policy", api.policy),
+    ngx_http_fngate_name_var("fngate_api_headers", api.headers),
 
-    { ngx_string("fngate_api"), NULL,
-      ngx_http_fngate_variable_str, ngx_http_fngate_field(api.name),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_api_stage"), NULL,
-      ngx_http_fngate_variable_str, ngx_http_fngate_field(api.stage),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_api_path"), NULL,
-      ngx_http_fngate_variable_str, ngx_http_fngate_field(api.path),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_route"), NULL,
-      ngx_http_fngate_variable_str, ngx_http_fngate_field(api.route),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_resource"), NULL,
-      ngx_http_fngate_variable_str, ngx_http_fngate_field(api.resource),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_policy"), NULL,
-      ngx_http_fngate_variable_str, ngx_http_fngate_field(api.policy),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-    { ngx_string("fngate_api_headers"), NULL,
-      ngx_http_fngate_variable_str, ngx_http_fngate_field(api.headers),
-      NGX_HTTP_VAR_NOCACHEABLE, 0 },
-
-      ngx_http_null_variable
+    ngx_http_null_variable
 };
 
 

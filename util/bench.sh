@@ -360,6 +360,28 @@ wait_warm() {
     die "no warm guest within ${secs}s; see $FLOG"
 }
 
+# first_invoke NAME WHAT [warm]: a new account NAME with the no-op function,
+# then its first Invoke (once a warm generic guest is there, with "warm");
+# dies naming WHAT.  Sets call_acct, call_ttfb (ms) and call_log (the
+# Invoke's access-log line).
+first_invoke() {
+    local name=$1 what=$2 k s out lines0
+    read -r call_acct k s < <(account_new "$name")
+    py create "http://127.0.0.1:$PORT" "$k" "$s" "$FN" "$W/noop.zip" handler >/dev/null ||
+        die "CreateFunction ($what) failed"
+    if [ "${3:-}" = warm ]; then
+        wait_warm 180
+    fi
+    py sign POST "http://localhost$INVOKE_PATH" '{}' "$k" "$s" >"$W/hdrs"
+    lines0=$(wc -l <"$ALOG")
+    out=$(curl -s -o "$W/cold.out" -w '%{http_code} %{time_starttransfer}' \
+            -H @"$W/hdrs" --data '{}' "http://127.0.0.1:$PORT$INVOKE_PATH")
+    [ "${out%% *}" = 200 ] || die "$what call: $out $(cat "$W/cold.out")"
+    call_ttfb=$(awk -v t="${out#* }" 'BEGIN { printf "%.1f", t * 1000 }')
+    call_log=$(tail -n +"$((lines0 + 1))" "$ALOG" |
+               jq -c 'select(.action == "Invoke")' | head -n 1)
+}
+
 ms() { awk -v u="$1" 'BEGIN { printf "%.2f", u / 1000 }'; }
 median() { sort -n | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "-" }'; }
 maxof() { sort -n | tail -n 1; }
@@ -628,6 +650,16 @@ out=$(signed_put "$BAKID" "$BSECRET" /2015-03-31/functions/xbench/aliases/live/o
 # xa_order PASS: the two in pass 1 (ARN first) and pass 2 (alias first).
 xa_path() { if [ "$1" = alias ]; then echo "$XA_ALIAS_PATH"; else echo "$XA_DIRECT_PATH"; fi; }
 xa_order() { if [ "$1" = 1 ]; then echo "direct alias"; else echo "alias direct"; fi; }
+# xa_warmup TAG PORT WHICH PASS: B's wrk script for the calls WHICH to PORT
+# ($W/TAG-WHICH.lua) and its 2 s warm-up; sets p (the path) and k (the
+# result key).
+xa_warmup() {
+    local tag=$1 port=$2 which=$3 pass=$4
+    p=$(xa_path "$which")
+    k=${which}_$pass
+    wrk_script "$W/$tag-$which.lua" "$port" "$BAKID" "$BSECRET" count "$p"
+    run_wrk "$tag-$k-warmup" "$port" 1 2 "$W/$tag-$which.lua" "$p" >/dev/null
+}
 
 # First calls: (a) is B's cold start (B's first guest), (b) then runs warm.
 for which in direct alias; do
@@ -654,10 +686,7 @@ wait_warm 180
 # second.
 for pass in 1 2; do
     for which in $(xa_order $pass); do
-        p=$(xa_path $which)
-        k=${which}_$pass
-        wrk_script "$W/xa-$which.lua" "$PORT" "$BAKID" "$BSECRET" count "$p"
-        run_wrk "xa-$k-warmup" "$PORT" 1 2 "$W/xa-$which.lua" "$p" >/dev/null
+        xa_warmup xa "$PORT" "$which" "$pass"
         sleep 0.5       # the warm-up's last call, cut by wrk, is logged too
         lines0=$(wc -l <"$ALOG")
         R[xa_$k]=$(run_wrk "xa-$k" "$PORT" 1 "$SECS" "$W/xa-$which.lua" "$p")
@@ -677,10 +706,7 @@ done
 R[xa_vms]=$(grep -c ": assigned to account $BACCT\$" "$FLOG" || true)
 for pass in 1 2; do
     for which in $(xa_order $pass); do
-        p=$(xa_path $which)
-        k=${which}_$pass
-        wrk_script "$W/xe-$which.lua" "$ECHO_PORT" "$BAKID" "$BSECRET" count "$p"
-        run_wrk "xe-$k-warmup" "$ECHO_PORT" 1 2 "$W/xe-$which.lua" "$p" >/dev/null
+        xa_warmup xe "$ECHO_PORT" "$which" "$pass"
         # Redis commands per call: what the per-worker cache leaves to Redis.
         r0=$(redis_cmds)
         R[xe_$k]=$(run_wrk "xe-$k" "$ECHO_PORT" 1 "$SECS" "$W/xe-$which.lua" "$p")
@@ -694,21 +720,11 @@ done
 note "cold starts: $COLD new accounts"
 cold_ttfb=() cold_init=()
 for ((i = 1; i <= COLD; i++)); do
-    read -r a k s < <(account_new "bench-cold-$i")
-    py create "http://127.0.0.1:$PORT" "$k" "$s" "$FN" "$W/noop.zip" handler >/dev/null ||
-        die "CreateFunction for cold account $i failed"
     # A warm generic guest must be there, as in steady state.
-    wait_warm 180
-    py sign POST "http://localhost$INVOKE_PATH" '{}' "$k" "$s" >"$W/hdrs"
-    lines0=$(wc -l <"$ALOG")
-    out=$(curl -s -o "$W/cold.out" -w '%{http_code} %{time_starttransfer}' \
-            -H @"$W/hdrs" --data '{}' "http://127.0.0.1:$PORT$INVOKE_PATH")
-    [ "${out%% *}" = 200 ] || die "cold call $i: $out $(cat "$W/cold.out")"
-    cold_ttfb+=("$(awk -v t="${out#* }" 'BEGIN { printf "%.1f", t * 1000 }')")
-    cold_init+=("$(tail -n +"$((lines0 + 1))" "$ALOG" |
-                   jq -r 'select(.action == "Invoke") | "\(.init_ms) \(.cold_start) \(.duration_ms)"' |
-                   head -n 1)")
-    note "cold $i (account $a): ttfb ${cold_ttfb[-1]} ms, init_ms/cold_start/duration_ms ${cold_init[-1]}"
+    first_invoke "bench-cold-$i" "cold $i" warm
+    cold_ttfb+=("$call_ttfb")
+    cold_init+=("$(jq -r '"\(.init_ms) \(.cold_start) \(.duration_ms)"' <<<"$call_log")")
+    note "cold $i (account $call_acct): ttfb ${cold_ttfb[-1]} ms, init_ms/cold_start/duration_ms ${cold_init[-1]}"
 done
 
 # ------------------------------------------------------------ 4: memory
@@ -791,7 +807,7 @@ fi
 # while the call waits, from the snapshot (snapshot = 1) or by a boot
 # (snapshot = 0).  TTFB of COLD calls each.
 nowarm() { # nowarm SNAPSHOT: the TTFBs in ms, then the start kinds
-    local snap=$1 i a k s out kinds=()
+    local snap=$1 i kinds=()
     local flog0
     flog0=$(wc -l <"$FLOG")
     bench_fngated warm=0 "snapshot=$snap"
@@ -802,17 +818,9 @@ nowarm() { # nowarm SNAPSHOT: the TTFBs in ms, then the start kinds
     done
     local ttfb=()
     for ((i = 1; i <= COLD; i++)); do
-        read -r a k s < <(account_new "bench-nowarm-$snap-$i")
-        py create "http://127.0.0.1:$PORT" "$k" "$s" "$FN" "$W/noop.zip" handler >/dev/null ||
-            die "CreateFunction (no warm VM) failed"
-        py sign POST "http://localhost$INVOKE_PATH" '{}' "$k" "$s" >"$W/hdrs"
-        lines0=$(wc -l <"$ALOG")
-        out=$(curl -s -o "$W/cold.out" -w '%{http_code} %{time_starttransfer}' \
-                -H @"$W/hdrs" --data '{}' "http://127.0.0.1:$PORT$INVOKE_PATH")
-        [ "${out%% *}" = 200 ] || die "no-warm call $i: $out $(cat "$W/cold.out")"
-        ttfb+=("$(awk -v t="${out#* }" 'BEGIN { printf "%.1f", t * 1000 }')")
-        kinds+=("$(tail -n +"$((lines0 + 1))" "$ALOG" |
-                   jq -r 'select(.action == "Invoke") | .start_kind' | head -n 1)")
+        first_invoke "bench-nowarm-$snap-$i" "no-warm $i"
+        ttfb+=("$call_ttfb")
+        kinds+=("$(jq -r '.start_kind' <<<"$call_log")")
     done
     echo "${ttfb[*]}"
     echo "${kinds[*]}"

@@ -41,19 +41,6 @@
 
 
 void
-vmp_log(const char *fmt, ...)
-{
-    va_list  ap;
-    char     line[1024];
-
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    fprintf(stderr, "vmpool: %s\n", line);
-}
-
-
-void
 vmp_seterr(char **err, const char *fmt, ...)
 {
     va_list  ap;

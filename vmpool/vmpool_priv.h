@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <libvirt/libvirt.h>
 
+#include "fg_util.h"
 #include "vmpool.h"
 
 typedef enum {
@@ -250,8 +251,10 @@ struct vmp_pool {
     pthread_t        thread;
 };
 
+/* A log line, "vmpool: ..." on standard error. */
+#define vmp_log(...)  fg_log("vmpool", __VA_ARGS__)
+
 /* vmpool.c */
-void vmp_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vmp_seterr(char **err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 const char *vmp_virt_error(void);

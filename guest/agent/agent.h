@@ -30,6 +30,7 @@
 
 #include "fg_frame.h"
 #include "fg_rtapi.h"
+#include "fg_util.h"
 #include "agent_msg.h"
 
 #define AGENT_PORT_NAME   "org.fngate.agent.0"
@@ -119,8 +120,10 @@ typedef struct {
 
 extern agent_rt_t  agent_rt;
 
+/* A log line, "fngate-agent: ..." on the console. */
+#define agent_log(...)  fg_log("fngate-agent", __VA_ARGS__)
+
 /* agent_main.c */
-void agent_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 uint64_t agent_now_us(void);
 int agent_file_write(const char *path, const char *s);
 ssize_t agent_file_read(const char *path, char *buf, size_t size);

@@ -28,7 +28,6 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,19 +46,6 @@ agent_t  agent = {
     .cgroup_dir = "/sys/fs/cgroup",
     .runtime_dir = "/var/runtime",
 };
-
-
-void
-agent_log(const char *fmt, ...)
-{
-    va_list  ap;
-    char     line[512];
-
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof(line), fmt, ap);
-    va_end(ap);
-    dprintf(2, "fngate-agent: %s\n", line);
-}
 
 
 uint64_t

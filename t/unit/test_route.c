@@ -10,6 +10,7 @@
 
 #include "cu_main.h"
 #include "fg_route.h"
+#include "fg_util.h"
 
 
 static fg_route_rc_t
@@ -457,6 +458,59 @@ test_query_get(void)
 }
 
 
+/* The pairs of a query as fg_query_get and SigV4's canonical query see
+ * them: empty pairs skipped, a pair without '=' has no value. */
+static void
+test_query_next(void)
+{
+    const char  *q = "&a=1&&b&=&c=x=y&", *p, *end, *k, *v;
+    size_t       klen, vlen;
+
+    p = q;
+    end = q + strlen(q);
+
+#define NEXT() fg_query_next(&p, end, &k, &klen, &v, &vlen)
+
+    CU_ASSERT_EQUAL_FATAL(NEXT(), 1);
+    CU_ASSERT(klen == 1 && memcmp(k, "a", 1) == 0);
+    CU_ASSERT(v != NULL && vlen == 1 && memcmp(v, "1", 1) == 0);
+
+    CU_ASSERT_EQUAL_FATAL(NEXT(), 1);
+    CU_ASSERT(klen == 1 && memcmp(k, "b", 1) == 0);
+    CU_ASSERT(v == NULL && vlen == 0);
+
+    CU_ASSERT_EQUAL_FATAL(NEXT(), 1);
+    CU_ASSERT(klen == 0 && v != NULL && vlen == 0);
+
+    CU_ASSERT_EQUAL_FATAL(NEXT(), 1);
+    CU_ASSERT(klen == 1 && memcmp(k, "c", 1) == 0);
+    CU_ASSERT(v != NULL && vlen == 3 && memcmp(v, "x=y", 3) == 0);
+
+    CU_ASSERT_EQUAL(NEXT(), 0);
+    CU_ASSERT_EQUAL(NEXT(), 0);
+
+    p = "";
+    end = p;
+    CU_ASSERT_EQUAL(NEXT(), 0);
+
+#undef NEXT
+}
+
+
+static void
+test_name_valid(void)
+{
+    CU_ASSERT(fg_name_valid("a-Z_9", 5, 5));
+    CU_ASSERT(!fg_name_valid("a-Z_9", 5, 4));
+    CU_ASSERT(!fg_name_valid("", 0, 5));
+    CU_ASSERT(!fg_name_valid(NULL, 0, 5));
+    CU_ASSERT(!fg_name_valid("a.b", 3, 5));
+    CU_ASSERT(!fg_name_valid("a b", 3, 5));
+    CU_ASSERT(!fg_qualifier_valid(NULL, 7));
+    CU_ASSERT(fg_qualifier_valid("$LATEST", 7));
+}
+
+
 /* .../aliases/ALIAS: the alias is the route's qualifier */
 static void
 test_alias_paths(void)
@@ -768,6 +822,8 @@ static const cu_test_t  route_tests[] = {
     { "validators", test_validators },
     { "percent-decoding", test_url_decode },
     { "query parameters", test_query_get },
+    { "query pairs", test_query_next },
+    { "name characters", test_name_valid },
     { "alias paths", test_alias_paths },
     { "action names and ARNs", test_action_names_and_arn },
     { "policy paths", test_policy_paths },
