@@ -258,7 +258,8 @@ fgd_alias_from_fields(fgd_alias_t *a, const char *const *fv,
 
 #define KEY(s) (lens[i] == sizeof(s) - 1 && memcmp(k, s, lens[i]) == 0)
         if (KEY("Name")) {
-            if (!fgd_copy(a->name, sizeof(a->name), v, vl)) { return -1;
+            if (!fgd_copy(a->name, sizeof(a->name), v, vl)) {
+                return -1;
             }
             seen |= 1;
         } else if (KEY("FunctionVersion")) {

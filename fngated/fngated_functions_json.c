@@ -639,7 +639,8 @@ fgd_fn_from_fields(fgd_fn_t *fn, const char *const *fv, const size_t *lens,
 
 #define KEY(s) (lens[i] == sizeof(s) - 1 && memcmp(k, s, lens[i]) == 0)
         if (KEY("FunctionName")) {
-            if (!fgd_copy(fn->name, sizeof(fn->name), v, vl)) { goto bad;
+            if (!fgd_copy(fn->name, sizeof(fn->name), v, vl)) {
+                goto bad;
             }
             seen |= 1;
         } else if (KEY("Runtime")) {
@@ -653,12 +654,14 @@ fgd_fn_from_fields(fgd_fn_t *fn, const char *const *fv, const size_t *lens,
             }
             seen |= 4;
         } else if (KEY("MemorySize")) {
-            if (!fgd_parse_u64(v, vl, &u) || u > 1u << 20) { goto bad;
+            if (!fgd_parse_u64(v, vl, &u) || u > 1u << 20) {
+                goto bad;
             }
             fn->memory_mb = (unsigned) u;
             seen |= 8;
         } else if (KEY("Timeout")) {
-            if (!fgd_parse_u64(v, vl, &u) || u > FGD_TIMEOUT_MAX) { goto bad;
+            if (!fgd_parse_u64(v, vl, &u) || u > FGD_TIMEOUT_MAX) {
+                goto bad;
             }
             fn->timeout_s = (unsigned) u;
             seen |= 16;
@@ -668,7 +671,8 @@ fgd_fn_from_fields(fgd_fn_t *fn, const char *const *fv, const size_t *lens,
             }
             seen |= 32;
         } else if (KEY("CodeSize")) {
-            if (!fgd_parse_u64(v, vl, &fn->code_size)) { goto bad;
+            if (!fgd_parse_u64(v, vl, &fn->code_size)) {
+                goto bad;
             }
             seen |= 64;
         } else if (KEY("LastModified")) {
@@ -687,11 +691,13 @@ fgd_fn_from_fields(fgd_fn_t *fn, const char *const *fv, const size_t *lens,
             }
         } else if (KEY("Role")) {
             free(fn->role);
-            if ((fn->role = fgd_dup(v, vl)) == NULL) { goto bad;
+            if ((fn->role = fgd_dup(v, vl)) == NULL) {
+                goto bad;
             }
         } else if (KEY("Description")) {
             free(fn->description);
-            if ((fn->description = fgd_dup(v, vl)) == NULL) { goto bad;
+            if ((fn->description = fgd_dup(v, vl)) == NULL) {
+                goto bad;
             }
         } else if (KEY("Environment")) {
             free(fn->environment);

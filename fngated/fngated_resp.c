@@ -58,17 +58,29 @@ fgd_utf8_sanitize(char *s)
     while (*p) {
         unsigned n, i;
 
-        if (*p < 0x80) { p++; continue; }
-        if ((*p & 0xe0) == 0xc0 && *p >= 0xc2) { n = 1;
-        } else if ((*p & 0xf0) == 0xe0) { n = 2;
-        } else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4) { n = 3;
-        } else { *p++ = '?'; continue; }
+        if (*p < 0x80) {
+            p++;
+            continue;
+        }
+        if ((*p & 0xe0) == 0xc0 && *p >= 0xc2) {
+            n = 1;
+        } else if ((*p & 0xf0) == 0xe0) {
+            n = 2;
+        } else if ((*p & 0xf8) == 0xf0 && *p <= 0xf4) {
+            n = 3;
+        } else {
+            *p++ = '?';
+            continue;
+        }
         for (i = 1; i <= n; i++) {
             if ((p[i] & 0xc0) != 0x80) {
                 break;
             }
         }
-        if (i <= n) { *p++ = '?'; continue; }
+        if (i <= n) {
+            *p++ = '?';
+            continue;
+        }
         p += n + 1;
     }
 }

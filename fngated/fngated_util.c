@@ -47,15 +47,20 @@ fgd_base64_encode(const uint8_t *src, size_t len, char *dst)
 static int
 fgd_b64_value(unsigned char c)
 {
-    if (c >= 'A' && c <= 'Z') { return c - 'A';
+    if (c >= 'A' && c <= 'Z') {
+        return c - 'A';
     }
-    if (c >= 'a' && c <= 'z') { return c - 'a' + 26;
+    if (c >= 'a' && c <= 'z') {
+        return c - 'a' + 26;
     }
-    if (c >= '0' && c <= '9') { return c - '0' + 52;
+    if (c >= '0' && c <= '9') {
+        return c - '0' + 52;
     }
-    if (c == '+') { return 62;
+    if (c == '+') {
+        return 62;
     }
-    if (c == '/') { return 63;
+    if (c == '/') {
+        return 63;
     }
     return -1;
 }

@@ -61,8 +61,9 @@ fz_dup(const void *p, size_t len)
     char  *s = malloc(len + 1);
 
     if (s != NULL) {
-        if (len)
+        if (len) {
             memcpy(s, p, len);
+        }
         s[len] = '\0';
     }
     return s;
@@ -75,8 +76,9 @@ fz_copy(const void *p, size_t len)
 {
     void  *s = malloc(len ? len : 1);
 
-    if (s != NULL && len)
+    if (s != NULL && len) {
         memcpy(s, p, len);
+    }
     return s;
 }
 
@@ -86,8 +88,9 @@ fz_copy(const void *p, size_t len)
 static inline char *
 fz_body(const uint8_t *data, size_t size, size_t *len)
 {
-    if (size < 1)
+    if (size < 1) {
         return NULL;
+    }
     *len = size - 1;
     return fz_copy(data + 1, *len);
 }

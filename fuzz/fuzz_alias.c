@@ -45,7 +45,9 @@ fz_alias_ok(const fgd_alias_t *a)
     FZ_CHECK(v != NULL);
     if (fgd_json_alias(a, "us-east-1", "123456789012", "my-function", &out,
                        &out_len) == 0)
+    {
         fz_json_valid(out, out_len);
+    }
     free(out);
 }
 
@@ -61,16 +63,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int               rc;
 
     body = fz_body(data, size, &len);
-    if (body == NULL)
+    if (body == NULL) {
         return 0;
+    }
     memset(&r, 0, sizeof(r));
 
     switch (data[0] % 3) {
     case 0:
     case 1:
         rc = fgd_alias_parse(body, len, data[0] % 3 == 0, &q, &r);
-        if (rc != 0)
+        if (rc != 0) {
             break;
+        }
         if (data[0] % 3 == 0) {
             a = q.a;
         } else {
@@ -78,13 +82,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fgd_alias_merge(&a, &q);
         }
         rc = fgd_alias_check(&a, &r);
-        if (rc == 0)
+        if (rc == 0) {
             fz_alias_ok(&a);
+        }
         break;
     default:
         rc = fgd_permission_parse(body, len, &p, &r);
-        if (rc != 0)
+        if (rc != 0) {
             break;
+        }
         FZ_CHECK(fg_statement_id_valid(p.sid, strlen(p.sid)));
         FZ_CHECK(fg_account_valid(p.principal, strlen(p.principal)));
         FZ_CHECK(fgd_principal_account(p.principal, acct) == 0
@@ -93,18 +99,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                "my-function", "live", &st, &st_len) == 0)
         {
             fz_json_valid(st, st_len);
-            if (fgd_json_add_permission(st, &out, &out_len) == 0)
+            if (fgd_json_add_permission(st, &out, &out_len) == 0) {
                 fz_json_valid(out, out_len);
+            }
             free(out);
             out = NULL;
             if (fgd_json_policy((const char *const *) &st, 1, "rev", &out,
                                 &out_len) == 0)
+            {
                 fz_json_valid(out, out_len);
+            }
         }
         break;
     }
-    if (rc != 0)
+    if (rc != 0) {
         fz_refused(&r);
+    }
 
     free(st);
     free(out);

@@ -58,7 +58,9 @@ fz_route_ok(const fgd_api_route_t *rt)
     FZ_CHECK(hit.resource.len == strlen(rt->path));
     if (fgd_json_api_route(rt, "us-east-1", "123456789012", &out, &out_len)
         == 0)
+    {
         fz_json_valid(out, out_len);
+    }
     free(out);
 }
 
@@ -75,16 +77,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int                  rc;
 
     body = fz_body(data, size, &len);
-    if (body == NULL)
+    if (body == NULL) {
         return 0;
+    }
     memset(&r, 0, sizeof(r));
 
     switch (data[0] % 6) {
     case 0:
     case 1:
         rc = fgd_api_parse(body, len, data[0] % 6 == 0, &aq, &r);
-        if (rc != 0)
+        if (rc != 0) {
             break;
+        }
         a = fz_stored_api;
         fgd_api_merge(&a, &aq);
         FZ_CHECK(fg_api_name_valid(a.name, strlen(a.name)));
@@ -95,13 +99,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                  != FG_API_POLICY_BAD);
         if (fgd_json_api(&a, "us-east-1", "123456789012", &out, &out_len)
             == 0)
+        {
             fz_json_valid(out, out_len);
+        }
         break;
     case 2:
     case 3:
         rc = fgd_api_route_parse_body(body, len, data[0] % 6 == 2, &rq, &r);
-        if (rc != 0)
+        if (rc != 0) {
             break;
+        }
         if (data[0] % 6 == 2) {
             rt = rq.rt;
         } else {
@@ -113,8 +120,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     default:
         rc = fgd_api_body_string(body, len,
             data[0] % 6 == 4 ? "ApiArn" : "Status", dst, sizeof(dst), &r);
-        if (rc == 0)
+        if (rc == 0) {
             FZ_CHECK(strlen(dst) < sizeof(dst));
+        }
         break;
     }
     if (rc != 0) {

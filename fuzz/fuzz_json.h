@@ -26,11 +26,13 @@ fz_json_valid(const char *out, size_t len)
 
     FZ_CHECK(out != NULL && strlen(out) == len);
     z = fz_dup(out, len);
-    if (z == NULL)
+    if (z == NULL) {
         return;
+    }
     v = yajl_tree_parse(z, NULL, 0);
-    if (v == NULL)
+    if (v == NULL) {
         fprintf(stderr, "not JSON: %s\n", z);
+    }
     FZ_CHECK(v != NULL);
     yajl_tree_free(v);
     free(z);

@@ -379,8 +379,9 @@ check_redact(const char *status, const char *out, const char *type,
         fprintf(stderr, "\n%s: %s\n", status, r.body);
         CU_FAIL("redacted body");
     }
-    if (strstr(r.message, "s3cr3t") != NULL)
+    if (strstr(r.message, "s3cr3t") != NULL) {
         CU_FAIL("the message for the log of an API call keeps the secret");
+    }
     fgd_resp_free(&r);
     fg_buf_free(&b);
 }

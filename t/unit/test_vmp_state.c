@@ -126,8 +126,9 @@ add_vm(vmp_set_t *set, vmp_state_t state, const char *account,
         }
     }
     CU_ASSERT_EQUAL(vmp_set_move(set, vm, VMP_BUSY, account, used), 0);
-    if (state == VMP_IDLE)
+    if (state == VMP_IDLE) {
         CU_ASSERT_EQUAL(vmp_set_move(set, vm, VMP_IDLE, NULL, used), 0);
+    }
     return vm;
 }
 
