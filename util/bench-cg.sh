@@ -106,37 +106,10 @@ stack_fill "$ROOT/conf/nginx.conf" "$CONF.in" "$STATE" "$PORT" "$REDIS_PORT"
     sed -e "s|^load_module .*|load_module $MODULE;|" \
         -e 's|^worker_processes .*|worker_processes 1;|' \
         -e '/^    server {/,$d' "$CONF.in"
-    cat <<EOF
-    server {
-        listen 127.0.0.1:$PORT;
-        server_name localhost;
-        location / {
-            fngate on;
-            include $ROOT/conf/fngate_params;
-            fastcgi_pass unix:$STATE/echo/fcgi-echo.sock;
-        }
-    }
-
-    server {
-        listen 127.0.0.1:$PLAIN_PORT;
-        server_name localhost;
-        location / {
-            include $ROOT/conf/fngate_params;
-            fastcgi_pass unix:$STATE/echo/fcgi-echo.sock;
-        }
-    }
-
-    server {
-        listen 127.0.0.1:$API_PORT;
-        server_name localhost;
-        location / {
-            fngate on;
-            include $ROOT/conf/fngate_params;
-            fastcgi_pass unix:$STATE/fngated/fngated.sock;
-        }
-    }
-}
-EOF
+    stack_server "$PORT" "$STATE/echo/fcgi-echo.sock" on
+    stack_server "$PLAIN_PORT" "$STATE/echo/fcgi-echo.sock"
+    stack_server "$API_PORT" "$STATE/fngated/fngated.sock" on
+    echo "}"
 } >"$CONF"
 rm -f "$CONF.in"
 stack_wait 10 fcgi-echo stack_unix_socket_answers "$STATE/echo/fcgi-echo.sock" ||

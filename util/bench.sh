@@ -173,30 +173,11 @@ stack_fill "$ROOT/conf/nginx.conf" "$NCONF.tmp" "$STATE" "$PORT" "$REDIS_PORT"
     die "conf/nginx.conf does not end with the http block's }"
 {
     sed '$d' "$NCONF.tmp"
-    cat <<EOF
-
-    # Added by util/bench.sh: the gateway alone, and the baseline without
-    # the module; both pass the same params to the same fcgi-echo.
-    server {
-        listen 127.0.0.1:$ECHO_PORT;
-        server_name localhost;
-        location / {
-            fngate on;
-            include $ROOT/conf/fngate_params;
-            fastcgi_pass unix:$STATE/echo/fcgi-echo.sock;
-        }
-    }
-
-    server {
-        listen 127.0.0.1:$PLAIN_PORT;
-        server_name localhost;
-        location / {
-            include $ROOT/conf/fngate_params;
-            fastcgi_pass unix:$STATE/echo/fcgi-echo.sock;
-        }
-    }
-}
-EOF
+    # the gateway alone, and the baseline without the module; both pass
+    # the same params to the same fcgi-echo
+    stack_server "$ECHO_PORT" "$STATE/echo/fcgi-echo.sock" on
+    stack_server "$PLAIN_PORT" "$STATE/echo/fcgi-echo.sock"
+    echo "}"
 } >"$NCONF"
 rm -f "$NCONF.tmp"
 

@@ -42,6 +42,9 @@
 #                                  conf/nginx.conf's placeholders filled
 #                                  (@USER@: root when run as root, else the
 #                                  line is dropped)
+#   stack_server PORT SOCKET [on]  a server block on 127.0.0.1:PORT passing
+#                                  all to the FastCGI unix SOCKET (with "on":
+#                                  through the fngate module)
 #   stack_nginx DIR CONF PORT      nginx -p DIR/ -c CONF, or a reload of the
 #                                  running one (DIR/nginx.pid); waits until
 #                                  http://127.0.0.1:PORT/ answers; sets
@@ -218,6 +221,26 @@ stack_fill() {
     else
         grep -v '@USER@'
     fi >"$dst.tmp" && mv "$dst.tmp" "$dst"
+}
+
+# stack_server PORT SOCKET [on]: an nginx server block on 127.0.0.1:PORT
+# that passes everything, with conf/fngate_params, to the FastCGI server
+# at the unix SOCKET; with "on", through the fngate module.
+stack_server() {
+    local port=$1 sock=$2 fngate=''
+    [ "${3:-}" = on ] && fngate='
+            fngate on;'
+    cat <<EOF
+
+    server {
+        listen 127.0.0.1:$port;
+        server_name localhost;
+        location / {$fngate
+            include $ROOT/conf/fngate_params;
+            fastcgi_pass unix:$sock;
+        }
+    }
+EOF
 }
 
 stack_nginx() {
