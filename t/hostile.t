@@ -7,11 +7,15 @@
 # their own; Bob also calls Alice's spy through his cross-account alias
 # "aspy:prod".  Every spy scans guest memory, disks, files and processes
 # for any mark but its own, so each call is both a victim and an attacker.
+#
+# The fixture: those functions, spy2 and the other attackers of Bob's;
+# the blocks that deploy make copies of their own.  An attack and the
+# check of what it left are one block: its --- init makes the calls in
+# turn, each call's status and answer a line of the output it GETs.
 use Test::Nginx::Socket;
 use FngateTest;
 
-repeat_each(1);     # the blocks build on each other
-no_shuffle();
+repeat_each(1);
 fngate_defaults();
 
 our $ALICE = account('alice')->{AccountId};
@@ -60,15 +64,57 @@ sub bob_vm {
     return $l ? $l->{vm} : 'none';
 }
 
+# The request line and body of a create() or spy() as (PATH, BODY).
+sub split_request {
+    my ($line, $body) = split /\n/, shift, 2;
+    return ((split ' ', $line)[1], $body);
+}
+
+# Bob's call of FUNCTION (a path after /2015-03-31/functions/) with
+# BODY: "CODE BODY", and the X-Amz-Function-Error header when there is
+# one ("CODE [ERROR] BODY").
+sub bob_calls {
+    my ($fn, $body) = @_;
+    my $hf = "/tmp/fngate-hostile-$$.h";
+    my $o = FngateTest::curl_sigv4('bob', "/2015-03-31/functions/$fn/invocations",
+        '--max-time', '600', '-D', $hf, '--data-binary', $body // '{}');
+    my $code = FngateTest::http_code($o);
+    $o =~ s/^exit=\d+\n//;
+    $o =~ s/\nhttp=\d+\s*$//;
+    my $err = '';
+    if (open my $in, '<', $hf) {
+        while (<$in>) {
+            $err = "[$1] " if /^X-Amz-Function-Error:\s*(\S+)/i;
+        }
+        close $in;
+    }
+    unlink $hf;
+    return "$code $err$o";
+}
+
+fixture(sub {
+    FngateTest::api_ok('alice', 'POST', split_request(spy('alice')), 201);
+    FngateTest::grant('alice', 'spy', 'bob', $BOB);
+    FngateTest::api_ok('bob', 'POST', split_request(spy('bob')), 201);
+    FngateTest::make_alias('bob', 'aspy', 'prod', "$ARN:1");
+    FngateTest::api_ok('bob', 'POST', split_request(spy('bob2', 'spy2')), 201);
+    FngateTest::api_ok('bob', 'POST', split_request(create(@$_)), 201)
+        for ['probe', 'probe.py', timeout => 60],
+            ['linger', 'linger.sh', timeout => 30],
+            ['pylinger', 'pylinger.py', timeout => 30],
+            ['forge', 'forge.py', timeout => 60],
+            ['bomb', 'bomb.sh', timeout => 10];
+});
+
 plan tests => repeat_each() * count_tests();
 
 run_tests();
 
 __DATA__
 
-=== TEST 1: Alice deploys spy with her mark
+=== TEST 1: Alice deploys spy (spy1) with her mark
 --- request eval
-main::spy('alice')
+main::spy('alice', 'spy1')
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
@@ -78,9 +124,11 @@ X-Fngate-Test-Sign: alice
 
 
 
-=== TEST 2: and lets Bob call it
+=== TEST 2: and lets Bob call it (spyg)
+--- init
+FngateTest::api_ok('alice', 'POST', main::split_request(main::spy('alice', 'spyg')), 201);
 --- request eval
-qq{POST /2015-03-31/functions/spy/policy\n{"StatementId":"bob","Action":"lambda:InvokeFunction","Principal":"$main::BOB"}}
+qq{POST /2015-03-31/functions/spyg/policy\n{"StatementId":"bob","Action":"lambda:InvokeFunction","Principal":"$main::BOB"}}
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
@@ -90,9 +138,9 @@ X-Fngate-Test-Sign: alice
 
 
 
-=== TEST 3: Bob deploys a spy of his own, with his mark
+=== TEST 3: Bob deploys a spy of his own (spy3), with his mark
 --- request eval
-main::spy('bob')
+main::spy('bob', 'spy3')
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: bob
@@ -102,9 +150,9 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 4: and his alias aspy:prod of Alice's spy, version 1
+=== TEST 4: and his alias (aspy4:prod) of Alice's spy, version 1
 --- request eval
-qq{POST /2015-03-31/functions/aspy/aliases\n{"Name":"prod","FunctionVersion":"$main::ARN:1"}}
+qq{POST /2015-03-31/functions/aspy4/aliases\n{"Name":"prod","FunctionVersion":"$main::ARN:1"}}
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: bob
@@ -114,52 +162,34 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 5: Bob's spy runs first and finds its own mark (the scan works), no other
---- timeout: 600
+=== TEST 5: Bob's spy finds its own mark (the scan works), no other; then Alice's code, called by Bob, finds nothing of Bob's (not his code, /tmp, processes or memory); nor does Bob's own code find anything of Alice's afterwards
+--- timeout: 1800
+--- init
+my $own = main::bob_calls('spy');
+my $xa = main::bob_calls('aspy:prod');
+my $again = main::bob_calls('spy');
+FngateTest::save_output('spies', join("\n",
+    "bob's spy: $own",
+    "alice's spy by bob's alias: $xa",
+    "bob's mark in it: " . ($xa =~ /$main::MARK{bob}/ ? 'found' : 'no'),
+    "bob's spy again: $again",
+    "alice's mark in it: " . ($again =~ /$main::MARK{alice}/ ? 'found' : 'no')) . "\n");
 --- request
-POST /2015-03-31/functions/spy/invocations
-{}
---- more_headers
-X-Fngate-Test-Sign: bob
---- response_body_like: ^\{"others": \[\], "where": \{\}, "own_found": true, "raw_read": \[\]\}$
+GET /t/out/spies
+--- response_body
+bob's spy: 200 {"others": [], "where": {}, "own_found": true, "raw_read": []}
+alice's spy by bob's alias: 200 {"others": [], "where": {}, "own_found": true, "raw_read": []}
+bob's mark in it: no
+bob's spy again: 200 {"others": [], "where": {}, "own_found": true, "raw_read": []}
+alice's mark in it: no
 --- no_error_log
 [error]
 
 
 
-=== TEST 6: Alice's code, called by Bob, finds nothing of Bob's: not his code, /tmp, processes or memory
---- timeout: 600
---- request
-POST /2015-03-31/functions/aspy:prod/invocations
-{}
---- more_headers
-X-Fngate-Test-Sign: bob
---- response_body_like: ^\{"others": \[\], "where": \{\}, "own_found": true, "raw_read": \[\]\}$
---- response_body_unlike eval
-qr/$main::MARK{bob}/
---- no_error_log
-[error]
-
-
-
-=== TEST 7: nor does Bob's own code find anything of Alice's afterwards
---- timeout: 600
---- request
-POST /2015-03-31/functions/spy/invocations
-{}
---- more_headers
-X-Fngate-Test-Sign: bob
---- response_body_like: ^\{"others": \[\], "where": \{\}, "own_found": true, "raw_read": \[\]\}$
---- response_body_unlike eval
-qr/$main::MARK{alice}/
---- no_error_log
-[error]
-
-
-
-=== TEST 8: Bob's second function, spy2, with a mark of its own
+=== TEST 6: Bob's second function (spy8), with a mark of its own
 --- request eval
-main::spy('bob2', 'spy2')
+main::spy('bob2', 'spy8')
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: bob
@@ -169,8 +199,10 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 9: takes over the guest from spy and finds nothing of it: not its code, /tmp, processes or memory
+=== TEST 7: Bob's spy2 takes over the guest from spy and finds nothing of it: not its code, /tmp, processes or memory
 --- timeout: 600
+--- init
+main::bob_calls('spy');
 --- request
 POST /2015-03-31/functions/spy2/invocations
 {}
@@ -184,7 +216,7 @@ qr/$main::MARK{bob}/
 
 
 
-=== TEST 10: the two owners' code ran in different VMs of Bob's (a VM serves one caller and one owner)
+=== TEST 8: the two owners' code ran in different VMs of Bob's (a VM serves one caller and one owner)
 --- init
 FngateTest::curl_sigv4('bob', '/2015-03-31/functions/spy/invocations', '-d', '{"quick":1}');
 FngateTest::curl_sigv4('bob', '/2015-03-31/functions/aspy/invocations?Qualifier=prod', '-d', '{"quick":1}');
@@ -200,9 +232,9 @@ two vms
 
 
 
-=== TEST 11: Bob's probe: what may a function's code do in its guest?
+=== TEST 9: Bob's probe (probe11): what may a function's code do in its guest?
 --- request eval
-main::create('probe', 'probe.py', timeout => 60)
+main::create('probe11', 'probe.py', timeout => 60)
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: bob
@@ -212,7 +244,7 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 12: an unprivileged sandbox: no capabilities, no_new_privs, seccomp; no kernel, device, agent or other process within reach
+=== TEST 10: an unprivileged sandbox: no capabilities, no_new_privs, seccomp; no kernel, device, agent or other process within reach
 --- timeout: 300
 --- request
 POST /2015-03-31/functions/probe/invocations
@@ -226,9 +258,9 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 13: a one-shot handler that leaves a process behind, out of its cgroup if it can
+=== TEST 11: a one-shot handler that leaves a process behind, out of its cgroup if it can (linger13)
 --- request eval
-main::create('linger', 'linger.sh', timeout => 30)
+main::create('linger13', 'linger.sh', timeout => 30)
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: bob
@@ -238,37 +270,23 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 14: its first call finds none left behind
---- timeout: 300
+=== TEST 12: a one-shot handler that leaves a process behind: its first call finds none left behind, nor does its second (the first call's process died with the call)
+--- timeout: 420
+--- init
+FngateTest::save_output('linger', join("\n", map { main::bob_calls('linger') } 1 .. 2) . "\n");
 --- request
-POST /2015-03-31/functions/linger/invocations
-{}
---- more_headers
-X-Fngate-Test-Sign: bob
+GET /t/out/linger
 --- response_body
-"left behind: 0, /tmp/fill: no"
+200 "left behind: 0, /tmp/fill: no"
+200 "left behind: 0, /tmp/fill: no"
 --- no_error_log
 [error]
 
 
 
-=== TEST 15: nor does its second: the first call's process died with the call
---- timeout: 120
---- request
-POST /2015-03-31/functions/linger/invocations
-{}
---- more_headers
-X-Fngate-Test-Sign: bob
---- response_body
-"left behind: 0, /tmp/fill: no"
---- no_error_log
-[error]
-
-
-
-=== TEST 16: a python3.11 function that leaves a process behind at each call
+=== TEST 13: a python3.11 function that leaves a process behind at each call (pylinger16)
 --- request eval
-main::create('pylinger', 'pylinger.py', timeout => 30)
+main::create('pylinger16', 'pylinger.py', timeout => 30)
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: bob
@@ -278,29 +296,15 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 17: its first call finds none left behind
---- timeout: 300
+=== TEST 14: a python3.11 function that leaves a process behind at each call: its first call finds none left behind, nor does its second, in the same runtime (only the runtime's own process group outlived the call)
+--- timeout: 420
+--- init
+FngateTest::save_output('pylinger', join("\n", map { main::bob_calls('pylinger') } 1 .. 2) . "\n");
 --- request
-POST /2015-03-31/functions/pylinger/invocations
-{}
---- more_headers
-X-Fngate-Test-Sign: bob
---- response_body chomp
-"left behind: 0"
---- no_error_log
-[error]
-
-
-
-=== TEST 18: nor does its second, in the same runtime: only the runtime's own process group outlived the call
---- timeout: 120
---- request
-POST /2015-03-31/functions/pylinger/invocations
-{}
---- more_headers
-X-Fngate-Test-Sign: bob
---- response_body chomp
-"left behind: 0"
+GET /t/out/pylinger
+--- response_body
+200 "left behind: 0"
+200 "left behind: 0"
 --- access_log eval
 qr/"function":"pylinger",.*"status":"200",.*"cold_start":"false"/
 --- no_error_log
@@ -308,9 +312,9 @@ qr/"function":"pylinger",.*"status":"200",.*"cold_start":"false"/
 
 
 
-=== TEST 19: a function that writes forged RESULT frames and garbage to the agent's port
+=== TEST 15: a function that writes forged RESULT frames and garbage to the agent's port (forge19)
 --- request eval
-main::create('forge', 'forge.py', timeout => 60)
+main::create('forge19', 'forge.py', timeout => 60)
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: bob
@@ -320,68 +324,46 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 20: gets its own answer, never a forged one
---- timeout: 300
+=== TEST 16: a function that writes forged RESULT frames and garbage to the agent's port gets its own answer, never a forged one; and the guest still serves the next call
+--- timeout: 420
+--- init
+FngateTest::save_output('forge', join("\n", map { main::bob_calls('forge') } 1 .. 2) . "\n");
 --- request
-POST /2015-03-31/functions/forge/invocations
-{}
---- more_headers
-X-Fngate-Test-Sign: bob
---- response_body chomp
-"real"
---- no_error_log
-[error]
-
-
-
-=== TEST 21: and the guest still serves the next call
---- timeout: 120
---- request
-POST /2015-03-31/functions/forge/invocations
-{}
---- more_headers
-X-Fngate-Test-Sign: bob
---- response_body chomp
-"real"
---- no_error_log
-[error]
-
-
-
-=== TEST 22: a fork bomb that also signals PID 1 and fills /tmp
---- request eval
-main::create('bomb', 'bomb.sh', timeout => 10)
---- more_headers
-Content-Type: application/json
-X-Fngate-Test-Sign: bob
---- error_code: 201
---- no_error_log
-[error]
-
-
-
-=== TEST 23: ends with its call (a function error, at its timeout at the latest)
---- timeout: 300
---- request
-POST /2015-03-31/functions/bomb/invocations
-{}
---- more_headers
-X-Fngate-Test-Sign: bob
---- response_headers
-X-Amz-Function-Error: Unhandled
---- no_error_log
-[error]
-
-
-
-=== TEST 24: and the next call, in the same guest, finds nothing of it: no process, no file in /tmp
---- timeout: 300
---- request
-POST /2015-03-31/functions/linger/invocations
-{}
---- more_headers
-X-Fngate-Test-Sign: bob
+GET /t/out/forge
 --- response_body
-"left behind: 0, /tmp/fill: no"
+200 "real"
+200 "real"
 --- no_error_log
 [error]
+
+
+
+=== TEST 17: a fork bomb that also signals PID 1 and fills /tmp (bomb22)
+--- request eval
+main::create('bomb22', 'bomb.sh', timeout => 10)
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 201
+--- no_error_log
+[error]
+
+
+
+=== TEST 18: a fork bomb that also signals PID 1 and fills /tmp ends with its call (a function error, at its timeout at the latest); the next call, in the same guest, finds nothing of it: no process, no file in /tmp
+--- timeout: 600
+--- init
+my $bomb = main::bob_calls('bomb');
+$bomb =~ s/^(\d+ \[\w+\]) .*/$1/s;
+FngateTest::save_output('bomb', join("\n", "bomb: $bomb",
+    'linger: ' . main::bob_calls('linger')) . "\n");
+--- request
+GET /t/out/bomb
+--- response_body
+bomb: 200 [Unhandled]
+linger: 200 "left behind: 0, /tmp/fill: no"
+--- no_error_log
+[error]
+
+
+
