@@ -1036,6 +1036,8 @@ qr/fngate: function "xresize40" of $main::ALICE not found/
 main::thumbs_made('thumbs41', $_, 'xresize', 1) for qw(prod hop cli);
 main::xresize_made('xresize41', live => 1);
 main::thumbs_made('thumbs41', 'viaLive', 'xresize41', 'live');
+FngateTest::api_ok('alice', 'PUT', '/2015-03-31/functions/xresize41/configuration',
+    '{"Timeout":7}', 200);
 FngateTest::api_ok('alice', 'POST', '/2015-03-31/functions/xresize41/versions', '{}', 201);
 main::thumbs_made('thumbs41', 'v2', 'xresize41', 2);
 FngateTest::api_ok('alice', 'DELETE', "/2015-03-31/functions/xresize41$_", '', 204)
