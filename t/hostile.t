@@ -9,7 +9,7 @@
 # for any mark but its own, so each call is both a victim and an attacker.
 #
 # The fixture: those functions, spy2 and the other attackers of Bob's;
-# the blocks that deploy make copies of their own.  An attack and the
+# the blocks that deploy make copies of their own (NAME-new).  An attack and the
 # check of what it left are one block: its --- init makes the calls in
 # turn, each call's status and answer a line of the output it GETs.
 use Test::Nginx::Socket;
@@ -71,9 +71,19 @@ sub split_request {
 }
 
 # Bob's call of FUNCTION (a path after /2015-03-31/functions/) with
-# BODY: "CODE BODY", and the X-Amz-Function-Error header when there is
-# one ("CODE [ERROR] BODY").
+# BODY as two lines of output, each starting with LABEL: "LABEL status
+# CODE" (and " function error ERROR" when the X-Amz-Function-Error
+# header says one), "LABEL answer BODY" (its newlines written \n).
 sub bob_calls {
+    my ($label, $fn, $body) = @_;
+    my ($code, $err, $answer) = bob_call($fn, $body);
+    $answer =~ s/\n/\\n/g;
+    return ("$label status $code" . ($err ne '' ? " function error $err" : ''),
+            "$label answer $answer");
+}
+
+# The same as (CODE, ERROR or '', BODY).
+sub bob_call {
     my ($fn, $body) = @_;
     my $hf = "/tmp/fngate-hostile-$$.h";
     my $o = FngateTest::curl_sigv4('bob', "/2015-03-31/functions/$fn/invocations",
@@ -84,12 +94,12 @@ sub bob_calls {
     my $err = '';
     if (open my $in, '<', $hf) {
         while (<$in>) {
-            $err = "[$1] " if /^X-Amz-Function-Error:\s*(\S+)/i;
+            $err = $1 if /^X-Amz-Function-Error:\s*(\S+)/i;
         }
         close $in;
     }
     unlink $hf;
-    return "$code $err$o";
+    return ($code, $err, $o);
 }
 
 fixture(sub {
@@ -112,9 +122,9 @@ run_tests();
 
 __DATA__
 
-=== TEST 1: Alice deploys spy (spy1) with her mark
+=== TEST 1: Alice deploys spy (spy-new) with her mark
 --- request eval
-main::spy('alice', 'spy1')
+main::spy('alice', 'spy-new')
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
@@ -124,11 +134,11 @@ X-Fngate-Test-Sign: alice
 
 
 
-=== TEST 2: and lets Bob call it (spyg)
+=== TEST 2: and lets Bob call it (spy-granted)
 --- init
-FngateTest::api_ok('alice', 'POST', main::split_request(main::spy('alice', 'spyg')), 201);
+FngateTest::api_ok('alice', 'POST', main::split_request(main::spy('alice', 'spy-granted')), 201);
 --- request eval
-qq{POST /2015-03-31/functions/spyg/policy\n{"StatementId":"bob","Action":"lambda:InvokeFunction","Principal":"$main::BOB"}}
+qq{POST /2015-03-31/functions/spy-granted/policy\n{"StatementId":"bob","Action":"lambda:InvokeFunction","Principal":"$main::BOB"}}
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
@@ -138,9 +148,9 @@ X-Fngate-Test-Sign: alice
 
 
 
-=== TEST 3: Bob deploys a spy of his own (spy3), with his mark
+=== TEST 3: Bob deploys a spy of his own (spy-new), with his mark
 --- request eval
-main::spy('bob', 'spy3')
+main::spy('bob', 'spy-new')
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: bob
@@ -150,9 +160,9 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 4: and his alias (aspy4:prod) of Alice's spy, version 1
+=== TEST 4: and his alias (aspy-new:prod) of Alice's spy, version 1
 --- request eval
-qq{POST /2015-03-31/functions/aspy4/aliases\n{"Name":"prod","FunctionVersion":"$main::ARN:1"}}
+qq{POST /2015-03-31/functions/aspy-new/aliases\n{"Name":"prod","FunctionVersion":"$main::ARN:1"}}
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: bob
@@ -163,33 +173,36 @@ X-Fngate-Test-Sign: bob
 
 
 === TEST 5: Bob's spy finds its own mark (the scan works), no other; then Alice's code, called by Bob, finds nothing of Bob's (not his code, /tmp, processes or memory); nor does Bob's own code find anything of Alice's afterwards
---- timeout: 1800
 --- init
-my $own = main::bob_calls('spy');
-my $xa = main::bob_calls('aspy:prod');
-my $again = main::bob_calls('spy');
-FngateTest::save_output('spies', join("\n",
-    "bob's spy: $own",
-    "alice's spy by bob's alias: $xa",
-    "bob's mark in it: " . ($xa =~ /$main::MARK{bob}/ ? 'found' : 'no'),
-    "bob's spy again: $again",
-    "alice's mark in it: " . ($again =~ /$main::MARK{alice}/ ? 'found' : 'no')) . "\n");
+my @own = main::bob_calls('own', 'spy');
+my @xa = main::bob_calls('alias', 'aspy:prod');
+my @again = main::bob_calls('again', 'spy');
+# (as a response_body_like ^...$: a newline at the end or none)
+s/\\n$// for @own, @xa, @again;
+FngateTest::save_output('spies', join("\n", @own, @xa,
+    "alias: bob's mark " . ("@xa" =~ /$main::MARK{bob}/ ? 'found' : 'not found'),
+    @again,
+    "again: alice's mark " . ("@again" =~ /$main::MARK{alice}/ ? 'found' : 'not found'))
+    . "\n");
 --- request
 GET /t/out/spies
 --- response_body
-bob's spy: 200 {"others": [], "where": {}, "own_found": true, "raw_read": []}
-alice's spy by bob's alias: 200 {"others": [], "where": {}, "own_found": true, "raw_read": []}
-bob's mark in it: no
-bob's spy again: 200 {"others": [], "where": {}, "own_found": true, "raw_read": []}
-alice's mark in it: no
+own status 200
+own answer {"others": [], "where": {}, "own_found": true, "raw_read": []}
+alias status 200
+alias answer {"others": [], "where": {}, "own_found": true, "raw_read": []}
+alias: bob's mark not found
+again status 200
+again answer {"others": [], "where": {}, "own_found": true, "raw_read": []}
+again: alice's mark not found
 --- no_error_log
 [error]
 
 
 
-=== TEST 6: Bob's second function (spy8), with a mark of its own
+=== TEST 6: Bob's second function (spy2-new), with a mark of its own
 --- request eval
-main::spy('bob2', 'spy8')
+main::spy('bob2', 'spy2-new')
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: bob
@@ -202,7 +215,7 @@ X-Fngate-Test-Sign: bob
 === TEST 7: Bob's spy2 takes over the guest from spy and finds nothing of it: not its code, /tmp, processes or memory
 --- timeout: 600
 --- init
-main::bob_calls('spy');
+main::bob_call('spy');
 --- request
 POST /2015-03-31/functions/spy2/invocations
 {}
@@ -232,9 +245,9 @@ two vms
 
 
 
-=== TEST 9: Bob's probe (probe11): what may a function's code do in its guest?
+=== TEST 9: Bob's probe (probe-new): what may a function's code do in its guest?
 --- request eval
-main::create('probe11', 'probe.py', timeout => 60)
+main::create('probe-new', 'probe.py', timeout => 60)
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: bob
@@ -258,9 +271,9 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 11: a one-shot handler that leaves a process behind, out of its cgroup if it can (linger13)
+=== TEST 11: a one-shot handler that leaves a process behind, out of its cgroup if it can (linger-new)
 --- request eval
-main::create('linger13', 'linger.sh', timeout => 30)
+main::create('linger-new', 'linger.sh', timeout => 30)
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: bob
@@ -271,22 +284,24 @@ X-Fngate-Test-Sign: bob
 
 
 === TEST 12: a one-shot handler that leaves a process behind: its first call finds none left behind, nor does its second (the first call's process died with the call)
---- timeout: 420
 --- init
-FngateTest::save_output('linger', join("\n", map { main::bob_calls('linger') } 1 .. 2) . "\n");
+FngateTest::save_output('linger', join("\n", main::bob_calls('first', 'linger'),
+    main::bob_calls('second', 'linger')) . "\n");
 --- request
 GET /t/out/linger
 --- response_body
-200 "left behind: 0, /tmp/fill: no"
-200 "left behind: 0, /tmp/fill: no"
+first status 200
+first answer "left behind: 0, /tmp/fill: no"\n
+second status 200
+second answer "left behind: 0, /tmp/fill: no"\n
 --- no_error_log
 [error]
 
 
 
-=== TEST 13: a python3.11 function that leaves a process behind at each call (pylinger16)
+=== TEST 13: a python3.11 function that leaves a process behind at each call (pylinger-new)
 --- request eval
-main::create('pylinger16', 'pylinger.py', timeout => 30)
+main::create('pylinger-new', 'pylinger.py', timeout => 30)
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: bob
@@ -297,14 +312,16 @@ X-Fngate-Test-Sign: bob
 
 
 === TEST 14: a python3.11 function that leaves a process behind at each call: its first call finds none left behind, nor does its second, in the same runtime (only the runtime's own process group outlived the call)
---- timeout: 420
 --- init
-FngateTest::save_output('pylinger', join("\n", map { main::bob_calls('pylinger') } 1 .. 2) . "\n");
+FngateTest::save_output('pylinger', join("\n", main::bob_calls('first', 'pylinger'),
+    main::bob_calls('second', 'pylinger')) . "\n");
 --- request
 GET /t/out/pylinger
 --- response_body
-200 "left behind: 0"
-200 "left behind: 0"
+first status 200
+first answer "left behind: 0"
+second status 200
+second answer "left behind: 0"
 --- access_log eval
 qr/"function":"pylinger",.*"status":"200",.*"cold_start":"false"/
 --- no_error_log
@@ -312,9 +329,9 @@ qr/"function":"pylinger",.*"status":"200",.*"cold_start":"false"/
 
 
 
-=== TEST 15: a function that writes forged RESULT frames and garbage to the agent's port (forge19)
+=== TEST 15: a function that writes forged RESULT frames and garbage to the agent's port (forge-new)
 --- request eval
-main::create('forge19', 'forge.py', timeout => 60)
+main::create('forge-new', 'forge.py', timeout => 60)
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: bob
@@ -325,22 +342,24 @@ X-Fngate-Test-Sign: bob
 
 
 === TEST 16: a function that writes forged RESULT frames and garbage to the agent's port gets its own answer, never a forged one; and the guest still serves the next call
---- timeout: 420
 --- init
-FngateTest::save_output('forge', join("\n", map { main::bob_calls('forge') } 1 .. 2) . "\n");
+FngateTest::save_output('forge', join("\n", main::bob_calls('first', 'forge'),
+    main::bob_calls('second', 'forge')) . "\n");
 --- request
 GET /t/out/forge
 --- response_body
-200 "real"
-200 "real"
+first status 200
+first answer "real"
+second status 200
+second answer "real"
 --- no_error_log
 [error]
 
 
 
-=== TEST 17: a fork bomb that also signals PID 1 and fills /tmp (bomb22)
+=== TEST 17: a fork bomb that also signals PID 1 and fills /tmp (bomb-new)
 --- request eval
-main::create('bomb22', 'bomb.sh', timeout => 10)
+main::create('bomb-new', 'bomb.sh', timeout => 10)
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: bob
@@ -351,17 +370,17 @@ X-Fngate-Test-Sign: bob
 
 
 === TEST 18: a fork bomb that also signals PID 1 and fills /tmp ends with its call (a function error, at its timeout at the latest); the next call, in the same guest, finds nothing of it: no process, no file in /tmp
---- timeout: 600
 --- init
-my $bomb = main::bob_calls('bomb');
-$bomb =~ s/^(\d+ \[\w+\]) .*/$1/s;
-FngateTest::save_output('bomb', join("\n", "bomb: $bomb",
-    'linger: ' . main::bob_calls('linger')) . "\n");
+my ($code, $err) = main::bob_call('bomb');
+FngateTest::save_output('bomb', join("\n", "bomb status $code",
+    "bomb function error $err", main::bob_calls('linger', 'linger')) . "\n");
 --- request
 GET /t/out/bomb
 --- response_body
-bomb: 200 [Unhandled]
-linger: 200 "left behind: 0, /tmp/fill: no"
+bomb status 200
+bomb function error Unhandled
+linger status 200
+linger answer "left behind: 0, /tmp/fill: no"\n
 --- no_error_log
 [error]
 
