@@ -86,7 +86,10 @@ sub bob_calls {
 sub bob_call {
     my ($fn, $body) = @_;
     my $hf = "/tmp/fngate-hostile-$$.h";
-    my $o = FngateTest::curl_sigv4('bob', "/2015-03-31/functions/$fn/invocations",
+    # NAME:QUALIFIER as ?Qualifier= (curl signs the path as it is)
+    my $path = $fn =~ /^([^:]+):(.+)$/ ? "$1/invocations?Qualifier=$2"
+                                         : "$fn/invocations";
+    my $o = FngateTest::curl_sigv4('bob', "/2015-03-31/functions/$path",
         '--max-time', '600', '-D', $hf, '--data-binary', $body // '{}');
     my $code = FngateTest::http_code($o);
     $o =~ s/^exit=\d+\n//;

@@ -22,7 +22,9 @@ use warnings;
 #                            time a block runs (nginx is up by then)
 #   api_call(WHO, METHOD, PATH[, BODY])   a SigV4-signed call as WHO to the
 #                            test nginx (curl_sigv4, a JSON BODY):
-#                            (STATUS, BODY)
+#                            (STATUS, BODY); curl signs PATH as it is, so
+#                            it holds nothing that AWS escapes (name a
+#                            qualifier by ?Qualifier=, not NAME:QUALIFIER)
 #   api_ok(WHO, METHOD, PATH, BODY, STATUS...)   the same, dying unless the
 #                            status is one of STATUS (default 200, 201,
 #                            204); the body
@@ -57,12 +59,10 @@ sub fixture_run {
 sub api_call {
     my ($who, $method, $path, $body) = @_;
     $body //= '';
-    # curl's own SigV4 (curl_sigv4); a body, even an empty one, is sent
-    # with its Content-Length (an empty one without a Content-Type)
+    # curl's own SigV4 (curl_sigv4); a POST's or PUT's body is sent even
+    # when empty (Content-Length: 0)
     my @args = ('-X', $method);
-    push @args, '-H', ($body ne '' ? 'Content-Type: application/json'
-                                    : 'Content-Type:'),
-        '--data-binary', $body
+    push @args, '-H', 'Content-Type: application/json', '--data-binary', $body
         if $body ne '' || $method eq 'POST' || $method eq 'PUT';
     my $out = curl_sigv4($who, $path, @args);
     my $code = http_code($out);
