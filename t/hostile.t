@@ -7,11 +7,15 @@
 # their own; Bob also calls Alice's spy through his cross-account alias
 # "aspy:prod".  Every spy scans guest memory, disks, files and processes
 # for any mark but its own, so each call is both a victim and an attacker.
+#
+# The fixture: those functions, spy2 and the other attackers of Bob's;
+# the blocks that deploy make copies of their own (NAME-new).  An attack and the
+# check of what it left are one block: its --- init makes the calls in
+# turn, each call's status and answer a line of the output it GETs.
 use Test::Nginx::Socket;
 use FngateTest;
 
-repeat_each(1);     # the blocks build on each other
-no_shuffle();
+repeat_each(1);
 fngate_defaults();
 
 our $ALICE = account('alice')->{AccountId};
@@ -60,15 +64,70 @@ sub bob_vm {
     return $l ? $l->{vm} : 'none';
 }
 
+# The request line and body of a create() or spy() as (PATH, BODY).
+sub split_request {
+    my ($line, $body) = split /\n/, shift, 2;
+    return ((split ' ', $line)[1], $body);
+}
+
+# Bob's call of FUNCTION (a path after /2015-03-31/functions/) with
+# BODY as two lines of output, each starting with LABEL: "LABEL status
+# CODE" (and " function error ERROR" when the X-Amz-Function-Error
+# header says one), "LABEL answer BODY" (its newlines written \n).
+sub bob_calls {
+    my ($label, $fn, $body) = @_;
+    my ($code, $err, $answer) = bob_call($fn, $body);
+    $answer =~ s/\n/\\n/g;
+    return ("$label status $code" . ($err ne '' ? " function error $err" : ''),
+            "$label answer $answer");
+}
+
+# The same as (CODE, ERROR or '', BODY).
+sub bob_call {
+    my ($fn, $body) = @_;
+    my $hf = "/tmp/fngate-hostile-$$.h";
+    # NAME:QUALIFIER as ?Qualifier= (curl signs the path as it is)
+    my $path = $fn =~ /^([^:]+):(.+)$/ ? "$1/invocations?Qualifier=$2"
+                                         : "$fn/invocations";
+    my $o = FngateTest::curl_sigv4('bob', "/2015-03-31/functions/$path",
+        '--max-time', '600', '-D', $hf, '--data-binary', $body // '{}');
+    my $code = FngateTest::http_code($o);
+    $o =~ s/^exit=\d+\n//;
+    $o =~ s/\nhttp=\d+\s*$//;
+    my $err = '';
+    if (open my $in, '<', $hf) {
+        while (<$in>) {
+            $err = $1 if /^X-Amz-Function-Error:\s*(\S+)/i;
+        }
+        close $in;
+    }
+    unlink $hf;
+    return ($code, $err, $o);
+}
+
+fixture(sub {
+    FngateTest::api_ok('alice', 'POST', split_request(spy('alice')), 201);
+    FngateTest::grant('alice', 'spy', 'bob', $BOB);
+    FngateTest::api_ok('bob', 'POST', split_request(spy('bob')), 201);
+    FngateTest::make_alias('bob', 'aspy', 'prod', "$ARN:1");
+    FngateTest::api_ok('bob', 'POST', split_request(spy('bob2', 'spy2')), 201);
+    FngateTest::api_ok('bob', 'POST', split_request(create(@$_)), 201)
+        for ['probe', 'probe.py', timeout => 60],
+            ['linger', 'linger.sh', timeout => 30],
+            ['pylinger', 'pylinger.py', timeout => 30],
+            ['forge', 'forge.py', timeout => 60],
+            ['bomb', 'bomb.sh', timeout => 10];
+});
+
 plan tests => repeat_each() * count_tests();
 
 run_tests();
 
 __DATA__
 
-=== TEST 1: Alice deploys spy with her mark
+=== TEST 1: Alice deploys spy (spy-new) with her mark
 --- request eval
-main::spy('alice')
+main::spy('alice', 'spy-new')
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
@@ -78,9 +137,11 @@ X-Fngate-Test-Sign: alice
 
 
 
-=== TEST 2: and lets Bob call it
+=== TEST 2: and lets Bob call it (spy-granted)
+--- init
+FngateTest::api_ok('alice', 'POST', main::split_request(main::spy('alice', 'spy-granted')), 201);
 --- request eval
-qq{POST /2015-03-31/functions/spy/policy\n{"StatementId":"bob","Action":"lambda:InvokeFunction","Principal":"$main::BOB"}}
+qq{POST /2015-03-31/functions/spy-granted/policy\n{"StatementId":"bob","Action":"lambda:InvokeFunction","Principal":"$main::BOB"}}
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
@@ -90,9 +151,9 @@ X-Fngate-Test-Sign: alice
 
 
 
-=== TEST 3: Bob deploys a spy of his own, with his mark
+=== TEST 3: Bob deploys a spy of his own (spy-new), with his mark
 --- request eval
-main::spy('bob')
+main::spy('bob', 'spy-new')
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: bob
@@ -102,9 +163,9 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 4: and his alias aspy:prod of Alice's spy, version 1
+=== TEST 4: and his alias (aspy-new:prod) of Alice's spy, version 1
 --- request eval
-qq{POST /2015-03-31/functions/aspy/aliases\n{"Name":"prod","FunctionVersion":"$main::ARN:1"}}
+qq{POST /2015-03-31/functions/aspy-new/aliases\n{"Name":"prod","FunctionVersion":"$main::ARN:1"}}
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: bob
@@ -114,52 +175,37 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 5: Bob's spy runs first and finds its own mark (the scan works), no other
---- timeout: 600
+=== TEST 5: Bob's spy finds its own mark (the scan works), no other; then Alice's code, called by Bob, finds nothing of Bob's (not his code, /tmp, processes or memory); nor does Bob's own code find anything of Alice's afterwards
+--- init
+my @own = main::bob_calls('own', 'spy');
+my @xa = main::bob_calls('alias', 'aspy:prod');
+my @again = main::bob_calls('again', 'spy');
+# (as a response_body_like ^...$: a newline at the end or none)
+s/\\n$// for @own, @xa, @again;
+FngateTest::save_output('spies', join("\n", @own, @xa,
+    "alias: bob's mark " . ("@xa" =~ /$main::MARK{bob}/ ? 'found' : 'not found'),
+    @again,
+    "again: alice's mark " . ("@again" =~ /$main::MARK{alice}/ ? 'found' : 'not found'))
+    . "\n");
 --- request
-POST /2015-03-31/functions/spy/invocations
-{}
---- more_headers
-X-Fngate-Test-Sign: bob
---- response_body_like: ^\{"others": \[\], "where": \{\}, "own_found": true, "raw_read": \[\]\}$
+GET /t/out/spies
+--- response_body
+own status 200
+own answer {"others": [], "where": {}, "own_found": true, "raw_read": []}
+alias status 200
+alias answer {"others": [], "where": {}, "own_found": true, "raw_read": []}
+alias: bob's mark not found
+again status 200
+again answer {"others": [], "where": {}, "own_found": true, "raw_read": []}
+again: alice's mark not found
 --- no_error_log
 [error]
 
 
 
-=== TEST 6: Alice's code, called by Bob, finds nothing of Bob's: not his code, /tmp, processes or memory
---- timeout: 600
---- request
-POST /2015-03-31/functions/aspy:prod/invocations
-{}
---- more_headers
-X-Fngate-Test-Sign: bob
---- response_body_like: ^\{"others": \[\], "where": \{\}, "own_found": true, "raw_read": \[\]\}$
---- response_body_unlike eval
-qr/$main::MARK{bob}/
---- no_error_log
-[error]
-
-
-
-=== TEST 7: nor does Bob's own code find anything of Alice's afterwards
---- timeout: 600
---- request
-POST /2015-03-31/functions/spy/invocations
-{}
---- more_headers
-X-Fngate-Test-Sign: bob
---- response_body_like: ^\{"others": \[\], "where": \{\}, "own_found": true, "raw_read": \[\]\}$
---- response_body_unlike eval
-qr/$main::MARK{alice}/
---- no_error_log
-[error]
-
-
-
-=== TEST 8: Bob's second function, spy2, with a mark of its own
+=== TEST 6: Bob's second function (spy2-new), with a mark of its own
 --- request eval
-main::spy('bob2', 'spy2')
+main::spy('bob2', 'spy2-new')
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: bob
@@ -169,22 +215,28 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 9: takes over the guest from spy and finds nothing of it: not its code, /tmp, processes or memory
---- timeout: 600
+=== TEST 7: Bob's spy2 takes over the guest from spy and finds nothing of it: not its code, /tmp, processes or memory
+--- init
+# (spy's call first; the block's request is a GET of the output, as a
+# signed request would be stale after the calls)
+main::bob_call('spy');
+my @spy2 = main::bob_calls('spy2', 'spy2');
+s/\\n$// for @spy2;
+FngateTest::save_output('spy2', join("\n", @spy2,
+    "spy2: bob's mark " . ("@spy2" =~ /$main::MARK{bob}/ ? 'found' : 'not found'))
+    . "\n");
 --- request
-POST /2015-03-31/functions/spy2/invocations
-{}
---- more_headers
-X-Fngate-Test-Sign: bob
---- response_body_like: ^\{"others": \[\], "where": \{\}, "own_found": true, "raw_read": \[\]\}$
---- response_body_unlike eval
-qr/$main::MARK{bob}/
+GET /t/out/spy2
+--- response_body
+spy2 status 200
+spy2 answer {"others": [], "where": {}, "own_found": true, "raw_read": []}
+spy2: bob's mark not found
 --- no_error_log
 [error]
 
 
 
-=== TEST 10: the two owners' code ran in different VMs of Bob's (a VM serves one caller and one owner)
+=== TEST 8: the two owners' code ran in different VMs of Bob's (a VM serves one caller and one owner)
 --- init
 FngateTest::curl_sigv4('bob', '/2015-03-31/functions/spy/invocations', '-d', '{"quick":1}');
 FngateTest::curl_sigv4('bob', '/2015-03-31/functions/aspy/invocations?Qualifier=prod', '-d', '{"quick":1}');
@@ -200,9 +252,9 @@ two vms
 
 
 
-=== TEST 11: Bob's probe: what may a function's code do in its guest?
+=== TEST 9: Bob's probe (probe-new): what may a function's code do in its guest?
 --- request eval
-main::create('probe', 'probe.py', timeout => 60)
+main::create('probe-new', 'probe.py', timeout => 60)
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: bob
@@ -212,7 +264,7 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 12: an unprivileged sandbox: no capabilities, no_new_privs, seccomp; no kernel, device, agent or other process within reach
+=== TEST 10: an unprivileged sandbox: no capabilities, no_new_privs, seccomp; no kernel, device, agent or other process within reach
 --- timeout: 300
 --- request
 POST /2015-03-31/functions/probe/invocations
@@ -226,9 +278,9 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 13: a one-shot handler that leaves a process behind, out of its cgroup if it can
+=== TEST 11: a one-shot handler that leaves a process behind, out of its cgroup if it can (linger-new)
 --- request eval
-main::create('linger', 'linger.sh', timeout => 30)
+main::create('linger-new', 'linger.sh', timeout => 30)
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: bob
@@ -238,37 +290,25 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 14: its first call finds none left behind
---- timeout: 300
+=== TEST 12: a one-shot handler that leaves a process behind: its first call finds none left behind, nor does its second (the first call's process died with the call)
+--- init
+FngateTest::save_output('linger', join("\n", main::bob_calls('first', 'linger'),
+    main::bob_calls('second', 'linger')) . "\n");
 --- request
-POST /2015-03-31/functions/linger/invocations
-{}
---- more_headers
-X-Fngate-Test-Sign: bob
+GET /t/out/linger
 --- response_body
-"left behind: 0, /tmp/fill: no"
+first status 200
+first answer "left behind: 0, /tmp/fill: no"\n
+second status 200
+second answer "left behind: 0, /tmp/fill: no"\n
 --- no_error_log
 [error]
 
 
 
-=== TEST 15: nor does its second: the first call's process died with the call
---- timeout: 120
---- request
-POST /2015-03-31/functions/linger/invocations
-{}
---- more_headers
-X-Fngate-Test-Sign: bob
---- response_body
-"left behind: 0, /tmp/fill: no"
---- no_error_log
-[error]
-
-
-
-=== TEST 16: a python3.11 function that leaves a process behind at each call
+=== TEST 13: a python3.11 function that leaves a process behind at each call (pylinger-new)
 --- request eval
-main::create('pylinger', 'pylinger.py', timeout => 30)
+main::create('pylinger-new', 'pylinger.py', timeout => 30)
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: bob
@@ -278,29 +318,17 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 17: its first call finds none left behind
---- timeout: 300
+=== TEST 14: a python3.11 function that leaves a process behind at each call: its first call finds none left behind, nor does its second, in the same runtime (only the runtime's own process group outlived the call)
+--- init
+FngateTest::save_output('pylinger', join("\n", main::bob_calls('first', 'pylinger'),
+    main::bob_calls('second', 'pylinger')) . "\n");
 --- request
-POST /2015-03-31/functions/pylinger/invocations
-{}
---- more_headers
-X-Fngate-Test-Sign: bob
---- response_body chomp
-"left behind: 0"
---- no_error_log
-[error]
-
-
-
-=== TEST 18: nor does its second, in the same runtime: only the runtime's own process group outlived the call
---- timeout: 120
---- request
-POST /2015-03-31/functions/pylinger/invocations
-{}
---- more_headers
-X-Fngate-Test-Sign: bob
---- response_body chomp
-"left behind: 0"
+GET /t/out/pylinger
+--- response_body
+first status 200
+first answer "left behind: 0"
+second status 200
+second answer "left behind: 0"
 --- access_log eval
 qr/"function":"pylinger",.*"status":"200",.*"cold_start":"false"/
 --- no_error_log
@@ -308,9 +336,9 @@ qr/"function":"pylinger",.*"status":"200",.*"cold_start":"false"/
 
 
 
-=== TEST 19: a function that writes forged RESULT frames and garbage to the agent's port
+=== TEST 15: a function that writes forged RESULT frames and garbage to the agent's port (forge-new)
 --- request eval
-main::create('forge', 'forge.py', timeout => 60)
+main::create('forge-new', 'forge.py', timeout => 60)
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: bob
@@ -320,68 +348,48 @@ X-Fngate-Test-Sign: bob
 
 
 
-=== TEST 20: gets its own answer, never a forged one
---- timeout: 300
+=== TEST 16: a function that writes forged RESULT frames and garbage to the agent's port gets its own answer, never a forged one; and the guest still serves the next call
+--- init
+FngateTest::save_output('forge', join("\n", main::bob_calls('first', 'forge'),
+    main::bob_calls('second', 'forge')) . "\n");
 --- request
-POST /2015-03-31/functions/forge/invocations
-{}
---- more_headers
-X-Fngate-Test-Sign: bob
---- response_body chomp
-"real"
---- no_error_log
-[error]
-
-
-
-=== TEST 21: and the guest still serves the next call
---- timeout: 120
---- request
-POST /2015-03-31/functions/forge/invocations
-{}
---- more_headers
-X-Fngate-Test-Sign: bob
---- response_body chomp
-"real"
---- no_error_log
-[error]
-
-
-
-=== TEST 22: a fork bomb that also signals PID 1 and fills /tmp
---- request eval
-main::create('bomb', 'bomb.sh', timeout => 10)
---- more_headers
-Content-Type: application/json
-X-Fngate-Test-Sign: bob
---- error_code: 201
---- no_error_log
-[error]
-
-
-
-=== TEST 23: ends with its call (a function error, at its timeout at the latest)
---- timeout: 300
---- request
-POST /2015-03-31/functions/bomb/invocations
-{}
---- more_headers
-X-Fngate-Test-Sign: bob
---- response_headers
-X-Amz-Function-Error: Unhandled
---- no_error_log
-[error]
-
-
-
-=== TEST 24: and the next call, in the same guest, finds nothing of it: no process, no file in /tmp
---- timeout: 300
---- request
-POST /2015-03-31/functions/linger/invocations
-{}
---- more_headers
-X-Fngate-Test-Sign: bob
+GET /t/out/forge
 --- response_body
-"left behind: 0, /tmp/fill: no"
+first status 200
+first answer "real"
+second status 200
+second answer "real"
 --- no_error_log
 [error]
+
+
+
+=== TEST 17: a fork bomb that also signals PID 1 and fills /tmp (bomb-new)
+--- request eval
+main::create('bomb-new', 'bomb.sh', timeout => 10)
+--- more_headers
+Content-Type: application/json
+X-Fngate-Test-Sign: bob
+--- error_code: 201
+--- no_error_log
+[error]
+
+
+
+=== TEST 18: a fork bomb that also signals PID 1 and fills /tmp ends with its call (a function error, at its timeout at the latest); the next call, in the same guest, finds nothing of it: no process, no file in /tmp
+--- init
+my ($code, $err) = main::bob_call('bomb');
+FngateTest::save_output('bomb', join("\n", "bomb status $code",
+    "bomb function error $err", main::bob_calls('linger', 'linger')) . "\n");
+--- request
+GET /t/out/bomb
+--- response_body
+bomb status 200
+bomb function error Unhandled
+linger status 200
+linger answer "left behind: 0, /tmp/fill: no"\n
+--- no_error_log
+[error]
+
+
+

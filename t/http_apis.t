@@ -3,14 +3,23 @@
 # Carol subscribe and call them at /apis/ALICE/API/STAGE/...; Dave does
 # not.  Routing, access, the proxy event and response, the dedication
 # policies, metering from the billing lines, limits, and bad input.
+#
+# The fixture: Alice's functions, "shop" with its nine routes (Bob and
+# Carol approved) and "pool" with its one (Bob and Carol subscribed),
+# which the blocks that call or only read them share.  A block that
+# creates or changes an API has one of its own (shopN), made in its
+# --- init as the blocks before it left shop; a block that lists an
+# account's APIs or subscriptions, or changes a subscription, has
+# accounts of its own (bob12, alice34, carol38, alice43, ...).  Each
+# block's billing lines are its own (Test::Nginx starts each block with
+# an empty logs/).
 use Test::Nginx::Socket;
 use FngateTest;
 use POSIX ();
 use Time::HiRes ();
 use File::Basename ();
 
-repeat_each(1);     # the blocks build on each other
-no_shuffle();
+repeat_each(1);
 timeout(120);       # a caller's first call boots its VM (TCG: seconds)
 fngate_defaults();
 
@@ -22,6 +31,8 @@ our $SHOP = "/apis/$ALICE/shop/prod";
 our $POOL = "/apis/$ALICE/pool/v1";
 our $SHOP_ARN = "arn:aws:lambda:us-east-1:$ALICE:api:shop";
 our $TTL = 3;       # fngate_cache_ttl of the revocation block
+our %OWN = map { ($_ => account($_)->{AccountId}) }
+    qw(bob12 carol12 dave12 alice34 carol38 alice43 bob43);
 
 our %FN = (
     echo    => "#!/bin/sh\ncat\n",
@@ -153,6 +164,67 @@ sub usage_rows {
     return join "\n", @rows;
 }
 
+# shop's routes: METHOD, PATH, FUNCTION[, QUALIFIER]
+our @ROUTES = (['GET', '/items', 'echo'], ['GET', '/items/{id}', 'echo'],
+               ['GET', '/items/new', 'echo', '$LATEST'],
+               ['POST', '/orders', 'proxy'], ['POST', '/echo', 'echo'],
+               ['GET', '/bin', 'bin'], ['GET', '/bad', 'bad'],
+               ['GET', '/slow', 'slow'], ['GET', '/', 'echo']);
+
+sub route_doc {
+    my $r = shift;
+    my %doc = (Method => $r->[0], Path => $r->[1], FunctionName => $r->[2]);
+    $doc{Qualifier} = $r->[3] if $r->[3];
+    return FngateTest::json_encode(\%doc);
+}
+
+# WHO's functions of %FN, each NAME.SFX: "NAME CODE" a line.
+sub functions_made {
+    my ($who, $sfx) = @_;
+    my @out;
+    for my $fn (sort keys %FN) {
+        my $o = FngateTest::curl_sigv4($who, '/2015-03-31/functions',
+            '-X', 'POST', '-H', 'Content-Type: application/json',
+            '--data-binary', FngateTest::create_function_body(name => "$fn$sfx",
+                files => { handler => [0755, $FN{$fn}] }));
+        push @out, "$fn$sfx " . FngateTest::http_code($o);
+    }
+    return @out;
+}
+
+# WHO's CreateApi of DOC (a hash), with %o: routes => [route, ...] (as
+# in @ROUTES), subscribers => [account name, ...] who ask to subscribe,
+# approve => 1 (the owner approves them).
+sub api_made {
+    my ($who, $doc, %o) = @_;
+    my $name = $doc->{Name};
+    FngateTest::api_ok($who, 'POST', '/2015-03-31/apis',
+        FngateTest::json_encode($doc), 201);
+    FngateTest::api_ok($who, 'POST', "/2015-03-31/apis/$name/routes",
+        route_doc($_), 201) for @{ $o{routes} // [] };
+    my $arn = 'arn:aws:lambda:us-east-1:' . account($who)->{AccountId}
+              . ":api:$name";
+    for my $sub (@{ $o{subscribers} // [] }) {
+        FngateTest::api_ok($sub, 'POST', '/2015-03-31/subscriptions',
+            qq{{"ApiArn":"$arn"}}, 201);
+        FngateTest::api_ok($who, 'PUT', "/2015-03-31/apis/$name/subscriptions/"
+            . account($sub)->{AccountId}, '{"Status":"approved"}', 200)
+            if $o{approve};
+    }
+}
+
+our %SHOP = (Name => 'shop', Access => 'granted', Description => 'the shop');
+our %POOL = (Name => 'pool', Access => 'open', Policy => 'owner', Stage => 'v1');
+
+fixture(sub {
+    my @bad = grep { !/ 201$/ } functions_made('alice', '');
+    die "fixture: @bad\n" if @bad;
+    api_made('alice', \%SHOP, routes => \@ROUTES,
+             subscribers => ['bob', 'carol'], approve => 1);
+    api_made('alice', \%POOL, routes => [['ANY', '/who', 'echo']],
+             subscribers => ['bob', 'carol']);
+});
+
 Test::Nginx::Socket::add_block_preprocessor(sub {
     my $block = shift;
     my $name = $block->name;
@@ -179,40 +251,32 @@ run_tests();
 
 __DATA__
 
-=== TEST 1: Alice's functions echo, proxy, bin, bad and slow
+=== TEST 1: Alice's functions echo, proxy, bin, bad and slow (echo1, ...)
 --- init
-my @out;
-for my $fn (sort keys %main::FN) {
-    my $o = FngateTest::curl_sigv4('alice', '/2015-03-31/functions',
-        '-X', 'POST', '-H', 'Content-Type: application/json',
-        '--data-binary', FngateTest::create_function_body(name => $fn,
-            files => { handler => [0755, $main::FN{$fn}] }));
-    push @out, "$fn " . FngateTest::http_code($o);
-}
-FngateTest::save_output('fns', join("\n", @out) . "\n");
+FngateTest::save_output('fns', join("\n", main::functions_made('alice', '1')) . "\n");
 --- request
 GET /t/out/fns
 --- response_body
-bad 201
-bin 201
-echo 201
-proxy 201
-slow 201
+bad1 201
+bin1 201
+echo1 201
+proxy1 201
+slow1 201
 --- no_error_log
 [error]
 
 
 
-=== TEST 2: CreateApi "shop": granted, policy caller by default, stage prod
+=== TEST 2: CreateApi "shop2": granted, policy caller by default, stage prod
 --- request
 POST /2015-03-31/apis
-{"Name":"shop","Access":"granted","Description":"the shop"}
+{"Name":"shop2","Access":"granted","Description":"the shop"}
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: alice
 --- error_code: 201
 --- response_body_like eval
-qr{^\{"Name":"shop","ApiArn":"\Q$main::SHOP_ARN\E","Stage":"prod","Access":"granted","Policy":"caller","Description":"the shop","Endpoint":"\Q$main::SHOP\E","CreatedDate":"[^"]+","LastModified":"[^"]+","RevisionId":"[0-9a-f-]{36}"\}$}
+qr{^\{"Name":"shop2","ApiArn":"\Q${main::SHOP_ARN}2\E","Stage":"prod","Access":"granted","Policy":"caller","Description":"the shop","Endpoint":"\Q/apis/$main::ALICE/shop2/prod\E","CreatedDate":"[^"]+","LastModified":"[^"]+","RevisionId":"[0-9a-f-]{36}"\}$}
 --- no_error_log
 [error]
 
@@ -255,19 +319,14 @@ GET /t/out/bad
 
 
 
-=== TEST 5: routes: static, {param}, a literal beside a parameter, POST, binary and bad answers
+=== TEST 5: routes (of shop5): static, {param}, a literal beside a parameter, POST, binary and bad answers
 --- init
+FngateTest::api_ok('alice', 'POST', '/2015-03-31/apis', '{"Name":"shop5","Access":"granted"}', 201);
 my @out;
-for my $r (['GET', '/items', 'echo'], ['GET', '/items/{id}', 'echo'],
-           ['GET', '/items/new', 'echo', '$LATEST'],
-           ['POST', '/orders', 'proxy'], ['POST', '/echo', 'echo'],
-           ['GET', '/bin', 'bin'], ['GET', '/bad', 'bad'],
-           ['GET', '/slow', 'slow'], ['GET', '/', 'echo']) {
-    my %doc = (Method => $r->[0], Path => $r->[1], FunctionName => $r->[2]);
-    $doc{Qualifier} = $r->[3] if $r->[3];
-    my $o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop/routes',
+for my $r (@main::ROUTES) {
+    my $o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop5/routes',
         '-X', 'POST', '-H', 'Content-Type: application/json',
-        '--data-binary', FngateTest::json_encode(\%doc));
+        '--data-binary', main::route_doc($r));
     my ($id) = $o =~ /"RouteId":"(\d+)"/;
     push @out, FngateTest::http_code($o) . " $r->[0] $r->[1] " . ($id // '-');
 }
@@ -346,40 +405,41 @@ GET /t/out/bad
 
 
 
-=== TEST 9: ListRoutes, GetRoute, UpdateRoute and DeleteRoute
+=== TEST 9: ListRoutes, GetRoute, UpdateRoute and DeleteRoute (of shop9)
 --- init
+main::api_made('alice', { %main::SHOP, Name => 'shop9' }, routes => \@main::ROUTES);
 my @out;
-my $o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop/routes/10',
+my $o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop9/routes/10',
     '-X', 'POST', '-H', 'Content-Type: application/json', '--data', '{}');
 push @out, 'post-item ' . FngateTest::http_code($o);
-$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop/routes',
+$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop9/routes',
     '-X', 'POST', '-H', 'Content-Type: application/json',
     '--data', '{"Method":"PUT","Path":"/tmp/{a}","FunctionName":"echo"}');
 push @out, 'create ' . FngateTest::http_code($o);
-$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop/routes/10',
+$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop9/routes/10',
     '-X', 'PUT', '-H', 'Content-Type: application/json',
     '--data', '{"Path":"/items/{b}","Method":"GET"}');
 push @out, 'update-collides ' . FngateTest::http_code($o);
-$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop/routes/10',
+$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop9/routes/10',
     '-X', 'PUT', '-H', 'Content-Type: application/json',
     '--data', '{"Path":"/tmp/{a}/x"}');
 push @out, 'update ' . FngateTest::http_code($o) . ' '
            . join ',', $o =~ /"(Method|Path)":"([^"]+)"/g;
-$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop/routes/10');
+$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop9/routes/10');
 push @out, 'get ' . FngateTest::http_code($o) . ' '
            . join ',', $o =~ /"(Path|FunctionArn)":"([^"]+)"/g;
-$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop/routes/10',
+$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop9/routes/10',
     '-X', 'DELETE');
 push @out, 'delete ' . FngateTest::http_code($o);
-$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop/routes/10');
+$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop9/routes/10');
 push @out, 'get ' . FngateTest::http_code($o);
-$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop/routes/10',
+$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop9/routes/10',
     '-X', 'DELETE');
 push @out, 'delete ' . FngateTest::http_code($o);
-$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop/routes');
+$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop9/routes');
 push @out, 'list ' . FngateTest::http_code($o) . ' '
            . join ',', $o =~ /"RouteId":"(\d+)"/g;
-$o = FngateTest::curl_sigv4('bob', '/2015-03-31/apis/shop/routes');
+$o = FngateTest::curl_sigv4('bob', '/2015-03-31/apis/shop9/routes');
 push @out, 'bob ' . FngateTest::http_code($o);
 FngateTest::save_output('routes', join("\n", @out) . "\n");
 --- request
@@ -399,81 +459,88 @@ bob 404
 
 
 
-=== TEST 10: Bob asks to subscribe to shop: pending
+=== TEST 10: Bob asks to subscribe to shop10: pending
+--- init
+main::api_made('alice', { %main::SHOP, Name => 'shop10' });
 --- request eval
-qq{POST /2015-03-31/subscriptions\n{"ApiArn":"$main::SHOP_ARN"}}
+qq{POST /2015-03-31/subscriptions\n{"ApiArn":"${main::SHOP_ARN}10"}}
 --- more_headers
 Content-Type: application/json
 X-Fngate-Test-Sign: bob
 --- error_code: 201
 --- response_body_like eval
-qr{^\{"ApiArn":"\Q$main::SHOP_ARN\E","Account":"$main::BOB","Status":"pending","CreatedDate":"[^"]+","LastModified":"[^"]+"\}$}
+qr{^\{"ApiArn":"\Q${main::SHOP_ARN}10\E","Account":"$main::BOB","Status":"pending","CreatedDate":"[^"]+","LastModified":"[^"]+"\}$}
 --- no_error_log
 [error]
 
 
 
-=== TEST 11: pending is not approved: Bob's call is 403
+=== TEST 11: pending is not approved: Bob's call of shop11 is 403
+--- init
+main::api_made('alice', { %main::SHOP, Name => 'shop11' }, routes => \@main::ROUTES,
+    subscribers => ['bob']);
 --- request eval
-"GET $main::SHOP/items"
+"GET /apis/$main::ALICE/shop11/prod/items"
 --- more_headers
 X-Fngate-Test-Sign: bob
 --- error_code: 403
 --- response_headers
 x-amzn-ErrorType: AccessDeniedException
 --- response_body eval
-qq{{"Type":"User","message":"User: arn:aws:iam::$main::BOB:root is not authorized to perform: lambda:InvokeApi on resource: $main::SHOP_ARN because it has no approved subscription"}}
+qq{{"Type":"User","message":"User: arn:aws:iam::$main::BOB:root is not authorized to perform: lambda:InvokeApi on resource: ${main::SHOP_ARN}11 because it has no approved subscription"}}
 --- error_log eval
-"fngate: $main::BOB may not call api \"shop\" of $main::ALICE: no approved subscription"
+"fngate: $main::BOB may not call api \"shop11\" of $main::ALICE: no approved subscription"
 
 
 
-=== TEST 12: Alice approves Bob and Carol asks too; the lists of both sides
+=== TEST 12: Alice approves Bob and Carol asks too; the lists of both sides (shop12; accounts bob12, carol12, dave12 of its own)
 --- init
+main::api_made('alice', { %main::SHOP, Name => 'shop12' }, routes => \@main::ROUTES,
+    subscribers => ['bob12']);
 my @out;
 my $o = FngateTest::curl_sigv4('alice',
-    "/2015-03-31/apis/shop/subscriptions/$main::BOB", '-X', 'PUT',
+    "/2015-03-31/apis/shop12/subscriptions/$main::OWN{bob12}", '-X', 'PUT',
     '-H', 'Content-Type: application/json', '--data', '{"Status":"approved"}');
 push @out, 'approve ' . FngateTest::http_code($o) . ' '
            . join ',', $o =~ /"(Status)":"([^"]+)"/g;
 $o = FngateTest::curl_sigv4('alice',
-    "/2015-03-31/apis/shop/subscriptions/$main::CAROL", '-X', 'PUT',
+    "/2015-03-31/apis/shop12/subscriptions/$main::OWN{carol12}", '-X', 'PUT',
     '-H', 'Content-Type: application/json', '--data', '{"Status":"approved"}');
 push @out, 'approve-unasked ' . FngateTest::http_code($o);
-$o = FngateTest::curl_sigv4('carol', '/2015-03-31/subscriptions', '-X',
+$o = FngateTest::curl_sigv4('carol12', '/2015-03-31/subscriptions', '-X',
     'POST', '-H', 'Content-Type: application/json',
-    '--data', qq{{"ApiArn":"$main::SHOP_ARN"}});
+    '--data', qq{{"ApiArn":"${main::SHOP_ARN}12"}});
 push @out, 'carol ' . FngateTest::http_code($o);
-$o = FngateTest::curl_sigv4('carol', '/2015-03-31/subscriptions', '-X',
+$o = FngateTest::curl_sigv4('carol12', '/2015-03-31/subscriptions', '-X',
     'POST', '-H', 'Content-Type: application/json',
-    '--data', qq{{"ApiArn":"$main::SHOP_ARN"}});
+    '--data', qq{{"ApiArn":"${main::SHOP_ARN}12"}});
 push @out, 'carol-again ' . FngateTest::http_code($o);
 $o = FngateTest::curl_sigv4('alice',
-    "/2015-03-31/apis/shop/subscriptions/$main::CAROL", '-X', 'PUT',
+    "/2015-03-31/apis/shop12/subscriptions/$main::OWN{carol12}", '-X', 'PUT',
     '-H', 'Content-Type: application/json', '--data', '{"Status":"maybe"}');
 push @out, 'bad-status ' . FngateTest::http_code($o);
 $o = FngateTest::curl_sigv4('alice',
-    "/2015-03-31/apis/shop/subscriptions/$main::CAROL", '-X', 'PUT',
+    "/2015-03-31/apis/shop12/subscriptions/$main::OWN{carol12}", '-X', 'PUT',
     '-H', 'Content-Type: application/json', '--data', '{"Status":"approved"}');
 push @out, 'approve-carol ' . FngateTest::http_code($o);
-$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop/subscriptions');
+$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop12/subscriptions');
 my %st = $o =~ /"Account":"(\d+)","Status":"(\w+)"/g;
-push @out, 'owner-list ' . join ',', sort map { ($_ eq $main::BOB ? 'bob' : $_ eq $main::CAROL ? 'carol' : $_) . "=$st{$_}" } keys %st;
-$o = FngateTest::curl_sigv4('bob', '/2015-03-31/subscriptions');
+push @out, 'owner-list ' . join ',', sort map { ($_ eq $main::OWN{bob12} ? 'bob' : $_ eq $main::OWN{carol12} ? 'carol' : $_) . "=$st{$_}" } keys %st;
+$o = FngateTest::curl_sigv4('bob12', '/2015-03-31/subscriptions');
 push @out, 'bob-list ' . join ',', $o =~ /"Account":"(\d+)","Status":"(\w+)"/g;
 $o = FngateTest::curl_sigv4('alice', '/2015-03-31/subscriptions', '-X',
     'POST', '-H', 'Content-Type: application/json',
-    '--data', qq{{"ApiArn":"$main::SHOP_ARN"}});
+    '--data', qq{{"ApiArn":"${main::SHOP_ARN}12"}});
 push @out, 'own ' . FngateTest::http_code($o);
-$o = FngateTest::curl_sigv4('dave', '/2015-03-31/subscriptions', '-X',
+$o = FngateTest::curl_sigv4('dave12', '/2015-03-31/subscriptions', '-X',
     'POST', '-H', 'Content-Type: application/json',
     '--data', qq{{"ApiArn":"arn:aws:lambda:us-east-1:$main::ALICE:api:nosuch"}});
 push @out, 'nosuch ' . FngateTest::http_code($o);
-$o = FngateTest::curl_sigv4('dave', '/2015-03-31/subscriptions', '-X',
+$o = FngateTest::curl_sigv4('dave12', '/2015-03-31/subscriptions', '-X',
     'POST', '-H', 'Content-Type: application/json',
     '--data', '{"ApiArn":"arn:aws:lambda:us-east-1:1:api:x"}');
 push @out, 'bad-arn ' . FngateTest::http_code($o);
-$o = FngateTest::curl_sigv4('dave', '/2015-03-31/subscriptions');
+$o = FngateTest::curl_sigv4('dave12', '/2015-03-31/subscriptions');
 push @out, 'dave-list ' . ($o =~ /"Subscriptions":\[\]/ ? 'empty' : $o);
 FngateTest::save_output('subs', join("\n", @out) . "\n");
 --- request
@@ -486,7 +553,7 @@ carol-again 200
 bad-status 400
 approve-carol 200
 owner-list bob=approved,carol=approved
-bob-list $main::BOB,approved
+bob-list $main::OWN{bob12},approved
 own 400
 nosuch 404
 bad-arn 400
@@ -686,15 +753,12 @@ http fastcgi header: "x-amzn-ErrorType: ServiceException"
 --- init
 my $log = File::Basename::dirname($ENV{TEST_NGINX_FNGATED_SOCKET})
           . '/fngated.log';
+my $skip = -s $log // 0;
 main::call('bob', 'GET', "$main::SHOP/bad");
-open my $in, '<', $log or die "$log: $!";
-my ($why, $done) = (0, 0);
-while (<$in>) {
-    $why++ if /api $main::ALICE:shop route 7: The function's response is not a valid proxy response: statusCode 700 is out of range/;
-    $done++ if /InvokeApi caller=$main::BOB owner=$main::ALICE function=bad status=502 ServiceException/;
-}
-FngateTest::save_output('log', ($why >= 2 ? 'why logged' : "why $why") . ', '
-                               . ($done >= 2 ? 'call logged' : "call $done") . "\n");
+my $why = FngateTest::wait_fngated_log(qr/api $main::ALICE:shop route 7: The function's response is not a valid proxy response: statusCode 700 is out of range/, 10, $skip);
+my $done = FngateTest::wait_fngated_log(qr/InvokeApi caller=$main::BOB owner=$main::ALICE function=bad status=502 ServiceException/, 10, $skip);
+FngateTest::save_output('log', ($why ne '' ? 'why logged' : 'why not logged') . ', '
+                               . ($done ne '' ? 'call logged' : 'call not logged') . "\n");
 --- request
 GET /t/out/log
 --- response_body
@@ -784,25 +848,27 @@ is larger than fngate_max_payload 1024
 
 
 
-=== TEST 34: CreateApi "pool": open, policy owner, stage v1, one route
+=== TEST 34: CreateApi "pool": open, policy owner, stage v1, one route (of alice34, who has shop)
 --- init
+main::functions_made('alice34', '');
+main::api_made('alice34', \%main::SHOP);
 my @out;
-my $o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis', '-X', 'POST',
+my $o = FngateTest::curl_sigv4('alice34', '/2015-03-31/apis', '-X', 'POST',
     '-H', 'Content-Type: application/json',
     '--data', '{"Name":"pool","Access":"open","Policy":"owner","Stage":"v1"}');
 push @out, 'api ' . FngateTest::http_code($o);
-$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/pool/routes', '-X',
+$o = FngateTest::curl_sigv4('alice34', '/2015-03-31/apis/pool/routes', '-X',
     'POST', '-H', 'Content-Type: application/json',
     '--data', '{"Method":"ANY","Path":"/who","FunctionName":"echo"}');
 push @out, 'route ' . FngateTest::http_code($o);
 for my $who ('bob', 'carol') {
     $o = FngateTest::curl_sigv4($who, '/2015-03-31/subscriptions', '-X',
         'POST', '-H', 'Content-Type: application/json',
-        '--data', qq{{"ApiArn":"arn:aws:lambda:us-east-1:$main::ALICE:api:pool"}});
+        '--data', qq{{"ApiArn":"arn:aws:lambda:us-east-1:$main::OWN{alice34}:api:pool"}});
     push @out, "$who " . FngateTest::http_code($o) . ' '
                . join ',', $o =~ /"Status":"(\w+)"/;
 }
-$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis');
+$o = FngateTest::curl_sigv4('alice34', '/2015-03-31/apis');
 push @out, 'list ' . join ',', $o =~ /"Name":"(\w+)"/g;
 FngateTest::save_output('pool', join("\n", @out) . "\n");
 --- request
@@ -935,37 +1001,42 @@ matches new lines
 
 
 
-=== TEST 38: revoked mid-traffic: Carol's calls stop within fngate_cache_ttl; the worker that passes a change forgets at once
+=== TEST 38: revoked mid-traffic: Carol's (carol38's) calls stop within fngate_cache_ttl; the worker that passes a change forgets at once
 --- init
-my $first = (split ' ', main::call('carol', 'GET', "$main::SHOP/items"))[0];
+# carol38, approved on shop, is this block's Carol
+FngateTest::api_ok('carol38', 'POST', '/2015-03-31/subscriptions',
+    qq{{"ApiArn":"$main::SHOP_ARN"}}, 201);
+FngateTest::api_ok('alice', 'PUT', "/2015-03-31/apis/shop/subscriptions/$main::OWN{carol38}",
+    '{"Status":"approved"}', 200);
+my $first = (split ' ', main::call('carol38', 'GET', "$main::SHOP/items"))[0];
 # revoked as another nginx (or host) would have passed it: this worker
 # believes its cached approval for at most the ttl
 my $port = $ENV{TEST_NGINX_REDIS_PORT};
 my $key = "fg:subs:{$main::ALICE}:shop";
-my $old = `redis-cli -p $port HGET '$key' $main::CAROL`;
+my $old = `redis-cli -p $port HGET '$key' $main::OWN{carol38}`;
 chomp $old;
 (my $revoked = $old) =~ s/^\w+/revoked/;
-system("redis-cli -p $port HSET '$key' $main::CAROL '$revoked' >/dev/null") == 0
+system("redis-cli -p $port HSET '$key' $main::OWN{carol38} '$revoked' >/dev/null") == 0
     or die "redis-cli failed";
 my $t0 = Time::HiRes::time();
 my $now = $first;
 my $calls = 0;
 while ($now eq $first && Time::HiRes::time() - $t0 < $main::TTL + 5) {
     Time::HiRes::sleep(0.1);
-    $now = (split ' ', main::call('carol', 'GET', "$main::SHOP/items"))[0];
+    $now = (split ' ', main::call('carol38', 'GET', "$main::SHOP/items"))[0];
     $calls++;
 }
 my $took = Time::HiRes::time() - $t0;
 # approved again through this worker: the next call is allowed at once
 my $o = FngateTest::curl_sigv4('alice',
-    "/2015-03-31/apis/shop/subscriptions/$main::CAROL", '-X', 'PUT',
+    "/2015-03-31/apis/shop/subscriptions/$main::OWN{carol38}", '-X', 'PUT',
     '-H', 'Content-Type: application/json', '--data', '{"Status":"approved"}');
-my $again = (split ' ', main::call('carol', 'GET', "$main::SHOP/items"))[0];
+my $again = (split ' ', main::call('carol38', 'GET', "$main::SHOP/items"))[0];
 # and revoked through it: the next call is refused at once
 my $o2 = FngateTest::curl_sigv4('alice',
-    "/2015-03-31/apis/shop/subscriptions/$main::CAROL", '-X', 'PUT',
+    "/2015-03-31/apis/shop/subscriptions/$main::OWN{carol38}", '-X', 'PUT',
     '-H', 'Content-Type: application/json', '--data', '{"Status":"revoked"}');
-my $after = (split ' ', main::call('carol', 'GET', "$main::SHOP/items"))[0];
+my $after = (split ' ', main::call('carol38', 'GET', "$main::SHOP/items"))[0];
 my $bob = (split ' ', main::call('bob', 'GET', "$main::SHOP/items"))[0];
 FngateTest::save_output('rev', "$first -> $now "
     . ($took <= $main::TTL + 1 ? 'within ttl' : "after $took s")
@@ -1055,24 +1126,30 @@ slow 200, other api 429, carol 200
 
 
 
-=== TEST 42: a route whose function was deleted is 404, naming the route, not the function
+=== TEST 42: a route (of shop42) whose function was deleted is 404, naming the route, not the function
 --- init
+main::api_made('alice', { %main::SHOP, Name => 'shop42' }, routes => \@main::ROUTES,
+    subscribers => ['bob'], approve => 1);
+# as TEST 9 leaves shop: a route 10 made and deleted
+FngateTest::api_ok('alice', 'POST', '/2015-03-31/apis/shop42/routes',
+    '{"Method":"PUT","Path":"/tmp/{a}","FunctionName":"echo"}', 201);
+FngateTest::api_ok('alice', 'DELETE', '/2015-03-31/apis/shop42/routes/10', '', 204);
 my @out;
 my $o = FngateTest::curl_sigv4('alice', '/2015-03-31/functions', '-X', 'POST',
     '-H', 'Content-Type: application/json', '--data-binary',
     FngateTest::create_function_body(name => 'temp',
         files => { handler => [0755, $main::FN{echo}] }));
 push @out, 'function ' . FngateTest::http_code($o);
-$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop/routes', '-X',
+$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop42/routes', '-X',
     'POST', '-H', 'Content-Type: application/json',
     '--data', '{"Method":"GET","Path":"/gone","FunctionName":"temp"}');
 my ($id) = $o =~ /"RouteId":"(\d+)"/;
 push @out, 'route ' . FngateTest::http_code($o) . " $id";
-push @out, 'call ' . (split ' ', main::call('bob', 'GET', "$main::SHOP/gone"))[0];
+push @out, 'call ' . (split ' ', main::call('bob', 'GET', "/apis/$main::ALICE/shop42/prod/gone"))[0];
 $o = FngateTest::curl_sigv4('alice', '/2015-03-31/functions/temp', '-X',
     'DELETE');
 push @out, 'delete ' . FngateTest::http_code($o);
-push @out, 'call ' . main::call('bob', 'GET', "$main::SHOP/gone");
+push @out, 'call ' . main::call('bob', 'GET', "/apis/$main::ALICE/shop42/prod/gone");
 FngateTest::save_output('gone', join("\n", @out) . "\n");
 --- request
 GET /t/out/gone
@@ -1081,39 +1158,46 @@ function 201
 route 201 11
 call 200
 delete 204
-call 404 {"Type":"User","message":"The function of route 11 of API shop does not exist"}
+call 404 {"Type":"User","message":"The function of route 11 of API shop42 does not exist"}
 
 
 
-=== TEST 43: UpdateApi, GetApi and DeleteApi; a private API refuses subscribers at once, a deleted one is gone
+=== TEST 43: UpdateApi, GetApi and DeleteApi (accounts alice43, bob43 of its own); a private API refuses subscribers at once, a deleted one is gone
 --- init
+main::functions_made('alice43', '');
+main::api_made('alice43', \%main::SHOP, routes => \@main::ROUTES,
+    subscribers => ['bob43'], approve => 1);
+main::api_made('alice43', \%main::POOL, routes => [['ANY', '/who', 'echo']],
+    subscribers => ['bob43']);
+my $SHOP = "/apis/$main::OWN{alice43}/shop/prod";
+my $POOL = "/apis/$main::OWN{alice43}/pool/v1";
 my @out;
-my $o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop');
+my $o = FngateTest::curl_sigv4('alice43', '/2015-03-31/apis/shop');
 my ($rev) = $o =~ /"RevisionId":"([0-9a-f-]{36})"/;
 push @out, 'get ' . FngateTest::http_code($o) . ' ' . join ',', $o =~ /"(Access|Policy)":"(\w+)"/g;
-push @out, 'bob before ' . (split ' ', main::call('bob', 'GET', "$main::SHOP/items"))[0];
-$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop', '-X', 'PUT',
+push @out, 'bob before ' . (split ' ', main::call('bob43', 'GET', "$SHOP/items"))[0];
+$o = FngateTest::curl_sigv4('alice43', '/2015-03-31/apis/shop', '-X', 'PUT',
     '-H', 'Content-Type: application/json',
     '--data', '{"Access":"private","RevisionId":"00000000-0000-4000-8000-000000000000"}');
 push @out, 'stale revision ' . FngateTest::http_code($o);
-$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/shop', '-X', 'PUT',
+$o = FngateTest::curl_sigv4('alice43', '/2015-03-31/apis/shop', '-X', 'PUT',
     '-H', 'Content-Type: application/json',
     '--data', qq{{"Access":"private","RevisionId":"$rev"}});
 push @out, 'update ' . FngateTest::http_code($o) . ' ' . join ',', $o =~ /"(Access)":"(\w+)"/g;
-push @out, 'bob after ' . (split ' ', main::call('bob', 'GET', "$main::SHOP/items"))[0];
-push @out, 'alice after ' . (split ' ', main::call('alice', 'GET', "$main::SHOP/items"))[0];
-$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/pool', '-X', 'DELETE');
+push @out, 'bob after ' . (split ' ', main::call('bob43', 'GET', "$SHOP/items"))[0];
+push @out, 'alice after ' . (split ' ', main::call('alice43', 'GET', "$SHOP/items"))[0];
+$o = FngateTest::curl_sigv4('alice43', '/2015-03-31/apis/pool', '-X', 'DELETE');
 push @out, 'delete ' . FngateTest::http_code($o);
-$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/pool', '-X', 'DELETE');
+$o = FngateTest::curl_sigv4('alice43', '/2015-03-31/apis/pool', '-X', 'DELETE');
 push @out, 'delete again ' . FngateTest::http_code($o);
-$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis/pool');
+$o = FngateTest::curl_sigv4('alice43', '/2015-03-31/apis/pool');
 push @out, 'get deleted ' . FngateTest::http_code($o);
-push @out, 'bob on deleted ' . (split ' ', main::call('bob', 'POST', "$main::POOL/who", '{}'))[0];
-$o = FngateTest::curl_sigv4('bob', '/2015-03-31/subscriptions');
+push @out, 'bob on deleted ' . (split ' ', main::call('bob43', 'POST', "$POOL/who", '{}'))[0];
+$o = FngateTest::curl_sigv4('bob43', '/2015-03-31/subscriptions');
 push @out, 'bob subscriptions ' . join ',', $o =~ /"ApiArn":"[^"]*:api:(\w+)"/g;
-push @out, 'redis ' . (join(',', map { s/\{$main::ALICE\}/{A}/r }
-    split /\n/, FngateTest::redis_keys("fg:*{$main::ALICE}*pool*")) || 'none');
-$o = FngateTest::curl_sigv4('alice', '/2015-03-31/apis');
+push @out, 'redis ' . (join(',', map { s/\{$main::OWN{alice43}\}/{A}/r }
+    split /\n/, FngateTest::redis_keys("fg:*{$main::OWN{alice43}}*pool*")) || 'none');
+$o = FngateTest::curl_sigv4('alice43', '/2015-03-31/apis');
 push @out, 'list ' . join ',', $o =~ /"Name":"(\w+)"/g;
 FngateTest::save_output('upd', join("\n", @out) . "\n");
 --- request

@@ -7,8 +7,6 @@ package FngateTest;
 use strict;
 use warnings;
 
-use IO::Socket::INET ();
-
 # Fixtures
 #
 # What the blocks of a file share (functions, versions, aliases, grants)
@@ -23,7 +21,10 @@ use IO::Socket::INET ();
 #                            (before its own) that runs SUB once, the first
 #                            time a block runs (nginx is up by then)
 #   api_call(WHO, METHOD, PATH[, BODY])   a SigV4-signed call as WHO to the
-#                            test nginx: (STATUS, BODY)
+#                            test nginx (curl_sigv4, a JSON BODY):
+#                            (STATUS, BODY); curl signs PATH as it is, so
+#                            it holds nothing that AWS escapes (name a
+#                            qualifier by ?Qualifier=, not NAME:QUALIFIER)
 #   api_ok(WHO, METHOD, PATH, BODY, STATUS...)   the same, dying unless the
 #                            status is one of STATUS (default 200, 201,
 #                            204); the body
@@ -58,21 +59,15 @@ sub fixture_run {
 sub api_call {
     my ($who, $method, $path, $body) = @_;
     $body //= '';
-    my @hdrs = $body ne '' ? (['Content-Type', 'application/json']) : ();
-    my $signed = sigv4_headers(account => $who, method => $method,
-        uri => $path, body => $body, headers => \@hdrs);
-    my ($port) = endpoint() =~ /:(\d+)$/;
-    my $s = IO::Socket::INET->new(PeerAddr => '127.0.0.1', PeerPort => $port,
-                                  Proto => 'tcp', Timeout => 10)
-        or die "FngateTest::api_call: connect to port $port: $!\n";
-    $signed =~ s/\n/\r\n/g;
-    print $s "$method $path HTTP/1.0\r\n", $signed,
-        (map { "$_->[0]: $_->[1]\r\n" } @hdrs),
-        'Content-Length: ' . length($body) . "\r\n\r\n", $body;
-    my $resp = do { local $/; <$s> } // '';
-    close $s;
-    my ($code, $rbody) = $resp =~ m{^HTTP/1\.\d (\d+)[^\n]*\n.*?\r?\n\r?\n(.*)$}s
-        or die "FngateTest::api_call: $method $path: no HTTP answer: $resp\n";
+    # curl's own SigV4 (curl_sigv4); a POST's or PUT's body is sent even
+    # when empty (Content-Length: 0)
+    my @args = ('-X', $method);
+    push @args, '-H', 'Content-Type: application/json', '--data-binary', $body
+        if $body ne '' || $method eq 'POST' || $method eq 'PUT';
+    my $out = curl_sigv4($who, $path, @args);
+    my $code = http_code($out);
+    my ($rbody) = $out =~ /^exit=0\n(.*)\nhttp=\d+\s*$/s
+        or die "FngateTest::api_call: $method $path: no HTTP answer: $out\n";
     return ($code, $rbody);
 }
 
