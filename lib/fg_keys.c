@@ -6,9 +6,51 @@
  * A NULL argument writes "" (when size allows) and returns -1.
  */
 
-#include <stdio.h>
+#include <stdarg.h>
+#include <string.h>
 
 #include "fg_keys.h"
+
+
+/*
+ * The strings up to NULL one after the other into dst, as snprintf(3)
+ * would write them with "%s%s...": as much as fits, NUL-terminated when
+ * size allows; returns the whole length.  (Keys are built on every call
+ * the module passes, so without snprintf's format parsing.)
+ */
+static int fg_key_join(char *dst, size_t size, ...)
+    __attribute__((sentinel));
+
+
+static int
+fg_key_join(char *dst, size_t size, ...)
+{
+    va_list      args;
+    const char  *part;
+    size_t       len, total, room;
+
+    total = 0;
+    va_start(args, size);
+
+    while ((part = va_arg(args, const char *)) != NULL) {
+        len = strlen(part);
+
+        if (dst != NULL && total + 1 < size) {
+            room = size - 1 - total;
+            memcpy(dst + total, part, len < room ? len : room);
+        }
+
+        total += len;
+    }
+
+    va_end(args);
+
+    if (dst != NULL && size > 0) {
+        dst[total < size ? total : size - 1] = '\0';
+    }
+
+    return (int) total;
+}
 
 
 static int
@@ -27,14 +69,14 @@ fg_key_access_key(char *dst, size_t size, const char *akid)
     if (akid == NULL) {
         return fg_key_null(dst, size);
     }
-    return snprintf(dst, size, "fg:key:%s", akid);
+    return fg_key_join(dst, size, "fg:key:", akid, NULL);
 }
 
 
 int
 fg_key_accounts(char *dst, size_t size)
 {
-    return snprintf(dst, size, "fg:accounts");
+    return fg_key_join(dst, size, "fg:accounts", NULL);
 }
 
 
@@ -44,7 +86,7 @@ fg_key_account(char *dst, size_t size, const char *account)
     if (account == NULL) {
         return fg_key_null(dst, size);
     }
-    return snprintf(dst, size, "fg:acct:{%s}", account);
+    return fg_key_join(dst, size, "fg:acct:{", account, "}", NULL);
 }
 
 
@@ -54,7 +96,7 @@ fg_key_functions(char *dst, size_t size, const char *account)
     if (account == NULL) {
         return fg_key_null(dst, size);
     }
-    return snprintf(dst, size, "fg:fns:{%s}", account);
+    return fg_key_join(dst, size, "fg:fns:{", account, "}", NULL);
 }
 
 
@@ -65,7 +107,7 @@ fg_key_function(char *dst, size_t size, const char *account,
     if (account == NULL || function == NULL) {
         return fg_key_null(dst, size);
     }
-    return snprintf(dst, size, "fg:fn:{%s}:%s", account, function);
+    return fg_key_join(dst, size, "fg:fn:{", account, "}:", function, NULL);
 }
 
 
@@ -76,7 +118,7 @@ fg_key_code(char *dst, size_t size, const char *account,
     if (account == NULL || sha256hex == NULL) {
         return fg_key_null(dst, size);
     }
-    return snprintf(dst, size, "fg:code:{%s}:%s", account, sha256hex);
+    return fg_key_join(dst, size, "fg:code:{", account, "}:", sha256hex, NULL);
 }
 
 
@@ -86,7 +128,7 @@ fg_key_coderefs(char *dst, size_t size, const char *account)
     if (account == NULL) {
         return fg_key_null(dst, size);
     }
-    return snprintf(dst, size, "fg:coderefs:{%s}", account);
+    return fg_key_join(dst, size, "fg:coderefs:{", account, "}", NULL);
 }
 
 
@@ -96,7 +138,7 @@ fg_key_codebytes(char *dst, size_t size, const char *account)
     if (account == NULL) {
         return fg_key_null(dst, size);
     }
-    return snprintf(dst, size, "fg:codebytes:{%s}", account);
+    return fg_key_join(dst, size, "fg:codebytes:{", account, "}", NULL);
 }
 
 
@@ -107,8 +149,8 @@ fg_key_version(char *dst, size_t size, const char *account,
     if (account == NULL || function == NULL || version == NULL) {
         return fg_key_null(dst, size);
     }
-    return snprintf(dst, size, "fg:ver:{%s}:%s:%s", account, function,
-                    version);
+    return fg_key_join(dst, size, "fg:ver:{", account, "}:", function, ":",
+        version, NULL);
 }
 
 
@@ -119,7 +161,7 @@ fg_key_versions(char *dst, size_t size, const char *account,
     if (account == NULL || function == NULL) {
         return fg_key_null(dst, size);
     }
-    return snprintf(dst, size, "fg:vers:{%s}:%s", account, function);
+    return fg_key_join(dst, size, "fg:vers:{", account, "}:", function, NULL);
 }
 
 
@@ -130,7 +172,8 @@ fg_key_version_refs(char *dst, size_t size, const char *account,
     if (account == NULL || function == NULL) {
         return fg_key_null(dst, size);
     }
-    return snprintf(dst, size, "fg:verrefs:{%s}:%s", account, function);
+    return fg_key_join(dst, size, "fg:verrefs:{", account, "}:", function,
+        NULL);
 }
 
 
@@ -141,8 +184,8 @@ fg_key_alias(char *dst, size_t size, const char *account,
     if (account == NULL || function == NULL || alias == NULL) {
         return fg_key_null(dst, size);
     }
-    return snprintf(dst, size, "fg:alias:{%s}:%s:%s", account, function,
-                    alias);
+    return fg_key_join(dst, size, "fg:alias:{", account, "}:", function, ":",
+        alias, NULL);
 }
 
 
@@ -153,7 +196,8 @@ fg_key_aliases(char *dst, size_t size, const char *account,
     if (account == NULL || function == NULL) {
         return fg_key_null(dst, size);
     }
-    return snprintf(dst, size, "fg:aliases:{%s}:%s", account, function);
+    return fg_key_join(dst, size, "fg:aliases:{", account, "}:", function,
+        NULL);
 }
 
 
@@ -164,7 +208,8 @@ fg_key_policy(char *dst, size_t size, const char *account,
     if (account == NULL || function == NULL) {
         return fg_key_null(dst, size);
     }
-    return snprintf(dst, size, "fg:policy:{%s}:%s", account, function);
+    return fg_key_join(dst, size, "fg:policy:{", account, "}:", function,
+        NULL);
 }
 
 
@@ -175,7 +220,7 @@ fg_key_grants(char *dst, size_t size, const char *account,
     if (account == NULL || function == NULL) {
         return fg_key_null(dst, size);
     }
-    return snprintf(dst, size, "fg:grant:{%s}:%s", account, function);
+    return fg_key_join(dst, size, "fg:grant:{", account, "}:", function, NULL);
 }
 
 
@@ -186,7 +231,8 @@ fg_key_bounds(char *dst, size_t size, const char *account,
     if (account == NULL || function == NULL) {
         return fg_key_null(dst, size);
     }
-    return snprintf(dst, size, "fg:bounds:{%s}:%s", account, function);
+    return fg_key_join(dst, size, "fg:bounds:{", account, "}:", function,
+        NULL);
 }
 
 
@@ -197,7 +243,8 @@ fg_key_grant_field(char *dst, size_t size, const char *qualifier,
     if (qualifier == NULL || action == NULL || principal == NULL) {
         return fg_key_null(dst, size);
     }
-    return snprintf(dst, size, "%s:%s:%s", qualifier, action, principal);
+    return fg_key_join(dst, size, qualifier, ":", action, ":", principal,
+        NULL);
 }
 
 
@@ -207,7 +254,7 @@ fg_key_apis(char *dst, size_t size, const char *account)
     if (account == NULL) {
         return fg_key_null(dst, size);
     }
-    return snprintf(dst, size, "fg:apis:{%s}", account);
+    return fg_key_join(dst, size, "fg:apis:{", account, "}", NULL);
 }
 
 
@@ -217,7 +264,7 @@ fg_key_api(char *dst, size_t size, const char *account, const char *api)
     if (account == NULL || api == NULL) {
         return fg_key_null(dst, size);
     }
-    return snprintf(dst, size, "fg:api:{%s}:%s", account, api);
+    return fg_key_join(dst, size, "fg:api:{", account, "}:", api, NULL);
 }
 
 
@@ -227,7 +274,7 @@ fg_key_api_subs(char *dst, size_t size, const char *account, const char *api)
     if (account == NULL || api == NULL) {
         return fg_key_null(dst, size);
     }
-    return snprintf(dst, size, "fg:subs:{%s}:%s", account, api);
+    return fg_key_join(dst, size, "fg:subs:{", account, "}:", api, NULL);
 }
 
 
@@ -237,7 +284,7 @@ fg_key_subscribed(char *dst, size_t size, const char *account)
     if (account == NULL) {
         return fg_key_null(dst, size);
     }
-    return snprintf(dst, size, "fg:subscribed:{%s}", account);
+    return fg_key_join(dst, size, "fg:subscribed:{", account, "}", NULL);
 }
 
 
@@ -247,7 +294,7 @@ fg_key_route_field(char *dst, size_t size, const char *route_id)
     if (route_id == NULL) {
         return fg_key_null(dst, size);
     }
-    return snprintf(dst, size, "r:%s", route_id);
+    return fg_key_join(dst, size, "r:", route_id, NULL);
 }
 
 
@@ -258,5 +305,5 @@ fg_key_subscribed_member(char *dst, size_t size, const char *owner,
     if (owner == NULL || api == NULL) {
         return fg_key_null(dst, size);
     }
-    return snprintf(dst, size, "%s:%s", owner, api);
+    return fg_key_join(dst, size, owner, ":", api, NULL);
 }

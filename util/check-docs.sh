@@ -29,7 +29,8 @@ missing() {
 }
 
 # The names in the C tables of one type: from `static TYPE NAME[] = {` to
-# the `};` that ends it, every ngx_string("...").
+# the `};` that ends it, every ngx_string("...") and every first argument
+# of a row macro named ..._var("...", (the variables' table).
 table_names() {
     local type=$1; shift
     awk -v type="$type" '
@@ -38,6 +39,11 @@ table_names() {
             line = $0
             while (match(line, /ngx_string\("[^"]*"\)/)) {
                 print substr(line, RSTART + 12, RLENGTH - 14)
+                line = substr(line, RSTART + RLENGTH)
+            }
+            line = $0
+            while (match(line, /_var\("[^"]*"/)) {
+                print substr(line, RSTART + 6, RLENGTH - 7)
                 line = substr(line, RSTART + RLENGTH)
             }
         }

@@ -156,6 +156,16 @@ test_truncation(void)
     CU_ASSERT_EQUAL(k[0], '\0');
     CU_ASSERT_EQUAL(k[1], 'X');
 
+    /* cut in a later part, and at a part's end */
+    CU_ASSERT_EQUAL(fg_key_alias(k, sizeof(k), ACCT, "f", "live"), 30);
+    CU_ASSERT_STRING_EQUAL(k, "fg:alias:{12345");
+    {
+        char  m[22];
+
+        CU_ASSERT_EQUAL(fg_key_function(m, sizeof(m), ACCT, "my-fn"), 26);
+        CU_ASSERT_STRING_EQUAL(m, "fg:fn:{123456789012}:");
+    }
+
     /* exactly fitting: length size - 1 */
     CU_ASSERT_EQUAL(fg_key_accounts(k, 12), 11);
     CU_ASSERT_STRING_EQUAL(k, "fg:accounts");
