@@ -128,42 +128,14 @@ stack_wait 60 nginx curl -s -o /dev/null "http://127.0.0.1:$PLAIN_PORT/" ||
 printf '#!/bin/sh\ncat\n' >"$STATE/handler"
 chmod +x "$STATE/handler"
 (cd "$STATE" && zip -q -X cg.zip handler)
-CREATE_PY='
-import sys, boto3
-from botocore.config import Config
-endpoint, akid, secret, zpath = sys.argv[1:5]
-c = boto3.client("lambda", endpoint_url=endpoint, region_name="us-east-1",
-                 aws_access_key_id=akid, aws_secret_access_key=secret,
-                 config=Config(retries={"max_attempts": 1}))
-with open(zpath, "rb") as f:
-    c.create_function(FunctionName="cg-noop", Runtime="provided",
-                      Handler="handler", Role="arn:aws:iam::000000000000:role/cg",
-                      Code={"ZipFile": f.read()})
-'
-"$PY" -c "$CREATE_PY" "http://127.0.0.1:$API_PORT" "$AKID" "$SECRET" \
-    "$STATE/cg.zip" || die "CreateFunction cg-noop failed"
+"$PY" "$ROOT/util/bench.py" create "http://127.0.0.1:$API_PORT" "$AKID" \
+    "$SECRET" cg-noop "$STATE/cg.zip" handler >/dev/null ||
+    die "CreateFunction cg-noop failed"
 
 # calls PORT N: N signed Invokes on one connection; all must answer 200.
-CALLS_PY='
-import http.client, sys
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
-port, n, path, akid, secret = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
-req = AWSRequest(method="POST", url="http://localhost" + path, data=b"{}",
-                 headers={"Content-Type": "application/json"})
-SigV4Auth(Credentials(akid, secret), "lambda", "us-east-1").add_auth(req)
-headers = {k: req.headers[k] for k in ("Content-Type", "X-Amz-Date", "Authorization")}
-headers["Host"] = "localhost"
-c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-for i in range(n):
-    c.request("POST", path, body=b"{}", headers=headers)
-    r = c.getresponse()
-    r.read()
-    if r.status != 200:
-        sys.exit("call %d: status %d" % (i, r.status))
-'
-calls() { "$PY" -c "$CALLS_PY" "$1" "$2" "$INVOKE_PATH" "$AKID" "$SECRET"; }
+calls() {
+    "$PY" "$ROOT/util/bench.py" calls "$1" "$2" "$INVOKE_PATH" "$AKID" "$SECRET"
+}
 
 # measure PORT: instructions of N calls, start-up and warm-up excluded.
 measure() {

@@ -188,48 +188,8 @@ note "stack up: nginx $NGINX_PID, fngated $FNGATED_PID, fcgi-echo $ECHO_PID, red
 
 # ------------------------------------------------------------ helpers
 
-# py sign METHOD URL BODY AKID SECRET: SigV4 headers by botocore, one
-# "Name: value" a line.  py create ENDPOINT AKID SECRET NAME ZIP HANDLER
-# [RUNTIME] (provided).
-# py call ENDPOINT AKID SECRET OPERATION JSON: a boto3 call, its answer as
-# JSON.
-PY_HELPER='
-import sys
-mode = sys.argv[1]
-def client(endpoint, akid, secret):
-    import boto3
-    from botocore.config import Config
-    return boto3.client("lambda", endpoint_url=endpoint, region_name="us-east-1",
-                        aws_access_key_id=akid, aws_secret_access_key=secret,
-                        config=Config(retries={"max_attempts": 1}))
-if mode == "sign":
-    from botocore.auth import SigV4Auth
-    from botocore.awsrequest import AWSRequest
-    from botocore.credentials import Credentials
-    method, url, body, akid, secret = sys.argv[2:7]
-    req = AWSRequest(method=method, url=url, data=body.encode(),
-                     headers={"Content-Type": "application/json"})
-    SigV4Auth(Credentials(akid, secret), "lambda", "us-east-1").add_auth(req)
-    for k in ("Host", "Content-Type", "X-Amz-Date", "Authorization"):
-        v = req.headers.get(k) or (url.split("/")[2] if k == "Host" else None)
-        print("%s: %s" % (k, v))
-elif mode == "create":
-    endpoint, akid, secret, name, zpath, handler = sys.argv[2:8]
-    runtime = sys.argv[8] if len(sys.argv) > 8 else "provided"
-    c = client(endpoint, akid, secret)
-    with open(zpath, "rb") as f:
-        r = c.create_function(FunctionName=name, Runtime=runtime,
-                              Handler=handler, Role="arn:aws:iam::000000000000:role/b",
-                              Code={"ZipFile": f.read()})
-    print(r["CodeSize"])
-elif mode == "call":
-    import json
-    endpoint, akid, secret, op, args = sys.argv[2:7]
-    r = getattr(client(endpoint, akid, secret), op)(**json.loads(args))
-    r.pop("ResponseMetadata", None)
-    print(json.dumps(r, default=str))
-'
-py() { "$PY" -c "$PY_HELPER" "$@"; }
+# py MODE ...: util/bench.py (sign, create, call; its header).
+py() { "$PY" "$ROOT/util/bench.py" "$@"; }
 
 account_new() {
     # account_new NAME: prints "ID AKID SECRET".
