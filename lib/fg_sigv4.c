@@ -1090,6 +1090,75 @@ fg_sigv4_verify(const fg_sigv4_request_t *req, const fg_sigv4_auth_t *auth,
 }
 
 
+fg_sigv4_rc_t
+fg_sigv4_authorization(const fg_sigv4_request_t *req,
+    fg_str_t signed_headers, fg_str_t access_key, fg_str_t secret,
+    fg_str_t region, fg_str_t service, char **out)
+{
+    char           *creq = NULL, *sts = NULL, sig[65];
+    fg_str_t        date;
+    fg_sb_t         sb = { NULL, 0, 0, 0 };
+    fg_sigv4_rc_t   rc;
+
+    *out = NULL;
+    if (req->amz_date.len != 16 || access_key.len == 0) {
+        return FG_SIGV4_MALFORMED;
+    }
+    date.data = req->amz_date.data;
+    date.len = 8;
+
+    rc = fg_sigv4_canonical_request(req, signed_headers, &creq);
+    if (rc != FG_SIGV4_OK) {
+        goto cleanup;
+    }
+    rc = fg_sigv4_string_to_sign(req->amz_date, date, region, service, creq,
+                                 &sts);
+    if (rc != FG_SIGV4_OK) {
+        goto cleanup;
+    }
+    rc = fg_sigv4_sign(secret, date, region, service, sts, sig);
+    if (rc != FG_SIGV4_OK) {
+        goto cleanup;
+    }
+
+    fg_sb_adds(&sb, FG_SIGV4_ALGORITHM " Credential=");
+    fg_sb_add(&sb, access_key.data, access_key.len);
+    fg_sb_adds(&sb, "/");
+    fg_sb_add(&sb, date.data, date.len);
+    fg_sb_adds(&sb, "/");
+    fg_sb_add(&sb, region.data, region.len);
+    fg_sb_adds(&sb, "/");
+    fg_sb_add(&sb, service.data, service.len);
+    fg_sb_adds(&sb, "/" FG_SIGV4_TERMINATOR ", SignedHeaders=");
+    fg_sb_add(&sb, signed_headers.data, signed_headers.len);
+    fg_sb_adds(&sb, ", Signature=");
+    fg_sb_add(&sb, sig, FG_SHA256_HEX_LEN);
+    OPENSSL_cleanse(sig, sizeof(sig));
+
+    if (sb.failed) {
+        fg_sb_free(&sb);
+        rc = FG_SIGV4_NOMEM;
+        goto cleanup;
+    }
+    *out = sb.data;
+
+cleanup:
+    free(creq);
+    free(sts);
+    return rc;
+}
+
+
+void
+fg_sigv4_format_date(time_t t, char buf[17])
+{
+    struct tm  tm;
+
+    gmtime_r(&t, &tm);
+    strftime(buf, 17, "%Y%m%dT%H%M%SZ", &tm);
+}
+
+
 const char *
 fg_sigv4_strerror(fg_sigv4_rc_t rc)
 {

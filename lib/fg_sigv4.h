@@ -97,6 +97,22 @@ fg_sigv4_rc_t fg_sigv4_signing_key(fg_str_t secret, fg_str_t date,
 fg_sigv4_rc_t fg_sigv4_sign(fg_str_t secret, fg_str_t date, fg_str_t region,
     fg_str_t service, const char *string_to_sign, char sig[65]);
 
+/*
+ * Signs a request as a client does (fngated's asynchronous workers sign
+ * the calls they make through the gateway): req's headers hold every
+ * header signed_headers names (lowercase, ';'-separated, sorted, host
+ * among them) and req->amz_date is x-amz-date's value.  *out gets the
+ * Authorization header's value (malloc'd; the caller frees):
+ * "AWS4-HMAC-SHA256 Credential=AKID/DATE/REGION/SERVICE/aws4_request,
+ * SignedHeaders=..., Signature=...".
+ */
+fg_sigv4_rc_t fg_sigv4_authorization(const fg_sigv4_request_t *req,
+    fg_str_t signed_headers, fg_str_t access_key, fg_str_t secret,
+    fg_str_t region, fg_str_t service, char **out);
+
+/* x-amz-date's value of t (yyyymmddThhmmssZ, UTC) into buf. */
+void fg_sigv4_format_date(time_t t, char buf[17]);
+
 /* Parses x-amz-date (yyyymmddThhmmssZ) to a UTC time_t; -1 if malformed. */
 time_t fg_sigv4_parse_date(fg_str_t amz_date);
 

@@ -1317,6 +1317,53 @@ test_signing_key(void)
 }
 
 
+/* A client's Authorization header: the published one for every vector of
+ * the suite and of botocore's Lambda requests, and the verifier takes it. */
+static void
+test_authorization(void)
+{
+    const vector_t      *v;
+    fg_sigv4_request_t   req;
+    fg_sigv4_auth_t      auth;
+    char                 hash[65], *authz, *want, date[17];
+    size_t               i, n = sizeof(suite) / sizeof(suite[0]);
+
+    for (i = 0; i < n + sizeof(lambda) / sizeof(lambda[0]); i++) {
+        v = i < n ? &suite[i] : &lambda[i - n];
+        request_of(v, &req, hash);
+        CU_ASSERT_EQUAL_FATAL(fg_sigv4_authorization(&req,
+            S(v->signed_headers), S("AKIDEXAMPLE"), S(SECRET),
+            S("us-east-1"), S(i < n ? "service" : "lambda"), &authz),
+            FG_SIGV4_OK);
+        want = authorization_of(v, i < n ? "20150830" : "20261123",
+                                i < n ? "service" : "lambda", v->signature);
+        CU_ASSERT_STRING_EQUAL(authz, want);
+        CU_ASSERT_EQUAL(fg_sigv4_parse_auth(S(authz), &auth), FG_SIGV4_OK);
+        CU_ASSERT_EQUAL(fg_sigv4_verify(&req, &auth, S(SECRET),
+                                        i < n ? SUITE_T : LAMBDA_T, 300),
+                        FG_SIGV4_OK);
+        free(authz);
+        free(want);
+    }
+
+    /* no access key, or a date that is not x-amz-date's form */
+    request_of(&suite[0], &req, hash);
+    CU_ASSERT_EQUAL(fg_sigv4_authorization(&req, S("host;x-amz-date"),
+        S(""), S(SECRET), S("us-east-1"), S("service"), &authz),
+        FG_SIGV4_MALFORMED);
+    CU_ASSERT_PTR_NULL(authz);
+    req.amz_date = S("20150830");
+    CU_ASSERT_EQUAL(fg_sigv4_authorization(&req, S("host;x-amz-date"),
+        S("AKIDEXAMPLE"), S(SECRET), S("us-east-1"), S("service"), &authz),
+        FG_SIGV4_MALFORMED);
+
+    fg_sigv4_format_date(SUITE_T, date);
+    CU_ASSERT_STRING_EQUAL(date, "20150830T123600Z");
+    fg_sigv4_format_date(LAMBDA_T, date);
+    CU_ASSERT_STRING_EQUAL(date, "20261123T120000Z");
+}
+
+
 static const cu_test_t  sigv4_tests[] = {
     { "AWS SigV4 test suite vectors", test_suite_vectors },
     { "Lambda requests signed by botocore", test_lambda_vectors },
@@ -1330,6 +1377,7 @@ static const cu_test_t  sigv4_tests[] = {
     { "x-amz-date parsing", test_parse_date },
     { "sha256 and strerror", test_sha256_and_strerror },
     { "signing key and verify_key", test_signing_key },
+    { "a client's Authorization header", test_authorization },
     { NULL, NULL }
 };
 
