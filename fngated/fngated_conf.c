@@ -165,6 +165,16 @@ static const fgd_conf_key_t fgd_conf_keys[] = {
       1ul << 40, NULL },
     { "pid_file",        FGD_STR,  OFF(pid_file), 0, 0,
       fgd_check_path_or_none },
+    { "gateway",         FGD_STR,  OFF(async.gateway), 0, 0,
+      fgd_check_listen },
+    { "async_workers",   FGD_UINT, OFF(async.workers), 0, 1024, NULL },
+    { "async_per_account", FGD_UINT, OFF(async.per_account), 1, 1024,
+      NULL },
+    { "async_retry_base", FGD_UINT, OFF(async.retry_base_s), 1, 3600,
+      NULL },
+    { "async_visibility_timeout", FGD_UINT, OFF(async.visibility_s), 1,
+      43200, NULL },
+    { "async_sweep",     FGD_UINT, OFF(async.sweep_s), 1, 3600, NULL },
     { NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -204,6 +214,11 @@ fgd_conf_init(fgd_conf_t *conf)
     conf->quota.routes = 300;
     conf->quota.subscriptions = 10000;
     conf->billing_log_reserve = 1024 * 1024;
+    conf->async.workers = 4;
+    conf->async.per_account = 2;
+    conf->async.retry_base_s = 60;
+    conf->async.visibility_s = 30;
+    conf->async.sweep_s = 30;
 
     if (fgd_set_str(&conf->listen, "unix:/run/fngate/fngated.sock") != 0
         || fgd_set_str(&conf->redis, "127.0.0.1:6379") != 0
@@ -218,7 +233,8 @@ fgd_conf_init(fgd_conf_t *conf)
         || fgd_set_str(&conf->emulator, conf->vm.emulator) != 0
         || fgd_set_str(&conf->name_prefix, conf->vm.name_prefix) != 0
         || fgd_set_str(&conf->billing_log, "") != 0
-        || fgd_set_str(&conf->pid_file, "") != 0)
+        || fgd_set_str(&conf->pid_file, "") != 0
+        || fgd_set_str(&conf->async.gateway, "127.0.0.1:8080") != 0)
     {
         fgd_conf_free(conf);
         return -1;
@@ -249,6 +265,7 @@ fgd_conf_free(fgd_conf_t *conf)
     }
     free(conf->billing_log);
     free(conf->pid_file);
+    free(conf->async.gateway);
     free(conf->listen);
     free(conf->redis);
     free(conf->region);

@@ -25,6 +25,23 @@ typedef struct {
     unsigned       subscriptions;   /* subscriptions of an API */
 } fgd_quota_t;
 
+/* Asynchronous invocation (fngated_async.c; conf/fngated.conf's gateway
+ * and async_* keys). */
+typedef struct {
+    char          *gateway;         /* where the workers call the gateway:
+                                       "host:port" or "unix:/path" */
+    unsigned       workers;         /* threads running events; 0: this
+                                       fngated only accepts them */
+    unsigned       per_account;     /* events of one account at once */
+    unsigned       retry_base_s;    /* wait before the first retry of a
+                                       function error; doubled after */
+    unsigned       visibility_s;    /* a taken event's lease: a worker
+                                       that died leaves it to another
+                                       after this */
+    unsigned       sweep_s;         /* every account with events is
+                                       looked at this often */
+} fgd_async_conf_t;
+
 typedef struct {
     char          *listen;          /* "unix:/path" or "host:port" */
     char          *redis;           /* "host:port" or "unix:/path" */
@@ -49,6 +66,7 @@ typedef struct {
     size_t         billing_log_reserve; /* bytes its file system keeps
                                        free for calls in flight; 0 off */
     char          *pid_file;        /* written once ready; "" none */
+    fgd_async_conf_t  async;
     unsigned long  seen;            /* keys given, one bit each */
     unsigned long  overridden;      /* keys given by -o, one bit each */
 } fgd_conf_t;

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fngated_async.h"
 #include "fngated_bounds.h"
 #include "fngated_functions.h"
 #include "fngated_invoke.h"
@@ -189,8 +190,8 @@ cleanup:
  * keeps the whole error for the operator.  0, or -1 with r.
  */
 static int
-fgd_cross_account_error(const fgd_req_t *q, const fgd_result_t *res,
-    bool tail_ok, bool tail_known, fgd_resp_t *r)
+fgd_cross_account_error(const fgd_req_t *q, const char *rid,
+    const fgd_result_t *res, bool tail_ok, bool tail_known, fgd_resp_t *r)
 {
     fgd_bounds_t  b;
     fgd_resp_t    e;
@@ -210,7 +211,7 @@ fgd_cross_account_error(const fgd_req_t *q, const fgd_result_t *res,
     fgd_log("info", q->request_id, "function error of %s:%s shown to %s "
         "without its message: %s", q->owner, q->function, q->caller,
         r->message);
-    return fgd_result_redact(res, q->request_id, r);
+    return fgd_result_redact(res, rid, r);
 }
 
 int
@@ -232,6 +233,9 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     bool                   cross = strcmp(q->owner, q->caller) != 0;
     unsigned               init_ms = 0;
     size_t                 tail_len;
+    fgd_event_t            ev;
+    void                  *ev_hold = NULL;
+    const char            *rid = q->request_id;
     int                    rc = -1;
 
     memset(&fn, 0, sizeof(fn));
@@ -283,6 +287,21 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
         rc = 0;
         goto cleanup;
     }
+    if (type == FGD_INVOKE_EVENT) {
+        rc = fgd_async_enqueue(q, r);
+        goto cleanup;
+    }
+    /* An attempt of an event: the function sees the request id of the
+     * Invoke that sent it, the billing line its attempt and age. */
+    if (q->event != NULL && q->event[0] != '\0') {
+        if (fgd_async_attempt(q, &ev, &ev_hold, r) != 0) {
+            goto cleanup;
+        }
+        rid = ev.rid;
+        fgd_log("info", q->request_id, "attempt %u of event %s (%s), age "
+            "%llu ms", ev.attempts + ev.throttles + 1, ev.rid, ev.id,
+            (unsigned long long) fgd_event_age_ms(&ev));
+    }
 
     if (cross && fgd_cross_account(q, &fn, &tail_ok, &tail_known, r) != 0) {
         goto cleanup;
@@ -295,7 +314,7 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
         fg_function_arn(arn, sizeof(arn), q->region, q->owner, q->function,
             q->qualifier);
     }
-    if (fgd_invoke_frame(&req, &fn, q->region, q->request_id, arn,
+    if (fgd_invoke_frame(&req, &fn, q->region, rid, arn,
             (const uint8_t *) (q->body_len ? q->body : "{}"),
             q->body_len ? q->body_len : 2) != 0)
     {
@@ -365,7 +384,7 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
             "The function's execution environment failed");
         goto cleanup;
     }
-    if (fgd_result_parse(&resp, q->request_id, &res) != 0) {
+    if (fgd_result_parse(&resp, rid, &res) != 0) {
         healthy = false;
         fgd_log("error", q->request_id, "INVOKE on %s: bad RESULT frame",
             vmp_vm_name(vm));
@@ -374,15 +393,15 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
         goto cleanup;
     }
     clock_gettime(CLOCK_REALTIME, &now);
-    if (fgd_result_response(&res, q->request_id, fn.timeout_s, &now, r,
+    if (fgd_result_response(&res, rid, fn.timeout_s, &now, r,
             &healthy) != 0)
     {
         fgd_log("error", q->request_id, "RESULT from %s: %s",
             vmp_vm_name(vm), r->message);
         goto cleanup;
     }
-    if (cross && fgd_cross_account_error(q, &res, tail_ok, tail_known, r)
-        != 0)
+    if (cross
+        && fgd_cross_account_error(q, rid, &res, tail_ok, tail_known, r) != 0)
     {
         goto cleanup;
     }
@@ -405,7 +424,7 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     fgd_header(r, "X-Amz-Executed-Version", fgd_fn_version(&fn));
     /* the log of another account's code only where its owner allows */
     if (strcmp(q->log_type, "Tail") == 0 && tail_ok) {
-        tail = fgd_log_tail(&res, q->request_id, fgd_fn_version(&fn),
+        tail = fgd_log_tail(&res, rid, fgd_fn_version(&fn),
             fn.memory_mb,
             init_ms, cold, &tail_len);
         if (tail != NULL && (b64 = malloc(tail_len / 3 * 4 + 8)) != NULL) {
@@ -435,6 +454,17 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
             info.cold ? vmp_vm_origin(vm) : "load");
     }
     fgd_header(r, "X-Fngate-Vm", vmp_vm_name(vm));
+    if (ev_hold != NULL) {
+        fgd_header(r, "X-Fngate-Invocation-Type", "Event");
+        snprintf(num, sizeof(num), "%u", ev.attempts + ev.throttles + 1);
+        fgd_header(r, "X-Fngate-Attempt", num);
+        snprintf(num, sizeof(num), "%llu",
+            (unsigned long long) fgd_event_age_ms(&ev));
+        fgd_header(r, "X-Fngate-Event-Age-Ms", num);
+        fgd_header(r, "X-Fngate-Event-Id", ev.rid);
+    } else {
+        fgd_header(r, "X-Fngate-Invocation-Type", "RequestResponse");
+    }
     rc = 0;
 
 cleanup:
@@ -451,5 +481,8 @@ cleanup:
     fg_buf_free(&req);
     fg_buf_free(&resp_buf);
     fgd_fn_clear(&fn);
+    if (ev_hold != NULL) {
+        freeReplyObject(ev_hold);
+    }
     return rc;
 }

@@ -33,6 +33,7 @@
 #include <openssl/rand.h>
 
 #include "fg_route.h"
+#include "fngated_async.h"
 #include "fngated_cli.h"
 #include "fngated_dispatch.h"
 #include "fngated_pool.h"
@@ -248,6 +249,7 @@ fgd_handle(FCGX_Request *req, redisContext **redis)
     q.alias = fgd_param(req, "FNGATE_ALIAS");
     q.log_type = fgd_param(req, "FNGATE_LOG_TYPE");
     q.invocation_type = fgd_param(req, "FNGATE_INVOCATION_TYPE");
+    q.event = fgd_param(req, "FNGATE_EVENT");
     q.query = fgd_param(req, "QUERY_STRING");
     q.method = fgd_param(req, "REQUEST_METHOD");
     q.uri = fgd_param(req, "REQUEST_URI");
@@ -460,6 +462,10 @@ main(int argc, char **argv)
     }
     fgd_log("info", NULL, "listening on %s, %u threads, redis %s, region %s",
         fgd_conf.listen, started, fgd_conf.redis, fgd_conf.region);
+    if (fgd_async_start(&fgd_conf) != 0) {
+        fgd_log("error", NULL, "async: the workers did not start; events "
+            "are stored and wait for them");
+    }
 
     for (;;) {
         if (sigwait(&sigs, &sig) != 0) {
@@ -473,6 +479,10 @@ main(int argc, char **argv)
     }
     fgd_log("info", NULL, "signal %d: stopping; calls in flight finish",
         sig);
+
+    /* The attempts of events in flight finish first: they are calls
+     * through the gateway that these threads serve. */
+    fgd_async_stop();
 
     /* Wake the threads blocked in accept(): shutdown on a listening
      * socket makes accept fail, and no new connection is taken. */

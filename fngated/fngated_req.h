@@ -37,6 +37,8 @@ typedef struct {
                                           "" */
     const char        *log_type;       /* FNGATE_LOG_TYPE */
     const char        *invocation_type;
+    const char        *event;          /* FNGATE_EVENT: the asynchronous
+                                          event an attempt runs, or "" */
     const char        *query;          /* QUERY_STRING */
     const char        *method;         /* REQUEST_METHOD */
     const char        *uri;            /* REQUEST_URI */

@@ -575,9 +575,7 @@ fgd_invocation_type(const char *s, fgd_invocation_type_t *t, fgd_resp_t *r)
     }
     if (strcmp(s, "Event") == 0) {
         *t = FGD_INVOKE_EVENT;
-        return fgd_error(r, 400, "InvalidParameterValueException",
-            "InvocationType Event (asynchronous invocation) is not "
-            "supported yet; use RequestResponse");
+        return 0;
     }
     return fgd_error(r, 400, "InvalidParameterValueException",
         "1 validation error detected: Value '%.40s' at 'invocationType' "

@@ -21,8 +21,8 @@ typedef enum {
     FGD_INVOKE_EVENT
 } fgd_invocation_type_t;
 
-/* "" / "RequestResponse" / "DryRun" accepted; "Event" -> 400 (not yet
- * supported); anything else -> 400.  0 or -1 with r. */
+/* "" (RequestResponse), "RequestResponse", "DryRun" or "Event"; anything
+ * else -> 400.  0 or -1 with r. */
 int fgd_invocation_type(const char *s, fgd_invocation_type_t *t,
     fgd_resp_t *r);
 

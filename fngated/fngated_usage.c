@@ -134,6 +134,11 @@ fgd_usage_line(fgd_usage_t *u, char *line)
     {
         goto done;
     }
+    /* An Event invocation's 202: the event was stored, nothing ran yet;
+     * each of its attempts has a line of its own. */
+    if (strcmp(fgd_usage_str(root, "status"), "202") == 0) {
+        goto done;
+    }
     t = strtod(msec, NULL);
     if (t < u->since || t >= u->until) {
         goto done;

@@ -289,6 +289,40 @@ fg_key_subscribed(char *dst, size_t size, const char *account)
 
 
 int
+fg_key_events(char *dst, size_t size, const char *account)
+{
+    if (account == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return fg_key_join(dst, size, "fg:ev:{", account, "}", NULL);
+}
+
+
+int
+fg_key_event_retries(char *dst, size_t size, const char *account)
+{
+    if (account == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return fg_key_join(dst, size, "fg:evretry:{", account, "}", NULL);
+}
+
+
+int
+fg_key_async_accounts(char *dst, size_t size)
+{
+    return fg_key_join(dst, size, "fg:async:accounts", NULL);
+}
+
+
+int
+fg_key_async_wake(char *dst, size_t size)
+{
+    return fg_key_join(dst, size, "fg:async:wake", NULL);
+}
+
+
+int
 fg_key_route_field(char *dst, size_t size, const char *route_id)
 {
     if (route_id == NULL) {

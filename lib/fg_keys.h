@@ -88,6 +88,24 @@
  *                                        owner's record, which alone
  *                                        decides; an entry without one is
  *                                        skipped when read
+ *   fg:ev:{A}                      stream the asynchronous events billed to
+ *                                        A (fngated_async.c): fields rid
+ *                                        caller owner function qualifier
+ *                                        alias uri payload t0 attempts
+ *                                        throttles; consumer group
+ *                                        "fngated", one consumer per
+ *                                        worker thread (HOST:PID:N); an
+ *                                        entry leaves it when its attempt
+ *                                        is done
+ *   fg:evretry:{A}                 zset  A's events waiting for a retry:
+ *                                        their fields (packed with
+ *                                        cmsgpack) -> when it is due (ms)
+ *   fg:async:accounts              set   every account that sent an event
+ *                                        (written before its first event:
+ *                                        what the workers' sweep reads)
+ *   fg:async:wake                  list  an account id per event sent: a
+ *                                        worker waiting on it (BLPOP)
+ *                                        looks at that account at once
  *
  * Each returns snprintf's value: the length written, or >= size when
  * truncated (callers treat that as an error).
@@ -131,6 +149,10 @@ int fg_key_api(char *dst, size_t size, const char *account, const char *api);
 int fg_key_api_subs(char *dst, size_t size, const char *account,
     const char *api);
 int fg_key_subscribed(char *dst, size_t size, const char *account);
+int fg_key_events(char *dst, size_t size, const char *account);
+int fg_key_event_retries(char *dst, size_t size, const char *account);
+int fg_key_async_accounts(char *dst, size_t size);
+int fg_key_async_wake(char *dst, size_t size);
 /* A field of fg_key_api: "r:ROUTE_ID". */
 int fg_key_route_field(char *dst, size_t size, const char *route_id);
 /* A member of fg_key_subscribed: "OWNER:API". */

@@ -235,6 +235,13 @@ typedef struct {
     ngx_str_t                  cold_start;
     ngx_str_t                  start_kind;
     ngx_str_t                  vm;
+    ngx_str_t                  invocation_type; /* RequestResponse, or
+                                                  Event: an attempt of an
+                                                  asynchronous event */
+    ngx_str_t                  attempt;        /* the event's attempt */
+    ngx_str_t                  event_age_ms;   /* its age at the start */
+    ngx_str_t                  event_id;       /* the request id of the
+                                                  Invoke that sent it */
     ngx_str_t                  subscribed_api; /* CreateSubscription's
                                                   "OWNER:API" */
 } ngx_http_fngate_result_t;

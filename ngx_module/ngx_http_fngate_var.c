@@ -78,6 +78,15 @@ static ngx_http_variable_t  ngx_http_fngate_vars[] = {
     ngx_http_fngate_counter_var("fngate_start_kind", result.start_kind),
     ngx_http_fngate_counter_var("fngate_vm", result.vm),
 
+    /* an Invoke that ran: RequestResponse, or Event for an attempt of
+     * an asynchronous event, with its number, the event's age and the
+     * request id of the Invoke that sent it */
+    ngx_http_fngate_counter_var("fngate_invocation_type",
+                                result.invocation_type),
+    ngx_http_fngate_counter_var("fngate_attempt", result.attempt),
+    ngx_http_fngate_counter_var("fngate_event_age_ms", result.event_age_ms),
+    ngx_http_fngate_counter_var("fngate_event_id", result.event_id),
+
     /* a call of an API made of functions (InvokeApi); "" otherwise */
     ngx_http_fngate_name_var("fngate_api", api.name),
     ngx_http_fngate_name_var("fngate_api_stage", api.stage),

@@ -82,7 +82,7 @@ done <<<"$lv"
 started+=(redis)
 stack_redis "$STATE/redis" "$REDIS_PORT" 256mb || die "redis did not come up"
 stack_fngated "$STATE" "$REDIS_PORT" name_prefix=fgcg warm=0 snapshot=0 \
-    function_snapshots=0 || die "fngated did not come up"
+    function_snapshots=0 "gateway=127.0.0.1:$PORT" || die "fngated did not come up"
 started+=("pid:$FNGATED_PID")
 
 setsid "$BUILD/fcgi-echo" "unix:$STATE/echo/fcgi-echo.sock" 1 </dev/null \

@@ -160,7 +160,8 @@ bench_fngated() {
     local rc=0
     [ -n "${FNGATED_PID:-}" ] && stop_pid "$FNGATED_PID"
     stack_fngated "$STATE" "$REDIS_PORT" "name_prefix=$PREFIX" \
-        idle_timeout=900 "mem_merge=$BENCH_KSM" "$@" || rc=$?
+        idle_timeout=900 "mem_merge=$BENCH_KSM" "gateway=127.0.0.1:$PORT" \
+        "$@" || rc=$?
     started+=("pid:$FNGATED_PID")
     [ "$rc" = 0 ] || die "fngated did not come up; see $FLOG"
 }

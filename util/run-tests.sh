@@ -133,6 +133,8 @@ if [ -x "$BUILD/fngated" ] && [ -f conf/fngated.conf ]; then
     # of its prefix when it starts, and must not touch `fngate up`'s.
     if stack_fngated "$TSTATE" "$TEST_NGINX_REDIS_PORT" \
            "name_prefix=$PREFIX" idle_timeout=60 \
+           "gateway=127.0.0.1:$TEST_NGINX_SERVER_PORT" \
+           async_retry_base=1 async_visibility_timeout=3 async_sweep=2 \
            "billing_log=${TEST_NGINX_SERVROOT:-$ROOT/t/servroot}/logs/access.log"
     then
         started+=("pid:$FNGATED_PID")

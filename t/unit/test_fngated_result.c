@@ -55,8 +55,12 @@ test_invoke_params(void)
     CU_ASSERT_EQUAL(fgd_invocation_type("RequestResponse", &t, &r), 0);
     CU_ASSERT_EQUAL(fgd_invocation_type("DryRun", &t, &r), 0);
     CU_ASSERT_EQUAL(t, FGD_INVOKE_DRY_RUN);
-    CU_ASSERT_EQUAL(fgd_invocation_type("Event", &t, &r), -1);
+    CU_ASSERT_EQUAL(fgd_invocation_type("Event", &t, &r), 0);
+    CU_ASSERT_EQUAL(t, FGD_INVOKE_EVENT);
+    CU_ASSERT_EQUAL(fgd_invocation_type("event", &t, &r), -1);
     CU_ASSERT_EQUAL(r.status, 400);
+    fgd_resp_free(&r);
+    memset(&r, 0, sizeof(r));
     CU_ASSERT_EQUAL(fgd_invocation_type("Sometimes", &t, &r), -1);
     CU_ASSERT_STRING_EQUAL(r.error_type, "InvalidParameterValueException");
 

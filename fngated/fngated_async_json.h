@@ -1,0 +1,135 @@
+/*
+ * fngated_async_json: the pure parts of asynchronous invocation
+ * (fngated_async.c runs them): an event as its stream entry stores it,
+ * what an attempt's answer means, when a retry is due, the destination
+ * record Lambda's destinations get, and the HTTP answer of the gateway.
+ * No Redis, no threads: CUnit tests them (t/unit/test_fngated_async_json.c).
+ */
+
+#ifndef FNGATED_ASYNC_JSON_H
+#define FNGATED_ASYNC_JSON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fg_route.h"
+
+/* Lambda's limit of an Event invocation's payload. */
+#define FGD_EVENT_PAYLOAD_MAX  262144
+/* Longest wait of a throttled or failed (5xx) attempt before the next. */
+#define FGD_ASYNC_THROTTLE_MAX_MS  300000u
+/* Fields of an event's stream entry (fgd_event_fields). */
+#define FGD_EVENT_FIELDS  11
+
+/*
+ * One event.  The strings point into what it was read from (a stream
+ * entry's reply, or the request that sent it); id is the stream entry's,
+ * a new one for each retry.
+ */
+typedef struct {
+    const char  *id;            /* stream entry id, "" before stored */
+    const char  *rid;           /* request id of the Invoke that sent it
+                                   (the function's context.aws_request_id
+                                   on every attempt) */
+    const char  *caller;        /* the account that sent it: the workers
+                                   call as it, it is billed */
+    const char  *owner;         /* the function's owner */
+    const char  *function;
+    const char  *qualifier;     /* as the call named it, "" for none */
+    const char  *alias;         /* the caller's cross-account alias ARN
+                                   the call came by, or "" */
+    const char  *uri;           /* the Invoke's path and query, as sent:
+                                   each attempt calls it again */
+    const char  *payload;
+    size_t       payload_len;
+    uint64_t     t0_ms;         /* when it was accepted (epoch ms) */
+    unsigned     attempts;      /* attempts that ran the function */
+    unsigned     throttles;     /* attempts throttled or failed (5xx) */
+} fgd_event_t;
+
+/*
+ * The entry's fields of ev, as names[i] / vals[i] (lens[i] bytes) pairs,
+ * FGD_EVENT_FIELDS of them; nums holds the numbers' text.
+ */
+typedef struct {
+    char  t0[24], attempts[12], throttles[12];
+} fgd_event_nums_t;
+
+void fgd_event_fields(const fgd_event_t *ev, fgd_event_nums_t *nums,
+    const char *names[FGD_EVENT_FIELDS], const char *vals[FGD_EVENT_FIELDS],
+    size_t lens[FGD_EVENT_FIELDS]);
+
+/* The event of n name/value pairs (a stream entry): 0, or -1 when a field
+ * is missing or malformed.  ev points into vals. */
+int fgd_event_parse(size_t n, const char **names, const char **vals,
+    const size_t *lens, fgd_event_t *ev);
+
+/* What an attempt's answer means. */
+typedef enum {
+    FGD_ASYNC_SUCCESS = 0,      /* 200, no function error */
+    FGD_ASYNC_FUNCTION_ERROR,   /* 200 with X-Amz-Function-Error: counts
+                                   as an attempt, retried up to
+                                   MaximumRetryAttempts */
+    FGD_ASYNC_THROTTLED,        /* 429, 5xx, or no answer: retried until
+                                   the event's age runs out, not counted */
+    FGD_ASYNC_REFUSED           /* another 4xx (the function or its
+                                   qualifier gone, the permission
+                                   revoked): not retried */
+} fgd_async_outcome_t;
+
+/* status 0: the gateway did not answer. */
+fgd_async_outcome_t fgd_async_outcome(unsigned status,
+    const char *function_error);
+
+/* The wait before the next attempt: a function error's n-th retry
+ * (n >= 1) waits base_s << (n - 1) seconds; the n-th throttle 1 s << (n -
+ * 1), at most FGD_ASYNC_THROTTLE_MAX_MS. */
+uint64_t fgd_async_delay_ms(fgd_async_outcome_t o, unsigned n,
+    unsigned base_s);
+
+/* Lambda's conditions of a destination record. */
+#define FGD_CONDITION_SUCCESS        "Success"
+#define FGD_CONDITION_RETRIES        "RetriesExhausted"
+#define FGD_CONDITION_AGE            "EventAgeExceeded"
+
+/* What the last attempt answered (status 0: none ran). */
+typedef struct {
+    unsigned     status;
+    const char  *executed_version;  /* "" when none */
+    const char  *function_error;    /* "" when none */
+    const char  *body;
+    size_t       body_len;
+} fgd_async_response_t;
+
+/*
+ * The record a destination gets (Lambda's shape: version, timestamp,
+ * requestContext {requestId, functionArn, condition,
+ * approximateInvokeCount}, requestPayload, responseContext {statusCode,
+ * executedVersion, functionError}, responsePayload; the payloads as JSON
+ * when they are, else as strings).  function_arn is the ARN the event
+ * called, with its qualifier; now_ms the record's time.  A malloc'd
+ * NUL-terminated string (*len its length), or NULL (no memory).
+ */
+char *fgd_async_record(const fgd_event_t *ev, const char *function_arn,
+    const char *condition, const fgd_async_response_t *resp, uint64_t now_ms,
+    size_t *len);
+
+/*
+ * The gateway's HTTP answer in buf (the whole of it: the workers ask with
+ * HTTP/1.0 and read to the end): status, the headers the workers use and
+ * the body (pointers into buf, whose header block gets NULs).  0, or -1
+ * when it is not an HTTP answer.
+ */
+typedef struct {
+    unsigned     status;
+    const char  *function_error;    /* X-Amz-Function-Error, "" */
+    const char  *executed_version;  /* X-Amz-Executed-Version, "" */
+    const char  *error_type;        /* x-amzn-ErrorType, "" */
+    const char  *body;
+    size_t       body_len;
+} fgd_http_answer_t;
+
+int fgd_http_answer_parse(char *buf, size_t len, fgd_http_answer_t *a);
+
+#endif /* FNGATED_ASYNC_JSON_H */
