@@ -49,6 +49,8 @@ typedef struct {
     size_t         billing_log_reserve; /* bytes its file system keeps
                                        free for calls in flight; 0 off */
     char          *pid_file;        /* written once ready; "" none */
+    unsigned       queue_wait_threads; /* threads that may wait in a
+                                       ReceiveMessage long poll at once */
     unsigned long  seen;            /* keys given, one bit each */
     unsigned long  overridden;      /* keys given by -o, one bit each */
 } fgd_conf_t;
