@@ -2111,7 +2111,14 @@ fgq_h_list_tags(fgq_ctx_t *c, fgq_queue_t *qu, fgq_out_t *o)
                 fgq_out_map_begin(o, "Tags");
                 opened = true;
             }
-            fgq_out_map_str(o, "Tag", k->str + 4, v->str, v->len);
+            if (o->json) {
+                fgq_out_map_str(o, "Tag", k->str + 4, v->str, v->len);
+            } else {
+                fgq_out_item_begin(o, "Tag");
+                fgq_out_cstr(o, "Key", k->str + 4);
+                fgq_out_str(o, "Value", v->str, v->len);
+                fgq_out_item_end(o, "Tag");
+            }
         }
     }
     if (opened) {

@@ -142,7 +142,7 @@ const sqs = new C.SQSClient({ endpoint: process.env.FNGATE_ENDPOINT,
 _EOC_
     close $out;
     my $cmd = tool_env($who) . ' FNGATE_ENDPOINT=' . endpoint()
-              . " NODE_PATH=$mods node $file";
+              . " NODE_PATH=$mods NODE_NO_WARNINGS=1 node $file";
     my ($rc, $text) = run_cmd($cmd);
     unlink $file;
     return "exit=$rc\n$text";
