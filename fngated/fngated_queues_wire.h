@@ -2,7 +2,7 @@
  * fngated_queues_wire: the pure part of the queue service (SQS's API):
  * both of SQS's wire protocols in and out, its errors, and the checks and
  * digests that need no Redis (fngated_queues_wire.c, CUnit-tested by
- * t/unit/test_fngated_queues_wire.c, fuzzed by fuzz/fuzz_sqswire.c).
+ * t/unit/test_fngated_queues_wire.c; no fuzz harness yet).
  *
  * A request comes as the query protocol (form-encoded "Action=...&..." in
  * the body or the query string; lists and maps flattened:
