@@ -105,6 +105,8 @@ static const fgd_conf_key_t fgd_conf_keys[] = {
     { "listen",          FGD_STR,  OFF(listen), 0, 0, fgd_check_listen },
     { "redis",           FGD_STR,  OFF(redis), 0, 0, fgd_check_listen },
     { "threads",         FGD_UINT, OFF(threads), 1, 1024, NULL },
+    { "queue_wait_threads", FGD_UINT, OFF(queue_wait_threads), 0, 1024,
+      NULL },
     { "region",          FGD_STR,  OFF(region), 0, 0, fgd_check_region },
     { "libvirt_uri",     FGD_STR,  OFF(libvirt_uri), 0, 0, fgd_check_any },
     { "kernel",          FGD_STR,  OFF(kernel), 0, 0, fgd_check_path },
@@ -203,6 +205,7 @@ fgd_conf_init(fgd_conf_t *conf)
     vmp_config_defaults(&conf->vm);
 
     conf->threads = 8;
+    conf->queue_wait_threads = 4;
     conf->max_code_size = 50u * 1024 * 1024;
     conf->max_memory_mb = 512;
     conf->cache_ttl_ms = 1000;

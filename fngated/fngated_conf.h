@@ -67,6 +67,8 @@ typedef struct {
                                        free for calls in flight; 0 off */
     char          *pid_file;        /* written once ready; "" none */
     fgd_async_conf_t  async;
+    unsigned       queue_wait_threads; /* threads that may wait in a
+                                       ReceiveMessage long poll at once */
     unsigned long  seen;            /* keys given, one bit each */
     unsigned long  overridden;      /* keys given by -o, one bit each */
 } fgd_conf_t;

@@ -15,6 +15,7 @@
 #include "fngated_invoke.h"
 #include "fngated_log.h"
 #include "fngated_policy.h"
+#include "fngated_queues.h"
 #include "fngated_usage.h"
 #include "fngated_versions.h"
 
@@ -69,6 +70,7 @@ static const fgd_dispatch_row_t  fgd_handlers[FG_ACTION_COUNT] = {
     [FG_ACTION_GET_USAGE] =              { fgd_usage_account, true },
     [FG_ACTION_GET_API_USAGE] =          { fgd_usage_api, true },
     [FG_ACTION_INVOKE_API] =             { fgd_apis_invoke, false },
+    [FG_ACTION_SQS] =                    { fgd_queues, false },
 };
 
 int
@@ -130,6 +132,8 @@ fgd_dispatch_body_limit(const fgd_conf_t *conf, fg_action_t a)
         return conf->max_code_size / 3 * 4 + 8 + 256 * 1024;
     case FG_BODY_PAYLOAD:
         return FGD_MAX_PAYLOAD;
+    case FG_BODY_QUEUE:
+        return 2 * 1024 * 1024;
     default:
         return 256 * 1024;
     }

@@ -165,7 +165,7 @@ fgd_send(FCGX_Request *req, const fgd_resp_t *r)
             r->content_type ? r->content_type : "application/json",
             r->body ? r->body_len : 0);
     }
-    if (r->error_type != NULL) {
+    if (r->error_type != NULL && !r->error_header_off) {
         n += snprintf(head + n, sizeof(head) - (size_t) n,
             "x-amzn-ErrorType: %s\r\n", r->error_type);
     }

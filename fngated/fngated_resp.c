@@ -103,6 +103,7 @@ fgd_error(fgd_resp_t *r, int status, const char *type, const char *fmt, ...)
     r->body_len = 0;
     r->status = status;
     r->error_type = type;
+    r->error_header_off = 0;
     r->function_error = NULL;
     if (strcmp(type, "TooManyRequestsException") == 0
         && r->throttle_reason == NULL)

@@ -21,6 +21,9 @@ typedef struct {
     char      *content_type;         /* malloc'd; NULL: application/json
                                         (an API's proxy response) */
     char       message[512];         /* the error message, for the log */
+    int        error_header_off;     /* error_type is only for the log:
+                                        no x-amzn-ErrorType (SQS's
+                                        errors, fngated_queues_wire.c) */
 } fgd_resp_t;
 
 void fgd_resp_free(fgd_resp_t *r);               /* accepts NULL */

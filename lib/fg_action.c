@@ -225,6 +225,11 @@ static const fg_action_info_t  fg_actions[FG_ACTION_COUNT] = {
         "", "",
         FG_OBJECT_ACCOUNT, FG_CALLER_OWNER, NULL,
         FG_BODY_SMALL, false, FG_FORGET_NOTHING },
+
+    [FG_ACTION_SQS] = {
+        "SQS", "sqs:*",
+        FG_OBJECT_ACCOUNT, FG_CALLER_OWNER, NULL,
+        FG_BODY_QUEUE, false, FG_FORGET_NOTHING },
 };
 
 

@@ -68,6 +68,10 @@ typedef enum {
     FG_ACTION_GET_USAGE,            /* GET /2015-03-31/usage */
     FG_ACTION_GET_API_USAGE,        /* GET /2015-03-31/apis/API/usage */
     FG_ACTION_INVOKE_API,           /* ANY /apis/OWNER/API/STAGE/... */
+    FG_ACTION_SQS,                  /* the queue service (SQS's API):
+                                       POST / or /ACCOUNT/QUEUE; fngated
+                                       reads the SQS action and checks
+                                       the queue's owner and policy */
     FG_ACTION_METHOD_NOT_ALLOWED,   /* a known path with another method */
     FG_ACTION_COUNT
 } fg_action_t;
@@ -104,7 +108,9 @@ typedef enum {
 typedef enum {
     FG_BODY_SMALL = 0,          /* a JSON request: 256 KiB */
     FG_BODY_CODE,               /* a zip in base64 (max_code_size) */
-    FG_BODY_PAYLOAD             /* an event (fngate_max_payload) */
+    FG_BODY_PAYLOAD,            /* an event (fngate_max_payload) */
+    FG_BODY_QUEUE               /* an SQS call: a 256 KiB message or
+                                   batch, form- or JSON-encoded: 2 MiB */
 } fg_action_body_t;
 
 /* What a successful call makes stale in the module's lookup cache. */

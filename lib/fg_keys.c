@@ -214,6 +214,33 @@ fg_key_policy(char *dst, size_t size, const char *account,
 
 
 int
+fg_key_queues(char *dst, size_t size, const char *account)
+{
+    if (account == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return fg_key_join(dst, size, "fg:queues:{", account, "}", NULL);
+}
+
+
+int
+fg_key_queue(char *dst, size_t size, fg_queue_key_t which,
+    const char *account, const char *queue)
+{
+    static const char  *prefix[FG_QKEY_COUNT] = {
+        "fg:queue:{", "fg:qgrant:{", "fg:qmsgs:{", "fg:qvis:{",
+        "fg:qinflight:{", "fg:qrecv:{", "fg:qdedup:{", "fg:qdedupx:{"
+    };
+
+    if (account == NULL || queue == NULL || (unsigned) which >= FG_QKEY_COUNT)
+    {
+        return fg_key_null(dst, size);
+    }
+    return fg_key_join(dst, size, prefix[which], account, "}:", queue, NULL);
+}
+
+
+int
 fg_key_grants(char *dst, size_t size, const char *account,
     const char *function)
 {

@@ -107,6 +107,44 @@
  *                                        worker waiting on it (BLPOP)
  *                                        looks at that account at once
  *
+ * Queues (SQS-compatible; docs/queues.md, fngated/fngated_queues.c), every
+ * key of a queue tagged by its owner {A}; NAME is the queue's name (with
+ * ".fifo"):
+ *   fg:queues:{A}                  zset  queue names (score 0, by name)
+ *   fg:queue:{A}:NAME              hash  the queue's attributes as SQS
+ *                                        names them (VisibilityTimeout,
+ *                                        DelaySeconds, RedrivePolicy,
+ *                                        Policy, FifoQueue, ...,
+ *                                        CreatedTimestamp,
+ *                                        LastModifiedTimestamp, seconds)
+ *   fg:qgrant:{A}:NAME             hash  the index other code checks:
+ *                                        "ACTION:PRINCIPAL" -> number of
+ *                                        Policy statements granting it
+ *                                        (ACTION sqs:SendMessage, ... or
+ *                                        sqs:*; PRINCIPAL an account id
+ *                                        or *); rewritten with Policy
+ *   fg:qmsgs:{A}:NAME              stream the messages, one entry each
+ *                                        (fields id body attrs md5b sent
+ *                                        sender group dedup); its entry
+ *                                        id orders a FIFO queue and is
+ *                                        the SequenceNumber; an entry is
+ *                                        deleted (XDEL) with its message
+ *   fg:qvis:{A}:NAME               zset  every message's entry id ->
+ *                                        the time (ms) it is (again)
+ *                                        visible: sent + delay, or
+ *                                        receive + visibility timeout
+ *   fg:qinflight:{A}:NAME          zset  received messages -> the time
+ *                                        (ms) their visibility ends
+ *                                        (entries in the past are stale)
+ *   fg:qrecv:{A}:NAME              hash  entry id -> "COUNT FIRST NONCE":
+ *                                        receives so far, the first
+ *                                        receive (ms), the last receive's
+ *                                        nonce (in its receipt handle)
+ *   fg:qdedup:{A}:NAME             hash  a FIFO queue's deduplication id
+ *                                        -> "MESSAGEID ENTRYID"
+ *   fg:qdedupx:{A}:NAME            zset  deduplication id -> when it
+ *                                        expires (ms; 5 minutes)
+ *
  * Each returns snprintf's value: the length written, or >= size when
  * truncated (callers treat that as an error).
  */
@@ -153,6 +191,21 @@ int fg_key_events(char *dst, size_t size, const char *account);
 int fg_key_event_retries(char *dst, size_t size, const char *account);
 int fg_key_async_accounts(char *dst, size_t size);
 int fg_key_async_wake(char *dst, size_t size);
+/* Queues: the keys of one queue of account (fg_queue_key_t). */
+typedef enum {
+    FG_QKEY_ATTRS = 0,              /* fg:queue */
+    FG_QKEY_GRANTS,                 /* fg:qgrant */
+    FG_QKEY_MSGS,                   /* fg:qmsgs */
+    FG_QKEY_VISIBLE,                /* fg:qvis */
+    FG_QKEY_INFLIGHT,               /* fg:qinflight */
+    FG_QKEY_RECEIVES,               /* fg:qrecv */
+    FG_QKEY_DEDUP,                  /* fg:qdedup */
+    FG_QKEY_DEDUP_EXPIRY,           /* fg:qdedupx */
+    FG_QKEY_COUNT
+} fg_queue_key_t;
+int fg_key_queues(char *dst, size_t size, const char *account);
+int fg_key_queue(char *dst, size_t size, fg_queue_key_t which,
+    const char *account, const char *queue);
 /* A field of fg_key_api: "r:ROUTE_ID". */
 int fg_key_route_field(char *dst, size_t size, const char *route_id);
 /* A member of fg_key_subscribed: "OWNER:API". */

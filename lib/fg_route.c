@@ -249,6 +249,53 @@ fg_account_valid(const char *a, size_t len)
 }
 
 
+bool
+fg_queue_name_valid(const char *name, size_t len)
+{
+    if (len > 5 && memcmp(name + len - 5, ".fifo", 5) == 0) {
+        return fg_name_valid(name, len - 5, FG_QUEUE_NAME_MAX - 5);
+    }
+    return fg_name_valid(name, len, FG_QUEUE_NAME_MAX);
+}
+
+
+static int fg_part_is(const char *s, size_t len, const char *lit);
+
+
+/*
+ * The queue service's paths: "/" (the endpoint) and "/ACCOUNT/QUEUE" (a
+ * queue URL), by GET or POST; the SQS action is in the body or the query,
+ * which fngated reads.
+ */
+static fg_route_rc_t
+fg_route_queue(const char *method, size_t method_len, const char *path,
+    size_t path_len, fg_route_t *r)
+{
+    const char  *name;
+
+    if (path_len == 1) {
+        /* "/" */
+    } else if (path_len > FG_ACCOUNT_LEN + 2 && path[FG_ACCOUNT_LEN + 1] == '/'
+               && fg_account_valid(path + 1, FG_ACCOUNT_LEN))
+    {
+        name = path + FG_ACCOUNT_LEN + 2;
+        if (!fg_queue_name_valid(name, path_len - FG_ACCOUNT_LEN - 2)) {
+            return FG_ROUTE_NOT_FOUND;
+        }
+    } else {
+        return FG_ROUTE_NOT_FOUND;
+    }
+    if (!fg_part_is(method, method_len, "POST")
+        && !fg_part_is(method, method_len, "GET"))
+    {
+        r->action = FG_ACTION_METHOD_NOT_ALLOWED;
+        return FG_ROUTE_BAD_METHOD;
+    }
+    r->action = FG_ACTION_SQS;
+    return FG_ROUTE_OK;
+}
+
+
 /* Regions as AWS spells them: lowercase letters, digits and '-'. */
 bool
 fg_region_valid(const char *r, size_t len)
@@ -476,6 +523,15 @@ fg_route_parse(const char *method, size_t method_len, const char *path,
 
         rc = fg_api_route_parse(method, method_len, path, path_len, r);
         if (rc != FG_ROUTE_NOT_FOUND || r->action != FG_ACTION_NONE) {
+            return rc;
+        }
+    }
+
+    if (path != NULL && method != NULL && path_len > 0 && path[0] == '/'
+        && (path_len == 1 || (path[1] >= '0' && path[1] <= '9')))
+    {
+        rc = fg_route_queue(method, method_len, path, path_len, r);
+        if (rc != FG_ROUTE_NOT_FOUND) {
             return rc;
         }
     }

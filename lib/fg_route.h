@@ -27,6 +27,9 @@
  *   GET    /2015-03-31/functions/NAME/policy          GetPolicy
  *   DELETE /2015-03-31/functions/NAME/policy/SID      RemovePermission
  *
+ * The queue service (SQS's API, docs/queues.md): GET or POST "/" or
+ * "/ACCOUNT/QUEUE" is FG_ACTION_SQS (the SQS action is in the body).
+ *
  * fngate's own calls (docs/cross-account.md, "Execution overrides"):
  *   GET    /2015-03-31/functions/NAME/execution-bounds      GetExecutionBounds
  *   PUT    /2015-03-31/functions/NAME/execution-bounds      PutExecutionBounds
@@ -69,6 +72,7 @@
 #define FG_API_NAME_MAX       64     /* APIs (fg_api.h) */
 #define FG_API_STAGE_MAX      64
 #define FG_API_ROUTE_ID_MAX   10
+#define FG_QUEUE_NAME_MAX     80     /* queues (SQS), ".fifo" included */
 
 typedef enum {
     FG_ROUTE_OK = 0,
@@ -114,6 +118,9 @@ bool fg_name_valid(const char *s, size_t len, size_t max);
 
 /* Function names: 1-64 of [A-Za-z0-9_-]. */
 bool fg_function_name_valid(const char *name, size_t len);
+
+/* Queue names: 1-80 of [A-Za-z0-9_-], ".fifo" included when it ends so. */
+bool fg_queue_name_valid(const char *name, size_t len);
 
 /* Qualifiers: "$LATEST", a version number, or an alias name
  * ((?!^[0-9]+$)([a-zA-Z0-9-_]+), 1-128). */

@@ -75,7 +75,7 @@ ngx_http_fngate_auth_start(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     u_char                      *p;
     time_t                       t;
     fg_str_t                     value;
-    ngx_str_t                    path;
+    ngx_str_t                    path, service;
     fg_sigv4_rc_t                rc;
     ngx_table_elt_t             *h;
     ngx_http_fngate_loc_conf_t  *flcf;
@@ -162,15 +162,27 @@ ngx_http_fngate_auth_start(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "fngate: access key \"%V\"", &sig->access_key);
 
-    if (sig->header.service.len != sizeof("lambda") - 1
-        || ngx_strncmp(sig->header.service.data, "lambda", 6) != 0)
+    /* the queue service's calls are signed for "sqs", the others for
+     * "lambda" */
+
+    if (call->route.action == FG_ACTION_SQS) {
+        ngx_str_set(&service, "sqs");
+
+    } else {
+        ngx_str_set(&service, "lambda");
+    }
+
+    if (sig->header.service.len != service.len
+        || ngx_strncmp(sig->header.service.data, service.data, service.len)
+           != 0)
     {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "fngate: credential scoped to service \"%*s\"",
-                      sig->header.service.len, sig->header.service.data);
+                      "fngate: credential scoped to service \"%*s\", "
+                      "not \"%V\"", sig->header.service.len,
+                      sig->header.service.data, &service);
         return ngx_http_fngate_bad_signature(r,
                    "Credential should be scoped to correct service: "
-                   "'lambda'. ");
+                   "'%V'. ", &service);
     }
 
     if (sig->header.region.len != flcf->region.len

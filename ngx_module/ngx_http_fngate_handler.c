@@ -11,6 +11,34 @@
 
 
 static void ngx_http_fngate_cleanup(void *data);
+static ngx_int_t ngx_http_fngate_sqs_error(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx, ngx_uint_t status, const char *type,
+    u_char *msg, size_t len);
+
+
+/*
+ * The module's own errors for the queue service are in SQS's form: its
+ * error codes for the Lambda types the module answers with, and an XML
+ * ErrorResponse (query protocol) or a JSON document with __type (JSON
+ * protocol, which names its action in X-Amz-Target).
+ */
+
+typedef struct {
+    const char  *type;
+    const char  *code;
+} ngx_http_fngate_sqs_code_t;
+
+static ngx_http_fngate_sqs_code_t  ngx_http_fngate_sqs_codes[] = {
+    { "InvalidSignatureException", "SignatureDoesNotMatch" },
+    { "UnrecognizedClientException", "InvalidClientTokenId" },
+    { "MissingAuthenticationTokenException", "MissingAuthenticationToken" },
+    { "AccessDeniedException", "AccessDenied" },
+    { "MethodNotAllowedException", "InvalidAction" },
+    { "RequestTooLargeException", "RequestTooLarge" },
+    { "TooManyRequestsException", "RequestThrottled" },
+    { "ServiceException", "InternalError" },
+    { NULL, NULL }
+};
 
 
 /*
@@ -365,6 +393,10 @@ ngx_http_fngate_verror(ngx_http_request_t *r, ngx_uint_t status,
         ctx->done = 1;
         ctx->result.error_type.data = (u_char *) type;
         ctx->result.error_type.len = tlen;
+
+        if (ctx->call.route.action == FG_ACTION_SQS) {
+            return ngx_http_fngate_sqs_error(r, ctx, status, type, msg, len);
+        }
     }
 
     if (r->request_body == NULL) {
@@ -414,6 +446,158 @@ ngx_http_fngate_verror(ngx_http_request_t *r, ngx_uint_t status,
     r->headers_out.status = status;
     r->headers_out.content_length_n = b->last - b->pos;
     ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_type_lowcase = NULL;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        ngx_http_finalize_request(r, rc);
+        return NGX_DONE;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    ngx_http_finalize_request(r, ngx_http_output_filter(r, &out));
+
+    return NGX_DONE;
+}
+
+
+static ngx_int_t
+ngx_http_fngate_sqs_error(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
+    ngx_uint_t status, const char *type, u_char *msg, size_t len)
+{
+    u_char                      *p;
+    size_t                       clen, size;
+    ngx_int_t                    rc;
+    ngx_buf_t                   *b;
+    ngx_uint_t                   i, json;
+    ngx_chain_t                  out;
+    ngx_list_part_t             *part;
+    ngx_table_elt_t             *h, *hd;
+    const char                  *code, *fault;
+    ngx_http_fngate_sqs_code_t  *c;
+
+    code = NULL;
+
+    for (c = ngx_http_fngate_sqs_codes; c->type; c++) {
+        if (ngx_strcmp(c->type, type) == 0) {
+            code = c->code;
+            break;
+        }
+    }
+
+    if (code == NULL) {
+        code = type;
+        clen = ngx_strlen(type);
+
+        if (clen > 9 && ngx_strcmp(type + clen - 9, "Exception") == 0) {
+            p = ngx_pnalloc(r->pool, clen - 9 + 1);
+            if (p == NULL) {
+                ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+                return NGX_DONE;
+            }
+            *ngx_cpymem(p, type, clen - 9) = '\0';
+            code = (const char *) p;
+        }
+    }
+
+    if (status == NGX_HTTP_SERVICE_UNAVAILABLE) {
+        code = "ServiceUnavailable";
+    }
+
+    clen = ngx_strlen(code);
+    fault = status >= NGX_HTTP_INTERNAL_SERVER_ERROR ? "Receiver" : "Sender";
+
+    /* the JSON protocol names its operation in X-Amz-Target */
+
+    json = 0;
+
+    for (part = &r->headers_in.headers.part; part; part = part->next) {
+        h = part->elts;
+
+        for (i = 0; i < part->nelts; i++) {
+            if (h[i].key.len == sizeof("x-amz-target") - 1
+                && ngx_strncasecmp(h[i].key.data, (u_char *) "x-amz-target",
+                                   sizeof("x-amz-target") - 1) == 0)
+            {
+                json = 1;
+            }
+        }
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: sqs error \"%s\" as %s", code,
+                   json ? "json" : "xml");
+
+    if (json) {
+        size = sizeof("{\"__type\":\"com.amazonaws.sqs#\",\"message\":\"\"}")
+               - 1 + clen + len + ngx_escape_json(NULL, msg, len);
+
+    } else {
+        size = sizeof("<?xml version=\"1.0\"?><ErrorResponse xmlns=\""
+                      "http://queue.amazonaws.com/doc/2012-11-05/\">"
+                      "<Error><Type>Receiver</Type><Code></Code><Message>"
+                      "</Message><Detail/></Error><RequestId></RequestId>"
+                      "</ErrorResponse>") - 1
+               + clen + len + ngx_escape_html(NULL, msg, len)
+               + ctx->request_id.len;
+    }
+
+    b = ngx_create_temp_buf(r->pool, size);
+    if (b == NULL) {
+        ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+        return NGX_DONE;
+    }
+
+    p = b->last;
+
+    if (json) {
+        p = ngx_sprintf(p, "{\"__type\":\"com.amazonaws.sqs#%s\","
+                        "\"message\":\"", code);
+        p = (u_char *) ngx_escape_json(p, msg, len);
+        p = ngx_cpymem(p, "\"}", 2);
+
+        hd = ngx_list_push(&r->headers_out.headers);
+        if (hd == NULL) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return NGX_DONE;
+        }
+
+        hd->value.data = ngx_pnalloc(r->pool, clen + sizeof(";Receiver"));
+        if (hd->value.data == NULL) {
+            ngx_http_finalize_request(r, NGX_HTTP_INTERNAL_SERVER_ERROR);
+            return NGX_DONE;
+        }
+
+        hd->hash = 1;
+        ngx_str_set(&hd->key, "x-amzn-query-error");
+        hd->value.len = ngx_sprintf(hd->value.data, "%s;%s", code, fault)
+                        - hd->value.data;
+
+        ngx_str_set(&r->headers_out.content_type,
+                    "application/x-amz-json-1.0");
+
+    } else {
+        p = ngx_sprintf(p, "<?xml version=\"1.0\"?><ErrorResponse xmlns=\""
+                        "http://queue.amazonaws.com/doc/2012-11-05/\">"
+                        "<Error><Type>%s</Type><Code>%s</Code><Message>",
+                        fault, code);
+        p = (u_char *) ngx_escape_html(p, msg, len);
+        p = ngx_sprintf(p, "</Message><Detail/></Error><RequestId>%V"
+                        "</RequestId></ErrorResponse>", &ctx->request_id);
+
+        ngx_str_set(&r->headers_out.content_type, "text/xml");
+    }
+
+    b->last = p;
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    r->headers_out.status = status;
+    r->headers_out.content_length_n = b->last - b->pos;
     r->headers_out.content_type_len = r->headers_out.content_type.len;
     r->headers_out.content_type_lowcase = NULL;
 

@@ -72,17 +72,17 @@ fngate: no api path "/2015-03-31/nothing-here"
 
 
 
-=== TEST 4: the root path is outside the API too
+=== TEST 4: the root path is the queue service's endpoint: a Lambda-signed call there is refused in SQS's form
 --- request
 GET /
 --- more_headers
 X-Fngate-Test-Sign: alice
---- error_code: 404
+--- error_code: 403
 --- response_headers
-x-amzn-ErrorType: ResourceNotFoundException
---- response_body_like: ^\{"Type":"User","message":"[^"]+"\}$
+Content-Type: text/xml
+--- response_body_like: <Code>SignatureDoesNotMatch</Code>
 --- error_log
-fngate: no api path "/"
+fngate: credential scoped to service "lambda", not "sqs"
 
 
 

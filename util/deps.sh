@@ -27,6 +27,21 @@ PACKAGES=(
     liburi-perl libwww-perl
 )
 
+# The AWS SDK for JavaScript v3's SQS client (t/queues.t tests the JSON
+# protocol with it), from npm into build/npm (not committed; node and npm
+# are the machine's).
+npm_deps() {
+    local root
+    root=$(cd "$(dirname "$0")/.." && pwd)
+    if command -v npm >/dev/null 2>&1 \
+       && [ ! -d "$root/build/npm/node_modules/@aws-sdk/client-sqs" ]; then
+        mkdir -p "$root/build/npm"
+        npm install --no-audit --no-fund --prefix "$root/build/npm" \
+            @aws-sdk/client-sqs@3 >/dev/null
+        echo "deps: @aws-sdk/client-sqs installed in build/npm"
+    fi
+}
+
 missing=()
 for p in "${PACKAGES[@]}"; do
     st=$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)
@@ -38,6 +53,7 @@ done
 
 if [ ${#missing[@]} -eq 0 ]; then
     echo "deps: all ${#PACKAGES[@]} packages present"
+    npm_deps
     exit 0
 fi
 
@@ -51,3 +67,4 @@ echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends "${missing[@]}"
+npm_deps

@@ -59,5 +59,6 @@ extern const cu_test_t  aliases_json_tests[];
 extern const cu_test_t  policy_json_tests[];
 extern const cu_test_t  bounds_json_tests[];
 extern const cu_test_t  result_tests[];
+extern const cu_test_t  queues_wire_tests[];
 
 #endif /* TEST_FNGATED_H */

@@ -104,7 +104,16 @@ test_paths_and_methods(void)
         { "post", "/2015-03-31/functions/f/invocations", FG_ROUTE_BAD_METHOD,
           FG_ACTION_METHOD_NOT_ALLOWED, "" },
 
-        { "GET", "/", FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
+        /* the queue service: "/" and "/ACCOUNT/QUEUE" */
+        { "GET", "/", FG_ROUTE_OK, FG_ACTION_SQS, "" },
+        { "POST", "/", FG_ROUTE_OK, FG_ACTION_SQS, "" },
+        { "POST", "/123456789012/q-1_x.fifo", FG_ROUTE_OK, FG_ACTION_SQS,
+          "" },
+        { "DELETE", "/", FG_ROUTE_BAD_METHOD, FG_ACTION_METHOD_NOT_ALLOWED,
+          "" },
+        { "POST", "/123456789012/q.x", FG_ROUTE_NOT_FOUND, FG_ACTION_NONE,
+          "" },
+        { "POST", "/12345678901/q", FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
         { "GET", "", FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
         { "GET", "/2015-03-31", FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
         { "GET", "/2015-03-31/functionsX", FG_ROUTE_NOT_FOUND,

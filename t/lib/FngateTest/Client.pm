@@ -114,6 +114,40 @@ _EOC_
     return "exit=$rc\n$text";
 }
 
+# python_sqs('alice', $code): python_boto3 with an SQS client "sqs"
+# (query protocol, as Debian's botocore speaks it) instead of "lam".
+sub python_sqs {
+    my ($who, $code) = @_;
+    return python_boto3($who, <<'_EOC_' . $code);
+sqs = boto3.client('sqs', endpoint_url=os.environ['FNGATE_ENDPOINT'],
+    config=botocore.config.Config(retries={'max_attempts': 1},
+                                  read_timeout=120))
+_EOC_
+}
+
+# node_sqs('alice', $code): $code (an async function body with "sqs", a
+# @aws-sdk/client-sqs SQSClient speaking the JSON protocol, and "C", the
+# package) under node, with the SDK util/deps.sh installs in build/npm.
+# "exit=N\n" . output.
+sub node_sqs {
+    my ($who, $code) = @_;
+    my $mods = fngate_root() . '/build/npm/node_modules';
+    my $file = "/tmp/fngate-node-$$.js";
+    open my $out, '>', $file or die "$file: $!";
+    print $out <<'_EOC_', $code, "\n})().catch((e) => { console.log('ERROR', e.name, e.message); process.exit(3); });\n";
+const C = require('@aws-sdk/client-sqs');
+const sqs = new C.SQSClient({ endpoint: process.env.FNGATE_ENDPOINT,
+    region: process.env.AWS_DEFAULT_REGION, maxAttempts: 1 });
+(async () => {
+_EOC_
+    close $out;
+    my $cmd = tool_env($who) . ' FNGATE_ENDPOINT=' . endpoint()
+              . " NODE_PATH=$mods NODE_NO_WARNINGS=1 node $file";
+    my ($rc, $text) = run_cmd($cmd);
+    unlink $file;
+    return "exit=$rc\n$text";
+}
+
 # The curl command line that signs with curl's own SigV4 (--aws-sigv4)
 # as WHO and requests PATH with the extra curl args; it prints the body,
 # then curl's write-out WOUT.
