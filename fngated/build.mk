@@ -11,6 +11,7 @@ FNGATED_PURE     := fngated/fngated_util.c fngated/fngated_resp.c \
                     fngated/fngated_aliases_json.c \
                     fngated/fngated_policy_json.c \
                     fngated/fngated_bounds_json.c \
+                    fngated/fngated_event_config_json.c \
                     fngated/fngated_http_apis_json.c \
                     fngated/fngated_result.c
 FNGATED_DAEMON   := fngated/fngated_main.c fngated/fngated_log.c \
