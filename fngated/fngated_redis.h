@@ -42,6 +42,7 @@ typedef enum {
     FGD_SCRIPT_SUB_CREATE,
     FGD_SCRIPT_SUB_UPDATE,
     FGD_SCRIPT_ACCOUNT_CREATE,
+    FGD_SCRIPT_EIC_PUT,
     FGD_SCRIPT_COUNT
 } fgd_script_t;
 
