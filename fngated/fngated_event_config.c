@@ -271,6 +271,14 @@ fgd_eic_write(const fgd_req_t *q, bool update, fgd_resp_t *r)
         return fgd_error(r, 500, "ServiceException", "key too long");
     }
 
+    /* the body is checked before what is stored, as Lambda checks its
+     * members before it looks for the resource */
+    memset(&d, 0, sizeof(d));
+    fgd_eic_default(&d.c);
+    if (fgd_eic_request(q->body, q->body_len, update, &d, r) != 0) {
+        return -1;
+    }
+
     for (attempt = 0; attempt < FGD_EIC_ATTEMPTS; attempt++) {
         free(json);
         json = NULL;
