@@ -546,7 +546,7 @@ fg_route_parse(const char *method, size_t method_len, const char *path,
         return FG_ROUTE_BAD_METHOD;
     }
 
-    if (rest[0] != '/') {
+    if (rest_len == 0 || rest[0] != '/') {
         return FG_ROUTE_NOT_FOUND;          /* "/functionsX" */
     }
 

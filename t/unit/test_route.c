@@ -4,6 +4,7 @@
  */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <CUnit/Basic.h>
@@ -894,6 +895,19 @@ test_event_invoke_config_paths(void)
             CU_ASSERT_STRING_EQUAL(r.function, "f");
             CU_ASSERT_STRING_EQUAL(r.qualifier, cases[i].qualifier);
         }
+    }
+
+    /* the bare prefix in a buffer of its own length: nothing is read past
+     * it (make unit-san) */
+    {
+        static const char  bare[] = "/2019-09-25/functions";
+        char              *p = malloc(sizeof(bare) - 1);
+
+        CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+        memcpy(p, bare, sizeof(bare) - 1);
+        CU_ASSERT_EQUAL(fg_route_parse("GET", 3, p, sizeof(bare) - 1, NULL,
+            0, &r), FG_ROUTE_NOT_FOUND);
+        free(p);
     }
 
     CU_ASSERT_STRING_EQUAL(fg_action_name(
