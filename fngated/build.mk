@@ -11,6 +11,7 @@ FNGATED_PURE     := fngated/fngated_util.c fngated/fngated_resp.c \
                     fngated/fngated_aliases_json.c \
                     fngated/fngated_policy_json.c \
                     fngated/fngated_bounds_json.c \
+                    fngated/fngated_event_config_json.c \
                     fngated/fngated_http_apis_json.c \
                     fngated/fngated_queues_wire.c \
                     fngated/fngated_result.c \
@@ -24,7 +25,7 @@ FNGATED_DAEMON   := fngated/fngated_main.c fngated/fngated_log.c \
                     fngated/fngated_pool.c fngated/fngated_invoke.c \
                     fngated/fngated_http_apis.c fngated/fngated_usage.c \
                     fngated/fngated_cli.c fngated/fngated_async.c \
-                    fngated/fngated_queues.c
+                    fngated/fngated_queues.c fngated/fngated_event_config.c
 FNGATED_PURE_OBJS   := $(FNGATED_PURE:%.c=$(BUILD)/obj/%.o)
 FNGATED_DAEMON_OBJS := $(FNGATED_DAEMON:%.c=$(BUILD)/obj/%.o) \
                        $(BUILD)/obj/gen/fngated_lua.o

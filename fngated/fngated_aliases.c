@@ -409,7 +409,8 @@ fgd_store_alias_delete(const fgd_req_t *q, const char *name,
 {
     char         kal[FG_KEY_MAX], kals[FG_KEY_MAX], kvrefs[FG_KEY_MAX];
     char         arn[512], kpol[FG_KEY_MAX], kgr[FG_KEY_MAX];
-    const char  *args[6];
+    char         keic[FG_KEY_MAX];
+    const char  *args[7];
     long long    v;
 
     if (fg_key_alias(kal, sizeof(kal), q->caller, name, alias)
@@ -418,13 +419,15 @@ fgd_store_alias_delete(const fgd_req_t *q, const char *name,
         || fg_key_version_refs(kvrefs, sizeof(kvrefs), q->caller, name)
             >= FG_KEY_MAX
         || fg_key_policy(kpol, sizeof(kpol), q->caller, name) >= FG_KEY_MAX
-        || fg_key_grants(kgr, sizeof(kgr), q->caller, name) >= FG_KEY_MAX)
+        || fg_key_grants(kgr, sizeof(kgr), q->caller, name) >= FG_KEY_MAX
+        || fg_key_event_invoke_configs(keic, sizeof(keic), q->caller, name)
+            >= FG_KEY_MAX)
     {
         return fgd_error(r, 500, "ServiceException", "key too long");
     }
     args[0] = kal;  args[1] = kals;  args[2] = kvrefs;  args[3] = kpol;
-    args[4] = kgr;  args[5] = alias;
-    if (fgd_redis_script_int(q, FGD_SCRIPT_ALIAS_DELETE, 5, 6, args, NULL, &v,
+    args[4] = kgr;  args[5] = keic;  args[6] = alias;
+    if (fgd_redis_script_int(q, FGD_SCRIPT_ALIAS_DELETE, 6, 7, args, NULL, &v,
             r) != 0)
     {
         return -1;

@@ -11,6 +11,7 @@
 #include "fngated_http_apis.h"
 #include "fngated_bounds.h"
 #include "fngated_dispatch.h"
+#include "fngated_event_config.h"
 #include "fngated_functions.h"
 #include "fngated_invoke.h"
 #include "fngated_log.h"
@@ -53,6 +54,11 @@ static const fgd_dispatch_row_t  fgd_handlers[FG_ACTION_COUNT] = {
     [FG_ACTION_GET_ALIAS_OVERRIDES] =    { fgd_overrides_get, false },
     [FG_ACTION_PUT_ALIAS_OVERRIDES] =    { fgd_overrides_put, false },
     [FG_ACTION_DELETE_ALIAS_OVERRIDES] = { fgd_overrides_delete, false },
+    [FG_ACTION_PUT_EVENT_INVOKE_CONFIG] =    { fgd_eic_put, false },
+    [FG_ACTION_UPDATE_EVENT_INVOKE_CONFIG] = { fgd_eic_update, false },
+    [FG_ACTION_GET_EVENT_INVOKE_CONFIG] =    { fgd_eic_get, false },
+    [FG_ACTION_DELETE_EVENT_INVOKE_CONFIG] = { fgd_eic_delete, false },
+    [FG_ACTION_LIST_EVENT_INVOKE_CONFIGS] =  { fgd_eic_list, false },
     [FG_ACTION_CREATE_API] =             { fgd_apis_create, true },
     [FG_ACTION_LIST_APIS] =              { fgd_apis_list, true },
     [FG_ACTION_GET_API] =                { fgd_apis_get, true },

@@ -12,6 +12,7 @@
 #include "fngated_cache.h"
 #include "fngated_functions.h"
 #include "fngated_log.h"
+#include "fngated_event_config.h"
 #include "fngated_pool.h"
 #include "fngated_redis.h"
 #include "fngated_store.h"
@@ -29,6 +30,13 @@ fgd_function_create(const fgd_req_t *q, fgd_resp_t *r)
         return -1;
     }
     snprintf(q->name, FG_FUNCTION_NAME_MAX + 1, "%s", c.fn.name);
+    if (c.fn.dead_letter[0] != '\0'
+        && fgd_eic_dest_check(q, c.fn.dead_letter, "dead-letter queue", true,
+            r) != 0)
+    {
+        fgd_create_clear(&c);
+        return -1;
+    }
     rc = fgd_store_create(q, &c, r);
     if (rc == 0 && c.publish) {
         fgd_publish_t  p;
@@ -239,6 +247,12 @@ fgd_function_update_config(const fgd_req_t *q, fgd_resp_t *r)
     }
     if (want[0] != '\0' && strcmp(want, read_rev) != 0) {
         fgd_revision_mismatch(r, FGD_GETTER_FUNCTION);
+        goto cleanup;
+    }
+    if (fn.dead_letter[0] != '\0'
+        && fgd_eic_dest_check(q, fn.dead_letter, "dead-letter queue", true,
+            r) != 0)
+    {
         goto cleanup;
     }
     if (fgd_store_update_config(q, &fn, read_rev, r) != 0) {
@@ -572,7 +586,7 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
     char          kvers[FG_KEY_MAX], kvrefs[FG_KEY_MAX], kals[FG_KEY_MAX];
     char          arn[256], nv_s[24], na_s[24];
     char          kpol[FG_KEY_MAX], kgr[FG_KEY_MAX], kbnd[FG_KEY_MAX];
-    char          kbytes[FG_KEY_MAX];
+    char          kbytes[FG_KEY_MAX], keic[FG_KEY_MAX];
     char        (*keys)[FG_KEY_MAX] = NULL, (*shas)[FGD_SHA256_HEX] = NULL;
     const char  **args = NULL;
     redisReply   *vers = NULL, *als = NULL, *reply;
@@ -592,6 +606,8 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
         || fg_key_policy(kpol, sizeof(kpol), q->caller, name) >= FG_KEY_MAX
         || fg_key_grants(kgr, sizeof(kgr), q->caller, name) >= FG_KEY_MAX
         || fg_key_bounds(kbnd, sizeof(kbnd), q->caller, name) >= FG_KEY_MAX
+        || fg_key_event_invoke_configs(keic, sizeof(keic), q->caller, name)
+            >= FG_KEY_MAX
         || fg_key_codebytes(kbytes, sizeof(kbytes), q->caller) >= FG_KEY_MAX)
     {
         return fgd_error(r, 500, "ServiceException", "key too long");
@@ -617,7 +633,7 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
         na = als->elements;
         keys = calloc(nv + na + 1 + nv, sizeof(*keys));
         shas = calloc(nv + 1, sizeof(*shas));
-        nargs = 6 + (nv + na + 1 + nv) + 4 + 3 + nv + na + (1 + nv);
+        nargs = 6 + (nv + na + 1 + nv) + 5 + 3 + nv + na + (1 + nv);
         args = calloc(nargs, sizeof(*args));
         if (keys == NULL || shas == NULL || args == NULL) {
             fgd_nomem(r);
@@ -667,7 +683,7 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
             args[k++] = keys[i];
         }
         args[k++] = kpol;  args[k++] = kgr;  args[k++] = kbnd;
-        args[k++] = kbytes;
+        args[k++] = keic;  args[k++] = kbytes;
         snprintf(nv_s, sizeof(nv_s), "%zu", nv);
         snprintf(na_s, sizeof(na_s), "%zu", na);
         args[k++] = name;  args[k++] = nv_s;  args[k++] = na_s;
@@ -682,7 +698,7 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
         }
 
         reply = fgd_redis_script(q, FGD_SCRIPT_DELETE_ALL,
-            (int) (6 + nv + na + 1 + nv + 4),
+            (int) (6 + nv + na + 1 + nv + 5),
             (int) k, args, NULL, r);
         if (reply == NULL) {
             goto cleanup;

@@ -21,6 +21,10 @@
  *                                   400 InvalidParameterValueException
  *   Environment: bad names, reserved names, over 4 KB
  *                                   400 InvalidParameterValueException
+ *   DeadLetterConfig.TargetArn not an ARN, or not an SQS queue's
+ *                                   400 InvalidParameterValueException
+ *   (whether the queue exists and may be sent to is fngated_functions.c's
+ *   to check, fgd_eic_dest_check)
  *   Code missing, S3 / image code   400 InvalidParameterValueException
  *   Code.ZipFile not base64         400 InvalidParameterValueException
  *   zip over max_code_size          413 RequestTooLargeException
@@ -487,6 +491,48 @@ fgd_zip_take(const char *zipb64, const char *member, const fgd_limits_t *lim,
     return 0;
 }
 
+/* DeadLetterConfig: *given when the body has it, its TargetArn (an SQS
+ * queue's ARN, "" for none) into dst.  0, or -1 with r. */
+static int
+fgd_dead_letter_parse(yajl_val root, bool *given,
+    char dst[FGD_DEST_ARN_MAX + 1], fgd_resp_t *r)
+{
+    yajl_val     v;
+    const char  *arn;
+    fgd_dest_t   d;
+
+    *given = false;
+    if (fgd_get_member(root, "DeadLetterConfig", yajl_t_object, &v, r) != 0
+        || (v != NULL && fgd_get_string(v, "TargetArn", &arn, r) != 0))
+    {
+        return -1;
+    }
+    if (v == NULL) {
+        return 0;
+    }
+    *given = true;
+    if (arn == NULL || arn[0] == '\0') {
+        dst[0] = '\0';
+        return 0;
+    }
+    switch (fgd_dest_parse(arn, &d)) {
+    case FGD_DEST_MALFORMED:
+        return fgd_pattern_error(r, arn, 300, "deadLetterConfig.targetArn",
+            "(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()");
+    case FGD_DEST_OK:
+        if (d.kind == FGD_DEST_QUEUE) {
+            break;
+        }
+        /* fall through */
+    default:
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "The dead-letter queue %.300s is not supported: it must be an "
+            "SQS queue", arn);
+    }
+    memcpy(dst, arn, strlen(arn) + 1);
+    return 0;
+}
+
 int
 fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
     fgd_create_t *c, fgd_resp_t *r)
@@ -494,6 +540,7 @@ fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
     yajl_val     root = NULL, v, code;
     const char  *name, *runtime, *handler, *role, *desc, *zipb64, *s;
     unsigned     max_mem;
+    bool         given;
     int          rc = -1;
 
     memset(c, 0, sizeof(*c));
@@ -594,6 +641,9 @@ fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
     if (v != NULL && fgd_env_validate(fgd_obj_get(v, "Variables"),
             &c->fn.environment, r) != 0)
     {
+        goto cleanup;
+    }
+    if (fgd_dead_letter_parse(root, &given, c->fn.dead_letter, r) != 0) {
         goto cleanup;
     }
 
@@ -699,6 +749,10 @@ fgd_fn_from_fields(fgd_fn_t *fn, const char *const *fv, const size_t *lens,
             if ((fn->description = fgd_dup(v, vl)) == NULL) {
                 goto bad;
             }
+        } else if (KEY("DeadLetterTargetArn")) {
+            if (!fgd_copy(fn->dead_letter, sizeof(fn->dead_letter), v, vl)) {
+                goto bad;
+            }
         } else if (KEY("Environment")) {
             free(fn->environment);
             fn->environment = NULL;
@@ -748,6 +802,7 @@ fgd_fn_to_fields(const fgd_fn_t *fn, const char **fv, size_t *lens,
     PUT("CodeSize", size);
     PUT("LastModified", fn->last_modified);
     PUT("RevisionId", fn->revision_id);
+    PUT("DeadLetterTargetArn", fn->dead_letter);
 #undef PUT
     return n;
 }
@@ -811,6 +866,12 @@ fgd_gen_config(yajl_gen g, const void *item, const void *ctx)
         GSTR(g, "Environment");
         yajl_gen_map_open(g);
         fgd_gen_env(g, fn->environment);
+        yajl_gen_map_close(g);
+    }
+    if (fn->dead_letter[0] != '\0') {
+        GSTR(g, "DeadLetterConfig");
+        yajl_gen_map_open(g);
+        GSTR(g, "TargetArn");     GSTR(g, fn->dead_letter);
         yajl_gen_map_close(g);
     }
     GSTR(g, "TracingConfig");
@@ -1015,7 +1076,8 @@ fgd_update_config_parse(const char *body, size_t len,
     yajl_val     root, v;
     const char  *runtime, *handler, *role;
     char         desc[FGD_DESCRIPTION_MAX + 1], *env = NULL;
-    bool         has_desc;
+    char         dlq[FGD_DEST_ARN_MAX + 1];
+    bool         has_desc, has_dlq;
     unsigned     max_mem, u;
     int          rc = -1;
 
@@ -1061,6 +1123,12 @@ fgd_update_config_parse(const char *body, size_t len,
         }
         free(fn->environment);
         fn->environment = env;
+    }
+    if (fgd_dead_letter_parse(root, &has_dlq, dlq, r) != 0) {
+        goto cleanup;
+    }
+    if (has_dlq) {
+        memcpy(fn->dead_letter, dlq, strlen(dlq) + 1);
     }
     if (runtime != NULL) {
         snprintf(fn->runtime, sizeof(fn->runtime), "%s", runtime);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "fg_route.h"
+#include "fngated_event_config_json.h"
 #include "fngated_limits.h"
 #include "fngated_resp.h"
 #include "fngated_util.h"
@@ -33,6 +34,9 @@ typedef struct {
     char      revision_id[37];
     char      version[FGD_VERSION_LEN];  /* "$LATEST" or "N" ("" is
                                             $LATEST) */
+    char      dead_letter[FGD_DEST_ARN_MAX + 1];  /* DeadLetterConfig's
+                                            TargetArn (a queue), "" if
+                                            none */
 } fgd_fn_t;
 
 void fgd_fn_clear(fgd_fn_t *fn);                 /* frees members */
@@ -109,7 +113,7 @@ int fgd_fn_from_fields(fgd_fn_t *fn, const char *const *fv,
 
 /* The field/value pairs to store (HSET); values point into fn or into
  * buf (which must outlive the use).  Returns the number of strings. */
-#define FGD_FN_FIELDS_MAX 24
+#define FGD_FN_FIELDS_MAX 26
 size_t fgd_fn_to_fields(const fgd_fn_t *fn, const char **fv,
     size_t *lens, char buf[128]);
 
@@ -154,7 +158,8 @@ int fgd_update_code_parse(const char *body, size_t len,
 /*
  * UpdateFunctionConfiguration's body applied to fn (the stored $LATEST):
  * Runtime, Handler, Description, MemorySize, Timeout, Environment, Role,
- * checked as CreateFunction checks them; fn gets a new LastModified and
+ * DeadLetterConfig (an empty TargetArn removes it), checked as
+ * CreateFunction checks them; fn gets a new LastModified and
  * RevisionId.  revision_id gets the body's RevisionId ("" if none).
  */
 int fgd_update_config_parse(const char *body, size_t len,

@@ -136,6 +136,31 @@ static const fg_action_info_t  fg_actions[FG_ACTION_COUNT] = {
         FG_OBJECT_ALIASES, FG_CALLER_OWNER, NULL,
         FG_BODY_SMALL, false, FG_FORGET_NOTHING },
 
+    [FG_ACTION_PUT_EVENT_INVOKE_CONFIG] = {
+        "PutFunctionEventInvokeConfig", "lambda:PutFunctionEventInvokeConfig",
+        FG_OBJECT_FUNCTION, FG_CALLER_OWNER, NULL,
+        FG_BODY_SMALL, false, FG_FORGET_NOTHING },
+
+    [FG_ACTION_UPDATE_EVENT_INVOKE_CONFIG] = {
+        "UpdateFunctionEventInvokeConfig", "lambda:UpdateFunctionEventInvokeConfig",
+        FG_OBJECT_FUNCTION, FG_CALLER_OWNER, NULL,
+        FG_BODY_SMALL, false, FG_FORGET_NOTHING },
+
+    [FG_ACTION_GET_EVENT_INVOKE_CONFIG] = {
+        "GetFunctionEventInvokeConfig", "lambda:GetFunctionEventInvokeConfig",
+        FG_OBJECT_FUNCTION, FG_CALLER_OWNER, NULL,
+        FG_BODY_SMALL, false, FG_FORGET_NOTHING },
+
+    [FG_ACTION_DELETE_EVENT_INVOKE_CONFIG] = {
+        "DeleteFunctionEventInvokeConfig", "lambda:DeleteFunctionEventInvokeConfig",
+        FG_OBJECT_FUNCTION, FG_CALLER_OWNER, NULL,
+        FG_BODY_SMALL, false, FG_FORGET_NOTHING },
+
+    [FG_ACTION_LIST_EVENT_INVOKE_CONFIGS] = {
+        "ListFunctionEventInvokeConfigs", "lambda:ListFunctionEventInvokeConfigs",
+        FG_OBJECT_FUNCTION, FG_CALLER_OWNER, NULL,
+        FG_BODY_SMALL, false, FG_FORGET_NOTHING },
+
     [FG_ACTION_CREATE_API] = {
         "CreateApi", "lambda:CreateApi",
         FG_OBJECT_ACCOUNT, FG_CALLER_OWNER, NULL,

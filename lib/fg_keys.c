@@ -264,6 +264,17 @@ fg_key_bounds(char *dst, size_t size, const char *account,
 
 
 int
+fg_key_event_invoke_configs(char *dst, size_t size, const char *account,
+    const char *function)
+{
+    if (account == NULL || function == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return fg_key_join(dst, size, "fg:eic:{", account, "}:", function, NULL);
+}
+
+
+int
 fg_key_grant_field(char *dst, size_t size, const char *qualifier,
     const char *action, const char *principal)
 {

@@ -57,6 +57,24 @@
  *                                        aliases (JSON, as
  *                                        GetExecutionBounds without
  *                                        FunctionArn)
+ *   fg:eic:{A}:NAME                hash  the asynchronous invocation
+ *                                        configurations of a function
+ *                                        (Put/Get/...FunctionEventInvoke-
+ *                                        Config): QUALIFIER ($LATEST, a
+ *                                        version, an alias) -> JSON
+ *                                        (fngated_event_config_json.c);
+ *                                        a field goes with its version
+ *                                        or alias, the key with the
+ *                                        function
+ *   fg:queue:{A}:NAME              hash  a queue of the SQS-compatible
+ *                                        service (its attributes; the
+ *                                        queue service writes it, the
+ *                                        destinations check it exists)
+ *   fg:qgrant:{A}:NAME             hash  a queue's grant index:
+ *                                        "ACTION:PRINCIPAL" -> number of
+ *                                        statements granting it (ACTION
+ *                                        sqs:SendMessage, ...; PRINCIPAL
+ *                                        an account id or "*")
  *   fg:code:{A}:SHA256HEX          string the function's zip, as uploaded
  *   fg:coderefs:{A}                hash  SHA256HEX -> number of functions /
  *                                        versions that use it
@@ -181,6 +199,8 @@ int fg_key_policy(char *dst, size_t size, const char *account,
 int fg_key_bounds(char *dst, size_t size, const char *account,
     const char *function);
 int fg_key_grants(char *dst, size_t size, const char *account,
+    const char *function);
+int fg_key_event_invoke_configs(char *dst, size_t size, const char *account,
     const char *function);
 int fg_key_apis(char *dst, size_t size, const char *account);
 int fg_key_api(char *dst, size_t size, const char *account, const char *api);

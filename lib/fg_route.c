@@ -19,6 +19,9 @@
 #include "fg_util.h"
 
 #define FG_API_PREFIX      "/2015-03-31/functions"
+#define FG_EIC_PREFIX      "/2019-09-25/functions"  /* as long as the other */
+#define FG_EIC             "event-invoke-config"
+#define FG_EIC_LIST        FG_EIC "/list"
 #define FG_INVOCATIONS     "invocations"
 #define FG_ALIASES         "aliases"
 #define FG_POLICY          "policy"
@@ -490,6 +493,42 @@ fg_route_sub(const char *method, size_t method_len, const char *sub,
 }
 
 
+/* The calls under API version 2019-09-25: a function's
+ * event-invoke-config and event-invoke-config/list, nothing else. */
+static fg_route_rc_t
+fg_route_eic(const char *method, size_t method_len, const char *sub,
+    size_t sub_len, fg_route_t *r)
+{
+    if (fg_part_is(sub, sub_len, FG_EIC_LIST)) {
+        if (fg_part_is(method, method_len, "GET")) {
+            r->action = FG_ACTION_LIST_EVENT_INVOKE_CONFIGS;
+            return FG_ROUTE_OK;
+        }
+
+    } else if (fg_part_is(sub, sub_len, FG_EIC)) {
+        if (fg_part_is(method, method_len, "PUT")) {
+            r->action = FG_ACTION_PUT_EVENT_INVOKE_CONFIG;
+        } else if (fg_part_is(method, method_len, "POST")) {
+            r->action = FG_ACTION_UPDATE_EVENT_INVOKE_CONFIG;
+        } else if (fg_part_is(method, method_len, "GET")) {
+            r->action = FG_ACTION_GET_EVENT_INVOKE_CONFIG;
+        } else if (fg_part_is(method, method_len, "DELETE")) {
+            r->action = FG_ACTION_DELETE_EVENT_INVOKE_CONFIG;
+        } else {
+            r->action = FG_ACTION_METHOD_NOT_ALLOWED;
+            return FG_ROUTE_BAD_METHOD;
+        }
+        return FG_ROUTE_OK;
+
+    } else {
+        return FG_ROUTE_NOT_FOUND;
+    }
+
+    r->action = FG_ACTION_METHOD_NOT_ALLOWED;
+    return FG_ROUTE_BAD_METHOD;
+}
+
+
 fg_route_rc_t
 fg_route_parse(const char *method, size_t method_len, const char *path,
     size_t path_len, const char *query, size_t query_len, fg_route_t *r)
@@ -503,6 +542,7 @@ fg_route_parse(const char *method, size_t method_len, const char *path,
     size_t              sub_len, alias_len, sid_len;
     long                n;
     int                 q;
+    bool                eic;
     fg_route_rc_t       rc;
 
     memset(r, 0, sizeof(fg_route_t));
@@ -536,9 +576,12 @@ fg_route_parse(const char *method, size_t method_len, const char *path,
         }
     }
 
-    if (path == NULL || method == NULL || path_len < sizeof(prefix) - 1
-        || memcmp(path, prefix, sizeof(prefix) - 1) != 0)
-    {
+    if (path == NULL || method == NULL || path_len < sizeof(prefix) - 1) {
+        return FG_ROUTE_NOT_FOUND;
+    }
+
+    eic = memcmp(path, FG_EIC_PREFIX, sizeof(prefix) - 1) == 0;
+    if (!eic && memcmp(path, prefix, sizeof(prefix) - 1) != 0) {
         return FG_ROUTE_NOT_FOUND;
     }
 
@@ -546,7 +589,7 @@ fg_route_parse(const char *method, size_t method_len, const char *path,
     rest_len = path_len - (sizeof(prefix) - 1);
 
     /* the collection: /functions and /functions/ */
-    if (rest_len == 0 || (rest_len == 1 && rest[0] == '/')) {
+    if (!eic && (rest_len == 0 || (rest_len == 1 && rest[0] == '/'))) {
         if (fg_part_is(method, method_len, "GET")) {
             r->action = FG_ACTION_LIST_FUNCTIONS;
             return FG_ROUTE_OK;
@@ -559,7 +602,7 @@ fg_route_parse(const char *method, size_t method_len, const char *path,
         return FG_ROUTE_BAD_METHOD;
     }
 
-    if (rest[0] != '/') {
+    if (rest_len == 0 || rest[0] != '/') {
         return FG_ROUTE_NOT_FOUND;          /* "/functionsX" */
     }
 
@@ -573,7 +616,17 @@ fg_route_parse(const char *method, size_t method_len, const char *path,
     sid = NULL;
     sid_len = 0;
 
-    if (slash == NULL) {
+    if (eic) {
+        if (slash == NULL) {
+            return FG_ROUTE_NOT_FOUND;
+        }
+        rc = fg_route_eic(method, method_len, slash + 1,
+                          (size_t) (end - slash - 1), r);
+        if (rc != FG_ROUTE_OK) {
+            return rc;
+        }
+
+    } else if (slash == NULL) {
         if (fg_part_is(method, method_len, "GET")) {
             r->action = FG_ACTION_GET_FUNCTION;
         } else if (fg_part_is(method, method_len, "DELETE")) {

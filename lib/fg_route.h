@@ -41,6 +41,20 @@
  *   DELETE .../aliases/ALIAS/overrides                      DeleteAlias-
  *                                                           Overrides
  *
+ * Asynchronous invocation's configuration (API version 2019-09-25, the
+ * only paths under that prefix; "event-invoke-config" under 2015-03-31 is
+ * no path):
+ *   PUT    /2019-09-25/functions/NAME/event-invoke-config  PutFunctionEvent-
+ *                                                          InvokeConfig
+ *   POST   /2019-09-25/functions/NAME/event-invoke-config  UpdateFunction-
+ *                                                          EventInvokeConfig
+ *   GET    /2019-09-25/functions/NAME/event-invoke-config  GetFunctionEvent-
+ *                                                          InvokeConfig
+ *   DELETE /2019-09-25/functions/NAME/event-invoke-config  DeleteFunction-
+ *                                                          EventInvokeConfig
+ *   GET    /2019-09-25/functions/NAME/event-invoke-config/list
+ *                                              ListFunctionEventInvokeConfigs
+ *
  * The policy calls take "?Qualifier=" (or NAME:QUALIFIER) as the others;
  * RemovePermission's statement id is in statement_id, and "?RevisionId="
  * is left to fngated.

@@ -1,6 +1,7 @@
 -- DeleteAlias.
 --
--- KEYS:    alias, aliases, verrefs, policy, grants.
+-- KEYS:    alias, aliases, verrefs, policy, grants, eic (the
+--          event-invoke-configs: the alias's goes).
 -- ARGV:    name.
 -- Returns: 1 done; 0 no alias.  Its first write is a DEL, so it runs also
 --          when Redis is full.
@@ -20,4 +21,5 @@ for _, v in ipairs({old[1], old[2]}) do
   end
 end
 drop(KEYS[4], KEYS[5], ARGV[1])
+redis.call('HDEL', KEYS[6], ARGV[1])
 return 1

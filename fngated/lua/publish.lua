@@ -23,9 +23,13 @@ if ARGV[5] ~= '' and h['CodeSha256'] ~= ARGV[5] then
 end
 if ARGV[6] ~= '' and h['RevisionId'] ~= ARGV[6] then return {-3} end
 if (h['LastVersion'] or '0') ~= ARGV[1] then return {-1} end
-local cfg = cjson.encode({h['CodeSha256'] or '', h['Runtime'] or '',
+local c = {h['CodeSha256'] or '', h['Runtime'] or '',
   h['Handler'] or '', h['MemorySize'] or '', h['Timeout'] or '',
-  h['Environment'] or '', h['Role'] or '', h['Description'] or ''})
+  h['Environment'] or '', h['Role'] or '', h['Description'] or ''}
+if (h['DeadLetterTargetArn'] or '') ~= '' then
+  c[#c + 1] = h['DeadLetterTargetArn']
+end
+local cfg = cjson.encode(c)
 if h['PublishedConfig'] == cfg
    and redis.call('EXISTS', KEYS[5]) == 1 then
   return {2, ARGV[1]}

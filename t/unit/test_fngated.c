@@ -111,6 +111,7 @@ static const cu_suite_t  fngated_suites[] = {
     { "fngated_policy_json", NULL, NULL, policy_json_tests },
     { "fngated_queues_wire", NULL, NULL, queues_wire_tests },
     { "fngated_bounds_json", NULL, NULL, bounds_json_tests },
+    { "fngated_event_config_json", NULL, NULL, event_config_json_tests },
     { "fngated_result", NULL, NULL, result_tests },
     { NULL, NULL, NULL, NULL }
 };

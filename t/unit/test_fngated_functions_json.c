@@ -700,6 +700,80 @@ test_create_runtimes(void)
     free(sp);
 }
 
+/* DeadLetterConfig: CreateFunction, the stored field, the answer,
+ * UpdateFunctionConfiguration (an empty TargetArn removes it). */
+static void
+test_dead_letter(void)
+{
+    fgd_create_t  c;
+    fgd_resp_t    r;
+    fgd_fn_t      fn;
+    const char   *fv[FGD_FN_FIELDS_MAX], *b;
+    size_t        lens[FGD_FN_FIELDS_MAX], n, len;
+    char          buf[128], rev[37], *body, *out;
+
+#define DLQ "arn:aws:sqs:us-east-1:123456789012:dlq"
+    body = body_with(ok_b64, ",\"DeadLetterConfig\":{\"TargetArn\":\"" DLQ
+        "\"}");
+    CU_ASSERT_EQUAL_FATAL(parse(body, &c, &r), 0);
+    free(body);
+    CU_ASSERT_STRING_EQUAL(c.fn.dead_letter, DLQ);
+    n = fgd_fn_to_fields(&c.fn, fv, lens, buf);
+    CU_ASSERT(n <= FGD_FN_FIELDS_MAX);
+    CU_ASSERT_EQUAL_FATAL(fgd_fn_from_fields(&fn, fv, lens, n), 0);
+    CU_ASSERT_STRING_EQUAL(fn.dead_letter, DLQ);
+    fgd_create_clear(&c);
+    CU_ASSERT_EQUAL_FATAL(fgd_json_function_config(&fn, "us-east-1",
+        "123456789012", &out, &len), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(out,
+        "\"DeadLetterConfig\":{\"TargetArn\":\"" DLQ "\"}"));
+    free(out);
+
+    /* UpdateFunctionConfiguration: kept when not given, removed by "" */
+    b = "{\"Timeout\":5}";
+    CU_ASSERT_EQUAL(fgd_update_config_parse(b, strlen(b), &lim, &fn, rev,
+        &r), 0);
+    CU_ASSERT_STRING_EQUAL(fn.dead_letter, DLQ);
+    b = "{\"DeadLetterConfig\":{\"TargetArn\":\"\"}}";
+    CU_ASSERT_EQUAL(fgd_update_config_parse(b, strlen(b), &lim, &fn, rev,
+        &r), 0);
+    CU_ASSERT_STRING_EQUAL(fn.dead_letter, "");
+    CU_ASSERT_EQUAL_FATAL(fgd_json_function_config(&fn, "us-east-1",
+        "123456789012", &out, &len), 0);
+    CU_ASSERT_PTR_NULL(strstr(out, "DeadLetterConfig"));
+    free(out);
+
+    /* a queue only, of a valid ARN */
+    b = "{\"DeadLetterConfig\":{\"TargetArn\":\"arn:aws:lambda:us-east-1:"
+        "123456789012:function:f\"}}";
+    expect_err(fgd_update_config_parse(b, strlen(b), &lim, &fn, rev, &r),
+        &r, 400, "InvalidParameterValueException", "it must be an SQS queue");
+    b = "{\"DeadLetterConfig\":{\"TargetArn\":\"arn:aws:sns:us-east-1:"
+        "123456789012:t\"}}";
+    expect_err(fgd_update_config_parse(b, strlen(b), &lim, &fn, rev, &r),
+        &r, 400, "InvalidParameterValueException", "it must be an SQS queue");
+    b = "{\"DeadLetterConfig\":{\"TargetArn\":\"dlq\"}}";
+    expect_err(fgd_update_config_parse(b, strlen(b), &lim, &fn, rev, &r),
+        &r, 400, "InvalidParameterValueException",
+        "Value 'dlq' at 'deadLetterConfig.targetArn'");
+    b = "{\"DeadLetterConfig\":{\"TargetArn\":7}}";
+    expect_err(fgd_update_config_parse(b, strlen(b), &lim, &fn, rev, &r),
+        &r, 400, "InvalidRequestContentException", NULL);
+    b = "{\"DeadLetterConfig\":\"" DLQ "\"}";
+    expect_err(fgd_update_config_parse(b, strlen(b), &lim, &fn, rev, &r),
+        &r, 400, "InvalidRequestContentException", NULL);
+    CU_ASSERT_STRING_EQUAL(fn.dead_letter, "");
+    fgd_fn_clear(&fn);
+
+    body = body_with(ok_b64, ",\"DeadLetterConfig\":{\"TargetArn\":\"arn:aws:"
+        "sqs:us-east-1:123456789012:a:b\"}");
+    expect_err(parse(body, &c, &r), &r, 400,
+        "InvalidParameterValueException", "is not supported");
+    free(body);
+    fgd_create_clear(&c);
+#undef DLQ
+}
+
 const cu_test_t  functions_json_tests[] = {
     { "CreateFunction ok", test_create_ok },
     { "CreateFunction malformed JSON", test_create_bad_json },
@@ -714,5 +788,6 @@ const cu_test_t  functions_json_tests[] = {
     { "variables that control the runtime", test_env_controls_runtime },
     { "GetFunction for a grantee", test_get_function_shared },
     { "UpdateFunctionCode/Configuration bodies", test_update_parse },
+    { "DeadLetterConfig", test_dead_letter },
     { NULL, NULL }
 };

@@ -235,6 +235,15 @@ test_policy_keys(void)
     CU_ASSERT_STRING_EQUAL(k, "fg:grant:{123456789012}:my-fn");
     CU_ASSERT_EQUAL(fg_key_bounds(k, sizeof(k), ACCT, "my-fn"), 30);
     CU_ASSERT_STRING_EQUAL(k, "fg:bounds:{123456789012}:my-fn");
+    CU_ASSERT_EQUAL(fg_key_event_invoke_configs(k, sizeof(k), ACCT,
+        "my-fn"), 27);
+    CU_ASSERT_STRING_EQUAL(k, "fg:eic:{123456789012}:my-fn");
+    CU_ASSERT_EQUAL(fg_key_queue(k, sizeof(k), FG_QKEY_ATTRS, ACCT,
+        "orders"), 30);
+    CU_ASSERT_STRING_EQUAL(k, "fg:queue:{123456789012}:orders");
+    CU_ASSERT_EQUAL(fg_key_queue(k, sizeof(k), FG_QKEY_GRANTS, ACCT,
+        "orders"), 31);
+    CU_ASSERT_STRING_EQUAL(k, "fg:qgrant:{123456789012}:orders");
 
     CU_ASSERT_EQUAL(fg_key_grant_field(k, sizeof(k), "",
         "lambda:InvokeFunction", "210987654321"), 35);
@@ -251,6 +260,12 @@ test_policy_keys(void)
     CU_ASSERT_STRING_EQUAL(k, "");
     CU_ASSERT_EQUAL(fg_key_grants(k, sizeof(k), ACCT, NULL), -1);
     CU_ASSERT_EQUAL(fg_key_bounds(k, sizeof(k), NULL, "f"), -1);
+    CU_ASSERT_EQUAL(fg_key_event_invoke_configs(k, sizeof(k), NULL, "f"),
+        -1);
+    CU_ASSERT_EQUAL(fg_key_queue(k, sizeof(k), FG_QKEY_ATTRS, ACCT, NULL),
+        -1);
+    CU_ASSERT_EQUAL(fg_key_queue(k, sizeof(k), FG_QKEY_GRANTS, NULL, "q"),
+        -1);
     CU_ASSERT_EQUAL(fg_key_grant_field(k, sizeof(k), NULL, "a", "b"), -1);
     CU_ASSERT_EQUAL(fg_key_grant_field(k, sizeof(k), "", NULL, "b"), -1);
     CU_ASSERT_EQUAL(fg_key_grant_field(k, sizeof(k), "", "a", NULL), -1);

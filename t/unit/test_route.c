@@ -4,6 +4,7 @@
  */
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <CUnit/Basic.h>
@@ -823,6 +824,110 @@ test_alias_target(void)
 }
 
 
+/* /2019-09-25/functions/NAME/event-invoke-config[/list]: those only. */
+static void
+test_event_invoke_config_paths(void)
+{
+    static const struct {
+        const char     *method;
+        const char     *path;
+        const char     *query;
+        fg_route_rc_t   rc;
+        fg_action_t     action;
+        const char     *qualifier;
+    } cases[] = {
+        { "PUT", "/2019-09-25/functions/f/event-invoke-config", NULL,
+          FG_ROUTE_OK, FG_ACTION_PUT_EVENT_INVOKE_CONFIG, "" },
+        { "POST", "/2019-09-25/functions/f/event-invoke-config", NULL,
+          FG_ROUTE_OK, FG_ACTION_UPDATE_EVENT_INVOKE_CONFIG, "" },
+        { "GET", "/2019-09-25/functions/f/event-invoke-config",
+          "Qualifier=live", FG_ROUTE_OK, FG_ACTION_GET_EVENT_INVOKE_CONFIG,
+          "live" },
+        { "DELETE", "/2019-09-25/functions/f%3A3/event-invoke-config", NULL,
+          FG_ROUTE_OK, FG_ACTION_DELETE_EVENT_INVOKE_CONFIG, "3" },
+        { "GET", "/2019-09-25/functions/f/event-invoke-config/list",
+          "MaxItems=2", FG_ROUTE_OK, FG_ACTION_LIST_EVENT_INVOKE_CONFIGS,
+          "" },
+        { "GET", "/2019-09-25/functions/f:$LATEST/event-invoke-config",
+          "Qualifier=%24LATEST", FG_ROUTE_OK,
+          FG_ACTION_GET_EVENT_INVOKE_CONFIG, "$LATEST" },
+
+        { "PATCH", "/2019-09-25/functions/f/event-invoke-config", NULL,
+          FG_ROUTE_BAD_METHOD, FG_ACTION_METHOD_NOT_ALLOWED, "" },
+        { "PUT", "/2019-09-25/functions/f/event-invoke-config/list", NULL,
+          FG_ROUTE_BAD_METHOD, FG_ACTION_METHOD_NOT_ALLOWED, "" },
+        { "GET", "/2019-09-25/functions/f:1/event-invoke-config",
+          "Qualifier=2", FG_ROUTE_BAD_QUALIFIER,
+          FG_ACTION_GET_EVENT_INVOKE_CONFIG, "1" },
+
+        /* nothing else lives under 2019-09-25 */
+        { "GET", "/2019-09-25/functions", NULL, FG_ROUTE_NOT_FOUND,
+          FG_ACTION_NONE, "" },
+        { "POST", "/2019-09-25/functions/", NULL, FG_ROUTE_NOT_FOUND,
+          FG_ACTION_NONE, "" },
+        { "GET", "/2019-09-25/functions/f", NULL, FG_ROUTE_NOT_FOUND,
+          FG_ACTION_NONE, "" },
+        { "POST", "/2019-09-25/functions/f/invocations", NULL,
+          FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
+        { "GET", "/2019-09-25/functions/f/configuration", NULL,
+          FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
+        { "GET", "/2019-09-25/functions/f/event-invoke-config/", NULL,
+          FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
+        { "GET", "/2019-09-25/functions/f/event-invoke-config/list/x", NULL,
+          FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
+        { "GET", "/2019-09-25/functionsX/f/event-invoke-config", NULL,
+          FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
+
+        /* and event-invoke-config is not a 2015-03-31 path */
+        { "GET", "/2015-03-31/functions/f/event-invoke-config", NULL,
+          FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
+        { "PUT", "/2015-03-31/functions/f/event-invoke-config", NULL,
+          FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
+        { "GET", "/2015-03-31/functions/f/event-invoke-config/list", NULL,
+          FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
+    };
+    fg_route_t  r;
+    size_t      i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memset(&r, 0x55, sizeof(r));
+        if (route(cases[i].method, cases[i].path, cases[i].query, &r)
+            != cases[i].rc || r.action != cases[i].action)
+        {
+            fprintf(stderr, "\ncase %zu: %s %s\n", i, cases[i].method,
+                    cases[i].path);
+        }
+        CU_ASSERT_EQUAL(route(cases[i].method, cases[i].path,
+                              cases[i].query, &r), cases[i].rc);
+        CU_ASSERT_EQUAL(r.action, cases[i].action);
+        if (cases[i].rc == FG_ROUTE_OK) {
+            CU_ASSERT_STRING_EQUAL(r.function, "f");
+            CU_ASSERT_STRING_EQUAL(r.qualifier, cases[i].qualifier);
+        }
+    }
+
+    /* the bare prefix in a buffer of its own length: nothing is read past
+     * it (make unit-san) */
+    {
+        static const char  bare[] = "/2019-09-25/functions";
+        char              *p = malloc(sizeof(bare) - 1);
+
+        CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+        memcpy(p, bare, sizeof(bare) - 1);
+        CU_ASSERT_EQUAL(fg_route_parse("GET", 3, p, sizeof(bare) - 1, NULL,
+            0, &r), FG_ROUTE_NOT_FOUND);
+        free(p);
+    }
+
+    CU_ASSERT_STRING_EQUAL(fg_action_name(
+        FG_ACTION_LIST_EVENT_INVOKE_CONFIGS), "ListFunctionEventInvokeConfigs");
+    CU_ASSERT_EQUAL(fg_action_from_name("PutFunctionEventInvokeConfig"),
+        FG_ACTION_PUT_EVENT_INVOKE_CONFIG);
+    CU_ASSERT_EQUAL(fg_action_info(FG_ACTION_UPDATE_EVENT_INVOKE_CONFIG)
+        ->caller, FG_CALLER_OWNER);
+}
+
+
 static const cu_test_t  route_tests[] = {
     { "paths and methods", test_paths_and_methods },
     { "names and ARNs", test_names },
@@ -837,6 +942,7 @@ static const cu_test_t  route_tests[] = {
     { "action names and ARNs", test_action_names_and_arn },
     { "policy paths", test_policy_paths },
     { "cross-account alias targets", test_alias_target },
+    { "event-invoke-config paths", test_event_invoke_config_paths },
     { NULL, NULL }
 };
 
