@@ -37,36 +37,28 @@
  */
 
 #include <errno.h>
-#include <netdb.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <openssl/rand.h>
 
 #include "fg_keys.h"
-#include "fg_sigv4.h"
 #include "fngated_async.h"
+#include "fngated_event_config.h"
+#include "fngated_gateway.h"
 #include "fngated_log.h"
+#include "fngated_queues.h"
 #include "fngated_redis.h"
 #include "fngated_util.h"
 
 #define FGD_ASYNC_GROUP        "fngated"
-#define FGD_ASYNC_ANSWER_MAX   (8u << 20)  /* a 6 MB result and headers */
-#define FGD_ASYNC_CALL_S       960         /* nginx's fastcgi_read_timeout */
 #define FGD_ASYNC_WAKE_WAIT    "0.25"      /* BLPOP's, also the timers' */
 #define FGD_ASYNC_RETRY_MS     1000        /* an account Redis failed on */
 #define FGD_ASYNC_CONSUMER_MAX 128
-
-/* Lambda's defaults of an event's configuration. */
-#define FGD_ASYNC_RETRIES      2
-#define FGD_ASYNC_MAX_AGE_S    21600
 
 /* An account that has, or had, events. */
 typedef struct {
@@ -86,13 +78,13 @@ typedef struct {
     char           entry[48];                    /* "" when none */
 } fgd_worker_t;
 
-/* What applies to an event: its function's asynchronous configuration. */
+/* What applies to an event: the asynchronous configuration of what it
+ * called, and its function's dead-letter queue. */
 typedef struct {
-    unsigned  max_retries;
-    unsigned  max_age_s;
-    char      on_success[300];
-    char      on_failure[300];
-    char      dead_letter[300];
+    fgd_eic_t  eic;
+    char       config_account[FG_ACCOUNT_LEN + 1];  /* whose it is: sends
+                                                       to its destinations */
+    char       dead_letter[FGD_DEST_ARN_MAX + 1];   /* "" none */
 } fgd_async_cfg_t;
 
 static struct {
@@ -414,283 +406,60 @@ unknown:
 
 
 /* ------------------------------------------------------------------ */
-/* The call through the gateway                                          */
-
-static int
-fgd_async_connect(const char *gateway, char *host, size_t host_size,
-    char *err, size_t errlen)
-{
-    struct timeval   tv = { FGD_ASYNC_CALL_S, 0 };
-    struct addrinfo  hints, *ai = NULL;
-    const char      *colon;
-    char             name[256];
-    int              fd = -1, rc;
-
-    if (strncmp(gateway, "unix:", 5) == 0) {
-        struct sockaddr_un  sun;
-
-        memset(&sun, 0, sizeof(sun));
-        sun.sun_family = AF_UNIX;
-        snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", gateway + 5);
-        snprintf(host, host_size, "localhost");
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd >= 0 && connect(fd, (struct sockaddr *) &sun, sizeof(sun))
-            != 0)
-        {
-            snprintf(err, errlen, "connect %s: %s", gateway,
-                strerror(errno));
-            close(fd);
-            return -1;
-        }
-    } else {
-        colon = strrchr(gateway, ':');
-        snprintf(name, sizeof(name), "%.*s", (int) (colon - gateway),
-            gateway);
-        snprintf(host, host_size, "%s", gateway);
-        memset(&hints, 0, sizeof(hints));
-        hints.ai_socktype = SOCK_STREAM;
-        rc = getaddrinfo(name, colon + 1, &hints, &ai);
-        if (rc != 0 || ai == NULL) {
-            snprintf(err, errlen, "%s: %s", gateway, gai_strerror(rc));
-            return -1;
-        }
-        fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
-            ai->ai_protocol);
-        if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
-            snprintf(err, errlen, "connect %s: %s", gateway,
-                strerror(errno));
-            close(fd);
-            fd = -1;
-        }
-        freeaddrinfo(ai);
-        if (fd < 0) {
-            return -1;
-        }
-    }
-    if (fd < 0) {
-        snprintf(err, errlen, "socket: %s", strerror(errno));
-        return -1;
-    }
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-    return fd;
-}
-
-static int
-fgd_async_write(int fd, const char *p, size_t len)
-{
-    ssize_t  n;
-
-    while (len > 0) {
-        n = write(fd, p, len);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n <= 0) {
-            return -1;
-        }
-        p += n;
-        len -= (size_t) n;
-    }
-    return 0;
-}
-
-/* The access key and secret of the account (what the module checks). */
-static int
-fgd_async_credentials(fgd_req_t *q, const char *account, char *akid,
-    size_t akid_size, char *secret, size_t secret_size, char *err,
-    size_t errlen)
-{
-    char         key[FG_KEY_MAX];
-    const char  *argv[3];
-    redisReply  *reply;
-    fgd_resp_t   r;
-    int          rc = -1;
-
-    memset(&r, 0, sizeof(r));
-    fg_key_account(key, sizeof(key), account);
-    argv[0] = "HGET";
-    argv[1] = key;
-    argv[2] = "access_key";
-    reply = fgd_redis_command(q, true, 3, argv, NULL, &r);
-    if (reply == NULL || reply->type != REDIS_REPLY_STRING
-        || reply->len >= akid_size)
-    {
-        snprintf(err, errlen, "no access key of %s: %.160s", account,
-            reply == NULL ? r.message : "none");
-        goto cleanup;
-    }
-    memcpy(akid, reply->str, reply->len + 1);
-    freeReplyObject(reply);
-
-    fg_key_access_key(key, sizeof(key), akid);
-    argv[0] = "HGET";
-    argv[1] = key;
-    argv[2] = "secret";
-    reply = fgd_redis_command(q, true, 3, argv, NULL, &r);
-    if (reply == NULL || reply->type != REDIS_REPLY_STRING
-        || reply->len >= secret_size)
-    {
-        snprintf(err, errlen, "no secret of %s's key %s: %.100s", account, akid,
-            reply == NULL ? r.message : "none");
-        goto cleanup;
-    }
-    memcpy(secret, reply->str, reply->len + 1);
-    rc = 0;
-
-cleanup:
-    if (reply != NULL) {
-        freeReplyObject(reply);
-    }
-    fgd_resp_free(&r);
-    return rc;
-}
-
-/*
- * One attempt: POST the event's Invoke to the gateway, signed as its
- * caller, and read the whole answer into *buf.  0, or -1 with err when
- * there is no answer (a throttle: the event is tried again).
- */
-static int
-fgd_async_call(fgd_req_t *q, const fgd_event_t *ev, char **buf,
-    size_t *len, char *err, size_t errlen)
-{
-    char                 akid[130], secret[130], host[300], date[17];
-    char                 hash[65], *auth = NULL, *head = NULL;
-    const char          *qm, *path_end;
-    fg_header_t          h[3];
-    fg_sigv4_request_t   sr;
-    fg_sigv4_rc_t        src;
-    size_t               cap = 65536, got = 0;
-    ssize_t              n;
-    int                  fd = -1, hl, rc = -1;
-
-    *buf = NULL;
-    *len = 0;
-    if (fgd_async_credentials(q, ev->caller, akid, sizeof(akid), secret,
-            sizeof(secret), err, errlen) != 0)
-    {
-        return -1;
-    }
-    fd = fgd_async_connect(fgd_async.conf->async.gateway, host,
-        sizeof(host), err, errlen);
-    if (fd < 0) {
-        goto cleanup;
-    }
-
-    fg_sigv4_format_date(time(NULL), date);
-    fg_sha256_hex(ev->payload, ev->payload_len, hash);
-    qm = strchr(ev->uri, '?');
-    path_end = qm != NULL ? qm : ev->uri + strlen(ev->uri);
-    h[0] = (fg_header_t) { { "host", 4 }, { host, strlen(host) } };
-    h[1] = (fg_header_t) { { "x-amz-date", 10 }, { date, 16 } };
-    h[2] = (fg_header_t) { { "x-fngate-event", 14 },
-                           { ev->id, strlen(ev->id) } };
-    memset(&sr, 0, sizeof(sr));
-    sr.method = (fg_str_t) { "POST", 4 };
-    sr.uri = (fg_str_t) { ev->uri, (size_t) (path_end - ev->uri) };
-    sr.query = qm != NULL ? (fg_str_t) { qm + 1, strlen(qm + 1) }
-                          : (fg_str_t) { "", 0 };
-    sr.headers = h;
-    sr.nheaders = 3;
-    sr.payload_hash = (fg_str_t) { hash, 64 };
-    sr.amz_date = (fg_str_t) { date, 16 };
-    src = fg_sigv4_authorization(&sr,
-        (fg_str_t) { "host;x-amz-date;x-fngate-event", 30 },
-        (fg_str_t) { akid, strlen(akid) },
-        (fg_str_t) { secret, strlen(secret) },
-        (fg_str_t) { q->region, strlen(q->region) },
-        (fg_str_t) { "lambda", 6 }, &auth);
-    memset(secret, 0, sizeof(secret));
-    if (src != FG_SIGV4_OK) {
-        snprintf(err, errlen, "signing: %s", fg_sigv4_strerror(src));
-        goto cleanup;
-    }
-
-    hl = asprintf(&head, "POST %s HTTP/1.0\r\nHost: %s\r\n"
-        "X-Amz-Date: %s\r\nX-Fngate-Event: %s\r\n"
-        "Content-Type: application/json\r\nContent-Length: %zu\r\n"
-        "Authorization: %s\r\n\r\n", ev->uri, host, date, ev->id,
-        ev->payload_len, auth);
-    if (hl < 0) {
-        head = NULL;
-        snprintf(err, errlen, "out of memory");
-        goto cleanup;
-    }
-    if (fgd_async_write(fd, head, (size_t) hl) != 0
-        || fgd_async_write(fd, ev->payload, ev->payload_len) != 0)
-    {
-        snprintf(err, errlen, "write to %s: %s",
-            fgd_async.conf->async.gateway, strerror(errno));
-        goto cleanup;
-    }
-
-    *buf = malloc(cap + 1);
-    if (*buf == NULL) {
-        snprintf(err, errlen, "out of memory");
-        goto cleanup;
-    }
-    for (;;) {
-        if (got == cap) {
-            char *nb;
-
-            if (cap >= FGD_ASYNC_ANSWER_MAX) {
-                snprintf(err, errlen, "answer over %u bytes",
-                    FGD_ASYNC_ANSWER_MAX);
-                goto cleanup;
-            }
-            cap *= 2;
-            nb = realloc(*buf, cap + 1);
-            if (nb == NULL) {
-                snprintf(err, errlen, "out of memory");
-                goto cleanup;
-            }
-            *buf = nb;
-        }
-        n = read(fd, *buf + got, cap - got);
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0) {
-            snprintf(err, errlen, "read from %s: %s",
-                fgd_async.conf->async.gateway, strerror(errno));
-            goto cleanup;
-        }
-        if (n == 0) {
-            break;
-        }
-        got += (size_t) n;
-    }
-    (*buf)[got] = '\0';
-    *len = got;
-    rc = 0;
-
-cleanup:
-    if (rc != 0) {
-        free(*buf);
-        *buf = NULL;
-    }
-    if (fd >= 0) {
-        close(fd);
-    }
-    free(auth);
-    free(head);
-    return rc;
-}
-
-
-/* ------------------------------------------------------------------ */
 /* What follows an attempt                                               */
 
-/* The configuration that applies to the event. */
-static void
+/*
+ * The configuration that applies to the event: that of the function and
+ * qualifier its Invoke named, or of the caller's cross-account alias it
+ * came by (whose account then sends to its destinations); the dead-letter
+ * queue of the function's version.  0, or -1 when Redis failed (the
+ * event waits and is tried again).
+ */
+static int
 fgd_async_config(fgd_req_t *q, const fgd_event_t *ev, fgd_async_cfg_t *cfg)
 {
-    (void) q;
-    (void) ev;
+    fg_route_t   t;
+    const char  *account = ev->owner, *function = ev->function;
+    const char  *qualifier = ev->qualifier;
+    const char  *argv[1] = { "PING" };
+    redisReply  *reply;
+    fgd_resp_t   r;
+    char         err[256];
+
     memset(cfg, 0, sizeof(*cfg));
-    cfg->max_retries = FGD_ASYNC_RETRIES;
-    cfg->max_age_s = FGD_ASYNC_MAX_AGE_S;
+    fgd_eic_default(&cfg->eic);
+    if (ev->alias[0] != '\0'
+        && fg_alias_target_parse(ev->alias, strlen(ev->alias), &t)
+           != FG_TARGET_BAD_ARN)
+    {
+        account = t.account;
+        function = t.function;
+        qualifier = t.qualifier;
+    }
+    snprintf(cfg->config_account, sizeof(cfg->config_account), "%s",
+        account);
+
+    /* the connection, (re)opened: the readers below use it as it is */
+    memset(&r, 0, sizeof(r));
+    reply = fgd_redis_command(q, true, 1, argv, NULL, &r);
+    if (reply == NULL) {
+        fgd_log("warn", q->request_id, "event %s: its configuration can "
+            "not be read: %s", ev->rid, r.message);
+        fgd_resp_free(&r);
+        return -1;
+    }
+    freeReplyObject(reply);
+    if (fgd_eic_read(*q->redis, account, function, qualifier, &cfg->eic,
+            err, sizeof(err)) != 0
+        || fgd_dead_letter_read(*q->redis, ev->owner, ev->function,
+            ev->qualifier, cfg->dead_letter, sizeof(cfg->dead_letter), err,
+            sizeof(err)) != 0)
+    {
+        fgd_log("warn", q->request_id, "event %s: its configuration can "
+            "not be read: %s", ev->rid, err);
+        return -1;
+    }
+    return 0;
 }
 
 /* The ARN the event called, with its qualifier ($LATEST for none). */
@@ -764,10 +533,30 @@ fgd_async_to_function(fgd_req_t *q, const char *from, const char *arn,
     return rc;
 }
 
-/* A record to the destination arn ("" none).  0, or -1 (logged). */
+/* body to the queue arn, sent by account from.  0, or -1 (logged). */
 static int
-fgd_async_destination(fgd_req_t *q, const fgd_event_t *ev, const char *arn,
-    const char *condition, const fgd_async_response_t *resp)
+fgd_async_to_queue(fgd_req_t *q, const char *from, const char *arn,
+    const char *body, size_t len)
+{
+    fgd_queue_rc_t  rc;
+    char            id[37], err[256];
+
+    rc = fgd_queue_send(q->conf, q->redis, from, arn, body, len, NULL, NULL,
+        id, err, sizeof(err));
+    if (rc != FGD_QUEUE_OK) {
+        fgd_log("error", q->request_id, "queue %s refused a message of %s: "
+            "%s", arn, from, err);
+        return -1;
+    }
+    return 0;
+}
+
+/* A record to the destination arn ("" none), sent by the account whose
+ * configuration names it.  0, or -1 (logged). */
+static int
+fgd_async_destination(fgd_req_t *q, const fgd_event_t *ev,
+    const fgd_async_cfg_t *cfg, const char *arn, const char *condition,
+    const fgd_async_response_t *resp)
 {
     char     fnarn[FG_TARGET_ARN_MAX + 1], *record;
     size_t   len;
@@ -785,11 +574,9 @@ fgd_async_destination(fgd_req_t *q, const fgd_event_t *ev, const char *arn,
         return -1;
     }
     if (strncmp(arn, "arn:aws:lambda:", 15) == 0) {
-        rc = fgd_async_to_function(q, ev->owner, arn, record, len);
+        rc = fgd_async_to_function(q, cfg->config_account, arn, record, len);
     } else {
-        fgd_log("error", q->request_id, "event %s: destination %s is not "
-            "one fngate can send to", ev->rid, arn);
-        rc = -1;
+        rc = fgd_async_to_queue(q, cfg->config_account, arn, record, len);
     }
     if (rc == 0) {
         fgd_log("info", q->request_id, "event %s: %s record sent to %s",
@@ -799,21 +586,35 @@ fgd_async_destination(fgd_req_t *q, const fgd_event_t *ev, const char *arn,
     return rc;
 }
 
-/* An event that failed for good: its OnFailure destination and dead-letter
- * queue get it, or it is dropped; either way the log says so. */
+/*
+ * An event that failed for good: its OnFailure destination gets the
+ * record, its function's dead-letter queue the event itself (sent by the
+ * function's owner), or it is dropped; the log says which.  A destination
+ * that refuses is said in the log; the event is not kept for it.
+ */
 static void
 fgd_async_failed(fgd_req_t *q, const fgd_event_t *ev,
     const fgd_async_cfg_t *cfg, const char *condition,
     const fgd_async_response_t *resp)
 {
-    if (cfg->on_failure[0] == '\0' && cfg->dead_letter[0] == '\0') {
+    if (cfg->eic.on_failure[0] == '\0' && cfg->dead_letter[0] == '\0') {
         fgd_log("warn", q->request_id, "event %s of %s:%s dropped after "
             "attempt %u: %s (no OnFailure destination, no dead-letter "
             "queue)", ev->rid, ev->owner, ev->function,
             ev->attempts + ev->throttles, condition);
         return;
     }
-    fgd_async_destination(q, ev, cfg->on_failure, condition, resp);
+    fgd_log("info", q->request_id, "event %s of %s:%s failed after attempt "
+        "%u: %s", ev->rid, ev->owner, ev->function,
+        ev->attempts + ev->throttles, condition);
+    fgd_async_destination(q, ev, cfg, cfg->eic.on_failure, condition, resp);
+    if (cfg->dead_letter[0] != '\0'
+        && fgd_async_to_queue(q, ev->owner, cfg->dead_letter, ev->payload,
+               ev->payload_len) == 0)
+    {
+        fgd_log("info", q->request_id, "event %s sent to the dead-letter "
+            "queue %s", ev->rid, cfg->dead_letter);
+    }
 }
 
 /*
@@ -886,12 +687,20 @@ fgd_async_run(fgd_worker_t *w, fgd_req_t *q, const char *account,
     fgd_async_response_t  resp;
     fgd_async_outcome_t   o;
     fgd_http_answer_t     a;
+    fgd_async_limits_t    lim;
+    const char           *end;
     char                 *buf = NULL, err[256];
     size_t                len;
-    uint64_t              now, due = 0, age_max;
+    uint64_t              due = 0;
 
-    fgd_async_config(q, ev, &cfg);
-    age_max = (uint64_t) cfg.max_age_s * 1000;
+    if (fgd_async_config(q, ev, &cfg) != 0) {
+        fgd_async_done(w, q, account, ev,
+            fgd_async_now_ms() + FGD_ASYNC_RETRY_MS);
+        return;
+    }
+    lim.max_retries = cfg.eic.max_retries;
+    lim.max_age_s = cfg.eic.max_age_s;
+    lim.retry_base_s = fgd_async.conf->async.retry_base_s;
     memset(&resp, 0, sizeof(resp));
     resp.executed_version = "";
     resp.function_error = "";
@@ -902,21 +711,21 @@ fgd_async_run(fgd_worker_t *w, fgd_req_t *q, const char *account,
             "%lld): the worker that had it died or lost it; it may run "
             "twice", ev->rid, deliveries);
     }
-    now = fgd_async_now_ms();
-    if (now - ev->t0_ms > age_max) {
+    if (fgd_async_expired(ev, &lim, fgd_async_now_ms())) {
         fgd_async_failed(q, ev, &cfg, FGD_CONDITION_AGE, NULL);
         fgd_async_done(w, q, account, ev, 0);
         return;
     }
 
-    if (fgd_async_call(q, ev, &buf, &len, err, sizeof(err)) != 0) {
+    if (fgd_gateway_invoke(q, ev->caller, ev->uri, ev->id, ev->payload,
+            ev->payload_len, &buf, &len, err, sizeof(err)) != 0)
+    {
         fgd_log("warn", q->request_id, "event %s: attempt got no answer: "
             "%s", ev->rid, err);
-        memset(&a, 0, sizeof(a));
+        fgd_http_answer_parse(NULL, 0, &a);
     } else if (fgd_http_answer_parse(buf, len, &a) != 0) {
         fgd_log("warn", q->request_id, "event %s: the gateway's answer is "
             "not HTTP", ev->rid);
-        memset(&a, 0, sizeof(a));
     }
     o = fgd_async_outcome(a.status, a.function_error);
     if (a.status != 0) {
@@ -926,57 +735,23 @@ fgd_async_run(fgd_worker_t *w, fgd_req_t *q, const char *account,
         resp.body = a.body;
         resp.body_len = a.body_len;
     }
-    now = fgd_async_now_ms();
-
-    switch (o) {
-
-    case FGD_ASYNC_SUCCESS:
-        ev->attempts++;
+    end = fgd_async_next(o, ev, &lim, fgd_async_now_ms(), &due);
+    if (due != 0) {
+        fgd_log("info", q->request_id, "event %s: attempt %u answered %u "
+            "%s%s; retry in %llu ms", ev->rid, ev->attempts + ev->throttles,
+            a.status, a.function_error[0] ? a.function_error : a.error_type,
+            o == FGD_ASYNC_FUNCTION_ERROR ? " (function error)" : "",
+            (unsigned long long) (due - fgd_async_now_ms()));
+    } else if (o == FGD_ASYNC_SUCCESS) {
         fgd_log("info", q->request_id, "event %s ran (attempt %u)", ev->rid,
             ev->attempts + ev->throttles);
-        fgd_async_destination(q, ev, cfg.on_success, FGD_CONDITION_SUCCESS,
-            &resp);
-        break;
-
-    case FGD_ASYNC_FUNCTION_ERROR:
-        ev->attempts++;
-        if (ev->attempts <= cfg.max_retries) {
-            due = now + fgd_async_delay_ms(o, ev->attempts,
-                                           fgd_async.conf->async.retry_base_s);
+        fgd_async_destination(q, ev, &cfg, cfg.eic.on_success, end, &resp);
+    } else {
+        if (o == FGD_ASYNC_REFUSED) {
+            fgd_log("warn", q->request_id, "event %s refused: %u %s",
+                ev->rid, a.status, a.error_type);
         }
-        if (due != 0 && due - ev->t0_ms > age_max) {
-            due = 0;
-            fgd_async_failed(q, ev, &cfg, FGD_CONDITION_AGE, &resp);
-        } else if (due == 0) {
-            fgd_async_failed(q, ev, &cfg, FGD_CONDITION_RETRIES, &resp);
-        } else {
-            fgd_log("info", q->request_id, "event %s: function error %s "
-                "(attempt %u); retry in %llu ms", ev->rid, a.function_error,
-                ev->attempts + ev->throttles,
-                (unsigned long long) (due - now));
-        }
-        break;
-
-    case FGD_ASYNC_THROTTLED:
-        ev->throttles++;
-        due = now + fgd_async_delay_ms(o, ev->throttles, 0);
-        if (due - ev->t0_ms > age_max) {
-            due = 0;
-            fgd_async_failed(q, ev, &cfg, FGD_CONDITION_AGE, &resp);
-        } else {
-            fgd_log("info", q->request_id, "event %s: attempt %u answered "
-                "%u %s; retry in %llu ms", ev->rid,
-                ev->attempts + ev->throttles, a.status, a.error_type,
-                (unsigned long long) (due - now));
-        }
-        break;
-
-    case FGD_ASYNC_REFUSED:
-        ev->attempts++;
-        fgd_log("warn", q->request_id, "event %s refused: %u %s", ev->rid,
-            a.status, a.error_type);
-        fgd_async_failed(q, ev, &cfg, FGD_CONDITION_RETRIES, &resp);
-        break;
+        fgd_async_failed(q, ev, &cfg, end, &resp);
     }
 
     fgd_async_done(w, q, account, ev, due);

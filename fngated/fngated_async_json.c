@@ -145,6 +145,52 @@ fgd_async_delay_ms(fgd_async_outcome_t o, unsigned n, unsigned base_s)
     return (uint64_t) base_s * 1000ull << (n > 20 ? 20 : n - 1);
 }
 
+bool
+fgd_async_expired(const fgd_event_t *ev, const fgd_async_limits_t *l,
+    uint64_t now_ms)
+{
+    return now_ms > ev->t0_ms
+           && now_ms - ev->t0_ms > (uint64_t) l->max_age_s * 1000;
+}
+
+const char *
+fgd_async_next(fgd_async_outcome_t o, fgd_event_t *ev,
+    const fgd_async_limits_t *l, uint64_t now_ms, uint64_t *due)
+{
+    const char  *end = NULL;
+
+    *due = 0;
+    switch (o) {
+
+    case FGD_ASYNC_SUCCESS:
+        ev->attempts++;
+        return FGD_CONDITION_SUCCESS;
+
+    case FGD_ASYNC_FUNCTION_ERROR:
+        ev->attempts++;
+        if (ev->attempts > l->max_retries) {
+            return FGD_CONDITION_RETRIES;
+        }
+        *due = now_ms + fgd_async_delay_ms(o, ev->attempts, l->retry_base_s);
+        break;
+
+    case FGD_ASYNC_THROTTLED:
+        ev->throttles++;
+        *due = now_ms + fgd_async_delay_ms(o, ev->throttles, 0);
+        break;
+
+    case FGD_ASYNC_REFUSED:
+        ev->attempts++;
+        return FGD_CONDITION_RETRIES;
+    }
+
+    if (fgd_async_expired(ev, l, *due)) {
+        *due = 0;
+        end = FGD_CONDITION_AGE;
+    }
+    return end;
+}
+
 /* A tree back into the generator (numbers as they were written). */
 static void
 fgd_gen_tree(yajl_gen g, yajl_val v)
@@ -285,6 +331,10 @@ fgd_http_answer_parse(char *buf, size_t len, fgd_http_answer_t *a)
     a->function_error = "";
     a->executed_version = "";
     a->error_type = "";
+    a->body = "";
+    if (buf == NULL) {
+        return -1;
+    }
 
     end = NULL;
     for (p = buf; p + 3 < buf + len; p++) {

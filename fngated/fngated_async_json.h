@@ -93,6 +93,30 @@ uint64_t fgd_async_delay_ms(fgd_async_outcome_t o, unsigned n,
 #define FGD_CONDITION_RETRIES        "RetriesExhausted"
 #define FGD_CONDITION_AGE            "EventAgeExceeded"
 
+/* What the event's configuration allows (MaximumRetryAttempts,
+ * MaximumEventAgeInSeconds) and the wait before a function error's
+ * first retry. */
+typedef struct {
+    unsigned  max_retries;
+    unsigned  max_age_s;
+    unsigned  retry_base_s;
+} fgd_async_limits_t;
+
+/* Whether the event is older than its configuration allows at now (it
+ * then ends with EventAgeExceeded, not run). */
+bool fgd_async_expired(const fgd_event_t *ev, const fgd_async_limits_t *l,
+    uint64_t now_ms);
+
+/*
+ * What follows an attempt that answered o at now: the event's counts
+ * move on (attempts, or throttles for a throttle), then either a retry,
+ * *due its time (epoch ms), or its end, *due 0 and the condition it ends
+ * with (FGD_CONDITION_SUCCESS for a success).  A retry that would start
+ * past the event's age ends it with EventAgeExceeded instead.
+ */
+const char *fgd_async_next(fgd_async_outcome_t o, fgd_event_t *ev,
+    const fgd_async_limits_t *l, uint64_t now_ms, uint64_t *due);
+
 /* What the last attempt answered (status 0: none ran). */
 typedef struct {
     unsigned     status;
@@ -119,7 +143,8 @@ char *fgd_async_record(const fgd_event_t *ev, const char *function_arn,
  * The gateway's HTTP answer in buf (the whole of it: the workers ask with
  * HTTP/1.0 and read to the end): status, the headers the workers use and
  * the body (pointers into buf, whose header block gets NULs).  0, or -1
- * when it is not an HTTP answer.
+ * when it is not an HTTP answer (or buf is NULL): *a is then status 0
+ * with empty strings.
  */
 typedef struct {
     unsigned     status;

@@ -8,7 +8,9 @@
 #
 # The fixture: Alice's functions (echo, fails, slow), Bob's echo and a
 # grant to Bob on Alice's echo; Dave's and Erin's functions are their own
-# so that their blocks read only their own lines.
+# so that their blocks read only their own lines.  Frank's functions and
+# queues show the destinations and the dead-letter queue, each block with
+# its own function and queue.
 use Test::Nginx::Socket;
 use FngateTest;
 
@@ -20,6 +22,7 @@ our $BOB = account('bob')->{AccountId};
 our $CAROL = account('carol')->{AccountId};
 our $DAVE = account('dave')->{AccountId};
 our $ERIN = account('erin')->{AccountId};
+our $FRANK = account('frank')->{AccountId};
 our $REDIS = $ENV{TEST_NGINX_REDIS_PORT};
 
 our %SCRIPT = (
@@ -36,7 +39,77 @@ fixture(sub {
     make_function('dave', 'slowdel', $SCRIPT{slow}, timeout => 30);
     make_function('erin', 'echo', $SCRIPT{echo});
     grant('alice', 'echo', 'bob-invokes', $BOB);
+
+    my $out = FngateTest::python_sqs('frank', <<'_PY_');
+for q in ('ok-q', 'fail-q', 'dlq', 'sink-q'):
+    sqs.create_queue(QueueName=q)
+print('queues')
+_PY_
+    die "queues: $out" unless $out =~ /^exit=0\nqueues$/m;
+    make_function('frank', 'dest-ok', $SCRIPT{echo});
+    make_function('frank', 'dest-fail', $SCRIPT{fails});
+    make_function('frank', 'dest-fn-fail', $SCRIPT{fails});
+    make_function('frank', 'sink', $SCRIPT{echo});
+    make_function('frank', 'dlq-fn', $SCRIPT{fails},
+        extra => { DeadLetterConfig => { TargetArn => q_arn('dlq') } });
+    put_eic('dest-ok', { DestinationConfig => {
+        OnSuccess => { Destination => q_arn('ok-q') } } });
+    put_eic('dest-fail', { MaximumRetryAttempts => 0, DestinationConfig => {
+        OnFailure => { Destination => q_arn('fail-q') } } });
+    put_eic('dest-fn-fail', { MaximumRetryAttempts => 0, DestinationConfig => {
+        OnFailure => { Destination => "arn:aws:lambda:us-east-1:$FRANK:function:sink" } } });
+    put_eic('sink', { DestinationConfig => {
+        OnSuccess => { Destination => q_arn('sink-q') } } });
+    put_eic('dlq-fn', { MaximumRetryAttempts => 1 });
 });
+
+sub q_arn { "arn:aws:sqs:us-east-1:$FRANK:$_[0]" }
+
+# Frank's asynchronous configuration of FUNCTION set to BODY (a hash).
+sub put_eic {
+    my ($fn, $body) = @_;
+    FngateTest::api_ok('frank', 'PUT',
+        "/2019-09-25/functions/$fn/event-invoke-config",
+        FngateTest::json_encode($body), 200);
+}
+
+# The body of the first message of Frank's queue Q (waiting up to
+# SECONDS), deleted once read; '' when none came.
+sub receive_one {
+    my ($q, $seconds) = @_;
+    my $out = FngateTest::python_sqs('frank', <<"_PY_");
+import time
+url = sqs.get_queue_url(QueueName='$q')['QueueUrl']
+until = time.time() + $seconds
+while time.time() < until:
+    r = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5)
+    for m in r.get('Messages', []):
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=m['ReceiptHandle'])
+        print('BODY ' + m['Body'])
+        raise SystemExit(0)
+_PY_
+    return $out =~ /^BODY (.*)$/m ? $1 : '';
+}
+
+# The parts of a destination record a block checks, one a line.
+sub record_text {
+    my $rec = eval { FngateTest::json_decode(shift) } or return "not JSON\n";
+    my $c = $rec->{requestContext} || {};
+    my $r = $rec->{responseContext} || {};
+    return join '', map { "$_\n" }
+        "version=$rec->{version}",
+        'timestamp=' . ($rec->{timestamp} =~ /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/ ? 'ok' : $rec->{timestamp}),
+        "condition=$c->{condition}",
+        "count=$c->{approximateInvokeCount}",
+        "functionArn=$c->{functionArn}",
+        'requestPayload=' . FngateTest::json_encode($rec->{requestPayload}),
+        'status=' . ($r->{statusCode} // '-'),
+        'executedVersion=' . ($r->{executedVersion} // '-'),
+        'functionError=' . ($r->{functionError} // '-'),
+        'responsePayload=' . (ref $rec->{responsePayload}
+            ? FngateTest::json_encode($rec->{responsePayload})
+            : $rec->{responsePayload} // '-');
+}
 
 # event_invoke(WHO, FUNCTION, BODY, HEADER...): an Event Invoke as WHO;
 # (HTTP status, its x-amzn-RequestId, curl's whole output).
@@ -388,6 +461,114 @@ GET /t/out/async-usage.out
 --- response_body eval
 "202 1
 $main::ERIN $main::ERIN calls=1
+"
+--- no_error_log
+[error]
+
+
+
+=== TEST 13: OnSuccess to a queue: the queue gets Lambda's record of the success, with the request and the response
+--- timeout: 240
+--- init
+my ($code, $rid) = main::event_invoke('frank', 'dest-ok', '{"order":1}');
+my $body = main::receive_one('ok-q', 200);
+my $rec = eval { FngateTest::json_decode($body) } || {};
+FngateTest::save_output('async-dest-ok.out', "$code\n"
+    . 'requestId=' . ($rec->{requestContext}{requestId} eq $rid ? 'same' : 'other') . "\n"
+    . main::record_text($body));
+--- request
+GET /t/out/async-dest-ok.out
+--- response_body eval
+"202
+requestId=same
+version=1.0
+timestamp=ok
+condition=Success
+count=1
+functionArn=arn:aws:lambda:us-east-1:$main::FRANK:function:dest-ok:\$LATEST
+requestPayload={\"order\":1}
+status=200
+executedVersion=\$LATEST
+functionError=-
+responsePayload={\"order\":1}
+"
+--- no_error_log
+[error]
+
+
+
+=== TEST 14: OnFailure to a queue (MaximumRetryAttempts 0): one attempt, then the record of the failure with the function's error
+--- timeout: 240
+--- init
+my ($code, $rid) = main::event_invoke('frank', 'dest-fail', '{"order":2}');
+my $body = main::receive_one('fail-q', 200);
+my @l = main::attempts($rid, 1, 5);
+FngateTest::save_output('async-dest-fail.out', "$code " . scalar(@l) . "\n"
+    . main::record_text($body));
+--- request
+GET /t/out/async-dest-fail.out
+--- response_body_like eval
+qr/^202 1
+version=1\.0
+timestamp=ok
+condition=RetriesExhausted
+count=1
+functionArn=arn:aws:lambda:us-east-1:$main::FRANK:function:dest-fail:\$LATEST
+requestPayload=\{"order":2\}
+status=200
+executedVersion=\$LATEST
+functionError=Unhandled
+responsePayload=\{"errorMessage":"[^"]*","errorType":"[^"]*"[^\n]*\}
+\z/
+--- no_error_log
+[error]
+
+
+
+=== TEST 15: a function's DeadLetterConfig queue gets the event itself once its retries are spent (MaximumRetryAttempts 1: two attempts)
+--- timeout: 240
+--- init
+my ($code, $rid) = main::event_invoke('frank', 'dlq-fn', '{"order":3}');
+my $body = main::receive_one('dlq', 200);
+my @l = main::attempts($rid, 2, 5);
+FngateTest::save_output('async-dlq.out', "$code\n$body\n"
+    . join('', map { "$_->{attempt} $_->{function_error}\n" } @l));
+--- request
+GET /t/out/async-dlq.out
+--- response_body
+202
+{"order":3}
+1 Unhandled
+2 Unhandled
+--- no_error_log
+[error]
+
+
+
+=== TEST 16: OnFailure to a function: it gets the record as an event of its own (billed to the configuration's owner), here passed on by its OnSuccess to a queue
+--- timeout: 300
+--- init
+my ($code, $rid) = main::event_invoke('frank', 'dest-fn-fail', '{"order":4}');
+my $body = main::receive_one('sink-q', 260);
+my $rec = eval { FngateTest::json_decode($body) } || {};
+my $inner = $rec->{responsePayload} || {};
+my @sink = grep { $_->{function} eq 'sink' && $_->{invocation_type} eq 'Event' }
+           @{ FngateTest::billing_lines('Invoke') };
+FngateTest::save_output('async-dest-fn.out', "$code\n"
+    . "outer=$rec->{requestContext}{condition} inner=$inner->{requestContext}{condition}\n"
+    . 'inner requestId=' . ($inner->{requestContext}{requestId} eq $rid ? 'same' : 'other') . "\n"
+    . 'inner functionError=' . ($inner->{responseContext}{functionError} // '-') . "\n"
+    . 'inner requestPayload=' . FngateTest::json_encode($inner->{requestPayload}) . "\n"
+    . join('', map { "sink billed to $_->{billing_account}\n" } @sink));
+--- request
+GET /t/out/async-dest-fn.out
+--- response_body eval
+"202
+outer=Success inner=RetriesExhausted
+inner requestId=same
+inner functionError=Unhandled
+inner requestPayload={\"order\":4}
+sink billed to $main::FRANK
 "
 --- no_error_log
 [error]

@@ -39,7 +39,7 @@ sub zip_b64 {
 
 # create_function_body(name => 'echo', files => {...} | zip_b64 => '...',
 #   handler => 'handler', runtime => 'provided', memory => 128, timeout => 3,
-#   env => {...})
+#   env => {...}, extra => { MEMBER => VALUE, ... })
 sub create_function_body {
     my %a = @_;
     my %doc = (
@@ -52,6 +52,8 @@ sub create_function_body {
     $doc{MemorySize} = $a{memory} if defined $a{memory};
     $doc{Timeout} = $a{timeout} if defined $a{timeout};
     $doc{Environment} = { Variables => $a{env} } if $a{env};
+    # other members of the body as they are (DeadLetterConfig, ...)
+    %doc = (%doc, %{ $a{extra} }) if $a{extra};
     return json_encode(\%doc);
 }
 
