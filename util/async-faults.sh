@@ -18,6 +18,9 @@
 #                              by the supervisor from its append-only file
 #                              (appendfsync always)
 #   at 50%                     fngated is killed again
+#   at 65%                     the QEMU of one of the stack's guests is
+#                              killed (SIGKILL), the event running in it
+#                              with it
 #
 # An event has run when a billing line of an attempt of it (its event_id,
 # "invocation_type":"Event") answered 200 without a function error.  At
@@ -91,6 +94,18 @@ ran() {
                   | .event_id' | sort
 }
 
+# guest_killed: SIGKILL to the QEMU of one guest of this stack's prefix.
+guest_killed() {
+    local p
+    for p in $(pgrep -x qemu-system-x86); do
+        tr '\0' '\n' <"/proc/$p/cmdline" 2>/dev/null |
+            grep -q "^guest=${FNGATE_VM_PREFIX:-fngate}-" || continue
+        kill -KILL "$p" && ok "a guest's QEMU (pid $p) killed at $(ran | sort -u | wc -l) events run"
+        return 0
+    done
+    return 1
+}
+
 killed() {
     local what=$1 pidf=$2 pid
     pid=$(cat "$pidf" 2>/dev/null) || return 1
@@ -107,22 +122,24 @@ SEND_B=$!
 
 # the faults, each once the events that ran pass its mark
 step=0
-marks=("$((N * 20 / 100))" "$((N * 35 / 100))" "$((N * 50 / 100))")
+marks=("$((N * 20 / 100))" "$((N * 35 / 100))" "$((N * 50 / 100))"
+       "$((N * 65 / 100))")
 deadline=$((SECONDS + WAIT))
-while [ "$step" -lt 3 ] && [ "$SECONDS" -lt "$deadline" ]; do
+while [ "$step" -lt 4 ] && [ "$SECONDS" -lt "$deadline" ]; do
     if [ "$(ran | sort -u | wc -l)" -ge "${marks[$step]}" ]; then
         case $step in
             0|2) killed fngated "$STATE/fngated/fngated.pid" ||
                      fail "fngated is not running to be killed" ;;
             1) killed redis "$STATE/redis/redis.pid" ||
                    fail "Redis is not running to be killed" ;;
+            3) guest_killed || fail "no guest of the stack to kill" ;;
         esac
         step=$((step + 1))
         sleep 1
     fi
     sleep 0.5
 done
-[ "$step" = 3 ] || fail "only $step of the 3 faults happened in ${WAIT}s"
+[ "$step" = 4 ] || fail "only $step of the 4 faults happened in ${WAIT}s"
 wait "$SEND_A" "$SEND_B"
 ok "sent: $(cat "$WORK"/send-?.log | tr '\n' ' ')"
 
