@@ -245,8 +245,9 @@ x-amzn-ErrorType: ResourceNotFoundException
 --- config eval: FngateTest::default_config(FngateTest::fngated_state() . '/own/fngated.sock')
 --- init
 # one thread, so every call is served on the connection that loaded the
-# scripts before the flush
-my $own = FngateTest::own_fngated(threads => 1, warm => 0);
+# scripts before the flush; no asynchronous workers, whose connections,
+# opened when they first look for events, would load every script again
+my $own = FngateTest::own_fngated(threads => 1, warm => 0, async_workers => 0);
 my $port = $ENV{TEST_NGINX_REDIS_PORT};
 my $flush = sub {
     system("redis-cli -p $port SCRIPT FLUSH >/dev/null") == 0
