@@ -2355,7 +2355,7 @@ failed:
         snprintf(c.msg, sizeof(c.msg), "no answer was made");
     }
     fgq_error(r, c.json, q->request_id, c.code, "%s", c.msg);
-    snprintf(r->message, sizeof(r->message), "%s: %s", c.p.action[0]
+    snprintf(r->message, sizeof(r->message), "%.48s: %.400s", c.p.action[0]
         ? c.p.action : "-", c.msg);
     fgq_params_free(&c.p);
     return -1;

@@ -227,6 +227,24 @@ fgq_json_map_names(const char *key, const char **item, const char **k,
     return false;
 }
 
+/* A flattened name: 0, or -1 when it does not fit (the request is then
+ * refused as malformed, never read under a cut name). */
+static int
+fgq_name_fmt(char *dst, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+fgq_name_fmt(char *dst, size_t size, const char *fmt, ...)
+{
+    va_list  args;
+    int      n;
+
+    va_start(args, fmt);
+    n = vsnprintf(dst, size, fmt, args);
+    va_end(args);
+    return n < 0 || (size_t) n >= size ? -1 : 0;
+}
+
 static int fgq_json_value(fgq_params_t *p, const char *action,
     const char *name, const char *key, yajl_val v, unsigned depth);
 
@@ -239,7 +257,11 @@ fgq_json_object(fgq_params_t *p, const char *action, const char *prefix,
     int     rc;
 
     for (i = 0; i < obj->u.object.len; i++) {
-        snprintf(name, sizeof(name), "%s%s", prefix, obj->u.object.keys[i]);
+        if (fgq_name_fmt(name, sizeof(name), "%s%s", prefix,
+                obj->u.object.keys[i]) != 0)
+        {
+            return -1;
+        }
         rc = fgq_json_value(p, action, name, obj->u.object.keys[i],
                             obj->u.object.values[i], depth + 1);
         if (rc != 0) {
@@ -289,7 +311,11 @@ fgq_json_value(fgq_params_t *p, const char *action, const char *name,
         for (i = 0; i < v->u.array.len; i++) {
             yajl_val  e = v->u.array.values[i];
 
-            snprintf(sub, sizeof(sub), "%s%s.%zu", base, item_name, i + 1);
+            if (fgq_name_fmt(sub, sizeof(sub), "%s%s.%zu", base, item_name,
+                    i + 1) != 0)
+            {
+                return -1;
+            }
             if (YAJL_IS_OBJECT(e)) {
                 strncat(sub, ".", sizeof(sub) - strlen(sub) - 1);
                 rc = fgq_json_object(p, action, sub, e, depth + 1);
@@ -314,12 +340,20 @@ fgq_json_value(fgq_params_t *p, const char *action, const char *name,
         const char  *k = v->u.object.keys[i];
         yajl_val     e = v->u.object.values[i];
 
-        snprintf(sub, sizeof(sub), "%s%s.%zu.%s", base, item, i + 1, kn);
+        if (fgq_name_fmt(sub, sizeof(sub), "%s%s.%zu.%s", base, item, i + 1,
+                kn) != 0)
+        {
+            return -1;
+        }
         rc = fgq_params_add(p, sub, strlen(sub), k, strlen(k));
         if (rc != 0) {
             return rc;
         }
-        snprintf(sub, sizeof(sub), "%s%s.%zu.%s", base, item, i + 1, vn);
+        if (fgq_name_fmt(sub, sizeof(sub), "%s%s.%zu.%s", base, item, i + 1,
+                vn) != 0)
+        {
+            return -1;
+        }
         if (YAJL_IS_OBJECT(e)) {
             strncat(sub, ".", sizeof(sub) - strlen(sub) - 1);
             rc = fgq_json_object(p, action, sub, e, depth + 1);
