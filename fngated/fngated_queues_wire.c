@@ -630,6 +630,20 @@ fgq_out_bool(fgq_out_t *o, const char *name, bool value)
 }
 
 void
+fgq_out_num(fgq_out_t *o, const char *name, long long value)
+{
+    char  buf[24];
+
+    snprintf(buf, sizeof(buf), "%lld", value);
+    if (o->json) {
+        fgq_out_key(o, name);
+        fgq_out_s(o, buf);
+        return;
+    }
+    fgq_out_cstr(o, name, buf);
+}
+
+void
 fgq_out_list_begin(fgq_out_t *o, const char *json)
 {
     if (o->json) {
@@ -816,6 +830,8 @@ const fgq_code_t  fgq_e_internal = { "InternalError", "InternalError",
     500 };
 const fgq_code_t  fgq_e_unavailable = { "ServiceUnavailable",
     "ServiceUnavailable", 503 };
+const fgq_code_t  fgq_e_resource_not_found = { "ResourceNotFoundException",
+    "ResourceNotFoundException", 404 };
 
 int
 fgq_error(fgd_resp_t *r, bool json, const char *request_id,
@@ -1386,6 +1402,96 @@ fgq_handle_make(char *dst, const char *owner, const char *name,
             break;
         }
     }
+}
+
+/* base64url without padding of len bytes of plain into dst. */
+static void
+fgq_b64url(const char *plain, size_t len, char *dst)
+{
+    size_t  n, i;
+
+    n = fgd_base64_encode((const uint8_t *) plain, len, dst);
+    for (i = 0; i < n; i++) {
+        if (dst[i] == '+') {
+            dst[i] = '-';
+        } else if (dst[i] == '/') {
+            dst[i] = '_';
+        } else if (dst[i] == '=') {
+            dst[i] = '\0';
+            break;
+        }
+    }
+}
+
+void
+fgq_task_handle_make(char *dst, const char *owner, const char *name,
+    const char *task)
+{
+    char  plain[FG_ACCOUNT_LEN + FG_QUEUE_NAME_MAX + 37 + 4];
+    int   n;
+
+    n = snprintf(plain, sizeof(plain), "%.12s %.80s %.36s", owner, name,
+        task);
+    fgq_b64url(plain, n < 0 ? 0 : (size_t) n, dst);
+}
+
+int
+fgq_task_handle_parse(const char *h, size_t len,
+    char owner[FG_ACCOUNT_LEN + 1], char name[FG_QUEUE_NAME_MAX + 1],
+    char task[37])
+{
+    char     b64[FGQ_TASK_HANDLE_MAX + 4];
+    uint8_t  plain[FGQ_TASK_HANDLE_MAX];
+    char    *sp1, *sp2;
+    size_t   i;
+    ssize_t  n;
+
+    if (len == 0 || len >= FGQ_TASK_HANDLE_MAX) {
+        return -1;
+    }
+    for (i = 0; i < len; i++) {
+        char c = h[i];
+
+        if (c == '+' || c == '/' || c == '=') {
+            return -1;
+        }
+        b64[i] = c == '-' ? '+' : c == '_' ? '/' : c;
+    }
+    while (i % 4 != 0) {
+        b64[i++] = '=';
+    }
+    n = fgd_base64_decode(b64, i, plain);
+    if (n <= 0 || (size_t) n >= sizeof(plain)) {
+        return -1;
+    }
+    plain[n] = '\0';
+    if (memchr(plain, '\0', (size_t) n) != NULL) {
+        return -1;
+    }
+    sp1 = strchr((char *) plain, ' ');
+    sp2 = sp1 != NULL ? strchr(sp1 + 1, ' ') : NULL;
+    if (sp1 == NULL || sp2 == NULL || strchr(sp2 + 1, ' ') != NULL
+        || !fg_account_valid((char *) plain, (size_t) (sp1 - (char *) plain))
+        || !fg_queue_name_valid(sp1 + 1, (size_t) (sp2 - sp1 - 1))
+        || strlen(sp2 + 1) != 36)
+    {
+        return -1;
+    }
+    for (i = 0; i < 36; i++) {
+        char c = sp2[1 + i];
+
+        if (!(isxdigit((unsigned char) c) || (c == '-'
+              && (i == 8 || i == 13 || i == 18 || i == 23))))
+        {
+            return -1;
+        }
+    }
+    memcpy(owner, plain, (size_t) (sp1 - (char *) plain));
+    owner[sp1 - (char *) plain] = '\0';
+    memcpy(name, sp1 + 1, (size_t) (sp2 - sp1 - 1));
+    name[sp2 - sp1 - 1] = '\0';
+    memcpy(task, sp2 + 1, 37);
+    return 0;
 }
 
 static bool
