@@ -833,6 +833,53 @@ const fgq_code_t  fgq_e_unavailable = { "ServiceUnavailable",
 const fgq_code_t  fgq_e_resource_not_found = { "ResourceNotFoundException",
     "ResourceNotFoundException", 404 };
 
+/* An error message echoes what the request sent (an action, a name): any
+ * byte that is not part of valid UTF-8, or a control character, becomes
+ * '?', so the answer is valid JSON and XML. */
+static void
+fgq_text_scrub(char *s)
+{
+    unsigned char  *p = (unsigned char *) s;
+    size_t          i, n, k;
+    unsigned        cp, min;
+
+    for (i = 0; p[i] != '\0'; i += n) {
+        n = 1;
+        if (p[i] < 0x80) {
+            if (p[i] < 0x20 && p[i] != '\t' && p[i] != '\n'
+                && p[i] != '\r')
+            {
+                p[i] = '?';
+            }
+            continue;
+        }
+        if ((p[i] & 0xe0) == 0xc0) {
+            n = 2, cp = p[i] & 0x1f, min = 0x80;
+        } else if ((p[i] & 0xf0) == 0xe0) {
+            n = 3, cp = p[i] & 0x0f, min = 0x800;
+        } else if ((p[i] & 0xf8) == 0xf0) {
+            n = 4, cp = p[i] & 0x07, min = 0x10000;
+        } else {
+            p[i] = '?';
+            n = 1;
+            continue;
+        }
+        for (k = 1; k < n; k++) {
+            if ((p[i + k] & 0xc0) != 0x80) {
+                break;
+            }
+            cp = (cp << 6) | (p[i + k] & 0x3f);
+        }
+        if (k < n || cp < min || cp > 0x10ffff
+            || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe
+            || cp == 0xffff)
+        {
+            p[i] = '?';
+            n = 1;
+        }
+    }
+}
+
 int
 fgq_error(fgd_resp_t *r, bool json, const char *request_id,
     const fgq_code_t *c, const char *fmt, ...)
@@ -846,6 +893,7 @@ fgq_error(fgd_resp_t *r, bool json, const char *request_id,
     va_start(args, fmt);
     vsnprintf(r->message, sizeof(r->message), fmt, args);
     va_end(args);
+    fgq_text_scrub(r->message);
 
     fault = c->status >= 500 ? "Receiver" : "Sender";
     memset(&o, 0, sizeof(o));
