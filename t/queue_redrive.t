@@ -275,3 +275,63 @@ GET /t/out/cli.out
 --- response_body_like: ^\{\s*"TaskHandle": "[A-Za-z0-9_-]+"\s*\}\n+\{\s*"Results": \[\s*\{\s*"Status": "COMPLETED",\s*"SourceArn": "arn:aws:sqs:us-east-1:\d{12}:rd6-dlq",\s*"ApproximateNumberOfMessagesMoved": 2,\s*"ApproximateNumberOfMessagesToMove": 2,\s*"StartedTimestamp": \d{13}\s*\}\s*\]\s*\}\n+cancel rc=1 fngate: CancelMessageMoveTask: 404 \{"__type":"com.amazonaws.sqs#ResourceNotFoundException".*\nnokeys rc=1 fngate: no keys.*exit=0\n.*"ApproximateNumberOfMessages": "2"
 --- no_error_log
 [error]
+
+
+
+=== TEST 7: fngate function redrive: an Event that failed into the function's dead-letter queue runs again once the function is fixed (billing lines of invocation_type Event), and leaves the queue
+--- timeout: 400
+--- init
+my $carol = FngateTest::account('carol')->{AccountId};
+my $dlq = "arn:aws:sqs:us-east-1:$carol:rdfn-dlq";
+my $out = FngateTest::python_sqs('carol', "sqs.create_queue(QueueName='rdfn-dlq')\nprint('queue ok')\n");
+die "queue: $out" unless $out =~ /queue ok/;
+FngateTest::make_function('carol', 'rdfn', "#!/bin/sh\necho 'not yet' >&2\nexit 3\n",
+    extra => { DeadLetterConfig => { TargetArn => $dlq } });
+FngateTest::api_ok('carol', 'PUT', '/2019-09-25/functions/rdfn/event-invoke-config',
+    '{"MaximumRetryAttempts":0}', 200);
+my $file = "/tmp/fngate-rd7-$$.json";
+open my $f, '>', $file or die; print $f '{"order":7}'; close $f;
+my $inv = FngateTest::curl_sigv4('carol', '/2015-03-31/functions/rdfn/invocations',
+    '-X', 'POST', '-D', '-', '-H', 'X-Amz-Invocation-Type: Event',
+    '-H', 'Content-Type: application/json', '--data-binary', "\@$file");
+unlink $file;
+my $count = sub {
+    my $o = FngateTest::python_sqs('carol', "print('n=' + sqs.get_queue_attributes(QueueUrl=sqs.get_queue_url(QueueName='rdfn-dlq')['QueueUrl'], AttributeNames=['ApproximateNumberOfMessages'])['Attributes']['ApproximateNumberOfMessages'])\n");
+    return $o =~ /n=(\d+)/ ? $1 : -1;
+};
+my $n;
+for (1 .. 1200) {
+    $n = $count->();
+    last if $n > 0;
+    select undef, undef, undef, 0.25;
+}
+# the fix: a function that answers its event
+FngateTest::api_ok('carol', 'PUT', '/2015-03-31/functions/rdfn/code',
+    FngateTest::json_encode({ ZipFile => FngateTest::zip_b64({ handler => [0755, "#!/bin/sh\ncat\n"] }) }), 200);
+my $root = FngateTest::fngate_root();
+my ($rc, $r) = FngateTest::run_cmd(FngateTest::tool_env('carol') . ' FNGATE_ENDPOINT=' . FngateTest::endpoint()
+    . " $root/util/fngate function redrive rdfn --from $dlq");
+my @l;
+for (1 .. 1200) {
+    @l = grep { $_->{function} eq 'rdfn' && $_->{invocation_type} eq 'Event' }
+         @{ FngateTest::billing_lines('Invoke') };
+    last if @l >= 2;
+    select undef, undef, undef, 0.25;
+}
+FngateTest::save_output('fn.out', join '',
+    'invoke ', FngateTest::http_code($inv), "\n",
+    "dlq $n\n",
+    "redrive rc=$rc $r",
+    map({ "line status=$_->{status} error=" . ($_->{function_error} || '-') . "\n" } @l),
+    'dlq after ', $count->(), "\n");
+--- request
+GET /t/out/fn.out
+--- response_body
+invoke 202
+dlq 1
+redrive rc=0 fngate: function redrive: 1 events sent again to rdfn, 0 refused (left in the queue)
+line status=200 error=Unhandled
+line status=200 error=-
+dlq after 0
+--- no_error_log
+[error]
