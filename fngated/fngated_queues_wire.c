@@ -952,6 +952,23 @@ fgq_attrs_free(fgq_attrs_t *a)
     a->n = 0;
 }
 
+/* A DataType's custom label (after "String.", ...): letters, digits,
+ * '_', '-', '.' only (no byte that would not be valid text). */
+static bool
+fgq_type_label_valid(const char *s, size_t len)
+{
+    size_t  i;
+
+    for (i = 6; i < len; i++) {
+        if (!(isalnum((unsigned char) s[i]) || s[i] == '_' || s[i] == '-'
+              || s[i] == '.'))
+        {
+            return false;
+        }
+    }
+    return true;
+}
+
 static bool
 fgq_attr_name_valid(const char *s, size_t len)
 {
@@ -1033,7 +1050,7 @@ fgq_attrs_parse(const fgq_params_t *p, const char *prefix, fgq_attrs_t *a,
                 "contain non-empty message attribute type.", name);
             goto failed;
         }
-        if (tl > 256
+        if (tl > 256 || !fgq_type_label_valid(type, tl)
             || !((strncmp(type, "String", 6) == 0
                   && (type[6] == '\0' || type[6] == '.'))
                  || (strncmp(type, "Number", 6) == 0
