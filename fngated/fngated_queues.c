@@ -27,6 +27,7 @@
 #include "fngated_json.h"
 #include "fngated_log.h"
 #include "fngated_queues.h"
+#include "fngated_queues_priv.h"
 #include "fngated_queues_wire.h"
 #include "fngated_redis.h"
 #include "fngated_util.h"
@@ -36,40 +37,7 @@
 
 static atomic_uint  fgq_waiting;
 
-typedef struct {
-    const fgd_req_t   *q;
-    const char        *caller;
-    const char        *region;
-    const char        *host;
-    bool               json;
-    fgq_params_t       p;
-    const fgq_code_t  *code;            /* the error, NULL: none */
-    char               msg[512];
-} fgq_ctx_t;
-
-typedef struct {
-    char          owner[FG_ACCOUNT_LEN + 1];
-    char          name[FG_QUEUE_NAME_MAX + 1];
-    char          key[FG_QKEY_COUNT][FG_KEY_MAX];
-    redisReply   *attrs;                /* HGETALL of the queue */
-    bool          fifo;
-} fgq_queue_t;
-
-/* Arguments of a command or script. */
-typedef struct {
-    const char  **v;
-    size_t       *l;
-    int           n, cap;
-    char        **owned;
-    int           nowned;
-    bool          failed;
-} fgq_args_t;
-
-static int
-fgq_fail(fgq_ctx_t *c, const fgq_code_t *code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
+int
 fgq_fail(fgq_ctx_t *c, const fgq_code_t *code, const char *fmt, ...)
 {
     va_list  args;
@@ -81,7 +49,7 @@ fgq_fail(fgq_ctx_t *c, const fgq_code_t *code, const char *fmt, ...)
     return -1;
 }
 
-static long long
+long long
 fgq_now_ms(void)
 {
     struct timespec  ts;
@@ -93,7 +61,7 @@ fgq_now_ms(void)
 /* ------------------------------------------------------------------ */
 /* Arguments and Redis                                                   */
 
-static void
+void
 fgq_arg(fgq_args_t *a, const char *s, size_t len)
 {
     if (a->failed) {
@@ -122,18 +90,14 @@ fgq_arg(fgq_args_t *a, const char *s, size_t len)
     a->n++;
 }
 
-static void
+void
 fgq_arg_s(fgq_args_t *a, const char *s)
 {
     fgq_arg(a, s, strlen(s));
 }
 
 /* An argument the list owns (a formatted number, ...). */
-static void
-fgq_arg_fmt(fgq_args_t *a, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
+void
 fgq_arg_fmt(fgq_args_t *a, const char *fmt, ...)
 {
     va_list   args;
@@ -157,7 +121,7 @@ fgq_arg_fmt(fgq_args_t *a, const char *fmt, ...)
     fgq_arg_s(a, s);
 }
 
-static void
+void
 fgq_args_free(fgq_args_t *a)
 {
     int  i;
@@ -180,7 +144,7 @@ fgq_redis_failed(fgq_ctx_t *c, fgd_resp_t *rr)
     return NULL;
 }
 
-static redisReply *
+redisReply *
 fgq_cmd(fgq_ctx_t *c, bool idempotent, fgq_args_t *a)
 {
     fgd_resp_t   rr;
@@ -195,7 +159,7 @@ fgq_cmd(fgq_ctx_t *c, bool idempotent, fgq_args_t *a)
     return rep != NULL ? rep : fgq_redis_failed(c, &rr);
 }
 
-static redisReply *
+redisReply *
 fgq_script(fgq_ctx_t *c, fgd_script_t s, int nkeys, fgq_args_t *a)
 {
     fgd_resp_t   rr;
@@ -211,7 +175,7 @@ fgq_script(fgq_ctx_t *c, fgd_script_t s, int nkeys, fgq_args_t *a)
 }
 
 /* A script's integer answer: 0 with *v, or -1. */
-static int
+int
 fgq_script_int(fgq_ctx_t *c, fgd_script_t s, int nkeys, fgq_args_t *a,
     long long *v)
 {
@@ -233,7 +197,7 @@ fgq_script_int(fgq_ctx_t *c, fgd_script_t s, int nkeys, fgq_args_t *a,
 /* ------------------------------------------------------------------ */
 /* Queues                                                                */
 
-static void
+void
 fgq_queue_free(fgq_queue_t *qu)
 {
     if (qu->attrs != NULL) {
@@ -242,7 +206,7 @@ fgq_queue_free(fgq_queue_t *qu)
     }
 }
 
-static int
+int
 fgq_queue_keys(fgq_queue_t *qu, const char *owner, const char *name)
 {
     unsigned  k;
@@ -260,7 +224,7 @@ fgq_queue_keys(fgq_queue_t *qu, const char *owner, const char *name)
     return 0;
 }
 
-static const char *
+const char *
 fgq_qattr(const fgq_queue_t *qu, const char *name)
 {
     size_t  i;
@@ -300,7 +264,7 @@ fgq_queue_url(const fgq_ctx_t *c, const char *owner, const char *name,
         c->host[0] != '\0' ? c->host : "localhost", owner, name);
 }
 
-static void
+void
 fgq_queue_arn(const fgq_ctx_t *c, const char *owner, const char *name,
     char *dst, size_t size)
 {
@@ -312,7 +276,7 @@ fgq_queue_arn(const fgq_ctx_t *c, const char *owner, const char *name,
  * it: its owner, or an account the grant index names (or "*") for the
  * action or sqs:*.  owner_only: only the owner.
  */
-static int
+int
 fgq_queue_load(fgq_ctx_t *c, fgq_queue_t *qu, const char *owner,
     const char *name, const char *action, bool owner_only)
 {
@@ -470,7 +434,7 @@ fgq_send_bad(fgq_send_t *m, const fgq_code_t *code, const char *fmt, ...)
     return -1;
 }
 
-static void
+void
 fgq_new_uuid(char dst[37])
 {
     uint8_t  rnd[16];
@@ -812,7 +776,7 @@ cleanup:
 
 /* The dead-letter queue of qu's RedrivePolicy, when it is one of the same
  * owner's queues: 0 with dlq's keys and *max, 1 none. */
-static int
+int
 fgq_redrive(const fgq_queue_t *qu, fgq_queue_t *dlq, unsigned *max)
 {
     const char  *rp = fgq_qattr(qu, "RedrivePolicy");
@@ -875,6 +839,7 @@ fgq_receive_run(fgq_ctx_t *c, fgq_queue_t *qu, unsigned max,
     fgq_arg_s(&a, nonce);
     fgq_arg_s(&a, rp != NULL ? rp : "");
     fgq_arg_fmt(&a, "%u", redrive ? maxrc : 0);
+    fgq_arg_s(&a, qu->name);
     rep = fgq_script(c, FGD_SCRIPT_QUEUE_RECEIVE, redrive ? 8 : 5, &a);
     fgq_args_free(&a);
     if (rep == NULL) {
@@ -907,7 +872,7 @@ fgq_receive_run(fgq_ctx_t *c, fgq_queue_t *qu, unsigned max,
 }
 
 /* A field of a stream entry's field list. */
-static const char *
+const char *
 fgq_field(const redisReply *f, const char *name, size_t *len)
 {
     size_t  i;
@@ -1089,7 +1054,7 @@ fgq_wait(fgq_ctx_t *c, const fgq_queue_t *qu, const char *last,
     }
 }
 
-static int
+int
 fgq_uint_param(fgq_ctx_t *c, const char *name, long def, long lo, long hi,
     const char *range, long *v)
 {
@@ -2270,6 +2235,9 @@ static const fgq_call_t  fgq_calls[] = {
     { "UntagQueue", fgq_h_untag, "UntagQueue", true, false },
     { "ListDeadLetterSourceQueues", fgq_h_dlq_sources,
       "ListDeadLetterSourceQueues", false, true },
+    { "StartMessageMoveTask", fgq_h_move_start, NULL, false, true },
+    { "ListMessageMoveTasks", fgq_h_move_list, NULL, false, true },
+    { "CancelMessageMoveTask", fgq_h_move_cancel, NULL, false, true },
     { NULL, NULL, NULL, false, false }
 };
 
@@ -2355,7 +2323,7 @@ failed:
         snprintf(c.msg, sizeof(c.msg), "no answer was made");
     }
     fgq_error(r, c.json, q->request_id, c.code, "%s", c.msg);
-    snprintf(r->message, sizeof(r->message), "%s: %s", c.p.action[0]
+    snprintf(r->message, sizeof(r->message), "%.48s: %.400s", c.p.action[0]
         ? c.p.action : "-", c.msg);
     fgq_params_free(&c.p);
     return -1;

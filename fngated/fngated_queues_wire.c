@@ -227,6 +227,24 @@ fgq_json_map_names(const char *key, const char **item, const char **k,
     return false;
 }
 
+/* A flattened name: 0, or -1 when it does not fit (the request is then
+ * refused as malformed, never read under a cut name). */
+static int
+fgq_name_fmt(char *dst, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+fgq_name_fmt(char *dst, size_t size, const char *fmt, ...)
+{
+    va_list  args;
+    int      n;
+
+    va_start(args, fmt);
+    n = vsnprintf(dst, size, fmt, args);
+    va_end(args);
+    return n < 0 || (size_t) n >= size ? -1 : 0;
+}
+
 static int fgq_json_value(fgq_params_t *p, const char *action,
     const char *name, const char *key, yajl_val v, unsigned depth);
 
@@ -239,7 +257,11 @@ fgq_json_object(fgq_params_t *p, const char *action, const char *prefix,
     int     rc;
 
     for (i = 0; i < obj->u.object.len; i++) {
-        snprintf(name, sizeof(name), "%s%s", prefix, obj->u.object.keys[i]);
+        if (fgq_name_fmt(name, sizeof(name), "%s%s", prefix,
+                obj->u.object.keys[i]) != 0)
+        {
+            return -1;
+        }
         rc = fgq_json_value(p, action, name, obj->u.object.keys[i],
                             obj->u.object.values[i], depth + 1);
         if (rc != 0) {
@@ -289,7 +311,11 @@ fgq_json_value(fgq_params_t *p, const char *action, const char *name,
         for (i = 0; i < v->u.array.len; i++) {
             yajl_val  e = v->u.array.values[i];
 
-            snprintf(sub, sizeof(sub), "%s%s.%zu", base, item_name, i + 1);
+            if (fgq_name_fmt(sub, sizeof(sub), "%s%s.%zu", base, item_name,
+                    i + 1) != 0)
+            {
+                return -1;
+            }
             if (YAJL_IS_OBJECT(e)) {
                 strncat(sub, ".", sizeof(sub) - strlen(sub) - 1);
                 rc = fgq_json_object(p, action, sub, e, depth + 1);
@@ -314,12 +340,20 @@ fgq_json_value(fgq_params_t *p, const char *action, const char *name,
         const char  *k = v->u.object.keys[i];
         yajl_val     e = v->u.object.values[i];
 
-        snprintf(sub, sizeof(sub), "%s%s.%zu.%s", base, item, i + 1, kn);
+        if (fgq_name_fmt(sub, sizeof(sub), "%s%s.%zu.%s", base, item, i + 1,
+                kn) != 0)
+        {
+            return -1;
+        }
         rc = fgq_params_add(p, sub, strlen(sub), k, strlen(k));
         if (rc != 0) {
             return rc;
         }
-        snprintf(sub, sizeof(sub), "%s%s.%zu.%s", base, item, i + 1, vn);
+        if (fgq_name_fmt(sub, sizeof(sub), "%s%s.%zu.%s", base, item, i + 1,
+                vn) != 0)
+        {
+            return -1;
+        }
         if (YAJL_IS_OBJECT(e)) {
             strncat(sub, ".", sizeof(sub) - strlen(sub) - 1);
             rc = fgq_json_object(p, action, sub, e, depth + 1);
@@ -596,6 +630,20 @@ fgq_out_bool(fgq_out_t *o, const char *name, bool value)
 }
 
 void
+fgq_out_num(fgq_out_t *o, const char *name, long long value)
+{
+    char  buf[24];
+
+    snprintf(buf, sizeof(buf), "%lld", value);
+    if (o->json) {
+        fgq_out_key(o, name);
+        fgq_out_s(o, buf);
+        return;
+    }
+    fgq_out_cstr(o, name, buf);
+}
+
+void
 fgq_out_list_begin(fgq_out_t *o, const char *json)
 {
     if (o->json) {
@@ -782,6 +830,55 @@ const fgq_code_t  fgq_e_internal = { "InternalError", "InternalError",
     500 };
 const fgq_code_t  fgq_e_unavailable = { "ServiceUnavailable",
     "ServiceUnavailable", 503 };
+const fgq_code_t  fgq_e_resource_not_found = { "ResourceNotFoundException",
+    "ResourceNotFoundException", 404 };
+
+/* An error message echoes what the request sent (an action, a name): any
+ * byte that is not part of valid UTF-8, or a control character, becomes
+ * '?', so the answer is valid JSON and XML. */
+static void
+fgq_text_scrub(char *s)
+{
+    unsigned char  *p = (unsigned char *) s;
+    size_t          i, n, k;
+    unsigned        cp, min;
+
+    for (i = 0; p[i] != '\0'; i += n) {
+        n = 1;
+        if (p[i] < 0x80) {
+            if (p[i] < 0x20 && p[i] != '\t' && p[i] != '\n'
+                && p[i] != '\r')
+            {
+                p[i] = '?';
+            }
+            continue;
+        }
+        if ((p[i] & 0xe0) == 0xc0) {
+            n = 2, cp = p[i] & 0x1f, min = 0x80;
+        } else if ((p[i] & 0xf0) == 0xe0) {
+            n = 3, cp = p[i] & 0x0f, min = 0x800;
+        } else if ((p[i] & 0xf8) == 0xf0) {
+            n = 4, cp = p[i] & 0x07, min = 0x10000;
+        } else {
+            p[i] = '?';
+            n = 1;
+            continue;
+        }
+        for (k = 1; k < n; k++) {
+            if ((p[i + k] & 0xc0) != 0x80) {
+                break;
+            }
+            cp = (cp << 6) | (p[i + k] & 0x3f);
+        }
+        if (k < n || cp < min || cp > 0x10ffff
+            || (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe
+            || cp == 0xffff)
+        {
+            p[i] = '?';
+            n = 1;
+        }
+    }
+}
 
 int
 fgq_error(fgd_resp_t *r, bool json, const char *request_id,
@@ -796,6 +893,7 @@ fgq_error(fgd_resp_t *r, bool json, const char *request_id,
     va_start(args, fmt);
     vsnprintf(r->message, sizeof(r->message), fmt, args);
     va_end(args);
+    fgq_text_scrub(r->message);
 
     fault = c->status >= 500 ? "Receiver" : "Sender";
     memset(&o, 0, sizeof(o));
@@ -852,6 +950,23 @@ fgq_attrs_free(fgq_attrs_t *a)
         free(a->v[i].value);
     }
     a->n = 0;
+}
+
+/* A DataType's custom label (after "String.", ...): letters, digits,
+ * '_', '-', '.' only (no byte that would not be valid text). */
+static bool
+fgq_type_label_valid(const char *s, size_t len)
+{
+    size_t  i;
+
+    for (i = 6; i < len; i++) {
+        if (!(isalnum((unsigned char) s[i]) || s[i] == '_' || s[i] == '-'
+              || s[i] == '.'))
+        {
+            return false;
+        }
+    }
+    return true;
 }
 
 static bool
@@ -935,7 +1050,7 @@ fgq_attrs_parse(const fgq_params_t *p, const char *prefix, fgq_attrs_t *a,
                 "contain non-empty message attribute type.", name);
             goto failed;
         }
-        if (tl > 256
+        if (tl > 256 || !fgq_type_label_valid(type, tl)
             || !((strncmp(type, "String", 6) == 0
                   && (type[6] == '\0' || type[6] == '.'))
                  || (strncmp(type, "Number", 6) == 0
@@ -1352,6 +1467,96 @@ fgq_handle_make(char *dst, const char *owner, const char *name,
             break;
         }
     }
+}
+
+/* base64url without padding of len bytes of plain into dst. */
+static void
+fgq_b64url(const char *plain, size_t len, char *dst)
+{
+    size_t  n, i;
+
+    n = fgd_base64_encode((const uint8_t *) plain, len, dst);
+    for (i = 0; i < n; i++) {
+        if (dst[i] == '+') {
+            dst[i] = '-';
+        } else if (dst[i] == '/') {
+            dst[i] = '_';
+        } else if (dst[i] == '=') {
+            dst[i] = '\0';
+            break;
+        }
+    }
+}
+
+void
+fgq_task_handle_make(char *dst, const char *owner, const char *name,
+    const char *task)
+{
+    char  plain[FG_ACCOUNT_LEN + FG_QUEUE_NAME_MAX + 37 + 4];
+    int   n;
+
+    n = snprintf(plain, sizeof(plain), "%.12s %.80s %.36s", owner, name,
+        task);
+    fgq_b64url(plain, n < 0 ? 0 : (size_t) n, dst);
+}
+
+int
+fgq_task_handle_parse(const char *h, size_t len,
+    char owner[FG_ACCOUNT_LEN + 1], char name[FG_QUEUE_NAME_MAX + 1],
+    char task[37])
+{
+    char     b64[FGQ_TASK_HANDLE_MAX + 4];
+    uint8_t  plain[FGQ_TASK_HANDLE_MAX];
+    char    *sp1, *sp2;
+    size_t   i;
+    ssize_t  n;
+
+    if (len == 0 || len >= FGQ_TASK_HANDLE_MAX) {
+        return -1;
+    }
+    for (i = 0; i < len; i++) {
+        char c = h[i];
+
+        if (c == '+' || c == '/' || c == '=') {
+            return -1;
+        }
+        b64[i] = c == '-' ? '+' : c == '_' ? '/' : c;
+    }
+    while (i % 4 != 0) {
+        b64[i++] = '=';
+    }
+    n = fgd_base64_decode(b64, i, plain);
+    if (n <= 0 || (size_t) n >= sizeof(plain)) {
+        return -1;
+    }
+    plain[n] = '\0';
+    if (memchr(plain, '\0', (size_t) n) != NULL) {
+        return -1;
+    }
+    sp1 = strchr((char *) plain, ' ');
+    sp2 = sp1 != NULL ? strchr(sp1 + 1, ' ') : NULL;
+    if (sp1 == NULL || sp2 == NULL || strchr(sp2 + 1, ' ') != NULL
+        || !fg_account_valid((char *) plain, (size_t) (sp1 - (char *) plain))
+        || !fg_queue_name_valid(sp1 + 1, (size_t) (sp2 - sp1 - 1))
+        || strlen(sp2 + 1) != 36)
+    {
+        return -1;
+    }
+    for (i = 0; i < 36; i++) {
+        char c = sp2[1 + i];
+
+        if (!(isxdigit((unsigned char) c) || (c == '-'
+              && (i == 8 || i == 13 || i == 18 || i == 23))))
+        {
+            return -1;
+        }
+    }
+    memcpy(owner, plain, (size_t) (sp1 - (char *) plain));
+    owner[sp1 - (char *) plain] = '\0';
+    memcpy(name, sp1 + 1, (size_t) (sp2 - sp1 - 1));
+    name[sp2 - sp1 - 1] = '\0';
+    memcpy(task, sp2 + 1, 37);
+    return 0;
 }
 
 static bool

@@ -2,7 +2,7 @@
  * fngated_queues_wire: the pure part of the queue service (SQS's API):
  * both of SQS's wire protocols in and out, its errors, and the checks and
  * digests that need no Redis (fngated_queues_wire.c, CUnit-tested by
- * t/unit/test_fngated_queues_wire.c; no fuzz harness yet).
+ * t/unit/test_fngated_queues_wire.c, and fuzzed by fuzz/fuzz_sqswire.c).
  *
  * A request comes as the query protocol (form-encoded "Action=...&..." in
  * the body or the query string; lists and maps flattened:
@@ -97,6 +97,8 @@ void fgq_out_str(fgq_out_t *o, const char *name, const char *value,
     size_t len);
 void fgq_out_cstr(fgq_out_t *o, const char *name, const char *value);
 void fgq_out_bool(fgq_out_t *o, const char *name, bool value);
+/* A number member: <name>value</name> / "name":value. */
+void fgq_out_num(fgq_out_t *o, const char *name, long long value);
 /* A list member: XML writes its items each as <item>, flattened; JSON
  * "json":[...]. */
 void fgq_out_list_begin(fgq_out_t *o, const char *json);
@@ -133,7 +135,8 @@ extern const fgq_code_t  fgq_e_no_queue, fgq_e_queue_exists,
     fgq_e_action, fgq_e_handle, fgq_e_not_inflight, fgq_e_contents,
     fgq_e_batch_empty, fgq_e_batch_many, fgq_e_batch_ids, fgq_e_batch_id,
     fgq_e_batch_long, fgq_e_over_limit, fgq_e_denied, fgq_e_unsupported,
-    fgq_e_malformed, fgq_e_internal, fgq_e_unavailable;
+    fgq_e_malformed, fgq_e_internal, fgq_e_unavailable,
+    fgq_e_resource_not_found;
 
 /*
  * Makes r SQS's error: the status, and for the query protocol
@@ -221,6 +224,16 @@ void fgq_handle_make(char *dst, const char *owner, const char *name,
 int fgq_handle_parse(const char *h, size_t len,
     char owner[FG_ACCOUNT_LEN + 1], char name[FG_QUEUE_NAME_MAX + 1],
     char entry[FGQ_ENTRY_ID_MAX + 1], char nonce[FGQ_NONCE_MAX + 1]);
+
+/* A message move task's TaskHandle: base64url of "OWNER NAME TASKID"
+ * (NAME the source queue, TASKID a UUID).  _make writes at most
+ * FGQ_TASK_HANDLE_MAX bytes with the NUL; _parse: 0, or -1. */
+#define FGQ_TASK_HANDLE_MAX  200
+void fgq_task_handle_make(char *dst, const char *owner, const char *name,
+    const char *task);
+int fgq_task_handle_parse(const char *h, size_t len,
+    char owner[FG_ACCOUNT_LEN + 1], char name[FG_QUEUE_NAME_MAX + 1],
+    char task[37]);
 
 /* A stream entry id "MS-SEQ" as SQS's SequenceNumber (20 digits). */
 void fgq_sequence(const char *entry, char dst[32]);

@@ -229,7 +229,8 @@ fg_key_queue(char *dst, size_t size, fg_queue_key_t which,
 {
     static const char  *prefix[FG_QKEY_COUNT] = {
         "fg:queue:{", "fg:qgrant:{", "fg:qmsgs:{", "fg:qvis:{",
-        "fg:qinflight:{", "fg:qrecv:{", "fg:qdedup:{", "fg:qdedupx:{"
+        "fg:qinflight:{", "fg:qrecv:{", "fg:qdedup:{", "fg:qdedupx:{",
+        "fg:qmove:{"
     };
 
     if (account == NULL || queue == NULL || (unsigned) which >= FG_QKEY_COUNT)

@@ -162,6 +162,12 @@
  *                                        -> "MESSAGEID ENTRYID"
  *   fg:qdedupx:{A}:NAME            zset  deduplication id -> when it
  *                                        expires (ms; 5 minutes)
+ *   fg:qmove:{A}:NAME              hash  the message move tasks of
+ *                                        NAME as source: task id -> its
+ *                                        record (JSON: Status, counts,
+ *                                        arns, the step time "beat", the
+ *                                        stream range left "cursor" and
+ *                                        "upto"; the newest 10 kept)
  *
  * Each returns snprintf's value: the length written, or >= size when
  * truncated (callers treat that as an error).
@@ -221,6 +227,7 @@ typedef enum {
     FG_QKEY_RECEIVES,               /* fg:qrecv */
     FG_QKEY_DEDUP,                  /* fg:qdedup */
     FG_QKEY_DEDUP_EXPIRY,           /* fg:qdedupx */
+    FG_QKEY_MOVES,                  /* fg:qmove */
     FG_QKEY_COUNT
 } fg_queue_key_t;
 int fg_key_queues(char *dst, size_t size, const char *account);

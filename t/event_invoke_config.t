@@ -8,11 +8,9 @@
 # destination; Bob's bobok, whose policy grants Alice
 # lambda:InvokeFunction, and bobno, whose does not.
 #
-# Queues: the SQS-compatible queue service (issue 13) creates a queue's
-# hash fg:queue:{A}:NAME and its grant index fg:qgrant:{A}:NAME; until it
-# lands, the fixture writes those hashes into the test Redis with
-# redis-cli: Alice's q1, Bob's bq (no grant) and bqok (sqs:SendMessage
-# granted to Alice).
+# Queues, made through the queue service's API (boto3, query protocol):
+# Alice's q1, Bob's bq (no grant) and bqok (AddPermission grants Alice
+# sqs:SendMessage).
 use Test::Nginx::Socket;
 use FngateTest;
 
@@ -27,11 +25,25 @@ our $EIC = '/2019-09-25/functions';
 sub fn_arn { "arn:aws:lambda:us-east-1:$_[0]:function:$_[1]" }
 sub q_arn { "arn:aws:sqs:us-east-1:$_[0]:$_[1]" }
 
+# A Redis command on the test Redis (TEST 30 reads an index with it).
 sub redis {
     my $port = $ENV{TEST_NGINX_REDIS_PORT};
     my ($rc, $out) = FngateTest::run_cmd("redis-cli -p $port @_");
     die "redis-cli @_: $out" if $rc != 0;
     return $out;
+}
+
+# WHO's queues NAMEs, and with GRANT_TO an AddPermission of
+# sqs:SendMessage to that account on the last.
+sub make_queues {
+    my ($who, $grant_to, @names) = @_;
+    my $code = join '', map { "sqs.create_queue(QueueName='$_')\n" } @names;
+    $code .= "sqs.add_permission(QueueUrl=sqs.get_queue_url(QueueName="
+             . "'$names[-1]')['QueueUrl'], Label='alice-send', "
+             . "AWSAccountIds=['$grant_to'], Actions=['SendMessage'])\n"
+        if $grant_to;
+    my $out = FngateTest::python_sqs($who, $code . "print('queues ok')\n");
+    die "make_queues $who @names: $out" unless $out =~ /queues ok/;
 }
 
 # Alice's configuration of NAME[?Qualifier=Q] set to BODY (a hash).
@@ -51,10 +63,9 @@ fixture(sub {
     make_alias('alice', 'edel3', 'gone', '$LATEST');
     make_function('bob', $_, undef, zip_b64 => $ZIP) for qw(bobok bobno);
     grant('bob', 'bobok', 'alice-may', $ALICE);
-    redis("HSET 'fg:queue:{$ALICE}:q1' QueueName q1");
-    redis("HSET 'fg:queue:{$BOB}:bq' QueueName bq");
-    redis("HSET 'fg:queue:{$BOB}:bqok' QueueName bqok");
-    redis("HSET 'fg:qgrant:{$BOB}:bqok' 'sqs:SendMessage:$ALICE' 1");
+    make_queues('alice', undef, 'q1');
+    make_queues('bob', undef, 'bq');
+    make_queues('bob', $ALICE, 'bqok');
 });
 
 plan tests => repeat_each() * count_tests();

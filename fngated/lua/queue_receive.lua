@@ -9,7 +9,8 @@
 --          the dead-letter queue's queue, qmsgs, qvis.
 -- ARGV:    now (ms), visibility timeout (ms; -1 the queue's), N, nonce
 --          prefix, the RedrivePolicy read ("" none), its maxReceiveCount
---          (0 none).
+--          (0 none), the queue's name (a message moved to the dead-letter
+--          queue keeps it as its "src" field: a redrive's way back).
 -- Returns: {0} no queue; {-1} the RedrivePolicy changed; else {1, the
 --          stream's last entry id ("" none), the next time (ms) a message
 --          becomes visible (-1 none), then per message: entry id, its
@@ -54,7 +55,16 @@ local function take(id, f)
         first = tonumber(b)
     end
     if dlq and count >= maxrc then
-        local nid = redis.call('XADD', KEYS[7], '*', unpack(f))
+        local g = {}
+        for j = 1, #f, 2 do
+            if f[j] ~= 'src' then
+                g[#g + 1] = f[j]
+                g[#g + 1] = f[j + 1]
+            end
+        end
+        g[#g + 1] = 'src'
+        g[#g + 1] = ARGV[7]
+        local nid = redis.call('XADD', KEYS[7], '*', unpack(g))
         redis.call('ZADD', KEYS[8], now, nid)
         drop(id)
         return
