@@ -625,7 +625,7 @@ fgd_esm_failures(const char *body, size_t len, const fgd_queue_msg_t *msgs,
     yajl_val   root, list, item, id;
     char      *text, err[64];
     size_t     i, k, nfailed = 0;
-    bool       blank = true;
+    bool       blank = true, found;
 
     for (i = 0; i < n; i++) {
         failed[i] = false;
@@ -675,16 +675,17 @@ fgd_esm_failures(const char *body, size_t len, const fgd_queue_msg_t *msgs,
             yajl_tree_free(root);
             return fgd_esm_all(n, failed);
         }
+        found = false;
         for (k = 0; k < n; k++) {
             if (strcmp(msgs[k].message_id, id->u.string) == 0) {
-                break;
+                failed[k] = true;
+                found = true;
             }
         }
-        if (k == n) {
+        if (!found) {
             yajl_tree_free(root);
             return fgd_esm_all(n, failed);
         }
-        failed[k] = true;
     }
     yajl_tree_free(root);
 

@@ -221,7 +221,7 @@ fgd_esm_batch(redisContext **redis, const char *account, const fgd_esm_t *m,
 {
     fgd_queue_msg_t  *got = NULL, *all = NULL, *na;
     fgd_queue_rc_t    rc;
-    size_t            k, bytes = 0, i;
+    size_t            k, bytes = 0, i, j;
     uint64_t          first = 0, now, wait;
     unsigned          max;
 
@@ -268,13 +268,27 @@ fgd_esm_batch(redisContext **redis, const char *account, const fgd_esm_t *m,
             break;
         }
         all = na;
-        memcpy(all + *n, got, k * sizeof(*got));
+        for (j = 0; j < k; j++) {
+            /* a message that came back within the window (its visibility
+             * timeout is shorter): one record, with its newest handle */
+            for (i = 0; i < *n; i++) {
+                if (strcmp(all[i].message_id, got[j].message_id) == 0) {
+                    break;
+                }
+            }
+            if (i < *n) {
+                free(all[i].receipt_handle);
+                free(all[i].body);
+                free(all[i].attributes);
+                all[i] = got[j];
+                continue;
+            }
+            all[*n] = got[j];
+            bytes += got[j].body_len + FGD_ESM_RECORD_EXTRA;
+            (*n)++;
+        }
         free(got);
         got = NULL;
-        for (i = *n; i < *n + k; i++) {
-            bytes += all[i].body_len + FGD_ESM_RECORD_EXTRA;
-        }
-        *n += k;
         *msgs = all;
         if (*n >= m->batch_size || m->window_s == 0
             || bytes + FGD_ESM_RECEIVE_MAX * (256 * 1024
@@ -297,6 +311,7 @@ fgd_esm_run_batch(fgd_req_t *q, const char *account, const fgd_esm_t *m,
     fgd_http_answer_t  a;
     char              *event, *buf = NULL, err[256];
     char               uri[3 * FG_TARGET_ARN_MAX + 64];
+    char               ids[FGD_ESM_RECEIVE_MAX * 180];
     size_t             len, blen, i, nfailed = 0, deleted = 0;
     bool              *failed, ok;
 
@@ -343,9 +358,15 @@ fgd_esm_run_batch(fgd_req_t *q, const char *account, const fgd_esm_t *m,
                     msgs[i].message_id, err);
             }
         }
+        ids[0] = '\0';
+        for (i = 0, len = 0; n <= FGD_ESM_RECEIVE_MAX && i < n; i++) {
+            len += (size_t) snprintf(ids + len, sizeof(ids) - len, " %s%s%s%s",
+                msgs[i].message_id, msgs[i].group_id[0] ? "[" : "",
+                msgs[i].group_id, msgs[i].group_id[0] ? "]" : "");
+        }
         fgd_log("info", q->request_id, "event source mapping %s: batch of "
-            "%zu ran; %zu deleted, %zu reported failed", m->uuid, n,
-            deleted, nfailed);
+            "%zu ran; %zu deleted, %zu reported failed%s%s", m->uuid, n,
+            deleted, nfailed, ids[0] ? ";" : "", ids);
         snprintf(result, rsize, "OK");
     } else {
         fgd_log("warn", q->request_id, "event source mapping %s: batch of "
