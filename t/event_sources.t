@@ -323,6 +323,7 @@ print('UUID', u)
 _PY_
 my ($uuid) = $types =~ /^UUID (\S+)$/m;
 $types =~ s/^UUID .*\n//m;
+$types =~ s/^exit=0\n//;
 $out .= $types;
 $out .= "bob get: " . main::cli_error(main::cli('bob', 'get-event-source-mapping', '--uuid', $uuid)) . "\n";
 $out .= "bob update: " . main::cli_error(main::cli('bob', 'update-event-source-mapping', '--uuid', $uuid, '--enabled')) . "\n";
