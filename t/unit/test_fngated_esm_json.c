@@ -363,6 +363,13 @@ test_failures(void)
     CU_ASSERT_EQUAL(fails("{\"batchItemFailures\":[{\"itemIdentifier\":"
         "\"zzz\"}]}", m, 4, false, f), 4);
 
+    /* a message id twice in a batch: both records kept */
+    msg(&m[3], "b", "2", "g2");
+    CU_ASSERT_EQUAL(fails("{\"batchItemFailures\":[{\"itemIdentifier\":"
+        "\"b\"}]}", m, 4, false, f), 2);
+    CU_ASSERT(!f[0] && f[1] && !f[2] && f[3]);
+    msg(&m[3], "d", "4", "g2");
+
     /* FIFO: a group's messages after a failed one are kept */
     CU_ASSERT_EQUAL(fails("{\"batchItemFailures\":[{\"itemIdentifier\":"
         "\"a\"}]}", m, 4, true, f), 2);
