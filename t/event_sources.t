@@ -537,3 +537,51 @@ GET /t/out/esm-gone.out
 --- response_body
 Enabled PROBLEM: Function not found
 queue 1/0
+
+
+
+=== TEST 10: another account's queue and function, both granted: the mapping's owner receives, calls and is billed
+--- timeout: 300
+--- init
+my $out = FngateTest::python_sqs('bob', <<"_PY_");
+url = sqs.create_queue(QueueName='bob-shared-q')['QueueUrl']
+sqs.add_permission(QueueUrl=url, Label='alice-polls', AWSAccountIds=['$main::ALICE'],
+    Actions=['ReceiveMessage', 'DeleteMessage'])
+print('granted')
+_PY_
+FngateTest::make_function('bob', 'bob-shared-fn', $main::SCRIPT{echo});
+FngateTest::grant('bob', 'bob-shared-fn', 'alice-maps', $main::ALICE);
+my ($rc, $m, $text) = main::cli('alice', 'create-event-source-mapping',
+    '--function-name', "arn:aws:lambda:us-east-1:$main::BOB:function:bob-shared-fn",
+    '--event-source-arn', main::q_arn('bob-shared-q', $main::BOB));
+my $uuid = $m->{UUID} // 'none';
+$out .= "create $rc $m->{State}\n";
+$out .= FngateTest::python_sqs('bob', <<'_PY_');
+url = sqs.get_queue_url(QueueName='bob-shared-q')['QueueUrl']
+sqs.send_message(QueueUrl=url, MessageBody='from bob')
+print('sent')
+_PY_
+my $until = time + 200;
+my $c;
+while (1) {
+    $c = main::counts('bob-shared-q', 'bob');
+    last if $c eq '0/0' || time >= $until;
+    select undef, undef, undef, 0.5;
+}
+main::cli('alice', 'delete-event-source-mapping', '--uuid', $uuid);
+my @l = grep { $_->{function} eq 'bob-shared-fn' } @{ FngateTest::billing_lines('Invoke') };
+FngateTest::save_output('esm-xacct.out', "$out" . "queue $c\n"
+    . join('', map { "status=$_->{status} caller=$_->{caller} billing_account=$_->{billing_account} owner=$_->{owner} function_error=$_->{function_error}\n" } @l));
+--- request
+GET /t/out/esm-xacct.out
+--- response_body eval
+"exit=0
+granted
+create 0 Creating
+exit=0
+sent
+queue 0/0
+status=200 caller=$main::ALICE billing_account=$main::ALICE owner=$main::BOB function_error=
+"
+--- no_error_log
+[error]
