@@ -88,7 +88,10 @@ unit-san: $(SAN_TESTS)
 # The cross-account story runs on a stack of its own (state, ports, VM names).
 STORY_ENV := FNGATE_STATE=$(BUILD)/story FNGATE_PORT=18680 \
              FNGATE_REDIS_PORT=16680 FNGATE_VM_PREFIX=fgstory
-# So does the API story (issue 4's "done when").
+# So do the asynchronous events' fault test (util/async-faults.sh)
+FAULTS_ENV := FNGATE_STATE=$(BUILD)/asyncfaults FNGATE_PORT=18790 \
+              FNGATE_REDIS_PORT=16790 FNGATE_VM_PREFIX=fgfault
+# and the API story (issue 4's "done when").
 API_STORY_ENV := FNGATE_STATE=$(BUILD)/apistory FNGATE_PORT=18690 \
                  FNGATE_REDIS_PORT=16690 FNGATE_VM_PREFIX=fgapistory
 
@@ -109,6 +112,8 @@ test: deps
 	$(API_STORY_ENV) util/api-story.sh
 	rm -rf $(BUILD)/story
 	$(STORY_ENV) util/xaccount-story.sh
+	rm -rf $(BUILD)/asyncfaults
+	$(FAULTS_ENV) FAULT_EVENTS=100 util/async-faults.sh
 
 run: deps
 	$(MAKE) build
@@ -135,6 +140,8 @@ chaos: deps
 	-mountpoint -q $(BUILD)/chaos/billing && umount $(BUILD)/chaos/billing
 	rm -rf $(BUILD)/chaos
 	$(CHAOS_ENV) util/chaos.sh
+	rm -rf $(BUILD)/asyncfaults
+	$(FAULTS_ENV) FAULT_EVENTS=1000 util/async-faults.sh
 
 clean:
 	rm -rf $(BUILD)

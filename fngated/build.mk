@@ -27,6 +27,7 @@ FNGATED_DAEMON   := fngated/fngated_main.c fngated/fngated_log.c \
                     fngated/fngated_http_apis.c fngated/fngated_usage.c \
                     fngated/fngated_cli.c fngated/fngated_async.c \
                     fngated/fngated_gateway.c \
+                    fngated/fngated_concurrency.c \
                     fngated/fngated_queues.c fngated/fngated_event_config.c \
                     fngated/fngated_esm.c fngated/fngated_esm_poll.c
 FNGATED_PURE_OBJS   := $(FNGATED_PURE:%.c=$(BUILD)/obj/%.o)

@@ -235,14 +235,11 @@ fgd_async_store(const fgd_req_t *q, const char *account,
     const fgd_event_t *ev, fgd_resp_t *r)
 {
     fgd_event_nums_t   nums;
-    const char        *names[FGD_EVENT_FIELDS], *vals[FGD_EVENT_FIELDS];
-    size_t             lens[FGD_EVENT_FIELDS];
     const char        *args[2 + 2 * FGD_EVENT_FIELDS];
     size_t             alens[2 + 2 * FGD_EVENT_FIELDS];
     char               stream[FG_KEY_MAX], set[FG_KEY_MAX], wake[FG_KEY_MAX];
     const char        *argv[3];
     redisReply        *reply;
-    size_t             i;
 
     if (fg_key_events(stream, sizeof(stream), account) >= FG_KEY_MAX) {
         return fgd_error(r, 400, "InvalidParameterValueException",
@@ -260,17 +257,11 @@ fgd_async_store(const fgd_req_t *q, const char *account,
     }
     freeReplyObject(reply);
 
-    fgd_event_fields(ev, &nums, names, vals, lens);
     args[0] = stream;
     alens[0] = strlen(stream);
     args[1] = FGD_ASYNC_GROUP;
     alens[1] = sizeof(FGD_ASYNC_GROUP) - 1;
-    for (i = 0; i < FGD_EVENT_FIELDS; i++) {
-        args[2 + 2 * i] = names[i];
-        alens[2 + 2 * i] = strlen(names[i]);
-        args[3 + 2 * i] = vals[i];
-        alens[3 + 2 * i] = lens[i];
-    }
+    fgd_event_fields(ev, &nums, args + 2, alens + 2);
     reply = fgd_redis_script(q, FGD_SCRIPT_ASYNC_ENQUEUE, 1,
         2 + 2 * FGD_EVENT_FIELDS, args, alens, r);
     if (reply == NULL) {
@@ -340,6 +331,32 @@ fgd_async_enqueue(const fgd_req_t *q, fgd_resp_t *r)
 }
 
 
+/* The event of a stream entry's field/value reply (strings point into
+ * it).  0, or -1 when it is not one. */
+static int
+fgd_async_event_of(const redisReply *fields, fgd_event_t *ev)
+{
+    const char  *names[2 * FGD_EVENT_FIELDS], *vals[2 * FGD_EVENT_FIELDS];
+    size_t       lens[2 * FGD_EVENT_FIELDS], i, n;
+
+    n = fields->elements / 2;
+    if (n > FGD_EVENT_FIELDS * 2) {
+        n = FGD_EVENT_FIELDS * 2;
+    }
+    for (i = 0; i < n; i++) {
+        if (fields->element[2 * i]->type != REDIS_REPLY_STRING
+            || fields->element[2 * i + 1]->type != REDIS_REPLY_STRING)
+        {
+            return -1;
+        }
+        names[i] = fields->element[2 * i]->str;
+        vals[i] = fields->element[2 * i + 1]->str;
+        lens[i] = fields->element[2 * i + 1]->len;
+    }
+    return fgd_event_parse(n, names, vals, lens, ev);
+}
+
+
 /* ------------------------------------------------------------------ */
 /* An attempt, as fgd_invoke sees it                                    */
 
@@ -348,9 +365,7 @@ fgd_async_attempt(const fgd_req_t *q, fgd_event_t *ev, void **hold,
     fgd_resp_t *r)
 {
     char         stream[FG_KEY_MAX];
-    const char  *argv[4], *names[2 * FGD_EVENT_FIELDS];
-    const char  *vals[2 * FGD_EVENT_FIELDS];
-    size_t       lens[2 * FGD_EVENT_FIELDS], i, n;
+    const char  *argv[4];
     redisReply  *reply, *fields;
     const char  *id = q->event;
 
@@ -378,16 +393,7 @@ fgd_async_attempt(const fgd_req_t *q, fgd_event_t *ev, void **hold,
         goto unknown;
     }
     fields = reply->element[0]->element[1];
-    n = fields->elements / 2;
-    if (n > FGD_EVENT_FIELDS * 2) {
-        n = FGD_EVENT_FIELDS * 2;
-    }
-    for (i = 0; i < n; i++) {
-        names[i] = fields->element[2 * i]->str;
-        vals[i] = fields->element[2 * i + 1]->str;
-        lens[i] = fields->element[2 * i + 1]->len;
-    }
-    if (fgd_event_parse(n, names, vals, lens, ev) != 0
+    if (fgd_async_event_of(fields, ev) != 0
         || strcmp(ev->caller, q->caller) != 0)
     {
         freeReplyObject(reply);
@@ -627,8 +633,6 @@ fgd_async_done(fgd_worker_t *w, fgd_req_t *q, const char *account,
     const fgd_event_t *ev, uint64_t retry_due)
 {
     fgd_event_nums_t   nums;
-    const char        *names[FGD_EVENT_FIELDS], *vals[FGD_EVENT_FIELDS];
-    size_t             lens[FGD_EVENT_FIELDS];
     const char        *args[6 + 2 * FGD_EVENT_FIELDS];
     size_t             alens[6 + 2 * FGD_EVENT_FIELDS];
     char               stream[FG_KEY_MAX], retries[FG_KEY_MAX], due[24];
@@ -652,13 +656,7 @@ fgd_async_done(fgd_worker_t *w, fgd_req_t *q, const char *account,
         alens[i] = strlen(args[i]);
     }
     if (retry_due != 0) {
-        fgd_event_fields(ev, &nums, names, vals, lens);
-        for (i = 0; i < FGD_EVENT_FIELDS; i++) {
-            args[6 + 2 * i] = names[i];
-            alens[6 + 2 * i] = strlen(names[i]);
-            args[7 + 2 * i] = vals[i];
-            alens[7 + 2 * i] = lens[i];
-        }
+        fgd_event_fields(ev, &nums, args + 6, alens + 6);
         nargs += 2 * FGD_EVENT_FIELDS;
     }
     memset(&r, 0, sizeof(r));
@@ -771,9 +769,7 @@ fgd_async_take(fgd_worker_t *w, fgd_req_t *q, const char *account,
     redisReply **out, fgd_event_t *ev, long long *deliveries, uint64_t *due)
 {
     char         stream[FG_KEY_MAX], retries[FG_KEY_MAX], now[24], vis[24];
-    const char  *args[6], *names[2 * FGD_EVENT_FIELDS];
-    const char  *vals[2 * FGD_EVENT_FIELDS];
-    size_t       lens[2 * FGD_EVENT_FIELDS], i, n;
+    const char  *args[6];
     redisReply  *reply, *fields;
     fgd_resp_t   r;
 
@@ -819,16 +815,7 @@ fgd_async_take(fgd_worker_t *w, fgd_req_t *q, const char *account,
     {
         goto bad;
     }
-    n = fields->elements / 2;
-    if (n > FGD_EVENT_FIELDS * 2) {
-        n = FGD_EVENT_FIELDS * 2;
-    }
-    for (i = 0; i < n; i++) {
-        names[i] = fields->element[2 * i]->str;
-        vals[i] = fields->element[2 * i + 1]->str;
-        lens[i] = fields->element[2 * i + 1]->len;
-    }
-    if (fgd_event_parse(n, names, vals, lens, ev) != 0) {
+    if (fgd_async_event_of(fields, ev) != 0) {
         /* never stored by fngated: out of the stream, said once */
         fgd_event_t  bad;
 

@@ -28,10 +28,11 @@ static const char  *fgd_event_names[FGD_EVENT_FIELDS] = {
 
 void
 fgd_event_fields(const fgd_event_t *ev, fgd_event_nums_t *nums,
-    const char *names[FGD_EVENT_FIELDS], const char *vals[FGD_EVENT_FIELDS],
-    size_t lens[FGD_EVENT_FIELDS])
+    const char *pairs[2 * FGD_EVENT_FIELDS],
+    size_t lens[2 * FGD_EVENT_FIELDS])
 {
-    size_t  i;
+    const char  *vals[FGD_EVENT_FIELDS];
+    size_t       i;
 
     snprintf(nums->t0, sizeof(nums->t0), "%llu",
         (unsigned long long) ev->t0_ms);
@@ -50,8 +51,10 @@ fgd_event_fields(const fgd_event_t *ev, fgd_event_nums_t *nums,
     vals[9] = nums->attempts;
     vals[10] = nums->throttles;
     for (i = 0; i < FGD_EVENT_FIELDS; i++) {
-        names[i] = fgd_event_names[i];
-        lens[i] = i == 7 ? ev->payload_len : strlen(vals[i]);
+        pairs[2 * i] = fgd_event_names[i];
+        lens[2 * i] = strlen(fgd_event_names[i]);
+        pairs[2 * i + 1] = vals[i];
+        lens[2 * i + 1] = i == 7 ? ev->payload_len : strlen(vals[i]);
     }
 }
 

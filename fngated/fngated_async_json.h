@@ -49,16 +49,17 @@ typedef struct {
 } fgd_event_t;
 
 /*
- * The entry's fields of ev, as names[i] / vals[i] (lens[i] bytes) pairs,
- * FGD_EVENT_FIELDS of them; nums holds the numbers' text.
+ * The entry's fields of ev as FGD_EVENT_FIELDS name/value pairs, the
+ * arguments of XADD: pairs[2i] the name, pairs[2i + 1] its value, lens
+ * their lengths; nums holds the numbers' text.
  */
 typedef struct {
     char  t0[24], attempts[12], throttles[12];
 } fgd_event_nums_t;
 
 void fgd_event_fields(const fgd_event_t *ev, fgd_event_nums_t *nums,
-    const char *names[FGD_EVENT_FIELDS], const char *vals[FGD_EVENT_FIELDS],
-    size_t lens[FGD_EVENT_FIELDS]);
+    const char *pairs[2 * FGD_EVENT_FIELDS],
+    size_t lens[2 * FGD_EVENT_FIELDS]);
 
 /* The event of n name/value pairs (a stream entry): 0, or -1 when a field
  * is missing or malformed.  ev points into vals. */

@@ -32,6 +32,7 @@
 
 #include "fngated_async.h"
 #include "fngated_bounds.h"
+#include "fngated_concurrency.h"
 #include "fngated_functions.h"
 #include "fngated_invoke.h"
 #include "fngated_log.h"
@@ -214,6 +215,26 @@ fgd_cross_account_error(const fgd_req_t *q, const char *rid,
     return fgd_result_redact(res, rid, r);
 }
 
+/* X-Fngate-Invocation-Type, and for an attempt of an event (ev) its
+ * number, the event's age and the request id that sent it. */
+static void
+fgd_invocation_headers(fgd_resp_t *r, const fgd_event_t *ev)
+{
+    char  num[32];
+
+    if (ev == NULL) {
+        fgd_header(r, "X-Fngate-Invocation-Type", "RequestResponse");
+        return;
+    }
+    fgd_header(r, "X-Fngate-Invocation-Type", "Event");
+    snprintf(num, sizeof(num), "%u", ev->attempts + ev->throttles + 1);
+    fgd_header(r, "X-Fngate-Attempt", num);
+    snprintf(num, sizeof(num), "%llu",
+        (unsigned long long) fgd_event_age_ms(ev));
+    fgd_header(r, "X-Fngate-Event-Age-Ms", num);
+    fgd_header(r, "X-Fngate-Event-Id", ev->rid);
+}
+
 int
 fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
 {
@@ -236,6 +257,7 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     fgd_event_t            ev;
     void                  *ev_hold = NULL;
     const char            *rid = q->request_id;
+    bool                   reserved = false;
     int                    rc = -1;
 
     memset(&fn, 0, sizeof(fn));
@@ -302,6 +324,8 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
             "%llu ms", ev.attempts + ev.throttles + 1, ev.rid, ev.id,
             (unsigned long long) fgd_event_age_ms(&ev));
     }
+    /* the billing line says which kind of call ran (or was refused) */
+    fgd_invocation_headers(r, ev_hold != NULL ? &ev : NULL);
 
     if (cross && fgd_cross_account(q, &fn, &tail_ok, &tail_known, r) != 0) {
         goto cleanup;
@@ -329,6 +353,11 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
         && vmp_fnsnap_config(req.data, req.len, fnid, config) != 0)
     {
         config[0] = '\0';
+    }
+
+    /* the function's reserved concurrency, if it has one */
+    if (fgd_concurrency_enter(q, q->owner, q->function, &reserved, r) != 0) {
+        goto cleanup;
     }
 
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -454,17 +483,6 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
             info.cold ? vmp_vm_origin(vm) : "load");
     }
     fgd_header(r, "X-Fngate-Vm", vmp_vm_name(vm));
-    if (ev_hold != NULL) {
-        fgd_header(r, "X-Fngate-Invocation-Type", "Event");
-        snprintf(num, sizeof(num), "%u", ev.attempts + ev.throttles + 1);
-        fgd_header(r, "X-Fngate-Attempt", num);
-        snprintf(num, sizeof(num), "%llu",
-            (unsigned long long) fgd_event_age_ms(&ev));
-        fgd_header(r, "X-Fngate-Event-Age-Ms", num);
-        fgd_header(r, "X-Fngate-Event-Id", ev.rid);
-    } else {
-        fgd_header(r, "X-Fngate-Invocation-Type", "RequestResponse");
-    }
     rc = 0;
 
 cleanup:
@@ -481,6 +499,9 @@ cleanup:
     fg_buf_free(&req);
     fg_buf_free(&resp_buf);
     fgd_fn_clear(&fn);
+    if (reserved) {
+        fgd_concurrency_leave(q->owner, q->function);
+    }
     if (ev_hold != NULL) {
         freeReplyObject(ev_hold);
     }

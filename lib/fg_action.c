@@ -161,6 +161,21 @@ static const fg_action_info_t  fg_actions[FG_ACTION_COUNT] = {
         FG_OBJECT_FUNCTION, FG_CALLER_OWNER, NULL,
         FG_BODY_SMALL, false, FG_FORGET_NOTHING },
 
+    [FG_ACTION_PUT_FUNCTION_CONCURRENCY] = {
+        "PutFunctionConcurrency", "lambda:PutFunctionConcurrency",
+        FG_OBJECT_FUNCTION, FG_CALLER_OWNER, NULL,
+        FG_BODY_SMALL, false, FG_FORGET_NOTHING },
+
+    [FG_ACTION_GET_FUNCTION_CONCURRENCY] = {
+        "GetFunctionConcurrency", "lambda:GetFunctionConcurrency",
+        FG_OBJECT_FUNCTION, FG_CALLER_OWNER, NULL,
+        FG_BODY_SMALL, false, FG_FORGET_NOTHING },
+
+    [FG_ACTION_DELETE_FUNCTION_CONCURRENCY] = {
+        "DeleteFunctionConcurrency", "lambda:DeleteFunctionConcurrency",
+        FG_OBJECT_FUNCTION, FG_CALLER_OWNER, NULL,
+        FG_BODY_SMALL, false, FG_FORGET_NOTHING },
+
     [FG_ACTION_CREATE_API] = {
         "CreateApi", "lambda:CreateApi",
         FG_OBJECT_ACCOUNT, FG_CALLER_OWNER, NULL,

@@ -20,6 +20,9 @@
 
 #define FG_API_PREFIX      "/2015-03-31/functions"
 #define FG_EIC_PREFIX      "/2019-09-25/functions"  /* as long as the other */
+#define FG_CONCURRENCY_PUT "/2017-10-31/functions"  /* likewise */
+#define FG_CONCURRENCY_GET "/2019-09-30/functions"
+#define FG_CONCURRENCY     "concurrency"
 #define FG_EIC             "event-invoke-config"
 #define FG_EIC_LIST        FG_EIC "/list"
 #define FG_INVOCATIONS     "invocations"
@@ -607,6 +610,29 @@ fg_route_eic(const char *method, size_t method_len, const char *sub,
 }
 
 
+/* The calls of a function's reserved concurrency: PUT and DELETE under
+ * API version 2017-10-31, GET under 2019-09-30, nothing else. */
+static fg_route_rc_t
+fg_route_concurrency(const char *method, size_t method_len, const char *sub,
+    size_t sub_len, bool get, fg_route_t *r)
+{
+    if (!fg_part_is(sub, sub_len, FG_CONCURRENCY)) {
+        return FG_ROUTE_NOT_FOUND;
+    }
+    if (get && fg_part_is(method, method_len, "GET")) {
+        r->action = FG_ACTION_GET_FUNCTION_CONCURRENCY;
+    } else if (!get && fg_part_is(method, method_len, "PUT")) {
+        r->action = FG_ACTION_PUT_FUNCTION_CONCURRENCY;
+    } else if (!get && fg_part_is(method, method_len, "DELETE")) {
+        r->action = FG_ACTION_DELETE_FUNCTION_CONCURRENCY;
+    } else {
+        r->action = FG_ACTION_METHOD_NOT_ALLOWED;
+        return FG_ROUTE_BAD_METHOD;
+    }
+    return FG_ROUTE_OK;
+}
+
+
 fg_route_rc_t
 fg_route_parse(const char *method, size_t method_len, const char *path,
     size_t path_len, const char *query, size_t query_len, fg_route_t *r)
@@ -620,7 +646,7 @@ fg_route_parse(const char *method, size_t method_len, const char *path,
     size_t              sub_len, alias_len, sid_len;
     long                n;
     int                 q;
-    bool                eic;
+    bool                eic, conc_put, conc_get;
     fg_route_rc_t       rc;
 
     memset(r, 0, sizeof(fg_route_t));
@@ -665,8 +691,14 @@ fg_route_parse(const char *method, size_t method_len, const char *path,
         return FG_ROUTE_NOT_FOUND;
     }
 
+    /* the API versions of the calls added after 2015-03-31: their
+     * prefixes have its length and name only a function's sub-resource */
     eic = memcmp(path, FG_EIC_PREFIX, sizeof(prefix) - 1) == 0;
-    if (!eic && memcmp(path, prefix, sizeof(prefix) - 1) != 0) {
+    conc_put = memcmp(path, FG_CONCURRENCY_PUT, sizeof(prefix) - 1) == 0;
+    conc_get = memcmp(path, FG_CONCURRENCY_GET, sizeof(prefix) - 1) == 0;
+    if (!eic && !conc_put && !conc_get
+        && memcmp(path, prefix, sizeof(prefix) - 1) != 0)
+    {
         return FG_ROUTE_NOT_FOUND;
     }
 
@@ -674,7 +706,9 @@ fg_route_parse(const char *method, size_t method_len, const char *path,
     rest_len = path_len - (sizeof(prefix) - 1);
 
     /* the collection: /functions and /functions/ */
-    if (!eic && (rest_len == 0 || (rest_len == 1 && rest[0] == '/'))) {
+    if (!eic && !conc_put && !conc_get
+        && (rest_len == 0 || (rest_len == 1 && rest[0] == '/')))
+    {
         if (fg_part_is(method, method_len, "GET")) {
             r->action = FG_ACTION_LIST_FUNCTIONS;
             return FG_ROUTE_OK;
@@ -701,12 +735,15 @@ fg_route_parse(const char *method, size_t method_len, const char *path,
     sid = NULL;
     sid_len = 0;
 
-    if (eic) {
+    if (eic || conc_put || conc_get) {
         if (slash == NULL) {
             return FG_ROUTE_NOT_FOUND;
         }
-        rc = fg_route_eic(method, method_len, slash + 1,
-                          (size_t) (end - slash - 1), r);
+        rc = eic ? fg_route_eic(method, method_len, slash + 1,
+                                (size_t) (end - slash - 1), r)
+                 : fg_route_concurrency(method, method_len, slash + 1,
+                                        (size_t) (end - slash - 1), conc_get,
+                                        r);
         if (rc != FG_ROUTE_OK) {
             return rc;
         }

@@ -23,6 +23,8 @@ our $CAROL = account('carol')->{AccountId};
 our $DAVE = account('dave')->{AccountId};
 our $ERIN = account('erin')->{AccountId};
 our $FRANK = account('frank')->{AccountId};
+our $GINA = account('gina')->{AccountId};
+our $OWN_SOCK = FngateTest::fngated_state() . '/own/fngated.sock';
 our $REDIS = $ENV{TEST_NGINX_REDIS_PORT};
 
 our %SCRIPT = (
@@ -38,6 +40,7 @@ fixture(sub {
     make_function('bob', 'echo', $SCRIPT{echo});
     make_function('dave', 'slowdel', $SCRIPT{slow}, timeout => 30);
     make_function('erin', 'echo', $SCRIPT{echo});
+    make_function('gina', 'slow', $SCRIPT{slow}, timeout => 30);
     grant('alice', 'echo', 'bob-invokes', $BOB);
 
     my $out = FngateTest::python_sqs('frank', <<'_PY_');
@@ -572,3 +575,44 @@ sink billed to $main::FRANK
 "
 --- no_error_log
 [error]
+
+
+
+=== TEST 17: an attempt throttled (429: the account's one guest busy past acquire_timeout) is retried and not counted against MaximumRetryAttempts, and its billing line says so
+--- timeout: 300
+--- config eval: FngateTest::default_config($main::OWN_SOCK)
+--- init
+# a fngated of its own: one guest per account, a short acquire_timeout
+my $own = FngateTest::own_fngated(warm => 1, max_vms_per_account => 1,
+    acquire_timeout => 300);
+FngateTest::wait_log($own->{log}, qr/: warm \(/, 120, 0);
+my @rids;
+for my $i (1 .. 3) {
+    my ($code, $rid) = main::event_invoke('gina', 'slow', qq({"t":$i}));
+    push @rids, $rid if $code == 202;
+}
+my %ok;
+my $until = time + 240;
+while (time < $until && keys %ok < @rids) {
+    for my $rid (@rids) {
+        $ok{$rid} = 1 if grep { $_->{status} eq '200' } main::attempts($rid, 1, 0);
+    }
+    select undef, undef, undef, 0.5;
+}
+my %want = map { $_ => 1 } @rids;
+my @lines = grep { $want{$_->{event_id}} } @{ FngateTest::billing_lines('Invoke') };
+my @throttled = grep { $_->{status} eq '429' } @lines;
+my @late = grep { $_->{status} eq '200' && $_->{attempt} > 1 } @lines;
+FngateTest::stop_own_fngated();
+FngateTest::save_output('async-throttled.out', scalar(@rids) . " sent\n"
+    . scalar(keys %ok) . " ran\n"
+    . (@throttled ? "a throttled attempt's line says $throttled[0]{invocation_type} attempt $throttled[0]{attempt}\n"
+                  : "no throttled line\n")
+    . (@late ? "ran after a throttle\n" : "all ran at once\n"));
+--- request
+GET /t/out/async-throttled.out
+--- response_body_like
+^3 sent
+3 ran
+a throttled attempt's line says Event attempt \d+
+ran after a throttle$

@@ -8,6 +8,11 @@
 #                                       by default); prints its CodeSize
 #   call ENDPOINT AKID SECRET OPERATION JSON
 #                                       a boto3 call, its answer as JSON
+#   events ENDPOINT AKID SECRET FN N THREADS OUT
+#                                       N Event invokes of FN, THREADS at
+#                                       a time; each 202's request id a
+#                                       line of OUT; prints "p50_us=
+#                                       p99_us= rate= accepted="
 #   calls PORT N PATH AKID SECRET       N POSTs of {} to PATH on
 #                                       127.0.0.1:PORT, one signature, one
 #                                       keep-alive connection; every one
@@ -152,5 +157,28 @@ elif mode == "esm":
         return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))]
     print("latency %.0f/%.0f %.0f/%.0f" % (pct(gw, 50), pct(gw, 99),
                                          pct(start, 50), pct(start, 99)))
+elif mode == "events":
+    import concurrent.futures, time
+    endpoint, akid, secret, fn, n, threads, out = sys.argv[2:9]
+    c = client(endpoint, akid, secret)
+
+    def one(i):
+        t0 = time.monotonic()
+        r = c.invoke(FunctionName=fn, InvocationType="Event",
+                     Payload=b'{"i":%d}' % i)
+        return ((time.monotonic() - t0) * 1e6, r["StatusCode"],
+                r["ResponseMetadata"]["RequestId"])
+    t0 = time.monotonic()
+    with concurrent.futures.ThreadPoolExecutor(int(threads)) as pool:
+        res = list(pool.map(one, range(int(n))))
+    took = time.monotonic() - t0
+    lat = sorted(r[0] for r in res)
+    with open(out, "a") as f:
+        for r in res:
+            if r[1] == 202:
+                f.write(r[2] + "\n")
+    print("p50_us=%d p99_us=%d rate=%.1f accepted=%d" % (
+        lat[len(lat) // 2], lat[min(len(lat) - 1, int(len(lat) * 0.99))],
+        len(res) / took, sum(1 for r in res if r[1] == 202)))
 else:
     sys.exit("bench.py: unknown mode %s" % mode)

@@ -24,7 +24,7 @@
 # cross-account alias against the same call by full ARN (a second account
 # B; its alias xbench:live points at version 1 of the bench function),
 # through the whole path and through the gateway alone, (7) a burst of
-# first calls, four times the warm set, (8) optional (FNGATE_BENCH_ESM):
+# first calls, four times the warm set, (9) optional (FNGATE_BENCH_ESM):
 # an event source mapping draining a filled queue, and the time from
 # SendMessage to the handler when idle.
 #
@@ -37,7 +37,7 @@
 # one host need two), FNGATE_BENCH_KSM (1: measure with KSM on too when it
 # is off and writable, with the guests' RAM mergeable, mem_merge = 1, as
 # `fngate up --ksm` runs them; 0: not, and mem_merge = 0),
-# FNGATE_BENCH_ESM (0: off; N: section 8 with an N-message queue, e.g.
+# FNGATE_BENCH_ESM (0: off; N: section 9 with an N-message queue, e.g.
 # 10000), FNGATE_BENCH_ESM_BATCH (100), FNGATE_BENCH_ESM_WINDOW (1), BUILD.
 
 set -euo pipefail
@@ -875,7 +875,7 @@ mapfile -t PY_OFF <"$W/pycold-off"
 mapfile -t PY_ON <"$W/pycold-on"
 note "python cold: off ${PY_OFF[0]} ms (${PY_OFF[2]}), on ${PY_ON[0]} ms (${PY_ON[2]})"
 
-# ------------------------------------------------------------ 8: event sources
+# ------------------------------------------------------------ 9: event sources
 
 # Optional (FNGATE_BENCH_ESM=N messages, 0: skipped): fngated with this
 # bench's keys again; a queue of N messages filled before its mapping to
@@ -921,6 +921,49 @@ printf '%-44s %s\n' "1 gateway (module+fastcgi_pass -> fcgi-echo)" \
     "$gw_rps req/s, p50 $(ms "$(field "${R[gw]}" p50_us)") ms, p99 $(ms "$(field "${R[gw]}" p99_us)") ms (wrk -c4 ${SECS}s, $(field "${R[gw]}" status_errors) non-2xx, $(field "${R[gw]}" errors) socket errors)"
 printf '%-44s %s\n' "1 plain fastcgi_pass -> fcgi-echo" \
     "$pl_rps req/s, p50 $(ms "$(field "${R[plain]}" p50_us)") ms, p99 $(ms "$(field "${R[plain]}" p99_us)") ms (wrk -c4 ${SECS}s, $(field "${R[plain]}" status_errors) non-2xx)"
+# Asynchronous invocation (docs/async.md): the Event Invoke's latency and
+# rate (boto3, one client, 1 and 8 at a time), and from the 202 to the
+# attempt's start (the billing line's event_age_ms) with nothing queued
+# (events sent one at a time, each run before the next) and under a
+# backlog (ASYNC_BACKLOG sent at once, async_per_account running).
+ASYNC_BACKLOG=${FNGATE_BENCH_ASYNC_BACKLOG:-200}
+# async_ages FILE: the event_age_ms of the attempts of FILE's request ids
+# once they all ran (120 s at most), sorted
+async_ages() {
+    local i n want
+    want=$(wc -l <"$1")
+    for ((i = 0; i < 1200; i++)); do
+        n=$(grep -F -f "$1" "$ALOG" | jq -R -r 'fromjson?
+              | select(.invocation_type == "Event" and .status == "200")
+              | .event_age_ms' | wc -l)
+        [ "$n" -ge "$want" ] && break
+        sleep 0.1
+    done
+    grep -F -f "$1" "$ALOG" | jq -R -r 'fromjson?
+        | select(.invocation_type == "Event" and .status == "200")
+        | .event_age_ms' | sort -n
+}
+pct() { awk -v p="$1" '{ a[NR] = $1 } END { if (NR) print a[int((NR - 1) * p / 100) + 1]; else print "-" }'; }
+read -r ev_acct ev_k ev_s < <(account_new bench-async)
+py create "http://127.0.0.1:$PORT" "$ev_k" "$ev_s" "$FN" "$W/noop.zip" handler >/dev/null ||
+    die "CreateFunction (async) failed"
+: >"$W/ev-idle"
+for i in $(seq 1 20); do
+    : >"$W/ev-one"
+    py events "http://127.0.0.1:$PORT" "$ev_k" "$ev_s" "$FN" 1 1 "$W/ev-one" >/dev/null
+    async_ages "$W/ev-one" >/dev/null
+    cat "$W/ev-one" >>"$W/ev-idle"
+done
+ev_idle=$(async_ages "$W/ev-idle")
+: >"$W/ev-c1"
+ev_c1=$(py events "http://127.0.0.1:$PORT" "$ev_k" "$ev_s" "$FN" 100 1 "$W/ev-c1")
+async_ages "$W/ev-c1" >/dev/null
+: >"$W/ev-backlog"
+ev_c8=$(py events "http://127.0.0.1:$PORT" "$ev_k" "$ev_s" "$FN" "$ASYNC_BACKLOG" 8 "$W/ev-backlog")
+ev_t0=$(date +%s.%N)
+ev_backlog=$(async_ages "$W/ev-backlog")
+ev_drain=$(awk -v n="$ASYNC_BACKLOG" -v t0="$ev_t0" -v t1="$(date +%s.%N)" 'BEGIN { printf "%.1f", n / (t1 - t0) }')
+
 printf '%-44s %s\n' "1 gateway / plain throughput" \
     "$(awk -v a="$gw_rps" -v b="$pl_rps" 'BEGIN { printf "%.0f%%", a / b * 100 }')"
 printf '%-44s %s\n' "1 nginx worker CPU per request" \
@@ -1015,12 +1058,20 @@ for pass in 1 2; do
 done
 printf '%-44s %s\n' "7 burst: $((4 * BURST_WARM)) first calls at once, warm $BURST_WARM" \
     "$BURST_CODES; TTFB p50 $(median <<<"$BURST_TTFB") ms, max $(maxof <<<"$BURST_TTFB") ms; $(awk '{ print $1 }' <<<"$BURST_LINES" | sort -u | wc -l) guests; queue_ms max $(awk '{ print $2 }' <<<"$BURST_LINES" | maxof); start_kind $(awk '{ print ($3 == "" ? "warm" : $3) }' <<<"$BURST_LINES" | sort | uniq -c | awk '{ printf "%s%s x %s", (NR > 1 ? ", " : ""), $1, $2 }')"
+printf '%-44s %s\n' "8 async: Event Invoke (202), 1 at a time" \
+    "p50 $(ms "$(field "$ev_c1" p50_us)") ms, p99 $(ms "$(field "$ev_c1" p99_us)") ms, $(sed -n 's/.*rate=\([0-9.]*\).*/\1/p' <<<"$ev_c1") events/s"
+printf '%-44s %s\n' "8 async: Event Invoke (202), 8 at a time" \
+    "p50 $(ms "$(field "$ev_c8" p50_us)") ms, p99 $(ms "$(field "$ev_c8" p99_us)") ms, $(sed -n 's/.*rate=\([0-9.]*\).*/\1/p' <<<"$ev_c8") events/s ($(field "$ev_c8" accepted) of $ASYNC_BACKLOG accepted)"
+printf '%-44s %s\n' "8 async: 202 -> attempt start, idle" \
+    "p50 $(pct 50 <<<"$ev_idle") ms, p99 $(pct 99 <<<"$ev_idle") ms ($(wc -l <<<"$ev_idle") events, each run before the next is sent; target < 100 ms)"
+printf '%-44s %s\n' "8 async: 202 -> attempt start, backlog" \
+    "p50 $(pct 50 <<<"$ev_backlog") ms, p99 $(pct 99 <<<"$ev_backlog") ms ($ASYNC_BACKLOG events sent at once; drained at $ev_drain events/s with async_per_account $(sed -n 's/^async_per_account *= *//p' "$ROOT/conf/fngated.conf"))"
 if [ "$ESM_N" -gt 0 ]; then
     read -r _ esm_n esm_s esm_rate esm_batches <<<"$(grep '^drain ' <<<"$ESM_OUT")"
     read -r _ esm_gw esm_start <<<"$(grep '^latency ' <<<"$ESM_OUT")"
-    printf '%-44s %s\n' "8 event source: $esm_n-message queue drained" \
+    printf '%-44s %s\n' "9 event source: $esm_n-message queue drained" \
         "$esm_rate items/s ($esm_s s, $esm_batches batches of at most ${FNGATE_BENCH_ESM_BATCH:-100}, window ${FNGATE_BENCH_ESM_WINDOW:-1} s)"
-    printf '%-44s %s\n' "8 SendMessage -> Invoke, idle, p50/p99" \
+    printf '%-44s %s\n' "9 SendMessage -> Invoke, idle, p50/p99" \
         "at the gateway $esm_gw ms; handler start $esm_start ms (20 messages; target < 100 ms)"
 fi
 others=$(pgrep -x qemu-system-x86 | while read -r p; do

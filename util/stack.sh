@@ -24,9 +24,8 @@
 #                                  file spells with a placeholder (@STATE@,
 #                                  @ROOT@, @BUILD@, @REDIS_PORT@) filled,
 #                                  then pid_file, then the KEY=VALUEs given
-#                                  (a later one of a key wins); the
-#                                  gateway's @PORT@ is nginx's, which the
-#                                  caller gives as gateway=HOST:PORT)
+#                                  (a later one of a key wins; a stack
+#                                  gives its nginx as gateway=HOST:PORT)
 #   stack_fngated STATE REDIS_PORT [KEY=VALUE]...
 #                                  starts fngated with those options (its
 #                                  log STATE/fngated/fngated.log, the

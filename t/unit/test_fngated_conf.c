@@ -209,11 +209,6 @@ test_conf_shipped(void)
             memmove(p + 4, p + 12, strlen(p + 12) + 1);
             memcpy(p, "6379", 4);
         }
-        /* the gateway's port is nginx's, which the stack gives */
-        if ((p = strstr(line, "@PORT@")) != NULL) {
-            memmove(p + 4, p + 6, strlen(p + 6) + 1);
-            memcpy(p, "8080", 4);
-        }
         fputs(line, out);
     }
     fclose(in);

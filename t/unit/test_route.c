@@ -824,7 +824,8 @@ test_alias_target(void)
 }
 
 
-/* /2019-09-25/functions/NAME/event-invoke-config[/list]: those only. */
+/* /2019-09-25/functions/NAME/event-invoke-config[/list] and a function's
+ * concurrency under 2017-10-31 and 2019-09-30: those only. */
 static void
 test_event_invoke_config_paths(void)
 {
@@ -876,6 +877,29 @@ test_event_invoke_config_paths(void)
         { "GET", "/2019-09-25/functions/f/event-invoke-config/list/x", NULL,
           FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
         { "GET", "/2019-09-25/functionsX/f/event-invoke-config", NULL,
+          FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
+
+        /* a function's reserved concurrency: PUT and DELETE under
+         * 2017-10-31, GET under 2019-09-30, nothing else there */
+        { "PUT", "/2017-10-31/functions/f/concurrency", NULL, FG_ROUTE_OK,
+          FG_ACTION_PUT_FUNCTION_CONCURRENCY, "" },
+        { "DELETE", "/2017-10-31/functions/f/concurrency", NULL,
+          FG_ROUTE_OK, FG_ACTION_DELETE_FUNCTION_CONCURRENCY, "" },
+        { "GET", "/2019-09-30/functions/f/concurrency", NULL, FG_ROUTE_OK,
+          FG_ACTION_GET_FUNCTION_CONCURRENCY, "" },
+        { "GET", "/2017-10-31/functions/f/concurrency", NULL,
+          FG_ROUTE_BAD_METHOD, FG_ACTION_METHOD_NOT_ALLOWED, "" },
+        { "PUT", "/2019-09-30/functions/f/concurrency", NULL,
+          FG_ROUTE_BAD_METHOD, FG_ACTION_METHOD_NOT_ALLOWED, "" },
+        { "GET", "/2019-09-30/functions/f", NULL, FG_ROUTE_NOT_FOUND,
+          FG_ACTION_NONE, "" },
+        { "GET", "/2017-10-31/functions", NULL, FG_ROUTE_NOT_FOUND,
+          FG_ACTION_NONE, "" },
+        { "PUT", "/2017-10-31/functions/f/event-invoke-config", NULL,
+          FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
+        { "PUT", "/2019-09-25/functions/f/concurrency", NULL,
+          FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
+        { "PUT", "/2015-03-31/functions/f/concurrency", NULL,
           FG_ROUTE_NOT_FOUND, FG_ACTION_NONE, "" },
 
         /* and event-invoke-config is not a 2015-03-31 path */
