@@ -177,6 +177,10 @@ static const fgd_conf_key_t fgd_conf_keys[] = {
     { "async_visibility_timeout", FGD_UINT, OFF(async.visibility_s), 1,
       43200, NULL },
     { "async_sweep",     FGD_UINT, OFF(async.sweep_s), 1, 3600, NULL },
+    { "esm_pollers",     FGD_UINT, OFF(esm.pollers), 0, 1024, NULL },
+    { "esm_per_account", FGD_UINT, OFF(esm.per_account), 1, 1024, NULL },
+    { "esm_concurrency", FGD_UINT, OFF(esm.concurrency), 1, 1000, NULL },
+    { "esm_refresh",     FGD_UINT, OFF(esm.refresh_ms), 100, 600000, NULL },
     { NULL, 0, 0, 0, 0, NULL }
 };
 
@@ -222,6 +226,10 @@ fgd_conf_init(fgd_conf_t *conf)
     conf->async.retry_base_s = 60;
     conf->async.visibility_s = 30;
     conf->async.sweep_s = 30;
+    conf->esm.pollers = 8;
+    conf->esm.per_account = 4;
+    conf->esm.concurrency = 4;
+    conf->esm.refresh_ms = 1000;
 
     if (fgd_set_str(&conf->listen, "unix:/run/fngate/fngated.sock") != 0
         || fgd_set_str(&conf->redis, "127.0.0.1:6379") != 0

@@ -42,6 +42,15 @@ typedef struct {
                                        looked at this often */
 } fgd_async_conf_t;
 
+/* Event source mappings' pollers (fngated_esm_poll.c; conf/fngated.conf's
+ * esm_* keys). */
+typedef struct {
+    unsigned       pollers;         /* poller threads at most; 0: none */
+    unsigned       per_account;     /* of one account's mappings */
+    unsigned       concurrency;     /* of a mapping without ScalingConfig */
+    unsigned       refresh_ms;      /* the registry is read this often */
+} fgd_esm_conf_t;
+
 typedef struct {
     char          *listen;          /* "unix:/path" or "host:port" */
     char          *redis;           /* "host:port" or "unix:/path" */
@@ -67,6 +76,7 @@ typedef struct {
                                        free for calls in flight; 0 off */
     char          *pid_file;        /* written once ready; "" none */
     fgd_async_conf_t  async;
+    fgd_esm_conf_t    esm;
     unsigned       queue_wait_threads; /* threads that may wait in a
                                        ReceiveMessage long poll at once */
     unsigned long  seen;            /* keys given, one bit each */

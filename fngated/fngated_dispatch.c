@@ -12,6 +12,7 @@
 #include "fngated_bounds.h"
 #include "fngated_concurrency.h"
 #include "fngated_dispatch.h"
+#include "fngated_esm.h"
 #include "fngated_event_config.h"
 #include "fngated_functions.h"
 #include "fngated_invoke.h"
@@ -82,6 +83,11 @@ static const fgd_dispatch_row_t  fgd_handlers[FG_ACTION_COUNT] = {
     [FG_ACTION_GET_API_USAGE] =          { fgd_usage_api, true },
     [FG_ACTION_INVOKE_API] =             { fgd_apis_invoke, false },
     [FG_ACTION_SQS] =                    { fgd_queues, false },
+    [FG_ACTION_CREATE_EVENT_SOURCE_MAPPING] = { fgd_esm_create, true },
+    [FG_ACTION_LIST_EVENT_SOURCE_MAPPINGS] =  { fgd_esm_list, true },
+    [FG_ACTION_GET_EVENT_SOURCE_MAPPING] =    { fgd_esm_get, true },
+    [FG_ACTION_UPDATE_EVENT_SOURCE_MAPPING] = { fgd_esm_update, true },
+    [FG_ACTION_DELETE_EVENT_SOURCE_MAPPING] = { fgd_esm_delete, true },
 };
 
 int

@@ -34,6 +34,7 @@
 
 #include "fg_route.h"
 #include "fngated_async.h"
+#include "fngated_esm.h"
 #include "fngated_cli.h"
 #include "fngated_dispatch.h"
 #include "fngated_pool.h"
@@ -466,6 +467,9 @@ main(int argc, char **argv)
         fgd_log("error", NULL, "async: the workers did not start; events "
             "are stored and wait for them");
     }
+    if (fgd_esm_start(&fgd_conf) != 0) {
+        fgd_log("error", NULL, "event sources: the pollers did not start");
+    }
 
     for (;;) {
         if (sigwait(&sigs, &sig) != 0) {
@@ -483,6 +487,7 @@ main(int argc, char **argv)
     /* The attempts of events in flight finish first: they are calls
      * through the gateway that these threads serve. */
     fgd_async_stop();
+    fgd_esm_stop();
 
     /* Wake the threads blocked in accept(): shutdown on a listening
      * socket makes accept fail, and no new connection is taken. */

@@ -2448,6 +2448,18 @@ fgd_queue_receive(const fgd_conf_t *conf, redisContext **redis,
     int visibility_s, fgd_queue_msg_t **msgs, size_t *n, char *err,
     size_t err_size)
 {
+    return fgd_queue_receive_wait(conf, redis, account, queue_arn, max,
+        visibility_s, 0, msgs, n, err, err_size);
+}
+
+fgd_queue_rc_t
+fgd_queue_receive_wait(const fgd_conf_t *conf, redisContext **redis,
+    const char *account, const char *queue_arn, unsigned max,
+    int visibility_s, unsigned wait_ms, fgd_queue_msg_t **msgs, size_t *n,
+    char *err, size_t err_size)
+{
+    long long         deadline, now, next, ms;
+    char              last[FGQ_ENTRY_ID_MAX + 1];
     fgd_req_t         q;
     fgq_ctx_t         c;
     fgq_queue_t       qu;
@@ -2469,10 +2481,32 @@ fgd_queue_receive(const fgd_conf_t *conf, redisContext **redis,
             "visibility timeout 0-43200 s");
         goto done;
     }
-    rep = fgq_receive_run(&c, &qu, max,
-        visibility_s < 0 ? -1 : (long long) visibility_s * 1000);
-    if (rep == NULL) {
-        goto done;
+    /* as fgq_h_receive's long poll, on the caller's own connection and
+     * outside queue_wait_threads: the callers (the pollers) have their
+     * own bound */
+    deadline = fgq_now_ms() + (long long) wait_ms;
+    for ( ;; ) {
+        rep = fgq_receive_run(&c, &qu, max,
+            visibility_s < 0 ? -1 : (long long) visibility_s * 1000);
+        if (rep == NULL) {
+            goto done;
+        }
+        now = fgq_now_ms();
+        if (rep->elements > 3 || now >= deadline) {
+            break;
+        }
+        snprintf(last, sizeof(last), "%s",
+            rep->element[1]->type == REDIS_REPLY_STRING
+            ? rep->element[1]->str : "");
+        next = rep->element[2]->type == REDIS_REPLY_INTEGER
+               ? rep->element[2]->integer : -1;
+        ms = deadline - now;
+        if (next > now && next - now < ms) {
+            ms = next - now;
+        }
+        freeReplyObject(rep);
+        rep = NULL;
+        fgq_wait(&c, &qu, last, ms);
     }
     out = calloc((rep->elements - 3) / 5 + 1, sizeof(*out));
     if (out == NULL) {

@@ -81,6 +81,18 @@ fgd_queue_rc_t fgd_queue_receive(const fgd_conf_t *conf,
     unsigned max, int visibility_s, fgd_queue_msg_t **msgs, size_t *n,
     char *err, size_t err_size);
 
+/*
+ * fgd_queue_receive that waits up to wait_ms for a message when there is
+ * none (a long poll: XREAD BLOCK on the queue's stream on *redis, woken by
+ * the next SendMessage, or the time the next message becomes visible
+ * again).  Not counted in queue_wait_threads: its callers (the event
+ * source pollers) have their own bound.
+ */
+fgd_queue_rc_t fgd_queue_receive_wait(const fgd_conf_t *conf,
+    redisContext **redis, const char *account, const char *queue_arn,
+    unsigned max, int visibility_s, unsigned wait_ms,
+    fgd_queue_msg_t **msgs, size_t *n, char *err, size_t err_size);
+
 void fgd_queue_msgs_free(fgd_queue_msg_t *msgs, size_t n);
 
 /* DeleteMessage by a receipt handle fgd_queue_receive gave. */

@@ -60,6 +60,9 @@ typedef enum {
     FGD_SCRIPT_QUEUE_MOVE,
     FGD_SCRIPT_QUEUE_MOVE_CANCEL,
     FGD_SCRIPT_EIC_PUT,
+    FGD_SCRIPT_ESM_PUT,             /* event source mappings: fngated_esm */
+    FGD_SCRIPT_ESM_DELETE,
+    FGD_SCRIPT_ESM_RESULT,
     FGD_SCRIPT_COUNT
 } fgd_script_t;
 

@@ -270,6 +270,31 @@ static const fg_action_info_t  fg_actions[FG_ACTION_COUNT] = {
         "SQS", "sqs:*",
         FG_OBJECT_ACCOUNT, FG_CALLER_OWNER, NULL,
         FG_BODY_QUEUE, false, FG_FORGET_NOTHING },
+
+    [FG_ACTION_CREATE_EVENT_SOURCE_MAPPING] = {
+        "CreateEventSourceMapping", "lambda:CreateEventSourceMapping",
+        FG_OBJECT_ACCOUNT, FG_CALLER_OWNER, NULL,
+        FG_BODY_SMALL, false, FG_FORGET_NOTHING },
+
+    [FG_ACTION_LIST_EVENT_SOURCE_MAPPINGS] = {
+        "ListEventSourceMappings", "lambda:ListEventSourceMappings",
+        FG_OBJECT_ACCOUNT, FG_CALLER_OWNER, NULL,
+        FG_BODY_SMALL, false, FG_FORGET_NOTHING },
+
+    [FG_ACTION_GET_EVENT_SOURCE_MAPPING] = {
+        "GetEventSourceMapping", "lambda:GetEventSourceMapping",
+        FG_OBJECT_ACCOUNT, FG_CALLER_OWNER, NULL,
+        FG_BODY_SMALL, false, FG_FORGET_NOTHING },
+
+    [FG_ACTION_UPDATE_EVENT_SOURCE_MAPPING] = {
+        "UpdateEventSourceMapping", "lambda:UpdateEventSourceMapping",
+        FG_OBJECT_ACCOUNT, FG_CALLER_OWNER, NULL,
+        FG_BODY_SMALL, false, FG_FORGET_NOTHING },
+
+    [FG_ACTION_DELETE_EVENT_SOURCE_MAPPING] = {
+        "DeleteEventSourceMapping", "lambda:DeleteEventSourceMapping",
+        FG_OBJECT_ACCOUNT, FG_CALLER_OWNER, NULL,
+        FG_BODY_SMALL, false, FG_FORGET_NOTHING },
 };
 
 

@@ -81,6 +81,11 @@ typedef enum {
                                        reads the SQS action and checks
                                        the queue's owner and policy */
     FG_ACTION_METHOD_NOT_ALLOWED,   /* a known path with another method */
+    FG_ACTION_CREATE_EVENT_SOURCE_MAPPING,  /* /2015-03-31/event-source- */
+    FG_ACTION_LIST_EVENT_SOURCE_MAPPINGS,   /* mappings/[UUID]: the */
+    FG_ACTION_GET_EVENT_SOURCE_MAPPING,     /* caller's own (fngated_esm.c) */
+    FG_ACTION_UPDATE_EVENT_SOURCE_MAPPING,
+    FG_ACTION_DELETE_EVENT_SOURCE_MAPPING,
     FG_ACTION_COUNT
 } fg_action_t;
 

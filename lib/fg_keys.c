@@ -362,6 +362,33 @@ fg_key_async_wake(char *dst, size_t size)
 
 
 int
+fg_key_esms(char *dst, size_t size, const char *account)
+{
+    if (account == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return fg_key_join(dst, size, "fg:esms:{", account, "}", NULL);
+}
+
+
+int
+fg_key_esm(char *dst, size_t size, const char *account, const char *uuid)
+{
+    if (account == NULL || uuid == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return fg_key_join(dst, size, "fg:esm:{", account, "}:", uuid, NULL);
+}
+
+
+int
+fg_key_esm_accounts(char *dst, size_t size)
+{
+    return fg_key_join(dst, size, "fg:esm:accounts", NULL);
+}
+
+
+int
 fg_key_route_field(char *dst, size_t size, const char *route_id)
 {
     if (route_id == NULL) {

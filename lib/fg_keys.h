@@ -124,6 +124,23 @@
  *   fg:async:wake                  list  an account id per event sent: a
  *                                        worker waiting on it (BLPOP)
  *                                        looks at that account at once
+ *   fg:esms:{A}                    zset  A's event source mappings (UUID,
+ *                                        score = creation time in ms)
+ *   fg:esm:{A}:UUID                hash  one mapping (fngated_esm.c):
+ *                                        EventSourceArn FunctionArn
+ *                                        BatchSize MaximumBatching-
+ *                                        WindowInSeconds FunctionResponse-
+ *                                        Types ("ReportBatchItemFailures"
+ *                                        or "") MaximumConcurrency (0: not
+ *                                        set) Enabled (1/0) LastModified
+ *                                        (ms) StateTransitionReason
+ *                                        LastProcessingResult (written by
+ *                                        the pollers, only while the key
+ *                                        exists)
+ *   fg:esm:accounts                set   every account that created a
+ *                                        mapping (written before its
+ *                                        first mapping: what the pollers'
+ *                                        registry read starts from)
  *
  * Queues (SQS-compatible; docs/queues.md, fngated/fngated_queues.c), every
  * key of a queue tagged by its owner {A}; NAME is the queue's name (with
@@ -217,6 +234,10 @@ int fg_key_events(char *dst, size_t size, const char *account);
 int fg_key_event_retries(char *dst, size_t size, const char *account);
 int fg_key_async_accounts(char *dst, size_t size);
 int fg_key_async_wake(char *dst, size_t size);
+int fg_key_esms(char *dst, size_t size, const char *account);
+int fg_key_esm(char *dst, size_t size, const char *account,
+    const char *uuid);
+int fg_key_esm_accounts(char *dst, size_t size);
 /* Queues: the keys of one queue of account (fg_queue_key_t). */
 typedef enum {
     FG_QKEY_ATTRS = 0,              /* fg:queue */

@@ -30,6 +30,7 @@
 #define FG_POLICY          "policy"
 #define FG_BOUNDS          "execution-bounds"
 #define FG_OVERRIDES       "overrides"     /* aliases/ALIAS/overrides */
+#define FG_ESM_PREFIX      "/2015-03-31/event-source-mappings"
 
 /* Longest decoded NAME segment: a full ARN with the longest region,
  * function name and qualifier is well under this. */
@@ -298,6 +299,83 @@ fg_route_queue(const char *method, size_t method_len, const char *path,
         return FG_ROUTE_BAD_METHOD;
     }
     r->action = FG_ACTION_SQS;
+    return FG_ROUTE_OK;
+}
+
+
+bool
+fg_uuid_valid(const char *s, size_t len)
+{
+    size_t  i;
+
+    if (s == NULL || len != 36) {
+        return false;
+    }
+
+    for (i = 0; i < 36; i++) {
+        if (i == 8 || i == 13 || i == 18 || i == 23) {
+            if (s[i] != '-') {
+                return false;
+            }
+        } else if (!((s[i] >= '0' && s[i] <= '9')
+                     || (s[i] >= 'a' && s[i] <= 'f')))
+        {
+            return false;
+        }
+    }
+
+    return true;
+}
+
+
+/* /2015-03-31/event-source-mappings[/[UUID]] */
+static fg_route_rc_t
+fg_route_esm(const char *method, size_t method_len, const char *path,
+    size_t path_len, fg_route_t *r)
+{
+    const char  *rest = path + sizeof(FG_ESM_PREFIX) - 1;
+    size_t       rest_len = path_len - (sizeof(FG_ESM_PREFIX) - 1);
+
+    if (rest_len == 0 || (rest_len == 1 && rest[0] == '/')) {
+        if (fg_part_is(method, method_len, "GET")) {
+            r->action = FG_ACTION_LIST_EVENT_SOURCE_MAPPINGS;
+            return FG_ROUTE_OK;
+        }
+        if (fg_part_is(method, method_len, "POST")) {
+            r->action = FG_ACTION_CREATE_EVENT_SOURCE_MAPPING;
+            return FG_ROUTE_OK;
+        }
+        r->action = FG_ACTION_METHOD_NOT_ALLOWED;
+        return FG_ROUTE_BAD_METHOD;
+    }
+
+    if (rest[0] != '/') {
+        return FG_ROUTE_NOT_FOUND;
+    }
+    rest++;
+    rest_len--;
+    if (memchr(rest, '/', rest_len) != NULL) {
+        return FG_ROUTE_NOT_FOUND;
+    }
+
+    if (fg_part_is(method, method_len, "GET")) {
+        r->action = FG_ACTION_GET_EVENT_SOURCE_MAPPING;
+    } else if (fg_part_is(method, method_len, "PUT")) {
+        r->action = FG_ACTION_UPDATE_EVENT_SOURCE_MAPPING;
+    } else if (fg_part_is(method, method_len, "DELETE")) {
+        r->action = FG_ACTION_DELETE_EVENT_SOURCE_MAPPING;
+    } else {
+        r->action = FG_ACTION_METHOD_NOT_ALLOWED;
+        return FG_ROUTE_BAD_METHOD;
+    }
+
+    /* Lambda answers 404 for any id it does not know, a malformed one
+     * included: the handler does */
+    if (!fg_uuid_valid(rest, rest_len)) {
+        return FG_ROUTE_OK;
+    }
+    memcpy(r->mapping, rest, 36);
+    r->mapping[36] = '\0';
     return FG_ROUTE_OK;
 }
 
@@ -600,6 +678,13 @@ fg_route_parse(const char *method, size_t method_len, const char *path,
         if (rc != FG_ROUTE_NOT_FOUND) {
             return rc;
         }
+    }
+
+    if (path != NULL && method != NULL
+        && path_len >= sizeof(FG_ESM_PREFIX) - 1
+        && memcmp(path, FG_ESM_PREFIX, sizeof(FG_ESM_PREFIX) - 1) == 0)
+    {
+        return fg_route_esm(method, method_len, path, path_len, r);
     }
 
     if (path == NULL || method == NULL || path_len < sizeof(prefix) - 1) {

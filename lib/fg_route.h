@@ -27,6 +27,15 @@
  *   GET    /2015-03-31/functions/NAME/policy          GetPolicy
  *   DELETE /2015-03-31/functions/NAME/policy/SID      RemovePermission
  *
+ * Event source mappings (docs/event-sources.md), the caller's own:
+ *   POST   /2015-03-31/event-source-mappings/        CreateEventSourceMapping
+ *   GET    /2015-03-31/event-source-mappings/        ListEventSourceMappings
+ *          (both also without the trailing slash)
+ *   GET    /2015-03-31/event-source-mappings/UUID    GetEventSourceMapping
+ *   PUT    /2015-03-31/event-source-mappings/UUID    UpdateEventSourceMapping
+ *   DELETE /2015-03-31/event-source-mappings/UUID    DeleteEventSourceMapping
+ * UUID (lowercase hex, 8-4-4-4-12) is in the route's mapping.
+ *
  * The queue service (SQS's API, docs/queues.md): GET or POST "/" or
  * "/ACCOUNT/QUEUE" is FG_ACTION_SQS (the SQS action is in the body).
  *
@@ -123,6 +132,7 @@ typedef struct {
     char         stage[FG_API_STAGE_MAX + 1];   /* InvokeApi */
     char         route_id[FG_API_ROUTE_ID_MAX + 1];  /* .../routes/ID */
     char         subscriber[FG_ACCOUNT_LEN + 1];  /* .../subscriptions/A */
+    char         mapping[37];   /* .../event-source-mappings/UUID */
 } fg_route_t;
 
 /*
@@ -158,6 +168,10 @@ bool fg_version_valid(const char *v, size_t len);
 
 /* 12 decimal digits. */
 bool fg_account_valid(const char *a, size_t len);
+
+/* A UUID as fngate makes them: 36 characters, lowercase hex in groups
+ * of 8-4-4-4-12 separated by '-'. */
+bool fg_uuid_valid(const char *s, size_t len);
 
 /* Regions (fngate_region, fngated's "region", FNGATE_REGION): 1-31 of
  * [a-z0-9-].  In an ARN the region may not start or end with '-' either. */

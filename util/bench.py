@@ -17,6 +17,19 @@
 #                                       127.0.0.1:PORT, one signature, one
 #                                       keep-alive connection; every one
 #                                       must answer 200
+#   esm ENDPOINT AKID SECRET ACCOUNT FUNCTION N BATCH WINDOW ACCESSLOG LAT
+#                                       event sources: a queue filled with
+#                                       N messages, then a mapping to
+#                                       FUNCTION (BatchSize BATCH, window
+#                                       WINDOW s): "drain N SECONDS
+#                                       ITEMS/S BATCHES"; then LAT
+#                                       messages one at a time to an idle
+#                                       mapping (BatchSize 1): "latency
+#                                       p50/p99 ms" from SendMessage to
+#                                       the Invoke at the gateway and to
+#                                       the handler's start (the billing
+#                                       line's msec - request_time, and
+#                                       msec - duration_ms)
 import sys
 
 
@@ -69,6 +82,81 @@ elif mode == "calls":
         r.read()
         if r.status != 200:
             sys.exit("call %d: status %d" % (i, r.status))
+elif mode == "esm":
+    import json
+    import time
+    import boto3
+    from botocore.config import Config
+    (endpoint, akid, secret, account, fn, n, batch, window, log,
+     lat) = sys.argv[2:12]
+    n, batch, window, lat = int(n), int(batch), int(window), int(lat)
+    cfg = Config(retries={"max_attempts": 1}, read_timeout=120)
+    sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id=akid, aws_secret_access_key=secret,
+                       config=cfg)
+    lam = client(endpoint, akid, secret)
+
+    def lines():
+        out = []
+        with open(log) as f:
+            for line in f:
+                if '"action":"Invoke"' in line and '"function":"%s"' % fn in line:
+                    out.append(json.loads(line))
+        return out
+
+    def counts(url):
+        a = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])
+        a = a["Attributes"]
+        return int(a["ApproximateNumberOfMessages"]) + \
+            int(a["ApproximateNumberOfMessagesNotVisible"])
+
+    url = sqs.create_queue(QueueName="esm-bench")["QueueUrl"]
+    for i in range(0, n, 10):
+        sqs.send_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(k), "MessageBody": "item-%d" % (i + k)}
+            for k in range(min(10, n - i))])
+    before = len(lines())
+    arn = "arn:aws:sqs:us-east-1:%s:esm-bench" % account
+    t0 = time.time()
+    u = lam.create_event_source_mapping(
+        FunctionName=fn, EventSourceArn=arn, BatchSize=batch,
+        MaximumBatchingWindowInSeconds=window)["UUID"]
+    while counts(url) > 0:
+        time.sleep(0.2)
+    secs = time.time() - t0
+    lam.delete_event_source_mapping(UUID=u)
+    print("drain %d %.1f %.0f %d" % (n, secs, n / secs, len(lines()) - before))
+
+    url = sqs.create_queue(QueueName="esm-lat")["QueueUrl"]
+    u = lam.create_event_source_mapping(
+        FunctionName=fn, BatchSize=1,
+        EventSourceArn="arn:aws:sqs:us-east-1:%s:esm-lat" % account)["UUID"]
+    time.sleep(3)                   # a poller waiting, one warm call done
+    sqs.send_message(QueueUrl=url, MessageBody="warm")
+    while counts(url) > 0:
+        time.sleep(0.1)
+    gw, start = [], []
+    for i in range(lat):
+        time.sleep(1.5)             # idle: the poller waits in its poll
+        seen = len(lines())
+        t = time.time() * 1000
+        sqs.send_message(QueueUrl=url, MessageBody="m%d" % i)
+        while True:
+            ls = lines()
+            if len(ls) > seen:
+                break
+            time.sleep(0.02)
+        l = ls[seen]
+        end = float(l["msec"]) * 1000
+        gw.append(end - float(l["request_time"]) * 1000 - t)
+        start.append(end - float(l["duration_ms"]) - t)
+    lam.delete_event_source_mapping(UUID=u)
+
+    def pct(v, p):
+        v = sorted(v)
+        return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))]
+    print("latency %.0f/%.0f %.0f/%.0f" % (pct(gw, 50), pct(gw, 99),
+                                         pct(start, 50), pct(start, 99)))
 elif mode == "events":
     import concurrent.futures, time
     endpoint, akid, secret, fn, n, threads, out = sys.argv[2:9]

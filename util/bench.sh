@@ -24,7 +24,9 @@
 # cross-account alias against the same call by full ARN (a second account
 # B; its alias xbench:live points at version 1 of the bench function),
 # through the whole path and through the gateway alone, (7) a burst of
-# first calls, four times the warm set.
+# first calls, four times the warm set, (9) optional (FNGATE_BENCH_ESM):
+# an event source mapping draining a filled queue, and the time from
+# SendMessage to the handler when idle.
 #
 # Environment: FNGATE_BENCH_STATE (default CHECKOUT/.fngate/bench),
 # FNGATE_BENCH_PORT (18480; uses it and the next two),
@@ -34,7 +36,9 @@
 # FNGATE_BENCH_PREFIX (fgbench: the guests' names PREFIX-N; two benches on
 # one host need two), FNGATE_BENCH_KSM (1: measure with KSM on too when it
 # is off and writable, with the guests' RAM mergeable, mem_merge = 1, as
-# `fngate up --ksm` runs them; 0: not, and mem_merge = 0), BUILD.
+# `fngate up --ksm` runs them; 0: not, and mem_merge = 0),
+# FNGATE_BENCH_ESM (0: off; N: section 9 with an N-message queue, e.g.
+# 10000), FNGATE_BENCH_ESM_BATCH (100), FNGATE_BENCH_ESM_WINDOW (1), BUILD.
 
 set -euo pipefail
 
@@ -871,6 +875,26 @@ mapfile -t PY_OFF <"$W/pycold-off"
 mapfile -t PY_ON <"$W/pycold-on"
 note "python cold: off ${PY_OFF[0]} ms (${PY_OFF[2]}), on ${PY_ON[0]} ms (${PY_ON[2]})"
 
+# ------------------------------------------------------------ 9: event sources
+
+# Optional (FNGATE_BENCH_ESM=N messages, 0: skipped): fngated with this
+# bench's keys again; a queue of N messages filled before its mapping to
+# the no-op function (BatchSize FNGATE_BENCH_ESM_BATCH, window
+# FNGATE_BENCH_ESM_WINDOW s) is drained, then 20 messages are sent one at
+# a time to an idle mapping (BatchSize 1): from SendMessage to the Invoke
+# at the gateway and to the handler's start, from the billing lines
+# (util/bench.py esm).
+ESM_N=${FNGATE_BENCH_ESM:-0}
+if [ "$ESM_N" -gt 0 ]; then
+    note "event sources: a $ESM_N-message queue drained, then idle latency"
+    bench_fngated
+    ESM_OUT=$(py esm "http://127.0.0.1:$PORT" "$AKID" "$SECRET" "$ACCT" "$FN" \
+        "$ESM_N" "${FNGATE_BENCH_ESM_BATCH:-100}" \
+        "${FNGATE_BENCH_ESM_WINDOW:-1}" "$STATE/nginx/logs/access.log" 20) ||
+        die "util/bench.py esm failed"
+    note "event sources: $ESM_OUT"
+fi
+
 # ------------------------------------------------------------ the table
 
 accel=$(grep -o -E 'accelerator (kvm|tcg): .*' "$FLOG" | tail -n 1)
@@ -1042,6 +1066,14 @@ printf '%-44s %s\n' "8 async: 202 -> attempt start, idle" \
     "p50 $(pct 50 <<<"$ev_idle") ms, p99 $(pct 99 <<<"$ev_idle") ms ($(wc -l <<<"$ev_idle") events, each run before the next is sent; target < 100 ms)"
 printf '%-44s %s\n' "8 async: 202 -> attempt start, backlog" \
     "p50 $(pct 50 <<<"$ev_backlog") ms, p99 $(pct 99 <<<"$ev_backlog") ms ($ASYNC_BACKLOG events sent at once; drained at $ev_drain events/s with async_per_account $(sed -n 's/^async_per_account *= *//p' "$ROOT/conf/fngated.conf"))"
+if [ "$ESM_N" -gt 0 ]; then
+    read -r _ esm_n esm_s esm_rate esm_batches <<<"$(grep '^drain ' <<<"$ESM_OUT")"
+    read -r _ esm_gw esm_start <<<"$(grep '^latency ' <<<"$ESM_OUT")"
+    printf '%-44s %s\n' "9 event source: $esm_n-message queue drained" \
+        "$esm_rate items/s ($esm_s s, $esm_batches batches of at most ${FNGATE_BENCH_ESM_BATCH:-100}, window ${FNGATE_BENCH_ESM_WINDOW:-1} s)"
+    printf '%-44s %s\n' "9 SendMessage -> Invoke, idle, p50/p99" \
+        "at the gateway $esm_gw ms; handler start $esm_start ms (20 messages; target < 100 ms)"
+fi
 others=$(pgrep -x qemu-system-x86 | while read -r p; do
               tr '\0' '\n' <"/proc/$p/cmdline" | grep -q "^guest=$PREFIX-" || echo "$p"
           done | wc -l)

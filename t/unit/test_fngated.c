@@ -114,6 +114,7 @@ static const cu_suite_t  fngated_suites[] = {
     { "fngated_event_config_json", NULL, NULL, event_config_json_tests },
     { "fngated_result", NULL, NULL, result_tests },
     { "fngated_async_json", NULL, NULL, async_json_tests },
+    { "fngated_esm_json", NULL, NULL, esm_json_tests },
     { NULL, NULL, NULL, NULL }
 };
 

@@ -272,7 +272,30 @@ test_policy_keys(void)
 }
 
 
+static void
+test_esm_keys(void)
+{
+    char  k[FG_KEY_MAX], tag[32];
+
+    CU_ASSERT_EQUAL(fg_key_esms(k, sizeof(k), ACCT), 22);
+    CU_ASSERT_STRING_EQUAL(k, "fg:esms:{123456789012}");
+    CU_ASSERT_EQUAL(fg_key_esm(k, sizeof(k), ACCT,
+        "a1b2c3d4-0000-4000-8000-000000000001"), 58);
+    CU_ASSERT_STRING_EQUAL(k, "fg:esm:{123456789012}:"
+        "a1b2c3d4-0000-4000-8000-000000000001");
+    CU_ASSERT(hash_tag(k, tag, sizeof(tag)) && strcmp(tag, ACCT) == 0);
+    CU_ASSERT_EQUAL(fg_key_esm_accounts(k, sizeof(k)), 15);
+    CU_ASSERT_STRING_EQUAL(k, "fg:esm:accounts");
+
+    CU_ASSERT(fg_key_esm(k, 10, ACCT, "u") >= 10);
+    CU_ASSERT_EQUAL(fg_key_esms(k, sizeof(k), NULL), -1);
+    CU_ASSERT_EQUAL(fg_key_esm(k, sizeof(k), ACCT, NULL), -1);
+    CU_ASSERT_EQUAL(fg_key_esm(k, sizeof(k), NULL, "u"), -1);
+}
+
+
 static const cu_test_t  keys_tests[] = {
+    { "event source mapping keys", test_esm_keys },
     { "exact key names", test_exact_names },
     { "hash tags", test_hash_tags },
     { "truncation", test_truncation },

@@ -952,7 +952,81 @@ test_event_invoke_config_paths(void)
 }
 
 
+static void
+test_event_source_mapping_paths(void)
+{
+    static const struct {
+        const char     *method;
+        const char     *path;
+        fg_route_rc_t   rc;
+        fg_action_t     action;
+        const char     *mapping;
+    } cases[] = {
+        { "POST", "/2015-03-31/event-source-mappings/", FG_ROUTE_OK,
+          FG_ACTION_CREATE_EVENT_SOURCE_MAPPING, "" },
+        { "POST", "/2015-03-31/event-source-mappings", FG_ROUTE_OK,
+          FG_ACTION_CREATE_EVENT_SOURCE_MAPPING, "" },
+        { "GET", "/2015-03-31/event-source-mappings/", FG_ROUTE_OK,
+          FG_ACTION_LIST_EVENT_SOURCE_MAPPINGS, "" },
+        { "GET", "/2015-03-31/event-source-mappings", FG_ROUTE_OK,
+          FG_ACTION_LIST_EVENT_SOURCE_MAPPINGS, "" },
+        { "DELETE", "/2015-03-31/event-source-mappings/",
+          FG_ROUTE_BAD_METHOD, FG_ACTION_METHOD_NOT_ALLOWED, "" },
+        { "GET", "/2015-03-31/event-source-mappings/"
+          "0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b", FG_ROUTE_OK,
+          FG_ACTION_GET_EVENT_SOURCE_MAPPING,
+          "0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b" },
+        { "PUT", "/2015-03-31/event-source-mappings/"
+          "0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b", FG_ROUTE_OK,
+          FG_ACTION_UPDATE_EVENT_SOURCE_MAPPING,
+          "0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b" },
+        { "DELETE", "/2015-03-31/event-source-mappings/"
+          "0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b", FG_ROUTE_OK,
+          FG_ACTION_DELETE_EVENT_SOURCE_MAPPING,
+          "0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b" },
+        { "POST", "/2015-03-31/event-source-mappings/"
+          "0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b", FG_ROUTE_BAD_METHOD,
+          FG_ACTION_METHOD_NOT_ALLOWED, "" },
+        /* a malformed id is routed, with no mapping: the handler's 404 */
+        { "GET", "/2015-03-31/event-source-mappings/not-a-uuid",
+          FG_ROUTE_OK, FG_ACTION_GET_EVENT_SOURCE_MAPPING, "" },
+        { "GET", "/2015-03-31/event-source-mappings/"
+          "0E1F2A3B-4C5D-4E6F-8A9B-0C1D2E3F4A5B", FG_ROUTE_OK,
+          FG_ACTION_GET_EVENT_SOURCE_MAPPING, "" },
+        { "GET", "/2015-03-31/event-source-mappings/"
+          "0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b/x", FG_ROUTE_NOT_FOUND,
+          FG_ACTION_NONE, "" },
+        { "GET", "/2015-03-31/event-source-mappingsX", FG_ROUTE_NOT_FOUND,
+          FG_ACTION_NONE, "" },
+    };
+    fg_route_t  r;
+    size_t      i;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        fg_route_rc_t rc = fg_route_parse(cases[i].method,
+            strlen(cases[i].method), cases[i].path, strlen(cases[i].path),
+            "", 0, &r);
+
+        CU_ASSERT_EQUAL(rc, cases[i].rc);
+        CU_ASSERT_EQUAL(r.action, cases[i].action);
+        CU_ASSERT_STRING_EQUAL(r.mapping, cases[i].mapping);
+        CU_ASSERT_STRING_EQUAL(r.function, "");
+    }
+
+    CU_ASSERT(fg_uuid_valid("0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b", 36));
+    CU_ASSERT(!fg_uuid_valid("0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5", 35));
+    CU_ASSERT(!fg_uuid_valid("0e1f2a3b04c5d-4e6f-8a9b-0c1d2e3f4a5b", 36));
+    CU_ASSERT(!fg_uuid_valid("0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5g", 36));
+    CU_ASSERT(!fg_uuid_valid(NULL, 0));
+    CU_ASSERT_STRING_EQUAL(fg_action_name(
+        FG_ACTION_CREATE_EVENT_SOURCE_MAPPING), "CreateEventSourceMapping");
+    CU_ASSERT_EQUAL(fg_action_from_name("DeleteEventSourceMapping"),
+        FG_ACTION_DELETE_EVENT_SOURCE_MAPPING);
+}
+
+
 static const cu_test_t  route_tests[] = {
+    { "event-source-mappings paths", test_event_source_mapping_paths },
     { "paths and methods", test_paths_and_methods },
     { "names and ARNs", test_names },
     { "?Qualifier=", test_query_qualifier },
