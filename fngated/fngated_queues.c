@@ -2131,20 +2131,20 @@ fgq_h_untag(fgq_ctx_t *c, fgq_queue_t *qu, fgq_out_t *o)
     return fgq_tags(c, qu, false);
 }
 
-/* The owner's queues whose RedrivePolicy names this one. */
-static int
-fgq_h_dlq_sources(fgq_ctx_t *c, fgq_queue_t *qu, fgq_out_t *o)
+int
+fgq_redrive_sources(fgq_ctx_t *c, const fgq_queue_t *dlq,
+    fgq_source_pt each, void *arg)
 {
     fgq_args_t   a;
     redisReply  *rep, *rp;
-    char         key[FG_KEY_MAX], arn[FGQ_ARN_MAX], url[512];
-    char         target[FGQ_ARN_MAX], err[256];
+    char         key[FG_KEY_MAX], arn[FGQ_ARN_MAX], target[FGQ_ARN_MAX];
+    char         err[256];
     unsigned     max;
     size_t       i;
-    bool         opened = false;
+    int          rc = 0;
 
-    fgq_queue_arn(c, qu->owner, qu->name, arn, sizeof(arn));
-    fg_key_queues(key, sizeof(key), qu->owner);
+    fgq_queue_arn(c, dlq->owner, dlq->name, arn, sizeof(arn));
+    fg_key_queues(key, sizeof(key), dlq->owner);
     memset(&a, 0, sizeof(a));
     fgq_arg_s(&a, "ZRANGE");
     fgq_arg_s(&a, key);
@@ -2155,8 +2155,10 @@ fgq_h_dlq_sources(fgq_ctx_t *c, fgq_queue_t *qu, fgq_out_t *o)
     if (rep == NULL) {
         return -1;
     }
-    for (i = 0; rep->type == REDIS_REPLY_ARRAY && i < rep->elements; i++) {
-        fg_key_queue(key, sizeof(key), FG_QKEY_ATTRS, qu->owner,
+    for (i = 0; rc == 0 && rep->type == REDIS_REPLY_ARRAY
+                && i < rep->elements; i++)
+    {
+        fg_key_queue(key, sizeof(key), FG_QKEY_ATTRS, dlq->owner,
             rep->element[i]->str);
         memset(&a, 0, sizeof(a));
         fgq_arg_s(&a, "HGET");
@@ -2165,31 +2167,57 @@ fgq_h_dlq_sources(fgq_ctx_t *c, fgq_queue_t *qu, fgq_out_t *o)
         rp = fgq_cmd(c, true, &a);
         fgq_args_free(&a);
         if (rp == NULL) {
-            freeReplyObject(rep);
-            return -1;
+            rc = -1;
+            break;
         }
         if (rp->type == REDIS_REPLY_STRING
             && fgq_redrive_parse(rp->str, rp->len, target, &max, err,
                                  sizeof(err)) == 0
             && strcmp(target, arn) == 0)
         {
-            if (!opened) {
-                fgq_out_list_begin(o, "queueUrls");
-                opened = true;
-            }
-            fgq_queue_url(c, qu->owner, rep->element[i]->str, url,
-                sizeof(url));
-            fgq_out_list_str(o, "QueueUrl", url);
+            rc = each(c, dlq, rep->element[i]->str, arg);
         }
         freeReplyObject(rp);
     }
-    if (opened) {
-        fgq_out_list_end(o);
-    } else {
-        fgq_out_list_begin(o, "queueUrls");
-        fgq_out_list_end(o);
-    }
     freeReplyObject(rep);
+    return rc;
+}
+
+/* ListDeadLetterSourceQueues' list, opened with its first URL. */
+typedef struct {
+    fgq_out_t  *o;
+    bool        opened;
+} fgq_url_list_t;
+
+static int
+fgq_dlq_source_url(fgq_ctx_t *c, const fgq_queue_t *dlq, const char *name,
+    void *arg)
+{
+    fgq_url_list_t  *l = arg;
+    char             url[512];
+
+    if (!l->opened) {
+        fgq_out_list_begin(l->o, "queueUrls");
+        l->opened = true;
+    }
+    fgq_queue_url(c, dlq->owner, name, url, sizeof(url));
+    fgq_out_list_str(l->o, "QueueUrl", url);
+    return 0;
+}
+
+/* The owner's queues whose RedrivePolicy names this one. */
+static int
+fgq_h_dlq_sources(fgq_ctx_t *c, fgq_queue_t *qu, fgq_out_t *o)
+{
+    fgq_url_list_t  l = { o, false };
+
+    if (fgq_redrive_sources(c, qu, fgq_dlq_source_url, &l) != 0) {
+        return -1;
+    }
+    if (!l.opened) {
+        fgq_out_list_begin(o, "queueUrls");
+    }
+    fgq_out_list_end(o);
     return 0;
 }
 

@@ -221,62 +221,35 @@ fgq_move_queue(fgq_ctx_t *c, const char *param, const char *arn,
 }
 
 /* The owner's queues whose RedrivePolicy names dlq: *n names. */
+typedef struct {
+    char      (*names)[FG_QUEUE_NAME_MAX + 1];
+    unsigned   *n;
+} fgq_move_dests_t;
+
+static int
+fgq_move_source(fgq_ctx_t *c, const fgq_queue_t *dlq, const char *name,
+    void *arg)
+{
+    fgq_move_dests_t  *d = arg;
+
+    (void) dlq;
+    if (*d->n == FGQ_MOVE_DESTS) {
+        return fgq_fail(c, &fgq_e_param_value, "More than %d queues use "
+            "this dead-letter queue; give a DestinationArn.",
+            FGQ_MOVE_DESTS);
+    }
+    snprintf(d->names[(*d->n)++], FG_QUEUE_NAME_MAX + 1, "%s", name);
+    return 0;
+}
+
 static int
 fgq_move_sources(fgq_ctx_t *c, const fgq_queue_t *dlq,
     char names[FGQ_MOVE_DESTS][FG_QUEUE_NAME_MAX + 1], unsigned *n)
 {
-    fgq_args_t   a;
-    redisReply  *rep, *rp;
-    char         key[FG_KEY_MAX], arn[FGQ_ARN_MAX], target[FGQ_ARN_MAX];
-    char         err[256];
-    unsigned     max;
-    size_t       i;
+    fgq_move_dests_t  d = { names, n };
 
     *n = 0;
-    fgq_queue_arn(c, dlq->owner, dlq->name, arn, sizeof(arn));
-    fg_key_queues(key, sizeof(key), dlq->owner);
-    memset(&a, 0, sizeof(a));
-    fgq_arg_s(&a, "ZRANGE");
-    fgq_arg_s(&a, key);
-    fgq_arg_s(&a, "0");
-    fgq_arg_s(&a, "999");
-    rep = fgq_cmd(c, true, &a);
-    fgq_args_free(&a);
-    if (rep == NULL) {
-        return -1;
-    }
-    for (i = 0; rep->type == REDIS_REPLY_ARRAY && i < rep->elements; i++) {
-        fg_key_queue(key, sizeof(key), FG_QKEY_ATTRS, dlq->owner,
-            rep->element[i]->str);
-        memset(&a, 0, sizeof(a));
-        fgq_arg_s(&a, "HGET");
-        fgq_arg_s(&a, key);
-        fgq_arg_s(&a, "RedrivePolicy");
-        rp = fgq_cmd(c, true, &a);
-        fgq_args_free(&a);
-        if (rp == NULL) {
-            freeReplyObject(rep);
-            return -1;
-        }
-        if (rp->type == REDIS_REPLY_STRING
-            && fgq_redrive_parse(rp->str, rp->len, target, &max, err,
-                                 sizeof(err)) == 0
-            && strcmp(target, arn) == 0)
-        {
-            if (*n == FGQ_MOVE_DESTS) {
-                freeReplyObject(rp);
-                freeReplyObject(rep);
-                return fgq_fail(c, &fgq_e_param_value, "More than %d "
-                    "queues use this dead-letter queue; give a "
-                    "DestinationArn.", FGQ_MOVE_DESTS);
-            }
-            snprintf(names[(*n)++], FG_QUEUE_NAME_MAX + 1, "%s",
-                rep->element[i]->str);
-        }
-        freeReplyObject(rp);
-    }
-    freeReplyObject(rep);
-    return 0;
+    return fgq_redrive_sources(c, dlq, fgq_move_source, &d);
 }
 
 /* Writes a task that could not start as FAILED. */

@@ -81,6 +81,13 @@ int fgq_queue_load(fgq_ctx_t *c, fgq_queue_t *qu, const char *owner,
 /* The dead-letter queue of qu's RedrivePolicy when it is one of the same
  * owner's queues: 0 with dlq's keys and *max, 1 none. */
 int fgq_redrive(const fgq_queue_t *qu, fgq_queue_t *dlq, unsigned *max);
+/* Calls each(c, dlq, name, arg) for every queue of dlq's owner whose
+ * RedrivePolicy names dlq, until one returns non-zero (that value is
+ * returned).  0, or -1 when Redis failed. */
+typedef int (*fgq_source_pt)(fgq_ctx_t *c, const fgq_queue_t *dlq,
+    const char *name, void *arg);
+int fgq_redrive_sources(fgq_ctx_t *c, const fgq_queue_t *dlq,
+    fgq_source_pt each, void *arg);
 
 void fgq_new_uuid(char dst[37]);
 /* An integer parameter in lo..hi (def when absent): 0 with *v, or -1
