@@ -271,6 +271,23 @@ fgq_json_object(fgq_params_t *p, const char *action, const char *prefix,
     return 0;
 }
 
+/* An element of a list or a map's value at the flattened name sub (of
+ * size bytes): an object's members below it, a scalar as it is; a list
+ * in a list is malformed. */
+static int
+fgq_json_element(fgq_params_t *p, const char *action, char *sub,
+    size_t size, yajl_val e, unsigned depth)
+{
+    if (YAJL_IS_OBJECT(e)) {
+        strncat(sub, ".", size - strlen(sub) - 1);
+        return fgq_json_object(p, action, sub, e, depth + 1);
+    }
+    if (YAJL_IS_ARRAY(e)) {
+        return -1;
+    }
+    return fgq_json_value(p, action, sub, sub, e, depth + 1);
+}
+
 /* name: the flattened name of the member so far; key: its JSON key. */
 static int
 fgq_json_value(fgq_params_t *p, const char *action, const char *name,
@@ -316,14 +333,7 @@ fgq_json_value(fgq_params_t *p, const char *action, const char *name,
             {
                 return -1;
             }
-            if (YAJL_IS_OBJECT(e)) {
-                strncat(sub, ".", sizeof(sub) - strlen(sub) - 1);
-                rc = fgq_json_object(p, action, sub, e, depth + 1);
-            } else if (YAJL_IS_ARRAY(e)) {
-                return -1;
-            } else {
-                rc = fgq_json_value(p, action, sub, sub, e, depth + 1);
-            }
+            rc = fgq_json_element(p, action, sub, sizeof(sub), e, depth);
             if (rc != 0) {
                 return rc;
             }
@@ -354,14 +364,7 @@ fgq_json_value(fgq_params_t *p, const char *action, const char *name,
         {
             return -1;
         }
-        if (YAJL_IS_OBJECT(e)) {
-            strncat(sub, ".", sizeof(sub) - strlen(sub) - 1);
-            rc = fgq_json_object(p, action, sub, e, depth + 1);
-        } else if (YAJL_IS_ARRAY(e)) {
-            return -1;
-        } else {
-            rc = fgq_json_value(p, action, sub, sub, e, depth + 1);
-        }
+        rc = fgq_json_element(p, action, sub, sizeof(sub), e, depth);
         if (rc != 0) {
             return rc;
         }
