@@ -94,6 +94,9 @@ FAULTS_ENV := FNGATE_STATE=$(BUILD)/asyncfaults FNGATE_PORT=18790 \
 # and the API story (issue 4's "done when").
 API_STORY_ENV := FNGATE_STATE=$(BUILD)/apistory FNGATE_PORT=18690 \
                  FNGATE_REDIS_PORT=16690 FNGATE_VM_PREFIX=fgapistory
+# and the order pipeline (issue 13's "done when", docs/event-sources.md).
+ORDER_STORY_ENV := FNGATE_STATE=$(BUILD)/orderstory FNGATE_PORT=18695 \
+                   FNGATE_REDIS_PORT=16695 FNGATE_VM_PREFIX=fgorder
 
 # The docs against the code (util/check-docs.sh, docs/testing.md): every
 # directive and variable of the module has its heading in
@@ -112,6 +115,8 @@ test: deps
 	$(API_STORY_ENV) util/api-story.sh
 	rm -rf $(BUILD)/story
 	$(STORY_ENV) util/xaccount-story.sh
+	rm -rf $(BUILD)/orderstory
+	$(ORDER_STORY_ENV) util/order-story.sh
 	rm -rf $(BUILD)/asyncfaults
 	$(FAULTS_ENV) FAULT_EVENTS=100 util/async-faults.sh
 

@@ -1,5 +1,5 @@
-# util/story-lib.sh: what util/xaccount-story.sh and util/api-story.sh
-# share, sourced by both (not run on its own).
+# util/story-lib.sh: what util/xaccount-story.sh, util/api-story.sh and
+# util/order-story.sh share, sourced by each (not run on its own).
 #
 #   story_begin PREFIX [--keep]
 #
