@@ -539,16 +539,18 @@ fgd_async_to_function(fgd_req_t *q, const char *from, const char *arn,
     return rc;
 }
 
-/* body to the queue arn, sent by account from.  0, or -1 (logged). */
+/* body to the queue arn with nattrs attributes, sent by account from.
+ * 0, or -1 (logged). */
 static int
 fgd_async_to_queue(fgd_req_t *q, const char *from, const char *arn,
-    const char *body, size_t len)
+    const char *body, size_t len, const fgd_queue_attr_t *attrs,
+    unsigned nattrs)
 {
     fgd_queue_rc_t  rc;
     char            id[37], err[256];
 
-    rc = fgd_queue_send(q->conf, q->redis, from, arn, body, len, NULL, NULL,
-        id, err, sizeof(err));
+    rc = fgd_queue_send(q->conf, q->redis, from, arn, body, len, attrs,
+        nattrs, NULL, NULL, id, err, sizeof(err));
     if (rc != FGD_QUEUE_OK) {
         fgd_log("error", q->request_id, "queue %s refused a message of %s: "
             "%s", arn, from, err);
@@ -582,7 +584,8 @@ fgd_async_destination(fgd_req_t *q, const fgd_event_t *ev,
     if (strncmp(arn, "arn:aws:lambda:", 15) == 0) {
         rc = fgd_async_to_function(q, cfg->config_account, arn, record, len);
     } else {
-        rc = fgd_async_to_queue(q, cfg->config_account, arn, record, len);
+        rc = fgd_async_to_queue(q, cfg->config_account, arn, record, len,
+            NULL, 0);
     }
     if (rc == 0) {
         fgd_log("info", q->request_id, "event %s: %s record sent to %s",
@@ -603,6 +606,9 @@ fgd_async_failed(fgd_req_t *q, const fgd_event_t *ev,
     const fgd_async_cfg_t *cfg, const char *condition,
     const fgd_async_response_t *resp)
 {
+    fgd_queue_attr_t  attrs[3];
+    char              code[12], message[1025];
+
     if (cfg->eic.on_failure[0] == '\0' && cfg->dead_letter[0] == '\0') {
         fgd_log("warn", q->request_id, "event %s of %s:%s dropped after "
             "attempt %u: %s (no OnFailure destination, no dead-letter "
@@ -614,9 +620,18 @@ fgd_async_failed(fgd_req_t *q, const fgd_event_t *ev,
         "%u: %s", ev->rid, ev->owner, ev->function,
         ev->attempts + ev->throttles, condition);
     fgd_async_destination(q, ev, cfg, cfg->eic.on_failure, condition, resp);
-    if (cfg->dead_letter[0] != '\0'
-        && fgd_async_to_queue(q, ev->owner, cfg->dead_letter, ev->payload,
-               ev->payload_len) == 0)
+    if (cfg->dead_letter[0] == '\0') {
+        return;
+    }
+    /* Lambda's attributes of a dead-lettered event; ErrorCode is the
+     * status of the last attempt that was answered */
+    snprintf(code, sizeof(code), "%u", resp->status);
+    fgd_async_error_message(resp, condition, message, sizeof(message));
+    attrs[0] = (fgd_queue_attr_t) { "RequestID", "String", ev->rid };
+    attrs[1] = (fgd_queue_attr_t) { "ErrorMessage", "String", message };
+    attrs[2] = (fgd_queue_attr_t) { "ErrorCode", "Number", code };
+    if (fgd_async_to_queue(q, ev->owner, cfg->dead_letter, ev->payload,
+            ev->payload_len, attrs, resp->status > 0 ? 3 : 2) == 0)
     {
         fgd_log("info", q->request_id, "event %s sent to the dead-letter "
             "queue %s", ev->rid, cfg->dead_letter);

@@ -308,6 +308,41 @@ fgd_async_record(const fgd_event_t *ev, const char *function_arn,
 }
 
 /* The value of a header line "Name: value" when it is name, else NULL. */
+void
+fgd_async_error_message(const fgd_async_response_t *resp,
+    const char *condition, char *dst, size_t size)
+{
+    static const char  *names[] = { "errorMessage", "message", "Message" };
+    const char         *path[2] = { NULL, NULL };
+    yajl_val            root = NULL, v = NULL;
+    const char         *m = condition;
+    char               *s;
+    size_t              i, n;
+
+    s = resp->body_len > 0 ? fgd_dup(resp->body, resp->body_len) : NULL;
+    if (s != NULL && fgd_json_shape_ok(s, resp->body_len, FGD_RECORD_DEPTH)) {
+        root = yajl_tree_parse(s, NULL, 0);
+    }
+    for (i = 0; root != NULL && v == NULL && i < 3; i++) {
+        path[0] = names[i];
+        v = yajl_tree_get(root, path, yajl_t_string);
+    }
+    if (v != NULL) {
+        m = YAJL_GET_STRING(v);
+    }
+    n = strlen(m);
+    if (n >= size) {
+        n = size - 1;
+        while (n > 0 && ((unsigned char) m[n] & 0xc0) == 0x80) {
+            n--;                    /* not inside a character */
+        }
+    }
+    memcpy(dst, m, n);
+    dst[n] = '\0';
+    yajl_tree_free(root);
+    free(s);
+}
+
 static const char *
 fgd_http_header(char *line, const char *name)
 {

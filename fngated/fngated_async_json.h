@@ -141,6 +141,15 @@ char *fgd_async_record(const fgd_event_t *ev, const char *function_arn,
     size_t *len);
 
 /*
+ * The ErrorMessage attribute of an event sent to a dead-letter queue: the
+ * answer's errorMessage (a function error) or message / Message (the
+ * service's error), else the condition; cut to at most size - 1 bytes
+ * (Lambda's 1 KB) at a UTF-8 character's start.  dst is NUL-terminated.
+ */
+void fgd_async_error_message(const fgd_async_response_t *resp,
+    const char *condition, char *dst, size_t size);
+
+/*
  * The gateway's HTTP answer in buf (the whole of it: the workers ask with
  * HTTP/1.0 and read to the end): status, the headers the workers use and
  * the body (pointers into buf, whose header block gets NULs).  0, or -1

@@ -70,26 +70,41 @@ fgd_running_of(const char *owner, const char *function, bool make)
 }
 
 int
-fgd_concurrency_enter(const fgd_req_t *q, const char *owner,
-    const char *function, bool *held, fgd_resp_t *r)
+fgd_concurrency_reserved(const fgd_req_t *q, const char *owner,
+    const char *function, unsigned *n, fgd_resp_t *r)
 {
-    char            key[FG_KEY_MAX], num[16];
-    uint64_t        reserved;
-    fgd_running_t  *e;
-    int             got;
+    char      key[FG_KEY_MAX], num[16];
+    uint64_t  v;
+    int       got;
 
-    *held = false;
     if (fg_key_function(key, sizeof(key), owner, function) >= FG_KEY_MAX) {
         return 0;
     }
     got = fgd_store_hget(q, key, FGD_RESERVED_FIELD, num, sizeof(num), r);
     if (got <= 0) {
-        return got;                     /* none reserved: no limit */
+        return got;
     }
-    if (!fgd_parse_u64(num, strlen(num), &reserved)) {
-        fgd_log("error", q->request_id, "%s of %s:%s is \"%s\"; no limit",
-            FGD_RESERVED_FIELD, owner, function, num);
+    if (!fgd_parse_u64(num, strlen(num), &v) || v > FGD_RESERVED_MAX) {
+        fgd_log("error", q->request_id, "%s of %s:%s is \"%s\"; taken as "
+            "none", FGD_RESERVED_FIELD, owner, function, num);
         return 0;
+    }
+    *n = (unsigned) v;
+    return 1;
+}
+
+int
+fgd_concurrency_enter(const fgd_req_t *q, const char *owner,
+    const char *function, bool *held, fgd_resp_t *r)
+{
+    unsigned        reserved;
+    fgd_running_t  *e;
+    int             got;
+
+    *held = false;
+    got = fgd_concurrency_reserved(q, owner, function, &reserved, r);
+    if (got <= 0) {
+        return got;                     /* none reserved: no limit */
     }
     pthread_mutex_lock(&fgd_running_lock);
     e = fgd_running_of(owner, function, true);
@@ -101,9 +116,8 @@ fgd_concurrency_enter(const fgd_req_t *q, const char *owner,
     if (*held || e == NULL) {
         return e == NULL ? fgd_nomem(r) : 0;
     }
-    fgd_log("info", q->request_id, "%s:%s runs its %llu reserved calls at "
-        "once: this one is throttled", owner, function,
-        (unsigned long long) reserved);
+    fgd_log("info", q->request_id, "%s:%s runs its %u reserved calls at "
+        "once: this one is throttled", owner, function, reserved);
     r->throttle_reason = "ReservedFunctionConcurrentInvocationLimitExceeded";
     return fgd_error(r, 429, "TooManyRequestsException", "Rate Exceeded.");
 }
@@ -203,19 +217,17 @@ fgd_concurrency_put(const fgd_req_t *q, fgd_resp_t *r)
 int
 fgd_concurrency_get(const fgd_req_t *q, fgd_resp_t *r)
 {
-    char      key[FG_KEY_MAX], num[16];
-    uint64_t  n;
+    unsigned  n;
     int       got;
 
     if (fgd_req_no_qualifier(q, r) != 0) {
         return -1;
     }
-    fg_key_function(key, sizeof(key), q->caller, q->function);
-    got = fgd_store_hget(q, key, FGD_RESERVED_FIELD, num, sizeof(num), r);
+    got = fgd_concurrency_reserved(q, q->caller, q->function, &n, r);
     if (got < 0) {
         return -1;
     }
-    if (got == 0 || !fgd_parse_u64(num, strlen(num), &n)) {
+    if (got == 0) {
         /* none reserved: Lambda answers an empty object */
         r->body = strdup("{}");
         if (r->body == NULL) {
@@ -225,7 +237,7 @@ fgd_concurrency_get(const fgd_req_t *q, fgd_resp_t *r)
         r->status = 200;
         return 0;
     }
-    return fgd_concurrency_reply(r, (unsigned) n);
+    return fgd_concurrency_reply(r, n);
 }
 
 int

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "fngated_cache.h"
+#include "fngated_concurrency.h"
 #include "fngated_functions.h"
 #include "fngated_log.h"
 #include "fngated_event_config.h"
@@ -71,12 +72,22 @@ static int
 fgd_function_read(const fgd_req_t *q, fgd_resp_t *r, bool config_only)
 {
     fgd_fn_t  fn;
-    int       rc;
+    unsigned  reserved = 0;
+    int       rc, has_reserved = 0;
 
     if (fgd_store_resolve(q, q->owner, q->function, q->qualifier, false,
             &fn, r) != 0)
     {
         return -1;
+    }
+    /* GetFunction shows the owner the function's reserved concurrency */
+    if (!config_only && strcmp(q->owner, q->caller) == 0) {
+        has_reserved = fgd_concurrency_reserved(q, q->owner, q->function,
+            &reserved, r);
+        if (has_reserved < 0) {
+            fgd_fn_clear(&fn);
+            return -1;
+        }
     }
     if (strcmp(fn.version, "$LATEST") == 0
         && strcmp(q->qualifier, "$LATEST") != 0)
@@ -90,8 +101,8 @@ fgd_function_read(const fgd_req_t *q, fgd_resp_t *r, bool config_only)
          : strcmp(q->owner, q->caller) != 0
          ? fgd_json_get_function_shared(&fn, q->region, q->owner, &r->body,
                &r->body_len)
-         : fgd_json_get_function(&fn, q->region, q->caller, &r->body,
-               &r->body_len);
+         : fgd_json_get_function(&fn, q->region, q->caller,
+               has_reserved ? (int) reserved : -1, &r->body, &r->body_len);
     fgd_fn_clear(&fn);
     return fgd_resp_done(r, rc, 200);
 }

@@ -919,7 +919,7 @@ fgd_code_location(char *dst, size_t size, const char *region,
 
 int
 fgd_json_get_function(const fgd_fn_t *fn, const char *region,
-    const char *account, char **out, size_t *out_len)
+    const char *account, int reserved, char **out, size_t *out_len)
 {
     yajl_gen       g = yajl_gen_alloc(NULL);
     fgd_arn_ctx_t  w = { region, account, NULL };
@@ -938,6 +938,13 @@ fgd_json_get_function(const fgd_fn_t *fn, const char *region,
     GSTR(g, "RepositoryType");  GSTR(g, "S3");
     GSTR(g, "Location");        GSTR(g, loc);
     yajl_gen_map_close(g);
+    if (reserved >= 0) {
+        GSTR(g, "Concurrency");
+        yajl_gen_map_open(g);
+        GSTR(g, "ReservedConcurrentExecutions");
+        yajl_gen_integer(g, reserved);
+        yajl_gen_map_close(g);
+    }
     yajl_gen_map_close(g);
     rc = fgd_gen_finish(g, out, out_len);
     return rc;

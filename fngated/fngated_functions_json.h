@@ -127,8 +127,10 @@ int fgd_json_function_config(const fgd_fn_t *fn, const char *region,
  * "Code" (the code's location is the owner's alone). */
 int fgd_json_get_function_shared(const fgd_fn_t *fn, const char *region,
     const char *account, char **out, size_t *out_len);
+/* GetFunction for the owner: Configuration, Code and, when reserved >= 0,
+ * Concurrency {ReservedConcurrentExecutions}. */
 int fgd_json_get_function(const fgd_fn_t *fn, const char *region,
-    const char *account, char **out, size_t *out_len);
+    const char *account, int reserved, char **out, size_t *out_len);
 int fgd_json_list_functions(const fgd_fn_t *fns, size_t n,
     const char *next_marker, const char *region, const char *account,
     char **out, size_t *out_len);

@@ -2416,11 +2416,35 @@ fgq_api_open(fgq_ctx_t *c, fgd_req_t *q, const fgd_conf_t *conf,
     return fgq_queue_load(c, qu, owner, name, action, false);
 }
 
+/* *a from the C API's n attributes (String or Number: fngated's own,
+ * not checked).  0, or -1 (no memory; *a freed). */
+static int
+fgq_attrs_set(fgq_attrs_t *a, const fgd_queue_attr_t *v, unsigned n)
+{
+    fgq_attr_t  *t;
+
+    for (a->n = 0; a->n < n && a->n < FGQ_MAX_ATTRS; a->n++) {
+        t = &a->v[a->n];
+        t->name = strdup(v[a->n].name);
+        t->type = strdup(v[a->n].type);
+        t->value = strdup(v[a->n].value);
+        t->len = strlen(v[a->n].value);
+        t->binary = false;
+        if (t->name == NULL || t->type == NULL || t->value == NULL) {
+            a->n++;
+            fgq_attrs_free(a);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 fgd_queue_rc_t
 fgd_queue_send(const fgd_conf_t *conf, redisContext **redis,
     const char *account, const char *queue_arn, const char *body,
-    size_t body_len, const char *group_id, const char *dedup_id,
-    char message_id[37], char *err, size_t err_size)
+    size_t body_len, const fgd_queue_attr_t *attrs, unsigned nattrs,
+    const char *group_id, const char *dedup_id, char message_id[37],
+    char *err, size_t err_size)
 {
     fgd_req_t       q;
     fgq_ctx_t       c;
@@ -2435,6 +2459,10 @@ fgd_queue_send(const fgd_conf_t *conf, redisContext **redis,
         m.body = body;
         m.body_len = body_len;
         m.delay = -1;
+        if (fgq_attrs_set(&m.attrs, attrs, nattrs) != 0) {
+            fgq_fail(&c, &fgq_e_internal, "out of memory");
+            goto done;
+        }
         if (group_id != NULL) {
             snprintf(m.group, sizeof(m.group), "%s", group_id);
         }
@@ -2448,6 +2476,8 @@ fgd_queue_send(const fgd_conf_t *conf, redisContext **redis,
             snprintf(message_id, 37, "%s", m.msgid);
         }
     }
+
+done:
     rc = fgq_api_rc(&c, err, err_size);
     fgq_send_free(&m);
     fgq_queue_free(&qu);

@@ -58,17 +58,26 @@ typedef struct {
     char       sequence[32];        /* SequenceNumber ("" standard) */
 } fgd_queue_msg_t;
 
+/* A message attribute of a message sent through the C API. */
+typedef struct {
+    const char  *name;
+    const char  *type;              /* "String" or "Number" */
+    const char  *value;
+} fgd_queue_attr_t;
+
 /*
  * SendMessage of body (valid message text, at most the queue's
- * MaximumMessageSize) without message attributes.  group_id is required
- * by a FIFO queue (NULL otherwise); dedup_id may be NULL (a FIFO queue
- * then needs ContentBasedDeduplication).  message_id (may be NULL) gets
- * the MessageId.
+ * MaximumMessageSize) with nattrs message attributes (attrs may be NULL
+ * when nattrs is 0).  group_id is required by a FIFO queue (NULL
+ * otherwise); dedup_id may be NULL (a FIFO queue then needs
+ * ContentBasedDeduplication).  message_id (may be NULL) gets the
+ * MessageId.
  */
 fgd_queue_rc_t fgd_queue_send(const fgd_conf_t *conf, redisContext **redis,
     const char *account, const char *queue_arn, const char *body,
-    size_t body_len, const char *group_id, const char *dedup_id,
-    char message_id[37], char *err, size_t err_size);
+    size_t body_len, const fgd_queue_attr_t *attrs, unsigned nattrs,
+    const char *group_id, const char *dedup_id, char message_id[37],
+    char *err, size_t err_size);
 
 /*
  * ReceiveMessage of up to max (1-10) visible messages, each invisible for

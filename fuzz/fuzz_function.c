@@ -69,7 +69,7 @@ fz_fn_accepted(const fgd_fn_t *fn)
     }
     fgd_fn_clear(&back);
 
-    if (fgd_json_get_function(fn, "us-east-1", "123456789012", &out,
+    if (fgd_json_get_function(fn, "us-east-1", "123456789012", 5, &out,
                               &out_len) == 0)
     {
         fz_json_valid(out, out_len);

@@ -78,6 +78,8 @@ sub put_eic {
 
 # The body of the first message of Frank's queue Q (waiting up to
 # SECONDS), deleted once read; '' when none came.
+# The body of the first message of queue $q within $seconds (deleted);
+# in list context also its message attributes, "NAME TYPE VALUE" lines.
 sub receive_one {
     my ($q, $seconds) = @_;
     my $out = FngateTest::python_sqs('frank', <<"_PY_");
@@ -85,13 +87,18 @@ import time
 url = sqs.get_queue_url(QueueName='$q')['QueueUrl']
 until = time.time() + $seconds
 while time.time() < until:
-    r = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5)
+    r = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=5,
+                            MessageAttributeNames=['All'])
     for m in r.get('Messages', []):
         sqs.delete_message(QueueUrl=url, ReceiptHandle=m['ReceiptHandle'])
         print('BODY ' + m['Body'])
+        for k, v in sorted(m.get('MessageAttributes', {}).items()):
+            print('ATTR %s %s %s' % (k, v['DataType'], v['StringValue']))
         raise SystemExit(0)
 _PY_
-    return $out =~ /^BODY (.*)$/m ? $1 : '';
+    my $body = $out =~ /^BODY (.*)$/m ? $1 : '';
+    return $body unless wantarray;
+    return ($body, join '', map { "$_\n" } $out =~ /^ATTR (.*)$/mg);
 }
 
 # The parts of a destination record a block checks, one a line.
@@ -171,7 +178,7 @@ X-Fngate-Test-Sign: alice
 --- error_code: 202
 --- response_headers_like
 x-amzn-RequestId: [0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
-!X-Amz-Executed-Version
+--- raw_response_headers_unlike: (?i)x-amz-executed-version
 --- response_body chomp
 
 --- access_log eval
@@ -528,19 +535,24 @@ responsePayload=\{"errorMessage":"[^"]*","errorType":"[^"]*"[^\n]*\}
 
 
 
-=== TEST 15: a function's DeadLetterConfig queue gets the event itself once its retries are spent (MaximumRetryAttempts 1: two attempts)
+=== TEST 15: a function's DeadLetterConfig queue gets the event itself once its retries are spent (MaximumRetryAttempts 1: two attempts), with Lambda's attributes RequestID, ErrorCode and ErrorMessage
 --- timeout: 240
 --- init
 my ($code, $rid) = main::event_invoke('frank', 'dlq-fn', '{"order":3}');
-my $body = main::receive_one('dlq', 200);
+my ($body, $attrs) = main::receive_one('dlq', 200);
+$attrs =~ s/^RequestID String \Q$rid\E$/RequestID String (the Invoke's)/m;
+$attrs =~ s/RequestId: [0-9a-f-]{36} /RequestId: (the attempt's) /;
 my @l = main::attempts($rid, 2, 5);
-FngateTest::save_output('async-dlq.out', "$code\n$body\n"
+FngateTest::save_output('async-dlq.out', "$code\n$body\n$attrs"
     . join('', map { "$_->{attempt} $_->{function_error}\n" } @l));
 --- request
 GET /t/out/async-dlq.out
 --- response_body
 202
 {"order":3}
+ErrorCode Number 200
+ErrorMessage String RequestId: (the attempt's) Error: Runtime exited with error: exit status 3
+RequestID String (the Invoke's)
 1 Unhandled
 2 Unhandled
 --- no_error_log

@@ -68,13 +68,19 @@ exit=0
 
 
 
-=== TEST 2: boto3 does the same; the number holds for the function's versions and aliases (it is on the function)
+=== TEST 2: boto3 does the same; GetFunction shows the number (Concurrency) for the function and its versions and aliases while it is set
 --- init
 my $out = FngateTest::python_boto3('alice', <<'_PY_');
 print(lam.put_function_concurrency(FunctionName='cboto', ReservedConcurrentExecutions=0)['ReservedConcurrentExecutions'])
 print(lam.get_function_concurrency(FunctionName='cboto').get('ReservedConcurrentExecutions'))
+v = lam.publish_version(FunctionName='cboto')['Version']
+lam.create_alias(FunctionName='cboto', Name='live', FunctionVersion=v)
+for q in (None, v, 'live'):
+    kw = {'Qualifier': q} if q else {}
+    print(q, lam.get_function(FunctionName='cboto', **kw).get('Concurrency'))
 lam.delete_function_concurrency(FunctionName='cboto')
 print(lam.get_function_concurrency(FunctionName='cboto').get('ReservedConcurrentExecutions'))
+print('Concurrency' in lam.get_function(FunctionName='cboto'))
 _PY_
 FngateTest::save_output('conc-boto3.out', $out);
 --- request
@@ -83,7 +89,11 @@ GET /t/out/conc-boto3.out
 exit=0
 0
 0
+None {'ReservedConcurrentExecutions': 0}
+1 {'ReservedConcurrentExecutions': 0}
+live {'ReservedConcurrentExecutions': 0}
 None
+False
 --- no_error_log
 [error]
 

@@ -3,7 +3,7 @@
 # filled before its mapping is drained, a failing function's messages
 # reach the queue's dead-letter queue, ReportBatchItemFailures deletes only
 # the successes, a disabled mapping consumes nothing, a FIFO queue's
-# groups run in order.  Every block has its own functions and queues
+# groups run in order, a throttled function's batches stay in the queue.  Every block has its own functions and queues
 # (Alice's, Bob's for the cross-account cases); a block reads only its
 # own billing lines (by function name).
 use Test::Nginx::Socket;
@@ -38,14 +38,14 @@ _SH_
 
 fixture(sub {
     for my $fn (qw(cli-fn py-fn drain dlq-fn partial-fn toggle-fn fifo-fn
-                   gone-fn)) {
+                   gone-fn held-fn)) {
         my $s = $fn eq 'dlq-fn' ? $SCRIPT{fails}
               : $fn eq 'partial-fn' ? $SCRIPT{partial} : $SCRIPT{echo};
         make_function('alice', $fn, $s);
     }
     make_function('bob', 'bob-fn', $SCRIPT{echo});
     my $out = FngateTest::python_sqs('alice', <<'_PY_');
-for q in ('cli-q', 'py-q', 'drain-q', 'toggle-q', 'gone-q'):
+for q in ('cli-q', 'py-q', 'drain-q', 'toggle-q', 'gone-q', 'held-q'):
     sqs.create_queue(QueueName=q)
 for src, vt, n in (('dlq-q', '1', '2'), ('partial-q', '1', '2')):
     dlq = sqs.create_queue(QueueName=src + '-dlq')['QueueUrl']
@@ -583,5 +583,42 @@ sent
 queue 0/0
 status=200 caller=$main::ALICE billing_account=$main::ALICE owner=$main::BOB function_error=
 "
+--- no_error_log
+[error]
+
+
+
+=== TEST 11: a function that may not run (reserved concurrency 0) leaves its batches in the queue, throttled; allowed again, the mapping drains them
+--- timeout: 300
+--- init
+FngateTest::api_ok('alice', 'PUT', '/2017-10-31/functions/held-fn/concurrency',
+    '{"ReservedConcurrentExecutions":0}', 200);
+my $uuid = main::create('held-fn', 'held-q');
+main::send_all('held-q', undef, qw(h1 h2));
+my $until = time + 60;
+my $m;
+while (1) {
+    (undef, $m) = main::cli('alice', 'get-event-source-mapping', '--uuid', $uuid);
+    last if ($m->{LastProcessingResult} // '') =~ /PROBLEM/ || time >= $until;
+    select undef, undef, undef, 0.5;
+}
+my @throttled = grep { $_->{status} eq '429' } main::lines_of('held-fn');
+my $held = main::counts('held-q');
+$held =~ s{^(\d+)/(\d+)$}{$1 + $2}e;
+FngateTest::api_ok('alice', 'DELETE', '/2017-10-31/functions/held-fn/concurrency',
+    '', 204);
+my $after = main::wait_counts('held-q', '0/0', 200);
+my @ran = grep { $_->{status} eq '200' } main::lines_of('held-fn');
+main::cli('alice', 'delete-event-source-mapping', '--uuid', $uuid);
+FngateTest::save_output('esm-held.out', "$m->{LastProcessingResult}\n"
+    . (@throttled ? "throttled calls billed as 429\n" : "no 429 line\n")
+    . "held $held\nallowed $after " . (@ran ? "ran\n" : "did not run\n"));
+--- request
+GET /t/out/esm-held.out
+--- response_body
+PROBLEM: Function call throttled
+throttled calls billed as 429
+held 2
+allowed 0/0 ran
 --- no_error_log
 [error]

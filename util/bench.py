@@ -18,6 +18,7 @@
 #                                       keep-alive connection; every one
 #                                       must answer 200
 #   esm ENDPOINT AKID SECRET ACCOUNT FUNCTION N BATCH WINDOW ACCESSLOG LAT
+#       BACKLOG GROUPS
 #                                       event sources: a queue filled with
 #                                       N messages, then a mapping to
 #                                       FUNCTION (BatchSize BATCH, window
@@ -29,7 +30,15 @@
 #                                       the Invoke at the gateway and to
 #                                       the handler's start (the billing
 #                                       line's msec - request_time, and
-#                                       msec - duration_ms)
+#                                       msec - duration_ms); then BACKLOG
+#                                       messages at once to an idle
+#                                       mapping (BatchSize 1): "backlog
+#                                       BACKLOG p50/p99 LINES" from
+#                                       SendMessage to the handler's
+#                                       start; then N messages over
+#                                       GROUPS groups of a FIFO queue
+#                                       (BatchSize 10): "groups N GROUPS
+#                                       SECONDS ITEMS/S BATCHES"
 import sys
 
 
@@ -88,8 +97,9 @@ elif mode == "esm":
     import boto3
     from botocore.config import Config
     (endpoint, akid, secret, account, fn, n, batch, window, log,
-     lat) = sys.argv[2:12]
+     lat, backlog, groups) = sys.argv[2:14]
     n, batch, window, lat = int(n), int(batch), int(window), int(lat)
+    backlog, groups = int(backlog), int(groups)
     cfg = Config(retries={"max_attempts": 1}, read_timeout=120)
     sqs = boto3.client("sqs", endpoint_url=endpoint, region_name="us-east-1",
                        aws_access_key_id=akid, aws_secret_access_key=secret,
@@ -157,6 +167,57 @@ elif mode == "esm":
         return v[min(len(v) - 1, int(round(p / 100.0 * (len(v) - 1))))]
     print("latency %.0f/%.0f %.0f/%.0f" % (pct(gw, 50), pct(gw, 99),
                                          pct(start, 50), pct(start, 99)))
+
+    # Under a backlog: BACKLOG messages sent at once (ten a call) to an
+    # idle mapping of BatchSize 1; a message's batch is its own billing
+    # line, paired with the messages in the order both happened (the
+    # pollers take the stream in order; concurrent batches may swap
+    # within the mapping's concurrency, a call's time at most).
+    url = sqs.create_queue(QueueName="esm-backlog")["QueueUrl"]
+    u = lam.create_event_source_mapping(
+        FunctionName=fn, BatchSize=1,
+        EventSourceArn="arn:aws:sqs:us-east-1:%s:esm-backlog" % account)["UUID"]
+    time.sleep(3)
+    before = len(lines())
+    sent = []
+    for i in range(0, backlog, 10):
+        t = time.time() * 1000
+        sqs.send_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(k), "MessageBody": "b-%d" % (i + k)}
+            for k in range(min(10, backlog - i))])
+        sent += [t] * min(10, backlog - i)
+    while counts(url) > 0:
+        time.sleep(0.2)
+    lam.delete_event_source_mapping(UUID=u)
+    ls = lines()[before:before + backlog]
+    starts = sorted(float(l["msec"]) * 1000 - float(l["duration_ms"])
+                    for l in ls)
+    waits = [st - se for st, se in zip(starts, sent)]
+    print("backlog %d %.0f/%.0f %d" % (backlog, pct(waits, 50),
+                                       pct(waits, 99), len(ls)))
+
+    # The data set split over FIFO groups: N messages, message i in group
+    # i % GROUPS, filled before the mapping (BatchSize 10, the most a FIFO
+    # queue allows, no window), drained.
+    url = sqs.create_queue(QueueName="esm-groups.fifo", Attributes={
+        "FifoQueue": "true", "ContentBasedDeduplication": "true"})["QueueUrl"]
+    for i in range(0, n, 10):
+        sqs.send_message_batch(QueueUrl=url, Entries=[
+            {"Id": str(k), "MessageBody": "item-%d" % (i + k),
+             "MessageGroupId": "g%d" % ((i + k) % groups)}
+            for k in range(min(10, n - i))])
+    before = len(lines())
+    t0 = time.time()
+    u = lam.create_event_source_mapping(
+        FunctionName=fn, BatchSize=10,
+        EventSourceArn="arn:aws:sqs:us-east-1:%s:esm-groups.fifo" % account
+    )["UUID"]
+    while counts(url) > 0:
+        time.sleep(0.2)
+    secs = time.time() - t0
+    lam.delete_event_source_mapping(UUID=u)
+    print("groups %d %d %.1f %.0f %d" % (n, groups, secs, n / secs,
+                                         len(lines()) - before))
 elif mode == "events":
     import concurrent.futures, time
     endpoint, akid, secret, fn, n, threads, out = sys.argv[2:9]

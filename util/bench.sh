@@ -25,8 +25,9 @@
 # B; its alias xbench:live points at version 1 of the bench function),
 # through the whole path and through the gateway alone, (7) a burst of
 # first calls, four times the warm set, (9) optional (FNGATE_BENCH_ESM):
-# an event source mapping draining a filled queue, and the time from
-# SendMessage to the handler when idle.
+# an event source mapping draining a filled queue, the time from
+# SendMessage to the handler idle and under a backlog, and a FIFO queue's
+# data set split over groups drained.
 #
 # Environment: FNGATE_BENCH_STATE (default CHECKOUT/.fngate/bench),
 # FNGATE_BENCH_PORT (18480; uses it and the next two),
@@ -38,7 +39,8 @@
 # is off and writable, with the guests' RAM mergeable, mem_merge = 1, as
 # `fngate up --ksm` runs them; 0: not, and mem_merge = 0),
 # FNGATE_BENCH_ESM (0: off; N: section 9 with an N-message queue, e.g.
-# 10000), FNGATE_BENCH_ESM_BATCH (100), FNGATE_BENCH_ESM_WINDOW (1), BUILD.
+# 10000), FNGATE_BENCH_ESM_BATCH (100), FNGATE_BENCH_ESM_WINDOW (1),
+# FNGATE_BENCH_ESM_BACKLOG (200), FNGATE_BENCH_ESM_GROUPS (10), BUILD.
 
 set -euo pipefail
 
@@ -875,52 +877,8 @@ mapfile -t PY_OFF <"$W/pycold-off"
 mapfile -t PY_ON <"$W/pycold-on"
 note "python cold: off ${PY_OFF[0]} ms (${PY_OFF[2]}), on ${PY_ON[0]} ms (${PY_ON[2]})"
 
-# ------------------------------------------------------------ 9: event sources
+# ------------------------------------------------------------ 8: asynchronous invocation
 
-# Optional (FNGATE_BENCH_ESM=N messages, 0: skipped): fngated with this
-# bench's keys again; a queue of N messages filled before its mapping to
-# the no-op function (BatchSize FNGATE_BENCH_ESM_BATCH, window
-# FNGATE_BENCH_ESM_WINDOW s) is drained, then 20 messages are sent one at
-# a time to an idle mapping (BatchSize 1): from SendMessage to the Invoke
-# at the gateway and to the handler's start, from the billing lines
-# (util/bench.py esm).
-ESM_N=${FNGATE_BENCH_ESM:-0}
-if [ "$ESM_N" -gt 0 ]; then
-    note "event sources: a $ESM_N-message queue drained, then idle latency"
-    bench_fngated
-    ESM_OUT=$(py esm "http://127.0.0.1:$PORT" "$AKID" "$SECRET" "$ACCT" "$FN" \
-        "$ESM_N" "${FNGATE_BENCH_ESM_BATCH:-100}" \
-        "${FNGATE_BENCH_ESM_WINDOW:-1}" "$STATE/nginx/logs/access.log" 20) ||
-        die "util/bench.py esm failed"
-    note "event sources: $ESM_OUT"
-fi
-
-# ------------------------------------------------------------ the table
-
-accel=$(grep -o -E 'accelerator (kvm|tcg): .*' "$FLOG" | tail -n 1)
-accel=${accel%% (console: *}
-boots=$(grep -E ': warm \(boot |snapshot: ' "$FLOG" | grep -o -E '\(boot [0-9]+ ms' | grep -o -E '[0-9]+')
-restores=$(grep -o -E ': warm \(restore [0-9]+ ms' "$FLOG" | grep -o -E '[0-9]+')
-snapline=$(grep -o -E 'snapshot: [^ ]+ made in [0-9]+ ms' "$FLOG" | tail -n 1)
-gw_rps=$(awk -v r="$(field "${R[gw]}" requests)" -v d="$(field "${R[gw]}" duration_us)" 'BEGIN { printf "%.0f", r / d * 1e6 }')
-pl_rps=$(awk -v r="$(field "${R[plain]}" requests)" -v d="$(field "${R[plain]}" duration_us)" 'BEGIN { printf "%.0f", r / d * 1e6 }')
-cpu_us() { # cpu_us BENCHLINE TICKFIELD: CPU microseconds per request
-    awk -v t="$(field "$1" "$2")" -v r="$(field "$1" requests)" -v hz="$HZ" \
-        'BEGIN { printf "%.1f", t / hz * 1e6 / r }'
-}
-gw_cpu=$(cpu_us "${R[gw]}" nginx_ticks)
-pl_cpu=$(cpu_us "${R[plain]}" nginx_ticks)
-rate() { awk -v r="$(field "$1" requests)" -v d="$(field "$1" duration_us)" 'BEGIN { printf "%.1f", r / d * 1e6 }'; }
-
-
-echo
-echo "fngate bench  $(date -u +%Y-%m-%dT%H:%M:%SZ)  $(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), kernel $(uname -r)"
-printf '%-44s %s\n' "measure" "result"
-printf '%-44s %s\n' "-------" "------"
-printf '%-44s %s\n' "1 gateway (module+fastcgi_pass -> fcgi-echo)" \
-    "$gw_rps req/s, p50 $(ms "$(field "${R[gw]}" p50_us)") ms, p99 $(ms "$(field "${R[gw]}" p99_us)") ms (wrk -c4 ${SECS}s, $(field "${R[gw]}" status_errors) non-2xx, $(field "${R[gw]}" errors) socket errors)"
-printf '%-44s %s\n' "1 plain fastcgi_pass -> fcgi-echo" \
-    "$pl_rps req/s, p50 $(ms "$(field "${R[plain]}" p50_us)") ms, p99 $(ms "$(field "${R[plain]}" p99_us)") ms (wrk -c4 ${SECS}s, $(field "${R[plain]}" status_errors) non-2xx)"
 # Asynchronous invocation (docs/async.md): the Event Invoke's latency and
 # rate (boto3, one client, 1 and 8 at a time), and from the 202 to the
 # attempt's start (the billing line's event_age_ms) with nothing queued
@@ -963,6 +921,56 @@ ev_c8=$(py events "http://127.0.0.1:$PORT" "$ev_k" "$ev_s" "$FN" "$ASYNC_BACKLOG
 ev_t0=$(date +%s.%N)
 ev_backlog=$(async_ages "$W/ev-backlog")
 ev_drain=$(awk -v n="$ASYNC_BACKLOG" -v t0="$ev_t0" -v t1="$(date +%s.%N)" 'BEGIN { printf "%.1f", n / (t1 - t0) }')
+
+# ------------------------------------------------------------ 9: event sources
+
+# Optional (FNGATE_BENCH_ESM=N messages, 0: skipped): fngated with this
+# bench's keys again; a queue of N messages filled before its mapping to
+# the no-op function (BatchSize FNGATE_BENCH_ESM_BATCH, window
+# FNGATE_BENCH_ESM_WINDOW s) is drained, then 20 messages are sent one at
+# a time to an idle mapping (BatchSize 1): from SendMessage to the Invoke
+# at the gateway and to the handler's start, from the billing lines; then
+# the same under a backlog (FNGATE_BENCH_ESM_BACKLOG messages sent at
+# once), and the N messages again split over FNGATE_BENCH_ESM_GROUPS
+# groups of a FIFO queue (util/bench.py esm).
+ESM_N=${FNGATE_BENCH_ESM:-0}
+if [ "$ESM_N" -gt 0 ]; then
+    note "event sources: a $ESM_N-message queue drained, then idle latency"
+    bench_fngated
+    ESM_OUT=$(py esm "http://127.0.0.1:$PORT" "$AKID" "$SECRET" "$ACCT" "$FN" \
+        "$ESM_N" "${FNGATE_BENCH_ESM_BATCH:-100}" \
+        "${FNGATE_BENCH_ESM_WINDOW:-1}" "$STATE/nginx/logs/access.log" 20 \
+        "${FNGATE_BENCH_ESM_BACKLOG:-200}" "${FNGATE_BENCH_ESM_GROUPS:-10}") ||
+        die "util/bench.py esm failed"
+    note "event sources: $ESM_OUT"
+fi
+
+# ------------------------------------------------------------ the table
+
+accel=$(grep -o -E 'accelerator (kvm|tcg): .*' "$FLOG" | tail -n 1)
+accel=${accel%% (console: *}
+boots=$(grep -E ': warm \(boot |snapshot: ' "$FLOG" | grep -o -E '\(boot [0-9]+ ms' | grep -o -E '[0-9]+')
+restores=$(grep -o -E ': warm \(restore [0-9]+ ms' "$FLOG" | grep -o -E '[0-9]+')
+snapline=$(grep -o -E 'snapshot: [^ ]+ made in [0-9]+ ms' "$FLOG" | tail -n 1)
+gw_rps=$(awk -v r="$(field "${R[gw]}" requests)" -v d="$(field "${R[gw]}" duration_us)" 'BEGIN { printf "%.0f", r / d * 1e6 }')
+pl_rps=$(awk -v r="$(field "${R[plain]}" requests)" -v d="$(field "${R[plain]}" duration_us)" 'BEGIN { printf "%.0f", r / d * 1e6 }')
+cpu_us() { # cpu_us BENCHLINE TICKFIELD: CPU microseconds per request
+    awk -v t="$(field "$1" "$2")" -v r="$(field "$1" requests)" -v hz="$HZ" \
+        'BEGIN { printf "%.1f", t / hz * 1e6 / r }'
+}
+gw_cpu=$(cpu_us "${R[gw]}" nginx_ticks)
+pl_cpu=$(cpu_us "${R[plain]}" nginx_ticks)
+rate() { awk -v r="$(field "$1" requests)" -v d="$(field "$1" duration_us)" 'BEGIN { printf "%.1f", r / d * 1e6 }'; }
+
+
+echo
+echo "fngate bench  $(date -u +%Y-%m-%dT%H:%M:%SZ)  $(nproc) cpus, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), kernel $(uname -r)"
+printf '%-44s %s\n' "measure" "result"
+printf '%-44s %s\n' "-------" "------"
+printf '%-44s %s\n' "1 gateway (module+fastcgi_pass -> fcgi-echo)" \
+    "$gw_rps req/s, p50 $(ms "$(field "${R[gw]}" p50_us)") ms, p99 $(ms "$(field "${R[gw]}" p99_us)") ms (wrk -c4 ${SECS}s, $(field "${R[gw]}" status_errors) non-2xx, $(field "${R[gw]}" errors) socket errors)"
+printf '%-44s %s\n' "1 plain fastcgi_pass -> fcgi-echo" \
+    "$pl_rps req/s, p50 $(ms "$(field "${R[plain]}" p50_us)") ms, p99 $(ms "$(field "${R[plain]}" p99_us)") ms (wrk -c4 ${SECS}s, $(field "${R[plain]}" status_errors) non-2xx)"
 
 printf '%-44s %s\n' "1 gateway / plain throughput" \
     "$(awk -v a="$gw_rps" -v b="$pl_rps" 'BEGIN { printf "%.0f%%", a / b * 100 }')"
@@ -1073,6 +1081,12 @@ if [ "$ESM_N" -gt 0 ]; then
         "$esm_rate items/s ($esm_s s, $esm_batches batches of at most ${FNGATE_BENCH_ESM_BATCH:-100}, window ${FNGATE_BENCH_ESM_WINDOW:-1} s)"
     printf '%-44s %s\n' "9 SendMessage -> Invoke, idle, p50/p99" \
         "at the gateway $esm_gw ms; handler start $esm_start ms (20 messages; target < 100 ms)"
+    read -r _ esm_bn esm_bwait esm_blines <<<"$(grep '^backlog ' <<<"$ESM_OUT")"
+    printf '%-44s %s\n' "9 SendMessage -> handler start, backlog" \
+        "p50/p99 $esm_bwait ms ($esm_bn messages sent at once, BatchSize 1, $esm_blines calls)"
+    read -r _ esm_gn esm_groups esm_gs esm_grate esm_gbatches <<<"$(grep '^groups ' <<<"$ESM_OUT")"
+    printf '%-44s %s\n' "9 event source: $esm_gn messages, $esm_groups FIFO groups" \
+        "$esm_grate items/s ($esm_gs s, $esm_gbatches batches of at most 10, each group in order)"
 fi
 others=$(pgrep -x qemu-system-x86 | while read -r p; do
               tr '\0' '\n' <"/proc/$p/cmdline" | grep -q "^guest=$PREFIX-" || echo "$p"

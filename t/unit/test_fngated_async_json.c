@@ -365,6 +365,46 @@ test_http_answer(void)
     CU_ASSERT_STRING_EQUAL(a.function_error, "");
 }
 
+static void
+test_error_message(void)
+{
+    fgd_async_response_t  resp = { 200, "", "Unhandled", NULL, 0 };
+    char                  m[16], big[1025];
+    const char           *fn = "{\"errorType\":\"ValueError\","
+                               "\"errorMessage\":\"no id\"}";
+    const char           *svc = "{\"Type\":\"User\",\"message\":"
+                                "\"Function not found\"}";
+    /* 14 bytes, then a 2-byte character across the 15-byte limit */
+    const char           *utf = "{\"errorMessage\":\"abcdefghijklmn\xc3\xa9\"}";
+
+    resp.body = fn;
+    resp.body_len = strlen(fn);
+    fgd_async_error_message(&resp, "RetriesExhausted", m, sizeof(m));
+    CU_ASSERT_STRING_EQUAL(m, "no id");
+    resp.body = svc;
+    resp.body_len = strlen(svc);
+    fgd_async_error_message(&resp, "RetriesExhausted", m, sizeof(m));
+    CU_ASSERT_STRING_EQUAL(m, "Function not fo");
+    resp.body = utf;
+    resp.body_len = strlen(utf);
+    fgd_async_error_message(&resp, "RetriesExhausted", m, sizeof(m));
+    CU_ASSERT_STRING_EQUAL(m, "abcdefghijklmn");
+    /* no answer, or one that is not JSON: the condition */
+    resp.body = "boom";
+    resp.body_len = 4;
+    fgd_async_error_message(&resp, "RetriesExhausted", big, sizeof(big));
+    CU_ASSERT_STRING_EQUAL(big, "RetriesExhausted");
+    resp.body = NULL;
+    resp.body_len = 0;
+    fgd_async_error_message(&resp, "EventAgeExceeded", big, sizeof(big));
+    CU_ASSERT_STRING_EQUAL(big, "EventAgeExceeded");
+    /* an errorMessage that is not a string */
+    resp.body = "{\"errorMessage\":7}";
+    resp.body_len = strlen(resp.body);
+    fgd_async_error_message(&resp, "RetriesExhausted", big, sizeof(big));
+    CU_ASSERT_STRING_EQUAL(big, "RetriesExhausted");
+}
+
 const cu_test_t  async_json_tests[] = {
     { "an event's stream fields, both ways", test_event_fields },
     { "an entry that is not an event", test_event_parse_rejects },
@@ -372,5 +412,6 @@ const cu_test_t  async_json_tests[] = {
     { "retries, age and the end of an event", test_next },
     { "the destination record", test_record },
     { "the gateway's HTTP answer", test_http_answer },
+    { "a dead-lettered event's ErrorMessage", test_error_message },
     { NULL, NULL }
 };

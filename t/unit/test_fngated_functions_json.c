@@ -404,6 +404,8 @@ test_json_out(void)
     const char   *p_mem[] = { "MemorySize", NULL };
     const char   *p_cfg[] = { "Configuration", "FunctionName", NULL };
     const char   *p_loc[] = { "Code", "Location", NULL };
+    const char   *p_conc[] = { "Concurrency", "ReservedConcurrentExecutions",
+                             NULL };
     const char   *p_rt[] = { "Code", "RepositoryType", NULL };
     const char   *p_fns[] = { "Functions", NULL };
     const char   *p_next[] = { "NextMarker", NULL };
@@ -427,12 +429,24 @@ test_json_out(void)
     free(out);
 
     CU_ASSERT_EQUAL_FATAL(fgd_json_get_function(&c.fn, "us-east-1",
-        "123456789012", &out, &len), 0);
+        "123456789012", -1, &out, &len), 0);
     v = yajl_tree_parse(out, NULL, 0);
     CU_ASSERT_PTR_NOT_NULL_FATAL(v);
     CU_ASSERT_STRING_EQUAL(jstr(v, p_cfg), "f1");
     CU_ASSERT_STRING_EQUAL(jstr(v, p_rt), "S3");
     CU_ASSERT_PTR_NOT_NULL(strstr(jstr(v, p_loc), "123456789012"));
+    CU_ASSERT_PTR_NULL(yajl_tree_get(v, p_conc, yajl_t_any));
+    yajl_tree_free(v);
+    free(out);
+
+    /* with a reserved concurrency, 0 included */
+    CU_ASSERT_EQUAL_FATAL(fgd_json_get_function(&c.fn, "us-east-1",
+        "123456789012", 0, &out, &len), 0);
+    v = yajl_tree_parse(out, NULL, 0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    CU_ASSERT_EQUAL(YAJL_GET_INTEGER(yajl_tree_get(v, p_conc,
+        yajl_t_number)), 0);
+    CU_ASSERT_STRING_EQUAL(jstr(v, p_rt), "S3");
     yajl_tree_free(v);
     free(out);
 
