@@ -194,6 +194,26 @@ fgq_script_int(fgq_ctx_t *c, fgd_script_t s, int nkeys, fgq_args_t *a,
     return 0;
 }
 
+redisReply *
+fgq_script_status(fgq_ctx_t *c, fgd_script_t s, int nkeys, fgq_args_t *a,
+    long long *status)
+{
+    redisReply  *rep = fgq_script(c, s, nkeys, a);
+
+    if (rep == NULL) {
+        return NULL;
+    }
+    if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 1
+        || rep->element[0]->type != REDIS_REPLY_INTEGER)
+    {
+        freeReplyObject(rep);
+        fgq_fail(c, &fgq_e_internal, "unexpected answer of the store");
+        return NULL;
+    }
+    *status = rep->element[0]->integer;
+    return rep;
+}
+
 /* ------------------------------------------------------------------ */
 /* Queues                                                                */
 
@@ -811,6 +831,7 @@ fgq_receive_run(fgq_ctx_t *c, fgq_queue_t *qu, unsigned max,
     const char   *rp = fgq_qattr(qu, "RedrivePolicy");
     bool          redrive;
     unsigned      i;
+    long long     st;
 
     memset(&dlq, 0, sizeof(dlq));
     redrive = fgq_redrive(qu, &dlq, &maxrc) == 0;
@@ -840,24 +861,18 @@ fgq_receive_run(fgq_ctx_t *c, fgq_queue_t *qu, unsigned max,
     fgq_arg_s(&a, rp != NULL ? rp : "");
     fgq_arg_fmt(&a, "%u", redrive ? maxrc : 0);
     fgq_arg_s(&a, qu->name);
-    rep = fgq_script(c, FGD_SCRIPT_QUEUE_RECEIVE, redrive ? 8 : 5, &a);
+    rep = fgq_script_status(c, FGD_SCRIPT_QUEUE_RECEIVE, redrive ? 8 : 5,
+        &a, &st);
     fgq_args_free(&a);
     if (rep == NULL) {
         return NULL;
     }
-    if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 1
-        || rep->element[0]->type != REDIS_REPLY_INTEGER)
-    {
-        freeReplyObject(rep);
-        fgq_fail(c, &fgq_e_internal, "unexpected answer of the store");
-        return NULL;
-    }
-    if (rep->element[0]->integer == 0) {
+    if (st == 0) {
         freeReplyObject(rep);
         fgq_fail(c, &fgq_e_no_queue, "The specified queue does not exist.");
         return NULL;
     }
-    if (rep->element[0]->integer < 0) {
+    if (st < 0) {
         freeReplyObject(rep);
         fgq_fail(c, &fgq_e_internal, "The queue's RedrivePolicy changed "
             "during the call; try again.");
@@ -896,30 +911,28 @@ fgq_field(const redisReply *f, const char *name, size_t *len)
     return "";
 }
 
-/* Whether a system attribute is asked for by AttributeName.N or
- * MessageSystemAttributeName.N. */
+/* Whether the list LIST.1, LIST.2, ... names name or "All". */
 static bool
-fgq_want_sys(const fgq_params_t *p, const char *name)
+fgq_listed(const fgq_params_t *p, const char *list, const char *name)
 {
     const char  *v;
     unsigned     i;
 
-    for (i = 1; (v = fgq_getf(p, NULL, "AttributeName.%u", i)) != NULL;
-         i++)
-    {
-        if (strcmp(v, "All") == 0 || strcmp(v, name) == 0) {
-            return true;
-        }
-    }
-    for (i = 1;
-         (v = fgq_getf(p, NULL, "MessageSystemAttributeName.%u", i)) != NULL;
-         i++)
-    {
+    for (i = 1; (v = fgq_getf(p, NULL, "%s.%u", list, i)) != NULL; i++) {
         if (strcmp(v, "All") == 0 || strcmp(v, name) == 0) {
             return true;
         }
     }
     return false;
+}
+
+/* Whether a system attribute is asked for by AttributeName.N or
+ * MessageSystemAttributeName.N. */
+static bool
+fgq_want_sys(const fgq_params_t *p, const char *name)
+{
+    return fgq_listed(p, "AttributeName", name)
+           || fgq_listed(p, "MessageSystemAttributeName", name);
 }
 
 static void
@@ -1075,31 +1088,27 @@ fgq_uint_param(fgq_ctx_t *c, const char *name, long def, long lo, long hi,
     return 0;
 }
 
-static int
-fgq_h_receive(fgq_ctx_t *c, fgq_queue_t *qu, fgq_out_t *o)
+/*
+ * ReceiveMessage's run with its long poll: up to max messages, each
+ * invisible for vt_ms (-1: the queue's), waiting up to wait_ms for one
+ * when there is none (woken by the next SendMessage, or when the next
+ * message becomes visible again).  bounded: a waiting thread counts
+ * against queue_wait_threads (past it, the answer is at once).  The
+ * receive script's reply, or NULL with c's error.
+ */
+static redisReply *
+fgq_receive_poll(fgq_ctx_t *c, fgq_queue_t *qu, unsigned max,
+    long long vt_ms, long long wait_ms, bool bounded)
 {
-    redisReply  *rep = NULL;
-    long         max, vt, wait;
+    redisReply  *rep;
     long long    deadline, now, next, ms;
     bool         counted = false;
     char         last[FGQ_ENTRY_ID_MAX + 1];
-    size_t       i;
     unsigned     limit = c->q->conf->queue_wait_threads;
 
-    if (fgq_uint_param(c, "MaxNumberOfMessages", 1, 1, FGQ_MAX_BATCH,
-            "Must be between 1 and 10, if provided.", &max) != 0
-        || fgq_uint_param(c, "VisibilityTimeout", -1, 0, 43200,
-            "Must be between 0 and 43200, if provided.", &vt) != 0
-        || fgq_uint_param(c, "WaitTimeSeconds",
-            (long) fgq_qattr_uint(qu, "ReceiveMessageWaitTimeSeconds", 0),
-            0, 20, "Must be >= 0 and <= 20, if provided.", &wait) != 0)
-    {
-        return -1;
-    }
-    deadline = fgq_now_ms() + wait * 1000;
+    deadline = fgq_now_ms() + wait_ms;
     for ( ;; ) {
-        rep = fgq_receive_run(c, qu, (unsigned) max,
-            vt < 0 ? -1 : (long long) vt * 1000);
+        rep = fgq_receive_run(c, qu, max, vt_ms);
         if (rep == NULL) {
             break;
         }
@@ -1107,7 +1116,7 @@ fgq_h_receive(fgq_ctx_t *c, fgq_queue_t *qu, fgq_out_t *o)
         if (rep->elements > 3 || now >= deadline) {
             break;
         }
-        if (!counted) {
+        if (bounded && !counted) {
             /* one of at most queue_wait_threads threads that wait */
             if (atomic_fetch_add(&fgq_waiting, 1) >= limit) {
                 atomic_fetch_sub(&fgq_waiting, 1);
@@ -1128,12 +1137,33 @@ fgq_h_receive(fgq_ctx_t *c, fgq_queue_t *qu, fgq_out_t *o)
             ms = next - now;
         }
         freeReplyObject(rep);
-        rep = NULL;
         fgq_wait(c, qu, last, ms);
     }
     if (counted) {
         atomic_fetch_sub(&fgq_waiting, 1);
     }
+    return rep;
+}
+
+static int
+fgq_h_receive(fgq_ctx_t *c, fgq_queue_t *qu, fgq_out_t *o)
+{
+    redisReply  *rep;
+    long         max, vt, wait;
+    size_t       i;
+
+    if (fgq_uint_param(c, "MaxNumberOfMessages", 1, 1, FGQ_MAX_BATCH,
+            "Must be between 1 and 10, if provided.", &max) != 0
+        || fgq_uint_param(c, "VisibilityTimeout", -1, 0, 43200,
+            "Must be between 0 and 43200, if provided.", &vt) != 0
+        || fgq_uint_param(c, "WaitTimeSeconds",
+            (long) fgq_qattr_uint(qu, "ReceiveMessageWaitTimeSeconds", 0),
+            0, 20, "Must be >= 0 and <= 20, if provided.", &wait) != 0)
+    {
+        return -1;
+    }
+    rep = fgq_receive_poll(c, qu, (unsigned) max,
+        vt < 0 ? -1 : (long long) vt * 1000, (long long) wait * 1000, true);
     if (rep == NULL) {
         return -1;
     }
@@ -1773,21 +1803,6 @@ static const char *const  fgq_get_attrs[] = {
     "SqsManagedSseEnabled", NULL
 };
 
-static bool
-fgq_attr_wanted(const fgq_params_t *p, const char *name)
-{
-    const char  *v;
-    unsigned     i;
-
-    for (i = 1; (v = fgq_getf(p, NULL, "AttributeName.%u", i)) != NULL;
-         i++)
-    {
-        if (strcmp(v, "All") == 0 || strcmp(v, name) == 0) {
-            return true;
-        }
-    }
-    return false;
-}
 
 static int
 fgq_h_get_attrs(fgq_ctx_t *c, fgq_queue_t *qu, fgq_out_t *o)
@@ -1807,9 +1822,11 @@ fgq_h_get_attrs(fgq_ctx_t *c, fgq_queue_t *qu, fgq_out_t *o)
                 v);
         }
     }
-    if (fgq_attr_wanted(&c->p, "ApproximateNumberOfMessages")
-        || fgq_attr_wanted(&c->p, "ApproximateNumberOfMessagesNotVisible")
-        || fgq_attr_wanted(&c->p, "ApproximateNumberOfMessagesDelayed"))
+    if (fgq_listed(&c->p, "AttributeName", "ApproximateNumberOfMessages")
+        || fgq_listed(&c->p, "AttributeName",
+               "ApproximateNumberOfMessagesNotVisible")
+        || fgq_listed(&c->p, "AttributeName",
+               "ApproximateNumberOfMessagesDelayed"))
     {
         memset(&a, 0, sizeof(a));
         fgq_arg_s(&a, qu->key[FG_QKEY_VISIBLE]);
@@ -1836,7 +1853,7 @@ fgq_h_get_attrs(fgq_ctx_t *c, fgq_queue_t *qu, fgq_out_t *o)
     for (i = 0; fgq_get_attrs[i] != NULL; i++) {
         const char *n = fgq_get_attrs[i];
 
-        if (!fgq_attr_wanted(&c->p, n)) {
+        if (!fgq_listed(&c->p, "AttributeName", n)) {
             continue;
         }
         if (strcmp(n, "QueueArn") == 0) {
@@ -2516,8 +2533,6 @@ fgd_queue_receive_wait(const fgd_conf_t *conf, redisContext **redis,
     int visibility_s, unsigned wait_ms, fgd_queue_msg_t **msgs, size_t *n,
     char *err, size_t err_size)
 {
-    long long         deadline, now, next, ms;
-    char              last[FGQ_ENTRY_ID_MAX + 1];
     fgd_req_t         q;
     fgq_ctx_t         c;
     fgq_queue_t       qu;
@@ -2539,32 +2554,13 @@ fgd_queue_receive_wait(const fgd_conf_t *conf, redisContext **redis,
             "visibility timeout 0-43200 s");
         goto done;
     }
-    /* as fgq_h_receive's long poll, on the caller's own connection and
-     * outside queue_wait_threads: the callers (the pollers) have their
-     * own bound */
-    deadline = fgq_now_ms() + (long long) wait_ms;
-    for ( ;; ) {
-        rep = fgq_receive_run(&c, &qu, max,
-            visibility_s < 0 ? -1 : (long long) visibility_s * 1000);
-        if (rep == NULL) {
-            goto done;
-        }
-        now = fgq_now_ms();
-        if (rep->elements > 3 || now >= deadline) {
-            break;
-        }
-        snprintf(last, sizeof(last), "%s",
-            rep->element[1]->type == REDIS_REPLY_STRING
-            ? rep->element[1]->str : "");
-        next = rep->element[2]->type == REDIS_REPLY_INTEGER
-               ? rep->element[2]->integer : -1;
-        ms = deadline - now;
-        if (next > now && next - now < ms) {
-            ms = next - now;
-        }
-        freeReplyObject(rep);
-        rep = NULL;
-        fgq_wait(&c, &qu, last, ms);
+    /* on the caller's own connection and outside queue_wait_threads:
+     * the callers (the pollers) have their own bound */
+    rep = fgq_receive_poll(&c, &qu, max,
+        visibility_s < 0 ? -1 : (long long) visibility_s * 1000,
+        (long long) wait_ms, false);
+    if (rep == NULL) {
+        goto done;
     }
     out = calloc((rep->elements - 3) / 5 + 1, sizeof(*out));
     if (out == NULL) {

@@ -289,6 +289,7 @@ fgq_h_move_start(fgq_ctx_t *c, fgq_queue_t *unused, fgq_out_t *o)
     char             src_arn[FGQ_ARN_MAX], dst_arn[FGQ_ARN_MAX];
     char             handle[FGQ_TASK_HANDLE_MAX], record[1024];
     char             rate_s[48] = "";
+    long long        st;
     int              rc = -1;
 
     memset(&src, 0, sizeof(src));
@@ -370,22 +371,16 @@ fgq_h_move_start(fgq_ctx_t *c, fgq_queue_t *unused, fgq_out_t *o)
     fgq_arg_fmt(&a, "%lld", fgq_now_ms());
     fgq_arg_fmt(&a, "%d", FGQ_MOVE_STALE_MS);
     fgq_arg_s(&a, fgq_move_stale_reason);
-    rep = fgq_script(c, FGD_SCRIPT_QUEUE_MOVE_START, 3, &a);
+    rep = fgq_script_status(c, FGD_SCRIPT_QUEUE_MOVE_START, 3, &a, &st);
     if (rep == NULL) {
         goto cleanup;
     }
-    if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 1
-        || rep->element[0]->type != REDIS_REPLY_INTEGER)
-    {
-        fgq_fail(c, &fgq_e_internal, "unexpected answer of the store");
-        goto cleanup;
-    }
-    if (rep->element[0]->integer == 0) {
+    if (st == 0) {
         fgq_fail(c, &fgq_e_resource_not_found, "The resource that you "
             "specified for the SourceArn parameter doesn't exist.");
         goto cleanup;
     }
-    if (rep->element[0]->integer < 0) {
+    if (st < 0) {
         fgq_fail(c, &fgq_e_unsupported, "There is already a task running. "
             "Only one active task is allowed for a source queue arn at a "
             "given time.");
@@ -567,6 +562,7 @@ fgq_h_move_cancel(fgq_ctx_t *c, fgq_queue_t *unused, fgq_out_t *o)
     size_t        hlen;
     char          owner[FG_ACCOUNT_LEN + 1], name[FG_QUEUE_NAME_MAX + 1];
     char          task[37];
+    long long     st;
     int           rc = -1;
 
     memset(&src, 0, sizeof(src));
@@ -594,22 +590,16 @@ fgq_h_move_cancel(fgq_ctx_t *c, fgq_queue_t *unused, fgq_out_t *o)
     fgq_arg_fmt(&a, "%lld", fgq_now_ms());
     fgq_arg_s(&a, "CANCELLED");
     fgq_arg_s(&a, "");
-    rep = fgq_script(c, FGD_SCRIPT_QUEUE_MOVE_CANCEL, 1, &a);
+    rep = fgq_script_status(c, FGD_SCRIPT_QUEUE_MOVE_CANCEL, 1, &a, &st);
     if (rep == NULL) {
         goto cleanup;
     }
-    if (rep->type != REDIS_REPLY_ARRAY || rep->elements < 1
-        || rep->element[0]->type != REDIS_REPLY_INTEGER)
-    {
-        fgq_fail(c, &fgq_e_internal, "unexpected answer of the store");
-        goto cleanup;
-    }
-    if (rep->element[0]->integer == 0) {
+    if (st == 0) {
         fgq_fail(c, &fgq_e_resource_not_found, "The specified task does "
             "not exist.");
         goto cleanup;
     }
-    if (rep->element[0]->integer < 0) {
+    if (st < 0) {
         fgq_fail(c, &fgq_e_unsupported, "Only a RUNNING task can be "
             "cancelled; this one is %.16s.", rep->elements > 1
             && rep->element[1]->type == REDIS_REPLY_STRING

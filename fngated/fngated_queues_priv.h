@@ -68,6 +68,10 @@ redisReply *fgq_script(fgq_ctx_t *c, fgd_script_t s, int nkeys,
     fgq_args_t *a);
 int fgq_script_int(fgq_ctx_t *c, fgd_script_t s, int nkeys, fgq_args_t *a,
     long long *v);
+/* A script whose answer is an array led by a status integer: the reply
+ * with *status, or NULL with c's error. */
+redisReply *fgq_script_status(fgq_ctx_t *c, fgd_script_t s, int nkeys,
+    fgq_args_t *a, long long *status);
 
 void fgq_queue_free(fgq_queue_t *qu);
 int fgq_queue_keys(fgq_queue_t *qu, const char *owner, const char *name);

@@ -646,13 +646,21 @@ fgq_out_num(fgq_out_t *o, const char *name, long long value)
     fgq_out_cstr(o, name, buf);
 }
 
-void
-fgq_out_list_begin(fgq_out_t *o, const char *json)
+/* A list or map member named json (in XML, its items are the parent's
+ * elements), opened with bracket. */
+static void
+fgq_out_open(fgq_out_t *o, const char *json, const char *bracket)
 {
     if (o->json) {
         fgq_out_key(o, json);
     }
-    fgq_out_push(o, "[");
+    fgq_out_push(o, bracket);
+}
+
+void
+fgq_out_list_begin(fgq_out_t *o, const char *json)
+{
+    fgq_out_open(o, json, "[");
 }
 
 void
@@ -697,10 +705,7 @@ fgq_out_item_end(fgq_out_t *o, const char *item)
 void
 fgq_out_map_begin(fgq_out_t *o, const char *json)
 {
-    if (o->json) {
-        fgq_out_key(o, json);
-    }
-    fgq_out_push(o, "{");
+    fgq_out_open(o, json, "{");
 }
 
 void

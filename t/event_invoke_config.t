@@ -68,6 +68,15 @@ fixture(sub {
     make_queues('bob', $ALICE, 'bqok');
 });
 
+# A block that sends a request without headers of its own sends it as
+# Alice, with a JSON body.
+Test::Nginx::Socket::add_block_preprocessor(sub {
+    my $block = shift;
+    $block->set_value('more_headers',
+        "Content-Type: application/json\nX-Fngate-Test-Sign: alice")
+        if defined $block->request && !defined $block->more_headers;
+});
+
 plan tests => repeat_each() * count_tests();
 
 run_tests();
@@ -78,9 +87,6 @@ __DATA__
 --- request eval
 "PUT $main::EIC/eput/event-invoke-config\n"
 . qq{{"MaximumRetryAttempts":1,"MaximumEventAgeInSeconds":3600,"DestinationConfig":{"OnFailure":{"Destination":"@{[main::q_arn($main::ALICE, 'q1')]}"}}}}
---- more_headers
-Content-Type: application/json
-X-Fngate-Test-Sign: alice
 --- error_code: 200
 --- response_body_like eval
 qr/^\{"LastModified":1\d{9}\.\d{3},"FunctionArn":"\Q@{[main::fn_arn($main::ALICE, 'eput')]}\E:\$LATEST","MaximumRetryAttempts":1,"MaximumEventAgeInSeconds":3600,"DestinationConfig":\{"OnSuccess":\{\},"OnFailure":\{"Destination":"\Q@{[main::q_arn($main::ALICE, 'q1')]}\E"\}\}\}$/
@@ -119,8 +125,6 @@ qr/^exit=0\n600\t\Q@{[main::fn_arn($main::ALICE, 'dest')]}\E\nexit=0\n0\t600\nex
 main::put_eic('eget', { MaximumRetryAttempts => 2 });
 --- request
 GET /2019-09-25/functions/eget/event-invoke-config
---- more_headers
-X-Fngate-Test-Sign: alice
 --- error_code: 200
 --- response_body_like eval
 qr/^\{"LastModified":\d+\.\d{3},"FunctionArn":"[^"]+:function:eget:\$LATEST","MaximumRetryAttempts":2,"DestinationConfig":\{"OnSuccess":\{\},"OnFailure":\{\}\}\}$/
@@ -200,8 +204,6 @@ next None
 === TEST 6: ListFunctionEventInvokeConfigs of a function without any
 --- request
 GET /2019-09-25/functions/eold/event-invoke-config/list
---- more_headers
-X-Fngate-Test-Sign: alice
 --- error_code: 200
 --- response_body chomp
 {"FunctionEventInvokeConfigs":[]}
@@ -213,8 +215,6 @@ X-Fngate-Test-Sign: alice
 === TEST 7: MaxItems over 50 is refused
 --- request
 GET /2019-09-25/functions/eold/event-invoke-config/list?MaxItems=51
---- more_headers
-X-Fngate-Test-Sign: alice
 --- error_code: 400
 --- response_headers
 x-amzn-ErrorType: InvalidParameterValueException
@@ -228,9 +228,6 @@ http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
 --- request
 PUT /2019-09-25/functions/ebad/event-invoke-config
 {"MaximumRetryAttempts":3}
---- more_headers
-Content-Type: application/json
-X-Fngate-Test-Sign: alice
 --- error_code: 400
 --- response_headers
 x-amzn-ErrorType: InvalidParameterValueException
@@ -245,9 +242,6 @@ http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
 --- request
 PUT /2019-09-25/functions/ebad/event-invoke-config
 {"MaximumEventAgeInSeconds":59}
---- more_headers
-Content-Type: application/json
-X-Fngate-Test-Sign: alice
 --- error_code: 400
 --- response_body_like: Value '59' at 'maximumEventAgeInSeconds' failed to satisfy constraint: Member must have value greater than or equal to 60
 --- error_log
@@ -273,9 +267,6 @@ GET /t/out/eic-age.out
 --- request
 PUT /2019-09-25/functions/ebad/event-invoke-config
 {"DestinationConfig":{"OnSuccess":{"Destination":"q1"}}}
---- more_headers
-Content-Type: application/json
-X-Fngate-Test-Sign: alice
 --- error_code: 400
 --- response_headers
 x-amzn-ErrorType: InvalidParameterValueException
@@ -289,9 +280,6 @@ http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
 --- request eval
 "PUT $main::EIC/ebad/event-invoke-config\n"
 . qq{{"DestinationConfig":{"OnFailure":{"Destination":"arn:aws:sns:us-east-1:$main::ALICE:topic"}}}}
---- more_headers
-Content-Type: application/json
-X-Fngate-Test-Sign: alice
 --- error_code: 400
 --- response_body_like: is not supported: a destination is a Lambda function or an SQS queue
 --- error_log
@@ -303,9 +291,6 @@ http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
 --- request eval
 "PUT $main::EIC/ebad/event-invoke-config\n"
 . qq{{"DestinationConfig":{"OnFailure":{"Destination":"@{[main::fn_arn($main::ALICE, 'nobody')]}"}}}}
---- more_headers
-Content-Type: application/json
-X-Fngate-Test-Sign: alice
 --- error_code: 400
 --- response_body_like: The destination arn:\S+:function:nobody does not exist
 --- error_log
@@ -317,9 +302,6 @@ http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
 --- request eval
 "PUT $main::EIC/ebad/event-invoke-config\n"
 . qq{{"DestinationConfig":{"OnSuccess":{"Destination":"@{[main::fn_arn($main::ALICE, 'dest')]}:9"}}}}
---- more_headers
-Content-Type: application/json
-X-Fngate-Test-Sign: alice
 --- error_code: 400
 --- response_body_like: The destination arn:\S+:function:dest:9 does not exist
 --- error_log
@@ -331,9 +313,6 @@ http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
 --- request eval
 "PUT $main::EIC/ebad/event-invoke-config\n"
 . qq{{"DestinationConfig":{"OnFailure":{"Destination":"@{[main::q_arn($main::ALICE, 'nosuchq')]}"}}}}
---- more_headers
-Content-Type: application/json
-X-Fngate-Test-Sign: alice
 --- error_code: 400
 --- response_body_like: The destination arn:aws:sqs:\S+:nosuchq does not exist
 --- error_log
@@ -345,9 +324,6 @@ http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
 --- request eval
 "PUT $main::EIC/ebad/event-invoke-config\n"
 . qq{{"DestinationConfig":{"OnFailure":{"Destination":"arn:aws:sqs:eu-west-1:$main::ALICE:q1"}}}}
---- more_headers
-Content-Type: application/json
-X-Fngate-Test-Sign: alice
 --- error_code: 400
 --- response_body_like: is not in this region \(us-east-1\)
 --- error_log
@@ -359,9 +335,6 @@ http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
 --- request eval
 "PUT $main::EIC/ebad/event-invoke-config\n"
 . qq{{"DestinationConfig":{"OnFailure":{"Destination":"@{[main::fn_arn($main::BOB, 'bobno')]}"}}}}
---- more_headers
-Content-Type: application/json
-X-Fngate-Test-Sign: alice
 --- error_code: 400
 --- response_headers
 x-amzn-ErrorType: InvalidParameterValueException
@@ -375,9 +348,6 @@ http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
 --- request eval
 "PUT $main::EIC/ebob/event-invoke-config\n"
 . qq{{"DestinationConfig":{"OnSuccess":{"Destination":"@{[main::fn_arn($main::BOB, 'bobok')]}"},"OnFailure":{"Destination":"@{[main::q_arn($main::BOB, 'bqok')]}"}}}}
---- more_headers
-Content-Type: application/json
-X-Fngate-Test-Sign: alice
 --- error_code: 200
 --- response_body_like eval
 qr/"OnSuccess":\{"Destination":"[^"]+:function:bobok"\},"OnFailure":\{"Destination":"[^"]+:bqok"\}/
@@ -390,9 +360,6 @@ qr/"OnSuccess":\{"Destination":"[^"]+:function:bobok"\},"OnFailure":\{"Destinati
 --- request eval
 "PUT $main::EIC/ebad/event-invoke-config\n"
 . qq{{"DestinationConfig":{"OnFailure":{"Destination":"@{[main::q_arn($main::BOB, 'bq')]}"}}}}
---- more_headers
-Content-Type: application/json
-X-Fngate-Test-Sign: alice
 --- error_code: 400
 --- response_body_like: The destination arn:aws:sqs:\S+:bq is not allowed: the queue's owner does not grant this account sqs:SendMessage
 --- error_log
@@ -404,9 +371,6 @@ http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
 --- request
 PUT /2019-09-25/functions/el/event-invoke-config?Qualifier=7
 {"MaximumRetryAttempts":1}
---- more_headers
-Content-Type: application/json
-X-Fngate-Test-Sign: alice
 --- error_code: 404
 --- response_headers
 x-amzn-ErrorType: ResourceNotFoundException
@@ -420,9 +384,6 @@ http fastcgi header: "x-amzn-ErrorType: ResourceNotFoundException"
 --- request
 PUT /2019-09-25/functions/el:nope/event-invoke-config
 {}
---- more_headers
-Content-Type: application/json
-X-Fngate-Test-Sign: alice
 --- error_code: 404
 --- response_body_like: Function not found: arn:\S+:function:el:nope
 --- error_log
@@ -434,9 +395,6 @@ http fastcgi header: "x-amzn-ErrorType: ResourceNotFoundException"
 --- request
 POST /2019-09-25/functions/eold/event-invoke-config
 {"MaximumRetryAttempts":1}
---- more_headers
-Content-Type: application/json
-X-Fngate-Test-Sign: alice
 --- error_code: 404
 --- response_headers
 x-amzn-ErrorType: ResourceNotFoundException
@@ -450,8 +408,6 @@ http fastcgi header: "x-amzn-ErrorType: ResourceNotFoundException"
 === TEST 23: GetFunctionEventInvokeConfig without a configuration
 --- request
 GET /2019-09-25/functions/eold/event-invoke-config?Qualifier=%24LATEST
---- more_headers
-X-Fngate-Test-Sign: alice
 --- error_code: 404
 --- response_body_like: doesn't have an EventInvokeConfig
 --- error_log
@@ -462,8 +418,6 @@ http fastcgi header: "x-amzn-ErrorType: ResourceNotFoundException"
 === TEST 24: DeleteFunctionEventInvokeConfig without a configuration
 --- request
 DELETE /2019-09-25/functions/eold/event-invoke-config
---- more_headers
-X-Fngate-Test-Sign: alice
 --- error_code: 404
 --- response_body_like: doesn't have an EventInvokeConfig
 --- error_log
@@ -533,8 +487,6 @@ GET 403
 === TEST 28: event-invoke-config is not a 2015-03-31 path
 --- request
 GET /2015-03-31/functions/eget/event-invoke-config
---- more_headers
-X-Fngate-Test-Sign: alice
 --- error_code: 404
 
 
@@ -547,8 +499,6 @@ FngateTest::api_ok('alice', 'DELETE', '/2015-03-31/functions/edel2', '', 204);
 FngateTest::make_function('alice', 'edel2', undef, zip_b64 => $main::ZIP);
 --- request
 GET /2019-09-25/functions/edel2/event-invoke-config
---- more_headers
-X-Fngate-Test-Sign: alice
 --- error_code: 404
 --- response_body_like: edel2:\$LATEST doesn't have an EventInvokeConfig
 --- error_log
@@ -585,8 +535,6 @@ FngateTest::api_ok('alice', 'DELETE', '/2015-03-31/functions/edel3/aliases/gone'
 FngateTest::make_alias('alice', 'edel3', 'gone', '$LATEST');
 --- request
 GET /2019-09-25/functions/edel3/event-invoke-config?Qualifier=gone
---- more_headers
-X-Fngate-Test-Sign: alice
 --- error_code: 404
 --- response_body_like: edel3:gone doesn't have an EventInvokeConfig
 --- error_log
@@ -598,9 +546,6 @@ http fastcgi header: "x-amzn-ErrorType: ResourceNotFoundException"
 --- request eval
 "POST /2015-03-31/functions\n" . FngateTest::create_function_body(
     name => 'dlc', zip_b64 => $main::ZIP) =~ s/\}$/,"DeadLetterConfig":{"TargetArn":"@{[main::q_arn($main::ALICE, 'q1')]}"}}/r
---- more_headers
-Content-Type: application/json
-X-Fngate-Test-Sign: alice
 --- error_code: 201
 --- response_body_like eval
 qr/"DeadLetterConfig":\{"TargetArn":"\Q@{[main::q_arn($main::ALICE, 'q1')]}\E"\}/
@@ -640,9 +585,6 @@ GET /t/out/eic-dlq.out
 --- request eval
 "PUT /2015-03-31/functions/dlp/configuration\n"
 . qq{{"DeadLetterConfig":{"TargetArn":"@{[main::q_arn($main::ALICE, 'nosuchq')]}"}}}
---- more_headers
-Content-Type: application/json
-X-Fngate-Test-Sign: alice
 --- error_code: 400
 --- response_headers
 x-amzn-ErrorType: InvalidParameterValueException
@@ -656,9 +598,6 @@ http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
 --- request eval
 "PUT /2015-03-31/functions/dlp/configuration\n"
 . qq{{"DeadLetterConfig":{"TargetArn":"@{[main::fn_arn($main::ALICE, 'dest')]}"}}}
---- more_headers
-Content-Type: application/json
-X-Fngate-Test-Sign: alice
 --- error_code: 400
 --- response_body_like: The dead-letter queue arn:\S+:function:dest is not supported: it must be an SQS queue
 --- error_log
@@ -670,9 +609,6 @@ http fastcgi header: "x-amzn-ErrorType: InvalidParameterValueException"
 --- request eval
 "POST /2015-03-31/functions\n" . FngateTest::create_function_body(
     name => 'dlbad', zip_b64 => $main::ZIP) =~ s/\}$/,"DeadLetterConfig":{"TargetArn":"@{[main::q_arn($main::BOB, 'bq')]}"}}/r
---- more_headers
-Content-Type: application/json
-X-Fngate-Test-Sign: alice
 --- error_code: 400
 --- response_body_like: The dead-letter queue arn:aws:sqs:\S+:bq is not allowed
 --- error_log
