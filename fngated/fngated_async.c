@@ -623,8 +623,8 @@ fgd_async_failed(fgd_req_t *q, const fgd_event_t *ev,
     if (cfg->dead_letter[0] == '\0') {
         return;
     }
-    /* Lambda's attributes of a dead-lettered event; ErrorCode is the
-     * status of the last attempt that was answered */
+    /* Lambda's attributes of a dead-lettered event; ErrorCode (last) is
+     * the status of the last attempt, left out when none was answered */
     snprintf(code, sizeof(code), "%u", resp->status);
     fgd_async_error_message(resp, condition, message, sizeof(message));
     attrs[0] = (fgd_queue_attr_t) { "RequestID", "String", ev->rid };

@@ -307,7 +307,6 @@ fgd_async_record(const fgd_event_t *ev, const char *function_arn,
     return out;
 }
 
-/* The value of a header line "Name: value" when it is name, else NULL. */
 void
 fgd_async_error_message(const fgd_async_response_t *resp,
     const char *condition, char *dst, size_t size)
@@ -343,6 +342,7 @@ fgd_async_error_message(const fgd_async_response_t *resp,
     free(s);
 }
 
+/* The value of a header line "Name: value" when it is name, else NULL. */
 static const char *
 fgd_http_header(char *line, const char *name)
 {
