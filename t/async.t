@@ -597,6 +597,8 @@ sink billed to $main::FRANK
 # a fngated of its own: one guest per account, a short acquire_timeout
 my $own = FngateTest::own_fngated(warm => 1, max_vms_per_account => 1,
     acquire_timeout => 300);
+# the file's fixture (when this block runs first) through this nginx
+FngateTest::fixture_run();
 FngateTest::wait_log($own->{log}, qr/: warm \(/, 120, 0);
 my @rids;
 for my $i (1 .. 3) {

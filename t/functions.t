@@ -248,6 +248,8 @@ x-amzn-ErrorType: ResourceNotFoundException
 # scripts before the flush; no asynchronous workers, whose connections,
 # opened when they first look for events, would load every script again
 my $own = FngateTest::own_fngated(threads => 1, warm => 0, async_workers => 0);
+# the file's fixture (when this block runs first) through this nginx
+FngateTest::fixture_run();
 my $port = $ENV{TEST_NGINX_REDIS_PORT};
 my $flush = sub {
     system("redis-cli -p $port SCRIPT FLUSH >/dev/null") == 0

@@ -19,7 +19,10 @@ use warnings;
 #
 #   fixture(SUB)             before run_tests: every block gets an --- init
 #                            (before its own) that runs SUB once, the first
-#                            time a block runs (nginx is up by then)
+#                            time a block runs (nginx is up by then); a
+#                            block whose nginx passes to a fngated of its
+#                            own calls fixture_run() in its init once that
+#                            fngated is up (its calls go through that nginx)
 #   api_call(WHO, METHOD, PATH[, BODY])   a SigV4-signed call as WHO to the
 #                            test nginx (curl_sigv4, a JSON BODY):
 #                            (STATUS, BODY); curl signs PATH as it is, so
@@ -45,6 +48,10 @@ sub fixture {
     Test::Nginx::Socket::add_block_preprocessor(sub {
         my $block = shift;
         my $init = $block->init;
+        # a block whose init calls fixture_run itself says when (one whose
+        # nginx passes to a fngated it starts: after that one is up, as
+        # the fixture's calls go through the block's nginx)
+        return if defined $init && $init =~ /\bfixture_run\(/;
         $block->set_value('init', "FngateTest::fixture_run();\n"
                                   . (defined $init ? $init : ''));
     });
