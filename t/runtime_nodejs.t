@@ -52,7 +52,7 @@ exports.handler = async (event, context) => {
              arn: context.invokedFunctionArn,
              id_ok: /^[0-9a-f-]{36}$/.test(context.awsRequestId),
              group: context.logGroupName,
-             stream_ok: context.logStreamName.length > 0,
+             stream: typeof context.logStreamName,
              left_ok: 0 < context.getRemainingTimeInMillis()
                       && context.getRemainingTimeInMillis() <= 3000,
              waits: context.callbackWaitsForEmptyEventLoop };
@@ -123,9 +123,10 @@ sub zip_file {
 }
 
 fixture(sub {
-    made(create_node($_)) for qw(nd nd3 nd4 nd10 nd11);
-    made(create_node('ndcb', handler => 'cb.handler',
-                     files => { 'cb.js' => [0644, $CB] }));
+    made(create_node($_)) for qw(nd3 nd4 nd10 nd11 nd16 nd17);
+    made(create_node('ndsdk', timeout => 60));
+    made(create_node($_, handler => 'cb.handler',
+                     files => { 'cb.js' => [0644, $CB] })) for qw(ndcb ndcb5);
     made(create_node('ndmjs', handler => 'lib/esm.handler',
                      files => { 'lib/esm.mjs' => [0644, $MJS] }));
     made(create_node('ndtype', handler => 'src/app.handler',
@@ -216,7 +217,7 @@ X-Fngate-Test-Sign: alice
 --- response_body eval
 qq({"calls":1,"event":{"k":[1,2]},"fn":"nd3","version":"\$LATEST","mem":"256",)
 . qq("arn":"arn:aws:lambda:us-east-1:$main::ALICE:function:nd3",)
-. qq("id_ok":true,"group":"/aws/lambda/nd3","stream_ok":true,"left_ok":true,"waits":true})
+. qq("id_ok":true,"group":"/aws/lambda/nd3","stream":"string","left_ok":true,"waits":true})
 --- access_log eval
 qr/"function":"nd3",.*"status":"200",.*"cold_start":"true"/
 --- no_error_log
@@ -244,9 +245,9 @@ qr/"function":"nd4",.*"status":"200",.*"cold_start":"false"/
 === TEST 5: a callback handler's answer waits for the empty event loop
 --- timeout: 120
 --- init
-main::called('ndcb', '{}');
+main::called('ndcb5', '{}');
 --- request
-POST /2015-03-31/functions/ndcb/invocations
+POST /2015-03-31/functions/ndcb5/invocations
 {}
 --- more_headers
 X-Fngate-Test-Sign: alice
@@ -281,7 +282,7 @@ POST /2015-03-31/functions/ndcb/invocations
 X-Fngate-Test-Sign: alice
 --- response_headers
 X-Amz-Function-Error: Unhandled
---- response_body_like: ^\{"errorType":"RangeError","errorMessage":"no way","trace":\["RangeError: no way","    at exports.handler \(/var/task/cb.js:\d+:\d+\)"
+--- response_body_like: ^\{"errorMessage":"no way","errorType":"RangeError","trace":\["RangeError: no way","    at exports.handler \(/var/task/cb.js:\d+:\d+\)"
 --- no_error_log
 [error]
 
@@ -328,7 +329,7 @@ POST /2015-03-31/functions/nd10/invocations
 X-Fngate-Test-Sign: alice
 --- response_headers
 X-Amz-Function-Error: Unhandled
---- response_body_like: ^\{"errorType":"TypeError","errorMessage":"bad thing","trace":\["TypeError: bad thing","    at exports.handler \(/var/task/index.js:6:15\)"
+--- response_body_like: ^\{"errorMessage":"bad thing","errorType":"TypeError","trace":\["TypeError: bad thing","    at exports.handler \(/var/task/index.js:6:15\)"
 --- no_error_log
 [error]
 
@@ -360,7 +361,7 @@ POST /2015-03-31/functions/ndmissing/invocations
 X-Fngate-Test-Sign: alice
 --- response_headers
 X-Amz-Function-Error: Unhandled
---- response_body_like: ^\{"errorType":"Runtime.ImportModuleError","errorMessage":"Error: Cannot find module 'nothere'\\nRequire stack:\\n- /var/runtime/nodejs\d\d.x/bootstrap.js","trace":\[
+--- response_body_like: ^\{"errorMessage":"Error: Cannot find module 'nothere'\\nRequire stack:\\n- /var/runtime/nodejs\d\d.x/bootstrap.js","errorType":"Runtime.ImportModuleError","trace":\["Error: Cannot find module 'nothere'",
 --- no_error_log
 [error]
 
@@ -376,7 +377,7 @@ X-Fngate-Test-Sign: alice
 --- response_headers
 X-Amz-Function-Error: Unhandled
 --- response_body chomp
-{"errorType":"Runtime.HandlerNotFound","errorMessage":"index.nohandler is undefined or not exported","trace":[]}
+{"errorMessage":"index.nohandler is undefined or not exported","errorType":"Runtime.HandlerNotFound","trace":[]}
 --- no_error_log
 [error]
 
@@ -392,7 +393,7 @@ X-Fngate-Test-Sign: alice
 --- response_headers
 X-Amz-Function-Error: Unhandled
 --- response_body chomp
-{"errorType":"Runtime.HandlerNotFound","errorMessage":"index.nothandler is not a function","trace":[]}
+{"errorMessage":"index.nothandler is not a function","errorType":"Runtime.HandlerNotFound","trace":[]}
 --- no_error_log
 [error]
 
@@ -407,7 +408,7 @@ POST /2015-03-31/functions/ndsyntax/invocations
 X-Fngate-Test-Sign: alice
 --- response_headers
 X-Amz-Function-Error: Unhandled
---- response_body_like: ^\{"errorType":"Runtime.UserCodeSyntaxError","errorMessage":"SyntaxError: Unexpected token ';'","trace":\["/var/task/bad.js:1",
+--- response_body_like: ^\{"errorMessage":"SyntaxError: Unexpected token ';'","errorType":"Runtime.UserCodeSyntaxError","trace":\["/var/task/bad.js:1",
 --- no_error_log
 [error]
 
@@ -416,9 +417,9 @@ X-Amz-Function-Error: Unhandled
 === TEST 16: a call past its Timeout
 --- timeout: 120
 --- init
-main::called('nd', '{}');
+main::called('nd16', '{}');
 --- request
-POST /2015-03-31/functions/nd/invocations
+POST /2015-03-31/functions/nd16/invocations
 {"sleep": 10}
 --- more_headers
 X-Fngate-Test-Sign: alice
@@ -432,23 +433,25 @@ X-Amz-Function-Error: Unhandled
 
 === TEST 17: ... and the next call starts the runtime again
 --- timeout: 120
+--- init
+main::called('nd17', '{}', '{"sleep": 10}');
 --- request
-POST /2015-03-31/functions/nd/invocations
+POST /2015-03-31/functions/nd17/invocations
 {}
 --- more_headers
 X-Fngate-Test-Sign: alice
 --- response_body_like: ^\{"calls":1,
 --- access_log eval
-qr/"function":"nd",.*"status":"200",.*"cold_start":"true"/
+qr/"function":"nd17",.*"status":"200",.*"cold_start":"true"/
 --- no_error_log
 [error]
 
 
 
 === TEST 18: the AWS SDK's SQS and Lambda clients load from the runtime and construct
---- timeout: 120
+--- timeout: 180
 --- request
-POST /2015-03-31/functions/nd/invocations
+POST /2015-03-31/functions/ndsdk/invocations
 {"sdk": 1}
 --- more_headers
 X-Fngate-Test-Sign: alice
