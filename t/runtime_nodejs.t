@@ -99,16 +99,9 @@ sub create_node {
         timeout => 3, memory => 256, files => $files, %opt);
 }
 
-sub made {
-    my (undef, $body) = split /\n/, shift, 2;
-    FngateTest::api_ok('alice', 'POST', '/2015-03-31/functions', $body, 201);
-}
+sub made { create_ok('alice', shift) }
 
-sub called {
-    my ($fn, @events) = @_;
-    FngateTest::api_ok('alice', 'POST', "/2015-03-31/functions/$fn/invocations",
-                       $_, 200) for @events;
-}
+sub called { invoke_ok('alice', @_) }
 
 # The zip of FILES in a file, for /usr/bin/aws's fileb:// (removed by the
 # caller).

@@ -37,7 +37,14 @@ const [apiHost, apiPort] = [API.slice(0, API.lastIndexOf(':')),
 
 let requestId;                      /* the call in progress, for the log */
 
+/* One request to the API; once again on a new connection when the kept
+ * one failed (the agent closed it: it closes after a malformed request). */
 function apiRequest(method, p, body, headers) {
+    return apiOnce(method, p, body, headers)
+        .catch(() => apiOnce(method, p, body, headers));
+}
+
+function apiOnce(method, p, body, headers) {
     return new Promise((resolve, reject) => {
         const data = body === undefined ? undefined : Buffer.from(body);
         const req = http.request({
@@ -58,8 +65,9 @@ function apiRequest(method, p, body, headers) {
 
 async function apiPost(p, text, errorType) {
     const headers = { 'Content-Type': 'application/json' };
-    if (errorType) {
-        headers['Lambda-Runtime-Function-Error-Type'] = errorType;
+    if (errorType) {                /* a header's value: printable ASCII */
+        headers['Lambda-Runtime-Function-Error-Type'] =
+            String(errorType).replace(/[^\x21-\x7e]/g, '_').slice(0, 128);
     }
     const res = await apiRequest('POST', p, text, headers);
     if (res.status >= 300) {
