@@ -446,7 +446,7 @@ py create "http://127.0.0.1:$PORT" "$AKID" "$SECRET" "$FN-py" "$W/noop-py.zip" \
     noop.handler python3.11 >/dev/null || die "CreateFunction ($FN-py) failed"
 # The Node.js runtime the runtime disk carries (nodejs18.x or nodejs20.x),
 # with exports.handler = async (event) => event.
-NODE_RT=$(basename "$(ls -d "$ROOT"/build/runtimes/nodejs*.x | head -n 1)")
+NODE_RT=$(basename "$(ls -d "$BUILD"/runtimes/nodejs*.x | head -n 1)")
 printf 'exports.handler = async (event) => event;\n' >"$W/index.js"
 (cd "$W" && zip -q -X noop-node.zip index.js)
 py create "http://127.0.0.1:$PORT" "$AKID" "$SECRET" "$FN-node" "$W/noop-node.zip" \
