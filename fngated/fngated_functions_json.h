@@ -98,8 +98,7 @@ bool fgd_runtime_known(const char *runtime);
  * regular file "bootstrap" at the root; provided the handler as a regular
  * file, or a "bootstrap"; python3.11 and nodejs* nothing in particular
  * (their runtimes report a missing module at the first call, as Lambda's
- * do).  0, or
- * -1 with the error in r.
+ * do).  0, or -1 with the error in r.
  */
 int fgd_zip_check(const uint8_t *zip, size_t len, const char *runtime,
     const char *handler, size_t max_unzipped, fgd_resp_t *r);

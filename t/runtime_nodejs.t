@@ -44,8 +44,9 @@ exports.handler = async (event, context) => {
         const { LambdaClient } = require('@aws-sdk/client-lambda');
         const sqs = new SQSClient({ region: 'us-east-1' });
         const lam = new LambdaClient({ region: 'us-east-1' });
+        const from = require.resolve('@aws-sdk/client-sqs');
         return [typeof sqs.send, typeof lam.send,
-                require.resolve('@aws-sdk/client-sqs').startsWith('/var/runtime/')];
+                from.startsWith('/var/runtime/')];
     }
     return { calls, event, fn: context.functionName,
              version: context.functionVersion, mem: context.memoryLimitInMB,

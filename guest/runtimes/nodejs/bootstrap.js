@@ -32,9 +32,10 @@ let requestId;                      /* the call in progress, for the log */
 
 /*
  * One keep-alive HTTP/1.1 connection to the Runtime API, on a plain socket
- * (net): node's http client costs several times more per call than the
- * call itself in a TCG guest (its parser, agent and streams), and the API's
- * answers are simple (a status, headers, a Content-Length body).
+ * (net): with node's http client (its parser, agent and streams) a warm
+ * no-op took 140 ms at the client in a TCG guest, this way 15 ms
+ * (BENCHMARKS.md); the API's answers are simple (a status, headers, a
+ * Content-Length body).
  *
  * A call's answer goes out together with the next GET .../next (HTTP/1.1
  * pipelining), as the python3.11 runtime does, so the agent has the next
@@ -198,17 +199,20 @@ function patchConsole() {
     }
 }
 
+/* A stack line of the runtime's own (the frames that called the handler). */
+function isRuntimeFrame(line) {
+    return line.includes(__filename)
+           || line.includes('at new Promise (<anonymous>)');
+}
+
 /* Lambda's error document of a thrown value (Node.js shape: "trace"). */
 function errorDoc(e, type) {
     if (e instanceof Error) {
         return {
             errorType: type || e.name || e.constructor.name,
             errorMessage: type ? `${e.name}: ${e.message}` : e.message,
-            /* the stack without the runtime's own frames */
-            trace: typeof e.stack === 'string'
-                   ? e.stack.split('\n').filter((l) => !l.includes(__filename)
-                                                       && !l.includes('new Promise (<anonymous>)'))
-                   : [],
+            trace: typeof e.stack === 'string' ? e.stack.split('\n')
+                .filter((l) => !isRuntimeFrame(l)) : [],
         };
     }
     let msg;
@@ -402,7 +406,8 @@ async function main() {
     for (;;) {
         const next = await api.next();
         if (next.status !== 200) {
-            process.stderr.write(`runtime API answered ${next.status} to next\n`);
+            process.stderr.write(
+                `runtime API answered ${next.status} to next\n`);
             process.exit(1);
         }
         requestId = next.headers['lambda-runtime-aws-request-id'] || '';
