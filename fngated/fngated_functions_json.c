@@ -13,7 +13,8 @@
  *                                   400 InvalidParameterValueException
  *   Runtime / Handler missing       400 InvalidParameterValueException
  *   Runtime not in fgd_runtimes (provided, provided.al2,
- *   provided.al2023, python3.11)    400 InvalidParameterValueException
+ *   provided.al2023, python3.11, nodejs18.x, nodejs20.x)
+ *                                   400 InvalidParameterValueException
  *   Handler bad (provided: a relative path; others: Lambda's [^\s]{1,128})
  *                                   400 InvalidParameterValueException
  *   Role over 2048, Description over 256 bytes, Timeout outside 1..900,
@@ -221,8 +222,13 @@ fgd_handler_valid(const char *h)
     return h[len - 1] != '/';
 }
 
+/* Both Node.js names: the runtime disk carries the one that its node's
+ * own major version gives (guest/image/mkruntimes.sh); a call of a
+ * function with the other fails with "runtime ... is not in this guest
+ * image" (docs/runtimes.md). */
 const char *const fgd_runtimes[] = {
-    "provided", "provided.al2", "provided.al2023", "python3.11", NULL
+    "provided", "provided.al2", "provided.al2023", "python3.11",
+    "nodejs18.x", "nodejs20.x", NULL
 };
 
 bool
@@ -394,7 +400,8 @@ fgd_settings_check(const char *runtime, const char *handler,
     if (runtime != NULL && !fgd_runtime_known(runtime)) {
         return fgd_error(r, 400, "InvalidParameterValueException",
             "The runtime parameter of %.40s is not supported by fngate; "
-            "use provided, provided.al2, provided.al2023 or python3.11.",
+            "use provided, provided.al2, provided.al2023, python3.11, "
+            "nodejs18.x or nodejs20.x.",
             runtime);
     }
     /* provided's handler may be a file to run; the others' never is. */

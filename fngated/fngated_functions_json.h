@@ -96,9 +96,9 @@ bool fgd_runtime_known(const char *runtime);
  * with relative paths free of "..", unpack to at most max_unzipped bytes
  * and contain what runtime needs: provided.al2 and provided.al2023 a
  * regular file "bootstrap" at the root; provided the handler as a regular
- * file, or a "bootstrap"; python3.11 nothing in particular (its runtime
- * reports a missing module at the first call, as Lambda's does).  0, or
- * -1 with the error in r.
+ * file, or a "bootstrap"; python3.11 and nodejs* nothing in particular
+ * (their runtimes report a missing module at the first call, as Lambda's
+ * do).  0, or -1 with the error in r.
  */
 int fgd_zip_check(const uint8_t *zip, size_t len, const char *runtime,
     const char *handler, size_t max_unzipped, fgd_resp_t *r);

@@ -278,8 +278,9 @@ fgd_function_error(fgd_resp_t *r, const char *msg, const char *type)
  * The error document a runtime posted (.../invocation/ID/error or
  * .../init/error), as Lambda answers it: 200 Unhandled with the posted
  * errorMessage, errorType (else the Lambda-Runtime-Function-Error-Type
- * header, else Runtime.Unknown) and stackTrace (its strings).  A body that
- * is not a JSON object is the message.  yajl's parser has checked the
+ * header, else Runtime.Unknown) and stackTrace (its strings; or trace, the
+ * name Lambda's Node.js runtime gives it, kept as posted).  A body that is
+ * not a JSON object is the message.  yajl's parser has checked the
  * posted strings' UTF-8.
  */
 static int
@@ -287,7 +288,7 @@ fgd_posted_error(fgd_resp_t *r, const fgd_result_t *res)
 {
     yajl_gen             g;
     yajl_val             root = NULL, v, trace = NULL;
-    const char          *msg = "", *type = NULL;
+    const char          *msg = "", *type = NULL, *trace_key = "stackTrace";
     char                *text = NULL, *plain = NULL;
     size_t               i;
     int                  rc = -1;
@@ -313,6 +314,10 @@ fgd_posted_error(fgd_resp_t *r, const fgd_result_t *res)
             type = v->u.string;
         }
         v = fgd_obj_get(root, "stackTrace");
+        if (!YAJL_IS_ARRAY(v)) {
+            trace_key = "trace";
+            v = fgd_obj_get(root, trace_key);
+        }
         if (YAJL_IS_ARRAY(v)) {
             trace = v;
         }
@@ -347,7 +352,7 @@ fgd_posted_error(fgd_resp_t *r, const fgd_result_t *res)
     GSTR(g, "errorType");
     GSTR(g, type);
     if (trace != NULL) {
-        GSTR(g, "stackTrace");
+        GSTR(g, trace_key);
         yajl_gen_array_open(g);
         for (i = 0; i < trace->u.array.len; i++) {
             if (YAJL_IS_STRING(trace->u.array.values[i])) {

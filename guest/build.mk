@@ -25,12 +25,14 @@ $(GUEST_INITRAMFS): $(GUEST_AGENT) guest/image/mkinitramfs.sh \
         $(GUEST_KERNEL)/.package
 	guest/image/mkinitramfs.sh $@ $(GUEST_AGENT) $(GUEST_KERNEL)
 
-# The runtime disk (python3.11), mounted read-only on /var/runtime in the
+# The runtime disk (python3.11, nodejs with the SDK's clients that
+# util/deps.sh put in build/npm), mounted read-only on /var/runtime in the
 # guests; the tree beside it serves the agent's host tests.
 GUEST_RUNTIMES   := $(BUILD)/runtimes.img
 GUEST_RT_SRCS    := $(wildcard guest/runtimes/*/*)
 
-$(GUEST_RUNTIMES): guest/image/mkruntimes.sh $(GUEST_RT_SRCS)
+$(GUEST_RUNTIMES): guest/image/mkruntimes.sh $(GUEST_RT_SRCS) \
+        $(wildcard $(BUILD)/npm/package.json)
 	guest/image/mkruntimes.sh $@ $(BUILD)/runtimes
 
 # The guests' emulator: QEMU without transparent huge pages (host memory).

@@ -58,7 +58,8 @@ typedef enum {
  * INVOKE fields:
  *   "request_id"  the Lambda request id
  *   "runtime"     the function's Runtime ("provided", "provided.al2",
- *                 "provided.al2023", "python3.11"); absent is "provided".
+ *                 "provided.al2023", "python3.11", "nodejs20.x"); absent is
+ *                 "provided".
  *                 provided*: an executable /var/task/bootstrap makes the
  *                 call go to a persistent runtime (the bootstrap, started
  *                 once and kept, on the Runtime API), else "handler" runs

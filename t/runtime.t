@@ -60,17 +60,10 @@ sub create_python {
 }
 
 # CreateFunction of a request made by create_counter or create_python.
-sub made {
-    my (undef, $body) = split /\n/, shift, 2;
-    FngateTest::api_ok('alice', 'POST', '/2015-03-31/functions', $body, 201);
-}
+sub made { create_ok('alice', shift) }
 
 # Alice calls FN with each EVENT in turn (each answered 200).
-sub called {
-    my ($fn, @events) = @_;
-    FngateTest::api_ok('alice', 'POST', "/2015-03-31/functions/$fn/invocations",
-                       $_, 200) for @events;
-}
+sub called { invoke_ok('alice', @_) }
 
 sub deaf {
     my $name = shift;

@@ -3,7 +3,7 @@
 #
 #   sign METHOD URL BODY AKID SECRET    SigV4 headers by botocore, one
 #                                       "Name: value" a line
-#   create ENDPOINT AKID SECRET NAME ZIP HANDLER [RUNTIME]
+#   create ENDPOINT AKID SECRET NAME ZIP HANDLER [RUNTIME [TIMEOUT]]
 #                                       CreateFunction (runtime provided
 #                                       by default); prints its CodeSize
 #   call ENDPOINT AKID SECRET OPERATION JSON
@@ -68,11 +68,12 @@ if mode == "sign":
 elif mode == "create":
     endpoint, akid, secret, name, zpath, handler = sys.argv[2:8]
     runtime = sys.argv[8] if len(sys.argv) > 8 else "provided"
+    extra = {"Timeout": int(sys.argv[9])} if len(sys.argv) > 9 else {}
     c = client(endpoint, akid, secret)
     with open(zpath, "rb") as f:
         r = c.create_function(FunctionName=name, Runtime=runtime,
                               Handler=handler, Role="arn:aws:iam::000000000000:role/b",
-                              Code={"ZipFile": f.read()})
+                              Code={"ZipFile": f.read()}, **extra)
     print(r["CodeSize"])
 elif mode == "call":
     import json

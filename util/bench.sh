@@ -15,8 +15,9 @@
 # Then: (1) gateway overhead with wrk, and in instructions under callgrind
 # (util/bench-cg.sh), (2) warm Invoke through the whole
 # path with 1 and 2 connections of a no-op function three ways: a static
-# one-shot handler (fork+exec per call), and two persistent runtimes on the
-# Runtime API, python3.11 and a provided bootstrap (a static C loop),
+# one-shot handler (fork+exec per call), and three persistent runtimes on
+# the Runtime API, python3.11, nodejs20.x (or 18.x) and a provided
+# bootstrap (a static C loop),
 # (3) cold starts of new accounts and guest boot times, (3c) cold starts of
 # a python3.11 no-op with function snapshots off and on, (4) host memory
 # per idle guest, with the host's KSM as found and, when it was off and may
@@ -445,9 +446,19 @@ gcc -static -O2 -s -o "$W/bootstrap" "$W/bootstrap.c" || die "gcc -static (boots
 (cd "$W" && zip -q -X noop-rt.zip bootstrap)
 py create "http://127.0.0.1:$PORT" "$AKID" "$SECRET" "$FN-py" "$W/noop-py.zip" \
     noop.handler python3.11 >/dev/null || die "CreateFunction ($FN-py) failed"
+# The Node.js runtime the runtime disk carries (nodejs18.x or nodejs20.x),
+# with exports.handler = async (event) => event; a Timeout of 30 s, as
+# node's start under TCG on a busy host (two guests starting it at once in
+# first_calls) can take more than the 8 s a call gives init beyond its
+# Timeout.
+NODE_RT=$(basename "$(ls -d "$BUILD"/runtimes/nodejs*.x | head -n 1)")
+printf 'exports.handler = async (event) => event;\n' >"$W/index.js"
+(cd "$W" && zip -q -X noop-node.zip index.js)
+py create "http://127.0.0.1:$PORT" "$AKID" "$SECRET" "$FN-node" "$W/noop-node.zip" \
+    index.handler "$NODE_RT" 30 >/dev/null || die "CreateFunction ($FN-node) failed"
 size=$(py create "http://127.0.0.1:$PORT" "$AKID" "$SECRET" "$FN-rt" "$W/noop-rt.zip" \
         noop provided) || die "CreateFunction ($FN-rt) failed"
-note "functions $FN-py (python3.11) and $FN-rt (provided, $size bytes zipped)"
+note "functions $FN-py (python3.11), $FN-node ($NODE_RT) and $FN-rt (provided, $size bytes zipped)"
 
 note "waiting for the first warm guest"
 wait_warm 240
@@ -495,14 +506,16 @@ note "callgrind: ${R[cg]}"
 
 # ------------------------------------------------------------ 2: warm
 
-# Three kinds of the same no-op: "static" (FN: the one-shot handler, a
-# fork+exec per call), "py" and "rt" (FN-py, FN-rt: persistent runtimes).
-KINDS="static py rt"
+# Four kinds of the same no-op: "static" (FN: the one-shot handler, a
+# fork+exec per call), "py", "node" and "rt" (FN-py, FN-node, FN-rt:
+# persistent runtimes).
+KINDS="static py node rt"
 kind_fn() { case $1 in static) echo "$FN" ;; *) echo "$FN-$1" ;; esac; }
 kind_label() {
     case $1 in
         static) echo "static no-op" ;;
         py) echo "python3.11 no-op" ;;
+        node) echo "$NODE_RT no-op" ;;
         rt) echo "provided (C) no-op" ;;
     esac
 }
@@ -985,7 +998,7 @@ for k in $KINDS; do
             "$(rate "$l") calls/s (${R[vms_${k}_$c]} guest(s) of the account), p50 $(ms "$(field "$l" p50_us)") ms, p99 $(ms "$(field "$l" p99_us)") ms, max $(ms "$(field "$l" max_us)") ms; handler p50 ${R[dur_${k}_$c]} ms; $(field "$l" ok)/$(field "$l" requests) 200, $(field "$l" function_errors) function errors"
     done
 done
-printf '%s\n' "  (static: fork+exec of the handler per call; python3.11, provided: a runtime started once per guest, on the Runtime API)"
+printf '%s\n' "  (static: fork+exec of the handler per call; python3.11, $NODE_RT, provided: a runtime started once per guest, on the Runtime API)"
 printf '%s\n' "  (a guest runs one call at a time; a concurrent call of the same account gets another guest, up to max_vms_per_account)"
 # Issue 5's target for a persistent runtime: p50 < 2 ms, p99 < 10 ms at
 # one connection, 2,000 calls/s at the best concurrency.

@@ -17,6 +17,9 @@ PACKAGES=(
     # runtime disk (guest/image/mkruntimes.sh: Debian's python3.11, an ext4
     # by mke2fs -d)
     busybox-static cpio kmod python3.11 e2fsprogs
+    # the Node.js runtime (mkruntimes.sh names it after this node's major
+    # version: Debian 12's is nodejs18.x; a machine's own node 20 stays)
+    nodejs
     # tools and tests
     awscli python3-boto3 wrk valgrind curl zip unzip jq procps
     # make fuzz: clang, and libFuzzer (-fsanitize=fuzzer) with the
@@ -27,18 +30,24 @@ PACKAGES=(
     liburi-perl libwww-perl
 )
 
-# The AWS SDK for JavaScript v3's SQS client (t/queues.t tests the JSON
-# protocol with it), from npm into build/npm (not committed; node and npm
-# are the machine's).
+# The AWS SDK for JavaScript v3's SQS and Lambda clients (t/queues.t tests
+# the JSON protocol with the first; the Node.js runtime's disk carries
+# both), from npm into build/npm (not committed; node and npm are the
+# machine's: Debian's npm only where node came without one, as NodeSource's
+# brings its own).
 npm_deps() {
     local root
     root=$(cd "$(dirname "$0")/.." && pwd)
+    if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+        apt-get install -y -q --no-install-recommends npm
+    fi
     if command -v npm >/dev/null 2>&1 \
-       && [ ! -d "$root/build/npm/node_modules/@aws-sdk/client-sqs" ]; then
+       && { [ ! -d "$root/build/npm/node_modules/@aws-sdk/client-sqs" ] \
+            || [ ! -d "$root/build/npm/node_modules/@aws-sdk/client-lambda" ]; }; then
         mkdir -p "$root/build/npm"
         npm install --no-audit --no-fund --prefix "$root/build/npm" \
-            @aws-sdk/client-sqs@3 >/dev/null
-        echo "deps: @aws-sdk/client-sqs installed in build/npm"
+            @aws-sdk/client-sqs@3 @aws-sdk/client-lambda@3 >/dev/null
+        echo "deps: @aws-sdk/client-sqs, client-lambda installed in build/npm"
     fi
 }
 

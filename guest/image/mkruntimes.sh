@@ -5,7 +5,11 @@
 # (guest/runtimes/python3.11), Debian's /usr/bin/python3.11 with its
 # standard library (without tests, IDLE, tkinter and other parts a function
 # can not use in a guest without display or network) and the shared
-# libraries it and its extension modules need, with their dynamic loader.
+# libraries it and its extension modules need, with their dynamic loader;
+# and nodejsNN.x/: our bootstrap and bootstrap.js (guest/runtimes/nodejs),
+# the machine's node with its libraries and loader, and the AWS SDK's
+# clients that util/deps.sh put in build/npm.  NN is the major version
+# that the copied node itself reports: the name never claims another.
 # DIR, when given, also gets the tree (the agent's host tests use it).
 #
 # A disk rather than a larger initramfs: the initramfs lives in each
@@ -18,6 +22,8 @@ OUT=${1:?usage: mkruntimes.sh OUT [DIR]}
 KEEP=${2:-}
 PY=/usr/bin/python3.11
 STDLIB=/usr/lib/python3.11
+NODE=${NODE:-/usr/bin/node}
+NPM=${NPM:-$ROOT/build/npm}
 
 [ -x "$PY" ] || { echo "mkruntimes: no $PY (apt-get install python3.11)" >&2; exit 1; }
 command -v mke2fs >/dev/null || { echo "mkruntimes: no mke2fs (e2fsprogs)" >&2; exit 1; }
@@ -42,14 +48,47 @@ cp "$PY" "$p/usr/bin/python3.11"
     --exclude='python3.11/site-packages' --exclude='python3.11/dist-packages' \
     python3.11) | (cd "$p/usr/lib" && tar -xf -)
 
+# copy_libs DIR FILE...: the shared libraries FILEs need, with their
+# dynamic loader, into DIR.
+copy_libs() {
+    dir=$1
+    shift
+    for f in "$@"; do
+        ldd "$f" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*ld-linux[^ ]*\) .*/\1/p'
+    done | sort -u | while read -r lib; do
+        cp -L "$lib" "$dir/$(basename "$lib")"
+    done
+    [ -e "$dir/ld-linux-x86-64.so.2" ] || \
+        { echo "mkruntimes: no dynamic loader copied" >&2; exit 1; }
+}
+
 # Shared libraries of the interpreter and its extension modules.
-for f in "$PY" "$STDLIB"/lib-dynload/*.so; do
-    ldd "$f" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\) .*/\1/p; s/^[[:space:]]*\(\/[^ ]*ld-linux[^ ]*\) .*/\1/p'
-done | sort -u | while read -r lib; do
-    cp -L "$lib" "$p/lib/$(basename "$lib")"
+copy_libs "$p/lib" "$PY" "$STDLIB"/lib-dynload/*.so
+
+# Node.js: Lambda's name for the major version of the node copied, checked
+# by running the copy as the guest will (its loader, its libraries).
+[ -x "$NODE" ] || { echo "mkruntimes: no $NODE (apt-get install nodejs)" >&2; exit 1; }
+for m in client-lambda client-sqs; do
+    [ -f "$NPM/node_modules/@aws-sdk/$m/package.json" ] || \
+        { echo "mkruntimes: no @aws-sdk/$m in $NPM (run util/deps.sh)" >&2; exit 1; }
 done
-[ -e "$p/lib/ld-linux-x86-64.so.2" ] || \
-    { echo "mkruntimes: no dynamic loader copied" >&2; exit 1; }
+n="$tmp/node"
+mkdir -p "$n/bin" "$n/lib"
+cp "$ROOT/guest/runtimes/nodejs/bootstrap" \
+   "$ROOT/guest/runtimes/nodejs/bootstrap.js" "$n/"
+chmod 755 "$n/bootstrap"
+cp "$NODE" "$n/bin/node"
+copy_libs "$n/lib" "$NODE"
+ver=$("$n/lib/ld-linux-x86-64.so.2" --library-path "$n/lib" "$n/bin/node" \
+      --version)
+case "$ver" in
+    v18.*) name=nodejs18.x ;;
+    v20.*) name=nodejs20.x ;;
+    *) echo "mkruntimes: node $ver is neither 18 nor 20: no runtime name" \
+            "fngate offers fits it" >&2; exit 1 ;;
+esac
+cp -a "$NPM/node_modules" "$n/node_modules"
+mv "$n" "$tmp/root/$name"
 
 if [ -n "$KEEP" ]; then
     rm -rf "$KEEP"

@@ -55,7 +55,7 @@ our @EXPORT = qw(
     json_decode http_code redis_keys boto3_status last_invokes revocation_ttl
     fngated_state wait_fngated_log
     api_config api_http_config api_lines
-    fixture api_call api_ok make_function grant revoke make_alias
+    fixture api_call api_ok create_ok invoke_ok make_function grant revoke make_alias
 );
 
 our $Region = 'us-east-1';

@@ -697,9 +697,10 @@ test_create_runtimes(void)
     snprintf(body, sizeof(body), fmt, "provided", "function.handler", sp);
     expect_fail(body, 400, "InvalidParameterValueException",
         "there is no bootstrap");
-    snprintf(body, sizeof(body), fmt, "nodejs20.x", "h", sp);
+    snprintf(body, sizeof(body), fmt, "nodejs22.x", "h", sp);
     expect_fail(body, 400, "InvalidParameterValueException",
-        "use provided, provided.al2, provided.al2023 or python3.11");
+        "use provided, provided.al2, provided.al2023, python3.11, "
+        "nodejs18.x or nodejs20.x");
 
     /* python3.11: module.function, any zip */
     snprintf(body, sizeof(body), fmt, "python3.11", "app.handler", sp);
@@ -708,6 +709,15 @@ test_create_runtimes(void)
     fgd_create_clear(&c);
     snprintf(body, sizeof(body), fmt, "python3.11", "app handler", sp);
     expect_fail(body, 400, "InvalidParameterValueException", "handler");
+
+    /* nodejs18.x, nodejs20.x: file.export, any zip */
+    snprintf(body, sizeof(body), fmt, "nodejs20.x", "src/index.handler", sp);
+    CU_ASSERT_EQUAL(parse(body, &c, &r), 0);
+    CU_ASSERT_STRING_EQUAL(c.fn.runtime, "nodejs20.x");
+    fgd_create_clear(&c);
+    snprintf(body, sizeof(body), fmt, "nodejs18.x", "index.handler", sp);
+    CU_ASSERT_EQUAL(parse(body, &c, &r), 0);
+    fgd_create_clear(&c);
     free(zb);
     free(zp);
     free(sb);

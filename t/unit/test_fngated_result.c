@@ -278,7 +278,8 @@ test_results(void)
     check_result("error", 0, NULL, 200, "Unhandled", "Runtime.ExitError",
         "RequestId: rid-9 Error: Runtime exited without providing a reason");
 
-    /* What a runtime posted: its errorMessage, errorType, stackTrace. */
+    /* What a runtime posted: its errorMessage, errorType, stackTrace
+     * (or trace). */
     {
         static const struct {
             const char *status, *out, *type, *want;
@@ -288,6 +289,13 @@ test_results(void)
               "1,\"  File b\"],\"requestId\":\"x\"}", "Other",
               "{\"errorMessage\":\"boom \xc3\xa9\",\"errorType\":"
               "\"ValueError\",\"stackTrace\":[\"  File a\",\"  File b\"]}" },
+            /* Node.js's name for it, trace, is kept */
+            { "function_error", "{\"errorType\":\"TypeError\","
+              "\"errorMessage\":\"bad\",\"trace\":[\"TypeError: bad\","
+              "\"    at h (/var/task/index.js:1:2)\"]}", "TypeError",
+              "{\"errorMessage\":\"bad\",\"errorType\":\"TypeError\","
+              "\"trace\":[\"TypeError: bad\","
+              "\"    at h (/var/task/index.js:1:2)\"]}" },
             { "function_error", "{\"errorMessage\":\"m\"}", "Custom.T",
               "{\"errorMessage\":\"m\",\"errorType\":\"Custom.T\"}" },
             { "init_error", "", NULL,

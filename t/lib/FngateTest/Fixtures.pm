@@ -31,6 +31,10 @@ use warnings;
 #   api_ok(WHO, METHOD, PATH, BODY, STATUS...)   the same, dying unless the
 #                            status is one of STATUS (default 200, 201,
 #                            204); the body
+#   create_ok(WHO, REQUEST)  CreateFunction from a block's request text
+#                            ("POST /2015-03-31/functions\nBODY"), 201
+#   invoke_ok(WHO, FN, EVENT...)   Invoke of FN with each EVENT in turn,
+#                            each answered 200 (a function error too)
 #   make_function(WHO, NAME, SCRIPT, %opt)   CreateFunction of a function
 #                            whose handler is the executable SCRIPT (%opt
 #                            as create_function_body; publish => 1 makes
@@ -85,6 +89,18 @@ sub api_ok {
     die "FngateTest: ${who}'s $method $path answered $code, not @ok: $rbody\n"
         unless grep { $_ == $code } @ok;
     return $rbody;
+}
+
+sub create_ok {
+    my ($who, $request) = @_;
+    my (undef, $body) = split /\n/, $request, 2;
+    return api_ok($who, 'POST', '/2015-03-31/functions', $body, 201);
+}
+
+sub invoke_ok {
+    my ($who, $fn, @events) = @_;
+    api_ok($who, 'POST', "/2015-03-31/functions/$fn/invocations", $_, 200)
+        for @events;
 }
 
 sub make_function {
