@@ -5,6 +5,8 @@
  * UpdateFunctionConfiguration.
  */
 
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,72 @@
 #include "fngated_store.h"
 #include "fngated_versions.h"
 
+/*
+ * The runtimes of this host's runtime disk: the manifest RUNTIMES.names
+ * that guest/image/mkruntimes.sh writes beside the image (conf key
+ * runtimes; none when the key is empty), read once.  NULL when the image
+ * has no manifest (made before there was one): nothing is checked.
+ */
+static const char *
+fgd_runtimes_carried(const fgd_conf_t *conf)
+{
+    static pthread_mutex_t   lock = PTHREAD_MUTEX_INITIALIZER;
+    static bool              read;
+    static char             *names;
+    char                     path[4096];
+    FILE                    *f;
+    long                     len;
+
+    pthread_mutex_lock(&lock);
+    if (!read) {
+        read = true;
+        if (conf->runtimes == NULL || conf->runtimes[0] == '\0') {
+            names = strdup("");
+        } else if (snprintf(path, sizeof(path), "%s.names", conf->runtimes)
+                       < (int) sizeof(path)
+                   && (f = fopen(path, "r")) != NULL)
+        {
+            if (fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0
+                && len < 4096 && fseek(f, 0, SEEK_SET) == 0
+                && (names = calloc(1, (size_t) len + 1)) != NULL
+                && fread(names, 1, (size_t) len, f) != (size_t) len)
+            {
+                free(names);
+                names = NULL;
+            }
+            fclose(f);
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    return names;
+}
+
+/* 400 when this host's guests do not carry runtime. */
+static int
+fgd_runtime_here(const fgd_req_t *q, const char *runtime, fgd_resp_t *r)
+{
+    const char  *names = fgd_runtimes_carried(q->conf), *p, *nl;
+    char         list[256] = "provided, provided.al2, provided.al2023";
+    size_t       len = strlen(list);
+
+    if (names == NULL || fgd_runtime_carried(names, runtime)) {
+        return 0;
+    }
+    for (p = names; *p != '\0' && len < sizeof(list); p = nl + (*nl != 0)) {
+        nl = strchr(p, '\n');
+        if (nl == NULL) {
+            nl = p + strlen(p);
+        }
+        if (nl > p) {
+            len += (size_t) snprintf(list + len, sizeof(list) - len, ", %.*s",
+                (int) (nl - p), p);
+        }
+    }
+    return fgd_error(r, 400, "InvalidParameterValueException",
+        "The runtime parameter of %s is not available on this fngate host: "
+        "its guests carry %s.", runtime, list);
+}
+
 int
 fgd_function_create(const fgd_req_t *q, fgd_resp_t *r)
 {
@@ -31,9 +99,10 @@ fgd_function_create(const fgd_req_t *q, fgd_resp_t *r)
         return -1;
     }
     snprintf(q->name, FG_FUNCTION_NAME_MAX + 1, "%s", c.fn.name);
-    if (c.fn.dead_letter[0] != '\0'
-        && fgd_eic_dest_check(q, c.fn.dead_letter, "dead-letter queue", true,
-            r) != 0)
+    if (fgd_runtime_here(q, c.fn.runtime, r) != 0
+        || (c.fn.dead_letter[0] != '\0'
+            && fgd_eic_dest_check(q, c.fn.dead_letter, "dead-letter queue",
+                true, r) != 0))
     {
         fgd_create_clear(&c);
         return -1;
@@ -244,6 +313,11 @@ fgd_function_update_config(const fgd_req_t *q, fgd_resp_t *r)
     fgd_req_limits(q, &lim);
     if (fgd_update_config_parse(q->body, q->body_len, &lim, &fn, want, r)
         != 0)
+    {
+        goto cleanup;
+    }
+    if (strcmp(runtime, fn.runtime) != 0
+        && fgd_runtime_here(q, fn.runtime, r) != 0)
     {
         goto cleanup;
     }

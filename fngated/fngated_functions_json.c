@@ -223,13 +223,32 @@ fgd_handler_valid(const char *h)
 }
 
 /* Both Node.js names: the runtime disk carries the one that its node's
- * own major version gives (guest/image/mkruntimes.sh); a call of a
- * function with the other fails with "runtime ... is not in this guest
- * image" (docs/runtimes.md). */
+ * own major version gives (guest/image/mkruntimes.sh), and CreateFunction
+ * refuses the other on a host whose disk's manifest says so
+ * (fgd_runtime_carried; docs/runtimes.md). */
 const char *const fgd_runtimes[] = {
     "provided", "provided.al2", "provided.al2023", "python3.11",
     "nodejs18.x", "nodejs20.x", NULL
 };
+
+bool
+fgd_runtime_carried(const char *names, const char *runtime)
+{
+    size_t       n = strlen(runtime);
+    const char  *p;
+
+    if (n == 0 || strncmp(runtime, "provided", 8) == 0) {
+        return true;                /* none given is provided */
+    }
+    for (p = names; (p = strstr(p, runtime)) != NULL; p += n) {
+        if ((p == names || p[-1] == '\n')
+            && (p[n] == '\n' || p[n] == '\0'))
+        {
+            return true;
+        }
+    }
+    return false;
+}
 
 bool
 fgd_runtime_known(const char *runtime)

@@ -91,6 +91,10 @@ bool fgd_handler_valid(const char *h);
 extern const char *const fgd_runtimes[];
 bool fgd_runtime_known(const char *runtime);
 
+/* Whether a host whose runtime disk carries names (its manifest: one
+ * runtime a line) runs runtime: the provided ones need no disk. */
+bool fgd_runtime_carried(const char *names, const char *runtime);
+
 /*
  * The zip must open as a zip, hold only regular files and directories
  * with relative paths free of "..", unpack to at most max_unzipped bytes

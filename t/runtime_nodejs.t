@@ -133,7 +133,6 @@ fixture(sub {
                      files => { 'bad.js' => [0644,
                          "exports.handler = async () => { return 1 +; };\n"] }));
     made(create_node('ndmem', memory => 128, timeout => 20));
-    made(create_node('ndother', runtime => $OTHER));
 });
 
 plan tests => repeat_each() * count_tests();
@@ -485,16 +484,26 @@ X-Amz-Function-Error: Unhandled
 
 
 
-=== TEST 21: the other Node.js name, whose node the disk does not carry, fails at its call and says why
---- timeout: 120
+=== TEST 21: the other Node.js name, whose node this host's runtime disk does not carry, is refused at CreateFunction and by UpdateFunctionConfiguration, and says which it carries
+--- init
+my ($code, $body) = FngateTest::api_call('alice', 'POST', '/2015-03-31/functions',
+    (split /\n/, main::create_node('ndother', runtime => $main::OTHER), 2)[1]);
+my ($c2, $b2) = FngateTest::api_call('alice', 'PUT',
+    '/2015-03-31/functions/nd3/configuration', qq({"Runtime":"$main::OTHER"}));
+my (undef, $list) = FngateTest::api_call('alice', 'GET', '/2015-03-31/functions/?MaxItems=50');
+my $c3 = $list =~ /"FunctionName":"ndother"/ ? 'ndother listed' : 'not listed';
+my ($c4, $b4) = FngateTest::api_call('alice', 'GET',
+    '/2015-03-31/functions/nd3/configuration');
+my $rt = $b4 =~ /"Runtime":"([^"]+)"/ ? $1 : '?';
+s/\Q$main::OTHER\E/OTHER/g, s/\Q$main::NODE\E/NODE/g for $body, $b2;
+FngateTest::save_output('nd-other.out', "$code $body\n$c2 $b2\n"
+    . "nothing stored: $c3, nd3 still " . ($rt eq $main::NODE ? 'NODE' : $rt) . "\n");
 --- request
-POST /2015-03-31/functions/ndother/invocations
-{}
---- more_headers
-X-Fngate-Test-Sign: alice
---- response_headers
-X-Amz-Function-Error: Unhandled
---- response_body_like: runtime nodejs\d\d\.x is not in this guest image
+GET /t/out/nd-other.out
+--- response_body
+400 {"Type":"User","message":"The runtime parameter of OTHER is not available on this fngate host: its guests carry provided, provided.al2, provided.al2023, NODE, python3.11."}
+400 {"Type":"User","message":"The runtime parameter of OTHER is not available on this fngate host: its guests carry provided, provided.al2, provided.al2023, NODE, python3.11."}
+nothing stored: not listed, nd3 still NODE
 --- no_error_log
 [error]
 

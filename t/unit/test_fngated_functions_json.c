@@ -798,6 +798,24 @@ test_dead_letter(void)
 #undef DLQ
 }
 
+static void
+test_runtime_carried(void)
+{
+    const char  *both = "nodejs20.x\npython3.11\n";
+
+    CU_ASSERT_TRUE(fgd_runtime_carried(both, "python3.11"));
+    CU_ASSERT_TRUE(fgd_runtime_carried(both, "nodejs20.x"));
+    CU_ASSERT_FALSE(fgd_runtime_carried(both, "nodejs18.x"));
+    /* whole lines only */
+    CU_ASSERT_FALSE(fgd_runtime_carried(both, "python3.1"));
+    CU_ASSERT_FALSE(fgd_runtime_carried(both, "odejs20.x"));
+    CU_ASSERT_TRUE(fgd_runtime_carried("python3.11", "python3.11"));
+    /* no disk: only the provided ones, and none given (provided) */
+    CU_ASSERT_FALSE(fgd_runtime_carried("", "python3.11"));
+    CU_ASSERT_TRUE(fgd_runtime_carried("", "provided.al2023"));
+    CU_ASSERT_TRUE(fgd_runtime_carried("", ""));
+}
+
 const cu_test_t  functions_json_tests[] = {
     { "CreateFunction ok", test_create_ok },
     { "CreateFunction malformed JSON", test_create_bad_json },
@@ -813,5 +831,6 @@ const cu_test_t  functions_json_tests[] = {
     { "GetFunction for a grantee", test_get_function_shared },
     { "UpdateFunctionCode/Configuration bodies", test_update_parse },
     { "DeadLetterConfig", test_dead_letter },
+    { "runtimes a host's disk carries", test_runtime_carried },
     { NULL, NULL }
 };
