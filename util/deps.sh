@@ -5,6 +5,7 @@
 set -euo pipefail
 
 PACKAGES=(
+    nftables libnftables-dev
     # build
     build-essential pkg-config
     libhiredis-dev libfcgi-dev libyajl-dev libcunit1-dev libssl-dev

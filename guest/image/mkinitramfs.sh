@@ -20,7 +20,7 @@ BUSYBOX=${BUSYBOX:-/bin/busybox}
 # for the read-only runtime disk (guest/image/mkruntimes.sh).  ext4 asks the
 # crypto API for crc32c at mount (its modinfo softdep, which this script
 # does not follow): crc32c_generic comes first.
-WANT=${FNGATE_MODULES:-"virtio_pci virtio_console virtio_blk crc32c_generic ext4"}
+WANT=${FNGATE_MODULES:-"virtio_pci virtio_console virtio_blk crc32c_generic ext4 virtio_net"}
 
 ver=$(cat "$KDIR/version")
 mdir="$KDIR/lib/modules/$ver"

@@ -1,0 +1,142 @@
+# Guests' networks with a policy the host enforces (docs/network.md), on a
+# fngated of its own with `network = loopback`: every guest has a tap of
+# its own, and the host's nftables table decides what it reaches.  An
+# attacker's function probes from inside its guest: it reaches the HTTP
+# server its policy allows (on 127.0.0.1, through the gateway address), not
+# another port of the host, not the test's Redis, not another account's
+# guest, not even after trying to change its guest's addresses and routes;
+# the refused attempts are counted in fngated's log.
+use Test::Nginx::Socket;
+use FngateTest;
+
+repeat_each(1);
+fngate_defaults();
+
+our $OWN_SOCK = FngateTest::fngated_state() . '/own/fngated.sock';
+our $Own;
+our $NET = 10 + $ENV{TEST_NGINX_SERVER_PORT} % 200;
+our $GW = "10.213.$NET.1";
+our $OK_PORT = $ENV{TEST_NGINX_SERVER_PORT} + 61;     # allowed
+our $NO_PORT = $ENV{TEST_NGINX_SERVER_PORT} + 62;     # listening, not allowed
+our @SERVERS;
+
+# HTTP servers on 127.0.0.1 serving one file each.
+sub servers {
+    return if @main::SERVERS;
+    for my $port ($main::OK_PORT, $main::NO_PORT) {
+        my $dir = FngateTest::fngated_state() . "/www-$port";
+        mkdir $dir;
+        open my $f, '>', "$dir/hello.txt" or die "$dir: $!";
+        print $f "hello from $port\n";
+        close $f;
+        my $pid = fork // die "fork: $!";
+        if ($pid == 0) {
+            open STDOUT, '>', '/dev/null';
+            open STDERR, '>&', \*STDOUT;
+            exec('/usr/bin/python3', '-m', 'http.server', '--bind',
+                '127.0.0.1', '--directory', $dir, $port)
+                or POSIX::_exit(127);
+        }
+        push @main::SERVERS, $pid;
+    }
+    # ready when both answer
+    for (1 .. 100) {
+        my $up = grep { system("curl -sf -o /dev/null http://127.0.0.1:$_/hello.txt") == 0 }
+                 $main::OK_PORT, $main::NO_PORT;
+        last if $up == 2;
+        select undef, undef, undef, 0.1;
+    }
+}
+END { kill 'TERM', @main::SERVERS if @main::SERVERS }
+
+# The probe: answers "NAME=reached" or "NAME=refused" for each destination
+# (busybox nc in the guest, a few seconds each; busybox-static's wget
+# crashes in the guest, its static resolver).
+our $PROBE = <<'_SH_';
+#!/bin/sh
+cat >/dev/null
+out=""
+try_http() {
+    if printf 'GET /hello.txt HTTP/1.0\r\n\r\n' | nc -w 4 $2 $3 \
+       2>/dev/null | grep -q hello; then out="$out $1=reached"
+    else out="$out $1=refused"; fi
+}
+try_tcp() {
+    if printf 'PING\r\n' | nc -w 4 $2 $3 2>/dev/null | grep -q .; then
+        out="$out $1=reached"
+    else out="$out $1=refused"; fi
+}
+[ -n "$CHANGE_ROUTES" ] && {
+    ip addr add 10.213.$NET.99/32 dev eth0 2>/dev/null \
+        && out="$out addr=changed" || out="$out addr=denied"
+    ip route replace default dev eth0 2>/dev/null \
+        && out="$out route=changed" || out="$out route=denied"
+}
+try_http allowed "$GW" "$OK_PORT"
+try_http other_port "$GW" "$NO_PORT"
+try_tcp redis "$GW" "$REDIS_PORT"
+[ -n "$PEER" ] && try_tcp peer "$PEER" 22
+echo "\"${out# }\""
+_SH_
+
+# WHO creates "probe" with the environment the probe reads.
+sub probe {
+    my ($who, %env) = @_;
+    my $out = FngateTest::curl_sigv4($who, '/2015-03-31/functions',
+        '-H', 'Content-Type: application/json',
+        '-d', FngateTest::create_function_body(name => 'probe', timeout => 60,
+                  files => { handler => [0755, $main::PROBE] },
+                  env => { GW => "$main::GW", OK_PORT => "$main::OK_PORT",
+                           NO_PORT => "$main::NO_PORT", NET => "$main::NET",
+                           REDIS_PORT => "$ENV{TEST_NGINX_REDIS_PORT}",
+                           %env }));
+    die "create probe for $who: $out" unless FngateTest::http_code($out) == 201;
+}
+
+# WHO calls probe; its answer (a string) or the raw response.
+sub call {
+    my $who = shift;
+    my $out = FngateTest::curl_sigv4($who,
+        '/2015-03-31/functions/probe/invocations', '-D', '-', '-d', '{}');
+    return $1 if $out =~ /\r\n\r\n"([^"]*)"/;
+    my ($vm) = $out =~ /^x-fngate-vm:\s*(\S+)/mi;
+    return $out;
+}
+
+# A fngated of its own with guests on a network (settings: its keys).
+sub fresh {
+    $main::Own = FngateTest::own_fngated(warm => 0, idle_timeout => 30,
+        network_subnet => "10.213.$main::NET.0/24", @_);
+    FngateTest::wait_log($main::Own->{log},
+        qr/snapshot: .*snapshot\.img (made|\(made earlier\))/, 300);
+}
+
+plan tests => repeat_each() * count_tests();
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: the operator allows one loopback port: the function reaches that HTTP server through the gateway, is refused on another listening port and on Redis, and fngated's log counts the refusals
+--- timeout: 400
+--- config eval: FngateTest::default_config($main::OWN_SOCK)
+--- init
+main::servers();
+main::fresh(network => 'loopback',
+    network_default => "127.0.0.1:$main::OK_PORT");
+main::probe('net1-a');
+my $skip = -s $main::Own->{log};
+my $r = main::call('net1-a');
+my $logged = FngateTest::wait_log($main::Own->{log},
+    qr/network: \S+:probe on \S+ refused \d+ packet/, 10, $skip);
+FngateTest::save_output('net1.out', join("\n", "probe=$r",
+    "logged=" . ($logged =~ /tcp 127\.0\.0\.1:$main::NO_PORT/
+                 && $logged =~ /tcp 127\.0\.0\.1:$ENV{TEST_NGINX_REDIS_PORT}/
+                 ? 1 : $logged)) . "\n");
+--- request
+GET /t/out/net1.out
+--- response_body
+probe=allowed=reached other_port=refused redis=refused
+logged=1
+--- no_error_log
+[error]
