@@ -76,6 +76,7 @@ try_http allowed "$GW" "$OK_PORT"
 try_http other_port "$GW" "$NO_PORT"
 try_tcp redis "$GW" "$REDIS_PORT"
 [ -n "$PEER" ] && try_tcp peer "$PEER" 22
+[ -n "$NGINX_PORT" ] && try_http nginx "$GW" "$NGINX_PORT"
 echo "\"${out# }\""
 _SH_
 
@@ -138,5 +139,78 @@ GET /t/out/net1.out
 --- response_body
 probe=allowed=reached other_port=refused redis=refused
 logged=1
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: the default policy denies all: with no network_default a function reaches nothing, not even the loopback server the operator's policy would let it name
+--- timeout: 400
+--- config eval: FngateTest::default_config($main::OWN_SOCK)
+--- init
+main::servers();
+main::fresh(network => 'loopback');
+main::probe('net2-a');
+my $skip = -s $main::Own->{log};
+my $r = main::call('net2-a');
+my $logged = FngateTest::wait_log($main::Own->{log},
+    qr/network: \S+:probe on \S+ refused \d+ packet/, 10, $skip);
+FngateTest::save_output('net2.out', join("\n", "probe=$r",
+    "logged=" . ($logged =~ /tcp 127\.0\.0\.1:$main::OK_PORT/ ? 1 : $logged))
+    . "\n");
+--- request
+GET /t/out/net2.out
+--- response_body
+probe=allowed=refused other_port=refused redis=refused
+logged=1
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: no guest reaches another account's guest, nor the gateway's nginx, even where both are up; the host counts the attempts against the peer's address
+--- timeout: 400
+--- config eval: FngateTest::default_config($main::OWN_SOCK)
+--- init
+main::servers();
+main::fresh(network => 'loopback',
+    network_default => "127.0.0.1:$main::OK_PORT");
+main::probe('net3-a');
+my $first = main::call('net3-a');          # net3-a's guest: 10.213.N.2
+main::probe('net3-b', PEER => "10.213.$main::NET.2",
+    NGINX_PORT => "$ENV{TEST_NGINX_SERVER_PORT}");
+my $skip = -s $main::Own->{log};
+my $r = main::call('net3-b');
+my $logged = FngateTest::wait_log($main::Own->{log},
+    qr/network: \S+:probe on \S+ refused \d+ packet/, 10, $skip);
+FngateTest::save_output('net3.out', join("\n", "first=$first", "probe=$r",
+    "logged=" . ($logged =~ /tcp 10\.213\.$main::NET\.2:22 /
+                 && $logged =~ /tcp 127\.0\.0\.1:$ENV{TEST_NGINX_SERVER_PORT} /
+                 ? 1 : $logged)) . "\n");
+--- request
+GET /t/out/net3.out
+--- response_body
+first=allowed=reached other_port=refused redis=refused
+probe=allowed=reached other_port=refused redis=refused peer=refused nginx=refused
+logged=1
+--- no_error_log
+[error]
+
+
+
+=== TEST 4: function code can not change its guest's addresses or routes (it is not root), and what it reaches stays the policy's
+--- timeout: 400
+--- config eval: FngateTest::default_config($main::OWN_SOCK)
+--- init
+main::servers();
+main::fresh(network => 'loopback',
+    network_default => "127.0.0.1:$main::OK_PORT");
+main::probe('net4-a', CHANGE_ROUTES => '1');
+my $r = main::call('net4-a');
+FngateTest::save_output('net4.out', "probe=$r\n");
+--- request
+GET /t/out/net4.out
+--- response_body
+probe=addr=denied route=denied allowed=reached other_port=refused redis=refused
 --- no_error_log
 [error]

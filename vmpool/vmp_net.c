@@ -13,8 +13,9 @@
  *   - a packet to the gateway is DNATed to 127.0.0.1 (route_localnet on the
  *     tap), so services of the host on loopback are reached at the
  *     gateway's address;
- *   - a new connection from a tap is accepted only when (tap, destination
- *     address, protocol, port) is in the set "allow", which holds each
+ *   - a new connection from a tap is accepted only when its destination
+ *     is outside the guests' subnet and (tap, destination address,
+ *     protocol, port) is in the set "allow", which holds each
  *     guest's allow-list, set by fngated before each call of a function
  *     whose list differs from the one the guest has (vmp_vm_set_egress);
  *   - anything else from a tap is dropped, TCP and UDP after counting it
@@ -191,7 +192,7 @@ vmp_net_addr(const vmp_pool_t *pool, unsigned n, char *out, size_t size)
 int
 vmp_net_start(vmp_pool_t *pool, char **err)
 {
-    char            table[96], gw[16], *cmd = NULL, *p;
+    char            table[96], gw[16], net[16], *cmd = NULL, *p;
     const char     *prefix = pool->cfg.name_prefix;
     unsigned        bits;
     struct in_addr  a;
@@ -257,6 +258,7 @@ vmp_net_start(vmp_pool_t *pool, char **err)
 
     vmp_net_table(pool, table, sizeof(table));
     vmp_net_addr(pool, 1, gw, sizeof(gw));
+    vmp_net_addr(pool, 0, net, sizeof(net));
     n = asprintf(&cmd,
         "table inet %1$s\n"
         "delete table inet %1$s\n"
@@ -268,7 +270,8 @@ vmp_net_start(vmp_pool_t *pool, char **err)
         " chain guest {\n"
         "  ct state established,related accept\n"
         "  meta nfproto ipv6 drop\n"
-        "  iifname . ip daddr . meta l4proto . th dport @allow accept\n"
+        "  ip daddr != %4$s/%5$u"
+        " iifname . ip daddr . meta l4proto . th dport @allow accept\n"
         "  meta l4proto { tcp, udp } add @refused"
         " { iifname . ip daddr . meta l4proto . th dport }\n"
         "  counter drop\n"
@@ -277,13 +280,13 @@ vmp_net_start(vmp_pool_t *pool, char **err)
         " iifname \"%2$s-*\" jump guest; }\n"
         " chain forward { type filter hook forward priority filter;"
         " oifname \"%2$s-*\" ct state established,related accept;"
-        " oifname \"%2$s-*\" drop; iifname \"%2$s-*\" jump guest; }\n"
+        " iifname \"%2$s-*\" jump guest; oifname \"%2$s-*\" drop; }\n"
         " chain pre { type nat hook prerouting priority dstnat;"
         " iifname \"%2$s-*\" ip daddr %3$s dnat ip to 127.0.0.1; }\n"
         " chain post { type nat hook postrouting priority srcnat;"
         " iifname \"%2$s-*\" oifname != \"%2$s-*\" ip daddr != 127.0.0.0/8"
         " masquerade; }\n"
-        "}\n", table, prefix, gw);
+        "}\n", table, prefix, gw, net, bits);
     if (n < 0) {
         vmp_seterr(err, "net: out of memory");
         goto done;
