@@ -397,13 +397,19 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     if (q->conf->vm.net_subnet[0] != '\0') {
         char  allow[2048], why[256];
 
-        if (fgd_conf_egress(q->conf, q->conf->network_default, allow,
-                sizeof(allow), why, sizeof(why)) != 0
-            || vmp_vm_set_egress(pool, vm, allow, &err) != 0)
+        /* a list the operator's policy no longer allows gives nothing */
+        if (fgd_conf_egress(q->conf,
+                fgd_fn_egress(&fn, q->conf->network_default), allow,
+                sizeof(allow), why, sizeof(why)) != 0)
         {
+            fgd_log("warn", q->request_id, "network: %s:%s reaches nothing: "
+                "%s", q->owner, fn.name, why);
+            allow[0] = '\0';
+        }
+        if (vmp_vm_set_egress(pool, vm, allow, &err) != 0) {
             healthy = false;
             fgd_log("error", q->request_id, "network policy for %s: %s",
-                vmp_vm_name(vm), err ? err : why);
+                vmp_vm_name(vm), err ? err : "?");
             fgd_error(r, 502, "ServiceException",
                 "The function's execution environment failed");
             goto cleanup;

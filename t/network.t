@@ -83,6 +83,7 @@ _SH_
 # WHO creates "probe" with the environment the probe reads.
 sub probe {
     my ($who, %env) = @_;
+    my $egress = delete $env{FngateEgress};
     my $out = FngateTest::curl_sigv4($who, '/2015-03-31/functions',
         '-H', 'Content-Type: application/json',
         '-d', FngateTest::create_function_body(name => 'probe', timeout => 60,
@@ -90,7 +91,8 @@ sub probe {
                   env => { GW => "$main::GW", OK_PORT => "$main::OK_PORT",
                            NO_PORT => "$main::NO_PORT", NET => "$main::NET",
                            REDIS_PORT => "$ENV{TEST_NGINX_REDIS_PORT}",
-                           %env }));
+                           %env },
+                  extra => $egress ? { FngateEgress => $egress } : undef));
     die "create probe for $who: $out" unless FngateTest::http_code($out) == 201;
 }
 
@@ -212,5 +214,122 @@ FngateTest::save_output('net4.out', "probe=$r\n");
 GET /t/out/net4.out
 --- response_body
 probe=addr=denied route=denied allowed=reached other_port=refused redis=refused
+--- no_error_log
+[error]
+
+
+
+=== TEST 5: a function's own FngateEgress: the destinations it names are reached, GetFunctionConfiguration shows them, and an update to [] takes effect at the next call in the same warm guest
+--- timeout: 400
+--- config eval: FngateTest::default_config($main::OWN_SOCK)
+--- init
+main::servers();
+main::fresh(network => 'loopback');
+main::probe('net5-a', FngateEgress => ["127.0.0.1:$main::OK_PORT/tcp",
+                                       "127.0.0.1:$main::NO_PORT"]);
+my $first = main::call('net5-a');
+my $get = FngateTest::curl_sigv4('net5-a',
+    '/2015-03-31/functions/probe/configuration');
+my ($shown) = $get =~ /"FngateEgress":(\[[^\]]*\])/;
+my $up = FngateTest::curl_sigv4('net5-a',
+    '/2015-03-31/functions/probe/configuration', '-X', 'PUT',
+    '-H', 'Content-Type: application/json', '-d', '{"FngateEgress":[]}');
+my $second = main::call('net5-a');
+FngateTest::save_output('net5.out', join("\n", "first=$first",
+    "shown=" . ($shown // $get), "update=" . FngateTest::http_code($up),
+    "second=$second") . "\n");
+--- request
+GET /t/out/net5.out
+--- response_body eval
+"first=allowed=reached other_port=reached redis=refused
+shown=[\"127.0.0.1:$main::OK_PORT/tcp\",\"127.0.0.1:$main::NO_PORT\"]
+update=200
+second=allowed=refused other_port=refused redis=refused
+"
+--- no_error_log
+[error]
+
+
+
+=== TEST 6: bad FngateEgress values get 400 InvalidParameterValueException (the test fngated's network is none: nothing may be named at all)
+--- config eval: FngateTest::default_config()
+--- init
+my @bad = (
+    '"127.0.0.1:80"',
+    '[1]',
+    '["localhost:80"]',
+    '["127.0.0.1"]',
+    '["127.0.0.1:0"]',
+    '["127.0.0.1:70000"]',
+    '["127.0.0.1:90-80"]',
+    '["127.0.0.1/33:80"]',
+    '["127.0.0.1:80/icmp"]',
+    '[' . join(',', map { "\"127.0.0.1:$_\"" } 1 .. 33) . ']',
+    '["127.0.0.1:80"]',
+);
+my @out;
+for my $i (0 .. $#bad) {
+    my $body = FngateTest::create_function_body(name => "bad$i",
+        files => { handler => [0755, "#!/bin/sh\necho 1\n"] });
+    $body =~ s/^\{/{"FngateEgress":$bad[$i],/;
+    my $o = FngateTest::curl_sigv4('net6-a', '/2015-03-31/functions',
+        '-D', '-', '-H', 'Content-Type: application/json', '-d', $body);
+    my ($type) = $o =~ /^x-amzn-ErrorType:\s*(\S+)/mi;
+    my ($msg) = $o =~ /"message":"([^"]*)"/i;
+    push @out, FngateTest::http_code($o) . " " . ($type // '-') . " "
+               . ($msg // $o);
+}
+FngateTest::save_output('net6.out', join("\n", @out) . "\n");
+--- request
+GET /t/out/net6.out
+--- response_body
+400 InvalidRequestContentException Could not parse request body into json: FngateEgress must be an array
+400 InvalidParameterValueException FngateEgress must be a list of strings
+400 InvalidParameterValueException FngateEgress destination localhost:80: the address must be an IPv4 address (A.B.C.D)
+400 InvalidParameterValueException FngateEgress destination 127.0.0.1: a destination is ADDRESS[/PREFIX]:PORT[-PORT][/udp]
+400 InvalidParameterValueException FngateEgress destination 127.0.0.1:0: the port must be 1 to 65535
+400 InvalidParameterValueException FngateEgress destination 127.0.0.1:70000: the port must be 1 to 65535
+400 InvalidParameterValueException FngateEgress destination 127.0.0.1:90-80: a port range must be LOW-HIGH within 1 to 65535
+400 InvalidParameterValueException FngateEgress destination 127.0.0.1/33:80: the prefix length must be 0 to 32
+400 InvalidParameterValueException FngateEgress destination 127.0.0.1:80/icmp: a destination ends with its port(s), /tcp or /udp
+400 InvalidParameterValueException FngateEgress names 33 destinations; at most 32 are allowed
+400 InvalidParameterValueException FngateEgress: 127.0.0.1:80 is not allowed by the operator's network policy (none)
+--- no_error_log
+[error]
+
+
+
+=== TEST 7: FngateEgress may not name what the operator's list leaves out, nor the guests' own subnet (on UpdateFunctionConfiguration too)
+--- timeout: 400
+--- config eval: FngateTest::default_config($main::OWN_SOCK)
+--- init
+main::fresh(network => '127.0.0.1:1000-2000 10.0.0.0/8:5432');
+my @try = ('["127.0.0.1:1500","10.1.2.3:5432"]', '["127.0.0.1:2001"]',
+           '["10.1.0.0/16:5432-5433"]', "[\"10.213.$main::NET.7:1500\"]",
+           '["127.0.0.1:1000-2000/udp"]');
+my $base = FngateTest::create_function_body(name => 'p7',
+    files => { handler => [0755, "#!/bin/sh\necho 1\n"] });
+my @out;
+my $c = FngateTest::curl_sigv4('net7-a', '/2015-03-31/functions', '-D', '-',
+    '-H', 'Content-Type: application/json', '-d', $base);
+push @out, "create=" . FngateTest::http_code($c);
+for my $t (@try) {
+    my $o = FngateTest::curl_sigv4('net7-a',
+        '/2015-03-31/functions/p7/configuration', '-X', 'PUT', '-D', '-',
+        '-H', 'Content-Type: application/json', '-d', "{\"FngateEgress\":$t}");
+    my ($msg) = $o =~ /"message":"([^"]*)"/i;
+    push @out, FngateTest::http_code($o) . " " . ($msg // 'ok');
+}
+FngateTest::save_output('net7.out', join("\n", @out) . "\n");
+--- request
+GET /t/out/net7.out
+--- response_body eval
+"create=201
+200 ok
+400 FngateEgress: 127.0.0.1:2001 is not allowed by the operator's network policy (127.0.0.1:1000-2000 10.0.0.0/8:5432)
+400 FngateEgress: 10.1.0.0/16:5432-5433 is not allowed by the operator's network policy (127.0.0.1:1000-2000 10.0.0.0/8:5432)
+400 FngateEgress: 10.213.$main::NET.7:1500: the guests' own addresses (10.213.$main::NET.0/24) can not be allowed
+400 FngateEgress: 127.0.0.1:1000-2000/udp is not allowed by the operator's network policy (127.0.0.1:1000-2000 10.0.0.0/8:5432)
+"
 --- no_error_log
 [error]
