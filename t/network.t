@@ -333,3 +333,67 @@ GET /t/out/net7.out
 "
 --- no_error_log
 [error]
+
+
+
+=== TEST 8: a guest restored from a function snapshot (python3.11) gets its own address and the function's policy: it reaches the allowed server, not Redis
+--- timeout: 600
+--- config eval: FngateTest::default_config($main::OWN_SOCK)
+--- init
+main::servers();
+main::fresh(network => 'loopback', function_snapshots => 1, idle_timeout => 3,
+    network_default => "127.0.0.1:$main::OK_PORT");
+my $zip = FngateTest::zip_b64({ 'app.py' => [0644, <<'_PY_'] });
+import os, socket
+def reach(port):
+    try:
+        s = socket.create_connection((os.environ['GW'], int(port)), timeout=4)
+        s.sendall(b'GET /hello.txt HTTP/1.0\r\n\r\n')
+        return 'reached' if b'hello' in s.recv(4096) else 'answered'
+    except OSError:
+        return 'refused'
+def handler(event, context):
+    return 'allowed=%s redis=%s' % (reach(os.environ['OK_PORT']),
+                                    reach(os.environ['REDIS_PORT']))
+_PY_
+my $out = FngateTest::curl_sigv4('net8-a', '/2015-03-31/functions',
+    '-H', 'Content-Type: application/json',
+    '-d', FngateTest::create_function_body(name => 'snapnet',
+              runtime => 'python3.11', handler => 'app.handler', timeout => 60,
+              zip_b64 => $zip,
+              env => { GW => "$main::GW", OK_PORT => "$main::OK_PORT",
+                       REDIS_PORT => "$ENV{TEST_NGINX_REDIS_PORT}" }));
+die "create snapnet: $out" unless FngateTest::http_code($out) == 201;
+my $acct = FngateTest::account('net8-a')->{AccountId};
+sub call8 {
+    my $o = FngateTest::curl_sigv4('net8-a',
+        '/2015-03-31/functions/snapnet/invocations', '-D', '-', '-d', '{}');
+    my ($vm) = $o =~ /^x-fngate-vm:\s*(\S+)/mi;
+    my ($body) = $o =~ /\r\n\r\n"([^"]*)"/;
+    return ($body // $o, $vm // '');
+}
+my $skip = -s $main::Own->{log};
+my ($first, $vm1) = call8();
+my $made = FngateTest::wait_log($main::Own->{log},
+    qr/function snapshot fn-\Q$acct\E-\S+ (made|does not)/, 120, $skip);
+FngateTest::wait_log($main::Own->{log}, qr/\Q$vm1\E: (idle for|lost)/, 120,
+    $skip);
+$skip = -s $main::Own->{log};
+my ($second, $vm2) = call8();
+my $kind = FngateTest::wait_log($main::Own->{log},
+    qr/\Q$vm2\E: made for account/, 5, $skip);
+FngateTest::save_output('net8.out', join("\n", "first=$first",
+    "made=" . ($made =~ / made/ ? 1 : $made),
+    "other_guest=" . ($vm2 ne '' && $vm2 ne $vm1 ? 1 : "$vm1 $vm2"),
+    "from_snapshot=" . ($kind =~ /\(function-snapshot \d+ ms/ ? 1 : $kind),
+    "second=$second") . "\n");
+--- request
+GET /t/out/net8.out
+--- response_body
+first=allowed=reached redis=refused
+made=1
+other_guest=1
+from_snapshot=1
+second=allowed=reached redis=refused
+--- no_error_log
+[error]

@@ -156,6 +156,21 @@ vmp_vm_destroy(vmp_pool_t *pool, vmp_vm_t *vm)
 }
 
 
+void
+vmp_vm_undo(vmp_vm_t *vm)
+{
+    if (vm->fd >= 0) {
+        close(vm->fd);
+        vm->fd = -1;
+    }
+    if (vm->dom != NULL) {
+        virDomainDestroy(vm->dom);
+        virDomainFree(vm->dom);
+        vm->dom = NULL;
+    }
+}
+
+
 /*
  * Called with pool->lock held: vm leaves the set (DEAD, unlinked, the
  * waiters told) and its domain is destroyed without the lock, which is
@@ -312,15 +327,7 @@ vmp_vm_attach(vmp_pool_t *pool, vmp_vm_t *vm, uint64_t start,
 
 cleanup:
     if (rc < 0) {
-        if (vm->fd >= 0) {
-            close(vm->fd);
-            vm->fd = -1;
-        }
-        if (vm->dom != NULL) {
-            virDomainDestroy(vm->dom);
-            virDomainFree(vm->dom);
-            vm->dom = NULL;
-        }
+        vmp_vm_undo(vm);
     }
     fg_buf_free(&buf);
     free(path);
@@ -427,11 +434,7 @@ vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
     if (rc == 0 && pool->net_on
         && vmp_vm_sync(pool, vm, start + timeout_ms, err) < 0)
     {
-        close(vm->fd);
-        vm->fd = -1;
-        virDomainDestroy(vm->dom);
-        virDomainFree(vm->dom);
-        vm->dom = NULL;
+        vmp_vm_undo(vm);
         rc = -1;
     }
 

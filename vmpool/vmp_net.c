@@ -469,10 +469,14 @@ vmp_net_forget(vmp_pool_t *pool, vmp_vm_t *vm)
 void
 vmp_net_tap_remove(vmp_pool_t *pool, vmp_vm_t *vm)
 {
+    char  refused[8];
+
     if (!pool->net_on || vm->tap[0] == '\0') {
         return;
     }
     vmp_net_forget(pool, vm);
+    /* what it tried since its last call (one that failed) goes too */
+    vmp_vm_egress_refused(pool, vm, refused, sizeof(refused));
     vmp_net_tap_delete(vm->tap);
     if (vm->net_slot != 0) {
         pthread_mutex_lock(&pool->net_lock);

@@ -624,11 +624,7 @@ vmp_vm_restore(vmp_pool_t *pool, vmp_vm_t *vm, const char *src,
      */
     rc = vmp_vm_attach(pool, vm, start, timeout_ms, false, log, err);
     if (rc == 0 && vmp_vm_sync(pool, vm, start + timeout_ms, err) < 0) {
-        close(vm->fd);
-        vm->fd = -1;
-        virDomainDestroy(vm->dom);
-        virDomainFree(vm->dom);
-        vm->dom = NULL;
+        vmp_vm_undo(vm);
         rc = -1;
     }
     if (rc == 0) {

@@ -293,6 +293,9 @@ int vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
 int vmp_vm_attach(vmp_pool_t *pool, vmp_vm_t *vm, uint64_t start,
     unsigned timeout_ms, bool hello, const char *log, char **err);
 void vmp_vm_destroy(vmp_pool_t *pool, vmp_vm_t *vm);
+/* A guest being made that failed: its channel closed, its domain
+ * destroyed (the rest of vm stays, for vmp_vm_destroy or a retry). */
+void vmp_vm_undo(vmp_vm_t *vm);
 void vmp_vm_discard(vmp_pool_t *pool, vmp_vm_t *vm);
 void vmp_console_log(vmp_pool_t *pool, const char *name, char *log,
     size_t size);
