@@ -106,6 +106,12 @@ sub call {
     return $out;
 }
 
+# fngated's log line of the refusals of a call of probe, after SKIP bytes.
+sub refusals {
+    return FngateTest::wait_log($main::Own->{log},
+        qr/network: \S+:probe on \S+ refused \d+ packet/, 10, shift);
+}
+
 # A fngated of its own with guests on a network (settings: its keys).
 sub fresh {
     $main::Own = FngateTest::own_fngated(warm => 0, idle_timeout => 30,
@@ -130,8 +136,7 @@ main::fresh(network => 'loopback',
 main::probe('net1-a');
 my $skip = -s $main::Own->{log};
 my $r = main::call('net1-a');
-my $logged = FngateTest::wait_log($main::Own->{log},
-    qr/network: \S+:probe on \S+ refused \d+ packet/, 10, $skip);
+my $logged = main::refusals($skip);
 FngateTest::save_output('net1.out', join("\n", "probe=$r",
     "logged=" . ($logged =~ /tcp 127\.0\.0\.1:$main::NO_PORT/
                  && $logged =~ /tcp 127\.0\.0\.1:$ENV{TEST_NGINX_REDIS_PORT}/
@@ -155,8 +160,7 @@ main::fresh(network => 'loopback');
 main::probe('net2-a');
 my $skip = -s $main::Own->{log};
 my $r = main::call('net2-a');
-my $logged = FngateTest::wait_log($main::Own->{log},
-    qr/network: \S+:probe on \S+ refused \d+ packet/, 10, $skip);
+my $logged = main::refusals($skip);
 FngateTest::save_output('net2.out', join("\n", "probe=$r",
     "logged=" . ($logged =~ /tcp 127\.0\.0\.1:$main::OK_PORT/ ? 1 : $logged))
     . "\n");
@@ -183,8 +187,7 @@ main::probe('net3-b', PEER => "10.213.$main::NET.2",
     NGINX_PORT => "$ENV{TEST_NGINX_SERVER_PORT}");
 my $skip = -s $main::Own->{log};
 my $r = main::call('net3-b');
-my $logged = FngateTest::wait_log($main::Own->{log},
-    qr/network: \S+:probe on \S+ refused \d+ packet/, 10, $skip);
+my $logged = main::refusals($skip);
 FngateTest::save_output('net3.out', join("\n", "first=$first", "probe=$r",
     "logged=" . ($logged =~ /tcp 10\.213\.$main::NET\.2:22 /
                  && $logged =~ /tcp 127\.0\.0\.1:$ENV{TEST_NGINX_SERVER_PORT} /

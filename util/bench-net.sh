@@ -16,10 +16,10 @@
 #
 #   BENCHNET network=MODE boot_ms=B restore_ms_p50=R restores=N warm_p50_us=P50 warm_p99_us=P99
 #
-# Environment: FNGATE_NET_PORT (18680; uses it and the next), 
+# Environment: FNGATE_NET_PORT (18680; uses it and the next),
 # FNGATE_NET_REDIS_PORT (16680), FNGATE_NET_STATE (CHECKOUT/.fngate/bench-net),
 # FNGATE_NET_PREFIX (fgbn), FNGATE_NET_COLD (3), FNGATE_NET_CALLS (200),
-# BUILD.
+# FNGATE_NET_ORDER ("none loopback": the modes, in this order), BUILD.
 
 set -euo pipefail
 
@@ -78,6 +78,7 @@ run() {
     shift
     rm -rf "$STATE"
     mkdir -p "$STATE"/{redis,nginx/logs,nginx/temp,fngated,vm}
+    ln -s "$ROOT/.fngate/kernel" "$STATE/kernel"
     started+=(redis)
     stack_redis "$STATE/redis" "$REDIS_PORT" 256mb || die "redis did not come up"
     stack_fngated "$STATE" "$REDIS_PORT" "name_prefix=$PREFIX" warm=0 \
@@ -125,7 +126,13 @@ run() {
     stop_all
 }
 
-run none network=none
-run loopback network=loopback "network_default=127.0.0.1:$((PORT + 1))" \
-    network_subnet=10.214.0.0/24
+for m in ${FNGATE_NET_ORDER:-none loopback}; do
+    case $m in
+        none) run none network=none ;;
+        loopback) run loopback network=loopback \
+                      "network_default=127.0.0.1:$((PORT + 1))" \
+                      network_subnet=10.214.0.0/24 ;;
+        *) die "FNGATE_NET_ORDER: none or loopback, not $m" ;;
+    esac
+done
 started=("${lv_pids[@]}")

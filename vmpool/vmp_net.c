@@ -42,13 +42,13 @@
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <net/if_arp.h>
-#include <net/route.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <linux/if_tun.h>
 #include <nftables/libnftables.h>
 
+#include "fg_netif.h"
 #include "vmpool_priv.h"
 
 
@@ -326,33 +326,11 @@ vmp_net_stop(vmp_pool_t *pool)
 }
 
 
-/* SIOCADDRT: host route to dst on dev. */
-static int
-vmp_net_route(int s, const char *dev, in_addr_t dst)
-{
-    struct rtentry      rt;
-    struct sockaddr_in *a;
-    char                name[IFNAMSIZ];
-
-    memset(&rt, 0, sizeof(rt));
-    snprintf(name, sizeof(name), "%s", dev);
-    a = (struct sockaddr_in *) &rt.rt_dst;
-    a->sin_family = AF_INET;
-    a->sin_addr.s_addr = dst;
-    a = (struct sockaddr_in *) &rt.rt_genmask;
-    a->sin_family = AF_INET;
-    a->sin_addr.s_addr = INADDR_BROADCAST;
-    rt.rt_flags = RTF_UP | RTF_HOST;
-    rt.rt_dev = name;
-    return ioctl(s, SIOCADDRT, &rt) < 0 && errno != EEXIST ? -1 : 0;
-}
-
-
 int
 vmp_net_tap_make(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
 {
     struct ifreq         ifr;
-    struct sockaddr_in  *sin = (struct sockaddr_in *) &ifr.ifr_addr;
+    struct in_addr       a, g;
     char                 gw[16];
     unsigned             i;
     int                  fd = -1, s = -1, rc = -1;
@@ -405,28 +383,12 @@ vmp_net_tap_make(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
             strerror(errno));
         goto done;
     }
-    memset(&ifr.ifr_addr, 0, sizeof(ifr.ifr_addr));
-    sin->sin_family = AF_INET;
-    inet_pton(AF_INET, gw, &sin->sin_addr);
-    if (ioctl(s, SIOCSIFADDR, &ifr) < 0) {
-        vmp_seterr(err, "net: tap %s address: %s", vm->tap, strerror(errno));
-        goto done;
-    }
-    sin->sin_addr.s_addr = INADDR_BROADCAST;
-    if (ioctl(s, SIOCSIFNETMASK, &ifr) < 0 || ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+    inet_pton(AF_INET, gw, &g);
+    inet_pton(AF_INET, vm->net_addr, &a);
+    if (fg_netif_up(vm->tap, g.s_addr) < 0
+        || fg_netif_route(vm->tap, a.s_addr, 0) < 0)
     {
         vmp_seterr(err, "net: tap %s: %s", vm->tap, strerror(errno));
-        goto done;
-    }
-    ifr.ifr_flags |= IFF_UP;
-    if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0) {
-        vmp_seterr(err, "net: tap %s up: %s", vm->tap, strerror(errno));
-        goto done;
-    }
-    inet_pton(AF_INET, vm->net_addr, &sin->sin_addr);
-    if (vmp_net_route(s, vm->tap, sin->sin_addr.s_addr) < 0) {
-        vmp_seterr(err, "net: route to %s on %s: %s", vm->net_addr, vm->tap,
-            strerror(errno));
         goto done;
     }
     rc = 0;
@@ -548,9 +510,9 @@ int
 vmp_vm_set_egress(vmp_pool_t *pool, vmp_vm_t *vm, const char *allow,
     char **err)
 {
-    char         table[96], *cmd = NULL;
+    char         table[96];
     const char  *p, *q;
-    fg_buf_t     el = { 0 };
+    fg_buf_t     el = { 0 }, cmd = { 0 };
     int          rc = -1;
 
     if (!pool->net_on || vm->tap[0] == '\0') {
@@ -573,19 +535,31 @@ vmp_vm_set_egress(vmp_pool_t *pool, vmp_vm_t *vm, const char *allow,
             goto done;
         }
     }
-    vmp_net_forget(pool, vm);
+    /* the old elements out and the new in, one transaction: when it
+     * fails the guest keeps what it had */
     vmp_net_table(pool, table, sizeof(table));
-    if (el.len > 0) {
-        if (asprintf(&cmd, "add element inet %s allow { %.*s }\n", table,
-                (int) el.len, (const char *) el.data) < 0)
-        {
-            vmp_seterr(err, "out of memory");
-            goto done;
-        }
-        if (vmp_net_nft(pool, cmd, NULL, err) < 0) {
-            goto done;
-        }
+    if ((vm->egress != NULL && vm->egress[0] != '\0'
+         && (vmp_net_printf(&cmd, "delete element inet %s allow { ", table)
+                < 0
+             || fg_buf_append(&cmd, vm->egress, strlen(vm->egress)) < 0
+             || fg_buf_append(&cmd, " }\n", 3) < 0))
+        || (el.len > 0
+            && (vmp_net_printf(&cmd, "add element inet %s allow { ", table)
+                   < 0
+                || fg_buf_append(&cmd, el.data, el.len) < 0
+                || fg_buf_append(&cmd, " }\n", 3) < 0))
+        || fg_buf_append(&cmd, "", 1) < 0)
+    {
+        vmp_seterr(err, "out of memory");
+        goto done;
     }
+    if (cmd.len > 1 && vmp_net_nft(pool, (const char *) cmd.data, NULL, err)
+                       < 0)
+    {
+        goto done;
+    }
+    free(vm->egress);
+    free(vm->egress_src);
     vm->egress = strndup(el.len ? (const char *) el.data : "", el.len);
     vm->egress_src = strdup(allow);
     if (vm->egress == NULL || vm->egress_src == NULL) {
@@ -595,7 +569,7 @@ vmp_vm_set_egress(vmp_pool_t *pool, vmp_vm_t *vm, const char *allow,
     rc = 0;
 
 done:
-    free(cmd);
+    fg_buf_free(&cmd);
     fg_buf_free(&el);
     return rc;
 }

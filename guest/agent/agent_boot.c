@@ -15,7 +15,6 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <net/if.h>
-#include <net/route.h>
 #include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -27,6 +26,7 @@
 #include <sys/wait.h>
 
 #include "agent.h"
+#include "fg_netif.h"
 
 
 static void
@@ -296,35 +296,6 @@ agent_boot_lo_up(void)
 }
 
 
-/* SIOCADDRT for dst/mask (via gw when not 0) on dev; EEXIST is fine. */
-static int
-agent_boot_route(int s, const char *dev, in_addr_t dst, in_addr_t mask,
-    in_addr_t gw)
-{
-    struct rtentry      rt;
-    struct sockaddr_in *a;
-    char                name[IFNAMSIZ];
-
-    memset(&rt, 0, sizeof(rt));
-    snprintf(name, sizeof(name), "%s", dev);
-    a = (struct sockaddr_in *) &rt.rt_dst;
-    a->sin_family = AF_INET;
-    a->sin_addr.s_addr = dst;
-    a = (struct sockaddr_in *) &rt.rt_genmask;
-    a->sin_family = AF_INET;
-    a->sin_addr.s_addr = mask;
-    a = (struct sockaddr_in *) &rt.rt_gateway;
-    a->sin_family = AF_INET;
-    a->sin_addr.s_addr = gw;
-    rt.rt_flags = RTF_UP | (gw != 0 ? RTF_GATEWAY : 0)
-                  | (mask == INADDR_BROADCAST ? RTF_HOST : 0);
-    rt.rt_dev = name;
-    if (ioctl(s, SIOCADDRT, &rt) < 0 && errno != EEXIST) {
-        return -1;
-    }
-    return 0;
-}
-
 
 /*
  * Gives eth0 the address addr/32 the host chose for this guest (SYNC, after
@@ -336,47 +307,19 @@ agent_boot_route(int s, const char *dev, in_addr_t dst, in_addr_t mask,
 int
 agent_boot_net_up(const char *addr, const char *gw)
 {
-    struct ifreq         ifr;
-    struct sockaddr_in  *sin = (struct sockaddr_in *) &ifr.ifr_addr;
-    struct in_addr       a, g;
-    int                  s, rc = -1;
+    struct in_addr  a, g;
 
     if (inet_pton(AF_INET, addr, &a) != 1 || inet_pton(AF_INET, gw, &g) != 1)
     {
         agent_log("net: bad address %s or gateway %s", addr, gw);
         return -1;
     }
-    s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    if (s < 0) {
+    if (fg_netif_up("eth0", a.s_addr) < 0
+        || fg_netif_route("eth0", g.s_addr, 0) < 0
+        || fg_netif_route("eth0", 0, g.s_addr) < 0)
+    {
+        agent_log("net: eth0 %s via %s: %s", addr, gw, strerror(errno));
         return -1;
     }
-    memset(&ifr, 0, sizeof(ifr));
-    snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "eth0");
-    sin->sin_family = AF_INET;
-    sin->sin_addr = a;
-    if (ioctl(s, SIOCSIFADDR, &ifr) < 0) {
-        agent_log("net: eth0 address %s: %s", addr, strerror(errno));
-        goto done;
-    }
-    sin->sin_addr.s_addr = INADDR_BROADCAST;
-    if (ioctl(s, SIOCSIFNETMASK, &ifr) < 0
-        || ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
-    {
-        agent_log("net: eth0: %s", strerror(errno));
-        goto done;
-    }
-    ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
-    if (ioctl(s, SIOCSIFFLAGS, &ifr) < 0
-        || agent_boot_route(s, "eth0", g.s_addr, INADDR_BROADCAST, 0) < 0
-        || agent_boot_route(s, "eth0", 0, 0, g.s_addr) < 0)
-    {
-        agent_log("net: eth0 up and routes: %s", strerror(errno));
-        goto done;
-    }
-    rc = 0;
-
-done:
-    close(s);
-    return rc;
+    return 0;
 }
-
