@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fg_egress.h"
 #include "fg_route.h"
 #include "fngated_conf.h"
 #include "fngated_limits.h"
@@ -93,6 +94,135 @@ fgd_check_prefix(const char *v)
     return 0;
 }
 
+/* a list checked once the file is read (fgd_conf_egress), or "" */
+static int
+fgd_check_list(const char *v)
+{
+    return 0;
+}
+
+/* network: none, deny, loopback or a list of destinations */
+static int
+fgd_check_network(const char *v)
+{
+    const char  *p, *why;
+    fg_egress_t  e;
+    size_t       n;
+
+    if (strcmp(v, "none") == 0 || strcmp(v, "deny") == 0
+        || strcmp(v, "loopback") == 0)
+    {
+        return 0;
+    }
+    for (p = v; *p != '\0'; p += n) {
+        p += strspn(p, ", \t");
+        n = strcspn(p, ", \t");
+        if (n > 0 && fg_egress_parse(p, n, &e, &why) < 0) {
+            return -1;
+        }
+    }
+    return v[0] != '\0' ? 0 : -1;
+}
+
+/* network_subnet: A.B.C.D/N, N from 16 to 28 */
+static int
+fgd_check_subnet(const char *v)
+{
+    fg_egress_t  e;
+    const char  *why;
+    char         s[40];
+
+    if (strlen(v) > 20 || strchr(v, '/') == NULL) {
+        return -1;
+    }
+    snprintf(s, sizeof(s), "%s:1", v);
+    return fg_egress_parse(s, strlen(s), &e, &why) == 0 && e.bits >= 16
+           && e.bits <= 28 ? 0 : -1;
+}
+
+/* The operator's `network` as entries (loopback: 127.0.0.1, every port,
+ * TCP and UDP); *n of them (0 for none and deny). */
+static void
+fgd_conf_ceiling(const fgd_conf_t *conf, fg_egress_t *c, unsigned max,
+    unsigned *n)
+{
+    const char  *p, *why;
+    size_t       len;
+
+    *n = 0;
+    if (strcmp(conf->network, "loopback") == 0) {
+        fg_egress_parse("127.0.0.1:1-65535", 17, &c[0], &why);
+        fg_egress_parse("127.0.0.1:1-65535/udp", 21, &c[1], &why);
+        *n = 2;
+        return;
+    }
+    if (strcmp(conf->network, "none") == 0
+        || strcmp(conf->network, "deny") == 0)
+    {
+        return;
+    }
+    for (p = conf->network; *p != '\0' && *n < max; p += len) {
+        p += strspn(p, ", \t");
+        len = strcspn(p, ", \t");
+        if (len > 0 && fg_egress_parse(p, len, &c[*n], &why) == 0) {
+            (*n)++;
+        }
+    }
+}
+
+int
+fgd_conf_egress(const fgd_conf_t *conf, const char *list, char *out,
+    size_t size, char *why, size_t wsize)
+{
+    fg_egress_t  c[64], e, sub;
+    const char  *p, *w;
+    unsigned     nc, i;
+    size_t       len;
+
+    fgd_conf_ceiling(conf, c, 64, &nc);
+    snprintf(why, wsize, "%s", "");
+    if (out != NULL) {
+        out[0] = '\0';
+    }
+    {
+        char  s[40];
+
+        snprintf(s, sizeof(s), "%s:1", conf->network_subnet);
+        if (fg_egress_parse(s, strlen(s), &sub, &w) < 0) {
+            snprintf(why, wsize, "network_subnet: %s", w);
+            return -1;
+        }
+    }
+    for (p = list; *p != '\0'; p += len) {
+        p += strspn(p, ", \t");
+        len = strcspn(p, ", \t");
+        if (len == 0) {
+            continue;
+        }
+        if (fg_egress_parse(p, len, &e, &w) < 0) {
+            snprintf(why, wsize, "%.*s: %s", (int) (len > 64 ? 64 : len), p,
+                w);
+            return -1;
+        }
+        if (fg_egress_overlaps(&e, sub.net, sub.bits)) {
+            snprintf(why, wsize, "%.*s: the guests' own addresses (%s) can "
+                "not be allowed", (int) len, p, conf->network_subnet);
+            return -1;
+        }
+        for (i = 0; i < nc && !fg_egress_within(&e, &c[i]); i++) { }
+        if (i == nc) {
+            snprintf(why, wsize, "%.*s is not allowed by the operator's "
+                "network policy (%s)", (int) len, p, conf->network);
+            return -1;
+        }
+        if (out != NULL && fg_egress_format(&e, out, size) < 0) {
+            snprintf(why, wsize, "too many destinations");
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int
 fgd_check_any(const char *v)
 {
@@ -120,6 +250,11 @@ static const fgd_conf_key_t fgd_conf_keys[] = {
       fgd_check_path_or_none },
     { "name_prefix",     FGD_STR,  OFF(name_prefix), 0, 0,
       fgd_check_prefix },
+    { "network",         FGD_STR,  OFF(network), 0, 0, fgd_check_network },
+    { "network_default", FGD_STR,  OFF(network_default), 0, 0,
+      fgd_check_list },
+    { "network_subnet",  FGD_STR,  OFF(network_subnet), 0, 0,
+      fgd_check_subnet },
     { "warm",            FGD_UINT, OFF(vm.warm), 0, 256, NULL },
     { "max_vms",         FGD_UINT, OFF(vm.max_vms), 1, 1024, NULL },
     { "max_vms_per_account", FGD_UINT, OFF(vm.max_vms_per_account), 0, 1024,
@@ -243,6 +378,9 @@ fgd_conf_init(fgd_conf_t *conf)
         || fgd_set_str(&conf->runtimes, conf->vm.runtimes) != 0
         || fgd_set_str(&conf->emulator, conf->vm.emulator) != 0
         || fgd_set_str(&conf->name_prefix, conf->vm.name_prefix) != 0
+        || fgd_set_str(&conf->network, "none") != 0
+        || fgd_set_str(&conf->network_default, "") != 0
+        || fgd_set_str(&conf->network_subnet, "10.213.0.0/16") != 0
         || fgd_set_str(&conf->billing_log, "") != 0
         || fgd_set_str(&conf->pid_file, "") != 0
         || fgd_set_str(&conf->async.gateway, "127.0.0.1:8080") != 0)
@@ -266,6 +404,8 @@ fgd_conf_vm_strings(fgd_conf_t *conf)
     conf->vm.accel = conf->accel;
     conf->vm.runtimes = conf->runtimes;
     conf->vm.emulator = conf->emulator;
+    conf->vm.net_subnet = strcmp(conf->network, "none") == 0 ? ""
+                          : conf->network_subnet;
 }
 
 void
@@ -289,6 +429,9 @@ fgd_conf_free(fgd_conf_t *conf)
     free(conf->runtimes);
     free(conf->emulator);
     free(conf->name_prefix);
+    free(conf->network);
+    free(conf->network_default);
+    free(conf->network_subnet);
     memset(conf, 0, sizeof(*conf));
 }
 
@@ -347,7 +490,9 @@ fgd_conf_set(fgd_conf_t *conf, char *s, bool from_file, char *err,
         return -1;
     }
     /* the paths that may be "none" (runtimes, emulator) take no value */
-    if (val[0] == '\0' && k->check != fgd_check_path_or_none) {
+    if (val[0] == '\0' && k->check != fgd_check_path_or_none
+        && k->check != fgd_check_list)
+    {
         snprintf(err, err_size, "key \"%s\" has no value", key);
         return -1;
     }
@@ -472,6 +617,13 @@ fgd_conf_load(fgd_conf_t *conf, const char *path, char *err,
             "vm_memory_mb (%u) - %u: a guest keeps %u MB for its kernel "
             "and agent", path, conf->max_memory_mb, conf->vm.vm_memory_mb,
             FGD_GUEST_RESERVE_MB, FGD_GUEST_RESERVE_MB);
+        rc = -1;
+    }
+    if (rc == 0
+        && fgd_conf_egress(conf, conf->network_default, NULL, 0, msg,
+               sizeof(msg)) != 0)
+    {
+        snprintf(err, err_size, "%s: network_default: %s", path, msg);
         rc = -1;
     }
     fgd_conf_vm_strings(conf);

@@ -69,6 +69,11 @@ typedef struct {
     char          *runtimes;
     char          *emulator;
     char          *name_prefix;
+    char          *network;         /* "none", "deny", "loopback" or a
+                                       list (docs/network.md) */
+    char          *network_default; /* a function's list without its
+                                       own, "" nothing */
+    char          *network_subnet;  /* the guests' addresses */
     char          *billing_log;     /* nginx's billing log, for usage;
                                        "" none */
     fgd_quota_t    quota;           /* per account; 0: no limit */
@@ -110,5 +115,14 @@ int fgd_conf_override(fgd_conf_t *conf, const char *kv, char *err,
 /* Reads a whole file; -1 with "FILE:LINE: message" in err. */
 int fgd_conf_load(fgd_conf_t *conf, const char *path, char *err,
     size_t err_size);
+
+/*
+ * Checks list (entries of fg_egress.h, separated by commas or blanks)
+ * against the operator's `network`: each entry within it, none in the
+ * guests' subnet.  With out, the list in vmpool's form (vmp_vm_set_egress).
+ * 0, or -1 with a sentence in why.
+ */
+int fgd_conf_egress(const fgd_conf_t *conf, const char *list, char *out,
+    size_t size, char *why, size_t wsize);
 
 #endif /* FNGATED_CONF_H */

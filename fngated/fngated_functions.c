@@ -87,6 +87,28 @@ fgd_runtime_here(const fgd_req_t *q, const char *runtime, fgd_resp_t *r)
         "its guests carry %s.", runtime, list);
 }
 
+/*
+ * fn's FngateEgress against the operator's `network` (docs/network.md):
+ * 400 for a destination it does not allow, or in the guests' subnet.
+ */
+static int
+fgd_egress_check(const fgd_req_t *q, const fgd_fn_t *fn, fgd_resp_t *r)
+{
+    char  why[256];
+
+    if (fn->egress == NULL || fn->egress[0] == '\0'
+        || strcmp(fn->egress, "-") == 0
+        || fgd_conf_egress(q->conf, fn->egress, NULL, 0, why, sizeof(why))
+           == 0)
+    {
+        return 0;
+    }
+    fgd_log("info", q->request_id, "FngateEgress of %s refused: %s",
+        fn->name, why);
+    return fgd_error(r, 400, "InvalidParameterValueException",
+        "FngateEgress: %s", why);
+}
+
 int
 fgd_function_create(const fgd_req_t *q, fgd_resp_t *r)
 {
@@ -100,9 +122,10 @@ fgd_function_create(const fgd_req_t *q, fgd_resp_t *r)
     }
     snprintf(q->name, FG_FUNCTION_NAME_MAX + 1, "%s", c.fn.name);
     if (fgd_runtime_here(q, c.fn.runtime, r) != 0
+        || fgd_egress_check(q, &c.fn, r) != 0
         || (c.fn.dead_letter[0] != '\0'
             && fgd_eic_dest_check(q, c.fn.dead_letter, "dead-letter queue",
-                true, r) != 0))
+                   true, r) != 0))
     {
         fgd_create_clear(&c);
         return -1;
@@ -334,9 +357,10 @@ fgd_function_update_config(const fgd_req_t *q, fgd_resp_t *r)
         fgd_revision_mismatch(r, FGD_GETTER_FUNCTION);
         goto cleanup;
     }
-    if (fn.dead_letter[0] != '\0'
-        && fgd_eic_dest_check(q, fn.dead_letter, "dead-letter queue", true,
-            r) != 0)
+    if (fgd_egress_check(q, &fn, r) != 0
+        || (fn.dead_letter[0] != '\0'
+            && fgd_eic_dest_check(q, fn.dead_letter, "dead-letter queue",
+                   true, r) != 0))
     {
         goto cleanup;
     }

@@ -48,6 +48,7 @@
 #include "fg_frame.h"
 #include "fg_route.h"
 #include "fg_sigv4.h"
+#include "fg_egress.h"
 #include "fngated_functions_json.h"
 #include "fngated_json.h"
 
@@ -60,6 +61,7 @@ fgd_fn_clear(fgd_fn_t *fn)
     free(fn->role);
     free(fn->description);
     free(fn->environment);
+    free(fn->egress);
     memset(fn, 0, sizeof(*fn));
 }
 
@@ -559,6 +561,68 @@ fgd_dead_letter_parse(yajl_val root, bool *given,
     return 0;
 }
 
+/*
+ * FngateEgress (docs/network.md): *given when the body has it; its
+ * destinations, each checked for form here (against the operator's policy
+ * by the caller: fgd_conf_egress), joined by commas into a malloc'd *dst
+ * ("-" for an empty list).  0, or -1 with r.
+ */
+static int
+fgd_egress_parse(yajl_val root, bool *given, char **dst, fgd_resp_t *r)
+{
+    yajl_val      v, e;
+    fg_egress_t   eg;
+    const char   *why;
+    char          buf[FGD_EGRESS_MAX * (FGD_EGRESS_ENTRY + 1) + 2];
+    size_t        i, n, used = 0;
+
+    *given = false;
+    *dst = NULL;
+    if (fgd_get_member(root, "FngateEgress", yajl_t_array, &v, r) != 0) {
+        return -1;
+    }
+    if (v == NULL) {
+        return 0;
+    }
+    *given = true;
+    if (v->u.array.len > FGD_EGRESS_MAX) {
+        return fgd_error(r, 400, "InvalidParameterValueException",
+            "FngateEgress names %zu destinations; at most %u are allowed",
+            v->u.array.len, FGD_EGRESS_MAX);
+    }
+    buf[0] = '\0';
+    for (i = 0; i < v->u.array.len; i++) {
+        e = v->u.array.values[i];
+        if (!YAJL_IS_STRING(e)) {
+            return fgd_error(r, 400, "InvalidParameterValueException",
+                "FngateEgress must be a list of strings");
+        }
+        n = strlen(e->u.string);
+        if (n > FGD_EGRESS_ENTRY
+            || fg_egress_parse(e->u.string, n, &eg, &why) != 0)
+        {
+            return fgd_error(r, 400, "InvalidParameterValueException",
+                "FngateEgress destination %.64s: %s", e->u.string,
+                n > FGD_EGRESS_ENTRY ? "too long" : why);
+        }
+        used += (size_t) snprintf(buf + used, sizeof(buf) - used, "%s%s",
+            used ? "," : "", e->u.string);
+    }
+    *dst = strdup(used ? buf : "-");
+    return *dst != NULL ? 0 : fgd_nomem(r);
+}
+
+
+const char *
+fgd_fn_egress(const fgd_fn_t *fn, const char *def)
+{
+    if (fn->egress == NULL || fn->egress[0] == '\0') {
+        return def;
+    }
+    return strcmp(fn->egress, "-") == 0 ? "" : fn->egress;
+}
+
+
 int
 fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
     fgd_create_t *c, fgd_resp_t *r)
@@ -669,7 +733,9 @@ fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
     {
         goto cleanup;
     }
-    if (fgd_dead_letter_parse(root, &given, c->fn.dead_letter, r) != 0) {
+    if (fgd_dead_letter_parse(root, &given, c->fn.dead_letter, r) != 0
+        || fgd_egress_parse(root, &given, &c->fn.egress, r) != 0)
+    {
         goto cleanup;
     }
 
@@ -779,6 +845,12 @@ fgd_fn_from_fields(fgd_fn_t *fn, const char *const *fv, const size_t *lens,
             if (!fgd_copy(fn->dead_letter, sizeof(fn->dead_letter), v, vl)) {
                 goto bad;
             }
+        } else if (KEY("FngateEgress")) {
+            free(fn->egress);
+            fn->egress = NULL;
+            if (vl > 0 && (fn->egress = fgd_dup(v, vl)) == NULL) {
+                goto bad;
+            }
         } else if (KEY("Environment")) {
             free(fn->environment);
             fn->environment = NULL;
@@ -829,6 +901,7 @@ fgd_fn_to_fields(const fgd_fn_t *fn, const char **fv, size_t *lens,
     PUT("LastModified", fn->last_modified);
     PUT("RevisionId", fn->revision_id);
     PUT("DeadLetterTargetArn", fn->dead_letter);
+    PUT("FngateEgress", fn->egress ? fn->egress : "");
 #undef PUT
     return n;
 }
@@ -899,6 +972,19 @@ fgd_gen_config(yajl_gen g, const void *item, const void *ctx)
         yajl_gen_map_open(g);
         GSTR(g, "TargetArn");     GSTR(g, fn->dead_letter);
         yajl_gen_map_close(g);
+    }
+    /* fngate's own: the destinations its guest may reach, when set */
+    if (fn->egress != NULL && fn->egress[0] != '\0') {
+        const char  *p = strcmp(fn->egress, "-") == 0 ? "" : fn->egress;
+        size_t       n;
+
+        GSTR(g, "FngateEgress");
+        yajl_gen_array_open(g);
+        for (; *p != '\0'; p += n + (p[n] == ',')) {
+            n = strcspn(p, ",");
+            yajl_gen_string(g, (const unsigned char *) p, n);
+        }
+        yajl_gen_array_close(g);
     }
     GSTR(g, "TracingConfig");
     yajl_gen_map_open(g);
@@ -1110,7 +1196,8 @@ fgd_update_config_parse(const char *body, size_t len,
     const char  *runtime, *handler, *role;
     char         desc[FGD_DESCRIPTION_MAX + 1], *env = NULL;
     char         dlq[FGD_DEST_ARN_MAX + 1];
-    bool         has_desc, has_dlq;
+    bool         has_desc, has_dlq, has_egress;
+    char        *egress = NULL;
     unsigned     max_mem, u;
     int          rc = -1;
 
@@ -1157,8 +1244,15 @@ fgd_update_config_parse(const char *body, size_t len,
         free(fn->environment);
         fn->environment = env;
     }
-    if (fgd_dead_letter_parse(root, &has_dlq, dlq, r) != 0) {
+    if (fgd_dead_letter_parse(root, &has_dlq, dlq, r) != 0
+        || fgd_egress_parse(root, &has_egress, &egress, r) != 0)
+    {
         goto cleanup;
+    }
+    if (has_egress) {
+        free(fn->egress);
+        fn->egress = egress;
+        egress = NULL;
     }
     if (has_dlq) {
         memcpy(fn->dead_letter, dlq, strlen(dlq) + 1);
@@ -1191,6 +1285,7 @@ fgd_update_config_parse(const char *body, size_t len,
     rc = 0;
 
 cleanup:
+    free(egress);
     yajl_tree_free(root);
     return rc;
 }

@@ -37,6 +37,10 @@ typedef struct {
     char      dead_letter[FGD_DEST_ARN_MAX + 1];  /* DeadLetterConfig's
                                             TargetArn (a queue), "" if
                                             none */
+    char     *egress;               /* FngateEgress: its destinations
+                                       joined by commas, "-" for [], NULL
+                                       or "" not set (the operator's
+                                       network_default) */
 } fgd_fn_t;
 
 void fgd_fn_clear(fgd_fn_t *fn);                 /* frees members */
@@ -117,7 +121,7 @@ int fgd_fn_from_fields(fgd_fn_t *fn, const char *const *fv,
 
 /* The field/value pairs to store (HSET); values point into fn or into
  * buf (which must outlive the use).  Returns the number of strings. */
-#define FGD_FN_FIELDS_MAX 26
+#define FGD_FN_FIELDS_MAX 28
 size_t fgd_fn_to_fields(const fgd_fn_t *fn, const char **fv,
     size_t *lens, char buf[128]);
 
@@ -180,5 +184,13 @@ int fgd_json_config_list(const char *list, const fgd_fn_t *fns, size_t n,
 
 /* Base64 sha256 (CodeSha256) -> hex; -1 when it is not one. */
 int fgd_sha_b64_to_hex(const char *b64, char hex[FGD_SHA256_HEX]);
+
+/* FngateEgress's most destinations, and longest one. */
+#define FGD_EGRESS_MAX      32
+#define FGD_EGRESS_ENTRY    48
+
+/* What a call of fn may reach: its FngateEgress, else the operator's
+ * default (def); "" for nothing. */
+const char *fgd_fn_egress(const fgd_fn_t *fn, const char *def);
 
 #endif /* FNGATED_FUNCTIONS_JSON_H */

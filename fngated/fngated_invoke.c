@@ -392,6 +392,30 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
         }
     }
 
+    /* what the guest may reach during this call: its host's rules, set
+     * before the code can run (docs/network.md) */
+    if (q->conf->vm.net_subnet[0] != '\0') {
+        char  allow[2048], why[256];
+
+        /* a list the operator's policy no longer allows gives nothing */
+        if (fgd_conf_egress(q->conf,
+                fgd_fn_egress(&fn, q->conf->network_default), allow,
+                sizeof(allow), why, sizeof(why)) != 0)
+        {
+            fgd_log("warn", q->request_id, "network: %s:%s reaches nothing: "
+                "%s", q->owner, fn.name, why);
+            allow[0] = '\0';
+        }
+        if (vmp_vm_set_egress(pool, vm, allow, &err) != 0) {
+            healthy = false;
+            fgd_log("error", q->request_id, "network policy for %s: %s",
+                vmp_vm_name(vm), err ? err : "?");
+            fgd_error(r, 502, "ServiceException",
+                "The function's execution environment failed");
+            goto cleanup;
+        }
+    }
+
     if (strcmp(vmp_vm_code(vm), fn.sha256) != 0) {
         bool guest_ok;
         if (fgd_load(q, vm, &fn, r, &guest_ok) != 0) {
@@ -487,6 +511,15 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
 
 cleanup:
     if (vm != NULL) {
+        char  refused[512];
+        int   n = vmp_vm_egress_refused(pool, vm, refused, sizeof(refused));
+
+        /* what the call's code tried beyond its policy */
+        if (n > 0) {
+            fgd_log("warn", q->request_id, "network: %s:%s on %s refused %d "
+                "packet(s): %s", q->owner, fn.name, vmp_vm_name(vm), n,
+                refused);
+        }
         if (!healthy) {
             fgd_log("warn", q->request_id, "guest %s released unhealthy",
                 vmp_vm_name(vm));

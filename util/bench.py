@@ -17,6 +17,8 @@
 #                                       127.0.0.1:PORT, one signature, one
 #                                       keep-alive connection; every one
 #                                       must answer 200
+#   latency PORT N PATH AKID SECRET     the same, timed: prints "p50_us=
+#                                       p99_us=" (util/bench-net.sh)
 #   esm ENDPOINT AKID SECRET ACCOUNT FUNCTION N BATCH WINDOW ACCESSLOG LAT
 #       BACKLOG GROUPS
 #                                       event sources: a queue filled with
@@ -81,17 +83,26 @@ elif mode == "call":
     r = getattr(client(endpoint, akid, secret), op)(**json.loads(args))
     r.pop("ResponseMetadata", None)
     print(json.dumps(r, default=str))
-elif mode == "calls":
+elif mode in ("calls", "latency"):
     import http.client
+    import time
     port, n, path, akid, secret = sys.argv[2:7]
     headers = signed("POST", "http://localhost" + path, "{}", akid, secret)
     c = http.client.HTTPConnection("127.0.0.1", int(port), timeout=60)
+    took = []
     for i in range(int(n)):
+        t0 = time.monotonic()
         c.request("POST", path, body=b"{}", headers=headers)
         r = c.getresponse()
         r.read()
+        took.append(time.monotonic() - t0)
         if r.status != 200:
             sys.exit("call %d: status %d" % (i, r.status))
+    if mode == "latency":
+        took.sort()
+        print("p50_us=%d p99_us=%d" % (took[len(took) // 2] * 1e6,
+                                       took[min(len(took) - 1,
+                                                len(took) * 99 // 100)] * 1e6))
 elif mode == "esm":
     import json
     import time

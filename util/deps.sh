@@ -9,6 +9,9 @@ PACKAGES=(
     build-essential pkg-config
     libhiredis-dev libfcgi-dev libyajl-dev libcunit1-dev libssl-dev
     libvirt-dev libarchive-dev
+    # the guests' network (docs/network.md): libnftables in vmpool, nft
+    # for the operator
+    libnftables-dev nftables
     nginx nginx-dev
     # run
     redis-server libfcgi-bin

@@ -4,9 +4,10 @@
 VMPOOL        := $(BUILD)/libvmpool.a
 VMPOOL_SRCS   := vmpool/vmpool.c vmpool/vmp_state.c vmpool/vmp_guest.c \
                  vmpool/vmp_snapshot.c vmpool/vmp_fnsnap.c vmpool/vmp_accel.c \
-                 vmpool/vmp_thread.c vmpool/vmp_zip.c
+                 vmpool/vmp_thread.c vmpool/vmp_zip.c \
+                 vmpool/vmp_net.c
 VMPOOL_OBJS   := $(VMPOOL_SRCS:%.c=$(BUILD)/obj/%.o)
-VMPOOL_LIBS   := -lvirt -larchive -lcrypto -pthread
+VMPOOL_LIBS   := -lvirt -larchive -lcrypto -lnftables -pthread
 
 $(VMPOOL): $(VMPOOL_OBJS)
 	@mkdir -p $(dir $@)

@@ -151,7 +151,23 @@ vmp_vm_destroy(vmp_pool_t *pool, vmp_vm_t *vm)
         }
         virDomainFree(vm->dom);
     }
+    vmp_net_tap_remove(pool, vm);
     vmp_vm_free(vm);
+}
+
+
+void
+vmp_vm_undo(vmp_vm_t *vm)
+{
+    if (vm->fd >= 0) {
+        close(vm->fd);
+        vm->fd = -1;
+    }
+    if (vm->dom != NULL) {
+        virDomainDestroy(vm->dom);
+        virDomainFree(vm->dom);
+        vm->dom = NULL;
+    }
 }
 
 
@@ -311,15 +327,7 @@ vmp_vm_attach(vmp_pool_t *pool, vmp_vm_t *vm, uint64_t start,
 
 cleanup:
     if (rc < 0) {
-        if (vm->fd >= 0) {
-            close(vm->fd);
-            vm->fd = -1;
-        }
-        if (vm->dom != NULL) {
-            virDomainDestroy(vm->dom);
-            virDomainFree(vm->dom);
-            vm->dom = NULL;
-        }
+        vmp_vm_undo(vm);
     }
     fg_buf_free(&buf);
     free(path);
@@ -350,8 +358,10 @@ vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
     char        disks[4096 + 256], emulator[4096 + 32];
     const char *keys[] = { "NAME", "TYPE", "MEMORY_MB", "VCPUS", "KERNEL",
                            "INITRD", "CONSOLE_LOG", "TCG_FEATURES",
-                           "DISKS", "EMULATOR", "MEMORY_BACKING" };
-    const char *vals[11];
+                           "DISKS", "EMULATOR", "MEMORY_BACKING",
+                           "INTERFACES" };
+    const char *vals[12];
+    char        iface[256];
     uint64_t    start = fg_now_ms();
     virConnectPtr  conn = NULL;
     int         rc = -1;
@@ -394,7 +404,14 @@ vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
     vals[10] = pool->cfg.mem_merge ? ""
                : "<memoryBacking><nosharepages/></memoryBacking>";
 
-    xml = vmp_template_expand(pool->tmpl, keys, vals, 11);
+    if (vmp_net_tap_make(pool, vm, err) < 0
+        || vmp_net_interface_xml(pool, vm, iface, sizeof(iface)) < 0)
+    {
+        goto cleanup;
+    }
+    vals[11] = iface;
+
+    xml = vmp_template_expand(pool->tmpl, keys, vals, 12);
     if (xml == NULL) {
         vmp_seterr(err, "out of memory");
         goto cleanup;
@@ -413,6 +430,13 @@ vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
     }
     vm->restored = false;
     rc = vmp_vm_attach(pool, vm, start, timeout_ms, true, log, err);
+    /* a booted guest learns its address as a restored one does */
+    if (rc == 0 && pool->net_on
+        && vmp_vm_sync(pool, vm, start + timeout_ms, err) < 0)
+    {
+        vmp_vm_undo(vm);
+        rc = -1;
+    }
 
 cleanup:
     if (conn != NULL) {

@@ -205,6 +205,32 @@ vmp_xml_serial_log(const char *xml)
 }
 
 
+/*
+ * xml with the tap of its <interface type='ethernet'> (its <target dev=...
+ * managed='no'/>) renamed tap: each guest's tap is named like the guest
+ * (vmp_net.c).  malloc'd (a copy when it has none), NULL on ENOMEM.
+ */
+static char *
+vmp_xml_tap(const char *xml, const char *tap)
+{
+    static const char   dev[] = "<target dev='";
+    const char         *i, *t, *q;
+    char               *out;
+
+    i = strstr(xml, "<interface type='ethernet'>");
+    t = i ? strstr(i, dev) : NULL;
+    q = t ? strchr(t + sizeof(dev) - 1, '\'') : NULL;
+    if (q == NULL) {
+        return strdup(xml);
+    }
+    t += sizeof(dev) - 1;
+    if (asprintf(&out, "%.*s%s%s", (int) (t - xml), xml, tap, q) < 0) {
+        return NULL;
+    }
+    return out;
+}
+
+
 int
 vmp_saveimage_rewrite(uint8_t *head, size_t len, const char *name,
     const char *uuid, const char *new_log)
@@ -214,7 +240,7 @@ vmp_saveimage_rewrite(uint8_t *head, size_t len, const char *name,
     uint32_t     cookie_off, new_off;
     const char  *cookie = "";
     size_t       xml_len, cookie_len = 0;
-    char        *xml, *old_log;
+    char        *xml, *tmp, *old_log;
 
     if (data_len == 0 || len < VMP_SAVE_HEADER + data_len) {
         return -1;
@@ -239,8 +265,10 @@ vmp_saveimage_rewrite(uint8_t *head, size_t len, const char *name,
     if (old_log == NULL) {
         return -1;
     }
-    xml = vmp_xml_for((const char *) data, name, uuid, old_log, new_log);
+    tmp = vmp_xml_for((const char *) data, name, uuid, old_log, new_log);
     free(old_log);
+    xml = tmp ? vmp_xml_tap(tmp, name) : NULL;
+    free(tmp);
     if (xml == NULL) {
         return -1;
     }
@@ -310,13 +338,14 @@ vmp_snap_key(vmp_pool_t *pool)
     fg_sha256_hex(pool->tmpl, strlen(pool->tmpl), th);
     if (asprintf(&key, "kernel=%s:%lld:%lld initrd=%s:%lld:%lld "
             "runtimes=%s:%lld:%lld template=%s memory=%u vcpus=%u type=%s "
-            "tb=%u qemu=%lu emulator=%s merge=%u",
+            "tb=%u qemu=%lu emulator=%s merge=%u net=%s",
             pool->cfg.kernel, (long long) k.st_size, (long long) k.st_mtime,
             pool->cfg.initrd, (long long) i.st_size, (long long) i.st_mtime,
             pool->cfg.runtimes, (long long) d.st_size,
             (long long) d.st_mtime, th, pool->cfg.vm_memory_mb,
             pool->cfg.vcpus, pool->type, pool->cfg.tb_cache_mb, qemu,
-            pool->cfg.emulator, pool->cfg.mem_merge) < 0)
+            pool->cfg.emulator, pool->cfg.mem_merge,
+            pool->net_on ? "tap" : "none") < 0)
     {
         return NULL;
     }
@@ -510,8 +539,8 @@ done:
 
 /* Tells a restored guest's agent the time and gives it fresh entropy
  * (FG_FRAME_SYNC), waiting for its answer until deadline (monotonic ms). */
-static int
-vmp_vm_sync(vmp_vm_t *vm, uint64_t deadline, char **err)
+int
+vmp_vm_sync(vmp_pool_t *pool, vmp_vm_t *vm, uint64_t deadline, char **err)
 {
     uint64_t         now = fg_now_ms();
     fg_buf_t         req = { 0 }, buf = { 0 };
@@ -526,6 +555,7 @@ vmp_vm_sync(vmp_vm_t *vm, uint64_t deadline, char **err)
         || fg_frame_add_u64(&req, "time_ns", (uint64_t) ts.tv_sec
                * 1000000000u + (uint64_t) ts.tv_nsec) < 0
         || fg_frame_add(&req, "entropy", entropy, sizeof(entropy)) < 0
+        || vmp_net_sync_fields(pool, vm, &req) < 0
         || fg_frame_end(&req) < 0)
     {
         vmp_seterr(err, "%s: no entropy or memory for SYNC", vm->name);
@@ -563,6 +593,9 @@ vmp_vm_restore(vmp_pool_t *pool, vmp_vm_t *vm, const char *src,
     int            rc = -1;
 
     vmp_console_log(pool, vm->name, log, sizeof(log));
+    if (vmp_net_tap_make(pool, vm, err) < 0) {
+        return -1;
+    }
     snprintf(img, sizeof(img), "%s/%s.img", pool->cfg.state_dir, vm->name);
     if (vmp_snap_copy(pool, vm, src, img, log, err) < 0) {
         return -1;
@@ -590,12 +623,8 @@ vmp_vm_restore(vmp_pool_t *pool, vmp_vm_t *vm, const char *src,
      * sign of life that does not.
      */
     rc = vmp_vm_attach(pool, vm, start, timeout_ms, false, log, err);
-    if (rc == 0 && vmp_vm_sync(vm, start + timeout_ms, err) < 0) {
-        close(vm->fd);
-        vm->fd = -1;
-        virDomainDestroy(vm->dom);
-        virDomainFree(vm->dom);
-        vm->dom = NULL;
+    if (rc == 0 && vmp_vm_sync(pool, vm, start + timeout_ms, err) < 0) {
+        vmp_vm_undo(vm);
         rc = -1;
     }
     if (rc == 0) {

@@ -353,6 +353,8 @@ vmp_vm_free(vmp_vm_t *vm)
         return;
     }
     free(vm->account);
+    free(vm->egress);
+    free(vm->egress_src);
     free(vm);
 }
 

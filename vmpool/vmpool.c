@@ -155,17 +155,20 @@ vmp_copy_config(vmp_pool_t *pool, const vmp_config_t *cfg)
     const char  **fields[] = {
         &pool->cfg.uri, &pool->cfg.kernel, &pool->cfg.initrd,
         &pool->cfg.domain_xml, &pool->cfg.state_dir, &pool->cfg.name_prefix,
-        &pool->cfg.accel, &pool->cfg.runtimes, &pool->cfg.emulator
+        &pool->cfg.accel, &pool->cfg.runtimes, &pool->cfg.emulator,
+        &pool->cfg.net_subnet
     };
-    char         *abs[9] = { NULL };
+    char         *abs[10] = { NULL };
     size_t        total = 0, off = 0, i;
 
     pool->cfg = *cfg;
-    for (i = 0; i < 9; i++) {
+    for (i = 0; i < 10; i++) {
         const char  *v = *fields[i] ? *fields[i] : "";
 
         /* libvirt resolves paths itself: give it absolute ones. */
-        if (((i >= 1 && i <= 4) || i >= 7) && v[0] != '/' && v[0] != '\0') {
+        if (((i >= 1 && i <= 4) || i == 7 || i == 8) && v[0] != '/'
+            && v[0] != '\0')
+        {
             abs[i] = realpath(v, NULL);
             if (abs[i] == NULL && i == 4) {
                 vmp_mkdirs(v);
@@ -182,20 +185,20 @@ vmp_copy_config(vmp_pool_t *pool, const vmp_config_t *cfg)
     if (pool->strings == NULL) {
         goto fail;
     }
-    for (i = 0; i < 9; i++) {
+    for (i = 0; i < 10; i++) {
         size_t  n = strlen(*fields[i]) + 1;
 
         memcpy(pool->strings + off, *fields[i], n);
         *fields[i] = pool->strings + off;
         off += n;
     }
-    for (i = 0; i < 9; i++) {
+    for (i = 0; i < 10; i++) {
         free(abs[i]);
     }
     return 0;
 
 fail:
-    for (i = 0; i < 9; i++) {
+    for (i = 0; i < 10; i++) {
         free(abs[i]);
     }
     return -1;
@@ -374,6 +377,9 @@ vmp_pool_new(const vmp_config_t *cfg, char **err)
     vmp_check_kvm_node();
     vmp_check_memory(pool);
     vmp_cleanup_stale(pool);
+    if (vmp_net_start(pool, err) < 0) {
+        goto fail;
+    }
     vmp_choose_accel(pool);
 
     /*
@@ -419,6 +425,7 @@ vmp_pool_free(vmp_pool_t *pool)
         vmp_set_unlink(&pool->set, vm);
         vmp_vm_destroy(pool, vm);
     }
+    vmp_net_stop(pool);
     if (pool->conn != NULL) {
         virConnectClose(pool->conn);
     }

@@ -64,6 +64,10 @@ typedef struct {
                                     are restored from it; 0: never */
     unsigned     function_snapshots_max; /* images kept; the least
                                     recently used go */
+    const char  *net_subnet;     /* A.B.C.D/N: each guest gets a tap and
+                                    an address in it, its egress decided
+                                    by the host (docs/network.md); NULL or
+                                    "": no network device */
 } vmp_config_t;
 
 typedef struct {
@@ -222,5 +226,23 @@ const char *vmp_vm_origin(const vmp_vm_t *vm);
 /* Why the accelerator was chosen ("/dev/kvm absent", "kvm guest said
  * HELLO in 2100 ms", "cached probe: ..."). */
 const char *vmp_pool_accel_reason(const vmp_pool_t *pool);
+
+/*
+ * What vm's guest may reach from now on: allow is fngated's allow-list,
+ * entries "A.B.C.D/N PROTO PORT[-PORT]" (PROTO tcp or udp) separated by
+ * commas, "" or NULL nothing (docs/network.md).  Nothing is done when the
+ * guest has this list already or has no network.  0, or -1 with *err.
+ */
+int vmp_vm_set_egress(vmp_pool_t *pool, vmp_vm_t *vm, const char *allow,
+    char **err);
+
+/*
+ * What vm's guest tried and was refused since the last time asked: up to
+ * size bytes "PROTO A.B.C.D:PORT (PACKETS), ..." in out, and the packets
+ * in all (0: nothing refused, or no network; -1: the table could not be
+ * read).  The counts start again from 0.
+ */
+int vmp_vm_egress_refused(vmp_pool_t *pool, vmp_vm_t *vm, char *out,
+    size_t size);
 
 #endif /* VMPOOL_H */

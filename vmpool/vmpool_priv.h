@@ -62,6 +62,11 @@ struct vmp_vm {
     char         capture_config[65];  /* its vmp_fnsnap_config */
     char         capture_fn[160];     /* its function (owner:name) */
     char         capture_version[16]; /* and version, for forgetting */
+    char         tap[16];       /* its tap (vmp_net.c), "" none */
+    unsigned     net_slot;      /* its address's slot + 1, 0 none */
+    char         net_addr[16];  /* its address */
+    char        *egress;        /* its elements of the allow set */
+    char        *egress_src;    /* the allow-list they came from */
     vmp_vm_t    *next;
 };
 
@@ -246,6 +251,12 @@ struct vmp_pool {
                                        "": none are made or used */
     uint64_t         new_kb;        /* host memory a new guest takes: the
                                        last fresh guest's, measured */
+    bool             net_on;        /* guests have a network (vmp_net.c) */
+    pthread_mutex_t  net_lock;      /* nft, net_used */
+    struct nft_ctx  *nft;
+    uint32_t         net_base;      /* the subnet, host order */
+    unsigned         net_slots;     /* guest addresses in it */
+    uint8_t         *net_used;      /* which are taken */
     bool             stop;
     bool             thread_started;
     pthread_t        thread;
@@ -259,6 +270,22 @@ void vmp_seterr(char **err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 const char *vmp_virt_error(void);
 
+/* vmp_net.c */
+int vmp_net_start(vmp_pool_t *pool, char **err);
+void vmp_net_stop(vmp_pool_t *pool);
+/* vm's tap with its address and route (network on, none yet); 0 or -1. */
+int vmp_net_tap_make(vmp_pool_t *pool, vmp_vm_t *vm, char **err);
+void vmp_net_tap_remove(vmp_pool_t *pool, vmp_vm_t *vm);
+/* The SYNC fields giving the guest its address (none without a tap). */
+int vmp_net_sync_fields(vmp_pool_t *pool, vmp_vm_t *vm, fg_buf_t *req);
+/* The <interface> element for vm's tap in out, "" without one. */
+int vmp_net_interface_xml(const vmp_pool_t *pool, const vmp_vm_t *vm,
+    char *out, size_t size);
+
+/* vmp_snapshot.c: SYNC (time, entropy, the guest's address). */
+int vmp_vm_sync(vmp_pool_t *pool, vmp_vm_t *vm, uint64_t deadline,
+    char **err);
+
 /* vmp_guest.c */
 virConnectPtr vmp_conn_get(vmp_pool_t *pool);
 int vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
@@ -266,6 +293,9 @@ int vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
 int vmp_vm_attach(vmp_pool_t *pool, vmp_vm_t *vm, uint64_t start,
     unsigned timeout_ms, bool hello, const char *log, char **err);
 void vmp_vm_destroy(vmp_pool_t *pool, vmp_vm_t *vm);
+/* A guest being made that failed: its channel closed, its domain
+ * destroyed (the rest of vm stays, for vmp_vm_destroy or a retry). */
+void vmp_vm_undo(vmp_vm_t *vm);
 void vmp_vm_discard(vmp_pool_t *pool, vmp_vm_t *vm);
 void vmp_console_log(vmp_pool_t *pool, const char *name, char *log,
     size_t size);

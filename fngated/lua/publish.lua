@@ -29,6 +29,9 @@ local c = {h['CodeSha256'] or '', h['Runtime'] or '',
 if (h['DeadLetterTargetArn'] or '') ~= '' then
   c[#c + 1] = h['DeadLetterTargetArn']
 end
+if (h['FngateEgress'] or '') ~= '' then
+  c[#c + 1] = 'egress:' .. h['FngateEgress']
+end
 local cfg = cjson.encode(c)
 if h['PublishedConfig'] == cfg
    and redis.call('EXISTS', KEYS[5]) == 1 then

@@ -134,6 +134,7 @@ void agent_reap(void);
 /* agent_boot.c (PID 1 only) */
 void agent_boot_run(void);
 void agent_boot_lo_up(void);
+int agent_boot_net_up(const char *addr, const char *gw);
 int agent_boot_open_port(void);
 
 /* agent_reply.c */

@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
@@ -24,6 +26,7 @@
 #include <sys/wait.h>
 
 #include "agent.h"
+#include "fg_netif.h"
 
 
 static void
@@ -290,4 +293,33 @@ agent_boot_lo_up(void)
         }
     }
     close(s);
+}
+
+
+
+/*
+ * Gives eth0 the address addr/32 the host chose for this guest (SYNC, after
+ * every boot and restore: a restored guest carries the saved guest's), a
+ * route to the host's end gw and the default route through it (PID 1 only).
+ * What the guest may reach is the host's business (docs/network.md): these
+ * routes only make packets leave by the one interface there is.
+ */
+int
+agent_boot_net_up(const char *addr, const char *gw)
+{
+    struct in_addr  a, g;
+
+    if (inet_pton(AF_INET, addr, &a) != 1 || inet_pton(AF_INET, gw, &g) != 1)
+    {
+        agent_log("net: bad address %s or gateway %s", addr, gw);
+        return -1;
+    }
+    if (fg_netif_up("eth0", a.s_addr) < 0
+        || fg_netif_route("eth0", g.s_addr, 0) < 0
+        || fg_netif_route("eth0", 0, g.s_addr) < 0)
+    {
+        agent_log("net: eth0 %s via %s: %s", addr, gw, strerror(errno));
+        return -1;
+    }
+    return 0;
 }

@@ -28,8 +28,9 @@ agent_sync_handle(int fd, const fg_frame_t *f)
         int      buf_size;
         uint8_t  buf[256];
     }                rpi;
-    const uint8_t   *e;
-    size_t           elen = 0;
+    const uint8_t   *e, *a, *g;
+    size_t           elen = 0, alen = 0, glen = 0;
+    char             addr[16], gw[16];
     uint64_t         ns;
     struct timespec  ts;
     fg_buf_t         b = { 0 };
@@ -60,6 +61,21 @@ agent_sync_handle(int fd, const fg_frame_t *f)
             close(rfd);
         }
         memset(rpi.buf, 0, sizeof(rpi.buf));
+    }
+    /* the guest's network (docs/network.md), when the pool gives one */
+    a = fg_frame_get(f, "net_addr", &alen);
+    g = fg_frame_get(f, "net_gw", &glen);
+    if (a != NULL && g != NULL && alen < sizeof(addr) && glen < sizeof(gw)
+        && agent.pid1)
+    {
+        memcpy(addr, a, alen);
+        addr[alen] = '\0';
+        memcpy(gw, g, glen);
+        gw[glen] = '\0';
+        if (agent_boot_net_up(addr, gw) < 0) {
+            agent_reply_error(fd, f->seq, "net: eth0 could not be set up");
+            return;
+        }
     }
     if (fg_frame_begin(&b, FG_FRAME_PONG, f->seq) == 0
         && fg_frame_end(&b) == 0)

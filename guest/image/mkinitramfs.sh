@@ -19,8 +19,9 @@ BUSYBOX=${BUSYBOX:-/bin/busybox}
 # the virtio-serial driver (the agent's channel), and virtio-blk with ext4
 # for the read-only runtime disk (guest/image/mkruntimes.sh).  ext4 asks the
 # crypto API for crc32c at mount (its modinfo softdep, which this script
-# does not follow): crc32c_generic comes first.
-WANT=${FNGATE_MODULES:-"virtio_pci virtio_console virtio_blk crc32c_generic ext4"}
+# does not follow): crc32c_generic comes first.  virtio_net: the guest's NIC
+# when fngated gives guests a network (docs/network.md).
+WANT=${FNGATE_MODULES:-"virtio_pci virtio_console virtio_blk crc32c_generic ext4 virtio_net"}
 
 ver=$(cat "$KDIR/version")
 mdir="$KDIR/lib/modules/$ver"

@@ -79,6 +79,27 @@ test_saveimage(void)
     memcpy(&off, img + 32, sizeof(off));
     CU_ASSERT_EQUAL(off, 0);
 
+    /* a guest's tap (docs/network.md) is named like the guest */
+    {
+        const char  *nxml =
+            "<domain><name>fg-snap</name><uuid>u</uuid><devices>"
+            "<serial type='file'><source path='/s/fg-snap.log'/></serial>"
+            "<interface type='ethernet'><mac address='52:54:00:f9:00:02'/>"
+            "<target dev='fg-snap' managed='no'/><model type='virtio'/>"
+            "</interface></devices></domain>";
+        const char  *nwant =
+            "<domain><name>fg-7</name><uuid>v</uuid><devices>"
+            "<serial type='file'><source path='/s/fg-7.log'/></serial>"
+            "<interface type='ethernet'><mac address='52:54:00:f9:00:02'/>"
+            "<target dev='fg-7' managed='no'/><model type='virtio'/>"
+            "</interface></devices></domain>";
+
+        len = make_image(img, sizeof(img), nxml, NULL, 4096);
+        CU_ASSERT_EQUAL_FATAL(vmp_saveimage_rewrite(img, len, "fg-7", "v",
+            "/s/fg-7.log"), 0);
+        CU_ASSERT_STRING_EQUAL((char *) img + VMP_SAVE_HEADER, nwant);
+    }
+
     /* refused: no room, not an image, compressed, no NUL, no name */
     len = make_image(img, sizeof(img), xml, cookie, (uint32_t) strlen(xml) + 8);
     CU_ASSERT_EQUAL(vmp_saveimage_rewrite(img, len, "a-much-longer-name-"
