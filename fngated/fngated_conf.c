@@ -170,6 +170,55 @@ fgd_conf_ceiling(const fgd_conf_t *conf, fg_egress_t *c, unsigned max,
     }
 }
 
+/*
+ * Whether e (TCP) names the port of one of fngate's own services that
+ * listen on TCP: `redis`, and `listen` when it is HOST:PORT (HOST an IPv4
+ * address, localhost, or 0.0.0.0 for every address).  No operator policy
+ * lets a function reach them; why says which.
+ */
+static bool
+fgd_conf_internal(const fgd_conf_t *conf, const fg_egress_t *e, char *why,
+    size_t wsize)
+{
+    const char  *keys[2] = { "redis", "listen" };
+    const char  *vals[2] = { conf->redis, conf->listen };
+    const char  *colon;
+    char         host[64];
+    unsigned     a[4], i;
+    long         port;
+    uint32_t     addr;
+
+    for (i = 0; i < 2 && !e->udp; i++) {
+        if (vals[i] == NULL || strncmp(vals[i], "unix:", 5) == 0
+            || (colon = strrchr(vals[i], ':')) == NULL
+            || (size_t) (colon - vals[i]) >= sizeof(host))
+        {
+            continue;
+        }
+        snprintf(host, sizeof(host), "%.*s", (int) (colon - vals[i]),
+            vals[i]);
+        port = strtol(colon + 1, NULL, 10);
+        if (strcmp(host, "localhost") == 0) {
+            snprintf(host, sizeof(host), "127.0.0.1");
+        }
+        if (sscanf(host, "%u.%u.%u.%u", &a[0], &a[1], &a[2], &a[3]) != 4
+            || a[0] > 255 || a[1] > 255 || a[2] > 255 || a[3] > 255)
+        {
+            continue;
+        }
+        addr = (a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3];
+        if (port >= (long) e->lo && port <= (long) e->hi
+            && (addr == 0 || fg_egress_overlaps(e, addr, 32)))
+        {
+            snprintf(why, wsize, "fngate's own %s (%s = %s): no function "
+                "may reach it", i == 0 ? "Redis" : "fngated", keys[i],
+                vals[i]);
+            return true;
+        }
+    }
+    return false;
+}
+
 int
 fgd_conf_egress(const fgd_conf_t *conf, const char *list, char *out,
     size_t size, char *why, size_t wsize)
@@ -178,6 +227,7 @@ fgd_conf_egress(const fgd_conf_t *conf, const char *list, char *out,
     const char  *p, *w;
     unsigned     nc, i;
     size_t       len;
+    char         own[192];
 
     fgd_conf_ceiling(conf, c, 64, &nc);
     snprintf(why, wsize, "%s", "");
@@ -207,6 +257,10 @@ fgd_conf_egress(const fgd_conf_t *conf, const char *list, char *out,
         if (fg_egress_overlaps(&e, sub.net, sub.bits)) {
             snprintf(why, wsize, "%.*s: the guests' own addresses (%s) can "
                 "not be allowed", (int) len, p, conf->network_subnet);
+            return -1;
+        }
+        if (fgd_conf_internal(conf, &e, own, sizeof(own))) {
+            snprintf(why, wsize, "%.*s is %s", (int) len, p, own);
             return -1;
         }
         for (i = 0; i < nc && !fg_egress_within(&e, &c[i]); i++) { }

@@ -403,3 +403,39 @@ from_snapshot=1
 second=allowed=reached redis=refused
 --- no_error_log
 [error]
+
+
+
+=== TEST 9: under network = loopback a function may name any loopback port but fngate's own Redis: naming it (alone or in a range) is refused, nothing stored; the probe that names the rest still does not reach Redis
+--- timeout: 400
+--- config eval: FngateTest::default_config($main::OWN_SOCK)
+--- init
+main::fresh(network => 'loopback');
+my $redis = $ENV{TEST_NGINX_REDIS_PORT};
+my @codes;
+for my $egress (["127.0.0.1:$redis"], ["127.0.0.1:1-65535"],
+                ["127.0.0.0/8:$redis"]) {
+    my $out = FngateTest::curl_sigv4('net9-a', '/2015-03-31/functions',
+        '-H', 'Content-Type: application/json',
+        '-d', FngateTest::create_function_body(name => 'greedy',
+                  files => { handler => [0755, "#!/bin/sh\ncat\n"] },
+                  extra => { FngateEgress => $egress }));
+    my ($msg) = $out =~ /"message":"([^"]*)"/;
+    $msg //= $out;
+    $msg =~ s/\Q$redis\E/REDIS/g;
+    push @codes, FngateTest::http_code($out) . " $msg";
+}
+my $get = FngateTest::curl_sigv4('net9-a', '/2015-03-31/functions/greedy');
+main::probe('net9-a', FngateEgress => ["127.0.0.1:1-" . ($redis - 1),
+                                       "127.0.0.1:" . ($redis + 1) . "-65535"]);
+my $call = main::call('net9-a');
+FngateTest::save_output('net9.out', join("\n", @codes,
+    "stored=" . FngateTest::http_code($get), "probe=$call") . "\n");
+--- request
+GET /t/out/net9.out
+--- response_body
+400 FngateEgress: 127.0.0.1:REDIS is fngate's own Redis (redis = 127.0.0.1:REDIS): no function may reach it
+400 FngateEgress: 127.0.0.1:1-65535 is fngate's own Redis (redis = 127.0.0.1:REDIS): no function may reach it
+400 FngateEgress: 127.0.0.0/8:REDIS is fngate's own Redis (redis = 127.0.0.1:REDIS): no function may reach it
+stored=404
+probe=allowed=reached other_port=reached redis=refused

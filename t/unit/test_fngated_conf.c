@@ -261,9 +261,52 @@ test_conf_shipped(void)
     unlink(path);
 }
 
+/* No network policy lets a function name fngate's own Redis or TCP
+ * listener; other loopback ports pass under loopback. */
+static void
+test_conf_egress_internal(void)
+{
+    fgd_conf_t  c;
+    char        out[256], why[256], err[128];
+
+    CU_ASSERT_EQUAL_FATAL(fgd_conf_init(&c), 0);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "network = loopback", err,
+        sizeof(err)), 0);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "redis = 127.0.0.1:16391", err,
+        sizeof(err)), 0);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "listen = 0.0.0.0:9000", err,
+        sizeof(err)), 0);
+    CU_ASSERT_EQUAL(fgd_conf_egress(&c, "127.0.0.1:8080", out, sizeof(out),
+        why, sizeof(why)), 0);
+    CU_ASSERT_EQUAL(fgd_conf_egress(&c, "127.0.0.1:16391/udp", out,
+        sizeof(out), why, sizeof(why)), 0);
+    CU_ASSERT_EQUAL(fgd_conf_egress(&c, "127.0.0.1:16391", out, sizeof(out),
+        why, sizeof(why)), -1);
+    CU_ASSERT_STRING_EQUAL(why, "127.0.0.1:16391 is fngate's own Redis "
+        "(redis = 127.0.0.1:16391): no function may reach it");
+    CU_ASSERT_EQUAL(fgd_conf_egress(&c, "127.0.0.0/8:16000-17000", out,
+        sizeof(out), why, sizeof(why)), -1);
+    /* fngated bound to every address: its port, on any address */
+    CU_ASSERT_EQUAL(fgd_conf_egress(&c, "127.0.0.1:8080 127.0.0.1:9000",
+        out, sizeof(out), why, sizeof(why)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "fngate's own fngated"));
+    fgd_conf_free(&c);
+
+    /* a Redis on a unix socket has no port to guard */
+    CU_ASSERT_EQUAL_FATAL(fgd_conf_init(&c), 0);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "network = loopback", err,
+        sizeof(err)), 0);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "redis = unix:/run/redis.sock", err,
+        sizeof(err)), 0);
+    CU_ASSERT_EQUAL(fgd_conf_egress(&c, "127.0.0.1:16391", out, sizeof(out),
+        why, sizeof(why)), 0);
+    fgd_conf_free(&c);
+}
+
 const cu_test_t  conf_tests[] = {
     { "configuration", test_conf },
     { "configuration: -o overrides", test_conf_override },
     { "shipped conf = defaults", test_conf_shipped },
+    { "no policy reaches fngate's own services", test_conf_egress_internal },
     { NULL, NULL }
 };
