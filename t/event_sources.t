@@ -160,6 +160,19 @@ sub lines_of {
         @{ FngateTest::billing_lines('Invoke') };
 }
 
+# Waits up to a minute for mapping UUID to report a PROBLEM; the mapping.
+sub wait_problem {
+    my $uuid = shift;
+    my $until = time + 60;
+    my $m;
+    while (1) {
+        (undef, $m) = cli('alice', 'get-event-source-mapping', '--uuid', $uuid);
+        last if ($m->{LastProcessingResult} // '') =~ /PROBLEM/ || time >= $until;
+        select undef, undef, undef, 0.5;
+    }
+    return $m;
+}
+
 sub create {
     my ($fn, $q, @more) = @_;
     my ($rc, $m, $text) = cli('alice', 'create-event-source-mapping',
@@ -521,13 +534,7 @@ in order
 my $uuid = main::create('gone-fn', 'gone-q');
 FngateTest::api_ok('alice', 'DELETE', '/2015-03-31/functions/gone-fn', '', 204);
 main::send_all('gone-q', undef, qw(g1));
-my $until = time + 60;
-my $m;
-while (1) {
-    (undef, $m) = main::cli('alice', 'get-event-source-mapping', '--uuid', $uuid);
-    last if ($m->{LastProcessingResult} // '') =~ /PROBLEM/ || time >= $until;
-    select undef, undef, undef, 0.5;
-}
+my $m = main::wait_problem($uuid);
 main::cli('alice', 'update-event-source-mapping', '--uuid', $uuid, '--no-enabled');
 my $left = main::wait_counts('gone-q', '1/0', 60);
 main::cli('alice', 'delete-event-source-mapping', '--uuid', $uuid);
@@ -595,13 +602,7 @@ FngateTest::api_ok('alice', 'PUT', '/2017-10-31/functions/held-fn/concurrency',
     '{"ReservedConcurrentExecutions":0}', 200);
 my $uuid = main::create('held-fn', 'held-q');
 main::send_all('held-q', undef, qw(h1 h2));
-my $until = time + 60;
-my $m;
-while (1) {
-    (undef, $m) = main::cli('alice', 'get-event-source-mapping', '--uuid', $uuid);
-    last if ($m->{LastProcessingResult} // '') =~ /PROBLEM/ || time >= $until;
-    select undef, undef, undef, 0.5;
-}
+my $m = main::wait_problem($uuid);
 my @throttled = grep { $_->{status} eq '429' } main::lines_of('held-fn');
 my $held = main::counts('held-q');
 $held =~ s{^(\d+)/(\d+)$}{$1 + $2}e;
