@@ -1477,6 +1477,45 @@ fgq_handle_make(char *dst, const char *owner, const char *name,
     }
 }
 
+/*
+ * The text a handle of len bytes of base64url without padding (at most
+ * FGQ_HANDLE_MAX) encodes, into plain (size bytes, NUL-terminated); strict
+ * refuses the standard alphabet's '+', '/' and '='.  Its length, or -1
+ * (not base64, empty, too long, or holding a NUL).
+ */
+static ssize_t
+fgq_b64url_text(const char *h, size_t len, bool strict, uint8_t *plain,
+    size_t size)
+{
+    char     b64[FGQ_HANDLE_MAX + 4];
+    size_t   i;
+    ssize_t  n;
+
+    if (len == 0 || len >= FGQ_HANDLE_MAX) {
+        return -1;
+    }
+    for (i = 0; i < len; i++) {
+        char c = h[i];
+
+        if (strict && (c == '+' || c == '/' || c == '=')) {
+            return -1;
+        }
+        b64[i] = c == '-' ? '+' : c == '_' ? '/' : c;
+    }
+    while (i % 4 != 0) {
+        b64[i++] = '=';
+    }
+    if (i / 4 * 3 + 3 > size) {
+        return -1;                  /* fgd_base64_decode's room */
+    }
+    n = fgd_base64_decode(b64, i, plain);
+    if (n <= 0 || (size_t) n >= size) {
+        return -1;
+    }
+    plain[n] = '\0';
+    return memchr(plain, '\0', (size_t) n) != NULL ? -1 : n;
+}
+
 /* base64url without padding of len bytes of plain into dst. */
 static void
 fgq_b64url(const char *plain, size_t len, char *dst)
@@ -1513,32 +1552,12 @@ fgq_task_handle_parse(const char *h, size_t len,
     char owner[FG_ACCOUNT_LEN + 1], char name[FG_QUEUE_NAME_MAX + 1],
     char task[37])
 {
-    char     b64[FGQ_TASK_HANDLE_MAX + 4];
     uint8_t  plain[FGQ_TASK_HANDLE_MAX];
     char    *sp1, *sp2;
-    size_t   i;
-    ssize_t  n;
 
-    if (len == 0 || len >= FGQ_TASK_HANDLE_MAX) {
-        return -1;
-    }
-    for (i = 0; i < len; i++) {
-        char c = h[i];
-
-        if (c == '+' || c == '/' || c == '=') {
-            return -1;
-        }
-        b64[i] = c == '-' ? '+' : c == '_' ? '/' : c;
-    }
-    while (i % 4 != 0) {
-        b64[i++] = '=';
-    }
-    n = fgd_base64_decode(b64, i, plain);
-    if (n <= 0 || (size_t) n >= sizeof(plain)) {
-        return -1;
-    }
-    plain[n] = '\0';
-    if (memchr(plain, '\0', (size_t) n) != NULL) {
+    if (len >= FGQ_TASK_HANDLE_MAX
+        || fgq_b64url_text(h, len, true, plain, sizeof(plain)) < 0)
+    {
         return -1;
     }
     sp1 = strchr((char *) plain, ' ');
@@ -1546,18 +1565,9 @@ fgq_task_handle_parse(const char *h, size_t len,
     if (sp1 == NULL || sp2 == NULL || strchr(sp2 + 1, ' ') != NULL
         || !fg_account_valid((char *) plain, (size_t) (sp1 - (char *) plain))
         || !fg_queue_name_valid(sp1 + 1, (size_t) (sp2 - sp1 - 1))
-        || strlen(sp2 + 1) != 36)
+        || !fg_uuid_valid(sp2 + 1, strlen(sp2 + 1)))
     {
         return -1;
-    }
-    for (i = 0; i < 36; i++) {
-        char c = sp2[1 + i];
-
-        if (!(isxdigit((unsigned char) c) || (c == '-'
-              && (i == 8 || i == 13 || i == 18 || i == 23))))
-        {
-            return -1;
-        }
     }
     memcpy(owner, plain, (size_t) (sp1 - (char *) plain));
     owner[sp1 - (char *) plain] = '\0';
@@ -1589,30 +1599,11 @@ fgq_handle_parse(const char *h, size_t len, char owner[FG_ACCOUNT_LEN + 1],
     char name[FG_QUEUE_NAME_MAX + 1], char entry[FGQ_ENTRY_ID_MAX + 1],
     char nonce[FGQ_NONCE_MAX + 1])
 {
-    char     b64[FGQ_HANDLE_MAX + 4];
     uint8_t  plain[FGQ_HANDLE_MAX];
     char    *f[4], *save = NULL, *tok;
-    size_t   i;
-    ssize_t  n;
     unsigned k = 0;
 
-    if (len == 0 || len >= FGQ_HANDLE_MAX) {
-        return -1;
-    }
-    for (i = 0; i < len; i++) {
-        char c = h[i];
-
-        b64[i] = c == '-' ? '+' : c == '_' ? '/' : c;
-    }
-    while (i % 4 != 0) {
-        b64[i++] = '=';
-    }
-    n = fgd_base64_decode(b64, i, plain);
-    if (n <= 0 || (size_t) n >= sizeof(plain)) {
-        return -1;
-    }
-    plain[n] = '\0';
-    if (memchr(plain, '\0', (size_t) n) != NULL) {
+    if (fgq_b64url_text(h, len, false, plain, sizeof(plain)) < 0) {
         return -1;
     }
     for (tok = strtok_r((char *) plain, " ", &save); tok != NULL;
