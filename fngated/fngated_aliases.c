@@ -454,11 +454,7 @@ fgd_store_xalias_check(const fgd_req_t *q, const fgd_alias_t *a,
     fg_route_t    t;
     fgd_alias_t   ta;
     fgd_resp_t    tmp = { 0 };
-    char          key[FG_KEY_MAX], f1[FG_KEY_MAX], f2[FG_KEY_MAX];
-    const char   *argv[4];
-    size_t        lens[4], i;
-    redisReply   *reply;
-    bool          granted = false;
+    char          key[FG_KEY_MAX];
     int           rc;
 
     if (fg_alias_target_parse(a->target, strlen(a->target), &t)
@@ -478,33 +474,12 @@ fgd_store_xalias_check(const fgd_req_t *q, const fgd_alias_t *a,
             t.region, q->region);
     }
 
-    if (fg_key_grants(key, sizeof(key), t.account, t.function)
-            >= FG_KEY_MAX
-        || fg_key_grant_field(f1, sizeof(f1), "", "lambda:InvokeFunction",
-            q->caller) >= FG_KEY_MAX
-        || fg_key_grant_field(f2, sizeof(f2), t.qualifier,
-            "lambda:InvokeFunction", q->caller) >= FG_KEY_MAX)
-    {
-        return fgd_error(r, 500, "ServiceException", "key too long");
-    }
-    argv[0] = "HMGET";  argv[1] = key;  argv[2] = f1;  argv[3] = f2;
-    for (i = 0; i < 4; i++) {
-        lens[i] = strlen(argv[i]);
-    }
-    reply = fgd_redis_command(q, true, 4, argv, lens, r);
-    if (reply == NULL) {
+    rc = fgd_store_invoke_granted(q, t.account, t.function, t.qualifier,
+        q->caller, r);
+    if (rc < 0) {
         return -1;
     }
-    if (reply->type != REDIS_REPLY_ARRAY) {
-        return fgd_store_unexpected(reply, r);
-    }
-    for (i = 0; i < reply->elements; i++) {
-        if (reply->element[i]->type == REDIS_REPLY_STRING) {
-            granted = true;
-        }
-    }
-    freeReplyObject(reply);
-    if (!granted) {
+    if (rc == 0) {
         fgd_log("error", q->request_id, "%s may not alias %s: no statement "
             "grants lambda:InvokeFunction", q->caller, a->target);
         return fgd_error(r, 403, "AccessDeniedException",
@@ -521,18 +496,11 @@ fgd_store_xalias_check(const fgd_req_t *q, const fgd_alias_t *a,
         {
             return fgd_error(r, 500, "ServiceException", "key too long");
         }
-        argv[0] = "EXISTS";  argv[1] = key;
-        lens[0] = 6;  lens[1] = strlen(key);
-        reply = fgd_redis_command(q, true, 2, argv, lens, r);
-        if (reply == NULL) {
+        rc = fgd_store_exists(q, key, r);
+        if (rc < 0) {
             return -1;
         }
-        if (reply->type != REDIS_REPLY_INTEGER) {
-            return fgd_store_unexpected(reply, r);
-        }
-        rc = reply->integer > 0 ? 0 : -1;
-        freeReplyObject(reply);
-        if (rc != 0) {
+        if (rc == 0) {
             return fgd_error(r, 404, "ResourceNotFoundException",
                 "Function not found: %s", a->target);
         }

@@ -47,6 +47,7 @@
 #include <openssl/rand.h>
 
 #include "fg_keys.h"
+#include "fg_util.h"
 #include "fngated_async.h"
 #include "fngated_event_config.h"
 #include "fngated_gateway.h"
@@ -106,19 +107,10 @@ static struct {
 };
 
 
-static uint64_t
-fgd_async_now_ms(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
-
 uint64_t
 fgd_event_age_ms(const fgd_event_t *ev)
 {
-    uint64_t  now = fgd_async_now_ms();
+    uint64_t  now = fg_epoch_ms();
 
     return now > ev->t0_ms ? now - ev->t0_ms : 0;
 }
@@ -321,7 +313,7 @@ fgd_async_enqueue(const fgd_req_t *q, fgd_resp_t *r)
     ev.uri = q->uri;
     ev.payload = q->body_len ? q->body : "{}";
     ev.payload_len = q->body_len ? q->body_len : 2;
-    ev.t0_ms = fgd_async_now_ms();
+    ev.t0_ms = fg_epoch_ms();
 
     if (fgd_async_store(q, fgd_async_billed(q), &ev, r) != 0) {
         return -1;
@@ -528,7 +520,7 @@ fgd_async_to_function(fgd_req_t *q, const char *from, const char *arn,
     ev.uri = uri;
     ev.payload = record;
     ev.payload_len = len;
-    ev.t0_ms = fgd_async_now_ms();
+    ev.t0_ms = fg_epoch_ms();
     memset(&r, 0, sizeof(r));
     rc = fgd_async_store(q, from, &ev, &r);
     if (rc != 0) {
@@ -575,7 +567,7 @@ fgd_async_destination(fgd_req_t *q, const fgd_event_t *ev,
     }
     fgd_async_arn(ev, q->region, fnarn, sizeof(fnarn));
     record = fgd_async_record(ev, fnarn, condition, resp,
-        fgd_async_now_ms(), &len);
+        fg_epoch_ms(), &len);
     if (record == NULL) {
         fgd_log("error", q->request_id, "event %s: no memory for its "
             "record", ev->rid);
@@ -708,7 +700,7 @@ fgd_async_run(fgd_worker_t *w, fgd_req_t *q, const char *account,
 
     if (fgd_async_config(q, ev, &cfg) != 0) {
         fgd_async_done(w, q, account, ev,
-            fgd_async_now_ms() + FGD_ASYNC_RETRY_MS);
+            fg_epoch_ms() + FGD_ASYNC_RETRY_MS);
         return;
     }
     lim.max_retries = cfg.eic.max_retries;
@@ -724,7 +716,7 @@ fgd_async_run(fgd_worker_t *w, fgd_req_t *q, const char *account,
             "%lld): the worker that had it died or lost it; it may run "
             "twice", ev->rid, deliveries);
     }
-    if (fgd_async_expired(ev, &lim, fgd_async_now_ms())) {
+    if (fgd_async_expired(ev, &lim, fg_epoch_ms())) {
         fgd_async_failed(q, ev, &cfg, FGD_CONDITION_AGE, NULL);
         fgd_async_done(w, q, account, ev, 0);
         return;
@@ -748,13 +740,13 @@ fgd_async_run(fgd_worker_t *w, fgd_req_t *q, const char *account,
         resp.body = a.body;
         resp.body_len = a.body_len;
     }
-    end = fgd_async_next(o, ev, &lim, fgd_async_now_ms(), &due);
+    end = fgd_async_next(o, ev, &lim, fg_epoch_ms(), &due);
     if (due != 0) {
         fgd_log("info", q->request_id, "event %s: attempt %u answered %u "
             "%s%s; retry in %llu ms", ev->rid, ev->attempts + ev->throttles,
             a.status, a.function_error[0] ? a.function_error : a.error_type,
             o == FGD_ASYNC_FUNCTION_ERROR ? " (function error)" : "",
-            (unsigned long long) (due - fgd_async_now_ms()));
+            (unsigned long long) (due - fg_epoch_ms()));
     } else if (o == FGD_ASYNC_SUCCESS) {
         fgd_log("info", q->request_id, "event %s ran (attempt %u)", ev->rid,
             ev->attempts + ev->throttles);
@@ -793,7 +785,7 @@ fgd_async_take(fgd_worker_t *w, fgd_req_t *q, const char *account,
     fg_key_events(stream, sizeof(stream), account);
     fg_key_event_retries(retries, sizeof(retries), account);
     snprintf(now, sizeof(now), "%llu",
-        (unsigned long long) fgd_async_now_ms());
+        (unsigned long long) fg_epoch_ms());
     snprintf(vis, sizeof(vis), "%u",
         fgd_async.conf->async.visibility_s * 1000);
     args[0] = stream;
@@ -895,7 +887,7 @@ fgd_async_worker(void *arg)
         {
             a->due_ms = due;
         } else if (rc < 0) {
-            a->due_ms = fgd_async_now_ms() + FGD_ASYNC_RETRY_MS;
+            a->due_ms = fg_epoch_ms() + FGD_ASYNC_RETRY_MS;
         }
         pthread_mutex_unlock(&fgd_async.lock);
 
@@ -1012,7 +1004,7 @@ fgd_async_scheduler(void *arg)
             freeReplyObject(reply);
         }
 
-        now = fgd_async_now_ms();
+        now = fg_epoch_ms();
         if (now >= next_sweep) {
             memset(&r, 0, sizeof(r));
             argv[0] = "SMEMBERS";

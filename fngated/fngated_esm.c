@@ -34,6 +34,7 @@
 #include <openssl/rand.h>
 
 #include "fg_keys.h"
+#include "fg_util.h"
 #include "fngated_esm.h"
 #include "fngated_json.h"
 #include "fngated_log.h"
@@ -42,15 +43,6 @@
 #include "fngated_util.h"
 
 #define FGD_ESM_ATTEMPTS  3         /* an Update that met another */
-
-static uint64_t
-fgd_esm_now_ms(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
 
 static int
 fgd_esm_none(fgd_resp_t *r)
@@ -86,37 +78,6 @@ fgd_esm_int(const fgd_req_t *q, int argc, const char **argv, fgd_resp_t *r)
     return v;
 }
 
-/* Any of the fields of the hash key set (> 0): 1, 0, or -1 with r. */
-static int
-fgd_esm_any(const fgd_req_t *q, const char *key, const char **fields,
-    int n, fgd_resp_t *r)
-{
-    const char  *argv[8];
-    redisReply  *reply;
-    size_t       i;
-    int          rc = 0;
-
-    argv[0] = "HMGET";
-    argv[1] = key;
-    memcpy(&argv[2], fields, (size_t) n * sizeof(*fields));
-    reply = fgd_redis_command(q, true, 2 + n, argv, NULL, r);
-    if (reply == NULL) {
-        return -1;
-    }
-    if (reply->type != REDIS_REPLY_ARRAY) {
-        return fgd_store_unexpected(reply, r);
-    }
-    for (i = 0; i < reply->elements; i++) {
-        if (reply->element[i]->type == REDIS_REPLY_STRING
-            && atoll(reply->element[i]->str) > 0)
-        {
-            rc = 1;
-        }
-    }
-    freeReplyObject(reply);
-    return rc;
-}
-
 /* ------------------------------------------------------------------ */
 /* What the names name                                                   */
 
@@ -125,62 +86,25 @@ static int
 fgd_esm_function_check(const fgd_req_t *q, const char *name, char *arn,
     size_t size, fgd_resp_t *r)
 {
-    fg_route_t   t;
-    char         key[FG_KEY_MAX], f1[FG_KEY_MAX], f2[FG_KEY_MAX];
-    const char  *argv[2], *fields[2];
-    long long    n;
-    int          rc;
+    fg_route_t  t;
+    int         n;
 
     if (fgd_esm_function_parse(name, q->caller, q->region, &t, r) != 0) {
         return -1;
     }
     fg_function_arn(arn, size, q->region, t.account, t.function,
         t.qualifier);
-    if (fg_key_function(key, sizeof(key), t.account, t.function)
-        >= FG_KEY_MAX)
-    {
-        return fgd_error(r, 500, "ServiceException", "key too long");
-    }
-    argv[0] = "EXISTS";
-    argv[1] = key;
-    n = fgd_esm_int(q, 2, argv, r);
-    if (n > 0 && t.qualifier[0] != '\0'
-        && strcmp(t.qualifier, "$LATEST") != 0)
-    {
-        if ((fg_version_valid(t.qualifier, strlen(t.qualifier))
-             ? fg_key_version(key, sizeof(key), t.account, t.function,
-                   t.qualifier)
-             : fg_key_alias(key, sizeof(key), t.account, t.function,
-                   t.qualifier)) >= FG_KEY_MAX)
-        {
-            return fgd_error(r, 500, "ServiceException", "key too long");
+    n = fgd_store_function_exists(q, t.account, t.function, t.qualifier, r);
+    if (n > 0 && strcmp(t.account, q->caller) != 0) {
+        n = fgd_store_invoke_granted(q, t.account, t.function, t.qualifier,
+            q->caller, r);
+        if (n == 0) {
+            fgd_log("info", q->request_id, "%s: no lambda:InvokeFunction "
+                "of %s for %s", q->action, arn, q->caller);
         }
-        n = fgd_esm_int(q, 2, argv, r);
     }
     if (n < 0) {
         return -1;
-    }
-    if (n > 0 && strcmp(t.account, q->caller) != 0) {
-        if (fg_key_grants(key, sizeof(key), t.account, t.function)
-                >= FG_KEY_MAX
-            || fg_key_grant_field(f1, sizeof(f1), "",
-                "lambda:InvokeFunction", q->caller) >= FG_KEY_MAX
-            || fg_key_grant_field(f2, sizeof(f2), t.qualifier,
-                "lambda:InvokeFunction", q->caller) >= FG_KEY_MAX)
-        {
-            return fgd_error(r, 500, "ServiceException", "key too long");
-        }
-        fields[0] = f1;
-        fields[1] = f2;
-        rc = fgd_esm_any(q, key, fields, 2, r);
-        if (rc < 0) {
-            return -1;
-        }
-        if (rc == 0) {
-            fgd_log("info", q->request_id, "%s: no lambda:InvokeFunction "
-                "of %s for %s", q->action, arn, q->caller);
-            n = 0;
-        }
     }
     if (n == 0) {
         fgd_error(r, 404, "ResourceNotFoundException", "Function not "
@@ -198,9 +122,8 @@ fgd_esm_queue_check(const fgd_req_t *q, const char *arn, bool *fifo,
     fgd_resp_t *r)
 {
     fgd_dest_t   d;
-    char         key[FG_KEY_MAX], f[8][FG_KEY_MAX];
-    const char  *argv[2], *fields[4];
-    long long    n;
+    char         key[FG_KEY_MAX], f[4][FG_KEY_MAX];
+    const char  *fields[4] = { f[0], f[1], f[2], f[3] };
     int          rc, i;
     static const char *const  actions[2] = {
         "sqs:ReceiveMessage", "sqs:DeleteMessage"
@@ -224,13 +147,11 @@ fgd_esm_queue_check(const fgd_req_t *q, const char *arn, bool *fifo,
     {
         return fgd_error(r, 500, "ServiceException", "key too long");
     }
-    argv[0] = "EXISTS";
-    argv[1] = key;
-    n = fgd_esm_int(q, 2, argv, r);
-    if (n < 0) {
+    rc = fgd_store_exists(q, key, r);
+    if (rc < 0) {
         return -1;
     }
-    if (n == 0) {
+    if (rc == 0) {
         fgd_error(r, 400, "InvalidParameterValueException", "Error occurred "
             "while ReceiveMessage. SQS Error Code: AWS.SimpleQueueService."
             "NonExistentQueue. SQS Error Message: The specified queue does "
@@ -250,11 +171,7 @@ fgd_esm_queue_check(const fgd_req_t *q, const char *arn, bool *fifo,
         snprintf(f[1], sizeof(f[1]), "%s:*", actions[i]);
         snprintf(f[2], sizeof(f[2]), "sqs:*:%s", q->caller);
         snprintf(f[3], sizeof(f[3]), "sqs:*:*");
-        fields[0] = f[0];
-        fields[1] = f[1];
-        fields[2] = f[2];
-        fields[3] = f[3];
-        rc = fgd_esm_any(q, key, fields, 4, r);
+        rc = fgd_store_any_field(q, key, fields, 4, r);
         if (rc < 0) {
             return -1;
         }
@@ -485,7 +402,7 @@ fgd_esm_create(const fgd_req_t *q, fgd_resp_t *r)
             return fgd_error(r, 500, "ServiceException", "no randomness");
         }
         fgd_uuid_format(rnd, m.uuid);
-        m.last_modified_ms = fgd_esm_now_ms();
+        m.last_modified_ms = fg_epoch_ms();
         rc = fgd_esm_write(q, &m, true, "", r);
         if (rc != -3) {
             break;
@@ -645,7 +562,7 @@ fgd_esm_update(const fgd_req_t *q, fgd_resp_t *r)
         {
             return -1;
         }
-        m.last_modified_ms = fgd_esm_now_ms();
+        m.last_modified_ms = fg_epoch_ms();
         if (m.last_modified_ms <= (uint64_t) atoll(old)) {
             m.last_modified_ms = (uint64_t) atoll(old) + 1;
         }

@@ -48,6 +48,7 @@
 #include <openssl/rand.h>
 
 #include "fg_keys.h"
+#include "fg_util.h"
 #include "fngated_async_json.h"
 #include "fngated_esm.h"
 #include "fngated_gateway.h"
@@ -98,15 +99,6 @@ static struct {
     .cond = PTHREAD_COND_INITIALIZER
 };
 
-
-static uint64_t
-fgd_esm_ms(void)
-{
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
 
 static void
 fgd_esm_req(fgd_req_t *q, redisContext **redis, const char *rid)
@@ -232,7 +224,7 @@ fgd_esm_batch(redisContext **redis, const char *account, const fgd_esm_t *m,
         if (max > FGD_ESM_RECEIVE_MAX) {
             max = FGD_ESM_RECEIVE_MAX;
         }
-        now = fgd_esm_ms();
+        now = fg_epoch_ms();
         if (*n == 0) {
             wait = FGD_ESM_SLICE_MS;
         } else if (now >= first + m->window_s * 1000ull) {
@@ -260,7 +252,7 @@ fgd_esm_batch(redisContext **redis, const char *account, const fgd_esm_t *m,
             continue;
         }
         if (*n == 0) {
-            first = fgd_esm_ms();
+            first = fg_epoch_ms();
         }
         na = realloc(all, (*n + k) * sizeof(*all));
         if (na == NULL) {
@@ -715,7 +707,7 @@ fgd_esm_manage(void *arg)
     fgd_esm_req(&q, &redis, NULL);
     pthread_mutex_lock(&fgd_esm.lock);
     while (!fgd_esm.stopping) {
-        now = fgd_esm_ms();
+        now = fg_epoch_ms();
         if (now >= next) {
             pthread_mutex_unlock(&fgd_esm.lock);
             i = (size_t) fgd_esm_read(&q, &ms, &accts, &n);
@@ -730,11 +722,11 @@ fgd_esm_manage(void *arg)
             }
             free(ms);
             free(accts);
-            next = fgd_esm_ms() + fgd_esm.conf->esm.refresh_ms;
+            next = fg_epoch_ms() + fgd_esm.conf->esm.refresh_ms;
         }
         fgd_esm_reconcile();
         clock_gettime(CLOCK_REALTIME, &ts);
-        now = fgd_esm_ms();
+        now = fg_epoch_ms();
         if (next > now) {
             uint64_t d = next - now;
 

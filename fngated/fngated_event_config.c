@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fg_util.h"
 #include "fngated_event_config.h"
 #include "fngated_json.h"
 #include "fngated_log.h"
@@ -38,10 +39,7 @@ fgd_eic_qualifier(const char *qualifier)
 static double
 fgd_eic_now(void)
 {
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double) ts.tv_sec + (double) (ts.tv_nsec / 1000000) / 1000.0;
+    return (double) fg_epoch_ms() / 1000.0;
 }
 
 /* Lambda's 404 for a qualifier without a configuration. */
@@ -86,52 +84,6 @@ fgd_eic_reply(const fgd_req_t *q, const fgd_eic_doc_t *d, fgd_resp_t *r)
 /* ------------------------------------------------------------------ */
 /* Destinations                                                          */
 
-/* EXISTS key: 1, 0, or -1 with r. */
-static int
-fgd_eic_exists(const fgd_req_t *q, const char *key, fgd_resp_t *r)
-{
-    const char  *argv[2] = { "EXISTS", key };
-    redisReply  *reply;
-    int          rc;
-
-    reply = fgd_redis_command(q, true, 2, argv, NULL, r);
-    if (reply == NULL) {
-        return -1;
-    }
-    if (reply->type != REDIS_REPLY_INTEGER) {
-        return fgd_store_unexpected(reply, r);
-    }
-    rc = reply->integer > 0;
-    freeReplyObject(reply);
-    return rc;
-}
-
-/* HMGET key f1 f2: 1 when either is set, 0 neither, -1 with r. */
-static int
-fgd_eic_granted(const fgd_req_t *q, const char *key, const char *f1,
-    const char *f2, fgd_resp_t *r)
-{
-    const char  *argv[4] = { "HMGET", key, f1, f2 };
-    redisReply  *reply;
-    size_t       i;
-    int          rc = 0;
-
-    reply = fgd_redis_command(q, true, 4, argv, NULL, r);
-    if (reply == NULL) {
-        return -1;
-    }
-    if (reply->type != REDIS_REPLY_ARRAY) {
-        return fgd_store_unexpected(reply, r);
-    }
-    for (i = 0; i < reply->elements; i++) {
-        if (reply->element[i]->type == REDIS_REPLY_STRING) {
-            rc = 1;
-        }
-    }
-    freeReplyObject(reply);
-    return rc;
-}
-
 static int
 fgd_eic_refuse(const fgd_req_t *q, fgd_resp_t *r, const char *fmt,
     const char *member, const char *arn, const char *extra)
@@ -148,7 +100,8 @@ fgd_eic_dest_check(const fgd_req_t *q, const char *arn, const char *member,
     bool queue_only, fgd_resp_t *r)
 {
     fgd_dest_t   d;
-    char         key[FG_KEY_MAX], f1[FG_KEY_MAX], f2[FG_KEY_MAX];
+    char         key[FG_KEY_MAX], f1[FG_KEY_MAX];
+    const char  *fields[2] = { f1, "sqs:SendMessage:*" };
     int          rc;
     bool         own;
 
@@ -172,7 +125,7 @@ fgd_eic_dest_check(const fgd_req_t *q, const char *arn, const char *member,
         {
             return fgd_error(r, 500, "ServiceException", "key too long");
         }
-        rc = fgd_eic_exists(q, key, r);
+        rc = fgd_store_exists(q, key, r);
         if (rc <= 0) {
             return rc < 0 ? -1 : fgd_eic_refuse(q, r,
                 "The %s %.300s does not exist%s", member, arn, "");
@@ -187,7 +140,7 @@ fgd_eic_dest_check(const fgd_req_t *q, const char *arn, const char *member,
         {
             return fgd_error(r, 500, "ServiceException", "key too long");
         }
-        rc = fgd_eic_granted(q, key, f1, "sqs:SendMessage:*", r);
+        rc = fgd_store_any_field(q, key, fields, 2, r);
         if (rc <= 0) {
             return rc < 0 ? -1 : fgd_eic_refuse(q, r,
                 "The %s %.300s is not allowed: %s", member, arn,
@@ -198,23 +151,7 @@ fgd_eic_dest_check(const fgd_req_t *q, const char *arn, const char *member,
     }
 
     /* a function, and its version or alias when the ARN names one */
-    if (fg_key_function(key, sizeof(key), d.account, d.name) >= FG_KEY_MAX) {
-        return fgd_error(r, 500, "ServiceException", "key too long");
-    }
-    rc = fgd_eic_exists(q, key, r);
-    if (rc > 0 && d.qualifier[0] != '\0'
-        && strcmp(d.qualifier, "$LATEST") != 0)
-    {
-        if ((fg_version_valid(d.qualifier, strlen(d.qualifier))
-             ? fg_key_version(key, sizeof(key), d.account, d.name,
-                   d.qualifier)
-             : fg_key_alias(key, sizeof(key), d.account, d.name,
-                   d.qualifier)) >= FG_KEY_MAX)
-        {
-            return fgd_error(r, 500, "ServiceException", "key too long");
-        }
-        rc = fgd_eic_exists(q, key, r);
-    }
+    rc = fgd_store_function_exists(q, d.account, d.name, d.qualifier, r);
     if (rc <= 0) {
         return rc < 0 ? -1 : fgd_eic_refuse(q, r,
             "The %s %.300s does not exist%s", member, arn, "");
@@ -222,15 +159,8 @@ fgd_eic_dest_check(const fgd_req_t *q, const char *arn, const char *member,
     if (own) {
         return 0;
     }
-    if (fg_key_grants(key, sizeof(key), d.account, d.name) >= FG_KEY_MAX
-        || fg_key_grant_field(f1, sizeof(f1), "", "lambda:InvokeFunction",
-            q->caller) >= FG_KEY_MAX
-        || fg_key_grant_field(f2, sizeof(f2), d.qualifier,
-            "lambda:InvokeFunction", q->caller) >= FG_KEY_MAX)
-    {
-        return fgd_error(r, 500, "ServiceException", "key too long");
-    }
-    rc = fgd_eic_granted(q, key, f1, f2, r);
+    rc = fgd_store_invoke_granted(q, d.account, d.name, d.qualifier,
+        q->caller, r);
     if (rc <= 0) {
         return rc < 0 ? -1 : fgd_eic_refuse(q, r,
             "The %s %.300s is not allowed: %s", member, arn,

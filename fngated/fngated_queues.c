@@ -24,6 +24,7 @@
 #include <openssl/rand.h>
 
 #include "fg_keys.h"
+#include "fg_util.h"
 #include "fngated_json.h"
 #include "fngated_log.h"
 #include "fngated_queues.h"
@@ -52,10 +53,7 @@ fgq_fail(fgq_ctx_t *c, const fgq_code_t *code, const char *fmt, ...)
 long long
 fgq_now_ms(void)
 {
-    struct timespec  ts;
-
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return (long long) fg_epoch_ms();
 }
 
 /* ------------------------------------------------------------------ */

@@ -216,6 +216,100 @@ fgd_store_hget(const fgd_req_t *q, const char *key, const char *field,
     return 1;
 }
 
+int
+fgd_store_exists(const fgd_req_t *q, const char *key, fgd_resp_t *r)
+{
+    const char  *argv[2] = { "EXISTS", key };
+    redisReply  *reply;
+    int          rc;
+
+    reply = fgd_redis_command(q, true, 2, argv, NULL, r);
+    if (reply == NULL) {
+        return -1;
+    }
+    if (reply->type != REDIS_REPLY_INTEGER) {
+        return fgd_store_unexpected(reply, r);
+    }
+    rc = reply->integer > 0;
+    freeReplyObject(reply);
+    return rc;
+}
+
+int
+fgd_store_any_field(const fgd_req_t *q, const char *key,
+    const char *const *fields, unsigned n, fgd_resp_t *r)
+{
+    const char  *argv[10];
+    redisReply  *reply;
+    size_t       i;
+    int          rc = 0;
+
+    if (n > 8) {
+        return fgd_error(r, 500, "ServiceException", "too many fields");
+    }
+    argv[0] = "HMGET";
+    argv[1] = key;
+    memcpy(&argv[2], fields, n * sizeof(*fields));
+    reply = fgd_redis_command(q, true, 2 + (int) n, argv, NULL, r);
+    if (reply == NULL) {
+        return -1;
+    }
+    if (reply->type != REDIS_REPLY_ARRAY) {
+        return fgd_store_unexpected(reply, r);
+    }
+    for (i = 0; i < reply->elements; i++) {
+        if (reply->element[i]->type == REDIS_REPLY_STRING) {
+            rc = 1;
+        }
+    }
+    freeReplyObject(reply);
+    return rc;
+}
+
+int
+fgd_store_function_exists(const fgd_req_t *q, const char *owner,
+    const char *name, const char *qualifier, fgd_resp_t *r)
+{
+    char  key[FG_KEY_MAX];
+    int   rc;
+
+    if (fg_key_function(key, sizeof(key), owner, name) >= FG_KEY_MAX) {
+        return fgd_error(r, 500, "ServiceException", "key too long");
+    }
+    rc = fgd_store_exists(q, key, r);
+    if (rc <= 0 || qualifier[0] == '\0' || strcmp(qualifier, "$LATEST") == 0)
+    {
+        return rc;
+    }
+    if ((fg_version_valid(qualifier, strlen(qualifier))
+         ? fg_key_version(key, sizeof(key), owner, name, qualifier)
+         : fg_key_alias(key, sizeof(key), owner, name, qualifier))
+        >= FG_KEY_MAX)
+    {
+        return fgd_error(r, 500, "ServiceException", "key too long");
+    }
+    return fgd_store_exists(q, key, r);
+}
+
+int
+fgd_store_invoke_granted(const fgd_req_t *q, const char *owner,
+    const char *name, const char *qualifier, const char *caller,
+    fgd_resp_t *r)
+{
+    char         key[FG_KEY_MAX], f1[FG_KEY_MAX], f2[FG_KEY_MAX];
+    const char  *fields[2] = { f1, f2 };
+
+    if (fg_key_grants(key, sizeof(key), owner, name) >= FG_KEY_MAX
+        || fg_key_grant_field(f1, sizeof(f1), "", "lambda:InvokeFunction",
+            caller) >= FG_KEY_MAX
+        || fg_key_grant_field(f2, sizeof(f2), qualifier,
+            "lambda:InvokeFunction", caller) >= FG_KEY_MAX)
+    {
+        return fgd_error(r, 500, "ServiceException", "key too long");
+    }
+    return fgd_store_any_field(q, key, fields, 2, r);
+}
+
 /* ZRANGE key 0 -1 (or by lex from a marker); the reply, or NULL with r. */
 redisReply *
 fgd_store_zrange(const fgd_req_t *q, const char *key, fgd_resp_t *r)

@@ -50,6 +50,26 @@ redisReply *fgd_store_hgetall(const fgd_req_t *q, const char *key,
 int fgd_store_hget(const fgd_req_t *q, const char *key, const char *field,
     char *dst, size_t size, fgd_resp_t *r);
 
+/* EXISTS key: 1, 0, or -1 with r. */
+int fgd_store_exists(const fgd_req_t *q, const char *key, fgd_resp_t *r);
+
+/* HMGET key and the n (at most 8) fields: 1 when any is set, 0 none, -1
+ * with r.  (The grant indexes keep only fields with a count above 0.) */
+int fgd_store_any_field(const fgd_req_t *q, const char *key,
+    const char *const *fields, unsigned n, fgd_resp_t *r);
+
+/* Whether owner's function name exists, and when qualifier names a
+ * version or an alias ("" and "$LATEST" do not), that one too: 1, 0, or
+ * -1 with r. */
+int fgd_store_function_exists(const fgd_req_t *q, const char *owner,
+    const char *name, const char *qualifier, fgd_resp_t *r);
+
+/* Whether owner's grant index gives caller lambda:InvokeFunction on the
+ * function name, or on its qualifier ("" none): 1, 0, or -1 with r. */
+int fgd_store_invoke_granted(const fgd_req_t *q, const char *owner,
+    const char *name, const char *qualifier, const char *caller,
+    fgd_resp_t *r);
+
 /* ZRANGE key 0 -1; the reply, or NULL with r. */
 redisReply *fgd_store_zrange(const fgd_req_t *q, const char *key,
     fgd_resp_t *r);

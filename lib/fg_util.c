@@ -102,11 +102,23 @@ fg_log(const char *who, const char *fmt, ...)
 }
 
 
-uint64_t
-fg_now_ms(void)
+static uint64_t
+fg_clock_ms(clockid_t clock)
 {
     struct timespec  ts;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+uint64_t
+fg_now_ms(void)
+{
+    return fg_clock_ms(CLOCK_MONOTONIC);
+}
+
+uint64_t
+fg_epoch_ms(void)
+{
+    return fg_clock_ms(CLOCK_REALTIME);
 }

@@ -40,7 +40,9 @@ int fg_query_next(const char **p, const char *end, const char **name,
 void fg_log(const char *who, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Milliseconds on the monotonic clock. */
+/* Milliseconds on the monotonic clock, and since the epoch (the wall
+ * clock: times stored or compared across processes and hosts). */
 uint64_t fg_now_ms(void);
+uint64_t fg_epoch_ms(void);
 
 #endif /* FG_UTIL_H */
