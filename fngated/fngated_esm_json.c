@@ -447,42 +447,29 @@ fgd_gen_esm(yajl_gen g, const fgd_esm_t *m, const char *state)
     yajl_gen_map_close(g);
 }
 
+/* fgd_gen_esm as an item of fgd_json_item / fgd_json_list: ctx the state
+ * to show, or NULL for the mapping's own. */
+static void
+fgd_gen_esm_item(yajl_gen g, const void *item, const void *ctx)
+{
+    const fgd_esm_t  *m = item;
+
+    fgd_gen_esm(g, m, ctx != NULL ? ctx : fgd_esm_state(m));
+}
+
 int
 fgd_json_esm(const fgd_esm_t *m, const char *state, char **out,
     size_t *out_len)
 {
-    yajl_gen  g = yajl_gen_alloc(NULL);
-
-    if (g == NULL) {
-        return -1;
-    }
-    fgd_gen_esm(g, m, state);
-    return fgd_gen_finish(g, out, out_len);
+    return fgd_json_item(fgd_gen_esm_item, m, state, out, out_len);
 }
 
 int
 fgd_json_esm_list(const fgd_esm_t *ms, size_t n, const char *next,
     char **out, size_t *out_len)
 {
-    yajl_gen  g = yajl_gen_alloc(NULL);
-    size_t    i;
-
-    if (g == NULL) {
-        return -1;
-    }
-    yajl_gen_map_open(g);
-    GSTR(g, "EventSourceMappings");
-    yajl_gen_array_open(g);
-    for (i = 0; i < n; i++) {
-        fgd_gen_esm(g, &ms[i], fgd_esm_state(&ms[i]));
-    }
-    yajl_gen_array_close(g);
-    if (next != NULL && next[0] != '\0') {
-        GSTR(g, "NextMarker");
-        GSTR(g, next);
-    }
-    yajl_gen_map_close(g);
-    return fgd_gen_finish(g, out, out_len);
+    return fgd_json_list("EventSourceMappings", fgd_gen_esm_item, ms, n,
+        sizeof(*ms), NULL, next, out, out_len);
 }
 
 /* ------------------------------------------------------------------ */
