@@ -1450,33 +1450,6 @@ fgq_arn_parse(const char *arn, char region[FG_REGION_MAX + 1],
     return 0;
 }
 
-void
-fgq_handle_make(char *dst, const char *owner, const char *name,
-    const char *entry, const char *nonce)
-{
-    char    plain[FG_ACCOUNT_LEN + FG_QUEUE_NAME_MAX + FGQ_ENTRY_ID_MAX
-                  + FGQ_NONCE_MAX + 8];
-    size_t  n, i;
-
-    n = (size_t) snprintf(plain, sizeof(plain), "%s %s %s %s", owner, name,
-        entry, nonce);
-    if (n >= sizeof(plain)) {
-        n = sizeof(plain) - 1;
-    }
-    n = fgd_base64_encode((const uint8_t *) plain, n, dst);
-    /* base64url, without padding */
-    for (i = 0; i < n; i++) {
-        if (dst[i] == '+') {
-            dst[i] = '-';
-        } else if (dst[i] == '/') {
-            dst[i] = '_';
-        } else if (dst[i] == '=') {
-            dst[i] = '\0';
-            break;
-        }
-    }
-}
-
 /*
  * The text a handle of len bytes of base64url without padding (at most
  * FGQ_HANDLE_MAX) encodes, into plain (size bytes, NUL-terminated); strict
@@ -1533,6 +1506,22 @@ fgq_b64url(const char *plain, size_t len, char *dst)
             break;
         }
     }
+}
+
+void
+fgq_handle_make(char *dst, const char *owner, const char *name,
+    const char *entry, const char *nonce)
+{
+    char    plain[FG_ACCOUNT_LEN + FG_QUEUE_NAME_MAX + FGQ_ENTRY_ID_MAX
+                  + FGQ_NONCE_MAX + 8];
+    size_t  n;
+
+    n = (size_t) snprintf(plain, sizeof(plain), "%s %s %s %s", owner, name,
+        entry, nonce);
+    if (n >= sizeof(plain)) {
+        n = sizeof(plain) - 1;
+    }
+    fgq_b64url(plain, n, dst);
 }
 
 void
