@@ -10,6 +10,7 @@ FNGATED_PURE     := fngated/fngated_util.c fngated/fngated_resp.c \
                     fngated/fngated_versions_json.c \
                     fngated/fngated_aliases_json.c \
                     fngated/fngated_policy_json.c \
+                    fngated/fngated_iam_json.c \
                     fngated/fngated_bounds_json.c \
                     fngated/fngated_event_config_json.c \
                     fngated/fngated_http_apis_json.c \
@@ -30,7 +31,8 @@ FNGATED_DAEMON   := fngated/fngated_main.c fngated/fngated_log.c \
                     fngated/fngated_concurrency.c \
                     fngated/fngated_queues.c fngated/fngated_queues_move.c \
                     fngated/fngated_event_config.c \
-                    fngated/fngated_esm.c fngated/fngated_esm_poll.c
+                    fngated/fngated_esm.c fngated/fngated_esm_poll.c \
+                    fngated/fngated_roles.c
 FNGATED_PURE_OBJS   := $(FNGATED_PURE:%.c=$(BUILD)/obj/%.o)
 FNGATED_DAEMON_OBJS := $(FNGATED_DAEMON:%.c=$(BUILD)/obj/%.o) \
                        $(BUILD)/obj/gen/fngated_lua.o

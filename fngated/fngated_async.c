@@ -296,6 +296,7 @@ int
 fgd_async_enqueue(const fgd_req_t *q, fgd_resp_t *r)
 {
     fgd_event_t  ev;
+    char         chain[FG_ACCOUNT_LEN + 64];
 
     if (q->body_len > FGD_EVENT_PAYLOAD_MAX) {
         return fgd_error(r, 413, "RequestTooLargeException",
@@ -314,6 +315,13 @@ fgd_async_enqueue(const fgd_req_t *q, fgd_resp_t *r)
     ev.payload = q->body_len ? q->body : "{}";
     ev.payload_len = q->body_len ? q->body_len : 2;
     ev.t0_ms = fg_epoch_ms();
+    /* sent by a function: its attempts stay in the sender's chain */
+    chain[0] = '\0';
+    if (q->depth > 1) {
+        snprintf(chain, sizeof(chain), "%s:%u:%.40s", fgd_async_billed(q),
+            q->depth, q->root_id);
+    }
+    ev.chain = chain;
 
     if (fgd_async_store(q, fgd_async_billed(q), &ev, r) != 0) {
         return -1;
@@ -722,7 +730,8 @@ fgd_async_run(fgd_worker_t *w, fgd_req_t *q, const char *account,
         return;
     }
 
-    if (fgd_gateway_invoke(q, ev->caller, ev->uri, ev->id, ev->payload,
+    if (fgd_gateway_invoke(q, ev->caller, ev->chain, ev->uri, ev->id,
+            ev->payload,
             ev->payload_len, &buf, &len, err, sizeof(err)) != 0)
     {
         fgd_log("warn", q->request_id, "event %s: attempt got no answer: "

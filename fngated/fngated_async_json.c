@@ -22,7 +22,7 @@
 
 static const char  *fgd_event_names[FGD_EVENT_FIELDS] = {
     "rid", "caller", "owner", "function", "qualifier", "alias", "uri",
-    "payload", "t0", "attempts", "throttles"
+    "payload", "t0", "attempts", "throttles", "chain"
 };
 
 
@@ -50,6 +50,7 @@ fgd_event_fields(const fgd_event_t *ev, fgd_event_nums_t *nums,
     vals[8] = nums->t0;
     vals[9] = nums->attempts;
     vals[10] = nums->throttles;
+    vals[11] = ev->chain != NULL ? ev->chain : "";
     for (i = 0; i < FGD_EVENT_FIELDS; i++) {
         pairs[2 * i] = fgd_event_names[i];
         lens[2 * i] = strlen(fgd_event_names[i]);
@@ -70,11 +71,13 @@ fgd_event_parse(size_t n, const char **names, const char **vals,
 {
     const char  **str[8];
     uint64_t      num[3];
+    const unsigned  required = (1u << 11) - 1;
     unsigned      seen = 0;
     size_t        i, f;
 
     memset(ev, 0, sizeof(*ev));
     ev->id = "";
+    ev->chain = "";
     str[0] = &ev->rid;
     str[1] = &ev->caller;
     str[2] = &ev->owner;
@@ -93,7 +96,12 @@ fgd_event_parse(size_t n, const char **names, const char **vals,
         if (f == FGD_EVENT_FIELDS) {
             continue;               /* a field of a later fngated */
         }
-        if (f < 8) {
+        if (f == 11) {
+            if (strlen(vals[i]) != lens[i]) {
+                return -1;
+            }
+            ev->chain = vals[i];
+        } else if (f < 8) {
             *str[f] = vals[i];
             if (f == 7) {
                 ev->payload_len = lens[i];
@@ -107,7 +115,7 @@ fgd_event_parse(size_t n, const char **names, const char **vals,
         }
         seen |= 1u << f;
     }
-    if (seen != (1u << FGD_EVENT_FIELDS) - 1
+    if ((seen & required) != required
         || !fg_account_valid(ev->caller, strlen(ev->caller))
         || !fg_account_valid(ev->owner, strlen(ev->owner))
         || !fg_function_name_valid(ev->function, strlen(ev->function))

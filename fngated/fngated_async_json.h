@@ -20,7 +20,7 @@
 /* Longest wait of a throttled or failed (5xx) attempt before the next. */
 #define FGD_ASYNC_THROTTLE_MAX_MS  300000u
 /* Fields of an event's stream entry (fgd_event_fields). */
-#define FGD_EVENT_FIELDS  11
+#define FGD_EVENT_FIELDS  12
 
 /*
  * One event.  The strings point into what it was read from (a stream
@@ -46,6 +46,12 @@ typedef struct {
     uint64_t     t0_ms;         /* when it was accepted (epoch ms) */
     unsigned     attempts;      /* attempts that ran the function */
     unsigned     throttles;     /* attempts throttled or failed (5xx) */
+    const char  *chain;         /* sent with a call's credentials:
+                                   "BILLED:DEPTH:ROOT" of the Invoke (its
+                                   attempts are billed to BILLED, at
+                                   DEPTH); "" for a client's (optional:
+                                   an event of an earlier fngated has
+                                   none) */
 } fgd_event_t;
 
 /*

@@ -42,13 +42,6 @@
 
 #define FGD_CLI_TRIES  5
 
-/* The characters of an account id (its first not 0), an access key id
- * after AKIA and a secret. */
-#define FGD_CLI_DIGITS  "0123456789"
-#define FGD_CLI_BASE32  "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-#define FGD_CLI_BASE64  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
-                        "0123456789/+"
-
 /* ------------------------------------------------------------------ */
 /* usage                                                                */
 
@@ -153,29 +146,6 @@ usage:
 /* ------------------------------------------------------------------ */
 /* account                                                              */
 
-/* n random characters of set (uniform: bytes past the last whole set
- * are drawn again).  0, or -1. */
-static int
-fgd_cli_rand(char *dst, size_t n, const char *set)
-{
-    size_t         len = strlen(set), got = 0, i;
-    unsigned       limit = 256 - 256 % len;
-    unsigned char  buf[64];
-
-    while (got < n) {
-        if (RAND_bytes(buf, sizeof(buf)) != 1) {
-            return -1;
-        }
-        for (i = 0; i < sizeof(buf) && got < n; i++) {
-            if (buf[i] < limit) {
-                dst[got++] = set[buf[i] % len];
-            }
-        }
-    }
-    dst[n] = '\0';
-    return 0;
-}
-
 static bool
 fgd_cli_account_name_valid(const char *name)
 {
@@ -183,7 +153,7 @@ fgd_cli_account_name_valid(const char *name)
 
     return n >= 1 && n <= 64
            && strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                           "abcdefghijklmnopqrstuvwxyz" FGD_CLI_DIGITS "._-")
+                           "abcdefghijklmnopqrstuvwxyz" FGD_CHARS_DIGITS "._-")
               == n;
 }
 
@@ -238,10 +208,11 @@ fgd_cli_account_create(const fgd_conf_t *conf, const char *name)
 
     for (try = 0; try < FGD_CLI_TRIES; try++) {
         memcpy(akid, "AKIA", 4);
-        if (fgd_cli_rand(id, 1, FGD_CLI_DIGITS + 1) != 0
-            || fgd_cli_rand(id + 1, FG_ACCOUNT_LEN - 1, FGD_CLI_DIGITS) != 0
-            || fgd_cli_rand(akid + 4, 16, FGD_CLI_BASE32) != 0
-            || fgd_cli_rand(secret, 40, FGD_CLI_BASE64) != 0)
+        if (fgd_rand_text(id, 1, FGD_CHARS_DIGITS + 1) != 0
+            || fgd_rand_text(id + 1, FG_ACCOUNT_LEN - 1,
+                   FGD_CHARS_DIGITS) != 0
+            || fgd_rand_text(akid + 4, 16, FGD_CHARS_BASE32) != 0
+            || fgd_rand_text(secret, 40, FGD_CHARS_BASE64) != 0)
         {
             fprintf(stderr, "fngated: no random bytes\n");
             goto cleanup;

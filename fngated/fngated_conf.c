@@ -7,6 +7,7 @@
  * of that key is skipped.
  */
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -682,4 +683,37 @@ fgd_conf_load(fgd_conf_t *conf, const char *path, char *err,
     }
     fgd_conf_vm_strings(conf);
     return rc;
+}
+
+void
+fgd_conf_function_endpoint(const fgd_conf_t *conf, char *dst, size_t size)
+{
+    const char      *g = conf->async.gateway, *port, *slash;
+    char             net[32];
+    struct in_addr   a;
+
+    dst[0] = '\0';
+    if (strcmp(conf->network, "none") == 0 || g == NULL) {
+        return;
+    }
+    if (strncmp(g, "127.0.0.1:", 10) == 0) {
+        port = g + 10;
+    } else if (strncmp(g, "localhost:", 10) == 0) {
+        port = g + 10;
+    } else {
+        return;
+    }
+    slash = strchr(conf->network_subnet, '/');
+    if (slash == NULL || (size_t) (slash - conf->network_subnet) >= sizeof(net)
+        || port[0] == '\0' || strspn(port, "0123456789") != strlen(port))
+    {
+        return;
+    }
+    memcpy(net, conf->network_subnet, slash - conf->network_subnet);
+    net[slash - conf->network_subnet] = '\0';
+    if (inet_pton(AF_INET, net, &a) != 1) {
+        return;
+    }
+    a.s_addr = htonl(ntohl(a.s_addr) + 1);
+    snprintf(dst, size, "http://%s:%s", inet_ntoa(a), port);
 }

@@ -125,4 +125,14 @@ int fgd_conf_load(fgd_conf_t *conf, const char *path, char *err,
 int fgd_conf_egress(const fgd_conf_t *conf, const char *list, char *out,
     size_t size, char *why, size_t wsize);
 
+/*
+ * The gateway as a function's guest reaches it, for AWS_ENDPOINT_URL:
+ * "http://GATEWAY_ADDRESS:PORT" (the first address of network_subnet, and
+ * the port of a `gateway` on 127.0.0.1 or localhost, which the guest's
+ * host rules DNAT to it) into dst; "" when guests have no network or the
+ * gateway is not a loopback TCP address.
+ */
+void fgd_conf_function_endpoint(const fgd_conf_t *conf, char *dst,
+    size_t size);
+
 #endif /* FNGATED_CONF_H */

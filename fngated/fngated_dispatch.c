@@ -19,6 +19,7 @@
 #include "fngated_log.h"
 #include "fngated_policy.h"
 #include "fngated_queues.h"
+#include "fngated_roles.h"
 #include "fngated_usage.h"
 #include "fngated_versions.h"
 
@@ -88,6 +89,7 @@ static const fgd_dispatch_row_t  fgd_handlers[FG_ACTION_COUNT] = {
     [FG_ACTION_GET_EVENT_SOURCE_MAPPING] =    { fgd_esm_get, true },
     [FG_ACTION_UPDATE_EVENT_SOURCE_MAPPING] = { fgd_esm_update, true },
     [FG_ACTION_DELETE_EVENT_SOURCE_MAPPING] = { fgd_esm_delete, true },
+    [FG_ACTION_IAM] =                    { fgd_iam, false },
 };
 
 int
@@ -138,7 +140,8 @@ fgd_dispatch_check(fgd_req_t *q, fgd_resp_t *r)
             "User: %s is not authorized to perform: lambda:%s on "
             "resource: %s", q->caller, q->action, arn);
     }
-    return 0;
+    /* a call made with a function's credentials: its role's policy */
+    return fgd_role_gate(q, r);
 }
 
 size_t

@@ -317,7 +317,7 @@ fgd_esm_run_batch(fgd_req_t *q, const char *account, const fgd_esm_t *m,
         return false;
     }
     fgd_esm_uri(m->function_arn, uri, sizeof(uri));
-    if (fgd_gateway_invoke(q, account, uri, NULL, event, len, &buf, &blen,
+    if (fgd_gateway_invoke(q, account, NULL, uri, NULL, event, len, &buf, &blen,
             err, sizeof(err)) != 0)
     {
         fgd_log("warn", q->request_id, "event source mapping %s: the batch "

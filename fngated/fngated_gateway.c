@@ -22,6 +22,8 @@
 #include "fg_sigv4.h"
 #include "fngated_gateway.h"
 #include "fngated_redis.h"
+#include "fngated_roles.h"
+#include "fg_util.h"
 
 #define FGD_GATEWAY_ANSWER_MAX  (8u << 20)  /* a 6 MB result and headers */
 #define FGD_GATEWAY_CALL_S      960         /* nginx's fastcgi_read_timeout */
@@ -156,25 +158,72 @@ cleanup:
     return rc;
 }
 
+/*
+ * Temporary credentials of account for an event's chain "BILLED:DEPTH:
+ * ROOT": the attempt is the Invoke's depth (the module adds one to the
+ * credentials').  0, or -1 with err.
+ */
+static int
+fgd_gateway_session(fgd_req_t *q, const char *account, const char *chain,
+    fgd_session_t *s, char *err, size_t errlen)
+{
+    char          billed[FG_ACCOUNT_LEN + 1];
+    const char   *p = chain, *colon;
+    unsigned long depth;
+    char         *end;
+    fgd_resp_t    r;
+    int           rc;
+
+    colon = strchr(p, ':');
+    if (colon == NULL || colon - p != FG_ACCOUNT_LEN) {
+        snprintf(err, errlen, "bad chain \"%.80s\"", chain);
+        return -1;
+    }
+    memcpy(billed, p, FG_ACCOUNT_LEN);
+    billed[FG_ACCOUNT_LEN] = '\0';
+    depth = strtoul(colon + 1, &end, 10);
+    if (*end != ':' || depth < 2 || depth > 1000) {
+        snprintf(err, errlen, "bad chain \"%.80s\"", chain);
+        return -1;
+    }
+    memset(&r, 0, sizeof(r));
+    rc = fgd_session_mint(q, account, "", billed, (unsigned) depth - 1,
+        end + 1, fg_epoch_ms() + (FGD_GATEWAY_CALL_S + 30) * 1000LL, s, &r);
+    if (rc != 0) {
+        snprintf(err, errlen, "credentials: %.160s", r.message);
+    }
+    fgd_resp_free(&r);
+    return rc;
+}
+
 int
-fgd_gateway_invoke(fgd_req_t *q, const char *account, const char *uri,
-    const char *event_id, const char *body, size_t body_len, char **buf,
-    size_t *len, char *err, size_t errlen)
+fgd_gateway_invoke(fgd_req_t *q, const char *account, const char *chain,
+    const char *uri, const char *event_id, const char *body, size_t body_len,
+    char **buf, size_t *len, char *err, size_t errlen)
 {
     char                 akid[130], secret[130], host[300], date[17];
     char                 hash[65], *auth = NULL, *head = NULL;
+    char                 signed_names[64];
     const char          *qm, *path_end;
-    fg_header_t          h[3];
+    fg_header_t          h[4];
     fg_sigv4_request_t   sr;
     fg_sigv4_rc_t        src;
+    fgd_session_t        s;
     size_t               cap = 65536, got = 0, nh;
     ssize_t              n;
     int                  fd = -1, hl, rc = -1;
 
     *buf = NULL;
     *len = 0;
-    if (fgd_gateway_credentials(q, account, akid, sizeof(akid), secret,
-            sizeof(secret), err, errlen) != 0)
+    memset(&s, 0, sizeof(s));
+    if (chain != NULL && chain[0] != '\0') {
+        if (fgd_gateway_session(q, account, chain, &s, err, errlen) != 0) {
+            return -1;
+        }
+        snprintf(akid, sizeof(akid), "%s", s.akid);
+        snprintf(secret, sizeof(secret), "%s", s.secret);
+    } else if (fgd_gateway_credentials(q, account, akid, sizeof(akid), secret,
+                   sizeof(secret), err, errlen) != 0)
     {
         return -1;
     }
@@ -188,13 +237,20 @@ fgd_gateway_invoke(fgd_req_t *q, const char *account, const char *uri,
     fg_sha256_hex(body, body_len, hash);
     qm = strchr(uri, '?');
     path_end = qm != NULL ? qm : uri + strlen(uri);
+    /* the signed headers, in order */
     h[0] = (fg_header_t) { { "host", 4 }, { host, strlen(host) } };
     h[1] = (fg_header_t) { { "x-amz-date", 10 }, { date, 16 } };
     nh = 2;
+    snprintf(signed_names, sizeof(signed_names), "host;x-amz-date");
+    if (s.token[0] != '\0') {
+        h[nh++] = (fg_header_t) { { "x-amz-security-token", 20 },
+                                  { s.token, strlen(s.token) } };
+        strcat(signed_names, ";x-amz-security-token");
+    }
     if (event_id != NULL) {
-        h[2] = (fg_header_t) { { "x-fngate-event", 14 },
-                               { event_id, strlen(event_id) } };
-        nh = 3;
+        h[nh++] = (fg_header_t) { { "x-fngate-event", 14 },
+                                  { event_id, strlen(event_id) } };
+        strcat(signed_names, ";x-fngate-event");
     }
     memset(&sr, 0, sizeof(sr));
     sr.method = (fg_str_t) { "POST", 4 };
@@ -205,9 +261,8 @@ fgd_gateway_invoke(fgd_req_t *q, const char *account, const char *uri,
     sr.nheaders = nh;
     sr.payload_hash = (fg_str_t) { hash, 64 };
     sr.amz_date = (fg_str_t) { date, 16 };
-    src = fg_sigv4_authorization(&sr, event_id != NULL
-        ? (fg_str_t) { "host;x-amz-date;x-fngate-event", 30 }
-        : (fg_str_t) { "host;x-amz-date", 15 },
+    src = fg_sigv4_authorization(&sr,
+        (fg_str_t) { signed_names, strlen(signed_names) },
         (fg_str_t) { akid, strlen(akid) },
         (fg_str_t) { secret, strlen(secret) },
         (fg_str_t) { q->region, strlen(q->region) },
@@ -219,9 +274,11 @@ fgd_gateway_invoke(fgd_req_t *q, const char *account, const char *uri,
     }
 
     hl = asprintf(&head, "POST %s HTTP/1.0\r\nHost: %s\r\n"
-        "X-Amz-Date: %s\r\n%s%s%s"
+        "X-Amz-Date: %s\r\n%s%s%s%s%s%s"
         "Content-Type: application/json\r\nContent-Length: %zu\r\n"
         "Authorization: %s\r\n\r\n", uri, host, date,
+        s.token[0] != '\0' ? "X-Amz-Security-Token: " : "", s.token,
+        s.token[0] != '\0' ? "\r\n" : "",
         event_id != NULL ? "X-Fngate-Event: " : "",
         event_id != NULL ? event_id : "", event_id != NULL ? "\r\n" : "",
         body_len, auth);
@@ -286,6 +343,8 @@ cleanup:
     if (fd >= 0) {
         close(fd);
     }
+    fgd_session_revoke(q, &s);
+    explicit_bzero(&s, sizeof(s));
     free(auth);
     free(head);
     return rc;

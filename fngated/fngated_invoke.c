@@ -30,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fg_util.h"
 #include "fngated_async.h"
 #include "fngated_bounds.h"
 #include "fngated_concurrency.h"
@@ -38,6 +39,7 @@
 #include "fngated_log.h"
 #include "fngated_pool.h"
 #include "fngated_result.h"
+#include "fngated_roles.h"
 #include "fngated_store.h"
 #include "fngated_versions.h"
 
@@ -235,6 +237,35 @@ fgd_invocation_headers(fgd_resp_t *r, const fgd_event_t *ev)
     fgd_header(r, "X-Fngate-Event-Id", ev->rid);
 }
 
+/*
+ * Mints the temporary credentials of a call of fn (fngated_roles.h) into
+ * s, and their INVOKE field "AKID:SECRET:TOKEN:EXPIRATION" into out.  The
+ * function's code acts as its owner with its Role, billed as this call,
+ * one level deeper in its chain.  0, or -1 with r.
+ */
+static int
+fgd_invoke_session(const fgd_req_t *q, const fgd_fn_t *fn, fgd_session_t *s,
+    char *out, size_t size, fgd_resp_t *r)
+{
+    struct timespec  ts;
+    long long        expires;
+    char             iso[32];
+
+    expires = fg_epoch_ms() + q->conf->vm.acquire_timeout_ms
+              + (long long) fn->timeout_s * 1000 + FGD_SESSION_MARGIN_MS;
+    if (fgd_session_mint(q, q->owner, fn->role != NULL ? fn->role : "",
+            q->billing[0] != '\0' ? q->billing : q->caller, q->depth,
+            q->root_id, expires, s, r) != 0)
+    {
+        return -1;
+    }
+    ts.tv_sec = (time_t) (expires / 1000);
+    ts.tv_nsec = 0;
+    fgd_time_rfc3339(&ts, iso, sizeof(iso));
+    snprintf(out, size, "%s:%s:%s:%s", s->akid, s->secret, s->token, iso);
+    return 0;
+}
+
 int
 fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
 {
@@ -258,9 +289,13 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     void                  *ev_hold = NULL;
     const char            *rid = q->request_id;
     bool                   reserved = false;
-    int                    rc = -1;
+    fgd_session_t          session;
+    fgd_invoke_extra_t     extra;
+    char                   creds[256], endpoint[64];
+    int                    framed, rc = -1;
 
     memset(&fn, 0, sizeof(fn));
+    memset(&session, 0, sizeof(session));
     if (fgd_invocation_type(q->invocation_type, &type, r) != 0) {
         return -1;
     }
@@ -338,10 +373,20 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
         fg_function_arn(arn, sizeof(arn), q->region, q->owner, q->function,
             q->qualifier);
     }
-    if (fgd_invoke_frame(&req, &fn, q->region, rid, arn,
-            (const uint8_t *) (q->body_len ? q->body : "{}"),
-            q->body_len ? q->body_len : 2) != 0)
-    {
+    /* The call's own credentials: its function's role, its chain.  They
+     * are revoked when the call ends; until then they can not outlive
+     * the longest the call may take. */
+    if (fgd_invoke_session(q, &fn, &session, creds, sizeof(creds), r) != 0) {
+        goto cleanup;
+    }
+    fgd_conf_function_endpoint(q->conf, endpoint, sizeof(endpoint));
+    extra.endpoint = endpoint;
+    extra.credentials = creds;
+    framed = fgd_invoke_frame(&req, &fn, q->region, rid, arn, &extra,
+        (const uint8_t *) (q->body_len ? q->body : "{}"),
+        q->body_len ? q->body_len : 2);
+    explicit_bzero(creds, sizeof(creds));
+    if (framed != 0) {
         fgd_nomem(r);
         goto cleanup;
     }
@@ -510,6 +555,8 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     rc = 0;
 
 cleanup:
+    fgd_session_revoke(q, &session);
+    explicit_bzero(&session, sizeof(session));
     if (vm != NULL) {
         char  refused[512];
         int   n = vmp_vm_egress_refused(pool, vm, refused, sizeof(refused));

@@ -35,6 +35,7 @@
 #include "fg_route.h"
 #include "fngated_async.h"
 #include "fngated_esm.h"
+#include "fngated_json.h"
 #include "fngated_cli.h"
 #include "fngated_dispatch.h"
 #include "fngated_pool.h"
@@ -219,7 +220,9 @@ fgd_handle(FCGX_Request *req, redisContext **redis)
     fgd_resp_t          r;
     char                rid[37], name[FG_FUNCTION_NAME_MAX + 1] = "";
     char               *body = NULL;
+    const char         *depth;
     size_t              body_len = 0, limit;
+    uint64_t            u;
     struct timespec     t0, t1;
     int                 rc;
 
@@ -251,6 +254,16 @@ fgd_handle(FCGX_Request *req, redisContext **redis)
     q.log_type = fgd_param(req, "FNGATE_LOG_TYPE");
     q.invocation_type = fgd_param(req, "FNGATE_INVOCATION_TYPE");
     q.event = fgd_param(req, "FNGATE_EVENT");
+    q.role = fgd_param(req, "FNGATE_ROLE");
+    q.root_id = fgd_param(req, "FNGATE_ROOT_REQUEST_ID");
+    if (q.root_id[0] == '\0') {
+        q.root_id = q.request_id;
+    }
+    depth = fgd_param(req, "FNGATE_CHAIN_DEPTH");
+    if (!fgd_parse_u64(depth, strlen(depth), &u) || u < 1 || u > 1000) {
+        u = 1;
+    }
+    q.depth = (unsigned) u;
     q.query = fgd_param(req, "QUERY_STRING");
     q.method = fgd_param(req, "REQUEST_METHOD");
     q.uri = fgd_param(req, "REQUEST_URI");

@@ -31,6 +31,7 @@
 #include "fngated_queues_priv.h"
 #include "fngated_queues_wire.h"
 #include "fngated_redis.h"
+#include "fngated_roles.h"
 #include "fngated_util.h"
 
 #define FGQ_DEFAULT_VISIBILITY   "30"
@@ -2284,6 +2285,51 @@ static const fgq_call_t  fgq_calls[] = {
     { NULL, NULL, NULL, false, false }
 };
 
+/*
+ * A call made with a function's credentials: its role's policy must allow
+ * the action (a batch is its single action, as in IAM) on the queue, or
+ * on the queue CreateQueue and GetQueueUrl name, or on "*".
+ */
+static int
+fgq_role_check(fgq_ctx_t *c, const fgq_call_t *call, const fgq_queue_t *qu)
+{
+    char         action[FGQ_ACTION_MAX + 8], arn[FGQ_ARN_MAX];
+    const char  *name;
+    fgd_resp_t   rr;
+    int          rc;
+
+    snprintf(action, sizeof(action), "sqs:%s",
+        call->grant != NULL ? call->grant : call->action);
+    name = fgq_get(&c->p, "QueueName", NULL);
+    if (call->grant != NULL) {
+        fgq_queue_arn(c, qu->owner, qu->name, arn, sizeof(arn));
+    } else if (name != NULL
+               && fg_queue_name_valid(name, strlen(name)))
+    {
+        fgq_queue_arn(c, c->caller, name, arn, sizeof(arn));
+    } else {
+        snprintf(arn, sizeof(arn), "*");
+    }
+    memset(&rr, 0, sizeof(rr));
+    rc = fgd_role_allows(c->q, action, arn, &rr);
+    if (rc < 0) {
+        fgq_fail(c, rr.status == 503 ? &fgq_e_unavailable : &fgq_e_internal,
+            "%s", rr.message);
+        fgd_resp_free(&rr);
+        return -1;
+    }
+    if (rc == 0) {
+        fgd_log("info", c->q->request_id, "role %s may not %s on %s",
+            c->q->role, action, arn);
+        return fgq_fail(c, &fgq_e_denied, "User: arn:aws:sts::%s:"
+            "assumed-role/%s/fngate is not authorized to perform: %s on "
+            "resource: %s because no identity-based policy allows the %s "
+            "action", c->caller, strrchr(c->q->role, '/') != NULL
+            ? strrchr(c->q->role, '/') + 1 : "(none)", action, arn, action);
+    }
+    return 0;
+}
+
 int
 fgd_queues(const fgd_req_t *q, fgd_resp_t *r)
 {
@@ -2341,6 +2387,11 @@ fgd_queues(const fgd_req_t *q, fgd_resp_t *r)
     }
     if (call->grant != NULL
         && fgq_queue_named(&c, &qu, call->grant, call->owner_only) != 0)
+    {
+        goto failed;
+    }
+    if (q->role != NULL && q->role[0] != '\0'
+        && fgq_role_check(&c, call, &qu) != 0)
     {
         goto failed;
     }

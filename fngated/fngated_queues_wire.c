@@ -569,22 +569,36 @@ fgq_out_key(fgq_out_t *o, const char *name)
     fgq_out_s(o, "\":");
 }
 
+#define FGQ_XMLNS_SQS  "http://queue.amazonaws.com/doc/2012-11-05/"
+
 void
 fgq_out_begin(fgq_out_t *o, bool json, const char *action, bool result)
 {
-    memset(o, 0, sizeof(*o));
-    o->json = json;
-    o->result = result;
-    snprintf(o->action, sizeof(o->action), "%s", action);
-    o->first[0] = true;
     if (json) {
+        memset(o, 0, sizeof(*o));
+        o->json = true;
+        o->result = result;
+        snprintf(o->action, sizeof(o->action), "%s", action);
+        o->first[0] = true;
         fgq_out_s(o, "{");
         return;
     }
+    fgq_out_begin_xml(o, FGQ_XMLNS_SQS, action, result);
+}
+
+void
+fgq_out_begin_xml(fgq_out_t *o, const char *xmlns, const char *action,
+    bool result)
+{
+    memset(o, 0, sizeof(*o));
+    o->result = result;
+    snprintf(o->action, sizeof(o->action), "%s", action);
+    o->first[0] = true;
     fgq_out_s(o, "<?xml version=\"1.0\"?><");
     fgq_out_s(o, o->action);
-    fgq_out_s(o, "Response xmlns=\"http://queue.amazonaws.com/doc/"
-        "2012-11-05/\">");
+    fgq_out_s(o, "Response xmlns=\"");
+    fgq_out_s(o, xmlns);
+    fgq_out_s(o, "\">");
     if (result) {
         fgq_out_s(o, "<");
         fgq_out_s(o, o->action);
@@ -888,19 +902,17 @@ fgq_text_scrub(char *s)
     }
 }
 
-int
-fgq_error(fgd_resp_t *r, bool json, const char *request_id,
-    const fgq_code_t *c, const char *fmt, ...)
+static int
+fgq_verror(fgd_resp_t *r, bool json, const char *xmlns,
+    const char *request_id, const fgq_code_t *c, const char *fmt,
+    va_list args)
 {
-    va_list      args;
     fgq_out_t    o;
     const char  *fault;
     char         head[256];
 
     fgd_resp_free(r);
-    va_start(args, fmt);
     vsnprintf(r->message, sizeof(r->message), fmt, args);
-    va_end(args);
     fgq_text_scrub(r->message);
 
     fault = c->status >= 500 ? "Receiver" : "Sender";
@@ -916,8 +928,9 @@ fgq_error(fgd_resp_t *r, bool json, const char *request_id,
             c->code, fault);
         r->headers = strdup(head);
     } else {
-        fgq_out_s(&o, "<?xml version=\"1.0\"?><ErrorResponse xmlns=\""
-            "http://queue.amazonaws.com/doc/2012-11-05/\"><Error><Type>");
+        fgq_out_s(&o, "<?xml version=\"1.0\"?><ErrorResponse xmlns=\"");
+        fgq_out_s(&o, xmlns);
+        fgq_out_s(&o, "\"><Error><Type>");
         fgq_out_s(&o, fault);
         fgq_out_s(&o, "</Type><Code>");
         fgq_out_s(&o, c->code);
@@ -939,6 +952,32 @@ fgq_error(fgd_resp_t *r, bool json, const char *request_id,
         r->body_len = o.len;
     }
     return -1;
+}
+
+int
+fgq_error(fgd_resp_t *r, bool json, const char *request_id,
+    const fgq_code_t *c, const char *fmt, ...)
+{
+    va_list  args;
+    int      rc;
+
+    va_start(args, fmt);
+    rc = fgq_verror(r, json, FGQ_XMLNS_SQS, request_id, c, fmt, args);
+    va_end(args);
+    return rc;
+}
+
+int
+fgq_error_xml(fgd_resp_t *r, const char *xmlns, const char *request_id,
+    const fgq_code_t *c, const char *fmt, ...)
+{
+    va_list  args;
+    int      rc;
+
+    va_start(args, fmt);
+    rc = fgq_verror(r, false, xmlns, request_id, c, fmt, args);
+    va_end(args);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ */

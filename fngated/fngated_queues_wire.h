@@ -92,6 +92,10 @@ typedef struct {
  * JSON {.  result false: an action whose answer has no members. */
 void fgq_out_begin(fgq_out_t *o, bool json, const char *action,
     bool result);
+/* The same in XML for another query-protocol service (IAM's roles) whose
+ * documents are in the namespace xmlns. */
+void fgq_out_begin_xml(fgq_out_t *o, const char *xmlns, const char *action,
+    bool result);
 /* A string member: <name>value</name> / "name":"value". */
 void fgq_out_str(fgq_out_t *o, const char *name, const char *value,
     size_t len);
@@ -147,6 +151,10 @@ extern const fgq_code_t  fgq_e_no_queue, fgq_e_queue_exists,
  * log; no x-amzn-ErrorType is sent).  Returns -1.
  */
 int fgq_error(fgd_resp_t *r, bool json, const char *request_id,
+    const fgq_code_t *c, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* fgq_error's XML for another query-protocol service (namespace xmlns). */
+int fgq_error_xml(fgd_resp_t *r, const char *xmlns, const char *request_id,
     const fgq_code_t *c, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 

@@ -63,6 +63,10 @@ typedef enum {
     FGD_SCRIPT_ESM_PUT,             /* event source mappings: fngated_esm */
     FGD_SCRIPT_ESM_DELETE,
     FGD_SCRIPT_ESM_RESULT,
+    FGD_SCRIPT_ROLE_CREATE,         /* execution roles: fngated_roles.c */
+    FGD_SCRIPT_ROLE_DELETE,
+    FGD_SCRIPT_ROLE_POLICY_PUT,
+    FGD_SCRIPT_SESSION_PUT,
     FGD_SCRIPT_COUNT
 } fgd_script_t;
 

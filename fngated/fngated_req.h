@@ -39,6 +39,17 @@ typedef struct {
     const char        *invocation_type;
     const char        *event;          /* FNGATE_EVENT: the asynchronous
                                           event an attempt runs, or "" */
+    const char        *role;           /* FNGATE_ROLE: the role ARN of the
+                                          temporary credentials that
+                                          signed the call (its policy
+                                          decides), or "" */
+    unsigned           depth;          /* FNGATE_CHAIN_DEPTH: 1 for a
+                                          call a client made, N + 1 for
+                                          one made with the credentials
+                                          of a call at depth N */
+    const char        *root_id;        /* FNGATE_ROOT_REQUEST_ID: the
+                                          request id of the chain's first
+                                          call (this one's at depth 1) */
     const char        *query;          /* QUERY_STRING */
     const char        *method;         /* REQUEST_METHOD */
     const char        *uri;            /* REQUEST_URI */

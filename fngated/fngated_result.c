@@ -36,8 +36,8 @@ fgd_add_env(fg_buf_t *b, const char *k, const char *v)
 
 int
 fgd_invoke_frame(fg_buf_t *b, const fgd_fn_t *fn, const char *region,
-    const char *request_id, const char *function_arn, const uint8_t *event,
-    size_t event_len)
+    const char *request_id, const char *function_arn,
+    const fgd_invoke_extra_t *x, const uint8_t *event, size_t event_len)
 {
     char      num[24], group[128], exec_env[64];
     yajl_val  vars = NULL;
@@ -75,6 +75,11 @@ fgd_invoke_frame(fg_buf_t *b, const fgd_fn_t *fn, const char *region,
     {
         goto cleanup;
     }
+    if (x != NULL && x->credentials != NULL && x->credentials[0] != '\0'
+        && fg_frame_add_str(b, "credentials", x->credentials) != 0)
+    {
+        goto cleanup;
+    }
 
     if (fn->environment != NULL && fn->environment[0] != '\0') {
         vars = yajl_tree_parse(fn->environment, NULL, 0);
@@ -94,6 +99,14 @@ fgd_invoke_frame(fg_buf_t *b, const fgd_fn_t *fn, const char *region,
                 goto cleanup;
             }
         }
+    }
+
+    /* the gateway, unless the function points its SDK elsewhere */
+    if (x != NULL && x->endpoint != NULL && x->endpoint[0] != '\0'
+        && (vars == NULL || fgd_obj_get(vars, "AWS_ENDPOINT_URL") == NULL)
+        && fgd_add_env(b, "AWS_ENDPOINT_URL", x->endpoint) != 0)
+    {
+        goto cleanup;
     }
 
     if (fg_frame_add_u64(b, "timeout_ms", (uint64_t) fn->timeout_s * 1000)

@@ -30,14 +30,24 @@ int fgd_invocation_type(const char *s, fgd_invocation_type_t *t,
  * and becomes "{}").  0, or -1 with 400 InvalidRequestContentException. */
 int fgd_payload_check(const char *body, size_t len, fgd_resp_t *r);
 
+/* What a call adds to its INVOKE beyond its function (NULL or "": none). */
+typedef struct {
+    const char  *endpoint;      /* AWS_ENDPOINT_URL: the gateway as the
+                                   guest reaches it */
+    const char  *credentials;   /* the call's own temporary credentials,
+                                   "AKID:SECRET:TOKEN:EXPIRATION" (INVOKE
+                                   "credentials", never an env entry) */
+} fgd_invoke_extra_t;
+
 /* Appends the INVOKE fields after request_id / handler / event:
  * the env entries (reserved Lambda variables, then the function's own),
- * timeout_ms, memory_mb, max_output.  0 or -1 (no memory / bad env). */
+ * credentials, timeout_ms, memory_mb, max_output.  0 or -1 (no memory /
+ * bad env). */
 /* AWS_LAMBDA_FUNCTION_VERSION is fgd_fn_version(fn). */
 /* function_arn: the ARN the call named (INVOKE "function_arn"). */
 int fgd_invoke_frame(fg_buf_t *b, const fgd_fn_t *fn, const char *region,
-    const char *request_id, const char *function_arn, const uint8_t *event,
-    size_t event_len);
+    const char *request_id, const char *function_arn,
+    const fgd_invoke_extra_t *x, const uint8_t *event, size_t event_len);
 
 /* What an agent RESULT says, parsed. */
 typedef struct {

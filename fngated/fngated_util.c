@@ -267,3 +267,24 @@ fgd_str_cmp(const void *a, const void *b)
 {
     return strcmp(*(char *const *) a, *(char *const *) b);
 }
+
+int
+fgd_rand_text(char *dst, size_t n, const char *set)
+{
+    size_t         len = strlen(set), got = 0, i;
+    unsigned       limit = 256 - 256 % len;
+    unsigned char  buf[64];
+
+    while (got < n) {
+        if (RAND_bytes(buf, sizeof(buf)) != 1) {
+            return -1;
+        }
+        for (i = 0; i < sizeof(buf) && got < n; i++) {
+            if (buf[i] < limit) {
+                dst[got++] = set[buf[i] % len];
+            }
+        }
+    }
+    dst[n] = '\0';
+    return 0;
+}

@@ -48,4 +48,15 @@ int fgd_str_cmp(const void *a, const void *b);
 /* A new RevisionId (uuid v4). */
 void fgd_revision_new(char dst[37]);
 
+/* The characters random names are drawn from: account ids, access key
+ * ids (AKIA/ASIA + base32), secrets and session tokens (base64's). */
+#define FGD_CHARS_DIGITS  "0123456789"
+#define FGD_CHARS_BASE32  "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+#define FGD_CHARS_BASE64  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+                          FGD_CHARS_DIGITS "+/"
+
+/* n random characters of set (uniform: bytes past the last whole set
+ * are drawn again) and a NUL into dst.  0, or -1 (no random bytes). */
+int fgd_rand_text(char *dst, size_t n, const char *set);
+
 #endif /* FNGATED_UTIL_H */

@@ -295,6 +295,11 @@ static const fg_action_info_t  fg_actions[FG_ACTION_COUNT] = {
         "DeleteEventSourceMapping", "lambda:DeleteEventSourceMapping",
         FG_OBJECT_ACCOUNT, FG_CALLER_OWNER, NULL,
         FG_BODY_SMALL, false, FG_FORGET_NOTHING },
+
+    [FG_ACTION_IAM] = {
+        "IAM", "iam:*",
+        FG_OBJECT_ACCOUNT, FG_CALLER_OWNER, NULL,
+        FG_BODY_SMALL, false, FG_FORGET_NOTHING },
 };
 
 

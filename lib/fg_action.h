@@ -86,8 +86,17 @@ typedef enum {
     FG_ACTION_GET_EVENT_SOURCE_MAPPING,     /* caller's own (fngated_esm.c) */
     FG_ACTION_UPDATE_EVENT_SOURCE_MAPPING,
     FG_ACTION_DELETE_EVENT_SOURCE_MAPPING,
+    FG_ACTION_IAM,                  /* execution roles (IAM's API): the
+                                       queue service's paths, signed for
+                                       service "iam"; fngated reads the
+                                       action (fngated_roles.c) */
     FG_ACTION_COUNT
 } fg_action_t;
+
+/* The calls one chain may hold: a call signed with the temporary
+ * credentials of a call is one deeper; past this, calls that run code are
+ * refused (RecursiveInvocationException). */
+#define FG_CHAIN_MAX  16
 
 /* What a call names, and what must exist before it runs. */
 typedef enum {

@@ -382,6 +382,26 @@ fg_key_esm(char *dst, size_t size, const char *account, const char *uuid)
 
 
 int
+fg_key_roles(char *dst, size_t size, const char *account)
+{
+    if (account == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return fg_key_join(dst, size, "fg:roles:{", account, "}", NULL);
+}
+
+
+int
+fg_key_role(char *dst, size_t size, const char *account, const char *name)
+{
+    if (account == NULL || name == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return fg_key_join(dst, size, "fg:role:{", account, "}:", name, NULL);
+}
+
+
+int
 fg_key_esm_accounts(char *dst, size_t size)
 {
     return fg_key_join(dst, size, "fg:esm:accounts", NULL);

@@ -141,6 +141,20 @@
  *                                        mapping (written before its
  *                                        first mapping: what the pollers'
  *                                        registry read starts from)
+ *   fg:roles:{A}                   zset  A's execution role names (score
+ *                                        0, by name)
+ *   fg:role:{A}:NAME               hash  one role (fngated_roles.c):
+ *                                        RoleId Path CreateDate
+ *                                        AssumeRolePolicyDocument
+ *                                        Description MaxSessionDuration;
+ *                                        "policy:PNAME" -> an inline
+ *                                        policy's document (JSON)
+ *   fg:key:ASIA...                 hash  temporary credentials of one
+ *                                        call (fngated_roles.c, with a
+ *                                        PEXPIREAT): account secret
+ *                                        token role (the role's ARN, ""
+ *                                        for fngated's own) billed depth
+ *                                        root (request id) expires (ms)
  *
  * Queues (SQS-compatible; docs/queues.md, fngated/fngated_queues.c), every
  * key of a queue tagged by its owner {A}; NAME is the queue's name (with
@@ -238,6 +252,9 @@ int fg_key_esms(char *dst, size_t size, const char *account);
 int fg_key_esm(char *dst, size_t size, const char *account,
     const char *uuid);
 int fg_key_esm_accounts(char *dst, size_t size);
+int fg_key_roles(char *dst, size_t size, const char *account);
+int fg_key_role(char *dst, size_t size, const char *account,
+    const char *name);
 /* Queues: the keys of one queue of account (fg_queue_key_t). */
 typedef enum {
     FG_QKEY_ATTRS = 0,              /* fg:queue */

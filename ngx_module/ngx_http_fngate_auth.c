@@ -11,6 +11,8 @@
 
 #include "ngx_http_fngate_module.h"
 
+#include <openssl/crypto.h>
+
 
 #define NGX_HTTP_FNGATE_ACCESS_KEY_MAX  128
 
@@ -25,6 +27,8 @@ static ngx_int_t ngx_http_fngate_bad_signature(ngx_http_request_t *r,
     const char *fmt, ...);
 static ngx_int_t ngx_http_fngate_key_reply(ngx_http_request_t *r,
     redisReply *reply);
+static ngx_int_t ngx_http_fngate_session(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx, ngx_str_t *session);
 static void ngx_http_fngate_body_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_fngate_hash_bufs(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
@@ -56,6 +60,18 @@ typedef struct {
 } ngx_http_fngate_sigkey_t;
 
 static ngx_http_fngate_sigkey_t  ngx_http_fngate_sigkeys[NGX_HTTP_FNGATE_SIGKEYS];
+
+
+/* The fields of a call's credentials after account and secret, in the
+ * order of the cached value (fg_keys.h: fg:key:ASIA...). */
+#define NGX_HTTP_FNGATE_SESSION_FIELDS  6
+
+static const char  *ngx_http_fngate_session_fields[] = {
+    "token", "role", "billed", "depth", "root", "expires"
+};
+
+static const char  ngx_http_fngate_bad_token[] =
+    "The security token included in the request is invalid.";
 
 
 static const char  ngx_http_fngate_mismatch[] =
@@ -162,11 +178,26 @@ ngx_http_fngate_auth_start(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "fngate: access key \"%V\"", &sig->access_key);
 
-    /* the queue service's calls are signed for "sqs", the others for
-     * "lambda" */
+    /*
+     * The queue service's calls are signed for "sqs", the others for
+     * "lambda"; IAM's calls (execution roles) come to the queue service's
+     * paths, signed for "iam".
+     */
+
+    if (call->route.action == FG_ACTION_SQS
+        && sig->header.service.len == sizeof("iam") - 1
+        && ngx_strncmp(sig->header.service.data, "iam", 3) == 0)
+    {
+        call->route.action = FG_ACTION_IAM;
+        call->action.data = (u_char *) fg_action_name(FG_ACTION_IAM);
+        call->action.len = ngx_strlen(call->action.data);
+    }
 
     if (call->route.action == FG_ACTION_SQS) {
         ngx_str_set(&service, "sqs");
+
+    } else if (call->route.action == FG_ACTION_IAM) {
+        ngx_str_set(&service, "iam");
 
     } else {
         ngx_str_set(&service, "lambda");
@@ -376,6 +407,8 @@ ngx_int_t
 ngx_http_fngate_auth_key(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 {
     int                        n;
+    ngx_uint_t                 i;
+    u_char                    *nl;
     ngx_int_t                  rc;
     ngx_str_t                  value;
     u_char                     key[FG_KEY_MAX];
@@ -407,6 +440,12 @@ ngx_http_fngate_auth_key(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
     ngx_http_fngate_lookup_arg(&lk, "account", sizeof("account") - 1);
     ngx_http_fngate_lookup_arg(&lk, "secret", sizeof("secret") - 1);
 
+    for (i = 0; i < NGX_HTTP_FNGATE_SESSION_FIELDS; i++) {
+        ngx_http_fngate_lookup_arg(&lk, ngx_http_fngate_session_fields[i],
+                                   ngx_strlen(
+                                       ngx_http_fngate_session_fields[i]));
+    }
+
     rc = ngx_http_fngate_lookup_cached(r, ctx, &lk, &value);
     if (rc != NGX_OK) {
         return rc;
@@ -436,30 +475,52 @@ ngx_http_fngate_auth_key(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
 
     sig->secret.data = value.data + FG_ACCOUNT_LEN;
     sig->secret.len = value.len - FG_ACCOUNT_LEN;
+    call->depth = 1;
 
-    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "fngate: access key \"%V\" of %V",
-                   &sig->access_key, &call->caller);
+    /* a call's credentials: the secret, then "\n" and the session */
+
+    nl = ngx_strlchr(sig->secret.data, sig->secret.data + sig->secret.len,
+                     '\n');
+
+    if (nl != NULL) {
+        value.len = sig->secret.data + sig->secret.len - (nl + 1);
+        value.data = nl + 1;
+        sig->secret.len = nl - sig->secret.data;
+    }
+
+    rc = ngx_http_fngate_session(r, ctx, nl != NULL ? &value : NULL);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: access key \"%V\" of %V, depth %ui",
+                   &sig->access_key, &call->caller, call->depth);
 
     return NGX_OK;
 }
 
 
-/* The HMGET of an access key: its account and secret, as one value. */
+/*
+ * The HMGET of an access key: its account and secret, as one value, and
+ * for a call's credentials the fields of the session after them.
+ */
 
 static ngx_int_t
 ngx_http_fngate_key_reply(ngx_http_request_t *r, redisReply *reply)
 {
     u_char                 *p;
-    redisReply             *account, *secret;
+    size_t                  len;
+    ngx_uint_t              i;
+    redisReply             *account, *secret, *e;
     ngx_http_fngate_ctx_t  *ctx;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_fngate_module);
 
-    if (reply->elements != 2) {
+    if (reply->elements != 2 + NGX_HTTP_FNGATE_SESSION_FIELDS) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "fngate: redis reply to HMGET of %uz elements, not 2",
-                      reply->elements);
+                      "fngate: redis reply to HMGET of %uz elements, not %d",
+                      reply->elements, 2 + NGX_HTTP_FNGATE_SESSION_FIELDS);
         return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
     }
 
@@ -470,14 +531,27 @@ ngx_http_fngate_key_reply(ngx_http_request_t *r, redisReply *reply)
         return NGX_HTTP_FNGATE_REDIS_OK;
     }
 
-    if (account->type != REDIS_REPLY_STRING
-        || secret->type != REDIS_REPLY_STRING)
-    {
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "fngate: unexpected redis reply type %d",
-                      account->type != REDIS_REPLY_STRING ? account->type
-                                                          : secret->type);
-        return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
+    len = 0;
+
+    for (i = 0; i < reply->elements; i++) {
+        e = reply->element[i];
+
+        if (e->type == REDIS_REPLY_NIL && i >= 2) {
+            continue;
+        }
+
+        if (e->type != REDIS_REPLY_STRING
+            || ngx_strlchr((u_char *) e->str, (u_char *) e->str + e->len,
+                           '\n') != NULL)
+        {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "fngate: unexpected redis reply type %d in the "
+                          "fields of access key \"%V\"", e->type,
+                          &ctx->sigv4.access_key);
+            return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
+        }
+
+        len += e->len + 1;
     }
 
     if (!fg_account_valid(account->str, account->len) || secret->len == 0) {
@@ -487,18 +561,162 @@ ngx_http_fngate_key_reply(ngx_http_request_t *r, redisReply *reply)
         return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
     }
 
-    ctx->redis.value.len = account->len + secret->len;
-    ctx->redis.value.data = ngx_pnalloc(r->pool, ctx->redis.value.len);
+    ctx->redis.value.data = ngx_pnalloc(r->pool, len);
     if (ctx->redis.value.data == NULL) {
         return NGX_HTTP_FNGATE_REDIS_BAD_REPLY;
     }
 
     p = ngx_cpymem(ctx->redis.value.data, account->str, account->len);
-    ngx_memcpy(p, secret->str, secret->len);
+    p = ngx_cpymem(p, secret->str, secret->len);
+
+    /* a permanent key has no token; a call's has every field */
+
+    if (reply->element[2]->type == REDIS_REPLY_STRING) {
+        for (i = 2; i < reply->elements; i++) {
+            e = reply->element[i];
+            *p++ = '\n';
+
+            if (e->type == REDIS_REPLY_STRING) {
+                p = ngx_cpymem(p, e->str, e->len);
+            }
+        }
+    }
+
+    ctx->redis.value.len = p - ctx->redis.value.data;
 
     ctx->redis.found = 1;
 
     return NGX_HTTP_FNGATE_REDIS_OK;
+}
+
+
+/*
+ * A call's temporary credentials (fngated_roles.c): the request must carry
+ * their token in X-Amz-Security-Token before they expire; it then acts as
+ * their account, with their role, one level deeper in their chain.  A
+ * permanent key (session NULL) takes no token.
+ */
+
+static ngx_int_t
+ngx_http_fngate_session(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
+    ngx_str_t *session)
+{
+    u_char                   *p, *last, *nl;
+    ngx_int_t                 depth;
+    ngx_uint_t                i;
+    ngx_str_t                 f[NGX_HTTP_FNGATE_SESSION_FIELDS];
+    ngx_time_t               *tp;
+    ngx_table_elt_t          *h;
+    ngx_http_fngate_call_t   *call;
+    int64_t                   expires, now;
+
+    call = &ctx->call;
+
+    h = ngx_http_fngate_header(r, "x-amz-security-token",
+                               sizeof("x-amz-security-token") - 1);
+
+    if (session == NULL) {
+        if (h != NULL) {
+            ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                          "fngate: access key \"%V\" is permanent and takes "
+                          "no security token", &ctx->sigv4.access_key);
+            return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
+                       "UnrecognizedClientException",
+                       ngx_http_fngate_bad_token);
+        }
+
+        return NGX_OK;
+    }
+
+    p = session->data;
+    last = session->data + session->len;
+
+    for (i = 0; i < NGX_HTTP_FNGATE_SESSION_FIELDS; i++) {
+        nl = ngx_strlchr(p, last, '\n');
+        f[i].data = p;
+        f[i].len = (nl ? nl : last) - p;
+        p = nl ? nl + 1 : last;
+    }
+
+    if (h == NULL || h->value.len != f[0].len || f[0].len == 0
+        || CRYPTO_memcmp(h->value.data, f[0].data, f[0].len) != 0)
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: %s security token for the credentials "
+                      "\"%V\"", h == NULL ? "no" : "a wrong",
+                      &ctx->sigv4.access_key);
+        return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
+                   "UnrecognizedClientException", ngx_http_fngate_bad_token);
+    }
+
+    expires = ngx_atoof(f[5].data, f[5].len);
+    depth = ngx_atoi(f[3].data, f[3].len);
+
+    if (expires == NGX_ERROR || depth == NGX_ERROR || depth < 1
+        || !fg_account_valid((char *) f[2].data, f[2].len))
+    {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: the credentials \"%V\" have invalid fields "
+                      "in redis", &ctx->sigv4.access_key);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    tp = ngx_timeofday();
+    now = (int64_t) tp->sec * 1000 + tp->msec;
+
+    if (now >= expires) {
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "fngate: the credentials \"%V\" expired %L ms ago",
+                      &ctx->sigv4.access_key, now - expires);
+        return ngx_http_fngate_error(r, NGX_HTTP_FORBIDDEN,
+                   "ExpiredTokenException",
+                   "The security token included in the request is expired");
+    }
+
+    call->session = 1;
+    call->role = f[1];
+    call->chain_billed = f[2];
+    call->depth = depth + 1;
+    call->root_id = f[4];
+
+    ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: a call's credentials: role \"%V\", billed to "
+                   "%V, depth %ui of chain %V", &call->role,
+                   &call->chain_billed, call->depth, &call->root_id);
+
+    return NGX_OK;
+}
+
+
+/*
+ * A chain of calls, each made with the credentials of the one before, is
+ * stopped past FG_CHAIN_MAX calls that run code, as Lambda stops a
+ * recursive loop.
+ */
+
+ngx_int_t
+ngx_http_fngate_auth_chain(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx)
+{
+    ngx_http_fngate_call_t  *call;
+
+    call = &ctx->call;
+
+    if (call->depth <= FG_CHAIN_MAX
+        || !fg_action_info(call->route.action)->billed)
+    {
+        return NGX_OK;
+    }
+
+    ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                  "fngate: recursive loop: call %ui of chain %V refused",
+                  call->depth, &call->root_id);
+
+    return ngx_http_fngate_error(r, NGX_HTTP_BAD_REQUEST,
+               "RecursiveInvocationException",
+               "Lambda detected that the function is being invoked in a "
+               "recursive loop and stopped the invocation: this call would "
+               "be call %ui of the chain that request %V began, over the "
+               "limit of %d.", call->depth, &call->root_id, FG_CHAIN_MAX);
 }
 
 

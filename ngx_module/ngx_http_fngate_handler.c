@@ -201,6 +201,10 @@ ngx_http_fngate_access_handler(ngx_http_request_t *r)
             rc = ngx_http_fngate_auth_verify(r, ctx);
             break;
 
+        case NGX_HTTP_FNGATE_STEP_CHAIN:
+            rc = ngx_http_fngate_auth_chain(r, ctx);
+            break;
+
         case NGX_HTTP_FNGATE_STEP_ROUTE:
             rc = ngx_http_fngate_lookup_route(r, ctx);
             break;
@@ -226,6 +230,13 @@ ngx_http_fngate_access_handler(ngx_http_request_t *r)
             break;
 
         default: /* NGX_HTTP_FNGATE_STEP_DONE */
+
+            /* whoever the names make pay, a chain's call is its payer's */
+
+            if (ctx->call.session) {
+                ctx->call.billing_account = ctx->call.chain_billed;
+            }
+
             ngx_log_debug5(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                            "fngate: allowed %V by %V on \"%V\" of %V "
                            "billed to %V", &ctx->call.action,
@@ -394,7 +405,9 @@ ngx_http_fngate_verror(ngx_http_request_t *r, ngx_uint_t status,
         ctx->result.error_type.data = (u_char *) type;
         ctx->result.error_type.len = tlen;
 
-        if (ctx->call.route.action == FG_ACTION_SQS) {
+        if (ctx->call.route.action == FG_ACTION_SQS
+            || ctx->call.route.action == FG_ACTION_IAM)
+        {
             return ngx_http_fngate_sqs_error(r, ctx, status, type, msg, len);
         }
     }

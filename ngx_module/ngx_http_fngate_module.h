@@ -60,6 +60,7 @@ typedef enum {
     NGX_HTTP_FNGATE_STEP_KEY,          /* the secret of the access key */
     NGX_HTTP_FNGATE_STEP_BODY,         /* read and hash the body */
     NGX_HTTP_FNGATE_STEP_VERIFY,       /* check the signature */
+    NGX_HTTP_FNGATE_STEP_CHAIN,        /* a call's credentials: how deep */
     NGX_HTTP_FNGATE_STEP_ROUTE,        /* report route errors, set names */
     NGX_HTTP_FNGATE_STEP_API,          /* an API call: its route table */
     NGX_HTTP_FNGATE_STEP_API_ACCESS,   /* its subscription, its route */
@@ -83,7 +84,11 @@ typedef enum {
  * names (ngx_http_fngate_cache_name()), and the parts that follow.
  */
 typedef enum {
-    NGX_HTTP_FNGATE_CACHE_KEY = 'k',           /* AKID: ACCOUNT SECRET */
+    NGX_HTTP_FNGATE_CACHE_KEY = 'k',           /* AKID: ACCOUNT SECRET, and
+                                                  for a call's credentials
+                                                  "\n" TOKEN ROLE BILLED
+                                                  DEPTH ROOT EXPIRES, each
+                                                  after a "\n" */
     NGX_HTTP_FNGATE_CACHE_FUNCTION = 'f',      /* OWNER:NAME exists */
     NGX_HTTP_FNGATE_CACHE_ALIASES = 'a',       /* OWNER:NAME has a function
                                                   or aliases */
@@ -111,7 +116,7 @@ typedef ngx_int_t (*ngx_http_fngate_redis_handler_pt)(ngx_http_request_t *r,
     redisReply *reply);
 
 
-#define NGX_HTTP_FNGATE_LOOKUP_ARGS  4
+#define NGX_HTTP_FNGATE_LOOKUP_ARGS  10
 
 /*
  * A lookup through the worker's cache (ngx_http_fngate_lookup_cached()):
@@ -179,6 +184,18 @@ typedef struct {
     u_char                     via_function[FG_FUNCTION_NAME_MAX + 1];
     u_char                     via_qualifier[FG_QUALIFIER_MAX + 1];
 
+    /* The chain of calls: signed with the temporary credentials of a
+     * call (an ASIA key), the call is one level deeper than that one and
+     * billed to the account that one was billed to. */
+    ngx_str_t                  role;          /* the credentials' role ARN,
+                                                 or "" */
+    ngx_str_t                  chain_billed;  /* the chain's billed account */
+    ngx_str_t                  root_id;       /* the chain's first request
+                                                 id; "" is this call's */
+    ngx_uint_t                 depth;         /* 1 for a client's call */
+
+    unsigned                   session:1;        /* signed with a call's
+                                                    credentials */
     unsigned                   xalias:1;         /* the names are the
                                                     target of the caller's
                                                     cross-account alias */
@@ -287,6 +304,8 @@ ngx_int_t ngx_http_fngate_auth_start(ngx_http_request_t *r,
 ngx_int_t ngx_http_fngate_auth_key(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
 ngx_int_t ngx_http_fngate_auth_body(ngx_http_request_t *r,
+    ngx_http_fngate_ctx_t *ctx);
+ngx_int_t ngx_http_fngate_auth_chain(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
 ngx_int_t ngx_http_fngate_auth_verify(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);

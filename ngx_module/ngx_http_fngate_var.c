@@ -22,6 +22,10 @@ static ngx_int_t ngx_http_fngate_variable_pool_key(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_fngate_variable_region(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_fngate_variable_depth(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_fngate_variable_root_id(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_fngate_variable_field(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data, ngx_uint_t empty_found);
 
@@ -64,6 +68,15 @@ static ngx_http_variable_t  ngx_http_fngate_vars[] = {
     ngx_http_fngate_var("fngate_pool_key",
                         ngx_http_fngate_variable_pool_key, 0),
     ngx_http_fngate_var("fngate_region", ngx_http_fngate_variable_region, 0),
+
+    /* the chain of calls: the role of the call's credentials ("" for a
+     * permanent key), the call's depth (1 for a client's) and the
+     * request id of the chain's first call (its own at depth 1) */
+    ngx_http_fngate_name_var("fngate_role", call.role),
+    ngx_http_fngate_var("fngate_chain_depth",
+                        ngx_http_fngate_variable_depth, 0),
+    ngx_http_fngate_var("fngate_root_request_id",
+                        ngx_http_fngate_variable_root_id, 0),
 
     ngx_http_fngate_counter_var("fngate_version", result.version),
     ngx_http_fngate_counter_var("fngate_function_error", result.function_error),
@@ -191,6 +204,54 @@ ngx_http_fngate_variable_pool_key(ngx_http_request_t *r,
 
     } else {
         data = ngx_http_fngate_field(call.billing_account);
+    }
+
+    return ngx_http_fngate_variable_field(r, v, data, 1);
+}
+
+
+static ngx_int_t
+ngx_http_fngate_variable_depth(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    u_char                 *p;
+    ngx_http_fngate_ctx_t  *ctx;
+
+    ctx = ngx_http_fngate_find_ctx(r->main);
+
+    if (ctx == NULL || ctx->call.depth == 0) {
+        v->not_found = 1;
+        return NGX_OK;
+    }
+
+    p = ngx_pnalloc(r->pool, NGX_INT_T_LEN);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    v->len = ngx_sprintf(p, "%ui", ctx->call.depth) - p;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+    v->data = p;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_fngate_variable_root_id(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_http_fngate_ctx_t  *ctx;
+
+    ctx = ngx_http_fngate_find_ctx(r->main);
+
+    if (ctx && ctx->call.root_id.len) {
+        data = ngx_http_fngate_field(call.root_id);
+
+    } else {
+        data = ngx_http_fngate_field(request_id);
     }
 
     return ngx_http_fngate_variable_field(r, v, data, 1);

@@ -94,7 +94,7 @@ agent_invoke_run(const agent_msg_invoke_t *r, agent_result_t *res)
 {
     int        in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
     int        st[2] = { -1, -1 }, pidfd = -1, wstatus = 0, e;
-    char       cgdir[256], buf[65536];
+    char       cgdir[256], buf[65536], **env = NULL;
     bool       have_cg, killed_large = false, killed_timeout = false;
     bool       exited = false;
     size_t     in_off = 0;
@@ -117,6 +117,12 @@ agent_invoke_run(const agent_msg_invoke_t *r, agent_result_t *res)
         goto cleanup;
     }
 
+    env = agent_msg_call_env(r);
+    if (env == NULL) {
+        snprintf(res->message, sizeof(res->message), "out of memory");
+        goto cleanup;
+    }
+
     start = agent_now_us();
     pid = fork();
     if (pid < 0) {
@@ -128,7 +134,7 @@ agent_invoke_run(const agent_msg_invoke_t *r, agent_result_t *res)
         char  path[PATH_MAX + 64];
 
         snprintf(path, sizeof(path), "%s/%s", agent.task_dir, r->handler);
-        agent_invoke_child(path, r->env, r->memory_mb, in[0], out[1], err[1],
+        agent_invoke_child(path, env, r->memory_mb, in[0], out[1], err[1],
             st[1], have_cg ? cgdir : NULL);
     }
 
@@ -310,6 +316,13 @@ agent_invoke_run(const agent_msg_invoke_t *r, agent_result_t *res)
     }
 
 cleanup:
+    if (env != NULL) {
+        /* the call's credentials leave no copy behind */
+        for (e = (int) r->nenv; env[e] != NULL; e++) {
+            explicit_bzero(env[e], strlen(env[e]));
+        }
+        free(env);
+    }
     if (have_cg) {
         agent_cgroup_remove(cgdir);
     } else if (agent.sandbox) {

@@ -117,6 +117,10 @@ agent_msg_invoke_free(agent_msg_invoke_t *r)
 
     free(r->request_id);
     free(r->handler);
+    if (r->credentials != NULL) {
+        explicit_bzero(r->credentials, strlen(r->credentials));
+        free(r->credentials);
+    }
     for (i = 0; i < r->nenv; i++) {
         free(r->env[i]);
     }
@@ -203,6 +207,22 @@ agent_msg_invoke_parse(const fg_frame_t *f, agent_msg_invoke_t *r,
     r->event = fg_frame_get(f, "event", &r->event_len);
     if (r->event == NULL) {
         r->event_len = 0;
+    }
+    val = fg_frame_get(f, "credentials", &vlen);
+    if (val != NULL) {
+        size_t  i;
+
+        for (i = 0; i < vlen; i++) {
+            if (val[i] < 0x21 || val[i] > 0x7e) {
+                break;
+            }
+        }
+        if (i < vlen || vlen > AGENT_MSG_CREDENTIALS_MAX
+            || (r->credentials = agent_msg_dup(val, vlen)) == NULL)
+        {
+            snprintf(msg, msize, "bad credentials");
+            return -1;
+        }
     }
     if (fg_frame_get(f, "timeout_ms", &vlen) != NULL
         && (fg_frame_get_u64(f, "timeout_ms", &r->timeout_ms) < 0
@@ -292,4 +312,44 @@ agent_msg_runtime(const uint8_t *v, size_t len, const char *task_dir,
     snprintf(path, size, "%s/%.*s/bootstrap", runtime_dir, (int) len,
         (const char *) v);
     return AGENT_MSG_RT_IMAGE;
+}
+
+
+char **
+agent_msg_call_env(const agent_msg_invoke_t *r)
+{
+    static const char  *const names[] = { "AWS_ACCESS_KEY_ID=",
+        "AWS_SECRET_ACCESS_KEY=", "AWS_SESSION_TOKEN=",
+        "AWS_CREDENTIAL_EXPIRATION=" };
+    const char          *p, *colon;
+    char               **env, *s;
+    size_t               room, n, i;
+
+    room = (r->nenv + 5) * sizeof(char *) + 128
+           + (r->credentials ? strlen(r->credentials) : 0);
+    env = calloc(1, room);
+    if (env == NULL) {
+        return NULL;
+    }
+    memcpy(env, r->env, r->nenv * sizeof(char *));
+    if (r->credentials == NULL) {
+        return env;
+    }
+    s = (char *) (env + r->nenv + 5);
+    p = r->credentials;
+    /* the last part, the expiration's time, has colons of its own */
+    for (i = 0; i < 4; i++) {
+        colon = i < 3 ? strchr(p, ':') : NULL;
+        n = colon != NULL ? (size_t) (colon - p) : strlen(p);
+        env[r->nenv + i] = s;
+        s = stpcpy(s, names[i]);
+        memcpy(s, p, n);
+        s += n;
+        *s++ = '\0';
+        if (colon == NULL) {
+            break;
+        }
+        p = colon + 1;
+    }
+    return env;
 }

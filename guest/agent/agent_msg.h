@@ -19,6 +19,7 @@
 
 /* The most "env" fields an INVOKE may carry. */
 #define AGENT_MSG_ENV_MAX  1024
+#define AGENT_MSG_CREDENTIALS_MAX  512
 
 /* One file entry of a LOAD: "path", "mode" (octal) and "data", in order. */
 typedef struct {
@@ -53,6 +54,10 @@ typedef struct {
     size_t          event_len;
     char          **env;        /* NULL-terminated "NAME=value" */
     unsigned        nenv;
+    char           *credentials; /* the call's own temporary credentials,
+                                    "AKID:SECRET:TOKEN:EXPIRATION", or
+                                    NULL: never in env (a runtime's env
+                                    outlives the call) */
     uint64_t        timeout_ms;
     uint64_t        memory_mb;
     uint64_t        max_output;
@@ -63,7 +68,8 @@ typedef struct {
  * each with a "=" and no NUL) with PATH and LAMBDA_TASK_ROOT (task_dir)
  * added unless given, "request_id", "handler" (a path under the task
  * directory unless any_handler: a runtime's handler is its own business),
- * "event", "timeout_ms", "memory_mb", "max_output" with their defaults.
+ * "event", "timeout_ms", "memory_mb", "max_output" with their defaults,
+ * "credentials" (printable ASCII, at most AGENT_MSG_CREDENTIALS_MAX).
  * 0, or -1 with msg set.  Either way r holds what was parsed so far and
  * is freed with agent_msg_invoke_free.
  */
@@ -71,6 +77,14 @@ int agent_msg_invoke_parse(const fg_frame_t *f, agent_msg_invoke_t *r,
     bool any_handler, const char *task_dir, char *msg, size_t msize);
 
 void agent_msg_invoke_free(agent_msg_invoke_t *r);
+
+/*
+ * A one-shot handler's environment: r's env with the call's credentials
+ * as AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN and
+ * AWS_CREDENTIAL_EXPIRATION.  A malloc'd NULL-terminated array whose
+ * added strings follow it in the same block (free it alone), or NULL.
+ */
+char **agent_msg_call_env(const agent_msg_invoke_t *r);
 
 /* Whether r's environment sets name. */
 bool agent_msg_env_has(const agent_msg_invoke_t *r, const char *name);

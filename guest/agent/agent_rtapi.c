@@ -148,12 +148,15 @@ agent_rtapi_deliver(agent_rtapi_conn_t *c)
         "Lambda-Runtime-Aws-Request-Id: %s\r\n"
         "Lambda-Runtime-Deadline-Ms: %llu\r\n"
         "Lambda-Runtime-Invoked-Function-Arn: %s\r\n"
-        "Lambda-Runtime-Trace-Id: %s\r\n", id,
+        "Lambda-Runtime-Trace-Id: %s\r\n%s%s%s", id,
         (unsigned long long) agent_rt.deadline_ms, agent_rt.function_arn,
-        trace);
+        trace, agent_rt.req.credentials ? "Lambda-Runtime-Fngate-"
+        "Credentials: " : "", agent_rt.req.credentials ? agent_rt.req.credentials
+        : "", agent_rt.req.credentials ? "\r\n" : "");
     c->parked = false;
     agent_rtapi_reply(c, 200, extra, agent_rt.req.event,
         agent_rt.req.event_len);
+    explicit_bzero(extra, sizeof(extra));
     agent_rt.delivered = true;
     agent_rt.delivered_us = agent_now_us();
 }

@@ -4,8 +4,9 @@
 # /var/runtime.  It holds python3.11/: our bootstrap and bootstrap.py
 # (guest/runtimes/python3.11), Debian's /usr/bin/python3.11 with its
 # standard library (without tests, IDLE, tkinter and other parts a function
-# can not use in a guest without display or network) and the shared
-# libraries it and its extension modules need, with their dynamic loader;
+# can not use in a guest without display) and the shared libraries it and
+# its extension modules need, with their dynamic loader, and Debian's boto3
+# with what it imports;
 # and nodejsNN.x/: our bootstrap and bootstrap.js (guest/runtimes/nodejs),
 # the machine's node with its libraries and loader, and the AWS SDK's
 # clients that util/deps.sh put in build/npm.  NN is the major version
@@ -47,6 +48,19 @@ cp "$PY" "$p/usr/bin/python3.11"
     --exclude='python3.11/unittest/test' --exclude='python3.11/distutils' \
     --exclude='python3.11/site-packages' --exclude='python3.11/dist-packages' \
     python3.11) | (cd "$p/usr/lib" && tar -xf -)
+
+# The AWS SDK for Python as Lambda's python runtimes carry it: Debian's
+# python3-boto3 and what it imports, after the function's own packages on
+# sys.path (bootstrap.py), with Debian's compiled .pyc.
+SDK_PKGS="boto3 botocore s3transfer jmespath dateutil urllib3 six.py requests
+certifi idna charset_normalizer chardet"
+mkdir -p "$p/usr/lib/sdk"
+for m in $SDK_PKGS; do
+    [ -e "/usr/lib/python3/dist-packages/$m" ] || \
+        { echo "mkruntimes: no $m in /usr/lib/python3/dist-packages" \
+               "(apt-get install python3-boto3)" >&2; exit 1; }
+    cp -RL "/usr/lib/python3/dist-packages/$m" "$p/usr/lib/sdk/"
+done
 
 # copy_libs DIR FILE...: the shared libraries FILEs need, with their
 # dynamic loader, into DIR.

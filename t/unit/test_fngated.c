@@ -109,6 +109,7 @@ static const cu_suite_t  fngated_suites[] = {
     { "fngated_versions_json", NULL, NULL, versions_json_tests },
     { "fngated_aliases_json", NULL, NULL, aliases_json_tests },
     { "fngated_policy_json", NULL, NULL, policy_json_tests },
+    { "fngated_iam_json", NULL, NULL, iam_json_tests },
     { "fngated_queues_wire", NULL, NULL, queues_wire_tests },
     { "fngated_bounds_json", NULL, NULL, bounds_json_tests },
     { "fngated_event_config_json", NULL, NULL, event_config_json_tests },

@@ -57,6 +57,7 @@ extern const cu_test_t  functions_json_tests[];
 extern const cu_test_t  versions_json_tests[];
 extern const cu_test_t  aliases_json_tests[];
 extern const cu_test_t  policy_json_tests[];
+extern const cu_test_t  iam_json_tests[];
 extern const cu_test_t  bounds_json_tests[];
 extern const cu_test_t  event_config_json_tests[];
 extern const cu_test_t  result_tests[];

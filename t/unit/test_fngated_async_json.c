@@ -81,6 +81,14 @@ test_event_fields(void)
     CU_ASSERT_EQUAL(back.attempts, 1);
     CU_ASSERT_EQUAL(back.throttles, 2);
     CU_ASSERT_STRING_EQUAL(back.id, "");
+    CU_ASSERT_STRING_EQUAL(back.chain, "");
+
+    /* sent by a function: the chain comes back */
+    ev.chain = "210987654321:3:0a1b2c3d-0000-4000-8000-000000000000";
+    fields_of(&ev, &nums, names, vals, lens);
+    CU_ASSERT_EQUAL_FATAL(fgd_event_parse(FGD_EVENT_FIELDS, names, vals,
+        lens, &back), 0);
+    CU_ASSERT_STRING_EQUAL(back.chain, ev.chain);
 }
 
 /* An entry fngated did not write is not an event. */
@@ -97,14 +105,16 @@ test_event_parse_rejects(void)
     sample(&ev);
     fields_of(&ev, &nums, names, vals, lens);
 
-    /* each field missing */
+    /* each field missing, but "chain" (the last), which an event of an
+     * earlier fngated lacks: a client's */
     for (i = 0; i < FGD_EVENT_FIELDS; i++) {
         saved = names[i];
         names[i] = "other";
         CU_ASSERT_EQUAL(fgd_event_parse(FGD_EVENT_FIELDS, names, vals, lens,
-            &back), -1);
+            &back), i == FGD_EVENT_FIELDS - 1 ? 0 : -1);
         names[i] = saved;
     }
+    CU_ASSERT_STRING_EQUAL(names[FGD_EVENT_FIELDS - 1], "chain");
     /* bad values */
     vals[1] = "12345";                          /* caller */
     lens[1] = 5;

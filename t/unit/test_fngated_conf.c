@@ -303,10 +303,44 @@ test_conf_egress_internal(void)
     fgd_conf_free(&c);
 }
 
+static void
+test_conf_function_endpoint(void)
+{
+    fgd_conf_t  c;
+    char        ep[64], err[128];
+
+    CU_ASSERT_EQUAL_FATAL(fgd_conf_init(&c), 0);
+    /* no network: no endpoint */
+    fgd_conf_function_endpoint(&c, ep, sizeof(ep));
+    CU_ASSERT_STRING_EQUAL(ep, "");
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "network = loopback", err,
+        sizeof(err)), 0);
+    fgd_conf_function_endpoint(&c, ep, sizeof(ep));
+    CU_ASSERT_STRING_EQUAL(ep, "http://10.213.0.1:8080");
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "network_subnet = 10.40.16.0/20",
+        err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "gateway = localhost:18080", err,
+        sizeof(err)), 0);
+    fgd_conf_function_endpoint(&c, ep, sizeof(ep));
+    CU_ASSERT_STRING_EQUAL(ep, "http://10.40.16.1:18080");
+    fgd_conf_free(&c);
+
+    /* a gateway the guests' DNAT does not lead to */
+    CU_ASSERT_EQUAL_FATAL(fgd_conf_init(&c), 0);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "network = loopback", err,
+        sizeof(err)), 0);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "gateway = unix:/run/fngate.sock",
+        err, sizeof(err)), 0);
+    fgd_conf_function_endpoint(&c, ep, sizeof(ep));
+    CU_ASSERT_STRING_EQUAL(ep, "");
+    fgd_conf_free(&c);
+}
+
 const cu_test_t  conf_tests[] = {
     { "configuration", test_conf },
     { "configuration: -o overrides", test_conf_override },
     { "shipped conf = defaults", test_conf_shipped },
     { "no policy reaches fngate's own services", test_conf_egress_internal },
+    { "the gateway as guests reach it", test_conf_function_endpoint },
     { NULL, NULL }
 };

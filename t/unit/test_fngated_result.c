@@ -88,6 +88,9 @@ test_invoke_frame(void)
     uint64_t     u;
     int          envs = 0;
     bool         saw_user = false, saw_name = false, saw_exec = false;
+    bool         saw_endpoint = false;
+    fgd_invoke_extra_t  x = { "http://10.213.0.1:8080",
+        "ASIAAAAAAAAAAAAAAAAA:s3cr/t:t0k+n:2026-12-06T07:30:00Z" };
 
     memset(&fn, 0, sizeof(fn));
     strcpy(fn.name, "f1");
@@ -98,7 +101,7 @@ test_invoke_frame(void)
 
     strcpy(fn.runtime, "provided.al2023");
     CU_ASSERT_EQUAL_FATAL(fgd_invoke_frame(&b, &fn, "eu-west-1", "rid-1",
-        "arn:aws:lambda:eu-west-1:123456789012:function:f1:live",
+        "arn:aws:lambda:eu-west-1:123456789012:function:f1:live", &x,
         (const uint8_t *) "{\"a\":1}", 7), 0);
     CU_ASSERT_EQUAL_FATAL(fg_frame_parse(b.data, b.len, &f), (ssize_t) b.len);
     CU_ASSERT_EQUAL(f.type, FG_FRAME_INVOKE);
@@ -115,6 +118,10 @@ test_invoke_frame(void)
     CU_ASSERT_EQUAL(u, 6291556);
     v = fg_frame_get(&f, "event", &vl);
     CU_ASSERT_EQUAL(vl, 7);
+    /* the call's credentials travel as their own field, never as env */
+    v = fg_frame_get(&f, "credentials", &vl);
+    CU_ASSERT(v != NULL && vl == strlen(x.credentials)
+              && memcmp(v, x.credentials, vl) == 0);
     fg_field_iter_init(&it, &f);
     while (fg_field_next(&it, &k, &kl, &v, &vl) == 1) {
         if (kl == 3 && memcmp(k, "env", 3) == 0) {
@@ -122,6 +129,12 @@ test_invoke_frame(void)
             if (vl == 10 && memcmp(v, "MY_VAR=x=y", 10) == 0) {
                 saw_user = true;
             }
+            if (vl == 39 && memcmp(v, "AWS_ENDPOINT_URL=http://10.213.0.1:"
+                    "8080", 39) == 0)
+            {
+                saw_endpoint = true;
+            }
+            CU_ASSERT(vl < 17 || memcmp(v, "AWS_ACCESS_KEY_ID", 17) != 0);
             if (vl == 27 && memcmp(v, "AWS_LAMBDA_FUNCTION_NAME=f1", 27) == 0) {
                 saw_name = true;
             }
@@ -133,6 +146,7 @@ test_invoke_frame(void)
         }
     }
     CU_ASSERT_TRUE(saw_user);
+    CU_ASSERT_TRUE(saw_endpoint);
     CU_ASSERT_TRUE(saw_name);
     CU_ASSERT_TRUE(saw_exec);
     CU_ASSERT(envs >= 10);

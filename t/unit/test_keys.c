@@ -291,6 +291,13 @@ test_esm_keys(void)
     CU_ASSERT_EQUAL(fg_key_esms(k, sizeof(k), NULL), -1);
     CU_ASSERT_EQUAL(fg_key_esm(k, sizeof(k), ACCT, NULL), -1);
     CU_ASSERT_EQUAL(fg_key_esm(k, sizeof(k), NULL, "u"), -1);
+
+    CU_ASSERT_EQUAL(fg_key_roles(k, sizeof(k), ACCT), 23);
+    CU_ASSERT_STRING_EQUAL(k, "fg:roles:{123456789012}");
+    CU_ASSERT_EQUAL(fg_key_role(k, sizeof(k), ACCT, "fn-role"), 30);
+    CU_ASSERT_STRING_EQUAL(k, "fg:role:{123456789012}:fn-role");
+    CU_ASSERT(hash_tag(k, tag, sizeof(tag)) && strcmp(tag, ACCT) == 0);
+    CU_ASSERT_EQUAL(fg_key_role(k, sizeof(k), NULL, "r"), -1);
 }
 
 

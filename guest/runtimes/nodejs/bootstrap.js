@@ -383,6 +383,34 @@ function runHandler(fn, event, headers) {
     });
 }
 
+/*
+ * The call's temporary credentials (the agent's Lambda-Runtime-Fngate-
+ * Credentials header: "AKID:SECRET:TOKEN:EXPIRATION"), in the environment
+ * only while the handler runs.  The SDK's environment provider reads them
+ * again once they are within 5 minutes of AWS_CREDENTIAL_EXPIRATION, so a
+ * client made at load time signs each call of a function whose timeout
+ * is at most 5 minutes with that call's credentials.
+ */
+const CREDENTIALS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY',
+                     'AWS_SESSION_TOKEN', 'AWS_CREDENTIAL_EXPIRATION'];
+
+function setCredentials(value) {
+    const parts = [];
+    let rest = value || '';
+    for (let i = 0; i < 3 && rest.indexOf(':') >= 0; i++) {
+        parts.push(rest.slice(0, rest.indexOf(':')));
+        rest = rest.slice(rest.indexOf(':') + 1);
+    }
+    parts.push(rest);
+    if (parts.length === 4) {
+        CREDENTIALS.forEach((name, i) => { env[name] = parts[i]; });
+    }
+}
+
+function clearCredentials() {
+    CREDENTIALS.forEach((name) => { delete env[name]; });
+}
+
 /* An error that escapes the handler's call (a callback that throws, a
  * promise nobody awaits) is the call's error, and the runtime exits, as on
  * Lambda; the next call starts it again. */
@@ -425,7 +453,9 @@ async function main() {
                            true);
             continue;
         }
+        setCredentials(next.headers['lambda-runtime-fngate-credentials']);
         const [err, value] = await runHandler(fn, event, next.headers);
+        clearCredentials();
         let out;
         if (err === null) {
             try {

@@ -19,6 +19,60 @@ import time
 API = os.environ.get("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:9001")
 BASE = "/2018-06-01/runtime"
 
+# The call's temporary credentials (the agent's Lambda-Runtime-Fngate-
+# Credentials header: "AKID:SECRET:TOKEN:EXPIRATION"), in the environment
+# only while the handler runs.  With AWS_CREDENTIAL_EXPIRATION set,
+# botocore reads them again for each request (they end before botocore's
+# 15 minutes of advance refresh), so a client made at import time signs
+# every call with that call's credentials.
+CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+               "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION")
+
+
+def set_credentials(value):
+    parts = value.split(":", 3) if value else []
+    if len(parts) != 4:
+        return
+    for name, part in zip(CREDENTIALS, parts):
+        os.environ[name] = part
+
+
+def clear_credentials():
+    for name in CREDENTIALS:
+        os.environ.pop(name, None)
+
+
+class EndpointHook:
+    """Debian's botocore (1.29) predates AWS_ENDPOINT_URL: once
+    botocore.session is imported, a client made without endpoint_url gets
+    the runtime's AWS_ENDPOINT_URL (the gateway as the guest reaches it),
+    so boto3.client("lambda") works unchanged.  Nothing is imported until
+    the function imports botocore."""
+
+    def find_spec(self, name, path, target=None):
+        if name != "botocore.session":
+            return None
+        import importlib.machinery
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None:
+            return spec
+        run = spec.loader.exec_module
+
+        def exec_module(module):
+            run(module)
+            create = module.Session.create_client
+
+            def create_client(self, *args, **kwargs):
+                if len(args) < 6 and kwargs.get("endpoint_url") is None:
+                    kwargs["endpoint_url"] = (
+                        os.environ.get("AWS_ENDPOINT_URL") or None)
+                return create(self, *args, **kwargs)
+
+            module.Session.create_client = create_client
+
+        spec.loader.exec_module = exec_module
+        return spec
+
 
 class LambdaContext:
     """What Lambda's Python runtime passes as the handler's context.  What
@@ -218,6 +272,11 @@ def load_handler(api):
 def main():
     task = os.environ.get("LAMBDA_TASK_ROOT", "/var/task")
     sys.path.insert(0, task)
+    # the runtime's boto3 after the function's own packages, as Lambda's
+    sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                 "usr", "lib", "sdk"))
+    if os.environ.get("AWS_ENDPOINT_URL"):
+        sys.meta_path.insert(0, EndpointHook())
     os.chdir(task)
     api = RuntimeApi()
     handler = load_handler(api)
@@ -235,14 +294,17 @@ def main():
             os.environ["_X_AMZN_TRACE_ID"] = trace
         ctx = LambdaContext(rid, deadline, arn)
         path = "/invocation/%s" % rid
+        set_credentials(hdrs.get("lambda-runtime-fngate-credentials"))
         try:
             event = json.loads(body) if body else {}
             result = handler(event, ctx)
         except Exception as e:
+            clear_credentials()
             doc = error_doc(e, 1)
             log_error(doc)
             api.post(path + "/error", doc, doc["errorType"], True)
             continue
+        clear_credentials()
         try:
             out = json.dumps(result).encode()
         except (TypeError, ValueError) as e:
