@@ -569,9 +569,14 @@ ngx_http_fngate_key_reply(ngx_http_request_t *r, redisReply *reply)
     p = ngx_cpymem(ctx->redis.value.data, account->str, account->len);
     p = ngx_cpymem(p, secret->str, secret->len);
 
-    /* a permanent key has no token; a call's has every field */
+    /*
+     * A permanent key has no token; a call's has every field, and is not
+     * cached: it is revoked the moment its call ends.
+     */
 
     if (reply->element[2]->type == REDIS_REPLY_STRING) {
+        ctx->redis.uncacheable = 1;
+
         for (i = 2; i < reply->elements; i++) {
             e = reply->element[i];
             *p++ = '\n';

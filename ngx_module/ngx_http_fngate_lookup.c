@@ -130,7 +130,13 @@ ngx_http_fngate_lookup_cached(ngx_http_request_t *r,
             }
 
             *value = ctx->redis.value;
-            ngx_http_fngate_cache_put(&lk->name, value, r->connection->log);
+
+            if (!ctx->redis.uncacheable) {
+                ngx_http_fngate_cache_put(&lk->name, value,
+                                          r->connection->log);
+            }
+
+            ctx->redis.uncacheable = 0;
 
         } else if (lk->negative) {
             ngx_str_set(&none, "");

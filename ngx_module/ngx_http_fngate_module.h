@@ -235,6 +235,11 @@ typedef struct {
     unsigned                   waiting:1;        /* a lookup is in flight */
     unsigned                   replied:1;        /* its outcome is in rc,
                                                     found and value */
+    unsigned                   uncacheable:1;    /* the reply handler says
+                                                    the answer must not be
+                                                    cached (a call's
+                                                    credentials, revoked
+                                                    when it ends) */
 } ngx_http_fngate_redis_t;
 
 

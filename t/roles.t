@@ -15,18 +15,6 @@ our $TRUST = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
     . '"Principal":{"Service":"lambda.amazonaws.com"},'
     . '"Action":"sts:AssumeRole"}]}';
 
-# aws iam ARGS as WHO: (the JSON answer decoded, or undef; the error code
-# of a refusal, or "").
-sub iam {
-    my ($who, @args) = @_;
-    my $out = FngateTest::aws_cli($who, 'iam', @args, '--output', 'json');
-    my ($rc, $text) = $out =~ /^exit=(\d+)\n(.*)$/s;
-    return (undef, $1) if $text =~ /An error occurred \((\w+)\)/;
-    return (undef, "exit=$rc: $text") if $rc != 0;
-    return ({}, '') if $text !~ /\S/;
-    return (FngateTest::json_decode($text), '');
-}
-
 # Temporary credentials written as fngated writes them: KEY with secret
 # "s3cr3t" and token "tok-KEY", acting as WHO with ROLE, at DEPTH, ending
 # at EXPIRES (Unix ms; default in an hour).
@@ -56,48 +44,48 @@ __DATA__
 === TEST 1: a role's life through /usr/bin/aws iam: create, get, list, inline policies put, read back and listed, and deleted only once it has none
 --- init
 my @s;
-my ($r, $e) = main::iam('role1-a', 'create-role', '--role-name', 'fn-role',
+my ($r, $e) = FngateTest::iam('role1-a', 'create-role', '--role-name', 'fn-role',
     '--assume-role-policy-document', $main::TRUST, '--description', 'mine');
 my $acct = FngateTest::account('role1-a')->{AccountId};
 push @s, "create=" . ($e || ($r->{Role}{Arn} eq "arn:aws:iam::$acct:role/fn-role"
     && $r->{Role}{RoleId} =~ /^AROA[A-Z2-7]{17}$/ && $r->{Role}{Path} eq '/'
     && $r->{Role}{AssumeRolePolicyDocument}{Statement}[0]{Action} eq 'sts:AssumeRole'
     ? 'ok' : FngateTest::json_encode($r)));
-($r, $e) = main::iam('role1-a', 'create-role', '--role-name', 'fn-role',
+($r, $e) = FngateTest::iam('role1-a', 'create-role', '--role-name', 'fn-role',
     '--assume-role-policy-document', $main::TRUST);
 push @s, "again=$e";
-($r, $e) = main::iam('role1-a', 'get-role', '--role-name', 'fn-role');
+($r, $e) = FngateTest::iam('role1-a', 'get-role', '--role-name', 'fn-role');
 push @s, "get=" . ($e || "$r->{Role}{RoleName} $r->{Role}{Description} $r->{Role}{MaxSessionDuration}");
-main::iam('role1-a', 'create-role', '--role-name', 'other', '--path',
+FngateTest::iam('role1-a', 'create-role', '--role-name', 'other', '--path',
     '/svc/', '--assume-role-policy-document', $main::TRUST);
-($r, $e) = main::iam('role1-a', 'list-roles');
+($r, $e) = FngateTest::iam('role1-a', 'list-roles');
 push @s, "list=" . ($e || join ',', map { "$_->{RoleName}$_->{Path}" } @{ $r->{Roles} });
-($r, $e) = main::iam('role1-a', 'list-roles', '--path-prefix', '/svc/');
+($r, $e) = FngateTest::iam('role1-a', 'list-roles', '--path-prefix', '/svc/');
 push @s, "prefix=" . ($e || join ',', map { $_->{RoleName} } @{ $r->{Roles} });
 my $pol = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
     . '"Action":["lambda:InvokeFunction","sqs:SendMessage"],"Resource":"*"}]}';
-($r, $e) = main::iam('role1-a', 'put-role-policy', '--role-name', 'fn-role',
+($r, $e) = FngateTest::iam('role1-a', 'put-role-policy', '--role-name', 'fn-role',
     '--policy-name', 'calls', '--policy-document', $pol);
 push @s, "put=" . ($e || 'ok');
-($r, $e) = main::iam('role1-a', 'get-role-policy', '--role-name', 'fn-role',
+($r, $e) = FngateTest::iam('role1-a', 'get-role-policy', '--role-name', 'fn-role',
     '--policy-name', 'calls');
 push @s, "doc=" . ($e || join ',', @{ $r->{PolicyDocument}{Statement}[0]{Action} });
-($r, $e) = main::iam('role1-a', 'list-role-policies', '--role-name', 'fn-role');
+($r, $e) = FngateTest::iam('role1-a', 'list-role-policies', '--role-name', 'fn-role');
 push @s, "names=" . ($e || join ',', @{ $r->{PolicyNames} });
 # another account sees none of it
-($r, $e) = main::iam('role1-b', 'get-role', '--role-name', 'fn-role');
+($r, $e) = FngateTest::iam('role1-b', 'get-role', '--role-name', 'fn-role');
 push @s, "other_account=$e";
-($r, $e) = main::iam('role1-a', 'delete-role', '--role-name', 'fn-role');
+($r, $e) = FngateTest::iam('role1-a', 'delete-role', '--role-name', 'fn-role');
 push @s, "delete_with_policy=$e";
-($r, $e) = main::iam('role1-a', 'delete-role-policy', '--role-name',
+($r, $e) = FngateTest::iam('role1-a', 'delete-role-policy', '--role-name',
     'fn-role', '--policy-name', 'calls');
 push @s, "delete_policy=" . ($e || 'ok');
-($r, $e) = main::iam('role1-a', 'delete-role-policy', '--role-name',
+($r, $e) = FngateTest::iam('role1-a', 'delete-role-policy', '--role-name',
     'fn-role', '--policy-name', 'calls');
 push @s, "delete_policy_again=$e";
-($r, $e) = main::iam('role1-a', 'delete-role', '--role-name', 'fn-role');
+($r, $e) = FngateTest::iam('role1-a', 'delete-role', '--role-name', 'fn-role');
 push @s, "delete=" . ($e || 'ok');
-($r, $e) = main::iam('role1-a', 'get-role', '--role-name', 'fn-role');
+($r, $e) = FngateTest::iam('role1-a', 'get-role', '--role-name', 'fn-role');
 push @s, "gone=$e";
 FngateTest::save_output('role1.out', join("\n", @s) . "\n");
 --- request
@@ -125,29 +113,29 @@ gone=NoSuchEntity
 === TEST 2: bad input to the role API: each is IAM's error, and nothing is stored
 --- init
 my @s;
-my ($r, $e) = main::iam('role2-a', 'create-role', '--role-name', 'bad/name',
+my ($r, $e) = FngateTest::iam('role2-a', 'create-role', '--role-name', 'bad/name',
     '--assume-role-policy-document', $main::TRUST);
 push @s, "name=$e";
-($r, $e) = main::iam('role2-a', 'create-role', '--role-name', 'r',
+($r, $e) = FngateTest::iam('role2-a', 'create-role', '--role-name', 'r',
     '--assume-role-policy-document', 'not json');
 push @s, "trust=$e";
-($r, $e) = main::iam('role2-a', 'create-role', '--role-name', 'r', '--path',
+($r, $e) = FngateTest::iam('role2-a', 'create-role', '--role-name', 'r', '--path',
     'nopath', '--assume-role-policy-document', $main::TRUST);
 push @s, "path=$e";
-main::iam('role2-a', 'create-role', '--role-name', 'r',
+FngateTest::iam('role2-a', 'create-role', '--role-name', 'r',
     '--assume-role-policy-document', $main::TRUST);
 for my $doc ('{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Condition":{}}]}',
              '{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*","Principal":"*"}]}',
              '{"Statement":[{"Effect":"Allow","Action":"Invoke","Resource":"*"}]}',
              '{"Statement":[{"Effect":"Perhaps","Action":"*","Resource":"*"}]}',
              '[1]') {
-    ($r, $e) = main::iam('role2-a', 'put-role-policy', '--role-name', 'r',
+    ($r, $e) = FngateTest::iam('role2-a', 'put-role-policy', '--role-name', 'r',
         '--policy-name', 'p', '--policy-document', $doc);
     push @s, "policy=$e";
 }
-($r, $e) = main::iam('role2-a', 'list-role-policies', '--role-name', 'r');
+($r, $e) = FngateTest::iam('role2-a', 'list-role-policies', '--role-name', 'r');
 push @s, "stored=" . ($e || scalar @{ $r->{PolicyNames} });
-($r, $e) = main::iam('role2-a', 'put-role-policy', '--role-name', 'nosuch',
+($r, $e) = FngateTest::iam('role2-a', 'put-role-policy', '--role-name', 'nosuch',
     '--policy-name', 'p', '--policy-document',
     '{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}');
 push @s, "no_role=$e";
@@ -272,12 +260,8 @@ my @s;
 my $pol = '{"Version":"2012-10-17","Statement":['
     . '{"Effect":"Allow","Action":["lambda:List*","sqs:ListQueues"],"Resource":"*"},'
     . '{"Effect":"Allow","Action":"lambda:GetFunction*","Resource":"arn:aws:lambda:*:*:function:mine"}]}';
-main::iam('role9-a', 'create-role', '--role-name', 'reader',
-    '--assume-role-policy-document', $main::TRUST);
-main::iam('role9-a', 'put-role-policy', '--role-name', 'reader',
-    '--policy-name', 'read', '--policy-document', $pol);
-main::iam('role9-a', 'create-role', '--role-name', 'empty',
-    '--assume-role-policy-document', $main::TRUST);
+FngateTest::role('role9-a', 'reader', $pol);
+FngateTest::role('role9-a', 'empty');
 FngateTest::make_function('role9-a', 'mine', "#!/bin/sh\ncat\n");
 FngateTest::make_function('role9-a', 'theirs', "#!/bin/sh\ncat\n");
 my $acct = FngateTest::account('role9-a')->{AccountId};

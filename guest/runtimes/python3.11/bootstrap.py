@@ -21,10 +21,7 @@ BASE = "/2018-06-01/runtime"
 
 # The call's temporary credentials (the agent's Lambda-Runtime-Fngate-
 # Credentials header: "AKID:SECRET:TOKEN:EXPIRATION"), in the environment
-# only while the handler runs.  With AWS_CREDENTIAL_EXPIRATION set,
-# botocore reads them again for each request (they end before botocore's
-# 15 minutes of advance refresh), so a client made at import time signs
-# every call with that call's credentials.
+# only while the handler runs.
 CREDENTIALS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
                "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION")
 
@@ -42,12 +39,55 @@ def clear_credentials():
         os.environ.pop(name, None)
 
 
-class EndpointHook:
-    """Debian's botocore (1.29) predates AWS_ENDPOINT_URL: once
-    botocore.session is imported, a client made without endpoint_url gets
-    the runtime's AWS_ENDPOINT_URL (the gateway as the guest reaches it),
-    so boto3.client("lambda") works unchanged.  Nothing is imported until
-    the function imports botocore."""
+def call_credentials():
+    """What botocore's refresh reads: the running call's credentials,
+    said to end within a minute so that botocore reads them again at its
+    next request (and so signs each call with that call's own)."""
+    import datetime
+    env = os.environ
+    if not env.get("AWS_ACCESS_KEY_ID"):
+        raise RuntimeError("no call is running: fngate's credentials exist "
+                           "only while the handler runs")
+    soon = (datetime.datetime.now(datetime.timezone.utc)
+            + datetime.timedelta(seconds=60))
+    return {"access_key": env["AWS_ACCESS_KEY_ID"],
+            "secret_key": env["AWS_SECRET_ACCESS_KEY"],
+            "token": env["AWS_SESSION_TOKEN"],
+            "expiry_time": soon.isoformat()}
+
+
+def patch_botocore(module):
+    """A client made without keys, also at import time when no call runs
+    yet, signs with the running call's credentials; one made without
+    endpoint_url goes to the runtime's AWS_ENDPOINT_URL (Debian's botocore
+    1.29 predates that variable)."""
+    import botocore.credentials as bc
+
+    class CallProvider(bc.CredentialProvider):
+        METHOD = "fngate-call"
+        CANONICAL_NAME = "fngate-call"
+
+        def load(self):
+            return bc.DeferredRefreshableCredentials(
+                refresh_using=call_credentials, method=self.METHOD)
+
+    create = module.Session.create_client
+
+    def create_client(self, *args, **kwargs):
+        if not getattr(self, "_fngate_call", False):
+            self._fngate_call = True
+            self.get_component("credential_provider").insert_before(
+                "env", CallProvider())
+        if len(args) < 6 and kwargs.get("endpoint_url") is None:
+            kwargs["endpoint_url"] = os.environ.get("AWS_ENDPOINT_URL") or None
+        return create(self, *args, **kwargs)
+
+    module.Session.create_client = create_client
+
+
+class BotocoreHook:
+    """Runs patch_botocore once botocore.session is imported; nothing is
+    imported until the function imports botocore."""
 
     def find_spec(self, name, path, target=None):
         if name != "botocore.session":
@@ -60,15 +100,7 @@ class EndpointHook:
 
         def exec_module(module):
             run(module)
-            create = module.Session.create_client
-
-            def create_client(self, *args, **kwargs):
-                if len(args) < 6 and kwargs.get("endpoint_url") is None:
-                    kwargs["endpoint_url"] = (
-                        os.environ.get("AWS_ENDPOINT_URL") or None)
-                return create(self, *args, **kwargs)
-
-            module.Session.create_client = create_client
+            patch_botocore(module)
 
         spec.loader.exec_module = exec_module
         return spec
@@ -275,8 +307,7 @@ def main():
     # the runtime's boto3 after the function's own packages, as Lambda's
     sys.path.append(os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                  "usr", "lib", "sdk"))
-    if os.environ.get("AWS_ENDPOINT_URL"):
-        sys.meta_path.insert(0, EndpointHook())
+    sys.meta_path.insert(0, BotocoreHook())
     os.chdir(task)
     api = RuntimeApi()
     handler = load_handler(api)

@@ -97,6 +97,37 @@ sub aws_cli {
     return "exit=$rc\n$out";
 }
 
+# iam('alice', ARGS...): /usr/bin/aws iam ARGS as WHO (execution roles):
+# (the JSON answer decoded, {} when empty, or undef; the error code of a
+# refusal, or "").
+sub iam {
+    my ($who, @args) = @_;
+    my $out = aws_cli($who, 'iam', @args, '--output', 'json');
+    my ($rc, $text) = $out =~ /^exit=(\d+)\n(.*)$/s;
+    return (undef, $1) if $text =~ /An error occurred \((\w+)\)/;
+    return (undef, "exit=$rc: $text") if $rc != 0;
+    return ({}, '') if $text !~ /\S/;
+    return (json_decode($text), '');
+}
+
+# role('alice', NAME, POLICY): WHO's role NAME with the inline policy
+# POLICY (a JSON text; none when undef), made through iam(); its ARN.
+sub role {
+    my ($who, $name, $policy) = @_;
+    my $trust = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
+        . '"Principal":{"Service":"lambda.amazonaws.com"},'
+        . '"Action":"sts:AssumeRole"}]}';
+    my ($r, $e) = iam($who, 'create-role', '--role-name', $name,
+        '--assume-role-policy-document', $trust);
+    die "FngateTest: create-role $name: $e\n" if $e;
+    if (defined $policy) {
+        (undef, $e) = iam($who, 'put-role-policy', '--role-name', $name,
+            '--policy-name', 'inline', '--policy-document', $policy);
+        die "FngateTest: put-role-policy $name: $e\n" if $e;
+    }
+    return $r->{Role}{Arn};
+}
+
 sub python_boto3 {
     my ($who, $code) = @_;
     my $prelude = <<'_EOC_';
