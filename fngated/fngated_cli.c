@@ -27,7 +27,9 @@
 #include "fg_route.h"
 #include "fngated_cli.h"
 #include "fngated_log.h"
+#include "fngated_iam_json.h"
 #include "fngated_redis.h"
+#include "fngated_roles.h"
 #include "fngated_usage.h"
 #include "fngated_util.h"
 
@@ -38,7 +40,9 @@
     "               [--account A] [--as VIEWER] " \
     "[--by account|owner|api] [--log FILE]\n" \
     "       fngated -c FILE [-o key=value]... account create NAME | " \
-    "account list\n"
+    "account list\n" \
+    "       fngated -c FILE [-o key=value]... role create ACCOUNT NAME | " \
+    "role put-policy ACCOUNT NAME POLICY FILE\n"
 
 #define FGD_CLI_TRIES  5
 
@@ -323,6 +327,118 @@ cleanup:
     return rc;
 }
 
+/*
+ * An execution role's call (IAM's API, fngated_roles.c) as ACCOUNT with
+ * n name/value pairs: prints what the call made (the role's ARN) or its
+ * error.  An operator's way to what `aws iam create-role` and
+ * `put-role-policy` do as the account.
+ */
+static int
+fgd_cli_role(const fgd_conf_t *conf, const char *account,
+    const char *const *kv, unsigned n)
+{
+    redisContext  *c = NULL;
+    fgd_req_t      q;
+    fgd_resp_t     r;
+    fgq_params_t   p;
+    unsigned       i;
+    int            rc = 1;
+
+    if (!fg_account_valid(account, strlen(account))) {
+        fprintf(stderr, "fngated: \"%s\" is not an account id\n", account);
+        return 2;
+    }
+    fgd_cli_req(&q, conf, &c);
+    q.caller = account;
+    q.owner = account;
+    q.region = conf->region;
+    q.role = "";
+    memset(&r, 0, sizeof(r));
+    memset(&p, 0, sizeof(p));
+    for (i = 0; i + 1 < n; i += 2) {
+        if (fgq_params_add(&p, kv[i], strlen(kv[i]), kv[i + 1],
+                strlen(kv[i + 1])) != 0)
+        {
+            fprintf(stderr, "fngated: out of memory\n");
+            goto cleanup;
+        }
+    }
+    if (fgd_iam_params(&q, &p, &r) != 0 || r.status != 200) {
+        fprintf(stderr, "fngated: %s: %s\n", kv[1], r.message);
+        goto cleanup;
+    }
+    printf("{\"Arn\":\"arn:aws:iam::%s:role/%s\"}\n", account, kv[3]);
+    rc = fflush(stdout) == 0 ? 0 : 1;
+
+cleanup:
+    fgd_resp_free(&r);
+    fgq_params_free(&p);
+    if (c != NULL) {
+        redisFree(c);
+    }
+    return rc;
+}
+
+/* The text of a policy file (at most FGD_POLICY_DOC_MAX bytes), malloc'd;
+ * NULL with a message on stderr. */
+static char *
+fgd_cli_read_doc(const char *path)
+{
+    FILE    *f = fopen(path, "r");
+    char    *doc;
+    size_t   n;
+
+    if (f == NULL) {
+        fprintf(stderr, "fngated: %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    doc = malloc(FGD_POLICY_DOC_MAX + 2);
+    n = doc != NULL ? fread(doc, 1, FGD_POLICY_DOC_MAX + 1, f) : 0;
+    fclose(f);
+    if (doc == NULL || n > FGD_POLICY_DOC_MAX) {
+        fprintf(stderr, "fngated: %s: %s\n", path, doc == NULL
+            ? "out of memory" : "larger than a policy may be");
+        free(doc);
+        return NULL;
+    }
+    doc[n] = '\0';
+    return doc;
+}
+
+static int
+fgd_cli_role_cmd(const fgd_conf_t *conf, int argc, char **argv)
+{
+    static const char  trust[] = "{\"Version\":\"2012-10-17\","
+        "\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":"
+        "\"lambda.amazonaws.com\"},\"Action\":\"sts:AssumeRole\"}]}";
+    char               *doc;
+    int                 rc;
+
+    if (argc == 4 && strcmp(argv[1], "create") == 0) {
+        const char *kv[] = { "Action", "CreateRole", "RoleName", argv[3],
+                             "AssumeRolePolicyDocument", trust };
+
+        return fgd_cli_role(conf, argv[2], kv, 6);
+    }
+    if (argc == 6 && strcmp(argv[1], "put-policy") == 0) {
+        doc = fgd_cli_read_doc(argv[5]);
+        if (doc == NULL) {
+            return 1;
+        }
+        {
+            const char *kv[] = { "Action", "PutRolePolicy", "RoleName",
+                                 argv[3], "PolicyName", argv[4],
+                                 "PolicyDocument", doc };
+
+            rc = fgd_cli_role(conf, argv[2], kv, 8);
+        }
+        free(doc);
+        return rc;
+    }
+    fputs(FGD_CLI_USAGE, stderr);
+    return 2;
+}
+
 /* ------------------------------------------------------------------ */
 /* the command line                                                     */
 
@@ -387,6 +503,10 @@ fgd_cli(int argc, char **argv, fgd_conf_t *conf)
         && strcmp(mode[1], "list") == 0)
     {
         rc = fgd_cli_account_list(conf);
+        goto cleanup;
+    }
+    if (strcmp(mode[0], "role") == 0) {
+        rc = fgd_cli_role_cmd(conf, nmode, mode);
         goto cleanup;
     }
 

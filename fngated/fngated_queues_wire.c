@@ -46,7 +46,7 @@ fgq_params_free(fgq_params_t *p)
     p->n = p->cap = 0;
 }
 
-static int
+int
 fgq_params_add(fgq_params_t *p, const char *name, size_t nlen,
     const char *value, size_t vlen)
 {

@@ -50,6 +50,10 @@ typedef struct {
 
 void fgq_params_free(fgq_params_t *p);       /* accepts NULL */
 
+/* Adds one pair: 0, or -2 no memory. */
+int fgq_params_add(fgq_params_t *p, const char *name, size_t nlen,
+    const char *value, size_t vlen);
+
 /* Adds the pairs of a form-encoded string ("a=b&c=d", '+' is a space).
  * 0, -1 on a bad escape, -2 no memory. */
 int fgq_params_form(fgq_params_t *p, const char *s, size_t len);

@@ -798,6 +798,30 @@ static const struct {
 int
 fgd_iam(const fgd_req_t *q, fgd_resp_t *r)
 {
+    fgq_params_t  p;
+    int           rc;
+
+    memset(&p, 0, sizeof(p));
+    rc = fgq_params_form(&p, q->query != NULL ? q->query : "",
+        q->query != NULL ? strlen(q->query) : 0);
+    if (rc == 0 && q->body_len > 0) {
+        rc = fgq_params_form(&p, q->body, q->body_len);
+    }
+    if (rc != 0) {
+        fgq_params_free(&p);
+        return fgq_error_xml(r, FGD_IAM_XMLNS, q->request_id,
+            rc == -2 ? &fgd_iam_e_failure : &fgd_iam_e_validation,
+            rc == -2 ? "out of memory" : "The request's form encoding is "
+            "malformed.");
+    }
+    rc = fgd_iam_params(q, &p, r);
+    fgq_params_free(&p);
+    return rc;
+}
+
+int
+fgd_iam_params(const fgd_req_t *q, const fgq_params_t *p, fgd_resp_t *r)
+{
     fgd_iam_call_t  c;
     const char     *action, *name;
     char            iam[64], res[FGD_ROLE_ARN_MAX], who[160];
@@ -807,18 +831,7 @@ fgd_iam(const fgd_req_t *q, fgd_resp_t *r)
     memset(&c, 0, sizeof(c));
     c.q = q;
     c.r = r;
-    rc = fgq_params_form(&c.p, q->query != NULL ? q->query : "",
-        q->query != NULL ? strlen(q->query) : 0);
-    if (rc == 0 && q->body_len > 0) {
-        rc = fgq_params_form(&c.p, q->body, q->body_len);
-    }
-    if (rc != 0) {
-        fgq_params_free(&c.p);
-        return fgq_error_xml(r, FGD_IAM_XMLNS, q->request_id,
-            rc == -2 ? &fgd_iam_e_failure : &fgd_iam_e_validation,
-            rc == -2 ? "out of memory" : "The request's form encoding is "
-            "malformed.");
-    }
+    c.p = *p;
     action = fgq_get(&c.p, "Action", NULL);
     for (i = 0; fgd_iam_calls[i].action != NULL; i++) {
         if (action != NULL && strcmp(action, fgd_iam_calls[i].action) == 0) {
@@ -826,11 +839,9 @@ fgd_iam(const fgd_req_t *q, fgd_resp_t *r)
         }
     }
     if (fgd_iam_calls[i].action == NULL) {
-        rc = fgq_error_xml(r, FGD_IAM_XMLNS, q->request_id,
+        return fgq_error_xml(r, FGD_IAM_XMLNS, q->request_id,
             &fgd_iam_e_action, "Could not find operation %.64s for version "
             "2010-05-08", action != NULL ? action : "");
-        fgq_params_free(&c.p);
-        return rc;
     }
 
     /* A role's credentials reach IAM's API only as its policy says. */
@@ -843,7 +854,6 @@ fgd_iam(const fgd_req_t *q, fgd_resp_t *r)
     }
     rc = fgd_role_allows(q, iam, res, r);
     if (rc <= 0) {
-        fgq_params_free(&c.p);
         if (rc < 0) {
             return fgd_iam_store_failed(&c);
         }
@@ -860,6 +870,5 @@ fgd_iam(const fgd_req_t *q, fgd_resp_t *r)
         snprintf(r->message, sizeof(r->message), "%s %s", action,
             c.name[0] ? c.name : "-");
     }
-    fgq_params_free(&c.p);
     return rc;
 }

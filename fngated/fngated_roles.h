@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 
+#include "fngated_queues_wire.h"
 #include "fngated_req.h"
 
 #define FGD_SESSION_AKID_LEN    20      /* "ASIA" + 16 */
@@ -35,6 +36,10 @@ typedef struct {
  * DeleteRole, PutRolePolicy, GetRolePolicy, ListRolePolicies,
  * DeleteRolePolicy, as the caller's account. */
 int fgd_iam(const fgd_req_t *q, fgd_resp_t *r);
+/* The same with the call's parameters read already ("Action", ...): the
+ * command line's `role` mode makes its calls so. */
+int fgd_iam_params(const fgd_req_t *q, const fgq_params_t *p,
+    fgd_resp_t *r);
 
 /*
  * Whether the role of q's credentials (q->role; "" always may) allows

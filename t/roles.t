@@ -318,3 +318,42 @@ reader create-queue q9=AccessDenied
 logged=1
 --- no_error_log
 [error]
+
+
+
+=== TEST 10: an operator makes a role and its policy with fngate admin role; the account sees them through the role API; a bad policy is refused with IAM's message
+--- init
+my $acct = FngateTest::account('role10-a')->{AccountId};
+my $fngate = 'FNGATE_REDIS_PORT=' . $ENV{TEST_NGINX_REDIS_PORT} . ' '
+    . FngateTest::fngate_root() . '/util/fngate admin role';
+my $file = FngateTest::fngated_state() . '/role10-policy.json';
+open my $f, '>', $file or die "$file: $!";
+print $f '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:*","Resource":"*"}]}';
+close $f;
+my $bad = FngateTest::fngated_state() . '/role10-bad.json';
+open $f, '>', $bad or die "$bad: $!";
+print $f '{"Statement":[{"Effect":"Allow","Action":"sqs:*"}]}';
+close $f;
+my @s;
+my ($rc, $out) = FngateTest::run_cmd("$fngate create $acct ops");
+push @s, "create=$rc " . ($out =~ s/\Q$acct\E/A/r =~ s/\s+$//r);
+($rc, $out) = FngateTest::run_cmd("$fngate put-policy $acct ops sqs $file");
+push @s, "put=$rc";
+($rc, $out) = FngateTest::run_cmd("$fngate put-policy $acct ops sqs2 $bad");
+push @s, "bad=$rc " . ($out =~ /(Policy statement must contain resources\.)/ ? $1 : $out);
+($rc, $out) = FngateTest::run_cmd("$fngate create 12345 ops");
+push @s, "not_an_account=$rc";
+my ($r, $e) = FngateTest::iam('role10-a', 'get-role-policy', '--role-name',
+    'ops', '--policy-name', 'sqs');
+push @s, "seen=" . ($e || $r->{PolicyDocument}{Statement}[0]{Action});
+FngateTest::save_output('role10.out', join("\n", @s) . "\n");
+--- request
+GET /t/out/role10.out
+--- response_body
+create=0 {"Arn":"arn:aws:iam::A:role/ops"}
+put=0
+bad=1 Policy statement must contain resources.
+not_an_account=2
+seen=sqs:*
+--- no_error_log
+[error]
