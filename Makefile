@@ -97,6 +97,9 @@ API_STORY_ENV := FNGATE_STATE=$(BUILD)/apistory FNGATE_PORT=18690 \
 # and the order pipeline (issue 13's "done when", docs/event-sources.md).
 ORDER_STORY_ENV := FNGATE_STATE=$(BUILD)/orderstory FNGATE_PORT=18695 \
                    FNGATE_REDIS_PORT=16695 FNGATE_VM_PREFIX=fgorder
+# and functions that call the API (issue 14's "done when", docs/roles.md).
+CALLS_STORY_ENV := FNGATE_STATE=$(BUILD)/callsstory FNGATE_PORT=18705 \
+                   FNGATE_REDIS_PORT=16705 FNGATE_VM_PREFIX=fgcalls
 
 # The docs against the code (util/check-docs.sh, docs/testing.md): every
 # directive and variable of the module has its heading in
@@ -117,6 +120,8 @@ test: deps
 	$(STORY_ENV) util/xaccount-story.sh
 	rm -rf $(BUILD)/orderstory
 	$(ORDER_STORY_ENV) util/order-story.sh
+	rm -rf $(BUILD)/callsstory
+	$(CALLS_STORY_ENV) util/calls-story.sh
 	rm -rf $(BUILD)/asyncfaults
 	$(FAULTS_ENV) FAULT_EVENTS=100 util/async-faults.sh
 
