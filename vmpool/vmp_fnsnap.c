@@ -44,7 +44,7 @@ vmp_fnsnap_per_call(const char *key, size_t klen, const uint8_t *val,
     size_t vlen)
 {
     static const char  *const per_call[] = {
-        "request_id", "event", "function_arn", "max_output"
+        "request_id", "event", "function_arn", "max_output", "credentials"
     };
     size_t              i;
 

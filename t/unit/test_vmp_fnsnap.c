@@ -24,6 +24,8 @@ invoke_frame(fg_buf_t *b, const char *request_id, const char *arn,
     fg_frame_add_str(b, "handler", "app.handler");
     fg_frame_add_str(b, "function_arn", arn);
     fg_frame_add_str(b, "event", event);
+    /* each call's own credentials */
+    fg_frame_add_str(b, "credentials", request_id);
     fg_frame_add_str(b, "env", "AWS_LAMBDA_FUNCTION_NAME=f");
     fg_frame_add_str(b, "env", rid);
     fg_frame_add_str(b, "env", env);
