@@ -11,6 +11,7 @@
 
 #include "fngated_iam_json.h"
 #include "fngated_json.h"
+#include "fngated_util.h"
 
 static bool
 fgd_iam_name_valid(const char *s, size_t max)
@@ -223,7 +224,9 @@ fgd_iam_parse(const char *doc, size_t len)
 {
     char  text[FGD_POLICY_DOC_MAX + 1];
 
-    if (len > FGD_POLICY_DOC_MAX) {
+    if (len > FGD_POLICY_DOC_MAX
+        || !fgd_json_shape_ok(doc, len, FGD_JSON_DEPTH_MAX))
+    {
         return NULL;
     }
     memcpy(text, doc, len);

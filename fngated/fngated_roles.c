@@ -29,24 +29,19 @@
                              + FGD_ROLE_PATH_MAX + FGD_ROLE_NAME_MAX)
 #define FGD_ROLES_MAX       1000        /* roles per account */
 
-static const fgq_code_t  fgd_iam_e_no_entity = { "NoSuchEntity",
-    "NoSuchEntity", 404 };
-static const fgq_code_t  fgd_iam_e_exists = { "EntityAlreadyExists",
-    "EntityAlreadyExists", 409 };
-static const fgq_code_t  fgd_iam_e_malformed = { "MalformedPolicyDocument",
-    "MalformedPolicyDocument", 400 };
-static const fgq_code_t  fgd_iam_e_validation = { "ValidationError",
-    "ValidationError", 400 };
-static const fgq_code_t  fgd_iam_e_conflict = { "DeleteConflict",
-    "DeleteConflict", 409 };
-static const fgq_code_t  fgd_iam_e_limit = { "LimitExceeded",
-    "LimitExceeded", 409 };
-static const fgq_code_t  fgd_iam_e_action = { "InvalidAction",
-    "InvalidAction", 400 };
-static const fgq_code_t  fgd_iam_e_denied = { "AccessDenied",
-    "AccessDenied", 403 };
-static const fgq_code_t  fgd_iam_e_failure = { "ServiceFailure",
-    "ServiceFailure", 500 };
+/* IAM's errors: the query protocol's Code, and the status. */
+#define FGD_IAM_ERROR(var, code, status)                                  \
+    static const fgq_code_t  var = { code, code, status }
+
+FGD_IAM_ERROR(fgd_iam_e_no_entity, "NoSuchEntity", 404);
+FGD_IAM_ERROR(fgd_iam_e_exists, "EntityAlreadyExists", 409);
+FGD_IAM_ERROR(fgd_iam_e_malformed, "MalformedPolicyDocument", 400);
+FGD_IAM_ERROR(fgd_iam_e_validation, "ValidationError", 400);
+FGD_IAM_ERROR(fgd_iam_e_conflict, "DeleteConflict", 409);
+FGD_IAM_ERROR(fgd_iam_e_limit, "LimitExceeded", 409);
+FGD_IAM_ERROR(fgd_iam_e_action, "InvalidAction", 400);
+FGD_IAM_ERROR(fgd_iam_e_denied, "AccessDenied", 403);
+FGD_IAM_ERROR(fgd_iam_e_failure, "ServiceFailure", 500);
 
 /* One IAM call: the request, its parameters, its answer. */
 typedef struct {
@@ -466,7 +461,8 @@ fgd_iam_create_role(fgd_iam_call_t *c)
         return fgd_iam_fail(c, &fgd_iam_e_malformed, "Cannot exceed quota "
             "for ACLSizePerRole: 2048");
     }
-    doc = yajl_tree_parse(trust, err, sizeof(err));
+    doc = fgd_json_shape_ok(trust, strlen(trust), FGD_JSON_DEPTH_MAX)
+          ? yajl_tree_parse(trust, err, sizeof(err)) : NULL;
     n = YAJL_IS_OBJECT(doc);
     yajl_tree_free(doc);
     if (!n) {

@@ -41,6 +41,16 @@
 #                                       GROUPS groups of a FIFO queue
 #                                       (BatchSize 10): "groups N GROUPS
 #                                       SECONDS ITEMS/S BATCHES"
+#   chain ENDPOINT AKID SECRET ACCOUNT N
+#                                       calls between functions: a role
+#                                       that may invoke, a python3.11
+#                                       no-op "chain-child" and a parent
+#                                       that invokes it N times with boto3
+#                                       from its guest (its role's
+#                                       credentials, AWS_ENDPOINT_URL),
+#                                       timing each; then N Invokes of the
+#                                       child from this host: "inside
+#                                       p50 p99 outside p50 p99" (ms)
 import sys
 
 
@@ -103,6 +113,75 @@ elif mode in ("calls", "latency"):
         print("p50_us=%d p99_us=%d" % (took[len(took) // 2] * 1e6,
                                        took[min(len(took) - 1,
                                                 len(took) * 99 // 100)] * 1e6))
+elif mode == "chain":
+    import io
+    import json
+    import time
+    import zipfile
+    import boto3
+    from botocore.config import Config
+    endpoint, akid, secret, account, n = sys.argv[2:7]
+    n = int(n)
+    cfg = Config(retries={"max_attempts": 1}, read_timeout=600)
+    iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id=akid, aws_secret_access_key=secret,
+                       config=cfg)
+    lam = boto3.client("lambda", endpoint_url=endpoint,
+                       region_name="us-east-1", aws_access_key_id=akid,
+                       aws_secret_access_key=secret, config=cfg)
+    iam.create_role(RoleName="chain", AssumeRolePolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+         "Principal": {"Service": "lambda.amazonaws.com"},
+         "Action": "sts:AssumeRole"}]}))
+    iam.put_role_policy(RoleName="chain", PolicyName="invoke",
+                        PolicyDocument=json.dumps({"Statement": [{
+                            "Effect": "Allow",
+                            "Action": "lambda:InvokeFunction",
+                            "Resource": "*"}]}))
+
+    def zipped(text):
+        b = io.BytesIO()
+        with zipfile.ZipFile(b, "w") as z:
+            z.writestr("app.py", text)
+        return b.getvalue()
+
+    parent = ("import json, time, boto3\n"
+              "lam = boto3.client('lambda')\n"
+              "def handler(event, context):\n"
+              "    out = []\n"
+              "    for i in range(event['n']):\n"
+              "        t = time.perf_counter()\n"
+              "        lam.invoke(FunctionName='chain-child',"
+              " Payload=b'{}')['Payload'].read()\n"
+              "        out.append((time.perf_counter() - t) * 1000)\n"
+              "    return out\n")
+    child = "def handler(event, context):\n    return {}\n"
+    role = "arn:aws:iam::%s:role/chain" % account
+    for name, text in (("chain-parent", parent), ("chain-child", child)):
+        lam.create_function(FunctionName=name, Runtime="python3.11",
+                            Handler="app.handler", Role=role, Timeout=600,
+                            MemorySize=256, Code={"ZipFile": zipped(text)})
+
+    def pcts(xs):
+        xs = sorted(xs)
+        return "%.2f %.2f" % (xs[len(xs) // 2],
+                              xs[min(len(xs) - 1, len(xs) * 99 // 100)])
+
+    # warm both (imports, runtimes), then measure
+    for _ in range(2):
+        r = lam.invoke(FunctionName="chain-parent",
+                       Payload=json.dumps({"n": 3}))
+        warm = json.loads(r["Payload"].read())
+        if not isinstance(warm, list):
+            sys.exit("chain-parent: %s" % warm)
+    r = lam.invoke(FunctionName="chain-parent", Payload=json.dumps({"n": n}))
+    inside = json.loads(r["Payload"].read())
+    outside = []
+    for _ in range(n):
+        t = time.perf_counter()
+        lam.invoke(FunctionName="chain-child", Payload=b"{}")["Payload"].read()
+        outside.append((time.perf_counter() - t) * 1000)
+    print("inside %s outside %s" % (pcts(inside), pcts(outside)))
 elif mode == "esm":
     import json
     import time

@@ -958,6 +958,37 @@ if [ "$ESM_N" -gt 0 ]; then
     note "event sources: $ESM_OUT"
 fi
 
+# ------------------------------------------------------------ 10: calls between functions
+
+# Functions that call the API (docs/roles.md): fngated again with guests
+# on the host's loopback, the gateway's port by default; a python3.11
+# function invokes a warm python3.11 no-op N times with boto3 from its
+# guest (its call's credentials, AWS_ENDPOINT_URL), timed inside, against
+# the same Invoke from this host (util/bench.py chain).  What a call's
+# credentials cost fngated: the two Redis commands it adds to every call
+# (the session_put script with its 8 fields, and the DEL when the call
+# ends), by redis-benchmark with one client; a call made with them costs
+# the module one more HMGET (it never caches them).
+CHAIN_N=${FNGATE_BENCH_CHAIN:-50}
+note "calls between functions: $CHAIN_N Invokes from a guest, then from the host"
+bench_fngated network=loopback "network_default=127.0.0.1:$PORT"
+read -r ch_acct ch_k ch_s < <(account_new bench-chain)
+CHAIN_OUT=$(py chain "http://127.0.0.1:$PORT" "$ch_k" "$ch_s" "$ch_acct" \
+    "$CHAIN_N") || die "util/bench.py chain failed"
+note "calls between functions: $CHAIN_OUT"
+sess_lua=$(sed '/^--/d' "$ROOT/fngated/lua/session_put.lua")
+sess_put=$(redis-benchmark -p "$REDIS_PORT" -c 1 -n 20000 -r 100000000 -q \
+    EVAL "$sess_lua" 1 fg:key:ASIABENCH__rand_int__ 9999999999999 \
+    account 123456789012 secret s token t role r billed 123456789012 \
+    depth 1 root rid expires 9999999999999 2>/dev/null |
+    sed -n 's/.*: \([0-9.]*\) requests per second.*p50=\([0-9.]*\) msec.*/\2/p')
+sess_del=$(redis-benchmark -p "$REDIS_PORT" -c 1 -n 20000 -r 100000000 -q \
+    DEL fg:key:ASIABENCH__rand_int__ 2>/dev/null |
+    sed -n 's/.*: \([0-9.]*\) requests per second.*p50=\([0-9.]*\) msec.*/\2/p')
+redis-cli -p "$REDIS_PORT" --scan --pattern 'fg:key:ASIABENCH*' |
+    xargs -r redis-cli -p "$REDIS_PORT" DEL >/dev/null
+bench_fngated
+
 # ------------------------------------------------------------ the table
 
 accel=$(grep -o -E 'accelerator (kvm|tcg): .*' "$FLOG" | tail -n 1)
@@ -1101,6 +1132,11 @@ if [ "$ESM_N" -gt 0 ]; then
     printf '%-44s %s\n' "9 event source: $esm_gn messages, $esm_groups FIFO groups" \
         "$esm_grate items/s ($esm_gs s, $esm_gbatches batches of at most 10, each group in order)"
 fi
+read -r _ ch_in50 ch_in99 _ ch_out50 ch_out99 <<<"$CHAIN_OUT"
+printf '%-44s %s\n' "10 function -> function Invoke (boto3)" \
+    "p50 $ch_in50 ms, p99 $ch_in99 ms from inside a guest ($CHAIN_N calls of a warm python3.11 no-op); from this host: p50 $ch_out50 ms, p99 $ch_out99 ms"
+printf '%-44s %s\n' "10 a call's credentials, per call" \
+    "two Redis commands: session_put p50 ${sess_put:-?} ms + DEL p50 ${sess_del:-?} ms (redis-benchmark, 1 client); a call made with them: one uncached HMGET in the module"
 others=$(pgrep -x qemu-system-x86 | while read -r p; do
               tr '\0' '\n' <"/proc/$p/cmdline" | grep -q "^guest=$PREFIX-" || echo "$p"
           done | wc -l)
