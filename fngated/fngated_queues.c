@@ -2293,7 +2293,7 @@ static const fgq_call_t  fgq_calls[] = {
 static int
 fgq_role_check(fgq_ctx_t *c, const fgq_call_t *call, const fgq_queue_t *qu)
 {
-    char         action[FGQ_ACTION_MAX + 8], arn[FGQ_ARN_MAX];
+    char         action[FGQ_ACTION_MAX + 8], arn[FGQ_ARN_MAX], who[160];
     const char  *name;
     fgd_resp_t   rr;
     int          rc;
@@ -2321,11 +2321,10 @@ fgq_role_check(fgq_ctx_t *c, const fgq_call_t *call, const fgq_queue_t *qu)
     if (rc == 0) {
         fgd_log("info", c->q->request_id, "role %s may not %s on %s",
             c->q->role, action, arn);
-        return fgq_fail(c, &fgq_e_denied, "User: arn:aws:sts::%s:"
-            "assumed-role/%s/fngate is not authorized to perform: %s on "
-            "resource: %s because no identity-based policy allows the %s "
-            "action", c->caller, strrchr(c->q->role, '/') != NULL
-            ? strrchr(c->q->role, '/') + 1 : "(none)", action, arn, action);
+        fgd_role_principal(c->q, who, sizeof(who));
+        return fgq_fail(c, &fgq_e_denied, "User: %s is not authorized to "
+            "perform: %s on resource: %s because no identity-based policy "
+            "allows the %s action", who, action, arn, action);
     }
     return 0;
 }

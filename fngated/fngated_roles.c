@@ -139,8 +139,7 @@ fgd_role_allows(const fgd_req_t *q, const char *action,
     return verdict == FGD_IAM_ALLOW;
 }
 
-/* The caller as IAM names a role's session. */
-static void
+void
 fgd_role_principal(const fgd_req_t *q, char *dst, size_t size)
 {
     char  name[FGD_ROLE_NAME_MAX + 1];

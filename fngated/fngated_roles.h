@@ -49,6 +49,10 @@ int fgd_iam_params(const fgd_req_t *q, const fgq_params_t *p,
 int fgd_role_allows(const fgd_req_t *q, const char *action,
     const char *resource, fgd_resp_t *r);
 
+/* The caller of q as IAM names a role's session in a refusal:
+ * "arn:aws:sts::ACCOUNT:assumed-role/ROLE/fngate". */
+void fgd_role_principal(const fgd_req_t *q, char *dst, size_t size);
+
 /*
  * The check of a Lambda API call made with a role's credentials, before
  * it runs: 0, or -1 with r (403 AccessDeniedException naming the role,
