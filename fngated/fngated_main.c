@@ -264,6 +264,7 @@ fgd_handle(FCGX_Request *req, redisContext **redis)
         u = 1;
     }
     q.depth = (unsigned) u;
+    q.deadline = fgd_param(req, "FNGATE_DEADLINE");
     q.query = fgd_param(req, "QUERY_STRING");
     q.method = fgd_param(req, "REQUEST_METHOD");
     q.uri = fgd_param(req, "REQUEST_URI");
