@@ -69,8 +69,9 @@ fgd_deadline_refuse(const fgd_req_t *q, fgd_resp_t *r, uint64_t deadline,
     if (deadline <= now) {
         return fgd_error(r, 504, "DeadlineExceededException",
             "The call's deadline (X-Fngate-Deadline %llu) passed %llu ms ago; "
-            "the function was not run", (unsigned long long) deadline,
-            (unsigned long long) (now - deadline));
+            "the function was not run (refused %s)",
+            (unsigned long long) deadline,
+            (unsigned long long) (now - deadline), when);
     }
     return fgd_error(r, 504, "DeadlineExceededException",
         "The call can not end by its deadline (X-Fngate-Deadline %llu, "
@@ -547,6 +548,10 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
                 "once it had an execution environment");
             goto cleanup;
         }
+        fgd_log("info", q->request_id, "deadline %llu: runs on %s, %llu ms "
+            "left (waited %u ms)", (unsigned long long) deadline,
+            vmp_vm_name(vm), (unsigned long long) (deadline - wall),
+            info.queue_ms);
         if (fgd_deadline_timeout(deadline, wall, timeout_ms) < timeout_ms) {
             timeout_ms = fgd_deadline_timeout(deadline, wall, timeout_ms);
             fgd_log("info", q->request_id, "deadline %llu: timeout %llu ms "

@@ -563,7 +563,7 @@ vmp_pool_acquire_by(vmp_pool_t *pool, const char *account, const char *code,
     unsigned         requested = 0;     /* id of the guest asked for */
     char            *berr;
     char             fnsnap[160], img[4200] = "";
-    bool             have_img, img_checked = false, room;
+    bool             have_img, img_checked = false, room, said = false;
     int              rc = -1;
 
     *err = NULL;
@@ -724,6 +724,17 @@ vmp_pool_acquire_by(vmp_pool_t *pool, const char *account, const char *code,
                     pool->cfg.acquire_timeout_ms, pool->cfg.max_vms,
                     pool->cfg.max_vms_per_account);
                 goto done;
+            }
+            if (!said) {
+                const vmp_waiter_t  *w;
+                unsigned             before = 0;
+
+                for (w = pool->waiters; w != NULL && w != &me; w = w->next) {
+                    before++;
+                }
+                vmp_log("account %s: a call waits for a guest (%u before "
+                    "it in order)", account, before);
+                said = true;
             }
             until = start_by != 0 && start_by < deadline ? start_by
                                                            : deadline;

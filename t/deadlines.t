@@ -1,0 +1,317 @@
+# Deadlines (docs/lambda-api.md, "Deadlines"): a call may carry
+# X-Fngate-Deadline, a Unix time in milliseconds.  fngated refuses at once
+# (504 DeadlineExceededException, nothing run, no guest taken) a call that
+# can not end by it: its deadline has passed, or is nearer than the
+# function version's recent runs took; a bad value is 400.  A call that
+# runs gets at most the time left as its timeout.  Under load, calls that
+# wait for a guest are served earliest deadline first, and one whose
+# deadline comes while it waits is refused then, not run late.
+#
+# The fixture: dl's functions on the test fngated (one per block that
+# reads its estimate); the load blocks run on a fngated of their own with
+# one guest (FngateTest::own_fngated), for account dlq.
+use Test::Nginx::Socket;
+use FngateTest;
+use Time::HiRes ();
+
+repeat_each(1);
+fngate_defaults();
+
+our $OWN_SOCK = FngateTest::fngated_state() . '/own/fngated.sock';
+
+# sleeps the event's "sleep" seconds, then answers its "tag"
+our $NAP = <<'_SH_';
+#!/bin/sh
+ev=$(cat)
+s=$(echo "$ev" | sed -n 's/.*"sleep":\([0-9]*\).*/\1/p')
+t=$(echo "$ev" | sed -n 's/.*"tag":"\([A-Za-z0-9]*\)".*/\1/p')
+sleep ${s:-0}
+echo "\"${t:-done}\""
+_SH_
+
+fixture(sub {
+    make_function('dl', $_, $main::NAP, timeout => 60)
+        for qw(plain past bad slow cut);
+    make_function('dlq', $_, $main::NAP, timeout => 60) for qw(nap quick);
+});
+
+sub now_ms { int(Time::HiRes::time() * 1000) }
+
+# start(WHO, FUNCTION, EVENT, DEADLINE): the call in a process of its own
+# (DEADLINE undef: no header); finish() waits for it and gives { http,
+# body, rid, type }.
+our $N = 0;
+
+sub start {
+    my ($who, $fn, $event, $deadline) = @_;
+    my $f = "/tmp/fngate-dl-$$-" . $N++;
+    my @h = defined $deadline ? ('-H', "X-Fngate-Deadline: $deadline") : ();
+    my $cmd = FngateTest::curl_sigv4_cmd('\n%{http_code}\n', $who,
+        "/2015-03-31/functions/$fn/invocations", '-D', "$f.h", @h,
+        '-H', 'Content-Type: application/json', '--data-binary', $event);
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        exec '/bin/sh', '-c', "$cmd >$f 2>&1" or POSIX::_exit(127);
+    }
+    return { pid => $pid, file => $f };
+}
+
+sub finish {
+    my $c = shift;
+    waitpid $c->{pid}, 0;
+    my $f = $c->{file};
+    open my $in, '<', $f or die "$f: $!";
+    my $text = do { local $/; <$in> };
+    close $in;
+    my $head = '';
+    if (open my $h, '<', "$f.h") {
+        $head = do { local $/; <$h> };
+        close $h;
+    }
+    unlink $f, "$f.h";
+    my ($body, $code) = $text =~ /^(.*)\n(\d+)\s*$/s;
+    chomp $body if defined $body;
+    my ($rid) = $head =~ /^x-amzn-RequestId:\s*(\S+)/mi;
+    my ($type) = $head =~ /^x-amzn-ErrorType:\s*(\S+)/mi;
+    my ($fe) = $head =~ /^X-Amz-Function-Error:\s*(\S+)/mi;
+    return { http => $code // 'none', body => $body // $text,
+             rid => $rid // '', type => $type // '', fe => $fe // '' };
+}
+
+sub call { finish(start(@_)) }
+
+# The billing line of request RID, once written.
+sub line_of {
+    my $rid = shift;
+    for (1 .. 100) {
+        my ($l) = grep { $_->{request_id} eq $rid }
+                  @{ FngateTest::billing_lines('Invoke') };
+        return $l if $l;
+        select undef, undef, undef, 0.1;
+    }
+    return {};
+}
+
+# What a refused call's billing line says: its status, and that no
+# guest ran it (no VM, no duration).
+sub refused_line {
+    my $l = line_of(shift);
+    my $ran = grep { ($l->{$_} // '') !~ /^-?$/ } qw(vm duration_ms billed_ms);
+    return "line=" . ($l->{status} // 'none') . ($ran ? ' ran' : ' not-run');
+}
+
+# A short message: the first words of a JSON error's message.
+sub msg {
+    my ($m) = $_[0] =~ /"message":"([^"]*)"/;
+    return $m // $_[0];
+}
+
+# A fngated of its own with one guest, once the guest is warm.
+sub one_guest {
+    my $own = FngateTest::own_fngated(warm => 1, max_vms => 1);
+    FngateTest::wait_log($own->{log}, qr/: warm \(/, 120);
+    return $own;
+}
+
+plan tests => repeat_each() * count_tests();
+
+run_tests();
+
+__DATA__
+
+=== TEST 1: a call without the header runs as before
+--- timeout: 180
+--- request
+POST /2015-03-31/functions/plain/invocations
+{"tag":"plain"}
+--- more_headers
+X-Fngate-Test-Sign: dl
+--- response_body
+"plain"
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: a bad X-Fngate-Deadline is 400 InvalidParameterValueException, logged, and nothing runs
+--- init
+my @o;
+for my $v ('soon', '-1', '1765000000', '17650000001230000', '1765000000.5',
+           '99999999999999') {
+    my $r = main::call('dl', 'bad', '{"tag":"bad"}', $v);
+    push @o, "$v: $r->{http} $r->{type} " . main::refused_line($r->{rid});
+}
+push @o, 'logged=' . (FngateTest::wait_fngated_log(
+    qr/bad deadline "1765000000\.5"/, 10) ? 1 : 0);
+push @o, 'message=' . main::msg(main::call('dl', 'bad', '{}', 'x')->{body});
+FngateTest::save_output('dl-bad.out', join("\n", @o) . "\n");
+--- request
+GET /t/out/dl-bad.out
+--- response_body
+soon: 400 InvalidParameterValueException line=400 not-run
+-1: 400 InvalidParameterValueException line=400 not-run
+1765000000: 400 InvalidParameterValueException line=400 not-run
+17650000001230000: 400 InvalidParameterValueException line=400 not-run
+1765000000.5: 400 InvalidParameterValueException line=400 not-run
+99999999999999: 400 InvalidParameterValueException line=400 not-run
+logged=1
+message=X-Fngate-Deadline 'x' is not a deadline: it must be a Unix time in milliseconds (digits only, between 946684800000 and 4102444800000)
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: a deadline already past is refused at once: 504 DeadlineExceededException, the function not run
+--- init
+my $r = main::call('dl', 'past', '{"tag":"past"}', main::now_ms() - 1000);
+FngateTest::save_output('dl-past.out', join("\n",
+    "$r->{http} $r->{type} " . main::refused_line($r->{rid}),
+    'message=' . (main::msg($r->{body}) =~
+        /^The call's deadline \(X-Fngate-Deadline \d+\) passed \d+ ms ago; the function was not run \(refused at once\)$/
+        ? 'yes' : $r->{body}),
+    'logged=' . (FngateTest::wait_fngated_log(
+        qr/\Q$r->{rid}\E.*refused at once/, 10) ? 1 : 0)) . "\n");
+--- request
+GET /t/out/dl-past.out
+--- response_body
+504 DeadlineExceededException line=504 not-run
+message=yes
+logged=1
+--- no_error_log
+[error]
+
+
+
+=== TEST 4: a deadline nearer than the function's recent runs took is refused at once; a far one runs
+--- timeout: 180
+--- init
+# a run of 3 s: what the version needs from now on
+my $first = main::call('dl', 'slow', '{"sleep":3,"tag":"first"}');
+my $r = main::call('dl', 'slow', '{"sleep":0,"tag":"near"}',
+    main::now_ms() + 1500);
+my $far = main::call('dl', 'slow', '{"sleep":0,"tag":"far"}',
+    main::now_ms() + 120000);
+FngateTest::save_output('dl-need.out', join("\n",
+    "first: $first->{http} $first->{body}",
+    "near: $r->{http} $r->{type} " . main::refused_line($r->{rid}),
+    'message=' . (main::msg($r->{body}) =~
+        /^The call can not end by its deadline \(X-Fngate-Deadline \d+, \d+ ms away\): the function needs about (\d+) ms; it was not run \(refused at once\)$/
+        && $1 >= 3000 ? 'yes' : $r->{body}),
+    "far: $far->{http} $far->{body}") . "\n");
+--- request
+GET /t/out/dl-need.out
+--- response_body
+first: 200 "first"
+near: 504 DeadlineExceededException line=504 not-run
+message=yes
+far: 200 "far"
+--- no_error_log
+[error]
+
+
+
+=== TEST 5: the deadline cuts the call's timeout: a function that would run 30 s times out before its deadline
+--- timeout: 180
+--- init
+main::call('dl', 'cut', '{"sleep":0}');     # its guest, and a short need
+my $r = main::call('dl', 'cut', '{"sleep":30,"tag":"late"}',
+    main::now_ms() + 15000);
+my ($s) = main::msg($r->{body}) =~ /Task timed out after (\d+)\.\d\d seconds/;
+FngateTest::save_output('dl-cut.out', join("\n",
+    "$r->{http} $r->{fe}",
+    'cut=' . (defined $s && $s < 15 ? 'yes' : $r->{body}),
+    'logged=' . (FngateTest::wait_fngated_log(
+        qr/\Q$r->{rid}\E.*deadline \d+: timeout \d+ ms \(the function's is 60 s\)/,
+        10) ? 1 : 0)) . "\n");
+--- request
+GET /t/out/dl-cut.out
+--- response_body
+200 Unhandled
+cut=yes
+logged=1
+--- no_error_log
+[error]
+
+
+
+=== TEST 6: under load, of two waiting calls the one with the earlier deadline runs first, though it came second
+--- timeout: 300
+--- config eval: FngateTest::default_config($main::OWN_SOCK)
+--- init
+my $own = main::one_guest();
+main::call('dlq', 'nap', '{"sleep":0,"tag":"warm"}');  # the account's guest
+my $skip = -s $own->{log};
+my $far = main::now_ms() + 600000;
+# the guest is busy with a long call ...
+my $busy = main::start('dlq', 'nap', '{"sleep":8,"tag":"busy"}', $far);
+my $running = FngateTest::wait_log($own->{log}, qr/deadline $far: runs on/,
+    60, $skip);
+# ... when a call with a late deadline comes, then one with an earlier one
+my $late = main::start('dlq', 'nap', '{"sleep":1,"tag":"late"}',
+    main::now_ms() + 240000);
+my $w1 = FngateTest::wait_log($own->{log}, qr/a call waits for a guest/, 60,
+    $skip);
+my $skip2 = -s $own->{log};
+my $early = main::start('dlq', 'nap', '{"sleep":1,"tag":"early"}',
+    main::now_ms() + 180000);
+my $w2 = FngateTest::wait_log($own->{log}, qr/a call waits for a guest/, 60,
+    $skip2);
+my @r = map { main::finish($_) } $busy, $late, $early;
+my ($lb, $ll, $le) = map { main::line_of($_->{rid}) } @r;
+FngateTest::save_output('dl-order.out', join("\n",
+    'setup=' . ($running && $w1 && $w2 ? 'ok' : "$running|$w1|$w2"),
+    join(' ', map { "$_->{http} $_->{body}" } @r),
+    'one_guest=' . (($lb->{vm} // 1) eq ($ll->{vm} // 2)
+                    && ($ll->{vm} // 2) eq ($le->{vm} // 3) ? 1 : 0),
+    'early_first=' . (($le->{msec} // 0) < ($ll->{msec} // 0) ? 1
+                      : "$le->{msec} $ll->{msec}"),
+    'both_waited=' . ($le->{queue_ms} > 0 && $ll->{queue_ms} > $le->{queue_ms}
+                      ? 1 : "$le->{queue_ms} $ll->{queue_ms}")) . "\n");
+--- request
+GET /t/out/dl-order.out
+--- response_body
+setup=ok
+200 "busy" 200 "late" 200 "early"
+one_guest=1
+early_first=1
+both_waited=1
+
+
+
+=== TEST 7: a waiting call whose deadline comes while it waits is refused then, and never runs
+--- timeout: 300
+--- config eval: FngateTest::default_config($main::OWN_SOCK)
+--- init
+my $own = main::one_guest();
+main::call('dlq', 'nap', '{"sleep":0,"tag":"warm"}');
+my $skip = -s $own->{log};
+my $far = main::now_ms() + 600000;
+my $busy = main::start('dlq', 'nap', '{"sleep":10,"tag":"busy"}', $far);
+my $running = FngateTest::wait_log($own->{log}, qr/deadline $far: runs on/,
+    60, $skip);
+my $w = main::call('dlq', 'quick', '{"tag":"quick"}', main::now_ms() + 3000);
+my $b = main::finish($busy);
+FngateTest::save_output('dl-waited.out', join("\n",
+    'setup=' . ($running ? 'ok' : 'no'),
+    "$w->{http} $w->{type} " . main::refused_line($w->{rid}),
+    'message=' . (main::msg($w->{body}) =~
+        /^The call(?:'s deadline| can not end by its deadline) \(X-Fngate-Deadline \d+\b.*; (?:the function|it) was not run \(refused while it waited for an execution environment\)$/
+        ? 'yes' : $w->{body}),
+    'waited=' . (FngateTest::file_has($own->{log},
+        qr/a call waits for a guest/, $skip) ? 1 : 0),
+    'logged=' . (FngateTest::file_has($own->{log},
+        qr/\Q$w->{rid}\E.*refused while it waited/) ? 1 : 0),
+    "busy: $b->{http} $b->{body}",
+    'quick_ran=' . (grep { ($_->{function} // '') eq 'quick'
+                           && $_->{status} eq '200' }
+                    @{ FngateTest::billing_lines('Invoke') })) . "\n");
+--- request
+GET /t/out/dl-waited.out
+--- response_body
+setup=ok
+504 DeadlineExceededException line=504 not-run
+message=yes
+waited=1
+logged=1
+busy: 200 "busy"
+quick_ran=0
