@@ -7,9 +7,9 @@
 # wait for a guest are served earliest deadline first, and one whose
 # deadline comes while it waits is refused then, not run late.
 #
-# The fixture: dl's functions on the test fngated (one per block that
-# reads its estimate); the load blocks run on a fngated of their own with
-# one guest (FngateTest::own_fngated), for account dlq.
+# Each block makes its functions (dl's on the test fngated; the load
+# blocks' run on a fngated of their own with one guest,
+# FngateTest::own_fngated, for account dlq).
 use Test::Nginx::Socket;
 use FngateTest;
 use Time::HiRes ();
@@ -29,11 +29,11 @@ sleep ${s:-0}
 echo "\"${t:-done}\""
 _SH_
 
-fixture(sub {
-    make_function('dl', $_, $main::NAP, timeout => 60)
-        for qw(plain past bad slow cut);
-    make_function('dlq', $_, $main::NAP, timeout => 60) for qw(nap quick);
-});
+# nap(WHO, NAME): WHO's function NAME runs $NAP (each block makes its
+# own, through the fngated it talks to).
+sub nap {
+    FngateTest::make_function($_[0], $_[1], $main::NAP, timeout => 60);
+}
 
 sub now_ms { int(Time::HiRes::time() * 1000) }
 
@@ -121,6 +121,8 @@ __DATA__
 
 === TEST 1: a call without the header runs as before
 --- timeout: 180
+--- init
+main::nap('dl', 'plain');
 --- request
 POST /2015-03-31/functions/plain/invocations
 {"tag":"plain"}
@@ -135,6 +137,7 @@ X-Fngate-Test-Sign: dl
 
 === TEST 2: a bad X-Fngate-Deadline is 400 InvalidParameterValueException, logged, and nothing runs
 --- init
+main::nap('dl', 'bad');
 my @o;
 for my $v ('soon', '-1', '1765000000', '17650000001230000', '1765000000.5',
            '99999999999999') {
@@ -163,6 +166,7 @@ message=X-Fngate-Deadline 'x' is not a deadline: it must be a Unix time in milli
 
 === TEST 3: a deadline already past is refused at once: 504 DeadlineExceededException, the function not run
 --- init
+main::nap('dl', 'past');
 my $r = main::call('dl', 'past', '{"tag":"past"}', main::now_ms() - 1000);
 FngateTest::save_output('dl-past.out', join("\n",
     "$r->{http} $r->{type} " . main::refused_line($r->{rid}),
@@ -185,6 +189,7 @@ logged=1
 === TEST 4: a deadline nearer than the function's recent runs took is refused at once; a far one runs
 --- timeout: 180
 --- init
+main::nap('dl', 'slow');
 # a run of 3 s: what the version needs from now on
 my $first = main::call('dl', 'slow', '{"sleep":3,"tag":"first"}');
 my $r = main::call('dl', 'slow', '{"sleep":0,"tag":"near"}',
@@ -213,6 +218,7 @@ far: 200 "far"
 === TEST 5: the deadline cuts the call's timeout: a function that would run 30 s times out before its deadline
 --- timeout: 180
 --- init
+main::nap('dl', 'cut');
 main::call('dl', 'cut', '{"sleep":0}');     # its guest, and a short need
 my $r = main::call('dl', 'cut', '{"sleep":30,"tag":"late"}',
     main::now_ms() + 15000);
@@ -239,6 +245,7 @@ logged=1
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
 my $own = main::one_guest();
+main::nap('dlq', 'nap');
 main::call('dlq', 'nap', '{"sleep":0,"tag":"warm"}');  # the account's guest
 my $skip = -s $own->{log};
 my $far = main::now_ms() + 600000;
@@ -283,10 +290,11 @@ both_waited=1
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
 my $own = main::one_guest();
-main::call('dlq', 'nap', '{"sleep":0,"tag":"warm"}');
+main::nap('dlq', $_) for qw(held quick);
+main::call('dlq', 'held', '{"sleep":0,"tag":"warm"}');
 my $skip = -s $own->{log};
 my $far = main::now_ms() + 600000;
-my $busy = main::start('dlq', 'nap', '{"sleep":10,"tag":"busy"}', $far);
+my $busy = main::start('dlq', 'held', '{"sleep":10,"tag":"busy"}', $far);
 my $running = FngateTest::wait_log($own->{log}, qr/deadline $far: runs on/,
     60, $skip);
 my $w = main::call('dlq', 'quick', '{"tag":"quick"}', main::now_ms() + 3000);
