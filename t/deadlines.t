@@ -323,3 +323,51 @@ waited=1
 logged=1
 busy: 200 "busy"
 quick_ran=0
+
+
+
+=== TEST 8: a call that has its guest, but not its need left once its code is loaded, is refused before it runs; the guest stays the account's
+--- timeout: 300
+--- config eval: FngateTest::default_config($main::OWN_SOCK)
+--- init
+my $own = main::one_guest();
+# big's code is 32 MB: loading it into a guest takes a while (about a
+# second here; the call below has 250 ms beyond its need)
+open my $rnd, '<', '/dev/urandom' or die "/dev/urandom: $!";
+read $rnd, my $blob, 32 << 20;
+close $rnd;
+my $body = "/tmp/fngate-dl-$$-big.json";
+open my $out, '>', $body or die "$body: $!";
+print $out FngateTest::create_function_body(name => 'big', timeout => 60,
+    files => { handler => [0755, $main::NAP], blob => [0644, $blob] });
+close $out;
+my $made = FngateTest::curl_sigv4('dlq', '/2015-03-31/functions',
+    '-H', 'Content-Type: application/json', '--data-binary', "\@$body");
+unlink $body;
+die "create big: " . substr($made, 0, 300) unless FngateTest::http_code($made) == 201;
+main::nap('dlq', 'small');
+# big's need (1 s), then the account's one guest holds small's code
+my $first = main::call('dlq', 'big', '{"sleep":1,"tag":"first"}');
+my $lf = main::line_of($first->{rid});
+my $need = int(($lf->{duration_ms} // 0) + 1);
+main::call('dlq', 'small', '{}');
+# enough left when it comes, not once big's code is loaded again
+my $r = main::call('dlq', 'big', '{"tag":"late"}', main::now_ms() + $need + 250);
+my $after = main::call('dlq', 'big', '{"tag":"after"}');
+my $la = main::line_of($after->{rid});
+FngateTest::save_output('dl-load.out', join("\n",
+    "first: $first->{http} $first->{body}",
+    "$r->{http} $r->{type} " . main::refused_line($r->{rid}),
+    'message=' . (main::msg($r->{body}) =~
+        /; it was not run \(refused once it had an execution environment\)$/
+        ? 'yes' : $r->{body}),
+    "after: $after->{http} $after->{body} vm="
+        . ($la->{vm} eq $lf->{vm} ? 'same' : "$la->{vm} $lf->{vm}")
+        . " cold_start=$la->{cold_start}") . "\n");
+--- request
+GET /t/out/dl-load.out
+--- response_body
+first: 200 "first"
+504 DeadlineExceededException line=504 not-run
+message=yes
+after: 200 "after" vm=same cold_start=false
