@@ -331,8 +331,8 @@ quick_ran=0
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
 my $own = main::one_guest();
-# big's code is 32 MB: loading it into a guest takes a while (about a
-# second here; the call below has 250 ms beyond its need)
+# big's code is 32 MB: loading it into a guest takes a while (half a
+# second and more here; the call below has 250 ms beyond its need)
 open my $rnd, '<', '/dev/urandom' or die "/dev/urandom: $!";
 read $rnd, my $blob, 32 << 20;
 close $rnd;
@@ -371,3 +371,38 @@ first: 200 "first"
 504 DeadlineExceededException line=504 not-run
 message=yes
 after: 200 "after" vm=same cold_start=false
+
+
+
+=== TEST 9: an API's call carries the deadline too: past, it is refused and its function not run; without, it runs
+--- timeout: 180
+--- init
+FngateTest::make_function('dl', 'apifn',
+    "#!/bin/sh\ncat >/dev/null\nprintf '%s' '{\"statusCode\":200,\"body\":\"ran\"}'\n");
+FngateTest::api_ok('dl', 'POST', '/2015-03-31/apis', '{"Name":"dlapi"}', 201);
+FngateTest::api_ok('dl', 'POST', '/2015-03-31/apis/dlapi/routes',
+    '{"Method":"GET","Path":"/go","FunctionName":"apifn"}', 201);
+my $path = '/apis/' . FngateTest::account('dl')->{AccountId} . '/dlapi/prod/go';
+my @o;
+for my $d (main::now_ms() - 1000, undef) {
+    my $out = FngateTest::curl_sigv4('dl', $path, '-D', '-',
+        defined $d ? ('-H', "X-Fngate-Deadline: $d") : ());
+    my ($type) = $out =~ /^x-amzn-ErrorType:\s*(\S+)/mi;
+    my ($body) = $out =~ /\r?\n\r?\n(.*)\nhttp=\d+\s*$/s;
+    push @o, FngateTest::http_code($out) . ' ' . ($type // '-') . ' '
+        . ($body =~ /"message":"The call's deadline .* \(refused at once\)"/
+           ? 'refused' : $body);
+}
+my @l = grep { ($_->{function} // '') eq 'apifn' }
+        @{ FngateTest::billing_lines('InvokeApi') };
+push @o, 'lines=' . join(' ', map { $_->{status} . (($_->{vm} // '') =~ /^-?$/
+                                        ? ':not-run' : ':ran') } @l);
+FngateTest::save_output('dl-api.out', join("\n", @o) . "\n");
+--- request
+GET /t/out/dl-api.out
+--- response_body
+504 DeadlineExceededException refused
+200 - ran
+lines=504:not-run 200:ran
+--- no_error_log
+[error]
