@@ -73,10 +73,12 @@ fgd_deadline_start_by(uint64_t deadline, uint64_t now, uint64_t mono_now,
     if (deadline == 0) {
         return 0;
     }
-    if (deadline <= now + need_ms) {
+    if (deadline < now + need_ms) {
         return 1;
     }
-    return mono_now + (deadline - now - need_ms);
+    /* (0 means "none": a clock at 0 gets 1) */
+    return mono_now + (deadline - now - need_ms) > 0
+           ? mono_now + (deadline - now - need_ms) : 1;
 }
 
 uint64_t

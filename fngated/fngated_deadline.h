@@ -60,7 +60,8 @@ uint64_t fgd_deadline_order(uint64_t deadline, uint64_t now,
 /*
  * The latest time, on the clock of mono_now, a call may still get a
  * guest: deadline - need_ms (0 for no deadline: only acquire_timeout
- * bounds the wait).  At least 1 (a time already past).
+ * bounds the wait).  At least 1 (1: a time already past, as when
+ * now + need_ms > deadline).
  */
 uint64_t fgd_deadline_start_by(uint64_t deadline, uint64_t now,
     uint64_t mono_now, uint64_t need_ms);

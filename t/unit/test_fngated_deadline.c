@@ -89,6 +89,9 @@ test_order(void)
     CU_ASSERT_EQUAL(fgd_deadline_start_by(0, 10000, 200, 500), 0);
     CU_ASSERT_EQUAL(fgd_deadline_start_by(12000, 10000, 200, 500), 1700);
     CU_ASSERT_EQUAL(fgd_deadline_start_by(10400, 10000, 200, 500), 1);
+    /* just enough: it may still start now (the fuzzer's finding) */
+    CU_ASSERT_EQUAL(fgd_deadline_start_by(10500, 10000, 200, 500), 200);
+    CU_ASSERT_FALSE(fgd_deadline_refused(10500, 10000, 500));
     CU_ASSERT_EQUAL(fgd_deadline_start_by(9000, 10000, 200, 0), 1);
 }
 
