@@ -318,8 +318,11 @@ vmp_waiters_ahead(const vmp_waiter_t *head, const vmp_waiter_t *me,
         return NULL;
     }
     for (w = head; w != NULL && w != me; w = w->next) {
+        /* as it will see it: when it looks, it is not in the count of
+         * those asleep */
         theirs = vmp_set_choose_fn(set, w->account, max_vms, per_account,
-                                   waiting, room, false, &vm);
+                                   waiting - (w->asleep && waiting > 0),
+                                   room, false, &vm);
         if (theirs == VMP_PICK_WAIT
             || (theirs == VMP_PICK_BOOT && w->booting))
         {

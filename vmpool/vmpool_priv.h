@@ -163,7 +163,9 @@ void vmp_waiters_remove(vmp_waiter_t **head, vmp_waiter_t *w);
  * take the same thing now (the same account's idle guest, or a place in
  * the pool: a warm guest, a new one (unless one is being made for it
  * already), an eviction), or NULL.  The others' choices are
- * vmp_set_choose_fn's with the same limits and no function snapshot.
+ * vmp_set_choose_fn's with the same limits and no function snapshot;
+ * waiting is the pool's count of calls asleep (an asleep call, when it
+ * looks, is not counted).
  */
 const vmp_waiter_t *vmp_waiters_ahead(const vmp_waiter_t *head,
     const vmp_waiter_t *me, vmp_pick_t mine, const vmp_set_t *set,

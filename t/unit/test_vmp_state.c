@@ -535,6 +535,17 @@ test_waiters_ahead(void)
         VMP_PICK_BOOT);
     CU_ASSERT_PTR_NULL(vmp_waiters_ahead(head, &early, VMP_PICK_BOOT, &set,
         2, 0, 3, true));
+    /* a warm guest booting goes to a call asleep that waits for it (it
+     * is not counted among the others when it looks) */
+    other.booting = false;
+    other.asleep = true;
+    add_vm(&set, VMP_BOOTING, NULL, 20, 0);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "B", 8, 0, 0, true, &vm),
+        VMP_PICK_WAIT);
+    CU_ASSERT_PTR_NULL(vmp_waiters_ahead(head, &early, VMP_PICK_BOOT, &set,
+        8, 0, 1, true));
+    other.asleep = false;
+    set_free(&set);
     /* and one at its account's cap can not take one */
     other.booting = false;
     add_vm(&set, VMP_BUSY, "B", 10, 100);
