@@ -406,3 +406,28 @@ GET /t/out/dl-api.out
 lines=504:not-run 200:ran
 --- no_error_log
 [error]
+
+
+
+=== TEST 10: a runtime's context sees the deadline: its remaining time is the time left to the deadline, not to the function's Timeout
+--- timeout: 300
+--- init
+FngateTest::api_ok('dl', 'POST', '/2015-03-31/functions',
+    FngateTest::create_function_body(name => 'py', runtime => 'python3.11',
+        handler => 'app.handler', timeout => 60, files => { 'app.py' => [0644,
+        "def handler(event, context):\n"
+        . "    return context.get_remaining_time_in_millis()\n"] }), 201);
+my $plain = main::call('dl', 'py', '{}');
+my $r = main::call('dl', 'py', '{}', main::now_ms() + 20000);
+FngateTest::save_output('dl-py.out', join("\n",
+    "without: $plain->{http} " . ($plain->{body} > 20000 && $plain->{body} <= 60000
+                                  ? 'to its timeout' : $plain->{body}),
+    "with: $r->{http} " . ($r->{body} > 0 && $r->{body} <= 20000
+                           ? 'to the deadline' : $r->{body})) . "\n");
+--- request
+GET /t/out/dl-py.out
+--- response_body
+without: 200 to its timeout
+with: 200 to the deadline
+--- no_error_log
+[error]
