@@ -6,10 +6,12 @@
  * 15 min), so a deadline checked against it would refuse almost every
  * call that carries one.  The estimate is the longest of the last
  * FGD_ESTIMATE_RUNS durations of the same function version and code on
- * this fngated (the function's own run, as billed: a guest's start is not
- * counted, whether a call gets a warm guest is not known in advance).  A
- * version that has not run here has no estimate: its call is started
- * (its timeout cut to the deadline) rather than refused on a guess.
+ * this fngated within FGD_ESTIMATE_TTL_MS (the function's own run, as
+ * billed: a guest's start is not counted, whether a call gets a warm
+ * guest is not known in advance).  A version that has not run here lately
+ * has no estimate: its call is started (its timeout cut to the deadline)
+ * rather than refused on a guess; so a version whose calls were all
+ * refused on an old estimate gets a new one.
  */
 
 #include <pthread.h>
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fg_util.h"
 #include "fngated_deadline.h"
 
 int
@@ -114,7 +117,8 @@ fgd_estimate_find(fgd_estimates_t *t, const char *key)
 }
 
 int
-fgd_estimate_add(fgd_estimates_t *t, const char *key, unsigned ms)
+fgd_estimate_add(fgd_estimates_t *t, const char *key, unsigned ms,
+    uint64_t now)
 {
     fgd_estimate_t  *e = fgd_estimate_find(t, key);
     size_t           max = t->max ? t->max : FGD_ESTIMATE_MAX, i;
@@ -153,6 +157,7 @@ fgd_estimate_add(fgd_estimates_t *t, const char *key, unsigned ms)
         snprintf(e->key, sizeof(e->key), "%s", key);
     }
     e->ms[e->next] = ms;
+    e->at[e->next] = now;
     e->next = (e->next + 1) % FGD_ESTIMATE_RUNS;
     if (e->n < FGD_ESTIMATE_RUNS) {
         e->n++;
@@ -162,20 +167,28 @@ fgd_estimate_add(fgd_estimates_t *t, const char *key, unsigned ms)
 }
 
 bool
-fgd_estimate_get(fgd_estimates_t *t, const char *key, unsigned *ms)
+fgd_estimate_get(fgd_estimates_t *t, const char *key, uint64_t now,
+    unsigned *ms)
 {
     fgd_estimate_t  *e = fgd_estimate_find(t, key);
-    unsigned         i, m = 0;
+    unsigned         i, m = 0, recent = 0;
 
-    if (e == NULL || e->n == 0) {
+    if (e == NULL) {
         return false;
     }
+    e->used = ++t->tick;
     for (i = 0; i < e->n; i++) {
+        if (now >= e->at[i] && now - e->at[i] >= FGD_ESTIMATE_TTL_MS) {
+            continue;               /* too old to say anything */
+        }
+        recent++;
         if (e->ms[i] > m) {
             m = e->ms[i];
         }
     }
-    e->used = ++t->tick;
+    if (recent == 0) {
+        return false;
+    }
     *ms = m;
     return true;
 }
@@ -196,7 +209,7 @@ fgd_deadline_need(const char *key, unsigned *ms)
     bool  got;
 
     pthread_mutex_lock(&fgd_need_lock);
-    got = fgd_estimate_get(&fgd_need, key, ms);
+    got = fgd_estimate_get(&fgd_need, key, fg_now_ms(), ms);
     pthread_mutex_unlock(&fgd_need_lock);
     return got;
 }
@@ -205,6 +218,6 @@ void
 fgd_deadline_record(const char *key, unsigned ms)
 {
     pthread_mutex_lock(&fgd_need_lock);
-    (void) fgd_estimate_add(&fgd_need, key, ms);
+    (void) fgd_estimate_add(&fgd_need, key, ms, fg_now_ms());
     pthread_mutex_unlock(&fgd_need_lock);
 }

@@ -25,8 +25,11 @@
 #define FGD_DEADLINE_MIN_MS  946684800000ULL
 #define FGD_DEADLINE_MAX_MS  4102444800000ULL
 
-/* The runs of a function version its need is estimated from. */
+/* The runs of a function version its need is estimated from: the last
+ * FGD_ESTIMATE_RUNS of the last FGD_ESTIMATE_TTL_MS (so a version whose
+ * calls are all refused is judged afresh after a while). */
 #define FGD_ESTIMATE_RUNS    8
+#define FGD_ESTIMATE_TTL_MS  600000u
 /* The versions the process keeps estimates of (the least recently used
  * goes). */
 #define FGD_ESTIMATE_MAX     1024
@@ -77,6 +80,7 @@ uint64_t fgd_deadline_timeout(uint64_t deadline, uint64_t now,
 typedef struct {
     char      key[FGD_ESTIMATE_KEY];
     uint32_t  ms[FGD_ESTIMATE_RUNS];
+    uint64_t  at[FGD_ESTIMATE_RUNS];    /* when each run was recorded */
     unsigned  n;                /* runs kept, up to FGD_ESTIMATE_RUNS */
     unsigned  next;             /* where the next run goes */
     uint64_t  used;             /* the table's tick at the last use */
@@ -93,12 +97,16 @@ typedef struct {
 int fgd_estimate_key(char *out, size_t size, const char *owner,
     const char *name, const char *version, const char *sha256);
 
-/* A run of key that took ms.  0, or -1 (no memory: nothing kept). */
-int fgd_estimate_add(fgd_estimates_t *t, const char *key, unsigned ms);
+/* A run of key that took ms, recorded at now (fg_now_ms's clock).  0, or
+ * -1 (no memory: nothing kept). */
+int fgd_estimate_add(fgd_estimates_t *t, const char *key, unsigned ms,
+    uint64_t now);
 
-/* The need of key: the longest of its recent runs.  false when the table
- * has none (the version has not run here, or was forgotten). */
-bool fgd_estimate_get(fgd_estimates_t *t, const char *key, unsigned *ms);
+/* The need of key at now: the longest of its recent runs (of the last
+ * FGD_ESTIMATE_TTL_MS).  false when there is none (the version has not
+ * run here lately, or was forgotten). */
+bool fgd_estimate_get(fgd_estimates_t *t, const char *key, uint64_t now,
+    unsigned *ms);
 
 void fgd_estimates_clear(fgd_estimates_t *t);
 

@@ -154,43 +154,50 @@ test_estimate(void)
         "ab"), -1);
 
     /* nothing known */
-    CU_ASSERT_FALSE(fgd_estimate_get(&t, "a", &ms));
+    CU_ASSERT_FALSE(fgd_estimate_get(&t, "a", 1000, &ms));
     /* the longest of the recent runs */
-    fgd_estimate_add(&t, "a", 120);
-    fgd_estimate_add(&t, "a", 3000);
-    fgd_estimate_add(&t, "a", 80);
-    CU_ASSERT(fgd_estimate_get(&t, "a", &ms));
+    fgd_estimate_add(&t, "a", 120, 1000);
+    fgd_estimate_add(&t, "a", 3000, 1000);
+    fgd_estimate_add(&t, "a", 80, 1000);
+    CU_ASSERT(fgd_estimate_get(&t, "a", 1000, &ms));
     CU_ASSERT_EQUAL(ms, 3000);
     /* ... of the last FGD_ESTIMATE_RUNS only */
     for (i = 0; i < FGD_ESTIMATE_RUNS - 1; i++) {
-        fgd_estimate_add(&t, "a", 50);
+        fgd_estimate_add(&t, "a", 50, 1000);
     }
-    CU_ASSERT(fgd_estimate_get(&t, "a", &ms));
+    CU_ASSERT(fgd_estimate_get(&t, "a", 1000, &ms));
     CU_ASSERT_EQUAL(ms, 80);
-    fgd_estimate_add(&t, "a", 50);
-    CU_ASSERT(fgd_estimate_get(&t, "a", &ms));
+    fgd_estimate_add(&t, "a", 50, 1000);
+    CU_ASSERT(fgd_estimate_get(&t, "a", 1000, &ms));
     CU_ASSERT_EQUAL(ms, 50);
+    /* runs older than FGD_ESTIMATE_TTL_MS say nothing; a new one does */
+    CU_ASSERT(fgd_estimate_get(&t, "a", 1000 + FGD_ESTIMATE_TTL_MS - 1, &ms));
+    CU_ASSERT_FALSE(fgd_estimate_get(&t, "a", 1000 + FGD_ESTIMATE_TTL_MS,
+        &ms));
+    fgd_estimate_add(&t, "a", 20, 1000 + FGD_ESTIMATE_TTL_MS);
+    CU_ASSERT(fgd_estimate_get(&t, "a", 1000 + FGD_ESTIMATE_TTL_MS + 5, &ms));
+    CU_ASSERT_EQUAL(ms, 20);
     /* another version is another entry */
-    CU_ASSERT_FALSE(fgd_estimate_get(&t, "b", &ms));
+    CU_ASSERT_FALSE(fgd_estimate_get(&t, "b", 1000, &ms));
     fgd_estimates_clear(&t);
 
     /* a full table: the version used least recently makes room */
     t.max = 3;
-    fgd_estimate_add(&t, "a", 1);
-    fgd_estimate_add(&t, "b", 2);
-    fgd_estimate_add(&t, "c", 3);
-    CU_ASSERT(fgd_estimate_get(&t, "a", &ms));      /* a used again */
-    fgd_estimate_add(&t, "d", 4);
+    fgd_estimate_add(&t, "a", 1, 1000);
+    fgd_estimate_add(&t, "b", 2, 1000);
+    fgd_estimate_add(&t, "c", 3, 1000);
+    CU_ASSERT(fgd_estimate_get(&t, "a", 1000, &ms));      /* a used again */
+    fgd_estimate_add(&t, "d", 4, 1000);
     CU_ASSERT_EQUAL(t.n, 3);
-    CU_ASSERT_FALSE(fgd_estimate_get(&t, "b", &ms));
-    CU_ASSERT(fgd_estimate_get(&t, "a", &ms) && ms == 1);
-    CU_ASSERT(fgd_estimate_get(&t, "d", &ms) && ms == 4);
+    CU_ASSERT_FALSE(fgd_estimate_get(&t, "b", 1000, &ms));
+    CU_ASSERT(fgd_estimate_get(&t, "a", 1000, &ms) && ms == 1);
+    CU_ASSERT(fgd_estimate_get(&t, "d", 1000, &ms) && ms == 4);
     for (i = 0; i < 40; i++) {
         snprintf(k, sizeof(k), "k%u", i);
-        fgd_estimate_add(&t, k, i);
+        fgd_estimate_add(&t, k, i, 1000);
     }
     CU_ASSERT_EQUAL(t.n, 3);
-    CU_ASSERT(fgd_estimate_get(&t, "k39", &ms) && ms == 39);
+    CU_ASSERT(fgd_estimate_get(&t, "k39", 1000, &ms) && ms == 39);
     fgd_estimates_clear(&t);
 }
 
