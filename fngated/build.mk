@@ -17,7 +17,8 @@ FNGATED_PURE     := fngated/fngated_util.c fngated/fngated_resp.c \
                     fngated/fngated_queues_wire.c \
                     fngated/fngated_result.c \
                     fngated/fngated_async_json.c \
-                    fngated/fngated_esm_json.c
+                    fngated/fngated_esm_json.c \
+                    fngated/fngated_deadline.c
 FNGATED_DAEMON   := fngated/fngated_main.c fngated/fngated_log.c \
                     fngated/fngated_dispatch.c fngated/fngated_req.c \
                     fngated/fngated_redis.c fngated/fngated_store.c \

@@ -22,6 +22,13 @@
  * A guest that fails the exchange (timeout beyond the function's own,
  * agent gone, protocol error, LOAD refused) is released unhealthy
  * (destroyed and replaced) and the call gets 502 ServiceException.
+ *
+ * A call with a deadline (FNGATE_DEADLINE, fngated_deadline.h) that can
+ * not end by it is refused, 504 DeadlineExceededException, before it
+ * takes a guest: at once (the deadline is less than the version's need
+ * away), while it waits for a guest (served earliest deadline first), or
+ * once it has one (a cold start took the time).  Its timeout is what is
+ * left until the deadline when that is less than the function's.
  */
 
 #include <pthread.h>
@@ -34,6 +41,7 @@
 #include "fngated_async.h"
 #include "fngated_bounds.h"
 #include "fngated_concurrency.h"
+#include "fngated_deadline.h"
 #include "fngated_functions.h"
 #include "fngated_invoke.h"
 #include "fngated_log.h"
@@ -46,6 +54,31 @@
 /* Extra time the agent gets beyond the function's timeout to report. */
 #define FGD_INVOKE_GRACE_MS  10000u
 #define FGD_LOAD_TIMEOUT_MS  60000u
+
+/* The 504 of a call that can not end by its deadline; it did not run. */
+static int
+fgd_deadline_refuse(const fgd_req_t *q, fgd_resp_t *r, uint64_t deadline,
+    unsigned need, bool known, const char *when)
+{
+    uint64_t  now = fg_epoch_ms();
+
+    fgd_log("info", q->request_id, "deadline %llu: refused %s (%lld ms "
+        "left, needs %s%u ms): not run", (unsigned long long) deadline, when,
+        (long long) deadline - (long long) now, known ? "" : "(unknown) ",
+        need);
+    if (deadline <= now) {
+        return fgd_error(r, 504, "DeadlineExceededException",
+            "The call's deadline (X-Fngate-Deadline %llu) passed %llu ms ago; "
+            "the function was not run (refused %s)",
+            (unsigned long long) deadline,
+            (unsigned long long) (now - deadline), when);
+    }
+    return fgd_error(r, 504, "DeadlineExceededException",
+        "The call can not end by its deadline (X-Fngate-Deadline %llu, "
+        "%llu ms away): the function needs about %u ms; it was not run "
+        "(refused %s)", (unsigned long long) deadline,
+        (unsigned long long) (deadline - now), need, when);
+}
 
 static unsigned
 fgd_ms_since(const struct timespec *t0)
@@ -292,11 +325,21 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     fgd_session_t          session;
     fgd_invoke_extra_t     extra;
     char                   creds[256], endpoint[64];
+    uint64_t               deadline, timeout_ms, mono, wall;
+    unsigned               need = 0;
+    bool                   need_known = false;
+    char                   need_key[FGD_ESTIMATE_KEY] = "";
+    vmp_order_t            order;
     int                    framed, rc = -1;
 
     memset(&fn, 0, sizeof(fn));
     memset(&session, 0, sizeof(session));
     if (fgd_invocation_type(q->invocation_type, &type, r) != 0) {
+        return -1;
+    }
+    if (fgd_deadline_parse(q->deadline, &deadline, r) != 0) {
+        fgd_log("warn", q->request_id, "bad deadline \"%.40s\"",
+            q->deadline);
         return -1;
     }
     if (q->log_type[0] != '\0' && strcmp(q->log_type, "Tail") != 0
@@ -348,6 +391,7 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
         rc = fgd_async_enqueue(q, r);
         goto cleanup;
     }
+    timeout_ms = (uint64_t) fn.timeout_s * 1000;
     /* An attempt of an event: the function sees the request id of the
      * Invoke that sent it, the billing line its attempt and age. */
     if (q->event != NULL && q->event[0] != '\0') {
@@ -382,10 +426,10 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     fgd_conf_function_endpoint(q->conf, endpoint, sizeof(endpoint));
     extra.endpoint = endpoint;
     extra.credentials = creds;
+    extra.timeout_ms = 0;               /* the function's, for now */
     framed = fgd_invoke_frame(&req, &fn, q->region, rid, arn, &extra,
         (const uint8_t *) (q->body_len ? q->body : "{}"),
         q->body_len ? q->body_len : 2);
-    explicit_bzero(creds, sizeof(creds));
     if (framed != 0) {
         fgd_nomem(r);
         goto cleanup;
@@ -398,6 +442,19 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
         && vmp_fnsnap_config(req.data, req.len, fnid, config) != 0)
     {
         config[0] = '\0';
+    }
+
+    /* a deadline the version's recent runs say it can not meet: refused
+     * before it takes a place */
+    if (fgd_estimate_key(need_key, sizeof(need_key), q->owner, fn.name,
+            fgd_fn_version(&fn), fn.sha256) != 0)
+    {
+        need_key[0] = '\0';
+    }
+    need_known = need_key[0] != '\0' && fgd_deadline_need(need_key, &need);
+    if (fgd_deadline_refused(deadline, fg_epoch_ms(), need)) {
+        fgd_deadline_refuse(q, r, deadline, need, need_known, "at once");
+        goto cleanup;
     }
 
     /* the function's reserved concurrency, if it has one */
@@ -426,11 +483,21 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
                 "the pool key is too long");
             goto cleanup;
         }
-        if (vmp_pool_acquire_fn(pool, key, fn.sha256, config, &vm, &info,
-                &err) != 0)
+        /* waiting calls are served earliest deadline first */
+        mono = fg_now_ms();
+        wall = fg_epoch_ms();
+        order.order_ms = fgd_deadline_order(deadline, wall, mono, timeout_ms);
+        order.start_by_ms = fgd_deadline_start_by(deadline, wall, mono, need);
+        if (vmp_pool_acquire_by(pool, key, fn.sha256, config, &order, &vm,
+                &info, &err) != 0)
         {
             fgd_log("warn", q->request_id, "no guest for %s: %s", key,
                 err ? err : "?");
+            if (info.late) {
+                fgd_deadline_refuse(q, r, deadline, need, need_known,
+                    "while it waited for an execution environment");
+                goto cleanup;
+            }
             r->throttle_reason = "ConcurrentInvocationLimitExceeded";
             fgd_error(r, 429, "TooManyRequestsException", "Rate Exceeded.");
             goto cleanup;
@@ -472,8 +539,41 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     cold = info.cold || loaded;
     init_ms = cold ? fgd_ms_since(&t0) : 0;
 
+    /* the guest's start may have taken the time the call had: then it
+     * is not run; else its timeout ends at the deadline at the latest */
+    if (deadline != 0) {
+        wall = fg_epoch_ms();
+        if (fgd_deadline_refused(deadline, wall, need)) {
+            fgd_deadline_refuse(q, r, deadline, need, need_known,
+                "once it had an execution environment");
+            goto cleanup;
+        }
+        fgd_log("info", q->request_id, "deadline %llu: runs on %s, %llu ms "
+            "left (waited %u ms)", (unsigned long long) deadline,
+            vmp_vm_name(vm), (unsigned long long) (deadline - wall),
+            info.queue_ms);
+        if (fgd_deadline_timeout(deadline, wall, timeout_ms) < timeout_ms) {
+            timeout_ms = fgd_deadline_timeout(deadline, wall, timeout_ms);
+            fgd_log("info", q->request_id, "deadline %llu: timeout %llu ms "
+                "(the function's is %u s)", (unsigned long long) deadline,
+                (unsigned long long) timeout_ms, fn.timeout_s);
+            fg_buf_free(&req);
+            memset(&req, 0, sizeof(req));
+            extra.timeout_ms = timeout_ms;
+            if (fgd_invoke_frame(&req, &fn, q->region, rid, arn, &extra,
+                    (const uint8_t *) (q->body_len ? q->body : "{}"),
+                    q->body_len ? q->body_len : 2) != 0)
+            {
+                fgd_nomem(r);
+                goto cleanup;
+            }
+        }
+    }
+    /* the frame is made: the credentials are in it alone */
+    explicit_bzero(creds, sizeof(creds));
+
     if (vmp_vm_call(vm, &req, &resp_buf, &resp,
-            fn.timeout_s * 1000 + FGD_INVOKE_GRACE_MS, &err) != 0)
+            (unsigned) timeout_ms + FGD_INVOKE_GRACE_MS, &err) != 0)
     {
         healthy = false;
         fgd_log("error", q->request_id, "INVOKE on %s: %s", vmp_vm_name(vm),
@@ -490,8 +590,12 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
             "The function's execution environment answered nonsense");
         goto cleanup;
     }
+    /* the version's recent runs: what later calls with a deadline need */
+    if (need_key[0] != '\0') {
+        fgd_deadline_record(need_key, (unsigned) (res.duration_us / 1000));
+    }
     clock_gettime(CLOCK_REALTIME, &now);
-    if (fgd_result_response(&res, rid, fn.timeout_s, &now, r,
+    if (fgd_result_response(&res, rid, timeout_ms, &now, r,
             &healthy) != 0)
     {
         fgd_log("error", q->request_id, "RESULT from %s: %s",
@@ -557,6 +661,7 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
 cleanup:
     fgd_session_revoke(q, &session);
     explicit_bzero(&session, sizeof(session));
+    explicit_bzero(creds, sizeof(creds));
     if (vm != NULL) {
         char  refused[512];
         int   n = vmp_vm_egress_refused(pool, vm, refused, sizeof(refused));

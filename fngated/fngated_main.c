@@ -264,6 +264,7 @@ fgd_handle(FCGX_Request *req, redisContext **redis)
         u = 1;
     }
     q.depth = (unsigned) u;
+    q.deadline = fgd_param(req, "FNGATE_DEADLINE");
     q.query = fgd_param(req, "QUERY_STRING");
     q.method = fgd_param(req, "REQUEST_METHOD");
     q.uri = fgd_param(req, "REQUEST_URI");
@@ -308,7 +309,11 @@ done:
         double ms = (double) (t1.tv_sec - t0.tv_sec) * 1e3 +
                     (double) (t1.tv_nsec - t0.tv_nsec) / 1e6;
         if (r.error_type != NULL) {
-            fgd_log(r.status >= 500 ? "error" : "warn", q.request_id,
+            /* a deadline the call could not meet is the caller's choice,
+             * not the service's failure */
+            fgd_log(r.status >= 500
+                    && strcmp(r.error_type, "DeadlineExceededException") != 0
+                    ? "error" : "warn", q.request_id,
                 "%s caller=%s owner=%s function=%s status=%d %s: %s "
                 "(%.1f ms)", q.action[0] ? q.action : "-", q.caller,
                 q.owner ? q.owner : "", q.function, r.status, r.error_type,

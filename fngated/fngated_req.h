@@ -50,6 +50,9 @@ typedef struct {
     const char        *root_id;        /* FNGATE_ROOT_REQUEST_ID: the
                                           request id of the chain's first
                                           call (this one's at depth 1) */
+    const char        *deadline;       /* FNGATE_DEADLINE: the call's
+                                          deadline, Unix ms, "" or NULL
+                                          for none (fngated_deadline.h) */
     const char        *query;          /* QUERY_STRING */
     const char        *method;         /* REQUEST_METHOD */
     const char        *uri;            /* REQUEST_URI */

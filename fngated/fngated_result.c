@@ -109,7 +109,9 @@ fgd_invoke_frame(fg_buf_t *b, const fgd_fn_t *fn, const char *region,
         goto cleanup;
     }
 
-    if (fg_frame_add_u64(b, "timeout_ms", (uint64_t) fn->timeout_s * 1000)
+    if (fg_frame_add_u64(b, "timeout_ms",
+            x != NULL && x->timeout_ms != 0 ? x->timeout_ms
+                                            : (uint64_t) fn->timeout_s * 1000)
             != 0
         || fg_frame_add_u64(b, "memory_mb", fn->memory_mb) != 0
         || fg_frame_add_u64(b, "max_output", FGD_MAX_OUTPUT) != 0
@@ -397,7 +399,7 @@ cleanup:
 
 int
 fgd_result_response(const fgd_result_t *res, const char *request_id,
-    unsigned timeout_s, const struct timespec *now, fgd_resp_t *r,
+    uint64_t timeout_ms, const struct timespec *now, fgd_resp_t *r,
     bool *healthy)
 {
     char  msg[512], ts[FGD_TIME_LEN];
@@ -452,8 +454,10 @@ fgd_result_response(const fgd_result_t *res, const char *request_id,
     }
     if (strcmp(s, "timeout") == 0) {
         fgd_time_rfc3339(now, ts, sizeof(ts));
-        snprintf(msg, sizeof(msg), "%s %s Task timed out after %u.00 "
-            "seconds", ts, request_id, timeout_s);
+        snprintf(msg, sizeof(msg), "%s %s Task timed out after %llu.%02u "
+            "seconds", ts, request_id,
+            (unsigned long long) (timeout_ms / 1000),
+            (unsigned) (timeout_ms % 1000 / 10));
         return fgd_function_error(r, msg, NULL);
     }
     if (strcmp(s, "too_large") == 0) {

@@ -37,6 +37,9 @@ typedef struct {
     const char  *credentials;   /* the call's own temporary credentials,
                                    "AKID:SECRET:TOKEN:EXPIRATION" (INVOKE
                                    "credentials", never an env entry) */
+    uint64_t     timeout_ms;    /* the call's timeout when a deadline cut
+                                   it (fngated_deadline.h); 0: the
+                                   function's */
 } fgd_invoke_extra_t;
 
 /* Appends the INVOKE fields after request_id / handler / event:
@@ -74,10 +77,11 @@ int fgd_result_parse(const fg_frame_t *f, const char *request_id,
  * X-Amz-Function-Error: Unhandled + {"errorMessage","errorType"} for
  * function errors (HACKING.md, "Function errors"); 502 ServiceException
  * for an unknown status (*healthy is set false then).  now is the time
- * used in the timeout message.
+ * used in the timeout message, timeout_ms the call's timeout it names
+ * ("3.00 seconds"; less than the function's when a deadline cut it).
  */
 int fgd_result_response(const fgd_result_t *res, const char *request_id,
-    unsigned timeout_s, const struct timespec *now, fgd_resp_t *r,
+    uint64_t timeout_ms, const struct timespec *now, fgd_resp_t *r,
     bool *healthy);
 
 /*

@@ -50,7 +50,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     FZ_CHECK(res.status[0] != '\0' && strlen(res.status) < 16);
     FZ_CHECK(res.err_len <= FGD_LOG_TAIL);
 
-    if (fgd_result_response(&res, id, 3, &now, &r, &healthy) == 0) {
+    if (fgd_result_response(&res, id, 3000, &now, &r, &healthy) == 0) {
         FZ_CHECK(r.status == 200);
         (void) fgd_result_redact(&res, id, &r);
     } else {

@@ -72,6 +72,8 @@ typedef enum {
  *   "event"       the payload, given to the handler on stdin
  *   "env"         zero or more "KEY=VALUE" entries, one field each
  *   "timeout_ms"  wall-clock limit; the process group is killed after it
+ *                 (the function's Timeout, or less when the call's
+ *                 deadline leaves less: fngated_deadline.h)
  *   "memory_mb"   memory limit (cgroup memory.max where available)
  *   "max_output"  bytes of stdout kept; more is a ResponseSizeTooLarge error
  *

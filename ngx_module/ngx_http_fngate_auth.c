@@ -17,8 +17,6 @@
 #define NGX_HTTP_FNGATE_ACCESS_KEY_MAX  128
 
 
-static ngx_table_elt_t *ngx_http_fngate_header(ngx_http_request_t *r,
-    const char *lowcase, size_t len);
 static ngx_int_t ngx_http_fngate_check_time(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx, time_t t, time_t skew);
 static ngx_int_t ngx_http_fngate_check_size(ngx_http_request_t *r,
@@ -1175,7 +1173,9 @@ ngx_http_fngate_raw_path(ngx_http_request_t *r, ngx_str_t *path)
 }
 
 
-static ngx_table_elt_t *
+/* The request's header of that name (any case), or NULL. */
+
+ngx_table_elt_t *
 ngx_http_fngate_header(ngx_http_request_t *r, const char *lowcase, size_t len)
 {
     ngx_uint_t        i;

@@ -315,6 +315,8 @@ ngx_int_t ngx_http_fngate_auth_chain(ngx_http_request_t *r,
 ngx_int_t ngx_http_fngate_auth_verify(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
 ngx_int_t ngx_http_fngate_raw_path(ngx_http_request_t *r, ngx_str_t *path);
+ngx_table_elt_t *ngx_http_fngate_header(ngx_http_request_t *r,
+    const char *lowcase, size_t len);
 ngx_int_t ngx_http_fngate_hash_chain(ngx_http_request_t *r, ngx_chain_t *in);
 
 /* ngx_http_fngate_lookup.c */
@@ -373,6 +375,8 @@ ngx_int_t ngx_http_fngate_redis_attach(redisAsyncContext *ac, ngx_log_t *log);
 ngx_int_t ngx_http_fngate_add_variables(ngx_conf_t *cf);
 ngx_int_t ngx_http_fngate_request_id(ngx_http_request_t *r,
     ngx_http_fngate_ctx_t *ctx);
+ngx_int_t ngx_http_fngate_deadline(ngx_http_request_t *r,
+    ngx_str_t *deadline);
 
 /* ngx_http_fngate_filter.c */
 ngx_int_t ngx_http_fngate_filter_init(ngx_conf_t *cf);

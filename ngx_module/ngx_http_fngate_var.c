@@ -26,6 +26,8 @@ static ngx_int_t ngx_http_fngate_variable_depth(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_fngate_variable_root_id(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
+static ngx_int_t ngx_http_fngate_variable_deadline(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_fngate_variable_field(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data, ngx_uint_t empty_found);
 
@@ -77,6 +79,10 @@ static ngx_http_variable_t  ngx_http_fngate_vars[] = {
                         ngx_http_fngate_variable_depth, 0),
     ngx_http_fngate_var("fngate_root_request_id",
                         ngx_http_fngate_variable_root_id, 0),
+
+    /* the call's deadline, Unix ms, or "" (ngx_http_fngate_deadline) */
+    ngx_http_fngate_var("fngate_deadline",
+                        ngx_http_fngate_variable_deadline, 0),
 
     ngx_http_fngate_counter_var("fngate_version", result.version),
     ngx_http_fngate_counter_var("fngate_function_error", result.function_error),
@@ -271,6 +277,56 @@ ngx_http_fngate_variable_region(ngx_http_request_t *r,
     v->no_cacheable = 1;
     v->not_found = 0;
     v->data = flcf->region.data;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The call's deadline, a Unix time in milliseconds as text, or "" for
+ * none: the one place the module decides it.  Today it is the client's
+ * X-Fngate-Deadline as sent (fngated checks the value and answers a bad
+ * one); a call made with a running function's session credentials is to
+ * take its parent call's deadline here instead.
+ */
+
+ngx_int_t
+ngx_http_fngate_deadline(ngx_http_request_t *r, ngx_str_t *deadline)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_http_fngate_header(r->main, "x-fngate-deadline",
+                               sizeof("x-fngate-deadline") - 1);
+
+    if (h == NULL) {
+        ngx_str_null(deadline);
+        return NGX_OK;
+    }
+
+    *deadline = h->value;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: deadline \"%V\" from the client", deadline);
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_fngate_variable_deadline(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    ngx_str_t  deadline;
+
+    if (ngx_http_fngate_deadline(r, &deadline) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    v->len = deadline.len;
+    v->valid = 1;
+    v->no_cacheable = 1;
+    v->not_found = 0;
+    v->data = deadline.data;
 
     return NGX_OK;
 }

@@ -274,6 +274,77 @@ vmp_set_choose_fn(const vmp_set_t *set, const char *account,
 }
 
 
+void
+vmp_waiters_add(vmp_waiter_t **head, vmp_waiter_t *w)
+{
+    vmp_waiter_t  **p = head;
+
+    while (*p != NULL
+           && ((*p)->key < w->key
+               || ((*p)->key == w->key && (*p)->seq < w->seq)))
+    {
+        p = &(*p)->next;
+    }
+    w->next = *p;
+    *p = w;
+}
+
+
+void
+vmp_waiters_remove(vmp_waiter_t **head, vmp_waiter_t *w)
+{
+    vmp_waiter_t  **p;
+
+    for (p = head; *p != NULL; p = &(*p)->next) {
+        if (*p == w) {
+            *p = w->next;
+            w->next = NULL;
+            return;
+        }
+    }
+}
+
+
+const vmp_waiter_t *
+vmp_waiters_ahead(const vmp_waiter_t *head, const vmp_waiter_t *me,
+    vmp_pick_t mine, const vmp_set_t *set, unsigned max_vms,
+    unsigned per_account, unsigned waiting, bool room)
+{
+    const vmp_waiter_t  *w;
+    vmp_vm_t            *vm;
+    vmp_pick_t           theirs;
+
+    if (mine == VMP_PICK_WAIT) {
+        return NULL;
+    }
+    for (w = head; w != NULL && w != me; w = w->next) {
+        /* as it will see it: when it looks, it is not in the count of
+         * those asleep */
+        theirs = vmp_set_choose_fn(set, w->account, max_vms, per_account,
+                                   waiting - (w->asleep && waiting > 0),
+                                   room, false, &vm);
+        if (theirs == VMP_PICK_WAIT
+            || (theirs == VMP_PICK_BOOT && w->booting))
+        {
+            continue;
+        }
+        if (theirs == VMP_PICK_IDLE) {
+            /* its own idle guest: only a call of the same key wants it */
+            if (mine == VMP_PICK_IDLE && strcmp(w->account, me->account) == 0)
+            {
+                return w;
+            }
+            continue;
+        }
+        /* a place in the pool (warm, new, evicted for it) */
+        if (mine != VMP_PICK_IDLE) {
+            return w;
+        }
+    }
+    return NULL;
+}
+
+
 unsigned
 vmp_set_boots_needed(const vmp_set_t *set, unsigned warm, unsigned max_vms,
     bool room)

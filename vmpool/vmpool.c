@@ -534,15 +534,36 @@ vmp_pool_acquire_fn(vmp_pool_t *pool, const char *account, const char *code,
     const char *config, vmp_vm_t **vmp, vmp_acquire_info_t *info,
     char **err)
 {
-    uint64_t         start = fg_now_ms(), now;
+    return vmp_pool_acquire_by(pool, account, code, config, NULL, vmp, info,
+        err);
+}
+
+
+/*
+ * Every acquirer is in pool->waiters, in the order calls are served
+ * (vmp_order_t), from its start to its end.  A call whose choice a call
+ * ahead of it would take as well (vmp_waiters_ahead) waits instead, and
+ * wakes that call if it is asleep; a call that leaves the list wakes the
+ * others, so the next in order looks again.
+ */
+int
+vmp_pool_acquire_by(vmp_pool_t *pool, const char *account, const char *code,
+    const char *config, const vmp_order_t *order, vmp_vm_t **vmp,
+    vmp_acquire_info_t *info, char **err)
+{
+    uint64_t         start = fg_now_ms(), now, until;
     uint64_t         deadline = start + pool->cfg.acquire_timeout_ms;
+    uint64_t         start_by = order != NULL ? order->start_by_ms : 0;
     vmp_vm_t        *vm;
     vmp_acquire_info_t  dummy;
+    vmp_waiter_t     me;
+    vmp_pick_t       pick;
+    const vmp_waiter_t  *ahead;
     struct timespec  ts;
     unsigned         requested = 0;     /* id of the guest asked for */
     char            *berr;
     char             fnsnap[160], img[4200] = "";
-    bool             have_img, img_checked = false;
+    bool             have_img, img_checked = false, room, said = false;
     int              rc = -1;
 
     *err = NULL;
@@ -553,6 +574,7 @@ vmp_pool_acquire_fn(vmp_pool_t *pool, const char *account, const char *code,
     info->cold = false;
     info->init_ms = 0;
     info->queue_ms = 0;
+    info->late = false;
     if (account == NULL || account[0] == '\0') {
         vmp_seterr(err, "no account");
         return -1;
@@ -562,17 +584,35 @@ vmp_pool_acquire_fn(vmp_pool_t *pool, const char *account, const char *code,
     if (have_img) {
         vmp_fnsnap_path(pool, fnsnap, "img", img, sizeof(img));
     }
+    memset(&me, 0, sizeof(me));
+    me.key = order != NULL && order->order_ms != 0 ? order->order_ms : start;
+    me.account = account;
 
     pthread_mutex_lock(&pool->lock);
+    me.seq = ++pool->waiter_seq;
+    vmp_waiters_add(&pool->waiters, &me);
     for ( ;; ) {
         if (pool->stop) {
             vmp_seterr(err, "pool is shutting down");
             break;
         }
-        switch (vmp_set_choose_fn(&pool->set, account, pool->cfg.max_vms,
-                    pool->cfg.max_vms_per_account,
-                    pool->waiting, vmp_mem_room(pool), have_img, &vm))
-        {
+        room = vmp_mem_room(pool);
+        me.booting = requested != 0 && vmp_find_queued(pool, requested);
+        pick = vmp_set_choose_fn(&pool->set, account, pool->cfg.max_vms,
+                   pool->cfg.max_vms_per_account, pool->waiting, room,
+                   have_img, &vm);
+        ahead = vmp_waiters_ahead(pool->waiters, &me, pick, &pool->set,
+                    pool->cfg.max_vms, pool->cfg.max_vms_per_account,
+                    pool->waiting, room);
+        if (ahead != NULL) {
+            /* a call served before this one takes it first */
+            if (ahead->asleep) {
+                pthread_cond_broadcast(&pool->changed);
+            }
+            pick = VMP_PICK_WAIT;
+            vm = NULL;
+        }
+        switch (pick) {
         case VMP_PICK_IDLE:
             /* a guest made for the account that has not served a call
              * yet: this call's cold start */
@@ -670,6 +710,13 @@ vmp_pool_acquire_fn(vmp_pool_t *pool, const char *account, const char *code,
         case VMP_PICK_WAIT:
         wait:
             now = fg_now_ms();
+            if (start_by != 0 && now >= start_by) {
+                info->late = true;
+                vmp_seterr(err, "no guest for account %s early enough for "
+                    "the call to end by its deadline (waited %llu ms)",
+                    account, (unsigned long long) (now - start));
+                goto done;
+            }
             if (now >= deadline) {
                 vmp_seterr(err, "no guest for account %s within %u ms "
                     "(max_vms %u, max_vms_per_account %u or the memory "
@@ -678,10 +725,25 @@ vmp_pool_acquire_fn(vmp_pool_t *pool, const char *account, const char *code,
                     pool->cfg.max_vms_per_account);
                 goto done;
             }
-            vmp_deadline(&ts, deadline - now);
+            if (!said) {
+                const vmp_waiter_t  *w;
+                unsigned             before = 0;
+
+                for (w = pool->waiters; w != NULL && w != &me; w = w->next) {
+                    before++;
+                }
+                vmp_log("account %s: a call waits for a guest (%u before "
+                    "it in order)", account, before);
+                said = true;
+            }
+            until = start_by != 0 && start_by < deadline ? start_by
+                                                           : deadline;
+            vmp_deadline(&ts, until - now);
             pool->waiting++;
+            me.asleep = true;
             pthread_cond_signal(&pool->wake);
             pthread_cond_timedwait(&pool->changed, &pool->lock, &ts);
+            me.asleep = false;
             pool->waiting--;
             info->queue_ms += (unsigned) (fg_now_ms() - now);
             continue;
@@ -693,6 +755,11 @@ done:
      * for and not started yet is not made */
     if (requested != 0) {
         vmp_unqueue(pool, requested);
+    }
+    vmp_waiters_remove(&pool->waiters, &me);
+    if (pool->waiters != NULL) {
+        /* the next in order may have been held back by this call */
+        pthread_cond_broadcast(&pool->changed);
     }
     pthread_mutex_unlock(&pool->lock);
     info->init_ms = (unsigned) (fg_now_ms() - start);

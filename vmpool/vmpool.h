@@ -78,7 +78,22 @@ typedef struct {
                                     memory budget) */
     unsigned     init_ms;        /* time to obtain the guest (and load code
                                     when the caller does it) */
+    bool         late;           /* given up at the call's start_by_ms
+                                    (vmp_order_t) */
 } vmp_acquire_info_t;
+
+/*
+ * How a call waits for a guest when none is free (vmp_pool_acquire_by).
+ * Times are on fg_now_ms's clock.  Waiting calls are served lowest
+ * order_ms first (then in arrival order): a guest that becomes free, or
+ * room for a new one, goes to the first waiting call that can use it.
+ */
+typedef struct {
+    uint64_t     order_ms;       /* 0: the time the call arrived */
+    uint64_t     start_by_ms;    /* the call gives up (late) when it has
+                                    no guest by then; 0: only
+                                    acquire_timeout_ms bounds the wait */
+} vmp_order_t;
 
 /* Fills cfg with the defaults documented in conf/fngated.conf. */
 void vmp_config_defaults(vmp_config_t *cfg);
@@ -146,6 +161,14 @@ int vmp_fnsnap_config(const uint8_t *frame, size_t len, const char *function,
 int vmp_pool_acquire_fn(vmp_pool_t *pool, const char *account,
     const char *code, const char *config, vmp_vm_t **vm,
     vmp_acquire_info_t *info, char **err);
+
+/*
+ * vmp_pool_acquire_fn in the order order gives (NULL: arrival order),
+ * given up at its start_by_ms (info->late).
+ */
+int vmp_pool_acquire_by(vmp_pool_t *pool, const char *account,
+    const char *code, const char *config, const vmp_order_t *order,
+    vmp_vm_t **vm, vmp_acquire_info_t *info, char **err);
 
 /*
  * After a call that started a persistent runtime in a guest new to the

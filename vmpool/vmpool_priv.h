@@ -136,6 +136,41 @@ vmp_pick_t vmp_set_choose_fn(const vmp_set_t *set, const char *account,
     unsigned max_vms, unsigned per_account, unsigned waiting, bool room,
     bool fnsnap, vmp_vm_t **vm);
 
+/*
+ * A call waiting in acquire (pool->waiters, kept in the order it is
+ * served in: key, then seq).  asleep: in the condition wait (a change
+ * must wake it); else it is working under or outside the lock and looks
+ * again by itself.
+ */
+typedef struct vmp_waiter vmp_waiter_t;
+
+struct vmp_waiter {
+    uint64_t       key;
+    uint64_t       seq;
+    const char    *account;
+    bool           asleep;
+    bool           booting;     /* a guest is being made for it */
+    vmp_waiter_t  *next;
+};
+
+/* Inserts w in its place in the list at *head; removes it. */
+void vmp_waiters_add(vmp_waiter_t **head, vmp_waiter_t *w);
+void vmp_waiters_remove(vmp_waiter_t **head, vmp_waiter_t *w);
+
+/*
+ * Whether me, whose choice is mine (vmp_set_choose_fn), must leave it to
+ * a call ahead of it in head's order: the first such call that would
+ * take the same thing now (the same account's idle guest, or a place in
+ * the pool: a warm guest, a new one (unless one is being made for it
+ * already), an eviction), or NULL.  The others' choices are
+ * vmp_set_choose_fn's with the same limits and no function snapshot;
+ * waiting is the pool's count of calls asleep (an asleep call, when it
+ * looks, is not counted).
+ */
+const vmp_waiter_t *vmp_waiters_ahead(const vmp_waiter_t *head,
+    const vmp_waiter_t *me, vmp_pick_t mine, const vmp_set_t *set,
+    unsigned max_vms, unsigned per_account, unsigned waiting, bool room);
+
 /* Generic boots the background thread should start now to bring the warm
  * set up to `warm`, within max_vms and (room) the memory budget. */
 unsigned vmp_set_boots_needed(const vmp_set_t *set, unsigned warm,
@@ -240,6 +275,8 @@ struct vmp_pool {
     pthread_cond_t   wake;          /* the background thread has work */
     vmp_set_t        set;
     unsigned         waiting;       /* acquirers in cond wait */
+    vmp_waiter_t    *waiters;       /* acquirers, in the order served */
+    uint64_t         waiter_seq;    /* their arrival numbers */
     vmp_vm_t        *pending;       /* first warm guest, queued by new */
     char             snap_path[4096];  /* STATE_DIR/snapshot.img */
     bool             snap_ok;       /* new guests are restored from it */

@@ -116,6 +116,7 @@ static const cu_suite_t  fngated_suites[] = {
     { "fngated_result", NULL, NULL, result_tests },
     { "fngated_async_json", NULL, NULL, async_json_tests },
     { "fngated_esm_json", NULL, NULL, esm_json_tests },
+    { "fngated_deadline", NULL, NULL, deadline_tests },
     { NULL, NULL, NULL, NULL }
 };
 

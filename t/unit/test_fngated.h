@@ -64,5 +64,6 @@ extern const cu_test_t  result_tests[];
 extern const cu_test_t  queues_wire_tests[];
 extern const cu_test_t  async_json_tests[];
 extern const cu_test_t  esm_json_tests[];
+extern const cu_test_t  deadline_tests[];
 
 #endif /* TEST_FNGATED_H */

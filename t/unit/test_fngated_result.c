@@ -90,7 +90,7 @@ test_invoke_frame(void)
     bool         saw_user = false, saw_name = false, saw_exec = false;
     bool         saw_endpoint = false;
     fgd_invoke_extra_t  x = { "http://10.213.0.1:8080",
-        "ASIAAAAAAAAAAAAAAAAA:s3cr/t:t0k+n:2026-12-06T07:30:00Z" };
+        "ASIAAAAAAAAAAAAAAAAA:s3cr/t:t0k+n:2026-12-06T07:30:00Z", 0 };
 
     memset(&fn, 0, sizeof(fn));
     strcpy(fn.name, "f1");
@@ -192,7 +192,7 @@ check_result(const char *status, unsigned code, const char *msg,
 
     result_frame(&b, &f, "rid-9", status, code, "{\"ok\":true}", msg);
     CU_ASSERT_EQUAL_FATAL(fgd_result_parse(&f, "rid-9", &res), 0);
-    fgd_result_response(&res, "rid-9", 3, &now, &r, &healthy);
+    fgd_result_response(&res, "rid-9", 3000, &now, &r, &healthy);
     CU_ASSERT_EQUAL(r.status, want_status);
     if (want_fe == NULL) {
         CU_ASSERT_PTR_NULL(r.function_error);
@@ -233,7 +233,7 @@ test_results(void)
     /* ok: the output as it is. */
     result_frame(&b, &f, "rid-9", "ok", 0, "{\"ok\":true}", NULL);
     CU_ASSERT_EQUAL_FATAL(fgd_result_parse(&f, "rid-9", &res), 0);
-    CU_ASSERT_EQUAL(fgd_result_response(&res, "rid-9", 3, &now, &r,
+    CU_ASSERT_EQUAL(fgd_result_response(&res, "rid-9", 3000, &now, &r,
         &healthy), 0);
     CU_ASSERT_EQUAL(r.status, 200);
     CU_ASSERT_PTR_NULL(r.function_error);
@@ -339,7 +339,7 @@ test_results(void)
             CU_ASSERT_EQUAL_FATAL(fgd_result_parse(&f, "rid-9", &res), 0);
             CU_ASSERT_TRUE(res.has_init);
             CU_ASSERT_EQUAL(res.init_us, 1500);
-            CU_ASSERT_EQUAL(fgd_result_response(&res, "rid-9", 3, &now, &r,
+            CU_ASSERT_EQUAL(fgd_result_response(&res, "rid-9", 3000, &now, &r,
                 &healthy), 0);
             CU_ASSERT_EQUAL(r.status, 200);
             CU_ASSERT_TRUE(healthy);
@@ -359,7 +359,7 @@ test_results(void)
     /* An unknown status: the guest is not trusted any more. */
     result_frame(&b, &f, "rid-9", "weird", 0, "", NULL);
     CU_ASSERT_EQUAL_FATAL(fgd_result_parse(&f, "rid-9", &res), 0);
-    CU_ASSERT_EQUAL(fgd_result_response(&res, "rid-9", 3, &now, &r,
+    CU_ASSERT_EQUAL(fgd_result_response(&res, "rid-9", 3000, &now, &r,
         &healthy), -1);
     CU_ASSERT_EQUAL(r.status, 502);
     CU_ASSERT_FALSE(healthy);
@@ -396,7 +396,7 @@ check_redact(const char *status, const char *out, const char *type,
     CU_ASSERT_EQUAL_FATAL(fg_frame_parse(b.data, b.len, &f),
         (ssize_t) b.len);
     CU_ASSERT_EQUAL_FATAL(fgd_result_parse(&f, "rid-7", &res), 0);
-    CU_ASSERT_EQUAL_FATAL(fgd_result_response(&res, "rid-7", 3, &now, &r,
+    CU_ASSERT_EQUAL_FATAL(fgd_result_response(&res, "rid-7", 3000, &now, &r,
         &healthy), 0);
     CU_ASSERT_EQUAL(fgd_result_redact(&res, "rid-7", &r), 0);
     CU_ASSERT_EQUAL(r.status, 200);

@@ -457,6 +457,106 @@ test_choose_fn(void)
 }
 
 
+/* Waiting calls in the order they are served: key, then arrival. */
+static void
+test_waiters_order(void)
+{
+    vmp_waiter_t   a = { .key = 500, .seq = 1, .account = "A" };
+    vmp_waiter_t   b = { .key = 300, .seq = 2, .account = "A" };
+    vmp_waiter_t   c = { .key = 500, .seq = 3, .account = "A" };
+    vmp_waiter_t   d = { .key = 100, .seq = 4, .account = "A" };
+    vmp_waiter_t  *head = NULL;
+
+    vmp_waiters_add(&head, &a);
+    vmp_waiters_add(&head, &b);
+    vmp_waiters_add(&head, &c);
+    vmp_waiters_add(&head, &d);
+    CU_ASSERT_PTR_EQUAL(head, &d);
+    CU_ASSERT_PTR_EQUAL(d.next, &b);
+    CU_ASSERT_PTR_EQUAL(b.next, &a);    /* same key: the earlier arrival */
+    CU_ASSERT_PTR_EQUAL(a.next, &c);
+    CU_ASSERT_PTR_NULL(c.next);
+
+    vmp_waiters_remove(&head, &b);
+    CU_ASSERT_PTR_EQUAL(d.next, &a);
+    vmp_waiters_remove(&head, &d);
+    CU_ASSERT_PTR_EQUAL(head, &a);
+    vmp_waiters_remove(&head, &d);      /* not in the list: nothing */
+    CU_ASSERT_PTR_EQUAL(head, &a);
+    vmp_waiters_remove(&head, &a);
+    vmp_waiters_remove(&head, &c);
+    CU_ASSERT_PTR_NULL(head);
+}
+
+
+/* Who must leave a guest, or a place in the pool, to a call ahead. */
+static void
+test_waiters_ahead(void)
+{
+    vmp_set_t      set = { 0 };
+    vmp_waiter_t   early = { .key = 100, .seq = 2, .account = "A" };
+    vmp_waiter_t   late = { .key = 900, .seq = 1, .account = "A" };
+    vmp_waiter_t   other = { .key = 50, .seq = 3, .account = "B" };
+    vmp_waiter_t  *head = NULL;
+    vmp_vm_t      *a1, *vm;
+    vmp_pick_t     pick;
+
+    /* max_vms 1: A's one guest busy; the later call waits anyway */
+    a1 = add_vm(&set, VMP_BUSY, "A", 10, 100);
+    vmp_waiters_add(&head, &late);
+    vmp_waiters_add(&head, &early);
+    CU_ASSERT_PTR_NULL(vmp_waiters_ahead(head, &late, VMP_PICK_WAIT, &set,
+        1, 0, 2, true));
+
+    /* the guest is released: both would take it; the earlier deadline
+     * gets it, though the other arrived first */
+    vmp_set_move(&set, a1, VMP_IDLE, NULL, 200);
+    pick = vmp_set_choose(&set, "A", 1, 0, 2, true, &vm);
+    CU_ASSERT_EQUAL(pick, VMP_PICK_IDLE);
+    CU_ASSERT_PTR_EQUAL(vmp_waiters_ahead(head, &late, pick, &set, 1, 0, 2,
+        true), &early);
+    CU_ASSERT_PTR_NULL(vmp_waiters_ahead(head, &early, pick, &set, 1, 0, 2,
+        true));
+
+    /* a call of another account ahead that can only wait (max_vms 1,
+     * A's guest idle: B would evict it) holds back nothing of A's own */
+    vmp_waiters_add(&head, &other);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "B", 1, 0, 3, true, &vm),
+        VMP_PICK_EVICT);
+    CU_ASSERT_PTR_EQUAL(vmp_waiters_ahead(head, &early, VMP_PICK_IDLE, &set,
+        1, 0, 3, true), NULL);
+    /* but a place in the pool goes to it first */
+    CU_ASSERT_PTR_EQUAL(vmp_waiters_ahead(head, &early, VMP_PICK_BOOT, &set,
+        2, 0, 3, true), &other);
+    /* unless a guest is being made for it already */
+    other.booting = true;
+    set_free(&set);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "B", 2, 0, 3, true, &vm),
+        VMP_PICK_BOOT);
+    CU_ASSERT_PTR_NULL(vmp_waiters_ahead(head, &early, VMP_PICK_BOOT, &set,
+        2, 0, 3, true));
+    /* a warm guest booting goes to a call asleep that waits for it (it
+     * is not counted among the others when it looks) */
+    other.booting = false;
+    other.asleep = true;
+    add_vm(&set, VMP_BOOTING, NULL, 20, 0);
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "B", 8, 0, 0, true, &vm),
+        VMP_PICK_WAIT);
+    CU_ASSERT_PTR_NULL(vmp_waiters_ahead(head, &early, VMP_PICK_BOOT, &set,
+        8, 0, 1, true));
+    other.asleep = false;
+    set_free(&set);
+    /* and one at its account's cap can not take one */
+    other.booting = false;
+    add_vm(&set, VMP_BUSY, "B", 10, 100);
+    CU_ASSERT_PTR_NULL(vmp_waiters_ahead(head, &early, VMP_PICK_BOOT, &set,
+        4, 1, 3, true));
+    CU_ASSERT_PTR_EQUAL(vmp_waiters_ahead(head, &early, VMP_PICK_BOOT, &set,
+        4, 0, 3, true), &other);
+    set_free(&set);
+}
+
+
 const cu_test_t  vmp_state_tests[] = {
     { "state transitions", test_transitions },
     { "a guest never changes account", test_account_never_changes },
@@ -468,5 +568,7 @@ const cu_test_t  vmp_state_tests[] = {
     { "template expansion", test_template },
     { "channel path from live XML", test_channel_path },
     { "choice with a function snapshot", test_choose_fn },
+    { "waiting calls in order", test_waiters_order },
+    { "a call ahead takes it first", test_waiters_ahead },
     { NULL, NULL }
 };
