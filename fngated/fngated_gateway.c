@@ -167,7 +167,8 @@ static int
 fgd_gateway_session(fgd_req_t *q, const char *account, const char *chain,
     fgd_session_t *s, char *err, size_t errlen)
 {
-    char          billed[FG_ACCOUNT_LEN + 1];
+    char                billed[FG_ACCOUNT_LEN + 1];
+    fgd_session_spec_t  spec;
     const char   *p = chain, *colon;
     unsigned long depth;
     char         *end;
@@ -187,8 +188,14 @@ fgd_gateway_session(fgd_req_t *q, const char *account, const char *chain,
         return -1;
     }
     memset(&r, 0, sizeof(r));
-    rc = fgd_session_mint(q, account, "", billed, (unsigned) depth - 1,
-        end + 1, fg_epoch_ms() + (FGD_GATEWAY_CALL_S + 30) * 1000LL, s, &r);
+    spec.account = account;
+    spec.role = "";
+    spec.billed = billed;
+    spec.depth = (unsigned) depth - 1;
+    spec.root = end + 1;
+    spec.deadline_ms = 0;
+    spec.expires_ms = fg_epoch_ms() + (FGD_GATEWAY_CALL_S + 30) * 1000LL;
+    rc = fgd_session_mint(q, &spec, s, &r);
     if (rc != 0) {
         snprintf(err, errlen, "credentials: %.160s", r.message);
     }

@@ -274,25 +274,36 @@ fgd_invocation_headers(fgd_resp_t *r, const fgd_event_t *ev)
  * Mints the temporary credentials of a call of fn (fngated_roles.h) into
  * s, and their INVOKE field "AKID:SECRET:TOKEN:EXPIRATION" into out.  The
  * function's code acts as its owner with its Role, billed as this call,
- * one level deeper in its chain.  0, or -1 with r.
+ * one level deeper in its chain, by this call's deadline (0: none).  0,
+ * or -1 with r.
  */
 static int
-fgd_invoke_session(const fgd_req_t *q, const fgd_fn_t *fn, fgd_session_t *s,
-    char *out, size_t size, fgd_resp_t *r)
+fgd_invoke_session(const fgd_req_t *q, const fgd_fn_t *fn,
+    uint64_t deadline, fgd_session_t *s, char *out, size_t size,
+    fgd_resp_t *r)
 {
-    struct timespec  ts;
-    long long        expires;
-    char             iso[32];
+    fgd_session_spec_t  spec;
+    struct timespec     ts;
+    long long           end;
+    char                iso[32];
 
-    expires = fg_epoch_ms() + q->conf->vm.acquire_timeout_ms
-              + (long long) fn->timeout_s * 1000 + FGD_SESSION_MARGIN_MS;
-    if (fgd_session_mint(q, q->owner, fn->role != NULL ? fn->role : "",
-            q->billing[0] != '\0' ? q->billing : q->caller, q->depth,
-            q->root_id, expires, s, r) != 0)
-    {
+    /* the latest the call may end: its deadline, else its wait for a
+     * guest and its timeout; calls made with its credentials must end by
+     * then too (the module makes it theirs) */
+    end = fg_epoch_ms() + q->conf->vm.acquire_timeout_ms
+          + (long long) fn->timeout_s * 1000;
+    spec.account = q->owner;
+    spec.role = fn->role != NULL ? fn->role : "";
+    spec.billed = q->billing[0] != '\0' ? q->billing : q->caller;
+    spec.depth = q->depth;
+    spec.root = q->root_id;
+    spec.deadline_ms = deadline > 0 && (long long) deadline < end
+                       ? (long long) deadline : end;
+    spec.expires_ms = end + FGD_SESSION_MARGIN_MS;
+    if (fgd_session_mint(q, &spec, s, r) != 0) {
         return -1;
     }
-    ts.tv_sec = (time_t) (expires / 1000);
+    ts.tv_sec = (time_t) (spec.expires_ms / 1000);
     ts.tv_nsec = 0;
     fgd_time_rfc3339(&ts, iso, sizeof(iso));
     snprintf(out, size, "%s:%s:%s:%s", s->akid, s->secret, s->token, iso);
@@ -420,7 +431,9 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     /* The call's own credentials: its function's role, its chain.  They
      * are revoked when the call ends; until then they can not outlive
      * the longest the call may take. */
-    if (fgd_invoke_session(q, &fn, &session, creds, sizeof(creds), r) != 0) {
+    if (fgd_invoke_session(q, &fn, deadline, &session, creds, sizeof(creds),
+            r) != 0)
+    {
         goto cleanup;
     }
     fgd_conf_function_endpoint(q->conf, endpoint, sizeof(endpoint));

@@ -190,19 +190,18 @@ fgd_role_gate(const fgd_req_t *q, fgd_resp_t *r)
 /* Temporary credentials                                                */
 
 int
-fgd_session_mint(const fgd_req_t *q, const char *account, const char *role,
-    const char *billed, unsigned depth, const char *root,
-    long long expires_ms, fgd_session_t *s, fgd_resp_t *r)
+fgd_session_mint(const fgd_req_t *q, const fgd_session_spec_t *spec,
+    fgd_session_t *s, fgd_resp_t *r)
 {
-    char        key[FG_KEY_MAX], at[24], d[12], exp[24];
-    const char *args[18];
+    char        key[FG_KEY_MAX], at[24], d[12], dl[24];
+    const char *args[20];
     long long   v;
     int         try;
 
-    snprintf(at, sizeof(at), "%lld", expires_ms);
-    snprintf(exp, sizeof(exp), "%lld", expires_ms);
-    snprintf(d, sizeof(d), "%u", depth);
-    s->expires_ms = expires_ms;
+    snprintf(at, sizeof(at), "%lld", spec->expires_ms);
+    snprintf(d, sizeof(d), "%u", spec->depth);
+    snprintf(dl, sizeof(dl), "%lld", spec->deadline_ms);
+    s->expires_ms = spec->expires_ms;
     for (try = 0; try < 3; try++) {
         memcpy(s->akid, "ASIA", 4);
         if (fgd_rand_text(s->akid + 4, FGD_SESSION_AKID_LEN - 4,
@@ -215,18 +214,21 @@ fgd_session_mint(const fgd_req_t *q, const char *account, const char *role,
             return fgd_error(r, 500, "ServiceException",
                 "No random bytes for the call's credentials");
         }
+        /* KEYS, then ARGV of lua/session_put.lua: the end, then the
+         * fields in the order the module reads them */
         fg_key_access_key(key, sizeof(key), s->akid);
         args[0] = key;
         args[1] = at;
-        args[2] = "account";  args[3] = account;
-        args[4] = "secret";   args[5] = s->secret;
-        args[6] = "token";    args[7] = s->token;
-        args[8] = "role";     args[9] = role;
-        args[10] = "billed";  args[11] = billed;
-        args[12] = "depth";   args[13] = d;
-        args[14] = "root";    args[15] = root;
-        args[16] = "expires"; args[17] = exp;
-        if (fgd_redis_script_int(q, FGD_SCRIPT_SESSION_PUT, 1, 18, args,
+        args[2] = "account";   args[3] = spec->account;
+        args[4] = "secret";    args[5] = s->secret;
+        args[6] = "token";     args[7] = s->token;
+        args[8] = "role";      args[9] = spec->role;
+        args[10] = "billed";   args[11] = spec->billed;
+        args[12] = "depth";    args[13] = d;
+        args[14] = "root";     args[15] = spec->root;
+        args[16] = "expires";  args[17] = at;
+        args[18] = "deadline"; args[19] = spec->deadline_ms > 0 ? dl : "";
+        if (fgd_redis_script_int(q, FGD_SCRIPT_SESSION_PUT, 1, 20, args,
                 NULL, &v, r) != 0)
         {
             return -1;

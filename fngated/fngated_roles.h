@@ -61,15 +61,23 @@ void fgd_role_principal(const fgd_req_t *q, char *dst, size_t size);
  */
 int fgd_role_gate(const fgd_req_t *q, fgd_resp_t *r);
 
-/*
- * Temporary credentials acting as account with role (an ARN; "" for the
- * account's own rights), for a call billed to billed at chain depth depth
- * whose chain began with request root, valid until expires_ms: written
- * to Redis into s.  0, or -1 with r.
- */
-int fgd_session_mint(const fgd_req_t *q, const char *account,
-    const char *role, const char *billed, unsigned depth, const char *root,
-    long long expires_ms, fgd_session_t *s, fgd_resp_t *r);
+/* What temporary credentials carry besides their keys. */
+typedef struct {
+    const char  *account;       /* they act as it */
+    const char  *role;          /* with its role's policy (an ARN; "" for
+                                   the account's own rights) */
+    const char  *billed;        /* for a call billed to it */
+    unsigned     depth;         /* at this depth of its chain */
+    const char  *root;          /* the chain's first request id */
+    long long    deadline_ms;   /* the call's latest end (Unix ms; 0 none):
+                                   the deadline of calls made with them */
+    long long    expires_ms;    /* they end (Unix ms) */
+} fgd_session_spec_t;
+
+/* Temporary credentials of spec, written to Redis, into s.  0, or -1
+ * with r. */
+int fgd_session_mint(const fgd_req_t *q, const fgd_session_spec_t *spec,
+    fgd_session_t *s, fgd_resp_t *r);
 
 /* The credentials end now (the call they were for is over); errors are
  * logged only: they end by themselves at their expiry. */

@@ -155,6 +155,8 @@
  *                                        token role (the role's ARN, ""
  *                                        for fngated's own) billed depth
  *                                        root (request id) expires (ms)
+ *                                        deadline (ms: the call's latest
+ *                                        end, "" none)
  *
  * Queues (SQS-compatible; docs/queues.md, fngated/fngated_queues.c), every
  * key of a queue tagged by its owner {A}; NAME is the queue's name (with

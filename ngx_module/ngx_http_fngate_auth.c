@@ -62,11 +62,16 @@ static ngx_http_fngate_sigkey_t  ngx_http_fngate_sigkeys[NGX_HTTP_FNGATE_SIGKEYS
 
 /* The fields of a call's credentials after account and secret, in the
  * order of the cached value (fg_keys.h: fg:key:ASIA...). */
-#define NGX_HTTP_FNGATE_SESSION_FIELDS  6
+#define NGX_HTTP_FNGATE_SESSION_FIELDS  7
 
 static const char  *ngx_http_fngate_session_fields[] = {
-    "token", "role", "billed", "depth", "root", "expires"
+    "token", "role", "billed", "depth", "root", "expires", "deadline"
 };
+
+/* HMGET, the key, account, secret and these: one lookup's arguments */
+#if (4 + NGX_HTTP_FNGATE_SESSION_FIELDS > NGX_HTTP_FNGATE_LOOKUP_ARGS)
+#error "the access key's HMGET has more arguments than a lookup holds"
+#endif
 
 static const char  ngx_http_fngate_bad_token[] =
     "The security token included in the request is invalid.";
@@ -681,6 +686,7 @@ ngx_http_fngate_session(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
     call->chain_billed = f[2];
     call->depth = depth + 1;
     call->root_id = f[4];
+    call->chain_deadline = f[6];
 
     ngx_log_debug4(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "fngate: a call's credentials: role \"%V\", billed to "

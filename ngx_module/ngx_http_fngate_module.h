@@ -87,8 +87,9 @@ typedef enum {
     NGX_HTTP_FNGATE_CACHE_KEY = 'k',           /* AKID: ACCOUNT SECRET, and
                                                   for a call's credentials
                                                   "\n" TOKEN ROLE BILLED
-                                                  DEPTH ROOT EXPIRES, each
-                                                  after a "\n" */
+                                                  DEPTH ROOT EXPIRES
+                                                  DEADLINE, each after a
+                                                  "\n" */
     NGX_HTTP_FNGATE_CACHE_FUNCTION = 'f',      /* OWNER:NAME exists */
     NGX_HTTP_FNGATE_CACHE_ALIASES = 'a',       /* OWNER:NAME has a function
                                                   or aliases */
@@ -116,7 +117,7 @@ typedef ngx_int_t (*ngx_http_fngate_redis_handler_pt)(ngx_http_request_t *r,
     redisReply *reply);
 
 
-#define NGX_HTTP_FNGATE_LOOKUP_ARGS  10
+#define NGX_HTTP_FNGATE_LOOKUP_ARGS  12
 
 /*
  * A lookup through the worker's cache (ngx_http_fngate_lookup_cached()):
@@ -193,6 +194,10 @@ typedef struct {
     ngx_str_t                  root_id;       /* the chain's first request
                                                  id; "" is this call's */
     ngx_uint_t                 depth;         /* 1 for a client's call */
+    ngx_str_t                  chain_deadline;  /* the latest end of the
+                                                   call whose credentials
+                                                   signed this one (Unix
+                                                   ms), or "" */
 
     unsigned                   session:1;        /* signed with a call's
                                                     credentials */

@@ -284,29 +284,56 @@ ngx_http_fngate_variable_region(ngx_http_request_t *r,
 
 /*
  * The call's deadline, a Unix time in milliseconds as text, or "" for
- * none: the one place the module decides it.  Today it is the client's
+ * none: the one place the module decides it.  The client's
  * X-Fngate-Deadline as sent (fngated checks the value and answers a bad
- * one); a call made with a running function's session credentials is to
- * take its parent call's deadline here instead.
+ * one); a call made with a running function's credentials must also end
+ * by the latest end of the call that made it (its parent's deadline, or
+ * its timeout), the earlier of the two.
  */
 
 ngx_int_t
 ngx_http_fngate_deadline(ngx_http_request_t *r, ngx_str_t *deadline)
 {
-    ngx_table_elt_t  *h;
+    off_t                    mine, parent;
+    ngx_table_elt_t         *h;
+    ngx_http_fngate_ctx_t   *ctx;
 
     h = ngx_http_fngate_header(r->main, "x-fngate-deadline",
                                sizeof("x-fngate-deadline") - 1);
 
-    if (h == NULL) {
-        ngx_str_null(deadline);
+    ctx = ngx_http_fngate_find_ctx(r->main);
+
+    if (ctx == NULL || ctx->call.chain_deadline.len == 0) {
+        if (h == NULL) {
+            ngx_str_null(deadline);
+            return NGX_OK;
+        }
+
+        *deadline = h->value;
+
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "fngate: deadline \"%V\" from the client", deadline);
         return NGX_OK;
     }
 
-    *deadline = h->value;
+    parent = ngx_atoof(ctx->call.chain_deadline.data,
+                       ctx->call.chain_deadline.len);
+    mine = h ? ngx_atoof(h->value.data, h->value.len) : NGX_ERROR;
 
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                   "fngate: deadline \"%V\" from the client", deadline);
+    /* a header that is no number is fngated's to refuse */
+
+    if (h != NULL && (mine == NGX_ERROR || parent == NGX_ERROR
+                      || mine <= parent))
+    {
+        *deadline = h->value;
+
+    } else {
+        *deadline = ctx->call.chain_deadline;
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "fngate: deadline \"%V\" (the calling call's \"%V\")",
+                   deadline, &ctx->call.chain_deadline);
 
     return NGX_OK;
 }

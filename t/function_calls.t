@@ -51,8 +51,11 @@ def handler(event, context):
     if 'child' in event:
         out['child'] = attempt(lambda: json.loads(lam.invoke(
             FunctionName=event['child'],
-            Payload=json.dumps({'from': context.function_name}))
+            Payload=json.dumps(event.get('child_event',
+                                         {'from': context.function_name})))
             ['Payload'].read()))
+    if event.get('remaining'):
+        out['remaining'] = context.get_remaining_time_in_millis()
     if 'queue' in event:
         out['send'] = attempt(lambda: sqs.send_message(
             QueueUrl=sqs.get_queue_url(QueueName=event['queue'])['QueueUrl'],
@@ -289,3 +292,31 @@ billed=A
 refused=RecursiveInvocationException 17
 --- error_log
 fngate: recursive loop: call 17 of chain
+
+
+
+=== TEST 5: a call made by a function must end by its caller's deadline: the child of a call with X-Fngate-Deadline 200 s away has less than that left, not its own 300 s
+--- timeout: 600
+--- config eval: FngateTest::default_config($main::OWN_SOCK)
+--- init
+main::ready();
+my $acct = FngateTest::account('call5-a')->{AccountId};
+my $role = FngateTest::role('call5-a', 'r',
+    '{"Statement":[{"Effect":"Allow","Action":"lambda:InvokeFunction",'
+    . '"Resource":"*"}]}');
+main::caller_fn('call5-a', 'parent', $role);
+main::caller_fn('call5-a', 'child', $role);
+my $deadline = int(time() * 1000) + 200_000;
+my $out = FngateTest::curl_sigv4('call5-a',
+    '/2015-03-31/functions/parent/invocations',
+    '-H', "X-Fngate-Deadline: $deadline",
+    '-d', '{"child":"child","child_event":{"remaining":1}}');
+my ($left) = $out =~ /"remaining":\s*(\d+)/;
+FngateTest::save_output('call5.out', "inherited="
+    . (defined $left && $left > 0 && $left <= 200_000 ? 1 : $out) . "\n");
+--- request
+GET /t/out/call5.out
+--- response_body
+inherited=1
+--- no_error_log
+[error]
