@@ -429,6 +429,58 @@ test_invoke_bad(void)
 }
 
 
+/* The call's credentials: parsed, kept out of env, given to a one-shot
+ * handler as Lambda's four variables. */
+static void
+test_invoke_credentials(void)
+{
+    tf_t                t;
+    agent_msg_invoke_t  r;
+    char                msg[256] = "", **env;
+    unsigned            i;
+
+    tf_make(&t, FG_FRAME_INVOKE, "handler", "h", "env", "A=1",
+        "credentials", "ASIAAAAAAAAAAAAAAAAA:se/cr+et:to+k/en:"
+        "2026-12-06T07:30:00.000Z", NULL);
+    CU_ASSERT_EQUAL_FATAL(agent_msg_invoke_parse(&t.f, &r, false,
+        "/var/task", msg, sizeof(msg)), 0);
+    CU_ASSERT_FALSE(agent_msg_env_has(&r, "AWS_ACCESS_KEY_ID"));
+    env = agent_msg_call_env(&r);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(env);
+    for (i = 0; i < r.nenv; i++) {
+        CU_ASSERT_PTR_EQUAL(env[i], r.env[i]);
+    }
+    CU_ASSERT_STRING_EQUAL(env[r.nenv], "AWS_ACCESS_KEY_ID="
+        "ASIAAAAAAAAAAAAAAAAA");
+    CU_ASSERT_STRING_EQUAL(env[r.nenv + 1], "AWS_SECRET_ACCESS_KEY=se/cr+et");
+    CU_ASSERT_STRING_EQUAL(env[r.nenv + 2], "AWS_SESSION_TOKEN=to+k/en");
+    CU_ASSERT_STRING_EQUAL(env[r.nenv + 3], "AWS_CREDENTIAL_EXPIRATION="
+        "2026-12-06T07:30:00.000Z");
+    CU_ASSERT_PTR_NULL(env[r.nenv + 4]);
+    free(env);
+    agent_msg_invoke_free(&r);
+    tf_free(&t);
+
+    /* none: the env alone */
+    tf_make(&t, FG_FRAME_INVOKE, "handler", "h", NULL);
+    CU_ASSERT_EQUAL_FATAL(agent_msg_invoke_parse(&t.f, &r, false,
+        "/var/task", msg, sizeof(msg)), 0);
+    env = agent_msg_call_env(&r);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(env);
+    CU_ASSERT_PTR_NULL(env[r.nenv]);
+    free(env);
+    agent_msg_invoke_free(&r);
+    tf_free(&t);
+
+    /* a blank or a control character is refused */
+    tf_make(&t, FG_FRAME_INVOKE, "handler", "h", "credentials", "A B", NULL);
+    invoke_refused(&t, false, "bad credentials");
+    tf_make(&t, FG_FRAME_INVOKE, "handler", "h", "credentials", "A\nB",
+        NULL);
+    invoke_refused(&t, false, "bad credentials");
+}
+
+
 static void
 test_fields(void)
 {
@@ -520,6 +572,7 @@ static const cu_test_t  load_tests[] = {
 static const cu_test_t  invoke_tests[] = {
     { "an INVOKE's fields and defaults", test_invoke_ok },
     { "an INVOKE's bad fields", test_invoke_bad },
+    { "an INVOKE's credentials", test_invoke_credentials },
     { "function_arn and request_id", test_fields },
     { "the runtime named", test_runtime },
     { NULL, NULL }
