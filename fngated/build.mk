@@ -18,7 +18,8 @@ FNGATED_PURE     := fngated/fngated_util.c fngated/fngated_resp.c \
                     fngated/fngated_result.c \
                     fngated/fngated_async_json.c \
                     fngated/fngated_esm_json.c \
-                    fngated/fngated_deadline.c
+                    fngated/fngated_deadline.c \
+                    fngated/fngated_idem_json.c
 FNGATED_DAEMON   := fngated/fngated_main.c fngated/fngated_log.c \
                     fngated/fngated_dispatch.c fngated/fngated_req.c \
                     fngated/fngated_redis.c fngated/fngated_store.c \
@@ -33,7 +34,8 @@ FNGATED_DAEMON   := fngated/fngated_main.c fngated/fngated_log.c \
                     fngated/fngated_queues.c fngated/fngated_queues_move.c \
                     fngated/fngated_event_config.c \
                     fngated/fngated_esm.c fngated/fngated_esm_poll.c \
-                    fngated/fngated_roles.c
+                    fngated/fngated_roles.c \
+                    fngated/fngated_idem.c
 FNGATED_PURE_OBJS   := $(FNGATED_PURE:%.c=$(BUILD)/obj/%.o)
 FNGATED_DAEMON_OBJS := $(FNGATED_DAEMON:%.c=$(BUILD)/obj/%.o) \
                        $(BUILD)/obj/gen/fngated_lua.o

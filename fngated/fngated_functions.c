@@ -14,6 +14,7 @@
 #include "fngated_cache.h"
 #include "fngated_concurrency.h"
 #include "fngated_functions.h"
+#include "fngated_idem.h"
 #include "fngated_log.h"
 #include "fngated_event_config.h"
 #include "fngated_pool.h"
@@ -123,6 +124,7 @@ fgd_function_create(const fgd_req_t *q, fgd_resp_t *r)
     snprintf(q->name, FG_FUNCTION_NAME_MAX + 1, "%s", c.fn.name);
     if (fgd_runtime_here(q, c.fn.runtime, r) != 0
         || fgd_egress_check(q, &c.fn, r) != 0
+        || fgd_idem_check(q, &c.fn, r) != 0
         || (c.fn.dead_letter[0] != '\0'
             && fgd_eic_dest_check(q, c.fn.dead_letter, "dead-letter queue",
                    true, r) != 0))
@@ -358,6 +360,7 @@ fgd_function_update_config(const fgd_req_t *q, fgd_resp_t *r)
         goto cleanup;
     }
     if (fgd_egress_check(q, &fn, r) != 0
+        || fgd_idem_check(q, &fn, r) != 0
         || (fn.dead_letter[0] != '\0'
             && fgd_eic_dest_check(q, fn.dead_letter, "dead-letter queue",
                    true, r) != 0))

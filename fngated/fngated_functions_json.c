@@ -50,6 +50,7 @@
 #include "fg_sigv4.h"
 #include "fg_egress.h"
 #include "fngated_functions_json.h"
+#include "fngated_idem_json.h"
 #include "fngated_json.h"
 
 void
@@ -62,6 +63,7 @@ fgd_fn_clear(fgd_fn_t *fn)
     free(fn->description);
     free(fn->environment);
     free(fn->egress);
+    free(fn->idem);
     memset(fn, 0, sizeof(*fn));
 }
 
@@ -734,7 +736,9 @@ fgd_create_parse(const char *body, size_t len, const fgd_limits_t *lim,
         goto cleanup;
     }
     if (fgd_dead_letter_parse(root, &given, c->fn.dead_letter, r) != 0
-        || fgd_egress_parse(root, &given, &c->fn.egress, r) != 0)
+        || fgd_egress_parse(root, &given, &c->fn.egress, r) != 0
+        || fgd_idem_request(fgd_obj_get(root, "FngateIdempotency"), &given,
+               &c->fn.idem, r) != 0)
     {
         goto cleanup;
     }
@@ -851,6 +855,12 @@ fgd_fn_from_fields(fgd_fn_t *fn, const char *const *fv, const size_t *lens,
             if (vl > 0 && (fn->egress = fgd_dup(v, vl)) == NULL) {
                 goto bad;
             }
+        } else if (KEY("FngateIdempotency")) {
+            free(fn->idem);
+            fn->idem = NULL;
+            if (vl > 0 && (fn->idem = fgd_dup(v, vl)) == NULL) {
+                goto bad;
+            }
         } else if (KEY("Environment")) {
             free(fn->environment);
             fn->environment = NULL;
@@ -902,6 +912,7 @@ fgd_fn_to_fields(const fgd_fn_t *fn, const char **fv, size_t *lens,
     PUT("RevisionId", fn->revision_id);
     PUT("DeadLetterTargetArn", fn->dead_letter);
     PUT("FngateEgress", fn->egress ? fn->egress : "");
+    PUT("FngateIdempotency", fn->idem ? fn->idem : "");
 #undef PUT
     return n;
 }
@@ -985,6 +996,11 @@ fgd_gen_config(yajl_gen g, const void *item, const void *ctx)
             yajl_gen_string(g, (const unsigned char *) p, n);
         }
         yajl_gen_array_close(g);
+    }
+    /* fngate's own: the dependencies of an idempotent function */
+    if (fgd_idem_on(fn->idem)) {
+        GSTR(g, "FngateIdempotency");
+        fgd_idem_gen(g, fn->idem);
     }
     GSTR(g, "TracingConfig");
     yajl_gen_map_open(g);
@@ -1196,8 +1212,8 @@ fgd_update_config_parse(const char *body, size_t len,
     const char  *runtime, *handler, *role;
     char         desc[FGD_DESCRIPTION_MAX + 1], *env = NULL;
     char         dlq[FGD_DEST_ARN_MAX + 1];
-    bool         has_desc, has_dlq, has_egress;
-    char        *egress = NULL;
+    bool         has_desc, has_dlq, has_egress, has_idem;
+    char        *egress = NULL, *idem = NULL;
     unsigned     max_mem, u;
     int          rc = -1;
 
@@ -1245,9 +1261,16 @@ fgd_update_config_parse(const char *body, size_t len,
         fn->environment = env;
     }
     if (fgd_dead_letter_parse(root, &has_dlq, dlq, r) != 0
-        || fgd_egress_parse(root, &has_egress, &egress, r) != 0)
+        || fgd_egress_parse(root, &has_egress, &egress, r) != 0
+        || fgd_idem_request(fgd_obj_get(root, "FngateIdempotency"),
+               &has_idem, &idem, r) != 0)
     {
         goto cleanup;
+    }
+    if (has_idem) {
+        free(fn->idem);
+        fn->idem = idem;
+        idem = NULL;
     }
     if (has_egress) {
         free(fn->egress);
@@ -1286,6 +1309,7 @@ fgd_update_config_parse(const char *body, size_t len,
 
 cleanup:
     free(egress);
+    free(idem);
     yajl_tree_free(root);
     return rc;
 }

@@ -41,6 +41,9 @@ typedef struct {
                                        joined by commas, "-" for [], NULL
                                        or "" not set (the operator's
                                        network_default) */
+    char     *idem;                 /* FngateIdempotency's stored form
+                                       (fngated_idem_json.h), NULL or ""
+                                       not idempotent */
 } fgd_fn_t;
 
 void fgd_fn_clear(fgd_fn_t *fn);                 /* frees members */
@@ -121,7 +124,7 @@ int fgd_fn_from_fields(fgd_fn_t *fn, const char *const *fv,
 
 /* The field/value pairs to store (HSET); values point into fn or into
  * buf (which must outlive the use).  Returns the number of strings. */
-#define FGD_FN_FIELDS_MAX 28
+#define FGD_FN_FIELDS_MAX 30
 size_t fgd_fn_to_fields(const fgd_fn_t *fn, const char **fv,
     size_t *lens, char buf[128]);
 
@@ -168,7 +171,8 @@ int fgd_update_code_parse(const char *body, size_t len,
 /*
  * UpdateFunctionConfiguration's body applied to fn (the stored $LATEST):
  * Runtime, Handler, Description, MemorySize, Timeout, Environment, Role,
- * DeadLetterConfig (an empty TargetArn removes it), checked as
+ * DeadLetterConfig (an empty TargetArn removes it), FngateEgress,
+ * FngateIdempotency ({} or null removes it), checked as
  * CreateFunction checks them; fn gets a new LastModified and
  * RevisionId.  revision_id gets the body's RevisionId ("" if none).
  */

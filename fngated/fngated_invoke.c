@@ -43,6 +43,8 @@
 #include "fngated_concurrency.h"
 #include "fngated_deadline.h"
 #include "fngated_functions.h"
+#include "fngated_idem.h"
+#include "fngated_idem_json.h"
 #include "fngated_invoke.h"
 #include "fngated_log.h"
 #include "fngated_pool.h"
@@ -335,6 +337,7 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     bool                   reserved = false;
     fgd_session_t          session;
     fgd_invoke_extra_t     extra;
+    fgd_idem_call_t        idem = { 0 };
     char                   creds[256], endpoint[64];
     uint64_t               deadline, timeout_ms, mono, wall;
     unsigned               need = 0;
@@ -428,6 +431,63 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
         fg_function_arn(arn, sizeof(arn), q->region, q->owner, q->function,
             q->qualifier);
     }
+    /*
+     * An idempotent function: a stored result of the same version, event
+     * and dependencies' states answers without credentials, a guest or a
+     * run.  The key hashes the INVOKE the call would send without its
+     * credentials (new for every call); a frame that can not be made
+     * leaves the call to run without storing.
+     */
+    snprintf(fnid, sizeof(fnid), "%s:%s", q->owner, fn.name);
+    if (fgd_idem_on(fn.idem)) {
+        fgd_invoke_extra_t  kx = { NULL, NULL };
+        fg_buf_t            kreq = { 0 };
+        char                icfg[65], *hbody = NULL, *hrid = NULL;
+        size_t              hlen = 0;
+        int                 hit = 0;
+
+        fgd_conf_function_endpoint(q->conf, endpoint, sizeof(endpoint));
+        kx.endpoint = endpoint;
+        icfg[0] = '\0';
+        if (fgd_invoke_frame(&kreq, &fn, q->region, rid, arn, &kx,
+                (const uint8_t *) (q->body_len ? q->body : "{}"),
+                q->body_len ? q->body_len : 2) != 0
+            || vmp_fnsnap_config(kreq.data, kreq.len, fnid, icfg) != 0)
+        {
+            icfg[0] = '\0';
+            fgd_log("warn", q->request_id, "idempotent: %s:%s runs without "
+                "storing: its INVOKE could not be hashed", q->owner,
+                fn.name);
+        }
+        fg_buf_free(&kreq);
+        if (icfg[0] != '\0') {
+            hit = fgd_idem_lookup(q, &fn, icfg, arn,
+                (const uint8_t *) (q->body_len ? q->body : "{}"),
+                q->body_len ? q->body_len : 2, &idem, &hbody, &hlen, &hrid);
+        }
+        if (hit == 1) {
+            fgd_log("info", q->request_id, "idempotent hit: %s:%s:%s "
+                "answered with the result of request %s", q->owner,
+                fn.name, fgd_fn_version(&fn), hrid);
+            free(hrid);
+            r->status = 200;
+            r->body = hbody;
+            r->body_len = hlen;
+            fgd_header(r, "X-Amz-Executed-Version", fgd_fn_version(&fn));
+            fgd_header(r, "X-Fngate-Idempotent", "hit");
+            fgd_header(r, "X-Fngate-Duration-Ms", "0.00");
+            fgd_header(r, "X-Fngate-Billed-Ms", "0");
+            snprintf(num, sizeof(num), "%u", fn.memory_mb);
+            fgd_header(r, "X-Fngate-Memory-Mb", num);
+            fgd_header(r, "X-Fngate-Max-Memory-Mb", "0");
+            fgd_header(r, "X-Fngate-Init-Ms", "0");
+            fgd_header(r, "X-Fngate-Queue-Ms", "0");
+            fgd_header(r, "X-Fngate-Cold-Start", "false");
+            rc = 0;
+            goto cleanup;
+        }
+    }
+
     /* The call's own credentials: its function's role, its chain.  They
      * are revoked when the call ends; until then they can not outlive
      * the longest the call may take. */
@@ -450,7 +510,6 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     /* what a persistent runtime sees at its init: names the function
      * snapshot a new guest may be restored from */
     config[0] = '\0';
-    snprintf(fnid, sizeof(fnid), "%s:%s", q->owner, fn.name);
     if (q->conf->vm.function_snapshots
         && vmp_fnsnap_config(req.data, req.len, fnid, config) != 0)
     {
@@ -637,6 +696,16 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
 
     /* Response headers: Lambda's and the counters for the billing log. */
     fgd_header(r, "X-Amz-Executed-Version", fgd_fn_version(&fn));
+    /* an idempotent function's successful result is kept for the calls
+     * that follow with the same version, event and dependencies */
+    if (fgd_idem_on(fn.idem)) {
+        bool  stored = idem.on && healthy && r->function_error == NULL
+                       && res.status[0] == 'o' && res.status[1] == 'k'
+                       && fgd_idem_store(q, &idem, rid, r->body ? r->body
+                              : "", r->body ? r->body_len : 0);
+
+        fgd_header(r, "X-Fngate-Idempotent", stored ? "stored" : "miss");
+    }
     /* the log of another account's code only where its owner allows */
     if (strcmp(q->log_type, "Tail") == 0 && tail_ok) {
         tail = fgd_log_tail(&res, rid, fgd_fn_version(&fn),

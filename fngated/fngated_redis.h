@@ -67,6 +67,7 @@ typedef enum {
     FGD_SCRIPT_ROLE_DELETE,
     FGD_SCRIPT_ROLE_POLICY_PUT,
     FGD_SCRIPT_SESSION_PUT,
+    FGD_SCRIPT_IDEM_STORE,          /* idempotent results: fngated_idem */
     FGD_SCRIPT_COUNT
 } fgd_script_t;
 

@@ -143,6 +143,27 @@ fg_key_codebytes(char *dst, size_t size, const char *account)
 
 
 int
+fg_key_idem(char *dst, size_t size, fg_idem_key_t which,
+    const char *account, const char *hash)
+{
+    static const char *const  prefix[] = {
+        "fg:idem:{", "fg:idemx:{", "fg:idemsz:{", "fg:idembytes:{"
+    };
+
+    if (account == NULL || (unsigned) which > FG_IDEM_BYTES
+        || (which == FG_IDEM_RESULT && hash == NULL))
+    {
+        return fg_key_null(dst, size);
+    }
+    if (which == FG_IDEM_RESULT) {
+        return fg_key_join(dst, size, prefix[which], account, "}:", hash,
+            NULL);
+    }
+    return fg_key_join(dst, size, prefix[which], account, "}", NULL);
+}
+
+
+int
 fg_key_version(char *dst, size_t size, const char *account,
     const char *function, const char *version)
 {

@@ -86,6 +86,19 @@
  *                                        (the code_storage quota; kept
  *                                        by the scripts that write or
  *                                        drop code)
+ *   fg:idem:{A}:HASH               string a stored result of an idempotent
+ *                                        function (fngated_idem.c): the
+ *                                        request id that ran it, a
+ *                                        newline, the body; A is the
+ *                                        billed account, HASH the key of
+ *                                        docs/idempotency.md; PX the
+ *                                        function's ResultTtlSeconds
+ *   fg:idemx:{A}                   zset  HASH -> when it expires (ms):
+ *                                        what the next store sweeps
+ *   fg:idemsz:{A}                  hash  HASH -> its bytes
+ *   fg:idembytes:{A}               string the bytes of A's stored results
+ *                                        (counted with fg:codebytes
+ *                                        against quota_code_storage)
  *   fg:apis:{A}                    zset  API names (score 0, by name)
  *   fg:api:{A}:API                 hash  an API and its routes: Name Stage
  *                                        Access (private|granted|open)
@@ -223,6 +236,16 @@ int fg_key_code(char *dst, size_t size, const char *account,
     const char *sha256hex);
 int fg_key_coderefs(char *dst, size_t size, const char *account);
 int fg_key_codebytes(char *dst, size_t size, const char *account);
+/* Idempotent execution's keys of account (fg_idem_key_t); hash only for
+ * FG_IDEM_RESULT. */
+typedef enum {
+    FG_IDEM_RESULT = 0,             /* fg:idem */
+    FG_IDEM_EXPIRY,                 /* fg:idemx */
+    FG_IDEM_SIZES,                  /* fg:idemsz */
+    FG_IDEM_BYTES                   /* fg:idembytes */
+} fg_idem_key_t;
+int fg_key_idem(char *dst, size_t size, fg_idem_key_t which,
+    const char *account, const char *hash);
 int fg_key_version(char *dst, size_t size, const char *account,
     const char *function, const char *version);
 int fg_key_versions(char *dst, size_t size, const char *account,

@@ -269,6 +269,9 @@ typedef struct {
     ngx_str_t                  event_age_ms;   /* its age at the start */
     ngx_str_t                  event_id;       /* the request id of the
                                                   Invoke that sent it */
+    ngx_str_t                  idempotent;     /* hit, stored, miss: a
+                                                  call of an idempotent
+                                                  function */
     ngx_str_t                  subscribed_api; /* CreateSubscription's
                                                   "OWNER:API" */
 } ngx_http_fngate_result_t;

@@ -106,6 +106,10 @@ static ngx_http_variable_t  ngx_http_fngate_vars[] = {
     ngx_http_fngate_counter_var("fngate_event_age_ms", result.event_age_ms),
     ngx_http_fngate_counter_var("fngate_event_id", result.event_id),
 
+    /* a call of an idempotent function: hit (a stored result, nothing
+     * ran), stored, or miss (docs/idempotency.md); "" otherwise */
+    ngx_http_fngate_counter_var("fngate_idempotent", result.idempotent),
+
     /* a call of an API made of functions (InvokeApi); "" otherwise */
     ngx_http_fngate_name_var("fngate_api", api.name),
     ngx_http_fngate_name_var("fngate_api_stage", api.stage),

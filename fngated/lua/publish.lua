@@ -32,6 +32,9 @@ end
 if (h['FngateEgress'] or '') ~= '' then
   c[#c + 1] = 'egress:' .. h['FngateEgress']
 end
+if (h['FngateIdempotency'] or '') ~= '' then
+  c[#c + 1] = 'idem:' .. h['FngateIdempotency']
+end
 local cfg = cjson.encode(c)
 if h['PublishedConfig'] == cfg
    and redis.call('EXISTS', KEYS[5]) == 1 then

@@ -117,6 +117,7 @@ static const cu_suite_t  fngated_suites[] = {
     { "fngated_async_json", NULL, NULL, async_json_tests },
     { "fngated_esm_json", NULL, NULL, esm_json_tests },
     { "fngated_deadline", NULL, NULL, deadline_tests },
+    { "fngated_idem_json", NULL, NULL, idem_json_tests },
     { NULL, NULL, NULL, NULL }
 };
 

@@ -65,5 +65,6 @@ extern const cu_test_t  queues_wire_tests[];
 extern const cu_test_t  async_json_tests[];
 extern const cu_test_t  esm_json_tests[];
 extern const cu_test_t  deadline_tests[];
+extern const cu_test_t  idem_json_tests[];
 
 #endif /* TEST_FNGATED_H */

@@ -301,8 +301,37 @@ test_esm_keys(void)
 }
 
 
+/* Idempotent execution's keys: every one in the billed account's slot. */
+static void
+test_idem_keys(void)
+{
+    char  k[FG_KEY_MAX], tag[32];
+
+    CU_ASSERT_EQUAL(fg_key_idem(k, sizeof(k), FG_IDEM_RESULT, ACCT, "ab12"),
+        27);
+    CU_ASSERT_STRING_EQUAL(k, "fg:idem:{123456789012}:ab12");
+    CU_ASSERT_TRUE(hash_tag(k, tag, sizeof(tag)));
+    CU_ASSERT_STRING_EQUAL(tag, ACCT);
+    fg_key_idem(k, sizeof(k), FG_IDEM_EXPIRY, ACCT, NULL);
+    CU_ASSERT_STRING_EQUAL(k, "fg:idemx:{123456789012}");
+    fg_key_idem(k, sizeof(k), FG_IDEM_SIZES, ACCT, NULL);
+    CU_ASSERT_STRING_EQUAL(k, "fg:idemsz:{123456789012}");
+    fg_key_idem(k, sizeof(k), FG_IDEM_BYTES, ACCT, NULL);
+    CU_ASSERT_STRING_EQUAL(k, "fg:idembytes:{123456789012}");
+    CU_ASSERT_TRUE(hash_tag(k, tag, sizeof(tag)));
+    CU_ASSERT_STRING_EQUAL(tag, ACCT);
+    /* a result needs its hash; no account, no key */
+    CU_ASSERT_EQUAL(fg_key_idem(k, sizeof(k), FG_IDEM_RESULT, ACCT, NULL),
+        -1);
+    CU_ASSERT_EQUAL(fg_key_idem(k, sizeof(k), FG_IDEM_BYTES, NULL, NULL),
+        -1);
+    CU_ASSERT(fg_key_idem(k, 10, FG_IDEM_RESULT, ACCT, "ab12") >= 10);
+}
+
+
 static const cu_test_t  keys_tests[] = {
     { "event source mapping keys", test_esm_keys },
+    { "idempotent execution's keys", test_idem_keys },
     { "exact key names", test_exact_names },
     { "hash tags", test_hash_tags },
     { "truncation", test_truncation },
