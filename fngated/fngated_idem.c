@@ -383,7 +383,17 @@ fgd_idem_state(const fgd_req_t *q, const fgd_fn_t *fn,
         {
             return -1;
         }
-        /* a stream that is not there has no messages */
+        /* a stream that is not there has no messages (XINFO would
+         * answer an error) */
+        memset(&r, 0, sizeof(r));
+        rc = fgd_store_exists(q, key, &r);
+        fgd_resp_free(&r);
+        if (rc < 0) {
+            return -1;
+        }
+        if (rc == 0) {
+            return 0;
+        }
         argv[0] = "XINFO";
         argv[1] = "STREAM";
         argv[2] = key;
@@ -601,7 +611,7 @@ fgd_idem_store(const fgd_req_t *q, const fgd_idem_call_t *c,
     }
     alens[6] = rl + 1 + len;
     memset(&r, 0, sizeof(r));
-    rc = fgd_redis_script_int(q, FGD_SCRIPT_IDEM_STORE, 5, 4, args, alens,
+    rc = fgd_redis_script_int(q, FGD_SCRIPT_IDEM_STORE, 5, 9, args, alens,
         &v, &r);
     free(value);
     if (rc != 0) {
