@@ -17,7 +17,8 @@
 # path with 1 and 2 connections of a no-op function three ways: a static
 # one-shot handler (fork+exec per call), and three persistent runtimes on
 # the Runtime API, python3.11, nodejs20.x (or 18.x) and a provided
-# bootstrap (a static C loop),
+# bootstrap (a static C loop), and (2b) a call of an idempotent function
+# answered with its stored result (docs/idempotency.md),
 # (3) cold starts of new accounts and guest boot times, (3c) cold starts of
 # a python3.11 no-op with function snapshots off and on, (4) host memory
 # per idle guest, with the host's KSM as found and, when it was off and may
@@ -567,6 +568,54 @@ for k in $KINDS; do
     done
 done
 
+# ------------------------------------------------------------ 2b: idempotent hit
+
+# FN-idem, a one-shot handler declared idempotent with no dependency
+# (FngateIdempotency, docs/idempotency.md): its first call runs and stores
+# its result; every later call of the same event is answered from Redis,
+# without a guest.  wrk with 1 and 2 connections, as the warm rows; the
+# billing lines of each run say how many were hits and what they billed.
+printf '#!/bin/sh\ncat\n' >"$W/handler-idem"
+chmod 755 "$W/handler-idem"
+(cd "$W" && rm -f idem.zip && zip -q -X idem.zip handler-idem)
+python3 - "$W/idem.zip" "$FN-idem" >"$W/idem-create.json" <<'EOF'
+import base64, json, sys
+print(json.dumps({"FunctionName": sys.argv[2], "Runtime": "provided",
+    "Handler": "handler-idem", "Role": "arn:aws:iam::000000000000:role/b",
+    "Code": {"ZipFile": base64.b64encode(open(sys.argv[1], "rb").read()).decode()},
+    "FngateIdempotency": {"Dependencies": [], "ResultTtlSeconds": 3600}}), end="")
+EOF
+py sign POST "http://localhost/2015-03-31/functions" "$(cat "$W/idem-create.json")" \
+    "$AKID" "$SECRET" >"$W/hdrs-idem-create"
+out=$(curl -s -w '\n%{http_code}' -H @"$W/hdrs-idem-create" \
+        --data-binary @"$W/idem-create.json" "http://127.0.0.1:$PORT/2015-03-31/functions")
+[ "${out##*$'\n'}" = 201 ] || die "CreateFunction ($FN-idem) failed: $out"
+IDEM_PATH=/2015-03-31/functions/$FN-idem/invocations
+py sign POST "http://localhost$IDEM_PATH" '{}' "$AKID" "$SECRET" >"$W/hdrs-idem"
+lines0=$(wc -l <"$ALOG")
+out=$(curl -s -w '\n%{http_code}' -H @"$W/hdrs-idem" --data '{}' \
+        "http://127.0.0.1:$PORT$IDEM_PATH")
+[ "$out" = $'{}\n200' ] || die "the idempotent function did not echo: $out"
+sleep 0.5
+first=$(tail -n +"$((lines0 + 1))" "$ALOG" |
+        jq -r 'select(.action == "Invoke") | .idempotent')
+[ "$first" = stored ] || die "the idempotent function's first call was not stored: $first"
+wait_warm 180
+note "idempotent hit: wrk 1 and 2 connections"
+for c in 1 2; do
+    wrk_script "$W/invoke-idem.lua" "$PORT" "$AKID" "$SECRET" count "$IDEM_PATH"
+    run_wrk "invoke-idem-warmup$c" "$PORT" "$c" 2 "$W/invoke-idem.lua" "$IDEM_PATH" >/dev/null
+    sleep 0.5       # the warm-up's last call, cut by wrk, is logged too
+    lines0=$(wc -l <"$ALOG")
+    R[inv_idem_$c]=$(run_wrk "invoke-idem$c" "$PORT" "$c" "$SECS" "$W/invoke-idem.lua" "$IDEM_PATH")
+    sleep 0.5
+    # the billing lines of the run: "N hit", and the billed ms summed
+    R[hits_idem_$c]=$(tail -n +"$((lines0 + 1))" "$ALOG" |
+        jq -r 'select(.action == "Invoke") | "\(.idempotent) \(.billed_ms)"' |
+        awk '{ n[$1]++; b += $2 } END { for (k in n) printf "%d %s, ", n[k], k; printf "billed %d ms", b }')
+    note "idempotent c=$c: ${R[inv_idem_$c]} (${R[hits_idem_$c]})"
+done
+
 # ------------------------------------------------------------ 6: cross-account alias
 
 # Account A (the bench account) publishes version 1 and grants account B
@@ -1028,6 +1077,11 @@ for k in $KINDS; do
         printf '%-44s %s\n' "2 warm invoke, $(kind_label "$k"), $c conn" \
             "$(rate "$l") calls/s (${R[vms_${k}_$c]} guest(s) of the account), p50 $(ms "$(field "$l" p50_us)") ms, p99 $(ms "$(field "$l" p99_us)") ms, max $(ms "$(field "$l" max_us)") ms; handler p50 ${R[dur_${k}_$c]} ms; $(field "$l" ok)/$(field "$l" requests) 200, $(field "$l" function_errors) function errors"
     done
+done
+for c in 1 2; do
+    l=${R[inv_idem_$c]}
+    printf '%-44s %s\n' "2 idempotent hit (stored result), $c conn" \
+        "$(rate "$l") calls/s, p50 $(ms "$(field "$l" p50_us)") ms, p99 $(ms "$(field "$l" p99_us)") ms, max $(ms "$(field "$l" max_us)") ms; billing lines: ${R[hits_idem_$c]}; $(field "$l" ok)/$(field "$l" requests) 200"
 done
 printf '%s\n' "  (static: fork+exec of the handler per call; python3.11, $NODE_RT, provided: a runtime started once per guest, on the Runtime API)"
 printf '%s\n' "  (a guest runs one call at a time; a concurrent call of the same account gets another guest, up to max_vms_per_account)"
