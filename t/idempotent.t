@@ -154,7 +154,8 @@ my $get = FngateTest::curl_sigv4('idem1-a',
 my ($shown) = $get =~ /"FngateIdempotency":(\{[^}]*\})/;
 FngateTest::save_output('idem1.out', join("\n",
     'first=' . main::says($first),
-    'again=' . main::says($again, $first->{run}) . " $again->{version}",
+    'again=' . main::says($again, $first->{run}) . " $again->{version}"
+        . ($again->{raw} =~ /^x-fngate-/mi ? ' internal headers shown' : ''),
     'other=' . main::says($other, $first->{run}),
     'third=' . main::says($third, $first->{run}),
     'shown=' . ($shown // $get)) . "\n");
@@ -482,5 +483,50 @@ narrowed=400 FngateIdempotency.Dependencies[0].Url http://127.0.0.1:$main::WWW_P
 server_gone=200 miss billed=ms vm=yes new
 logged=1
 "
+--- no_error_log
+[error]
+
+
+
+=== TEST 8: a result that would pass the account's storage quota (quota_code_storage counts code and results) is not stored: the call runs, says "miss", and the next identical call runs again; a small one still fits
+--- timeout: 400
+--- config eval: FngateTest::default_config($main::OWN_SOCK)
+--- init
+$main::Own = FngateTest::own_fngated(warm => 0, idle_timeout => 30,
+    quota_code_storage => 4096);
+my $acct = FngateTest::account('idem8-a')->{AccountId};
+my $out = FngateTest::curl_sigv4('idem8-a', '/2015-03-31/functions',
+    '-H', 'Content-Type: application/json',
+    '-d', FngateTest::create_function_body(name => 'big8',
+              files => { handler => [0755, <<'_SH_'] },
+#!/bin/sh
+n=$(cat | tr -dc 0-9)
+run=$(cat /proc/sys/kernel/random/uuid 2>/dev/null || echo "$$-$(date +%s%N)")
+printf '{"run":"%s","pad":"%s"}' "$run" "$(head -c "$n" /dev/zero | tr '\0' a)"
+_SH_
+              extra => { FngateIdempotency => { ResultTtlSeconds => 600 } }));
+die "create big8: $out" unless FngateTest::http_code($out) == 201;
+my $skip = -s $main::Own->{log};
+my $b1 = main::call('idem8-a', 'big8', '{"n":5000}');
+my $logged = FngateTest::wait_log($main::Own->{log},
+    qr/idempotent: result of \d+ bytes not stored: \d+'s code and results would pass its storage quota of 4096 bytes/,
+    10, $skip);
+my $b2 = main::call('idem8-a', 'big8', '{"n":5000}');
+my $s1 = main::call('idem8-a', 'big8', '{"n":10}');
+my $s2 = main::call('idem8-a', 'big8', '{"n":10}');
+FngateTest::save_output('idem8.out', join("\n",
+    'big=' . main::says($b1), 'logged=' . ($logged ? 1 : 0),
+    'big_again=' . main::says($b2, $b1->{run}),
+    'small=' . main::says($s1), 'small_again=' . main::says($s2, $s1->{run}),
+    'keys=' . scalar(main::stored_keys($acct))) . "\n");
+--- request
+GET /t/out/idem8.out
+--- response_body
+big=200 miss billed=ms vm=yes
+logged=1
+big_again=200 miss billed=ms vm=yes new
+small=200 stored billed=ms vm=yes
+small_again=200 hit billed=0 vm=none same
+keys=1
 --- no_error_log
 [error]
