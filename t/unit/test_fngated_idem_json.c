@@ -163,7 +163,7 @@ test_stored_form(void)
     /* the answer */
     g = yajl_gen_alloc(NULL);
     fgd_idem_gen(g, "7\nQ arn:aws:sqs:us-east-1:123456789012:q\n");
-    CU_ASSERT_EQUAL(fgd_gen_take(g, &out, &len), 0);
+    CU_ASSERT_EQUAL(fgd_gen_finish(g, &out, &len), 0);
     CU_ASSERT_STRING_EQUAL(out, "{\"Dependencies\":[{\"Queue\":"
         "\"arn:aws:sqs:us-east-1:123456789012:q\"}],\"ResultTtlSeconds\":7}");
     free(out);
