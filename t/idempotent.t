@@ -7,8 +7,9 @@
 # new run.  A changed event, queue, dependency function or HTTP resource
 # runs it again; function errors are not stored; results expire after
 # ResultTtlSeconds; one account never gets a result stored for another
-# account's call; a Url the function's network policy does not allow, and
-# each bad value, are refused.
+# account's call; a result past the storage quota is not stored; an
+# asynchronous event's attempt hits as a call does; a Url the function's
+# network policy does not allow, and each bad value, are refused.
 use Test::Nginx::Socket;
 use FngateTest;
 use Time::HiRes ();
@@ -63,13 +64,14 @@ sub line_of {
 # version, idempotent, billed, vm, error } from the answer and its billing
 # line.
 sub call {
-    my ($who, $fn, $event) = @_;
+    my ($who, $fn, $event, @hdrs) = @_;
     # signed here: curl's own signing does not escape an ARN's colons
     my $uri = "/2015-03-31/functions/$fn/invocations";
     my $ep = FngateTest::endpoint();
     (my $host = $ep) =~ s{^http://}{};
     my $h = FngateTest::sigv4_headers(account => $who, method => 'POST',
-        uri => $uri, body => $event, host => $host);
+        uri => $uri, body => $event, host => $host, headers => \@hdrs);
+    $h .= join '', map { "$_->[0]: $_->[1]\n" } @hdrs;
     my (undef, $out) = FngateTest::run_cmd(join ' ', 'curl -sS --max-time 120',
         '-D', '-', "-w '\nhttp=%{http_code}\n'",
         (map { ('-H', FngateTest::shell_quote($_)) } split /\n/, $h),
@@ -81,6 +83,7 @@ sub call {
     my ($run) = $out =~ /"run":"([^"]*)"/;
     my $l = $rid ? line_of($rid) : {};
     return { run => $run // '', status => FngateTest::http_code($out),
+             rid => $rid // '',
              version => $ver // '', error => $err // '',
              idempotent => $l->{idempotent} // '?',
              billed => $l->{billed_ms} // '?', vm => $l->{vm} // '?',
@@ -528,5 +531,39 @@ big_again=200 miss billed=ms vm=yes new
 small=200 stored billed=ms vm=yes
 small_again=200 hit billed=0 vm=none same
 keys=1
+--- no_error_log
+[error]
+
+
+
+=== TEST 9: an asynchronous event's attempt is a call like any: after a call that stored its result, an Event invocation of the same event is answered 202 and its attempt is a hit (billing line: Event, hit, billed 0, no VM)
+--- timeout: 200
+--- config eval: FngateTest::default_config()
+--- init
+main::create('idem9-a', 'async9', { ResultTtlSeconds => 600 });
+my $c = main::call('idem9-a', 'async9', '{"e":9}');
+my $ev = main::call('idem9-a', 'async9', '{"e":9}',
+    ['X-Amz-Invocation-Type', 'Event']);
+my $attempt = {};
+for (1 .. 600) {
+    ($attempt) = grep { ($_->{event_id} // '') eq $ev->{rid}
+                        && $_->{invocation_type} eq 'Event' }
+                 @{ FngateTest::billing_lines('Invoke') };
+    last if $attempt;
+    Time::HiRes::sleep(0.1);
+}
+$attempt //= {};
+FngateTest::save_output('idem9.out', join("\n",
+    'first=' . main::says($c), "event=$ev->{status}",
+    'attempt=' . join(' ', map { $_ // '?' } @$attempt{qw(status
+        invocation_type idempotent billed_ms)})
+        . ' vm=' . (($attempt->{vm} // '?') eq '' ? 'none' : $attempt->{vm}
+                    // '?')) . "\n");
+--- request
+GET /t/out/idem9.out
+--- response_body
+first=200 stored billed=ms vm=yes
+event=202
+attempt=200 Event hit 0 vm=none
 --- no_error_log
 [error]
