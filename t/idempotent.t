@@ -197,6 +197,10 @@ my $off = FngateTest::curl_sigv4('idem2-a',
     '/2015-03-31/functions/echo2/configuration', '-X', 'PUT',
     '-H', 'Content-Type: application/json', '-d', '{"FngateIdempotency":{}}');
 my $plain = main::call('idem2-a', 'echo2', '{"n":1}');
+# the field is part of PublishVersion's "nothing changed" check
+my $pub2 = FngateTest::curl_sigv4('idem2-a',
+    '/2015-03-31/functions/echo2/versions', '-X', 'POST', '-d', '{}');
+my ($ver2) = $pub2 =~ /"Version":"(\d+)"/;
 FngateTest::save_output('idem2.out', join("\n",
     'f1=' . main::says($f1), 'f2=' . main::says($f2),
     'ok=' . main::says($ok),
@@ -207,7 +211,9 @@ FngateTest::save_output('idem2.out', join("\n",
     'v1b=' . main::says($v1b, $v1->{run}) . " $v1b->{version}",
     'off=' . FngateTest::http_code($off)
         . ($off =~ /FngateIdempotency/ ? ' shown' : ''),
-    "plain=[$plain->{idempotent}]") . "\n");
+    "plain=[$plain->{idempotent}]",
+    'publish2=' . FngateTest::http_code($pub2) . ' ' . ($ver2 // $pub2))
+    . "\n");
 --- request
 GET /t/out/idem2.out
 --- response_body
@@ -221,6 +227,7 @@ v1=200 stored billed=ms vm=yes new 1
 v1b=200 hit billed=0 vm=none same 1
 off=200
 plain=[]
+publish2=201 2
 --- no_error_log
 [error]
 
