@@ -10,9 +10,10 @@
  * them) and creation time, a function's RevisionId, CodeSha256 and last
  * published version (or an alias's target and RevisionId).  The key of
  * the result is the sha256 of the billed account, the caller, the owner,
- * the function, version, code and INVOKE configuration, the ARN the call
- * named, the field itself, the event and those states (fgd_idem_key).  A
- * state that can not be read makes the call run without storing.
+ * the function, version, code, Role and INVOKE configuration (without
+ * the call's temporary credentials), the ARN the call named, the field
+ * itself, the event and those states (fgd_idem_key).  A state that can
+ * not be read makes the call run without storing.
  */
 
 #include <errno.h>
@@ -509,6 +510,7 @@ fgd_idem_lookup(const fgd_req_t *q, const fgd_fn_t *fn,
     SPART(fn->name);
     SPART(version);
     SPART(fn->sha256);
+    SPART(fn->role != NULL ? fn->role : "");
     SPART(config);
     SPART(arn);
     SPART(fn->idem);
