@@ -440,12 +440,14 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
      */
     snprintf(fnid, sizeof(fnid), "%s:%s", q->owner, fn.name);
     if (fgd_idem_on(fn.idem)) {
-        fgd_invoke_extra_t  kx = { NULL, NULL };
+        fgd_invoke_extra_t  kx;
         fg_buf_t            kreq = { 0 };
         char                icfg[65], *hbody = NULL, *hrid = NULL;
         size_t              hlen = 0;
         int                 hit = 0;
 
+        /* the function's own timeout: a deadline's cut is not the key's */
+        memset(&kx, 0, sizeof(kx));
         fgd_conf_function_endpoint(q->conf, endpoint, sizeof(endpoint));
         kx.endpoint = endpoint;
         icfg[0] = '\0';
@@ -464,6 +466,13 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
             hit = fgd_idem_lookup(q, &fn, icfg, arn,
                 (const uint8_t *) (q->body_len ? q->body : "{}"),
                 q->body_len ? q->body_len : 2, &idem, &hbody, &hlen, &hrid);
+        }
+        /* a stored result answers by any deadline not yet past; a past
+         * one is refused below, as for a call that would run */
+        if (hit == 1 && fgd_deadline_refused(deadline, fg_epoch_ms(), 0)) {
+            free(hbody);
+            free(hrid);
+            hit = 0;
         }
         if (hit == 1) {
             fgd_log("info", q->request_id, "idempotent hit: %s:%s:%s "
