@@ -405,7 +405,6 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
         rc = fgd_async_enqueue(q, r);
         goto cleanup;
     }
-    timeout_ms = (uint64_t) fn.timeout_s * 1000;
     /* An attempt of an event: the function sees the request id of the
      * Invoke that sent it, the billing line its attempt and age. */
     if (q->event != NULL && q->event[0] != '\0') {
@@ -423,6 +422,8 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     if (cross && fgd_cross_account(q, &fn, &tail_ok, &tail_known, r) != 0) {
         goto cleanup;
     }
+    /* the function's timeout, as an alias's overrides left it */
+    timeout_ms = (uint64_t) fn.timeout_s * 1000;
 
     /* the ARN the call named: the caller's alias, or the function's */
     if (q->alias != NULL && q->alias[0] != '\0') {
@@ -503,7 +504,18 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     if (fgd_invoke_session(q, &fn, deadline, &session, creds, sizeof(creds),
             r) != 0)
     {
-        goto cleanup;
+        /* Redis full (or gone): the call runs, as calls do when nothing
+         * new can be stored, but its code gets no credentials */
+        if (r->status != 503) {
+            goto cleanup;
+        }
+        fgd_log("warn", q->request_id, "%s:%s runs without credentials: "
+            "%s", q->owner, fn.name, r->message);
+        fgd_resp_free(r);
+        memset(r, 0, sizeof(*r));
+        fgd_invocation_headers(r, ev_hold != NULL ? &ev : NULL);
+        memset(&session, 0, sizeof(session));
+        creds[0] = '\0';
     }
     fgd_conf_function_endpoint(q->conf, endpoint, sizeof(endpoint));
     extra.endpoint = endpoint;
