@@ -431,6 +431,22 @@ fgd_iam_read_role(fgd_iam_call_t *c)
     return rep;
 }
 
+/* The answer's <Role>: c's role as stored (missing: 404 in c->r). */
+static int
+fgd_iam_answer_role(fgd_iam_call_t *c)
+{
+    redisReply  *rep = fgd_iam_read_role(c);
+
+    if (rep == NULL) {
+        return -1;
+    }
+    fgq_out_item_begin(&c->o, "Role");
+    fgd_iam_out_role(c, c->name, rep);
+    fgq_out_item_end(&c->o, "Role");
+    freeReplyObject(rep);
+    return 0;
+}
+
 static int
 fgd_iam_create_role(fgd_iam_call_t *c)
 {
@@ -528,30 +544,16 @@ fgd_iam_create_role(fgd_iam_call_t *c)
         return fgd_iam_fail(c, &fgd_iam_e_exists, "Role with name %s "
             "already exists.", c->name);
     }
-    rep = fgd_iam_read_role(c);
-    if (rep == NULL) {
-        return -1;
-    }
-    fgq_out_item_begin(&c->o, "Role");
-    fgd_iam_out_role(c, c->name, rep);
-    fgq_out_item_end(&c->o, "Role");
-    freeReplyObject(rep);
-    return 0;
+    return fgd_iam_answer_role(c);
 }
 
 static int
 fgd_iam_get_role(fgd_iam_call_t *c)
 {
-    redisReply  *rep;
-
-    if (fgd_iam_role_name(c) != 0 || (rep = fgd_iam_read_role(c)) == NULL) {
+    if (fgd_iam_role_name(c) != 0) {
         return -1;
     }
-    fgq_out_item_begin(&c->o, "Role");
-    fgd_iam_out_role(c, c->name, rep);
-    fgq_out_item_end(&c->o, "Role");
-    freeReplyObject(rep);
-    return 0;
+    return fgd_iam_answer_role(c);
 }
 
 static int

@@ -80,22 +80,10 @@ sub finish {
 
 sub call { finish(start(@_)) }
 
-# The billing line of request RID, once written.
-sub line_of {
-    my $rid = shift;
-    for (1 .. 100) {
-        my ($l) = grep { $_->{request_id} eq $rid }
-                  @{ FngateTest::billing_lines('Invoke') };
-        return $l if $l;
-        select undef, undef, undef, 0.1;
-    }
-    return {};
-}
-
 # What a refused call's billing line says: its status, and that no
 # guest ran it (no VM, no duration).
 sub refused_line {
-    my $l = line_of(shift);
+    my $l = FngateTest::billing_line(shift);
     my $ran = grep { ($l->{$_} // '') !~ /^-?$/ } qw(vm duration_ms billed_ms);
     return "line=" . ($l->{status} // 'none') . ($ran ? ' ran' : ' not-run');
 }
@@ -264,7 +252,7 @@ my $early = main::start('dlq', 'nap', '{"sleep":1,"tag":"early"}',
 my $w2 = FngateTest::wait_log($own->{log}, qr/a call waits for a guest/, 60,
     $skip2);
 my @r = map { main::finish($_) } $busy, $late, $early;
-my ($lb, $ll, $le) = map { main::line_of($_->{rid}) } @r;
+my ($lb, $ll, $le) = map { FngateTest::billing_line($_->{rid}) } @r;
 FngateTest::save_output('dl-order.out', join("\n",
     'setup=' . ($running && $w1 && $w2 ? 'ok' : "$running|$w1|$w2"),
     join(' ', map { "$_->{http} $_->{body}" } @r),
@@ -348,13 +336,13 @@ die "create big: " . substr($made, 0, 300) unless FngateTest::http_code($made) =
 main::nap('dlq', 'small');
 # big's need (1 s), then the account's one guest holds small's code
 my $first = main::call('dlq', 'big', '{"sleep":1,"tag":"first"}');
-my $lf = main::line_of($first->{rid});
+my $lf = FngateTest::billing_line($first->{rid});
 my $need = int(($lf->{duration_ms} // 0) + 1);
 main::call('dlq', 'small', '{}');
 # enough left when it comes, not once big's code is loaded again
 my $r = main::call('dlq', 'big', '{"tag":"late"}', main::now_ms() + $need + 250);
 my $after = main::call('dlq', 'big', '{"tag":"after"}');
-my $la = main::line_of($after->{rid});
+my $la = FngateTest::billing_line($after->{rid});
 FngateTest::save_output('dl-load.out', join("\n",
     "first: $first->{http} $first->{body}",
     "$r->{http} $r->{type} " . main::refused_line($r->{rid}),

@@ -105,18 +105,6 @@ sub scrub {
     return $t;
 }
 
-# The billing line of the Invoke with request id RID (waited for).
-sub line_of {
-    my $rid = shift;
-    for (1 .. 100) {
-        my ($l) = grep { $_->{request_id} eq $rid }
-                  @{ FngateTest::billing_lines('Invoke') };
-        return $l if $l;
-        select undef, undef, undef, 0.1;
-    }
-    return {};
-}
-
 # The billing lines of NAME's Invokes, in order.
 sub lines_of {
     my $name = shift;
@@ -154,7 +142,7 @@ print('queued=' + ','.join(x['Body'] for x in m))
 _PY_
 my ($child) = grep { $_->{caller} eq $acct && $_->{chain_depth} eq '2' }
               @{ main::lines_of('child') };
-my $parent = main::line_of($rid);
+my $parent = FngateTest::billing_line($rid);
 FngateTest::save_output('call1.out', join("\n",
     "creds=" . ($r->{creds} ? 1 : 0),
     "endpoint=" . ($r->{endpoint} eq "http://10.213.$main::NET.1:$main::PORT" ? 1 : $r->{endpoint}),
@@ -202,7 +190,7 @@ print('answer=' + json.dumps(json.loads(r['Payload'].read())['child']))
 _PY_
 my ($rid) = $out =~ /^rid=(\S+)/m;
 my ($answer) = $out =~ /^answer=(.*)$/m;
-my $parent = main::line_of($rid);
+my $parent = FngateTest::billing_line($rid);
 my ($child) = grep { $_->{root_request_id} eq $rid } @{ main::lines_of('child') };
 my $fmt = sub { my $l = shift; $l ? "caller=$l->{caller} billed=$l->{billing_account} owner=$l->{owner} depth=$l->{chain_depth}"
     =~ s/\Q$a\E/A/gr =~ s/\Q$b\E/B/gr : 'none' };

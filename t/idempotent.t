@@ -47,19 +47,6 @@ sub create {
     die "create $name: $out" unless FngateTest::http_code($out) == 201;
 }
 
-# The billing line of request id RID (waited for: nginx writes it once the
-# answer is sent).
-sub line_of {
-    my $rid = shift;
-    for (1 .. 100) {
-        my ($l) = grep { $_->{request_id} eq $rid }
-                  @{ FngateTest::billing_lines('Invoke') };
-        return $l if $l;
-        Time::HiRes::sleep(0.05);
-    }
-    return {};
-}
-
 # WHO calls FN (a name or an ARN) with EVENT: { run, event, status,
 # version, idempotent, billed, vm, error } from the answer and its billing
 # line.
@@ -81,7 +68,7 @@ sub call {
     my ($ver) = $out =~ /^X-Amz-Executed-Version:\s*(\S+)/mi;
     my ($err) = $out =~ /^X-Amz-Function-Error:\s*(\S+)/mi;
     my ($run) = $out =~ /"run":"([^"]*)"/;
-    my $l = $rid ? line_of($rid) : {};
+    my $l = $rid ? FngateTest::billing_line($rid) : {};
     return { run => $run // '', status => FngateTest::http_code($out),
              rid => $rid // '',
              version => $ver // '', error => $err // '',

@@ -27,6 +27,19 @@ sub billing_lines {
 
 sub api_lines { billing_lines('InvokeApi') }
 
+# The billing line of the Invoke with request id RID, once written (nginx
+# writes it after the answer: waited for, 10 s at most); {} when none.
+sub billing_line {
+    my $rid = shift;
+    for (1 .. 200) {
+        my ($l) = grep { $_->{request_id} eq $rid }
+                  @{ billing_lines('Invoke') };
+        return $l if $l;
+        select undef, undef, undef, 0.05;
+    }
+    return {};
+}
+
 # The billing line of each caller's last Invoke in the test nginx's
 # access.log: { CALLER => { billing, owner, kind, vm, alias } } (kind: the
 # start_kind).
