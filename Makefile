@@ -93,7 +93,7 @@ FAULTS_ENV := FNGATE_STATE=$(BUILD)/asyncfaults FNGATE_PORT=18790 \
               FNGATE_REDIS_PORT=16790 FNGATE_VM_PREFIX=fgfault
 # and the API story (issue 4's "done when").
 API_STORY_ENV := FNGATE_STATE=$(BUILD)/apistory FNGATE_PORT=18690 \
-                 FNGATE_REDIS_PORT=16690 FNGATE_VM_PREFIX=fgapistory
+                 FNGATE_REDIS_PORT=16690 FNGATE_VM_PREFIX=fgapi
 # and the order pipeline (issue 13's "done when", docs/event-sources.md).
 ORDER_STORY_ENV := FNGATE_STATE=$(BUILD)/orderstory FNGATE_PORT=18695 \
                    FNGATE_REDIS_PORT=16695 FNGATE_VM_PREFIX=fgorder
