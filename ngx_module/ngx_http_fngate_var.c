@@ -30,6 +30,8 @@ static ngx_int_t ngx_http_fngate_variable_deadline(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data);
 static ngx_int_t ngx_http_fngate_variable_field(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data, ngx_uint_t empty_found);
+static ngx_int_t ngx_http_fngate_variable_either(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t first, uintptr_t second);
 
 
 #define ngx_http_fngate_field(name)  offsetof(ngx_http_fngate_ctx_t, name)
@@ -201,22 +203,34 @@ ngx_http_fngate_variable_field(ngx_http_request_t *r,
 }
 
 
+/*
+ * The field at offset first of the request's context, or when it is
+ * empty (or there is no context) the one at offset second.
+ */
+
 static ngx_int_t
-ngx_http_fngate_variable_pool_key(ngx_http_request_t *r,
-    ngx_http_variable_value_t *v, uintptr_t data)
+ngx_http_fngate_variable_either(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t first, uintptr_t second)
 {
+    ngx_str_t              *s;
     ngx_http_fngate_ctx_t  *ctx;
 
     ctx = ngx_http_fngate_find_ctx(r->main);
 
-    if (ctx && ctx->call.pool_key.len) {
-        data = ngx_http_fngate_field(call.pool_key);
+    s = ctx ? (ngx_str_t *) ((u_char *) ctx + first) : NULL;
 
-    } else {
-        data = ngx_http_fngate_field(call.billing_account);
-    }
+    return ngx_http_fngate_variable_field(r, v,
+                                          s && s->len ? first : second, 1);
+}
 
-    return ngx_http_fngate_variable_field(r, v, data, 1);
+
+static ngx_int_t
+ngx_http_fngate_variable_pool_key(ngx_http_request_t *r,
+    ngx_http_variable_value_t *v, uintptr_t data)
+{
+    return ngx_http_fngate_variable_either(r, v,
+               ngx_http_fngate_field(call.pool_key),
+               ngx_http_fngate_field(call.billing_account));
 }
 
 
@@ -253,18 +267,9 @@ static ngx_int_t
 ngx_http_fngate_variable_root_id(ngx_http_request_t *r,
     ngx_http_variable_value_t *v, uintptr_t data)
 {
-    ngx_http_fngate_ctx_t  *ctx;
-
-    ctx = ngx_http_fngate_find_ctx(r->main);
-
-    if (ctx && ctx->call.root_id.len) {
-        data = ngx_http_fngate_field(call.root_id);
-
-    } else {
-        data = ngx_http_fngate_field(request_id);
-    }
-
-    return ngx_http_fngate_variable_field(r, v, data, 1);
+    return ngx_http_fngate_variable_either(r, v,
+               ngx_http_fngate_field(call.root_id),
+               ngx_http_fngate_field(request_id));
 }
 
 
