@@ -35,7 +35,7 @@ FNGATED_DAEMON   := fngated/fngated_main.c fngated/fngated_log.c \
                     fngated/fngated_event_config.c \
                     fngated/fngated_esm.c fngated/fngated_esm_poll.c \
                     fngated/fngated_roles.c \
-                    fngated/fngated_idem.c
+                    fngated/fngated_idem.c fngated/fngated_suspend.c
 FNGATED_PURE_OBJS   := $(FNGATED_PURE:%.c=$(BUILD)/obj/%.o)
 FNGATED_DAEMON_OBJS := $(FNGATED_DAEMON:%.c=$(BUILD)/obj/%.o) \
                        $(BUILD)/obj/gen/fngated_lua.o

@@ -325,6 +325,8 @@ static const fgd_conf_key_t fgd_conf_keys[] = {
       3600000, NULL },
     { "acquire_timeout", FGD_UINT, OFF(vm.acquire_timeout_ms), 0,
       3600000, NULL },
+    { "suspend_after",   FGD_UINT, OFF(suspend_after_ms), 0, 3600000,
+      NULL },
     { "max_code_size",   FGD_SIZE, OFF(max_code_size), 1024,
       64ul * 1024 * 1024, NULL },
     { "max_memory_mb",   FGD_UINT, OFF(max_memory_mb), FGD_MEMORY_MIN,
@@ -420,6 +422,7 @@ fgd_conf_init(fgd_conf_t *conf)
     conf->esm.per_account = 4;
     conf->esm.concurrency = 4;
     conf->esm.refresh_ms = 1000;
+    conf->suspend_after_ms = 1000;
 
     if (fgd_set_str(&conf->listen, "unix:/run/fngate/fngated.sock") != 0
         || fgd_set_str(&conf->redis, "127.0.0.1:6379") != 0

@@ -82,6 +82,9 @@ typedef struct {
     char          *pid_file;        /* written once ready; "" none */
     fgd_async_conf_t  async;
     fgd_esm_conf_t    esm;
+    unsigned       suspend_after_ms; /* a call that waits this long on a
+                                       call it made is suspended; 0
+                                       never (docs/suspend.md) */
     unsigned       queue_wait_threads; /* threads that may wait in a
                                        ReceiveMessage long poll at once */
     unsigned long  seen;            /* keys given, one bit each */

@@ -51,6 +51,7 @@
 #include "fngated_result.h"
 #include "fngated_roles.h"
 #include "fngated_store.h"
+#include "fngated_suspend.h"
 #include "fngated_versions.h"
 
 /* Extra time the agent gets beyond the function's timeout to report. */
@@ -345,9 +346,15 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     char                   need_key[FGD_ESTIMATE_KEY] = "";
     vmp_order_t            order;
     int                    framed, rc = -1;
+    fgd_parent_t           parent;
+    fgd_exchange_t         x;
+    char                   allow[2048];
+    bool                   child = false;
 
     memset(&fn, 0, sizeof(fn));
     memset(&session, 0, sizeof(session));
+    memset(&parent, 0, sizeof(parent));
+    memset(&x, 0, sizeof(x));
     if (fgd_invocation_type(q->invocation_type, &type, r) != 0) {
         return -1;
     }
@@ -418,6 +425,12 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     }
     /* the billing line says which kind of call ran (or was refused) */
     fgd_invocation_headers(r, ev_hold != NULL ? &ev : NULL);
+    /* the call whose credentials made this one waits on it meanwhile:
+     * past suspend_after it is suspended (fngated_suspend.h) */
+    if (ev_hold == NULL) {
+        fgd_suspend_child_begin(q->session);
+        child = true;
+    }
 
     if (cross && fgd_cross_account(q, &fn, &tail_ok, &tail_known, r) != 0) {
         goto cleanup;
@@ -517,6 +530,10 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
         memset(&session, 0, sizeof(session));
         creds[0] = '\0';
     }
+    /* calls its code makes with them may find it */
+    if (q->conf->suspend_after_ms > 0) {
+        fgd_suspend_register(&parent, session.akid);
+    }
     fgd_conf_function_endpoint(q->conf, endpoint, sizeof(endpoint));
     extra.endpoint = endpoint;
     extra.credentials = creds;
@@ -599,8 +616,9 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
 
     /* what the guest may reach during this call: its host's rules, set
      * before the code can run (docs/network.md) */
+    allow[0] = '\0';
     if (q->conf->vm.net_subnet[0] != '\0') {
-        char  allow[2048], why[256];
+        char  why[256];
 
         /* a list the operator's policy no longer allows gives nothing */
         if (fgd_conf_egress(q->conf,
@@ -665,12 +683,21 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     /* the frame is made: the credentials are in it alone */
     explicit_bzero(creds, sizeof(creds));
 
-    if (vmp_vm_call(vm, &req, &resp_buf, &resp,
-            (unsigned) timeout_ms + FGD_INVOKE_GRACE_MS, &err) != 0)
-    {
+    memset(&x, 0, sizeof(x));
+    x.pool = pool;
+    x.vm = vm;
+    x.request_id = q->request_id;
+    x.code = fn.sha256;
+    x.allow = q->conf->vm.net_subnet[0] != '\0' ? allow : NULL;
+    x.parent = parent.akid[0] != '\0' ? &parent : NULL;
+    x.after_ms = q->conf->suspend_after_ms;
+    framed = fgd_suspend_invoke(&x, &req, &resp_buf, &resp,
+        (unsigned) timeout_ms + FGD_INVOKE_GRACE_MS, &err);
+    vm = x.vm;
+    if (framed != 0) {
         healthy = false;
-        fgd_log("error", q->request_id, "INVOKE on %s: %s", vmp_vm_name(vm),
-            err ? err : "?");
+        fgd_log("error", q->request_id, "INVOKE on %s: %s",
+            vm != NULL ? vmp_vm_name(vm) : "a guest gone", err ? err : "?");
         fgd_error(r, 502, "ServiceException",
             "The function's execution environment failed");
         goto cleanup;
@@ -751,6 +778,9 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     fgd_header(r, "X-Fngate-Init-Ms", num);
     snprintf(num, sizeof(num), "%u", info.queue_ms);
     fgd_header(r, "X-Fngate-Queue-Ms", num);
+    /* suspended while it waited on calls it made: not billed */
+    snprintf(num, sizeof(num), "%llu", (unsigned long long) x.away_ms);
+    fgd_header(r, "X-Fngate-Suspended-Ms", num);
     fgd_header(r, "X-Fngate-Cold-Start", cold ? "true" : "false");
     /* how the cold start got its guest: restored, booted, or only the
      * code loaded into the account's guest */
@@ -762,6 +792,10 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     rc = 0;
 
 cleanup:
+    fgd_suspend_unregister(&parent);
+    if (child) {
+        fgd_suspend_child_end(q->session);
+    }
     fgd_session_revoke(q, &session);
     explicit_bzero(&session, sizeof(session));
     explicit_bzero(creds, sizeof(creds));

@@ -256,6 +256,7 @@ fgd_handle(FCGX_Request *req, redisContext **redis)
     q.event = fgd_param(req, "FNGATE_EVENT");
     q.role = fgd_param(req, "FNGATE_ROLE");
     q.root_id = fgd_param(req, "FNGATE_ROOT_REQUEST_ID");
+    q.session = fgd_param(req, "FNGATE_SESSION");
     if (q.root_id[0] == '\0') {
         q.root_id = q.request_id;
     }

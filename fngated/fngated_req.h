@@ -50,6 +50,10 @@ typedef struct {
     const char        *root_id;        /* FNGATE_ROOT_REQUEST_ID: the
                                           request id of the chain's first
                                           call (this one's at depth 1) */
+    const char        *session;        /* FNGATE_SESSION: the access key
+                                          id of the call's credentials
+                                          when a call's (that call waits
+                                          on this one), "" or NULL */
     const char        *deadline;       /* FNGATE_DEADLINE: the call's
                                           deadline, Unix ms, "" or NULL
                                           for none (fngated_deadline.h) */

@@ -44,9 +44,18 @@ typedef enum {
     FG_FRAME_PING   = 6,  /* host -> agent, empty */
     FG_FRAME_PONG   = 7,  /* agent -> host, empty */
     FG_FRAME_ERROR  = 8,  /* either way: "message"; protocol failure */
-    FG_FRAME_SYNC   = 9   /* host -> agent, after a restore: "time_ns"
+    FG_FRAME_SYNC   = 9,  /* host -> agent, after a restore: "time_ns"
                              (the host's CLOCK_REALTIME), "entropy" (bytes
                              for the guest's random pool); PONG answers */
+    FG_FRAME_SUSPEND = 10, /* host -> agent, empty: checkpoint the
+                             persistent runtime's call in flight (CRIU) and
+                             set its sandbox aside; PONG answers with
+                             "status" ("ok", or "no": nothing suspended,
+                             and why in "message"), "took_us", "bytes" */
+    FG_FRAME_RESUME = 11  /* host -> agent, empty: bring the suspended call
+                             back (no call may be in flight); PONG answers
+                             as for SUSPEND ("no": the call could not come
+                             back and its RESULT, status "failed", follows) */
 } fg_frame_type_t;
 
 /*

@@ -682,6 +682,7 @@ ngx_http_fngate_session(ngx_http_request_t *r, ngx_http_fngate_ctx_t *ctx,
     }
 
     call->session = 1;
+    call->session_key = ctx->sigv4.access_key;
     call->role = f[1];
     call->chain_billed = f[2];
     call->depth = depth + 1;

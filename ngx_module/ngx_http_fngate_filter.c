@@ -39,6 +39,8 @@ static ngx_http_fngate_counter_t  ngx_http_fngate_counters[] = {
       offsetof(ngx_http_fngate_ctx_t, result.init_ms) },
     { ngx_string("queue-ms"),
       offsetof(ngx_http_fngate_ctx_t, result.queue_ms) },
+    { ngx_string("suspended-ms"),
+      offsetof(ngx_http_fngate_ctx_t, result.suspended_ms) },
     { ngx_string("cold-start"),
       offsetof(ngx_http_fngate_ctx_t, result.cold_start) },
     { ngx_string("start-kind"),

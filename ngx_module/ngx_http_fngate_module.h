@@ -194,6 +194,8 @@ typedef struct {
     ngx_str_t                  root_id;       /* the chain's first request
                                                  id; "" is this call's */
     ngx_uint_t                 depth;         /* 1 for a client's call */
+    ngx_str_t                  session_key;   /* those credentials' access
+                                                 key id, or "" */
     ngx_str_t                  chain_deadline;  /* the latest end of the
                                                    call whose credentials
                                                    signed this one (Unix
@@ -259,6 +261,8 @@ typedef struct {
     ngx_str_t                  max_memory_mb;
     ngx_str_t                  init_ms;
     ngx_str_t                  queue_ms;
+    ngx_str_t                  suspended_ms;   /* not billed: the call was
+                                                  suspended (a wait) */
     ngx_str_t                  cold_start;
     ngx_str_t                  start_kind;
     ngx_str_t                  vm;

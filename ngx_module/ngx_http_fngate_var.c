@@ -81,6 +81,9 @@ static ngx_http_variable_t  ngx_http_fngate_vars[] = {
                         ngx_http_fngate_variable_depth, 0),
     ngx_http_fngate_var("fngate_root_request_id",
                         ngx_http_fngate_variable_root_id, 0),
+    /* the access key id of the call's credentials when they are a call's
+     * (the call waiting on this one: docs/suspend.md), or "" */
+    ngx_http_fngate_name_var("fngate_session", call.session_key),
 
     /* the call's deadline, Unix ms, or "" (ngx_http_fngate_deadline) */
     ngx_http_fngate_var("fngate_deadline",
@@ -95,6 +98,7 @@ static ngx_http_variable_t  ngx_http_fngate_vars[] = {
     ngx_http_fngate_counter_var("fngate_max_memory_mb", result.max_memory_mb),
     ngx_http_fngate_counter_var("fngate_init_ms", result.init_ms),
     ngx_http_fngate_counter_var("fngate_queue_ms", result.queue_ms),
+    ngx_http_fngate_counter_var("fngate_suspended_ms", result.suspended_ms),
     ngx_http_fngate_counter_var("fngate_cold_start", result.cold_start),
     ngx_http_fngate_counter_var("fngate_start_kind", result.start_kind),
     ngx_http_fngate_counter_var("fngate_vm", result.vm),

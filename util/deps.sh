@@ -20,6 +20,8 @@ PACKAGES=(
     # runtime disk (guest/image/mkruntimes.sh: Debian's python3.11, an ext4
     # by mke2fs -d)
     busybox-static cpio kmod python3.11 e2fsprogs
+    # CRIU on the runtime disk: suspended waits (docs/suspend.md)
+    criu
     # the Node.js runtime (mkruntimes.sh names it after this node's major
     # version: Debian 12's is nodejs18.x; a machine's own node 20 stays)
     nodejs

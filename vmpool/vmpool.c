@@ -831,12 +831,8 @@ vmp_vm_origin(const vmp_vm_t *vm)
 
 
 int
-vmp_vm_call(vmp_vm_t *vm, fg_buf_t *req, fg_buf_t *resp_buf,
-    fg_frame_t *resp, unsigned timeout_ms, char **err)
+vmp_vm_send(vmp_vm_t *vm, fg_buf_t *req, uint32_t *seq, char **err)
 {
-    uint64_t  deadline = fg_now_ms() + timeout_ms, now;
-    uint32_t  seq;
-
     *err = NULL;
     if (vm->fd < 0) {
         vmp_seterr(err, "%s: no agent channel", vm->name);
@@ -846,49 +842,152 @@ vmp_vm_call(vmp_vm_t *vm, fg_buf_t *req, fg_buf_t *resp_buf,
         vmp_seterr(err, "%s: empty request", vm->name);
         return -1;
     }
-    seq = ++vm->seq;
-    if (seq == 0) {
-        seq = ++vm->seq;                  /* 0 is the agent's own */
+    *seq = ++vm->seq;
+    if (*seq == 0) {
+        *seq = ++vm->seq;                 /* 0 is the agent's own */
     }
-    req->data[4] = (uint8_t) (seq >> 24);
-    req->data[5] = (uint8_t) (seq >> 16);
-    req->data[6] = (uint8_t) (seq >> 8);
-    req->data[7] = (uint8_t) seq;
+    req->data[4] = (uint8_t) (*seq >> 24);
+    req->data[5] = (uint8_t) (*seq >> 16);
+    req->data[6] = (uint8_t) (*seq >> 8);
+    req->data[7] = (uint8_t) *seq;
 
     if (fg_frame_write_all(vm->fd, req) < 0) {
         vmp_seterr(err, "%s: write to agent: %s", vm->name, strerror(errno));
         return -1;
     }
+    return 0;
+}
 
+
+int
+vmp_vm_reply(vmp_vm_t *vm, uint32_t seq, uint32_t seq_also,
+    fg_buf_t *resp_buf, fg_frame_t *resp, uint64_t until_ms, char **err)
+{
+    uint64_t  now;
+
+    *err = NULL;
     /* Frames with another seq (a late reply, a HELLO) are skipped. */
     for ( ;; ) {
         now = fg_now_ms();
-        if (now >= deadline) {
-            vmp_seterr(err, "%s: no reply from the agent within %u ms",
-                vm->name, timeout_ms);
-            return -1;
+        if (now >= until_ms) {
+            return 1;
         }
         if (fg_frame_read(vm->fd, resp_buf, resp,
-                (unsigned) (deadline - now)) < 0)
+                (unsigned) (until_ms - now)) < 0)
         {
+            if (errno == ETIMEDOUT && fg_now_ms() >= until_ms) {
+                return 1;
+            }
             vmp_seterr(err, "%s: %s from the agent", vm->name,
                 errno == ETIMEDOUT ? "no reply in time"
                 : errno == EPROTO ? "malformed frame" : strerror(errno));
             return -1;
         }
-        if (resp->seq != seq) {
-            continue;
+        if (resp->seq == seq || (seq_also != 0 && resp->seq == seq_also)) {
+            return 0;
         }
-        if (resp->type == FG_FRAME_ERROR) {
-            size_t          len;
-            const uint8_t  *m = fg_frame_get(resp, "message", &len);
+    }
+}
 
-            vmp_seterr(err, "%s: agent error: %.*s", vm->name,
-                m ? (int) len : 1, m ? (const char *) m : "?");
-            return -1;
-        }
+
+int
+vmp_vm_call(vmp_vm_t *vm, fg_buf_t *req, fg_buf_t *resp_buf,
+    fg_frame_t *resp, unsigned timeout_ms, char **err)
+{
+    uint32_t  seq;
+    int       rc;
+
+    if (vmp_vm_send(vm, req, &seq, err) != 0) {
+        return -1;
+    }
+    rc = vmp_vm_reply(vm, seq, 0, resp_buf, resp, fg_now_ms() + timeout_ms,
+        err);
+    if (rc == 1) {
+        vmp_seterr(err, "%s: no reply from the agent within %u ms",
+            vm->name, timeout_ms);
+        return -1;
+    }
+    return rc == 0 ? vmp_vm_reply_error(vm, resp, err) : rc;
+}
+
+
+int
+vmp_vm_reply_error(const vmp_vm_t *vm, const fg_frame_t *resp, char **err)
+{
+    size_t          len;
+    const uint8_t  *m;
+
+    if (resp->type != FG_FRAME_ERROR) {
         return 0;
     }
+    m = fg_frame_get(resp, "message", &len);
+    vmp_seterr(err, "%s: agent error: %.*s", vm->name, m ? (int) len : 1,
+        m ? (const char *) m : "?");
+    return -1;
+}
+
+
+void
+vmp_pool_suspended(vmp_pool_t *pool, vmp_vm_t *vm)
+{
+    pthread_mutex_lock(&pool->lock);
+    vm->suspended = true;
+    vm->code[0] = '\0';                  /* its code went aside too */
+    vm->capture[0] = '\0';               /* never saved while it holds one */
+    pthread_mutex_unlock(&pool->lock);
+    vmp_pool_release(pool, vm, true);
+}
+
+
+int
+vmp_pool_resume(vmp_pool_t *pool, unsigned id, unsigned timeout_ms,
+    vmp_vm_t **out, char **err)
+{
+    uint64_t         deadline = fg_now_ms() + timeout_ms, now;
+    struct timespec  ts;
+    vmp_vm_t        *vm;
+    int              rc = -1;
+
+    *out = NULL;
+    *err = NULL;
+    pthread_mutex_lock(&pool->lock);
+    for ( ;; ) {
+        /* by its id: it may be gone (destroyed unhealthy meanwhile) */
+        for (vm = pool->set.head; vm != NULL && vm->id != id; vm = vm->next) {
+        }
+        if (vm == NULL || vm->state == VMP_DEAD || !vm->suspended
+            || pool->stop)
+        {
+            vmp_seterr(err, "the guest that held the call is gone");
+            break;
+        }
+        if (vm->state == VMP_IDLE) {
+            vm->suspended = false;
+            vm->resuming = false;
+            vmp_set_move(&pool->set, vm, VMP_BUSY, vm->account, fg_now_ms());
+            *out = vm;
+            rc = 0;
+            break;
+        }
+        now = fg_now_ms();
+        if (now >= deadline) {
+            vm->resuming = false;
+            vmp_seterr(err, "%s: busy for %u ms", vm->name, timeout_ms);
+            break;
+        }
+        vm->resuming = true;            /* the call in it ends: ours next */
+        vmp_deadline(&ts, deadline - now);
+        pthread_cond_timedwait(&pool->changed, &pool->lock, &ts);
+    }
+    pthread_mutex_unlock(&pool->lock);
+    return rc;
+}
+
+
+unsigned
+vmp_vm_id(const vmp_vm_t *vm)
+{
+    return vm->id;
 }
 
 

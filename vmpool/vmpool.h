@@ -214,6 +214,36 @@ void vmp_vm_set_code(vmp_vm_t *vm, const char *sha256hex);
 int vmp_vm_call(vmp_vm_t *vm, fg_buf_t *req, fg_buf_t *resp_buf,
     fg_frame_t *resp, unsigned timeout_ms, char **err);
 
+/*
+ * vmp_vm_call in two steps, for a caller that does something while it
+ * waits: vmp_vm_send sends req and gives its seq; vmp_vm_reply reads
+ * frames until one has seq or seq_also (0: none), into resp, or until
+ * until_ms (monotonic) passes: 1.  0, 1, or -1 with a malloc'd message
+ * (the guest is then unhealthy).  An ERROR frame is returned as it is.
+ */
+int vmp_vm_send(vmp_vm_t *vm, fg_buf_t *req, uint32_t *seq, char **err);
+int vmp_vm_reply(vmp_vm_t *vm, uint32_t seq, uint32_t seq_also,
+    fg_buf_t *resp_buf, fg_frame_t *resp, uint64_t until_ms, char **err);
+/* -1 with *err when resp is an ERROR frame, else 0. */
+int vmp_vm_reply_error(const vmp_vm_t *vm, const fg_frame_t *resp,
+    char **err);
+
+/* The guest's number, unique in its pool for the pool's life. */
+unsigned vmp_vm_id(const vmp_vm_t *vm);
+
+/*
+ * Suspended waits (docs/suspend.md).  vmp_pool_suspended hands back a
+ * guest whose call the agent has suspended: other calls of its pool key
+ * may have it (it holds no code now), it is not destroyed while idle,
+ * evicted or saved as a function snapshot.  vmp_pool_resume takes it back
+ * for that call, by id, once the call in it (if any) ends, before any
+ * other waiting call; 0, or -1 with a malloc'd message when it is gone or
+ * still busy after timeout_ms.
+ */
+void vmp_pool_suspended(vmp_pool_t *pool, vmp_vm_t *vm);
+int vmp_pool_resume(vmp_pool_t *pool, unsigned id, unsigned timeout_ms,
+    vmp_vm_t **out, char **err);
+
 /* Status for `fngate status` and logs: counts per state. */
 typedef struct {
     unsigned  booting;

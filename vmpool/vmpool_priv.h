@@ -67,6 +67,10 @@ struct vmp_vm {
     char         net_addr[16];  /* its address */
     char        *egress;        /* its elements of the allow set */
     char        *egress_src;    /* the allow-list they came from */
+    bool         suspended;     /* holds a suspended call of its account:
+                                   never destroyed idle, evicted or saved */
+    bool         resuming;      /* that call wants it back: no other call
+                                   takes it */
     vmp_vm_t    *next;
 };
 

@@ -17,6 +17,7 @@
  *     agent_runtime.c  the persistent runtime: its process and its calls
  *     agent_rtapi.c    the Lambda Runtime API server the runtime talks to
  *     agent_sandbox.c  the sandbox the function's code runs in
+ *     agent_suspend.c  SUSPEND and RESUME: a waiting call set aside (CRIU)
  */
 
 #ifndef AGENT_H
@@ -36,6 +37,8 @@
 #define AGENT_PORT_NAME   "org.fngate.agent.0"
 #define AGENT_STDERR_KEEP 4096
 #define AGENT_RT_CONNS    16
+/* Where a suspended sandbox's /tmp entries wait, in /tmp (root only). */
+#define AGENT_SUSPEND_TMP_NAME  ".fngate-suspended"
 
 typedef struct {
     const char  *task_dir;      /* /var/task */
@@ -128,6 +131,8 @@ uint64_t agent_now_us(void);
 int agent_file_write(const char *path, const char *s);
 ssize_t agent_file_read(const char *path, char *buf, size_t size);
 void agent_fds_close(int *fds, unsigned n);
+/* Removes the entries of dir (dir itself stays). */
+void agent_tree_empty(const char *dir);
 /* Reaps exited children; notes the runtime's exit status. */
 void agent_reap(void);
 
@@ -177,10 +182,19 @@ void agent_runtime_finish(const char *status, int code, const uint8_t *body,
 void agent_runtime_kill(void);
 void agent_runtime_cleanup(void);
 void agent_runtime_stop(void);
+/* Forgets which bootstrap the code loaded has (the code changed hands
+ * without a LOAD: agent_suspend.c). */
+void agent_runtime_forget_bootstrap(void);
 void agent_runtime_exited(void);
 int agent_runtime_bootstrap(const fg_frame_t *f, char *path, size_t size,
     char *msg, size_t msize);
 void agent_runtime_invoke(int fd, const fg_frame_t *f, const char *path);
+
+/* agent_suspend.c (PID 1 only) */
+void agent_suspend_handle(int fd, const fg_frame_t *f);
+void agent_resume_handle(int fd, const fg_frame_t *f);
+bool agent_suspend_holds(void);
+void agent_suspend_tmp_clear(void);
 
 /* agent_rtapi.c */
 int agent_rtapi_listen(unsigned port);

@@ -20,20 +20,6 @@
 
 
 static int
-agent_load_rm_entry(const char *path, const struct stat *st, int flag,
-    struct FTW *ftw)
-{
-    if (ftw->level == 0) {
-        return 0;
-    }
-    if (remove(path) < 0) {
-        agent_log("remove %s: %s", path, strerror(errno));
-    }
-    return 0;
-}
-
-
-static int
 agent_load_mkdirs(char *path)
 {
     char  *s;
@@ -140,9 +126,7 @@ agent_load_turnover(void)
             strerror(errno));
     }
     agent_reap();
-    if (agent.tmp_dir != NULL) {
-        nftw(agent.tmp_dir, agent_load_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    }
+    agent_suspend_tmp_clear();      /* a suspended call's stays */
     agent.sbx_id = AGENT_SANDBOX_ID_BASE
         + agent.code_gen % AGENT_SANDBOX_IDS;
 }
@@ -163,7 +147,7 @@ agent_load_handle(int fd, const fg_frame_t *f)
     if (ok) {
         agent_load_turnover();
         mkdir(agent.task_dir, 0755);
-        nftw(agent.task_dir, agent_load_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+        agent_tree_empty(agent.task_dir);
         fg_field_iter_init(&it, f);
         while (ok && agent_msg_load_next(&it, &file) == 1) {
             if (agent_load_write_file((const char *) file.path,

@@ -25,6 +25,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -33,6 +34,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 
@@ -92,6 +94,26 @@ agent_file_read(const char *path, char *buf, size_t size)
     }
     buf[n] = '\0';
     return n;
+}
+
+
+static int
+agent_tree_rm_entry(const char *path, const struct stat *st, int flag,
+    struct FTW *ftw)
+{
+    (void) st;
+    (void) flag;
+    if (ftw->level > 0 && remove(path) < 0) {
+        agent_log("remove %s: %s", path, strerror(errno));
+    }
+    return 0;
+}
+
+
+void
+agent_tree_empty(const char *dir)
+{
+    nftw(dir, agent_tree_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 
@@ -180,6 +202,12 @@ agent_main_frame(int fd, const fg_frame_t *f)
         break;
     case FG_FRAME_SYNC:
         agent_sync_handle(fd, f);
+        break;
+    case FG_FRAME_SUSPEND:
+        agent_suspend_handle(fd, f);
+        break;
+    case FG_FRAME_RESUME:
+        agent_resume_handle(fd, f);
         break;
     case FG_FRAME_PING: {
         fg_buf_t  b = { 0 };

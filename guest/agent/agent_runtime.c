@@ -365,6 +365,13 @@ static struct {
     char      msg[256];
 } agent_rt_boot;
 
+void
+agent_runtime_forget_bootstrap(void)
+{
+    agent_rt_boot.valid = false;
+}
+
+
 int
 agent_runtime_bootstrap(const fg_frame_t *f, char *path, size_t size,
     char *msg, size_t msize)

@@ -20,8 +20,12 @@ BUSYBOX=${BUSYBOX:-/bin/busybox}
 # for the read-only runtime disk (guest/image/mkruntimes.sh).  ext4 asks the
 # crypto API for crc32c at mount (its modinfo softdep, which this script
 # does not follow): crc32c_generic comes first.  virtio_net: the guest's NIC
-# when fngated gives guests a network (docs/network.md).
-WANT=${FNGATE_MODULES:-"virtio_pci virtio_console virtio_blk crc32c_generic ext4 virtio_net"}
+# when fngated gives guests a network (docs/network.md).  The socket diag
+# modules and nf_tables: what CRIU needs to checkpoint a waiting call, its
+# sockets and the lock that holds its connections' packets meanwhile
+# (docs/suspend.md).
+WANT=${FNGATE_MODULES:-"virtio_pci virtio_console virtio_blk crc32c_generic ext4 virtio_net
+unix_diag inet_diag tcp_diag udp_diag netlink_diag af_packet_diag nf_tables"}
 
 ver=$(cat "$KDIR/version")
 mdir="$KDIR/lib/modules/$ver"

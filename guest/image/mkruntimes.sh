@@ -10,7 +10,8 @@
 # and nodejsNN.x/: our bootstrap and bootstrap.js (guest/runtimes/nodejs),
 # the machine's node with its libraries and loader, and the AWS SDK's
 # clients that util/deps.sh put in build/npm.  NN is the major version
-# that the copied node itself reports: the name never claims another.
+# that the copied node itself reports: the name never claims another;
+# and .criu/: Debian's criu, for suspended waits (docs/suspend.md).
 # DIR, when given, also gets the tree (the agent's host tests use it).
 #
 # A disk rather than a larger initramfs: the initramfs lives in each
@@ -103,6 +104,15 @@ case "$ver" in
 esac
 cp -a "$NPM/node_modules" "$n/node_modules"
 mv "$n" "$tmp/root/$name"
+
+# CRIU, for the agent to checkpoint a call that waits on another and bring
+# it back (docs/suspend.md): Debian's criu with its libraries and loader,
+# in .criu/ (a dot: not a runtime's name in the manifest below).
+CRIU=${CRIU:-/usr/sbin/criu}
+[ -x "$CRIU" ] || { echo "mkruntimes: no $CRIU (apt-get install criu)" >&2; exit 1; }
+mkdir -p "$tmp/root/.criu/lib"
+cp "$CRIU" "$tmp/root/.criu/criu"
+copy_libs "$tmp/root/.criu/lib" "$CRIU"
 
 if [ -n "$KEEP" ]; then
     rm -rf "$KEEP"

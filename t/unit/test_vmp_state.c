@@ -320,6 +320,43 @@ test_memory_budget(void)
 }
 
 
+/* A guest holding a suspended call (docs/suspend.md): its pool key's
+ * calls may have it while the call is away, nobody else; it is neither
+ * destroyed idle nor evicted; once the call wants it back, no other call
+ * takes it. */
+static void
+test_suspended_guest(void)
+{
+    vmp_set_t   set = { 0 };
+    vmp_vm_t   *a, *vm;
+
+    a = add_vm(&set, VMP_IDLE, "A", 0, 1000);
+    a->suspended = true;
+
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 1, 0, 0, true, &vm),
+        VMP_PICK_IDLE);
+    CU_ASSERT_PTR_EQUAL(vm, a);
+    /* at max_vms another account waits rather than evict it */
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "B", 1, 0, 0, true, &vm),
+        VMP_PICK_WAIT);
+    CU_ASSERT_PTR_NULL(vmp_set_expired(&set, 1000000, 10000));
+    CU_ASSERT_PTR_NULL(vmp_set_expired(&set, 1000000, 0));
+
+    /* its call wants it back: A's other calls wait, as at the cap */
+    a->resuming = true;
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "A", 1, 1, 0, true, &vm),
+        VMP_PICK_WAIT);
+    CU_ASSERT_PTR_NULL(vm);
+
+    /* back with its call: an idle guest like any other */
+    a->suspended = a->resuming = false;
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "B", 1, 0, 0, true, &vm),
+        VMP_PICK_EVICT);
+    CU_ASSERT_PTR_EQUAL(vmp_set_expired(&set, 1000000, 10000), a);
+    set_free(&set);
+}
+
+
 static void
 test_expired_and_stats(void)
 {
@@ -564,6 +601,7 @@ const cu_test_t  vmp_state_tests[] = {
     { "a guest serves one caller and one owner", test_pool_key },
     { "warm set refill", test_boots_needed },
     { "idle expiry and stats", test_expired_and_stats },
+    { "a guest that holds a suspended call", test_suspended_guest },
     { "memory budget", test_memory_budget },
     { "template expansion", test_template },
     { "channel path from live XML", test_channel_path },
