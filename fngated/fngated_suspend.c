@@ -242,9 +242,12 @@ fgd_suspend_away(fgd_exchange_t *x, uint32_t seq, uint64_t end,
     x->suspends++;
 
     fgd_suspend_wait(x->parent, end);
+    /* back even past its timeout: restored, it times out as calls do and
+     * leaves its guest clean */
     now = fg_now_ms();
-    if (vmp_pool_resume(x->pool, id, now < end ? (unsigned) (end - now) : 0,
-            &x->vm, err) != 0)
+    if (vmp_pool_resume(x->pool, id, now + FGD_SUSPEND_RESTORE_MS < end
+            ? (unsigned) (end - now) : FGD_SUSPEND_RESTORE_MS, &x->vm, err)
+        != 0)
     {
         return -1;
     }
@@ -305,7 +308,10 @@ fgd_suspend_invoke(fgd_exchange_t *x, fg_buf_t *req, fg_buf_t *resp_buf,
                 "%u ms", vmp_vm_name(x->vm), timeout_ms);
             return -1;
         }
-        if (!may || !fgd_suspend_due(x->parent, x->after_ms)) {
+        /* the guest is lent only to a call that waits for one */
+        if (!may || !fgd_suspend_due(x->parent, x->after_ms)
+            || !vmp_pool_wanted(x->pool, x->vm))
+        {
             continue;
         }
         rc = fgd_suspend_frame(x, FG_FRAME_SUSPEND, seq, end, resp_buf,
@@ -327,6 +333,10 @@ fgd_suspend_invoke(fgd_exchange_t *x, fg_buf_t *req, fg_buf_t *resp_buf,
         }
         if (fgd_suspend_away(x, seq, end, resp_buf, resp, err) != 0) {
             return -1;
+        }
+        /* restored past its end, it answers at once that it timed out */
+        if (end < fg_now_ms() + FGD_SUSPEND_RESTORE_MS) {
+            end = fg_now_ms() + FGD_SUSPEND_RESTORE_MS;
         }
     }
     return vmp_vm_reply_error(x->vm, resp, err);

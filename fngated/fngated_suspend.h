@@ -2,7 +2,8 @@
  * fngated_suspend: suspended waits (docs/suspend.md).
  *
  * A call whose code waits on a synchronous Invoke it made (signed with
- * the call's own credentials) longer than suspend_after is suspended: the
+ * the call's own credentials) longer than suspend_after, while another
+ * call of its pool key waits for a guest, is suspended: the
  * agent checkpoints its runtime (CRIU) and sets its sandbox aside, the
  * guest goes back to the pool for other calls of the same pool key, and
  * when the calls it made have ended the call takes that guest back, is

@@ -75,27 +75,11 @@ def handler(event, context):
     return out
 _PY_
 
-# WHO's python3.11 function NAME running $CALLER with ROLE (an ARN); a
-# long timeout: boto3's import takes tens of seconds in a TCG guest.
+# WHO's python3.11 function NAME running $CALLER with ROLE (an ARN).
 sub caller_fn {
     my ($who, $name, $role) = @_;
-    my $body = FngateTest::create_function_body(name => $name,
-        runtime => 'python3.11', handler => 'app.handler', timeout => 300,
-        memory => 256,
-        zip_b64 => FngateTest::zip_b64({ 'app.py' => [0644, $main::CALLER] }));
-    $body =~ s/"Role":"[^"]*"/"Role":"$role"/;
-    FngateTest::api_ok($who, 'POST', '/2015-03-31/functions', $body, 201);
-}
-
-# WHO calls NAME with EVENT (a hash): (its answer decoded, its request id).
-sub call {
-    my ($who, $name, $event) = @_;
-    my $out = FngateTest::curl_sigv4($who,
-        "/2015-03-31/functions/$name/invocations", '-D', '-',
-        '-d', FngateTest::json_encode($event));
-    my ($rid) = $out =~ /^x-amzn-RequestId:\s*(\S+)/mi;
-    my ($body) = $out =~ /\r\n\r\n(\{.*\})\s*\nhttp=200/s;
-    return (defined $body ? FngateTest::json_decode($body) : $out, $rid);
+    FngateTest::role_fn($who, $name, $role, 'python3.11', 'app.py',
+        $main::CALLER);
 }
 
 # TEXT with the gateway's address as guests reach it written GW.
@@ -133,7 +117,7 @@ my $role = FngateTest::role('call1-a', 'parent-role',
 main::caller_fn('call1-a', 'parent', $role);
 main::caller_fn('call1-a', 'child', "arn:aws:iam::$acct:role/none");
 FngateTest::python_sqs('call1-a', "sqs.create_queue(QueueName='jobs')\n");
-my ($r, $rid) = main::call('call1-a', 'parent',
+my ($r, $rid) = FngateTest::invoke_json('call1-a', 'parent',
     { child => 'child', queue => 'jobs', delete => 'child' });
 my $got = FngateTest::python_sqs('call1-a', <<'_PY_');
 url = sqs.get_queue_url(QueueName='jobs')['QueueUrl']
@@ -217,7 +201,7 @@ my $acct = FngateTest::account('call3-a')->{AccountId};
 my $empty = FngateTest::role('call3-a', 'empty');
 main::caller_fn('call3-a', 'leaker', $empty);
 main::caller_fn('call3-a', 'child', $empty);
-my ($r) = main::call('call3-a', 'leaker', { leak => 1, child => 'child' });
+my ($r) = FngateTest::invoke_json('call3-a', 'leaker', { leak => 1, child => 'child' });
 my ($akid, $secret, $token) = @{ $r->{leak} || [] };
 my $env = join ' ', 'env -i PATH=/usr/bin:/bin HOME=/tmp',
     'AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null',
@@ -251,7 +235,7 @@ my $role = FngateTest::role('call4-a', 'r',
     '{"Statement":[{"Effect":"Allow","Action":"lambda:InvokeFunction",'
     . '"Resource":"*"}]}');
 main::caller_fn('call4-a', 'loop', $role);
-my ($r, $rid) = main::call('call4-a', 'loop', { again => 1 });
+my ($r, $rid) = FngateTest::invoke_json('call4-a', 'loop', { again => 1 });
 # the refusal, and the line of the run that was refused (written once
 # that run ends)
 my (@refused, @runs);

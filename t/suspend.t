@@ -10,6 +10,7 @@
 # billing line's suspended_ms, not in its billed duration.
 use Test::Nginx::Socket;
 use FngateTest;
+use File::Basename ();
 
 repeat_each(1);
 fngate_defaults();
@@ -51,6 +52,7 @@ def attempt(f):
 def handler(event, context):
     STATE['calls'] += 1
     if 'child' not in event:
+        time.sleep(event.get('sleep', 0))
         return {'read': attempt(lambda: open('/tmp/parent.txt').read()),
                 'stash': attempt(lambda: os.listdir('/tmp/.fngate-suspended')),
                 'pid': os.getpid()}
@@ -60,7 +62,7 @@ def handler(event, context):
         f.write(token)
     pid = os.getpid()
     child = json.loads(lam.invoke(FunctionName=event['child'],
-        Payload=json.dumps({}))['Payload'].read())
+        Payload=json.dumps({'sleep': event.get('sleep', 0)}))['Payload'].read())
     return {'child': child, 'calls': STATE['calls'],
             'memory': hashlib.sha256(BLOB).hexdigest() == digest,
             'tmp': open('/tmp/parent.txt').read() == token,
@@ -70,23 +72,8 @@ _PY_
 # WHO's python3.11 function NAME running $CODE with ROLE (an ARN).
 sub fn {
     my ($who, $name, $role) = @_;
-    my $body = FngateTest::create_function_body(name => $name,
-        runtime => 'python3.11', handler => 'app.handler', timeout => 300,
-        memory => 256,
-        zip_b64 => FngateTest::zip_b64({ 'app.py' => [0644, $main::CODE] }));
-    $body =~ s/"Role":"[^"]*"/"Role":"$role"/;
-    FngateTest::api_ok($who, 'POST', '/2015-03-31/functions', $body, 201);
-}
-
-# WHO calls NAME with EVENT: (its answer decoded, its request id).
-sub call {
-    my ($who, $name, $event) = @_;
-    my $out = FngateTest::curl_sigv4($who,
-        "/2015-03-31/functions/$name/invocations", '-D', '-',
-        '-d', FngateTest::json_encode($event));
-    my ($rid) = $out =~ /^x-amzn-RequestId:\s*(\S+)/mi;
-    my ($body) = $out =~ /\r\n\r\n(\{.*\})\s*\nhttp=200/s;
-    return (defined $body ? FngateTest::json_decode($body) : $out, $rid);
+    FngateTest::role_fn($who, $name, $role, 'python3.11', 'app.py',
+        $main::CODE);
 }
 
 # What a call's billing line and the fngated log say of its suspension.
@@ -99,8 +86,10 @@ sub report {
     my $log = do { local $/; open my $in, '<', $main::Own->{log}; <$in> };
     my $wall = int($p->{request_time} * 1000);
     return join("\n",
-        "answer=" . (ref $r ? FngateTest::json_encode({ %$r,
-            child => { %{ $r->{child} }, pid => 'PID' } }) : $r),
+        "answer=" . (ref $r eq 'HASH' && ref $r->{child} eq 'HASH'
+            ? FngateTest::json_encode({ %$r,
+                  child => { %{ $r->{child} }, pid => 'PID' } })
+            : ref $r ? FngateTest::json_encode($r) : $r),
         "child_status=" . ($c ? $c->{status} : 'none'),
         "same_vm=" . ($c && $c->{vm} eq $p->{vm} ? 1 : 0),
         "suspended=" . ($p->{suspended_ms} > 0 ? 1 : "0 ($p->{suspended_ms})"),
@@ -129,8 +118,8 @@ my $role = FngateTest::role('susp1-a', 'r',
     . '"Resource":"*"}]}');
 main::fn('susp1-a', 'parent', $role);
 main::fn('susp1-a', 'child', $role);
-my ($r1, $rid1) = main::call('susp1-a', 'parent', { child => 'child' });
-my ($r2, $rid2) = main::call('susp1-a', 'parent', { child => 'child' });
+my ($r1, $rid1) = FngateTest::invoke_json('susp1-a', 'parent', { child => 'child' });
+my ($r2, $rid2) = FngateTest::invoke_json('susp1-a', 'parent', { child => 'child' });
 FngateTest::save_output('susp1.out',
     main::report($r1, $rid1) . "--\n" . main::report($r2, $rid2));
 --- request
@@ -149,5 +138,96 @@ same_vm=1
 suspended=1
 not_billed=1
 logged=1
+--- no_error_log
+[error]
+
+
+
+=== TEST 2: a nodejs function's call waiting on an AWS SDK v3 Invoke is suspended and restored the same way, its memory and the SDK's connection intact
+--- timeout: 900
+--- config eval: FngateTest::default_config($main::OWN_SOCK)
+--- init
+main::ready();
+my $acct = FngateTest::account('susp2-a')->{AccountId};
+my $role = FngateTest::role('susp2-a', 'r',
+    '{"Statement":[{"Effect":"Allow","Action":"lambda:InvokeFunction",'
+    . '"Resource":"*"}]}');
+my ($node) = map { File::Basename::basename($_) }
+    glob(FngateTest::fngate_root() . '/build/runtimes/nodejs*.x');
+FngateTest::role_fn('susp2-a', 'parent', $role, $node, 'index.js', <<'_JS_');
+const crypto = require('crypto');
+const fs = require('fs');
+const { LambdaClient, InvokeCommand } = require('@aws-sdk/client-lambda');
+const lam = new LambdaClient({});
+const blob = crypto.randomBytes(8 << 20);
+const digest = () => crypto.createHash('sha256').update(blob).digest('hex');
+let calls = 0;
+exports.handler = async (event) => {
+    calls++;
+    const before = digest(), pid = process.pid;
+    const token = crypto.randomBytes(8).toString('hex');
+    fs.writeFileSync('/tmp/parent.txt', token);
+    const r = await lam.send(new InvokeCommand({ FunctionName: event.child,
+        Payload: Buffer.from('{}') }));
+    const child = JSON.parse(Buffer.from(r.Payload).toString());
+    return { calls, memory: digest() === before, child,
+        same_pid: process.pid === pid, other_pid: child.pid !== pid,
+        tmp: fs.readFileSync('/tmp/parent.txt', 'utf8') === token };
+};
+_JS_
+main::fn('susp2-a', 'child', $role);
+my ($r, $rid) = FngateTest::invoke_json('susp2-a', 'parent', { child => 'child' });
+FngateTest::save_output('susp2.out', main::report($r, $rid));
+--- request
+GET /t/out/susp2.out
+--- response_body
+answer={"calls":1,"child":{"pid":"PID","read":"FileNotFoundError","stash":"PermissionError"},"memory":true,"other_pid":true,"same_pid":true,"tmp":true}
+child_status=200
+same_vm=1
+suspended=1
+not_billed=1
+logged=1
+--- no_error_log
+[error]
+
+
+
+=== TEST 3: a call whose timeout passes while it is suspended is restored once its guest is free, times out as any call does, and leaves the guest clean for the next call
+--- timeout: 900
+--- config eval: FngateTest::default_config($main::OWN_SOCK)
+--- init
+main::ready();
+my $acct = FngateTest::account('susp3-a')->{AccountId};
+my $role = FngateTest::role('susp3-a', 'r',
+    '{"Statement":[{"Effect":"Allow","Action":"lambda:InvokeFunction",'
+    . '"Resource":"*"}]}');
+main::fn('susp3-a', 'parent', $role);
+main::fn('susp3-a', 'child', $role);
+# warm (boto3 imported), then a 20 s timeout for the waiting call
+FngateTest::invoke_json('susp3-a', 'parent', {});
+FngateTest::api_ok('susp3-a', 'PUT', '/2015-03-31/functions/parent/configuration',
+    '{"Timeout":20}', 200);
+my ($r, $rid) = FngateTest::invoke_json('susp3-a', 'parent',
+    { child => 'child', sleep => 30 });
+my ($c) = grep { $_->{function} eq 'child' && $_->{root_request_id} eq $rid }
+          @{ FngateTest::billing_lines('Invoke') };
+my ($after) = FngateTest::invoke_json('susp3-a', 'parent', {});
+my $log = do { local $/; open my $in, '<', $main::Own->{log}; <$in> };
+FngateTest::save_output('susp3.out', join("\n",
+    "parent=" . (ref $r && ($r->{errorMessage} // '') =~ /Task timed out after 20\.\d\d seconds/
+                 ? 'timed out' : FngateTest::json_encode($r)),
+    "suspended=" . ($log =~ /\Q$rid\E.*suspended on/ ? 1 : 0),
+    "restored=" . ($log =~ /\Q$rid\E.*resumed on/ ? 1 : 0),
+    "child_status=" . ($c ? $c->{status} : 'none'),
+    "after=" . (ref $after && exists $after->{read} ? 'ok'
+                : FngateTest::json_encode($after))) . "\n");
+--- request
+GET /t/out/susp3.out
+--- response_body
+parent=timed out
+suspended=1
+restored=1
+child_status=200
+after=ok
 --- no_error_log
 [error]

@@ -51,6 +51,18 @@
 #                                       timing each; then N Invokes of the
 #                                       child from this host: "inside
 #                                       p50 p99 outside p50 p99" (ms)
+#   suspend ENDPOINT AKID SECRET ACCOUNT N SLEEP ACCESSLOG
+#                                       suspended waits (fngated with one
+#                                       guest per account): a python3.11
+#                                       parent (boto3, 8 MiB of state)
+#                                       invokes a python3.11 child that
+#                                       sleeps SLEEP s, N times; each
+#                                       call's wall time and its billing
+#                                       line: "calls N wall p50 WALL
+#                                       duration p50 DUR suspended p50
+#                                       SUSP same_vm K" (ms; K of N
+#                                       children ran in their parent's
+#                                       guest)
 import sys
 
 
@@ -71,6 +83,49 @@ def signed(method, url, body, akid, secret):
     SigV4Auth(Credentials(akid, secret), "lambda", "us-east-1").add_auth(req)
     return {k: req.headers.get(k) or (url.split("/")[2] if k == "Host" else None)
             for k in ("Host", "Content-Type", "X-Amz-Date", "Authorization")}
+
+
+def zipped(text):
+    """A zip of one file, app.py, with text."""
+    import io
+    import zipfile
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w") as z:
+        z.writestr("app.py", text)
+    return b.getvalue()
+
+
+def invoking_role(endpoint, akid, secret, account, name):
+    """A Lambda client with a long read timeout, and the ARN of a new role
+    NAME that may invoke any function of the account."""
+    import json
+    import boto3
+    from botocore.config import Config
+    cfg = Config(retries={"max_attempts": 1}, read_timeout=900)
+    iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id=akid, aws_secret_access_key=secret,
+                       config=cfg)
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+         "Principal": {"Service": "lambda.amazonaws.com"},
+         "Action": "sts:AssumeRole"}]}))
+    iam.put_role_policy(RoleName=name, PolicyName="invoke",
+                        PolicyDocument=json.dumps({"Statement": [{
+                            "Effect": "Allow",
+                            "Action": "lambda:InvokeFunction",
+                            "Resource": "*"}]}))
+    lam = boto3.client("lambda", endpoint_url=endpoint,
+                       region_name="us-east-1", aws_access_key_id=akid,
+                       aws_secret_access_key=secret, config=cfg)
+    return lam, "arn:aws:iam::%s:role/%s" % (account, name)
+
+
+def python_functions(lam, role, functions):
+    """python3.11 functions (name, app.py's text) with the role role."""
+    for name, text in functions:
+        lam.create_function(FunctionName=name, Runtime="python3.11",
+                            Handler="app.handler", Role=role, Timeout=600,
+                            MemorySize=256, Code={"ZipFile": zipped(text)})
 
 
 mode = sys.argv[1]
@@ -114,36 +169,11 @@ elif mode in ("calls", "latency"):
                                        took[min(len(took) - 1,
                                                 len(took) * 99 // 100)] * 1e6))
 elif mode == "chain":
-    import io
     import json
     import time
-    import zipfile
-    import boto3
-    from botocore.config import Config
     endpoint, akid, secret, account, n = sys.argv[2:7]
     n = int(n)
-    cfg = Config(retries={"max_attempts": 1}, read_timeout=600)
-    iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1",
-                       aws_access_key_id=akid, aws_secret_access_key=secret,
-                       config=cfg)
-    lam = boto3.client("lambda", endpoint_url=endpoint,
-                       region_name="us-east-1", aws_access_key_id=akid,
-                       aws_secret_access_key=secret, config=cfg)
-    iam.create_role(RoleName="chain", AssumeRolePolicyDocument=json.dumps(
-        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
-         "Principal": {"Service": "lambda.amazonaws.com"},
-         "Action": "sts:AssumeRole"}]}))
-    iam.put_role_policy(RoleName="chain", PolicyName="invoke",
-                        PolicyDocument=json.dumps({"Statement": [{
-                            "Effect": "Allow",
-                            "Action": "lambda:InvokeFunction",
-                            "Resource": "*"}]}))
-
-    def zipped(text):
-        b = io.BytesIO()
-        with zipfile.ZipFile(b, "w") as z:
-            z.writestr("app.py", text)
-        return b.getvalue()
+    lam, role = invoking_role(endpoint, akid, secret, account, "chain")
 
     parent = ("import json, time, boto3\n"
               "lam = boto3.client('lambda')\n"
@@ -156,11 +186,8 @@ elif mode == "chain":
               "        out.append((time.perf_counter() - t) * 1000)\n"
               "    return out\n")
     child = "def handler(event, context):\n    return {}\n"
-    role = "arn:aws:iam::%s:role/chain" % account
-    for name, text in (("chain-parent", parent), ("chain-child", child)):
-        lam.create_function(FunctionName=name, Runtime="python3.11",
-                            Handler="app.handler", Role=role, Timeout=600,
-                            MemorySize=256, Code={"ZipFile": zipped(text)})
+    python_functions(lam, role, (("chain-parent", parent),
+                                 ("chain-child", child)))
 
     def pcts(xs):
         xs = sorted(xs)
@@ -182,6 +209,54 @@ elif mode == "chain":
         lam.invoke(FunctionName="chain-child", Payload=b"{}")["Payload"].read()
         outside.append((time.perf_counter() - t) * 1000)
     print("inside %s outside %s" % (pcts(inside), pcts(outside)))
+elif mode == "suspend":
+    import json
+    import time
+    endpoint, akid, secret, account, n, sleep, log = sys.argv[2:9]
+    n = int(n)
+    lam, role = invoking_role(endpoint, akid, secret, account, "susp")
+    parent = ("import json, os, boto3\n"
+              "lam = boto3.client('lambda')\n"
+              "STATE = bytearray(os.urandom(1 << 20) * 8)\n"
+              "def handler(event, context):\n"
+              "    return json.loads(lam.invoke(FunctionName='susp-child',"
+              " Payload=json.dumps(event))['Payload'].read())\n")
+    child = ("import time\n"
+             "def handler(event, context):\n"
+             "    time.sleep(event['sleep'])\n"
+             "    return {}\n")
+    python_functions(lam, role, (("susp-parent", parent),
+                                 ("susp-child", child)))
+
+    def lines(rid):
+        """The billing lines of the call rid and of the calls it made."""
+        with open(log) as f:
+            return [d for d in (json.loads(l) for l in f
+                                if rid in l and '"action":"Invoke"' in l)
+                    if rid in (d["request_id"], d["root_request_id"])]
+
+    wall, dur, susp, same = [], [], [], 0
+    for i in range(n):
+        t = time.perf_counter()
+        r = lam.invoke(FunctionName="susp-parent",
+                       Payload=json.dumps({"sleep": float(sleep)}))
+        r["Payload"].read()
+        wall.append((time.perf_counter() - t) * 1000)
+        rid = r["ResponseMetadata"]["RequestId"]
+        time.sleep(0.5)                 # the access log is written
+        ls = lines(rid)
+        p = [l for l in ls if l["request_id"] == rid]
+        c = [l for l in ls if l["function"] == "susp-child"]
+        if not p or r.get("FunctionError"):
+            sys.exit("susp-parent call %d: %s" % (i, r.get("FunctionError")))
+        dur.append(float(p[0]["duration_ms"]))
+        susp.append(float(p[0]["suspended_ms"] or 0))
+        same += bool(c and c[0]["vm"] == p[0]["vm"])
+
+    def p50(xs):
+        return sorted(xs)[len(xs) // 2]
+    print("calls %d wall p50 %.0f duration p50 %.0f suspended p50 %.0f "
+          "same_vm %d" % (n, p50(wall), p50(dur), p50(susp), same))
 elif mode == "esm":
     import json
     import time

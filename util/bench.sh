@@ -26,7 +26,8 @@
 # cross-account alias against the same call by full ARN (a second account
 # B; its alias xbench:live points at version 1 of the bench function),
 # through the whole path and through the gateway alone, (7) a burst of
-# first calls, four times the warm set, (9) optional (FNGATE_BENCH_ESM):
+# first calls, four times the warm set, (11) suspended waits: checkpoint
+# and restore of a python3.11 call waiting on another, (9) optional (FNGATE_BENCH_ESM):
 # an event source mapping draining a filled queue, the time from
 # SendMessage to the handler idle and under a backlog, and a FIFO queue's
 # data set split over groups drained.
@@ -42,7 +43,9 @@
 # `fngate up --ksm` runs them; 0: not, and mem_merge = 0),
 # FNGATE_BENCH_ESM (0: off; N: section 9 with an N-message queue, e.g.
 # 10000), FNGATE_BENCH_ESM_BATCH (100), FNGATE_BENCH_ESM_WINDOW (1),
-# FNGATE_BENCH_ESM_BACKLOG (200), FNGATE_BENCH_ESM_GROUPS (10), BUILD.
+# FNGATE_BENCH_ESM_BACKLOG (200), FNGATE_BENCH_ESM_GROUPS (10),
+# FNGATE_BENCH_SUSPEND (5: calls in section 11), FNGATE_BENCH_SUSPEND_SLEEP
+# (3: seconds each waits on its child), BUILD.
 
 set -euo pipefail
 
@@ -1038,6 +1041,28 @@ redis-cli -p "$REDIS_PORT" --scan --pattern 'fg:key:ASIABENCH*' |
     xargs -r redis-cli -p "$REDIS_PORT" DEL >/dev/null
 bench_fngated
 
+# ------------------------------------------------------------ 11: suspended waits
+
+# Suspended waits (docs/suspend.md): fngated with one guest per account and
+# suspend_after 500 ms; a python3.11 parent (boto3, 8 MiB of state) calls a
+# child that sleeps SUSP_SLEEP s, SUSP_N times (util/bench.py suspend).
+# Each call is suspended while its child runs in its guest: the checkpoint
+# and restore times and the images' size from fngated's log, the wall time
+# against the billed duration and suspended_ms from the billing lines.
+SUSP_N=${FNGATE_BENCH_SUSPEND:-5}
+SUSP_SLEEP=${FNGATE_BENCH_SUSPEND_SLEEP:-3}
+note "suspended waits: $SUSP_N calls, each waiting ${SUSP_SLEEP}s on a child"
+bench_fngated network=loopback "network_default=127.0.0.1:$PORT" \
+    max_vms_per_account=1 suspend_after=500
+read -r su_acct su_k su_s < <(account_new bench-susp)
+SUSP_OUT=$(py suspend "http://127.0.0.1:$PORT" "$su_k" "$su_s" "$su_acct" \
+    "$SUSP_N" "$SUSP_SLEEP" "$ALOG") || die "util/bench.py suspend failed"
+note "suspended waits: $SUSP_OUT"
+susp_dump=$(sed -n 's/.*suspended on [^:]*: checkpoint \([0-9]*\) ms.*/\1/p' "$FLOG")
+susp_kib=$(sed -n 's/.*suspended on [^:]*: checkpoint [0-9]* ms, \([0-9]*\) KiB.*/\1/p' "$FLOG")
+susp_restore=$(sed -n 's/.*resumed on [^ ]* after [0-9]* ms: restore \([0-9]*\) ms.*/\1/p' "$FLOG")
+bench_fngated
+
 # ------------------------------------------------------------ the table
 
 accel=$(grep -o -E 'accelerator (kvm|tcg): .*' "$FLOG" | tail -n 1)
@@ -1191,6 +1216,11 @@ printf '%-44s %s\n' "10 function -> function Invoke (boto3)" \
     "p50 $ch_in50 ms, p99 $ch_in99 ms from inside a guest ($CHAIN_N calls of a warm python3.11 no-op); from this host: p50 $ch_out50 ms, p99 $ch_out99 ms"
 printf '%-44s %s\n' "10 a call's credentials, per call" \
     "two Redis commands: session_put p50 ${sess_put:-?} ms + DEL p50 ${sess_del:-?} ms (redis-benchmark, 1 client); a call made with them: one uncached HMGET in the module"
+read -r _ su_n _ _ su_wall _ _ su_dur _ _ su_susp _ su_same <<<"$SUSP_OUT"
+printf '%-44s %s\n' "11 suspended wait: checkpoint, restore" \
+    "checkpoint p50 $(median <<<"$susp_dump") ms, max $(maxof <<<"$susp_dump") ms ($(median <<<"$susp_kib") KiB of images); restore p50 $(median <<<"$susp_restore") ms, max $(maxof <<<"$susp_restore") ms ($(wc -w <<<"$susp_dump") suspensions)"
+printf '%-44s %s\n' "11 suspended wait: a call waiting ${SUSP_SLEEP}s" \
+    "wall p50 $su_wall ms, billed duration p50 $su_dur ms, suspended_ms p50 $su_susp ms; the child ran in its caller's guest $su_same of $su_n times (python3.11 with boto3 and 8 MiB; one guest per account)"
 others=$(pgrep -x qemu-system-x86 | while read -r p; do
               tr '\0' '\n' <"/proc/$p/cmdline" | grep -q "^guest=$PREFIX-" || echo "$p"
           done | wc -l)

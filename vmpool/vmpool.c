@@ -774,7 +774,7 @@ vmp_pool_release(vmp_pool_t *pool, vmp_vm_t *vm, bool healthy)
         return;
     }
     pthread_mutex_lock(&pool->lock);
-    if (healthy && !pool->stop
+    if (healthy && !pool->stop && !vm->abandoned
         && vmp_set_move(&pool->set, vm, VMP_IDLE, NULL, fg_now_ms()) == 0)
     {
         pthread_cond_broadcast(&pool->changed);
@@ -971,7 +971,10 @@ vmp_pool_resume(vmp_pool_t *pool, unsigned id, unsigned timeout_ms,
         }
         now = fg_now_ms();
         if (now >= deadline) {
+            /* what is set aside in it stays there: it goes once free */
             vm->resuming = false;
+            vm->suspended = false;
+            vm->abandoned = true;
             vmp_seterr(err, "%s: busy for %u ms", vm->name, timeout_ms);
             break;
         }
@@ -981,6 +984,22 @@ vmp_pool_resume(vmp_pool_t *pool, unsigned id, unsigned timeout_ms,
     }
     pthread_mutex_unlock(&pool->lock);
     return rc;
+}
+
+
+bool
+vmp_pool_wanted(vmp_pool_t *pool, const vmp_vm_t *vm)
+{
+    const vmp_waiter_t  *w;
+    bool                 wanted = false;
+
+    pthread_mutex_lock(&pool->lock);
+    for (w = pool->waiters; w != NULL && !wanted; w = w->next) {
+        wanted = w->asleep && vm->account != NULL
+                 && strcmp(w->account, vm->account) == 0;
+    }
+    pthread_mutex_unlock(&pool->lock);
+    return wanted;
 }
 
 

@@ -238,9 +238,12 @@ unsigned vmp_vm_id(const vmp_vm_t *vm);
  * evicted or saved as a function snapshot.  vmp_pool_resume takes it back
  * for that call, by id, once the call in it (if any) ends, before any
  * other waiting call; 0, or -1 with a malloc'd message when it is gone or
- * still busy after timeout_ms.
+ * still busy after timeout_ms (it is then destroyed once free).
  */
 void vmp_pool_suspended(vmp_pool_t *pool, vmp_vm_t *vm);
+/* Whether a call of vm's pool key waits for a guest (in acquire, with
+ * nothing to take). */
+bool vmp_pool_wanted(vmp_pool_t *pool, const vmp_vm_t *vm);
 int vmp_pool_resume(vmp_pool_t *pool, unsigned id, unsigned timeout_ms,
     vmp_vm_t **out, char **err);
 

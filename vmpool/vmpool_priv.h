@@ -71,6 +71,8 @@ struct vmp_vm {
                                    never destroyed idle, evicted or saved */
     bool         resuming;      /* that call wants it back: no other call
                                    takes it */
+    bool         abandoned;     /* that call gave up on it: destroyed when
+                                   the call in it ends */
     vmp_vm_t    *next;
 };
 

@@ -193,7 +193,6 @@ void agent_runtime_invoke(int fd, const fg_frame_t *f, const char *path);
 /* agent_suspend.c (PID 1 only) */
 void agent_suspend_handle(int fd, const fg_frame_t *f);
 void agent_resume_handle(int fd, const fg_frame_t *f);
-bool agent_suspend_holds(void);
 void agent_suspend_tmp_clear(void);
 
 /* agent_rtapi.c */

@@ -159,7 +159,7 @@ agent_msg_invoke_parse(const fg_frame_t *f, agent_msg_invoke_t *r,
     r->memory_mb = 128;
     r->max_output = 6 * 1024 * 1024;
 
-    r->env = calloc(AGENT_MSG_ENV_MAX + 3, sizeof(char *));
+    r->env = calloc(AGENT_MSG_ENV_MAX + 4, sizeof(char *));
     if (r->env == NULL) {
         snprintf(msg, msize, "out of memory");
         return -1;
@@ -184,6 +184,12 @@ agent_msg_invoke_parse(const fg_frame_t *f, agent_msg_invoke_t *r,
     /* What Lambda's environment always has, unless the host set it. */
     if (!agent_msg_env_has(r, "PATH")) {
         r->env[r->nenv++] = strdup("PATH=/usr/local/bin:/usr/bin:/bin");
+    }
+    /* The sandbox's uid has no passwd entry: without HOME a home
+     * directory can not be found (the AWS SDK for JavaScript fails on
+     * it).  /tmp, the one writable directory; no ~/.aws there. */
+    if (!agent_msg_env_has(r, "HOME")) {
+        r->env[r->nenv++] = strdup("HOME=/tmp");
     }
     if (!agent_msg_env_has(r, "LAMBDA_TASK_ROOT")) {
         char  *e;

@@ -259,13 +259,6 @@ agent_suspend_rt_clear(void)
 }
 
 
-bool
-agent_suspend_holds(void)
-{
-    return agent_susp.valid;
-}
-
-
 void
 agent_suspend_handle(int fd, const fg_frame_t *f)
 {
@@ -377,10 +370,11 @@ agent_suspend_sandbox_back(void)
 void
 agent_resume_handle(int fd, const fg_frame_t *f)
 {
-    char         ino_out[48], ino_err[48], msg[512];
+    char         inherit[2][48], msg[512];
     const char  *args[AGENT_SUSP_ARGS];
     int          fds[2] = { -1, -1 };
-    unsigned     n = 0, nfds = 0;
+    int          pipes[2] = { agent_susp.rt.out_fd, agent_susp.rt.err_fd };
+    unsigned     n = 0, nfds = 0, i;
     uint64_t     t0 = agent_now_us(), away;
     struct stat  st;
     bool         ok;
@@ -402,25 +396,18 @@ agent_resume_handle(int fd, const fg_frame_t *f)
     args[n++] = "--restore-sibling";
     /* The runtime's stdout and stderr are the agent's pipes still: CRIU
      * is given new write ends of the same pipes to put back. */
-    if (agent_susp.rt.out_fd >= 0 && fstat(agent_susp.rt.out_fd, &st) == 0) {
-        snprintf(msg, sizeof(msg), "/proc/self/fd/%d", agent_susp.rt.out_fd);
-        fds[nfds] = open(msg, O_WRONLY | O_CLOEXEC);
-        if (fds[nfds] >= 0) {
-            snprintf(ino_out, sizeof(ino_out), "fd[%u]:pipe:[%llu]",
-                3 + nfds, (unsigned long long) st.st_ino);
-            args[n++] = "--inherit-fd";
-            args[n++] = ino_out;
-            nfds++;
+    for (i = 0; i < 2; i++) {
+        if (pipes[i] < 0 || fstat(pipes[i], &st) < 0) {
+            continue;
         }
-    }
-    if (agent_susp.rt.err_fd >= 0 && fstat(agent_susp.rt.err_fd, &st) == 0) {
-        snprintf(msg, sizeof(msg), "/proc/self/fd/%d", agent_susp.rt.err_fd);
+        snprintf(msg, sizeof(msg), "/proc/self/fd/%d", pipes[i]);
         fds[nfds] = open(msg, O_WRONLY | O_CLOEXEC);
         if (fds[nfds] >= 0) {
-            snprintf(ino_err, sizeof(ino_err), "fd[%u]:pipe:[%llu]",
-                3 + nfds, (unsigned long long) st.st_ino);
+            snprintf(inherit[nfds], sizeof(inherit[nfds]),
+                "fd[%u]:pipe:[%llu]", 3 + nfds,
+                (unsigned long long) st.st_ino);
             args[n++] = "--inherit-fd";
-            args[n++] = ino_err;
+            args[n++] = inherit[nfds];
             nfds++;
         }
     }

@@ -258,13 +258,14 @@ test_invoke_ok(void)
     CU_ASSERT_EQUAL(r.timeout_ms, 2500);
     CU_ASSERT_EQUAL(r.memory_mb, 256);
     CU_ASSERT_EQUAL(r.max_output, 1000);
-    CU_ASSERT_EQUAL(r.nenv, 5);
+    CU_ASSERT_EQUAL(r.nenv, 6);
     CU_ASSERT_STRING_EQUAL(r.env[0], "A=1");
     CU_ASSERT_STRING_EQUAL(r.env[1], "EMPTY=");
     CU_ASSERT_STRING_EQUAL(r.env[2], "B=x=y");
     CU_ASSERT_STRING_EQUAL(env_get(&r, "PATH"),
         "/usr/local/bin:/usr/bin:/bin");
     CU_ASSERT_STRING_EQUAL(env_get(&r, "LAMBDA_TASK_ROOT"), "/var/task");
+    CU_ASSERT_STRING_EQUAL(env_get(&r, "HOME"), "/tmp");
     CU_ASSERT_PTR_NULL(r.env[r.nenv]);
     CU_ASSERT(agent_msg_env_has(&r, "A"));
     CU_ASSERT(agent_msg_env_has(&r, "EMPTY"));
@@ -272,9 +273,10 @@ test_invoke_ok(void)
     agent_msg_invoke_free(&r);
     tf_free(&t);
 
-    /* defaults; the host's PATH and task root win; no request_id is "" */
+    /* defaults; the host's PATH, task root and HOME win; no request_id
+     * is "" */
     tf_make(&t, FG_FRAME_INVOKE, "handler", "h", "env", "PATH=/x",
-        "env", "LAMBDA_TASK_ROOT=/t", NULL);
+        "env", "LAMBDA_TASK_ROOT=/t", "env", "HOME=/h", NULL);
     CU_ASSERT_EQUAL_FATAL(agent_msg_invoke_parse(&t.f, &r, false, "/tasks",
         msg, sizeof(msg)), 0);
     CU_ASSERT_STRING_EQUAL(r.request_id, "");
@@ -283,9 +285,10 @@ test_invoke_ok(void)
     CU_ASSERT_EQUAL(r.timeout_ms, 3000);
     CU_ASSERT_EQUAL(r.memory_mb, 128);
     CU_ASSERT_EQUAL(r.max_output, 6 * 1024 * 1024);
-    CU_ASSERT_EQUAL(r.nenv, 2);
+    CU_ASSERT_EQUAL(r.nenv, 3);
     CU_ASSERT_STRING_EQUAL(env_get(&r, "PATH"), "/x");
     CU_ASSERT_STRING_EQUAL(env_get(&r, "LAMBDA_TASK_ROOT"), "/t");
+    CU_ASSERT_STRING_EQUAL(env_get(&r, "HOME"), "/h");
     agent_msg_invoke_free(&r);
     tf_free(&t);
 
@@ -371,7 +374,7 @@ test_invoke_bad(void)
     tf_end(&t);
     CU_ASSERT_EQUAL(agent_msg_invoke_parse(&t.f, &r, false, "/var/task",
         msg, sizeof(msg)), 0);
-    CU_ASSERT_EQUAL(r.nenv, AGENT_MSG_ENV_MAX + 2);
+    CU_ASSERT_EQUAL(r.nenv, AGENT_MSG_ENV_MAX + 3);
     CU_ASSERT_PTR_NULL(r.env[r.nenv]);
     agent_msg_invoke_free(&r);
     fg_buf_free(&t.b);

@@ -186,6 +186,24 @@ test_agent_hello_ping(void)
     CU_ASSERT_EQUAL(agent_exchange(&b, &rbuf, &f), 0);
     CU_ASSERT_EQUAL(f.type, FG_FRAME_PONG);
 
+    /* SUSPEND and RESUME are answered "no" with why, never fatal: an
+     * agent that is not a guest's PID 1 suspends nothing, and nothing is
+     * suspended to resume (the guest side: t/suspend.t) */
+    fg_buf_reset(&b);
+    fg_frame_begin(&b, FG_FRAME_SUSPEND, 0);
+    fg_frame_end(&b);
+    CU_ASSERT_EQUAL(agent_exchange(&b, &rbuf, &f), 0);
+    CU_ASSERT_EQUAL(f.type, FG_FRAME_PONG);
+    CU_ASSERT(field_is(&f, "status", "no"));
+    CU_ASSERT(field_is(&f, "message", "only a guest's agent suspends"));
+    fg_buf_reset(&b);
+    fg_frame_begin(&b, FG_FRAME_RESUME, 0);
+    fg_frame_end(&b);
+    CU_ASSERT_EQUAL(agent_exchange(&b, &rbuf, &f), 0);
+    CU_ASSERT_EQUAL(f.type, FG_FRAME_PONG);
+    CU_ASSERT(field_is(&f, "status", "no"));
+    CU_ASSERT(field_is(&f, "message", "no call is suspended in this guest"));
+
     /* An unknown type is answered, not fatal. */
     fg_buf_reset(&b);
     fg_frame_begin(&b, (fg_frame_type_t) 99, 0);
@@ -920,7 +938,7 @@ test_agent_rt_garbage(void)
 }
 
 const cu_test_t  agent_tests[] = {
-    { "HELLO, PING, unknown frame", test_agent_hello_ping },
+    { "HELLO, PING, SUSPEND, RESUME, unknown frame", test_agent_hello_ping },
     { "LOAD and INVOKE", test_agent_load_invoke },
     { "bad LOAD and handler paths", test_agent_bad_load },
     { "exit, timeout, flood, signal, stderr tail", test_agent_failures },

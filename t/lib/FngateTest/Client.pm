@@ -128,6 +128,33 @@ sub role {
     return $r->{Role}{Arn};
 }
 
+# role_fn('alice', NAME, ROLE, RUNTIME, FILE, CODE): WHO's function NAME,
+# the one file FILE with CODE (its handler FILE's module's "handler": app.py
+# for python3.11, index.js for nodejs), with the execution role ROLE (an
+# ARN); a long timeout: an SDK's import takes tens of seconds in a TCG
+# guest.
+sub role_fn {
+    my ($who, $name, $role, $runtime, $file, $code) = @_;
+    my ($module) = $file =~ /^([^.]+)\./;
+    api_ok($who, 'POST', '/2015-03-31/functions',
+        create_function_body(name => $name, runtime => $runtime,
+            handler => "$module.handler", timeout => 300, memory => 256,
+            zip_b64 => zip_b64({ $file => [0644, $code] }),
+            extra => { Role => $role }), 201);
+}
+
+# invoke_json('alice', NAME, EVENT): WHO invokes NAME with EVENT (a hash):
+# (its answer decoded, or curl's output when it is no 200 with a JSON
+# object, and its request id).
+sub invoke_json {
+    my ($who, $name, $event) = @_;
+    my $out = curl_sigv4($who, "/2015-03-31/functions/$name/invocations",
+        '-D', '-', '-d', json_encode($event));
+    my ($rid) = $out =~ /^x-amzn-RequestId:\s*(\S+)/mi;
+    my ($body) = $out =~ /\r\n\r\n(\{.*\})\s*\nhttp=200/s;
+    return (defined $body ? json_decode($body) : $out, $rid);
+}
+
 sub python_boto3 {
     my ($who, $code) = @_;
     my $prelude = <<'_EOC_';
