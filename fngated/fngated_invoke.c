@@ -349,7 +349,7 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     fgd_parent_t           parent;
     fgd_exchange_t         x;
     char                   allow[2048];
-    bool                   child = false;
+    bool                   child = false, exchanged;
 
     memset(&fn, 0, sizeof(fn));
     memset(&session, 0, sizeof(session));
@@ -683,7 +683,6 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     /* the frame is made: the credentials are in it alone */
     explicit_bzero(creds, sizeof(creds));
 
-    memset(&x, 0, sizeof(x));
     x.pool = pool;
     x.vm = vm;
     x.request_id = q->request_id;
@@ -691,10 +690,10 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     x.allow = q->conf->vm.net_subnet[0] != '\0' ? allow : NULL;
     x.parent = parent.akid[0] != '\0' ? &parent : NULL;
     x.after_ms = q->conf->suspend_after_ms;
-    framed = fgd_suspend_invoke(&x, &req, &resp_buf, &resp,
-        (unsigned) timeout_ms + FGD_INVOKE_GRACE_MS, &err);
+    exchanged = fgd_suspend_invoke(&x, &req, &resp_buf, &resp,
+        (unsigned) timeout_ms + FGD_INVOKE_GRACE_MS, &err) == 0;
     vm = x.vm;
-    if (framed != 0) {
+    if (!exchanged) {
         healthy = false;
         fgd_log("error", q->request_id, "INVOKE on %s: %s",
             vm != NULL ? vmp_vm_name(vm) : "a guest gone", err ? err : "?");

@@ -38,45 +38,16 @@ sub nap {
 sub now_ms { int(Time::HiRes::time() * 1000) }
 
 # start(WHO, FUNCTION, EVENT, DEADLINE): the call in a process of its own
-# (DEADLINE undef: no header); finish() waits for it and gives { http,
-# body, rid, type }.
-our $N = 0;
-
+# (DEADLINE undef: no header); finish() waits for it and gives what
+# FngateTest::curl_collect does.
 sub start {
     my ($who, $fn, $event, $deadline) = @_;
-    my $f = "/tmp/fngate-dl-$$-" . $N++;
     my @h = defined $deadline ? ('-H', "X-Fngate-Deadline: $deadline") : ();
-    my $cmd = FngateTest::curl_sigv4_cmd('\n%{http_code}\n', $who,
-        "/2015-03-31/functions/$fn/invocations", '-D', "$f.h", @h,
-        '-H', 'Content-Type: application/json', '--data-binary', $event);
-    my $pid = fork // die "fork: $!";
-    if ($pid == 0) {
-        exec '/bin/sh', '-c', "$cmd >$f 2>&1" or POSIX::_exit(127);
-    }
-    return { pid => $pid, file => $f };
+    return FngateTest::curl_spawn($who, "/2015-03-31/functions/$fn/invocations",
+        @h, '-H', 'Content-Type: application/json', '--data-binary', $event);
 }
 
-sub finish {
-    my $c = shift;
-    waitpid $c->{pid}, 0;
-    my $f = $c->{file};
-    open my $in, '<', $f or die "$f: $!";
-    my $text = do { local $/; <$in> };
-    close $in;
-    my $head = '';
-    if (open my $h, '<', "$f.h") {
-        $head = do { local $/; <$h> };
-        close $h;
-    }
-    unlink $f, "$f.h";
-    my ($body, $code) = $text =~ /^(.*)\n(\d+)\s*$/s;
-    chomp $body if defined $body;
-    my ($rid) = $head =~ /^x-amzn-RequestId:\s*(\S+)/mi;
-    my ($type) = $head =~ /^x-amzn-ErrorType:\s*(\S+)/mi;
-    my ($fe) = $head =~ /^X-Amz-Function-Error:\s*(\S+)/mi;
-    return { http => $code // 'none', body => $body // $text,
-             rid => $rid // '', type => $type // '', fe => $fe // '' };
-}
+sub finish { FngateTest::curl_collect(shift) }
 
 sub call { finish(start(@_)) }
 
@@ -130,7 +101,7 @@ my @o;
 for my $v ('soon', '-1', '1765000000', '17650000001230000', '1765000000.5',
            '99999999999999') {
     my $r = main::call('dl', 'bad', '{"tag":"bad"}', $v);
-    push @o, "$v: $r->{http} $r->{type} " . main::refused_line($r->{rid});
+    push @o, "$v: $r->{http} $r->{error_type} " . main::refused_line($r->{rid});
 }
 push @o, 'logged=' . (FngateTest::wait_fngated_log(
     qr/bad deadline "1765000000\.5"/, 10) ? 1 : 0);
@@ -157,7 +128,7 @@ message=X-Fngate-Deadline 'x' is not a deadline: it must be a Unix time in milli
 main::nap('dl', 'past');
 my $r = main::call('dl', 'past', '{"tag":"past"}', main::now_ms() - 1000);
 FngateTest::save_output('dl-past.out', join("\n",
-    "$r->{http} $r->{type} " . main::refused_line($r->{rid}),
+    "$r->{http} $r->{error_type} " . main::refused_line($r->{rid}),
     'message=' . (main::msg($r->{body}) =~
         /^The call's deadline \(X-Fngate-Deadline \d+\) passed \d+ ms ago; the function was not run \(refused at once\)$/
         ? 'yes' : $r->{body}),
@@ -186,7 +157,7 @@ my $far = main::call('dl', 'slow', '{"sleep":0,"tag":"far"}',
     main::now_ms() + 120000);
 FngateTest::save_output('dl-need.out', join("\n",
     "first: $first->{http} $first->{body}",
-    "near: $r->{http} $r->{type} " . main::refused_line($r->{rid}),
+    "near: $r->{http} $r->{error_type} " . main::refused_line($r->{rid}),
     'message=' . (main::msg($r->{body}) =~
         /^The call can not end by its deadline \(X-Fngate-Deadline \d+, \d+ ms away\): the function needs about (\d+) ms; it was not run \(refused at once\)$/
         && $1 >= 3000 ? 'yes' : $r->{body}),
@@ -212,7 +183,7 @@ my $r = main::call('dl', 'cut', '{"sleep":30,"tag":"late"}',
     main::now_ms() + 15000);
 my ($s) = main::msg($r->{body}) =~ /Task timed out after (\d+)\.\d\d seconds/;
 FngateTest::save_output('dl-cut.out', join("\n",
-    "$r->{http} $r->{fe}",
+    "$r->{http} $r->{function_error}",
     'cut=' . (defined $s && $s < 15 ? 'yes' : $r->{body}),
     'logged=' . (FngateTest::wait_fngated_log(
         qr/\Q$r->{rid}\E.*deadline \d+: timeout \d+ ms \(the function's is 60 s\)/,
@@ -289,7 +260,7 @@ my $w = main::call('dlq', 'quick', '{"tag":"quick"}', main::now_ms() + 3000);
 my $b = main::finish($busy);
 FngateTest::save_output('dl-waited.out', join("\n",
     'setup=' . ($running ? 'ok' : 'no'),
-    "$w->{http} $w->{type} " . main::refused_line($w->{rid}),
+    "$w->{http} $w->{error_type} " . main::refused_line($w->{rid}),
     'message=' . (main::msg($w->{body}) =~
         /^The call(?:'s deadline| can not end by its deadline) \(X-Fngate-Deadline \d+\b.*; (?:the function|it) was not run \(refused while it waited for an execution environment\)$/
         ? 'yes' : $w->{body}),
@@ -345,7 +316,7 @@ my $after = main::call('dlq', 'big', '{"tag":"after"}');
 my $la = FngateTest::billing_line($after->{rid});
 FngateTest::save_output('dl-load.out', join("\n",
     "first: $first->{http} $first->{body}",
-    "$r->{http} $r->{type} " . main::refused_line($r->{rid}),
+    "$r->{http} $r->{error_type} " . main::refused_line($r->{rid}),
     'message=' . (main::msg($r->{body}) =~
         /; it was not run \(refused once it had an execution environment\)$/
         ? 'yes' : $r->{body}),

@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -863,7 +864,9 @@ int
 vmp_vm_reply(vmp_vm_t *vm, uint32_t seq, uint32_t seq_also,
     fg_buf_t *resp_buf, fg_frame_t *resp, uint64_t until_ms, char **err)
 {
-    uint64_t  now;
+    uint64_t       now;
+    struct pollfd  p;
+    int            n;
 
     *err = NULL;
     /* Frames with another seq (a late reply, a HELLO) are skipped. */
@@ -872,12 +875,19 @@ vmp_vm_reply(vmp_vm_t *vm, uint32_t seq, uint32_t seq_also,
         if (now >= until_ms) {
             return 1;
         }
-        if (fg_frame_read(vm->fd, resp_buf, resp,
-                (unsigned) (until_ms - now)) < 0)
+        /* Not yet is told only between frames: a frame begun is read
+         * whole (the agent writes each at once), else the stream would
+         * lose its place. */
+        p.fd = vm->fd;
+        p.events = POLLIN;
+        n = poll(&p, 1, (int) (until_ms - now < INT_MAX ? until_ms - now
+                                                       : INT_MAX));
+        if (n == 0 || (n < 0 && errno == EINTR)) {
+            continue;
+        }
+        if (n < 0 || fg_frame_read(vm->fd, resp_buf, resp,
+                         VMP_FRAME_READ_MS) < 0)
         {
-            if (errno == ETIMEDOUT && fg_now_ms() >= until_ms) {
-                return 1;
-            }
             vmp_seterr(err, "%s: %s from the agent", vm->name,
                 errno == ETIMEDOUT ? "no reply in time"
                 : errno == EPROTO ? "malformed frame" : strerror(errno));

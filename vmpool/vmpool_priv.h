@@ -27,6 +27,10 @@
 #include "fg_util.h"
 #include "vmpool.h"
 
+/* A frame the agent has begun to send must come whole within this (it
+ * writes each frame at once). */
+#define VMP_FRAME_READ_MS  30000u
+
 typedef enum {
     VMP_BOOTING = 0,
     VMP_WARM,

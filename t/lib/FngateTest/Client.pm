@@ -228,43 +228,53 @@ sub curl_sigv4 {
     return "exit=$rc\n$out";
 }
 
+# curl_spawn(WHO, PATH, ARGS...): the curl_sigv4 call in a process of its
+# own; curl_collect() waits for it and gives { body, http, time (seconds),
+# retry_after, error_type, rid, function_error }.
+our $Spawned = 0;
+
+sub curl_spawn {
+    my ($who, $path, @args) = @_;
+    my $f = "/tmp/fngate-curl-$$-" . $Spawned++;
+    my $cmd = curl_sigv4_cmd('\n%{http_code} %{time_total}\n', $who, $path,
+        '-D', "$f.h", @args);
+    my $pid = fork // die "fork: $!";
+    if ($pid == 0) {
+        exec '/bin/sh', '-c', "$cmd >$f 2>&1" or POSIX::_exit(127);
+    }
+    return { pid => $pid, file => $f };
+}
+
+sub curl_collect {
+    my $c = shift;
+    my $f = $c->{file};
+    waitpid $c->{pid}, 0;
+    open my $in, '<', $f or die "$f: $!";
+    my $text = do { local $/; <$in> };
+    close $in;
+    my $head = '';
+    if (open my $h, '<', "$f.h") {
+        $head = do { local $/; <$h> };
+        close $h;
+    }
+    unlink $f, "$f.h";
+    my ($body, $code, $time) = $text =~ /^(.*)\n(\d+) ([\d.]+)\s*$/s;
+    my ($retry) = $head =~ /^Retry-After:\s*(\S+)/mi;
+    my ($etype) = $head =~ /^x-amzn-ErrorType:\s*(\S+)/mi;
+    my ($rid) = $head =~ /^x-amzn-RequestId:\s*(\S+)/mi;
+    my ($fe) = $head =~ /^X-Amz-Function-Error:\s*(\S+)/mi;
+    return { body => $body // $text, http => $code // 'none',
+             time => $time // 0, retry_after => $retry // '',
+             error_type => $etype // '', rid => $rid // '',
+             function_error => $fe // '' };
+}
+
 # burst([WHO, PATH, ARGS...], ...): the curl_sigv4 calls all at once, each
-# in a process of its own; for each, in the same order, { body, http,
-# time (seconds), retry_after, error_type }.
+# in a process of its own; for each, in the same order, what
+# curl_collect() gives.
 sub burst {
-    my @calls = @_;
-    my @files = map { "/tmp/fngate-burst-$$-$_" } 0 .. $#calls;
-    my @pids;
-    for my $i (0 .. $#calls) {
-        my ($who, $path, @args) = @{ $calls[$i] };
-        my $cmd = curl_sigv4_cmd('\n%{http_code} %{time_total}\n', $who,
-            $path, '-D', "$files[$i].h", @args);
-        my $pid = fork // die "fork: $!";
-        if ($pid == 0) {
-            exec '/bin/sh', '-c', "$cmd >$files[$i] 2>&1" or POSIX::_exit(127);
-        }
-        push @pids, $pid;
-    }
-    waitpid $_, 0 for @pids;
-    my @out;
-    for my $f (@files) {
-        open my $in, '<', $f or die "$f: $!";
-        my $text = do { local $/; <$in> };
-        close $in;
-        my $head = '';
-        if (open my $h, '<', "$f.h") {
-            $head = do { local $/; <$h> };
-            close $h;
-        }
-        unlink $f, "$f.h";
-        my ($body, $code, $time) = $text =~ /^(.*)\n(\d+) ([\d.]+)\s*$/s;
-        my ($retry) = $head =~ /^Retry-After:\s*(\S+)/mi;
-        my ($etype) = $head =~ /^x-amzn-ErrorType:\s*(\S+)/mi;
-        push @out, { body => $body // $text, http => $code // 'none',
-                     time => $time // 0, retry_after => $retry // '',
-                     error_type => $etype // '' };
-    }
-    return @out;
+    my @calls = map { curl_spawn(@$_) } @_;
+    return map { curl_collect($_) } @calls;
 }
 
 # The CreateFunction request line and body of a function whose handler is
