@@ -9,9 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <libvirt/libvirt.h>
 
+#include "fg_frame.h"
+#include "fg_util.h"
 #include "test_vmpool.h"
 
 /* ---- the pool on libvirt's test driver ---- */
@@ -23,6 +27,93 @@ static const char  *test_xml =
     "<domain type='test'><name>@NAME@</name>"
     "<memory unit='MiB'>@MEMORY_MB@</memory><vcpu>@VCPUS@</vcpu>"
     "<os><type>hvm</type></os></domain>";
+
+/* The rest of a frame, written 300 ms after its first part. */
+typedef struct {
+    int             fd;
+    const uint8_t  *rest;
+    size_t          len;
+} reply_rest_t;
+
+static void *
+reply_rest(void *arg)
+{
+    reply_rest_t  *r = arg;
+
+    usleep(300000);
+    if (write(r->fd, r->rest, r->len) != (ssize_t) r->len) {
+        return NULL;
+    }
+    return NULL;
+}
+
+
+/*
+ * vmp_vm_reply while a caller waits in steps (a suspended wait's): a step
+ * that ends with nothing read says "not yet"; one that ends in the middle
+ * of a frame reads that frame whole, so the stream keeps its place (a
+ * step's timeout once cut a node runtime's RESULT in two).
+ */
+static void
+test_vm_reply_steps(void)
+{
+    vmp_vm_t      vm;
+    fg_buf_t      b = { 0 }, rb = { 0 };
+    fg_frame_t    f;
+    reply_rest_t  r;
+    pthread_t     t;
+    char         *err = NULL;
+    int           sv[2];
+    uint64_t      t0;
+
+    CU_ASSERT_FATAL(socketpair(AF_UNIX, SOCK_STREAM, 0, sv) == 0);
+    memset(&vm, 0, sizeof(vm));
+    vm.fd = sv[0];
+    snprintf(vm.name, sizeof(vm.name), "t-1");
+
+    /* nothing comes: not yet, after the step */
+    t0 = fg_now_ms();
+    CU_ASSERT_EQUAL(vmp_vm_reply(&vm, 7, 0, &rb, &f, t0 + 50, &err), 1);
+    CU_ASSERT(fg_now_ms() - t0 >= 50);
+    CU_ASSERT_PTR_NULL(err);
+
+    /* a RESULT of seq 7 whose second half comes after the step */
+    fg_frame_begin(&b, FG_FRAME_RESULT, 7);
+    fg_frame_add_str(&b, "status", "ok");
+    fg_frame_add_str(&b, "output", "0123456789abcdef0123456789abcdef");
+    fg_frame_end(&b);
+    CU_ASSERT_FATAL(write(sv[1], b.data, 20) == 20);
+    r = (reply_rest_t) { .fd = sv[1], .rest = b.data + 20,
+                         .len = b.len - 20 };
+    CU_ASSERT_FATAL(pthread_create(&t, NULL, reply_rest, &r) == 0);
+    CU_ASSERT_EQUAL(vmp_vm_reply(&vm, 7, 0, &rb, &f, fg_now_ms() + 50,
+        &err), 0);
+    pthread_join(t, NULL);
+    CU_ASSERT_PTR_NULL(err);
+    CU_ASSERT_EQUAL(f.type, FG_FRAME_RESULT);
+    CU_ASSERT_EQUAL(f.seq, 7);
+
+    /* the stream is in place: a frame of either seq is the next */
+    fg_buf_reset(&b);
+    fg_frame_begin(&b, FG_FRAME_PONG, 9);
+    fg_frame_end(&b);
+    CU_ASSERT_FATAL(write(sv[1], b.data, b.len) == (ssize_t) b.len);
+    CU_ASSERT_EQUAL(vmp_vm_reply(&vm, 8, 9, &rb, &f, fg_now_ms() + 1000,
+        &err), 0);
+    CU_ASSERT_EQUAL(f.type, FG_FRAME_PONG);
+    CU_ASSERT_EQUAL(f.seq, 9);
+
+    /* the agent gone: an error, not "not yet" */
+    close(sv[1]);
+    CU_ASSERT_EQUAL(vmp_vm_reply(&vm, 7, 0, &rb, &f, fg_now_ms() + 1000,
+        &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(err);
+    free(err);
+    close(sv[0]);
+    fg_buf_free(&b);
+    fg_buf_free(&rb);
+}
+
 
 static void
 test_pool_test_driver(void)
@@ -126,6 +217,7 @@ test_pool_test_driver(void)
 
 static const cu_test_t  vmpool_tests[] = {
     { "pool on the test:/// driver", test_pool_test_driver },
+    { "a reply read in steps keeps the stream's place", test_vm_reply_steps },
     { NULL, NULL }
 };
 
