@@ -39,7 +39,7 @@ sub now_ms { int(Time::HiRes::time() * 1000) }
 
 # start(WHO, FUNCTION, EVENT, DEADLINE): the call in a process of its own
 # (DEADLINE undef: no header); finish() waits for it and gives what
-# FngateTest::curl_collect does.
+# FngateTest::curl_collect does, the body without its last newline.
 sub start {
     my ($who, $fn, $event, $deadline) = @_;
     my @h = defined $deadline ? ('-H', "X-Fngate-Deadline: $deadline") : ();
@@ -47,7 +47,11 @@ sub start {
         @h, '-H', 'Content-Type: application/json', '--data-binary', $event);
 }
 
-sub finish { FngateTest::curl_collect(shift) }
+sub finish {
+    my $r = FngateTest::curl_collect(shift);
+    chomp $r->{body};
+    return $r;
+}
 
 sub call { finish(start(@_)) }
 
