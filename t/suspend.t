@@ -76,6 +76,13 @@ sub fn {
         $main::CODE);
 }
 
+# WHO's role that may invoke any function: its ARN.
+sub invoker {
+    return FngateTest::role(shift, 'r',
+        '{"Statement":[{"Effect":"Allow","Action":"lambda:InvokeFunction",'
+        . '"Resource":"*"}]}');
+}
+
 # What a call's billing line and the fngated log say of its suspension.
 sub report {
     my ($r, $rid) = @_;
@@ -112,12 +119,8 @@ __DATA__
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
 main::ready();
-my $acct = FngateTest::account('susp1-a')->{AccountId};
-my $role = FngateTest::role('susp1-a', 'r',
-    '{"Statement":[{"Effect":"Allow","Action":"lambda:InvokeFunction",'
-    . '"Resource":"*"}]}');
-main::fn('susp1-a', 'parent', $role);
-main::fn('susp1-a', 'child', $role);
+my $role = main::invoker('susp1-a');
+main::fn('susp1-a', $_, $role) for qw(parent child);
 my ($r1, $rid1) = FngateTest::invoke_json('susp1-a', 'parent', { child => 'child' });
 my ($r2, $rid2) = FngateTest::invoke_json('susp1-a', 'parent', { child => 'child' });
 FngateTest::save_output('susp1.out',
@@ -148,10 +151,7 @@ logged=1
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
 main::ready();
-my $acct = FngateTest::account('susp2-a')->{AccountId};
-my $role = FngateTest::role('susp2-a', 'r',
-    '{"Statement":[{"Effect":"Allow","Action":"lambda:InvokeFunction",'
-    . '"Resource":"*"}]}');
+my $role = main::invoker('susp2-a');
 my ($node) = map { File::Basename::basename($_) }
     glob(FngateTest::fngate_root() . '/build/runtimes/nodejs*.x');
 FngateTest::role_fn('susp2-a', 'parent', $role, $node, 'index.js', <<'_JS_');
@@ -197,12 +197,8 @@ logged=1
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
 main::ready();
-my $acct = FngateTest::account('susp3-a')->{AccountId};
-my $role = FngateTest::role('susp3-a', 'r',
-    '{"Statement":[{"Effect":"Allow","Action":"lambda:InvokeFunction",'
-    . '"Resource":"*"}]}');
-main::fn('susp3-a', 'parent', $role);
-main::fn('susp3-a', 'child', $role);
+my $role = main::invoker('susp3-a');
+main::fn('susp3-a', $_, $role) for qw(parent child);
 # warm (boto3 imported), then a 20 s timeout for the waiting call
 FngateTest::invoke_json('susp3-a', 'parent', {});
 FngateTest::api_ok('susp3-a', 'PUT', '/2015-03-31/functions/parent/configuration',
