@@ -240,22 +240,28 @@ agent_suspend_reply(int fd, uint32_t seq, bool ok, const char *msg,
 }
 
 
-/* agent_rt without a runtime or a call: what a guest with no code has. */
+/* agent_rt becomes rt (NULL: no runtime and no call, what a guest with
+ * no code has), but for what is the agent's own: the Runtime API's
+ * listening socket and port, and the host's channel. */
 static void
-agent_suspend_rt_clear(void)
+agent_suspend_rt_set(const agent_rt_t *rt)
 {
     int       listen_fd = agent_rt.listen_fd, host_fd = agent_rt.host_fd;
     unsigned  port = agent_rt.port, i;
 
-    memset(&agent_rt, 0, sizeof(agent_rt));
+    if (rt != NULL) {
+        agent_rt = *rt;
+    } else {
+        memset(&agent_rt, 0, sizeof(agent_rt));
+        agent_rt.pidfd = agent_rt.out_fd = agent_rt.err_fd = -1;
+        agent_rt.peak_fd = agent_rt.events_fd = -1;
+        for (i = 0; i < AGENT_RT_CONNS; i++) {
+            agent_rt.conns[i].fd = -1;
+        }
+    }
     agent_rt.listen_fd = listen_fd;
     agent_rt.host_fd = host_fd;
     agent_rt.port = port;
-    agent_rt.pidfd = agent_rt.out_fd = agent_rt.err_fd = -1;
-    agent_rt.peak_fd = agent_rt.events_fd = -1;
-    for (i = 0; i < AGENT_RT_CONNS; i++) {
-        agent_rt.conns[i].fd = -1;
-    }
 }
 
 
@@ -322,7 +328,7 @@ agent_suspend_handle(int fd, const fg_frame_t *f)
     agent_susp.code_gen = agent.code_gen;
     agent_susp.since_us = t0;
     agent_susp.valid = true;
-    agent_suspend_rt_clear();
+    agent_suspend_rt_set(NULL);
     agent.code_gen++;               /* the guest holds no code now */
 
     agent_log("suspended request %s (runtime %s) in %llu us, %llu bytes",
@@ -341,7 +347,7 @@ agent_suspend_sandbox_back(void)
     char  stash[PATH_MAX];
 
     agent_runtime_stop();
-    agent_suspend_rt_clear();
+    agent_suspend_rt_set(NULL);
     if (agent.sbx_id != agent_susp.sbx_id && agent.sbx_id != 0
         && agent_sandbox_kill_uid(agent.sbx_id) < 0)
     {
@@ -417,16 +423,8 @@ agent_resume_handle(int fd, const fg_frame_t *f)
     ok = agent_suspend_criu(args, fds, nfds, msg, sizeof(msg)) == 0;
     agent_fds_close(fds, 2);
 
-    {
-        int       listen_fd = agent_rt.listen_fd, host_fd = agent_rt.host_fd;
-        unsigned  port = agent_rt.port;
-
-        agent_rt = agent_susp.rt;
-        agent_rt.listen_fd = listen_fd;
-        agent_rt.host_fd = host_fd;
-        agent_rt.port = port;
-        agent_susp.valid = false;
-    }
+    agent_suspend_rt_set(&agent_susp.rt);
+    agent_susp.valid = false;
     away = agent_now_us() - agent_susp.since_us;
     /* the time away is not the call's */
     agent_rt.call_us += away;
