@@ -7,6 +7,7 @@
 # idle_timeout.
 use Test::Nginx::Socket;
 use FngateTest;
+use List::Util ();
 
 repeat_each(1);
 fngate_defaults();
@@ -209,7 +210,11 @@ my %dvm = map { $_->{vm} => 1 } @d;
 FngateTest::save_output('pool-account.out', join("\n",
     main::codes(@r),
     "d_vms=" . main::distinct(map { $_->{vm} } @d),
-    "d_waited=" . (grep { $_->{queue_ms} >= 500 } @d),
+    # waited for the account's guest behind another of its calls (each
+    # naps 1 s): the first may wait too, for its guest's restore (about
+    # 0.5 s on a busy host), so the waits count from the shortest
+    "d_waited=" . (grep { $_->{queue_ms}
+        >= List::Util::min(map { $_->{queue_ms} } @d) + 500 } @d),
     "d_overlaps=" . main::overlaps(@d),
     "e_own_vm=" . (@e && !$dvm{$e[0]{vm}} ? 1 : 0)) . "\n");
 --- request
