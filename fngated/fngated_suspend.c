@@ -197,14 +197,9 @@ fgd_suspend_frame(fgd_exchange_t *x, fg_frame_type_t type, uint32_t seq,
     if (resp->seq == seq) {
         return 1;
     }
-    if (resp->type != FG_FRAME_PONG) {
-        /* an agent without suspended waits says ERROR */
-        v = fg_frame_get(resp, "message", &len);
-        fgd_suspend_seterr(err, "%.*s", v ? (int) len : 1,
-            v ? (const char *) v : "?");
-        return 2;
-    }
-    v = fg_frame_get(resp, "status", &len);
+    /* "no", or ERROR from an agent without suspended waits */
+    v = resp->type == FG_FRAME_PONG ? fg_frame_get(resp, "status", &len)
+                                    : NULL;
     if (v == NULL || len != 2 || memcmp(v, "ok", 2) != 0) {
         v = fg_frame_get(resp, "message", &len);
         fgd_suspend_seterr(err, "%.*s", v ? (int) len : 1,
@@ -239,7 +234,6 @@ fgd_suspend_away(fgd_exchange_t *x, uint32_t seq, uint64_t end,
         (unsigned long long) (x->bytes / 1024));
     vmp_pool_suspended(x->pool, x->vm);
     x->vm = NULL;
-    x->suspends++;
 
     fgd_suspend_wait(x->parent, end);
     /* back even past its timeout: restored, it times out as calls do and

@@ -57,7 +57,6 @@ typedef struct {
     fgd_parent_t  *parent;       /* NULL: never suspended */
     unsigned       after_ms;     /* suspend_after; 0: never */
     /* out */
-    unsigned       suspends;     /* times suspended */
     uint64_t       away_ms;      /* time suspended, checkpoint to restore */
     uint64_t       dump_us;      /* the last checkpoint took */
     uint64_t       restore_us;   /* the last restore took */

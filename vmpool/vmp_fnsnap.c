@@ -436,7 +436,8 @@ vmp_fnsnap_capture(vmp_pool_t *pool)
     now = fg_now_ms();
     for (vm = pool->set.head; vm != NULL; vm = vm->next) {
         if (vm->state == VMP_IDLE && vm->capture[0] != '\0'
-            && !vm->suspended && now >= vm->last_used_ms && now - vm->last_used_ms >= delay)
+            && !vm->suspended && now >= vm->last_used_ms
+            && now - vm->last_used_ms >= delay)
         {
             break;
         }

@@ -64,30 +64,48 @@ agent_suspend_tmp_stash(char *path, size_t size)
 }
 
 
-/* Empties /tmp, but for the suspended sandbox's entries. */
-void
-agent_suspend_tmp_clear(void)
+/* Moves the entries of from (but skip, a name) into to, a directory;
+ * to NULL: removes them. */
+static void
+agent_suspend_entries(const char *from, const char *to, const char *skip)
 {
-    char            p[PATH_MAX];
+    char            a[PATH_MAX], b[PATH_MAX];
     struct dirent  *e;
-    DIR            *d;
+    DIR            *d = opendir(from);
 
-    if (agent.tmp_dir == NULL || (d = opendir(agent.tmp_dir)) == NULL) {
+    if (d == NULL) {
         return;
     }
     while ((e = readdir(d)) != NULL) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0
-            || strcmp(e->d_name, AGENT_SUSPEND_TMP_NAME) == 0)
+            || (skip != NULL && strcmp(e->d_name, skip) == 0))
         {
             continue;
         }
-        snprintf(p, sizeof(p), "%s/%s", agent.tmp_dir, e->d_name);
-        agent_tree_empty(p);
-        if (remove(p) < 0 && errno != ENOENT) {
-            agent_log("remove %s: %s", p, strerror(errno));
+        snprintf(a, sizeof(a), "%s/%s", from, e->d_name);
+        if (to == NULL) {
+            agent_tree_empty(a);
+            if (remove(a) < 0 && errno != ENOENT) {
+                agent_log("remove %s: %s", a, strerror(errno));
+            }
+            continue;
+        }
+        snprintf(b, sizeof(b), "%s/%s", to, e->d_name);
+        if (rename(a, b) < 0) {
+            agent_log("rename %s %s: %s", a, b, strerror(errno));
         }
     }
     closedir(d);
+}
+
+
+/* Empties /tmp, but for the suspended sandbox's entries. */
+void
+agent_suspend_tmp_clear(void)
+{
+    if (agent.tmp_dir != NULL) {
+        agent_suspend_entries(agent.tmp_dir, NULL, AGENT_SUSPEND_TMP_NAME);
+    }
 }
 
 
@@ -101,37 +119,6 @@ agent_suspend_size_entry(const char *path, const struct stat *st, int flag,
         agent_susp_bytes += (uint64_t) st->st_size;
     }
     return 0;
-}
-
-
-/* Moves the entries of from (but skip, a name) into to, a directory. */
-static int
-agent_suspend_move_entries(const char *from, const char *to,
-    const char *skip)
-{
-    char            a[PATH_MAX], b[PATH_MAX];
-    struct dirent  *e;
-    DIR            *d = opendir(from);
-    int             rc = 0;
-
-    if (d == NULL) {
-        return -1;
-    }
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0
-            || (skip != NULL && strcmp(e->d_name, skip) == 0))
-        {
-            continue;
-        }
-        snprintf(a, sizeof(a), "%s/%s", from, e->d_name);
-        snprintf(b, sizeof(b), "%s/%s", to, e->d_name);
-        if (rename(a, b) < 0) {
-            agent_log("rename %s %s: %s", a, b, strerror(errno));
-            rc = -1;
-        }
-    }
-    closedir(d);
-    return rc;
 }
 
 
@@ -315,7 +302,7 @@ agent_suspend_handle(int fd, const fg_frame_t *f)
     mkdir(agent.task_dir, 0755);
     agent_suspend_tmp_stash(stash, sizeof(stash));
     if (agent.tmp_dir != NULL && mkdir(stash, 0700) == 0) {
-        agent_suspend_move_entries(agent.tmp_dir, stash,
+        agent_suspend_entries(agent.tmp_dir, stash,
             AGENT_SUSPEND_TMP_NAME);
     }
     if (agent_rt.pidfd >= 0) {
@@ -364,7 +351,7 @@ agent_suspend_sandbox_back(void)
     agent_suspend_tmp_stash(stash, sizeof(stash));
     if (agent.tmp_dir != NULL) {
         agent_suspend_tmp_clear();
-        agent_suspend_move_entries(stash, agent.tmp_dir, NULL);
+        agent_suspend_entries(stash, agent.tmp_dir, NULL);
         rmdir(stash);
     }
     agent.sbx_id = agent_susp.sbx_id;
