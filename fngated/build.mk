@@ -54,7 +54,7 @@ $(BUILD)/gen/fngated_lua.c: $(FNGATED_LUA) $(FNGATED_LUA_LIB) \
 $(BUILD)/obj/gen/fngated_lua.o: $(BUILD)/gen/fngated_lua.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
-FNGATED_LIBS     := -lfcgi -lhiredis -lyajl -larchive -lvirt -lnftables \
+FNGATED_LIBS     := -lfcgi -lhiredis -lyajl -larchive -lvirt -lvirt-qemu -lnftables \
                     -lcrypto -lpthread -lm
 
 $(FNGATED): $(FNGATED_DAEMON_OBJS) $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
@@ -76,7 +76,7 @@ $(BUILD)/t/test_fngated: $(FNGATED_TEST_OBJS) $(FNGATED_PURE_OBJS) \
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $(FNGATED_TEST_OBJS) $(FNGATED_PURE_OBJS) \
 	    $(BUILD)/libvmpool.a $(BUILD)/libfg.a -lcunit -lyajl -larchive \
-	    -lvirt -lnftables -lcrypto -lpthread -lm
+	    -lvirt -lvirt-qemu -lnftables -lcrypto -lpthread -lm
 
 BUILD_TARGETS += $(FNGATED)
 UNIT_TESTS    += $(BUILD)/t/test_fngated
@@ -90,7 +90,7 @@ $(BUILD)/t/test_http_apis_json: $(BUILD)/obj/t/unit/test_http_apis_json.o \
                               $(BUILD)/libfg.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
-	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lvirt -lnftables -lcrypto \
+	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lvirt -lvirt-qemu -lnftables -lcrypto \
 	    -lpthread -lm
 
 UNIT_TESTS    += $(BUILD)/t/test_http_apis_json
@@ -102,7 +102,7 @@ $(BUILD)/t/test_usage: $(BUILD)/obj/t/unit/test_usage.o \
                        $(BUILD)/libfg.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
-	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lvirt -lnftables -lcrypto \
+	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lvirt -lvirt-qemu -lnftables -lcrypto \
 	    -lpthread -lm
 
 UNIT_TESTS    += $(BUILD)/t/test_usage

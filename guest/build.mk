@@ -38,9 +38,16 @@ $(GUEST_RUNTIMES): guest/image/mkruntimes.sh $(GUEST_RT_SRCS) \
 # The guests' emulator: QEMU without transparent huge pages (host memory).
 GUEST_QEMU       := $(BUILD)/fngate-qemu
 
-$(GUEST_QEMU): $(BUILD)/obj/guest/qemu/fngate-qemu.o
+$(GUEST_QEMU): $(BUILD)/obj/guest/qemu/fngate-qemu.o \
+        $(BUILD)/obj/guest/qemu/qemu_ram.o
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $<
+	$(CC) -o $@ $^
+
+# What it changes of QEMU's command line for template clones.
+$(BUILD)/t/test_qemu_ram: $(BUILD)/obj/t/unit/test_qemu_ram.o \
+        $(BUILD)/obj/guest/qemu/qemu_ram.o
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $^ -lcunit
 
 # What the agent checks and parses of the host's frames.
 $(BUILD)/t/test_agent_msg: $(BUILD)/obj/t/unit/test_agent_msg.o \
@@ -56,6 +63,8 @@ $(BUILD)/t/test_sandbox: $(BUILD)/obj/t/unit/test_sandbox.o \
 
 $(BUILD)/obj/t/unit/test_sandbox.o $(BUILD)/obj/t/unit/test_agent_msg.o: \
     CFLAGS += -I$(ROOT)/guest/agent
+$(BUILD)/obj/t/unit/test_qemu_ram.o: CFLAGS += -I$(ROOT)/guest/qemu
 
 BUILD_TARGETS += $(GUEST_AGENT) $(GUEST_INITRAMFS) $(GUEST_RUNTIMES) $(GUEST_QEMU)
-UNIT_TESTS    += $(BUILD)/t/test_agent_msg $(BUILD)/t/test_sandbox
+UNIT_TESTS    += $(BUILD)/t/test_agent_msg $(BUILD)/t/test_sandbox \
+                 $(BUILD)/t/test_qemu_ram

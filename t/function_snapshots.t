@@ -175,7 +175,7 @@ FngateTest::save_output('fns-first.out', join("\n",
 --- request
 GET /t/out/fns-first.out
 --- response_body
-kind=restore
+kind=clone
 calls=1
 own_id=1
 image=named
@@ -244,7 +244,7 @@ FngateTest::save_output('fns-other.out', join("\n",
 --- request
 GET /t/out/fns-other.out
 --- response_body
-kind=restore calls=1
+kind=clone calls=1
 own_image=1
 images=1,1
 then=function-snapshot calls=2
@@ -273,7 +273,7 @@ FngateTest::save_output('fns-code.out', join("\n",
 --- request
 GET /t/out/fns-code.out
 --- response_body
-kind=restore calls=1 v=2
+kind=clone calls=1 v=2
 old_image_left=0
 new_image=1
 images=1
@@ -304,7 +304,7 @@ FngateTest::save_output('fns-env.out', join("\n",
 --- request
 GET /t/out/fns-env.out
 --- response_body
-kind=restore calls=1 greeting=bonjour
+kind=clone calls=1 greeting=bonjour
 old_image_left=0
 new_image=1
 images=1,1
@@ -339,7 +339,7 @@ FngateTest::save_output('fns-lru.out', join("\n",
 --- request
 GET /t/out/fns-lru.out
 --- response_body
-kind=restore new_image=1
+kind=clone new_image=1
 images=1,0,1
 dropped=1
 deleted=204 images_c=0
@@ -371,7 +371,7 @@ FngateTest::save_output('fns-damaged.out', join("\n",
 --- request
 GET /t/out/fns-damaged.out
 --- response_body
-kind=restore calls=1 greeting=bonjour
+kind=clone calls=1 greeting=bonjour
 fell_back=1
 --- no_error_log
 [error]
@@ -395,7 +395,7 @@ FngateTest::save_output('fns-off.out', join("\n",
 --- request
 GET /t/out/fns-off.out
 --- response_body
-kinds=restore,restore calls=1,1
+kinds=clone,clone calls=1,1
 images=0
 --- no_error_log
 [error]

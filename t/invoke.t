@@ -66,7 +66,7 @@ X-Amz-Executed-Version: $LATEST
 --- response_body chomp
 {"hello":"world"}
 --- access_log eval
-qr/"action":"Invoke","caller":"$main::ERIN","billing_account":"$main::ERIN","owner":"$main::ERIN","function":"echo","qualifier":"","version":"\$LATEST","status":"200","duration_ms":"[0-9.]+","billed_ms":"[1-9][0-9]*","memory_mb":"128","max_memory_used_mb":"[0-9]+","init_ms":"[0-9]+","cold_start":"true","start_kind":"(restore|boot)","vm":"[\w-]+-[0-9]+"/
+qr/"action":"Invoke","caller":"$main::ERIN","billing_account":"$main::ERIN","owner":"$main::ERIN","function":"echo","qualifier":"","version":"\$LATEST","status":"200","duration_ms":"[0-9.]+","billed_ms":"[1-9][0-9]*","memory_mb":"128","max_memory_used_mb":"[0-9]+","init_ms":"[0-9]+","cold_start":"true","start_kind":"(clone|restore|boot)","vm":"[\w-]+-[0-9]+"/
 --- no_error_log
 [error]
 

@@ -1,11 +1,17 @@
 # Guests restored from the pool's snapshot: fngated boots one guest, saves
 # it (state_dir/vm/snapshot.img) and makes the others by restoring copies
-# renamed for each.  A restored guest is a fresh, isolated copy: the host's
-# clock and fresh entropy are given to it (two accounts never draw the same
-# random bytes), nothing of another account's call is in it, the billing
-# line says how it was made, and a restore that fails falls back to a boot.
+# renamed for each.  By default (snapshot_clones = 1) that guest is a
+# template whose RAM stays in a file on /dev/shm and the image holds only
+# the devices' state; every guest restored from it maps the file
+# copy-on-write (start_kind clone).  A restored guest is a fresh, isolated
+# copy: the host's clock and fresh entropy are given to it (two accounts
+# never draw the same random bytes), nothing of another account's call is
+# in it, what a guest writes never reaches the template (so no other
+# clone), the billing line says how it was made, and a restore that fails
+# falls back to a boot.
 use Test::Nginx::Socket;
 use FngateTest;
+use Digest::SHA;
 
 # Each block uses accounts of its own (snap-a ... snap-f), so the blocks
 # run in any order; the one that takes the image away puts it back and
@@ -23,6 +29,19 @@ r=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 echo "\"$r $(date +%s) $seen\""
 _SH_
 
+# The billing line of $who's last call (nginx writes it just after the
+# response: waited for).
+sub last_line {
+    my $acct = FngateTest::account($_[0])->{AccountId};
+    my $line = {};
+    for (1 .. 50) {
+        $line = FngateTest::last_invokes()->{$acct} // {};
+        last if ($line->{kind} // '') ne '';
+        select undef, undef, undef, 0.1;
+    }
+    return $line;
+}
+
 # Each account creates "snap" and calls it once (its first call: a cold
 # start on a guest of its own); "RANDOM CLOCK SEEN" and the billing line.
 sub first_call {
@@ -34,16 +53,24 @@ sub first_call {
     my $out = FngateTest::curl_sigv4($who,
         '/2015-03-31/functions/snap/invocations', '-d', '{}');
     my ($r, $t, $seen) = $out =~ /"([0-9a-f]{32}) (\d+) (yes|no)"/;
-    my $acct = FngateTest::account($who)->{AccountId};
-    # nginx writes the billing line just after the response: wait for it
-    my $line = {};
-    for (1 .. 50) {
-        $line = FngateTest::last_invokes()->{$acct} // {};
-        last if ($line->{kind} // '') ne '';
-        select undef, undef, undef, 0.1;
-    }
+    my $line = last_line($who);
     return { random => $r // '', clock => $t // 0, seen => $seen // '',
              now => time, kind => $line->{kind} // '', vm => $line->{vm} };
+}
+
+# The template's RAM file, as snapshot.key's second line names it.
+sub template_ram {
+    my $key = FngateTest::fngated_state() . '/vm/snapshot.key';
+    open my $f, '<', $key or return undef;
+    my @l = <$f>;
+    return ($l[1] // '') =~ /^ram=(\S+)/ ? $1 : undef;
+}
+
+# sha256 of a file, hex.
+sub file_sha256 {
+    my $d = Digest::SHA->new(256);
+    $d->addfile($_[0]);
+    return $d->hexdigest;
 }
 
 plan tests => repeat_each() * count_tests();
@@ -52,22 +79,29 @@ run_tests();
 
 __DATA__
 
-=== TEST 1: the pool saved a snapshot of a booted guest
+=== TEST 1: the pool saved a template: its RAM in a file, the image only the devices' state
 --- init
 my $img = FngateTest::fngated_state() . '/vm/snapshot.img';
-my $line = FngateTest::wait_fngated_log(qr/snapshot: .*snapshot\.img (made|\(made earlier\))/, 60);
+my $line = FngateTest::wait_fngated_log(qr/snapshot: .*snapshot\.img (made|\(made earlier)/, 60);
+my $ram = main::template_ram();
 FngateTest::save_output('snap-img.out', "image=" . (-s $img ? 'yes' : 'no')
-    . " logged=" . ($line ? 'yes' : 'no') . "\n");
+    . " logged=" . ($line ? 'yes' : 'no') . "\n"
+    . "image_small=" . ((-s $img // 0) < 4 << 20 ? 1 : (-s $img)) . "\n"
+    . "ram_file=" . ($ram && -f $ram ? 1 : 0) . "\n"
+    . "ram_private=" . ($ram && ((stat $ram)[2] & 07777) == 0600 ? 1 : 0) . "\n");
 --- request
 GET /t/out/snap-img.out
 --- response_body
 image=yes logged=yes
+image_small=1
+ram_file=1
+ram_private=1
 --- no_error_log
 [error]
 
 
 
-=== TEST 2: two accounts' first calls run in restored guests with their own clock and random bytes
+=== TEST 2: two accounts' first calls run in clones with their own clock and random bytes
 --- timeout: 180
 --- init
 my $a = main::first_call('snap-a');
@@ -83,7 +117,7 @@ FngateTest::save_output('snap-two.out', join("\n",
 --- request
 GET /t/out/snap-two.out
 --- response_body
-kinds=restore,restore
+kinds=clone,clone
 own_vms=1
 random_differs=1
 clock_a=host
@@ -121,7 +155,7 @@ qr/"function":"snap2".*"cold_start":"true","start_kind":"load"/
 
 
 
-=== TEST 4: without the image, the pool boots instead (start_kind boot), then restores again
+=== TEST 4: without the image, the pool boots instead (start_kind boot), then makes clones again
 --- timeout: 240
 --- init
 my $img = FngateTest::fngated_state() . '/vm/snapshot.img';
@@ -135,7 +169,7 @@ my $d = main::first_call('snap-d');
 rename "$img.away", $img or die "$img: $!";
 $skip = -s $log;
 my $e = main::first_call('snap-e');
-my $restored = FngateTest::wait_fngated_log(qr/warm \(restore \d+ ms/, 120, $skip);
+my $restored = FngateTest::wait_fngated_log(qr/warm \(clone \d+ ms/, 120, $skip);
 FngateTest::save_output('snap-fallback.out', join("\n",
     "fallback_logged=" . ($booted ? 1 : 0),
     "kind_d=$d->{kind}",
@@ -148,5 +182,44 @@ fallback_logged=1
 kind_d=boot
 random_d=set
 restored_again=1
+--- no_error_log
+[error]
+
+
+
+=== TEST 5: what a clone writes never reaches the template, nor another clone
+--- timeout: 180
+--- init
+FngateTest::wait_fngated_log(qr/snapshot: .*snapshot\.img (made|\(made earlier)/, 60);
+my $ram = main::template_ram() or die "no template RAM file";
+my $before = main::file_sha256($ram);
+# snap-g writes 32 MB of a pattern into its guest's memory (its /tmp is a
+# tmpfs) and leaves it there; snap-h's clone then looks for what was left
+my $fill = "#!/bin/sh\ncat >/dev/null\n"
+    . "yes ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ | head -c 33554432 >/tmp/fill\n"
+    . "echo '\"filled\"'\n";
+FngateTest::curl_sigv4('snap-g', '/2015-03-31/functions',
+    '-H', 'Content-Type: application/json',
+    '-d', FngateTest::create_function_body(name => 'fill', timeout => 60,
+              files => { handler => [0755, $fill] }));
+my $g = FngateTest::curl_sigv4('snap-g',
+    '/2015-03-31/functions/fill/invocations', '-d', '{}');
+my $gl = main::last_line('snap-g');
+my $h = main::first_call('snap-h');
+my $after = main::file_sha256($ram);
+FngateTest::save_output('snap-cow.out', join("\n",
+    "filled=" . ($g =~ /filled/ ? 1 : $g),
+    "kind_g=" . ($gl->{kind} // ''),
+    "kind_h=$h->{kind}",
+    "seen_h=$h->{seen}",
+    "template_unchanged=" . ($before eq $after ? 1 : 0)) . "\n");
+--- request
+GET /t/out/snap-cow.out
+--- response_body
+filled=1
+kind_g=clone
+kind_h=clone
+seen_h=no
+template_unchanged=1
 --- no_error_log
 [error]

@@ -71,7 +71,7 @@ __DATA__
 === TEST 1: the guests' QEMU runs without transparent huge pages, and KSM may not merge its guest RAM
 --- timeout: 120
 --- init
-FngateTest::wait_fngated_log(qr/: warm \((restore|boot) \d+ ms/, 90);
+FngateTest::wait_fngated_log(qr/: warm \((clone|restore|boot) \d+ ms/, 90);
 my $ram_kb = (main::conf_value('vm_memory_mb') || 640) * 1024;
 my $qemus = main::guest_qemus();
 my (%thp, %huge, %merge);
@@ -119,7 +119,7 @@ logged=yes says=never
 --- init
 my $own = FngateTest::own_fngated(mem_merge => 1, warm => 1);
 my $line = FngateTest::wait_log($own->{log}, qr/vmpool: ksm: /, 30);
-FngateTest::wait_log($own->{log}, qr/: warm \((restore|boot) \d+ ms/, 120);
+FngateTest::wait_log($own->{log}, qr/: warm \((clone|restore|boot) \d+ ms/, 120);
 my $run = '';
 if (open my $in, '<', '/sys/kernel/mm/ksm/run') { chomp($run = <$in> // '') }
 my $host = $run eq '1' ? 'on' : 'off';

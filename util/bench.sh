@@ -27,7 +27,10 @@
 # B; its alias xbench:live points at version 1 of the bench function),
 # through the whole path and through the gateway alone, (7) a burst of
 # first calls, four times the warm set, (11) suspended waits: checkpoint
-# and restore of a python3.11 call waiting on another, (9) optional (FNGATE_BENCH_ESM):
+# and restore of a python3.11 call waiting on another, (12) template clones
+# against full images: cold starts with and without a warm VM, host
+# memory per idle guest, a burst of 24 first calls over 3 accounts,
+# (9) optional (FNGATE_BENCH_ESM):
 # an event source mapping draining a filled queue, the time from
 # SendMessage to the handler idle and under a backlog, and a FIFO queue's
 # data set split over groups drained.
@@ -45,7 +48,9 @@
 # 10000), FNGATE_BENCH_ESM_BATCH (100), FNGATE_BENCH_ESM_WINDOW (1),
 # FNGATE_BENCH_ESM_BACKLOG (200), FNGATE_BENCH_ESM_GROUPS (10),
 # FNGATE_BENCH_SUSPEND (5: calls in section 11), FNGATE_BENCH_SUSPEND_SLEEP
-# (3: seconds each waits on its child), BUILD.
+# (3: seconds each waits on its child), FNGATE_BENCH_CLONE_WARM (4),
+# FNGATE_BENCH_CLONE_MAX (32), FNGATE_BENCH_CLONE_N (10),
+# FNGATE_BENCH_CLONE_NOWARM (5) (section 12), BUILD.
 
 set -euo pipefail
 
@@ -292,7 +297,7 @@ run_wrk() {
 # assigned to account A".
 warm_free() {
     local w a
-    w=$(grep -c -E ": warm \((boot|restore) " "$FLOG" 2>/dev/null || true)
+    w=$(grep -c -E ": warm \((boot|restore|clone) " "$FLOG" 2>/dev/null || true)
     a=$(grep -c ": assigned to account " "$FLOG" 2>/dev/null || true)
     echo $((w - a))
 }
@@ -1063,6 +1068,111 @@ susp_kib=$(sed -n 's/.*suspended on [^:]*: checkpoint [0-9]* ms, \([0-9]*\) KiB.
 susp_restore=$(sed -n 's/.*resumed on [^ ]* after [0-9]* ms: restore \([0-9]*\) ms.*/\1/p' "$FLOG")
 bench_fngated
 
+# ------------------------------------------------------------ 12: template clones
+
+# The pool's guests as copy-on-write clones of a template (snapshot_clones
+# = 1, the default; docs/vms.md, "Template clones") against full images
+# (0, as before), in this run: fngated with warm = CL_WARM (4) and max_vms
+# = CL_MAX (32) each way, then
+#   (a) CL_N (10) new accounts' first calls of the static no-op, each once
+#       the warm set is full again: TTFB p50, p99;
+#   (b) the host memory (PSS) of those accounts' guests, idle, and of the
+#       warm generic guests (clones: paused);
+#   (c) with warm = 0, CL_NW (5) first calls that wait for their guest:
+#       TTFB, and the guest's making time as the pool logs it;
+#   (d) with warm = CL_WARM, a burst of 24 first calls over 3 new
+#       accounts (8 each, at once): the slowest TTFB, the longest queue_ms.
+CL_WARM=${FNGATE_BENCH_CLONE_WARM:-4}
+CL_MAX=${FNGATE_BENCH_CLONE_MAX:-32}
+CL_N=${FNGATE_BENCH_CLONE_N:-10}
+CL_NW=${FNGATE_BENCH_CLONE_NOWARM:-5}
+
+# cl_wait_warm N FROM: until N warm guests are free, counting the pool's
+# log from line FROM (this fngated's).
+cl_wait_warm() {
+    local i w a
+    for ((i = 0; i < 3000; i++)); do
+        w=$(tail -n +"$2" "$FLOG" | grep -c ': warm (' || true)
+        a=$(tail -n +"$2" "$FLOG" | grep -c ': assigned to account ' || true)
+        [ $((w - a)) -ge "$1" ] && return 0
+        alive "$FNGATED_PID" || die "fngated exited; see $FLOG"
+        sleep 0.1
+    done
+    die "no $1 warm guests within 300 s; see $FLOG"
+}
+
+pct_of() { tr ' ' '\n' | grep . | sort -n | pct "$1"; }
+
+clones_run() { # clones_run 0|1: KEY=VALUE lines
+    local c=$1 from i a k t ttfb=() made=() pids=() accts=()
+    from=$(($(wc -l <"$FLOG") + 1))
+    bench_fngated "snapshot_clones=$c" "warm=$CL_WARM" "max_vms=$CL_MAX"
+    cl_wait_warm "$CL_WARM" "$from"
+    for ((i = 1; i <= CL_N; i++)); do
+        first_invoke "bench-cl$c-$i" "clones=$c cold $i"
+        ttfb+=("$call_ttfb")
+        accts+=("$call_acct")
+        echo "kind=$(jq -r .start_kind <<<"$call_log")"
+        cl_wait_warm "$CL_WARM" "$from"
+    done
+    echo "cold=${ttfb[*]}"
+    sleep 5
+    mem_sample "$W/mem-cl$c"
+    echo "idle_pss=$(grep ' idle, account ' "$W/mem-cl$c" | awk '{ print $3 }' | tr '\n' ' ')"
+    echo "warm_pss=$(grep ' warm, generic' "$W/mem-cl$c" | awk '{ print $3 }' | tr '\n' ' ')"
+    echo "template_kb=$(du -k /dev/shm/"$PREFIX"-template-*.ram 2>/dev/null | awk '{ t += $1 } END { print t + 0 }')"
+
+    from=$(($(wc -l <"$FLOG") + 1))
+    bench_fngated "snapshot_clones=$c" warm=0 "max_vms=$CL_MAX"
+    for ((i = 0; i < 1200; i++)); do
+        tail -n +"$from" "$FLOG" | grep -q 'snapshot: ' && break
+        sleep 0.1
+    done
+    ttfb=()
+    for ((i = 1; i <= CL_NW; i++)); do
+        first_invoke "bench-clnw$c-$i" "clones=$c no-warm $i"
+        ttfb+=("$call_ttfb")
+        made+=("$(grep -o -E "made for account $call_acct \([a-z-]+ [0-9]+ ms" "$FLOG" |
+                  tail -n 1 | grep -o -E '[a-z-]+ [0-9]+ ms' | tr ' ' ':')")
+    done
+    echo "nowarm=${ttfb[*]}"
+    echo "nowarm_made=${made[*]}"
+
+    from=$(($(wc -l <"$FLOG") + 1))
+    bench_fngated "snapshot_clones=$c" "warm=$CL_WARM" "max_vms=$CL_MAX"
+    cl_wait_warm "$CL_WARM" "$from"
+    sleep 1
+    for a in 1 2 3; do
+        read -r _ k t < <(account_new "bench-clb$c-$a")
+        py create "http://127.0.0.1:$PORT" "$k" "$t" "$FN" "$W/noop.zip" handler >/dev/null ||
+            die "CreateFunction (clone burst) failed"
+        py sign POST "http://localhost$INVOKE_PATH" '{}' "$k" "$t" >"$W/hdrs-clb$a"
+    done
+    local lines0
+    lines0=$(wc -l <"$ALOG")
+    rm -f "$W"/clb.*
+    for a in 1 2 3; do
+        for ((i = 0; i < 8; i++)); do
+            curl -s -o /dev/null -w '%{http_code} %{time_starttransfer}\n' -H @"$W/hdrs-clb$a" \
+                --data '{}' "http://127.0.0.1:$PORT$INVOKE_PATH" >"$W/clb.$a.$i" &
+            pids+=($!)
+        done
+    done
+    wait "${pids[@]}"
+    sleep 1
+    echo "burst_codes=$(cat "$W"/clb.* | awk '{ print $1 }' | sort | uniq -c | awk '{ printf "%s%s x %s", (NR > 1 ? ", " : ""), $1, $2 }')"
+    echo "burst_ttfb=$(cat "$W"/clb.* | awk '{ printf "%.0f ", $2 * 1000 }')"
+    echo "burst_queue=$(tail -n +"$((lines0 + 1))" "$ALOG" | jq -r 'select(.action == "Invoke") | .queue_ms' | tr '\n' ' ')"
+    echo "burst_kinds=$(tail -n +"$((lines0 + 1))" "$ALOG" | jq -r 'select(.action == "Invoke") | .start_kind' | sort | uniq -c | awk '{ printf "%s%s x %s", (NR > 1 ? ", " : ""), $1, ($2 == "" ? "warm" : $2) }')"
+}
+note "template clones against full images: warm $CL_WARM, $CL_N cold starts, $CL_NW without a warm VM, a burst of 24 over 3 accounts, each way"
+# (not in a subshell: FNGATED_PID and started must follow the restarts)
+clones_run 1 >"$W/clones-1"
+clones_run 0 >"$W/clones-0"
+note "clones: $(grep -v '^kind=' "$W/clones-1" | tr '\n' ';')"
+note "full images: $(grep -v '^kind=' "$W/clones-0" | tr '\n' ';')"
+bench_fngated
+
 # ------------------------------------------------------------ the table
 
 accel=$(grep -o -E 'accelerator (kvm|tcg): .*' "$FLOG" | tail -n 1)
@@ -1154,6 +1264,23 @@ mem_rows() { # mem_rows FILE HOW NOTE: the summary row and one row per guest
 mem_rows "$W/mem-found" "$MEM_FOUND" "$MEM_FOUND_NOTE"
 [ -n "$MEM_KSM" ] && mem_rows "$W/mem-ksm" "KSM on" "$MEM_KSM"
 printf '%-44s %s\n' "5 accelerator" "${accel:-unknown}"
+cl_val() { sed -n "s/^$2=//p" "$W/clones-$1"; }
+for c in 1 0; do
+    how=$([ "$c" = 1 ] && echo "clones" || echo "full images")
+    kinds=$(grep '^kind=' "$W/clones-$c" | sed 's/kind=//' | sort | uniq -c | awk '{ printf "%s%s x %s", (NR > 1 ? ", " : ""), $1, $2 }')
+    cold=$(cl_val "$c" cold)
+    printf '%-44s %s\n' "12 cold start TTFB, warm VM ready, $how" \
+        "p50 $(pct_of 50 <<<"$cold") ms, p99 $(pct_of 99 <<<"$cold") ms, max $(pct_of 100 <<<"$cold") ms ($CL_N new accounts; start_kind $kinds)"
+    idle=$(cl_val "$c" idle_pss) warmp=$(cl_val "$c" warm_pss)
+    printf '%-44s %s\n' "12 host memory per idle guest, $how" \
+        "PSS p50 $(($(pct_of 50 <<<"$idle") / 1024)) MiB, max $(($(pct_of 100 <<<"$idle") / 1024)) MiB ($(wc -w <<<"$idle") guests after one call each); $((8 * 1024 * 1024 / $(pct_of 100 <<<"$idle"))) fit in 8 GiB; warm generic$([ "$c" = 1 ] && echo " (paused)"): PSS p50 $(($(pct_of 50 <<<"${warmp:-0}") / 1024)) MiB ($(wc -w <<<"$warmp")); template RAM in /dev/shm $(($(cl_val "$c" template_kb) / 1024)) MiB"
+    nw=$(cl_val "$c" nowarm)
+    printf '%-44s %s\n' "12 cold start TTFB, no warm VM, $how" \
+        "p50 $(pct_of 50 <<<"$nw") ms, max $(pct_of 100 <<<"$nw") ms (each: $nw ms; made in: $(cl_val "$c" nowarm_made))"
+    bt=$(cl_val "$c" burst_ttfb)
+    printf '%-44s %s\n' "12 burst: 24 first calls, 3 accounts, $how" \
+        "$(cl_val "$c" burst_codes); TTFB p50 $(pct_of 50 <<<"$bt") ms, max $(pct_of 100 <<<"$bt") ms; queue_ms max $(pct_of 100 <<<"$(cl_val "$c" burst_queue)"); start_kind $(cl_val "$c" burst_kinds)"
+done
 xa_row() { # xa_row BENCHLINE [DUR]: calls/s, p50, p99, max; handler; 200s
     local l=$1
     printf '%s calls/s, p50 %s ms, p99 %s ms, max %s ms%s; %s/%s 200, %s function errors' \

@@ -7,7 +7,7 @@ VMPOOL_SRCS   := vmpool/vmpool.c vmpool/vmp_state.c vmpool/vmp_guest.c \
                  vmpool/vmp_thread.c vmpool/vmp_zip.c \
                  vmpool/vmp_net.c
 VMPOOL_OBJS   := $(VMPOOL_SRCS:%.c=$(BUILD)/obj/%.o)
-VMPOOL_LIBS   := -lvirt -larchive -lcrypto -lnftables -pthread
+VMPOOL_LIBS   := -lvirt -lvirt-qemu -larchive -lcrypto -lnftables -pthread
 
 $(VMPOOL): $(VMPOOL_OBJS)
 	@mkdir -p $(dir $@)

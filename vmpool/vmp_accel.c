@@ -111,8 +111,8 @@ vmp_choose_accel(vmp_pool_t *pool)
     }
     vmp_log("probing kvm with %s (up to %u ms)", vm->name,
         pool->cfg.kvm_probe_timeout_ms);
-    if (vmp_vm_boot(pool, vm, "kvm", pool->cfg.kvm_probe_timeout_ms, &err)
-        == 0)
+    if (vmp_vm_boot(pool, vm, "kvm", NULL, pool->cfg.kvm_probe_timeout_ms,
+            &err) == 0)
     {
         kvm = true;
         snprintf(pool->accel_reason, sizeof(pool->accel_reason),

@@ -495,7 +495,8 @@ vmp_fnsnap_capture(vmp_pool_t *pool)
     /* the account's guest comes back from the image: this also proves
      * that the image restores */
     t0 = fg_now_ms();
-    if (vmp_vm_restore(pool, vm, img, pool->cfg.boot_timeout_ms, &err) < 0)
+    if (vmp_vm_restore(pool, vm, img, false, pool->cfg.boot_timeout_ms,
+            &err) < 0)
     {
         vmp_log("%s: function snapshot %s does not restore (%s); deleted",
             vm->name, name, err ? err : "?");

@@ -188,14 +188,48 @@ vmp_vm_discard(vmp_pool_t *pool, vmp_vm_t *vm)
 }
 
 
-/* The host memory (RSS, KiB) the QEMU process of dom holds, 0 unknown.
- * libvirt reads it from /proc even without a balloon device. */
+/* Where libvirt (qemu:///system) keeps each running domain's QEMU pid. */
+#define VMP_LIBVIRT_RUN  "/run/libvirt/qemu"
+
+/*
+ * The host memory (KiB) the QEMU process of dom holds, 0 unknown: its PSS
+ * (Proportional Set Size: each page it shares with other processes, such
+ * as a template's pages shared by its clones, counted as its share), read
+ * from /proc; else (another libvirt URI) its RSS as libvirt reads it,
+ * which counts shared pages whole.
+ */
 uint64_t
-vmp_dom_rss_kb(virDomainPtr dom)
+vmp_dom_host_kb(virDomainPtr dom)
 {
     virDomainMemoryStatStruct  st[VIR_DOMAIN_MEMORY_STAT_NR];
+    char                       path[512], line[256];
+    unsigned long long         kb = 0;
+    long                       pid = 0;
+    FILE                      *f;
     int                        n, i;
 
+    snprintf(path, sizeof(path), "%s/%s.pid", VMP_LIBVIRT_RUN,
+        virDomainGetName(dom));
+    f = fopen(path, "re");
+    if (f != NULL) {
+        if (fscanf(f, "%ld", &pid) != 1) {
+            pid = 0;
+        }
+        fclose(f);
+    }
+    snprintf(path, sizeof(path), "/proc/%ld/smaps_rollup", pid);
+    f = pid > 0 ? fopen(path, "re") : NULL;
+    if (f != NULL) {
+        while (fgets(line, sizeof(line), f) != NULL) {
+            if (sscanf(line, "Pss: %llu kB", &kb) == 1) {
+                break;
+            }
+        }
+        fclose(f);
+        if (kb != 0) {
+            return kb;
+        }
+    }
     n = virDomainMemoryStats(dom, st, VIR_DOMAIN_MEMORY_STAT_NR, 0);
     for (i = 0; i < n; i++) {
         if (st[i].tag == VIR_DOMAIN_MEMORY_STAT_RSS) {
@@ -242,7 +276,7 @@ vmp_measure(vmp_pool_t *pool)
     }
     pthread_mutex_unlock(&pool->lock);
     for (i = 0; i < n; i++) {
-        m[i].kb = vmp_dom_rss_kb(m[i].dom);
+        m[i].kb = vmp_dom_host_kb(m[i].dom);
         virDomainFree(m[i].dom);
     }
     pthread_mutex_lock(&pool->lock);
@@ -347,20 +381,21 @@ vmp_console_log(vmp_pool_t *pool, const char *name, char *log, size_t size)
 
 /*
  * Creates the domain for vm as type (kvm or qemu), connects to its agent
- * channel and waits for HELLO.  Runs without the pool lock: vm is BOOTING
- * and nobody else touches it.
+ * channel and waits for HELLO.  ram: the file the pool's template keeps
+ * its RAM in (vmp_snapshot.c), NULL for any other guest.  Runs without
+ * the pool lock: vm is BOOTING and nobody else touches it.
  */
 int
 vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
-    unsigned timeout_ms, char **err)
+    const char *ram, unsigned timeout_ms, char **err)
 {
     char        mem[32], vcpus[32], tb[128], log[4096], *xml = NULL;
-    char        disks[4096 + 256], emulator[4096 + 32];
+    char        disks[4096 + 256], emulator[4096 + 32], env[4096 + 128];
     const char *keys[] = { "NAME", "TYPE", "MEMORY_MB", "VCPUS", "KERNEL",
                            "INITRD", "CONSOLE_LOG", "TCG_FEATURES",
                            "DISKS", "EMULATOR", "MEMORY_BACKING",
-                           "INTERFACES" };
-    const char *vals[12];
+                           "INTERFACES", "QEMU_ENV" };
+    const char *vals[13];
     char        iface[256];
     uint64_t    start = fg_now_ms();
     virConnectPtr  conn = NULL;
@@ -410,8 +445,14 @@ vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
         goto cleanup;
     }
     vals[11] = iface;
+    env[0] = '\0';
+    if (ram != NULL) {
+        snprintf(env, sizeof(env), "<qemu:commandline><qemu:env name='%s' "
+            "value='%s'/></qemu:commandline>", VMP_TEMPLATE_ENV, ram);
+    }
+    vals[12] = env;
 
-    xml = vmp_template_expand(pool->tmpl, keys, vals, 12);
+    xml = vmp_template_expand(pool->tmpl, keys, vals, 13);
     if (xml == NULL) {
         vmp_seterr(err, "out of memory");
         goto cleanup;

@@ -39,6 +39,8 @@
 #include <sys/un.h>
 #include <sys/utsname.h>
 #include <libvirt/libvirt.h>
+#include <libvirt/libvirt-qemu.h>
+#include <openssl/evp.h>
 #include <libvirt/virterror.h>
 
 #include "fg_sigv4.h"
@@ -296,21 +298,128 @@ vmp_saveimage_rewrite(uint8_t *head, size_t len, const char *name,
 }
 
 
+/*
+ * The migration stream of a template saved with x-ignore-shared, made
+ * loadable by a QEMU that does not have the capability on (libvirt 9.0
+ * restores without setting it, and QEMU 7.2 has no option for it).  The
+ * capability leaves two traces in QEMU 7.2's stream, both removed here:
+ *
+ *   the configuration section's subsection "configuration/capabilities"
+ *   (right after the machine type's name) listing it, which a loader
+ *   without it refuses;
+ *   after each RAM block of the "ram" section's setup (its name and
+ *   length), the block's guest address (a be64).
+ *
+ * The stream's pages are untouched: the shared block's were never sent.
+ * Anything not as expected (another version, another capability, block
+ * lengths that do not add up) is refused rather than guessed at.
+ */
+
+#define VMP_QEVM_MAGIC     0x5145564du
+#define VMP_QEVM_VERSION   3u
+#define VMP_QEVM_CONFIG    0x07
+#define VMP_QEVM_START     0x01
+#define VMP_RAM_MEM_SIZE   0x04u
+
+static uint64_t
+vmp_be(const uint8_t *p, unsigned n)
+{
+    uint64_t  v = 0;
+
+    while (n-- > 0) {
+        v = v << 8 | *p++;
+    }
+    return v;
+}
+
+size_t
+vmp_stream_unshare(uint8_t *s, size_t len)
+{
+    static const uint8_t  caps[] =
+        "\x05\x1a" "configuration/capabilities" "\x00\x00\x00\x01"
+        "\x00\x00\x00\x01" "\x0f" "x-ignore-shared";
+    static const uint8_t  ram[] = "\x03ram\x00\x00\x00\x00\x00\x00\x00\x04";
+    size_t                at, name;
+    uint64_t              total, blen;
+
+    /* header; configuration: the machine type's name, the capabilities */
+    if (len < 13 || vmp_be(s, 4) != VMP_QEVM_MAGIC
+        || vmp_be(s + 4, 4) != VMP_QEVM_VERSION || s[8] != VMP_QEVM_CONFIG)
+    {
+        return 0;
+    }
+    name = (size_t) vmp_be(s + 9, 4);
+    at = 13 + name;
+    if (name == 0 || name > 256 || len - at < sizeof(caps) - 1
+        || memcmp(s + at, caps, sizeof(caps) - 1) != 0)
+    {
+        return 0;
+    }
+    memmove(s + at, s + at + sizeof(caps) - 1, len - at - (sizeof(caps) - 1));
+    len -= sizeof(caps) - 1;
+
+    /* the first section: ram's setup, instance 0, version 4 */
+    if (len - at < 5 + sizeof(ram) - 1 + 8 || s[at] != VMP_QEVM_START
+        || memcmp(s + at + 5, ram, sizeof(ram) - 1) != 0)
+    {
+        return 0;
+    }
+    at += 5 + sizeof(ram) - 1;
+    total = vmp_be(s + at, 8);
+    if ((total & 0xfffu) != VMP_RAM_MEM_SIZE || total == VMP_RAM_MEM_SIZE) {
+        return 0;
+    }
+    total &= ~(uint64_t) 0xfffu;
+    at += 8;
+
+    /* each block: name, length, and the address that goes */
+    while (total > 0) {
+        if (at >= len || s[at] == 0 || len - at < 1u + s[at] + 16u) {
+            return 0;
+        }
+        at += 1u + s[at];
+        blen = vmp_be(s + at, 8);
+        if (blen == 0 || blen > total) {
+            return 0;
+        }
+        total -= blen;
+        at += 8;
+        memmove(s + at, s + at + 8, len - at - 8);
+        len -= 8;
+    }
+    return len;
+}
+
+
 /* ---- the pool's snapshot ---- */
 
 /*
  * With cfg.snapshot the pool boots one guest to its agent's HELLO, saves
  * it (virDomainSaveFlags) as STATE_DIR/snapshot.img, and makes later
  * guests by restoring a copy of that image renamed for each (above)
- * instead of booting them: under a second instead of seconds, and less
- * host memory (pages the guest never touched are not in the image).  The
- * image is kept across restarts while its key (kernel, initrd, template,
- * memory, vcpus, accelerator, TCG cache, libvirt's QEMU) is the same
- * (STATE_DIR/snapshot.key).  A restore that fails falls back to a boot;
- * after three in a row the pool boots only.  While the image is missing
- * or damaged on disk, guests boot (that counts as no failure).  Restored
- * guests are told the time and given fresh entropy by the caller (they
- * all share the saved guest's clock and random state).
+ * instead of booting them.  The image is kept across restarts while its
+ * key (kernel, initrd, template, memory, vcpus, accelerator, TCG cache,
+ * libvirt's QEMU, clones) is the same (STATE_DIR/snapshot.key).  A restore
+ * that fails falls back to a boot; after three in a row the pool boots
+ * only.  While the image is missing or damaged on disk, guests boot (that
+ * counts as no failure).  Restored guests are told the time and given
+ * fresh entropy by the caller (they all share the saved guest's clock
+ * and random state).
+ *
+ * With cfg.snapshot_clones (and fngate-qemu as the emulator) that guest is
+ * a template: its RAM lives in a file, VMP_TEMPLATE_DIR/PREFIX-template-
+ * HASH.ram (HASH: of the key), and is left out of the image (the
+ * migration capability x-ignore-shared, then vmp_stream_unshare), so the
+ * image is the devices' state alone, a few hundred KB.  Each guest
+ * restored from it maps that file copy-on-write (fngate-qemu): it shares
+ * every page it has not written with the other clones, and its QEMU loads
+ * in tens of ms instead of reading and writing all guest RAM.  The file is
+ * never written once made (a new key gets a new name; a stale file is
+ * only removed by the next pool of the prefix, when no clone maps it); it
+ * holds no account's code or data: the template is the generic guest
+ * before any call.  Should the template fail, the snapshot is a full image
+ * as without clones.  STATE_DIR/snapshot.key's second line names the
+ * file (its inode and size) or is "ram=" for a full image.
  */
 
 #define VMP_SNAP_FAILURES  3
@@ -338,14 +447,14 @@ vmp_snap_key(vmp_pool_t *pool)
     fg_sha256_hex(pool->tmpl, strlen(pool->tmpl), th);
     if (asprintf(&key, "kernel=%s:%lld:%lld initrd=%s:%lld:%lld "
             "runtimes=%s:%lld:%lld template=%s memory=%u vcpus=%u type=%s "
-            "tb=%u qemu=%lu emulator=%s merge=%u net=%s",
+            "tb=%u qemu=%lu emulator=%s merge=%u net=%s clones=%u",
             pool->cfg.kernel, (long long) k.st_size, (long long) k.st_mtime,
             pool->cfg.initrd, (long long) i.st_size, (long long) i.st_mtime,
             pool->cfg.runtimes, (long long) d.st_size,
             (long long) d.st_mtime, th, pool->cfg.vm_memory_mb,
             pool->cfg.vcpus, pool->type, pool->cfg.tb_cache_mb, qemu,
             pool->cfg.emulator, pool->cfg.mem_merge,
-            pool->net_on ? "tap" : "none") < 0)
+            pool->net_on ? "tap" : "none", pool->cfg.snapshot_clones) < 0)
     {
         return NULL;
     }
@@ -371,14 +480,285 @@ vmp_snap_valid(const char *path)
 }
 
 
+/*
+ * "ram=PATH ino=N size=N" of the template's RAM file (and with sum
+ * " sha256=HEX" of its contents: a second or two), "ram=" for none; -1
+ * when ram names a file that is not there or can not be read.
+ */
+static int
+vmp_snap_ram_ident(const char *ram, bool sum, char *out, size_t size)
+{
+    enum { BUF = 1 << 20 };
+    uint8_t        *buf = NULL;
+    unsigned char   md[EVP_MAX_MD_SIZE];
+    unsigned int    mdlen = 0;
+    struct stat     st;
+    EVP_MD_CTX     *ctx;
+    ssize_t         n;
+    int             fd, w;
+    char            hex[2 * EVP_MAX_MD_SIZE + 1];
+
+    if (ram[0] == '\0') {
+        snprintf(out, size, "ram=");
+        return 0;
+    }
+    if (lstat(ram, &st) < 0 || !S_ISREG(st.st_mode)) {
+        return -1;
+    }
+    w = snprintf(out, size, "ram=%s ino=%llu size=%lld", ram,
+            (unsigned long long) st.st_ino, (long long) st.st_size);
+    if (!sum) {
+        return 0;
+    }
+    fd = open(ram, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    ctx = EVP_MD_CTX_new();
+    buf = malloc(BUF);
+    if (fd < 0 || ctx == NULL || buf == NULL
+        || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+    {
+        goto fail;
+    }
+    while ((n = read(fd, buf, BUF)) > 0) {
+        if (EVP_DigestUpdate(ctx, buf, (size_t) n) != 1) {
+            goto fail;
+        }
+    }
+    if (n < 0 || EVP_DigestFinal_ex(ctx, md, &mdlen) != 1) {
+        goto fail;
+    }
+    fg_hex_encode(md, mdlen, hex);
+    snprintf(out + w, size - (size_t) w, " sha256=%s", hex);
+    EVP_MD_CTX_free(ctx);
+    free(buf);
+    close(fd);
+    return 0;
+
+fail:
+    EVP_MD_CTX_free(ctx);
+    free(buf);
+    if (fd >= 0) {
+        close(fd);
+    }
+    return -1;
+}
+
+
+/* Whether the pool's snapshot is there, and its template's RAM file the
+ * one it was made with (by name, inode and size: cheap enough for each
+ * restore; its contents are summed when the pool starts). */
+bool
+vmp_snap_ready(vmp_pool_t *pool)
+{
+    char    ident[4200];
+    size_t  n;
+
+    if (!vmp_snap_valid(pool->snap_path)
+        || vmp_snap_ram_ident(pool->snap_ram, false, ident, sizeof(ident))
+           < 0)
+    {
+        return false;
+    }
+    n = strlen(ident);
+    return strncmp(ident, pool->snap_ident, n) == 0
+           && (pool->snap_ident[n] == '\0' || pool->snap_ident[n] == ' ');
+}
+
+
+/* Removes PREFIX-template-*.ram of VMP_TEMPLATE_DIR but keep (a path or
+ * ""): no guest of this prefix maps them any more. */
+static void
+vmp_snap_ram_reap(vmp_pool_t *pool, const char *keep)
+{
+    char            pfx[128], path[4200];
+    DIR            *d = opendir(VMP_TEMPLATE_DIR);
+    struct dirent  *e;
+    size_t          n;
+
+    if (d == NULL) {
+        return;
+    }
+    n = (size_t) snprintf(pfx, sizeof(pfx), "%s-template-",
+        pool->cfg.name_prefix);
+    while ((e = readdir(d)) != NULL) {
+        if (strncmp(e->d_name, pfx, n) != 0
+            || strcmp(e->d_name + strlen(e->d_name) - 4, ".ram") != 0)
+        {
+            continue;
+        }
+        snprintf(path, sizeof(path), "%s/%s", VMP_TEMPLATE_DIR, e->d_name);
+        if (strcmp(path, keep) != 0 && unlink(path) == 0) {
+            vmp_log("snapshot: removed the old template RAM %s", path);
+        }
+    }
+    closedir(d);
+}
+
+
+/*
+ * The image's migration stream (behind libvirt's header and XML) made
+ * loadable without x-ignore-shared (vmp_stream_unshare): path rewritten
+ * through path.unshare.  0, or -1 (said in err).
+ */
+static int
+vmp_saveimage_unshare(const char *path, char **err)
+{
+    enum { MAX = 64 * 1024 * 1024 };   /* a template's is ~0.5 MB */
+    uint8_t      *all = NULL;
+    char          tmp[4300];
+    struct stat   st;
+    size_t        data_len, n;
+    int           fd, out, rc = -1;
+    bool          ok = false;
+
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) < 0 || st.st_size > MAX
+        || st.st_size < (off_t) VMP_SAVE_HEADER
+        || (all = malloc((size_t) st.st_size)) == NULL
+        || read(fd, all, (size_t) st.st_size) != (ssize_t) st.st_size)
+    {
+        vmp_seterr(err, "%s: unreadable, or larger than a template's",
+            path);
+        goto done;
+    }
+    data_len = vmp_saveimage_data_len(all, (size_t) st.st_size);
+    if (data_len == 0 || VMP_SAVE_HEADER + data_len >= (size_t) st.st_size
+        || (n = vmp_stream_unshare(all + VMP_SAVE_HEADER + data_len,
+                (size_t) st.st_size - VMP_SAVE_HEADER - data_len)) == 0)
+    {
+        vmp_seterr(err, "%s: not a QEMU 7.2 stream saved with "
+            "x-ignore-shared as expected", path);
+        goto done;
+    }
+    snprintf(tmp, sizeof(tmp), "%s.unshare", path);
+    unlink(tmp);
+    out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    n += VMP_SAVE_HEADER + data_len;
+    if (out >= 0) {
+        ok = write(out, all, n) == (ssize_t) n;
+        ok = close(out) == 0 && ok;
+    }
+    if (!ok || rename(tmp, path) < 0) {
+        vmp_seterr(err, "%s: %s", tmp, strerror(errno));
+        unlink(tmp);
+        goto done;
+    }
+    rc = 0;
+
+done:
+    if (fd >= 0) {
+        close(fd);
+    }
+    free(all);
+    return rc;
+}
+
+
+/*
+ * Boots the snapshot's guest (the template, its RAM in ram, or NULL for a
+ * full image) and saves it as the pool's snapshot with key.  0, or -1
+ * (said in err; no image is left).
+ */
+static int
+vmp_snap_make(vmp_pool_t *pool, const char *key, const char *ram,
+    char **err)
+{
+    static const char  caps[] = "{\"execute\":\"migrate-set-capabilities\","
+        "\"arguments\":{\"capabilities\":[{\"capability\":"
+        "\"x-ignore-shared\",\"state\":true}]}}";
+    char         keypath[4200], tmp[4200], ident[4200], *reply = NULL;
+    vmp_vm_t    *vm;
+    struct stat  st;
+    uint64_t     t0 = fg_now_ms();
+    FILE        *f;
+    bool         ok;
+    int          rc = -1;
+
+    vm = calloc(1, sizeof(vmp_vm_t));
+    if (vm == NULL) {
+        vmp_seterr(err, "out of memory");
+        return -1;
+    }
+    vm->fd = -1;
+    snprintf(vm->name, sizeof(vm->name), "%s-snap", pool->cfg.name_prefix);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", pool->snap_path);
+    snprintf(keypath, sizeof(keypath), "%s/snapshot.key",
+        pool->cfg.state_dir);
+    unlink(tmp);
+    if (ram != NULL) {
+        unlink(ram);
+    }
+    if (vmp_vm_boot(pool, vm, pool->type, ram, pool->cfg.boot_timeout_ms,
+            err) < 0)
+    {
+        goto done;
+    }
+    if (ram != NULL) {
+        /* the guest's RAM must be the file (fngate-qemu maps it), else
+         * the clones would map an empty one */
+        if (lstat(ram, &st) < 0 || st.st_blocks == 0) {
+            vmp_seterr(err, "%s: its RAM is not in %s (emulator %s)",
+                vm->name, ram, pool->cfg.emulator);
+            goto done;
+        }
+        if (virDomainQemuMonitorCommand(vm->dom, caps, &reply, 0) < 0
+            || reply == NULL || strstr(reply, "\"error\"") != NULL)
+        {
+            vmp_seterr(err, "%s: x-ignore-shared: %s", vm->name,
+                reply ? reply : vmp_virt_error());
+            goto done;
+        }
+    }
+    /* saved with its host connected: every copy wakes up talking */
+    if (virDomainSaveFlags(vm->dom, tmp, NULL, VIR_DOMAIN_SAVE_RUNNING) < 0)
+    {
+        vmp_seterr(err, "save %s: %s", vm->name, vmp_virt_error());
+        goto done;
+    }
+    virDomainFree(vm->dom);        /* saved: the domain is gone */
+    vm->dom = NULL;
+    if (ram != NULL && vmp_saveimage_unshare(tmp, err) < 0) {
+        goto done;
+    }
+    if (!vmp_snap_valid(tmp) || stat(tmp, &st) < 0
+        || vmp_snap_ram_ident(ram ? ram : "", true, ident, sizeof(ident))
+           < 0
+        || rename(tmp, pool->snap_path) < 0)
+    {
+        vmp_seterr(err, "%s is not an image libvirt restores", tmp);
+        goto done;
+    }
+    f = fopen(keypath, "we");
+    ok = f != NULL && fprintf(f, "%s\n%s\n", key, ident) > 0;
+    if (f != NULL && fclose(f) != 0) {
+        ok = false;
+    }
+    if (!ok) {
+        vmp_log("snapshot: %s: %s (the image is made again at the next "
+            "start)", keypath, strerror(errno));
+    }
+    snprintf(pool->snap_ram, sizeof(pool->snap_ram), "%s", ram ? ram : "");
+    snprintf(pool->snap_ident, sizeof(pool->snap_ident), "%s", ident);
+    vmp_log("snapshot: %s made in %llu ms (boot %u ms), %lld KB, %s",
+        pool->snap_path, (unsigned long long) (fg_now_ms() - t0),
+        vm->boot_ms, (long long) (st.st_size / 1024),
+        ram ? "a template: guests are clones of its RAM" : "a full image");
+    rc = 0;
+
+done:
+    free(reply);
+    unlink(tmp);
+    vmp_vm_destroy(pool, vm);
+    return rc;
+}
+
+
 /* Makes (or finds, by its key) the pool's snapshot; sets snap_ok. */
 void
 vmp_snap_prepare(vmp_pool_t *pool)
 {
-    char       keypath[4200], tmp[4200], line[4096], *key, *err = NULL;
-    FILE      *f;
-    vmp_vm_t  *vm;
-    uint64_t   t0 = fg_now_ms();
+    char   keypath[4200], ram[4096], h[65], line[4096], ident[4200];
+    char  *key, *err = NULL;
+    FILE  *f;
 
     snprintf(pool->snap_path, sizeof(pool->snap_path), "%s/snapshot.img",
         pool->cfg.state_dir);
@@ -389,16 +769,38 @@ vmp_snap_prepare(vmp_pool_t *pool)
         vmp_log("snapshot: no key (kernel or initrd unreadable); booting");
         return;
     }
+    fg_sha256_hex(key, strlen(key), h);
+    snprintf(ram, sizeof(ram), "%s/%s-template-%.16s.ram", VMP_TEMPLATE_DIR,
+        pool->cfg.name_prefix, h);
 
+    /* made earlier: the key, then the RAM file it was made with */
     f = fopen(keypath, "re");
     if (f != NULL) {
-        if (fgets(line, sizeof(line), f) != NULL) {
-            line[strcspn(line, "\n")] = '\0';
-            if (strcmp(line, key) == 0 && vmp_snap_valid(pool->snap_path)) {
+        if (fgets(line, sizeof(line), f) != NULL
+            && (line[strcspn(line, "\n")] = '\0', strcmp(line, key) == 0)
+            && fgets(ident, sizeof(ident), f) != NULL)
+        {
+            ident[strcspn(ident, "\n")] = '\0';
+            snprintf(pool->snap_ram, sizeof(pool->snap_ram), "%s",
+                strcmp(ident, "ram=") == 0 ? "" : ram);
+            snprintf(pool->snap_ident, sizeof(pool->snap_ident), "%s",
+                ident);
+            /* a full image made for want of a template: try again; a
+             * template whose RAM is no longer what was saved (a guest
+             * that escaped into its QEMU could write it): made again */
+            if (vmp_snap_ready(pool)
+                && (pool->snap_ram[0] != '\0' || !pool->cfg.snapshot_clones)
+                && vmp_snap_ram_ident(pool->snap_ram, true, line,
+                       sizeof(line)) == 0
+                && strcmp(line, ident) == 0)
+            {
                 fclose(f);
                 free(key);
                 pool->snap_ok = true;
-                vmp_log("snapshot: %s (made earlier)", pool->snap_path);
+                vmp_snap_ram_reap(pool, pool->snap_ram);
+                vmp_log("snapshot: %s (made earlier%s%s)", pool->snap_path,
+                    pool->snap_ram[0] ? ", template RAM " : "",
+                    pool->snap_ram);
                 return;
             }
         }
@@ -406,51 +808,29 @@ vmp_snap_prepare(vmp_pool_t *pool)
     }
     unlink(keypath);
     unlink(pool->snap_path);
+    vmp_snap_ram_reap(pool, "");
+    pool->snap_ram[0] = '\0';
 
-    vm = calloc(1, sizeof(vmp_vm_t));
-    if (vm == NULL) {
-        free(key);
-        return;
+    if (pool->cfg.snapshot_clones && pool->cfg.emulator[0] != '\0') {
+        if (vmp_snap_make(pool, key, ram, &err) == 0) {
+            pool->snap_ok = true;
+            goto done;
+        }
+        vmp_log("snapshot: no template (%s); a full image instead",
+            err ? err : "?");
+        free(err);
+        err = NULL;
+        unlink(ram);
     }
-    vm->fd = -1;
-    snprintf(vm->name, sizeof(vm->name), "%s-snap", pool->cfg.name_prefix);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", pool->snap_path);
-    unlink(tmp);
-    if (vmp_vm_boot(pool, vm, pool->type, pool->cfg.boot_timeout_ms, &err)
-        < 0)
-    {
-        vmp_log("snapshot: boot failed: %s; booting", err ? err : "?");
-        goto done;
+    if (vmp_snap_make(pool, key, NULL, &err) == 0) {
+        pool->snap_ok = true;
+    } else {
+        vmp_log("snapshot: %s; booting", err ? err : "?");
     }
-    /* saved with its host connected: every copy wakes up talking */
-    if (virDomainSaveFlags(vm->dom, tmp, NULL, VIR_DOMAIN_SAVE_RUNNING) < 0)
-    {
-        vmp_log("snapshot: save %s: %s; booting", vm->name,
-            vmp_virt_error());
-        unlink(tmp);
-        goto done;
-    }
-    virDomainFree(vm->dom);        /* saved: the domain is gone */
-    vm->dom = NULL;
-    if (!vmp_snap_valid(tmp) || rename(tmp, pool->snap_path) < 0) {
-        vmp_log("snapshot: %s is not an image libvirt restores; booting",
-            tmp);
-        unlink(tmp);
-        goto done;
-    }
-    f = fopen(keypath, "we");
-    if (f != NULL) {
-        fprintf(f, "%s\n", key);
-        fclose(f);
-    }
-    pool->snap_ok = true;
-    vmp_log("snapshot: %s made in %llu ms (boot %u ms)", pool->snap_path,
-        (unsigned long long) (fg_now_ms() - t0), vm->boot_ms);
 
 done:
     free(err);
     free(key);
-    vmp_vm_destroy(pool, vm);
 }
 
 
@@ -581,11 +961,15 @@ done:
 }
 
 
-/* Makes vm's domain by restoring the image src (the pool's snapshot, or
- * a function snapshot) under vm's name. */
+/*
+ * Makes vm's domain by restoring the image src (the pool's snapshot, or
+ * a function snapshot) under vm's name.  paused: the domain is left
+ * paused, its channel connected, for vmp_vm_wake (it costs no CPU and
+ * less host memory until then); else it runs and is told the time.
+ */
 int
 vmp_vm_restore(vmp_pool_t *pool, vmp_vm_t *vm, const char *src,
-    unsigned timeout_ms, char **err)
+    bool paused, unsigned timeout_ms, char **err)
 {
     char           img[4200], log[4096];
     uint64_t       start = fg_now_ms();
@@ -606,7 +990,8 @@ vmp_vm_restore(vmp_pool_t *pool, vmp_vm_t *vm, const char *src,
             vmp_virt_error());
         goto done;
     }
-    if (virDomainRestoreFlags(conn, img, NULL, VIR_DOMAIN_SAVE_RUNNING) < 0)
+    if (virDomainRestoreFlags(conn, img, NULL, paused
+            ? VIR_DOMAIN_SAVE_PAUSED : VIR_DOMAIN_SAVE_RUNNING) < 0)
     {
         vmp_seterr(err, "restore %s: %s", vm->name, vmp_virt_error());
         goto done;
@@ -617,13 +1002,16 @@ vmp_vm_restore(vmp_pool_t *pool, vmp_vm_t *vm, const char *src,
         goto done;
     }
     vm->restored = true;
+    vm->paused = paused;
     /*
      * Whether the restored agent notices the new connection (and says
      * HELLO) depends on when the host connects; its answer to SYNC is the
      * sign of life that does not.
      */
     rc = vmp_vm_attach(pool, vm, start, timeout_ms, false, log, err);
-    if (rc == 0 && vmp_vm_sync(pool, vm, start + timeout_ms, err) < 0) {
+    if (rc == 0 && !paused
+        && vmp_vm_sync(pool, vm, start + timeout_ms, err) < 0)
+    {
         vmp_vm_undo(vm);
         rc = -1;
     }
@@ -640,31 +1028,54 @@ done:
 }
 
 
+int
+vmp_vm_wake(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
+{
+    uint64_t  start = fg_now_ms();
+
+    if (virDomainResume(vm->dom) < 0) {
+        vmp_seterr(err, "resume %s: %s", vm->name, vmp_virt_error());
+        return -1;
+    }
+    vm->paused = false;
+    if (vmp_vm_sync(pool, vm, start + pool->cfg.boot_timeout_ms, err) < 0) {
+        return -1;
+    }
+    vm->wake_ms = (unsigned) (fg_now_ms() - start);
+    return 0;
+}
+
+
 /*
  * A new guest for vm: restored from the snapshot where there is one, else
- * (or when the restore fails) booted.
+ * (or when the restore fails) booted.  A generic guest restored from a
+ * template (a clone) stays paused until a call takes it.
  */
 static int
 vmp_vm_make_one(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
 {
     char  *rerr = NULL;
-    bool   snap;
+    bool   snap, clone;
 
     pthread_mutex_lock(&pool->lock);
     snap = pool->snap_ok;
+    clone = pool->snap_ram[0] != '\0';
     pthread_mutex_unlock(&pool->lock);
 
-    /* an image gone or damaged on disk is not the restore's failure: boot
-     * until it is back */
-    if (snap && !vmp_snap_valid(pool->snap_path)) {
-        vmp_log("%s: snapshot %s is missing or not an image; booting",
-            vm->name, pool->snap_path);
+    /* an image (or its template RAM) gone or damaged on disk is not the
+     * restore's failure: boot until it is back */
+    if (snap && !vmp_snap_ready(pool)) {
+        vmp_log("%s: snapshot %s%s%s is missing or not what was made; "
+            "booting", vm->name, pool->snap_path, clone ? " or " : "",
+            pool->snap_ram);
         snap = false;
     }
     if (snap) {
         if (vmp_vm_restore(pool, vm, pool->snap_path,
-                pool->cfg.boot_timeout_ms, &rerr) == 0)
+                clone && vm->account == NULL, pool->cfg.boot_timeout_ms,
+                &rerr) == 0)
         {
+            vm->clone = clone;
             pthread_mutex_lock(&pool->lock);
             pool->snap_failures = 0;
             pthread_mutex_unlock(&pool->lock);
@@ -681,7 +1092,7 @@ vmp_vm_make_one(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
             rerr ? rerr : "?");
         free(rerr);
     }
-    return vmp_vm_boot(pool, vm, pool->type, pool->cfg.boot_timeout_ms,
+    return vmp_vm_boot(pool, vm, pool->type, NULL, pool->cfg.boot_timeout_ms,
         err);
 }
 
@@ -699,13 +1110,13 @@ vmp_vm_make(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
         return -1;
     }
     if (pool->cfg.memory_budget_mb != 0
-        && (kb = vmp_dom_rss_kb(vm->dom)) != 0)
+        && (kb = vmp_dom_host_kb(vm->dom)) != 0)
     {
         pthread_mutex_lock(&pool->lock);
         vm->host_kb = kb;
         pool->new_kb = kb;
         pthread_mutex_unlock(&pool->lock);
-        vmp_log("%s: holds %llu MiB of host memory (RSS)", vm->name,
+        vmp_log("%s: holds %llu MiB of host memory (PSS)", vm->name,
             (unsigned long long) (kb / 1024));
     }
     return 0;

@@ -96,6 +96,7 @@ vmp_config_defaults(vmp_config_t *cfg)
     cfg->kvm_probe_timeout_ms = 15000;
     cfg->tb_cache_mb = 16;
     cfg->snapshot = 1;
+    cfg->snapshot_clones = 1;
     cfg->mem_merge = 0;
     cfg->function_snapshots = 1;
     cfg->function_snapshots_max = 16;
@@ -517,14 +518,16 @@ static int
 vmp_fnsnap_restore(vmp_pool_t *pool, vmp_vm_t *vm, const char *img,
     const char *code, char **err)
 {
-    if (vmp_vm_restore(pool, vm, img, pool->cfg.boot_timeout_ms, err) < 0) {
+    if (vmp_vm_restore(pool, vm, img, false, pool->cfg.boot_timeout_ms,
+            err) < 0)
+    {
         return -1;
     }
     vm->from_fnsnap = true;
     vmp_vm_set_code(vm, code);
     utimensat(AT_FDCWD, img, NULL, 0);     /* used: the reaper keeps it */
     if (pool->cfg.memory_budget_mb != 0) {
-        vm->host_kb = vmp_dom_rss_kb(vm->dom);
+        vm->host_kb = vmp_dom_host_kb(vm->dom);
     }
     return 0;
 }
@@ -547,10 +550,10 @@ vmp_pool_acquire_fn(vmp_pool_t *pool, const char *account, const char *code,
  * wakes that call if it is asleep; a call that leaves the list wakes the
  * others, so the next in order looks again.
  */
-int
-vmp_pool_acquire_by(vmp_pool_t *pool, const char *account, const char *code,
-    const char *config, const vmp_order_t *order, vmp_vm_t **vmp,
-    vmp_acquire_info_t *info, char **err)
+static int
+vmp_pool_acquire_once(vmp_pool_t *pool, const char *account,
+    const char *code, const char *config, const vmp_order_t *order,
+    vmp_vm_t **vmp, vmp_acquire_info_t *info, char **err)
 {
     uint64_t         start = fg_now_ms(), now, until;
     uint64_t         deadline = start + pool->cfg.acquire_timeout_ms;
@@ -768,6 +771,55 @@ done:
 }
 
 
+/* Tries at taking a warm clone whose resume fails (it is destroyed). */
+#define VMP_WAKE_TRIES  3
+
+int
+vmp_pool_acquire_by(vmp_pool_t *pool, const char *account, const char *code,
+    const char *config, const vmp_order_t *order, vmp_vm_t **vmp,
+    vmp_acquire_info_t *info, char **err)
+{
+    vmp_acquire_info_t  dummy;
+    unsigned            tries, waited = 0;
+    char               *werr = NULL;
+
+    if (info == NULL) {
+        info = &dummy;
+    }
+    for (tries = 1; ; tries++) {
+        if (vmp_pool_acquire_once(pool, account, code, config, order, vmp,
+                info, err) < 0)
+        {
+            info->queue_ms += waited;
+            return -1;
+        }
+        if (!(*vmp)->paused) {
+            break;
+        }
+        /* a warm clone, paused since its restore: only its call wakes it,
+         * the pool lock not held */
+        if (vmp_vm_wake(pool, *vmp, &werr) == 0) {
+            info->init_ms += (*vmp)->wake_ms;
+            break;
+        }
+        vmp_log("%s: %s; account %s takes another guest", (*vmp)->name,
+            werr ? werr : "?", account);
+        free(werr);
+        werr = NULL;
+        waited += info->queue_ms;
+        vmp_pool_release(pool, *vmp, false);
+        *vmp = NULL;
+        if (tries == VMP_WAKE_TRIES) {
+            vmp_seterr(err, "no guest for account %s: %u warm guests "
+                "failed to resume", account, tries);
+            return -1;
+        }
+    }
+    info->queue_ms += waited;
+    return 0;
+}
+
+
 void
 vmp_pool_release(vmp_pool_t *pool, vmp_vm_t *vm, bool healthy)
 {
@@ -827,6 +879,7 @@ const char *
 vmp_vm_origin(const vmp_vm_t *vm)
 {
     return vm->from_fnsnap ? "function-snapshot"
+           : vm->clone ? "clone"
            : vm->restored ? "restore" : "boot";
 }
 

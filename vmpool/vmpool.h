@@ -44,7 +44,7 @@ typedef struct {
                                     once (its calls in flight); 0: up to
                                     max_vms */
     unsigned     vm_memory_mb;   /* guest RAM */
-    unsigned     memory_budget_mb; /* host memory (RSS) all guests may
+    unsigned     memory_budget_mb; /* host memory (PSS) all guests may
                                     hold; 0: no budget, max_vms alone */
     unsigned     vcpus;
     unsigned     idle_timeout_s; /* assigned guest idle -> destroyed */
@@ -55,6 +55,10 @@ typedef struct {
     unsigned     tb_cache_mb;    /* TCG translation cache per guest */
     unsigned     snapshot;       /* 1: new guests are restored from a
                                     saved booted guest; 0: booted */
+    unsigned     snapshot_clones; /* 1: that guest is a template whose
+                                    RAM file every restored guest maps
+                                    copy-on-write (the emulator must be
+                                    fngate-qemu); 0: a full image */
     unsigned     mem_merge;      /* 1: guest RAM may be merged by the
                                     host's KSM (QEMU's default); 0: never
                                     (<nosharepages/>) */
@@ -275,8 +279,9 @@ int vmp_load_frame_from_zip(const void *zip, size_t len,
  * HELLO), for logs and init_ms accounting. */
 unsigned vmp_vm_boot_ms(const vmp_vm_t *vm);
 
-/* How the guest was made: "restore" (from the pool's snapshot),
- * "function-snapshot" (from a function snapshot) or "boot". */
+/* How the guest was made: "clone" (from the pool's template, kept paused
+ * until its first call), "restore" (from the pool's snapshot, a full
+ * image), "function-snapshot" (from a function snapshot) or "boot". */
 const char *vmp_vm_origin(const vmp_vm_t *vm);
 
 /* Why the accelerator was chosen ("/dev/kvm absent", "kvm guest said

@@ -57,7 +57,7 @@ struct vmp_vm {
     bool         queued;        /* BOOTING on demand, not started yet: the
                                    background thread makes it */
     uint64_t     host_kb;       /* host memory the guest's QEMU holds
-                                   (RSS, KiB) when last measured; 0: not
+                                   (PSS, KiB) when last measured; 0: not
                                    measured yet */
     bool         from_fnsnap;   /* restored from a function snapshot */
     bool         saving;        /* BUSY being saved as one, not in a call */
@@ -77,6 +77,9 @@ struct vmp_vm {
                                    takes it */
     bool         abandoned;     /* that call gave up on it: destroyed when
                                    the call in it ends */
+    bool         clone;         /* restored from the pool's template */
+    bool         paused;        /* restored paused: vmp_vm_wake before use */
+    unsigned     wake_ms;       /* resume -> SYNC answered, at its wake */
     vmp_vm_t    *next;
 };
 
@@ -233,6 +236,14 @@ size_t vmp_saveimage_data_len(const uint8_t *head, size_t len);
 int vmp_saveimage_rewrite(uint8_t *head, size_t len, const char *name,
     const char *uuid, const char *new_log);
 
+/*
+ * A template's QEMU 7.2 migration stream s (len bytes) saved with the
+ * capability x-ignore-shared, rewritten in place to load without it
+ * (vmp_snapshot.c): its new length, or 0 when s is not as expected (s
+ * may then be changed).
+ */
+size_t vmp_stream_unshare(uint8_t *s, size_t len);
+
 /* Function snapshots (vmp_fnsnap.c). */
 
 /*
@@ -289,6 +300,9 @@ struct vmp_pool {
     uint64_t         waiter_seq;    /* their arrival numbers */
     vmp_vm_t        *pending;       /* first warm guest, queued by new */
     char             snap_path[4096];  /* STATE_DIR/snapshot.img */
+    char             snap_ram[4096];   /* its template's RAM file, "": a
+                                       full image (vmp_snapshot.c) */
+    char             snap_ident[4200]; /* that file as made (or "ram=") */
     bool             snap_ok;       /* new guests are restored from it */
     unsigned         snap_failures; /* restores failed in a row */
     unsigned         failed_id;     /* the last guest that could not be made */
@@ -336,7 +350,7 @@ int vmp_vm_sync(vmp_pool_t *pool, vmp_vm_t *vm, uint64_t deadline,
 /* vmp_guest.c */
 virConnectPtr vmp_conn_get(vmp_pool_t *pool);
 int vmp_vm_boot(vmp_pool_t *pool, vmp_vm_t *vm, const char *type,
-    unsigned timeout_ms, char **err);
+    const char *ram, unsigned timeout_ms, char **err);
 int vmp_vm_attach(vmp_pool_t *pool, vmp_vm_t *vm, uint64_t start,
     unsigned timeout_ms, bool hello, const char *log, char **err);
 void vmp_vm_destroy(vmp_pool_t *pool, vmp_vm_t *vm);
@@ -346,16 +360,24 @@ void vmp_vm_undo(vmp_vm_t *vm);
 void vmp_vm_discard(vmp_pool_t *pool, vmp_vm_t *vm);
 void vmp_console_log(vmp_pool_t *pool, const char *name, char *log,
     size_t size);
-uint64_t vmp_dom_rss_kb(virDomainPtr dom);
+uint64_t vmp_dom_host_kb(virDomainPtr dom);
 bool vmp_mem_room(vmp_pool_t *pool);
 void vmp_measure(vmp_pool_t *pool);
 
 /* vmp_snapshot.c */
+/* Where template RAM files are kept (a tmpfs), and the environment
+ * variable fngate-qemu reads (guest/qemu/qemu_ram.h: QEMU_RAM_ENV). */
+#define VMP_TEMPLATE_DIR  "/dev/shm"
+#define VMP_TEMPLATE_ENV  "FNGATE_TEMPLATE_RAM"
 char *vmp_snap_key(vmp_pool_t *pool);
 bool vmp_snap_valid(const char *path);
+/* The pool's snapshot and its template RAM file are there as made. */
+bool vmp_snap_ready(vmp_pool_t *pool);
 void vmp_snap_prepare(vmp_pool_t *pool);
 int vmp_vm_restore(vmp_pool_t *pool, vmp_vm_t *vm, const char *src,
-    unsigned timeout_ms, char **err);
+    bool paused, unsigned timeout_ms, char **err);
+/* Resumes a guest restored paused and tells it the time: 0 or -1. */
+int vmp_vm_wake(vmp_pool_t *pool, vmp_vm_t *vm, char **err);
 int vmp_vm_make(vmp_pool_t *pool, vmp_vm_t *vm, char **err);
 
 /* vmp_fnsnap.c */

@@ -11,6 +11,15 @@
  * execve(2) and makes the kernel ignore that advice for this process only;
  * the host's settings are left as they are.
  *
+ * With FNGATE_TEMPLATE_RAM in its environment (a <qemu:env> of the
+ * domain: the pool's template and the guests restored from it), the guest
+ * RAM libvirt gives as anonymous memory is the file it names instead
+ * (qemu_ram.c): the template's boot creates it and writes its RAM there;
+ * a clone (-incoming) maps it copy-on-write, so every clone shares the
+ * pages it has not written (docs/vms.md, "Template clones").  Anything
+ * unexpected in the command line or the file stops QEMU with a message
+ * in the domain's log: the pool then boots or restores a full image.
+ *
  * libvirt runs it as it runs QEMU (the same user, the same arguments,
  * also to probe QEMU's capabilities), so it must be executable by the
  * QEMU user.  FNGATE_QEMU (at build time) names the QEMU it runs.
@@ -20,19 +29,51 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
+
+#include "qemu_ram.h"
 
 #ifndef FNGATE_QEMU
 #define FNGATE_QEMU  "/usr/bin/qemu-system-x86_64"
 #endif
 
 
+/* argv with the guest RAM in the template file path: 0, or -1 (said). */
+static int
+fngate_qemu_template(int argc, char **argv, const char *path)
+{
+    static char  obj[4200];
+    qemu_ram_t   ram;
+    char         err[4200];
+
+    if (qemu_ram_find(argc, argv, &ram, err, sizeof(err)) < 0
+        || qemu_ram_file(&ram, path, err, sizeof(err)) < 0)
+    {
+        fprintf(stderr, "fngate-qemu: %s: %s\n", QEMU_RAM_ENV, err);
+        return -1;
+    }
+    if (qemu_ram_object(&ram, path, obj, sizeof(obj)) < 0) {
+        fprintf(stderr, "fngate-qemu: %s: not a plain absolute path: %s\n",
+            QEMU_RAM_ENV, path);
+        return -1;
+    }
+    argv[ram.index] = obj;
+    return 0;
+}
+
+
 int
 main(int argc, char **argv)
 {
-    char  *qemu = FNGATE_QEMU;
+    char        *qemu = FNGATE_QEMU;
+    const char  *tmpl = getenv(QEMU_RAM_ENV);
 
-    (void) argc;
+    if (tmpl != NULL && tmpl[0] != '\0'
+        && fngate_qemu_template(argc, argv, tmpl) < 0)
+    {
+        return 1;
+    }
     /* Without it the guest still runs, with more host memory: say so in
      * the domain's log and go on. */
     if (prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0) < 0) {

@@ -3,6 +3,7 @@
  * another guest (vmp_snapshot.c).
  */
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "test_vmpool.h"
@@ -124,7 +125,98 @@ test_saveimage(void)
     CU_ASSERT_EQUAL(vmp_saveimage_rewrite(img, len, "n", "u", "b"), -1);
 }
 
+/* Appends n bytes; a be64. */
+static size_t
+put(uint8_t *s, size_t at, const void *p, size_t n)
+{
+    memcpy(s + at, p, n);
+    return at + n;
+}
+
+static size_t
+put_be64(uint8_t *s, size_t at, uint64_t v)
+{
+    int  i;
+
+    for (i = 7; i >= 0; i--) {
+        s[at++] = (uint8_t) (v >> (i * 8));
+    }
+    return at;
+}
+
+#define CAPS  "\x05\x1a" "configuration/capabilities" "\x00\x00\x00\x01"
+#define RAM_SECTION  "\x01\x00\x00\x00\x02\x03ram\x00\x00\x00\x00" \
+                     "\x00\x00\x00\x04"
+
+/*
+ * The start of a QEMU 7.2 stream as a template's save writes it (caps:
+ * the capabilities subsection, or NULL: none; shared: each block followed
+ * by its address), two RAM blocks whose lengths add up to total (with
+ * MEM_SIZE), then the rest of the stream (a marker).
+ */
+static size_t
+make_stream(uint8_t *s, const char *caps, size_t caps_len, bool shared,
+    uint64_t total)
+{
+    size_t  at = 0;
+
+    at = put(s, at, "QEVM\x00\x00\x00\x03\x07\x00\x00\x00\x0dpc-i440fx-7.2",
+        26);
+    if (caps != NULL) {
+        at = put(s, at, caps, caps_len);
+    }
+    at = put(s, at, RAM_SECTION, sizeof(RAM_SECTION) - 1);
+    at = put_be64(s, at, total | 0x04);
+    at = put(s, at, "\x06pc.ram", 7);
+    at = put_be64(s, at, 0x28000000);
+    if (shared) {
+        at = put_be64(s, at, 0);
+    }
+    at = put(s, at, "\x07pc.bios", 8);
+    at = put_be64(s, at, 0x40000);
+    if (shared) {
+        at = put_be64(s, at, 0xfffc0000);
+    }
+    at = put_be64(s, at, 0x10);                /* EOS */
+    return put(s, at, "\x7e\x00\x00\x00\x02REST", 9);
+}
+
+static void
+test_stream_unshare(void)
+{
+    static const char  caps[] = CAPS "\x00\x00\x00\x01\x0fx-ignore-shared";
+    static const char  two[] = CAPS "\x00\x00\x00\x02\x0fx-ignore-shared"
+                               "\x0ex-colo-enable";
+    static uint8_t     s[512], want[512];
+    uint64_t           total = 0x28000000 + 0x40000;
+    size_t             len, wlen;
+
+    len = make_stream(s, caps, sizeof(caps) - 1, true, total);
+    wlen = make_stream(want, NULL, 0, false, total);
+    CU_ASSERT_EQUAL(len - wlen, sizeof(caps) - 1 + 16);
+    CU_ASSERT_EQUAL(vmp_stream_unshare(s, len), wlen);
+    CU_ASSERT_EQUAL(memcmp(s, want, wlen), 0);
+
+    /* what it does not know it refuses: a stream without the capability
+     * (as the result: never stripped twice), another capability too,
+     * blocks whose lengths do not add up, a cut stream, another version */
+    CU_ASSERT_EQUAL(vmp_stream_unshare(s, wlen), 0);
+    len = make_stream(s, two, sizeof(two) - 1, true, total);
+    CU_ASSERT_EQUAL(vmp_stream_unshare(s, len), 0);
+    len = make_stream(s, caps, sizeof(caps) - 1, true, total + 0x1000);
+    CU_ASSERT_EQUAL(vmp_stream_unshare(s, len), 0);
+    len = make_stream(s, caps, sizeof(caps) - 1, true, total - 0x1000);
+    CU_ASSERT_EQUAL(vmp_stream_unshare(s, len), 0);
+    len = make_stream(s, caps, sizeof(caps) - 1, true, total);
+    CU_ASSERT_EQUAL(vmp_stream_unshare(s, 80), 0);
+    len = make_stream(s, caps, sizeof(caps) - 1, true, total);
+    s[7] = 4;
+    CU_ASSERT_EQUAL(vmp_stream_unshare(s, len), 0);
+}
+
 const cu_test_t  vmp_snapshot_tests[] = {
     { "save image rewritten for another guest", test_saveimage },
+    { "a template's stream loads without x-ignore-shared",
+      test_stream_unshare },
     { NULL, NULL }
 };
