@@ -781,8 +781,11 @@ vmp_snap_prepare(vmp_pool_t *pool)
             && fgets(ident, sizeof(ident), f) != NULL)
         {
             ident[strcspn(ident, "\n")] = '\0';
-            snprintf(pool->snap_ram, sizeof(pool->snap_ram), "%s",
-                strcmp(ident, "ram=") == 0 ? "" : ram);
+            /* the file it names: this pool's, or (its snapshot copied from
+             * another pool's state, as the tests' own fngateds do) that
+             * pool's, which this one then shares */
+            snprintf(pool->snap_ram, sizeof(pool->snap_ram), "%.*s",
+                (int) strcspn(ident + 4, " "), ident + 4);
             snprintf(pool->snap_ident, sizeof(pool->snap_ident), "%s",
                 ident);
             /* a full image made for want of a template: try again; a

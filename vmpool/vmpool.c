@@ -800,6 +800,8 @@ vmp_pool_acquire_by(vmp_pool_t *pool, const char *account, const char *code,
          * the pool lock not held */
         if (vmp_vm_wake(pool, *vmp, &werr) == 0) {
             info->init_ms += (*vmp)->wake_ms;
+            vmp_log("%s: resumed for account %s in %u ms", (*vmp)->name,
+                account, (*vmp)->wake_ms);
             break;
         }
         vmp_log("%s: %s; account %s takes another guest", (*vmp)->name,
