@@ -336,6 +336,7 @@ static const fgd_conf_key_t fgd_conf_keys[] = {
     { "tb_cache_mb",     FGD_UINT, OFF(vm.tb_cache_mb), 0, 4096, NULL },
     { "snapshot",        FGD_UINT, OFF(vm.snapshot), 0, 1, NULL },
     { "snapshot_clones", FGD_UINT, OFF(vm.snapshot_clones), 0, 1, NULL },
+    { "warm_paused",     FGD_UINT, OFF(vm.warm_paused), 0, 1, NULL },
     { "mem_merge",       FGD_UINT, OFF(vm.mem_merge), 0, 1, NULL },
     { "function_snapshots", FGD_UINT, OFF(vm.function_snapshots), 0, 1,
       NULL },

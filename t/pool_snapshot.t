@@ -3,7 +3,8 @@
 # renamed for each.  By default (snapshot_clones = 1) that guest is a
 # template whose RAM stays in a file on /dev/shm and the image holds only
 # the devices' state; every guest restored from it maps the file
-# copy-on-write (start_kind clone).  A restored guest is a fresh, isolated
+# copy-on-write (start_kind clone), and kept ahead running or, with
+# warm_paused, paused until a call resumes it.  A restored guest is a fresh, isolated
 # copy: the host's clock and fresh entropy are given to it (two accounts
 # never draw the same random bytes), nothing of another account's call is
 # in it, what a guest writes never reaches the template (so no other
@@ -65,6 +66,8 @@ sub template_ram {
     my @l = <$f>;
     return ($l[1] // '') =~ /^ram=(\S+)/ ? $1 : undef;
 }
+
+our $OWN_SOCK = FngateTest::fngated_state() . '/own/fngated.sock';
 
 # sha256 of a file, hex.
 sub file_sha256 {
@@ -221,5 +224,40 @@ kind_g=clone
 kind_h=clone
 seen_h=no
 template_unchanged=1
+--- no_error_log
+[error]
+
+
+
+=== TEST 6: with warm_paused = 1 a warm clone waits paused; the call that takes it resumes it, with the host's clock
+--- timeout: 240
+--- config eval: FngateTest::default_config($main::OWN_SOCK)
+--- init
+my $own = FngateTest::own_fngated(warm => 1, warm_paused => 1);
+my ($vm) = FngateTest::wait_log($own->{log}, qr/\S+: warm \(clone \d+ ms/, 120)
+    =~ /(\S+): warm/;
+my $state = $vm ? `virsh -c qemu:///system domstate $vm 2>&1` : 'no warm clone';
+$state =~ s/\s+$//;
+# long enough paused for a clock nobody set to be seconds behind
+sleep 8;
+my $skip = -s $own->{log};
+my $a = main::first_call('snap-i');
+FngateTest::save_output('snap-paused.out', join("\n",
+    "warm_state=$state",
+    "kind=$a->{kind}",
+    "same_vm=" . (($a->{vm} // '') eq ($vm // '-') ? 1 : "$a->{vm} vs $vm"),
+    "resumed_logged=" . (FngateTest::file_has($own->{log},
+        qr/\Q$vm\E: resumed for account \d+ in \d+ ms/, $skip) ? 1 : 0),
+    "clock=" . (abs($a->{clock} - $a->{now}) <= 5 ? 'host' : "$a->{clock} vs $a->{now}"),
+    "seen=$a->{seen}") . "\n");
+--- request
+GET /t/out/snap-paused.out
+--- response_body
+warm_state=paused
+kind=clone
+same_vm=1
+resumed_logged=1
+clock=host
+seen=no
 --- no_error_log
 [error]

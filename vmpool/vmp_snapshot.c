@@ -1052,7 +1052,7 @@ vmp_vm_wake(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
 /*
  * A new guest for vm: restored from the snapshot where there is one, else
  * (or when the restore fails) booted.  A generic guest restored from a
- * template (a clone) stays paused until a call takes it.
+ * template (a clone) stays paused until a call takes it (warm_paused).
  */
 static int
 vmp_vm_make_one(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
@@ -1075,8 +1075,8 @@ vmp_vm_make_one(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
     }
     if (snap) {
         if (vmp_vm_restore(pool, vm, pool->snap_path,
-                clone && vm->account == NULL, pool->cfg.boot_timeout_ms,
-                &rerr) == 0)
+                clone && vm->account == NULL && pool->cfg.warm_paused,
+                pool->cfg.boot_timeout_ms, &rerr) == 0)
         {
             vm->clone = clone;
             pthread_mutex_lock(&pool->lock);

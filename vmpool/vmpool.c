@@ -97,6 +97,7 @@ vmp_config_defaults(vmp_config_t *cfg)
     cfg->tb_cache_mb = 16;
     cfg->snapshot = 1;
     cfg->snapshot_clones = 1;
+    cfg->warm_paused = 0;
     cfg->mem_merge = 0;
     cfg->function_snapshots = 1;
     cfg->function_snapshots_max = 16;

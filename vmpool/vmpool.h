@@ -59,6 +59,8 @@ typedef struct {
                                     RAM file every restored guest maps
                                     copy-on-write (the emulator must be
                                     fngate-qemu); 0: a full image */
+    unsigned     warm_paused;    /* 1: warm clones wait paused, resumed by
+                                    the call that takes one; 0: running */
     unsigned     mem_merge;      /* 1: guest RAM may be merged by the
                                     host's KSM (QEMU's default); 0: never
                                     (<nosharepages/>) */
