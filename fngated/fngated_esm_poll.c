@@ -143,13 +143,7 @@ fgd_esm_pause(unsigned ms)
     struct timespec  ts;
     bool             stopping;
 
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_sec += ms / 1000;
-    ts.tv_nsec += (long) (ms % 1000) * 1000000;
-    if (ts.tv_nsec >= 1000000000) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000;
-    }
+    fg_abstime(&ts, ms);
     pthread_mutex_lock(&fgd_esm.lock);
     while (!fgd_esm.stopping
            && pthread_cond_timedwait(&fgd_esm.cond, &fgd_esm.lock, &ts)
@@ -725,17 +719,9 @@ fgd_esm_manage(void *arg)
             next = fg_epoch_ms() + fgd_esm.conf->esm.refresh_ms;
         }
         fgd_esm_reconcile();
-        clock_gettime(CLOCK_REALTIME, &ts);
         now = fg_epoch_ms();
         if (next > now) {
-            uint64_t d = next - now;
-
-            ts.tv_sec += (time_t) (d / 1000);
-            ts.tv_nsec += (long) (d % 1000) * 1000000;
-            if (ts.tv_nsec >= 1000000000) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000;
-            }
+            fg_abstime(&ts, next - now);
             pthread_cond_timedwait(&fgd_esm.cond, &fgd_esm.lock, &ts);
         }
     }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "fg_util.h"
 #include "fngated_cli.h"
 #include "fngated_log.h"
 #include "fngated_pool.h"
@@ -135,13 +136,7 @@ fgd_pool_wait(unsigned timeout_ms, const char *request_id)
     struct timespec  until;
     vmp_pool_t      *pool;
 
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += timeout_ms / 1000;
-    until.tv_nsec += (long) (timeout_ms % 1000) * 1000000;
-    if (until.tv_nsec >= 1000000000) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000;
-    }
+    fg_abstime(&until, timeout_ms);
     pthread_mutex_lock(&fgd_pool_lock);
     while (fgd_pool == NULL && !fgd_pool_quit
            && pthread_cond_timedwait(&fgd_pool_cond, &fgd_pool_lock, &until)

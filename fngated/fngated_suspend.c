@@ -130,13 +130,7 @@ fgd_suspend_wait(fgd_parent_t *p, uint64_t until)
 
     pthread_mutex_lock(&fgd_parents_lock);
     while (p->children > 0 && (now = fg_now_ms()) < until) {
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_sec += (time_t) ((until - now) / 1000);
-        ts.tv_nsec += (long) ((until - now) % 1000) * 1000000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
+        fg_abstime(&ts, until - now);
         pthread_cond_timedwait(&fgd_parents_changed, &fgd_parents_lock, &ts);
     }
     pthread_mutex_unlock(&fgd_parents_lock);

@@ -122,3 +122,15 @@ fg_epoch_ms(void)
 {
     return fg_clock_ms(CLOCK_REALTIME);
 }
+
+void
+fg_abstime(struct timespec *ts, uint64_t ms)
+{
+    clock_gettime(CLOCK_REALTIME, ts);
+    ts->tv_sec += (time_t) (ms / 1000);
+    ts->tv_nsec += (long) (ms % 1000) * 1000000;
+    if (ts->tv_nsec >= 1000000000) {
+        ts->tv_sec++;
+        ts->tv_nsec -= 1000000000;
+    }
+}

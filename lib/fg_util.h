@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 /* The value of a hex digit (either case), or -1 when c is not one. */
 int fg_hexval(unsigned char c);
@@ -44,5 +45,9 @@ void fg_log(const char *who, const char *fmt, ...)
  * clock: times stored or compared across processes and hosts). */
 uint64_t fg_now_ms(void);
 uint64_t fg_epoch_ms(void);
+
+/* The wall-clock time ms from now in *ts: the deadline of a
+ * pthread_cond_timedwait. */
+void fg_abstime(struct timespec *ts, uint64_t ms);
 
 #endif /* FG_UTIL_H */

@@ -896,16 +896,17 @@ note "burst: $BURST_CODES; TTFB $(tr '\n' ' ' <<<"$BURST_TTFB")ms"
 # function snapshot.  COLD calls each after the first.
 printf 'def handler(event, context):\n    return event\n' >"$W/app.py"
 (cd "$W" && "$PY" -c 'import zipfile; z = zipfile.ZipFile("pynoop.zip", "w"); z.write("app.py"); z.close()')
-pycold() { # pycold FNSNAP: TTFBs (ms), init_ms, start kinds, the save line
+pycold() { # pycold FNSNAP [KEY=VALUE]...: TTFBs (ms), init_ms, start kinds, the save line
     local fs=$1 i j a k s out flog0 off vm init_ms kind ttfb=() init=() kinds=() saved=""
+    shift
     flog0=$(wc -l <"$FLOG")
-    bench_fngated warm=1 snapshot=1 idle_timeout=3 "function_snapshots=$fs"
+    bench_fngated warm=1 snapshot=1 idle_timeout=3 "function_snapshots=$fs" "$@"
     for ((i = 0; i < 1800; i++)); do
         tail -n +"$((flog0 + 1))" "$FLOG" | grep -q ': warm (' && break
         sleep 0.1
     done
     sleep 1
-    read -r a k s < <(account_new "bench-py-$fs")
+    read -r a k s < <(account_new "bench-py-$fs$#")
     py create "http://127.0.0.1:$PORT" "$k" "$s" pynoop "$W/pynoop.zip" app.handler python3.11 >/dev/null ||
         die "CreateFunction (python) failed"
     py sign POST "http://localhost/2015-03-31/functions/pynoop/invocations" '{}' "$k" "$s" >"$W/hdrs"
@@ -939,13 +940,15 @@ pycold() { # pycold FNSNAP: TTFBs (ms), init_ms, start kinds, the save line
     echo "${kinds[*]}"
     echo "${saved:-no function snapshot}"
 }
-note "python3.11 cold starts: function snapshots off, then on ($COLD calls each)"
+note "python3.11 cold starts: function snapshots off, then on, then off with full images (snapshot_clones = 0) ($COLD calls each)"
 # (not in a subshell: FNGATED_PID and started must follow the restarts)
 pycold 0 >"$W/pycold-off"
 pycold 1 >"$W/pycold-on"
+pycold 0 snapshot_clones=0 >"$W/pycold-full"
 mapfile -t PY_OFF <"$W/pycold-off"
 mapfile -t PY_ON <"$W/pycold-on"
-note "python cold: off ${PY_OFF[0]} ms (${PY_OFF[2]}), on ${PY_ON[0]} ms (${PY_ON[2]})"
+mapfile -t PY_FULL <"$W/pycold-full"
+note "python cold: off ${PY_OFF[0]} ms (${PY_OFF[2]}), on ${PY_ON[0]} ms (${PY_ON[2]}), off with full images ${PY_FULL[0]} ms (${PY_FULL[2]})"
 
 # ------------------------------------------------------------ 8: asynchronous invocation
 
@@ -1071,9 +1074,10 @@ bench_fngated
 # ------------------------------------------------------------ 12: template clones
 
 # The pool's guests as copy-on-write clones of a template (snapshot_clones
-# = 1, the default; docs/vms.md, "Template clones") against full images
-# (0, as before), in this run: fngated with warm = CL_WARM (4) and max_vms
-# = CL_MAX (32) each way, then
+# = 1, the default; docs/vms.md, "Template clones"), with the warm clones
+# running (the default) or paused (warm_paused = 1), against full images
+# (snapshot_clones = 0, as before), in this run: fngated with warm =
+# CL_WARM (4) and max_vms = CL_MAX (32) each way, then
 #   (a) CL_N (10) new accounts' first calls of the static no-op, each once
 #       the warm set is full again: TTFB p50, p99;
 #   (b) the host memory (PSS) of those accounts' guests, idle, and of the
@@ -1103,13 +1107,14 @@ cl_wait_warm() {
 
 pct_of() { tr ' ' '\n' | grep . | sort -n | pct "$1"; }
 
-clones_run() { # clones_run 0|1: KEY=VALUE lines
+clones_run() { # clones_run CLONES PAUSED: KEY=VALUE lines
     local c=$1 from i a k t ttfb=() made=() pids=() accts=()
+    local mode=("snapshot_clones=$c" "warm_paused=$2")
     from=$(($(wc -l <"$FLOG") + 1))
-    bench_fngated "snapshot_clones=$c" "warm=$CL_WARM" "max_vms=$CL_MAX"
+    bench_fngated "${mode[@]}" "warm=$CL_WARM" "max_vms=$CL_MAX"
     cl_wait_warm "$CL_WARM" "$from"
     for ((i = 1; i <= CL_N; i++)); do
-        first_invoke "bench-cl$c-$i" "clones=$c cold $i"
+        first_invoke "bench-cl$c$2-$i" "clones=$c/$2 cold $i"
         ttfb+=("$call_ttfb")
         accts+=("$call_acct")
         echo "kind=$(jq -r .start_kind <<<"$call_log")"
@@ -1117,20 +1122,20 @@ clones_run() { # clones_run 0|1: KEY=VALUE lines
     done
     echo "cold=${ttfb[*]}"
     sleep 5
-    mem_sample "$W/mem-cl$c"
-    echo "idle_pss=$(grep ' idle, account ' "$W/mem-cl$c" | awk '{ print $3 }' | tr '\n' ' ')"
-    echo "warm_pss=$(grep ' warm, generic' "$W/mem-cl$c" | awk '{ print $3 }' | tr '\n' ' ')"
+    mem_sample "$W/mem-cl$c$2"
+    echo "idle_pss=$(grep ' idle, account ' "$W/mem-cl$c$2" | awk '{ print $3 }' | tr '\n' ' ')"
+    echo "warm_pss=$(grep ' warm, generic' "$W/mem-cl$c$2" | awk '{ print $3 }' | tr '\n' ' ')"
     echo "template_kb=$(du -k /dev/shm/"$PREFIX"-template-*.ram 2>/dev/null | awk '{ t += $1 } END { print t + 0 }')"
 
     from=$(($(wc -l <"$FLOG") + 1))
-    bench_fngated "snapshot_clones=$c" warm=0 "max_vms=$CL_MAX"
+    bench_fngated "${mode[@]}" warm=0 "max_vms=$CL_MAX"
     for ((i = 0; i < 1200; i++)); do
         tail -n +"$from" "$FLOG" | grep -q 'snapshot: ' && break
         sleep 0.1
     done
     ttfb=()
     for ((i = 1; i <= CL_NW; i++)); do
-        first_invoke "bench-clnw$c-$i" "clones=$c no-warm $i"
+        first_invoke "bench-clnw$c$2-$i" "clones=$c/$2 no-warm $i"
         ttfb+=("$call_ttfb")
         made+=("$(grep -o -E "made for account $call_acct \([a-z-]+ [0-9]+ ms" "$FLOG" |
                   tail -n 1 | grep -o -E '[a-z-]+ [0-9]+ ms' | tr ' ' ':')")
@@ -1139,11 +1144,11 @@ clones_run() { # clones_run 0|1: KEY=VALUE lines
     echo "nowarm_made=${made[*]}"
 
     from=$(($(wc -l <"$FLOG") + 1))
-    bench_fngated "snapshot_clones=$c" "warm=$CL_WARM" "max_vms=$CL_MAX"
+    bench_fngated "${mode[@]}" "warm=$CL_WARM" "max_vms=$CL_MAX"
     cl_wait_warm "$CL_WARM" "$from"
     sleep 1
     for a in 1 2 3; do
-        read -r _ k t < <(account_new "bench-clb$c-$a")
+        read -r _ k t < <(account_new "bench-clb$c$2-$a")
         py create "http://127.0.0.1:$PORT" "$k" "$t" "$FN" "$W/noop.zip" handler >/dev/null ||
             die "CreateFunction (clone burst) failed"
         py sign POST "http://localhost$INVOKE_PATH" '{}' "$k" "$t" >"$W/hdrs-clb$a"
@@ -1165,12 +1170,14 @@ clones_run() { # clones_run 0|1: KEY=VALUE lines
     echo "burst_queue=$(tail -n +"$((lines0 + 1))" "$ALOG" | jq -r 'select(.action == "Invoke") | .queue_ms' | tr '\n' ' ')"
     echo "burst_kinds=$(tail -n +"$((lines0 + 1))" "$ALOG" | jq -r 'select(.action == "Invoke") | .start_kind' | sort | uniq -c | awk '{ printf "%s%s x %s", (NR > 1 ? ", " : ""), $1, ($2 == "" ? "warm" : $2) }')"
 }
-note "template clones against full images: warm $CL_WARM, $CL_N cold starts, $CL_NW without a warm VM, a burst of 24 over 3 accounts, each way"
-# (not in a subshell: FNGATED_PID and started must follow the restarts)
-clones_run 1 >"$W/clones-1"
-clones_run 0 >"$W/clones-0"
-note "clones: $(grep -v '^kind=' "$W/clones-1" | tr '\n' ';')"
-note "full images: $(grep -v '^kind=' "$W/clones-0" | tr '\n' ';')"
+CL_MODES="clones:1:0 clones-paused:1:1 full:0:0"
+note "template clones (warm running, warm paused) against full images: warm $CL_WARM, $CL_N cold starts, $CL_NW without a warm VM, a burst of 24 over 3 accounts, each way"
+for m in $CL_MODES; do
+    IFS=: read -r name c p <<<"$m"
+    # (not in a subshell: FNGATED_PID and started must follow the restarts)
+    clones_run "$c" "$p" >"$W/clones-$name"
+    note "$name: $(grep -v '^kind=' "$W/clones-$name" | tr '\n' ';')"
+done
 bench_fngated
 
 # ------------------------------------------------------------ the table
@@ -1242,7 +1249,7 @@ for r in "restore:${NW_RESTORE[0]}:${NW_RESTORE[1]}" "boot:${NW_BOOT[0]}:${NW_BO
     printf '%-44s %s\n' "3 cold start TTFB, no warm VM, $kind" \
         "p50 $(tr ' ' '\n' <<<"$list" | median) ms, max $(tr ' ' '\n' <<<"$list" | maxof) ms (each: $list ms; start_kind: $kinds)"
 done
-for r in "off:${PY_OFF[0]}:${PY_OFF[1]}:${PY_OFF[2]}:${PY_OFF[3]}" "on:${PY_ON[0]}:${PY_ON[1]}:${PY_ON[2]}:${PY_ON[3]}"; do
+for r in "off:${PY_OFF[0]}:${PY_OFF[1]}:${PY_OFF[2]}:${PY_OFF[3]}" "on:${PY_ON[0]}:${PY_ON[1]}:${PY_ON[2]}:${PY_ON[3]}" "off, full images:${PY_FULL[0]}:${PY_FULL[1]}:${PY_FULL[2]}:${PY_FULL[3]}"; do
     IFS=: read -r which list inits kinds saved <<<"$r"
     printf '%-44s %s\n' "3 python3.11 cold start, fn snapshots $which" \
         "TTFB p50 $(tr ' ' '\n' <<<"$list" | median) ms, max $(tr ' ' '\n' <<<"$list" | maxof) ms; init_ms p50 $(tr ' ' '\n' <<<"$inits" | median) (each: $list ms; start_kind: $kinds)$([ "$which" = on ] && echo "; $saved")"
@@ -1265,15 +1272,16 @@ mem_rows "$W/mem-found" "$MEM_FOUND" "$MEM_FOUND_NOTE"
 [ -n "$MEM_KSM" ] && mem_rows "$W/mem-ksm" "KSM on" "$MEM_KSM"
 printf '%-44s %s\n' "5 accelerator" "${accel:-unknown}"
 cl_val() { sed -n "s/^$2=//p" "$W/clones-$1"; }
-for c in 1 0; do
-    how=$([ "$c" = 1 ] && echo "clones" || echo "full images")
+for m in $CL_MODES; do
+    IFS=: read -r c _ p <<<"$m"
+    how=$(case $c in clones) echo "clones" ;; clones-paused) echo "clones, warm paused" ;; *) echo "full images" ;; esac)
     kinds=$(grep '^kind=' "$W/clones-$c" | sed 's/kind=//' | sort | uniq -c | awk '{ printf "%s%s x %s", (NR > 1 ? ", " : ""), $1, $2 }')
     cold=$(cl_val "$c" cold)
     printf '%-44s %s\n' "12 cold start TTFB, warm VM ready, $how" \
         "p50 $(pct_of 50 <<<"$cold") ms, p99 $(pct_of 99 <<<"$cold") ms, max $(pct_of 100 <<<"$cold") ms ($CL_N new accounts; start_kind $kinds)"
     idle=$(cl_val "$c" idle_pss) warmp=$(cl_val "$c" warm_pss)
     printf '%-44s %s\n' "12 host memory per idle guest, $how" \
-        "PSS p50 $(($(pct_of 50 <<<"$idle") / 1024)) MiB, max $(($(pct_of 100 <<<"$idle") / 1024)) MiB ($(wc -w <<<"$idle") guests after one call each); $((8 * 1024 * 1024 / $(pct_of 100 <<<"$idle"))) fit in 8 GiB; warm generic$([ "$c" = 1 ] && echo " (paused)"): PSS p50 $(($(pct_of 50 <<<"${warmp:-0}") / 1024)) MiB ($(wc -w <<<"$warmp")); template RAM in /dev/shm $(($(cl_val "$c" template_kb) / 1024)) MiB"
+        "PSS p50 $(($(pct_of 50 <<<"$idle") / 1024)) MiB, max $(($(pct_of 100 <<<"$idle") / 1024)) MiB ($(wc -w <<<"$idle") guests after one call each); $((8 * 1024 * 1024 / $(pct_of 100 <<<"$idle"))) fit in 8 GiB; warm generic$([ "$p" = 1 ] && echo " (paused)"): PSS p50 $(($(pct_of 50 <<<"${warmp:-0}") / 1024)) MiB ($(wc -w <<<"$warmp")); template RAM in /dev/shm $(($(cl_val "$c" template_kb) / 1024)) MiB"
     nw=$(cl_val "$c" nowarm)
     printf '%-44s %s\n' "12 cold start TTFB, no warm VM, $how" \
         "p50 $(pct_of 50 <<<"$nw") ms, max $(pct_of 100 <<<"$nw") ms (each: $nw ms; made in: $(cl_val "$c" nowarm_made))"

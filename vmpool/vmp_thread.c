@@ -197,15 +197,8 @@ vmp_thread(void *arg)
         }
 
         /* Back off after failed boots, up to 30 s. */
-        clock_gettime(CLOCK_REALTIME, &ts);
-        now = (uint64_t) VMP_TICK_MS
-            * (failures ? (failures > 30 ? 30 : failures) : 1);
-        ts.tv_sec += (time_t) (now / 1000);
-        ts.tv_nsec += (long) (now % 1000) * 1000000;
-        if (ts.tv_nsec >= 1000000000) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000;
-        }
+        fg_abstime(&ts, (uint64_t) VMP_TICK_MS
+            * (failures ? (failures > 30 ? 30 : failures) : 1));
         if (!pool->stop) {
             pthread_cond_timedwait(&pool->wake, &pool->lock, &ts);
         }

@@ -456,19 +456,6 @@ vmp_pool_accel_reason(const vmp_pool_t *pool)
 }
 
 
-static void
-vmp_deadline(struct timespec *ts, uint64_t ms)
-{
-    clock_gettime(CLOCK_REALTIME, ts);
-    ts->tv_sec += (time_t) (ms / 1000);
-    ts->tv_nsec += (long) (ms % 1000) * 1000000;
-    if (ts->tv_nsec >= 1000000000) {
-        ts->tv_sec++;
-        ts->tv_nsec -= 1000000000;
-    }
-}
-
-
 /* Under the lock: whether the guest with this id is still being made. */
 static bool
 vmp_find_queued(vmp_pool_t *pool, unsigned id)
@@ -743,7 +730,7 @@ vmp_pool_acquire_once(vmp_pool_t *pool, const char *account,
             }
             until = start_by != 0 && start_by < deadline ? start_by
                                                            : deadline;
-            vmp_deadline(&ts, until - now);
+            fg_abstime(&ts, until - now);
             pool->waiting++;
             me.asleep = true;
             pthread_cond_signal(&pool->wake);
@@ -1045,7 +1032,7 @@ vmp_pool_resume(vmp_pool_t *pool, unsigned id, unsigned timeout_ms,
             break;
         }
         vm->resuming = true;            /* the call in it ends: ours next */
-        vmp_deadline(&ts, deadline - now);
+        fg_abstime(&ts, deadline - now);
         pthread_cond_timedwait(&pool->changed, &pool->lock, &ts);
     }
     pthread_mutex_unlock(&pool->lock);
