@@ -819,11 +819,14 @@ vmp_snap_prepare(vmp_pool_t *pool)
             pool->snap_ok = true;
             goto done;
         }
+        unlink(ram);
+        if (__atomic_load_n(&pool->stop, __ATOMIC_RELAXED)) {
+            goto done;                 /* not worth a full image now */
+        }
         vmp_log("snapshot: no template (%s); a full image instead",
             err ? err : "?");
         free(err);
         err = NULL;
-        unlink(ram);
     }
     if (vmp_snap_make(pool, key, NULL, &err) == 0) {
         pool->snap_ok = true;
