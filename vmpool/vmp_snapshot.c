@@ -419,7 +419,8 @@ vmp_stream_unshare(uint8_t *s, size_t len)
  * holds no account's code or data: the template is the generic guest
  * before any call.  Should the template fail, the snapshot is a full image
  * as without clones.  STATE_DIR/snapshot.key's second line names the
- * file (its inode and size) or is "ram=" for a full image.
+ * file (its inode, size and sha256, checked when the pool starts: a file
+ * that changed makes a new template) or is "ram=" for a full image.
  */
 
 #define VMP_SNAP_FAILURES  3
@@ -507,6 +508,11 @@ vmp_snap_ram_ident(const char *ram, bool sum, char *out, size_t size)
     }
     w = snprintf(out, size, "ram=%s ino=%llu size=%lld", ram,
             (unsigned long long) st.st_ino, (long long) st.st_size);
+    if (w < 0 || (size_t) w + sizeof(" sha256=") + 2 * EVP_MAX_MD_SIZE
+                 > size)
+    {
+        return -1;
+    }
     if (!sum) {
         return 0;
     }
