@@ -63,6 +63,7 @@ $(SAN_DIR)/obj/%.o: %.c
 $(SAN_DIR)/obj/t/unit/test_fngated_conf.o: CFLAGS += -DFNGATE_ROOT='"$(ROOT)"'
 $(SAN_DIR)/obj/t/unit/test_sandbox.o $(SAN_DIR)/obj/t/unit/test_agent_msg.o: \
     CFLAGS += -I$(ROOT)/guest/agent
+$(SAN_DIR)/obj/t/unit/test_qemu_ram.o: CFLAGS += -I$(ROOT)/guest/qemu
 
 -include $(shell find $(SAN_DIR)/obj -name '*.d' 2>/dev/null)
 

@@ -10,8 +10,10 @@ GUEST_INITRAMFS  := $(BUILD)/initramfs.cpio.gz
 # lists the files).
 GUEST_AGENT_SRCS := $(wildcard guest/agent/agent_*.c)
 GUEST_AGENT_OBJS := $(GUEST_AGENT_SRCS:%.c=$(BUILD)/obj/%.o)
-# What the CUnit suites (and make unit-san, make fuzz) link of the agent.
-GUEST_UNIT_SRCS  := guest/agent/agent_msg.c guest/agent/agent_sandbox.c
+# What the CUnit suites (and make unit-san, make fuzz) link of the agent
+# (and of the guests' emulator).
+GUEST_UNIT_SRCS  := guest/agent/agent_msg.c guest/agent/agent_sandbox.c \
+                    guest/qemu/qemu_ram.c
 $(GUEST_AGENT): $(GUEST_AGENT_OBJS) $(LIBFG)
 	@mkdir -p $(dir $@)
 	$(CC) -static -o $@ $(GUEST_AGENT_OBJS) $(LIBFG)
