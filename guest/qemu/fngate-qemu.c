@@ -27,9 +27,9 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <stdlib.h>
 #include <sys/prctl.h>
 
 #include "qemu_ram.h"
@@ -47,15 +47,17 @@ fngate_qemu_template(int argc, char **argv, const char *path)
     qemu_ram_t   ram;
     char         err[4200];
 
-    if (qemu_ram_find(argc, argv, &ram, err, sizeof(err)) < 0
-        || qemu_ram_file(&ram, path, err, sizeof(err)) < 0)
-    {
+    if (qemu_ram_find(argc, argv, &ram, err, sizeof(err)) < 0) {
         fprintf(stderr, "fngate-qemu: %s: %s\n", QEMU_RAM_ENV, err);
         return -1;
     }
     if (qemu_ram_object(&ram, path, obj, sizeof(obj)) < 0) {
         fprintf(stderr, "fngate-qemu: %s: not a plain absolute path: %s\n",
             QEMU_RAM_ENV, path);
+        return -1;
+    }
+    if (qemu_ram_file(&ram, path, err, sizeof(err)) < 0) {
+        fprintf(stderr, "fngate-qemu: %s: %s\n", QEMU_RAM_ENV, err);
         return -1;
     }
     argv[ram.index] = obj;
