@@ -85,7 +85,7 @@ __DATA__
 === TEST 1: the pool saved a template: its RAM in a file, the image only the devices' state
 --- init
 my $img = FngateTest::fngated_state() . '/vm/snapshot.img';
-my $line = FngateTest::wait_fngated_log(qr/snapshot: .*snapshot\.img (made|\(made earlier)/, 60);
+my $line = FngateTest::wait_fngated_log(qr/snapshot: .*snapshot\.img (made|\(made earlier\))/, 60);
 my $ram = main::template_ram();
 FngateTest::save_output('snap-img.out', "image=" . (-s $img ? 'yes' : 'no')
     . " logged=" . ($line ? 'yes' : 'no') . "\n"
@@ -193,7 +193,7 @@ restored_again=1
 === TEST 5: what a clone writes never reaches the template, nor another clone
 --- timeout: 180
 --- init
-FngateTest::wait_fngated_log(qr/snapshot: .*snapshot\.img (made|\(made earlier)/, 60);
+FngateTest::wait_fngated_log(qr/snapshot: .*snapshot\.img (made|\(made earlier\))/, 60);
 my $ram = main::template_ram() or die "no template RAM file";
 my $before = main::file_sha256($ram);
 # snap-g writes 32 MB of a pattern into its guest's memory (its /tmp is a

@@ -807,7 +807,7 @@ vmp_snap_prepare(vmp_pool_t *pool)
                 free(key);
                 pool->snap_ok = true;
                 vmp_snap_ram_reap(pool, pool->snap_ram);
-                vmp_log("snapshot: %s (made earlier%s%s)", pool->snap_path,
+                vmp_log("snapshot: %s (made earlier)%s%s", pool->snap_path,
                     pool->snap_ram[0] ? ", template RAM " : "",
                     pool->snap_ram);
                 return;
