@@ -834,6 +834,10 @@ vmp_snap_prepare(vmp_pool_t *pool)
         free(err);
         err = NULL;
     }
+    if (pool->cfg.snapshot_clones && pool->cfg.emulator[0] == '\0') {
+        vmp_log("snapshot: no template without fngate-qemu as the "
+            "emulator; a full image instead");
+    }
     if (vmp_snap_make(pool, key, NULL, &err) == 0) {
         pool->snap_ok = true;
     } else {
