@@ -350,7 +350,7 @@ vmp_stream_unshare(uint8_t *s, size_t len)
     }
     name = (size_t) vmp_be(s + 9, 4);
     at = 13 + name;
-    if (name == 0 || name > 256 || len - at < sizeof(caps) - 1
+    if (name == 0 || name > 256 || at > len || len - at < sizeof(caps) - 1
         || memcmp(s + at, caps, sizeof(caps) - 1) != 0)
     {
         return 0;
