@@ -161,6 +161,7 @@ qr/"function":"snap2".*"cold_start":"true","start_kind":"load"/
 === TEST 4: without the image, the pool boots instead (start_kind boot), then makes clones again
 --- timeout: 240
 --- init
+FngateTest::wait_fngated_log(qr/snapshot: .*snapshot\.img (made|\(made earlier\))/, 60);
 my $img = FngateTest::fngated_state() . '/vm/snapshot.img';
 my $log = FngateTest::fngated_state() . '/fngated/fngated.log';
 my $skip = -s $log;
