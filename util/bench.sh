@@ -292,30 +292,34 @@ run_wrk() {
     echo "$line nginx_ticks=$(($(cpu_ticks $w) - c0)) echo_ticks=$(($(cpu_ticks "$ECHO_PID") - e0))"
 }
 
-# warm_free: generic guests booted and not yet assigned to an account, from
-# vmpool's log lines "NAME: warm (boot|restore N ms, ACCEL)" and "NAME:
-# assigned to account A".
+# warm_free [FROM]: generic guests booted and not yet assigned to an
+# account, from vmpool's log lines "NAME: warm (boot|restore|clone N ms,
+# ACCEL)" and "NAME: assigned to account A", counted from line FROM (1:
+# the whole log; a restarted fngated's own lines).
 warm_free() {
     local w a
-    w=$(grep -c -E ": warm \((boot|restore|clone) " "$FLOG" 2>/dev/null || true)
-    a=$(grep -c ": assigned to account " "$FLOG" 2>/dev/null || true)
+    w=$(tail -n +"${1:-1}" "$FLOG" 2>/dev/null |
+        grep -c -E ": warm \((boot|restore|clone) " || true)
+    a=$(tail -n +"${1:-1}" "$FLOG" 2>/dev/null |
+        grep -c ": assigned to account " || true)
     echo $((w - a))
 }
 
-# wait_warm SECONDS: until the pool has a warm generic guest, so nothing
-# boots in the background (with warm = 1) and the next new account finds
-# one, as in steady state.  Then a second for the guest to settle.
+# wait_warm SECONDS [N [FROM]]: until the pool has N (1) warm generic
+# guests (warm_free FROM), so nothing boots in the background (with warm
+# = N) and the next new account finds one, as in steady state.  Then a
+# second for the guests to settle.
 wait_warm() {
     local secs=$1 i
     for ((i = 0; i < secs * 10; i++)); do
-        if [ "$(warm_free)" -ge 1 ]; then
+        if [ "$(warm_free "${3:-1}")" -ge "${2:-1}" ]; then
             sleep 1
             return 0
         fi
         alive "$FNGATED_PID" || die "fngated exited; see $FLOG"
         sleep 0.1
     done
-    die "no warm guest within ${secs}s; see $FLOG"
+    die "no ${2:-1} warm guest(s) within ${secs}s; see $FLOG"
 }
 
 # first_invoke NAME WHAT [warm]: a new account NAME with the no-op function,
@@ -1091,20 +1095,6 @@ CL_MAX=${FNGATE_BENCH_CLONE_MAX:-32}
 CL_N=${FNGATE_BENCH_CLONE_N:-10}
 CL_NW=${FNGATE_BENCH_CLONE_NOWARM:-5}
 
-# cl_wait_warm N FROM: until N warm guests are free, counting the pool's
-# log from line FROM (this fngated's).
-cl_wait_warm() {
-    local i w a
-    for ((i = 0; i < 3000; i++)); do
-        w=$(tail -n +"$2" "$FLOG" | grep -c ': warm (' || true)
-        a=$(tail -n +"$2" "$FLOG" | grep -c ': assigned to account ' || true)
-        [ $((w - a)) -ge "$1" ] && return 0
-        alive "$FNGATED_PID" || die "fngated exited; see $FLOG"
-        sleep 0.1
-    done
-    die "no $1 warm guests within 300 s; see $FLOG"
-}
-
 pct_of() { tr ' ' '\n' | grep . | sort -n | pct "$1"; }
 
 clones_run() { # clones_run CLONES PAUSED: KEY=VALUE lines
@@ -1112,13 +1102,13 @@ clones_run() { # clones_run CLONES PAUSED: KEY=VALUE lines
     local mode=("snapshot_clones=$c" "warm_paused=$2")
     from=$(($(wc -l <"$FLOG") + 1))
     bench_fngated "${mode[@]}" "warm=$CL_WARM" "max_vms=$CL_MAX"
-    cl_wait_warm "$CL_WARM" "$from"
+    wait_warm 300 "$CL_WARM" "$from"
     for ((i = 1; i <= CL_N; i++)); do
         first_invoke "bench-cl$c$2-$i" "clones=$c/$2 cold $i"
         ttfb+=("$call_ttfb")
         accts+=("$call_acct")
         echo "kind=$(jq -r .start_kind <<<"$call_log")"
-        cl_wait_warm "$CL_WARM" "$from"
+        wait_warm 300 "$CL_WARM" "$from"
     done
     echo "cold=${ttfb[*]}"
     sleep 5
@@ -1145,8 +1135,7 @@ clones_run() { # clones_run CLONES PAUSED: KEY=VALUE lines
 
     from=$(($(wc -l <"$FLOG") + 1))
     bench_fngated "${mode[@]}" "warm=$CL_WARM" "max_vms=$CL_MAX"
-    cl_wait_warm "$CL_WARM" "$from"
-    sleep 1
+    wait_warm 300 "$CL_WARM" "$from"
     for a in 1 2 3; do
         read -r _ k t < <(account_new "bench-clb$c$2-$a")
         py create "http://127.0.0.1:$PORT" "$k" "$t" "$FN" "$W/noop.zip" handler >/dev/null ||

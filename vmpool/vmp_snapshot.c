@@ -1047,18 +1047,13 @@ done:
 int
 vmp_vm_wake(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
 {
-    uint64_t  start = fg_now_ms();
-
     if (virDomainResume(vm->dom) < 0) {
         vmp_seterr(err, "resume %s: %s", vm->name, vmp_virt_error());
         return -1;
     }
     vm->paused = false;
-    if (vmp_vm_sync(pool, vm, start + pool->cfg.boot_timeout_ms, err) < 0) {
-        return -1;
-    }
-    vm->wake_ms = (unsigned) (fg_now_ms() - start);
-    return 0;
+    return vmp_vm_sync(pool, vm, fg_now_ms() + pool->cfg.boot_timeout_ms,
+        err);
 }
 
 

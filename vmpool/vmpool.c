@@ -536,7 +536,8 @@ vmp_pool_acquire_fn(vmp_pool_t *pool, const char *account, const char *code,
  * (vmp_order_t), from its start to its end.  A call whose choice a call
  * ahead of it would take as well (vmp_waiters_ahead) waits instead, and
  * wakes that call if it is asleep; a call that leaves the list wakes the
- * others, so the next in order looks again.
+ * others, so the next in order looks again.  Sets info's cold, late and
+ * queue_ms (vmp_pool_acquire_by its init_ms).
  */
 static int
 vmp_pool_acquire_once(vmp_pool_t *pool, const char *account,
@@ -547,7 +548,6 @@ vmp_pool_acquire_once(vmp_pool_t *pool, const char *account,
     uint64_t         deadline = start + pool->cfg.acquire_timeout_ms;
     uint64_t         start_by = order != NULL ? order->start_by_ms : 0;
     vmp_vm_t        *vm;
-    vmp_acquire_info_t  dummy;
     vmp_waiter_t     me;
     vmp_pick_t       pick;
     const vmp_waiter_t  *ahead;
@@ -560,11 +560,7 @@ vmp_pool_acquire_once(vmp_pool_t *pool, const char *account,
 
     *err = NULL;
     *vmp = NULL;
-    if (info == NULL) {
-        info = &dummy;
-    }
     info->cold = false;
-    info->init_ms = 0;
     info->queue_ms = 0;
     info->late = false;
     if (account == NULL || account[0] == '\0') {
@@ -754,7 +750,6 @@ done:
         pthread_cond_broadcast(&pool->changed);
     }
     pthread_mutex_unlock(&pool->lock);
-    info->init_ms = (unsigned) (fg_now_ms() - start);
     return rc;
 }
 
@@ -762,51 +757,51 @@ done:
 /* Tries at taking a warm clone whose resume fails (it is destroyed). */
 #define VMP_WAKE_TRIES  3
 
+/* vmp_pool_acquire_once, and a warm clone it gives that waits paused
+ * resumed (the pool lock not held); info covers the whole. */
 int
 vmp_pool_acquire_by(vmp_pool_t *pool, const char *account, const char *code,
     const char *config, const vmp_order_t *order, vmp_vm_t **vmp,
     vmp_acquire_info_t *info, char **err)
 {
     vmp_acquire_info_t  dummy;
+    uint64_t            start = fg_now_ms(), t;
     unsigned            tries, waited = 0;
     char               *werr = NULL;
+    int                 rc;
 
     if (info == NULL) {
         info = &dummy;
     }
     for (tries = 1; ; tries++) {
-        if (vmp_pool_acquire_once(pool, account, code, config, order, vmp,
-                info, err) < 0)
-        {
-            info->queue_ms += waited;
-            return -1;
-        }
-        if (!(*vmp)->paused) {
+        rc = vmp_pool_acquire_once(pool, account, code, config, order, vmp,
+                 info, err);
+        waited += info->queue_ms;
+        if (rc < 0 || !(*vmp)->paused) {
             break;
         }
-        /* a warm clone, paused since its restore: only its call wakes it,
-         * the pool lock not held */
+        t = fg_now_ms();
         if (vmp_vm_wake(pool, *vmp, &werr) == 0) {
-            info->init_ms += (*vmp)->wake_ms;
-            vmp_log("%s: resumed for account %s in %u ms", (*vmp)->name,
-                account, (*vmp)->wake_ms);
+            vmp_log("%s: resumed for account %s in %llu ms", (*vmp)->name,
+                account, (unsigned long long) (fg_now_ms() - t));
             break;
         }
         vmp_log("%s: %s; account %s takes another guest", (*vmp)->name,
             werr ? werr : "?", account);
         free(werr);
         werr = NULL;
-        waited += info->queue_ms;
         vmp_pool_release(pool, *vmp, false);
         *vmp = NULL;
         if (tries == VMP_WAKE_TRIES) {
             vmp_seterr(err, "no guest for account %s: %u warm guests "
                 "failed to resume", account, tries);
-            return -1;
+            rc = -1;
+            break;
         }
     }
-    info->queue_ms += waited;
-    return 0;
+    info->queue_ms = waited;
+    info->init_ms = (unsigned) (fg_now_ms() - start);
+    return rc;
 }
 
 

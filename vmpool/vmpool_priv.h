@@ -79,7 +79,6 @@ struct vmp_vm {
                                    the call in it ends */
     bool         clone;         /* restored from the pool's template */
     bool         paused;        /* restored paused: vmp_vm_wake before use */
-    unsigned     wake_ms;       /* resume -> SYNC answered, at its wake */
     vmp_vm_t    *next;
 };
 
