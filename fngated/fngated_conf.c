@@ -337,6 +337,9 @@ static const fgd_conf_key_t fgd_conf_keys[] = {
     { "snapshot",        FGD_UINT, OFF(vm.snapshot), 0, 1, NULL },
     { "snapshot_clones", FGD_UINT, OFF(vm.snapshot_clones), 0, 1, NULL },
     { "warm_paused",     FGD_UINT, OFF(vm.warm_paused), 0, 1, NULL },
+    { "sandboxes_per_vm", FGD_UINT, OFF(vm.sandboxes_per_vm), 1, 8, NULL },
+    { "sandbox_memory_mb", FGD_UINT, OFF(vm.sandbox_memory_mb), 0, 1u << 20,
+      NULL },
     { "mem_merge",       FGD_UINT, OFF(vm.mem_merge), 0, 1, NULL },
     { "function_snapshots", FGD_UINT, OFF(vm.function_snapshots), 0, 1,
       NULL },
@@ -678,6 +681,11 @@ fgd_conf_load(fgd_conf_t *conf, const char *path, char *err,
             "and agent", path, conf->max_memory_mb, conf->vm.vm_memory_mb,
             FGD_GUEST_RESERVE_MB, FGD_GUEST_RESERVE_MB);
         rc = -1;
+    }
+    if (rc == 0 && conf->vm.sandbox_memory_mb == 0) {
+        /* what a guest keeps beyond its functions' memory, as above */
+        conf->vm.sandbox_memory_mb = conf->vm.vm_memory_mb
+                                     - FGD_GUEST_RESERVE_MB;
     }
     if (rc == 0
         && fgd_conf_egress(conf, conf->network_default, NULL, 0, msg,

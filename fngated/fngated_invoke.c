@@ -98,8 +98,8 @@ fgd_ms_since(const struct timespec *t0)
 /* Sends the function's zip to the guest.  0, or -1 with r (the guest is
  * then unhealthy unless *guest_ok). */
 static int
-fgd_load(const fgd_req_t *q, vmp_vm_t *vm, const fgd_fn_t *fn,
-    fgd_resp_t *r, bool *guest_ok)
+fgd_load(const fgd_req_t *q, vmp_vm_t *vm, unsigned slot, const char *config,
+    const fgd_fn_t *fn, fgd_resp_t *r, bool *guest_ok)
 {
     uint8_t     *zip = NULL;
     size_t       zip_len;
@@ -114,7 +114,9 @@ fgd_load(const fgd_req_t *q, vmp_vm_t *vm, const fgd_fn_t *fn,
     if (fgd_store_code(q, q->owner, fn->sha256, &zip, &zip_len, r) != 0) {
         return -1;
     }
-    if (vmp_load_frame_from_zip(zip, zip_len, fn->sha256, &req, &err) != 0) {
+    if (vmp_load_frame_from_zip(zip, zip_len, fn->sha256, &req, &err) != 0
+        || fg_frame_add_u64(&req, "sandbox", slot) != 0)
+    {
         fgd_log("error", q->request_id, "LOAD frame for %s: %s", fn->sha256,
             err ? err : "?");
         fgd_error(r, 500, "ServiceException",
@@ -146,7 +148,7 @@ fgd_load(const fgd_req_t *q, vmp_vm_t *vm, const fgd_fn_t *fn,
             "The function's execution environment failed to load its code");
         goto cleanup;
     }
-    vmp_vm_set_code(vm, fn->sha256);
+    vmp_vm_sandbox_set(vm, slot, fn->sha256, config);
     rc = 0;
 
 cleanup:
@@ -328,6 +330,7 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     char                  *err = NULL, num[32], *tail = NULL, *b64 = NULL;
     char                   arn[300], config[65], fnid[200];
     bool                   healthy = true, loaded = false, cold;
+    unsigned               slot = 0;
     bool                   tail_ok = true, tail_known = true;
     bool                   cross = strcmp(q->owner, q->caller) != 0;
     unsigned               init_ms = 0;
@@ -545,12 +548,10 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
         fgd_nomem(r);
         goto cleanup;
     }
-    /* what a persistent runtime sees at its init: names the function
-     * snapshot a new guest may be restored from */
-    config[0] = '\0';
-    if (q->conf->vm.function_snapshots
-        && vmp_fnsnap_config(req.data, req.len, fnid, config) != 0)
-    {
+    /* what a persistent runtime sees at its init: names the call's
+     * sandbox in its guest, and the function snapshot a new guest may be
+     * restored from */
+    if (vmp_fnsnap_config(req.data, req.len, fnid, config) != 0) {
         config[0] = '\0';
     }
 
@@ -639,9 +640,12 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
         }
     }
 
-    if (strcmp(vmp_vm_code(vm), fn.sha256) != 0) {
+    /* its version's sandbox in the guest, or a new one for its code */
+    if (vmp_vm_sandbox(pool, vm, fn.sha256, config, fn.memory_mb, &slot)
+        == 0)
+    {
         bool guest_ok;
-        if (fgd_load(q, vm, &fn, r, &guest_ok) != 0) {
+        if (fgd_load(q, vm, slot, config, &fn, r, &guest_ok) != 0) {
             healthy = guest_ok;
             goto cleanup;
         }
@@ -682,11 +686,14 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     }
     /* the frame is made: the credentials are in it alone */
     explicit_bzero(creds, sizeof(creds));
+    if (fg_frame_add_u64(&req, "sandbox", slot) != 0) {
+        fgd_nomem(r);
+        goto cleanup;
+    }
 
     x.pool = pool;
     x.vm = vm;
     x.request_id = q->request_id;
-    x.code = fn.sha256;
     x.allow = q->conf->vm.net_subnet[0] != '\0' ? allow : NULL;
     x.parent = parent.akid[0] != '\0' ? &parent : NULL;
     x.after_ms = q->conf->suspend_after_ms;
@@ -709,6 +716,7 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
             "The function's execution environment answered nonsense");
         goto cleanup;
     }
+    vmp_vm_sandbox_ran(vm, slot, res.max_rss_kb);
     /* the version's recent runs: what later calls with a deadline need */
     if (need_key[0] != '\0') {
         fgd_deadline_record(need_key, (unsigned) (res.duration_us / 1000));

@@ -239,8 +239,8 @@ fgd_suspend_away(fgd_exchange_t *x, uint32_t seq, uint64_t end,
     {
         return -1;
     }
-    /* its code is in it again, and its network policy */
-    vmp_vm_set_code(x->vm, x->code);
+    /* its sandbox is in it again (vmp_pool_resume), and its network
+     * policy */
     if (x->allow != NULL
         && vmp_vm_set_egress(x->pool, x->vm, x->allow, err) != 0)
     {

@@ -51,7 +51,6 @@ typedef struct {
     vmp_vm_t      *vm;           /* the call's guest; NULL after a failure
                                     that lost it (nothing to release) */
     const char    *request_id;   /* for the log */
-    const char    *code;         /* the function's code (sha256 hex) */
     const char    *allow;        /* the call's network allow-list, NULL:
                                     the guests have no network */
     fgd_parent_t  *parent;       /* NULL: never suspended */

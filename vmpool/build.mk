@@ -3,6 +3,7 @@
 
 VMPOOL        := $(BUILD)/libvmpool.a
 VMPOOL_SRCS   := vmpool/vmpool.c vmpool/vmp_state.c vmpool/vmp_guest.c \
+                 vmpool/vmp_sandbox.c \
                  vmpool/vmp_snapshot.c vmpool/vmp_fnsnap.c vmpool/vmp_accel.c \
                  vmpool/vmp_thread.c vmpool/vmp_zip.c \
                  vmpool/vmp_net.c

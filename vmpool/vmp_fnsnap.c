@@ -452,7 +452,7 @@ vmp_fnsnap_capture(vmp_pool_t *pool)
     if (access(img, F_OK) == 0 || vm->dom == NULL) {
         return;                     /* made already: once per name */
     }
-    snprintf(code, sizeof(code), "%s", vm->code);
+    memcpy(code, vm->capture_code, sizeof(code));
     memcpy(config, vm->capture_config, sizeof(config));
     memcpy(fn, vm->capture_fn, sizeof(fn));
     memcpy(version, vm->capture_version, sizeof(version));
@@ -541,6 +541,7 @@ vmp_vm_capture(vmp_pool_t *pool, vmp_vm_t *vm, const char *code,
     }
     vmp_fnsnap_for(pool, vm->account, code, config, vm->capture,
         sizeof(vm->capture));
+    snprintf(vm->capture_code, sizeof(vm->capture_code), "%s", code);
     snprintf(vm->capture_config, sizeof(vm->capture_config), "%s", config);
     snprintf(vm->capture_fn, sizeof(vm->capture_fn), "%s", function);
     snprintf(vm->capture_version, sizeof(vm->capture_version), "%s",

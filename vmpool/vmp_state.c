@@ -178,6 +178,27 @@ vmp_key_same_account(const char *a, const char *b)
 }
 
 
+vmp_vm_t *
+vmp_set_idle_holding(const vmp_set_t *set, const char *account,
+    const char *code, const char *config, vmp_vm_t *dflt)
+{
+    vmp_vm_t  *v;
+
+    if (dflt != NULL && vmp_vm_sandbox_find(dflt, code, config) >= 0) {
+        return dflt;
+    }
+    for (v = set->head; v != NULL; v = v->next) {
+        if (v->state == VMP_IDLE && !v->resuming
+            && strcmp(v->account, account) == 0
+            && vmp_vm_sandbox_find(v, code, config) >= 0)
+        {
+            return v;
+        }
+    }
+    return dflt;
+}
+
+
 vmp_pick_t
 vmp_set_choose(const vmp_set_t *set, const char *account, unsigned max_vms,
     unsigned per_account, unsigned waiting, bool room, vmp_vm_t **vm)

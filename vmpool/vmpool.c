@@ -98,6 +98,8 @@ vmp_config_defaults(vmp_config_t *cfg)
     cfg->snapshot = 1;
     cfg->snapshot_clones = 1;
     cfg->warm_paused = 0;
+    cfg->sandboxes_per_vm = 4;
+    cfg->sandbox_memory_mb = 0;
     cfg->mem_merge = 0;
     cfg->function_snapshots = 1;
     cfg->function_snapshots_max = 16;
@@ -504,7 +506,7 @@ vmp_pool_acquire(vmp_pool_t *pool, const char *account, vmp_vm_t **vmp,
  */
 static int
 vmp_fnsnap_restore(vmp_pool_t *pool, vmp_vm_t *vm, const char *img,
-    const char *code, char **err)
+    const char *code, const char *config, char **err)
 {
     if (vmp_vm_restore(pool, vm, img, false, pool->cfg.boot_timeout_ms,
             err) < 0)
@@ -512,7 +514,7 @@ vmp_fnsnap_restore(vmp_pool_t *pool, vmp_vm_t *vm, const char *img,
         return -1;
     }
     vm->from_fnsnap = true;
-    vmp_vm_set_code(vm, code);
+    vmp_vm_sandbox_set(vm, 0, code, config);   /* saved with that alone */
     utimensat(AT_FDCWD, img, NULL, 0);     /* used: the reaper keeps it */
     if (pool->cfg.memory_budget_mb != 0) {
         vm->host_kb = vmp_dom_host_kb(vm->dom);
@@ -600,6 +602,10 @@ vmp_pool_acquire_once(vmp_pool_t *pool, const char *account,
             pick = VMP_PICK_WAIT;
             vm = NULL;
         }
+        if (pick == VMP_PICK_IDLE && code != NULL) {
+            /* the one holding the call's sandbox, if one does */
+            vm = vmp_set_idle_holding(&pool->set, account, code, config, vm);
+        }
         switch (pick) {
         case VMP_PICK_IDLE:
             /* a guest made for the account that has not served a call
@@ -661,7 +667,7 @@ vmp_pool_acquire_once(vmp_pool_t *pool, const char *account,
             }
             pthread_mutex_unlock(&pool->lock);
             berr = NULL;
-            rc = vmp_fnsnap_restore(pool, vm, img, code, &berr);
+            rc = vmp_fnsnap_restore(pool, vm, img, code, config, &berr);
             pthread_mutex_lock(&pool->lock);
             if (rc < 0) {
                 /* the ordinary way, and the image is not tried again */
@@ -839,20 +845,6 @@ vmp_vm_name(const vmp_vm_t *vm)
 }
 
 
-const char *
-vmp_vm_code(const vmp_vm_t *vm)
-{
-    return vm->code;
-}
-
-
-void
-vmp_vm_set_code(vmp_vm_t *vm, const char *sha256hex)
-{
-    snprintf(vm->code, sizeof(vm->code), "%s", sha256hex ? sha256hex : "");
-}
-
-
 unsigned
 vmp_vm_boot_ms(const vmp_vm_t *vm)
 {
@@ -980,7 +972,10 @@ vmp_pool_suspended(vmp_pool_t *pool, vmp_vm_t *vm)
 {
     pthread_mutex_lock(&pool->lock);
     vm->suspended = true;
-    vm->code[0] = '\0';                  /* its code went aside too */
+    /* its sandbox went aside with it: back with it (vmp_pool_resume) */
+    vm->sbx_susp = vm->sbx[vm->sbx_cur];
+    vm->sbx_susp_at = vm->sbx_cur;
+    vm->sbx[vm->sbx_cur].key[0] = '\0';
     vm->capture[0] = '\0';               /* never saved while it holds one */
     pthread_mutex_unlock(&pool->lock);
     vmp_pool_release(pool, vm, true);
@@ -1012,6 +1007,9 @@ vmp_pool_resume(vmp_pool_t *pool, unsigned id, unsigned timeout_ms,
         if (vm->state == VMP_IDLE) {
             vm->suspended = false;
             vm->resuming = false;
+            /* the agent puts its sandbox back where it was */
+            vm->sbx[vm->sbx_susp_at] = vm->sbx_susp;
+            vm->sbx_cur = vm->sbx_susp_at;
             vmp_set_move(&pool->set, vm, VMP_BUSY, vm->account, fg_now_ms());
             *out = vm;
             rc = 0;

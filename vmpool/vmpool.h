@@ -61,6 +61,10 @@ typedef struct {
                                     fngate-qemu); 0: a full image */
     unsigned     warm_paused;    /* 1: warm clones wait paused, resumed by
                                     the call that takes one; 0: running */
+    unsigned     sandboxes_per_vm; /* function versions one guest holds
+                                    (1-8): vmp_vm_sandbox */
+    unsigned     sandbox_memory_mb; /* what one guest's sandboxes may use
+                                    together (0: no limit) */
     unsigned     mem_merge;      /* 1: guest RAM may be merged by the
                                     host's KSM (QEMU's default); 0: never
                                     (<nosharepages/>) */
@@ -205,10 +209,24 @@ void vmp_pool_release(vmp_pool_t *pool, vmp_vm_t *vm, bool healthy);
 /* The domain name ("fngate-7"). */
 const char *vmp_vm_name(const vmp_vm_t *vm);
 
-/* The code (zip sha256 hex) loaded in the guest, "" if none; set by the
- * caller after a successful LOAD. */
-const char *vmp_vm_code(const vmp_vm_t *vm);
-void vmp_vm_set_code(vmp_vm_t *vm, const char *sha256hex);
+/*
+ * The sandbox of vm for a call of code (zip sha256 hex) with config
+ * (vmp_fnsnap_config; "" none), whose function may use memory_mb, in
+ * *slot (the agent's number, LOAD's and INVOKE's "sandbox"): 1, the one
+ * holding them; 0, one for a LOAD of them (free, or given up: the least
+ * recently used first, within sandboxes_per_vm and sandbox_memory_mb).
+ * After the LOAD went well, vmp_vm_sandbox_set; after each call,
+ * vmp_vm_sandbox_ran with what it used.  The caller holds vm (BUSY).
+ */
+int vmp_vm_sandbox(vmp_pool_t *pool, vmp_vm_t *vm, const char *code,
+    const char *config, unsigned memory_mb, unsigned *slot);
+void vmp_vm_sandbox_set(vmp_vm_t *vm, unsigned slot, const char *code,
+    const char *config);
+void vmp_vm_sandbox_ran(vmp_vm_t *vm, unsigned slot, uint64_t max_rss_kb);
+/* The sandbox holds nothing the host knows of (a LOAD failed). */
+void vmp_vm_sandbox_clear(vmp_vm_t *vm, unsigned slot);
+/* How many sandboxes vm holds. */
+unsigned vmp_vm_sandboxes(const vmp_vm_t *vm);
 
 /*
  * One request/response exchange with the guest's agent: sends the frame in

@@ -40,12 +40,26 @@ typedef enum {
     VMP_NSTATES
 } vmp_state_t;
 
+/* Sandboxes a guest may hold (the agent's AGENT_SLOTS). */
+#define VMP_SBX_MAX  8
+
+/* One sandbox of a guest (vmp_sandbox.c). */
+typedef struct {
+    char         key[132];      /* "CODE/CONFIG" it holds, "" none */
+    uint64_t     used_ms;       /* monotonic ms of its last call */
+    unsigned     peak_mb;       /* the most its calls used */
+} vmp_sbx_t;
+
 struct vmp_vm {
     unsigned     id;
     char         name[64];
     vmp_state_t  state;
     char        *account;       /* NULL while generic (booting or warm) */
-    char         code[65];      /* sha256 hex of the loaded zip, "" none */
+    vmp_sbx_t    sbx[VMP_SBX_MAX];  /* its sandboxes, by the agent's
+                                   numbers */
+    unsigned     sbx_cur;       /* the one the last call took */
+    vmp_sbx_t    sbx_susp;      /* what the suspended call's held */
+    unsigned     sbx_susp_at;   /* and its number */
     uint64_t     born_ms;       /* monotonic ms when the boot began */
     uint64_t     last_used_ms;  /* monotonic ms of the last release */
     unsigned     boot_ms;       /* create -> HELLO */
@@ -63,6 +77,7 @@ struct vmp_vm {
     bool         saving;        /* BUSY being saved as one, not in a call */
     char         capture[160];  /* the function snapshot to save of it
                                    once idle (vmp_vm_capture), "" none */
+    char         capture_code[65];    /* its code */
     char         capture_config[65];  /* its vmp_fnsnap_config */
     char         capture_fn[160];     /* its function (owner:name) */
     char         capture_version[16]; /* and version, for forgetting */
@@ -118,6 +133,20 @@ int vmp_set_move(vmp_set_t *set, vmp_vm_t *vm, vmp_state_t to,
 
 /* Unlinks vm from set (any state); the caller frees it. */
 void vmp_set_unlink(vmp_set_t *set, vmp_vm_t *vm);
+
+/* Of account's idle guests, one holding the sandbox of code and config,
+ * else dflt. */
+vmp_vm_t *vmp_set_idle_holding(const vmp_set_t *set, const char *account,
+    const char *code, const char *config, vmp_vm_t *dflt);
+
+/* vmp_sandbox.c: the number of vm's sandbox holding code and config,
+ * -1: none. */
+int vmp_vm_sandbox_find(const vmp_vm_t *vm, const char *code,
+    const char *config);
+/* vmp_vm_sandbox with sandboxes_per_vm n and sandbox_memory_mb budget. */
+int vmp_sbx_choose(vmp_vm_t *vm, unsigned n, unsigned budget,
+    const char *code, const char *config, unsigned memory_mb,
+    unsigned *slot);
 
 /* Guests counted against max_vms: every state but DEAD. */
 unsigned vmp_set_live(const vmp_set_t *set);

@@ -17,6 +17,8 @@
  *     agent_runtime.c  the persistent runtime: its process and its calls
  *     agent_rtapi.c    the Lambda Runtime API server the runtime talks to
  *     agent_sandbox.c  the sandbox the function's code runs in
+ *     agent_slot.c     the sandboxes a guest holds, one current, the
+ *                      others set aside with their runtime frozen
  *     agent_suspend.c  SUSPEND and RESUME: a waiting call set aside (CRIU)
  */
 
@@ -37,8 +39,14 @@
 #define AGENT_PORT_NAME   "org.fngate.agent.0"
 #define AGENT_STDERR_KEEP 4096
 #define AGENT_RT_CONNS    16
-/* Where a suspended sandbox's /tmp entries wait, in /tmp (root only). */
-#define AGENT_SUSPEND_TMP_NAME  ".fngate-suspended"
+/* The agent's own directory in /tmp (root only): the /tmp entries of a
+ * sandbox set aside wait there. */
+#define AGENT_TMP_OWN     ".fngate"
+/* Beside the task directory (TASK_DIR.aside, root only): the task
+ * directories of sandboxes set aside. */
+#define AGENT_SLOT_ASIDE  ".aside"
+/* Sandboxes a guest may hold (LOAD's and INVOKE's "sandbox"). */
+#define AGENT_SLOTS       8
 
 typedef struct {
     const char  *task_dir;      /* /var/task */
@@ -51,7 +59,9 @@ typedef struct {
     unsigned     sbx_id;        /* the uid and gid of the code loaded */
     bool         cgroup_ok;     /* memory controller usable */
     unsigned     ncall;         /* names the per-call cgroups */
-    unsigned     code_gen;      /* counts LOADs */
+    unsigned     slot;          /* the current sandbox (agent_slot.c) */
+    unsigned     code_gen;      /* names the current sandbox's code */
+    unsigned     gens;          /* code_gen's given (agent_code_new) */
     unsigned     rt_port;       /* the Runtime API's, 0: none */
 } agent_t;
 
@@ -133,6 +143,11 @@ ssize_t agent_file_read(const char *path, char *buf, size_t size);
 void agent_fds_close(int *fds, unsigned n);
 /* Removes the entries of dir (dir itself stays). */
 void agent_tree_empty(const char *dir);
+/* Moves the entries of from into the directory to (NULL: removes them),
+ * but an entry named keep that is root's directory. */
+void agent_tree_move(const char *from, const char *to, const char *keep);
+/* The current sandbox's code is new: a code_gen no other had. */
+void agent_code_new(void);
 /* Reaps exited children; notes the runtime's exit status. */
 void agent_reap(void);
 
@@ -190,10 +205,30 @@ int agent_runtime_bootstrap(const fg_frame_t *f, char *path, size_t size,
     char *msg, size_t msize);
 void agent_runtime_invoke(int fd, const fg_frame_t *f, const char *path);
 
+/* agent_runtime.c: agent_rt becomes rt (NULL: no runtime and no call),
+ * but for what is the agent's own: the Runtime API's listening socket and
+ * port, and the host's channel. */
+void agent_runtime_set(const agent_rt_t *rt);
+
 /* agent_suspend.c (PID 1 only) */
 void agent_suspend_handle(int fd, const fg_frame_t *f);
 void agent_resume_handle(int fd, const fg_frame_t *f);
-void agent_suspend_tmp_clear(void);
+
+/* agent_slot.c */
+/* Makes the sandbox f names ("sandbox", absent: 0) current.  0, or -1
+ * with msg set (a bad number, or a call in flight in another). */
+int agent_slot_select(const fg_frame_t *f, char *msg, size_t msize);
+/* Makes sandbox k current: 0, or -1 with msg set. */
+int agent_slot_switch(unsigned k, char *msg, size_t msize);
+/* A child the agent reaped: a frozen runtime's, noted for its sandbox. */
+void agent_slot_reaped(pid_t pid, int status);
+/* Empties /tmp, but for the agent's own directory. */
+void agent_tmp_clear(void);
+/* The current sandbox's files (task directory, /tmp entries) set aside
+ * as name, the task directory and /tmp left empty; and back (what the
+ * task directory and /tmp hold then is removed). */
+void agent_files_aside(const char *name);
+void agent_files_back(const char *name);
 
 /* agent_rtapi.c */
 int agent_rtapi_listen(unsigned port);

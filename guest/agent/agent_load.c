@@ -109,9 +109,9 @@ agent_load_own_entry(const char *path, const struct stat *st, int flag,
 
 
 /*
- * New code takes the guest over from the code before it (of the same
+ * New code takes the sandbox over from the code before it (of the same
  * owner: a guest serves one caller and one owner): nothing of the old
- * sandbox stays.  Its processes are killed (the persistent runtime is
+ * code stays.  Its processes are killed (the persistent runtime is
  * already stopped), /tmp is emptied, and the new code gets a uid and gid
  * of its own.
  */
@@ -126,7 +126,7 @@ agent_load_turnover(void)
             strerror(errno));
     }
     agent_reap();
-    agent_suspend_tmp_clear();      /* a suspended call's stays */
+    agent_tmp_clear();          /* sandboxes set aside keep theirs */
     agent.sbx_id = AGENT_SANDBOX_ID_BASE
         + agent.code_gen % AGENT_SANDBOX_IDS;
 }

@@ -23,6 +23,7 @@
  * Runtime API on 127.0.0.1:PORT (default: a free port).
  */
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -117,6 +118,50 @@ agent_tree_empty(const char *dir)
 }
 
 
+void
+agent_tree_move(const char *from, const char *to, const char *keep)
+{
+    char            a[PATH_MAX], b[PATH_MAX];
+    struct dirent  *e;
+    struct stat     st;
+    DIR            *d = opendir(from);
+
+    if (d == NULL) {
+        return;
+    }
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) {
+            continue;
+        }
+        snprintf(a, sizeof(a), "%s/%s", from, e->d_name);
+        if (keep != NULL && strcmp(e->d_name, keep) == 0
+            && lstat(a, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == 0)
+        {
+            continue;
+        }
+        if (to == NULL) {
+            agent_tree_empty(a);
+            if (remove(a) < 0 && errno != ENOENT) {
+                agent_log("remove %s: %s", a, strerror(errno));
+            }
+            continue;
+        }
+        snprintf(b, sizeof(b), "%s/%s", to, e->d_name);
+        if (rename(a, b) < 0) {
+            agent_log("rename %s %s: %s", a, b, strerror(errno));
+        }
+    }
+    closedir(d);
+}
+
+
+void
+agent_code_new(void)
+{
+    agent.code_gen = ++agent.gens;
+}
+
+
 /* Closes the pipe ends of fds[n] that are open (-1: not) and marks them
  * closed. */
 void
@@ -143,6 +188,8 @@ agent_reap(void)
         if (pid == agent_rt.pid && !agent_rt.reaped) {
             agent_rt.reaped = true;
             agent_rt.wstatus = st;
+        } else {
+            agent_slot_reaped(pid, st);
         }
     }
 }
@@ -174,13 +221,21 @@ agent_main_frame(int fd, const fg_frame_t *f)
 
     switch (f->type) {
     case FG_FRAME_LOAD:
+        if (agent_slot_select(f, msg, sizeof(msg)) < 0) {
+            agent_reply_error(fd, f->seq, msg);
+            break;
+        }
         agent_runtime_stop();                      /* its code is going away */
-        agent.code_gen++;
+        agent_code_new();
         agent_load_handle(fd, f);
         break;
     case FG_FRAME_INVOKE:
         if (agent_rt.active) {
             agent_reply_error(fd, f->seq, "a call is in flight");
+            break;
+        }
+        if (agent_slot_select(f, msg, sizeof(msg)) < 0) {
+            agent_reply_error(fd, f->seq, msg);
             break;
         }
         mode = agent_runtime_bootstrap(f, path, sizeof(path), msg,

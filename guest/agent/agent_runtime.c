@@ -192,6 +192,28 @@ agent_runtime_finish(const char *status, int code, const uint8_t *body,
 }
 
 
+void
+agent_runtime_set(const agent_rt_t *rt)
+{
+    int       listen_fd = agent_rt.listen_fd, host_fd = agent_rt.host_fd;
+    unsigned  port = agent_rt.port, i;
+
+    if (rt != NULL) {
+        agent_rt = *rt;
+    } else {
+        memset(&agent_rt, 0, sizeof(agent_rt));
+        agent_rt.pidfd = agent_rt.out_fd = agent_rt.err_fd = -1;
+        agent_rt.peak_fd = agent_rt.events_fd = -1;
+        for (i = 0; i < AGENT_RT_CONNS; i++) {
+            agent_rt.conns[i].fd = -1;
+        }
+    }
+    agent_rt.listen_fd = listen_fd;
+    agent_rt.host_fd = host_fd;
+    agent_rt.port = port;
+}
+
+
 /* Kills the runtime's process group and cgroup and reaps it. */
 void
 agent_runtime_kill(void)

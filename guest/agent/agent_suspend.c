@@ -38,7 +38,7 @@
 
 #define AGENT_SUSP_DIR      "/var/suspend"
 #define AGENT_SUSP_IMAGES   AGENT_SUSP_DIR "/images"
-#define AGENT_SUSP_TASK     AGENT_SUSP_DIR "/task"
+#define AGENT_SUSP_NAME     "suspended"   /* its sandbox's files, aside */
 #define AGENT_SUSP_CRIU     ".criu"       /* under the runtime dir */
 #define AGENT_SUSP_ARGS     32
 
@@ -48,65 +48,11 @@ static struct {
     agent_rt_t  rt;             /* the call and its runtime, as they were */
     unsigned    sbx_id;
     unsigned    code_gen;
+    unsigned    slot;           /* the sandbox it was in */
     uint64_t    since_us;       /* when the checkpoint began */
 } agent_susp;
 
 static uint64_t  agent_susp_bytes;
-
-
-/* The /tmp entries of the suspended sandbox: a root-only directory on
- * /tmp's own file system (a rename, not a copy). */
-static void
-agent_suspend_tmp_stash(char *path, size_t size)
-{
-    snprintf(path, size, "%s/" AGENT_SUSPEND_TMP_NAME,
-        agent.tmp_dir != NULL ? agent.tmp_dir : "/tmp");
-}
-
-
-/* Moves the entries of from (but skip, a name) into to, a directory;
- * to NULL: removes them. */
-static void
-agent_suspend_entries(const char *from, const char *to, const char *skip)
-{
-    char            a[PATH_MAX], b[PATH_MAX];
-    struct dirent  *e;
-    DIR            *d = opendir(from);
-
-    if (d == NULL) {
-        return;
-    }
-    while ((e = readdir(d)) != NULL) {
-        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0
-            || (skip != NULL && strcmp(e->d_name, skip) == 0))
-        {
-            continue;
-        }
-        snprintf(a, sizeof(a), "%s/%s", from, e->d_name);
-        if (to == NULL) {
-            agent_tree_empty(a);
-            if (remove(a) < 0 && errno != ENOENT) {
-                agent_log("remove %s: %s", a, strerror(errno));
-            }
-            continue;
-        }
-        snprintf(b, sizeof(b), "%s/%s", to, e->d_name);
-        if (rename(a, b) < 0) {
-            agent_log("rename %s %s: %s", a, b, strerror(errno));
-        }
-    }
-    closedir(d);
-}
-
-
-/* Empties /tmp, but for the suspended sandbox's entries. */
-void
-agent_suspend_tmp_clear(void)
-{
-    if (agent.tmp_dir != NULL) {
-        agent_suspend_entries(agent.tmp_dir, NULL, AGENT_SUSPEND_TMP_NAME);
-    }
-}
 
 
 static int
@@ -227,35 +173,11 @@ agent_suspend_reply(int fd, uint32_t seq, bool ok, const char *msg,
 }
 
 
-/* agent_rt becomes rt (NULL: no runtime and no call, what a guest with
- * no code has), but for what is the agent's own: the Runtime API's
- * listening socket and port, and the host's channel. */
-static void
-agent_suspend_rt_set(const agent_rt_t *rt)
-{
-    int       listen_fd = agent_rt.listen_fd, host_fd = agent_rt.host_fd;
-    unsigned  port = agent_rt.port, i;
-
-    if (rt != NULL) {
-        agent_rt = *rt;
-    } else {
-        memset(&agent_rt, 0, sizeof(agent_rt));
-        agent_rt.pidfd = agent_rt.out_fd = agent_rt.err_fd = -1;
-        agent_rt.peak_fd = agent_rt.events_fd = -1;
-        for (i = 0; i < AGENT_RT_CONNS; i++) {
-            agent_rt.conns[i].fd = -1;
-        }
-    }
-    agent_rt.listen_fd = listen_fd;
-    agent_rt.host_fd = host_fd;
-    agent_rt.port = port;
-}
-
 
 void
 agent_suspend_handle(int fd, const fg_frame_t *f)
 {
-    char         pid[16], msg[512], stash[PATH_MAX];
+    char         pid[16], msg[512];
     const char  *args[] = { "dump", "-t", pid, "-D", AGENT_SUSP_IMAGES,
                             "--tcp-established", "--network-lock",
                             "nftables", "--file-locks", NULL };
@@ -296,15 +218,7 @@ agent_suspend_handle(int fd, const fg_frame_t *f)
     nftw(AGENT_SUSP_IMAGES, agent_suspend_size_entry, 16, FTW_PHYS);
 
     /* The sandbox goes aside with the call: its code, its /tmp, its uid. */
-    if (rename(agent.task_dir, AGENT_SUSP_TASK) < 0) {
-        agent_log("rename %s: %s", agent.task_dir, strerror(errno));
-    }
-    mkdir(agent.task_dir, 0755);
-    agent_suspend_tmp_stash(stash, sizeof(stash));
-    if (agent.tmp_dir != NULL && mkdir(stash, 0700) == 0) {
-        agent_suspend_entries(agent.tmp_dir, stash,
-            AGENT_SUSPEND_TMP_NAME);
-    }
+    agent_files_aside(AGENT_SUSP_NAME);
     if (agent_rt.pidfd >= 0) {
         close(agent_rt.pidfd);
         agent_rt.pidfd = -1;
@@ -313,10 +227,12 @@ agent_suspend_handle(int fd, const fg_frame_t *f)
     agent_susp.rt.reaped = false;
     agent_susp.sbx_id = agent.sbx_id;
     agent_susp.code_gen = agent.code_gen;
+    agent_susp.slot = agent.slot;
     agent_susp.since_us = t0;
     agent_susp.valid = true;
-    agent_suspend_rt_set(NULL);
-    agent.code_gen++;               /* the guest holds no code now */
+    agent_runtime_set(NULL);
+    agent.sbx_id = 0;
+    agent_code_new();               /* the sandbox holds no code now */
 
     agent_log("suspended request %s (runtime %s) in %llu us, %llu bytes",
         agent_susp.rt.req.request_id ? agent_susp.rt.req.request_id : "?",
@@ -331,10 +247,8 @@ agent_suspend_handle(int fd, const fg_frame_t *f)
 static void
 agent_suspend_sandbox_back(void)
 {
-    char  stash[PATH_MAX];
-
     agent_runtime_stop();
-    agent_suspend_rt_set(NULL);
+    agent_runtime_set(NULL);
     if (agent.sbx_id != agent_susp.sbx_id && agent.sbx_id != 0
         && agent_sandbox_kill_uid(agent.sbx_id) < 0)
     {
@@ -342,18 +256,7 @@ agent_suspend_sandbox_back(void)
             strerror(errno));
     }
     agent_reap();
-    agent_tree_empty(agent.task_dir);
-    rmdir(agent.task_dir);
-    if (rename(AGENT_SUSP_TASK, agent.task_dir) < 0) {
-        agent_log("rename %s: %s", AGENT_SUSP_TASK, strerror(errno));
-        mkdir(agent.task_dir, 0755);
-    }
-    agent_suspend_tmp_stash(stash, sizeof(stash));
-    if (agent.tmp_dir != NULL) {
-        agent_suspend_tmp_clear();
-        agent_suspend_entries(stash, agent.tmp_dir, NULL);
-        rmdir(stash);
-    }
+    agent_files_back(AGENT_SUSP_NAME);
     agent.sbx_id = agent_susp.sbx_id;
     agent.code_gen = agent_susp.code_gen;
     agent_runtime_forget_bootstrap();
@@ -377,6 +280,11 @@ agent_resume_handle(int fd, const fg_frame_t *f)
             ? "a call is in flight" : "no call is suspended in this guest",
             0, 0);
         return;
+    }
+    /* back into the sandbox it left (the host runs nothing in the guest
+     * while it resumes) */
+    if (agent_slot_switch(agent_susp.slot, msg, sizeof(msg)) < 0) {
+        agent_log("resume: %s", msg);
     }
     agent_suspend_sandbox_back();
 
@@ -410,7 +318,7 @@ agent_resume_handle(int fd, const fg_frame_t *f)
     ok = agent_suspend_criu(args, fds, nfds, msg, sizeof(msg)) == 0;
     agent_fds_close(fds, 2);
 
-    agent_suspend_rt_set(&agent_susp.rt);
+    agent_runtime_set(&agent_susp.rt);
     agent_susp.valid = false;
     away = agent_now_us() - agent_susp.since_us;
     /* the time away is not the call's */

@@ -28,6 +28,8 @@ static char   agent_task[] = "/tmp/test_vmpool_task.XXXXXX";
 static char   agent_bin[PATH_MAX];
 static uint32_t  agent_seq;
 static char      agent_api[32];        /* from HELLO: 127.0.0.1:PORT */
+static const char  *agent_sbx;          /* LOAD's and INVOKE's "sandbox",
+                                           NULL: none (sandbox 0) */
 
 int
 agent_suite_init(void)
@@ -84,7 +86,7 @@ agent_suite_clean(void)
     if (agent_pid > 0) {
         waitpid(agent_pid, NULL, 0);
     }
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", agent_task);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s %s.aside", agent_task, agent_task);
     return system(cmd) == 0 ? 0 : -1;
 }
 
@@ -131,6 +133,9 @@ agent_load(const char *path, const char *mode, const char *data,
     fg_frame_add_str(&b, "path", path);
     fg_frame_add_str(&b, "mode", mode);
     fg_frame_add_str(&b, "data", data);
+    if (agent_sbx != NULL) {
+        fg_frame_add_str(&b, "sandbox", agent_sbx);
+    }
     fg_frame_end(&b);
     rc = agent_exchange(&b, rbuf, f);
     fg_buf_free(&b);
@@ -154,6 +159,9 @@ agent_invoke(const char *handler, const char *event, unsigned timeout_ms,
     fg_frame_add_u64(&b, "timeout_ms", timeout_ms);
     fg_frame_add_u64(&b, "memory_mb", 512);
     fg_frame_add_u64(&b, "max_output", max_output);
+    if (agent_sbx != NULL) {
+        fg_frame_add_str(&b, "sandbox", agent_sbx);
+    }
     fg_frame_end(&b);
     rc = agent_exchange(&b, rbuf, f);
     fg_buf_free(&b);
@@ -246,6 +254,85 @@ test_agent_load_invoke(void)
     CU_ASSERT(v != NULL && len == strlen(path) && memcmp(v, path, len) == 0);
     CU_ASSERT_PTR_NOT_NULL(fg_frame_get(&f, "duration_us", NULL));
     CU_ASSERT_PTR_NOT_NULL(fg_frame_get(&f, "max_rss_kb", NULL));
+    fg_buf_free(&rbuf);
+}
+
+
+/* Runs handler.sh in sandbox sbx and checks what it printed. */
+static void
+agent_sbx_says(const char *sbx, const char *want)
+{
+    fg_buf_t        rbuf = { 0 };
+    fg_frame_t      f;
+    const uint8_t  *v;
+    size_t          len;
+
+    agent_sbx = sbx;
+    CU_ASSERT_EQUAL_FATAL(agent_invoke("handler.sh", "", 3000, 4096, &rbuf,
+        &f), 0);
+    CU_ASSERT_EQUAL(f.type, FG_FRAME_RESULT);
+    v = fg_frame_get(&f, "stdout", &len);
+    CU_ASSERT(v != NULL && len == strlen(want) && memcmp(v, want, len) == 0);
+    if (v == NULL || len != strlen(want) || memcmp(v, want, len) != 0) {
+        fprintf(stderr, "sandbox %s said %.*s, not %s", sbx ? sbx : "-",
+            (int) len, v ? (const char *) v : "", want);
+    }
+    agent_sbx = NULL;
+    fg_buf_free(&rbuf);
+}
+
+
+/* Two codes in two sandboxes of one agent: each call runs its own, the
+ * task directory holds the current one's files only, and numbers that
+ * name no sandbox are refused (the guest side, frozen runtimes and /tmp:
+ * t/sandboxes.t). */
+static void
+test_agent_sandboxes(void)
+{
+    fg_buf_t     rbuf = { 0 };
+    fg_frame_t   f;
+    char         path[PATH_MAX];
+    const char  *bad[] = { "8", "99", "x", "08", "-1", "", "100" };
+    unsigned     i;
+
+    agent_sbx = "1";
+    CU_ASSERT_EQUAL_FATAL(agent_load("handler.sh", "755",
+        "#!/bin/sh\necho one; ls\n", &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "status", "ok"));
+    agent_sbx = "2";
+    CU_ASSERT_EQUAL_FATAL(agent_load("handler.sh", "755",
+        "#!/bin/sh\necho two; touch mine; ls\n", &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "status", "ok"));
+    agent_sbx = NULL;
+
+    agent_sbx_says("1", "one\nhandler.sh\n");
+    agent_sbx_says("2", "two\nhandler.sh\nmine\n");
+    agent_sbx_says("1", "one\nhandler.sh\n");
+    agent_sbx_says("2", "two\nhandler.sh\nmine\n");
+    /* sandbox 0 (no field) holds what the earlier tests loaded */
+    snprintf(path, sizeof(path), "%s/handler.sh", agent_task);
+    agent_sbx_says("1", "one\nhandler.sh\n");
+    agent_sbx = "0";
+    CU_ASSERT_EQUAL(agent_invoke("handler.sh", "", 3000, 4096, &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "status", "failed"));   /* not in sandbox 0 */
+    CU_ASSERT(access(path, F_OK) < 0);
+    agent_sbx = NULL;
+
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        agent_sbx = bad[i];
+        CU_ASSERT_EQUAL(agent_invoke("handler.sh", "", 3000, 4096, &rbuf,
+            &f), 0);
+        CU_ASSERT_EQUAL(f.type, FG_FRAME_ERROR);
+        CU_ASSERT_EQUAL(agent_load("x", "644", "x", &rbuf, &f), 0);
+        CU_ASSERT_EQUAL(f.type, FG_FRAME_ERROR);
+    }
+    agent_sbx = NULL;
+    /* a refused number changed nothing */
+    agent_sbx_says("2", "two\nhandler.sh\nmine\n");
+    agent_sbx = "0";
+    CU_ASSERT_EQUAL(agent_invoke("handler.sh", "", 3000, 4096, &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "status", "failed"));
+    agent_sbx = NULL;
     fg_buf_free(&rbuf);
 }
 
@@ -940,6 +1027,7 @@ test_agent_rt_garbage(void)
 const cu_test_t  agent_tests[] = {
     { "HELLO, PING, SUSPEND, RESUME, unknown frame", test_agent_hello_ping },
     { "LOAD and INVOKE", test_agent_load_invoke },
+    { "sandboxes: two codes, one agent", test_agent_sandboxes },
     { "bad LOAD and handler paths", test_agent_bad_load },
     { "exit, timeout, flood, signal, stderr tail", test_agent_failures },
     { "Runtime API: answers, ids, paths, timeout", test_agent_rt_api },

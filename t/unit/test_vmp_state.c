@@ -4,6 +4,7 @@
  * template and the channel path read from live XML (vmp_state.c).
  */
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "test_vmpool.h"
@@ -594,6 +595,82 @@ test_waiters_ahead(void)
 }
 
 
+/* vmp_sandbox.c: a guest's sandboxes, reused, added, given up least
+ * recently used first for their number and their memory; the idle guest
+ * a call takes is the one holding its sandbox. */
+static void
+test_sandboxes(void)
+{
+    vmp_set_t  set = { 0 };
+    vmp_vm_t  *vm, *other;
+    unsigned   slot = 99;
+
+    vm = vmp_set_new_vm(&set, "t", "acct", 1);
+    CU_ASSERT_FATAL(vm != NULL);
+    /* A: a free one, the first */
+    CU_ASSERT_EQUAL(vmp_sbx_choose(vm, 2, 0, "A", "c", 128, &slot), 0);
+    CU_ASSERT_EQUAL(slot, 0);
+    vmp_vm_sandbox_set(vm, slot, "A", "c");
+    CU_ASSERT_EQUAL(vmp_sbx_choose(vm, 2, 0, "A", "c", 128, &slot), 1);
+    CU_ASSERT_EQUAL(slot, 0);
+    /* the same code with another configuration is another sandbox */
+    CU_ASSERT_EQUAL(vmp_sbx_choose(vm, 2, 0, "A", "d", 128, &slot), 0);
+    CU_ASSERT_EQUAL(slot, 1);
+    vmp_vm_sandbox_set(vm, slot, "A", "d");
+    CU_ASSERT_EQUAL(vmp_vm_sandboxes(vm), 2);
+    CU_ASSERT_EQUAL(vmp_vm_sandbox_find(vm, "A", "d"), 1);
+    CU_ASSERT_EQUAL(vmp_vm_sandbox_find(vm, "B", "c"), -1);
+    /* two is the limit: B takes the least recently used, A/c */
+    vm->sbx[0].used_ms = 10;
+    vm->sbx[1].used_ms = 20;
+    CU_ASSERT_EQUAL(vmp_sbx_choose(vm, 2, 0, "B", "c", 128, &slot), 0);
+    CU_ASSERT_EQUAL(slot, 0);
+    CU_ASSERT_EQUAL(vmp_vm_sandbox_find(vm, "A", "c"), -1);
+    vmp_vm_sandbox_set(vm, slot, "B", "c");
+
+    /* memory: A/d used 100 MB, B/c 50 MB; C wants 128 of 200: A/d (the
+     * least recently used) goes, and C fits in its place */
+    vmp_vm_sandbox_ran(vm, 1, 100 * 1024);
+    vmp_vm_sandbox_ran(vm, 0, 50 * 1024 - 5);
+    CU_ASSERT_EQUAL(vm->sbx[0].peak_mb, 50);
+    vm->sbx[1].used_ms = 10;
+    vm->sbx[0].used_ms = 20;
+    CU_ASSERT_EQUAL(vmp_sbx_choose(vm, 4, 200, "C", "c", 128, &slot), 0);
+    CU_ASSERT_EQUAL(slot, 1);
+    CU_ASSERT_EQUAL(vmp_vm_sandboxes(vm), 1);
+    vmp_vm_sandbox_set(vm, slot, "C", "c");
+    /* a peak only grows; a sandbox that fits keeps the others */
+    vmp_vm_sandbox_ran(vm, 0, 10 * 1024);
+    CU_ASSERT_EQUAL(vm->sbx[0].peak_mb, 50);
+    CU_ASSERT_EQUAL(vmp_sbx_choose(vm, 4, 200, "D", "c", 100, &slot), 0);
+    CU_ASSERT_EQUAL(slot, 2);
+    CU_ASSERT_EQUAL(vmp_vm_sandboxes(vm), 2);
+    /* one sandbox per guest: new code replaces the old */
+    CU_ASSERT_EQUAL(vmp_sbx_choose(vm, 1, 0, "E", "c", 128, &slot), 0);
+    CU_ASSERT_EQUAL(slot, 0);
+    /* a new sandbox cancels a pending function snapshot */
+    snprintf(vm->capture, sizeof(vm->capture), "x");
+    CU_ASSERT_EQUAL(vmp_sbx_choose(vm, 4, 0, "F", "c", 128, &slot), 0);
+    CU_ASSERT_EQUAL(vm->capture[0], '\0');
+    vmp_vm_sandbox_clear(vm, 1);
+    CU_ASSERT_EQUAL(vmp_vm_sandbox_find(vm, "C", "c"), -1);
+
+    /* the account's idle guest that holds the sandbox is taken */
+    other = vmp_set_new_vm(&set, "t", "acct", 1);
+    CU_ASSERT_FATAL(other != NULL);
+    CU_ASSERT_EQUAL(vmp_set_move(&set, vm, VMP_IDLE, NULL, 5), 0);
+    CU_ASSERT_EQUAL(vmp_set_move(&set, other, VMP_IDLE, NULL, 6), 0);
+    vmp_vm_sandbox_set(other, 0, "G", "c");
+    CU_ASSERT_PTR_EQUAL(vmp_set_idle_holding(&set, "acct", "G", "c", vm),
+        other);
+    CU_ASSERT_PTR_EQUAL(vmp_set_idle_holding(&set, "acct", "H", "c", vm),
+        vm);
+    CU_ASSERT_PTR_EQUAL(vmp_set_idle_holding(&set, "other", "G", "c", vm),
+        vm);
+    set_free(&set);
+}
+
+
 const cu_test_t  vmp_state_tests[] = {
     { "state transitions", test_transitions },
     { "a guest never changes account", test_account_never_changes },
@@ -606,6 +683,7 @@ const cu_test_t  vmp_state_tests[] = {
     { "template expansion", test_template },
     { "channel path from live XML", test_channel_path },
     { "choice with a function snapshot", test_choose_fn },
+    { "sandboxes of a guest", test_sandboxes },
     { "waiting calls in order", test_waiters_order },
     { "a call ahead takes it first", test_waiters_ahead },
     { NULL, NULL }
