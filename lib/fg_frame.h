@@ -61,8 +61,9 @@ typedef enum {
 /*
  * LOAD fields: "sha256" (hex of the zip), then for each file of the zip, in
  * order, "path" (relative, no "..", no leading "/"), "mode" (octal text,
- * e.g. "755"), "data" (the bytes).  Directories are implied by paths.  The
- * agent replaces /var/task with exactly these files.
+ * e.g. "755"), "data" (the bytes); and "sandbox" (the guest's sandbox,
+ * 0-7, decimal; absent: 0).  Directories are implied by paths.  The agent
+ * replaces that sandbox's code with exactly these files.
  *
  * INVOKE fields:
  *   "request_id"  the Lambda request id
@@ -85,6 +86,8 @@ typedef enum {
  *                 deadline leaves less: fngated_deadline.h)
  *   "memory_mb"   memory limit (cgroup memory.max where available)
  *   "max_output"  bytes of stdout kept; more is a ResponseSizeTooLarge error
+ *   "sandbox"     the guest's sandbox that runs it (0-7, decimal; absent:
+ *                 0), as LOAD's (guest/agent/agent_slot.c)
  *
  * RESULT fields:
  *   "request_id"  as sent

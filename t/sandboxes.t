@@ -61,6 +61,16 @@ sub calls_of {
 
 plan tests => repeat_each() * count_tests();
 
+# WHO calls each function of FNS in turn: their answers, their billing
+# lines and how many guests ran them.
+sub in_turn {
+    my ($who, @fns) = @_;
+    my @out = map { call($who, $_) } @fns;
+    my @lines = calls_of($who, scalar @fns);
+    my %vms = map { (split / /)[2] => 1 } @lines;
+    return (\@out, \@lines, scalar keys %vms);
+}
+
 run_tests();
 
 __DATA__
@@ -70,12 +80,10 @@ __DATA__
 --- init
 main::create_py('sbx-a', 'one', main::counter_py('one'));
 main::create_py('sbx-a', 'two', main::counter_py('two'));
-my @out = map { main::call('sbx-a', $_) } qw(one two one two one two);
-my @lines = main::calls_of('sbx-a', 6);
-my %vms = map { (split / /)[2] => 1 } @lines;
-FngateTest::save_output('sbx-alt.out', join("\n", @out,
-    (map { join ' ', (split / /)[0, 1] } @lines),
-    'guests=' . scalar(keys %vms)) . "\n");
+my ($out, $lines, $guests) = main::in_turn('sbx-a',
+    qw(one two one two one two));
+FngateTest::save_output('sbx-alt.out', join("\n", @$out,
+    (map { join ' ', (split / /)[0, 1] } @$lines), "guests=$guests") . "\n");
 --- request
 GET /t/out/sbx-alt.out
 --- response_body
@@ -142,11 +150,10 @@ def handler(event, context):
     time.sleep(1)
     return 'wrote'
 _PY_
-my @out = map { main::call('sbx-b', $_) } qw(spy victim spy victim);
-my @lines = main::calls_of('sbx-b', 4);
-my %vms = map { (split / /)[2] => 1 } @lines;
-FngateTest::save_output('sbx-spy.out', join("\n", @out,
-    'guests=' . scalar(keys %vms)) . "\n");
+my ($out, undef, $guests) = main::in_turn('sbx-b',
+    qw(spy victim spy victim));
+FngateTest::save_output('sbx-spy.out', join("\n", @$out, "guests=$guests")
+    . "\n");
 --- request
 GET /t/out/sbx-spy.out
 --- response_body
@@ -163,80 +170,28 @@ guests=1
 === TEST 3: UpdateFunctionCode, PublishVersion and UpdateAlias under a minute of load: no call fails, each runs one version's code whole
 --- timeout: 400
 --- init
-# The code is two files that name their version; a call that ran a mix
-# would say two versions.  Three boto3 threads call the alias "live"
-# without pause while the main thread deploys a new version every 8 s.
-my $code = sub {
-    my $v = shift;
-    return (
-        "import part\ndef handler(event, context):\n"
-        . "    return 'app-$v ' + part.NAME\n",
-        "NAME = 'part-$v'\n");
-};
-my ($app, $part) = $code->('v0');
-FngateTest::api_ok('sbx-c', 'POST', '/2015-03-31/functions',
-    FngateTest::create_function_body(name => 'dep', runtime => 'python3.11',
-        handler => 'app.handler', timeout => 30,
-        files => { 'app.py' => [0644, $app], 'part.py' => [0644, $part] }),
-    201);
-FngateTest::api_ok('sbx-c', 'POST', '/2015-03-31/functions/dep/versions',
-    '{}', 201);
-FngateTest::api_ok('sbx-c', 'POST', '/2015-03-31/functions/dep/aliases',
-    '{"Name":"live","FunctionVersion":"1"}', 201);
-my @zips = map { FngateTest::zip_b64({ 'app.py' => [0644, ($code->("v$_"))[0]],
-                                       'part.py' => [0644, ($code->("v$_"))[1]] }) }
-           1 .. 6;
-my $zips = join ',', map { "'$_'" } @zips;
-my $out = FngateTest::python_boto3('sbx-c', <<_PY_);
-import re, threading, time
-zips = [$zips]
-stop = time.time() + 60
-results, lock = [], threading.Lock()
-def load():
-    while time.time() < stop:
-        try:
-            r = lam.invoke(FunctionName='dep', Qualifier='live', Payload=b'{}')
-            body = r['Payload'].read().decode()
-            ok = r['StatusCode'] == 200 and 'FunctionError' not in r
-        except Exception as e:
-            body, ok = repr(e), False
-        with lock:
-            results.append((ok, body))
-threads = [threading.Thread(target=load) for _ in range(3)]
-for t in threads:
-    t.start()
-deployed = 0
-for z in zips:
-    if time.time() > stop - 8:
-        break
-    time.sleep(8)
-    import base64
-    lam.update_function_code(FunctionName='dep', ZipFile=base64.b64decode(z))
-    v = lam.publish_version(FunctionName='dep')['Version']
-    lam.update_alias(FunctionName='dep', Name='live', FunctionVersion=v)
-    deployed += 1
-for t in threads:
-    t.join()
-failed = [b for ok, b in results if not ok]
-mixed = [b for ok, b in results if ok
-         and not re.fullmatch(r'"app-(v\\d) part-\\1"', b)]
-seen = sorted(set(re.sub(r'"app-(v\\d).*', r'\\1', b) for ok, b in results if ok))
-print('calls>100', len(results) > 100)
-print('deployed>=4', deployed >= 4)
-print('failed', len(failed), failed[:3])
-print('mixed', len(mixed), mixed[:3])
-print('versions>=4', len(seen) >= 4, seen)
-_PY_
-$out =~ s/versions>=4 True \[.*\]/versions>=4 True/;
-FngateTest::save_output('sbx-deploy.out', $out);
+# util/deploy-load.py: the code is two files that name their version (a
+# call that ran a mix would say two); three boto3 threads call the alias
+# "live" without pause while a new version is deployed every 8 s.
+my ($rc, $out) = FngateTest::run_cmd(FngateTest::tool_env('sbx-c')
+    . ' FNGATE_ENDPOINT=' . FngateTest::endpoint() . ' /usr/bin/python3 '
+    . FngateTest::fngate_root() . '/util/deploy-load.py --seconds 60 --every 8');
+my %v = map { /^(\w+) (\d+)/ ? ($1 => $2) : () } split /\n/, $out;
+FngateTest::save_output('sbx-deploy.out', join("\n",
+    "exit=$rc",
+    'calls>100=' . (($v{calls} // 0) > 100 ? 1 : $out),
+    'deployed>=5=' . (($v{deployed} // 0) >= 5 ? 1 : $out),
+    ($out =~ /^(failed .*)$/m)[0] // $out,
+    ($out =~ /^(mixed .*)$/m)[0] // $out,
+    'versions>=5=' . (($v{versions} // 0) >= 5 ? 1 : $out)) . "\n");
 --- request
 GET /t/out/sbx-deploy.out
 --- response_body
 exit=0
-calls>100 True
-deployed>=4 True
+calls>100=1
+deployed>=5=1
 failed 0 []
 mixed 0 []
-versions>=4 True
+versions>=5=1
 --- no_error_log
 [error]

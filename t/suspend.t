@@ -54,7 +54,7 @@ def handler(event, context):
     if 'child' not in event:
         time.sleep(event.get('sleep', 0))
         return {'read': attempt(lambda: open('/tmp/parent.txt').read()),
-                'stash': attempt(lambda: os.listdir('/tmp/.fngate-suspended')),
+                'stash': attempt(lambda: os.listdir('/tmp/.fngate/suspended')),
                 'pid': os.getpid()}
     token = os.urandom(8).hex()
     digest = hashlib.sha256(BLOB).hexdigest()

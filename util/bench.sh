@@ -1097,9 +1097,9 @@ CL_NW=${FNGATE_BENCH_CLONE_NOWARM:-5}
 
 pct_of() { tr ' ' '\n' | grep . | sort -n | pct "$1"; }
 
-clones_run() { # clones_run CLONES PAUSED: KEY=VALUE lines
+clones_run() { # clones_run CLONES PAUSED WARM_UP: KEY=VALUE lines
     local c=$1 from i a k t ttfb=() made=() pids=() accts=()
-    local mode=("snapshot_clones=$c" "warm_paused=$2")
+    local mode=("snapshot_clones=$c" "warm_paused=$2" "warm_up=$3")
     from=$(($(wc -l <"$FLOG") + 1))
     bench_fngated "${mode[@]}" "warm=$CL_WARM" "max_vms=$CL_MAX"
     wait_warm 300 "$CL_WARM" "$from"
@@ -1159,15 +1159,58 @@ clones_run() { # clones_run CLONES PAUSED: KEY=VALUE lines
     echo "burst_queue=$(tail -n +"$((lines0 + 1))" "$ALOG" | jq -r 'select(.action == "Invoke") | .queue_ms' | tr '\n' ' ')"
     echo "burst_kinds=$(tail -n +"$((lines0 + 1))" "$ALOG" | jq -r 'select(.action == "Invoke") | .start_kind' | sort | uniq -c | awk '{ printf "%s%s x %s", (NR > 1 ? ", " : ""), $1, ($2 == "" ? "warm" : $2) }')"
 }
-CL_MODES="clones:1:0 clones-paused:1:1 full:0:0"
-note "template clones (warm running, warm paused) against full images: warm $CL_WARM, $CL_N cold starts, $CL_NW without a warm VM, a burst of 24 over 3 accounts, each way"
+CL_MODES="clones:1:0:1 clones-no-warm-up:1:0:0 clones-paused:1:1:1 full:0:0:1"
+note "template clones (warm running, without warm-up, warm paused) against full images: warm $CL_WARM, $CL_N cold starts, $CL_NW without a warm VM, a burst of 24 over 3 accounts, each way"
 for m in $CL_MODES; do
-    IFS=: read -r name c p <<<"$m"
+    IFS=: read -r name c p u <<<"$m"
     # (not in a subshell: FNGATED_PID and started must follow the restarts)
-    clones_run "$c" "$p" >"$W/clones-$name"
+    clones_run "$c" "$p" "$u" >"$W/clones-$name"
     note "$name: $(grep -v '^kind=' "$W/clones-$name" | tr '\n' ';')"
 done
 bench_fngated
+
+# ------------------------------------------------------------ 13: sandboxes
+
+# Sandboxes (docs/vms.md "Sandboxes"), with the default pool:
+#   (a) one account alternates two python3.11 no-ops ALT_N (12) times:
+#       how many calls were cold starts (target: the first of each only),
+#       and the TTFB of the others;
+#   (b) util/deploy-load.py: DEPLOY_S (300) seconds of calls from 3 boto3
+#       threads through an alias while a new version is deployed every
+#       10 s (UpdateFunctionCode, PublishVersion, UpdateAlias): failed and
+#       mixed calls (target: none), latency.
+ALT_N=${FNGATE_BENCH_ALT_N:-12}
+DEPLOY_S=${FNGATE_BENCH_DEPLOY_S:-300}
+note "sandboxes: $ALT_N calls alternating two functions, ${DEPLOY_S}s of deploys under load"
+wait_warm 300
+read -r alt_acct alt_k alt_s < <(account_new bench-alt)
+for f in alt1 alt2; do
+    py create "http://127.0.0.1:$PORT" "$alt_k" "$alt_s" "$f" \
+        "$W/pynoop.zip" app.handler python3.11 >/dev/null ||
+        die "CreateFunction ($f) failed"
+done
+lines0=$(wc -l <"$ALOG")
+alt_ttfb=()
+for ((i = 0; i < ALT_N; i++)); do
+    f=alt$((i % 2 + 1))
+    py sign POST "http://localhost/2015-03-31/functions/$f/invocations" '{}' \
+        "$alt_k" "$alt_s" >"$W/hdrs-alt"
+    out=$(curl -s -o /dev/null -w '%{http_code} %{time_starttransfer}' -H @"$W/hdrs-alt" \
+        --data '{}' "http://127.0.0.1:$PORT/2015-03-31/functions/$f/invocations")
+    [ "${out%% *}" = 200 ] || die "alternating call $i: $out"
+    [ "$i" -ge 2 ] && alt_ttfb+=("$(awk -v t="${out#* }" 'BEGIN { printf "%.1f", t * 1000 }')")
+done
+sleep 1
+alt_cold=$(tail -n +"$((lines0 + 1))" "$ALOG" | jq -r 'select(.action == "Invoke") | .cold_start' | grep -c true)
+alt_vms=$(tail -n +"$((lines0 + 1))" "$ALOG" | jq -r 'select(.action == "Invoke") | .vm' | sort -u | wc -l)
+read -r dp_acct dp_k dp_s < <(account_new bench-deploy)
+DEPLOY_OUT=$(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp \
+    AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null \
+    AWS_DEFAULT_REGION=us-east-1 AWS_ACCESS_KEY_ID="$dp_k" \
+    AWS_SECRET_ACCESS_KEY="$dp_s" FNGATE_ENDPOINT="http://127.0.0.1:$PORT" \
+    "$PY" "$ROOT/util/deploy-load.py" --seconds "$DEPLOY_S" --every 10 \
+    --threads 3 2>&1) || note "deploys under load: a call failed or mixed"
+note "deploys under load: $(tr '\n' ';' <<<"$DEPLOY_OUT")"
 
 # ------------------------------------------------------------ the table
 
@@ -1263,7 +1306,7 @@ printf '%-44s %s\n' "5 accelerator" "${accel:-unknown}"
 cl_val() { sed -n "s/^$2=//p" "$W/clones-$1"; }
 for m in $CL_MODES; do
     IFS=: read -r c _ p <<<"$m"
-    how=$(case $c in clones) echo "clones" ;; clones-paused) echo "clones, warm paused" ;; *) echo "full images" ;; esac)
+    how=$(case $c in clones) echo "clones" ;; clones-no-warm-up) echo "clones, no warm-up" ;; clones-paused) echo "clones, warm paused" ;; *) echo "full images" ;; esac)
     kinds=$(grep '^kind=' "$W/clones-$c" | sed 's/kind=//' | sort | uniq -c | awk '{ printf "%s%s x %s", (NR > 1 ? ", " : ""), $1, $2 }')
     cold=$(cl_val "$c" cold)
     printf '%-44s %s\n' "12 cold start TTFB, warm VM ready, $how" \
@@ -1278,6 +1321,11 @@ for m in $CL_MODES; do
     printf '%-44s %s\n' "12 burst: 24 first calls, 3 accounts, $how" \
         "$(cl_val "$c" burst_codes); TTFB p50 $(pct_of 50 <<<"$bt") ms, max $(pct_of 100 <<<"$bt") ms; queue_ms max $(pct_of 100 <<<"$(cl_val "$c" burst_queue)"); start_kind $(cl_val "$c" burst_kinds)"
 done
+printf '%-44s %s\n' "13 alternating two functions, one account" \
+    "$alt_cold cold starts in $ALT_N calls (target: 2), $alt_vms guest(s); TTFB after the first two p50 $(pct_of 50 <<<"${alt_ttfb[*]}") ms, max $(pct_of 100 <<<"${alt_ttfb[*]}") ms"
+dp() { sed -n "s/^$1 //p" <<<"$DEPLOY_OUT" | head -n 1; }
+printf '%-44s %s\n' "13 deploys under load (${DEPLOY_S}s, 3 threads)" \
+    "$(dp calls) calls, $(dp deployed) versions deployed every 10 s; failed $(dp failed | cut -d' ' -f1), mixed $(dp mixed | cut -d' ' -f1) (target: 0, 0); $(dp p50_ms | sed 's/^/p50 /; s/ p99_ms / ms, p99 /; s/ max_ms / ms, max /') ms"
 xa_row() { # xa_row BENCHLINE [DUR]: calls/s, p50, p99, max; handler; 200s
     local l=$1
     printf '%s calls/s, p50 %s ms, p99 %s ms, max %s ms%s; %s/%s 200, %s function errors' \

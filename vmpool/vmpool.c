@@ -98,6 +98,7 @@ vmp_config_defaults(vmp_config_t *cfg)
     cfg->snapshot = 1;
     cfg->snapshot_clones = 1;
     cfg->warm_paused = 0;
+    cfg->warm_up = 1;
     cfg->sandboxes_per_vm = 4;
     cfg->sandbox_memory_mb = 0;
     cfg->mem_merge = 0;

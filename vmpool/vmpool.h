@@ -61,6 +61,8 @@ typedef struct {
                                     fngate-qemu); 0: a full image */
     unsigned     warm_paused;    /* 1: warm clones wait paused, resumed by
                                     the call that takes one; 0: running */
+    unsigned     warm_up;        /* 1: a warm clone runs a handler of the
+                                    pool's once, ahead of its first call */
     unsigned     sandboxes_per_vm; /* function versions one guest holds
                                     (1-8): vmp_vm_sandbox */
     unsigned     sandbox_memory_mb; /* what one guest's sandboxes may use
