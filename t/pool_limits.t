@@ -4,7 +4,8 @@
 # max_vms, max_vms_per_account or the memory budget queue for a guest
 # rather than fail, up to acquire_timeout, then get 429; an account's idle
 # guest is evicted for another account at max_vms and destroyed after
-# idle_timeout.
+# idle_timeout; with warm_per_account an account that called keeps a
+# spare guest made ahead.
 use Test::Nginx::Socket;
 use FngateTest;
 use List::Util ();
@@ -294,3 +295,44 @@ measured=yes
 codes=200 200 200 200 late=0 bad_bodies=0
 vms_within_budget=yes
 waited=yes
+
+
+
+=== TEST 7: warm_per_account: an account that called keeps a spare guest made ahead, and its next two calls at once both find a guest of their own
+--- timeout: 300
+--- config eval: FngateTest::default_config($main::OWN_SOCK)
+--- init
+my $own = main::warm_pool(warm => 1, max_vms => 6, warm_per_account => 1);
+main::nap('pool-k', 1);
+my $acct = FngateTest::account('pool-k')->{AccountId};
+my $skip = -s $own->{log};
+my @first = main::calls('pool-k' => 1);
+# its call took the warm guest: one more is made for it, ahead
+my ($ahead) = (FngateTest::wait_log($own->{log},
+    qr/\S+: made ahead for account $acct /, 120, $skip) // '')
+    =~ /(\S+): made ahead/;
+my $ready = FngateTest::wait_log($own->{log},
+    qr/\Q$ahead\E: made for account $acct /, 120, $skip) ? 1 : 0;
+my @two = main::calls('pool-k' => 2);
+my @l = main::lines_of('pool-k', 3);
+my ($one) = map { $_->{vm} } @l[0];
+my %vms = map { $_->{vm} => 1 } @l[1, 2];
+FngateTest::save_output('pool-ahead.out', join("\n",
+    main::codes(@first, @two),
+    "made_ahead=" . ($ahead && $ready ? 1 : 0),
+    "two_guests=" . (keys %vms == 2 ? 1 : join ',', keys %vms),
+    "ran_in_it=" . ($ahead && $vms{$ahead} ? 1 : 0),
+    "and_the_first=" . ($vms{$one} ? 1 : 0),
+    # (a guest made while a call waits takes 200 ms and more)
+    "waited_for_none=" . ((grep { $_->{queue_ms} >= 200 } @l[1, 2])
+                          ? join ',', map { $_->{queue_ms} } @l[1, 2] : 1))
+    . "\n");
+--- request
+GET /t/out/pool-ahead.out
+--- response_body
+codes=200 200 200 late=0 bad_bodies=0
+made_ahead=1
+two_guests=1
+ran_in_it=1
+and_the_first=1
+waited_for_none=1

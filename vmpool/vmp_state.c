@@ -369,6 +369,60 @@ vmp_waiters_ahead(const vmp_waiter_t *head, const vmp_waiter_t *me,
 }
 
 
+/* Guests of key: all (live) and spare (idle or being made for it). */
+static void
+vmp_set_count_key(const vmp_set_t *set, const char *key, unsigned *mine,
+    unsigned *spare)
+{
+    const vmp_vm_t  *v;
+
+    *mine = *spare = 0;
+    for (v = set->head; v != NULL; v = v->next) {
+        if (v->state == VMP_DEAD || v->account == NULL) {
+            continue;
+        }
+        if (vmp_key_same_account(v->account, key)) {
+            (*mine)++;
+        }
+        if (strcmp(v->account, key) == 0
+            && (v->state == VMP_BOOTING
+                || (v->state == VMP_IDLE && !v->suspended && !v->resuming)))
+        {
+            (*spare)++;
+        }
+    }
+}
+
+
+const char *
+vmp_set_ahead_needed(const vmp_set_t *set, unsigned ahead, unsigned max_vms,
+    unsigned per_account, bool room)
+{
+    const vmp_vm_t  *v;
+    const char      *best = NULL;
+    unsigned         mine, spare, best_spare = 0;
+
+    if (ahead == 0 || !room || vmp_set_live(set) >= max_vms) {
+        return NULL;
+    }
+    for (v = set->head; v != NULL; v = v->next) {
+        if (v->account == NULL
+            || (v->state != VMP_IDLE && v->state != VMP_BUSY))
+        {
+            continue;
+        }
+        vmp_set_count_key(set, v->account, &mine, &spare);
+        if (spare < ahead && (per_account == 0 || mine < per_account)
+            && (best == NULL || spare < best_spare))
+        {
+            best = v->account;
+            best_spare = spare;
+        }
+    }
+    return best;
+}
+
+
 unsigned
 vmp_set_boots_needed(const vmp_set_t *set, unsigned warm, unsigned max_vms,
     bool room)

@@ -93,6 +93,7 @@ vmp_thread(void *arg)
     vmp_pool_t  *pool = arg;
     vmp_vm_t    *vm;
     unsigned     failures = 0;
+    const char  *key;
     char        *err;
 
     if (pool->cfg.snapshot) {
@@ -156,6 +157,18 @@ vmp_thread(void *arg)
         {
             vm = vmp_set_new_vm(&pool->set, pool->cfg.name_prefix, NULL,
                 fg_now_ms());
+        } else if (!pool->stop
+                   && (key = vmp_set_ahead_needed(&pool->set,
+                          pool->cfg.warm_per_account, pool->cfg.max_vms,
+                          pool->cfg.max_vms_per_account, vmp_mem_room(pool)))
+                      != NULL)
+        {
+            vm = vmp_set_new_vm(&pool->set, pool->cfg.name_prefix, key,
+                fg_now_ms());
+            if (vm != NULL) {
+                vmp_log("%s: made ahead for account %s (warm_per_account "
+                    "%u)", vm->name, key, pool->cfg.warm_per_account);
+            }
         }
         if (!pool->stop) {
             if (vm != NULL) {

@@ -39,6 +39,9 @@ typedef struct {
                                     no transparent huge pages) or "":
                                     libvirt's; used when executable */
     unsigned     warm;           /* generic guests kept booted */
+    unsigned     warm_per_account; /* spare guests kept made ahead for
+                                    each pool key that has one (idle or
+                                    in a call); 0: none */
     unsigned     max_vms;        /* all guests, warm and assigned */
     unsigned     max_vms_per_account;  /* guests one account may hold at
                                     once (its calls in flight); 0: up to

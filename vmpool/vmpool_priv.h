@@ -212,6 +212,16 @@ const vmp_waiter_t *vmp_waiters_ahead(const vmp_waiter_t *head,
     const vmp_waiter_t *me, vmp_pick_t mine, const vmp_set_t *set,
     unsigned max_vms, unsigned per_account, unsigned waiting, bool room);
 
+/*
+ * The pool key that should get a guest made ahead of its calls
+ * (warm_per_account, ahead): one with a guest, idle or in a call (so
+ * active within idle_timeout), but fewer than ahead spare ones (idle, or
+ * being made for it), within max_vms, per_account and (room) the memory
+ * budget.  The key with the fewest spare guests first; NULL: none.
+ */
+const char *vmp_set_ahead_needed(const vmp_set_t *set, unsigned ahead,
+    unsigned max_vms, unsigned per_account, bool room);
+
 /* Generic boots the background thread should start now to bring the warm
  * set up to `warm`, within max_vms and (room) the memory budget. */
 unsigned vmp_set_boots_needed(const vmp_set_t *set, unsigned warm,

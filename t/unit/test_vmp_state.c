@@ -671,6 +671,46 @@ test_sandboxes(void)
 }
 
 
+/* warm_per_account: the active key with the fewest spare guests gets one
+ * made ahead, within the limits; an idle key has its spare already. */
+static void
+test_ahead_needed(void)
+{
+    vmp_set_t  set = { 0 };
+    vmp_vm_t  *a, *b, *c;
+
+    a = vmp_set_new_vm(&set, "t", "111111111111", 1);
+    b = vmp_set_new_vm(&set, "t", "222222222222", 1);
+    CU_ASSERT_FATAL(a != NULL && b != NULL);
+    CU_ASSERT_EQUAL(vmp_set_move(&set, a, VMP_BUSY, NULL, 2), 0);
+    CU_ASSERT_EQUAL(vmp_set_move(&set, b, VMP_IDLE, NULL, 2), 0);
+    /* off, and a guest being made for A counts as its spare */
+    CU_ASSERT_PTR_NULL(vmp_set_ahead_needed(&set, 0, 8, 0, true));
+    CU_ASSERT_STRING_EQUAL(vmp_set_ahead_needed(&set, 1, 8, 0, true),
+        "111111111111");
+    c = vmp_set_new_vm(&set, "t", "111111111111", 3);
+    CU_ASSERT_FATAL(c != NULL);
+    CU_ASSERT_PTR_NULL(vmp_set_ahead_needed(&set, 1, 8, 0, true));
+    /* two ahead: A (one spare, being made) and B (one idle) tie; B's
+     * idle guest in a call makes B the one with fewest */
+    CU_ASSERT_PTR_NOT_NULL(vmp_set_ahead_needed(&set, 2, 8, 0, true));
+    CU_ASSERT_EQUAL(vmp_set_move(&set, b, VMP_BUSY, NULL, 4), 0);
+    CU_ASSERT_STRING_EQUAL(vmp_set_ahead_needed(&set, 2, 8, 0, true),
+        "222222222222");
+    /* the limits: max_vms, max_vms_per_account, the memory budget */
+    CU_ASSERT_PTR_NULL(vmp_set_ahead_needed(&set, 2, 3, 0, true));
+    CU_ASSERT_PTR_NULL(vmp_set_ahead_needed(&set, 2, 8, 0, false));
+    CU_ASSERT_STRING_EQUAL(vmp_set_ahead_needed(&set, 2, 8, 2, true),
+        "222222222222");
+    CU_ASSERT_EQUAL(vmp_set_move(&set, b, VMP_IDLE, NULL, 5), 0);
+    CU_ASSERT_STRING_EQUAL(vmp_set_ahead_needed(&set, 2, 8, 2, true),
+        "222222222222");
+    vmp_set_new_vm(&set, "t", "222222222222_333333333333", 6);
+    CU_ASSERT_PTR_NULL(vmp_set_ahead_needed(&set, 2, 8, 2, true));
+    set_free(&set);
+}
+
+
 const cu_test_t  vmp_state_tests[] = {
     { "state transitions", test_transitions },
     { "a guest never changes account", test_account_never_changes },
@@ -684,6 +724,7 @@ const cu_test_t  vmp_state_tests[] = {
     { "channel path from live XML", test_channel_path },
     { "choice with a function snapshot", test_choose_fn },
     { "sandboxes of a guest", test_sandboxes },
+    { "guests made ahead per account", test_ahead_needed },
     { "waiting calls in order", test_waiters_order },
     { "a call ahead takes it first", test_waiters_ahead },
     { NULL, NULL }
