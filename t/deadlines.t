@@ -71,7 +71,7 @@ sub msg {
 
 # A fngated of its own with one guest, once the guest is warm.
 sub one_guest {
-    my $own = FngateTest::own_fngated(warm => 1, max_vms => 1);
+    my $own = FngateTest::own_fngated(warm => 1, max_vms => 1, @_);
     FngateTest::wait_log($own->{log}, qr/: warm \(/, 120);
     return $own;
 }
@@ -293,7 +293,8 @@ quick_ran=0
 --- timeout: 300
 --- config eval: FngateTest::default_config($main::OWN_SOCK)
 --- init
-my $own = main::one_guest();
+# one sandbox in the guest: small's code replaces big's
+my $own = main::one_guest(sandboxes_per_vm => 1);
 # big's code is 32 MB: loading it into a guest takes a while (half a
 # second and more here; the call below has 250 ms beyond its need)
 open my $rnd, '<', '/dev/urandom' or die "/dev/urandom: $!";

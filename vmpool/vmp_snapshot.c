@@ -1108,49 +1108,44 @@ vmp_vm_make_one(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
 }
 
 
-/* The warm-up's handler: what a call's first run takes through the
- * agent (a LOAD, a sandbox, a fork, an exec of the shell). */
+/* The warm-up's handlers: what a call's first run takes through the
+ * agent (a LOAD, a sandbox, a fork, an exec of the shell), and with
+ * warm_up 2 a python3.11 runtime's start (the interpreter, the
+ * bootstrap's imports). */
 #define VMP_WARMUP_SH  "#!/bin/sh\ncat >/dev/null\necho '\"warm\"'\n"
+#define VMP_WARMUP_PY  "def handler(event, context):\n    return 'warm'\n"
 
-/*
- * A clone made ahead of demand runs a handler once (warm_up): under TCG a
- * clone's QEMU translates the guest's code anew, and the first call's
- * LOAD, sandbox set-up, fork and exec cost it 80-110 ms more than the
- * next's.  The handler is the pool's own, in the guest's first sandbox,
- * which the account's first LOAD replaces like any code (new uid, /tmp
- * emptied).  0, or -1 with *err (the guest is not sound).
- */
+/* One step of the warm-up: LOAD file (path, data) and INVOKE handler in
+ * runtime (NULL: one-shot).  0, or -1 with *err. */
 static int
-vmp_vm_warm_up(vmp_vm_t *vm, char **err)
+vmp_vm_warm_step(vmp_vm_t *vm, const char *path, const char *data,
+    const char *runtime, const char *handler, char **err)
 {
-    fg_buf_t     req = { 0 }, buf = { 0 };
-    fg_frame_t   resp;
-    const char  *what = "LOAD";
-    int          rc = -1;
+    fg_buf_t        req = { 0 }, buf = { 0 };
+    fg_frame_t      resp;
+    const char     *what;
+    const uint8_t  *st = NULL;
+    size_t          len = 0;
+    int             rc = -1, i;
 
-    if (fg_frame_begin(&req, FG_FRAME_LOAD, 0) < 0
-        || fg_frame_add_str(&req, "sha256", "warm-up") < 0
-        || fg_frame_add_str(&req, "path", "warm") < 0
-        || fg_frame_add_str(&req, "mode", "755") < 0
-        || fg_frame_add_str(&req, "data", VMP_WARMUP_SH) < 0
-        || fg_frame_end(&req) < 0)
-    {
-        vmp_seterr(err, "%s: warm-up: out of memory", vm->name);
-        goto done;
-    }
-    if (vmp_vm_call(vm, &req, &buf, &resp, 30000, err) < 0) {
-        goto done;
-    }
-    if (resp.type == FG_FRAME_LOADED) {
-        what = "INVOKE";
+    for (i = 0; i < 2; i++) {
+        what = i == 0 ? "LOAD" : "INVOKE";
         fg_buf_reset(&req);
-        if (fg_frame_begin(&req, FG_FRAME_INVOKE, 0) < 0
-            || fg_frame_add_str(&req, "request_id", "warm-up") < 0
-            || fg_frame_add_str(&req, "handler", "warm") < 0
-            || fg_frame_add_str(&req, "event", "{}") < 0
-            || fg_frame_add_u64(&req, "timeout_ms", 30000) < 0
-            || fg_frame_add_u64(&req, "memory_mb", 64) < 0
-            || fg_frame_add_u64(&req, "max_output", 64) < 0
+        if (i == 0
+            ? (fg_frame_begin(&req, FG_FRAME_LOAD, 0) < 0
+               || fg_frame_add_str(&req, "sha256", "warm-up") < 0
+               || fg_frame_add_str(&req, "path", path) < 0
+               || fg_frame_add_str(&req, "mode", "755") < 0
+               || fg_frame_add_str(&req, "data", data) < 0)
+            : (fg_frame_begin(&req, FG_FRAME_INVOKE, 0) < 0
+               || fg_frame_add_str(&req, "request_id", "warm-up") < 0
+               || fg_frame_add_str(&req, "handler", handler) < 0
+               || (runtime != NULL
+                   && fg_frame_add_str(&req, "runtime", runtime) < 0)
+               || fg_frame_add_str(&req, "event", "{}") < 0
+               || fg_frame_add_u64(&req, "timeout_ms", 30000) < 0
+               || fg_frame_add_u64(&req, "memory_mb", 128) < 0
+               || fg_frame_add_u64(&req, "max_output", 64) < 0)
             || fg_frame_end(&req) < 0)
         {
             vmp_seterr(err, "%s: warm-up: out of memory", vm->name);
@@ -1159,14 +1154,10 @@ vmp_vm_warm_up(vmp_vm_t *vm, char **err)
         if (vmp_vm_call(vm, &req, &buf, &resp, 30000, err) < 0) {
             goto done;
         }
-    }
-    {
-        size_t          len = 0;
-        const uint8_t  *st = fg_frame_get(&resp, "status", &len);
-
+        st = fg_frame_get(&resp, "status", &len);
         if (st == NULL || len != 2 || memcmp(st, "ok", 2) != 0) {
-            vmp_seterr(err, "%s: warm-up %s answered type %u, status %.*s",
-                vm->name, what, resp.type, st ? (int) len : 1,
+            vmp_seterr(err, "%s: warm-up %s of %s answered type %u, status "
+                "%.*s", vm->name, what, path, resp.type, st ? (int) len : 1,
                 st ? (const char *) st : "?");
             goto done;
         }
@@ -1177,6 +1168,30 @@ done:
     fg_buf_free(&req);
     fg_buf_free(&buf);
     return rc;
+}
+
+
+/*
+ * A clone made ahead of demand runs handlers once (warm_up): under TCG a
+ * clone's QEMU translates the guest's code anew, and the first call's
+ * LOAD, sandbox set-up, fork and exec cost it 80-110 ms more than the
+ * next's; with warm_up 2 a python3.11 runtime starts once too (its
+ * interpreter's code then translated).  The handlers are the pool's own,
+ * in the guest's first sandbox, which the account's first LOAD replaces
+ * like any code (new uid, /tmp emptied); the shell's LOAD last stops the
+ * python runtime.  0, or -1 with *err (the guest is not sound).
+ */
+static int
+vmp_vm_warm_up(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
+{
+    if (pool->cfg.warm_up >= 2 && pool->cfg.runtimes[0] != '\0'
+        && access(pool->cfg.runtimes, R_OK) == 0
+        && vmp_vm_warm_step(vm, "app.py", VMP_WARMUP_PY, "python3.11",
+               "app.handler", err) < 0)
+    {
+        return -1;
+    }
+    return vmp_vm_warm_step(vm, "warm", VMP_WARMUP_SH, NULL, "warm", err);
 }
 
 
@@ -1208,7 +1223,7 @@ vmp_vm_make(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
     if (pool->cfg.warm_up && vm->clone && !vm->paused && vm->account == NULL)
     {
         t0 = fg_now_ms();
-        if (vmp_vm_warm_up(vm, err) < 0) {
+        if (vmp_vm_warm_up(pool, vm, err) < 0) {
             return -1;
         }
         vmp_log("%s: warmed up in %llu ms", vm->name,
