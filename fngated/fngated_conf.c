@@ -337,7 +337,7 @@ static const fgd_conf_key_t fgd_conf_keys[] = {
     { "snapshot",        FGD_UINT, OFF(vm.snapshot), 0, 1, NULL },
     { "snapshot_clones", FGD_UINT, OFF(vm.snapshot_clones), 0, 1, NULL },
     { "warm_paused",     FGD_UINT, OFF(vm.warm_paused), 0, 1, NULL },
-    { "warm_up",         FGD_UINT, OFF(vm.warm_up), 0, 2, NULL },
+    { "warm_up",         FGD_UINT, OFF(vm.warm_up), 0, 1, NULL },
     { "warm_per_account", FGD_UINT, OFF(vm.warm_per_account), 0, 1000,
       NULL },
     { "sandboxes_per_vm", FGD_UINT, OFF(vm.sandboxes_per_vm), 1, 8, NULL },

@@ -944,17 +944,15 @@ pycold() { # pycold FNSNAP [KEY=VALUE]...: TTFBs (ms), init_ms, start kinds, the
     echo "${kinds[*]}"
     echo "${saved:-no function snapshot}"
 }
-note "python3.11 cold starts: function snapshots off, then on, then off with full images (snapshot_clones = 0), then off with warm_up = 2 ($COLD calls each)"
+note "python3.11 cold starts: function snapshots off, then on, then off with full images (snapshot_clones = 0) ($COLD calls each)"
 # (not in a subshell: FNGATED_PID and started must follow the restarts)
 pycold 0 >"$W/pycold-off"
 pycold 1 >"$W/pycold-on"
 pycold 0 snapshot_clones=0 >"$W/pycold-full"
-pycold 0 warm_up=2 >"$W/pycold-wu2"
 mapfile -t PY_OFF <"$W/pycold-off"
-mapfile -t PY_WU2 <"$W/pycold-wu2"
 mapfile -t PY_ON <"$W/pycold-on"
 mapfile -t PY_FULL <"$W/pycold-full"
-note "python cold: off ${PY_OFF[0]} ms (${PY_OFF[2]}), on ${PY_ON[0]} ms (${PY_ON[2]}), off with full images ${PY_FULL[0]} ms (${PY_FULL[2]}), off with warm_up 2 ${PY_WU2[0]} ms (${PY_WU2[2]})"
+note "python cold: off ${PY_OFF[0]} ms (${PY_OFF[2]}), on ${PY_ON[0]} ms (${PY_ON[2]}), off with full images ${PY_FULL[0]} ms (${PY_FULL[2]})"
 
 # ------------------------------------------------------------ 8: asynchronous invocation
 
@@ -1283,8 +1281,7 @@ for r in "restore:${NW_RESTORE[0]}:${NW_RESTORE[1]}" "boot:${NW_BOOT[0]}:${NW_BO
     printf '%-44s %s\n' "3 cold start TTFB, no warm VM, $kind" \
         "p50 $(tr ' ' '\n' <<<"$list" | median) ms, max $(tr ' ' '\n' <<<"$list" | maxof) ms (each: $list ms; start_kind: $kinds)"
 done
-for r in "off:${PY_OFF[0]}:${PY_OFF[1]}:${PY_OFF[2]}:${PY_OFF[3]}" "on:${PY_ON[0]}:${PY_ON[1]}:${PY_ON[2]}:${PY_ON[3]}" "off, full images:${PY_FULL[0]}:${PY_FULL[1]}:${PY_FULL[2]}:${PY_FULL[3]}" \
-         "off, warm_up 2:${PY_WU2[0]}:${PY_WU2[1]}:${PY_WU2[2]}:${PY_WU2[3]}"; do
+for r in "off:${PY_OFF[0]}:${PY_OFF[1]}:${PY_OFF[2]}:${PY_OFF[3]}" "on:${PY_ON[0]}:${PY_ON[1]}:${PY_ON[2]}:${PY_ON[3]}" "off, full images:${PY_FULL[0]}:${PY_FULL[1]}:${PY_FULL[2]}:${PY_FULL[3]}"; do
     IFS=: read -r which list inits kinds saved <<<"$r"
     printf '%-44s %s\n' "3 python3.11 cold start, fn snapshots $which" \
         "TTFB p50 $(tr ' ' '\n' <<<"$list" | median) ms, max $(tr ' ' '\n' <<<"$list" | maxof) ms; init_ms p50 $(tr ' ' '\n' <<<"$inits" | median) (each: $list ms; start_kind: $kinds)$([ "$which" = on ] && echo "; $saved")"

@@ -1108,18 +1108,15 @@ vmp_vm_make_one(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
 }
 
 
-/* The warm-up's handlers: what a call's first run takes through the
- * agent (a LOAD, a sandbox, a fork, an exec of the shell), and with
- * warm_up 2 a python3.11 runtime's start (the interpreter, the
- * bootstrap's imports). */
+/* The warm-up's handler: what a call's first run takes through the
+ * agent (a LOAD, a sandbox, a fork, an exec of the shell). */
 #define VMP_WARMUP_SH  "#!/bin/sh\ncat >/dev/null\necho '\"warm\"'\n"
-#define VMP_WARMUP_PY  "def handler(event, context):\n    return 'warm'\n"
 
-/* One step of the warm-up: LOAD file (path, data) and INVOKE handler in
- * runtime (NULL: one-shot).  0, or -1 with *err. */
+/* One step of the warm-up: LOAD file (path, data) and INVOKE handler,
+ * one-shot.  0, or -1 with *err. */
 static int
 vmp_vm_warm_step(vmp_vm_t *vm, const char *path, const char *data,
-    const char *runtime, const char *handler, char **err)
+    const char *handler, char **err)
 {
     fg_buf_t        req = { 0 }, buf = { 0 };
     fg_frame_t      resp;
@@ -1140,8 +1137,6 @@ vmp_vm_warm_step(vmp_vm_t *vm, const char *path, const char *data,
             : (fg_frame_begin(&req, FG_FRAME_INVOKE, 0) < 0
                || fg_frame_add_str(&req, "request_id", "warm-up") < 0
                || fg_frame_add_str(&req, "handler", handler) < 0
-               || (runtime != NULL
-                   && fg_frame_add_str(&req, "runtime", runtime) < 0)
                || fg_frame_add_str(&req, "event", "{}") < 0
                || fg_frame_add_u64(&req, "timeout_ms", 30000) < 0
                || fg_frame_add_u64(&req, "memory_mb", 128) < 0
@@ -1172,26 +1167,20 @@ done:
 
 
 /*
- * A clone made ahead of demand runs handlers once (warm_up): under TCG a
+ * A clone made ahead of demand runs a handler once (warm_up): under TCG a
  * clone's QEMU translates the guest's code anew, and the first call's
  * LOAD, sandbox set-up, fork and exec cost it 80-110 ms more than the
- * next's; with warm_up 2 a python3.11 runtime starts once too (its
- * interpreter's code then translated).  The handlers are the pool's own,
- * in the guest's first sandbox, which the account's first LOAD replaces
- * like any code (new uid, /tmp emptied); the shell's LOAD last stops the
- * python runtime.  0, or -1 with *err (the guest is not sound).
+ * next's.  The handler is the pool's own, in the guest's first sandbox,
+ * which the account's first LOAD replaces like any code (new uid, /tmp
+ * emptied).  (Starting a python3.11 runtime too was measured: the
+ * refill's warm-up then competed with the call that took the clone,
+ * and python cold starts took twice as long; BENCHMARKS.md.)  0, or -1
+ * with *err (the guest is not sound).
  */
 static int
-vmp_vm_warm_up(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
+vmp_vm_warm_up(vmp_vm_t *vm, char **err)
 {
-    if (pool->cfg.warm_up >= 2 && pool->cfg.runtimes[0] != '\0'
-        && access(pool->cfg.runtimes, R_OK) == 0
-        && vmp_vm_warm_step(vm, "app.py", VMP_WARMUP_PY, "python3.11",
-               "app.handler", err) < 0)
-    {
-        return -1;
-    }
-    return vmp_vm_warm_step(vm, "warm", VMP_WARMUP_SH, NULL, "warm", err);
+    return vmp_vm_warm_step(vm, "warm", VMP_WARMUP_SH, "warm", err);
 }
 
 
@@ -1223,7 +1212,7 @@ vmp_vm_make(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
     if (pool->cfg.warm_up && vm->clone && !vm->paused && vm->account == NULL)
     {
         t0 = fg_now_ms();
-        if (vmp_vm_warm_up(pool, vm, err) < 0) {
+        if (vmp_vm_warm_up(vm, err) < 0) {
             return -1;
         }
         vmp_log("%s: warmed up in %llu ms", vm->name,

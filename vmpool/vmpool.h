@@ -65,8 +65,7 @@ typedef struct {
     unsigned     warm_paused;    /* 1: warm clones wait paused, resumed by
                                     the call that takes one; 0: running */
     unsigned     warm_up;        /* 1: a warm clone runs a handler of the
-                                    pool's once, ahead of its first call;
-                                    2: and starts a python3.11 runtime */
+                                    pool's once, ahead of its first call */
     unsigned     sandboxes_per_vm; /* function versions one guest holds
                                     (1-8): vmp_vm_sandbox */
     unsigned     sandbox_memory_mb; /* what one guest's sandboxes may use
