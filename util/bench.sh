@@ -99,6 +99,9 @@ cleanup() {
         esac
     done
     started=()
+    # the guests' template RAM (docs/vms.md "Template clones"), as
+    # `fngate down` does: its fngateds are stopped
+    rm -f /dev/shm/"$PREFIX"-template-*.ram
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
