@@ -178,6 +178,10 @@ agent_slot_park(void)
     char           name[32];
 
     if (agent_rt.pid > 0 && agent_slot_freeze(&agent_rt, "1") < 0) {
+        if (agent_rt.have_cg) {
+            agent_log("freeze %s: %s; its runtime stops", agent_rt.cgdir,
+                strerror(errno));
+        }
         agent_runtime_stop();
     }
     if (agent_rt.pid > 0) {
@@ -226,12 +230,11 @@ agent_slot_unpark(unsigned k)
 int
 agent_slot_select(const fg_frame_t *f, char *msg, size_t msize)
 {
-    const uint8_t  *v = fg_frame_get(f, "sandbox", NULL);
     size_t          len = 0;
+    const uint8_t  *v = fg_frame_get(f, "sandbox", &len);
     unsigned        k = 0;
 
     if (v != NULL) {
-        v = fg_frame_get(f, "sandbox", &len);
         if (len == 0 || len > 2 || v[0] < '0' || v[0] > '9'
             || (len == 2 && (v[1] < '0' || v[1] > '9' || v[0] == '0')))
         {
