@@ -26,14 +26,15 @@ vmp_sbx_key(char *out, size_t size, const char *code, const char *config)
 }
 
 
-/* The least recently used sandbox of vm but skip (-1: none). */
+/* The least recently used of vm's first n sandboxes (-1: none holds
+ * anything). */
 static int
-vmp_sbx_lru(const vmp_vm_t *vm, unsigned n, int skip)
+vmp_sbx_lru(const vmp_vm_t *vm, unsigned n)
 {
     int       i, lru = -1;
 
     for (i = 0; i < (int) n; i++) {
-        if (i != skip && vm->sbx[i].key[0] != '\0'
+        if (vm->sbx[i].key[0] != '\0'
             && (lru < 0 || vm->sbx[i].used_ms < vm->sbx[lru].used_ms))
         {
             lru = i;
@@ -70,13 +71,10 @@ vmp_sbx_choose(vmp_vm_t *vm, unsigned n, unsigned budget, const char *code,
         n = n == 0 ? 1 : VMP_SBX_MAX;
     }
     k = vmp_vm_sandbox_find(vm, code, config);
-    if (k >= 0 && (unsigned) k < n) {
+    if (k >= 0) {
         *slot = (unsigned) k;
         vm->sbx_cur = *slot;
         return 1;
-    }
-    if (k >= 0) {
-        vm->sbx[k].key[0] = '\0';       /* past a smaller limit now */
     }
     /* room for what the new one may use: the others given up, least
      * recently used first, until their use fits beside it */
@@ -90,7 +88,7 @@ vmp_sbx_choose(vmp_vm_t *vm, unsigned n, unsigned budget, const char *code,
         if (budget == 0 || held + memory_mb <= budget) {
             break;
         }
-        lru = vmp_sbx_lru(vm, n, -1);
+        lru = vmp_sbx_lru(vm, n);
         if (lru < 0) {
             break;
         }
@@ -101,7 +99,7 @@ vmp_sbx_choose(vmp_vm_t *vm, unsigned n, unsigned budget, const char *code,
     }
     for (i = 0; i < n && vm->sbx[i].key[0] != '\0'; i++) { }
     if (i == n) {
-        i = (unsigned) vmp_sbx_lru(vm, n, -1);
+        i = (unsigned) vmp_sbx_lru(vm, n);
     }
     memset(&vm->sbx[i], 0, sizeof(vm->sbx[i]));
     vm->capture[0] = '\0';          /* saved with one sandbox alone */
@@ -146,15 +144,6 @@ vmp_vm_sandbox_ran(vmp_vm_t *vm, unsigned slot, uint64_t max_rss_kb)
         vm->sbx[slot].peak_mb = mb;
     }
     vm->sbx[slot].used_ms = fg_now_ms();
-}
-
-
-void
-vmp_vm_sandbox_clear(vmp_vm_t *vm, unsigned slot)
-{
-    if (slot < VMP_SBX_MAX) {
-        vm->sbx[slot].key[0] = '\0';
-    }
 }
 
 

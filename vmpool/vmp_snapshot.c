@@ -1112,57 +1112,31 @@ vmp_vm_make_one(vmp_pool_t *pool, vmp_vm_t *vm, char **err)
  * agent (a LOAD, a sandbox, a fork, an exec of the shell). */
 #define VMP_WARMUP_SH  "#!/bin/sh\ncat >/dev/null\necho '\"warm\"'\n"
 
-/* One step of the warm-up: LOAD file (path, data) and INVOKE handler,
- * one-shot.  0, or -1 with *err. */
+/* The warm-up frame in req (built: its fields were added) sent to vm,
+ * its answer's status "ok": 0, or -1 with *err. */
 static int
-vmp_vm_warm_step(vmp_vm_t *vm, const char *path, const char *data,
-    const char *handler, char **err)
+vmp_vm_warm_call(vmp_vm_t *vm, fg_buf_t *req, bool built, fg_buf_t *buf,
+    char **err)
 {
-    fg_buf_t        req = { 0 }, buf = { 0 };
     fg_frame_t      resp;
-    const char     *what;
-    const uint8_t  *st = NULL;
+    const uint8_t  *st;
     size_t          len = 0;
-    int             rc = -1, i;
 
-    for (i = 0; i < 2; i++) {
-        what = i == 0 ? "LOAD" : "INVOKE";
-        fg_buf_reset(&req);
-        if (i == 0
-            ? (fg_frame_begin(&req, FG_FRAME_LOAD, 0) < 0
-               || fg_frame_add_str(&req, "sha256", "warm-up") < 0
-               || fg_frame_add_str(&req, "path", path) < 0
-               || fg_frame_add_str(&req, "mode", "755") < 0
-               || fg_frame_add_str(&req, "data", data) < 0)
-            : (fg_frame_begin(&req, FG_FRAME_INVOKE, 0) < 0
-               || fg_frame_add_str(&req, "request_id", "warm-up") < 0
-               || fg_frame_add_str(&req, "handler", handler) < 0
-               || fg_frame_add_str(&req, "event", "{}") < 0
-               || fg_frame_add_u64(&req, "timeout_ms", 30000) < 0
-               || fg_frame_add_u64(&req, "memory_mb", 128) < 0
-               || fg_frame_add_u64(&req, "max_output", 64) < 0)
-            || fg_frame_end(&req) < 0)
-        {
-            vmp_seterr(err, "%s: warm-up: out of memory", vm->name);
-            goto done;
-        }
-        if (vmp_vm_call(vm, &req, &buf, &resp, 30000, err) < 0) {
-            goto done;
-        }
-        st = fg_frame_get(&resp, "status", &len);
-        if (st == NULL || len != 2 || memcmp(st, "ok", 2) != 0) {
-            vmp_seterr(err, "%s: warm-up %s of %s answered type %u, status "
-                "%.*s", vm->name, what, path, resp.type, st ? (int) len : 1,
-                st ? (const char *) st : "?");
-            goto done;
-        }
+    if (!built || fg_frame_end(req) < 0) {
+        vmp_seterr(err, "%s: warm-up: out of memory", vm->name);
+        return -1;
     }
-    rc = 0;
-
-done:
-    fg_buf_free(&req);
-    fg_buf_free(&buf);
-    return rc;
+    if (vmp_vm_call(vm, req, buf, &resp, 30000, err) < 0) {
+        return -1;
+    }
+    st = fg_frame_get(&resp, "status", &len);
+    if (st == NULL || len != 2 || memcmp(st, "ok", 2) != 0) {
+        vmp_seterr(err, "%s: warm-up answered type %u, status %.*s",
+            vm->name, resp.type, st ? (int) len : 1,
+            st ? (const char *) st : "?");
+        return -1;
+    }
+    return 0;
 }
 
 
@@ -1180,7 +1154,29 @@ done:
 static int
 vmp_vm_warm_up(vmp_vm_t *vm, char **err)
 {
-    return vmp_vm_warm_step(vm, "warm", VMP_WARMUP_SH, "warm", err);
+    fg_buf_t  req = { 0 }, buf = { 0 };
+    bool      built;
+    int       rc = -1;
+
+    built = fg_frame_begin(&req, FG_FRAME_LOAD, 0) == 0
+            && fg_frame_add_str(&req, "sha256", "warm-up") == 0
+            && fg_frame_add_str(&req, "path", "warm") == 0
+            && fg_frame_add_str(&req, "mode", "755") == 0
+            && fg_frame_add_str(&req, "data", VMP_WARMUP_SH) == 0;
+    if (vmp_vm_warm_call(vm, &req, built, &buf, err) == 0) {
+        fg_buf_reset(&req);
+        built = fg_frame_begin(&req, FG_FRAME_INVOKE, 0) == 0
+                && fg_frame_add_str(&req, "request_id", "warm-up") == 0
+                && fg_frame_add_str(&req, "handler", "warm") == 0
+                && fg_frame_add_str(&req, "event", "{}") == 0
+                && fg_frame_add_u64(&req, "timeout_ms", 30000) == 0
+                && fg_frame_add_u64(&req, "memory_mb", 128) == 0
+                && fg_frame_add_u64(&req, "max_output", 64) == 0;
+        rc = vmp_vm_warm_call(vm, &req, built, &buf, err);
+    }
+    fg_buf_free(&req);
+    fg_buf_free(&buf);
+    return rc;
 }
 
 

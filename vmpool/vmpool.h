@@ -228,10 +228,6 @@ int vmp_vm_sandbox(vmp_pool_t *pool, vmp_vm_t *vm, const char *code,
 void vmp_vm_sandbox_set(vmp_vm_t *vm, unsigned slot, const char *code,
     const char *config);
 void vmp_vm_sandbox_ran(vmp_vm_t *vm, unsigned slot, uint64_t max_rss_kb);
-/* The sandbox holds nothing the host knows of (a LOAD failed). */
-void vmp_vm_sandbox_clear(vmp_vm_t *vm, unsigned slot);
-/* How many sandboxes vm holds. */
-unsigned vmp_vm_sandboxes(const vmp_vm_t *vm);
 
 /*
  * One request/response exchange with the guest's agent: sends the frame in

@@ -143,6 +143,8 @@ vmp_vm_t *vmp_set_idle_holding(const vmp_set_t *set, const char *account,
  * -1: none. */
 int vmp_vm_sandbox_find(const vmp_vm_t *vm, const char *code,
     const char *config);
+/* How many sandboxes vm holds. */
+unsigned vmp_vm_sandboxes(const vmp_vm_t *vm);
 /* vmp_vm_sandbox with sandboxes_per_vm n and sandbox_memory_mb budget. */
 int vmp_sbx_choose(vmp_vm_t *vm, unsigned n, unsigned budget,
     const char *code, const char *config, unsigned memory_mb,

@@ -218,7 +218,8 @@ void agent_resume_handle(int fd, const fg_frame_t *f);
 /* Makes the sandbox f names ("sandbox", absent: 0) current.  0, or -1
  * with msg set (a bad number, or a call in flight in another). */
 int agent_slot_select(const fg_frame_t *f, char *msg, size_t msize);
-/* Makes sandbox k current: 0, or -1 with msg set. */
+/* Makes sandbox k (< AGENT_SLOTS) current: 0, or -1 with msg set (a
+ * call in flight). */
 int agent_slot_switch(unsigned k, char *msg, size_t msize);
 /* A child the agent reaped: a frozen runtime's, noted for its sandbox. */
 void agent_slot_reaped(pid_t pid, int status);

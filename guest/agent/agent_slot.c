@@ -19,17 +19,14 @@
  */
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
 #include "agent.h"
-#include "agent_sandbox.h"
 
 /* What a sandbox set aside keeps of the current one's state. */
 typedef struct {
@@ -230,33 +227,26 @@ agent_slot_unpark(unsigned k)
 int
 agent_slot_select(const fg_frame_t *f, char *msg, size_t msize)
 {
-    size_t          len = 0;
-    const uint8_t  *v = fg_frame_get(f, "sandbox", &len);
-    unsigned        k = 0;
+    uint64_t  k = 0;
 
-    if (v != NULL) {
-        if (len == 0 || len > 2 || v[0] < '0' || v[0] > '9'
-            || (len == 2 && (v[1] < '0' || v[1] > '9' || v[0] == '0')))
-        {
-            snprintf(msg, msize, "bad sandbox number");
-            return -1;
-        }
-        k = (unsigned) (v[0] - '0');
-        if (len == 2) {
-            k = k * 10 + (unsigned) (v[1] - '0');
-        }
+    if (fg_frame_get(f, "sandbox", NULL) != NULL
+        && fg_frame_get_u64(f, "sandbox", &k) < 0)
+    {
+        snprintf(msg, msize, "bad sandbox number");
+        return -1;
     }
-    return agent_slot_switch(k, msg, msize);
+    if (k >= AGENT_SLOTS) {
+        snprintf(msg, msize, "sandbox %llu: a guest has %u",
+            (unsigned long long) k, AGENT_SLOTS);
+        return -1;
+    }
+    return agent_slot_switch((unsigned) k, msg, msize);
 }
 
 
 int
 agent_slot_switch(unsigned k, char *msg, size_t msize)
 {
-    if (k >= AGENT_SLOTS) {
-        snprintf(msg, msize, "sandbox %u: a guest has %u", k, AGENT_SLOTS);
-        return -1;
-    }
     if (k == agent.slot) {
         return 0;
     }

@@ -19,7 +19,6 @@
  * suspends (it reaps what CRIU restores).
  */
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
