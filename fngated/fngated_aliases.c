@@ -409,8 +409,8 @@ fgd_store_alias_delete(const fgd_req_t *q, const char *name,
 {
     char         kal[FG_KEY_MAX], kals[FG_KEY_MAX], kvrefs[FG_KEY_MAX];
     char         arn[512], kpol[FG_KEY_MAX], kgr[FG_KEY_MAX];
-    char         keic[FG_KEY_MAX];
-    const char  *args[7];
+    char         keic[FG_KEY_MAX], kpc[FG_KEY_MAX];
+    const char  *args[8];
     long long    v;
 
     if (fg_key_alias(kal, sizeof(kal), q->caller, name, alias)
@@ -421,13 +421,15 @@ fgd_store_alias_delete(const fgd_req_t *q, const char *name,
         || fg_key_policy(kpol, sizeof(kpol), q->caller, name) >= FG_KEY_MAX
         || fg_key_grants(kgr, sizeof(kgr), q->caller, name) >= FG_KEY_MAX
         || fg_key_event_invoke_configs(keic, sizeof(keic), q->caller, name)
+            >= FG_KEY_MAX
+        || fg_key_provisioned(kpc, sizeof(kpc), q->caller, name)
             >= FG_KEY_MAX)
     {
         return fgd_error(r, 500, "ServiceException", "key too long");
     }
     args[0] = kal;  args[1] = kals;  args[2] = kvrefs;  args[3] = kpol;
-    args[4] = kgr;  args[5] = keic;  args[6] = alias;
-    if (fgd_redis_script_int(q, FGD_SCRIPT_ALIAS_DELETE, 6, 7, args, NULL, &v,
+    args[4] = kgr;  args[5] = keic;  args[6] = kpc;  args[7] = alias;
+    if (fgd_redis_script_int(q, FGD_SCRIPT_ALIAS_DELETE, 7, 8, args, NULL, &v,
             r) != 0)
     {
         return -1;

@@ -11,6 +11,7 @@
 #include "fngated_http_apis.h"
 #include "fngated_bounds.h"
 #include "fngated_concurrency.h"
+#include "fngated_provisioned.h"
 #include "fngated_dispatch.h"
 #include "fngated_esm.h"
 #include "fngated_event_config.h"
@@ -61,6 +62,14 @@ static const fgd_dispatch_row_t  fgd_handlers[FG_ACTION_COUNT] = {
     [FG_ACTION_GET_FUNCTION_CONCURRENCY] = { fgd_concurrency_get, false },
     [FG_ACTION_DELETE_FUNCTION_CONCURRENCY] = { fgd_concurrency_delete,
                                                false },
+    [FG_ACTION_PUT_PROVISIONED_CONCURRENCY] = { fgd_provisioned_put,
+                                                false },
+    [FG_ACTION_GET_PROVISIONED_CONCURRENCY] = { fgd_provisioned_get,
+                                                false },
+    [FG_ACTION_DELETE_PROVISIONED_CONCURRENCY] = { fgd_provisioned_delete,
+                                                   false },
+    [FG_ACTION_LIST_PROVISIONED_CONCURRENCY] = { fgd_provisioned_list,
+                                                 false },
     [FG_ACTION_PUT_EVENT_INVOKE_CONFIG] =    { fgd_eic_put, false },
     [FG_ACTION_UPDATE_EVENT_INVOKE_CONFIG] = { fgd_eic_update, false },
     [FG_ACTION_GET_EVENT_INVOKE_CONFIG] =    { fgd_eic_get, false },

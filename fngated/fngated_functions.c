@@ -698,7 +698,7 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
     char          kvers[FG_KEY_MAX], kvrefs[FG_KEY_MAX], kals[FG_KEY_MAX];
     char          arn[256], nv_s[24], na_s[24];
     char          kpol[FG_KEY_MAX], kgr[FG_KEY_MAX], kbnd[FG_KEY_MAX];
-    char          kbytes[FG_KEY_MAX], keic[FG_KEY_MAX];
+    char          kbytes[FG_KEY_MAX], keic[FG_KEY_MAX], kpc[FG_KEY_MAX];
     char        (*keys)[FG_KEY_MAX] = NULL, (*shas)[FGD_SHA256_HEX] = NULL;
     const char  **args = NULL;
     redisReply   *vers = NULL, *als = NULL, *reply;
@@ -719,6 +719,8 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
         || fg_key_grants(kgr, sizeof(kgr), q->caller, name) >= FG_KEY_MAX
         || fg_key_bounds(kbnd, sizeof(kbnd), q->caller, name) >= FG_KEY_MAX
         || fg_key_event_invoke_configs(keic, sizeof(keic), q->caller, name)
+            >= FG_KEY_MAX
+        || fg_key_provisioned(kpc, sizeof(kpc), q->caller, name)
             >= FG_KEY_MAX
         || fg_key_codebytes(kbytes, sizeof(kbytes), q->caller) >= FG_KEY_MAX)
     {
@@ -745,7 +747,7 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
         na = als->elements;
         keys = calloc(nv + na + 1 + nv, sizeof(*keys));
         shas = calloc(nv + 1, sizeof(*shas));
-        nargs = 6 + (nv + na + 1 + nv) + 5 + 3 + nv + na + (1 + nv);
+        nargs = 6 + (nv + na + 1 + nv) + 6 + 3 + nv + na + (1 + nv);
         args = calloc(nargs, sizeof(*args));
         if (keys == NULL || shas == NULL || args == NULL) {
             fgd_nomem(r);
@@ -795,7 +797,7 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
             args[k++] = keys[i];
         }
         args[k++] = kpol;  args[k++] = kgr;  args[k++] = kbnd;
-        args[k++] = keic;  args[k++] = kbytes;
+        args[k++] = keic;  args[k++] = kpc;  args[k++] = kbytes;
         snprintf(nv_s, sizeof(nv_s), "%zu", nv);
         snprintf(na_s, sizeof(na_s), "%zu", na);
         args[k++] = name;  args[k++] = nv_s;  args[k++] = na_s;
@@ -810,7 +812,7 @@ fgd_store_delete(const fgd_req_t *q, const char *name, fgd_resp_t *r)
         }
 
         reply = fgd_redis_script(q, FGD_SCRIPT_DELETE_ALL,
-            (int) (6 + nv + na + 1 + nv + 5),
+            (int) (6 + nv + na + 1 + nv + 6),
             (int) k, args, NULL, r);
         if (reply == NULL) {
             goto cleanup;

@@ -315,6 +315,38 @@ fgd_invoke_session(const fgd_req_t *q, const fgd_fn_t *fn,
     return 0;
 }
 
+/*
+ * The keeper's init-only call has ended in vm (fgd_invoke with
+ * q->provision): when the runtime's init went well, its sandbox is kept
+ * with the others (q->provision->kept).  0, or -1 with r (the init
+ * failed: its message).
+ */
+static int
+fgd_invoke_provisioned(const fgd_req_t *q, vmp_pool_t *pool, vmp_vm_t *vm,
+    const fgd_result_t *res, fgd_resp_t *r)
+{
+    fgd_provision_t  *p = q->provision;
+    char              key[128];
+
+    if (res->status[0] != 'o' || res->status[1] != 'k') {
+        fgd_log("warn", q->request_id, "provisioned %s:%s:%s: init failed "
+            "on %s: %s %s", q->owner, q->function, q->qualifier,
+            vmp_vm_name(vm), res->status, res->message);
+        return fgd_error(r, 502, "ServiceException", "The function's init "
+            "failed: %s%s%s", res->status, res->message[0] ? ": " : "",
+            res->message);
+    }
+    if (vmp_pool_key(key, sizeof(key), q->owner, q->owner) != 0) {
+        return fgd_error(r, 500, "ServiceException", "key too long");
+    }
+    p->kept = vmp_pool_provisioned(pool, key, p->code, p->config, p->want);
+    fgd_log("info", q->request_id, "provisioned %s:%s:%s: sandbox "
+        "initialised in %s (%u of %u kept)", q->owner, q->function,
+        q->qualifier, vmp_vm_name(vm), p->kept, p->want);
+    r->status = 200;
+    return 0;
+}
+
 int
 fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
 {
@@ -456,7 +488,7 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
      * leaves the call to run without storing.
      */
     snprintf(fnid, sizeof(fnid), "%s:%s", q->owner, fn.name);
-    if (fgd_idem_on(fn.idem)) {
+    if (fgd_idem_on(fn.idem) && q->provision == NULL) {
         fgd_invoke_extra_t  kx;
         fg_buf_t            kreq = { 0 };
         char                icfg[65], *hbody = NULL, *hrid = NULL;
@@ -568,8 +600,12 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
         goto cleanup;
     }
 
-    /* the function's reserved concurrency, if it has one */
-    if (fgd_concurrency_enter(q, q->owner, q->function, &reserved, r) != 0) {
+    /* the function's reserved concurrency, if it has one (an init is
+     * no call of it) */
+    if (q->provision == NULL
+        && fgd_concurrency_enter(q, q->owner, q->function, &reserved, r)
+           != 0)
+    {
         goto cleanup;
     }
 
@@ -599,6 +635,26 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
         wall = fg_epoch_ms();
         order.order_ms = fgd_deadline_order(deadline, wall, mono, timeout_ms);
         order.start_by_ms = fgd_deadline_start_by(deadline, wall, mono, need);
+        order.elsewhere = false;
+        /* the keeper's call: one sandbox more, in a guest without one,
+         * when fewer than it wants are kept */
+        if (q->provision != NULL) {
+            fgd_provision_t  *p = q->provision;
+
+            snprintf(p->code, sizeof(p->code), "%s", fn.sha256);
+            snprintf(p->config, sizeof(p->config), "%s", config);
+            snprintf(p->version, sizeof(p->version), "%s",
+                fgd_fn_version(&fn));
+            p->memory_mb = fn.memory_mb;
+            p->kept = vmp_pool_provisioned(pool, key, fn.sha256, config,
+                p->want);
+            if (p->kept >= p->want) {
+                r->status = 200;
+                rc = 0;
+                goto cleanup;
+            }
+            order.elsewhere = true;
+        }
         if (vmp_pool_acquire_by(pool, key, fn.sha256, config, &order, &vm,
                 &info, &err) != 0)
         {
@@ -686,7 +742,10 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     }
     /* the frame is made: the credentials are in it alone */
     explicit_bzero(creds, sizeof(creds));
-    if (fg_frame_add_u64(&req, "sandbox", slot) != 0) {
+    if (fg_frame_add_u64(&req, "sandbox", slot) != 0
+        || (q->provision != NULL
+            && fg_frame_add_u64(&req, "init_only", 1) != 0))
+    {
         fgd_nomem(r);
         goto cleanup;
     }
@@ -696,7 +755,7 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     x.request_id = q->request_id;
     x.allow = q->conf->vm.net_subnet[0] != '\0' ? allow : NULL;
     x.parent = parent.akid[0] != '\0' ? &parent : NULL;
-    x.after_ms = q->conf->suspend_after_ms;
+    x.after_ms = q->provision == NULL ? q->conf->suspend_after_ms : 0;
     exchanged = fgd_suspend_invoke(&x, &req, &resp_buf, &resp,
         (unsigned) timeout_ms + FGD_INVOKE_GRACE_MS, &err) == 0;
     vm = x.vm;
@@ -717,6 +776,10 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
         goto cleanup;
     }
     vmp_vm_sandbox_ran(vm, slot, res.max_rss_kb);
+    if (q->provision != NULL) {
+        rc = fgd_invoke_provisioned(q, pool, vm, &res, r);
+        goto cleanup;
+    }
     /* the version's recent runs: what later calls with a deadline need */
     if (need_key[0] != '\0') {
         fgd_deadline_record(need_key, (unsigned) (res.duration_us / 1000));
@@ -796,6 +859,9 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
             info.cold ? vmp_vm_origin(vm) : "load");
     }
     fgd_header(r, "X-Fngate-Vm", vmp_vm_name(vm));
+    /* a sandbox kept by provisioned concurrency (docs/billing.md) */
+    fgd_header(r, "X-Fngate-Provisioned",
+        vmp_vm_sandbox_provisioned(vm, slot) ? "true" : "false");
     rc = 0;
 
 cleanup:

@@ -40,6 +40,7 @@
 #include "fngated_dispatch.h"
 #include "fngated_pool.h"
 #include "fngated_log.h"
+#include "fngated_provisioned.h"
 #include "fngated_redis.h"
 #include "fngated_req.h"
 
@@ -489,6 +490,7 @@ main(int argc, char **argv)
     if (fgd_esm_start(&fgd_conf) != 0) {
         fgd_log("error", NULL, "event sources: the pollers did not start");
     }
+    fgd_provisioned_start(&fgd_conf);
 
     for (;;) {
         if (sigwait(&sigs, &sig) != 0) {
@@ -507,6 +509,7 @@ main(int argc, char **argv)
      * through the gateway that these threads serve. */
     fgd_async_stop();
     fgd_esm_stop();
+    fgd_provisioned_stop();
 
     /* Wake the threads blocked in accept(): shutdown on a listening
      * socket makes accept fail, and no new connection is taken. */

@@ -131,6 +131,17 @@ fgd_pool_forget(const char *owner, const char *name, const char *version)
 }
 
 vmp_pool_t *
+fgd_pool_now(void)
+{
+    vmp_pool_t  *pool;
+
+    pthread_mutex_lock(&fgd_pool_lock);
+    pool = fgd_pool;
+    pthread_mutex_unlock(&fgd_pool_lock);
+    return pool;
+}
+
+vmp_pool_t *
 fgd_pool_wait(unsigned timeout_ms, const char *request_id)
 {
     struct timespec  until;

@@ -17,6 +17,8 @@ void fgd_pool_stop(void);
  * the call request_id saying why, when it is not there by then (or
  * fngated is stopping). */
 vmp_pool_t *fgd_pool_wait(unsigned timeout_ms, const char *request_id);
+/* The pool if it is there now, else NULL (nothing logged). */
+vmp_pool_t *fgd_pool_now(void);
 
 /* Deletes this host's function snapshots of owner's function name and
  * version (NULL: all versions): its code, configuration or the function

@@ -19,6 +19,21 @@
 /* Reads a FastCGI param of the call ("" when absent). */
 typedef const char *(*fgd_param_pt)(void *req, const char *name);
 
+/*
+ * A call of the provisioned concurrency keeper (fngated_provisioned.c):
+ * fgd_invoke keeps want sandboxes of the qualifier's version initialised
+ * in the owner's guests, making one more (an init-only INVOKE: no event
+ * runs) when fewer are kept, and says what it found.
+ */
+typedef struct {
+    unsigned  want;
+    unsigned  kept;                     /* out: kept now */
+    char      code[65];                 /* out: the version's code */
+    char      config[65];               /* out: and configuration */
+    char      version[FGD_VERSION_LEN]; /* out */
+    unsigned  memory_mb;                /* out */
+} fgd_provision_t;
+
 typedef struct {
     const fgd_conf_t  *conf;
     redisContext     **redis;          /* this thread's connection */
@@ -67,6 +82,7 @@ typedef struct {
                                           reads it (the API calls) */
     const char        *body;
     size_t             body_len;
+    fgd_provision_t   *provision;      /* the keeper's call, or NULL */
     char              *name;           /* FG_FUNCTION_NAME_MAX + 1 bytes:
                                           CreateFunction's FunctionName,
                                           for the log */

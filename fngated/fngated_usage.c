@@ -34,6 +34,7 @@
 #include "fngated_usage.h"
 
 #define FGD_USAGE_ROWS_MAX  10000u
+#define FGD_USAGE_PC        "ProvisionedConcurrency"   /* its lines */
 #define FGD_USAGE_LINE_MAX  (64u * 1024)
 
 typedef struct {
@@ -45,6 +46,7 @@ typedef struct {
     double         gb_seconds;
     unsigned long  errors;
     unsigned long  cold_starts;
+    double         pc_gb_seconds;   /* provisioned concurrency kept */
     double         first, last;     /* msec of the first and last call */
 } fgd_usage_row_t;
 
@@ -102,8 +104,11 @@ fgd_usage_line(fgd_usage_t *u, char *line)
     unsigned long     ms, mb;
     double            t;
     size_t            i;
+    bool              pc;
 
-    if (strstr(line, "\"action\":\"Invoke") == NULL) {
+    if (strstr(line, "\"action\":\"Invoke") == NULL
+        && strstr(line, "\"action\":\"" FGD_USAGE_PC "\"") == NULL)
+    {
         return;
     }
     root = yajl_tree_parse(line, NULL, 0);
@@ -127,7 +132,9 @@ fgd_usage_line(fgd_usage_t *u, char *line)
     owner = fgd_usage_str(root, "owner");
     api = fgd_usage_str(root, "api");
     msec = fgd_usage_str(root, "msec");
-    if ((strcmp(action, "Invoke") != 0 && strcmp(action, "InvokeApi") != 0)
+    pc = strcmp(action, FGD_USAGE_PC) == 0;
+    if ((strcmp(action, "Invoke") != 0 && strcmp(action, "InvokeApi") != 0
+         && !pc)
         || !fg_account_valid(account, strlen(account))
         || !fg_account_valid(owner, strlen(owner))
         || strlen(api) > FG_API_NAME_MAX)
@@ -194,15 +201,23 @@ fgd_usage_line(fgd_usage_t *u, char *line)
         row->last = t;
     }
 
-    ms = fgd_usage_num(fgd_usage_str(root, "billed_ms"));
     mb = fgd_usage_num(fgd_usage_str(root, "memory_mb"));
-    row->calls++;
     if (t < row->first) {
         row->first = t;
     }
     if (t > row->last) {
         row->last = t;
     }
+    /* sandboxes kept by provisioned concurrency, for some seconds: no
+     * call (fngated_provisioned.c) */
+    if (pc) {
+        row->pc_gb_seconds += (double) fgd_usage_num(fgd_usage_str(root,
+            "provisioned")) * (double) mb / 1024.0
+            * strtod(fgd_usage_str(root, "provisioned_seconds"), NULL);
+        goto done;
+    }
+    ms = fgd_usage_num(fgd_usage_str(root, "billed_ms"));
+    row->calls++;
     row->billed_ms += ms;
     row->gb_seconds += (double) ms / 1000.0 * (double) mb / 1024.0;
     if (fgd_usage_str(root, "function_error")[0] != '\0'
@@ -451,6 +466,9 @@ fgd_usage_get(const fgd_req_t *q, const char *api, fgd_resp_t *r)
         yajl_gen_number(g, num, strlen(num));
         GS("Errors");       GN(u.rows[i].errors);
         GS("ColdStarts");   GN(u.rows[i].cold_starts);
+        GS("ProvisionedGBSeconds");
+        snprintf(num, sizeof(num), "%.6f", u.rows[i].pc_gb_seconds);
+        yajl_gen_number(g, num, strlen(num));
         yajl_gen_map_close(g);
     }
     yajl_gen_array_close(g);
@@ -520,17 +538,18 @@ fgd_usage_print(FILE *out, const fgd_usage_opts_t *o, char *err,
         free(u.rows);
         return -1;
     }
-    fprintf(out, "%-13s %-13s %-16s %7s %10s %12s %7s %11s %-20s %s\n",
-        "ACCOUNT", "OWNER", "API", "CALLS", "BILLED_MS", "GB_SECONDS",
-        "ERRORS", "COLD_STARTS", "FIRST", "LAST");
+    fprintf(out, "%-13s %-13s %-16s %7s %10s %12s %7s %11s %15s %-20s "
+        "%s\n", "ACCOUNT", "OWNER", "API", "CALLS", "BILLED_MS",
+        "GB_SECONDS", "ERRORS", "COLD_STARTS", "PROVISIONED_GBS", "FIRST",
+        "LAST");
     for (i = 0; i < u.n; i++) {
         fgd_usage_time(first, sizeof(first), u.rows[i].first);
         fgd_usage_time(last, sizeof(last), u.rows[i].last);
         fprintf(out, "%-13s %-13s %-16s %7lu %10lu %12.6f %7lu %11lu "
-            "%-20s %s\n", u.rows[i].account, u.rows[i].owner,
+            "%15.6f %-20s %s\n", u.rows[i].account, u.rows[i].owner,
             u.rows[i].api, u.rows[i].calls, u.rows[i].billed_ms,
             u.rows[i].gb_seconds, u.rows[i].errors, u.rows[i].cold_starts,
-            first, last);
+            u.rows[i].pc_gb_seconds, first, last);
     }
     if (u.full) {
         fprintf(stderr, "fngated: usage: only the first %u rows\n",

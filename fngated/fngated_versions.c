@@ -388,8 +388,8 @@ fgd_store_delete_version(const fgd_req_t *q, const char *name,
     char         kver[FG_KEY_MAX], kvers[FG_KEY_MAX], krefs[FG_KEY_MAX];
     char         kvrefs[FG_KEY_MAX], kcode[FG_KEY_MAX], sha[FGD_SHA256_HEX];
     char         arn[512], names[512], kpol[FG_KEY_MAX], kgr[FG_KEY_MAX];
-    char         kbytes[FG_KEY_MAX], keic[FG_KEY_MAX];
-    const char  *args[11];
+    char         kbytes[FG_KEY_MAX], keic[FG_KEY_MAX], kpc[FG_KEY_MAX];
+    const char  *args[12];
     long long    v;
     int          attempt, got;
 
@@ -408,7 +408,9 @@ fgd_store_delete_version(const fgd_req_t *q, const char *name,
             || fg_key_codebytes(kbytes, sizeof(kbytes), q->caller)
                 >= FG_KEY_MAX
             || fg_key_event_invoke_configs(keic, sizeof(keic), q->caller,
-                name) >= FG_KEY_MAX)
+                name) >= FG_KEY_MAX
+            || fg_key_provisioned(kpc, sizeof(kpc), q->caller, name)
+                >= FG_KEY_MAX)
         {
             return fgd_error(r, 500, "ServiceException", "key too long");
         }
@@ -426,8 +428,8 @@ fgd_store_delete_version(const fgd_req_t *q, const char *name,
         args[0] = kver;  args[1] = kvers;  args[2] = krefs;
         args[3] = kvrefs;  args[4] = kcode;  args[5] = kpol;
         args[6] = kgr;  args[7] = kbytes;  args[8] = keic;
-        args[9] = version;  args[10] = sha;
-        if (fgd_redis_script_int(q, FGD_SCRIPT_DELETE_VERSION, 9, 11, args,
+        args[9] = kpc;  args[10] = version;  args[11] = sha;
+        if (fgd_redis_script_int(q, FGD_SCRIPT_DELETE_VERSION, 10, 12, args,
                 NULL, &v, r) != 0)
         {
             return -1;

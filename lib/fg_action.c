@@ -176,6 +176,30 @@ static const fg_action_info_t  fg_actions[FG_ACTION_COUNT] = {
         FG_OBJECT_FUNCTION, FG_CALLER_OWNER, NULL,
         FG_BODY_SMALL, false, FG_FORGET_NOTHING },
 
+    [FG_ACTION_PUT_PROVISIONED_CONCURRENCY] = {
+        "PutProvisionedConcurrencyConfig",
+        "lambda:PutProvisionedConcurrencyConfig",
+        FG_OBJECT_FUNCTION, FG_CALLER_OWNER, NULL,
+        FG_BODY_SMALL, false, FG_FORGET_NOTHING },
+
+    [FG_ACTION_GET_PROVISIONED_CONCURRENCY] = {
+        "GetProvisionedConcurrencyConfig",
+        "lambda:GetProvisionedConcurrencyConfig",
+        FG_OBJECT_FUNCTION, FG_CALLER_OWNER, NULL,
+        FG_BODY_SMALL, false, FG_FORGET_NOTHING },
+
+    [FG_ACTION_DELETE_PROVISIONED_CONCURRENCY] = {
+        "DeleteProvisionedConcurrencyConfig",
+        "lambda:DeleteProvisionedConcurrencyConfig",
+        FG_OBJECT_FUNCTION, FG_CALLER_OWNER, NULL,
+        FG_BODY_SMALL, false, FG_FORGET_NOTHING },
+
+    [FG_ACTION_LIST_PROVISIONED_CONCURRENCY] = {
+        "ListProvisionedConcurrencyConfigs",
+        "lambda:ListProvisionedConcurrencyConfigs",
+        FG_OBJECT_FUNCTION, FG_CALLER_OWNER, NULL,
+        FG_BODY_SMALL, false, FG_FORGET_NOTHING },
+
     [FG_ACTION_CREATE_API] = {
         "CreateApi", "lambda:CreateApi",
         FG_OBJECT_ACCOUNT, FG_CALLER_OWNER, NULL,

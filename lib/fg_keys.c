@@ -430,6 +430,34 @@ fg_key_esm_accounts(char *dst, size_t size)
 
 
 int
+fg_key_provisioned(char *dst, size_t size, const char *account,
+    const char *function)
+{
+    if (account == NULL || function == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return fg_key_join(dst, size, "fg:pc:{", account, "}:", function, NULL);
+}
+
+
+int
+fg_key_provisioned_functions(char *dst, size_t size, const char *account)
+{
+    if (account == NULL) {
+        return fg_key_null(dst, size);
+    }
+    return fg_key_join(dst, size, "fg:pcs:{", account, "}", NULL);
+}
+
+
+int
+fg_key_provisioned_accounts(char *dst, size_t size)
+{
+    return fg_key_join(dst, size, "fg:pc:accounts", NULL);
+}
+
+
+int
 fg_key_route_field(char *dst, size_t size, const char *route_id)
 {
     if (route_id == NULL) {

@@ -154,6 +154,18 @@
  *                                        mapping (written before its
  *                                        first mapping: what the pollers'
  *                                        registry read starts from)
+ *   fg:pc:{A}:NAME                 hash  the provisioned concurrency
+ *                                        configurations of a function
+ *                                        (fngated_provisioned.c):
+ *                                        QUALIFIER (a version or an
+ *                                        alias) -> "N LASTMODIFIED"; a
+ *                                        field goes with its version or
+ *                                        alias, the key with the function
+ *   fg:pcs:{A}                     set   the names of A's functions that
+ *                                        have (or had) one
+ *   fg:pc:accounts                 set   every account that put one
+ *                                        (written before it: what the
+ *                                        keeper's read starts from)
  *   fg:roles:{A}                   zset  A's execution role names (score
  *                                        0, by name)
  *   fg:role:{A}:NAME               hash  one role (fngated_roles.c):
@@ -277,6 +289,11 @@ int fg_key_esms(char *dst, size_t size, const char *account);
 int fg_key_esm(char *dst, size_t size, const char *account,
     const char *uuid);
 int fg_key_esm_accounts(char *dst, size_t size);
+int fg_key_provisioned(char *dst, size_t size, const char *account,
+    const char *function);
+int fg_key_provisioned_functions(char *dst, size_t size,
+    const char *account);
+int fg_key_provisioned_accounts(char *dst, size_t size);
 int fg_key_roles(char *dst, size_t size, const char *account);
 int fg_key_role(char *dst, size_t size, const char *account,
     const char *name);

@@ -23,6 +23,7 @@
 #define FG_CONCURRENCY_PUT "/2017-10-31/functions"  /* likewise */
 #define FG_CONCURRENCY_GET "/2019-09-30/functions"
 #define FG_CONCURRENCY     "concurrency"
+#define FG_PROVISIONED     "provisioned-concurrency"
 #define FG_EIC             "event-invoke-config"
 #define FG_EIC_LIST        FG_EIC "/list"
 #define FG_INVOCATIONS     "invocations"
@@ -610,26 +611,58 @@ fg_route_eic(const char *method, size_t method_len, const char *sub,
 }
 
 
-/* The calls of a function's reserved concurrency: PUT and DELETE under
- * API version 2017-10-31, GET under 2019-09-30, nothing else. */
+/* The calls of a function's concurrency, nothing else: reserved (PUT and
+ * DELETE under API version 2017-10-31, GET under 2019-09-30) and
+ * provisioned (2019-09-30; a GET with "?List=ALL" lists). */
 static fg_route_rc_t
 fg_route_concurrency(const char *method, size_t method_len, const char *sub,
-    size_t sub_len, bool get, fg_route_t *r)
+    size_t sub_len, bool v2019, bool list, fg_route_t *r)
 {
-    if (!fg_part_is(sub, sub_len, FG_CONCURRENCY)) {
+    static const struct {
+        bool          v2019;
+        const char   *sub;
+        const char   *method;
+        bool          list;
+        fg_action_t   action;
+    } calls[] = {
+        { false, FG_CONCURRENCY, "PUT", false,
+          FG_ACTION_PUT_FUNCTION_CONCURRENCY },
+        { false, FG_CONCURRENCY, "DELETE", false,
+          FG_ACTION_DELETE_FUNCTION_CONCURRENCY },
+        { true, FG_CONCURRENCY, "GET", false,
+          FG_ACTION_GET_FUNCTION_CONCURRENCY },
+        { true, FG_PROVISIONED, "PUT", false,
+          FG_ACTION_PUT_PROVISIONED_CONCURRENCY },
+        { true, FG_PROVISIONED, "GET", false,
+          FG_ACTION_GET_PROVISIONED_CONCURRENCY },
+        { true, FG_PROVISIONED, "GET", true,
+          FG_ACTION_LIST_PROVISIONED_CONCURRENCY },
+        { true, FG_PROVISIONED, "DELETE", false,
+          FG_ACTION_DELETE_PROVISIONED_CONCURRENCY },
+    };
+    size_t  i;
+    bool    known = false;
+
+    for (i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+        if (calls[i].v2019 != v2019
+            || !fg_part_is(sub, sub_len, calls[i].sub))
+        {
+            continue;
+        }
+        known = true;
+        if (fg_part_is(method, method_len, calls[i].method)
+            && (calls[i].list == list || !fg_part_is(method, method_len,
+                                                      "GET")))
+        {
+            r->action = calls[i].action;
+            return FG_ROUTE_OK;
+        }
+    }
+    if (!known) {
         return FG_ROUTE_NOT_FOUND;
     }
-    if (get && fg_part_is(method, method_len, "GET")) {
-        r->action = FG_ACTION_GET_FUNCTION_CONCURRENCY;
-    } else if (!get && fg_part_is(method, method_len, "PUT")) {
-        r->action = FG_ACTION_PUT_FUNCTION_CONCURRENCY;
-    } else if (!get && fg_part_is(method, method_len, "DELETE")) {
-        r->action = FG_ACTION_DELETE_FUNCTION_CONCURRENCY;
-    } else {
-        r->action = FG_ACTION_METHOD_NOT_ALLOWED;
-        return FG_ROUTE_BAD_METHOD;
-    }
-    return FG_ROUTE_OK;
+    r->action = FG_ACTION_METHOD_NOT_ALLOWED;
+    return FG_ROUTE_BAD_METHOD;
 }
 
 
@@ -646,7 +679,7 @@ fg_route_parse(const char *method, size_t method_len, const char *path,
     size_t              sub_len, alias_len, sid_len;
     long                n;
     int                 q;
-    bool                eic, conc_put, conc_get;
+    bool                eic, conc_put, conc_get, list;
     fg_route_rc_t       rc;
 
     memset(r, 0, sizeof(fg_route_t));
@@ -739,11 +772,15 @@ fg_route_parse(const char *method, size_t method_len, const char *path,
         if (slash == NULL) {
             return FG_ROUTE_NOT_FOUND;
         }
+        /* ListProvisionedConcurrencyConfigs is its GET with ?List=ALL */
+        list = fg_query_get(query, query ? query_len : 0, "List", qual,
+                            sizeof(qual)) == 1
+               && strcmp(qual, "ALL") == 0;
         rc = eic ? fg_route_eic(method, method_len, slash + 1,
                                 (size_t) (end - slash - 1), r)
                  : fg_route_concurrency(method, method_len, slash + 1,
                                         (size_t) (end - slash - 1), conc_get,
-                                        r);
+                                        list, r);
         if (rc != FG_ROUTE_OK) {
             return rc;
         }

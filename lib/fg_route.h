@@ -64,12 +64,20 @@
  *   GET    /2019-09-25/functions/NAME/event-invoke-config/list
  *                                              ListFunctionEventInvokeConfigs
  *
- * A function's reserved concurrency (the only paths under 2017-10-31 and
- * 2019-09-30):
+ * A function's reserved and provisioned concurrency (the only paths under
+ * 2017-10-31 and 2019-09-30):
  *   PUT    /2017-10-31/functions/NAME/concurrency   PutFunctionConcurrency
  *   DELETE /2017-10-31/functions/NAME/concurrency   DeleteFunction-
  *                                                   Concurrency
  *   GET    /2019-09-30/functions/NAME/concurrency   GetFunctionConcurrency
+ *   PUT    /2019-09-30/functions/NAME/provisioned-concurrency?Qualifier=Q
+ *                                      PutProvisionedConcurrencyConfig
+ *   GET    .../provisioned-concurrency?Qualifier=Q
+ *                                      GetProvisionedConcurrencyConfig
+ *   DELETE .../provisioned-concurrency?Qualifier=Q
+ *                                      DeleteProvisionedConcurrencyConfig
+ *   GET    .../provisioned-concurrency?List=ALL
+ *                                      ListProvisionedConcurrencyConfigs
  *
  * The policy calls take "?Qualifier=" (or NAME:QUALIFIER) as the others;
  * RemovePermission's statement id is in statement_id, and "?RevisionId="

@@ -57,6 +57,8 @@ static ngx_http_fngate_counter_t  ngx_http_fngate_counters[] = {
       offsetof(ngx_http_fngate_ctx_t, result.event_id) },
     { ngx_string("idempotent"),
       offsetof(ngx_http_fngate_ctx_t, result.idempotent) },
+    { ngx_string("provisioned"),
+      offsetof(ngx_http_fngate_ctx_t, result.provisioned) },
     { ngx_string("subscribed-api"),
       offsetof(ngx_http_fngate_ctx_t, result.subscribed_api) },
     { ngx_null_string, 0 }

@@ -276,6 +276,10 @@ typedef struct {
     ngx_str_t                  idempotent;     /* hit, stored, miss: a
                                                   call of an idempotent
                                                   function */
+    ngx_str_t                  provisioned;    /* true: the call ran in a
+                                                  sandbox kept by
+                                                  provisioned concurrency
+                                                  */
     ngx_str_t                  subscribed_api; /* CreateSubscription's
                                                   "OWNER:API" */
 } ngx_http_fngate_result_t;

@@ -116,6 +116,10 @@ static ngx_http_variable_t  ngx_http_fngate_vars[] = {
      * ran), stored, or miss (docs/idempotency.md); "" otherwise */
     ngx_http_fngate_counter_var("fngate_idempotent", result.idempotent),
 
+    /* an Invoke that ran: true in a sandbox kept by provisioned
+     * concurrency, else false (docs/billing.md) */
+    ngx_http_fngate_counter_var("fngate_provisioned", result.provisioned),
+
     /* a call of an API made of functions (InvokeApi); "" otherwise */
     ngx_http_fngate_name_var("fngate_api", api.name),
     ngx_http_fngate_name_var("fngate_api_stage", api.stage),

@@ -26,15 +26,15 @@ vmp_sbx_key(char *out, size_t size, const char *code, const char *config)
 }
 
 
-/* The least recently used of vm's first n sandboxes (-1: none holds
- * anything). */
+/* The least recently used of vm's first n sandboxes, provisioned ones
+ * only when kept (-1: none holds anything, or only provisioned ones). */
 static int
-vmp_sbx_lru(const vmp_vm_t *vm, unsigned n)
+vmp_sbx_lru(const vmp_vm_t *vm, unsigned n, bool kept)
 {
     int       i, lru = -1;
 
     for (i = 0; i < (int) n; i++) {
-        if (vm->sbx[i].key[0] != '\0'
+        if (vm->sbx[i].key[0] != '\0' && (kept || !vm->sbx[i].provisioned)
             && (lru < 0 || vm->sbx[i].used_ms < vm->sbx[lru].used_ms))
         {
             lru = i;
@@ -88,7 +88,7 @@ vmp_sbx_choose(vmp_vm_t *vm, unsigned n, unsigned budget, const char *code,
         if (budget == 0 || held + memory_mb <= budget) {
             break;
         }
-        lru = vmp_sbx_lru(vm, n);
+        lru = vmp_sbx_lru(vm, n, false);
         if (lru < 0) {
             break;
         }
@@ -99,7 +99,15 @@ vmp_sbx_choose(vmp_vm_t *vm, unsigned n, unsigned budget, const char *code,
     }
     for (i = 0; i < n && vm->sbx[i].key[0] != '\0'; i++) { }
     if (i == n) {
-        i = (unsigned) vmp_sbx_lru(vm, n);
+        lru = vmp_sbx_lru(vm, n, false);
+        if (lru < 0) {
+            /* every sandbox provisioned: one goes, and is made again
+             * in another guest (vmp_pool_provisioned) */
+            lru = vmp_sbx_lru(vm, n, true);
+            vmp_log("%s: provisioned sandbox %d given up: the guest has "
+                "no other", vm->name, lru);
+        }
+        i = (unsigned) lru;
     }
     memset(&vm->sbx[i], 0, sizeof(vm->sbx[i]));
     vm->capture[0] = '\0';          /* saved with one sandbox alone */
@@ -156,4 +164,66 @@ vmp_vm_sandboxes(const vmp_vm_t *vm)
         n += vm->sbx[i].key[0] != '\0';
     }
     return n;
+}
+
+
+bool
+vmp_vm_sandbox_room(const vmp_vm_t *vm, unsigned n)
+{
+    unsigned  i;
+
+    for (i = 0; i < n && i < VMP_SBX_MAX; i++) {
+        if (vm->sbx[i].key[0] == '\0' || !vm->sbx[i].provisioned) {
+            return true;
+        }
+    }
+    return false;
+}
+
+
+bool
+vmp_vm_provisioned(const vmp_vm_t *vm)
+{
+    unsigned  i;
+
+    for (i = 0; i < VMP_SBX_MAX; i++) {
+        if (vm->sbx[i].key[0] != '\0' && vm->sbx[i].provisioned) {
+            return true;
+        }
+    }
+    return false;
+}
+
+
+bool
+vmp_vm_sandbox_provisioned(const vmp_vm_t *vm, unsigned slot)
+{
+    return slot < VMP_SBX_MAX && vm->sbx[slot].key[0] != '\0'
+           && vm->sbx[slot].provisioned;
+}
+
+
+unsigned
+vmp_set_provisioned(vmp_set_t *set, const char *key, const char *code,
+    const char *config, unsigned want)
+{
+    vmp_vm_t  *v;
+    unsigned   kept = 0, pass;
+    int        k;
+
+    /* those kept already first, so a pin does not wander */
+    for (pass = 0; pass < 2; pass++) {
+        for (v = set->head; v != NULL; v = v->next) {
+            if (v->state == VMP_DEAD || v->account == NULL
+                || strcmp(v->account, key) != 0
+                || (k = vmp_vm_sandbox_find(v, code, config)) < 0
+                || v->sbx[k].provisioned != (pass == 0))
+            {
+                continue;
+            }
+            v->sbx[k].provisioned = kept < want;
+            kept += kept < want;
+        }
+    }
+    return kept;
 }

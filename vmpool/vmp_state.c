@@ -215,15 +215,17 @@ vmp_set_choose(const vmp_set_t *set, const char *account, unsigned max_vms,
         }
         switch (v->state) {
         case VMP_IDLE:
-            if (v->resuming) {
-                break;                  /* its suspended call's, next */
+            if (v->resuming || v->passed) {
+                break;                  /* its suspended call's, next;
+                                           or not for this call */
             }
             if (strcmp(v->account, account) == 0) {
                 /* The most recently used: the others may age out. */
                 if (idle == NULL || v->last_used_ms > idle->last_used_ms) {
                     idle = v;
                 }
-            } else if (!v->suspended && (victim == NULL
+            } else if (!v->suspended && !vmp_vm_provisioned(v)
+                       && (victim == NULL
                        || v->last_used_ms < victim->last_used_ms))
             {
                 victim = v;
@@ -471,7 +473,8 @@ vmp_set_expired(const vmp_set_t *set, uint64_t now_ms, uint64_t idle_ms)
     for (v = set->head; v != NULL; v = v->next) {
         /* a guest released after now_ms was read is not expired (the
          * caller may hold an older now_ms across an unlock) */
-        if (v->state != VMP_IDLE || v->suspended || now_ms < v->last_used_ms
+        if (v->state != VMP_IDLE || v->suspended || vmp_vm_provisioned(v)
+            || now_ms < v->last_used_ms
             || now_ms - v->last_used_ms < idle_ms)
         {
             continue;

@@ -534,6 +534,38 @@ vmp_pool_acquire_fn(vmp_pool_t *pool, const char *account, const char *code,
 }
 
 
+/* Marks (or unmarks) account's idle guests that an acquire with
+ * vmp_order_t's elsewhere passes by: those holding code and config, and
+ * those whose sandboxes are all provisioned.  The lock is held. */
+static void
+vmp_pass_holding(vmp_pool_t *pool, const char *account, const char *code,
+    const char *config, bool pass)
+{
+    vmp_vm_t  *v;
+
+    for (v = pool->set.head; v != NULL; v = v->next) {
+        v->passed = pass && v->state == VMP_IDLE
+                    && strcmp(v->account, account) == 0
+                    && (vmp_vm_sandbox_find(v, code, config) >= 0
+                        || !vmp_vm_sandbox_room(v,
+                                pool->cfg.sandboxes_per_vm));
+    }
+}
+
+
+unsigned
+vmp_pool_provisioned(vmp_pool_t *pool, const char *key, const char *code,
+    const char *config, unsigned want)
+{
+    unsigned  kept;
+
+    pthread_mutex_lock(&pool->lock);
+    kept = vmp_set_provisioned(&pool->set, key, code, config, want);
+    pthread_mutex_unlock(&pool->lock);
+    return kept;
+}
+
+
 /*
  * Every acquirer is in pool->waiters, in the order calls are served
  * (vmp_order_t), from its start to its end.  A call whose choice a call
@@ -589,9 +621,15 @@ vmp_pool_acquire_once(vmp_pool_t *pool, const char *account,
         }
         room = vmp_mem_room(pool);
         me.booting = requested != 0 && vmp_find_queued(pool, requested);
+        if (order != NULL && order->elsewhere) {
+            vmp_pass_holding(pool, account, code, config, true);
+        }
         pick = vmp_set_choose_fn(&pool->set, account, pool->cfg.max_vms,
                    pool->cfg.max_vms_per_account, pool->waiting, room,
                    have_img, &vm);
+        if (order != NULL && order->elsewhere) {
+            vmp_pass_holding(pool, account, code, config, false);
+        }
         ahead = vmp_waiters_ahead(pool->waiters, &me, pick, &pool->set,
                     pool->cfg.max_vms, pool->cfg.max_vms_per_account,
                     pool->waiting, room);
@@ -603,7 +641,9 @@ vmp_pool_acquire_once(vmp_pool_t *pool, const char *account,
             pick = VMP_PICK_WAIT;
             vm = NULL;
         }
-        if (pick == VMP_PICK_IDLE && code != NULL) {
+        if (pick == VMP_PICK_IDLE && code != NULL
+            && (order == NULL || !order->elsewhere))
+        {
             /* the one holding the call's sandbox, if one does */
             vm = vmp_set_idle_holding(&pool->set, account, code, config, vm);
         }

@@ -108,6 +108,10 @@ typedef struct {
     uint64_t     start_by_ms;    /* the call gives up (late) when it has
                                     no guest by then; 0: only
                                     acquire_timeout_ms bounds the wait */
+    bool         elsewhere;      /* a provisioned sandbox being made: not
+                                    in an idle guest that holds the call's
+                                    code and config already, nor in one
+                                    whose sandboxes are all provisioned */
 } vmp_order_t;
 
 /* Fills cfg with the defaults documented in conf/fngated.conf. */
@@ -228,6 +232,20 @@ int vmp_vm_sandbox(vmp_pool_t *pool, vmp_vm_t *vm, const char *code,
 void vmp_vm_sandbox_set(vmp_vm_t *vm, unsigned slot, const char *code,
     const char *config);
 void vmp_vm_sandbox_ran(vmp_vm_t *vm, unsigned slot, uint64_t max_rss_kb);
+
+/*
+ * Provisioned concurrency (docs/vms.md "Provisioned concurrency"): of
+ * key's guests (vmp_pool_key) whose sandbox holds code and config, want
+ * are kept: such a guest is never destroyed idle nor evicted, and that
+ * sandbox is given up for another only when nothing else can be.  Kept
+ * ones beyond want are let go (want 0: all).  Returns how many are kept
+ * now, at most want.  A guest more is made by a call acquired with
+ * vmp_order_t's elsewhere.
+ */
+unsigned vmp_pool_provisioned(vmp_pool_t *pool, const char *key,
+    const char *code, const char *config, unsigned want);
+/* Whether sandbox slot of vm (the caller holds vm) is a kept one. */
+bool vmp_vm_sandbox_provisioned(const vmp_vm_t *vm, unsigned slot);
 
 /*
  * One request/response exchange with the guest's agent: sends the frame in

@@ -48,6 +48,9 @@ typedef struct {
     char         key[132];      /* "CODE/CONFIG" it holds, "" none */
     uint64_t     used_ms;       /* monotonic ms of its last call */
     unsigned     peak_mb;       /* the most its calls used */
+    bool         provisioned;   /* kept for provisioned concurrency
+                                   (vmp_pool_provisioned): never given
+                                   up while another can be */
 } vmp_sbx_t;
 
 struct vmp_vm {
@@ -94,6 +97,8 @@ struct vmp_vm {
                                    the call in it ends */
     bool         clone;         /* restored from the pool's template */
     bool         paused;        /* restored paused: vmp_vm_wake before use */
+    bool         passed;        /* idle, but passed by the acquire that
+                                   looks now (vmp_order_t elsewhere) */
     vmp_vm_t    *next;
 };
 
@@ -143,6 +148,15 @@ vmp_vm_t *vmp_set_idle_holding(const vmp_set_t *set, const char *account,
  * -1: none. */
 int vmp_vm_sandbox_find(const vmp_vm_t *vm, const char *code,
     const char *config);
+/* Whether vm holds a sandbox kept for provisioned concurrency: it is
+ * then never destroyed idle nor evicted. */
+bool vmp_vm_provisioned(const vmp_vm_t *vm);
+/* Whether vm has a sandbox for code and config of its first n other
+ * than a provisioned one: a free one, or one that may be given up. */
+bool vmp_vm_sandbox_room(const vmp_vm_t *vm, unsigned n);
+/* vmp_pool_provisioned under the pool's lock. */
+unsigned vmp_set_provisioned(vmp_set_t *set, const char *key,
+    const char *code, const char *config, unsigned want);
 /* How many sandboxes vm holds. */
 unsigned vmp_vm_sandboxes(const vmp_vm_t *vm);
 /* vmp_vm_sandbox with sandboxes_per_vm n and sandbox_memory_mb budget. */

@@ -1,7 +1,8 @@
 -- DeleteAlias.
 --
 -- KEYS:    alias, aliases, verrefs, policy, grants, eic (the
---          event-invoke-configs: the alias's goes).
+--          event-invoke-configs: the alias's goes), pc (the provisioned
+--          concurrency configurations: likewise).
 -- ARGV:    name.
 -- Returns: 1 done; 0 no alias.  Its first write is a DEL, so it runs also
 --          when Redis is full.
@@ -22,4 +23,5 @@ for _, v in ipairs({old[1], old[2]}) do
 end
 drop(KEYS[4], KEYS[5], ARGV[1])
 redis.call('HDEL', KEYS[6], ARGV[1])
+redis.call('HDEL', KEYS[7], ARGV[1])
 return 1

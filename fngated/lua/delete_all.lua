@@ -2,8 +2,8 @@
 --
 -- KEYS:    fn, fns, coderefs, vers, verrefs, aliases, NV version keys, NA
 --          alias keys, 1 + NV code keys ($LATEST's, then each version's),
---          policy, grants, bounds, eic (the event-invoke-configs),
---          codebytes.
+--          policy, grants, bounds, eic (the event-invoke-configs), pc
+--          (the provisioned concurrency configurations), codebytes.
 -- ARGV:    name, NV, NA, the version numbers, the alias names, the 1 + NV
 --          shas.
 -- Returns: 1 done; 0 no function; -1 the lists are not what is stored
@@ -34,8 +34,8 @@ for i = 1, #shas do
 end
 for i = 1, nv + na do redis.call('DEL', KEYS[6 + i]) end
 redis.call('DEL', KEYS[1], KEYS[4], KEYS[5], KEYS[6])
-redis.call('DEL', KEYS[#KEYS - 4], KEYS[#KEYS - 3], KEYS[#KEYS - 2],
-           KEYS[#KEYS - 1])
+redis.call('DEL', KEYS[#KEYS - 5], KEYS[#KEYS - 4], KEYS[#KEYS - 3],
+           KEYS[#KEYS - 2], KEYS[#KEYS - 1])
 redis.call('ZREM', KEYS[2], ARGV[1])
 for i = 1, #shas do
   local n = redis.call('HINCRBY', KEYS[3], shas[i], -1)

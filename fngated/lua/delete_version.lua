@@ -1,7 +1,8 @@
 -- DeleteFunction of a version.
 --
 -- KEYS:    ver, vers, coderefs, verrefs, code, policy, grants, codebytes,
---          eic (the event-invoke-configs: the version's goes).
+--          eic (the event-invoke-configs: the version's goes), pc (the
+--          provisioned concurrency configurations: likewise).
 -- ARGV:    N, sha read.
 -- Returns: 1 done; 0 no version; -1 changed; -2 an alias routes to it.
 --          Its first write is a DEL, so it runs also when Redis is full.
@@ -25,4 +26,5 @@ end
 add_code(KEYS[8], -tonumber(cur[2] or '0'))
 drop(KEYS[6], KEYS[7], ARGV[1])
 redis.call('HDEL', KEYS[9], ARGV[1])
+redis.call('HDEL', KEYS[10], ARGV[1])
 return 1

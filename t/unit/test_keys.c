@@ -238,6 +238,12 @@ test_policy_keys(void)
     CU_ASSERT_EQUAL(fg_key_event_invoke_configs(k, sizeof(k), ACCT,
         "my-fn"), 27);
     CU_ASSERT_STRING_EQUAL(k, "fg:eic:{123456789012}:my-fn");
+    CU_ASSERT_EQUAL(fg_key_provisioned(k, sizeof(k), ACCT, "my-fn"), 26);
+    CU_ASSERT_STRING_EQUAL(k, "fg:pc:{123456789012}:my-fn");
+    CU_ASSERT_EQUAL(fg_key_provisioned_functions(k, sizeof(k), ACCT), 21);
+    CU_ASSERT_STRING_EQUAL(k, "fg:pcs:{123456789012}");
+    CU_ASSERT_EQUAL(fg_key_provisioned_accounts(k, sizeof(k)), 14);
+    CU_ASSERT_STRING_EQUAL(k, "fg:pc:accounts");
     CU_ASSERT_EQUAL(fg_key_queue(k, sizeof(k), FG_QKEY_ATTRS, ACCT,
         "orders"), 30);
     CU_ASSERT_STRING_EQUAL(k, "fg:queue:{123456789012}:orders");
@@ -262,6 +268,8 @@ test_policy_keys(void)
     CU_ASSERT_EQUAL(fg_key_bounds(k, sizeof(k), NULL, "f"), -1);
     CU_ASSERT_EQUAL(fg_key_event_invoke_configs(k, sizeof(k), NULL, "f"),
         -1);
+    CU_ASSERT_EQUAL(fg_key_provisioned(k, sizeof(k), ACCT, NULL), -1);
+    CU_ASSERT_EQUAL(fg_key_provisioned_functions(k, sizeof(k), NULL), -1);
     CU_ASSERT_EQUAL(fg_key_queue(k, sizeof(k), FG_QKEY_ATTRS, ACCT, NULL),
         -1);
     CU_ASSERT_EQUAL(fg_key_queue(k, sizeof(k), FG_QKEY_GRANTS, NULL, "q"),

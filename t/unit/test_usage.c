@@ -61,6 +61,14 @@ usage_of(const char *log, const char *query, const char *api,
     "\"memory_mb\":\"" mb "\",\"cold_start\":\"false\","                  \
     "\"function_error\":\"\"}\n"
 
+/* A line of fngated_provisioned.c's: n sandboxes of mb kept secs. */
+#define PC_LINE(acct, n, mb, secs)                                         \
+    "{\"msec\":\"1795435260.000\",\"action\":\"ProvisionedConcurrency\"," \
+    "\"billing_account\":\"" acct "\",\"owner\":\"" acct "\","           \
+    "\"function\":\"f\",\"qualifier\":\"live\",\"status\":\"200\","       \
+    "\"memory_mb\":\"" mb "\",\"provisioned\":\"" n "\","                  \
+    "\"provisioned_seconds\":\"" secs "\"}\n"
+
 /*
  * fuzz_usage's finding: with no row (an empty log, or none of the
  * caller's lines) qsort was given the NULL array (undefined behaviour,
@@ -98,10 +106,29 @@ test_usage_rows(void)
     CU_ASSERT_STRING_EQUAL(r.body,
         "{\"Usage\":[{\"Account\":\"111111111111\",\"Owner\":"
         "\"222222222222\",\"Api\":\"shop\",\"Calls\":2,\"BilledMs\":15,"
-        "\"GBSeconds\":0.007500,\"Errors\":0,\"ColdStarts\":0},"
+        "\"GBSeconds\":0.007500,\"Errors\":0,\"ColdStarts\":0,"
+        "\"ProvisionedGBSeconds\":0.000000},"
         "{\"Account\":\"111111111111\",\"Owner\":\"333333333333\","
         "\"Api\":\"-\",\"Calls\":1,\"BilledMs\":1,\"GBSeconds\":0.001000,"
-        "\"Errors\":0,\"ColdStarts\":0}],\"Truncated\":false}");
+        "\"Errors\":0,\"ColdStarts\":0,\"ProvisionedGBSeconds\":0.000000}],"
+        "\"Truncated\":false}");
+    fgd_resp_free(&r);
+
+    /* provisioned concurrency kept: GB-seconds of its own, no call */
+    CU_ASSERT_EQUAL(usage_of(
+        LINE("111111111111", "333333333333", "", "1", "1024")
+        PC_LINE("111111111111", "2", "512", "60.000")
+        PC_LINE("111111111111", "1", "512", "30.500"),
+        "", NULL, &r), 0);
+    CU_ASSERT_STRING_EQUAL(r.body,
+        "{\"Usage\":[{\"Account\":\"111111111111\",\"Owner\":"
+        "\"111111111111\",\"Api\":\"-\",\"Calls\":0,\"BilledMs\":0,"
+        "\"GBSeconds\":0.000000,\"Errors\":0,\"ColdStarts\":0,"
+        "\"ProvisionedGBSeconds\":75.250000},"
+        "{\"Account\":\"111111111111\",\"Owner\":\"333333333333\","
+        "\"Api\":\"-\",\"Calls\":1,\"BilledMs\":1,\"GBSeconds\":0.001000,"
+        "\"Errors\":0,\"ColdStarts\":0,\"ProvisionedGBSeconds\":0.000000}],"
+        "\"Truncated\":false}");
     fgd_resp_free(&r);
 
     CU_ASSERT_EQUAL(usage_of("", "Since=x", NULL, &r), -1);
@@ -149,7 +176,8 @@ table_of(const char *log, fgd_usage_by_t by, const char *account,
 
 #define HEAD \
     "ACCOUNT       OWNER         API                CALLS  BILLED_MS   " \
-    "GB_SECONDS  ERRORS COLD_STARTS FIRST                LAST\n"
+    "GB_SECONDS  ERRORS COLD_STARTS PROVISIONED_GBS FIRST                " \
+    "LAST\n"
 
 /* `fngate usage`'s table: the rows of each --by, --account, --as. */
 static void
@@ -163,26 +191,26 @@ test_usage_table(void)
     CU_ASSERT_STRING_EQUAL(table_of(log, FGD_USAGE_BY_ACCOUNT, NULL, NULL),
         HEAD
         "111111111111  *             *                      2         11"
-        "     0.006000       0           0 2026-11-23T12:00:00Z "
+        "     0.006000       0           0        0.000000 2026-11-23T12:00:00Z "
         "2026-11-23T12:00:00Z\n"
         "222222222222  *             *                      1          5"
-        "     0.002500       0           0 2026-11-23T12:00:00Z "
+        "     0.002500       0           0        0.000000 2026-11-23T12:00:00Z "
         "2026-11-23T12:00:00Z\n");
     CU_ASSERT_STRING_EQUAL(table_of(log, FGD_USAGE_BY_OWNER,
         "111111111111", NULL),
         HEAD
         "111111111111  222222222222  *                      1         10"
-        "     0.005000       0           0 2026-11-23T12:00:00Z "
+        "     0.005000       0           0        0.000000 2026-11-23T12:00:00Z "
         "2026-11-23T12:00:00Z\n"
         "111111111111  333333333333  *                      1          1"
-        "     0.001000       0           0 2026-11-23T12:00:00Z "
+        "     0.001000       0           0        0.000000 2026-11-23T12:00:00Z "
         "2026-11-23T12:00:00Z\n");
     /* 333333333333 sees the call of its function, not the others */
     CU_ASSERT_STRING_EQUAL(table_of(log, FGD_USAGE_BY_API, NULL,
         "333333333333"),
         HEAD
         "111111111111  333333333333  -                      1          1"
-        "     0.001000       0           0 2026-11-23T12:00:00Z "
+        "     0.001000       0           0        0.000000 2026-11-23T12:00:00Z "
         "2026-11-23T12:00:00Z\n");
     CU_ASSERT_STRING_EQUAL(table_of("", FGD_USAGE_BY_API, NULL, NULL), HEAD);
 }

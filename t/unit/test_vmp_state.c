@@ -669,6 +669,81 @@ test_sandboxes(void)
 }
 
 
+/* Provisioned concurrency: of a key's guests holding a sandbox, the
+ * number wanted are kept (the kept ones first), never expired nor
+ * evicted, their sandbox given up last; an acquire that makes one more
+ * passes by the idle guests that hold it. */
+static void
+test_provisioned(void)
+{
+    vmp_set_t  set = { 0 };
+    vmp_vm_t  *a, *b, *c, *x, *vm;
+    unsigned   slot = 99;
+
+    a = vmp_set_new_vm(&set, "t", "acct", 1);
+    b = vmp_set_new_vm(&set, "t", "acct", 1);
+    c = vmp_set_new_vm(&set, "t", "other", 1);
+    CU_ASSERT_FATAL(a != NULL && b != NULL && c != NULL);
+    vmp_vm_sandbox_set(a, 0, "P", "c");
+    vmp_vm_sandbox_set(b, 1, "P", "c");
+    vmp_vm_sandbox_set(c, 0, "P", "c");
+    CU_ASSERT_EQUAL(vmp_set_move(&set, a, VMP_IDLE, NULL, 10), 0);
+    CU_ASSERT_EQUAL(vmp_set_move(&set, b, VMP_IDLE, NULL, 10), 0);
+    CU_ASSERT_EQUAL(vmp_set_move(&set, c, VMP_IDLE, NULL, 10), 0);
+
+    /* one wanted of two holders: one kept; another key's is not its */
+    CU_ASSERT_EQUAL(vmp_set_provisioned(&set, "acct", "P", "c", 1), 1);
+    CU_ASSERT(vmp_vm_provisioned(a) != vmp_vm_provisioned(b));
+    CU_ASSERT_FALSE(vmp_vm_provisioned(c));
+    x = vmp_vm_provisioned(a) ? a : b;
+    /* asked again, the same one stays kept */
+    CU_ASSERT_EQUAL(vmp_set_provisioned(&set, "acct", "P", "c", 1), 1);
+    CU_ASSERT(vmp_vm_provisioned(x));
+    /* three wanted, two hold it: two */
+    CU_ASSERT_EQUAL(vmp_set_provisioned(&set, "acct", "P", "c", 3), 2);
+    CU_ASSERT(vmp_vm_provisioned(a) && vmp_vm_provisioned(b));
+    CU_ASSERT(vmp_vm_sandbox_provisioned(b, 1));
+    CU_ASSERT_FALSE(vmp_vm_sandbox_provisioned(b, 0));
+
+    /* kept guests never expire; the other key's does */
+    CU_ASSERT_PTR_EQUAL(vmp_set_expired(&set, 1000000, 1000), c);
+    /* nor are they evicted for another account: c is the only victim */
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "third", 3, 0, 0, true, &vm),
+        VMP_PICK_EVICT);
+    CU_ASSERT_PTR_EQUAL(vm, c);
+
+    /* a kept sandbox is given up last: a's other one goes first */
+    vmp_vm_sandbox_set(a, 1, "Q", "c");
+    a->sbx[0].used_ms = 1;
+    a->sbx[1].used_ms = 2;
+    CU_ASSERT_EQUAL(vmp_sbx_choose(a, 2, 0, "R", "c", 128, &slot), 0);
+    CU_ASSERT_EQUAL(slot, 1);
+    CU_ASSERT(vmp_vm_sandbox_room(a, 2));
+    /* with one sandbox per guest, and it kept: no room; still taken if
+     * nothing else can be */
+    CU_ASSERT_FALSE(vmp_vm_sandbox_room(a, 1));
+    CU_ASSERT_EQUAL(vmp_sbx_choose(a, 1, 0, "R", "c", 128, &slot), 0);
+    CU_ASSERT_EQUAL(slot, 0);
+    CU_ASSERT_FALSE(vmp_vm_provisioned(a));
+
+    /* an acquire passes its guests by: the account's idle one is not
+     * taken, a new one is made */
+    b->passed = true;
+    a->passed = true;
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "acct", 8, 0, 0, true, &vm),
+        VMP_PICK_BOOT);
+    a->passed = false;
+    CU_ASSERT_EQUAL(vmp_set_choose(&set, "acct", 8, 0, 0, true, &vm),
+        VMP_PICK_IDLE);
+    CU_ASSERT_PTR_EQUAL(vm, a);
+
+    /* none wanted: all let go */
+    CU_ASSERT_EQUAL(vmp_set_provisioned(&set, "acct", "P", "c", 0), 0);
+    CU_ASSERT_FALSE(vmp_vm_provisioned(b));
+    set_free(&set);
+}
+
+
 /* warm_per_account: the active key with the fewest spare guests gets one
  * made ahead, within the limits; an idle key has its spare already. */
 static void
@@ -723,6 +798,7 @@ const cu_test_t  vmp_state_tests[] = {
     { "choice with a function snapshot", test_choose_fn },
     { "sandboxes of a guest", test_sandboxes },
     { "guests made ahead per account", test_ahead_needed },
+    { "provisioned concurrency", test_provisioned },
     { "waiting calls in order", test_waiters_order },
     { "a call ahead takes it first", test_waiters_ahead },
     { NULL, NULL }
