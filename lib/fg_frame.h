@@ -88,6 +88,15 @@ typedef enum {
  *   "max_output"  bytes of stdout kept; more is a ResponseSizeTooLarge error
  *   "sandbox"     the guest's sandbox that runs it (0-7, decimal; absent:
  *                 0), as LOAD's (guest/agent/agent_slot.c)
+ *   "init_only"   1: make the function ready and run no event
+ *                 (provisioned concurrency); 0 or absent: a call.  A
+ *                 persistent runtime is started (or kept) as for a call
+ *                 and the RESULT comes once it asks for an event (at once
+ *                 when it already waits), "ok" with an empty "stdout",
+ *                 "duration_us" 0 and "init_us" when it started the
+ *                 runtime; the runtime waits for the next INVOKE's event,
+ *                 warm.  A one-shot handler: "ok" at once, nothing run.
+ *                 An init that fails is answered as a call's
  *
  * RESULT fields:
  *   "request_id"  as sent
@@ -106,7 +115,7 @@ typedef enum {
  *                 stdout and stderr since the previous RESULT)
  *   "duration_us" wall time from exec to exit; persistent: from the
  *                 event's delivery to the answer (from the INVOKE when the
- *                 event was never delivered)
+ *                 event was never delivered); 0 for init_only's "ok"
  *   "max_rss_kb"  peak memory of the handler (cgroup memory.peak, or
  *                 ru_maxrss); persistent: of the runtime's cgroup since it
  *                 started

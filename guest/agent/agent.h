@@ -194,6 +194,9 @@ void agent_runtime_log_read(int *fd);
 void agent_runtime_finish(const char *status, int code, const uint8_t *body,
     size_t blen, const char *error_type, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
+/* Answers the init_only call in flight "ok": the runtime asked for an
+ * event (its init is over) and stays parked for the next call's. */
+void agent_runtime_init_done(void);
 void agent_runtime_kill(void);
 void agent_runtime_cleanup(void);
 void agent_runtime_stop(void);

@@ -2,7 +2,9 @@
  * agent_invoke: a one-shot INVOKE runs the handler (a file under the task
  * directory) with the event on stdin, in a cgroup of its own (or under
  * RLIMIT_AS) and the sandbox, and answers RESULT; agent_invoke_child is
- * also the persistent runtime's child.
+ * also the persistent runtime's child.  An INVOKE with "init_only" runs
+ * nothing: a one-shot handler has no init (the LOAD put its code in
+ * place), so it is ready and answered "ok" at once.
  */
 
 #include <errno.h>
@@ -351,6 +353,8 @@ agent_invoke_handle(int fd, const fg_frame_t *f)
     {
         res.status = "failed";
         snprintf(res.message, sizeof(res.message), "%s", msg);
+    } else if (req.init_only) {
+        res.status = "ok";
     } else {
         agent_invoke_run(&req, &res);
     }

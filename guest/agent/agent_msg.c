@@ -153,6 +153,7 @@ agent_msg_invoke_parse(const fg_frame_t *f, agent_msg_invoke_t *r,
     const char      *key;
     const uint8_t   *val;
     size_t           klen, vlen;
+    uint64_t         init_only = 0;
 
     memset(r, 0, sizeof(*r));
     r->timeout_ms = 3000;
@@ -250,6 +251,14 @@ agent_msg_invoke_parse(const fg_frame_t *f, agent_msg_invoke_t *r,
         snprintf(msg, msize, "bad max_output");
         return -1;
     }
+    if (fg_frame_get(f, "init_only", &vlen) != NULL
+        && (fg_frame_get_u64(f, "init_only", &init_only) < 0
+            || init_only > 1))
+    {
+        snprintf(msg, msize, "bad init_only");
+        return -1;
+    }
+    r->init_only = init_only == 1;
     if (r->request_id == NULL) {
         snprintf(msg, msize, "bad request_id");
         return -1;

@@ -61,6 +61,8 @@ typedef struct {
     uint64_t        timeout_ms;
     uint64_t        memory_mb;
     uint64_t        max_output;
+    bool            init_only;  /* make the function ready, run no event
+                                   (provisioned concurrency) */
 } agent_msg_invoke_t;
 
 /*
@@ -69,9 +71,9 @@ typedef struct {
  * added unless given, "request_id", "handler" (a path under the task
  * directory unless any_handler: a runtime's handler is its own business),
  * "event", "timeout_ms", "memory_mb", "max_output" with their defaults,
- * "credentials" (printable ASCII, at most AGENT_MSG_CREDENTIALS_MAX).
- * 0, or -1 with msg set.  Either way r holds what was parsed so far and
- * is freed with agent_msg_invoke_free.
+ * "init_only" (0 or 1; absent: 0), "credentials" (printable ASCII, at
+ * most AGENT_MSG_CREDENTIALS_MAX).  0, or -1 with msg set.  Either way r
+ * holds what was parsed so far and is freed with agent_msg_invoke_free.
  */
 int agent_msg_invoke_parse(const fg_frame_t *f, agent_msg_invoke_t *r,
     bool any_handler, const char *task_dir, char *msg, size_t msize);

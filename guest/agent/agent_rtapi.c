@@ -187,7 +187,9 @@ agent_rtapi_request(agent_rtapi_conn_t *c, const fg_rtapi_req_t *q,
             agent_rt.init_us = agent_now_us() - agent_rt.started_us;
         }
         c->parked = true;
-        if (agent_rt.active && !agent_rt.delivered) {
+        if (agent_rt.active && agent_rt.req.init_only) {
+            agent_runtime_init_done();
+        } else if (agent_rt.active && !agent_rt.delivered) {
             agent_rtapi_deliver(c);
         }
         return;

@@ -16,6 +16,13 @@
  * bootstrap, handler, environment or memory limit differ from what it was
  * started with, after a timeout (its process group and cgroup are
  * killed), after an init error and after it exited.
+ *
+ * An INVOKE with "init_only" (provisioned concurrency) makes the runtime
+ * ready without an event: it is started as for a call, and the call is
+ * answered "ok" (nothing in it, duration 0, init_us when it started the
+ * runtime) once the runtime asks for an event, at once when it already
+ * waits; the runtime stays parked in .../next for the next call's event.
+ * Its init failing is answered as a call's.
  */
 
 #include <errno.h>
@@ -163,9 +170,13 @@ agent_runtime_finish(const char *status, int code, const uint8_t *body,
         agent_rt.res.status = "too_large";
         agent_rt.res.out.len = 0;
     }
-    agent_rt.res.duration_us = now - (agent_rt.delivered
-                                      ? agent_rt.delivered_us
-                                      : agent_rt.call_us);
+    if (agent_rt.delivered) {
+        agent_rt.res.duration_us = now - agent_rt.delivered_us;
+    } else if (agent_rt.req.init_only && strcmp(status, "ok") == 0) {
+        agent_rt.res.duration_us = 0;       /* init only: no event ran */
+    } else {
+        agent_rt.res.duration_us = now - agent_rt.call_us;
+    }
     agent_rt.res.max_rss_kb = agent_runtime_max_rss_kb();
     agent_rt.res.message[0] = '\0';
     if (fmt != NULL) {
@@ -189,6 +200,19 @@ agent_runtime_finish(const char *status, int code, const uint8_t *body,
     agent_rt.active = false;
     agent_rt.delivered = false;
     agent_rt.cold = false;
+}
+
+
+/*
+ * The runtime asks for an event while an init_only call is in flight: its
+ * init is over, which is all that call waited for, so it is answered.
+ * Nothing is written to the runtime: its GET .../next stays parked (and
+ * its connection open) for the next call's event.
+ */
+void
+agent_runtime_init_done(void)
+{
+    agent_runtime_finish("ok", 0, NULL, 0, NULL, NULL);
 }
 
 
@@ -631,10 +655,16 @@ agent_runtime_invoke(int fd, const fg_frame_t *f, const char *path)
     agent_rt.oom_kills = agent_rt.events_fd >= 0
         ? agent_cgroup_pread_key(agent_rt.events_fd, "oom_kill") : 0;
 
+    /* A runtime already waiting in .../next gets the event now (an
+     * init_only call is answered now instead); else its next GET does. */
     for (i = 0; i < AGENT_RT_CONNS; i++) {
         if (agent_rt.conns[i].fd >= 0 && agent_rt.conns[i].parked) {
-            agent_rtapi_deliver(&agent_rt.conns[i]);
-            agent_rtapi_conn_write(&agent_rt.conns[i]);
+            if (agent_rt.req.init_only) {
+                agent_runtime_init_done();
+            } else {
+                agent_rtapi_deliver(&agent_rt.conns[i]);
+                agent_rtapi_conn_write(&agent_rt.conns[i]);
+            }
             break;
         }
     }

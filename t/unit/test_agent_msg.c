@@ -258,6 +258,7 @@ test_invoke_ok(void)
     CU_ASSERT_EQUAL(r.timeout_ms, 2500);
     CU_ASSERT_EQUAL(r.memory_mb, 256);
     CU_ASSERT_EQUAL(r.max_output, 1000);
+    CU_ASSERT_FALSE(r.init_only);
     CU_ASSERT_EQUAL(r.nenv, 6);
     CU_ASSERT_STRING_EQUAL(r.env[0], "A=1");
     CU_ASSERT_STRING_EQUAL(r.env[1], "EMPTY=");
@@ -308,6 +309,20 @@ test_invoke_ok(void)
     CU_ASSERT_EQUAL(r.memory_mb, 1048576);
     CU_ASSERT_EQUAL(r.timeout_ms, 1);
     CU_ASSERT_EQUAL(r.max_output, 0);
+    agent_msg_invoke_free(&r);
+    tf_free(&t);
+
+    /* init_only: 1, or 0 as when absent */
+    tf_make(&t, FG_FRAME_INVOKE, "handler", "h", "init_only", "1", NULL);
+    CU_ASSERT_EQUAL(agent_msg_invoke_parse(&t.f, &r, false, "/var/task",
+        msg, sizeof(msg)), 0);
+    CU_ASSERT_TRUE(r.init_only);
+    agent_msg_invoke_free(&r);
+    tf_free(&t);
+    tf_make(&t, FG_FRAME_INVOKE, "handler", "h", "init_only", "0", NULL);
+    CU_ASSERT_EQUAL(agent_msg_invoke_parse(&t.f, &r, false, "/var/task",
+        msg, sizeof(msg)), 0);
+    CU_ASSERT_FALSE(r.init_only);
     agent_msg_invoke_free(&r);
     tf_free(&t);
 }
@@ -413,6 +428,14 @@ test_invoke_bad(void)
     tf_add(&t, "max_output", "1\0", 2);
     tf_end(&t);
     invoke_refused(&t, false, "bad max_output");
+    tf_make(&t, FG_FRAME_INVOKE, "handler", "h", "init_only", "2", NULL);
+    invoke_refused(&t, false, "bad init_only");
+    tf_make(&t, FG_FRAME_INVOKE, "handler", "h", "init_only", "", NULL);
+    invoke_refused(&t, false, "bad init_only");
+    tf_make(&t, FG_FRAME_INVOKE, "handler", "h", "init_only", "yes", NULL);
+    invoke_refused(&t, false, "bad init_only");
+    tf_make(&t, FG_FRAME_INVOKE, "handler", "h", "init_only", "-1", NULL);
+    invoke_refused(&t, false, "bad init_only");
 
     /* request_id */
     tf_begin(&t, FG_FRAME_INVOKE);

@@ -7,6 +7,7 @@
 
 #include <libgen.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,8 @@ static uint32_t  agent_seq;
 static char      agent_api[32];        /* from HELLO: 127.0.0.1:PORT */
 static const char  *agent_sbx;          /* LOAD's and INVOKE's "sandbox",
                                            NULL: none (sandbox 0) */
+static const char  *agent_init_only;    /* INVOKE's "init_only", NULL:
+                                           none (a call) */
 
 int
 agent_suite_init(void)
@@ -161,6 +164,9 @@ agent_invoke(const char *handler, const char *event, unsigned timeout_ms,
     fg_frame_add_u64(&b, "max_output", max_output);
     if (agent_sbx != NULL) {
         fg_frame_add_str(&b, "sandbox", agent_sbx);
+    }
+    if (agent_init_only != NULL) {
+        fg_frame_add_str(&b, "init_only", agent_init_only);
     }
     fg_frame_end(&b);
     rc = agent_exchange(&b, rbuf, f);
@@ -497,6 +503,9 @@ rt_send_invoke(const char *id, const char *event, const char *mode,
     fg_frame_add_u64(&b, "timeout_ms", timeout_ms);
     fg_frame_add_u64(&b, "memory_mb", 512);
     fg_frame_add_u64(&b, "max_output", max_output);
+    if (agent_init_only != NULL) {
+        fg_frame_add_str(&b, "init_only", agent_init_only);
+    }
     fg_frame_end(&b);
     rc = fg_frame_write_all(agent_fd, &b);
     fg_buf_free(&b);
@@ -527,34 +536,18 @@ field_has(const fg_frame_t *f, const char *key, const char *sub)
 }
 
 
-/* One HTTP exchange with the agent's Runtime API: req is sent as is, the
- * whole answer (head and body) lands in resp.  The status, or -1. */
+/* One answer of the Runtime API read from s (head and body) into resp,
+ * waiting up to 10 s.  Its status, or -1. */
 static int
-http_do(const char *req, size_t reqlen, char *resp, size_t size)
+http_read(int s, char *resp, size_t size)
 {
-    struct sockaddr_in  a;
-    int                 s, status = -1;
-    size_t              got = 0;
-    ssize_t             n;
-    const char         *colon = strchr(agent_api, ':');
-    struct timeval      tv = { .tv_sec = 10 };
+    int             status = -1;
+    size_t          got = 0;
+    ssize_t         n;
+    struct timeval  tv = { .tv_sec = 10 };
 
     resp[0] = '\0';
-    if (colon == NULL) {
-        return -1;
-    }
-    s = socket(AF_INET, SOCK_STREAM, 0);
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t) atoi(colon + 1));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    if (connect(s, (struct sockaddr *) &a, sizeof(a)) < 0
-        || write(s, req, reqlen) != (ssize_t) reqlen)
-    {
-        close(s);
-        return -1;
-    }
     for ( ;; ) {
         char  *end, *cl;
 
@@ -572,10 +565,55 @@ http_do(const char *req, size_t reqlen, char *resp, size_t size)
             break;
         }
     }
-    close(s);
     if (got > 12 && memcmp(resp, "HTTP/1.1 ", 9) == 0) {
         status = atoi(resp + 9);
     }
+    return status;
+}
+
+
+/* Opens a connection to the Runtime API, or -1. */
+static int
+http_open(void)
+{
+    struct sockaddr_in  a;
+    const char         *colon = strchr(agent_api, ':');
+    int                 s;
+
+    if (colon == NULL) {
+        return -1;
+    }
+    s = socket(AF_INET, SOCK_STREAM, 0);
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t) atoi(colon + 1));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(s, (struct sockaddr *) &a, sizeof(a)) < 0) {
+        close(s);
+        return -1;
+    }
+    return s;
+}
+
+
+/* One HTTP exchange with the agent's Runtime API: req is sent as is, the
+ * whole answer (head and body) lands in resp.  The status, or -1. */
+static int
+http_do(const char *req, size_t reqlen, char *resp, size_t size)
+{
+    int  s, status;
+
+    resp[0] = '\0';
+    s = http_open();
+    if (s < 0) {
+        return -1;
+    }
+    if (write(s, req, reqlen) != (ssize_t) reqlen) {
+        close(s);
+        return -1;
+    }
+    status = http_read(s, resp, size);
+    close(s);
     return status;
 }
 
@@ -833,6 +871,9 @@ py_invoke(const char *id, const char *handler, const char *event,
     fg_frame_add_u64(&b, "timeout_ms", timeout_ms);
     fg_frame_add_u64(&b, "memory_mb", 512);
     fg_frame_add_u64(&b, "max_output", max_output);
+    if (agent_init_only != NULL) {
+        fg_frame_add_str(&b, "init_only", agent_init_only);
+    }
     fg_frame_end(&b);
     rc = fg_frame_write_all(agent_fd, &b);
     fg_buf_free(&b);
@@ -921,30 +962,6 @@ test_agent_python(void)
 }
 
 
-/* Opens a connection to the Runtime API, or -1. */
-static int
-http_open(void)
-{
-    struct sockaddr_in  a;
-    const char         *colon = strchr(agent_api, ':');
-    int                 s;
-
-    if (colon == NULL) {
-        return -1;
-    }
-    s = socket(AF_INET, SOCK_STREAM, 0);
-    memset(&a, 0, sizeof(a));
-    a.sin_family = AF_INET;
-    a.sin_port = htons((uint16_t) atoi(colon + 1));
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(s, (struct sockaddr *) &a, sizeof(a)) < 0) {
-        close(s);
-        return -1;
-    }
-    return s;
-}
-
-
 /* Nothing a runtime sends stops the agent (PID 1 in a guest). */
 static void
 test_agent_rt_garbage(void)
@@ -1024,6 +1041,318 @@ test_agent_rt_garbage(void)
     fg_buf_free(&rbuf);
 }
 
+
+/* ---- init_only: a function made ready, no event run ---- */
+
+/* Whether the task directory has name. */
+static bool
+task_has(const char *name)
+{
+    char  path[PATH_MAX];
+
+    snprintf(path, sizeof(path), "%s/%s", agent_task, name);
+    return access(path, F_OK) == 0;
+}
+
+
+/* The first line of the task directory's file name into buf ("" when
+ * there is none). */
+static void
+task_read(const char *name, char *buf, size_t size)
+{
+    char   path[PATH_MAX];
+    FILE  *f;
+
+    buf[0] = '\0';
+    snprintf(path, sizeof(path), "%s/%s", agent_task, name);
+    f = fopen(path, "r");
+    if (f == NULL) {
+        return;
+    }
+    if (fgets(buf, (int) size, f) == NULL) {
+        buf[0] = '\0';
+    }
+    buf[strcspn(buf, "\n")] = '\0';
+    fclose(f);
+}
+
+
+/* An init_only RESULT: "ok" and nothing in it; init_us as cold says. */
+static void
+init_only_answered(const fg_frame_t *f, const char *request_id, bool cold)
+{
+    size_t  len;
+
+    CU_ASSERT_EQUAL(f->type, FG_FRAME_RESULT);
+    CU_ASSERT(field_is(f, "request_id", request_id));
+    CU_ASSERT(field_is(f, "status", "ok"));
+    CU_ASSERT(field_is(f, "exit", "0"));
+    CU_ASSERT(fg_frame_get(f, "stdout", &len) != NULL && len == 0);
+    CU_ASSERT(field_is(f, "duration_us", "0"));
+    CU_ASSERT(field_is(f, "message", ""));
+    CU_ASSERT_PTR_NULL(fg_frame_get(f, "error_type", NULL));
+    if (cold) {
+        CU_ASSERT_PTR_NOT_NULL(fg_frame_get(f, "init_us", NULL));
+    } else {
+        CU_ASSERT_PTR_NULL(fg_frame_get(f, "init_us", NULL));
+    }
+}
+
+
+/* A one-shot handler is ready once loaded: init_only runs nothing (the
+ * handler would leave a file) and makes the sandbox it names current. */
+static void
+test_agent_init_only_oneshot(void)
+{
+    fg_buf_t    rbuf = { 0 };
+    fg_frame_t  f;
+
+    agent_sbx = "3";
+    CU_ASSERT_EQUAL_FATAL(agent_load("ran.sh", "755",
+        "#!/bin/sh\n: >ran\necho ran\n", &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "status", "ok"));
+    agent_sbx = NULL;
+    CU_ASSERT_EQUAL_FATAL(agent_load("other.sh", "755", "#!/bin/sh\n",
+        &rbuf, &f), 0);
+    CU_ASSERT(!task_has("ran.sh"));
+
+    agent_sbx = "3";
+    agent_init_only = "1";
+    CU_ASSERT_EQUAL_FATAL(agent_invoke("ran.sh", "", 3000, 4096, &rbuf, &f),
+        0);
+    init_only_answered(&f, "req-1", false);
+    CU_ASSERT(field_is(&f, "stderr", ""));
+    CU_ASSERT(field_is(&f, "max_rss_kb", "0"));
+    CU_ASSERT(task_has("ran.sh"));
+    CU_ASSERT(!task_has("ran"));
+
+    /* the same INVOKE as a call runs it */
+    agent_init_only = "0";
+    CU_ASSERT_EQUAL(agent_invoke("ran.sh", "", 3000, 4096, &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "status", "ok"));
+    CU_ASSERT(field_is(&f, "stdout", "ran\n"));
+    CU_ASSERT(task_has("ran"));
+    agent_init_only = NULL;
+    agent_sbx = NULL;
+    fg_buf_free(&rbuf);
+}
+
+
+/* A runtime that shows what reached it: init.pid (its pid) at start, a
+ * file "ran" once an event came, each answer {"pid":PID,"n":N}. */
+static const char  rt_marks_sh[] =
+    "#!/bin/sh\n"
+    "api=\"http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime\"\n"
+    "echo \"init $$\" >&2\n"
+    "echo $$ >init.pid\n"
+    "n=0\n"
+    "while busybox wget -q -S -O ev \"$api/invocation/next\" 2>h; do\n"
+    "    id=$(sed -n 's/^ *Lambda-Runtime-Aws-Request-Id: *//p' h"
+    " | tr -d '\\r')\n"
+    "    n=$((n + 1))\n"
+    "    : >ran\n"
+    "    busybox wget -q -O /dev/null"
+    " --post-data \"{\\\"pid\\\":$$,\\\"n\\\":$n}\""
+    " \"$api/invocation/$id/response\"\n"
+    "done\n";
+
+
+/* A bootstrap's runtime: init_only starts it and answers once it asks
+ * for an event, which it then waits for; the next call is warm. */
+static void
+test_agent_init_only_runtime(void)
+{
+    fg_buf_t    rbuf = { 0 };
+    fg_frame_t  f;
+    char        pid[32], want[64];
+
+    CU_ASSERT_EQUAL_FATAL(agent_load("bootstrap", "755", rt_marks_sh, &rbuf,
+        &f), 0);
+    CU_ASSERT(field_is(&f, "status", "ok"));
+
+    agent_init_only = "1";
+    CU_ASSERT_EQUAL_FATAL(rt_invoke("i1", "{}", "marks", 5000, &rbuf, &f),
+        0);
+    init_only_answered(&f, "i1", true);
+    task_read("init.pid", pid, sizeof(pid));
+    CU_ASSERT(pid[0] != '\0');
+    snprintf(want, sizeof(want), "init %s\n", pid);
+    CU_ASSERT(field_is(&f, "stderr", want));       /* its init's log */
+    CU_ASSERT(!task_has("ran"));
+
+    /* The next call's event is its first, in the same process. */
+    agent_init_only = NULL;
+    CU_ASSERT_EQUAL_FATAL(rt_invoke("i2", "{}", "marks", 5000, &rbuf, &f),
+        0);
+    CU_ASSERT(field_is(&f, "status", "ok"));
+    snprintf(want, sizeof(want), "{\"pid\":%s,\"n\":1}", pid);
+    CU_ASSERT(field_is(&f, "stdout", want));
+    CU_ASSERT(field_is(&f, "stderr", ""));
+    CU_ASSERT_PTR_NULL(fg_frame_get(&f, "init_us", NULL));
+    CU_ASSERT(task_has("ran"));
+
+    /* Ready already: answered without init, and nothing ran. */
+    agent_init_only = "1";
+    CU_ASSERT_EQUAL_FATAL(rt_invoke("i3", "{}", "marks", 5000, &rbuf, &f),
+        0);
+    init_only_answered(&f, "i3", false);
+    agent_init_only = NULL;
+    CU_ASSERT_EQUAL_FATAL(rt_invoke("i4", "{}", "marks", 5000, &rbuf, &f),
+        0);
+    snprintf(want, sizeof(want), "{\"pid\":%s,\"n\":2}", pid);
+    CU_ASSERT(field_is(&f, "stdout", want));
+    CU_ASSERT_PTR_NULL(fg_frame_get(&f, "init_us", NULL));
+
+    /* An init that fails is answered as a call's: an exit, an error the
+     * runtime posted (t/runtime/counter.sh). */
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rt_counter_sh());
+    CU_ASSERT_EQUAL_FATAL(agent_load("bootstrap", "755", rt_counter_sh(),
+        &rbuf, &f), 0);
+    agent_init_only = "1";
+    CU_ASSERT_EQUAL(rt_invoke("i5", "{}", "crash", 5000, &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "status", "error"));
+    CU_ASSERT(field_is(&f, "exit", "7"));
+    CU_ASSERT(field_is(&f, "message", "runtime exited with status 7"));
+    CU_ASSERT_PTR_NOT_NULL(fg_frame_get(&f, "init_us", NULL));
+    CU_ASSERT_EQUAL(rt_invoke("i6", "{}", "initerr", 5000, &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "status", "init_error"));
+    CU_ASSERT(field_is(&f, "error_type", "Runtime.Boom"));
+    CU_ASSERT(field_is(&f, "stdout",
+        "{\"errorMessage\":\"no config\",\"errorType\":\"Runtime.Boom\"}"));
+    agent_init_only = NULL;
+    fg_buf_free(&rbuf);
+}
+
+
+/*
+ * The test plays the runtime, so that it waits in .../next for sure when
+ * the second init_only comes: that one is answered at once, and the
+ * connection stays parked (busybox wget asks to close it once answered)
+ * for the call that follows.
+ */
+static void
+test_agent_init_only_parked(void)
+{
+    fg_buf_t       rbuf = { 0 };
+    fg_frame_t     f;
+    char           resp[4096];
+    int            s;
+    struct pollfd  p;
+    static const char  next[] = "GET /2018-06-01/runtime/invocation/next "
+        "HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+
+    CU_ASSERT_EQUAL_FATAL(agent_load("bootstrap", "755",
+        "#!/bin/sh\nexec sleep 60\n", &rbuf, &f), 0);
+
+    agent_init_only = "1";
+    CU_ASSERT_EQUAL_FATAL(rt_send_invoke("k1", "{}", "parked", 5000, 64), 0);
+    s = http_open();
+    CU_ASSERT_FATAL(s >= 0);
+    CU_ASSERT(write(s, next, sizeof(next) - 1) == sizeof(next) - 1);
+    CU_ASSERT_EQUAL_FATAL(fg_frame_read(agent_fd, &rbuf, &f, 5000), 0);
+    init_only_answered(&f, "k1", true);
+
+    CU_ASSERT_EQUAL(rt_invoke("k2", "{}", "parked", 5000, &rbuf, &f), 0);
+    init_only_answered(&f, "k2", false);
+    p = (struct pollfd) { .fd = s, .events = POLLIN };
+    CU_ASSERT_EQUAL(poll(&p, 1, 0), 0);             /* nothing, not closed */
+
+    agent_init_only = NULL;
+    CU_ASSERT_EQUAL_FATAL(rt_send_invoke("k3", "{\"x\":3}", "parked", 5000,
+        64), 0);
+    CU_ASSERT_EQUAL(http_read(s, resp, sizeof(resp)), 200);
+    CU_ASSERT_PTR_NOT_NULL(strstr(resp,
+        "\r\nLambda-Runtime-Aws-Request-Id: k3\r\n"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(resp, "\r\n\r\n{\"x\":3}"));
+    close(s);
+    CU_ASSERT_EQUAL(http_post("invocation/k3/response", NULL, "3", resp,
+        sizeof(resp)), 202);
+    CU_ASSERT_EQUAL_FATAL(fg_frame_read(agent_fd, &rbuf, &f, 5000), 0);
+    CU_ASSERT(field_is(&f, "request_id", "k3"));
+    CU_ASSERT(field_is(&f, "status", "ok"));
+    CU_ASSERT(field_is(&f, "stdout", "3"));
+    CU_ASSERT_PTR_NULL(fg_frame_get(&f, "init_us", NULL));
+    fg_buf_free(&rbuf);
+}
+
+
+/* init_only is 0 or 1: anything else is refused before anything runs or
+ * starts, as the other numbers are. */
+static void
+test_agent_init_only_bad(void)
+{
+    fg_buf_t     rbuf = { 0 };
+    fg_frame_t   f;
+    const char  *bad[] = { "2", "x", "", "-1", "1 ", "true" };
+    unsigned     i;
+
+    CU_ASSERT_EQUAL_FATAL(agent_load("ran.sh", "755", "#!/bin/sh\n: >ran\n",
+        &rbuf, &f), 0);
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        agent_init_only = bad[i];
+        CU_ASSERT_EQUAL(agent_invoke("ran.sh", "", 3000, 4096, &rbuf, &f),
+            0);
+        CU_ASSERT_EQUAL(f.type, FG_FRAME_RESULT);
+        CU_ASSERT(field_is(&f, "status", "failed"));
+        CU_ASSERT(field_is(&f, "message", "bad init_only"));
+    }
+    CU_ASSERT(!task_has("ran"));
+
+    CU_ASSERT_EQUAL_FATAL(agent_load("bootstrap", "755", rt_marks_sh, &rbuf,
+        &f), 0);
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        agent_init_only = bad[i];
+        CU_ASSERT_EQUAL(rt_invoke("j1", "{}", "marks", 5000, &rbuf, &f), 0);
+        CU_ASSERT(field_is(&f, "status", "failed"));
+        CU_ASSERT(field_is(&f, "message", "bad init_only"));
+    }
+    CU_ASSERT(!task_has("init.pid"));
+    agent_init_only = NULL;
+    fg_buf_free(&rbuf);
+}
+
+
+/* python3.11: init_only imports the function's module (its init), and
+ * the first call's event is the first its handler sees. */
+static void
+test_agent_init_only_python(void)
+{
+    fg_buf_t    rbuf = { 0 };
+    fg_frame_t  f;
+    char        pid[32], want[64];
+    static const char  app[] =
+        "import os\n"
+        "with open('imported', 'w') as f:\n"
+        "    f.write(str(os.getpid()))\n"
+        "calls = 0\n"
+        "def handler(event, context):\n"
+        "    global calls\n"
+        "    calls += 1\n"
+        "    open('ran', 'w').close()\n"
+        "    return {'pid': os.getpid(), 'calls': calls}\n";
+
+    CU_ASSERT_EQUAL_FATAL(agent_load("app.py", "644", app, &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "status", "ok"));
+
+    agent_init_only = "1";
+    CU_ASSERT_EQUAL_FATAL(py_invoke("q1", "app.handler", "{}", 5000, 65536,
+        &rbuf, &f), 0);
+    init_only_answered(&f, "q1", true);
+    task_read("imported", pid, sizeof(pid));
+    CU_ASSERT(pid[0] != '\0');
+    CU_ASSERT(!task_has("ran"));
+
+    agent_init_only = NULL;
+    CU_ASSERT_EQUAL_FATAL(py_invoke("q2", "app.handler", "{}", 5000, 65536,
+        &rbuf, &f), 0);
+    CU_ASSERT(field_is(&f, "status", "ok"));
+    snprintf(want, sizeof(want), "{\"pid\": %s, \"calls\": 1}", pid);
+    CU_ASSERT(field_is(&f, "stdout", want));
+    CU_ASSERT_PTR_NULL(fg_frame_get(&f, "init_us", NULL));
+    CU_ASSERT(task_has("ran"));
+    fg_buf_free(&rbuf);
+}
+
 const cu_test_t  agent_tests[] = {
     { "HELLO, PING, SUSPEND, RESUME, unknown frame", test_agent_hello_ping },
     { "LOAD and INVOKE", test_agent_load_invoke },
@@ -1034,5 +1363,13 @@ const cu_test_t  agent_tests[] = {
     { "Runtime API: a runtime process across calls", test_agent_rt_process },
     { "runtime python3.11", test_agent_python },
     { "Runtime API: garbage from a runtime", test_agent_rt_garbage },
+    { "init_only: a one-shot handler, nothing run",
+      test_agent_init_only_oneshot },
+    { "init_only: a runtime made ready, the next call warm",
+      test_agent_init_only_runtime },
+    { "init_only: a runtime already waiting in .../next",
+      test_agent_init_only_parked },
+    { "init_only: bad values", test_agent_init_only_bad },
+    { "init_only: runtime python3.11", test_agent_init_only_python },
     { NULL, NULL }
 };
