@@ -168,20 +168,6 @@ vmp_vm_sandboxes(const vmp_vm_t *vm)
 
 
 bool
-vmp_vm_sandbox_room(const vmp_vm_t *vm, unsigned n)
-{
-    unsigned  i;
-
-    for (i = 0; i < n && i < VMP_SBX_MAX; i++) {
-        if (vm->sbx[i].key[0] == '\0' || !vm->sbx[i].provisioned) {
-            return true;
-        }
-    }
-    return false;
-}
-
-
-bool
 vmp_vm_provisioned(const vmp_vm_t *vm)
 {
     unsigned  i;

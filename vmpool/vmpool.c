@@ -536,7 +536,9 @@ vmp_pool_acquire_fn(vmp_pool_t *pool, const char *account, const char *code,
 
 /* Marks (or unmarks) account's idle guests that an acquire with
  * vmp_order_t's elsewhere passes by: those holding code and config, and
- * those whose sandboxes are all provisioned.  The lock is held. */
+ * those keeping a provisioned sandbox already (one kept sandbox a
+ * guest, so that each can take a call while the others do).  The lock
+ * is held. */
 static void
 vmp_pass_holding(vmp_pool_t *pool, const char *account, const char *code,
     const char *config, bool pass)
@@ -547,8 +549,7 @@ vmp_pass_holding(vmp_pool_t *pool, const char *account, const char *code,
         v->passed = pass && v->state == VMP_IDLE
                     && strcmp(v->account, account) == 0
                     && (vmp_vm_sandbox_find(v, code, config) >= 0
-                        || !vmp_vm_sandbox_room(v,
-                                pool->cfg.sandboxes_per_vm));
+                        || vmp_vm_provisioned(v));
     }
 }
 

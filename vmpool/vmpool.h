@@ -111,7 +111,7 @@ typedef struct {
     bool         elsewhere;      /* a provisioned sandbox being made: not
                                     in an idle guest that holds the call's
                                     code and config already, nor in one
-                                    whose sandboxes are all provisioned */
+                                    that keeps a provisioned sandbox */
 } vmp_order_t;
 
 /* Fills cfg with the defaults documented in conf/fngated.conf. */

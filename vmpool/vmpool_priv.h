@@ -151,9 +151,6 @@ int vmp_vm_sandbox_find(const vmp_vm_t *vm, const char *code,
 /* Whether vm holds a sandbox kept for provisioned concurrency: it is
  * then never destroyed idle nor evicted. */
 bool vmp_vm_provisioned(const vmp_vm_t *vm);
-/* Whether vm has a sandbox for code and config of its first n other
- * than a provisioned one: a free one, or one that may be given up. */
-bool vmp_vm_sandbox_room(const vmp_vm_t *vm, unsigned n);
 /* vmp_pool_provisioned under the pool's lock. */
 unsigned vmp_set_provisioned(vmp_set_t *set, const char *key,
     const char *code, const char *config, unsigned want);
