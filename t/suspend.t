@@ -199,10 +199,12 @@ logged=1
 main::ready();
 my $role = main::invoker('susp3-a');
 main::fn('susp3-a', $_, $role) for qw(parent child);
-# warm (boto3 imported), then a 20 s timeout for the waiting call
-FngateTest::invoke_json('susp3-a', 'parent', {});
+# a 20 s timeout for the waiting call, then warm (boto3 imported) with
+# it: a new configuration is a new sandbox, whose runtime's init must not
+# eat the waiting call's 20 s
 FngateTest::api_ok('susp3-a', 'PUT', '/2015-03-31/functions/parent/configuration',
     '{"Timeout":20}', 200);
+FngateTest::invoke_json('susp3-a', 'parent', {});
 my ($r, $rid) = FngateTest::invoke_json('susp3-a', 'parent',
     { child => 'child', sleep => 30 });
 my ($c) = grep { $_->{function} eq 'child' && $_->{root_request_id} eq $rid }
