@@ -349,42 +349,22 @@ fgd_eic_delete(const fgd_req_t *q, fgd_resp_t *r)
     return 0;
 }
 
-/* One stored configuration of the list, with its qualifier. */
-typedef struct {
-    const char  *qualifier;
-    const char  *json;
-    size_t       len;
-} fgd_eic_item_t;
-
-static int
-fgd_eic_item_cmp(const void *a, const void *b)
-{
-    return fgd_eic_qualifier_cmp(((const fgd_eic_item_t *) a)->qualifier,
-        ((const fgd_eic_item_t *) b)->qualifier);
-}
-
-static bool
-fgd_eic_marker_valid(const char *s, size_t len)
-{
-    return fg_qualifier_valid(s, len);
-}
-
 int
 fgd_eic_list(const fgd_req_t *q, fgd_resp_t *r)
 {
-    char             key[FG_KEY_MAX], marker[FG_QUALIFIER_MAX + 1];
-    char             num[16], *end, (*arns)[512] = NULL;
-    const char      *qs = q->query ? q->query : "", **arnp = NULL;
-    const char      *argv[2] = { "HGETALL", key };
-    fgd_eic_item_t  *items = NULL;
-    fgd_eic_doc_t   *docs = NULL;
-    redisReply      *reply = NULL;
-    size_t           n = 0, i, first, count;
-    unsigned long    max_items = FGD_EIC_LIST_MAX;
-    int              got, rc = -1;
+    char                key[FG_KEY_MAX], marker[FG_QUALIFIER_MAX + 1];
+    char                num[16], *end, (*arns)[512] = NULL;
+    const char         *qs = q->query ? q->query : "", **arnp = NULL;
+    const char         *next;
+    fgd_store_field_t  *items = NULL;
+    fgd_eic_doc_t      *docs = NULL;
+    redisReply         *reply = NULL;
+    size_t              i, count;
+    unsigned long       max_items = FGD_EIC_LIST_MAX;
+    int                 got, rc = -1;
 
     if (fgd_req_no_qualifier(q, r) != 0
-        || fgd_query_marker(qs, strlen(qs), fgd_eic_marker_valid, marker,
+        || fgd_query_marker(qs, strlen(qs), fg_qualifier_valid, marker,
             sizeof(marker), r) != 0)
     {
         return -1;
@@ -408,41 +388,11 @@ fgd_eic_list(const fgd_req_t *q, fgd_resp_t *r)
     {
         return fgd_error(r, 500, "ServiceException", "key too long");
     }
-    reply = fgd_redis_command(q, true, 2, argv, NULL, r);
-    if (reply == NULL) {
+    if (fgd_store_hash_page(q, key, fgd_eic_qualifier_cmp, marker, max_items,
+            &reply, &items, &count, &next, r) != 0)
+    {
         return -1;
     }
-    if (reply->type != REDIS_REPLY_ARRAY) {
-        return fgd_store_unexpected(reply, r);
-    }
-    items = calloc(reply->elements / 2 + 1, sizeof(*items));
-    if (items == NULL) {
-        fgd_nomem(r);
-        goto cleanup;
-    }
-    for (i = 0; i + 1 < reply->elements; i += 2) {
-        if (reply->element[i]->type != REDIS_REPLY_STRING
-            || reply->element[i + 1]->type != REDIS_REPLY_STRING)
-        {
-            continue;
-        }
-        items[n].qualifier = reply->element[i]->str;
-        items[n].json = reply->element[i + 1]->str;
-        items[n].len = reply->element[i + 1]->len;
-        n++;
-    }
-    qsort(items, n, sizeof(*items), fgd_eic_item_cmp);
-
-    /* the page: from the marker (the first qualifier not yet listed) */
-    first = 0;
-    if (marker[0] != '\0') {
-        while (first < n
-               && fgd_eic_qualifier_cmp(items[first].qualifier, marker) < 0)
-        {
-            first++;
-        }
-    }
-    count = n - first < max_items ? n - first : max_items;
     docs = calloc(count + 1, sizeof(*docs));
     arns = calloc(count + 1, sizeof(*arns));
     arnp = calloc(count + 1, sizeof(*arnp));
@@ -451,22 +401,18 @@ fgd_eic_list(const fgd_req_t *q, fgd_resp_t *r)
         goto cleanup;
     }
     for (i = 0; i < count; i++) {
-        if (fgd_eic_doc_parse(items[first + i].json, items[first + i].len,
-                &docs[i]) != 0)
-        {
+        if (fgd_eic_doc_parse(items[i].value, items[i].len, &docs[i]) != 0) {
             fgd_log("error", q->request_id, "corrupt event invoke config of "
-                "%s:%s:%s", q->caller, q->function,
-                items[first + i].qualifier);
+                "%s:%s:%s", q->caller, q->function, items[i].field);
             fgd_error(r, 500, "ServiceException", "A stored configuration "
                 "is unreadable");
             goto cleanup;
         }
         fg_function_arn(arns[i], sizeof(arns[i]), q->region, q->caller,
-            q->function, items[first + i].qualifier);
+            q->function, items[i].field);
         arnp[i] = arns[i];
     }
-    rc = fgd_resp_done(r, fgd_json_eic_list(docs, arnp, count,
-        first + count < n ? items[first + count].qualifier : NULL,
+    rc = fgd_resp_done(r, fgd_json_eic_list(docs, arnp, count, next,
         &r->body, &r->body_len), 200);
 
 cleanup:

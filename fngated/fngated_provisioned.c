@@ -41,7 +41,7 @@
 
 #include "fg_keys.h"
 #include "fg_util.h"
-#include "fngated_concurrency.h"
+#include "fngated_event_config_json.h"
 #include "fngated_invoke.h"
 #include "fngated_json.h"
 #include "fngated_log.h"
@@ -214,6 +214,18 @@ fgd_pc_not_found(fgd_resp_t *r)
         "No Provisioned Concurrency Config found for this function");
 }
 
+/* The key of q's function's configurations.  0, or -1 with r. */
+static int
+fgd_pc_key(const fgd_req_t *q, char key[FG_KEY_MAX], fgd_resp_t *r)
+{
+    if (fg_key_provisioned(key, FG_KEY_MAX, q->caller, q->function)
+        >= FG_KEY_MAX)
+    {
+        return fgd_error(r, 500, "ServiceException", "key too long");
+    }
+    return 0;
+}
+
 /* The stored configuration of q's qualifier into s: 1, 0 none, -1 with
  * r. */
 static int
@@ -221,10 +233,8 @@ fgd_pc_load(const fgd_req_t *q, char *s, size_t size, fgd_resp_t *r)
 {
     char  key[FG_KEY_MAX];
 
-    if (fg_key_provisioned(key, sizeof(key), q->caller, q->function)
-        >= FG_KEY_MAX)
-    {
-        return fgd_error(r, 500, "ServiceException", "key too long");
+    if (fgd_pc_key(q, key, r) != 0) {
+        return -1;
     }
     return fgd_store_hget(q, key, q->qualifier, s, size, r);
 }
@@ -390,13 +400,8 @@ fgd_provisioned_delete(const fgd_req_t *q, fgd_resp_t *r)
     redisReply  *reply;
     long long    n;
 
-    if (fgd_pc_qualifier(q, r) != 0) {
+    if (fgd_pc_qualifier(q, r) != 0 || fgd_pc_key(q, key, r) != 0) {
         return -1;
-    }
-    if (fg_key_provisioned(key, sizeof(key), q->caller, q->function)
-        >= FG_KEY_MAX)
-    {
-        return fgd_error(r, 500, "ServiceException", "key too long");
     }
     reply = fgd_redis_command(q, false, 3, argv, NULL, r);
     if (reply == NULL) {
@@ -417,84 +422,30 @@ fgd_provisioned_delete(const fgd_req_t *q, fgd_resp_t *r)
     return 0;
 }
 
-/* One stored configuration of the list. */
-typedef struct {
-    const char  *qualifier;
-    const char  *value;
-} fgd_pc_item_t;
-
-static int
-fgd_pc_item_cmp(const void *a, const void *b)
-{
-    return strcmp(((const fgd_pc_item_t *) a)->qualifier,
-        ((const fgd_pc_item_t *) b)->qualifier);
-}
-
-static bool
-fgd_pc_marker_valid(const char *s, size_t len)
-{
-    return fg_qualifier_valid(s, len);
-}
-
 int
 fgd_provisioned_list(const fgd_req_t *q, fgd_resp_t *r)
 {
-    char            key[FG_KEY_MAX], marker[FG_QUALIFIER_MAX + 1];
-    char          (*arns)[300] = NULL, (*mods)[FGD_TIME_LEN] = NULL;
-    char          (*reasons)[256] = NULL;
-    const char     *qs = q->query ? q->query : "";
-    const char     *argv[2] = { "HGETALL", key };
-    fgd_pc_item_t  *items = NULL;
-    fgd_pc_doc_t   *docs = NULL;
-    redisReply     *reply = NULL;
-    unsigned        max_items;
-    size_t          n = 0, i, first = 0, count, shown = 0;
-    int             rc = -1;
+    char                key[FG_KEY_MAX], marker[FG_QUALIFIER_MAX + 1];
+    char              (*arns)[300] = NULL, (*mods)[FGD_TIME_LEN] = NULL;
+    char              (*reasons)[256] = NULL;
+    const char         *qs = q->query ? q->query : "", *next;
+    fgd_store_field_t  *items = NULL;
+    fgd_pc_doc_t       *docs = NULL;
+    redisReply         *reply = NULL;
+    unsigned            max_items;
+    size_t              i, count, shown = 0;
+    int                 rc = -1;
 
     if (fgd_req_no_qualifier(q, r) != 0
-        || fgd_page_query(qs, fgd_pc_marker_valid, marker, sizeof(marker),
-            &max_items, r) != 0)
+        || fgd_page_query(qs, fg_qualifier_valid, marker, sizeof(marker),
+            &max_items, r) != 0
+        || fgd_pc_key(q, key, r) != 0
+        || fgd_store_hash_page(q, key, fgd_eic_qualifier_cmp, marker,
+            max_items < FGD_PC_LIST_MAX ? max_items : FGD_PC_LIST_MAX,
+            &reply, &items, &count, &next, r) != 0)
     {
         return -1;
     }
-    if (max_items > FGD_PC_LIST_MAX) {
-        max_items = FGD_PC_LIST_MAX;
-    }
-    if (fg_key_provisioned(key, sizeof(key), q->caller, q->function)
-        >= FG_KEY_MAX)
-    {
-        return fgd_error(r, 500, "ServiceException", "key too long");
-    }
-    reply = fgd_redis_command(q, true, 2, argv, NULL, r);
-    if (reply == NULL) {
-        return -1;
-    }
-    if (reply->type != REDIS_REPLY_ARRAY) {
-        return fgd_store_unexpected(reply, r);
-    }
-    items = calloc(reply->elements / 2 + 1, sizeof(*items));
-    if (items == NULL) {
-        fgd_nomem(r);
-        goto cleanup;
-    }
-    for (i = 0; i + 1 < reply->elements; i += 2) {
-        if (reply->element[i]->type == REDIS_REPLY_STRING
-            && reply->element[i + 1]->type == REDIS_REPLY_STRING)
-        {
-            items[n].qualifier = reply->element[i]->str;
-            items[n].value = reply->element[i + 1]->str;
-            n++;
-        }
-    }
-    qsort(items, n, sizeof(*items), fgd_pc_item_cmp);
-
-    /* the page: from the marker, the first qualifier not yet listed */
-    while (marker[0] != '\0' && first < n
-           && strcmp(items[first].qualifier, marker) < 0)
-    {
-        first++;
-    }
-    count = n - first < max_items ? n - first : max_items;
     docs = calloc(count + 1, sizeof(*docs));
     arns = calloc(count + 1, sizeof(*arns));
     mods = calloc(count + 1, sizeof(*mods));
@@ -504,20 +455,18 @@ fgd_provisioned_list(const fgd_req_t *q, fgd_resp_t *r)
         goto cleanup;
     }
     for (i = 0; i < count; i++) {
-        if (!fgd_pc_doc(q, items[first + i].qualifier, items[first + i].value,
-                &docs[shown], mods[shown], reasons[shown]))
+        if (fgd_pc_doc(q, items[i].field, items[i].value, &docs[shown],
+                mods[shown], reasons[shown]))
         {
-            continue;
+            fg_function_arn(arns[shown], sizeof(arns[shown]), q->region,
+                q->caller, q->function, items[i].field);
+            docs[shown].arn = arns[shown];
+            shown++;
         }
-        fg_function_arn(arns[shown], sizeof(arns[shown]), q->region,
-            q->caller, q->function, items[first + i].qualifier);
-        docs[shown].arn = arns[shown];
-        shown++;
     }
     rc = fgd_resp_done(r, fgd_json_list("ProvisionedConcurrencyConfigs",
-        fgd_pc_gen, docs, shown, sizeof(*docs), NULL,
-        first + count < n ? items[first + count].qualifier : NULL,
-        &r->body, &r->body_len), 200);
+        fgd_pc_gen, docs, shown, sizeof(*docs), NULL, next, &r->body,
+        &r->body_len), 200);
 
 cleanup:
     free(items);

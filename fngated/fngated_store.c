@@ -330,3 +330,64 @@ fgd_store_zrange(const fgd_req_t *q, const char *key, fgd_resp_t *r)
  * Execution bounds (fg_key_bounds): one string of JSON per function,
  * written only while the function exists and dropped with it.
  */
+
+static int
+fgd_store_field_cmp(const void *a, const void *b, void *cmp)
+{
+    return ((int (*)(const char *, const char *)) cmp)(
+        ((const fgd_store_field_t *) a)->field,
+        ((const fgd_store_field_t *) b)->field);
+}
+
+int
+fgd_store_hash_page(const fgd_req_t *q, const char *key,
+    int (*cmp)(const char *, const char *), const char *marker, size_t max,
+    redisReply **reply, fgd_store_field_t **items, size_t *n,
+    const char **next, fgd_resp_t *r)
+{
+    const char         *argv[2] = { "HGETALL", key };
+    fgd_store_field_t  *all;
+    redisReply         *rep;
+    size_t              i, m = 0, first = 0;
+
+    *reply = NULL;
+    *items = NULL;
+    *n = 0;
+    *next = NULL;
+    rep = fgd_redis_command(q, true, 2, argv, NULL, r);
+    if (rep == NULL) {
+        return -1;
+    }
+    if (rep->type != REDIS_REPLY_ARRAY) {
+        return fgd_store_unexpected(rep, r);
+    }
+    all = calloc(rep->elements / 2 + 1, sizeof(*all));
+    if (all == NULL) {
+        freeReplyObject(rep);
+        return fgd_nomem(r);
+    }
+    for (i = 0; i + 1 < rep->elements; i += 2) {
+        if (rep->element[i]->type == REDIS_REPLY_STRING
+            && rep->element[i + 1]->type == REDIS_REPLY_STRING)
+        {
+            all[m].field = rep->element[i]->str;
+            all[m].value = rep->element[i + 1]->str;
+            all[m].len = rep->element[i + 1]->len;
+            m++;
+        }
+    }
+    qsort_r(all, m, sizeof(*all), fgd_store_field_cmp, (void *) cmp);
+    while (marker[0] != '\0' && first < m
+           && cmp(all[first].field, marker) < 0)
+    {
+        first++;
+    }
+    *n = m - first < max ? m - first : max;
+    if (first + *n < m) {
+        *next = all[first + *n].field;
+    }
+    memmove(all, all + first, *n * sizeof(*all));
+    *items = all;
+    *reply = rep;
+    return 0;
+}

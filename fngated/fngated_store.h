@@ -80,6 +80,25 @@ int fgd_store_read_fn(const fgd_req_t *q, const char *key,
     const char *account, const char *name, const char *qualifier,
     fgd_fn_t *fn, fgd_resp_t *r);
 
+/* One field of a hash and its value (fgd_store_hash_page). */
+typedef struct {
+    const char  *field;
+    const char  *value;
+    size_t       len;
+} fgd_store_field_t;
+
+/*
+ * A list call's page of the hash key (HGETALL; the functions' qualifier
+ * hashes): its fields in the order of cmp, from the first not before
+ * marker ("": the first), at most max: *items (malloc'd, pointing into
+ * *reply: free both), *n of them, *next the field after the page (NULL:
+ * none).  0, or -1 with r.
+ */
+int fgd_store_hash_page(const fgd_req_t *q, const char *key,
+    int (*cmp)(const char *, const char *), const char *marker, size_t max,
+    redisReply **reply, fgd_store_field_t **items, size_t *n,
+    const char **next, fgd_resp_t *r);
+
 /* account's function name ($LATEST) into fn; 404 when there is none. */
 int fgd_store_get(const fgd_req_t *q, const char *account,
     const char *name, fgd_fn_t *fn, fgd_resp_t *r);

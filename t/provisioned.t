@@ -251,6 +251,16 @@ my $one = '{"ProvisionedConcurrentExecutions":1}';
 FngateTest::api_ok('pc-c', 'PUT', "$p?Qualifier=$_", $one, 202) for qw(live 2);
 my @o = ('both: ' . main::wait_status('pc-c', 'gone', 'live', 180) . ' / '
     . main::wait_status('pc-c', 'gone', '2', 180));
+# listed a page at a time: versions first, then aliases
+for my $page ('MaxItems=1', 'Marker=live&MaxItems=1') {
+    my ($code, $body) = FngateTest::api_call('pc-c', 'GET',
+        "$p?List=ALL&$page");
+    my $doc = eval { FngateTest::json_decode($body) } // {};
+    push @o, "list $page: $code " . join(',', map {
+        my ($qual) = $_->{FunctionArn} =~ /:(\w+)$/;
+        "$qual $_->{Status}" } @{ $doc->{ProvisionedConcurrencyConfigs} // [] })
+        . ' next=' . ($doc->{NextMarker} // '-');
+}
 FngateTest::api_ok('pc-c', 'DELETE', '/2015-03-31/functions/gone/aliases/live',
     undef, 204);
 push @o, 'alias: ' . main::refused('pc-c', 'GET', "$p?Qualifier=live");
@@ -273,6 +283,8 @@ FngateTest::save_output('pc-gone.out', join("\n", @o) . "\n");
 GET /t/out/pc-gone.out
 --- response_body
 both: READY 1 1 1 / READY 1 1 1
+list MaxItems=1: 200 2 READY next=live
+list Marker=live&MaxItems=1: 200 live READY next=-
 alias: 404 No Provisioned Concurrency Config found for this function
 version: 404 No Provisioned Concurrency Config found for this function
 let go=1
