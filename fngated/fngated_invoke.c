@@ -316,6 +316,29 @@ fgd_invoke_session(const fgd_req_t *q, const fgd_fn_t *fn,
 }
 
 /*
+ * The keeper's call (fgd_invoke with q->provision) for fn, whose INVOKE's
+ * configuration is config: says which sandbox it keeps, and how many are
+ * kept now.  Whether that is all it wants.
+ */
+static bool
+fgd_invoke_kept(const fgd_req_t *q, const fgd_fn_t *fn, const char *config)
+{
+    fgd_provision_t  *p = q->provision;
+    vmp_pool_t       *pool = fgd_pool_now();
+    char              key[128];
+
+    snprintf(p->code, sizeof(p->code), "%s", fn->sha256);
+    snprintf(p->config, sizeof(p->config), "%s", config);
+    snprintf(p->version, sizeof(p->version), "%s", fgd_fn_version(fn));
+    p->memory_mb = fn->memory_mb;
+    p->kept = pool != NULL
+              && vmp_pool_key(key, sizeof(key), q->owner, q->owner) == 0
+              ? vmp_pool_provisioned(pool, key, p->code, p->config, p->want)
+              : 0;
+    return p->kept >= p->want;
+}
+
+/*
  * The keeper's init-only call has ended in vm (fgd_invoke with
  * q->provision): when the runtime's init went well, its sandbox is kept
  * with the others (q->provision->kept).  0, or -1 with r (the init
@@ -481,38 +504,54 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
             q->qualifier);
     }
     /*
-     * An idempotent function: a stored result of the same version, event
-     * and dependencies' states answers without credentials, a guest or a
-     * run.  The key hashes the INVOKE the call would send without its
-     * credentials (new for every call); a frame that can not be made
-     * leaves the call to run without storing.
+     * What a persistent runtime sees at its init, hashed from the INVOKE
+     * the call would send without its credentials (new for every call,
+     * not part of it) and with the function's own timeout (a deadline's
+     * cut is not part of it either): it names the call's sandbox in its
+     * guest, the function snapshot a new guest may be restored from and
+     * an idempotent function's stored results.
      */
     snprintf(fnid, sizeof(fnid), "%s:%s", q->owner, fn.name);
-    if (fgd_idem_on(fn.idem) && q->provision == NULL) {
+    {
         fgd_invoke_extra_t  kx;
         fg_buf_t            kreq = { 0 };
-        char                icfg[65], *hbody = NULL, *hrid = NULL;
-        size_t              hlen = 0;
-        int                 hit = 0;
 
-        /* the function's own timeout: a deadline's cut is not the key's */
         memset(&kx, 0, sizeof(kx));
         fgd_conf_function_endpoint(q->conf, endpoint, sizeof(endpoint));
         kx.endpoint = endpoint;
-        icfg[0] = '\0';
         if (fgd_invoke_frame(&kreq, &fn, q->region, rid, arn, &kx,
                 (const uint8_t *) (q->body_len ? q->body : "{}"),
                 q->body_len ? q->body_len : 2) != 0
-            || vmp_fnsnap_config(kreq.data, kreq.len, fnid, icfg) != 0)
+            || vmp_fnsnap_config(kreq.data, kreq.len, fnid, config) != 0)
         {
-            icfg[0] = '\0';
+            config[0] = '\0';
+        }
+        fg_buf_free(&kreq);
+    }
+    /* the keeper's call, when the sandboxes it wants are kept already:
+     * nothing to make */
+    if (q->provision != NULL && fgd_invoke_kept(q, &fn, config)) {
+        r->status = 200;
+        rc = 0;
+        goto cleanup;
+    }
+    /*
+     * An idempotent function: a stored result of the same version, event
+     * and dependencies' states answers without credentials, a guest or a
+     * run.  The key is that hash; a frame that can not be made leaves
+     * the call to run without storing.
+     */
+    if (fgd_idem_on(fn.idem) && q->provision == NULL) {
+        char    *hbody = NULL, *hrid = NULL;
+        size_t   hlen = 0;
+        int      hit = 0;
+
+        if (config[0] == '\0') {
             fgd_log("warn", q->request_id, "idempotent: %s:%s runs without "
                 "storing: its INVOKE could not be hashed", q->owner,
                 fn.name);
-        }
-        fg_buf_free(&kreq);
-        if (icfg[0] != '\0') {
-            hit = fgd_idem_lookup(q, &fn, icfg, arn,
+        } else {
+            hit = fgd_idem_lookup(q, &fn, config, arn,
                 (const uint8_t *) (q->body_len ? q->body : "{}"),
                 q->body_len ? q->body_len : 2, &idem, &hbody, &hlen, &hrid);
         }
@@ -580,13 +619,6 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
         fgd_nomem(r);
         goto cleanup;
     }
-    /* what a persistent runtime sees at its init: names the call's
-     * sandbox in its guest, and the function snapshot a new guest may be
-     * restored from */
-    if (vmp_fnsnap_config(req.data, req.len, fnid, config) != 0) {
-        config[0] = '\0';
-    }
-
     /* a deadline the version's recent runs say it can not meet: refused
      * before it takes a place */
     if (fgd_estimate_key(need_key, sizeof(need_key), q->owner, fn.name,
@@ -635,26 +667,9 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
         wall = fg_epoch_ms();
         order.order_ms = fgd_deadline_order(deadline, wall, mono, timeout_ms);
         order.start_by_ms = fgd_deadline_start_by(deadline, wall, mono, need);
-        order.elsewhere = false;
-        /* the keeper's call: one sandbox more, in a guest without one,
-         * when fewer than it wants are kept */
-        if (q->provision != NULL) {
-            fgd_provision_t  *p = q->provision;
-
-            snprintf(p->code, sizeof(p->code), "%s", fn.sha256);
-            snprintf(p->config, sizeof(p->config), "%s", config);
-            snprintf(p->version, sizeof(p->version), "%s",
-                fgd_fn_version(&fn));
-            p->memory_mb = fn.memory_mb;
-            p->kept = vmp_pool_provisioned(pool, key, fn.sha256, config,
-                p->want);
-            if (p->kept >= p->want) {
-                r->status = 200;
-                rc = 0;
-                goto cleanup;
-            }
-            order.elsewhere = true;
-        }
+        /* the keeper's call: one sandbox more, in a guest that keeps
+         * none */
+        order.elsewhere = q->provision != NULL;
         if (vmp_pool_acquire_by(pool, key, fn.sha256, config, &order, &vm,
                 &info, &err) != 0)
         {
