@@ -30,6 +30,8 @@
 # and restore of a python3.11 call waiting on another, (12) template clones
 # against full images: cold starts with and without a warm VM, host
 # memory per idle guest, a burst of 24 first calls over 3 accounts,
+# (14) provisioned concurrency: READY time, a kept sandbox's first call,
+# wrk through it; the python3.11 warm path with sandboxes_per_vm = 1.
 # (9) optional (FNGATE_BENCH_ESM):
 # an event source mapping draining a filled queue, the time from
 # SendMessage to the handler idle and under a backlog, and a FIFO queue's
@@ -50,7 +52,8 @@
 # FNGATE_BENCH_SUSPEND (5: calls in section 11), FNGATE_BENCH_SUSPEND_SLEEP
 # (3: seconds each waits on its child), FNGATE_BENCH_CLONE_WARM (4),
 # FNGATE_BENCH_CLONE_MAX (32), FNGATE_BENCH_CLONE_N (10),
-# FNGATE_BENCH_CLONE_NOWARM (5) (section 12), BUILD.
+# FNGATE_BENCH_CLONE_NOWARM (5) (section 12), FNGATE_BENCH_PC_N (2)
+# (section 14), BUILD.
 
 set -euo pipefail
 
@@ -1215,6 +1218,82 @@ DEPLOY_OUT=$(env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp \
     --threads 3 2>&1) || note "deploys under load: a call failed or mixed"
 note "deploys under load: $(tr '\n' ';' <<<"$DEPLOY_OUT")"
 
+# ------------------------------------------------------------ 14: provisioned concurrency
+
+# Provisioned concurrency (docs/vms.md "Provisioned concurrency"), with
+# the default pool: PC_N (2) sandboxes of a python3.11 no-op's alias
+# kept: the time from the Put to READY (polled by boto3, about every
+# 0.5 s); the first call's TTFB (in a kept sandbox: warm, where 3c's
+# cold start takes seconds) and wrk 1 connection through the alias; the
+# capacity billing line once deleted.  Then the python3.11 warm path
+# again with sandboxes_per_vm = 1, beside section 2's (the default, 4):
+# what a guest's other sandboxes cost a warm call.
+PC_N=${FNGATE_BENCH_PC_N:-2}
+note "provisioned concurrency: $PC_N sandboxes of a python3.11 alias"
+wait_warm 300
+read -r pc_acct pc_k pc_s < <(account_new bench-pc)
+pcall() { py call "http://127.0.0.1:$PORT" "$pc_k" "$pc_s" "$@"; }
+py create "http://127.0.0.1:$PORT" "$pc_k" "$pc_s" pc "$W/pynoop.zip" \
+    app.handler python3.11 >/dev/null || die "CreateFunction (pc) failed"
+pcall publish_version '{"FunctionName":"pc"}' >/dev/null ||
+    die "PublishVersion (pc) failed"
+pcall create_alias '{"FunctionName":"pc","Name":"live","FunctionVersion":"1"}' \
+    >/dev/null || die "CreateAlias (pc) failed"
+t0=$(date +%s%N)
+pcall put_provisioned_concurrency_config \
+    "{\"FunctionName\":\"pc\",\"Qualifier\":\"live\",\"ProvisionedConcurrentExecutions\":$PC_N}" \
+    >/dev/null || die "PutProvisionedConcurrencyConfig failed"
+pc_status=IN_PROGRESS
+for ((i = 0; i < 600; i++)); do
+    pc_status=$(pcall get_provisioned_concurrency_config \
+        '{"FunctionName":"pc","Qualifier":"live"}' | jq -r .Status)
+    [ "$pc_status" = IN_PROGRESS ] || break
+done
+[ "$pc_status" = READY ] || die "provisioned concurrency: $pc_status"
+pc_ready_ms=$((($(date +%s%N) - t0) / 1000000))
+p="/2015-03-31/functions/pc/invocations?Qualifier=live"
+py sign POST "http://localhost$p" '{}' "$pc_k" "$pc_s" >"$W/hdrs-pc"
+lines0=$(wc -l <"$ALOG")
+out=$(curl -s -o /dev/null -w '%{http_code} %{time_starttransfer}' -H @"$W/hdrs-pc" \
+    --data '{}' "http://127.0.0.1:$PORT$p")
+[ "${out%% *}" = 200 ] || die "provisioned call: $out"
+pc_first=$(awk -v t="${out#* }" 'BEGIN { printf "%.1f", t * 1000 }')
+sleep 0.5
+pc_first_line=$(tail -n +"$((lines0 + 1))" "$ALOG" |
+    jq -r 'select(.action == "Invoke") | "cold_start \(.cold_start), provisioned \(.provisioned)"' | head -n 1)
+wrk_script "$W/invoke-pc.lua" "$PORT" "$pc_k" "$pc_s" count "$p"
+R[pc_wrk]=$(run_wrk pc "$PORT" 1 "$SECS" "$W/invoke-pc.lua" "$p")
+lines0=$(wc -l <"$ALOG")
+pcall delete_provisioned_concurrency_config \
+    '{"FunctionName":"pc","Qualifier":"live"}' >/dev/null ||
+    die "DeleteProvisionedConcurrencyConfig failed"
+pc_gbs=-
+for ((i = 0; i < 100; i++)); do
+    pc_gbs=$(tail -n +"$((lines0 + 1))" "$ALOG" |
+        jq -r 'select(.action == "ProvisionedConcurrency") | (.provisioned | tonumber) * (.memory_mb | tonumber) / 1024 * (.provisioned_seconds | tonumber)' |
+        head -n 1)
+    [ -n "$pc_gbs" ] && break
+    sleep 0.1
+done
+note "provisioned: READY in $pc_ready_ms ms, first call $pc_first ms ($pc_first_line), billed ${pc_gbs:-none} GB-s"
+
+note "python3.11 warm path with sandboxes_per_vm = 1"
+flog0=$(wc -l <"$FLOG")
+bench_fngated sandboxes_per_vm=1
+for ((i = 0; i < 1800; i++)); do
+    tail -n +"$((flog0 + 1))" "$FLOG" | grep -q ': warm (' && break
+    sleep 0.1
+done
+read -r s1_acct s1_k s1_s < <(account_new bench-sbx1)
+py create "http://127.0.0.1:$PORT" "$s1_k" "$s1_s" s1 "$W/pynoop.zip" \
+    app.handler python3.11 >/dev/null || die "CreateFunction (s1) failed"
+p=/2015-03-31/functions/s1/invocations
+wrk_script "$W/invoke-s1.lua" "$PORT" "$s1_k" "$s1_s" count "$p"
+run_wrk s1-warmup "$PORT" 1 2 "$W/invoke-s1.lua" "$p" >/dev/null
+wait_warm 180 1 "$((flog0 + 1))"
+R[sbx1]=$(run_wrk s1 "$PORT" 1 "$SECS" "$W/invoke-s1.lua" "$p")
+bench_fngated
+
 # ------------------------------------------------------------ the table
 
 accel=$(grep -o -E 'accelerator (kvm|tcg): .*' "$FLOG" | tail -n 1)
@@ -1341,6 +1420,10 @@ xa_ratio() { # xa_ratio DIRECTLINE ALIASLINE: alias / direct, p50 and calls/s
         -v rd="$(rate "$1")" -v ra="$(rate "$2")" \
         'BEGIN { printf "p50 %.3f (%+.3f ms), calls/s %.3f", pa / pd, (pa - pd) / 1000, ra / rd }'
 }
+printf '%-44s %s\n' "14 provisioned concurrency, $PC_N python3.11" \
+    "READY $pc_ready_ms ms after the Put; first call TTFB $pc_first ms ($pc_first_line); wrk c1 through the alias: $(xa_row "${R[pc_wrk]}"); billed ${pc_gbs:-none} GB-s once deleted"
+printf '%-44s %s\n' "14 python3.11 warm c=1, sandboxes_per_vm 1" \
+    "$(xa_row "${R[sbx1]}") (section 2, sandboxes_per_vm 4: p50 $(ms "$(field "${R[inv_py_1]}" p50_us)") ms)"
 for pass in 1 2; do
     first="ARN first"
     [ $pass = 2 ] && first="alias first"
