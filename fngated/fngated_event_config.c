@@ -322,26 +322,16 @@ fgd_eic_delete(const fgd_req_t *q, fgd_resp_t *r)
 {
     char         key[FG_KEY_MAX];
     const char  *qual = fgd_eic_qualifier(q->qualifier);
-    const char  *argv[3] = { "HDEL", key, qual };
-    redisReply  *reply;
-    long long    n;
+    int          n;
 
     if (fg_key_event_invoke_configs(key, sizeof(key), q->caller, q->function)
         >= FG_KEY_MAX)
     {
         return fgd_error(r, 500, "ServiceException", "key too long");
     }
-    reply = fgd_redis_command(q, false, 3, argv, NULL, r);
-    if (reply == NULL) {
-        return -1;
-    }
-    if (reply->type != REDIS_REPLY_INTEGER) {
-        return fgd_store_unexpected(reply, r);
-    }
-    n = reply->integer;
-    freeReplyObject(reply);
-    if (n == 0) {
-        return fgd_eic_none(q, r);
+    n = fgd_store_hdel(q, key, qual, r);
+    if (n <= 0) {
+        return n < 0 ? -1 : fgd_eic_none(q, r);
     }
     fgd_log("info", q->request_id, "event invoke config of %s:%s:%s "
         "deleted", q->caller, q->function, qual);

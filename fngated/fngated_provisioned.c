@@ -395,25 +395,15 @@ fgd_provisioned_get(const fgd_req_t *q, fgd_resp_t *r)
 int
 fgd_provisioned_delete(const fgd_req_t *q, fgd_resp_t *r)
 {
-    char         key[FG_KEY_MAX];
-    const char  *argv[3] = { "HDEL", key, q->qualifier };
-    redisReply  *reply;
-    long long    n;
+    char  key[FG_KEY_MAX];
+    int   n;
 
     if (fgd_pc_qualifier(q, r) != 0 || fgd_pc_key(q, key, r) != 0) {
         return -1;
     }
-    reply = fgd_redis_command(q, false, 3, argv, NULL, r);
-    if (reply == NULL) {
-        return -1;
-    }
-    if (reply->type != REDIS_REPLY_INTEGER) {
-        return fgd_store_unexpected(reply, r);
-    }
-    n = reply->integer;
-    freeReplyObject(reply);
-    if (n == 0) {
-        return fgd_pc_not_found(r);
+    n = fgd_store_hdel(q, key, q->qualifier, r);
+    if (n <= 0) {
+        return n < 0 ? -1 : fgd_pc_not_found(r);
     }
     fgd_log("info", q->request_id, "%s:%s:%s provisions no concurrency",
         q->caller, q->function, q->qualifier);

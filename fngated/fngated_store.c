@@ -391,3 +391,23 @@ fgd_store_hash_page(const fgd_req_t *q, const char *key,
     *reply = rep;
     return 0;
 }
+
+int
+fgd_store_hdel(const fgd_req_t *q, const char *key, const char *field,
+    fgd_resp_t *r)
+{
+    const char  *argv[3] = { "HDEL", key, field };
+    redisReply  *reply;
+    long long    n;
+
+    reply = fgd_redis_command(q, false, 3, argv, NULL, r);
+    if (reply == NULL) {
+        return -1;
+    }
+    if (reply->type != REDIS_REPLY_INTEGER) {
+        return fgd_store_unexpected(reply, r);
+    }
+    n = reply->integer;
+    freeReplyObject(reply);
+    return n > 0;
+}

@@ -80,6 +80,10 @@ int fgd_store_read_fn(const fgd_req_t *q, const char *key,
     const char *account, const char *name, const char *qualifier,
     fgd_fn_t *fn, fgd_resp_t *r);
 
+/* HDEL key field: 1 removed, 0 there was none, -1 with r. */
+int fgd_store_hdel(const fgd_req_t *q, const char *key, const char *field,
+    fgd_resp_t *r);
+
 /* One field of a hash and its value (fgd_store_hash_page). */
 typedef struct {
     const char  *field;
