@@ -324,17 +324,12 @@ static bool
 fgd_invoke_kept(const fgd_req_t *q, const fgd_fn_t *fn, const char *config)
 {
     fgd_provision_t  *p = q->provision;
-    vmp_pool_t       *pool = fgd_pool_now();
-    char              key[128];
 
     snprintf(p->code, sizeof(p->code), "%s", fn->sha256);
     snprintf(p->config, sizeof(p->config), "%s", config);
     snprintf(p->version, sizeof(p->version), "%s", fgd_fn_version(fn));
     p->memory_mb = fn->memory_mb;
-    p->kept = pool != NULL
-              && vmp_pool_key(key, sizeof(key), q->owner, q->owner) == 0
-              ? vmp_pool_provisioned(pool, key, p->code, p->config, p->want)
-              : 0;
+    p->kept = fgd_pool_provisioned(q->owner, p->code, p->config, p->want);
     return p->kept >= p->want;
 }
 
@@ -345,11 +340,10 @@ fgd_invoke_kept(const fgd_req_t *q, const fgd_fn_t *fn, const char *config)
  * failed: its message).
  */
 static int
-fgd_invoke_provisioned(const fgd_req_t *q, vmp_pool_t *pool, vmp_vm_t *vm,
+fgd_invoke_provisioned(const fgd_req_t *q, vmp_vm_t *vm,
     const fgd_result_t *res, fgd_resp_t *r)
 {
     fgd_provision_t  *p = q->provision;
-    char              key[128];
 
     if (res->status[0] != 'o' || res->status[1] != 'k') {
         fgd_log("warn", q->request_id, "provisioned %s:%s:%s: init failed "
@@ -359,10 +353,7 @@ fgd_invoke_provisioned(const fgd_req_t *q, vmp_pool_t *pool, vmp_vm_t *vm,
             "failed: %s%s%s", res->status, res->message[0] ? ": " : "",
             res->message);
     }
-    if (vmp_pool_key(key, sizeof(key), q->owner, q->owner) != 0) {
-        return fgd_error(r, 500, "ServiceException", "key too long");
-    }
-    p->kept = vmp_pool_provisioned(pool, key, p->code, p->config, p->want);
+    p->kept = fgd_pool_provisioned(q->owner, p->code, p->config, p->want);
     fgd_log("info", q->request_id, "provisioned %s:%s:%s: sandbox "
         "initialised in %s (%u of %u kept)", q->owner, q->function,
         q->qualifier, vmp_vm_name(vm), p->kept, p->want);
@@ -792,7 +783,7 @@ fgd_invoke(const fgd_req_t *q, fgd_resp_t *r)
     }
     vmp_vm_sandbox_ran(vm, slot, res.max_rss_kb);
     if (q->provision != NULL) {
-        rc = fgd_invoke_provisioned(q, pool, vm, &res, r);
+        rc = fgd_invoke_provisioned(q, vm, &res, r);
         goto cleanup;
     }
     /* the version's recent runs: what later calls with a deadline need */

@@ -116,12 +116,9 @@ fgd_pool_stop(void)
 void
 fgd_pool_forget(const char *owner, const char *name, const char *version)
 {
-    vmp_pool_t  *pool;
+    vmp_pool_t  *pool = fgd_pool_now();
     char         fnid[200];
 
-    pthread_mutex_lock(&fgd_pool_lock);
-    pool = fgd_pool;
-    pthread_mutex_unlock(&fgd_pool_lock);
     if (pool == NULL) {
         return;
     }
@@ -139,6 +136,19 @@ fgd_pool_now(void)
     pool = fgd_pool;
     pthread_mutex_unlock(&fgd_pool_lock);
     return pool;
+}
+
+unsigned
+fgd_pool_provisioned(const char *owner, const char *code,
+    const char *config, unsigned want)
+{
+    vmp_pool_t  *pool = fgd_pool_now();
+    char         key[128];
+
+    if (pool == NULL || vmp_pool_key(key, sizeof(key), owner, owner) != 0) {
+        return 0;
+    }
+    return vmp_pool_provisioned(pool, key, code, config, want);
 }
 
 vmp_pool_t *

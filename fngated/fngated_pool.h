@@ -20,6 +20,12 @@ vmp_pool_t *fgd_pool_wait(unsigned timeout_ms, const char *request_id);
 /* The pool if it is there now, else NULL (nothing logged). */
 vmp_pool_t *fgd_pool_now(void);
 
+/* vmp_pool_provisioned for owner's sandboxes of code and config in its
+ * own guests (the pool key of the owner calling its own function): how
+ * many are kept now, at most want; 0 while there is no pool. */
+unsigned fgd_pool_provisioned(const char *owner, const char *code,
+    const char *config, unsigned want);
+
 /* Deletes this host's function snapshots of owner's function name and
  * version (NULL: all versions): its code, configuration or the function
  * changed. */

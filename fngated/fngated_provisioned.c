@@ -143,6 +143,46 @@ fgd_pc_parse(const char *s, unsigned *n, char modified[FGD_TIME_LEN])
            && *n <= FGD_PC_MAX;
 }
 
+/* The entry of owner's name:qualifier (made when make), or NULL; the
+ * lock is held. */
+static fgd_pc_t *
+fgd_pc_entry(const char *owner, const char *name, const char *qualifier,
+    bool make)
+{
+    fgd_pc_t  *e;
+    size_t     i;
+
+    for (i = 0; i < fgd_pc.n; i++) {
+        e = &fgd_pc.pcs[i];
+        if (strcmp(e->owner, owner) == 0 && strcmp(e->name, name) == 0
+            && strcmp(e->qualifier, qualifier) == 0)
+        {
+            return e;
+        }
+    }
+    if (!make) {
+        return NULL;
+    }
+    if (fgd_pc.n == fgd_pc.cap) {
+        size_t  cap = fgd_pc.cap ? fgd_pc.cap * 2 : 16;
+
+        e = realloc(fgd_pc.pcs, cap * sizeof(*e));
+        if (e == NULL) {
+            return NULL;
+        }
+        fgd_pc.pcs = e;
+        fgd_pc.cap = cap;
+    }
+    e = &fgd_pc.pcs[fgd_pc.n++];
+    memset(e, 0, sizeof(*e));
+    snprintf(e->owner, sizeof(e->owner), "%s", owner);
+    snprintf(e->name, sizeof(e->name), "%s", name);
+    snprintf(e->qualifier, sizeof(e->qualifier), "%s", qualifier);
+    e->status = "IN_PROGRESS";
+    e->billed_ms = fg_now_ms();
+    return e;
+}
+
 /* d for the stored configuration s of owner's name:qualifier, with what
  * the keeper found of it (nothing yet: IN_PROGRESS, none allocated);
  * reason is d's buffer.  false: s is not a configuration (logged). */
@@ -150,7 +190,7 @@ static bool
 fgd_pc_doc(const fgd_req_t *q, const char *qualifier, const char *s,
     fgd_pc_doc_t *d, char modified[FGD_TIME_LEN], char reason[256])
 {
-    size_t  i;
+    const fgd_pc_t  *e;
 
     memset(d, 0, sizeof(*d));
     if (!fgd_pc_parse(s, &d->requested, modified)) {
@@ -164,20 +204,12 @@ fgd_pc_doc(const fgd_req_t *q, const char *qualifier, const char *s,
     d->reason = "";
     reason[0] = '\0';
     pthread_mutex_lock(&fgd_pc.lock);
-    for (i = 0; i < fgd_pc.n; i++) {
-        const fgd_pc_t *e = &fgd_pc.pcs[i];
-
-        if (strcmp(e->owner, q->caller) == 0
-            && strcmp(e->name, q->function) == 0
-            && strcmp(e->qualifier, qualifier) == 0
-            && strcmp(e->modified, modified) == 0)
-        {
-            d->allocated = e->kept;
-            d->status = e->status;
-            snprintf(reason, 256, "%s", e->reason);
-            d->reason = reason;
-            break;
-        }
+    e = fgd_pc_entry(q->caller, q->function, qualifier, false);
+    if (e != NULL && strcmp(e->modified, modified) == 0) {
+        d->allocated = e->kept;
+        d->status = e->status;
+        snprintf(reason, 256, "%s", e->reason);
+        d->reason = reason;
     }
     pthread_mutex_unlock(&fgd_pc.lock);
     return true;
@@ -472,46 +504,6 @@ cleanup:
 /* ------------------------------------------------------------------ */
 /* The keeper                                                           */
 
-/* The entry of owner's name:qualifier (made when make), or NULL; the
- * lock is held. */
-static fgd_pc_t *
-fgd_pc_entry(const char *owner, const char *name, const char *qualifier,
-    bool make)
-{
-    fgd_pc_t  *e;
-    size_t     i;
-
-    for (i = 0; i < fgd_pc.n; i++) {
-        e = &fgd_pc.pcs[i];
-        if (strcmp(e->owner, owner) == 0 && strcmp(e->name, name) == 0
-            && strcmp(e->qualifier, qualifier) == 0)
-        {
-            return e;
-        }
-    }
-    if (!make) {
-        return NULL;
-    }
-    if (fgd_pc.n == fgd_pc.cap) {
-        size_t  cap = fgd_pc.cap ? fgd_pc.cap * 2 : 16;
-
-        e = realloc(fgd_pc.pcs, cap * sizeof(*e));
-        if (e == NULL) {
-            return NULL;
-        }
-        fgd_pc.pcs = e;
-        fgd_pc.cap = cap;
-    }
-    e = &fgd_pc.pcs[fgd_pc.n++];
-    memset(e, 0, sizeof(*e));
-    snprintf(e->owner, sizeof(e->owner), "%s", owner);
-    snprintf(e->name, sizeof(e->name), "%s", name);
-    snprintf(e->qualifier, sizeof(e->qualifier), "%s", qualifier);
-    e->status = "IN_PROGRESS";
-    e->billed_ms = fg_now_ms();
-    return e;
-}
-
 /*
  * Appends e's billing line for the time since its last one (now_ms) to
  * the billing log: the sandboxes it kept, its memory size, the seconds.
@@ -564,42 +556,6 @@ fgd_pc_bill(fgd_pc_t *e, uint64_t now_ms)
     }
 }
 
-/* The fields of reply (an array of strings, as SMEMBERS answers) as a
- * NULL-terminated malloc'd copy, or NULL. */
-static char **
-fgd_pc_strings(const redisReply *reply)
-{
-    char    **out;
-    size_t    i, n = 0;
-
-    if (reply->type != REDIS_REPLY_ARRAY) {
-        return NULL;
-    }
-    out = calloc(reply->elements + 1, sizeof(*out));
-    if (out == NULL) {
-        return NULL;
-    }
-    for (i = 0; i < reply->elements; i++) {
-        if (reply->element[i]->type == REDIS_REPLY_STRING
-            && (out[n] = strdup(reply->element[i]->str)) != NULL)
-        {
-            n++;
-        }
-    }
-    return out;
-}
-
-static void
-fgd_pc_strings_free(char **s)
-{
-    size_t  i;
-
-    for (i = 0; s != NULL && s[i] != NULL; i++) {
-        free(s[i]);
-    }
-    free(s);
-}
-
 /* One command's reply on the keeper's connection, or NULL (logged). */
 static redisReply *
 fgd_pc_command(fgd_req_t *q, const char *cmd, const char *key)
@@ -623,37 +579,45 @@ fgd_pc_command(fgd_req_t *q, const char *cmd, const char *key)
 static int
 fgd_pc_read(fgd_req_t *q)
 {
-    char         key[FG_KEY_MAX], modified[FGD_TIME_LEN];
-    char       **accounts, **names;
-    redisReply  *reply;
-    fgd_pc_t    *e;
-    unsigned     n;
-    size_t       a, f, i;
+    char          key[FG_KEY_MAX], modified[FGD_TIME_LEN];
+    const char   *account, *name;
+    redisReply   *accounts, *names = NULL, *reply = NULL;
+    fgd_pc_t     *e;
+    unsigned      n;
+    size_t        a, f, i;
+    int           rc = -1;
 
     fg_key_provisioned_accounts(key, sizeof(key));
-    if ((reply = fgd_pc_command(q, "SMEMBERS", key)) == NULL) {
+    if ((accounts = fgd_pc_command(q, "SMEMBERS", key)) == NULL) {
         return -1;
     }
-    accounts = fgd_pc_strings(reply);
-    freeReplyObject(reply);
-    for (a = 0; accounts != NULL && accounts[a] != NULL; a++) {
-        if (fg_key_provisioned_functions(key, sizeof(key), accounts[a])
-                >= FG_KEY_MAX
-            || (reply = fgd_pc_command(q, "SMEMBERS", key)) == NULL)
-        {
-            fgd_pc_strings_free(accounts);
-            return -1;
+    for (a = 0; accounts->type == REDIS_REPLY_ARRAY
+                && a < accounts->elements; a++)
+    {
+        freeReplyObject(names);
+        names = NULL;
+        if (accounts->element[a]->type != REDIS_REPLY_STRING) {
+            continue;
         }
-        names = fgd_pc_strings(reply);
-        freeReplyObject(reply);
-        for (f = 0; names != NULL && names[f] != NULL; f++) {
-            if (fg_key_provisioned(key, sizeof(key), accounts[a], names[f])
+        account = accounts->element[a]->str;
+        if (fg_key_provisioned_functions(key, sizeof(key), account)
+                >= FG_KEY_MAX
+            || (names = fgd_pc_command(q, "SMEMBERS", key)) == NULL)
+        {
+            goto done;
+        }
+        for (f = 0; names->type == REDIS_REPLY_ARRAY && f < names->elements;
+             f++)
+        {
+            if (names->element[f]->type != REDIS_REPLY_STRING) {
+                continue;
+            }
+            name = names->element[f]->str;
+            if (fg_key_provisioned(key, sizeof(key), account, name)
                     >= FG_KEY_MAX
                 || (reply = fgd_pc_command(q, "HGETALL", key)) == NULL)
             {
-                fgd_pc_strings_free(names);
-                fgd_pc_strings_free(accounts);
-                return -1;
+                goto done;
             }
             for (i = 0; reply->type == REDIS_REPLY_ARRAY
                         && i + 1 < reply->elements; i += 2)
@@ -666,8 +630,8 @@ fgd_pc_read(fgd_req_t *q)
                     continue;
                 }
                 pthread_mutex_lock(&fgd_pc.lock);
-                e = fgd_pc_entry(accounts[a], names[f],
-                    reply->element[i]->str, true);
+                e = fgd_pc_entry(account, name, reply->element[i]->str,
+                    true);
                 if (e != NULL) {
                     if (strcmp(e->modified, modified) != 0) {
                         /* put again: made again now, not after a wait */
@@ -684,23 +648,22 @@ fgd_pc_read(fgd_req_t *q)
             }
             freeReplyObject(reply);
         }
-        fgd_pc_strings_free(names);
     }
-    fgd_pc_strings_free(accounts);
-    return 0;
+    rc = 0;
+
+done:
+    freeReplyObject(names);
+    freeReplyObject(accounts);
+    return rc;
 }
 
-/* Lets e's sandboxes go (its configuration went, or names another
- * version now). */
+/* Lets owner's kept sandboxes of code and config go (its configuration
+ * went, or names another version now). */
 static void
-fgd_pc_let_go(vmp_pool_t *pool, const char *owner, const char *code,
-    const char *config)
+fgd_pc_let_go(const char *owner, const char *code, const char *config)
 {
-    char  key[128];
-
-    if (code[0] != '\0' && vmp_pool_key(key, sizeof(key), owner, owner) == 0)
-    {
-        vmp_pool_provisioned(pool, key, code, config, 0);
+    if (code[0] != '\0') {
+        fgd_pool_provisioned(owner, code, config, 0);
     }
 }
 
@@ -710,7 +673,7 @@ fgd_pc_let_go(vmp_pool_t *pool, const char *owner, const char *code,
  * copy, written back by the caller.
  */
 static void
-fgd_pc_keep(fgd_req_t *q, vmp_pool_t *pool, fgd_pc_t *e)
+fgd_pc_keep(fgd_req_t *q, fgd_pc_t *e)
 {
     fgd_provision_t  p;
     fgd_resp_t       r;
@@ -718,15 +681,14 @@ fgd_pc_keep(fgd_req_t *q, vmp_pool_t *pool, fgd_pc_t *e)
     unsigned         tries;
     int              rc;
 
+    q->caller = q->owner = q->billing = e->owner;
+    q->function = e->name;
+    q->qualifier = e->qualifier;
+    q->request_id = q->root_id = rid;
     for (tries = 0; tries <= e->requested; tries++) {
         memset(&p, 0, sizeof(p));
         p.want = e->requested;
         fgd_revision_new(rid);
-        q->request_id = rid;
-        q->root_id = rid;
-        q->caller = q->owner = q->billing = e->owner;
-        q->function = e->name;
-        q->qualifier = e->qualifier;
         q->provision = &p;
         memset(&r, 0, sizeof(r));
         rc = fgd_invoke(q, &r);
@@ -747,7 +709,7 @@ fgd_pc_keep(fgd_req_t *q, vmp_pool_t *pool, fgd_pc_t *e)
         /* an alias moved to another version: the old sandboxes go */
         if (strcmp(e->code, p.code) != 0 || strcmp(e->config, p.config) != 0)
         {
-            fgd_pc_let_go(pool, e->owner, e->code, e->config);
+            fgd_pc_let_go(e->owner, e->code, e->config);
             snprintf(e->code, sizeof(e->code), "%s", p.code);
             snprintf(e->config, sizeof(e->config), "%s", p.config);
         }
@@ -773,13 +735,11 @@ fgd_pc_keep(fgd_req_t *q, vmp_pool_t *pool, fgd_pc_t *e)
 static void
 fgd_pc_round(fgd_req_t *q)
 {
-    vmp_pool_t  *pool;
-    fgd_pc_t     e;
-    uint64_t     now;
-    size_t       i;
+    fgd_pc_t  e;
+    uint64_t  now;
+    size_t    i;
 
-    pool = fgd_pool_now();
-    if (pool == NULL) {
+    if (fgd_pool_now() == NULL) {
         return;                         /* not started yet */
     }
     pthread_mutex_lock(&fgd_pc.lock);
@@ -807,7 +767,7 @@ fgd_pc_round(fgd_req_t *q)
             fgd_log("info", NULL, "provisioned %s:%s:%s: configuration "
                 "gone, its %u sandboxes let go", e.owner, e.name,
                 e.qualifier, e.kept);
-            fgd_pc_let_go(pool, e.owner, e.code, e.config);
+            fgd_pc_let_go(e.owner, e.code, e.config);
             i--;
             continue;
         }
@@ -815,21 +775,16 @@ fgd_pc_round(fgd_req_t *q)
         pthread_mutex_unlock(&fgd_pc.lock);
 
         if (e.retry_ms == 0 || now >= e.retry_ms) {
-            fgd_pc_keep(q, pool, &e);
+            fgd_pc_keep(q, &e);
         }
 
+        /* written back: this thread alone changes the table (Get and
+         * List only read it), so entry i is still e's */
         pthread_mutex_lock(&fgd_pc.lock);
-        /* written back unless a Put or Delete changed it meanwhile (the
-         * next round reads it) */
-        if (i < fgd_pc.n && strcmp(fgd_pc.pcs[i].owner, e.owner) == 0
-            && strcmp(fgd_pc.pcs[i].name, e.name) == 0
-            && strcmp(fgd_pc.pcs[i].qualifier, e.qualifier) == 0)
-        {
-            if (now - e.billed_ms >= FGD_PC_BILL_MS) {
-                fgd_pc_bill(&e, now);
-            }
-            fgd_pc.pcs[i] = e;
+        if (now - e.billed_ms >= FGD_PC_BILL_MS) {
+            fgd_pc_bill(&e, now);
         }
+        fgd_pc.pcs[i] = e;
         pthread_mutex_unlock(&fgd_pc.lock);
     }
 }

@@ -25,21 +25,17 @@ local function sum(key, skip)
   return t
 end
 
+-- the function's other configurations, then the account's
+local mine = sum(KEYS[2], ARGV[1]) + n
 local reserved = redis.call('HGET', KEYS[1], 'ReservedConcurrentExecutions')
-if reserved and reserved ~= '' then
-  if sum(KEYS[2], ARGV[1]) + n > tonumber(reserved) then
-    return {-2, tonumber(reserved)}
-  end
+if reserved and reserved ~= '' and mine > tonumber(reserved) then
+  return {-2, tonumber(reserved)}
 end
 local room = tonumber(ARGV[4])
 if room > 0 then
-  local total = n
+  local total = mine
   for _, name in ipairs(redis.call('SMEMBERS', KEYS[3])) do
-    if name == ARGV[5] then
-      total = total + sum(KEYS[2], ARGV[1])
-    else
-      total = total + sum(ARGV[6] .. name, '')
-    end
+    if name ~= ARGV[5] then total = total + sum(ARGV[6] .. name, '') end
   end
   if total > room then return {-3, total} end
 end
