@@ -1,6 +1,7 @@
 # lib/: the code shared by the nginx module, fngated and the guest agent.
 # Included by the top-level Makefile; builds $(BUILD)/libfg.a and the CUnit
-# binaries $(BUILD)/t/test_{sigv4,frame,route,keys,api,rtapi,action,egress}.
+# binaries $(BUILD)/t/test_{sigv4,frame,route,keys,api,rtapi,action,egress,
+# cluster}.
 
 LIBFG         := $(BUILD)/libfg.a
 LIBFG_SRCS    := $(wildcard lib/*.c)
@@ -34,11 +35,11 @@ $(LIBFG_NGX_CHECK): $(LIBFG_SRCS) $(wildcard lib/*.h) lib/build.mk
 BUILD_TARGETS += $(LIBFG) $(LIBFG_NGX_CHECK)
 
 # CUnit tests of lib/.
-LIBFG_TESTS     := sigv4 frame route keys api rtapi action egress
+LIBFG_TESTS     := sigv4 frame route keys api rtapi action egress cluster
 LIBFG_TEST_BINS := $(LIBFG_TESTS:%=$(BUILD)/t/test_%)
 
 $(LIBFG_TEST_BINS): $(BUILD)/t/test_%: $(BUILD)/obj/t/unit/test_%.o $(LIBFG)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(LIBFG) -lcunit -lcrypto -pthread
+	$(CC) $(CFLAGS) -o $@ $< $(LIBFG) -lcunit -lcrypto -lhiredis -pthread
 
 UNIT_TESTS += $(LIBFG_TEST_BINS)

@@ -18,6 +18,18 @@
 #                                  persist: every write in the append-only
 #                                  file before Redis answers it (`fngate
 #                                  up`), else no persistence (tests, bench)
+#   stack_redis_cluster DIR PORT MAXMEMORY [persist [NODES]]
+#                                  a Redis Cluster of NODES (6) nodes on
+#                                  127.0.0.1:PORT.., half masters with a
+#                                  replica each, node P's files in DIR/P
+#                                  (nodes.conf too); cluster-node-timeout
+#                                  STACK_CLUSTER_NODE_TIMEOUT ms (2000);
+#                                  returns when every node says
+#                                  cluster_state:ok (made once, then
+#                                  restarted as it was)
+#   stack_redis_cluster_addrs PORT [NODES]
+#                                  prints its address list ("127.0.0.1:PORT
+#                                  ... cluster": `redis` / `fngate_redis`)
 #   stack_fngated_opts STATE REDIS_PORT [KEY=VALUE]...
 #                                  sets the array FNGATED_OPTS: -c
 #                                  conf/fngated.conf and one -o per key the
@@ -113,8 +125,8 @@ stack_libvirt() {
     LIBVIRT_URI=${LIBVIRT_URI:-qemu:///system} "$ROOT/util/libvirt-up.sh"
 }
 
-stack_redis() {
-    local d=$1 port=$2 maxmemory=$3 persist=${4:-}
+stack_redis_conf() {
+    local d=$1 port=$2 maxmemory=$3 persist=${4:-} cluster=${5:-}
     mkdir -p "$d"
     {
         echo "# written by util/stack.sh (stack_redis)"
@@ -140,9 +152,71 @@ stack_redis() {
         echo "# and nothing is evicted; reads and deletes go on."
         echo "maxmemory $maxmemory"
         echo "maxmemory-policy noeviction"
+        if [ "$cluster" = cluster ]; then
+            echo "# A node of a Redis Cluster (stack_redis_cluster): a master that"
+            echo "# does not answer for cluster-node-timeout ms is failed over to"
+            echo "# its replica."
+            echo "cluster-enabled yes"
+            echo "cluster-config-file $d/nodes.conf"
+            echo "cluster-node-timeout ${STACK_CLUSTER_NODE_TIMEOUT:-2000}"
+            echo "cluster-require-full-coverage no"
+            echo "cluster-allow-reads-when-down no"
+        fi
     } >"$d/redis.conf"
+}
+
+stack_redis() {
+    local d=$1 port=$2
+    stack_redis_conf "$@" || return 1
     redis-server "$d/redis.conf" || return 1
     stack_wait 20 redis sh -c "redis-cli -h 127.0.0.1 -p $port ping | grep -q PONG"
+}
+
+# A Redis Cluster of NODES nodes on ports PORT.. (half masters, each with
+# one replica), in DIR/PORT each; waits until every node says the
+# cluster is ok.  A cluster already made (DIR/PORT/nodes.conf) is started
+# again as it was.
+stack_redis_cluster() {
+    local d=$1 port=$2 maxmemory=$3 persist=${4:-} nodes=${5:-6} i p
+    local -a addrs=()
+    for ((i = 0; i < nodes; i++)); do
+        p=$((port + i))
+        addrs+=("127.0.0.1:$p")
+        stack_pid_alive "$d/$p/redis.pid" redis-server && continue
+        stack_redis_conf "$d/$p" "$p" "$maxmemory" "$persist" cluster || return 1
+        redis-server "$d/$p/redis.conf" || return 1
+    done
+    for ((i = 0; i < nodes; i++)); do
+        p=$((port + i))
+        stack_wait 20 "redis $p" sh -c "redis-cli -p $p ping | grep -q PONG" || return 1
+    done
+    if ! redis-cli -p "$port" cluster info | grep -q '^cluster_known_nodes:'"$nodes"; then
+        redis-cli --cluster create "${addrs[@]}" --cluster-replicas 1 \
+            --cluster-yes >"$d/create.log" 2>&1 || {
+            echo "stack: redis-cli --cluster create failed ($d/create.log)" >&2
+            return 1
+        }
+    fi
+    for ((i = 0; i < nodes; i++)); do
+        p=$((port + i))
+        stack_wait 30 "redis cluster (node $p)" sh -c \
+            "redis-cli -p $p cluster info | grep -q '^cluster_state:ok'" || return 1
+    done
+    # and every replica has its master's data (a failover needs one)
+    stack_wait 30 "redis cluster replicas" sh -c \
+        "[ \$(for p in \$(seq $port $((port + nodes - 1))); do
+               redis-cli -p \$p info replication; done |
+             grep -c '^master_link_status:up') -ge $((nodes / 2)) ]"
+}
+
+# The address list fngated's `redis` and nginx's `fngate_redis` take for
+# the cluster of stack_redis_cluster (its masters' ports as seeds).
+stack_redis_cluster_addrs() {
+    local port=$1 nodes=${2:-6} i
+    for ((i = 0; i < nodes; i++)); do
+        printf '127.0.0.1:%d ' $((port + i))
+    done
+    echo cluster
 }
 
 stack_fngated_opts() {
