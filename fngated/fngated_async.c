@@ -73,7 +73,7 @@ typedef struct {
 typedef struct {
     unsigned       n;
     pthread_t      thread;
-    redisContext  *redis;
+    fgd_redis_t   *redis;
     char           consumer[FGD_ASYNC_CONSUMER_MAX];
     char           account[FG_ACCOUNT_LEN + 1];  /* the event it runs */
     char           entry[48];                    /* "" when none */
@@ -117,7 +117,7 @@ fgd_event_age_ms(const fgd_event_t *ev)
 
 /* A request of a thread of this file, for fngated_redis's calls. */
 static void
-fgd_async_req(fgd_req_t *q, redisContext **redis, const char *rid)
+fgd_async_req(fgd_req_t *q, fgd_redis_t **redis, const char *rid)
 {
     memset(q, 0, sizeof(*q));
     q->conf = fgd_async.conf;
@@ -455,9 +455,9 @@ fgd_async_config(fgd_req_t *q, const fgd_event_t *ev, fgd_async_cfg_t *cfg)
         return -1;
     }
     freeReplyObject(reply);
-    if (fgd_eic_read(*q->redis, account, function, qualifier, &cfg->eic,
+    if (fgd_eic_read(q, account, function, qualifier, &cfg->eic,
             err, sizeof(err)) != 0
-        || fgd_dead_letter_read(*q->redis, ev->owner, ev->function,
+        || fgd_dead_letter_read(q, ev->owner, ev->function,
             ev->qualifier, cfg->dead_letter, sizeof(cfg->dead_letter), err,
             sizeof(err)) != 0)
     {
@@ -916,7 +916,7 @@ fgd_async_worker(void *arg)
         pthread_mutex_unlock(&fgd_async.lock);
     }
     if (w->redis != NULL) {
-        redisFree(w->redis);
+        fgd_redis_free(w->redis);
         w->redis = NULL;
     }
     return NULL;
@@ -978,7 +978,7 @@ fgd_async_reply_accounts(redisReply *reply)
 static void *
 fgd_async_scheduler(void *arg)
 {
-    redisContext  *redis = NULL;
+    fgd_redis_t   *redis = NULL;
     fgd_req_t      q;
     fgd_resp_t     r;
     redisReply    *reply;
@@ -1046,7 +1046,7 @@ fgd_async_scheduler(void *arg)
         }
     }
     if (redis != NULL) {
-        redisFree(redis);
+        fgd_redis_free(redis);
     }
     return NULL;
 }

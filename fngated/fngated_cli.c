@@ -166,7 +166,7 @@ fgd_cli_account_name_valid(const char *name)
  * conf->redis (opened, the scripts loaded, at the first command).
  */
 static void
-fgd_cli_req(fgd_req_t *q, const fgd_conf_t *conf, redisContext **c)
+fgd_cli_req(fgd_req_t *q, const fgd_conf_t *conf, fgd_redis_t **c)
 {
     memset(q, 0, sizeof(*q));
     q->conf = conf;
@@ -183,22 +183,60 @@ fgd_cli_fail(const fgd_conf_t *conf, fgd_resp_t *r)
     return 1;
 }
 
+/*
+ * hash_create.lua on key with n field/value pairs: 1 written, 0 the name
+ * is taken, -1 failed (said on stderr).
+ */
+static int
+fgd_cli_hash_create(fgd_req_t *q, const char *key, const char **fv,
+    unsigned n)
+{
+    const char  *args[2 + 2 * 4];
+    fgd_resp_t   r;
+    long long    v;
+    unsigned     i;
+
+    args[0] = key;
+    args[1] = "0";
+    for (i = 0; i < 2 * n && i < 2 * 4; i++) {
+        args[2 + i] = fv[i];
+    }
+    memset(&r, 0, sizeof(r));
+    if (fgd_redis_script_int(q, FGD_SCRIPT_HASH_CREATE, 1, (int) (2 + i),
+            args, NULL, &v, &r) != 0)
+    {
+        return -fgd_cli_fail(q->conf, &r);
+    }
+    return v == 1;
+}
+
+/*
+ * An account, in three steps that each touch one key (the account's
+ * record, the set of accounts and the access key live on different slots
+ * of a cluster): the record claims the id, the set lists it, the access
+ * key makes it usable.  A crash between them leaves at most an account
+ * whose record names an access key that does not exist (or another
+ * account's, drawn since): no key leads to it, so it can not be used,
+ * and nothing else is touched; the command, run again, makes another.
+ */
 static int
 fgd_cli_account_create(const fgd_conf_t *conf, const char *name)
 {
-    redisContext  *c = NULL;
+    fgd_redis_t   *c = NULL;
     fgd_req_t      q;
     fgd_resp_t     r;
     char           id[FG_ACCOUNT_LEN + 1], akid[21], secret[41];
     char           k_key[FG_KEY_MAX], k_acct[FG_KEY_MAX], k_all[FG_KEY_MAX];
     char           created[32];
-    /* KEYS, then ARGV, of lua/account_create.lua */
-    const char    *args[] = { k_key, k_acct, k_all, id, akid, secret, name,
-                              created };
-    long long      v;
+    const char    *acct[] = { "name", name, "created", created,
+                              "access_key", akid };
+    const char    *key[] = { "account", id, "secret", secret, "created",
+                             created };
+    const char    *argv[4];
+    redisReply    *rep;
     time_t         now = time(NULL);
     struct tm      tm;
-    int            try, rc = 1;
+    int            try, got = 0, rc = 1;
 
     if (!fgd_cli_account_name_valid(name)) {
         fprintf(stderr, "fngated: account name must be 1-64 of A-Z a-z 0-9 "
@@ -209,8 +247,10 @@ fgd_cli_account_create(const fgd_conf_t *conf, const char *name)
     strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
     fgd_cli_req(&q, conf, &c);
     memset(&r, 0, sizeof(r));
+    fg_key_accounts(k_all, sizeof(k_all));
 
-    for (try = 0; try < FGD_CLI_TRIES; try++) {
+    /* (fixed lengths: the names fit) */
+    for (try = 0; try < FGD_CLI_TRIES && got == 0; try++) {
         memcpy(akid, "AKIA", 4);
         if (fgd_rand_text(id, 1, FGD_CHARS_DIGITS + 1) != 0
             || fgd_rand_text(id + 1, FG_ACCOUNT_LEN - 1,
@@ -221,36 +261,67 @@ fgd_cli_account_create(const fgd_conf_t *conf, const char *name)
             fprintf(stderr, "fngated: no random bytes\n");
             goto cleanup;
         }
-        /* (fixed lengths: the names fit) */
-        fg_key_access_key(k_key, sizeof(k_key), akid);
         fg_key_account(k_acct, sizeof(k_acct), id);
-        fg_key_accounts(k_all, sizeof(k_all));
-        if (fgd_redis_script_int(&q, FGD_SCRIPT_ACCOUNT_CREATE, 3, 8, args,
-                NULL, &v, &r) != 0)
-        {
-            rc = fgd_cli_fail(conf, &r);
-            goto cleanup;
-        }
-        if (v == 1) {
-            printf("{\"AccountId\":\"%s\",\"AccessKeyId\":\"%s\","
-                "\"SecretAccessKey\":\"%s\"}\n", id, akid, secret);
-            rc = fflush(stdout) == 0 ? 0 : 1;
-            goto cleanup;
-        }
+        got = fgd_cli_hash_create(&q, k_acct, acct, 3);
     }
-    fprintf(stderr, "fngated: could not find a free account id\n");
+    if (got <= 0) {
+        if (got == 0) {
+            fprintf(stderr, "fngated: could not find a free account id\n");
+        }
+        goto cleanup;
+    }
+
+    argv[0] = "SADD";
+    argv[1] = k_all;
+    argv[2] = id;
+    rep = fgd_redis_command(&q, false, 3, argv, NULL, &r);
+    if (rep == NULL) {
+        rc = fgd_cli_fail(conf, &r);
+        goto cleanup;
+    }
+    freeReplyObject(rep);
+
+    for (try = 0, got = 0; try < FGD_CLI_TRIES && got == 0; try++) {
+        if (try > 0) {
+            /* the access key id is taken: the record names the next */
+            if (fgd_rand_text(akid + 4, 16, FGD_CHARS_BASE32) != 0) {
+                fprintf(stderr, "fngated: no random bytes\n");
+                goto cleanup;
+            }
+            argv[0] = "HSET";
+            argv[1] = k_acct;
+            argv[2] = "access_key";
+            argv[3] = akid;
+            rep = fgd_redis_command(&q, false, 4, argv, NULL, &r);
+            if (rep == NULL) {
+                rc = fgd_cli_fail(conf, &r);
+                goto cleanup;
+            }
+            freeReplyObject(rep);
+        }
+        fg_key_access_key(k_key, sizeof(k_key), akid);
+        got = fgd_cli_hash_create(&q, k_key, key, 3);
+    }
+    if (got <= 0) {
+        if (got == 0) {
+            fprintf(stderr, "fngated: could not find a free access key "
+                "id\n");
+        }
+        goto cleanup;
+    }
+    printf("{\"AccountId\":\"%s\",\"AccessKeyId\":\"%s\","
+        "\"SecretAccessKey\":\"%s\"}\n", id, akid, secret);
+    rc = fflush(stdout) == 0 ? 0 : 1;
 
 cleanup:
-    if (c != NULL) {
-        redisFree(c);
-    }
+    fgd_redis_free(c);
     return rc;
 }
 
 static int
 fgd_cli_account_list(const fgd_conf_t *conf)
 {
-    redisContext  *c = NULL;
+    fgd_redis_t   *c = NULL;
     redisReply    *ids = NULL, *rep = NULL;
     fgd_req_t      q;
     fgd_resp_t     r;
@@ -322,7 +393,7 @@ cleanup:
     }
     free(sorted);
     if (c != NULL) {
-        redisFree(c);
+        fgd_redis_free(c);
     }
     return rc;
 }
@@ -337,7 +408,7 @@ static int
 fgd_cli_role(const fgd_conf_t *conf, const char *account,
     const char *const *kv, unsigned n)
 {
-    redisContext  *c = NULL;
+    fgd_redis_t   *c = NULL;
     fgd_req_t      q;
     fgd_resp_t     r;
     fgq_params_t   p;
@@ -374,7 +445,7 @@ cleanup:
     fgd_resp_free(&r);
     fgq_params_free(&p);
     if (c != NULL) {
-        redisFree(c);
+        fgd_redis_free(c);
     }
     return rc;
 }

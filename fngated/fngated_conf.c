@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fg_cluster.h"
 #include "fg_egress.h"
 #include "fg_route.h"
 #include "fngated_conf.h"
@@ -51,6 +52,22 @@ fgd_check_listen(const char *v)
         return -1;
     }
     return 0;
+}
+
+static int
+fgd_check_redis(const char *v)
+{
+    fg_redis_conf_t  *rc;
+    char              err[256];
+    int               ok;
+
+    rc = malloc(sizeof(*rc));
+    if (rc == NULL) {
+        return -1;
+    }
+    ok = fg_redis_conf_parse(v, strlen(v), rc, err, sizeof(err));
+    free(rc);
+    return ok;
 }
 
 static int
@@ -171,53 +188,79 @@ fgd_conf_ceiling(const fgd_conf_t *conf, fg_egress_t *c, unsigned max,
     }
 }
 
+/* Whether e (TCP) covers the address addr ("HOST:PORT"; HOST an IPv4
+ * address, localhost, or 0.0.0.0 for every address). */
+static bool
+fgd_conf_covers(const fg_egress_t *e, const char *addr)
+{
+    const char  *colon;
+    char         host[64];
+    unsigned     a[4];
+    long         port;
+    uint32_t     ip;
+
+    if (addr == NULL || strncmp(addr, "unix:", 5) == 0
+        || (colon = strrchr(addr, ':')) == NULL
+        || (size_t) (colon - addr) >= sizeof(host))
+    {
+        return false;
+    }
+    snprintf(host, sizeof(host), "%.*s", (int) (colon - addr), addr);
+    port = strtol(colon + 1, NULL, 10);
+    if (strcmp(host, "localhost") == 0) {
+        snprintf(host, sizeof(host), "127.0.0.1");
+    }
+    if (sscanf(host, "%u.%u.%u.%u", &a[0], &a[1], &a[2], &a[3]) != 4
+        || a[0] > 255 || a[1] > 255 || a[2] > 255 || a[3] > 255)
+    {
+        return false;
+    }
+    ip = (a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3];
+    return port >= (long) e->lo && port <= (long) e->hi
+           && (ip == 0 || fg_egress_overlaps(e, ip, 32));
+}
+
 /*
  * Whether e (TCP) names the port of one of fngate's own services that
- * listen on TCP: `redis`, and `listen` when it is HOST:PORT (HOST an IPv4
- * address, localhost, or 0.0.0.0 for every address).  No operator policy
- * lets a function reach them; why says which.
+ * listen on TCP: each address of `redis` (a cluster's seeds), and
+ * `listen` when it is HOST:PORT.  No operator policy lets a function
+ * reach them; why says which.
  */
 static bool
 fgd_conf_internal(const fgd_conf_t *conf, const fg_egress_t *e, char *why,
     size_t wsize)
 {
-    const char  *keys[2] = { "redis", "listen" };
-    const char  *vals[2] = { conf->redis, conf->listen };
-    const char  *colon;
-    char         host[64];
-    unsigned     a[4], i;
-    long         port;
-    uint32_t     addr;
+    fg_redis_conf_t  *rc;
+    char              err[256];
+    const char       *hit = NULL, *key = NULL;
+    unsigned          i;
 
-    for (i = 0; i < 2 && !e->udp; i++) {
-        if (vals[i] == NULL || strncmp(vals[i], "unix:", 5) == 0
-            || (colon = strrchr(vals[i], ':')) == NULL
-            || (size_t) (colon - vals[i]) >= sizeof(host))
-        {
-            continue;
-        }
-        snprintf(host, sizeof(host), "%.*s", (int) (colon - vals[i]),
-            vals[i]);
-        port = strtol(colon + 1, NULL, 10);
-        if (strcmp(host, "localhost") == 0) {
-            snprintf(host, sizeof(host), "127.0.0.1");
-        }
-        if (sscanf(host, "%u.%u.%u.%u", &a[0], &a[1], &a[2], &a[3]) != 4
-            || a[0] > 255 || a[1] > 255 || a[2] > 255 || a[3] > 255)
-        {
-            continue;
-        }
-        addr = (a[0] << 24) | (a[1] << 16) | (a[2] << 8) | a[3];
-        if (port >= (long) e->lo && port <= (long) e->hi
-            && (addr == 0 || fg_egress_overlaps(e, addr, 32)))
-        {
-            snprintf(why, wsize, "fngate's own %s (%s = %s): no function "
-                "may reach it", i == 0 ? "Redis" : "fngated", keys[i],
-                vals[i]);
-            return true;
+    if (e->udp) {
+        return false;
+    }
+    rc = malloc(sizeof(*rc));
+    if (rc != NULL && conf->redis != NULL
+        && fg_redis_conf_parse(conf->redis, strlen(conf->redis), rc, err,
+               sizeof(err)) == 0)
+    {
+        for (i = 0; i < rc->nseeds && hit == NULL; i++) {
+            if (fgd_conf_covers(e, rc->seed[i].addr)) {
+                hit = conf->redis;
+                key = "redis";
+            }
         }
     }
-    return false;
+    free(rc);
+    if (hit == NULL && fgd_conf_covers(e, conf->listen)) {
+        hit = conf->listen;
+        key = "listen";
+    }
+    if (hit == NULL) {
+        return false;
+    }
+    snprintf(why, wsize, "fngate's own %s (%s = %s): no function may reach "
+        "it", key[0] == 'r' ? "Redis" : "fngated", key, hit);
+    return true;
 }
 
 int
@@ -288,7 +331,10 @@ fgd_check_any(const char *v)
 
 static const fgd_conf_key_t fgd_conf_keys[] = {
     { "listen",          FGD_STR,  OFF(listen), 0, 0, fgd_check_listen },
-    { "redis",           FGD_STR,  OFF(redis), 0, 0, fgd_check_listen },
+    { "redis",           FGD_STR,  OFF(redis), 0, 0, fgd_check_redis },
+    { "redis_wait",      FGD_UINT, OFF(redis_wait), 0, 16, NULL },
+    { "redis_wait_timeout", FGD_UINT, OFF(redis_wait_ms), 1, 60000, NULL },
+    { "redis_retry",     FGD_UINT, OFF(redis_retry_ms), 0, 600000, NULL },
     { "threads",         FGD_UINT, OFF(threads), 1, 1024, NULL },
     { "queue_wait_threads", FGD_UINT, OFF(queue_wait_threads), 0, 1024,
       NULL },
@@ -384,6 +430,9 @@ static const fgd_conf_key_t fgd_conf_keys[] = {
     { NULL, 0, 0, 0, 0, NULL }
 };
 
+_Static_assert(sizeof(fgd_conf_keys) / sizeof(fgd_conf_keys[0])
+               <= FGD_CONF_KEYS_MAX + 1, "raise FGD_CONF_KEYS_MAX");
+
 static int
 fgd_set_str(char **dst, const char *v)
 {
@@ -413,6 +462,8 @@ fgd_conf_init(fgd_conf_t *conf)
     conf->max_code_size = 50u * 1024 * 1024;
     conf->max_memory_mb = 512;
     conf->cache_ttl_ms = 1000;
+    conf->redis_wait_ms = 1000;
+    conf->redis_retry_ms = 5000;
     conf->quota.functions = 1000;
     conf->quota.code_storage = 1024ul * 1024 * 1024;
     conf->quota.versions = 1000;
@@ -548,10 +599,10 @@ fgd_conf_set(fgd_conf_t *conf, char *s, bool from_file, char *err,
         snprintf(err, err_size, "unknown key \"%.60s\"", key);
         return -1;
     }
-    if (from_file && (conf->overridden & (1ul << i))) {
+    if (from_file && conf->overridden[i]) {
         return 0;
     }
-    if (conf->seen & (1ul << i)) {
+    if (conf->seen[i]) {
         snprintf(err, err_size, "key \"%s\" given twice", key);
         return -1;
     }
@@ -590,9 +641,9 @@ fgd_conf_set(fgd_conf_t *conf, char *s, bool from_file, char *err,
             *(size_t *) ((char *) conf + k->offset) = (size_t) n;
         }
     }
-    conf->seen |= 1ul << i;
+    conf->seen[i] = 1;
     if (!from_file) {
-        conf->overridden |= 1ul << i;
+        conf->overridden[i] = 1;
     }
     fgd_conf_vm_strings(conf);
     return 0;
@@ -651,7 +702,7 @@ fgd_conf_load(fgd_conf_t *conf, const char *path, char *err,
         snprintf(err, err_size, "%s: %s", path, strerror(errno));
         return -1;
     }
-    conf->seen = conf->overridden;
+    memcpy(conf->seen, conf->overridden, sizeof(conf->seen));
     while ((n = getline(&line, &cap, f)) >= 0) {
         lineno++;
         if (memchr(line, '\0', (size_t) n) != NULL) {

@@ -14,6 +14,9 @@
 /* Quotas of one account (conf/fngated.conf's quota_* keys); 0 is no
  * limit.  Checked by the Redis script that writes, so two calls can not
  * both take the last slot. */
+/* At most this many keys (the table of fngated_conf.c). */
+#define FGD_CONF_KEYS_MAX  128
+
 typedef struct {
     unsigned       functions;       /* functions of an account */
     size_t         code_storage;    /* bytes of code: CodeSize of $LATEST
@@ -53,7 +56,13 @@ typedef struct {
 
 typedef struct {
     char          *listen;          /* "unix:/path" or "host:port" */
-    char          *redis;           /* "host:port" or "unix:/path" */
+    char          *redis;           /* the address list (fg_cluster.h):
+                                       "host:port", "unix:/path", or
+                                       seeds and "cluster" */
+    unsigned       redis_wait;      /* replicas a write waits for */
+    unsigned       redis_wait_ms;   /* at most this long (WAIT) */
+    unsigned       redis_retry_ms;  /* a command waits this long for a
+                                       cluster to settle (failover) */
     unsigned       threads;
     char          *region;
     size_t         max_code_size;   /* bytes of zip */
@@ -87,8 +96,8 @@ typedef struct {
                                        never (docs/suspend.md) */
     unsigned       queue_wait_threads; /* threads that may wait in a
                                        ReceiveMessage long poll at once */
-    unsigned long  seen;            /* keys given, one bit each */
-    unsigned long  overridden;      /* keys given by -o, one bit each */
+    unsigned char  seen[FGD_CONF_KEYS_MAX];       /* keys given */
+    unsigned char  overridden[FGD_CONF_KEYS_MAX]; /* keys given by -o */
 } fgd_conf_t;
 
 /* Defaults (the values conf/fngated.conf documents; the VM keys are

@@ -101,7 +101,7 @@ static struct {
 
 
 static void
-fgd_esm_req(fgd_req_t *q, redisContext **redis, const char *rid)
+fgd_esm_req(fgd_req_t *q, fgd_redis_t **redis, const char *rid)
 {
     memset(q, 0, sizeof(*q));
     q->conf = fgd_esm.conf;
@@ -202,7 +202,7 @@ fgd_esm_note(fgd_esm_run_t *run, fgd_req_t *q, const char *result)
  * within the slice), or -1 (the queue refused: err).
  */
 static int
-fgd_esm_batch(redisContext **redis, const char *account, const fgd_esm_t *m,
+fgd_esm_batch(fgd_redis_t **redis, const char *account, const fgd_esm_t *m,
     fgd_queue_msg_t **msgs, size_t *n, char *err, size_t errlen)
 {
     fgd_queue_msg_t  *got = NULL, *all = NULL, *na;
@@ -384,7 +384,7 @@ fgd_esm_poller(void *arg)
 {
     fgd_esm_poller_t  *p = arg;
     fgd_esm_run_t     *run = p->run;
-    redisContext      *redis = NULL;
+    fgd_redis_t       *redis = NULL;
     fgd_queue_msg_t   *msgs;
     fgd_esm_t          m;
     fgd_req_t          q;
@@ -482,7 +482,7 @@ fgd_esm_poller(void *arg)
         }
     }
     if (redis != NULL) {
-        redisFree(redis);
+        fgd_redis_free(redis);
     }
     pthread_mutex_lock(&fgd_esm.lock);
     p->finished = true;
@@ -689,7 +689,7 @@ fgd_esm_reconcile(void)
 static void *
 fgd_esm_manage(void *arg)
 {
-    redisContext     *redis = NULL;
+    fgd_redis_t      *redis = NULL;
     fgd_req_t         q;
     fgd_esm_t        *ms;
     char            (*accts)[FG_ACCOUNT_LEN + 1];
@@ -727,7 +727,7 @@ fgd_esm_manage(void *arg)
     }
     pthread_mutex_unlock(&fgd_esm.lock);
     if (redis != NULL) {
-        redisFree(redis);
+        fgd_redis_free(redis);
     }
     return NULL;
 }

@@ -417,23 +417,22 @@ cleanup:
 /* ------------------------------------------------------------------ */
 /* What the asynchronous engine reads                                    */
 
-/* HGET key field on c: 1 found (into dst), 0 not, -1 with err. */
+/* HGET key field on q's connection: 1 found (into dst), 0 not, -1 with
+ * err. */
 static int
-fgd_eic_hget(redisContext *c, const char *key, const char *field, char *dst,
-    size_t size, char *err, size_t errlen)
+fgd_eic_hget(const fgd_req_t *q, const char *key, const char *field,
+    char *dst, size_t size, char *err, size_t errlen)
 {
     const char  *argv[3] = { "HGET", key, field };
     redisReply  *reply;
+    fgd_resp_t   r;
     int          rc = -1;
 
-    if (c == NULL) {
-        snprintf(err, errlen, "no Redis connection");
-        return -1;
-    }
-    reply = redisCommandArgv(c, 3, argv, NULL);
+    memset(&r, 0, sizeof(r));
+    reply = fgd_redis_command(q, true, 3, argv, NULL, &r);
     if (reply == NULL) {
-        snprintf(err, errlen, "Redis: %s", c->errstr[0] ? c->errstr
-                                                       : "no reply");
+        snprintf(err, errlen, "Redis: %s", r.message);
+        fgd_resp_free(&r);
         return -1;
     }
     if (reply->type == REDIS_REPLY_NIL) {
@@ -447,16 +446,15 @@ fgd_eic_hget(redisContext *c, const char *key, const char *field, char *dst,
             rc = 1;
         }
     } else {
-        snprintf(err, errlen, "Redis answered HGET %s %s with %s", key,
-            field, reply->type == REDIS_REPLY_ERROR ? reply->str
-                                                    : "another type");
+        snprintf(err, errlen, "Redis answered HGET %s %s with another "
+            "type", key, field);
     }
     freeReplyObject(reply);
     return rc;
 }
 
 int
-fgd_eic_read(redisContext *c, const char *account, const char *function,
+fgd_eic_read(const fgd_req_t *q, const char *account, const char *function,
     const char *qualifier, fgd_eic_t *out, char *err, size_t errlen)
 {
     char  key[FG_KEY_MAX], json[FGD_EIC_JSON_MAX];
@@ -470,7 +468,7 @@ fgd_eic_read(redisContext *c, const char *account, const char *function,
         snprintf(err, errlen, "invalid account or function");
         return -1;
     }
-    got = fgd_eic_hget(c, key, fgd_eic_qualifier(qualifier), json,
+    got = fgd_eic_hget(q, key, fgd_eic_qualifier(qualifier), json,
         sizeof(json), err, errlen);
     if (got <= 0) {
         return got;
@@ -484,7 +482,7 @@ fgd_eic_read(redisContext *c, const char *account, const char *function,
 }
 
 int
-fgd_dead_letter_read(redisContext *c, const char *account,
+fgd_dead_letter_read(const fgd_req_t *q, const char *account,
     const char *function, const char *qualifier, char *arn, size_t size,
     char *err, size_t errlen)
 {
@@ -514,7 +512,7 @@ fgd_dead_letter_read(redisContext *c, const char *account,
                 snprintf(err, errlen, "key too long");
                 return -1;
             }
-            got = fgd_eic_hget(c, key, "FunctionVersion", ver, sizeof(ver),
+            got = fgd_eic_hget(q, key, "FunctionVersion", ver, sizeof(ver),
                 err, errlen);
             if (got <= 0) {
                 return got;         /* no such alias: no dead-letter queue */
@@ -535,7 +533,7 @@ fgd_dead_letter_read(redisContext *c, const char *account,
             snprintf(err, errlen, "key too long");
             return -1;
         }
-        got = fgd_eic_hget(c, key, "DeadLetterTargetArn", arn, size, err,
+        got = fgd_eic_hget(q, key, "DeadLetterTargetArn", arn, size, err,
             errlen);
         if (got <= 0) {
             arn[0] = '\0';

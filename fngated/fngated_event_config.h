@@ -37,12 +37,12 @@ int fgd_eic_dest_check(const fgd_req_t *q, const char *arn,
 /* The config that applies to a call of account/function:qualifier ("" =
  * $LATEST): the stored one, or the defaults when none.  0, or -1 when
  * Redis fails (err gets a message). */
-int fgd_eic_read(redisContext *c, const char *account, const char *function,
+int fgd_eic_read(const fgd_req_t *q, const char *account, const char *function,
     const char *qualifier, fgd_eic_t *out, char *err, size_t errlen);
 
 /* The function's DeadLetterConfig TargetArn for a qualifier (version's
  * own, $LATEST's, an alias's version's), "" when none.  0 or -1. */
-int fgd_dead_letter_read(redisContext *c, const char *account,
+int fgd_dead_letter_read(const fgd_req_t *q, const char *account,
     const char *function, const char *qualifier, char *arn, size_t size,
     char *err, size_t errlen);
 

@@ -215,7 +215,7 @@ fgd_operation(fg_action_t a)
 }
 
 static void
-fgd_handle(FCGX_Request *req, redisContext **redis)
+fgd_handle(FCGX_Request *req, fgd_redis_t **redis)
 {
     fgd_req_t           q;
     fgd_resp_t          r;
@@ -339,7 +339,7 @@ static void *
 fgd_worker(void *arg)
 {
     FCGX_Request   req;
-    redisContext  *redis = NULL;
+    fgd_redis_t   *redis = NULL;
 
     (void) arg;
     if (FCGX_InitRequest(&req, fgd_listen_fd, FCGI_FAIL_ACCEPT_ON_INTR)
@@ -372,7 +372,7 @@ fgd_worker(void *arg)
     }
     FCGX_Free(&req, 0);
     if (redis != NULL) {
-        redisFree(redis);
+        fgd_redis_free(redis);
     }
     return NULL;
 }

@@ -792,7 +792,7 @@ fgd_pc_round(fgd_req_t *q)
 static void *
 fgd_pc_keeper(void *arg)
 {
-    redisContext     *redis = NULL;
+    fgd_redis_t      *redis = NULL;
     fgd_req_t         q;
     struct timespec   ts;
 
@@ -822,7 +822,7 @@ fgd_pc_keeper(void *arg)
     }
     pthread_mutex_unlock(&fgd_pc.lock);
     if (redis != NULL) {
-        redisFree(redis);
+        fgd_redis_free(redis);
     }
     return NULL;
 }

@@ -2450,7 +2450,7 @@ fgq_api_rc(fgq_ctx_t *c, char *err, size_t err_size)
 /* The context of an API call and its queue, loaded and checked. */
 static int
 fgq_api_open(fgq_ctx_t *c, fgd_req_t *q, const fgd_conf_t *conf,
-    redisContext **redis, const char *account, const char *queue_arn,
+    fgd_redis_t **redis, const char *account, const char *queue_arn,
     const char *action, fgq_queue_t *qu)
 {
     char  region[FG_REGION_MAX + 1], owner[FG_ACCOUNT_LEN + 1];
@@ -2505,7 +2505,7 @@ fgq_attrs_set(fgq_attrs_t *a, const fgd_queue_attr_t *v, unsigned n)
 }
 
 fgd_queue_rc_t
-fgd_queue_send(const fgd_conf_t *conf, redisContext **redis,
+fgd_queue_send(const fgd_conf_t *conf, fgd_redis_t **redis,
     const char *account, const char *queue_arn, const char *body,
     size_t body_len, const fgd_queue_attr_t *attrs, unsigned nattrs,
     const char *group_id, const char *dedup_id, char message_id[37],
@@ -2566,7 +2566,7 @@ fgd_queue_msgs_free(fgd_queue_msg_t *msgs, size_t n)
 }
 
 fgd_queue_rc_t
-fgd_queue_receive(const fgd_conf_t *conf, redisContext **redis,
+fgd_queue_receive(const fgd_conf_t *conf, fgd_redis_t **redis,
     const char *account, const char *queue_arn, unsigned max,
     int visibility_s, fgd_queue_msg_t **msgs, size_t *n, char *err,
     size_t err_size)
@@ -2576,7 +2576,7 @@ fgd_queue_receive(const fgd_conf_t *conf, redisContext **redis,
 }
 
 fgd_queue_rc_t
-fgd_queue_receive_wait(const fgd_conf_t *conf, redisContext **redis,
+fgd_queue_receive_wait(const fgd_conf_t *conf, fgd_redis_t **redis,
     const char *account, const char *queue_arn, unsigned max,
     int visibility_s, unsigned wait_ms, fgd_queue_msg_t **msgs, size_t *n,
     char *err, size_t err_size)
@@ -2662,7 +2662,7 @@ done:
 }
 
 static fgd_queue_rc_t
-fgq_api_handle(const fgd_conf_t *conf, redisContext **redis,
+fgq_api_handle(const fgd_conf_t *conf, fgd_redis_t **redis,
     const char *account, const char *queue_arn, const char *receipt_handle,
     bool vis, unsigned visibility_s, char *err, size_t err_size)
 {
@@ -2692,7 +2692,7 @@ fgq_api_handle(const fgd_conf_t *conf, redisContext **redis,
 }
 
 fgd_queue_rc_t
-fgd_queue_delete(const fgd_conf_t *conf, redisContext **redis,
+fgd_queue_delete(const fgd_conf_t *conf, fgd_redis_t **redis,
     const char *account, const char *queue_arn, const char *receipt_handle,
     char *err, size_t err_size)
 {
@@ -2701,7 +2701,7 @@ fgd_queue_delete(const fgd_conf_t *conf, redisContext **redis,
 }
 
 fgd_queue_rc_t
-fgd_queue_change_visibility(const fgd_conf_t *conf, redisContext **redis,
+fgd_queue_change_visibility(const fgd_conf_t *conf, fgd_redis_t **redis,
     const char *account, const char *queue_arn, const char *receipt_handle,
     unsigned visibility_s, char *err, size_t err_size)
 {

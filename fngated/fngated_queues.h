@@ -73,7 +73,7 @@ typedef struct {
  * ContentBasedDeduplication).  message_id (may be NULL) gets the
  * MessageId.
  */
-fgd_queue_rc_t fgd_queue_send(const fgd_conf_t *conf, redisContext **redis,
+fgd_queue_rc_t fgd_queue_send(const fgd_conf_t *conf, fgd_redis_t **redis,
     const char *account, const char *queue_arn, const char *body,
     size_t body_len, const fgd_queue_attr_t *attrs, unsigned nattrs,
     const char *group_id, const char *dedup_id, char message_id[37],
@@ -86,7 +86,7 @@ fgd_queue_rc_t fgd_queue_send(const fgd_conf_t *conf, redisContext **redis,
  * dead-letter queue instead.  *msgs (fgd_queue_msgs_free) and *n.
  */
 fgd_queue_rc_t fgd_queue_receive(const fgd_conf_t *conf,
-    redisContext **redis, const char *account, const char *queue_arn,
+    fgd_redis_t **redis, const char *account, const char *queue_arn,
     unsigned max, int visibility_s, fgd_queue_msg_t **msgs, size_t *n,
     char *err, size_t err_size);
 
@@ -98,7 +98,7 @@ fgd_queue_rc_t fgd_queue_receive(const fgd_conf_t *conf,
  * source pollers) have their own bound.
  */
 fgd_queue_rc_t fgd_queue_receive_wait(const fgd_conf_t *conf,
-    redisContext **redis, const char *account, const char *queue_arn,
+    fgd_redis_t **redis, const char *account, const char *queue_arn,
     unsigned max, int visibility_s, unsigned wait_ms,
     fgd_queue_msg_t **msgs, size_t *n, char *err, size_t err_size);
 
@@ -106,13 +106,13 @@ void fgd_queue_msgs_free(fgd_queue_msg_t *msgs, size_t n);
 
 /* DeleteMessage by a receipt handle fgd_queue_receive gave. */
 fgd_queue_rc_t fgd_queue_delete(const fgd_conf_t *conf,
-    redisContext **redis, const char *account, const char *queue_arn,
+    fgd_redis_t **redis, const char *account, const char *queue_arn,
     const char *receipt_handle, char *err, size_t err_size);
 
 /* ChangeMessageVisibility of a message in flight: visible again after
  * visibility_s seconds (0: now; a failed batch's messages). */
 fgd_queue_rc_t fgd_queue_change_visibility(const fgd_conf_t *conf,
-    redisContext **redis, const char *account, const char *queue_arn,
+    fgd_redis_t **redis, const char *account, const char *queue_arn,
     const char *receipt_handle, unsigned visibility_s, char *err,
     size_t err_size);
 

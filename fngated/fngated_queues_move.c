@@ -136,7 +136,7 @@ static void *
 fgq_move_thread(void *arg)
 {
     fgq_move_t    *m = arg;
-    redisContext  *redis = NULL;
+    fgd_redis_t   *redis = NULL;
     fgd_req_t      q;
     fgq_ctx_t      c;
     unsigned       batch, failures = 0;
@@ -185,7 +185,7 @@ fgq_move_thread(void *arg)
                      - fgq_now_ms());
     }
     if (redis != NULL) {
-        redisFree(redis);
+        fgd_redis_free(redis);
     }
     free(m);
     return NULL;

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -68,26 +70,80 @@ fgd_redis_scripts_missing(void)
     return FGD_SCRIPT_COUNT;
 }
 
+/*
+ * A thread's connections: to the one Redis (node 0 of the map), or to
+ * each master of a cluster by its index in the slot map.
+ */
+struct fgd_redis_s {
+    fg_redis_conf_t    rc;
+    fg_cluster_map_t   map;
+    redisContext      *c[FG_CLUSTER_NODES_MAX];
+    bool               mapped;      /* cluster: the map is current */
+};
+
+/* At most this many MOVED / ASK answers for one command. */
+#define FGD_REDIS_REDIRECTS  16
+
+void
+fgd_redis_free(fgd_redis_t *h)
+{
+    unsigned  i;
+
+    if (h == NULL) {
+        return;
+    }
+    for (i = 0; i < FG_CLUSTER_NODES_MAX; i++) {
+        if (h->c[i] != NULL) {
+            redisFree(h->c[i]);
+        }
+    }
+    free(h);
+}
+
+/* q's connections, made at the first command: NULL with r. */
+static fgd_redis_t *
+fgd_redis_handle(const fgd_req_t *q, fgd_resp_t *r)
+{
+    fgd_redis_t  *h = *q->redis;
+    char          err[256];
+
+    if (h != NULL) {
+        return h;
+    }
+    h = calloc(1, sizeof(*h));
+    if (h == NULL) {
+        fgd_nomem(r);
+        return NULL;
+    }
+    if (fg_redis_conf_parse(q->conf->redis, strlen(q->conf->redis), &h->rc,
+            err, sizeof(err)) != 0)
+    {
+        /* (the configuration was checked when it was read) */
+        fgd_log("error", q->request_id, "redis %s: %s", q->conf->redis, err);
+        free(h);
+        fgd_error(r, 503, "ServiceException",
+            "The service is unavailable: storage can not be reached");
+        return NULL;
+    }
+    fg_cluster_map_init(&h->map);
+    if (!h->rc.cluster) {
+        h->map.node[0] = h->rc.seed[0];
+        h->map.nnodes = 1;
+        memset(h->map.slot, 0, sizeof(h->map.slot));
+        h->mapped = true;
+    }
+    *q->redis = h;
+    return h;
+}
+
 static redisContext *
-fgd_redis_connect(const fgd_conf_t *conf, char *err, size_t err_size)
+fgd_redis_connect(const fg_redis_addr_t *a, char *err, size_t err_size)
 {
     struct timeval  tv = { 2, 0 }, io = { 30, 0 };
     redisContext   *c;
 
-    if (strncmp(conf->redis, "unix:", 5) == 0) {
-        c = redisConnectUnixWithTimeout(conf->redis + 5, tv);
-    } else {
-        char        host[256];
-        const char *colon = strrchr(conf->redis, ':');
-        size_t      hl = (size_t) (colon - conf->redis);
-
-        if (hl >= sizeof(host)) {
-            hl = sizeof(host) - 1;
-        }
-        memcpy(host, conf->redis, hl);
-        host[hl] = '\0';
-        c = redisConnectWithTimeout(host, atoi(colon + 1), tv);
-    }
+    c = a->local ? redisConnectUnixWithTimeout(a->addr + 5, tv)
+                 : redisConnectWithTimeout(a->host, a->port, tv);
     if (c == NULL) {
         snprintf(err, err_size, "out of memory");
         return NULL;
@@ -108,7 +164,7 @@ fgd_redis_connect(const fgd_conf_t *conf, char *err, size_t err_size)
  * that follows.
  */
 static void
-fgd_redis_load(const fgd_req_t *q, redisContext *c)
+fgd_redis_load(const fgd_req_t *q, redisContext *c, const char *addr)
 {
     redisReply  *reply;
     unsigned     s, sent = 0;
@@ -126,14 +182,14 @@ fgd_redis_load(const fgd_req_t *q, redisContext *c)
     for (s = 0; s < sent; s++) {
         if (redisGetReply(c, (void **) &reply) != REDIS_OK || reply == NULL) {
             fgd_log("error", q->request_id, "redis %s: SCRIPT LOAD: %s",
-                q->conf->redis, c->errstr);
+                addr, c->errstr);
             return;
         }
         if (reply->type != REDIS_REPLY_STRING
             || strcmp(reply->str, fgd_redis_sha((fgd_script_t) s)) != 0)
         {
             fgd_log("error", q->request_id, "redis %s: SCRIPT LOAD of %s "
-                "answered %.*s", q->conf->redis, fgd_redis_scripts[s].name,
+                "answered %.*s", addr, fgd_redis_scripts[s].name,
                 reply->str != NULL ? (int) reply->len : 0,
                 reply->str != NULL ? reply->str : "");
         }
@@ -141,63 +197,310 @@ fgd_redis_load(const fgd_req_t *q, redisContext *c)
     }
 }
 
+/* Node n's connection, opened (and the scripts loaded) when there is
+ * none: NULL when it can not be (logged).  *fresh: it was just opened. */
+static redisContext *
+fgd_redis_node(const fgd_req_t *q, fgd_redis_t *h, unsigned n, bool *fresh)
+{
+    char  err[256];
+
+    *fresh = false;
+    if (h->c[n] != NULL) {
+        return h->c[n];
+    }
+    h->c[n] = fgd_redis_connect(&h->map.node[n], err, sizeof(err));
+    if (h->c[n] == NULL) {
+        fgd_log("error", q->request_id, "redis %s: %s", h->map.node[n].addr,
+            err);
+        return NULL;
+    }
+    *fresh = true;
+    fgd_redis_load(q, h->c[n], h->map.node[n].addr);
+    return h->c[n];
+}
+
+static void
+fgd_redis_drop(fgd_redis_t *h, unsigned n)
+{
+    if (h->c[n] != NULL) {
+        redisFree(h->c[n]);
+        h->c[n] = NULL;
+    }
+    if (h->rc.cluster) {
+        h->mapped = false;
+    }
+}
+
 /*
- * fgd_redis_command, with what (the command as the log names it) and,
- * when noscript is not NULL, Redis's NOSCRIPT answer handed back (NULL
- * with *noscript true, r untouched) rather than made a 502.
+ * Reads the cluster's slot map (CLUSTER SLOTS) from the first node that
+ * answers: the masters known, then the seeds.  0, or -1.
+ */
+static int
+fgd_redis_map(const fgd_req_t *q, fgd_redis_t *h)
+{
+    redisReply  *reply;
+    unsigned     i, n, tries = h->map.nnodes + h->rc.nseeds;
+    bool         fresh;
+    int          node;
+
+    for (i = 0; i < tries; i++) {
+        if (i < h->map.nnodes) {
+            n = i;
+        } else {
+            const fg_redis_addr_t  *s = &h->rc.seed[i - h->map.nnodes];
+
+            node = fg_cluster_map_node(&h->map, s->host, s->port);
+            if (node < 0) {
+                continue;
+            }
+            n = (unsigned) node;
+        }
+        if (fgd_redis_node(q, h, n, &fresh) == NULL) {
+            continue;
+        }
+        reply = redisCommand(h->c[n], "CLUSTER SLOTS");
+        if (reply == NULL) {
+            fgd_redis_drop(h, n);
+            continue;
+        }
+        if (fg_cluster_map_load(&h->map, reply) == 0) {
+            freeReplyObject(reply);
+            h->mapped = true;
+            return 0;
+        }
+        fgd_log("error", q->request_id, "redis %s: CLUSTER SLOTS answered "
+            "%.*s", h->map.node[n].addr,
+            reply->type == REDIS_REPLY_ERROR ? (int) reply->len : 9,
+            reply->type == REDIS_REPLY_ERROR ? reply->str : "no map");
+        freeReplyObject(reply);
+    }
+    return -1;
+}
+
+/* The node a command for slot goes to (slot -1: any): its index, or -1
+ * when the map names none (a failover under way). */
+static int
+fgd_redis_route(const fgd_redis_t *h, int slot)
+{
+    unsigned  s;
+
+    if (slot >= 0) {
+        s = h->map.slot[slot];
+        return s == FG_CLUSTER_NONE ? -1 : (int) s;
+    }
+    for (s = 0; s < h->map.nnodes; s++) {
+        if (h->c[s] != NULL) {
+            return (int) s;
+        }
+    }
+    return h->map.slot[0] == FG_CLUSTER_NONE ? -1 : h->map.slot[0];
+}
+
+/* Whether an error answer says the cluster is being reconfigured: the
+ * command did not run, and will once the map is current. */
+static bool
+fgd_redis_unsettled(const redisReply *reply)
+{
+    static const char  *words[] = { "CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN",
+                                    "LOADING", "READONLY", NULL };
+    unsigned            i;
+    size_t              l;
+
+    for (i = 0; words[i] != NULL; i++) {
+        l = strlen(words[i]);
+        if (reply->len > l && strncmp(reply->str, words[i], l) == 0
+            && reply->str[l] == ' ')
+        {
+            return true;
+        }
+    }
+    return false;
+}
+
+static long long
+fgd_redis_now_ms(void)
+{
+    struct timespec  ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long) ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * After a write: waits until redis_wait replicas have it (WAIT), at most
+ * redis_wait_timeout ms.  Fewer is logged, not an error: the write was
+ * made, and a master whose replica is lost goes on taking writes.
+ */
+static void
+fgd_redis_wait(const fgd_req_t *q, fgd_redis_t *h, unsigned n,
+    const char *what)
+{
+    redisReply  *reply;
+
+    if (q->conf->redis_wait == 0) {
+        return;
+    }
+    reply = redisCommand(h->c[n], "WAIT %u %u", q->conf->redis_wait,
+        q->conf->redis_wait_ms);
+    if (reply == NULL || reply->type != REDIS_REPLY_INTEGER
+        || reply->integer < (long long) q->conf->redis_wait)
+    {
+        fgd_log("warn", q->request_id, "redis %s: %s made, but %lld of %u "
+            "replicas have it after %u ms (WAIT)", h->map.node[n].addr,
+            what, reply != NULL && reply->type == REDIS_REPLY_INTEGER
+                  ? reply->integer : 0LL,
+            q->conf->redis_wait, q->conf->redis_wait_ms);
+    }
+    if (reply == NULL) {
+        fgd_redis_drop(h, n);
+    } else {
+        freeReplyObject(reply);
+    }
+}
+
+/* Sends the command to c, after ASKING when ask: its reply, or NULL when
+ * the connection failed. */
+static redisReply *
+fgd_redis_send(redisContext *c, bool ask, int argc, const char **argv,
+    const size_t *lens)
+{
+    redisReply  *reply = NULL;
+
+    if (!ask) {
+        return redisCommandArgv(c, argc, argv, lens);
+    }
+    if (redisAppendCommand(c, "ASKING") != REDIS_OK
+        || redisAppendCommandArgv(c, argc, argv, lens) != REDIS_OK
+        || redisGetReply(c, (void **) &reply) != REDIS_OK || reply == NULL)
+    {
+        return NULL;
+    }
+    freeReplyObject(reply);
+    reply = NULL;
+    if (redisGetReply(c, (void **) &reply) != REDIS_OK) {
+        return NULL;
+    }
+    return reply;
+}
+
+/*
+ * fgd_redis_command, with what (the command as the log names it) and the
+ * script the command runs (FGD_SCRIPT_COUNT: none): a NOSCRIPT answer
+ * makes it loaded on that node and the command run once more.
+ *
+ * In a cluster the command goes to the master of its key's slot.  MOVED
+ * and ASK send it where they say (a MOVED makes the whole map read
+ * again); a node that can not be reached, or a cluster that says it is
+ * being reconfigured (CLUSTERDOWN, TRYAGAIN, ...), makes the map read
+ * again and the command wait for it, at most redis_retry ms: none of these
+ * ran the command.  A connection lost with the command on it is as with
+ * one Redis: a read is tried again, a write is not.
  */
 static redisReply *
 fgd_redis_exec(const fgd_req_t *q, bool idempotent, int argc,
-    const char **argv, const size_t *lens, const char *what, bool *noscript,
-    fgd_resp_t *r)
+    const char **argv, const size_t *lens, const char *what,
+    fgd_script_t script, fgd_resp_t *r)
 {
-    redisContext  **ctx = q->redis;
-    redisReply     *reply;
-    char            err[256];
-    int             attempt;
+    fgd_redis_t      *h;
+    redisContext     *c;
+    redisReply       *reply;
+    fg_redis_addr_t   to;
+    unsigned          redirects = 0, slot_moved;
+    long long         deadline;
+    bool              fresh, ask = false, reloaded = false;
+    int               key, slot = -1, n = -1, retries = 0;
+    const char       *down = "storage can not be reached";
 
-    for (attempt = 0; attempt < 2; attempt++) {
-        bool fresh = false;
+    h = fgd_redis_handle(q, r);
+    if (h == NULL) {
+        return NULL;
+    }
+    key = fg_cluster_key_index(argc, argv, lens);
+    if (key >= 0 && h->rc.cluster) {
+        slot = (int) fg_cluster_slot(argv[key],
+            lens != NULL ? lens[key] : strlen(argv[key]));
+    }
+    deadline = fgd_redis_now_ms() + q->conf->redis_retry_ms;
 
-        if (*ctx == NULL) {
-            *ctx = fgd_redis_connect(q->conf, err, sizeof(err));
-            if (*ctx == NULL) {
-                fgd_log("error", q->request_id, "redis %s: %s",
-                    q->conf->redis, err);
-                fgd_error(r, 503, "ServiceException",
-                    "The service is unavailable: storage can not be "
-                    "reached");
-                return NULL;
+    for ( ;; ) {
+        if (!h->mapped && fgd_redis_map(q, h) != 0) {
+            goto unsettled;
+        }
+        if (!ask) {
+            n = fgd_redis_route(h, slot);
+            if (n < 0) {
+                h->mapped = false;
+                goto unsettled;
             }
-            fresh = true;
-            fgd_redis_load(q, *ctx);
-        } else if (!idempotent) {
+        }
+        c = fgd_redis_node(q, h, (unsigned) n, &fresh);
+        if (c == NULL) {
+            fgd_redis_drop(h, (unsigned) n);
+            ask = false;
+            goto unsettled;
+        }
+        if (!fresh && !idempotent) {
             /* A write is not retried, so first make sure the connection
              * survived (Redis may have restarted since it was used). */
-            reply = redisCommand(*ctx, "PING");
+            reply = redisCommand(c, "PING");
             if (reply == NULL) {
-                redisFree(*ctx);
-                *ctx = NULL;
-                continue;
+                fgd_redis_drop(h, (unsigned) n);
+                if (++retries < 2) {
+                    continue;
+                }
+                break;
             }
             freeReplyObject(reply);
         }
-        reply = redisCommandArgv(*ctx, argc, argv, lens);
+
+        reply = fgd_redis_send(c, ask, argc, argv, lens);
+        ask = false;
         if (reply == NULL) {
             fgd_log("error", q->request_id, "redis %s %s: %s",
-                q->conf->redis, what, (*ctx)->errstr);
-            redisFree(*ctx);
-            *ctx = NULL;
-            if (idempotent && !fresh) {
+                h->map.node[n].addr, what, c->errstr);
+            fgd_redis_drop(h, (unsigned) n);
+            if (idempotent && !fresh && ++retries < 2) {
                 continue;
             }
             fgd_error(r, 502, "ServiceException",
                 "The service failed to reach its storage");
             return NULL;
         }
-        if (reply->type == REDIS_REPLY_ERROR
-            && strncmp(reply->str, "OOM ", 4) == 0)
+        if (reply->type != REDIS_REPLY_ERROR) {
+            if (!idempotent) {
+                fgd_redis_wait(q, h, (unsigned) n, what);
+            }
+            return reply;
+        }
+
+        switch (fg_cluster_redirect(reply->str, reply->len, &slot_moved,
+                    &to))
         {
+        case FG_CLUSTER_REDIRECT_MOVED:
+        case FG_CLUSTER_REDIRECT_ASK:
+            if (!h->rc.cluster || ++redirects > FGD_REDIS_REDIRECTS) {
+                break;
+            }
+            if (reply->str[0] == 'A') {
+                n = fg_cluster_map_node(&h->map, to.host, to.port);
+                ask = n >= 0;
+            } else if (fg_cluster_map_moved(&h->map, slot_moved, &to) >= 0) {
+                h->mapped = false;       /* read the whole map again */
+            }
+            freeReplyObject(reply);
+            continue;
+        default:
+            break;
+        }
+        if (h->rc.cluster && fgd_redis_unsettled(reply)) {
+            fgd_log("info", q->request_id, "redis %s %s: %.*s",
+                h->map.node[n].addr, what, (int) reply->len, reply->str);
+            freeReplyObject(reply);
+            h->mapped = false;
+            down = "storage is being reconfigured";
+            goto unsettled;
+        }
+        if (strncmp(reply->str, "OOM ", 4) == 0) {
             /*
              * Redis is at its maxmemory (noeviction).  It refuses a
              * script at its first write that could grow memory, before
@@ -205,29 +508,51 @@ fgd_redis_exec(const fgd_req_t *q, bool idempotent, int argc,
              * nothing is half-written; reads and deletes still work.
              */
             fgd_log("error", q->request_id, "redis %s is full (maxmemory): "
-                "%s refused, nothing written: %.*s", q->conf->redis,
+                "%s refused, nothing written: %.*s", h->map.node[n].addr,
                 what, (int) reply->len, reply->str);
             freeReplyObject(reply);
             fgd_error(r, 503, "ServiceException",
                 "The service's store is full; nothing was written");
             return NULL;
         }
-        if (reply->type == REDIS_REPLY_ERROR && noscript != NULL
+        if (script != FGD_SCRIPT_COUNT && !reloaded
             && strncmp(reply->str, "NOSCRIPT", 8) == 0)
         {
+            /* The node lost the script (SCRIPT FLUSH, or a restart this
+             * connection did not see): it did not run, so load it there
+             * and run it once more. */
             freeReplyObject(reply);
-            *noscript = true;
+            fgd_log("info", q->request_id, "redis %s has no script %s "
+                "(NOSCRIPT): loading it again", h->map.node[n].addr,
+                fgd_redis_scripts[script].name);
+            reply = redisCommand(c, "SCRIPT LOAD %s",
+                fgd_redis_scripts[script].text);
+            if (reply == NULL) {
+                fgd_redis_drop(h, (unsigned) n);
+                fgd_error(r, 502, "ServiceException",
+                    "The service failed to reach its storage");
+                return NULL;
+            }
+            freeReplyObject(reply);
+            reloaded = true;
+            continue;
+        }
+        fgd_log("error", q->request_id, "redis %s: %.*s", what,
+            (int) reply->len, reply->str);
+        freeReplyObject(reply);
+        fgd_error(r, 502, "ServiceException",
+            "The service's storage refused a command");
+        return NULL;
+
+    unsettled:
+        /* nothing ran: one Redis answers at once, a cluster is waited
+         * for while it elects a new master */
+        if (!h->rc.cluster || fgd_redis_now_ms() >= deadline) {
+            fgd_error(r, 503, "ServiceException", "The service is "
+                "unavailable: %s", down);
             return NULL;
         }
-        if (reply->type == REDIS_REPLY_ERROR) {
-            fgd_log("error", q->request_id, "redis %s: %.*s", what,
-                (int) reply->len, reply->str);
-            freeReplyObject(reply);
-            fgd_error(r, 502, "ServiceException",
-                "The service's storage refused a command");
-            return NULL;
-        }
-        return reply;
+        usleep(100 * 1000);
     }
     fgd_error(r, 502, "ServiceException",
         "The service failed to reach its storage");
@@ -238,18 +563,18 @@ redisReply *
 fgd_redis_command(const fgd_req_t *q, bool idempotent, int argc,
     const char **argv, const size_t *lens, fgd_resp_t *r)
 {
-    return fgd_redis_exec(q, idempotent, argc, argv, lens, argv[0], NULL, r);
+    return fgd_redis_exec(q, idempotent, argc, argv, lens, argv[0],
+        FGD_SCRIPT_COUNT, r);
 }
 
 redisReply *
 fgd_redis_script(const fgd_req_t *q, fgd_script_t script, int nkeys,
     int nargs, const char **args, const size_t *alens, fgd_resp_t *r)
 {
-    const char  **argv = NULL, *load[3];
+    const char  **argv = NULL;
     size_t       *lens = NULL;
     char          num[16];
     redisReply   *reply = NULL;
-    bool          noscript = false;
     int           i;
 
     argv = calloc((size_t) nargs + 3, sizeof(*argv));
@@ -270,34 +595,8 @@ fgd_redis_script(const fgd_req_t *q, fgd_script_t script, int nkeys,
     }
 
     /* (the log names a script's command EVAL, whichever form runs it) */
-    reply = fgd_redis_exec(q, false, nargs + 3, argv, lens, "EVAL",
-        &noscript, r);
-    if (reply != NULL || !noscript) {
-        goto cleanup;
-    }
-
-    /* Redis lost the script (SCRIPT FLUSH, or a restart this connection
-     * did not see): it did not run, so load it and run it once more. */
-    fgd_log("info", q->request_id, "redis %s has no script %s (NOSCRIPT): "
-        "loading it again", q->conf->redis, fgd_redis_scripts[script].name);
-    load[0] = "SCRIPT";
-    load[1] = "LOAD";
-    load[2] = fgd_redis_scripts[script].text;
-    reply = fgd_redis_exec(q, true, 3, load, NULL, "SCRIPT LOAD", NULL, r);
-    if (reply == NULL) {
-        goto cleanup;
-    }
-    freeReplyObject(reply);
-    noscript = false;
-    reply = fgd_redis_exec(q, false, nargs + 3, argv, lens, "EVAL",
-        &noscript, r);
-    if (reply == NULL && noscript) {
-        fgd_log("error", q->request_id, "redis %s: script %s: NOSCRIPT "
-            "after SCRIPT LOAD", q->conf->redis,
-            fgd_redis_scripts[script].name);
-        fgd_error(r, 502, "ServiceException",
-            "The service's storage refused a command");
-    }
+    reply = fgd_redis_exec(q, false, nargs + 3, argv, lens, "EVAL", script,
+        r);
 
 cleanup:
     free(argv);

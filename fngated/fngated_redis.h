@@ -1,6 +1,11 @@
 /*
- * fngated_redis: each FastCGI thread's blocking Redis connection, its
+ * fngated_redis: each thread's blocking connections to Redis, its
  * commands and the Lua scripts every multi-key write is.
+ *
+ * `redis` in fngated.conf is one Redis, or the seeds of a Redis Cluster
+ * (lib/fg_cluster.h): then a thread keeps a connection to each master and
+ * the cluster's slot map, and sends each command to its key's master.
+ * Every script's keys share one hash tag, so a script runs on one node.
  *
  * The scripts are fngated/lua/NAME.lua, embedded at build time
  * (fngated/lua/embed.awk writes $(BUILD)/gen/fngated_lua.c); each
@@ -18,6 +23,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include "fg_cluster.h"
 #include "fngated_req.h"
 
 /* One per fngated/lua/NAME.lua, FGD_SCRIPT_ + NAME in upper case. */
@@ -46,7 +52,6 @@ typedef enum {
     FGD_SCRIPT_ROUTE_DELETE,
     FGD_SCRIPT_SUB_CREATE,
     FGD_SCRIPT_SUB_UPDATE,
-    FGD_SCRIPT_ACCOUNT_CREATE,
     FGD_SCRIPT_QUEUE_CREATE,        /* queues: fngated_queues.c */
     FGD_SCRIPT_QUEUE_SET,
     FGD_SCRIPT_QUEUE_DELETE,
@@ -66,7 +71,7 @@ typedef enum {
     FGD_SCRIPT_ROLE_CREATE,         /* execution roles: fngated_roles.c */
     FGD_SCRIPT_ROLE_DELETE,
     FGD_SCRIPT_ROLE_POLICY_PUT,
-    FGD_SCRIPT_SESSION_PUT,
+    FGD_SCRIPT_HASH_CREATE,         /* a name given once: accounts, keys */
     FGD_SCRIPT_IDEM_STORE,          /* idempotent results: fngated_idem */
     FGD_SCRIPT_PROVISIONED_PUT,     /* fngated_provisioned.c */
     FGD_SCRIPT_COUNT
@@ -80,15 +85,21 @@ typedef struct {
 /* The generated table ($(BUILD)/gen/fngated_lua.c). */
 extern const fgd_redis_script_t  fgd_redis_scripts[FGD_SCRIPT_COUNT];
 
+/* A thread's connections (fgd_req_t.redis points at its pointer, NULL
+ * until the first command): closed and freed. */
+void fgd_redis_free(fgd_redis_t *h);
+
 /*
- * Runs one command on q's connection (opened, and the scripts loaded,
- * when there is none).  lens may be NULL for NUL-terminated arguments.
- * A read (idempotent) that fails on a stale connection is retried once on
- * a fresh one; a write is never retried (it may have been applied): a
- * connection is first checked with PING.  Returns the reply
- * (freeReplyObject it), or NULL with r filled: 503 when Redis can not be
- * reached or is full (maxmemory: nothing was written), 502 when the
- * command failed on the wire or Redis answered an error.
+ * Runs one command on q's connection to the node of its key (opened, and
+ * the scripts loaded, when there is none).  lens may be NULL for
+ * NUL-terminated arguments.  A read (idempotent) that fails on a stale
+ * connection is retried once on a fresh one; a write is never retried (it
+ * may have been applied): a connection is first checked with PING.  In a
+ * cluster, MOVED and ASK are followed and a failover waited for (at most
+ * redis_retry ms); a write then waits for redis_wait replicas (WAIT).
+ * Returns the reply (freeReplyObject it), or NULL with r filled: 503 when
+ * Redis can not be reached or is full (maxmemory: nothing was written),
+ * 502 when the command failed on the wire or Redis answered an error.
  */
 redisReply *fgd_redis_command(const fgd_req_t *q, bool idempotent, int argc,
     const char **argv, const size_t *lens, fgd_resp_t *r);

@@ -16,6 +16,9 @@
 #include "fngated_functions_json.h"
 #include "fngated_resp.h"
 
+/* A thread's connections to Redis (fngated_redis.c). */
+typedef struct fgd_redis_s  fgd_redis_t;
+
 /* Reads a FastCGI param of the call ("" when absent). */
 typedef const char *(*fgd_param_pt)(void *req, const char *name);
 
@@ -36,7 +39,8 @@ typedef struct {
 
 typedef struct {
     const fgd_conf_t  *conf;
-    redisContext     **redis;          /* this thread's connection */
+    fgd_redis_t      **redis;          /* this thread's connections
+                                          (fngated_redis.h) */
     fg_action_t        action_id;
     const char        *request_id;
     const char        *action;         /* FNGATE_ACTION */

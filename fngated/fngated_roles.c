@@ -214,7 +214,7 @@ fgd_session_mint(const fgd_req_t *q, const fgd_session_spec_t *spec,
             return fgd_error(r, 500, "ServiceException",
                 "No random bytes for the call's credentials");
         }
-        /* KEYS, then ARGV of lua/session_put.lua: the end, then the
+        /* KEYS, then ARGV of lua/hash_create.lua: the end, then the
          * fields in the order the module reads them */
         fg_key_access_key(key, sizeof(key), s->akid);
         args[0] = key;
@@ -228,7 +228,7 @@ fgd_session_mint(const fgd_req_t *q, const fgd_session_spec_t *spec,
         args[14] = "root";     args[15] = spec->root;
         args[16] = "expires";  args[17] = at;
         args[18] = "deadline"; args[19] = spec->deadline_ms > 0 ? dl : "";
-        if (fgd_redis_script_int(q, FGD_SCRIPT_SESSION_PUT, 1, 20, args,
+        if (fgd_redis_script_int(q, FGD_SCRIPT_HASH_CREATE, 1, 20, args,
                 NULL, &v, r) != 0)
         {
             return -1;

@@ -43,6 +43,26 @@ test_conf(void)
         sizeof(err)), -1);
     CU_ASSERT_EQUAL(fgd_conf_line(&c, "redis = 127.0.0.1:6392", err,
         sizeof(err)), 0);
+    /* a cluster's seeds; several addresses without the word are not */
+    fgd_conf_free(&c);
+    CU_ASSERT_EQUAL_FATAL(fgd_conf_init(&c), 0);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "redis = 127.0.0.1:7000 "
+        "127.0.0.1:7001 cluster", err, sizeof(err)), 0);
+    CU_ASSERT_STRING_EQUAL(c.redis, "127.0.0.1:7000 127.0.0.1:7001 cluster");
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "redis = 127.0.0.1:7000 "
+        "127.0.0.1:7001", err, sizeof(err)), -1);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "redis = unix:/r.sock cluster", err,
+        sizeof(err)), -1);
+    CU_ASSERT_EQUAL(c.redis_wait, 0);
+    CU_ASSERT_EQUAL(c.redis_wait_ms, 1000);
+    CU_ASSERT_EQUAL(c.redis_retry_ms, 5000);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "redis_wait = 17", err, sizeof(err)),
+        -1);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "redis_wait = 1", err, sizeof(err)),
+        0);
+    CU_ASSERT_EQUAL(c.redis_wait, 1);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "redis_wait_timeout = 0", err,
+        sizeof(err)), -1);
     CU_ASSERT_EQUAL(fgd_conf_line(&c, "bogus = 1", err, sizeof(err)), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(err, "unknown key \"bogus\""));
     CU_ASSERT_EQUAL(fgd_conf_line(&c, "warm = -1", err, sizeof(err)), -1);
@@ -290,6 +310,19 @@ test_conf_egress_internal(void)
     CU_ASSERT_EQUAL(fgd_conf_egress(&c, "127.0.0.1:8080 127.0.0.1:9000",
         out, sizeof(out), why, sizeof(why)), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(why, "fngate's own fngated"));
+    fgd_conf_free(&c);
+
+    /* every seed of a cluster is guarded */
+    CU_ASSERT_EQUAL_FATAL(fgd_conf_init(&c), 0);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "network = loopback", err,
+        sizeof(err)), 0);
+    CU_ASSERT_EQUAL(fgd_conf_line(&c, "redis = 127.0.0.1:17000 "
+        "127.0.0.1:17001 cluster", err, sizeof(err)), 0);
+    CU_ASSERT_EQUAL(fgd_conf_egress(&c, "127.0.0.1:17001", out, sizeof(out),
+        why, sizeof(why)), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(why, "fngate's own Redis"));
+    CU_ASSERT_EQUAL(fgd_conf_egress(&c, "127.0.0.1:17002", out, sizeof(out),
+        why, sizeof(why)), 0);
     fgd_conf_free(&c);
 
     /* a Redis on a unix socket has no port to guard */
