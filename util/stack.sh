@@ -54,7 +54,10 @@
 #   stack_fill TEMPLATE DST STATE PORT REDIS_PORT
 #                                  conf/nginx.conf's placeholders filled
 #                                  (@USER@: root when run as root, else the
-#                                  line is dropped)
+#                                  line is dropped); STACK_REDIS_ADDRS (an
+#                                  address list) replaces fngate_redis's,
+#                                  STACK_FNGATED_SOCKETS (paths) the
+#                                  upstream's server line, one line each
 #   stack_server PORT SOCKET [on]  a server block on 127.0.0.1:PORT passing
 #                                  all to the FastCGI unix SOCKET (with "on":
 #                                  through the fngate module)
@@ -291,6 +294,23 @@ stack_fill() {
         -e "s|@PORT@|$port|g" -e "s|@REDIS_PORT@|$redis_port|g" \
         -e "s|@MODULE@|$BUILD/ngx_http_fngate_module.so|g" \
         -e "s|@BUILD@|$BUILD|g" "$src" |
+    # a cluster's: its Redis nodes, and a server line per fngated host
+    awk -v redis="${STACK_REDIS_ADDRS:-}" \
+        -v socks="${STACK_FNGATED_SOCKETS:-}" '
+        redis != "" && $1 == "fngate_redis" {
+            sub(/fngate_redis .*;/, "fngate_redis " redis ";")
+        }
+        socks != "" && $1 == "server" && $2 ~ /^unix:.*fngated\.sock$/ {
+            n = split(socks, s, " ")
+            line = $0
+            for (i = 1; i <= n; i++) {
+                l = line
+                sub(/unix:[^ ]*fngated\.sock/, "unix:" s[i], l)
+                print l
+            }
+            next
+        }
+        { print }' |
     if [ -n "$user" ]; then
         sed -e "s|@USER@|$user|g"
     else
