@@ -19,6 +19,7 @@ NGX_MODULE_LD_OPT := -Wl,-z,relro -Wl,-z,now -fPIC
 NGX_MODULE_SRCS := $(wildcard ngx_module/*.c ngx_module/*.h) \
                    lib/fg_sigv4.c lib/fg_action.c lib/fg_route.c \
                    lib/fg_keys.c lib/fg_util.c lib/fg_api.c \
+                   lib/fg_cluster.c lib/fg_cluster.h \
                    lib/fg_sigv4.h lib/fg_action.h lib/fg_route.h \
                    lib/fg_keys.h lib/fg_util.h lib/fg_api.h
 

@@ -18,6 +18,8 @@ static char *ngx_http_fngate_redis(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_fngate_parse_redis(ngx_conf_t *cf,
     ngx_http_fngate_main_conf_t *fmcf);
+static ngx_int_t ngx_http_fngate_resolve_redis(ngx_conf_t *cf,
+    fg_redis_addr_t *a);
 static ngx_int_t ngx_http_fngate_init_process(ngx_cycle_t *cycle);
 static void ngx_http_fngate_exit_process(ngx_cycle_t *cycle);
 
@@ -32,7 +34,7 @@ static ngx_command_t  ngx_http_fngate_commands[] = {
       NULL },
 
     { ngx_string("fngate_redis"),
-      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      NGX_HTTP_MAIN_CONF|NGX_CONF_1MORE,
       ngx_http_fngate_redis,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
@@ -155,11 +157,9 @@ ngx_http_fngate_create_main_conf(ngx_conf_t *cf)
      * set by ngx_pcalloc():
      *
      *     fmcf->redis = { 0, NULL };
-     *     fmcf->redis_host = { 0, NULL };
-     *     fmcf->redis_path = { 0, NULL };
+     *     fmcf->redis_conf = NULL;
      */
 
-    fmcf->redis_port = NGX_CONF_UNSET;
     fmcf->redis_timeout = NGX_CONF_UNSET_MSEC;
     fmcf->cache_ttl = NGX_CONF_UNSET_MSEC;
 
@@ -233,90 +233,136 @@ ngx_http_fngate_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 }
 
 
+/*
+ * The addresses and "cluster" are kept as one text, their words separated
+ * by a space: the same text fngated's "redis" key takes.
+ */
+
 static char *
 ngx_http_fngate_redis(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_fngate_main_conf_t *fmcf = conf;
 
-    ngx_str_t  *value;
+    u_char      *p;
+    size_t       len;
+    ngx_str_t   *value;
+    ngx_uint_t   i;
 
     if (fmcf->redis.data) {
         return "is duplicate";
     }
 
     value = cf->args->elts;
-    fmcf->redis = value[1];
+    len = 0;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        len += value[i].len + 1;
+    }
+
+    p = ngx_pnalloc(cf->pool, len);
+    if (p == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    fmcf->redis.data = p;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+        p = ngx_cpymem(p, value[i].data, value[i].len);
+        *p++ = ' ';
+    }
+
+    p[-1] = '\0';
+    fmcf->redis.len = len - 1;
 
     return ngx_http_fngate_parse_redis(cf, fmcf);
 }
 
 
 /*
- * The address is resolved here, in the master, so that a worker never
- * resolves a name: hiredis is given a numeric address or a socket path.
+ * The address list is read by fg_redis_conf_parse(), as fngated reads its
+ * own, and every host is resolved here, in the master, so that a worker
+ * never resolves a name: hiredis is given numeric addresses or socket
+ * paths.  The masters a cluster names later are numeric already.
  */
 
 static char *
 ngx_http_fngate_parse_redis(ngx_conf_t *cf, ngx_http_fngate_main_conf_t *fmcf)
 {
-    u_char     *p;
-    size_t      len;
-    ngx_url_t   u;
+    char              err[256];
+    ngx_uint_t        i;
+    fg_redis_conf_t  *rc;
 
-    if (fmcf->redis.len > 5
-        && ngx_strncmp(fmcf->redis.data, "unix:", 5) == 0)
+    rc = ngx_palloc(cf->pool, sizeof(fg_redis_conf_t));
+    if (rc == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    if (fg_redis_conf_parse((char *) fmcf->redis.data, fmcf->redis.len, rc,
+                            err, sizeof(err))
+        != 0)
     {
-        len = fmcf->redis.len - 5;
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid fngate_redis \"%V\": %s", &fmcf->redis,
+                           err);
+        return NGX_CONF_ERROR;
+    }
 
-        p = ngx_pnalloc(cf->pool, len + 1);
-        if (p == NULL) {
+    for (i = 0; i < rc->nseeds; i++) {
+        if (!rc->seed[i].local
+            && ngx_http_fngate_resolve_redis(cf, &rc->seed[i]) != NGX_OK)
+        {
             return NGX_CONF_ERROR;
         }
-
-        ngx_memcpy(p, fmcf->redis.data + 5, len);
-        p[len] = '\0';
-
-        fmcf->redis_path.data = p;
-        fmcf->redis_path.len = len;
-
-        return NGX_CONF_OK;
     }
+
+    fmcf->redis_conf = rc;
+
+    return NGX_CONF_OK;
+}
+
+
+/* Replaces a->host by the numeric form of its first address. */
+
+static ngx_int_t
+ngx_http_fngate_resolve_redis(ngx_conf_t *cf, fg_redis_addr_t *a)
+{
+    size_t     len;
+    u_char     host[NGX_SOCKADDR_STRLEN];
+    ngx_url_t  u;
 
     ngx_memzero(&u, sizeof(ngx_url_t));
 
-    u.url = fmcf->redis;
-    u.default_port = 6379;
+    u.url.data = (u_char *) a->addr;
+    u.url.len = ngx_strlen(a->addr);
+    u.default_port = (in_port_t) a->port;
 
     if (ngx_parse_url(cf->pool, &u) != NGX_OK) {
         if (u.err) {
             ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                               "%s in fngate_redis \"%V\"", u.err,
-                               &fmcf->redis);
+                               "%s in fngate_redis \"%s\"", u.err, a->addr);
         }
 
-        return NGX_CONF_ERROR;
+        return NGX_ERROR;
     }
 
     if (u.naddrs == 0 || u.uri.len) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "invalid fngate_redis \"%V\"", &fmcf->redis);
-        return NGX_CONF_ERROR;
+                           "invalid fngate_redis \"%s\"", a->addr);
+        return NGX_ERROR;
     }
 
-    p = ngx_pnalloc(cf->pool, NGX_SOCKADDR_STRLEN + 1);
-    if (p == NULL) {
-        return NGX_CONF_ERROR;
-    }
-
-    len = ngx_sock_ntop(u.addrs[0].sockaddr, u.addrs[0].socklen, p,
+    len = ngx_sock_ntop(u.addrs[0].sockaddr, u.addrs[0].socklen, host,
                         NGX_SOCKADDR_STRLEN, 0);
-    p[len] = '\0';
 
-    fmcf->redis_host.data = p;
-    fmcf->redis_host.len = len;
-    fmcf->redis_port = u.port;
+    if (len >= sizeof(a->host)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid fngate_redis \"%s\"", a->addr);
+        return NGX_ERROR;
+    }
 
-    return NGX_CONF_OK;
+    *ngx_cpymem(a->host, host, len) = '\0';
+
+    return NGX_OK;
 }
 
 

@@ -8,7 +8,8 @@
  *   ngx_http_fngate_auth.c     SigV4 verification
  *   ngx_http_fngate_lookup.c   routes, functions, permissions
  *   ngx_http_fngate_cache.c    the worker's cache of lookups, forgetting
- *   ngx_http_fngate_store.c    the Redis connection, commands of requests
+ *   ngx_http_fngate_store.c    the Redis connections, the cluster's slot
+ *                              map, commands of requests
  *   ngx_http_fngate_redis.c    the hiredis adapter for nginx's event loop
  *   ngx_http_fngate_var.c      the $fngate_* variables
  *   ngx_http_fngate_filter.c   header filter and request body filter
@@ -28,6 +29,7 @@
 #include <hiredis/async.h>
 #include <openssl/evp.h>
 
+#include "fg_cluster.h"
 #include "fg_keys.h"
 #include "fg_route.h"
 #include "fg_sigv4.h"
@@ -38,9 +40,8 @@
 
 typedef struct {
     ngx_str_t                  redis;          /* as configured */
-    ngx_str_t                  redis_host;     /* numeric, NUL-terminated */
-    ngx_str_t                  redis_path;     /* unix socket, NUL-terminated */
-    ngx_int_t                  redis_port;
+    fg_redis_conf_t           *redis_conf;     /* its addresses, each host
+                                                  numeric, and "cluster" */
     ngx_msec_t                 redis_timeout;
     ngx_msec_t                 cache_ttl;
 } ngx_http_fngate_main_conf_t;
