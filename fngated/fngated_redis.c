@@ -198,9 +198,11 @@ fgd_redis_load(const fgd_req_t *q, redisContext *c, const char *addr)
 }
 
 /* Node n's connection, opened (and the scripts loaded) when there is
- * none: NULL when it can not be (logged).  *fresh: it was just opened. */
+ * none: NULL when it can not be (logged unless quiet).  *fresh: it was
+ * just opened. */
 static redisContext *
-fgd_redis_node(const fgd_req_t *q, fgd_redis_t *h, unsigned n, bool *fresh)
+fgd_redis_node(const fgd_req_t *q, fgd_redis_t *h, unsigned n, bool quiet,
+    bool *fresh)
 {
     char  err[256];
 
@@ -210,8 +212,10 @@ fgd_redis_node(const fgd_req_t *q, fgd_redis_t *h, unsigned n, bool *fresh)
     }
     h->c[n] = fgd_redis_connect(&h->map.node[n], err, sizeof(err));
     if (h->c[n] == NULL) {
-        fgd_log("error", q->request_id, "redis %s: %s", h->map.node[n].addr,
-            err);
+        if (!quiet) {
+            fgd_log("error", q->request_id, "redis %s: %s",
+                h->map.node[n].addr, err);
+        }
         return NULL;
     }
     *fresh = true;
@@ -233,10 +237,11 @@ fgd_redis_drop(fgd_redis_t *h, unsigned n)
 
 /*
  * Reads the cluster's slot map (CLUSTER SLOTS) from the first node that
- * answers: the masters known, then the seeds.  0, or -1.
+ * answers: the masters known, then the seeds.  0, or -1 (the nodes that
+ * did not answer are logged unless quiet).
  */
 static int
-fgd_redis_map(const fgd_req_t *q, fgd_redis_t *h)
+fgd_redis_map(const fgd_req_t *q, fgd_redis_t *h, bool quiet)
 {
     redisReply  *reply;
     unsigned     i, n, tries = h->map.nnodes + h->rc.nseeds;
@@ -255,7 +260,7 @@ fgd_redis_map(const fgd_req_t *q, fgd_redis_t *h)
             }
             n = (unsigned) node;
         }
-        if (fgd_redis_node(q, h, n, &fresh) == NULL) {
+        if (fgd_redis_node(q, h, n, quiet, &fresh) == NULL) {
             continue;
         }
         reply = redisCommand(h->c[n], "CLUSTER SLOTS");
@@ -406,8 +411,8 @@ fgd_redis_exec(const fgd_req_t *q, bool idempotent, int argc,
     redisReply       *reply;
     fg_redis_addr_t   to;
     unsigned          redirects = 0, slot_moved;
-    long long         deadline;
-    bool              fresh, ask = false, reloaded = false;
+    long long         start, deadline;
+    bool              fresh, ask = false, reloaded = false, waited = false;
     int               key, slot = -1, n = -1, retries = 0;
     const char       *down = "storage can not be reached";
 
@@ -420,10 +425,11 @@ fgd_redis_exec(const fgd_req_t *q, bool idempotent, int argc,
         slot = (int) fg_cluster_slot(argv[key],
             lens != NULL ? lens[key] : strlen(argv[key]));
     }
-    deadline = fgd_redis_now_ms() + q->conf->redis_retry_ms;
+    start = fgd_redis_now_ms();
+    deadline = start + q->conf->redis_retry_ms;
 
     for ( ;; ) {
-        if (!h->mapped && fgd_redis_map(q, h) != 0) {
+        if (!h->mapped && fgd_redis_map(q, h, waited) != 0) {
             goto unsettled;
         }
         if (!ask) {
@@ -433,7 +439,7 @@ fgd_redis_exec(const fgd_req_t *q, bool idempotent, int argc,
                 goto unsettled;
             }
         }
-        c = fgd_redis_node(q, h, (unsigned) n, &fresh);
+        c = fgd_redis_node(q, h, (unsigned) n, waited, &fresh);
         if (c == NULL) {
             fgd_redis_drop(h, (unsigned) n);
             ask = false;
@@ -467,6 +473,11 @@ fgd_redis_exec(const fgd_req_t *q, bool idempotent, int argc,
             return NULL;
         }
         if (reply->type != REDIS_REPLY_ERROR) {
+            if (waited) {
+                fgd_log("info", q->request_id, "redis %s %s: done after "
+                    "%lld ms waiting for the cluster", h->map.node[n].addr,
+                    what, fgd_redis_now_ms() - start);
+            }
             if (!idempotent) {
                 fgd_redis_wait(q, h, (unsigned) n, what);
             }
@@ -493,8 +504,11 @@ fgd_redis_exec(const fgd_req_t *q, bool idempotent, int argc,
             break;
         }
         if (h->rc.cluster && fgd_redis_unsettled(reply)) {
-            fgd_log("info", q->request_id, "redis %s %s: %.*s",
-                h->map.node[n].addr, what, (int) reply->len, reply->str);
+            if (!waited) {
+                fgd_log("info", q->request_id, "redis %s %s: %.*s",
+                    h->map.node[n].addr, what, (int) reply->len,
+                    reply->str);
+            }
             freeReplyObject(reply);
             h->mapped = false;
             down = "storage is being reconfigured";
@@ -548,9 +562,19 @@ fgd_redis_exec(const fgd_req_t *q, bool idempotent, int argc,
         /* nothing ran: one Redis answers at once, a cluster is waited
          * for while it elects a new master */
         if (!h->rc.cluster || fgd_redis_now_ms() >= deadline) {
+            if (waited) {
+                fgd_log("error", q->request_id, "redis %s: the cluster could "
+                    "not serve it within redis_retry (%u ms)", what,
+                    q->conf->redis_retry_ms);
+            }
             fgd_error(r, 503, "ServiceException", "The service is "
                 "unavailable: %s", down);
             return NULL;
+        }
+        if (!waited) {
+            fgd_log("info", q->request_id, "redis %s: waiting for the "
+                "cluster (a node lost, or a failover)", what);
+            waited = true;
         }
         usleep(100 * 1000);
     }
