@@ -95,6 +95,10 @@ FAULTS_ENV := FNGATE_STATE=$(BUILD)/asyncfaults FNGATE_PORT=18790 \
 # and the API story (issue 4's "done when").
 API_STORY_ENV := FNGATE_STATE=$(BUILD)/apistory FNGATE_PORT=18690 \
                  FNGATE_REDIS_PORT=16690 FNGATE_VM_PREFIX=fgapi
+# and the local cluster (issue 16's "done when", docs/scale-out.md): its
+# Redis Cluster on FNGATE_REDIS_PORT..+5 (and their bus ports, +10000).
+CLUSTER_ENV := FNGATE_STATE=$(BUILD)/cluster FNGATE_PORT=18720 \
+               FNGATE_REDIS_PORT=16720 FNGATE_VM_PREFIX=fgclu FNGATE_HOSTS=2
 # and the order pipeline (issue 13's "done when", docs/event-sources.md).
 ORDER_STORY_ENV := FNGATE_STATE=$(BUILD)/orderstory FNGATE_PORT=18695 \
                    FNGATE_REDIS_PORT=16695 FNGATE_VM_PREFIX=fgorder
@@ -125,6 +129,8 @@ test: deps
 	$(CALLS_STORY_ENV) util/calls-story.sh
 	rm -rf $(BUILD)/asyncfaults
 	$(FAULTS_ENV) FAULT_EVENTS=100 util/async-faults.sh
+	rm -rf $(BUILD)/cluster
+	$(CLUSTER_ENV) util/cluster-stories.sh
 
 run: deps
 	$(MAKE) build

@@ -47,7 +47,9 @@ story_begin() {
     [ "${2:-}" = --keep ] && KEEP=1
     WORK=$(mktemp -d)
     trap story_finish EXIT
-    if ! "$FNGATE" status | grep -q '^nginx .*running'; then
+    # (grep reads it all: with pipefail, grep -q's early exit would make
+    # status fail on a closed pipe)
+    if ! "$FNGATE" status | grep '^nginx .*running' >/dev/null; then
         "$FNGATE" up
         STARTED=1
     fi
