@@ -32,6 +32,9 @@
 # memory per idle guest, a burst of 24 first calls over 3 accounts,
 # (14) provisioned concurrency: READY time, a kept sandbox's first call,
 # wrk through it; the python3.11 warm path with sandboxes_per_vm = 1.
+# (15) the gateway with 1, 2 and 3 fngated hosts and on a Redis Cluster
+# (util/bench-cluster.sh), (16) the failover tests' long version on a local
+# cluster (util/cluster-stories.sh).
 # (9) optional (FNGATE_BENCH_ESM):
 # an event source mapping draining a filled queue, the time from
 # SendMessage to the handler idle and under a backlog, and a FIFO queue's
@@ -53,7 +56,8 @@
 # (3: seconds each waits on its child), FNGATE_BENCH_CLONE_WARM (4),
 # FNGATE_BENCH_CLONE_MAX (32), FNGATE_BENCH_CLONE_N (10),
 # FNGATE_BENCH_CLONE_NOWARM (5) (section 12), FNGATE_BENCH_PC_N (2)
-# (section 14), BUILD.
+# (section 14), FNGATE_BENCH_CLUSTER_FAULT_SECS (120: each failover phase of
+# section 16), BUILD.
 
 set -euo pipefail
 
@@ -1036,7 +1040,7 @@ fi
 # guest (its call's credentials, AWS_ENDPOINT_URL), timed inside, against
 # the same Invoke from this host (util/bench.py chain).  What a call's
 # credentials cost fngated: the two Redis commands it adds to every call
-# (the session_put script with its 8 fields, and the DEL when the call
+# (the hash_create script with its 8 fields, and the DEL when the call
 # ends), by redis-benchmark with one client; a call made with them costs
 # the module one more HMGET (it never caches them).
 CHAIN_N=${FNGATE_BENCH_CHAIN:-50}
@@ -1046,7 +1050,7 @@ read -r ch_acct ch_k ch_s < <(account_new bench-chain)
 CHAIN_OUT=$(py chain "http://127.0.0.1:$PORT" "$ch_k" "$ch_s" "$ch_acct" \
     "$CHAIN_N") || die "util/bench.py chain failed"
 note "calls between functions: $CHAIN_OUT"
-sess_lua=$(sed '/^--/d' "$ROOT/fngated/lua/session_put.lua")
+sess_lua=$(sed '/^--/d' "$ROOT/fngated/lua/hash_create.lua")
 sess_put=$(redis-benchmark -p "$REDIS_PORT" -c 1 -n 20000 -r 100000000 -q \
     EVAL "$sess_lua" 1 fg:key:ASIABENCH__rand_int__ 9999999999999 \
     account 123456789012 secret s token t role r billed 123456789012 \
@@ -1294,6 +1298,29 @@ wait_warm 180 1 "$((flog0 + 1))"
 R[sbx1]=$(run_wrk s1 "$PORT" 1 "$SECS" "$W/invoke-s1.lua" "$p")
 bench_fngated
 
+# ------------------------------------------------------------ 15-16: cluster
+
+# (15) the gateway with 1, 2 and 3 hosts, on one Redis and on a Redis
+# Cluster, with the module's cache and without (util/bench-cluster.sh: no
+# guest, fcgi-echo hosts); (16) the failover tests' long version
+# (util/cluster-stories.sh with CLUSTER_FAULT_SECS, 120 s a phase) on a
+# local cluster of 2 hosts of its own.
+note "cluster: the gateway with 1-3 hosts, one Redis against a Redis Cluster"
+CL_OUT=$(FNGATE_BENCH_CLUSTER_STATE=$STATE/bench-cluster \
+         FNGATE_BENCH_CLUSTER_PORT=$((PORT + 80)) \
+         FNGATE_BENCH_CLUSTER_REDIS_PORT=$((REDIS_PORT + 80)) \
+         "$ROOT/util/bench-cluster.sh") || die "util/bench-cluster.sh failed"
+note "cluster: $(wc -l <<<"$CL_OUT") runs"
+CL_FAULT_SECS=${FNGATE_BENCH_CLUSTER_FAULT_SECS:-120}
+note "cluster: the failover tests, ${CL_FAULT_SECS}s a phase"
+CL_FAULTS=$(FNGATE_STATE=$STATE/cluster FNGATE_PORT=$((PORT + 90)) \
+            FNGATE_REDIS_PORT=$((REDIS_PORT + 90)) \
+            FNGATE_VM_PREFIX="${PREFIX}c" FNGATE_HOSTS=2 \
+            CLUSTER_FAULT_SECS=$CL_FAULT_SECS \
+            "$ROOT/util/cluster-stories.sh" 2>&1) ||
+    die "the failover tests failed: $(tail -n 5 <<<"$CL_FAULTS")"
+note "cluster: $(grep '^cluster-faults:' <<<"$CL_FAULTS")"
+
 # ------------------------------------------------------------ the table
 
 accel=$(grep -o -E 'accelerator (kvm|tcg): .*' "$FLOG" | tail -n 1)
@@ -1473,12 +1500,26 @@ read -r _ ch_in50 ch_in99 _ ch_out50 ch_out99 <<<"$CHAIN_OUT"
 printf '%-44s %s\n' "10 function -> function Invoke (boto3)" \
     "p50 $ch_in50 ms, p99 $ch_in99 ms from inside a guest ($CHAIN_N calls of a warm python3.11 no-op); from this host: p50 $ch_out50 ms, p99 $ch_out99 ms"
 printf '%-44s %s\n' "10 a call's credentials, per call" \
-    "two Redis commands: session_put p50 ${sess_put:-?} ms + DEL p50 ${sess_del:-?} ms (redis-benchmark, 1 client); a call made with them: one uncached HMGET in the module"
+    "two Redis commands: hash_create p50 ${sess_put:-?} ms + DEL p50 ${sess_del:-?} ms (redis-benchmark, 1 client); a call made with them: one uncached HMGET in the module"
 read -r _ su_n _ _ su_wall _ _ su_dur _ _ su_susp _ su_same <<<"$SUSP_OUT"
 printf '%-44s %s\n' "11 suspended wait: checkpoint, restore" \
     "checkpoint p50 $(median <<<"$susp_dump") ms, max $(maxof <<<"$susp_dump") ms ($(median <<<"$susp_kib") KiB of images); restore p50 $(median <<<"$susp_restore") ms, max $(maxof <<<"$susp_restore") ms ($(wc -w <<<"$susp_dump") suspensions)"
 printf '%-44s %s\n' "11 suspended wait: a call waiting ${SUSP_SLEEP}s" \
     "wall p50 $su_wall ms, billed duration p50 $su_dur ms, suspended_ms p50 $su_susp ms; the child ran in its caller's guest $su_same of $su_n times (python3.11 with boto3 and 8 MiB; one guest per account)"
+cl() { grep "^BENCHC $1 " <<<"$CL_OUT"; }
+for ttl in 1s 0; do
+    for st in single cluster; do
+        for n in 1 2 3; do
+            l=$(cl "$st-ttl$ttl-hosts$n")
+            printf '%-44s %s
+' "15 gateway, $st store, $n host(s), cache $ttl" \
+                "$(rate "$l") calls/s, p50 $(ms "$(field "$l" p50_us)") ms, p99 $(ms "$(field "$l" p99_us)") ms; per call: $(awk -v c="$(field "$l" redis_cmds)" -v r="$(field "$l" requests)" 'BEGIN { printf "%.4f", c / r }') Redis commands, CPU us nginx $(cpu_us "$l" nginx_ticks) / hosts $(cpu_us "$l" echo_ticks) / Redis $(cpu_us "$l" redis_ticks); $(field "$l" ok)/$(field "$l" requests) 200"
+        done
+    done
+done
+printf '%-44s %s
+' "16 failover tests, ${CL_FAULT_SECS}s a phase" \
+    "$(grep -E '^  (redis|fngated|nginx):' <<<"$CL_FAULTS" | sed 's/^  //' | tr '\n' ';') $(grep '^cluster-faults:' <<<"$CL_FAULTS" | sed 's/^cluster-faults: //')"
 others=$(pgrep -x qemu-system-x86 | while read -r p; do
               tr '\0' '\n' <"/proc/$p/cmdline" | grep -q "^guest=$PREFIX-" || echo "$p"
           done | wc -l)
