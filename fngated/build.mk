@@ -32,6 +32,7 @@ FNGATED_DAEMON   := fngated/fngated_main.c fngated/fngated_log.c \
                     fngated/fngated_gateway.c \
                     fngated/fngated_concurrency.c \
                     fngated/fngated_provisioned.c \
+                    fngated/fngated_billship.c fngated/fngated_billtail.c \
                     fngated/fngated_queues.c fngated/fngated_queues_move.c \
                     fngated/fngated_event_config.c \
                     fngated/fngated_esm.c fngated/fngated_esm_poll.c \

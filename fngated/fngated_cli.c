@@ -3,9 +3,12 @@
  * readiness signal (fngated_cli.h).
  *
  * The modes are how util/fngate reaches what fngated's C code owns:
- * `usage` prints the table of `fngate usage` from fngated_usage.c's sums;
- * `account create` writes an account's keys (lib/fg_keys.h) in one
- * script, `account list` reads them.  Each loads the same configuration
+ * `usage` prints the table of `fngate usage` from fngated_usage.c's sums
+ * (of the lines shipped to Redis with billing_ship, unless --log names a
+ * file); `ship-billing` ships what billing_log holds now, as the
+ * daemon's shipper does (fngated_billship.c); `account create` writes an
+ * account's keys (lib/fg_keys.h) in one script, `account list` reads
+ * them.  Each loads the same configuration
  * as the daemon (-c FILE and -o key=value), so `redis` and `billing_log`
  * are the daemon's.
  */
@@ -25,6 +28,7 @@
 
 #include "fg_keys.h"
 #include "fg_route.h"
+#include "fngated_billship.h"
 #include "fngated_cli.h"
 #include "fngated_log.h"
 #include "fngated_iam_json.h"
@@ -41,6 +45,7 @@
     "[--by account|owner|api] [--log FILE]\n" \
     "       fngated -c FILE [-o key=value]... account create NAME | " \
     "account list\n" \
+    "       fngated -c FILE [-o key=value]... ship-billing\n" \
     "       fngated -c FILE [-o key=value]... role create ACCOUNT NAME | " \
     "role put-policy ACCOUNT NAME POLICY FILE\n"
 
@@ -90,6 +95,7 @@ fgd_cli_usage_cmd(const fgd_conf_t *conf, int argc, char **argv)
 {
     fgd_usage_opts_t  o;
     char              err[512];
+    bool              log = false;
     int               i;
 
     memset(&o, 0, sizeof(o));
@@ -128,11 +134,15 @@ fgd_cli_usage_cmd(const fgd_conf_t *conf, int argc, char **argv)
             }
         } else if (strcmp(opt, "--log") == 0) {
             o.log = v;
+            log = true;
         } else {
             goto usage;
         }
     }
-    if (o.log == NULL || o.log[0] == '\0') {
+    /* every host's lines, as GetUsage answers, unless a log is named */
+    if (conf->billing_ship && !log) {
+        o.shipped = conf;
+    } else if (o.log == NULL || o.log[0] == '\0') {
         fprintf(stderr, "fngated: no billing log (billing_log, or --log)\n");
         return 1;
     }
@@ -503,6 +513,10 @@ fgd_cli(int argc, char **argv, fgd_conf_t *conf)
         && strcmp(mode[1], "list") == 0)
     {
         rc = fgd_cli_account_list(conf);
+        goto cleanup;
+    }
+    if (strcmp(mode[0], "ship-billing") == 0 && nmode == 1) {
+        rc = fgd_billship_once(conf) == 0 ? 0 : 1;
         goto cleanup;
     }
     if (strcmp(mode[0], "role") == 0) {

@@ -69,6 +69,7 @@ typedef enum {
     FGD_SCRIPT_SESSION_PUT,
     FGD_SCRIPT_IDEM_STORE,          /* idempotent results: fngated_idem */
     FGD_SCRIPT_PROVISIONED_PUT,     /* fngated_provisioned.c */
+    FGD_SCRIPT_BILL_APPEND,         /* the shipper: fngated_billship.c */
     FGD_SCRIPT_COUNT
 } fgd_script_t;
 
