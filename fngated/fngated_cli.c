@@ -51,6 +51,19 @@
 
 #define FGD_CLI_TRIES  5
 
+/*
+ * A request of the command line for fngated_redis: its connection to
+ * conf->redis (opened, the scripts loaded, at the first command).
+ */
+static void
+fgd_cli_req(fgd_req_t *q, const fgd_conf_t *conf, redisContext **c)
+{
+    memset(q, 0, sizeof(*q));
+    q->conf = conf;
+    q->redis = c;
+    q->request_id = "-";
+}
+
 /* ------------------------------------------------------------------ */
 /* usage                                                                */
 
@@ -94,9 +107,11 @@ static int
 fgd_cli_usage_cmd(const fgd_conf_t *conf, int argc, char **argv)
 {
     fgd_usage_opts_t  o;
+    redisContext     *c = NULL;
+    fgd_req_t         q;
     char              err[512];
     bool              log = false;
-    int               i;
+    int               i, rc;
 
     memset(&o, 0, sizeof(o));
     o.log = conf->billing_log;
@@ -141,12 +156,17 @@ fgd_cli_usage_cmd(const fgd_conf_t *conf, int argc, char **argv)
     }
     /* every host's lines, as GetUsage answers, unless a log is named */
     if (conf->billing_ship && !log) {
-        o.shipped = conf;
+        fgd_cli_req(&q, conf, &c);
+        o.shipped = &q;
     } else if (o.log == NULL || o.log[0] == '\0') {
         fprintf(stderr, "fngated: no billing log (billing_log, or --log)\n");
         return 1;
     }
-    if (fgd_usage_print(stdout, &o, err, sizeof(err)) != 0) {
+    rc = fgd_usage_print(stdout, &o, err, sizeof(err));
+    if (c != NULL) {
+        redisFree(c);
+    }
+    if (rc != 0) {
         fprintf(stderr, "fngated: %s\n", err);
         return 1;
     }
@@ -169,19 +189,6 @@ fgd_cli_account_name_valid(const char *name)
            && strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
                            "abcdefghijklmnopqrstuvwxyz" FGD_CHARS_DIGITS "._-")
               == n;
-}
-
-/*
- * A request of the command line for fngated_redis: its connection to
- * conf->redis (opened, the scripts loaded, at the first command).
- */
-static void
-fgd_cli_req(fgd_req_t *q, const fgd_conf_t *conf, redisContext **c)
-{
-    memset(q, 0, sizeof(*q));
-    q->conf = conf;
-    q->redis = c;
-    q->request_id = "-";
 }
 
 /* The error of r on stderr; frees r. */

@@ -695,23 +695,12 @@ fgd_usage_print(FILE *out, const fgd_usage_opts_t *o, char *err,
     u.since = o->since;
     u.until = o->until;
     if (o->shipped != NULL) {
-        redisContext  *c = NULL;
-        fgd_req_t      q;
-        fgd_resp_t     r;
-        int            rc;
+        fgd_resp_t  r;
 
-        memset(&q, 0, sizeof(q));
         memset(&r, 0, sizeof(r));
-        q.conf = o->shipped;
-        q.redis = &c;
-        q.request_id = "-";
-        rc = fgd_usage_streams(&u, &q, &r);
-        if (c != NULL) {
-            redisFree(c);
-        }
-        if (rc != 0) {
-            snprintf(err, err_size, "redis at %s: %s", o->shipped->redis,
-                r.message);
+        if (fgd_usage_streams(&u, o->shipped, &r) != 0) {
+            snprintf(err, err_size, "redis at %s: %s",
+                o->shipped->conf->redis, r.message);
             fgd_resp_free(&r);
             free(u.rows);
             return -1;

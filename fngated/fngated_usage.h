@@ -64,8 +64,9 @@ typedef enum {
 
 typedef struct {
     const char      *log;       /* the billing log (absolute) */
-    const fgd_conf_t *shipped;  /* or, not NULL: the lines shipped to its
-                                   Redis (billing_ship) */
+    const fgd_req_t *shipped;   /* or, not NULL: the lines shipped to
+                                   Redis (billing_ship), read on its
+                                   connection */
     double           since;     /* epoch seconds, [since, until) */
     double           until;
     const char      *account;   /* the billed account, or NULL */

@@ -399,6 +399,7 @@ test_usage_shipped_table(void)
     char               file[4096], out[4096], err[256], *pa, *pb;
     fgd_usage_opts_t   o;
     fgd_conf_t         conf;
+    fgd_req_t          q;
     FILE              *f;
     size_t             n;
 
@@ -409,8 +410,10 @@ test_usage_shipped_table(void)
     memset(&conf, 0, sizeof(conf));
     conf.billing_ship = 1;
     conf.redis = "127.0.0.1:1";
+    memset(&q, 0, sizeof(q));
+    q.conf = &conf;
     memset(&o, 0, sizeof(o));
-    o.shipped = &conf;
+    o.shipped = &q;
     o.until = INFINITY;
     o.by = FGD_USAGE_BY_API;
     pa = xrange_of(a, 1795435200500ull);
