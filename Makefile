@@ -50,7 +50,7 @@ SAN_SRCS   := $(LIBFG_SRCS) $(FNGATED_PURE) $(VMPOOL_SRCS) \
               $(GUEST_UNIT_SRCS)
 SAN_OBJS   := $(SAN_SRCS:%.c=$(SAN_DIR)/obj/%.o)
 SAN_LIB    := $(SAN_DIR)/libfgsan.a
-SAN_LIBS   := -lcunit -lyajl -larchive -lvirt -lvirt-qemu -lnftables -lcrypto -lm -pthread
+SAN_LIBS   := -lcunit -lyajl -larchive -lhiredis -lvirt -lvirt-qemu -lnftables -lcrypto -lm -pthread
 SAN_TESTS  := $(UNIT_TESTS:$(BUILD)/t/%=$(SAN_DIR)/%)
 SAN_ENV    := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=1 \
               UBSAN_OPTIONS=print_stacktrace=1 \

@@ -32,6 +32,7 @@ FNGATED_DAEMON   := fngated/fngated_main.c fngated/fngated_log.c \
                     fngated/fngated_gateway.c \
                     fngated/fngated_concurrency.c \
                     fngated/fngated_provisioned.c \
+                    fngated/fngated_billship.c fngated/fngated_billtail.c \
                     fngated/fngated_queues.c fngated/fngated_queues_move.c \
                     fngated/fngated_event_config.c \
                     fngated/fngated_esm.c fngated/fngated_esm_poll.c \
@@ -97,13 +98,21 @@ $(BUILD)/t/test_http_apis_json: $(BUILD)/obj/t/unit/test_http_apis_json.o \
 UNIT_TESTS    += $(BUILD)/t/test_http_apis_json
 
 # GetUsage / GetApiUsage (fngated_usage.c, included by the test: its
-# parsers are static).
+# parsers are static; hiredis reads the test's canned Redis replies).
 $(BUILD)/t/test_usage: $(BUILD)/obj/t/unit/test_usage.o \
                        $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
                        $(BUILD)/libfg.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $< $(FNGATED_PURE_OBJS) $(BUILD)/libvmpool.a \
-	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lvirt -lvirt-qemu -lnftables -lcrypto \
+	    $(BUILD)/libfg.a -lcunit -lyajl -larchive -lhiredis -lvirt -lvirt-qemu -lnftables -lcrypto \
 	    -lpthread -lm
 
 UNIT_TESTS    += $(BUILD)/t/test_usage
+
+# The billing log's reader (fngated_billtail.c, included by the test).
+$(BUILD)/t/test_billtail: $(BUILD)/obj/t/unit/test_billtail.o \
+                          $(BUILD)/libfg.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $< $(BUILD)/libfg.a -lcunit -lcrypto
+
+UNIT_TESTS    += $(BUILD)/t/test_billtail

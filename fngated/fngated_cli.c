@@ -3,9 +3,12 @@
  * readiness signal (fngated_cli.h).
  *
  * The modes are how util/fngate reaches what fngated's C code owns:
- * `usage` prints the table of `fngate usage` from fngated_usage.c's sums;
- * `account create` writes an account's keys (lib/fg_keys.h) in one
- * script, `account list` reads them.  Each loads the same configuration
+ * `usage` prints the table of `fngate usage` from fngated_usage.c's sums
+ * (of the lines shipped to Redis with billing_ship, unless --log names a
+ * file); `ship-billing` ships what billing_log holds now, as the
+ * daemon's shipper does (fngated_billship.c); `account create` writes an
+ * account's keys (lib/fg_keys.h) in one script, `account list` reads
+ * them.  Each loads the same configuration
  * as the daemon (-c FILE and -o key=value), so `redis` and `billing_log`
  * are the daemon's.
  */
@@ -25,6 +28,7 @@
 
 #include "fg_keys.h"
 #include "fg_route.h"
+#include "fngated_billship.h"
 #include "fngated_cli.h"
 #include "fngated_log.h"
 #include "fngated_iam_json.h"
@@ -41,10 +45,24 @@
     "[--by account|owner|api] [--log FILE]\n" \
     "       fngated -c FILE [-o key=value]... account create NAME | " \
     "account list\n" \
+    "       fngated -c FILE [-o key=value]... ship-billing\n" \
     "       fngated -c FILE [-o key=value]... role create ACCOUNT NAME | " \
     "role put-policy ACCOUNT NAME POLICY FILE\n"
 
 #define FGD_CLI_TRIES  5
+
+/*
+ * A request of the command line for fngated_redis: its connection to
+ * conf->redis (opened, the scripts loaded, at the first command).
+ */
+static void
+fgd_cli_req(fgd_req_t *q, const fgd_conf_t *conf, fgd_redis_t **c)
+{
+    memset(q, 0, sizeof(*q));
+    q->conf = conf;
+    q->redis = c;
+    q->request_id = "-";
+}
 
 /* ------------------------------------------------------------------ */
 /* usage                                                                */
@@ -89,8 +107,11 @@ static int
 fgd_cli_usage_cmd(const fgd_conf_t *conf, int argc, char **argv)
 {
     fgd_usage_opts_t  o;
+    fgd_redis_t      *c = NULL;
+    fgd_req_t         q;
     char              err[512];
-    int               i;
+    bool              log = false;
+    int               i, rc;
 
     memset(&o, 0, sizeof(o));
     o.log = conf->billing_log;
@@ -128,15 +149,24 @@ fgd_cli_usage_cmd(const fgd_conf_t *conf, int argc, char **argv)
             }
         } else if (strcmp(opt, "--log") == 0) {
             o.log = v;
+            log = true;
         } else {
             goto usage;
         }
     }
-    if (o.log == NULL || o.log[0] == '\0') {
+    /* every host's lines, as GetUsage answers, unless a log is named */
+    if (conf->billing_ship && !log) {
+        fgd_cli_req(&q, conf, &c);
+        o.shipped = &q;
+    } else if (o.log == NULL || o.log[0] == '\0') {
         fprintf(stderr, "fngated: no billing log (billing_log, or --log)\n");
         return 1;
     }
-    if (fgd_usage_print(stdout, &o, err, sizeof(err)) != 0) {
+    rc = fgd_usage_print(stdout, &o, err, sizeof(err));
+    if (c != NULL) {
+        fgd_redis_free(c);
+    }
+    if (rc != 0) {
         fprintf(stderr, "fngated: %s\n", err);
         return 1;
     }
@@ -159,19 +189,6 @@ fgd_cli_account_name_valid(const char *name)
            && strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
                            "abcdefghijklmnopqrstuvwxyz" FGD_CHARS_DIGITS "._-")
               == n;
-}
-
-/*
- * A request of the command line for fngated_redis: its connection to
- * conf->redis (opened, the scripts loaded, at the first command).
- */
-static void
-fgd_cli_req(fgd_req_t *q, const fgd_conf_t *conf, fgd_redis_t **c)
-{
-    memset(q, 0, sizeof(*q));
-    q->conf = conf;
-    q->redis = c;
-    q->request_id = "-";
 }
 
 /* The error of r on stderr; frees r. */
@@ -574,6 +591,10 @@ fgd_cli(int argc, char **argv, fgd_conf_t *conf)
         && strcmp(mode[1], "list") == 0)
     {
         rc = fgd_cli_account_list(conf);
+        goto cleanup;
+    }
+    if (strcmp(mode[0], "ship-billing") == 0 && nmode == 1) {
+        rc = fgd_billship_once(conf) == 0 ? 0 : 1;
         goto cleanup;
     }
     if (strcmp(mode[0], "role") == 0) {

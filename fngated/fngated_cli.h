@@ -4,6 +4,7 @@
  *   fngated -c FILE [-o key=value]...                the daemon
  *   fngated -c FILE [-o key=value]... usage [...]    the usage table
  *   fngated -c FILE [-o key=value]... account create NAME | account list
+ *   fngated -c FILE [-o key=value]... ship-billing   billing_log to Redis
  *
  * and the daemon's readiness signal, the pid file (conf's pid_file).
  */

@@ -411,6 +411,9 @@ static const fgd_conf_key_t fgd_conf_keys[] = {
       1000000, NULL },
     { "billing_log_reserve", FGD_SIZE, OFF(billing_log_reserve), 0,
       1ul << 40, NULL },
+    { "billing_ship",    FGD_UINT, OFF(billing_ship), 0, 1, NULL },
+    { "billing_retention", FGD_UINT, OFF(billing_retention_days), 1, 36500,
+      NULL },
     { "pid_file",        FGD_STR,  OFF(pid_file), 0, 0,
       fgd_check_path_or_none },
     { "gateway",         FGD_STR,  OFF(async.gateway), 0, 0,
@@ -472,6 +475,7 @@ fgd_conf_init(fgd_conf_t *conf)
     conf->quota.routes = 300;
     conf->quota.subscriptions = 10000;
     conf->billing_log_reserve = 1024 * 1024;
+    conf->billing_retention_days = 400;
     conf->async.workers = 4;
     conf->async.per_account = 2;
     conf->async.retry_base_s = 60;

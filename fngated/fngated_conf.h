@@ -88,6 +88,10 @@ typedef struct {
     fgd_quota_t    quota;           /* per account; 0: no limit */
     size_t         billing_log_reserve; /* bytes its file system keeps
                                        free for calls in flight; 0 off */
+    unsigned       billing_ship;    /* 1: its lines are shipped to Redis,
+                                       and usage is read there
+                                       (fngated_billship.c) */
+    unsigned       billing_retention_days; /* shipped lines kept */
     char          *pid_file;        /* written once ready; "" none */
     fgd_async_conf_t  async;
     fgd_esm_conf_t    esm;

@@ -34,6 +34,7 @@
 
 #include "fg_route.h"
 #include "fngated_async.h"
+#include "fngated_billship.h"
 #include "fngated_esm.h"
 #include "fngated_json.h"
 #include "fngated_cli.h"
@@ -491,6 +492,7 @@ main(int argc, char **argv)
         fgd_log("error", NULL, "event sources: the pollers did not start");
     }
     fgd_provisioned_start(&fgd_conf);
+    fgd_billship_start(&fgd_conf);
 
     for (;;) {
         if (sigwait(&sigs, &sig) != 0) {
@@ -510,6 +512,8 @@ main(int argc, char **argv)
     fgd_async_stop();
     fgd_esm_stop();
     fgd_provisioned_stop();
+    /* after the keeper: its last billing lines are shipped */
+    fgd_billship_stop();
 
     /* Wake the threads blocked in accept(): shutdown on a listening
      * socket makes accept fail, and no new connection is taken. */

@@ -74,6 +74,7 @@ typedef enum {
     FGD_SCRIPT_HASH_CREATE,         /* a name given once: accounts, keys */
     FGD_SCRIPT_IDEM_STORE,          /* idempotent results: fngated_idem */
     FGD_SCRIPT_PROVISIONED_PUT,     /* fngated_provisioned.c */
+    FGD_SCRIPT_BILL_APPEND,         /* the shipper: fngated_billship.c */
     FGD_SCRIPT_COUNT
 } fgd_script_t;
 

@@ -13,6 +13,11 @@
  *
  * `fngated -c FILE usage` (fngated_cli.c, what `fngate usage` runs) prints
  * the operator's table from the same sums (fgd_usage_print).
+ *
+ * With billing_ship, every host's lines are in Redis (fngated_billship.c
+ * ships them): the same sums are made from the streams there, fg:bill:{A}
+ * for the calls billed to A and fg:billapi:{O} for the calls of O's APIs,
+ * so every host that ships answers the same.
  */
 
 #include <dirent.h>
@@ -29,13 +34,17 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
+#include "fg_keys.h"
 #include "fngated_http_apis_json.h"
 #include "fngated_log.h"
+#include "fngated_redis.h"
 #include "fngated_usage.h"
 
 #define FGD_USAGE_ROWS_MAX  10000u
 #define FGD_USAGE_PC        "ProvisionedConcurrency"   /* its lines */
 #define FGD_USAGE_LINE_MAX  (64u * 1024)
+#define FGD_USAGE_PAGE      1000u       /* entries of a stream a read */
+#define FGD_USAGE_SKEW_MS   300000.0    /* a writer's clock against Redis's */
 
 typedef struct {
     char           account[FG_ACCOUNT_LEN + 1];
@@ -87,68 +96,95 @@ fgd_usage_num(const char *s)
 }
 
 /*
- * One line of the log into u.  A write nginx could not finish (a full
+ * What one line of the log is.  A write nginx could not finish (a full
  * disk) leaves part of a line without its newline, and the next line is
  * written after it: a line that is not JSON is read from its last record
  * start, FGD_USAGE_RECORD (the first field of conf/nginx.conf's format).
  */
 #define FGD_USAGE_RECORD  "{\"time\":\""
 
-static void
-fgd_usage_line(fgd_usage_t *u, char *line)
+fgd_usage_line_t
+fgd_usage_record(const char *line, fgd_usage_rec_t *rec)
 {
-    yajl_val          root;
-    const char       *action, *account, *owner, *api, *msec;
-    char             *rec, *p;
-    fgd_usage_row_t  *row = NULL;
-    unsigned long     ms, mb;
-    double            t;
-    size_t            i;
-    bool              pc;
+    const char  *action, *p;
+    bool         refused;
 
+    memset(rec, 0, sizeof(*rec));
     if (strstr(line, "\"action\":\"Invoke") == NULL
         && strstr(line, "\"action\":\"" FGD_USAGE_PC "\"") == NULL)
     {
-        return;
+        /* the format's lines are objects: another call's line, or not
+         * one of the log's */
+        return line[0] == '{' ? FGD_USAGE_LINE_OTHER : FGD_USAGE_LINE_BAD;
     }
-    root = yajl_tree_parse(line, NULL, 0);
-    if (root == NULL) {
-        rec = NULL;
+    rec->text = line;
+    rec->root = yajl_tree_parse(line, NULL, 0);
+    if (rec->root == NULL) {
+        rec->text = NULL;
         for (p = strstr(line + 1, FGD_USAGE_RECORD); p != NULL;
              p = strstr(p + 1, FGD_USAGE_RECORD))
         {
-            rec = p;
+            rec->text = p;
         }
-        if (rec != NULL) {
-            root = yajl_tree_parse(rec, NULL, 0);
+        if (rec->text != NULL) {
+            rec->root = yajl_tree_parse(rec->text, NULL, 0);
         }
     }
-    if (root == NULL || !YAJL_IS_OBJECT(root)) {
-        goto done;
+    if (rec->root == NULL || !YAJL_IS_OBJECT(rec->root)) {
+        return FGD_USAGE_LINE_BAD;
     }
 
-    action = fgd_usage_str(root, "action");
-    account = fgd_usage_str(root, "billing_account");
-    owner = fgd_usage_str(root, "owner");
-    api = fgd_usage_str(root, "api");
-    msec = fgd_usage_str(root, "msec");
-    pc = strcmp(action, FGD_USAGE_PC) == 0;
-    if ((strcmp(action, "Invoke") != 0 && strcmp(action, "InvokeApi") != 0
-         && !pc)
-        || !fg_account_valid(account, strlen(account))
-        || !fg_account_valid(owner, strlen(owner))
-        || strlen(api) > FG_API_NAME_MAX)
+    action = fgd_usage_str(rec->root, "action");
+    rec->account = fgd_usage_str(rec->root, "billing_account");
+    rec->owner = fgd_usage_str(rec->root, "owner");
+    rec->api = fgd_usage_str(rec->root, "api");
+    rec->msec = strtod(fgd_usage_str(rec->root, "msec"), NULL);
+    rec->pc = strcmp(action, FGD_USAGE_PC) == 0;
+    if (strcmp(action, "Invoke") != 0 && strcmp(action, "InvokeApi") != 0
+        && !rec->pc)
     {
-        goto done;
+        return FGD_USAGE_LINE_OTHER;
     }
     /* An Event invocation's 202: the event was stored, nothing ran yet;
      * each of its attempts has a line of its own. */
-    if (strcmp(fgd_usage_str(root, "status"), "202") == 0) {
-        goto done;
+    if (strcmp(fgd_usage_str(rec->root, "status"), "202") == 0) {
+        return FGD_USAGE_LINE_OTHER;
     }
-    t = strtod(msec, NULL);
+    if (!fg_account_valid(rec->account, strlen(rec->account))
+        || !fg_account_valid(rec->owner, strlen(rec->owner))
+        || strlen(rec->api) > FG_API_NAME_MAX)
+    {
+        /* a call refused before it had an account (a bad signature, no
+         * such function) bills nobody; a call that ran must name both */
+        refused = fgd_usage_num(fgd_usage_str(rec->root, "status")) >= 400;
+        return refused ? FGD_USAGE_LINE_OTHER : FGD_USAGE_LINE_BAD;
+    }
+    return FGD_USAGE_LINE_RECORD;
+}
+
+void
+fgd_usage_record_free(fgd_usage_rec_t *rec)
+{
+    if (rec != NULL && rec->root != NULL) {
+        yajl_tree_free(rec->root);
+        rec->root = NULL;
+    }
+}
+
+/* One record into u, when u's filters and period take it. */
+static void
+fgd_usage_add(fgd_usage_t *u, const fgd_usage_rec_t *rec)
+{
+    const char       *account = rec->account, *owner = rec->owner;
+    const char       *api = rec->api;
+    yajl_val          root = rec->root;
+    fgd_usage_row_t  *row = NULL;
+    unsigned long     ms, mb;
+    double            t = rec->msec;
+    size_t            i;
+
     if (t < u->since || t >= u->until) {
-        goto done;
+        return;
     }
     if ((u->account != NULL && strcmp(account, u->account) != 0)
         || (u->owner != NULL && strcmp(owner, u->owner) != 0)
@@ -156,7 +192,7 @@ fgd_usage_line(fgd_usage_t *u, char *line)
         || (u->viewer != NULL && strcmp(account, u->viewer) != 0
          && strcmp(owner, u->viewer) != 0))
     {
-        goto done;
+        return;
     }
     /* the row's key: "*" for what --by leaves out */
     if (u->by == FGD_USAGE_BY_ACCOUNT) {
@@ -180,14 +216,14 @@ fgd_usage_line(fgd_usage_t *u, char *line)
     if (row == NULL) {
         if (u->n == FGD_USAGE_ROWS_MAX) {
             u->full = true;
-            goto done;
+            return;
         }
         if (u->n == u->cap) {
             size_t            cap = u->cap ? u->cap * 2 : 16;
             fgd_usage_row_t  *nr = realloc(u->rows, cap * sizeof(*nr));
 
             if (nr == NULL) {
-                goto done;
+                return;
             }
             u->rows = nr;
             u->cap = cap;
@@ -210,11 +246,11 @@ fgd_usage_line(fgd_usage_t *u, char *line)
     }
     /* sandboxes kept by provisioned concurrency, for some seconds: no
      * call (fngated_provisioned.c) */
-    if (pc) {
+    if (rec->pc) {
         row->pc_gb_seconds += (double) fgd_usage_num(fgd_usage_str(root,
             "provisioned")) * (double) mb / 1024.0
             * strtod(fgd_usage_str(root, "provisioned_seconds"), NULL);
-        goto done;
+        return;
     }
     ms = fgd_usage_num(fgd_usage_str(root, "billed_ms"));
     row->calls++;
@@ -228,9 +264,18 @@ fgd_usage_line(fgd_usage_t *u, char *line)
     if (strcmp(fgd_usage_str(root, "cold_start"), "true") == 0) {
         row->cold_starts++;
     }
+}
 
-done:
-    yajl_tree_free(root);
+/* One line of the log (or of a shipped stream) into u. */
+static void
+fgd_usage_line(fgd_usage_t *u, const char *line)
+{
+    fgd_usage_rec_t  rec;
+
+    if (fgd_usage_record(line, &rec) == FGD_USAGE_LINE_RECORD) {
+        fgd_usage_add(u, &rec);
+    }
+    fgd_usage_record_free(&rec);
 }
 
 /* The lines of one file, plain or compressed.  0, or -1 when it can not
@@ -402,12 +447,126 @@ fgd_usage_read(fgd_usage_t *u, const char *log, const char *rid)
         }
     }
 
+    return read;
+}
+
+/*
+ * The entries of one shipped stream into u, from Since less
+ * FGD_USAGE_SKEW_MS on: an entry's id is when it was shipped, after its
+ * line was written, so no line of the period is before that as long as
+ * the writer's clock is within the margin of Redis's.  (Until bounds the
+ * lines, not the ids: a line may be shipped long after it was written.)
+ * 0, or -1 with r.
+ */
+static int
+fgd_usage_stream(fgd_usage_t *u, const fgd_req_t *q, const char *key,
+    fgd_resp_t *r)
+{
+    char          start[48], count[16];
+    const char   *argv[6] = { "XRANGE", key, start, "+", "COUNT", count };
+    double        from = u->since * 1000.0 - FGD_USAGE_SKEW_MS;
+    redisReply   *reply, *e, *f;
+    size_t        i, j;
+    bool          more;
+
+    if (from >= 9e18) {
+        return 0;                       /* no id is that late */
+    }
+    snprintf(count, sizeof(count), "%u", FGD_USAGE_PAGE);
+    if (from > 0) {
+        snprintf(start, sizeof(start), "%.0f", floor(from));
+    } else {
+        snprintf(start, sizeof(start), "-");
+    }
+    do {
+        reply = fgd_redis_command(q, true, 6, argv, NULL, r);
+        if (reply == NULL) {
+            return -1;
+        }
+        if (reply->type != REDIS_REPLY_ARRAY) {
+            freeReplyObject(reply);
+            return fgd_error(r, 502, "ServiceException",
+                "unexpected answer from Redis to XRANGE %s", key);
+        }
+        for (i = 0; i < reply->elements; i++) {
+            e = reply->element[i];
+            if (e->type != REDIS_REPLY_ARRAY || e->elements != 2
+                || e->element[0]->type != REDIS_REPLY_STRING
+                || e->element[1]->type != REDIS_REPLY_ARRAY)
+            {
+                continue;
+            }
+            f = e->element[1];
+            for (j = 0; j + 1 < f->elements; j += 2) {
+                if (f->element[j]->type == REDIS_REPLY_STRING
+                    && strcmp(f->element[j]->str, "line") == 0
+                    && f->element[j + 1]->type == REDIS_REPLY_STRING)
+                {
+                    fgd_usage_line(u, f->element[j + 1]->str);
+                }
+            }
+            /* the next page starts after the last entry read */
+            snprintf(start, sizeof(start), "(%s", e->element[0]->str);
+        }
+        more = reply->elements == FGD_USAGE_PAGE;
+        freeReplyObject(reply);
+    } while (more);
+    return 0;
+}
+
+/*
+ * The shipped streams u's filters need into u: the account's own stream,
+ * the API owner's, or (neither) every account's.  0, or -1 with r.
+ */
+static int
+fgd_usage_streams(fgd_usage_t *u, const fgd_req_t *q, fgd_resp_t *r)
+{
+    char          key[FG_KEY_MAX];
+    const char   *argv[2] = { "SMEMBERS", key };
+    redisReply   *reply;
+    size_t        i;
+    int           rc = 0;
+
+    if (u->account != NULL || u->api != NULL) {
+        if (fg_key_bill(key, sizeof(key), u->account != NULL
+                ? FG_BILL_LINES : FG_BILL_API_LINES,
+                u->account != NULL ? u->account : u->owner) >= FG_KEY_MAX)
+        {
+            return fgd_error(r, 400, "InvalidParameterValueException",
+                "no such account");
+        }
+        return fgd_usage_stream(u, q, key, r);
+    }
+    fg_key_bill_accounts(key, sizeof(key));
+    reply = fgd_redis_command(q, true, 2, argv, NULL, r);
+    if (reply == NULL) {
+        return -1;
+    }
+    for (i = 0; reply->type == REDIS_REPLY_ARRAY && i < reply->elements
+                && rc == 0; i++)
+    {
+        if (reply->element[i]->type == REDIS_REPLY_STRING
+            && fg_account_valid(reply->element[i]->str,
+                   reply->element[i]->len))
+        {
+            fg_key_bill(key, sizeof(key), FG_BILL_LINES,
+                reply->element[i]->str);
+            rc = fgd_usage_stream(u, q, key, r);
+        }
+    }
+    freeReplyObject(reply);
+    return rc;
+}
+
+/* u's rows in order (account, owner, API). */
+static void
+fgd_usage_sort(fgd_usage_t *u)
+{
     /* no rows is rows == NULL, which qsort may not be given (undefined
      * behaviour; fuzz_usage's finding on an empty log) */
     if (u->n > 1) {
         qsort(u->rows, u->n, sizeof(*u->rows), fgd_usage_cmp);
     }
-    return read;
 }
 
 int
@@ -436,13 +595,19 @@ fgd_usage_get(const fgd_req_t *q, const char *api, fgd_resp_t *r)
         return fgd_error(r, 400, "InvalidParameterValueException",
             "Since and Until are epoch seconds");
     }
-    if (log == NULL || log[0] != '/') {
+    if (q->conf->billing_ship) {
+        if (fgd_usage_streams(&u, q, r) != 0) {
+            free(u.rows);
+            return -1;
+        }
+    } else if (log == NULL || log[0] != '/') {
         return fgd_error(r, 501, "ServiceException",
             "This host keeps no billing log for usage (fngated's "
             "billing_log)");
+    } else {
+        fgd_usage_read(&u, log, q->request_id);
     }
-
-    fgd_usage_read(&u, log, q->request_id);
+    fgd_usage_sort(&u);
 
     g = yajl_gen_alloc(NULL);
     if (g == NULL) {
@@ -529,15 +694,26 @@ fgd_usage_print(FILE *out, const fgd_usage_opts_t *o, char *err,
     u.by = o->by;
     u.since = o->since;
     u.until = o->until;
-    if (o->log == NULL || o->log[0] != '/') {
+    if (o->shipped != NULL) {
+        fgd_resp_t  r;
+
+        memset(&r, 0, sizeof(r));
+        if (fgd_usage_streams(&u, o->shipped, &r) != 0) {
+            snprintf(err, err_size, "redis at %s: %s",
+                o->shipped->conf->redis, r.message);
+            fgd_resp_free(&r);
+            free(u.rows);
+            return -1;
+        }
+    } else if (o->log == NULL || o->log[0] != '/') {
         snprintf(err, err_size, "the billing log must be an absolute path");
         return -1;
-    }
-    if (fgd_usage_read(&u, o->log, NULL) == 0) {
+    } else if (fgd_usage_read(&u, o->log, NULL) == 0) {
         snprintf(err, err_size, "no billing log at %s", o->log);
         free(u.rows);
         return -1;
     }
+    fgd_usage_sort(&u);
     fprintf(out, "%-13s %-13s %-16s %7s %10s %12s %7s %11s %15s %-20s "
         "%s\n", "ACCOUNT", "OWNER", "API", "CALLS", "BILLED_MS",
         "GB_SECONDS", "ERRORS", "COLD_STARTS", "PROVISIONED_GBS", "FIRST",

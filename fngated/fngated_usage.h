@@ -9,12 +9,48 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include <yajl/yajl_tree.h>
+
 #include "fngated_req.h"
+
+/* What one line of the billing log is (fgd_usage_record). */
+typedef enum {
+    FGD_USAGE_LINE_RECORD,      /* a call's or a capacity's billing line */
+    FGD_USAGE_LINE_OTHER,       /* another action's line, an Event's 202,
+                                   a call refused before it had an
+                                   account: not billed */
+    FGD_USAGE_LINE_BAD          /* not JSON, or a billed call without a
+                                   billing account or owner */
+} fgd_usage_line_t;
+
+/* A billing record: its fields, pointing into root. */
+typedef struct {
+    yajl_val     root;          /* the parsed record; NULL none */
+    const char  *text;          /* its JSON in the line (after a fragment
+                                   nginx could not finish, the record
+                                   that follows it) */
+    const char  *account;       /* billing_account */
+    const char  *owner;
+    const char  *api;           /* "" for a direct Invoke */
+    double       msec;          /* when it was written (epoch seconds) */
+    bool         pc;            /* provisioned concurrency's capacity */
+} fgd_usage_rec_t;
+
+/*
+ * Reads one line of the log (without its newline) into rec, which
+ * fgd_usage_record_free frees whatever the answer; rec's fields are set
+ * for FGD_USAGE_LINE_RECORD.  The one reader of a line: GetUsage, the
+ * operator's table and the shipper (fngated_billship.c) take the same
+ * lines.
+ */
+fgd_usage_line_t fgd_usage_record(const char *line, fgd_usage_rec_t *rec);
+void fgd_usage_record_free(fgd_usage_rec_t *rec);
 
 /*
  * GetUsage (api NULL: the calls billed to the caller, per owner and API)
  * and GetApiUsage (the calls of the caller's API of that name, per billed
- * account), from q->conf->billing_log and its rotations, within the
+ * account), from q->conf->billing_log and its rotations, or with
+ * billing_ship from the lines every host shipped to Redis, within the
  * query's Since / Until (epoch seconds).  0, or -1 with r.
  */
 int fgd_usage_get(const fgd_req_t *q, const char *api, fgd_resp_t *r);
@@ -28,6 +64,9 @@ typedef enum {
 
 typedef struct {
     const char      *log;       /* the billing log (absolute) */
+    const fgd_req_t *shipped;   /* or, not NULL: the lines shipped to
+                                   Redis (billing_ship), read on its
+                                   connection */
     double           since;     /* epoch seconds, [since, until) */
     double           until;
     const char      *account;   /* the billed account, or NULL */

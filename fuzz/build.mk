@@ -31,7 +31,7 @@ FUZZ_SRCS     := $(wildcard lib/*.c) $(FNGATED_PURE) $(VMPOOL_SRCS) \
                  guest/agent/agent_msg.c
 FUZZ_OBJS     := $(FUZZ_SRCS:%.c=$(FUZZ_DIR)/obj/%.o)
 FUZZ_LIB      := $(FUZZ_DIR)/libfgfuzz.a
-FUZZ_LIBS     := -lyajl -larchive -lvirt -lvirt-qemu -lnftables -lcrypto -pthread -lm
+FUZZ_LIBS     := -lyajl -larchive -lhiredis -lvirt -lvirt-qemu -lnftables -lcrypto -pthread -lm
 
 $(FUZZ_DIR)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

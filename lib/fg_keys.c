@@ -458,6 +458,30 @@ fg_key_provisioned_accounts(char *dst, size_t size)
 
 
 int
+fg_key_bill(char *dst, size_t size, fg_bill_key_t which,
+    const char *account)
+{
+    static const char  *prefix[] = {
+        [FG_BILL_LINES] = "fg:bill:{",
+        [FG_BILL_API_LINES] = "fg:billapi:{",
+        [FG_BILL_POS] = "fg:billpos:{",
+    };
+
+    if (account == NULL || (unsigned) which > FG_BILL_POS) {
+        return fg_key_null(dst, size);
+    }
+    return fg_key_join(dst, size, prefix[which], account, "}", NULL);
+}
+
+
+int
+fg_key_bill_accounts(char *dst, size_t size)
+{
+    return fg_key_join(dst, size, "fg:bill:accounts", NULL);
+}
+
+
+int
 fg_key_route_field(char *dst, size_t size, const char *route_id)
 {
     if (route_id == NULL) {

@@ -166,6 +166,25 @@
  *   fg:pc:accounts                 set   every account that put one
  *                                        (written before it: what the
  *                                        keeper's read starts from)
+ *   fg:bill:{A}                    stream the billing lines billed to A,
+ *                                        as every host's shipper sent them
+ *                                        (fngated_billship.c; field line,
+ *                                        the JSON of the log; id: when it
+ *                                        was shipped): what GetUsage reads
+ *   fg:billapi:{O}                 stream the lines of calls of O's APIs
+ *                                        (InvokeApi, whoever was billed):
+ *                                        what GetApiUsage reads
+ *   fg:billpos:{A}                 hash  where each shipper's lines of A's
+ *                                        two streams are: "bill ID" and
+ *                                        "api ID" -> "COUNT INODE OFFSET"
+ *                                        (COUNT: the bytes of that host's
+ *                                        log read up to the end of the
+ *                                        last line appended); written
+ *                                        with the lines, in one script
+ *   fg:bill:accounts               set   every account with a fg:bill
+ *                                        stream (written before its first
+ *                                        line: the operator's usage table
+ *                                        reads it)
  *   fg:roles:{A}                   zset  A's execution role names (score
  *                                        0, by name)
  *   fg:role:{A}:NAME               hash  one role (fngated_roles.c):
@@ -294,6 +313,15 @@ int fg_key_provisioned(char *dst, size_t size, const char *account,
 int fg_key_provisioned_functions(char *dst, size_t size,
     const char *account);
 int fg_key_provisioned_accounts(char *dst, size_t size);
+/* The shipped billing of account (fg_bill_key_t). */
+typedef enum {
+    FG_BILL_LINES = 0,              /* fg:bill */
+    FG_BILL_API_LINES,              /* fg:billapi */
+    FG_BILL_POS                     /* fg:billpos */
+} fg_bill_key_t;
+int fg_key_bill(char *dst, size_t size, fg_bill_key_t which,
+    const char *account);
+int fg_key_bill_accounts(char *dst, size_t size);
 int fg_key_roles(char *dst, size_t size, const char *account);
 int fg_key_role(char *dst, size_t size, const char *account,
     const char *name);

@@ -264,6 +264,10 @@ test_conf_shipped(void)
     CU_ASSERT_EQUAL(c.quota.subscriptions, d.quota.subscriptions);
     CU_ASSERT_EQUAL(c.billing_log_reserve, d.billing_log_reserve);
     CU_ASSERT_EQUAL(d.billing_log_reserve, 1024 * 1024);
+    CU_ASSERT_EQUAL(c.billing_ship, d.billing_ship);
+    CU_ASSERT_EQUAL(d.billing_ship, 0);
+    CU_ASSERT_EQUAL(c.billing_retention_days, d.billing_retention_days);
+    CU_ASSERT_EQUAL(d.billing_retention_days, 400);
     CU_ASSERT_STRING_EQUAL(c.kernel, "/tmp/kernel/vmlinux");
     CU_ASSERT_STRING_EQUAL(c.runtimes, "/tmp/runtimes.img");
     CU_ASSERT_STRING_EQUAL(c.emulator, "/tmp/fngate-qemu");

@@ -337,6 +337,36 @@ test_idem_keys(void)
 }
 
 
+/* The shipped billing: each account's streams and checkpoints in its own
+ * slot, so the shipper's script touches one. */
+static void
+test_bill_keys(void)
+{
+    char  k[FG_KEY_MAX], tag[32];
+
+    CU_ASSERT_EQUAL(fg_key_bill(k, sizeof(k), FG_BILL_LINES, ACCT), 22);
+    CU_ASSERT_STRING_EQUAL(k, "fg:bill:{123456789012}");
+    CU_ASSERT_TRUE(hash_tag(k, tag, sizeof(tag)));
+    CU_ASSERT_STRING_EQUAL(tag, ACCT);
+    CU_ASSERT_EQUAL(fg_key_bill(k, sizeof(k), FG_BILL_API_LINES, ACCT), 25);
+    CU_ASSERT_STRING_EQUAL(k, "fg:billapi:{123456789012}");
+    CU_ASSERT_TRUE(hash_tag(k, tag, sizeof(tag)));
+    CU_ASSERT_STRING_EQUAL(tag, ACCT);
+    CU_ASSERT_EQUAL(fg_key_bill(k, sizeof(k), FG_BILL_POS, ACCT), 25);
+    CU_ASSERT_STRING_EQUAL(k, "fg:billpos:{123456789012}");
+    CU_ASSERT_TRUE(hash_tag(k, tag, sizeof(tag)));
+    CU_ASSERT_STRING_EQUAL(tag, ACCT);
+    CU_ASSERT_EQUAL(fg_key_bill_accounts(k, sizeof(k)), 16);
+    CU_ASSERT_STRING_EQUAL(k, "fg:bill:accounts");
+
+    CU_ASSERT(fg_key_bill(k, 10, FG_BILL_LINES, ACCT) >= 10);
+    k[0] = 'X';
+    CU_ASSERT_EQUAL(fg_key_bill(k, sizeof(k), FG_BILL_LINES, NULL), -1);
+    CU_ASSERT_STRING_EQUAL(k, "");
+    CU_ASSERT_EQUAL(fg_key_bill(k, sizeof(k), (fg_bill_key_t) 3, ACCT), -1);
+}
+
+
 static const cu_test_t  keys_tests[] = {
     { "event source mapping keys", test_esm_keys },
     { "idempotent execution's keys", test_idem_keys },
@@ -345,6 +375,7 @@ static const cu_test_t  keys_tests[] = {
     { "truncation", test_truncation },
     { "NULL arguments", test_null_arguments },
     { "policy and grant keys", test_policy_keys },
+    { "shipped billing keys", test_bill_keys },
     { NULL, NULL }
 };
 

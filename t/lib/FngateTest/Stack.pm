@@ -15,6 +15,33 @@ sub fngated_state {
     return File::Basename::dirname(File::Basename::dirname($sock));
 }
 
+# The command line of a fngated (the test one's, or the one whose
+# fngated.args is in DIR, such as own_fngated's state), with SET's keys
+# as its -o overrides (its own given again, ours over them, in order):
+# (BINARY, ARGS...).
+sub fngated_command {
+    my ($dir, %set) = @_;
+    $dir //= fngated_state() . '/fngated';
+    open my $in, '<', "$dir/fngated.args" or die "$dir/fngated.args: $!";
+    chomp(my ($bin, @args) = <$in>);
+    close $in;
+    my (@order, %opt, @cmd);
+    while (@args) {
+        my ($flag, $v) = splice @args, 0, 2;
+        if ($flag eq '-o' && $v =~ /^([a-z_]+)=(.*)$/) {
+            push @order, $1 unless exists $opt{$1};
+            $opt{$1} = $2;
+        } else {
+            push @cmd, $flag, $v;
+        }
+    }
+    for my $key (sort keys %set) {
+        push @order, $key unless exists $opt{$key};
+        $opt{$key} = $set{$key};
+    }
+    return ($bin, @cmd, map { ('-o', "$_=$opt{$_}") } @order);
+}
+
 # A second fngated beside the test one, for blocks that need other pool
 # settings: own_fngated(KEY => VALUE, ...) stops the one started before
 # (if any) and starts one with the test fngated's command line
@@ -36,33 +63,39 @@ sub own_fngated {
     for my $f (qw(snapshot.img snapshot.key accel-probe)) {
         system('cp', "$main/vm/$f", "$state/vm/$f") if -s "$main/vm/$f";
     }
-    open my $in, '<', "$main/fngated/fngated.args"
-        or die "$main/fngated/fngated.args: $!";
-    chomp(my ($bin, @args) = <$in>);
-    close $in;
-    # the test fngated's -o key=value, in order, then ours over them
-    my (@order, %opt, @cmd);
-    while (@args) {
-        my ($flag, $v) = splice @args, 0, 2;
-        if ($flag eq '-o' && $v =~ /^([a-z_]+)=(.*)$/) {
-            push @order, $1 unless exists $opt{$1};
-            $opt{$1} = $2;
-        } else {
-            push @cmd, $flag, $v;
-        }
-    }
-    my $prefix = $opt{name_prefix} or die "no name_prefix in fngated.args";
-    %set = (listen => "unix:$state/fngated.sock", state_dir => "$state/vm",
-            pid_file => "$state/fngated.pid", name_prefix => "${prefix}p",
-            %set);
-    for my $key (sort keys %set) {
-        push @order, $key unless exists $opt{$key};
-        $opt{$key} = $set{$key};
-    }
-    push @cmd, map { ('-o', "$_=$opt{$_}") } @order;
+    my $prefix = fngated_key('name_prefix')
+        or die "no name_prefix in fngated.args";
+    my ($bin, @cmd) = fngated_command(undef,
+        listen => "unix:$state/fngated.sock", state_dir => "$state/vm",
+        pid_file => "$state/fngated.pid", name_prefix => "${prefix}p",
+        %set);
     open my $out, '>', "$state/fngated.args" or die "$state: $!";
     print $out map { "$_\n" } $bin, @cmd;
     close $out;
+    return own_fngated_spawn($state);
+}
+
+# The own fngated killed (SIGKILL: no clean stop) and started again with
+# the same command line and state directory, as a host's fngated that
+# crashed and came back; WHILE_DOWN (if given) is called with the state
+# directory in between.  Ready as own_fngated's.
+sub restart_own_fngated {
+    my $while_down = shift;
+    die "no own fngated to restart" unless $Own && $Own->{parent} == $$;
+    kill 'KILL', $Own->{pid};
+    waitpid $Own->{pid}, 0;
+    unlink "$Own->{state}/fngated.pid";
+    $while_down->($Own->{state}) if $while_down;
+    return own_fngated_spawn($Own->{state});
+}
+
+# Starts the fngated of STATE/fngated.args, logging to STATE/fngated.log,
+# and waits for its pid file.
+sub own_fngated_spawn {
+    my $state = shift;
+    open my $in, '<', "$state/fngated.args" or die "$state/fngated.args: $!";
+    chomp(my ($bin, @cmd) = <$in>);
+    close $in;
     my $log = "$state/fngated.log";
     my $pid = fork // die "fork: $!";
     if ($pid == 0) {
