@@ -31,6 +31,9 @@
 #   nginx    nginx is reloaded (HUP) twice and restarted by a binary
 #            upgrade (USR2, then the old master told to stop: QUIT) under
 #            load: no call fails.
+#   bill     A's GetUsage counts the calls the billing log has, and every
+#            host answers it byte for byte the same (each asked on its
+#            own FastCGI socket).
 #
 # Prints "ok"/"FAIL" per check and the measured windows; exits 1 on the
 # first failure.
@@ -311,5 +314,34 @@ kill -QUIT "$old"
 ok "nginx reloaded twice and restarted (binary upgrade: $old -> $(cat "$STATE/nginx/nginx.pid"))"
 load_report nginx
 check "calls that failed while nginx was reloaded and restarted" "$FAILED" 0
+
+# ------------------------------------------------------------ one bill
+
+# GetUsage of A as each host answers it (straight to its FastCGI socket,
+# with the params the module gives such a call), and through nginx.
+host_usage() {
+    local hs=$1
+    [ "$1" = 1 ] && hs=$STATE || hs=$STATE/host$1
+    env -i REQUEST_METHOD=GET REQUEST_URI=/2015-03-31/usage QUERY_STRING= \
+        FNGATE_ACTION=GetUsage FNGATE_REQUEST_ID="usage-$1" \
+        FNGATE_CALLER="$A" FNGATE_REGION="$REGION" \
+        cgi-fcgi -bind -connect "$hs/fngated/fngated.sock" 2>/dev/null |
+        sed -n '/^\r\{0,1\}$/,$p' | tail -n +2
+}
+# the file's figures (the billing log read by fngated usage), then Redis's
+file_calls=$("$FNGATE" usage --account "$A" --log "$ACCESS_LOG" | awk 'NR > 1 { n += $4 } END { print n + 0 }')
+for ((i = 0; i < 60; i++)); do
+    via=$(sigv4 a GET /2015-03-31/usage)
+    [ "$(status_of "$via")" = 200 ] || fail "GetUsage through nginx: $via"
+    via=${via%$'\n'*}
+    [ "$(jq '[.Usage[].Calls] | add' <<<"$via")" = "$file_calls" ] && break
+    sleep 1
+done
+check "A's calls in GetUsage (Redis) and in the billing log (file)" \
+    "$(jq '[.Usage[].Calls] | add' <<<"$via")" "$file_calls"
+for ((h = 1; h <= FNGATE_HOSTS; h++)); do
+    check "host $h's GetUsage of A, byte for byte as through nginx" \
+        "$(host_usage "$h")" "$via"
+done
 
 echo "cluster-faults: redis failover window ${window}s, A's calls on another host ${moved_after}s after its host was killed"
