@@ -162,17 +162,25 @@ _EOC_
     FngateTest::sign_block($block);
 });
 
-# A signed Invoke of WHO's function (by ARN when OWNER is given): "STATUS
-# OWNER" for a call fcgi-echo answered, else "STATUS MESSAGE".
+# A signed Invoke of WHO's function "f": "STATUS self" for a call
+# fcgi-echo answered as WHO's own, else "STATUS MESSAGE".
 sub call {
-    my ($who, $owner) = @_;
-    my $fn = defined $owner ? "arn:aws:lambda:us-east-1:$owner:function:f" : 'f';
-    my $out = FngateTest::curl_sigv4($who, "/2015-03-31/functions/$fn/invocations",
+    my $who = shift;
+    my $out = FngateTest::curl_sigv4($who, '/2015-03-31/functions/f/invocations',
                                      '-X', 'POST', '-d', '{}');
     my $code = FngateTest::http_code($out);
-    return "$code $1" if $out =~ /"FNGATE_OWNER":"(\d+)"/;
+    return "$code self" if $out =~ /"FNGATE_OWNER":"$Id{$who}"/;
     return "$code $1" if $out =~ /"message":"([^"]*)"/;
     return "$code ?";
+}
+
+# The master of SLOT, and the pid of its redis-server.
+sub master_pid {
+    my $port = master_of(shift);
+    open my $in, '<', "$Dir/$port/redis.pid" or die "pid of $port: $!";
+    chomp(my $pid = <$in>);
+    close $in;
+    return ($port, $pid);
 }
 
 # Sets SLOT to NODE (its master's id) on every node that answers.
@@ -212,7 +220,7 @@ qr/"FNGATE_CALLER":"$main::Id{m1}","FNGATE_OWNER":"$main::Id{m1}","FNGATE_FUNCTI
 my @masters = map { main::master_of($main::Slot{"m$_"}) } 0 .. 2;
 my %m = map { $_ => 1 } @masters;
 my @s = ('masters=' . keys %m);
-push @s, map { "m$_ " . main::call("m$_") =~ s/ $main::Id{"m$_"}$/ self/r } 0 .. 2;
+push @s, map { "m$_ " . main::call("m$_") } 0 .. 2;
 my $log = "$ENV{TEST_NGINX_SERVER_ROOT}/logs/error.log";
 push @s, 'asked ' . join ' ', map {
     FngateTest::file_has($log, qr/fngate: redis EXISTS sent to "127\.0\.0\.1:$_"/)
@@ -265,7 +273,6 @@ main::setslot_node($slot, $m->{$dst}{id});
 push @s, 'moved ' . main::call('mig');
 push @s, 'again ' . main::call('mig');
 push @s, 'master ' . (main::master_of($slot) eq $dst ? 'dst' : 'not dst');
-s/ $main::Id{mig}$/ self/ for @s;
 FngateTest::save_output('cluster-migrate.out', join "\n", @s, '');
 --- request
 GET /t/out/cluster-migrate.out
@@ -288,11 +295,8 @@ master dst
 === TEST 5: a master killed: calls of its slots fail with the metadata store's 502 until its replica is promoted, then succeed; the other masters' calls are served meanwhile
 --- timeout: 90
 --- init
-my $victim = main::master_of($main::Slot{fo});
+my ($victim, $pid) = main::master_pid($main::Slot{fo});
 my @s = ('before ' . main::call('fo'));
-open my $pf, '<', "$main::Dir/$victim/redis.pid" or die "pid of $victim: $!";
-chomp(my $pid = <$pf>);
-close $pf;
 kill 'KILL', $pid;
 my $t0 = Time::HiRes::time();
 my (%failed, $window, $other_said, $calls);
@@ -309,10 +313,9 @@ while (Time::HiRes::time() - $t0 < 30) {
     Time::HiRes::sleep(0.05);
 }
 push @s, map { "window $_" } sort keys %failed;
-push @s, 'other ' . ($other_said // 'not called') =~ s/ $main::Id{fo2}$/ self/r;
+push @s, 'other ' . ($other_said // 'not called');
 push @s, 'after ' . (defined $window ? main::call('fo') : 'still failing');
 push @s, 'promoted ' . (main::master_of($main::Slot{fo}) ne $victim ? 1 : 0);
-s/ $main::Id{fo}$/ self/ for @s;
 Test::More::diag(sprintf "failover window as the module saw it: %.2f s, %d calls"
     . " refused", $window // -1, $calls - 1);
 # the killed node back, as a replica, for whatever runs next
@@ -340,17 +343,13 @@ exited on signal
 --- http_config eval
 "    fngate_redis $main::Addrs;\n    fngate_cache_ttl 0;\n    fngate_redis_timeout 300ms;\n"
 --- init
-my $victim = main::master_of($main::Slot{stop});
+my (undef, $pid) = main::master_pid($main::Slot{stop});
 my @s = ('before ' . main::call('stop'));
-open my $pf, '<', "$main::Dir/$victim/redis.pid" or die "pid of $victim: $!";
-chomp(my $pid = <$pf>);
-close $pf;
 # well within cluster-node-timeout (2 s): no failover
 kill 'STOP', $pid;
 push @s, 'stopped ' . main::call('stop');
 kill 'CONT', $pid;
 push @s, 'continued ' . main::call('stop');
-s/ $main::Id{stop}$/ self/ for @s;
 FngateTest::save_output('cluster-stop.out', join "\n", @s, '');
 --- request
 GET /t/out/cluster-stop.out
