@@ -52,7 +52,7 @@ struct ngx_http_fngate_store_cmd_s {
     redisAsyncContext                 *ac;        /* NULL: not sent */
     ngx_uint_t                         replies;   /* the node's replies
                                                      when it was sent */
-    ngx_uint_t                         resends;
+    ngx_uint_t                         resends;   /* sent again so far */
     ngx_queue_t                        queue;     /* in "waiting" */
     unsigned                           queued:1;  /* waits for the map */
 };
