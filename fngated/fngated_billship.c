@@ -28,11 +28,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/file.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fg_keys.h"
@@ -49,7 +54,8 @@
 #define FGD_BS_LINES         256u           /* log lines a batch */
 #define FGD_BS_ENTRIES       (2 * FGD_BS_LINES) /* in two streams each */
 #define FGD_BS_BYTES         (1024u * 1024)
-#define FGD_BS_POLL_MS       500u           /* the log looked at */
+#define FGD_BS_POLL_MS       500u           /* the log looked at, when
+                                               no write woke it sooner */
 #define FGD_BS_RETRY_MS      1000u          /* after Redis failed */
 #define FGD_BS_RETRY_MAX_MS  30000u
 #define FGD_BS_ROTATE_MS     10000u         /* fgd_tail_t's rotate_ms */
@@ -84,15 +90,18 @@ typedef struct {
     unsigned           rotate_ms;           /* fgd_tail_t's */
 } fgd_bs_t;
 
+/*
+ * The thread sleeps in poll() on the log's directory (inotify: a line
+ * written, a file made or renamed there wakes it at once) and on stop,
+ * an eventfd fgd_billship_stop writes.
+ */
 static struct {
-    pthread_mutex_t     lock;
-    pthread_cond_t      cond;
     pthread_t           thread;
-    bool                started, stopping;
+    bool                started;
+    int                 stop;           /* eventfd */
+    int                 watch;          /* inotify, -1: none */
     fgd_bs_t           *bs;
-} fgd_bs = {
-    .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER,
-};
+} fgd_bs = { .stop = -1, .watch = -1 };
 
 
 /* ------------------------------------------------------------------ */
@@ -130,18 +139,26 @@ fgd_bs_new_id(char id[FGD_TAIL_ID_LEN])
  * EWOULDBLOCK: another has it), read or made (a new id, saved before any
  * line is shipped under it), and the reader there.  0, or -1 with why.
  */
+/* The local checkpoint file of conf's log: state_dir/billship-HASH. */
+static void
+fgd_bs_file(const fgd_conf_t *conf, char *file, size_t size)
+{
+    char  hash[65];
+
+    fg_sha256_hex(conf->billing_log, strlen(conf->billing_log), hash);
+    snprintf(file, size, "%s/billship-%.16s", conf->state_dir, hash);
+}
+
 static int
 fgd_bs_open(fgd_bs_t *bs, char *why, size_t why_size)
 {
     const fgd_conf_t  *conf = bs->conf;
-    char               hash[65], lock[4096 + 80];
+    char               lock[4096 + 80];
     fgd_tail_pos_t     pos;
     int                rc;
 
     memset(&pos, 0, sizeof(pos));
-    fg_sha256_hex(conf->billing_log, strlen(conf->billing_log), hash);
-    snprintf(bs->file, sizeof(bs->file), "%s/billship-%.16s",
-        conf->state_dir, hash);
+    fgd_bs_file(conf, bs->file, sizeof(bs->file));
     snprintf(lock, sizeof(lock), "%s.lock", bs->file);
     bs->lock = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (bs->lock < 0) {
@@ -424,36 +441,84 @@ fgd_bs_round(fgd_bs_t *bs)
 /* ------------------------------------------------------------------ */
 /* The thread, and once                                                 */
 
+/*
+ * Sleeps ms, or less when the log's directory changes (woken: watch)
+ * or the shipper is stopped: true when it is.
+ */
+static bool
+fgd_bs_sleep(unsigned ms, bool woken)
+{
+    struct pollfd  p[2];
+    char           buf[4096];
+    nfds_t         n = 1;
+
+    p[0].fd = fgd_bs.stop;
+    p[0].events = POLLIN;
+    if (woken && fgd_bs.watch >= 0) {
+        p[1].fd = fgd_bs.watch;
+        p[1].events = POLLIN;
+        n = 2;
+    }
+    if (poll(p, n, (int) ms) > 0) {
+        if (p[0].revents != 0) {
+            return true;
+        }
+        /* the events only say "look": drained */
+        while (read(fgd_bs.watch, buf, sizeof(buf)) > 0) { }
+    }
+    return false;
+}
+
 static void *
 fgd_bs_thread(void *arg)
 {
-    fgd_bs_t         *bs = arg;
-    struct timespec   ts;
-    unsigned          retry = FGD_BS_RETRY_MS, wait;
-    int               rc;
+    fgd_bs_t  *bs = arg;
+    unsigned   retry = FGD_BS_RETRY_MS;
+    int        rc;
 
-    pthread_mutex_lock(&fgd_bs.lock);
-    while (!fgd_bs.stopping) {
-        pthread_mutex_unlock(&fgd_bs.lock);
+    for ( ;; ) {
         rc = fgd_bs_round(bs);
-        wait = rc > 0 ? 0 : rc == 0 ? FGD_BS_POLL_MS : retry;
-        retry = rc >= 0 ? FGD_BS_RETRY_MS
+        if (rc > 0) {
+            continue;
+        }
+        /* caught up: until the log is written; Redis failed: a while */
+        if (fgd_bs_sleep(rc == 0 ? FGD_BS_POLL_MS : retry, rc == 0)) {
+            break;
+        }
+        retry = rc == 0 ? FGD_BS_RETRY_MS
                 : retry * 2 > FGD_BS_RETRY_MAX_MS ? FGD_BS_RETRY_MAX_MS
                 : retry * 2;
-        pthread_mutex_lock(&fgd_bs.lock);
-        if (wait > 0) {
-            fg_abstime(&ts, wait);
-            while (!fgd_bs.stopping
-                   && pthread_cond_timedwait(&fgd_bs.cond, &fgd_bs.lock, &ts)
-                      == 0)
-            { }
-        }
     }
-    pthread_mutex_unlock(&fgd_bs.lock);
     /* the lines written up to the stop (the keeper's last): as far as
      * Redis takes them now; the rest at the next start */
     while (fgd_bs_round(bs) > 0) { }
     return NULL;
+}
+
+/* An inotify descriptor on the directory of conf's log, or -1 (the
+ * shipper then looks every FGD_BS_POLL_MS). */
+static int
+fgd_bs_watch(const fgd_conf_t *conf)
+{
+    char  *dir;
+    int    fd;
+
+    fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    dir = strdup(conf->billing_log);
+    if (fd < 0 || dir == NULL
+        || inotify_add_watch(fd, dirname(dir),
+               IN_MODIFY | IN_CREATE | IN_MOVED_TO) < 0)
+    {
+        fgd_log("warn", NULL, "billing: %s not watched (%s): looked at "
+            "every %u ms", conf->billing_log, strerror(errno),
+            FGD_BS_POLL_MS);
+        if (fd >= 0) {
+            close(fd);
+        }
+        fd = -1;
+    }
+    free(dir);
+    return fd;
 }
 
 int
@@ -473,8 +538,11 @@ fgd_billship_start(const fgd_conf_t *conf)
             "memory");
         return -1;
     }
-    fgd_bs.stopping = false;
-    if (pthread_create(&fgd_bs.thread, NULL, fgd_bs_thread, fgd_bs.bs) != 0)
+    fgd_bs.stop = eventfd(0, EFD_CLOEXEC);
+    fgd_bs.watch = fgd_bs_watch(conf);
+    if (fgd_bs.stop < 0
+        || pthread_create(&fgd_bs.thread, NULL, fgd_bs_thread, fgd_bs.bs)
+           != 0)
     {
         fgd_log("error", NULL, "billing: the shipper did not start: %s",
             strerror(errno));
@@ -492,14 +560,50 @@ fgd_billship_stop(void)
     if (!fgd_bs.started) {
         return;
     }
-    pthread_mutex_lock(&fgd_bs.lock);
-    fgd_bs.stopping = true;
-    pthread_cond_signal(&fgd_bs.cond);
-    pthread_mutex_unlock(&fgd_bs.lock);
+    if (eventfd_write(fgd_bs.stop, 1) != 0) {
+        fgd_log("error", NULL, "billing: the shipper not told to stop: %s",
+            strerror(errno));
+    }
     pthread_join(fgd_bs.thread, NULL);
     fgd_bs_close(fgd_bs.bs);
     fgd_bs.bs = NULL;
+    close(fgd_bs.stop);
+    fgd_bs.stop = -1;
+    if (fgd_bs.watch >= 0) {
+        close(fgd_bs.watch);
+        fgd_bs.watch = -1;
+    }
     fgd_bs.started = false;
+}
+
+bool
+fgd_billship_caught_up(const fgd_conf_t *conf, unsigned ms)
+{
+    char             file[4096 + 64], id[FGD_TAIL_ID_LEN];
+    fgd_tail_pos_t   pos;
+    struct stat      st;
+    uint64_t         until = fg_now_ms() + ms;
+
+    if (!conf->billing_ship || conf->billing_log == NULL
+        || conf->billing_log[0] != '/')
+    {
+        return true;
+    }
+    fgd_bs_file(conf, file, sizeof(file));
+    for ( ;; ) {
+        memset(&pos, 0, sizeof(pos));
+        if (stat(conf->billing_log, &st) != 0
+            || (fgd_tail_pos_load(file, id, &pos) == 0
+                && pos.inode == (unsigned long long) st.st_ino
+                && pos.offset >= (unsigned long long) st.st_size))
+        {
+            return true;
+        }
+        if (fg_now_ms() >= until) {
+            return false;
+        }
+        usleep(20 * 1000);
+    }
 }
 
 int

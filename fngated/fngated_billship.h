@@ -8,6 +8,8 @@
 #ifndef FNGATED_BILLSHIP_H
 #define FNGATED_BILLSHIP_H
 
+#include <stdbool.h>
+
 #include "fngated_conf.h"
 
 /* The thread, when billing_ship and billing_log say so: started with the
@@ -15,6 +17,15 @@
  * ships).  0, or -1 (it did not start: logged). */
 int fgd_billship_start(const fgd_conf_t *conf);
 void fgd_billship_stop(void);
+
+/*
+ * Whether this host's shipper has shipped its log as far as the log is
+ * now (read from its checkpoint file), waited for at most ms: what usage
+ * calls before it reads the streams, so a call answered by this host's
+ * nginx is counted by the next usage read.  true without billing_ship or
+ * billing_log, or when the log is not there.
+ */
+bool fgd_billship_caught_up(const fgd_conf_t *conf, unsigned ms);
 
 /*
  * Ships what the log holds now, from where the shipper of this log is

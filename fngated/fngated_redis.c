@@ -81,7 +81,8 @@ struct fgd_redis_s {
     bool               mapped;      /* cluster: the map is current */
 };
 
-/* At most this many MOVED / ASK answers for one command. */
+/* At most this many MOVED / ASK answers for one command in a row (a wait
+ * for the cluster starts the count again). */
 #define FGD_REDIS_REDIRECTS  16
 
 void
@@ -573,9 +574,10 @@ fgd_redis_exec(const fgd_req_t *q, bool idempotent, int argc,
         }
         if (!waited) {
             fgd_log("info", q->request_id, "redis %s: waiting for the "
-                "cluster (a node lost, or a failover)", what);
+                "cluster (a node lost, a failover, a slot migrating)", what);
             waited = true;
         }
+        redirects = 0;          /* (counted between two waits) */
         usleep(100 * 1000);
     }
     fgd_error(r, 502, "ServiceException",

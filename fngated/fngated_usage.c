@@ -35,6 +35,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "fg_keys.h"
+#include "fngated_billship.h"
 #include "fngated_http_apis_json.h"
 #include "fngated_log.h"
 #include "fngated_redis.h"
@@ -45,6 +46,7 @@
 #define FGD_USAGE_LINE_MAX  (64u * 1024)
 #define FGD_USAGE_PAGE      1000u       /* entries of a stream a read */
 #define FGD_USAGE_SKEW_MS   300000.0    /* a writer's clock against Redis's */
+#define FGD_USAGE_CATCH_UP_MS  2000u     /* waited for this host's shipper */
 
 typedef struct {
     char           account[FG_ACCOUNT_LEN + 1];
@@ -516,7 +518,9 @@ fgd_usage_stream(fgd_usage_t *u, const fgd_req_t *q, const char *key,
 
 /*
  * The shipped streams u's filters need into u: the account's own stream,
- * the API owner's, or (neither) every account's.  0, or -1 with r.
+ * the API owner's, or (neither) every account's; read once this host's
+ * shipper has caught up with its log (at most FGD_USAGE_CATCH_UP_MS), so
+ * a call this host's nginx answered is counted.  0, or -1 with r.
  */
 static int
 fgd_usage_streams(fgd_usage_t *u, const fgd_req_t *q, fgd_resp_t *r)
@@ -526,6 +530,11 @@ fgd_usage_streams(fgd_usage_t *u, const fgd_req_t *q, fgd_resp_t *r)
     redisReply   *reply;
     size_t        i;
     int           rc = 0;
+
+    if (!fgd_billship_caught_up(q->conf, FGD_USAGE_CATCH_UP_MS)) {
+        fgd_log("info", q->request_id, "usage: the shipper of %s is behind "
+            "it: the last calls may be missing", q->conf->billing_log);
+    }
 
     if (u->account != NULL || u->api != NULL) {
         if (fg_key_bill(key, sizeof(key), u->account != NULL

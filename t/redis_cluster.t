@@ -1,4 +1,5 @@
-# The module against a Redis Cluster (`fngate_redis ADDRESS... cluster`):
+# The module and fngated against a Redis Cluster (`fngate_redis
+# ADDRESS... cluster`, fngated's `redis = ADDRESS... cluster`):
 # a cluster of its own (util/stack.sh's stack_redis_cluster: 3 masters, 3
 # replicas, on TEST_NGINX_CLUSTER_PORT.., 17100 by default), accounts and
 # functions written straight into it, and fastcgi_pass to fcgi-echo, so
@@ -10,7 +11,9 @@
 # another master than m0's function (calls m0's function on m0's grant);
 # mig, the account whose slot a block migrates; fo, the account whose
 # master a block kills, and fo2, with nothing on that master; stop, the
-# account whose master a block stops.
+# account whose master a block stops; fmig and ffo, the accounts whose
+# slot is migrated and whose master is killed under fngated's command
+# line (`fngated role create`: a script on the account's slot).
 use Test::Nginx::Socket;
 use FngateTest;
 use Time::HiRes ();
@@ -115,7 +118,7 @@ chomp($Addrs = stack("stack_redis_cluster_addrs $Port"));
     cluster_account('xb', sub { $_[1] ne $Master{m0} });
     my $out = `redis-cli -c -p $m[0] HSET 'fg:grant:{$Id{m0}}:f' ':lambda:InvokeFunction:$Id{xb}' 1`;
     die "redis_cluster.t: grant: $out" unless $out =~ /^1$/;
-    cluster_account($_, sub { 1 }) for qw(mig fo stop);
+    cluster_account($_, sub { 1 }) for qw(mig fo stop fmig ffo);
     # fo2: nothing of it on fo's master
     cluster_account('fo2', sub { $_[0] ne $Master{fo} && $_[1] ne $Master{fo} });
 }
@@ -191,6 +194,24 @@ sub setslot_node {
         redis($p, 'CLUSTER', 'SETSLOT', $slot, 'NODE', $id);
     }
 }
+
+# `fngated role create` of an execution role NAME for WHO, on the cluster
+# (the test fngated's command line with SET's keys over it): "exit=RC"
+# and "arn" when it printed the role's ARN; the log lines in $FgdLog.
+our $FgdLog = '';
+sub fgd_role {
+    my ($who, $name, %set) = @_;
+    my @cmd = FngateTest::fngated_command(undef, redis => $Addrs, %set);
+    my ($rc, $out) = FngateTest::run_cmd(join(' ',
+        map { FngateTest::shell_quote($_) } @cmd, 'role', 'create', $Id{$who},
+        $name) . ' 2>&1');
+    $FgdLog .= $out;
+    return "exit=$rc"
+        . ($out =~ /"Arn":"arn:aws:iam::$Id{$who}:role\/$name"/ ? ' arn' : '');
+}
+
+# Whether NODE holds KEY itself (no redirection).
+sub holds { redis($_[0], 'EXISTS', $_[1]) eq '1' ? 'yes' : 'no' }
 
 plan tests => repeat_each() * count_tests();
 
@@ -393,3 +414,85 @@ cluster: exit=1 invalid fngate_redis "cluster": no address
 127.0.0.1:6379 127.0.0.1:6380 cluster: exit=0
 unix:/tmp/fngate.sock: exit=0
 127.0.0.1:6379: exit=0
+
+
+
+=== TEST 8: fngated follows a slot migration: a script of two keys meets it (ASK, then TRYAGAIN: the keys are not all there yet), waits, and runs on the new master once the slot has moved
+--- timeout: 60
+--- init
+$main::FgdLog = '';
+my $slot = $main::Slot{fmig};
+my $src = main::master_of($slot);
+my ($dst) = grep { $_ ne $src } sort keys %{ main::masters() };
+my $m = main::masters();
+my $id = $main::Id{fmig};
+my $out = "$main::Dir/fgd-migrate.out";
+unlink $out;
+main::redis($dst, 'CLUSTER', 'SETSLOT', $slot, 'IMPORTING', $m->{$src}{id});
+main::redis($src, 'CLUSTER', 'SETSLOT', $slot, 'MIGRATING', $m->{$dst}{id});
+my @cmd = FngateTest::fngated_command(undef, redis => $main::Addrs,
+    redis_wait => 1, redis_retry => 30000);
+system('sh', '-c', '(' . join(' ', map { FngateTest::shell_quote($_) } @cmd,
+    'role', 'create', $id, 'r1') . " >$out 2>&1; echo exit=\$? >>$out) &");
+# it meets the migration, then the slot moves
+Time::HiRes::sleep(1.5);
+my @keys = split /\n/, main::redis($src, 'CLUSTER', 'GETKEYSINSLOT', $slot, 100);
+my @s = ('migrate ' . main::redis($src, 'MIGRATE', '127.0.0.1', $dst, '', 0, 5000,
+                                 'KEYS', @keys));
+main::setslot_node($slot, $m->{$dst}{id});
+for (1 .. 250) {
+    last if FngateTest::file_has($out, qr/^exit=\d+$/m);
+    Time::HiRes::sleep(0.1);
+}
+my $log = do { local (@ARGV, $/) = ($out); <> } // '';
+push @s, 'during ' . join ' ', ($log =~ /^exit=(\d+)$/m ? "exit=$1" : 'running'),
+    ($log =~ /"Arn":"arn:aws:iam::$id:role\/r1"/ ? 'arn' : ());
+push @s, 'said ' . join ',', map { $_->[0] } grep { $log =~ $_->[1] } (
+    ['TRYAGAIN', qr/EVAL: TRYAGAIN/],
+    ['done', qr/EVAL: done after \d+ ms waiting for the cluster/]);
+push @s, 'after ' . main::fgd_role('fmig', 'r2', redis_wait => 1);
+push @s, "on the new master: r1 " . main::holds($dst, "fg:role:{$id}:r1")
+    . ', r2 ' . main::holds($dst, "fg:role:{$id}:r2");
+push @s, 'roles ' . join ',', split /\n/, main::redis($dst, 'ZRANGE', "fg:roles:{$id}", 0, -1);
+push @s, 'replicated ' . (($log . $main::FgdLog) =~ /replicas have it after/ ? 'late' : 'yes');
+FngateTest::save_output('cluster-fgd-migrate.out', join "\n", @s, '');
+--- request
+GET /t/out/cluster-fgd-migrate.out
+--- response_body
+migrate OK
+during exit=0 arn
+said TRYAGAIN,done
+after exit=0 arn
+on the new master: r1 yes, r2 yes
+roles r1,r2
+replicated yes
+
+
+
+=== TEST 9: fngated waits out a failover: a write sent right after its master is killed runs once the replica is promoted, within redis_retry, and is there afterwards
+--- timeout: 90
+--- init
+$main::FgdLog = '';
+my ($victim, $pid) = main::master_pid($main::Slot{ffo});
+my $id = $main::Id{ffo};
+kill 'KILL', $pid;
+my $t0 = Time::HiRes::time();
+my @s = ('killed, then ' . main::fgd_role('ffo', 'late', redis_retry => 30000));
+my $took = Time::HiRes::time() - $t0;
+push @s, 'promoted ' . (main::master_of($main::Slot{ffo}) ne $victim ? 1 : 0);
+push @s, 'there ' . main::holds(main::master_of($main::Slot{ffo}), "fg:role:{$id}:late");
+push @s, 'said ' . join ',', map { $_->[0] } grep { $main::FgdLog =~ $_->[1] } (
+    ['waiting', qr/redis \w+: waiting for the cluster/],
+    ['done', qr/redis 127\.0\.0\.1:\d+ \w+: done after \d+ ms waiting for the cluster/]);
+push @s, 'in time ' . ($took < 30 ? 1 : 0);
+Test::More::diag(sprintf "fngated's write waited %.2f s for the failover", $took);
+main::stack("stack_redis_cluster '$main::Dir' $main::Port 64mb '' 6");
+FngateTest::save_output('cluster-fgd-failover.out', join "\n", @s, '');
+--- request
+GET /t/out/cluster-fgd-failover.out
+--- response_body
+killed, then exit=0 arn
+promoted 1
+there yes
+said waiting,done
+in time 1
