@@ -200,6 +200,22 @@ fgd_cli_fail(const fgd_conf_t *conf, fgd_resp_t *r)
     return 1;
 }
 
+/* A write command: 0, or -1 (said on stderr). */
+static int
+fgd_cli_write(fgd_req_t *q, int argc, const char **argv)
+{
+    redisReply  *rep;
+    fgd_resp_t   r;
+
+    memset(&r, 0, sizeof(r));
+    rep = fgd_redis_command(q, false, argc, argv, NULL, &r);
+    if (rep == NULL) {
+        return -fgd_cli_fail(q->conf, &r);
+    }
+    freeReplyObject(rep);
+    return 0;
+}
+
 /*
  * hash_create.lua on key with n field/value pairs: 1 written, 0 the name
  * is taken, -1 failed (said on stderr).
@@ -241,7 +257,6 @@ fgd_cli_account_create(const fgd_conf_t *conf, const char *name)
 {
     fgd_redis_t   *c = NULL;
     fgd_req_t      q;
-    fgd_resp_t     r;
     char           id[FG_ACCOUNT_LEN + 1], akid[21], secret[41];
     char           k_key[FG_KEY_MAX], k_acct[FG_KEY_MAX], k_all[FG_KEY_MAX];
     char           created[32];
@@ -250,7 +265,6 @@ fgd_cli_account_create(const fgd_conf_t *conf, const char *name)
     const char    *key[] = { "account", id, "secret", secret, "created",
                              created };
     const char    *argv[4];
-    redisReply    *rep;
     time_t         now = time(NULL);
     struct tm      tm;
     int            try, got = 0, rc = 1;
@@ -263,7 +277,6 @@ fgd_cli_account_create(const fgd_conf_t *conf, const char *name)
     gmtime_r(&now, &tm);
     strftime(created, sizeof(created), "%Y-%m-%dT%H:%M:%SZ", &tm);
     fgd_cli_req(&q, conf, &c);
-    memset(&r, 0, sizeof(r));
     fg_key_accounts(k_all, sizeof(k_all));
 
     /* (fixed lengths: the names fit) */
@@ -291,12 +304,9 @@ fgd_cli_account_create(const fgd_conf_t *conf, const char *name)
     argv[0] = "SADD";
     argv[1] = k_all;
     argv[2] = id;
-    rep = fgd_redis_command(&q, false, 3, argv, NULL, &r);
-    if (rep == NULL) {
-        rc = fgd_cli_fail(conf, &r);
+    if (fgd_cli_write(&q, 3, argv) != 0) {
         goto cleanup;
     }
-    freeReplyObject(rep);
 
     for (try = 0, got = 0; try < FGD_CLI_TRIES && got == 0; try++) {
         if (try > 0) {
@@ -309,12 +319,9 @@ fgd_cli_account_create(const fgd_conf_t *conf, const char *name)
             argv[1] = k_acct;
             argv[2] = "access_key";
             argv[3] = akid;
-            rep = fgd_redis_command(&q, false, 4, argv, NULL, &r);
-            if (rep == NULL) {
-                rc = fgd_cli_fail(conf, &r);
+            if (fgd_cli_write(&q, 4, argv) != 0) {
                 goto cleanup;
             }
-            freeReplyObject(rep);
         }
         fg_key_access_key(k_key, sizeof(k_key), akid);
         got = fgd_cli_hash_create(&q, k_key, key, 3);

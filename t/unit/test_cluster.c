@@ -137,9 +137,15 @@ test_conf(void)
 static void
 test_redirect(void)
 {
-    fg_redis_addr_t  a;
-    unsigned         slot = 0;
-    const char      *e;
+    static const char  *none[] = {
+        "MOVED 16384 127.0.0.1:6381", "MOVED 12 127.0.0.1",
+        "MOVED x 127.0.0.1:1", "ASK 1 unix:/tmp/r.sock", "MOVED",
+        "CLUSTERDOWN The cluster is down", "ERR wrong number of arguments"
+    };
+    fg_redis_addr_t     a;
+    unsigned            slot = 0;
+    size_t              i;
+    const char         *e;
 
     e = "MOVED 3999 127.0.0.1:6381";
     CU_ASSERT_EQUAL(fg_cluster_redirect(e, strlen(e), &slot, &a),
@@ -154,21 +160,10 @@ test_redirect(void)
     CU_ASSERT_EQUAL(slot, 16383);
     CU_ASSERT_EQUAL(a.port, 7005);
 
-    e = "MOVED 16384 127.0.0.1:6381";
-    CU_ASSERT_EQUAL(fg_cluster_redirect(e, strlen(e), &slot, &a),
-        FG_CLUSTER_REDIRECT_NONE);
-    e = "MOVED 12 127.0.0.1";
-    CU_ASSERT_EQUAL(fg_cluster_redirect(e, strlen(e), &slot, &a),
-        FG_CLUSTER_REDIRECT_NONE);
-    e = "MOVED x 127.0.0.1:1";
-    CU_ASSERT_EQUAL(fg_cluster_redirect(e, strlen(e), &slot, &a),
-        FG_CLUSTER_REDIRECT_NONE);
-    e = "CLUSTERDOWN The cluster is down";
-    CU_ASSERT_EQUAL(fg_cluster_redirect(e, strlen(e), &slot, &a),
-        FG_CLUSTER_REDIRECT_NONE);
-    e = "ERR wrong number of arguments";
-    CU_ASSERT_EQUAL(fg_cluster_redirect(e, strlen(e), &slot, &a),
-        FG_CLUSTER_REDIRECT_NONE);
+    for (i = 0; i < sizeof(none) / sizeof(none[0]); i++) {
+        CU_ASSERT_EQUAL(fg_cluster_redirect(none[i], strlen(none[i]), &slot,
+            &a), FG_CLUSTER_REDIRECT_NONE);
+    }
 }
 
 
