@@ -60,6 +60,7 @@
 #define FGD_BS_RETRY_MAX_MS  30000u
 #define FGD_BS_ROTATE_MS     10000u         /* fgd_tail_t's rotate_ms */
 #define FGD_BS_POS_LEN       64             /* "COUNT INODE OFFSET" */
+#define FGD_BS_KNOWN         4096u          /* accounts known listed */
 
 /* One line of a batch, for one stream. */
 typedef struct {
@@ -88,6 +89,10 @@ typedef struct {
     fgd_tail_pos_t     saved;
     bool               failed;              /* the last round (logged) */
     unsigned           rotate_ms;           /* fgd_tail_t's */
+    /* the accounts this shipper put in fg:bill:accounts (a set by open
+     * addressing, emptied when full: adding one again costs a SADD) */
+    char               known[FGD_BS_KNOWN][FG_ACCOUNT_LEN + 1];
+    unsigned           nknown;
 } fgd_bs_t;
 
 /*
@@ -307,6 +312,41 @@ fgd_bs_fill(fgd_bs_t *bs)
     bs->end = bs->tail.pos;
 }
 
+/* Where account is, or goes, in bs's known set. */
+static unsigned
+fgd_bs_slot(const fgd_bs_t *bs, const char *account)
+{
+    unsigned  h = 2166136261u, i;
+
+    for (i = 0; account[i] != '\0'; i++) {
+        h = (h ^ (unsigned char) account[i]) * 16777619u;
+    }
+    for (h %= FGD_BS_KNOWN;
+         bs->known[h][0] != '\0' && strcmp(bs->known[h], account) != 0;
+         h = (h + 1) % FGD_BS_KNOWN)
+    { }
+    return h;
+}
+
+/* Whether this shipper put account in fg:bill:accounts already. */
+static bool
+fgd_bs_known(const fgd_bs_t *bs, const char *account)
+{
+    return bs->known[fgd_bs_slot(bs, account)][0] != '\0';
+}
+
+static void
+fgd_bs_know(fgd_bs_t *bs, const char *account)
+{
+    if (bs->nknown >= FGD_BS_KNOWN / 2) {
+        memset(bs->known, 0, sizeof(bs->known));
+        bs->nknown = 0;
+    }
+    snprintf(bs->known[fgd_bs_slot(bs, account)], FG_ACCOUNT_LEN + 1, "%s",
+        account);
+    bs->nknown++;
+}
+
 /*
  * Sends the batch: per stream, in the order of the log, the account in
  * fg:bill:accounts first, then its lines by bill_append.lua.  0, or -1
@@ -357,7 +397,7 @@ fgd_bs_send(fgd_bs_t *bs, fgd_resp_t *r)
                 lens[k++] = m->len;
             }
         }
-        if (l->which == FG_BILL_LINES) {
+        if (l->which == FG_BILL_LINES && !fgd_bs_known(bs, l->account)) {
             sadd[0] = "SADD";
             sadd[1] = set;
             sadd[2] = l->account;
@@ -366,6 +406,7 @@ fgd_bs_send(fgd_bs_t *bs, fgd_resp_t *r)
                 return -1;
             }
             freeReplyObject(reply);
+            fgd_bs_know(bs, l->account);
         }
         if (fgd_redis_script_int(&bs->q, FGD_SCRIPT_BILL_APPEND, 2, k,
                 args, lens, &appended, r) != 0)

@@ -613,7 +613,7 @@ fgd_idem_store(const fgd_req_t *q, const fgd_idem_call_t *c,
     }
     alens[6] = rl + 1 + len;
     memset(&r, 0, sizeof(r));
-    rc = fgd_redis_script_int(q, FGD_SCRIPT_IDEM_STORE, 5, 9, args, alens,
+    rc = fgd_redis_scratch_int(q, FGD_SCRIPT_IDEM_STORE, 5, 9, args, alens,
         &v, &r);
     free(value);
     if (rc != 0) {

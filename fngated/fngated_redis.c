@@ -10,6 +10,7 @@
  * (NOSCRIPT) did not run, so it is loaded and run once more.
  */
 
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +81,15 @@ struct fgd_redis_s {
     redisContext      *c[FG_CLUSTER_NODES_MAX];
     bool               mapped;      /* cluster: the map is current */
 };
+
+/* What a command is: a read (sent again on a fresh connection when a
+ * stale one fails), a write (never sent twice; with redis_wait, answered
+ * once replicated), a scratch write (as a write, not waited for). */
+typedef enum {
+    FGD_REDIS_READ,
+    FGD_REDIS_WRITE,
+    FGD_REDIS_SCRATCH
+} fgd_redis_kind_t;
 
 /* At most this many MOVED / ASK answers for one command in a row (a wait
  * for the cluster starts the count again). */
@@ -364,6 +374,20 @@ fgd_redis_wait(const fgd_req_t *q, fgd_redis_t *h, unsigned n,
     }
 }
 
+/*
+ * Whether a connection that has been idle can take a write: the server
+ * has not closed it (a Redis restarted since: its end readable, or hung
+ * up).  No round trip: nothing is pending on an idle connection, so
+ * anything readable is the close.
+ */
+static bool
+fgd_redis_alive(const redisContext *c)
+{
+    struct pollfd  p = { .fd = c->fd, .events = POLLIN | POLLRDHUP };
+
+    return poll(&p, 1, 0) == 0;
+}
+
 /* Sends the command to c, after ASKING when ask: its reply, or NULL when
  * the connection failed. */
 static redisReply *
@@ -403,10 +427,11 @@ fgd_redis_send(redisContext *c, bool ask, int argc, const char **argv,
  * one Redis: a read is tried again, a write is not.
  */
 static redisReply *
-fgd_redis_exec(const fgd_req_t *q, bool idempotent, int argc,
+fgd_redis_exec(const fgd_req_t *q, fgd_redis_kind_t kind, int argc,
     const char **argv, const size_t *lens, const char *what,
     fgd_script_t script, fgd_resp_t *r)
 {
+    bool              idempotent = kind == FGD_REDIS_READ;
     fgd_redis_t      *h;
     redisContext     *c;
     redisReply       *reply;
@@ -446,18 +471,14 @@ fgd_redis_exec(const fgd_req_t *q, bool idempotent, int argc,
             ask = false;
             goto unsettled;
         }
-        if (!fresh && !idempotent) {
+        if (!fresh && !idempotent && !fgd_redis_alive(c)) {
             /* A write is not retried, so first make sure the connection
              * survived (Redis may have restarted since it was used). */
-            reply = redisCommand(c, "PING");
-            if (reply == NULL) {
-                fgd_redis_drop(h, (unsigned) n);
-                if (++retries < 2) {
-                    continue;
-                }
-                break;
+            fgd_redis_drop(h, (unsigned) n);
+            if (++retries < 2) {
+                continue;
             }
-            freeReplyObject(reply);
+            break;
         }
 
         reply = fgd_redis_send(c, ask, argc, argv, lens);
@@ -479,7 +500,7 @@ fgd_redis_exec(const fgd_req_t *q, bool idempotent, int argc,
                     "%lld ms waiting for the cluster", h->map.node[n].addr,
                     what, fgd_redis_now_ms() - start);
             }
-            if (!idempotent) {
+            if (kind == FGD_REDIS_WRITE) {
                 fgd_redis_wait(q, h, (unsigned) n, what);
             }
             return reply;
@@ -589,13 +610,23 @@ redisReply *
 fgd_redis_command(const fgd_req_t *q, bool idempotent, int argc,
     const char **argv, const size_t *lens, fgd_resp_t *r)
 {
-    return fgd_redis_exec(q, idempotent, argc, argv, lens, argv[0],
-        FGD_SCRIPT_COUNT, r);
+    return fgd_redis_exec(q, idempotent ? FGD_REDIS_READ : FGD_REDIS_WRITE,
+        argc, argv, lens, argv[0], FGD_SCRIPT_COUNT, r);
 }
 
 redisReply *
-fgd_redis_script(const fgd_req_t *q, fgd_script_t script, int nkeys,
-    int nargs, const char **args, const size_t *alens, fgd_resp_t *r)
+fgd_redis_scratch(const fgd_req_t *q, int argc, const char **argv,
+    const size_t *lens, fgd_resp_t *r)
+{
+    return fgd_redis_exec(q, FGD_REDIS_SCRATCH, argc, argv, lens, argv[0],
+        FGD_SCRIPT_COUNT, r);
+}
+
+/* fgd_redis_script, a write of that kind. */
+static redisReply *
+fgd_redis_script_kind(const fgd_req_t *q, fgd_redis_kind_t kind,
+    fgd_script_t script, int nkeys, int nargs, const char **args,
+    const size_t *alens, fgd_resp_t *r)
 {
     const char  **argv = NULL;
     size_t       *lens = NULL;
@@ -621,13 +652,21 @@ fgd_redis_script(const fgd_req_t *q, fgd_script_t script, int nkeys,
     }
 
     /* (the log names a script's command EVAL, whichever form runs it) */
-    reply = fgd_redis_exec(q, false, nargs + 3, argv, lens, "EVAL", script,
+    reply = fgd_redis_exec(q, kind, nargs + 3, argv, lens, "EVAL", script,
         r);
 
 cleanup:
     free(argv);
     free(lens);
     return reply;
+}
+
+redisReply *
+fgd_redis_script(const fgd_req_t *q, fgd_script_t script, int nkeys,
+    int nargs, const char **args, const size_t *alens, fgd_resp_t *r)
+{
+    return fgd_redis_script_kind(q, FGD_REDIS_WRITE, script, nkeys, nargs,
+        args, alens, r);
 }
 
 redisReply *
@@ -650,14 +689,16 @@ fgd_redis_script_status(const fgd_req_t *q, fgd_script_t script,
     return reply;
 }
 
-int
-fgd_redis_script_int(const fgd_req_t *q, fgd_script_t script, int nkeys,
-    int nargs, const char **args, const size_t *alens, long long *v,
-    fgd_resp_t *r)
+/* fgd_redis_script_int of that kind. */
+static int
+fgd_redis_script_int_kind(const fgd_req_t *q, fgd_redis_kind_t kind,
+    fgd_script_t script, int nkeys, int nargs, const char **args,
+    const size_t *alens, long long *v, fgd_resp_t *r)
 {
     redisReply  *reply;
 
-    reply = fgd_redis_script(q, script, nkeys, nargs, args, alens, r);
+    reply = fgd_redis_script_kind(q, kind, script, nkeys, nargs, args, alens,
+        r);
     if (reply == NULL) {
         return -1;
     }
@@ -669,4 +710,22 @@ fgd_redis_script_int(const fgd_req_t *q, fgd_script_t script, int nkeys,
     *v = reply->integer;
     freeReplyObject(reply);
     return 0;
+}
+
+int
+fgd_redis_script_int(const fgd_req_t *q, fgd_script_t script, int nkeys,
+    int nargs, const char **args, const size_t *alens, long long *v,
+    fgd_resp_t *r)
+{
+    return fgd_redis_script_int_kind(q, FGD_REDIS_WRITE, script, nkeys,
+        nargs, args, alens, v, r);
+}
+
+int
+fgd_redis_scratch_int(const fgd_req_t *q, fgd_script_t script, int nkeys,
+    int nargs, const char **args, const size_t *alens, long long *v,
+    fgd_resp_t *r)
+{
+    return fgd_redis_script_int_kind(q, FGD_REDIS_SCRATCH, script, nkeys,
+        nargs, args, alens, v, r);
 }

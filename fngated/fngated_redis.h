@@ -95,7 +95,8 @@ void fgd_redis_free(fgd_redis_t *h);
  * the scripts loaded, when there is none).  lens may be NULL for
  * NUL-terminated arguments.  A read (idempotent) that fails on a stale
  * connection is retried once on a fresh one; a write is never retried (it
- * may have been applied): a connection is first checked with PING.  In a
+ * may have been applied): an idle connection is first checked for a
+ * close by the server (no round trip).  In a
  * cluster, MOVED and ASK are followed and a failover waited for (at most
  * redis_retry ms); a write then waits for redis_wait replicas (WAIT).
  * Returns the reply (freeReplyObject it), or NULL with r filled: 503 when
@@ -117,6 +118,19 @@ redisReply *fgd_redis_script(const fgd_req_t *q, fgd_script_t script,
 /* fgd_redis_script for the scripts that answer one integer: 0 with *v,
  * or -1 with r (502 for another answer). */
 int fgd_redis_script_int(const fgd_req_t *q, fgd_script_t script,
+    int nkeys, int nargs, const char **args, const size_t *alens,
+    long long *v, fgd_resp_t *r);
+
+/*
+ * Scratch writes: as fgd_redis_command's writes and
+ * fgd_redis_script_int, but never waited for (redis_wait): what one call
+ * keeps for itself, which a failover may lose at no cost to anything
+ * acknowledged (a call's credentials, made and deleted with it; a stored
+ * idempotent result, a cache).  Every other write waits.
+ */
+redisReply *fgd_redis_scratch(const fgd_req_t *q, int argc,
+    const char **argv, const size_t *lens, fgd_resp_t *r);
+int fgd_redis_scratch_int(const fgd_req_t *q, fgd_script_t script,
     int nkeys, int nargs, const char **args, const size_t *alens,
     long long *v, fgd_resp_t *r);
 

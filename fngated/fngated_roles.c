@@ -228,7 +228,7 @@ fgd_session_mint(const fgd_req_t *q, const fgd_session_spec_t *spec,
         args[14] = "root";     args[15] = spec->root;
         args[16] = "expires";  args[17] = at;
         args[18] = "deadline"; args[19] = spec->deadline_ms > 0 ? dl : "";
-        if (fgd_redis_script_int(q, FGD_SCRIPT_HASH_CREATE, 1, 20, args,
+        if (fgd_redis_scratch_int(q, FGD_SCRIPT_HASH_CREATE, 1, 20, args,
                 NULL, &v, r) != 0)
         {
             return -1;
@@ -256,7 +256,7 @@ fgd_session_revoke(const fgd_req_t *q, const fgd_session_t *s)
     fg_key_access_key(key, sizeof(key), s->akid);
     argv[0] = "DEL";
     argv[1] = key;
-    rep = fgd_redis_command(q, false, 2, argv, NULL, &r);
+    rep = fgd_redis_scratch(q, 2, argv, NULL, &r);
     if (rep == NULL) {
         fgd_log("warn", q->request_id, "the call's credentials %s could "
             "not be revoked (%s): they end at their expiry", s->akid,
