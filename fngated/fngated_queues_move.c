@@ -326,6 +326,13 @@ fgq_h_move_start(fgq_ctx_t *c, fgq_queue_t *unused, fgq_out_t *o)
         {
             goto cleanup;
         }
+        /* a task moves messages within one account: its queues share
+         * the account's slot, so each step is one script */
+        if (strcmp(dst.owner, src.owner) != 0) {
+            fgq_fail(c, &fgq_e_param_value, "Source queue and destination "
+                "queue must be in the same account.");
+            goto cleanup;
+        }
         if (strcmp(dst.name, src.name) == 0) {
             fgq_fail(c, &fgq_e_param_value, "Source queue and destination "
                 "queue must be different.");

@@ -151,10 +151,19 @@ sum true 8
 
 
 
-=== TEST 4: errors: missing and bad parameters, no such queue, not a dead-letter queue, another account's queue, bad task handle
+=== TEST 4: errors: missing and bad parameters, no such queue, not a dead-letter queue, another account's queue (also one that grants the caller every action, as a destination), bad task handle
 --- init
+my $alice = FngateTest::account('alice')->{AccountId};
 my $bob = FngateTest::account('bob')->{AccountId};
 FngateTest::aws_cli('bob', 'sqs', 'create-queue', '--queue-name', 'rd4-bob');
+FngateTest::python_sqs('bob', <<"_PY_");
+import json
+sqs.create_queue(QueueName='rd4-bobx')
+sqs.set_queue_attributes(QueueUrl='http://127.0.0.1:$ENV{TEST_NGINX_SERVER_PORT}/$bob/rd4-bobx',
+    Attributes={'Policy': json.dumps({'Version': '2012-10-17', 'Statement': [{'Sid': 'alice',
+        'Effect': 'Allow', 'Principal': {'AWS': 'arn:aws:iam::$alice:root'},
+        'Action': 'sqs:*', 'Resource': '*'}]})})
+_PY_
 (my $js = <<'_JS_') =~ s/BOBID/$bob/g;
 const q = (await sqs.send(new C.CreateQueueCommand({ QueueName: 'rd4' }))).QueueUrl;
 const qArn = (await sqs.send(new C.GetQueueAttributesCommand({ QueueUrl: q, AttributeNames: ['QueueArn'] }))).Attributes.QueueArn;
@@ -171,6 +180,7 @@ const tries = [
     ['list none', new C.ListMessageMoveTasksCommand({ SourceArn: qArn + '-none' })],
     ['cancel bad', new C.CancelMessageMoveTaskCommand({ TaskHandle: 'garbage' })],
     ['other acct', new C.StartMessageMoveTaskCommand({ SourceArn: 'arn:aws:sqs:us-east-1:BOBID:rd4-bob' })],
+    ['other dest', new C.StartMessageMoveTaskCommand({ SourceArn: qArn, DestinationArn: 'arn:aws:sqs:us-east-1:BOBID:rd4-bobx' })],
 ];
 for (const [name, cmd] of tries) {
     try {
@@ -195,6 +205,7 @@ list max InvalidParameterValue 400
 list none ResourceNotFoundException 404
 cancel bad ResourceNotFoundException 404
 other acct AccessDenied 403
+other dest InvalidParameterValue 400
 --- no_error_log
 [error]
 
