@@ -327,7 +327,9 @@ fgq_h_move_start(fgq_ctx_t *c, fgq_queue_t *unused, fgq_out_t *o)
             goto cleanup;
         }
         /* a task moves messages within one account: its queues share
-         * the account's slot, so each step is one script */
+         * the account's slot, so each step is one script (another
+         * account's queue is refused by fgq_move_queue already, as no
+         * policy grants StartMessageMoveTask; this keeps it so) */
         if (strcmp(dst.owner, src.owner) != 0) {
             fgq_fail(c, &fgq_e_param_value, "Source queue and destination "
                 "queue must be in the same account.");

@@ -151,7 +151,7 @@ sum true 8
 
 
 
-=== TEST 4: errors: missing and bad parameters, no such queue, not a dead-letter queue, another account's queue (also one that grants the caller every action, as a destination), bad task handle
+=== TEST 4: errors: missing and bad parameters, no such queue, not a dead-letter queue, another account's queue (also, as a destination, one whose policy grants the caller sqs:*: a move task is no action a policy grants), bad task handle
 --- init
 my $alice = FngateTest::account('alice')->{AccountId};
 my $bob = FngateTest::account('bob')->{AccountId};
@@ -205,7 +205,7 @@ list max InvalidParameterValue 400
 list none ResourceNotFoundException 404
 cancel bad ResourceNotFoundException 404
 other acct AccessDenied 403
-other dest InvalidParameterValue 400
+other dest AccessDenied 403
 --- no_error_log
 [error]
 

@@ -103,7 +103,8 @@ sub api_config {
         $conf =~ /^(\s*location \/apis\/ \{.*?^\s*\})/msg,
         $conf =~ /^(\s*location \@fngate_(?:api|throttled) \{.*?^\s*\})/msg;
     $locs =~ s/\@ROOT\@/$root/g;
-    $locs =~ s/unix:\@STATE\@\/fngated\/fngated\.sock/unix:$sock/g;
+    # (the shipped upstream of fngated hosts: the test fngated)
+    $locs =~ s/fastcgi_pass fngated;/fastcgi_pass unix:$sock;/g;
     $locs =~ s/fastcgi_read_timeout \S+;/fastcgi_read_timeout 300s;/g;
     $locs =~ s/$_/$subst{$_}/g for keys %subst;
     die "conf/nginx.conf has no API locations" unless $locs =~ /\@fngate_api/;
