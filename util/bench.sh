@@ -1304,7 +1304,8 @@ bench_fngated
 # Cluster, with the module's cache and without (util/bench-cluster.sh: no
 # guest, fcgi-echo hosts); (16) the failover tests' long version
 # (util/cluster-stories.sh with CLUSTER_FAULT_SECS, 120 s a phase) on a
-# local cluster of 2 hosts of its own.
+# local cluster of 2 hosts of its own (guests fgbc-N and fgbch2-N: a
+# prefix short enough for the hosts' tap names).
 note "cluster: the gateway with 1-3 hosts, one Redis against a Redis Cluster"
 CL_OUT=$(FNGATE_BENCH_CLUSTER_STATE=$STATE/bench-cluster \
          FNGATE_BENCH_CLUSTER_PORT=$((PORT + 80)) \
@@ -1315,7 +1316,7 @@ CL_FAULT_SECS=${FNGATE_BENCH_CLUSTER_FAULT_SECS:-120}
 note "cluster: the failover tests, ${CL_FAULT_SECS}s a phase"
 CL_FAULTS=$(FNGATE_STATE=$STATE/cluster FNGATE_PORT=$((PORT + 90)) \
             FNGATE_REDIS_PORT=$((REDIS_PORT + 90)) \
-            FNGATE_VM_PREFIX="${PREFIX}c" FNGATE_HOSTS=2 \
+            FNGATE_VM_PREFIX=fgbc FNGATE_HOSTS=2 \
             CLUSTER_FAULT_SECS=$CL_FAULT_SECS \
             "$ROOT/util/cluster-stories.sh" 2>&1) ||
     die "the failover tests failed: $(tail -n 5 <<<"$CL_FAULTS")"
