@@ -91,8 +91,9 @@ typedef enum {
     FGD_REDIS_SCRATCH
 } fgd_redis_kind_t;
 
-/* At most this many MOVED / ASK answers for one command in a row (a wait
- * for the cluster starts the count again). */
+/* At most this many MOVED / ASK answers for one command in a row; more is
+ * waited for as a cluster being reconfigured (the wait starts the count
+ * again). */
 #define FGD_REDIS_REDIRECTS  16
 
 void
@@ -511,8 +512,22 @@ fgd_redis_exec(const fgd_req_t *q, fgd_redis_kind_t kind, int argc,
         {
         case FG_CLUSTER_REDIRECT_MOVED:
         case FG_CLUSTER_REDIRECT_ASK:
-            if (!h->rc.cluster || ++redirects > FGD_REDIS_REDIRECTS) {
+            if (!h->rc.cluster) {
                 break;
+            }
+            if (++redirects > FGD_REDIS_REDIRECTS) {
+                /* the nodes disagree on the slot (one has taken a
+                 * migration's end, another not yet): wait for them */
+                if (!waited) {
+                    fgd_log("info", q->request_id, "redis %s %s: %u "
+                        "redirections in a row, the last %.*s",
+                        h->map.node[n].addr, what, FGD_REDIS_REDIRECTS,
+                        (int) reply->len, reply->str);
+                }
+                freeReplyObject(reply);
+                h->mapped = false;
+                down = "storage is being reconfigured";
+                goto unsettled;
             }
             if (reply->str[0] == 'A') {
                 n = fg_cluster_map_node(&h->map, to.host, to.port);

@@ -13,7 +13,8 @@
 # master a block kills, and fo2, with nothing on that master; stop, the
 # account whose master a block stops; fmig and ffo, the accounts whose
 # slot is migrated and whose master is killed under fngated's command
-# line (`fngated role create`: a script on the account's slot).
+# line (`fngated role create`: a script on the account's slot), and fpp,
+# whose slot's nodes disagree on its master under it.
 use Test::Nginx::Socket;
 use FngateTest;
 use Time::HiRes ();
@@ -118,7 +119,7 @@ chomp($Addrs = stack("stack_redis_cluster_addrs $Port"));
     cluster_account('xb', sub { $_[1] ne $Master{m0} });
     my $out = `redis-cli -c -p $m[0] HSET 'fg:grant:{$Id{m0}}:f' ':lambda:InvokeFunction:$Id{xb}' 1`;
     die "redis_cluster.t: grant: $out" unless $out =~ /^1$/;
-    cluster_account($_, sub { 1 }) for qw(mig fo stop fmig ffo);
+    cluster_account($_, sub { 1 }) for qw(mig fo stop fmig ffo fpp);
     # fo2: nothing of it on fo's master
     cluster_account('fo2', sub { $_[0] ne $Master{fo} && $_[1] ne $Master{fo} });
 }
@@ -208,6 +209,35 @@ sub fgd_role {
     $FgdLog .= $out;
     return "exit=$rc"
         . ($out =~ /"Arn":"arn:aws:iam::$Id{$who}:role\/$name"/ ? ' arn' : '');
+}
+
+# fgd_role's `fngated role create` started in the background, MEANWHILE
+# run while it goes on (it meets what the block set up), then waited for:
+# as fgd_role.
+sub fgd_role_while {
+    my ($who, $name, $meanwhile, %set) = @_;
+    my $out = "$Dir/fgd-$who-$name.out";
+    unlink $out;
+    my @cmd = FngateTest::fngated_command(undef, redis => $Addrs, %set);
+    system('sh', '-c', '(' . join(' ', map { FngateTest::shell_quote($_) } @cmd,
+        'role', 'create', $Id{$who}, $name) . " >$out 2>&1; echo exit=\$? >>$out) &");
+    $meanwhile->();
+    for (1 .. 250) {
+        last if FngateTest::file_has($out, qr/^exit=\d+$/m);
+        Time::HiRes::sleep(0.1);
+    }
+    my $log = do { local (@ARGV, $/) = ($out); <> } // '';
+    $FgdLog .= $log;
+    return ($log =~ /^exit=(\d+)$/m ? "exit=$1" : 'running')
+        . ($log =~ /"Arn":"arn:aws:iam::$Id{$who}:role\/$name"/ ? ' arn' : '');
+}
+
+# SLOT's keys copied from SRC to DST (MIGRATE): "migrate OK".
+sub migrate_keys {
+    my ($slot, $src, $dst) = @_;
+    my @keys = split /\n/, redis($src, 'CLUSTER', 'GETKEYSINSLOT', $slot, 100);
+    return 'migrate ' . redis($src, 'MIGRATE', '127.0.0.1', $dst, '', 0, 5000,
+                              'KEYS', @keys);
 }
 
 # Whether NODE holds KEY itself (no redirection).
@@ -426,35 +456,23 @@ my $src = main::master_of($slot);
 my ($dst) = grep { $_ ne $src } sort keys %{ main::masters() };
 my $m = main::masters();
 my $id = $main::Id{fmig};
-my $out = "$main::Dir/fgd-migrate.out";
-unlink $out;
 main::redis($dst, 'CLUSTER', 'SETSLOT', $slot, 'IMPORTING', $m->{$src}{id});
 main::redis($src, 'CLUSTER', 'SETSLOT', $slot, 'MIGRATING', $m->{$dst}{id});
-my @cmd = FngateTest::fngated_command(undef, redis => $main::Addrs,
-    redis_wait => 1, redis_retry => 30000);
-system('sh', '-c', '(' . join(' ', map { FngateTest::shell_quote($_) } @cmd,
-    'role', 'create', $id, 'r1') . " >$out 2>&1; echo exit=\$? >>$out) &");
+my @s;
 # it meets the migration, then the slot moves
-Time::HiRes::sleep(1.5);
-my @keys = split /\n/, main::redis($src, 'CLUSTER', 'GETKEYSINSLOT', $slot, 100);
-my @s = ('migrate ' . main::redis($src, 'MIGRATE', '127.0.0.1', $dst, '', 0, 5000,
-                                 'KEYS', @keys));
-main::setslot_node($slot, $m->{$dst}{id});
-for (1 .. 250) {
-    last if FngateTest::file_has($out, qr/^exit=\d+$/m);
-    Time::HiRes::sleep(0.1);
-}
-my $log = do { local (@ARGV, $/) = ($out); <> } // '';
-push @s, 'during ' . join ' ', ($log =~ /^exit=(\d+)$/m ? "exit=$1" : 'running'),
-    ($log =~ /"Arn":"arn:aws:iam::$id:role\/r1"/ ? 'arn' : ());
-push @s, 'said ' . join ',', map { $_->[0] } grep { $log =~ $_->[1] } (
+push @s, 'during ' . main::fgd_role_while('fmig', 'r1', sub {
+    Time::HiRes::sleep(1.5);
+    unshift @s, main::migrate_keys($slot, $src, $dst);
+    main::setslot_node($slot, $m->{$dst}{id});
+}, redis_wait => 1, redis_retry => 30000);
+push @s, 'said ' . join ',', map { $_->[0] } grep { $main::FgdLog =~ $_->[1] } (
     ['TRYAGAIN', qr/EVAL: TRYAGAIN/],
     ['done', qr/EVAL: done after \d+ ms waiting for the cluster/]);
 push @s, 'after ' . main::fgd_role('fmig', 'r2', redis_wait => 1);
 push @s, "on the new master: r1 " . main::holds($dst, "fg:role:{$id}:r1")
     . ', r2 ' . main::holds($dst, "fg:role:{$id}:r2");
 push @s, 'roles ' . join ',', split /\n/, main::redis($dst, 'ZRANGE', "fg:roles:{$id}", 0, -1);
-push @s, 'replicated ' . (($log . $main::FgdLog) =~ /replicas have it after/ ? 'late' : 'yes');
+push @s, 'replicated ' . ($main::FgdLog =~ /replicas have it after/ ? 'late' : 'yes');
 FngateTest::save_output('cluster-fgd-migrate.out', join "\n", @s, '');
 --- request
 GET /t/out/cluster-fgd-migrate.out
@@ -496,3 +514,38 @@ promoted 1
 there yes
 said waiting,done
 in time 1
+
+
+
+=== TEST 10: fngated waits while the nodes disagree on a slot: the old master says MOVED to the new one, which has not taken the slot yet and says MOVED back; once it has, the write runs there
+--- timeout: 60
+--- init
+$main::FgdLog = '';
+my $slot = $main::Slot{fpp};
+my $src = main::master_of($slot);
+my ($dst) = grep { $_ ne $src } sort keys %{ main::masters() };
+my $m = main::masters();
+my $id = $main::Id{fpp};
+main::redis($dst, 'CLUSTER', 'SETSLOT', $slot, 'IMPORTING', $m->{$src}{id});
+main::redis($src, 'CLUSTER', 'SETSLOT', $slot, 'MIGRATING', $m->{$dst}{id});
+my @s = (main::migrate_keys($slot, $src, $dst));
+# the old master has given the slot away; the new one is still importing
+main::redis($src, 'CLUSTER', 'SETSLOT', $slot, 'NODE', $m->{$dst}{id});
+push @s, 'during ' . main::fgd_role_while('fpp', 'p1', sub {
+    Time::HiRes::sleep(1.5);
+    main::setslot_node($slot, $m->{$dst}{id});
+}, redis_retry => 30000);
+push @s, 'said ' . join ',', map { $_->[0] } grep { $main::FgdLog =~ $_->[1] } (
+    ['redirections', qr/ \w+: 16 redirections in a row, the last MOVED $slot /],
+    ['waiting', qr/redis \w+: waiting for the cluster/],
+    ['done', qr/ \w+: done after \d+ ms waiting for the cluster/],
+    ['refused', qr/storage refused/]);
+push @s, 'on the new master: p1 ' . main::holds($dst, "fg:role:{$id}:p1");
+FngateTest::save_output('cluster-fgd-disagree.out', join "\n", @s, '');
+--- request
+GET /t/out/cluster-fgd-disagree.out
+--- response_body
+migrate OK
+during exit=0 arn
+said redirections,waiting,done
+on the new master: p1 yes
