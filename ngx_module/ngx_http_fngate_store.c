@@ -20,7 +20,10 @@
  * meanwhile; an ASK reply sends that one command on, after ASKING.  Either
  * way, and after a failure, a command is sent again at most
  * NGX_HTTP_FNGATE_STORE_RESENDS times, all within the request's
- * fngate_redis_timeout.
+ * fngate_redis_timeout: the first at once, each later one after a pause
+ * twice as long as the one before, the last a quarter of the timeout, so
+ * that a cluster whose nodes disagree for a moment (a migration's end, a
+ * failover) is waited for through about half the timeout.
  */
 
 
@@ -54,7 +57,12 @@ struct ngx_http_fngate_store_cmd_s {
                                                      when it was sent */
     ngx_uint_t                         resends;   /* sent again so far */
     ngx_queue_t                        queue;     /* in "waiting" */
+    ngx_event_t                        pause;     /* before a resend */
+    ngx_int_t                          pause_to;  /* the node it is resent
+                                                     to, -1: the map's */
     unsigned                           queued:1;  /* waits for the map */
+    unsigned                           paused:1;  /* waits for "pause" */
+    unsigned                           asking:1;  /* resent after ASKING */
 };
 
 
@@ -117,6 +125,8 @@ static ngx_int_t ngx_http_fngate_store_again(
     ngx_http_fngate_store_cmd_t *cmd, ngx_log_t *log);
 static void ngx_http_fngate_store_resend(ngx_http_fngate_store_cmd_t *cmd,
     const fg_redis_addr_t *to, ngx_uint_t asking);
+static void ngx_http_fngate_store_resume_send(ngx_event_t *ev);
+static void ngx_http_fngate_store_abandon(ngx_http_fngate_store_cmd_t *cmd);
 static void ngx_http_fngate_store_free(ngx_http_fngate_store_cmd_t *cmd);
 static void ngx_http_fngate_store_callback(redisAsyncContext *ac, void *reply,
     void *privdata);
@@ -704,46 +714,123 @@ ngx_http_fngate_store_again(ngx_http_fngate_store_cmd_t *cmd, ngx_log_t *log)
 
 /*
  * Sends a command again, from its callback: to the node at "to" (after
- * ASKING when asking), or where the map says.  When it may not or can not
- * be, it fails as if Redis were down.
+ * ASKING when asking), or where the map says.  The first time at once
+ * (the usual MOVED or ASK), later ones after a pause (see the top).  When
+ * it may not or can not be, it fails as if Redis were down.
  */
 
 static void
 ngx_http_fngate_store_resend(ngx_http_fngate_store_cmd_t *cmd,
     const fg_redis_addr_t *to, ngx_uint_t asking)
 {
-    int         n;
-    ngx_int_t   rc;
-    ngx_log_t  *log;
+    int                       n = -1;
+    ngx_log_t                *log;
+    ngx_msec_t                pause;
+    ngx_http_fngate_store_t  *st;
 
+    st = &ngx_http_fngate_store;
     log = cmd->request->connection->log;
 
     if (ngx_http_fngate_store_again(cmd, log) != NGX_OK) {
-        rc = NGX_ERROR;
+        ngx_http_fngate_store_done(cmd, NGX_HTTP_FNGATE_REDIS_DOWN);
+        return;
+    }
 
-    } else if (to == NULL) {
-
-        /* the map is stale: the command waits for the next one */
-
-        rc = ngx_http_fngate_store_send(cmd, log);
-
-    } else {
-        n = fg_cluster_map_node(&ngx_http_fngate_store.map, to->host,
-                                to->port);
+    if (to) {
+        n = fg_cluster_map_node(&st->map, to->host, to->port);
 
         if (n < 0) {
             ngx_log_error(NGX_LOG_ERR, log, 0,
                           "fngate: redis \"%s\": more than %d nodes",
                           to->addr, FG_CLUSTER_NODES_MAX);
-            rc = NGX_ERROR;
-
-        } else {
-            rc = ngx_http_fngate_store_send_to(cmd, n, asking, log);
+            ngx_http_fngate_store_done(cmd, NGX_HTTP_FNGATE_REDIS_DOWN);
+            return;
         }
+    }
+
+    cmd->pause_to = n;
+    cmd->asking = asking ? 1 : 0;
+    cmd->ac = NULL;
+
+    cmd->pause.handler = ngx_http_fngate_store_resume_send;
+    cmd->pause.data = cmd;
+    cmd->pause.log = log;
+
+    if (cmd->resends == 1) {
+        ngx_http_fngate_store_resume_send(&cmd->pause);
+        return;
+    }
+
+    pause = (st->conf->redis_timeout / 4)
+            >> (NGX_HTTP_FNGATE_STORE_RESENDS - cmd->resends);
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, log, 0,
+                   "fngate: redis %s of slot %ui sent again in %Mms",
+                   cmd->command, cmd->slot, pause);
+
+    /* a map that is to be loaded is asked for now, to be there by then */
+
+    if (n < 0 && st->stale) {
+        (void) ngx_http_fngate_store_load(log);
+    }
+
+    cmd->paused = 1;
+    ngx_add_timer(&cmd->pause, pause);
+}
+
+
+/* The resend itself, at once or once its pause is over. */
+
+static void
+ngx_http_fngate_store_resume_send(ngx_event_t *ev)
+{
+    ngx_http_fngate_store_cmd_t  *cmd = ev->data;
+
+    ngx_int_t   rc;
+    ngx_log_t  *log;
+
+    cmd->paused = 0;
+    log = cmd->request->connection->log;
+
+    if (ngx_http_fngate_store.exiting) {
+        rc = NGX_ERROR;
+
+    } else if (cmd->pause_to < 0) {
+
+        /* the map may be stale: the command then waits for the next one */
+
+        rc = ngx_http_fngate_store_send(cmd, log);
+
+    } else {
+        rc = ngx_http_fngate_store_send_to(cmd, (ngx_uint_t) cmd->pause_to,
+                                           cmd->asking, log);
     }
 
     if (rc != NGX_OK) {
         ngx_http_fngate_store_done(cmd, NGX_HTTP_FNGATE_REDIS_DOWN);
+    }
+}
+
+
+/*
+ * A command whose request no longer waits for it: one that waits for the
+ * map or for a pause is freed; one that was sent stays with hiredis until
+ * its reply, which is then ignored.
+ */
+
+static void
+ngx_http_fngate_store_abandon(ngx_http_fngate_store_cmd_t *cmd)
+{
+    if (cmd->queued) {
+        ngx_queue_remove(&cmd->queue);
+        ngx_http_fngate_store_free(cmd);
+
+    } else if (cmd->paused) {
+        ngx_del_timer(&cmd->pause);
+        ngx_http_fngate_store_free(cmd);
+
+    } else {
+        cmd->request = NULL;
     }
 }
 
@@ -840,14 +927,7 @@ ngx_http_fngate_store_detach(ngx_http_fngate_ctx_t *ctx)
 
     if (cmd) {
         ctx->redis.cmd = NULL;
-
-        if (cmd->queued) {
-            ngx_queue_remove(&cmd->queue);
-            ngx_http_fngate_store_free(cmd);
-
-        } else {
-            cmd->request = NULL;
-        }
+        ngx_http_fngate_store_abandon(cmd);
     }
 
     if (ctx->redis.timer.timer_set) {
@@ -1053,6 +1133,9 @@ ngx_http_fngate_store_timeout(ngx_event_t *ev)
 {
     ngx_http_request_t  *r = ev->data;
 
+    unsigned                       queued;
+    ngx_uint_t                     node, replies;
+    redisAsyncContext             *ac;
     ngx_http_fngate_ctx_t         *ctx;
     ngx_http_fngate_store_t       *st;
     ngx_http_fngate_store_cmd_t   *cmd;
@@ -1073,20 +1156,24 @@ ngx_http_fngate_store_timeout(ngx_event_t *ev)
     ctx->redis.replied = 1;
     ctx->redis.rc = NGX_HTTP_FNGATE_REDIS_TIMEOUT;
 
-    if (cmd && cmd->queued) {
-        ngx_queue_remove(&cmd->queue);
-        ngx_http_fngate_store_free(cmd);
+    if (cmd) {
+        queued = cmd->queued;
+        ac = cmd->ac;
+        node = cmd->node;
+        replies = cmd->replies;
 
-        if (st->loading) {
+        /* first, so that the drop's NULL reply finds no request */
+
+        ngx_http_fngate_store_abandon(cmd);
+
+        if (queued && st->loading) {
             ngx_http_fngate_store_drop(st->loader, st->loader_ac,
                                        st->loader_replies,
                                        r->connection->log);
-        }
 
-    } else if (cmd) {
-        cmd->request = NULL;
-        ngx_http_fngate_store_drop(cmd->node, cmd->ac, cmd->replies,
-                                   r->connection->log);
+        } else if (ac) {
+            ngx_http_fngate_store_drop(node, ac, replies, r->connection->log);
+        }
     }
 
     st->stale = st->cluster;

@@ -9,7 +9,8 @@
 # Accounts, each made for the blocks that name it: m0, m1, m2, whose keys
 # ({ID}) are on three different masters; xb, whose access key is on
 # another master than m0's function (calls m0's function on m0's grant);
-# mig, the account whose slot a block migrates; fo, the account whose
+# mig, the account whose slot a block migrates; pp, the account whose
+# slot's nodes disagree on its master under a call; fo, the account whose
 # master a block kills, and fo2, with nothing on that master; stop, the
 # account whose master a block stops; fmig and ffo, the accounts whose
 # slot is migrated and whose master is killed under fngated's command
@@ -119,7 +120,7 @@ chomp($Addrs = stack("stack_redis_cluster_addrs $Port"));
     cluster_account('xb', sub { $_[1] ne $Master{m0} });
     my $out = `redis-cli -c -p $m[0] HSET 'fg:grant:{$Id{m0}}:f' ':lambda:InvokeFunction:$Id{xb}' 1`;
     die "redis_cluster.t: grant: $out" unless $out =~ /^1$/;
-    cluster_account($_, sub { 1 }) for qw(mig fo stop fmig ffo fpp);
+    cluster_account($_, sub { 1 }) for qw(mig pp fo stop fmig ffo fpp);
     # fo2: nothing of it on fo's master
     cluster_account('fo2', sub { $_[0] ne $Master{fo} && $_[1] ne $Master{fo} });
 }
@@ -549,3 +550,45 @@ migrate OK
 during exit=0 arn
 said redirections,waiting,done
 on the new master: p1 yes
+
+
+
+=== TEST 11: a call meets nodes that disagree on its slot (the old master has given it to the new one, which is still importing it: MOVED back and forth): it is sent again after longer and longer pauses, and once the new master has the slot it is served there
+--- http_config eval
+"    fngate_redis $main::Addrs;\n    fngate_cache_ttl 0;\n    fngate_redis_timeout 10s;\n"
+--- init
+my $slot = $main::Slot{pp};
+my $src = main::master_of($slot);
+my ($dst) = grep { $_ ne $src } sort keys %{ main::masters() };
+my $m = main::masters();
+main::redis($dst, 'CLUSTER', 'SETSLOT', $slot, 'IMPORTING', $m->{$src}{id});
+main::redis($src, 'CLUSTER', 'SETSLOT', $slot, 'MIGRATING', $m->{$dst}{id});
+my @s = (main::migrate_keys($slot, $src, $dst));
+main::redis($src, 'CLUSTER', 'SETSLOT', $slot, 'NODE', $m->{$dst}{id});
+# the call's resends: at once, then 10 s / 32, / 16, / 8, / 4 later; the
+# nodes agree after 1 s, between the third and the fourth
+my $pid = fork // die "fork: $!";
+if ($pid == 0) {
+    Time::HiRes::sleep(1);
+    main::setslot_node($slot, $m->{$dst}{id});
+    POSIX::_exit(0);
+}
+my $t0 = Time::HiRes::time();
+push @s, 'during ' . main::call('pp');
+my $took = Time::HiRes::time() - $t0;
+waitpid $pid, 0;
+push @s, 'waited ' . ($took > 1 ? 1 : sprintf '%.2f s', $took);
+push @s, 'master ' . (main::master_of($slot) eq $dst ? 'dst' : 'not dst');
+FngateTest::save_output('cluster-disagree.out', join "\n", @s, '');
+--- request
+GET /t/out/cluster-disagree.out
+--- response_body
+migrate OK
+during 200 self
+waited 1
+master dst
+--- error_log eval
+[qr/fngate: redis "127\.0\.0\.1:\d+" moved slot $main::Slot{pp} to "127\.0\.0\.1:\d+"/,
+ qr/fngate: redis \w+ of slot $main::Slot{pp} sent again in 625ms/]
+--- no_error_log
+given up after
