@@ -188,6 +188,18 @@ sub master_pid {
     return ($port, $pid);
 }
 
+# Starts moving WHO's slot from its master to another one: IMPORTING
+# there, MIGRATING here.  (slot, its master, the other, the other's id.)
+sub start_migration {
+    my $slot = $Slot{shift()};
+    my $src = master_of($slot);
+    my $m = masters();
+    my ($dst) = grep { $_ ne $src } sort keys %$m;
+    redis($dst, 'CLUSTER', 'SETSLOT', $slot, 'IMPORTING', $m->{$src}{id});
+    redis($src, 'CLUSTER', 'SETSLOT', $slot, 'MIGRATING', $m->{$dst}{id});
+    return ($slot, $src, $dst, $m->{$dst}{id});
+}
+
 # Sets SLOT to NODE (its master's id) on every node that answers.
 sub setslot_node {
     my ($slot, $id) = @_;
@@ -231,6 +243,11 @@ sub fgd_role_while {
     $FgdLog .= $log;
     return ($log =~ /^exit=(\d+)$/m ? "exit=$1" : 'running')
         . ($log =~ /"Arn":"arn:aws:iam::$Id{$who}:role\/$name"/ ? ' arn' : '');
+}
+
+# "said NAME,..." of the [NAME, PATTERN]s whose pattern is in $FgdLog.
+sub fgd_said {
+    return 'said ' . join ',', map { $_->[0] } grep { $FgdLog =~ $_->[1] } @_;
 }
 
 # SLOT's keys copied from SRC to DST (MIGRATE): "migrate OK".
@@ -310,18 +327,11 @@ qr/"FNGATE_CALLER":"$main::Id{xb}","FNGATE_OWNER":"$main::Id{m0}"/
 
 === TEST 4: a slot migrated between masters is followed: ASK while it migrates (ASKING, then the command), MOVED once it has moved, then the new map
 --- init
-my $slot = $main::Slot{mig};
-my $src = main::master_of($slot);
-my ($dst) = grep { $_ ne $src } sort keys %{ main::masters() };
-my $m = main::masters();
 my @s = ('before ' . main::call('mig'));
-main::redis($dst, 'CLUSTER', 'SETSLOT', $slot, 'IMPORTING', $m->{$src}{id});
-main::redis($src, 'CLUSTER', 'SETSLOT', $slot, 'MIGRATING', $m->{$dst}{id});
-my @keys = split /\n/, main::redis($src, 'CLUSTER', 'GETKEYSINSLOT', $slot, 100);
-push @s, 'migrate ' . main::redis($src, 'MIGRATE', '127.0.0.1', $dst, '', 0, 5000,
-                                  'KEYS', @keys);
+my ($slot, $src, $dst, $dst_id) = main::start_migration('mig');
+push @s, main::migrate_keys($slot, $src, $dst);
 push @s, 'asked ' . main::call('mig');
-main::setslot_node($slot, $m->{$dst}{id});
+main::setslot_node($slot, $dst_id);
 push @s, 'moved ' . main::call('mig');
 push @s, 'again ' . main::call('mig');
 push @s, 'master ' . (main::master_of($slot) eq $dst ? 'dst' : 'not dst');
@@ -452,21 +462,16 @@ unix:/tmp/fngate.sock: exit=0
 --- timeout: 60
 --- init
 $main::FgdLog = '';
-my $slot = $main::Slot{fmig};
-my $src = main::master_of($slot);
-my ($dst) = grep { $_ ne $src } sort keys %{ main::masters() };
-my $m = main::masters();
 my $id = $main::Id{fmig};
-main::redis($dst, 'CLUSTER', 'SETSLOT', $slot, 'IMPORTING', $m->{$src}{id});
-main::redis($src, 'CLUSTER', 'SETSLOT', $slot, 'MIGRATING', $m->{$dst}{id});
+my ($slot, $src, $dst, $dst_id) = main::start_migration('fmig');
 my @s;
 # it meets the migration, then the slot moves
 push @s, 'during ' . main::fgd_role_while('fmig', 'r1', sub {
     Time::HiRes::sleep(1.5);
     unshift @s, main::migrate_keys($slot, $src, $dst);
-    main::setslot_node($slot, $m->{$dst}{id});
+    main::setslot_node($slot, $dst_id);
 }, redis_wait => 1, redis_retry => 30000);
-push @s, 'said ' . join ',', map { $_->[0] } grep { $main::FgdLog =~ $_->[1] } (
+push @s, main::fgd_said(
     ['TRYAGAIN', qr/EVAL: TRYAGAIN/],
     ['done', qr/EVAL: done after \d+ ms waiting for the cluster/]);
 push @s, 'after ' . main::fgd_role('fmig', 'r2', redis_wait => 1);
@@ -500,7 +505,7 @@ my @s = ('killed, then ' . main::fgd_role('ffo', 'late', redis_retry => 30000));
 my $took = Time::HiRes::time() - $t0;
 push @s, 'promoted ' . (main::master_of($main::Slot{ffo}) ne $victim ? 1 : 0);
 push @s, 'there ' . main::holds(main::master_of($main::Slot{ffo}), "fg:role:{$id}:late");
-push @s, 'said ' . join ',', map { $_->[0] } grep { $main::FgdLog =~ $_->[1] } (
+push @s, main::fgd_said(
     ['waiting', qr/redis \w+: waiting for the cluster/],
     ['done', qr/redis 127\.0\.0\.1:\d+ \w+: done after \d+ ms waiting for the cluster/]);
 push @s, 'in time ' . ($took < 30 ? 1 : 0);
@@ -522,21 +527,16 @@ in time 1
 --- timeout: 60
 --- init
 $main::FgdLog = '';
-my $slot = $main::Slot{fpp};
-my $src = main::master_of($slot);
-my ($dst) = grep { $_ ne $src } sort keys %{ main::masters() };
-my $m = main::masters();
 my $id = $main::Id{fpp};
-main::redis($dst, 'CLUSTER', 'SETSLOT', $slot, 'IMPORTING', $m->{$src}{id});
-main::redis($src, 'CLUSTER', 'SETSLOT', $slot, 'MIGRATING', $m->{$dst}{id});
+my ($slot, $src, $dst, $dst_id) = main::start_migration('fpp');
 my @s = (main::migrate_keys($slot, $src, $dst));
 # the old master has given the slot away; the new one is still importing
-main::redis($src, 'CLUSTER', 'SETSLOT', $slot, 'NODE', $m->{$dst}{id});
+main::redis($src, 'CLUSTER', 'SETSLOT', $slot, 'NODE', $dst_id);
 push @s, 'during ' . main::fgd_role_while('fpp', 'p1', sub {
     Time::HiRes::sleep(1.5);
-    main::setslot_node($slot, $m->{$dst}{id});
+    main::setslot_node($slot, $dst_id);
 }, redis_retry => 30000);
-push @s, 'said ' . join ',', map { $_->[0] } grep { $main::FgdLog =~ $_->[1] } (
+push @s, main::fgd_said(
     ['redirections', qr/ \w+: 16 redirections in a row, the last MOVED $slot /],
     ['waiting', qr/redis \w+: waiting for the cluster/],
     ['done', qr/ \w+: done after \d+ ms waiting for the cluster/],
@@ -557,20 +557,15 @@ on the new master: p1 yes
 --- http_config eval
 "    fngate_redis $main::Addrs;\n    fngate_cache_ttl 0;\n    fngate_redis_timeout 10s;\n"
 --- init
-my $slot = $main::Slot{pp};
-my $src = main::master_of($slot);
-my ($dst) = grep { $_ ne $src } sort keys %{ main::masters() };
-my $m = main::masters();
-main::redis($dst, 'CLUSTER', 'SETSLOT', $slot, 'IMPORTING', $m->{$src}{id});
-main::redis($src, 'CLUSTER', 'SETSLOT', $slot, 'MIGRATING', $m->{$dst}{id});
+my ($slot, $src, $dst, $dst_id) = main::start_migration('pp');
 my @s = (main::migrate_keys($slot, $src, $dst));
-main::redis($src, 'CLUSTER', 'SETSLOT', $slot, 'NODE', $m->{$dst}{id});
+main::redis($src, 'CLUSTER', 'SETSLOT', $slot, 'NODE', $dst_id);
 # the call's resends: at once, then 10 s / 32, / 16, / 8, / 4 later; the
 # nodes agree after 1 s, between the third and the fourth
 my $pid = fork // die "fork: $!";
 if ($pid == 0) {
     Time::HiRes::sleep(1);
-    main::setslot_node($slot, $m->{$dst}{id});
+    main::setslot_node($slot, $dst_id);
     POSIX::_exit(0);
 }
 my $t0 = Time::HiRes::time();
