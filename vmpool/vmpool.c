@@ -654,6 +654,11 @@ vmp_pool_acquire_once(vmp_pool_t *pool, const char *account,
              * yet: this call's cold start */
             info->cold = vm->calls == 0;
             vmp_set_move(&pool->set, vm, VMP_BUSY, account, fg_now_ms());
+            if (pool->cfg.warm_per_account != 0) {
+                /* one spare fewer: another is made ahead now, not at the
+                 * background thread's next tick */
+                pthread_cond_signal(&pool->wake);
+            }
             *vmp = vm;
             rc = 0;
             goto done;
