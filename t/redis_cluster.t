@@ -215,12 +215,24 @@ sub setslot_node {
 our $FgdLog = '';
 sub fgd_role {
     my ($who, $name, %set) = @_;
+    my ($rc, $out) = FngateTest::run_cmd(fgd_role_cmd($who, $name, %set) . ' 2>&1');
+    return fgd_role_said($who, $name, "exit=$rc", $out);
+}
+
+# fgd_role's command line, quoted for sh.
+sub fgd_role_cmd {
+    my ($who, $name, %set) = @_;
     my @cmd = FngateTest::fngated_command(undef, redis => $Addrs, %set);
-    my ($rc, $out) = FngateTest::run_cmd(join(' ',
-        map { FngateTest::shell_quote($_) } @cmd, 'role', 'create', $Id{$who},
-        $name) . ' 2>&1');
+    return join ' ', map { FngateTest::shell_quote($_) } @cmd, 'role',
+        'create', $Id{$who}, $name;
+}
+
+# fgd_role's answer: EXIT, and " arn" when OUT has the role's ARN; OUT
+# added to $FgdLog.
+sub fgd_role_said {
+    my ($who, $name, $exit, $out) = @_;
     $FgdLog .= $out;
-    return "exit=$rc"
+    return $exit
         . ($out =~ /"Arn":"arn:aws:iam::$Id{$who}:role\/$name"/ ? ' arn' : '');
 }
 
@@ -231,18 +243,16 @@ sub fgd_role_while {
     my ($who, $name, $meanwhile, %set) = @_;
     my $out = "$Dir/fgd-$who-$name.out";
     unlink $out;
-    my @cmd = FngateTest::fngated_command(undef, redis => $Addrs, %set);
-    system('sh', '-c', '(' . join(' ', map { FngateTest::shell_quote($_) } @cmd,
-        'role', 'create', $Id{$who}, $name) . " >$out 2>&1; echo exit=\$? >>$out) &");
+    system('sh', '-c', '(' . fgd_role_cmd($who, $name, %set)
+        . " >$out 2>&1; echo exit=\$? >>$out) &");
     $meanwhile->();
     for (1 .. 250) {
         last if FngateTest::file_has($out, qr/^exit=\d+$/m);
         Time::HiRes::sleep(0.1);
     }
     my $log = do { local (@ARGV, $/) = ($out); <> } // '';
-    $FgdLog .= $log;
-    return ($log =~ /^exit=(\d+)$/m ? "exit=$1" : 'running')
-        . ($log =~ /"Arn":"arn:aws:iam::$Id{$who}:role\/$name"/ ? ' arn' : '');
+    return fgd_role_said($who, $name,
+        $log =~ /^exit=(\d+)$/m ? "exit=$1" : 'running', $log);
 }
 
 # "said NAME,..." of the [NAME, PATTERN]s whose pattern is in $FgdLog.
