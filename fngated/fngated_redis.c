@@ -432,16 +432,18 @@ fgd_redis_exec(const fgd_req_t *q, fgd_redis_kind_t kind, int argc,
     const char **argv, const size_t *lens, const char *what,
     fgd_script_t script, fgd_resp_t *r)
 {
-    bool              idempotent = kind == FGD_REDIS_READ;
-    fgd_redis_t      *h;
-    redisContext     *c;
-    redisReply       *reply;
-    fg_redis_addr_t   to;
-    unsigned          redirects = 0, slot_moved;
-    long long         start, deadline;
-    bool              fresh, ask = false, reloaded = false, waited = false;
-    int               key, slot = -1, n = -1, retries = 0;
-    const char       *down = "storage can not be reached";
+    bool                   idempotent = kind == FGD_REDIS_READ;
+    fgd_redis_t           *h;
+    redisContext          *c;
+    redisReply            *reply;
+    fg_redis_addr_t        to;
+    fg_cluster_redirect_t  redirect;
+    unsigned               redirects = 0, slot_moved;
+    long long              start, deadline;
+    bool                   fresh, ask = false, reloaded = false,
+                           waited = false;
+    int                    key, slot = -1, n = -1, retries = 0;
+    const char            *down = "storage can not be reached";
 
     h = fgd_redis_handle(q, r);
     if (h == NULL) {
@@ -507,29 +509,14 @@ fgd_redis_exec(const fgd_req_t *q, fgd_redis_kind_t kind, int argc,
             return reply;
         }
 
-        switch (fg_cluster_redirect(reply->str, reply->len, &slot_moved,
-                    &to))
+        redirect = h->rc.cluster
+                   ? fg_cluster_redirect(reply->str, reply->len, &slot_moved,
+                         &to)
+                   : FG_CLUSTER_REDIRECT_NONE;
+        if (redirect != FG_CLUSTER_REDIRECT_NONE
+            && ++redirects <= FGD_REDIS_REDIRECTS)
         {
-        case FG_CLUSTER_REDIRECT_MOVED:
-        case FG_CLUSTER_REDIRECT_ASK:
-            if (!h->rc.cluster) {
-                break;
-            }
-            if (++redirects > FGD_REDIS_REDIRECTS) {
-                /* the nodes disagree on the slot (one has taken a
-                 * migration's end, another not yet): wait for them */
-                if (!waited) {
-                    fgd_log("info", q->request_id, "redis %s %s: %u "
-                        "redirections in a row, the last %.*s",
-                        h->map.node[n].addr, what, FGD_REDIS_REDIRECTS,
-                        (int) reply->len, reply->str);
-                }
-                freeReplyObject(reply);
-                h->mapped = false;
-                down = "storage is being reconfigured";
-                goto unsettled;
-            }
-            if (reply->str[0] == 'A') {
+            if (redirect == FG_CLUSTER_REDIRECT_ASK) {
                 n = fg_cluster_map_node(&h->map, to.host, to.port);
                 ask = n >= 0;
             } else if (fg_cluster_map_moved(&h->map, slot_moved, &to) >= 0) {
@@ -537,11 +524,19 @@ fgd_redis_exec(const fgd_req_t *q, fgd_redis_kind_t kind, int argc,
             }
             freeReplyObject(reply);
             continue;
-        default:
-            break;
         }
-        if (h->rc.cluster && fgd_redis_unsettled(reply)) {
-            if (!waited) {
+        /* A cluster being reconfigured: it says so, or its nodes disagree
+         * on the slot (one has taken a migration's end, another not yet)
+         * and send the command back and forth. */
+        if (redirect != FG_CLUSTER_REDIRECT_NONE
+            || (h->rc.cluster && fgd_redis_unsettled(reply)))
+        {
+            if (!waited && redirect != FG_CLUSTER_REDIRECT_NONE) {
+                fgd_log("info", q->request_id, "redis %s %s: %u "
+                    "redirections in a row, the last %.*s",
+                    h->map.node[n].addr, what, FGD_REDIS_REDIRECTS,
+                    (int) reply->len, reply->str);
+            } else if (!waited) {
                 fgd_log("info", q->request_id, "redis %s %s: %.*s",
                     h->map.node[n].addr, what, (int) reply->len,
                     reply->str);

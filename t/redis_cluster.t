@@ -246,10 +246,7 @@ sub fgd_role_while {
     system('sh', '-c', '(' . fgd_role_cmd($who, $name, %set)
         . " >$out 2>&1; echo exit=\$? >>$out) &");
     $meanwhile->();
-    for (1 .. 250) {
-        last if FngateTest::file_has($out, qr/^exit=\d+$/m);
-        Time::HiRes::sleep(0.1);
-    }
+    FngateTest::wait_log($out, qr/^exit=\d+$/m, 25);
     my $log = do { local (@ARGV, $/) = ($out); <> } // '';
     return fgd_role_said($who, $name,
         $log =~ /^exit=(\d+)$/m ? "exit=$1" : 'running', $log);
