@@ -54,6 +54,25 @@ sub qemu_memory {
     return \%m;
 }
 
+# qemu_memory of each QEMU of PREFIX (guest_qemus): { pid => memory }. A
+# QEMU whose guest RAM is not mapped yet (a guest in its start) or no
+# longer (one being destroyed) is read again, for at most 30 s in all; one
+# that has exited is no guest. What stays unknown stays '?'.
+sub guests_memory {
+    my ($prefix, $ram_kb) = @_;
+    my %memory;
+    my $until = time + 30;
+    for my $pid (keys %{ guest_qemus($prefix) }) {
+        my $m = qemu_memory($pid, $ram_kb);
+        while ($m->{mergeable} eq '?' && -e "/proc/$pid" && time < $until) {
+            select undef, undef, undef, 0.2;
+            $m = qemu_memory($pid, $ram_kb);
+        }
+        $memory{$pid} = $m if $m->{mergeable} ne '?' || -e "/proc/$pid";
+    }
+    return \%memory;
+}
+
 # What fngated's "ksm:" line says: on, off or never (mem_merge 0).
 sub ksm_said {
     my $line = shift;
@@ -73,10 +92,9 @@ __DATA__
 --- init
 FngateTest::wait_fngated_log(qr/: warm \((clone|restore|boot) \d+ ms/, 90);
 my $ram_kb = (main::conf_value('vm_memory_mb') || 640) * 1024;
-my $qemus = main::guest_qemus();
+my $qemus = main::guests_memory(undef, $ram_kb);
 my (%thp, %huge, %merge);
-for my $pid (keys %$qemus) {
-    my $m = main::qemu_memory($pid, $ram_kb);
+for my $m (values %$qemus) {
     $thp{$m->{thp}}++;
     $huge{$m->{huge} eq '0' ? 'none' : 'some'}++;
     $merge{$m->{mergeable}}++;
@@ -125,9 +143,10 @@ if (open my $in, '<', '/sys/kernel/mm/ksm/run') { chomp($run = <$in> // '') }
 my $host = $run eq '1' ? 'on' : 'off';
 my $said = main::ksm_said($line);
 my $ram_kb = (main::conf_value('vm_memory_mb') || 640) * 1024;
-my $qemus = main::guest_qemus(main::conf_value('name_prefix') . 'p');
+my $qemus = main::guests_memory(main::conf_value('name_prefix') . 'p',
+    $ram_kb);
 my %merge;
-$merge{main::qemu_memory($_, $ram_kb)->{mergeable}}++ for keys %$qemus;
+$merge{$_->{mergeable}}++ for values %$qemus;
 FngateTest::stop_own_fngated();
 FngateTest::save_output('memory-merge.out', join("\n",
     "guests=" . (%$qemus ? 'yes' : 'none'),
