@@ -8,7 +8,7 @@
 # noeviction as every fngate stack) and a test fngated with its own state
 # directory (all three by util/stack.sh; fngated is conf/fngated.conf with
 # -o overrides, waited for until its pid file says it is ready); exports the
-# TEST_NGINX_* variables of HACKING.md; runs `prove -I t/lib t/` (or prove
+# TEST_NGINX_* variables of HACKING.md; runs `prove --timer -I t/lib t/` (or prove
 # on the files given as arguments); stops what it started; exits with
 # prove's status.
 #
@@ -154,7 +154,7 @@ if [ $# -eq 0 ]; then
 fi
 note "Test::Nginx::Socket: $TEST_NGINX_IMPL"
 # (without the lock's descriptor: what the tests start must not hold it)
-prove -I t/lib "$@" 9>&-
+prove --timer -I t/lib "$@" 9>&-
 rc=$?
 cleanup >>"$LOG" 2>&1
 trap - EXIT
