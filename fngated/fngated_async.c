@@ -133,7 +133,7 @@ fgd_async_req(fgd_req_t *q, fgd_redis_t **redis, const char *rid)
 static fgd_acct_t *
 fgd_async_acct(const char *id)
 {
-    fgd_acct_t  *a, **na;
+    fgd_acct_t  *a;
     size_t       i;
 
     for (i = 0; i < fgd_async.naccts; i++) {
@@ -141,15 +141,10 @@ fgd_async_acct(const char *id)
             return fgd_async.accts[i];
         }
     }
-    if (fgd_async.naccts == fgd_async.cap) {
-        size_t cap = fgd_async.cap ? fgd_async.cap * 2 : 64;
-
-        na = realloc(fgd_async.accts, cap * sizeof(*na));
-        if (na == NULL) {
-            return NULL;
-        }
-        fgd_async.accts = na;
-        fgd_async.cap = cap;
+    if (fgd_grow(&fgd_async.accts, &fgd_async.cap, fgd_async.naccts,
+            sizeof(*fgd_async.accts), 64) != 0)
+    {
+        return NULL;
     }
     a = calloc(1, sizeof(*a));
     if (a == NULL) {

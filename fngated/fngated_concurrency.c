@@ -20,6 +20,7 @@
 #include "fngated_log.h"
 #include "fngated_redis.h"
 #include "fngated_store.h"
+#include "fngated_util.h"
 
 #define FGD_RESERVED_FIELD  "ReservedConcurrentExecutions"
 /* Lambda's account concurrency: the most one function may reserve here. */
@@ -53,15 +54,10 @@ fgd_running_of(const char *owner, const char *function, bool make)
     if (!make) {
         return NULL;
     }
-    if (fgd_running_n == fgd_running_cap) {
-        size_t cap = fgd_running_cap ? fgd_running_cap * 2 : 16;
-
-        nr = realloc(fgd_running, cap * sizeof(*nr));
-        if (nr == NULL) {
-            return NULL;
-        }
-        fgd_running = nr;
-        fgd_running_cap = cap;
+    if (fgd_grow(&fgd_running, &fgd_running_cap, fgd_running_n,
+            sizeof(*fgd_running), 16) != 0)
+    {
+        return NULL;
     }
     nr = &fgd_running[fgd_running_n++];
     memcpy(nr->key, key, sizeof(key));

@@ -499,7 +499,7 @@ fgd_esm_poller(void *arg)
 static void
 fgd_esm_seen(const char *account, const fgd_esm_t *m)
 {
-    fgd_esm_run_t  *run = NULL, **nr;
+    fgd_esm_run_t  *run = NULL;
     size_t          i;
 
     for (i = 0; i < fgd_esm.nruns; i++) {
@@ -511,15 +511,10 @@ fgd_esm_seen(const char *account, const fgd_esm_t *m)
         }
     }
     if (run == NULL) {
-        if (fgd_esm.nruns == fgd_esm.cap) {
-            size_t cap = fgd_esm.cap ? fgd_esm.cap * 2 : 16;
-
-            nr = realloc(fgd_esm.runs, cap * sizeof(*nr));
-            if (nr == NULL) {
-                return;
-            }
-            fgd_esm.runs = nr;
-            fgd_esm.cap = cap;
+        if (fgd_grow(&fgd_esm.runs, &fgd_esm.cap, fgd_esm.nruns,
+                sizeof(*fgd_esm.runs), 16) != 0)
+        {
+            return;
         }
         run = calloc(1, sizeof(*run));
         if (run == NULL) {
@@ -557,9 +552,8 @@ fgd_esm_read(fgd_req_t *q, fgd_esm_t **out, char (**accts)[FG_ACCOUNT_LEN
     const char   *argv[2];
     redisReply   *reply, *ids;
     fgd_resp_t    r;
-    fgd_esm_t     m, *nm;
-    char        (*na)[FG_ACCOUNT_LEN + 1];
-    size_t        i, k, cap = 0;
+    fgd_esm_t     m;
+    size_t        i, k, cap_out = 0, cap_accts = 0;
 
     *out = NULL;
     *accts = NULL;
@@ -600,19 +594,10 @@ fgd_esm_read(fgd_req_t *q, fgd_esm_t **out, char (**accts)[FG_ACCOUNT_LEN
                 memset(&r, 0, sizeof(r));
                 continue;
             }
-            if (*n == cap) {
-                cap = cap ? cap * 2 : 16;
-                nm = realloc(*out, cap * sizeof(**out));
-                na = realloc(*accts, cap * sizeof(**accts));
-                if (nm != NULL) {
-                    *out = nm;
-                }
-                if (na != NULL) {
-                    *accts = na;
-                }
-                if (nm == NULL || na == NULL) {
-                    break;
-                }
+            if (fgd_grow(out, &cap_out, *n, sizeof(**out), 16) != 0
+                || fgd_grow(accts, &cap_accts, *n, sizeof(**accts), 16) != 0)
+            {
+                break;
             }
             (*out)[*n] = m;
             memcpy((*accts)[*n], a, FG_ACCOUNT_LEN + 1);

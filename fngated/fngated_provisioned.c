@@ -163,15 +163,10 @@ fgd_pc_entry(const char *owner, const char *name, const char *qualifier,
     if (!make) {
         return NULL;
     }
-    if (fgd_pc.n == fgd_pc.cap) {
-        size_t  cap = fgd_pc.cap ? fgd_pc.cap * 2 : 16;
-
-        e = realloc(fgd_pc.pcs, cap * sizeof(*e));
-        if (e == NULL) {
-            return NULL;
-        }
-        fgd_pc.pcs = e;
-        fgd_pc.cap = cap;
+    if (fgd_grow(&fgd_pc.pcs, &fgd_pc.cap, fgd_pc.n, sizeof(*fgd_pc.pcs), 16)
+        != 0)
+    {
+        return NULL;
     }
     e = &fgd_pc.pcs[fgd_pc.n++];
     memset(e, 0, sizeof(*e));

@@ -67,22 +67,15 @@ fgq_arg(fgq_args_t *a, const char *s, size_t len)
         return;
     }
     if (a->n == a->cap) {
-        int           cap = a->cap ? a->cap * 2 : 32;
-        const char  **nv = realloc(a->v, (size_t) cap * sizeof(*nv));
-        size_t       *nl;
+        size_t  cap_v = (size_t) a->cap, cap_l = cap_v;
 
-        if (nv == NULL) {
+        if (fgd_grow(&a->v, &cap_v, (size_t) a->n, sizeof(*a->v), 32) != 0
+            || fgd_grow(&a->l, &cap_l, (size_t) a->n, sizeof(*a->l), 32) != 0)
+        {
             a->failed = true;
             return;
         }
-        a->v = nv;
-        nl = realloc(a->l, (size_t) cap * sizeof(*nl));
-        if (nl == NULL) {
-            a->failed = true;
-            return;
-        }
-        a->l = nl;
-        a->cap = cap;
+        a->cap = (int) cap_v;
     }
     a->v[a->n] = s;
     a->l[a->n] = len;

@@ -50,17 +50,8 @@ int
 fgq_params_add(fgq_params_t *p, const char *name, size_t nlen,
     const char *value, size_t vlen)
 {
-    fgq_param_t  *nv;
-
-    if (p->n == p->cap) {
-        size_t cap = p->cap ? p->cap * 2 : 16;
-
-        nv = realloc(p->v, cap * sizeof(*nv));
-        if (nv == NULL) {
-            return -2;
-        }
-        p->v = nv;
-        p->cap = cap;
+    if (fgd_grow(&p->v, &p->cap, p->n, sizeof(*p->v), 16) != 0) {
+        return -2;
     }
     p->v[p->n].name = fgd_dup(name, nlen);
     p->v[p->n].value = fgd_dup(value, vlen);

@@ -40,6 +40,7 @@
 #include "fngated_log.h"
 #include "fngated_redis.h"
 #include "fngated_usage.h"
+#include "fngated_util.h"
 
 #define FGD_USAGE_ROWS_MAX  10000u
 #define FGD_USAGE_PC        "ProvisionedConcurrency"   /* its lines */
@@ -220,15 +221,8 @@ fgd_usage_add(fgd_usage_t *u, const fgd_usage_rec_t *rec)
             u->full = true;
             return;
         }
-        if (u->n == u->cap) {
-            size_t            cap = u->cap ? u->cap * 2 : 16;
-            fgd_usage_row_t  *nr = realloc(u->rows, cap * sizeof(*nr));
-
-            if (nr == NULL) {
-                return;
-            }
-            u->rows = nr;
-            u->cap = cap;
+        if (fgd_grow(&u->rows, &u->cap, u->n, sizeof(*u->rows), 16) != 0) {
+            return;
         }
         row = &u->rows[u->n++];
         memset(row, 0, sizeof(*row));

@@ -269,6 +269,31 @@ fgd_str_cmp(const void *a, const void *b)
 }
 
 int
+fgd_grow(void *arrp, size_t *cap, size_t n, size_t size, size_t first)
+{
+    void    *old, *p;
+    size_t   want;
+
+    if (n < *cap) {
+        return 0;
+    }
+    want = *cap ? *cap * 2 : first;
+    if (want <= n || want > SIZE_MAX / size) {
+        return -1;
+    }
+    /* (the pointer is read and written as bytes: arrp points at a T *,
+     * not at a void *) */
+    memcpy(&old, arrp, sizeof(old));
+    p = realloc(old, want * size);
+    if (p == NULL) {
+        return -1;
+    }
+    memcpy(arrp, &p, sizeof(p));
+    *cap = want;
+    return 0;
+}
+
+int
 fgd_rand_text(char *dst, size_t n, const char *set)
 {
     size_t         len = strlen(set), got = 0, i;

@@ -1,6 +1,6 @@
 /*
  * fngated_util: base64, Lambda's time formats, signal names, the JSON
- * shape check, UUIDs and digests (fngated_util.c).
+ * shape check, UUIDs and digests, and growing arrays (fngated_util.c).
  */
 
 #ifndef FNGATED_UTIL_H
@@ -44,6 +44,13 @@ int fgd_sha_hex_to_b64(const char *hex, char dst[45]);
 
 /* qsort's comparison of two char * (strcmp of what they point at). */
 int fgd_str_cmp(const void *a, const void *b);
+
+/* Room for one more element in an array of n elements of size bytes and
+ * capacity *cap: arrp is the address of the array's pointer (a T **).
+ * When n == *cap the array is reallocated to twice *cap (first when *cap
+ * is 0) and *cap says so; otherwise nothing changes.  0, or -1 (no
+ * memory: the array and *cap are as they were). */
+int fgd_grow(void *arrp, size_t *cap, size_t n, size_t size, size_t first);
 
 /* A new RevisionId (uuid v4). */
 void fgd_revision_new(char dst[37]);

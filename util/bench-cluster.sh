@@ -193,22 +193,6 @@ end
 EOF
 } >"$W/invoke.lua"
 
-cpu_ticks() { # cpu_ticks PID...: user+system ticks of the processes
-    local t=0 p
-    for p in "$@"; do
-        [ -r "/proc/$p/stat" ] || continue
-        t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
-    done
-    echo "$t"
-}
-redis_cmds() { # redis_cmds PORT...: commands processed, summed
-    local n=0 p
-    for p in "$@"; do
-        n=$((n + $(redis-cli -p "$p" info stats | sed -n 's/^total_commands_processed:\([0-9]*\).*/\1/p')))
-    done
-    echo "$n"
-}
-
 # run NAME PORT STORE: one wrk run, its BENCHC line
 run() {
     local name=$1 port=$2 store=$3 ports w e r c0 e0 r0 q0 out line
@@ -219,12 +203,12 @@ run() {
     r=$(for p in $ports; do redis-cli -p "$p" info server | sed -n 's/^process_id:\([0-9]*\).*/\1/p'; done | tr -d '\r' | tr '\n' ' ')
     wrk -t 1 -c 8 -d 2s -s "$W/invoke.lua" "http://127.0.0.1:$port/" >/dev/null 2>&1
     # shellcheck disable=SC2086
-    { c0=$(cpu_ticks $w); e0=$(cpu_ticks $e); r0=$(cpu_ticks $r); q0=$(redis_cmds $ports); }
+    { c0=$(stack_cpu_ticks $w); e0=$(stack_cpu_ticks $e); r0=$(stack_cpu_ticks $r); q0=$(stack_redis_cmds $ports); }
     out=$(wrk -t 1 -c 8 -d "${SECS}s" --latency -s "$W/invoke.lua" \
               "http://127.0.0.1:$port/" 2>&1) || die "wrk $name: $out"
     line=$(grep '^BENCH ' <<<"$out") || die "wrk $name: $out"
     # shellcheck disable=SC2086
-    echo "BENCHC $name ${line#BENCH } nginx_ticks=$(($(cpu_ticks $w) - c0)) echo_ticks=$(($(cpu_ticks $e) - e0)) redis_ticks=$(($(cpu_ticks $r) - r0)) redis_cmds=$(($(redis_cmds $ports) - q0)) hz=$HZ"
+    echo "BENCHC $name ${line#BENCH } nginx_ticks=$(($(stack_cpu_ticks $w) - c0)) echo_ticks=$(($(stack_cpu_ticks $e) - e0)) redis_ticks=$(($(stack_cpu_ticks $r) - r0)) redis_cmds=$(($(stack_redis_cmds $ports) - q0)) hz=$HZ"
 }
 
 for ttl in 1s 0; do

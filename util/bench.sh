@@ -269,22 +269,6 @@ EOF
 # field LINE NAME: the value of NAME=... in a BENCH line.
 field() { sed -n "s/.* $2=\([0-9]*\).*/\1/p" <<<" $1"; }
 
-# cpu_ticks PID...: utime + stime, in clock ticks, of the processes.
-cpu_ticks() {
-    local pid total=0 s
-    for pid in "$@"; do
-        s=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
-        s=${s##*) }
-        total=$((total + $(awk '{ print $12 + $13 }' <<<"$s")))
-    done
-    echo "$total"
-}
-
-redis_cmds() {
-    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" info stats |
-        sed -n 's/^total_commands_processed:\([0-9]*\).*/\1/p'
-}
-
 nginx_workers() { pgrep -P "$NGINX_PID" | tr '\n' ' '; }
 
 # run_wrk NAME PORT CONNS SECONDS SCRIPT [PATH]: runs wrk, prints the BENCH
@@ -292,14 +276,14 @@ nginx_workers() { pgrep -P "$NGINX_PID" | tr '\n' ' '; }
 run_wrk() {
     local name=$1 port=$2 conns=$3 secs=$4 script=$5 path=${6:-$INVOKE_PATH} w c0 e0 out line
     w=$(nginx_workers)
-    c0=$(cpu_ticks $w)
-    e0=$(cpu_ticks "$ECHO_PID")
+    c0=$(stack_cpu_ticks $w)
+    e0=$(stack_cpu_ticks "$ECHO_PID")
     out=$(wrk -t 1 -c "$conns" -d "${secs}s" --timeout 30s --latency \
               -s "$script" "http://127.0.0.1:$port$path" 2>&1) ||
         die "wrk $name failed: $out"
     echo "$out" >"$W/wrk-$name.txt"
     line=$(grep '^BENCH ' <<<"$out") || die "wrk $name printed no result: $out"
-    echo "$line nginx_ticks=$(($(cpu_ticks $w) - c0)) echo_ticks=$(($(cpu_ticks "$ECHO_PID") - e0))"
+    echo "$line nginx_ticks=$(($(stack_cpu_ticks $w) - c0)) echo_ticks=$(($(stack_cpu_ticks "$ECHO_PID") - e0))"
 }
 
 # warm_free [FROM]: generic guests booted and not yet assigned to an
@@ -740,9 +724,9 @@ for pass in 1 2; do
     for which in $(xa_order $pass); do
         xa_warmup xe "$ECHO_PORT" "$which" "$pass"
         # Redis commands per call: what the per-worker cache leaves to Redis.
-        r0=$(redis_cmds)
+        r0=$(stack_redis_cmds "$REDIS_PORT")
         R[xe_$k]=$(run_wrk "xe-$k" "$ECHO_PORT" 1 "$SECS" "$W/xe-$which.lua" "$p")
-        R[xe_$k]+=" redis_cmds=$(($(redis_cmds) - r0))"
+        R[xe_$k]+=" redis_cmds=$(($(stack_redis_cmds "$REDIS_PORT") - r0))"
         note "x-account gateway only $which (pass $pass): ${R[xe_$k]}"
     done
 done
@@ -807,7 +791,7 @@ if [ "$BENCH_KSM" = 1 ] && [ "${KSM0%% *}" = 0 ] && [ -w "$KSM/run" ]; then
     echo 20 >"$KSM/sleep_millisecs"
     scans0=$(cat "$KSM/full_scans")
     ksmd=$(pgrep -x ksmd | head -n 1)
-    kt0=$(cpu_ticks "$ksmd")
+    kt0=$(stack_cpu_ticks "$ksmd")
     t_ksm=$(date +%s%N)
     echo 1 >"$KSM/run"
     note "KSM on (pages_to_scan 1000, sleep_millisecs 20) until the guests' PSS settles"
@@ -824,7 +808,7 @@ if [ "$BENCH_KSM" = 1 ] && [ "${KSM0%% *}" = 0 ] && [ -w "$KSM/run" ]; then
         prev=$cur prev_scan=$scan
     done
     ksm_ms=$((($(date +%s%N) - t_ksm) / 1000000))
-    ksm_cpu=$(awk -v t="$(($(cpu_ticks "$ksmd") - kt0))" -v hz="$HZ" -v ms="$ksm_ms" \
+    ksm_cpu=$(awk -v t="$(($(stack_cpu_ticks "$ksmd") - kt0))" -v hz="$HZ" -v ms="$ksm_ms" \
                  'BEGIN { printf "%.0f", t / hz * 1000 / ms * 100 }')
     mem_sample "$W/mem-ksm"
     MEM_KSM="; KSM $([ -n "$settled" ] && echo "settled in $((ksm_ms / 1000)) s" || echo "not settled in $((ksm_ms / 1000)) s"), ksmd ${ksm_cpu}% of a CPU meanwhile"

@@ -73,8 +73,33 @@
 #   stack_wait SECONDS WHAT COMMAND...
 #                                  polls COMMAND every 0.1 s until it
 #                                  succeeds; non-zero after SECONDS
+#   stack_cpu_ticks PID...         prints the processes' CPU time so far
+#                                  (utime + stime, clock ticks), summed;
+#                                  one that has gone counts 0
+#   stack_redis_cmds PORT...       prints the Redis servers' count of
+#                                  commands processed, summed
 
 NGINX=${NGINX:-${FNGATE_NGINX:-/usr/sbin/nginx}}
+
+stack_cpu_ticks() {
+    local pid total=0 s
+    for pid in "$@"; do
+        s=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+        s=${s##*) }      # (the command's name may hold spaces)
+        total=$((total + $(awk '{ print $12 + $13 }' <<<"$s")))
+    done
+    echo "$total"
+}
+
+stack_redis_cmds() {
+    local port total=0 n
+    for port in "$@"; do
+        n=$(redis-cli -h 127.0.0.1 -p "$port" info stats |
+            sed -n 's/^total_commands_processed:\([0-9]*\).*/\1/p')
+        total=$((total + ${n:-0}))
+    done
+    echo "$total"
+}
 
 stack_alive() {
     [ -d "/proc/$1" ] && ! grep -q '^[0-9]* (.*) Z' "/proc/$1/stat" 2>/dev/null

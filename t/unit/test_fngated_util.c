@@ -1,8 +1,10 @@
 /*
  * The suite fngated_util of test_fngated: base64, time formats, the JSON
- * pre-check, uuids, hashes and signals (fngated_util.c).
+ * pre-check, uuids, hashes, signals and growing arrays (fngated_util.c).
  */
 
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fngated_util.h"
@@ -83,10 +85,41 @@ test_misc(void)
     CU_ASSERT_STRING_EQUAL(fgd_status_text(429), "Too Many Requests");
 }
 
+static void
+test_grow(void)
+{
+    int     *v = NULL;
+    size_t   cap = 0, n, i;
+
+    for (n = 0; n < 40; n++) {
+        CU_ASSERT_EQUAL_FATAL(fgd_grow(&v, &cap, n, sizeof(*v), 4), 0);
+        CU_ASSERT(cap > n);
+        v[n] = (int) n;
+    }
+    CU_ASSERT_EQUAL(cap, 64);                 /* 4, 8, 16, 32, 64 */
+    for (i = 0; i < n; i++) {
+        CU_ASSERT_EQUAL(v[i], (int) i);       /* kept across each growth */
+    }
+    /* room left: nothing moves */
+    {
+        int  *was = v;
+
+        CU_ASSERT_EQUAL(fgd_grow(&v, &cap, 41, sizeof(*v), 4), 0);
+        CU_ASSERT_PTR_EQUAL(v, was);
+        CU_ASSERT_EQUAL(cap, 64);
+    }
+    /* a size that overflows: refused, the array as it was */
+    CU_ASSERT_EQUAL(fgd_grow(&v, &cap, 64, SIZE_MAX / 64, 4), -1);
+    CU_ASSERT_EQUAL(cap, 64);
+    CU_ASSERT_EQUAL(v[39], 39);
+    free(v);
+}
+
 const cu_test_t  util_tests[] = {
     { "base64", test_base64 },
     { "time formats", test_time },
     { "JSON pre-check", test_json_shape },
     { "uuid, sha, signals", test_misc },
+    { "growing arrays", test_grow },
     { NULL, NULL }
 };
